@@ -1,0 +1,141 @@
+"""Configuration from environment variables.
+
+Every setting has one line in the README's settings table; ``tests/unit/test_settings_doc.py``
+compares that table with :data:`SETTINGS`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("BELEGSYNC_DATA_DIR", "./data", "Data directory: database, voucher files, key file"),
+    SettingSpec(
+        "BELEGSYNC_DATABASE_URL",
+        "sqlite+aiosqlite:///<data dir>/belegsync.sqlite3",
+        "SQLAlchemy URL; postgresql+psycopg://… for scale-out",
+    ),
+    SettingSpec(
+        "BELEGSYNC_LEXWARE_BASE_URL", "https://api.lexware.io", "Lexware Office Public API base URL"
+    ),
+    SettingSpec(
+        "BELEGSYNC_LEXWARE_RATE", "2.0", "Requests per second allowed per API key (Lexware: 2)"
+    ),
+    SettingSpec(
+        "BELEGSYNC_WEBHOOK_PUBLIC_KEY",
+        "(Lexware's published key)",
+        "PEM file with the key that verifies X-Lxo-Signature",
+    ),
+    SettingSpec("BELEGSYNC_SYNC_TIME", "06:00", "Daily sync start time, Europe/Berlin"),
+    SettingSpec(
+        "BELEGSYNC_SYNC_SPREAD_MINUTES", "120", "Daily syncs are spread over this many minutes"
+    ),
+    SettingSpec("BELEGSYNC_HOST", "127.0.0.1", "Address the web app listens on"),
+    SettingSpec("BELEGSYNC_PORT", "8000", "Port the web app listens on"),
+    SettingSpec("BELEGSYNC_LOG_LEVEL", "info", "Log level: debug, info, warning, error"),
+    SettingSpec("BELEGSYNC_LOG_JSON", "0", "1: log JSON lines instead of readable text"),
+)
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    lexware_base_url: str
+    lexware_rate: float
+    webhook_public_key_path: Path | None
+    sync_time: time
+    sync_spread_minutes: int
+    host: str
+    port: int
+    log_level: str
+    log_json: bool
+
+    @property
+    def keyfile_path(self) -> Path:
+        return self.data_dir / "secrets.key"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str:
+            spec = next(s for s in SETTINGS if s.env == name)
+            return env.get(name, "").strip() or spec.default
+
+        data_dir = Path(get("BELEGSYNC_DATA_DIR")).expanduser().resolve()
+        database_url = env.get("BELEGSYNC_DATABASE_URL", "").strip() or (
+            f"sqlite+aiosqlite:///{data_dir / 'belegsync.sqlite3'}"
+        )
+        key_path = env.get("BELEGSYNC_WEBHOOK_PUBLIC_KEY", "").strip()
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            lexware_base_url=get("BELEGSYNC_LEXWARE_BASE_URL").rstrip("/"),
+            lexware_rate=_positive_float("BELEGSYNC_LEXWARE_RATE", get("BELEGSYNC_LEXWARE_RATE")),
+            webhook_public_key_path=Path(key_path) if key_path else None,
+            sync_time=_clock_time("BELEGSYNC_SYNC_TIME", get("BELEGSYNC_SYNC_TIME")),
+            sync_spread_minutes=_int_in(
+                "BELEGSYNC_SYNC_SPREAD_MINUTES", get("BELEGSYNC_SYNC_SPREAD_MINUTES"), 0, 720
+            ),
+            host=get("BELEGSYNC_HOST"),
+            port=_int_in("BELEGSYNC_PORT", get("BELEGSYNC_PORT"), 1, 65535),
+            log_level=_choice(
+                "BELEGSYNC_LOG_LEVEL", get("BELEGSYNC_LOG_LEVEL"), ("debug", "info", "warning", "error")
+            ),
+            log_json=_choice("BELEGSYNC_LOG_JSON", get("BELEGSYNC_LOG_JSON"), ("0", "1")) == "1",
+        )
+
+
+def _positive_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a number such as 2.0") from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r}: must be greater than 0")
+    return value
+
+
+def _int_in(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r}: must be between {low} and {high}")
+    return value
+
+
+def _clock_time(name: str, raw: str) -> time:
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a time such as 06:00") from None
+
+
+def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    value = raw.lower()
+    if value not in allowed:
+        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(allowed)}")
+    return value
