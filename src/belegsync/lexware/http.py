@@ -1,0 +1,162 @@
+"""Sending one request for one API key: pacing, retries, counting, error mapping.
+
+This is the only place that puts the API key on the wire. The key lives in a private
+attribute of :class:`KeyedSender` and is never logged or shown in a repr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import stamina
+import structlog
+
+from belegsync.lexware.error_bodies import body_message, parse_error_body
+from belegsync.lexware.errors import (
+    LexwareError,
+    LexwareUnavailableError,
+    error_for_status,
+)
+from belegsync.lexware.ratelimit import Pacer
+from belegsync.lexware.retry import (
+    RetryableStatusError,
+    RetryPolicy,
+    parse_retry_after,
+    should_retry_status,
+    should_retry_transport_error,
+)
+from belegsync.lexware.stats import ApiCallStats
+
+logger = structlog.get_logger("belegsync.lexware")
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+def mask_key(api_key: str) -> str:
+    """``…abcd``: the only form of a key that may be shown or logged."""
+    return f"…{api_key[-4:]}" if len(api_key) >= 8 else "…"
+
+
+class KeyedSender:
+    """Sends requests with one API key through that key's pacer and the retry policy."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        api_key: str,
+        pacer: Pacer,
+        policy: RetryPolicy,
+        stats: ApiCallStats,
+    ) -> None:
+        self.__api_key = api_key
+        self._http = http
+        self._pacer = pacer
+        self._policy = policy
+        self.stats = stats
+        self.key_hint = mask_key(api_key)
+
+    def __repr__(self) -> str:
+        return f"KeyedSender(key={self.key_hint})"
+
+    def _retry_hook(self, method: str) -> Callable[[Exception], bool | float]:
+        timeout = self._policy.timeout
+
+        def hook(error: Exception) -> bool | float:
+            if isinstance(error, RetryableStatusError):
+                if error.retry_after is not None:
+                    # Honour the server's wish, but never beyond our own retry budget.
+                    return min(error.retry_after, timeout)
+                return True
+            if isinstance(error, httpx.TransportError):
+                return should_retry_transport_error(method, error)
+            return False
+
+        return hook
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        content: bytes | None = None,
+        accept: str = JSON_MEDIA_TYPE,
+    ) -> httpx.Response:
+        """Send a request and return a 2xx response, or raise a :class:`LexwareError`.
+
+        ``path`` starts with ``/v1/…``; ``query`` is an already encoded query string.
+        """
+        headers = {"Authorization": f"Bearer {self.__api_key}", "Accept": accept}
+        if content is not None:
+            headers["Content-Type"] = JSON_MEDIA_TYPE
+        url = f"{path}?{query}" if query else path
+        policy = self._policy
+        last_failure: int | str | None = None
+        try:
+            async for attempt in stamina.retry_context(
+                on=self._retry_hook(method),
+                attempts=policy.attempts,
+                timeout=policy.timeout,
+                wait_initial=policy.wait_initial,
+                wait_max=policy.wait_max,
+                wait_jitter=policy.wait_jitter,
+                wait_exp_base=policy.wait_exp_base,
+            ):
+                with attempt:
+                    if attempt.num > 1:
+                        self.stats.retries += 1
+                        logger.warning(
+                            "lexware_request_retry",
+                            method=method,
+                            path=path,
+                            status=last_failure,
+                            attempt=attempt.num,
+                        )
+                    await self._pacer.acquire()
+                    self.stats.requests_sent += 1
+                    try:
+                        response = await self._http.request(
+                            method, url, headers=headers, content=content
+                        )
+                    except httpx.TransportError as error:
+                        last_failure = type(error).__name__
+                        raise
+                    status = response.status_code
+                    if status == 429:
+                        self.stats.rate_limited += 1
+                    if should_retry_status(method, status):
+                        last_failure = status
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                        raise RetryableStatusError(response, retry_after)
+                    if status >= 400:
+                        raise self._error(response, method, path)
+                    return response
+        except RetryableStatusError as error:
+            raise self._error(error.response, method, path) from None
+        except httpx.TransportError as error:
+            logger.warning(
+                "lexware_request_failed",
+                method=method,
+                path=path,
+                error=type(error).__name__,
+                code=LexwareUnavailableError.default_code,
+            )
+            raise LexwareUnavailableError(method=method, path=path) from error
+        raise AssertionError("unreachable: stamina either returns or raises")
+
+    def _error(self, response: httpx.Response, method: str, path: str) -> LexwareError:
+        # The gateway's 403 text echoes the Authorization header, i.e. the key itself.
+        content = response.content.replace(self.__api_key.encode(), b"[redacted]")
+        body = parse_error_body(content)
+        error = error_for_status(response.status_code, body, method=method, path=path)
+        logger.warning(
+            "lexware_request_failed",
+            method=method,
+            path=path,
+            status=response.status_code,
+            code=error.code,
+            detail=body_message(body),
+        )
+        return error
