@@ -1,0 +1,165 @@
+"""Tenant-scoped reads. Every read of tenant data on behalf of a user goes through here.
+
+Each helper filters on ``ctx.tenant_id`` inside the SQL query and raises one
+:class:`NotFound` both for rows that do not exist and for rows of another tenant,
+so a caller cannot probe other tenants' ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from belegsync.store.enums import SyncRunStatus
+from belegsync.store.errors import NotFound
+from belegsync.store.models import Connection, SyncRun, Tenant, Voucher, VoucherFile
+
+T = TypeVar("T")
+
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TenantContext:
+    """Who is asking, and for which tenant.
+
+    Client users get a context for their own tenant. Staff may look at any tenant, but
+    only through :meth:`for_tenant`, so their reads use the same helpers and filters.
+    """
+
+    tenant_id: str
+    actor: str
+    is_staff: bool = False
+
+    def for_tenant(self, tenant_id: str) -> TenantContext:
+        """A staff context switched to ``tenant_id``; clients get ``NotFound``."""
+        if not self.is_staff and tenant_id != self.tenant_id:
+            raise NotFound("tenant")
+        return TenantContext(tenant_id=tenant_id, actor=self.actor, is_staff=self.is_staff)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def access_tenant(session: AsyncSession, ctx: TenantContext) -> Tenant:
+    tenant = await session.scalar(select(Tenant).where(Tenant.id == ctx.tenant_id))
+    if tenant is None:
+        raise NotFound("tenant")
+    return tenant
+
+
+async def access_connection(session: AsyncSession, ctx: TenantContext) -> Connection:
+    """The tenant's Lexware connection."""
+    connection = await session.scalar(
+        select(Connection).where(Connection.tenant_id == ctx.tenant_id)
+    )
+    if connection is None:
+        raise NotFound("connection")
+    return connection
+
+
+async def access_voucher(
+    session: AsyncSession, ctx: TenantContext, voucher_id: str, *, with_details: bool = False
+) -> Voucher:
+    """One voucher of the tenant; ``with_details`` also loads payment items and files."""
+    query = select(Voucher).where(Voucher.id == voucher_id, Voucher.tenant_id == ctx.tenant_id)
+    if with_details:
+        query = query.options(selectinload(Voucher.payment_items), selectinload(Voucher.files))
+    voucher = await session.scalar(query)
+    if voucher is None:
+        raise NotFound("voucher")
+    return voucher
+
+
+async def access_voucher_file(
+    session: AsyncSession, ctx: TenantContext, file_id: str
+) -> VoucherFile:
+    """A voucher file, scoped through its voucher's tenant."""
+    query = (
+        select(VoucherFile)
+        .join(Voucher, VoucherFile.voucher_id == Voucher.id)
+        .where(VoucherFile.id == file_id, Voucher.tenant_id == ctx.tenant_id)
+    )
+    voucher_file = await session.scalar(query)
+    if voucher_file is None:
+        raise NotFound("voucher file")
+    return voucher_file
+
+
+async def access_sync_run(
+    session: AsyncSession, ctx: TenantContext, run_id: str, *, with_errors: bool = False
+) -> SyncRun:
+    query = select(SyncRun).where(SyncRun.id == run_id, SyncRun.tenant_id == ctx.tenant_id)
+    if with_errors:
+        query = query.options(selectinload(SyncRun.errors))
+    run = await session.scalar(query)
+    if run is None:
+        raise NotFound("sync run")
+    return run
+
+
+async def list_vouchers(
+    session: AsyncSession,
+    ctx: TenantContext,
+    *,
+    year: int | None = None,
+    voucher_type: str | None = None,
+    flagged: bool | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[Voucher]:
+    """The tenant's vouchers, newest voucher date first; ``year`` filters the voucher date,
+    ``flagged`` those with (or without) a review reason."""
+    query = select(Voucher).where(Voucher.tenant_id == ctx.tenant_id)
+    if year is not None:
+        query = query.where(Voucher.voucher_date.between(date(year, 1, 1), date(year, 12, 31)))
+    if voucher_type is not None:
+        query = query.where(Voucher.voucher_type == voucher_type)
+    if flagged is not None:
+        flag = Voucher.review_reason.is_not(None) if flagged else Voucher.review_reason.is_(None)
+        query = query.where(flag)
+    ordered = query.order_by(Voucher.voucher_date.desc(), Voucher.id)
+    return await _paginate(session, ordered, page=page, per_page=per_page)
+
+
+async def list_sync_runs(
+    session: AsyncSession,
+    ctx: TenantContext,
+    *,
+    status: SyncRunStatus | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page[SyncRun]:
+    """The tenant's sync runs, latest first."""
+    query = select(SyncRun).where(SyncRun.tenant_id == ctx.tenant_id)
+    if status is not None:
+        query = query.where(SyncRun.status == status)
+    ordered = query.order_by(SyncRun.queued_at.desc(), SyncRun.id)
+    return await _paginate(session, ordered, page=page, per_page=per_page)
+
+
+async def _paginate(
+    session: AsyncSession, query: Select[T], *, page: int, per_page: int
+) -> Page[T]:
+    if page < 1:
+        raise ValueError("page starts at 1")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = await session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+    return Page(items=list(items), total=total or 0, page=page, per_page=per_page)

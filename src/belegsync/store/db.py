@@ -1,0 +1,108 @@
+"""Engines and sessions for SQLite (aiosqlite, the embedded default) and PostgreSQL (psycopg)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from belegsync.store import jsoncodec
+
+SQLITE_FILENAME = "belegsync.sqlite3"
+DEFAULT_BUSY_TIMEOUT_MS = 30_000
+
+_DRIVER_FOR_BACKEND = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+
+
+def default_database_url(data_dir: Path) -> str:
+    """The embedded default: an SQLite file ``belegsync.sqlite3`` in the data directory."""
+    return f"sqlite+aiosqlite:///{(data_dir / SQLITE_FILENAME).resolve()}"
+
+
+def normalize_database_url(database_url: str | URL) -> URL:
+    """Pick the async driver we ship with (``sqlite:`` → aiosqlite, ``postgresql:`` → psycopg).
+
+    ``postgres://`` (as some hosting platforms print it) is accepted as PostgreSQL.
+    """
+    url = make_url(database_url)
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        backend = "postgresql"
+    driver = _DRIVER_FOR_BACKEND.get(backend)
+    if driver is None:
+        raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    if url.drivername == backend or url.drivername == "postgres":
+        url = url.set(drivername=driver)
+    return url
+
+
+def is_sqlite(database_url: str | URL) -> bool:
+    return make_url(database_url).get_backend_name() == "sqlite"
+
+
+def create_engine(
+    database_url: str | URL,
+    *,
+    echo: bool = False,
+    sqlite_foreign_keys: bool = True,
+    sqlite_busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+) -> AsyncEngine:
+    """Create the async engine for ``database_url``.
+
+    JSON columns use :mod:`belegsync.store.jsoncodec` on both databases, so decimals
+    in raw Lexware documents keep their digits. SQLite connections get real
+    transactions (see :func:`_configure_sqlite`). ``sqlite_foreign_keys=False`` is for
+    migrations only: SQLite's batch mode recreates tables, which must not cascade.
+    """
+    url = normalize_database_url(database_url)
+    options: dict[str, Any] = {
+        "echo": echo,
+        "json_serializer": jsoncodec.dumps,
+        "json_deserializer": jsoncodec.loads,
+    }
+    if url.get_backend_name() == "postgresql":
+        options["pool_pre_ping"] = True
+    engine = _create_async_engine(url, **options)
+    if url.get_backend_name() == "sqlite":
+        _configure_sqlite(
+            engine,
+            foreign_keys=sqlite_foreign_keys,
+            busy_timeout_ms=sqlite_busy_timeout_ms,
+            wal=url.database not in (None, "", ":memory:"),
+        )
+    return engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions keep loaded attributes after commit (``expire_on_commit=False``), so
+    objects can be read after their short write transaction without lazy loads."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _configure_sqlite(
+    engine: AsyncEngine, *, foreign_keys: bool, busy_timeout_ms: int, wal: bool
+) -> None:
+    # Python 3.11's sqlite3 (and aiosqlite on top of it) only emits BEGIN before DML,
+    # which breaks SAVEPOINT and transactional DDL. We switch its transaction handling
+    # off and emit BEGIN ourselves, as the SQLAlchemy SQLite docs describe. IMMEDIATE
+    # takes the write lock at the start: a transaction that reads then writes cannot
+    # fail halfway with "database is locked"; it waits (busy timeout) up front instead.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            if wal:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,66 @@
+"""Run the Alembic migrations that ship inside the package (``belegsync migrate``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from belegsync.store.db import create_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_config(database_url: str) -> Config:
+    """An Alembic config built in code: there is no ``alembic.ini``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (default: the newest).
+
+    Synchronous: it runs its own event loop. From async code call it via
+    ``await asyncio.to_thread(upgrade, url)``.
+    """
+    command.upgrade(make_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    """Take the schema back to ``revision`` (``"base"`` removes every table)."""
+    command.downgrade(make_config(database_url), revision)
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this version of belegsync."""
+    head = ScriptDirectory.from_config(make_config("")).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head
+
+
+async def current_revision(database_url: str) -> str | None:
+    """The revision the database is at (``None`` for an empty database)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_current_revision)
+    finally:
+        await engine.dispose()
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def revision(database_url: str, message: str, *, rev_id: str | None = None) -> None:
+    """Autogenerate a new revision against a database at head (for developers)."""
+    command.revision(make_config(database_url), message=message, autogenerate=True, rev_id=rev_id)

@@ -1,0 +1,1 @@
+"""The Alembic environment; it ships inside the package (see ``belegsync.store.migrate``)."""

@@ -1,0 +1,30 @@
+"""SQLAlchemy models. Import from here: every model module is loaded, so ``Base.metadata``
+is complete (Alembic and ``create_all`` rely on that)."""
+
+from __future__ import annotations
+
+from belegsync.store.models.audit import AuditLogEntry
+from belegsync.store.models.base import NAMING_CONVENTION, Base, new_id
+from belegsync.store.models.connections import DEFAULT_LEXWARE_BASE_URL, Connection
+from belegsync.store.models.sync import ONE_ACTIVE_RUN_INDEX, SyncRun, SyncRunError
+from belegsync.store.models.tenants import TaxYear, Tenant, VatReturn
+from belegsync.store.models.vouchers import PaymentItem, Voucher, VoucherFile, VoucherVersion
+
+__all__ = [
+    "DEFAULT_LEXWARE_BASE_URL",
+    "NAMING_CONVENTION",
+    "ONE_ACTIVE_RUN_INDEX",
+    "AuditLogEntry",
+    "Base",
+    "Connection",
+    "PaymentItem",
+    "SyncRun",
+    "SyncRunError",
+    "TaxYear",
+    "Tenant",
+    "VatReturn",
+    "Voucher",
+    "VoucherFile",
+    "VoucherVersion",
+    "new_id",
+]

@@ -1,0 +1,424 @@
+"""Narrow repositories for what the sync and the service functions write.
+
+Every method works inside the caller's session and transaction; nothing here commits.
+Times are passed in (``now=``), never read from a clock. Reads on behalf of a user go
+through :mod:`belegsync.store.access` instead, which scopes them to a tenant.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from belegsync.store.enums import ReviewReason
+from belegsync.store.errors import NotFound
+from belegsync.store.jsoncodec import content_hash
+from belegsync.store.models import (
+    AuditLogEntry,
+    Connection,
+    PaymentItem,
+    TaxYear,
+    Tenant,
+    VatReturn,
+    Voucher,
+    VoucherFile,
+    VoucherVersion,
+)
+from belegsync.store.sync_runs import SyncRunRepository
+
+__all__ = [
+    "AuditRepository",
+    "ConnectionRepository",
+    "FileData",
+    "PaymentItemData",
+    "SyncRunRepository",
+    "TenantRepository",
+    "UpsertOutcome",
+    "VoucherData",
+    "VoucherRepository",
+    "VoucherUpsert",
+    "voucher_content_hash",
+]
+
+
+class TenantRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, *, name: str, now: datetime, bookkeeping_service: bool = False) -> Tenant:
+        tenant = Tenant(name=name, bookkeeping_service=bookkeeping_service, created_at=now)
+        self._session.add(tenant)
+        await self._session.flush()
+        return tenant
+
+    async def get(self, tenant_id: str) -> Tenant | None:
+        return await self._session.get(Tenant, tenant_id)
+
+    async def get_by_name(self, name: str) -> Tenant | None:
+        return await self._session.scalar(select(Tenant).where(Tenant.name == name))
+
+    async def get_by_id_or_name(self, reference: str) -> Tenant:
+        """The tenant whose id, or else whose name, is ``reference`` (CLI ``TENANT``)."""
+        tenant = await self.get(reference) or await self.get_by_name(reference)
+        if tenant is None:
+            raise NotFound("tenant")
+        return tenant
+
+    async def list_all(self) -> list[Tenant]:
+        return list(await self._session.scalars(select(Tenant).order_by(Tenant.name)))
+
+    async def tax_years(self, tenant_id: str) -> list[TaxYear]:
+        query = select(TaxYear).where(TaxYear.tenant_id == tenant_id).order_by(TaxYear.year)
+        return list(await self._session.scalars(query))
+
+    async def set_tax_year(
+        self, tenant_id: str, year: int, *, closed: bool, now: datetime
+    ) -> TaxYear:
+        """Record a tax year as open or closed (creating it if needed)."""
+        tax_year = await self._session.scalar(
+            select(TaxYear).where(TaxYear.tenant_id == tenant_id, TaxYear.year == year)
+        )
+        if tax_year is None:
+            tax_year = TaxYear(tenant_id=tenant_id, year=year, closed=False)
+            self._session.add(tax_year)
+        if closed and not tax_year.closed:
+            tax_year.closed_at = now
+        elif not closed:
+            tax_year.closed_at = None
+        tax_year.closed = closed
+        await self._session.flush()
+        return tax_year
+
+    async def add_vat_return(
+        self,
+        tenant_id: str,
+        *,
+        period: str,
+        first_day: date,
+        last_day: date,
+        submitted_at: datetime,
+    ) -> VatReturn:
+        vat_return = VatReturn(
+            tenant_id=tenant_id,
+            period=period,
+            first_day=first_day,
+            last_day=last_day,
+            submitted_at=submitted_at,
+        )
+        self._session.add(vat_return)
+        await self._session.flush()
+        return vat_return
+
+    async def latest_vat_return(self, tenant_id: str) -> VatReturn | None:
+        """The submitted return whose period ends last (the bookkeeping-service window)."""
+        query = (
+            select(VatReturn)
+            .where(VatReturn.tenant_id == tenant_id)
+            .order_by(VatReturn.last_day.desc())
+            .limit(1)
+        )
+        return await self._session.scalar(query)
+
+
+class ConnectionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, connection_id: str) -> Connection | None:
+        return await self._session.get(Connection, connection_id)
+
+    async def for_tenant(self, tenant_id: str) -> Connection | None:
+        return await self._session.scalar(
+            select(Connection).where(Connection.tenant_id == tenant_id)
+        )
+
+    async def get_or_create(self, tenant_id: str, *, now: datetime) -> Connection:
+        """The tenant's Lexware connection, created in state ``none`` if missing."""
+        connection = await self.for_tenant(tenant_id)
+        if connection is None:
+            connection = Connection(tenant_id=tenant_id, state="none", updated_at=now)
+            self._session.add(connection)
+            await self._session.flush()
+        return connection
+
+    async def in_state(self, *states: str) -> list[Connection]:
+        query = select(Connection).where(Connection.state.in_(states)).order_by(Connection.id)
+        return list(await self._session.scalars(query))
+
+    async def with_encrypted_keys(self) -> list[Connection]:
+        """Connections holding a key (for ``belegsync rotate-keys``)."""
+        query = (
+            select(Connection)
+            .where(Connection.encrypted_api_key.is_not(None))
+            .order_by(Connection.id)
+        )
+        return list(await self._session.scalars(query))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VoucherData:
+    """A voucher as the sync parsed it from Lexware (amounts already in cents)."""
+
+    lexware_id: str
+    voucher_type: str
+    voucher_status: str
+    voucher_number: str | None
+    voucher_date: date
+    due_date: date | None
+    contact_name: str | None
+    contact_id: str | None
+    total_gross_cents: int
+    total_tax_cents: int | None
+    open_amount_cents: int | None
+    currency: str
+    paid_date: date | None
+    lexware_updated_at: datetime
+    lexware_version: int | None
+    raw_json: dict[str, Any]
+    raw_list_json: dict[str, Any] | None
+    raw_payments_json: dict[str, Any] | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PaymentItemData:
+    payment_item_type: str
+    posting_date: date | None
+    amount_cents: int
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FileData:
+    lexware_file_id: str
+    sha256: str
+    media_type: str
+    filename: str | None
+    size_bytes: int
+
+
+class UpsertOutcome(enum.StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherUpsert:
+    voucher: Voucher
+    outcome: UpsertOutcome
+
+
+def voucher_content_hash(raw_json: dict[str, Any], raw_payments_json: dict[str, Any] | None) -> str:
+    """The hash that decides "unchanged": detail and payments, canonically encoded."""
+    return content_hash(raw_json, raw_payments_json)
+
+
+_VOUCHER_FIELDS = (
+    "voucher_type",
+    "voucher_status",
+    "voucher_number",
+    "voucher_date",
+    "due_date",
+    "contact_name",
+    "contact_id",
+    "total_gross_cents",
+    "total_tax_cents",
+    "open_amount_cents",
+    "currency",
+    "paid_date",
+    "lexware_updated_at",
+    "lexware_version",
+    "raw_json",
+    "raw_list_json",
+    "raw_payments_json",
+)
+
+
+class VoucherRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def by_lexware_id(self, tenant_id: str, lexware_id: str) -> Voucher | None:
+        query = select(Voucher).where(
+            Voucher.tenant_id == tenant_id, Voucher.lexware_id == lexware_id
+        )
+        return await self._session.scalar(query)
+
+    async def lexware_ids(self, tenant_id: str) -> dict[str, str]:
+        """Lexware id → content hash of every stored voucher of the tenant."""
+        query = select(Voucher.lexware_id, Voucher.content_hash).where(
+            Voucher.tenant_id == tenant_id
+        )
+        return {row.lexware_id: row.content_hash for row in await self._session.execute(query)}
+
+    async def upsert(
+        self, tenant_id: str, data: VoucherData, *, now: datetime, reason: str | None = None
+    ) -> VoucherUpsert:
+        """Insert or update a voucher from Lexware; keep every received version.
+
+        A ``voucher_versions`` row is written for a new voucher and whenever the raw
+        detail or payments JSON changed (``reason`` defaults to "created"/"changed").
+        An unchanged voucher only gets ``last_synced_at`` bumped.
+        """
+        digest = voucher_content_hash(data.raw_json, data.raw_payments_json)
+        voucher = await self.by_lexware_id(tenant_id, data.lexware_id)
+        if voucher is None:
+            voucher = Voucher(
+                tenant_id=tenant_id,
+                lexware_id=data.lexware_id,
+                first_synced_at=now,
+                last_synced_at=now,
+                content_hash=digest,
+                **{field: getattr(data, field) for field in _VOUCHER_FIELDS},
+            )
+            self._session.add(voucher)
+            await self._session.flush()
+            self._add_version(voucher, captured_at=now, reason=reason or "created")
+            await self._session.flush()
+            return VoucherUpsert(voucher, UpsertOutcome.NEW)
+        voucher.last_synced_at = now
+        if voucher.content_hash == digest:
+            if data.raw_list_json is not None:
+                voucher.raw_list_json = data.raw_list_json
+            await self._session.flush()
+            return VoucherUpsert(voucher, UpsertOutcome.UNCHANGED)
+        for field in _VOUCHER_FIELDS:
+            setattr(voucher, field, getattr(data, field))
+        voucher.content_hash = digest
+        self._add_version(voucher, captured_at=now, reason=reason or "changed")
+        await self._session.flush()
+        return VoucherUpsert(voucher, UpsertOutcome.CHANGED)
+
+    def _add_version(self, voucher: Voucher, *, captured_at: datetime, reason: str) -> None:
+        self._session.add(
+            VoucherVersion(
+                voucher_id=voucher.id,
+                captured_at=captured_at,
+                lexware_updated_at=voucher.lexware_updated_at,
+                lexware_version=voucher.lexware_version,
+                voucher_status=voucher.voucher_status,
+                raw_json=voucher.raw_json,
+                raw_payments_json=voucher.raw_payments_json,
+                content_hash=voucher.content_hash,
+                reason=reason,
+            )
+        )
+
+    async def versions(self, voucher_id: str) -> list[VoucherVersion]:
+        query = (
+            select(VoucherVersion)
+            .where(VoucherVersion.voucher_id == voucher_id)
+            .order_by(VoucherVersion.id)
+        )
+        return list(await self._session.scalars(query))
+
+    async def flag_for_review(
+        self, voucher: Voucher, *, reason: ReviewReason, detail: str | None, now: datetime
+    ) -> None:
+        """Mark a voucher for staff review; the first flag's time is kept."""
+        if voucher.review_reason is None:
+            voucher.review_flagged_at = now
+        voucher.review_reason = reason
+        voucher.review_detail = detail
+        await self._session.flush()
+
+    async def clear_review(self, voucher: Voucher) -> None:
+        voucher.review_reason = None
+        voucher.review_detail = None
+        voucher.review_flagged_at = None
+        await self._session.flush()
+
+    async def replace_payment_items(
+        self, voucher_id: str, items: Sequence[PaymentItemData]
+    ) -> list[PaymentItem]:
+        """Replace the voucher's payment items as a set (positions follow ``items``)."""
+        await self._session.execute(delete(PaymentItem).where(PaymentItem.voucher_id == voucher_id))
+        rows = [
+            PaymentItem(
+                voucher_id=voucher_id,
+                position=position,
+                payment_item_type=item.payment_item_type,
+                posting_date=item.posting_date,
+                amount_cents=item.amount_cents,
+                currency=item.currency,
+            )
+            for position, item in enumerate(items)
+        ]
+        self._session.add_all(rows)
+        await self._session.flush()
+        return rows
+
+    async def payment_items(self, voucher_id: str) -> list[PaymentItem]:
+        query = (
+            select(PaymentItem)
+            .where(PaymentItem.voucher_id == voucher_id)
+            .order_by(PaymentItem.position)
+        )
+        return list(await self._session.scalars(query))
+
+    async def save_file(self, voucher_id: str, data: FileData, *, now: datetime) -> VoucherFile:
+        """Add the file row, or update it if Lexware now serves other bytes for that file.
+
+        Write the bytes to the :class:`~belegsync.store.files.FileStore` first, so the
+        row never points at a missing file.
+        """
+        row = await self._session.scalar(
+            select(VoucherFile).where(
+                VoucherFile.voucher_id == voucher_id,
+                VoucherFile.lexware_file_id == data.lexware_file_id,
+            )
+        )
+        if row is None:
+            row = VoucherFile(voucher_id=voucher_id, lexware_file_id=data.lexware_file_id)
+            row.created_at = now
+            self._session.add(row)
+        row.sha256 = data.sha256
+        row.media_type = data.media_type
+        row.filename = data.filename
+        row.size_bytes = data.size_bytes
+        await self._session.flush()
+        return row
+
+    async def files(self, voucher_id: str) -> list[VoucherFile]:
+        query = (
+            select(VoucherFile)
+            .where(VoucherFile.voucher_id == voucher_id)
+            .order_by(VoucherFile.lexware_file_id)
+        )
+        return list(await self._session.scalars(query))
+
+
+class AuditRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self,
+        *,
+        tenant_id: str | None,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str | None,
+        now: datetime,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditLogEntry:
+        """Append an audit row; never pass secrets in ``detail``."""
+        entry = AuditLogEntry(
+            tenant_id=tenant_id,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            detail=detail,
+            created_at=now,
+        )
+        self._session.add(entry)
+        await self._session.flush()
+        return entry

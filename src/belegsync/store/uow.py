@@ -1,0 +1,75 @@
+"""The unit of work: one session, its repositories, and rollback unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from belegsync.store.repositories import (
+    AuditRepository,
+    ConnectionRepository,
+    SyncRunRepository,
+    TenantRepository,
+    VoucherRepository,
+)
+
+
+class UnitOfWork:
+    """An async context manager around one session.
+
+    Work is rolled back on exit unless :meth:`commit` was called, so forgetting to
+    commit (or raising) is safe. A unit of work may commit several times; each commit
+    ends one short transaction and the next statement begins the next one. Use one
+    unit of work per task: sessions must never be shared across ``asyncio.gather``.
+    """
+
+    session: AsyncSession
+    tenants: TenantRepository
+    connections: ConnectionRepository
+    vouchers: VoucherRepository
+    sync_runs: SyncRunRepository
+    audit: AuditRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self.committed = False
+
+    async def __aenter__(self) -> Self:
+        self.session = self._session_factory()
+        self.tenants = TenantRepository(self.session)
+        self.connections = ConnectionRepository(self.session)
+        self.vouchers = VoucherRepository(self.session)
+        self.sync_runs = SyncRunRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # close() rolls back whatever was not committed and releases the connection.
+        # Unlike rollback() it does not expire the loaded objects, so rows read or
+        # committed in this unit of work stay readable after it ends.
+        await self.session.close()
+
+    async def commit(self) -> None:
+        """Commit everything done since the last commit."""
+        await self.session.commit()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Creates a fresh :class:`UnitOfWork` per call: ``async with uow_factory() as uow``."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)

@@ -1,0 +1,28 @@
+"""An in-memory FileStore with the same behaviour as LocalFileStore."""
+
+from __future__ import annotations
+
+import hashlib
+
+from belegsync.store.files import FileStoreError, validate_sha256
+
+
+class InMemoryFileStore:
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.puts = 0
+
+    async def put(self, data: bytes) -> str:
+        self.puts += 1
+        sha256 = hashlib.sha256(data).hexdigest()
+        self.files.setdefault(sha256, bytes(data))
+        return sha256
+
+    async def read(self, sha256: str) -> bytes:
+        try:
+            return self.files[validate_sha256(sha256)]
+        except KeyError:
+            raise FileStoreError(f"file {sha256} is missing from the file store") from None
+
+    async def exists(self, sha256: str) -> bool:
+        return validate_sha256(sha256) in self.files

@@ -1,0 +1,58 @@
+"""Helpers shared by the store integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from belegsync.store.repositories import VoucherData
+from belegsync.store.uow import UnitOfWorkFactory
+
+NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def add_tenant(uow_factory: UnitOfWorkFactory, name: str) -> tuple[str, str]:
+    """Creates a tenant with a connection; returns (tenant_id, connection_id)."""
+    async with uow_factory() as uow:
+        tenant = await uow.tenants.add(name=name, now=NOW)
+        connection = await uow.connections.get_or_create(tenant.id, now=NOW)
+        await uow.commit()
+        return tenant.id, connection.id
+
+
+def voucher_data(lexware_id: str, **changes: Any) -> VoucherData:
+    raw = {"id": lexware_id, "voucherStatus": "paid", "totalGrossAmount": "119.00"}
+    fields: dict[str, Any] = {
+        "lexware_id": lexware_id,
+        "voucher_type": "purchaseinvoice",
+        "voucher_status": "paid",
+        "voucher_number": f"RE-{lexware_id[:4]}",
+        "voucher_date": date(2024, 3, 1),
+        "due_date": None,
+        "contact_name": "Bürobedarf GmbH",
+        "contact_id": None,
+        "total_gross_cents": 11900,
+        "total_tax_cents": 1900,
+        "open_amount_cents": 0,
+        "currency": "EUR",
+        "paid_date": date(2024, 3, 5),
+        "lexware_updated_at": datetime(2024, 3, 5, 10, 0, tzinfo=UTC),
+        "lexware_version": 1,
+        "raw_json": raw,
+        "raw_list_json": {"id": lexware_id},
+        "raw_payments_json": {"paymentItems": []},
+    }
+    fields.update(changes)
+    return VoucherData(**fields)
+
+
+def run_in_thread(function: Callable[..., None], *args: Any) -> Any:
+    """Alembic commands run their own event loop, so async tests call them in a thread."""
+    return asyncio.to_thread(function, *args)

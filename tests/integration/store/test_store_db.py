@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from store_helpers import NOW
+
+from belegsync.store.db import default_database_url, normalize_database_url
+from belegsync.store.uow import UnitOfWorkFactory
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as connection:
+        journal_mode = await connection.scalar(text("PRAGMA journal_mode"))
+        foreign_keys = await connection.scalar(text("PRAGMA foreign_keys"))
+        busy_timeout = await connection.scalar(text("PRAGMA busy_timeout"))
+
+    assert (journal_mode, foreign_keys, busy_timeout) == ("wal", 1, 30_000)
+
+
+async def test_foreign_keys_are_enforced(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        with pytest.raises(IntegrityError):
+            await uow.connections.get_or_create("no-such-tenant", now=NOW)
+
+
+async def test_savepoint_rollback_keeps_the_outer_work(uow_factory: UnitOfWorkFactory) -> None:
+    # On SQLite this only holds because our BEGIN listener fixes the driver's transactions.
+    async with uow_factory() as uow:
+        await uow.tenants.add(name="Außen GmbH", now=NOW)
+        savepoint = await uow.session.begin_nested()
+        await uow.tenants.add(name="Innen GmbH", now=NOW)
+        await savepoint.rollback()
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        names = [tenant.name for tenant in await uow.tenants.list_all()]
+    assert names == ["Außen GmbH"]
+
+
+def test_database_urls_get_our_async_drivers(tmp_path: Path) -> None:
+    assert normalize_database_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_database_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_database_url("sqlite:///x.db").drivername == "sqlite+aiosqlite"
+    assert normalize_database_url("sqlite+aiosqlite:///x.db").drivername == "sqlite+aiosqlite"
+    assert default_database_url(tmp_path) == f"sqlite+aiosqlite:///{tmp_path}/belegsync.sqlite3"
+    with pytest.raises(ValueError, match="unsupported database"):
+        normalize_database_url("mysql://u@h/db")
+
+
+async def test_released_savepoint_is_undone_with_its_transaction(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # Python 3.11's sqlite3 runs a SAVEPOINT issued before any DML as its own
+    # transaction, so RELEASE would commit it; our BEGIN listener prevents that.
+    async with uow_factory() as uow, uow.session.begin_nested():
+        await uow.tenants.add(name="Innen GmbH", now=NOW)
+        # released savepoint, no commit: the unit of work rolls everything back
+
+    async with uow_factory() as uow:
+        assert await uow.tenants.list_all() == []
