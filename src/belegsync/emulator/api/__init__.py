@@ -1,0 +1,1 @@
+"""Route handlers for the emulated /v1 resources."""

@@ -1,0 +1,50 @@
+"""Token bucket per API key, as Lexware's gateway enforces it (2 tokens/s, small burst)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """Real (monotonic) time, not the emulator clock: throttling is about wall time."""
+
+    def __init__(
+        self,
+        *,
+        rate_per_second: float,
+        burst: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate_per_second = rate_per_second
+        self.burst = burst
+        self._monotonic = monotonic
+        self._buckets: dict[str, _Bucket] = {}
+
+    def configure(
+        self, *, rate_per_second: float | None = None, burst: float | None = None
+    ) -> None:
+        if rate_per_second is not None:
+            self.rate_per_second = rate_per_second
+        if burst is not None:
+            self.burst = burst
+        self._buckets.clear()
+
+    def try_acquire(self, key: str) -> bool:
+        now = self._monotonic()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(tokens=self.burst, stamp=now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate_per_second)
+        bucket.stamp = now
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return True
+        return False
