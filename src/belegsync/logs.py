@@ -92,3 +92,5 @@ def configure_logging(*, level: str = "info", json: bool = False) -> None:
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
     # httpx logs full URLs at INFO; our own client logs what matters without secrets.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Alembic narrates every migration step at INFO; only problems matter on the console.
+    logging.getLogger("alembic").setLevel(max(numeric, logging.WARNING))

@@ -151,7 +151,9 @@ class KeyedSender:
         content = response.content.replace(self.__api_key.encode(), b"[redacted]")
         body = parse_error_body(content)
         error = error_for_status(response.status_code, body, method=method, path=path)
-        logger.warning(
+        # A 404 is often an expected answer (probing a permission, a deleted voucher).
+        log = logger.info if response.status_code == 404 else logger.warning
+        log(
             "lexware_request_failed",
             method=method,
             path=path,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.store.enums import ReviewReason
@@ -114,6 +115,12 @@ class TenantRepository:
         self._session.add(vat_return)
         await self._session.flush()
         return vat_return
+
+    async def vat_returns(self, tenant_id: str) -> list[VatReturn]:
+        query = (
+            select(VatReturn).where(VatReturn.tenant_id == tenant_id).order_by(VatReturn.last_day)
+        )
+        return list(await self._session.scalars(query))
 
     async def latest_vat_return(self, tenant_id: str) -> VatReturn | None:
         """The submitted return whose period ends last (the bookkeeping-service window)."""
@@ -240,9 +247,105 @@ _VOUCHER_FIELDS = (
 )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class KnownVoucher:
+    """What the sync needs to know about a stored voucher to decide whether to fetch it."""
+
+    lexware_id: str
+    voucher_type: str
+    voucher_status: str
+    voucher_date: date
+    lexware_updated_at: datetime
+    review_reason: str | None
+    file_ids: tuple[str, ...]
+
+
 class VoucherRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def count(self, tenant_id: str) -> int:
+        query = select(func.count()).select_from(Voucher).where(Voucher.tenant_id == tenant_id)
+        return int(await self._session.scalar(query) or 0)
+
+    async def all_with_details(
+        self, tenant_id: str
+    ) -> list[tuple[Voucher, list[PaymentItem], list[VoucherFile]]]:
+        """Every voucher of the tenant with payment items and files, oldest first."""
+        query = (
+            select(Voucher)
+            .where(Voucher.tenant_id == tenant_id)
+            .options(selectinload(Voucher.payment_items), selectinload(Voucher.files))
+            .order_by(Voucher.voucher_date, Voucher.voucher_number, Voucher.lexware_id)
+        )
+        vouchers = await self._session.scalars(query)
+        return [(v, list(v.payment_items), list(v.files)) for v in vouchers]
+
+    async def sync_states(self, tenant_id: str) -> dict[str, KnownVoucher]:
+        """Every stored voucher of the tenant with its sync-relevant facts, by Lexware id."""
+        files: dict[str, list[str]] = {}
+        file_rows = await self._session.execute(
+            select(VoucherFile.voucher_id, VoucherFile.lexware_file_id)
+            .join(Voucher, Voucher.id == VoucherFile.voucher_id)
+            .where(Voucher.tenant_id == tenant_id)
+        )
+        for voucher_id, file_id in file_rows:
+            files.setdefault(voucher_id, []).append(file_id)
+        rows = await self._session.execute(
+            select(
+                Voucher.id,
+                Voucher.lexware_id,
+                Voucher.voucher_type,
+                Voucher.voucher_status,
+                Voucher.voucher_date,
+                Voucher.lexware_updated_at,
+                Voucher.review_reason,
+            ).where(Voucher.tenant_id == tenant_id)
+        )
+        return {
+            row.lexware_id: KnownVoucher(
+                lexware_id=row.lexware_id,
+                voucher_type=row.voucher_type,
+                voucher_status=row.voucher_status,
+                voucher_date=row.voucher_date,
+                lexware_updated_at=row.lexware_updated_at,
+                review_reason=row.review_reason,
+                file_ids=tuple(files.get(row.id, ())),
+            )
+            for row in rows
+        }
+
+    async def record_list_change(
+        self,
+        voucher: Voucher,
+        list_json: dict[str, Any],
+        *,
+        status: str,
+        updated_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Record a status change seen only in the voucher list (voided, reopened).
+
+        The stored detail stays as it was; the new status and list entry are kept, and
+        a version row documents the change.
+        """
+        voucher.voucher_status = status
+        voucher.lexware_updated_at = updated_at
+        voucher.raw_list_json = list_json
+        voucher.last_synced_at = now
+        self._add_version(voucher, captured_at=now, reason=f"status:{status}")
+        await self._session.flush()
+
+    async def remove_files_except(self, voucher_id: str, keep: frozenset[str]) -> int:
+        """Drop file rows Lexware no longer lists (the bytes and the version history stay)."""
+        result = await self._session.execute(
+            delete(VoucherFile).where(
+                VoucherFile.voucher_id == voucher_id,
+                VoucherFile.lexware_file_id.not_in(keep),
+            )
+        )
+        await self._session.flush()
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def by_lexware_id(self, tenant_id: str, lexware_id: str) -> Voucher | None:
         query = select(Voucher).where(

@@ -97,6 +97,16 @@ class SyncRunRepository:
         )
         return await self._session.scalar(query)
 
+    async def latest_succeeded(self, connection_id: str) -> SyncRun | None:
+        """The last run that finished successfully (its window is what was synced)."""
+        query = (
+            select(SyncRun)
+            .where(SyncRun.connection_id == connection_id, SyncRun.status == "succeeded")
+            .order_by(SyncRun.finished_at.desc())
+            .limit(1)
+        )
+        return await self._session.scalar(query)
+
     async def latest(self, connection_id: str, *, limit: int = 10) -> list[SyncRun]:
         query = (
             select(SyncRun)

@@ -1,0 +1,156 @@
+"""The ``belegsync`` command line: reads settings, chooses adapters and starts things.
+
+It is the only package that knows every other one (STYLE.md §2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from belegsync import __version__
+from belegsync.settings import Settings, SettingsError
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
+    from belegsync.emulator import run_emulator
+
+    run_emulator(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        api_key=args.api_key,
+        rate_per_second=args.rate,
+    )
+    return 0
+
+
+def _lazy(name: str) -> Handler:
+    """Import the command module only when a command runs: ``--help`` stays fast."""
+
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        from belegsync.cli import commands, demo
+
+        module = demo if name == "cmd_demo" else commands
+        fn: Handler = getattr(module, name)
+        return fn(args, settings)
+
+    return handler
+
+
+def _add_tenant_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tenant = sub.add_parser("tenant", help="manage clients (tenants)")
+    tsub = tenant.add_subparsers(dest="tenant_command", metavar="SUBCOMMAND", required=True)
+    add = tsub.add_parser("add", help="create a client; prints its id")
+    add.add_argument("name")
+    add.add_argument("--open-tax-year", type=int, action="append", metavar="YEAR")
+    add.add_argument("--closed-tax-year", type=int, action="append", metavar="YEAR")
+    add.add_argument("--bookkeeping-service", action="store_true")
+    add.add_argument("--last-vat-return", metavar="YYYY-MM|YYYY-Qn")
+    add.set_defaults(handler=_lazy("cmd_tenant_add"))
+
+    year = sub.add_parser("tax-year", help="close or reopen a client's tax year")
+    year.add_argument("tenant", metavar="TENANT")
+    year.add_argument("action", choices=("close", "reopen"))
+    year.add_argument("year", type=int)
+    year.set_defaults(handler=_lazy("cmd_tax_year"))
+
+    vat = sub.add_parser("vat-return", help="record a submitted VAT advance return")
+    vat.add_argument("tenant", metavar="TENANT")
+    vat.add_argument("period", metavar="YYYY-MM|YYYY-Qn")
+    vat.set_defaults(handler=_lazy("cmd_vat_return"))
+
+
+def _add_connection_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    connect = sub.add_parser(
+        "connect",
+        help="connect a client to Lexware Office; the key comes from stdin or BELEGSYNC_API_KEY",
+    )
+    connect.add_argument("tenant", metavar="TENANT")
+    connect.add_argument("--base-url", help="Lexware API base URL (default: the setting)")
+    connect.add_argument("--key-expires", metavar="YYYY-MM-DD", help="expiry shown in Lexware")
+    connect.add_argument("--no-sync", action="store_true", help="do not run the first sync now")
+    connect.set_defaults(handler=_lazy("cmd_connect"))
+
+    disconnect = sub.add_parser("disconnect", help="delete the key; synced vouchers stay")
+    disconnect.add_argument("tenant", metavar="TENANT")
+    disconnect.set_defaults(handler=_lazy("cmd_disconnect"))
+
+    sync = sub.add_parser("sync", help="run a sync now and print its report")
+    sync.add_argument("tenant", metavar="TENANT")
+    sync.add_argument("--full", action="store_true", help="walk the whole window again")
+    sync.add_argument("--json", action="store_true")
+    sync.set_defaults(handler=_lazy("cmd_sync"))
+
+    status = sub.add_parser("status", help="connection state, reason, key expiry, last runs")
+    status.add_argument("tenant", metavar="TENANT")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_lazy("cmd_status"))
+
+    vouchers = sub.add_parser("vouchers", help="synced vouchers with payments and files")
+    vouchers.add_argument("tenant", metavar="TENANT")
+    vouchers.add_argument("--json", action="store_true")
+    vouchers.set_defaults(handler=_lazy("cmd_vouchers"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="belegsync",
+        description="Lexware Office integration: paid vouchers, their files, bank matching.",
+    )
+    parser.add_argument("--version", action="version", version=f"belegsync {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    demo = sub.add_parser("demo", help="emulator with demo data, demo clients, scheduler")
+    demo.add_argument("--emulator-port", type=int, default=8900, help="emulator port (8900)")
+    demo.set_defaults(handler=_lazy("cmd_demo"))
+
+    sub.add_parser("serve", help="the scheduler and workers (embedded mode)").set_defaults(
+        handler=_lazy("cmd_serve")
+    )
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        handler=_lazy("cmd_migrate")
+    )
+    sub.add_parser(
+        "rotate-keys", help="add a new encryption key and re-encrypt the stored API keys"
+    ).set_defaults(handler=_lazy("cmd_rotate_keys"))
+
+    emu = sub.add_parser("emulator", help="run the Lexware Office emulator")
+    emu.add_argument("--port", type=int, default=8900, help="port to listen on (8900)")
+    emu.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    emu.add_argument("--seed", choices=("demo", "empty"), default="demo", help="initial data")
+    emu.add_argument("--api-key", default=None, help="use this key for the demo organisation")
+    emu.add_argument("--rate", type=float, default=2.0, help="requests/s per key before 429")
+    emu.set_defaults(handler=_cmd_emulator)
+
+    _add_tenant_commands(sub)
+    _add_connection_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"belegsync: Konfigurationsfehler: {exc}", file=sys.stderr)
+        return 2
+    from belegsync.logs import configure_logging
+
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    handler: Handler = args.handler
+    from belegsync.cli.errors import explain_error
+
+    try:
+        return handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        message = explain_error(exc)
+        if message is None:
+            raise
+        print(f"belegsync: {message}", file=sys.stderr)
+        return 2

@@ -1,0 +1,113 @@
+"""The composition root: settings in, real adapters wired together out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+
+from belegsync.lexware import LexwareApi
+from belegsync.settings import Settings
+from belegsync.store.db import create_engine, create_session_factory, is_sqlite
+from belegsync.store.files import LocalFileStore
+from belegsync.store.migrate import current_revision, head_revision, upgrade
+from belegsync.store.secrets import KeyRing, MissingKeyfileError
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
+from belegsync.sync.engine import SyncDeps
+from belegsync.sync.ports import LexwarePort, SystemClock
+
+
+class SchemaOutdated(RuntimeError):
+    """The PostgreSQL schema is older than this version; migrations are run explicitly there."""
+
+
+@dataclass
+class LexwareApis:
+    """One ``LexwareApi`` (shared HTTP client, per-key limiters) per base URL."""
+
+    rate_per_second: float
+    transport: httpx.AsyncBaseTransport | None = None
+    _apis: dict[str, LexwareApi] = field(default_factory=dict)
+
+    def client(self, api_key: str, base_url: str) -> LexwarePort:
+        api = self._apis.get(base_url)
+        if api is None:
+            api = LexwareApi(
+                base_url=base_url, transport=self.transport, rate_per_second=self.rate_per_second
+            )
+            self._apis[base_url] = api
+        return api.for_key(api_key)
+
+    async def aclose(self) -> None:
+        for api in self._apis.values():
+            await api.aclose()
+        self._apis.clear()
+
+
+@dataclass
+class Wiring:
+    settings: Settings
+    uow_factory: UnitOfWorkFactory
+    files: LocalFileStore
+    keyring: KeyRing
+    apis: LexwareApis
+    deps: SyncDeps
+
+    def uow(self) -> UnitOfWork:
+        return self.uow_factory()
+
+
+async def migrate_database(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(upgrade, settings.database_url)
+
+
+async def _ensure_schema(settings: Settings) -> None:
+    if await current_revision(settings.database_url) == head_revision():
+        return
+    if is_sqlite(settings.database_url):
+        # The embedded default keeps itself up to date; nobody else shares the file.
+        await migrate_database(settings)
+        return
+    raise SchemaOutdated(
+        "Das Datenbankschema ist nicht aktuell. Bitte zuerst `belegsync migrate` ausführen. "
+        "(The database schema is out of date; run `belegsync migrate` first.)"
+    )
+
+
+async def _load_keyring(settings: Settings, uow_factory: UnitOfWorkFactory) -> KeyRing:
+    if not settings.keyfile_path.exists():
+        async with uow_factory() as uow:
+            if await uow.connections.with_encrypted_keys():
+                # Creating a new key file would make every stored key unreadable.
+                raise MissingKeyfileError(settings.keyfile_path)
+    return KeyRing.load_or_create(settings.keyfile_path, allow_create=True)
+
+
+@contextlib.asynccontextmanager
+async def wired(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[Wiring]:
+    """Open the database (migrating SQLite), the key ring, the file store and the client."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await _ensure_schema(settings)
+    engine = create_engine(settings.database_url)
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    apis = LexwareApis(settings.lexware_rate, transport)
+    try:
+        keyring = await _load_keyring(settings, uow_factory)
+        files = LocalFileStore(settings.files_dir)
+        deps = SyncDeps(
+            uow_factory=uow_factory,
+            files=files,
+            lexware=apis.client,
+            cipher=keyring,
+            clock=SystemClock(),
+        )
+        yield Wiring(settings, uow_factory, files, keyring, apis, deps)
+    finally:
+        await apis.aclose()
+        await engine.dispose()

@@ -1,0 +1,153 @@
+"""The embedded job runner: an asyncio worker pool and the morning scheduler, in-process.
+
+The database, not this process, guarantees one run per connection (a claim is a row in
+``sync_runs``), so a CLI sync next to a running server cannot double-run a connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+import structlog
+
+from belegsync.domain.connection import ConnectionState
+from belegsync.domain.dates import berlin_date
+from belegsync.domain.schedule import daily_slot, is_due
+from belegsync.store.enums import SyncTrigger
+from belegsync.store.uow import UnitOfWork
+from belegsync.sync.connection_rows import apply_domain, to_domain
+from belegsync.sync.engine import SyncDeps, execute_run
+from belegsync.sync.ports import Clock
+
+logger = structlog.get_logger("belegsync.jobs")
+
+# A run that has not reported progress for this long was left behind by a dead process.
+STALE_AFTER = timedelta(minutes=10)
+
+
+async def claim_run(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    connection_id: str,
+    *,
+    trigger: SyncTrigger,
+    full: bool = False,
+) -> str | None:
+    """Insert a queued run for the connection; ``None`` if one is queued or running."""
+    async with uow_factory() as uow:
+        run = await uow.sync_runs.claim(connection_id, trigger=trigger, full=full, now=clock.now())
+        if run is None:
+            return None
+        await uow.commit()
+        return run.id
+
+
+class EmbeddedSyncQueue:
+    """``SyncQueue`` for one process: claimed runs go to an asyncio queue and N workers."""
+
+    def __init__(self, deps: SyncDeps, *, workers: int = 4) -> None:
+        self._deps = deps
+        self._workers = workers
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def enqueue(
+        self, connection_id: str, *, trigger: SyncTrigger, full: bool = False
+    ) -> str | None:
+        run_id = await claim_run(
+            self._deps.uow_factory, self._deps.clock, connection_id, trigger=trigger, full=full
+        )
+        if run_id is not None:
+            self._queue.put_nowait(run_id)
+            logger.info(
+                "sync_enqueued", run_id=run_id, connection_id=connection_id, trigger=trigger
+            )
+        return run_id
+
+    def start(self) -> None:
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._work()) for _ in range(self._workers)]
+
+    async def join(self) -> None:
+        """Wait until every queued run has finished (tests, CLI)."""
+        await self._queue.join()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _work(self) -> None:
+        while True:
+            run_id = await self._queue.get()
+            try:
+                await execute_run(self._deps, run_id)
+            except Exception:
+                # The run stays 'running' and is recovered as stale; the worker lives on.
+                logger.exception("sync_run_crashed", run_id=run_id)
+            finally:
+                self._queue.task_done()
+
+
+class MorningScheduler:
+    """Enqueues each active connection once a day after its morning slot, and fails
+    connections whose key expired. ``tick(now)`` does one round; time is injected."""
+
+    def __init__(
+        self,
+        *,
+        uow_factory: Callable[[], UnitOfWork],
+        queue: EmbeddedSyncQueue,
+        clock: Clock,
+        base_time: time,
+        spread_minutes: int,
+        tick_seconds: float = 30.0,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._queue = queue
+        self._clock = clock
+        self._base_time = base_time
+        self._spread = spread_minutes
+        self._tick_seconds = tick_seconds
+
+    def slot_for(self, connection_id: str) -> time:
+        return daily_slot(connection_id, self._base_time, max(1, self._spread))
+
+    async def tick(self, now: datetime) -> list[str]:
+        """One round: recover stale runs, expire keys, enqueue what is due."""
+        due: list[str] = []
+        async with self._uow_factory() as uow:
+            stale = await uow.sync_runs.recover_stale_runs(before=now - STALE_AFTER, now=now)
+            for run in stale:
+                logger.warning("sync_run_recovered", run_id=run.id)
+            for row in await uow.connections.in_state(ConnectionState.ACTIVE.value):
+                checked = to_domain(row).check_expiry(berlin_date(now))
+                if checked.state is not ConnectionState.ACTIVE:
+                    apply_domain(row, checked, now=now)
+                    logger.info("connection_key_expired", connection_id=row.id)
+                    continue
+                latest = await uow.sync_runs.latest(row.id, limit=1)
+                last_started = latest[0].queued_at if latest else None
+                if is_due(now, last_started, self.slot_for(row.id)):
+                    due.append(row.id)
+            await uow.commit()
+        enqueued = []
+        for connection_id in due:
+            run_id = await self._queue.enqueue(connection_id, trigger="schedule")
+            if run_id is not None:
+                enqueued.append(run_id)
+        return enqueued
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.tick(self._clock.now())
+            except Exception:
+                logger.exception("scheduler_tick_failed")
+            await asyncio.sleep(self._tick_seconds)

@@ -1,0 +1,253 @@
+"""One voucher's share of a sync run: fetch what Lexware has, then store it atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from belegsync.domain.dates import berlin_date
+from belegsync.domain.vouchers import PAID_STATUSES, ReviewReason, review_needed
+from belegsync.lexware import (
+    BookkeepingVoucher,
+    DownloadedFile,
+    LexwareNotFoundError,
+    LexwareValidationError,
+    Payments,
+    SalesVoucher,
+    VoucherListItem,
+)
+from belegsync.store.files import FileStore
+from belegsync.store.repositories import FileData, KnownVoucher, UpsertOutcome
+from belegsync.store.uow import UnitOfWork
+from belegsync.sync.mapping import payment_items, voucher_data
+from belegsync.sync.ports import Clock, LexwarePort
+
+__all__ = ["CheckGone", "Fetch", "KnownVoucher", "MarkUnpaid", "VoucherWork", "process_voucher"]
+
+XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """A paid voucher that is new or changed: fetch detail, payments and files."""
+
+    item: VoucherListItem
+    known: KnownVoucher | None
+
+    @property
+    def lexware_id(self) -> str:
+        return self.item.id
+
+    def updated_at(self) -> datetime | None:
+        return self.item.updated_date
+
+
+@dataclass(frozen=True, slots=True)
+class MarkUnpaid:
+    """A synced voucher that Lexware no longer reports as paid (voided, reopened)."""
+
+    item: VoucherListItem
+    known: KnownVoucher
+
+    @property
+    def lexware_id(self) -> str:
+        return self.item.id
+
+    def updated_at(self) -> datetime | None:
+        return self.item.updated_date
+
+
+@dataclass(frozen=True, slots=True)
+class CheckGone:
+    """A synced paid voucher missing from a complete listing: ask Lexware about it."""
+
+    known: KnownVoucher
+
+    @property
+    def lexware_id(self) -> str:
+        return self.known.lexware_id
+
+    def updated_at(self) -> datetime | None:
+        return None
+
+
+VoucherWork = Fetch | MarkUnpaid | CheckGone
+
+
+class Tally(Protocol):
+    new: int
+    changed: int
+    unchanged: int
+    flagged: int
+    done: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    detail: BookkeepingVoucher | SalesVoucher
+    payments: Payments | None
+    files: list[tuple[str, DownloadedFile]]
+    kept_file_ids: frozenset[str]
+
+
+async def process_voucher(
+    unit: VoucherWork,
+    *,
+    client: LexwarePort,
+    uow_factory: Callable[[], UnitOfWork],
+    files: FileStore,
+    clock: Clock,
+    run_id: str,
+    tenant_id: str,
+    closed_years: Iterable[int],
+    tally: Tally,
+    api_calls: Callable[[], int],
+) -> None:
+    """Bring one voucher up to date. Lexware errors propagate to the run."""
+    if isinstance(unit, Fetch):
+        await _fetch_and_store(
+            unit, client, uow_factory, files, clock, tenant_id, closed_years, tally
+        )
+    elif isinstance(unit, MarkUnpaid):
+        await _flag(
+            uow_factory, clock, tenant_id, unit.known, unit.item, ReviewReason.NO_LONGER_PAID, tally
+        )
+    else:
+        await _check_gone(unit, client, uow_factory, clock, tenant_id, tally)
+    tally.done += 1
+    async with uow_factory() as uow:
+        await uow.sync_runs.update_progress(run_id, now=clock.now(), done=tally.done)
+        await uow.commit()
+
+
+async def _fetch(client: LexwarePort, unit: Fetch, stored_file_ids: frozenset[str]) -> _Fetched:
+    item = unit.item
+    detail = await client.voucher_detail(item.voucher_type, item.id)
+    try:
+        payments: Payments | None = await client.payments(item.id)
+    except LexwareValidationError:
+        # Lexware has no payment information for some vouchers (a credit note settled
+        # against its invoice); the voucher is still paid off and is synced without it.
+        payments = None
+    downloaded: list[tuple[str, DownloadedFile]] = []
+    if isinstance(detail, BookkeepingVoucher):
+        wanted = frozenset(detail.files)
+        for file_id in detail.files:
+            if file_id not in stored_file_ids:
+                downloaded.append((file_id, await client.download_file(file_id)))
+        return _Fetched(detail, payments, downloaded, wanted)
+    document = await client.download_sales_voucher_file(item.voucher_type, item.id)
+    downloaded.append((f"{item.id}/file", document))
+    if document.media_type in XML_MEDIA_TYPES:
+        # An XRechnung: the XML is the invoice; the PDF rendering is what people read.
+        preview = await client.download_sales_voucher_file(
+            item.voucher_type, item.id, accept="application/pdf"
+        )
+        downloaded.append((f"{item.id}/file.pdf", preview))
+    return _Fetched(detail, payments, downloaded, frozenset(f for f, _ in downloaded))
+
+
+async def _fetch_and_store(
+    unit: Fetch,
+    client: LexwarePort,
+    uow_factory: Callable[[], UnitOfWork],
+    files: FileStore,
+    clock: Clock,
+    tenant_id: str,
+    closed_years: Iterable[int],
+    tally: Tally,
+) -> None:
+    stored_ids = frozenset(unit.known.file_ids) if unit.known is not None else frozenset()
+    fetched = await _fetch(client, unit, stored_ids)
+    data = voucher_data(unit.item, fetched.detail, fetched.payments)
+    if data.paid_date is None and data.voucher_status in PAID_STATUSES:
+        # Without payment information the last change is the best settlement date we have.
+        data = replace(data, paid_date=berlin_date(data.lexware_updated_at))
+    items = payment_items(fetched.payments) if fetched.payments is not None else []
+    # Bytes first: a row must never point at a file that is not stored.
+    file_rows = [
+        FileData(
+            lexware_file_id=file_id,
+            sha256=await files.put(download.content),
+            media_type=download.media_type,
+            filename=download.filename,
+            size_bytes=len(download.content),
+        )
+        for file_id, download in fetched.files
+    ]
+    now = clock.now()
+    async with uow_factory() as uow:
+        result = await uow.vouchers.upsert(tenant_id, data, now=now)
+        voucher = result.voucher
+        await uow.vouchers.replace_payment_items(voucher.id, items)
+        for row in file_rows:
+            await uow.vouchers.save_file(voucher.id, row, now=now)
+        await uow.vouchers.remove_files_except(voucher.id, fetched.kept_file_ids)
+        reason = review_needed(
+            unit.known.voucher_status if unit.known is not None else None,
+            data.voucher_status,
+            data.voucher_date,
+            closed_years,
+            changed=result.outcome is UpsertOutcome.CHANGED,
+        )
+        if reason is not None:
+            await uow.vouchers.flag_for_review(voucher, reason=reason.value, detail=None, now=now)
+        await uow.commit()
+    if result.outcome is UpsertOutcome.NEW:
+        tally.new += 1
+    elif result.outcome is UpsertOutcome.CHANGED:
+        tally.changed += 1
+    else:
+        tally.unchanged += 1
+    if reason is not None:
+        tally.flagged += 1
+
+
+async def _flag(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    tenant_id: str,
+    known: KnownVoucher,
+    item: VoucherListItem | None,
+    reason: ReviewReason,
+    tally: Tally,
+) -> None:
+    now = clock.now()
+    async with uow_factory() as uow:
+        voucher = await uow.vouchers.by_lexware_id(tenant_id, known.lexware_id)
+        if voucher is None:
+            return
+        if item is not None:
+            await uow.vouchers.record_list_change(
+                voucher,
+                item.raw,
+                status=item.voucher_status,
+                updated_at=item.updated_date or now,
+                now=now,
+            )
+        await uow.vouchers.flag_for_review(voucher, reason=reason.value, detail=None, now=now)
+        await uow.commit()
+    tally.flagged += 1
+
+
+async def _check_gone(
+    unit: CheckGone,
+    client: LexwarePort,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    tenant_id: str,
+    tally: Tally,
+) -> None:
+    known = unit.known
+    try:
+        detail = await client.voucher_detail(known.voucher_type, known.lexware_id)
+    except LexwareNotFoundError:
+        await _flag(uow_factory, clock, tenant_id, known, None, ReviewReason.DELETED, tally)
+        return
+    status = detail.voucher_status
+    if status is not None and status not in PAID_STATUSES:
+        await _flag(uow_factory, clock, tenant_id, known, None, ReviewReason.NO_LONGER_PAID, tally)
+    else:
+        tally.unchanged += 1
