@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from belegsync.lexware import LexwareApi
+from belegsync.lexware import LexwareApi, RetryPolicy
 from belegsync.settings import Settings
 from belegsync.store.db import create_engine, create_session_factory, is_sqlite
 from belegsync.store.files import LocalFileStore
@@ -30,13 +30,17 @@ class LexwareApis:
 
     rate_per_second: float
     transport: httpx.AsyncBaseTransport | None = None
+    retry_policy: RetryPolicy | None = None
     _apis: dict[str, LexwareApi] = field(default_factory=dict)
 
     def client(self, api_key: str, base_url: str) -> LexwarePort:
         api = self._apis.get(base_url)
         if api is None:
             api = LexwareApi(
-                base_url=base_url, transport=self.transport, rate_per_second=self.rate_per_second
+                base_url=base_url,
+                transport=self.transport,
+                rate_per_second=self.rate_per_second,
+                retry_policy=self.retry_policy,
             )
             self._apis[base_url] = api
         return api.for_key(api_key)
