@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes.clock import FixedClock
 
 from belegsync.cli.wiring import LexwareApis
 from belegsync.emulator import (
@@ -26,6 +25,7 @@ from belegsync.emulator import (
     generate_vouchers,
 )
 from belegsync.emulator.app import EmulatorApp
+from belegsync.jobs.embedded import claim_run
 from belegsync.lexware import RetryPolicy
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.files import LocalFileStore
@@ -34,9 +34,9 @@ from belegsync.store.secrets import KeyRing
 from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.connect import ConnectResult, connect_lexware
 from belegsync.sync.engine import RunOutcome, SyncDeps, execute_run
-from belegsync.jobs.embedded import claim_run
 from belegsync.sync.status import voucher_rows
 from belegsync.sync.tenants import create_tenant
+from fakes.clock import FixedClock
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 EMULATOR_URL = "http://lexware.test"

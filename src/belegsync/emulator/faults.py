@@ -45,15 +45,16 @@ class FaultRule:
             self.remaining -= 1
 
     def describe(self) -> dict[str, Any]:
+        # floats as strings, like GET /settings: the JSON writer refuses floats (money)
         return {
             "kind": self.kind,
             "status": self.status,
-            "rate": self.rate,
+            "rate": str(self.rate),
             "pathPrefix": self.path_prefix,
             "method": self.method,
             "remaining": self.remaining,
             "latencyMs": self.latency_ms,
-            "timeoutSeconds": self.timeout_seconds,
+            "timeoutSeconds": str(self.timeout_seconds),
             "applyFirst": self.apply_first,
             "seed": self.seed,
         }

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import date
 
 from belegsync.domain.connection import ConnectionState
-
 from support.sync_harness import Harness
 
 
