@@ -99,6 +99,9 @@ def _configure_sqlite(
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             if wal:
                 cursor.execute("PRAGMA journal_mode = WAL")
+                # In WAL mode NORMAL cannot corrupt the database; a power cut may lose
+                # the last commits, which the idempotent sync fetches again.
+                cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()

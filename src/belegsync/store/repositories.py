@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from belegsync.store.enums import ReviewReason
 from belegsync.store.errors import NotFound
@@ -31,12 +31,14 @@ from belegsync.store.models import (
     VoucherFile,
     VoucherVersion,
 )
+from belegsync.store.models.base import new_id
 from belegsync.store.sync_runs import SyncRunRepository
 
 __all__ = [
     "AuditRepository",
     "ConnectionRepository",
     "FileData",
+    "NewVoucher",
     "PaymentItemData",
     "SyncRunRepository",
     "TenantRepository",
@@ -209,6 +211,15 @@ class FileData:
     size_bytes: int
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewVoucher:
+    """A voucher seen for the first time, with everything written along with it."""
+
+    data: VoucherData
+    payment_items: Sequence[PaymentItemData]
+    files: Sequence[FileData]
+
+
 class UpsertOutcome(enum.StrEnum):
     NEW = "new"
     CHANGED = "changed"
@@ -359,6 +370,90 @@ class VoucherRepository:
             Voucher.tenant_id == tenant_id
         )
         return {row.lexware_id: row.content_hash for row in await self._session.execute(query)}
+
+    async def existing_lexware_ids(self, tenant_id: str, lexware_ids: Sequence[str]) -> set[str]:
+        """Which of ``lexware_ids`` the tenant already has."""
+        if not lexware_ids:
+            return set()
+        query = select(Voucher.lexware_id).where(
+            Voucher.tenant_id == tenant_id, Voucher.lexware_id.in_(list(lexware_ids))
+        )
+        return set(await self._session.scalars(query))
+
+    async def insert_new(
+        self, tenant_id: str, batch: Sequence[NewVoucher], *, now: datetime
+    ) -> None:
+        """Insert vouchers known to be new, with their first version, payments and files.
+
+        A handful of multi-row INSERTs per batch instead of a dozen statements per
+        voucher: the first sync of a large account is mostly this. Callers check with
+        :meth:`existing_lexware_ids` first; a duplicate still fails on the unique key.
+        """
+        if not batch:
+            return
+        vouchers: list[dict[str, Any]] = []
+        versions: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
+        files: list[dict[str, Any]] = []
+        for entry in batch:
+            data = entry.data
+            voucher_id = new_id()
+            digest = voucher_content_hash(data.raw_json, data.raw_payments_json)
+            row = {field: getattr(data, field) for field in _VOUCHER_FIELDS}
+            row.update(
+                id=voucher_id,
+                tenant_id=tenant_id,
+                lexware_id=data.lexware_id,
+                first_synced_at=now,
+                last_synced_at=now,
+                content_hash=digest,
+            )
+            vouchers.append(row)
+            versions.append(
+                {
+                    "voucher_id": voucher_id,
+                    "captured_at": now,
+                    "lexware_updated_at": data.lexware_updated_at,
+                    "lexware_version": data.lexware_version,
+                    "voucher_status": data.voucher_status,
+                    "raw_json": data.raw_json,
+                    "raw_payments_json": data.raw_payments_json,
+                    "content_hash": digest,
+                    "reason": "created",
+                }
+            )
+            items.extend(
+                {
+                    "voucher_id": voucher_id,
+                    "position": position,
+                    "payment_item_type": item.payment_item_type,
+                    "posting_date": item.posting_date,
+                    "amount_cents": item.amount_cents,
+                    "currency": item.currency,
+                }
+                for position, item in enumerate(entry.payment_items)
+            )
+            files.extend(
+                {
+                    "id": new_id(),
+                    "voucher_id": voucher_id,
+                    "lexware_file_id": f.lexware_file_id,
+                    "sha256": f.sha256,
+                    "media_type": f.media_type,
+                    "filename": f.filename,
+                    "size_bytes": f.size_bytes,
+                    "created_at": now,
+                }
+                for f in entry.files
+            )
+        for model, rows in (
+            (Voucher, vouchers),
+            (VoucherVersion, versions),
+            (PaymentItem, items),
+            (VoucherFile, files),
+        ):
+            if rows:
+                await self._session.execute(insert(model), rows)
 
     async def upsert(
         self, tenant_id: str, data: VoucherData, *, now: datetime, reason: str | None = None

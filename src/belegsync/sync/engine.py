@@ -28,7 +28,6 @@ from belegsync.lexware import (
     LexwareContractError,
     LexwareError,
     LexwareForbiddenError,
-    LexwareMalformedResponseError,
     LexwareRateLimitedError,
     LexwareUnavailableError,
     VoucherListFilter,
@@ -36,17 +35,21 @@ from belegsync.lexware import (
 )
 from belegsync.store.enums import SyncRunStatus
 from belegsync.store.files import FileStore
+from belegsync.store.repositories import UpsertOutcome
 from belegsync.store.sync_runs import RunCounts
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
 from belegsync.sync.ports import Clock, KeyCipher, LexwareFactory, LexwarePort
 from belegsync.sync.voucher_sync import (
+    Applied,
     CheckGone,
     Fetch,
     KnownVoucher,
     MarkUnpaid,
+    NewVoucherOp,
     VoucherWork,
-    process_voucher,
+    WriteOp,
+    prepare_voucher,
 )
 
 logger = structlog.get_logger("belegsync.sync")
@@ -106,6 +109,16 @@ class _Tally:
     failed_updated: list[datetime] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
 
+    def note_failure(self, unit: VoucherWork, error: Exception) -> None:
+        self.failed += 1
+        self.done += 1
+        updated = unit.updated_at()
+        if updated is not None:
+            self.failed_updated.append(updated)
+        code = str(getattr(error, "code", None) or "voucher_failed")
+        message = str(getattr(error, "message", None) or error)
+        self.errors.append({"voucher": unit.lexware_id, "code": code, "message": message})
+
     def counts(self, api_calls: int) -> RunCounts:
         return RunCounts(
             new=self.new,
@@ -140,7 +153,7 @@ async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
     log = logger.bind(run_id=run_id, tenant_id=plan.tenant_id)
     log.info("sync_started", window_start=str(plan.window.start), full=plan.full)
     try:
-        listed = await _list_vouchers(deps, client, plan)
+        listed = await _list_or_abort(deps, client, plan)
         work = await _plan_work(deps, plan, listed, tally)
         await _set_total(deps, plan, len(work) + tally.unchanged, tally)
         await _process_all(deps, client, plan, work, tally)
@@ -259,6 +272,24 @@ async def _list_vouchers(
     return listed
 
 
+async def _list_or_abort(
+    deps: SyncDeps, client: LexwarePort, plan: _Plan
+) -> dict[str, VoucherListItem]:
+    """The listing, with its errors ending the run like those of a voucher fetch.
+
+    Without this a 401 or a 5xx while listing escaped ``execute_run``: the run stayed
+    ``running`` (blocking the connection until stale recovery) and a revoked key did
+    not fail the connection.
+    """
+    try:
+        return await _list_vouchers(deps, client, plan)
+    except (LexwareAuthError, LexwareContractError, LexwareForbiddenError) as error:
+        raise await _connection_failed(deps, plan, error) from None
+    except LexwareError as error:
+        # Unavailable, rate limited, or a malformed page: nothing can be planned.
+        raise _Abort("failed_transient", error.code, error.message) from None
+
+
 async def _heartbeat(deps: SyncDeps, plan: _Plan) -> None:
     async with deps.uow_factory() as uow:
         await uow.sync_runs.update_progress(plan.run_id, now=deps.clock.now())
@@ -321,6 +352,113 @@ async def _set_total(deps: SyncDeps, plan: _Plan, total: int, tally: _Tally) -> 
         await uow.commit()
 
 
+class _BatchWriter:
+    """Writes prepared vouchers in short transactions of up to ``max_items``.
+
+    One transaction per voucher would spend most of the engine's CPU on commits. A
+    batch is committed when it is full or its oldest voucher waited ``max_delay``
+    seconds, so progress stays live at Lexware's pace. Each voucher is written in its
+    own SAVEPOINT: one bad row fails that voucher, not the batch. A run killed before
+    a commit loses only fetched data, which the next run fetches again.
+    """
+
+    def __init__(
+        self,
+        deps: SyncDeps,
+        plan: _Plan,
+        tally: _Tally,
+        *,
+        max_items: int = 50,
+        max_delay: float = 1.0,
+    ) -> None:
+        self._deps, self._plan, self._tally = deps, plan, tally
+        self._max_items, self._max_delay = max_items, max_delay
+        self._pending: list[tuple[VoucherWork, WriteOp]] = []
+        self._first_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def add(self, unit: VoucherWork, op: WriteOp) -> None:
+        if not self._pending:
+            self._first_at = time.monotonic()
+        self._pending.append((unit, op))
+        if (
+            len(self._pending) >= self._max_items
+            or time.monotonic() - self._first_at >= self._max_delay
+        ):
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            async with self._deps.uow_factory() as uow:
+                now = self._deps.clock.now()
+                rest = await self._insert_new(uow, batch, now)
+                failures: list[tuple[VoucherWork, Exception]] = []
+                for unit, op in rest:
+                    try:
+                        async with uow.session.begin_nested():
+                            applied = await op(uow, now)
+                    except Exception as write_error:  # one voucher's bad data must not stop the run
+                        failures.append((unit, write_error))
+                        continue
+                    self._count(applied)
+                for unit, failure in failures:
+                    self._tally.note_failure(unit, failure)
+                    await uow.sync_runs.record_error(
+                        self._plan.run_id,
+                        code=self._tally.errors[-1]["code"],
+                        message=self._tally.errors[-1]["message"],
+                        now=now,
+                        voucher_lexware_id=unit.lexware_id,
+                    )
+                await uow.sync_runs.update_progress(
+                    self._plan.run_id, now=now, done=self._tally.done
+                )
+                await uow.commit()
+
+    async def _insert_new(
+        self, uow: UnitOfWork, batch: list[tuple[VoucherWork, WriteOp]], now: datetime
+    ) -> list[tuple[VoucherWork, WriteOp]]:
+        """Insert the first-seen vouchers of the batch at once; return the other writes.
+
+        If the multi-row insert fails, every voucher goes the one-by-one way instead.
+        """
+        new = [(u, op) for u, op in batch if isinstance(op, NewVoucherOp)]
+        if len(new) < 2:
+            return batch
+        tenant_id = self._plan.tenant_id
+        taken = await uow.vouchers.existing_lexware_ids(tenant_id, [u.lexware_id for u, _ in new])
+        fresh = [(u, op) for u, op in new if u.lexware_id not in taken]
+        try:
+            async with uow.session.begin_nested():
+                await uow.vouchers.insert_new(
+                    tenant_id,
+                    [op.entry for _, op in fresh if isinstance(op, NewVoucherOp)],
+                    now=now,
+                )
+        except Exception:
+            logger.warning("sync_batch_insert_failed", run_id=self._plan.run_id, size=len(fresh))
+            return batch
+        for _ in fresh:
+            self._count(Applied(UpsertOutcome.NEW, False))
+        inserted = {u.lexware_id for u, _ in fresh}
+        return [(u, op) for u, op in batch if u.lexware_id not in inserted]
+
+    def _count(self, applied: Applied) -> None:
+        tally = self._tally
+        tally.done += 1
+        if applied.outcome is UpsertOutcome.NEW:
+            tally.new += 1
+        elif applied.outcome is UpsertOutcome.CHANGED:
+            tally.changed += 1
+        elif applied.outcome is UpsertOutcome.UNCHANGED:
+            tally.unchanged += 1
+        if applied.flagged:
+            tally.flagged += 1
+
+
 async def _process_all(
     deps: SyncDeps,
     client: LexwarePort,
@@ -332,6 +470,7 @@ async def _process_all(
     queue: asyncio.Queue[VoucherWork] = asyncio.Queue()
     for unit in work:
         queue.put_nowait(unit)
+    writer = _BatchWriter(deps, plan, tally)
 
     async def worker() -> None:
         while True:
@@ -339,7 +478,9 @@ async def _process_all(
                 unit = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            await _process_one(deps, client, plan, unit, tally)
+            op = await _prepare_one(deps, client, plan, unit, tally)
+            if op is not None:
+                await writer.add(unit, op)
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, deps.concurrency))]
     try:
@@ -348,54 +489,45 @@ async def _process_all(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+    # Also after an abort: what was fetched completely is kept.
+    await writer.flush()
 
 
-async def _process_one(
+async def _prepare_one(
     deps: SyncDeps, client: LexwarePort, plan: _Plan, unit: VoucherWork, tally: _Tally
-) -> None:
+) -> WriteOp | None:
     try:
-        await process_voucher(
+        return await prepare_voucher(
             unit,
             client=client,
-            uow_factory=deps.uow_factory,
             files=deps.files,
-            clock=deps.clock,
-            run_id=plan.run_id,
             tenant_id=plan.tenant_id,
             closed_years=plan.closed_years,
-            tally=tally,
-            api_calls=lambda: client.stats.requests_sent,
         )
     except (LexwareAuthError, LexwareContractError, LexwareForbiddenError) as error:
         raise await _connection_failed(deps, plan, error) from None
     except (LexwareUnavailableError, LexwareRateLimitedError) as error:
         raise _Abort("failed_transient", error.code, error.message) from None
-    except (LexwareMalformedResponseError, LexwareError, ValueError) as error:
-        await _voucher_failed(deps, plan, unit, error, tally)
-
-
-async def _voucher_failed(
-    deps: SyncDeps, plan: _Plan, unit: VoucherWork, error: Exception, tally: _Tally
-) -> None:
-    code = getattr(error, "code", "voucher_failed")
-    message = str(getattr(error, "message", None) or error)
-    tally.failed += 1
-    tally.done += 1
-    updated = unit.updated_at()
-    if updated is not None:
-        tally.failed_updated.append(updated)
-    tally.errors.append({"voucher": unit.lexware_id, "code": code, "message": message})
-    logger.warning("sync_voucher_failed", run_id=plan.run_id, voucher=unit.lexware_id, code=code)
-    async with deps.uow_factory() as uow:
-        await uow.sync_runs.record_error(
-            plan.run_id,
-            code=code,
-            message=message,
-            now=deps.clock.now(),
-            voucher_lexware_id=unit.lexware_id,
+    except (LexwareError, ValueError) as error:
+        # Malformed answers and data we cannot map fail this voucher; the next run retries.
+        tally.note_failure(unit, error)
+        logger.warning(
+            "sync_voucher_failed",
+            run_id=plan.run_id,
+            voucher=unit.lexware_id,
+            code=tally.errors[-1]["code"],
         )
-        await uow.sync_runs.update_progress(plan.run_id, now=deps.clock.now(), done=tally.done)
-        await uow.commit()
+        async with deps.uow_factory() as uow:
+            await uow.sync_runs.record_error(
+                plan.run_id,
+                code=tally.errors[-1]["code"],
+                message=tally.errors[-1]["message"],
+                now=deps.clock.now(),
+                voucher_lexware_id=unit.lexware_id,
+            )
+            await uow.sync_runs.update_progress(plan.run_id, now=deps.clock.now(), done=tally.done)
+            await uow.commit()
+        return None
 
 
 async def _connection_failed(deps: SyncDeps, plan: _Plan, error: LexwareError) -> _Abort:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
 
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.vouchers import PAID_STATUSES, ReviewReason, review_needed
@@ -19,12 +18,22 @@ from belegsync.lexware import (
     VoucherListItem,
 )
 from belegsync.store.files import FileStore
-from belegsync.store.repositories import FileData, KnownVoucher, UpsertOutcome
+from belegsync.store.repositories import FileData, KnownVoucher, NewVoucher, UpsertOutcome
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.mapping import payment_items, voucher_data
-from belegsync.sync.ports import Clock, LexwarePort
+from belegsync.sync.ports import LexwarePort
 
-__all__ = ["CheckGone", "Fetch", "KnownVoucher", "MarkUnpaid", "VoucherWork", "process_voucher"]
+__all__ = [
+    "Applied",
+    "CheckGone",
+    "Fetch",
+    "KnownVoucher",
+    "MarkUnpaid",
+    "NewVoucherOp",
+    "VoucherWork",
+    "WriteOp",
+    "prepare_voucher",
+]
 
 XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
 
@@ -76,12 +85,32 @@ class CheckGone:
 VoucherWork = Fetch | MarkUnpaid | CheckGone
 
 
-class Tally(Protocol):
-    new: int
-    changed: int
-    unchanged: int
-    flagged: int
-    done: int
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What writing one voucher did: its upsert outcome, and whether it was flagged."""
+
+    outcome: UpsertOutcome | None
+    flagged: bool
+
+
+WriteOp = Callable[[UnitOfWork, datetime], Awaitable[Applied]]
+"""Writes one voucher inside the caller's transaction; ``now`` is the write time."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewVoucherOp:
+    """A first-seen voucher. The writer inserts many of these with one statement per
+    table (``entry``); calling it writes just this one through the upsert path."""
+
+    tenant_id: str
+    entry: NewVoucher
+
+    async def __call__(self, uow: UnitOfWork, now: datetime) -> Applied:
+        result = await uow.vouchers.upsert(self.tenant_id, self.entry.data, now=now)
+        await uow.vouchers.replace_payment_items(result.voucher.id, self.entry.payment_items)
+        for row in self.entry.files:
+            await uow.vouchers.save_file(result.voucher.id, row, now=now)
+        return Applied(result.outcome, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,34 +121,24 @@ class _Fetched:
     kept_file_ids: frozenset[str]
 
 
-async def process_voucher(
+async def prepare_voucher(
     unit: VoucherWork,
     *,
     client: LexwarePort,
-    uow_factory: Callable[[], UnitOfWork],
     files: FileStore,
-    clock: Clock,
-    run_id: str,
     tenant_id: str,
-    closed_years: Iterable[int],
-    tally: Tally,
-    api_calls: Callable[[], int],
-) -> None:
-    """Bring one voucher up to date. Lexware errors propagate to the run."""
+    closed_years: frozenset[int],
+) -> WriteOp:
+    """Fetch what Lexware has for one voucher and store its file bytes; return the write.
+
+    Lexware errors propagate to the run. Nothing is written to the database here, so a
+    run killed between fetch and write leaves only content-addressed file bytes behind.
+    """
     if isinstance(unit, Fetch):
-        await _fetch_and_store(
-            unit, client, uow_factory, files, clock, tenant_id, closed_years, tally
-        )
-    elif isinstance(unit, MarkUnpaid):
-        await _flag(
-            uow_factory, clock, tenant_id, unit.known, unit.item, ReviewReason.NO_LONGER_PAID, tally
-        )
-    else:
-        await _check_gone(unit, client, uow_factory, clock, tenant_id, tally)
-    tally.done += 1
-    async with uow_factory() as uow:
-        await uow.sync_runs.update_progress(run_id, now=clock.now(), done=tally.done)
-        await uow.commit()
+        return await _fetch_and_prepare(unit, client, files, tenant_id, closed_years)
+    if isinstance(unit, MarkUnpaid):
+        return _flag_op(tenant_id, unit.known, unit.item, ReviewReason.NO_LONGER_PAID)
+    return await _check_gone(unit, client, tenant_id)
 
 
 async def _fetch(client: LexwarePort, unit: Fetch, stored_file_ids: frozenset[str]) -> _Fetched:
@@ -149,16 +168,13 @@ async def _fetch(client: LexwarePort, unit: Fetch, stored_file_ids: frozenset[st
     return _Fetched(detail, payments, downloaded, frozenset(f for f, _ in downloaded))
 
 
-async def _fetch_and_store(
+async def _fetch_and_prepare(
     unit: Fetch,
     client: LexwarePort,
-    uow_factory: Callable[[], UnitOfWork],
     files: FileStore,
-    clock: Clock,
     tenant_id: str,
-    closed_years: Iterable[int],
-    tally: Tally,
-) -> None:
+    closed_years: frozenset[int],
+) -> WriteOp:
     stored_ids = frozenset(unit.known.file_ids) if unit.known is not None else frozenset()
     fetched = await _fetch(client, unit, stored_ids)
     data = voucher_data(unit.item, fetched.detail, fetched.payments)
@@ -177,8 +193,11 @@ async def _fetch_and_store(
         )
         for file_id, download in fetched.files
     ]
-    now = clock.now()
-    async with uow_factory() as uow:
+    if unit.known is None:
+        return NewVoucherOp(tenant_id, NewVoucher(data=data, payment_items=items, files=file_rows))
+    previous_status = unit.known.voucher_status
+
+    async def write(uow: UnitOfWork, now: datetime) -> Applied:
         result = await uow.vouchers.upsert(tenant_id, data, now=now)
         voucher = result.voucher
         await uow.vouchers.replace_payment_items(voucher.id, items)
@@ -186,7 +205,7 @@ async def _fetch_and_store(
             await uow.vouchers.save_file(voucher.id, row, now=now)
         await uow.vouchers.remove_files_except(voucher.id, fetched.kept_file_ids)
         reason = review_needed(
-            unit.known.voucher_status if unit.known is not None else None,
+            previous_status,
             data.voucher_status,
             data.voucher_date,
             closed_years,
@@ -194,31 +213,18 @@ async def _fetch_and_store(
         )
         if reason is not None:
             await uow.vouchers.flag_for_review(voucher, reason=reason.value, detail=None, now=now)
-        await uow.commit()
-    if result.outcome is UpsertOutcome.NEW:
-        tally.new += 1
-    elif result.outcome is UpsertOutcome.CHANGED:
-        tally.changed += 1
-    else:
-        tally.unchanged += 1
-    if reason is not None:
-        tally.flagged += 1
+        return Applied(result.outcome, reason is not None)
+
+    return write
 
 
-async def _flag(
-    uow_factory: Callable[[], UnitOfWork],
-    clock: Clock,
-    tenant_id: str,
-    known: KnownVoucher,
-    item: VoucherListItem | None,
-    reason: ReviewReason,
-    tally: Tally,
-) -> None:
-    now = clock.now()
-    async with uow_factory() as uow:
+def _flag_op(
+    tenant_id: str, known: KnownVoucher, item: VoucherListItem | None, reason: ReviewReason
+) -> WriteOp:
+    async def write(uow: UnitOfWork, now: datetime) -> Applied:
         voucher = await uow.vouchers.by_lexware_id(tenant_id, known.lexware_id)
         if voucher is None:
-            return
+            return Applied(None, False)
         if item is not None:
             await uow.vouchers.record_list_change(
                 voucher,
@@ -228,26 +234,22 @@ async def _flag(
                 now=now,
             )
         await uow.vouchers.flag_for_review(voucher, reason=reason.value, detail=None, now=now)
-        await uow.commit()
-    tally.flagged += 1
+        return Applied(None, True)
+
+    return write
 
 
-async def _check_gone(
-    unit: CheckGone,
-    client: LexwarePort,
-    uow_factory: Callable[[], UnitOfWork],
-    clock: Clock,
-    tenant_id: str,
-    tally: Tally,
-) -> None:
+async def _unchanged(uow: UnitOfWork, now: datetime) -> Applied:
+    return Applied(UpsertOutcome.UNCHANGED, False)
+
+
+async def _check_gone(unit: CheckGone, client: LexwarePort, tenant_id: str) -> WriteOp:
     known = unit.known
     try:
         detail = await client.voucher_detail(known.voucher_type, known.lexware_id)
     except LexwareNotFoundError:
-        await _flag(uow_factory, clock, tenant_id, known, None, ReviewReason.DELETED, tally)
-        return
+        return _flag_op(tenant_id, known, None, ReviewReason.DELETED)
     status = detail.voucher_status
     if status is not None and status not in PAID_STATUSES:
-        await _flag(uow_factory, clock, tenant_id, known, None, ReviewReason.NO_LONGER_PAID, tally)
-    else:
-        tally.unchanged += 1
+        return _flag_op(tenant_id, known, None, ReviewReason.NO_LONGER_PAID)
+    return _unchanged
