@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import uvicorn
 
@@ -19,12 +20,17 @@ from belegsync.sync.engine import execute_run
 from belegsync.sync.tenants import create_tenant
 
 DEMO_CLIENT = "Musterbau Schreinerei GmbH"
+# The demo's emulator allows more than Lexware's 2 requests/s so that the first sync of
+# a few hundred vouchers takes seconds, not minutes; the client is paced to match.
+DEMO_RATE = 50.0
 DEMO_CLIENT_UNCONNECTED = "Café Sonnenschein"
 
 
 @contextlib.asynccontextmanager
 async def _emulator(port: int) -> AsyncIterator[str]:
-    app = create_app(build_world(seed="demo"), config=EmulatorConfig())
+    app = create_app(
+        build_world(seed="demo"), config=EmulatorConfig(rate_per_second=DEMO_RATE, burst=DEMO_RATE)
+    )
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
@@ -77,7 +83,7 @@ async def _demo_clients(w: Wiring, emulator_url: str) -> None:
     assert row is not None
     run_id = await claim_run(w.uow_factory, w.deps.clock, row.id, trigger="connect", full=True)
     if run_id is not None:
-        print("Erste Synchronisation läuft (2 Anfragen/s, wie bei Lexware) …", flush=True)
+        print("Erste Synchronisation läuft …", flush=True)
         outcome = await execute_run(w.deps, run_id)
         c = outcome.counts
         print(f"  {outcome.status}: {c.new} neue Belege, {c.api_calls} API-Aufrufe", flush=True)
@@ -85,7 +91,10 @@ async def _demo_clients(w: Wiring, emulator_url: str) -> None:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> None:
-        async with _emulator(args.emulator_port) as emulator_url, wired(settings) as w:
+        async with (
+            _emulator(args.emulator_port) as emulator_url,
+            wired(replace(settings, lexware_rate=DEMO_RATE)) as w,
+        ):
             print(f"Lexware-Emulator: {emulator_url} (Schlüssel: {emulator_url}/_emulator/keys)")
             print(
                 f"Daten: {settings.data_dir} — Schlüsseldatei {settings.keyfile_path} "

@@ -152,7 +152,7 @@ class KeyedSender:
         body = parse_error_body(content)
         error = error_for_status(response.status_code, body, method=method, path=path)
         # A 404 is often an expected answer (probing a permission, a deleted voucher).
-        log = logger.info if response.status_code == 404 else logger.warning
+        log = logger.debug if response.status_code == 404 else logger.warning
         log(
             "lexware_request_failed",
             method=method,
