@@ -12,9 +12,15 @@ from pathlib import Path
 import httpx
 
 from belegsync.cli.wiring import Wiring, wired
-from belegsync.emulator import MAIN_KEY, MAIN_ORG_ID, EmulatorConfig, World, build_world
+from belegsync.emulator import (
+    MAIN_KEY,
+    MAIN_ORG_ID,
+    EmulatorConfig,
+    World,
+    build_world,
+    generate_vouchers,
+)
 from belegsync.emulator import create_app as create_emulator
-from belegsync.emulator import generate_vouchers
 from belegsync.emulator.app import EmulatorApp
 from belegsync.jobs.embedded import claim_run
 from belegsync.settings import Settings

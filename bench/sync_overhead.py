@@ -17,8 +17,8 @@ import logging
 import time
 
 import httpx
-from _stack import connected_tenant, emulator_with, sync_once
 
+from _stack import connected_tenant, emulator_with, sync_once
 from belegsync.logs import configure_logging
 
 BASE_URL = "http://lexware.bench"
@@ -57,14 +57,16 @@ class Replay(httpx.AsyncBaseTransport):
 
 async def main(vouchers: int) -> None:
     recorder = Recorder(httpx.ASGITransport(app=emulator_with(vouchers, rate=1_000_000)))
-    async with connected_tenant(
-        base_url=BASE_URL, client_rate=1_000_000, transport=recorder
-    ) as (w, tenant_id):
+    async with connected_tenant(base_url=BASE_URL, client_rate=1_000_000, transport=recorder) as (
+        w,
+        tenant_id,
+    ):
         recorded = await sync_once(w, tenant_id)
     replay = Replay(recorder.answers)
-    async with connected_tenant(
-        base_url=BASE_URL, client_rate=1_000_000, transport=replay
-    ) as (w, tenant_id):
+    async with connected_tenant(base_url=BASE_URL, client_rate=1_000_000, transport=replay) as (
+        w,
+        tenant_id,
+    ):
         replay.cpu, replay.requests = 0.0, 0
         cpu_started, wall_started = time.process_time(), time.perf_counter()
         outcome = await sync_once(w, tenant_id)

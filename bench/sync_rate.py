@@ -15,8 +15,8 @@ import logging
 import time
 
 import httpx
-from _stack import connected_tenant, emulator_with, paid_count, sync_once
 
+from _stack import connected_tenant, emulator_with, paid_count, sync_once
 from belegsync.emulator import serve_in_background
 from belegsync.logs import configure_logging
 
@@ -25,13 +25,16 @@ PAID_SHARE = 0.55  # the generator pays a little more than half of its vouchers
 
 async def measure(paid_target: int, rate: float, label: str) -> None:
     app = emulator_with(int(paid_target / PAID_SHARE) + 20, rate=rate)
-    async with serve_in_background(app) as url, httpx.AsyncClient(base_url=url) as control:
-        async with connected_tenant(base_url=url, client_rate=rate) as (w, tenant_id):
-            await control.delete("/_emulator/counters")
-            started = time.perf_counter()
-            outcome = await sync_once(w, tenant_id)
-            seconds = time.perf_counter() - started
-            counters = (await control.get("/_emulator/counters")).json()
+    async with (
+        serve_in_background(app) as url,
+        httpx.AsyncClient(base_url=url) as control,
+        connected_tenant(base_url=url, client_rate=rate) as (w, tenant_id),
+    ):
+        await control.delete("/_emulator/counters")
+        started = time.perf_counter()
+        outcome = await sync_once(w, tenant_id)
+        seconds = time.perf_counter() - started
+        counters = (await control.get("/_emulator/counters")).json()
     requests = counters["requests"]
     achieved = requests / seconds
     print(

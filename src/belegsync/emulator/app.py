@@ -39,6 +39,8 @@ class EmulatorApp:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.litestar = Litestar(
+            # The emulator is a guest in the tests' and benchmarks' processes: no logging set-up.
+            logging_config=None,
             route_handlers=[
                 get_profile,
                 get_voucherlist,

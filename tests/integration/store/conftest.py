@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from store_helpers import sqlite_url
 
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.migrate import upgrade
 from belegsync.store.models import Base
 from belegsync.store.uow import UnitOfWorkFactory
+from support.store_helpers import sqlite_url
 
 PG_ADMIN_DSN = os.environ.get(
     "BELEGSYNC_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"

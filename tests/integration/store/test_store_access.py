@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
-from store_helpers import NOW, add_tenant, voucher_data
 
 from belegsync.store.access import (
     TenantContext,
@@ -22,6 +21,7 @@ from belegsync.store.errors import NotFound
 from belegsync.store.models import new_id
 from belegsync.store.repositories import FileData, PaymentItemData
 from belegsync.store.uow import UnitOfWorkFactory
+from support.store_helpers import NOW, add_tenant, voucher_data
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from store_helpers import NOW
 
 from belegsync.store.db import default_database_url, normalize_database_url
 from belegsync.store.uow import UnitOfWorkFactory
+from support.store_helpers import NOW
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

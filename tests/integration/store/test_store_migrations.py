@@ -5,11 +5,11 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
-from store_helpers import run_in_thread
 
 from belegsync.store.db import create_engine
 from belegsync.store.migrate import current_revision, downgrade, head_revision, upgrade
 from belegsync.store.models import ONE_ACTIVE_RUN_INDEX, Base
+from support.store_helpers import run_in_thread
 
 
 def _schema_diff(connection: Connection) -> list[Any]:

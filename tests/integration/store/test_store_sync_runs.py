@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from store_helpers import NOW, add_tenant
 
 from belegsync.store.errors import NotFound
 from belegsync.store.models import SyncRun
 from belegsync.store.sync_runs import RunCounts
 from belegsync.store.uow import UnitOfWorkFactory
+from support.store_helpers import NOW, add_tenant
 
 CLAIMS = 8
 

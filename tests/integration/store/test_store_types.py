@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import StatementError
-from store_helpers import NOW, voucher_data
 
 from belegsync.store import jsoncodec
 from belegsync.store.types import NaiveDatetimeError
 from belegsync.store.uow import UnitOfWorkFactory
+from support.store_helpers import NOW, voucher_data
 
 BERLIN_SUMMER = timezone(timedelta(hours=2))
 

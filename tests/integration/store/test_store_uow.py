@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from store_helpers import NOW
 
 from belegsync.store.uow import UnitOfWorkFactory
+from support.store_helpers import NOW
 
 
 async def _tenant_names(uow_factory: UnitOfWorkFactory) -> list[str]:

@@ -3,10 +3,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
-from store_helpers import NOW, add_tenant, voucher_data
-
 from belegsync.store.repositories import FileData, PaymentItemData, UpsertOutcome
 from belegsync.store.uow import UnitOfWorkFactory
+from support.store_helpers import NOW, add_tenant, voucher_data
 
 LATER = NOW + timedelta(days=1)
 
