@@ -13,7 +13,7 @@ from belegsync.lexware import LexwareApi, RetryPolicy
 from belegsync.settings import Settings
 from belegsync.store.db import create_engine, create_session_factory, is_sqlite
 from belegsync.store.files import LocalFileStore
-from belegsync.store.migrate import current_revision, head_revision, upgrade
+from belegsync.store.migrate import current_revisions, head_revisions, upgrade
 from belegsync.store.secrets import KeyRing, MissingKeyfileError
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.sync.engine import SyncDeps
@@ -70,7 +70,7 @@ async def migrate_database(settings: Settings) -> None:
 
 
 async def _ensure_schema(settings: Settings) -> None:
-    if await current_revision(settings.database_url) == head_revision():
+    if await current_revisions(settings.database_url) == head_revisions():
         return
     if is_sqlite(settings.database_url):
         # The embedded default keeps itself up to date; nobody else shares the file.

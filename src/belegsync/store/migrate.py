@@ -25,7 +25,7 @@ def make_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     """Bring the schema up to ``revision`` (default: the newest).
 
     Synchronous: it runs its own event loop. From async code call it via
@@ -45,6 +45,25 @@ def head_revision() -> str:
     if head is None:
         raise RuntimeError("no migrations found")
     return head
+
+
+def head_revisions() -> frozenset[str]:
+    """Every head shipped (one, unless two branches of work meet before being merged)."""
+    return frozenset(ScriptDirectory.from_config(make_config("")).get_heads())
+
+
+async def current_revisions(database_url: str) -> frozenset[str]:
+    """The heads the database is at (empty for an empty database)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(_current_heads)
+    finally:
+        await engine.dispose()
+
+
+def _current_heads(connection: Connection) -> frozenset[str]:
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
 async def current_revision(database_url: str) -> str | None:
