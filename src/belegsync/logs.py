@@ -89,7 +89,9 @@ def configure_logging(*, level: str = "info", json: bool = False) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=numeric, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
     # httpx logs full URLs at INFO; our own client logs what matters without secrets.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Alembic narrates every migration step at INFO; only problems matter on the console.

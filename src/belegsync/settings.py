@@ -21,7 +21,9 @@ class SettingSpec:
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("BELEGSYNC_DATA_DIR", "./data", "Data directory: database, voucher files, key file"),
+    SettingSpec(
+        "BELEGSYNC_DATA_DIR", "./data", "Data directory: database, voucher files, key file"
+    ),
     SettingSpec(
         "BELEGSYNC_DATABASE_URL",
         "sqlite+aiosqlite:///<data dir>/belegsync.sqlite3",
@@ -101,7 +103,9 @@ class Settings:
             host=get("BELEGSYNC_HOST"),
             port=_int_in("BELEGSYNC_PORT", get("BELEGSYNC_PORT"), 1, 65535),
             log_level=_choice(
-                "BELEGSYNC_LOG_LEVEL", get("BELEGSYNC_LOG_LEVEL"), ("debug", "info", "warning", "error")
+                "BELEGSYNC_LOG_LEVEL",
+                get("BELEGSYNC_LOG_LEVEL"),
+                ("debug", "info", "warning", "error"),
             ),
             log_json=_choice("BELEGSYNC_LOG_JSON", get("BELEGSYNC_LOG_JSON"), ("0", "1")) == "1",
         )

@@ -6,6 +6,7 @@ It is the only package that knows every other one (STYLE.md §2).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -32,9 +33,10 @@ def _lazy(name: str) -> Handler:
     """Import the command module only when a command runs: ``--help`` stays fast."""
 
     def handler(args: argparse.Namespace, settings: Settings) -> int:
-        from belegsync.cli import commands, demo
-
-        module = demo if name == "cmd_demo" else commands
+        # Only the demo needs the emulator (fpdf, Pillow, Litestar): ~0.7 s per command.
+        module = importlib.import_module(
+            "belegsync.cli.demo" if name == "cmd_demo" else "belegsync.cli.commands"
+        )
         fn: Handler = getattr(module, name)
         return fn(args, settings)
 
@@ -111,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="the scheduler and workers (embedded mode)").set_defaults(
         handler=_lazy("cmd_serve")
     )
+    worker = sub.add_parser("worker", help="a scale-out sync worker (PostgreSQL mode)")
+    worker.add_argument("--concurrency", type=int, default=8, help="syncs at once (8)")
+    worker.add_argument("--once", action="store_true", help="stop when the queue is empty")
+    worker.set_defaults(handler=_lazy("cmd_worker"))
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         handler=_lazy("cmd_migrate")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from fpdf import FPDF
@@ -45,6 +46,9 @@ def render_pdf(doc: DocumentText) -> bytes:
     pdf.set_compression(False)
     pdf.set_title(latin1(f"{doc.title} {doc.number}"))
     pdf.set_creator("belegsync Lexware emulator")
+    # fpdf2 stamps the wall-clock time; a fixed date keeps a voucher's file the same
+    # bytes in every emulator instance (tests compare sha256 against a clean sync).
+    pdf.set_creation_date(datetime(2024, 1, 1, tzinfo=UTC))
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, latin1(doc.issuer), new_x="LMARGIN", new_y="NEXT")
