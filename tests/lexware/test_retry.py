@@ -76,7 +76,8 @@ async def test_gives_up_after_the_deadline(make_api: MakeApi) -> None:
     with pytest.raises(LexwareUnavailableError) as caught:
         await client.payments("v-1")
     elapsed = time.monotonic() - started
-    assert 0.3 <= elapsed < 1.5
+    # The budget ends the retrying; the upper bound only leaves room for a busy machine.
+    assert 0.3 <= elapsed < 5
     assert caught.value.status == 503
     assert 3 <= len(handler.requests) < 1000
 
