@@ -76,11 +76,13 @@ def explain_failure(reason: FailureReason, permission: str | None = None) -> Exp
     if reason is FailureReason.INVALID_KEY:
         return Explanation(
             "lexware_key_rejected",
-            "Lexware hat den API-Schlüssel abgelehnt. Er ist ungültig oder wurde gelöscht.",
-            "Erstellen Sie in Lexware Office einen neuen API-Schlüssel und tragen Sie ihn "
-            "hier ein.",
-            "Lexware rejected the API key. It is invalid or was deleted.",
-            "Create a new API key in Lexware Office and enter it here.",
+            "Lexware hat den API-Schlüssel abgelehnt. Er ist ungültig, abgelaufen oder wurde "
+            "gelöscht.",
+            "Erstellen Sie in der Public-API-Verwaltung von Lexware Office einen neuen "
+            "API-Schlüssel (oder verlängern Sie den abgelaufenen) und tragen Sie ihn hier ein.",
+            "Lexware rejected the API key. It is invalid, expired or was deleted.",
+            "Create a new API key in Lexware Office's Public API management (or extend the "
+            "expired one) and enter it here.",
         )
     if reason is FailureReason.EXPIRED:
         return Explanation(

@@ -72,6 +72,9 @@ class SyncDeps:
     cipher: KeyCipher
     clock: Clock
     concurrency: int = 3
+    # A write transaction holds up to this many vouchers, or what came within the delay.
+    batch_size: int = 50
+    batch_delay_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,7 +473,9 @@ async def _process_all(
     queue: asyncio.Queue[VoucherWork] = asyncio.Queue()
     for unit in work:
         queue.put_nowait(unit)
-    writer = _BatchWriter(deps, plan, tally)
+    writer = _BatchWriter(
+        deps, plan, tally, max_items=deps.batch_size, max_delay=deps.batch_delay_seconds
+    )
 
     async def worker() -> None:
         while True:

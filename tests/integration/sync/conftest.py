@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from support.sync_harness import harness, migrated_template
+from support.sync_harness import harness, harness_factory, migrated_template
 
-__all__ = ["harness", "migrated_template"]
+__all__ = ["harness", "harness_factory", "migrated_template"]
