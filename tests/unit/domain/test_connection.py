@@ -250,7 +250,9 @@ def test_explanations_are_distinct_and_complete() -> None:
         assert e.message_de and e.advice_de and e.message_en and e.advice_en
     invalid = explain_failure(FailureReason.INVALID_KEY)
     assert invalid.message_de.startswith("Lexware hat den API-Schlüssel abgelehnt")
-    assert invalid.advice_de.startswith("Erstellen Sie in Lexware Office einen neuen API-Schlüssel")
+    assert invalid.advice_de.startswith(
+        "Erstellen Sie in der Public-API-Verwaltung von Lexware Office einen neuen API-Schlüssel"
+    )
     assert "verlängern" in explain_failure(FailureReason.EXPIRED).advice_de
     assert "XL" in explain_failure(FailureReason.CONTRACT).message_de
 
