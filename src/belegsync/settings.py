@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
@@ -46,6 +46,34 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("BELEGSYNC_HOST", "127.0.0.1", "Address the web app listens on"),
     SettingSpec("BELEGSYNC_PORT", "8000", "Port the web app listens on"),
+    SettingSpec(
+        "BELEGSYNC_PUBLIC_URL",
+        "",
+        "The app's public address, e.g. https://belege.example.de; https makes cookies secure",
+    ),
+    SettingSpec(
+        "BELEGSYNC_SESSION_SECRET",
+        "(generated: session.key in the data dir)",
+        "Secret for session and CSRF cookies; the same on every web server",
+    ),
+    SettingSpec("BELEGSYNC_FIRM_NAME", "Kanzlei", "The tax advisory firm's name shown in the app"),
+    SettingSpec(
+        "BELEGSYNC_FIRM_EMAIL",
+        "kanzlei@example.com",
+        "The firm's address clients invite as tax advisor in Lexware Office",
+    ),
+    SettingSpec(
+        "BELEGSYNC_SUPPORT_EMAIL",
+        "support@example.com",
+        "Where support requests go; shown to clients",
+    ),
+    SettingSpec("BELEGSYNC_BOOKING_URL", "", "Link to book a consultation (empty: not shown)"),
+    SettingSpec("BELEGSYNC_SMTP_HOST", "", "SMTP server; empty: e-mails wait in the outbox"),
+    SettingSpec("BELEGSYNC_SMTP_PORT", "587", "SMTP port"),
+    SettingSpec("BELEGSYNC_SMTP_USER", "", "SMTP user name (empty: no login)"),
+    SettingSpec("BELEGSYNC_SMTP_PASSWORD", "", "SMTP password"),
+    SettingSpec("BELEGSYNC_SMTP_FROM", "belegsync@localhost", "Sender address of e-mails"),
+    SettingSpec("BELEGSYNC_SMTP_TLS", "starttls", "starttls, ssl or none"),
     SettingSpec("BELEGSYNC_LOG_LEVEL", "info", "Log level: debug, info, warning, error"),
     SettingSpec("BELEGSYNC_LOG_JSON", "0", "1: log JSON lines instead of readable text"),
 )
@@ -68,6 +96,22 @@ class Settings:
     port: int
     log_level: str
     log_json: bool
+    public_url: str = ""
+    session_secret: str = ""
+    firm_name: str = "Kanzlei"
+    firm_email: str = "kanzlei@example.com"
+    support_email: str = "support@example.com"
+    booking_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "belegsync@localhost"
+    smtp_tls: str = "starttls"
+
+    @property
+    def session_key_path(self) -> Path:
+        return self.data_dir / "session.key"
 
     @property
     def keyfile_path(self) -> Path:
@@ -108,6 +152,20 @@ class Settings:
                 ("debug", "info", "warning", "error"),
             ),
             log_json=_choice("BELEGSYNC_LOG_JSON", get("BELEGSYNC_LOG_JSON"), ("0", "1")) == "1",
+            public_url=get("BELEGSYNC_PUBLIC_URL").rstrip("/"),
+            session_secret=env.get("BELEGSYNC_SESSION_SECRET", "").strip(),
+            firm_name=get("BELEGSYNC_FIRM_NAME"),
+            firm_email=get("BELEGSYNC_FIRM_EMAIL"),
+            support_email=get("BELEGSYNC_SUPPORT_EMAIL"),
+            booking_url=get("BELEGSYNC_BOOKING_URL"),
+            smtp_host=get("BELEGSYNC_SMTP_HOST"),
+            smtp_port=_int_in("BELEGSYNC_SMTP_PORT", get("BELEGSYNC_SMTP_PORT"), 1, 65535),
+            smtp_user=get("BELEGSYNC_SMTP_USER"),
+            smtp_password=env.get("BELEGSYNC_SMTP_PASSWORD", ""),
+            smtp_from=get("BELEGSYNC_SMTP_FROM"),
+            smtp_tls=_choice(
+                "BELEGSYNC_SMTP_TLS", get("BELEGSYNC_SMTP_TLS"), ("starttls", "ssl", "none")
+            ),
         )
 
 

@@ -29,13 +29,13 @@ def _cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _lazy(name: str) -> Handler:
+def _lazy(name: str, module_name: str = "belegsync.cli.commands") -> Handler:
     """Import the command module only when a command runs: ``--help`` stays fast."""
 
     def handler(args: argparse.Namespace, settings: Settings) -> int:
         # Only the demo needs the emulator (fpdf, Pillow, Litestar): ~0.7 s per command.
         module = importlib.import_module(
-            "belegsync.cli.demo" if name == "cmd_demo" else "belegsync.cli.commands"
+            "belegsync.cli.demo" if name == "cmd_demo" else module_name
         )
         fn: Handler = getattr(module, name)
         return fn(args, settings)
@@ -98,6 +98,30 @@ def _add_connection_commands(sub: argparse._SubParsersAction[argparse.ArgumentPa
     vouchers.set_defaults(handler=_lazy("cmd_vouchers"))
 
 
+def _add_banking_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def lazy(name: str) -> Handler:
+        return _lazy(name, "belegsync.cli.banking_commands")
+
+    imp = sub.add_parser("import-statement", help="import a bank statement file")
+    imp.add_argument("tenant", metavar="TENANT")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--account", metavar="IBAN", help="the account, if the file names none")
+    imp.add_argument(
+        "--format",
+        metavar="FORMAT",
+        help="camt|zip|mt940|csv|csv:sparkasse|csv:ing|csv:generic (default: detect)",
+    )
+    imp.add_argument("--csv-mapping", metavar="JSON_FILE", help="column mapping for csv:generic")
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(handler=lazy("cmd_import_statement"))
+
+    txns = sub.add_parser("transactions", help="bank transactions of a client")
+    txns.add_argument("tenant", metavar="TENANT")
+    txns.add_argument("--account", metavar="IBAN")
+    txns.add_argument("--json", action="store_true")
+    txns.set_defaults(handler=lazy("cmd_transactions"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="belegsync",
@@ -110,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--emulator-port", type=int, default=8900, help="emulator port (8900)")
     demo.set_defaults(handler=_lazy("cmd_demo"))
 
-    sub.add_parser("serve", help="the scheduler and workers (embedded mode)").set_defaults(
-        handler=_lazy("cmd_serve")
-    )
+    sub.add_parser(
+        "serve", help="the web app with the scheduler and workers (embedded mode)"
+    ).set_defaults(handler=_lazy("cmd_serve"))
     worker = sub.add_parser("worker", help="a scale-out sync worker (PostgreSQL mode)")
     worker.add_argument("--concurrency", type=int, default=8, help="syncs at once (8)")
     worker.add_argument("--once", action="store_true", help="stop when the queue is empty")
@@ -134,7 +158,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_tenant_commands(sub)
     _add_connection_commands(sub)
+    _add_banking_commands(sub)
+    _add_web_commands(sub)
     return parser
+
+
+def _add_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    user = sub.add_parser("user", help="manage web logins")
+    usub = user.add_subparsers(dest="user_command", metavar="SUBCOMMAND", required=True)
+    add = usub.add_parser("add", help="create a login; the password comes from stdin")
+    add.add_argument("email")
+    add.add_argument("--role", choices=("client", "staff"), required=True)
+    add.add_argument("--tenant", metavar="TENANT", help="the client's tenant (role client)")
+    add.add_argument("--locale", choices=("de", "en"), default="de")
+    add.set_defaults(handler=_lazy("cmd_user_add", "belegsync.cli.webapp"))
+
+    token = sub.add_parser("api-token", help="create a JSON API token for a client; prints it")
+    token.add_argument("tenant", metavar="TENANT")
+    token.add_argument("--name", default="API", help="a label to tell tokens apart")
+    token.set_defaults(handler=_lazy("cmd_api_token", "belegsync.cli.webapp"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from belegsync.cli.wiring import Wiring, migrate_database, wired
-from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler, claim_run
+from belegsync.jobs.embedded import claim_run
 from belegsync.settings import Settings
 from belegsync.store.enums import SyncTrigger
 from belegsync.sync.connect import connect_lexware, disconnect_lexware
@@ -276,27 +276,13 @@ def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def run_scheduler(w: Wiring, *, workers: int = 4) -> None:
-    queue = EmbeddedSyncQueue(w.deps, workers=workers)
-    queue.start()
-    scheduler = MorningScheduler(
-        uow_factory=w.uow_factory,
-        queue=queue,
-        clock=w.deps.clock,
-        base_time=w.settings.sync_time,
-        spread_minutes=w.settings.sync_spread_minutes,
-    )
-    try:
-        await scheduler.run_forever()
-    finally:
-        await queue.stop()
-
-
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The web app with the embedded scheduler, workers and notices (one event loop)."""
+    from belegsync.cli.webapp import serve_everything
+
     async def run() -> None:
         async with wired(settings) as w:
-            print(f"belegsync: Scheduler läuft (täglich ab {settings.sync_time:%H:%M} Uhr).")
-            await run_scheduler(w)
+            await serve_everything(w)
 
     asyncio.run(run())
     return 0

@@ -1,4 +1,5 @@
-"""``belegsync demo``: the emulator with German demo data, demo clients, the scheduler."""
+"""``belegsync demo``: the emulator with German demo data, demo clients and logins, the web
+app, the scheduler and the workers."""
 
 from __future__ import annotations
 
@@ -9,21 +10,37 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import uvicorn
+from sqlalchemy import select
 
-from belegsync.cli.commands import run_scheduler
+from belegsync.cli.webapp import serve_everything
 from belegsync.cli.wiring import Wiring, wired
-from belegsync.emulator import MAIN_KEY, EmulatorConfig, build_world, create_app
-from belegsync.jobs.embedded import claim_run
+from belegsync.emulator import (
+    EXPIRED_KEY,
+    LIMITED_KEY,
+    MAIN_KEY,
+    NO_XL_KEY,
+    EmulatorConfig,
+    build_world,
+    create_app,
+)
+from belegsync.jobs.embedded import EmbeddedSyncQueue
 from belegsync.settings import Settings
+from belegsync.store.models import User
 from belegsync.sync.connect import connect_lexware
-from belegsync.sync.engine import execute_run
 from belegsync.sync.tenants import create_tenant
+from belegsync.web.services.users import create_user
 
 DEMO_CLIENT = "Musterbau Schreinerei GmbH"
 # The demo's emulator allows more than Lexware's 2 requests/s so that the first sync of
 # a few hundred vouchers takes seconds, not minutes; the client is paced to match.
 DEMO_RATE = 50.0
 DEMO_CLIENT_UNCONNECTED = "Café Sonnenschein"
+DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed on purpose: demo logins on 127.0.0.1
+DEMO_LOGINS = (
+    ("mandant@demo.test", "client", DEMO_CLIENT),
+    ("neu@demo.test", "client", DEMO_CLIENT_UNCONNECTED),
+    ("kanzlei@demo.test", "staff", None),
+)
 
 
 @contextlib.asynccontextmanager
@@ -47,67 +64,96 @@ async def _emulator(port: int) -> AsyncIterator[str]:
         await task
 
 
-async def _demo_clients(w: Wiring, emulator_url: str) -> None:
-    async with w.uow() as uow:
-        existing = await uow.tenants.get_by_name(DEMO_CLIENT)
-    if existing is None:
-        tenant_id = await create_tenant(
+async def _demo_tenants(w: Wiring) -> dict[str, str]:
+    """The two demo clients (created once; the data dir keeps them between demos)."""
+    ids: dict[str, str] = {}
+    for name, open_years, closed_years in (
+        (DEMO_CLIENT, [2024, 2025, 2026], [2023]),
+        (DEMO_CLIENT_UNCONNECTED, [2025, 2026], []),
+    ):
+        async with w.uow() as uow:
+            existing = await uow.tenants.get_by_name(name)
+        ids[name] = (
+            existing.id
+            if existing
+            else await create_tenant(
+                uow_factory=w.uow_factory,
+                clock=w.deps.clock,
+                name=name,
+                open_tax_years=open_years,
+                closed_tax_years=closed_years,
+                actor="demo",
+            )
+        )
+    return ids
+
+
+async def _demo_logins(w: Wiring, tenants: dict[str, str]) -> None:
+    for email, role, tenant in DEMO_LOGINS:
+        async with w.uow() as uow:
+            if await uow.session.scalar(select(User.id).where(User.email == email)):
+                continue
+        await create_user(
             uow_factory=w.uow_factory,
             clock=w.deps.clock,
-            name=DEMO_CLIENT,
-            open_tax_years=[2024, 2025, 2026],
-            closed_tax_years=[2023],
+            email=email,
+            password=DEMO_PASSWORD,
+            role="staff" if role == "staff" else "client",
+            tenant_id=tenants[tenant] if tenant else None,
+            actor="demo",
         )
-        await create_tenant(
-            uow_factory=w.uow_factory,
-            clock=w.deps.clock,
-            name=DEMO_CLIENT_UNCONNECTED,
-            open_tax_years=[2025, 2026],
-        )
-    else:
-        tenant_id = existing.id
-    # The emulator starts with fresh data each time: connect again and sync.
-    await connect_lexware(
-        uow_factory=w.uow_factory,
-        lexware=w.apis.client,
-        cipher=w.keyring,
-        clock=w.deps.clock,
-        queue=None,
-        tenant_id=tenant_id,
-        api_key=MAIN_KEY,
-        base_url=emulator_url,
-        actor="demo",
+
+
+def _print_welcome(url: str, emulator_url: str, settings: Settings) -> None:
+    print(f"\nbelegsync läuft: {url}\n")
+    print("Logins (Passwort jeweils demo1234):")
+    print(f"  mandant@demo.test  – {DEMO_CLIENT}: verbunden, erste Synchronisation läuft")
+    print(f"  neu@demo.test      – {DEMO_CLIENT_UNCONNECTED}: noch keine Verbindung")
+    print("  kanzlei@demo.test  – Kanzlei: alle Mandanten")
+    print(f"\nLexware-Emulator: {emulator_url}  Schlüssel zum Ausprobieren:")
+    print(f"  {MAIN_KEY}  (gültig)")
+    print(f"  {EXPIRED_KEY}  (abgelaufen)")
+    print(f"  {LIMITED_KEY}  (ohne Zahlungen und Dateien)")
+    print(f"  {NO_XL_KEY}  (ohne XL)")
+    print(
+        f"\nDaten: {settings.data_dir} — die Schlüsseldatei {settings.keyfile_path} bitte "
+        "getrennt von der Datenbank sichern."
     )
-    async with w.uow() as uow:
-        row = await uow.connections.for_tenant(tenant_id)
-    assert row is not None
-    run_id = await claim_run(w.uow_factory, w.deps.clock, row.id, trigger="connect", full=True)
-    if run_id is not None:
-        print("Erste Synchronisation läuft …", flush=True)
-        outcome = await execute_run(w.deps, run_id)
-        c = outcome.counts
-        print(f"  {outcome.status}: {c.new} neue Belege, {c.api_calls} API-Aufrufe", flush=True)
+    print("Scheduler und Worker laufen; Strg+C beendet die Demo.", flush=True)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> None:
-        async with (
-            _emulator(args.emulator_port) as emulator_url,
-            wired(replace(settings, lexware_rate=DEMO_RATE)) as w,
-        ):
-            print(f"Lexware-Emulator: {emulator_url} (Schlüssel: {emulator_url}/_emulator/keys)")
-            print(
-                f"Daten: {settings.data_dir} — Schlüsseldatei {settings.keyfile_path} "
-                "bitte getrennt von der Datenbank sichern."
+        async with _emulator(args.emulator_port) as emulator_url:
+            demo_settings = replace(
+                settings,
+                lexware_rate=DEMO_RATE,
+                lexware_base_url=emulator_url,
+                firm_name="Steuerkanzlei Demo"
+                if settings.firm_name == "Kanzlei"
+                else (settings.firm_name),
             )
-            await _demo_clients(w, emulator_url)
-            print(
-                f"Mandant „{DEMO_CLIENT}“: verbunden; „{DEMO_CLIENT_UNCONNECTED}“: "
-                "keine Verbindung."
-            )
-            print(f'  belegsync status "{DEMO_CLIENT}"  ·  belegsync vouchers "{DEMO_CLIENT}"')
-            print("Scheduler läuft; Strg+C beendet die Demo.", flush=True)
-            await run_scheduler(w)
+            async with wired(demo_settings) as w:
+                tenants = await _demo_tenants(w)
+                await _demo_logins(w, tenants)
+
+                async def ready(url: str, queue: EmbeddedSyncQueue) -> None:
+                    # The emulator starts with fresh data each time: connect again; the
+                    # first sync runs in the background and the page shows its progress.
+                    await connect_lexware(
+                        uow_factory=w.uow_factory,
+                        lexware=w.apis.client,
+                        cipher=w.keyring,
+                        clock=w.deps.clock,
+                        queue=queue,
+                        tenant_id=tenants[DEMO_CLIENT],
+                        api_key=MAIN_KEY,
+                        base_url=emulator_url,
+                        actor="demo",
+                    )
+                    _print_welcome(url, emulator_url, demo_settings)
+
+                await serve_everything(w, on_ready=ready)
 
     asyncio.run(run())
     return 0

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from belegsync.store.banking_repository import BankingRepository
 from belegsync.store.repositories import (
     AuditRepository,
     ConnectionRepository,
@@ -31,6 +32,7 @@ class UnitOfWork:
     vouchers: VoucherRepository
     sync_runs: SyncRunRepository
     audit: AuditRepository
+    banking: BankingRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.vouchers = VoucherRepository(self.session)
         self.sync_runs = SyncRunRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.banking = BankingRepository(self.session)
         return self
 
     async def __aexit__(

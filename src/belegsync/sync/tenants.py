@@ -7,6 +7,7 @@ from datetime import date
 
 from belegsync.domain.errors import InvalidInput
 from belegsync.domain.tax import VatReturnPeriod
+from belegsync.store.errors import NotFound
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.ports import Clock
 
@@ -152,3 +153,29 @@ async def record_vat_return(
         )
         await uow.commit()
     return period
+
+
+async def set_bookkeeping_service(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    tenant_id: str,
+    enabled: bool,
+    actor: str = "staff",
+) -> None:
+    """Switch the bookkeeping service on or off; the sync window follows on the next run."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        tenant = await uow.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound("tenant")
+        tenant.bookkeeping_service = enabled
+        await uow.audit.add(
+            tenant_id=tenant_id,
+            actor=actor,
+            action="bookkeeping_service_on" if enabled else "bookkeeping_service_off",
+            subject_type="tenant",
+            subject_id=tenant_id,
+            now=now,
+        )
+        await uow.commit()

@@ -4,24 +4,42 @@ is complete (Alembic and ``create_all`` rely on that)."""
 from __future__ import annotations
 
 from belegsync.store.models.audit import AuditLogEntry
+from belegsync.store.models.banking import BankAccount, BankTransaction, StatementImport
 from belegsync.store.models.base import NAMING_CONVENTION, Base, new_id
 from belegsync.store.models.connections import DEFAULT_LEXWARE_BASE_URL, Connection
 from belegsync.store.models.sync import ONE_ACTIVE_RUN_INDEX, SyncRun, SyncRunError
 from belegsync.store.models.tenants import TaxYear, Tenant, VatReturn
 from belegsync.store.models.vouchers import PaymentItem, Voucher, VoucherFile, VoucherVersion
+from belegsync.store.models.web import (
+    ApiToken,
+    LoginAttempt,
+    NoticeSent,
+    OutboxMessage,
+    SupportRequest,
+    User,
+)
 
 __all__ = [
     "DEFAULT_LEXWARE_BASE_URL",
     "NAMING_CONVENTION",
     "ONE_ACTIVE_RUN_INDEX",
+    "ApiToken",
     "AuditLogEntry",
+    "BankAccount",
+    "BankTransaction",
     "Base",
     "Connection",
+    "LoginAttempt",
+    "NoticeSent",
+    "OutboxMessage",
     "PaymentItem",
+    "StatementImport",
+    "SupportRequest",
     "SyncRun",
     "SyncRunError",
     "TaxYear",
     "Tenant",
+    "User",
     "VatReturn",
     "Voucher",
     "VoucherFile",

@@ -1,0 +1,316 @@
+"""Use cases: import a statement file, accept pushed transactions.
+
+Both parse and validate everything first, then write in one short transaction:
+any error leaves the database as it was. Both are idempotent through the import hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import structlog
+
+from belegsync.banking.csv_format import CsvMapping
+from belegsync.banking.detect import parse_statement_file
+from belegsync.banking.errors import StatementError
+from belegsync.banking.hashing import import_hashes
+from belegsync.banking.model import ParsedStatement, ParsedTransaction
+from belegsync.banking.push import parse_pushed
+from belegsync.banking.text import check_currency, compact_iban
+from belegsync.domain.errors import InvalidInput
+from belegsync.store.errors import NotFound
+from belegsync.store.models import BankAccount
+from belegsync.store.models.banking import TransactionSource
+from belegsync.store.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, aware, in UTC."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: int
+    duplicates: int
+    # Compact IBANs of the accounts touched, in file order; ``account`` is the first.
+    accounts: tuple[str, ...]
+    format: str
+    import_id: str | None = None
+
+    @property
+    def account(self) -> str:
+        return self.accounts[0] if self.accounts else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    iban: str
+    statement: ParsedStatement
+    hashes: list[str]
+
+
+def _account_override(account_iban: str | None) -> str | None:
+    if account_iban is None or not account_iban.strip():
+        return None
+    iban = compact_iban(account_iban)
+    if iban is None:
+        raise InvalidInput(
+            f"„{account_iban}“ ist keine gültige IBAN.",
+            code="iban_invalid",
+            message_en=f"'{account_iban}' is not a valid IBAN.",
+        )
+    return iban
+
+
+def _batches(statements: list[ParsedStatement], override: str | None) -> list[_Batch]:
+    batches: list[_Batch] = []
+    for statement in statements:
+        iban = statement.account_iban
+        if override is not None and iban is not None and iban != override:
+            raise StatementError(
+                "",
+                f"Die Datei gehört zum Konto {iban}, angegeben war {override}.",
+                f"The file belongs to account {iban}, but {override} was given.",
+                code="statement_account_mismatch",
+            )
+        iban = iban or override
+        if iban is None:
+            raise InvalidInput(
+                "Die Datei nennt kein Konto; bitte die IBAN angeben (--account).",
+                code="statement_account_missing",
+                message_en="The file names no account; please give the IBAN (--account).",
+            )
+        batches.append(_Batch(iban, statement, import_hashes(statement.transactions)))
+    return batches
+
+
+def _row(
+    txn: ParsedTransaction,
+    *,
+    tenant_id: str,
+    account: BankAccount,
+    import_hash: str,
+    source: TransactionSource,
+    import_id: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "tenant_id": tenant_id,
+        "account_id": account.id,
+        "statement_import_id": import_id,
+        "source": source,
+        "booking_date": txn.booking_date,
+        "value_date": txn.value_date,
+        "amount_cents": txn.amount_cents,
+        "currency": txn.currency,
+        "counterparty_name": txn.counterparty_name,
+        "counterparty_iban": txn.counterparty_iban,
+        "counterparty_bic": txn.counterparty_bic,
+        "remittance": txn.remittance,
+        "remittance_lines": list(txn.remittance_lines),
+        "end_to_end_id": txn.end_to_end_id,
+        "mandate_reference": txn.mandate_reference,
+        "creditor_id": txn.creditor_id,
+        "bank_reference": txn.bank_reference,
+        "batch_reference": txn.batch_reference,
+        "status": txn.status,
+        "original_amount_cents": txn.original_amount_cents,
+        "original_currency": txn.original_currency,
+        "is_reversal": txn.is_reversal,
+        "purpose_code": txn.purpose_code,
+        "booking_text": txn.booking_text,
+        "import_hash": import_hash,
+        "created_at": now,
+    }
+
+
+async def _store(
+    uow: UnitOfWork,
+    batches: list[_Batch],
+    *,
+    tenant_id: str,
+    source: TransactionSource,
+    import_id: str | None,
+    connected: bool,
+    account_name: str | None,
+    now: datetime,
+) -> tuple[int, int]:
+    added = duplicates = 0
+    seen: dict[str, set[str]] = {}  # per account, across the statements of this call
+    for batch in batches:
+        statement = batch.statement
+        account = await uow.banking.get_or_create_account(
+            tenant_id,
+            batch.iban,
+            now=now,
+            name=account_name,
+            bank_name=statement.bank_name,
+            bic=statement.account_bic,
+            currency=statement.currency,
+            connected=connected,
+        )
+        known = seen.setdefault(account.id, set())
+        known |= await uow.banking.existing_hashes(account.id, batch.hashes)
+        rows = []
+        for txn, digest in zip(statement.transactions, batch.hashes, strict=True):
+            if digest in known:
+                duplicates += 1
+                continue
+            known.add(digest)
+            rows.append(
+                _row(
+                    txn,
+                    tenant_id=tenant_id,
+                    account=account,
+                    import_hash=digest,
+                    source=source,
+                    import_id=import_id,
+                    now=now,
+                )
+            )
+        await uow.banking.insert_transactions(rows)
+        added += len(rows)
+    return added, duplicates
+
+
+async def _require_tenant(uow: UnitOfWork, tenant_id: str) -> None:
+    if await uow.tenants.get(tenant_id) is None:
+        raise NotFound("tenant")
+
+
+async def import_statement(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    tenant_id: str,
+    filename: str,
+    data: bytes,
+    account_iban: str | None = None,
+    fmt: str | None = None,
+    actor: str,
+    csv_mapping: CsvMapping | None = None,
+) -> ImportResult:
+    """Import a CAMT.052/053 (XML or zip), MT940 or CSV statement file.
+
+    ``fmt`` overrides detection ("camt", "mt940", "csv", "csv:sparkasse", …);
+    ``account_iban`` names the account for files that do not (and must agree with those
+    that do). Accounts first seen here are created as not connected. Atomic: a
+    malformed file raises :class:`StatementError` and nothing is written. Idempotent:
+    transactions already stored for the account are counted as duplicates.
+    """
+    override = _account_override(account_iban)
+    statements = parse_statement_file(data, filename, fmt, csv_mapping=csv_mapping)
+    batches = _batches(statements, override)
+    fmt_label = "+".join(dict.fromkeys(s.format for s in statements))
+    now = clock.now()
+    async with uow_factory() as uow:
+        await _require_tenant(uow, tenant_id)
+        record = await uow.banking.add_import(
+            tenant_id=tenant_id,
+            file_name=filename,
+            sha256=hashlib.sha256(data).hexdigest(),
+            fmt=fmt_label,
+            actor=actor,
+            now=now,
+        )
+        added, duplicates = await _store(
+            uow,
+            batches,
+            tenant_id=tenant_id,
+            source="file",
+            import_id=record.id,
+            connected=False,
+            account_name=None,
+            now=now,
+        )
+        record.added_count, record.duplicate_count = added, duplicates
+        accounts = tuple(dict.fromkeys(b.iban for b in batches))
+        await uow.audit.add(
+            tenant_id=tenant_id,
+            actor=actor,
+            action="statement_imported",
+            subject_type="statement_import",
+            subject_id=record.id,
+            now=now,
+            detail={
+                "file_name": filename[:255],
+                "format": fmt_label,
+                "added": added,
+                "duplicates": duplicates,
+                "accounts": list(accounts),
+            },
+        )
+        await uow.commit()
+    log.info(
+        "statement_imported",
+        tenant_id=tenant_id,
+        import_id=record.id,
+        format=fmt_label,
+        added=added,
+        duplicates=duplicates,
+    )
+    return ImportResult(added, duplicates, accounts, fmt_label, record.id)
+
+
+async def push_transactions(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    tenant_id: str,
+    account_iban: str,
+    transactions: Sequence[Mapping[str, Any]],
+    account_name: str | None = None,
+    currency: str = "EUR",
+    actor: str,
+) -> ImportResult:
+    """Store transactions pushed by a bank connection (JSON, amounts as decimal strings).
+
+    The account is created if needed and marked connected. All items are validated
+    before anything is written; items already stored count as duplicates.
+    """
+    iban = _account_override(account_iban)
+    if iban is None:
+        raise InvalidInput(
+            "Die IBAN des Kontos fehlt.",
+            code="iban_missing",
+            message_en="The account IBAN is missing.",
+        )
+    account_currency = check_currency(currency, "currency")
+    parsed = parse_pushed(transactions, account_currency)
+    statement = ParsedStatement(
+        account_iban=iban, currency=account_currency, transactions=tuple(parsed), format="push"
+    )
+    batches = [_Batch(iban, statement, import_hashes(statement.transactions))]
+    now = clock.now()
+    async with uow_factory() as uow:
+        await _require_tenant(uow, tenant_id)
+        added, duplicates = await _store(
+            uow,
+            batches,
+            tenant_id=tenant_id,
+            source="connection",
+            import_id=None,
+            connected=True,
+            account_name=account_name,
+            now=now,
+        )
+        await uow.audit.add(
+            tenant_id=tenant_id,
+            actor=actor,
+            action="transactions_pushed",
+            subject_type="bank_account",
+            subject_id=iban,
+            now=now,
+            detail={"added": added, "duplicates": duplicates},
+        )
+        await uow.commit()
+    log.info("transactions_pushed", tenant_id=tenant_id, added=added, duplicates=duplicates)
+    return ImportResult(added, duplicates, (iban,), "push")

@@ -1,0 +1,163 @@
+"""Small parsing helpers shared by the statement parsers: amounts, IBANs, SEPA keywords."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from belegsync.banking.errors import StatementError
+
+_GERMAN_AMOUNT = re.compile(
+    r"(?P<sign>[+-])?\s*(?P<units>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d{1,2}))?"
+    r"(?:\s*(?P<sh>[SH]))?"
+)
+_DOT_AMOUNT = re.compile(
+    r"(?P<sign>[+-])?\s*(?P<units>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{1,2}))?"
+    r"(?:\s*(?P<sh>[SH]))?"
+)
+_PLAIN_DECIMAL = re.compile(r"\d{1,15}(?:\.\d{1,5})?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+# SEPA keywords in German purpose texts (DFÜ-Abkommen, Anlage 3).
+SEPA_KEYWORDS = ("EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "COAM", "OAMT")
+_KEYWORD_RE = re.compile(r"(?<![A-Z])(" + "|".join(SEPA_KEYWORDS) + r")\+")
+
+
+def parse_amount(text: str, location: str, *, decimal_comma: bool = True) -> int:
+    """``"-1.234,56"``, ``"1234,56 S"``, ``"+12"`` (or with ``decimal_comma=False``
+    ``"-1,234.56"``) to signed cents. ``S`` (Soll) makes the amount negative, ``H``
+    (Haben) positive."""
+    cleaned = text.strip().replace("\u00a0", "").replace("€", "").replace("EUR", "").strip()
+    match = (_GERMAN_AMOUNT if decimal_comma else _DOT_AMOUNT).fullmatch(cleaned)
+    if match is None:
+        raise StatementError(
+            location,
+            f"„{text.strip()}“ ist kein gültiger Betrag.",
+            f"'{text.strip()}' is not a valid amount.",
+        )
+    units = match["units"].replace("." if decimal_comma else ",", "")
+    frac = (match["frac"] or "").ljust(2, "0")
+    cents = int(units) * 100 + int(frac)
+    negative = match["sign"] == "-"
+    if match["sh"] == "S":
+        negative = not negative
+    return -cents if negative else cents
+
+
+def parse_plain_decimal(text: str | None, location: str) -> int:
+    """An XML or JSON decimal (``"1234.5"``) to cents; no sign, at most two places."""
+    raw = (text or "").strip()
+    if not _PLAIN_DECIMAL.fullmatch(raw):
+        raise StatementError(
+            location, f"„{raw}“ ist kein gültiger Betrag.", f"'{raw}' is not a valid amount."
+        )
+    try:
+        scaled = Decimal(raw) * 100
+    except InvalidOperation:  # pragma: no cover - the regex admits only decimals
+        raise StatementError(location, "Ungültiger Betrag.", "Invalid amount.") from None
+    if scaled != scaled.to_integral_value():
+        raise StatementError(
+            location,
+            f"Der Betrag „{raw}“ hat mehr als zwei Nachkommastellen.",
+            f"The amount '{raw}' has more than two decimal places.",
+        )
+    return int(scaled)
+
+
+def check_currency(text: str | None, location: str) -> str:
+    value = (text or "").strip().upper()
+    if not _CURRENCY.fullmatch(value):
+        raise StatementError(
+            location,
+            f"„{value}“ ist kein Währungscode.",
+            f"'{value}' is not a currency code.",
+        )
+    return value
+
+
+def compact_iban(text: str | None) -> str | None:
+    """The compact IBAN if ``text`` is a valid one, else ``None``."""
+    if not text or not text.strip():
+        return None
+    try:
+        return str(IBAN(text.strip()).compact)
+    except (SchwiftyException, ValueError):
+        return None
+
+
+def require_iban(text: str, location: str) -> str:
+    """The compact IBAN, or a :class:`StatementError` naming ``location``."""
+    iban = compact_iban(text)
+    if iban is None:
+        raise StatementError(
+            location,
+            f"„{text.strip()}“ ist keine gültige IBAN.",
+            f"'{text.strip()}' is not a valid IBAN.",
+        )
+    return iban
+
+
+def german_iban(bank_code: str, account_number: str) -> str | None:
+    """The IBAN for a German BLZ and Kontonummer (MT940 ``:25:`` often holds these)."""
+    try:
+        return str(IBAN.generate("DE", bank_code=bank_code, account_code=account_number).compact)
+    except (SchwiftyException, ValueError):
+        return None
+
+
+def clean(text: str | None, *, limit: int = 255) -> str | None:
+    """Whitespace collapsed, NFC, cut to ``limit``; ``None`` for empty or ``NOTPROVIDED``."""
+    if text is None:
+        return None
+    value = " ".join(unicodedata.normalize("NFC", text).split())
+    if not value or value.upper() in ("NOTPROVIDED", "NONREF", "NOT PROVIDED"):
+        return None
+    return value[:limit]
+
+
+def split_sepa_keywords(purpose: str) -> tuple[dict[str, str], str]:
+    """Extract ``EREF+ … SVWZ+ …`` fields; returns (fields, text without keywords).
+
+    The free text is the ``SVWZ`` value when present, else whatever is not inside a
+    keyword field.
+    """
+    fields: dict[str, str] = {}
+    matches = list(_KEYWORD_RE.finditer(purpose))
+    if not matches:
+        return fields, purpose.strip()
+    leading = purpose[: matches[0].start()].strip()
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(purpose)
+        value = purpose[match.end() : end].strip()
+        fields.setdefault(match[1], value)
+    text = fields.get("SVWZ")
+    if text is None:
+        text = leading
+    return fields, text.strip()
+
+
+def join_chunks(lines: list[str] | tuple[str, ...], width: int) -> str:
+    """Join fixed-width text chunks: no space after a full chunk (the bank cut the text
+    there, often mid-word), one space after a shorter one."""
+    out = ""
+    for index, line in enumerate(lines):
+        if index and len(lines[index - 1]) < width:
+            out += " "
+        out += line
+    return " ".join(out.split())
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1 (never fails)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")

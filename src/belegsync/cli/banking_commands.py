@@ -1,0 +1,125 @@
+"""``belegsync import-statement`` and ``belegsync transactions``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from belegsync.banking import (
+    ImportResult,
+    StatementError,
+    import_statement,
+    list_transactions,
+    mapping_from_json,
+)
+from belegsync.banking.csv_format import CsvMapping
+from belegsync.banking.text import compact_iban
+from belegsync.cli.wiring import wired
+from belegsync.domain.errors import InvalidInput
+from belegsync.settings import Settings
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _read_mapping(path: str | None) -> CsvMapping | None:
+    if path is None:
+        return None
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InvalidInput(
+            f"Die Spaltenzuordnung {path} ist nicht lesbar ({error}).",
+            code="csv_mapping_invalid",
+            message_en=f"The column mapping {path} cannot be read ({error}).",
+        ) from None
+    if not isinstance(document, dict):
+        raise InvalidInput(
+            "Die Spaltenzuordnung muss ein JSON-Objekt sein.",
+            code="csv_mapping_invalid",
+            message_en="The column mapping must be a JSON object.",
+        )
+    return mapping_from_json(document)
+
+
+def cmd_import_statement(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        print(f"belegsync: Datei nicht lesbar: {path} ({error.strerror})", file=sys.stderr)
+        return 2
+    mapping = _read_mapping(args.csv_mapping)
+
+    async def run() -> ImportResult:
+        async with wired(settings) as w:
+            async with w.uow() as uow:
+                tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
+            return await import_statement(
+                uow_factory=w.uow_factory,
+                clock=w.deps.clock,
+                tenant_id=tenant_id,
+                filename=path.name,
+                data=data,
+                account_iban=args.account,
+                fmt=args.format,
+                actor="cli",
+                csv_mapping=mapping,
+            )
+
+    try:
+        result = asyncio.run(run())
+    except StatementError as error:
+        # Both languages: the file may come from anyone, the log reader may not read German.
+        print(f"belegsync: {error.message}\n  ({error.message_en})", file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(
+            {
+                "added": result.added,
+                "duplicates": result.duplicates,
+                "accounts": list(result.accounts),
+                "format": result.format,
+                "import_id": result.import_id,
+            }
+        )
+        return 0
+    print(
+        f"{result.format}: {result.added} neue Umsätze, {result.duplicates} bereits vorhanden "
+        f"(Konto {', '.join(result.accounts) or '–'})."
+    )
+    return 0
+
+
+def cmd_transactions(args: argparse.Namespace, settings: Settings) -> int:
+    account = compact_iban(args.account) if args.account else None
+    if args.account and account is None:
+        print(f"belegsync: „{args.account}“ ist keine gültige IBAN.", file=sys.stderr)
+        return 2
+
+    async def run() -> list[dict[str, Any]]:
+        async with wired(settings) as w, w.uow() as uow:
+            tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
+            views = await list_transactions(uow, tenant_id, account_iban=account)
+            return [view.as_json() for view in views]
+
+    rows = asyncio.run(run())
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        name = r["counterparty"]["name"] or ""
+        flags = (" vorgemerkt" if r["status"] == "pending" else "") + (
+            " Storno" if r["is_reversal"] else ""
+        )
+        print(
+            f"{r['booking_date']}  {r['account']['iban']}  {r['amount']:>12} {r['currency']}  "
+            f"{name[:30]:<30}  {r['remittance'][:60]}  [{r['source']}]{flags}"
+        )
+    print(f"{len(rows)} Umsätze")
+    return 0

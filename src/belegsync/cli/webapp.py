@@ -1,0 +1,250 @@
+"""Serving the web app with the embedded scheduler, workers and notices in one event loop,
+and the ``user`` and ``api-token`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import os
+import secrets
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import structlog
+import uvicorn
+
+from belegsync import __version__
+from belegsync.cli.wiring import Wiring, wired
+from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
+from belegsync.lexware import LexwareMalformedResponseError, WebhookSignatureError, WebhookVerifier
+from belegsync.settings import Settings
+from belegsync.store.access import TenantContext
+from belegsync.web.app import create_app
+from belegsync.web.deps import InvalidWebhook, SmtpConfig, WebConfig, WebDeps, WebhookNotice
+from belegsync.web.services.api_tokens import create_api_token
+from belegsync.web.services.mail import deliver_outbox
+from belegsync.web.services.notices import send_due_notices
+from belegsync.web.services.users import create_user
+
+logger = structlog.get_logger("belegsync.cli")
+
+NOTICE_EVERY_SECONDS = 15 * 60
+
+
+def session_secret(settings: Settings) -> bytes:
+    """``BELEGSYNC_SESSION_SECRET``, or ``session.key`` in the data dir (created, 0600)."""
+    if settings.session_secret:
+        return settings.session_secret.encode()
+    path: Path = settings.session_key_path
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def web_config(settings: Settings) -> WebConfig:
+    smtp = None
+    if settings.smtp_host:
+        smtp = SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            sender=settings.smtp_from,
+            tls=settings.smtp_tls,
+        )
+    return WebConfig(
+        session_secret=session_secret(settings),
+        firm_name=settings.firm_name,
+        firm_email=settings.firm_email,
+        support_email=settings.support_email,
+        booking_url=settings.booking_url,
+        public_url=settings.public_url,
+        lexware_base_url=settings.lexware_base_url,
+        sync_time=settings.sync_time,
+        sync_spread_minutes=settings.sync_spread_minutes,
+        smtp=smtp,
+        version=__version__,
+    )
+
+
+def webhook_verifier(settings: Settings) -> Callable[[bytes, str | None], WebhookNotice]:
+    pem = (
+        settings.webhook_public_key_path.read_bytes()
+        if settings.webhook_public_key_path is not None
+        else None
+    )
+    return webhook_verifier_for(pem)
+
+
+def webhook_verifier_for(pem: bytes | None) -> Callable[[bytes, str | None], WebhookNotice]:
+    """The web app's webhook port over Lexware's verifier (``None``: Lexware's key)."""
+    verifier = WebhookVerifier(pem)
+
+    def verify(body: bytes, signature: str | None) -> WebhookNotice:
+        try:
+            return verifier.parse(body, signature)
+        except WebhookSignatureError as error:
+            raise InvalidWebhook("lexware_webhook_signature_invalid") from error
+        except LexwareMalformedResponseError as error:
+            raise InvalidWebhook("lexware_webhook_payload_invalid") from error
+
+    return verify
+
+
+def web_deps(w: Wiring, queue: EmbeddedSyncQueue) -> WebDeps:
+    return WebDeps(
+        config=web_config(w.settings),
+        uow_factory=w.uow_factory,
+        files=w.files,
+        clock=w.deps.clock,
+        queue=queue,
+        lexware=w.apis.client,
+        cipher=w.keyring,
+        verify_webhook=webhook_verifier(w.settings),
+    )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind first, so that a busy port is one clear message, not a uvicorn exit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise ValueError(
+            f"Port {port} auf {host} ist nicht verfügbar ({error.strerror}). Wählen Sie einen "
+            "anderen mit BELEGSYNC_PORT."
+        ) from None
+    return sock
+
+
+async def _notices_forever(deps: WebDeps) -> None:
+    while True:
+        try:
+            await send_due_notices(
+                uow_factory=deps.uow_factory, clock=deps.clock, config=deps.config
+            )
+            await deliver_outbox(
+                uow_factory=deps.uow_factory, smtp=deps.config.smtp, clock=deps.clock
+            )
+        except Exception:
+            logger.exception("notices_failed")
+        await asyncio.sleep(NOTICE_EVERY_SECONDS)
+
+
+async def serve_everything(
+    w: Wiring,
+    *,
+    workers: int = 4,
+    on_ready: Callable[[str, EmbeddedSyncQueue], Awaitable[None]] | None = None,
+) -> None:
+    """The web app, the morning scheduler, the sync workers and the daily notices, in
+    this event loop, until interrupted."""
+    settings = w.settings
+    sock = bind_socket(settings.host, settings.port)
+    queue = EmbeddedSyncQueue(w.deps, workers=workers)
+    queue.start()
+    deps = web_deps(w, queue)
+    scheduler = MorningScheduler(
+        uow_factory=w.uow_factory,
+        queue=queue,
+        clock=w.deps.clock,
+        base_time=settings.sync_time,
+        spread_minutes=settings.sync_spread_minutes,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(deps),
+            log_level="warning",
+            lifespan="off",
+            proxy_headers=True,
+            server_header=False,
+        )
+    )
+    background = [
+        asyncio.create_task(scheduler.run_forever()),
+        asyncio.create_task(_notices_forever(deps)),
+    ]
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()
+                return
+            await asyncio.sleep(0.05)
+        host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+        url = f"http://{host}:{settings.port}"
+        if on_ready is not None:
+            await on_ready(url, queue)
+        else:
+            print(f"belegsync: {url} (Scheduler täglich ab {settings.sync_time:%H:%M} Uhr)")
+            print("Strg+C beendet.", flush=True)
+        await serving
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await serving
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await queue.stop()
+        sock.close()
+
+
+def _read_password() -> str:
+    # Never from argv (shell history, process list): stdin or a prompt.
+    if sys.stdin.isatty():
+        return getpass.getpass("Passwort: ")
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+
+    async def run() -> str:
+        async with wired(settings) as w:
+            tenant_id = None
+            if args.tenant:
+                async with w.uow() as uow:
+                    tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
+            user = await create_user(
+                uow_factory=w.uow_factory,
+                clock=w.deps.clock,
+                email=args.email,
+                password=password,
+                role=args.role,
+                tenant_id=tenant_id,
+                locale=args.locale,
+            )
+            return user.id
+
+    print(asyncio.run(run()))
+    return 0
+
+
+def cmd_api_token(args: argparse.Namespace, settings: Settings) -> int:
+    async def run() -> str:
+        async with wired(settings) as w:
+            async with w.uow() as uow:
+                tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
+            token = await create_api_token(
+                uow_factory=w.uow_factory,
+                clock=w.deps.clock,
+                ctx=TenantContext(tenant_id=tenant_id, actor="cli", is_staff=True),
+                name=args.name,
+            )
+            return token.token
+
+    print(asyncio.run(run()))
+    return 0

@@ -1,0 +1,107 @@
+"""Bank accounts, their transactions and the statement files they were imported from."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final, Literal, get_args
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from belegsync.store.models.base import Base, new_id
+from belegsync.store.types import Cents, UTCDateTime, json_document, string_enum
+
+TransactionSource = Literal["connection", "file", "external"]
+TransactionStatus = Literal["booked", "pending"]
+TRANSACTION_SOURCES: Final[tuple[str, ...]] = get_args(TransactionSource)
+TRANSACTION_STATUSES: Final[tuple[str, ...]] = get_args(TransactionStatus)
+
+
+class BankAccount(Base):
+    """An account of a tenant. ``connected``: the firm's bank connection feeds it;
+    accounts first seen in an uploaded statement are not connected."""
+
+    __tablename__ = "bank_accounts"
+    __table_args__ = (UniqueConstraint("tenant_id", "iban"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    # Compact (no spaces), validated with schwifty.
+    iban: Mapped[str] = mapped_column(String(34))
+    name: Mapped[str] = mapped_column(String(200))
+    bank_name: Mapped[str | None] = mapped_column(String(200))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    connected: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StatementImport(Base):
+    """One uploaded statement file (kept as metadata; the transactions point here)."""
+
+    __tablename__ = "statement_imports"
+    __table_args__ = (
+        Index("ix_statement_imports_tenant_id_created_at", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(64))
+    added_count: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate_count: Mapped[int] = mapped_column(Integer, default=0)
+    actor: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BankTransaction(Base):
+    __tablename__ = "bank_transactions"
+    __table_args__ = (
+        # Idempotent imports: the same booking (same stable fields and twin index) is
+        # stored once per account, whichever file or push brought it.
+        UniqueConstraint("account_id", "import_hash"),
+        Index("ix_bank_transactions_tenant_id_booking_date", "tenant_id", "booking_date"),
+        Index("ix_bank_transactions_account_id_amount_cents", "account_id", "amount_cents"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
+    statement_import_id: Mapped[str | None] = mapped_column(ForeignKey("statement_imports.id"))
+    source: Mapped[TransactionSource] = mapped_column(
+        string_enum("bank_transaction_source", TRANSACTION_SOURCES)
+    )
+    booking_date: Mapped[date] = mapped_column(Date)
+    value_date: Mapped[date | None] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    currency: Mapped[str] = mapped_column(String(3))
+    counterparty_name: Mapped[str | None] = mapped_column(String(255))
+    counterparty_iban: Mapped[str | None] = mapped_column(String(34))
+    counterparty_bic: Mapped[str | None] = mapped_column(String(11))
+    # Verwendungszweck, lines joined; the lines as delivered are kept alongside.
+    remittance: Mapped[str] = mapped_column(Text, default="")
+    remittance_lines: Mapped[list[str]] = mapped_column(json_document())
+    end_to_end_id: Mapped[str | None] = mapped_column(String(140))
+    mandate_reference: Mapped[str | None] = mapped_column(String(140))
+    creditor_id: Mapped[str | None] = mapped_column(String(64))
+    bank_reference: Mapped[str | None] = mapped_column(String(140))
+    batch_reference: Mapped[str | None] = mapped_column(String(140))
+    status: Mapped[TransactionStatus] = mapped_column(
+        string_enum("bank_transaction_status", TRANSACTION_STATUSES), default="booked"
+    )
+    original_amount_cents: Mapped[int | None] = mapped_column(Cents)
+    original_currency: Mapped[str | None] = mapped_column(String(3))
+    is_reversal: Mapped[bool] = mapped_column(default=False)
+    purpose_code: Mapped[str | None] = mapped_column(String(16))
+    booking_text: Mapped[str | None] = mapped_column(String(255))
+    import_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

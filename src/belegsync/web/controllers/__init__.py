@@ -1,0 +1,1 @@
+"""Thin controllers: parse input, call a service or an access helper, render."""

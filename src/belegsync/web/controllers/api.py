@@ -1,0 +1,344 @@
+"""The JSON API ``/api/v1``: tenant-scoped by an API token (``Authorization: Bearer …``).
+
+Amounts are decimal strings, dates ISO 8601. Another tenant's ids answer 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from belegsync.domain.money import Money
+from belegsync.store.access import (
+    TenantContext,
+    access_sync_run,
+    access_voucher,
+    list_sync_runs,
+    list_vouchers,
+)
+from belegsync.store.models import SyncRun, Voucher
+from belegsync.sync.status import connection_status
+from belegsync.web.controllers.vouchers import file_response
+from belegsync.web.deps import WebDeps
+from belegsync.web.services.api_tokens import tenant_for_token
+
+
+async def provide_api_ctx(
+    request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
+) -> TenantContext:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    tenant_id = None
+    if scheme.lower() == "bearer" and token.strip():
+        tenant_id = await tenant_for_token(
+            uow_factory=deps.uow_factory, clock=deps.clock, token=token.strip()
+        )
+    if tenant_id is None:
+        raise NotAuthorizedException(
+            "Missing or invalid API token (Authorization: Bearer …)",
+            headers={"WWW-Authenticate": 'Bearer realm="belegsync"'},
+        )
+    return TenantContext(tenant_id=tenant_id, actor="api")
+
+
+def _money(cents: int | None, currency: str) -> str | None:
+    return None if cents is None else Money(cents, currency).to_decimal_string()
+
+
+@dataclass
+class PaymentItemOut:
+    type: str
+    posting_date: date | None
+    amount: str | None
+    currency: str
+
+
+@dataclass
+class FileOut:
+    id: str
+    lexware_file_id: str
+    filename: str | None
+    media_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+@dataclass
+class VoucherOut:
+    id: str
+    lexware_id: str
+    type: str
+    status: str
+    number: str | None
+    voucher_date: date
+    due_date: date | None
+    paid_date: date | None
+    contact: str | None
+    total_gross: str | None
+    total_tax: str | None
+    open_amount: str | None
+    currency: str
+    review_reason: str | None
+    last_synced_at: datetime
+
+
+@dataclass
+class VoucherDetailOut(VoucherOut):
+    payment_items: list[PaymentItemOut]
+    files: list[FileOut]
+
+
+@dataclass
+class VoucherPage:
+    items: list[VoucherOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+@dataclass
+class SyncRunOut:
+    id: str
+    trigger: str
+    status: str
+    full: bool
+    window_start: date | None
+    window_end: date | None
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    new: int
+    changed: int
+    unchanged: int
+    flagged: int
+    failed: int
+    api_calls: int
+    done: int
+    total: int | None
+    error_code: str | None
+    error_message: str | None
+
+
+@dataclass
+class SyncRunErrorOut:
+    voucher_lexware_id: str | None
+    code: str
+    message: str
+
+
+@dataclass
+class SyncRunDetailOut(SyncRunOut):
+    errors: list[SyncRunErrorOut]
+
+
+@dataclass
+class SyncRunPage:
+    items: list[SyncRunOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+@dataclass
+class ConnectionOut:
+    state: str
+    label: str
+    reason: str | None
+    message: str | None
+    advice: str | None
+    company_name: str | None
+    organization_id: str | None
+    key_last4: str | None
+    key_expires_on: date | None
+    expiry_warning: str | None
+    last_success_at: datetime | None
+    vouchers: int
+
+
+def _voucher_fields(v: Voucher) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "lexware_id": v.lexware_id,
+        "type": v.voucher_type,
+        "status": v.voucher_status,
+        "number": v.voucher_number,
+        "voucher_date": v.voucher_date,
+        "due_date": v.due_date,
+        "paid_date": v.paid_date,
+        "contact": v.contact_name,
+        "total_gross": _money(v.total_gross_cents, v.currency),
+        "total_tax": _money(v.total_tax_cents, v.currency),
+        "open_amount": _money(v.open_amount_cents, v.currency),
+        "currency": v.currency,
+        "review_reason": v.review_reason,
+        "last_synced_at": v.last_synced_at,
+    }
+
+
+def _run_fields(r: SyncRun) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "trigger": r.trigger,
+        "status": r.status,
+        "full": r.full,
+        "window_start": r.window_start,
+        "window_end": r.window_end,
+        "queued_at": r.queued_at,
+        "started_at": r.started_at,
+        "finished_at": r.finished_at,
+        "new": r.new_count,
+        "changed": r.changed_count,
+        "unchanged": r.unchanged_count,
+        "flagged": r.flagged_count,
+        "failed": r.failed_count,
+        "api_calls": r.api_calls,
+        "done": r.done,
+        "total": r.total,
+        "error_code": r.error_code,
+        "error_message": r.error_message,
+    }
+
+
+class ApiController(Controller):
+    path = "/api/v1"
+    tags = ["belegsync"]  # noqa: RUF012
+    security = [{"BearerToken": []}]  # noqa: RUF012
+
+    @get("/connection", summary="The Lexware connection's state")
+    async def connection(
+        self, deps: NamedDependency[WebDeps], api_ctx: NamedDependency[TenantContext]
+    ) -> ConnectionOut:
+        s = await connection_status(
+            uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=api_ctx.tenant_id, runs=0
+        )
+        return ConnectionOut(
+            state=s.state.value,
+            label=s.label_de,
+            reason=s.reason,
+            message=s.message_de,
+            advice=s.advice_de,
+            company_name=s.company_name,
+            organization_id=s.organization_id,
+            key_last4=s.key_last4,
+            key_expires_on=s.key_expires_on,
+            expiry_warning=s.expiry_warning,
+            last_success_at=s.last_success_at,
+            vouchers=s.voucher_count,
+        )
+
+    @get("/vouchers", summary="Synced vouchers, newest first")
+    async def vouchers(
+        self,
+        deps: NamedDependency[WebDeps],
+        api_ctx: NamedDependency[TenantContext],
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
+        voucher_type: Annotated[str | None, QueryParameter(name="type")] = None,
+        flagged: FromQuery[bool | None] = None,
+    ) -> VoucherPage:
+        async with deps.uow_factory() as uow:
+            result = await list_vouchers(
+                uow.session,
+                api_ctx,
+                year=year,
+                voucher_type=voucher_type,
+                flagged=flagged,
+                page=page,
+                per_page=per_page,
+            )
+        return VoucherPage(
+            items=[VoucherOut(**_voucher_fields(v)) for v in result.items],
+            total=result.total,
+            page=result.page,
+            per_page=result.per_page,
+            pages=result.pages,
+        )
+
+    @get("/vouchers/{voucher_id:str}", summary="One voucher with payment items and files")
+    async def voucher(
+        self,
+        deps: NamedDependency[WebDeps],
+        api_ctx: NamedDependency[TenantContext],
+        voucher_id: FromPath[str],
+    ) -> VoucherDetailOut:
+        async with deps.uow_factory() as uow:
+            v = await access_voucher(uow.session, api_ctx, voucher_id, with_details=True)
+        return VoucherDetailOut(
+            **_voucher_fields(v),
+            payment_items=[
+                PaymentItemOut(
+                    i.payment_item_type,
+                    i.posting_date,
+                    _money(i.amount_cents, i.currency),
+                    i.currency,
+                )
+                for i in v.payment_items
+            ],
+            files=[
+                FileOut(
+                    f.id,
+                    f.lexware_file_id,
+                    f.filename,
+                    f.media_type,
+                    f.size_bytes,
+                    f.sha256,
+                    f"/api/v1/files/{f.id}",
+                )
+                for f in v.files
+            ],
+        )
+
+    @get(
+        "/files/{file_id:str}",
+        summary="A voucher file's bytes",
+        response_description="The file with its media type",
+    )
+    async def file(
+        self,
+        deps: NamedDependency[WebDeps],
+        api_ctx: NamedDependency[TenantContext],
+        file_id: FromPath[str],
+    ) -> Response[bytes]:
+        return await file_response(deps, api_ctx, file_id, download=False)
+
+    @get("/sync-runs", summary="Sync runs with their reports, latest first")
+    async def sync_runs(
+        self,
+        deps: NamedDependency[WebDeps],
+        api_ctx: NamedDependency[TenantContext],
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 20,
+    ) -> SyncRunPage:
+        async with deps.uow_factory() as uow:
+            result = await list_sync_runs(uow.session, api_ctx, page=page, per_page=per_page)
+        return SyncRunPage(
+            items=[SyncRunOut(**_run_fields(r)) for r in result.items],
+            total=result.total,
+            page=result.page,
+            per_page=result.per_page,
+            pages=result.pages,
+        )
+
+    @get("/sync-runs/{run_id:str}", summary="One sync run with its per-voucher errors")
+    async def sync_run(
+        self,
+        deps: NamedDependency[WebDeps],
+        api_ctx: NamedDependency[TenantContext],
+        run_id: FromPath[str],
+    ) -> SyncRunDetailOut:
+        async with deps.uow_factory() as uow:
+            r = await access_sync_run(uow.session, api_ctx, run_id, with_errors=True)
+        return SyncRunDetailOut(
+            **_run_fields(r),
+            errors=[SyncRunErrorOut(e.voucher_lexware_id, e.code, e.message) for e in r.errors],
+        )

@@ -1,0 +1,101 @@
+"""Login, logout, language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from belegsync.web.auth import SESSION_LANG, SESSION_USER, home_path, session_user
+from belegsync.web.deps import WebDeps
+from belegsync.web.i18n import parse_lang
+from belegsync.web.services.users import LoginFailed, LoginThrottled, authenticate, set_locale
+from belegsync.web.templating import flash, formatter, render
+
+
+def _safe_next(value: str | None) -> str | None:
+    # Only local paths: an open redirect would turn the login page into a phishing aid.
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def home(request: Request[Any, Any, Any]) -> Redirect:
+    user = session_user(request)
+    return Redirect(home_path(user) if user else "/login")
+
+
+@get("/login", include_in_schema=False, sync_to_thread=False)
+def login_form(
+    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+) -> Template | Redirect:
+    user = session_user(request)
+    if user is not None:
+        return Redirect(_safe_next(next) or home_path(user))
+    return render(request, "login.html", next=_safe_next(next) or "", email="", error=None)
+
+
+@post("/login", include_in_schema=False)
+async def login(
+    request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
+) -> Template | Redirect:
+    form = await request.form()
+    email = str(form.get("email") or "")
+    password = str(form.get("password") or "")
+    target = _safe_next(str(form.get("next") or ""))
+    _ = formatter(request).gettext
+    ip = request.client.host if request.client else "unknown"
+    try:
+        user = await authenticate(
+            uow_factory=deps.uow_factory,
+            clock=deps.clock,
+            email=email,
+            password=password,
+            ip=ip,
+            failures_allowed=deps.config.login_failures_allowed,
+            window_minutes=deps.config.login_window_minutes,
+        )
+    except LoginThrottled as throttled:
+        error = _(
+            "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie %(minutes)s Minuten "
+            "und versuchen Sie es dann erneut.",
+            minutes=throttled.minutes,
+        )
+        return render(
+            request, "login.html", status_code=429, next=target or "", email=email, error=error
+        )
+    except LoginFailed:
+        error = _("E-Mail-Adresse oder Passwort ist falsch.")
+        return render(
+            request, "login.html", status_code=400, next=target or "", email=email, error=error
+        )
+    lang = request.session.get(SESSION_LANG)
+    request.clear_session()
+    request.set_session({SESSION_USER: user.id, SESSION_LANG: lang or user.locale})
+    return Redirect(target or home_path(user), status_code=303)
+
+
+@post("/logout", include_in_schema=False, sync_to_thread=False)
+def logout(request: Request[Any, Any, Any]) -> Redirect:
+    request.clear_session()
+    return Redirect("/login", status_code=303)
+
+
+@post("/language", include_in_schema=False)
+async def change_language(
+    request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
+) -> Redirect:
+    form = await request.form()
+    lang = parse_lang(str(form.get("lang") or ""))
+    back = _safe_next(str(form.get("next") or "")) or "/"
+    if lang is not None:
+        request.session[SESSION_LANG] = lang
+        user = session_user(request)
+        if user is not None:
+            await set_locale(uow_factory=deps.uow_factory, user_id=user.id, locale=lang)
+        flash(request, "info", formatter(request).gettext("Sprache geändert."))
+    return Redirect(back, status_code=303)

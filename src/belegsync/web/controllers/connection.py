@@ -1,0 +1,223 @@
+"""Profil → Buchhaltungsverbindungen: state, connect, key form, sync now, disconnect,
+tax advisor access, run reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from belegsync.domain.connection import ConnectionState
+from belegsync.domain.errors import DomainError
+from belegsync.store.access import TenantContext, access_connection, access_sync_run
+from belegsync.sync.connect import (
+    LexwareUnreachable,
+    connect_lexware,
+    disconnect_lexware,
+    start_connection,
+)
+from belegsync.sync.requests import request_sync
+from belegsync.web.deps import WebDeps
+from belegsync.web.services.connection import (
+    connection_page,
+    mark_tax_advisor_invitation_sent,
+    sync_progress,
+)
+from belegsync.web.templating import flash, formatter, render
+
+
+def _base(ctx: NamedDependency[TenantContext]) -> str:
+    return f"/clients/{ctx.tenant_id}/connection"
+
+
+def domain_message(request: Request[Any, Any, Any], error: DomainError) -> str:
+    return error.message_en if formatter(request).lang == "en" else error.message
+
+
+class ConnectionController(Controller):
+    path = "/clients/{tenant_id:str}/connection"
+    include_in_schema = False
+
+    @get("/")
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:
+        page = await connection_page(
+            uow_factory=deps.uow_factory,
+            clock=deps.clock,
+            config=deps.config,
+            ctx=ctx,
+            acknowledge_banner=not ctx.is_staff,
+        )
+        return render(request, "connection.html", ctx=ctx, page=page, s=page.status)
+
+    @post("/start")
+    async def start(
+        self, deps: NamedDependency[WebDeps], ctx: NamedDependency[TenantContext]
+    ) -> Redirect:
+        """„+ Verbinden“ and „Verbindung aktivieren“: on to the key form."""
+        state = await start_connection(
+            uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, actor=ctx.actor
+        )
+        if state is ConnectionState.ACTIVE:
+            return Redirect(_base(ctx), status_code=303)
+        return Redirect(f"{_base(ctx)}/key", status_code=303)
+
+    @get("/key")
+    async def key_form(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:
+        async with deps.uow_factory() as uow:
+            row = await access_connection(uow.session, ctx)
+            state = ConnectionState(row.state)
+        return render(request, "key_form.html", ctx=ctx, state=state, error=None, expires="")
+
+    @post("/key")
+    async def connect(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template | Redirect:
+        form = await request.form()
+        # The key stays a local variable: it is never logged, stored in plain text or
+        # put back into the form.
+        api_key = str(form.get("api_key") or "")
+        expires_text = str(form.get("key_expires_on") or "").strip()
+        fmt = formatter(request)
+        error: str | None = None
+        try:
+            expires = date.fromisoformat(expires_text) if expires_text else None
+        except ValueError:
+            expires = None
+            error = fmt.gettext("Bitte geben Sie das Datum als TT.MM.JJJJ an.")
+        if error is None:
+            try:
+                await connect_lexware(
+                    uow_factory=deps.uow_factory,
+                    lexware=deps.lexware,
+                    cipher=deps.cipher,
+                    clock=deps.clock,
+                    queue=deps.queue,
+                    tenant_id=ctx.tenant_id,
+                    api_key=api_key,
+                    base_url=deps.config.lexware_base_url,
+                    key_expires_on=expires,
+                    actor=ctx.actor,
+                )
+            except DomainError as invalid:
+                error = domain_message(request, invalid)
+            except LexwareUnreachable as unreachable:
+                e = unreachable.explanation
+                error = (
+                    f"{fmt.pick(e.message_de, e.message_en)} {fmt.pick(e.advice_de, e.advice_en)}"
+                )
+            else:
+                return Redirect(_base(ctx), status_code=303)
+        del api_key
+        async with deps.uow_factory() as uow:
+            state = ConnectionState((await access_connection(uow.session, ctx)).state)
+        return render(
+            request,
+            "key_form.html",
+            status_code=400,
+            ctx=ctx,
+            state=state,
+            error=error,
+            expires=expires_text,
+        )
+
+    @post("/sync")
+    async def sync_now(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:
+        fmt = formatter(request)
+        try:
+            run_id = await request_sync(
+                uow_factory=deps.uow_factory, queue=deps.queue, tenant_id=ctx.tenant_id
+            )
+        except DomainError as error:
+            flash(request, "error", domain_message(request, error))
+        else:
+            if run_id is None:
+                flash(request, "info", fmt.gettext("Eine Synchronisation läuft bereits."))
+            else:
+                flash(request, "info", fmt.gettext("Die Synchronisation wurde gestartet."))
+        return Redirect(_base(ctx), status_code=303)
+
+    @get("/progress")
+    async def progress(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:
+        progress = await sync_progress(uow_factory=deps.uow_factory, ctx=ctx)
+        return render(request, "_progress.html", ctx=ctx, progress=progress)
+
+    @get("/disconnect")
+    async def confirm_disconnect(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[TenantContext]
+    ) -> Template:
+        return render(request, "disconnect.html", ctx=ctx)
+
+    @post("/disconnect")
+    async def disconnect(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:
+        await disconnect_lexware(
+            uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, actor=ctx.actor
+        )
+        flash(
+            request,
+            "info",
+            formatter(request).gettext(
+                "Die Verbindung ist getrennt und der Schlüssel gelöscht. "
+                "Ihre Belege bleiben erhalten."
+            ),
+        )
+        return Redirect(_base(ctx), status_code=303)
+
+    @post("/tax-advisor/sent")
+    async def tax_advisor_sent(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:
+        try:
+            await mark_tax_advisor_invitation_sent(
+                uow_factory=deps.uow_factory, clock=deps.clock, ctx=ctx
+            )
+        except DomainError as error:
+            flash(request, "error", domain_message(request, error))
+        return Redirect(f"{_base(ctx)}#steuerberater", status_code=303)
+
+    @get("/runs/{run_id:str}")
+    async def run_report(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        run_id: FromPath[str],
+    ) -> Template:
+        async with deps.uow_factory() as uow:
+            run = await access_sync_run(uow.session, ctx, run_id, with_errors=True)
+            errors = list(run.errors)
+        return render(request, "run.html", ctx=ctx, run=run, errors=errors)

@@ -1,0 +1,323 @@
+"""The firm's view: every client, one client in detail, support requests, the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from belegsync.domain.errors import DomainError
+from belegsync.store.access import TenantContext, access_tenant
+from belegsync.store.errors import NotFound
+from belegsync.sync.requests import request_sync
+from belegsync.sync.status import connection_status
+from belegsync.sync.tenants import (
+    create_tenant,
+    record_vat_return,
+    set_bookkeeping_service,
+    set_tax_year_closed,
+)
+from belegsync.web.auth import LoginRequired, load_session_user
+from belegsync.web.controllers.connection import domain_message
+from belegsync.web.deps import WebDeps
+from belegsync.web.services.api_tokens import create_api_token, list_api_tokens, revoke_api_token
+from belegsync.web.services.connection import (
+    confirm_tax_advisor_access,
+    connection_page,
+    reset_tax_advisor_access,
+)
+from belegsync.web.services.staff import (
+    client_detail,
+    client_overview,
+    outbox_messages,
+    recent_support_requests,
+    resolve_support_request,
+)
+from belegsync.web.services.users import AuthenticatedUser, create_user
+from belegsync.web.templating import flash, formatter, render
+
+
+async def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: staff pages do not exist for clients (404, not 403)."""
+    # Guards run before the before_request hook that loads the user.
+    await load_session_user(connection)
+    user: AuthenticatedUser | None = getattr(connection.state, "user", None)
+    if user is None:
+        raise LoginRequired()
+    if not user.is_staff:
+        raise NotFound("page")
+
+
+def _client(ctx: NamedDependency[TenantContext]) -> str:
+    return f"/staff/clients/{ctx.tenant_id}"
+
+
+async def _checked(deps: NamedDependency[WebDeps], ctx: NamedDependency[TenantContext]) -> None:
+    async with deps.uow_factory() as uow:
+        await access_tenant(uow.session, ctx)
+
+
+class StaffController(Controller):
+    path = "/staff"
+    include_in_schema = False
+    guards = [staff_only]  # noqa: RUF012
+
+    @get("/")
+    async def overview(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
+    ) -> Template:
+        rows = await client_overview(uow_factory=deps.uow_factory, clock=deps.clock)
+        return render(request, "staff/overview.html", rows=rows)
+
+    @post("/clients")
+    async def add_client(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
+    ) -> Redirect:
+        form = await request.form()
+        year = deps.clock.now().year
+        try:
+            tenant_id = await create_tenant(
+                uow_factory=deps.uow_factory,
+                clock=deps.clock,
+                name=str(form.get("name") or ""),
+                open_tax_years=[year - 1, year],
+            )
+            email = str(form.get("email") or "").strip()
+            if email:
+                await create_user(
+                    uow_factory=deps.uow_factory,
+                    clock=deps.clock,
+                    email=email,
+                    password=str(form.get("password") or ""),
+                    role="client",
+                    tenant_id=tenant_id,
+                    actor="staff",
+                )
+        except DomainError as error:
+            flash(request, "error", domain_message(request, error))
+            return Redirect("/staff", status_code=303)
+        return Redirect(f"/staff/clients/{tenant_id}", status_code=303)
+
+    @get("/clients/{tenant_id:str}")
+    async def client(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:
+        detail = await client_detail(uow_factory=deps.uow_factory, ctx=ctx)
+        page = await connection_page(
+            uow_factory=deps.uow_factory,
+            clock=deps.clock,
+            config=deps.config,
+            ctx=ctx,
+            acknowledge_banner=False,
+        )
+        status = await connection_status(
+            uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, runs=10
+        )
+        tokens = await list_api_tokens(uow_factory=deps.uow_factory, ctx=ctx)
+        return render(
+            request,
+            "staff/client.html",
+            ctx=ctx,
+            d=detail,
+            page=page,
+            s=status,
+            tokens=tokens,
+            new_token=None,
+        )
+
+    @post("/clients/{tenant_id:str}/tax-years")
+    async def tax_year(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:
+        await _checked(deps, ctx)
+        form = await request.form()
+        text = str(form.get("year") or "").strip()
+        closed = form.get("action") == "close"
+        fmt = formatter(request)
+        if not text.isdigit():
+            flash(request, "error", fmt.gettext("Bitte geben Sie ein Jahr an."))
+            return Redirect(_client(ctx), status_code=303)
+        try:
+            await set_tax_year_closed(
+                uow_factory=deps.uow_factory,
+                clock=deps.clock,
+                tenant_id=ctx.tenant_id,
+                year=int(text),
+                closed=closed,
+                actor=ctx.actor,
+            )
+        except DomainError as error:
+            flash(request, "error", domain_message(request, error))
+        else:
+            message = (
+                fmt.gettext(
+                    "Steuerjahr %(year)s ist abgeschlossen. Die nächste Synchronisation folgt.",
+                    year=text,
+                )
+                if closed
+                else fmt.gettext(
+                    "Steuerjahr %(year)s ist wieder offen. Die nächste Synchronisation folgt.",
+                    year=text,
+                )
+            )
+            flash(request, "success", message)
+        return Redirect(_client(ctx), status_code=303)
+
+    @post("/clients/{tenant_id:str}/vat-returns")
+    async def vat_return(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:
+        await _checked(deps, ctx)
+        form = await request.form()
+        try:
+            period = await record_vat_return(
+                uow_factory=deps.uow_factory,
+                clock=deps.clock,
+                tenant_id=ctx.tenant_id,
+                period_text=str(form.get("period") or ""),
+                actor=ctx.actor,
+            )
+        except DomainError as error:
+            flash(request, "error", domain_message(request, error))
+        else:
+            text = formatter(request).gettext(
+                "Umsatzsteuervoranmeldung %(period)s erfasst.", period=str(period)
+            )
+            flash(request, "success", text)
+        return Redirect(_client(ctx), status_code=303)
+
+    @post("/clients/{tenant_id:str}/bookkeeping-service")
+    async def bookkeeping(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:
+        await _checked(deps, ctx)
+        form = await request.form()
+        await set_bookkeeping_service(
+            uow_factory=deps.uow_factory,
+            clock=deps.clock,
+            tenant_id=ctx.tenant_id,
+            enabled=form.get("enabled") == "1",
+            actor=ctx.actor,
+        )
+        return Redirect(_client(ctx), status_code=303)
+
+    @post("/clients/{tenant_id:str}/tax-advisor")
+    async def tax_advisor(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:
+        form = await request.form()
+        action = (
+            confirm_tax_advisor_access
+            if form.get("action") == "confirm"
+            else (reset_tax_advisor_access)
+        )
+        try:
+            await action(uow_factory=deps.uow_factory, clock=deps.clock, ctx=ctx)
+        except DomainError as error:
+            flash(request, "error", domain_message(request, error))
+        return Redirect(_client(ctx), status_code=303)
+
+    @post("/clients/{tenant_id:str}/sync")
+    async def resync(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:
+        await _checked(deps, ctx)
+        form = await request.form()
+        fmt = formatter(request)
+        try:
+            run_id = await request_sync(
+                uow_factory=deps.uow_factory,
+                queue=deps.queue,
+                tenant_id=ctx.tenant_id,
+                full=form.get("full") == "1",
+            )
+        except DomainError as error:
+            flash(request, "error", domain_message(request, error))
+        else:
+            flash(
+                request,
+                "info",
+                fmt.gettext("Die Synchronisation wurde gestartet.")
+                if run_id
+                else fmt.gettext("Eine Synchronisation läuft bereits."),
+            )
+        return Redirect(_client(ctx), status_code=303)
+
+    @post("/clients/{tenant_id:str}/api-tokens")
+    async def new_token(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:
+        form = await request.form()
+        token = await create_api_token(
+            uow_factory=deps.uow_factory,
+            clock=deps.clock,
+            ctx=ctx,
+            name=str(form.get("name") or ""),
+        )
+        tokens = await list_api_tokens(uow_factory=deps.uow_factory, ctx=ctx)
+        # Shown once on this page; only its hash is stored.
+        return render(request, "staff/token.html", ctx=ctx, token=token.token, tokens=tokens)
+
+    @post("/clients/{tenant_id:str}/api-tokens/{token_id:str}/revoke")
+    async def revoke_token(
+        self,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        token_id: FromPath[str],
+    ) -> Redirect:
+        await revoke_api_token(
+            uow_factory=deps.uow_factory, clock=deps.clock, ctx=ctx, token_id=token_id
+        )
+        return Redirect(_client(ctx), status_code=303)
+
+    @post("/clients/{tenant_id:str}/support/{request_id:str}/resolve")
+    async def resolve(
+        self,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        request_id: FromPath[str],
+    ) -> Redirect:
+        await resolve_support_request(
+            uow_factory=deps.uow_factory, clock=deps.clock, ctx=ctx, request_id=request_id
+        )
+        return Redirect(_client(ctx), status_code=303)
+
+    @get("/support")
+    async def support(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
+    ) -> Template:
+        rows = await recent_support_requests(uow_factory=deps.uow_factory)
+        return render(request, "staff/support.html", rows=rows)
+
+    @get("/outbox")
+    async def outbox(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
+    ) -> Template:
+        messages = await outbox_messages(uow_factory=deps.uow_factory)
+        return render(request, "staff/outbox.html", messages=messages)

@@ -1,0 +1,86 @@
+"""What the web app is built from; the CLI's composition root fills it in.
+
+The web layer never imports ``belegsync.lexware`` or ``belegsync.jobs``: it gets a
+``SyncQueue``, a client factory for connecting, and a webhook verifier as callables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Protocol
+
+from belegsync.store.files import FileStore
+from belegsync.store.uow import UnitOfWork
+from belegsync.sync.ports import Clock, KeyCipher, LexwareFactory, SyncQueue
+
+
+class WebhookNotice(Protocol):
+    """A verified Lexware event: which organisation, what happened, to which resource."""
+
+    @property
+    def organization_id(self) -> str: ...
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def resource_id(self) -> str: ...
+
+
+class InvalidWebhook(Exception):
+    """The callback's signature is missing or wrong, or its body is unreadable."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+WebhookVerifier = Callable[[bytes, "str | None"], WebhookNotice]
+"""``verify(body, signature_header)`` → the event, or raises :class:`InvalidWebhook`."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str
+    port: int = 587
+    user: str = ""
+    password: str = field(default="", repr=False)
+    sender: str = "belegsync@localhost"
+    tls: str = "starttls"
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    session_secret: bytes = field(repr=False)
+    firm_name: str = "Kanzlei"
+    firm_email: str = "kanzlei@example.com"
+    support_email: str = "support@example.com"
+    booking_url: str = ""
+    public_url: str = ""
+    lexware_base_url: str = "https://api.lexware.io"
+    sync_time: time = time(6, 0)
+    sync_spread_minutes: int = 120
+    smtp: SmtpConfig | None = None
+    version: str = "0"
+    # Login throttle: this many failures per e-mail (or 4x per address) in the window.
+    login_failures_allowed: int = 5
+    login_window_minutes: int = 15
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True, slots=True)
+class WebDeps:
+    config: WebConfig
+    uow_factory: Callable[[], UnitOfWork]
+    files: FileStore
+    clock: Clock
+    queue: SyncQueue
+    lexware: LexwareFactory
+    cipher: KeyCipher
+    verify_webhook: WebhookVerifier

@@ -1,0 +1,123 @@
+"""JSON API tokens: created by staff (UI or CLI), shown once, stored as sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from belegsync.domain.errors import InvalidInput
+from belegsync.store.access import TenantContext, access_tenant
+from belegsync.store.errors import NotFound
+from belegsync.store.models import ApiToken
+from belegsync.store.uow import UnitOfWork
+from belegsync.sync.ports import Clock
+
+TOKEN_PREFIX = "bsk_"  # noqa: S105 - a marker, not a secret
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewApiToken:
+    id: str
+    tenant_id: str
+    token: str
+
+
+async def create_api_token(
+    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, ctx: TenantContext, name: str
+) -> NewApiToken:
+    """A new token for the tenant; the plaintext is returned once and never stored."""
+    label = name.strip() or "API"
+    if len(label) > 100:
+        raise InvalidInput(
+            "Der Name darf höchstens 100 Zeichen haben.",
+            code="token_name_too_long",
+            message_en="The name may have at most 100 characters.",
+        )
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    async with uow_factory() as uow:
+        await access_tenant(uow.session, ctx)
+        row = ApiToken(
+            tenant_id=ctx.tenant_id,
+            name=label,
+            token_sha256=token_hash(token),
+            prefix=token[:12],
+            created_by=ctx.actor,
+            created_at=now,
+        )
+        uow.session.add(row)
+        await uow.session.flush()
+        await uow.audit.add(
+            tenant_id=ctx.tenant_id,
+            actor=ctx.actor,
+            action="api_token_created",
+            subject_type="api_token",
+            subject_id=row.id,
+            now=now,
+        )
+        await uow.commit()
+        return NewApiToken(row.id, ctx.tenant_id, token)
+
+
+async def revoke_api_token(
+    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, ctx: TenantContext, token_id: str
+) -> None:
+    now = clock.now()
+    async with uow_factory() as uow:
+        row = await uow.session.scalar(
+            select(ApiToken).where(ApiToken.id == token_id, ApiToken.tenant_id == ctx.tenant_id)
+        )
+        if row is None:
+            raise NotFound("api token")
+        row.revoked_at = row.revoked_at or now
+        await uow.audit.add(
+            tenant_id=ctx.tenant_id,
+            actor=ctx.actor,
+            action="api_token_revoked",
+            subject_type="api_token",
+            subject_id=row.id,
+            now=now,
+        )
+        await uow.commit()
+
+
+async def tenant_for_token(
+    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, token: str
+) -> str | None:
+    """The tenant a valid, unrevoked token belongs to; ``None`` otherwise."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    async with uow_factory() as uow:
+        row = await uow.session.scalar(
+            select(ApiToken).where(
+                ApiToken.token_sha256 == token_hash(token), ApiToken.revoked_at.is_(None)
+            )
+        )
+        if row is None:
+            return None
+        now = clock.now()
+        # Touch at most once a minute: API reads should not all become writes.
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            row.last_used_at = now
+            await uow.commit()
+        return row.tenant_id
+
+
+async def list_api_tokens(
+    *, uow_factory: Callable[[], UnitOfWork], ctx: TenantContext
+) -> list[ApiToken]:
+    async with uow_factory() as uow:
+        query = (
+            select(ApiToken)
+            .where(ApiToken.tenant_id == ctx.tenant_id)
+            .order_by(ApiToken.created_at.desc())
+        )
+        return list(await uow.session.scalars(query))

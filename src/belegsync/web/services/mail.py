@@ -1,0 +1,119 @@
+"""E-mail: every message goes to the outbox first; with SMTP configured it is sent from
+there. Without SMTP the messages wait in the outbox, where staff see them."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import structlog
+from sqlalchemy import select
+
+from belegsync.store.models import OutboxMessage
+from belegsync.store.uow import UnitOfWork
+from belegsync.sync.ports import Clock
+from belegsync.web.deps import SmtpConfig
+
+logger = structlog.get_logger("belegsync.web")
+
+MAX_ATTEMPTS = 5
+
+
+async def queue_mail(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    clock: Clock,
+    tenant_id: str | None = None,
+) -> OutboxMessage:
+    """Add a message to the outbox inside the caller's transaction."""
+    message = OutboxMessage(
+        tenant_id=tenant_id,
+        kind=kind,
+        recipient=recipient,
+        subject=subject[:255],
+        body=body,
+        status="pending",
+        attempts=0,
+        created_at=clock.now(),
+    )
+    uow.session.add(message)
+    await uow.session.flush()
+    return message
+
+
+def _send(smtp: SmtpConfig, message: EmailMessage) -> None:
+    if smtp.tls == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+    with client:
+        if smtp.tls == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if smtp.user:
+            client.login(smtp.user, smtp.password)
+        client.send_message(message)
+
+
+def _email(smtp: SmtpConfig, row: OutboxMessage) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Message-ID"] = make_msgid(idstring=row.id)
+    message.set_content(row.body)
+    return message
+
+
+async def deliver_outbox(
+    *, uow_factory: Callable[[], UnitOfWork], smtp: SmtpConfig | None, clock: Clock
+) -> int:
+    """Send the pending messages through SMTP; returns how many went out.
+
+    Without SMTP nothing happens. A failed send stays pending (with its error) and is
+    tried again later, up to ``MAX_ATTEMPTS`` times; then it is marked failed.
+    """
+    if smtp is None or not smtp.host:
+        return 0
+    async with uow_factory() as uow:
+        pending = list(
+            await uow.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.created_at)
+                .limit(100)
+            )
+        )
+    sent = 0
+    for row in pending:
+        error: str | None = None
+        try:
+            await asyncio.to_thread(_send, smtp, _email(smtp, row))
+        except (OSError, smtplib.SMTPException) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+            logger.warning("mail_send_failed", message_id=row.id, error=error)
+        async with uow_factory() as uow:
+            stored = await uow.session.get(OutboxMessage, row.id)
+            if stored is None or stored.status != "pending":
+                continue
+            stored.attempts += 1
+            if error is None:
+                stored.status, stored.sent_at, stored.last_error = "sent", clock.now(), None
+                sent += 1
+            else:
+                stored.last_error = error
+                if stored.attempts >= MAX_ATTEMPTS:
+                    stored.status = "failed"
+            await uow.commit()
+    if sent:
+        logger.info("mail_sent", count=sent)
+    return sent

@@ -1,0 +1,164 @@
+"""„Support kontaktieren“: a support request with a diagnosis, and an e-mail to the firm."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+
+from belegsync.domain.errors import InvalidInput
+from belegsync.store.access import TenantContext, access_connection, access_tenant
+from belegsync.store.models import SupportRequest, SyncRun
+from belegsync.store.uow import UnitOfWork
+from belegsync.sync.connection_rows import to_domain
+from belegsync.sync.ports import Clock
+from belegsync.web.deps import WebConfig
+from belegsync.web.services.mail import deliver_outbox, queue_mail
+
+logger = structlog.get_logger("belegsync.web")
+
+MAX_MESSAGE = 5000
+
+
+async def build_diagnosis(uow: UnitOfWork, ctx: TenantContext, *, version: str) -> dict[str, Any]:
+    """What support needs to look into a connection: state, reason, the last run,
+    versions. Never the key, not even its last characters."""
+    tenant = await access_tenant(uow.session, ctx)
+    row = await access_connection(uow.session, ctx)
+    connection = to_domain(row)
+    explanation = connection.explanation
+    last = await uow.session.scalar(
+        select(SyncRun)
+        .where(SyncRun.tenant_id == ctx.tenant_id)
+        .order_by(SyncRun.queued_at.desc())
+        .limit(1)
+    )
+    return {
+        "tenant": tenant.name,
+        "tenant_id": tenant.id,
+        "state": connection.state.value,
+        "label": connection.state.label_de,
+        "reason": connection.failure_reason.value if connection.failure_reason else None,
+        "message": explanation.message_de if explanation else None,
+        "organization_id": connection.organization_id,
+        "company_name": connection.company_name,
+        "key_expires_on": connection.key_expires_on.isoformat()
+        if connection.key_expires_on
+        else None,
+        "last_run": None
+        if last is None
+        else {
+            "id": last.id,
+            "trigger": last.trigger,
+            "status": last.status,
+            "queued_at": last.queued_at.isoformat(),
+            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+            "window": [
+                last.window_start.isoformat() if last.window_start else None,
+                last.window_end.isoformat() if last.window_end else None,
+            ],
+            "counts": {
+                "new": last.new_count,
+                "changed": last.changed_count,
+                "unchanged": last.unchanged_count,
+                "flagged": last.flagged_count,
+                "failed": last.failed_count,
+            },
+            "error_code": last.error_code,
+            "error_message": last.error_message,
+        },
+        "versions": {"belegsync": version, "python": platform.python_version()},
+    }
+
+
+def diagnosis_text(diagnosis: dict[str, Any]) -> str:
+    """The diagnosis as readable lines (form preview and e-mail)."""
+    lines = [
+        f"Mandant: {diagnosis['tenant']} ({diagnosis['tenant_id']})",
+        f"Status: {diagnosis['label']} [{diagnosis['state']}]",
+    ]
+    if diagnosis.get("reason"):
+        lines.append(f"Grund: {diagnosis['message']} [{diagnosis['reason']}]")
+    if diagnosis.get("organization_id"):
+        lines.append(f"Lexware-Organisation: {diagnosis['organization_id']}")
+    if diagnosis.get("key_expires_on"):
+        lines.append(f"Schlüssel gültig bis: {diagnosis['key_expires_on']}")
+    run = diagnosis.get("last_run")
+    if run:
+        counts = ", ".join(f"{k} {v}" for k, v in run["counts"].items())
+        lines.append(f"Letzter Lauf: {run['id']} {run['trigger']} {run['status']} ({counts})")
+        if run.get("error_message"):
+            lines.append(f"  Fehler: {run['error_message']} [{run['error_code']}]")
+    versions = diagnosis["versions"]
+    lines.append(f"Versionen: belegsync {versions['belegsync']}, Python {versions['python']}")
+    return "\n".join(lines)
+
+
+async def support_diagnosis(
+    *, uow_factory: Callable[[], UnitOfWork], ctx: TenantContext, version: str
+) -> dict[str, Any]:
+    async with uow_factory() as uow:
+        return await build_diagnosis(uow, ctx, version=version)
+
+
+async def request_support(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    config: WebConfig,
+    ctx: TenantContext,
+    user_id: str | None,
+    contact_email: str,
+    message: str,
+) -> str:
+    """Store a support request with a fresh diagnosis and e-mail it to the firm's support
+    address (sent now with SMTP, otherwise waiting in the outbox); returns its id."""
+    text = message.strip()
+    if len(text) > MAX_MESSAGE:
+        raise InvalidInput(
+            f"Die Nachricht ist zu lang (höchstens {MAX_MESSAGE} Zeichen).",
+            code="message_too_long",
+            message_en=f"The message is too long (at most {MAX_MESSAGE} characters).",
+        )
+    now = clock.now()
+    async with uow_factory() as uow:
+        diagnosis = await build_diagnosis(uow, ctx, version=config.version)
+        row = SupportRequest(
+            tenant_id=ctx.tenant_id,
+            user_id=user_id,
+            contact_email=contact_email,
+            message=text,
+            diagnosis=diagnosis,
+            created_at=now,
+        )
+        uow.session.add(row)
+        await uow.session.flush()
+        body = (
+            f"Supportanfrage {row.id} von {contact_email}\n\n"
+            f"{text or '(keine Nachricht)'}\n\n--- Diagnose ---\n{diagnosis_text(diagnosis)}\n"
+        )
+        await queue_mail(
+            uow,
+            kind="support_request",
+            recipient=config.support_email,
+            subject=f"Supportanfrage: {diagnosis['tenant']} – {diagnosis['label']}",
+            body=body,
+            clock=clock,
+            tenant_id=ctx.tenant_id,
+        )
+        await uow.audit.add(
+            tenant_id=ctx.tenant_id,
+            actor=ctx.actor,
+            action="support_requested",
+            subject_type="support_request",
+            subject_id=row.id,
+            now=now,
+        )
+        await uow.commit()
+        request_id = row.id
+    logger.info("support_requested", tenant_id=ctx.tenant_id, request_id=request_id)
+    await deliver_outbox(uow_factory=uow_factory, smtp=config.smtp, clock=clock)
+    return request_id

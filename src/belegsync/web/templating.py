@@ -1,0 +1,66 @@
+"""Jinja2 pages: one environment, a base context for every page, flash messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from litestar import Request
+from litestar.response import Template
+
+from belegsync.web.auth import current_lang, session_user
+from belegsync.web.deps import WebDeps
+from belegsync.web.i18n import Formatter
+
+FLASH_KEY = "flash"
+
+
+def create_environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("belegsync.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def formatter(request: Request[Any, Any, Any]) -> Formatter:
+    return Formatter(current_lang(request))
+
+
+def flash(request: Request[Any, Any, Any], level: str, text: str) -> None:
+    """A message for the next page (after a redirect); ``text`` is already translated."""
+    messages = list(request.session.get(FLASH_KEY, []))
+    messages.append([level, text])
+    request.session[FLASH_KEY] = messages[-5:]
+
+
+def render(
+    request: Request[Any, Any, Any],
+    name: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    deps: WebDeps = request.app.state.deps
+    fmt = formatter(request)
+    flashes = []
+    if request.scope.get("session") is not None and FLASH_KEY in request.session:
+        flashes = request.session.pop(FLASH_KEY)
+    base = {
+        "_": fmt.gettext,
+        "fmt": fmt,
+        "lang": fmt.lang,
+        "user": session_user(request),
+        "config": deps.config,
+        "flashes": flashes,
+        "path": request.url.path,
+    }
+    base.update(context)
+    return Template(
+        template_name=name,
+        context=base,
+        status_code=status_code,
+        media_type="text/html; charset=utf-8",
+    )

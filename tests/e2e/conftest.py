@@ -1,0 +1,149 @@
+"""Browser tests: the emulator and ``belegsync serve`` as real servers on 127.0.0.1, driven
+by Debian's chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from belegsync.emulator import MAIN_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+BELEGSYNC = [str(Path(sys.executable).parent / "belegsync")]
+PASSWORD = "e2e-pass-1234"
+RATE = "200"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+@dataclass
+class Servers:
+    app_url: str
+    emulator_url: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def cli(self, *args: str, stdin: str = "") -> str:
+        result = subprocess.run(
+            [*BELEGSYNC, *args], input=stdin.encode(), env=self.env, capture_output=True, check=True
+        )
+        return result.stdout.decode().strip()
+
+    def query(self, sql: str, *params: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.data_dir / "belegsync.sqlite3") as db:
+            return list(db.execute(sql, params))
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    emulator_port, app_port = free_port(), free_port()
+    emulator_url = f"http://127.0.0.1:{emulator_port}"
+    env = {
+        **os.environ,
+        "BELEGSYNC_DATA_DIR": str(data_dir),
+        "BELEGSYNC_LEXWARE_BASE_URL": emulator_url,
+        "BELEGSYNC_LEXWARE_RATE": RATE,
+        "BELEGSYNC_HOST": "127.0.0.1",
+        "BELEGSYNC_PORT": str(app_port),
+        "BELEGSYNC_FIRM_NAME": "Kanzlei E2E",
+        "BELEGSYNC_FIRM_EMAIL": "kanzlei@e2e.test",
+        "BELEGSYNC_LOG_LEVEL": "warning",
+    }
+    env.pop("BELEGSYNC_DATABASE_URL", None)
+    log = (data_dir / "servers.log").open("wb")
+    emulator = subprocess.Popen(
+        [*BELEGSYNC, "emulator", "--port", str(emulator_port), "--rate", RATE],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    app: subprocess.Popen[bytes] | None = None
+    try:
+        wait_for(f"{emulator_url}/_emulator/keys", emulator)
+        s = Servers(f"http://127.0.0.1:{app_port}", emulator_url, data_dir, env)
+        s.cli("migrate")
+        for name in ("Alpha GmbH", "Beta UG", "Gamma KG"):
+            s.cli("tenant", "add", name, "--open-tax-year", "2025", "--open-tax-year", "2026")
+        for email, tenant in (
+            ("a@e2e.test", "Alpha GmbH"),
+            ("b@e2e.test", "Beta UG"),
+            ("c@e2e.test", "Gamma KG"),
+        ):
+            s.cli("user", "add", email, "--role", "client", "--tenant", tenant, stdin=PASSWORD)
+        s.cli("user", "add", "staff@e2e.test", "--role", "staff", stdin=PASSWORD)
+        s.env["BELEGSYNC_API_KEY"] = MAIN_KEY
+        s.cli("connect", "Beta UG")
+        del s.env["BELEGSYNC_API_KEY"]
+        app = subprocess.Popen([*BELEGSYNC, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        wait_for(f"{s.app_url}/login", app)
+        yield s
+    finally:
+        for process in (app, emulator):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        log.close()
+
+
+# Module scope, not session: Playwright's sync API runs an event loop in this thread for
+# as long as it is open, and the async tests that pytest-xdist may run next in the same
+# worker need the thread free of it.
+@pytest.fixture(scope="module")
+def browser_instance() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def shot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]

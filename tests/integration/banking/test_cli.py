@@ -1,0 +1,103 @@
+"""``belegsync import-statement`` and ``belegsync transactions`` as subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unit.banking.fixtures import FIXTURES
+
+BELEGSYNC = str(Path(sys.executable).with_name("belegsync"))
+AMOUNT = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
+
+
+class Cli:
+    def __init__(self, tmp_path: Path) -> None:
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path),
+            "BELEGSYNC_DATA_DIR": str(tmp_path / "data"),
+            "BELEGSYNC_LOG_LEVEL": "error",
+        }
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [BELEGSYNC, *args], env=self.env, capture_output=True, text=True, timeout=60
+        )
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    cli = Cli(tmp_path)
+    assert cli.run("tenant", "add", "Musterfirma").returncode == 0
+    return cli
+
+
+def test_import_statement_and_transactions(cli: Cli, tmp_path: Path) -> None:
+    first = cli.run(
+        "import-statement", "Musterfirma", str(FIXTURES / "mt940_sparkasse.sta"), "--json"
+    )
+    again = cli.run("import-statement", "Musterfirma", str(FIXTURES / "mt940_sparkasse.sta"))
+    ing = cli.run(
+        "import-statement",
+        "Musterfirma",
+        str(FIXTURES / "csv_ing_cp1252.csv"),
+        "--format",
+        "csv:ing",
+    )
+    listing = cli.run("transactions", "Musterfirma", "--json")
+    text = cli.run("transactions", "Musterfirma")
+
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["added"] == 6
+    assert again.returncode == 0 and "0 neue Umsätze, 6 bereits vorhanden" in again.stdout
+    assert ing.returncode == 0, ing.stderr
+    rows = json.loads(listing.stdout)
+    assert len(rows) == 11
+    assert all(AMOUNT.match(r["amount"]) for r in rows)
+    debit = next(r for r in rows if r["end_to_end_id"] == "RE-2024-0042" and not r["is_reversal"])
+    assert debit["account"]["iban"] == "DE17100500000123456789"
+    assert debit["amount"] == "-119.00"
+    assert debit["booking_date"] == "2024-03-04"
+    assert debit["counterparty"]["name"] == "Bürobedarf Müller GmbH"
+    assert debit["remittance"] == "Rechnung RE-2024-0042 vom 01.03.2024 Kd-Nr. 4711"
+    assert debit["source"] == "file"
+    assert debit["linked_vouchers"] == []
+    assert text.returncode == 0 and "11 Umsätze" in text.stdout
+
+
+def test_broken_file_is_refused_with_line_and_nothing_imported(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "kaputt.csv"
+    data = (FIXTURES / "csv_sparkasse_camt_v2_cp1252.csv").read_bytes()
+    broken.write_bytes(data.replace(b'"-119,00"', b'"-11x9,00"'))
+
+    result = cli.run("import-statement", "Musterfirma", str(broken))
+    listing = cli.run("transactions", "Musterfirma", "--json")
+
+    assert result.returncode == 1
+    assert "Zeile 6" in result.stderr and "Betrag" in result.stderr
+    assert "Nothing was imported" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(listing.stdout) == []
+
+
+def test_generic_csv_needs_account_and_mapping(cli: Cli) -> None:
+    csv_file = str(FIXTURES / "csv_generic_volksbank.csv")
+    mapping = str(FIXTURES / "csv_generic_volksbank.mapping.json")
+
+    missing = cli.run("import-statement", "Musterfirma", csv_file, "--csv-mapping", mapping)
+    done = cli.run(
+        "import-statement", "Musterfirma", csv_file, "--csv-mapping", mapping,
+        "--account", "DE89 3704 0044 0532 0130 00",
+    )  # fmt: skip
+    unknown = cli.run("transactions", "Niemand")
+
+    assert missing.returncode == 2 and "--account" in missing.stderr
+    assert done.returncode == 0 and "3 neue Umsätze" in done.stdout
+    assert unknown.returncode == 2 and "nicht gefunden" in unknown.stderr

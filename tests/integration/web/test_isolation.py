@@ -1,0 +1,146 @@
+"""Every route, asked for another tenant's ids, answers 404 and changes nothing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from belegsync.store.models import SyncRun, Voucher, VoucherFile
+from support.web_stack import WebStack, connect_and_sync
+
+# (method, path template) for every page and action taking a tenant or one of its ids.
+CLIENT_ROUTES = [
+    ("GET", "/clients/{tenant}/connection"),
+    ("POST", "/clients/{tenant}/connection/start"),
+    ("GET", "/clients/{tenant}/connection/key"),
+    ("POST", "/clients/{tenant}/connection/key"),
+    ("POST", "/clients/{tenant}/connection/sync"),
+    ("GET", "/clients/{tenant}/connection/progress"),
+    ("GET", "/clients/{tenant}/connection/disconnect"),
+    ("POST", "/clients/{tenant}/connection/disconnect"),
+    ("POST", "/clients/{tenant}/connection/tax-advisor/sent"),
+    ("GET", "/clients/{tenant}/connection/runs/{run}"),
+    ("GET", "/clients/{tenant}/vouchers"),
+    ("GET", "/clients/{tenant}/vouchers/{voucher}"),
+    ("GET", "/clients/{tenant}/files/{file}"),
+    ("GET", "/clients/{tenant}/files/{file}/download"),
+    ("GET", "/clients/{tenant}/support"),
+    ("POST", "/clients/{tenant}/support"),
+]
+STAFF_ROUTES = [
+    ("GET", "/staff"),
+    ("POST", "/staff/clients"),
+    ("GET", "/staff/clients/{tenant}"),
+    ("POST", "/staff/clients/{tenant}/tax-years"),
+    ("POST", "/staff/clients/{tenant}/vat-returns"),
+    ("POST", "/staff/clients/{tenant}/bookkeeping-service"),
+    ("POST", "/staff/clients/{tenant}/tax-advisor"),
+    ("POST", "/staff/clients/{tenant}/sync"),
+    ("POST", "/staff/clients/{tenant}/api-tokens"),
+    ("POST", "/staff/clients/{tenant}/api-tokens/{token}/revoke"),
+    ("POST", "/staff/clients/{tenant}/support/{request}/resolve"),
+    ("GET", "/staff/support"),
+    ("GET", "/staff/outbox"),
+]
+PUBLIC = {"/", "/login", "/logout", "/language", "/webhooks/lexware", "/static"}
+
+
+@dataclass
+class Ids:
+    tenant: str
+    run: str
+    voucher: str
+    file: str
+    token: str = "00000000-0000-0000-0000-000000000000"
+    request: str = "00000000-0000-0000-0000-000000000000"
+
+
+async def _ids_of(stack: WebStack, tenant_id: str) -> Ids:
+    async with stack.harness.uow_factory() as uow:
+        s = uow.session
+        run = await s.scalar(select(SyncRun.id).where(SyncRun.tenant_id == tenant_id))
+        voucher = await s.scalar(select(Voucher.id).where(Voucher.tenant_id == tenant_id))
+        file = await s.scalar(
+            select(VoucherFile.id)
+            .join(Voucher, Voucher.id == VoucherFile.voucher_id)
+            .where(Voucher.tenant_id == tenant_id)
+        )
+    assert run and voucher and file
+    return Ids(tenant_id, run, voucher, file)
+
+
+def _fill(template: str, ids: Ids, tenant: str | None = None) -> str:
+    values = {**ids.__dict__, "tenant": tenant or ids.tenant}
+    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
+
+
+def test_the_route_tables_cover_every_route() -> None:
+    from support.web_stack import build_app_for_routes
+
+    listed = {re.sub(r"\{\w+\}", "{}", p) for _, p in CLIENT_ROUTES + STAFF_ROUTES}
+    for path in build_app_for_routes():
+        normal = re.sub(r"\{[\w:]+\}", "{}", path)
+        if normal.startswith("/api/") or any(normal.startswith(p) for p in PUBLIC - {"/"}):
+            continue
+        if normal == "/":
+            continue
+        assert normal in listed, f"route {path} has no cross-tenant test"
+
+
+async def test_client_routes_answer_404_for_another_tenant(stack: WebStack) -> None:
+    await connect_and_sync(stack, stack.tenant_b)
+    await connect_and_sync(stack, stack.tenant_a)
+    theirs = await _ids_of(stack, stack.tenant_b)
+    failures = []
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        for method, template in CLIENT_ROUTES:
+            # Their tenant id, and their object ids under our own tenant id.
+            urls = {_fill(template, theirs)}
+            if "{" in template.replace("{tenant}", ""):
+                urls.add(_fill(template, theirs, tenant=stack.tenant_a))
+            for url in sorted(urls):
+                if method == "GET":
+                    r = await b.get(url, follow_redirects=False)
+                else:
+                    form = {"api_key": "x" * 20, "message": "m"}
+                    r = await b.post(url, form, follow_redirects=False)
+                if r.status_code != 404 or "Musterbau" in r.text:
+                    failures.append((method, url, r.status_code))
+    assert failures == []
+    async with stack.harness.uow_factory() as uow:
+        row = await uow.connections.for_tenant(stack.tenant_b)
+        assert row is not None and row.state == "active" and row.tax_advisor_access == "not_set_up"
+
+
+async def test_staff_routes_do_not_exist_for_clients(stack: WebStack) -> None:
+    ids = Ids(stack.tenant_a, "r", "v", "f")
+    failures = []
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        for method, template in STAFF_ROUTES:
+            url = _fill(template, ids)
+            r = await (
+                b.get(url) if method == "GET" else b.post(url, {"name": "X", "year": "2025"})
+            )
+            if r.status_code != 404:
+                failures.append((method, url, r.status_code))
+    assert failures == []
+
+
+async def test_staff_routes_answer_404_for_unknown_tenants(stack: WebStack) -> None:
+    ids = Ids("00000000-0000-0000-0000-00000000dead", "r", "v", "f")
+    failures = []
+    async with stack.browser() as b:
+        await b.login("staff@kanzlei.test")
+        for method, template in STAFF_ROUTES:
+            if "{tenant}" not in template:
+                continue
+            url = _fill(template, ids)
+            form = {"year": "2025", "period": "2025-01"}
+            r = await (b.get(url) if method == "GET" else b.post(url, form))
+            if r.status_code != 404:
+                failures.append((method, url, r.status_code))
+    assert failures == []

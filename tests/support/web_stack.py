@@ -1,0 +1,200 @@
+"""The web app over the real stack: Litestar's test client, SQLite, the emulator (in-process)
+through the sync harness, the embedded queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import re
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from belegsync.cli.webapp import webhook_verifier_for
+from belegsync.emulator import public_key_pem
+from belegsync.jobs.embedded import EmbeddedSyncQueue
+from belegsync.store.access import TenantContext
+from belegsync.store.db import create_engine, create_session_factory
+from belegsync.store.uow import UnitOfWorkFactory
+from belegsync.sync.tenants import create_tenant
+from belegsync.web.app import create_app
+from belegsync.web.deps import WebConfig, WebDeps
+from belegsync.web.services.users import create_user
+from fakes.clock import FixedClock
+from support.sync_harness import EMULATOR_URL, NOW, Harness, open_harness
+
+PASSWORD = "geheim-1234"
+CSRF_COOKIE = "belegsync_csrf"
+
+
+class Browser:
+    """A logged-in (or not) user: the test client plus the CSRF double-submit token."""
+
+    def __init__(self, client: AsyncTestClient[Litestar]) -> None:
+        self.client = client
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.get(url, **kwargs)
+
+    async def csrf(self) -> str:
+        token = self.client.cookies.get(CSRF_COOKIE)
+        if token is None:
+            await self.client.get("/login")
+            token = self.client.cookies.get(CSRF_COOKIE)
+        assert token
+        return token
+
+    async def post(
+        self, url: str, data: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        form = dict(data or {})
+        form["_csrf_token"] = await self.csrf()
+        return await self.client.post(url, data=form, **kwargs)
+
+    async def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        return await self.post("/login", {"email": email, "password": password})
+
+    async def logout(self) -> httpx.Response:
+        return await self.post("/logout")
+
+
+def text_of(response: httpx.Response) -> str:
+    """The page's visible text, whitespace collapsed (for label checks)."""
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.text, flags=re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+@dataclass
+class WebStack:
+    harness: Harness
+    queue: EmbeddedSyncQueue
+    deps: WebDeps
+    app: Litestar
+    tenant_a: str
+    tenant_b: str
+
+    @contextlib.asynccontextmanager
+    async def browser(self) -> AsyncIterator[Browser]:
+        async with AsyncTestClient(app=self.app, base_url="http://testserver.local") as client:
+            yield Browser(client)
+
+    def ctx(self, tenant_id: str) -> TenantContext:
+        return TenantContext(tenant_id=tenant_id, actor="test", is_staff=True)
+
+    async def sync_a(self) -> None:
+        self.harness.tenant_id = self.tenant_a
+        outcome = await self.harness.sync()
+        assert outcome.status == "succeeded", outcome
+
+
+def build_deps(h: Harness, queue: EmbeddedSyncQueue, **config: Any) -> WebDeps:
+    base = WebConfig(
+        session_secret=b"test-session-secret-0123456789ab",
+        firm_name="Kanzlei Test",
+        firm_email="kanzlei@test.example",
+        support_email="support@test.example",
+        booking_url="https://termine.test.example",
+        lexware_base_url=EMULATOR_URL,
+        version="test",
+    )
+    return WebDeps(
+        config=replace(base, **config),
+        uow_factory=h.uow_factory,
+        files=h.files,
+        clock=h.clock,
+        queue=queue,
+        lexware=h.apis.client,
+        cipher=h.keyring,
+        verify_webhook=webhook_verifier_for(public_key_pem()),
+    )
+
+
+@dataclass(frozen=True)
+class WebTemplate:
+    path: Path
+    tenant_a: str
+    tenant_b: str
+
+
+async def _prepare_template(path: Path) -> WebTemplate:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    clock = FixedClock(NOW)
+    try:
+        tenant_a = await create_tenant(
+            uow_factory=uow_factory, clock=clock, name="Alpha GmbH", open_tax_years=[2025, 2026]
+        )
+        tenant_b = await create_tenant(
+            uow_factory=uow_factory, clock=clock, name="Beta UG", open_tax_years=[2025, 2026]
+        )
+        for email, tenant in (
+            ("a@alpha.test", tenant_a),
+            ("b@beta.test", tenant_b),
+            ("staff@kanzlei.test", None),
+        ):
+            await create_user(
+                uow_factory=uow_factory,
+                clock=clock,
+                email=email,
+                password=PASSWORD,
+                role="client" if tenant else "staff",
+                tenant_id=tenant,
+            )
+    finally:
+        await engine.dispose()
+    return WebTemplate(path, tenant_a, tenant_b)
+
+
+@pytest.fixture(scope="session")
+def web_template(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> WebTemplate:
+    """Two clients and three logins, created once per session (argon2 is slow on purpose)."""
+    path = tmp_path_factory.mktemp("web-template") / "belegsync.sqlite3"
+    shutil.copy(migrated_template, path)
+    return asyncio.run(_prepare_template(path))
+
+
+@pytest.fixture
+async def stack(tmp_path: Path, web_template: WebTemplate) -> AsyncIterator[WebStack]:
+    async with open_harness(tmp_path / "web", web_template.path, vouchers=40) as h:
+        queue = EmbeddedSyncQueue(h.deps, workers=2)
+        queue.start()
+        deps = build_deps(h, queue)
+        try:
+            yield WebStack(
+                h, queue, deps, create_app(deps), web_template.tenant_a, web_template.tenant_b
+            )
+        finally:
+            await queue.stop()
+
+
+async def connect_and_sync(stack: WebStack, tenant_id: str) -> None:
+    stack.harness.tenant_id = tenant_id
+    result = await stack.harness.connect()
+    assert result.state.value == "active"
+    outcome = await stack.harness.sync()
+    assert outcome.status == "succeeded", outcome
+
+
+def build_app_for_routes() -> list[str]:
+    """The path templates of every route of the app (for the route-table test)."""
+    from belegsync.web.app import create_app as make
+
+    fake = WebDeps(
+        config=WebConfig(session_secret=b"x" * 32),
+        uow_factory=None,  # type: ignore[arg-type]
+        files=None,  # type: ignore[arg-type]
+        clock=None,  # type: ignore[arg-type]
+        queue=None,  # type: ignore[arg-type]
+        lexware=None,  # type: ignore[arg-type]
+        cipher=None,  # type: ignore[arg-type]
+        verify_webhook=None,  # type: ignore[arg-type]
+    )
+    return [route.path for route in make(fake).routes]

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from belegsync.banking import StatementError
+from belegsync.banking.mt940_format import parse_mt940
+from unit.banking.fixtures import fixture
+
+
+def test_sparkasse_mt940_with_sepa_subfields() -> None:
+    [statement] = parse_mt940(fixture("mt940_sparkasse.sta"))
+
+    # :25: holds BLZ/Kontonummer; the IBAN is derived from it.
+    assert statement.account_iban == "DE17100500000123456789"
+    assert statement.currency == "EUR"
+    assert (statement.opening_balance_cents, statement.closing_balance_cents) == (1234567, 1465477)
+    assert statement.statement_id == "STARTUMSE"
+    debit, credit, card, returned, fee_1, fee_2 = statement.transactions
+    assert debit.amount_cents == -11900
+    assert debit.booking_date == date(2024, 3, 4)
+    assert debit.end_to_end_id == "RE-2024-0042"
+    assert debit.mandate_reference == "M-778-2019"
+    assert debit.creditor_id == "DE98ZZZ09999999999"
+    assert debit.remittance == "Rechnung RE-2024-0042 vom 01.03.2024 Kd-Nr. 4711"
+    # The raw ?20..?29 fields are kept, cut at 27 characters as the bank sent them.
+    assert debit.remittance_lines[0] == "EREF+RE-2024-0042MREF+M-778"
+    assert debit.counterparty_name == "Bürobedarf Müller GmbH"
+    assert debit.counterparty_iban == "DE89370400440532013000"
+    assert debit.counterparty_bic == "COBADEFFXXX"
+    assert debit.booking_text == "FOLGELASTSCHRIFT"
+    assert debit.purpose_code == "105"
+    assert debit.bank_reference == "2403040912345"
+    assert credit.amount_cents == 238000
+    # ?32 and ?33 joined: the name was cut mid-word at 27 characters.
+    assert credit.counterparty_name == "Schäfer & Söhne Bau Kommanditgesellschaft"
+    assert credit.remittance == "AR-2024-0107 und AR-2024-0108 Danke"
+    assert card.remittance == "GIROCARD 2024-03-05T12:14 TANKSTELLE NORD BERLIN"
+    assert card.counterparty_iban is None
+    assert returned.is_reversal and returned.amount_cents == 11900
+    assert fee_1 == fee_2  # identical twins stay two transactions
+    assert fee_1.location != fee_2.location
+    total = sum(t.amount_cents for t in statement.transactions)
+    assert statement.opening_balance_cents + total == statement.closing_balance_cents  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "cp1252"])
+def test_encodings(encoding: str) -> None:
+    data = fixture("mt940_sparkasse.sta").decode("cp1252").encode(encoding)
+    [statement] = parse_mt940(data)
+    assert statement.transactions[0].counterparty_name == "Bürobedarf Müller GmbH"
+
+
+def test_unstructured_details_and_iban_in_25() -> None:
+    data = (
+        b":20:DEUTDEFF\r\n:25:DE89370400440532013000\r\n:28C:1/1\r\n:60F:C240101EUR0,00\r\n"
+        b":61:2401020102C10,50NTRFKREF1//B1\r\n:86:Freitext ohne Felder\r\nzweite Zeile\r\n"
+        b":62F:C240102EUR10,50\r\n"
+    )
+    [statement] = parse_mt940(data)
+    assert statement.account_iban == "DE89370400440532013000"
+    [txn] = statement.transactions
+    assert txn.remittance_lines == ("Freitext ohne Felder", "zweite Zeile")
+    assert txn.remittance == "Freitext ohne Felder zweite Zeile"
+
+
+def _with_line(number: int, replacement: str) -> bytes:
+    lines = fixture("mt940_sparkasse.sta").decode("cp1252").split("\r\n")
+    lines[number - 1] = replacement
+    return "\r\n".join(lines).encode("cp1252")
+
+
+def test_fifth_transaction_broken_names_its_line() -> None:
+    lines = fixture("mt940_sparkasse.sta").decode("cp1252").split("\r\n")
+    fifth = [n for n, line in enumerate(lines, start=1) if line.startswith(":61:")][4]
+    with pytest.raises(StatementError) as caught:
+        parse_mt940(_with_line(fifth, ":61:2403060306DR12.50NMSCNONREF"))
+    assert caught.value.location == f"Zeile {fifth} (line {fifth})"
+    assert ":61:" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("line", "text", "what"),
+    [
+        (4, ":60F:C240301EUR12345.67", "Saldo"),
+        (5, ":61:2413040304DR119,00NDDTNONREF", ":61:"),
+        (2, "hallo welt", "unerwartete Zeile"),
+    ],
+)
+def test_broken_lines_are_named(line: int, text: str, what: str) -> None:
+    with pytest.raises(StatementError) as caught:
+        parse_mt940(_with_line(line, text))
+    assert caught.value.location == f"Zeile {line} (line {line})"
+    assert what in caught.value.message
+
+
+def test_missing_account_is_refused() -> None:
+    data = fixture("mt940_sparkasse.sta").replace(b":25:10050000/0123456789\r\n", b"")
+    with pytest.raises(StatementError, match=":25:"):
+        parse_mt940(data)
