@@ -44,6 +44,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "BELEGSYNC_SYNC_SPREAD_MINUTES", "120", "Daily syncs are spread over this many minutes"
     ),
+    SettingSpec(
+        "BELEGSYNC_SYNC_WORKERS",
+        "16",
+        "Syncs running at once in one process (each keeps to its own key's rate)",
+    ),
     SettingSpec("BELEGSYNC_HOST", "127.0.0.1", "Address the web app listens on"),
     SettingSpec("BELEGSYNC_PORT", "8000", "Port the web app listens on"),
     SettingSpec(
@@ -92,6 +97,7 @@ class Settings:
     webhook_public_key_path: Path | None
     sync_time: time
     sync_spread_minutes: int
+    sync_workers: int
     host: str
     port: int
     log_level: str
@@ -144,6 +150,7 @@ class Settings:
             sync_spread_minutes=_int_in(
                 "BELEGSYNC_SYNC_SPREAD_MINUTES", get("BELEGSYNC_SYNC_SPREAD_MINUTES"), 0, 720
             ),
+            sync_workers=_int_in("BELEGSYNC_SYNC_WORKERS", get("BELEGSYNC_SYNC_WORKERS"), 1, 1000),
             host=get("BELEGSYNC_HOST"),
             port=_int_in("BELEGSYNC_PORT", get("BELEGSYNC_PORT"), 1, 65535),
             log_level=_choice(

@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="a scale-out sync worker (PostgreSQL mode)")
     worker.add_argument("--concurrency", type=int, default=8, help="syncs at once (8)")
     worker.add_argument("--once", action="store_true", help="stop when the queue is empty")
-    worker.set_defaults(handler=_lazy("cmd_worker"))
+    worker.set_defaults(handler=_lazy("cmd_worker", "belegsync.cli.scaleout"))
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         handler=_lazy("cmd_migrate")
     )

@@ -23,10 +23,10 @@ from belegsync.emulator import (
     build_world,
     create_app,
 )
-from belegsync.jobs.embedded import EmbeddedSyncQueue
 from belegsync.settings import Settings
 from belegsync.store.models import User
 from belegsync.sync.connect import connect_lexware
+from belegsync.sync.ports import SyncQueue
 from belegsync.sync.tenants import create_tenant
 from belegsync.web.services.users import create_user
 
@@ -137,7 +137,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                 tenants = await _demo_tenants(w)
                 await _demo_logins(w, tenants)
 
-                async def ready(url: str, queue: EmbeddedSyncQueue) -> None:
+                async def ready(url: str, queue: SyncQueue) -> None:
                     # The emulator starts with fresh data each time: connect again; the
                     # first sync runs in the background and the page shows its progress.
                     await connect_lexware(

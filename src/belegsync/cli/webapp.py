@@ -11,7 +11,7 @@ import os
 import secrets
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import structlog
@@ -20,9 +20,12 @@ import uvicorn
 from belegsync import __version__
 from belegsync.cli.wiring import Wiring, wired
 from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
+from belegsync.jobs.procrastinate_queue import ProcrastinateSyncQueue, build_app, ensure_schema
 from belegsync.lexware import LexwareMalformedResponseError, WebhookSignatureError, WebhookVerifier
 from belegsync.settings import Settings
 from belegsync.store.access import TenantContext
+from belegsync.store.db import is_sqlite
+from belegsync.sync.ports import SyncQueue
 from belegsync.web.app import create_app
 from belegsync.web.deps import InvalidWebhook, SmtpConfig, WebConfig, WebDeps, WebhookNotice
 from belegsync.web.services.api_tokens import create_api_token
@@ -98,7 +101,7 @@ def webhook_verifier_for(pem: bytes | None) -> Callable[[bytes, str | None], Web
     return verify
 
 
-def web_deps(w: Wiring, queue: EmbeddedSyncQueue) -> WebDeps:
+def web_deps(w: Wiring, queue: SyncQueue) -> WebDeps:
     return WebDeps(
         config=web_config(w.settings),
         uow_factory=w.uow_factory,
@@ -144,15 +147,41 @@ async def _notices_forever(deps: WebDeps) -> None:
 async def serve_everything(
     w: Wiring,
     *,
-    workers: int = 4,
-    on_ready: Callable[[str, EmbeddedSyncQueue], Awaitable[None]] | None = None,
+    workers: int | None = None,
+    on_ready: Callable[[str, SyncQueue], Awaitable[None]] | None = None,
 ) -> None:
-    """The web app, the morning scheduler, the sync workers and the daily notices, in
-    this event loop, until interrupted."""
+    """The web app, the morning scheduler, the daily notices and (embedded mode) the
+    sync workers, in this event loop, until interrupted. With PostgreSQL the runs go to
+    Procrastinate and ``belegsync worker`` processes execute them."""
     settings = w.settings
     sock = bind_socket(settings.host, settings.port)
-    queue = EmbeddedSyncQueue(w.deps, workers=workers)
-    queue.start()
+    async with _sync_queue(w, workers or settings.sync_workers) as queue:
+        await _serve(w, sock, queue, on_ready)
+
+
+@contextlib.asynccontextmanager
+async def _sync_queue(w: Wiring, workers: int) -> AsyncIterator[SyncQueue]:
+    if is_sqlite(w.settings.database_url):
+        embedded = EmbeddedSyncQueue(w.deps, workers=workers)
+        embedded.start()
+        try:
+            yield embedded
+        finally:
+            await embedded.stop()
+        return
+    app = build_app(w.settings.database_url, w.deps)
+    async with app.open_async():
+        await ensure_schema(app)
+        yield ProcrastinateSyncQueue(app, w.deps)
+
+
+async def _serve(
+    w: Wiring,
+    sock: socket.socket,
+    queue: SyncQueue,
+    on_ready: Callable[[str, SyncQueue], Awaitable[None]] | None,
+) -> None:
+    settings = w.settings
     deps = web_deps(w, queue)
     scheduler = MorningScheduler(
         uow_factory=w.uow_factory,
@@ -198,7 +227,6 @@ async def serve_everything(
         for task in background:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await queue.stop()
         sock.close()
 
 

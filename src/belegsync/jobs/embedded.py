@@ -20,7 +20,7 @@ from belegsync.store.enums import SyncTrigger
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
 from belegsync.sync.engine import SyncDeps, execute_run
-from belegsync.sync.ports import Clock
+from belegsync.sync.ports import Clock, SyncQueue
 
 logger = structlog.get_logger("belegsync.jobs")
 
@@ -103,7 +103,7 @@ class MorningScheduler:
         self,
         *,
         uow_factory: Callable[[], UnitOfWork],
-        queue: EmbeddedSyncQueue,
+        queue: SyncQueue,
         clock: Clock,
         base_time: time,
         spread_minutes: int,

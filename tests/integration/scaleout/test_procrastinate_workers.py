@@ -154,3 +154,27 @@ async def test_competing_workers_process_each_job_once(stack: Stack, database_ur
     assert [r.status for r in runs] == ["succeeded"]
     rows = await voucher_rows(uow_factory=stack.uow_factory, tenant_id=stack.tenant_id)
     assert len(rows) == len({r["id"] for r in rows}) == len(stack.expected)
+
+
+def test_worker_command_runs_against_postgresql(database_url: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "BELEGSYNC_DATABASE_URL": database_url,
+        "BELEGSYNC_DATA_DIR": str(tmp_path),
+        "BELEGSYNC_LOG_LEVEL": "error",
+    }
+    cli = [sys.executable, "-m", "belegsync.cli"]
+    migrated = subprocess.run([*cli, "migrate"], env=env, capture_output=True, text=True)
+    assert migrated.returncode == 0, migrated.stderr
+    worker = subprocess.run(
+        [*cli, "worker", "--once", "--concurrency", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode == 0, worker.stderr
+    assert "Syncs gleichzeitig" in worker.stdout

@@ -1,0 +1,7 @@
+"""``python -m belegsync.cli``."""
+
+import sys
+
+from belegsync.cli import main
+
+sys.exit(main())
