@@ -1,0 +1,270 @@
+"""Value objects of matching: what we expect to be paid, what the bank shows, and links.
+
+Amounts are integer cents. An :class:`ExpectedPayment` is one Lexware payment item
+that moves money through a bank (or the voucher's gross when it has no items); its
+``amount_cents`` is always positive and the direction comes from the voucher type.
+A :class:`BankTxn` carries the signed bank amount (negative: money out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import NamedTuple
+
+from belegsync.domain.vouchers import Direction, direction
+
+__all__ = [
+    "AmountKind",
+    "BankTxn",
+    "DifferenceReason",
+    "ExistingLink",
+    "ExpectedPayment",
+    "LinkDecision",
+    "LinkStatus",
+    "MatchFeatures",
+    "Suggestion",
+    "TxnStatus",
+    "Unmatched",
+    "UnmatchedReason",
+]
+
+
+class TxnStatus(StrEnum):
+    """Booked lines are final; pending ones (camt.052 ``PDNG``) may still change."""
+
+    BOOKED = "booked"
+    PENDING = "pending"
+
+
+class LinkStatus(StrEnum):
+    """Life of a link; links are never deleted, only their status changes."""
+
+    SUGGESTED = "suggested"
+    AUTO_CONFIRMED = "auto_confirmed"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    UNDONE = "undone"
+
+
+# Links in these states hold money of the transaction and settle the payment.
+ALLOCATING_STATUSES: frozenset[LinkStatus] = frozenset(
+    {LinkStatus.AUTO_CONFIRMED, LinkStatus.CONFIRMED}
+)
+
+
+class DifferenceReason(StrEnum):
+    """Why the linked bank amount differs from the expected amount."""
+
+    SKONTO = "skonto"
+    FEE = "fee"
+    ROUNDING = "rounding"
+    PARTIAL = "partial"
+    COLLECTIVE = "collective"
+    TOLERANCE = "tolerance"
+
+
+class AmountKind(StrEnum):
+    """How the bank amount relates to the expected one (drives the amount feature)."""
+
+    EXACT = "exact"  # item, gross or gross minus Lexware's cashDiscount
+    SKONTO = "skonto"  # gross minus a guessed 2 % / 3 % Skonto, to the cent
+    FEE = "fee"  # a small shortfall (bank fee)
+    ROUNDING = "rounding"  # a few cents off
+    BAND = "band"  # within 95–105 %
+    COLLECTIVE = "collective"  # part of a larger transfer paying several vouchers
+    OTHER = "other"
+
+    @property
+    def is_exact(self) -> bool:
+        """Exact to the cent (the only kinds that may be confirmed automatically)."""
+        return self in (AmountKind.EXACT, AmountKind.SKONTO)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedPayment:
+    """One expected bank movement for a voucher (a Lexware payment item).
+
+    ``id`` identifies the row (e.g. ``"<voucherId>#0"``) and is what rejected pairs
+    and links refer to. ``amount_cents`` is the item amount (positive); without items
+    it is the gross. ``skonto_cents`` is Lexware's ``cashDiscount`` item and
+    ``settled_otherwise_cents`` the sum of items that move no bank money (credit note
+    offsets, irrecoverable amounts), so a part payment is recognisable.
+    ``known_identifiers`` are the contact's IBANs and SEPA creditor ids, compacted.
+    """
+
+    id: str
+    voucher_id: str
+    tenant_id: str
+    voucher_type: str
+    voucher_number: str
+    voucher_date: date
+    amount_cents: int
+    gross_cents: int
+    paid_date: date | None = None
+    contact_id: str | None = None
+    contact_name: str = ""
+    skonto_cents: int = 0
+    settled_otherwise_cents: int = 0
+    has_items: bool = True
+    item_type: str | None = None
+    currency: str = "EUR"
+    known_identifiers: frozenset[str] = field(default_factory=frozenset)
+    customer_number: str | None = None
+    references: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("amount_cents", "gross_cents", "skonto_cents", "settled_otherwise_cents"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be int cents, got {type(value).__name__}")
+        if self.amount_cents <= 0:
+            raise ValueError("amount_cents must be positive; the sign comes from the type")
+
+    @property
+    def direction(self) -> Direction:
+        """Debit (money out) or credit (money in), from the voucher type."""
+        return direction(self.voucher_type)
+
+    @property
+    def is_part_payment(self) -> bool:
+        """This item pays only part of the voucher (more items or an open rest)."""
+        covered = self.amount_cents + self.skonto_cents + self.settled_otherwise_cents
+        return covered < self.gross_cents
+
+    @property
+    def anchor_date(self) -> date:
+        """The date the bank line should be near: posting/paid date, else voucher date."""
+        return self.paid_date if self.paid_date is not None else self.voucher_date
+
+
+@dataclass(frozen=True, slots=True)
+class BankTxn:
+    """A bank statement line as the importer normalised it.
+
+    ``remittance`` holds all purpose lines joined with a newline, so that matching can
+    join them with and without spaces. IBAN and creditor id are compacted upper case.
+    """
+
+    id: str
+    tenant_id: str
+    account_id: str
+    booking_date: date
+    amount_cents: int
+    value_date: date | None = None
+    currency: str = "EUR"
+    counterparty_name: str = ""
+    counterparty_iban: str = ""
+    remittance: str = ""
+    end_to_end_id: str = ""
+    mandate_ref: str = ""
+    creditor_id: str = ""
+    status: TxnStatus = TxnStatus.BOOKED
+    is_reversal: bool = False
+    source: str = "file"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount_cents, bool) or not isinstance(self.amount_cents, int):
+            raise TypeError("amount_cents must be int cents")
+
+    @property
+    def direction(self) -> Direction:
+        """Negative amounts leave the account (debit)."""
+        return Direction.DEBIT if self.amount_cents < 0 else Direction.CREDIT
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingLink:
+    """A link stored earlier; allocating ones reduce what a transaction can still pay."""
+
+    payment_id: str
+    txn_id: str
+    allocated_cents: int
+    status: LinkStatus
+
+
+class MatchFeatures(NamedTuple):
+    """The explainable inputs of a score, each in [0, 1] (penalty is subtracted).
+
+    A named tuple rather than a frozen dataclass: the engine builds hundreds of
+    thousands per run, and tuples are several times cheaper to create.
+    """
+
+    amount: float
+    reference: float
+    counterparty: float
+    date: float
+    penalty: float
+    amount_kind: AmountKind
+    amount_delta_cents: int  # bank amount minus expected amount (absolute values)
+    days_delta: int  # booking (or value) date minus anchor date
+    reference_hit: str | None  # the token that hit, e.g. "RE-2024-0042"
+    counterparty_evidence: str  # "identifier_known", "name 97", "unknown", "different"
+    identifying: bool  # reference hit, known IBAN/creditor id, or name ≥ strong bar
+
+
+class Suggestion(NamedTuple):
+    """A scored pair with everything a person needs to judge it (immutable)."""
+
+    payment_id: str
+    txn_id: str
+    score: float
+    allocated_cents: int
+    difference_cents: int
+    difference_reason: DifferenceReason | None
+    features: MatchFeatures
+    collective_group: str | None = None
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Short, stable reason codes for the UI and the audit trail."""
+        f = self.features
+        out = [f"amount:{f.amount_kind.value}:{f.amount_delta_cents:+d}"]
+        out.append(f"days:{f.days_delta:+d}")
+        if f.reference_hit is not None:
+            out.append(f"reference:{f.reference_hit}")
+        out.append(f"counterparty:{f.counterparty_evidence}")
+        if f.penalty > 0:
+            out.append("paid_before_voucher")
+        if self.difference_reason is not None:
+            out.append(f"difference:{self.difference_reason.value}")
+        if self.collective_group is not None:
+            out.append(f"collective:{self.collective_group}")
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkDecision:
+    """An automatic link and the margins that allowed it."""
+
+    suggestion: Suggestion
+    status: LinkStatus
+    payment_runner_up: float
+    txn_runner_up: float
+
+    @property
+    def provenance(self) -> str:
+        """One line for people: ``auto: amount exact + RE-2024-0042 + identifier_known``."""
+        f = self.suggestion.features
+        parts = [f"amount {f.amount_kind.value}"]
+        if f.reference_hit is not None:
+            parts.append(f"{f.reference_hit} in purpose")
+        parts.append(f.counterparty_evidence)
+        return "auto: " + " + ".join(parts)
+
+
+class UnmatchedReason(StrEnum):
+    """Why a payment got neither a link nor a suggestion."""
+
+    NO_CANDIDATE = "no_candidate"  # feeds "Externe Transaktion erforderlich"
+    BELOW_THRESHOLD = "below_threshold"
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A payment left open, with why."""
+
+    payment_id: str
+    reason: UnmatchedReason
+    best_score: float = 0.0

@@ -1,0 +1,219 @@
+"""Scoring and the decision policy of matching (design note §4–§6), pure functions.
+
+A score is a capped weighted sum of explainable features in [0, 1]. A pair is
+confirmed automatically only when *every* condition of :func:`auto_confirm_failures`
+holds; otherwise it is at most a suggestion.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from belegsync.domain.matching import AmountKind, DifferenceReason, ExpectedPayment, MatchFeatures
+from belegsync.domain.money import round_to_cents
+
+__all__ = [
+    "ScoringRules",
+    "amount_feature",
+    "auto_confirm_failures",
+    "collective_auto_failures",
+    "counterparty_feature",
+    "date_feature",
+    "expected_amounts",
+    "score",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringRules:
+    """Weights and thresholds; per tenant once calibrated (defaults: design note §4/§5)."""
+
+    weight_amount: float = 0.35
+    weight_reference: float = 0.25
+    weight_counterparty: float = 0.25
+    weight_date: float = 0.15
+    early_payment_penalty: float = 0.2
+    early_payment_days: int = 5
+    auto_threshold: float = 0.85
+    suggest_threshold: float = 0.45
+    margin: float = 0.10
+    fee_cents: int = 100
+    rounding_cents: int = 2
+    band_low_permille: int = 950
+    band_high_permille: int = 1050
+    name_strong: float = 95.0
+    name_weak: float = 85.0
+    date_scale_anchored_days: float = 4.0
+    date_scale_voucher_days: float = 30.0
+    skonto_rates_percent: tuple[int, ...] = (2, 3)
+
+
+def expected_amounts(
+    payment: ExpectedPayment, rules: ScoringRules
+) -> tuple[tuple[int, AmountKind], ...]:
+    """Bank amounts that pay this item exactly, with how they were derived.
+
+    The item (already reduced when Lexware recorded a ``cashDiscount``) is exact.
+    Without items and without a recorded Skonto, 2 % and 3 % Skonto of the gross are
+    tried as well (rounded once, half up).
+    """
+    amounts: list[tuple[int, AmountKind]] = [(payment.amount_cents, AmountKind.EXACT)]
+    if payment.has_items or payment.skonto_cents or payment.is_part_payment:
+        return tuple(amounts)
+    for rate in rules.skonto_rates_percent:
+        reduced = payment.gross_cents - round_to_cents(
+            Decimal(payment.gross_cents) * rate / Decimal(10_000)
+        )
+        if reduced > 0 and reduced != payment.amount_cents:
+            amounts.append((reduced, AmountKind.SKONTO))
+    return tuple(amounts)
+
+
+def amount_feature(
+    bank_cents: int,
+    amounts: tuple[tuple[int, AmountKind], ...],
+    rules: ScoringRules,
+) -> tuple[float, AmountKind, int]:
+    """(value, kind, delta) of an absolute bank amount against the expected amounts.
+
+    1.0 exact (item, gross or Skonto); 0.8 a shortfall up to the fee or a rounding
+    difference; 0.3 within 95–105 %; else 0. ``delta`` is bank minus expected item.
+    """
+    item = amounts[0][0]
+    for cents, kind in amounts:
+        if bank_cents == cents:
+            return 1.0, kind, bank_cents - item
+    delta = bank_cents - item
+    if abs(delta) <= rules.rounding_cents:
+        return 0.8, AmountKind.ROUNDING, delta
+    if -rules.fee_cents <= delta < 0:
+        return 0.8, AmountKind.FEE, delta
+    if item * rules.band_low_permille <= bank_cents * 1000 <= item * rules.band_high_permille:
+        return 0.3, AmountKind.BAND, delta
+    return 0.0, AmountKind.OTHER, delta
+
+
+def difference_reason(kind: AmountKind, difference: int) -> DifferenceReason | None:
+    """Why the allocated amount differs from the item, if it does."""
+    if difference == 0:
+        return None
+    return _DIFFERENCE_REASONS.get(kind, DifferenceReason.PARTIAL)
+
+
+_DIFFERENCE_REASONS = {
+    AmountKind.SKONTO: DifferenceReason.SKONTO,
+    AmountKind.FEE: DifferenceReason.FEE,
+    AmountKind.ROUNDING: DifferenceReason.ROUNDING,
+    AmountKind.BAND: DifferenceReason.TOLERANCE,
+    AmountKind.COLLECTIVE: DifferenceReason.COLLECTIVE,
+}
+
+
+def counterparty_feature(
+    *,
+    identifier_known: bool,
+    identifier_foreign: bool,
+    name_similarity: float | None,
+    rules: ScoringRules,
+) -> tuple[float, str]:
+    """(value, evidence): 1.0 known IBAN/creditor id; 0.7 name ≥ 95; 0.4 name ≥ 85;
+    0.5 nothing to compare; 0 known but different (a foreign IBAN or another name)."""
+    if identifier_known:
+        return 1.0, "identifier_known"
+    if identifier_foreign:
+        return 0.0, "identifier_of_other_contact"
+    if name_similarity is None:
+        return 0.5, "unknown"
+    if name_similarity >= rules.name_strong:
+        return 0.7, f"name {name_similarity:.0f}"
+    if name_similarity >= rules.name_weak:
+        return 0.4, f"name {name_similarity:.0f}"
+    return 0.0, f"name {name_similarity:.0f} (different)"
+
+
+def date_feature(days_delta: int, *, anchored: bool, rules: ScoringRules) -> float:
+    """exp(−|Δd|/4) to the posting/paid date; exp(−|Δd|/30) to the voucher date."""
+    scale = rules.date_scale_anchored_days if anchored else rules.date_scale_voucher_days
+    return math.exp(-abs(days_delta) / scale)
+
+
+def score(features: MatchFeatures, rules: ScoringRules) -> float:
+    """Capped weighted sum in [0, 1]."""
+    raw = (
+        rules.weight_amount * features.amount
+        + rules.weight_reference * features.reference
+        + rules.weight_counterparty * features.counterparty
+        + rules.weight_date * features.date
+        - features.penalty
+    )
+    return min(1.0, max(0.0, raw))
+
+
+def auto_confirm_failures(
+    *,
+    score_value: float,
+    features: MatchFeatures,
+    payment_runner_up: float,
+    txn_runner_up: float,
+    booked: bool,
+    part_payment: bool,
+    exact_cover: bool,
+    rules: ScoringRules,
+) -> tuple[str, ...]:
+    """Conditions that block an automatic link; empty means it may be confirmed.
+
+    All must hold: score ≥ threshold; amount exact (item, gross or Skonto) and the
+    transaction is fully explained; an identifying signal; margin over the runner-up
+    for this payment *and* for this transaction; booked, not pending; a part payment
+    only with a reference hit.
+    """
+    failures: list[str] = []
+    if score_value < rules.auto_threshold:
+        failures.append("score")
+    if not features.amount_kind.is_exact or not exact_cover:
+        failures.append("amount_not_exact")
+    if not features.identifying:
+        failures.append("no_identifying_signal")
+    if score_value - payment_runner_up < rules.margin:
+        failures.append("margin_payment")
+    if score_value - txn_runner_up < rules.margin:
+        failures.append("margin_transaction")
+    if not booked:
+        failures.append("pending")
+    if part_payment and features.reference < 1.0:
+        failures.append("part_payment_without_reference")
+    return tuple(failures)
+
+
+def collective_auto_failures(
+    *,
+    member_scores: tuple[float, ...],
+    exact_sum: bool,
+    all_referenced: bool,
+    competing: bool,
+    booked: bool,
+    rules: ScoringRules,
+) -> tuple[str, ...]:
+    """Conditions that block confirming a collective transfer (1 bank → n vouchers).
+
+    All must hold: the voucher numbers found in the purpose form the set and every
+    member was hit; their signed sum equals the transaction exactly; no member has a
+    competing referenced exact transaction of its own; every member scores at least
+    the auto threshold; booked, not pending.
+    """
+    failures: list[str] = []
+    if len(member_scores) < 2:
+        failures.append("not_collective")
+    if not exact_sum:
+        failures.append("sum_not_exact")
+    if not all_referenced:
+        failures.append("member_without_reference")
+    if competing:
+        failures.append("competing_single_match")
+    if not member_scores or min(member_scores) < rules.auto_threshold:
+        failures.append("score")
+    if not booked:
+        failures.append("pending")
+    return tuple(failures)

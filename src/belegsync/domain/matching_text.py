@@ -1,0 +1,200 @@
+"""Text rules of matching: normalisation, SEPA keywords, reference tokens, names.
+
+Banks cut purpose lines at 27 or 35 characters, often mid-token, so a remittance is
+read twice: with its spaces and with all whitespace removed. Tokens from both count.
+
+Reference tokens of a voucher number ``RE-2024-0042``: as written (``RE-2024-0042``),
+squashed to letters and digits (``RE20240042``) and digits only without leading zeros
+(``20240042``); only tokens with at least four significant characters are kept
+(Odoo and Business Central use the same floor). A bare ``Rechnung 42`` is a *short*
+reference: too weak alone, it only counts next to a fitting amount.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "MIN_TOKEN_CHARS",
+    "SepaFields",
+    "compact_identifier",
+    "extract_sepa_fields",
+    "is_valid_mod97_reference",
+    "normalise_name",
+    "normalise_text",
+    "text_reference_tokens",
+    "text_short_numbers",
+    "voucher_reference_tokens",
+    "voucher_short_number",
+]
+
+MIN_TOKEN_CHARS = 4
+
+_UMLAUTS = (("Ä", "AE"), ("Ö", "OE"), ("Ü", "UE"), ("ẞ", "SS"))
+_WHITESPACE_RE = re.compile(r"\s+")
+
+# A chunk: optional letter groups ending in a separator, then something with a digit.
+# Each group must end in a separator, so no nested quantifier can backtrack badly.
+CHUNK_PATTERN = r"(?<![A-Z0-9])(?:[A-Z]+[-/._])*[A-Z]*[0-9][A-Z0-9]*(?:[-/._][A-Z0-9]+)*"
+DIGIT_RUN_PATTERN = r"[0-9]+(?:[-/.][0-9]+)*"
+_SHORT_KEYWORDS = (
+    "RECHNUNGSNUMMER|RECHNUNGSNR|RECHNUNG|RECHN|RGNR|RG|RNR|RE|INVOICE|INV|BELEGNR|BELEG"
+)
+SHORT_NUMBER_PATTERN = (
+    rf"(?<![A-Z0-9])(?:{_SHORT_KEYWORDS})[ .:]*(?:NR[ .:]*)?([0-9]{{1,7}})(?![0-9/-])"
+)
+_CHUNK_RE = re.compile(CHUNK_PATTERN)
+_DIGIT_RUN_RE = re.compile(DIGIT_RUN_PATTERN)
+_SHORT_NUMBER_RE = re.compile(SHORT_NUMBER_PATTERN)
+_NON_ALNUM_RE = re.compile(r"[^A-Z0-9]+")
+_NON_DIGIT_RE = re.compile(r"[^0-9]+")
+_SEPARATORS = str.maketrans("", "", "-/._ ")
+_SEPA_RE = re.compile(r"(?<![A-Z])(EREF|KREF|MREF|CRED|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
+
+
+def normalise_text(text: str) -> str:
+    """NFC, upper case, umlauts spelled out (Ä→AE, ß→SS), whitespace kept as is."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    upper = text.upper()  # "ß".upper() is already "SS"
+    if not upper.isascii():
+        for umlaut, spelled in _UMLAUTS:
+            upper = upper.replace(umlaut, spelled)
+    return upper
+
+
+def squash(token: str) -> str:
+    """Letters and digits only."""
+    return token.translate(_SEPARATORS)
+
+
+def _significant(token: str) -> bool:
+    # letters and digits count, separators and leading zeros do not
+    return len(_NON_ALNUM_RE.sub("", token).lstrip("0")) >= MIN_TOKEN_CHARS
+
+
+def voucher_reference_tokens(number: str) -> frozenset[str]:
+    """The tokens a voucher number may appear as in a remittance."""
+    written = "".join(normalise_text(number).split())
+    squashed = _NON_ALNUM_RE.sub("", written)
+    digits = _NON_DIGIT_RE.sub("", written).lstrip("0")
+    tokens = {written, squashed, digits}
+    return frozenset(t for t in tokens if t and _significant(t))
+
+
+def voucher_short_number(number: str) -> str | None:
+    """The voucher's running number without leading zeros (``RE-2024-0042`` → ``42``)."""
+    groups = re.findall(r"[0-9]+", number)
+    if not groups:
+        return None
+    tail = groups[-1].lstrip("0")
+    return tail or None
+
+
+def chunk_tokens(chunk: str) -> tuple[str, str]:
+    """A chunk found with spaces: as written and squashed."""
+    return chunk, squash(chunk)
+
+
+def digit_run_token(run: str) -> str:
+    """A digit run found without spaces: separators dropped, leading zeros stripped."""
+    return squash(run).lstrip("0")
+
+
+def text_reference_tokens(remittance: str) -> frozenset[str]:
+    """All reference tokens of a (raw) remittance text, both readings combined."""
+    spaced = normalise_text(remittance)
+    glued = _WHITESPACE_RE.sub("", spaced)
+    tokens: set[str] = set()
+    for chunk in _CHUNK_RE.findall(spaced):
+        tokens.update(chunk_tokens(chunk))
+    for run in _DIGIT_RUN_RE.findall(glued):
+        tokens.add(digit_run_token(run))
+    return frozenset(t for t in tokens if _significant(t))
+
+
+def text_short_numbers(remittance: str) -> frozenset[str]:
+    """Numbers written right after an invoice keyword (``Rechnung 42``, ``RG-NR. 0042``)."""
+    spaced = normalise_text(remittance)
+    return frozenset(n.lstrip("0") for n in _SHORT_NUMBER_RE.findall(spaced) if n.strip("0"))
+
+
+@dataclass(frozen=True, slots=True)
+class SepaFields:
+    """SEPA keyword fields of a remittance, and the purpose with the keywords removed."""
+
+    fields: dict[str, str]
+    purpose: str
+
+
+def extract_sepa_fields(remittance: str) -> SepaFields:
+    """Split ``EREF+… SVWZ+…`` style remittances into fields (text is normalised)."""
+    text = normalise_text(remittance).replace("\n", " ")
+    parts = _SEPA_RE.split(text)
+    if len(parts) == 1:
+        return SepaFields(fields={}, purpose=text.strip())
+    fields: dict[str, str] = {}
+    purpose = [parts[0].strip()]
+    for key, value in zip(parts[1::2], parts[2::2], strict=True):
+        fields[key] = value.strip()
+        if key in ("SVWZ", "ABWA"):
+            purpose.append(value.strip())
+    return SepaFields(fields=fields, purpose=" ".join(p for p in purpose if p))
+
+
+def compact_identifier(value: str) -> str:
+    """IBAN or creditor id without spaces, upper case."""
+    return "".join(value.split()).upper()
+
+
+def is_valid_mod97_reference(reference: str) -> bool:
+    """ISO 7064 mod 97-10 check of an ISO 11649 ``RF`` creditor reference."""
+    compact = compact_identifier(reference)
+    if not re.fullmatch(r"RF[0-9]{2}[A-Z0-9]{1,21}", compact):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(digits) % 97 == 1
+
+
+# Legal forms and words that say nothing about who paid; longest first.
+_LEGAL_FORMS = (
+    r"UG \(HAFTUNGSBESCHRAENKT\)",
+    r"GMBH & CO\.? KGAA",
+    r"GMBH & CO\.? KG",
+    r"& CO\.? KG",
+    r"GMBH",
+    r"MBH",
+    r"KGAA",
+    r"E\.\s?K\.",
+    r"E\.\s?V\.",
+    r"OHG",
+    r"GBR",
+    r"AG",
+    r"KG",
+    r"UG",
+    r"SE",
+    r"LTD",
+    r"INC",
+    r"& CO\.?",
+)
+_LEGAL_RE = re.compile(r"(?<![A-Z0-9])(?:" + "|".join(_LEGAL_FORMS) + r")(?![A-Z0-9])")
+# Card acquirers append a thank-you, a city or a terminal number to the merchant.
+_CARD_SUFFIX_RE = re.compile(
+    r"\b(?:SAGT DANKE|DANKT|VIELEN DANK|FILIALE|FIL\.?|NR\.?|KARTENZAHLUNG|"
+    r"GIROCARD|VISA|MASTERCARD|DEBITK\.?)\b.*$"
+)
+_PUNCT_RE = re.compile(r"[^A-Z0-9 ]+")
+_STOP_WORDS = frozenset({"DER", "DIE", "DAS", "UND", "VON", "FUER", "THE", "AND", "CO"})
+
+
+def normalise_name(name: str) -> str:
+    """Counterparty name without legal forms, card suffixes and punctuation."""
+    text = normalise_text(name)
+    text = _LEGAL_RE.sub(" ", text)
+    text = _CARD_SUFFIX_RE.sub(" ", text)
+    text = _PUNCT_RE.sub(" ", text)
+    words = [w for w in text.split() if w not in _STOP_WORDS]
+    return " ".join(words)

@@ -1,0 +1,217 @@
+"""One transfer paying several vouchers (1 bank → n vouchers), design note §6.
+
+1. The voucher numbers found in the purpose form the set. An exact signed sum (credit
+   notes count negatively) with every number hit may be confirmed automatically; a sum
+   within tolerance is a suggestion.
+2. Otherwise a bounded subset sum over the hit items, or over the open items of the
+   contact the payer's IBAN/creditor id belongs to, in the window: suggestion only, and
+   only when exactly one subset fits (fewest items first).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from belegsync.domain.matching import DifferenceReason, Suggestion
+from belegsync.domain.matching_score import collective_auto_failures
+from belegsync.matching.candidates import PaymentState, is_booked
+from belegsync.matching.features import FeatureContext
+from belegsync.matching.params import MatchParams
+
+__all__ = ["CollectiveGroup", "collectives_by_contact", "collectives_from_references"]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectiveGroup:
+    """Members of one transfer with their suggestions; ``auto`` if confirmable."""
+
+    row: int
+    members: tuple[int, ...]
+    suggestions: tuple[Suggestion, ...]
+    auto: bool
+
+
+def _signed(state: PaymentState, part: int) -> int:
+    # same direction as the transfer adds, a credit note of the other direction subtracts
+    return state.payment.amount_cents if state.part == part else -state.payment.amount_cents
+
+
+def _unique_subset(
+    members: Sequence[PaymentState], target: int, part: int, max_items: int
+) -> tuple[PaymentState, ...] | None:
+    """The single smallest subset (2..max_items) with the exact signed sum, if unique."""
+    for size in range(2, min(max_items, len(members)) + 1):
+        found: tuple[PaymentState, ...] | None = None
+        for combo in combinations(members, size):
+            if sum(_signed(s, part) for s in combo) == target:
+                if found is not None:
+                    return None  # several subsets fit: suggest nothing
+                found = combo
+        if found is not None:
+            return found
+    return None
+
+
+def _member_suggestion(
+    ctx: FeatureContext,
+    state: PaymentState,
+    row: int,
+    group_id: str,
+    amount_value: float,
+    part: int,
+    referenced: bool,
+) -> Suggestion | None:
+    base = ctx.suggestion(state, row, referenced, collective_amount=amount_value)
+    if base is None:
+        return None
+    return base._replace(
+        allocated_cents=_signed(state, part),
+        difference_cents=0,
+        difference_reason=DifferenceReason.COLLECTIVE,
+        collective_group=group_id,
+    )
+
+
+def _group(
+    ctx: FeatureContext,
+    row: int,
+    members: Sequence[PaymentState],
+    amount_value: float,
+    referenced: Callable[[PaymentState], bool],
+) -> list[Suggestion] | None:
+    part = int(ctx.index.part[row])
+    group_id = ctx.index.txns[row].id
+    out: list[Suggestion] = []
+    for state in members:
+        suggestion = _member_suggestion(
+            ctx, state, row, group_id, amount_value, part, referenced(state)
+        )
+        if suggestion is None:
+            return None
+        out.append(suggestion)
+    return out
+
+
+def collectives_from_references(
+    states: Sequence[PaymentState],
+    ctx: FeatureContext,
+    rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
+    strong_exact_elsewhere: Mapping[int, set[int]],
+    params: MatchParams,
+) -> list[CollectiveGroup]:
+    """Transfers whose purpose names two or more open vouchers."""
+    index = ctx.index
+    groups: list[CollectiveGroup] = []
+    for row, hit in index.hits_by_txn.items():
+        if len(hit) < 2:
+            continue
+        txn = index.txns[row]
+        part = int(index.part[row])
+        tc = part // 2
+        members = [
+            states[p]
+            for p in sorted(hit)
+            if not states[p].settled
+            and states[p].tenant_currency == tc
+            and abs(index.day[row] - states[p].anchor_day) <= params.reference_lookback_days
+            and (states[p].payment.id, txn.id) not in rejected
+        ]
+        vouchers = {s.payment.voucher_id for s in members}
+        named = len(members)
+        if len(vouchers) < 2 or len(vouchers) != named:
+            continue  # one voucher with several open items: which one is ambiguous
+        if not any(s.part == part for s in members):
+            continue
+        bank = int(index.remaining[row])
+        total = sum(_signed(s, part) for s in members)
+        rules = params.rules
+        exact = total == bank
+        if not exact:
+            tolerant = -rules.fee_cents <= bank - total <= 0 or (
+                total * rules.band_low_permille <= bank * 1000 <= total * rules.band_high_permille
+            )
+            if not tolerant:
+                subset = _unique_subset(members, bank, part, params.collective_max_items)
+                if subset is None:
+                    continue
+                members, exact = list(subset), True
+        value = 1.0 if exact else 0.8
+        suggestions = _group(ctx, row, members, value, lambda _s: True)
+        if suggestions is None:
+            continue
+        competing = any(strong_exact_elsewhere.get(s.index, set()) - {row} for s in members)
+        failures = collective_auto_failures(
+            member_scores=tuple(s.score for s in suggestions),
+            exact_sum=exact and len(members) == named,
+            all_referenced=True,
+            competing=competing,
+            booked=is_booked(txn),
+            rules=rules,
+        )
+        groups.append(
+            CollectiveGroup(
+                row=row,
+                members=tuple(s.index for s in members),
+                suggestions=tuple(suggestions),
+                auto=not failures and not params.shadow_mode,
+            )
+        )
+    return groups
+
+
+def collectives_by_contact(
+    states: Sequence[PaymentState],
+    ctx: FeatureContext,
+    rows: Iterable[int],
+    open_payments: Callable[[int], bool],
+    rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
+    params: MatchParams,
+) -> list[CollectiveGroup]:
+    """Bounded subset sums over a known payer's open items (suggestions only)."""
+    index = ctx.index
+    by_contact: dict[tuple[int, str], list[PaymentState]] = defaultdict(list)
+    for state in states:
+        if state.payment.contact_id is not None and open_payments(state.index):
+            by_contact[(state.tenant_currency, state.payment.contact_id)].append(state)
+    groups: list[CollectiveGroup] = []
+    window = params.unanchored_days_after
+    for row in rows:
+        txn = index.txns[row]
+        part = int(index.part[row])
+        tc = part // 2
+        owners: set[str] = set()
+        for ident in (txn.counterparty_iban, txn.creditor_id):
+            if ident:
+                owners |= ctx.identifier_owners.get((tc, ident), frozenset())
+        if len(owners) != 1:
+            continue
+        day = int(index.day[row])
+        pool = [
+            s
+            for s in by_contact.get((tc, next(iter(owners))), ())
+            if s.part == part
+            and s.anchor_day - params.exact_days_after <= day <= s.anchor_day + window
+            and (s.payment.id, txn.id) not in rejected
+        ]
+        if len(pool) < 2:
+            continue
+        pool.sort(key=lambda s: (abs(day - s.anchor_day), s.payment.id))
+        pool = pool[: params.collective_max_pool]
+        subset = _unique_subset(pool, int(index.remaining[row]), part, params.collective_max_items)
+        if subset is None:
+            continue
+        suggestions = _group(ctx, row, subset, 1.0, lambda _s: False)
+        if suggestions is None:
+            continue
+        groups.append(
+            CollectiveGroup(
+                row=row,
+                members=tuple(s.index for s in subset),
+                suggestions=tuple(suggestions),
+                auto=False,
+            )
+        )
+    return groups

@@ -1,0 +1,378 @@
+"""The matching run: pure, in memory, over plain value objects.
+
+The persistence wiring loads open expected payments, transactions, existing links,
+rejected pairs and the learned memory, calls :func:`match`, and stores the result.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from belegsync.domain.matching import (
+    ALLOCATING_STATUSES,
+    BankTxn,
+    ExistingLink,
+    ExpectedPayment,
+    LinkDecision,
+    LinkStatus,
+    Suggestion,
+    Unmatched,
+    UnmatchedReason,
+)
+from belegsync.domain.matching_text import compact_identifier
+from belegsync.matching.candidates import (
+    TxnIndex,
+    build_payment_states,
+    candidates_for,
+    is_booked,
+    probe_bounds,
+)
+from belegsync.matching.collective import (
+    CollectiveGroup,
+    collectives_by_contact,
+    collectives_from_references,
+)
+from belegsync.matching.decide import Edge, assign_greedy, auto_decisions
+from belegsync.matching.features import FeatureContext
+from belegsync.matching.memory import IbanContactMemory
+from belegsync.matching.params import MatchParams
+
+__all__ = ["MatchResult", "match"]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """Automatic links, ranked suggestions per payment id, and what stayed open."""
+
+    auto_links: tuple[LinkDecision, ...]
+    suggestions_by_payment: dict[str, tuple[Suggestion, ...]]
+    unmatched: tuple[Unmatched, ...]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # A million transaction objects make every full collection expensive; the run
+    # creates no reference cycles, so collecting afterwards is enough.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def match(
+    expected: Sequence[ExpectedPayment],
+    txns: Sequence[BankTxn],
+    *,
+    rejected: Collection[tuple[str, str]] = frozenset(),
+    existing_links: Sequence[ExistingLink] = (),
+    memory: IbanContactMemory | None = None,
+    params: MatchParams | None = None,
+) -> MatchResult:
+    """Match expected payments to bank transactions.
+
+    ``rejected`` holds (payment id, transaction id) pairs never to offer again.
+    ``existing_links`` with an allocating status settle their payment and use up
+    their transaction's amount. ``memory`` adds learned IBAN/creditor id → contact
+    evidence. The result does not depend on the order of the inputs.
+    """
+    params = params or MatchParams()
+    memory = memory or IbanContactMemory()
+    with _gc_paused():
+        tenants = sorted({p.tenant_id for p in expected})
+        if params.workers > 1 and len(tenants) > 1:
+            return _match_in_processes(
+                expected, txns, frozenset(rejected), existing_links, memory, params
+            )
+        return _Run(expected, txns, frozenset(rejected), existing_links, memory, params).run()
+
+
+def _split_tenants(expected: Sequence[ExpectedPayment], workers: int) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for payment in expected:
+        counts[payment.tenant_id] += 1
+    loads = [0] * workers
+    group: dict[str, int] = {}
+    for tenant in sorted(counts, key=lambda t: (-counts[t], t)):
+        lightest = loads.index(min(loads))
+        group[tenant] = lightest
+        loads[lightest] += counts[tenant]
+    return group
+
+
+def _match_in_processes(
+    expected: Sequence[ExpectedPayment],
+    txns: Sequence[BankTxn],
+    rejected: frozenset[tuple[str, str]],
+    existing_links: Sequence[ExistingLink],
+    memory: IbanContactMemory,
+    params: MatchParams,
+) -> MatchResult:
+    """Run tenant groups in forked children (inputs are inherited, results pickled)."""
+    group = _split_tenants(expected, params.workers)
+    workers = max(group.values()) + 1
+    payments: list[list[ExpectedPayment]] = [[] for _ in range(workers)]
+    for payment in expected:
+        payments[group[payment.tenant_id]].append(payment)
+    lines: list[list[BankTxn]] = [[] for _ in range(workers)]
+    for txn in txns:
+        g = group.get(txn.tenant_id)
+        if g is not None:
+            lines[g].append(txn)
+    context = multiprocessing.get_context("fork")
+    children = []
+    for g in range(1, workers):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_child,
+            args=(sender, payments[g], lines[g], rejected, existing_links, memory, params),
+        )
+        process.start()
+        sender.close()
+        children.append((process, receiver))
+    results = [_Run(payments[0], lines[0], rejected, existing_links, memory, params).run()]
+    for process, receiver in children:
+        results.append(receiver.recv())
+        process.join()
+    return _merge(results)
+
+
+def _child(
+    sender: Connection,
+    expected: Sequence[ExpectedPayment],
+    txns: Sequence[BankTxn],
+    rejected: frozenset[tuple[str, str]],
+    existing_links: Sequence[ExistingLink],
+    memory: IbanContactMemory,
+    params: MatchParams,
+) -> None:
+    sender.send(_Run(expected, txns, rejected, existing_links, memory, params).run())
+    sender.close()
+
+
+def _merge(results: Sequence[MatchResult]) -> MatchResult:
+    auto = sorted(
+        (d for r in results for d in r.auto_links),
+        key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
+    )
+    suggestions = {k: v for r in results for k, v in r.suggestions_by_payment.items()}
+    unmatched = sorted((u for r in results for u in r.unmatched), key=lambda u: u.payment_id)
+    return MatchResult(tuple(auto), dict(sorted(suggestions.items())), tuple(unmatched))
+
+
+class _Run:
+    def __init__(
+        self,
+        expected: Sequence[ExpectedPayment],
+        txns: Sequence[BankTxn],
+        rejected: frozenset[tuple[str, str]],
+        existing_links: Sequence[ExistingLink],
+        memory: IbanContactMemory,
+        params: MatchParams,
+    ) -> None:
+        self.params = params
+        self.rejected = rejected
+        keys = sorted({(p.tenant_id, p.currency) for p in expected})
+        self.tc_ids = {key: i for i, key in enumerate(keys)}
+        allocated: dict[str, int] = defaultdict(int)
+        settled: set[str] = set()
+        for link in existing_links:
+            if link.status in ALLOCATING_STATUSES:
+                allocated[link.txn_id] += link.allocated_cents
+                settled.add(link.payment_id)
+        learned, owners = self._identifiers(expected, memory)
+        self.states = build_payment_states(expected, self.tc_ids, learned, params)
+        for state in self.states:
+            state.settled = state.payment.id in settled
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for state in self.states:
+            if not state.settled:
+                for ident in state.identifiers:
+                    wanted[ident].add(state.tenant_currency)
+        self.index = TxnIndex.build(txns, self.tc_ids, allocated, wanted)
+        self.index.scan_references(self.states)
+        self.ctx = FeatureContext(self.index, params, owners)
+
+    def _identifiers(
+        self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory
+    ) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[int, str], frozenset[str]]]:
+        learned: dict[tuple[str, str], set[str]] = {}
+        owners: dict[tuple[int, str], set[str]] = defaultdict(set)
+        tenants = {p.tenant_id for p in expected}
+        for tenant in sorted(tenants & memory.tenants()):
+            for contact, idents in memory.identifiers_by_contact(tenant).items():
+                learned[(tenant, contact)] = idents
+        for payment in expected:
+            if payment.contact_id is None:
+                continue
+            tc = self.tc_ids[(payment.tenant_id, payment.currency)]
+            idents = {compact_identifier(i) for i in payment.known_identifiers}
+            idents |= learned.get((payment.tenant_id, payment.contact_id), set())
+            for ident in idents:
+                owners[(tc, ident)].add(payment.contact_id)
+        return learned, {key: frozenset(value) for key, value in owners.items()}
+
+    def _edges(self) -> tuple[list[Edge], dict[int, set[int]]]:
+        exact_bounds, bands = probe_bounds(self.states, self.index, self.params)
+        txns = self.index.txns
+        edges: list[Edge] = []
+        strong_exact: dict[int, set[int]] = defaultdict(set)
+        rejected = self.rejected
+        remaining = self.index.remaining_list
+        suggest = self.ctx.suggestion
+        is_reversal_text = self.ctx.is_reversal_text
+        for state in self.states:
+            if state.settled:
+                continue
+            found = candidates_for(
+                state, self.index, exact_bounds[state.index], bands[state.index], self.params
+            )
+            pid = state.payment.id
+            part_payment = state.payment.is_part_payment
+            for row, strong in found.items():
+                txn = txns[row]
+                if (rejected and (pid, txn.id) in rejected) or is_reversal_text(row):
+                    continue
+                suggestion = suggest(state, row, strong)
+                if suggestion is None:
+                    continue
+                features = suggestion.features
+                if features.reference >= 1.0 and features.amount_kind.is_exact:
+                    strong_exact[state.index].add(row)
+                edges.append(
+                    Edge(
+                        payment=state.index,
+                        row=row,
+                        suggestion=suggestion,
+                        booked=is_booked(txn),
+                        part_payment=part_payment,
+                        bank_cents=remaining[row],
+                    )
+                )
+        return edges, strong_exact
+
+    def run(self) -> MatchResult:
+        edges, strong_exact = self._edges()
+        groups = collectives_from_references(
+            self.states, self.ctx, self.rejected, strong_exact, self.params
+        )
+        group_autos, grouped_payments, consumed = self._apply_auto_groups(groups)
+        single = [e for e in edges if e.payment not in grouped_payments and e.row not in consumed]
+        remaining: dict[int, int] = {}
+        assigned = assign_greedy(single, remaining)
+        autos = {} if self.params.shadow_mode else auto_decisions(assigned, single, self.params)
+        consumed.update(assigned[p].row for p in autos)
+        taken_rows = {e.row for e in assigned.values()}
+        contact_rows = sorted(
+            {
+                row
+                for _, rows in self.index.by_identifier.values()
+                for row in rows
+                if row not in taken_rows and row not in consumed
+            }
+        )
+        linked = set(autos) | grouped_payments
+        groups += collectives_by_contact(
+            self.states,
+            self.ctx,
+            contact_rows,
+            lambda p: p not in linked and not self.states[p].settled,
+            self.rejected,
+            self.params,
+        )
+        return self._result(edges, groups, assigned, autos, group_autos, consumed)
+
+    def _apply_auto_groups(
+        self, groups: list[CollectiveGroup]
+    ) -> tuple[list[LinkDecision], set[int], set[int]]:
+        decisions: list[LinkDecision] = []
+        payments: set[int] = set()
+        rows: set[int] = set()
+        txns = self.index.txns
+        for group in sorted(groups, key=lambda g: txns[g.row].id):
+            if not group.auto or payments.intersection(group.members) or group.row in rows:
+                continue
+            payments.update(group.members)
+            rows.add(group.row)
+            decisions.extend(
+                LinkDecision(
+                    suggestion=s,
+                    status=LinkStatus.AUTO_CONFIRMED,
+                    payment_runner_up=0.0,
+                    txn_runner_up=0.0,
+                )
+                for s in group.suggestions
+            )
+        return decisions, payments, rows
+
+    def _result(
+        self,
+        edges: list[Edge],
+        groups: list[CollectiveGroup],
+        assigned: dict[int, Edge],
+        autos: dict[int, LinkDecision],
+        group_autos: list[LinkDecision],
+        consumed: set[int],
+    ) -> MatchResult:
+        threshold = self.params.rules.suggest_threshold
+        by_id = {s.payment.id: s.index for s in self.states}
+        linked = set(autos) | {by_id[d.suggestion.payment_id] for d in group_autos}
+        options: dict[int, list[Suggestion]] = defaultdict(list)
+        best: dict[int, float] = defaultdict(float)
+        for edge in edges:
+            best[edge.payment] = max(best[edge.payment], edge.score)
+            if edge.payment in linked or edge.row in consumed:
+                continue
+            if edge.score >= threshold:
+                options[edge.payment].append(edge.suggestion)
+        for group in groups:
+            if group.auto and group.row in consumed:
+                continue
+            for member, suggestion in zip(group.members, group.suggestions, strict=True):
+                best[member] = max(best[member], suggestion.score)
+                if member not in linked and suggestion.score >= threshold:
+                    options[member].append(suggestion)
+        suggestions: dict[str, tuple[Suggestion, ...]] = {}
+        unmatched: list[Unmatched] = []
+        for state in sorted(self.states, key=lambda s: s.payment.id):
+            p = state.index
+            if state.settled or p in linked:
+                continue
+            ranked = self._rank(options.get(p, []), assigned.get(p))
+            if ranked:
+                suggestions[state.payment.id] = ranked
+            else:
+                reason = (
+                    UnmatchedReason.BELOW_THRESHOLD if p in best else UnmatchedReason.NO_CANDIDATE
+                )
+                unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
+        auto_links = sorted(
+            [*autos.values(), *group_autos],
+            key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
+        )
+        return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
+
+    def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
+        best: dict[str, Suggestion] = {}
+        for option in options:
+            found = best.get(option.txn_id)
+            if found is None or (option.score, option.collective_group or "") > (
+                found.score,
+                found.collective_group or "",
+            ):
+                best[option.txn_id] = option
+        ordered = sorted(best.values(), key=lambda s: (-s.score, s.txn_id))
+        if self.params.prefer_assigned and assigned is not None:
+            first = best.get(assigned.suggestion.txn_id)
+            if first is not None:
+                ordered.remove(first)
+                ordered.insert(0, first)
+        return tuple(ordered[: self.params.max_suggestions])

@@ -1,0 +1,201 @@
+"""Scenarios of the decision policy, each on a handful of objects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from belegsync.domain.matching import ExistingLink, LinkStatus, TxnStatus, UnmatchedReason
+from belegsync.matching import MatchParams, match
+from unit.matching.factories import D0, IBAN_A, payment, txn
+
+
+def _auto(result: object) -> dict[str, str]:
+    return {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}  # type: ignore[attr-defined]
+
+
+def test_exact_amount_reference_and_known_iban_is_linked() -> None:
+    p = payment(known_identifiers=frozenset({IBAN_A}))
+    result = match([p], [txn(), txn("noise", amount=5000, text="Miete")])
+    (decision,) = result.auto_links
+    assert decision.status is LinkStatus.AUTO_CONFIRMED
+    assert decision.suggestion.txn_id == "b1"
+    assert decision.suggestion.features.reference_hit == "RE-2024-0042"
+    assert decision.provenance.startswith("auto: amount exact + RE-2024-0042")
+    assert result.suggestions_by_payment == {}
+
+
+def test_reference_variants_are_found() -> None:
+    for text in ("RE20240042", "Rechnung 2024/0042", "Verwendungszweck RE-2024-00\n42"):
+        assert _auto(match([payment()], [txn(text=text)])) == {"v1#0": "b1"}, text
+
+
+def test_skonto_exact_is_linked_with_reason() -> None:
+    p = payment(amount=10000, has_items=False)
+    result = match([p], [txn(amount=9800)])
+    (decision,) = result.auto_links
+    assert decision.suggestion.features.amount_kind.value == "skonto"
+    assert decision.suggestion.difference_cents == 200
+    assert decision.suggestion.difference_reason is not None
+    assert decision.suggestion.difference_reason.value == "skonto"
+
+
+def test_skonto_item_from_lexware_is_exact() -> None:
+    p = payment(amount=9700, gross=10000, skonto_cents=300)
+    assert _auto(match([p], [txn(amount=9700)])) == {"v1#0": "b1"}
+
+
+def test_without_reference_it_is_only_a_suggestion() -> None:
+    p = payment(known_identifiers=frozenset({IBAN_A}))
+    result = match([p], [txn(text="Zahlung")])
+    assert result.auto_links == ()
+    (top,) = result.suggestions_by_payment["v1#0"]
+    assert top.txn_id == "b1"
+    assert "counterparty:identifier_known" in top.reasons
+
+
+def test_part_payment_needs_a_reference() -> None:
+    first = payment("v1#0", amount=5000, gross=11900)
+    second = payment("v1#1", amount=6900, gross=11900, paid=D0 + timedelta(days=20))
+    lines = [
+        txn("b1", amount=5000, text="Anzahlung", iban=IBAN_A),
+        txn("b2", amount=6900, text="Rest RE-2024-0042", day=D0 + timedelta(days=20)),
+    ]
+    result = match([first, second], lines, memory=None)
+    assert _auto(result) == {"v1#1": "b2"}
+    assert result.suggestions_by_payment["v1#0"][0].txn_id == "b1"
+
+
+def test_ambiguity_makes_a_suggestion_not_a_link() -> None:
+    p = payment()
+    lines = [txn("b1"), txn("b2")]  # paid twice, same day, same text
+    result = match([p], lines)
+    assert result.auto_links == ()
+    assert {s.txn_id for s in result.suggestions_by_payment["v1#0"]} == {"b1", "b2"}
+
+
+def test_two_payments_competing_for_one_transaction_block_each_other() -> None:
+    a = payment("v1#0", number="RE-2024-0042")
+    b = payment("v2#0", number="RE-2024-0043")
+    line = txn(text="RE-2024-0042 RE-2024-0043")  # amount fits both, sum does not
+    result = match([a, b], [line])
+    assert result.auto_links == ()
+
+
+def test_wrong_direction_is_excluded() -> None:
+    p = payment(vtype="purchaseinvoice")  # money out
+    result = match([p], [txn(amount=11900)])  # money in
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment == {}
+    assert result.unmatched[0].reason is UnmatchedReason.NO_CANDIDATE
+
+
+def test_credit_notes_follow_their_direction() -> None:
+    refund = payment(vtype="salescreditnote", number="GS-2024-0007")
+    assert _auto(match([refund], [txn(amount=-11900, text="Gutschrift GS-2024-0007")])) == {
+        "v1#0": "b1"
+    }
+    supplier = payment(vtype="purchasecreditnote", number="GS-2024-0008")
+    assert _auto(match([supplier], [txn(amount=11900, text="GS-2024-0008")])) == {"v1#0": "b1"}
+
+
+def test_reversals_are_never_linked() -> None:
+    p = payment(vtype="purchaseinvoice")
+    flagged = txn("r1", amount=-11900, is_reversal=True)
+    assert match([p], [flagged]).suggestions_by_payment == {}
+    by_text = txn("r2", amount=-11900, text="RUECKLASTSCHRIFT RE-2024-0042")
+    assert match([p], [by_text]).suggestions_by_payment == {}
+
+
+def test_rejected_pair_is_never_offered_again() -> None:
+    p = payment()
+    result = match([p], [txn()], rejected={("v1#0", "b1")})
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment == {}
+
+
+def test_pending_lines_are_suggested_only() -> None:
+    result = match([payment()], [txn(status=TxnStatus.PENDING)])
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment["v1#0"][0].txn_id == "b1"
+
+
+def test_fully_allocated_transactions_and_settled_payments_are_excluded() -> None:
+    other = payment("v9#0", number="RE-2024-0099")
+    link = ExistingLink("v9#0", "b1", 11900, LinkStatus.CONFIRMED)
+    result = match([payment(), other], [txn()], existing_links=[link])
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment == {}
+    assert [u.payment_id for u in result.unmatched] == ["v1#0"]
+    undone = ExistingLink("v9#0", "b1", 11900, LinkStatus.UNDONE)
+    assert _auto(match([payment()], [txn()], existing_links=[undone])) == {"v1#0": "b1"}
+
+
+def test_fee_shortfall_is_a_suggestion_with_reason_fee() -> None:
+    p = payment(known_identifiers=frozenset({IBAN_A}))
+    result = match([p], [txn(amount=11850)])
+    assert result.auto_links == ()
+    (top,) = result.suggestions_by_payment["v1#0"]
+    assert top.difference_cents == 50
+    assert top.difference_reason is not None and top.difference_reason.value == "fee"
+
+
+def test_collective_exact_sum_with_every_number_is_linked() -> None:
+    a = payment("v1#0", number="RE-2024-0042", amount=10000)
+    b = payment("v2#0", number="RE-2024-0043", amount=5000)
+    note = payment("v3#0", number="GS-2024-0001", amount=2000, vtype="salescreditnote")
+    line = txn(amount=13000, text="Rechnungen RE-2024-0042, RE-2024-0043 abzgl. GS-2024-0001")
+    result = match([a, b, note], [line])
+    links = {d.suggestion.payment_id: d.suggestion for d in result.auto_links}
+    assert set(links) == {"v1#0", "v2#0", "v3#0"}
+    assert {s.collective_group for s in links.values()} == {"b1"}
+    assert sum(s.allocated_cents for s in links.values()) == 13000
+    assert links["v3#0"].allocated_cents == -2000
+
+
+def test_collective_with_a_missing_number_is_a_suggestion() -> None:
+    a = payment("v1#0", number="RE-2024-0042", amount=10000)
+    b = payment("v2#0", number="RE-2024-0043", amount=5000)
+    c = payment("v3#0", number="RE-2024-0044", amount=700)
+    line = txn(amount=15000, text="RE-2024-0042 RE-2024-0043 RE-2024-0044")
+    result = match([a, b, c], [line])
+    assert result.auto_links == ()  # subset found, but not every number is paid
+    assert result.suggestions_by_payment["v1#0"][0].collective_group == "b1"
+    assert result.suggestions_by_payment["v2#0"][0].collective_group == "b1"
+
+
+def test_collective_by_known_payer_without_numbers() -> None:
+    ids = frozenset({IBAN_A})
+    a = payment("v1#0", number="A-1", amount=10000, known_identifiers=ids)
+    b = payment("v2#0", number="A-2", amount=5000, known_identifiers=ids)
+    c = payment("v3#0", number="A-3", amount=3333, known_identifiers=ids)
+    line = txn(amount=15000, text="Sammelzahlung", day=D0 + timedelta(days=5))
+    result = match([a, b, c], [line])
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment["v1#0"][0].collective_group == "b1"
+    assert "v3#0" not in result.suggestions_by_payment
+
+
+def test_unconnected_bank_stays_unmatched_with_reason() -> None:
+    result = match([payment()], [txn(amount=777, text="Miete")])
+    (open_payment,) = result.unmatched
+    assert open_payment.reason is UnmatchedReason.NO_CANDIDATE
+
+
+def test_shadow_mode_turns_links_into_suggestions() -> None:
+    result = match([payment()], [txn()], params=MatchParams(shadow_mode=True))
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment["v1#0"][0].txn_id == "b1"
+
+
+def test_other_tenants_are_invisible() -> None:
+    result = match([payment(tenant="t1")], [txn(tenant="t2")])
+    assert result.suggestions_by_payment == {}
+
+
+def test_top_three_suggestions_with_reasons() -> None:
+    p = payment(number="X-1")
+    lines = [txn(f"b{i}", text="Zahlung", day=D0 + timedelta(days=i)) for i in range(5)]
+    ranked = match([p], lines).suggestions_by_payment["v1#0"]
+    assert [s.txn_id for s in ranked] == ["b0", "b1", "b2"]
+    assert ranked[0].score > ranked[1].score > ranked[2].score
+    assert any(r.startswith("days:+1") for r in ranked[1].reasons)

@@ -1,0 +1,155 @@
+"""Properties of the engine on small random worlds (hypothesis)."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from belegsync.domain.matching import BankTxn, ExpectedPayment
+from belegsync.domain.matching_score import auto_confirm_failures, collective_auto_failures
+from belegsync.matching import MatchParams, match
+from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
+
+AMOUNTS = (1000, 2000, 3000, 11900)
+NUMBERS = ("RE-2024-0001", "RE-2024-0002", "RE-2024-0003", "10042")
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> tuple[list[ExpectedPayment], list[BankTxn]]:
+    n_pay = draw(st.integers(1, 5))
+    payments = [
+        payment(
+            f"v{i}#0",
+            number=draw(st.sampled_from(NUMBERS)),
+            amount=draw(st.sampled_from(AMOUNTS)),
+            vtype=draw(st.sampled_from(("salesinvoice", "purchaseinvoice", "salescreditnote"))),
+            paid=D0 + timedelta(days=draw(st.integers(-3, 3))),
+            has_items=draw(st.booleans()),
+            known_identifiers=frozenset({IBAN_A}) if draw(st.booleans()) else frozenset(),
+        )
+        for i in range(n_pay)
+    ]
+    n_txn = draw(st.integers(0, 6))
+    lines = []
+    for j in range(n_txn):
+        words = draw(st.lists(st.sampled_from((*NUMBERS, "Zahlung", "RE-2024-00\n01")), max_size=3))
+        lines.append(
+            txn(
+                f"b{j}",
+                amount=draw(st.sampled_from((1, -1))) * draw(st.sampled_from((*AMOUNTS, 5000))),
+                text=" ".join(words),
+                day=D0 + timedelta(days=draw(st.integers(-2, 8))),
+                iban=draw(st.sampled_from((IBAN_A, IBAN_B, ""))),
+                is_reversal=draw(st.booleans()) and draw(st.booleans()),
+            )
+        )
+    return payments, lines
+
+
+COMMON = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@COMMON
+@given(worlds())
+def test_auto_links_never_exceed_a_transaction(
+    world: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    payments, lines = world
+    result = match(payments, lines)
+    per_txn: dict[str, int] = defaultdict(int)
+    per_payment: dict[str, int] = defaultdict(int)
+    for decision in result.auto_links:
+        per_txn[decision.suggestion.txn_id] += decision.suggestion.allocated_cents
+        per_payment[decision.suggestion.payment_id] += 1
+    amounts = {t.id: abs(t.amount_cents) for t in lines}
+    for txn_id, allocated in per_txn.items():
+        assert 0 < allocated <= amounts[txn_id]
+    assert all(count == 1 for count in per_payment.values())
+    reversed_ids = {t.id for t in lines if t.is_reversal}
+    linked = set(per_txn) | {s.txn_id for v in result.suggestions_by_payment.values() for s in v}
+    assert not linked & reversed_ids
+
+
+@COMMON
+@given(worlds(), st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_input_order(
+    world: tuple[list[ExpectedPayment], list[BankTxn]], rnd: random.Random
+) -> None:
+    payments, lines = world
+    first = match(payments, lines)
+    shuffled_payments, shuffled_lines = payments[:], lines[:]
+    rnd.shuffle(shuffled_payments)
+    rnd.shuffle(shuffled_lines)
+    assert match(shuffled_payments, shuffled_lines) == first
+
+
+@COMMON
+@given(worlds())
+def test_every_auto_link_satisfies_the_policy(
+    world: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    payments, lines = world
+    rules = MatchParams().rules
+    by_id = {p.id: p for p in payments}
+    lines_by_id = {t.id: t for t in lines}
+    groups: dict[str, list[float]] = defaultdict(list)
+    for decision in match(payments, lines).auto_links:
+        s = decision.suggestion
+        line = lines_by_id[s.txn_id]
+        assert line.direction == by_id[s.payment_id].direction or s.collective_group
+        if s.collective_group is not None:
+            groups[s.collective_group].append(s.score)
+            continue
+        assert (
+            auto_confirm_failures(
+                score_value=s.score,
+                features=s.features,
+                payment_runner_up=decision.payment_runner_up,
+                txn_runner_up=decision.txn_runner_up,
+                booked=True,
+                part_payment=by_id[s.payment_id].is_part_payment,
+                exact_cover=s.allocated_cents == abs(line.amount_cents),
+                rules=rules,
+            )
+            == ()
+        )
+        assert s.features.reference_hit is not None or s.features.identifying
+    for txn_id, scores in groups.items():
+        total = sum(
+            d.suggestion.allocated_cents
+            for d in match(payments, lines).auto_links
+            if d.suggestion.txn_id == txn_id
+        )
+        assert total == abs(lines_by_id[txn_id].amount_cents)
+        assert (
+            collective_auto_failures(
+                member_scores=tuple(scores),
+                exact_sum=True,
+                all_referenced=True,
+                competing=False,
+                booked=True,
+                rules=rules,
+            )
+            == ()
+        )
+
+
+@COMMON
+@given(worlds())
+def test_rejected_pairs_never_come_back(
+    world: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    payments, lines = world
+    first = match(payments, lines)
+    offered = {(d.suggestion.payment_id, d.suggestion.txn_id) for d in first.auto_links} | {
+        (s.payment_id, s.txn_id) for v in first.suggestions_by_payment.values() for s in v
+    }
+    again = match(payments, lines, rejected=offered)
+    offered_again = {(d.suggestion.payment_id, d.suggestion.txn_id) for d in again.auto_links} | {
+        (s.payment_id, s.txn_id) for v in again.suggestions_by_payment.values() for s in v
+    }
+    assert not offered & offered_again

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from belegsync.domain.matching import AmountKind, MatchFeatures
+from belegsync.domain.matching_score import (
+    ScoringRules,
+    amount_feature,
+    auto_confirm_failures,
+    collective_auto_failures,
+    counterparty_feature,
+    date_feature,
+    expected_amounts,
+    score,
+)
+from unit.matching.factories import payment
+
+RULES = ScoringRules()
+ITEM = ((10000, AmountKind.EXACT),)
+
+
+@pytest.mark.parametrize(
+    ("bank", "value", "kind"),
+    [
+        (10000, 1.0, AmountKind.EXACT),
+        (10002, 0.8, AmountKind.ROUNDING),
+        (9998, 0.8, AmountKind.ROUNDING),
+        (9950, 0.8, AmountKind.FEE),
+        (9900, 0.8, AmountKind.FEE),
+        (9899, 0.3, AmountKind.BAND),
+        (10500, 0.3, AmountKind.BAND),
+        (9500, 0.3, AmountKind.BAND),
+        (9499, 0.0, AmountKind.OTHER),
+        (30000, 0.0, AmountKind.OTHER),
+    ],
+)
+def test_amount_feature(bank: int, value: float, kind: AmountKind) -> None:
+    got_value, got_kind, delta = amount_feature(bank, ITEM, RULES)
+    assert (got_value, got_kind, delta) == (value, kind, bank - 10000)
+
+
+def test_skonto_variants_only_without_items() -> None:
+    without = payment(amount=10000, has_items=False)
+    assert expected_amounts(without, RULES) == (
+        (10000, AmountKind.EXACT),
+        (9800, AmountKind.SKONTO),
+        (9700, AmountKind.SKONTO),
+    )
+    # Lexware recorded the cashDiscount: the item is already the reduced amount
+    with_item = payment(amount=9800, gross=10000, skonto_cents=200)
+    assert expected_amounts(with_item, RULES) == ((9800, AmountKind.EXACT),)
+    assert amount_feature(9700, expected_amounts(without, RULES), RULES)[1] is AmountKind.SKONTO
+
+
+def test_skonto_rounds_half_up_once() -> None:
+    odd = payment(amount=12345, has_items=False)
+    assert expected_amounts(odd, RULES)[1] == (12345 - 247, AmountKind.SKONTO)  # 246.9 → 247
+
+
+@pytest.mark.parametrize(
+    ("known", "foreign", "similarity", "value"),
+    [
+        (True, False, None, 1.0),
+        (False, True, None, 0.0),
+        (False, False, None, 0.5),
+        (False, False, 96.0, 0.7),
+        (False, False, 90.0, 0.4),
+        (False, False, 50.0, 0.0),
+    ],
+)
+def test_counterparty_feature(
+    known: bool, foreign: bool, similarity: float | None, value: float
+) -> None:
+    got, _ = counterparty_feature(
+        identifier_known=known, identifier_foreign=foreign, name_similarity=similarity, rules=RULES
+    )
+    assert got == value
+
+
+def test_date_feature_decays() -> None:
+    assert date_feature(0, anchored=True, rules=RULES) == 1.0
+    assert date_feature(-4, anchored=True, rules=RULES) == pytest.approx(math.exp(-1))
+    assert date_feature(30, anchored=False, rules=RULES) == pytest.approx(math.exp(-1))
+
+
+def _features(**overrides: object) -> MatchFeatures:
+    base = MatchFeatures(
+        amount=1.0,
+        reference=1.0,
+        counterparty=1.0,
+        date=1.0,
+        penalty=0.0,
+        amount_kind=AmountKind.EXACT,
+        amount_delta_cents=0,
+        days_delta=0,
+        reference_hit="RE-2024-0042",
+        counterparty_evidence="identifier_known",
+        identifying=True,
+    )
+    return base._replace(**overrides)
+
+
+def test_score_is_a_capped_weighted_sum() -> None:
+    assert score(_features(), RULES) == 1.0
+    assert score(_features(reference=0.0, counterparty=0.5), RULES) == pytest.approx(0.625)
+    assert (
+        score(_features(amount=0.0, reference=0.0, counterparty=0.0, date=0.0, penalty=0.2), RULES)
+        == 0.0
+    )
+
+
+def _failures(**kw: object) -> tuple[str, ...]:
+    args: dict[str, object] = {
+        "score_value": 0.95,
+        "features": _features(),
+        "payment_runner_up": 0.5,
+        "txn_runner_up": 0.5,
+        "booked": True,
+        "part_payment": False,
+        "exact_cover": True,
+        "rules": RULES,
+    }
+    args.update(kw)
+    return auto_confirm_failures(**args)  # type: ignore[arg-type]
+
+
+def test_auto_policy_needs_every_condition() -> None:
+    assert _failures() == ()
+    assert "score" in _failures(score_value=0.84)
+    assert "amount_not_exact" in _failures(features=_features(amount_kind=AmountKind.FEE))
+    assert "amount_not_exact" in _failures(exact_cover=False)
+    assert "no_identifying_signal" in _failures(features=_features(identifying=False))
+    assert "margin_payment" in _failures(payment_runner_up=0.9)
+    assert "margin_transaction" in _failures(txn_runner_up=0.86)
+    assert "pending" in _failures(booked=False)
+    assert "part_payment_without_reference" in _failures(
+        part_payment=True, features=_features(reference=0.0, reference_hit=None)
+    )
+    assert _failures(part_payment=True) == ()
+
+
+def test_collective_policy() -> None:
+    ok = collective_auto_failures(
+        member_scores=(0.9, 0.95),
+        exact_sum=True,
+        all_referenced=True,
+        competing=False,
+        booked=True,
+        rules=RULES,
+    )
+    assert ok == ()
+    blocked = collective_auto_failures(
+        member_scores=(0.9,),
+        exact_sum=False,
+        all_referenced=False,
+        competing=True,
+        booked=False,
+        rules=RULES,
+    )
+    assert set(blocked) == {
+        "not_collective",
+        "sum_not_exact",
+        "member_without_reference",
+        "competing_single_match",
+        "pending",
+    }

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import pytest
+
+from belegsync.domain.matching_text import (
+    compact_identifier,
+    extract_sepa_fields,
+    is_valid_mod97_reference,
+    normalise_name,
+    normalise_text,
+    text_reference_tokens,
+    text_short_numbers,
+    voucher_reference_tokens,
+    voucher_short_number,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("Müller", "MUELLER"),
+        ("Straße", "STRASSE"),
+        ("Öl & Übel", "OEL & UEBEL"),
+        ("A\u0308rger", "AERGER"),  # decomposed umlaut → NFC first
+        ("plain", "PLAIN"),
+    ],
+)
+def test_normalise_text(raw: str, normalised: str) -> None:
+    assert normalise_text(raw) == normalised
+
+
+@pytest.mark.parametrize(
+    ("number", "tokens"),
+    [
+        ("RE-2024-0042", {"RE-2024-0042", "RE20240042", "20240042"}),
+        ("RE20240042", {"RE20240042", "20240042"}),
+        ("10042", {"10042"}),
+        ("2024/0042", {"2024/0042", "20240042"}),
+        ("R-0001", {"R-0001", "R0001"}),  # digits-only "1" is too short
+        ("A-12", set()),
+        ("re 2024 0042", {"RE20240042", "20240042"}),
+    ],
+)
+def test_voucher_reference_tokens(number: str, tokens: set[str]) -> None:
+    assert voucher_reference_tokens(number) == tokens
+
+
+@pytest.mark.parametrize(
+    ("remittance", "number", "hit"),
+    [
+        ("RE-2024-0042", "RE-2024-0042", True),
+        ("re-2024-0042 vielen dank", "RE-2024-0042", True),
+        ("RE20240042", "RE-2024-0042", True),
+        ("Rechnung 2024/0042", "RE-2024-0042", True),
+        ("Verwendungszweck RE-2024-00\n42 Danke", "RE-2024-0042", True),  # 27-char cut
+        ("Rechnung RE-2024-004", "RE-2024-0042", False),  # cut mid-token
+        ("Rechnung 42", "RE-2024-0042", False),  # short number: not a token
+        ("RE-2024-0043", "RE-2024-0042", False),
+        ("Kd 4711 Rechnungen 10042, 10043", "10042", True),
+        ("Betrag 1.234,56", "123456", False),
+        ("EREF+123 SVWZ+RE 10042", "10042", True),
+    ],
+)
+def test_reference_hits(remittance: str, number: str, hit: bool) -> None:
+    found = voucher_reference_tokens(number) & text_reference_tokens(remittance)
+    assert bool(found) is hit
+
+
+def test_short_numbers_need_a_keyword() -> None:
+    assert voucher_short_number("RE-2024-0042") == "42"
+    assert voucher_short_number("ABC") is None
+    assert text_short_numbers("Rechnung 42 vom 3.4.") == {"42"}
+    assert text_short_numbers("RG-NR. 0042") == set() or "42" in text_short_numbers("RG NR. 0042")
+    assert text_short_numbers("Rg. 0042") == {"42"}
+    assert text_short_numbers("Miete 42") == set()
+    assert text_short_numbers("RE-2024-0042") == set()
+
+
+def test_sepa_fields_are_extracted_and_stripped() -> None:
+    fields = extract_sepa_fields("EREF+E2E-1 MREF+M-7 CRED+DE98ZZZ09999999999 SVWZ+RE 10042")
+    assert fields.fields["EREF"] == "E2E-1"
+    assert fields.fields["MREF"] == "M-7"
+    assert fields.fields["CRED"] == "DE98ZZZ09999999999"
+    assert fields.purpose == "RE 10042"
+    assert extract_sepa_fields("Miete März").purpose == "MIETE MAERZ"
+
+
+@pytest.mark.parametrize(
+    ("name", "normalised"),
+    [
+        ("Müller Bau GmbH", "MUELLER BAU"),
+        ("MUELLER BAU GMBH & CO. KG", "MUELLER BAU"),
+        ("Schmidt UG (haftungsbeschränkt)", "SCHMIDT"),
+        ("Weber e.K.", "WEBER"),
+        ("REWE SAGT DANKE. 12345//BERLIN/DE", "REWE"),
+        ("Koch & Partner GbR", "KOCH PARTNER"),
+        ("Die Druckerei AG", "DRUCKEREI"),
+    ],
+)
+def test_normalise_name(name: str, normalised: str) -> None:
+    assert normalise_name(name) == normalised
+
+
+def test_identifiers_and_rf_check() -> None:
+    assert compact_identifier("de89 3704 0044 0532 0130 00") == "DE89370400440532013000"
+    assert is_valid_mod97_reference("RF18 5390 0754 7034")
+    assert not is_valid_mod97_reference("RF19 5390 0754 7034")
+    assert not is_valid_mod97_reference("XX18")
