@@ -77,4 +77,7 @@ async def list_transactions(
     rows = await uow.banking.transactions(
         tenant_id, account_id=account_id, date_from=date_from, date_to=date_to, limit=limit
     )
-    return [TransactionView(txn, account) for txn, account in rows]
+    linked = await uow.matching.linked_vouchers(
+        tenant_id, [txn.id for txn, _ in rows], ("auto_confirmed", "confirmed")
+    )
+    return [TransactionView(txn, account, tuple(linked.get(txn.id, ()))) for txn, account in rows]

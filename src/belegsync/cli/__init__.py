@@ -121,6 +121,11 @@ def _add_banking_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     txns.add_argument("--json", action="store_true")
     txns.set_defaults(handler=lazy("cmd_transactions"))
 
+    match = sub.add_parser("match", help="match vouchers to bank transactions now")
+    match.add_argument("tenant", metavar="TENANT")
+    match.add_argument("--json", action="store_true")
+    match.set_defaults(handler=_lazy("cmd_match", "belegsync.cli.matching_commands"))
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(

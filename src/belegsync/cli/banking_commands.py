@@ -20,6 +20,7 @@ from belegsync.banking.csv_format import CsvMapping
 from belegsync.banking.text import compact_iban
 from belegsync.cli.wiring import wired
 from belegsync.domain.errors import InvalidInput
+from belegsync.matching.service import run_matching
 from belegsync.settings import Settings
 
 
@@ -60,7 +61,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings) -> int:
         async with wired(settings) as w:
             async with w.uow() as uow:
                 tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
-            return await import_statement(
+            result = await import_statement(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,
                 tenant_id=tenant_id,
@@ -71,6 +72,9 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings) -> int:
                 actor="cli",
                 csv_mapping=mapping,
             )
+            # New transactions may pay open vouchers (or replace external transactions).
+            await run_matching(w.uow_factory, w.deps.clock, tenant_id)
+            return result
 
     try:
         result = asyncio.run(run())

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from belegsync.lexware import LexwareApi, RetryPolicy
+from belegsync.matching.service import MatchCounts, run_matching
 from belegsync.settings import Settings
 from belegsync.store.db import create_engine, create_session_factory, is_sqlite
 from belegsync.store.files import LocalFileStore
@@ -104,12 +105,18 @@ async def wired(
     try:
         keyring = await _load_keyring(settings, uow_factory)
         files = LocalFileStore(settings.files_dir)
+        clock = SystemClock()
+
+        async def after_sync(tenant_id: str) -> MatchCounts:
+            return await run_matching(uow_factory, clock, tenant_id)
+
         deps = SyncDeps(
             uow_factory=uow_factory,
             files=files,
             lexware=apis.client,
             cipher=keyring,
-            clock=SystemClock(),
+            clock=clock,
+            after_sync=after_sync,
         )
         yield Wiring(settings, uow_factory, files, keyring, apis, deps)
     finally:

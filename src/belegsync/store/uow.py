@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from belegsync.store.banking_repository import BankingRepository
+from belegsync.store.matching_repository import MatchingRepository
 from belegsync.store.repositories import (
     AuditRepository,
     ConnectionRepository,
@@ -33,6 +34,7 @@ class UnitOfWork:
     sync_runs: SyncRunRepository
     audit: AuditRepository
     banking: BankingRepository
+    matching: MatchingRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.sync_runs = SyncRunRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.banking = BankingRepository(self.session)
+        self.matching = MatchingRepository(self.session)
         return self
 
     async def __aexit__(

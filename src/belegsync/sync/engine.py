@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -75,6 +75,9 @@ class SyncDeps:
     # A write transaction holds up to this many vouchers, or what came within the delay.
     batch_size: int = 50
     batch_delay_seconds: float = 1.0
+    # Called with the tenant id after each successful run (the composition root wires
+    # matching in here); its failure is logged and never fails the sync.
+    after_sync: Callable[[str], Awaitable[object]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -616,6 +619,11 @@ async def _finish_succeeded(
         failed=tally.failed,
         api_calls=api_calls,
     )
+    if deps.after_sync is not None:
+        try:
+            await deps.after_sync(plan.tenant_id)
+        except Exception:
+            logger.exception("after_sync_failed", run_id=plan.run_id, tenant_id=plan.tenant_id)
     return RunOutcome(plan.run_id, "succeeded", counts)
 
 

@@ -30,7 +30,9 @@ from belegsync.web.auth import (
 )
 from belegsync.web.controllers.api import ApiController, provide_api_ctx
 from belegsync.web.controllers.auth import change_language, home, login, login_form, logout
+from belegsync.web.controllers.bank_api import BankApiController
 from belegsync.web.controllers.connection import ConnectionController
+from belegsync.web.controllers.matching import MatchingController
 from belegsync.web.controllers.staff import StaffController
 from belegsync.web.controllers.support import SupportController
 from belegsync.web.controllers.vouchers import VoucherController
@@ -131,9 +133,11 @@ def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
             change_language,
             ConnectionController,
             VoucherController,
+            MatchingController,
             SupportController,
             StaffController,
             ApiController,
+            BankApiController,
             lexware_webhook,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from belegsync.matching.external import create_external_transaction
+from belegsync.matching.service import run_matching
 from belegsync.store.models import SyncRun, Voucher, VoucherFile
 from support.web_stack import WebStack, connect_and_sync
 
@@ -28,6 +30,16 @@ CLIENT_ROUTES = [
     ("GET", "/clients/{tenant}/files/{file}/download"),
     ("GET", "/clients/{tenant}/support"),
     ("POST", "/clients/{tenant}/support"),
+    ("GET", "/clients/{tenant}/matching"),
+    ("POST", "/clients/{tenant}/matching/run"),
+    ("POST", "/clients/{tenant}/matching/links/{link}/confirm"),
+    ("POST", "/clients/{tenant}/matching/links/{link}/reject"),
+    ("POST", "/clients/{tenant}/matching/links/{link}/undo"),
+    ("POST", "/clients/{tenant}/matching/payments/{payment}/link/{txn}"),
+    ("POST", "/clients/{tenant}/matching/payments/{payment}/external"),
+    ("GET", "/clients/{tenant}/bank/upload"),
+    ("POST", "/clients/{tenant}/bank/upload"),
+    ("GET", "/clients/{tenant}/bank/transactions"),
 ]
 STAFF_ROUTES = [
     ("GET", "/staff"),
@@ -53,6 +65,9 @@ class Ids:
     run: str
     voucher: str
     file: str
+    link: str = "00000000-0000-0000-0000-000000000000"
+    payment: str = "00000000-0000-0000-0000-000000000000"
+    txn: str = "00000000-0000-0000-0000-000000000000"
     token: str = "00000000-0000-0000-0000-000000000000"
     request: str = "00000000-0000-0000-0000-000000000000"
 
@@ -68,7 +83,14 @@ async def _ids_of(stack: WebStack, tenant_id: str) -> Ids:
             .where(Voucher.tenant_id == tenant_id)
         )
     assert run and voucher and file
-    return Ids(tenant_id, run, voucher, file)
+    # A real payment, transaction and link of this tenant for the matching routes.
+    await run_matching(stack.harness.uow_factory, stack.harness.clock, tenant_id)
+    async with stack.harness.uow_factory() as uow:
+        payment = (await uow.matching.payments(tenant_id))[0][0].id
+    link = await create_external_transaction(
+        stack.harness.uow_factory, stack.harness.clock, tenant_id, payment, actor="test"
+    )
+    return Ids(tenant_id, run, voucher, file, link.id, payment, link.bank_transaction_id)
 
 
 def _fill(template: str, ids: Ids, tenant: str | None = None) -> str:
@@ -111,6 +133,8 @@ async def test_client_routes_answer_404_for_another_tenant(stack: WebStack) -> N
                     failures.append((method, url, r.status_code))
     assert failures == []
     async with stack.harness.uow_factory() as uow:
+        [link] = await uow.matching.links(stack.tenant_b)
+        assert (link.id, link.status) == (theirs.link, "confirmed")
         row = await uow.connections.for_tenant(stack.tenant_b)
         assert row is not None and row.state == "active" and row.tax_advisor_access == "not_set_up"
 

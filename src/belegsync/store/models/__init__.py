@@ -7,6 +7,7 @@ from belegsync.store.models.audit import AuditLogEntry
 from belegsync.store.models.banking import BankAccount, BankTransaction, StatementImport
 from belegsync.store.models.base import NAMING_CONVENTION, Base, new_id
 from belegsync.store.models.connections import DEFAULT_LEXWARE_BASE_URL, Connection
+from belegsync.store.models.matching import ExpectedPayment, IbanContactMemory, PaymentLink
 from belegsync.store.models.sync import ONE_ACTIVE_RUN_INDEX, SyncRun, SyncRunError
 from belegsync.store.models.tenants import TaxYear, Tenant, VatReturn
 from belegsync.store.models.vouchers import PaymentItem, Voucher, VoucherFile, VoucherVersion
@@ -29,10 +30,13 @@ __all__ = [
     "BankTransaction",
     "Base",
     "Connection",
+    "ExpectedPayment",
+    "IbanContactMemory",
     "LoginAttempt",
     "NoticeSent",
     "OutboxMessage",
     "PaymentItem",
+    "PaymentLink",
     "StatementImport",
     "SupportRequest",
     "SyncRun",

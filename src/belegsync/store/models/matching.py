@@ -1,0 +1,98 @@
+"""Expected payments, links between them and bank transactions, and learned IBANs.
+
+Links are never deleted: confirming, rejecting, undoing and replacing only change
+their status, so the audit trail stays complete (GoBD).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Final, Literal, get_args
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from belegsync.store.models.base import Base, new_id
+from belegsync.store.types import Cents, UTCDateTime, json_document, string_enum
+
+LinkStatusValue = Literal["suggested", "auto_confirmed", "confirmed", "rejected", "undone"]
+LINK_STATUSES: Final[tuple[str, ...]] = get_args(LinkStatusValue)
+PaymentKind = Literal["bank", "cash"]
+PAYMENT_KINDS: Final[tuple[str, ...]] = get_args(PaymentKind)
+
+
+class ExpectedPayment(Base):
+    """One expected bank movement of a voucher (a Lexware payment item, or the gross).
+
+    Rows are derived from the synced payment items; a row whose item disappeared is
+    set inactive rather than deleted, because links may point at it.
+    """
+
+    __tablename__ = "expected_payments"
+    __table_args__ = (
+        UniqueConstraint("voucher_id", "position"),
+        Index("ix_expected_payments_tenant_id_active", "tenant_id", "active"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    voucher_id: Mapped[str] = mapped_column(ForeignKey("vouchers.id"))
+    # The payment item's position, or 0 for a voucher without items.
+    position: Mapped[int] = mapped_column(Integer)
+    item_type: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[PaymentKind] = mapped_column(string_enum("expected_payment_kind", PAYMENT_KINDS))
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_date: Mapped[date | None] = mapped_column(Date)
+    skonto_cents: Mapped[int] = mapped_column(Cents, default=0)
+    settled_otherwise_cents: Mapped[int] = mapped_column(Cents, default=0)
+    has_items: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Set by the last matching run: "no_candidate" or "below_threshold", else NULL.
+    unmatched_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaymentLink(Base):
+    """An expected payment ↔ bank transaction pair with its status and evidence."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        Index("ix_links_tenant_id_status", "tenant_id", "status"),
+        Index("ix_links_expected_payment_id", "expected_payment_id"),
+        Index("ix_links_bank_transaction_id", "bank_transaction_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    expected_payment_id: Mapped[str] = mapped_column(ForeignKey("expected_payments.id"))
+    bank_transaction_id: Mapped[str] = mapped_column(ForeignKey("bank_transactions.id"))
+    allocated_cents: Mapped[int] = mapped_column(Cents)
+    difference_cents: Mapped[int] = mapped_column(Cents, default=0)
+    difference_reason: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[LinkStatusValue] = mapped_column(string_enum("link_status", LINK_STATUSES))
+    score: Mapped[float | None] = mapped_column(Float)
+    features: Mapped[dict[str, Any] | None] = mapped_column(json_document(nullable=True))
+    reasons: Mapped[list[str]] = mapped_column(json_document())
+    engine_version: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(255))
+    # Why the status last changed, e.g. „ersetzt durch echte Transaktion“.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IbanContactMemory(Base):
+    """Learned evidence: this IBAN or creditor id paid for this contact."""
+
+    __tablename__ = "iban_contact_memory"
+    __table_args__ = (UniqueConstraint("tenant_id", "iban", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    iban: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[str] = mapped_column(String(64))
+    confirmations: Mapped[int] = mapped_column(Integer, default=0)
+    rejections: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

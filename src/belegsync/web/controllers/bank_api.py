@@ -1,0 +1,76 @@
+"""JSON API for the firm's bank connections: push transactions, read matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+
+from belegsync.banking import push_transactions
+from belegsync.domain.errors import InvalidInput
+from belegsync.matching.inbox import matching_overview
+from belegsync.matching.service import run_matching
+from belegsync.store.access import TenantContext
+from belegsync.web.deps import WebDeps
+
+
+class BankApiController(Controller):
+    path = "/api/v1"
+    tags = ["belegsync"]  # noqa: RUF012
+    security = [{"BearerToken": []}]  # noqa: RUF012
+
+    @post("/bank-transactions", summary="Push bank transactions of one account", status_code=200)
+    async def push(
+        self,
+        request: Request[Any, Any, Any],
+        deps: NamedDependency[WebDeps],
+        api_ctx: NamedDependency[TenantContext],
+    ) -> dict[str, Any]:
+        """Body: ``{"account_iban": …, "account_name"?: …, "currency"?: "EUR",
+        "transactions": [{"booking_date", "amount": "-12.34", …}]}``. Idempotent;
+        matching runs afterwards."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("transactions"), list):
+            raise InvalidInput(
+                "Erwartet wird ein JSON-Objekt mit account_iban und transactions.",
+                code="push_body_invalid",
+                message_en="Expected a JSON object with account_iban and transactions.",
+            )
+        result = await push_transactions(
+            uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=api_ctx.tenant_id,
+            account_iban=str(body.get("account_iban") or ""), transactions=body["transactions"],
+            account_name=body.get("account_name") if isinstance(body.get("account_name"), str)
+            else None,
+            currency=str(body.get("currency") or "EUR"), actor="api",
+        )  # fmt: skip
+        counts = await run_matching(deps.uow_factory, deps.clock, api_ctx.tenant_id)
+        return {
+            "added": result.added,
+            "duplicates": result.duplicates,
+            "account": result.account,
+            "matching": {"auto_links": counts.auto_links, "suggestions": counts.suggestions},
+        }
+
+    @get("/matches", summary="Links and open suggestions with their reasons")
+    async def matches(
+        self, deps: NamedDependency[WebDeps], api_ctx: NamedDependency[TenantContext]
+    ) -> Response[dict[str, Any]]:
+        async with deps.uow_factory() as uow:
+            o = await matching_overview(uow, api_ctx.tenant_id)
+        return Response(
+            {
+                "links": [v.as_json() for v in o.auto_links + o.confirmed],
+                "suggestions": [v.as_json() for v in o.suggestions],
+                "external_needed": [
+                    {"payment_id": e.payment.id, "voucher_id": e.voucher.id,
+                     "voucher_number": e.voucher.voucher_number,
+                     "amount_cents": e.draft.amount_cents,
+                     "date": e.draft.booking_date.isoformat(), "why": e.why}
+                    for e in o.external_needed
+                ],
+            }
+        )  # fmt: skip

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from belegsync.matching.service import (
+    LinkRejected,
+    confirm_link,
+    link_manually,
+    reject_link,
+    run_matching,
+    undo_link,
+)
+from belegsync.store.errors import NotFound
+from belegsync.store.models import AuditLogEntry, PaymentLink
+from belegsync.store.uow import UnitOfWorkFactory
+from fakes.clock import FixedClock
+from support.matching_helpers import SUPPLIER_IBAN, add_voucher, line, push
+from support.store_helpers import add_tenant
+
+
+async def _links(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[PaymentLink]:
+    async with uow_factory() as uow:
+        return await uow.matching.links(tenant_id)
+
+
+def _by_status(links: list[PaymentLink], status: str) -> list[PaymentLink]:
+    return [link for link in links if link.status == status]
+
+
+async def _audit_actions(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[str]:
+    async with uow_factory() as uow:
+        rows = await uow.session.scalars(
+            select(AuditLogEntry.action)
+            .where(AuditLogEntry.tenant_id == tenant_id)
+            .order_by(AuditLogEntry.id)
+        )
+        return list(rows)
+
+
+async def _setup(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> dict[str, Any]:
+    """One voucher with its number in the purpose (auto), one without (suggestion)."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await add_voucher(uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042")
+    await add_voucher(
+        uow_factory, tenant_id, "v-sugg", voucher_number="RE-2024-0077",
+        total_gross_cents=25000, paid_date=date(2024, 3, 12),
+    )  # fmt: skip
+    await push(
+        uow_factory, clock, tenant_id,
+        [line("-119.00", "2024-03-06", "Rechnung RE-2024-0042",
+              counterparty_iban=SUPPLIER_IBAN),
+         line("-250.00", "2024-03-13", "Bueromaterial Maerz", counterparty_iban=SUPPLIER_IBAN)],
+    )  # fmt: skip
+    return {"tenant_id": tenant_id}
+
+
+async def test_auto_link_stored_and_suggestion_offered(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = (await _setup(uow_factory, clock))["tenant_id"]
+
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    links = await _links(uow_factory, tenant_id)
+    [auto] = _by_status(links, "auto_confirmed")
+    [suggested] = _by_status(links, "suggested")
+    assert (counts.auto_links, counts.suggestions) == (1, 1)
+    assert auto.allocated_cents == 11900 and auto.actor == "matching"
+    assert any(r.startswith("reference:") for r in auto.reasons)
+    assert auto.features is not None and auto.features["amount_kind"] == "exact"
+    assert suggested.allocated_cents == 25000 and suggested.score is not None
+    assert "link_auto_confirmed" in await _audit_actions(uow_factory, tenant_id)
+
+
+async def test_second_run_keeps_suggestion_rows_and_confirmed_links(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = (await _setup(uow_factory, clock))["tenant_id"]
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+    await run_matching(uow_factory, clock, tenant_id)
+    again = await _links(uow_factory, tenant_id)
+    assert [link.id for link in _by_status(again, "suggested")] == [suggested.id]
+
+    await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client@example.org")
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    links = await _links(uow_factory, tenant_id)
+    assert counts.suggestions == 0
+    assert [link.id for link in _by_status(links, "confirmed")] == [suggested.id]
+    assert len(links) == 2  # nothing new, nothing deleted
+    async with uow_factory() as uow:
+        memory = await uow.matching.memory(tenant_id)
+    assert memory == []  # the test voucher has no contact id: nothing to learn
+
+
+async def test_confirm_teaches_iban_to_contact(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await add_voucher(uow_factory, tenant_id, "v-1", voucher_number="X", contact_id="c-42",
+                      total_gross_cents=25000)  # fmt: skip
+    lines = [line("-250.00", "2024-03-06", "Maerz", counterparty_iban=SUPPLIER_IBAN)]
+    await push(uow_factory, clock, tenant_id, lines)
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+
+    await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+
+    async with uow_factory() as uow:
+        [row] = await uow.matching.memory(tenant_id)
+    assert (row.iban, row.contact_id, row.confirmations) == (SUPPLIER_IBAN, "c-42", 1)
+
+
+async def test_rejected_pair_is_not_offered_again(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = (await _setup(uow_factory, clock))["tenant_id"]
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+
+    await reject_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    links = await _links(uow_factory, tenant_id)
+    assert counts.suggestions == 0
+    assert _by_status(links, "suggested") == []
+    assert [link.id for link in _by_status(links, "rejected")] == [suggested.id]
+    with pytest.raises(LinkRejected):
+        await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+
+
+async def test_undo_reopens_the_payment_and_is_not_relinked_automatically(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = (await _setup(uow_factory, clock))["tenant_id"]
+    await run_matching(uow_factory, clock, tenant_id)
+    [auto] = _by_status(await _links(uow_factory, tenant_id), "auto_confirmed")
+
+    await undo_link(uow_factory, clock, tenant_id, auto.id, actor="client")
+    await run_matching(uow_factory, clock, tenant_id)
+
+    links = await _links(uow_factory, tenant_id)
+    assert _by_status(links, "auto_confirmed") == []
+    [undone] = _by_status(links, "undone")
+    assert (undone.id, undone.actor) == (auto.id, "client")
+    assert "link_undone" in await _audit_actions(uow_factory, tenant_id)
+    with pytest.raises(LinkRejected):
+        await undo_link(uow_factory, clock, tenant_id, auto.id, actor="client")
+
+    relinked = await link_manually(
+        uow_factory, clock, tenant_id, auto.expected_payment_id, auto.bank_transaction_id,
+        actor="client",
+    )  # fmt: skip
+    assert relinked.status == "confirmed" and relinked.allocated_cents == 11900
+
+
+async def test_other_tenants_links_and_payments_are_not_found(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = (await _setup(uow_factory, clock))["tenant_id"]
+    other_id, _ = await add_tenant(uow_factory, "Andere GmbH")
+    await run_matching(uow_factory, clock, tenant_id)
+    [auto] = _by_status(await _links(uow_factory, tenant_id), "auto_confirmed")
+
+    for action in (confirm_link, reject_link, undo_link):
+        with pytest.raises(NotFound):
+            await action(uow_factory, clock, other_id, auto.id, actor="intruder")
+    with pytest.raises(NotFound):
+        await link_manually(uow_factory, clock, other_id, auto.expected_payment_id,
+                            auto.bank_transaction_id, actor="intruder")  # fmt: skip
+    assert await run_matching(uow_factory, clock, other_id) is not None
+    assert await _links(uow_factory, other_id) == []
+    [still] = _by_status(await _links(uow_factory, tenant_id), "auto_confirmed")
+    assert still.id == auto.id

@@ -1,0 +1,84 @@
+"""Vouchers with payment items and pushed bank lines, for matching tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from belegsync.banking import push_transactions
+from belegsync.store.repositories import NewVoucher, PaymentItemData
+from belegsync.store.uow import UnitOfWorkFactory
+from fakes.clock import FixedClock
+from support.store_helpers import voucher_data
+
+NOW = datetime(2024, 3, 8, 9, 0, tzinfo=UTC)
+BANK_IBAN = "DE89370400440532013000"
+SUPPLIER_IBAN = "DE02120300000000202051"
+
+
+def item(kind: str, cents: int, day: date | None = date(2024, 3, 5)) -> PaymentItemData:
+    return PaymentItemData(
+        payment_item_type=kind, posting_date=day, amount_cents=cents, currency="EUR"
+    )
+
+
+async def add_voucher(
+    uow_factory: UnitOfWorkFactory,
+    tenant_id: str,
+    lexware_id: str,
+    items: list[PaymentItemData] | None = None,
+    **changes: Any,
+) -> str:
+    """Stores a paid voucher (purchase invoice of 119.00 unless changed); returns its id."""
+    async with uow_factory() as uow:
+        data = voucher_data(lexware_id, **changes)
+        await uow.vouchers.insert_new(
+            tenant_id, [NewVoucher(data=data, payment_items=items or [], files=[])], now=NOW
+        )
+        voucher = await uow.vouchers.by_lexware_id(tenant_id, lexware_id)
+        await uow.commit()
+    assert voucher is not None
+    return voucher.id
+
+
+def line(amount: str, day: str, text: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "booking_date": day,
+        "amount": amount,
+        "counterparty_name": "Bürobedarf GmbH",
+        "remittance": text,
+        **extra,
+    }
+
+
+async def push(
+    uow_factory: UnitOfWorkFactory,
+    clock: FixedClock,
+    tenant_id: str,
+    lines: list[dict[str, Any]],
+    iban: str = BANK_IBAN,
+) -> None:
+    await push_transactions(
+        uow_factory=uow_factory, clock=clock, tenant_id=tenant_id, account_iban=iban,
+        transactions=lines, actor="test",
+    )  # fmt: skip
+
+
+_SPARKASSE_HEADER = (
+    '"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";'
+    '"Glaeubiger ID";"Mandatsreferenz";"Kundenreferenz (End-to-End)";"Sammlerreferenz";'
+    '"Lastschrift Ursprungsbetrag";"Auslagenersatz Ruecklastschrift";'
+    '"Beguenstigter/Zahlungspflichtiger";"Kontonummer/IBAN";"BIC (SWIFT-Code)";"Betrag";'
+    '"Waehrung";"Info"'
+)
+
+
+def sparkasse_csv(account: str, rows: list[tuple[str, str, str, str]]) -> bytes:
+    """A Sparkasse CSV-CAMT V2 export; rows are (TT.MM.JJ, purpose, name, "-119,00")."""
+    lines = [_SPARKASSE_HEADER]
+    for day, purpose, name, amount in rows:
+        lines.append(
+            f'"{account}";"{day}";"{day}";"UEBERWEISUNG";"{purpose}";"";"";"";"";"";"";'
+            f'"{name}";"";"";"{amount}";"EUR";"Umsatz gebucht"'
+        )
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
