@@ -18,8 +18,13 @@ from belegsync.lexware import (
     VoucherListItem,
 )
 from belegsync.store.files import FileStore
-from belegsync.store.repositories import FileData, KnownVoucher, NewVoucher, UpsertOutcome
 from belegsync.store.uow import UnitOfWork
+from belegsync.store.voucher_repository import (
+    FileData,
+    KnownVoucher,
+    NewVoucher,
+    UpsertOutcome,
+)
 from belegsync.sync.mapping import payment_items, voucher_data
 from belegsync.sync.ports import LexwarePort
 
