@@ -42,7 +42,11 @@ from fakes.clock import FixedClock
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 EMULATOR_URL = "http://lexware.test"
-FAST_RETRIES = RetryPolicy(attempts=4, timeout=5.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0)
+# Zero waits keep retries instant; the generous budget keeps a loaded CI machine from
+# turning slow answers into "unavailable".
+FAST_RETRIES = RetryPolicy(
+    attempts=4, timeout=30.0, wait_initial=0.0, wait_max=0.0, wait_jitter=0.0
+)
 DETAIL_RESOURCES = ("vouchers", "invoices", "credit-notes", "down-payment-invoices")
 
 Hook = Callable[[httpx.Request], Awaitable[httpx.Response | None]]

@@ -12,6 +12,7 @@ from dataclasses import replace
 import uvicorn
 from sqlalchemy import select
 
+from belegsync.cli.demo_bank import fill_demo_bank_after_first_sync
 from belegsync.cli.webapp import serve_everything
 from belegsync.cli.wiring import Wiring, wired
 from belegsync.emulator import (
@@ -104,12 +105,16 @@ async def _demo_logins(w: Wiring, tenants: dict[str, str]) -> None:
         )
 
 
-def _print_welcome(url: str, emulator_url: str, settings: Settings) -> None:
+def _print_welcome(url: str, emulator_url: str, settings: Settings, demo_tenant: str) -> None:
     print(f"\nbelegsync läuft: {url}\n")
     print("Logins (Passwort jeweils demo1234):")
     print(f"  mandant@demo.test  – {DEMO_CLIENT}: verbunden, erste Synchronisation läuft")
     print(f"  neu@demo.test      – {DEMO_CLIENT_UNCONNECTED}: noch keine Verbindung")
     print("  kanzlei@demo.test  – Kanzlei: alle Mandanten")
+    print(
+        f"\nAbgleich mit Bankumsätzen (kommen nach der ersten Synchronisation, als "
+        f"mandant@demo.test): {url}/clients/{demo_tenant}/matching"
+    )
     print(f"\nLexware-Emulator: {emulator_url}  Schlüssel zum Ausprobieren:")
     print(f"  {MAIN_KEY}  (gültig)")
     print(f"  {EXPIRED_KEY}  (abgelaufen)")
@@ -136,11 +141,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             async with wired(demo_settings) as w:
                 tenants = await _demo_tenants(w)
                 await _demo_logins(w, tenants)
+                background: set[asyncio.Task[object]] = set()
 
                 async def ready(url: str, queue: SyncQueue) -> None:
                     # The emulator starts with fresh data each time: connect again; the
                     # first sync runs in the background and the page shows its progress.
-                    await connect_lexware(
+                    # When it has finished, the demo account's transactions arrive.
+                    connected = await connect_lexware(
                         uow_factory=w.uow_factory,
                         lexware=w.apis.client,
                         cipher=w.keyring,
@@ -151,9 +158,23 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                         base_url=emulator_url,
                         actor="demo",
                     )
-                    _print_welcome(url, emulator_url, demo_settings)
+                    background.add(
+                        asyncio.create_task(
+                            fill_demo_bank_after_first_sync(
+                                w.uow_factory,
+                                w.deps.clock,
+                                tenants[DEMO_CLIENT],
+                                connected.run_id,
+                            )
+                        )
+                    )
+                    _print_welcome(url, emulator_url, demo_settings, tenants[DEMO_CLIENT])
 
-                await serve_everything(w, on_ready=ready)
+                try:
+                    await serve_everything(w, on_ready=ready)
+                finally:
+                    for task in background:
+                        task.cancel()
 
     asyncio.run(run())
     return 0

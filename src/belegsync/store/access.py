@@ -10,19 +10,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Final, Generic, Literal, TypeVar, cast, get_args
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from belegsync.store.enums import SyncRunStatus
 from belegsync.store.errors import NotFound
-from belegsync.store.models import Connection, SyncRun, Tenant, Voucher, VoucherFile
+from belegsync.store.models import (
+    Connection,
+    ExpectedPayment,
+    PaymentLink,
+    SyncRun,
+    Tenant,
+    Voucher,
+    VoucherFile,
+)
 
 T = TypeVar("T")
 
 MAX_PER_PAGE = 200
+
+# A voucher's match state ("Abgleich"), from its active expected payments and their links:
+# matched   every bank payment has a confirmed or automatic link
+# suggested a bank payment without such a link has an open suggestion
+# external  a bank payment without link or suggestion found no candidate at all
+# open      a bank payment without link or suggestion (below the threshold, or not run)
+# cash      no bank payment, only cash payments
+# A voucher without expected payments (matching has not run, nothing to pay) has none.
+MatchState = Literal["matched", "suggested", "external", "open", "cash"]
+MATCH_STATES: Final[tuple[str, ...]] = get_args(MatchState)
+# Link statuses that settle a payment (mirrors ``belegsync.matching.service.ALLOCATING``).
+_SETTLING: Final[tuple[str, ...]] = ("auto_confirmed", "confirmed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +133,68 @@ async def access_sync_run(
     return run
 
 
+def _payment_exists(kind: str, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """An active payment of ``kind`` of the voucher (correlated to ``Voucher``).
+
+    Scoped through the voucher (the caller filters ``Voucher.tenant_id``); no tenant
+    condition here, so that SQLite and PostgreSQL look payments up by voucher id."""
+    return (
+        exists()
+        .where(
+            ExpectedPayment.voucher_id == Voucher.id,
+            ExpectedPayment.active.is_(True),
+            ExpectedPayment.kind == kind,
+            *conditions,
+        )
+        .correlate(Voucher)
+    )
+
+
+def _link_exists(statuses: tuple[str, ...]) -> ColumnElement[bool]:
+    """A link of the payment with one of ``statuses`` (correlated to ``ExpectedPayment``,
+    looked up by its index on the payment id)."""
+    return (
+        exists()
+        .where(
+            PaymentLink.expected_payment_id == ExpectedPayment.id,
+            PaymentLink.status.in_(statuses),
+        )
+        .correlate(ExpectedPayment)
+    )
+
+
+def match_state_expression() -> ColumnElement[str | None]:
+    """The voucher's :data:`MatchState` as one SQL expression (NULL: no payments)."""
+    settled = _link_exists(_SETTLING)
+    suggested = _link_exists(("suggested",))
+    unsettled = _payment_exists("bank", ~settled)
+    return case(
+        (_payment_exists("bank") & ~unsettled, literal("matched")),
+        (_payment_exists("bank", ~settled, suggested), literal("suggested")),
+        (
+            _payment_exists(
+                "bank", ~settled, ~suggested, ExpectedPayment.unmatched_reason == "no_candidate"
+            ),
+            literal("external"),
+        ),
+        (unsettled, literal("open")),
+        (_payment_exists("cash"), literal("cash")),
+        else_=None,
+    )
+
+
+async def match_states(
+    session: AsyncSession, ctx: TenantContext, voucher_ids: Sequence[str]
+) -> dict[str, MatchState | None]:
+    """Voucher id → match state, for the tenant's vouchers among ``voucher_ids``."""
+    if not voucher_ids:
+        return {}
+    query = select(Voucher.id, match_state_expression()).where(
+        Voucher.tenant_id == ctx.tenant_id, Voucher.id.in_(list(voucher_ids))
+    )
+    return {row[0]: cast("MatchState | None", row[1]) for row in await session.execute(query)}
+
+
 async def list_vouchers(
     session: AsyncSession,
     ctx: TenantContext,
@@ -120,12 +202,18 @@ async def list_vouchers(
     year: int | None = None,
     voucher_type: str | None = None,
     flagged: bool | None = None,
+    match_state: MatchState | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> Page[Voucher]:
     """The tenant's vouchers, newest voucher date first; ``year`` filters the voucher date,
-    ``flagged`` those with (or without) a review reason."""
+    ``flagged`` those with (or without) a review reason, ``match_state`` by
+    :func:`match_state_expression`."""
     query = select(Voucher).where(Voucher.tenant_id == ctx.tenant_id)
+    if match_state is not None:
+        if match_state not in MATCH_STATES:
+            raise ValueError(f"unknown match state {match_state!r}")
+        query = query.where(match_state_expression() == match_state)
     if year is not None:
         query = query.where(Voucher.voucher_date.between(date(year, 1, 1), date(year, 12, 31)))
     if voucher_type is not None:

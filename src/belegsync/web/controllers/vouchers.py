@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get
@@ -13,11 +13,14 @@ from litestar.response import Template
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.vouchers import ReviewReason, VoucherType
 from belegsync.store.access import (
+    MATCH_STATES,
+    MatchState,
     TenantContext,
     access_tenant,
     access_voucher,
     access_voucher_file,
     list_vouchers,
+    match_states,
 )
 from belegsync.store.errors import NotFound
 from belegsync.store.files import FileStoreError
@@ -88,11 +91,13 @@ class VoucherController(Controller):
         year: FromQuery[str | None] = None,
         type: FromQuery[str | None] = None,
         flagged: FromQuery[str | None] = None,
+        match: FromQuery[str | None] = None,
         page: FromQuery[str | None] = None,
     ) -> Template:
         chosen_year = _int(year, 2000, 2100)
         chosen_type = type if type in set(VoucherType) else None
         only_flagged = {"1": True, "0": False}.get(flagged or "")
+        chosen_match = cast("MatchState", match) if match in MATCH_STATES else None
         number = _int(page, 1, 100_000) or 1
         async with deps.uow_factory() as uow:
             await access_tenant(uow.session, ctx)
@@ -102,9 +107,11 @@ class VoucherController(Controller):
                 year=chosen_year,
                 voucher_type=chosen_type,
                 flagged=only_flagged,
+                match_state=chosen_match,
                 page=number,
                 per_page=PER_PAGE,
             )
+            states = await match_states(uow.session, ctx, [v.id for v in result.items])
         return render(
             request,
             "vouchers.html",
@@ -113,6 +120,9 @@ class VoucherController(Controller):
             year=chosen_year,
             vtype=chosen_type,
             flagged=flagged if only_flagged is not None else "",
+            match=chosen_match or "",
+            match_states=MATCH_STATES,
+            states=states,
             types=[t.value for t in VoucherType],
             review_text=review_text,
             this_year=berlin_date(deps.clock.now()).year,

@@ -1,0 +1,333 @@
+"""Demo bank data: the demo client's business account, filled after its first sync.
+
+For most bank payments of the synced vouchers a transaction arrives the way a bank
+connection would push it: the counterparty's name spelled a little differently, the
+voucher number in several spellings (or not at all), now and then Skonto deducted or a
+fee kept, booked 0–3 days after the payment. Rent, salaries, card payments and bank
+fees that belong to no voucher are mixed in. About 8 % of the bank payments get no
+transaction, so „Externe Transaktion erforderlich“ has entries. Everything comes from
+``random.Random(seed)`` over the vouchers in a fixed order: the same vouchers give the
+same transactions, and pushing them again adds nothing (imports are idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import structlog
+from schwifty import IBAN
+from sqlalchemy import select
+
+from belegsync.banking import push_transactions
+from belegsync.domain.dates import berlin_date
+from belegsync.domain.vouchers import Direction, direction
+from belegsync.matching.expected import derive_payments
+from belegsync.matching.service import Clock, MatchCounts, run_matching
+from belegsync.store.models import SyncRun
+from belegsync.store.uow import UnitOfWork
+
+__all__ = [
+    "DEMO_ACCOUNT_IBAN",
+    "DEMO_ACCOUNT_NAME",
+    "DEMO_BANK_SEED",
+    "BankPayment",
+    "DemoBankResult",
+    "bank_payments",
+    "demo_transactions",
+    "fill_demo_bank_after_first_sync",
+    "push_demo_bank_data",
+]
+
+log = structlog.get_logger(__name__)
+
+DEMO_BANK_SEED = 4711
+DEMO_ACCOUNT_NAME = "Geschäftskonto Volksbank"
+# A valid German IBAN (check digits computed by schwifty) for the demo's main account.
+DEMO_ACCOUNT_IBAN = str(IBAN.generate("DE", bank_code="43060967", account_code="4123456700"))
+MISSING_SHARE = 0.08
+
+# Real German bank codes for the counterparties' accounts.
+_BANK_CODES = ("10010010", "37040044", "50010517", "70150000", "20050550", "60050101")
+_LEGAL_FORMS = re.compile(
+    r"\s+(GmbH & Co\. KG|GmbH|UG \(haftungsbeschränkt\)|AG|KG|OHG|e\. ?K\.|GbR)$"
+)
+_SHOPS = ("Hornbach Baumarkt", "Würth Filiale", "Hellweg Baumarkt", "Toom Baumarkt")
+_CARD_MERCHANTS = (
+    ("ARAL Station", 4500, 9500),
+    ("Shell Deutschland", 3800, 8800),
+    ("REWE Markt", 850, 6400),
+    ("Bauhaus", 1290, 18900),
+    ("Amazon EU S.a.r.l.", 1299, 12900),
+    ("Deutsche Bahn", 2990, 14900),
+)
+_EMPLOYEES = (("Jonas Becker", 312450), ("Lea Hoffmann", 268930), ("Murat Yilmaz", 241275))
+_MONTHS = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+    "Oktober", "November", "Dezember",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class BankPayment:
+    """One bank payment of a synced voucher, as the bank would see it."""
+
+    voucher_key: str  # the voucher's Lexware id and the item position: a stable order
+    voucher_number: str | None
+    contact_name: str | None
+    amount_cents: int  # signed: negative for money out
+    paid_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class DemoBankResult:
+    payments: int
+    transactions: int
+    added: int
+    left_without_transaction: int
+    matching: MatchCounts
+
+
+def _money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def _iban(rng: random.Random) -> str:
+    account = f"{rng.randint(10_000_000, 9_999_999_999):010d}"
+    return str(IBAN.generate("DE", bank_code=rng.choice(_BANK_CODES), account_code=account))
+
+
+def _name_variant(name: str, rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.45:
+        return name
+    if roll < 0.65:
+        return name.upper()
+    if roll < 0.85:
+        return _LEGAL_FORMS.sub("", name) or name
+    return name[:27]  # SEPA names are often cut short
+
+
+def _reference_variant(number: str, rng: random.Random) -> str:
+    compact = re.sub(r"[^0-9A-Za-z]", "", number)
+    choices = (
+        f"Rechnung {number}",
+        f"Rg.-Nr. {number}",
+        f"RECHNUNG {compact}",
+        f"{number.replace('-', ' ').lower()} Kd-Nr. {rng.randint(10000, 99999)}",
+        f"Re {number} vom Lieferant",
+        f"{compact}",
+    )
+    return rng.choice(choices)
+
+
+def _without_reference(payment: BankPayment, rng: random.Random) -> str:
+    choices = (
+        f"Zahlung vom {payment.paid_date:%d.%m.%Y}",
+        "Vielen Dank",
+        f"Auftrag {rng.randint(100, 9999)}",
+        "Überweisung",
+    )
+    return rng.choice(choices)
+
+
+@dataclass
+class _Counterparties:
+    rng: random.Random
+    ibans: dict[str, str]
+
+    def iban(self, name: str) -> str:
+        if name not in self.ibans:
+            self.ibans[name] = _iban(self.rng)
+        return self.ibans[name]
+
+
+def _voucher_line(
+    payment: BankPayment, rng: random.Random, parties: _Counterparties, today: date
+) -> dict[str, Any]:
+    name = payment.contact_name or rng.choice(_SHOPS)
+    if name in ("Sammellieferant", "Sammelkunde"):
+        name = rng.choice(_SHOPS)
+    amount = payment.amount_cents
+    roll = rng.random()
+    has_number = payment.voucher_number is not None and roll >= 0.15
+    text = (
+        _reference_variant(payment.voucher_number or "", rng)
+        if has_number
+        else _without_reference(payment, rng)
+    )
+    difference = rng.random()
+    if difference < 0.04 and abs(amount) >= 5000:
+        skonto = abs(amount) * 2 // 100
+        amount = amount + skonto if amount < 0 else amount - skonto
+        text = f"{text} abzgl. 2% Skonto"
+    elif difference < 0.07 and amount > 0:
+        amount -= rng.choice((35, 150, 250))  # the payer's bank kept a fee
+    day = min(payment.paid_date + timedelta(days=rng.randint(0, 3)), today)
+    line: dict[str, Any] = {
+        "booking_date": day.isoformat(),
+        "value_date": day.isoformat(),
+        "amount": _money(amount),
+        "counterparty_name": _name_variant(name, rng),
+        "remittance": text,
+        "booking_text": "Gutschrift" if amount > 0 else "Überweisung",
+    }
+    if rng.random() < 0.8:
+        line["counterparty_iban"] = parties.iban(name)
+    return line
+
+
+def _months(first: date, last: date) -> list[date]:
+    months, cursor = [], first.replace(day=1)
+    while cursor <= last:
+        months.append(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _unrelated_lines(
+    first: date, last: date, rng: random.Random, parties: _Counterparties, today: date
+) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+
+    def add(day: date, cents: int, name: str, text: str, kind: str, iban: bool = True) -> None:
+        if day > today:
+            return
+        line: dict[str, Any] = {
+            "booking_date": day.isoformat(),
+            "amount": _money(cents),
+            "counterparty_name": name,
+            "remittance": text,
+            "booking_text": kind,
+        }
+        if iban:
+            line["counterparty_iban"] = parties.iban(name)
+        lines.append(line)
+
+    for month in _months(first, last):
+        label = f"{_MONTHS[month.month - 1]} {month.year}"
+        add(month.replace(day=3), -245000, "Immobilien Weber GbR", f"Miete Werkstatt {label}",
+            "Dauerauftrag")  # fmt: skip
+        payday = (month + timedelta(days=32)).replace(day=1) - timedelta(days=2)
+        for employee, cents in _EMPLOYEES:
+            add(payday, -cents, employee, f"Lohn/Gehalt {month:%m/%Y}", "Gehalt/Rente")
+        add(month.replace(day=28), -1290, "Volksbank", f"Kontoführungsentgelt {label}",
+            "Entgelt", iban=False)  # fmt: skip
+        for _ in range(rng.randint(3, 7)):
+            merchant, low, high = rng.choice(_CARD_MERCHANTS)
+            day = month + timedelta(days=rng.randint(0, 27))
+            add(day, -rng.randint(low, high), merchant,
+                f"Kartenzahlung girocard {day:%d.%m.%Y} {rng.randint(7, 19):02d}:"
+                f"{rng.randint(0, 59):02d}", "Kartenzahlung", iban=False)  # fmt: skip
+    return lines
+
+
+def demo_transactions(
+    payments: Sequence[BankPayment], *, seed: int = DEMO_BANK_SEED, today: date
+) -> tuple[list[dict[str, Any]], int]:
+    """The lines to push for these payments, and how many payments got none."""
+    rng = random.Random(seed)
+    parties = _Counterparties(random.Random(seed + 1), {})
+    ordered = sorted(payments, key=lambda p: (p.paid_date, p.voucher_key))
+    lines: list[dict[str, Any]] = []
+    missing = 0
+    for payment in ordered:
+        if rng.random() < MISSING_SHARE:
+            missing += 1
+            continue
+        lines.append(_voucher_line(payment, rng, parties, today))
+    if ordered:
+        lines.extend(
+            _unrelated_lines(ordered[0].paid_date, ordered[-1].paid_date, rng, parties, today)
+        )
+    lines.sort(key=lambda line: (line["booking_date"], line["remittance"], line["amount"]))
+    return lines, missing
+
+
+async def bank_payments(uow: UnitOfWork, tenant_id: str) -> list[BankPayment]:
+    """The bank payments of the tenant's synced vouchers (as matching derives them)."""
+    found = []
+    for voucher in await uow.matching.vouchers_with_items(tenant_id):
+        sign = -1 if direction(voucher.voucher_type) is Direction.DEBIT else 1
+        for derived in derive_payments(voucher, list(voucher.payment_items)):
+            day = derived.paid_date or voucher.paid_date
+            if derived.kind != "bank" or day is None:
+                continue
+            found.append(
+                BankPayment(
+                    voucher_key=f"{voucher.lexware_id}:{derived.position}",
+                    voucher_number=voucher.voucher_number,
+                    contact_name=voucher.contact_name,
+                    amount_cents=sign * derived.amount_cents,
+                    paid_date=day,
+                )
+            )
+    return found
+
+
+async def push_demo_bank_data(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, tenant_id: str, *,
+    seed: int = DEMO_BANK_SEED,
+) -> DemoBankResult:  # fmt: skip
+    """Push the demo account's transactions for the tenant's vouchers, then match."""
+    async with uow_factory() as uow:
+        payments = await bank_payments(uow, tenant_id)
+    today = berlin_date(clock.now())
+    lines, missing = demo_transactions(payments, seed=seed, today=today)
+    result = await push_transactions(
+        uow_factory=uow_factory, clock=clock, tenant_id=tenant_id,
+        account_iban=DEMO_ACCOUNT_IBAN, account_name=DEMO_ACCOUNT_NAME, transactions=lines,
+        actor="demo",
+    )  # fmt: skip
+    counts = await run_matching(uow_factory, clock, tenant_id)
+    return DemoBankResult(len(payments), len(lines), result.added, missing, counts)
+
+
+async def fill_demo_bank_after_first_sync(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    tenant_id: str,
+    run_id: str | None,
+    *,
+    poll_seconds: float = 1.0,
+    attempts: int = 5,
+) -> DemoBankResult | None:
+    """Wait until the demo connection's first run (``run_id``) has succeeded, then fill the
+    demo account. A failed run leaves the account empty; a write that collides with the
+    matching that follows the sync is tried again (pushing twice adds nothing)."""
+    while True:
+        async with uow_factory() as uow:
+            query = select(SyncRun.status).where(SyncRun.tenant_id == tenant_id)
+            if run_id is not None:
+                query = query.where(SyncRun.id == run_id)
+            statuses = list(await uow.session.scalars(query))
+        if "succeeded" in statuses:
+            break
+        if run_id is not None and statuses and statuses[0] == "failed":
+            log.warning("demo_bank_skipped", tenant_id=tenant_id, run_id=run_id)
+            return None
+        await asyncio.sleep(poll_seconds)
+    for attempt in range(1, attempts + 1):
+        try:
+            result = await push_demo_bank_data(uow_factory, clock, tenant_id)
+        except Exception:
+            if attempt == attempts:
+                raise
+            log.info("demo_bank_retry", tenant_id=tenant_id, attempt=attempt)
+            await asyncio.sleep(poll_seconds * attempt)
+            continue
+        log.info(
+            "demo_bank_filled", tenant_id=tenant_id, payments=result.payments,
+            transactions=result.transactions, added=result.added,
+            without_transaction=result.left_without_transaction,
+            auto_links=result.matching.auto_links, suggestions=result.matching.suggestions,
+            unmatched=result.matching.unmatched,
+        )  # fmt: skip
+        return result
+    return None  # pragma: no cover - the loop returns or raises
