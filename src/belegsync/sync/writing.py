@@ -84,14 +84,7 @@ class _BatchWriter:
                         continue
                     self._count(applied)
                 for unit, failure in failures:
-                    self._tally.note_failure(unit, failure)
-                    await uow.sync_runs.record_error(
-                        self._plan.run_id,
-                        code=self._tally.errors[-1]["code"],
-                        message=self._tally.errors[-1]["message"],
-                        now=now,
-                        voucher_lexware_id=unit.lexware_id,
-                    )
+                    await _record_failure(uow, self._plan, self._tally, unit, failure, now)
                 await uow.sync_runs.update_progress(
                     self._plan.run_id, now=now, done=self._tally.done
                 )
@@ -199,13 +192,28 @@ async def _prepare_one(
             code=tally.errors[-1]["code"],
         )
         async with deps.uow_factory() as uow:
-            await uow.sync_runs.record_error(
-                plan.run_id,
-                code=tally.errors[-1]["code"],
-                message=tally.errors[-1]["message"],
-                now=deps.clock.now(),
-                voucher_lexware_id=unit.lexware_id,
-            )
+            await _record_failure(uow, plan, tally, unit, None, deps.clock.now())
             await uow.sync_runs.update_progress(plan.run_id, now=deps.clock.now(), done=tally.done)
             await uow.commit()
         return None
+
+
+async def _record_failure(
+    uow: UnitOfWork,
+    plan: RunPlan,
+    tally: RunTally,
+    unit: VoucherWork,
+    error: Exception | None,
+    now: datetime,
+) -> None:
+    """Count a failed voucher (unless ``error`` is None: already counted) and store it
+    in the run's errors; the next run retries it."""
+    if error is not None:
+        tally.note_failure(unit, error)
+    await uow.sync_runs.record_error(
+        plan.run_id,
+        code=tally.errors[-1]["code"],
+        message=tally.errors[-1]["message"],
+        now=now,
+        voucher_lexware_id=unit.lexware_id,
+    )
