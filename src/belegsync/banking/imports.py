@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
@@ -21,6 +21,7 @@ from belegsync.banking.hashing import import_hashes
 from belegsync.banking.model import ParsedStatement, ParsedTransaction
 from belegsync.banking.push import parse_pushed
 from belegsync.banking.text import check_currency, compact_iban
+from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.errors import NotFound
 from belegsync.store.models import BankAccount
@@ -28,12 +29,6 @@ from belegsync.store.models.banking import TransactionSource
 from belegsync.store.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, aware, in UTC."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

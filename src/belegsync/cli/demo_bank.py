@@ -25,10 +25,11 @@ from schwifty import IBAN
 from sqlalchemy import select
 
 from belegsync.banking import push_transactions
+from belegsync.domain.clock import Clock
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.vouchers import Direction, direction
 from belegsync.matching.expected import derive_payments
-from belegsync.matching.service import Clock, MatchCounts, run_matching
+from belegsync.matching.service import MatchCounts, run_matching
 from belegsync.store.models import SyncRun
 from belegsync.store.uow import UnitOfWork
 

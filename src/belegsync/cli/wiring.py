@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from belegsync.domain.clock import SystemClock
 from belegsync.lexware import LexwareApi, RetryPolicy
 from belegsync.matching.service import MatchCounts, run_matching
 from belegsync.settings import Settings
@@ -18,7 +19,7 @@ from belegsync.store.migrate import current_revisions, head_revisions, upgrade
 from belegsync.store.secrets import KeyRing, MissingKeyfileError
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.sync.engine import SyncDeps
-from belegsync.sync.ports import LexwarePort, SystemClock
+from belegsync.sync.ports import LexwarePort
 
 
 class SchemaOutdated(RuntimeError):

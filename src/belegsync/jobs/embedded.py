@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 
 import structlog
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.schedule import daily_slot, is_due
@@ -20,7 +21,7 @@ from belegsync.store.enums import SyncTrigger
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
 from belegsync.sync.engine import SyncDeps, execute_run
-from belegsync.sync.ports import Clock, SyncQueue
+from belegsync.sync.ports import SyncQueue
 
 logger = structlog.get_logger("belegsync.jobs")
 

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.domain.vouchers import Direction, direction
-from belegsync.matching.service import ALLOCATING, Clock
+from belegsync.matching.service import ALLOCATING
 from belegsync.store.models import (
     BankAccount,
     BankTransaction,

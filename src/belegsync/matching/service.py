@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.matching import (
     ExistingLink,
     LinkStatus,
@@ -32,7 +33,6 @@ __all__ = [
     "ALLOCATING",
     "MATCHING_ACTOR",
     "REPLACED_REASON",
-    "Clock",
     "LinkRejected",
     "MatchCounts",
     "confirm_link",
@@ -50,12 +50,6 @@ STALE_REASON = "nicht mehr vorgeschlagen"
 ALLOCATING: tuple[str, ...] = ("auto_confirmed", "confirmed")
 # Replacing an external transaction needs an exact amount within this many days.
 _REPLACE_MAX_DAYS = 10
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, aware, in UTC."""
-        ...
 
 
 class LinkRejected(Exception):

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import structlog
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.connection import (
     Connection,
     ConnectionState,
@@ -33,7 +34,7 @@ from belegsync.lexware import (
 )
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
-from belegsync.sync.ports import Clock, KeyCipher, LexwareFactory, LexwarePort, SyncQueue
+from belegsync.sync.ports import KeyCipher, LexwareFactory, LexwarePort, SyncQueue
 
 logger = structlog.get_logger("belegsync.sync")
 

@@ -7,7 +7,7 @@ emulator.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Protocol
 
 from belegsync.lexware import (
@@ -23,17 +23,6 @@ from belegsync.lexware import (
 )
 from belegsync.lexware.voucherlist import SliceField
 from belegsync.store.enums import SyncTrigger
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, aware, in UTC."""
-        ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 class LexwarePort(Protocol):

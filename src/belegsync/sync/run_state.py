@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import structlog
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.connection import FailureReason
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.window import SyncWindow
@@ -21,7 +22,7 @@ from belegsync.store.files import FileStore
 from belegsync.store.sync_runs import RunCounts
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
-from belegsync.sync.ports import Clock, KeyCipher, LexwareFactory
+from belegsync.sync.ports import KeyCipher, LexwareFactory
 from belegsync.sync.voucher_sync import (
     VoucherWork,
 )

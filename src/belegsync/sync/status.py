@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.money import Money
 from belegsync.domain.vouchers import ReviewReason
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import to_domain
-from belegsync.sync.ports import Clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.domain.tax import VatReturnPeriod
 from belegsync.store.errors import NotFound
 from belegsync.store.uow import UnitOfWork
-from belegsync.sync.ports import Clock
 
 
 def _check_years(open_years: Iterable[int], closed_years: Iterable[int], today: date) -> None:

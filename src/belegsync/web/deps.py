@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Protocol
 
+from belegsync.domain.clock import Clock
 from belegsync.store.files import FileStore
 from belegsync.store.uow import UnitOfWork
-from belegsync.sync.ports import Clock, KeyCipher, LexwareFactory, SyncQueue
+from belegsync.sync.ports import KeyCipher, LexwareFactory, SyncQueue
 
 
 class WebhookNotice(Protocol):

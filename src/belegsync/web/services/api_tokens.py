@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.access import TenantContext, access_tenant
 from belegsync.store.errors import NotFound
 from belegsync.store.models import ApiToken
 from belegsync.store.uow import UnitOfWork
-from belegsync.sync.ports import Clock
 
 TOKEN_PREFIX = "bsk_"  # noqa: S105 - a marker, not a secret
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.connection import ConnectionState, Explanation
 from belegsync.domain.errors import InvalidInput
 from belegsync.domain.schedule import daily_slot, next_due
@@ -16,7 +17,6 @@ from belegsync.store.enums import ACTIVE_SYNC_RUN_STATUSES, TaxAdvisorAccess
 from belegsync.store.models import SyncRun, Voucher, VoucherFile
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
-from belegsync.sync.ports import Clock
 from belegsync.sync.status import ConnectionStatus, connection_status
 from belegsync.web.deps import WebConfig
 

@@ -13,9 +13,9 @@ from email.utils import make_msgid
 import structlog
 from sqlalchemy import select
 
+from belegsync.domain.clock import Clock
 from belegsync.store.models import OutboxMessage
 from belegsync.store.uow import UnitOfWork
-from belegsync.sync.ports import Clock
 from belegsync.web.deps import SmtpConfig
 
 logger = structlog.get_logger("belegsync.web")

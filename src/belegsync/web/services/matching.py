@@ -7,8 +7,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from belegsync.banking import ImportResult, import_statement
+from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
-from belegsync.matching.service import Clock, run_matching
+from belegsync.matching.service import run_matching
 from belegsync.store.uow import UnitOfWork
 
 __all__ = ["import_and_match", "parse_amount_cents", "parse_day"]

@@ -10,12 +10,12 @@ from collections.abc import Callable
 import structlog
 from sqlalchemy import select
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
 from belegsync.store.models import Connection, NoticeSent, Tenant
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import to_domain
-from belegsync.sync.ports import Clock
 from belegsync.web.deps import WebConfig
 from belegsync.web.services.mail import deliver_outbox, queue_mail
 from belegsync.web.services.users import client_emails

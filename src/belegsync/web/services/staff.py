@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.connection import ConnectionState, ExpiryWarning
 from belegsync.domain.dates import berlin_date
 from belegsync.store.access import TenantContext, access_tenant
@@ -25,7 +26,6 @@ from belegsync.store.models import (
 )
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import to_domain
-from belegsync.sync.ports import Clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,12 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.access import TenantContext, access_connection, access_tenant
 from belegsync.store.models import SupportRequest, SyncRun
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import to_domain
-from belegsync.sync.ports import Clock
 from belegsync.web.deps import WebConfig
 from belegsync.web.services.mail import deliver_outbox, queue_mail
 

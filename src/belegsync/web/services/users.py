@@ -12,12 +12,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.errors import NotFound
 from belegsync.store.models import LoginAttempt, User
 from belegsync.store.models.web import Locale, UserRole
 from belegsync.store.uow import UnitOfWork
-from belegsync.sync.ports import Clock
 
 logger = structlog.get_logger("belegsync.web")
 
