@@ -26,7 +26,7 @@ from belegsync.jobs.embedded import claim_run
 from belegsync.settings import Settings
 from belegsync.sync.connect import connect_lexware
 from belegsync.sync.engine import RunOutcome, execute_run
-from belegsync.sync.tenants import create_tenant
+from belegsync.tenants.clients import create_tenant
 
 
 def emulator_with(vouchers: int, *, rate: float, seed: int = 42) -> EmulatorApp:

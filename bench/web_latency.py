@@ -16,16 +16,16 @@ from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 
+from belegsync.accounts.users import create_user
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.files import LocalFileStore
 from belegsync.store.migrate import upgrade
 from belegsync.store.repositories import NewVoucher, VoucherData
 from belegsync.store.secrets import KeyRing
 from belegsync.store.uow import UnitOfWorkFactory
-from belegsync.sync.tenants import create_tenant
+from belegsync.tenants.clients import create_tenant
 from belegsync.web.app import create_app
 from belegsync.web.deps import WebConfig, WebDeps
-from belegsync.web.services.users import create_user
 
 VOUCHERS = 20_000
 ROUNDS = 60

@@ -37,7 +37,7 @@ from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.connect import ConnectResult, connect_lexware
 from belegsync.sync.engine import RunOutcome, SyncDeps, execute_run
 from belegsync.sync.status import voucher_rows
-from belegsync.sync.tenants import create_tenant
+from belegsync.tenants.clients import create_tenant
 from fakes.clock import FixedClock
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
@@ -238,8 +238,11 @@ async def open_harness(
     vouchers: int = 60,
     voucher_seed: int = 11,
     concurrency: int = 3,
+    database_url: str | None = None,
 ) -> AsyncIterator[Harness]:
-    """A harness in ``directory``: the world is the same for the same arguments."""
+    """A harness in ``directory``: the world is the same for the same arguments.
+
+    The database is a copy of the SQLite ``template``, or ``database_url`` when given."""
     os.makedirs(directory, exist_ok=True)
     clock = FixedClock(NOW)
     world = build_world(seed="empty", clock=Clock(now=clock.now))
@@ -255,8 +258,9 @@ async def open_harness(
     inner = httpx.ASGITransport(app=app)
     transport = HookTransport(inner)
     db_path = directory / "belegsync.sqlite3"
-    shutil.copy(template, db_path)
-    engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
+    if database_url is None:
+        shutil.copy(template, db_path)
+    engine = create_engine(database_url or f"sqlite+aiosqlite:///{db_path}")
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     apis = LexwareApis(10_000.0, transport, retry_policy=FAST_RETRIES)
     keyring = KeyRing.load_or_create(directory / "secrets.key", allow_create=True)

@@ -1,5 +1,8 @@
-"""The web app over the real stack: Litestar's test client, SQLite, the emulator (in-process)
-through the sync harness, the embedded queue."""
+"""The web app over the real stack: Litestar's test client, SQLite or PostgreSQL, the emulator
+(in-process) through the sync harness, the embedded queue.
+
+Every web test runs on both databases: ``web_backend`` is parametrised, PostgreSQL tests
+carry the ``postgres`` mark and are skipped with the reason when the server is down."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import contextlib
 import html
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,17 +21,19 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from belegsync.accounts.users import create_user
 from belegsync.cli.webapp import webhook_verifier_for
 from belegsync.emulator import public_key_pem
 from belegsync.jobs.embedded import EmbeddedSyncQueue
 from belegsync.store.access import TenantContext
 from belegsync.store.db import create_engine, create_session_factory
+from belegsync.store.migrate import upgrade
 from belegsync.store.uow import UnitOfWorkFactory
-from belegsync.sync.tenants import create_tenant
+from belegsync.tenants.clients import create_tenant
 from belegsync.web.app import create_app
 from belegsync.web.deps import WebConfig, WebDeps
-from belegsync.web.services.users import create_user
 from fakes.clock import FixedClock
+from support.postgres import PgDatabases, name_of, open_pg_databases
 from support.sync_harness import EMULATOR_URL, NOW, Harness, open_harness
 
 PASSWORD = "geheim-1234"
@@ -119,13 +124,17 @@ def build_deps(h: Harness, queue: EmbeddedSyncQueue, **config: Any) -> WebDeps:
 
 @dataclass(frozen=True)
 class WebTemplate:
+    """A migrated database with two clients and three logins: a SQLite file to copy, or a
+    PostgreSQL database to clone (``CREATE DATABASE … TEMPLATE``)."""
+
     path: Path
     tenant_a: str
     tenant_b: str
+    pg_name: str | None = None
 
 
-async def _prepare_template(path: Path) -> WebTemplate:
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+async def _prepare_template(path: Path, url: str | None = None) -> WebTemplate:
+    engine = create_engine(url or f"sqlite+aiosqlite:///{path}")
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     clock = FixedClock(NOW)
     try:
@@ -150,20 +159,50 @@ async def _prepare_template(path: Path) -> WebTemplate:
             )
     finally:
         await engine.dispose()
-    return WebTemplate(path, tenant_a, tenant_b)
+    return WebTemplate(path, tenant_a, tenant_b, name_of(url) if url else None)
 
 
 @pytest.fixture(scope="session")
-def web_template(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> WebTemplate:
+def sqlite_web_template(
+    migrated_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> WebTemplate:
     """Two clients and three logins, created once per session (argon2 is slow on purpose)."""
     path = tmp_path_factory.mktemp("web-template") / "belegsync.sqlite3"
     shutil.copy(migrated_template, path)
     return asyncio.run(_prepare_template(path))
 
 
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[PgDatabases]:
+    yield from open_pg_databases()
+
+
+@pytest.fixture(scope="session")
+def pg_web_template(migrated_template: Path, pg_databases: PgDatabases) -> WebTemplate:
+    url = pg_databases.create()
+    upgrade(url)
+    return asyncio.run(_prepare_template(migrated_template, url))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def web_template(request: pytest.FixtureRequest) -> WebTemplate:
+    """The template of the parametrised database."""
+    name = {"sqlite": "sqlite_web_template", "postgresql": "pg_web_template"}[request.param]
+    template: WebTemplate = request.getfixturevalue(name)
+    return template
+
+
 @pytest.fixture
-async def stack(tmp_path: Path, web_template: WebTemplate) -> AsyncIterator[WebStack]:
-    async with open_harness(tmp_path / "web", web_template.path, vouchers=40) as h:
+async def stack(
+    request: pytest.FixtureRequest, tmp_path: Path, web_template: WebTemplate
+) -> AsyncIterator[WebStack]:
+    database_url = None
+    if web_template.pg_name is not None:
+        pg_databases: PgDatabases = request.getfixturevalue("pg_databases")
+        database_url = pg_databases.create(template=web_template.pg_name)
+    async with open_harness(
+        tmp_path / "web", web_template.path, vouchers=40, database_url=database_url
+    ) as h:
         queue = EmbeddedSyncQueue(h.deps, workers=2)
         queue.start()
         deps = build_deps(h, queue)

@@ -17,7 +17,7 @@ from belegsync.store.enums import SyncTrigger
 from belegsync.sync.connect import connect_lexware, disconnect_lexware
 from belegsync.sync.engine import RunOutcome, execute_run
 from belegsync.sync.status import connection_status, voucher_rows
-from belegsync.sync.tenants import create_tenant, record_vat_return, set_tax_year_closed
+from belegsync.tenants.clients import create_tenant, record_vat_return, set_tax_year_closed
 
 
 def _print_json(value: Any) -> None:

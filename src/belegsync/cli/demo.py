@@ -12,6 +12,7 @@ from dataclasses import replace
 import uvicorn
 from sqlalchemy import select
 
+from belegsync.accounts.users import create_user
 from belegsync.cli.demo_bank import fill_demo_bank_after_first_sync
 from belegsync.cli.webapp import serve_everything
 from belegsync.cli.wiring import Wiring, wired
@@ -28,8 +29,7 @@ from belegsync.settings import Settings
 from belegsync.store.models import User
 from belegsync.sync.connect import connect_lexware
 from belegsync.sync.ports import SyncQueue
-from belegsync.sync.tenants import create_tenant
-from belegsync.web.services.users import create_user
+from belegsync.tenants.clients import create_tenant
 
 DEMO_CLIENT = "Musterbau Schreinerei GmbH"
 # The demo's emulator allows more than Lexware's 2 requests/s so that the first sync of

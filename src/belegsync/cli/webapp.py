@@ -18,20 +18,20 @@ import structlog
 import uvicorn
 
 from belegsync import __version__
+from belegsync.accounts.api_tokens import create_api_token
+from belegsync.accounts.users import create_user
 from belegsync.cli.wiring import Wiring, wired
 from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
 from belegsync.jobs.procrastinate_queue import ProcrastinateSyncQueue, build_app, ensure_schema
 from belegsync.lexware import LexwareMalformedResponseError, WebhookSignatureError, WebhookVerifier
+from belegsync.notify.mail import deliver_outbox
+from belegsync.notify.notices import send_due_notices
 from belegsync.settings import Settings
 from belegsync.store.access import TenantContext
 from belegsync.store.db import is_sqlite
 from belegsync.sync.ports import SyncQueue
 from belegsync.web.app import create_app
 from belegsync.web.deps import InvalidWebhook, SmtpConfig, WebConfig, WebDeps, WebhookNotice
-from belegsync.web.services.api_tokens import create_api_token
-from belegsync.web.services.mail import deliver_outbox
-from belegsync.web.services.notices import send_due_notices
-from belegsync.web.services.users import create_user
 
 logger = structlog.get_logger("belegsync.cli")
 

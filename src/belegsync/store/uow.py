@@ -7,8 +7,10 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from belegsync.store.accounts_repository import AccountRepository
 from belegsync.store.banking_repository import BankingRepository
 from belegsync.store.matching_repository import MatchingRepository
+from belegsync.store.notify_repository import NotifyRepository
 from belegsync.store.repositories import (
     AuditRepository,
     ConnectionRepository,
@@ -16,6 +18,7 @@ from belegsync.store.repositories import (
     TenantRepository,
     VoucherRepository,
 )
+from belegsync.store.tenant_reads import TenantReads
 
 
 class UnitOfWork:
@@ -35,6 +38,9 @@ class UnitOfWork:
     audit: AuditRepository
     banking: BankingRepository
     matching: MatchingRepository
+    accounts: AccountRepository
+    notify: NotifyRepository
+    reads: TenantReads
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -49,6 +55,9 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.banking = BankingRepository(self.session)
         self.matching = MatchingRepository(self.session)
+        self.accounts = AccountRepository(self.session)
+        self.notify = NotifyRepository(self.session)
+        self.reads = TenantReads(self.session)
         return self
 
     async def __aexit__(

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
-import structlog
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from belegsync.domain.errors import DomainError
-from belegsync.store.errors import NotFound
-from belegsync.web.auth import (
-    LoginRequired,
-    load_session_user,
-    provide_tenant_ctx,
-    provide_user,
-)
+from belegsync.web.auth import load_session_user, provide_tenant_ctx, provide_user
 from belegsync.web.controllers.api import ApiController, provide_api_ctx
 from belegsync.web.controllers.auth import change_language, home, login, login_form, logout
 from belegsync.web.controllers.bank_api import BankApiController
@@ -38,58 +27,11 @@ from belegsync.web.controllers.support import SupportController
 from belegsync.web.controllers.vouchers import VoucherController
 from belegsync.web.controllers.webhooks import lexware_webhook
 from belegsync.web.deps import WebDeps
-from belegsync.web.templating import create_environment, formatter, render
-
-logger = structlog.get_logger("belegsync.web")
+from belegsync.web.errors import EXCEPTION_HANDLERS
+from belegsync.web.headers import header_hook
+from belegsync.web.templating import create_environment
 
 STATIC_DIR = Path(__file__).parent / "static"
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-}
-
-
-def _is_api(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith(("/api/", "/webhooks/"))
-
-
-def _not_found(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
-    if _is_api(request):
-        return Response({"error": "not_found"}, status_code=404, media_type=MediaType.JSON)
-    return render(request, "error.html", status_code=404, code=404)
-
-
-def _login_required(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
-    target = request.url.path
-    if request.method == "GET" and request.url.query:
-        target += "?" + request.url.query
-    return Redirect(f"/login?next={target}" if request.method == "GET" else "/login")
-
-
-def _forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if _is_api(request):
-        return Response({"error": "forbidden"}, status_code=403, media_type=MediaType.JSON)
-    logger.info("request_forbidden", path=request.url.path, detail=str(exc))
-    return render(request, "error.html", status_code=403, code=403)
-
-
-def _domain_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    assert isinstance(exc, DomainError)
-    message = exc.message_en if formatter(request).lang == "en" else exc.message
-    if _is_api(request):
-        return Response({"error": exc.code, "message": message}, status_code=400)
-    return render(request, "error.html", status_code=400, code=400, message=message)
-
-
-def _security_headers(response: Response[Any]) -> Response[Any]:
-    for name, value in _SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
 
 
 def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
@@ -151,19 +93,13 @@ def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
         },
         state=State({"deps": deps}),
         before_request=load_session_user,
-        after_request=_security_headers,
+        before_send=[header_hook(https=deps.config.secure_cookies)],
         middleware=[session.middleware],
         csrf_config=csrf,
         template_config=TemplateConfig(
             instance=JinjaTemplateEngine.from_environment(create_environment())
         ),
-        exception_handlers={
-            NotFound: _not_found,
-            NotFoundException: _not_found,
-            LoginRequired: _login_required,
-            PermissionDeniedException: _forbidden,
-            DomainError: _domain_error,
-        },
+        exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         debug=debug,
     )

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from belegsync.accounts.users import AuthenticatedUser, load_user
 from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
 from belegsync.web.deps import WebDeps
 from belegsync.web.i18n import Lang, parse_lang, pick_language
-from belegsync.web.services.users import AuthenticatedUser, load_user
+from belegsync.web.types import WebRequest
 
 SESSION_USER = "uid"
 SESSION_LANG = "lang"
@@ -45,12 +45,12 @@ async def load_session_user(request: ASGIConnection[Any, Any, Any, Any]) -> None
     request.state.user = user
 
 
-def session_user(request: Request[Any, Any, Any]) -> AuthenticatedUser | None:
+def session_user(request: WebRequest) -> AuthenticatedUser | None:
     user: AuthenticatedUser | None = getattr(request.state, "user", None)
     return user
 
 
-def current_lang(request: Request[Any, Any, Any]) -> Lang:
+def current_lang(request: WebRequest) -> Lang:
     if request.scope.get("session") is not None:
         chosen = parse_lang(request.session.get(SESSION_LANG))
         if chosen is not None:
@@ -61,7 +61,7 @@ def current_lang(request: Request[Any, Any, Any]) -> Lang:
     return pick_language(request.headers.get("accept-language"))
 
 
-async def provide_user(request: Request[Any, Any, Any]) -> AuthenticatedUser:
+async def provide_user(request: WebRequest) -> AuthenticatedUser:
     user = session_user(request)
     if user is None:
         raise LoginRequired()

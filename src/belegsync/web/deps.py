@@ -12,9 +12,12 @@ from datetime import time
 from typing import Protocol
 
 from belegsync.domain.clock import Clock
+from belegsync.notify.mail import SmtpConfig
 from belegsync.store.files import FileStore
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.ports import KeyCipher, LexwareFactory, SyncQueue
+
+__all__ = ["InvalidWebhook", "SmtpConfig", "WebConfig", "WebDeps", "WebhookNotice"]
 
 
 class WebhookNotice(Protocol):
@@ -40,17 +43,6 @@ class InvalidWebhook(Exception):
 
 WebhookVerifier = Callable[[bytes, "str | None"], WebhookNotice]
 """``verify(body, signature_header)`` → the event, or raises :class:`InvalidWebhook`."""
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpConfig:
-    host: str
-    port: int = 587
-    user: str = ""
-    password: str = field(default="", repr=False)
-    sender: str = "belegsync@localhost"
-    tls: str = "starttls"
-    timeout: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)

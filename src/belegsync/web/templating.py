@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from litestar import Request
 from litestar.response import Template
 
 from belegsync.web.auth import current_lang, session_user
 from belegsync.web.deps import WebDeps
 from belegsync.web.i18n import Formatter
+from belegsync.web.types import WebRequest
 
 FLASH_KEY = "flash"
+# A flash may echo what the user typed; the session must stay small whatever was typed.
+MAX_FLASH_CHARS = 300
 
 
 def create_environment() -> Environment:
@@ -25,19 +27,21 @@ def create_environment() -> Environment:
     )
 
 
-def formatter(request: Request[Any, Any, Any]) -> Formatter:
+def formatter(request: WebRequest) -> Formatter:
     return Formatter(current_lang(request))
 
 
-def flash(request: Request[Any, Any, Any], level: str, text: str) -> None:
+def flash(request: WebRequest, level: str, text: str) -> None:
     """A message for the next page (after a redirect); ``text`` is already translated."""
+    if len(text) > MAX_FLASH_CHARS:
+        text = text[: MAX_FLASH_CHARS - 1] + "…"
     messages = list(request.session.get(FLASH_KEY, []))
     messages.append([level, text])
     request.session[FLASH_KEY] = messages[-5:]
 
 
 def render(
-    request: Request[Any, Any, Any],
+    request: WebRequest,
     name: str,
     *,
     status_code: int = 200,

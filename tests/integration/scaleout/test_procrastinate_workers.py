@@ -38,7 +38,7 @@ from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.connect import connect_lexware
 from belegsync.sync.engine import SyncDeps
 from belegsync.sync.status import voucher_rows
-from belegsync.sync.tenants import create_tenant
+from belegsync.tenants.clients import create_tenant
 from fakes.clock import FixedClock
 from support.sync_harness import EMULATOR_URL, FAST_RETRIES, NOW
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from belegsync.emulator import MAIN_KEY, MAIN_ORG_ID
 from belegsync.sync.engine import RunOutcome
-from belegsync.sync.tenants import set_tax_year_closed
+from belegsync.tenants.clients import set_tax_year_closed
 from support.sync_harness import Harness
 
 

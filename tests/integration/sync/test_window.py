@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from belegsync.sync.tenants import record_vat_return, set_tax_year_closed
+from belegsync.tenants.clients import record_vat_return, set_tax_year_closed
 from support.sync_harness import Harness
 
 

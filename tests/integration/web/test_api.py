@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from belegsync.accounts.api_tokens import create_api_token
 from belegsync.store.models import ApiToken, SyncRun, Voucher
-from belegsync.web.services.api_tokens import create_api_token
 from support.web_stack import WebStack, connect_and_sync, text_of
 
 
@@ -58,7 +58,7 @@ async def test_api_with_token_is_scoped_to_its_tenant(stack: WebStack) -> None:
             f"/api/v1/sync-runs/{their_run}",
         ):
             r = await client.get(url, headers=headers)
-            assert r.status_code == 404 and r.json() == {"error": "not_found"}
+            assert r.status_code == 404 and r.json()["error"] == "not_found"
         async with stack.harness.uow_factory() as uow:
             from belegsync.store.models import VoucherFile
 

@@ -6,8 +6,8 @@ import re
 
 from litestar.testing import AsyncTestClient
 
+from belegsync.accounts.api_tokens import create_api_token
 from belegsync.matching.service import run_matching
-from belegsync.web.services.api_tokens import create_api_token
 from support.matching_helpers import (
     SUPPLIER_IBAN,
     add_voucher,

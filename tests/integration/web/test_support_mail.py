@@ -16,10 +16,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from belegsync.emulator import MAIN_KEY
+from belegsync.notify.mail import deliver_outbox
+from belegsync.notify.notices import send_due_notices
 from belegsync.store.models import OutboxMessage, SupportRequest
 from belegsync.web.deps import SmtpConfig
-from belegsync.web.services.mail import deliver_outbox
-from belegsync.web.services.notices import send_due_notices
 from support.web_stack import WebStack, connect_and_sync, text_of
 
 
@@ -104,7 +104,7 @@ async def test_unreachable_smtp_keeps_the_mail_pending(stack: WebStack) -> None:
         dead_port = probe.getsockname()[1]
     smtp = SmtpConfig(host="127.0.0.1", port=dead_port, tls="none", timeout=2)
     async with stack.harness.uow_factory() as uow:
-        from belegsync.web.services.mail import queue_mail
+        from belegsync.notify.mail import queue_mail
 
         await queue_mail(
             uow, kind="t", recipient="x@test", subject="s", body="b", clock=stack.harness.clock

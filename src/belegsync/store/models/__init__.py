@@ -18,6 +18,7 @@ from belegsync.store.models.web import (
     OutboxMessage,
     SupportRequest,
     User,
+    WebSession,
 )
 
 __all__ = [
@@ -48,5 +49,6 @@ __all__ = [
     "Voucher",
     "VoucherFile",
     "VoucherVersion",
+    "WebSession",
     "new_id",
 ]

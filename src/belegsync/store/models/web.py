@@ -1,5 +1,5 @@
-"""What the web app keeps: users, login attempts, support requests, the mail outbox,
-API tokens and the notices already sent."""
+"""What the web app keeps: users, their sessions, login attempts, support requests, the
+mail outbox, API tokens and the notices already sent."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -51,6 +52,8 @@ class User(Base):
     locale: Mapped[Locale] = mapped_column(string_enum("user_locale", LOCALES, length=2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A disabled login cannot sign in, and its sessions end.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, role={self.role!r}, tenant_id={self.tenant_id!r})"
@@ -134,3 +137,21 @@ class NoticeSent(Base):
     kind: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A browser session kept on the server; the cookie holds only its random id.
+
+    The row's id is the sha256 of that id, so a copy of the table opens no session.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Idle expiry: moved forward on every request.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -5,33 +5,27 @@ Amounts are decimal strings, dates ISO 8601. Another tenant's ids answer 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from belegsync.accounts.api_tokens import tenant_for_token
 from belegsync.domain.money import Money
-from belegsync.store.access import (
-    TenantContext,
-    access_sync_run,
-    access_voucher,
-    list_sync_runs,
-    list_vouchers,
-)
+from belegsync.store.access import Page, TenantContext
 from belegsync.store.models import SyncRun, Voucher
 from belegsync.sync.status import connection_status
 from belegsync.web.controllers.vouchers import file_response
 from belegsync.web.deps import WebDeps
-from belegsync.web.services.api_tokens import tenant_for_token
+from belegsync.web.types import WebRequest
 
 
-async def provide_api_ctx(
-    request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-) -> TenantContext:
+async def provide_api_ctx(request: WebRequest, deps: NamedDependency[WebDeps]) -> TenantContext:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     tenant_id = None
@@ -45,6 +39,10 @@ async def provide_api_ctx(
             headers={"WWW-Authenticate": 'Bearer realm="belegsync"'},
         )
     return TenantContext(tenant_id=tenant_id, actor="api")
+
+
+T = TypeVar("T")
+Out = TypeVar("Out")
 
 
 def _money(cents: int | None, currency: str) -> str | None:
@@ -96,12 +94,16 @@ class VoucherDetailOut(VoucherOut):
 
 
 @dataclass
-class VoucherPage:
-    items: list[VoucherOut]
+class PageOut:
     total: int
     page: int
     per_page: int
     pages: int
+
+
+@dataclass
+class VoucherPage(PageOut):
+    items: list[VoucherOut]
 
 
 @dataclass
@@ -140,12 +142,8 @@ class SyncRunDetailOut(SyncRunOut):
 
 
 @dataclass
-class SyncRunPage:
+class SyncRunPage(PageOut):
     items: list[SyncRunOut]
-    total: int
-    page: int
-    per_page: int
-    pages: int
 
 
 @dataclass
@@ -208,6 +206,18 @@ def _run_fields(r: SyncRun) -> dict[str, Any]:
     }
 
 
+def _page_fields(result: Page[T], item: Callable[[T], Out]) -> dict[str, Any]:
+    """A page of the store as the fields of a ``PageOut``, each item mapped by ``item``."""
+    items: Sequence[Out] = [item(row) for row in result.items]
+    return {
+        "items": list(items),
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": result.pages,
+    }
+
+
 class ApiController(Controller):
     path = "/api/v1"
     tags = ["belegsync"]  # noqa: RUF012
@@ -247,8 +257,7 @@ class ApiController(Controller):
         flagged: FromQuery[bool | None] = None,
     ) -> VoucherPage:
         async with deps.uow_factory() as uow:
-            result = await list_vouchers(
-                uow.session,
+            result = await uow.reads.vouchers(
                 api_ctx,
                 year=year,
                 voucher_type=voucher_type,
@@ -256,13 +265,7 @@ class ApiController(Controller):
                 page=page,
                 per_page=per_page,
             )
-        return VoucherPage(
-            items=[VoucherOut(**_voucher_fields(v)) for v in result.items],
-            total=result.total,
-            page=result.page,
-            per_page=result.per_page,
-            pages=result.pages,
-        )
+        return VoucherPage(**_page_fields(result, lambda v: VoucherOut(**_voucher_fields(v))))
 
     @get("/vouchers/{voucher_id:str}", summary="One voucher with payment items and files")
     async def voucher(
@@ -272,7 +275,7 @@ class ApiController(Controller):
         voucher_id: FromPath[str],
     ) -> VoucherDetailOut:
         async with deps.uow_factory() as uow:
-            v = await access_voucher(uow.session, api_ctx, voucher_id, with_details=True)
+            v = await uow.reads.voucher(api_ctx, voucher_id)
         return VoucherDetailOut(
             **_voucher_fields(v),
             payment_items=[
@@ -320,14 +323,8 @@ class ApiController(Controller):
         per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 20,
     ) -> SyncRunPage:
         async with deps.uow_factory() as uow:
-            result = await list_sync_runs(uow.session, api_ctx, page=page, per_page=per_page)
-        return SyncRunPage(
-            items=[SyncRunOut(**_run_fields(r)) for r in result.items],
-            total=result.total,
-            page=result.page,
-            per_page=result.per_page,
-            pages=result.pages,
-        )
+            result = await uow.reads.sync_runs(api_ctx, page=page, per_page=per_page)
+        return SyncRunPage(**_page_fields(result, lambda r: SyncRunOut(**_run_fields(r))))
 
     @get("/sync-runs/{run_id:str}", summary="One sync run with its per-voucher errors")
     async def sync_run(
@@ -337,7 +334,7 @@ class ApiController(Controller):
         run_id: FromPath[str],
     ) -> SyncRunDetailOut:
         async with deps.uow_factory() as uow:
-            r = await access_sync_run(uow.session, api_ctx, run_id, with_errors=True)
+            r = await uow.reads.sync_run(api_ctx, run_id)
         return SyncRunDetailOut(
             **_run_fields(r),
             errors=[SyncRunErrorOut(e.voucher_lexware_id, e.code, e.message) for e in r.errors],

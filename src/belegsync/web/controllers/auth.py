@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from belegsync.accounts.users import LoginFailed, LoginThrottled, authenticate, set_locale
 from belegsync.web.auth import SESSION_LANG, SESSION_USER, home_path, session_user
 from belegsync.web.deps import WebDeps
 from belegsync.web.i18n import parse_lang
-from belegsync.web.services.users import LoginFailed, LoginThrottled, authenticate, set_locale
 from belegsync.web.templating import flash, formatter, render
+from belegsync.web.types import WebRequest
 
 
 def _safe_next(value: str | None) -> str | None:
@@ -24,15 +23,13 @@ def _safe_next(value: str | None) -> str | None:
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)
-def home(request: Request[Any, Any, Any]) -> Redirect:
+def home(request: WebRequest) -> Redirect:
     user = session_user(request)
     return Redirect(home_path(user) if user else "/login")
 
 
 @get("/login", include_in_schema=False, sync_to_thread=False)
-def login_form(
-    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
-) -> Template | Redirect:
+def login_form(request: WebRequest, next: FromQuery[str | None] = None) -> Template | Redirect:
     user = session_user(request)
     if user is not None:
         return Redirect(_safe_next(next) or home_path(user))
@@ -40,9 +37,7 @@ def login_form(
 
 
 @post("/login", include_in_schema=False)
-async def login(
-    request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-) -> Template | Redirect:
+async def login(request: WebRequest, deps: NamedDependency[WebDeps]) -> Template | Redirect:
     form = await request.form()
     email = str(form.get("email") or "")
     password = str(form.get("password") or "")
@@ -80,15 +75,13 @@ async def login(
 
 
 @post("/logout", include_in_schema=False, sync_to_thread=False)
-def logout(request: Request[Any, Any, Any]) -> Redirect:
+def logout(request: WebRequest) -> Redirect:
     request.clear_session()
     return Redirect("/login", status_code=303)
 
 
 @post("/language", include_in_schema=False)
-async def change_language(
-    request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-) -> Redirect:
+async def change_language(request: WebRequest, deps: NamedDependency[WebDeps]) -> Redirect:
     form = await request.form()
     lang = parse_lang(str(form.get("lang") or ""))
     back = _safe_next(str(form.get("next") or "")) or "/"

@@ -4,16 +4,15 @@ tax advisor access, run reports."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from belegsync.domain.connection import ConnectionState
 from belegsync.domain.errors import DomainError
-from belegsync.store.access import TenantContext, access_connection, access_sync_run
+from belegsync.store.access import TenantContext
 from belegsync.sync.connect import (
     LexwareUnreachable,
     connect_lexware,
@@ -21,21 +20,31 @@ from belegsync.sync.connect import (
     start_connection,
 )
 from belegsync.sync.requests import request_sync
+from belegsync.tenants.advisor_access import mark_tax_advisor_invitation_sent
+from belegsync.tenants.connection_page import connection_page, sync_progress
 from belegsync.web.deps import WebDeps
-from belegsync.web.services.connection import (
-    connection_page,
-    mark_tax_advisor_invitation_sent,
-    sync_progress,
-)
+from belegsync.web.feedback import act_then_redirect, domain_message
 from belegsync.web.templating import flash, formatter, render
+from belegsync.web.types import WebRequest
+
+# domain_message moved to web.feedback; other controllers still import it from here.
+__all__ = ["ConnectionController", "connection_state", "domain_message", "sync_started_message"]
 
 
 def _base(ctx: NamedDependency[TenantContext]) -> str:
     return f"/clients/{ctx.tenant_id}/connection"
 
 
-def domain_message(request: Request[Any, Any, Any], error: DomainError) -> str:
-    return error.message_en if formatter(request).lang == "en" else error.message
+async def connection_state(deps: WebDeps, ctx: TenantContext) -> ConnectionState:
+    async with deps.uow_factory() as uow:
+        return ConnectionState((await uow.reads.connection(ctx)).state)
+
+
+def sync_started_message(request: WebRequest, run_id: str | None) -> str:
+    fmt = formatter(request)
+    if run_id is None:
+        return fmt.gettext("Eine Synchronisation läuft bereits.")
+    return fmt.gettext("Die Synchronisation wurde gestartet.")
 
 
 class ConnectionController(Controller):
@@ -45,14 +54,14 @@ class ConnectionController(Controller):
     @get("/")
     async def show(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
         page = await connection_page(
             uow_factory=deps.uow_factory,
             clock=deps.clock,
-            config=deps.config,
+            schedule=deps.config,
             ctx=ctx,
             acknowledge_banner=not ctx.is_staff,
         )
@@ -73,19 +82,17 @@ class ConnectionController(Controller):
     @get("/key")
     async def key_form(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
-        async with deps.uow_factory() as uow:
-            row = await access_connection(uow.session, ctx)
-            state = ConnectionState(row.state)
+        state = await connection_state(deps, ctx)
         return render(request, "key_form.html", ctx=ctx, state=state, error=None, expires="")
 
     @post("/key")
     async def connect(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template | Redirect:
@@ -125,8 +132,7 @@ class ConnectionController(Controller):
             else:
                 return Redirect(_base(ctx), status_code=303)
         del api_key
-        async with deps.uow_factory() as uow:
-            state = ConnectionState((await access_connection(uow.session, ctx)).state)
+        state = await connection_state(deps, ctx)
         return render(
             request,
             "key_form.html",
@@ -140,28 +146,22 @@ class ConnectionController(Controller):
     @post("/sync")
     async def sync_now(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
-        fmt = formatter(request)
-        try:
-            run_id = await request_sync(
-                uow_factory=deps.uow_factory, queue=deps.queue, tenant_id=ctx.tenant_id
-            )
-        except DomainError as error:
-            flash(request, "error", domain_message(request, error))
-        else:
-            if run_id is None:
-                flash(request, "info", fmt.gettext("Eine Synchronisation läuft bereits."))
-            else:
-                flash(request, "info", fmt.gettext("Die Synchronisation wurde gestartet."))
-        return Redirect(_base(ctx), status_code=303)
+        return await act_then_redirect(
+            request,
+            _base(ctx),
+            request_sync(uow_factory=deps.uow_factory, queue=deps.queue, tenant_id=ctx.tenant_id),
+            success=lambda run_id: sync_started_message(request, run_id),
+            level="info",
+        )
 
     @get("/progress")
     async def progress(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
@@ -170,14 +170,14 @@ class ConnectionController(Controller):
 
     @get("/disconnect")
     async def confirm_disconnect(
-        self, request: Request[Any, Any, Any], ctx: NamedDependency[TenantContext]
+        self, request: WebRequest, ctx: NamedDependency[TenantContext]
     ) -> Template:
         return render(request, "disconnect.html", ctx=ctx)
 
     @post("/disconnect")
     async def disconnect(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
@@ -197,27 +197,27 @@ class ConnectionController(Controller):
     @post("/tax-advisor/sent")
     async def tax_advisor_sent(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
-        try:
-            await mark_tax_advisor_invitation_sent(
+        return await act_then_redirect(
+            request,
+            f"{_base(ctx)}#steuerberater",
+            mark_tax_advisor_invitation_sent(
                 uow_factory=deps.uow_factory, clock=deps.clock, ctx=ctx
-            )
-        except DomainError as error:
-            flash(request, "error", domain_message(request, error))
-        return Redirect(f"{_base(ctx)}#steuerberater", status_code=303)
+            ),
+        )
 
     @get("/runs/{run_id:str}")
     async def run_report(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
         run_id: FromPath[str],
     ) -> Template:
         async with deps.uow_factory() as uow:
-            run = await access_sync_run(uow.session, ctx, run_id, with_errors=True)
+            run = await uow.reads.sync_run(ctx, run_id)
             errors = list(run.errors)
         return render(request, "run.html", ctx=ctx, run=run, errors=errors)

@@ -4,42 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from belegsync.accounts.api_tokens import create_api_token, list_api_tokens, revoke_api_token
+from belegsync.accounts.users import AuthenticatedUser
 from belegsync.domain.errors import DomainError
-from belegsync.store.access import TenantContext, access_tenant
+from belegsync.notify.mail import outbox_messages
+from belegsync.notify.support import recent_support_requests, resolve_support_request
+from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
 from belegsync.sync.requests import request_sync
 from belegsync.sync.status import connection_status
-from belegsync.sync.tenants import (
+from belegsync.tenants.advisor_access import confirm_tax_advisor_access, reset_tax_advisor_access
+from belegsync.tenants.clients import (
+    ClientLogin,
     create_tenant,
+    parse_year,
     record_vat_return,
     set_bookkeeping_service,
     set_tax_year_closed,
 )
+from belegsync.tenants.connection_page import connection_page
+from belegsync.tenants.overview import client_detail, client_overview
 from belegsync.web.auth import LoginRequired, load_session_user
-from belegsync.web.controllers.connection import domain_message
+from belegsync.web.controllers.connection import sync_started_message
 from belegsync.web.deps import WebDeps
-from belegsync.web.services.api_tokens import create_api_token, list_api_tokens, revoke_api_token
-from belegsync.web.services.connection import (
-    confirm_tax_advisor_access,
-    connection_page,
-    reset_tax_advisor_access,
-)
-from belegsync.web.services.staff import (
-    client_detail,
-    client_overview,
-    outbox_messages,
-    recent_support_requests,
-    resolve_support_request,
-)
-from belegsync.web.services.users import AuthenticatedUser, create_user
+from belegsync.web.feedback import act_then_redirect, domain_message
 from belegsync.web.templating import flash, formatter, render
+from belegsync.web.types import WebRequest
 
 
 async def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -59,7 +56,7 @@ def _client(ctx: NamedDependency[TenantContext]) -> str:
 
 async def _checked(deps: NamedDependency[WebDeps], ctx: NamedDependency[TenantContext]) -> None:
     async with deps.uow_factory() as uow:
-        await access_tenant(uow.session, ctx)
+        await uow.reads.tenant(ctx)
 
 
 class StaffController(Controller):
@@ -68,36 +65,25 @@ class StaffController(Controller):
     guards = [staff_only]  # noqa: RUF012
 
     @get("/")
-    async def overview(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-    ) -> Template:
+    async def overview(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
         rows = await client_overview(uow_factory=deps.uow_factory, clock=deps.clock)
         return render(request, "staff/overview.html", rows=rows)
 
     @post("/clients")
-    async def add_client(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-    ) -> Redirect:
+    async def add_client(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Redirect:
         form = await request.form()
         year = deps.clock.now().year
+        email = str(form.get("email") or "").strip()
+        login = ClientLogin(email, str(form.get("password") or "")) if email else None
         try:
+            # Tenant and login are written together, after both are validated.
             tenant_id = await create_tenant(
                 uow_factory=deps.uow_factory,
                 clock=deps.clock,
                 name=str(form.get("name") or ""),
                 open_tax_years=[year - 1, year],
+                login=login,
             )
-            email = str(form.get("email") or "").strip()
-            if email:
-                await create_user(
-                    uow_factory=deps.uow_factory,
-                    clock=deps.clock,
-                    email=email,
-                    password=str(form.get("password") or ""),
-                    role="client",
-                    tenant_id=tenant_id,
-                    actor="staff",
-                )
         except DomainError as error:
             flash(request, "error", domain_message(request, error))
             return Redirect("/staff", status_code=303)
@@ -106,7 +92,7 @@ class StaffController(Controller):
     @get("/clients/{tenant_id:str}")
     async def client(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
@@ -114,7 +100,7 @@ class StaffController(Controller):
         page = await connection_page(
             uow_factory=deps.uow_factory,
             clock=deps.clock,
-            config=deps.config,
+            schedule=deps.config,
             ctx=ctx,
             acknowledge_banner=False,
         )
@@ -136,74 +122,68 @@ class StaffController(Controller):
     @post("/clients/{tenant_id:str}/tax-years")
     async def tax_year(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
         await _checked(deps, ctx)
         form = await request.form()
-        text = str(form.get("year") or "").strip()
         closed = form.get("action") == "close"
         fmt = formatter(request)
-        if not text.isdigit():
-            flash(request, "error", fmt.gettext("Bitte geben Sie ein Jahr an."))
-            return Redirect(_client(ctx), status_code=303)
-        try:
+
+        async def change() -> int:
+            year = parse_year(str(form.get("year") or ""))
             await set_tax_year_closed(
                 uow_factory=deps.uow_factory,
                 clock=deps.clock,
                 tenant_id=ctx.tenant_id,
-                year=int(text),
+                year=year,
                 closed=closed,
                 actor=ctx.actor,
             )
-        except DomainError as error:
-            flash(request, "error", domain_message(request, error))
-        else:
-            message = (
-                fmt.gettext(
+            return year
+
+        def done(year: int) -> str:
+            if closed:
+                return fmt.gettext(
                     "Steuerjahr %(year)s ist abgeschlossen. Die nächste Synchronisation folgt.",
-                    year=text,
+                    year=year,
                 )
-                if closed
-                else fmt.gettext(
-                    "Steuerjahr %(year)s ist wieder offen. Die nächste Synchronisation folgt.",
-                    year=text,
-                )
+            return fmt.gettext(
+                "Steuerjahr %(year)s ist wieder offen. Die nächste Synchronisation folgt.",
+                year=year,
             )
-            flash(request, "success", message)
-        return Redirect(_client(ctx), status_code=303)
+
+        return await act_then_redirect(request, _client(ctx), change(), success=done)
 
     @post("/clients/{tenant_id:str}/vat-returns")
     async def vat_return(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
         await _checked(deps, ctx)
         form = await request.form()
-        try:
-            period = await record_vat_return(
+        return await act_then_redirect(
+            request,
+            _client(ctx),
+            record_vat_return(
                 uow_factory=deps.uow_factory,
                 clock=deps.clock,
                 tenant_id=ctx.tenant_id,
-                period_text=str(form.get("period") or ""),
+                period_text=str(form.get("period") or "")[:20],
                 actor=ctx.actor,
-            )
-        except DomainError as error:
-            flash(request, "error", domain_message(request, error))
-        else:
-            text = formatter(request).gettext(
+            ),
+            success=lambda period: formatter(request).gettext(
                 "Umsatzsteuervoranmeldung %(period)s erfasst.", period=str(period)
-            )
-            flash(request, "success", text)
-        return Redirect(_client(ctx), status_code=303)
+            ),
+        )
 
     @post("/clients/{tenant_id:str}/bookkeeping-service")
     async def bookkeeping(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
@@ -221,7 +201,7 @@ class StaffController(Controller):
     @post("/clients/{tenant_id:str}/tax-advisor")
     async def tax_advisor(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
@@ -231,45 +211,38 @@ class StaffController(Controller):
             if form.get("action") == "confirm"
             else (reset_tax_advisor_access)
         )
-        try:
-            await action(uow_factory=deps.uow_factory, clock=deps.clock, ctx=ctx)
-        except DomainError as error:
-            flash(request, "error", domain_message(request, error))
-        return Redirect(_client(ctx), status_code=303)
+        return await act_then_redirect(
+            request,
+            _client(ctx),
+            action(uow_factory=deps.uow_factory, clock=deps.clock, ctx=ctx),
+        )
 
     @post("/clients/{tenant_id:str}/sync")
     async def resync(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
         await _checked(deps, ctx)
         form = await request.form()
-        fmt = formatter(request)
-        try:
-            run_id = await request_sync(
+        return await act_then_redirect(
+            request,
+            _client(ctx),
+            request_sync(
                 uow_factory=deps.uow_factory,
                 queue=deps.queue,
                 tenant_id=ctx.tenant_id,
                 full=form.get("full") == "1",
-            )
-        except DomainError as error:
-            flash(request, "error", domain_message(request, error))
-        else:
-            flash(
-                request,
-                "info",
-                fmt.gettext("Die Synchronisation wurde gestartet.")
-                if run_id
-                else fmt.gettext("Eine Synchronisation läuft bereits."),
-            )
-        return Redirect(_client(ctx), status_code=303)
+            ),
+            success=lambda run_id: sync_started_message(request, run_id),
+            level="info",
+        )
 
     @post("/clients/{tenant_id:str}/api-tokens")
     async def new_token(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
@@ -309,15 +282,11 @@ class StaffController(Controller):
         return Redirect(_client(ctx), status_code=303)
 
     @get("/support")
-    async def support(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-    ) -> Template:
+    async def support(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
         rows = await recent_support_requests(uow_factory=deps.uow_factory)
         return render(request, "staff/support.html", rows=rows)
 
     @get("/outbox")
-    async def outbox(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-    ) -> Template:
+    async def outbox(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
         messages = await outbox_messages(uow_factory=deps.uow_factory)
         return render(request, "staff/outbox.html", messages=messages)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
+from belegsync.accounts.users import AuthenticatedUser
 from belegsync.domain.errors import DomainError
+from belegsync.notify.support import diagnosis_text, request_support, support_diagnosis
 from belegsync.store.access import TenantContext
-from belegsync.web.controllers.connection import domain_message
 from belegsync.web.deps import WebDeps
-from belegsync.web.services.support import diagnosis_text, request_support, support_diagnosis
-from belegsync.web.services.users import AuthenticatedUser
+from belegsync.web.feedback import domain_message
 from belegsync.web.templating import flash, formatter, render
+from belegsync.web.types import WebRequest
 
 
 class SupportController(Controller):
@@ -24,7 +23,7 @@ class SupportController(Controller):
     @get("/")
     async def form(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
@@ -43,7 +42,7 @@ class SupportController(Controller):
     @post("/")
     async def submit(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
         user: NamedDependency[AuthenticatedUser],

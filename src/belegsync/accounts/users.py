@@ -1,7 +1,8 @@
-"""Users, passwords (argon2) and the login throttle."""
+"""Users, passwords (argon2, hashed in a worker thread) and the login throttle."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,20 +11,20 @@ from datetime import timedelta
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
 
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.errors import NotFound
-from belegsync.store.models import LoginAttempt, User
+from belegsync.store.models import User
 from belegsync.store.models.web import Locale, UserRole
 from belegsync.store.uow import UnitOfWork
 
-logger = structlog.get_logger("belegsync.web")
+logger = structlog.get_logger("belegsync.accounts")
 
 _HASHER = PasswordHasher()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
 # Verifying against this keeps unknown e-mails as slow as wrong passwords.
 _DUMMY_HASH = _HASHER.hash("not a real password")
 
@@ -50,7 +51,7 @@ class LoginThrottled(Exception):
 
 
 class LoginFailed(Exception):
-    """Wrong e-mail or password (deliberately not saying which)."""
+    """Wrong e-mail or password, or a disabled login (deliberately not saying which)."""
 
 
 def normalize_email(email: str) -> str:
@@ -64,8 +65,91 @@ def normalize_email(email: str) -> str:
     return value
 
 
+def check_new_login(email: str, password: str) -> str:
+    """The normalised e-mail, if ``email`` and ``password`` may become a login."""
+    address = normalize_email(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.",
+            code="password_too_short",
+            message_en=f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Das Passwort darf höchstens {MAX_PASSWORD_LENGTH} Zeichen lang sein.",
+            code="password_too_long",
+            message_en=f"The password may have at most {MAX_PASSWORD_LENGTH} characters.",
+        )
+    return address
+
+
 def _user(row: User) -> AuthenticatedUser:
     return AuthenticatedUser(row.id, row.email, row.role, row.tenant_id, row.locale)
+
+
+async def hash_password(password: str) -> str:
+    """argon2 takes tens of milliseconds of CPU: off the event loop."""
+    return await asyncio.to_thread(_HASHER.hash, password)
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    def verify() -> bool:
+        try:
+            return _HASHER.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify)
+
+
+async def add_user(
+    uow: UnitOfWork,
+    *,
+    clock: Clock,
+    email: str,
+    password: str,
+    role: UserRole,
+    tenant_id: str | None,
+    locale: Locale = "de",
+    actor: str = "cli",
+) -> AuthenticatedUser:
+    """Add a login inside the caller's transaction (the caller commits)."""
+    address = check_new_login(email, password)
+    if role not in ("client", "staff"):
+        raise InvalidInput("Unbekannte Rolle.", code="role_invalid", message_en="Unknown role.")
+    if (role == "client") != (tenant_id is not None):
+        raise InvalidInput(
+            "Mandanten-Logins brauchen einen Mandanten, Kanzlei-Logins keinen.",
+            code="role_tenant_mismatch",
+            message_en="Client logins need a tenant; staff logins have none.",
+        )
+    if tenant_id is not None and await uow.tenants.get(tenant_id) is None:
+        raise NotFound("tenant")
+    if await uow.accounts.user_by_email(address) is not None:
+        raise InvalidInput(
+            f"Es gibt bereits ein Login für {address}.",
+            code="user_exists",
+            message_en=f"A login for {address} exists already.",
+        )
+    now = clock.now()
+    row = await uow.accounts.add_user(
+        email=address,
+        password_hash=await hash_password(password),
+        role=role,
+        tenant_id=tenant_id,
+        locale=locale,
+        now=now,
+    )
+    await uow.audit.add(
+        tenant_id=tenant_id,
+        actor=actor,
+        action="user_created",
+        subject_type="user",
+        subject_id=row.id,
+        detail={"role": role},
+        now=now,
+    )
+    return _user(row)
 
 
 async def create_user(
@@ -80,52 +164,20 @@ async def create_user(
     actor: str = "cli",
 ) -> AuthenticatedUser:
     """Create a login. Clients need a tenant; staff have none."""
-    address = normalize_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein.",
-            code="password_too_short",
-            message_en=f"The password needs at least {MIN_PASSWORD_LENGTH} characters.",
-        )
-    if role not in ("client", "staff"):
-        raise InvalidInput("Unbekannte Rolle.", code="role_invalid", message_en="Unknown role.")
-    if (role == "client") != (tenant_id is not None):
-        raise InvalidInput(
-            "Mandanten-Logins brauchen einen Mandanten, Kanzlei-Logins keinen.",
-            code="role_tenant_mismatch",
-            message_en="Client logins need a tenant; staff logins have none.",
-        )
-    now = clock.now()
+    check_new_login(email, password)
     async with uow_factory() as uow:
-        if tenant_id is not None and await uow.tenants.get(tenant_id) is None:
-            raise NotFound("tenant")
-        if await uow.session.scalar(select(User.id).where(User.email == address)):
-            raise InvalidInput(
-                f"Es gibt bereits ein Login für {address}.",
-                code="user_exists",
-                message_en=f"A login for {address} exists already.",
-            )
-        row = User(
-            email=address,
-            password_hash=_HASHER.hash(password),
+        user = await add_user(
+            uow,
+            clock=clock,
+            email=email,
+            password=password,
             role=role,
             tenant_id=tenant_id,
             locale=locale,
-            created_at=now,
-        )
-        uow.session.add(row)
-        await uow.session.flush()
-        await uow.audit.add(
-            tenant_id=tenant_id,
             actor=actor,
-            action="user_created",
-            subject_type="user",
-            subject_id=row.id,
-            detail={"role": role},
-            now=now,
         )
         await uow.commit()
-        return _user(row)
+        return user
 
 
 async def authenticate(
@@ -142,55 +194,47 @@ async def authenticate(
 
     Raises :class:`LoginThrottled` after ``failures_allowed`` failures for the e-mail
     (or four times as many from the address) within the window, without checking the
-    password, and :class:`LoginFailed` for a wrong e-mail or password.
+    password, and :class:`LoginFailed` for a wrong e-mail or password or a disabled login.
     """
     address = email.strip().lower()[:320]
     now = clock.now()
     since = now - timedelta(minutes=window_minutes)
     async with uow_factory() as uow:
-        failures = select(func.count()).where(
-            LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since
-        )
-        by_email = await uow.session.scalar(failures.where(LoginAttempt.email == address)) or 0
-        by_ip = await uow.session.scalar(failures.where(LoginAttempt.ip == ip)) or 0
+        by_email, by_ip = await uow.accounts.failed_logins_since(since, email=address, ip=ip)
         if by_email >= failures_allowed or by_ip >= 4 * failures_allowed:
             logger.warning("login_throttled", ip=ip)
             raise LoginThrottled(window_minutes)
-        row = await uow.session.scalar(select(User).where(User.email == address))
-        ok = _verify(row.password_hash if row else _DUMMY_HASH, password) and row is not None
-        uow.session.add(LoginAttempt(email=address, ip=ip[:64], succeeded=ok, created_at=now))
+        row = await uow.accounts.user_by_email(address)
+        checked = password[:MAX_PASSWORD_LENGTH]
+        ok = await _verify(row.password_hash if row else _DUMMY_HASH, checked)
+        ok = ok and row is not None and row.disabled_at is None
+        await uow.accounts.record_login_attempt(email=address, ip=ip, succeeded=ok, now=now)
         if not ok or row is None:
             await uow.commit()
             logger.info("login_failed", ip=ip)
             raise LoginFailed()
         if _HASHER.check_needs_rehash(row.password_hash):
-            row.password_hash = _HASHER.hash(password)
+            row.password_hash = await hash_password(checked)
         row.last_login_at = now
         await uow.commit()
         logger.info("login_succeeded", user_id=row.id)
         return _user(row)
 
 
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 async def load_user(
     uow_factory: Callable[[], UnitOfWork], user_id: str
 ) -> AuthenticatedUser | None:
+    """The active user with this id (``None`` if missing or disabled)."""
     async with uow_factory() as uow:
-        row = await uow.session.get(User, user_id)
-        return _user(row) if row is not None else None
+        row = await uow.accounts.user(user_id)
+        return _user(row) if row is not None and row.disabled_at is None else None
 
 
 async def set_locale(
     *, uow_factory: Callable[[], UnitOfWork], user_id: str, locale: Locale
 ) -> None:
     async with uow_factory() as uow:
-        row = await uow.session.get(User, user_id)
+        row = await uow.accounts.user(user_id)
         if row is None:
             raise NotFound("user")
         row.locale = locale
@@ -198,6 +242,5 @@ async def set_locale(
 
 
 async def client_emails(uow: UnitOfWork, tenant_id: str) -> list[str]:
-    """The addresses of a tenant's client logins (for notices)."""
-    query = select(User.email).where(User.tenant_id == tenant_id, User.role == "client")
-    return list(await uow.session.scalars(query.order_by(User.email)))
+    """The addresses of a tenant's active client logins (for notices)."""
+    return await uow.accounts.client_emails(tenant_id)

@@ -1,24 +1,61 @@
-"""Tenants and what decides their sync window: tax years and submitted VAT returns."""
+"""Clients (tenants) and what decides their sync window: tax years and submitted VAT returns."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
+from belegsync.accounts.users import add_user, check_new_login
 from belegsync.domain.clock import Clock
+from belegsync.domain.dates import berlin_date
 from belegsync.domain.errors import InvalidInput
 from belegsync.domain.tax import VatReturnPeriod
 from belegsync.store.errors import NotFound
 from belegsync.store.uow import UnitOfWork
 
+FIRST_TAX_YEAR = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ClientLogin:
+    """The first login of a new client."""
+
+    email: str
+    password: str = field(repr=False)
+
+
+def parse_year(text: str) -> int:
+    """A tax year typed into a form ("2025"); anything else is a clear InvalidInput."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit() and len(value) == 4):
+        raise InvalidInput(
+            "Bitte geben Sie ein Jahr mit vier Ziffern an.",
+            code="tax_year_invalid",
+            message_en="Please enter a year with four digits.",
+        )
+    return int(value)
+
+
+def _check_vat_period(period: VatReturnPeriod, today: date) -> None:
+    """A return is filed after its period: refuse periods not yet over, or before 2000."""
+    if period.first_day.year < FIRST_TAX_YEAR or period.last_day >= today:
+        raise InvalidInput(
+            f"Die Voranmeldung {period} kann nicht erfasst werden: Der Zeitraum muss "
+            f"zwischen {FIRST_TAX_YEAR} und heute liegen und abgeschlossen sein.",
+            code="vat_period_out_of_range",
+            message_en=f"The VAT return {period} cannot be recorded: the period must lie "
+            f"between {FIRST_TAX_YEAR} and today and be over.",
+        )
+
 
 def _check_years(open_years: Iterable[int], closed_years: Iterable[int], today: date) -> None:
     for year in [*open_years, *closed_years]:
-        if not 2000 <= year <= today.year + 1:
+        if not FIRST_TAX_YEAR <= year <= today.year + 1:
             raise InvalidInput(
-                f"Steuerjahr {year} liegt außerhalb von 2000 bis {today.year + 1}.",
+                f"Steuerjahr {year} liegt außerhalb von {FIRST_TAX_YEAR} bis {today.year + 1}.",
                 code="tax_year_out_of_range",
-                message_en=f"Tax year {year} is outside 2000 to {today.year + 1}.",
+                message_en=f"Tax year {year} is outside {FIRST_TAX_YEAR} to {today.year + 1}.",
             )
     both = set(open_years) & set(closed_years)
     if both:
@@ -38,10 +75,11 @@ async def create_tenant(
     closed_tax_years: Iterable[int] = (),
     bookkeeping_service: bool = False,
     last_vat_return: str | None = None,
+    login: ClientLogin | None = None,
     actor: str = "staff",
 ) -> str:
-    """Create a client with its tax years; returns the new tenant id. Validates everything
-    before writing anything."""
+    """Create a client with its tax years (and a first client login); returns the new
+    tenant id. Validates everything before writing anything, and writes all or nothing."""
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput(
@@ -53,6 +91,10 @@ async def create_tenant(
     now = clock.now()
     _check_years(opened, closed, now.date())
     period = VatReturnPeriod.parse(last_vat_return) if last_vat_return else None
+    if period is not None:
+        _check_vat_period(period, berlin_date(now))
+    if login is not None:
+        check_new_login(login.email, login.password)
     if period is not None and not bookkeeping_service:
         raise InvalidInput(
             "Eine abgegebene Umsatzsteuervoranmeldung zählt nur beim Buchhaltungsservice.",
@@ -88,6 +130,16 @@ async def create_tenant(
             subject_id=tenant.id,
             now=now,
         )
+        if login is not None:
+            await add_user(
+                uow,
+                clock=clock,
+                email=login.email,
+                password=login.password,
+                role="client",
+                tenant_id=tenant.id,
+                actor=actor,
+            )
         await uow.commit()
         return tenant.id
 
@@ -128,6 +180,7 @@ async def record_vat_return(
     """Record a submitted VAT advance return (e.g. "2024-03" or "2024-Q1")."""
     period = VatReturnPeriod.parse(period_text)
     now = clock.now()
+    _check_vat_period(period, berlin_date(now))
     async with uow_factory() as uow:
         existing = {v.period for v in await uow.tenants.vat_returns(tenant_id)}
         if str(period) in existing:

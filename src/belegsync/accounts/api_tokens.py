@@ -7,11 +7,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
-from belegsync.store.access import TenantContext, access_tenant
+from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
 from belegsync.store.models import ApiToken
 from belegsync.store.uow import UnitOfWork
@@ -44,17 +42,15 @@ async def create_api_token(
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     async with uow_factory() as uow:
-        await access_tenant(uow.session, ctx)
-        row = ApiToken(
+        await uow.reads.tenant(ctx)
+        row = await uow.accounts.add_api_token(
             tenant_id=ctx.tenant_id,
             name=label,
             token_sha256=token_hash(token),
             prefix=token[:12],
             created_by=ctx.actor,
-            created_at=now,
+            now=now,
         )
-        uow.session.add(row)
-        await uow.session.flush()
         await uow.audit.add(
             tenant_id=ctx.tenant_id,
             actor=ctx.actor,
@@ -72,9 +68,7 @@ async def revoke_api_token(
 ) -> None:
     now = clock.now()
     async with uow_factory() as uow:
-        row = await uow.session.scalar(
-            select(ApiToken).where(ApiToken.id == token_id, ApiToken.tenant_id == ctx.tenant_id)
-        )
+        row = await uow.accounts.api_token(ctx.tenant_id, token_id)
         if row is None:
             raise NotFound("api token")
         row.revoked_at = row.revoked_at or now
@@ -93,14 +87,10 @@ async def tenant_for_token(
     *, uow_factory: Callable[[], UnitOfWork], clock: Clock, token: str
 ) -> str | None:
     """The tenant a valid, unrevoked token belongs to; ``None`` otherwise."""
-    if not token.startswith(TOKEN_PREFIX):
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     async with uow_factory() as uow:
-        row = await uow.session.scalar(
-            select(ApiToken).where(
-                ApiToken.token_sha256 == token_hash(token), ApiToken.revoked_at.is_(None)
-            )
-        )
+        row = await uow.accounts.live_api_token(token_hash(token))
         if row is None:
             return None
         now = clock.now()
@@ -115,9 +105,4 @@ async def list_api_tokens(
     *, uow_factory: Callable[[], UnitOfWork], ctx: TenantContext
 ) -> list[ApiToken]:
     async with uow_factory() as uow:
-        query = (
-            select(ApiToken)
-            .where(ApiToken.tenant_id == ctx.tenant_id)
-            .order_by(ApiToken.created_at.desc())
-        )
-        return list(await uow.session.scalars(query))
+        return await uow.accounts.api_tokens(ctx.tenant_id)

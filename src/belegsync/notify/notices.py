@@ -6,21 +6,33 @@ Each notice goes out once (``notices_sent``); the e-mails take the outbox's way.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import structlog
-from sqlalchemy import select
 
+from belegsync.accounts.users import client_emails
 from belegsync.domain.clock import Clock
 from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
-from belegsync.store.models import Connection, NoticeSent, Tenant
+from belegsync.notify.mail import SmtpConfig, deliver_outbox, queue_mail
+from belegsync.store.models import Connection, Tenant
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import to_domain
-from belegsync.web.deps import WebConfig
-from belegsync.web.services.mail import deliver_outbox, queue_mail
-from belegsync.web.services.users import client_emails
 
-logger = structlog.get_logger("belegsync.web")
+logger = structlog.get_logger("belegsync.notify")
+
+
+class Sender(Protocol):
+    """Who signs the notices, where their links point, how they are sent."""
+
+    @property
+    def firm_name(self) -> str: ...
+
+    @property
+    def public_url(self) -> str: ...
+
+    @property
+    def smtp(self) -> SmtpConfig | None: ...
 
 
 def _notice(row: Connection, today_warning: str | None) -> tuple[str, str] | None:
@@ -35,7 +47,7 @@ def _notice(row: Connection, today_warning: str | None) -> tuple[str, str] | Non
     return None
 
 
-def _text(kind: str, tenant: Tenant, row: Connection, config: WebConfig) -> tuple[str, str]:
+def _text(kind: str, tenant: Tenant, row: Connection, config: Sender) -> tuple[str, str]:
     connection = to_domain(row)
     link = f"{config.public_url}/clients/{tenant.id}/connection" if config.public_url else ""
     if kind == "connection_failed":
@@ -62,7 +74,7 @@ def _text(kind: str, tenant: Tenant, row: Connection, config: WebConfig) -> tupl
 
 
 async def send_due_notices(
-    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, config: WebConfig
+    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, config: Sender
 ) -> int:
     """Queue (and with SMTP send) the notices that are due now; returns how many."""
     now = clock.now()
@@ -77,14 +89,7 @@ async def send_due_notices(
             if notice is None:
                 continue
             kind, reference = notice
-            seen = await uow.session.scalar(
-                select(NoticeSent.id).where(
-                    NoticeSent.tenant_id == row.tenant_id,
-                    NoticeSent.kind == kind,
-                    NoticeSent.reference == reference,
-                )
-            )
-            if seen is not None:
+            if await uow.notify.notice_sent(row.tenant_id, kind, reference):
                 continue
             tenant = await uow.tenants.get(row.tenant_id)
             assert tenant is not None
@@ -99,9 +104,7 @@ async def send_due_notices(
                     clock=clock,
                     tenant_id=row.tenant_id,
                 )
-            uow.session.add(
-                NoticeSent(tenant_id=row.tenant_id, kind=kind, reference=reference, created_at=now)
-            )
+            await uow.notify.record_notice(row.tenant_id, kind, reference, now=now)
             queued += 1
         await uow.commit()
     if queued:

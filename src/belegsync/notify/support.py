@@ -4,38 +4,45 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import select
 
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
-from belegsync.store.access import TenantContext, access_connection, access_tenant
-from belegsync.store.models import SupportRequest, SyncRun
+from belegsync.notify.mail import SmtpConfig, deliver_outbox, queue_mail
+from belegsync.store.access import TenantContext
+from belegsync.store.errors import NotFound
+from belegsync.store.models import SupportRequest
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import to_domain
-from belegsync.web.deps import WebConfig
-from belegsync.web.services.mail import deliver_outbox, queue_mail
 
-logger = structlog.get_logger("belegsync.web")
+logger = structlog.get_logger("belegsync.notify")
 
 MAX_MESSAGE = 5000
+
+
+class SupportDesk(Protocol):
+    """Where support requests go, and the version they report."""
+
+    @property
+    def support_email(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def smtp(self) -> SmtpConfig | None: ...
 
 
 async def build_diagnosis(uow: UnitOfWork, ctx: TenantContext, *, version: str) -> dict[str, Any]:
     """What support needs to look into a connection: state, reason, the last run,
     versions. Never the key, not even its last characters."""
-    tenant = await access_tenant(uow.session, ctx)
-    row = await access_connection(uow.session, ctx)
+    tenant = await uow.reads.tenant(ctx)
+    row = await uow.reads.connection(ctx)
     connection = to_domain(row)
     explanation = connection.explanation
-    last = await uow.session.scalar(
-        select(SyncRun)
-        .where(SyncRun.tenant_id == ctx.tenant_id)
-        .order_by(SyncRun.queued_at.desc())
-        .limit(1)
-    )
+    last = await uow.reads.last_run(ctx.tenant_id)
     return {
         "tenant": tenant.name,
         "tenant_id": tenant.id,
@@ -108,7 +115,7 @@ async def request_support(
     *,
     uow_factory: Callable[[], UnitOfWork],
     clock: Clock,
-    config: WebConfig,
+    config: SupportDesk,
     ctx: TenantContext,
     user_id: str | None,
     contact_email: str,
@@ -126,16 +133,14 @@ async def request_support(
     now = clock.now()
     async with uow_factory() as uow:
         diagnosis = await build_diagnosis(uow, ctx, version=config.version)
-        row = SupportRequest(
+        row = await uow.notify.add_support_request(
             tenant_id=ctx.tenant_id,
             user_id=user_id,
             contact_email=contact_email,
             message=text,
             diagnosis=diagnosis,
-            created_at=now,
+            now=now,
         )
-        uow.session.add(row)
-        await uow.session.flush()
         body = (
             f"Supportanfrage {row.id} von {contact_email}\n\n"
             f"{text or '(keine Nachricht)'}\n\n--- Diagnose ---\n{diagnosis_text(diagnosis)}\n"
@@ -162,3 +167,22 @@ async def request_support(
     logger.info("support_requested", tenant_id=ctx.tenant_id, request_id=request_id)
     await deliver_outbox(uow_factory=uow_factory, smtp=config.smtp, clock=clock)
     return request_id
+
+
+async def resolve_support_request(
+    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, ctx: TenantContext, request_id: str
+) -> None:
+    async with uow_factory() as uow:
+        row = await uow.notify.support_request(ctx.tenant_id, request_id)
+        if row is None:
+            raise NotFound("support request")
+        row.resolved_at = row.resolved_at or clock.now()
+        await uow.commit()
+
+
+async def recent_support_requests(
+    *, uow_factory: Callable[[], UnitOfWork], limit: int = 100
+) -> list[tuple[SupportRequest, str]]:
+    """Every tenant's latest requests with the tenant's name (for staff)."""
+    async with uow_factory() as uow:
+        return await uow.notify.recent_support_requests(limit)

@@ -7,20 +7,30 @@ import asyncio
 import smtplib
 import ssl
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import structlog
-from sqlalchemy import select
 
 from belegsync.domain.clock import Clock
 from belegsync.store.models import OutboxMessage
 from belegsync.store.uow import UnitOfWork
-from belegsync.web.deps import SmtpConfig
 
-logger = structlog.get_logger("belegsync.web")
+logger = structlog.get_logger("belegsync.notify")
 
 MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    host: str
+    port: int = 587
+    user: str = ""
+    password: str = field(default="", repr=False)
+    sender: str = "belegsync@localhost"
+    tls: str = "starttls"
+    timeout: float = 10.0
 
 
 async def queue_mail(
@@ -34,19 +44,14 @@ async def queue_mail(
     tenant_id: str | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox inside the caller's transaction."""
-    message = OutboxMessage(
-        tenant_id=tenant_id,
+    return await uow.notify.queue_mail(
         kind=kind,
         recipient=recipient,
-        subject=subject[:255],
+        subject=subject,
         body=body,
-        status="pending",
-        attempts=0,
-        created_at=clock.now(),
+        now=clock.now(),
+        tenant_id=tenant_id,
     )
-    uow.session.add(message)
-    await uow.session.flush()
-    return message
 
 
 def _send(smtp: SmtpConfig, message: EmailMessage) -> None:
@@ -85,14 +90,7 @@ async def deliver_outbox(
     if smtp is None or not smtp.host:
         return 0
     async with uow_factory() as uow:
-        pending = list(
-            await uow.session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == "pending")
-                .order_by(OutboxMessage.created_at)
-                .limit(100)
-            )
-        )
+        pending = await uow.notify.pending_mail()
     sent = 0
     for row in pending:
         error: str | None = None
@@ -102,7 +100,7 @@ async def deliver_outbox(
             error = f"{type(exc).__name__}: {exc}"[:1000]
             logger.warning("mail_send_failed", message_id=row.id, error=error)
         async with uow_factory() as uow:
-            stored = await uow.session.get(OutboxMessage, row.id)
+            stored = await uow.notify.mail(row.id)
             if stored is None or stored.status != "pending":
                 continue
             stored.attempts += 1
@@ -117,3 +115,11 @@ async def deliver_outbox(
     if sent:
         logger.info("mail_sent", count=sent)
     return sent
+
+
+async def outbox_messages(
+    *, uow_factory: Callable[[], UnitOfWork], limit: int = 200
+) -> list[OutboxMessage]:
+    """The latest messages of the outbox, newest first (for staff)."""
+    async with uow_factory() as uow:
+        return await uow.notify.recent_mail(limit)

@@ -1,0 +1,1 @@
+"""Who may sign in: logins, passwords, the login throttle, sessions and API tokens."""

@@ -1,0 +1,1 @@
+"""What goes out to people: the mail outbox, notices to clients, support requests."""

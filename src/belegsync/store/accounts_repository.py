@@ -1,0 +1,114 @@
+"""Logins, login attempts and API tokens.
+
+Every method works inside the caller's session and transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from belegsync.store.models import ApiToken, LoginAttempt, User
+from belegsync.store.models.web import Locale, UserRole
+
+
+class AccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def user(self, user_id: str) -> User | None:
+        return await self._session.get(User, user_id)
+
+    async def user_by_email(self, email: str) -> User | None:
+        return await self._session.scalar(select(User).where(User.email == email))
+
+    async def add_user(
+        self,
+        *,
+        email: str,
+        password_hash: str,
+        role: UserRole,
+        tenant_id: str | None,
+        locale: Locale,
+        now: datetime,
+    ) -> User:
+        row = User(
+            email=email,
+            password_hash=password_hash,
+            role=role,
+            tenant_id=tenant_id,
+            locale=locale,
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def client_emails(self, tenant_id: str) -> list[str]:
+        """The addresses of a tenant's active client logins."""
+        query = select(User.email).where(
+            User.tenant_id == tenant_id, User.role == "client", User.disabled_at.is_(None)
+        )
+        return list(await self._session.scalars(query.order_by(User.email)))
+
+    async def failed_logins_since(self, since: datetime, *, email: str, ip: str) -> tuple[int, int]:
+        """Failed logins since ``since``: (for the e-mail, from the address)."""
+        failures = select(func.count()).where(
+            LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since
+        )
+        by_email = await self._session.scalar(failures.where(LoginAttempt.email == email))
+        by_ip = await self._session.scalar(failures.where(LoginAttempt.ip == ip))
+        return int(by_email or 0), int(by_ip or 0)
+
+    async def record_login_attempt(
+        self, *, email: str, ip: str, succeeded: bool, now: datetime
+    ) -> None:
+        self._session.add(
+            LoginAttempt(email=email, ip=ip[:64], succeeded=succeeded, created_at=now)
+        )
+        await self._session.flush()
+
+    async def add_api_token(
+        self,
+        *,
+        tenant_id: str,
+        name: str,
+        token_sha256: str,
+        prefix: str,
+        created_by: str,
+        now: datetime,
+    ) -> ApiToken:
+        row = ApiToken(
+            tenant_id=tenant_id,
+            name=name,
+            token_sha256=token_sha256,
+            prefix=prefix,
+            created_by=created_by,
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def api_token(self, tenant_id: str, token_id: str) -> ApiToken | None:
+        """One token of the tenant (``None`` for another tenant's)."""
+        return await self._session.scalar(
+            select(ApiToken).where(ApiToken.id == token_id, ApiToken.tenant_id == tenant_id)
+        )
+
+    async def live_api_token(self, token_sha256: str) -> ApiToken | None:
+        return await self._session.scalar(
+            select(ApiToken).where(
+                ApiToken.token_sha256 == token_sha256, ApiToken.revoked_at.is_(None)
+            )
+        )
+
+    async def api_tokens(self, tenant_id: str) -> list[ApiToken]:
+        query = (
+            select(ApiToken)
+            .where(ApiToken.tenant_id == tenant_id)
+            .order_by(ApiToken.created_at.desc())
+        )
+        return list(await self._session.scalars(query))

@@ -1,0 +1,135 @@
+"""How errors answer: a page for people, JSON for the API; every unhandled exception is
+logged with the request id, which the page and the JSON show so support can find it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import structlog
+from litestar import MediaType, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
+
+from belegsync.domain.errors import DomainError
+from belegsync.store.errors import NotFound
+from belegsync.web.auth import LoginRequired
+from belegsync.web.headers import request_id
+from belegsync.web.templating import formatter, render
+from belegsync.web.types import WebRequest
+
+logger = structlog.get_logger("belegsync.web")
+
+def is_api(request: WebRequest) -> bool:
+    return request.url.path.startswith(("/api/", "/webhooks/"))
+
+
+def _json(
+    status: int, error: str, message: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> Response[Any]:
+    body = {"error": error, "message": message, **extra}
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def _page(request: WebRequest, status: int, message: str | None = None) -> Response[Any]:
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        code=status,
+        message=message,
+        request_id=request_id(request.scope),
+    )
+
+
+def _not_found(request: WebRequest, _: Exception) -> Response[Any]:
+    if is_api(request):
+        return _json(404, "not_found", "Not found (or not yours).")
+    return _page(request, 404)
+
+
+def _login_required(request: WebRequest, _: Exception) -> Response[Any]:
+    if request.method != "GET":
+        return Redirect("/login")
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    return Redirect("/login?" + urlencode({"next": target}, safe="/"))
+
+
+def _forbidden(request: WebRequest, exc: Exception) -> Response[Any]:
+    if is_api(request):
+        return _json(403, "forbidden", "Forbidden.")
+    logger.info("request_forbidden", path=request.url.path, detail=str(exc)[:200])
+    return _page(request, 403)
+
+
+def _unauthorized(request: WebRequest, exc: Exception) -> Response[Any]:
+    assert isinstance(exc, NotAuthorizedException)
+    headers = {"WWW-Authenticate": 'Bearer realm="belegsync"'}
+    return _json(401, "unauthorized", str(exc.detail), headers=headers)
+
+
+def _invalid(request: WebRequest, exc: Exception) -> Response[Any]:
+    assert isinstance(exc, ValidationException)
+    if is_api(request):
+        return _json(400, "invalid_request", str(exc.detail), fields=exc.extra or None)
+    return _page(request, 400, formatter(request).gettext("Die Anfrage ist ungültig."))
+
+
+def _http_error(request: WebRequest, exc: Exception) -> Response[Any]:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status >= 500:
+        return _server_error(request, exc)
+    headers = dict(exc.headers or {})
+    if is_api(request):
+        return _json(status, "http_error", str(exc.detail), headers=headers or None)
+    response = _page(request, status, str(exc.detail))
+    response.headers.update(headers)
+    return response
+
+
+def _domain_error(request: WebRequest, exc: Exception) -> Response[Any]:
+    assert isinstance(exc, DomainError)
+    message = exc.message_en if formatter(request).lang == "en" else exc.message
+    if is_api(request):
+        return _json(400, exc.code, message)
+    return _page(request, 400, message)
+
+
+def _server_error(request: WebRequest, exc: Exception) -> Response[Any]:
+    rid = request_id(request.scope)
+    logger.error(
+        "request_failed",
+        request_id=rid,
+        method=request.method,
+        path=request.url.path,
+        exc_info=exc,
+    )
+    if is_api(request):
+        return _json(500, "server_error", "Internal error; quote the request id.", request_id=rid)
+    try:
+        return _page(request, 500)
+    except Exception:
+        return Response(f"Internal error. Request id: {rid}", status_code=500)
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    NotFound: _not_found,
+    NotFoundException: _not_found,
+    LoginRequired: _login_required,
+    PermissionDeniedException: _forbidden,
+    NotAuthorizedException: _unauthorized,
+    ValidationException: _invalid,
+    HTTPException: _http_error,
+    DomainError: _domain_error,
+    Exception: _server_error,
+}
