@@ -103,6 +103,8 @@ def _parse_any(
             code="csv_mapping_missing",
             message_en="csv:generic needs a column mapping.",
         )
+    if data[:4] != b"PK\x03\x04":
+        data = to_utf8(data)
     try:
         refuse_non_statement(data, filename)
         if chosen == "zip" or (chosen in ("auto", "camt") and data[:4] == b"PK\x03\x04"):

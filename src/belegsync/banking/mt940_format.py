@@ -231,12 +231,10 @@ def _statement(block: _Block, parsed: Any) -> ParsedStatement:
             "nicht alle Umsatzzeilen (:61:) dieses Auszugs sind lesbar.",
             "not all transaction lines (:61:) of this statement are readable.",
         )
-    currency_source = opening or closing or data.get("sum_debit_entries")
-    currency = (
-        check_currency(str(currency_source.amount.currency), at_line(block.line))
-        if currency_source is not None
-        else "EUR"
-    )
+    sums = data.get("sum_debit_entries") or data.get("sum_credit_entries")
+    balance = opening or closing
+    currency_code = balance.amount.currency if balance else getattr(sums, "currency", None)
+    currency = check_currency(str(currency_code), at_line(block.line)) if currency_code else "EUR"
     account, valid = _account(block.account)
     parsed_transactions = tuple(
         _transaction(entry, txn.data, currency)
@@ -270,7 +268,8 @@ def _check_sums(block: _Block, data: dict[str, Any], txns: tuple[ParsedTransacti
         if stated is None:
             continue
         mine = [t.amount_cents for t in txns if (t.amount_cents < 0) == (sign < 0)]
-        if int(stated.number) == len(mine) and abs(_cents(stated.amount)) == abs(sum(mine)):
+        stated_cents = int(Decimal(str(stated.amount)) * 100)
+        if int(stated.number) == len(mine) and abs(stated_cents) == abs(sum(mine)):
             continue
         tag = ":90D:" if sign < 0 else ":90C:"
         raise StatementError(

@@ -215,9 +215,7 @@ async def test_the_account_the_user_names_wins_over_the_file_with_a_warning(
     assert [w.code for w in result.warnings] == ["statement_account_mismatch"]
     assert SPARKASSE_IBAN in result.warnings[0].message
     async with uow_factory() as uow:
-        assert [a.iban for a in await uow.banking.accounts(tenant_id)] == [
-            "DE89370400440532013000"
-        ]
+        assert [a.iban for a in await uow.banking.accounts(tenant_id)] == ["DE89370400440532013000"]
 
 
 def _generic() -> Any:
