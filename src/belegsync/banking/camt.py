@@ -1,4 +1,5 @@
-"""CAMT.053 (statement) and CAMT.052 (intraday report), versions .001.02 to .001.08.
+"""CAMT.053 (statement), CAMT.052 (intraday report) and CAMT.054 (debit/credit
+notification), versions .001.02 to .001.08.
 
 Fields are read by local name, so every namespace version goes through the same code;
 where versions differ (``Sts`` text vs ``Sts/Cd``, ``Dbtr/Nm`` vs ``Dbtr/Pty/Nm``,
@@ -15,18 +16,22 @@ from belegsync.banking import xmlsafe as x
 from belegsync.banking.errors import StatementError
 from belegsync.banking.model import ParsedStatement, ParsedTransaction, TxnStatus
 from belegsync.banking.text import (
+    account_identifier,
     check_currency,
     clean,
-    compact_iban,
+    counterparty_identifiers,
     parse_plain_decimal,
-    require_iban,
     split_sepa_keywords,
 )
 from belegsync.banking.xmlsafe import Element
 from belegsync.domain.dates import BERLIN
 
-_NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[23])\.001\.(0[2-8])")
-_CONTAINERS = {"053": ("BkToCstmrStmt", "Stmt"), "052": ("BkToCstmrAcctRpt", "Rpt")}
+_NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(0[2-8])")
+_CONTAINERS = {
+    "053": ("BkToCstmrStmt", "Stmt"),
+    "052": ("BkToCstmrAcctRpt", "Rpt"),
+    "054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
+}
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD",)
 
@@ -40,14 +45,14 @@ def camt_version(root: Element) -> tuple[str, str] | None:
 
 
 def parse_camt(data: bytes, source: str = "XML") -> list[ParsedStatement]:
-    """Every statement (``Stmt``/``Rpt``) in one CAMT.052/053 document."""
+    """Every statement (``Stmt``/``Rpt``/``Ntfctn``) in one CAMT.052/053/054 document."""
     root = x.load_xml(data, source)
     version = camt_version(root)
     if x.local(root) != "Document" or version is None:
         raise StatementError(
             x.path_of(root),
-            "kein CAMT.052/053-Dokument der Versionen 001.02 bis 001.08.",
-            "not a CAMT.052/053 document of versions 001.02 to 001.08.",
+            "kein CAMT.052/053/054-Dokument der Versionen 001.02 bis 001.08.",
+            "not a CAMT.052/053/054 document of versions 001.02 to 001.08.",
         )
     message, number = version
     container_name, item_name = _CONTAINERS[message]
@@ -82,8 +87,7 @@ def _required(parent: Element, path: str) -> Element:
 
 def _statement(item: Element, fmt: str) -> ParsedStatement:
     account = _required(item, "Acct")
-    iban_text = x.text(account, "Id/IBAN")
-    iban = require_iban(iban_text, x.path_of(_required(account, "Id/IBAN"))) if iban_text else None
+    iban, valid = account_identifier(x.first_text(account, "Id/IBAN", "Id/Othr/Id"))
     currency_element = x.find(account, "Ccy")
     entries = list(x.kids(item, "Ntry"))
     currency = (
@@ -95,6 +99,9 @@ def _statement(item: Element, fmt: str) -> ParsedStatement:
     transactions: list[ParsedTransaction] = []
     for entry in entries:
         transactions.extend(_entry(entry))
+    period_from = _stamp_date(item, "FrToDt/FrDtTm")
+    period_to = _stamp_date(item, "FrToDt/ToDtTm")
+    days = [t.booking_date for t in transactions]
     return ParsedStatement(
         account_iban=iban,
         currency=currency,
@@ -105,7 +112,26 @@ def _statement(item: Element, fmt: str) -> ParsedStatement:
         account_bic=x.first_text(account, "Svcr/FinInstnId/BICFI", "Svcr/FinInstnId/BIC"),
         bank_name=clean(x.text(account, "Svcr/FinInstnId/Nm")),
         statement_id=clean(x.text(item, "Id"), limit=140),
+        account_valid=valid,
+        period_from=period_from or (min(days) if days else None),
+        period_to=period_to or (max(days) if days else None),
+        location=x.path_of(item),
     )
+
+
+def _stamp_date(holder: Element, path: str) -> date | None:
+    element = x.find(holder, path)
+    if element is None or not element.text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(element.text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise StatementError(
+            x.path_of(element),
+            f"„{element.text.strip()}“ ist kein gültiger Zeitpunkt.",
+            f"'{element.text.strip()}' is not a valid timestamp.",
+        ) from None
+    return parsed.astimezone(BERLIN).date() if parsed.tzinfo else parsed.date()
 
 
 def _entry_currency(entries: list[Element]) -> str:
@@ -313,14 +339,19 @@ def _transaction(
     creditor = _party(detail, "Cdtr") if detail is not None else None
     original_cents, original_currency = _original_amount(detail)
     bic_paths = (f"RltdAgts/{agent}/FinInstnId/BICFI", f"RltdAgts/{agent}/FinInstnId/BIC")
+    iban, bic, issues = counterparty_identifiers(
+        x.first_text(detail, f"RltdPties/{other}Acct/Id/IBAN", f"RltdPties/{other}Acct/Id/Othr/Id"),
+        x.first_text(detail, *bic_paths),
+    )
     return ParsedTransaction(
         booking_date=facts.booking_date,
         value_date=facts.value_date,
         amount_cents=cents,
         currency=facts.currency,
         counterparty_name=clean(x.text(party, "Nm")),
-        counterparty_iban=compact_iban(x.text(detail, f"RltdPties/{other}Acct/Id/IBAN")),
-        counterparty_bic=clean(x.first_text(detail, *bic_paths), limit=11),
+        counterparty_iban=iban,
+        counterparty_bic=bic,
+        identifier_issues=issues,
         remittance=free_text if keywords else " ".join(lines),
         remittance_lines=tuple(lines),
         end_to_end_id=clean(x.text(detail, "Refs/EndToEndId"), limit=140)

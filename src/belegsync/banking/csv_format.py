@@ -1,211 +1,104 @@
-"""Bank CSV exports: presets for common German layouts plus a generic column mapping.
+"""Bank CSV exports: the layouts in :mod:`csv_presets` or the user's column mapping.
 
-A mapping names the columns by their header text (``"Währung#2"`` is the second column
-of that name); the header row is found by those names, so preambles (ING prints the
-IBAN and balance above the table) are skipped and can supply the account IBAN.
+The header row is found by the mapping's column names, so lines above the table (ING
+and DKB print the IBAN and the balance there) are skipped and can name the account;
+lines below it (Deutsche Bank's "Kontostand") end the table. Every date and amount must
+validate, so a wrong guess of the layout imports nothing.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
+from belegsync.banking.csv_mapping import CsvMapping
+from belegsync.banking.csv_presets import PRESETS
 from belegsync.banking.errors import StatementError, at_line
 from belegsync.banking.model import ParsedStatement, ParsedTransaction
 from belegsync.banking.text import (
+    account_identifier,
     check_currency,
     clean,
-    compact_iban,
+    counterparty_identifiers,
     decode_text,
+    german_iban,
     parse_amount,
-    require_iban,
     split_sepa_keywords,
 )
-from belegsync.domain.errors import InvalidInput
+from belegsync.domain.dates import BERLIN
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
+HEADER_SCAN_LINES = 40
 _REVERSAL_WORDS = ("RUECKLASTSCHRIFT", "RÜCKLASTSCHRIFT", "STORNO", "RUECKUEBERWEISUNG")
+_IBAN_LIKE = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?)\b")
+_DELIMITERS = (";", ",", "\t")
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CsvMapping:
-    """Which column holds what, and how values are written."""
+class CsvLayoutUnknown(StatementError):
+    """No known layout fits and no mapping was given: the user maps the columns."""
 
-    name: str = "generic"
-    booking_date: str
-    amount: str
-    value_date: str | None = None
-    counterparty_name: str | None = None
-    counterparty_iban: str | None = None
-    counterparty_bic: str | None = None
-    remittance: tuple[str, ...] = ()
-    currency: str | None = None
-    booking_text: str | None = None
-    end_to_end_id: str | None = None
-    mandate_reference: str | None = None
-    creditor_id: str | None = None
-    batch_reference: str | None = None
-    original_amount: str | None = None
-    account_iban: str | None = None
-    status: str | None = None
-    pending_values: tuple[str, ...] = ("Umsatz vorgemerkt", "vorgemerkt", "pending", "Vorgemerkt")
-    # A separate Soll/Haben column ("S"/"H"), as some Volksbank exports have.
-    debit_credit: str | None = None
-    delimiter: str = ";"
-    decimal_comma: bool = True
-    date_formats: tuple[str, ...] = ("%d.%m.%Y", "%d.%m.%y")
-    preamble_iban_label: str | None = None
-    default_currency: str = "EUR"
-    signature: tuple[str, ...] = field(default=())
-
-    def columns(self) -> list[str]:
-        single = (
-            self.booking_date,
-            self.amount,
-            self.value_date,
-            self.counterparty_name,
-            self.counterparty_iban,
-            self.counterparty_bic,
-            self.currency,
-            self.booking_text,
-            self.end_to_end_id,
-            self.mandate_reference,
-            self.creditor_id,
-            self.batch_reference,
-            self.original_amount,
-            self.account_iban,
-            self.status,
-            self.debit_credit,
-        )
-        return [c for c in (*single, *self.remittance) if c]
+    code = "csv_layout_unknown"
 
 
-_JSON_KEYS = {
-    "date": "booking_date",
-    "booking_date": "booking_date",
-    "value_date": "value_date",
-    "amount": "amount",
-    "name": "counterparty_name",
-    "iban": "counterparty_iban",
-    "bic": "counterparty_bic",
-    "text": "remittance",
-    "currency": "currency",
-    "booking_text": "booking_text",
-    "end_to_end_id": "end_to_end_id",
-    "mandate_reference": "mandate_reference",
-    "creditor_id": "creditor_id",
-    "account_iban": "account_iban",
-    "status": "status",
-    "debit_credit": "debit_credit",
-    "delimiter": "delimiter",
-    "decimal": "decimal_comma",
-    "date_format": "date_formats",
-}
+def split_rows(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+    """The first ``limit`` rows (all if ``None``), tolerant of broken quoting (for the
+    preview and for detection; parsing proper is strict)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for cells in reader:
+            rows.append(cells)
+            if limit is not None and len(rows) >= limit:
+                break
+    except csv.Error:
+        pass
+    return rows
 
 
-def mapping_from_json(document: Mapping[str, Any]) -> CsvMapping:
-    """A generic mapping from ``{"date": "Buchungstag", "amount": "Betrag", "text":
-    ["Verwendungszweck"], "delimiter": ";", "decimal": "comma", "date_format":
-    "%d.%m.%Y"}``."""
-    values: dict[str, Any] = {}
-    for key, value in document.items():
-        target = _JSON_KEYS.get(key)
-        if target is None:
-            raise InvalidInput(
-                f"Unbekannter Schlüssel „{key}“ in der CSV-Zuordnung.",
-                code="csv_mapping_invalid",
-                message_en=f"Unknown key '{key}' in the CSV mapping.",
-            )
-        if target == "remittance":
-            value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
-        elif target == "decimal_comma":
-            value = str(value).lower() in ("comma", ",", "true")
-        elif target == "date_formats":
-            value = (str(value),)
-        elif not isinstance(value, str):
-            raise InvalidInput(
-                f"„{key}“ muss ein Text sein.",
-                code="csv_mapping_invalid",
-                message_en=f"'{key}' must be a string.",
-            )
-        values[target] = value
-    if "booking_date" not in values or "amount" not in values:
-        raise InvalidInput(
-            "Die CSV-Zuordnung braucht mindestens „date“ und „amount“.",
-            code="csv_mapping_invalid",
-            message_en="The CSV mapping needs at least 'date' and 'amount'.",
-        )
-    if len(values.get("delimiter", ";")) != 1:
-        raise InvalidInput(
-            "Das Trennzeichen muss genau ein Zeichen sein.",
-            code="csv_mapping_invalid",
-            message_en="The delimiter must be exactly one character.",
-        )
-    return CsvMapping(**values)
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the widest of the first lines."""
+    best, width = ";", 0
+    for delimiter in _DELIMITERS:
+        rows = split_rows(text, delimiter, HEADER_SCAN_LINES)
+        widest = max((len(r) for r in rows), default=0)
+        if widest > width:
+            best, width = delimiter, widest
+    return best
 
 
-SPARKASSE = CsvMapping(
-    name="sparkasse",
-    account_iban="Auftragskonto",
-    booking_date="Buchungstag",
-    value_date="Valutadatum",
-    booking_text="Buchungstext",
-    remittance=("Verwendungszweck",),
-    creditor_id="Glaeubiger ID",
-    mandate_reference="Mandatsreferenz",
-    end_to_end_id="Kundenreferenz (End-to-End)",
-    batch_reference="Sammlerreferenz",
-    original_amount="Lastschrift Ursprungsbetrag",
-    counterparty_name="Beguenstigter/Zahlungspflichtiger",
-    counterparty_iban="Kontonummer/IBAN",
-    counterparty_bic="BIC (SWIFT-Code)",
-    amount="Betrag",
-    currency="Waehrung",
-    status="Info",
-    date_formats=("%d.%m.%y", "%d.%m.%Y"),
-    signature=("Auftragskonto", "Buchungstag", "Beguenstigter/Zahlungspflichtiger"),
-)
-
-ING = CsvMapping(
-    name="ing",
-    booking_date="Buchung",
-    value_date="Valuta",
-    counterparty_name="Auftraggeber/Empfänger",
-    booking_text="Buchungstext",
-    remittance=("Verwendungszweck",),
-    amount="Betrag",
-    currency="Währung#2",
-    preamble_iban_label="IBAN",
-    signature=("Buchung", "Valuta", "Auftraggeber/Empfänger", "Betrag"),
-)
-
-PRESETS: dict[str, CsvMapping] = {m.name: m for m in (SPARKASSE, ING)}
-
-
-def detect_preset(text: str) -> CsvMapping | None:
-    head = text[:20_000]
-    for mapping in PRESETS.values():
-        if all(
-            f'"{col}"' in head or f"{col};" in head or f";{col}" in head
-            for col in mapping.signature
-        ):
-            return mapping
-    return None
-
-
-def _header_index(header: Sequence[str]) -> dict[str, int]:
+def _names(cells: list[str]) -> dict[str, int]:
     index: dict[str, int] = {}
     seen: dict[str, int] = {}
-    for position, name in enumerate(header):
-        key = name.strip().lstrip("\ufeff")
+    for position, name in enumerate(cells):
+        key = name.strip().lstrip("\ufeff").strip()
         seen[key] = seen.get(key, 0) + 1
         index.setdefault(key, position)
         index[f"{key}#{seen[key]}"] = position
     return index
+
+
+def _resolve(index: dict[str, int], column: str) -> str | None:
+    for name in column.split("|"):
+        if name in index:
+            return name
+    return None
+
+
+def _has_all(index: dict[str, int], columns: list[str] | tuple[str, ...]) -> bool:
+    return all(_resolve(index, c) is not None for c in columns)
+
+
+def detect_presets(text: str) -> list[CsvMapping]:
+    """Layouts whose signature appears in a header line, most specific first."""
+    found: list[CsvMapping] = []
+    for mapping in PRESETS.values():
+        rows = split_rows(text, mapping.delimiter, HEADER_SCAN_LINES)
+        if any(_has_all(_names(cells), mapping.signature) for cells in rows):
+            found.append(mapping)
+    return sorted(found, key=lambda m: -len(m.signature))
 
 
 @dataclass
@@ -217,7 +110,10 @@ class _Row:
     def get(self, column: str | None) -> str | None:
         if column is None:
             return None
-        value = self.cells[self.index[column]].strip()
+        name = _resolve(self.index, column)
+        if name is None:
+            return None
+        value = self.cells[self.index[name]].strip()
         return value or None
 
 
@@ -228,103 +124,205 @@ def parse_csv(
     if len(data) > MAX_CSV_BYTES:
         raise StatementError(source, "Die Datei ist zu groß.", "The file is too large.")
     text = decode_text(data)
-    mapping = mapping or detect_preset(text)
-    if mapping is None:
-        raise StatementError(
+    if mapping is not None:
+        return _parse(text, mapping, source)
+    candidates = detect_presets(text)
+    if not candidates:
+        raise CsvLayoutUnknown(
             source,
-            "unbekanntes CSV-Layout; bitte ein Format (z. B. csv:sparkasse) oder eine "
-            "Spaltenzuordnung angeben.",
-            "unknown CSV layout; please give a format (e.g. csv:sparkasse) or a column mapping.",
+            "das CSV-Layout ist unbekannt.",
+            "the CSV layout is unknown.",
+            advice_de="Bitte ordnen Sie die Spalten zu (beim Hochladen im Schritt "
+            "„Spalten zuordnen“, in der Kommandozeile mit --csv-mapping).",
+            advice_en="Please map the columns (in the upload's step 'Map columns', on the "
+            "command line with --csv-mapping).",
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=mapping.delimiter)
-    preamble_iban: str | None = None
+    first_error: StatementError | None = None
+    for candidate in candidates:
+        try:
+            return _parse(text, candidate, source)
+        except StatementError as error:
+            first_error = first_error or error
+    assert first_error is not None
+    raise first_error
+
+
+def _preamble_account(cells: list[str]) -> str | None:
+    for cell in cells:
+        match = _IBAN_LIKE.search(cell.upper())
+        if match:
+            return match[1]
+    return None
+
+
+def _is_date(value: str, mapping: CsvMapping) -> bool:
+    try:
+        _date(value, mapping, "", "")
+    except StatementError:
+        return False
+    return True
+
+
+def _parse(text: str, mapping: CsvMapping, source: str) -> ParsedStatement:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=mapping.delimiter, strict=True)
+    preamble: str | None = None
     index: dict[str, int] | None = None
     width = 0
+    footer_line: int | None = None
     transactions: list[ParsedTransaction] = []
-    account: str | None = None
+    account: tuple[str | None, bool] = (None, True)
     try:
         for cells in reader:
             line = reader.line_num
             if index is None:
-                if _is_header(cells, mapping):
-                    index, width = _header_index(cells), len(cells)
-                elif (
-                    mapping.preamble_iban_label
-                    and cells
-                    and cells[0].strip() == mapping.preamble_iban_label
-                ):
-                    preamble_iban = require_iban(cells[1] if len(cells) > 1 else "", at_line(line))
+                names = _names(cells)
+                if _has_all(names, mapping.signature or mapping.columns()):
+                    index, width = names, len(cells)
+                elif mapping.preamble_account and preamble is None:
+                    preamble = _preamble_account(cells)
                 continue
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != width:
-                raise StatementError(
-                    at_line(line),
-                    f"{len(cells)} Spalten statt {width} wie in der Kopfzeile.",
-                    f"{len(cells)} columns instead of {width} as in the header.",
-                )
+                if cells and not _is_date(cells[0], mapping):
+                    footer_line = footer_line or line  # "Kontostand" lines below the table
+                    continue
+                raise _width_error(line, len(cells), width)
+            if footer_line is not None:
+                raise _width_error(footer_line, -1, width)
             row = _Row(line, cells, index)
             account = _row_account(row, mapping, account)
-            transactions.append(_transaction(row, mapping))
+            transactions.extend(_transactions(row, mapping))
     except csv.Error as error:
         raise StatementError(
-            at_line(reader.line_num), f"CSV nicht lesbar ({error}).", f"CSV not readable ({error})."
+            at_line(reader.line_num),
+            f"CSV nicht lesbar ({error}); die Datei endet vermutlich mitten in einem Feld.",
+            f"CSV not readable ({error}); the file probably ends inside a field.",
         ) from None
     if index is None:
         raise StatementError(
             source,
             f"keine Kopfzeile mit den Spalten {', '.join(mapping.columns()[:4])} … gefunden.",
             f"no header row with the columns {', '.join(mapping.columns()[:4])} … found.",
+            advice_de="Bitte prüfen Sie das gewählte Format oder ordnen Sie die Spalten zu.",
+            advice_en="Please check the chosen format or map the columns.",
         )
+    _check_last_line(text, reader.line_num)
+    identifier, valid = account if account[0] else account_identifier(preamble)
     currency = transactions[0].currency if transactions else mapping.default_currency
+    days = [t.booking_date for t in transactions]
     return ParsedStatement(
-        account_iban=account or preamble_iban,
+        account_iban=identifier,
+        account_valid=valid,
         currency=currency,
         transactions=tuple(transactions),
         format=f"csv:{mapping.name}",
+        period_from=min(days) if days else None,
+        period_to=max(days) if days else None,
     )
 
 
-def _is_header(cells: list[str], mapping: CsvMapping) -> bool:
-    names = set(_header_index(cells))
-    return all(column in names for column in mapping.columns())
+def _width_error(line: int, found: int, width: int) -> StatementError:
+    found_de = f"{found} Spalten" if found >= 0 else "eine Zeile unter der Tabelle"
+    found_en = f"{found} columns" if found >= 0 else "a line below the table"
+    return StatementError(
+        at_line(line),
+        f"{found_de} statt {width} wie in der Kopfzeile.",
+        f"{found_en} instead of {width} as in the header.",
+    )
 
 
-def _row_account(row: _Row, mapping: CsvMapping, known: str | None) -> str | None:
-    raw = row.get(mapping.account_iban)
-    if raw is None:
+def _check_last_line(text: str, lines: int) -> None:
+    """Exports end every line with a line break; a last line without one was cut off."""
+    body = text.rstrip("\x1a")  # some exports end with a DOS end-of-file mark
+    if body and not body.endswith(("\n", "\r")) and "\n" in body:
+        raise StatementError(
+            at_line(lines),
+            "die letzte Zeile endet ohne Zeilenumbruch; die Datei ist vermutlich abgeschnitten.",
+            "the last line ends without a line break; the file was probably cut off.",
+            code="statement_incomplete",
+        )
+
+
+def _row_account(
+    row: _Row, mapping: CsvMapping, known: tuple[str | None, bool]
+) -> tuple[str | None, bool]:
+    identifier, valid = account_identifier(row.get(mapping.account_iban))
+    if identifier is None:
         return known
-    iban = require_iban(raw, at_line(row.line))
-    if known is not None and iban != known:
+    if known[0] is not None and identifier != known[0]:
         raise StatementError(
             at_line(row.line),
-            f"die Datei enthält Umsätze mehrerer Konten ({known}, {iban}).",
-            f"the file holds transactions of several accounts ({known}, {iban}).",
+            f"die Datei enthält Umsätze mehrerer Konten ({known[0]}, {identifier}).",
+            f"the file holds transactions of several accounts ({known[0]}, {identifier}).",
+            advice_de="Bitte exportieren Sie jedes Konto in eine eigene Datei.",
+            advice_en="Please export each account into a file of its own.",
         )
-    return iban
+    return identifier, valid
 
 
-def _date(value: str | None, formats: tuple[str, ...], where: str, column: str) -> date:
-    for fmt in formats:
+def _date(value: str | None, mapping: CsvMapping, where: str, column: str) -> date:
+    text = (value or "").strip()
+    for fmt in mapping.date_formats:
         try:
-            return datetime.strptime((value or "").strip(), fmt).date()  # noqa: DTZ007 - a date
+            parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - zone handled below
         except ValueError:
             continue
+        if mapping.dates_in_utc and ("%H" in fmt):
+            return parsed.replace(tzinfo=UTC).astimezone(BERLIN).date()
+        return parsed.date()
     raise StatementError(
         where,
-        f"„{value or ''}“ in Spalte „{column}“ ist kein Datum (erwartet {formats[0]}).",
-        f"'{value or ''}' in column '{column}' is not a date (expected {formats[0]}).",
+        f"„{text}“ in Spalte „{column}“ ist kein Datum (erwartet {mapping.date_formats[0]}).",
+        f"'{text}' in column '{column}' is not a date (expected {mapping.date_formats[0]}).",
+        advice_de="Stimmt das gewählte Format bzw. die Spaltenzuordnung?",
+        advice_en="Are the chosen format and the column mapping right?",
     )
 
 
-def _transaction(row: _Row, m: CsvMapping) -> ParsedTransaction:
+def _amount(row: _Row, m: CsvMapping, where: str) -> int:
+    def parse(text: str, column: str) -> int:
+        return parse_amount(text, f"{where}, Spalte „{column}“", decimal_comma=m.decimal_comma)
+
+    if m.amount is not None:
+        text = row.get(m.amount) or ""
+        marker = (row.get(m.debit_credit) or "").upper()
+        if marker in ("S", "H"):
+            text = f"{text.lstrip('+-')} {marker}"
+        return parse(text, m.amount)
+    debit, credit = row.get(m.debit), row.get(m.credit)
+    if (debit is None) == (credit is None):
+        raise StatementError(
+            where,
+            f"genau eine der Spalten „{m.debit}“ und „{m.credit}“ muss einen Betrag haben.",
+            f"exactly one of the columns '{m.debit}' and '{m.credit}' must hold an amount.",
+        )
+    if debit is not None:
+        return -abs(parse(debit, m.debit or ""))
+    return abs(parse(credit or "", m.credit or ""))
+
+
+def _counterparty(row: _Row, m: CsvMapping, cents: int) -> tuple[str | None, str | None]:
+    """(name, IBAN text) of the other party."""
+    name = row.get(m.counterparty_name) or row.get(
+        m.counterparty_name_in if cents >= 0 else m.counterparty_name_out
+    )
+    iban_text = row.get(m.counterparty_iban)
+    bank_code = row.get(m.counterparty_bic)
+    if iban_text and bank_code and iban_text.isdigit() and bank_code.isdigit():
+        iban_text = german_iban(bank_code, iban_text) or f"{bank_code}/{iban_text}"
+    return clean(name), iban_text
+
+
+def _transactions(row: _Row, m: CsvMapping) -> list[ParsedTransaction]:
+    if m.skip_column and (row.get(m.skip_column) or "") in m.skip_values:
+        return []
     where = at_line(row.line)
-    amount_text = row.get(m.amount) or ""
-    marker = (row.get(m.debit_credit) or "").upper()
-    if marker in ("S", "H"):
-        amount_text = f"{amount_text.lstrip('+-')} {marker}"
-    cents = parse_amount(
-        amount_text, f"{where}, Spalte „{m.amount}“", decimal_comma=m.decimal_comma
+    cents = _amount(row, m, where)
+    name, iban_text = _counterparty(row, m, cents)
+    bic_text = row.get(m.counterparty_bic)
+    iban, bic, issues = counterparty_identifiers(
+        iban_text, None if (bic_text or "").isdigit() else bic_text
     )
     value_text = row.get(m.value_date)
     lines = tuple(v for col in m.remittance if (v := row.get(col)))
@@ -333,16 +331,15 @@ def _transaction(row: _Row, m: CsvMapping) -> ParsedTransaction:
     original = row.get(m.original_amount)
     currency = check_currency(row.get(m.currency) or m.default_currency, where)
     status_text = row.get(m.status) or ""
-    return ParsedTransaction(
-        booking_date=_date(row.get(m.booking_date), m.date_formats, where, m.booking_date),
-        value_date=_date(value_text, m.date_formats, where, m.value_date or "")
-        if value_text
-        else None,
+    booking_date = _date(row.get(m.booking_date), m, where, m.booking_date)
+    main = ParsedTransaction(
+        booking_date=booking_date,
+        value_date=_date(value_text, m, where, m.value_date or "") if value_text else None,
         amount_cents=cents,
         currency=currency,
-        counterparty_name=clean(row.get(m.counterparty_name)),
-        counterparty_iban=compact_iban(row.get(m.counterparty_iban)),
-        counterparty_bic=clean(row.get(m.counterparty_bic), limit=11),
+        counterparty_name=name,
+        counterparty_iban=iban,
+        counterparty_bic=bic,
         remittance=free if keywords else " ".join(" ".join(lines).split()),
         remittance_lines=lines,
         end_to_end_id=clean(row.get(m.end_to_end_id), limit=140)
@@ -351,11 +348,37 @@ def _transaction(row: _Row, m: CsvMapping) -> ParsedTransaction:
         or clean(keywords.get("MREF"), limit=140),
         creditor_id=clean(row.get(m.creditor_id), limit=64)
         or clean(keywords.get("CRED"), limit=64),
+        bank_reference=clean(row.get(m.bank_reference), limit=140),
         batch_reference=clean(row.get(m.batch_reference), limit=140),
         status="pending" if status_text in m.pending_values else "booked",
-        original_amount_cents=abs(parse_amount(original, where)) if original else None,
+        original_amount_cents=abs(parse_amount(original, where, decimal_comma=m.decimal_comma))
+        if original
+        else None,
         original_currency=currency if original else None,
         is_reversal=any(w in (booking_text or "").upper() for w in _REVERSAL_WORDS),
         booking_text=booking_text,
+        identifier_issues=issues,
         location=where,
+    )
+    fee_text = row.get(m.fee)
+    fee = parse_amount(fee_text, where, decimal_comma=m.decimal_comma) if fee_text else 0
+    if not fee:
+        return [main]
+    return [main, _fee(main, fee)]
+
+
+def _fee(main: ParsedTransaction, cents: int) -> ParsedTransaction:
+    reference = f"{main.bank_reference}-GEBUEHR" if main.bank_reference else None
+    return ParsedTransaction(
+        booking_date=main.booking_date,
+        value_date=main.value_date,
+        amount_cents=cents,
+        currency=main.currency,
+        counterparty_name=main.counterparty_name,
+        remittance=f"Gebühr {main.remittance}".strip(),
+        remittance_lines=("Gebühr",),
+        bank_reference=reference,
+        status=main.status,
+        booking_text="Gebühr",
+        location=main.location,
     )

@@ -1,5 +1,5 @@
 """One entry point for statement files: detect the format (or take the caller's), unpack
-zips safely and hand each file to its parser."""
+zips safely, hand each file to its parser and check what it returns."""
 
 from __future__ import annotations
 
@@ -11,10 +11,14 @@ from io import BytesIO
 import structlog
 
 from belegsync.banking.camt import parse_camt
-from belegsync.banking.csv_format import PRESETS, CsvMapping, parse_csv
+from belegsync.banking.checks import check_balances
+from belegsync.banking.csv_format import parse_csv
+from belegsync.banking.csv_mapping import CsvMapping
+from belegsync.banking.csv_presets import PRESETS
 from belegsync.banking.errors import StatementError
 from belegsync.banking.model import ParsedStatement
 from belegsync.banking.mt940_format import looks_like_mt940, parse_mt940
+from belegsync.banking.sniff import refuse_non_statement, to_utf8
 from belegsync.banking.text import decode_text
 from belegsync.domain.errors import InvalidInput
 
@@ -32,6 +36,14 @@ FORMATS = (
     *(f"csv:{name}" for name in PRESETS),
     "csv:generic",
 )
+# For the upload form's format choice.
+FORMAT_LABELS: dict[str, str] = {
+    "auto": "automatisch erkennen",
+    "camt": "CAMT.052/053/054 (XML)",
+    "zip": "ZIP mit CAMT-Dateien",
+    "mt940": "MT940/MT942",
+    **{f"csv:{name}": f"CSV {m.label}" for name, m in PRESETS.items()},
+}
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
                EOFError, OSError, ValueError, zlib.error)  # fmt: skip
 
@@ -39,9 +51,9 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, Ru
 def normalise_format(fmt: str | None) -> str:
     """``None``/"auto" or one of :data:`FORMATS` (aliases: xml, camt.053, camt.052, sta)."""
     value = (fmt or "auto").strip().lower()
-    value = {"xml": "camt", "camt.053": "camt", "camt.052": "camt", "sta": "mt940"}.get(
-        value, value
-    )
+    aliases = {"xml": "camt", "camt.053": "camt", "camt.052": "camt", "camt.054": "camt",
+               "sta": "mt940", "mt942": "mt940"}  # fmt: skip
+    value = aliases.get(value, value)
     if value not in FORMATS:
         raise InvalidInput(
             f"Unbekanntes Format „{fmt}“; möglich sind {', '.join(FORMATS)}.",
@@ -52,7 +64,8 @@ def normalise_format(fmt: str | None) -> str:
 
 
 def detect_format(data: bytes) -> str:
-    """ "zip", "camt", "mt940" or "csv" from the content."""
+    """ "zip", "camt", "mt940" or "csv" from the content (UTF-8 or a legacy 8-bit
+    encoding; :func:`to_utf8` has turned UTF-16 into UTF-8)."""
     if data[:4] == b"PK\x03\x04":
         return "zip"
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -75,13 +88,25 @@ def parse_statement_file(
             filename, "Die Datei ist größer als 50 MB.", "The file is larger than 50 MB."
         )
     chosen = normalise_format(fmt)
+    statements = _parse_any(data, filename, chosen, csv_mapping)
+    for statement in statements:
+        check_balances(statement, filename)
+    return statements
+
+
+def _parse_any(
+    data: bytes, filename: str, chosen: str, csv_mapping: CsvMapping | None
+) -> list[ParsedStatement]:
     if chosen == "csv:generic" and csv_mapping is None:
         raise InvalidInput(
             "Für csv:generic fehlt die Spaltenzuordnung.",
             code="csv_mapping_missing",
             message_en="csv:generic needs a column mapping.",
         )
+    if data[:4] != b"PK\x03\x04":
+        data = to_utf8(data)
     try:
+        refuse_non_statement(data, filename)
         if chosen == "zip" or (chosen in ("auto", "camt") and data[:4] == b"PK\x03\x04"):
             return _parse_zip(data, filename, "camt" if chosen == "camt" else "auto")
         return _parse_single(data, filename, chosen, csv_mapping)
@@ -102,6 +127,9 @@ def _parse_single(
 ) -> list[ParsedStatement]:
     if fmt in ("auto", "csv") and csv_mapping is not None:
         fmt = "csv:generic"
+    if data[:4] != b"PK\x03\x04":
+        data = to_utf8(data)
+    refuse_non_statement(data, source)
     if fmt == "auto":
         fmt = detect_format(data)
         if fmt == "zip":

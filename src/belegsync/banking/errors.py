@@ -22,20 +22,31 @@ class StatementError(InvalidInput):
         problem_en: str,
         *,
         code: str | None = None,
+        advice_de: str | None = None,
+        advice_en: str | None = None,
     ) -> None:
         self.location = location
         self.problem_de = problem_de
         self.problem_en = problem_en
-        where_de = f"{location}: " if location else ""
-        where_en = f"{location}: " if location else ""
+        self.advice_de = advice_de or DEFAULT_ADVICE_DE
+        self.advice_en = advice_en or DEFAULT_ADVICE_EN
+        where = f"{location}: " if location else ""
         super().__init__(
-            f"Die Kontoauszugsdatei ist fehlerhaft – {where_de}{problem_de} "
-            "Es wurde nichts importiert.",
+            f"Die Kontoauszugsdatei ist fehlerhaft – {where}{problem_de} "
+            f"Es wurde nichts importiert. {self.advice_de}",
             code=code,
-            message_en=f"The statement file is malformed – {where_en}{problem_en} "
-            "Nothing was imported.",
+            message_en=f"The statement file is malformed – {where}{problem_en} "
+            f"Nothing was imported. {self.advice_en}",
             fields={"location": location},
         )
+
+
+DEFAULT_ADVICE_DE = (
+    "Bitte laden Sie den Auszug im Online-Banking erneut herunter und die Datei unverändert hoch."
+)
+DEFAULT_ADVICE_EN = (
+    "Please download the statement again from online banking and upload it unchanged."
+)
 
 
 def at_line(number: int) -> str:

@@ -14,13 +14,12 @@ from typing import Any
 
 import structlog
 
-from belegsync.banking.csv_format import CsvMapping
+from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.detect import parse_statement_file
-from belegsync.banking.errors import StatementError
 from belegsync.banking.hashing import import_hashes
 from belegsync.banking.model import ParsedStatement, ParsedTransaction
 from belegsync.banking.push import parse_pushed
-from belegsync.banking.text import check_currency, compact_iban
+from belegsync.banking.text import as_written, check_currency, compact_iban
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.errors import NotFound
@@ -32,6 +31,13 @@ log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class ImportWarning:
+    code: str
+    message: str
+    message_en: str
+
+
+@dataclass(frozen=True, slots=True)
 class ImportResult:
     added: int
     duplicates: int
@@ -39,6 +45,7 @@ class ImportResult:
     accounts: tuple[str, ...]
     format: str
     import_id: str | None = None
+    warnings: tuple[ImportWarning, ...] = ()
 
     @property
     def account(self) -> str:
@@ -48,43 +55,71 @@ class ImportResult:
 @dataclass(frozen=True, slots=True)
 class _Batch:
     iban: str
+    valid: bool
     statement: ParsedStatement
     hashes: list[str]
 
 
-def _account_override(account_iban: str | None) -> str | None:
+def _invalid_account(text: str) -> InvalidInput:
+    return InvalidInput(
+        f"„{text}“ ist keine gültige IBAN und kein bekanntes Konto dieses Mandanten. "
+        "Bitte prüfen Sie die Eingabe oder wählen Sie ein vorhandenes Konto.",
+        code="iban_invalid",
+        message_en=f"'{text}' is neither a valid IBAN nor a known account of this client. "
+        "Please check it or choose an existing account.",
+    )
+
+
+async def _account_override(
+    uow: UnitOfWork, tenant_id: str, account_iban: str | None
+) -> tuple[str, bool] | None:
+    """The account the user named: a valid IBAN, or an account the tenant already has
+    (also one whose identifier failed validation when it was first imported)."""
     if account_iban is None or not account_iban.strip():
         return None
     iban = compact_iban(account_iban)
-    if iban is None:
-        raise InvalidInput(
-            f"„{account_iban}“ ist keine gültige IBAN.",
-            code="iban_invalid",
-            message_en=f"'{account_iban}' is not a valid IBAN.",
-        )
-    return iban
+    if iban is not None:
+        return iban, True
+    written = as_written(account_iban)
+    known = await uow.banking.account_by_iban(tenant_id, written) if written else None
+    if known is None:
+        raise _invalid_account(account_iban.strip())
+    return known.iban, known.identifier_valid
 
 
-def _batches(statements: list[ParsedStatement], override: str | None) -> list[_Batch]:
+def _batches(
+    statements: list[ParsedStatement], override: tuple[str, bool] | None
+) -> tuple[list[_Batch], list[ImportWarning]]:
+    """One batch per statement, on the user's account if they named one (it wins over
+    the file, with a warning when the two differ)."""
     batches: list[_Batch] = []
+    warnings: list[ImportWarning] = []
     for statement in statements:
-        iban = statement.account_iban
-        if override is not None and iban is not None and iban != override:
-            raise StatementError(
-                "",
-                f"Die Datei gehört zum Konto {iban}, angegeben war {override}.",
-                f"The file belongs to account {iban}, but {override} was given.",
-                code="statement_account_mismatch",
-            )
-        iban = iban or override
-        if iban is None:
+        in_file = statement.account_iban
+        if override is not None:
+            if in_file is not None and in_file != override[0]:
+                warnings.append(_mismatch(in_file, override[0]))
+            iban, valid = override
+        elif in_file is not None:
+            iban, valid = in_file, statement.account_valid
+        else:
             raise InvalidInput(
-                "Die Datei nennt kein Konto; bitte die IBAN angeben (--account).",
+                "Die Datei nennt kein Konto. Bitte wählen Sie das Konto aus (beim Hochladen "
+                "im Feld „Konto“, in der Kommandozeile mit --account IBAN).",
                 code="statement_account_missing",
-                message_en="The file names no account; please give the IBAN (--account).",
+                message_en="The file names no account. Please choose the account (in the "
+                "upload's field 'Account', on the command line with --account IBAN).",
             )
-        batches.append(_Batch(iban, statement, import_hashes(statement.transactions)))
-    return batches
+        batches.append(_Batch(iban, valid, statement, import_hashes(statement.transactions)))
+    return batches, list(dict.fromkeys(warnings))
+
+
+def _mismatch(in_file: str, chosen: str) -> ImportWarning:
+    return ImportWarning(
+        "statement_account_mismatch",
+        f"Die Datei nennt das Konto {in_file}; importiert wurde wie gewählt auf {chosen}.",
+        f"The file names the account {in_file}; imported into {chosen} as chosen.",
+    )
 
 
 def _row(
@@ -122,6 +157,7 @@ def _row(
         "is_reversal": txn.is_reversal,
         "purpose_code": txn.purpose_code,
         "booking_text": txn.booking_text,
+        "identifier_issues": list(txn.identifier_issues) or None,
         "import_hash": import_hash,
         "created_at": now,
     }
@@ -151,7 +187,17 @@ async def _store(
             bic=statement.account_bic,
             currency=statement.currency,
             connected=connected,
+            identifier_valid=batch.valid,
         )
+        if source == "file":
+            await uow.banking.add_statement(
+                tenant_id=tenant_id, account_id=account.id, statement_import_id=import_id,
+                format=statement.format[:64], reference=statement.statement_id,
+                period_from=statement.period_from, period_to=statement.period_to,
+                opening_balance_cents=statement.opening_balance_cents,
+                closing_balance_cents=statement.closing_balance_cents,
+                transaction_count=len(statement.transactions), created_at=now,
+            )  # fmt: skip
         known = seen.setdefault(account.id, set())
         known |= await uow.banking.existing_hashes(account.id, batch.hashes)
         rows = []
@@ -201,13 +247,13 @@ async def import_statement(
     malformed file raises :class:`StatementError` and nothing is written. Idempotent:
     transactions already stored for the account are counted as duplicates.
     """
-    override = _account_override(account_iban)
     statements = parse_statement_file(data, filename, fmt, csv_mapping=csv_mapping)
-    batches = _batches(statements, override)
     fmt_label = "+".join(dict.fromkeys(s.format for s in statements))
     now = clock.now()
     async with uow_factory() as uow:
         await _require_tenant(uow, tenant_id)
+        override = await _account_override(uow, tenant_id, account_iban)
+        batches, warnings = _batches(statements, override)
         record = await uow.banking.add_import(
             tenant_id=tenant_id,
             file_name=filename,
@@ -241,6 +287,7 @@ async def import_statement(
                 "added": added,
                 "duplicates": duplicates,
                 "accounts": list(accounts),
+                "warnings": [w.code for w in warnings],
             },
         )
         await uow.commit()
@@ -252,7 +299,7 @@ async def import_statement(
         added=added,
         duplicates=duplicates,
     )
-    return ImportResult(added, duplicates, accounts, fmt_label, record.id)
+    return ImportResult(added, duplicates, accounts, fmt_label, record.id, tuple(warnings))
 
 
 async def push_transactions(
@@ -271,19 +318,25 @@ async def push_transactions(
     The account is created if needed and marked connected. All items are validated
     before anything is written; items already stored count as duplicates.
     """
-    iban = _account_override(account_iban)
-    if iban is None:
+    if not account_iban.strip():
         raise InvalidInput(
             "Die IBAN des Kontos fehlt.",
             code="iban_missing",
             message_en="The account IBAN is missing.",
+        )
+    iban = compact_iban(account_iban)
+    if iban is None:
+        raise InvalidInput(
+            f"„{account_iban[:40]}“ ist keine gültige IBAN.",
+            code="iban_invalid",
+            message_en=f"'{account_iban[:40]}' is not a valid IBAN.",
         )
     account_currency = check_currency(currency, "currency")
     parsed = parse_pushed(transactions, account_currency)
     statement = ParsedStatement(
         account_iban=iban, currency=account_currency, transactions=tuple(parsed), format="push"
     )
-    batches = [_Batch(iban, statement, import_hashes(statement.transactions))]
+    batches = [_Batch(iban, True, statement, import_hashes(statement.transactions))]
     now = clock.now()
     async with uow_factory() as uow:
         await _require_tenant(uow, tenant_id)

@@ -36,6 +36,9 @@ class ParsedTransaction:
     is_reversal: bool = False
     purpose_code: str | None = None
     booking_text: str | None = None
+    # Identifiers kept as written although they fail validation, e.g.
+    # ("counterparty_iban_invalid",); see ``IDENTIFIER_ISSUES``.
+    identifier_issues: tuple[str, ...] = ()
     # Where the transaction came from in its file, for messages ("Zeile 7", an XPath).
     location: str = field(default="", compare=False)
 
@@ -51,3 +54,17 @@ class ParsedStatement:
     account_bic: str | None = None
     bank_name: str | None = None
     statement_id: str | None = None
+    # False when the account identifier failed validation (kept as written).
+    account_valid: bool = True
+    # The days the statement covers (from its balances or period), if it says so.
+    period_from: date | None = None
+    period_to: date | None = None
+    # Where the statement starts in its file, for messages.
+    location: str = field(default="", compare=False)
+
+
+IDENTIFIER_ISSUES = {
+    "counterparty_iban_invalid": ("IBAN der Gegenpartei ungültig", "counterparty IBAN invalid"),
+    "counterparty_bic_invalid": ("BIC der Gegenpartei ungültig", "counterparty BIC invalid"),
+    "account_iban_invalid": ("Konto-IBAN ungültig", "account IBAN invalid"),
+}

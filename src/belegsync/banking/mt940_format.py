@@ -1,4 +1,5 @@
-"""MT940 statements as German banks export them (Sparkasse, Volksbank, Deutsche Bank …).
+"""MT940 statements and MT942 interim reports as German banks export them (Sparkasse,
+Volksbank, Commerzbank, Deutsche Bank, Postbank, LBBW …).
 
 The ``mt-940`` library reads the SWIFT fields (amounts, dates, balances, references).
 Before that, every line is checked here so that a broken file is refused with its
@@ -17,12 +18,16 @@ from typing import Any
 
 import mt940
 
+from belegsync.banking.checks import INCOMPLETE_ADVICE_DE, INCOMPLETE_ADVICE_EN
 from belegsync.banking.errors import StatementError, at_line
 from belegsync.banking.model import ParsedStatement, ParsedTransaction
 from belegsync.banking.text import (
+    account_identifier,
+    as_written,
     check_currency,
     clean,
     compact_iban,
+    counterparty_identifiers,
     decode_text,
     german_iban,
     join_chunks,
@@ -56,6 +61,7 @@ class _Block:
     line: int
     account: str | None = None
     entries: list[_Line61] = field(default_factory=list)
+    tags: set[str] = field(default_factory=set)
 
 
 def looks_like_mt940(text: str) -> bool:
@@ -125,18 +131,36 @@ def _scan(text: str) -> list[_Block]:
     if not blocks:
         raise StatementError("MT940", "kein Auszug (:20:) gefunden.", "no statement (:20:) found.")
     for block in blocks:
-        if block.account is None:
-            raise StatementError(
-                at_line(block.line),
-                "dem Auszug fehlt das Konto (:25:).",
-                "the statement lacks the account (:25:).",
-            )
+        _check_complete(block)
     return blocks
+
+
+def _check_complete(block: _Block) -> None:
+    """A cut-off file often still parses: an MT940 statement needs its closing balance
+    (:62:), an MT942 report its sums of debits and credits (:90D:/:90C:)."""
+    opening = {"60F", "60M"} & block.tags
+    closing = {"62F", "62M"} & block.tags
+    if opening and not closing:
+        missing_de, missing_en = "der Endsaldo (:62F:)", "the closing balance (:62F:)"
+    elif not opening and not closing and not {"90D", "90C"} <= block.tags:
+        missing_de = "der Anfangssaldo (:60F:) bzw. die Umsatzsummen (:90D:/:90C:)"
+        missing_en = "the opening balance (:60F:) or the sums of entries (:90D:/:90C:)"
+    else:
+        return
+    raise StatementError(
+        at_line(block.line),
+        f"dem Auszug ab dieser Zeile fehlt {missing_de}.",
+        f"the statement from this line lacks {missing_en}.",
+        code="statement_incomplete",
+        advice_de=INCOMPLETE_ADVICE_DE,
+        advice_en=INCOMPLETE_ADVICE_EN,
+    )
 
 
 def _scan_tag(
     block: _Block, tag: str, value: str, number: int, current: _Line61 | None
 ) -> _Line61 | None:
+    block.tags.add(tag)
     if tag == "25":
         block.account = value
     elif tag in ("60F", "60M", "62F", "62M", "64", "65") and not _BALANCE.fullmatch(value):
@@ -172,19 +196,23 @@ def _valid_yymmdd(text: str) -> bool:
     return True
 
 
-def _account_iban(value: str | None) -> str | None:
+def _account(value: str | None) -> tuple[str | None, bool]:
+    """``:25:`` as (identifier, valid): an IBAN (also with a currency suffix), or
+    "BLZ/Kontonummer" turned into the IBAN; else kept as written and marked."""
     if not value:
-        return None
+        return None, True
     parts = [p.strip() for p in value.replace(" ", "").split("/") if p.strip()]
     for part in parts:
         iban = compact_iban(part) or compact_iban(part[:-3] if part[-3:].isalpha() else None)
         if iban:
-            return iban
+            return iban, True
     if len(parts) == 2 and parts[0].isdigit() and len(parts[0]) == 8:
         account = re.sub(r"\D", "", parts[1])[:10]  # "0123456789EUR" → the digits
-        if account:
-            return german_iban(parts[0], account)
-    return None
+        iban = german_iban(parts[0], account) if account else None
+        if iban:
+            return iban, True
+    written, _ = account_identifier(value)
+    return written, False
 
 
 def _cents(amount: Any) -> int:
@@ -203,24 +231,57 @@ def _statement(block: _Block, parsed: Any) -> ParsedStatement:
             "nicht alle Umsatzzeilen (:61:) dieses Auszugs sind lesbar.",
             "not all transaction lines (:61:) of this statement are readable.",
         )
-    currency_source = opening or closing
-    currency = (
-        check_currency(str(currency_source.amount.currency), at_line(block.line))
-        if currency_source is not None
-        else "EUR"
+    sums = data.get("sum_debit_entries") or data.get("sum_credit_entries")
+    balance = opening or closing
+    currency_code = balance.amount.currency if balance else getattr(sums, "currency", None)
+    currency = check_currency(str(currency_code), at_line(block.line)) if currency_code else "EUR"
+    account, valid = _account(block.account)
+    parsed_transactions = tuple(
+        _transaction(entry, txn.data, currency)
+        for entry, txn in zip(block.entries, transactions, strict=True)
     )
+    _check_sums(block, data, parsed_transactions)
+    days = [t.booking_date for t in parsed_transactions]
     return ParsedStatement(
-        account_iban=_account_iban(block.account),
+        account_iban=account,
+        account_valid=valid,
         currency=currency,
-        transactions=tuple(
-            _transaction(entry, txn.data, currency)
-            for entry, txn in zip(block.entries, transactions, strict=True)
-        ),
-        format="mt940",
+        transactions=parsed_transactions,
+        format="mt940" if {"60F", "60M"} & block.tags else "mt942",
         opening_balance_cents=_cents(opening.amount) if opening is not None else None,
         closing_balance_cents=_cents(closing.amount) if closing is not None else None,
         statement_id=clean(data.get("transaction_reference"), limit=140),
+        period_from=min(days) if days else _day(opening.date if opening else None),
+        period_to=_day(closing.date if closing else None) or (max(days) if days else None),
+        location=at_line(block.line),
     )
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None else date(value.year, value.month, value.day)
+
+
+def _check_sums(block: _Block, data: dict[str, Any], txns: tuple[ParsedTransaction, ...]) -> None:
+    """MT942: the number and sum of debits (:90D:) and credits (:90C:) must match."""
+    for key, sign in (("sum_debit_entries", -1), ("sum_credit_entries", 1)):
+        stated = data.get(key)
+        if stated is None:
+            continue
+        mine = [t.amount_cents for t in txns if (t.amount_cents < 0) == (sign < 0)]
+        stated_cents = int(Decimal(str(stated.amount)) * 100)
+        if int(stated.number) == len(mine) and abs(stated_cents) == abs(sum(mine)):
+            continue
+        tag = ":90D:" if sign < 0 else ":90C:"
+        raise StatementError(
+            at_line(block.line),
+            f"die Summenzeile {tag} nennt {stated.number} Umsätze, gelesen wurden {len(mine)} "
+            f"mit anderer Summe.",
+            f"the sum line {tag} states {stated.number} entries, {len(mine)} were read with "
+            "a different sum.",
+            code="statement_incomplete",
+            advice_de=INCOMPLETE_ADVICE_DE,
+            advice_en=INCOMPLETE_ADVICE_EN,
+        )
 
 
 def _subfields(details: str) -> tuple[str | None, dict[str, list[str]]] | None:
@@ -276,9 +337,12 @@ def _structured(
     keywords, free = split_sepa_keywords(join_chunks(purpose_lines, _CHUNK))
     account = "".join(fields.get("31", [])).strip()
     bank = "".join(fields.get("30", [])).strip()
-    iban = compact_iban(account) or (
-        german_iban(bank, account) if bank.isdigit() and account.isdigit() else None
+    legacy = german_iban(bank, account) if bank.isdigit() and account.isdigit() else None
+    iban, bic, issues = counterparty_identifiers(
+        legacy or account or None, bank if bank and not bank.isdigit() else None
     )
+    if legacy is None and bank.isdigit() and account.isdigit():
+        iban = as_written(f"{bank}/{account}")  # a Kontonummer no IBAN can be made of
     original: int | None = None
     if "OAMT" in keywords:
         try:
@@ -291,7 +355,8 @@ def _structured(
             join_chunks([*fields.get("32", []), *fields.get("33", [])], _CHUNK)
         ),
         counterparty_iban=iban,
-        counterparty_bic=clean(bank, limit=11) if bank and not bank.isdigit() else None,
+        counterparty_bic=bic,
+        identifier_issues=issues,
         remittance=free if keywords else purpose,
         remittance_lines=purpose_lines,
         end_to_end_id=clean(keywords.get("EREF"), limit=140),

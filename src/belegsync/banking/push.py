@@ -6,6 +6,7 @@ Each item is checked field by field; an error names the item and field
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -13,9 +14,16 @@ from typing import Any
 
 from belegsync.banking.errors import StatementError
 from belegsync.banking.model import ParsedTransaction
-from belegsync.banking.text import check_currency, clean, compact_iban, parse_plain_decimal
+from belegsync.banking.text import check_currency, clean, counterparty_identifiers
 
 MAX_PUSH_ITEMS = 10_000
+# A Verwendungszweck is at most 140 characters per SEPA item; a few lines of it are fine.
+MAX_REMITTANCE_CHARS = 2_000
+MAX_REMITTANCE_LINES = 40
+# 100 billion euros: more than any account moves at once, well inside BIGINT cents.
+MAX_AMOUNT_CENTS = 10**13
+_AMOUNT = re.compile(r"[+-]?\d{1,13}(?:\.\d{1,2})?")
+_EARLIEST, _LATEST = date(1990, 1, 1), date(2100, 12, 31)
 _TEXT_FIELDS = {
     "counterparty_name": 255,
     "counterparty_bic": 11,
@@ -48,19 +56,36 @@ def _fail(where: str, de: str, en: str) -> StatementError:
 
 
 def _amount(value: Any, where: str) -> int:
-    """Signed cents from a decimal string (``"-12.30"``), ``Decimal`` or whole ``int``."""
-    if isinstance(value, bool | float):
+    """Signed cents from a decimal string (``"-12.30"``), ``Decimal`` or whole ``int``;
+    zero, a doubled sign, more than two decimals and absurd sizes are refused."""
+    if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
         raise _fail(
             where,
-            'Beträge bitte als Dezimal-Text senden (z. B. "-12.30"), nicht als Gleitkommazahl.',
-            'send amounts as decimal strings (e.g. "-12.30"), not as floats.',
+            'Beträge bitte als Dezimal-Text senden (z. B. "-12.30").',
+            'send amounts as decimal strings (e.g. "-12.30").',
         )
     if isinstance(value, int):
-        return value * 100
-    text = str(value).strip() if isinstance(value, str | Decimal) else ""
-    negative = text.startswith("-")
-    cents = parse_plain_decimal(text.lstrip("+-"), where)
-    return -cents if negative else cents
+        cents = value * 100 if abs(value) < MAX_AMOUNT_CENTS else MAX_AMOUNT_CENTS
+    else:
+        text = value.strip() if isinstance(value, str) else format(value, "f")
+        if not _AMOUNT.fullmatch(text):
+            raise _fail(
+                where,
+                f'„{text[:40]}“ ist kein Betrag (erwartet z. B. "-12.30": ein Vorzeichen, '
+                "Punkt als Dezimaltrennzeichen, höchstens zwei Nachkommastellen).",
+                f"'{text[:40]}' is not an amount (expected e.g. \"-12.30\": one sign, a "
+                "decimal point, at most two decimals).",
+            )
+        cents = int(Decimal(text) * 100)
+    if abs(cents) >= MAX_AMOUNT_CENTS:
+        raise _fail(where, "ist zu groß.", "is too large.")
+    if cents == 0:
+        raise _fail(
+            where,
+            "ist 0,00; ein Umsatz ohne Betrag bewegt kein Geld.",
+            "is 0.00; a transaction without an amount moves no money.",
+        )
+    return cents
 
 
 def _optional_date(value: Any, where: str) -> date | None:
@@ -69,29 +94,55 @@ def _optional_date(value: Any, where: str) -> date | None:
 
 def _date(value: Any, where: str) -> date:
     try:
-        return date.fromisoformat(str(value))
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise _fail(
             where,
-            f"„{value}“ ist kein Datum (JJJJ-MM-TT).",
-            f"'{value}' is not a date (YYYY-MM-DD).",
+            f"„{str(value)[:40]}“ ist kein Datum (JJJJ-MM-TT).",
+            f"'{str(value)[:40]}' is not a date (YYYY-MM-DD).",
         ) from None
+    if not _EARLIEST <= day <= _LATEST:
+        raise _fail(
+            where,
+            f"{value} liegt nicht zwischen 1990 und 2100.",
+            f"{value} is not between 1990 and 2100.",
+        )
+    return day
 
 
 def _lines(item: Mapping[str, Any], where: str) -> tuple[str, ...]:
     lines = item.get("remittance_lines")
+    field = "remittance_lines"
     if lines is None:
+        field = "remittance"
         text = item.get("remittance") or ""
         if not isinstance(text, str):
             raise _fail(f"{where}.remittance", "muss Text sein.", "must be a string.")
-        return (text,) if text else ()
+        lines = [text] if text else []
     if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
         raise _fail(
             f"{where}.remittance_lines",
             "muss eine Liste von Texten sein.",
             "must be a list of strings.",
         )
+    if len(lines) > MAX_REMITTANCE_LINES or sum(len(line) for line in lines) > MAX_REMITTANCE_CHARS:
+        raise _fail(
+            f"{where}.{field}",
+            f"ist zu lang (höchstens {MAX_REMITTANCE_CHARS} Zeichen in "
+            f"{MAX_REMITTANCE_LINES} Zeilen).",
+            f"is too long (at most {MAX_REMITTANCE_CHARS} characters in "
+            f"{MAX_REMITTANCE_LINES} lines).",
+        )
     return tuple(lines)
+
+
+def _reversal(item: Mapping[str, Any], where: str) -> bool:
+    value = item.get("is_reversal", False)
+    if not isinstance(value, bool):
+        raise _fail(f"{where}.is_reversal", "muss true oder false sein.", "must be true or false.")
+    return value
 
 
 def _one(item: Any, where: str, account_currency: str) -> ParsedTransaction:
@@ -112,11 +163,20 @@ def _one(item: Any, where: str, account_currency: str) -> ParsedTransaction:
         value = item.get(name)
         if value is not None and not isinstance(value, str):
             raise _fail(f"{where}.{name}", "muss Text sein.", "must be a string.")
+        if value is not None and len(value) > limit:
+            raise _fail(
+                f"{where}.{name}",
+                f"ist länger als {limit} Zeichen.",
+                f"is longer than {limit} characters.",
+            )
         texts[name] = clean(value, limit=limit)
     iban_text = item.get("counterparty_iban")
-    iban = compact_iban(iban_text) if isinstance(iban_text, str) else None
-    if iban_text and iban is None:
-        raise _fail(f"{where}.counterparty_iban", "ist keine gültige IBAN.", "is not a valid IBAN.")
+    if iban_text is not None and not isinstance(iban_text, str):
+        raise _fail(f"{where}.counterparty_iban", "muss Text sein.", "must be a string.")
+    # Identifiers that fail validation are kept as written and marked, as in files.
+    iban, bic, issues = counterparty_identifiers(
+        iban_text[:64] if iban_text else None, texts.pop("counterparty_bic")
+    )
     original = item.get("original_amount")
     lines = _lines(item, where)
     return ParsedTransaction(
@@ -125,6 +185,8 @@ def _one(item: Any, where: str, account_currency: str) -> ParsedTransaction:
         amount_cents=_amount(item["amount"], f"{where}.amount"),
         currency=check_currency(item.get("currency") or account_currency, f"{where}.currency"),
         counterparty_iban=iban,
+        counterparty_bic=bic,
+        identifier_issues=issues,
         remittance=" ".join(" ".join(lines).split()),
         remittance_lines=lines,
         status=status,
@@ -136,7 +198,7 @@ def _one(item: Any, where: str, account_currency: str) -> ParsedTransaction:
         )
         if original is not None
         else None,
-        is_reversal=item.get("is_reversal") is True,
+        is_reversal=_reversal(item, where),
         location=where,
         **texts,
     )

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from schwifty import IBAN
+from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from belegsync.banking.errors import StatementError
@@ -89,16 +89,51 @@ def compact_iban(text: str | None) -> str | None:
         return None
 
 
-def require_iban(text: str, location: str) -> str:
-    """The compact IBAN, or a :class:`StatementError` naming ``location``."""
+_AS_WRITTEN = re.compile(r"[A-Z0-9/.\-]{3,34}")
+
+
+def as_written(text: str | None) -> str | None:
+    """An account identifier as the bank wrote it: spaces dropped, upper case, at most
+    34 characters; ``None`` for empty text or anything that is no identifier at all."""
+    if not text:
+        return None
+    value = "".join(text.split()).upper()
+    return value if _AS_WRITTEN.fullmatch(value) else None
+
+
+def account_identifier(text: str | None) -> tuple[str | None, bool]:
+    """(compact IBAN, ``True``) for a valid IBAN; otherwise the identifier as written and
+    ``False`` (a checksum that fails, an anonymised sample, a legacy Kontonummer).
+    Identifiers that fail validation are kept and marked, never a reason to refuse."""
     iban = compact_iban(text)
-    if iban is None:
-        raise StatementError(
-            location,
-            f"„{text.strip()}“ ist keine gültige IBAN.",
-            f"'{text.strip()}' is not a valid IBAN.",
-        )
-    return iban
+    if iban is not None:
+        return iban, True
+    return as_written(text), False
+
+
+def bic_is_valid(text: str | None) -> bool:
+    if not text:
+        return True
+    try:
+        BIC(text.strip())
+    except (SchwiftyException, ValueError):
+        return False
+    return True
+
+
+def counterparty_identifiers(
+    iban_text: str | None, bic_text: str | None
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """The counterparty's IBAN and BIC, each kept as written when it fails validation,
+    and the issue codes that mark the transaction."""
+    issues: list[str] = []
+    iban, valid = account_identifier(iban_text)
+    if iban is not None and not valid:
+        issues.append("counterparty_iban_invalid")
+    bic = clean(bic_text, limit=11)
+    if bic is not None and not bic_is_valid(bic):
+        issues.append("counterparty_bic_invalid")
+    return iban, bic, tuple(issues)
 
 
 def german_iban(bank_code: str, account_number: str) -> str | None:
@@ -151,8 +186,29 @@ def join_chunks(lines: list[str] | tuple[str, ...], width: int) -> str:
     return " ".join(out.split())
 
 
+def utf16_encoding(data: bytes) -> str | None:
+    """ "utf-16" when ``data`` is UTF-16 text (with a byte order mark, or ASCII-heavy
+    text with every other byte NUL), else ``None``."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:512]
+    if len(head) >= 8:
+        if head[1::2].count(0) > len(head) * 0.4:
+            return "utf-16-le"
+        if head[0::2].count(0) > len(head) * 0.4:
+            return "utf-16-be"
+    return None
+
+
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1 (never fails)."""
+    """UTF-16 (by byte order mark or NUL pattern), UTF-8 (with or without BOM), else
+    Windows-1252, else Latin-1 (never fails)."""
+    wide = utf16_encoding(data)
+    if wide is not None:
+        try:
+            return data.decode(wide).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            pass
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "cp1252"):

@@ -16,7 +16,7 @@ from belegsync.banking import (
     list_transactions,
     mapping_from_json,
 )
-from belegsync.banking.csv_format import CsvMapping
+from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.text import compact_iban
 from belegsync.cli.wiring import wired
 from belegsync.domain.errors import InvalidInput

@@ -3,16 +3,74 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.store.models import BankAccount, BankTransaction, StatementImport
+from belegsync.store.models.banking import BankStatement, BankUploadDraft
 from belegsync.store.models.base import new_id
 
-__all__ = ["BankingRepository"]
+__all__ = ["AccountStats", "BankingRepository", "TransactionQuery", "TransactionRow"]
+
+MAX_PAGE_SIZE = 200
+SORTS = {
+    "date": BankTransaction.booking_date,
+    "amount": BankTransaction.amount_cents,
+    "name": BankTransaction.counterparty_name,
+    "account": BankAccount.iban,
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TransactionQuery:
+    """Filters, order and page of the Umsätze list (and its CSV export)."""
+
+    account_id: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    # The amount either way round (119,00 finds +119,00 and -119,00).
+    amount_cents: int | None = None
+    text: str | None = None
+    sort: str = "date"
+    descending: bool = True
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionRow:
+    """One line of the list, read as plain columns (no ORM objects)."""
+
+    id: str
+    booking_date: date
+    value_date: date | None
+    amount_cents: int
+    currency: str
+    counterparty_name: str | None
+    counterparty_iban: str | None
+    remittance: str
+    status: str
+    is_reversal: bool
+    source: str
+    identifier_issues: tuple[str, ...]
+    account_iban: str
+    account_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStats:
+    account: BankAccount
+    transactions: int
+    first_booking: date | None
+    last_booking: date | None
+    sources: tuple[str, ...]
+    last_import: datetime | None
+    statements: tuple[BankStatement, ...]
+
 
 _HASH_CHUNK = 500
 
@@ -37,6 +95,7 @@ class BankingRepository:
         bic: str | None = None,
         currency: str = "EUR",
         connected: bool = False,
+        identifier_valid: bool = True,
     ) -> BankAccount:
         """The tenant's account with ``iban``; created if missing. ``connected=True``
         marks an existing account as fed by the bank connection (never the reverse)."""
@@ -50,6 +109,7 @@ class BankingRepository:
                 bic=bic,
                 currency=currency,
                 connected=connected,
+                identifier_valid=identifier_valid,
                 created_at=now,
             )
             self._session.add(account)
@@ -139,3 +199,153 @@ class BankingRepository:
             .order_by(StatementImport.created_at.desc())
         )
         return list(await self._session.scalars(query))
+
+    async def add_statement(self, **values: Any) -> None:
+        self._session.add(BankStatement(**values))
+        await self._session.flush()
+
+    async def set_csv_mapping(self, account: BankAccount, mapping: dict[str, Any]) -> None:
+        account.csv_mapping = mapping
+        await self._session.flush()
+
+    async def add_draft(
+        self, *, tenant_id: str, file_name: str, data: bytes, now: datetime, keep_since: datetime
+    ) -> BankUploadDraft:
+        """Store an upload waiting for the user's choices; drafts older than
+        ``keep_since`` are dropped."""
+        await self._session.execute(
+            delete(BankUploadDraft).where(
+                BankUploadDraft.tenant_id == tenant_id, BankUploadDraft.created_at < keep_since
+            )
+        )
+        draft = BankUploadDraft(
+            tenant_id=tenant_id, file_name=file_name[:255], data=data, created_at=now
+        )
+        self._session.add(draft)
+        await self._session.flush()
+        return draft
+
+    async def draft(self, tenant_id: str, draft_id: str) -> BankUploadDraft | None:
+        return await self._session.scalar(
+            select(BankUploadDraft).where(
+                BankUploadDraft.id == draft_id, BankUploadDraft.tenant_id == tenant_id
+            )
+        )
+
+    async def delete_draft(self, tenant_id: str, draft_id: str) -> None:
+        await self._session.execute(
+            delete(BankUploadDraft).where(
+                BankUploadDraft.id == draft_id, BankUploadDraft.tenant_id == tenant_id
+            )
+        )
+
+    def _filters(self, tenant_id: str, q: TransactionQuery) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [
+            BankTransaction.tenant_id == tenant_id,
+            BankAccount.tenant_id == tenant_id,
+        ]
+        if q.account_id is not None:
+            conditions.append(BankTransaction.account_id == q.account_id)
+        if q.date_from is not None:
+            conditions.append(BankTransaction.booking_date >= q.date_from)
+        if q.date_to is not None:
+            conditions.append(BankTransaction.booking_date <= q.date_to)
+        if q.amount_cents is not None:
+            conditions.append(BankTransaction.amount_cents.in_({q.amount_cents, -q.amount_cents}))
+        if q.text:
+            pattern = f"%{q.text}%"
+            conditions.append(
+                or_(
+                    BankTransaction.counterparty_name.ilike(pattern),
+                    BankTransaction.remittance.ilike(pattern),
+                    BankTransaction.counterparty_iban.ilike(pattern),
+                    BankTransaction.booking_text.ilike(pattern),
+                )
+            )
+        return conditions
+
+    async def transaction_page(
+        self, tenant_id: str, q: TransactionQuery
+    ) -> tuple[list[TransactionRow], int]:
+        """One page of the tenant's transactions and the total matching the filters."""
+        conditions = self._filters(tenant_id, q)
+        joined = BankAccount.id == BankTransaction.account_id
+        total = await self._session.scalar(
+            select(func.count()).select_from(BankTransaction).join(BankAccount, joined)
+            .where(*conditions)
+        )  # fmt: skip
+        column = SORTS.get(q.sort, BankTransaction.booking_date)
+        order = [column.desc() if q.descending else column.asc(), BankTransaction.id]
+        per_page = max(1, min(q.per_page, MAX_PAGE_SIZE))
+        query = (
+            select(
+                BankTransaction.id, BankTransaction.booking_date, BankTransaction.value_date,
+                BankTransaction.amount_cents, BankTransaction.currency,
+                BankTransaction.counterparty_name, BankTransaction.counterparty_iban,
+                BankTransaction.remittance, BankTransaction.status, BankTransaction.is_reversal,
+                BankTransaction.source, BankTransaction.identifier_issues, BankAccount.iban,
+                BankAccount.name,
+            )
+            .join(BankAccount, joined)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((max(q.page, 1) - 1) * per_page)
+        )  # fmt: skip
+        rows = [
+            TransactionRow(
+                r.id, r.booking_date, r.value_date, r.amount_cents, r.currency,
+                r.counterparty_name, r.counterparty_iban, r.remittance, r.status, r.is_reversal,
+                r.source, tuple(r.identifier_issues or ()), r.iban, r.name,
+            )
+            for r in await self._session.execute(query)
+        ]  # fmt: skip
+        return rows, int(total or 0)
+
+    async def account_stats(self, tenant_id: str) -> list[AccountStats]:
+        """Each account with its coverage: transactions, first and last booking, sources,
+        last import and statements (oldest first)."""
+        accounts = await self.accounts(tenant_id)
+        counts = {
+            row[0]: row[1:]
+            for row in await self._session.execute(
+                select(
+                    BankTransaction.account_id,
+                    func.count(),
+                    func.min(BankTransaction.booking_date),
+                    func.max(BankTransaction.booking_date),
+                    func.max(BankTransaction.created_at),
+                )
+                .where(BankTransaction.tenant_id == tenant_id)
+                .group_by(BankTransaction.account_id)
+            )
+        }
+        sources: dict[str, set[str]] = {}
+        for account_id, source in await self._session.execute(
+            select(BankTransaction.account_id, BankTransaction.source)
+            .where(BankTransaction.tenant_id == tenant_id)
+            .distinct()
+        ):
+            sources.setdefault(account_id, set()).add(source)
+        statements: dict[str, list[BankStatement]] = {}
+        for statement in await self._session.scalars(
+            select(BankStatement)
+            .where(BankStatement.tenant_id == tenant_id)
+            .order_by(BankStatement.period_from, BankStatement.created_at)
+        ):
+            statements.setdefault(statement.account_id, []).append(statement)
+        stats = []
+        for account in accounts:
+            count, first, last, imported = counts.get(account.id, (0, None, None, None))
+            stats.append(
+                AccountStats(
+                    account,
+                    int(count),
+                    first,
+                    last,
+                    tuple(sorted(sources.get(account.id, ()))),
+                    imported,
+                    tuple(statements.get(account.id, ())),
+                )
+            )
+        return stats

@@ -192,15 +192,30 @@ async def test_unknown_tenant_and_account_rules(
 
     with pytest.raises(NotFound):
         await _import(uow_factory, clock, "nope", "u.sta", fixture("mt940_sparkasse.sta"))
-    with pytest.raises(StatementError, match="gehört zum Konto"):
-        await _import(
-            uow_factory, clock, tenant_id, "u.sta", fixture("mt940_sparkasse.sta"),
-            account_iban="DE89370400440532013000",
-        )  # fmt: skip
     with pytest.raises(InvalidInput, match="kein Konto"):
         await _import(uow_factory, clock, tenant_id, "g.csv", fixture("csv_generic_volksbank.csv"),
                       fmt="csv:generic", csv_mapping=_generic())  # fmt: skip
+    with pytest.raises(InvalidInput, match="keine gültige IBAN und kein bekanntes Konto"):
+        await _import(uow_factory, clock, tenant_id, "u.sta", fixture("mt940_sparkasse.sta"),
+                      account_iban="DE00 1234")  # fmt: skip
     assert await _count(uow_factory, BankTransaction) == 0
+
+
+async def test_the_account_the_user_names_wins_over_the_file_with_a_warning(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+
+    result = await _import(
+        uow_factory, clock, tenant_id, "u.sta", fixture("mt940_sparkasse.sta"),
+        account_iban="DE89 3704 0044 0532 0130 00",
+    )  # fmt: skip
+
+    assert result.accounts == ("DE89370400440532013000",)
+    assert [w.code for w in result.warnings] == ["statement_account_mismatch"]
+    assert SPARKASSE_IBAN in result.warnings[0].message
+    async with uow_factory() as uow:
+        assert [a.iban for a in await uow.banking.accounts(tenant_id)] == ["DE89370400440532013000"]
 
 
 def _generic() -> Any:

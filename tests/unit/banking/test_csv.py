@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from belegsync.banking import StatementError, mapping_from_json
-from belegsync.banking.csv_format import ING, SPARKASSE, parse_csv
+from belegsync.banking.csv_format import parse_csv
+from belegsync.banking.csv_presets import ING, SPARKASSE
 from belegsync.banking.text import parse_amount
 from belegsync.domain.errors import InvalidInput
 from unit.banking.fixtures import fixture
@@ -105,8 +106,9 @@ def test_wrong_column_count_and_date() -> None:
 
 
 def test_unknown_layout_asks_for_a_mapping() -> None:
-    with pytest.raises(StatementError, match="Spaltenzuordnung"):
+    with pytest.raises(StatementError, match="ordnen Sie die Spalten zu") as caught:
         parse_csv(b"a;b;c\n1;2;3\n")
+    assert caught.value.code == "csv_layout_unknown"
 
 
 def test_mapping_needs_date_and_amount() -> None:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from belegsync.banking import StatementError, parse_statement_file
 from belegsync.banking.camt import parse_camt
-from belegsync.banking.csv_format import ING, SPARKASSE, parse_csv
+from belegsync.banking.csv_format import parse_csv
+from belegsync.banking.csv_presets import ING, SPARKASSE
 from belegsync.banking.model import ParsedStatement
 from belegsync.banking.mt940_format import parse_mt940
 from unit.banking.fixtures import fixture

@@ -113,10 +113,22 @@ def test_pushed_transactions_are_validated() -> None:
         ({"booking_date": "2024-03-04", "amount": "1", "status": "x"}, "transactions[1].status"),
         ({"booking_date": "2024-03-04", "amount": "1", "iban": "x"}, "transactions[1].iban"),
         ({"booking_date": "2024-03-04", "amount": "1.001"}, "transactions[1].amount"),
+        ({"booking_date": "2024-03-04", "amount": "0.00"}, "transactions[1].amount"),
+        ({"booking_date": "2024-03-04", "amount": "--10"}, "transactions[1].amount"),
+        ({"booking_date": "2024-03-04", "amount": "+-10"}, "transactions[1].amount"),
+        ({"booking_date": "2024-03-04", "amount": 10**20}, "transactions[1].amount"),
+        ({"booking_date": "2024-03-04", "amount": Decimal("1e400")}, "transactions[1].amount"),
+        ({"booking_date": "2024-03-04", "amount": "NaN"}, "transactions[1].amount"),
         (
-            {"booking_date": "2024-03-04", "amount": "1", "counterparty_iban": "DE00"},
-            "transactions[1].counterparty_iban",
+            {"booking_date": "2024-03-04", "amount": "1", "is_reversal": "yes"},
+            "transactions[1].is_reversal",
         ),
+        (
+            {"booking_date": "2024-03-04", "amount": "1", "remittance": "x" * 1_000_000},
+            "transactions[1].remittance",
+        ),
+        ({"booking_date": "99999-03-04", "amount": "1"}, "transactions[1].booking_date"),
+        ({"booking_date": "1900-03-04", "amount": "1"}, "transactions[1].booking_date"),
     ],
 )
 def test_bad_pushed_item_names_index_and_field(item: dict[str, object], where: str) -> None:
@@ -124,3 +136,12 @@ def test_bad_pushed_item_names_index_and_field(item: dict[str, object], where: s
     with pytest.raises(StatementError) as caught:
         parse_pushed([good, item])
     assert caught.value.location == where
+
+
+def test_a_pushed_counterparty_iban_failing_its_checksum_is_kept_and_marked() -> None:
+    [txn] = parse_pushed(
+        [{"booking_date": "2024-03-04", "amount": "-5", "counterparty_iban": "DE00 1234"}]
+    )
+
+    assert txn.counterparty_iban == "DE001234"
+    assert txn.identifier_issues == ("counterparty_iban_invalid",)

@@ -95,7 +95,19 @@ def test_broken_lines_are_named(line: int, text: str, what: str) -> None:
     assert what in caught.value.message
 
 
-def test_missing_account_is_refused() -> None:
+def test_a_statement_without_account_line_leaves_the_account_to_the_user() -> None:
     data = fixture("mt940_sparkasse.sta").replace(b":25:10050000/0123456789\r\n", b"")
-    with pytest.raises(StatementError, match=":25:"):
-        parse_mt940(data)
+
+    statements = parse_mt940(data)
+
+    assert {s.account_iban for s in statements} == {None}
+    assert sum(len(s.transactions) for s in statements) == 6
+
+
+def test_a_statement_cut_before_its_closing_balance_is_refused() -> None:
+    data = fixture("mt940_sparkasse.sta")
+    cut = data[: data.rindex(b":62F:")]
+
+    with pytest.raises(StatementError, match=":62F:") as caught:
+        parse_mt940(cut)
+    assert caught.value.code == "statement_incomplete"

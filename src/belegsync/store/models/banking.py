@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,13 +36,17 @@ class BankAccount(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
-    # Compact (no spaces), validated with schwifty.
+    # Compact (no spaces). Validated with schwifty; an identifier that fails validation
+    # (checksum, legacy Kontonummer) is kept as written and ``identifier_valid`` is false.
     iban: Mapped[str] = mapped_column(String(34))
+    identifier_valid: Mapped[bool] = mapped_column(default=True, server_default=true())
     name: Mapped[str] = mapped_column(String(200))
     bank_name: Mapped[str | None] = mapped_column(String(200))
     bic: Mapped[str | None] = mapped_column(String(11))
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     connected: Mapped[bool] = mapped_column(default=False)
+    # The CSV column mapping the user chose for this account's exports (JSON form).
+    csv_mapping: Mapped[dict[str, Any] | None] = mapped_column(json_document(nullable=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -104,4 +110,43 @@ class BankTransaction(Base):
     purpose_code: Mapped[str | None] = mapped_column(String(16))
     booking_text: Mapped[str | None] = mapped_column(String(255))
     import_hash: Mapped[str] = mapped_column(String(64))
+    # Identifiers kept as written although they failed validation, e.g.
+    # ["counterparty_iban_invalid"]; NULL when everything validated.
+    identifier_issues: Mapped[list[str] | None] = mapped_column(json_document(nullable=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BankStatement(Base):
+    """One statement (CAMT ``Stmt``, MT940 ``:20:`` block, one CSV export) of an account:
+    the period it covers and its balances, for the accounts page (coverage, gaps)."""
+
+    __tablename__ = "bank_statements"
+    __table_args__ = (Index("ix_bank_statements_account_id_period_to", "account_id", "period_to"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("bank_accounts.id"))
+    statement_import_id: Mapped[str | None] = mapped_column(ForeignKey("statement_imports.id"))
+    format: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(140))
+    period_from: Mapped[date | None] = mapped_column(Date)
+    period_to: Mapped[date | None] = mapped_column(Date)
+    opening_balance_cents: Mapped[int | None] = mapped_column(Cents)
+    closing_balance_cents: Mapped[int | None] = mapped_column(Cents)
+    transaction_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BankUploadDraft(Base):
+    """An uploaded file waiting for the user's choices (account, format, CSV columns)."""
+
+    __tablename__ = "bank_upload_drafts"
+    __table_args__ = (
+        Index("ix_bank_upload_drafts_tenant_id_created_at", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

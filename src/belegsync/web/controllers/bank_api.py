@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,6 +15,71 @@ from belegsync.matching.inbox import matching_overview
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
 from belegsync.web.deps import WebDeps
+
+MAX_PUSH_BODY_BYTES = 8 * 1024 * 1024
+MAX_JSON_DEPTH = 8
+
+
+def _body_error(de: str, en: str) -> InvalidInput:
+    return InvalidInput(
+        f"Der Inhalt ist kein gültiges JSON-Objekt: {de} Erwartet wird "
+        '{"account_iban": …, "transactions": […]} mit Content-Type application/json.',
+        code="push_body_invalid",
+        message_en=f"The body is not a valid JSON object: {en} Expected "
+        '{"account_iban": …, "transactions": […]} with Content-Type application/json.',
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise _body_error(f"{name} ist keine Zahl.", f"{name} is not a number.")
+
+
+def _check_values(value: Any, depth: int = 0) -> None:
+    """No nesting deeper than a push needs, no NUL and no lone surrogate in any text
+    (the database could not store them)."""
+    if depth > MAX_JSON_DEPTH:
+        raise _body_error("zu tief verschachtelt.", "nested too deeply.")
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+            raise _body_error(
+                "ein Text enthält ein NUL-Zeichen oder ein einzelnes Surrogat.",
+                "a string contains a NUL character or a lone surrogate.",
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_values(key, depth + 1)
+            _check_values(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_values(item, depth + 1)
+
+
+def parse_push_body(content_type: str, raw: bytes) -> dict[str, Any]:
+    """The pushed JSON document, or :class:`InvalidInput` (a 400) saying what is wrong."""
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise _body_error(
+            f"Content-Type ist „{content_type[:60]}“.", f"Content-Type is '{content_type[:60]}'."
+        )
+    if len(raw) > MAX_PUSH_BODY_BYTES:
+        raise _body_error("größer als 8 MB.", "larger than 8 MB.")
+    try:
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        body = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise _body_error("kein UTF-8.", "not UTF-8.") from None
+    except RecursionError:
+        raise _body_error("zu tief verschachtelt.", "nested too deeply.") from None
+    except ValueError as error:  # JSONDecodeError, too many digits
+        raise _body_error(
+            f"nicht lesbar ({str(error)[:80]}).", f"unreadable ({str(error)[:80]})."
+        ) from None
+    _check_values(body)
+    if not isinstance(body, dict) or not isinstance(body.get("transactions"), list):
+        raise _body_error(
+            "das Objekt oder seine Liste transactions fehlt.",
+            "the object or its list transactions is missing.",
+        )
+    return body
 
 
 class BankApiController(Controller):
@@ -30,22 +97,15 @@ class BankApiController(Controller):
         """Body: ``{"account_iban": …, "account_name"?: …, "currency"?: "EUR",
         "transactions": [{"booking_date", "amount": "-12.34", …}]}``. Idempotent;
         matching runs afterwards."""
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("transactions"), list):
-            raise InvalidInput(
-                "Erwartet wird ein JSON-Objekt mit account_iban und transactions.",
-                code="push_body_invalid",
-                message_en="Expected a JSON object with account_iban and transactions.",
-            )
+        body = parse_push_body(request.headers.get("content-type", ""), await request.body())
+        for key in ("account_iban", "account_name", "currency"):
+            if body.get(key) is not None and not isinstance(body[key], str):
+                raise _body_error(f"{key} muss Text sein.", f"{key} must be a string.")
         result = await push_transactions(
             uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=api_ctx.tenant_id,
-            account_iban=str(body.get("account_iban") or ""), transactions=body["transactions"],
-            account_name=body.get("account_name") if isinstance(body.get("account_name"), str)
-            else None,
-            currency=str(body.get("currency") or "EUR"), actor="api",
+            account_iban=body.get("account_iban") or "", transactions=body["transactions"],
+            account_name=(body.get("account_name") or "")[:200] or None,
+            currency=body.get("currency") or "EUR", actor="api",
         )  # fmt: skip
         counts = await run_matching(deps.uow_factory, deps.clock, api_ctx.tenant_id)
         return {
