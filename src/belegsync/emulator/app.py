@@ -19,7 +19,8 @@ from belegsync.emulator.counters import Counters
 from belegsync.emulator.documents import DocumentStore
 from belegsync.emulator.faults import FaultPlan
 from belegsync.emulator.gateway import Gateway, Receive, Scope, Send
-from belegsync.emulator.ratelimit import RateLimiter
+from belegsync.emulator.ratelimit import ArrivalJitter, RateLimiter
+from belegsync.emulator.routes import RouteTable
 from belegsync.emulator.runtime import Runtime
 from belegsync.emulator.state import World
 from belegsync.emulator.webhooks import WebhookDispatcher
@@ -68,6 +69,12 @@ class EmulatorApp:
             limiter=runtime.limiter,
             faults=runtime.faults,
             counters=runtime.counters,
+            jitter=runtime.jitter,
+            routes=RouteTable(
+                (route.path, getattr(route, "methods", ()))
+                for route in self.litestar.routes
+                if route.path.startswith("/v1")
+            ),
         )
 
     @property
@@ -89,5 +96,6 @@ def create_app(world: World, *, config: EmulatorConfig | None = None) -> Emulato
         faults=FaultPlan(),
         counters=counters,
         webhooks=WebhookDispatcher(world, config, counters),
+        jitter=ArrivalJitter(max_ms=config.arrival_jitter_ms, seed=config.jitter_seed),
     )
     return EmulatorApp(runtime)

@@ -23,4 +23,19 @@ class EmulatorConfig:
     webhook_timeout_seconds: float = 5.0
     # profile: also emit the docs sample's `features` and `subscriptionStatus`
     profile_docs_sample: bool = False
+    # the gateway answers unknown routes and wrong methods with 403 "… not a valid
+    # key=value pair …" (what Lexware's API gateway does); False = plain 404/405
+    gateway_403_for_unknown_routes: bool = True
+    # the voucher list carries updatedDate/createdDate to the second (".000"), the
+    # detail endpoints to the millisecond, as in the documented samples
+    list_dates_to_seconds: bool = True
+    # the 10,000-entry window answered as 500 "Maximum search window size exceeded"
+    # (regular error body) instead of the 400 a third-party client reported
+    search_window_as_500: bool = False
+    # status of GET /v1/payments for credit notes linked to an invoice, which have no
+    # payment information of their own (None: answer like any other voucher)
+    linked_credit_note_payments_status: int | None = 406
+    # random network delay (0..n ms, seeded) before a request reaches the token bucket
+    arrival_jitter_ms: int = 0
+    jitter_seed: int = 0
     base_url: str = "http://127.0.0.1"

@@ -12,7 +12,7 @@ from belegsync.emulator.clock import format_datetime
 from belegsync.emulator.control_common import body_of, control_error, ok, parse_date, parse_datetime
 from belegsync.emulator.control_vouchers import VOUCHER_CONTROL_HANDLERS
 from belegsync.emulator.demo import describe_keys
-from belegsync.emulator.faults import FaultRule
+from belegsync.emulator.faults import TRANSIENT_401, FaultRule
 from belegsync.emulator.seed import generate_vouchers
 from belegsync.emulator.state import WorldError
 from belegsync.emulator.webhooks import public_key_pem
@@ -57,12 +57,14 @@ async def create_key(request: AnyRequest) -> Response[bytes]:
     body = await body_of(request)
     world = runtime_of(request).world
     expires = parse_datetime(body["expiresAt"], "expiresAt") if body.get("expiresAt") else None
+    created = parse_datetime(body["createdAt"], "createdAt") if body.get("createdAt") else None
     api_key = world.add_key(
         str(body.get("organizationId")),
         key=body.get("key"),
         expires_at=expires,
         permissions=body.get("permissions"),
         label=str(body.get("label", "")),
+        created=created,
     )
     return ok(next(k for k in describe_keys(world) if k["key"] == api_key.key), 201)
 
@@ -135,6 +137,13 @@ async def get_settings(request: AnyRequest) -> Response[bytes]:
             "openAmountAsString": config.open_amount_as_string,
             "allowHttpCallbacks": config.allow_http_callbacks,
             "profileDocsSample": config.profile_docs_sample,
+            "gateway403ForUnknownRoutes": config.gateway_403_for_unknown_routes,
+            "listDatesToSeconds": config.list_dates_to_seconds,
+            "searchWindowAs500": config.search_window_as_500,
+            "linkedCreditNotePaymentsStatus": config.linked_credit_note_payments_status,
+            "arrivalJitterMs": runtime.jitter.max_ms,
+            "jitterSeed": runtime.jitter.seed,
+            "transientUnauthorized": runtime.faults.remaining_of(TRANSIENT_401),
         }
     )
 
@@ -149,9 +158,24 @@ async def put_settings(request: AnyRequest) -> Response[bytes]:
         ("openAmountAsString", "open_amount_as_string"),
         ("allowHttpCallbacks", "allow_http_callbacks"),
         ("profileDocsSample", "profile_docs_sample"),
+        ("gateway403ForUnknownRoutes", "gateway_403_for_unknown_routes"),
+        ("listDatesToSeconds", "list_dates_to_seconds"),
+        ("searchWindowAs500", "search_window_as_500"),
     ):
         if field in body:
             setattr(config, attr, bool(body[field]))
+    if "linkedCreditNotePaymentsStatus" in body:
+        raw = body["linkedCreditNotePaymentsStatus"]
+        config.linked_credit_note_payments_status = None if raw is None else int(raw)
+    if "arrivalJitterMs" in body or "jitterSeed" in body:
+        runtime.jitter.configure(
+            max_ms=int(body.get("arrivalJitterMs", runtime.jitter.max_ms)),
+            seed=int(body.get("jitterSeed", runtime.jitter.seed)),
+        )
+    if "transientUnauthorized" in body:
+        # the next N /v1 requests answer 401 {"message":"Unauthorized"} with a valid key
+        count = int(body["transientUnauthorized"])
+        runtime.faults.replace(TRANSIENT_401, FaultRule(kind="error", status=401, remaining=count))
     if "ratePerSecond" in body or "burst" in body:
         rate = float(body["ratePerSecond"]) if "ratePerSecond" in body else None
         burst = float(body["burst"]) if "burst" in body else None

@@ -99,6 +99,8 @@ def add_generated_file(
 
 def _summary(world: World, voucher: Voucher) -> dict[str, Any]:
     body = list_item(voucher, world.due_today())
+    body["paymentsError"] = voucher.payments_error
+    body["relatedVoucherIds"] = list(voucher.related_voucher_ids)
     body["version"] = voucher.version
     body["files"] = list(voucher.file_ids)
     body["documentFileId"] = voucher.document_file_id
@@ -169,6 +171,8 @@ async def add_voucher(request: AnyRequest, organization_id: FromPath[str]) -> Re
         archived=bool(body.get("archived", False)),
         remark=body.get("remark"),
         document_profile=str(body.get("documentProfile", "NONE")),
+        related_voucher_ids=[str(v) for v in body.get("relatedVoucherIds") or []],
+        payments_error=_payments_error(body.get("paymentsError")),
     )
     voucher.payment_items = _payment_items(body.get("payments") or [])
     if status in ("paid", "paidoff"):
@@ -183,6 +187,15 @@ async def add_voucher(request: AnyRequest, organization_id: FromPath[str]) -> Re
     ):
         add_generated_file(world, voucher, str(kind), notify=False)
     return ok(_summary(world, voucher), 201)
+
+
+def _payments_error(raw: Any) -> int | None:
+    if raw is None:
+        return None
+    status = int(raw)
+    if not 400 <= status <= 599:
+        raise WorldError("paymentsError must be an HTTP error status")
+    return status
 
 
 def _payment_items(raw_items: list[dict[str, Any]]) -> list[PaymentItem]:
@@ -264,6 +277,10 @@ async def edit_voucher(request: AnyRequest, voucher_id: FromPath[str]) -> Respon
         changes["voucher_date"] = parse_date(body["voucherDate"], "voucherDate")
     if "dueDate" in body:
         changes["due_date"] = parse_date(body["dueDate"], "dueDate")
+    if "paymentsError" in body:
+        changes["payments_error"] = _payments_error(body["paymentsError"])
+    if "relatedVoucherIds" in body:
+        changes["related_voucher_ids"] = [str(v) for v in body["relatedVoucherIds"] or []]
     for field, attr in (
         ("contactName", "contact_name"),
         ("remark", "remark"),
@@ -279,6 +296,16 @@ async def edit_voucher(request: AnyRequest, voucher_id: FromPath[str]) -> Respon
     runtime.documents.forget_voucher(voucher)
     world.edit(voucher, **changes)
     return ok(_summary(world, voucher))
+
+
+@delete("/vouchers/{voucher_id:str}", status_code=200)
+async def delete_voucher(request: AnyRequest, voucher_id: FromPath[str]) -> Response[bytes]:
+    """Deleted in Lexware (paid or not): unlisted, detail/payments/files 404, `*.deleted`."""
+    runtime = runtime_of(request)
+    voucher = runtime.world.voucher(voucher_id)
+    runtime.documents.forget_voucher(voucher)
+    runtime.world.delete_voucher(voucher)
+    return ok({"deleted": voucher.id})
 
 
 @post("/vouchers/{voucher_id:str}/files")
@@ -307,6 +334,7 @@ VOUCHER_CONTROL_HANDLERS = [
     reopen,
     set_status,
     edit_voucher,
+    delete_voucher,
     add_file,
     delete_file,
 ]

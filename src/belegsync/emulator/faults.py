@@ -1,4 +1,4 @@
-"""Injected faults: latency, 5xx, timeouts, malformed bodies, throttling answered as 500."""
+"""Injected faults: latency, 5xx, transient 401s, timeouts, malformed bodies, throttling."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAULT_KINDS = frozenset({"latency", "error", "timeout", "malformed", "throttle"})
+# tag of the rule that PUT /_emulator/settings {"transientUnauthorized": n} manages
+TRANSIENT_401 = "transient-401"
 
 
 @dataclass
@@ -22,6 +24,7 @@ class FaultRule:
     # apply the request before answering with the error (a 504 that "may have succeeded")
     apply_first: bool = False
     seed: int | None = None
+    tag: str | None = None
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +73,16 @@ class FaultPlan:
     def clear(self) -> None:
         self.rules.clear()
 
+    def replace(self, tag: str, rule: FaultRule) -> None:
+        """Put ``rule`` in place of the rules carrying ``tag``."""
+        rule.tag = tag
+        self.rules = [r for r in self.rules if r.tag != tag]
+        if rule.remaining is None or rule.remaining > 0:
+            self.rules.append(rule)
+
+    def remaining_of(self, tag: str) -> int:
+        return sum(r.remaining or 0 for r in self.rules if r.tag == tag)
+
     def pick(self, method: str, path: str) -> list[FaultRule]:
         """Every rule that fires for this request; each firing uses up one occurrence."""
         fired = [rule for rule in self.rules if rule.matches(method, path)]
@@ -80,6 +93,9 @@ class FaultPlan:
 
 
 def error_message(status: int) -> str | None:
+    if status == 401:
+        # Lexware: a 401 may also mean "temporarily unavailable"; same body as a bad key
+        return "Unauthorized"
     if status == 504:
         return "Endpoint request timed out"
     if status == 503:

@@ -1,8 +1,9 @@
 """What Lexware's API gateway does before a request reaches a resource.
 
-Order: Authorization header form (403) → key lookup, expiry, revocation (401) → token
-bucket (429, the call is not executed) → contract (402) → key permission (403) → injected
-faults → the resource.
+Order: unknown route or method (403 "… not a valid key=value pair …") → Authorization
+header form (403) → key lookup, expiry, revocation (401) → network jitter (optional) →
+token bucket (429, the call is not executed) → contract (402) → key permission (403) →
+injected faults (also transient 401s) → the resource.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from belegsync.emulator.config import EmulatorConfig
 from belegsync.emulator.counters import Counters
 from belegsync.emulator.errors import endpoint_body, gateway_body
 from belegsync.emulator.faults import FaultPlan, FaultRule, error_message
-from belegsync.emulator.ratelimit import RateLimiter
+from belegsync.emulator.ratelimit import ArrivalJitter, RateLimiter
+from belegsync.emulator.routes import RouteTable
 from belegsync.emulator.state import World
 
 Scope = MutableMapping[str, Any]
@@ -63,8 +65,12 @@ class Gateway:
         limiter: RateLimiter,
         faults: FaultPlan,
         counters: Counters,
+        routes: RouteTable | None = None,
+        jitter: ArrivalJitter | None = None,
     ) -> None:
         self.app = app
+        self.routes = routes
+        self.jitter = jitter or ArrivalJitter()
         self.world = world
         self.config = config
         self.limiter = limiter
@@ -90,23 +96,31 @@ class Gateway:
         self, scope: Scope, receive: Receive, send: Send, path: str, resource: str
     ) -> None:
         header = _header(scope, b"authorization")
+        method = str(scope.get("method", "GET"))
+        if (
+            self.config.gateway_403_for_unknown_routes
+            and self.routes is not None
+            and not self.routes.allows(method, path)
+        ):
+            # "Resource not available. Possibly wrong Url or method."
+            await send_json(send, 403, gateway_body(_wrong_route_message(header)))
+            return
         if header is None or not header.strip():
             await send_json(send, 401, gateway_body("Unauthorized"))
             return
         match = _BEARER.match(header.strip())
         if match is None:
-            token = header.strip().split(" ")[-1]
-            message = (
-                f"'{token}' not a valid key=value pair (missing equal-sign) "
-                f"in Authorization header: '{header.strip()}'."
-            )
-            await send_json(send, 403, gateway_body(message))
+            await send_json(send, 403, gateway_body(_wrong_route_message(header)))
             return
         api_key = self.world.keys.get(match.group(1))
         if api_key is None or not self.world.key_is_valid(api_key):
             await send_json(send, 401, gateway_body("Unauthorized"))
             return
         self.counters.requests_by_key[api_key.key] += 1
+        delay = self.jitter.delay()
+        if delay > 0:
+            # the network between client and gateway: arrival spread, order may change
+            await asyncio.sleep(delay)
         if not self.limiter.try_acquire(api_key.key):
             self.counters.throttled_by_key[api_key.key] += 1
             await self._throttled(send)
@@ -151,6 +165,17 @@ class Gateway:
             await self.app(scope, receive, _discard)
         await send_json(send, rule.status, gateway_body(error_message(rule.status)))
         return True
+
+
+def _wrong_route_message(header: str | None) -> str:
+    """The AWS gateway's wording, which echoes the Authorization header."""
+    if header is None or not header.strip():
+        return "Missing Authentication Token"
+    token = header.strip().split(" ")[-1]
+    return (
+        f"'{token}' not a valid key=value pair (missing equal-sign) "
+        f"in Authorization header: '{header.strip()}'."
+    )
 
 
 async def _discard(message: Message) -> None:

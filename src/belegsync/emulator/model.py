@@ -156,6 +156,8 @@ class Voucher:
     document_profile: str = "NONE"
     document_file_id: str | None = None
     related_voucher_ids: list[str] = field(default_factory=list)
+    # GET /v1/payments answers this status instead of the payments (no payment information)
+    payments_error: int | None = None
 
     @property
     def is_bookkeeping(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,3 +49,23 @@ class RateLimiter:
             bucket.tokens -= 1.0
             return True
         return False
+
+
+class ArrivalJitter:
+    """Network delay between client and gateway: uniform 0..max_ms, from a seeded RNG."""
+
+    def __init__(self, *, max_ms: int = 0, seed: int = 0) -> None:
+        self.configure(max_ms=max_ms, seed=seed)
+
+    def configure(self, *, max_ms: int, seed: int) -> None:
+        if max_ms < 0:
+            raise ValueError("arrivalJitterMs must not be negative")
+        self.max_ms = max_ms
+        self.seed = seed
+        self._rng = random.Random(seed)
+
+    def delay(self) -> float:
+        """Seconds this request spends on the way; 0 when jitter is off."""
+        if self.max_ms <= 0:
+            return 0.0
+        return self._rng.uniform(0, self.max_ms) / 1000

@@ -8,7 +8,7 @@ from belegsync.emulator.config import EmulatorConfig
 from belegsync.emulator.counters import Counters
 from belegsync.emulator.documents import DocumentStore
 from belegsync.emulator.faults import FaultPlan
-from belegsync.emulator.ratelimit import RateLimiter
+from belegsync.emulator.ratelimit import ArrivalJitter, RateLimiter
 from belegsync.emulator.state import World
 from belegsync.emulator.webhooks import WebhookDispatcher
 
@@ -22,3 +22,4 @@ class Runtime:
     faults: FaultPlan
     counters: Counters
     webhooks: WebhookDispatcher
+    jitter: ArrivalJitter

@@ -6,12 +6,13 @@ events stay consistent with what Lexware does.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import random
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from belegsync.emulator.clock import Clock
 from belegsync.emulator.model import (
@@ -91,20 +92,22 @@ class World:
         expires_at: datetime | None = None,
         permissions: Iterable[str] | None = None,
         label: str = "",
+        created: datetime | None = None,
     ) -> ApiKey:
         self.organization(organization_id)
         perms = frozenset(PERMISSIONS if permissions is None else permissions)
         unknown = perms - PERMISSIONS
         if unknown:
             raise WorldError(f"unknown permissions: {sorted(unknown)}")
-        now = self.now()
+        made = created or self.now()
         api_key = ApiKey(
             key=key or f"lxo-{uuid.UUID(int=self._ids.getrandbits(128)).hex}",
             organization_id=organization_id,
-            expires_at=expires_at or now + timedelta(days=730),
+            # keys live 24 months from their creation (the profile's `created.date`)
+            expires_at=expires_at or _plus_months(made, 24),
             permissions=perms,
             connection_id=self.new_id(),
-            created=now,
+            created=made,
             label=label,
         )
         if api_key.key in self.keys:
@@ -222,6 +225,18 @@ class World:
         self.touch(voucher)
         self.emit(voucher.organization_id, f"{_event_resource(voucher)}.changed", voucher.id)
 
+    def delete_voucher(self, voucher: Voucher) -> None:
+        """Gone for good: no longer listed, its detail, payments and files answer 404."""
+        org_data = self.data[voucher.organization_id]
+        org_data.vouchers.pop(voucher.id, None)
+        for file_id in [*voucher.file_ids, voucher.document_file_id]:
+            stored = None if file_id is None else self.files.pop(file_id, None)
+            if stored is not None:
+                org_data.files.pop(stored.id, None)
+                if stored.checksum:
+                    org_data.checksums.pop(stored.checksum, None)
+        self.emit(voucher.organization_id, f"{_event_resource(voucher)}.deleted", voucher.id)
+
     def delete_file(self, file_id: str) -> None:
         stored = self.files.pop(file_id, None)
         if stored is None:
@@ -253,6 +268,13 @@ class World:
 
     def due_today(self) -> date:
         return self.clock.today_berlin()
+
+
+def _plus_months(instant: datetime, months: int) -> datetime:
+    month0 = instant.month - 1 + months
+    year, month = instant.year + month0 // 12, month0 % 12 + 1
+    day = min(instant.day, calendar.monthrange(year, month)[1])
+    return instant.replace(year=year, month=month, day=day)
 
 
 def _event_resource(voucher: Voucher) -> str:

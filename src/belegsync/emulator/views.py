@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,15 +12,21 @@ from belegsync.emulator.model import CREDIT_NOTE_TYPES, REVENUE_TYPES, Contact, 
 _CENT = Decimal("0.01")
 
 
-def list_item(voucher: Voucher, today: date) -> dict[str, Any]:
+def _to_second(instant: datetime) -> datetime:
+    return instant.replace(microsecond=0)
+
+
+def list_item(voucher: Voucher, today: date, *, dates_to_seconds: bool = False) -> dict[str, Any]:
+    """A voucherlist entry; the documented samples carry its dates to the second only."""
+    stamp = _to_second if dates_to_seconds else (lambda instant: instant)
     item: dict[str, Any] = {
         "id": voucher.id,
         "voucherType": voucher.voucher_type,
         "voucherStatus": voucher.effective_status(today),
         "voucherNumber": voucher.number,
         "voucherDate": format_date(voucher.voucher_date),
-        "createdDate": format_datetime(voucher.created),
-        "updatedDate": format_datetime(voucher.updated),
+        "createdDate": format_datetime(stamp(voucher.created)),
+        "updatedDate": format_datetime(stamp(voucher.updated)),
     }
     if voucher.due_date is not None and voucher.status != "draft":
         item["dueDate"] = format_date(voucher.due_date)

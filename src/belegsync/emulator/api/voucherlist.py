@@ -37,6 +37,10 @@ class QueryError(ValueError):
     pass
 
 
+class WindowExceeded(QueryError):
+    """page * size reaches past the 10,000-entry search window."""
+
+
 @dataclass
 class ListQuery:
     types: frozenset[str]
@@ -100,7 +104,7 @@ def parse_query(params: dict[str, str], allowed_sorts: frozenset[str]) -> ListQu
     if size < 1 or page < 0:
         raise QueryError("parameter 'size' or 'page' is invalid")
     if page * size >= WINDOW:
-        raise QueryError("Maximum search window size exceeded")
+        raise WindowExceeded("Maximum search window size exceeded")
     prop, _, direction = params.get("sort", "voucherDate,DESC").partition(",")
     if prop.strip().lower() not in allowed_sorts or direction.strip().upper() not in (
         "",
@@ -191,6 +195,10 @@ async def get_voucherlist(request: AnyRequest) -> Response[bytes]:
     params = {k: v for k, v in request.query_params.items()}
     try:
         query = parse_query(params, runtime.config.voucherlist_sorts)
+    except WindowExceeded as exc:
+        # reported both as 400 and as 500 (regular body) by users of the API
+        status = 500 if runtime.config.search_window_as_500 else 400
+        return error_response(request, status, str(exc))
     except QueryError as exc:
         return error_response(request, 400, str(exc))
     world = runtime.world
@@ -200,5 +208,7 @@ async def get_voucherlist(request: AnyRequest) -> Response[bytes]:
     ]
     found.sort(key=_SORT_KEYS[query.sort_property], reverse=query.descending)
     start = query.page * query.size
-    items = [list_item(v, today) for v in found[start : min(start + query.size, WINDOW)]]
+    seconds = runtime.config.list_dates_to_seconds
+    page = found[start : min(start + query.size, WINDOW)]
+    items = [list_item(v, today, dates_to_seconds=seconds) for v in page]
     return json_response(page_envelope(items, len(found), query))
