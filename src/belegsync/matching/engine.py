@@ -7,12 +7,10 @@ rejected pairs and the learned memory, calls :func:`match`, and stores the resul
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
@@ -87,85 +85,7 @@ def match(
     params = params or MatchParams()
     memory = memory or IbanContactMemory()
     with _gc_paused():
-        tenants = sorted({p.tenant_id for p in expected})
-        if params.workers > 1 and len(tenants) > 1:
-            return _match_in_processes(
-                expected, txns, frozenset(rejected), existing_links, memory, params
-            )
         return _Run(expected, txns, frozenset(rejected), existing_links, memory, params).run()
-
-
-def _split_tenants(expected: Sequence[ExpectedPayment], workers: int) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for payment in expected:
-        counts[payment.tenant_id] += 1
-    loads = [0] * workers
-    group: dict[str, int] = {}
-    for tenant in sorted(counts, key=lambda t: (-counts[t], t)):
-        lightest = loads.index(min(loads))
-        group[tenant] = lightest
-        loads[lightest] += counts[tenant]
-    return group
-
-
-def _match_in_processes(
-    expected: Sequence[ExpectedPayment],
-    txns: Sequence[BankTxn],
-    rejected: frozenset[tuple[str, str]],
-    existing_links: Sequence[ExistingLink],
-    memory: IbanContactMemory,
-    params: MatchParams,
-) -> MatchResult:
-    """Run tenant groups in forked children (inputs are inherited, results pickled)."""
-    group = _split_tenants(expected, params.workers)
-    workers = max(group.values()) + 1
-    payments: list[list[ExpectedPayment]] = [[] for _ in range(workers)]
-    for payment in expected:
-        payments[group[payment.tenant_id]].append(payment)
-    lines: list[list[BankTxn]] = [[] for _ in range(workers)]
-    for txn in txns:
-        g = group.get(txn.tenant_id)
-        if g is not None:
-            lines[g].append(txn)
-    context = multiprocessing.get_context("fork")
-    children = []
-    for g in range(1, workers):
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_child,
-            args=(sender, payments[g], lines[g], rejected, existing_links, memory, params),
-        )
-        process.start()
-        sender.close()
-        children.append((process, receiver))
-    results = [_Run(payments[0], lines[0], rejected, existing_links, memory, params).run()]
-    for process, receiver in children:
-        results.append(receiver.recv())
-        process.join()
-    return _merge(results)
-
-
-def _child(
-    sender: Connection,
-    expected: Sequence[ExpectedPayment],
-    txns: Sequence[BankTxn],
-    rejected: frozenset[tuple[str, str]],
-    existing_links: Sequence[ExistingLink],
-    memory: IbanContactMemory,
-    params: MatchParams,
-) -> None:
-    sender.send(_Run(expected, txns, rejected, existing_links, memory, params).run())
-    sender.close()
-
-
-def _merge(results: Sequence[MatchResult]) -> MatchResult:
-    auto = sorted(
-        (d for r in results for d in r.auto_links),
-        key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
-    )
-    suggestions = {k: v for r in results for k, v in r.suggestions_by_payment.items()}
-    unmatched = sorted((u for r in results for u in r.unmatched), key=lambda u: u.payment_id)
-    return MatchResult(tuple(auto), dict(sorted(suggestions.items())), tuple(unmatched))
 
 
 class _Run:

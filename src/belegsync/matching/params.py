@@ -32,6 +32,3 @@ class MatchParams:
     collective_max_pool: int = 14
     prefer_assigned: bool = True  # rank the greedily assigned transaction first
     shadow_mode: bool = False
-    # Tenants are independent: with workers > 1 they are split over forked processes
-    # (POSIX only; leave 1 inside threaded servers).
-    workers: int = 1
