@@ -22,7 +22,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from belegsync.matching import match
+from belegsync.matching import IbanContactMemory, match
+from matching_data import scenarios_de
 from matching_data.metrics import evaluate
 from matching_data.synthetic import generate
 
@@ -38,9 +39,29 @@ def quality_synthetic(scale: float, seed: int) -> None:
     print(f"[synthetic seed={seed}] match_seconds={seconds:.2f}")
 
 
+def quality_scenarios(seed: int) -> None:
+    data = scenarios_de.generate(seed)
+    settled = {link.payment_id for link in data.history_links}
+    memory = IbanContactMemory(data.history_memory)
+    for business in sorted(set(data.business_of.values())):
+        vouchers = {v for v, b in data.business_of.items() if b == business}
+        part = scenarios_de.ScenarioSet(
+            expected=[p for p in data.expected if p.voucher_id in vouchers],
+            txns=[t for t in data.txns if t.tenant_id == data.tenant_of[business]],
+            truth=data.truth,
+            scenario=data.scenario,
+        )
+        result = match(part.expected, part.txns, existing_links=data.history_links, memory=memory)
+        label = f"scenarios_de {business}"
+        metrics = evaluate(part, result, settled)
+        for line in metrics.lines(label):
+            print(line)
+
+
 def main(scale: float, seed: int, only: str | None) -> None:
     if only in (None, "quality"):
         quality_synthetic(scale, seed)
+        quality_scenarios(seed)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ Reported per data set and per scenario:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -96,8 +96,12 @@ class Metrics:
         return out
 
 
-def evaluate(data: DataSet, result: MatchResult) -> Metrics:
-    """Score ``result`` against the truth of ``data`` (per voucher: all its paid items)."""
+def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) -> Metrics:
+    """Score ``result`` against the truth of ``data`` (per voucher: all its paid items).
+
+    ``settled`` payments were linked before the run (history) and are not scored.
+    """
+    skip = frozenset(settled)
     auto: dict[str, set[str]] = {}
     for decision in result.auto_links:
         s = decision.suggestion
@@ -110,6 +114,8 @@ def evaluate(data: DataSet, result: MatchResult) -> Metrics:
     vouchers: set[str] = set()
     wrongly_external = 0
     for payment in data.expected:
+        if payment.id in skip:
+            continue
         vouchers.add(payment.voucher_id)
         paid_by = truth.get(payment.id)
         if paid_by is None:
