@@ -26,6 +26,7 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   the end-to-end reference; ``reference:customer <n>`` the customer number;
   ``reference:number <n>`` the running number after an invoice keyword.
 * ``counterparty:identifier_known`` (IBAN or creditor id known for the contact),
+  ``counterparty:payer_known`` (the account holder paid this contact before),
   ``counterparty:identifier_of_other_contact``, ``counterparty:unknown``,
   ``counterparty:name <similarity>`` and ``counterparty:name <similarity> (different)``.
 * ``paid_before_voucher`` — booked clearly before the voucher date.
@@ -183,6 +184,11 @@ def _counterparty(args: list[str]) -> Texts:
         return (
             "IBAN bzw. Gläubiger-ID des Kontakts bekannt",
             "IBAN or creditor id of the contact known",
+        )
+    if evidence == "payer_known":
+        return (
+            "Zahler aus bestätigten Zuordnungen bekannt",
+            "Payer known from confirmed links",
         )
     if evidence == "identifier_of_other_contact":
         return (

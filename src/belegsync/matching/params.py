@@ -20,7 +20,7 @@ class MatchParams:
     """
 
     rules: ScoringRules = field(default_factory=ScoringRules)
-    exact_days_before: int = 3
+    exact_days_before: int = 14  # booked up to two weeks before Lexware's paid date
     exact_days_after: int = 10
     unanchored_days_before: int = 7
     unanchored_days_after: int = 120
