@@ -6,14 +6,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from belegsync.matching.service import (
-    LinkRejected,
-    confirm_link,
-    link_manually,
-    reject_link,
-    run_matching,
-    undo_link,
-)
+from belegsync.domain.links import LinkStateError
+from belegsync.matching.links import confirm_link, link_manually, reject_link, undo_link
+from belegsync.matching.service import run_matching
 from belegsync.store.errors import NotFound
 from belegsync.store.models import AuditLogEntry, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
@@ -130,7 +125,7 @@ async def test_rejected_pair_is_not_offered_again(
     assert counts.suggestions == 0
     assert _by_status(links, "suggested") == []
     assert [link.id for link in _by_status(links, "rejected")] == [suggested.id]
-    with pytest.raises(LinkRejected):
+    with pytest.raises(LinkStateError):
         await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
 
 
@@ -149,7 +144,7 @@ async def test_undo_reopens_the_payment_and_is_not_relinked_automatically(
     [undone] = _by_status(links, "undone")
     assert (undone.id, undone.actor) == (auto.id, "client")
     assert "link_undone" in await _audit_actions(uow_factory, tenant_id)
-    with pytest.raises(LinkRejected):
+    with pytest.raises(LinkStateError):
         await undo_link(uow_factory, clock, tenant_id, auto.id, actor="client")
 
     relinked = await link_manually(
