@@ -157,6 +157,10 @@ def link_difference(expected_cents: int, allocated_cents: int) -> int:
     return max(0, expected_cents - abs(allocated_cents))
 
 
+# Scores are rounded floats: 0.75 - 0.65 must count as a margin of 0.10.
+_EPSILON = 1e-9
+
+
 @dataclass(frozen=True, slots=True)
 class SafeSuggestionRule:
     """When a suggestion is safe enough to confirm in bulk ("Alle sicheren …").
@@ -183,5 +187,5 @@ def is_safe_suggestion(
         score >= rule.min_score
         and amount_exact
         and identifying
-        and score - runner_up >= rule.min_margin
+        and score - runner_up >= rule.min_margin - _EPSILON
     )
