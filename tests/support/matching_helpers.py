@@ -45,7 +45,7 @@ def line(amount: str, day: str, text: str, **extra: Any) -> dict[str, Any]:
     return {
         "booking_date": day,
         "amount": amount,
-        "counterparty_name": "Bürobedarf GmbH",
+        "counterparty_name": "",  # unknown payer: an exact amount alone stays a suggestion
         "remittance": text,
         **extra,
     }

@@ -1,4 +1,9 @@
-"""``belegsync match``: run matching for a client and show links and suggestions."""
+"""``belegsync match``: run matching for a client and show links and suggestions.
+
+``--json`` prints, besides links and suggestions with their reasons (codes and plain
+texts), every voucher that needs an external transaction and every voucher paid in
+cash, each with its voucher id, so that scripts can act on them.
+"""
 
 from __future__ import annotations
 
@@ -9,75 +14,115 @@ from typing import Any
 
 from belegsync.cli.wiring import wired
 from belegsync.domain.money import Money
-from belegsync.matching.inbox import LinkView, matching_overview
-from belegsync.matching.service import run_matching
+from belegsync.matching.external import ExternalNeeded, signed_amount
+from belegsync.matching.inbox import LinkView, MatchingOverview, matching_overview
+from belegsync.matching.service import MatchCounts, run_matching
 from belegsync.settings import Settings
+from belegsync.store.matching_queries import PaymentRow
+
+
+def _decimal(cents: int, currency: str = "EUR") -> str:
+    return Money(cents, currency).to_decimal_string()
 
 
 def _line(view: LinkView) -> str:
     txn, voucher = view.transaction, view.voucher
-    score = f"{view.link.score:.2f}" if view.link.score is not None else "–"
+    texts = "; ".join(de for de, _ in view.texts)
     return (
         f"  {voucher.voucher_number or voucher.lexware_id:<16} "
-        f"{Money(view.payment.amount_cents, view.payment.currency).to_decimal_string():>10}  ↔  "
-        f"{txn.booking_date} {Money(txn.amount_cents, txn.currency).to_decimal_string():>10} "
-        f"{(txn.counterparty_name or '')[:24]:<24} score {score}  {' '.join(view.link.reasons)}"
+        f"{_decimal(view.expected_cents, view.payment.currency):>10}  ↔  "
+        f"{txn.booking_date} {_decimal(txn.amount_cents, txn.currency):>10} "
+        f"{(txn.counterparty_name or '')[:24]:<24} {texts}"
     )
 
 
+def _voucher(payment: Any, voucher: Any) -> dict[str, Any]:
+    return {
+        "payment_id": payment.id,
+        "voucher_id": voucher.id,
+        "lexware_id": voucher.lexware_id,
+        "voucher_number": voucher.voucher_number,
+        "voucher_type": voucher.voucher_type,
+        "contact_name": voucher.contact_name,
+        "amount": _decimal(signed_amount(voucher.voucher_type, payment.amount_cents)),
+        "currency": payment.currency,
+    }
+
+
+def _external(item: ExternalNeeded) -> dict[str, Any]:
+    return {
+        **_voucher(item.payment, item.voucher),
+        "amount_cents": item.draft.amount_cents,
+        "date": item.draft.booking_date.isoformat(),
+        "counterparty": item.draft.counterparty,
+        "why": item.why,
+    }
+
+
+def _cash(row: PaymentRow) -> dict[str, Any]:
+    return {**_voucher(row.payment, row.voucher), "paid_date": _paid(row)}
+
+
+def _paid(row: PaymentRow) -> str | None:
+    day = row.payment.paid_date or row.voucher.paid_date
+    return day.isoformat() if day else None
+
+
+def _document(counts: MatchCounts, o: MatchingOverview) -> dict[str, Any]:
+    return {
+        "counts": {
+            "payments": counts.payments,
+            "auto_links": counts.auto_links,
+            "suggestions": counts.suggestions,
+            "unmatched": counts.unmatched,
+            "no_candidate": counts.no_candidate,
+            "replaced_external": counts.replaced_external,
+            "external_needed": len(o.external_needed),
+            "cash": len(o.cash),
+        },
+        "links": [v.as_json() for v in o.auto_links + o.confirmed],
+        "suggestions": [v.as_json() for v in o.suggestions],
+        "external_needed": [_external(e) for e in o.external_needed],
+        "cash": [_cash(row) for row in o.cash],
+    }
+
+
+def _print_text(counts: MatchCounts, o: MatchingOverview) -> None:
+    print(
+        f"{counts.auto_links} automatisch zugeordnet, {counts.suggestions} Vorschläge, "
+        f"{len(o.external_needed)} brauchen eine externe Transaktion, {len(o.cash)} bar "
+        f"bezahlt, {counts.replaced_external} externe ersetzt."
+    )
+    print("Zuordnungen:")
+    for view in o.auto_links + o.confirmed:
+        print(_line(view) + f"  [{view.link.status}]")
+    print("Vorschläge:")
+    for view in o.suggestions:
+        print(_line(view))
+    print("Externe Transaktion erforderlich:")
+    for item in o.external_needed:
+        print(
+            f"  {item.voucher.voucher_number or '–':<16} {item.draft.booking_date}  "
+            f"{_decimal(item.draft.amount_cents):>10}  {item.draft.counterparty}  "
+            f"(Beleg-ID {item.voucher.id})"
+        )
+    print("Bar bezahlt:")
+    for row in o.cash:
+        print(f"  {row.voucher.voucher_number or '–':<16} (Beleg-ID {row.voucher.id})")
+
+
 def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
-    async def run() -> dict[str, Any]:
+    async def run() -> tuple[MatchCounts, MatchingOverview]:
         async with wired(settings) as w:
             async with w.uow() as uow:
                 tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
             counts = await run_matching(w.uow_factory, w.deps.clock, tenant_id)
             async with w.uow() as uow:
-                overview = await matching_overview(uow, tenant_id)
-        return {
-            "counts": {
-                "payments": counts.payments,
-                "auto_links": counts.auto_links,
-                "suggestions": counts.suggestions,
-                "unmatched": counts.unmatched,
-                "no_candidate": counts.no_candidate,
-                "replaced_external": counts.replaced_external,
-            },
-            "links": [v for v in overview.auto_links + overview.confirmed],
-            "suggestions": overview.suggestions,
-            "external_needed": [
-                {
-                    "payment_id": e.payment.id,
-                    "voucher_number": e.voucher.voucher_number,
-                    "amount_cents": e.draft.amount_cents,
-                    "date": e.draft.booking_date.isoformat(),
-                    "counterparty": e.draft.counterparty,
-                    "why": e.why,
-                }
-                for e in overview.external_needed
-            ],
-        }
+                return counts, await matching_overview(uow, tenant_id)
 
-    result = asyncio.run(run())
+    counts, overview = asyncio.run(run())
     if args.json:
-        document = {
-            **result,
-            "links": [v.as_json() for v in result["links"]],
-            "suggestions": [v.as_json() for v in result["suggestions"]],
-        }
-        print(json.dumps(document, ensure_ascii=False, indent=2))
-        return 0
-    c = result["counts"]
-    print(
-        f"{c['auto_links']} automatisch zugeordnet, {c['suggestions']} Vorschläge, "
-        f"{c['no_candidate']} ohne Kandidat, {c['replaced_external']} externe ersetzt."
-    )
-    print("Zuordnungen:")
-    for view in result["links"]:
-        print(_line(view) + f"  [{view.link.status}]")
-    print("Vorschläge:")
-    for view in result["suggestions"]:
-        print(_line(view))
-    print("Externe Transaktion erforderlich:")
-    for item in result["external_needed"]:
-        print(f"  {item['voucher_number'] or '–':<16} {item['date']}  {item['counterparty']}")
+        print(json.dumps(_document(counts, overview), ensure_ascii=False, indent=2))
+    else:
+        _print_text(counts, overview)
     return 0

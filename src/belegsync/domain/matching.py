@@ -202,6 +202,8 @@ class MatchFeatures(NamedTuple):
     reference_hit: str | None  # the token that hit, e.g. "RE-2024-0042"
     counterparty_evidence: str  # "identifier_known", "name 97", "unknown", "different"
     identifying: bool  # reference hit, known IBAN/creditor id, or name ≥ strong bar
+    anchored: bool = True  # days_delta counts from Lexware's paid date (else voucher date)
+    extra: tuple[str, ...] = ()  # further reason codes: recurring, period, payout, …
 
 
 class Suggestion(NamedTuple):
@@ -221,7 +223,7 @@ class Suggestion(NamedTuple):
         """Short, stable reason codes for the UI and the audit trail."""
         f = self.features
         out = [f"amount:{f.amount_kind.value}:{f.amount_delta_cents:+d}"]
-        out.append(f"days:{f.days_delta:+d}")
+        out.append(f"days:{'paid' if f.anchored else 'voucher'}:{f.days_delta:+d}")
         if f.reference_hit is not None:
             out.append(f"reference:{f.reference_hit}")
         out.append(f"counterparty:{f.counterparty_evidence}")
@@ -231,6 +233,7 @@ class Suggestion(NamedTuple):
             out.append(f"difference:{self.difference_reason.value}")
         if self.collective_group is not None:
             out.append(f"collective:{self.collective_group}")
+        out.extend(f.extra)
         return tuple(out)
 
 
@@ -242,6 +245,7 @@ class LinkDecision:
     status: LinkStatus
     payment_runner_up: float
     txn_runner_up: float
+    sole: bool = False  # the only plausible pair of its payment and its transaction
 
     @property
     def provenance(self) -> str:

@@ -46,6 +46,12 @@ class ScoringRules:
     name_strong: float = 95.0
     name_weak: float = 85.0
     date_scale_anchored_days: float = 4.0
+    # Lexware's paid date is often entered days after the booking: bookings before it
+    # decay slower than bookings after it.
+    date_scale_early_days: float = 10.0
+    # A pair that is the only plausible one for its payment and its transaction needs
+    # less score (exact amount and an identifying payer, no competitor).
+    sole_threshold: float = 0.55
     date_scale_voucher_days: float = 30.0
     skonto_rates_percent: tuple[int, ...] = (2, 3)
 
@@ -134,8 +140,15 @@ def counterparty_feature(
 
 
 def date_feature(days_delta: int, *, anchored: bool, rules: ScoringRules) -> float:
-    """exp(−|Δd|/4) to the posting/paid date; exp(−|Δd|/30) to the voucher date."""
-    scale = rules.date_scale_anchored_days if anchored else rules.date_scale_voucher_days
+    """Decay with the distance in days: to the posting/paid date exp(−d/4) after it and
+    exp(−d/10) before it (people mark vouchers paid days after the money moved); to the
+    voucher date exp(−|d|/30)."""
+    if not anchored:
+        scale = rules.date_scale_voucher_days
+    elif days_delta < 0:
+        scale = rules.date_scale_early_days
+    else:
+        scale = rules.date_scale_anchored_days
     return math.exp(-abs(days_delta) / scale)
 
 
@@ -161,25 +174,28 @@ def auto_confirm_failures(
     part_payment: bool,
     exact_cover: bool,
     rules: ScoringRules,
+    sole: bool = False,
 ) -> tuple[str, ...]:
     """Conditions that block an automatic link; empty means it may be confirmed.
 
-    All must hold: score ≥ threshold; amount exact (item, gross or Skonto) and the
-    transaction is fully explained; an identifying signal; margin over the runner-up
-    for this payment *and* for this transaction; booked, not pending; a part payment
-    only with a reference hit.
+    All must hold: amount exact (item, gross or Skonto) and the transaction is fully
+    explained; an identifying signal; booked, not pending; a part payment only with a
+    reference hit; and either score ≥ threshold with a margin over the runner-up for
+    this payment *and* for this transaction, or ``sole``: no other plausible pair for
+    either side and score ≥ ``sole_threshold``.
     """
     failures: list[str] = []
-    if score_value < rules.auto_threshold:
-        failures.append("score")
+    if not (sole and score_value >= rules.sole_threshold):
+        if score_value < rules.auto_threshold:
+            failures.append("score")
+        if score_value - payment_runner_up < rules.margin:
+            failures.append("margin_payment")
+        if score_value - txn_runner_up < rules.margin:
+            failures.append("margin_transaction")
     if not features.amount_kind.is_exact or not exact_cover:
         failures.append("amount_not_exact")
     if not features.identifying:
         failures.append("no_identifying_signal")
-    if score_value - payment_runner_up < rules.margin:
-        failures.append("margin_payment")
-    if score_value - txn_runner_up < rules.margin:
-        failures.append("margin_transaction")
     if not booked:
         failures.append("pending")
     if part_payment and features.reference < 1.0:

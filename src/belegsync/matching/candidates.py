@@ -21,35 +21,28 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 from stdnum import iso11649
 
-from belegsync.domain.matching import AmountKind, BankTxn, ExpectedPayment, TxnStatus
+from belegsync.domain.matching import AmountKind, ExpectedPayment
 from belegsync.domain.matching_score import expected_amounts
 from belegsync.domain.matching_text import (
     compact_identifier,
     normalise_name,
+    normalise_text,
     voucher_reference_tokens,
     voucher_short_number,
 )
 from belegsync.domain.vouchers import Direction
+from belegsync.matching.columns import IntArray, TxnColumns
 from belegsync.matching.params import MatchParams
+from belegsync.matching.textscan import digit_tokens, digit_value
 
 __all__ = ["PaymentState", "TxnIndex", "build_payment_states", "candidates_for"]
 
-IntArray = npt.NDArray[np.int64]
 _AMOUNT_SHIFT = 40
-_RECORD = b"|"
-# Remittance bytes: digits stay, ``- / .`` vanish (so 2024-0042 reads 20240042),
-# everything else becomes a space; 0x1f (the record separator) becomes "|".
-_SPACED_TABLE = bytes(
-    c if chr(c).isdigit() and c < 128 else (ord("|") if c == 0x1F else ord(" ")) for c in range(256)
-)
-_SPACED_DELETE = b"-/."
-_GLUED_DELETE = b"-/.\n\r"
 
 
 @dataclass(slots=True)
@@ -71,6 +64,8 @@ class PaymentState:
     customer_number: str | None
     name: str
     settled: bool = False
+    payer_names: frozenset[str] = frozenset()  # learned from confirmed links
+    past: tuple[tuple[int, int], ...] = ()  # (day, cents) of the contact's linked payments
 
 
 def _partition(tenant_currency: int, direction: Direction) -> int:
@@ -130,55 +125,11 @@ def build_payment_states(
     return states
 
 
-_NON_DIGITS = re.compile(r"[^0-9]+")
-
-
-def _digit_key(token: str) -> bytes | None:
-    digits = _NON_DIGITS.sub("", token).lstrip("0")
-    return digits.encode() if len(digits) >= 4 else None
-
-
-@dataclass(slots=True)
-class _Columns:
-    """The transaction fields the index needs, read in one pass over the objects
-    (each separate pass over a million scattered objects costs about 0.2 s)."""
-
-    amounts: list[int]
-    tenants: list[str]
-    currencies: list[str]
-    dates: list[date]
-    reversals: list[bool]
-    ibans: list[str]
-    creditors: list[str]
-    remittances: list[str]
-    end_to_end_ids: list[str]
-
-    @classmethod
-    def read(cls, txns: Sequence[BankTxn]) -> _Columns:
-        out = cls([], [], [], [], [], [], [], [], [])
-        amount, tenant, currency = out.amounts.append, out.tenants.append, out.currencies.append
-        day, reversal, iban = out.dates.append, out.reversals.append, out.ibans.append
-        creditor, text = out.creditors.append, out.remittances.append
-        e2e = out.end_to_end_ids.append
-        for t in txns:
-            amount(t.amount_cents)
-            tenant(t.tenant_id)
-            currency(t.currency)
-            day(t.booking_date)
-            reversal(t.is_reversal)
-            iban(t.counterparty_iban)
-            creditor(t.creditor_id)
-            text(t.remittance)
-            e2e(t.end_to_end_id)
-        return out
-
-
 @dataclass(slots=True)
 class TxnIndex:
     """Arrays and indexes over all transactions, built once per run."""
 
-    txns: Sequence[BankTxn]
-    columns: _Columns
+    cols: TxnColumns
     part: IntArray
     remaining: IntArray
     day: IntArray
@@ -195,6 +146,9 @@ class TxnIndex:
     by_identifier: dict[tuple[int, str], tuple[list[int], list[int]]] = field(default_factory=dict)
     hits_by_payment: dict[int, set[int]] = field(default_factory=dict)
     hits_by_txn: dict[int, set[int]] = field(default_factory=dict)
+    customer_hits: dict[int, set[str]] = field(default_factory=dict)  # row → contact ids
+    returned: frozenset[int] = frozenset()  # debits undone by a returned-debit line
+    recollections: frozenset[int] = frozenset()  # same debit collected again afterwards
 
     def __post_init__(self) -> None:
         self.part_list = self.part.tolist()
@@ -213,47 +167,40 @@ class TxnIndex:
     @classmethod
     def build(
         cls,
-        txns: Sequence[BankTxn],
+        cols: TxnColumns,
         tenant_currency_ids: Mapping[tuple[str, str], int],
         allocated: Mapping[str, int],
         wanted_identifiers: Mapping[str, set[int]],
     ) -> TxnIndex:
         """Arrays of partition, remaining amount and day; ineligible rows are masked.
 
-        Ineligible: reversals, tenants/currencies without payments, fully allocated.
-        ``wanted_identifiers`` maps identifier → tenant-currency ids that know it.
+        Ineligible: reversals and the debits they return, tenants/currencies without
+        payments, fully allocated. ``wanted_identifiers`` maps identifier → tenant-
+        currency ids that know it.
         """
-        n = len(txns)
-        columns = _Columns.read(txns)
-        amounts, tenants, currencies = columns.amounts, columns.tenants, columns.currencies
-        amount = np.array(amounts, dtype=np.int64).reshape(n)
-        currency_set = set(currencies)
-        if len(currency_set) == 1:
-            only = next(iter(currency_set))
-            tenant_ids = {t: i for (t, c), i in tenant_currency_ids.items() if c == only}
-            tc = np.fromiter((tenant_ids.get(t, -1) for t in tenants), dtype=np.int64, count=n)
-        else:
-            tc_of: defaultdict[tuple[str, str], int] = defaultdict(lambda: -1)
-            tc_of.update(tenant_currency_ids)
-            tc = np.fromiter(
-                map(tc_of.__getitem__, zip(tenants, currencies, strict=True)),
-                dtype=np.int64,
-                count=n,
-            )
-        day = np.array(list(map(date.toordinal, columns.dates)), dtype=np.int64).reshape(n)
-        reversal = np.array([i for i, flag in enumerate(columns.reversals) if flag], dtype=np.int64)
+        n = len(cols)
+        amount = cols.amount
+        tc = _tenant_currency_codes(cols, tenant_currency_ids)
         remaining = np.abs(amount)
         if allocated:
-            for i, t in enumerate(txns):
-                used = allocated.get(t.id)
+            for i, txn_id in enumerate(cols.ids):
+                used = allocated.get(txn_id)
                 if used:
                     remaining[i] -= used
         part = tc * 2 + (amount < 0)
         eligible = (tc >= 0) & (remaining > 0) & (remaining < (1 << _AMOUNT_SHIFT)) & (amount != 0)
-        eligible[reversal] = False
+        returned = _returned_debits(cols, tc, eligible)
+        for row in returned:
+            eligible[row] = False
         index = cls(
-            txns=txns, part=part, remaining=remaining, day=day, eligible=eligible, columns=columns
+            cols=cols,
+            part=part.reshape(n),
+            remaining=remaining.reshape(n),
+            day=cols.day,
+            eligible=eligible,
         )
+        index.returned = frozenset(returned)
+        index.recollections = frozenset(_recollections(cols, returned, eligible))
         index._index_identifiers(wanted_identifiers)
         return index
 
@@ -262,7 +209,7 @@ class TxnIndex:
             return
         groups: dict[tuple[int, str], list[int]] = defaultdict(list)
         eligible, parts = self.eligible_list, self.part_list
-        for values in (self.columns.ibans, self.columns.creditors):
+        for values in (self.cols.ibans, self.cols.creditors):
             for i in [i for i, ident in enumerate(values) if ident in wanted]:
                 ident = values[i]
                 if eligible[i] and parts[i] // 2 in wanted[ident]:
@@ -272,22 +219,31 @@ class TxnIndex:
             rows = sorted(set(rows), key=lambda r: (days[r], r))
             self.by_identifier[key] = ([days[r] for r in rows], rows)
 
-    def scan_references(self, states: Sequence[PaymentState]) -> None:
-        """Find every transaction whose remittance contains a payment's reference token."""
-        lookup: dict[bytes, dict[int, list[int]]] = defaultdict(dict)
+    def scan_references(
+        self, states: Sequence[PaymentState], customers: Mapping[tuple[int, str], str]
+    ) -> None:
+        """Find every transaction whose remittance holds a payment's reference number,
+        and the customer numbers (``customers``: (tenant-currency, number) → contact)."""
+        lookup: dict[int, dict[int, list[int]]] = defaultdict(dict)
         e2e: dict[str, list[int]] = defaultdict(list)
         for state in states:
             if state.settled:
                 continue
-            for key in {_digit_key(t) for t in state.strong_tokens}:
+            for key in {digit_value(t) for t in state.strong_tokens}:
                 if key is not None:
                     lookup[key].setdefault(state.tenant_currency, []).append(state.index)
             for reference in state.payment.references:
                 e2e[reference].append(state.index)
+        by_customer: dict[int, dict[int, str]] = defaultdict(dict)
+        for (tc, number), contact in customers.items():
+            key = digit_value(number)
+            if key is not None:
+                by_customer[key][tc] = contact
         found: dict[int, set[int]] = defaultdict(set)
-        self._scan_texts(lookup, found)
+        if lookup or by_customer:
+            self._scan_texts(lookup, by_customer, found)
         if e2e:
-            for i, ref in enumerate(self.columns.end_to_end_ids):
+            for i, ref in enumerate(self.cols.end_to_end_ids):
                 if ref and ref in e2e:
                     found[i].update(e2e[ref])
         by_payment: dict[int, set[int]] = defaultdict(set)
@@ -301,36 +257,150 @@ class TxnIndex:
         self.hits_by_payment = dict(by_payment)
 
     def _scan_texts(
-        self, lookup: Mapping[bytes, dict[int, list[int]]], found: dict[int, set[int]]
+        self,
+        lookup: Mapping[int, dict[int, list[int]]],
+        customers: Mapping[int, dict[int, str]],
+        found: dict[int, set[int]],
     ) -> None:
-        blob = "X\x1fX".join(self.columns.remittances).encode("utf-8", "replace")
-        if blob.count(b"\x1f") != len(self.txns) - 1:
-            # a remittance holds the record separator itself: clean it, slowly
-            texts = (t.remittance.replace("\x1f", " ") for t in self.txns)
-            blob = "X\x1fX".join(texts).encode("utf-8", "replace")
-        get = lookup.get
-        tc = [part // 2 for part in self.part_list]
-        row = 0
-        for token in blob.translate(_SPACED_TABLE, _SPACED_DELETE).split():
-            if token == _RECORD:
-                row += 1
+        rows, values = digit_tokens(self.cols.remittances)
+        keys = np.fromiter(set(lookup) | set(customers), dtype=np.int64)
+        keys.sort()
+        if keys.size == 0 or values.size == 0:
+            return
+        pos = np.minimum(np.searchsorted(keys, values), keys.size - 1)
+        hit = keys[pos] == values
+        parts, eligible = self.part_list, self.eligible_list
+        for row, value in zip(rows[hit].tolist(), values[hit].tolist(), strict=True):
+            if not eligible[row]:
                 continue
-            hit = get(token.lstrip(b"0"))
-            if hit is not None:
-                payments = hit.get(tc[row])
+            tc = parts[row] // 2
+            by_tc = lookup.get(value)
+            if by_tc is not None:
+                payments = by_tc.get(tc)
                 if payments is not None:
                     found[row].update(payments)
-        # Statement lines are joined with "\n"; banks cut them mid-token, so lines are
-        # also read glued together (only rows that have several lines).
-        for row, text in enumerate(blob.split(b"\x1f")):
-            if b"\n" not in text:
-                continue
-            for token in text.translate(_SPACED_TABLE, _GLUED_DELETE).split():
-                hit = get(token.lstrip(b"0"))
-                if hit is not None:
-                    payments = hit.get(tc[row])
-                    if payments is not None:
-                        found[row].update(payments)
+            by_number = customers.get(value)
+            if by_number is not None:
+                contact = by_number.get(tc)
+                if contact is not None:
+                    self.customer_hits.setdefault(row, set()).add(contact)
+
+
+def _tenant_currency_codes(
+    cols: TxnColumns, tenant_currency_ids: Mapping[tuple[str, str], int]
+) -> IntArray:
+    n = len(cols)
+    if len(set(cols.currencies)) <= 1 and len(set(cols.tenants)) <= 1:
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        code = tenant_currency_ids.get((cols.tenants[0], cols.currencies[0]), -1)
+        return np.full(n, code, dtype=np.int64)
+    tc_of: defaultdict[tuple[str, str], int] = defaultdict(lambda: -1)
+    tc_of.update(tenant_currency_ids)
+    return np.fromiter(
+        map(tc_of.__getitem__, zip(cols.tenants, cols.currencies, strict=True)),
+        dtype=np.int64,
+        count=n,
+    )
+
+
+_RETURN_MARKERS = (b"LASTSCHRIFT", b"RETOURE", b"STORNO", b"RUECKBUCHUNG", b"RUCKBUCHUNG")
+_RETURN_RE = re.compile(
+    r"(?<!NACH )(?<!NACH DER )\b(RUECKLASTSCHRIFT|RUCKLASTSCHRIFT|RETOURE|STORNO|RUECKBUCHUNG)"
+)
+_RETURN_DAYS = 30
+
+
+def _returned_debits(cols: TxnColumns, tc: IntArray, eligible: npt.NDArray[np.bool_]) -> list[int]:
+    """Rows that do not pay anything: reversals, and the movements they undo.
+
+    A line is a reversal when the importer flagged it (camt ``RvslInd``/``RtrInf``), or
+    when its text says so ("Rücklastschrift", "Retoure", "Storno" — but not "… nach
+    Rücklastschrift") *and* an opposite movement of the same amount from the same
+    counterparty precedes it within 30 days. The undone movement is excluded too; a
+    later re-collection or transfer is an ordinary candidate.
+    """
+    flagged = set(np.flatnonzero(cols.reversal).tolist())
+    worded = {
+        row
+        for row in _rows_mentioning(cols.remittances, _RETURN_MARKERS)
+        if _RETURN_RE.search(normalise_text(cols.remittances[row]).replace("\n", " "))
+    }
+    candidates = sorted(flagged | worded)
+    if not candidates:
+        return []
+    amount = cols.amount
+    shift = np.int64(1) << np.int64(42)
+    keys = tc * shift + amount
+    wanted = np.array([tc[r] * shift - amount[r] for r in candidates], dtype=np.int64)
+    by_key: dict[int, list[int]] = defaultdict(list)
+    for row in np.flatnonzero(np.isin(keys, wanted) & (tc >= 0)).tolist():
+        by_key[int(keys[row])].append(row)
+    out: set[int] = set()
+    for r in candidates:
+        original = _undone_row(cols, r, by_key.get(int(tc[r] * shift - amount[r]), []), out)
+        if original is not None:
+            out.update((original, r))
+        elif r in flagged:
+            out.add(r)
+    return sorted(out)
+
+
+def _recollections(
+    cols: TxnColumns, returned: Sequence[int], eligible: npt.NDArray[np.bool_]
+) -> list[int]:
+    """Eligible debits of the same amount and payee within 30 days after a returned one."""
+    if not returned:
+        return []
+    wanted: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for row in returned:
+        if cols.amount[row] < 0:
+            wanted[(int(cols.amount[row]), cols.ibans[row] or cols.creditors[row])].append(
+                int(cols.day[row])
+            )
+    out = []
+    amounts = list({a for a, _ in wanted})
+    for row in np.flatnonzero(np.isin(cols.amount, amounts) & eligible).tolist():
+        key = (int(cols.amount[row]), cols.ibans[row] or cols.creditors[row])
+        day = int(cols.day[row])
+        if any(0 < day - d <= _RETURN_DAYS for d in wanted.get(key, ())):
+            out.append(row)
+    return out
+
+
+def _rows_mentioning(texts: list[str], markers: Sequence[bytes]) -> set[int]:
+    """Rows whose upper-cased text contains one of ``markers`` (ASCII)."""
+    blob = "\x1f".join(texts).upper().encode("utf-8", "replace")
+    found: list[int] = []
+    for marker in markers:
+        at = blob.find(marker)
+        while at >= 0:
+            found.append(at)
+            at = blob.find(marker, at + 1)
+    if not found:
+        return set()
+    separators = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0x1F)
+    rows = np.searchsorted(separators, np.asarray(found, dtype=np.int64), side="right")
+    return {r for r in rows.tolist() if r < len(texts)}
+
+
+def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:
+    day_r = int(cols.day[r])
+    best: tuple[int, int] | None = None
+    for row in pool:
+        if row == r or row in taken:
+            continue
+        gap = day_r - int(cols.day[row])
+        if not 0 <= gap <= _RETURN_DAYS:
+            continue
+        same = (cols.ibans[row] and cols.ibans[row] == cols.ibans[r]) or (
+            cols.names[row] and normalise_text(cols.names[row]) == normalise_text(cols.names[r])
+        )
+        if not same and (cols.ibans[r] or cols.names[r]):
+            continue
+        if best is None or gap < best[0]:
+            best = (gap, row)
+    return None if best is None else best[1]
 
 
 def _window_rows(
@@ -396,8 +466,8 @@ def _band_rows(
         rows = index.sorted_idx_arr[lo:hi][mask].tolist()
     if len(rows) > params.max_tolerance_candidates:
         target = state.payment.amount_cents
-        txns, remaining = index.txns, index.remaining_list
-        rows.sort(key=lambda r: (abs(remaining[r] - target), txns[r].id))
+        ids, remaining = index.cols.ids, index.remaining_list
+        rows.sort(key=lambda r: (abs(remaining[r] - target), ids[r]))
         rows = rows[: params.max_tolerance_candidates]
     for row in rows:
         out.setdefault(row, False)
@@ -434,6 +504,6 @@ def probe_bounds(
     return exact, bands
 
 
-def is_booked(txn: BankTxn) -> bool:
+def is_booked(index: TxnIndex, row: int) -> bool:
     """Booked, not pending."""
-    return txn.status is TxnStatus.BOOKED
+    return bool(index.cols.booked[row])

@@ -83,7 +83,7 @@ def _group(
     referenced: Callable[[PaymentState], bool],
 ) -> list[Suggestion] | None:
     part = int(ctx.index.part[row])
-    group_id = ctx.index.txns[row].id
+    group_id = ctx.index.cols.ids[row]
     out: list[Suggestion] = []
     for state in members:
         suggestion = _member_suggestion(
@@ -108,7 +108,7 @@ def collectives_from_references(
     for row, hit in index.hits_by_txn.items():
         if len(hit) < 2:
             continue
-        txn = index.txns[row]
+        txn_id = index.cols.ids[row]
         part = int(index.part[row])
         tc = part // 2
         members = [
@@ -117,7 +117,7 @@ def collectives_from_references(
             if not states[p].settled
             and states[p].tenant_currency == tc
             and abs(index.day[row] - states[p].anchor_day) <= params.reference_lookback_days
-            and (states[p].payment.id, txn.id) not in rejected
+            and (states[p].payment.id, txn_id) not in rejected
         ]
         vouchers = {s.payment.voucher_id for s in members}
         named = len(members)
@@ -148,7 +148,7 @@ def collectives_from_references(
             exact_sum=exact and len(members) == named,
             all_referenced=True,
             competing=competing,
-            booked=is_booked(txn),
+            booked=is_booked(index, row),
             rules=rules,
         )
         groups.append(
@@ -162,6 +162,22 @@ def collectives_from_references(
     return groups
 
 
+def _payer(ctx: FeatureContext, row: int, tc: int) -> tuple[str | None, bool]:
+    """The one contact this line comes from, and whether an identifier or the customer
+    number (not only a learned name) says so."""
+    cols = ctx.index.cols
+    owners: set[str] = set()
+    for ident in (cols.ibans[row], cols.creditors[row]):
+        if ident:
+            owners |= ctx.identifier_owners.get((tc, ident), frozenset())
+    owners |= ctx.index.customer_hits.get(row, set())
+    if len(owners) == 1:
+        return next(iter(owners)), True
+    if owners:
+        return None, False
+    return None, False
+
+
 def collectives_by_contact(
     states: Sequence[PaymentState],
     ctx: FeatureContext,
@@ -170,7 +186,13 @@ def collectives_by_contact(
     rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
     params: MatchParams,
 ) -> list[CollectiveGroup]:
-    """Bounded subset sums over a known payer's open items (suggestions only)."""
+    """Subset sums over a known payer's open items (1 bank → n vouchers).
+
+    The payer comes from the IBAN / creditor id (known or learned) or from a customer
+    number in the purpose. A unique exact combination over all the payer's open items
+    in the window is linked automatically; if the pool had to be cut, it is a
+    suggestion; several fitting combinations give nothing.
+    """
     index = ctx.index
     by_contact: dict[tuple[int, str], list[PaymentState]] = defaultdict(list)
     for state in states:
@@ -178,27 +200,27 @@ def collectives_by_contact(
             by_contact[(state.tenant_currency, state.payment.contact_id)].append(state)
     groups: list[CollectiveGroup] = []
     window = params.unanchored_days_after
+    ids = index.cols.ids
     for row in rows:
-        txn = index.txns[row]
+        txn_id = ids[row]
         part = int(index.part[row])
         tc = part // 2
-        owners: set[str] = set()
-        for ident in (txn.counterparty_iban, txn.creditor_id):
-            if ident:
-                owners |= ctx.identifier_owners.get((tc, ident), frozenset())
-        if len(owners) != 1:
+        contact, _ = _payer(ctx, row, tc)
+        if contact is None:
             continue
         day = int(index.day[row])
         pool = [
             s
-            for s in by_contact.get((tc, next(iter(owners))), ())
+            for s in by_contact.get((tc, contact), ())
             if s.part == part
-            and s.anchor_day - params.exact_days_after <= day <= s.anchor_day + window
-            and (s.payment.id, txn.id) not in rejected
+            and s.anchor_day - params.exact_days_after <= day
+            and day <= s.anchor_day + (window if not s.anchored else params.exact_days_before)
+            and (s.payment.id, txn_id) not in rejected
         ]
         if len(pool) < 2:
             continue
         pool.sort(key=lambda s: (abs(day - s.anchor_day), s.payment.id))
+        complete = len(pool) <= params.collective_max_pool
         pool = pool[: params.collective_max_pool]
         subset = _unique_subset(pool, int(index.remaining[row]), part, params.collective_max_items)
         if subset is None:
@@ -206,12 +228,17 @@ def collectives_by_contact(
         suggestions = _group(ctx, row, subset, 1.0, lambda _s: False)
         if suggestions is None:
             continue
+        auto = complete and is_booked(index, row) and not params.shadow_mode
+        suggestions = [
+            s._replace(features=s.features._replace(extra=(*s.features.extra, "collective_payer")))
+            for s in suggestions
+        ]
         groups.append(
             CollectiveGroup(
                 row=row,
                 members=tuple(s.index for s in subset),
                 suggestions=tuple(suggestions),
-                auto=False,
+                auto=auto,
             )
         )
     return groups

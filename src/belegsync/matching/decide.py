@@ -8,6 +8,7 @@ every other pair above the suggestion threshold is a suggestion.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -15,7 +16,7 @@ from belegsync.domain.matching import LinkDecision, LinkStatus, Suggestion
 from belegsync.domain.matching_score import auto_confirm_failures
 from belegsync.matching.params import MatchParams
 
-__all__ = ["Edge", "assign_greedy", "auto_decisions", "runner_ups"]
+__all__ = ["Edge", "assign_greedy", "auto_decisions", "is_plausible", "runner_ups", "sole_pairs"]
 
 
 class Edge(NamedTuple):
@@ -81,6 +82,28 @@ def runner_ups(
     return payment_ru, txn_ru
 
 
+def is_plausible(edge: Edge) -> bool:
+    """A pair a person would look at twice: the amount fits (or a reference hits) and
+    nothing says the payer is someone else."""
+    f = edge.suggestion.features
+    referenced = f.reference >= 0.5
+    return (f.amount >= 0.8 or referenced) and (f.counterparty >= 0.4 or referenced)
+
+
+def sole_pairs(edges: Sequence[Edge]) -> set[tuple[int, int]]:
+    """(payment, row) pairs that are the only plausible pair of both their payment and
+    their transaction."""
+    per_payment: Counter[int] = Counter()
+    per_row: Counter[int] = Counter()
+    plausible = [e for e in edges if is_plausible(e)]
+    for edge in plausible:
+        per_payment[edge.payment] += 1
+        per_row[edge.row] += 1
+    return {
+        (e.payment, e.row) for e in plausible if per_payment[e.payment] == 1 and per_row[e.row] == 1
+    }
+
+
 def auto_decisions(
     assigned: dict[int, Edge],
     edges: Sequence[Edge],
@@ -90,6 +113,7 @@ def auto_decisions(
     if not assigned:
         return {}
     payment_ru, txn_ru = runner_ups(edges, list(assigned.values()))
+    sole = sole_pairs(edges)
     decisions: dict[int, LinkDecision] = {}
     for payment, edge in assigned.items():
         key = (edge.payment, edge.row)
@@ -103,6 +127,7 @@ def auto_decisions(
             part_payment=edge.part_payment,
             exact_cover=suggestion.allocated_cents == edge.bank_cents,
             rules=params.rules,
+            sole=key in sole,
         )
         if failures:
             continue
@@ -111,5 +136,6 @@ def auto_decisions(
             status=LinkStatus.AUTO_CONFIRMED,
             payment_runner_up=payment_ru[key],
             txn_runner_up=txn_ru[key],
+            sole=key in sole,
         )
     return decisions

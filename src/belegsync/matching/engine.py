@@ -7,12 +7,10 @@ rejected pairs and the learned memory, calls :func:`match`, and stores the resul
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
@@ -30,7 +28,6 @@ from belegsync.matching.candidates import (
     TxnIndex,
     build_payment_states,
     candidates_for,
-    is_booked,
     probe_bounds,
 )
 from belegsync.matching.collective import (
@@ -38,8 +35,10 @@ from belegsync.matching.collective import (
     collectives_by_contact,
     collectives_from_references,
 )
+from belegsync.matching.columns import TxnColumns
 from belegsync.matching.decide import Edge, assign_greedy, auto_decisions
 from belegsync.matching.features import FeatureContext
+from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
 
@@ -70,7 +69,7 @@ def _gc_paused() -> Iterator[None]:
 
 def match(
     expected: Sequence[ExpectedPayment],
-    txns: Sequence[BankTxn],
+    txns: Sequence[BankTxn] | TxnColumns,
     *,
     rejected: Collection[tuple[str, str]] = frozenset(),
     existing_links: Sequence[ExistingLink] = (),
@@ -86,93 +85,25 @@ def match(
     """
     params = params or MatchParams()
     memory = memory or IbanContactMemory()
+    cols = txns if isinstance(txns, TxnColumns) else TxnColumns.from_txns(txns)
     with _gc_paused():
-        tenants = sorted({p.tenant_id for p in expected})
-        if params.workers > 1 and len(tenants) > 1:
-            return _match_in_processes(
-                expected, txns, frozenset(rejected), existing_links, memory, params
-            )
-        return _Run(expected, txns, frozenset(rejected), existing_links, memory, params).run()
+        return _Run(expected, cols, frozenset(rejected), existing_links, memory, params).run()
 
 
-def _split_tenants(expected: Sequence[ExpectedPayment], workers: int) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for payment in expected:
-        counts[payment.tenant_id] += 1
-    loads = [0] * workers
-    group: dict[str, int] = {}
-    for tenant in sorted(counts, key=lambda t: (-counts[t], t)):
-        lightest = loads.index(min(loads))
-        group[tenant] = lightest
-        loads[lightest] += counts[tenant]
-    return group
-
-
-def _match_in_processes(
-    expected: Sequence[ExpectedPayment],
-    txns: Sequence[BankTxn],
-    rejected: frozenset[tuple[str, str]],
-    existing_links: Sequence[ExistingLink],
-    memory: IbanContactMemory,
-    params: MatchParams,
-) -> MatchResult:
-    """Run tenant groups in forked children (inputs are inherited, results pickled)."""
-    group = _split_tenants(expected, params.workers)
-    workers = max(group.values()) + 1
-    payments: list[list[ExpectedPayment]] = [[] for _ in range(workers)]
-    for payment in expected:
-        payments[group[payment.tenant_id]].append(payment)
-    lines: list[list[BankTxn]] = [[] for _ in range(workers)]
-    for txn in txns:
-        g = group.get(txn.tenant_id)
-        if g is not None:
-            lines[g].append(txn)
-    context = multiprocessing.get_context("fork")
-    children = []
-    for g in range(1, workers):
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_child,
-            args=(sender, payments[g], lines[g], rejected, existing_links, memory, params),
-        )
-        process.start()
-        sender.close()
-        children.append((process, receiver))
-    results = [_Run(payments[0], lines[0], rejected, existing_links, memory, params).run()]
-    for process, receiver in children:
-        results.append(receiver.recv())
-        process.join()
-    return _merge(results)
-
-
-def _child(
-    sender: Connection,
-    expected: Sequence[ExpectedPayment],
-    txns: Sequence[BankTxn],
-    rejected: frozenset[tuple[str, str]],
-    existing_links: Sequence[ExistingLink],
-    memory: IbanContactMemory,
-    params: MatchParams,
-) -> None:
-    sender.send(_Run(expected, txns, rejected, existing_links, memory, params).run())
-    sender.close()
-
-
-def _merge(results: Sequence[MatchResult]) -> MatchResult:
-    auto = sorted(
-        (d for r in results for d in r.auto_links),
-        key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
-    )
-    suggestions = {k: v for r in results for k, v in r.suggestions_by_payment.items()}
-    unmatched = sorted((u for r in results for u in r.unmatched), key=lambda u: u.payment_id)
-    return MatchResult(tuple(auto), dict(sorted(suggestions.items())), tuple(unmatched))
+def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup]:
+    """Automatic groups whose members no other group claims (else only suggestions)."""
+    claims: dict[int, int] = defaultdict(int)
+    for group in groups:
+        for member in group.members:
+            claims[member] += 1
+    return [g for g in groups if g.auto and all(claims[m] == 1 for m in g.members)]
 
 
 class _Run:
     def __init__(
         self,
         expected: Sequence[ExpectedPayment],
-        txns: Sequence[BankTxn],
+        cols: TxnColumns,
         rejected: frozenset[tuple[str, str]],
         existing_links: Sequence[ExistingLink],
         memory: IbanContactMemory,
@@ -188,28 +119,36 @@ class _Run:
             if link.status in ALLOCATING_STATUSES:
                 allocated[link.txn_id] += link.allocated_cents
                 settled.add(link.payment_id)
-        learned, owners = self._identifiers(expected, memory)
+        history = LinkHistory.read(expected, cols, existing_links)
+        learned, owners = self._identifiers(expected, memory, history)
         self.states = build_payment_states(expected, self.tc_ids, learned, params)
+        customers: dict[tuple[int, str], str] = {}
         for state in self.states:
             state.settled = state.payment.id in settled
+            history.annotate(state)
+            number = state.payment.customer_number
+            if number and state.payment.contact_id is not None:
+                customers[(state.tenant_currency, number)] = state.payment.contact_id
         wanted: dict[str, set[int]] = defaultdict(set)
         for state in self.states:
             if not state.settled:
                 for ident in state.identifiers:
                     wanted[ident].add(state.tenant_currency)
-        self.index = TxnIndex.build(txns, self.tc_ids, allocated, wanted)
-        self.index.scan_references(self.states)
+        self.index = TxnIndex.build(cols, self.tc_ids, allocated, wanted)
+        self.index.scan_references(self.states, customers)
         self.ctx = FeatureContext(self.index, params, owners)
 
     def _identifiers(
-        self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory
+        self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
     ) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[int, str], frozenset[str]]]:
-        learned: dict[tuple[str, str], set[str]] = {}
+        learned: dict[tuple[str, str], set[str]] = defaultdict(set)
         owners: dict[tuple[int, str], set[str]] = defaultdict(set)
         tenants = {p.tenant_id for p in expected}
         for tenant in sorted(tenants & memory.tenants()):
             for contact, idents in memory.identifiers_by_contact(tenant).items():
-                learned[(tenant, contact)] = idents
+                learned[(tenant, contact)] |= idents
+        for key, idents in history.identifiers.items():
+            learned[key] |= idents
         for payment in expected:
             if payment.contact_id is None:
                 continue
@@ -222,13 +161,13 @@ class _Run:
 
     def _edges(self) -> tuple[list[Edge], dict[int, set[int]]]:
         exact_bounds, bands = probe_bounds(self.states, self.index, self.params)
-        txns = self.index.txns
+        ids = self.index.cols.ids
+        booked = self.index.cols.booked
         edges: list[Edge] = []
         strong_exact: dict[int, set[int]] = defaultdict(set)
         rejected = self.rejected
         remaining = self.index.remaining_list
         suggest = self.ctx.suggestion
-        is_reversal_text = self.ctx.is_reversal_text
         for state in self.states:
             if state.settled:
                 continue
@@ -238,8 +177,7 @@ class _Run:
             pid = state.payment.id
             part_payment = state.payment.is_part_payment
             for row, strong in found.items():
-                txn = txns[row]
-                if (rejected and (pid, txn.id) in rejected) or is_reversal_text(row):
+                if rejected and (pid, ids[row]) in rejected:
                     continue
                 suggestion = suggest(state, row, strong)
                 if suggestion is None:
@@ -252,7 +190,7 @@ class _Run:
                         payment=state.index,
                         row=row,
                         suggestion=suggestion,
-                        booked=is_booked(txn),
+                        booked=bool(booked[row]),
                         part_payment=part_payment,
                         bank_cents=remaining[row],
                     )
@@ -271,16 +209,11 @@ class _Run:
         autos = {} if self.params.shadow_mode else auto_decisions(assigned, single, self.params)
         consumed.update(assigned[p].row for p in autos)
         taken_rows = {e.row for e in assigned.values()}
-        contact_rows = sorted(
-            {
-                row
-                for _, rows in self.index.by_identifier.values()
-                for row in rows
-                if row not in taken_rows and row not in consumed
-            }
-        )
+        payer_rows = {row for _, rows in self.index.by_identifier.values() for row in rows}
+        payer_rows.update(self.index.customer_hits)
+        contact_rows = sorted(payer_rows - taken_rows - consumed)
         linked = set(autos) | grouped_payments
-        groups += collectives_by_contact(
+        by_payer = collectives_by_contact(
             self.states,
             self.ctx,
             contact_rows,
@@ -288,20 +221,34 @@ class _Run:
             self.rejected,
             self.params,
         )
+        more, more_payments, more_rows = self._apply_auto_groups(
+            _without_overlaps(by_payer), set(linked), set(consumed)
+        )
+        group_autos += more
+        grouped_payments |= more_payments
+        consumed |= more_rows
+        groups += by_payer
         return self._result(edges, groups, assigned, autos, group_autos, consumed)
 
     def _apply_auto_groups(
-        self, groups: list[CollectiveGroup]
+        self,
+        groups: list[CollectiveGroup],
+        taken_payments: set[int] | None = None,
+        taken_rows: set[int] | None = None,
     ) -> tuple[list[LinkDecision], set[int], set[int]]:
         decisions: list[LinkDecision] = []
-        payments: set[int] = set()
-        rows: set[int] = set()
-        txns = self.index.txns
-        for group in sorted(groups, key=lambda g: txns[g.row].id):
+        payments: set[int] = set(taken_payments or ())
+        rows: set[int] = set(taken_rows or ())
+        ids = self.index.cols.ids
+        added_payments: set[int] = set()
+        added_rows: set[int] = set()
+        for group in sorted(groups, key=lambda g: ids[g.row]):
             if not group.auto or payments.intersection(group.members) or group.row in rows:
                 continue
             payments.update(group.members)
             rows.add(group.row)
+            added_payments.update(group.members)
+            added_rows.add(group.row)
             decisions.extend(
                 LinkDecision(
                     suggestion=s,
@@ -311,7 +258,7 @@ class _Run:
                 )
                 for s in group.suggestions
             )
-        return decisions, payments, rows
+        return decisions, added_payments, added_rows
 
     def _result(
         self,

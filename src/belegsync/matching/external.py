@@ -13,8 +13,13 @@ from datetime import date
 
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
+from belegsync.domain.links import allocation, is_allocating, link_difference
+from belegsync.domain.matching import LinkStatus
 from belegsync.domain.vouchers import Direction, direction
-from belegsync.matching.service import ALLOCATING
+from belegsync.matching.link_rows import new_link
+from belegsync.store.access import TenantContext
+from belegsync.store.link_store import add_transaction
+from belegsync.store.matching_queries import external_payments
 from belegsync.store.models import (
     BankAccount,
     BankTransaction,
@@ -33,6 +38,7 @@ __all__ = [
     "create_external_transaction",
     "external_draft",
     "external_needed",
+    "signed_amount",
 ]
 
 # The pseudo-account's "IBAN" is no IBAN on purpose: it can never collide with one.
@@ -64,12 +70,18 @@ class ExternalNeeded:
     why: str = WHY_EXTERNAL
 
 
+def signed_amount(voucher_type: str, cents: int) -> int:
+    """The amount as the bank shows it: negative for money out (purchase invoices,
+    sales credit notes), positive for money in. Every matching page and form uses it."""
+    sign = -1 if direction(voucher_type) is Direction.DEBIT else 1
+    return sign * abs(cents)
+
+
 def external_draft(payment: ExpectedPayment, voucher: Voucher) -> ExternalDraft:
-    sign = -1 if direction(voucher.voucher_type) is Direction.DEBIT else 1
     return ExternalDraft(
         payment_id=payment.id,
         booking_date=payment.paid_date or voucher.paid_date or voucher.voucher_date,
-        amount_cents=sign * payment.amount_cents,
+        amount_cents=signed_amount(voucher.voucher_type, payment.amount_cents),
         counterparty=voucher.contact_name or "",
         remittance=voucher.voucher_number or "",
     )
@@ -77,16 +89,10 @@ def external_draft(payment: ExpectedPayment, voucher: Voucher) -> ExternalDraft:
 
 async def external_needed(uow: UnitOfWork, tenant_id: str) -> list[ExternalNeeded]:
     """Bank payments the last run found no candidate for, and nothing links yet."""
-    linked = {
-        link.expected_payment_id
-        for link in await uow.matching.links(tenant_id, statuses=ALLOCATING)
-    }
+    ctx = TenantContext(tenant_id=tenant_id, actor="matching")
     return [
         ExternalNeeded(payment, voucher, external_draft(payment, voucher))
-        for payment, voucher in await uow.matching.payments(tenant_id)
-        if payment.kind == "bank"
-        and payment.unmatched_reason == "no_candidate"
-        and payment.id not in linked
+        for payment, voucher in await external_payments(uow, ctx)
     ]
 
 
@@ -96,14 +102,15 @@ async def _external_account(uow: UnitOfWork, tenant_id: str, clock: Clock) -> Ba
     )
 
 
-def _check(draft: ExternalDraft, payment: ExpectedPayment, voucher: Voucher) -> None:
-    expected_sign = -1 if direction(voucher.voucher_type) is Direction.DEBIT else 1
-    if draft.amount_cents == 0 or (draft.amount_cents > 0) != (expected_sign > 0):
+def _checked_amount(draft: ExternalDraft, voucher: Voucher) -> int:
+    """The signed amount; the sign always follows the voucher, whichever was typed."""
+    if draft.amount_cents == 0:
         raise InvalidInput(
-            "Der Betrag muss zur Richtung des Belegs passen und darf nicht 0 sein.",
+            "Der Betrag darf nicht 0 sein.",
             code="external_amount_invalid",
-            message_en="The amount must match the voucher's direction and must not be 0.",
+            message_en="The amount must not be 0.",
         )
+    return signed_amount(voucher.voucher_type, draft.amount_cents)
 
 
 async def create_external_transaction(
@@ -120,42 +127,38 @@ async def create_external_transaction(
     async with uow_factory() as uow:
         payment, voucher = await uow.matching.payment(tenant_id, payment_id)
         for link in await uow.matching.links_of_payment(payment.id):
-            if link.status in ALLOCATING:
+            if is_allocating(link.status):
                 raise InvalidInput(
                     "Diese Zahlung ist bereits einer Transaktion zugeordnet.",
                     code="payment_already_linked",
                     message_en="This payment is already linked to a transaction.",
                 )
         draft = draft or external_draft(payment, voucher)
-        _check(draft, payment, voucher)
+        amount = _checked_amount(draft, voucher)
         account = await _external_account(uow, tenant_id, clock)
         txn_id = new_id()
         txn = BankTransaction(
             id=txn_id, tenant_id=tenant_id, account_id=account.id, source="external",
             booking_date=draft.booking_date, value_date=draft.booking_date,
-            amount_cents=draft.amount_cents, currency=payment.currency,
+            amount_cents=amount, currency=payment.currency,
             counterparty_name=draft.counterparty[:255] or None, remittance=draft.remittance,
             remittance_lines=[draft.remittance] if draft.remittance else [],
             status="booked", is_reversal=False, booking_text=draft.account_label[:255],
             import_hash=hashlib.sha256(f"external:{txn_id}".encode()).hexdigest(),
             created_at=now,
         )  # fmt: skip
-        uow.session.add(txn)
-        await uow.session.flush()
-        link = PaymentLink(
-            tenant_id=tenant_id, expected_payment_id=payment.id, bank_transaction_id=txn_id,
-            allocated_cents=min(abs(draft.amount_cents), payment.amount_cents),
-            difference_cents=abs(draft.amount_cents) - payment.amount_cents,
-            status="confirmed", reasons=["external"], actor=actor, created_at=now,
-            updated_at=now,
-        )  # fmt: skip
+        await add_transaction(uow, txn)
+        link = new_link(tenant_id, payment.id, txn_id, actor, now, LinkStatus.CONFIRMED)
+        link.allocated_cents = allocation(payment.amount_cents, amount)
+        link.difference_cents = link_difference(payment.amount_cents, link.allocated_cents)
+        link.reasons = ["external"]
         uow.matching.add(link)
         await uow.matching.flush()
         await uow.audit.add(
             tenant_id=tenant_id, actor=actor, action="external_transaction_created",
             subject_type="bank_transaction", subject_id=txn_id, now=now,
             detail={"payment_id": payment.id, "link_id": link.id,
-                    "amount_cents": draft.amount_cents, "account_label": draft.account_label},
+                    "amount_cents": amount, "account_label": draft.account_label},
         )  # fmt: skip
         await uow.commit()
     return link

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from rapidfuzz import fuzz
 
-from belegsync.domain.matching import AmountKind, BankTxn, MatchFeatures, Suggestion
+from belegsync.domain.matching import AmountKind, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import (
     amount_feature,
     counterparty_feature,
@@ -23,9 +25,42 @@ from belegsync.domain.matching_text import (
 from belegsync.matching.candidates import PaymentState, TxnIndex
 from belegsync.matching.params import MatchParams
 
-__all__ = ["FeatureContext", "name_similarity"]
+__all__ = ["FeatureContext", "cadence", "name_similarity", "period_in_text"]
 
-_REVERSAL_WORDS = ("RUECKLASTSCHRIFT", "RUCKLASTSCHRIFT", "RETOURE LASTSCHRIFT", "STORNO")
+_PERIOD_RE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
+_QUARTER_RE = re.compile(
+    r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
+)
+_RECOLLECTION_RE = re.compile(
+    r"NACH (?:DER )?R(?:UE|U)CKLASTSCHRIFT|WIEDERVORLAGE|ERNEUTE[RN]? EINZUG"
+)
+
+
+def cadence(gap_days: int) -> str | None:
+    """monthly / quarterly / yearly for the distance of two equal payments."""
+    if 26 <= gap_days <= 35:
+        return "monthly"
+    if 84 <= gap_days <= 96:
+        return "quarterly"
+    if 358 <= gap_days <= 372:
+        return "yearly"
+    return None
+
+
+def period_in_text(text: str, voucher_day: int) -> str | None:
+    """The period the purpose names (``Miete 02/2026``, ``Q1/2026``, ``1. Quartal
+    2026``) if it is the month or quarter of the voucher date."""
+    month_date = date.fromordinal(voucher_day)
+    for m in _PERIOD_RE.finditer(text):
+        month, year = int(m.group(1)), int(m.group(2))
+        if (year, month) == (month_date.year, month_date.month):
+            return f"{month:02d}/{year}"
+    quarter = (month_date.month - 1) // 3 + 1
+    for m in _QUARTER_RE.finditer(text):
+        q, year = int(m.group(1) or m.group(2)), int(m.group(3))
+        if (year, q) == (month_date.year, quarter):
+            return f"Q{q}/{year}"
+    return None
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -51,17 +86,9 @@ class FeatureContext:
         """The remittance normalised, read with spaces and glued."""
         found = self._texts.get(row)
         if found is None:
-            spaced = normalise_text(self.index.txns[row].remittance)
+            spaced = normalise_text(self.index.cols.remittances[row])
             found = self._texts[row] = (spaced, "".join(spaced.split()))
         return found
-
-    def is_reversal_text(self, row: int) -> bool:
-        """Returned debits that the importer did not flag."""
-        raw = self.index.txns[row].remittance.upper()
-        if "LASTSCHRIFT" not in raw and "STORNO" not in raw:
-            return False
-        spaced = self.text(row)[0]
-        return any(word in spaced for word in _REVERSAL_WORDS)
 
     def _name(self, raw: str) -> str:
         found = self._names.get(raw)
@@ -70,16 +97,17 @@ class FeatureContext:
         return found
 
     def _reference(self, state: PaymentState, row: int, strong: bool) -> tuple[float, str | None]:
-        txn = self.index.txns[row]
+        cols = self.index.cols
         if strong:
-            if txn.end_to_end_id and txn.end_to_end_id in state.payment.references:
-                return 1.0, f"E2E {txn.end_to_end_id}"
+            e2e = cols.end_to_end_ids[row]
+            if e2e and e2e in state.payment.references:
+                return 1.0, f"E2E {e2e}"
             spaced, glued = self.text(row)
             for token in sorted(state.strong_tokens, key=len, reverse=True):
                 if token in spaced or token in glued:
                     return 1.0, token
             return 1.0, min(state.strong_tokens, key=len)
-        raw = txn.remittance
+        raw = cols.remittances[row]
         customer = state.customer_number
         if (
             customer
@@ -93,27 +121,30 @@ class FeatureContext:
             return 0.5, f"number {short}"
         return 0.0, None
 
-    def _counterparty(self, state: PaymentState, txn: BankTxn) -> tuple[float, str, bool]:
+    def _counterparty(self, state: PaymentState, row: int) -> tuple[float, str, bool]:
         rules = self.params.rules
+        cols = self.index.cols
         foreign = False
-        for ident in (txn.counterparty_iban, txn.creditor_id):
+        for ident in (cols.ibans[row], cols.creditors[row]):
             if not ident:
                 continue
             if ident in state.identifiers:
-                value, evidence = counterparty_feature(
-                    identifier_known=True,
-                    identifier_foreign=False,
-                    name_similarity=None,
-                    rules=rules,
-                )
-                return value, evidence, True
+                return 1.0, "identifier_known", True
             owners = self.identifier_owners.get((state.tenant_currency, ident))
             contact = state.payment.contact_id
             if owners and (contact is None or contact not in owners):
                 foreign = True
+        raw_name = cols.names[row]
+        if (
+            not foreign
+            and raw_name
+            and state.payer_names
+            and self._name(raw_name) in state.payer_names
+        ):
+            return 1.0, "payer_known", True
         similarity: float | None = None
-        if not foreign and txn.counterparty_name and state.name:
-            similarity = name_similarity(state.name, self._name(txn.counterparty_name))
+        if not foreign and raw_name and state.name:
+            similarity = name_similarity(state.name, self._name(raw_name))
         value, evidence = counterparty_feature(
             identifier_known=False,
             identifier_foreign=foreign,
@@ -122,6 +153,24 @@ class FeatureContext:
         )
         strong = similarity is not None and similarity >= rules.name_strong
         return value, evidence, strong
+
+    def _extra(self, state: PaymentState, row: int, bank: int, known_payer: bool) -> list[str]:
+        """Reason codes beyond the features: recurring payment, period, re-collection."""
+        out: list[str] = []
+        day = self.index.day_list[row]
+        if known_payer and state.past:
+            gaps = [abs(day - d) for d, cents in state.past if cents == bank and d != day]
+            found = cadence(min(gaps)) if gaps else None
+            if found is not None:
+                out.append(f"recurring:{found}")
+        raw = self.index.cols.remittances[row]
+        if any(ch.isdigit() for ch in raw):
+            period = period_in_text(raw, state.voucher_day)
+            if period is not None:
+                out.append(f"period:{period}")
+        if row in self.index.recollections or _RECOLLECTION_RE.search(self.text(row)[0]):
+            out.append("recollection")
+        return out
 
     def suggestion(
         self,
@@ -138,7 +187,7 @@ class FeatureContext:
         feature then says how well the *group* sums up, and nothing is pruned.
         """
         rules = self.params.rules
-        txn = self.index.txns[row]
+        cols = self.index.cols
         bank = self.index.remaining_list[row]
         if collective_amount is None:
             amount, kind, delta = amount_feature(bank, state.amounts, rules)
@@ -149,10 +198,9 @@ class FeatureContext:
             hit, reference = None, 0.0  # weak references count only next to the amount
         booking = self.index.day_list[row]
         days = booking - state.anchor_day
-        if txn.value_date is not None:
-            value_days = txn.value_date.toordinal() - state.anchor_day
-            if abs(value_days) < abs(days):
-                days = value_days
+        value_days = int(cols.value_day[row]) - state.anchor_day
+        if abs(value_days) < abs(days):
+            days = value_days
         date_value = date_feature(days, anchored=state.anchored, rules=rules)
         early = booking < state.voucher_day - rules.early_payment_days
         penalty = rules.early_payment_penalty if early else 0.0
@@ -165,9 +213,14 @@ class FeatureContext:
         )
         if best_case < self.floor and collective_amount is None:
             return None  # can be neither a suggestion nor a runner-up that blocks an auto link
-        cp_value, cp_evidence, name_strong = self._counterparty(state, txn)
+        cp_value, cp_evidence, name_strong = self._counterparty(state, row)
         if collective_amount is None and not kind.is_exact and reference < 1.0 and cp_value < 0.4:
-            return None  # tolerance channel: payer must be known (design note §3)
+            return None  # tolerance channel: payer must be known
+        extra = self._extra(state, row, bank, cp_value >= 1.0) if amount >= 0.8 else []
+        if reference == 0.0 and any(code.startswith("period:") for code in extra):
+            reference = 0.5  # the voucher's month named in the purpose
+        if any(code.startswith("recurring:") for code in extra):
+            name_strong = True
         features = MatchFeatures(
             amount=amount,
             reference=reference,
@@ -179,13 +232,15 @@ class FeatureContext:
             days_delta=days,
             reference_hit=hit,
             counterparty_evidence=cp_evidence,
-            identifying=reference >= 1.0 or cp_evidence == "identifier_known" or name_strong,
+            identifying=reference >= 1.0 or cp_value >= 1.0 or name_strong,
+            anchored=state.anchored,
+            extra=tuple(extra),
         )
         item = state.payment.amount_cents
         allocated = min(bank, item)
         return Suggestion(
             payment_id=state.payment.id,
-            txn_id=txn.id,
+            txn_id=cols.ids[row],
             score=score(features, rules),
             allocated_cents=allocated,
             difference_cents=item - allocated,

@@ -1,4 +1,4 @@
-"""Reads for the matching inbox, the CLI and the JSON API: links with both sides."""
+"""Reads for the matching work queue, the CLI and the JSON API: links with both sides."""
 
 from __future__ import annotations
 
@@ -6,9 +6,28 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
-
-from belegsync.matching.external import ExternalNeeded, external_needed
+from belegsync.domain.links import status_label
+from belegsync.domain.matching import ALLOCATING_STATUSES, LinkStatus
+from belegsync.domain.matching_reasons import describe_all
+from belegsync.matching.external import ExternalNeeded, external_draft, signed_amount
+from belegsync.matching.links import safe_suggestions
+from belegsync.store.access import Page, TenantContext
+from belegsync.store.link_store import open_suggestions
+from belegsync.store.matching_queries import (
+    SEARCH_DAYS,
+    LinkRow,
+    PaymentRow,
+    QueueFilters,
+    QueueTab,
+    cash_payments,
+    external_payments,
+    link_rows,
+    open_payment,
+    queue_counts,
+    queue_page,
+    replaced_external_links,
+    search_transactions,
+)
 from belegsync.store.models import (
     BankAccount,
     BankTransaction,
@@ -18,7 +37,28 @@ from belegsync.store.models import (
 )
 from belegsync.store.uow import UnitOfWork
 
-__all__ = ["LinkView", "MatchingOverview", "matching_overview", "search_transactions"]
+__all__ = [
+    "LinkView",
+    "ManualSearch",
+    "MatchingOverview",
+    "QueueView",
+    "manual_search",
+    "matching_overview",
+    "matching_queue",
+    "reason_texts",
+]
+
+_EXTERNAL_TEXTS = (
+    "Externe Transaktion, von Hand angelegt",
+    "External transaction, created by hand",
+)
+
+
+def reason_texts(reasons: list[str]) -> list[tuple[str, str]]:
+    """(German, English) sentences for a link's stored reason codes."""
+    if reasons == ["external"]:
+        return [_EXTERNAL_TEXTS]
+    return describe_all(reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,22 +69,39 @@ class LinkView:
     transaction: BankTransaction
     account: BankAccount
 
+    @classmethod
+    def of(cls, row: LinkRow) -> LinkView:
+        return cls(row.link, row.payment, row.voucher, row.transaction, row.account)
+
+    @property
+    def expected_cents(self) -> int:
+        """The expected payment, signed as the bank shows it (negative: money out)."""
+        return signed_amount(self.voucher.voucher_type, self.payment.amount_cents)
+
+    @property
+    def texts(self) -> list[tuple[str, str]]:
+        return reason_texts(list(self.link.reasons))
+
     def as_json(self) -> dict[str, Any]:
         link, txn, voucher = self.link, self.transaction, self.voucher
         return {
             "id": link.id,
-            "status": link.status,
+            "status": str(link.status),
+            "status_label": status_label(link.status)[0],
             "status_reason": link.status_reason,
             "score": link.score,
             "reasons": list(link.reasons),
+            "reason_texts": [{"de": de, "en": en} for de, en in self.texts],
             "allocated_cents": link.allocated_cents,
             "difference_cents": link.difference_cents,
             "difference_reason": link.difference_reason,
             "actor": link.actor,
             "engine_version": link.engine_version,
+            "batch_id": link.batch_id,
             "payment": {
                 "id": self.payment.id,
                 "amount_cents": self.payment.amount_cents,
+                "signed_amount_cents": self.expected_cents,
                 "item_type": self.payment.item_type,
             },
             "voucher": {
@@ -73,84 +130,129 @@ class MatchingOverview:
     confirmed: list[LinkView] = field(default_factory=list)
     replaced: list[LinkView] = field(default_factory=list)
     external_needed: list[ExternalNeeded] = field(default_factory=list)
-    cash: list[tuple[ExpectedPayment, Voucher]] = field(default_factory=list)
-    open_payments: list[tuple[ExpectedPayment, Voucher]] = field(default_factory=list)
+    cash: list[PaymentRow] = field(default_factory=list)
 
 
-async def _link_views(uow: UnitOfWork, tenant_id: str, statuses: tuple[str, ...]) -> list[LinkView]:
-    query = (
-        select(PaymentLink, ExpectedPayment, Voucher, BankTransaction, BankAccount)
-        .join(ExpectedPayment, ExpectedPayment.id == PaymentLink.expected_payment_id)
-        .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
-        .join(BankTransaction, BankTransaction.id == PaymentLink.bank_transaction_id)
-        .join(BankAccount, BankAccount.id == BankTransaction.account_id)
-        .where(PaymentLink.tenant_id == tenant_id, PaymentLink.status.in_(statuses))
-        .order_by(Voucher.voucher_date, Voucher.lexware_id, PaymentLink.score.desc())
-    )
-    return [LinkView(*row) for row in await uow.session.execute(query)]
+def _needed(row: PaymentRow) -> ExternalNeeded:
+    return ExternalNeeded(row.payment, row.voucher, external_draft(row.payment, row.voucher))
 
 
 async def matching_overview(uow: UnitOfWork, tenant_id: str) -> MatchingOverview:
-    """What the inbox shows: open suggestions (for payments not yet linked), links,
-    replaced external transactions, payments that need an external transaction."""
-    allocating = await _link_views(uow, tenant_id, ("auto_confirmed", "confirmed"))
+    """Everything at once, unpaged (CLI and JSON API): open suggestions (for payments
+    not yet linked), links, replaced external transactions, payments that need an
+    external transaction, and payments made in cash."""
+    ctx = TenantContext(tenant_id=tenant_id, actor="matching")
+    allocating = [
+        LinkView.of(row)
+        for row in await link_rows(uow, ctx, [s.value for s in ALLOCATING_STATUSES])
+    ]
     settled = {view.payment.id for view in allocating}
     suggestions = [
-        view
-        for view in await _link_views(uow, tenant_id, ("suggested",))
-        if view.payment.id not in settled
+        LinkView.of(row)
+        for row in await link_rows(uow, ctx, [LinkStatus.SUGGESTED.value])
+        if row.payment.id not in settled and row.payment.active
     ]
-    replaced = [
-        view
-        for view in await _link_views(uow, tenant_id, ("undone",))
-        if view.transaction.source == "external"
-    ]
-    payments = await uow.matching.payments(tenant_id)
-    suggested = {view.payment.id for view in suggestions}
     return MatchingOverview(
         suggestions=suggestions,
-        auto_links=[v for v in allocating if v.link.status == "auto_confirmed"],
-        confirmed=[v for v in allocating if v.link.status == "confirmed"],
-        replaced=replaced,
-        external_needed=await external_needed(uow, tenant_id),
-        cash=[(p, v) for p, v in payments if p.kind == "cash"],
-        open_payments=[
-            (p, v)
-            for p, v in payments
-            if p.kind == "bank" and p.id not in settled and p.id not in suggested
-        ],
+        auto_links=[v for v in allocating if v.link.status == LinkStatus.AUTO_CONFIRMED],
+        confirmed=[v for v in allocating if v.link.status == LinkStatus.CONFIRMED],
+        replaced=[LinkView.of(row) for row in await replaced_external_links(uow, ctx)],
+        external_needed=[_needed(row) for row in await external_payments(uow, ctx)],
+        cash=await cash_payments(uow, ctx),
     )
 
 
-async def search_transactions(
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """One tab of the work queue: counts of every tab, one page of rows."""
+
+    tab: QueueTab
+    counts: dict[QueueTab, int]
+    links: Page[LinkView] | None
+    external: Page[ExternalNeeded] | None
+    safe_suggestions: int
+    cash: list[tuple[ExpectedPayment, Voucher, int]]
+    replaced: list[LinkView]
+
+    @property
+    def total(self) -> int:
+        page = self.links or self.external
+        return page.total if page is not None else 0
+
+
+async def matching_queue(
     uow: UnitOfWork,
-    tenant_id: str,
+    ctx: TenantContext,
+    tab: QueueTab,
+    filters: QueueFilters,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+) -> QueueView:
+    """The work queue's tab ``tab`` (paged in the database) and the counts of all tabs."""
+    counts = await queue_counts(uow, ctx, filters)
+    rows = await queue_page(uow, ctx, tab, filters, page=page, per_page=per_page)
+    links = external = None
+    if tab == "external":
+        external = Page(
+            [_needed(r) for r in rows.items if isinstance(r, PaymentRow)],
+            rows.total, rows.page, rows.per_page,
+        )  # fmt: skip
+    else:
+        links = Page(
+            [LinkView.of(r) for r in rows.items if isinstance(r, LinkRow)],
+            rows.total, rows.page, rows.per_page,
+        )  # fmt: skip
+    safe = len(safe_suggestions(await open_suggestions(uow, ctx.tenant_id)))
+    cash = [
+        (p, v, signed_amount(v.voucher_type, p.amount_cents))
+        for p, v in (await cash_payments(uow, ctx) if tab == "external" else [])
+    ]
+    replaced = (
+        [LinkView.of(row) for row in await replaced_external_links(uow, ctx)]
+        if tab == "auto"
+        else []
+    )
+    return QueueView(tab, counts, links, external, safe, cash, replaced)
+
+
+@dataclass(frozen=True, slots=True)
+class ManualSearch:
+    """A payment and the transactions a person may link it to."""
+
+    payment: ExpectedPayment
+    voucher: Voucher
+    expected_cents: int
+    amount_cents: int | None
+    text: str
+    date_from: date | None
+    date_to: date | None
+    found: list[tuple[BankTransaction, BankAccount]]
+    defaults_used: bool
+
+
+async def manual_search(
+    uow: UnitOfWork,
+    ctx: TenantContext,
+    payment_id: str,
     *,
     amount_cents: int | None = None,
-    text: str | None = None,
-    day: date | None = None,
-    limit: int = 50,
-) -> list[tuple[BankTransaction, BankAccount]]:
-    """The tenant's transactions by absolute amount, text (name or purpose) and date (±10 d)."""
-    query = (
-        select(BankTransaction, BankAccount)
-        .join(BankAccount, BankAccount.id == BankTransaction.account_id)
-        .where(BankTransaction.tenant_id == tenant_id, BankTransaction.source != "external")
+    text: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> ManualSearch:
+    """Transactions for linking a payment by hand. Without any search field the
+    payment's own amount and the days around its paid date are searched."""
+    payment, voucher = await open_payment(uow, ctx, payment_id)
+    defaults = amount_cents is None and not text.strip() and date_from is None and not date_to
+    if defaults:
+        day = payment.paid_date or voucher.paid_date or voucher.voucher_date
+        amount_cents = payment.amount_cents
+        date_from, date_to = day - timedelta(days=SEARCH_DAYS), day + timedelta(days=SEARCH_DAYS)
+    found = await search_transactions(
+        uow, ctx, amount_cents=amount_cents, text=text, date_from=date_from, date_to=date_to
     )
-    if amount_cents is not None:
-        query = query.where(BankTransaction.amount_cents.in_([amount_cents, -amount_cents]))
-    if text:
-        pattern = f"%{text.strip()}%"
-        query = query.where(
-            or_(
-                BankTransaction.remittance.ilike(pattern),
-                BankTransaction.counterparty_name.ilike(pattern),
-            )
-        )
-    if day is not None:
-        query = query.where(
-            BankTransaction.booking_date >= day - timedelta(days=10),
-            BankTransaction.booking_date <= day + timedelta(days=10),
-        )
-    query = query.order_by(BankTransaction.booking_date.desc()).limit(limit)
-    return [(row[0], row[1]) for row in await uow.session.execute(query)]
+    return ManualSearch(
+        payment, voucher, signed_amount(voucher.voucher_type, payment.amount_cents),
+        amount_cents, text, date_from, date_to, found, defaults,
+    )  # fmt: skip

@@ -20,7 +20,7 @@ class MatchParams:
     """
 
     rules: ScoringRules = field(default_factory=ScoringRules)
-    exact_days_before: int = 3
+    exact_days_before: int = 14  # booked up to two weeks before Lexware's paid date
     exact_days_after: int = 10
     unanchored_days_before: int = 7
     unanchored_days_after: int = 120
@@ -32,6 +32,3 @@ class MatchParams:
     collective_max_pool: int = 14
     prefer_assigned: bool = True  # rank the greedily assigned transaction first
     shadow_mode: bool = False
-    # Tenants are independent: with workers > 1 they are split over forked processes
-    # (POSIX only; leave 1 inside threaded servers).
-    workers: int = 1

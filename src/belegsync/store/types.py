@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Enum
 from sqlalchemy.types import TypeDecorator
@@ -76,3 +77,17 @@ def json_document(*, nullable: bool = False) -> JSON:
     For nullable columns Python ``None`` is stored as SQL ``NULL``, not JSON ``null``.
     """
     return JSON(none_as_null=nullable)
+
+
+def enum_of(enum: type[StrEnum], name: str, *, length: int = 32) -> Enum:
+    """Like :func:`string_enum`, with the values of a domain ``StrEnum``; rows load as
+    its members."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+        length=length,
+    )

@@ -1,37 +1,11 @@
-"""A migrated SQLite store per test (copied from one migrated template)."""
+"""Matching integration tests run on SQLite and on PostgreSQL (see support.databases)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
-
-from belegsync.store.db import create_engine, create_session_factory
-from belegsync.store.migrate import upgrade
-from belegsync.store.uow import UnitOfWorkFactory
-from fakes.clock import FixedClock
-from support.store_helpers import sqlite_url
-
-
-@pytest.fixture(scope="session")
-def matching_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("matching") / "template.sqlite3"
-    upgrade(sqlite_url(path))
-    return path
-
-
-@pytest.fixture
-async def uow_factory(matching_template: Path, tmp_path: Path) -> AsyncIterator[UnitOfWorkFactory]:
-    path = tmp_path / "belegsync.sqlite3"
-    shutil.copyfile(matching_template, path)
-    engine = create_engine(sqlite_url(path))
-    yield UnitOfWorkFactory(create_session_factory(engine))
-    await engine.dispose()
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(datetime(2024, 3, 8, 9, 0, tzinfo=UTC))
+from support.databases import (  # noqa: F401 (fixtures)
+    clock,
+    database_url,
+    postgres_url,
+    sqlite_template,
+    uow_factory,
+)

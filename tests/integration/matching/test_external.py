@@ -103,24 +103,30 @@ async def test_external_transaction_is_created_linked_then_replaced_by_a_real_on
     assert still_there is not None  # the external transaction stays, visible as replaced
 
 
-async def test_edited_draft_must_keep_the_direction(
+async def test_edited_draft_takes_its_sign_from_the_voucher(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     tenant_id = await _tenant_with_unmatched_voucher(uow_factory, clock)
     async with uow_factory() as uow:
         [needed] = await external_needed(uow, tenant_id)
+    assert needed.draft.amount_cents == -11900  # a purchase invoice: money out
 
-    wrong = ExternalDraft(needed.payment.id, date(2024, 3, 4), 11900, "X", "")
+    zero = ExternalDraft(needed.payment.id, date(2024, 3, 4), 0, "X", "")
     with pytest.raises(InvalidInput):
         await create_external_transaction(
-            uow_factory, clock, tenant_id, needed.payment.id, actor="client", draft=wrong
+            uow_factory, clock, tenant_id, needed.payment.id, actor="client", draft=zero
         )
-    edited = ExternalDraft(needed.payment.id, date(2024, 3, 4), -11800, "Schmidt", "RE 99",
+    # Typed without a minus: the sign still follows the voucher (money out).
+    edited = ExternalDraft(needed.payment.id, date(2024, 3, 4), 11800, "Schmidt", "RE 99",
                            account_label="Kasse Filiale")  # fmt: skip
     link = await create_external_transaction(
         uow_factory, clock, tenant_id, needed.payment.id, actor="client", draft=edited
     )
-    assert (link.allocated_cents, link.difference_cents) == (11800, -100)
+    # difference_cents: what the link leaves open of the expected 119,00 €.
+    assert (link.allocated_cents, link.difference_cents) == (11800, 100)
+    async with uow_factory() as uow:
+        found = await uow.matching.transaction(tenant_id, link.bank_transaction_id)
+    assert found is not None and found[0].amount_cents == -11800
 
 
 async def test_other_tenant_cannot_create_external_transactions(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from belegsync.matching.external import create_external_transaction
-from belegsync.matching.service import link_manually, run_matching, undo_link
+from belegsync.matching.links import link_manually, undo_link
+from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext, list_vouchers, match_states
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock

@@ -6,14 +6,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from belegsync.matching.service import (
-    LinkRejected,
-    confirm_link,
-    link_manually,
-    reject_link,
-    run_matching,
-    undo_link,
-)
+from belegsync.domain.links import LinkStateError
+from belegsync.matching.links import confirm_link, link_manually, reject_link, undo_link
+from belegsync.matching.service import run_matching
+from belegsync.store.access import TenantContext, match_states
 from belegsync.store.errors import NotFound
 from belegsync.store.models import AuditLogEntry, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
@@ -130,7 +126,7 @@ async def test_rejected_pair_is_not_offered_again(
     assert counts.suggestions == 0
     assert _by_status(links, "suggested") == []
     assert [link.id for link in _by_status(links, "rejected")] == [suggested.id]
-    with pytest.raises(LinkRejected):
+    with pytest.raises(LinkStateError):
         await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
 
 
@@ -148,8 +144,11 @@ async def test_undo_reopens_the_payment_and_is_not_relinked_automatically(
     assert _by_status(links, "auto_confirmed") == []
     [undone] = _by_status(links, "undone")
     assert (undone.id, undone.actor) == (auto.id, "client")
+    # The pair comes back, but only as a suggestion for a person to decide.
+    pairs = {(k.expected_payment_id, k.bank_transaction_id) for k in _by_status(links, "suggested")}
+    assert (auto.expected_payment_id, auto.bank_transaction_id) in pairs
     assert "link_undone" in await _audit_actions(uow_factory, tenant_id)
-    with pytest.raises(LinkRejected):
+    with pytest.raises(LinkStateError):
         await undo_link(uow_factory, clock, tenant_id, auto.id, actor="client")
 
     relinked = await link_manually(
@@ -157,6 +156,40 @@ async def test_undo_reopens_the_payment_and_is_not_relinked_automatically(
         actor="client",
     )  # fmt: skip
     assert relinked.status == "confirmed" and relinked.allocated_cents == 11900
+
+
+async def test_undoing_a_confirmed_suggestion_offers_it_again_until_rejected(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = (await _setup(uow_factory, clock))["tenant_id"]
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+    pair = (suggested.expected_payment_id, suggested.bank_transaction_id)
+    ctx = TenantContext(tenant_id=tenant_id, actor="client")
+    async with uow_factory() as uow:
+        voucher_id = (await uow.matching.payment(tenant_id, pair[0]))[1].id
+
+    await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+    assert await _match_state(uow_factory, ctx, voucher_id) == "matched"
+    await undo_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+
+    # Matched again right away (undo runs matching): open, with the suggestion back.
+    links = await _links(uow_factory, tenant_id)
+    [again] = _by_status(links, "suggested")
+    assert (again.expected_payment_id, again.bank_transaction_id) == pair
+    assert again.id != suggested.id  # a new row: the undone one stays for the audit trail
+    assert await _match_state(uow_factory, ctx, voucher_id) == "suggested"
+
+    await reject_link(uow_factory, clock, tenant_id, again.id, actor="client")
+    await run_matching(uow_factory, clock, tenant_id)
+    assert _by_status(await _links(uow_factory, tenant_id), "suggested") == []
+
+
+async def _match_state(
+    uow_factory: UnitOfWorkFactory, ctx: TenantContext, voucher_id: str
+) -> str | None:
+    async with uow_factory() as uow:
+        return (await match_states(uow.session, ctx, [voucher_id]))[voucher_id]
 
 
 async def test_other_tenants_links_and_payments_are_not_found(

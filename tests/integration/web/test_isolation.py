@@ -37,6 +37,10 @@ CLIENT_ROUTES = [
     ("POST", "/clients/{tenant}/matching/links/{link}/undo"),
     ("POST", "/clients/{tenant}/matching/payments/{payment}/link/{txn}"),
     ("POST", "/clients/{tenant}/matching/payments/{payment}/external"),
+    ("GET", "/clients/{tenant}/matching/payments/{payment}"),
+    ("POST", "/clients/{tenant}/matching/confirm-safe"),
+    ("POST", "/clients/{tenant}/matching/confirm-selected"),
+    ("POST", "/clients/{tenant}/matching/batches/{batch}/undo"),
     ("GET", "/clients/{tenant}/bank/upload"),
     ("POST", "/clients/{tenant}/bank/upload"),
     ("GET", "/clients/{tenant}/bank/transactions"),
@@ -70,6 +74,7 @@ class Ids:
     txn: str = "00000000-0000-0000-0000-000000000000"
     token: str = "00000000-0000-0000-0000-000000000000"
     request: str = "00000000-0000-0000-0000-000000000000"
+    batch: str = "00000000-0000-0000-0000-000000000000"
 
 
 async def _ids_of(stack: WebStack, tenant_id: str) -> Ids:

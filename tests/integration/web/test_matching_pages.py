@@ -50,6 +50,12 @@ def _action(page: str, kind: str, marker: str) -> str:
     return found.group(1)
 
 
+def _tab(page: str, tab: str) -> int:
+    found = re.search(rf'id="tab-{tab}"[^>]*>[^<]*<span class="count" data-count="(\d+)"', page)
+    assert found, tab
+    return int(found.group(1))
+
+
 async def test_client_confirms_rejects_and_creates_an_external_transaction(
     stack: WebStack,
 ) -> None:
@@ -60,24 +66,59 @@ async def test_client_confirms_rejects_and_creates_an_external_transaction(
         page = await b.get(base)
         text = text_of(page)
         assert page.status_code == 200
-        assert "Externe Transaktion erforderlich" in text and "RE-2024-0099" in text
-        assert "Tage Δ +1" in text and "Belegnummer im Verwendungszweck: RE-2024-0042" in text
+        assert [_tab(page.text, t) for t in ("suggestions", "external", "auto")] == [2, 1, 1]
+        assert "RE-2024-0077" in text and "Betrag stimmt auf den Cent" in text
+        assert "Δ" not in text and "Bewertung" not in text
+        # Amounts as on the statement: the purchase invoice's 250,00 € went out.
+        assert "-250,00 €" in text and "Beträge stehen wie auf dem Kontoauszug" in text
 
         confirmed = await b.post(_action(page.text, "confirm", "RE-2024-0077"))
         assert confirmed.status_code == 200 and "Zuordnung bestätigt." in text_of(confirmed)
         page = await b.get(base)
         rejected = await b.post(_action(page.text, "reject", "RE-2024-0078"))
         assert "nicht mehr angeboten" in text_of(rejected)
-        payment = re.search(r'action="([^"]+/external)"', rejected.text)
+        external_tab = await b.get(f"{base}?tab=external")
+        assert "RE-2024-0099" in text_of(external_tab)
+        assert 'value="-89,00"' in external_tab.text  # German, signed like the statement
+        payment = re.search(r'action="([^"]+/external)"', external_tab.text)
         assert payment is not None
-        created = await b.post(payment.group(1))
+        created = await b.post(payment.group(1), {"back": f"{base}?tab=external"})
         assert "Externe Transaktion angelegt" in text_of(created)
+        assert str(created.url).endswith("tab=external")
+        done = await b.get(f"{base}?tab=confirmed")
+        rejected_tab = await b.get(f"{base}?tab=rejected")
         listing = text_of(await b.get(f"/clients/{tenant}/bank/transactions"))
 
+    assert [_tab(done.text, t) for t in ("suggestions", "external", "confirmed", "rejected")] == [
+        0, 0, 2, 1,
+    ]  # fmt: skip
+    assert "Externe Transaktion, von Hand angelegt" in text_of(done)
+    assert "RE-2024-0078" in text_of(rejected_tab)
     async with stack.harness.uow_factory() as uow:
         statuses = sorted(link.status for link in await uow.matching.links(tenant))
     assert statuses == ["auto_confirmed", "confirmed", "confirmed", "rejected"]
     assert "Externe Transaktion" in listing and "RE-2024-0077" in listing
+
+
+async def test_edited_external_transaction_takes_german_amounts(stack: WebStack) -> None:
+    tenant = await _seed(stack)
+    base = f"/clients/{tenant}/matching"
+    async with stack.harness.uow_factory() as uow:
+        payments = {v.lexware_id: p.id for p, v in await uow.matching.payments(tenant)}
+    url = f"{base}/payments/{payments['v-ext']}/external"
+    form = {"edited": "1", "booking_date": "2024-03-04", "counterparty": "Papier Schmidt",
+            "remittance": "RE-2024-0099", "account_label": "Kasse"}  # fmt: skip
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        bad = await b.post(url, {**form, "amount": "89,0,0"})
+        good = await b.post(url, {**form, "amount": "88,50"})
+    assert "ist kein Betrag" in text_of(bad)
+    assert "Externe Transaktion angelegt" in text_of(good)
+    async with stack.harness.uow_factory() as uow:
+        [link] = [k for k in await uow.matching.links(tenant) if k.reasons == ["external"]]
+        found = await uow.matching.transaction(tenant, link.bank_transaction_id)
+    assert found is not None and found[0].amount_cents == -8850
+    assert (link.allocated_cents, link.difference_cents) == (8850, 50)
 
 
 async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
@@ -88,7 +129,7 @@ async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
     broken = good.replace(b'"-89,00"', b'"neunzig"')
     async with stack.browser() as b:
         await b.login("a@alpha.test")
-        page = await b.get(f"/clients/{tenant}/matching")
+        page = await b.get(f"/clients/{tenant}/matching?tab=external")
         external = re.search(r'action="([^"]+/external)"', page.text)
         assert external is not None
         await b.post(external.group(1))
@@ -100,7 +141,7 @@ async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
                                     files={"file": ("umsatz.csv", good, "text/csv")})  # fmt: skip
         again = await b.client.post(url, data={"_csrf_token": csrf},
                                     files={"file": ("umsatz.csv", good, "text/csv")})  # fmt: skip
-        inbox = text_of(await b.get(f"/clients/{tenant}/matching"))
+        inbox = text_of(await b.get(f"/clients/{tenant}/matching?tab=auto"))
 
     assert bad.status_code == 400 and "Zeile 2" in text_of(bad)
     assert "Es wurde nichts importiert." in text_of(bad)
@@ -113,17 +154,26 @@ async def test_manual_search_links_a_voucher_to_any_transaction(stack: WebStack)
     tenant = await _seed(stack)
     async with stack.harness.uow_factory() as uow:
         payments = {v.lexware_id: p.id for p, v in await uow.matching.payments(tenant)}
+    base = f"/clients/{tenant}/matching/payments/{payments['v-ext']}"
     async with stack.browser() as b:
         await b.login("a@alpha.test")
-        url = f"/clients/{tenant}/matching?payment={payments['v-ext']}&q=Toner&amount=&day="
-        found = await b.get(url)
+        # Only the voucher chosen: its amount around its paid date is searched, and the
+        # page says so (nothing pays 89,00 € here).
+        defaults = await b.get(base)
+        found = await b.get(f"{base}?q=Toner&amount=&date_from=&date_to=")
         assert "Toner" in text_of(found)
         action = re.search(r'action="([^"]+/link/[^"]+)"', found.text)
         assert action is not None
         linked = await b.post(action.group(1))
-        invalid = await b.get(f"/clients/{tenant}/matching?amount=abc")
+        invalid = await b.get(f"{base}?amount=abc")
+        other = await b.get(f"/clients/{tenant}/matching/payments/nope")
+    assert defaults.status_code == 200
+    assert 'value="-89,00"' in defaults.text or 'value="89,00"' in defaults.text
+    assert "Gesucht wurde nach dem Betrag des Belegs" in text_of(defaults)
+    assert "Keine Umsätze gefunden." in text_of(defaults)
     assert "Beleg zugeordnet." in text_of(linked)
-    assert "„abc“ ist kein Betrag." in text_of(invalid)
+    assert invalid.status_code == 400 and "„abc“ ist kein Betrag." in text_of(invalid)
+    assert other.status_code == 404
 
 
 async def test_api_push_runs_matching_and_lists_matches(stack: WebStack) -> None:

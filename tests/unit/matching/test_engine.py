@@ -44,9 +44,17 @@ def test_skonto_item_from_lexware_is_exact() -> None:
     assert _auto(match([p], [txn(amount=9700)])) == {"v1#0": "b1"}
 
 
-def test_without_reference_it_is_only_a_suggestion() -> None:
+def test_without_reference_the_sole_pair_from_a_known_iban_is_linked() -> None:
     p = payment(known_identifiers=frozenset({IBAN_A}))
-    result = match([p], [txn(text="Zahlung")])
+    (decision,) = match([p], [txn(text="Zahlung")]).auto_links
+    assert decision.suggestion.txn_id == "b1"
+    assert "counterparty:identifier_known" in decision.suggestion.reasons
+
+
+def test_without_reference_a_competing_voucher_makes_it_a_suggestion() -> None:
+    p = payment(known_identifiers=frozenset({IBAN_A}))
+    twin = payment("v2#0", number="RE-2024-0077", known_identifiers=frozenset({IBAN_A}))
+    result = match([p, twin], [txn(text="Zahlung")])
     assert result.auto_links == ()
     (top,) = result.suggestions_by_payment["v1#0"]
     assert top.txn_id == "b1"
@@ -170,9 +178,30 @@ def test_collective_by_known_payer_without_numbers() -> None:
     c = payment("v3#0", number="A-3", amount=3333, known_identifiers=ids)
     line = txn(amount=15000, text="Sammelzahlung", day=D0 + timedelta(days=5))
     result = match([a, b, c], [line])
-    assert result.auto_links == ()
-    assert result.suggestions_by_payment["v1#0"][0].collective_group == "b1"
+    assert _auto(result) == {"v1#0": "b1", "v2#0": "b1"}  # the only exact combination
+    assert all("collective_payer" in d.suggestion.reasons for d in result.auto_links)
     assert "v3#0" not in result.suggestions_by_payment
+
+
+def test_collective_by_customer_number_links_the_unique_combination() -> None:
+    kd = {"customer_number": "10051"}
+    a = payment("v1#0", number="RE-24-0030", amount=23800, **kd)
+    b = payment("v2#0", number="RE-24-0034", amount=11900, **kd)
+    c = payment("v3#0", number="RE-24-0036", amount=4000, **kd)
+    line = txn(amount=35700, text="Sammelzahlung 2 Rechnungen Kd 10051", iban="")
+    result = match([a, b, c], [line])
+    assert _auto(result) == {"v1#0": "b1", "v2#0": "b1"}
+
+
+def test_collective_with_two_fitting_combinations_links_nothing() -> None:
+    ids = frozenset({IBAN_A})
+    members = [
+        payment(f"v{k}#0", number=f"A-{k}", amount=cents, known_identifiers=ids)
+        for k, cents in enumerate((10000, 5000, 7000, 8000))
+    ]
+    line = txn(amount=15000, text="Sammelzahlung", day=D0 + timedelta(days=5))
+    result = match(members, [line])
+    assert result.auto_links == ()
 
 
 def test_unconnected_bank_stays_unmatched_with_reason() -> None:
@@ -198,4 +227,4 @@ def test_top_three_suggestions_with_reasons() -> None:
     ranked = match([p], lines).suggestions_by_payment["v1#0"]
     assert [s.txn_id for s in ranked] == ["b0", "b1", "b2"]
     assert ranked[0].score > ranked[1].score > ranked[2].score
-    assert any(r.startswith("days:+1") for r in ranked[1].reasons)
+    assert "days:paid:+1" in ranked[1].reasons

@@ -102,7 +102,8 @@ def test_every_auto_link_satisfies_the_policy(
         line = lines_by_id[s.txn_id]
         assert line.direction == by_id[s.payment_id].direction or s.collective_group
         if s.collective_group is not None:
-            groups[s.collective_group].append(s.score)
+            if "collective_payer" not in s.reasons:  # payer's unique combination: sum only
+                groups[s.collective_group].append(s.score)
             continue
         assert (
             auto_confirm_failures(
@@ -114,6 +115,7 @@ def test_every_auto_link_satisfies_the_policy(
                 part_payment=by_id[s.payment_id].is_part_payment,
                 exact_cover=s.allocated_cents == abs(line.amount_cents),
                 rules=rules,
+                sole=decision.sole,
             )
             == ()
         )

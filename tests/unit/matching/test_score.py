@@ -81,7 +81,11 @@ def test_counterparty_feature(
 
 def test_date_feature_decays() -> None:
     assert date_feature(0, anchored=True, rules=RULES) == 1.0
-    assert date_feature(-4, anchored=True, rules=RULES) == pytest.approx(math.exp(-1))
+    assert date_feature(4, anchored=True, rules=RULES) == pytest.approx(math.exp(-1))
+    # booked before Lexware's paid date: people mark vouchers paid days later
+    assert date_feature(-4, anchored=True, rules=RULES) == pytest.approx(math.exp(-0.4))
+    early, late = (date_feature(d, anchored=True, rules=RULES) for d in (-14, 6))
+    assert early > late
     assert date_feature(30, anchored=False, rules=RULES) == pytest.approx(math.exp(-1))
 
 

@@ -12,11 +12,12 @@ from typing import Any, Final, Literal, get_args
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from belegsync.domain.matching import LinkStatus
 from belegsync.store.models.base import Base, new_id
-from belegsync.store.types import Cents, UTCDateTime, json_document, string_enum
+from belegsync.store.types import Cents, UTCDateTime, enum_of, json_document, string_enum
 
-LinkStatusValue = Literal["suggested", "auto_confirmed", "confirmed", "rejected", "undone"]
-LINK_STATUSES: Final[tuple[str, ...]] = get_args(LinkStatusValue)
+# The domain owns the states and their transitions (``belegsync.domain.links``).
+LINK_STATUSES: Final[tuple[str, ...]] = tuple(status.value for status in LinkStatus)
 PaymentKind = Literal["bank", "cash"]
 PAYMENT_KINDS: Final[tuple[str, ...]] = get_args(PaymentKind)
 
@@ -62,6 +63,7 @@ class PaymentLink(Base):
         Index("ix_links_tenant_id_status", "tenant_id", "status"),
         Index("ix_links_expected_payment_id", "expected_payment_id"),
         Index("ix_links_bank_transaction_id", "bank_transaction_id"),
+        Index("ix_links_tenant_id_batch_id", "tenant_id", "batch_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -69,9 +71,10 @@ class PaymentLink(Base):
     expected_payment_id: Mapped[str] = mapped_column(ForeignKey("expected_payments.id"))
     bank_transaction_id: Mapped[str] = mapped_column(ForeignKey("bank_transactions.id"))
     allocated_cents: Mapped[int] = mapped_column(Cents)
+    # The part of the expected payment this link leaves open: expected − allocated, ≥ 0.
     difference_cents: Mapped[int] = mapped_column(Cents, default=0)
     difference_reason: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[LinkStatusValue] = mapped_column(string_enum("link_status", LINK_STATUSES))
+    status: Mapped[LinkStatus] = mapped_column(enum_of(LinkStatus, "link_status"))
     score: Mapped[float | None] = mapped_column(Float)
     features: Mapped[dict[str, Any] | None] = mapped_column(json_document(nullable=True))
     reasons: Mapped[list[str]] = mapped_column(json_document())
@@ -79,6 +82,8 @@ class PaymentLink(Base):
     actor: Mapped[str] = mapped_column(String(255))
     # Why the status last changed, e.g. „ersetzt durch echte Transaktion“.
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # Links confirmed together ("Alle sicheren Vorschläge bestätigen") share an id.
+    batch_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

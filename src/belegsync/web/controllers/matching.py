@@ -1,4 +1,4 @@
-"""Abgleich (matching inbox), Kontoauszug hochladen, Umsätze: pages for one client."""
+"""Abgleich (the matching work queue), Kontoauszug hochladen, Umsätze: pages for one client."""
 
 from __future__ import annotations
 
@@ -13,26 +13,43 @@ from litestar.response import Redirect, Template
 from belegsync.banking import list_transactions
 from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.external import ExternalDraft, create_external_transaction
-from belegsync.matching.inbox import matching_overview, search_transactions
-from belegsync.matching.service import (
-    LinkRejected,
+from belegsync.matching.inbox import manual_search, matching_queue
+from belegsync.matching.links import (
     confirm_link,
+    confirm_links,
+    confirm_safe_suggestions,
     link_manually,
     reject_link,
-    run_matching,
+    undo_batch,
     undo_link,
 )
+from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext, access_tenant
 from belegsync.web.controllers.connection import domain_message
+from belegsync.web.controllers.matching_forms import (
+    PER_PAGE,
+    amount_input,
+    parse_amount_cents,
+    parse_day,
+    parse_queue,
+    unfiltered,
+)
 from belegsync.web.deps import WebDeps
-from belegsync.web.services.matching import import_and_match, parse_amount_cents, parse_day
+from belegsync.web.services.matching import import_and_match
 from belegsync.web.templating import flash, formatter, render
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-def _inbox(tenant_id: str) -> Redirect:
-    return Redirect(f"/clients/{tenant_id}/matching", status_code=303)
+def _back(request: Request[Any, Any, Any], tenant_id: str, **params: str) -> Redirect:
+    """Back to the queue view the form came from (its URL travels in ``back``)."""
+    base = f"/clients/{tenant_id}/matching"
+    back = str(params.pop("back", "") or "")
+    if not back.startswith(base) or "//" in back[len(base) :]:
+        back = base
+    if params:
+        back += ("&" if "?" in back else "?") + "&".join(f"{k}={v}" for k, v in params.items())
+    return Redirect(back, status_code=303)
 
 
 class MatchingController(Controller):
@@ -45,31 +62,33 @@ class MatchingController(Controller):
         request: Request[Any, Any, Any],
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
+        tab: FromQuery[str | None] = None,
+        page: FromQuery[str | None] = None,
+        number: FromQuery[str | None] = None,
+        contact: FromQuery[str | None] = None,
         amount: FromQuery[str | None] = None,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
         q: FromQuery[str | None] = None,
-        day: FromQuery[str | None] = None,
-        payment: FromQuery[str | None] = None,
+        batch: FromQuery[str | None] = None,
     ) -> Template:
+        fields = {"number": number, "contact": contact, "amount": amount,
+                  "date_from": date_from, "date_to": date_to, "q": q}  # fmt: skip
         error: str | None = None
-        found = None
+        try:
+            state = parse_queue(tab, page, fields)
+        except InvalidInput as invalid:
+            error = domain_message(request, invalid)
+            state = unfiltered(tab, page, fields)
         async with deps.uow_factory() as uow:
             await access_tenant(uow.session, ctx)
-            overview = await matching_overview(uow, ctx.tenant_id)
-            if any((amount, q, day)):
-                try:
-                    found = await search_transactions(
-                        uow, ctx.tenant_id, amount_cents=parse_amount_cents(amount or ""),
-                        text=q or None, day=parse_day(day or ""),
-                    )  # fmt: skip
-                except DomainError as invalid:
-                    error = domain_message(request, invalid)
-        payments = [(p, v) for p, v in overview.open_payments] + [
-            (e.payment, e.voucher) for e in overview.external_needed
-        ]
+            queue = await matching_queue(
+                uow, ctx, state.tab, state.filters, page=state.page, per_page=PER_PAGE
+            )
         return render(
-            request, "matching/inbox.html", ctx=ctx, o=overview, found=found, error=error,
-            search={"amount": amount or "", "q": q or "", "day": day or ""},
-            chosen_payment=payment or "", payments=payments,
+            request, "matching/inbox.html", status_code=400 if error else 200, ctx=ctx,
+            q=queue, state=state, error=error, batch=batch or "",
+            amount_input=lambda cents: amount_input(cents, formatter(request).lang),
         )  # fmt: skip
 
     @post("/matching/run")
@@ -82,20 +101,21 @@ class MatchingController(Controller):
             "Abgleich ausgeführt: %(auto)s automatisch zugeordnet, %(sugg)s Vorschläge.",
             auto=counts.auto_links, sugg=counts.suggestions,
         ))  # fmt: skip
-        return _inbox(ctx.tenant_id)
+        return _back(request, ctx.tenant_id)
 
     async def _act(
         self, request: Request[Any, Any, Any], deps: WebDeps, ctx: TenantContext, link_id: str,
         action: Any, done: str,
     ) -> Redirect:  # fmt: skip
+        form = await request.form()
+        back = str(form.get("back") or "")
         try:
             await action(deps.uow_factory, deps.clock, ctx.tenant_id, link_id, actor=ctx.actor)
-        except LinkRejected as rejected:
-            en = formatter(request).lang == "en"
-            flash(request, "error", rejected.message_en if en else rejected.message)
-            return _inbox(ctx.tenant_id)
+        except DomainError as refused:
+            flash(request, "error", domain_message(request, refused))
+            return _back(request, ctx.tenant_id, back=back)
         flash(request, "success", done)
-        return _inbox(ctx.tenant_id)
+        return _back(request, ctx.tenant_id, back=back)
 
     @post("/matching/links/{link_id:str}/confirm")
     async def confirm(
@@ -118,8 +138,87 @@ class MatchingController(Controller):
         self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext], link_id: FromPath[str],
     ) -> Redirect:  # fmt: skip
-        done = formatter(request).gettext("Zuordnung aufgehoben.")
+        done = formatter(request).gettext(
+            "Zuordnung aufgehoben. Der Beleg ist wieder offen und wurde neu abgeglichen."
+        )
         return await self._act(request, deps, ctx, link_id, undo_link, done)
+
+    @post("/matching/confirm-safe")
+    async def confirm_safe(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:  # fmt: skip
+        result = await confirm_safe_suggestions(
+            deps.uow_factory, deps.clock, ctx.tenant_id, actor=ctx.actor
+        )
+        if result.confirmed == 0:
+            flash(request, "info", formatter(request).gettext("Keine sicheren Vorschläge offen."))
+            return _back(request, ctx.tenant_id)
+        flash(request, "success", formatter(request).gettext(
+            "%(n)s sichere Vorschläge bestätigt.", n=result.confirmed
+        ))  # fmt: skip
+        return _back(request, ctx.tenant_id, batch=result.batch_id)
+
+    @post("/matching/batches/{batch_id:str}/undo")
+    async def undo_bulk(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext], batch_id: FromPath[str],
+    ) -> Redirect:  # fmt: skip
+        undone = await undo_batch(
+            deps.uow_factory, deps.clock, ctx.tenant_id, batch_id, actor=ctx.actor
+        )
+        flash(request, "success", formatter(request).gettext(
+            "%(n)s Bestätigungen rückgängig gemacht; die Vorschläge stehen wieder zur Prüfung.",
+            n=undone,
+        ))  # fmt: skip
+        return _back(request, ctx.tenant_id)
+
+    @post("/matching/confirm-selected")
+    async def confirm_selected(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Redirect:  # fmt: skip
+        form = await request.form()
+        chosen = [str(v) for v in form.getall("link")] if "link" in form else []
+        back = str(form.get("back") or "")
+        fmt = formatter(request)
+        if not chosen:
+            flash(request, "error", fmt.gettext("Bitte wählen Sie mindestens einen Vorschlag aus."))
+            return _back(request, ctx.tenant_id, back=back)
+        result = await confirm_links(
+            deps.uow_factory, deps.clock, ctx.tenant_id, chosen, actor=ctx.actor
+        )
+        flash(request, "success", fmt.gettext("%(n)s Vorschläge bestätigt.", n=result.confirmed))
+        if result.confirmed:
+            return _back(request, ctx.tenant_id, back=back, batch=result.batch_id)
+        return _back(request, ctx.tenant_id, back=back)
+
+    @get("/matching/payments/{payment_id:str}")
+    async def manual_form(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext], payment_id: FromPath[str],
+        amount: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
+        date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
+    ) -> Template:  # fmt: skip
+        error: str | None = None
+        criteria: dict[str, Any] = {}
+        try:
+            criteria = {
+                "amount_cents": parse_amount_cents(amount or ""), "text": (q or "")[:200],
+                "date_from": parse_day(date_from or ""), "date_to": parse_day(date_to or ""),
+            }  # fmt: skip
+        except InvalidInput as invalid:
+            error = domain_message(request, invalid)
+        async with deps.uow_factory() as uow:
+            await access_tenant(uow.session, ctx)
+            found = await manual_search(uow, ctx, payment_id, **criteria)
+        lang = formatter(request).lang
+        return render(
+            request, "matching/manual.html", status_code=400 if error else 200, ctx=ctx,
+            s=found, error=error,
+            amount_value=amount if amount is not None else (
+                amount_input(found.amount_cents, lang) if found.amount_cents is not None else ""),
+        )  # fmt: skip
 
     @post("/matching/payments/{payment_id:str}/link/{txn_id:str}")
     async def manual(
@@ -130,7 +229,7 @@ class MatchingController(Controller):
             deps.uow_factory, deps.clock, ctx.tenant_id, payment_id, txn_id, actor=ctx.actor
         )
         flash(request, "success", formatter(request).gettext("Beleg zugeordnet."))
-        return _inbox(ctx.tenant_id)
+        return _back(request, ctx.tenant_id)
 
     @post("/matching/payments/{payment_id:str}/external")
     async def external(
@@ -138,6 +237,7 @@ class MatchingController(Controller):
         ctx: NamedDependency[TenantContext], payment_id: FromPath[str],
     ) -> Redirect:  # fmt: skip
         form = await request.form()
+        back = str(form.get("back") or "")
         draft = None
         try:
             if form.get("edited") == "1":
@@ -156,11 +256,11 @@ class MatchingController(Controller):
             )  # fmt: skip
         except DomainError as invalid:
             flash(request, "error", domain_message(request, invalid))
-            return _inbox(ctx.tenant_id)
+            return _back(request, ctx.tenant_id, back=back)
         flash(request, "success", formatter(request).gettext(
             "Externe Transaktion angelegt und dem Beleg zugeordnet."
         ))  # fmt: skip
-        return _inbox(ctx.tenant_id)
+        return _back(request, ctx.tenant_id, back=back)
 
     @get("/bank/upload")
     async def upload_form(

@@ -1,4 +1,4 @@
-"""A reproducible synthetic benchmark for matching, with ground truth.
+"""A reproducible synthetic benchmark generator for matching, with ground truth.
 
 German bookkeeping noise: remittances with and without the voucher number in every
 variant (``RE-2024-0042``, ``RE20240042``, ``Rechnung 42``, split across 27/35-char
@@ -14,14 +14,12 @@ Everything comes from one ``random.Random(seed)``.
 from __future__ import annotations
 
 import random
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, TxnStatus
-from belegsync.matching.engine import MatchResult
 
-__all__ = ["Metrics", "SyntheticData", "evaluate", "generate"]
+__all__ = ["SyntheticData", "generate"]
 
 _YEAR_START = date(2024, 1, 1)
 _SURNAMES = [
@@ -715,63 +713,3 @@ def generate(vouchers: int, txns: int, *, seed: int, tenants: int = 100) -> Synt
     """About ``vouchers`` vouchers (more payment rows with part payments) and at least
     ``txns`` transactions over ``tenants`` clients, reproducible from ``seed``."""
     return _Generator(seed, vouchers, txns, tenants).run()
-
-
-@dataclass(frozen=True, slots=True)
-class Metrics:
-    """What the benchmark reports."""
-
-    auto_links: int
-    auto_correct: int
-    matchable_vouchers: int
-    matchable_ok: int
-    unmatchable_vouchers: int
-    unmatchable_auto_linked: int
-    suggested_payments: int
-    unmatched_payments: int
-    ok_by_scenario: dict[str, tuple[int, int]]
-
-    @property
-    def precision_auto_links(self) -> float:
-        return self.auto_correct / self.auto_links if self.auto_links else 1.0
-
-    @property
-    def matchable_linked_or_top_suggestion(self) -> float:
-        return self.matchable_ok / self.matchable_vouchers if self.matchable_vouchers else 1.0
-
-
-def evaluate(data: SyntheticData, result: MatchResult) -> Metrics:
-    """Score a result against the truth, per voucher (all its bank items must be right)."""
-    auto = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
-    correct = sum(1 for p, t in auto.items() if t in data.truth.get(p, frozenset()))
-    wrong_unmatchable = sum(1 for p in auto if p not in data.truth)
-    ok: dict[str, bool] = {}
-    for payment in data.expected:
-        truth = data.truth.get(payment.id)
-        if truth is None:
-            continue
-        top = result.suggestions_by_payment.get(payment.id, ())
-        hit = auto.get(payment.id) in truth or bool(top and top[0].txn_id in truth)
-        ok[payment.voucher_id] = ok.get(payment.voucher_id, True) and hit
-    vouchers = set(data.voucher_of.values())
-    per_scenario: dict[str, list[int]] = {}
-    for voucher, good in ok.items():
-        entry = per_scenario.setdefault(data.scenario[voucher], [0, 0])
-        entry[0] += int(good)
-        entry[1] += 1
-    return Metrics(
-        auto_links=len(auto),
-        auto_correct=correct,
-        matchable_vouchers=len(ok),
-        matchable_ok=sum(ok.values()),
-        unmatchable_vouchers=len(vouchers) - len(ok),
-        unmatchable_auto_linked=wrong_unmatchable,
-        suggested_payments=len(result.suggestions_by_payment),
-        unmatched_payments=len(result.unmatched),
-        ok_by_scenario={k: (v[0], v[1]) for k, v in sorted(per_scenario.items())},
-    )
-
-
-def scenario_counts(data: SyntheticData) -> Counter[str]:
-    """How many vouchers each scenario produced."""
-    return Counter(data.scenario.values())

@@ -1,0 +1,146 @@
+"""Scoring a matching result against a generator's ground truth (shared by every generator).
+
+A data set is payments, transactions and the truth: payment id → the transaction ids
+that paid it. A payment without truth was paid from a bank the app does not know (or in
+cash): matchable is a voucher with at least one payment in the truth.
+
+Reported per data set and per scenario:
+
+* ``auto_precision`` — automatic links that are right;
+* ``auto_share`` — matchable vouchers whose every paid item was linked automatically
+  and rightly;
+* ``linked_or_top`` — matchable vouchers whose every paid item was linked rightly or
+  has the right transaction as its top suggestion;
+* ``wrongly_external`` — payments with a transaction in the statement that the engine
+  nevertheless listed as needing an external transaction (no candidate at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from belegsync.domain.matching import BankTxn, ExpectedPayment, UnmatchedReason
+from belegsync.matching.engine import MatchResult
+
+__all__ = ["DataSet", "Metrics", "evaluate"]
+
+
+class DataSet(Protocol):
+    @property
+    def expected(self) -> Sequence[ExpectedPayment]: ...
+    @property
+    def txns(self) -> Sequence[BankTxn]: ...
+    @property
+    def truth(self) -> Mapping[str, frozenset[str]]: ...
+    @property
+    def scenario(self) -> Mapping[str, str]: ...  # voucher id → scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    vouchers: int = 0
+    auto_ok: int = 0
+    linked_or_top: int = 0
+
+    def add(self, auto_ok: bool, linked_or_top: bool) -> Tally:
+        return Tally(
+            self.vouchers + 1, self.auto_ok + int(auto_ok), self.linked_or_top + int(linked_or_top)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    auto_links: int
+    auto_correct: int
+    matchable: Tally
+    unmatchable_vouchers: int
+    unmatchable_auto_linked: int
+    wrongly_external: int
+    suggested_payments: int
+    by_scenario: dict[str, Tally]
+
+    @property
+    def auto_precision(self) -> float:
+        return self.auto_correct / self.auto_links if self.auto_links else 1.0
+
+    @property
+    def auto_share(self) -> float:
+        return self.matchable.auto_ok / self.matchable.vouchers if self.matchable.vouchers else 1.0
+
+    @property
+    def linked_or_top(self) -> float:
+        m = self.matchable
+        return m.linked_or_top / m.vouchers if m.vouchers else 1.0
+
+    def lines(self, label: str) -> list[str]:
+        """Human-readable lines with the targets next to the figures."""
+        out = [
+            f"[{label}] auto_precision={self.auto_precision:.4f} (target >= 0.995) "
+            f"auto_links={self.auto_links} wrong={self.auto_links - self.auto_correct}",
+            f"[{label}] auto_share={self.auto_share:.4f} (target >= 0.80) "
+            f"linked_or_top={self.linked_or_top:.4f} (target >= 0.97) "
+            f"matchable_vouchers={self.matchable.vouchers}",
+            f"[{label}] wrongly_external={self.wrongly_external} (target 0) "
+            f"unmatchable_vouchers={self.unmatchable_vouchers} "
+            f"unmatchable_auto_linked={self.unmatchable_auto_linked} "
+            f"payments_with_suggestions={self.suggested_payments}",
+        ]
+        for name, t in self.by_scenario.items():
+            out.append(
+                f"[{label}]   {name:<22} vouchers={t.vouchers:>6} "
+                f"auto={t.auto_ok / t.vouchers:.3f} "
+                f"linked_or_top={t.linked_or_top / t.vouchers:.3f}"
+            )
+        return out
+
+
+def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) -> Metrics:
+    """Score ``result`` against the truth of ``data`` (per voucher: all its paid items).
+
+    ``settled`` payments were linked before the run (history) and are not scored.
+    """
+    skip = frozenset(settled)
+    auto: dict[str, set[str]] = {}
+    for decision in result.auto_links:
+        s = decision.suggestion
+        auto.setdefault(s.payment_id, set()).add(s.txn_id)
+    truth = data.truth
+    correct = sum(1 for p, ts in auto.items() for t in ts if t in truth.get(p, frozenset()))
+    auto_count = sum(len(ts) for ts in auto.values())
+    external = {u.payment_id for u in result.unmatched if u.reason is UnmatchedReason.NO_CANDIDATE}
+    per_voucher: dict[str, tuple[bool, bool]] = {}
+    vouchers: set[str] = set()
+    wrongly_external = 0
+    for payment in data.expected:
+        if payment.id in skip:
+            continue
+        vouchers.add(payment.voucher_id)
+        paid_by = truth.get(payment.id)
+        if paid_by is None:
+            continue
+        linked = auto.get(payment.id, set())
+        auto_ok = bool(linked) and linked <= paid_by
+        top = result.suggestions_by_payment.get(payment.id, ())
+        top_ok = bool(top) and top[0].txn_id in paid_by
+        if payment.id in external:
+            wrongly_external += 1
+        a, b = per_voucher.get(payment.voucher_id, (True, True))
+        per_voucher[payment.voucher_id] = (a and auto_ok, b and (auto_ok or top_ok))
+    total = Tally()
+    by_scenario: dict[str, Tally] = {}
+    for voucher, (auto_ok, ok) in per_voucher.items():
+        total = total.add(auto_ok, ok)
+        name = data.scenario.get(voucher, "?")
+        by_scenario[name] = by_scenario.get(name, Tally()).add(auto_ok, ok)
+    return Metrics(
+        auto_links=auto_count,
+        auto_correct=correct,
+        matchable=total,
+        unmatchable_vouchers=len(vouchers) - len(per_voucher),
+        unmatchable_auto_linked=sum(1 for p in auto if p not in truth),
+        wrongly_external=wrongly_external,
+        suggested_payments=len(result.suggestions_by_payment),
+        by_scenario=dict(sorted(by_scenario.items())),
+    )

@@ -1,0 +1,848 @@
+"""Scenario set written from German banking conventions, apart from the synthetic generator.
+
+Three businesses, booked month by month the way their statements and Lexware look:
+
+* ``tischlerei`` — a joinery over two years (about 550 paid vouchers, 730 statement
+  lines): private and commercial customers paying invoices ``RE-24-0142`` written in
+  every way people type them ("RE 24 0142", "Rg.-Nr. 24/0142", "Rechnung 142"), a
+  property manager paying several invoices at once ("Sammelzahlung 2 Rechnungen
+  Kd 10051", "RE 30/34"), Skonto, instalments, wholesalers by transfer or SEPA direct
+  debit (``CRED+``/``MREF+``), rent to "GbR Lindenhof, H. Albrecht" for the contact
+  "Lindenhof Grundstücks GbR" ("Miete 02/2025 Werkstatt"), vehicle leasing and quarterly
+  insurance by direct debit, phone bills, fuel by girocard, a returned direct debit
+  collected again, wages, taxes and bank charges;
+* ``keramikshop`` — an online shop for a year: PayPal, Stripe and SumUp payouts paying
+  several sales minus the provider's fee, supplier invoices, subscriptions;
+* ``beratung`` — a consultant over two years: invoices ``ND-26-0155`` written with
+  spaces, a large client paying collectively by customer number, office rent.
+
+Lexware's paid date is what people enter: often days *after* the bank booking (up to
+two weeks), sometimes before. Some vouchers were paid in cash or from a private card:
+no statement line exists for them (they are not matchable).
+
+``history_months`` of each business count as already confirmed by the client (links
+and learned IBANs), as after a few weeks of use; they are not evaluated.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from belegsync.domain.matching import (
+    BankTxn,
+    ExistingLink,
+    ExpectedPayment,
+    LinkStatus,
+    TxnStatus,
+)
+from belegsync.matching.memory import MemoryRow
+
+__all__ = ["ScenarioSet", "generate"]
+
+
+@dataclass(slots=True)
+class ScenarioSet:
+    expected: list[ExpectedPayment] = field(default_factory=list)
+    txns: list[BankTxn] = field(default_factory=list)
+    truth: dict[str, frozenset[str]] = field(default_factory=dict)
+    scenario: dict[str, str] = field(default_factory=dict)
+    history_links: list[ExistingLink] = field(default_factory=list)
+    history_memory: list[MemoryRow] = field(default_factory=list)
+    business_of: dict[str, str] = field(default_factory=dict)  # voucher id → business
+    tenant_of: dict[str, str] = field(default_factory=dict)  # business → tenant id
+
+
+def _german_iban(rng: random.Random) -> str:
+    blz = rng.choice(("10050000", "20050550", "37040044", "50010517", "70150000", "76050101"))
+    konto = f"{rng.randrange(10**9, 10**10):010d}"
+    check = 98 - int(f"{blz}{konto}131400") % 97
+    return f"DE{check:02d}{blz}{konto}"
+
+
+def _glaeubiger_id(rng: random.Random) -> str:
+    return f"DE{rng.randrange(10, 99)}ZZZ{rng.randrange(10**10, 10**11):011d}"
+
+
+@dataclass(slots=True)
+class Partner:
+    key: str
+    name: str  # as in Lexware
+    holder: str  # account holder as the bank shows it
+    iban: str
+    in_lexware: bool  # the contact carries the IBAN / creditor id
+    creditor_id: str = ""
+    customer_no: str = ""
+
+
+@dataclass(slots=True)
+class _Book:
+    """One business: builds vouchers and statement lines with the truth between them."""
+
+    rng: random.Random
+    tenant: str
+    business: str
+    start: date
+    months: int
+    history_months: int
+    out: ScenarioSet
+    seq: int = 0
+    invoice_no: int = 0
+
+    def next_id(self, prefix: str) -> str:
+        self.seq += 1
+        return f"{self.tenant}-{prefix}{self.seq:05d}"
+
+    def month(self, m: int) -> date:
+        year = self.start.year + (self.start.month - 1 + m) // 12
+        return date(year, (self.start.month - 1 + m) % 12 + 1, 1)
+
+    def in_history(self, day: date) -> bool:
+        return day < self.month(self.history_months)
+
+    def line(
+        self,
+        day: date,
+        cents: int,
+        holder: str,
+        iban: str,
+        text: str,
+        *,
+        creditor: str = "",
+        mandate: str = "",
+        reversal: bool = False,
+    ) -> BankTxn:
+        txn = BankTxn(
+            id=self.next_id("b"),
+            tenant_id=self.tenant,
+            account_id=f"{self.tenant}-giro",
+            booking_date=day,
+            value_date=day,
+            amount_cents=cents,
+            counterparty_name=holder,
+            counterparty_iban=iban,
+            remittance=text,
+            creditor_id=creditor,
+            mandate_ref=mandate,
+            status=TxnStatus.BOOKED,
+            is_reversal=reversal,
+            source="file",
+        )
+        self.out.txns.append(txn)
+        return txn
+
+    def voucher(
+        self,
+        scenario: str,
+        partner: Partner,
+        vtype: str,
+        number: str,
+        vdate: date,
+        items: list[tuple[int, date | None]],
+        *,
+        gross: int | None = None,
+        skonto: int = 0,
+        has_items: bool = True,
+    ) -> list[ExpectedPayment]:
+        vid = self.next_id("v")
+        total = gross if gross is not None else sum(a for a, _ in items)
+        idents = {partner.iban, partner.creditor_id} - {""} if partner.in_lexware else set()
+        payments = [
+            ExpectedPayment(
+                id=f"{vid}#{k}",
+                voucher_id=vid,
+                tenant_id=self.tenant,
+                voucher_type=vtype,
+                voucher_number=number,
+                voucher_date=vdate,
+                amount_cents=amount,
+                gross_cents=total,
+                paid_date=paid,
+                contact_id=f"{self.tenant}-{partner.key}",
+                contact_name=partner.name,
+                skonto_cents=skonto,
+                has_items=has_items,
+                known_identifiers=frozenset(idents),
+                customer_number=partner.customer_no or None,
+            )
+            for k, (amount, paid) in enumerate(items)
+        ]
+        self.out.expected.extend(payments)
+        self.out.scenario[vid] = scenario
+        self.out.business_of[vid] = self.business
+        self.out.tenant_of[self.business] = self.tenant
+        return payments
+
+    def paid(self, payment: ExpectedPayment, *txns: BankTxn) -> None:
+        self.out.truth[payment.id] = frozenset(t.id for t in txns)
+        if self.in_history(txns[0].booking_date):
+            for txn in txns:
+                self.out.history_links.append(
+                    ExistingLink(payment.id, txn.id, payment.amount_cents, LinkStatus.CONFIRMED)
+                )
+                ident = txn.counterparty_iban or txn.creditor_id
+                if ident and payment.contact_id:
+                    self.out.history_memory.append(
+                        MemoryRow(self.tenant, ident, payment.contact_id, 1, 0)
+                    )
+
+    def marked_paid(self, booking: date) -> date:
+        """The date a person enters in Lexware: mostly on or after the booking."""
+        roll = self.rng.random()
+        if roll < 0.40:
+            return booking
+        if roll < 0.65:
+            return booking + timedelta(days=self.rng.randint(1, 3))
+        if roll < 0.93:
+            return booking + timedelta(days=self.rng.randint(4, 14))
+        return booking - timedelta(days=self.rng.randint(1, 3))
+
+    def workday(self, day: date) -> date:
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return day
+
+
+def _euros(rng: random.Random, low: int, high: int) -> int:
+    """A price in cents; craftsmen quote round net amounts plus 19 % VAT."""
+    net = rng.randrange(low, high) * 100
+    if rng.random() < 0.5:
+        net = (net // 5000) * 5000 or 5000
+    return net * 119 // 100
+
+
+_FIRST = ("Klaus", "Petra", "Jürgen", "Sabine", "Thomas", "Monika", "Stefan", "Andrea", "Uwe")
+_LAST = (
+    "Becker",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Richter",
+    "Wolf",
+    "Neumann",
+    "Schwarz",
+    "Krüger",
+    "Hartmann",
+    "Lange",
+    "Krause",
+    "Lehmann",
+    "Köhler",
+    "Kaiser",
+    "Fuchs",
+    "Vogel",
+    "Jäger",
+    "Groß",
+    "Brandt",
+)
+
+
+def _customers(book: _Book, private: int, commercial: int) -> list[Partner]:
+    rng = book.rng
+    out: list[Partner] = []
+    for k in range(private):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        holder = rng.choice(
+            (
+                f"{first} {last}",
+                f"{last.upper()}, {first.upper()}",
+                f"{first} und {rng.choice(_FIRST)} {last}",
+                f"{first[0]}. {last}",
+            )
+        )
+        out.append(
+            Partner(
+                f"p{k}",
+                f"{first} {last}",
+                holder,
+                _german_iban(rng),
+                False,
+                customer_no=str(10000 + k),
+            )
+        )
+    firms = (
+        "Hausverwaltung Sommer GmbH",
+        "Wohnbau Nord eG",
+        "Praxis Dr. Weber",
+        "Bäckerei Lange KG",
+        "Immobilien Brandt & Koch GbR",
+        "Autohaus Fuchs GmbH & Co. KG",
+        "Gemeinde Lindenau",
+        "Architekturbüro Kaiser",
+    )
+    for k in range(commercial):
+        name = firms[k % len(firms)]
+        out.append(
+            Partner(
+                f"f{k}",
+                name,
+                name.upper().replace("Ä", "AE"),
+                _german_iban(rng),
+                rng.random() < 0.5,
+                customer_no=str(10050 + k),
+            )
+        )
+    return out
+
+
+def _written_number(rng: random.Random, number: str) -> str:
+    """How a payer writes ``RE-24-0142`` (or ``ND-26-0155``) in the purpose."""
+    prefix, yy, seq = number.split("-")
+    short = seq.lstrip("0")
+    return rng.choice(
+        (
+            number,
+            number,
+            f"{prefix} {yy} {seq}",
+            f"{prefix}{yy}{seq}",
+            f"Rechnung {number}",
+            f"Rg.-Nr. {yy}/{seq}",
+            f"Rechnungsnr. {prefix}-{yy}-{seq} vom",
+            f"Rechnung {short}",
+            f"{prefix} {yy}-{seq}",
+            f"Re.Nr.{yy}{seq}",
+        )
+    )
+
+
+def _cut(text: str, width: int = 27) -> str:
+    """MT940 ``?20``..``?29`` / camt ``Ustrd`` lines of 27 or 35 characters."""
+    return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+
+
+def _sales(book: _Book, customers: list[Partner], per_month: tuple[int, int], prefix: str) -> None:
+    rng = book.rng
+    commercial = [c for c in customers if c.key.startswith("f")]
+    for m in range(book.months):
+        first = book.month(m)
+        year_no = first.year % 100
+        if m == 0 or first.month == 1:
+            book.invoice_no = 0
+        batch: list[tuple[Partner, ExpectedPayment, str, date]] = []
+        for _ in range(rng.randint(*per_month)):
+            book.invoice_no += 1
+            number = f"{prefix}-{year_no:02d}-{book.invoice_no:04d}"
+            vdate = book.workday(first + timedelta(days=rng.randrange(26)))
+            customer = rng.choice(customers)
+            gross = _euros(rng, 80, 4500)
+            booking = book.workday(vdate + timedelta(days=rng.choice((3, 5, 7, 8, 10, 14, 21, 28))))
+            roll = rng.random()
+            if roll < 0.06:  # paid in cash on site / to a private account
+                book.voucher(
+                    "cash_or_elsewhere", customer, "salesinvoice", number, vdate, [(gross, vdate)]
+                )
+                continue
+            if roll < 0.12 and gross > 100_000:  # two instalments
+                first_part = (gross // 2 // 100) * 100
+                second_day = book.workday(booking + timedelta(days=30))
+                payments = book.voucher(
+                    "instalments",
+                    customer,
+                    "salesinvoice",
+                    number,
+                    vdate,
+                    [
+                        (first_part, book.marked_paid(booking)),
+                        (gross - first_part, book.marked_paid(second_day)),
+                    ],
+                )
+                for k, (payment, day) in enumerate(
+                    zip(payments, (booking, second_day), strict=True)
+                ):
+                    text = f"{k + 1}. Rate {_written_number(rng, number)}"
+                    book.paid(
+                        payment,
+                        book.line(day, payment.amount_cents, customer.holder, customer.iban, text),
+                    )
+                continue
+            if customer in commercial and roll < 0.30:  # 2 % Skonto within 10 days
+                skonto = (gross * 2 + 50) // 100
+                booking = book.workday(vdate + timedelta(days=rng.randint(5, 10)))
+                recorded = rng.random() < 0.5
+                amount = gross - skonto if recorded else gross
+                payment = book.voucher(
+                    "skonto",
+                    customer,
+                    "salesinvoice",
+                    number,
+                    vdate,
+                    [(amount, book.marked_paid(booking))],
+                    gross=gross,
+                    skonto=skonto if recorded else 0,
+                    has_items=recorded,
+                )[0]
+                text = f"{_written_number(rng, number)} abzgl. 2% Skonto"
+                book.paid(
+                    payment,
+                    book.line(booking, gross - skonto, customer.holder, customer.iban, text),
+                )
+                continue
+            payment = book.voucher(
+                "transfer",
+                customer,
+                "salesinvoice",
+                number,
+                vdate,
+                [(gross, book.marked_paid(booking))],
+            )[0]
+            if customer in commercial and rng.random() < 0.35:
+                batch.append((customer, payment, number, booking))
+                continue
+            style = rng.random()
+            if style < 0.12:
+                text = rng.choice(("Danke", "Ueberweisung", "Tischlerarbeiten", "Küche"))
+                scenario = "transfer_without_number"
+            elif style < 0.25:
+                text = _cut(
+                    f"Verwendungszweck {_written_number(rng, number)} Kd {customer.customer_no}"
+                )
+                scenario = "transfer_cut_lines"
+            else:
+                text = _written_number(rng, number)
+                scenario = "transfer"
+            book.out.scenario[payment.voucher_id] = scenario
+            book.paid(payment, book.line(booking, gross, customer.holder, customer.iban, text))
+        _collectives(book, batch)
+
+
+def _collectives(book: _Book, batch: list[tuple[Partner, ExpectedPayment, str, date]]) -> None:
+    """A property manager pays the month's invoices together, often without full numbers."""
+    rng = book.rng
+    by_customer: dict[str, list[tuple[Partner, ExpectedPayment, str, date]]] = {}
+    for entry in batch:
+        by_customer.setdefault(entry[0].key, []).append(entry)
+    for entries in by_customer.values():
+        customer = entries[0][0]
+        if len(entries) == 1:
+            _, payment, number, booking = entries[0]
+            book.paid(
+                payment,
+                book.line(
+                    booking,
+                    payment.amount_cents,
+                    customer.holder,
+                    customer.iban,
+                    _written_number(rng, number),
+                ),
+            )
+            continue
+        booking = max(e[3] for e in entries)
+        seqs = [e[2].split("-")[2].lstrip("0") for e in entries]
+        text = rng.choice(
+            (
+                f"Sammelzahlung {len(entries)} Rechnungen Kd {customer.customer_no}",
+                f"RE {'/'.join(seqs)}",
+                "Rechnungen " + ", ".join(e[2] for e in entries),
+                f"Kd-Nr. {customer.customer_no} Ausgleich offener Posten",
+            )
+        )
+        total = sum(e[1].amount_cents for e in entries)
+        txn = book.line(booking, total, customer.holder, customer.iban, text)
+        for _, payment, _, _ in entries:
+            book.out.scenario[payment.voucher_id] = "collective"
+            book.paid(payment, txn)
+
+
+def _suppliers(book: _Book, count: int, per_month: tuple[int, int]) -> None:
+    rng = book.rng
+    names = (
+        ("Holzhandel Wolff GmbH", "HOLZHANDEL WOLFF GMBH"),
+        ("Würth GmbH & Co. KG", "ADOLF WUERTH GMBH + CO KG"),
+        ("Beschläge Hettich Vertrieb", "HETTICH VERTRIEB GMBH"),
+        ("Farben Krause", "FARBEN KRAUSE E.K."),
+        ("Werkzeug Fuchs GmbH", "WERKZEUG FUCHS"),
+    )
+    partners = []
+    for k in range(count):
+        name, holder = names[k % len(names)]
+        debit = k % 2 == 1
+        partners.append(
+            Partner(
+                f"s{k}",
+                name,
+                holder,
+                _german_iban(rng),
+                rng.random() < 0.7,
+                creditor_id=_glaeubiger_id(rng) if debit else "",
+                customer_no=str(55000 + k),
+            )
+        )
+    for m in range(book.months):
+        first = book.month(m)
+        for _ in range(rng.randint(*per_month)):
+            supplier = rng.choice(partners)
+            vdate = book.workday(first + timedelta(days=rng.randrange(26)))
+            number = rng.choice(
+                (
+                    f"{rng.randrange(4_500_000_000, 4_599_999_999)}",
+                    f"R-{first.year}-{rng.randrange(100000):05d}",
+                    f"VR{first.year % 100}/{rng.randrange(1000, 9999)}",
+                )
+            )
+            gross = _euros(rng, 40, 2500)
+            if supplier.creditor_id:
+                booking = book.workday(vdate + timedelta(days=rng.choice((7, 10, 14))))
+                mandate = f"MD{supplier.customer_no}01"
+                text = (
+                    f"EREF+{rng.randrange(10**12)} MREF+{mandate} CRED+{supplier.creditor_id} "
+                    f"SVWZ+RG {number} KD {supplier.customer_no}"
+                )
+                payment = book.voucher(
+                    "direct_debit",
+                    supplier,
+                    "purchaseinvoice",
+                    number,
+                    vdate,
+                    [(gross, book.marked_paid(booking))],
+                )[0]
+                if rng.random() < 0.06:
+                    _returned_debit(book, supplier, payment, booking, text, mandate)
+                    continue
+                book.paid(
+                    payment,
+                    book.line(
+                        booking,
+                        -gross,
+                        supplier.holder,
+                        supplier.iban,
+                        text,
+                        creditor=supplier.creditor_id,
+                        mandate=mandate,
+                    ),
+                )
+                continue
+            skonto = rng.random() < 0.3
+            booking = book.workday(vdate + timedelta(days=rng.randint(3, 9) if skonto else 25))
+            bank = gross - (gross * 3 + 50) // 100 if skonto else gross
+            payment = book.voucher(
+                "supplier_skonto" if skonto else "supplier_transfer",
+                supplier,
+                "purchaseinvoice",
+                number,
+                vdate,
+                [(bank, book.marked_paid(booking))],
+                gross=gross,
+                skonto=gross - bank,
+            )[0]
+            text = f"Rechnung {number} Kd-Nr {supplier.customer_no}"
+            book.paid(payment, book.line(booking, -bank, supplier.holder, supplier.iban, text))
+
+
+def _returned_debit(
+    book: _Book, supplier: Partner, payment: ExpectedPayment, booking: date, text: str, mandate: str
+) -> None:
+    """The debit is returned (account short); it is collected again or transferred later."""
+    rng = book.rng
+    amount = payment.amount_cents
+    book.line(
+        booking,
+        -amount,
+        supplier.holder,
+        supplier.iban,
+        text,
+        creditor=supplier.creditor_id,
+        mandate=mandate,
+    )
+    book.line(
+        booking + timedelta(days=2),
+        amount,
+        supplier.holder,
+        supplier.iban,
+        f"RUECKLASTSCHRIFT {text} MANGELNDE DECKUNG",
+    )
+    book.line(booking + timedelta(days=2), -300, "", "", "ENTGELT RUECKLASTSCHRIFT")
+    later = book.workday(booking + timedelta(days=rng.randint(8, 12)))
+    if rng.random() < 0.5:
+        again = book.line(
+            later,
+            -amount,
+            supplier.holder,
+            supplier.iban,
+            text,
+            creditor=supplier.creditor_id,
+            mandate=mandate,
+        )
+    else:
+        number = payment.voucher_number
+        again = book.line(
+            later,
+            -amount,
+            supplier.holder,
+            supplier.iban,
+            f"Zahlung nach Ruecklastschrift RG {number}",
+        )
+    book.out.scenario[payment.voucher_id] = "returned_debit"
+    book.paid(payment, again)
+
+
+def _recurring(
+    book: _Book,
+    scenario: str,
+    partner: Partner,
+    cents: int,
+    every: int,
+    text: str,
+    *,
+    day: int = 1,
+    debit: bool = True,
+    number: str = "",
+) -> None:
+    """Rent, leasing, insurance, phone: the same amount every month or quarter."""
+    rng = book.rng
+    for m in range(0, book.months, every):
+        first = book.month(m)
+        due = book.workday(first + timedelta(days=day - 1))
+        booking = due + timedelta(days=rng.choice((0, 0, 1, 2)))
+        period = f"{first.month:02d}/{first.year}"
+        quarter = f"{(first.month - 1) // 3 + 1}. Quartal {first.year}"
+        voucher_no = number.format(period=period, n=m + 1, yymm=f"{first:%y%m}")
+        purpose = text.format(period=period, quarter=quarter, n=m + 1, number=voucher_no)
+        payment = book.voucher(
+            scenario,
+            partner,
+            "purchaseinvoice",
+            voucher_no,
+            first,
+            [(cents, book.marked_paid(booking))],
+        )[0]
+        kwargs = {"creditor": partner.creditor_id, "mandate": f"M-{partner.key}"} if debit else {}
+        book.paid(
+            payment, book.line(booking, -cents, partner.holder, partner.iban, purpose, **kwargs)
+        )
+
+
+def _card_receipts(book: _Book, per_month: tuple[int, int]) -> None:
+    rng = book.rng
+    stations = (
+        ("Aral Tankstelle", "ARAL STATION 4711"),
+        ("Shell", "SHELL 1234 DEUTSCHLAND"),
+        ("Bauhaus", "BAUHAUS SAGT DANKE"),
+        ("Hornbach Baumarkt", "HORNBACH BAUMARKT AG FIL. 512"),
+    )
+    partners = [Partner(f"k{k}", n, h, "", False) for k, (n, h) in enumerate(stations)]
+    for m in range(book.months):
+        first = book.month(m)
+        for _ in range(rng.randint(*per_month)):
+            partner = rng.choice(partners)
+            day = first + timedelta(days=rng.randrange(28))
+            cents = rng.randrange(1500, 14000)
+            payment = book.voucher("card", partner, "purchaseinvoice", "", day, [(cents, day)])[0]
+            if rng.random() < 0.1:  # paid with the private card
+                book.out.scenario[payment.voucher_id] = "cash_or_elsewhere"
+                continue
+            booking = day + timedelta(days=rng.randint(1, 3))
+            clock = f"{rng.randrange(10, 23)}:{rng.randrange(60):02d}"
+            text = f"GIROCARD {partner.holder} {day:%d.%m.%Y} {clock}"
+            book.paid(payment, book.line(booking, -cents, partner.holder, "", text))
+
+
+def _payouts(book: _Book) -> None:
+    """Sales paid through providers; payouts bundle several sales minus the fee."""
+    rng = book.rng
+    providers = (
+        ("PayPal", "PayPal (Europe) S.a r.l. et Cie, S.C.A.", 249, 35, 7),
+        ("Stripe", "STRIPE PAYMENTS EUROPE LTD", 150, 25, 3),
+        ("SumUp", "SumUp Payments Limited", 139, 0, 1),
+    )
+    buyers = [
+        Partner(f"o{k}", f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", "", "", False)
+        for k in range(60)
+    ]
+    number = 0
+    for name, holder, permille10k, fixed, every in providers:
+        iban = _german_iban(rng)
+        day = book.month(0)
+        end = book.month(book.months)
+        while day < end:
+            sales: list[ExpectedPayment] = []
+            for offset in range(every):
+                sale_day = day + timedelta(days=offset)
+                for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+                    number += 1
+                    cents = rng.randrange(1200, 18000)
+                    buyer = rng.choice(buyers)
+                    sales.extend(
+                        book.voucher(
+                            f"payout_{name.lower()}",
+                            buyer,
+                            "salesinvoice",
+                            f"SH-{sale_day:%y}-{number:05d}",
+                            sale_day,
+                            [(cents, sale_day)],
+                        )
+                    )
+            payout_day = book.workday(day + timedelta(days=every + 1))
+            if sales:
+                gross = sum(s.amount_cents for s in sales)
+                fee = (gross * permille10k + 5000) // 10000 + fixed * len(sales)
+                text = f"{name} Auszahlung {payout_day:%Y-%m-%d} Ref {rng.randrange(10**8)}"
+                txn = book.line(payout_day, gross - fee, holder, iban, text)
+                for sale in sales:
+                    book.paid(sale, txn)
+            day += timedelta(days=every)
+
+
+def _unrelated(book: _Book, staff: int) -> None:
+    """Wages, taxes, social security, charges: statement lines without a voucher."""
+    rng = book.rng
+    finanzamt = _german_iban(rng)
+    for m in range(book.months):
+        first = book.month(m)
+        period = f"{first.month:02d}/{first.year}"
+        for k in range(staff):
+            book.line(
+                first + timedelta(days=27),
+                -rng.randrange(180000, 320000),
+                f"{_FIRST[k]} {_LAST[-k - 1]}",
+                _german_iban(rng),
+                f"Lohn {period}",
+            )
+        book.line(
+            first + timedelta(days=9),
+            -rng.randrange(40000, 300000),
+            "Finanzamt Lindenau",
+            finanzamt,
+            f"USt-VA {period} StNr 123/456/78901",
+        )
+        if staff:
+            book.line(
+                first + timedelta(days=9),
+                -rng.randrange(30000, 90000),
+                "Finanzamt Lindenau",
+                finanzamt,
+                f"LSt {period} StNr 123/456/78901",
+            )
+            book.line(
+                first + timedelta(days=26),
+                -rng.randrange(90000, 200000),
+                "AOK Niedersachsen",
+                _german_iban(rng),
+                f"Beitrag {period} BN 12345678",
+            )
+        book.line(
+            first + timedelta(days=rng.randrange(27)),
+            -rng.randrange(900, 2500),
+            "",
+            "",
+            f"Kontofuehrung {period}",
+        )
+        if rng.random() < 0.5:
+            book.line(
+                first + timedelta(days=rng.randrange(27)),
+                -rng.choice((20000, 50000, 100000)),
+                "",
+                "",
+                "Bargeldauszahlung GA 4711",
+            )
+
+
+def _tischlerei(seed: int, out: ScenarioSet) -> None:
+    rng = random.Random(seed)
+    book = _Book(rng, "tischlerei", "tischlerei", date(2024, 1, 1), 24, 3, out)
+    customers = _customers(book, 45, 6)
+    _sales(book, customers, (9, 13), "RE")
+    _suppliers(book, 5, (3, 6))
+    lindenhof = Partner(
+        "landlord",
+        "Lindenhof Grundstücks GbR",
+        "GbR Lindenhof, H. Albrecht",
+        _german_iban(rng),
+        False,
+    )
+    _recurring(book, "rent", lindenhof, 145000, 1, "Miete {period} Werkstatt", debit=False)
+    leasing = Partner(
+        "leasing",
+        "VW Leasing GmbH",
+        "VOLKSWAGEN LEASING GMBH",
+        _german_iban(rng),
+        True,
+        creditor_id=_glaeubiger_id(rng),
+    )
+    _recurring(
+        book,
+        "leasing",
+        leasing,
+        48913,
+        1,
+        "Leasingrate {period} Vertrag 3312456 Caddy",
+        day=15,
+        number="LV3312456-{n}",
+    )
+    insurance = Partner(
+        "insurance",
+        "SIGNAL IDUNA Allgemeine Versicherung AG",
+        "SIGNAL IDUNA ALLG. VERS. AG",
+        _german_iban(rng),
+        True,
+        creditor_id=_glaeubiger_id(rng),
+    )
+    _recurring(
+        book,
+        "insurance",
+        insurance,
+        61240,
+        3,
+        "Beitrag {quarter} Betriebshaftpflicht VS-Nr 40.556.778",
+    )
+    telekom = Partner(
+        "telekom",
+        "Telekom Deutschland GmbH",
+        "Telekom Deutschland GmbH",
+        _german_iban(rng),
+        False,
+        creditor_id=_glaeubiger_id(rng),
+    )
+    _recurring(
+        book,
+        "phone",
+        telekom,
+        5949,
+        1,
+        "Rechnung {number} Buchungskonto 4400112233",
+        day=20,
+        number="6601{yymm}0815",
+    )
+    _card_receipts(book, (3, 5))
+    _unrelated(book, 2)
+
+
+def _keramikshop(seed: int, out: ScenarioSet) -> None:
+    rng = random.Random(seed + 1)
+    book = _Book(rng, "keramik", "keramikshop", date(2025, 1, 1), 12, 2, out)
+    _payouts(book)
+    _suppliers(book, 3, (1, 3))
+    hosting = Partner(
+        "hosting",
+        "Shopify International Ltd.",
+        "SHOPIFY INTERNATIONAL LTD",
+        _german_iban(rng),
+        False,
+        creditor_id=_glaeubiger_id(rng),
+    )
+    _recurring(book, "subscription", hosting, 3600, 1, "Shopify Abo {period}", day=3)
+    _unrelated(book, 0)
+
+
+def _beratung(seed: int, out: ScenarioSet) -> None:
+    rng = random.Random(seed + 2)
+    book = _Book(rng, "beratung", "beratung", date(2024, 1, 1), 24, 3, out)
+    customers = _customers(book, 6, 4)
+    _sales(book, customers, (5, 8), "ND")
+    office = Partner(
+        "office",
+        "Büro am Markt Verwaltung",
+        "Hausverwaltung Markt 3, E. Scholz",
+        _german_iban(rng),
+        False,
+    )
+    _recurring(book, "rent", office, 68000, 1, "Büromiete {period}", debit=False)
+    _unrelated(book, 0)
+
+
+def generate(seed: int = 2025) -> ScenarioSet:
+    """All three businesses, reproducible from ``seed``."""
+    out = ScenarioSet()
+    _tischlerei(seed, out)
+    _keramikshop(seed, out)
+    _beratung(seed, out)
+    return out

@@ -1,0 +1,330 @@
+"""Plain German and English texts for the reason codes of matching.
+
+The engine explains every link and suggestion with short, stable reason codes
+(stored with the link, e.g. ``["amount:exact:+0", "days:paid:-4",
+"reference:RE-2024-0042", "counterparty:identifier_known"]``). People never see the
+codes, a score or a "Δ": pages and exports call
+
+    describe(code: str) -> tuple[str, str]        # (German, English)
+    describe_all(codes: Iterable[str]) -> list[tuple[str, str]]
+
+``describe`` never raises: an unknown or malformed code gets a neutral text, so links
+written by older engine versions still render. ``describe_all`` keeps the order of
+the codes and drops codes that say nothing to a person (collective group ids).
+
+Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
+
+* ``amount:exact:<d>`` — the amount fits to the cent; ``amount:skonto:<d>`` after
+  Skonto; ``amount:fee:<d>`` a small shortfall (bank fee); ``amount:rounding:<d>``;
+  ``amount:band:<d>`` within 95–105 %; ``amount:collective:<d>`` the sum of several
+  vouchers; ``amount:net_of_fee:<d>`` a payout of several sales minus the provider's
+  fee; ``amount:other:<d>``.
+* ``days:paid:<n>`` — booked n days after (negative: before) the paid date recorded in
+  Lexware; ``days:voucher:<n>`` relative to the voucher date (no paid date);
+  ``days:<n>`` (older links) relative to the expected date.
+* ``reference:<token>`` — the voucher number in the purpose; ``reference:E2E <id>``
+  the end-to-end reference; ``reference:customer <n>`` the customer number;
+  ``reference:number <n>`` the running number after an invoice keyword.
+* ``counterparty:identifier_known`` (IBAN or creditor id known for the contact),
+  ``counterparty:payer_known`` (the account holder paid this contact before),
+  ``counterparty:identifier_of_other_contact``, ``counterparty:unknown``,
+  ``counterparty:name <similarity>`` and ``counterparty:name <similarity> (different)``.
+* ``paid_before_voucher`` — booked clearly before the voucher date.
+* ``difference:<skonto|fee|rounding|partial|collective|tolerance|payout_fee>``.
+* ``collective:<transaction id>`` — one of several vouchers paid by one transfer.
+* ``collective_payer`` — the only combination of the known payer's open vouchers
+  that sums to the transfer.
+* ``recurring:<monthly|quarterly|yearly>`` — the same payer paid the same amount
+  regularly before (learned from confirmed links).
+* ``period:<MM/YYYY>`` — the purpose names the period the voucher is for.
+* ``recollection`` — the payment collected again after a returned direct debit.
+* ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
+* ``pending`` — the bank line is still pending; ``manual`` — linked by a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+__all__ = ["describe", "describe_all", "format_cents_de", "format_cents_en"]
+
+Texts = tuple[str, str]
+
+
+def format_cents_de(cents: int) -> str:
+    """``123456`` → ``1.234,56 €`` (absolute value; the sentence carries the sign)."""
+    euros, rest = divmod(abs(cents), 100)
+    return f"{euros:,}".replace(",", ".") + f",{rest:02d} €"
+
+
+def format_cents_en(cents: int) -> str:
+    """``123456`` → ``€1,234.56`` (absolute value)."""
+    euros, rest = divmod(abs(cents), 100)
+    return f"€{euros:,}.{rest:02d}"
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _days_word_de(n: int) -> str:
+    return "1 Tag" if n == 1 else f"{n} Tage"
+
+
+def _days_word_en(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def _amount(args: list[str]) -> Texts:
+    kind = args[0] if args else ""
+    delta = _int(args[1]) if len(args) > 1 else 0
+    if delta is None:
+        delta = 0
+    de_abs, en_abs = format_cents_de(delta), format_cents_en(delta)
+    less_de = "weniger" if delta < 0 else "mehr"
+    less_en = "less" if delta < 0 else "more"
+    if kind == "exact":
+        return "Betrag stimmt auf den Cent", "Amount matches to the cent"
+    if kind == "skonto":
+        return (
+            f"Betrag nach Skonto ({de_abs} weniger)",
+            f"Amount after cash discount ({en_abs} less)",
+        )
+    if kind == "fee":
+        return (
+            f"{de_abs} weniger als erwartet (Bankgebühr)",
+            f"{en_abs} less than expected (bank fee)",
+        )
+    if kind == "rounding":
+        return (
+            f"Betrag weicht um {de_abs} ab (Rundung)",
+            f"Amount differs by {en_abs} (rounding)",
+        )
+    if kind == "band":
+        return (
+            f"Betrag {de_abs} {less_de} als erwartet (innerhalb von 5 %)",
+            f"Amount {en_abs} {less_en} than expected (within 5 %)",
+        )
+    if kind == "collective":
+        return (
+            "Summe mehrerer Belege stimmt mit dem Betrag überein",
+            "The sum of several vouchers equals the amount",
+        )
+    if kind == "net_of_fee":
+        return (
+            f"Summe der Verkäufe abzüglich {de_abs} Gebühren",
+            f"Sum of the sales minus {en_abs} fees",
+        )
+    if delta == 0:
+        return "Betrag stimmt nicht überein", "Amount does not match"
+    return (
+        f"Betrag {de_abs} {less_de} als erwartet",
+        f"Amount {en_abs} {less_en} than expected",
+    )
+
+
+def _days(args: list[str]) -> Texts:
+    if len(args) == 1:
+        anchor, raw = "expected", args[0]
+    elif len(args) == 2:
+        anchor, raw = args[0], args[1]
+    else:
+        return "Datum passt", "Date fits"
+    n = _int(raw)
+    if n is None:
+        return "Datum passt", "Date fits"
+    what_de, what_en = {
+        "paid": ("dem Zahldatum in Lexware", "the paid date in Lexware"),
+        "voucher": ("dem Belegdatum", "the voucher date"),
+    }.get(anchor, ("dem erwarteten Datum", "the expected date"))
+    if n == 0:
+        on_de = what_de.replace("dem ", "am ", 1)
+        return f"Gebucht {on_de}", f"Booked on {what_en}"
+    side_de, side_en = ("vor", "before") if n < 0 else ("nach", "after")
+    return (
+        f"{_days_word_de(abs(n))} {side_de} {what_de}",
+        f"{_days_word_en(abs(n))} {side_en} {what_en}",
+    )
+
+
+def _reference(args: list[str]) -> Texts:
+    token = ":".join(args)
+    if token.startswith("E2E "):
+        ref = token[4:]
+        return (
+            f"Ende-zu-Ende-Referenz {ref} bekannt",
+            f"End-to-end reference {ref} known",
+        )
+    if token.startswith("customer "):
+        number = token[9:]
+        return (
+            f"Kundennummer {number} im Verwendungszweck",
+            f"Customer number {number} in the purpose",
+        )
+    if token.startswith("number "):
+        number = token[7:]
+        return (
+            f"Rechnungsnummer {number} (laufende Nummer) im Verwendungszweck",
+            f"Invoice number {number} (running number) in the purpose",
+        )
+    if not token:
+        return "Rechnungsnummer im Verwendungszweck", "Invoice number in the purpose"
+    return (
+        f"Rechnungsnummer {token} im Verwendungszweck",
+        f"Invoice number {token} in the purpose",
+    )
+
+
+def _counterparty(args: list[str]) -> Texts:
+    evidence = ":".join(args)
+    if evidence == "identifier_known":
+        return (
+            "IBAN bzw. Gläubiger-ID des Kontakts bekannt",
+            "IBAN or creditor id of the contact known",
+        )
+    if evidence == "payer_known":
+        return (
+            "Zahler aus bestätigten Zuordnungen bekannt",
+            "Payer known from confirmed links",
+        )
+    if evidence == "identifier_of_other_contact":
+        return (
+            "IBAN gehört zu einem anderen Kontakt",
+            "IBAN belongs to another contact",
+        )
+    if evidence.startswith("name "):
+        parts = evidence.split()
+        similarity = _int(parts[1]) if len(parts) > 1 else None
+        if evidence.endswith("(different)"):
+            return "Name des Kontoinhabers weicht ab", "Account holder's name differs"
+        if similarity is not None and similarity >= 95:
+            return (
+                "Name des Kontoinhabers stimmt mit dem Kontakt überein",
+                "Account holder's name matches the contact",
+            )
+        return (
+            "Name des Kontoinhabers ähnelt dem Kontakt",
+            "Account holder's name is similar to the contact",
+        )
+    return "Zahler unbekannt", "Payer unknown"
+
+
+_DIFFERENCES: dict[str, Texts] = {
+    "skonto": ("Differenz: Skonto", "Difference: cash discount"),
+    "fee": ("Differenz: Bankgebühr", "Difference: bank fee"),
+    "rounding": ("Differenz: Rundung", "Difference: rounding"),
+    "partial": ("Teilzahlung", "Part payment"),
+    "collective": ("Teil einer Sammelzahlung", "Part of a collective payment"),
+    "tolerance": ("Differenz innerhalb der Toleranz", "Difference within tolerance"),
+    "payout_fee": ("Differenz: Gebühr des Zahlungsdienstes", "Difference: payment provider fee"),
+}
+
+_RECURRING: dict[str, Texts] = {
+    "monthly": ("monatlich", "monthly"),
+    "quarterly": ("vierteljährlich", "quarterly"),
+    "yearly": ("jährlich", "yearly"),
+}
+
+_FIXED: dict[str, Texts] = {
+    "paid_before_voucher": (
+        "Gebucht deutlich vor dem Belegdatum",
+        "Booked well before the voucher date",
+    ),
+    "collective_payer": (
+        "Einzige Kombination offener Belege dieses Zahlers, die den Betrag ergibt",
+        "The only combination of this payer's open vouchers that adds up to the amount",
+    ),
+    "recollection": (
+        "Erneuter Einzug nach einer Rücklastschrift",
+        "Collected again after a returned direct debit",
+    ),
+    "pending": ("Umsatz noch vorgemerkt", "Transaction still pending"),
+    "manual": ("Manuell zugeordnet", "Linked manually"),
+}
+
+_UNKNOWN: Texts = ("Weiteres Merkmal", "Further indication")
+
+
+def _difference(args: list[str]) -> Texts:
+    return _DIFFERENCES.get(args[0] if args else "", _UNKNOWN)
+
+
+def _recurring(args: list[str]) -> Texts:
+    de, en = _RECURRING.get(args[0] if args else "", ("regelmäßig", "regularly"))
+    return (
+        f"Wiederkehrende Zahlung ({de}), gleicher Betrag wie bisher",
+        f"Recurring payment ({en}), same amount as before",
+    )
+
+
+def _period(args: list[str]) -> Texts:
+    period = ":".join(args)
+    return (
+        f"Zeitraum {period} im Verwendungszweck",
+        f"Period {period} in the purpose",
+    )
+
+
+def _collective(args: list[str]) -> Texts:
+    return _DIFFERENCES["collective"]
+
+
+def _payout(args: list[str]) -> Texts:
+    provider = args[0] if args else ""
+    sales = _int(args[1]) if len(args) > 1 else None
+    name = provider or "Zahlungsdienst"
+    name_en = provider or "payment provider"
+    if sales is None:
+        return f"Auszahlung von {name}", f"Payout from {name_en}"
+    return (
+        f"Auszahlung von {name} für {sales} Verkäufe",
+        f"Payout from {name_en} for {sales} sales",
+    )
+
+
+_BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
+    "amount": _amount,
+    "days": _days,
+    "reference": _reference,
+    "counterparty": _counterparty,
+    "difference": _difference,
+    "recurring": _recurring,
+    "period": _period,
+    "collective": _collective,
+    "payout": _payout,
+}
+
+
+def describe(code: str) -> tuple[str, str]:
+    """(German, English) plain text for one reason code; never raises."""
+    fixed = _FIXED.get(code)
+    if fixed is not None:
+        return fixed
+    prefix, _, rest = code.partition(":")
+    handler = _BY_PREFIX.get(prefix)
+    if handler is None:
+        return _UNKNOWN
+    return handler(rest.split(":") if rest else [])
+
+
+_SILENT_PREFIXES = ("collective:",)
+
+
+def describe_all(codes: Iterable[str]) -> list[tuple[str, str]]:
+    """Texts for a link's reason codes, in order, without duplicates or silent codes.
+
+    A collective group id says nothing by itself (``difference:collective`` says it).
+    """
+    out: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for code in codes:
+        if code.startswith(_SILENT_PREFIXES):
+            continue
+        texts = describe(code)
+        if texts not in seen:
+            seen.add(texts)
+            out.append(texts)
+    return out

@@ -1,0 +1,304 @@
+"""What a person does with links: confirm, reject, undo, link by hand, confirm in bulk.
+
+Each use case checks that the rows belong to the tenant (``NotFound`` otherwise),
+moves the link through the domain's state machine (``LinkStateError`` when the
+status does not allow the action), writes an audit row and commits. Undoing runs
+matching again, so the payment is open and matchable at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from belegsync.domain.clock import Clock
+from belegsync.domain.links import (
+    LinkAction,
+    allocation,
+    is_allocating,
+    is_safe_suggestion,
+    link_difference,
+)
+from belegsync.domain.matching import AmountKind, LinkStatus
+from belegsync.domain.matching_text import compact_identifier
+from belegsync.matching.link_rows import UNDONE_REASON, audit_link, move, new_link, retire_external
+from belegsync.matching.memory import is_usable_identifier
+from belegsync.matching.service import run_matching
+from belegsync.store.errors import NotFound
+from belegsync.store.link_store import links_of_batch, open_suggestions
+from belegsync.store.models import PaymentLink
+from belegsync.store.models.base import new_id
+from belegsync.store.uow import UnitOfWork
+
+__all__ = [
+    "BulkConfirmation",
+    "confirm_link",
+    "confirm_links",
+    "confirm_safe_suggestions",
+    "external_links_of",
+    "link_manually",
+    "reject_link",
+    "safe_suggestions",
+    "undo_batch",
+    "undo_link",
+]
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkConfirmation:
+    batch_id: str
+    confirmed: int
+
+
+async def _teach(
+    uow: UnitOfWork, tenant_id: str, link: PaymentLink, now: datetime, *, confirmed: bool
+) -> None:
+    """Confirming teaches IBAN/creditor id → contact; rejecting weakens it."""
+    _, voucher = await uow.matching.payment(tenant_id, link.expected_payment_id)
+    found = await uow.matching.transaction(tenant_id, link.bank_transaction_id)
+    if voucher.contact_id is None or found is None:
+        return
+    txn = found[0]
+    for identifier in (txn.counterparty_iban, txn.creditor_id):
+        if not identifier or not is_usable_identifier(identifier):
+            continue
+        row = await uow.matching.memory_row(
+            tenant_id, compact_identifier(identifier), voucher.contact_id, now=now
+        )
+        if confirmed:
+            row.confirmations += 1
+        else:
+            row.rejections += 1
+        row.updated_at = now
+
+
+async def external_links_of(uow: UnitOfWork, tenant_id: str, payment_id: str) -> list[PaymentLink]:
+    """The payment's allocating links to external transactions."""
+    out = []
+    for link in await uow.matching.links_of_payment(payment_id):
+        if not is_allocating(link.status):
+            continue
+        found = await uow.matching.transaction(tenant_id, link.bank_transaction_id)
+        if found is not None and found[0].source == "external":
+            out.append(link)
+    return out
+
+
+async def _access_link(uow: UnitOfWork, tenant_id: str, link_id: str) -> PaymentLink:
+    link = await uow.matching.link(tenant_id, link_id)
+    if link is None:
+        raise NotFound("link")
+    return link
+
+
+async def _confirm(
+    uow: UnitOfWork, tenant_id: str, link: PaymentLink, actor: str, now: datetime
+) -> None:
+    move(link, LinkAction.CONFIRM, actor=actor, now=now)
+    if link.bank_transaction_id:
+        found = await uow.matching.transaction(tenant_id, link.bank_transaction_id)
+        if found is not None and found[0].source != "external":
+            for external in await external_links_of(uow, tenant_id, link.expected_payment_id):
+                if external.id != link.id:
+                    await retire_external(uow, tenant_id, external, link, now)
+    await _teach(uow, tenant_id, link, now, confirmed=True)
+
+
+async def _reject(
+    uow: UnitOfWork, tenant_id: str, link: PaymentLink, actor: str, now: datetime
+) -> None:
+    move(link, LinkAction.REJECT, actor=actor, now=now)
+    await _teach(uow, tenant_id, link, now, confirmed=False)
+
+
+async def _undo(
+    uow: UnitOfWork, tenant_id: str, link: PaymentLink, actor: str, now: datetime
+) -> None:
+    move(link, LinkAction.UNDO, actor=actor, now=now, reason=UNDONE_REASON)
+
+
+Effect = Callable[[UnitOfWork, str, PaymentLink, str, datetime], Awaitable[None]]
+
+
+async def _act(
+    uow_factory: UowFactory,
+    clock: Clock,
+    tenant_id: str,
+    link_id: str,
+    *,
+    actor: str,
+    effect: Effect,
+    audit_action: str,
+) -> PaymentLink:
+    now = clock.now()
+    async with uow_factory() as uow:
+        link = await _access_link(uow, tenant_id, link_id)
+        await effect(uow, tenant_id, link, actor, now)
+        await audit_link(uow, tenant_id, actor, audit_action, link, now)
+        await uow.commit()
+    return link
+
+
+async def confirm_link(
+    uow_factory: UowFactory, clock: Clock, tenant_id: str, link_id: str, *, actor: str
+) -> PaymentLink:
+    """Confirm a suggested (or automatic) link; teaches IBAN → contact."""
+    return await _act(
+        uow_factory, clock, tenant_id, link_id, actor=actor, effect=_confirm,
+        audit_action="link_confirmed",
+    )  # fmt: skip
+
+
+async def reject_link(
+    uow_factory: UowFactory, clock: Clock, tenant_id: str, link_id: str, *, actor: str
+) -> PaymentLink:
+    """Reject a suggested or automatic link: the pair is never offered again."""
+    return await _act(
+        uow_factory, clock, tenant_id, link_id, actor=actor, effect=_reject,
+        audit_action="link_rejected",
+    )  # fmt: skip
+
+
+async def undo_link(
+    uow_factory: UowFactory, clock: Clock, tenant_id: str, link_id: str, *, actor: str
+) -> PaymentLink:
+    """Undo a confirmed or automatic link, then match again: the payment is open, and
+    the pair may come back as a suggestion (never as an automatic link)."""
+    link = await _act(
+        uow_factory, clock, tenant_id, link_id, actor=actor, effect=_undo,
+        audit_action="link_undone",
+    )  # fmt: skip
+    await run_matching(uow_factory, clock, tenant_id)
+    return link
+
+
+async def link_manually(
+    uow_factory: UowFactory,
+    clock: Clock,
+    tenant_id: str,
+    payment_id: str,
+    txn_id: str,
+    *,
+    actor: str,
+) -> PaymentLink:
+    """Link a payment to any transaction of the tenant (confirmed), found by a person."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        payment, _ = await uow.matching.payment(tenant_id, payment_id)
+        found = await uow.matching.transaction(tenant_id, txn_id)
+        if found is None:
+            raise NotFound("transaction")
+        txn = found[0]
+        link = new_link(tenant_id, payment.id, txn.id, actor, now, LinkStatus.CONFIRMED)
+        link.allocated_cents = allocation(payment.amount_cents, txn.amount_cents)
+        link.difference_cents = link_difference(payment.amount_cents, link.allocated_cents)
+        link.reasons = ["manual"]
+        uow.matching.add(link)
+        await uow.matching.flush()
+        if txn.source != "external":
+            for external in await external_links_of(uow, tenant_id, payment.id):
+                if external.id != link.id:
+                    await retire_external(uow, tenant_id, external, link, now)
+        await _teach(uow, tenant_id, link, now, confirmed=True)
+        await audit_link(uow, tenant_id, actor, "link_created_manually", link, now)
+        await uow.commit()
+    return link
+
+
+async def confirm_links(
+    uow_factory: UowFactory, clock: Clock, tenant_id: str, link_ids: list[str], *, actor: str
+) -> BulkConfirmation:
+    """Confirm the chosen suggestions as one batch, all or nothing: an id that is not
+    the tenant's raises ``NotFound`` and changes nothing; links whose status no longer
+    allows confirming (a second click) are left as they are."""
+    now = clock.now()
+    batch_id = new_id()
+    async with uow_factory() as uow:
+        links = [await _access_link(uow, tenant_id, i) for i in dict.fromkeys(link_ids)]
+        chosen = [link for link in links if link.status == LinkStatus.SUGGESTED]
+        for link in chosen:
+            await _confirm(uow, tenant_id, link, actor, now)
+            link.batch_id = batch_id
+        await _audit_batch(uow, tenant_id, actor, "links_confirmed_in_bulk", batch_id, chosen, now)
+        await uow.commit()
+    return BulkConfirmation(batch_id=batch_id, confirmed=len(chosen))
+
+
+async def _audit_batch(
+    uow: UnitOfWork, tenant_id: str, actor: str, action: str, batch_id: str,
+    links: list[PaymentLink], now: datetime,
+) -> None:  # fmt: skip
+    await uow.audit.add(
+        tenant_id=tenant_id, actor=actor, action=action, subject_type="link_batch",
+        subject_id=batch_id, now=now, detail={"links": [link.id for link in links]},
+    )  # fmt: skip
+
+
+def _exact(link: PaymentLink) -> bool:
+    kind = (link.features or {}).get("amount_kind")
+    try:
+        return kind is not None and AmountKind(kind).is_exact
+    except ValueError:
+        return False
+
+
+def safe_suggestions(links: list[PaymentLink]) -> list[PaymentLink]:
+    """The suggestions "Alle sicheren Vorschläge bestätigen" confirms (see the domain rule)."""
+    best_other: dict[str, list[float]] = {}
+    for link in links:
+        for key in (f"p:{link.expected_payment_id}", f"t:{link.bank_transaction_id}"):
+            best_other.setdefault(key, []).append(link.score or 0.0)
+    safe = []
+    for link in links:
+        score = link.score or 0.0
+        runner_up = 0.0
+        for key in (f"p:{link.expected_payment_id}", f"t:{link.bank_transaction_id}"):
+            others = sorted(best_other[key], reverse=True)
+            others.remove(score)
+            if others:
+                runner_up = max(runner_up, others[0])
+        identifying = bool((link.features or {}).get("identifying"))
+        if is_safe_suggestion(
+            score, amount_exact=_exact(link), identifying=identifying, runner_up=runner_up
+        ):
+            safe.append(link)
+    return safe
+
+
+async def confirm_safe_suggestions(
+    uow_factory: UowFactory, clock: Clock, tenant_id: str, *, actor: str
+) -> BulkConfirmation:
+    """Confirm every safe suggestion at once, as one batch that can be undone together."""
+    now = clock.now()
+    batch_id = new_id()
+    async with uow_factory() as uow:
+        if await uow.tenants.get(tenant_id) is None:
+            raise NotFound("tenant")
+        chosen = safe_suggestions(await open_suggestions(uow, tenant_id))
+        for link in chosen:
+            await _confirm(uow, tenant_id, link, actor, now)
+            link.batch_id = batch_id
+        await _audit_batch(uow, tenant_id, actor, "links_confirmed_in_bulk", batch_id, chosen, now)
+        await uow.commit()
+    return BulkConfirmation(batch_id=batch_id, confirmed=len(chosen))
+
+
+async def undo_batch(
+    uow_factory: UowFactory, clock: Clock, tenant_id: str, batch_id: str, *, actor: str
+) -> int:
+    """Undo the links of one bulk confirmation that are still confirmed; match again."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        links = await links_of_batch(uow, tenant_id, batch_id)
+        if not links:
+            raise NotFound("batch")
+        undone = [link for link in links if link.status == LinkStatus.CONFIRMED]
+        for link in undone:
+            move(link, LinkAction.UNDO, actor=actor, now=now, reason=UNDONE_REASON)
+        await _audit_batch(uow, tenant_id, actor, "link_batch_undone", batch_id, undone, now)
+        await uow.commit()
+    await run_matching(uow_factory, clock, tenant_id)
+    return len(undone)

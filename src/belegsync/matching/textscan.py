@@ -1,0 +1,144 @@
+"""Reference numbers in remittance texts, read with numpy over all transactions at once.
+
+A voucher number is looked for by its digits (``RE-2024-0042`` → ``20240042``; leading
+zeros do not count). Payers write numbers with separators, spaces or across cut lines
+(``RE 24 0142``, ``24/0142``, ``RE-2024-00⏎42``), so consecutive digit groups joined
+by one ``-``, ``/``, ``.``, space or line break are read together as well (up to four
+groups). Periods and dates are never read as numbers: ``02/2026``, ``Miete 02.2026``,
+``15.03.2024`` and ``2024-03-15`` are skipped (rent for February 2026 is not voucher
+``22026``).
+
+:func:`digit_tokens` returns, per candidate token, its row and numeric value; callers
+look the values up in the (much smaller) set of voucher and customer numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["MAX_GROUPS", "digit_tokens", "digit_value"]
+
+IntArray = npt.NDArray[np.int64]
+MAX_GROUPS = 4
+_MAX_DIGITS = 18
+_CHUNK_ROWS = 1 << 17
+_SEP = 0x1F
+_POW10 = np.array([10**k for k in range(_MAX_DIGITS + 1)], dtype=np.int64)
+_LINK_BYTES = np.zeros(256, dtype=np.bool_)
+for _byte in b"-/. \n":
+    _LINK_BYTES[_byte] = True
+_DATE_SEPARATORS = np.zeros(256, dtype=np.bool_)
+for _byte in b"-/.":
+    _DATE_SEPARATORS[_byte] = True
+
+
+def digit_value(token: str) -> int | None:
+    """The numeric key of a reference token: its digits, if 4–18 significant ones."""
+    digits = "".join(ch for ch in token if ch.isdigit() and ch.isascii()).lstrip("0")
+    if not 4 <= len(digits) <= _MAX_DIGITS:
+        return None
+    return int(digits)
+
+
+def digit_tokens(texts: list[str], *, max_groups: int = MAX_GROUPS) -> tuple[IntArray, IntArray]:
+    """(row, value) of every candidate number token in ``texts`` (value ≥ 1000)."""
+    rows: list[IntArray] = []
+    values: list[IntArray] = []
+    for start in range(0, len(texts), _CHUNK_ROWS):
+        r, v = _chunk_tokens(texts[start : start + _CHUNK_ROWS], max_groups)
+        rows.append(r + start)
+        values.append(v)
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(rows), np.concatenate(values)
+
+
+def _blob(texts: list[str]) -> npt.NDArray[np.uint8]:
+    blob = "\x1f".join(texts).encode("utf-8", "replace")
+    if blob.count(b"\x1f") != max(0, len(texts) - 1):
+        blob = "\x1f".join(t.replace("\x1f", " ") for t in texts).encode("utf-8", "replace")
+    return np.frombuffer(blob, dtype=np.uint8)
+
+
+def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray]:
+    arr = _blob(texts)
+    is_digit = (arr >= 48) & (arr <= 57)
+    edges = np.diff(is_digit.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    if starts.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    lengths = ends - starts
+    groups = starts.size
+    row = np.searchsorted(np.flatnonzero(arr == _SEP), starts, side="right").astype(np.int64)
+    # numeric value of each group (groups longer than 18 digits are never numbers we want)
+    digit_pos = np.flatnonzero(is_digit)
+    owner_end = np.repeat(ends, lengths)
+    exponent = np.minimum(owner_end - digit_pos - 1, _MAX_DIGITS)
+    contrib = (arr[digit_pos].astype(np.int64) - 48) * _POW10[exponent]
+    first_digit = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    value = np.add.reduceat(contrib, first_digit)
+    long_group = lengths > _MAX_DIGITS
+    # how a group is linked to the next one: exactly one linking byte, same row
+    gap = np.empty(groups, dtype=np.int64)
+    gap[:-1] = starts[1:] - ends[:-1]
+    gap[-1] = 0
+    link_byte = arr[np.minimum(ends, arr.size - 1)]
+    linked = (gap == 1) & _LINK_BYTES[link_byte]
+    linked[-1] = False
+    date_link = linked & _DATE_SEPARATORS[link_byte]
+    skip = long_group | _periods_and_dates(lengths, value, date_link)
+    out_rows: list[IntArray] = []
+    out_values: list[IntArray] = []
+    chain = value.copy()
+    digits = lengths.copy()
+    ok = ~skip
+    for k in range(max_groups):
+        keep = ok & (digits <= _MAX_DIGITS) & (chain >= 1000)
+        out_rows.append(row[keep])
+        out_values.append(chain[keep])
+        if k == max_groups - 1:
+            break
+        # extend every chain starting at i by group i+k+1
+        nxt = np.arange(groups) + k + 1
+        valid = nxt < groups
+        nxt_c = np.minimum(nxt, groups - 1)
+        ok = ok & valid & linked[np.minimum(nxt - 1, groups - 1)] & ~skip[nxt_c]
+        add_len = lengths[nxt_c]
+        digits = digits + add_len
+        safe = ok & (digits <= _MAX_DIGITS)
+        chain = np.where(safe, chain * _POW10[np.minimum(add_len, _MAX_DIGITS)] + value[nxt_c], 0)
+        ok = safe
+        if not ok.any():
+            break
+    return np.concatenate(out_rows), np.concatenate(out_values)
+
+
+def _periods_and_dates(
+    lengths: IntArray, value: IntArray, date_link: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Groups that belong to a period (``02/2026``) or a date (``15.03.2024``)."""
+    n = lengths.size
+    skip = np.zeros(n, dtype=np.bool_)
+    if n < 2:
+        return skip
+    short = lengths <= 2
+    month = short & (value >= 1) & (value <= 12)
+    year = (lengths == 4) & (value >= 1990) & (value <= 2099)
+    # MM/YYYY
+    period = month[:-1] & date_link[:-1] & year[1:]
+    skip[:-1] |= period
+    skip[1:] |= period
+    if n >= 3:
+        # DD.MM.YYYY
+        dmy = short[:-2] & date_link[:-2] & month[1:-1] & date_link[1:-1] & year[2:]
+        # YYYY-MM-DD
+        ymd = year[:-2] & date_link[:-2] & month[1:-1] & date_link[1:-1] & short[2:]
+        both = dmy | ymd
+        skip[:-2] |= both
+        skip[1:-1] |= both
+        skip[2:] |= both
+    return skip

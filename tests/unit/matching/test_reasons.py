@@ -1,0 +1,96 @@
+"""Reason codes read as plain German and English, never as scores or deltas."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from belegsync.domain.matching_reasons import describe, describe_all, format_cents_de
+
+
+@pytest.mark.parametrize(
+    ("code", "german", "english"),
+    [
+        ("amount:exact:+0", "Betrag stimmt auf den Cent", "Amount matches to the cent"),
+        (
+            "days:paid:-4",
+            "4 Tage vor dem Zahldatum in Lexware",
+            "4 days before the paid date in Lexware",
+        ),
+        (
+            "days:paid:+1",
+            "1 Tag nach dem Zahldatum in Lexware",
+            "1 day after the paid date in Lexware",
+        ),
+        ("days:voucher:+0", "Gebucht am Belegdatum", "Booked on the voucher date"),
+        (
+            "reference:RE-2024-0042",
+            "Rechnungsnummer RE-2024-0042 im Verwendungszweck",
+            "Invoice number RE-2024-0042 in the purpose",
+        ),
+        (
+            "reference:customer 10051",
+            "Kundennummer 10051 im Verwendungszweck",
+            "Customer number 10051 in the purpose",
+        ),
+        (
+            "amount:skonto:-300",
+            "Betrag nach Skonto (3,00 € weniger)",
+            "Amount after cash discount (€3.00 less)",
+        ),
+        (
+            "amount:fee:-150",
+            "1,50 € weniger als erwartet (Bankgebühr)",
+            "€1.50 less than expected (bank fee)",
+        ),
+        (
+            "counterparty:identifier_known",
+            "IBAN bzw. Gläubiger-ID des Kontakts bekannt",
+            "IBAN or creditor id of the contact known",
+        ),
+        (
+            "recurring:monthly",
+            "Wiederkehrende Zahlung (monatlich), gleicher Betrag wie bisher",
+            "Recurring payment (monthly), same amount as before",
+        ),
+        ("period:02/2026", "Zeitraum 02/2026 im Verwendungszweck", "Period 02/2026 in the purpose"),
+        ("payout:SumUp:5", "Auszahlung von SumUp für 5 Verkäufe", "Payout from SumUp for 5 sales"),
+        (
+            "amount:net_of_fee:-123456",
+            "Summe der Verkäufe abzüglich 1.234,56 € Gebühren",
+            "Sum of the sales minus €1,234.56 fees",
+        ),
+    ],
+)
+def test_codes_read_as_plain_sentences(code: str, german: str, english: str) -> None:
+    assert describe(code) == (german, english)
+
+
+def test_older_day_codes_still_render() -> None:
+    assert describe("days:+3") == (
+        "3 Tage nach dem erwarteten Datum",
+        "3 days after the expected date",
+    )
+
+
+def test_collective_group_ids_are_not_shown_and_duplicates_collapse() -> None:
+    texts = describe_all(["amount:collective:+0", "difference:collective", "collective:txn-1"])
+    assert [de for de, _ in texts] == [
+        "Summe mehrerer Belege stimmt mit dem Betrag überein",
+        "Teil einer Sammelzahlung",
+    ]
+
+
+def test_german_money_format() -> None:
+    assert format_cents_de(100_000_000) == "1.000.000,00 €"
+    assert format_cents_de(-5) == "0,05 €"
+
+
+@given(st.text(max_size=40))
+def test_any_code_gets_text_without_scores_or_deltas(code: str) -> None:
+    german, english = describe(code)
+    assert german and english
+    for text in (german, english):
+        assert "Δ" not in text
+        assert "score" not in text.lower() and "Bewertung" not in text
