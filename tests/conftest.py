@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
+from typing import Any
 
 import pytest
 
@@ -14,14 +16,16 @@ _SERVICE_WORDS = ("postgres", "psycopg", "chromium")
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     if REQUIRE_SERVICES and report.skipped and _service_missing(report):
         report.outcome = "failed"
         report.longrepr = (
-            f"{item.nodeid}: a required service is missing (BELEGSYNC_REQUIRE_SERVICES=1), the test "
-            f"was skipped: {_skip_reason(report)}"
+            f"{item.nodeid}: a required service is missing (BELEGSYNC_REQUIRE_SERVICES=1); "
+            f"the test was skipped: {_skip_reason(report)}"
         )
 
 
