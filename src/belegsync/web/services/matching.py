@@ -30,7 +30,14 @@ def parse_amount_cents(text: str) -> int | None:
             code="amount_invalid",
             message_en=f"'{text}' is not an amount.",
         ) from None
-    if value != value.quantize(Decimal("0.01")) or abs(value) > Decimal("1000000000"):
+    # Size first: quantize() fails on numbers longer than the decimal context.
+    if not value.is_finite() or abs(value) > Decimal("1000000000"):
+        raise InvalidInput(
+            f"„{text[:40]}“ ist kein Betrag.",
+            code="amount_invalid",
+            message_en=f"'{text[:40]}' is not an amount.",
+        )
+    if value != value.quantize(Decimal("0.01")):
         raise InvalidInput(
             f"„{text}“ ist kein Betrag mit höchstens zwei Nachkommastellen.",
             code="amount_invalid",
