@@ -6,6 +6,7 @@ compares that table with :data:`SETTINGS`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,6 +62,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "(generated: session.key in the data dir)",
         "Secret for session and CSRF cookies; the same on every web server",
     ),
+    SettingSpec(
+        "BELEGSYNC_SESSION_IDLE_MINUTES",
+        "60",
+        "A web session ends after this many minutes without a request (and after 12 hours)",
+    ),
+    SettingSpec(
+        "BELEGSYNC_TRUSTED_PROXIES",
+        "",
+        "Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For "
+        "names the client",
+    ),
     SettingSpec("BELEGSYNC_FIRM_NAME", "Kanzlei", "The tax advisory firm's name shown in the app"),
     SettingSpec(
         "BELEGSYNC_FIRM_EMAIL",
@@ -104,6 +116,8 @@ class Settings:
     log_json: bool
     public_url: str = ""
     session_secret: str = ""
+    session_idle_minutes: int = 60
+    trusted_proxies: tuple[str, ...] = ()
     firm_name: str = "Kanzlei"
     firm_email: str = "kanzlei@example.com"
     support_email: str = "support@example.com"
@@ -161,6 +175,12 @@ class Settings:
             log_json=_choice("BELEGSYNC_LOG_JSON", get("BELEGSYNC_LOG_JSON"), ("0", "1")) == "1",
             public_url=get("BELEGSYNC_PUBLIC_URL").rstrip("/"),
             session_secret=env.get("BELEGSYNC_SESSION_SECRET", "").strip(),
+            session_idle_minutes=_int_in(
+                "BELEGSYNC_SESSION_IDLE_MINUTES", get("BELEGSYNC_SESSION_IDLE_MINUTES"), 1, 1440
+            ),
+            trusted_proxies=_networks(
+                "BELEGSYNC_TRUSTED_PROXIES", get("BELEGSYNC_TRUSTED_PROXIES")
+            ),
             firm_name=get("BELEGSYNC_FIRM_NAME"),
             firm_email=get("BELEGSYNC_FIRM_EMAIL"),
             support_email=get("BELEGSYNC_SUPPORT_EMAIL"),
@@ -174,6 +194,16 @@ class Settings:
                 "BELEGSYNC_SMTP_TLS", get("BELEGSYNC_SMTP_TLS"), ("starttls", "ssl", "none")
             ),
         )
+
+
+def _networks(name: str, raw: str) -> tuple[str, ...]:
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name}: {item!r} is no address or network") from None
+    return items
 
 
 def _positive_float(name: str, raw: str) -> float:

@@ -244,3 +244,63 @@ async def set_locale(
 async def client_emails(uow: UnitOfWork, tenant_id: str) -> list[str]:
     """The addresses of a tenant's active client logins (for notices)."""
     return await uow.accounts.client_emails(tenant_id)
+
+
+async def change_password(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    email: str,
+    password: str,
+    actor: str = "cli",
+) -> int:
+    """Set a new password; every session of the user ends. Returns the sessions ended."""
+    address = check_new_login(email, password)
+    async with uow_factory() as uow:
+        row = await uow.accounts.user_by_email(address)
+        if row is None:
+            raise NotFound("user")
+        row.password_hash = await hash_password(password)
+        ended = await uow.accounts.delete_sessions_of(row.id)
+        await uow.audit.add(
+            tenant_id=row.tenant_id,
+            actor=actor,
+            action="password_changed",
+            subject_type="user",
+            subject_id=row.id,
+            now=clock.now(),
+        )
+        await uow.commit()
+    logger.info("password_changed", user_id=row.id, sessions_ended=ended)
+    return ended
+
+
+async def set_user_disabled(
+    *,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    email: str,
+    disabled: bool,
+    actor: str = "cli",
+) -> int:
+    """Disable a login (its sessions end, it cannot sign in) or enable it again.
+    Returns the sessions ended."""
+    address = normalize_email(email)
+    now = clock.now()
+    async with uow_factory() as uow:
+        row = await uow.accounts.user_by_email(address)
+        if row is None:
+            raise NotFound("user")
+        row.disabled_at = (row.disabled_at or now) if disabled else None
+        ended = await uow.accounts.delete_sessions_of(row.id) if disabled else 0
+        await uow.audit.add(
+            tenant_id=row.tenant_id,
+            actor=actor,
+            action="user_disabled" if disabled else "user_enabled",
+            subject_type="user",
+            subject_id=row.id,
+            now=now,
+        )
+        await uow.commit()
+    logger.info("user_disabled" if disabled else "user_enabled", user_id=row.id)
+    return ended

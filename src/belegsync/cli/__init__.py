@@ -73,7 +73,9 @@ def _add_connection_commands(sub: argparse._SubParsersAction[argparse.ArgumentPa
     )
     connect.add_argument("tenant", metavar="TENANT")
     connect.add_argument("--base-url", help="Lexware API base URL (default: the setting)")
-    connect.add_argument("--key-expires", metavar="YYYY-MM-DD", help="expiry shown in Lexware")
+    connect.add_argument(
+        "--key-expires", metavar="TT.MM.JJJJ", help="expiry shown in Lexware (or YYYY-MM-DD)"
+    )
     connect.add_argument("--no-sync", action="store_true", help="do not run the first sync now")
     connect.set_defaults(handler=_lazy("cmd_connect"))
 
@@ -177,6 +179,15 @@ def _add_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add.add_argument("--tenant", metavar="TENANT", help="the client's tenant (role client)")
     add.add_argument("--locale", choices=("de", "en"), default="de")
     add.set_defaults(handler=_lazy("cmd_user_add", "belegsync.cli.webapp"))
+    password = usub.add_parser(
+        "password", help="set a new password (from stdin); the login's sessions end"
+    )
+    password.add_argument("email")
+    password.set_defaults(handler=_lazy("cmd_user_password", "belegsync.cli.webapp"))
+    for name, text in (("disable", "disable a login; its sessions end"), ("enable", "enable it")):
+        switch = usub.add_parser(name, help=text)
+        switch.add_argument("email")
+        switch.set_defaults(handler=_lazy(f"cmd_user_{name}", "belegsync.cli.webapp"))
 
     token = sub.add_parser("api-token", help="create a JSON API token for a client; prints it")
     token.add_argument("tenant", metavar="TENANT")

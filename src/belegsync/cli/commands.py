@@ -7,10 +7,10 @@ import asyncio
 import json
 import os
 import sys
-from datetime import date
 from typing import Any
 
 from belegsync.cli.wiring import Wiring, migrate_database, wired
+from belegsync.domain.dates import parse_day
 from belegsync.jobs.embedded import claim_run
 from belegsync.settings import Settings
 from belegsync.store.enums import SyncTrigger
@@ -101,7 +101,7 @@ def _read_key() -> str:
 
 
 def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
-    expires = date.fromisoformat(args.key_expires) if args.key_expires else None
+    expires = parse_day(args.key_expires) if args.key_expires else None
     api_key = _read_key()
 
     async def run() -> tuple[int, RunOutcome | None]:

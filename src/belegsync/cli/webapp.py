@@ -19,7 +19,7 @@ import uvicorn
 
 from belegsync import __version__
 from belegsync.accounts.api_tokens import create_api_token
-from belegsync.accounts.users import create_user
+from belegsync.accounts.users import change_password, create_user, set_user_disabled
 from belegsync.cli.wiring import Wiring, wired
 from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
 from belegsync.jobs.procrastinate_queue import ProcrastinateSyncQueue, build_app, ensure_schema
@@ -74,6 +74,8 @@ def web_config(settings: Settings) -> WebConfig:
         sync_spread_minutes=settings.sync_spread_minutes,
         smtp=smtp,
         version=__version__,
+        session_idle_minutes=settings.session_idle_minutes,
+        trusted_proxies=settings.trusted_proxies,
     )
 
 
@@ -195,7 +197,8 @@ async def _serve(
             create_app(deps),
             log_level="warning",
             lifespan="off",
-            proxy_headers=True,
+            # X-Forwarded-For is read by the app, and only from BELEGSYNC_TRUSTED_PROXIES.
+            proxy_headers=False,
             server_header=False,
         )
     )
@@ -259,6 +262,40 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
 
     print(asyncio.run(run()))
     return 0
+
+
+def cmd_user_password(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+
+    async def run() -> int:
+        async with wired(settings) as w:
+            return await change_password(
+                uow_factory=w.uow_factory, clock=w.deps.clock, email=args.email, password=password
+            )
+
+    ended = asyncio.run(run())
+    print(f"Passwort geändert; {ended} Sitzung(en) beendet.")
+    return 0
+
+
+def _switch_user(args: argparse.Namespace, settings: Settings, *, disabled: bool) -> int:
+    async def run() -> int:
+        async with wired(settings) as w:
+            return await set_user_disabled(
+                uow_factory=w.uow_factory, clock=w.deps.clock, email=args.email, disabled=disabled
+            )
+
+    ended = asyncio.run(run())
+    print(f"Login gesperrt; {ended} Sitzung(en) beendet." if disabled else "Login entsperrt.")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
+    return _switch_user(args, settings, disabled=True)
+
+
+def cmd_user_enable(args: argparse.Namespace, settings: Settings) -> int:
+    return _switch_user(args, settings, disabled=False)
 
 
 def cmd_api_token(args: argparse.Namespace, settings: Settings) -> int:

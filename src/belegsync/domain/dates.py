@@ -21,6 +21,7 @@ __all__ = [
     "berlin_day_bounds",
     "ensure_aware_utc",
     "parse_aware_datetime",
+    "parse_day",
 ]
 
 
@@ -89,3 +90,21 @@ def berlin_day_bounds(day: date) -> tuple[datetime, datetime]:
     following = day + timedelta(days=1)
     end = datetime(following.year, following.month, following.day, tzinfo=BERLIN)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def parse_day(text: str) -> date:
+    """A day typed by a person: ``TT.MM.JJJJ`` (German) or ``JJJJ-MM-TT`` (ISO)."""
+    value = text.strip()
+    try:
+        if "." in value:
+            day, month, year = value.split(".")
+            if len(year) != 4:
+                raise ValueError(year)
+            return date(int(year), int(month), int(day))
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"„{value[:40]}“ ist kein Datum. Bitte geben Sie es als TT.MM.JJJJ an.",
+            code="date_invalid",
+            message_en=f"'{value[:40]}' is not a date. Please enter it as DD.MM.YYYY.",
+        ) from None

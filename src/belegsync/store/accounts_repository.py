@@ -1,4 +1,4 @@
-"""Logins, login attempts and API tokens.
+"""Logins, their server-side sessions, login attempts and API tokens.
 
 Every method works inside the caller's session and transaction; nothing here commits.
 """
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from belegsync.store.models import ApiToken, LoginAttempt, User
+from belegsync.store.models import ApiToken, LoginAttempt, User, WebSession
 from belegsync.store.models.web import Locale, UserRole
 
 
@@ -112,3 +112,47 @@ class AccountRepository:
             .order_by(ApiToken.created_at.desc())
         )
         return list(await self._session.scalars(query))
+
+    async def session(self, id_hash: str, *, now: datetime) -> WebSession | None:
+        """The live session stored under ``id_hash`` (``None`` if missing or expired)."""
+        return await self._session.scalar(
+            select(WebSession).where(WebSession.id == id_hash, WebSession.expires_at > now)
+        )
+
+    async def add_session(
+        self,
+        *,
+        id_hash: str,
+        user_id: str | None,
+        data: bytes,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self._session.add(
+            WebSession(
+                id=id_hash, user_id=user_id, data=data, created_at=now, expires_at=expires_at
+            )
+        )
+        await self._session.flush()
+
+    async def update_session(
+        self, id_hash: str, *, user_id: str | None, data: bytes, expires_at: datetime
+    ) -> None:
+        await self._session.execute(
+            update(WebSession)
+            .where(WebSession.id == id_hash)
+            .values(user_id=user_id, data=data, expires_at=expires_at)
+        )
+
+    async def delete_session(self, id_hash: str) -> None:
+        await self._session.execute(delete(WebSession).where(WebSession.id == id_hash))
+
+    async def delete_sessions_of(self, user_id: str) -> int:
+        """End every session of the user; returns how many there were."""
+        result = await self._session.execute(
+            delete(WebSession).where(WebSession.user_id == user_id)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def purge_sessions(self, *, now: datetime) -> None:
+        await self._session.execute(delete(WebSession).where(WebSession.expires_at <= now))

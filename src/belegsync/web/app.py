@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from belegsync.accounts.sessions import SessionStore
 from belegsync.web.auth import load_session_user, provide_tenant_ctx, provide_user
 from belegsync.web.controllers.api import ApiController, provide_api_ctx
 from belegsync.web.controllers.auth import change_language, home, login, login_form, logout
@@ -29,22 +31,30 @@ from belegsync.web.controllers.webhooks import lexware_webhook
 from belegsync.web.deps import WebDeps
 from belegsync.web.errors import EXCEPTION_HANDLERS
 from belegsync.web.headers import header_hook
+from belegsync.web.request_guard import guard_input
+from belegsync.web.sessions import ServerSessionMiddleware
 from belegsync.web.templating import create_environment
+from belegsync.web.types import WebRequest
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+async def _before_request(request: WebRequest) -> None:
+    await guard_input(request)
+    await load_session_user(request)
 
 
 def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
     """The web app over ``deps`` (built by the CLI's composition root or by tests)."""
     secret = deps.config.session_secret
-    session = CookieBackendConfig(
-        secret=hashlib.sha256(b"session:" + secret).digest(),
-        key="belegsync_session",
-        max_age=12 * 3600,
-        secure=deps.config.secure_cookies,
-        httponly=True,
-        samesite="lax",
-        exclude=["^/api/", "^/webhooks/", "^/static/"],
+    sessions = SessionStore(
+        deps.uow_factory,
+        deps.clock,
+        idle=timedelta(minutes=deps.config.session_idle_minutes),
+        lifetime=timedelta(hours=deps.config.session_lifetime_hours),
+    )
+    session_middleware = DefineMiddleware(
+        ServerSessionMiddleware, store=sessions, secure=deps.config.secure_cookies
     )
     csrf = CSRFConfig(
         secret=hashlib.sha256(b"csrf:" + secret).hexdigest(),
@@ -92,9 +102,9 @@ def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
             "api_ctx": Provide(provide_api_ctx),
         },
         state=State({"deps": deps}),
-        before_request=load_session_user,
+        before_request=_before_request,
         before_send=[header_hook(https=deps.config.secure_cookies)],
-        middleware=[session.middleware],
+        middleware=[session_middleware],
         csrf_config=csrf,
         template_config=TemplateConfig(
             instance=JinjaTemplateEngine.from_environment(create_environment())

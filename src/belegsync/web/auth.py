@@ -12,6 +12,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from belegsync.accounts.sessions import SESSION_USER as SESSION_USER_KEY
 from belegsync.accounts.users import AuthenticatedUser, load_user
 from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
@@ -19,7 +20,7 @@ from belegsync.web.deps import WebDeps
 from belegsync.web.i18n import Lang, parse_lang, pick_language
 from belegsync.web.types import WebRequest
 
-SESSION_USER = "uid"
+SESSION_USER = SESSION_USER_KEY
 SESSION_LANG = "lang"
 
 

@@ -61,6 +61,11 @@ class WebConfig:
     # Login throttle: this many failures per e-mail (or 4x per address) in the window.
     login_failures_allowed: int = 5
     login_window_minutes: int = 15
+    # A session ends after this long without a request, and after the lifetime at the latest.
+    session_idle_minutes: int = 60
+    session_lifetime_hours: int = 12
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:

@@ -13,6 +13,7 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    SerializationException,
     ValidationException,
 )
 from litestar.response import Redirect
@@ -22,10 +23,12 @@ from belegsync.domain.errors import DomainError
 from belegsync.store.errors import NotFound
 from belegsync.web.auth import LoginRequired
 from belegsync.web.headers import request_id
+from belegsync.web.request_guard import BadRequestInput
 from belegsync.web.templating import formatter, render
 from belegsync.web.types import WebRequest
 
 logger = structlog.get_logger("belegsync.web")
+
 
 def is_api(request: WebRequest) -> bool:
     return request.url.path.startswith(("/api/", "/webhooks/"))
@@ -105,6 +108,17 @@ def _domain_error(request: WebRequest, exc: Exception) -> Response[Any]:
     return _page(request, 400, message)
 
 
+def _refused_input(request: WebRequest, exc: Exception) -> Response[Any]:
+    assert isinstance(exc, BadRequestInput)
+    if is_api(request):
+        return _json(exc.status, exc.code, exc.message)
+    return _page(request, exc.status, formatter(request).gettext("Die Anfrage ist ungültig."))
+
+
+def _unreadable(request: WebRequest, exc: Exception) -> Response[Any]:
+    return _json(400, "body_unreadable", f"The body could not be read: {str(exc)[:200]}")
+
+
 def _server_error(request: WebRequest, exc: Exception) -> Response[Any]:
     rid = request_id(request.scope)
     logger.error(
@@ -131,5 +145,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: _invalid,
     HTTPException: _http_error,
     DomainError: _domain_error,
+    BadRequestInput: _refused_input,
+    SerializationException: _unreadable,
     Exception: _server_error,
 }

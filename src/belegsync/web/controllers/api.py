@@ -41,6 +41,8 @@ async def provide_api_ctx(request: WebRequest, deps: NamedDependency[WebDeps]) -
     return TenantContext(tenant_id=tenant_id, actor="api")
 
 
+# Far beyond any real list; keeps OFFSET inside a 64-bit integer.
+MAX_PAGE = 1_000_000
 T = TypeVar("T")
 Out = TypeVar("Out")
 
@@ -250,7 +252,7 @@ class ApiController(Controller):
         self,
         deps: NamedDependency[WebDeps],
         api_ctx: NamedDependency[TenantContext],
-        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
         voucher_type: Annotated[str | None, QueryParameter(name="type")] = None,
@@ -319,7 +321,7 @@ class ApiController(Controller):
         self,
         deps: NamedDependency[WebDeps],
         api_ctx: NamedDependency[TenantContext],
-        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 20,
     ) -> SyncRunPage:
         async with deps.uow_factory() as uow:

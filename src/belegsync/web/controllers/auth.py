@@ -9,8 +9,10 @@ from litestar.response import Redirect, Template
 
 from belegsync.accounts.users import LoginFailed, LoginThrottled, authenticate, set_locale
 from belegsync.web.auth import SESSION_LANG, SESSION_USER, home_path, session_user
+from belegsync.web.client_address import client_address, parse_networks
 from belegsync.web.deps import WebDeps
 from belegsync.web.i18n import parse_lang
+from belegsync.web.sessions import renew_session_id
 from belegsync.web.templating import flash, formatter, render
 from belegsync.web.types import WebRequest
 
@@ -43,7 +45,7 @@ async def login(request: WebRequest, deps: NamedDependency[WebDeps]) -> Template
     password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
     _ = formatter(request).gettext
-    ip = request.client.host if request.client else "unknown"
+    ip = client_address(request, parse_networks(deps.config.trusted_proxies))
     try:
         user = await authenticate(
             uow_factory=deps.uow_factory,
@@ -69,8 +71,8 @@ async def login(request: WebRequest, deps: NamedDependency[WebDeps]) -> Template
             request, "login.html", status_code=400, next=target or "", email=email, error=error
         )
     lang = request.session.get(SESSION_LANG)
-    request.clear_session()
     request.set_session({SESSION_USER: user.id, SESSION_LANG: lang or user.locale})
+    renew_session_id(request)
     return Redirect(target or home_path(user), status_code=303)
 
 

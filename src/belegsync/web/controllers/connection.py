@@ -3,14 +3,13 @@ tax advisor access, run reports."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from belegsync.domain.connection import ConnectionState
+from belegsync.domain.dates import parse_day
 from belegsync.domain.errors import DomainError
 from belegsync.store.access import TenantContext
 from belegsync.sync.connect import (
@@ -104,10 +103,10 @@ class ConnectionController(Controller):
         fmt = formatter(request)
         error: str | None = None
         try:
-            expires = date.fromisoformat(expires_text) if expires_text else None
-        except ValueError:
+            expires = parse_day(expires_text) if expires_text else None
+        except DomainError as invalid:
             expires = None
-            error = fmt.gettext("Bitte geben Sie das Datum als TT.MM.JJJJ an.")
+            error = domain_message(request, invalid)
         if error is None:
             try:
                 await connect_lexware(

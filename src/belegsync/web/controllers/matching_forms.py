@@ -39,15 +39,22 @@ def parse_amount_cents(text: str) -> int | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise InvalidInput(
-            f"„{text}“ ist kein Betrag. Bitte geben Sie ihn wie 1.234,56 an.",
+            f"„{text[:40]}“ ist kein Betrag. Bitte geben Sie ihn wie 1.234,56 an.",
             code="amount_invalid",
-            message_en=f"'{text}' is not an amount. Please enter it like 1,234.56.",
+            message_en=f"'{text[:40]}' is not an amount. Please enter it like 1,234.56.",
         ) from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) > 10**9:
+    # Size first: quantize() fails on numbers longer than the decimal context.
+    if not value.is_finite() or abs(value) > 10**9:
         raise InvalidInput(
-            f"„{text}“ ist kein Betrag mit höchstens zwei Nachkommastellen.",
+            f"„{text[:40]}“ ist kein Betrag.",
             code="amount_invalid",
-            message_en=f"'{text}' is not an amount with at most two decimals.",
+            message_en=f"'{text[:40]}' is not an amount.",
+        )
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(
+            f"„{text[:40]}“ ist kein Betrag mit höchstens zwei Nachkommastellen.",
+            code="amount_invalid",
+            message_en=f"'{text[:40]}' is not an amount with at most two decimals.",
         )
     return int(value * 100)
 

@@ -1,0 +1,115 @@
+"""Browser sessions kept in the database.
+
+The cookie carries only a random id; the row is stored under the id's sha256. A session
+ends at logout, after ``idle`` without a request, after ``lifetime`` at the latest, and
+when its user changes the password or is disabled (:func:`end_sessions_of`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from belegsync.domain.clock import Clock
+from belegsync.store.uow import UnitOfWork
+
+SESSION_USER = "uid"
+# Moving the idle expiry forward costs a write; once a minute is precise enough.
+RENEW_AFTER = timedelta(minutes=1)
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def _user_of(data: dict[str, Any]) -> str | None:
+    user_id = data.get(SESSION_USER)
+    return str(user_id) if user_id else None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSession:
+    id: str
+    data: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+
+
+class SessionStore:
+    """Loads and saves session data (a JSON object) under random ids."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        idle: timedelta,
+        lifetime: timedelta,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self.idle = idle
+        self.lifetime = lifetime
+
+    async def load(self, session_id: str) -> LoadedSession | None:
+        """The live session with this id; ``None`` if unknown, idle too long or too old."""
+        if not 20 <= len(session_id) <= 128:
+            return None
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            row = await uow.accounts.session(_hash(session_id), now=now)
+            if row is None or row.created_at + self.lifetime <= now:
+                return None
+            try:
+                data = json.loads(row.data)
+            except ValueError:
+                return None
+            if not isinstance(data, dict):
+                return None
+            return LoadedSession(session_id, data, row.created_at, row.expires_at)
+
+    async def save(self, data: dict[str, Any], loaded: LoadedSession | None) -> str | None:
+        """Store ``data``; returns the id of a newly created session, else ``None``.
+
+        An unchanged session is written only to move its idle expiry forward, at most
+        once per :data:`RENEW_AFTER`."""
+        now = self._clock.now()
+        expires_at = now + self.idle
+        encoded = json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        if loaded is not None:
+            renewed_at = loaded.expires_at - self.idle
+            if data == loaded.data and now - renewed_at < RENEW_AFTER:
+                return None
+            async with self._uow_factory() as uow:
+                await uow.accounts.update_session(
+                    _hash(loaded.id), user_id=_user_of(data), data=encoded, expires_at=expires_at
+                )
+                await uow.commit()
+            return None
+        session_id = secrets.token_urlsafe(32)
+        async with self._uow_factory() as uow:
+            await uow.accounts.purge_sessions(now=now)
+            await uow.accounts.add_session(
+                id_hash=_hash(session_id),
+                user_id=_user_of(data),
+                data=encoded,
+                now=now,
+                expires_at=expires_at,
+            )
+            await uow.commit()
+        return session_id
+
+    async def end(self, session_id: str) -> None:
+        async with self._uow_factory() as uow:
+            await uow.accounts.delete_session(_hash(session_id))
+            await uow.commit()
+
+
+async def end_sessions_of(uow: UnitOfWork, user_id: str) -> int:
+    """End every session of the user inside the caller's transaction."""
+    return await uow.accounts.delete_sessions_of(user_id)
