@@ -7,8 +7,11 @@ from datetime import date
 from typing import Any
 
 from belegsync.domain.money import Money
+from belegsync.store.banking_repository import TransactionQuery, TransactionRow
 from belegsync.store.models import BankAccount, BankTransaction
 from belegsync.store.uow import UnitOfWork
+
+_SETTLED = ("auto_confirmed", "confirmed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,28 @@ async def list_transactions(
     rows = await uow.banking.transactions(
         tenant_id, account_id=account_id, date_from=date_from, date_to=date_to, limit=limit
     )
-    linked = await uow.matching.linked_vouchers(
-        tenant_id, [txn.id for txn, _ in rows], ("auto_confirmed", "confirmed")
-    )
+    linked = await uow.matching.linked_vouchers(tenant_id, [txn.id for txn, _ in rows], _SETTLED)
     return [TransactionView(txn, account, tuple(linked.get(txn.id, ()))) for txn, account in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionPage:
+    rows: list[tuple[TransactionRow, tuple[str, ...]]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def transaction_page(
+    uow: UnitOfWork, tenant_id: str, query: TransactionQuery
+) -> TransactionPage:
+    """One page of the Umsätze list with each transaction's linked voucher numbers."""
+    rows, total = await uow.banking.transaction_page(tenant_id, query)
+    linked = await uow.matching.linked_vouchers(tenant_id, [r.id for r in rows], _SETTLED)
+    return TransactionPage(
+        [(r, tuple(linked.get(r.id, ()))) for r in rows], total, query.page, query.per_page
+    )
