@@ -54,7 +54,7 @@ async def test_unknown_csv_goes_through_the_mapping_step_and_the_mapping_is_kept
         step = await _upload(b, tenant, "export.csv", HOME_MADE.encode("cp1252"))
         text = text_of(step)
         assert step.status_code == 200
-        assert "das CSV-Layout ist unbekannt" in text and "Spalten zuordnen" in text
+        assert "ist keiner Bank bekannt" in text and "Spalten zuordnen" in text
         assert "Miete März" in text and "Hausverwaltung Krause" in text  # first rows shown
         assert 'option value="Datum" selected' in step.text  # a first guess
         action = _draft_action(step)
