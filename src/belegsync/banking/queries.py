@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from belegsync.domain.money import Money
+from belegsync.store.access import Page
 from belegsync.store.banking_repository import TransactionQuery, TransactionRow
 from belegsync.store.models import BankAccount, BankTransaction
 from belegsync.store.uow import UnitOfWork
@@ -84,16 +85,7 @@ async def list_transactions(
     return [TransactionView(txn, account, tuple(linked.get(txn.id, ()))) for txn, account in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class TransactionPage:
-    rows: list[tuple[TransactionRow, tuple[str, ...]]]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+TransactionPage = Page[tuple[TransactionRow, tuple[str, ...]]]
 
 
 async def transaction_page(
@@ -101,7 +93,9 @@ async def transaction_page(
 ) -> TransactionPage:
     """One page of the Umsätze list with each transaction's linked voucher numbers."""
     rows, total = await uow.banking.transaction_page(tenant_id, query)
+    last = max(1, -(-total // query.per_page))
+    if query.page > last:  # a page beyond the end (an old link): show the last one
+        query = replace(query, page=last)
+        rows, total = await uow.banking.transaction_page(tenant_id, query)
     linked = await uow.matching.linked_vouchers(tenant_id, [r.id for r in rows], _SETTLED)
-    return TransactionPage(
-        [(r, tuple(linked.get(r.id, ()))) for r in rows], total, query.page, query.per_page
-    )
+    return Page([(r, tuple(linked.get(r.id, ()))) for r in rows], total, query.page, query.per_page)

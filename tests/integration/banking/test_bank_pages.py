@@ -143,7 +143,7 @@ async def test_transactions_list_pages_filters_sorts_and_exports(stack: WebStack
     assert "9 Umsätze, Seite 1 von 3" in text_of(first)
     assert 'rel="next"' in first.text and "page=2" in first.text
     assert "Seite 2 von 3" in text_of(second)
-    assert far.status_code == 200 and "Seite 1000000 von 3" in text_of(far)
+    assert far.status_code == 200 and "Seite 3 von 3" in text_of(far)
     assert "2 Umsätze" in text_of(found)
     assert "1 Umsätze" in text_of(by_amount) and "Rechnung 4711" in text_of(by_amount)
     june = text_of(in_june)

@@ -34,7 +34,7 @@ from belegsync.banking.uploads import (
 from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext, access_tenant
-from belegsync.store.banking_repository import MAX_PAGE_SIZE
+from belegsync.store.banking_repository import MAX_PAGE_SIZE, TransactionRow
 from belegsync.web.controllers.banking_query import query_from_params
 from belegsync.web.controllers.connection import domain_message
 from belegsync.web.deps import WebDeps
@@ -258,14 +258,14 @@ class BankingController(Controller):
         ctx: NamedDependency[TenantContext],
     ) -> Response[bytes]:  # fmt: skip
         params = dict(request.query_params.items())
-        rows = []
+        rows: list[tuple[TransactionRow, tuple[str, ...]]] = []
         async with deps.uow_factory() as uow:
             await access_tenant(uow.session, ctx)
             accounts = await uow.banking.accounts(ctx.tenant_id)
             query = query_from_params({**params, "page": "1"}, accounts, per_page=MAX_PAGE_SIZE)
             while True:
                 page = await transaction_page(uow, ctx.tenant_id, query)
-                rows.extend(page.rows)
+                rows.extend(page.items)
                 if query.page >= page.pages:
                     break
                 query = query_from_params(
