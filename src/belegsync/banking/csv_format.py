@@ -42,6 +42,26 @@ class CsvLayoutUnknown(StatementError):
 
     code = "csv_layout_unknown"
 
+    def __init__(self, source: str) -> None:
+        super().__init__(
+            source,
+            "das CSV-Layout ist unbekannt.",
+            "the CSV layout is unknown.",
+            code=self.code,
+        )
+        # Not a damaged file: a step the user takes, so the message says just that.
+        self.message = (
+            f"Das CSV-Layout von {source} ist keiner Bank bekannt. Bitte ordnen Sie die "
+            "Spalten zu (beim Hochladen im Schritt „Spalten zuordnen“, in der "
+            "Kommandozeile mit --csv-mapping)."
+        )
+        self.message_en = (
+            f"The CSV layout of {source} is not one of the known banks'. Please map the "
+            "columns (in the upload's step 'Map columns', on the command line with "
+            "--csv-mapping)."
+        )
+        self.args = (self.message,)
+
 
 def split_rows(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
     """The first ``limit`` rows (all if ``None``), tolerant of broken quoting (for the
@@ -128,15 +148,7 @@ def parse_csv(
         return _parse(text, mapping, source)
     candidates = detect_presets(text)
     if not candidates:
-        raise CsvLayoutUnknown(
-            source,
-            "das CSV-Layout ist unbekannt.",
-            "the CSV layout is unknown.",
-            advice_de="Bitte ordnen Sie die Spalten zu (beim Hochladen im Schritt "
-            "„Spalten zuordnen“, in der Kommandozeile mit --csv-mapping).",
-            advice_en="Please map the columns (in the upload's step 'Map columns', on the "
-            "command line with --csv-mapping).",
-        )
+        raise CsvLayoutUnknown(source)
     first_error: StatementError | None = None
     for candidate in candidates:
         try:

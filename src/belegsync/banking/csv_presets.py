@@ -76,7 +76,7 @@ ING = CsvMapping(
 # DKB until 2023 (Latin-1, trailing semicolons, account as "Kontonummer:" above the table).
 DKB_OLD = CsvMapping(
     name="dkb-alt",
-    label="DKB (bis 2023)",
+    label="DKB ≤ 2023",
     booking_date="Buchungstag",
     value_date="Wertstellung",
     booking_text="Buchungstext",

@@ -40,7 +40,7 @@ FORMATS = (
 FORMAT_LABELS: dict[str, str] = {
     "auto": "automatisch erkennen",
     "camt": "CAMT.052/053/054 (XML)",
-    "zip": "ZIP mit CAMT-Dateien",
+    "zip": "ZIP (CAMT)",
     "mt940": "MT940/MT942",
     **{f"csv:{name}": f"CSV {m.label}" for name, m in PRESETS.items()},
 }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from belegsync.domain.money import Money
+from belegsync.store.access import Page
+from belegsync.store.banking_repository import TransactionQuery, TransactionRow
 from belegsync.store.models import BankAccount, BankTransaction
 from belegsync.store.uow import UnitOfWork
+
+_SETTLED = ("auto_confirmed", "confirmed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,21 @@ async def list_transactions(
     rows = await uow.banking.transactions(
         tenant_id, account_id=account_id, date_from=date_from, date_to=date_to, limit=limit
     )
-    linked = await uow.matching.linked_vouchers(
-        tenant_id, [txn.id for txn, _ in rows], ("auto_confirmed", "confirmed")
-    )
+    linked = await uow.matching.linked_vouchers(tenant_id, [txn.id for txn, _ in rows], _SETTLED)
     return [TransactionView(txn, account, tuple(linked.get(txn.id, ()))) for txn, account in rows]
+
+
+TransactionPage = Page[tuple[TransactionRow, tuple[str, ...]]]
+
+
+async def transaction_page(
+    uow: UnitOfWork, tenant_id: str, query: TransactionQuery
+) -> TransactionPage:
+    """One page of the Umsätze list with each transaction's linked voucher numbers."""
+    rows, total = await uow.banking.transaction_page(tenant_id, query)
+    last = max(1, -(-total // query.per_page))
+    if query.page > last:  # a page beyond the end (an old link): show the last one
+        query = replace(query, page=last)
+        rows, total = await uow.banking.transaction_page(tenant_id, query)
+    linked = await uow.matching.linked_vouchers(tenant_id, [r.id for r in rows], _SETTLED)
+    return Page([(r, tuple(linked.get(r.id, ()))) for r in rows], total, query.page, query.per_page)

@@ -107,11 +107,17 @@ def _add_banking_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     imp = sub.add_parser("import-statement", help="import a bank statement file")
     imp.add_argument("tenant", metavar="TENANT")
     imp.add_argument("file", metavar="FILE")
-    imp.add_argument("--account", metavar="IBAN", help="the account, if the file names none")
+    imp.add_argument(
+        "--account",
+        metavar="IBAN",
+        help="the account; wins over the one the file names (with a warning when they differ)",
+    )
     imp.add_argument(
         "--format",
         metavar="FORMAT",
-        help="camt|zip|mt940|csv|csv:sparkasse|csv:ing|csv:generic (default: detect)",
+        help="camt|zip|mt940|csv|csv:BANK|csv:generic (default: detect); BANK is one of "
+        "sparkasse, sparkasse-mt940, ing, dkb, dkb-alt, commerzbank, deutsche-bank, postbank, "
+        "volksbank, n26, qonto, paypal",
     )
     imp.add_argument("--csv-mapping", metavar="JSON_FILE", help="column mapping for csv:generic")
     imp.add_argument("--json", action="store_true")

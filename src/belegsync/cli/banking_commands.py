@@ -17,7 +17,7 @@ from belegsync.banking import (
     mapping_from_json,
 )
 from belegsync.banking.csv_mapping import CsvMapping
-from belegsync.banking.text import compact_iban
+from belegsync.banking.text import as_written, compact_iban
 from belegsync.cli.wiring import wired
 from belegsync.domain.errors import InvalidInput
 from belegsync.matching.service import run_matching
@@ -90,9 +90,15 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings) -> int:
                 "accounts": list(result.accounts),
                 "format": result.format,
                 "import_id": result.import_id,
+                "warnings": [
+                    {"code": w.code, "message": w.message, "message_en": w.message_en}
+                    for w in result.warnings
+                ],
             }
         )
         return 0
+    for warning in result.warnings:
+        print(f"belegsync: Hinweis: {warning.message}", file=sys.stderr)
     print(
         f"{result.format}: {result.added} neue Umsätze, {result.duplicates} bereits vorhanden "
         f"(Konto {', '.join(result.accounts) or '–'})."
@@ -101,7 +107,8 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_transactions(args: argparse.Namespace, settings: Settings) -> int:
-    account = compact_iban(args.account) if args.account else None
+    # An account whose identifier failed validation is listed as written.
+    account = (compact_iban(args.account) or as_written(args.account)) if args.account else None
     if args.account and account is None:
         print(f"belegsync: „{args.account}“ ist keine gültige IBAN.", file=sys.stderr)
         return 2

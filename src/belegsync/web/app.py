@@ -22,6 +22,7 @@ from belegsync.web.auth import load_session_user, provide_tenant_ctx, provide_us
 from belegsync.web.controllers.api import ApiController, provide_api_ctx
 from belegsync.web.controllers.auth import change_language, home, login, login_form, logout
 from belegsync.web.controllers.bank_api import BankApiController
+from belegsync.web.controllers.banking import BankingController
 from belegsync.web.controllers.connection import ConnectionController
 from belegsync.web.controllers.matching import MatchingController
 from belegsync.web.controllers.staff import StaffController
@@ -86,6 +87,7 @@ def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
             ConnectionController,
             VoucherController,
             MatchingController,
+            BankingController,
             SupportController,
             StaffController,
             ApiController,

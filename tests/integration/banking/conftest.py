@@ -35,3 +35,10 @@ async def uow_factory(banking_template: Path, tmp_path: Path) -> AsyncIterator[U
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2024, 3, 8, 9, 0, tzinfo=UTC))
+
+
+# The web stack (app, users of two tenants) for the bank pages.
+from support.sync_harness import migrated_template  # noqa: E402
+from support.web_stack import stack, web_template  # noqa: E402
+
+__all__ = ["migrated_template", "stack", "web_template"]

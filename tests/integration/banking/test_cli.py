@@ -101,3 +101,23 @@ def test_generic_csv_needs_account_and_mapping(cli: Cli) -> None:
     assert missing.returncode == 2 and "--account" in missing.stderr
     assert done.returncode == 0 and "3 neue Umsätze" in done.stdout
     assert unknown.returncode == 2 and "nicht gefunden" in unknown.stderr
+
+
+def test_a_file_with_an_iban_failing_its_checksum_imports_and_the_named_account_wins(
+    cli: Cli,
+) -> None:
+    anonymised = str(FIXTURES / "corpus" / "camt053_001_02_anonymised.xml")
+    legacy = str(FIXTURES / "corpus" / "csv_sparkasse_camt_v2.csv")
+
+    named = cli.run("import-statement", "Musterfirma", anonymised, "--account",
+                    "DE89 3704 0044 0532 0130 00", "--json")  # fmt: skip
+    kept = cli.run("import-statement", "Musterfirma", legacy)
+    listing = cli.run("transactions", "Musterfirma", "--account", "0123456789", "--json")
+
+    assert named.returncode == 0, named.stderr
+    result = json.loads(named.stdout)
+    assert (result["added"], result["accounts"]) == (2, ["DE89370400440532013000"])
+    assert [w["code"] for w in result["warnings"]] == ["statement_account_mismatch"]
+    assert "DE00123456789012345678" in result["warnings"][0]["message"]
+    assert kept.returncode == 0 and "4 neue Umsätze" in kept.stdout
+    assert len(json.loads(listing.stdout)) == 4

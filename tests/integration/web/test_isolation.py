@@ -44,6 +44,10 @@ CLIENT_ROUTES = [
     ("GET", "/clients/{tenant}/bank/upload"),
     ("POST", "/clients/{tenant}/bank/upload"),
     ("GET", "/clients/{tenant}/bank/transactions"),
+    ("GET", "/clients/{tenant}/bank/transactions.csv"),
+    ("GET", "/clients/{tenant}/bank/accounts"),
+    ("GET", "/clients/{tenant}/bank/upload/{draft}"),
+    ("POST", "/clients/{tenant}/bank/upload/{draft}"),
 ]
 STAFF_ROUTES = [
     ("GET", "/staff"),
@@ -75,6 +79,7 @@ class Ids:
     token: str = "00000000-0000-0000-0000-000000000000"
     request: str = "00000000-0000-0000-0000-000000000000"
     batch: str = "00000000-0000-0000-0000-000000000000"
+    draft: str = "00000000-0000-0000-0000-000000000000"
 
 
 async def _ids_of(stack: WebStack, tenant_id: str) -> Ids:

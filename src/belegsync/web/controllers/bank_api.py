@@ -62,8 +62,13 @@ def parse_push_body(content_type: str, raw: bytes) -> dict[str, Any]:
         )
     if len(raw) > MAX_PUSH_BODY_BYTES:
         raise _body_error("größer als 8 MB.", "larger than 8 MB.")
+    if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        raise _body_error(
+            "er beginnt mit einer Byte-Order-Mark (BOM); bitte UTF-8 ohne BOM senden.",
+            "it starts with a byte order mark (BOM); please send UTF-8 without one.",
+        )
     try:
-        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        text = raw.decode("utf-8")
         body = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except UnicodeDecodeError:
         raise _body_error("kein UTF-8.", "not UTF-8.") from None

@@ -1,16 +1,15 @@
-"""Abgleich (the matching work queue), Kontoauszug hochladen, Umsätze: pages for one client."""
+"""Abgleich (matching inbox): pages for one client. The bank pages (upload, Umsätze,
+Bankkonten) live in :mod:`belegsync.web.controllers.banking`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from belegsync.banking import list_transactions
 from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.external import ExternalDraft, create_external_transaction
 from belegsync.matching.inbox import manual_search, matching_queue
@@ -35,10 +34,7 @@ from belegsync.web.controllers.matching_forms import (
     unfiltered,
 )
 from belegsync.web.deps import WebDeps
-from belegsync.web.services.matching import import_and_match
 from belegsync.web.templating import flash, formatter, render
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 def _back(request: Request[Any, Any, Any], tenant_id: str, **params: str) -> Redirect:
@@ -261,57 +257,6 @@ class MatchingController(Controller):
             "Externe Transaktion angelegt und dem Beleg zugeordnet."
         ))  # fmt: skip
         return _back(request, ctx.tenant_id, back=back)
-
-    @get("/bank/upload")
-    async def upload_form(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext],
-    ) -> Template:  # fmt: skip
-        async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
-            imports = await uow.banking.imports(ctx.tenant_id)
-        return render(request, "matching/upload.html", ctx=ctx, imports=imports[:20],
-                      error=None, result=None)  # fmt: skip
-
-    @post("/bank/upload")
-    async def upload(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext],
-    ) -> Template:  # fmt: skip
-        form = await request.form()
-        upload = form.get("file")
-        error: str | None = None
-        result = None
-        data = await upload.read() if isinstance(upload, UploadFile) else b""
-        filename = upload.filename if isinstance(upload, UploadFile) else ""
-        if not data:
-            error = formatter(request).gettext("Bitte wählen Sie eine Datei aus.")
-        elif len(data) > MAX_UPLOAD_BYTES:
-            error = formatter(request).gettext("Die Datei ist zu groß (höchstens 20 MB).")
-        else:
-            try:
-                result = await import_and_match(
-                    uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id,
-                    filename=filename or "upload", data=data,
-                    account_iban=str(form.get("account") or "") or None, actor=ctx.actor,
-                )  # fmt: skip
-            except DomainError as invalid:
-                error = domain_message(request, invalid)
-        async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
-            imports = await uow.banking.imports(ctx.tenant_id)
-        return render(request, "matching/upload.html", status_code=400 if error else 200,
-                      ctx=ctx, imports=imports[:20], error=error, result=result)  # fmt: skip
-
-    @get("/bank/transactions")
-    async def transactions(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext],
-    ) -> Template:  # fmt: skip
-        async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
-            views = await list_transactions(uow, ctx.tenant_id, limit=500)
-        return render(request, "matching/transactions.html", ctx=ctx, views=views)
 
 
 def _missing() -> DomainError:

@@ -1,0 +1,51 @@
+"""Umsätze as CSV for Excel: semicolons, decimal comma, German dates, UTF-8 with BOM."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from belegsync.store.banking_repository import TransactionRow
+
+HEADER = (
+    "Buchungstag", "Valuta", "Konto", "Betrag", "Währung", "Gegenpartei", "IBAN Gegenpartei",
+    "Verwendungszweck", "Status", "Quelle", "Belege",
+)  # fmt: skip
+_STATUS = {"booked": "gebucht", "pending": "vorgemerkt"}
+_SOURCE = {"file": "Kontoauszug", "connection": "Bankverbindung", "external": "extern"}
+
+
+def excel_amount(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole},{part:02d}"
+
+
+def _cell(text: str | None) -> str:
+    # A leading =, +, - or @ would make Excel evaluate the cell as a formula.
+    value = text or ""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+def transactions_csv(rows: Iterable[tuple[TransactionRow, tuple[str, ...]]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for row, vouchers in rows:
+        writer.writerow(
+            (
+                row.booking_date.strftime("%d.%m.%Y"),
+                row.value_date.strftime("%d.%m.%Y") if row.value_date else "",
+                row.account_iban,
+                excel_amount(row.amount_cents),
+                row.currency,
+                _cell(row.counterparty_name),
+                _cell(row.counterparty_iban),
+                _cell(row.remittance),
+                _STATUS.get(row.status, row.status),
+                _SOURCE.get(row.source, row.source),
+                _cell(", ".join(vouchers)),
+            )
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

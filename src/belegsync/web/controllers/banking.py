@@ -1,0 +1,288 @@
+"""Kontoauszug hochladen (with the second step: account, format, CSV columns), Umsätze
+(paged, filtered, sorted, as CSV) and Bankkonten: pages for one client."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import ClientException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.params import FromPath
+from litestar.response import Template
+
+from belegsync.banking import FORMAT_LABELS, ImportResult
+from belegsync.banking.accounts_view import account_overviews
+from belegsync.banking.export import transactions_csv
+from belegsync.banking.queries import transaction_page
+from belegsync.banking.text import compact_iban
+from belegsync.banking.uploads import (
+    DATE_FORMATS,
+    MAPPING_FIELDS,
+    UploadChoice,
+    drop_draft,
+    import_upload,
+    load_draft,
+    mapping_from_form,
+    preview,
+    save_draft,
+    suggest_mapping,
+)
+from belegsync.domain.errors import DomainError, InvalidInput
+from belegsync.matching.service import run_matching
+from belegsync.store.access import TenantContext, access_tenant
+from belegsync.store.banking_repository import MAX_PAGE_SIZE, TransactionRow
+from belegsync.web.controllers.banking_query import query_from_params
+from belegsync.web.controllers.connection import domain_message
+from belegsync.web.deps import WebDeps
+from belegsync.web.templating import formatter, render
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Room for the multipart envelope and the form's other fields around a 20 MB file.
+MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES + 256 * 1024
+# Errors the second step can resolve: the user picks the account, format or columns.
+_NEEDS_CHOICE = ("csv_layout_unknown", "statement_account_missing", "csv_mapping_invalid")
+
+
+def _too_large(request: Request[Any, Any, Any]) -> str:
+    return formatter(request).gettext(
+        "Die Datei ist größer als 20 MB. Bitte laden Sie einen kürzeren Zeitraum herunter "
+        "und die Auszüge einzeln hoch."
+    )
+
+
+def _too_large_page(request: Request[Any, Any, Any], _: Exception) -> Template:
+    """The body was over the limit before the handler ran (the CSRF check reads the
+    form first): the upload page with the message, not the framework's JSON."""
+    base = f"/clients/{request.path_params.get('tenant_id', '')}/bank/upload"
+    return render(
+        request, "banking/too_large.html", status_code=413, message=_too_large(request), back=base
+    )
+
+
+async def _form(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """The posted form, or ``None`` when the body is over the limit."""
+    try:
+        form = await request.form()
+    except ClientException as error:
+        if error.status_code == 413 or "Too Large" in str(error.detail):
+            return None
+        raise
+    return dict(form.items())
+
+
+def _choice(form: dict[str, Any]) -> UploadChoice:
+    account = str(form.get("account") or "").strip()
+    if account == "new":
+        text = str(form.get("new_iban") or "").strip()
+        if compact_iban(text) is None:
+            raise InvalidInput(
+                f"„{text}“ ist keine gültige IBAN. Bitte prüfen Sie die Eingabe (22 Zeichen, "
+                "beginnend mit DE) oder wählen Sie ein vorhandenes Konto.",
+                code="iban_invalid",
+                message_en=f"'{text}' is not a valid IBAN. Please check it (22 characters "
+                "starting with DE) or choose an existing account.",
+            )
+        account = text
+    fmt = str(form.get("format") or "auto")
+    mapping = None
+    if form.get("use_mapping") == "1":
+        mapping = mapping_from_form({k: str(v) for k, v in form.items()})
+        fmt = "csv:generic"
+    return UploadChoice(
+        account=account or None,
+        fmt=fmt,
+        mapping=mapping,
+        remember_mapping=form.get("remember") == "1",
+    )
+
+
+def _linker(params: dict[str, str]) -> Any:
+    """``link(page=2)``: this list's URL query with some parameters changed."""
+
+    def link(**changes: object) -> str:
+        merged = {**params, **{k: str(v) for k, v in changes.items()}}
+        return "?" + urlencode({k: v for k, v in merged.items() if v})
+
+    return link
+
+
+class BankingController(Controller):
+    path = "/clients/{tenant_id:str}/bank"
+    include_in_schema = False
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        deps: WebDeps,
+        ctx: TenantContext,
+        *,
+        status_code: int = 200,
+        error: str | None = None,
+        result: ImportResult | None = None,
+        draft: tuple[str, str, bytes] | None = None,
+        form: dict[str, Any] | None = None,
+        needs: str = "",
+    ) -> Template:
+        async with deps.uow_factory() as uow:
+            await access_tenant(uow.session, ctx)
+            imports = await uow.banking.imports(ctx.tenant_id)
+            accounts = await uow.banking.accounts(ctx.tenant_id)
+        context: dict[str, Any] = {
+            "ctx": ctx, "imports": imports[:20], "accounts": accounts, "error": error,
+            "result": result, "formats": FORMAT_LABELS, "form": form or {},
+            "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        }  # fmt: skip
+        if draft is None:
+            return render(request, "banking/upload.html", status_code=status_code, **context)
+        draft_id, filename, data = draft
+        shown = preview(data)
+        guess = suggest_mapping(shown.header)
+        chosen = {
+            key: str((form or {}).get(f"map_{key}") or guess.get(key, ""))
+            for key, _, _ in MAPPING_FIELDS
+        }
+        return render(
+            request, "banking/preview.html", status_code=status_code, draft_id=draft_id,
+            filename=filename, preview=shown, mapping_fields=MAPPING_FIELDS, chosen=chosen,
+            date_formats=DATE_FORMATS, needs=needs, **context,
+        )  # fmt: skip
+
+    @get("/upload")
+    async def upload_form(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:  # fmt: skip
+        return await self._page(request, deps, ctx)
+
+    async def _import(
+        self, request: Request[Any, Any, Any], deps: WebDeps, ctx: TenantContext,
+        filename: str, data: bytes, form: dict[str, Any], draft_id: str | None,
+    ) -> Template:  # fmt: skip
+        try:
+            choice = _choice(form)
+            result = await import_upload(
+                uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id,
+                filename=filename, data=data, choice=choice, actor=ctx.actor,
+            )  # fmt: skip
+        except DomainError as invalid:
+            message = domain_message(request, invalid)
+            if draft_id is None and invalid.code in _NEEDS_CHOICE:
+                draft_id = await save_draft(
+                    deps.uow_factory, deps.clock, ctx.tenant_id, filename, data
+                )
+            if draft_id is not None:
+                status = 200 if invalid.code in _NEEDS_CHOICE else 400
+                return await self._page(
+                    request, deps, ctx, status_code=status, error=message,
+                    draft=(draft_id, filename, data), form=form, needs=invalid.code,
+                )  # fmt: skip
+            return await self._page(request, deps, ctx, status_code=400, error=message, form=form)
+        if draft_id is not None:
+            await drop_draft(deps.uow_factory, ctx.tenant_id, draft_id)
+        # New lines may pay open vouchers (or replace external transactions).
+        await run_matching(deps.uow_factory, deps.clock, ctx.tenant_id)
+        return await self._page(request, deps, ctx, result=result)
+
+    @post(
+        "/upload",
+        request_max_body_size=MAX_UPLOAD_BODY,
+        exception_handlers={RequestEntityTooLarge: _too_large_page},
+    )
+    async def upload(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:  # fmt: skip
+        form = await _form(request)
+        if form is None:
+            return await self._page(request, deps, ctx, status_code=413, error=_too_large(request))
+        upload = form.get("file")
+        data = await upload.read() if isinstance(upload, UploadFile) else b""
+        filename = (upload.filename if isinstance(upload, UploadFile) else "") or "upload"
+        if not data:
+            message = formatter(request).gettext("Bitte wählen Sie eine Datei aus.")
+            return await self._page(request, deps, ctx, status_code=400, error=message, form=form)
+        if len(data) > MAX_UPLOAD_BYTES:
+            return await self._page(request, deps, ctx, status_code=413, error=_too_large(request))
+        return await self._import(request, deps, ctx, filename, data, form, None)
+
+    @get("/upload/{draft_id:str}")
+    async def draft_form(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext], draft_id: FromPath[str],
+    ) -> Template:  # fmt: skip
+        filename, data = await load_draft(deps.uow_factory, ctx.tenant_id, draft_id)
+        return await self._page(request, deps, ctx, draft=(draft_id, filename, data))
+
+    @post(
+        "/upload/{draft_id:str}",
+        request_max_body_size=MAX_UPLOAD_BODY,
+        exception_handlers={RequestEntityTooLarge: _too_large_page},
+    )
+    async def draft_import(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext], draft_id: FromPath[str],
+    ) -> Template:  # fmt: skip
+        filename, data = await load_draft(deps.uow_factory, ctx.tenant_id, draft_id)
+        form = await _form(request) or {}
+        return await self._import(request, deps, ctx, filename, data, form, draft_id)
+
+    @get("/transactions")
+    async def transactions(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:  # fmt: skip
+        params = dict(request.query_params.items())
+        error: str | None = None
+        async with deps.uow_factory() as uow:
+            await access_tenant(uow.session, ctx)
+            accounts = await uow.banking.accounts(ctx.tenant_id)
+            try:
+                query = query_from_params(params, accounts)
+            except DomainError as invalid:
+                error = domain_message(request, invalid)
+                query = query_from_params({}, accounts)
+            page = await transaction_page(uow, ctx.tenant_id, query)
+        return render(
+            request, "banking/transactions.html", status_code=400 if error else 200, ctx=ctx,
+            page=page, query=query, params=params, accounts=accounts, error=error,
+            link=_linker(params),
+        )  # fmt: skip
+
+    @get("/transactions.csv")
+    async def transactions_export(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Response[bytes]:  # fmt: skip
+        params = dict(request.query_params.items())
+        rows: list[tuple[TransactionRow, tuple[str, ...]]] = []
+        async with deps.uow_factory() as uow:
+            await access_tenant(uow.session, ctx)
+            accounts = await uow.banking.accounts(ctx.tenant_id)
+            query = query_from_params({**params, "page": "1"}, accounts, per_page=MAX_PAGE_SIZE)
+            while True:
+                page = await transaction_page(uow, ctx.tenant_id, query)
+                rows.extend(page.items)
+                if query.page >= page.pages:
+                    break
+                query = query_from_params(
+                    {**params, "page": str(query.page + 1)}, accounts, per_page=MAX_PAGE_SIZE
+                )
+        return Response(
+            transactions_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="umsaetze.csv"'},
+        )
+
+    @get("/accounts")
+    async def accounts(
+        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+    ) -> Template:  # fmt: skip
+        async with deps.uow_factory() as uow:
+            await access_tenant(uow.session, ctx)
+            overviews = await account_overviews(uow, ctx.tenant_id)
+        return render(request, "banking/accounts.html", ctx=ctx, accounts=overviews)

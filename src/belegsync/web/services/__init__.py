@@ -1,1 +1,0 @@
-"""The web app's use cases: small verb-named functions taking their collaborators."""
