@@ -118,12 +118,16 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
                 base_url=(args.base_url or settings.lexware_base_url).rstrip("/"),
                 key_expires_on=expires,
                 actor="cli",
+                allow_shared_organization=args.allow_shared_organization,
             )
             if result.explanation is not None:
                 e = result.explanation
                 print(f"{result.state.label_de}: {e.message_de}\n{e.advice_de}", file=sys.stderr)
                 return 1, None
             print(f"Aktiv: verbunden mit „{result.company_name}“.")
+            if result.expiry_notice is not None:
+                notice = result.expiry_notice
+                print(f"{notice.message_de}\n{notice.advice_de}", file=sys.stderr)
             if args.no_sync:
                 return 0, None
             outcome = await _sync_now(w, tenant_id, full=False, trigger="connect")

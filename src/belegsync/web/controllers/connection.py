@@ -103,7 +103,7 @@ class ConnectionController(Controller):
             error = fmt.gettext("Bitte geben Sie das Datum als TT.MM.JJJJ an.")
         if error is None:
             try:
-                await connect_lexware(
+                result = await connect_lexware(
                     uow_factory=deps.uow_factory,
                     lexware=deps.lexware,
                     cipher=deps.cipher,
@@ -123,7 +123,16 @@ class ConnectionController(Controller):
                     f"{fmt.pick(e.message_de, e.message_en)} {fmt.pick(e.advice_de, e.advice_en)}"
                 )
             else:
-                return Redirect(_base(ctx), status_code=303)
+                notice = result.explanation if result.kept else None
+                if notice is None:
+                    if result.expiry_notice is not None:
+                        e = result.expiry_notice
+                        flash(request, "warning", fmt.pick(e.message_de, e.message_en))
+                    return Redirect(_base(ctx), status_code=303)
+                # nothing changed (e.g. a refused replacement key): the form says why
+                error = f"{fmt.pick(notice.message_de, notice.message_en)} " + fmt.pick(
+                    notice.advice_de, notice.advice_en
+                )
         del api_key
         async with deps.uow_factory() as uow:
             state = ConnectionState((await access_connection(uow.session, ctx)).state)
