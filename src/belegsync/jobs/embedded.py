@@ -22,6 +22,7 @@ from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
 from belegsync.sync.engine import SyncDeps, execute_run
 from belegsync.sync.ports import SyncQueue
+from belegsync.sync.ports import UnitOfWork as SyncUnitOfWork
 
 logger = structlog.get_logger("belegsync.jobs")
 
@@ -30,7 +31,7 @@ STALE_AFTER = timedelta(minutes=10)
 
 
 async def claim_run(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], SyncUnitOfWork],
     clock: Clock,
     connection_id: str,
     *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -16,6 +17,7 @@ from belegsync.store.repositories import (
     TenantRepository,
     VoucherRepository,
 )
+from belegsync.store.voucher_failures import VoucherFailureRepository
 
 
 class UnitOfWork:
@@ -35,6 +37,7 @@ class UnitOfWork:
     audit: AuditRepository
     banking: BankingRepository
     matching: MatchingRepository
+    voucher_failures: VoucherFailureRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -49,6 +52,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.banking = BankingRepository(self.session)
         self.matching = MatchingRepository(self.session)
+        self.voucher_failures = VoucherFailureRepository(self.session)
         return self
 
     async def __aexit__(
@@ -66,6 +70,10 @@ class UnitOfWork:
         """Commit everything done since the last commit."""
         await self.session.commit()
         self.committed = True
+
+    def savepoint(self) -> AbstractAsyncContextManager[object]:
+        """A nested transaction: an exception inside undoes only what it did."""
+        return self.session.begin_nested()
 
     async def rollback(self) -> None:
         await self.session.rollback()
