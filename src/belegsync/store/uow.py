@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from belegsync.store.banking_repository import BankingRepository
+from belegsync.store.event_repository import EventRepository
 from belegsync.store.matching_repository import MatchingRepository
 from belegsync.store.repositories import (
     AuditRepository,
@@ -37,6 +38,7 @@ class UnitOfWork:
     audit: AuditRepository
     banking: BankingRepository
     matching: MatchingRepository
+    events: EventRepository
     voucher_failures: VoucherFailureRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.banking = BankingRepository(self.session)
         self.matching = MatchingRepository(self.session)
+        self.events = EventRepository(self.session)
         self.voucher_failures = VoucherFailureRepository(self.session)
         return self
 

@@ -25,6 +25,7 @@ from belegsync.store.models import VoucherSyncFailure
 from belegsync.store.secrets import DecryptionError
 from belegsync.store.sync_runs import RunCounts, RunNotActive
 from belegsync.sync.connection_rows import apply_domain, to_domain
+from belegsync.sync.events_run import process_events
 from belegsync.sync.planning import list_or_abort, plan_work, set_total
 from belegsync.sync.ports import LexwarePort, UnitOfWork
 from belegsync.sync.run_state import RunAborted, RunOutcome, RunPlan, RunTally, SyncDeps
@@ -63,10 +64,13 @@ async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
     lease = _Lease(deps, plan)
     lease.start()
     try:
-        listing = await list_or_abort(deps, client, plan)
-        work = await plan_work(deps, plan, listing, tally)
-        await set_total(deps, plan, len(work) + tally.unchanged, tally)
-        await process_all(deps, client, plan, work, tally)
+        if plan.from_events:
+            await process_events(deps, client, plan, tally)
+        else:
+            listing = await list_or_abort(deps, client, plan)
+            work = await plan_work(deps, plan, listing, tally)
+            await set_total(deps, plan, len(work) + tally.unchanged, tally)
+            await process_all(deps, client, plan, work, tally)
         return await _finish_succeeded(deps, plan, client, tally, began)
     except RunAborted as abort:
         return await _finish_aborted(deps, plan, client, tally, abort, began)
@@ -177,6 +181,7 @@ async def _prepare(deps: SyncDeps, run_id: str) -> tuple[RunPlan, str] | RunOutc
                 status="succeeded",
             )
         previous = await uow.sync_runs.latest_succeeded(run.connection_id)
+        from_events = run.trigger == "webhook"
         await uow.sync_runs.start(run_id, now=now, window_start=window.start, window_end=window.end)
         lease_until = now + timedelta(seconds=deps.lease_seconds)
         if not await uow.sync_runs.acquire_lease(
@@ -205,9 +210,10 @@ async def _prepare(deps: SyncDeps, run_id: str) -> tuple[RunPlan, str] | RunOutc
             closed_years=frozenset(y.year for y in years if y.closed),
             watermark=None if run.full else row.last_sync_watermark,
             previous_window_start=previous.window_start if previous is not None else None,
-            full=run.full or row.last_sync_watermark is None,
+            full=not from_events and (run.full or row.last_sync_watermark is None),
             key_expires_on=row.key_expires_on,
             started_at=now,
+            from_events=from_events,
         )
         return plan, api_key
 
@@ -289,7 +295,9 @@ async def _finish_succeeded(
         parked = await uow.voucher_failures.parked(plan.tenant_id)
         row = await uow.connections.get(plan.connection_id)
         if row is not None:
-            row.last_sync_watermark = watermark
+            if not plan.from_events:
+                # A webhook run looked at a few vouchers only: the list still must be read.
+                row.last_sync_watermark = watermark
             row.last_success_at = now
             row.updated_at = now
         await uow.sync_runs.finish(

@@ -48,6 +48,7 @@ from belegsync.store.voucher_repository import (
     VoucherData,
     VoucherUpsert,
 )
+from belegsync.sync.events_ports import EventsPort
 
 
 class LexwarePort(Protocol):
@@ -268,6 +269,9 @@ class UnitOfWork(Protocol):
 
     @property
     def voucher_failures(self) -> VoucherFailuresPort: ...
+
+    @property
+    def events(self) -> EventsPort: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -97,6 +97,8 @@ class RunPlan:
     # One re-check of a refused key per run, however many workers met the 401.
     key_check: asyncio.Lock = field(default_factory=asyncio.Lock)
     key_verdict: RunAborted | None = None
+    # A webhook run: it syncs the vouchers its events name instead of reading the list.
+    from_events: bool = False
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from typing import Protocol
 
 from belegsync.domain.clock import Clock
@@ -28,6 +28,9 @@ class WebhookNotice(Protocol):
 
     @property
     def resource_id(self) -> str: ...
+
+    @property
+    def event_date(self) -> datetime | None: ...
 
 
 class InvalidWebhook(Exception):

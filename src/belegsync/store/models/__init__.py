@@ -7,6 +7,7 @@ from belegsync.store.models.audit import AuditLogEntry
 from belegsync.store.models.banking import BankAccount, BankTransaction, StatementImport
 from belegsync.store.models.base import NAMING_CONVENTION, Base, new_id
 from belegsync.store.models.connections import DEFAULT_LEXWARE_BASE_URL, Connection
+from belegsync.store.models.events import EventSubscription, LexwareEvent
 from belegsync.store.models.matching import ExpectedPayment, IbanContactMemory, PaymentLink
 from belegsync.store.models.sync import (
     ONE_ACTIVE_RUN_INDEX,
@@ -35,8 +36,10 @@ __all__ = [
     "BankTransaction",
     "Base",
     "Connection",
+    "EventSubscription",
     "ExpectedPayment",
     "IbanContactMemory",
+    "LexwareEvent",
     "LoginAttempt",
     "NoticeSent",
     "OutboxMessage",
