@@ -10,6 +10,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from belegsync.cli.webapp import unsubscriber
 from belegsync.cli.wiring import Wiring, migrate_database, wired
 from belegsync.jobs.embedded import claim_run
 from belegsync.settings import Settings
@@ -142,11 +143,12 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_disconnect(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> None:
         async with wired(settings) as w:
+            tenant_id = await _tenant_id(w, args.tenant)
+            before = unsubscriber(w)
+            if before is not None:
+                await before(tenant_id)
             await disconnect_lexware(
-                uow_factory=w.uow_factory,
-                clock=w.deps.clock,
-                tenant_id=await _tenant_id(w, args.tenant),
-                actor="cli",
+                uow_factory=w.uow_factory, clock=w.deps.clock, tenant_id=tenant_id, actor="cli"
             )
 
     asyncio.run(run())

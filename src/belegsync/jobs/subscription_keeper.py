@@ -26,6 +26,10 @@ class SubscriptionKeeper:
         self._tick_seconds = tick_seconds
         self._limit = asyncio.Semaphore(concurrency)
 
+    @property
+    def deps(self) -> SubscriptionDeps:
+        return self._deps
+
     async def tick(self, now: datetime) -> list[str]:
         """One round: check every connection that is due; returns their ids."""
         async with self._deps.uow_factory() as uow:

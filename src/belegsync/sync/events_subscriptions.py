@@ -9,6 +9,7 @@ one the last check used) and once a day; a failed one is retried within the hour
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,3 +170,17 @@ async def remove_subscriptions(deps: SubscriptionDeps, connection_id: str) -> in
         await uow.events.forget_subscriptions(connection_id)
         await uow.commit()
     return removed
+
+
+async def unsubscribe_tenant(deps: SubscriptionDeps, tenant_id: str) -> int:
+    """:func:`remove_subscriptions` for the tenant's connection, never raising: a
+    disconnect must go through even when Lexware cannot be reached."""
+    async with deps.uow_factory() as uow:
+        row = await uow.connections.for_tenant(tenant_id)
+    if row is None:
+        return 0
+    try:
+        return await asyncio.wait_for(remove_subscriptions(deps, row.id), timeout=20)
+    except Exception:
+        logger.warning("event_subscriptions_not_removed", tenant_id=tenant_id, exc_info=True)
+        return 0

@@ -190,6 +190,8 @@ class ConnectionController(Controller):
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
+        if deps.before_disconnect is not None:
+            await deps.before_disconnect(ctx.tenant_id)
         await disconnect_lexware(
             uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, actor=ctx.actor
         )
