@@ -14,6 +14,7 @@ from belegsync.lexware import (
     LexwareMalformedResponseError,
     LexwareNotFoundError,
     LexwareRateLimitedError,
+    LexwareRequestRejectedError,
     LexwareSearchWindowError,
     LexwareUnavailableError,
     LexwareValidationError,
@@ -89,9 +90,13 @@ async def test_gateway_401_sample(make_api: MakeApi) -> None:
 
 async def test_gateway_403_sample_is_a_rejected_request(make_api: MakeApi) -> None:
     client = make_api(Recorder(json_response(403, "error_403_forbidden.json"))).for_key(API_KEY)
-    with pytest.raises(LexwareForbiddenError) as caught:
+    with pytest.raises(LexwareRequestRejectedError) as caught:
         await client.profile()
     assert caught.value.code == "lexware_request_rejected"
+    # a wrong route or method is our bug: never a permission problem, never "new key"
+    assert not isinstance(caught.value, LexwareForbiddenError | LexwareAuthError)
+    assert "nicht in Ihrem API-Schlüssel" in caught.value.message
+    assert "neuen Schlüssel" not in caught.value.message
 
 
 async def test_403_names_the_missing_permission(make_api: MakeApi) -> None:
@@ -122,12 +127,16 @@ async def test_regular_406_sample(make_api: MakeApi) -> None:
     assert caught.value.detail == caught.value.body.message
 
 
-async def test_search_window_400(make_api: MakeApi) -> None:
-    body = REGULAR_404 | {"status": 400, "message": "Maximum search window size exceeded"}
-    client = make_api(Recorder(body_response(400, body))).for_key(API_KEY)
+@pytest.mark.parametrize("status", [400, 500])
+async def test_search_window_400_or_500(make_api: MakeApi, status: int) -> None:
+    body = REGULAR_404 | {"status": status, "message": "Maximum search window size exceeded"}
+    recorder = Recorder(body_response(status, body))
+    client = make_api(recorder).for_key(API_KEY)
     with pytest.raises(LexwareSearchWindowError) as caught:
         await client.profile()
     assert isinstance(caught.value, LexwareValidationError)
+    assert caught.value.status == status
+    assert client.stats.requests_sent == 1  # an answer, not an outage: no retries
 
 
 async def test_429_and_504_after_retries(make_api: MakeApi) -> None:

@@ -29,7 +29,16 @@ class FakeVoucherList:
     voucher's updatedDate change after the n-th request, as a user editing it mid-walk.
     """
 
-    def __init__(self, days: dict[date, int], moves: dict[str, tuple[int, date]] | None = None):
+    def __init__(
+        self,
+        days: dict[date, int],
+        moves: dict[str, tuple[int, date]] | None = None,
+        *,
+        window_status: int = 400,
+        report_total: bool = True,
+    ):
+        self.window_status = window_status
+        self.report_total = report_total
         self.vouchers: list[dict[str, object]] = []
         for day, count in sorted(days.items()):
             for n in range(count):
@@ -59,7 +68,10 @@ class FakeVoucherList:
                 voucher["updatedDate"] = move[1]
         page, size = int(params["page"]), int(params["size"])
         if page * size >= 10_000:
-            return body_response(400, WINDOW_ERROR)
+            error = WINDOW_ERROR | {"status": self.window_status}
+            if self.window_status == 500:
+                error["error"] = "Internal Server Error"
+            return body_response(self.window_status, error)
         bounds = self._bounds(params)
         hits = [
             v
@@ -75,7 +87,7 @@ class FakeVoucherList:
                 "first": page == 0,
                 "last": page >= total_pages - 1,
                 "totalPages": total_pages,
-                "totalElements": min(len(hits), 10_000),
+                "totalElements": min(len(hits), 10_000) if self.report_total else None,
                 "numberOfElements": len(chunk),
                 "size": size,
                 "number": page,
@@ -230,3 +242,23 @@ async def test_a_single_overfull_day_is_reported(make_api: MakeApi) -> None:
         ):
             pass
     assert caught.value.code == "lexware_search_window_exceeded"
+
+
+@pytest.mark.parametrize("status", [400, 500])
+async def test_the_window_refused_mid_walk_halves_the_slice(make_api: MakeApi, status: int) -> None:
+    # Without a usable totalElements the walk runs into the window on page 40; Lexware
+    # answers 400 or 500 "Maximum search window size exceeded": halve, never retry.
+    fake = FakeVoucherList(
+        _spread(date(2023, 1, 1), 365, 30), window_status=status, report_total=False
+    )
+    client = make_api(fake).for_key(API_KEY)
+    items = [
+        item
+        async for item in client.iter_voucherlist_sliced(
+            VoucherListFilter(), start=date(2023, 1, 1), end=date(2023, 12, 31)
+        )
+    ]
+    assert len(items) == len({i.id for i in items}) == 365 * 30
+    refused = [q for q in fake.queries if int(q["page"]) * int(q["size"]) >= 10_000]
+    assert len(refused) == 1
+    assert client.stats.retries == 0

@@ -50,6 +50,17 @@ FAST_RETRIES = RetryPolicy(
 DETAIL_RESOURCES = ("vouchers", "invoices", "credit-notes", "down-payment-invoices")
 
 Hook = Callable[[httpx.Request], Awaitable[httpx.Response | None]]
+KEY_RECHECK_DELAYS = (30.0, 120.0, 300.0)
+
+
+class RecordedPauses:
+    """The engine's pauses (re-checking a refused key), recorded instead of waited."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def pause(self, seconds: float) -> None:
+        self.seconds.append(seconds)
 
 
 class HookTransport(httpx.AsyncBaseTransport):
@@ -96,6 +107,7 @@ class Harness:
     data_dir: Path
     transport: HookTransport
     db_path: Path
+    pauses: RecordedPauses = field(default_factory=RecordedPauses)
     tenant_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -245,6 +257,7 @@ async def open_harness(
     The database is a copy of the SQLite ``template``, or ``database_url`` when given."""
     os.makedirs(directory, exist_ok=True)
     clock = FixedClock(NOW)
+    pauses = RecordedPauses()
     world = build_world(seed="empty", clock=Clock(now=clock.now))
     generate_vouchers(
         world,
@@ -272,6 +285,10 @@ async def open_harness(
         cipher=keyring,
         clock=clock,
         concurrency=concurrency,
+        # Batches are written when full or at the end: no wall-clock timer in the tests.
+        monotonic=lambda: 0.0,
+        key_recheck_delays=KEY_RECHECK_DELAYS,
+        pause=pauses.pause,
     )
     try:
         async with httpx.AsyncClient(transport=inner, base_url=EMULATOR_URL) as control:
@@ -287,6 +304,7 @@ async def open_harness(
                 directory,
                 transport,
                 db_path,
+                pauses,
             )
     finally:
         await apis.aclose()

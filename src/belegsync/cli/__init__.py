@@ -76,6 +76,11 @@ def _add_connection_commands(sub: argparse._SubParsersAction[argparse.ArgumentPa
     connect.add_argument(
         "--key-expires", metavar="TT.MM.JJJJ", help="expiry shown in Lexware (or YYYY-MM-DD)"
     )
+    connect.add_argument(
+        "--allow-shared-organization",
+        action="store_true",
+        help="staff: connect although another client has this Lexware account (audited)",
+    )
     connect.add_argument("--no-sync", action="store_true", help="do not run the first sync now")
     connect.set_defaults(handler=_lazy("cmd_connect"))
 

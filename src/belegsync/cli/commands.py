@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Any
 
+from belegsync.cli.webapp import unsubscriber
 from belegsync.cli.wiring import Wiring, migrate_database, wired
 from belegsync.domain.dates import parse_day
 from belegsync.jobs.embedded import claim_run
@@ -118,12 +119,16 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
                 base_url=(args.base_url or settings.lexware_base_url).rstrip("/"),
                 key_expires_on=expires,
                 actor="cli",
+                allow_shared_organization=args.allow_shared_organization,
             )
             if result.explanation is not None:
                 e = result.explanation
                 print(f"{result.state.label_de}: {e.message_de}\n{e.advice_de}", file=sys.stderr)
                 return 1, None
             print(f"Aktiv: verbunden mit „{result.company_name}“.")
+            if result.expiry_notice is not None:
+                notice = result.expiry_notice
+                print(f"{notice.message_de}\n{notice.advice_de}", file=sys.stderr)
             if args.no_sync:
                 return 0, None
             outcome = await _sync_now(w, tenant_id, full=False, trigger="connect")
@@ -138,11 +143,12 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_disconnect(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> None:
         async with wired(settings) as w:
+            tenant_id = await _tenant_id(w, args.tenant)
+            before = unsubscriber(w)
+            if before is not None:
+                await before(tenant_id)
             await disconnect_lexware(
-                uow_factory=w.uow_factory,
-                clock=w.deps.clock,
-                tenant_id=await _tenant_id(w, args.tenant),
-                actor="cli",
+                uow_factory=w.uow_factory, clock=w.deps.clock, tenant_id=tenant_id, actor="cli"
             )
 
     asyncio.run(run())

@@ -23,12 +23,15 @@ from belegsync.accounts.users import change_password, create_user, set_user_disa
 from belegsync.cli.wiring import Wiring, wired
 from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
 from belegsync.jobs.procrastinate_queue import ProcrastinateSyncQueue, build_app, ensure_schema
+from belegsync.jobs.subscription_keeper import SubscriptionKeeper
 from belegsync.lexware import LexwareMalformedResponseError, WebhookSignatureError, WebhookVerifier
 from belegsync.notify.mail import deliver_outbox
 from belegsync.notify.notices import send_due_notices
 from belegsync.settings import Settings
 from belegsync.store.access import TenantContext
 from belegsync.store.db import is_sqlite
+from belegsync.sync.events import callback_url
+from belegsync.sync.events_subscriptions import SubscriptionDeps, unsubscribe_tenant
 from belegsync.sync.ports import SyncQueue
 from belegsync.web.app import create_app
 from belegsync.web.deps import InvalidWebhook, SmtpConfig, WebConfig, WebDeps, WebhookNotice
@@ -113,7 +116,36 @@ def web_deps(w: Wiring, queue: SyncQueue) -> WebDeps:
         lexware=w.apis.client,
         cipher=w.keyring,
         verify_webhook=webhook_verifier(w.settings),
+        before_disconnect=unsubscriber(w),
     )
+
+
+def subscription_keeper(w: Wiring) -> SubscriptionKeeper | None:
+    """Lexware event subscriptions are kept only where Lexware can reach the app (https)."""
+    url = callback_url(w.settings.public_url)
+    if url is None:
+        return None
+    deps = SubscriptionDeps(
+        uow_factory=w.uow_factory,
+        lexware=w.apis.events_client,
+        cipher=w.keyring,
+        clock=w.deps.clock,
+        callback_url=url,
+    )
+    return SubscriptionKeeper(deps)
+
+
+def unsubscriber(w: Wiring) -> Callable[[str], Awaitable[object]] | None:
+    """Deletes a tenant's Lexware event subscriptions while its key is still there."""
+    keeper = subscription_keeper(w)
+    if keeper is None:
+        return None
+    deps = keeper.deps
+
+    async def before_disconnect(tenant_id: str) -> int:
+        return await unsubscribe_tenant(deps, tenant_id)
+
+    return before_disconnect
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -206,6 +238,9 @@ async def _serve(
         asyncio.create_task(scheduler.run_forever()),
         asyncio.create_task(_notices_forever(deps)),
     ]
+    keeper = subscription_keeper(w)
+    if keeper is not None:
+        background.append(asyncio.create_task(keeper.run_forever()))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from belegsync.domain.clock import SystemClock
-from belegsync.lexware import LexwareApi, RetryPolicy
+from belegsync.lexware import LexwareApi, LexwareClient, RetryPolicy
 from belegsync.matching.service import MatchCounts, run_matching
 from belegsync.settings import Settings
 from belegsync.store.db import create_engine, create_session_factory, is_sqlite
@@ -36,6 +36,10 @@ class LexwareApis:
     _apis: dict[str, LexwareApi] = field(default_factory=dict)
 
     def client(self, api_key: str, base_url: str) -> LexwarePort:
+        return self.events_client(api_key, base_url)
+
+    def events_client(self, api_key: str, base_url: str) -> LexwareClient:
+        """The same client, typed with its event-subscription endpoints."""
         api = self._apis.get(base_url)
         if api is None:
             api = LexwareApi(

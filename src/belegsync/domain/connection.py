@@ -106,6 +106,19 @@ def explain_failure(reason: FailureReason, permission: str | None = None) -> Exp
             "Upgrade to Lexware Office XL or check your contract, then activate the "
             "connection again.",
         )
+    names = split_permissions(permission)
+    if len(names) > 1:
+        listed_de = ", ".join(f"„{n}“" for n in names[:-1]) + f" und „{names[-1]}“"
+        listed_en = ", ".join(f"'{n}'" for n in names)
+        return Explanation(
+            "lexware_permission_missing",
+            f"Dem API-Schlüssel fehlen die Berechtigungen {listed_de}.",
+            "Erstellen Sie in Lexware Office einen neuen API-Schlüssel mit allen "
+            "Berechtigungen (empfohlen) und tragen Sie ihn hier ein.",
+            f"The API key lacks the permissions {listed_en}.",
+            "Create a new API key in Lexware Office with all permissions (recommended) and "
+            "enter it here.",
+        )
     name = permission or "unbekannt"
     return Explanation(
         "lexware_permission_missing",
@@ -116,6 +129,20 @@ def explain_failure(reason: FailureReason, permission: str | None = None) -> Exp
         "Create a new API key in Lexware Office with all permissions (recommended) and "
         "enter it here.",
     )
+
+
+_PERMISSION_SEPARATOR = "; "
+
+
+def join_permissions(names: list[str]) -> str:
+    """Several missing permissions in the one ``missing_permission`` field."""
+    return _PERMISSION_SEPARATOR.join(names)
+
+
+def split_permissions(permission: str | None) -> list[str]:
+    if not permission:
+        return []
+    return [n for n in permission.split(_PERMISSION_SEPARATOR) if n]
 
 
 def explain_unreachable() -> Explanation:

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = frozenset({"latency", "error", "timeout", "malformed", "throttle"})
+FAULT_KINDS = frozenset({"latency", "error", "timeout", "malformed", "throttle", "gateway403"})
 # tag of the rule that PUT /_emulator/settings {"transientUnauthorized": n} manages
 TRANSIENT_401 = "transient-401"
 

@@ -158,6 +158,11 @@ class Gateway:
             await asyncio.sleep(rule.timeout_seconds)
             await send_json(send, 504, gateway_body("Endpoint request timed out"))
             return True
+        if rule.kind == "gateway403":
+            # the gateway's answer for a route it does not know (e.g. one Lexware moved)
+            message = _wrong_route_message(_header(scope, b"authorization"))
+            await send_json(send, 403, gateway_body(message))
+            return True
         if rule.kind == "malformed":
             await send_json(send, 200, b'{"content":[{"id":"')
             return True

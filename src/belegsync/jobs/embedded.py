@@ -21,7 +21,9 @@ from belegsync.store.enums import SyncTrigger
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
 from belegsync.sync.engine import SyncDeps, execute_run
+from belegsync.sync.events_receiver import follow_up_events
 from belegsync.sync.ports import SyncQueue
+from belegsync.sync.ports import UnitOfWork as SyncUnitOfWork
 
 logger = structlog.get_logger("belegsync.jobs")
 
@@ -30,7 +32,7 @@ STALE_AFTER = timedelta(minutes=10)
 
 
 async def claim_run(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], SyncUnitOfWork],
     clock: Clock,
     connection_id: str,
     *,
@@ -89,11 +91,21 @@ class EmbeddedSyncQueue:
             run_id = await self._queue.get()
             try:
                 await execute_run(self._deps, run_id)
+                await follow_up(self._deps, self, run_id)
             except Exception:
                 # The run stays 'running' and is recovered as stale; the worker lives on.
                 logger.exception("sync_run_crashed", run_id=run_id)
             finally:
                 self._queue.task_done()
+
+
+async def follow_up(deps: SyncDeps, queue: SyncQueue, run_id: str) -> str | None:
+    """After a run: the next one for the webhook events that are still waiting."""
+    async with deps.uow_factory() as uow:
+        connection_id = (await uow.sync_runs.get(run_id)).connection_id
+    return await follow_up_events(
+        uow_factory=deps.uow_factory, queue=queue, connection_id=connection_id
+    )
 
 
 class MorningScheduler:
@@ -121,7 +133,8 @@ class MorningScheduler:
         return daily_slot(connection_id, self._base_time, max(1, self._spread))
 
     async def tick(self, now: datetime) -> list[str]:
-        """One round: recover stale runs, expire keys, enqueue what is due."""
+        """One round: recover stale runs, expire keys, enqueue what is due and what
+        webhook events still wait for."""
         due: list[str] = []
         async with self._uow_factory() as uow:
             stale = await uow.sync_runs.recover_stale_runs(before=now - STALE_AFTER, now=now)
@@ -133,14 +146,22 @@ class MorningScheduler:
                     apply_domain(row, checked, now=now)
                     logger.info("connection_key_expired", connection_id=row.id)
                     continue
-                latest = await uow.sync_runs.latest(row.id, limit=1)
-                last_started = latest[0].queued_at if latest else None
+                # Webhook runs look at single vouchers: they never stand in for the
+                # morning run.
+                last_started = await uow.events.last_run_start_not_from_events(row.id)
                 if is_due(now, last_started, self.slot_for(row.id)):
                     due.append(row.id)
+            await uow.events.release_orphaned()
+            waiting = await uow.events.connections_with_pending()
             await uow.commit()
         enqueued = []
         for connection_id in due:
             run_id = await self._queue.enqueue(connection_id, trigger="schedule")
+            if run_id is not None:
+                enqueued.append(run_id)
+        for connection_id in waiting:
+            # Events left behind by a crash or a lost race: their run is due now.
+            run_id = await self._queue.enqueue(connection_id, trigger="webhook")
             if run_id is not None:
                 enqueued.append(run_id)
         return enqueued

@@ -5,11 +5,12 @@ Our exception hierarchy:
 * LexwareError                      code lexware_error / lexware_unexpected_status
   + LexwareAuthError                401  lexware_key_rejected
   + LexwareContractError            402  lexware_contract_issue
-  + LexwareForbiddenError           403  lexware_permission_missing / lexware_request_rejected
+  + LexwareForbiddenError           403  lexware_permission_missing (the key lacks a permission)
+  + LexwareRequestRejectedError     403  lexware_request_rejected (gateway: wrong route/method)
   + LexwareNotFoundError            404  lexware_not_found
   + LexwareRateLimitedError         429  lexware_rate_limited (after retries)
   + LexwareValidationError          400, 406  lexware_request_invalid
-  |  + LexwareSearchWindowError     lexware_search_window_exceeded (10,000-entry window)
+  |  + LexwareSearchWindowError     400 or 500  lexware_search_window_exceeded (10,000 window)
   + LexwareConflictError            409, 406 on "version"  lexware_conflict
   + LexwareUnavailableError         5xx, timeouts, connection errors  lexware_unavailable
   + LexwareMalformedResponseError   lexware_malformed_response
@@ -116,6 +117,22 @@ class LexwareForbiddenError(LexwareError):
         super().__init__(message, code=code, status=status, body=body, method=method, path=path)
 
 
+class LexwareRequestRejectedError(LexwareError):
+    """403 from Lexware's API gateway: "… not a valid key=value pair …".
+
+    Lexware documents it as "Resource not available. Possibly wrong Url or method." It is
+    a bug on our side (a wrong route, method or header form), never proof of a bad key or
+    a missing permission: nobody should be told to replace a working key because of it.
+    """
+
+    default_code = "lexware_request_rejected"
+    default_message = (
+        "Lexware hat eine Anfrage von belegsync abgewiesen (falsche Adresse oder Methode). "
+        "Das ist ein Fehler in belegsync, nicht in Ihrem API-Schlüssel: Bitte tauschen Sie "
+        "den Schlüssel deswegen nicht aus. Der Support kümmert sich darum."
+    )
+
+
 class LexwareNotFoundError(LexwareError):
     """404: the resource does not exist (or not under this voucher type)."""
 
@@ -211,20 +228,23 @@ def permission_for_path(path: str) -> str | None:
     return None
 
 
-def _forbidden(body: ErrorBody | None, method: str, path: str) -> LexwareForbiddenError:
+SEARCH_WINDOW_MESSAGE = "Maximum search window size exceeded"
+
+
+def is_gateway_rejection(body: ErrorBody | None) -> bool:
+    """The API gateway's 403 wording for a wrong route, method or header form."""
     message = body.message if isinstance(body, GatewayErrorBody) else None
-    # The API gateway's own wording: the Authorization header or the route is wrong,
-    # which a permission change cannot fix.
-    if message and "key=value" in message:
-        return LexwareForbiddenError(
-            "Lexware hat die Anfrage abgewiesen (Adresse oder Format des API-Schlüssels "
-            "ungültig). Bitte prüfen Sie den Schlüssel und die Lexware-Adresse.",
-            code="lexware_request_rejected",
-            status=403,
-            body=body,
-            method=method,
-            path=path,
-        )
+    return bool(message) and "key=value" in (message or "")
+
+
+def is_search_window_answer(content: bytes) -> bool:
+    """Whether an error body (400 or 500, any shape) reports the 10,000-entry window."""
+    return SEARCH_WINDOW_MESSAGE.encode() in content
+
+
+def _forbidden(body: ErrorBody | None, method: str, path: str) -> LexwareError:
+    if is_gateway_rejection(body):
+        return LexwareRequestRejectedError(status=403, body=body, method=method, path=path)
     permission = permission_for_path(path)
     needed = f" „{permission}“" if permission else ""
     return LexwareForbiddenError(
@@ -262,7 +282,8 @@ def error_for_status(
         return make(LexwareConflictError)
     if status == 429:
         return make(LexwareRateLimitedError)
-    if status == 400 and "Maximum search window size exceeded" in (body_message(body) or ""):
+    if status in (400, 500) and SEARCH_WINDOW_MESSAGE in (body_message(body) or ""):
+        # documented without a status; reported both as 400 and as 500
         return make(LexwareSearchWindowError)
     if status in (400, 406):
         return make(LexwareValidationError)

@@ -17,6 +17,7 @@ from belegsync.lexware.errors import (
     LexwareError,
     LexwareUnavailableError,
     error_for_status,
+    is_search_window_answer,
 )
 from belegsync.lexware.ratelimit import Pacer
 from belegsync.lexware.retry import (
@@ -126,7 +127,10 @@ class KeyedSender:
                     status = response.status_code
                     if status == 429:
                         self.stats.rate_limited += 1
-                    if should_retry_status(method, status):
+                    if should_retry_status(method, status) and not (
+                        # a 500 that reports the search window is an answer, not an outage
+                        status == 500 and is_search_window_answer(response.content)
+                    ):
                         last_failure = status
                         retry_after = parse_retry_after(response.headers.get("Retry-After"))
                         raise RetryableStatusError(response, retry_after)

@@ -1,9 +1,10 @@
 """Voucher list queries, paging, and date slicing around the 10,000-entry window.
 
 Lexware serves at most 10,000 entries per voucherlist query (``page * size >= 10000``
-is refused) and caps ``totalElements`` at 10,000. To walk a large account, the date
-range is cut into slices; a slice whose first page reports ≥ 10,000 entries is halved
-until it fits or is a single day.
+is refused, as a 400 or a 500 "Maximum search window size exceeded") and caps
+``totalElements`` at 10,000. To walk a large account, the date range is cut into slices;
+a slice whose first page reports ≥ 10,000 entries, or any of whose pages Lexware refuses
+with the window error, is halved until it fits or is a single day.
 """
 
 from __future__ import annotations
@@ -155,10 +156,21 @@ async def iter_sliced(
     while pending:
         slice_start, slice_end = pending.pop()
         sliced = query.with_range(field, slice_start, slice_end)
-        first = await fetch_page(sliced, 0, size)
-        if (first.total_elements or 0) >= SEARCH_WINDOW:
-            if slice_start == slice_end:
+        try:
+            first = await fetch_page(sliced, 0, size)
+            if (first.total_elements or 0) >= SEARCH_WINDOW:
                 raise LexwareSearchWindowError(method="GET", path="/v1/voucherlist")
+            async for page in iter_pages(fetch_page, sliced, size=size, first_page=first):
+                for item in page.content:
+                    if item.id not in seen:
+                        seen.add(item.id)
+                        yield item
+        except LexwareSearchWindowError:
+            # Seen as a full first page, or answered by Lexware itself (400 or 500
+            # "Maximum search window size exceeded") on a later page: halve the slice;
+            # what was already yielded is skipped by id.
+            if slice_start == slice_end:
+                raise
             left, right = _halves(slice_start, slice_end)
             logger.info(
                 "lexware_voucherlist_slice_split",
@@ -167,9 +179,3 @@ async def iter_sliced(
                 slice_to=slice_end.isoformat(),
             )
             pending.extend((right, left))
-            continue
-        async for page in iter_pages(fetch_page, sliced, size=size, first_page=first):
-            for item in page.content:
-                if item.id not in seen:
-                    seen.add(item.id)
-                    yield item

@@ -7,6 +7,7 @@ between leaves an unreferenced file, never a row without its file.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -51,8 +52,8 @@ def validate_sha256(sha256: str) -> str:
 class LocalFileStore:
     """Files under ``root/ab/cd/<sha256>``, written atomically (temp file, fsync, rename).
 
-    The methods are ``async`` for the port's sake but do blocking file I/O; voucher
-    files are small, so this is cheaper than a thread hop.
+    Writing, fsyncing and reading happen in a worker thread: an fsync can take tens of
+    milliseconds, and on the event loop it would stall every connection of the process.
     """
 
     def __init__(self, root: Path) -> None:
@@ -63,6 +64,9 @@ class LocalFileStore:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     async def put(self, data: bytes) -> str:
+        return await asyncio.to_thread(self.put_blocking, data)
+
+    def put_blocking(self, data: bytes) -> str:
         sha256 = sha256_hex(data)
         target = self.path_for(sha256)
         if target.exists():
@@ -72,8 +76,9 @@ class LocalFileStore:
         return sha256
 
     async def read(self, sha256: str) -> bytes:
+        path = self.path_for(sha256)
         try:
-            return self.path_for(sha256).read_bytes()
+            return await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError:
             raise FileStoreError(f"file {sha256} is missing from the file store") from None
 

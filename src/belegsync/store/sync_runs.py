@@ -18,9 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from belegsync.store.enums import ACTIVE_SYNC_RUN_STATUSES, SyncRunStatus, SyncTrigger
 from belegsync.store.errors import NotFound
 from belegsync.store.models import ONE_ACTIVE_RUN_INDEX, Connection, SyncRun, SyncRunError
+from belegsync.store.run_owner import owner_is_dead
 
 # How the two databases name the violated index in their error message.
 _ACTIVE_RUN_CONFLICT_MARKERS = (ONE_ACTIVE_RUN_INDEX, "sync_runs.connection_id")
+
+
+class RunNotActive(ValueError):
+    """The run already ended (e.g. it was taken over while it waited in a queue)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -58,6 +63,7 @@ class SyncRunRepository:
         )
         if tenant_id is None:
             raise NotFound("connection")
+        await self.take_over_dead_run(connection_id, now=now)
         run = SyncRun(
             tenant_id=tenant_id,
             connection_id=connection_id,
@@ -83,6 +89,43 @@ class SyncRunRepository:
                 raise
             return None
         return run
+
+    async def take_over_dead_run(self, connection_id: str, *, now: datetime) -> SyncRun | None:
+        """End the connection's running run if its owner is gone, so it can be claimed.
+
+        Gone means: the lease ran out (the owner stopped renewing it), or the owner was
+        a process on this host that no longer runs (a killed ``belegsync sync``).
+        """
+        run = await self.active_run(connection_id)
+        if run is None or run.status != "running" or run.lease_owner is None:
+            return None
+        expired = run.lease_expires_at is not None and run.lease_expires_at <= now
+        if not expired and not owner_is_dead(run.lease_owner):
+            return None
+        _end_interrupted(run, now, "The run's process ended without finishing it (taken over).")
+        await self._session.flush()
+        return run
+
+    async def acquire_lease(
+        self, run_id: str, *, owner: str, now: datetime, expires_at: datetime
+    ) -> bool:
+        """Make ``owner`` the run's owner until ``expires_at``, or renew its lease.
+
+        False if the run is no longer running, or another owner holds a live lease: the
+        caller must stop working on it.
+        """
+        run = await self.get(run_id)
+        if run.status != "running":
+            return False
+        if run.lease_owner not in (None, owner):
+            expired = run.lease_expires_at is None or run.lease_expires_at <= now
+            if not expired and not owner_is_dead(run.lease_owner):
+                return False
+        run.lease_owner = owner
+        run.lease_expires_at = expires_at
+        run.updated_at = now
+        await self._session.flush()
+        return True
 
     async def get(self, run_id: str) -> SyncRun:
         run = await self._session.get(SyncRun, run_id)
@@ -127,7 +170,7 @@ class SyncRunRepository:
         """Move a queued run to ``running`` and record its window."""
         run = await self.get(run_id)
         if run.status not in ACTIVE_SYNC_RUN_STATUSES:
-            raise ValueError(f"sync run {run_id} is already {run.status}")
+            raise RunNotActive(f"sync run {run_id} is already {run.status}")
         run.status = "running"
         run.started_at = run.started_at or now
         run.window_start = window_start
@@ -208,6 +251,7 @@ class SyncRunRepository:
         run.error_code = error_code
         run.error_message = error_message
         run.report = report
+        run.lease_expires_at = None
         await self._session.flush()
         return run
 
@@ -227,13 +271,20 @@ class SyncRunRepository:
         """Mark stale runs ``failed_transient`` so their connections can be claimed again."""
         runs = await self.stale_running_runs(before=before)
         for run in runs:
-            run.status = "failed_transient"
-            run.finished_at = now
-            run.updated_at = now
-            run.error_code = "sync_interrupted"
-            run.error_message = "The run stopped without finishing (worker restart or crash)."
+            _end_interrupted(
+                run, now, "The run stopped without finishing (worker restart or crash)."
+            )
         await self._session.flush()
         return runs
+
+
+def _end_interrupted(run: SyncRun, now: datetime, message: str) -> None:
+    run.status = "failed_transient"
+    run.finished_at = now
+    run.updated_at = now
+    run.lease_expires_at = None
+    run.error_code = "sync_interrupted"
+    run.error_message = message
 
 
 def _apply_counts(run: SyncRun, counts: RunCounts) -> None:

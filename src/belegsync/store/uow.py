@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from belegsync.store.accounts_repository import AccountRepository
 from belegsync.store.banking_repository import BankingRepository
+from belegsync.store.event_repository import EventRepository
 from belegsync.store.matching_repository import MatchingRepository
 from belegsync.store.notify_repository import NotifyRepository
 from belegsync.store.repositories import (
@@ -19,6 +21,7 @@ from belegsync.store.repositories import (
     VoucherRepository,
 )
 from belegsync.store.tenant_reads import TenantReads
+from belegsync.store.voucher_failures import VoucherFailureRepository
 
 
 class UnitOfWork:
@@ -41,6 +44,8 @@ class UnitOfWork:
     accounts: AccountRepository
     notify: NotifyRepository
     reads: TenantReads
+    events: EventRepository
+    voucher_failures: VoucherFailureRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -58,6 +63,8 @@ class UnitOfWork:
         self.accounts = AccountRepository(self.session)
         self.notify = NotifyRepository(self.session)
         self.reads = TenantReads(self.session)
+        self.events = EventRepository(self.session)
+        self.voucher_failures = VoucherFailureRepository(self.session)
         return self
 
     async def __aexit__(
@@ -75,6 +82,10 @@ class UnitOfWork:
         """Commit everything done since the last commit."""
         await self.session.commit()
         self.committed = True
+
+    def savepoint(self) -> AbstractAsyncContextManager[object]:
+        """A nested transaction: an exception inside undoes only what it did."""
+        return self.session.begin_nested()
 
     async def rollback(self) -> None:
         await self.session.rollback()

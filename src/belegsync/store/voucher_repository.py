@@ -111,6 +111,14 @@ _VOUCHER_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class KnownFile:
+    lexware_file_id: str
+    sha256: str
+    media_type: str
+    size_bytes: int
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class KnownVoucher:
     """What the sync needs to know about a stored voucher to decide whether to fetch it."""
@@ -121,7 +129,15 @@ class KnownVoucher:
     voucher_date: date
     lexware_updated_at: datetime
     review_reason: str | None
-    file_ids: tuple[str, ...]
+    files: tuple[KnownFile, ...] = ()
+
+    @property
+    def file_ids(self) -> tuple[str, ...]:
+        return tuple(f.lexware_file_id for f in self.files)
+
+    def file_types(self) -> dict[str, str]:
+        """Stored file id → media type."""
+        return {f.lexware_file_id: f.media_type for f in self.files}
 
 
 class VoucherRepository:
@@ -147,14 +163,20 @@ class VoucherRepository:
 
     async def sync_states(self, tenant_id: str) -> dict[str, KnownVoucher]:
         """Every stored voucher of the tenant with its sync-relevant facts, by Lexware id."""
-        files: dict[str, list[str]] = {}
+        files: dict[str, list[KnownFile]] = {}
         file_rows = await self._session.execute(
-            select(VoucherFile.voucher_id, VoucherFile.lexware_file_id)
+            select(
+                VoucherFile.voucher_id,
+                VoucherFile.lexware_file_id,
+                VoucherFile.sha256,
+                VoucherFile.media_type,
+                VoucherFile.size_bytes,
+            )
             .join(Voucher, Voucher.id == VoucherFile.voucher_id)
             .where(Voucher.tenant_id == tenant_id)
         )
-        for voucher_id, file_id in file_rows:
-            files.setdefault(voucher_id, []).append(file_id)
+        for voucher_id, file_id, sha256, media_type, size in file_rows:
+            files.setdefault(voucher_id, []).append(KnownFile(file_id, sha256, media_type, size))
         rows = await self._session.execute(
             select(
                 Voucher.id,
@@ -174,7 +196,7 @@ class VoucherRepository:
                 voucher_date=row.voucher_date,
                 lexware_updated_at=row.lexware_updated_at,
                 review_reason=row.review_reason,
-                file_ids=tuple(files.get(row.id, ())),
+                files=tuple(files.get(row.id, ())),
             )
             for row in rows
         }

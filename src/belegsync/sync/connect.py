@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,44 +14,56 @@ from belegsync.domain.connection import (
     Connection,
     ConnectionState,
     Explanation,
-    FailureReason,
     explain_failure,
-    explain_unreachable,
     resolve_key_expiry,
 )
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.errors import InvalidInput
-from belegsync.lexware import (
-    LexwareAuthError,
-    LexwareContractError,
-    LexwareError,
-    LexwareForbiddenError,
-    LexwareNotFoundError,
-    LexwareRateLimitedError,
-    LexwareUnavailableError,
-    Profile,
-    VoucherListFilter,
-)
+from belegsync.store.connection_owners import tenants_connected_to
+from belegsync.store.models import Connection as ConnectionRow
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
-from belegsync.sync.ports import KeyCipher, LexwareFactory, LexwarePort, SyncQueue
+from belegsync.sync.key_check import (
+    PROBE_ID,
+    KeyCheck,
+    LexwareUnreachable,
+    check_key,
+    default_expiry,
+    expiry_notice,
+    explain_organization_taken,
+)
+from belegsync.sync.ports import KeyCipher, LexwareFactory, SyncQueue
+
+__all__ = [
+    "PROBE_ID",
+    "ConnectResult",
+    "LexwareUnreachable",
+    "check_key_shape",
+    "connect_lexware",
+    "disconnect_lexware",
+    "start_connection",
+]
 
 logger = structlog.get_logger("belegsync.sync")
 
-# A voucher id that cannot exist: probing with it answers 404 when the key may read
-# the endpoint, and 403 when it lacks the permission.
-PROBE_ID = "00000000-0000-0000-0000-000000000000"
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9_\-\.~+/=]{16,200}$")
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectResult:
-    """What the client sees after „Connect“: the state and, if failed, why and what to do."""
+    """What the client sees after „Connect“: the state and, if failed, why and what to do.
+
+    ``kept``: the connection was left exactly as it was and ``explanation`` says why (a
+    refused replacement key, an organisation connected elsewhere, a failed check).
+    ``expiry_notice``: the new key expires soon (it was made long before connecting).
+    """
 
     state: ConnectionState
     explanation: Explanation | None = None
     run_id: str | None = None
     company_name: str | None = None
+    kept: bool = False
+    expiry_notice: Explanation | None = None
 
 
 def check_key_shape(api_key: str) -> str:
@@ -74,46 +86,6 @@ def check_key_shape(api_key: str) -> str:
     return key
 
 
-async def _probe(call: Callable[[], Awaitable[object]]) -> None:
-    try:
-        await call()
-    except LexwareNotFoundError:
-        return
-
-
-async def validate_key(client: LexwarePort) -> Profile:
-    """The profile, then one cheap call per permission the sync needs.
-
-    Raises the client's errors: auth (401), contract (402), forbidden (403, naming the
-    permission), unavailable. Each probe reads an id that does not exist, so it costs
-    one request and returns nothing.
-    """
-    profile = await client.profile()
-    probe_list = VoucherListFilter(voucher_types=["purchaseinvoice"], voucher_statuses=["paid"])
-    await client.voucherlist(probe_list, page=0, size=1)
-    for voucher_type in ("purchaseinvoice", "invoice", "creditnote", "downpaymentinvoice"):
-        await _probe(lambda t=voucher_type: client.voucher_detail(t, PROBE_ID))  # type: ignore[misc]
-    await _probe(lambda: client.payments(PROBE_ID))
-    await _probe(lambda: client.download_file(PROBE_ID))
-    return profile
-
-
-def _failure(error: LexwareError) -> tuple[FailureReason, str | None]:
-    if isinstance(error, LexwareContractError):
-        return FailureReason.CONTRACT, None
-    if isinstance(error, LexwareForbiddenError) and error.code != "lexware_request_rejected":
-        return FailureReason.MISSING_PERMISSION, error.permission or "unbekannt"
-    return FailureReason.INVALID_KEY, None
-
-
-class LexwareUnreachable(Exception):
-    """Lexware did not answer; the connection keeps its state. Try again later."""
-
-    def __init__(self) -> None:
-        self.explanation = explain_unreachable()
-        super().__init__(self.explanation.message_de)
-
-
 async def connect_lexware(
     *,
     uow_factory: Callable[[], UnitOfWork],
@@ -126,36 +98,48 @@ async def connect_lexware(
     base_url: str,
     key_expires_on: date | None = None,
     actor: str = "client",
+    allow_shared_organization: bool = False,
 ) -> ConnectResult:
     """Validate ``api_key`` and (re)connect the tenant; start the first sync on success.
 
-    Raises :class:`InvalidInput` for a malformed key or expiry date (nothing changes) and
-    :class:`LexwareUnreachable` when Lexware cannot be reached (the state stays as it was).
-    A rejected key moves the connection to failed with the reason and its advice.
+    Raises :class:`InvalidInput` for a malformed key or expiry date (nothing changes).
+    Every answer of Lexware, and its silence, ends in a result with a reason and advice.
+    A key refused for a new connection moves it to failed. ``kept`` results change
+    nothing: Lexware unreachable, a check that failed through no fault of the key, a
+    refused replacement key on an active connection, and a Lexware organisation that
+    another tenant has connected already (unless staff pass ``allow_shared_organization``;
+    the audit log records it).
     """
     key = check_key_shape(api_key)
     now = clock.now()
-    expires_on = resolve_key_expiry(key_expires_on, berlin_date(now))
-    client = lexware(key, base_url)
+    today = berlin_date(now)
+    entered_expiry = None if key_expires_on is None else resolve_key_expiry(key_expires_on, today)
     try:
-        profile = await validate_key(client)
-        failure: tuple[FailureReason, str | None] | None = None
-    except (LexwareUnavailableError, LexwareRateLimitedError):
+        check = await check_key(lexware(key, base_url))
+    except LexwareUnreachable as unreachable:
         logger.warning("connect_lexware_unreachable", tenant_id=tenant_id)
-        raise LexwareUnreachable() from None
-    except (LexwareAuthError, LexwareContractError, LexwareForbiddenError) as error:
-        failure = _failure(error)
+        check = KeyCheck(problem=unreachable.explanation)
     async with uow_factory() as uow:
         row = await uow.connections.get_or_create(tenant_id, now=now)
         current = _pending(to_domain(row))
-        if failure is not None:
-            reason, permission = failure
-            updated = current.fail(reason, missing_permission=permission)
-            apply_domain(row, updated, now=now)
-            await _audit(uow, tenant_id, row.id, actor, "connect_failed", reason.value, now)
+        refusal = await _refusal(uow, tenant_id, row, current, check, allow_shared_organization)
+        if refusal is not None:
+            result, action, reason = refusal
+            await _audit(uow, tenant_id, row.id, actor, action, reason, now)
             await uow.commit()
-            logger.info("connect_lexware_failed", tenant_id=tenant_id, reason=reason.value)
-            return ConnectResult(updated.state, explain_failure(reason, permission))
+            logger.info("connect_lexware_refused", tenant_id=tenant_id, reason=reason)
+            return result
+        if check.failure is not None:
+            updated = current.fail(check.failure, missing_permission=check.missing_permission)
+            apply_domain(row, updated, now=now)
+            await _audit(uow, tenant_id, row.id, actor, "connect_failed", check.failure, now)
+            await uow.commit()
+            logger.info("connect_lexware_failed", tenant_id=tenant_id, reason=check.failure)
+            explanation = explain_failure(check.failure, check.missing_permission)
+            return ConnectResult(updated.state, explanation)
+        profile = check.profile
+        assert profile is not None  # a KeyCheck without failure or problem has one
+        expires_on = entered_expiry or default_expiry(profile, today)
         if current.state is ConnectionState.ACTIVE:
             updated = current.replace_key(
                 organization_id=profile.organization_id,
@@ -175,12 +159,65 @@ async def connect_lexware(
         row.encrypted_api_key = cipher.encrypt(key)
         row.base_url = base_url
         row.expiry_warned_30 = row.expiry_warned_7 = False
-        await _audit(uow, tenant_id, row.id, actor, "connected", None, now)
+        shared = await _tenants_sharing(uow, profile.organization_id, tenant_id)
+        # only staff get here with a shared organisation (allow_shared_organization)
+        detail: dict[str, object] = (
+            {"shared_organization_with": shared, "override": True} if shared else {}
+        )
+        await _audit(uow, tenant_id, row.id, actor, "connected", None, now, detail)
         await uow.commit()
         connection_id = row.id
     logger.info("connect_lexware_succeeded", tenant_id=tenant_id)
     run_id = await queue.enqueue(connection_id, trigger="connect") if queue is not None else None
-    return ConnectResult(updated.state, None, run_id, updated.company_name)
+    return ConnectResult(
+        updated.state,
+        None,
+        run_id,
+        updated.company_name,
+        expiry_notice=expiry_notice(expires_on, today),
+    )
+
+
+async def _tenants_sharing(uow: UnitOfWork, organization_id: str, tenant_id: str) -> list[str]:
+    return await tenants_connected_to(uow, organization_id, excluding=tenant_id)
+
+
+async def _refusal(
+    uow: UnitOfWork,
+    tenant_id: str,
+    row: ConnectionRow,
+    current: Connection,
+    check: KeyCheck,
+    allow_shared_organization: bool,
+) -> tuple[ConnectResult, str, str] | None:
+    """A result that leaves the connection as it is, with its audit action and reason."""
+    state = ConnectionState(row.state)
+    if check.problem is not None:
+        return (
+            ConnectResult(state, check.problem, kept=True),
+            "connect_check_failed",
+            (check.problem.code),
+        )
+    if check.failure is not None:
+        if current.state is not ConnectionState.ACTIVE:
+            return None
+        # A replacement key that does not work must not break a working connection.
+        explanation = explain_failure(check.failure, check.missing_permission)
+        return (
+            ConnectResult(state, explanation, kept=True),
+            "key_replacement_refused",
+            check.failure.value,
+        )
+    profile = check.profile
+    assert profile is not None
+    others = await _tenants_sharing(uow, profile.organization_id, tenant_id)
+    if others and not allow_shared_organization:
+        return (
+            ConnectResult(state, explain_organization_taken(profile.company_name), kept=True),
+            "connect_refused_organization_taken",
+            "organization_connected_elsewhere",
+        )
+    return None
 
 
 def _pending(connection: Connection) -> Connection:
@@ -229,13 +266,15 @@ async def _audit(
     action: str,
     reason: str | None,
     now: datetime,
+    extra: dict[str, object] | None = None,
 ) -> None:
+    detail: dict[str, object] = {"reason": reason} if reason else {}
     await uow.audit.add(
         tenant_id=tenant_id,
         actor=actor,
         action=action,
         subject_type="connection",
         subject_id=connection_id,
-        detail={"reason": reason} if reason else {},
+        detail=detail | (extra or {}),
         now=now,
     )

@@ -10,8 +10,9 @@ has. The watermark for incremental runs moves only when a run finishes.
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -19,13 +20,16 @@ from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.tax import VatReturnPeriod
 from belegsync.domain.window import sync_window
-from belegsync.store.enums import SyncRunStatus
-from belegsync.store.sync_runs import RunCounts
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.enums import ACTIVE_SYNC_RUN_STATUSES, SyncRunStatus
+from belegsync.store.models import VoucherSyncFailure
+from belegsync.store.secrets import DecryptionError
+from belegsync.store.sync_runs import RunCounts, RunNotActive
 from belegsync.sync.connection_rows import apply_domain, to_domain
+from belegsync.sync.events_run import process_events
 from belegsync.sync.planning import list_or_abort, plan_work, set_total
-from belegsync.sync.ports import LexwarePort
+from belegsync.sync.ports import LexwarePort, UnitOfWork
 from belegsync.sync.run_state import RunAborted, RunOutcome, RunPlan, RunTally, SyncDeps
+from belegsync.sync.status import parked_entry
 from belegsync.sync.writing import process_all
 
 __all__ = ["RunOutcome", "SyncDeps", "execute_run"]
@@ -34,9 +38,21 @@ logger = structlog.get_logger("belegsync.sync")
 
 
 async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
-    """Run the claimed sync ``run_id`` to its end and store its report."""
-    began = time.monotonic()
-    prepared = await _prepare(deps, run_id)
+    """Run the claimed sync ``run_id`` to its end and store its report.
+
+    However the run ends (also by an unexpected error) its row is finished; only a
+    killed process leaves it ``running``, and then its lease lets the next claim take
+    it over.
+    """
+    began = deps.monotonic()
+    try:
+        prepared = await _prepare(deps, run_id)
+    except RunNotActive:
+        logger.info("sync_run_already_ended", run_id=run_id)
+        return await _ended_elsewhere(deps, run_id)
+    except Exception:
+        logger.exception("sync_run_crashed", run_id=run_id)
+        return await _finish_crashed(deps, run_id)
     if isinstance(prepared, RunOutcome):
         return prepared
     plan, api_key = prepared
@@ -45,14 +61,87 @@ async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
     tally = RunTally()
     log = logger.bind(run_id=run_id, tenant_id=plan.tenant_id)
     log.info("sync_started", window_start=str(plan.window.start), full=plan.full)
+    lease = _Lease(deps, plan)
+    lease.start()
     try:
-        listed = await list_or_abort(deps, client, plan)
-        work = await plan_work(deps, plan, listed, tally)
-        await set_total(deps, plan, len(work) + tally.unchanged, tally)
-        await process_all(deps, client, plan, work, tally)
+        if plan.from_events:
+            await process_events(deps, client, plan, tally)
+        else:
+            listing = await list_or_abort(deps, client, plan)
+            work = await plan_work(deps, plan, listing, tally)
+            await set_total(deps, plan, len(work) + tally.unchanged, tally)
+            await process_all(deps, client, plan, work, tally)
+        return await _finish_succeeded(deps, plan, client, tally, began)
     except RunAborted as abort:
         return await _finish_aborted(deps, plan, client, tally, abort, began)
-    return await _finish_succeeded(deps, plan, client, tally, began)
+    except asyncio.CancelledError:
+        if not lease.lost:
+            raise
+        log.warning("sync_run_taken_over")
+        return await _ended_elsewhere(deps, run_id)
+    except Exception:
+        log.exception("sync_run_crashed")
+        crash = RunAborted("failed", _CRASH_CODE, _CRASH_MESSAGE)
+        return await _finish_aborted(deps, plan, client, tally, crash, began)
+    finally:
+        await lease.stop()
+
+
+_CRASH_CODE = "sync_internal_error"
+_CRASH_MESSAGE = (
+    "Die Synchronisation ist an einem internen Fehler gescheitert; das Protokoll nennt ihn. "
+    "Der nächste Lauf versucht es erneut."
+)
+
+
+class _Lease:
+    """Renews the run's lease while the run works. If another process took the run
+    over (this one stalled past its lease), the run is cancelled."""
+
+    def __init__(self, deps: SyncDeps, plan: RunPlan) -> None:
+        self._deps, self._plan = deps, plan
+        self._owner_task = asyncio.current_task()
+        self._task: asyncio.Task[None] | None = None
+        self.lost = False
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._renew())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.lost and self._owner_task is not None:
+            self._owner_task.uncancel()
+
+    async def _renew(self) -> None:
+        deps, plan = self._deps, self._plan
+        while True:
+            await asyncio.sleep(deps.lease_renew_seconds)
+            try:
+                held = await renew_lease(deps, plan.run_id)
+            except Exception:
+                logger.warning("sync_lease_renewal_failed", run_id=plan.run_id, exc_info=True)
+                continue
+            if not held:
+                self.lost = True
+                if self._owner_task is not None:
+                    self._owner_task.cancel()
+                return
+
+
+async def renew_lease(deps: SyncDeps, run_id: str) -> bool:
+    now = deps.clock.now()
+    async with deps.uow_factory() as uow:
+        held = await uow.sync_runs.acquire_lease(
+            run_id,
+            owner=deps.owner,
+            now=now,
+            expires_at=now + timedelta(seconds=deps.lease_seconds),
+        )
+        await uow.commit()
+    return held
 
 
 async def _prepare(deps: SyncDeps, run_id: str) -> tuple[RunPlan, str] | RunOutcome:
@@ -92,9 +181,26 @@ async def _prepare(deps: SyncDeps, run_id: str) -> tuple[RunPlan, str] | RunOutc
                 status="succeeded",
             )
         previous = await uow.sync_runs.latest_succeeded(run.connection_id)
+        from_events = run.trigger == "webhook"
         await uow.sync_runs.start(run_id, now=now, window_start=window.start, window_end=window.end)
+        lease_until = now + timedelta(seconds=deps.lease_seconds)
+        if not await uow.sync_runs.acquire_lease(
+            run_id, owner=deps.owner, now=now, expires_at=lease_until
+        ):
+            raise RunNotActive(f"sync run {run_id} is owned by another process")
+        try:
+            api_key = deps.cipher.decrypt(row.encrypted_api_key)
+        except DecryptionError:
+            return await _finish_early(
+                uow,
+                run_id,
+                now,
+                "key_unreadable",
+                "Der gespeicherte API-Schlüssel lässt sich mit der Schlüsseldatei nicht "
+                "entschlüsseln (falsche oder ersetzte secrets.key). Bitte die richtige "
+                "Schlüsseldatei einspielen oder den Schlüssel neu eingeben.",
+            )
         await uow.commit()
-        api_key = deps.cipher.decrypt(row.encrypted_api_key)
         plan = RunPlan(
             run_id=run_id,
             tenant_id=run.tenant_id,
@@ -104,9 +210,10 @@ async def _prepare(deps: SyncDeps, run_id: str) -> tuple[RunPlan, str] | RunOutc
             closed_years=frozenset(y.year for y in years if y.closed),
             watermark=None if run.full else row.last_sync_watermark,
             previous_window_start=previous.window_start if previous is not None else None,
-            full=run.full or row.last_sync_watermark is None,
+            full=not from_events and (run.full or row.last_sync_watermark is None),
             key_expires_on=row.key_expires_on,
             started_at=now,
+            from_events=from_events,
         )
         return plan, api_key
 
@@ -132,7 +239,14 @@ async def _finish_early(
     return RunOutcome(run_id, status, RunCounts(), code, message)
 
 
-def _report(plan: RunPlan, tally: RunTally, api_calls: int, began: float) -> dict[str, object]:
+def _report(
+    deps: SyncDeps,
+    plan: RunPlan,
+    tally: RunTally,
+    api_calls: int,
+    began: float,
+    parked: list[VoucherSyncFailure],
+) -> dict[str, object]:
     return {
         "window": {"start": plan.window.start.isoformat(), "end": plan.window.end.isoformat()},
         "mode": "full" if plan.full else "incremental",
@@ -142,11 +256,31 @@ def _report(plan: RunPlan, tally: RunTally, api_calls: int, began: float) -> dic
             "unchanged": tally.unchanged,
             "flagged": tally.flagged,
             "failed": tally.failed,
+            "parked": tally.parked,
+            "parked_waiting": tally.parked_waiting,
+            "repaired_files": tally.repaired_files,
         },
         "api_calls": api_calls,
-        "duration_seconds": round(time.monotonic() - began, 3),
+        "duration_seconds": round(deps.monotonic() - began, 3),
         "errors": tally.errors[:500],
+        "parked": [parked_entry(row) for row in parked[:500]],
     }
+
+
+async def _ended_elsewhere(deps: SyncDeps, run_id: str) -> RunOutcome:
+    """The run was ended by someone else (taken over): report it as it stands."""
+    async with deps.uow_factory() as uow:
+        run = await uow.sync_runs.get(run_id)
+        return RunOutcome(run_id, run.status, RunCounts(), run.error_code, run.error_message)
+
+
+async def _finish_crashed(deps: SyncDeps, run_id: str) -> RunOutcome:
+    """An unexpected error before the run got going: end it, never leave it running."""
+    async with deps.uow_factory() as uow:
+        run = await uow.sync_runs.get(run_id)
+        if run.status not in ACTIVE_SYNC_RUN_STATUSES:
+            return RunOutcome(run_id, run.status, RunCounts(), run.error_code, run.error_message)
+        return await _finish_early(uow, run_id, deps.clock.now(), _CRASH_CODE, _CRASH_MESSAGE)
 
 
 async def _finish_succeeded(
@@ -158,9 +292,12 @@ async def _finish_succeeded(
     # A failed voucher must be listed again by the next incremental run.
     watermark = min([plan.started_at, *tally.failed_updated])
     async with deps.uow_factory() as uow:
+        parked = await uow.voucher_failures.parked(plan.tenant_id)
         row = await uow.connections.get(plan.connection_id)
         if row is not None:
-            row.last_sync_watermark = watermark
+            if not plan.from_events:
+                # A webhook run looked at a few vouchers only: the list still must be read.
+                row.last_sync_watermark = watermark
             row.last_success_at = now
             row.updated_at = now
         await uow.sync_runs.finish(
@@ -168,7 +305,7 @@ async def _finish_succeeded(
             status="succeeded",
             now=now,
             counts=counts,
-            report=_report(plan, tally, api_calls, began),
+            report=_report(deps, plan, tally, api_calls, began, parked),
         )
         await uow.commit()
     logger.info(
@@ -200,9 +337,10 @@ async def _finish_aborted(
 ) -> RunOutcome:
     api_calls = client.stats.requests_sent
     counts = tally.counts(api_calls)
-    report = _report(plan, tally, api_calls, began)
-    report["error"] = {"code": abort.code, "message": abort.message}
     async with deps.uow_factory() as uow:
+        parked = await uow.voucher_failures.parked(plan.tenant_id)
+        report = _report(deps, plan, tally, api_calls, began, parked)
+        report["error"] = {"code": abort.code, "message": abort.message}
         await uow.sync_runs.finish(
             plan.run_id,
             status=abort.status,

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
-
 from belegsync.domain.connection import ConnectionState
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.enums import SyncTrigger
-from belegsync.store.models import Connection
-from belegsync.store.uow import UnitOfWork
-from belegsync.sync.ports import SyncQueue
+from belegsync.sync.ports import SyncQueue, UnitOfWork
 
 
 async def request_sync(
@@ -43,14 +39,7 @@ async def request_sync_for_organization(
     """A Lexware event for ``organization_id``: queue a sync of each active connection to
     it. Returns the connection ids that got a new run."""
     async with uow_factory() as uow:
-        ids = list(
-            await uow.session.scalars(
-                select(Connection.id).where(
-                    Connection.organization_id == organization_id,
-                    Connection.state == ConnectionState.ACTIVE.value,
-                )
-            )
-        )
+        ids = await uow.connections.active_ids_for_organization(organization_id)
     queued = []
     for connection_id in ids:
         if await queue.enqueue(connection_id, trigger="webhook") is not None:

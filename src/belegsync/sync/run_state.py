@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import structlog
 
@@ -13,21 +15,28 @@ from belegsync.domain.connection import FailureReason
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.window import SyncWindow
 from belegsync.lexware import (
+    LexwareAuthError,
     LexwareContractError,
     LexwareError,
     LexwareForbiddenError,
 )
 from belegsync.store.enums import SyncRunStatus
 from belegsync.store.files import FileStore
+from belegsync.store.run_owner import process_owner
 from belegsync.store.sync_runs import RunCounts
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.voucher_failures import FailurePolicy
 from belegsync.sync.connection_rows import apply_domain, to_domain
-from belegsync.sync.ports import KeyCipher, LexwareFactory
+from belegsync.sync.ports import KeyCipher, LexwareFactory, LexwarePort, UnitOfWork
 from belegsync.sync.voucher_sync import (
     VoucherWork,
 )
 
 logger = structlog.get_logger("belegsync.sync")
+
+
+DEFAULT_FAILURE_POLICY = FailurePolicy(
+    park_after_attempts=3, retry_after=timedelta(days=1), retry_max=timedelta(days=14)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +49,24 @@ class SyncDeps:
     cipher: KeyCipher
     clock: Clock
     concurrency: int = 3
-    # A write transaction holds up to this many vouchers, or what came within the delay.
+    # A write transaction holds up to this many vouchers, or what came within the delay
+    # (measured with ``monotonic``; tests pass a clock of their own).
     batch_size: int = 50
     batch_delay_seconds: float = 1.0
+    monotonic: Callable[[], float] = time.monotonic
+    # A 401 may mean "temporarily unavailable": the key is checked again with the
+    # profile after each of these pauses (waited with ``pause``); only a key refused
+    # every time is invalid.
+    key_recheck_delays: tuple[float, ...] = (30.0, 120.0, 300.0)
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # The run's owner renews its lease while it works; a lease that ran out (or an
+    # owner process that is gone) lets the next claim take the connection over.
+    owner: str = field(default_factory=process_owner)
+    lease_seconds: float = 90.0
+    lease_renew_seconds: float = 20.0
+    # A voucher failing with a client error this many runs in a row is parked and
+    # retried on its own schedule (after a day, the pause doubling up to two weeks).
+    failure_policy: FailurePolicy = DEFAULT_FAILURE_POLICY
     # Called with the tenant id after each successful run (the composition root wires
     # matching in here); its failure is logged and never fails the sync.
     after_sync: Callable[[str], Awaitable[object]] | None = None
@@ -70,6 +94,11 @@ class RunPlan:
     full: bool
     key_expires_on: date | None
     started_at: datetime
+    # One re-check of a refused key per run, however many workers met the 401.
+    key_check: asyncio.Lock = field(default_factory=asyncio.Lock)
+    key_verdict: RunAborted | None = None
+    # A webhook run: it syncs the vouchers its events name instead of reading the list.
+    from_events: bool = False
 
 
 @dataclass(slots=True)
@@ -80,18 +109,32 @@ class RunTally:
     flagged: int = 0
     failed: int = 0
     done: int = 0
+    # Parked vouchers: newly parked by this run, and those waiting for their own retry.
+    parked: int = 0
+    parked_waiting: int = 0
+    # Vouchers whose stored files a --full run found broken and fetched again.
+    repaired_files: int = 0
+    # Lexware ids with a recorded failure (cleared once they sync).
+    failing: set[str] = field(default_factory=set)
     failed_updated: list[datetime] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
 
-    def note_failure(self, unit: VoucherWork, error: Exception) -> None:
+    def note_failure(self, unit: VoucherWork, error: Exception, *, parked: bool = False) -> None:
+        """Count a failed voucher. Unless it was parked, the next incremental run must list
+        it again, so its updatedDate holds the watermark back."""
         self.failed += 1
         self.done += 1
         updated = unit.updated_at()
-        if updated is not None:
+        if parked:
+            self.parked += 1
+        elif updated is not None:
             self.failed_updated.append(updated)
         code = str(getattr(error, "code", None) or "voucher_failed")
         message = str(getattr(error, "message", None) or error)
-        self.errors.append({"voucher": unit.lexware_id, "code": code, "message": message})
+        entry = {"voucher": unit.lexware_id, "code": code, "message": message}
+        if parked:
+            entry["parked"] = "true"
+        self.errors.append(entry)
 
     def counts(self, api_calls: int) -> RunCounts:
         return RunCounts(
@@ -112,6 +155,48 @@ class RunAborted(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+async def key_refused(
+    deps: SyncDeps, plan: RunPlan, client: LexwarePort, error: LexwareError
+) -> RunAborted:
+    """Lexware refused the key mid-run (401/402/403): how the run ends.
+
+    A 401 is not proof of a dead key (Lexware also answers it while temporarily
+    unavailable): the key is checked with ``GET /v1/profile`` after each pause, and only
+    a key refused every time fails the connection. Otherwise the run ends
+    ``failed_transient`` and the connection stays active.
+    """
+    if not isinstance(error, LexwareAuthError):
+        return await connection_failed(deps, plan, error)
+    async with plan.key_check:
+        if plan.key_verdict is None:
+            plan.key_verdict = await _recheck_key(deps, plan, client, error)
+        return plan.key_verdict
+
+
+async def _recheck_key(
+    deps: SyncDeps, plan: RunPlan, client: LexwarePort, error: LexwareAuthError
+) -> RunAborted:
+    log = logger.bind(run_id=plan.run_id)
+    for attempt, delay in enumerate(deps.key_recheck_delays, start=1):
+        await deps.pause(delay)
+        try:
+            await client.profile()
+        except LexwareAuthError:
+            log.warning("sync_key_still_refused", attempt=attempt)
+            continue
+        except LexwareError as other:
+            log.warning("sync_key_recheck_unavailable", attempt=attempt, code=other.code)
+            return RunAborted("failed_transient", other.code, other.message)
+        log.warning("sync_key_refused_transiently", attempt=attempt)
+        return RunAborted(
+            "failed_transient",
+            "lexware_key_refused_transiently",
+            "Lexware hat den API-Schlüssel vorübergehend abgelehnt; er funktioniert wieder. "
+            "Der nächste Lauf holt den Rest nach.",
+        )
+    return await connection_failed(deps, plan, error)
 
 
 async def connection_failed(deps: SyncDeps, plan: RunPlan, error: LexwareError) -> RunAborted:

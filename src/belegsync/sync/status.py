@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.money import Money
 from belegsync.domain.vouchers import ReviewReason
+from belegsync.store.models import VoucherSyncFailure
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import to_domain
 
@@ -48,6 +49,8 @@ class ConnectionStatus:
     last_success_at: datetime | None
     runs: list[RunSummary]
     voucher_count: int
+    # Vouchers that keep failing and wait for their own retry (for the staff view).
+    parked: list[dict[str, object]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +68,7 @@ class ConnectionStatus:
             "expiry_warning": self.expiry_warning,
             "last_success_at": _iso(self.last_success_at),
             "vouchers": self.voucher_count,
+            "parked": self.parked,
             "runs": [
                 {
                     "id": r.id,
@@ -88,6 +92,21 @@ def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def parked_entry(row: VoucherSyncFailure) -> dict[str, object]:
+    """A parked voucher as the run report, the CLI and the staff view show it."""
+    return {
+        "voucher": row.lexware_id,
+        "voucher_type": row.voucher_type,
+        "voucher_number": row.list_json.get("voucherNumber"),
+        "code": row.code,
+        "status": row.status,
+        "message": row.message,
+        "attempts": row.attempts,
+        "parked_at": _iso(row.parked_at),
+        "next_attempt_at": _iso(row.next_attempt_at),
+    }
+
+
 async def connection_status(
     *, uow_factory: Callable[[], UnitOfWork], clock: Clock, tenant_id: str, runs: int = 5
 ) -> ConnectionStatus:
@@ -99,6 +118,7 @@ async def connection_status(
         explanation = connection.explanation
         latest = await uow.sync_runs.latest(row.id, limit=runs)
         count = await uow.vouchers.count(tenant.id)
+        parked = await uow.voucher_failures.parked(tenant.id)
         await uow.commit()
     return ConnectionStatus(
         tenant_id=tenant.id,
@@ -115,6 +135,7 @@ async def connection_status(
         expiry_warning=connection.expiry_warning(today),
         last_success_at=row.last_success_at,
         voucher_count=count,
+        parked=[parked_entry(p) for p in parked],
         runs=[
             RunSummary(
                 id=r.id,

@@ -12,21 +12,20 @@ from belegsync.lexware import (
     BookkeepingVoucher,
     DownloadedFile,
     LexwareNotFoundError,
-    LexwareValidationError,
     Payments,
     SalesVoucher,
     VoucherListItem,
 )
 from belegsync.store.files import FileStore
-from belegsync.store.uow import UnitOfWork
 from belegsync.store.voucher_repository import (
     FileData,
     KnownVoucher,
     NewVoucher,
     UpsertOutcome,
 )
+from belegsync.sync.file_check import XML_MEDIA_TYPES, checked
 from belegsync.sync.mapping import payment_items, voucher_data
-from belegsync.sync.ports import LexwarePort
+from belegsync.sync.ports import LexwarePort, UnitOfWork
 
 __all__ = [
     "Applied",
@@ -40,15 +39,20 @@ __all__ = [
     "prepare_voucher",
 ]
 
-XML_MEDIA_TYPES = frozenset({"application/xml", "text/xml"})
+PDF = "application/pdf"
+ANY = "*/*"
 
 
 @dataclass(frozen=True, slots=True)
 class Fetch:
-    """A paid voucher that is new or changed: fetch detail, payments and files."""
+    """A paid voucher that is new or changed: fetch detail, payments and files.
+
+    ``refetch_files``: download every file again (a stored one failed its check).
+    """
 
     item: VoucherListItem
     known: KnownVoucher | None
+    refetch_files: bool = False
 
     @property
     def lexware_id(self) -> str:
@@ -121,7 +125,7 @@ class NewVoucherOp:
 @dataclass(frozen=True, slots=True)
 class _Fetched:
     detail: BookkeepingVoucher | SalesVoucher
-    payments: Payments | None
+    payments: Payments
     files: list[tuple[str, DownloadedFile]]
     kept_file_ids: frozenset[str]
 
@@ -146,30 +150,61 @@ async def prepare_voucher(
     return await _check_gone(unit, client, tenant_id)
 
 
-async def _fetch(client: LexwarePort, unit: Fetch, stored_file_ids: frozenset[str]) -> _Fetched:
-    item = unit.item
-    detail = await client.voucher_detail(item.voucher_type, item.id)
-    try:
-        payments: Payments | None = await client.payments(item.id)
-    except LexwareValidationError:
-        # Lexware has no payment information for some vouchers (a credit note settled
-        # against its invoice); the voucher is still paid off and is synced without it.
-        payments = None
+async def _download(client: LexwarePort, file_id: str, accept: str) -> DownloadedFile:
+    download = await client.download_file(file_id, accept=accept)
+    return checked(download, accept=accept, what=f"Datei {file_id}")
+
+
+def rendering_id(file_id: str) -> str:
+    """The id under which the PDF rendering of an XML e-invoice file is stored."""
+    return f"{file_id}.pdf"
+
+
+async def _bookkeeping_files(
+    client: LexwarePort, detail: BookkeepingVoucher, stored: dict[str, str]
+) -> tuple[list[tuple[str, DownloadedFile]], frozenset[str]]:
+    """Download the files not stored yet; an XML e-invoice also as Lexware's PDF rendering
+    (the XML is the invoice, the PDF what people read)."""
     downloaded: list[tuple[str, DownloadedFile]] = []
-    if isinstance(detail, BookkeepingVoucher):
-        wanted = frozenset(detail.files)
-        for file_id in detail.files:
-            if file_id not in stored_file_ids:
-                downloaded.append((file_id, await client.download_file(file_id)))
-        return _Fetched(detail, payments, downloaded, wanted)
+    wanted: set[str] = set()
+    for file_id in detail.files:
+        wanted.add(file_id)
+        media_type = stored.get(file_id)
+        if media_type is None:
+            download = await _download(client, file_id, ANY)
+            downloaded.append((file_id, download))
+            media_type = download.media_type
+        if media_type in XML_MEDIA_TYPES:
+            wanted.add(rendering_id(file_id))
+            if rendering_id(file_id) not in stored:
+                downloaded.append((rendering_id(file_id), await _download(client, file_id, PDF)))
+    return downloaded, frozenset(wanted)
+
+
+async def _sales_files(
+    client: LexwarePort, item: VoucherListItem
+) -> list[tuple[str, DownloadedFile]]:
+    what = f"Beleg {item.id}"
     document = await client.download_sales_voucher_file(item.voucher_type, item.id)
-    downloaded.append((f"{item.id}/file", document))
+    downloaded = [(f"{item.id}/file", checked(document, accept=ANY, what=what))]
     if document.media_type in XML_MEDIA_TYPES:
         # An XRechnung: the XML is the invoice; the PDF rendering is what people read.
-        preview = await client.download_sales_voucher_file(
-            item.voucher_type, item.id, accept="application/pdf"
-        )
-        downloaded.append((f"{item.id}/file.pdf", preview))
+        preview = await client.download_sales_voucher_file(item.voucher_type, item.id, accept=PDF)
+        downloaded.append((f"{item.id}/file.pdf", checked(preview, accept=PDF, what=what)))
+    return downloaded
+
+
+async def _fetch(client: LexwarePort, unit: Fetch) -> _Fetched:
+    item = unit.item
+    detail = await client.voucher_detail(item.voucher_type, item.id)
+    # No payment information (404/406, e.g. a credit note settled against its invoice)
+    # fails the voucher like any other client error; it is parked after a few runs.
+    payments = await client.payments(item.id)
+    if isinstance(detail, BookkeepingVoucher):
+        stored = {} if unit.known is None or unit.refetch_files else unit.known.file_types()
+        downloaded, wanted = await _bookkeeping_files(client, detail, stored)
+        return _Fetched(detail, payments, downloaded, wanted)
+    downloaded = await _sales_files(client, item)
     return _Fetched(detail, payments, downloaded, frozenset(f for f, _ in downloaded))
 
 
@@ -180,13 +215,12 @@ async def _fetch_and_prepare(
     tenant_id: str,
     closed_years: frozenset[int],
 ) -> WriteOp:
-    stored_ids = frozenset(unit.known.file_ids) if unit.known is not None else frozenset()
-    fetched = await _fetch(client, unit, stored_ids)
+    fetched = await _fetch(client, unit)
     data = voucher_data(unit.item, fetched.detail, fetched.payments)
     if data.paid_date is None and data.voucher_status in PAID_STATUSES:
-        # Without payment information the last change is the best settlement date we have.
+        # Without a payment date the last change is the best settlement date we have.
         data = replace(data, paid_date=berlin_date(data.lexware_updated_at))
-    items = payment_items(fetched.payments) if fetched.payments is not None else []
+    items = payment_items(fetched.payments)
     # Bytes first: a row must never point at a file that is not stored.
     file_rows = [
         FileData(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import datetime
 
 import structlog
@@ -16,12 +15,13 @@ from belegsync.lexware import (
     LexwareRateLimitedError,
     LexwareUnavailableError,
 )
-from belegsync.store.repositories import UpsertOutcome
-from belegsync.store.uow import UnitOfWork
-from belegsync.sync.ports import LexwarePort
-from belegsync.sync.run_state import RunAborted, RunPlan, RunTally, SyncDeps, connection_failed
+from belegsync.store.voucher_failures import FailureNote
+from belegsync.store.voucher_repository import UpsertOutcome
+from belegsync.sync.ports import LexwarePort, UnitOfWork
+from belegsync.sync.run_state import RunAborted, RunPlan, RunTally, SyncDeps, key_refused
 from belegsync.sync.voucher_sync import (
     Applied,
+    Fetch,
     NewVoucherOp,
     VoucherWork,
     WriteOp,
@@ -30,39 +30,36 @@ from belegsync.sync.voucher_sync import (
 
 logger = structlog.get_logger("belegsync.sync")
 
+# Client errors that the same request will meet again: after a few runs the voucher is
+# parked. Auth (401/402/403) ends the run; 429 and 5xx are retried.
+_ENDS_RUN = frozenset({401, 402, 403, 429})
+
 
 class _BatchWriter:
     """Writes prepared vouchers in short transactions of up to ``max_items``.
 
     One transaction per voucher would spend most of the engine's CPU on commits. A
     batch is committed when it is full or its oldest voucher waited ``max_delay``
-    seconds, so progress stays live at Lexware's pace. Each voucher is written in its
-    own SAVEPOINT: one bad row fails that voucher, not the batch. A run killed before
-    a commit loses only fetched data, which the next run fetches again.
+    seconds (on the injected ``deps.monotonic``), so progress stays live at Lexware's
+    pace. Each voucher is written in its own SAVEPOINT: one bad row fails that voucher,
+    not the batch. A run killed before a commit loses only fetched data, which the next
+    run fetches again.
     """
 
-    def __init__(
-        self,
-        deps: SyncDeps,
-        plan: RunPlan,
-        tally: RunTally,
-        *,
-        max_items: int = 50,
-        max_delay: float = 1.0,
-    ) -> None:
+    def __init__(self, deps: SyncDeps, plan: RunPlan, tally: RunTally) -> None:
         self._deps, self._plan, self._tally = deps, plan, tally
-        self._max_items, self._max_delay = max_items, max_delay
         self._pending: list[tuple[VoucherWork, WriteOp]] = []
         self._first_at = 0.0
         self._lock = asyncio.Lock()
 
     async def add(self, unit: VoucherWork, op: WriteOp) -> None:
+        monotonic = self._deps.monotonic
         if not self._pending:
-            self._first_at = time.monotonic()
+            self._first_at = monotonic()
         self._pending.append((unit, op))
         if (
-            len(self._pending) >= self._max_items
-            or time.monotonic() - self._first_at >= self._max_delay
+            len(self._pending) >= self._deps.batch_size
+            or monotonic() - self._first_at >= self._deps.batch_delay_seconds
         ):
             await self.flush()
 
@@ -73,18 +70,23 @@ class _BatchWriter:
                 return
             async with self._deps.uow_factory() as uow:
                 now = self._deps.clock.now()
-                rest = await self._insert_new(uow, batch, now)
+                written, rest = await self._insert_new(uow, batch, now)
                 failures: list[tuple[VoucherWork, Exception]] = []
                 for unit, op in rest:
                     try:
-                        async with uow.session.begin_nested():
+                        async with uow.savepoint():
                             applied = await op(uow, now)
                     except Exception as write_error:  # one voucher's bad data must not stop the run
                         failures.append((unit, write_error))
                         continue
                     self._count(applied)
+                    written.append(unit.lexware_id)
                 for unit, failure in failures:
-                    await _record_failure(uow, self._plan, self._tally, unit, failure, now)
+                    self._tally.note_failure(unit, failure)
+                    await _record_error(uow, self._plan, self._tally, unit, now)
+                recovered = [i for i in written if i in self._tally.failing]
+                await uow.voucher_failures.clear(self._plan.tenant_id, recovered)
+                self._tally.failing.difference_update(recovered)
                 await uow.sync_runs.update_progress(
                     self._plan.run_id, now=now, done=self._tally.done
                 )
@@ -92,19 +94,18 @@ class _BatchWriter:
 
     async def _insert_new(
         self, uow: UnitOfWork, batch: list[tuple[VoucherWork, WriteOp]], now: datetime
-    ) -> list[tuple[VoucherWork, WriteOp]]:
-        """Insert the first-seen vouchers of the batch at once; return the other writes.
-
-        If the multi-row insert fails, every voucher goes the one-by-one way instead.
+    ) -> tuple[list[str], list[tuple[VoucherWork, WriteOp]]]:
+        """Insert the first-seen vouchers of the batch at once; return their ids and the
+        other writes. If the multi-row insert fails, every voucher goes the one-by-one way.
         """
         new = [(u, op) for u, op in batch if isinstance(op, NewVoucherOp)]
         if len(new) < 2:
-            return batch
+            return [], batch
         tenant_id = self._plan.tenant_id
         taken = await uow.vouchers.existing_lexware_ids(tenant_id, [u.lexware_id for u, _ in new])
         fresh = [(u, op) for u, op in new if u.lexware_id not in taken]
         try:
-            async with uow.session.begin_nested():
+            async with uow.savepoint():
                 await uow.vouchers.insert_new(
                     tenant_id,
                     [op.entry for _, op in fresh if isinstance(op, NewVoucherOp)],
@@ -112,11 +113,11 @@ class _BatchWriter:
                 )
         except Exception:
             logger.warning("sync_batch_insert_failed", run_id=self._plan.run_id, size=len(fresh))
-            return batch
+            return [], batch
         for _ in fresh:
             self._count(Applied(UpsertOutcome.NEW, False))
         inserted = {u.lexware_id for u, _ in fresh}
-        return [(u, op) for u, op in batch if u.lexware_id not in inserted]
+        return list(inserted), [(u, op) for u, op in batch if u.lexware_id not in inserted]
 
     def _count(self, applied: Applied) -> None:
         tally = self._tally
@@ -142,9 +143,7 @@ async def process_all(
     queue: asyncio.Queue[VoucherWork] = asyncio.Queue()
     for unit in work:
         queue.put_nowait(unit)
-    writer = _BatchWriter(
-        deps, plan, tally, max_items=deps.batch_size, max_delay=deps.batch_delay_seconds
-    )
+    writer = _BatchWriter(deps, plan, tally)
 
     async def worker() -> None:
         while True:
@@ -159,12 +158,21 @@ async def process_all(
     workers = [asyncio.create_task(worker()) for _ in range(max(1, deps.concurrency))]
     try:
         await asyncio.gather(*workers)
+    except RunAborted:
+        # What was fetched completely before the abort is kept. (A killed process, a
+        # BaseException here, writes nothing more: the next run fetches it again.)
+        await _cancel(workers)
+        await writer.flush()
+        raise
     finally:
-        for task in workers:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-    # Also after an abort: what was fetched completely is kept.
+        await _cancel(workers)
     await writer.flush()
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _prepare_one(
@@ -179,37 +187,60 @@ async def _prepare_one(
             closed_years=plan.closed_years,
         )
     except (LexwareAuthError, LexwareContractError, LexwareForbiddenError) as error:
-        raise await connection_failed(deps, plan, error) from None
+        raise await key_refused(deps, plan, client, error) from None
     except (LexwareUnavailableError, LexwareRateLimitedError) as error:
         raise RunAborted("failed_transient", error.code, error.message) from None
     except (LexwareError, ValueError) as error:
-        # Malformed answers and data we cannot map fail this voucher; the next run retries.
-        tally.note_failure(unit, error)
+        # Malformed answers, bad files and data we cannot map fail this voucher; the
+        # next run retries it. A client error that keeps coming back parks it.
+        await _voucher_failed(deps, plan, tally, unit, error)
+        return None
+
+
+def _is_client_error(error: Exception) -> bool:
+    status = getattr(error, "status", None)
+    return isinstance(status, int) and 400 <= status < 500 and status not in _ENDS_RUN
+
+
+async def _voucher_failed(
+    deps: SyncDeps, plan: RunPlan, tally: RunTally, unit: VoucherWork, error: Exception
+) -> None:
+    now = deps.clock.now()
+    async with deps.uow_factory() as uow:
+        parked = False
+        if isinstance(unit, Fetch) and isinstance(error, LexwareError) and _is_client_error(error):
+            failure = await uow.voucher_failures.record(
+                plan.tenant_id,
+                FailureNote(
+                    lexware_id=unit.lexware_id,
+                    voucher_type=unit.item.voucher_type,
+                    list_json=unit.item.raw,
+                    code=error.code,
+                    message=error.message,
+                    status=error.status,
+                ),
+                policy=deps.failure_policy,
+                now=now,
+            )
+            tally.failing.add(unit.lexware_id)
+            parked = failure.parked_at is not None
+        tally.note_failure(unit, error, parked=parked)
         logger.warning(
             "sync_voucher_failed",
             run_id=plan.run_id,
             voucher=unit.lexware_id,
             code=tally.errors[-1]["code"],
+            parked=parked,
         )
-        async with deps.uow_factory() as uow:
-            await _record_failure(uow, plan, tally, unit, None, deps.clock.now())
-            await uow.sync_runs.update_progress(plan.run_id, now=deps.clock.now(), done=tally.done)
-            await uow.commit()
-        return None
+        await _record_error(uow, plan, tally, unit, now)
+        await uow.sync_runs.update_progress(plan.run_id, now=now, done=tally.done)
+        await uow.commit()
 
 
-async def _record_failure(
-    uow: UnitOfWork,
-    plan: RunPlan,
-    tally: RunTally,
-    unit: VoucherWork,
-    error: Exception | None,
-    now: datetime,
+async def _record_error(
+    uow: UnitOfWork, plan: RunPlan, tally: RunTally, unit: VoucherWork, now: datetime
 ) -> None:
-    """Count a failed voucher (unless ``error`` is None: already counted) and store it
-    in the run's errors; the next run retries it."""
-    if error is not None:
-        tally.note_failure(unit, error)
+    """Store the failure just counted in the run's errors; the next run retries it."""
     await uow.sync_runs.record_error(
         plan.run_id,
         code=tally.errors[-1]["code"],

@@ -6,9 +6,9 @@ The web layer never imports ``belegsync.lexware`` or ``belegsync.jobs``: it gets
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from typing import Protocol
 
 from belegsync.domain.clock import Clock
@@ -31,6 +31,9 @@ class WebhookNotice(Protocol):
 
     @property
     def resource_id(self) -> str: ...
+
+    @property
+    def event_date(self) -> datetime | None: ...
 
 
 class InvalidWebhook(Exception):
@@ -82,3 +85,6 @@ class WebDeps:
     lexware: LexwareFactory
     cipher: KeyCipher
     verify_webhook: WebhookVerifier
+    # Called with the connection's tenant id before a disconnect drops the key (the
+    # composition root deletes the Lexware event subscriptions there).
+    before_disconnect: Callable[[str], Awaitable[object]] | None = None

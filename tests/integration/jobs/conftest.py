@@ -1,5 +1,6 @@
 from __future__ import annotations
 
 from support.sync_harness import harness, harness_factory, migrated_template
+from support.web_stack import stack, web_template
 
-__all__ = ["harness", "harness_factory", "migrated_template"]
+__all__ = ["harness", "harness_factory", "migrated_template", "stack", "web_template"]

@@ -33,10 +33,13 @@ class Day:
         self.connections: dict[str, str] = {}
 
     async def add(self, name: str, key: str, *, known: bool = True, **connect: object) -> str:
-        """A tenant connected with ``key``; an unknown key leaves it failed."""
+        """A tenant connected with ``key`` to an organisation of its own (one Lexware
+        organisation belongs to one client); an unknown key leaves it failed."""
         if known:
-            body = {"organizationId": MAIN_ORG_ID, "key": key}
-            await self.harness.emulator("POST", "/keys", body)
+            org = MAIN_ORG_ID
+            if self.connections:
+                org = (await self.harness.emulator("POST", "/organizations", {"name": name}))["id"]
+            await self.harness.emulator("POST", "/keys", {"organizationId": org, "key": key})
         await self.harness.add_tenant(name, open_tax_years=[2026])
         await self.harness.connect(key, **connect)
         self.connections[name] = await self.harness.connection_id()

@@ -23,6 +23,7 @@ from belegsync.lexware import (
     LexwareMalformedResponseError,
     LexwareNotFoundError,
     LexwareRateLimitedError,
+    LexwareRequestRejectedError,
     LexwareSearchWindowError,
     LexwareUnavailableError,
     LexwareValidationError,
@@ -100,17 +101,35 @@ async def test_malformed_authorization_is_rejected_and_the_key_redacted(
     key = "lxo=pasted-with-equals-0000000000000"
     client = api.for_key(key)
 
-    with pytest.raises(LexwareForbiddenError) as caught:
+    with pytest.raises(LexwareRequestRejectedError) as caught:
         await client.profile()
 
     error = caught.value
     assert error.code == "lexware_request_rejected"
-    assert error.permission is None
+    assert not isinstance(error, LexwareForbiddenError)
     assert isinstance(error.body, GatewayErrorBody)
     detail = error.detail or ""
     assert "key=value" in detail
     assert key not in detail and "pasted-with-equals" not in detail
     assert detail.count("[redacted]") == 2  # the token and the header echo
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/v1/voucher/x"), ("DELETE", "/v1/profile")])
+async def test_a_wrong_route_or_method_is_our_bug_not_the_key(
+    client: LexwareClient, method: str, path: str
+) -> None:
+    # The client's own methods only use real routes; send a wrong one the way they do.
+    sender = client._sender
+    with pytest.raises(LexwareRequestRejectedError) as caught:
+        await sender.send(method, path)
+    error = caught.value
+    assert error.status == 403 and error.code == "lexware_request_rejected"
+    assert not isinstance(error, LexwareForbiddenError | LexwareAuthError)
+    assert "nicht in Ihrem API-Schlüssel" in error.message
+    assert MAIN_KEY not in (error.detail or "") and "[redacted]" in (error.detail or "")
+    assert client.stats.retries == 0
+    # the key still works
+    assert (await client.profile()).organization_id == MAIN_ORG_ID
 
 
 async def test_unknown_ids_and_wrong_endpoints_give_404(

@@ -97,3 +97,17 @@ async def test_unsliced_walk_past_the_window_is_refused(
     assert len(last_allowed.content) == 250
     assert caught.value.status == 400
     assert caught.value.detail == "Maximum search window size exceeded"
+
+
+async def test_the_window_answered_as_500_is_recognised_without_retries(
+    start_emulator: StartEmulator, make_api: MakeApi
+) -> None:
+    emulator = await start_emulator(search_window_as_500=True)
+    client = make_api(emulator.url).for_key(MAIN_KEY)
+
+    with pytest.raises(LexwareSearchWindowError) as caught:
+        await client.voucherlist(VoucherListFilter(), page=40, size=250)
+
+    assert caught.value.status == 500
+    assert caught.value.detail == "Maximum search window size exceeded"
+    assert client.stats.requests_sent == 1 and client.stats.retries == 0

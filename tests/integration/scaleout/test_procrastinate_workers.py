@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from belegsync.cli.wiring import LexwareApis
@@ -43,25 +41,6 @@ from fakes.clock import FixedClock
 from support.sync_harness import EMULATOR_URL, FAST_RETRIES, NOW
 
 pytestmark = pytest.mark.postgres
-
-ADMIN_DSN = os.environ.get(
-    "BELEGSYNC_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-
-
-@pytest.fixture
-def database_url() -> AsyncIterator[str]:
-    name = f"belegsync_scaleout_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(ADMIN_DSN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_DSN}: {error}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{base}/{name}"  # type: ignore[misc]
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

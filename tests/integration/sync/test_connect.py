@@ -10,7 +10,7 @@ import pytest
 from belegsync.domain.connection import ConnectionState, FailureReason
 from belegsync.domain.errors import InvalidInput
 from belegsync.emulator import MAIN_KEY, MAIN_ORG_ID
-from belegsync.sync.connect import LexwareUnreachable, start_connection
+from belegsync.sync.connect import start_connection
 from support.sync_harness import NOW, Harness
 
 EXPIRED_KEY = "demo-expired-key-000000000000000000002"
@@ -153,10 +153,12 @@ async def test_unreachable_lexware_keeps_the_pending_state(harness: Harness) -> 
     before = await _row_state(harness)
     await harness.emulator("POST", "/faults", {"kind": "error", "status": 503})
 
-    with pytest.raises(LexwareUnreachable) as raised:
-        await harness.connect()
+    result = await harness.connect()
 
-    assert "später" in raised.value.explanation.advice_de
+    assert result.kept and result.state is ConnectionState.PENDING
+    assert result.explanation is not None
+    assert result.explanation.code == "lexware_unreachable"
+    assert "später" in result.explanation.advice_de
     assert before["state"] == "pending"
     assert await _row_state(harness) == before
     assert (await harness.counters())["byStatus"]["503"] >= 1
@@ -168,9 +170,9 @@ async def test_unreachable_lexware_leaves_an_active_connection_active(harness: H
     before = await _row_state(harness)
     await harness.emulator("POST", "/faults", {"kind": "error", "status": 503})
 
-    with pytest.raises(LexwareUnreachable):
-        await harness.connect()
+    result = await harness.connect()
 
+    assert result.kept and result.state is ConnectionState.ACTIVE
     assert await _row_state(harness) == before
     assert before["state"] == "active"
 
@@ -261,3 +263,227 @@ async def test_a_key_of_another_organisation_is_refused(harness: Harness) -> Non
 
     assert raised.value.code == "organization_changed"
     assert await _row_state(harness) == before
+
+
+# -- every answer to a permission probe ends in a result (issue item 5) -------------------
+
+
+@pytest.mark.parametrize("status", [400, 404, 406, 409])
+async def test_any_resource_answer_to_a_probe_proves_the_permission(
+    harness: Harness, status: int
+) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    fault = {"kind": "error", "status": status, "pathPrefix": "/v1/payments"}
+    await harness.emulator("POST", "/faults", fault)
+
+    result = await harness.connect()
+
+    assert result.state is ConnectionState.ACTIVE and result.explanation is None
+    counters = await harness.counters()
+    assert counters["byResource"]["payments"] == 1 and counters["byStatus"][str(status)] >= 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "error", "status": 500},
+        {"kind": "error", "status": 503},
+        {"kind": "timeout", "timeoutSeconds": 0.2},
+    ],
+)
+async def test_an_outage_during_the_probes_ends_in_a_result(
+    harness: Harness, fault: dict[str, Any]
+) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    await start_connection(
+        uow_factory=harness.uow_factory, clock=harness.clock, tenant_id=harness.tenant_id
+    )
+    before = await _row_state(harness)
+    await harness.emulator("POST", "/faults", fault | {"pathPrefix": "/v1/payments"})
+
+    result = await harness.connect()
+
+    assert result.kept and result.state is ConnectionState.PENDING
+    assert result.explanation is not None
+    assert result.explanation.code == "lexware_unreachable"
+    assert result.explanation.advice_de
+    assert await _row_state(harness) == before
+
+
+async def test_malformed_json_on_a_probe_still_connects(harness: Harness) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    await harness.emulator("POST", "/faults", {"kind": "malformed", "pathPrefix": "/v1/payments"})
+
+    result = await harness.connect()
+
+    assert result.state is ConnectionState.ACTIVE
+
+
+async def test_malformed_profile_changes_nothing_and_says_why(harness: Harness) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    await start_connection(
+        uow_factory=harness.uow_factory, clock=harness.clock, tenant_id=harness.tenant_id
+    )
+    before = await _row_state(harness)
+    await harness.emulator("POST", "/faults", {"kind": "malformed", "pathPrefix": "/v1/profile"})
+
+    result = await harness.connect()
+
+    assert result.kept and result.explanation is not None
+    assert result.explanation.code == "lexware_unexpected_answer"
+    assert "Support" in result.explanation.advice_de
+    assert await _row_state(harness) == before
+
+
+async def test_a_key_lacking_several_permissions_names_all_of_them(harness: Harness) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    only = ["profile", "voucherlist", "vouchers", "invoices", "down-payment-invoices"]
+    await _add_key(harness, LIMITED_KEY, permissions=only)
+
+    result = await harness.connect(LIMITED_KEY)
+
+    assert result.state is ConnectionState.FAILED
+    explanation = result.explanation
+    assert explanation is not None
+    for label in ("Gutschriften abrufen", "Zahlungsinformationen", "Dateien abrufen"):
+        assert label in explanation.message_de
+    assert explanation.message_de.startswith("Dem API-Schlüssel fehlen die Berechtigungen")
+    assert "Rechnungen abrufen" not in explanation.message_de.replace("Gutschriften", "")
+    detail = (await _row_state(harness))["failure_detail"]
+    assert detail.count(";") == 2
+
+
+# -- the gateway's 403 is our bug, never the key's (issue item 2) --------------------------
+
+
+@pytest.mark.parametrize("connected", [False, True])
+async def test_the_gateway_403_during_connect_never_blames_the_key(
+    harness: Harness, connected: bool
+) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    if connected:
+        await harness.connect()
+    else:
+        await start_connection(
+            uow_factory=harness.uow_factory, clock=harness.clock, tenant_id=harness.tenant_id
+        )
+    before = await _row_state(harness)
+    # Lexware's gateway answers a route it does not know with 403 "… key=value pair …"
+    await harness.emulator("POST", "/faults", {"kind": "gateway403", "pathPrefix": "/v1/files"})
+    working_key = "lxo-another-working-key-of-musterbau-0099"
+    await _add_key(harness, working_key)
+
+    result = await harness.connect(working_key)
+
+    assert result.kept and result.explanation is not None
+    assert result.explanation.code == "lexware_request_rejected"
+    assert "nicht an Ihrem API-Schlüssel" in result.explanation.message_de
+    assert "nicht aus" in result.explanation.advice_de
+    assert await _row_state(harness) == before
+
+
+# -- a replacement key is checked before anything changes (issue item 6) -------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        ("lxo-typo-in-the-new-key-000000000000000", "lexware_key_rejected"),
+        (LIMITED_KEY, "lexware_permission_missing"),
+    ],
+)
+async def test_a_refused_replacement_key_keeps_the_working_connection(
+    harness: Harness, key: str, code: str
+) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    await harness.connect()
+    await _add_key(harness, LIMITED_KEY, permissions=ALL_BUT_PAYMENTS_AND_FILES)
+    before = await _row_state(harness)
+
+    result = await harness.connect(key)
+
+    assert result.kept and result.state is ConnectionState.ACTIVE
+    assert result.explanation is not None and result.explanation.code == code
+    assert await _row_state(harness) == before
+    assert harness.keyring.decrypt(before["encrypted_api_key"]) == MAIN_KEY
+    # and the old key keeps syncing
+    assert (await harness.sync()).status == "succeeded"
+
+
+# -- one Lexware organisation, one client (issue item 7) ------------------------------------
+
+
+async def _audit_actions(harness: Harness) -> list[tuple[str, dict[str, Any]]]:
+    from sqlalchemy import select
+
+    from belegsync.store.models import AuditLogEntry
+
+    async with harness.uow_factory() as uow:
+        rows = await uow.session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.id))
+        return [(r.action, dict(r.detail or {})) for r in rows]
+
+
+async def test_an_organisation_connected_by_another_client_is_refused(harness: Harness) -> None:
+    first = await harness.add_tenant("Erste GmbH", open_tax_years=[2026])
+    await harness.connect()
+    second = await harness.add_tenant("Zweite GmbH", open_tax_years=[2026])
+    second_key = "lxo-second-key-same-organisation-000000051"
+    await _add_key(harness, second_key)
+
+    refused = await harness.connect(second_key)
+
+    assert refused.kept and refused.state is ConnectionState.NONE
+    assert refused.explanation is not None
+    assert refused.explanation.code == "lexware_organization_taken"
+    assert "Musterbau Schreinerei GmbH" in refused.explanation.message_de
+    row = await harness.connection_row()
+    assert row.state == "none" and row.encrypted_api_key is None and row.organization_id is None
+
+    # staff may override; the audit log records it
+    allowed = await harness.connect(second_key, allow_shared_organization=True, actor="staff:1")
+    assert allowed.state is ConnectionState.ACTIVE
+    actions = await _audit_actions(harness)
+    assert (
+        "connect_refused_organization_taken",
+        {"reason": "organization_connected_elsewhere"},
+    ) in actions
+    assert ("connected", {"shared_organization_with": [first], "override": True}) in actions
+    assert second != first
+
+
+async def test_after_disconnecting_another_client_may_connect_the_organisation(
+    harness: Harness,
+) -> None:
+    from belegsync.sync.connect import disconnect_lexware
+
+    await harness.add_tenant("Erste GmbH", open_tax_years=[2026])
+    await harness.connect()
+    await disconnect_lexware(
+        uow_factory=harness.uow_factory, clock=harness.clock, tenant_id=harness.tenant_id
+    )
+    await harness.add_tenant("Zweite GmbH", open_tax_years=[2026])
+
+    assert (await harness.connect()).state is ConnectionState.ACTIVE
+
+
+# -- key expiry from the profile's `created` (issue item 11) --------------------------------
+
+
+async def test_default_expiry_is_the_keys_creation_plus_24_months(harness: Harness) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    old_key = "lxo-key-made-23-months-ago-0000000000023"
+    await _add_key(harness, old_key, createdAt="2024-07-20T09:00:00+00:00")
+
+    result = await harness.connect(old_key)
+
+    assert result.state is ConnectionState.ACTIVE
+    # created 20.07.2024 + 24 months, not the connect date 15.06.2026 + 24 months
+    assert (await harness.connection_row()).key_expires_on == date(2026, 7, 20)
+    assert result.expiry_notice is not None
+    assert "20.07.2026" in result.expiry_notice.message_de
+
+
+async def test_a_fresh_key_gets_no_expiry_notice(harness: Harness) -> None:
+    await harness.add_tenant(open_tax_years=[2026])
+    result = await harness.connect()
+    assert result.expiry_notice is None

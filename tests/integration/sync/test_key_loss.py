@@ -28,6 +28,18 @@ def revoke_after(harness: Harness, requests: int) -> None:
     harness.transport.hook = hook
 
 
+async def _with_a_new_version(harness: Harness, lexware_ids: list[str]) -> set[str]:
+    """Which of the vouchers got a version after the one they were created with."""
+    changed = set()
+    async with harness.uow_factory() as uow:
+        for lexware_id in lexware_ids:
+            voucher = await uow.vouchers.by_lexware_id(harness.tenant_id, lexware_id)
+            assert voucher is not None
+            if len(await uow.vouchers.versions(voucher.id)) > 1:
+                changed.add(lexware_id)
+    return changed
+
+
 @pytest.mark.parametrize("after", [0, 2, 9, 30])
 async def test_a_key_revoked_mid_run_fails_the_connection_and_touches_nothing(
     harness: Harness, after: int
@@ -54,8 +66,12 @@ async def test_a_key_revoked_mid_run_fails_the_connection_and_touches_nothing(
     after_run = {r["id"]: r for r in await harness.snapshot()}
     assert set(after_run) == {r["id"] for r in before}
     assert all(r["review"] is None for r in after_run.values())
-    for old in before:
-        assert after_run[old["id"]]["files"] == old["files"]
+    # What was fetched completely before the key was refused is kept (the changed
+    # vouchers among the first 15); nothing else differs.
+    differing = {old["id"] for old in before if after_run[old["id"]] != old}
+    changed = await _with_a_new_version(harness, [r["id"] for r in before])
+    assert len(changed) == outcome.counts.changed
+    assert differing <= changed <= {r["id"] for r in before[:15]}
     row = await harness.connection_row()
     assert (row.state, row.failure_reason) == ("failed", "invalid_key")
     assert row.encrypted_api_key is not None, "the key is only deleted on disconnect"
@@ -74,8 +90,13 @@ async def test_a_key_revoked_during_the_first_run_keeps_what_was_complete(
 
     assert outcome.status == "failed"
     assert (await harness.connection_row()).state == "failed"
-    for row in await harness.snapshot():
-        assert row["files"] and row["payment_items"] is not None
+    kept = await harness.snapshot()
+    # The vouchers fetched completely before the key was refused are written, whole.
+    assert kept, "what was complete is kept"
+    assert len(kept) == outcome.counts.new
+    assert {row["id"] for row in kept} <= harness.paid_ids(since=date(2025, 1, 1))
+    for row in kept:
+        assert row["files"] and row["payment_items"]
         assert row["review"] is None
 
 

@@ -166,3 +166,25 @@ async def test_english_connection_page(stack: WebStack) -> None:
         )
         text = text_of(r)
         assert "Active" in text and "Synchronise now" in text and "valid until" in text
+
+
+async def test_a_refused_replacement_key_leaves_the_connection_active_and_says_why(
+    stack: WebStack,
+) -> None:
+    base = f"/clients/{stack.tenant_a}/connection"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        await b.post(f"{base}/start")
+        await b.post(f"{base}/key", {"api_key": MAIN_KEY})
+        await stack.queue.join()
+
+        refused = await b.post(f"{base}/key", {"api_key": WRONG_KEY})
+
+        assert refused.status_code == 400
+        text = text_of(refused)
+        assert "Lexware hat den API-Schlüssel abgelehnt" in text
+        assert WRONG_KEY not in refused.text
+        page = await b.get(base)
+        assert 'badge-active">Aktiv<' in page.text
+        assert f"…{MAIN_KEY[-4:]}" in page.text
+        assert "Verbindung fehlgeschlagen" not in text_of(page)

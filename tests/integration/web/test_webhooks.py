@@ -1,25 +1,45 @@
-"""POST /webhooks/lexware: signed events queue a webhook sync; bad signatures change nothing."""
+"""POST /webhooks/lexware: signed events are stored once and fold into one webhook run;
+bad signatures, replays and stale events change nothing."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from belegsync.emulator import MAIN_ORG_ID
 from belegsync.emulator.webhooks import sign
-from belegsync.store.models import SyncRun
+from belegsync.store.models import LexwareEvent, SyncRun
 from support.web_stack import WebStack, connect_and_sync
 
-BODY = json.dumps(
-    {
-        "organizationId": MAIN_ORG_ID,
-        "eventType": "voucher.changed",
-        "resourceId": "9d7c7a76-3c6e-4e6c-9a57-6d0b1d3f0b11",
-        "eventDate": "2026-06-15T10:00:00.000+02:00",
-    }
-).encode()
+UNKNOWN_VOUCHER = "9d7c7a76-3c6e-4e6c-9a57-6d0b1d3f0b11"
+
+
+def body(
+    *,
+    event_type: str = "voucher.changed",
+    resource_id: str = UNKNOWN_VOUCHER,
+    event_date: str = "2026-06-15T10:00:00.000+02:00",
+    organization_id: str = MAIN_ORG_ID,
+) -> bytes:
+    return json.dumps(
+        {
+            "organizationId": organization_id,
+            "eventType": event_type,
+            "resourceId": resource_id,
+            "eventDate": event_date,
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+async def post(client: AsyncTestClient[Any], raw: bytes, signature: str | None = "sign") -> Any:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["X-Lxo-Signature"] = sign(raw) if signature == "sign" else signature
+    return await client.post("/webhooks/lexware", content=raw, headers=headers)
 
 
 async def _webhook_runs(stack: WebStack) -> list[SyncRun]:
@@ -27,39 +47,86 @@ async def _webhook_runs(stack: WebStack) -> list[SyncRun]:
         return list(await uow.session.scalars(select(SyncRun).where(SyncRun.trigger == "webhook")))
 
 
-async def test_signed_event_queues_one_sync_per_active_connection(stack: WebStack) -> None:
+async def _stored_events(stack: WebStack) -> int:
+    async with stack.harness.uow_factory() as uow:
+        return int(await uow.session.scalar(select(func.count(LexwareEvent.id))) or 0)
+
+
+async def test_signed_event_queues_one_webhook_run(stack: WebStack) -> None:
     await connect_and_sync(stack, stack.tenant_a)
     async with AsyncTestClient(stack.app) as client:
-        r = await client.post(
-            "/webhooks/lexware",
-            content=BODY,
-            headers={"Content-Type": "application/json", "X-Lxo-Signature": sign(BODY)},
-        )
-        assert r.status_code == 200 and r.json() == {"queued": 1}
+        r = await post(client, body())
+        assert r.status_code == 200 and r.json() == {"outcome": "queued", "queued": 1}
         await stack.queue.join()
     runs = await _webhook_runs(stack)
     assert len(runs) == 1 and runs[0].tenant_id == stack.tenant_a
     assert runs[0].status == "succeeded"
+    async with stack.harness.uow_factory() as uow:
+        events = await uow.events.events_of_run(runs[0].id)
+    assert [(e.status, e.outcome) for e in events] == [("done", "synced")]
+
+
+async def test_twenty_replays_are_one_event_and_one_run(stack: WebStack) -> None:
+    await connect_and_sync(stack, stack.tenant_a)
+    raw = body()
+    async with AsyncTestClient(stack.app) as client:
+        outcomes = [(await post(client, raw)).json()["outcome"] for _ in range(20)]
+        await stack.queue.join()
+    assert outcomes == ["queued"] + ["duplicate"] * 19
+    assert len(await _webhook_runs(stack)) == 1
+    assert await _stored_events(stack) == 1
+
+
+async def test_a_burst_of_events_folds_into_the_queued_run(stack: WebStack) -> None:
+    await connect_and_sync(stack, stack.tenant_a)
+    async with AsyncTestClient(stack.app) as client:
+        for n in range(20):
+            r = await post(client, body(event_date=f"2026-06-15T09:{n:02d}:00.000+02:00"))
+            assert r.status_code == 200
+        await stack.queue.join()
+    runs = await _webhook_runs(stack)
+    # The first event queues a run; the others fold into it (or the one right after it).
+    assert 1 <= len(runs) <= 2, [r.status for r in runs]
+    assert all(r.status == "succeeded" for r in runs)
+    async with stack.harness.uow_factory() as uow:
+        assert not await uow.events.has_pending(await stack.harness.connection_id())
+
+
+async def test_stale_and_future_events_are_refused(stack: WebStack) -> None:
+    await connect_and_sync(stack, stack.tenant_a)
+    async with AsyncTestClient(stack.app) as client:
+        for date in ("2020-01-01T10:00:00.000+01:00", "2026-06-20T10:00:00.000+02:00"):
+            r = await post(client, body(event_date=date))
+            assert r.status_code == 422 and r.json() == {"error": "lexware_webhook_stale"}
+    assert await _webhook_runs(stack) == []
+    assert await _stored_events(stack) == 0
 
 
 async def test_bad_or_missing_signature_is_401_and_nothing_happens(stack: WebStack) -> None:
     await connect_and_sync(stack, stack.tenant_a)
-    tampered = BODY.replace(b"changed", b"deleted")
+    raw = body()
+    tampered = raw.replace(b"changed", b"deleted")
     async with AsyncTestClient(stack.app) as client:
-        for headers in (
-            {"X-Lxo-Signature": sign(BODY)},
-            {},
-            {"X-Lxo-Signature": "not base64!"},
-        ):
-            r = await client.post("/webhooks/lexware", content=tampered, headers=headers)
+        for signature in (sign(raw), None, "not base64!"):
+            r = await post(client, tampered, signature)
             assert r.status_code == 401
     assert await _webhook_runs(stack) == []
+    assert await _stored_events(stack) == 0
 
 
-async def test_unknown_organisation_is_accepted_and_ignored(stack: WebStack) -> None:
-    body = BODY.replace(MAIN_ORG_ID.encode(), b"00000000-0000-0000-0000-000000000000")
+async def test_unknown_organisation_answers_410_so_lexware_drops_the_subscription(
+    stack: WebStack,
+) -> None:
+    raw = body(organization_id="00000000-0000-0000-0000-000000000000")
     async with AsyncTestClient(stack.app) as client:
-        r = await client.post(
-            "/webhooks/lexware", content=body, headers={"X-Lxo-Signature": sign(body)}
-        )
-    assert r.status_code == 200 and r.json() == {"queued": 0}
+        r = await post(client, raw)
+    assert r.status_code == 410 and r.json() == {"error": "organization_not_connected"}
+    assert await _stored_events(stack) == 0
+
+
+async def test_other_event_types_are_stored_but_sync_nothing(stack: WebStack) -> None:
+    await connect_and_sync(stack, stack.tenant_a)
+    async with AsyncTestClient(stack.app) as client:
+        r = await post(client, body(event_type="contact.changed"))
+    assert r.status_code == 200 and r.json()["outcome"] == "ignored"
+    assert await _webhook_runs(stack) == []

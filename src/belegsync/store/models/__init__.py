@@ -7,8 +7,14 @@ from belegsync.store.models.audit import AuditLogEntry
 from belegsync.store.models.banking import BankAccount, BankTransaction, StatementImport
 from belegsync.store.models.base import NAMING_CONVENTION, Base, new_id
 from belegsync.store.models.connections import DEFAULT_LEXWARE_BASE_URL, Connection
+from belegsync.store.models.events import EventSubscription, LexwareEvent
 from belegsync.store.models.matching import ExpectedPayment, IbanContactMemory, PaymentLink
-from belegsync.store.models.sync import ONE_ACTIVE_RUN_INDEX, SyncRun, SyncRunError
+from belegsync.store.models.sync import (
+    ONE_ACTIVE_RUN_INDEX,
+    SyncRun,
+    SyncRunError,
+    VoucherSyncFailure,
+)
 from belegsync.store.models.tenants import TaxYear, Tenant, VatReturn
 from belegsync.store.models.vouchers import PaymentItem, Voucher, VoucherFile, VoucherVersion
 from belegsync.store.models.web import (
@@ -31,8 +37,10 @@ __all__ = [
     "BankTransaction",
     "Base",
     "Connection",
+    "EventSubscription",
     "ExpectedPayment",
     "IbanContactMemory",
+    "LexwareEvent",
     "LoginAttempt",
     "NoticeSent",
     "OutboxMessage",
@@ -48,6 +56,7 @@ __all__ = [
     "VatReturn",
     "Voucher",
     "VoucherFile",
+    "VoucherSyncFailure",
     "VoucherVersion",
     "WebSession",
     "new_id",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from belegsync.store.enums import (
@@ -63,6 +63,10 @@ class SyncRun(Base):
     # Resumable progress, e.g. {"stored": ["<lexware id>", ...]}.
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(json_document(nullable=True))
     report: Mapped[dict[str, Any] | None] = mapped_column(json_document(nullable=True))
+    # The process that executes the run ("host:pid:start") and until when its lease holds;
+    # the owner renews it while alive, so a dead owner's run is taken over at once.
+    lease_owner: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     errors: Mapped[list[SyncRunError]] = relationship(
         back_populates="run", lazy="raise", order_by="SyncRunError.id", passive_deletes=True
@@ -80,3 +84,30 @@ class SyncRunError(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     run: Mapped[SyncRun] = relationship(back_populates="errors", lazy="raise")
+
+
+class VoucherSyncFailure(Base):
+    """A voucher whose fetch keeps failing with a client error (not auth, not 5xx).
+
+    After a few attempts it is parked: incremental runs stop waiting for it (the
+    watermark moves on) and it is retried on its own schedule (``next_attempt_at``).
+    The row goes once the voucher is synced.
+    """
+
+    __tablename__ = "voucher_sync_failures"
+    __table_args__ = (UniqueConstraint("tenant_id", "lexware_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    lexware_id: Mapped[str] = mapped_column(String(64))
+    voucher_type: Mapped[str] = mapped_column(String(32))
+    # The voucher list entry it was last seen with: what a retry starts from.
+    list_json: Mapped[dict[str, Any]] = mapped_column(json_document())
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

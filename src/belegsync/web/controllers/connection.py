@@ -109,7 +109,7 @@ class ConnectionController(Controller):
             error = domain_message(request, invalid)
         if error is None:
             try:
-                await connect_lexware(
+                result = await connect_lexware(
                     uow_factory=deps.uow_factory,
                     lexware=deps.lexware,
                     cipher=deps.cipher,
@@ -129,7 +129,16 @@ class ConnectionController(Controller):
                     f"{fmt.pick(e.message_de, e.message_en)} {fmt.pick(e.advice_de, e.advice_en)}"
                 )
             else:
-                return Redirect(_base(ctx), status_code=303)
+                notice = result.explanation if result.kept else None
+                if notice is None:
+                    if result.expiry_notice is not None:
+                        e = result.expiry_notice
+                        flash(request, "warning", fmt.pick(e.message_de, e.message_en))
+                    return Redirect(_base(ctx), status_code=303)
+                # nothing changed (e.g. a refused replacement key): the form says why
+                error = f"{fmt.pick(notice.message_de, notice.message_en)} " + fmt.pick(
+                    notice.advice_de, notice.advice_en
+                )
         del api_key
         state = await connection_state(deps, ctx)
         return render(
@@ -180,6 +189,8 @@ class ConnectionController(Controller):
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Redirect:
+        if deps.before_disconnect is not None:
+            await deps.before_disconnect(ctx.tenant_id)
         await disconnect_lexware(
             uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, actor=ctx.actor
         )

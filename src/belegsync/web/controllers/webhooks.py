@@ -1,4 +1,4 @@
-"""``POST /webhooks/lexware``: Lexware's signed event callbacks queue a sync."""
+"""``POST /webhooks/lexware``: Lexware's signed event callbacks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import structlog
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
 
-from belegsync.sync.requests import request_sync_for_organization
+from belegsync.sync.events_receiver import receive_event
 from belegsync.web.deps import InvalidWebhook, WebDeps
 
 logger = structlog.get_logger("belegsync.web")
@@ -20,9 +20,12 @@ MAX_BODY = 64 * 1024
 async def lexware_webhook(
     request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
 ) -> Response[dict[str, Any]]:
-    """Verify ``X-Lxo-Signature`` over the raw body, then queue a sync of every active
-    connection to the event's organisation (one run at a time; a queued one suffices).
-    A bad signature answers 401 and changes nothing."""
+    """Verify ``X-Lxo-Signature`` over the raw body first; then store the event once and
+    queue a sync of the voucher it names (the answer never waits for Lexware).
+
+    A bad signature answers 401 and changes nothing; a replay is answered 200 and
+    ignored; a stale event 422; an organisation without a connection 410 (Lexware then
+    deletes that subscription)."""
     body = await request.body()
     if len(body) > MAX_BODY:
         return Response({"error": "payload_too_large"}, status_code=413)
@@ -32,13 +35,23 @@ async def lexware_webhook(
         logger.warning("webhook_rejected", code=invalid.code)
         status = 401 if "signature" in invalid.code else 400
         return Response({"error": invalid.code}, status_code=status)
-    queued = await request_sync_for_organization(
-        uow_factory=deps.uow_factory, queue=deps.queue, organization_id=event.organization_id
+    received = await receive_event(
+        uow_factory=deps.uow_factory,
+        queue=deps.queue,
+        clock=deps.clock,
+        organization_id=event.organization_id,
+        event_type=event.event_type,
+        resource_id=event.resource_id,
+        event_date=event.event_date,
     )
     logger.info(
         "webhook_received",
         event_type=event.event_type,
         organization_id=event.organization_id,
-        queued=len(queued),
+        outcome=received.code,
     )
-    return Response({"queued": len(queued)}, status_code=200)
+    if received.status >= 400:
+        return Response({"error": received.code}, status_code=received.status)
+    return Response(
+        {"outcome": received.code, "queued": int(received.queued)}, status_code=received.status
+    )
