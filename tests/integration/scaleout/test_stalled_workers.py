@@ -41,7 +41,7 @@ from belegsync.store.migrate import upgrade
 from belegsync.store.models import SyncRun
 from belegsync.sync.connect import connect_lexware
 from belegsync.sync.status import voucher_rows
-from belegsync.sync.tenants import create_tenant
+from belegsync.tenants.clients import create_tenant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
