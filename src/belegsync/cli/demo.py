@@ -10,12 +10,16 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import uvicorn
-from sqlalchemy import select
 
-from belegsync.accounts.users import create_user
-from belegsync.cli.demo_bank import fill_demo_bank_after_first_sync
 from belegsync.cli.webapp import serve_everything
-from belegsync.cli.wiring import Wiring, wired
+from belegsync.cli.wiring import wired
+from belegsync.demo.bank import fill_demo_bank_after_first_sync
+from belegsync.demo.seed import (
+    DEMO_CLIENT,
+    DEMO_CLIENT_UNCONNECTED,
+    seed_demo_logins,
+    seed_demo_tenants,
+)
 from belegsync.emulator import (
     EXPIRED_KEY,
     LIMITED_KEY,
@@ -26,22 +30,12 @@ from belegsync.emulator import (
     create_app,
 )
 from belegsync.settings import Settings
-from belegsync.store.models import User
 from belegsync.sync.connect import connect_lexware
 from belegsync.sync.ports import SyncQueue
-from belegsync.tenants.clients import create_tenant
 
-DEMO_CLIENT = "Musterbau Schreinerei GmbH"
 # The demo's emulator allows more than Lexware's 2 requests/s so that the first sync of
 # a few hundred vouchers takes seconds, not minutes; the client is paced to match.
 DEMO_RATE = 50.0
-DEMO_CLIENT_UNCONNECTED = "Café Sonnenschein"
-DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed on purpose: demo logins on 127.0.0.1
-DEMO_LOGINS = (
-    ("mandant@demo.test", "client", DEMO_CLIENT),
-    ("neu@demo.test", "client", DEMO_CLIENT_UNCONNECTED),
-    ("kanzlei@demo.test", "staff", None),
-)
 
 
 @contextlib.asynccontextmanager
@@ -63,46 +57,6 @@ async def _emulator(port: int) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
-
-
-async def _demo_tenants(w: Wiring) -> dict[str, str]:
-    """The two demo clients (created once; the data dir keeps them between demos)."""
-    ids: dict[str, str] = {}
-    for name, open_years, closed_years in (
-        (DEMO_CLIENT, [2024, 2025, 2026], [2023]),
-        (DEMO_CLIENT_UNCONNECTED, [2025, 2026], []),
-    ):
-        async with w.uow() as uow:
-            existing = await uow.tenants.get_by_name(name)
-        ids[name] = (
-            existing.id
-            if existing
-            else await create_tenant(
-                uow_factory=w.uow_factory,
-                clock=w.deps.clock,
-                name=name,
-                open_tax_years=open_years,
-                closed_tax_years=closed_years,
-                actor="demo",
-            )
-        )
-    return ids
-
-
-async def _demo_logins(w: Wiring, tenants: dict[str, str]) -> None:
-    for email, role, tenant in DEMO_LOGINS:
-        async with w.uow() as uow:
-            if await uow.session.scalar(select(User.id).where(User.email == email)):
-                continue
-        await create_user(
-            uow_factory=w.uow_factory,
-            clock=w.deps.clock,
-            email=email,
-            password=DEMO_PASSWORD,
-            role="staff" if role == "staff" else "client",
-            tenant_id=tenants[tenant] if tenant else None,
-            actor="demo",
-        )
 
 
 def _print_welcome(url: str, emulator_url: str, settings: Settings, demo_tenant: str) -> None:
@@ -139,8 +93,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                 else (settings.firm_name),
             )
             async with wired(demo_settings) as w:
-                tenants = await _demo_tenants(w)
-                await _demo_logins(w, tenants)
+                tenants = await seed_demo_tenants(w.uow_factory, w.deps.clock)
+                await seed_demo_logins(w.uow_factory, w.deps.clock, tenants)
                 background: set[asyncio.Task[object]] = set()
 
                 async def ready(url: str, queue: SyncQueue) -> None:

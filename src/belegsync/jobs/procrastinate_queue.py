@@ -13,9 +13,9 @@ from typing import Any
 import procrastinate
 import structlog
 from procrastinate import jobs as procrastinate_jobs
-from sqlalchemy.engine import make_url
 
 from belegsync.jobs.embedded import claim_run, follow_up
+from belegsync.store.db import libpq_url
 from belegsync.store.enums import SyncTrigger
 from belegsync.sync.engine import SyncDeps, execute_run
 
@@ -51,13 +51,13 @@ class RunStillOwned(Exception):
 
 def conninfo_from_url(database_url: str) -> str:
     """``postgresql+psycopg://u@h:5432/db`` → the libpq URL Procrastinate's connector takes."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
+    try:
+        return libpq_url(database_url)
+    except ValueError:
         raise ValueError(
             "Die Skalierung mit Workern braucht PostgreSQL (BELEGSYNC_DATABASE_URL=postgresql+"
             "psycopg://…). (Scale-out workers need PostgreSQL.)"
-        )
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+        ) from None
 
 
 def build_app(

@@ -44,6 +44,15 @@ def is_sqlite(database_url: str | URL) -> bool:
     return make_url(database_url).get_backend_name() == "sqlite"
 
 
+def libpq_url(database_url: str) -> str:
+    """``postgresql+psycopg://u@h:5432/db`` → the plain libpq URL (for Procrastinate's
+    connector); ``ValueError`` for any other database."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise ValueError(f"not a PostgreSQL URL: {url.get_backend_name()}")
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def create_engine(
     database_url: str | URL,
     *,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from schwifty import IBAN
 
-from belegsync.cli.demo_bank import (
+from belegsync.demo.bank import (
     DEMO_ACCOUNT_IBAN,
     bank_payments,
     demo_transactions,

@@ -22,7 +22,6 @@ from typing import Any
 
 import structlog
 from schwifty import IBAN
-from sqlalchemy import select
 
 from belegsync.banking import push_transactions
 from belegsync.domain.clock import Clock
@@ -30,7 +29,7 @@ from belegsync.domain.dates import berlin_date
 from belegsync.domain.vouchers import Direction, direction
 from belegsync.matching.expected import derive_payments
 from belegsync.matching.service import MatchCounts, run_matching
-from belegsync.store.models import SyncRun
+from belegsync.store.enums import FINISHED_SYNC_RUN_STATUSES
 from belegsync.store.uow import UnitOfWork
 
 __all__ = [
@@ -299,19 +298,20 @@ async def fill_demo_bank_after_first_sync(
     poll_seconds: float = 1.0,
     attempts: int = 5,
 ) -> DemoBankResult | None:
-    """Wait until the demo connection's first run (``run_id``) has succeeded, then fill the
-    demo account. A failed run leaves the account empty; a write that collides with the
-    matching that follows the sync is tried again (pushing twice adds nothing)."""
+    """Wait until the demo connection's first run (``run_id``) has ended; when it succeeded,
+    fill the demo account. A run that ended otherwise (failed, or failed for a transient
+    reason) leaves the account empty; a write that collides with the matching that follows
+    the sync is tried again (pushing twice adds nothing)."""
+    if run_id is None:
+        log.warning("demo_bank_skipped", tenant_id=tenant_id, reason="no first run")
+        return None
     while True:
         async with uow_factory() as uow:
-            query = select(SyncRun.status).where(SyncRun.tenant_id == tenant_id)
-            if run_id is not None:
-                query = query.where(SyncRun.id == run_id)
-            statuses = list(await uow.session.scalars(query))
-        if "succeeded" in statuses:
+            status = (await uow.sync_runs.get(run_id)).status
+        if status == "succeeded":
             break
-        if run_id is not None and statuses and statuses[0] == "failed":
-            log.warning("demo_bank_skipped", tenant_id=tenant_id, run_id=run_id)
+        if status in FINISHED_SYNC_RUN_STATUSES:
+            log.warning("demo_bank_skipped", tenant_id=tenant_id, run_id=run_id, status=status)
             return None
         await asyncio.sleep(poll_seconds)
     for attempt in range(1, attempts + 1):
