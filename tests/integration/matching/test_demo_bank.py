@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
+import pytest
 from schwifty import IBAN
 
 from belegsync.demo.bank import (
     DEMO_ACCOUNT_IBAN,
     bank_payments,
     demo_transactions,
+    fill_demo_bank_after_first_sync,
     push_demo_bank_data,
 )
 from belegsync.matching.external import external_needed
+from belegsync.store.enums import SyncRunStatus
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
 from support.matching_helpers import add_voucher, item
@@ -60,3 +64,34 @@ async def test_demo_bank_data_fills_links_suggestions_and_external_needed(
     assert result.added == len(first) and repeated.added == 0
     assert result.matching.auto_links > 20 and result.matching.suggestions > 0
     assert len(needed) >= missing
+
+
+@pytest.mark.parametrize("ending", ["failed", "failed_transient"])
+async def test_the_demo_bank_fill_gives_up_when_the_first_run_did_not_succeed(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, ending: SyncRunStatus
+) -> None:
+    tenant_id = await _tenant_with_vouchers(uow_factory, count=20)
+    async with uow_factory() as uow:
+        connection = await uow.connections.get_or_create(tenant_id, now=clock.now())
+        run = await uow.sync_runs.claim(
+            connection.id,
+            trigger="manual",
+            full=False,
+            now=clock.now(),
+            status="running",
+        )
+        assert run is not None
+        await uow.commit()
+    waiting = asyncio.create_task(
+        fill_demo_bank_after_first_sync(uow_factory, clock, tenant_id, run.id, poll_seconds=0.01)
+    )
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # still running: the fill waits
+    async with uow_factory() as uow:
+        await uow.sync_runs.finish(run.id, status=ending, now=clock.now())
+        await uow.commit()
+
+    # A generous guard against hanging, not a timing assertion.
+    assert await asyncio.wait_for(waiting, timeout=60) is None
+    async with uow_factory() as uow:
+        assert await uow.banking.accounts(tenant_id) == []  # nothing was pushed
