@@ -215,8 +215,11 @@ async def stack(
 
 
 async def connect_and_sync(stack: WebStack, tenant_id: str) -> None:
+    """Connect the tenant to the emulator's main account and sync it. Both test tenants use
+    the same Lexware organisation, which takes the staff override (one organisation, one
+    client otherwise)."""
     stack.harness.tenant_id = tenant_id
-    result = await stack.harness.connect()
+    result = await stack.harness.connect(allow_shared_organization=True, actor="staff:test")
     assert result.state.value == "active"
     outcome = await stack.harness.sync()
     assert outcome.status == "succeeded", outcome

@@ -8,9 +8,9 @@ import json
 import re
 
 import httpx
-from belegsync.web.services.api_tokens import create_api_token
 from sqlalchemy import func, select
 
+from belegsync.accounts.api_tokens import create_api_token
 from belegsync.store.models import BankAccount, BankTransaction
 from support.web_stack import Browser, WebStack, text_of
 from unit.banking.fixtures import fixture
