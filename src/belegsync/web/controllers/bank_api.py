@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -15,9 +13,7 @@ from belegsync.matching.inbox import matching_overview
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
 from belegsync.web.deps import WebDeps
-
-MAX_PUSH_BODY_BYTES = 8 * 1024 * 1024
-MAX_JSON_DEPTH = 8
+from belegsync.web.request_guard import parse_json_body
 
 
 def _body_error(de: str, en: str) -> InvalidInput:
@@ -30,55 +26,10 @@ def _body_error(de: str, en: str) -> InvalidInput:
     )
 
 
-def _reject_constant(name: str) -> Any:
-    raise _body_error(f"{name} ist keine Zahl.", f"{name} is not a number.")
-
-
-def _check_values(value: Any, depth: int = 0) -> None:
-    """No nesting deeper than a push needs, no NUL and no lone surrogate in any text
-    (the database could not store them)."""
-    if depth > MAX_JSON_DEPTH:
-        raise _body_error("zu tief verschachtelt.", "nested too deeply.")
-    if isinstance(value, str):
-        if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
-            raise _body_error(
-                "ein Text enthält ein NUL-Zeichen oder ein einzelnes Surrogat.",
-                "a string contains a NUL character or a lone surrogate.",
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_values(key, depth + 1)
-            _check_values(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_values(item, depth + 1)
-
-
 def parse_push_body(content_type: str, raw: bytes) -> dict[str, Any]:
-    """The pushed JSON document, or :class:`InvalidInput` (a 400) saying what is wrong."""
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise _body_error(
-            f"Content-Type ist „{content_type[:60]}“.", f"Content-Type is '{content_type[:60]}'."
-        )
-    if len(raw) > MAX_PUSH_BODY_BYTES:
-        raise _body_error("größer als 8 MB.", "larger than 8 MB.")
-    if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        raise _body_error(
-            "er beginnt mit einer Byte-Order-Mark (BOM); bitte UTF-8 ohne BOM senden.",
-            "it starts with a byte order mark (BOM); please send UTF-8 without one.",
-        )
-    try:
-        text = raw.decode("utf-8")
-        body = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except UnicodeDecodeError:
-        raise _body_error("kein UTF-8.", "not UTF-8.") from None
-    except RecursionError:
-        raise _body_error("zu tief verschachtelt.", "nested too deeply.") from None
-    except ValueError as error:  # JSONDecodeError, too many digits
-        raise _body_error(
-            f"nicht lesbar ({str(error)[:80]}).", f"unreadable ({str(error)[:80]})."
-        ) from None
-    _check_values(body)
+    """The pushed JSON document. The API's body guard refuses unreadable JSON (size, BOM,
+    NaN, depth, surrogates, NUL); here only the document's shape is checked."""
+    body = parse_json_body(raw, content_type)
     if not isinstance(body, dict) or not isinstance(body.get("transactions"), list):
         raise _body_error(
             "das Objekt oder seine Liste transactions fehlt.",
