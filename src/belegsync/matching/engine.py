@@ -37,6 +37,7 @@ from belegsync.matching.collective import (
 )
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.decide import Edge, assign_greedy, auto_decisions
+from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
@@ -121,21 +122,34 @@ class _Run:
                 settled.add(link.payment_id)
         history = LinkHistory.read(expected, cols, existing_links)
         learned, owners = self._identifiers(expected, memory, history)
-        self.states = build_payment_states(expected, self.tc_ids, learned, params)
+        arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
         customers: dict[tuple[int, str], str] = {}
-        for state in self.states:
-            state.settled = state.payment.id in settled
-            history.annotate(state)
-            number = state.payment.customer_number
-            if number and state.payment.contact_id is not None:
-                customers[(state.tenant_currency, number)] = state.payment.contact_id
         wanted: dict[str, set[int]] = defaultdict(set)
-        for state in self.states:
-            if not state.settled:
-                for ident in state.identifiers:
-                    wanted[ident].add(state.tenant_currency)
+        references: dict[str, list[int]] = defaultdict(list)
+        open_flags = arrays.open.tolist()
+        tcs = arrays.tc.tolist()
+        for g, payment in enumerate(expected):
+            if payment.customer_number and payment.contact_id is not None:
+                customers[(tcs[g], payment.customer_number)] = payment.contact_id
+            if open_flags[g]:
+                for ident in arrays.identifiers[g]:
+                    wanted[ident].add(tcs[g])
+                for reference in payment.references:
+                    references[reference].append(g)
         self.index = TxnIndex.build(cols, self.tc_ids, allocated, wanted)
-        self.index.scan_references(self.states, customers)
+        found = self.index.scan_references(arrays.keys, tcs, references, customers)
+        self.clear: list[ClearLink] = []
+        if params.fast_path and not params.shadow_mode:
+            self.clear = clear_links(expected, arrays, self.index, found, owners, rejected, params)
+        clear_payments = {c.payment for c in self.clear}
+        self.clear_rows = {c.row for c in self.clear}
+        rest = [g for g in range(len(expected)) if open_flags[g] and g not in clear_payments]
+        self.states = build_payment_states(
+            [expected[g] for g in rest], self.tc_ids, learned, params
+        )
+        for state in self.states:
+            history.annotate(state)
+        self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
 
     def _identifiers(
@@ -168,6 +182,7 @@ class _Run:
         rejected = self.rejected
         remaining = self.index.remaining_list
         suggest = self.ctx.suggestion
+        clear_rows = self.clear_rows
         for state in self.states:
             if state.settled:
                 continue
@@ -177,7 +192,7 @@ class _Run:
             pid = state.payment.id
             part_payment = state.payment.is_part_payment
             for row, strong in found.items():
-                if rejected and (pid, ids[row]) in rejected:
+                if row in clear_rows or (rejected and (pid, ids[row]) in rejected):
                     continue
                 suggestion = suggest(state, row, strong)
                 if suggestion is None:
@@ -202,7 +217,10 @@ class _Run:
         groups = collectives_from_references(
             self.states, self.ctx, self.rejected, strong_exact, self.params
         )
-        group_autos, grouped_payments, consumed = self._apply_auto_groups(groups)
+        group_autos, grouped_payments, consumed = self._apply_auto_groups(
+            groups, taken_rows=self.clear_rows
+        )
+        consumed |= self.clear_rows
         single = [e for e in edges if e.payment not in grouped_payments and e.row not in consumed]
         remaining: dict[int, int] = {}
         assigned = assign_greedy(single, remaining)
@@ -302,7 +320,7 @@ class _Run:
                 )
                 unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         auto_links = sorted(
-            [*autos.values(), *group_autos],
+            [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
             key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
         )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
