@@ -76,19 +76,24 @@ def match(
     existing_links: Sequence[ExistingLink] = (),
     memory: IbanContactMemory | None = None,
     params: MatchParams | None = None,
+    history: LinkHistory | None = None,
 ) -> MatchResult:
     """Match expected payments to bank transactions.
 
     ``rejected`` holds (payment id, transaction id) pairs never to offer again.
     ``existing_links`` with an allocating status settle their payment and use up
     their transaction's amount. ``memory`` adds learned IBAN/creditor id → contact
-    evidence. The result does not depend on the order of the inputs.
+    evidence. ``history`` adds what confirmed links outside this input taught (payer
+    names, accounts, amounts and dates per contact). The result does not depend on the
+    order of the inputs.
     """
     params = params or MatchParams()
     memory = memory or IbanContactMemory()
     cols = txns if isinstance(txns, TxnColumns) else TxnColumns.from_txns(txns)
     with _gc_paused():
-        return _Run(expected, cols, frozenset(rejected), existing_links, memory, params).run()
+        return _Run(
+            expected, cols, frozenset(rejected), existing_links, memory, params, history
+        ).run()
 
 
 def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup]:
@@ -109,6 +114,7 @@ class _Run:
         existing_links: Sequence[ExistingLink],
         memory: IbanContactMemory,
         params: MatchParams,
+        stored_history: LinkHistory | None = None,
     ) -> None:
         self.params = params
         self.rejected = rejected
@@ -121,6 +127,8 @@ class _Run:
                 allocated[link.txn_id] += link.allocated_cents
                 settled.add(link.payment_id)
         history = LinkHistory.read(expected, cols, existing_links)
+        if stored_history is not None:
+            history.merge(stored_history)
         learned, owners = self._identifiers(expected, memory, history)
         arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
         customers: dict[tuple[int, str], str] = {}

@@ -269,7 +269,12 @@ def clear_links(
     per_row = np.bincount(codes % n_rows, minlength=n_rows)
     sole = plausible & (per_payment[pay] == 1) & (per_row[rows] == 1)
     sole &= cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
-    sole &= referenced | known | (similarity >= params.rules.name_strong)
+    named = np.fromiter(
+        (bool(expected[g].contact_name and cols.names[r]) for g, r in zip(pay, rows, strict=True)),
+        np.bool_,
+        pay.size,
+    )
+    sole &= referenced | known | (named & (similarity >= params.rules.name_strong))
     sole &= ~(arrays.part_payment[pay] & ~referenced)
     if not sole.any():
         return []

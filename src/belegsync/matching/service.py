@@ -21,8 +21,10 @@ from belegsync.domain.matching import (
     Suggestion,
     UnmatchedReason,
 )
+from belegsync.matching.columns import TxnColumns
 from belegsync.matching.engine import match
-from belegsync.matching.expected import rebuild_expected_payments, to_bank_txn, to_payment_value
+from belegsync.matching.expected import rebuild_expected_payments, to_payment_value
+from belegsync.matching.history import LinkHistory
 from belegsync.matching.link_rows import (
     REPLACED_REASON,
     STALE_REASON,
@@ -34,7 +36,7 @@ from belegsync.matching.link_rows import (
 from belegsync.matching.memory import IbanContactMemory, MemoryRow
 from belegsync.matching.params import ENGINE_VERSION, MatchParams
 from belegsync.store.errors import NotFound
-from belegsync.store.models import BankTransaction, ExpectedPayment, PaymentLink, Voucher
+from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher
 from belegsync.store.uow import UnitOfWork
 
 __all__ = [
@@ -101,12 +103,11 @@ class _Loaded:
     def __init__(
         self,
         payments: list[tuple[ExpectedPayment, Voucher]],
-        txns: list[BankTransaction],
+        external_txns: set[str],
         links: list[PaymentLink],
     ) -> None:
         self.payments = {p.id: (p, v) for p, v in payments if p.kind == "bank"}
-        self.external_txns = {t.id for t in txns if t.source == "external"}
-        self.real_txns = [t for t in txns if t.source != "external"]
+        self.external_txns = external_txns
         self.links = links
         self.external_links: dict[str, PaymentLink] = {}
         self.open_suggestions: dict[tuple[str, str], PaymentLink] = {}
@@ -160,8 +161,15 @@ async def run_matching(
     tenant_id: str,
     *,
     params: MatchParams | None = None,
+    vouchers_changed: bool = True,
 ) -> MatchCounts:
-    """Rebuild the tenant's expected payments, run the engine and store its result.
+    """Match what is still open and store the result.
+
+    Only still-open payments (not settled by a link to a real transaction) and
+    transactions with money left to allocate are read, the transactions as columns;
+    what confirmed links taught about the open payments' contacts comes along as a
+    small history. ``vouchers_changed=False`` (after a statement import or a push)
+    skips rebuilding the expected payments from the synced vouchers.
 
     Automatic links are stored as ``auto_confirmed``; the open suggestions are replaced
     by the new ones (confirmed, rejected and undone links are never touched). A real
@@ -171,19 +179,26 @@ async def run_matching(
     async with uow_factory() as uow:
         if await uow.tenants.get(tenant_id) is None:
             raise NotFound("tenant")
-        await rebuild_expected_payments(uow, tenant_id, now=now)
-        loaded = _Loaded(
-            await uow.matching.payments(tenant_id),
-            await uow.matching.transactions(tenant_id),
-            await uow.matching.links(tenant_id),
+        if vouchers_changed:
+            await rebuild_expected_payments(uow, tenant_id, now=now)
+        payments = await uow.matching.open_payments(tenant_id)
+        columns = await uow.matching.transaction_columns(tenant_id)
+        links = await uow.matching.links_touching(
+            tenant_id, [p.id for p, _ in payments], columns["id"]
+        )
+        loaded = _Loaded(payments, await uow.matching.external_transaction_ids(tenant_id), links)
+        contacts = sorted({v.contact_id for _, v in payments if v.contact_id})
+        history = LinkHistory.from_rows(
+            tenant_id, await uow.matching.link_history(tenant_id, contacts)
         )
         result = match(
             [to_payment_value(p, v) for p, v in loaded.payments.values()],
-            [to_bank_txn(t) for t in loaded.real_txns],
+            TxnColumns.from_store(tenant_id, columns),
             rejected=loaded.rejected_pairs(),
             existing_links=loaded.engine_links(),
             memory=_memory(await uow.matching.memory(tenant_id)),
             params=params,
+            history=history,
         )
         writer = _Writer(uow, tenant_id, loaded, now)
         suggest_only = loaded.suggest_only_pairs()

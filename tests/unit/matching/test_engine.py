@@ -228,3 +228,10 @@ def test_top_three_suggestions_with_reasons() -> None:
     assert [s.txn_id for s in ranked] == ["b0", "b1", "b2"]
     assert ranked[0].score > ranked[1].score > ranked[2].score
     assert "days:paid:+1" in ranked[1].reasons
+
+
+def test_a_line_without_a_payer_name_is_not_identified_by_its_name() -> None:
+    p = payment(number="X-1")
+    result = match([p], [txn(text="Bueromaterial", name="", iban="")])
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment["v1#0"][0].txn_id == "b1"
