@@ -28,7 +28,6 @@ from belegsync.matching.history import LinkHistory
 from belegsync.matching.link_rows import (
     REPLACED_REASON,
     STALE_REASON,
-    audit_link,
     move,
     new_link,
     retire_external,
@@ -36,7 +35,7 @@ from belegsync.matching.link_rows import (
 from belegsync.matching.memory import IbanContactMemory, MemoryRow
 from belegsync.matching.params import ENGINE_VERSION, MatchParams
 from belegsync.store.errors import NotFound
-from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher
+from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher, new_id
 from belegsync.store.uow import UnitOfWork
 
 __all__ = [
@@ -246,14 +245,19 @@ class _Writer:
         link = self.loaded.open_suggestions.get(key)
         if link is None:
             link = new_link(self.tenant_id, *key, MATCHING_ACTOR, self.now)
+            link.id = new_id()  # known before the flush: rows are written in one go
             self.uow.matching.add(link)
         _fill(link, suggestion, status, self.now)
         self.kept.add(key)
-        await self.uow.matching.flush()
         if status == "suggested":
             return
-        await audit_link(self.uow, self.tenant_id, MATCHING_ACTOR, "link_auto_confirmed", link,
-                         self.now, reasons=link.reasons)  # fmt: skip
+        await self.uow.audit.add(
+            tenant_id=self.tenant_id, actor=MATCHING_ACTOR, action="link_auto_confirmed",
+            subject_type="link", subject_id=link.id, now=self.now, flush=False,
+            detail={"payment_id": link.expected_payment_id,
+                    "transaction_id": link.bank_transaction_id, "status": str(link.status),
+                    "reasons": link.reasons},
+        )  # fmt: skip
         external = self.loaded.external_links.pop(suggestion.payment_id, None)
         if external is not None:
             await retire_external(self.uow, self.tenant_id, external, link, self.now)
