@@ -644,13 +644,11 @@ def _payouts(book: _Book) -> None:
         ("Stripe", "STRIPE PAYMENTS EUROPE LTD", 150, 25, 3),
         ("SumUp", "SumUp Payments Limited", 139, 0, 1),
     )
-    buyers = [
-        Partner(f"o{k}", f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", "", "", False)
-        for k in range(60)
-    ]
+    # Shop connectors book each channel's sales to one collective customer.
     number = 0
     for name, holder, permille10k, fixed, every in providers:
         iban = _german_iban(rng)
+        channel = Partner(f"sales-{name.lower()}", f"Verkäufe {name}", holder, iban, False)
         day = book.month(0)
         end = book.month(book.months)
         while day < end:
@@ -660,11 +658,10 @@ def _payouts(book: _Book) -> None:
                 for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
                     number += 1
                     cents = rng.randrange(1200, 18000)
-                    buyer = rng.choice(buyers)
                     sales.extend(
                         book.voucher(
                             f"payout_{name.lower()}",
-                            buyer,
+                            channel,
                             "salesinvoice",
                             f"SH-{sale_day:%y}-{number:05d}",
                             sale_day,

@@ -204,6 +204,13 @@ class TxnIndex:
         index._index_identifiers(wanted_identifiers)
         return index
 
+    def provider_rows(self, markers: Sequence[bytes]) -> set[int]:
+        """Eligible rows whose payer name or purpose mentions one of ``markers``."""
+        found = _rows_mentioning(self.cols.names, markers)
+        found |= _rows_mentioning(self.cols.remittances, markers)
+        eligible = self.eligible_list
+        return {row for row in found if eligible[row]}
+
     def _index_identifiers(self, wanted: Mapping[str, set[int]]) -> None:
         if not wanted:
             return

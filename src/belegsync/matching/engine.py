@@ -42,6 +42,7 @@ from belegsync.matching.features import FeatureContext
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
+from belegsync.matching.payouts import PROVIDERS, payout_groups
 
 __all__ = ["MatchResult", "match"]
 
@@ -103,6 +104,9 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
         for member in group.members:
             claims[member] += 1
     return [g for g in groups if g.auto and all(claims[m] == 1 for m in g.members)]
+
+
+PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 
 
 class _Run:
@@ -254,6 +258,22 @@ class _Run:
         grouped_payments |= more_payments
         consumed |= more_rows
         groups += by_payer
+        linked |= more_payments
+        payout_rows = sorted(self.index.provider_rows(PROVIDER_MARKERS) - consumed)
+        payouts = payout_groups(
+            self.states,
+            self.ctx,
+            payout_rows,
+            lambda p: p not in linked,
+            self.rejected,
+            self.params,
+        )
+        more, more_payments, more_rows = self._apply_auto_groups(
+            _without_overlaps(payouts), set(linked), set(consumed)
+        )
+        group_autos += more
+        consumed |= more_rows
+        groups += payouts
         return self._result(edges, groups, assigned, autos, group_autos, consumed)
 
     def _apply_auto_groups(
