@@ -5,9 +5,9 @@ transfer, keeping their fee. The sales of a payout are consecutive: the provider
 what came in since the last payout. So for a payout line the engine looks at the open
 sales of the payer's contact (known or learned account, or the provider's name in the
 contact) booked in the two weeks before it, sorted by date, and takes the runs from the
-oldest open sale on whose sum exceeds the payout by no more than the provider's fee. Exactly one such run
-is linked (automatically when the payer is known by its account and every earlier
-payout of the run was linked, else suggested); each
+oldest open sale on whose sum exceeds the payout by no more than the provider's fee.
+Exactly one such run is linked (automatically when the payer is known by its account and
+every earlier payout of the run was linked, else suggested); each
 sale is allocated its amount minus its share of the fee (reason ``payout_fee``).
 """
 
