@@ -25,8 +25,10 @@ from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.link_rows import UNDONE_REASON, audit_link, move, new_link, retire_external
 from belegsync.matching.memory import is_usable_identifier
 from belegsync.matching.service import run_matching
+from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
-from belegsync.store.link_store import links_of_batch, open_suggestions
+from belegsync.store.link_store import links_of_batch
+from belegsync.store.matching_queries import open_suggestions
 from belegsync.store.models import PaymentLink
 from belegsync.store.models.base import new_id
 from belegsync.store.uow import UnitOfWork
@@ -85,6 +87,10 @@ async def external_links_of(uow: UnitOfWork, tenant_id: str, payment_id: str) ->
         if found is not None and found[0].source == "external":
             out.append(link)
     return out
+
+
+def _ctx(tenant_id: str, actor: str) -> TenantContext:
+    return TenantContext(tenant_id=tenant_id, actor=actor)
 
 
 async def _access_link(uow: UnitOfWork, tenant_id: str, link_id: str) -> PaymentLink:
@@ -277,7 +283,7 @@ async def confirm_safe_suggestions(
     async with uow_factory() as uow:
         if await uow.tenants.get(tenant_id) is None:
             raise NotFound("tenant")
-        chosen = safe_suggestions(await open_suggestions(uow, tenant_id))
+        chosen = safe_suggestions(await open_suggestions(uow, _ctx(tenant_id, actor)))
         for link in chosen:
             await _confirm(uow, tenant_id, link, actor, now)
             link.batch_id = batch_id

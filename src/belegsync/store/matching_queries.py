@@ -35,6 +35,7 @@ __all__ = [
     "external_payments",
     "link_rows",
     "open_payment",
+    "open_suggestions",
     "queue_counts",
     "queue_page",
     "replaced_external_links",
@@ -157,7 +158,8 @@ def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) ->
     return query
 
 
-def _external_query(ctx: TenantContext, filters: QueueFilters) -> AnySelect:
+def _payments_query(ctx: TenantContext, kind: str) -> AnySelect:
+    """The tenant's active expected payments of ``kind`` with their vouchers."""
     query: AnySelect = (
         select(ExpectedPayment, Voucher)
         .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
@@ -165,11 +167,17 @@ def _external_query(ctx: TenantContext, filters: QueueFilters) -> AnySelect:
             ExpectedPayment.tenant_id == ctx.tenant_id,
             Voucher.tenant_id == ctx.tenant_id,
             ExpectedPayment.active.is_(True),
-            ExpectedPayment.kind == "bank",
-            ExpectedPayment.unmatched_reason == "no_candidate",
-            ~_settled(),
-            *_payment_conditions(filters),
+            ExpectedPayment.kind == kind,
         )
+    )
+    return query
+
+
+def _external_query(ctx: TenantContext, filters: QueueFilters) -> AnySelect:
+    query = _payments_query(ctx, "bank").where(
+        ExpectedPayment.unmatched_reason == "no_candidate",
+        ~_settled(),
+        *_payment_conditions(filters),
     )
     if filters.amount_cents is not None:
         query = query.where(ExpectedPayment.amount_cents == abs(filters.amount_cents))
@@ -232,6 +240,12 @@ async def queue_page(
     return Page([LinkRow(*r) for r in rows], total, page, per_page)
 
 
+async def open_suggestions(uow: UnitOfWork, ctx: TenantContext) -> list[PaymentLink]:
+    """The links of the suggestions tab, unfiltered and unpaged (for bulk confirmation)."""
+    query = _tab_link_query(ctx, "suggestions", QueueFilters()).with_only_columns(PaymentLink)
+    return list(await uow.session.scalars(query.order_by(PaymentLink.created_at, PaymentLink.id)))
+
+
 async def link_rows(uow: UnitOfWork, ctx: TenantContext, statuses: Sequence[str]) -> list[LinkRow]:
     """All links of the tenant with these statuses (CLI and JSON API)."""
     query = _link_query(ctx, statuses).order_by(
@@ -250,16 +264,8 @@ async def external_payments(uow: UnitOfWork, ctx: TenantContext) -> list[Payment
 
 async def cash_payments(uow: UnitOfWork, ctx: TenantContext) -> list[PaymentRow]:
     """Payments made in cash (Lexware's cash box): nothing to match."""
-    query = (
-        select(ExpectedPayment, Voucher)
-        .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
-        .where(
-            ExpectedPayment.tenant_id == ctx.tenant_id,
-            Voucher.tenant_id == ctx.tenant_id,
-            ExpectedPayment.active.is_(True),
-            ExpectedPayment.kind == "cash",
-        )
-        .order_by(Voucher.voucher_date, Voucher.lexware_id, ExpectedPayment.position)
+    query = _payments_query(ctx, "cash").order_by(
+        Voucher.voucher_date, Voucher.lexware_id, ExpectedPayment.position
     )
     return [PaymentRow(*row) for row in await uow.session.execute(query)]
 
