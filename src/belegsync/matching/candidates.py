@@ -345,7 +345,7 @@ def _returned_debits(cols: TxnColumns, tc: IntArray, eligible: npt.NDArray[np.bo
         for row in _rows_mentioning(cols.remittances, _RETURN_MARKERS)
         if _RETURN_RE.search(normalise_text(cols.remittances[row]).replace("\n", " "))
     }
-    candidates = sorted(flagged | worded)
+    candidates = sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
     if not candidates:
         return []
     amount = cols.amount
@@ -417,7 +417,7 @@ def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> i
         )
         if not same and (cols.ibans[r] or cols.names[r]):
             continue
-        if best is None or gap < best[0]:
+        if best is None or (gap, cols.ids[row]) < (best[0], cols.ids[best[1]]):
             best = (gap, row)
     return None if best is None else best[1]
 

@@ -63,7 +63,8 @@ class LinkHistory:
     def from_rows(
         cls, tenant_id: str, rows: Iterable[tuple[str, str, str, str, date, int]]
     ) -> LinkHistory:
-        """From stored links: (contact, IBAN, creditor id, payer name, booking date, cents)."""
+        """From stored links: (contact, IBAN, creditor id, payer name, booking date, cents);
+        cents 0 teaches only the payer."""
         out = cls()
         for contact, iban, creditor, name, day, cents in rows:
             out._add((tenant_id, contact), iban, creditor, name, day.toordinal(), abs(cents))
@@ -78,7 +79,8 @@ class LinkHistory:
         normalised = normalise_name(name)
         if len(normalised) >= 4:
             self.names.setdefault(key, set()).add(normalised)
-        self.past.setdefault(key, []).append((day, cents))
+        if cents:
+            self.past.setdefault(key, []).append((day, cents))
 
     def merge(self, other: LinkHistory) -> None:
         for key, idents in other.identifiers.items():

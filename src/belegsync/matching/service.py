@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -52,6 +52,8 @@ MATCHING_ACTOR = ENGINE_ACTOR
 ALLOCATING: tuple[str, ...] = ("auto_confirmed", "confirmed")
 # Replacing an external transaction needs an exact amount within this many days.
 _REPLACE_MAX_DAYS = 10
+# What confirmed links teach about a contact reaches back this far (yearly payments).
+_HISTORY = timedelta(days=400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +189,15 @@ async def run_matching(
         )
         loaded = _Loaded(payments, await uow.matching.external_transaction_ids(tenant_id), links)
         contacts = sorted({v.contact_id for _, v in payments if v.contact_id})
+        since = min((v.voucher_date for _, v in payments), default=None)
         history = LinkHistory.from_rows(
-            tenant_id, await uow.matching.link_history(tenant_id, contacts)
+            tenant_id,
+            await uow.matching.link_history(
+                tenant_id,
+                contacts,
+                {p.amount_cents for p, _ in payments},
+                since=since - _HISTORY if since else None,
+            ),
         )
         result = match(
             [to_payment_value(p, v) for p, v in loaded.payments.values()],

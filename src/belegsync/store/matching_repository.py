@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -256,12 +256,21 @@ class MatchingRepository:
         return sorted(found.values(), key=lambda k: (k.created_at, k.id))
 
     async def link_history(
-        self, tenant_id: str, contact_ids: Sequence[str]
+        self,
+        tenant_id: str,
+        contact_ids: Sequence[str],
+        amounts: Collection[int],
+        *,
+        since: date | None = None,
     ) -> list[tuple[str, str, str, str, date, int]]:
-        """(contact, IBAN, creditor id, payer name, booking date, cents) of the confirmed
-        and automatic links to real transactions of these contacts."""
+        """What confirmed and automatic links to real transactions booked on or after
+        ``since`` taught about these contacts: (contact, IBAN, creditor id, payer name,
+        last booking date, cents), one row per payer and amount; amounts other than
+        ``amounts`` (absolute cents) are folded into one row per payer with cents 0."""
         out: list[tuple[str, str, str, str, date, int]] = []
         wanted = list(dict.fromkeys(contact_ids))
+        absolute = func.abs(BankTransaction.amount_cents)
+        amount = case((absolute.in_(list(amounts) or [-1]), absolute), else_=0)
         for start in range(0, len(wanted), _CHUNK):
             query = (
                 select(
@@ -269,12 +278,12 @@ class MatchingRepository:
                     BankTransaction.counterparty_iban,
                     BankTransaction.creditor_id,
                     BankTransaction.counterparty_name,
-                    BankTransaction.booking_date,
-                    BankTransaction.amount_cents,
+                    func.max(BankTransaction.booking_date),
+                    amount,
                 )
-                .select_from(PaymentLink)
-                .join(ExpectedPayment, ExpectedPayment.id == PaymentLink.expected_payment_id)
-                .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
+                .select_from(Voucher)
+                .join(ExpectedPayment, ExpectedPayment.voucher_id == Voucher.id)
+                .join(PaymentLink, PaymentLink.expected_payment_id == ExpectedPayment.id)
                 .join(
                     BankTransaction,
                     and_(
@@ -283,12 +292,21 @@ class MatchingRepository:
                     ),
                 )
                 .where(
-                    PaymentLink.tenant_id == tenant_id,
-                    PaymentLink.status.in_(list(_ALLOCATING)),
+                    Voucher.tenant_id == tenant_id,
                     Voucher.contact_id.in_(wanted[start : start + _CHUNK]),
+                    PaymentLink.status.in_(list(_ALLOCATING)),
+                )
+                .group_by(
+                    Voucher.contact_id,
+                    BankTransaction.counterparty_iban,
+                    BankTransaction.creditor_id,
+                    BankTransaction.counterparty_name,
+                    amount,
                 )
             )
+            if since is not None:
+                query = query.where(BankTransaction.booking_date >= since)
             for contact, iban, creditor, name, day, cents in await self._session.execute(query):
-                if contact is not None:
-                    out.append((contact, iban or "", creditor or "", name or "", day, cents))
+                if contact is not None and day is not None:
+                    out.append((contact, iban or "", creditor or "", name or "", day, int(cents)))
         return out
