@@ -27,7 +27,7 @@ and learned IBANs), as after a few weeks of use; they are not evaluated.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from belegsync.domain.matching import (
@@ -439,8 +439,11 @@ def _collectives(book: _Book, batch: list[tuple[Partner, ExpectedPayment, str, d
         total = sum(e[1].amount_cents for e in entries)
         txn = book.line(booking, total, customer.holder, customer.iban, text)
         for _, payment, _, _ in entries:
+            # the client marks them paid when the collective transfer shows up
+            marked = replace(payment, paid_date=book.marked_paid(booking))
+            book.out.expected[book.out.expected.index(payment)] = marked
             book.out.scenario[payment.voucher_id] = "collective"
-            book.paid(payment, txn)
+            book.paid(marked, txn)
 
 
 def _suppliers(book: _Book, count: int, per_month: tuple[int, int]) -> None:

@@ -6,8 +6,9 @@ what came in since the last payout. So for a payout line the engine looks at the
 sales of the payer's contact (known or learned account, or the provider's name in the
 contact) booked in the two weeks before it, sorted by date, and takes the runs from the
 oldest open sale on whose sum exceeds the payout by no more than the provider's fee.
-Exactly one such run is linked (automatically when the payer is known by its account and
-every earlier payout of the run was linked, else suggested); each
+Exactly one such run is linked automatically when the payer is known by its account and
+every earlier payout of the run was linked; otherwise the shortest fitting run is
+suggested; each
 sale is allocated its amount minus its share of the fee (reason ``payout_fee``).
 """
 
@@ -32,12 +33,19 @@ class Provider:
     marker: str  # as it appears, upper case, in the payer name or the purpose
     fee_permille_max: int  # highest percentage fee, in tenths of a percent
     fee_fixed_max_cents: int  # highest fixed fee per sale
+    typical_basis_points: int = 0  # the standard fee (public price list), 1/100 %
+    typical_fixed_cents: int = 0
+
+    def typical_fee(self, total: int, count: int) -> int:
+        return (
+            total * self.typical_basis_points + 5000
+        ) // 10000 + self.typical_fixed_cents * count
 
 
 PROVIDERS: tuple[Provider, ...] = (
-    Provider("PayPal", "PAYPAL", 35, 39),
-    Provider("Stripe", "STRIPE", 30, 25),
-    Provider("SumUp", "SUMUP", 28, 0),
+    Provider("PayPal", "PAYPAL", 35, 39, 249, 35),
+    Provider("Stripe", "STRIPE", 30, 25, 150, 25),
+    Provider("SumUp", "SUMUP", 28, 0, 139, 0),
     Provider("Zettle", "ZETTLE", 30, 0),
     Provider("Mollie", "MOLLIE", 35, 29),
     Provider("Klarna", "KLARNA", 50, 35),
@@ -77,6 +85,25 @@ def _runs(
             if _fee_fits(total, payout, end - start + 1, provider):
                 found.append(tuple(pool[start : end + 1]))
     return found
+
+
+def _choose(
+    runs: Sequence[tuple[PaymentState, ...]], payout: int, provider: Provider
+) -> tuple[tuple[PaymentState, ...], bool]:
+    """The run to link, and whether it is clear: the only one that fits, or the only
+    one whose fee is the provider's standard fee (within 0.1 %)."""
+    if len(runs) == 1:
+        return runs[0], True
+
+    def off(run: tuple[PaymentState, ...]) -> int:
+        total = sum(s.payment.amount_cents for s in run)
+        return abs(total - payout - provider.typical_fee(total, len(run)))
+
+    ranked = sorted(runs, key=lambda run: (off(run), len(run)))
+    best = ranked[0]
+    total = sum(s.payment.amount_cents for s in best)
+    clear = provider.typical_basis_points > 0 and off(best) <= 1 + total // 1000
+    return best, clear and off(ranked[1]) > 5 * off(best) + 100
 
 
 def _shares(members: Sequence[PaymentState], fee: int) -> list[int]:
@@ -133,17 +160,21 @@ def payout_groups(
         payout = int(index.remaining[row])
         runs = _runs(pool, payout, provider)
         chain = (part, ident or provider.marker)
-        if len(runs) != 1:
+        if not runs:
             broken.add(chain)  # later payouts may start from the wrong sale
             continue
-        members = runs[0]
+        members, unique = _choose(runs, payout, provider)
+        if not unique:
+            broken.add(chain)
         fee = sum(s.payment.amount_cents for s in members) - payout
         suggestions = _suggestions(ctx, row, members, fee, provider)
         if suggestions is None:
             continue
-        claimed.update(s.index for s in members)
+        if unique:
+            claimed.update(s.index for s in members)
         auto = (
-            bool(by_account)
+            unique
+            and bool(by_account)
             and chain not in broken
             and is_booked(index, row)
             and not params.shadow_mode
