@@ -12,6 +12,8 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
     BankTxn,
@@ -25,6 +27,7 @@ from belegsync.domain.matching import (
 )
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.candidates import (
+    PaymentState,
     TxnIndex,
     build_payment_states,
     candidates_for,
@@ -107,6 +110,7 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
 
 
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
+_WIDER_DAYS = 60
 
 
 class _Run:
@@ -343,15 +347,27 @@ class _Run:
             if ranked:
                 suggestions[state.payment.id] = ranked
             else:
-                reason = (
-                    UnmatchedReason.BELOW_THRESHOLD if p in best else UnmatchedReason.NO_CANDIDATE
-                )
+                found = p in best or self._exists_wider(state, consumed)
+                reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
                 unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         auto_links = sorted(
             [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
             key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
         )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
+
+    def _exists_wider(self, state: PaymentState, consumed: set[int]) -> bool:
+        """A free transaction of the exact amount within two months: then the voucher
+        is not sent to "Externe Transaktion erforderlich" (a person searches)."""
+        index = self.index
+        key = (state.part << 40) | state.payment.amount_cents
+        lo = int(np.searchsorted(index.sorted_key, key, side="left"))
+        hi = int(np.searchsorted(index.sorted_key, key, side="right"))
+        first, last = state.anchor_day - _WIDER_DAYS, state.anchor_day + _WIDER_DAYS
+        return any(
+            first <= day <= last and row not in consumed
+            for day, row in zip(index.sorted_day[lo:hi], index.sorted_idx[lo:hi], strict=True)
+        )
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         best: dict[str, Suggestion] = {}

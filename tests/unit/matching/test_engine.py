@@ -282,3 +282,9 @@ def test_a_payout_with_two_fitting_runs_of_sales_is_not_linked() -> None:
         amount=49500, text="SumUp Payout", name="SumUp Payments Limited", day=D0 + timedelta(days=5)
     )
     assert match(sales, [line]).auto_links == ()
+
+
+def test_an_exact_amount_weeks_away_keeps_the_voucher_out_of_external() -> None:
+    far = txn(text="Zahlung", day=D0 + timedelta(days=40), name="", iban="")
+    (open_payment,) = match([payment()], [far]).unmatched
+    assert open_payment.reason is UnmatchedReason.BELOW_THRESHOLD
