@@ -15,7 +15,7 @@ from typing import Any, Final, Literal, NamedTuple, TypeAlias, get_args
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from belegsync.domain.matching import ALLOCATING_STATUSES, LinkStatus
-from belegsync.store.access import MAX_PER_PAGE, Page, TenantContext
+from belegsync.store.access import MAX_PER_PAGE, Page, TenantContext, access_tenant
 from belegsync.store.models import (
     BankAccount,
     BankTransaction,
@@ -208,7 +208,9 @@ async def _page_rows(
 async def queue_counts(
     uow: UnitOfWork, ctx: TenantContext, filters: QueueFilters | None = None
 ) -> dict[QueueTab, int]:
-    """Rows per tab (with the same filters as the page)."""
+    """Rows per tab (with the same filters as the page); ``NotFound`` for a tenant the
+    context may not see."""
+    await access_tenant(uow.session, ctx)
     filters = filters or QueueFilters()
     counts: dict[QueueTab, int] = {}
     for tab in QUEUE_TABS:
