@@ -43,7 +43,7 @@ def parse_amount_cents(text: str) -> int | None:
             code="amount_invalid",
             message_en=f"'{text}' is not an amount. Please enter it like 1,234.56.",
         ) from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) > 10**9:
+    if not value.is_finite() or abs(value) > 10**9 or value != value.quantize(Decimal("0.01")):
         raise InvalidInput(
             f"„{text}“ ist kein Betrag mit höchstens zwei Nachkommastellen.",
             code="amount_invalid",
