@@ -203,7 +203,7 @@ async def matching_queue(
             [LinkView.of(r) for r in rows.items if isinstance(r, LinkRow)],
             rows.total, rows.page, rows.per_page,
         )  # fmt: skip
-    safe = len(safe_suggestions(await open_suggestions(uow, ctx)))
+    safe = len(safe_suggestions(await open_suggestions(uow, ctx))) if tab == "suggestions" else 0
     cash = [
         (p, v, signed_amount(v.voucher_type, p.amount_cents))
         for p, v in (await cash_payments(uow, ctx) if tab == "external" else [])

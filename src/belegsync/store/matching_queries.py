@@ -31,6 +31,7 @@ __all__ = [
     "PaymentRow",
     "QueueFilters",
     "QueueTab",
+    "SuggestionRow",
     "cash_payments",
     "external_payments",
     "link_rows",
@@ -140,11 +141,16 @@ def _link_query(ctx: TenantContext, statuses: Sequence[str]) -> AnySelect:
     return query
 
 
-def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) -> AnySelect:
-    query = _link_query(ctx, [_TAB_STATUS[tab].value]).where(ExpectedPayment.active.is_(True))
-    if tab == "suggestions":
-        query = query.where(~_settled())
-    query = query.where(*_payment_conditions(filters))
+def _filtered_links(
+    ctx: TenantContext, statuses: Sequence[LinkStatus], filters: QueueFilters
+) -> AnySelect:
+    """Links of active payments with these statuses; a suggestion only while nothing
+    settles its payment."""
+    query = _link_query(ctx, [s.value for s in statuses]).where(
+        ExpectedPayment.active.is_(True),
+        or_(PaymentLink.status != LinkStatus.SUGGESTED.value, ~_settled()),
+        *_payment_conditions(filters),
+    )
     if filters.amount_cents is not None:
         cents = abs(filters.amount_cents)
         query = query.where(
@@ -156,6 +162,10 @@ def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) ->
     if filters.text:
         query = query.where(_text_condition(filters.text, with_transaction=True))
     return query
+
+
+def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) -> AnySelect:
+    return _filtered_links(ctx, [_TAB_STATUS[tab]], filters)
 
 
 def _payments_query(ctx: TenantContext, kind: str) -> AnySelect:
@@ -212,11 +222,14 @@ async def queue_counts(
     context may not see."""
     await access_tenant(uow.session, ctx)
     filters = filters or QueueFilters()
-    counts: dict[QueueTab, int] = {}
-    for tab in QUEUE_TABS:
-        query = _tab_query(ctx, tab, filters).order_by(None)
-        _, counts[tab] = await _page_rows(uow, query, page=1, per_page=1)
-    return counts
+    links = _filtered_links(ctx, list(_TAB_STATUS.values()), filters)
+    grouped = links.with_only_columns(PaymentLink.status, func.count()).group_by(PaymentLink.status)
+    by_status = {LinkStatus(status): int(n) for status, n in await uow.session.execute(grouped)}
+    counts: dict[QueueTab, int] = {
+        tab: by_status.get(status, 0) for tab, status in _TAB_STATUS.items()
+    }
+    _, counts["external"] = await _page_rows(uow, _external_query(ctx, filters), page=1, per_page=1)
+    return {tab: counts[tab] for tab in QUEUE_TABS}
 
 
 async def queue_page(
@@ -242,10 +255,27 @@ async def queue_page(
     return Page([LinkRow(*r) for r in rows], total, page, per_page)
 
 
-async def open_suggestions(uow: UnitOfWork, ctx: TenantContext) -> list[PaymentLink]:
-    """The links of the suggestions tab, unfiltered and unpaged (for bulk confirmation)."""
-    query = _tab_link_query(ctx, "suggestions", QueueFilters()).with_only_columns(PaymentLink)
-    return list(await uow.session.scalars(query.order_by(PaymentLink.created_at, PaymentLink.id)))
+class SuggestionRow(NamedTuple):
+    """What deciding "safe" needs of a suggestion, read as plain columns."""
+
+    id: str
+    payment_id: str
+    txn_id: str
+    score: float | None
+    features: dict[str, Any] | None
+
+
+async def open_suggestions(uow: UnitOfWork, ctx: TenantContext) -> list[SuggestionRow]:
+    """Every row of the suggestions tab, unfiltered and unpaged (for bulk confirmation)."""
+    query = _tab_link_query(ctx, "suggestions", QueueFilters()).with_only_columns(
+        PaymentLink.id,
+        PaymentLink.expected_payment_id,
+        PaymentLink.bank_transaction_id,
+        PaymentLink.score,
+        PaymentLink.features,
+    )
+    rows = await uow.session.execute(query.order_by(PaymentLink.created_at, PaymentLink.id))
+    return [SuggestionRow(*row) for row in rows]
 
 
 async def link_rows(uow: UnitOfWork, ctx: TenantContext, statuses: Sequence[str]) -> list[LinkRow]:
