@@ -247,37 +247,29 @@ class _Run:
         payer_rows.update(self.index.customer_hits)
         contact_rows = sorted(payer_rows - taken_rows - consumed)
         linked = set(autos) | grouped_payments
-        by_payer = collectives_by_contact(
-            self.states,
-            self.ctx,
-            contact_rows,
-            lambda p: p not in linked and not self.states[p].settled,
-            self.rejected,
-            self.params,
-        )
-        more, more_payments, more_rows = self._apply_auto_groups(
-            _without_overlaps(by_payer), set(linked), set(consumed)
-        )
-        group_autos += more
-        grouped_payments |= more_payments
-        consumed |= more_rows
-        groups += by_payer
-        linked |= more_payments
-        payout_rows = sorted(self.index.provider_rows(PROVIDER_MARKERS) - consumed)
-        payouts = payout_groups(
-            self.states,
-            self.ctx,
-            payout_rows,
-            lambda p: p not in linked,
-            self.rejected,
-            self.params,
-        )
-        more, more_payments, more_rows = self._apply_auto_groups(
-            _without_overlaps(payouts), set(linked), set(consumed)
-        )
-        group_autos += more
-        consumed |= more_rows
-        groups += payouts
+
+        def is_open(p: int) -> bool:
+            return p not in linked
+
+        for finder, rows in (
+            (collectives_by_contact, contact_rows),
+            (payout_groups, sorted(self.index.provider_rows(PROVIDER_MARKERS) - consumed)),
+        ):
+            found = finder(
+                self.states,
+                self.ctx,
+                [row for row in rows if row not in consumed],
+                is_open,
+                self.rejected,
+                self.params,
+            )
+            more, more_payments, more_rows = self._apply_auto_groups(
+                _without_overlaps(found), set(linked), set(consumed)
+            )
+            group_autos += more
+            linked.update(more_payments)
+            consumed.update(more_rows)
+            groups += found
         return self._result(edges, groups, assigned, autos, group_autos, consumed)
 
     def _apply_auto_groups(
