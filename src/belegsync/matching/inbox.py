@@ -247,7 +247,7 @@ async def manual_search(
     defaults = amount_cents is None and not text.strip() and date_from is None and not date_to
     if defaults:
         day = payment.paid_date or voucher.paid_date or voucher.voucher_date
-        amount_cents = payment.amount_cents
+        amount_cents = signed_amount(voucher.voucher_type, payment.amount_cents)
         date_from, date_to = day - timedelta(days=SEARCH_DAYS), day + timedelta(days=SEARCH_DAYS)
     found = await search_transactions(
         uow, ctx, amount_cents=amount_cents, text=text, date_from=date_from, date_to=date_to
