@@ -176,18 +176,6 @@ class MatchingRepository:
 
     # ---- column reads for the matching run (only what is still open) ---------------
 
-    def _allocated_real(self) -> Any:
-        """Per transaction: cents held by confirmed or automatic links."""
-        return (
-            select(
-                PaymentLink.bank_transaction_id.label("txn_id"),
-                func.sum(PaymentLink.allocated_cents).label("used"),
-            )
-            .where(PaymentLink.status.in_(list(_ALLOCATING)))
-            .group_by(PaymentLink.bank_transaction_id)
-            .subquery()
-        )
-
     async def open_payments(self, tenant_id: str) -> list[tuple[ExpectedPayment, Voucher]]:
         """Active bank payments not yet settled by a link to a real transaction (links
         to external transactions do not settle: the real line may still arrive)."""
@@ -215,14 +203,19 @@ class MatchingRepository:
     async def transaction_columns(self, tenant_id: str) -> dict[str, list[Any]]:
         """Real (not external) transactions that still have money to allocate, as
         columns (``TRANSACTION_COLUMNS``): no ORM objects for thousands of lines."""
-        used = self._allocated_real()
+        # Most lines are used up by one link; lines with several links come along and
+        # the engine subtracts what their links hold.
+        used_up = exists().where(
+            PaymentLink.bank_transaction_id == BankTransaction.id,
+            PaymentLink.status.in_(list(_ALLOCATING)),
+            PaymentLink.allocated_cents >= func.abs(BankTransaction.amount_cents),
+        )
         query = (
             select(*(getattr(BankTransaction, name) for name in TRANSACTION_COLUMNS))
-            .outerjoin(used, used.c.txn_id == BankTransaction.id)
             .where(
                 BankTransaction.tenant_id == tenant_id,
                 BankTransaction.source != "external",
-                func.abs(BankTransaction.amount_cents) > func.coalesce(used.c.used, 0),
+                ~used_up,
             )
             .order_by(BankTransaction.booking_date, BankTransaction.id)
         )
