@@ -14,17 +14,33 @@ Speed: 100,000 vouchers × 1,000,000 transactions on one core (generation exclud
 next to a plain vectorised candidate generation (numpy) on the same data, with the
 ratio and the peak memory.
 
-    .venv/bin/python bench/matching.py [--scale 1.0] [--seed 2024] [--only quality|speed]
+Incremental: a client with 20,000 vouchers in SQLite, 200 new transactions pushed, the
+real ``run_matching`` timed (target ≤ 200 ms).
+
+    .venv/bin/python bench/matching.py [--scale 1.0] [--seed 2024]
+        [--only quality|speed|incremental] [--trace-memory]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import gc
+import os
+import resource
+import tempfile
 import time
+import tracemalloc
+from pathlib import Path
 
+import numpy as np
+
+from belegsync.domain.matching import ExpectedPayment
 from belegsync.matching import IbanContactMemory, match
+from belegsync.matching.columns import TxnColumns
 from matching_data import scenarios_de
 from matching_data.metrics import evaluate
+from matching_data.store_client import migrated_database, time_incremental
 from matching_data.synthetic import generate
 
 
@@ -58,16 +74,109 @@ def quality_scenarios(seed: int) -> None:
             print(line)
 
 
-def main(scale: float, seed: int, only: str | None) -> None:
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def plain_candidates(expected: list[ExpectedPayment], cols: TxnColumns) -> int:
+    """A plain vectorised candidate generation: exact amount in the date window."""
+    tenants = {t: i for i, t in enumerate(sorted(set(cols.tenants)))}
+    tc = np.fromiter(map(tenants.__getitem__, cols.tenants), np.int64, len(cols))
+    key = ((tc * 2 + (cols.amount < 0)) << 40) | np.abs(cols.amount)
+    order = np.lexsort((cols.day, key))
+    sorted_key, sorted_day = key[order], cols.day[order]
+    p_tc = np.fromiter((tenants.get(p.tenant_id, -1) for p in expected), np.int64)
+    debit = np.fromiter((p.voucher_type.startswith("purchaseinv") for p in expected), np.int64)
+    amount = np.fromiter((p.amount_cents for p in expected), np.int64)
+    anchor = np.fromiter((p.anchor_date.toordinal() for p in expected), np.int64)
+    p_key = ((p_tc * 2 + debit) << 40) | amount
+    lo = np.searchsorted(sorted_key, p_key, side="left")
+    hi = np.searchsorted(sorted_key, p_key, side="right")
+    counts = hi - lo
+    which = np.repeat(np.arange(counts.size), counts)
+    pos = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + lo[which]
+    days = sorted_day[pos]
+    inside = (days >= anchor[which] - 14) & (days <= anchor[which] + 10)
+    return int(inside.sum())
+
+
+def speed(scale: float, seed: int, trace_memory: bool) -> None:
+    vouchers, transactions = int(100_000 * scale), int(1_000_000 * scale)
+    started = time.perf_counter()
+    data = generate(vouchers, transactions, seed=seed, tenants=max(1, int(100 * scale)))
+    expected = data.expected
+    print(f"[speed] generation_seconds={time.perf_counter() - started:.1f} (excluded)")
+    started = time.perf_counter()
+    cols = TxnColumns.from_txns(data.txns)
+    print(
+        f"[speed] to_columns_seconds={time.perf_counter() - started:.1f} (excluded: the store "
+        "reads columns directly)"
+    )
+    del data
+    gc.collect()
+    rss_input = _rss_mb()
+    started, cpu = time.perf_counter(), time.process_time()
+    result = match(expected, cols)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started, base_cpu = time.perf_counter(), time.process_time()
+    pairs = plain_candidates(expected, cols)
+    base_wall, base_cpu = time.perf_counter() - started, time.process_time() - base_cpu
+    print(f"[speed] payments={len(expected)} transactions={len(cols)} one process, no fork")
+    print(
+        f"[speed] match_seconds={wall:.2f} wall, {cpu:.2f} cpu (target <= 3 s) "
+        f"auto_links={len(result.auto_links)}"
+    )
+    print(
+        f"[speed] plain_vectorised_candidates_seconds={base_wall:.2f} wall, {base_cpu:.2f} cpu "
+        f"pairs={pairs}"
+    )
+    print(f"[speed] ratio={wall / base_wall:.1f}x wall, {cpu / base_cpu:.1f}x cpu (goal <= 3x)")
+    print(
+        f"[speed] rss_before_match_mb={rss_input:.0f} peak_rss_mb={peak:.0f} "
+        "(peak includes generating the data)"
+    )
+    if trace_memory:
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        match(expected, cols)
+        peak_traced = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        print(f"[speed] match_peak_extra_mb={peak_traced / 2**20:.0f} (tracemalloc, above input)")
+
+
+def incremental(vouchers: int, new: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        url = migrated_database(Path(directory))
+        found = asyncio.run(time_incremental(url, vouchers, new))
+    print(f"[incremental] vouchers={vouchers} new_transactions={new} SQLite, real run_matching")
+    print(
+        f"[incremental] run_matching_seconds={found['incremental_seconds']:.3f} "
+        f"(after import/push, target <= 0.2) auto_links={found['auto_links']:.0f} "
+        f"open_payments={found['payments']:.0f}"
+    )
+    print(
+        f"[incremental] with_voucher_rebuild_seconds={found['with_rebuild_seconds']:.3f} "
+        f"(after a sync) setup_seconds={found['setup_seconds']:.1f}"
+    )
+
+
+def main(scale: float, seed: int, only: str | None, trace_memory: bool) -> None:
     if only in (None, "quality"):
         quality_synthetic(scale, seed)
         quality_scenarios(seed)
+    if only in (None, "speed"):
+        speed(scale, seed, trace_memory)
+    if only in (None, "incremental"):
+        incremental(max(1000, int(20_000 * min(scale, 1.0))), 200)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--only", choices=("quality", "speed"))
+    parser.add_argument("--only", choices=("quality", "speed", "incremental"))
+    parser.add_argument("--trace-memory", action="store_true", help="second run under tracemalloc")
     args = parser.parse_args()
-    main(args.scale, args.seed, args.only)
+    main(args.scale, args.seed, args.only, args.trace_memory)

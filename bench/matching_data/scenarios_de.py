@@ -27,7 +27,7 @@ and learned IBANs), as after a few weeks of use; they are not evaluated.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from belegsync.domain.matching import (
@@ -439,8 +439,11 @@ def _collectives(book: _Book, batch: list[tuple[Partner, ExpectedPayment, str, d
         total = sum(e[1].amount_cents for e in entries)
         txn = book.line(booking, total, customer.holder, customer.iban, text)
         for _, payment, _, _ in entries:
+            # the client marks them paid when the collective transfer shows up
+            marked = replace(payment, paid_date=book.marked_paid(booking))
+            book.out.expected[book.out.expected.index(payment)] = marked
             book.out.scenario[payment.voucher_id] = "collective"
-            book.paid(payment, txn)
+            book.paid(marked, txn)
 
 
 def _suppliers(book: _Book, count: int, per_month: tuple[int, int]) -> None:
@@ -644,13 +647,11 @@ def _payouts(book: _Book) -> None:
         ("Stripe", "STRIPE PAYMENTS EUROPE LTD", 150, 25, 3),
         ("SumUp", "SumUp Payments Limited", 139, 0, 1),
     )
-    buyers = [
-        Partner(f"o{k}", f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", "", "", False)
-        for k in range(60)
-    ]
+    # Shop connectors book each channel's sales to one collective customer.
     number = 0
     for name, holder, permille10k, fixed, every in providers:
         iban = _german_iban(rng)
+        channel = Partner(f"sales-{name.lower()}", f"Verkäufe {name}", holder, iban, False)
         day = book.month(0)
         end = book.month(book.months)
         while day < end:
@@ -660,11 +661,10 @@ def _payouts(book: _Book) -> None:
                 for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
                     number += 1
                     cents = rng.randrange(1200, 18000)
-                    buyer = rng.choice(buyers)
                     sales.extend(
                         book.voucher(
                             f"payout_{name.lower()}",
-                            buyer,
+                            channel,
                             "salesinvoice",
                             f"SH-{sale_day:%y}-{number:05d}",
                             sale_day,

@@ -1,8 +1,16 @@
-"""A client confirms a suggestion, rejects one, creates an external transaction from a
-voucher, then an uploaded statement replaces it — in Chromium against real servers."""
+"""The Abgleich work queue in Chromium against real servers.
+
+A client confirms a suggestion, rejects one, undoes a confirmation (the suggestion comes
+back), creates an external transaction from a voucher, then an uploaded statement
+replaces it. At volume (hundreds of suggestions): tabs with counts, paging and filters
+kept in the URL, bulk confirmation undone as a batch, keyboard use, and the same queue
+at 375 px with nothing cut off. Screenshots go to test-output/screenshots/.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,8 +34,9 @@ from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.matching.service import run_matching
 from fakes.clock import FixedClock
 from support.matching_helpers import NOW, SUPPLIER_IBAN, add_voucher, item, line, push
+from support.matching_volume import seed_queue
 
-async def main(db, tenant):
+async def main(db, tenant, groups):
     engine = create_engine(f"sqlite+aiosqlite:///{db}")
     f = UnitOfWorkFactory(create_session_factory(engine))
     await add_voucher(f, tenant, "e2e-auto", voucher_number="RE-2024-0042")
@@ -39,49 +48,75 @@ async def main(db, tenant):
                       voucher_number="RE-2024-0099", contact_name="Papier Schmidt GmbH")
     await push(f, FixedClock(NOW), tenant, [
         line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
-        line("-250.00", "2024-03-06", "Bueromaterial", counterparty_name="Moebelhaus Nord GmbH"),
-        line("-40.00", "2024-03-06", "Toner", counterparty_name="Toner Express GmbH"),
+        line("-250.00", "2024-03-06", "Bueromaterial", counterparty_name="M. Lindqvist"),
+        line("-40.00", "2024-03-06", "Toner", counterparty_name="Kartuschenhandel Ost"),
     ])
+    if groups:
+        await seed_queue(f, FixedClock(NOW), tenant, groups)
     await run_matching(f, FixedClock(NOW), tenant)
     await engine.dispose()
 
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
 """
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+
+def _client(servers: Servers, name: str, email: str, groups: int) -> str:
+    servers.cli("tenant", "add", name, "--open-tax-year", "2024")
+    servers.cli("user", "add", email, "--role", "client", "--tenant", name, stdin=PASSWORD)
+    [(tenant_id,)] = servers.query("SELECT id FROM tenants WHERE name = ?", name)
+    seeded = subprocess.run(
+        [sys.executable, "-c", SEED, str(servers.data_dir / "belegsync.sqlite3"),
+         str(tenant_id), str(groups)],
+        env={**servers.env, "PYTHONPATH": os.pathsep.join(
+            [str(TESTS), *filter(None, [servers.env.get("PYTHONPATH")])])},
+        capture_output=True,
+    )  # fmt: skip
+    assert seeded.returncode == 0, seeded.stderr.decode()[-3000:]
+    return str(tenant_id)
+
+
+def _login(browser_instance: Any, servers: Servers, email: str, viewport: dict[str, int]) -> Any:
+    context = browser_instance.new_context(
+        base_url=servers.app_url, locale="de-DE", viewport=viewport
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/login")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    return page
 
 
 @pytest.fixture
 def client_page(browser_instance: Any, servers: Servers) -> Iterator[tuple[Any, str]]:
-    servers.cli("tenant", "add", "Delta AG", "--open-tax-year", "2024")
-    servers.cli("user", "add", "d@e2e.test", "--role", "client", "--tenant", "Delta AG",
-                stdin=PASSWORD)  # fmt: skip
-    [(tenant_id,)] = servers.query("SELECT id FROM tenants WHERE name = ?", "Delta AG")
-    subprocess.run(
-        [sys.executable, "-c", SEED, str(servers.data_dir / "belegsync.sqlite3"), str(tenant_id)],
-        env={**servers.env, "PYTHONPATH": str(TESTS)}, check=True, capture_output=True,
-    )  # fmt: skip
-    context = browser_instance.new_context(base_url=servers.app_url, locale="de-DE")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page, str(tenant_id)
-    context.close()
+    tenant_id = _client(servers, "Delta AG", "d@e2e.test", 0)
+    page = _login(browser_instance, servers, "d@e2e.test", DESKTOP)
+    yield page, tenant_id
+    page.context.close()
 
 
-def test_client_confirms_rejects_creates_external_and_an_upload_replaces_it(
+def _count(page: Any, tab: str) -> int:
+    return int(page.locator(f"#tab-{tab} .count").get_attribute("data-count"))
+
+
+def test_client_confirms_rejects_undoes_creates_external_and_an_upload_replaces_it(
     client_page: tuple[Any, str], servers: Servers, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
     page, tenant_id = client_page
-    page.goto("/login")
-    page.get_by_label("E-Mail-Adresse").fill("d@e2e.test")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("link", name="Abgleich").click()
 
     suggestions = page.locator("#suggestions")
     expect(suggestions).to_contain_text("RE-2024-0077")
-    expect(page.locator("#links")).to_contain_text("RE-2024-0042")
-    expect(page.locator("#external")).to_contain_text("RE-2024-0099")
+    expect(suggestions).to_contain_text("Betrag stimmt auf den Cent")
+    expect(suggestions).not_to_contain_text("Bewertung")
+    assert (_count(page, "suggestions"), _count(page, "external"), _count(page, "auto")) == (
+        2, 1, 1,
+    )  # fmt: skip
     shot(page, "20-abgleich-vorschlaege")
 
     suggestions.locator(".suggestion", has_text="RE-2024-0077").get_by_role(
@@ -93,14 +128,36 @@ def test_client_confirms_rejects_creates_external_and_an_upload_replaces_it(
     ).click()
     expect(page.get_by_text("Vorschlag abgelehnt")).to_be_visible()
     expect(page.locator("#suggestions")).not_to_contain_text("RE-2024-0078")
+    assert (_count(page, "confirmed"), _count(page, "rejected")) == (1, 1)
     shot(page, "21-bestaetigt-und-abgelehnt")
 
+    # Undo the confirmation: the voucher is open again and its suggestion is back.
+    page.locator("#tab-confirmed").click()
+    page.locator(".link-row", has_text="RE-2024-0077").get_by_role(
+        "button", name="Aufheben"
+    ).click()
+    expect(page.get_by_text("Zuordnung aufgehoben.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"tab=confirmed"))
+    page.locator("#tab-suggestions").click()
+    expect(page.locator("#suggestions")).to_contain_text("RE-2024-0077")
+    expect(page.locator("#suggestions")).not_to_contain_text("RE-2024-0078")  # stays rejected
+    shot(page, "21b-aufgehoben-vorschlag-zurueck")
+
+    page.locator("#tab-external").click()
     external = page.locator(".external", has_text="RE-2024-0099")
-    expect(external).to_contain_text("Kein verbundenes Bankkonto")
-    external.get_by_role("button", name="Externe Transaktion anlegen").click()
+    expect(page.locator("#external")).to_contain_text("Kein verbundenes Bankkonto")
+    external.get_by_text("Vorher bearbeiten").click()
+    amount = external.get_by_label("Betrag")
+    expect(amount).to_have_value("-89,00")  # German, signed like the statement
+    amount.fill("89,00")  # without the minus: the sign follows the voucher
+    external.get_by_role("button", name="Anlegen und zuordnen").click()
     expect(page.get_by_text("Externe Transaktion angelegt")).to_be_visible()
-    expect(page.locator("#links .link-row", has_text="RE-2024-0099")).to_contain_text(
+    page.locator("#tab-confirmed").click()
+    expect(page.locator("#confirmed .link-row", has_text="RE-2024-0099")).to_contain_text(
         "Externe Transaktion"
+    )
+    expect(page.locator("#confirmed .link-row", has_text="RE-2024-0099")).to_contain_text(
+        "-89,00 €"
     )
     shot(page, "22-externe-transaktion")
 
@@ -118,14 +175,100 @@ def test_client_confirms_rejects_creates_external_and_an_upload_replaces_it(
     shot(page, "23-kontoauszug-hochgeladen")
 
     page.get_by_role("link", name="Zum Abgleich").click()
+    page.locator("#tab-auto").click()
     expect(page.locator("#replaced")).to_contain_text("ersetzt durch echte Transaktion")
-    real = page.locator("#links .link-row", has_text="RE-2024-0099")
-    expect(real).to_contain_text("automatisch")
+    real = page.locator("#auto .link-row", has_text="RE-2024-0099")
     expect(real).not_to_contain_text("Externe Transaktion")
     shot(page, "24-externe-ersetzt")
     rows = servers.query(
-        "SELECT status, status_reason FROM links WHERE tenant_id = ? ORDER BY status", tenant_id
+        "SELECT status FROM links WHERE tenant_id = ? AND status != 'undone'", tenant_id
     )
     assert sorted(str(r[0]) for r in rows) == [
-        "auto_confirmed", "auto_confirmed", "confirmed", "rejected", "undone",
+        "auto_confirmed", "auto_confirmed", "rejected", "suggested",
     ]  # fmt: skip
+
+
+def test_the_queue_at_volume_on_desktop_and_phone(browser_instance: Any, servers: Servers) -> None:
+    from playwright.sync_api import expect
+
+    tenant_id = _client(servers, "Epsilon GmbH", "e@e2e.test", 150)
+    page = _login(browser_instance, servers, "e@e2e.test", DESKTOP)
+    page.get_by_role("link", name="Abgleich").click()
+    total = _count(page, "suggestions")
+    assert total >= 150 and _count(page, "external") == 150 + 1  # and RE-2024-0099
+    expect(page.locator("#queue-total")).to_contain_text(f"Einträge: {total}")
+    expect(page.locator("#suggestions .q-row")).to_have_count(50)
+    pages = -(-total // 50)
+    expect(page.locator("#page-of")).to_have_text(f"Seite 1 von {pages}")
+    shot(page, "30-warteschlange-1440")
+
+    # Paging keeps its state in the URL; the keyboard reaches the pager.
+    page.get_by_role("link", name="Weiter →").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator("#page-of")).to_have_text(f"Seite 2 von {pages}")
+    page.reload()
+    expect(page.locator("#page-of")).to_have_text(f"Seite 2 von {pages}")
+
+    # Filters: one voucher number, then a German amount on the external tab.
+    page.get_by_label("Belegnummer").fill("RE-2024-3007")
+    page.get_by_role("button", name="Filtern").click()
+    expect(page).to_have_url(re.compile(r"number=RE-2024-3007"))
+    rows = page.locator("#suggestions .q-row")
+    expect(rows.first).to_contain_text("RE-2024-3007")
+    assert (
+        rows.count() == rows.filter(has_text="RE-2024-3007").count() == _count(page, "suggestions")
+    )
+    assert _count(page, "external") == 0
+    page.goto(f"/clients/{tenant_id}/matching?tab=external&amount=400,77")
+    expect(page.locator("#external .q-row")).to_have_count(1)
+    expect(page.locator("#external")).to_contain_text("RE-2024-4011")
+    shot(page, "31-gefiltert")
+
+    # Bulk: every safe suggestion at once, then all of them undone together.
+    page.goto(f"/clients/{tenant_id}/matching")
+    bulk = page.locator("#confirm-safe")
+    safe = int(re.search(r"\((\d+)\)", bulk.inner_text()).group(1))  # type: ignore[union-attr]
+    assert safe > 0
+    bulk.click()
+    expect(page.get_by_text(f"{safe} sichere Vorschläge bestätigt.")).to_be_visible()
+    assert _count(page, "confirmed") == safe and _count(page, "suggestions") < total
+    shot(page, "32-sammelbestaetigung")
+    page.get_by_role("button", name="Alle wieder rückgängig machen").click()
+    expect(page.get_by_text(f"{safe} Bestätigungen rückgängig gemacht")).to_be_visible()
+    assert _count(page, "confirmed") == 0 and _count(page, "suggestions") == total
+
+    # Select two suggestions with the keyboard and confirm them together.
+    boxes = page.locator("#suggestions input[type=checkbox]")
+    boxes.nth(0).focus()
+    page.keyboard.press("Space")
+    boxes.nth(1).check()
+    page.get_by_role("button", name="Ausgewählte bestätigen").click()
+    expect(page.get_by_text("2 Vorschläge bestätigt.")).to_be_visible()
+    assert _count(page, "confirmed") == 2
+    page.context.close()
+
+    phone = _login(browser_instance, servers, "e@e2e.test", PHONE)
+    phone.goto(f"/clients/{tenant_id}/matching")
+    _assert_nothing_cut(phone)
+    shot(phone, "33-warteschlange-375")
+    phone.goto(f"/clients/{tenant_id}/matching?tab=external")
+    _assert_nothing_cut(phone)
+    shot(phone, "34-extern-375")
+    row = phone.locator("#external .q-row").first
+    row.get_by_role("link", name="Manuell zuordnen").click()
+    expect(phone.locator("#search-defaults")).to_be_visible()
+    expect(phone.locator("#search-results")).to_contain_text("Keine Umsätze gefunden")
+    _assert_nothing_cut(phone)
+    shot(phone, "35-manuell-375")
+    phone.context.close()
+
+
+def _assert_nothing_cut(page: Any) -> None:
+    """No horizontal scrolling, and every amount on screen inside the 375 px."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, width
+    amounts = page.locator(".q-amount")
+    for i in range(min(amounts.count(), 10)):
+        box = amounts.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box

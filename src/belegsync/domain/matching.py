@@ -63,6 +63,7 @@ class DifferenceReason(StrEnum):
     PARTIAL = "partial"
     COLLECTIVE = "collective"
     TOLERANCE = "tolerance"
+    PAYOUT_FEE = "payout_fee"  # a payment provider kept its fee from a payout
 
 
 class AmountKind(StrEnum):
@@ -74,6 +75,7 @@ class AmountKind(StrEnum):
     ROUNDING = "rounding"  # a few cents off
     BAND = "band"  # within 95–105 %
     COLLECTIVE = "collective"  # part of a larger transfer paying several vouchers
+    NET_OF_FEE = "net_of_fee"  # one of several sales in a payout, minus the provider's fee
     OTHER = "other"
 
     @property

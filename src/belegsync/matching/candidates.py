@@ -204,6 +204,13 @@ class TxnIndex:
         index._index_identifiers(wanted_identifiers)
         return index
 
+    def provider_rows(self, markers: Sequence[bytes]) -> set[int]:
+        """Eligible rows whose payer name or purpose mentions one of ``markers``."""
+        found = _rows_mentioning(self.cols.names, markers)
+        found |= _rows_mentioning(self.cols.remittances, markers)
+        eligible = self.eligible_list
+        return {row for row in found if eligible[row]}
+
     def _index_identifiers(self, wanted: Mapping[str, set[int]]) -> None:
         if not wanted:
             return
@@ -220,40 +227,52 @@ class TxnIndex:
             self.by_identifier[key] = ([days[r] for r in rows], rows)
 
     def scan_references(
-        self, states: Sequence[PaymentState], customers: Mapping[tuple[int, str], str]
-    ) -> None:
-        """Find every transaction whose remittance holds a payment's reference number,
-        and the customer numbers (``customers``: (tenant-currency, number) → contact)."""
+        self,
+        keys: Sequence[Sequence[int]],
+        tenant_currency: Sequence[int],
+        references: Mapping[str, list[int]],
+        customers: Mapping[tuple[int, str], str],
+    ) -> dict[int, set[int]]:
+        """Transactions whose remittance holds a payment's reference number.
+
+        ``keys[g]`` are the digit keys of payment ``g`` (empty when settled),
+        ``references`` end-to-end ids → payments, ``customers`` (tenant-currency,
+        customer number) → contact. Returns row → payments; customer number hits are
+        kept in ``customer_hits``.
+        """
         lookup: dict[int, dict[int, list[int]]] = defaultdict(dict)
-        e2e: dict[str, list[int]] = defaultdict(list)
-        for state in states:
-            if state.settled:
-                continue
-            for key in {digit_value(t) for t in state.strong_tokens}:
-                if key is not None:
-                    lookup[key].setdefault(state.tenant_currency, []).append(state.index)
-            for reference in state.payment.references:
-                e2e[reference].append(state.index)
+        for g, payment_keys in enumerate(keys):
+            for key in payment_keys:
+                lookup[key].setdefault(tenant_currency[g], []).append(g)
         by_customer: dict[int, dict[int, str]] = defaultdict(dict)
         for (tc, number), contact in customers.items():
-            key = digit_value(number)
-            if key is not None:
-                by_customer[key][tc] = contact
+            customer_key = digit_value(number)
+            if customer_key is not None:
+                by_customer[customer_key][tc] = contact
         found: dict[int, set[int]] = defaultdict(set)
         if lookup or by_customer:
             self._scan_texts(lookup, by_customer, found)
-        if e2e:
+        if references:
+            eligible = self.eligible_list
             for i, ref in enumerate(self.cols.end_to_end_ids):
-                if ref and ref in e2e:
-                    found[i].update(e2e[ref])
+                if ref and ref in references and eligible[i]:
+                    found[i].update(references[ref])
+        return found
+
+    def keep_hits(
+        self, found: Mapping[int, set[int]], local: Mapping[int, int], skip_rows: set[int]
+    ) -> None:
+        """Reference hits of the payments this run scores (``local``: global → local)."""
         by_payment: dict[int, set[int]] = defaultdict(set)
-        eligible = self.eligible_list
-        for txn_index, payments in found.items():
-            if not eligible[txn_index]:
+        for row, payments in found.items():
+            if row in skip_rows:
                 continue
-            for p in payments:
-                by_payment[p].add(txn_index)
-            self.hits_by_txn[txn_index] = payments
+            mine = {local[g] for g in payments if g in local}
+            if not mine:
+                continue
+            for p in mine:
+                by_payment[p].add(row)
+            self.hits_by_txn[row] = mine
         self.hits_by_payment = dict(by_payment)
 
     def _scan_texts(
@@ -326,7 +345,7 @@ def _returned_debits(cols: TxnColumns, tc: IntArray, eligible: npt.NDArray[np.bo
         for row in _rows_mentioning(cols.remittances, _RETURN_MARKERS)
         if _RETURN_RE.search(normalise_text(cols.remittances[row]).replace("\n", " "))
     }
-    candidates = sorted(flagged | worded)
+    candidates = sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
     if not candidates:
         return []
     amount = cols.amount
@@ -398,7 +417,7 @@ def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> i
         )
         if not same and (cols.ibans[r] or cols.names[r]):
             continue
-        if best is None or gap < best[0]:
+        if best is None or (gap, cols.ids[row]) < (best[0], cols.ids[best[1]]):
             best = (gap, row)
     return None if best is None else best[1]
 

@@ -213,8 +213,7 @@ def collectives_by_contact(
             s
             for s in by_contact.get((tc, contact), ())
             if s.part == part
-            and s.anchor_day - params.exact_days_after <= day
-            and day <= s.anchor_day + (window if not s.anchored else params.exact_days_before)
+            and s.window[0] <= day <= max(s.window[1], s.voucher_day + window)
             and (s.payment.id, txn_id) not in rejected
         ]
         if len(pool) < 2:

@@ -6,14 +6,16 @@ few columns matching needs straight into these arrays, and the engine indexes ro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from belegsync.domain.matching import BankTxn, TxnStatus
+from belegsync.domain.matching_text import compact_identifier
 
 __all__ = ["BoolArray", "IntArray", "TxnColumns"]
 
@@ -102,6 +104,33 @@ class TxnColumns:
             names=[t.counterparty_name for t in txns],
             remittances=[t.remittance for t in txns],
             end_to_end_ids=[t.end_to_end_id for t in txns],
+        )
+
+    @classmethod
+    def from_store(cls, tenant_id: str, columns: Mapping[str, list[Any]]) -> TxnColumns:
+        """Columns as ``MatchingRepository.transaction_columns`` reads them."""
+        ids = columns["id"]
+        n = len(ids)
+        lines = columns["remittance_lines"]
+        return cls.from_rows(
+            ids=ids,
+            tenants=[tenant_id] * n,
+            currencies=columns["currency"],
+            amounts=columns["amount_cents"],
+            days=[d.toordinal() for d in columns["booking_date"]],
+            value_days=[None if d is None else d.toordinal() for d in columns["value_date"]],
+            booked=[str(s) == TxnStatus.BOOKED.value for s in columns["status"]],
+            reversal=columns["is_reversal"],
+            ibans=[compact_identifier(v) if v else "" for v in columns["counterparty_iban"]],
+            creditors=[compact_identifier(v) if v else "" for v in columns["creditor_id"]],
+            names=[v or "" for v in columns["counterparty_name"]],
+            # a reference cut across statement lines is read where lines are joined
+            # with newlines; the stored one-line text joins them with spaces
+            remittances=[
+                "\n".join(split) if split else text
+                for split, text in zip(lines, columns["remittance"], strict=True)
+            ],
+            end_to_end_ids=[v or "" for v in columns["end_to_end_id"]],
         )
 
     def booking_date(self, row: int) -> date:

@@ -12,6 +12,8 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
     BankTxn,
@@ -25,6 +27,7 @@ from belegsync.domain.matching import (
 )
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.candidates import (
+    PaymentState,
     TxnIndex,
     build_payment_states,
     candidates_for,
@@ -37,10 +40,12 @@ from belegsync.matching.collective import (
 )
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.decide import Edge, assign_greedy, auto_decisions
+from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
+from belegsync.matching.payouts import PROVIDERS, payout_groups
 
 __all__ = ["MatchResult", "match"]
 
@@ -75,19 +80,24 @@ def match(
     existing_links: Sequence[ExistingLink] = (),
     memory: IbanContactMemory | None = None,
     params: MatchParams | None = None,
+    history: LinkHistory | None = None,
 ) -> MatchResult:
     """Match expected payments to bank transactions.
 
     ``rejected`` holds (payment id, transaction id) pairs never to offer again.
     ``existing_links`` with an allocating status settle their payment and use up
     their transaction's amount. ``memory`` adds learned IBAN/creditor id → contact
-    evidence. The result does not depend on the order of the inputs.
+    evidence. ``history`` adds what confirmed links outside this input taught (payer
+    names, accounts, amounts and dates per contact). The result does not depend on the
+    order of the inputs.
     """
     params = params or MatchParams()
     memory = memory or IbanContactMemory()
     cols = txns if isinstance(txns, TxnColumns) else TxnColumns.from_txns(txns)
     with _gc_paused():
-        return _Run(expected, cols, frozenset(rejected), existing_links, memory, params).run()
+        return _Run(
+            expected, cols, frozenset(rejected), existing_links, memory, params, history
+        ).run()
 
 
 def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup]:
@@ -99,6 +109,10 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
     return [g for g in groups if g.auto and all(claims[m] == 1 for m in g.members)]
 
 
+PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
+_WIDER_DAYS = 60
+
+
 class _Run:
     def __init__(
         self,
@@ -108,6 +122,7 @@ class _Run:
         existing_links: Sequence[ExistingLink],
         memory: IbanContactMemory,
         params: MatchParams,
+        stored_history: LinkHistory | None = None,
     ) -> None:
         self.params = params
         self.rejected = rejected
@@ -120,22 +135,37 @@ class _Run:
                 allocated[link.txn_id] += link.allocated_cents
                 settled.add(link.payment_id)
         history = LinkHistory.read(expected, cols, existing_links)
+        if stored_history is not None:
+            history.merge(stored_history)
         learned, owners = self._identifiers(expected, memory, history)
-        self.states = build_payment_states(expected, self.tc_ids, learned, params)
+        arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
         customers: dict[tuple[int, str], str] = {}
-        for state in self.states:
-            state.settled = state.payment.id in settled
-            history.annotate(state)
-            number = state.payment.customer_number
-            if number and state.payment.contact_id is not None:
-                customers[(state.tenant_currency, number)] = state.payment.contact_id
         wanted: dict[str, set[int]] = defaultdict(set)
-        for state in self.states:
-            if not state.settled:
-                for ident in state.identifiers:
-                    wanted[ident].add(state.tenant_currency)
+        references: dict[str, list[int]] = defaultdict(list)
+        open_flags = arrays.open.tolist()
+        tcs = arrays.tc.tolist()
+        for g, payment in enumerate(expected):
+            if payment.customer_number and payment.contact_id is not None:
+                customers[(tcs[g], payment.customer_number)] = payment.contact_id
+            if open_flags[g]:
+                for ident in arrays.identifiers[g]:
+                    wanted[ident].add(tcs[g])
+                for reference in payment.references:
+                    references[reference].append(g)
         self.index = TxnIndex.build(cols, self.tc_ids, allocated, wanted)
-        self.index.scan_references(self.states, customers)
+        found = self.index.scan_references(arrays.keys, tcs, references, customers)
+        self.clear: list[ClearLink] = []
+        if params.fast_path and not params.shadow_mode:
+            self.clear = clear_links(expected, arrays, self.index, found, owners, rejected, params)
+        clear_payments = {c.payment for c in self.clear}
+        self.clear_rows = {c.row for c in self.clear}
+        rest = [g for g in range(len(expected)) if open_flags[g] and g not in clear_payments]
+        self.states = build_payment_states(
+            [expected[g] for g in rest], self.tc_ids, learned, params
+        )
+        for state in self.states:
+            history.annotate(state)
+        self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
 
     def _identifiers(
@@ -168,6 +198,7 @@ class _Run:
         rejected = self.rejected
         remaining = self.index.remaining_list
         suggest = self.ctx.suggestion
+        clear_rows = self.clear_rows
         for state in self.states:
             if state.settled:
                 continue
@@ -177,7 +208,7 @@ class _Run:
             pid = state.payment.id
             part_payment = state.payment.is_part_payment
             for row, strong in found.items():
-                if rejected and (pid, ids[row]) in rejected:
+                if row in clear_rows or (rejected and (pid, ids[row]) in rejected):
                     continue
                 suggestion = suggest(state, row, strong)
                 if suggestion is None:
@@ -202,7 +233,10 @@ class _Run:
         groups = collectives_from_references(
             self.states, self.ctx, self.rejected, strong_exact, self.params
         )
-        group_autos, grouped_payments, consumed = self._apply_auto_groups(groups)
+        group_autos, grouped_payments, consumed = self._apply_auto_groups(
+            groups, taken_rows=self.clear_rows
+        )
+        consumed |= self.clear_rows
         single = [e for e in edges if e.payment not in grouped_payments and e.row not in consumed]
         remaining: dict[int, int] = {}
         assigned = assign_greedy(single, remaining)
@@ -213,21 +247,29 @@ class _Run:
         payer_rows.update(self.index.customer_hits)
         contact_rows = sorted(payer_rows - taken_rows - consumed)
         linked = set(autos) | grouped_payments
-        by_payer = collectives_by_contact(
-            self.states,
-            self.ctx,
-            contact_rows,
-            lambda p: p not in linked and not self.states[p].settled,
-            self.rejected,
-            self.params,
-        )
-        more, more_payments, more_rows = self._apply_auto_groups(
-            _without_overlaps(by_payer), set(linked), set(consumed)
-        )
-        group_autos += more
-        grouped_payments |= more_payments
-        consumed |= more_rows
-        groups += by_payer
+
+        def is_open(p: int) -> bool:
+            return p not in linked
+
+        for finder, rows in (
+            (collectives_by_contact, contact_rows),
+            (payout_groups, sorted(self.index.provider_rows(PROVIDER_MARKERS) - consumed)),
+        ):
+            found = finder(
+                self.states,
+                self.ctx,
+                [row for row in rows if row not in consumed],
+                is_open,
+                self.rejected,
+                self.params,
+            )
+            more, more_payments, more_rows = self._apply_auto_groups(
+                _without_overlaps(found), set(linked), set(consumed)
+            )
+            group_autos += more
+            linked.update(more_payments)
+            consumed.update(more_rows)
+            groups += found
         return self._result(edges, groups, assigned, autos, group_autos, consumed)
 
     def _apply_auto_groups(
@@ -297,15 +339,27 @@ class _Run:
             if ranked:
                 suggestions[state.payment.id] = ranked
             else:
-                reason = (
-                    UnmatchedReason.BELOW_THRESHOLD if p in best else UnmatchedReason.NO_CANDIDATE
-                )
+                found = p in best or self._exists_wider(state, consumed)
+                reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
                 unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         auto_links = sorted(
-            [*autos.values(), *group_autos],
+            [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
             key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
         )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
+
+    def _exists_wider(self, state: PaymentState, consumed: set[int]) -> bool:
+        """A free transaction of the exact amount within two months: then the voucher
+        is not sent to "Externe Transaktion erforderlich" (a person searches)."""
+        index = self.index
+        key = (state.part << 40) | state.payment.amount_cents
+        lo = int(np.searchsorted(index.sorted_key, key, side="left"))
+        hi = int(np.searchsorted(index.sorted_key, key, side="right"))
+        first, last = state.anchor_day - _WIDER_DAYS, state.anchor_day + _WIDER_DAYS
+        return any(
+            first <= day <= last and row not in consumed
+            for day, row in zip(index.sorted_day[lo:hi], index.sorted_idx[lo:hi], strict=True)
+        )
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         best: dict[str, Suggestion] = {}

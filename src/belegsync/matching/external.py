@@ -46,7 +46,7 @@ EXTERNAL_ACCOUNT_IBAN = "EXTERN"
 EXTERNAL_ACCOUNT_NAME = "Externes Konto"
 WHY_EXTERNAL = (
     "Kein verbundenes Bankkonto enthält eine passende Transaktion; die Zahlung lief "
-    "vermutlich über ein Konto, das belegsync nicht kennt."
+    "vermutlich über ein Konto, dessen Umsätze hier fehlen."
 )
 
 

@@ -10,12 +10,12 @@ amount, so the next month's line is recognised (and described as recurring).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from belegsync.domain.matching import ALLOCATING_STATUSES, ExistingLink, ExpectedPayment
-from belegsync.domain.matching_text import normalise_name
+from belegsync.domain.matching_text import compact_identifier, normalise_name
 from belegsync.matching.candidates import PaymentState
 from belegsync.matching.columns import TxnColumns
 
@@ -44,24 +44,51 @@ class LinkHistory:
         wanted = {k.txn_id for k in allocating}
         row_of = {txn_id: row for row, txn_id in enumerate(cols.ids) if txn_id in wanted}
         payments = {p.id: p for p in expected}
-        identifiers: dict[tuple[str, str], set[str]] = defaultdict(set)
-        names: dict[tuple[str, str], set[str]] = defaultdict(set)
-        past: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         for link in allocating:
             payment = payments.get(link.payment_id)
             row = row_of.get(link.txn_id)
             if payment is None or row is None or payment.contact_id is None:
                 continue
-            key = (payment.tenant_id, payment.contact_id)
-            for ident in (cols.ibans[row], cols.creditors[row]):
-                if ident:
-                    identifiers[key].add(ident)
-            name = normalise_name(cols.names[row])
-            if len(name) >= 4:
-                names[key].add(name)
-            past[key].append((int(cols.day[row]), abs(int(cols.amount[row]))))
-        out.identifiers, out.names, out.past = dict(identifiers), dict(names), dict(past)
+            out._add(
+                (payment.tenant_id, payment.contact_id),
+                cols.ibans[row],
+                cols.creditors[row],
+                cols.names[row],
+                int(cols.day[row]),
+                abs(int(cols.amount[row])),
+            )
         return out
+
+    @classmethod
+    def from_rows(
+        cls, tenant_id: str, rows: Iterable[tuple[str, str, str, str, date, int]]
+    ) -> LinkHistory:
+        """From stored links: (contact, IBAN, creditor id, payer name, booking date, cents);
+        cents 0 teaches only the payer."""
+        out = cls()
+        for contact, iban, creditor, name, day, cents in rows:
+            out._add((tenant_id, contact), iban, creditor, name, day.toordinal(), abs(cents))
+        return out
+
+    def _add(
+        self, key: tuple[str, str], iban: str, creditor: str, name: str, day: int, cents: int
+    ) -> None:
+        for ident in (iban, creditor):
+            if ident:
+                self.identifiers.setdefault(key, set()).add(compact_identifier(ident))
+        normalised = normalise_name(name)
+        if len(normalised) >= 4:
+            self.names.setdefault(key, set()).add(normalised)
+        if cents:
+            self.past.setdefault(key, []).append((day, cents))
+
+    def merge(self, other: LinkHistory) -> None:
+        for key, idents in other.identifiers.items():
+            self.identifiers.setdefault(key, set()).update(idents)
+        for key, names in other.names.items():
+            self.names.setdefault(key, set()).update(names)
+        for key, past in other.past.items():
+            self.past.setdefault(key, []).extend(past)
 
     def annotate(self, state: PaymentState) -> None:
         """Give a payment state the payer names and history of its contact."""

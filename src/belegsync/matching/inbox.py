@@ -12,7 +12,6 @@ from belegsync.domain.matching_reasons import describe_all
 from belegsync.matching.external import ExternalNeeded, external_draft, signed_amount
 from belegsync.matching.links import safe_suggestions
 from belegsync.store.access import Page, TenantContext
-from belegsync.store.link_store import open_suggestions
 from belegsync.store.matching_queries import (
     SEARCH_DAYS,
     LinkRow,
@@ -23,6 +22,7 @@ from belegsync.store.matching_queries import (
     external_payments,
     link_rows,
     open_payment,
+    open_suggestions,
     queue_counts,
     queue_page,
     replaced_external_links,
@@ -203,7 +203,7 @@ async def matching_queue(
             [LinkView.of(r) for r in rows.items if isinstance(r, LinkRow)],
             rows.total, rows.page, rows.per_page,
         )  # fmt: skip
-    safe = len(safe_suggestions(await open_suggestions(uow, ctx.tenant_id)))
+    safe = len(safe_suggestions(await open_suggestions(uow, ctx))) if tab == "suggestions" else 0
     cash = [
         (p, v, signed_amount(v.voucher_type, p.amount_cents))
         for p, v in (await cash_payments(uow, ctx) if tab == "external" else [])
@@ -247,7 +247,7 @@ async def manual_search(
     defaults = amount_cents is None and not text.strip() and date_from is None and not date_to
     if defaults:
         day = payment.paid_date or voucher.paid_date or voucher.voucher_date
-        amount_cents = payment.amount_cents
+        amount_cents = signed_amount(voucher.voucher_type, payment.amount_cents)
         date_from, date_to = day - timedelta(days=SEARCH_DAYS), day + timedelta(days=SEARCH_DAYS)
     found = await search_transactions(
         uow, ctx, amount_cents=amount_cents, text=text, date_from=date_from, date_to=date_to

@@ -8,9 +8,10 @@ matching again, so the payment is open and matchable at once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from belegsync.domain.clock import Clock
 from belegsync.domain.links import (
@@ -25,8 +26,10 @@ from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.link_rows import UNDONE_REASON, audit_link, move, new_link, retire_external
 from belegsync.matching.memory import is_usable_identifier
 from belegsync.matching.service import run_matching
+from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
-from belegsync.store.link_store import links_of_batch, open_suggestions
+from belegsync.store.link_store import links_of_batch
+from belegsync.store.matching_queries import SuggestionRow, open_suggestions
 from belegsync.store.models import PaymentLink
 from belegsync.store.models.base import new_id
 from belegsync.store.uow import UnitOfWork
@@ -85,6 +88,10 @@ async def external_links_of(uow: UnitOfWork, tenant_id: str, payment_id: str) ->
         if found is not None and found[0].source == "external":
             out.append(link)
     return out
+
+
+def _ctx(tenant_id: str, actor: str) -> TenantContext:
+    return TenantContext(tenant_id=tenant_id, actor=actor)
 
 
 async def _access_link(uow: UnitOfWork, tenant_id: str, link_id: str) -> PaymentLink:
@@ -237,34 +244,36 @@ async def _audit_batch(
     )  # fmt: skip
 
 
-def _exact(link: PaymentLink) -> bool:
-    kind = (link.features or {}).get("amount_kind")
+def _exact(features: dict[str, Any]) -> bool:
     try:
-        return kind is not None and AmountKind(kind).is_exact
+        return AmountKind(str(features.get("amount_kind"))).is_exact
     except ValueError:
         return False
 
 
-def safe_suggestions(links: list[PaymentLink]) -> list[PaymentLink]:
-    """The suggestions "Alle sicheren Vorschläge bestätigen" confirms (see the domain rule)."""
-    best_other: dict[str, list[float]] = {}
-    for link in links:
-        for key in (f"p:{link.expected_payment_id}", f"t:{link.bank_transaction_id}"):
-            best_other.setdefault(key, []).append(link.score or 0.0)
+def safe_suggestions(rows: Sequence[SuggestionRow]) -> list[str]:
+    """Ids of the suggestions "Alle sicheren Vorschläge bestätigen" confirms (the
+    domain's rule; the runner-up is the best other suggestion for the same payment or
+    the same transaction)."""
+    top: dict[str, list[tuple[float, str]]] = {}
+    for row in rows:
+        for key in (f"p:{row.payment_id}", f"t:{row.txn_id}"):
+            best = top.setdefault(key, [])
+            best.append((row.score or 0.0, row.id))
+            best.sort(reverse=True)
+            del best[2:]
     safe = []
-    for link in links:
-        score = link.score or 0.0
+    for row in rows:
         runner_up = 0.0
-        for key in (f"p:{link.expected_payment_id}", f"t:{link.bank_transaction_id}"):
-            others = sorted(best_other[key], reverse=True)
-            others.remove(score)
-            if others:
-                runner_up = max(runner_up, others[0])
-        identifying = bool((link.features or {}).get("identifying"))
+        for key in (f"p:{row.payment_id}", f"t:{row.txn_id}"):
+            others = [score for score, link_id in top[key] if link_id != row.id]
+            runner_up = max([runner_up, *others[:1]])
+        features = row.features or {}
         if is_safe_suggestion(
-            score, amount_exact=_exact(link), identifying=identifying, runner_up=runner_up
-        ):
-            safe.append(link)
+            row.score or 0.0, amount_exact=_exact(features),
+            identifying=bool(features.get("identifying")), runner_up=runner_up,
+        ):  # fmt: skip
+            safe.append(row.id)
     return safe
 
 
@@ -277,7 +286,8 @@ async def confirm_safe_suggestions(
     async with uow_factory() as uow:
         if await uow.tenants.get(tenant_id) is None:
             raise NotFound("tenant")
-        chosen = safe_suggestions(await open_suggestions(uow, tenant_id))
+        ids = safe_suggestions(await open_suggestions(uow, _ctx(tenant_id, actor)))
+        chosen = [await _access_link(uow, tenant_id, link_id) for link_id in ids]
         for link in chosen:
             await _confirm(uow, tenant_id, link, actor, now)
             link.batch_id = batch_id

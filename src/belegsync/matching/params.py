@@ -32,3 +32,5 @@ class MatchParams:
     collective_max_pool: int = 14
     prefer_assigned: bool = True  # rank the greedily assigned transaction first
     shadow_mode: bool = False
+    # Decide the clear sole pairs with numpy first (same policy; off: all pairs scored).
+    fast_path: bool = True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -21,12 +21,13 @@ from belegsync.domain.matching import (
     Suggestion,
     UnmatchedReason,
 )
+from belegsync.matching.columns import TxnColumns
 from belegsync.matching.engine import match
-from belegsync.matching.expected import rebuild_expected_payments, to_bank_txn, to_payment_value
+from belegsync.matching.expected import rebuild_expected_payments, to_payment_value
+from belegsync.matching.history import LinkHistory
 from belegsync.matching.link_rows import (
     REPLACED_REASON,
     STALE_REASON,
-    audit_link,
     move,
     new_link,
     retire_external,
@@ -34,7 +35,7 @@ from belegsync.matching.link_rows import (
 from belegsync.matching.memory import IbanContactMemory, MemoryRow
 from belegsync.matching.params import ENGINE_VERSION, MatchParams
 from belegsync.store.errors import NotFound
-from belegsync.store.models import BankTransaction, ExpectedPayment, PaymentLink, Voucher
+from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher, new_id
 from belegsync.store.uow import UnitOfWork
 
 __all__ = [
@@ -51,6 +52,8 @@ MATCHING_ACTOR = ENGINE_ACTOR
 ALLOCATING: tuple[str, ...] = ("auto_confirmed", "confirmed")
 # Replacing an external transaction needs an exact amount within this many days.
 _REPLACE_MAX_DAYS = 10
+# What confirmed links teach about a contact reaches back this far (yearly payments).
+_HISTORY = timedelta(days=400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +104,11 @@ class _Loaded:
     def __init__(
         self,
         payments: list[tuple[ExpectedPayment, Voucher]],
-        txns: list[BankTransaction],
+        external_txns: set[str],
         links: list[PaymentLink],
     ) -> None:
         self.payments = {p.id: (p, v) for p, v in payments if p.kind == "bank"}
-        self.external_txns = {t.id for t in txns if t.source == "external"}
-        self.real_txns = [t for t in txns if t.source != "external"]
+        self.external_txns = external_txns
         self.links = links
         self.external_links: dict[str, PaymentLink] = {}
         self.open_suggestions: dict[tuple[str, str], PaymentLink] = {}
@@ -160,8 +162,15 @@ async def run_matching(
     tenant_id: str,
     *,
     params: MatchParams | None = None,
+    vouchers_changed: bool = True,
 ) -> MatchCounts:
-    """Rebuild the tenant's expected payments, run the engine and store its result.
+    """Match what is still open and store the result.
+
+    Only still-open payments (not settled by a link to a real transaction) and
+    transactions with money left to allocate are read, the transactions as columns;
+    what confirmed links taught about the open payments' contacts comes along as a
+    small history. ``vouchers_changed=False`` (after a statement import or a push)
+    skips rebuilding the expected payments from the synced vouchers.
 
     Automatic links are stored as ``auto_confirmed``; the open suggestions are replaced
     by the new ones (confirmed, rejected and undone links are never touched). A real
@@ -171,19 +180,33 @@ async def run_matching(
     async with uow_factory() as uow:
         if await uow.tenants.get(tenant_id) is None:
             raise NotFound("tenant")
-        await rebuild_expected_payments(uow, tenant_id, now=now)
-        loaded = _Loaded(
-            await uow.matching.payments(tenant_id),
-            await uow.matching.transactions(tenant_id),
-            await uow.matching.links(tenant_id),
+        if vouchers_changed:
+            await rebuild_expected_payments(uow, tenant_id, now=now)
+        payments = await uow.matching.open_payments(tenant_id)
+        columns = await uow.matching.transaction_columns(tenant_id)
+        links = await uow.matching.links_touching(
+            tenant_id, [p.id for p, _ in payments], columns["id"]
+        )
+        loaded = _Loaded(payments, await uow.matching.external_transaction_ids(tenant_id), links)
+        contacts = sorted({v.contact_id for _, v in payments if v.contact_id})
+        since = min((v.voucher_date for _, v in payments), default=None)
+        history = LinkHistory.from_rows(
+            tenant_id,
+            await uow.matching.link_history(
+                tenant_id,
+                contacts,
+                {p.amount_cents for p, _ in payments},
+                since=since - _HISTORY if since else None,
+            ),
         )
         result = match(
             [to_payment_value(p, v) for p, v in loaded.payments.values()],
-            [to_bank_txn(t) for t in loaded.real_txns],
+            TxnColumns.from_store(tenant_id, columns),
             rejected=loaded.rejected_pairs(),
             existing_links=loaded.engine_links(),
             memory=_memory(await uow.matching.memory(tenant_id)),
             params=params,
+            history=history,
         )
         writer = _Writer(uow, tenant_id, loaded, now)
         suggest_only = loaded.suggest_only_pairs()
@@ -231,14 +254,19 @@ class _Writer:
         link = self.loaded.open_suggestions.get(key)
         if link is None:
             link = new_link(self.tenant_id, *key, MATCHING_ACTOR, self.now)
+            link.id = new_id()  # known before the flush: rows are written in one go
             self.uow.matching.add(link)
         _fill(link, suggestion, status, self.now)
         self.kept.add(key)
-        await self.uow.matching.flush()
         if status == "suggested":
             return
-        await audit_link(self.uow, self.tenant_id, MATCHING_ACTOR, "link_auto_confirmed", link,
-                         self.now, reasons=link.reasons)  # fmt: skip
+        await self.uow.audit.add(
+            tenant_id=self.tenant_id, actor=MATCHING_ACTOR, action="link_auto_confirmed",
+            subject_type="link", subject_id=link.id, now=self.now, flush=False,
+            detail={"payment_id": link.expected_payment_id,
+                    "transaction_id": link.bank_transaction_id, "status": str(link.status),
+                    "reasons": link.reasons},
+        )  # fmt: skip
         external = self.loaded.external_links.pop(suggestion.payment_id, None)
         if external is not None:
             await retire_external(self.uow, self.tenant_id, external, link, self.now)

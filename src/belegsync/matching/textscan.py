@@ -14,6 +14,8 @@ look the values up in the (much smaller) set of voucher and customer numbers.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import numpy.typing as npt
 
@@ -22,6 +24,7 @@ __all__ = ["MAX_GROUPS", "digit_tokens", "digit_value"]
 IntArray = npt.NDArray[np.int64]
 MAX_GROUPS = 4
 _MAX_DIGITS = 18
+_NON_DIGITS = re.compile(r"[^0-9]+")
 _CHUNK_ROWS = 1 << 17
 _SEP = 0x1F
 _POW10 = np.array([10**k for k in range(_MAX_DIGITS + 1)], dtype=np.int64)
@@ -35,7 +38,7 @@ for _byte in b"-/.":
 
 def digit_value(token: str) -> int | None:
     """The numeric key of a reference token: its digits, if 4–18 significant ones."""
-    digits = "".join(ch for ch in token if ch.isdigit() and ch.isascii()).lstrip("0")
+    digits = _NON_DIGITS.sub("", token).lstrip("0")
     if not 4 <= len(digits) <= _MAX_DIGITS:
         return None
     return int(digits)

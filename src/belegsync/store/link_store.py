@@ -5,38 +5,12 @@ Nothing here commits; the use case does, once, after writing its audit rows.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
-from belegsync.domain.matching import ALLOCATING_STATUSES, LinkStatus
-from belegsync.store.models import BankTransaction, ExpectedPayment, PaymentLink
+from belegsync.store.models import BankTransaction, PaymentLink
 from belegsync.store.uow import UnitOfWork
 
-__all__ = ["add_transaction", "links_of_batch", "open_suggestions"]
-
-
-async def open_suggestions(uow: UnitOfWork, tenant_id: str) -> list[PaymentLink]:
-    """Suggestions of active payments that no link settles yet."""
-    settling = PaymentLink.__table__.alias("settling")
-    settled = (
-        exists()
-        .where(
-            settling.c.expected_payment_id == PaymentLink.expected_payment_id,
-            settling.c.status.in_([s.value for s in ALLOCATING_STATUSES]),
-        )
-        .correlate(PaymentLink)
-    )
-    query = (
-        select(PaymentLink)
-        .join(ExpectedPayment, ExpectedPayment.id == PaymentLink.expected_payment_id)
-        .where(
-            PaymentLink.tenant_id == tenant_id,
-            PaymentLink.status == LinkStatus.SUGGESTED,
-            ExpectedPayment.active.is_(True),
-            ~settled,
-        )
-        .order_by(PaymentLink.created_at, PaymentLink.id)
-    )
-    return list(await uow.session.scalars(query))
+__all__ = ["add_transaction", "links_of_batch"]
 
 
 async def links_of_batch(uow: UnitOfWork, tenant_id: str, batch_id: str) -> list[PaymentLink]:

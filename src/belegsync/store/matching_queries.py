@@ -15,7 +15,7 @@ from typing import Any, Final, Literal, NamedTuple, TypeAlias, get_args
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from belegsync.domain.matching import ALLOCATING_STATUSES, LinkStatus
-from belegsync.store.access import MAX_PER_PAGE, Page, TenantContext
+from belegsync.store.access import MAX_PER_PAGE, Page, TenantContext, access_tenant
 from belegsync.store.models import (
     BankAccount,
     BankTransaction,
@@ -31,10 +31,12 @@ __all__ = [
     "PaymentRow",
     "QueueFilters",
     "QueueTab",
+    "SuggestionRow",
     "cash_payments",
     "external_payments",
     "link_rows",
     "open_payment",
+    "open_suggestions",
     "queue_counts",
     "queue_page",
     "replaced_external_links",
@@ -139,11 +141,16 @@ def _link_query(ctx: TenantContext, statuses: Sequence[str]) -> AnySelect:
     return query
 
 
-def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) -> AnySelect:
-    query = _link_query(ctx, [_TAB_STATUS[tab].value]).where(ExpectedPayment.active.is_(True))
-    if tab == "suggestions":
-        query = query.where(~_settled())
-    query = query.where(*_payment_conditions(filters))
+def _filtered_links(
+    ctx: TenantContext, statuses: Sequence[LinkStatus], filters: QueueFilters
+) -> AnySelect:
+    """Links of active payments with these statuses; a suggestion only while nothing
+    settles its payment."""
+    query = _link_query(ctx, [s.value for s in statuses]).where(
+        ExpectedPayment.active.is_(True),
+        or_(PaymentLink.status != LinkStatus.SUGGESTED.value, ~_settled()),
+        *_payment_conditions(filters),
+    )
     if filters.amount_cents is not None:
         cents = abs(filters.amount_cents)
         query = query.where(
@@ -157,7 +164,12 @@ def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) ->
     return query
 
 
-def _external_query(ctx: TenantContext, filters: QueueFilters) -> AnySelect:
+def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) -> AnySelect:
+    return _filtered_links(ctx, [_TAB_STATUS[tab]], filters)
+
+
+def _payments_query(ctx: TenantContext, kind: str) -> AnySelect:
+    """The tenant's active expected payments of ``kind`` with their vouchers."""
     query: AnySelect = (
         select(ExpectedPayment, Voucher)
         .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
@@ -165,11 +177,17 @@ def _external_query(ctx: TenantContext, filters: QueueFilters) -> AnySelect:
             ExpectedPayment.tenant_id == ctx.tenant_id,
             Voucher.tenant_id == ctx.tenant_id,
             ExpectedPayment.active.is_(True),
-            ExpectedPayment.kind == "bank",
-            ExpectedPayment.unmatched_reason == "no_candidate",
-            ~_settled(),
-            *_payment_conditions(filters),
+            ExpectedPayment.kind == kind,
         )
+    )
+    return query
+
+
+def _external_query(ctx: TenantContext, filters: QueueFilters) -> AnySelect:
+    query = _payments_query(ctx, "bank").where(
+        ExpectedPayment.unmatched_reason == "no_candidate",
+        ~_settled(),
+        *_payment_conditions(filters),
     )
     if filters.amount_cents is not None:
         query = query.where(ExpectedPayment.amount_cents == abs(filters.amount_cents))
@@ -200,13 +218,18 @@ async def _page_rows(
 async def queue_counts(
     uow: UnitOfWork, ctx: TenantContext, filters: QueueFilters | None = None
 ) -> dict[QueueTab, int]:
-    """Rows per tab (with the same filters as the page)."""
+    """Rows per tab (with the same filters as the page); ``NotFound`` for a tenant the
+    context may not see."""
+    await access_tenant(uow.session, ctx)
     filters = filters or QueueFilters()
-    counts: dict[QueueTab, int] = {}
-    for tab in QUEUE_TABS:
-        query = _tab_query(ctx, tab, filters).order_by(None)
-        _, counts[tab] = await _page_rows(uow, query, page=1, per_page=1)
-    return counts
+    links = _filtered_links(ctx, list(_TAB_STATUS.values()), filters)
+    grouped = links.with_only_columns(PaymentLink.status, func.count()).group_by(PaymentLink.status)
+    by_status = {LinkStatus(status): int(n) for status, n in await uow.session.execute(grouped)}
+    counts: dict[QueueTab, int] = {
+        tab: by_status.get(status, 0) for tab, status in _TAB_STATUS.items()
+    }
+    _, counts["external"] = await _page_rows(uow, _external_query(ctx, filters), page=1, per_page=1)
+    return {tab: counts[tab] for tab in QUEUE_TABS}
 
 
 async def queue_page(
@@ -232,6 +255,29 @@ async def queue_page(
     return Page([LinkRow(*r) for r in rows], total, page, per_page)
 
 
+class SuggestionRow(NamedTuple):
+    """What deciding "safe" needs of a suggestion, read as plain columns."""
+
+    id: str
+    payment_id: str
+    txn_id: str
+    score: float | None
+    features: dict[str, Any] | None
+
+
+async def open_suggestions(uow: UnitOfWork, ctx: TenantContext) -> list[SuggestionRow]:
+    """Every row of the suggestions tab, unfiltered and unpaged (for bulk confirmation)."""
+    query = _tab_link_query(ctx, "suggestions", QueueFilters()).with_only_columns(
+        PaymentLink.id,
+        PaymentLink.expected_payment_id,
+        PaymentLink.bank_transaction_id,
+        PaymentLink.score,
+        PaymentLink.features,
+    )
+    rows = await uow.session.execute(query.order_by(PaymentLink.created_at, PaymentLink.id))
+    return [SuggestionRow(*row) for row in rows]
+
+
 async def link_rows(uow: UnitOfWork, ctx: TenantContext, statuses: Sequence[str]) -> list[LinkRow]:
     """All links of the tenant with these statuses (CLI and JSON API)."""
     query = _link_query(ctx, statuses).order_by(
@@ -250,16 +296,8 @@ async def external_payments(uow: UnitOfWork, ctx: TenantContext) -> list[Payment
 
 async def cash_payments(uow: UnitOfWork, ctx: TenantContext) -> list[PaymentRow]:
     """Payments made in cash (Lexware's cash box): nothing to match."""
-    query = (
-        select(ExpectedPayment, Voucher)
-        .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
-        .where(
-            ExpectedPayment.tenant_id == ctx.tenant_id,
-            Voucher.tenant_id == ctx.tenant_id,
-            ExpectedPayment.active.is_(True),
-            ExpectedPayment.kind == "cash",
-        )
-        .order_by(Voucher.voucher_date, Voucher.lexware_id, ExpectedPayment.position)
+    query = _payments_query(ctx, "cash").order_by(
+        Voucher.voucher_date, Voucher.lexware_id, ExpectedPayment.position
     )
     return [PaymentRow(*row) for row in await uow.session.execute(query)]
 

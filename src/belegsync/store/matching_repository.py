@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -19,9 +20,26 @@ from belegsync.store.models import (
     Voucher,
 )
 
-__all__ = ["MatchingRepository"]
+__all__ = ["TRANSACTION_COLUMNS", "MatchingRepository"]
 
 _CHUNK = 500
+_ALLOCATING = ("auto_confirmed", "confirmed")
+# The columns the matching engine reads, in the order of ``transaction_columns``.
+TRANSACTION_COLUMNS = (
+    "id",
+    "currency",
+    "amount_cents",
+    "booking_date",
+    "value_date",
+    "status",
+    "is_reversal",
+    "counterparty_iban",
+    "creditor_id",
+    "counterparty_name",
+    "remittance",
+    "remittance_lines",
+    "end_to_end_id",
+)
 
 
 class MatchingRepository:
@@ -155,3 +173,133 @@ class MatchingRepository:
             for txn_id, number, lexware_id in await self._session.execute(query):
                 found.setdefault(txn_id, []).append(number or lexware_id)
         return found
+
+    # ---- column reads for the matching run (only what is still open) ---------------
+
+    async def open_payments(self, tenant_id: str) -> list[tuple[ExpectedPayment, Voucher]]:
+        """Active bank payments not yet settled by a link to a real transaction (links
+        to external transactions do not settle: the real line may still arrive)."""
+        settled = exists().where(
+            PaymentLink.expected_payment_id == ExpectedPayment.id,
+            PaymentLink.status.in_(list(_ALLOCATING)),
+            BankTransaction.id == PaymentLink.bank_transaction_id,
+            BankTransaction.source != "external",
+        )
+        query = (
+            select(ExpectedPayment, Voucher)
+            .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
+            .where(
+                ExpectedPayment.tenant_id == tenant_id,
+                Voucher.tenant_id == tenant_id,
+                ExpectedPayment.active.is_(True),
+                ExpectedPayment.kind == "bank",
+                ~settled,
+            )
+            .order_by(Voucher.voucher_date, Voucher.lexware_id, ExpectedPayment.position)
+        )
+        result = await self._session.execute(query)
+        return [(row[0], row[1]) for row in result]
+
+    async def transaction_columns(self, tenant_id: str) -> dict[str, list[Any]]:
+        """Real (not external) transactions that still have money to allocate, as
+        columns (``TRANSACTION_COLUMNS``): no ORM objects for thousands of lines."""
+        # Most lines are used up by one link; lines with several links come along and
+        # the engine subtracts what their links hold.
+        used_up = exists().where(
+            PaymentLink.bank_transaction_id == BankTransaction.id,
+            PaymentLink.status.in_(list(_ALLOCATING)),
+            PaymentLink.allocated_cents >= func.abs(BankTransaction.amount_cents),
+        )
+        query = (
+            select(*(getattr(BankTransaction, name) for name in TRANSACTION_COLUMNS))
+            .where(
+                BankTransaction.tenant_id == tenant_id,
+                BankTransaction.source != "external",
+                ~used_up,
+            )
+            .order_by(BankTransaction.booking_date, BankTransaction.id)
+        )
+        rows = (await self._session.execute(query)).all()
+        columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)] if rows else []
+        if not columns:
+            columns = [[] for _ in TRANSACTION_COLUMNS]
+        return dict(zip(TRANSACTION_COLUMNS, columns, strict=True))
+
+    async def external_transaction_ids(self, tenant_id: str) -> set[str]:
+        query = select(BankTransaction.id).where(
+            BankTransaction.tenant_id == tenant_id, BankTransaction.source == "external"
+        )
+        return set(await self._session.scalars(query))
+
+    async def links_touching(
+        self, tenant_id: str, payment_ids: Sequence[str], txn_ids: Sequence[str]
+    ) -> list[PaymentLink]:
+        """Links of these payments or these transactions (chunked IN lists)."""
+        found: dict[str, PaymentLink] = {}
+        for column, ids in (
+            (PaymentLink.expected_payment_id, list(dict.fromkeys(payment_ids))),
+            (PaymentLink.bank_transaction_id, list(dict.fromkeys(txn_ids))),
+        ):
+            for start in range(0, len(ids), _CHUNK):
+                query = select(PaymentLink).where(
+                    PaymentLink.tenant_id == tenant_id, column.in_(ids[start : start + _CHUNK])
+                )
+                for link in await self._session.scalars(query):
+                    found[link.id] = link
+        return sorted(found.values(), key=lambda k: (k.created_at, k.id))
+
+    async def link_history(
+        self,
+        tenant_id: str,
+        contact_ids: Sequence[str],
+        amounts: Collection[int],
+        *,
+        since: date | None = None,
+    ) -> list[tuple[str, str, str, str, date, int]]:
+        """What confirmed and automatic links to real transactions booked on or after
+        ``since`` taught about these contacts: (contact, IBAN, creditor id, payer name,
+        last booking date, cents), one row per payer and amount; amounts other than
+        ``amounts`` (absolute cents) are folded into one row per payer with cents 0."""
+        out: list[tuple[str, str, str, str, date, int]] = []
+        wanted = list(dict.fromkeys(contact_ids))
+        absolute = func.abs(BankTransaction.amount_cents)
+        amount = case((absolute.in_(list(amounts) or [-1]), absolute), else_=0)
+        for start in range(0, len(wanted), _CHUNK):
+            query = (
+                select(
+                    Voucher.contact_id,
+                    BankTransaction.counterparty_iban,
+                    BankTransaction.creditor_id,
+                    BankTransaction.counterparty_name,
+                    func.max(BankTransaction.booking_date),
+                    amount,
+                )
+                .select_from(Voucher)
+                .join(ExpectedPayment, ExpectedPayment.voucher_id == Voucher.id)
+                .join(PaymentLink, PaymentLink.expected_payment_id == ExpectedPayment.id)
+                .join(
+                    BankTransaction,
+                    and_(
+                        BankTransaction.id == PaymentLink.bank_transaction_id,
+                        BankTransaction.source != "external",
+                    ),
+                )
+                .where(
+                    Voucher.tenant_id == tenant_id,
+                    Voucher.contact_id.in_(wanted[start : start + _CHUNK]),
+                    PaymentLink.status.in_(list(_ALLOCATING)),
+                )
+                .group_by(
+                    Voucher.contact_id,
+                    BankTransaction.counterparty_iban,
+                    BankTransaction.creditor_id,
+                    BankTransaction.counterparty_name,
+                    amount,
+                )
+            )
+            if since is not None:
+                query = query.where(BankTransaction.booking_date >= since)
+            for contact, iban, creditor, name, day, cents in await self._session.execute(query):
+                if contact is not None and day is not None:
+                    out.append((contact, iban or "", creditor or "", name or "", day, int(cents)))
+        return out

@@ -190,8 +190,10 @@ class AuditRepository:
         subject_id: str | None,
         now: datetime,
         detail: dict[str, Any] | None = None,
+        flush: bool = True,
     ) -> AuditLogEntry:
-        """Append an audit row; never pass secrets in ``detail``."""
+        """Append an audit row; never pass secrets in ``detail``. ``flush=False`` leaves
+        writing to the next flush or commit (many rows in one go)."""
         entry = AuditLogEntry(
             tenant_id=tenant_id,
             actor=actor,
@@ -202,5 +204,6 @@ class AuditRepository:
             created_at=now,
         )
         self._session.add(entry)
-        await self._session.flush()
+        if flush:
+            await self._session.flush()
         return entry

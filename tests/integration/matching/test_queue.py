@@ -120,7 +120,8 @@ async def test_safe_suggestions_confirmed_in_bulk_and_undone_as_a_batch(
     assert after.counts["confirmed"] == safe
     # Other suggestions for the same vouchers leave the queue with them.
     assert after.counts["suggestions"] <= before.counts["suggestions"] - safe
-    assert after.links is not None and after.safe_suggestions == 0
+    assert after.links is not None
+    assert (await _queue(uow_factory, ctx, "suggestions")).safe_suggestions == 0
     confirmed = {v.voucher.voucher_number for v in after.links.items}
     assert not confirmed & {s.number("plain", i) for i in range(GROUPS)}  # amount only
     assert {v.link.batch_id for v in after.links.items} == {result.batch_id}

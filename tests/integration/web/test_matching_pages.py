@@ -87,13 +87,21 @@ async def test_client_confirms_rejects_and_creates_an_external_transaction(
         assert str(created.url).endswith("tab=external")
         done = await b.get(f"{base}?tab=confirmed")
         rejected_tab = await b.get(f"{base}?tab=rejected")
+        tabs = {t: text_of(await b.get(f"{base}?tab={t}"))
+                for t in ("suggestions", "external", "auto", "confirmed", "rejected")}  # fmt: skip
         listing = text_of(await b.get(f"/clients/{tenant}/bank/transactions"))
+        await b.post("/language", {"lang": "en", "next": base})
+        english = text_of(await b.get(f"{base}?tab=confirmed"))
 
     assert [_tab(done.text, t) for t in ("suggestions", "external", "confirmed", "rejected")] == [
         0, 0, 2, 1,
     ]  # fmt: skip
     assert "Externe Transaktion, von Hand angelegt" in text_of(done)
     assert "RE-2024-0078" in text_of(rejected_tab)
+    raw = re.compile(r"\bNone\b|auto_confirmed|no_candidate|identifier_known|Δ|Bewertung")
+    assert {t: raw.findall(text) for t, text in tabs.items()} == {t: [] for t in tabs}
+    assert "External transaction, created by hand" in english and "Entries: 2" in english
+    assert "Amount matches to the cent" in english and "linked automatically" in english
     async with stack.harness.uow_factory() as uow:
         statuses = sorted(link.status for link in await uow.matching.links(tenant))
     assert statuses == ["auto_confirmed", "confirmed", "confirmed", "rejected"]
@@ -168,7 +176,7 @@ async def test_manual_search_links_a_voucher_to_any_transaction(stack: WebStack)
         invalid = await b.get(f"{base}?amount=abc")
         other = await b.get(f"/clients/{tenant}/matching/payments/nope")
     assert defaults.status_code == 200
-    assert 'value="-89,00"' in defaults.text or 'value="89,00"' in defaults.text
+    assert 'value="-89,00"' in defaults.text  # signed like the voucher shown above it
     assert "Gesucht wurde nach dem Betrag des Belegs" in text_of(defaults)
     assert "Keine Umsätze gefunden." in text_of(defaults)
     assert "Beleg zugeordnet." in text_of(linked)

@@ -228,3 +228,63 @@ def test_top_three_suggestions_with_reasons() -> None:
     assert [s.txn_id for s in ranked] == ["b0", "b1", "b2"]
     assert ranked[0].score > ranked[1].score > ranked[2].score
     assert "days:paid:+1" in ranked[1].reasons
+
+
+def test_a_line_without_a_payer_name_is_not_identified_by_its_name() -> None:
+    p = payment(number="X-1")
+    result = match([p], [txn(text="Bueromaterial", name="", iban="")])
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment["v1#0"][0].txn_id == "b1"
+
+
+def test_a_payout_pays_several_sales_minus_the_fee() -> None:
+    ids = frozenset({IBAN_A})
+    sales = [
+        payment(
+            f"v{k}#0",
+            number=f"SH-{k}",
+            amount=cents,
+            name="Verkäufe PayPal",
+            contact="paypal",
+            paid=D0 + timedelta(days=k),
+            known_identifiers=ids,
+        )
+        for k, cents in enumerate((4000, 2500, 6000))
+    ]
+    fee = 12500 * 249 // 10000 + 3 * 35
+    line = txn(
+        amount=12500 - fee,
+        text="PayPal Auszahlung",
+        name="PayPal (Europe) S.a r.l.",
+        day=D0 + timedelta(days=5),
+    )
+    result = match(sales, [line])
+    links = {d.suggestion.payment_id: d.suggestion for d in result.auto_links}
+    assert set(links) == {"v0#0", "v1#0", "v2#0"}
+    assert sum(s.allocated_cents for s in links.values()) == 12500 - fee
+    assert sum(s.difference_cents for s in links.values()) == fee
+    assert all("payout:PayPal:3" in s.reasons for s in links.values())
+
+
+def test_a_payout_with_two_fitting_runs_of_sales_is_not_linked() -> None:
+    sales = [
+        payment(
+            f"v{k}#0",
+            number=f"SH-{k}",
+            amount=cents,
+            name="Verkäufe SumUp",
+            contact="sumup",
+            paid=D0 + timedelta(days=k),
+        )
+        for k, cents in enumerate((50000, 100, 100))
+    ]
+    line = txn(
+        amount=49500, text="SumUp Payout", name="SumUp Payments Limited", day=D0 + timedelta(days=5)
+    )
+    assert match(sales, [line]).auto_links == ()
+
+
+def test_an_exact_amount_weeks_away_keeps_the_voucher_out_of_external() -> None:
+    far = txn(text="Zahlung", day=D0 + timedelta(days=40), name="", iban="")
+    (open_payment,) = match([payment()], [far]).unmatched
+    assert open_payment.reason is UnmatchedReason.BELOW_THRESHOLD

@@ -28,6 +28,8 @@ class Voucher(Base):
         UniqueConstraint("tenant_id", "lexware_id"),
         Index("ix_vouchers_tenant_id_voucher_date", "tenant_id", "voucher_date"),
         Index("ix_vouchers_tenant_id_review_reason", "tenant_id", "review_reason"),
+        # matching reads what confirmed links taught about the open vouchers' contacts
+        Index("ix_vouchers_tenant_id_contact_id", "tenant_id", "contact_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -77,7 +77,6 @@ class MatchingController(Controller):
             error = domain_message(request, invalid)
             state = unfiltered(tab, page, fields)
         async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
             queue = await matching_queue(
                 uow, ctx, state.tab, state.filters, page=state.page, per_page=PER_PAGE
             )
@@ -206,7 +205,6 @@ class MatchingController(Controller):
         except InvalidInput as invalid:
             error = domain_message(request, invalid)
         async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
             found = await manual_search(uow, ctx, payment_id, **criteria)
         lang = formatter(request).lang
         return render(

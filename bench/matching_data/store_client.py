@@ -1,0 +1,155 @@
+"""A client in a real SQLite store for the incremental matching timing.
+
+``vouchers`` paid purchase invoices, all but ``new`` of them already linked (confirmed)
+to their bank line; then ``new`` bank lines arrive by push. The timing is the real
+``run_matching`` over the store, as after an import or push.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from belegsync.banking import push_transactions
+from belegsync.domain.clock import Clock
+from belegsync.matching.expected import rebuild_expected_payments
+from belegsync.matching.service import run_matching
+from belegsync.store.db import create_engine, create_session_factory
+from belegsync.store.migrate import upgrade
+from belegsync.store.models import PaymentLink
+from belegsync.store.repositories import NewVoucher, VoucherData
+from belegsync.store.uow import UnitOfWorkFactory
+
+__all__ = ["migrated_database", "time_incremental"]
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ACCOUNT = "DE89370400440532013000"
+_START = date(2024, 1, 1)
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return NOW
+
+
+def _voucher(k: int) -> VoucherData:
+    day = _START + timedelta(days=k * 700 // 20_000)
+    cents = 1_000 + (k * 7_919) % 400_000
+    number = f"RE-{day.year}-{k:05d}"
+    return VoucherData(
+        lexware_id=f"lx-{k:06d}",
+        voucher_type="purchaseinvoice",
+        voucher_status="paid",
+        voucher_number=number,
+        voucher_date=day,
+        due_date=None,
+        contact_name=f"Lieferant {k % 300}",
+        contact_id=f"c-{k % 300}",
+        total_gross_cents=cents,
+        total_tax_cents=cents * 19 // 119,
+        open_amount_cents=0,
+        currency="EUR",
+        paid_date=day + timedelta(days=3),
+        lexware_updated_at=NOW,
+        lexware_version=1,
+        raw_json={"id": f"lx-{k:06d}"},
+        raw_list_json={"id": f"lx-{k:06d}"},
+        raw_payments_json={"paymentItems": []},
+    )
+
+
+def _line(data: VoucherData, k: int) -> dict[str, Any]:
+    assert data.paid_date is not None
+    return {
+        "booking_date": (data.paid_date - timedelta(days=k % 3)).isoformat(),
+        "amount": f"-{data.total_gross_cents // 100}.{data.total_gross_cents % 100:02d}",
+        "counterparty_name": str(data.contact_name).upper(),
+        "remittance": f"Rechnung {data.voucher_number}",
+        "end_to_end_id": f"E2E-{k:06d}",
+    }
+
+
+def migrated_database(directory: Path) -> str:
+    """A fresh SQLite database at the newest schema; returns its URL."""
+    url = f"sqlite+aiosqlite:///{directory / 'bench.sqlite3'}"
+    upgrade(url)
+    return url
+
+
+async def time_incremental(url: str, vouchers: int, new: int) -> dict[str, float]:
+    """Seconds of ``run_matching`` after ``new`` lines arrive (and of the set-up)."""
+    engine = create_engine(url)
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    clock: Clock = _Clock()
+    started = time.perf_counter()
+    try:
+        async with uow_factory() as uow:
+            tenant = await uow.tenants.add(name="Tischlerei Albrecht", now=NOW)
+            tenant_id = tenant.id
+            datas = [_voucher(k) for k in range(vouchers)]
+            for start in range(0, vouchers, 1000):
+                batch = [
+                    NewVoucher(data=d, payment_items=[], files=[])
+                    for d in datas[start : start + 1000]
+                ]
+                await uow.vouchers.insert_new(tenant_id, batch, now=NOW)
+            await uow.commit()
+        old_lines = [_line(d, k) for k, d in enumerate(datas[: vouchers - new])]
+        for start in range(0, len(old_lines), 5000):
+            await push_transactions(
+                uow_factory=uow_factory,
+                clock=clock,
+                tenant_id=tenant_id,
+                account_iban=ACCOUNT,
+                transactions=old_lines[start : start + 5000],
+                actor="bench",
+            )
+        async with uow_factory() as uow:
+            await rebuild_expected_payments(uow, tenant_id, now=NOW)
+            payments = {v.voucher_number: p for p, v in await uow.matching.payments(tenant_id)}
+            columns = await uow.matching.transaction_columns(tenant_id)
+            for txn_id, text, cents in zip(
+                columns["id"], columns["remittance"], columns["amount_cents"], strict=True
+            ):
+                payment = payments[text.removeprefix("Rechnung ")]
+                uow.matching.add(
+                    PaymentLink(
+                        tenant_id=tenant_id,
+                        expected_payment_id=payment.id,
+                        bank_transaction_id=txn_id,
+                        allocated_cents=abs(cents),
+                        difference_cents=0,
+                        status="confirmed",
+                        reasons=["manual"],
+                        actor="bench",
+                        created_at=NOW,
+                        updated_at=NOW,
+                    )
+                )
+            await uow.commit()
+        await push_transactions(
+            uow_factory=uow_factory,
+            clock=clock,
+            tenant_id=tenant_id,
+            account_iban=ACCOUNT,
+            transactions=[_line(d, k) for k, d in enumerate(datas) if k >= vouchers - new],
+            actor="bench",
+        )
+        setup = time.perf_counter() - started
+        started = time.perf_counter()
+        counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+        incremental = time.perf_counter() - started
+        started = time.perf_counter()
+        await run_matching(uow_factory, clock, tenant_id, vouchers_changed=True)
+        with_rebuild = time.perf_counter() - started
+    finally:
+        await engine.dispose()
+    return {
+        "setup_seconds": setup,
+        "incremental_seconds": incremental,
+        "with_rebuild_seconds": with_rebuild,
+        "auto_links": float(counts.auto_links),
+        "payments": float(counts.payments),
+    }

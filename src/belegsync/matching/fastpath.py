@@ -1,0 +1,420 @@
+"""The clear cases, decided with numpy before any per-pair Python runs.
+
+Most payments have exactly one candidate: one transaction of the exact amount in the
+date window (or named by its number), from a known account or with the voucher number
+in the purpose, and that transaction has no other candidate. Such a pair is the
+*sole* pair of both sides and is linked automatically by the same policy as in
+:mod:`belegsync.matching.decide`; finding these pairs needs only array operations.
+Everything else (several candidates, no identifying signal, tolerance, collective
+transfers, payouts) goes through the full scoring.
+
+Conservative by construction: every exact-amount pair and every reference hit counts
+as a competitor (the full path ignores pairs whose payer is known to be someone else),
+and a transaction is only clear when no other open payment could take it with a fee
+or rounding difference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process, utils
+
+from belegsync.domain.matching import (
+    AmountKind,
+    ExpectedPayment,
+    LinkDecision,
+    LinkStatus,
+    MatchFeatures,
+    Suggestion,
+)
+from belegsync.domain.matching_score import (
+    counterparty_feature,
+    difference_reason,
+    expected_amounts,
+)
+from belegsync.domain.matching_text import compact_identifier
+from belegsync.domain.vouchers import Direction, VoucherType, direction
+from belegsync.matching.candidates import TxnIndex
+from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
+from belegsync.matching.params import MatchParams
+from belegsync.matching.textscan import digit_value
+
+__all__ = ["ClearLink", "PaymentArrays", "clear_links"]
+
+_SHIFT = 40
+_DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is Direction.DEBIT)
+# Below this name similarity (rapidfuzz defaults, so a bit lower than the engine's own
+# normalised names give) an exact amount from an unknown account is someone else's.
+_OTHER_NAME_BELOW = 60.0
+_NON_DIGIT = re.compile(r"[^0-9]+")
+
+
+@dataclass(slots=True)
+class PaymentArrays:
+    """One entry per expected payment (global position), open ones only are used."""
+
+    open: BoolArray
+    tc: IntArray
+    part: IntArray
+    item: IntArray
+    lo: IntArray
+    hi: IntArray
+    anchor: IntArray
+    voucher_day: IntArray
+    anchored: BoolArray
+    part_payment: BoolArray
+    amounts: list[tuple[tuple[int, AmountKind], ...]]
+    keys: list[tuple[int, ...]]
+    identifiers: list[frozenset[str]]
+
+    @classmethod
+    def build(
+        cls,
+        expected: Sequence[ExpectedPayment],
+        tc_ids: Mapping[tuple[str, str], int],
+        learned: Mapping[tuple[str, str], set[str]],
+        settled: Collection[str],
+        params: MatchParams,
+    ) -> PaymentArrays:
+        rules = params.rules
+        debit = _DEBIT_TYPES
+        tc_list = [tc_ids[(p.tenant_id, p.currency)] for p in expected]
+        tc = np.asarray(tc_list, dtype=np.int64)
+        part = tc * 2 + np.fromiter((p.voucher_type in debit for p in expected), np.int64)
+        item = np.fromiter((p.amount_cents for p in expected), np.int64)
+        voucher_day = np.fromiter((p.voucher_date.toordinal() for p in expected), np.int64)
+        paid = [p.paid_date for p in expected]
+        anchored = np.fromiter((d is not None for d in paid), np.bool_)
+        anchor = np.where(
+            anchored,
+            np.fromiter((0 if d is None else d.toordinal() for d in paid), np.int64),
+            voucher_day,
+        )
+        part_payment = np.fromiter((p.is_part_payment for p in expected), np.bool_)
+        is_open = np.fromiter((p.id not in settled for p in expected), np.bool_)
+        amounts = [
+            ((p.amount_cents, AmountKind.EXACT),)
+            if p.has_items or p.skonto_cents
+            else expected_amounts(p, rules)
+            for p in expected
+        ]
+        key_cache: dict[str, tuple[int, ...]] = {}
+        keys: list[tuple[int, ...]] = []
+        for p, still_open in zip(expected, is_open.tolist(), strict=True):
+            if not still_open:
+                keys.append(())
+                continue
+            found = key_cache.get(p.voucher_number)
+            if found is None:
+                value = digit_value(p.voucher_number)
+                found = key_cache[p.voucher_number] = () if value is None else (value,)
+            if p.references:
+                extra = {digit_value(r) for r in p.references} - {None}
+                found = tuple(sorted({*found, *(v for v in extra if v is not None)}))
+            keys.append(found)
+        identifiers: list[frozenset[str]] = []
+        none: frozenset[str] = frozenset()
+        for p in expected:
+            idents = p.known_identifiers
+            if idents and not all(i.isalnum() and i.isupper() for i in idents):
+                idents = frozenset(compact_identifier(i) for i in idents)
+            more = learned.get((p.tenant_id, p.contact_id)) if p.contact_id is not None else None
+            identifiers.append(idents | more if more else (idents or none))
+        lo = np.where(
+            anchored, anchor - params.exact_days_before, anchor - params.unanchored_days_before
+        )
+        hi = np.where(
+            anchored, anchor + params.exact_days_after, anchor + params.unanchored_days_after
+        )
+        return cls(
+            open=is_open,
+            tc=tc,
+            part=part,
+            item=item,
+            lo=lo,
+            hi=hi,
+            anchor=anchor,
+            voucher_day=voucher_day,
+            anchored=anchored,
+            part_payment=part_payment,
+            amounts=amounts,
+            keys=keys,
+            identifiers=identifiers,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClearLink:
+    payment: int  # global position
+    row: int
+    decision: LinkDecision
+
+
+def _exact_pairs(
+    arrays: PaymentArrays, index: TxnIndex
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """(payment, row, amount, kind code) of every exact-amount pair in the window."""
+    owners: list[int] = []
+    cents: list[int] = []
+    kinds: list[int] = []
+    open_flags = arrays.open.tolist()
+    for g, variants in enumerate(arrays.amounts):
+        if not open_flags[g]:
+            continue
+        for amount, kind in variants:
+            owners.append(g)
+            cents.append(amount)
+            kinds.append(0 if kind is AmountKind.EXACT else 1)
+    g_arr = np.asarray(owners, dtype=np.int64)
+    c_arr = np.asarray(cents, dtype=np.int64)
+    k_arr = np.asarray(kinds, dtype=np.int64)
+    keys = (arrays.part[g_arr] << _SHIFT) | c_arr
+    lo = np.searchsorted(index.sorted_key, keys, side="left")
+    hi = np.searchsorted(index.sorted_key, keys, side="right")
+    counts = hi - lo
+    total = int(counts.sum())
+    empty = np.zeros(0, dtype=np.int64)
+    if total == 0:
+        return empty, empty, empty, empty
+    which = np.repeat(np.arange(counts.size), counts)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    pos = np.arange(total) - starts + lo[which]
+    rows = index.sorted_idx_arr[pos]
+    days = index.sorted_day_arr[pos]
+    pay = g_arr[which]
+    inside = (days >= arrays.lo[pay]) & (days <= arrays.hi[pay])
+    return pay[inside], rows[inside], c_arr[which][inside], k_arr[which][inside]
+
+
+def _fee_competitors(
+    arrays: PaymentArrays, index: TxnIndex, rows: IntArray, params: MatchParams
+) -> BoolArray:
+    """Rows that another open payment could take with a fee or rounding difference."""
+    rules = params.rules
+    open_idx = np.flatnonzero(arrays.open)
+    pkeys = (arrays.part[open_idx] << _SHIFT) | arrays.item[open_idx]
+    order = np.argsort(pkeys, kind="stable")
+    pkeys, owners = pkeys[order], open_idx[order]
+    base = index.part[rows] << _SHIFT
+    amount = index.remaining[rows]
+    low = base | np.maximum(amount - rules.rounding_cents, 1)
+    high = base | (amount + max(rules.fee_cents, rules.rounding_cents))
+    a = np.searchsorted(pkeys, low, side="left")
+    b = np.searchsorted(pkeys, high, side="right")
+    exact_a = np.searchsorted(pkeys, base | amount, side="left")
+    exact_b = np.searchsorted(pkeys, base | amount, side="right")
+    out = np.zeros(rows.size, dtype=np.bool_)
+    maybe = np.flatnonzero((b - a) > (exact_b - exact_a))
+    days = index.day
+    for i in maybe.tolist():
+        day = int(days[rows[i]])
+        for j in range(int(a[i]), int(b[i])):
+            if exact_a[i] <= j < exact_b[i]:
+                continue
+            g = int(owners[j])
+            if arrays.lo[g] <= day <= arrays.hi[g]:
+                out[i] = True
+                break
+    return out
+
+
+def _similarities(
+    expected: Sequence[ExpectedPayment], names: list[str], pay: IntArray, rows: IntArray
+) -> npt.NDArray[np.float64]:
+    """Name similarity (0–100, rapidfuzz in C) of every pair; 100 where a name is missing."""
+    if pay.size == 0:
+        return np.zeros(0, dtype=np.float64)
+    left = [expected[g].contact_name for g in pay.tolist()]
+    right = [names[r] for r in rows.tolist()]
+    values = process.cpdist(
+        left, right, scorer=fuzz.token_set_ratio, processor=utils.default_process, dtype=np.float64
+    )
+    missing = np.fromiter((not a or not b for a, b in zip(left, right, strict=True)), np.bool_)
+    return np.where(missing, 100.0, values)
+
+
+def clear_links(
+    expected: Sequence[ExpectedPayment],
+    arrays: PaymentArrays,
+    index: TxnIndex,
+    hits: Mapping[int, set[int]],
+    owners: Mapping[tuple[int, str], frozenset[str]],
+    rejected: Collection[tuple[str, str]],
+    params: MatchParams,
+) -> list[ClearLink]:
+    """Sole exact pairs with the voucher number in the purpose, a known account or the
+    contact's name."""
+    cols = index.cols
+    pay, rows, cents, kinds = _exact_pairs(arrays, index)
+    ref_pay: list[int] = []
+    ref_rows: list[int] = []
+    for row, payments in hits.items():
+        for g in payments:
+            ref_pay.append(g)
+            ref_rows.append(row)
+    n_rows = len(cols)
+    ref_code = np.asarray(ref_pay, dtype=np.int64) * n_rows + np.asarray(ref_rows, dtype=np.int64)
+    referenced = np.isin(pay * n_rows + rows, ref_code)
+    known, foreign = _identifiers(expected, arrays, cols, owners, pay, rows)
+    similarity = _similarities(expected, cols.names, pay, rows)
+    # an exact pair is a competitor unless its payer is clearly someone else
+    plausible = referenced | known | (~foreign & (similarity >= _OTHER_NAME_BELOW))
+    codes = np.unique(np.concatenate((pay[plausible] * n_rows + rows[plausible], ref_code)))
+    per_payment = np.bincount(codes // n_rows, minlength=len(expected))
+    per_row = np.bincount(codes % n_rows, minlength=n_rows)
+    sole = plausible & (per_payment[pay] == 1) & (per_row[rows] == 1)
+    sole &= cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
+    named = np.fromiter(
+        (bool(expected[g].contact_name and cols.names[r]) for g, r in zip(pay, rows, strict=True)),
+        np.bool_,
+        pay.size,
+    )
+    sole &= referenced | known | (named & (similarity >= params.rules.name_strong))
+    sole &= ~(arrays.part_payment[pay] & ~referenced)
+    if not sole.any():
+        return []
+    keep = np.flatnonzero(sole)
+    keep = keep[~_fee_competitors(arrays, index, rows[keep], params)]
+    candidates: list[tuple[int, int, int, int, bool, bool, float]] = []
+    for i in keep.tolist():
+        g, row = int(pay[i]), int(rows[i])
+        if rejected and (expected[g].id, cols.ids[row]) in rejected:
+            continue
+        candidates.append(
+            (
+                g,
+                row,
+                int(cents[i]),
+                int(kinds[i]),
+                bool(referenced[i]),
+                bool(known[i]),
+                float(similarity[i]),
+            )
+        )
+    return _decisions(expected, arrays, index, candidates, params)
+
+
+def _identifiers(
+    expected: Sequence[ExpectedPayment],
+    arrays: PaymentArrays,
+    cols: TxnColumns,
+    owners: Mapping[tuple[int, str], frozenset[str]],
+    pay: IntArray,
+    rows: IntArray,
+) -> tuple[BoolArray, BoolArray]:
+    """Per pair: the account is known for the contact / belongs to another contact."""
+    known = np.zeros(pay.size, dtype=np.bool_)
+    foreign = np.zeros(pay.size, dtype=np.bool_)
+    ibans, creditors = cols.ibans, cols.creditors
+    tcs = arrays.tc
+    for i, (g, row) in enumerate(zip(pay.tolist(), rows.tolist(), strict=True)):
+        idents = arrays.identifiers[g]
+        for ident in (ibans[row], creditors[row]):
+            if not ident:
+                continue
+            if ident in idents:
+                known[i] = True
+                break
+            found = owners.get((int(tcs[g]), ident))
+            contact = expected[g].contact_id
+            if found and (contact is None or contact not in found):
+                foreign[i] = True
+    return known, foreign & ~known
+
+
+def _decisions(
+    expected: Sequence[ExpectedPayment],
+    arrays: PaymentArrays,
+    index: TxnIndex,
+    candidates: list[tuple[int, int, int, int, bool, bool, float]],
+    params: MatchParams,
+) -> list[ClearLink]:
+    """Features, score and the link for every clear pair (dates and scores vectorised)."""
+    if not candidates:
+        return []
+    rules = params.rules
+    cols = index.cols
+    g_arr = np.fromiter((c[0] for c in candidates), np.int64, len(candidates))
+    r_arr = np.fromiter((c[1] for c in candidates), np.int64, len(candidates))
+    anchor = arrays.anchor[g_arr]
+    days = index.day[r_arr] - anchor
+    value_days = cols.value_day[r_arr] - anchor
+    days = np.where(np.abs(value_days) < np.abs(days), value_days, days)
+    anchored = arrays.anchored[g_arr]
+    scale = np.where(
+        ~anchored,
+        rules.date_scale_voucher_days,
+        np.where(days < 0, rules.date_scale_early_days, rules.date_scale_anchored_days),
+    )
+    date_value = np.exp(-np.abs(days) / scale)
+    early = index.day[r_arr] < arrays.voucher_day[g_arr] - rules.early_payment_days
+    penalty = np.where(early, rules.early_payment_penalty, 0.0)
+    out: list[ClearLink] = []
+    recollections = index.recollections
+    for (g, row, amount, kind_code, ref, known, similarity), d, dv, pen, anc in zip(
+        candidates,
+        days.tolist(),
+        date_value.tolist(),
+        penalty.tolist(),
+        anchored.tolist(),
+        strict=True,
+    ):
+        payment = expected[g]
+        named = bool(cols.names[row] and payment.contact_name)
+        cp_value, evidence = counterparty_feature(
+            identifier_known=known,
+            identifier_foreign=False,
+            name_similarity=similarity if named else None,
+            rules=rules,
+        )
+        hit = None
+        if ref:
+            e2e = cols.end_to_end_ids[row]
+            hit = f"E2E {e2e}" if e2e and e2e in payment.references else payment.voucher_number
+        reference = 1.0 if ref else 0.0
+        value = (
+            rules.weight_amount
+            + rules.weight_reference * reference
+            + rules.weight_counterparty * cp_value
+            + rules.weight_date * dv
+            - pen
+        )
+        value = min(1.0, max(0.0, value))
+        if value < rules.sole_threshold:
+            continue
+        kind = AmountKind.EXACT if kind_code == 0 else AmountKind.SKONTO
+        item = payment.amount_cents
+        allocated = min(amount, item)
+        features = MatchFeatures(
+            1.0,
+            reference,
+            cp_value,
+            dv,
+            pen,
+            kind,
+            amount - item,
+            d,
+            hit,
+            evidence,
+            True,
+            anc,
+            ("recollection",) if row in recollections else (),
+        )
+        suggestion = Suggestion(
+            payment.id,
+            cols.ids[row],
+            value,
+            allocated,
+            item - allocated,
+            difference_reason(kind, item - allocated),
+            features,
+        )
+        out.append(
+            ClearLink(g, row, LinkDecision(suggestion, LinkStatus.AUTO_CONFIRMED, 0.0, 0.0, True))
+        )
+    return out

@@ -1,0 +1,222 @@
+"""Payouts of payment providers: one credit pays several sales minus the provider's fee.
+
+SumUp, PayPal, Stripe, Amazon and the like collect the sales and pay them out in one
+transfer, keeping their fee. The sales of a payout are consecutive: the provider pays
+what came in since the last payout. So for a payout line the engine looks at the open
+sales of the payer's contact (known or learned account, or the provider's name in the
+contact) booked in the two weeks before it, sorted by date, and takes the runs from the
+oldest open sale on whose sum exceeds the payout by no more than the provider's fee.
+Exactly one such run is linked automatically when the payer is known by its account and
+every earlier payout of the run was linked; otherwise the shortest fitting run is
+suggested; each
+sale is allocated its amount minus its share of the fee (reason ``payout_fee``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from belegsync.domain.matching import AmountKind, DifferenceReason, Suggestion
+from belegsync.domain.matching_text import normalise_name
+from belegsync.matching.candidates import PaymentState, is_booked
+from belegsync.matching.collective import CollectiveGroup
+from belegsync.matching.features import FeatureContext
+from belegsync.matching.params import MatchParams
+
+__all__ = ["PROVIDERS", "Provider", "payout_groups", "provider_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str
+    marker: str  # as it appears, upper case, in the payer name or the purpose
+    fee_permille_max: int  # highest percentage fee, in tenths of a percent
+    fee_fixed_max_cents: int  # highest fixed fee per sale
+    typical_basis_points: int = 0  # the standard fee (public price list), 1/100 %
+    typical_fixed_cents: int = 0
+
+    def typical_fee(self, total: int, count: int) -> int:
+        return (
+            total * self.typical_basis_points + 5000
+        ) // 10000 + self.typical_fixed_cents * count
+
+
+PROVIDERS: tuple[Provider, ...] = (
+    Provider("PayPal", "PAYPAL", 35, 39, 249, 35),
+    Provider("Stripe", "STRIPE", 30, 25, 150, 25),
+    Provider("SumUp", "SUMUP", 28, 0, 139, 0),
+    Provider("Zettle", "ZETTLE", 30, 0),
+    Provider("Mollie", "MOLLIE", 35, 29),
+    Provider("Klarna", "KLARNA", 50, 35),
+    Provider("Adyen", "ADYEN", 35, 15),
+    Provider("Amazon", "AMAZON", 200, 100),
+)
+_LOOKBACK_DAYS = 14
+
+
+def provider_of(name: str, purpose: str) -> Provider | None:
+    """The payment provider a credit comes from, by its payer name or purpose."""
+    text = f"{name} {purpose}".upper()
+    for provider in PROVIDERS:
+        if provider.marker in text:
+            return provider
+    return None
+
+
+def _fee_fits(total: int, payout: int, count: int, provider: Provider) -> bool:
+    fee = total - payout
+    limit = total * provider.fee_permille_max // 1000 + provider.fee_fixed_max_cents * count
+    return 0 < fee <= limit + 1
+
+
+def _runs(
+    pool: Sequence[PaymentState], payout: int, provider: Provider
+) -> list[tuple[PaymentState, ...]]:
+    """Runs from the oldest open sale on (providers pay out first in, first out) whose
+    sum is the payout plus a plausible fee."""
+    found: list[tuple[PaymentState, ...]] = []
+    for start in range(min(1, len(pool))):
+        total = 0
+        for end in range(start, len(pool)):
+            total += pool[end].payment.amount_cents
+            if total - payout > total * provider.fee_permille_max // 1000 + 50_000:
+                break
+            if _fee_fits(total, payout, end - start + 1, provider):
+                found.append(tuple(pool[start : end + 1]))
+    return found
+
+
+def _choose(
+    runs: Sequence[tuple[PaymentState, ...]], payout: int, provider: Provider
+) -> tuple[tuple[PaymentState, ...], bool]:
+    """The run to link, and whether it is clear: the only one that fits, or the only
+    one whose fee is the provider's standard fee (within 0.1 %)."""
+    if len(runs) == 1:
+        return runs[0], True
+
+    def off(run: tuple[PaymentState, ...]) -> int:
+        total = sum(s.payment.amount_cents for s in run)
+        return abs(total - payout - provider.typical_fee(total, len(run)))
+
+    ranked = sorted(runs, key=lambda run: (off(run), len(run)))
+    best = ranked[0]
+    total = sum(s.payment.amount_cents for s in best)
+    clear = provider.typical_basis_points > 0 and off(best) <= 1 + total // 1000
+    return best, clear and off(ranked[1]) > 5 * off(best) + 100
+
+
+def _shares(members: Sequence[PaymentState], fee: int) -> list[int]:
+    """The fee split over the sales by amount (largest remainder to the last)."""
+    total = sum(s.payment.amount_cents for s in members)
+    shares = [fee * s.payment.amount_cents // total for s in members]
+    shares[-1] += fee - sum(shares)
+    return shares
+
+
+def payout_groups(
+    states: Sequence[PaymentState],
+    ctx: FeatureContext,
+    rows: Iterable[int],
+    open_payment: Callable[[int], bool],
+    rejected: Collection[tuple[str, str]],
+    params: MatchParams,
+) -> list[CollectiveGroup]:
+    """Payout lines and the one consecutive run of sales each pays, if unique."""
+    index = ctx.index
+    cols = index.cols
+    sales: dict[int, list[PaymentState]] = {}
+    for state in states:
+        if open_payment(state.index) and state.part % 2 == 0:
+            sales.setdefault(state.part, []).append(state)
+    groups: list[CollectiveGroup] = []
+    claimed: set[int] = set()
+    broken: set[tuple[int, str]] = set()
+    for row in sorted(rows, key=lambda r: (index.day_list[r], cols.ids[r])):
+        part = int(index.part[row])
+        if part % 2 != 0:
+            continue  # payouts are credits
+        provider = provider_of(cols.names[row], cols.remittances[row])
+        if provider is None:
+            continue
+        day = int(index.day[row])
+        txn_id = cols.ids[row]
+        ident = cols.ibans[row] or cols.creditors[row]
+        candidates = [
+            s
+            for s in sales.get(part, ())
+            if day - _LOOKBACK_DAYS <= s.anchor_day < day
+            and s.index not in claimed
+            and (s.payment.id, txn_id) not in rejected
+        ]
+        by_account = [s for s in candidates if ident and ident in s.identifiers]
+        by_name = [
+            s for s in candidates if provider.marker in normalise_name(s.payment.contact_name)
+        ]
+        pool = by_account or by_name
+        if not pool:
+            continue
+        pool.sort(key=lambda s: (s.anchor_day, s.payment.id))
+        payout = int(index.remaining[row])
+        runs = _runs(pool, payout, provider)
+        chain = (part, ident or provider.marker)
+        if not runs:
+            broken.add(chain)  # later payouts may start from the wrong sale
+            continue
+        members, unique = _choose(runs, payout, provider)
+        if not unique:
+            broken.add(chain)
+        fee = sum(s.payment.amount_cents for s in members) - payout
+        suggestions = _suggestions(ctx, row, members, fee, provider)
+        if suggestions is None:
+            continue
+        if unique:
+            claimed.update(s.index for s in members)
+        auto = (
+            unique
+            and bool(by_account)
+            and chain not in broken
+            and is_booked(index, row)
+            and not params.shadow_mode
+        )
+        groups.append(
+            CollectiveGroup(
+                row=row,
+                members=tuple(s.index for s in members),
+                suggestions=tuple(suggestions),
+                auto=auto,
+            )
+        )
+    return groups
+
+
+def _suggestions(
+    ctx: FeatureContext,
+    row: int,
+    members: Sequence[PaymentState],
+    fee: int,
+    provider: Provider,
+) -> list[Suggestion] | None:
+    txn_id = ctx.index.cols.ids[row]
+    out: list[Suggestion] = []
+    codes = (f"payout:{provider.name}:{len(members)}",)
+    for state, share in zip(members, _shares(members, fee), strict=True):
+        base = ctx.suggestion(state, row, False, collective_amount=0.8)
+        if base is None:
+            return None
+        features = base.features._replace(
+            amount_kind=AmountKind.NET_OF_FEE,
+            amount_delta_cents=-fee,
+            extra=(*base.features.extra, *codes),
+        )
+        out.append(
+            base._replace(
+                txn_id=txn_id,
+                allocated_cents=state.payment.amount_cents - share,
+                difference_cents=share,
+                difference_reason=DifferenceReason.PAYOUT_FEE,
+                collective_group=txn_id,
+                features=features,
+            )
+        )
+    return out
