@@ -13,6 +13,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.csv_presets import PRESETS
@@ -125,16 +126,24 @@ def detect_presets(text: str) -> list[CsvMapping]:
 class _Row:
     line: int
     cells: list[str]
-    index: dict[str, int]
+    # The mapping's column names (as written, with alternatives) → position in the row.
+    positions: dict[str, int]
 
     def get(self, column: str | None) -> str | None:
-        if column is None:
+        position = self.positions.get(column) if column is not None else None
+        if position is None:
             return None
-        name = _resolve(self.index, column)
-        if name is None:
-            return None
-        value = self.cells[self.index[name]].strip()
+        value = self.cells[position].strip()
         return value or None
+
+
+def _positions(index: dict[str, int], mapping: CsvMapping) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for column in mapping.columns():
+        name = _resolve(index, column)
+        if name is not None:
+            positions[column] = index[name]
+    return positions
 
 
 def parse_csv(
@@ -179,6 +188,7 @@ def _parse(text: str, mapping: CsvMapping, source: str) -> ParsedStatement:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=mapping.delimiter, strict=True)
     preamble: str | None = None
     index: dict[str, int] | None = None
+    positions: dict[str, int] = {}
     width = 0
     footer_line: int | None = None
     transactions: list[ParsedTransaction] = []
@@ -190,6 +200,7 @@ def _parse(text: str, mapping: CsvMapping, source: str) -> ParsedStatement:
                 names = _names(cells)
                 if _has_all(names, mapping.signature or mapping.columns()):
                     index, width = names, len(cells)
+                    positions = _positions(index, mapping)
                 elif mapping.preamble_account and preamble is None:
                     preamble = _preamble_account(cells)
                 continue
@@ -202,7 +213,7 @@ def _parse(text: str, mapping: CsvMapping, source: str) -> ParsedStatement:
                 raise _width_error(line, len(cells), width)
             if footer_line is not None:
                 raise _width_error(footer_line, -1, width)
-            row = _Row(line, cells, index)
+            row = _Row(line, cells, positions)
             account = _row_account(row, mapping, account)
             transactions.extend(_transactions(row, mapping))
     except csv.Error as error:
@@ -273,16 +284,26 @@ def _row_account(
     return identifier, valid
 
 
-def _date(value: str | None, mapping: CsvMapping, where: str, column: str) -> date:
-    text = (value or "").strip()
-    for fmt in mapping.date_formats:
+@lru_cache(maxsize=4096)
+def _day_of(text: str, formats: tuple[str, ...], in_utc: bool) -> date | None:
+    """The calendar day ``text`` names in one of ``formats`` (cached: a statement has
+    few distinct days), or ``None``."""
+    for fmt in formats:
         try:
             parsed = datetime.strptime(text, fmt)  # noqa: DTZ007 - zone handled below
         except ValueError:
             continue
-        if mapping.dates_in_utc and ("%H" in fmt):
+        if in_utc and "%H" in fmt:
             return parsed.replace(tzinfo=UTC).astimezone(BERLIN).date()
         return parsed.date()
+    return None
+
+
+def _date(value: str | None, mapping: CsvMapping, where: str, column: str) -> date:
+    text = (value or "").strip()
+    day = _day_of(text, mapping.date_formats, mapping.dates_in_utc)
+    if day is not None:
+        return day
     raise StatementError(
         where,
         f"„{text}“ in Spalte „{column}“ ist kein Datum (erwartet {mapping.date_formats[0]}).",

@@ -6,6 +6,7 @@ any error leaves the database as it was. Both are idempotent through the import 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -247,7 +248,11 @@ async def import_statement(
     malformed file raises :class:`StatementError` and nothing is written. Idempotent:
     transactions already stored for the account are counted as duplicates.
     """
-    statements = parse_statement_file(data, filename, fmt, csv_mapping=csv_mapping)
+    # Parsing a large file takes seconds of CPU: off the event loop, so the web app
+    # keeps answering meanwhile.
+    statements = await asyncio.to_thread(
+        parse_statement_file, data, filename, fmt, csv_mapping=csv_mapping
+    )
     fmt_label = "+".join(dict.fromkeys(s.format for s in statements))
     now = clock.now()
     async with uow_factory() as uow:
