@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from belegsync.domain.errors import DomainError
 from belegsync.store.access import TenantContext, access_tenant
 from belegsync.store.errors import NotFound
+from belegsync.sync.events_subscriptions import subscription_health
 from belegsync.sync.requests import request_sync
 from belegsync.sync.status import connection_status
 from belegsync.sync.tenants import (
@@ -122,6 +123,7 @@ class StaffController(Controller):
             uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, runs=10
         )
         tokens = await list_api_tokens(uow_factory=deps.uow_factory, ctx=ctx)
+        events = await subscription_health(uow_factory=deps.uow_factory, tenant_id=ctx.tenant_id)
         return render(
             request,
             "staff/client.html",
@@ -131,6 +133,7 @@ class StaffController(Controller):
             s=status,
             tokens=tokens,
             new_token=None,
+            events=events,
         )
 
     @post("/clients/{tenant_id:str}/tax-years")
