@@ -1,6 +1,7 @@
-"""The sync through the real stack: emulator (in-process ASGI), client, SQLite, file store.
+"""The sync through the real stack: emulator (in-process ASGI), client, database, file store.
 
-Used by the sync and scheduler tests (fixtures in their conftest.py)."""
+Used by the sync and scheduler tests (fixtures in their conftest.py); the sync tests run
+it on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -250,8 +251,13 @@ async def open_harness(
     vouchers: int = 60,
     voucher_seed: int = 11,
     concurrency: int = 3,
+    database_url: str | None = None,
 ) -> AsyncIterator[Harness]:
-    """A harness in ``directory``: the world is the same for the same arguments."""
+    """A harness in ``directory``: the world is the same for the same arguments.
+
+    The database is a copy of the migrated SQLite ``template``, or ``database_url`` (an
+    empty, migrated PostgreSQL database).
+    """
     os.makedirs(directory, exist_ok=True)
     clock = FixedClock(NOW)
     pauses = RecordedPauses()
@@ -268,8 +274,10 @@ async def open_harness(
     inner = httpx.ASGITransport(app=app)
     transport = HookTransport(inner)
     db_path = directory / "belegsync.sqlite3"
-    shutil.copy(template, db_path)
-    engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
+    if database_url is None:
+        shutil.copy(template, db_path)
+        database_url = f"sqlite+aiosqlite:///{db_path}"
+    engine = create_engine(database_url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     apis = LexwareApis(10_000.0, transport, retry_policy=FAST_RETRIES)
     keyring = KeyRing.load_or_create(directory / "secrets.key", allow_create=True)
