@@ -45,6 +45,16 @@ ADMIN_DSN = os.environ.get(
 RATE = 2.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -65,7 +75,7 @@ async def database() -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def emulator_process() -> AsyncIterator[str]:
+async def emulator_process() -> AsyncIterator[tuple[str, int]]:
     port = free_port()
     cli = [sys.executable, "-m", "belegsync.cli", "emulator", "--port", str(port)]
     proc = await asyncio.create_subprocess_exec(
@@ -79,7 +89,7 @@ async def emulator_process() -> AsyncIterator[str]:
                     if (await probe.get("/_emulator/keys")).status_code == 200:
                         break
                 await asyncio.sleep(0.1)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         await proc.wait()
@@ -150,9 +160,15 @@ async def counters(control: httpx.AsyncClient) -> tuple[int, int]:
 
 
 async def morning(
-    w: Wiring, control: httpx.AsyncClient, connections: list[str], workers: int, env: dict[str, str]
+    w: Wiring,
+    control: httpx.AsyncClient,
+    connections: list[str],
+    workers: int,
+    env: dict[str, str],
+    time_limit: float,
 ) -> dict[str, float]:
-    """Enqueue every connection, start the workers, wait until every run ended."""
+    """Enqueue every connection, start the workers, wait until every run ended (or the
+    time limit passed)."""
     dsn = w.settings.database_url.replace("postgresql+psycopg://", "postgresql://")
     app = build_app(w.settings.database_url, w.deps)
     began = time.time()
@@ -176,12 +192,14 @@ async def morning(
         for _ in range(workers)
     ]
     samples: list[tuple[float, int, int, int]] = []  # (t, requests, throttled, finished)
+    worker_cpu = 0.0
     try:
         while True:
             requests, throttled = await counters(control)
             done, ok = await finished_runs(dsn, began - 1)
             samples.append((time.time() - began, requests, throttled, done))
-            if done >= len(connections):
+            worker_cpu = sum(cpu_seconds(p.pid) for p in procs)
+            if done >= len(connections) or samples[-1][0] > time_limit:
                 break
             await asyncio.sleep(2.0)
     finally:
@@ -189,7 +207,11 @@ async def morning(
             proc.terminate()
         for proc in procs:
             await proc.wait()
-    return summarize(samples, len(connections), ok)
+    figures = summarize(samples, len(connections), ok)
+    figures["finished_runs"] = done
+    figures["worker_cpu_seconds"] = round(worker_cpu, 1)
+    figures["requests_per_worker_cpu_second"] = round(figures["requests"] / max(worker_cpu, 0.01))
+    return figures
 
 
 def summarize(samples: list[tuple[float, int, int, int]], n: int, ok: int) -> dict[str, float]:
@@ -222,7 +244,7 @@ async def change_some(control: httpx.AsyncClient, orgs: list[str], per_org: int)
 
 
 async def one_configuration(args: argparse.Namespace, workers: int) -> None:
-    async with database() as url, emulator_process() as emulator_url:
+    async with database() as url, emulator_process() as (emulator_url, emulator_pid):
         with tempfile.TemporaryDirectory(prefix="belegsync-fleet-") as tmp:
             env = {
                 **os.environ,
@@ -239,10 +261,14 @@ async def one_configuration(args: argparse.Namespace, workers: int) -> None:
                 seeded = await seed_organizations(control, args.connections, args.vouchers)
                 connections = await connect_all(w, emulator_url, [key for _, key in seeded])
                 await control.delete("/_emulator/counters")
-                first = await morning(w, control, connections, workers, env)
+                emulator_cpu = cpu_seconds(emulator_pid)
+                first = await morning(w, control, connections, workers, env, args.time_limit)
+                first["emulator_cpu_seconds"] = round(cpu_seconds(emulator_pid) - emulator_cpu, 1)
                 report(workers, "first", first, args.connections)
+                if first["finished_runs"] < len(connections):
+                    return  # the time limit cut the morning short: no next day
                 await change_some(control, [org for org, _ in seeded], 3)
-                daily = await morning(w, control, connections, workers, env)
+                daily = await morning(w, control, connections, workers, env, args.time_limit)
                 # Few requests per connection: only the wall time says something here.
                 for name in ("aggregate_rate", "rate_fraction", "steady_window_seconds"):
                     daily.pop(name)
@@ -251,6 +277,8 @@ async def one_configuration(args: argparse.Namespace, workers: int) -> None:
 
 def report(workers: int, kind: str, figures: dict[str, Any], n: int) -> None:
     prefix = f"fleet_{n}conn_{workers}workers_{kind}"
+    # On a shared machine the rate says as much about the neighbours as about belegsync.
+    print(f"{prefix}_load_average_1min={os.getloadavg()[0]:.1f}", flush=True)
     for name, value in figures.items():
         print(f"{prefix}_{name}={value}", flush=True)
 
@@ -260,6 +288,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--vouchers", type=int, default=200, help="generated per organisation")
     parser.add_argument("--workers", default="1,2", help="worker counts to measure, e.g. 1,2")
+    parser.add_argument(
+        "--time-limit", type=float, default=900.0, help="seconds a morning may take at most"
+    )
     args = parser.parse_args()
     configure_logging(level="error")
     for workers in (int(w) for w in args.workers.split(",")):
