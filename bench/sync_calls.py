@@ -1,7 +1,9 @@
 """API calls of a first sync per voucher, and of a daily run with nothing changed.
 
-Budget (SPEC §8): first sync ≤ 3 calls per voucher with one file, +1 per further file,
-list pages amortised; an unchanged daily run: only the voucher-list pages of the overlap.
+Budget: first sync ≤ 3 calls per voucher with one file, +1 per further file (an XML
+e-invoice counts twice: the XML and its PDF rendering), list pages amortised; an
+unchanged daily run: only voucher-list pages — what changed since the last run, and
+the paid vouchers of the window (1 + ⌈N/250⌉, the deletion reconciliation).
 
     .venv/bin/python bench/sync_calls.py [--vouchers 300]
 """
@@ -16,6 +18,7 @@ import httpx
 
 from _stack import connected_tenant, emulator_with, paid_count, sync_once
 from belegsync.emulator import MAIN_ORG_ID
+from belegsync.emulator.app import EmulatorApp
 from belegsync.logs import configure_logging
 
 BASE_URL = "http://lexware.bench"
@@ -35,9 +38,10 @@ async def main(vouchers: int) -> None:
         first = await sync_once(w, tenant_id)
         by_resource = (await control.get("/_emulator/counters")).json()["byResource"]
         synced = first.counts.new
-        # An XRechnung sales voucher has two files: the XML invoice and its PDF rendering.
+        # An XML e-invoice (XRechnung sales voucher, or a bookkeeping voucher's XML file)
+        # is stored twice: the XML invoice and Lexware's PDF rendering of it.
         files = sum(
-            len(v.file_ids)
+            _bookkeeping_downloads(app, v.file_ids)
             if v.voucher_type in _BOOKKEEPING
             else 2
             if v.document_profile == "XRechnung"
@@ -61,6 +65,11 @@ async def main(vouchers: int) -> None:
             f"unchanged_daily_run_calls={daily.counts.api_calls} "
             f"voucherlist_pages={by_resource.get('voucherlist', 0)} other_calls={non_list}"
         )
+
+
+def _bookkeeping_downloads(app: EmulatorApp, file_ids: list[str]) -> int:
+    stored = [app.world.find_file(MAIN_ORG_ID, file_id) for file_id in file_ids]
+    return len(file_ids) + sum(1 for f in stored if f is not None and f.kind == "xml")
 
 
 _BOOKKEEPING = {"purchaseinvoice", "purchasecreditnote", "salesinvoice", "salescreditnote"}

@@ -2,9 +2,12 @@
 
 The Lexware answers are first recorded from the emulator, then replayed by a transport
 that only looks them up, so the measured CPU is the engine's: client, parsing, mapping,
-SQLite writes, file store. At full rate one connection makes 2 requests/s; from the CPU
+SQLite writes, file store (its writes run in a worker thread; process CPU counts them).
+The matching that runs after a sync is measured apart (``matching_cpu_per_voucher_ms``):
+it is not the engine's. At full rate one connection makes 2 requests/s; from the CPU
 per voucher follows how many connections one core (and a 2-core worker with one
-process per core) keeps busy. Target: ≥ 500 connections per 2-core worker.
+process per core) keeps busy. Targets: ≤ 2 ms per voucher, ≥ 1,500 connections per
+2-core worker.
 
     .venv/bin/python bench/sync_overhead.py [--vouchers 1000]
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import time
 
@@ -67,11 +71,17 @@ async def main(vouchers: int) -> None:
         w,
         tenant_id,
     ):
+        matching = w.deps.after_sync
+        w.deps = dataclasses.replace(w.deps, after_sync=None)
         replay.cpu, replay.requests = 0.0, 0
         cpu_started, wall_started = time.process_time(), time.perf_counter()
         outcome = await sync_once(w, tenant_id)
         cpu = time.process_time() - cpu_started - replay.cpu
         wall = time.perf_counter() - wall_started
+        matching_started = time.process_time()
+        if matching is not None:
+            await matching(tenant_id)
+        matching_cpu = time.process_time() - matching_started
     synced = outcome.counts.new
     assert synced == recorded.counts.new > 0, (synced, recorded.counts.new)
     per_voucher = cpu / synced
@@ -79,10 +89,14 @@ async def main(vouchers: int) -> None:
     vouchers_per_second_at_full_rate = 2.0 / calls_per_voucher
     per_core = 1.0 / (per_voucher * vouchers_per_second_at_full_rate)
     print(f"vouchers={synced} requests={outcome.counts.api_calls} wall_seconds={wall:.2f}")
-    print(f"engine_cpu_per_voucher_ms={per_voucher * 1000:.2f}")
+    print(
+        f"engine_cpu_per_voucher_ms={per_voucher * 1000:.2f} target=2.0 "
+        f"ok={per_voucher * 1000 <= 2.0}"
+    )
     print(f"engine_cpu_per_request_ms={cpu / outcome.counts.api_calls * 1000:.3f}")
+    print(f"matching_cpu_per_voucher_ms={matching_cpu / synced * 1000:.2f}")
     print(f"connections_per_core_at_2_req_s={per_core:.0f}")
-    print(f"connections_per_2core_worker={2 * per_core:.0f} target=500 ok={2 * per_core >= 500}")
+    print(f"connections_per_2core_worker={2 * per_core:.0f} target=1500 ok={2 * per_core >= 1500}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
+import random
 import time
 
 import httpx
+import pytest
 
-from belegsync.lexware import LexwareApi, Pacer, PacerRegistry, RetryPolicy
+from belegsync.lexware import (
+    LexwareApi,
+    LexwareRateLimitedError,
+    Pacer,
+    PacerRegistry,
+    RetryPolicy,
+)
 
 from .conftest import MakeApi
 from .fakes import API_KEY, Recorder, body_response, json_response
@@ -40,8 +51,12 @@ class TokenBucket:
         self.answers: list[int] = []
         self.times: list[float] = []
 
+    def arrival(self, sent: float) -> float:
+        """When the bucket sees a request sent at ``sent`` (at once, here)."""
+        return sent
+
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        now = self.clock()
+        now = self.arrival(self.clock())
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
         self.times.append(now)
@@ -140,3 +155,149 @@ def test_registry_never_stores_the_key() -> None:
 
     api_pacers.for_fingerprint(key_fingerprint(API_KEY))
     assert all(API_KEY not in k for k in api_pacers._pacers)
+
+
+class VirtualTime:
+    """A clock with sleepers woken in deadline order, like an event loop's timers.
+
+    ``stall(at, seconds)`` makes time jump once it reaches ``at``: everything due by
+    then wakes together, as after a blocked event loop.
+    """
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+        self._stalls: list[tuple[float, float]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def stall(self, at: float, seconds: float) -> None:
+        self._stalls.append((at, seconds))
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), self._seq, future))
+        await future
+
+    async def run(self, tasks: list[asyncio.Task[None]]) -> None:
+        while not all(t.done() for t in tasks):
+            for _ in range(20):  # let woken tasks run up to their next sleep
+                await asyncio.sleep(0)
+            if not self._sleepers:
+                continue
+            self.now = max(self.now, self._sleepers[0][0])
+            for at, seconds in list(self._stalls):
+                if self.now >= at:
+                    self._stalls.remove((at, seconds))
+                    self.now += seconds
+            while self._sleepers and self._sleepers[0][0] <= self.now:
+                heapq.heappop(self._sleepers)[2].set_result(None)
+
+
+class JitteredBucket(TokenBucket):
+    """The bucket sees each request 0..jitter s after it was sent (seeded network delay)."""
+
+    def __init__(self, clock: VirtualTime, capacity: float, jitter: float, seed: int) -> None:
+        super().__init__(clock, capacity=capacity)  # type: ignore[arg-type]
+        self.jitter = jitter
+        self.rng = random.Random(seed)
+        self.sent: list[float] = []
+
+    def arrival(self, sent: float) -> float:
+        self.sent.append(sent)
+        return max(self.updated, sent + self.rng.uniform(0, self.jitter))
+
+
+async def _drive(
+    clock: VirtualTime, bucket: TokenBucket, *, tasks: int, calls: int, retries: int = 1
+) -> None:
+    pacers = PacerRegistry(2.0, clock=clock, sleep=clock.sleep)
+    policy = RetryPolicy(attempts=retries, timeout=60, wait_initial=0, wait_max=0, wait_jitter=0)
+    async with LexwareApi(
+        transport=httpx.MockTransport(bucket), pacers=pacers, retry_policy=policy
+    ) as api:
+        client = api.for_key(API_KEY)
+
+        async def worker() -> None:
+            for _ in range(calls):
+                with contextlib.suppress(LexwareRateLimitedError):
+                    await client.payments("v-1")
+
+        running = [asyncio.create_task(worker()) for _ in range(tasks)]
+        await clock.run(running)
+
+
+async def test_an_event_loop_stall_releases_no_burst() -> None:
+    clock = VirtualTime()
+    clock.stall(at=1005.2, seconds=1.5)
+    bucket = TokenBucket(clock, capacity=2.0)  # type: ignore[arg-type]
+
+    await _drive(clock, bucket, tasks=4, calls=10)
+
+    assert len(bucket.answers) == 40 and set(bucket.answers) == {200}
+    gaps = [b - a for a, b in itertools.pairwise(bucket.times)]
+    assert min(gaps) >= 0.5 - 1e-9  # four callers were due after the stall; one went
+    achieved = (len(bucket.times) - 1) / (bucket.times[-1] - bucket.times[0])
+    assert achieved >= 0.95 * 2.0 * (19.5 / (19.5 + 1.5))  # only the stall itself is lost
+
+
+async def test_a_429_slows_the_pacer_which_creeps_back() -> None:
+    clock = FakeClock()
+    pacer = Pacer(2.0, clock=clock, sleep=clock.sleep)
+    first = await pacer.acquire()
+    pacer.throttled(sent_at=first)
+    # the first 429 at full rate: straight to a spacing a jittered capacity-1 bucket takes
+    assert pacer.interval == pytest.approx(0.725)
+    pacer.throttled(sent_at=first)  # sent at the old pace: already answered for
+    assert pacer.interval == pytest.approx(0.725)
+    later = await pacer.acquire()
+    pacer.throttled(sent_at=later)
+    assert pacer.interval == pytest.approx(0.725 * 1.15)
+    for _ in range(100):
+        pacer.answered()
+    assert 0.5 < pacer.interval < 0.725 * 1.15
+    for _ in range(5000):
+        pacer.answered()
+    assert pacer.interval == 0.5 and pacer.slowdown == 1.0
+    for _ in range(50):
+        pacer.throttled()
+    assert pacer.interval == pytest.approx(4.0)  # at most 8 times slower
+
+
+async def test_retry_after_holds_the_next_request() -> None:
+    clock = FakeClock()
+    pacer = Pacer(2.0, clock=clock, sleep=clock.sleep)
+    await pacer.acquire()
+    start = clock()
+    pacer.throttled(retry_after=3.0)
+    await pacer.acquire()
+    assert clock() - start >= 3.0
+
+
+async def test_the_pacer_returns_to_full_rate_after_an_idle_minute() -> None:
+    clock = FakeClock()
+    pacer = Pacer(2.0, clock=clock, sleep=clock.sleep)
+    await pacer.acquire()
+    pacer.throttled()
+    pacer.throttled()
+    clock.now += 61
+    await pacer.acquire()
+    assert pacer.interval == 0.5
+
+
+async def test_a_strict_jittered_bucket_sees_few_429s_at_most_of_the_rate() -> None:
+    # capacity 1, 0–200 ms network delay: zero 429 would need ≥ 0.7 s spacing (0.71 of
+    # the rate); the adaptive pacer settles just below that edge.
+    clock = VirtualTime()
+    bucket = JitteredBucket(clock, capacity=1.0, jitter=0.2, seed=11)
+
+    await _drive(clock, bucket, tasks=4, calls=150, retries=3)
+
+    share_429 = bucket.answers.count(429) / len(bucket.answers)
+    served = bucket.answers.count(200)
+    achieved = (served - 1) / (bucket.sent[-1] - bucket.sent[0])
+    assert share_429 <= 0.01
+    assert achieved >= 0.65 * 2.0

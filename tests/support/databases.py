@@ -1,11 +1,14 @@
 """Migrated databases for integration tests, on SQLite and on PostgreSQL.
 
-Import the fixtures into an area's conftest.py (``from support.databases import
-clock, uow_factory``, plus the fixtures they use). ``uow_factory`` is parametrised:
-each test runs once on a fresh SQLite file (copied from one migrated template) and
-once on PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth; one migrated
-database per session, emptied before each test). Without a reachable server the
-PostgreSQL half is skipped with the reason.
+Tests create their own uniquely named PostgreSQL databases on 127.0.0.1:5432 (user postgres,
+trust auth; ``BELEGSYNC_TEST_POSTGRES_DSN`` overrides) and drop them at the end of the
+session; without a reachable server (or without psycopg) the PostgreSQL variants are skipped
+with the reason (and fail in CI, see tests/conftest.py).
+
+Import the fixtures into an area's conftest.py: ``uow_factory`` (with ``database_url``,
+``sqlite_template``, ``migrated_pg_url``, ``make_pg_database``, ``pg_admin``, ``clock``) is
+parametrised: each test runs once on a fresh SQLite file copied from one migrated template,
+and once on the session's migrated PostgreSQL database, emptied before each test.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,45 +37,69 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    upgrade(sqlite_url(path))
-    return path
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """One migrated PostgreSQL database for the session, dropped at its end."""
+def pg_admin() -> Iterator[Any]:
     try:
         import psycopg
-        from psycopg import sql
     except ImportError:
         pytest.skip("psycopg is not installed: pip install 'psycopg[binary]>=3.2,<4'")
     try:
-        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
+        connection = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
         pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN_DSN}: {error}".strip())
-    name = f"belegsync_it_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with connection:
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def make_pg_database(pg_admin: Any) -> Iterator[Callable[[], str]]:
+    """Creates empty databases named belegsync_store_<random>; drops them afterwards."""
+    from psycopg import sql
+
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"belegsync_store_{uuid.uuid4().hex[:12]}"
+        pg_admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        created.append(name)
         base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        url = f"{base}/{name}"
-        try:
-            upgrade(url)
-            yield url
-        finally:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        return f"{base}/{name}"
+
+    yield make
+    for name in created:
+        pg_admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
-def _empty_postgres(url: str) -> None:
+@pytest.fixture(scope="session")
+def migrated_pg_url(make_pg_database: Callable[[], str]) -> str:
+    url = make_pg_database()
+    upgrade(url)
+    return url
+
+
+def truncate_all(url: str) -> None:
+    """Empty every table of the migrated PostgreSQL database at ``url``."""
     import psycopg
 
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def clean_pg_url(migrated_pg_url: str) -> str:
+    """The session's migrated PostgreSQL database, emptied for this test."""
+    truncate_all(migrated_pg_url)
+    return migrated_pg_url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(sqlite_url(path))
+    return path
 
 
 @pytest.fixture(params=BACKENDS)
@@ -82,8 +110,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "belegsync.sqlite3"
         shutil.copyfile(template, path)
         return sqlite_url(path)
-    url: str = request.getfixturevalue("postgres_url")
-    _empty_postgres(url)
+    url: str = request.getfixturevalue("migrated_pg_url")
+    truncate_all(url)
     return url
 
 
@@ -97,12 +125,3 @@ async def uow_factory(database_url: str) -> AsyncIterator[UnitOfWorkFactory]:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2024, 3, 8, 9, 0, tzinfo=UTC))
-
-
-__all__ = [
-    "clock",
-    "database_url",
-    "postgres_url",
-    "sqlite_template",
-    "uow_factory",
-]

@@ -1,6 +1,7 @@
-"""The sync through the real stack: emulator (in-process ASGI), client, SQLite, file store.
+"""The sync through the real stack: emulator (in-process ASGI), client, database, file store.
 
-Used by the sync and scheduler tests (fixtures in their conftest.py)."""
+Used by the sync and scheduler tests (fixtures in their conftest.py); the sync tests run
+it on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from belegsync.sync.tenants import create_tenant
 
 from belegsync.cli.wiring import LexwareApis
 from belegsync.emulator import (
@@ -37,7 +39,6 @@ from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.connect import ConnectResult, connect_lexware
 from belegsync.sync.engine import RunOutcome, SyncDeps, execute_run
 from belegsync.sync.status import voucher_rows
-from belegsync.tenants.clients import create_tenant
 from fakes.clock import FixedClock
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
@@ -254,7 +255,9 @@ async def open_harness(
 ) -> AsyncIterator[Harness]:
     """A harness in ``directory``: the world is the same for the same arguments.
 
-    The database is a copy of the SQLite ``template``, or ``database_url`` when given."""
+    The database is a copy of the migrated SQLite ``template``, or ``database_url`` (an
+    empty, migrated PostgreSQL database).
+    """
     os.makedirs(directory, exist_ok=True)
     clock = FixedClock(NOW)
     pauses = RecordedPauses()
@@ -273,7 +276,8 @@ async def open_harness(
     db_path = directory / "belegsync.sqlite3"
     if database_url is None:
         shutil.copy(template, db_path)
-    engine = create_engine(database_url or f"sqlite+aiosqlite:///{db_path}")
+        database_url = f"sqlite+aiosqlite:///{db_path}"
+    engine = create_engine(database_url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     apis = LexwareApis(10_000.0, transport, retry_policy=FAST_RETRIES)
     keyring = KeyRing.load_or_create(directory / "secrets.key", allow_create=True)

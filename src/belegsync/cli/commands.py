@@ -123,7 +123,10 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
             )
             if result.explanation is not None:
                 e = result.explanation
-                print(f"{result.state.label_de}: {e.message_de}\n{e.advice_de}", file=sys.stderr)
+                kept = " (unverändert)" if result.kept else ""
+                print(
+                    f"{result.state.label_de}{kept}: {e.message_de}\n{e.advice_de}", file=sys.stderr
+                )
                 return 1, None
             print(f"Aktiv: verbunden mit „{result.company_name}“.")
             if result.expiry_notice is not None:

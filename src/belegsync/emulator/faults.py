@@ -6,7 +6,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = frozenset({"latency", "error", "timeout", "malformed", "throttle", "gateway403"})
+# "truncated": the real answer, cut to half its length (Content-Length adjusted), e.g. a
+# file download that broke off
+FAULT_KINDS = frozenset(
+    {"latency", "error", "timeout", "malformed", "throttle", "gateway403", "truncated"}
+)
 # tag of the rule that PUT /_emulator/settings {"transientUnauthorized": n} manages
 TRANSIENT_401 = "transient-401"
 

@@ -166,6 +166,9 @@ class Gateway:
         if rule.kind == "malformed":
             await send_json(send, 200, b'{"content":[{"id":"')
             return True
+        if rule.kind == "truncated":
+            await self.app(scope, receive, _truncating(send))
+            return True
         if rule.apply_first:
             await self.app(scope, receive, _discard)
         await send_json(send, rule.status, gateway_body(error_message(rule.status)))
@@ -185,3 +188,28 @@ def _wrong_route_message(header: str | None) -> str:
 
 async def _discard(message: Message) -> None:
     return None
+
+
+def _truncating(send: Send) -> Send:
+    """Passes the answer on with its body cut to half (and a matching Content-Length)."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        cut = body[: len(body) // 2]
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(cut)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": cut})
+
+    return wrapped

@@ -15,7 +15,11 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Real (monotonic) time, not the emulator clock: throttling is about wall time."""
+    """Real (monotonic) time, not the emulator clock: throttling is about wall time.
+
+    ``monotonic`` is public so that tests can drive the bucket with their own time source
+    (e.g. one tick per request) and stay independent of the machine's load.
+    """
 
     def __init__(
         self,
@@ -26,7 +30,7 @@ class RateLimiter:
     ) -> None:
         self.rate_per_second = rate_per_second
         self.burst = burst
-        self._monotonic = monotonic
+        self.monotonic = monotonic
         self._buckets: dict[str, _Bucket] = {}
 
     def configure(
@@ -39,7 +43,7 @@ class RateLimiter:
         self._buckets.clear()
 
     def try_acquire(self, key: str) -> bool:
-        now = self._monotonic()
+        now = self.monotonic()
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(tokens=self.burst, stamp=now)

@@ -34,6 +34,11 @@ logger = structlog.get_logger("belegsync.lexware")
 JSON_MEDIA_TYPE = "application/json"
 
 
+def _mentions_rate_limit(response: httpx.Response) -> bool:
+    """Lexware's later docs: 500 "Internal server error or rate limit exceeded"."""
+    return b"rate limit" in response.content[:200].lower()
+
+
 def mask_key(api_key: str) -> str:
     """``…abcd``: the only form of a key that may be shown or logged."""
     return f"…{api_key[-4:]}" if len(api_key) >= 8 else "…"
@@ -115,7 +120,7 @@ class KeyedSender:
                             status=last_failure,
                             attempt=attempt.num,
                         )
-                    await self._pacer.acquire()
+                    sent_at = await self._pacer.acquire()
                     self.stats.requests_sent += 1
                     try:
                         response = await self._http.request(
@@ -125,14 +130,19 @@ class KeyedSender:
                         last_failure = type(error).__name__
                         raise
                     status = response.status_code
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     if status == 429:
                         self.stats.rate_limited += 1
+                    if status == 429 or (status == 500 and _mentions_rate_limit(response)):
+                        # each throttled answer slows this key's pacer down
+                        self._pacer.throttled(retry_after, sent_at=sent_at)
+                    else:
+                        self._pacer.answered()
                     if should_retry_status(method, status) and not (
                         # a 500 that reports the search window is an answer, not an outage
                         status == 500 and is_search_window_answer(response.content)
                     ):
                         last_failure = status
-                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
                         raise RetryableStatusError(response, retry_after)
                     if status >= 400:
                         raise self._error(response, method, path)

@@ -40,6 +40,22 @@ class FailureNote:
     status: int | None
 
 
+def note_attempt(
+    row: VoucherSyncFailure, note: FailureNote, *, policy: FailurePolicy, now: datetime
+) -> None:
+    """One more failed attempt on ``row``; parked once it failed often enough."""
+    row.voucher_type = note.voucher_type
+    row.list_json = note.list_json
+    row.code = note.code
+    row.message = note.message
+    row.status = note.status
+    row.attempts = (row.attempts or 0) + 1
+    row.last_failed_at = now
+    row.next_attempt_at = policy.next_attempt(row.attempts, now)
+    if row.next_attempt_at is not None and row.parked_at is None:
+        row.parked_at = now
+
+
 class VoucherFailureRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -75,16 +91,7 @@ class VoucherFailureRepository:
                 tenant_id=tenant_id, lexware_id=note.lexware_id, attempts=0, first_failed_at=now
             )
             self._session.add(row)
-        row.voucher_type = note.voucher_type
-        row.list_json = note.list_json
-        row.code = note.code
-        row.message = note.message
-        row.status = note.status
-        row.attempts = (row.attempts or 0) + 1
-        row.last_failed_at = now
-        row.next_attempt_at = policy.next_attempt(row.attempts, now)
-        if row.next_attempt_at is not None and row.parked_at is None:
-            row.parked_at = now
+        note_attempt(row, note, policy=policy, now=now)
         await self._session.flush()
         return row
 

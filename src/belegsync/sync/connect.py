@@ -210,8 +210,9 @@ async def _refusal(
         )
     profile = check.profile
     assert profile is not None
-    others = await _tenants_sharing(uow, profile.organization_id, tenant_id)
-    if others and not allow_shared_organization:
+    if allow_shared_organization or current.organization_id == profile.organization_id:
+        return None  # staff decided, or this tenant holds the organisation already
+    if await _tenants_sharing(uow, profile.organization_id, tenant_id):
         return (
             ConnectResult(state, explain_organization_taken(profile.company_name), kept=True),
             "connect_refused_organization_taken",

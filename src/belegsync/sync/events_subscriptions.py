@@ -21,6 +21,7 @@ import structlog
 from belegsync.domain.clock import Clock
 from belegsync.lexware import ActionResult, LexwareConflictError, LexwareError
 from belegsync.lexware import EventSubscription as LexwareSubscription
+from belegsync.store.event_repository import SubscriptionHealth
 from belegsync.store.models import Connection, EventSubscription
 from belegsync.sync.events import SUBSCRIBED_EVENT_TYPES
 from belegsync.sync.ports import KeyCipher, UnitOfWork
@@ -184,3 +185,18 @@ async def unsubscribe_tenant(deps: SubscriptionDeps, tenant_id: str) -> int:
     except Exception:
         logger.warning("event_subscriptions_not_removed", tenant_id=tenant_id, exc_info=True)
         return 0
+
+
+async def subscription_health(
+    *, uow_factory: Callable[[], UnitOfWork], tenant_id: str
+) -> SubscriptionHealth | None:
+    """For the staff view: the state of the tenant's event subscriptions (``None``: the
+    connection has none, e.g. no public https address or not connected)."""
+    async with uow_factory() as uow:
+        row = await uow.connections.for_tenant(tenant_id)
+        if row is None:
+            return None
+        health = await uow.events.health(row.id)
+    if health.active + health.failed == 0:
+        return None
+    return health

@@ -6,7 +6,9 @@ from __future__ import annotations
 from support.databases import (  # noqa: F401 (fixtures)
     clock,
     database_url,
-    postgres_url,
+    make_pg_database,
+    migrated_pg_url,
+    pg_admin,
     sqlite_template,
     uow_factory,
 )

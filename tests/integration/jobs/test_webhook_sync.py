@@ -19,7 +19,7 @@ from belegsync.jobs.subscription_keeper import SubscriptionKeeper
 from belegsync.store.models import SyncRun
 from belegsync.sync.events import SUBSCRIBED_EVENT_TYPES
 from belegsync.sync.events_subscriptions import SubscriptionDeps, remove_subscriptions
-from support.web_stack import WebStack, connect_and_sync
+from support.web_stack import WebStack, connect_and_sync, text_of
 
 
 @contextlib.asynccontextmanager
@@ -203,3 +203,18 @@ async def _settled(stack: WebStack) -> bool:
         busy = await uow.sync_runs.active_run(connection_id)
         waiting = await uow.events.has_pending(connection_id)
     return busy is None and not waiting
+
+
+async def test_staff_see_the_subscription_health(stack: WebStack) -> None:
+    await connect_and_sync(stack, stack.tenant_a)
+    h = stack.harness
+    async with stack.browser() as staff:
+        await staff.login("staff@kanzlei.test")
+        page = text_of(await staff.get(f"/staff/clients/{stack.tenant_a}"))
+        assert "Lexware-Ereignisse nicht eingerichtet" in page
+        keeper = SubscriptionKeeper(
+            keeper_deps(stack, "https://belege.example.test/webhooks/lexware")
+        )
+        await keeper.tick(h.clock.now())
+        page = text_of(await staff.get(f"/staff/clients/{stack.tenant_a}"))
+    assert f"Lexware-Ereignisse {len(SUBSCRIBED_EVENT_TYPES)} aktiv, 0 fehlerhaft" in page

@@ -5,20 +5,16 @@ lease holds). Intervals are shortened here; the defaults resume within about two
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
-from belegsync.cli.wiring import Wiring, wired
+from belegsync.cli.wiring import wired
 from belegsync.emulator import (
     MAIN_KEY,
     MAIN_ORG_ID,
@@ -30,7 +26,6 @@ from belegsync.emulator import (
 from belegsync.emulator import create_app as create_emulator
 from belegsync.jobs.procrastinate_queue import (
     ProcrastinateSyncQueue,
-    StallPolicy,
     build_app,
     ensure_schema,
     retry_stalled_jobs,
@@ -38,37 +33,21 @@ from belegsync.jobs.procrastinate_queue import (
 )
 from belegsync.settings import Settings
 from belegsync.store.migrate import upgrade
-from belegsync.store.models import SyncRun
 from belegsync.sync.connect import connect_lexware
 from belegsync.sync.status import voucher_rows
 from belegsync.tenants.clients import create_tenant
+from support.worker_kill import (
+    job_states,
+    short_policy,
+    start_worker,
+    wait_for_progress,
+    wait_for_success,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-WORKER = Path(__file__).with_name("worker_process.py")
-
-
-def _short_policy() -> StallPolicy:
-    """The worker script's short intervals (the same for both workers)."""
-    spec = importlib.util.spec_from_file_location("worker_process", WORKER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    policy: StallPolicy = module.SHORT
-    return policy
-
-
-SHORT = _short_policy()
-
-
-def _env(database_url: str, data_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "BELEGSYNC_DATABASE_URL": database_url,
-        "BELEGSYNC_DATA_DIR": str(data_dir),
-        "BELEGSYNC_LOG_LEVEL": "warning",
-        "BELEGSYNC_LEXWARE_RATE": "1000",
-    }
+SHORT = short_policy()
 
 
 @dataclass(frozen=True)
@@ -93,20 +72,11 @@ async def emulator() -> AsyncIterator[Emulator]:
         yield Emulator(base, paid)
 
 
-def _job_states(database_url: str) -> list[tuple[str, str]]:
-    dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn) as db:
-        rows = db.execute(
-            "SELECT task_name, status::text FROM procrastinate_jobs ORDER BY id"
-        ).fetchall()
-    return [(str(a), str(b)) for a, b in rows]
-
-
 async def test_a_killed_workers_sync_is_resumed_by_another_worker(
     database_url: str, tmp_path: Path, emulator: Emulator
 ) -> None:
     await asyncio.to_thread(upgrade, database_url)
-    settings = Settings.from_env(_env(database_url, tmp_path))
+    settings = Settings.from_env(worker_env(database_url, tmp_path))
     async with wired(settings) as w:
         tenant_id = await create_tenant(
             uow_factory=w.uow_factory, clock=w.deps.clock, name="Kill GmbH", open_tax_years=[2025]
@@ -129,20 +99,18 @@ async def test_a_killed_workers_sync_is_resumed_by_another_worker(
             await ensure_schema(app)
             run_id = await ProcrastinateSyncQueue(app, w.deps).enqueue(row.id, trigger="manual")
             assert run_id is not None
-            doomed = await asyncio.create_subprocess_exec(
-                sys.executable, str(WORKER), env=_env(database_url, tmp_path)
-            )
+            doomed = await start_worker(worker_env(database_url, tmp_path))
             try:
-                done = await _wait_for_progress(w, run_id)
+                done = await wait_for_progress(w, run_id, 3)
             finally:
                 doomed.send_signal(signal.SIGKILL)
                 await doomed.wait()
             assert done > 0, "the killed worker had started the run"
-            assert ("belegsync.sync_run", "doing") in _job_states(database_url)
+            assert ("belegsync.sync_run", "doing") in job_states(database_url)
             # Only now a second worker starts: it notices the stalled job and resumes.
             survivor = asyncio.create_task(run_worker(app, concurrency=2, signals=False))
             try:
-                finished = await _wait_for_success(w, row.id, seconds=60)
+                finished = await wait_for_success(w, row.id, seconds=60)
             finally:
                 survivor.cancel()
                 await asyncio.gather(survivor, return_exceptions=True)
@@ -155,28 +123,7 @@ async def test_a_killed_workers_sync_is_resumed_by_another_worker(
     assert {r["id"] for r in rows} == emulator.paid
     # The resumed run skipped what the killed one had stored.
     assert finished.new_count < len(emulator.paid)
-    assert ("belegsync.sync_run", "doing") not in _job_states(database_url)
-
-
-async def _wait_for_progress(w: Wiring, run_id: str, seconds: float = 60) -> int:
-    for _ in range(int(seconds / 0.1)):
-        async with w.uow() as uow:
-            run = await uow.sync_runs.get(run_id)
-        if run.status == "running" and run.done >= 3:
-            return int(run.done)
-        await asyncio.sleep(0.1)
-    return 0
-
-
-async def _wait_for_success(w: Wiring, connection_id: str, *, seconds: float) -> SyncRun | None:
-    for _ in range(int(seconds / 0.2)):
-        async with w.uow() as uow:
-            runs = await uow.sync_runs.latest(connection_id, limit=5)
-        done = [r for r in runs if r.status == "succeeded"]
-        if done:
-            return done[0]
-        await asyncio.sleep(0.2)
-    return None
+    assert ("belegsync.sync_run", "doing") not in job_states(database_url)
 
 
 async def test_retrying_stalled_jobs_finds_nothing_while_workers_live(database_url: str) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from belegsync.emulator import (
@@ -139,3 +142,48 @@ async def test_bad_input_gives_one_clear_message_and_no_traceback(cli: Cli) -> N
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert err.startswith("belegsync: nicht gefunden")
+
+
+@pytest.mark.slow
+async def test_a_killed_sync_is_taken_over_at_once_by_the_next_one(cli: Cli) -> None:
+    year = str(datetime.now(UTC).year)
+    await cli.run("tenant", "add", "Muster GmbH", "--open-tax-year", year)
+    code, _, err = await cli.run("connect", "Muster GmbH", "--no-sync", stdin=f"{MAIN_KEY}\n")
+    assert code == 0, err
+    # Slow answers keep the first sync busy long enough to kill it in the middle.
+    async with httpx.AsyncClient(base_url=cli.base_url) as control:
+        rule = {"kind": "latency", "latencyMs": 3000, "pathPrefix": "/v1/payments"}
+        assert (await control.post("/_emulator/faults", json=rule)).status_code < 300
+    process = await asyncio.create_subprocess_exec(
+        BELEGSYNC,
+        "sync",
+        "Muster GmbH",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=cli.env,
+    )
+    database = Path(cli.env["BELEGSYNC_DATA_DIR"]) / "belegsync.sqlite3"
+    for _ in range(600):
+        await asyncio.sleep(0.1)
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            running = db.execute(
+                "SELECT count(*) FROM sync_runs WHERE status = 'running' AND done > 0"
+            ).fetchone()[0]
+        if running:
+            break
+    else:
+        pytest.fail("the first sync never started")
+    assert process.returncode is None, "the first sync must still run when it is killed"
+    process.kill()
+    await process.wait()
+    async with httpx.AsyncClient(base_url=cli.base_url) as control:
+        await control.delete("/_emulator/faults")
+
+    code, out, err = await cli.run("sync", "Muster GmbH")
+
+    assert code == 0, err
+    assert "läuft bereits" not in err
+    code, out, _ = await cli.run("status", "Muster GmbH", "--json")
+    runs = json.loads(out)["runs"]
+    assert [r["status"] for r in runs[:2]] == ["succeeded", "failed_transient"]
+    assert runs[1]["error_code"] == "sync_interrupted"

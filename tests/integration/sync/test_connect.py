@@ -449,6 +449,12 @@ async def test_an_organisation_connected_by_another_client_is_refused(harness: H
     ) in actions
     assert ("connected", {"shared_organization_with": [first], "override": True}) in actions
     assert second != first
+    # both keep working: each may replace its own key without another override
+    third_key = "lxo-third-key-same-organisation-0000000052"
+    await _add_key(harness, third_key)
+    harness.tenant_id = first
+    assert (await harness.connect(third_key)).state is ConnectionState.ACTIVE
+    assert (await harness.connection_row()).key_last4 == "0052"
 
 
 async def test_after_disconnecting_another_client_may_connect_the_organisation(

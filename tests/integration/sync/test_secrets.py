@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from cryptography.fernet import Fernet
 from structlog.testing import capture_logs
 
@@ -41,6 +42,8 @@ def stdlib_logs() -> Iterator[_Records]:
         root.setLevel(level)
 
 
+# It reads the database file's bytes: SQLite only.
+@pytest.mark.parametrize("harness_database_url", ["sqlite"], indirect=True)
 async def test_the_key_appears_in_no_log_line_database_byte_or_repr(harness: Harness) -> None:
     await harness.emulator("POST", "/keys", {"organizationId": MAIN_ORG_ID, "key": SECRET_KEY})
     await harness.add_tenant(open_tax_years=[2025, 2026])

@@ -18,6 +18,7 @@ from belegsync.notify.mail import outbox_messages
 from belegsync.notify.support import recent_support_requests, resolve_support_request
 from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
+from belegsync.sync.events_subscriptions import subscription_health
 from belegsync.sync.requests import request_sync
 from belegsync.sync.status import connection_status
 from belegsync.tenants.advisor_access import confirm_tax_advisor_access, reset_tax_advisor_access
@@ -108,6 +109,7 @@ class StaffController(Controller):
             uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, runs=10
         )
         tokens = await list_api_tokens(uow_factory=deps.uow_factory, ctx=ctx)
+        events = await subscription_health(uow_factory=deps.uow_factory, tenant_id=ctx.tenant_id)
         return render(
             request,
             "staff/client.html",
@@ -117,6 +119,7 @@ class StaffController(Controller):
             s=status,
             tokens=tokens,
             new_token=None,
+            events=events,
         )
 
     @post("/clients/{tenant_id:str}/tax-years")

@@ -1,0 +1,297 @@
+"""The fault-and-kill suite: seeded runs against a misbehaving Lexware and killed processes.
+
+Three kinds of scenario, each seeded:
+
+- faults: random 429s, 5xx, gateway timeouts, malformed JSON, malformed and truncated
+  files (the emulator's fault injection) during a sync;
+- sync kills: ``belegsync sync`` as a real process, SIGKILLed after a random number of
+  requests;
+- worker kills: a ``belegsync worker`` (PostgreSQL) SIGKILLed in the middle of a run; a
+  second worker resumes it (Procrastinate's stalled-job retry).
+
+After the next runs (no person involved) the stored vouchers and their file hashes must
+equal those of an undisturbed sync of the same world. The suite prints how many runs,
+faults, kills and divergences it saw; the goal is zero divergences.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from belegsync.sync.tenants import create_tenant
+
+from belegsync.cli.wiring import Wiring, wired
+from belegsync.emulator import (
+    MAIN_KEY,
+    MAIN_ORG_ID,
+    Clock,
+    EmulatorConfig,
+    build_world,
+    create_app,
+    generate_vouchers,
+    serve_in_background,
+)
+from belegsync.emulator.app import EmulatorApp
+from belegsync.emulator.faults import FaultRule
+from belegsync.jobs.procrastinate_queue import (
+    ProcrastinateSyncQueue,
+    build_app,
+    ensure_schema,
+    run_worker,
+)
+from belegsync.settings import Settings
+from belegsync.store.migrate import upgrade
+from belegsync.sync.connect import connect_lexware
+from belegsync.sync.status import voucher_rows
+from support.sync_harness import NOW, HarnessFactory, clean_sync
+from support.worker_kill import (
+    short_policy,
+    start_worker,
+    wait_for_progress,
+    wait_for_success,
+    worker_env,
+)
+
+pytestmark = pytest.mark.slow
+
+WORLD = {"vouchers": 40, "voucher_seed": 23}
+SHORT = short_policy()
+YEARS = (2025, 2026)
+FAULT_SEEDS = range(1, 9)
+KILL_SEEDS = range(1, 6)
+PATHS = ("/v1/voucherlist", "/v1/vouchers", "/v1/payments", "/v1/files", "/v1/invoices", "/v1")
+FIELDS = ("id", "type", "status", "number", "voucher_date", "total_gross", "payment_items")
+
+
+@dataclass
+class Tally:
+    runs: int = 0
+    faults: int = 0
+    kills: int = 0
+    divergences: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def compare(self, label: str, got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
+        """Count the vouchers that differ from the clean sync (missing, extra, changed)."""
+        mine = {str(r["id"]): _essence(r) for r in got}
+        ref = {str(r["id"]): _essence(r) for r in want}
+        differing = sorted(i for i in mine.keys() | ref.keys() if mine.get(i) != ref.get(i))
+        if len(got) != len(mine):
+            differing.append("duplicates")
+        self.divergences += len(differing)
+        if differing:
+            self.notes.append(f"{label}: {len(differing)} differ, e.g. {differing[:3]}")
+
+
+def _essence(row: dict[str, Any]) -> dict[str, Any]:
+    """What must equal a clean sync: the voucher's data and its files' hashes."""
+    files = sorted((f["lexware_file_id"], f["sha256"], f["media_type"]) for f in row["files"])
+    return {**{k: row[k] for k in FIELDS}, "files": files}
+
+
+TALLY = Tally()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report() -> Any:
+    yield
+    print(
+        f"\nfault-and-kill suite: runs={TALLY.runs} faults={TALLY.faults} "
+        f"kills={TALLY.kills} divergences={TALLY.divergences}",
+        *TALLY.notes,
+        sep="\n  ",
+    )
+
+
+def random_faults(rng: random.Random) -> list[dict[str, Any]]:
+    """Two to four seeded rules: 429, 5xx, gateway timeouts, malformed JSON and files."""
+    rules = []
+    for _ in range(rng.randint(2, 4)):
+        kind = rng.choice(["throttle", "error", "timeout", "malformed", "truncated", "bad_file"])
+        rule: dict[str, Any] = {
+            "kind": kind,
+            "rate": round(rng.uniform(0.05, 0.3), 2),
+            "seed": rng.randrange(10_000),
+            "pathPrefix": rng.choice(PATHS),
+        }
+        if kind == "error":
+            rule["status"] = rng.choice([500, 502, 503, 504])
+        elif kind == "timeout":
+            rule["timeoutSeconds"] = "0.02"
+        elif kind in ("truncated", "bad_file"):
+            # A file that breaks off, or a JSON body instead of the file.
+            rule["kind"] = "truncated" if kind == "truncated" else "malformed"
+            rule["pathPrefix"] = "/v1/files"
+        rules.append(rule)
+    return rules
+
+
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
+async def test_faults_lose_nothing(seed: int, harness_factory: HarnessFactory) -> None:
+    reference, _ = await clean_sync(harness_factory, years=YEARS, **WORLD)
+    rng = random.Random(seed)
+    async with harness_factory(**WORLD) as h:
+        await h.add_tenant(open_tax_years=list(YEARS))
+        await h.connect()
+        for rule in random_faults(rng):
+            await h.emulator("POST", "/faults", rule)
+        await h.sync()
+        TALLY.faults += int((await h.counters())["faultsInjected"])
+        await h.emulator("DELETE", "/faults")
+        for _ in range(2):  # the next runs, undisturbed
+            await h.sync()
+        TALLY.runs += 3
+        before = TALLY.divergences
+        TALLY.compare(f"faults seed {seed}", await h.snapshot(), reference)
+    assert TALLY.divergences == before
+
+
+# --- killed `belegsync sync` processes ---------------------------------------------------
+
+
+def world_app() -> EmulatorApp:
+    """The harness's world, served over HTTP for processes of their own."""
+    world = build_world(seed="empty", clock=Clock(now=lambda: NOW))
+    generate_vouchers(
+        world,
+        MAIN_ORG_ID,
+        WORLD["vouchers"],
+        seed=WORLD["voucher_seed"],
+        start=date(2024, 6, 1),
+        end=date(2026, 6, 10),
+    )
+    return create_app(world, config=EmulatorConfig(rate_per_second=10_000, burst=10_000))
+
+
+@contextlib.asynccontextmanager
+async def connected(env: dict[str, str], base_url: str) -> AsyncIterator[tuple[Wiring, str]]:
+    settings = replace(Settings.from_env(env), log_level="error")
+    async with wired(settings) as w:
+        tenant_id = await create_tenant(
+            uow_factory=w.uow_factory, clock=w.deps.clock, name="Kill GmbH", open_tax_years=YEARS
+        )
+        result = await connect_lexware(
+            uow_factory=w.uow_factory,
+            lexware=w.apis.client,
+            cipher=w.keyring,
+            clock=w.deps.clock,
+            queue=None,
+            tenant_id=tenant_id,
+            api_key=MAIN_KEY,
+            base_url=base_url,
+        )
+        assert result.state.value == "active"
+        yield w, tenant_id
+
+
+async def kill_after_requests(
+    proc: asyncio.subprocess.Process, app: EmulatorApp, requests: int
+) -> bool:
+    """SIGKILL ``proc`` once the emulator has answered ``requests`` more requests; False
+    if it finished first."""
+    counters = app.runtime.counters
+    start = counters.requests_by_key[MAIN_KEY]
+    while proc.returncode is None:
+        if counters.requests_by_key[MAIN_KEY] - start >= requests:
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
+            return True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), 0.002)
+    return False
+
+
+async def cli(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "belegsync.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize("seed", KILL_SEEDS)
+async def test_killed_sync_processes_lose_nothing(
+    seed: int, harness_factory: HarnessFactory, tmp_path: Path
+) -> None:
+    reference, clean_requests = await clean_sync(harness_factory, years=YEARS, **WORLD)
+    rng = random.Random(seed)
+    app = world_app()
+    env = worker_env(f"sqlite+aiosqlite:///{tmp_path}/belegsync.sqlite3", tmp_path)
+    async with serve_in_background(app) as base_url, connected(env, base_url) as (w, tenant):
+        for _ in range(rng.randint(1, 2)):  # one or two kills at random points
+            proc = await cli(env, "sync", tenant)
+            TALLY.runs += 1
+            TALLY.kills += await kill_after_requests(proc, app, rng.randint(1, clean_requests))
+        for _ in range(2):  # the next runs take the dead run over at once
+            proc = await cli(env, "sync", tenant)
+            assert await proc.wait() == 0, "the next run is not refused"
+            TALLY.runs += 1
+        before = TALLY.divergences
+        TALLY.compare(f"sync kill seed {seed}", await _rows(w, tenant), reference)
+    assert TALLY.divergences == before
+
+
+async def _rows(w: Wiring, tenant_id: str) -> list[dict[str, Any]]:
+    return await voucher_rows(uow_factory=w.uow_factory, tenant_id=tenant_id)
+
+
+# --- killed scale-out workers (PostgreSQL) ------------------------------------------------
+
+WORKER_KILL_SEEDS = range(1, 3)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("seed", WORKER_KILL_SEEDS)
+async def test_killed_workers_lose_nothing(
+    seed: int, harness_factory: HarnessFactory, database_url: str, tmp_path: Path
+) -> None:
+    reference, _ = await clean_sync(harness_factory, years=YEARS, **WORLD)
+    rng = random.Random(seed)
+    await asyncio.to_thread(upgrade, database_url)
+    app = world_app()
+    # Slow files, so that the worker can be killed in the middle of the run.
+    app.runtime.faults.add(FaultRule("latency", latency_ms=40, path_prefix="/v1/files"))
+    env = worker_env(database_url, tmp_path)
+    async with serve_in_background(app) as base_url, connected(env, base_url) as (w, tenant):
+        async with w.uow() as uow:
+            row = await uow.connections.for_tenant(tenant)
+            assert row is not None
+        queue_app = build_app(database_url, w.deps, stalls=SHORT)
+        async with queue_app.open_async():
+            await ensure_schema(queue_app)
+            queue = ProcrastinateSyncQueue(queue_app, w.deps)
+            run_id = await queue.enqueue(row.id, trigger="schedule")
+            assert run_id is not None
+            doomed = await start_worker(env)
+            try:
+                killed_at = await wait_for_progress(w, run_id, rng.randint(1, 12))
+            finally:
+                doomed.send_signal(signal.SIGKILL)
+                await doomed.wait()
+            TALLY.runs += 1
+            TALLY.kills += killed_at > 0
+            survivor = asyncio.create_task(run_worker(queue_app, concurrency=2, signals=False))
+            try:
+                finished = await wait_for_success(w, row.id, seconds=90)
+            finally:
+                survivor.cancel()
+                await asyncio.gather(survivor, return_exceptions=True)
+            TALLY.runs += 1
+        before = TALLY.divergences
+        TALLY.compare(f"worker kill seed {seed}", await _rows(w, tenant), reference)
+    assert finished is not None, "another worker finished the run"
+    assert TALLY.divergences == before
