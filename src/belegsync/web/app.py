@@ -23,8 +23,11 @@ from belegsync.web.controllers.api import ApiController, provide_api_ctx
 from belegsync.web.controllers.auth import change_language, home, login, login_form, logout
 from belegsync.web.controllers.bank_api import BankApiController
 from belegsync.web.controllers.connection import ConnectionController
+from belegsync.web.controllers.exports import ExportController
 from belegsync.web.controllers.matching import MatchingController
+from belegsync.web.controllers.overview import OverviewController
 from belegsync.web.controllers.staff import StaffController
+from belegsync.web.controllers.staff_lists import StaffListController
 from belegsync.web.controllers.support import SupportController
 from belegsync.web.controllers.vouchers import VoucherController
 from belegsync.web.controllers.webhooks import lexware_webhook
@@ -85,9 +88,12 @@ def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
             change_language,
             ConnectionController,
             VoucherController,
+            ExportController,
+            OverviewController,
             MatchingController,
             SupportController,
             StaffController,
+            StaffListController,
             ApiController,
             BankApiController,
             lexware_webhook,

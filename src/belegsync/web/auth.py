@@ -92,4 +92,4 @@ async def provide_staff(user: NamedDependency[AuthenticatedUser]) -> Authenticat
 def home_path(user: AuthenticatedUser) -> str:
     if user.is_staff or user.tenant_id is None:
         return "/staff"
-    return f"/clients/{user.tenant_id}/connection"
+    return f"/clients/{user.tenant_id}/overview"
