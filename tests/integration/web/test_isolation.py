@@ -61,7 +61,15 @@ STAFF_ROUTES = [
     ("GET", "/staff/support"),
     ("GET", "/staff/outbox"),
 ]
-PUBLIC = {"/", "/login", "/logout", "/language", "/webhooks/lexware", "/static"}
+PUBLIC = {
+    "/",
+    "/login",
+    "/logout",
+    "/language",
+    "/webhooks/lexware",
+    "/static",
+    "/favicon.ico",
+}
 
 
 @dataclass
