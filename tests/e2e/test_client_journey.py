@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from belegsync.emulator import EXPIRED_KEY, MAIN_KEY
-from e2e.conftest import PASSWORD, Servers, shot
+from e2e.conftest import Servers, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +24,6 @@ def page(browser_instance: Any, servers: Servers) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def login(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_load_state()
 
 
 def test_client_connects_and_sees_vouchers(page: Any, servers: Servers) -> None:

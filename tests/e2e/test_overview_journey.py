@@ -23,7 +23,7 @@ import pytest
 from belegsync.cli.wiring import wired
 from belegsync.emulator import EXPIRED_KEY, MAIN_KEY
 from belegsync.settings import Settings
-from e2e.conftest import BELEGSYNC, PASSWORD, RATE, Servers, free_port, shot, wait_for
+from e2e.conftest import BELEGSYNC, PASSWORD, Servers, login, running_servers, shot
 from support.volume import generate_volume
 
 pytestmark = pytest.mark.browser
@@ -41,69 +41,38 @@ async def _fill(env: dict[str, str], tenant_id: str) -> None:
         )  # fmt: skip
 
 
+def _volume_clients(s: Servers) -> None:
+    """A client with thousands of vouchers, one whose key expires in days, one failed."""
+    ids = {
+        name: s.cli("tenant", "add", name, "--open-tax-year", "2025", "--open-tax-year", "2026")
+        for name in ("Volumen GmbH", "Bald Ablauf KG", "Kaputt AG")
+    }
+    s.cli("user", "add", "v@e2e.test", "--role", "client", "--tenant", "Volumen GmbH",
+          stdin=PASSWORD)  # fmt: skip
+    s.cli("user", "add", "staff@e2e.test", "--role", "staff", stdin=PASSWORD)
+    soon = (date.today() + timedelta(days=5)).isoformat()
+    for tenant, key, extra in (
+        ("Volumen GmbH", MAIN_KEY, []),
+        ("Bald Ablauf KG", MAIN_KEY, ["--key-expires", soon]),
+        ("Kaputt AG", EXPIRED_KEY, []),
+    ):
+        # The expired key fails, as intended: the client shows as failed.
+        subprocess.run(
+            [*BELEGSYNC, "connect", tenant, "--no-sync", *extra],
+            env={**s.env, "BELEGSYNC_API_KEY": key}, capture_output=True, check=False,
+        )  # fmt: skip
+    tenant_id = ids["Volumen GmbH"].split()[-1]
+    # Playwright's sync API may hold an event loop in this thread: fill in another.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _fill(s.env, tenant_id)).result()
+    s.env["tenant"] = tenant_id
+
+
 @pytest.fixture(scope="module")
 def volume(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    import os
-    import shutil
-
-    if shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (make test installs it)")
     data_dir = tmp_path_factory.mktemp("e2e-volume")
-    emulator_port, app_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "BELEGSYNC_DATA_DIR": str(data_dir),
-        "BELEGSYNC_LEXWARE_BASE_URL": f"http://127.0.0.1:{emulator_port}",
-        "BELEGSYNC_LEXWARE_RATE": RATE,
-        "BELEGSYNC_PORT": str(app_port),
-        "BELEGSYNC_FIRM_NAME": "Kanzlei Volumen",
-        "BELEGSYNC_LOG_LEVEL": "warning",
-    }
-    env.pop("BELEGSYNC_DATABASE_URL", None)
-    log = (data_dir / "servers.log").open("wb")
-    emulator = subprocess.Popen(
-        [*BELEGSYNC, "emulator", "--port", str(emulator_port), "--rate", RATE, "--seed", "empty"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    app: subprocess.Popen[bytes] | None = None
-    try:
-        wait_for(f"{env['BELEGSYNC_LEXWARE_BASE_URL']}/_emulator/keys", emulator)
-        emulator_url = env["BELEGSYNC_LEXWARE_BASE_URL"]
-        s = Servers(f"http://127.0.0.1:{app_port}", emulator_url, data_dir, env)
-        s.cli("migrate")
-        ids = {}
-        for name in ("Volumen GmbH", "Bald Ablauf KG", "Kaputt AG"):
-            ids[name] = s.cli("tenant", "add", name, "--open-tax-year", "2025",
-                              "--open-tax-year", "2026").split()[-1]  # fmt: skip
-        s.cli("user", "add", "v@e2e.test", "--role", "client", "--tenant", "Volumen GmbH",
-              stdin=PASSWORD)  # fmt: skip
-        s.cli("user", "add", "staff@e2e.test", "--role", "staff", stdin=PASSWORD)
-        soon = (date.today() + timedelta(days=5)).isoformat()
-        for tenant, key, extra in (
-            ("Volumen GmbH", MAIN_KEY, []),
-            ("Bald Ablauf KG", MAIN_KEY, ["--key-expires", soon]),
-            ("Kaputt AG", EXPIRED_KEY, []),
-        ):
-            subprocess.run(
-                [*BELEGSYNC, "connect", tenant, "--no-sync", *extra],
-                env={**env, "BELEGSYNC_API_KEY": key}, capture_output=True, check=False,
-            )  # fmt: skip
-        # Playwright's sync API may hold an event loop in this thread: fill in another.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, _fill(env, ids["Volumen GmbH"])).result()
-        app = subprocess.Popen([*BELEGSYNC, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        wait_for(f"{s.app_url}/login", app)
-        s.env["tenant"] = ids["Volumen GmbH"]
+    with running_servers(data_dir, _volume_clients, seed="empty", firm="Kanzlei Volumen") as s:
         yield s
-    finally:
-        for process in (app, emulator):
-            if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-        log.close()
 
 
 @pytest.fixture(params=sorted(WIDTHS))
@@ -118,14 +87,6 @@ def page(request: Any, browser_instance: Any, volume: Servers) -> Iterator[Any]:
     page.size_name = request.param
     yield page
     context.close()
-
-
-def login(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_load_state()
 
 
 def fits(page: Any) -> None:

@@ -25,7 +25,7 @@ class Column:
 
 
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 22, 28
 
 
 def nice_ceiling(value: int) -> int:

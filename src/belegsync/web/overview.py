@@ -58,6 +58,8 @@ class YearLight:
     flagged: dict[str, int] = field(default_factory=dict)
     failed: Counter[str] = field(default_factory=Counter)
     connection_failed: bool = False
+    # No sync has finished yet: nobody knows what Lexware holds, so never green.
+    never_synced: bool = False
 
     @property
     def failed_total(self) -> int:
@@ -82,7 +84,7 @@ class YearLight:
     def light(self) -> Light:
         if self.connection_failed or self.failed_total or self.flagged_total:
             return "red"
-        return "yellow" if self.waiting_total else "green"
+        return "yellow" if self.waiting_total or self.never_synced else "green"
 
 
 def year_lights(
@@ -91,6 +93,7 @@ def year_lights(
     failed: Sequence[FailedVoucher],
     *,
     connection_failed: bool,
+    never_synced: bool,
 ) -> list[YearLight]:
     """Newest year first: every recorded tax year and every year with vouchers."""
     lights = {y: YearLight(y, closed) for y, closed in years.items()}
@@ -110,6 +113,7 @@ def year_lights(
             light.failed[f.code] += 1
     for light in lights.values():
         light.connection_failed = connection_failed and not light.closed
+        light.never_synced = never_synced
     return sorted(lights.values(), key=lambda light: -light.year)
 
 

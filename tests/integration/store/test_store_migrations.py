@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect
 
 from belegsync.store.db import create_engine
-from belegsync.store.migrate import current_revision, downgrade, head_revision, upgrade
+from belegsync.store.migrate import current_revisions, downgrade, head_revisions, upgrade
 from belegsync.store.models import ONE_ACTIVE_RUN_INDEX, Base
 from support.store_helpers import run_in_thread
 
@@ -43,7 +43,8 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(
 ) -> None:
     await run_in_thread(upgrade, empty_database_url)
 
-    assert await current_revision(empty_database_url) == head_revision()
+    # Every head: parallel lines of work meet before they are merged.
+    assert await current_revisions(empty_database_url) == head_revisions()
     tables = await _inspect(empty_database_url, _table_names)
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
     assert await _inspect(empty_database_url, _schema_diff) == []
@@ -52,7 +53,7 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(
 
     await run_in_thread(downgrade, empty_database_url, "base")
 
-    assert await current_revision(empty_database_url) is None
+    assert await current_revisions(empty_database_url) == frozenset()
     assert await _inspect(empty_database_url, _table_names) <= {"alembic_version"}
 
     # And up again: downgrade left nothing behind that would collide.
@@ -63,4 +64,4 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(
 async def test_upgrade_twice_is_a_no_op(database_url: str) -> None:
     await run_in_thread(upgrade, database_url)
 
-    assert await current_revision(database_url) == head_revision()
+    assert await current_revisions(database_url) == head_revisions()

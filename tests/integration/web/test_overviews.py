@@ -8,7 +8,14 @@ from datetime import date
 
 from sqlalchemy import select, update
 
-from belegsync.store.models import Connection, SyncRun, SyncRunError
+from belegsync.store.models import (
+    Connection,
+    ExpectedPayment,
+    PaymentLink,
+    SyncRun,
+    SyncRunError,
+    Voucher,
+)
 from support.volume import generate_volume
 from support.web_stack import PASSWORD, WebStack, connect_and_sync, text_of
 
@@ -119,3 +126,35 @@ async def test_staff_see_the_overview_per_client_and_the_portfolio(stack: WebSta
 
 def text_of_fragment(fragment: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment))
+
+
+async def test_voucher_page_shows_its_bank_transaction_and_actions(stack: WebStack) -> None:
+    await _volume(stack, stack.tenant_a, count=60)
+    async with stack.harness.uow_factory() as uow:
+        linked = (
+            await uow.session.execute(
+                select(Voucher.id, PaymentLink.id, PaymentLink.status)
+                .join(ExpectedPayment, ExpectedPayment.voucher_id == Voucher.id)
+                .join(PaymentLink, PaymentLink.expected_payment_id == ExpectedPayment.id)
+                .where(Voucher.tenant_id == stack.tenant_a)
+                .where(PaymentLink.status.in_(("auto_confirmed", "suggested")))
+            )
+        ).all()
+    auto = next(row for row in linked if row[2] == "auto_confirmed")
+    suggested = next(row for row in linked if row[2] == "suggested")
+    base = f"/clients/{stack.tenant_a}"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        page = await b.get(f"{base}/vouchers/{auto[0]}")
+        text = text_of(page)
+        assert "automatisch zugeordnet" in text and "Zahlung über ein Bankkonto" in text
+        assert f'action="{base}/matching/links/{auto[1]}/undo"' in page.text
+        assert "partPaymentFinancialTransaction" not in text and "None" not in text
+        # The file is named after the voucher, not after Lexware's id.
+        assert re.search(r'class="filename"[^>]*>\d{4}-\d\d-\d\d_[^<]+\.pdf<', page.text)
+        offered = await b.get(f"{base}/vouchers/{suggested[0]}")
+        assert f'action="{base}/matching/links/{suggested[1]}/confirm"' in offered.text
+        assert f'action="{base}/matching/links/{suggested[1]}/reject"' in offered.text
+        # Amounts: money out negative on the voucher and its payments alike.
+        amounts = re.findall(r'class="(in|out)">(-?[\d.]+,\d\d)', offered.text)
+        assert len({sign for sign, _ in amounts}) == 1

@@ -28,6 +28,9 @@ class Voucher(Base):
         UniqueConstraint("tenant_id", "lexware_id"),
         Index("ix_vouchers_tenant_id_voucher_date", "tenant_id", "voucher_date"),
         Index("ix_vouchers_tenant_id_review_reason", "tenant_id", "review_reason"),
+        # The Belege list sorts by these too.
+        Index("ix_vouchers_tenant_id_paid_date", "tenant_id", "paid_date"),
+        Index("ix_vouchers_tenant_id_voucher_number", "tenant_id", "voucher_number"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

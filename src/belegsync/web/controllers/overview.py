@@ -54,7 +54,11 @@ async def client_overview(
         actions=action_counts(counts, failed),
         chart=month_chart(months, formatter(request).gettext),
         years=year_lights(
-            counts, years, failed, connection_failed=status.state is ConnectionState.FAILED
+            counts,
+            years,
+            failed,
+            connection_failed=status.state is ConnectionState.FAILED,
+            never_synced=status.last_success_at is None,
         ),
     )
 

@@ -99,7 +99,8 @@ async def _portfolio(
             ),
             failed=len(lost),
             years=year_lights(
-                mine, years.get(row.tenant_id, {}), lost, connection_failed=row.state == "failed"
+                mine, years.get(row.tenant_id, {}), lost, connection_failed=row.state == "failed",
+                never_synced=row.last_success_at is None,
             ),
         )  # fmt: skip
     return out
