@@ -32,6 +32,20 @@ from belegsync.store.uow import UnitOfWorkFactory
 from web_latency import LOGIN, NOW, VOUCHERS, FixedClock, seed_tenant
 
 
+def _server_cpu_seconds(session_id: int) -> float:
+    """CPU time (user + system) of every process of the server's session (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session_id:  # field 6: session id
+            total += int(fields[11]) + int(fields[12])  # fields 14, 15: utime, stime
+    return total / ticks
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -89,15 +103,17 @@ async def _user(client: httpx.AsyncClient, path: str, until: float, times: list[
     return errors
 
 
-async def _drive(base: str, path: str, users: int, seconds: float) -> None:
+async def _drive(base: str, path: str, users: int, seconds: float, server: int) -> None:
     clients = [await _logged_in(base) for _ in range(users)]
     try:
         warm: list[float] = []
         await asyncio.gather(*(_user(c, path, time.perf_counter() + 3, warm) for c in clients))
         times: list[float] = []
+        cpu_before = _server_cpu_seconds(server)
         started = time.perf_counter()
         errors = await asyncio.gather(*(_user(c, path, started + seconds, times) for c in clients))
         elapsed = time.perf_counter() - started
+        cpu = _server_cpu_seconds(server) - cpu_before
     finally:
         for client in clients:
             await client.aclose()
@@ -107,6 +123,11 @@ async def _drive(base: str, path: str, users: int, seconds: float) -> None:
     print(f"p50_ms={statistics.median(times):.1f}")
     print(f"p95_ms={times[int(0.95 * (len(times) - 1))]:.1f}")
     print(f"errors={sum(errors)}")
+    # Independent of how busy the machine is: the server's CPU per page, and what that
+    # allows on the cores of this machine when nothing else runs.
+    cpu_ms = 1000 * cpu / max(1, len(times))
+    print(f"server_cpu_ms_per_request={cpu_ms:.1f}")
+    print(f"requests_per_s_if_idle={1000 * (os.cpu_count() or 1) / max(cpu_ms, 0.1):.0f}")
 
 
 def main() -> None:
@@ -134,7 +155,8 @@ def main() -> None:
             asyncio.run(_wait_until_up(base, process))
             print(f"vouchers={VOUCHERS} workers={args.workers} users={args.users}")
             print(f"load_average_before={os.getloadavg()[0]:.1f} cpus={os.cpu_count()}")
-            asyncio.run(_drive(base, f"/clients/{tenant}/vouchers", args.users, args.seconds))
+            path = f"/clients/{tenant}/vouchers"
+            asyncio.run(_drive(base, path, args.users, args.seconds, process.pid))
             print(f"load_average_after={os.getloadavg()[0]:.1f}")
         finally:
             os.killpg(process.pid, signal.SIGINT)

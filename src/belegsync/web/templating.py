@@ -26,6 +26,8 @@ def create_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship in the package: no stat() of every template on every request.
+        auto_reload=False,
     )
     env.globals["label"] = template_label
     env.globals["german_label"] = german_label
