@@ -83,7 +83,7 @@ def check_new_login(email: str, password: str) -> str:
     return address
 
 
-def _user(row: User) -> AuthenticatedUser:
+def authenticated(row: User) -> AuthenticatedUser:
     return AuthenticatedUser(row.id, row.email, row.role, row.tenant_id, row.locale)
 
 
@@ -149,7 +149,7 @@ async def add_user(
         detail={"role": role},
         now=now,
     )
-    return _user(row)
+    return authenticated(row)
 
 
 async def create_user(
@@ -218,7 +218,7 @@ async def authenticate(
         row.last_login_at = now
         await uow.commit()
         logger.info("login_succeeded", user_id=row.id)
-        return _user(row)
+        return authenticated(row)
 
 
 async def load_user(
@@ -227,7 +227,7 @@ async def load_user(
     """The active user with this id (``None`` if missing or disabled)."""
     async with uow_factory() as uow:
         row = await uow.accounts.user(user_id)
-        return _user(row) if row is not None and row.disabled_at is None else None
+        return authenticated(row) if row is not None and row.disabled_at is None else None
 
 
 async def set_locale(
