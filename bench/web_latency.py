@@ -30,6 +30,7 @@ from belegsync.web.deps import WebConfig, WebDeps
 VOUCHERS = 20_000
 ROUNDS = 60
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
+LOGIN = ("bench@bench.test", "bench-password")
 
 
 class FixedClock:
@@ -73,6 +74,27 @@ def _voucher(i: int) -> NewVoucher:
     )
 
 
+async def seed_tenant(uow_factory: UnitOfWorkFactory, clock: FixedClock, vouchers: int) -> str:
+    """A client "Bench GmbH" with ``vouchers`` vouchers and the login bench@bench.test."""
+    tenant = await create_tenant(
+        uow_factory=uow_factory, clock=clock, name="Bench GmbH", open_tax_years=[2024, 2025]
+    )
+    await create_user(
+        uow_factory=uow_factory,
+        clock=clock,
+        email=LOGIN[0],
+        password=LOGIN[1],
+        role="client",
+        tenant_id=tenant,
+    )
+    for start in range(0, vouchers, 1000):
+        async with uow_factory() as uow:
+            batch = [_voucher(i) for i in range(start, min(vouchers, start + 1000))]
+            await uow.vouchers.insert_new(tenant, batch, now=NOW)
+            await uow.commit()
+    return tenant
+
+
 async def _measure(client: AsyncTestClient, url: str) -> list[float]:  # type: ignore[type-arg]
     for _ in range(3):
         (await client.get(url)).raise_for_status()
@@ -93,22 +115,7 @@ async def main() -> None:
         engine = create_engine(url)
         uow_factory = UnitOfWorkFactory(create_session_factory(engine))
         clock = FixedClock(NOW)
-        tenant = await create_tenant(
-            uow_factory=uow_factory, clock=clock, name="Bench GmbH", open_tax_years=[2024, 2025]
-        )
-        await create_user(
-            uow_factory=uow_factory,
-            clock=clock,
-            email="bench@bench.test",
-            password="bench-password",
-            role="client",
-            tenant_id=tenant,
-        )
-        for start in range(0, VOUCHERS, 1000):
-            async with uow_factory() as uow:
-                batch = [_voucher(i) for i in range(start, start + 1000)]
-                await uow.vouchers.insert_new(tenant, batch, now=NOW)
-                await uow.commit()
+        tenant = await seed_tenant(uow_factory, clock, VOUCHERS)
         deps = WebDeps(
             config=WebConfig(session_secret=b"bench-secret-0123456789abcdefghij"),
             uow_factory=uow_factory,
@@ -125,8 +132,8 @@ async def main() -> None:
             await client.post(
                 "/login",
                 data={
-                    "email": "bench@bench.test",
-                    "password": "bench-password",
+                    "email": LOGIN[0],
+                    "password": LOGIN[1],
                     "_csrf_token": token,
                 },
             )

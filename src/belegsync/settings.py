@@ -50,6 +50,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "16",
         "Syncs running at once in one process (each keeps to its own key's rate)",
     ),
+    SettingSpec(
+        "BELEGSYNC_WEB_WORKERS",
+        "1",
+        "Web server processes of `belegsync serve` (about one per core); they share the port",
+    ),
     SettingSpec("BELEGSYNC_HOST", "127.0.0.1", "Address the web app listens on"),
     SettingSpec("BELEGSYNC_PORT", "8000", "Port the web app listens on"),
     SettingSpec(
@@ -72,6 +77,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "",
         "Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For "
         "names the client",
+    ),
+    SettingSpec(
+        "BELEGSYNC_PRODUCT_NAME",
+        "belegsync",
+        "The name clients see for this app (pages, e-mails, API docs)",
     ),
     SettingSpec("BELEGSYNC_FIRM_NAME", "Kanzlei", "The tax advisory firm's name shown in the app"),
     SettingSpec(
@@ -115,10 +125,12 @@ class Settings:
     log_level: str
     log_json: bool
     public_url: str = ""
+    web_workers: int = 1
     session_secret: str = ""
     session_idle_minutes: int = 60
     trusted_proxies: tuple[str, ...] = ()
     firm_name: str = "Kanzlei"
+    product_name: str = "belegsync"
     firm_email: str = "kanzlei@example.com"
     support_email: str = "support@example.com"
     booking_url: str = ""
@@ -165,6 +177,7 @@ class Settings:
                 "BELEGSYNC_SYNC_SPREAD_MINUTES", get("BELEGSYNC_SYNC_SPREAD_MINUTES"), 0, 720
             ),
             sync_workers=_int_in("BELEGSYNC_SYNC_WORKERS", get("BELEGSYNC_SYNC_WORKERS"), 1, 1000),
+            web_workers=_int_in("BELEGSYNC_WEB_WORKERS", get("BELEGSYNC_WEB_WORKERS"), 1, 64),
             host=get("BELEGSYNC_HOST"),
             port=_int_in("BELEGSYNC_PORT", get("BELEGSYNC_PORT"), 1, 65535),
             log_level=_choice(
@@ -182,6 +195,7 @@ class Settings:
                 "BELEGSYNC_TRUSTED_PROXIES", get("BELEGSYNC_TRUSTED_PROXIES")
             ),
             firm_name=get("BELEGSYNC_FIRM_NAME"),
+            product_name=get("BELEGSYNC_PRODUCT_NAME")[:60],
             firm_email=get("BELEGSYNC_FIRM_EMAIL"),
             support_email=get("BELEGSYNC_SUPPORT_EMAIL"),
             booking_url=get("BELEGSYNC_BOOKING_URL"),

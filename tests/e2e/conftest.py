@@ -3,6 +3,7 @@ by Debian's chromium through Playwright."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -11,9 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,11 +73,18 @@ class Servers:
             return list(db.execute(sql, params))
 
 
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+@contextlib.contextmanager
+def running_servers(
+    data_dir: Path,
+    prepare: Callable[[Servers], None],
+    *,
+    seed: str = "demo",
+    firm: str = "Kanzlei E2E",
+) -> Iterator[Servers]:
+    """The emulator and ``belegsync serve`` on free ports over ``data_dir``; ``prepare``
+    sets up clients, logins and data before the app starts."""
     if shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed (make test installs it)")
-    data_dir = tmp_path_factory.mktemp("e2e-data")
     emulator_port, app_port = free_port(), free_port()
     emulator_url = f"http://127.0.0.1:{emulator_port}"
     env = {
@@ -85,14 +94,14 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         "BELEGSYNC_LEXWARE_RATE": RATE,
         "BELEGSYNC_HOST": "127.0.0.1",
         "BELEGSYNC_PORT": str(app_port),
-        "BELEGSYNC_FIRM_NAME": "Kanzlei E2E",
+        "BELEGSYNC_FIRM_NAME": firm,
         "BELEGSYNC_FIRM_EMAIL": "kanzlei@e2e.test",
         "BELEGSYNC_LOG_LEVEL": "warning",
     }
     env.pop("BELEGSYNC_DATABASE_URL", None)
     log = (data_dir / "servers.log").open("wb")
     emulator = subprocess.Popen(
-        [*BELEGSYNC, "emulator", "--port", str(emulator_port), "--rate", RATE],
+        [*BELEGSYNC, "emulator", "--port", str(emulator_port), "--rate", RATE, "--seed", seed],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -102,18 +111,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         wait_for(f"{emulator_url}/_emulator/keys", emulator)
         s = Servers(f"http://127.0.0.1:{app_port}", emulator_url, data_dir, env)
         s.cli("migrate")
-        for name in ("Alpha GmbH", "Beta UG", "Gamma KG"):
-            s.cli("tenant", "add", name, "--open-tax-year", "2025", "--open-tax-year", "2026")
-        for email, tenant in (
-            ("a@e2e.test", "Alpha GmbH"),
-            ("b@e2e.test", "Beta UG"),
-            ("c@e2e.test", "Gamma KG"),
-        ):
-            s.cli("user", "add", email, "--role", "client", "--tenant", tenant, stdin=PASSWORD)
-        s.cli("user", "add", "staff@e2e.test", "--role", "staff", stdin=PASSWORD)
-        s.env["BELEGSYNC_API_KEY"] = MAIN_KEY
-        s.cli("connect", "Beta UG")
-        del s.env["BELEGSYNC_API_KEY"]
+        prepare(s)
         app = subprocess.Popen([*BELEGSYNC, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
         wait_for(f"{s.app_url}/login", app)
         yield s
@@ -126,6 +124,36 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
                 except subprocess.TimeoutExpired:
                     process.kill()
         log.close()
+
+
+def _three_clients(s: Servers) -> None:
+    for name in ("Alpha GmbH", "Beta UG", "Gamma KG"):
+        s.cli("tenant", "add", name, "--open-tax-year", "2025", "--open-tax-year", "2026")
+    for email, tenant in (
+        ("a@e2e.test", "Alpha GmbH"),
+        ("b@e2e.test", "Beta UG"),
+        ("c@e2e.test", "Gamma KG"),
+    ):
+        s.cli("user", "add", email, "--role", "client", "--tenant", tenant, stdin=PASSWORD)
+    s.cli("user", "add", "staff@e2e.test", "--role", "staff", stdin=PASSWORD)
+    s.env["BELEGSYNC_API_KEY"] = MAIN_KEY
+    s.cli("connect", "Beta UG")
+    del s.env["BELEGSYNC_API_KEY"]
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    with running_servers(tmp_path_factory.mktemp("e2e-data"), _three_clients) as s:
+        yield s
+
+
+def login(page: Any, email: str) -> None:
+    """Log in through the form; the page ends on the user's start page."""
+    page.goto("/login")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_load_state()
 
 
 # Module scope, not session: Playwright's sync API runs an event loop in this thread for

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from belegsync.emulator import EXPIRED_KEY, MAIN_KEY
-from e2e.conftest import PASSWORD, Servers, shot
+from e2e.conftest import Servers, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -26,18 +26,13 @@ def page(browser_instance: Any, servers: Servers) -> Iterator[Any]:
     context.close()
 
 
-def login(page: Any, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.wait_for_load_state()
-
-
 def test_client_connects_and_sees_vouchers(page: Any, servers: Servers) -> None:
     from playwright.sync_api import expect
 
     login(page, "a@e2e.test")
+    # The start page says what to do; the profile holds the connection.
+    expect(page.locator("#tile-connection")).to_contain_text("Keine Verbindung")
+    page.get_by_role("navigation").get_by_role("link", name="Profil").click()
     expect(page.locator(".badge-none").first).to_have_text("Keine Verbindung")
     expect(page.get_by_text("Lexware Office in der Version XL")).to_be_visible()
     shot(page, "01-keine-verbindung")
@@ -123,6 +118,7 @@ def test_expired_key_is_shown_as_failed_with_advice(page: Any, servers: Servers)
     from playwright.sync_api import expect
 
     login(page, "c@e2e.test")
+    page.get_by_role("navigation").get_by_role("link", name="Profil").click()
     page.get_by_role("button", name="+ Verbinden").click()
     page.get_by_placeholder("Enter API Key here").fill(EXPIRED_KEY)
     page.get_by_role("button", name="Connect").click()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from belegsync.accounts.users import AuthenticatedUser, authenticated
 from belegsync.domain.clock import Clock
 from belegsync.store.uow import UnitOfWork
 
@@ -38,6 +39,8 @@ class LoadedSession:
     data: dict[str, Any]
     created_at: datetime
     expires_at: datetime
+    # The session's active user, read in the same transaction (one database trip).
+    user: AuthenticatedUser | None = None
 
 
 class SessionStore:
@@ -71,7 +74,10 @@ class SessionStore:
                 return None
             if not isinstance(data, dict):
                 return None
-            return LoadedSession(session_id, data, row.created_at, row.expires_at)
+            user_id = _user_of(data)
+            user = await uow.accounts.user(user_id) if user_id else None
+            active = authenticated(user) if user is not None and user.disabled_at is None else None
+            return LoadedSession(session_id, data, row.created_at, row.expires_at, active)
 
     async def save(self, data: dict[str, Any], loaded: LoadedSession | None) -> str | None:
         """Store ``data``; returns the id of a newly created session, else ``None``.

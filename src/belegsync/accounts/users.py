@@ -83,7 +83,7 @@ def check_new_login(email: str, password: str) -> str:
     return address
 
 
-def _user(row: User) -> AuthenticatedUser:
+def authenticated(row: User) -> AuthenticatedUser:
     return AuthenticatedUser(row.id, row.email, row.role, row.tenant_id, row.locale)
 
 
@@ -149,7 +149,7 @@ async def add_user(
         detail={"role": role},
         now=now,
     )
-    return _user(row)
+    return authenticated(row)
 
 
 async def create_user(
@@ -218,7 +218,7 @@ async def authenticate(
         row.last_login_at = now
         await uow.commit()
         logger.info("login_succeeded", user_id=row.id)
-        return _user(row)
+        return authenticated(row)
 
 
 async def load_user(
@@ -227,7 +227,7 @@ async def load_user(
     """The active user with this id (``None`` if missing or disabled)."""
     async with uow_factory() as uow:
         row = await uow.accounts.user(user_id)
-        return _user(row) if row is not None and row.disabled_at is None else None
+        return authenticated(row) if row is not None and row.disabled_at is None else None
 
 
 async def set_locale(
@@ -256,23 +256,13 @@ async def change_password(
 ) -> int:
     """Set a new password; every session of the user ends. Returns the sessions ended."""
     address = check_new_login(email, password)
-    async with uow_factory() as uow:
-        row = await uow.accounts.user_by_email(address)
-        if row is None:
-            raise NotFound("user")
-        row.password_hash = await hash_password(password)
-        ended = await uow.accounts.delete_sessions_of(row.id)
-        await uow.audit.add(
-            tenant_id=row.tenant_id,
-            actor=actor,
-            action="password_changed",
-            subject_type="user",
-            subject_id=row.id,
-            now=clock.now(),
-        )
-        await uow.commit()
-    logger.info("password_changed", user_id=row.id, sessions_ended=ended)
-    return ended
+    new_hash = await hash_password(password)
+
+    def change(row: User) -> bool:
+        row.password_hash = new_hash
+        return True
+
+    return await _update_login(uow_factory, clock, address, "password_changed", actor, change)
 
 
 async def set_user_disabled(
@@ -285,22 +275,38 @@ async def set_user_disabled(
 ) -> int:
     """Disable a login (its sessions end, it cannot sign in) or enable it again.
     Returns the sessions ended."""
-    address = normalize_email(email)
     now = clock.now()
+
+    def change(row: User) -> bool:
+        row.disabled_at = (row.disabled_at or now) if disabled else None
+        return disabled
+
+    action = "user_disabled" if disabled else "user_enabled"
+    return await _update_login(uow_factory, clock, normalize_email(email), action, actor, change)
+
+
+async def _update_login(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    address: str,
+    action: str,
+    actor: str,
+    change: Callable[[User], bool],
+) -> int:
+    """Apply ``change`` to the login; when it returns True, its sessions end. Audited."""
     async with uow_factory() as uow:
         row = await uow.accounts.user_by_email(address)
         if row is None:
             raise NotFound("user")
-        row.disabled_at = (row.disabled_at or now) if disabled else None
-        ended = await uow.accounts.delete_sessions_of(row.id) if disabled else 0
+        ended = await uow.accounts.delete_sessions_of(row.id) if change(row) else 0
         await uow.audit.add(
             tenant_id=row.tenant_id,
             actor=actor,
-            action="user_disabled" if disabled else "user_enabled",
+            action=action,
             subject_type="user",
             subject_id=row.id,
-            now=now,
+            now=clock.now(),
         )
         await uow.commit()
-    logger.info("user_disabled" if disabled else "user_enabled", user_id=row.id)
+    logger.info(action, user_id=row.id, sessions_ended=ended)
     return ended

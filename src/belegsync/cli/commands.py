@@ -286,12 +286,9 @@ def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """The web app with the embedded scheduler, workers and notices (one event loop)."""
-    from belegsync.cli.webapp import serve_everything
+    """The web app (``BELEGSYNC_WEB_WORKERS`` processes) with the embedded scheduler,
+    workers and notices."""
+    from belegsync.cli.webapp import serve_with_workers
 
-    async def run() -> None:
-        async with wired(settings) as w:
-            await serve_everything(w)
-
-    asyncio.run(run())
+    serve_with_workers(settings)
     return 0

@@ -9,6 +9,7 @@ import contextlib
 import getpass
 import os
 import secrets
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -68,6 +69,7 @@ def web_config(settings: Settings) -> WebConfig:
     return WebConfig(
         session_secret=session_secret(settings),
         firm_name=settings.firm_name,
+        product_name=settings.product_name,
         firm_email=settings.firm_email,
         support_email=settings.support_email,
         booking_url=settings.booking_url,
@@ -183,14 +185,66 @@ async def serve_everything(
     *,
     workers: int | None = None,
     on_ready: Callable[[str, SyncQueue], Awaitable[None]] | None = None,
+    sock: socket.socket | None = None,
+    background: bool = True,
 ) -> None:
     """The web app, the morning scheduler, the daily notices and (embedded mode) the
     sync workers, in this event loop, until interrupted. With PostgreSQL the runs go to
-    Procrastinate and ``belegsync worker`` processes execute them."""
+    Procrastinate and ``belegsync worker`` processes execute them. ``background=False``:
+    only the web app (the further processes of ``BELEGSYNC_WEB_WORKERS``)."""
     settings = w.settings
-    sock = bind_socket(settings.host, settings.port)
+    sock = sock or bind_socket(settings.host, settings.port)
     async with _sync_queue(w, workers or settings.sync_workers) as queue:
-        await _serve(w, sock, queue, on_ready)
+        await _serve(w, sock, queue, on_ready, background=background)
+
+
+def serve_with_workers(settings: Settings) -> None:
+    """``belegsync serve``: ``BELEGSYNC_WEB_WORKERS`` processes answer on one socket; the
+    first also runs the scheduler and the notices."""
+    sock = bind_socket(settings.host, settings.port)
+
+    async def prepare() -> None:
+        async with wired(settings):  # migrates SQLite and creates the key file once
+            pass
+
+    asyncio.run(prepare())
+    # Forked before any event loop runs: each process opens its own database pool.
+    children = [_fork_web_worker(settings, sock) for _ in range(settings.web_workers - 1)]
+
+    async def run() -> None:
+        async with wired(settings) as w:
+            await serve_everything(w, sock=sock)
+
+    try:
+        asyncio.run(run())
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _fork_web_worker(settings: Settings, sock: socket.socket) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 0
+
+    async def run() -> None:
+        async with wired(settings) as w:
+            await serve_everything(w, sock=sock, background=False)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    except BaseException:
+        logger.exception("web_worker_failed")
+        code = 1
+    finally:
+        os._exit(code)
 
 
 @contextlib.asynccontextmanager
@@ -214,6 +268,8 @@ async def _serve(
     sock: socket.socket,
     queue: SyncQueue,
     on_ready: Callable[[str, SyncQueue], Awaitable[None]] | None,
+    *,
+    background: bool = True,
 ) -> None:
     settings = w.settings
     deps = web_deps(w, queue)
@@ -234,13 +290,15 @@ async def _serve(
             server_header=False,
         )
     )
-    background = [
-        asyncio.create_task(scheduler.run_forever()),
-        asyncio.create_task(_notices_forever(deps)),
-    ]
-    keeper = subscription_keeper(w)
-    if keeper is not None:
-        background.append(asyncio.create_task(keeper.run_forever()))
+    tasks = []
+    if background:
+        tasks = [
+            asyncio.create_task(scheduler.run_forever()),
+            asyncio.create_task(_notices_forever(deps)),
+        ]
+        keeper = subscription_keeper(w)
+        if keeper is not None:
+            tasks.append(asyncio.create_task(keeper.run_forever()))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:
@@ -252,7 +310,7 @@ async def _serve(
         url = f"http://{host}:{settings.port}"
         if on_ready is not None:
             await on_ready(url, queue)
-        else:
+        elif background:
             print(f"belegsync: {url} (Scheduler täglich ab {settings.sync_time:%H:%M} Uhr)")
             print("Strg+C beendet.", flush=True)
         await serving
@@ -260,9 +318,9 @@ async def _serve(
         server.should_exit = True
         with contextlib.suppress(Exception):
             await serving
-        for task in background:
+        for task in tasks:
             task.cancel()
-        for task in background:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         sock.close()

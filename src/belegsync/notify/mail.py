@@ -115,11 +115,3 @@ async def deliver_outbox(
     if sent:
         logger.info("mail_sent", count=sent)
     return sent
-
-
-async def outbox_messages(
-    *, uow_factory: Callable[[], UnitOfWork], limit: int = 200
-) -> list[OutboxMessage]:
-    """The latest messages of the outbox, newest first (for staff)."""
-    async with uow_factory() as uow:
-        return await uow.notify.recent_mail(limit)

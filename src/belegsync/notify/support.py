@@ -13,7 +13,6 @@ from belegsync.domain.errors import InvalidInput
 from belegsync.notify.mail import SmtpConfig, deliver_outbox, queue_mail
 from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
-from belegsync.store.models import SupportRequest
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import to_domain
 
@@ -81,24 +80,36 @@ async def build_diagnosis(uow: UnitOfWork, ctx: TenantContext, *, version: str) 
     }
 
 
+# The e-mail is read by people: words, not stored values.
+_RUN_WORDS = {
+    "queued": "in Warteschlange", "running": "läuft", "succeeded": "erfolgreich",
+    "failed": "fehlgeschlagen", "failed_transient": "unterbrochen, wird wiederholt",
+}  # fmt: skip
+_COUNT_WORDS = {
+    "new": "neu", "changed": "geändert", "unchanged": "unverändert", "flagged": "markiert",
+    "failed": "fehlgeschlagen",
+}  # fmt: skip
+
+
 def diagnosis_text(diagnosis: dict[str, Any]) -> str:
     """The diagnosis as readable lines (form preview and e-mail)."""
     lines = [
         f"Mandant: {diagnosis['tenant']} ({diagnosis['tenant_id']})",
-        f"Status: {diagnosis['label']} [{diagnosis['state']}]",
+        f"Status: {diagnosis['label']}",
     ]
     if diagnosis.get("reason"):
-        lines.append(f"Grund: {diagnosis['message']} [{diagnosis['reason']}]")
+        lines.append(f"Grund: {diagnosis['message']}")
     if diagnosis.get("organization_id"):
         lines.append(f"Lexware-Organisation: {diagnosis['organization_id']}")
     if diagnosis.get("key_expires_on"):
         lines.append(f"Schlüssel gültig bis: {diagnosis['key_expires_on']}")
     run = diagnosis.get("last_run")
     if run:
-        counts = ", ".join(f"{k} {v}" for k, v in run["counts"].items())
-        lines.append(f"Letzter Lauf: {run['id']} {run['trigger']} {run['status']} ({counts})")
+        counts = ", ".join(f"{_COUNT_WORDS.get(k, k)} {v}" for k, v in run["counts"].items())
+        status = _RUN_WORDS.get(run["status"], "unbekannt")
+        lines.append(f"Letzter Lauf: {status} ({counts}), Lauf-ID {run['id']}")
         if run.get("error_message"):
-            lines.append(f"  Fehler: {run['error_message']} [{run['error_code']}]")
+            lines.append(f"  Fehler: {run['error_message']}")
     versions = diagnosis["versions"]
     lines.append(f"Versionen: belegsync {versions['belegsync']}, Python {versions['python']}")
     return "\n".join(lines)
@@ -178,11 +189,3 @@ async def resolve_support_request(
             raise NotFound("support request")
         row.resolved_at = row.resolved_at or clock.now()
         await uow.commit()
-
-
-async def recent_support_requests(
-    *, uow_factory: Callable[[], UnitOfWork], limit: int = 100
-) -> list[tuple[SupportRequest, str]]:
-    """Every tenant's latest requests with the tenant's name (for staff)."""
-    async with uow_factory() as uow:
-        return await uow.notify.recent_support_requests(limit)

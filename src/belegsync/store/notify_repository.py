@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from belegsync.store.models import NoticeSent, OutboxMessage, SupportRequest, Tenant
+from belegsync.store.models import NoticeSent, OutboxMessage, SupportRequest
 
 
 class NotifyRepository:
@@ -53,10 +53,6 @@ class NotifyRepository:
 
     async def mail(self, message_id: str) -> OutboxMessage | None:
         return await self._session.get(OutboxMessage, message_id)
-
-    async def recent_mail(self, limit: int) -> list[OutboxMessage]:
-        query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(limit)
-        return list(await self._session.scalars(query))
 
     async def notice_sent(self, tenant_id: str, kind: str, reference: str) -> bool:
         found = await self._session.scalar(
@@ -114,13 +110,3 @@ class NotifyRepository:
             .limit(limit)
         )
         return list(await self._session.scalars(query))
-
-    async def recent_support_requests(self, limit: int) -> list[tuple[SupportRequest, str]]:
-        """The latest requests of every tenant with the tenant's name."""
-        rows = await self._session.execute(
-            select(SupportRequest, Tenant.name)
-            .join(Tenant, Tenant.id == SupportRequest.tenant_id)
-            .order_by(SupportRequest.created_at.desc())
-            .limit(limit)
-        )
-        return [(request, name) for request, name in rows.all()]

@@ -6,9 +6,6 @@ Reads on behalf of a user take a :class:`TenantContext` and go through the helpe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,22 +23,11 @@ from belegsync.store.access import (
 from belegsync.store.enums import ACTIVE_SYNC_RUN_STATUSES
 from belegsync.store.models import (
     Connection,
-    SupportRequest,
     SyncRun,
     Tenant,
     Voucher,
     VoucherFile,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class TenantCounts:
-    """Per tenant: vouchers, flagged vouchers, open support requests, the last run's status."""
-
-    vouchers: dict[str, int]
-    flagged: dict[str, int]
-    open_support_requests: dict[str, int]
-    last_run_status: dict[str, str]
 
 
 class TenantReads:
@@ -120,40 +106,3 @@ class TenantReads:
             .where(Voucher.tenant_id == tenant_id)
         )
         return int(count or 0)
-
-    async def all_tenants(self) -> list[Tenant]:
-        return list(await self._session.scalars(select(Tenant)))
-
-    async def all_connections(self) -> dict[str, Connection]:
-        return {c.tenant_id: c for c in await self._session.scalars(select(Connection))}
-
-    async def tenant_counts(self) -> TenantCounts:
-        """The staff overview's figures for every tenant in four grouped queries."""
-        latest_at = (
-            select(SyncRun.tenant_id, func.max(SyncRun.queued_at).label("at"))
-            .group_by(SyncRun.tenant_id)
-            .subquery()
-        )
-        last_status = select(SyncRun.tenant_id, SyncRun.status).join(
-            latest_at,
-            (SyncRun.tenant_id == latest_at.c.tenant_id) & (SyncRun.queued_at == latest_at.c.at),
-        )
-        return TenantCounts(
-            vouchers=await self._pairs(
-                select(Voucher.tenant_id, func.count()).group_by(Voucher.tenant_id)
-            ),
-            flagged=await self._pairs(
-                select(Voucher.tenant_id, func.count())
-                .where(Voucher.review_reason.is_not(None))
-                .group_by(Voucher.tenant_id)
-            ),
-            open_support_requests=await self._pairs(
-                select(SupportRequest.tenant_id, func.count())
-                .where(SupportRequest.resolved_at.is_(None))
-                .group_by(SupportRequest.tenant_id)
-            ),
-            last_run_status=await self._pairs(last_status),
-        )
-
-    async def _pairs(self, query: Any) -> dict[str, Any]:
-        return {key: value for key, value in (await self._session.execute(query)).all()}

@@ -18,14 +18,19 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from belegsync.accounts.sessions import SessionStore
+from belegsync.web.api_docs import ApiDocsPage
 from belegsync.web.auth import load_session_user, provide_tenant_ctx, provide_user
 from belegsync.web.controllers.api import ApiController, provide_api_ctx
 from belegsync.web.controllers.auth import change_language, home, login, login_form, logout
 from belegsync.web.controllers.bank_api import BankApiController
 from belegsync.web.controllers.banking import BankingController
 from belegsync.web.controllers.connection import ConnectionController
+from belegsync.web.controllers.exports import ExportController
 from belegsync.web.controllers.matching import MatchingController
+from belegsync.web.controllers.overview import OverviewController
+from belegsync.web.controllers.site import favicon, probe
 from belegsync.web.controllers.staff import StaffController
+from belegsync.web.controllers.staff_lists import StaffListController
 from belegsync.web.controllers.support import SupportController
 from belegsync.web.controllers.vouchers import VoucherController
 from belegsync.web.controllers.webhooks import lexware_webhook
@@ -66,11 +71,12 @@ def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
         exclude=["^/api/", "^/webhooks/", "^/static/"],
     )
     openapi = OpenAPIConfig(
-        title="belegsync API",
+        title=f"{deps.config.product_name} API",
         version="1",
         description="Synced Lexware Office vouchers, their files, sync runs and the "
         "connection state of one client. Authenticate with `Authorization: Bearer <token>`.",
         path="/api/schema",
+        render_plugins=[ApiDocsPage()],
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", description="API token")
@@ -84,12 +90,17 @@ def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
             login,
             logout,
             change_language,
+            favicon,
+            probe,
             ConnectionController,
             VoucherController,
+            ExportController,
+            OverviewController,
             MatchingController,
             BankingController,
             SupportController,
             StaffController,
+            StaffListController,
             ApiController,
             BankApiController,
             lexware_webhook,

@@ -18,6 +18,7 @@ from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
 from belegsync.web.deps import WebDeps
 from belegsync.web.i18n import Lang, parse_lang, pick_language
+from belegsync.web.sessions import SESSION_USER_STATE
 from belegsync.web.types import WebRequest
 
 SESSION_USER = SESSION_USER_KEY
@@ -37,6 +38,10 @@ async def load_session_user(request: ASGIConnection[Any, Any, Any, Any]) -> None
         return
     user_id = request.session.get(SESSION_USER)
     if not user_id:
+        return
+    preloaded: AuthenticatedUser | None = request.scope["state"].get(SESSION_USER_STATE)
+    if preloaded is not None and preloaded.id == str(user_id):
+        request.state.user = preloaded
         return
     deps: WebDeps = request.app.state.deps
     user = await load_user(deps.uow_factory, str(user_id))
@@ -92,4 +97,4 @@ async def provide_staff(user: NamedDependency[AuthenticatedUser]) -> Authenticat
 def home_path(user: AuthenticatedUser) -> str:
     if user.is_staff or user.tenant_id is None:
         return "/staff"
-    return f"/clients/{user.tenant_id}/connection"
+    return f"/clients/{user.tenant_id}/overview"

@@ -52,6 +52,8 @@ WebhookVerifier = Callable[[bytes, "str | None"], WebhookNotice]
 class WebConfig:
     session_secret: bytes = field(repr=False)
     firm_name: str = "Kanzlei"
+    # What clients call this app (the firm's own product name).
+    product_name: str = "belegsync"
     firm_email: str = "kanzlei@example.com"
     support_email: str = "support@example.com"
     booking_url: str = ""

@@ -7,10 +7,11 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -23,7 +24,8 @@ from belegsync.domain.money import Money
 Lang = Literal["de", "en"]
 LANGUAGES: tuple[Lang, ...] = ("de", "en")
 DEFAULT_LANGUAGE: Lang = "de"
-_BABEL_LOCALE = {"de": "de_DE", "en": "en_GB"}
+# Parsed once: babel would parse the locale name again for every formatted cell.
+_BABEL_LOCALE = {"de": Locale.parse("de_DE"), "en": Locale.parse("en_GB")}
 
 
 def parse_lang(value: str | None) -> Lang | None:
@@ -38,7 +40,7 @@ def load_po(lang: str) -> Translations:
     """Compile ``locale/<lang>.po`` to an in-memory catalogue."""
     source = resources.files("belegsync.web").joinpath(f"locale/{lang}.po")
     with source.open("rb") as po_file:
-        catalog = read_po(po_file, locale=_BABEL_LOCALE[lang])
+        catalog = read_po(po_file, locale=_BABEL_LOCALE[parse_lang(lang) or "en"])
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
@@ -70,29 +72,45 @@ class Formatter:
         return text % values if values else text
 
     def date(self, value: date | None) -> str:
-        if value is None:
-            return "–"
-        return format_date(value, "medium", locale=_BABEL_LOCALE[self.lang])
+        return "–" if value is None else _date(value, self.lang)
 
     def datetime(self, value: datetime | None) -> str:
         """An instant in Berlin time, e.g. "15.06.2026, 10:00"."""
-        if value is None:
-            return "–"
-        return format_datetime(
-            value.astimezone(BERLIN),
-            "dd.MM.yyyy, HH:mm" if self.lang == "de" else "d MMM yyyy, HH:mm",
-            locale=_BABEL_LOCALE[self.lang],
-        )
+        return "–" if value is None else _datetime(value, self.lang)
 
     def money(self, cents: int | None, currency: str = "EUR") -> str:
-        if cents is None:
-            return "–"
-        amount = Decimal(Money(cents, currency).to_decimal_string())
-        return format_currency(amount, currency, locale=_BABEL_LOCALE[self.lang])
+        return "–" if cents is None else _money(cents, currency, self.lang)
 
     def number(self, value: int | None) -> str:
-        return "–" if value is None else format_decimal(value, locale=_BABEL_LOCALE[self.lang])
+        return "–" if value is None else _number(value, self.lang)
 
     def pick(self, german: str | None, english: str | None) -> str:
         """Domain texts come in both languages; choose ours."""
         return (english if self.lang == "en" else german) or ""
+
+
+# A list page formats hundreds of cells, most of them repeats (dates, common amounts):
+# the formatted text is cached per value and language.
+@lru_cache(maxsize=8192)
+def _date(value: date, lang: Lang) -> str:
+    return format_date(value, "medium", locale=_BABEL_LOCALE[lang])
+
+
+@lru_cache(maxsize=8192)
+def _datetime(value: datetime, lang: Lang) -> str:
+    return format_datetime(
+        value.astimezone(BERLIN),
+        "dd.MM.yyyy, HH:mm" if lang == "de" else "d MMM yyyy, HH:mm",
+        locale=_BABEL_LOCALE[lang],
+    )
+
+
+@lru_cache(maxsize=32768)
+def _money(cents: int, currency: str, lang: Lang) -> str:
+    amount = Decimal(Money(cents, currency).to_decimal_string())
+    return format_currency(amount, currency, locale=_BABEL_LOCALE[lang])
+
+
+@lru_cache(maxsize=8192)
+def _number(value: int, lang: Lang) -> str:
+    return format_decimal(value, locale=_BABEL_LOCALE[lang])

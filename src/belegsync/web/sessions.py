@@ -16,6 +16,8 @@ from belegsync.accounts.sessions import LoadedSession, SessionStore
 from belegsync.web.types import WebRequest
 
 SESSION_COOKIE = "belegsync_session"
+# The session's user as loaded with the session (see ``web.auth.load_session_user``).
+SESSION_USER_STATE = "session_user"
 _RENEW = "session_renew_id"
 # Paths without a session: the API (tokens), webhooks, static files.
 NO_SESSION_PREFIXES = ("/api/", "/webhooks/", "/static/", "/favicon.ico")
@@ -50,6 +52,8 @@ class ServerSessionMiddleware:
         cookie_id = _cookie_id(scope)
         loaded = await self.store.load(cookie_id) if cookie_id else None
         scope["session"] = dict(loaded.data) if loaded else {}
+        if loaded is not None:
+            scope.setdefault("state", {})[SESSION_USER_STATE] = loaded.user
 
         async def send_with_session(message: Message) -> None:
             if message["type"] == "http.response.start":

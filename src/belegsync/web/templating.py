@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from litestar import MediaType
 from litestar.response import Template
 
 from belegsync.web.auth import current_lang, session_user
 from belegsync.web.deps import WebDeps
 from belegsync.web.i18n import Formatter
+from belegsync.web.labels import german_label, template_label
 from belegsync.web.types import WebRequest
 
 FLASH_KEY = "flash"
@@ -18,13 +20,18 @@ MAX_FLASH_CHARS = 300
 
 
 def create_environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("belegsync.web", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship in the package: no stat() of every template on every request.
+        auto_reload=False,
     )
+    env.globals["label"] = template_label
+    env.globals["german_label"] = german_label
+    return env
 
 
 def formatter(request: WebRequest) -> Formatter:
@@ -66,5 +73,5 @@ def render(
         template_name=name,
         context=base,
         status_code=status_code,
-        media_type="text/html; charset=utf-8",
+        media_type=MediaType.HTML,  # Litestar adds "; charset=utf-8" itself
     )

@@ -43,6 +43,7 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(
 ) -> None:
     await run_in_thread(upgrade, empty_database_url)
 
+    # Every head: parallel lines of work meet before they are merged.
     assert await current_revisions(empty_database_url) == head_revisions()
     tables = await _inspect(empty_database_url, _table_names)
     assert tables == set(Base.metadata.tables) | {"alembic_version"}

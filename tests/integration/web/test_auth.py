@@ -10,13 +10,13 @@ from belegsync.web.app import create_app
 from support.web_stack import PASSWORD, WebStack, text_of
 
 
-async def test_login_lands_on_own_connection_page_and_logout_ends_the_session(
+async def test_login_lands_on_own_overview_and_logout_ends_the_session(
     stack: WebStack,
 ) -> None:
     async with stack.browser() as b:
         r = await b.login("A@Alpha.test ")
         assert r.status_code == 200
-        assert str(r.url).endswith(f"/clients/{stack.tenant_a}/connection")
+        assert str(r.url).endswith(f"/clients/{stack.tenant_a}/overview")
         assert "Keine Verbindung" in text_of(r)
         await b.logout()
         r = await b.get(f"/clients/{stack.tenant_a}/connection", follow_redirects=False)
@@ -98,7 +98,7 @@ async def test_next_parameter_only_allows_local_paths(stack: WebStack) -> None:
             {"email": "a@alpha.test", "password": PASSWORD, "next": "//evil.example/x"},
             follow_redirects=False,
         )
-        assert r.headers["location"] == f"/clients/{stack.tenant_a}/connection"
+        assert r.headers["location"] == f"/clients/{stack.tenant_a}/overview"
 
 
 async def test_english_on_request(stack: WebStack) -> None:

@@ -13,7 +13,8 @@ WRONG_KEY = "wrong-key-000000000000000000000000009999"
 async def test_none_pending_failed_active_walk_with_the_labels(stack: WebStack) -> None:
     base = f"/clients/{stack.tenant_a}/connection"
     async with stack.browser() as b:
-        page = text_of(await b.login("a@alpha.test"))
+        await b.login("a@alpha.test")
+        page = text_of(await b.get(base))
         assert "Keine Verbindung" in page
         assert "Lexware Office in der Version XL" in page
         assert "+ Verbinden" in page
@@ -138,7 +139,8 @@ async def test_disconnect_needs_confirmation_and_keeps_vouchers(stack: WebStack)
 async def test_tax_advisor_checklist_client_marks_sent_staff_confirms(stack: WebStack) -> None:
     base = f"/clients/{stack.tenant_a}/connection"
     async with stack.browser() as b:
-        page = await b.login("a@alpha.test")
+        await b.login("a@alpha.test")
+        page = await b.get(base)
         assert "kanzlei@test.example" in page.text
         assert "nicht eingerichtet" in text_of(page)
         sent = await b.post(f"{base}/tax-advisor/sent")

@@ -24,6 +24,10 @@ CLIENT_ROUTES = [
     ("POST", "/clients/{tenant}/connection/disconnect"),
     ("POST", "/clients/{tenant}/connection/tax-advisor/sent"),
     ("GET", "/clients/{tenant}/connection/runs/{run}"),
+    ("GET", "/clients/{tenant}/overview"),
+    ("GET", "/clients/{tenant}/exports"),
+    ("GET", "/clients/{tenant}/exports/vouchers.csv"),
+    ("GET", "/clients/{tenant}/exports/files.zip"),
     ("GET", "/clients/{tenant}/vouchers"),
     ("GET", "/clients/{tenant}/vouchers/{voucher}"),
     ("GET", "/clients/{tenant}/files/{file}"),
@@ -61,10 +65,19 @@ STAFF_ROUTES = [
     ("POST", "/staff/clients/{tenant}/api-tokens"),
     ("POST", "/staff/clients/{tenant}/api-tokens/{token}/revoke"),
     ("POST", "/staff/clients/{tenant}/support/{request}/resolve"),
+    ("GET", "/staff/portfolio"),
     ("GET", "/staff/support"),
     ("GET", "/staff/outbox"),
 ]
-PUBLIC = {"/", "/login", "/logout", "/language", "/webhooks/lexware", "/static"}
+PUBLIC = {
+    "/",
+    "/login",
+    "/logout",
+    "/language",
+    "/webhooks/lexware",
+    "/static",
+    "/favicon.ico",
+}
 
 
 @dataclass

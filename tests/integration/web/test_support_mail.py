@@ -52,7 +52,7 @@ async def test_support_request_without_smtp_waits_in_the_outbox(stack: WebStack)
         await b.login("a@alpha.test")
         form = await b.get(f"/clients/{stack.tenant_a}/support")
         text = text_of(form)
-        assert "Status: Aktiv [active]" in text and "Letzter Lauf" in text
+        assert "Diagnose Verbindung Aktiv" in text and "Letzter Lauf" in text
         assert MAIN_KEY not in form.text and MAIN_KEY[-4:] not in form.text
         done = await b.post(
             f"/clients/{stack.tenant_a}/support", {"message": "Belege von März fehlen."}
@@ -66,6 +66,7 @@ async def test_support_request_without_smtp_waits_in_the_outbox(stack: WebStack)
     assert MAIN_KEY not in str(request.diagnosis)
     assert mail is not None and mail.status == "pending"
     assert mail.recipient == "support@test.example" and "Belege von März fehlen." in mail.body
+    assert "Status: Aktiv\n" in mail.body and "[active]" not in mail.body
     async with stack.browser() as staff:
         await staff.login("staff@kanzlei.test")
         outbox = text_of(await staff.get("/staff/outbox"))

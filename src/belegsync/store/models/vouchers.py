@@ -30,6 +30,9 @@ class Voucher(Base):
         Index("ix_vouchers_tenant_id_review_reason", "tenant_id", "review_reason"),
         # matching reads what confirmed links taught about the open vouchers' contacts
         Index("ix_vouchers_tenant_id_contact_id", "tenant_id", "contact_id"),
+        # The Belege list sorts by these too.
+        Index("ix_vouchers_tenant_id_paid_date", "tenant_id", "paid_date"),
+        Index("ix_vouchers_tenant_id_voucher_number", "tenant_id", "voucher_number"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

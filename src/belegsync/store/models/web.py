@@ -77,7 +77,11 @@ class LoginAttempt(Base):
 
 class SupportRequest(Base):
     __tablename__ = "support_requests"
-    __table_args__ = (Index("ix_support_requests_tenant_id_created_at", "tenant_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_support_requests_tenant_id_created_at", "tenant_id", "created_at"),
+        # The staff list shows every client's requests by date.
+        Index("ix_support_requests_created_at", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
@@ -94,7 +98,10 @@ class OutboxMessage(Base):
     """An e-mail: sent through SMTP when configured, otherwise waiting here for staff."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_created_at", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_created_at", "status", "created_at"),
+        Index("ix_outbox_created_at", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id"), index=True)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from belegsync.accounts.api_tokens import tenant_for_token
@@ -220,12 +221,30 @@ def _page_fields(result: Page[T], item: Callable[[T], Out]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class ErrorOut:
+    error: str
+    message: str
+
+
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorOut, description=description)
+
+
+# What every endpoint may answer besides its success.
+ERROR_RESPONSES = {
+    400: _error("Invalid input (a query parameter or the body); `error` names the reason"),
+    401: _error("Missing, unknown or revoked API token"),
+    404: _error("No such object for this client (or not this client's)"),
+}
+
+
 class ApiController(Controller):
     path = "/api/v1"
     tags = ["belegsync"]  # noqa: RUF012
     security = [{"BearerToken": []}]  # noqa: RUF012
 
-    @get("/connection", summary="The Lexware connection's state")
+    @get("/connection", summary="The Lexware connection's state", responses=ERROR_RESPONSES)
     async def connection(
         self, deps: NamedDependency[WebDeps], api_ctx: NamedDependency[TenantContext]
     ) -> ConnectionOut:
@@ -247,7 +266,7 @@ class ApiController(Controller):
             vouchers=s.voucher_count,
         )
 
-    @get("/vouchers", summary="Synced vouchers, newest first")
+    @get("/vouchers", summary="Synced vouchers, newest first", responses=ERROR_RESPONSES)
     async def vouchers(
         self,
         deps: NamedDependency[WebDeps],
@@ -269,7 +288,11 @@ class ApiController(Controller):
             )
         return VoucherPage(**_page_fields(result, lambda v: VoucherOut(**_voucher_fields(v))))
 
-    @get("/vouchers/{voucher_id:str}", summary="One voucher with payment items and files")
+    @get(
+        "/vouchers/{voucher_id:str}",
+        summary="One voucher with payment items and files",
+        responses=ERROR_RESPONSES,
+    )
     async def voucher(
         self,
         deps: NamedDependency[WebDeps],
@@ -307,6 +330,7 @@ class ApiController(Controller):
         "/files/{file_id:str}",
         summary="A voucher file's bytes",
         response_description="The file with its media type",
+        responses=ERROR_RESPONSES,
     )
     async def file(
         self,
@@ -316,7 +340,11 @@ class ApiController(Controller):
     ) -> Response[bytes]:
         return await file_response(deps, api_ctx, file_id, download=False)
 
-    @get("/sync-runs", summary="Sync runs with their reports, latest first")
+    @get(
+        "/sync-runs",
+        summary="Sync runs with their reports, latest first",
+        responses=ERROR_RESPONSES,
+    )
     async def sync_runs(
         self,
         deps: NamedDependency[WebDeps],
@@ -328,7 +356,11 @@ class ApiController(Controller):
             result = await uow.reads.sync_runs(api_ctx, page=page, per_page=per_page)
         return SyncRunPage(**_page_fields(result, lambda r: SyncRunOut(**_run_fields(r))))
 
-    @get("/sync-runs/{run_id:str}", summary="One sync run with its per-voucher errors")
+    @get(
+        "/sync-runs/{run_id:str}",
+        summary="One sync run with its per-voucher errors",
+        responses=ERROR_RESPONSES,
+    )
     async def sync_run(
         self,
         deps: NamedDependency[WebDeps],

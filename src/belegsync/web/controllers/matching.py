@@ -23,7 +23,7 @@ from belegsync.matching.links import (
     undo_link,
 )
 from belegsync.matching.service import run_matching
-from belegsync.store.access import TenantContext, access_tenant
+from belegsync.store.access import TenantContext
 from belegsync.web.controllers.connection import domain_message
 from belegsync.web.controllers.matching_forms import (
     PER_PAGE,

@@ -14,8 +14,7 @@ from litestar.response import Redirect, Template
 from belegsync.accounts.api_tokens import create_api_token, list_api_tokens, revoke_api_token
 from belegsync.accounts.users import AuthenticatedUser
 from belegsync.domain.errors import DomainError
-from belegsync.notify.mail import outbox_messages
-from belegsync.notify.support import recent_support_requests, resolve_support_request
+from belegsync.notify.support import resolve_support_request
 from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
 from belegsync.sync.events_subscriptions import subscription_health
@@ -31,9 +30,10 @@ from belegsync.tenants.clients import (
     set_tax_year_closed,
 )
 from belegsync.tenants.connection_page import connection_page
-from belegsync.tenants.overview import client_detail, client_overview
+from belegsync.tenants.overview import client_detail
 from belegsync.web.auth import LoginRequired, load_session_user
 from belegsync.web.controllers.connection import sync_started_message
+from belegsync.web.controllers.overview import client_overview as overview_of_client
 from belegsync.web.deps import WebDeps
 from belegsync.web.feedback import act_then_redirect, domain_message
 from belegsync.web.templating import flash, formatter, render
@@ -64,11 +64,6 @@ class StaffController(Controller):
     path = "/staff"
     include_in_schema = False
     guards = [staff_only]  # noqa: RUF012
-
-    @get("/")
-    async def overview(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
-        rows = await client_overview(uow_factory=deps.uow_factory, clock=deps.clock)
-        return render(request, "staff/overview.html", rows=rows)
 
     @post("/clients")
     async def add_client(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Redirect:
@@ -120,6 +115,7 @@ class StaffController(Controller):
             tokens=tokens,
             new_token=None,
             events=events,
+            o=await overview_of_client(request, deps, ctx),
         )
 
     @post("/clients/{tenant_id:str}/tax-years")
@@ -283,13 +279,3 @@ class StaffController(Controller):
             uow_factory=deps.uow_factory, clock=deps.clock, ctx=ctx, request_id=request_id
         )
         return Redirect(_client(ctx), status_code=303)
-
-    @get("/support")
-    async def support(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
-        rows = await recent_support_requests(uow_factory=deps.uow_factory)
-        return render(request, "staff/support.html", rows=rows)
-
-    @get("/outbox")
-    async def outbox(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
-        messages = await outbox_messages(uow_factory=deps.uow_factory)
-        return render(request, "staff/outbox.html", messages=messages)

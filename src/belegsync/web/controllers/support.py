@@ -8,7 +8,7 @@ from litestar.response import Redirect, Template
 
 from belegsync.accounts.users import AuthenticatedUser
 from belegsync.domain.errors import DomainError
-from belegsync.notify.support import diagnosis_text, request_support, support_diagnosis
+from belegsync.notify.support import request_support, support_diagnosis
 from belegsync.store.access import TenantContext
 from belegsync.web.deps import WebDeps
 from belegsync.web.feedback import domain_message
@@ -34,7 +34,7 @@ class SupportController(Controller):
             request,
             "support.html",
             ctx=ctx,
-            diagnosis=diagnosis_text(diagnosis),
+            diagnosis=diagnosis,
             message="",
             error=None,
         )
@@ -68,7 +68,7 @@ class SupportController(Controller):
                 "support.html",
                 status_code=400,
                 ctx=ctx,
-                diagnosis=diagnosis_text(diagnosis),
+                diagnosis=diagnosis,
                 message=message,
                 error=domain_message(request, error),
             )

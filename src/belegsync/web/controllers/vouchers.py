@@ -1,40 +1,40 @@
-"""Belege: the synced vouchers, one voucher with its payments and files, the files."""
+"""Belege: the synced vouchers as a list (filter, search, sort, pages), one voucher with
+its payments, files and bank transactions, the files themselves."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.response import Template
 
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.vouchers import ReviewReason, VoucherType
 from belegsync.store.access import (
     MATCH_STATES,
-    MatchState,
     TenantContext,
     access_tenant,
     access_voucher,
     access_voucher_file,
-    list_vouchers,
-    match_states,
 )
 from belegsync.store.errors import NotFound
 from belegsync.store.files import FileStoreError
+from belegsync.store.voucher_detail import voucher_matching
+from belegsync.store.voucher_list import voucher_page
 from belegsync.web.deps import WebDeps
+from belegsync.web.filenames import voucher_file_name
 from belegsync.web.templating import render
+from belegsync.web.voucher_query import (
+    account_cents,
+    voucher_filter,
+    voucher_sorting,
+    voucher_state,
+)
 
 PER_PAGE = 50
-
-
-def _int(value: str | None, low: int, high: int) -> int | None:
-    if value is None or not value.strip().isdigit():
-        return None
-    number = int(value)
-    return number if low <= number <= high else None
 
 
 def review_text(reason: str | None, lang: str) -> str | None:
@@ -50,17 +50,18 @@ def content_disposition(kind: str, filename: str) -> str:
 
 
 async def file_response(
-    deps: NamedDependency[WebDeps],
-    ctx: NamedDependency[TenantContext],
-    file_id: FromPath[str],
-    *,
-    download: bool,
+    deps: WebDeps, ctx: TenantContext, file_id: str, *, download: bool
 ) -> Response[bytes]:
-    """A voucher file, inline (opens in the browser) or as a download; tenant-scoped."""
+    """A voucher file, inline (opens in the browser) or as a download; tenant-scoped.
+    Named after its voucher (``Datum_Nummer_Kontakt.pdf``), not after Lexware's id."""
     async with deps.uow_factory() as uow:
         stored = await access_voucher_file(uow.session, ctx, file_id)
+        voucher = await access_voucher(uow.session, ctx, stored.voucher_id)
         sha256, media_type = stored.sha256, stored.media_type
-        name = stored.filename or f"beleg-{stored.id}"
+        name = voucher_file_name(
+            voucher.voucher_date, voucher.voucher_number, voucher.contact_name,
+            media_type, stored.filename,
+        )  # fmt: skip
     try:
         data = await deps.files.read(sha256)
     except FileStoreError:
@@ -88,43 +89,26 @@ class VoucherController(Controller):
         request: Request[Any, Any, Any],
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-        year: FromQuery[str | None] = None,
-        type: FromQuery[str | None] = None,
-        flagged: FromQuery[str | None] = None,
-        match: FromQuery[str | None] = None,
-        page: FromQuery[str | None] = None,
     ) -> Template:
-        chosen_year = _int(year, 2000, 2100)
-        chosen_type = type if type in set(VoucherType) else None
-        only_flagged = {"1": True, "0": False}.get(flagged or "")
-        chosen_match = cast("MatchState", match) if match in MATCH_STATES else None
-        number = _int(page, 1, 100_000) or 1
+        base = f"/clients/{ctx.tenant_id}/vouchers"
+        state = voucher_state(base, dict(request.query_params))
         async with deps.uow_factory() as uow:
             await access_tenant(uow.session, ctx)
-            result = await list_vouchers(
-                uow.session,
-                ctx,
-                year=chosen_year,
-                voucher_type=chosen_type,
-                flagged=only_flagged,
-                match_state=chosen_match,
-                page=number,
-                per_page=PER_PAGE,
-            )
-            states = await match_states(uow.session, ctx, [v.id for v in result.items])
+            result = await voucher_page(
+                uow.session, ctx, voucher_filter(state), voucher_sorting(state),
+                page=state.page, per_page=PER_PAGE,
+            )  # fmt: skip
         return render(
             request,
             "vouchers.html",
             ctx=ctx,
             result=result,
-            year=chosen_year,
-            vtype=chosen_type,
-            flagged=flagged if only_flagged is not None else "",
-            match=chosen_match or "",
+            state=state,
+            p=state.params,
             match_states=MATCH_STATES,
-            states=states,
             types=[t.value for t in VoucherType],
             review_text=review_text,
+            account_cents=account_cents,
             this_year=berlin_date(deps.clock.now()).year,
         )
 
@@ -139,14 +123,24 @@ class VoucherController(Controller):
         async with deps.uow_factory() as uow:
             voucher = await access_voucher(uow.session, ctx, voucher_id, with_details=True)
             items, files = list(voucher.payment_items), list(voucher.files)
+            matching = await voucher_matching(uow.session, ctx, voucher.id)
+        names = [
+            voucher_file_name(
+                voucher.voucher_date, voucher.voucher_number, voucher.contact_name,
+                f.media_type, f.filename, index,
+            )
+            for index, f in enumerate(files, start=1)
+        ]  # fmt: skip
         return render(
             request,
             "voucher.html",
             ctx=ctx,
             v=voucher,
             items=items,
-            files=files,
+            files=list(zip(files, names, strict=True)),
+            matching=matching,
             review_text=review_text,
+            account_cents=account_cents,
         )
 
     @get("/files/{file_id:str}")

@@ -1,0 +1,181 @@
+"""Belege as a list: filtered, searched, sorted and paged in the database.
+
+Rows are plain tuples turned into small dataclasses (no ORM objects), with the match
+state computed in the same query for the rows of the page only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final, Literal, cast, get_args
+
+from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from belegsync.domain.vouchers import Direction, VoucherType, direction
+from belegsync.store.access import (
+    MATCH_STATES,
+    MatchState,
+    Page,
+    TenantContext,
+    match_state_expression,
+)
+from belegsync.store.listing import contains, page_of
+from belegsync.store.models import Voucher
+
+VoucherSort = Literal["date", "number", "contact", "type", "amount", "paid"]
+VOUCHER_SORTS: Final[tuple[str, ...]] = get_args(VoucherSort)
+_OUTGOING: Final = tuple(t.value for t in VoucherType if direction(t) is Direction.DEBIT)
+# Amounts as the account sees them (money out negative), the sign the pages show.
+_SIGNED_GROSS: Final = case(
+    (Voucher.voucher_type.in_(_OUTGOING), -func.abs(Voucher.total_gross_cents)),
+    else_=func.abs(Voucher.total_gross_cents),
+)
+_SORT_COLUMNS: Final = {
+    "date": Voucher.voucher_date,
+    "number": Voucher.voucher_number,
+    "contact": func.lower(Voucher.contact_name),
+    "type": Voucher.voucher_type,
+    "amount": _SIGNED_GROSS,
+    "paid": Voucher.paid_date,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherFilter:
+    """What the list shows. ``text`` searches number and contact; ``amount_cents``
+    matches the gross amount whatever its sign."""
+
+    text: str | None = None
+    number: str | None = None
+    contact: str | None = None
+    amount_cents: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    year: int | None = None
+    voucher_type: str | None = None
+    flagged: bool | None = None
+    match_state: MatchState | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherSorting:
+    key: VoucherSort = "date"
+    descending: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherRow:
+    id: str
+    voucher_type: str
+    voucher_status: str
+    voucher_number: str | None
+    voucher_date: date
+    contact_name: str | None
+    total_gross_cents: int
+    currency: str
+    paid_date: date | None
+    review_reason: str | None
+    match_state: MatchState | None
+
+
+def _conditions(ctx: TenantContext, f: VoucherFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [Voucher.tenant_id == ctx.tenant_id]
+    if f.text:
+        where.append(
+            or_(contains(Voucher.voucher_number, f.text), contains(Voucher.contact_name, f.text))
+        )
+    if f.number:
+        where.append(contains(Voucher.voucher_number, f.number))
+    if f.contact:
+        where.append(contains(Voucher.contact_name, f.contact))
+    if f.amount_cents is not None:
+        where.append(Voucher.total_gross_cents.in_({f.amount_cents, -f.amount_cents}))
+    if f.date_from is not None:
+        where.append(Voucher.voucher_date >= f.date_from)
+    if f.date_to is not None:
+        where.append(Voucher.voucher_date <= f.date_to)
+    if f.year is not None:
+        where.append(Voucher.voucher_date.between(date(f.year, 1, 1), date(f.year, 12, 31)))
+    if f.voucher_type is not None:
+        where.append(Voucher.voucher_type == f.voucher_type)
+    if f.flagged is not None:
+        flagged = Voucher.review_reason.is_not(None)
+        where.append(flagged if f.flagged else ~flagged)
+    if f.match_state is not None:
+        if f.match_state not in MATCH_STATES:
+            raise ValueError(f"unknown match state {f.match_state!r}")
+        where.append(match_state_expression() == f.match_state)
+    return where
+
+
+def _order(sorting: VoucherSorting) -> list[Any]:
+    column = _SORT_COLUMNS[sorting.key]
+    first = column.desc() if sorting.descending else column.asc()
+    # Ties (and NULLs) in a stable order, so paging never repeats or skips a row.
+    return [first.nulls_last(), Voucher.voucher_date.desc(), Voucher.id.asc()]
+
+
+def _select(ctx: TenantContext, f: VoucherFilter) -> Any:
+    return select(
+        Voucher.id,
+        Voucher.voucher_type,
+        Voucher.voucher_status,
+        Voucher.voucher_number,
+        Voucher.voucher_date,
+        Voucher.contact_name,
+        Voucher.total_gross_cents,
+        Voucher.currency,
+        Voucher.paid_date,
+        Voucher.review_reason,
+        match_state_expression(),
+    ).where(*_conditions(ctx, f))
+
+
+def _row(values: Sequence[object]) -> VoucherRow:
+    return VoucherRow(
+        id=cast(str, values[0]),
+        voucher_type=cast(str, values[1]),
+        voucher_status=cast(str, values[2]),
+        voucher_number=cast("str | None", values[3]),
+        voucher_date=cast(date, values[4]),
+        contact_name=cast("str | None", values[5]),
+        total_gross_cents=cast(int, values[6]),
+        currency=cast(str, values[7]),
+        paid_date=cast("date | None", values[8]),
+        review_reason=cast("str | None", values[9]),
+        match_state=cast("MatchState | None", values[10]),
+    )
+
+
+async def voucher_page(
+    session: AsyncSession,
+    ctx: TenantContext,
+    f: VoucherFilter,
+    sorting: VoucherSorting,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[VoucherRow]:
+    """One page of the tenant's vouchers and the total of the whole selection."""
+    count = select(func.count()).select_from(Voucher).where(*_conditions(ctx, f))
+    query = _select(ctx, f).order_by(*_order(sorting))
+    rows, total = await page_of(session, query, count, page=page, per_page=per_page)
+    return Page(items=[_row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+async def iter_vouchers(
+    session: AsyncSession,
+    ctx: TenantContext,
+    f: VoucherFilter,
+    sorting: VoucherSorting,
+    *,
+    batch: int = 1000,
+) -> AsyncIterator[VoucherRow]:
+    """Every voucher of the selection in list order (exports), read in batches."""
+    query = _select(ctx, f).order_by(*_order(sorting)).execution_options(yield_per=batch)
+    result = await session.stream(query)
+    async for values in result:
+        yield _row(tuple(values))

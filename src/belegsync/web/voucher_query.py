@@ -1,0 +1,66 @@
+"""The Belege list's URL parameters → the store's filter and sort, and the amounts'
+sign convention shared by every voucher page and export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import cast
+
+from belegsync.domain.errors import DomainError
+from belegsync.domain.vouchers import Direction, VoucherType, direction
+from belegsync.store.access import MATCH_STATES, MatchState
+from belegsync.store.voucher_list import (
+    VOUCHER_SORTS,
+    VoucherFilter,
+    VoucherSort,
+    VoucherSorting,
+)
+from belegsync.web.listing import (
+    ListState,
+    query_amount_cents,
+    query_day,
+    query_int,
+    read_state,
+)
+
+FILTER_KEYS = ("q", "number", "contact", "amount", "from", "to", "year", "type", "flagged", "match")
+
+
+def voucher_state(path: str, query: Mapping[str, str]) -> ListState:
+    return read_state(
+        path, query, keys=FILTER_KEYS, sorts=VOUCHER_SORTS, default_sort="date",
+        default_descending=True,
+    )  # fmt: skip
+
+
+def voucher_filter(state: ListState) -> VoucherFilter:
+    p = state.params
+    match = p.get("match")
+    return VoucherFilter(
+        text=p.get("q") or None,
+        number=p.get("number") or None,
+        contact=p.get("contact") or None,
+        amount_cents=query_amount_cents(p.get("amount")),
+        date_from=query_day(p.get("from")),
+        date_to=query_day(p.get("to")),
+        year=query_int(p.get("year"), 2000, 2100),
+        voucher_type=p.get("type") if p.get("type") in set(VoucherType) else None,
+        flagged={"1": True, "0": False}.get(p.get("flagged", "")),
+        match_state=cast("MatchState", match) if match in MATCH_STATES else None,
+    )
+
+
+def voucher_sorting(state: ListState) -> VoucherSorting:
+    return VoucherSorting(cast(VoucherSort, state.sort), state.descending)
+
+
+def account_cents(voucher_type: str, cents: int | None) -> int | None:
+    """A voucher amount as the bank account sees it: money out negative, money in
+    positive — the same sign as the bank transaction that pays it."""
+    if cents is None:
+        return None
+    try:
+        outgoing = direction(voucher_type) is Direction.DEBIT
+    except DomainError:
+        return cents
+    return -abs(cents) if outgoing else abs(cents)

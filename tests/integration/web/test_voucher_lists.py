@@ -1,0 +1,112 @@
+"""Belege at volume: paged in the database with the total shown, searched by number,
+contact, amount and date range, sorted by every column, the state kept in the URL."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html import unescape
+
+from sqlalchemy import func, select
+
+from belegsync.store.models import Voucher
+from belegsync.web.voucher_query import account_cents
+from support.volume import generate_volume
+from support.web_stack import WebStack, text_of
+
+COUNT = 260
+
+
+async def _volume(stack: WebStack) -> str:
+    h = stack.harness
+    await generate_volume(
+        uow_factory=h.uow_factory, files=h.files, clock=h.clock, tenant_id=stack.tenant_a,
+        count=COUNT, end=date(2026, 6, 14),
+    )  # fmt: skip
+    return f"/clients/{stack.tenant_a}/vouchers"
+
+
+def _numbers(page: str) -> list[str]:
+    return re.findall(r'class="key"><a href="[^"]+">([^<]+)</a>', page)
+
+
+def _amounts(page: str) -> list[int]:
+    cells = re.findall(r'class="num amount"><span class="(?:in|out)">([^<]+)</span>', page)
+    return [int(re.sub(r"[^\d-]", "", unescape(c).replace("\xa0", ""))) for c in cells]
+
+
+async def test_pages_show_the_total_and_reach_every_voucher(stack: WebStack) -> None:
+    base = await _volume(stack)
+    seen: list[str] = []
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        first = await b.get(base)
+        text = text_of(first)
+        assert f"{COUNT} Belege" in text and f"1–50 von {COUNT}" in text
+        assert "Seite 1 von 6" in text
+        for page in range(1, 7):
+            r = await b.get(f"{base}?page={page}")
+            seen += _numbers(r.text)
+        assert "251–260 von 260" in text_of(r)
+    # Nothing cut, nothing twice: the pages together are exactly the vouchers.
+    assert len(seen) == COUNT == len(set(seen))
+
+
+async def test_sorting_by_each_column_keeps_the_filters(stack: WebStack) -> None:
+    base = await _volume(stack)
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        up = await b.get(f"{base}?sort=amount&dir=asc&q=Meier")
+        assert _amounts(up.text), "the amounts are shown"
+        async with stack.harness.uow_factory() as uow:
+            meier = (
+                await uow.session.execute(
+                    select(Voucher.voucher_number, Voucher.voucher_type, Voucher.total_gross_cents)
+                    .where(Voucher.tenant_id == stack.tenant_a)
+                    .where(Voucher.contact_name.ilike("%meier%"))
+                )
+            ).all()
+        # Sorted as shown: money out negative, so the largest expenses come first.
+        signed = sorted(account_cents(t, c) or 0 for _, t, c in meier)
+        shown = signed[:50]
+        assert _amounts(up.text) == shown
+        expected = {n for n, t, c in meier if (account_cents(t, c) or 0) <= shown[-1]}
+        assert set(_numbers(up.text)) <= expected
+        # The header links keep the search and turn the direction on a second click.
+        assert 'href="' + base + "?q=Meier&amp;sort=amount&amp;dir=desc" in up.text
+        assert 'aria-sort="ascending"' in up.text
+        for key in ("date", "number", "contact", "type", "paid"):
+            r = await b.get(f"{base}?sort={key}&dir=desc&q=Meier")
+            assert r.status_code == 200 and "Holzhandel Meier GmbH" in r.text
+
+
+async def test_search_by_number_contact_amount_and_dates(stack: WebStack) -> None:
+    base = await _volume(stack)
+    async with stack.harness.uow_factory() as uow:
+        one = await uow.session.scalar(
+            select(Voucher).where(Voucher.tenant_id == stack.tenant_a).limit(1)
+        )
+        assert one is not None
+        in_june = await uow.session.scalar(
+            select(func.count())
+            .select_from(Voucher)
+            .where(
+                Voucher.tenant_id == stack.tenant_a,
+                Voucher.voucher_date.between(date(2026, 6, 1), date(2026, 6, 10)),
+            )
+        )
+    euros, cents = divmod(one.total_gross_cents, 100)
+    german = f"{euros:,}".replace(",", ".") + f",{cents:02d}"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        by_number = await b.get(f"{base}?q={one.voucher_number}")
+        assert _numbers(by_number.text) == [one.voucher_number]
+        by_amount = await b.get(f"{base}?amount={german}")
+        assert one.voucher_number in _numbers(by_amount.text)
+        by_dates = await b.get(f"{base}?from=2026-06-01&to=10.06.2026")
+        assert f"{in_june} Belege" in text_of(by_dates)
+        # Nonsense is ignored, never an error page.
+        for query in ("amount=abc", "from=31.02.2026", "sort=evil&dir=x", "page=-3", "q=%25_"):
+            r = await b.get(f"{base}?{query}")
+            assert r.status_code == 200, query
+        assert "0 Belege" in text_of(await b.get(f"{base}?q=%25_"))
