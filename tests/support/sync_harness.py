@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from belegsync.sync.tenants import create_tenant
 
 from belegsync.cli.wiring import LexwareApis
 from belegsync.emulator import (
@@ -39,6 +38,7 @@ from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.connect import ConnectResult, connect_lexware
 from belegsync.sync.engine import RunOutcome, SyncDeps, execute_run
 from belegsync.sync.status import voucher_rows
+from belegsync.tenants.clients import create_tenant
 from fakes.clock import FixedClock
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
