@@ -37,7 +37,7 @@ from belegsync.jobs.procrastinate_queue import ProcrastinateSyncQueue, build_app
 from belegsync.logs import configure_logging
 from belegsync.settings import Settings
 from belegsync.sync.connect import connect_lexware
-from belegsync.sync.tenants import create_tenant
+from belegsync.tenants.clients import create_tenant
 
 ADMIN_DSN = os.environ.get(
     "BELEGSYNC_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"

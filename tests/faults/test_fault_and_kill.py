@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from belegsync.sync.tenants import create_tenant
 
 from belegsync.cli.wiring import Wiring, wired
 from belegsync.emulator import (
@@ -53,6 +52,7 @@ from belegsync.settings import Settings
 from belegsync.store.migrate import upgrade
 from belegsync.sync.connect import connect_lexware
 from belegsync.sync.status import voucher_rows
+from belegsync.tenants.clients import create_tenant
 from support.sync_harness import NOW, HarnessFactory, clean_sync
 from support.worker_kill import (
     short_policy,
