@@ -82,8 +82,8 @@ async def generate_volume(
     now = clock.now()
     pdfs = []
     for n in range(3):
-        data = tiny_pdf(f"Beleg {n + 1}")
-        pdfs.append((await files.put(data), len(data)))
+        pdf = tiny_pdf(f"Beleg {n + 1}")
+        pdfs.append((await files.put(pdf), len(pdf)))
     batch: list[NewVoucher] = []
     pushed: list[dict[str, object]] = []
     start = end - timedelta(days=months * 30)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -202,7 +203,7 @@ async def test_push_refuses_bad_bodies_with_a_clear_400_and_writes_nothing(
     )  # fmt: skip
     token = created.token
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    good = {
+    good: dict[str, Any] = {
         "account_iban": OWN,
         "transactions": [{"booking_date": "2024-03-04", "amount": "-1.00"}],
     }

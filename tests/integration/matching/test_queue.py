@@ -72,7 +72,7 @@ async def _numbers(
 ) -> set[str]:
     view = await _queue(uow_factory, ctx, tab, filters=filters, per_page=200)
     page = view.links or view.external
-    assert page is not None and page.total == len(page.items) == view.counts[tab]  # type: ignore[index]
+    assert page is not None and page.total == len(page.items) == view.counts[tab]
     return {row.voucher.voucher_number for row in page.items}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from belegsync.domain.matching import ExistingLink, LinkStatus, TxnStatus, UnmatchedReason
 from belegsync.matching import MatchParams, match
@@ -184,7 +185,7 @@ def test_collective_by_known_payer_without_numbers() -> None:
 
 
 def test_collective_by_customer_number_links_the_unique_combination() -> None:
-    kd = {"customer_number": "10051"}
+    kd: dict[str, Any] = {"customer_number": "10051"}
     a = payment("v1#0", number="RE-24-0030", amount=23800, **kd)
     b = payment("v2#0", number="RE-24-0034", amount=11900, **kd)
     c = payment("v3#0", number="RE-24-0036", amount=4000, **kd)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -89,7 +90,7 @@ def test_date_feature_decays() -> None:
     assert date_feature(30, anchored=False, rules=RULES) == pytest.approx(math.exp(-1))
 
 
-def _features(**overrides: object) -> MatchFeatures:
+def _features(**overrides: Any) -> MatchFeatures:
     base = MatchFeatures(
         amount=1.0,
         reference=1.0,
