@@ -1,6 +1,6 @@
 """The ``belegsync`` command line: reads settings, chooses adapters and starts things.
 
-It is the only package that knows every other one (STYLE.md §2).
+It is the only package that knows every other one.
 """
 
 from __future__ import annotations

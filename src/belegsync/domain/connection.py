@@ -1,4 +1,4 @@
-"""The accounting connection to Lexware Office and its state machine (SPEC §2).
+"""The accounting connection to Lexware Office and its state machine.
 
 A :class:`Connection` is an immutable value; every transition returns a new one
 and refuses what the spec does not allow. The plaintext API key never lives

@@ -1,4 +1,4 @@
-"""Scoring and the decision policy of matching (design note §4–§6), pure functions.
+"""Scoring and the decision policy of matching, pure functions (docs/matching.md).
 
 A score is a capped weighted sum of explainable features in [0, 1]. A pair is
 confirmed automatically only when *every* condition of :func:`auto_confirm_failures`
@@ -28,7 +28,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ScoringRules:
-    """Weights and thresholds; per tenant once calibrated (defaults: design note §4/§5)."""
+    """Weights and thresholds; per tenant once calibrated."""
 
     weight_amount: float = 0.35
     weight_reference: float = 0.25

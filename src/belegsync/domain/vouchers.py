@@ -10,7 +10,7 @@ from belegsync.domain.errors import InvalidInput
 
 
 class VoucherType(StrEnum):
-    """The Lexware voucher types belegsync syncs (SPEC §3)."""
+    """The Lexware voucher types belegsync syncs."""
 
     PURCHASE_INVOICE = "purchaseinvoice"
     PURCHASE_CREDIT_NOTE = "purchasecreditnote"

@@ -1,4 +1,4 @@
-"""The sync window: which voucher dates a tenant's sync covers (SPEC §3).
+"""The sync window: which voucher dates a tenant's sync covers.
 
 Rules, decided here once:
 

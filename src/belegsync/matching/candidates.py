@@ -1,7 +1,7 @@
 """Candidate search: indexes built once over the transactions, channels per payment.
 
 Partitions are (tenant, currency, direction); a payment only meets transactions of its
-own partition, so a wrong sign is excluded by construction. Channels (design note §3):
+own partition, so a wrong sign is excluded by construction. Channels (docs/matching.md):
 
 * **exact**: a hash/sort index on (partition, amount) with dates sorted inside, probed
   with ``searchsorted`` for every expected amount (item, Skonto variants);

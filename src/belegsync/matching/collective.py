@@ -1,4 +1,4 @@
-"""One transfer paying several vouchers (1 bank → n vouchers), design note §6.
+"""One transfer paying several vouchers (1 bank → n vouchers).
 
 1. The voucher numbers found in the purpose form the set. An exact signed sum (credit
    notes count negatively) with every number hit may be confirmed automatically; a sum

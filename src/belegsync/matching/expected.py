@@ -1,4 +1,4 @@
-"""Expected payments from synced vouchers (design note §1), and conversions for the engine."""
+"""Expected payments from synced vouchers, and conversions for the engine."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ ENGINE_VERSION = "1"
 
 @dataclass(frozen=True, slots=True)
 class MatchParams:
-    """Windows of the candidate channels plus the scoring rules (design note §3).
+    """Windows of the candidate channels plus the scoring rules.
 
     ``shadow_mode`` turns every automatic link into a suggestion (new tenants until
     about 50 confirmations).

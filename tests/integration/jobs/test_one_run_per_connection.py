@@ -1,4 +1,4 @@
-"""At most one sync per connection runs at a time (SPEC §3), enforced by the database."""
+"""At most one sync per connection runs at a time, enforced by the database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Profil → Buchhaltungsverbindungen in each state, with the exact labels of SPEC §2."""
+"""Profil → Buchhaltungsverbindungen in each state, with their exact labels."""
 
 from __future__ import annotations
 
