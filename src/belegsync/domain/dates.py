@@ -108,3 +108,8 @@ def parse_day(text: str) -> date:
             code="date_invalid",
             message_en=f"'{value[:40]}' is not a date. Please enter it as DD.MM.YYYY.",
         ) from None
+
+
+def parse_optional_day(text: str) -> date | None:
+    """:func:`parse_day` for a field that may stay empty (a filter): empty → ``None``."""
+    return parse_day(text) if text.strip() else None

@@ -10,7 +10,7 @@ from belegsync.domain.errors import InvalidInput
 from belegsync.web.controllers.matching_forms import (
     amount_input,
     parse_amount_cents,
-    parse_day,
+    parse_optional_day,
     parse_queue,
     unfiltered,
 )
@@ -48,10 +48,10 @@ def test_form_values_round_trip_in_both_languages() -> None:
 
 
 def test_days() -> None:
-    assert parse_day("2024-03-05") == parse_day("05.03.2024") == date(2024, 3, 5)
-    assert parse_day("") is None
+    assert parse_optional_day("2024-03-05") == parse_optional_day("05.03.2024") == date(2024, 3, 5)
+    assert parse_optional_day("") is None
     with pytest.raises(InvalidInput):
-        parse_day("31.02.2024")
+        parse_optional_day("31.02.2024")
 
 
 def test_queue_state_lives_in_the_url() -> None:

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 
 from belegsync.banking.errors import StatementError
 from belegsync.banking.text import parse_amount
+from belegsync.domain.dates import parse_optional_day
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.banking_repository import MAX_PAGE_SIZE, SORTS, TransactionQuery
 from belegsync.store.models import BankAccount
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
-
-
-def _day(text: str, label_de: str, label_en: str) -> date | None:
-    value = text.strip()
-    if not value:
-        return None
-    try:
-        if "." in value:
-            day, month, year = value.split(".")
-            return date(int(year), int(month), int(day))
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"„{value[:20]}“ ({label_de}) ist kein Datum; bitte als TT.MM.JJJJ angeben.",
-            code="date_invalid",
-            message_en=f"'{value[:20]}' ({label_en}) is not a date; please enter DD.MM.YYYY.",
-        ) from None
 
 
 def _amount(text: str) -> int | None:
@@ -67,8 +50,8 @@ def query_from_params(
     sort = params.get("sort") or "date"
     return TransactionQuery(
         account_id=by_iban.get(account),
-        date_from=_day(params.get("from") or "", "von", "from"),
-        date_to=_day(params.get("to") or "", "bis", "to"),
+        date_from=parse_optional_day(params.get("from") or ""),
+        date_to=parse_optional_day(params.get("to") or ""),
         amount_cents=_amount(params.get("amount") or ""),
         text=(params.get("q") or "").strip()[:100] or None,
         sort=sort if sort in SORTS else "date",

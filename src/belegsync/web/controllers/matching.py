@@ -29,7 +29,7 @@ from belegsync.web.controllers.matching_forms import (
     PER_PAGE,
     amount_input,
     parse_amount_cents,
-    parse_day,
+    parse_optional_day,
     parse_queue,
     unfiltered,
 )
@@ -200,7 +200,8 @@ class MatchingController(Controller):
         try:
             criteria = {
                 "amount_cents": parse_amount_cents(amount or ""), "text": (q or "")[:200],
-                "date_from": parse_day(date_from or ""), "date_to": parse_day(date_to or ""),
+                "date_from": parse_optional_day(date_from or ""),
+                "date_to": parse_optional_day(date_to or ""),
             }  # fmt: skip
         except InvalidInput as invalid:
             error = domain_message(request, invalid)
@@ -236,7 +237,7 @@ class MatchingController(Controller):
         try:
             if form.get("edited") == "1":
                 amount = parse_amount_cents(str(form.get("amount") or ""))
-                day = parse_day(str(form.get("booking_date") or ""))
+                day = parse_optional_day(str(form.get("booking_date") or ""))
                 if amount is None or day is None:
                     raise _missing()
                 draft = ExternalDraft(

@@ -7,10 +7,10 @@ back button brings a person to the same view.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
+from belegsync.domain.dates import parse_optional_day
 from belegsync.domain.errors import InvalidInput
 from belegsync.domain.money import Money
 from belegsync.store.matching_queries import QUEUE_TABS, QueueFilters, QueueTab
@@ -19,7 +19,7 @@ __all__ = [
     "QueueState",
     "amount_input",
     "parse_amount_cents",
-    "parse_day",
+    "parse_optional_day",
     "parse_queue",
     "unfiltered",
 ]
@@ -65,24 +65,6 @@ def amount_input(cents: int, lang: str) -> str:
     return plain.replace(".", ",") if lang == "de" else plain
 
 
-def parse_day(text: str) -> date | None:
-    """ISO (from ``<input type=date>``) or TT.MM.JJJJ; empty → None."""
-    cleaned = text.strip()
-    if not cleaned:
-        return None
-    try:
-        if "." in cleaned:
-            day, month, year = cleaned.split(".")
-            return date(int(year), int(month), int(day))
-        return date.fromisoformat(cleaned)
-    except ValueError:
-        raise InvalidInput(
-            "Bitte geben Sie das Datum als TT.MM.JJJJ an.",
-            code="date_invalid",
-            message_en="Please enter the date as DD.MM.YYYY.",
-        ) from None
-
-
 @dataclass(frozen=True, slots=True)
 class QueueState:
     """What the URL says: tab, page and the raw filter fields (echoed into the form)."""
@@ -121,7 +103,7 @@ def parse_queue(tab: str | None, page: str | None, fields: dict[str, str | None]
     :class:`InvalidInput` (the page shows it above the form, unfiltered)."""
     state = unfiltered(tab, page, fields)
     raw = state.fields
-    date_from, date_to = parse_day(raw["date_from"]), parse_day(raw["date_to"])
+    date_from, date_to = parse_optional_day(raw["date_from"]), parse_optional_day(raw["date_to"])
     if date_from and date_to and date_from > date_to:
         raise InvalidInput(
             "Das Datum „von“ liegt nach dem Datum „bis“.",
