@@ -177,7 +177,8 @@ async def _prepare(deps: SyncDeps, run_id: str) -> tuple[RunPlan, str] | RunOutc
                 run_id,
                 now,
                 "nothing_to_sync",
-                "Alle Steuerjahre sind abgeschlossen; es gibt nichts zu synchronisieren.",
+                "Kein offener Zeitraum: alle Steuerjahre sind abgeschlossen oder die "
+                "Umsatzsteuervoranmeldungen bis heute erfasst; es gibt nichts zu synchronisieren.",
                 status="succeeded",
             )
         previous = await uow.sync_runs.latest_succeeded(run.connection_id)
