@@ -27,8 +27,8 @@ async def test_signed_webhook_over_real_servers(make_emulator: Callable[..., Emu
     received: list[tuple[bytes, str]] = []
     async with (
         serve_in_background(app) as base,
-        serve_in_background(receiver(received)) as hook_base,
-    ):  # type: ignore[arg-type]
+        serve_in_background(receiver(received)) as hook_base,  # type: ignore[arg-type]
+    ):
         headers = {"Authorization": f"Bearer {MAIN_KEY}"}
         async with httpx.AsyncClient(base_url=base, headers=headers) as c:
             bad = await c.post(
