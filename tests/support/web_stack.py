@@ -177,7 +177,9 @@ async def stack(tmp_path: Path, web_template: WebTemplate) -> AsyncIterator[WebS
 
 async def connect_and_sync(stack: WebStack, tenant_id: str) -> None:
     stack.harness.tenant_id = tenant_id
-    result = await stack.harness.connect()
+    # Both test tenants use the demo organisation: one organisation, one client, unless
+    # staff override it (as here).
+    result = await stack.harness.connect(allow_shared_organization=True)
     assert result.state.value == "active"
     outcome = await stack.harness.sync()
     assert outcome.status == "succeeded", outcome
