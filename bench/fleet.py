@@ -206,7 +206,12 @@ async def morning(
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            await proc.wait()
+            # A worker waits for its running syncs on SIGTERM; past the limit, stop it.
+            try:
+                await asyncio.wait_for(proc.wait(), 15)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
     figures = summarize(samples, len(connections), ok)
     figures["finished_runs"] = done
     figures["worker_cpu_seconds"] = round(worker_cpu, 1)

@@ -4,6 +4,7 @@ by Debian's chromium through Playwright."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -18,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from belegsync.emulator import MAIN_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -53,6 +52,25 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) 
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(url)
+
+
+def _post(url: str, body: dict[str, object]) -> dict[str, object]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer: dict[str, object] = json.loads(response.read())
+        return answer
+
+
+def emulator_account(emulator_url: str, name: str) -> str:
+    """A second Lexware organisation in the emulator with 40 vouchers; returns its key."""
+    control = f"{emulator_url}/_emulator"
+    org = _post(f"{control}/organizations", {"name": name})
+    body = {"count": 40, "seed": 5, "start": "2025-01-01"}
+    _post(f"{control}/organizations/{org['id']}/generate", body)
+    key = _post(f"{control}/keys", {"organizationId": org["id"]})
+    return str(key["key"])
 
 
 @dataclass
@@ -136,7 +154,8 @@ def _three_clients(s: Servers) -> None:
     ):
         s.cli("user", "add", email, "--role", "client", "--tenant", tenant, stdin=PASSWORD)
     s.cli("user", "add", "staff@e2e.test", "--role", "staff", stdin=PASSWORD)
-    s.env["BELEGSYNC_API_KEY"] = MAIN_KEY
+    # One Lexware organisation, one client: Beta UG has an account of its own.
+    s.env["BELEGSYNC_API_KEY"] = emulator_account(s.emulator_url, "Beta UG Buchhaltung")
     s.cli("connect", "Beta UG")
     del s.env["BELEGSYNC_API_KEY"]
 

@@ -9,8 +9,9 @@ Three kinds of scenario, each seeded:
 - worker kills: a ``belegsync worker`` (PostgreSQL) SIGKILLed in the middle of a run; a
   second worker resumes it (Procrastinate's stalled-job retry).
 
-After the next runs (no person involved) the stored vouchers and their file hashes must
-equal those of an undisturbed sync of the same world. The suite prints how many runs,
+After the next runs (no person involved) the stored vouchers, their file hashes and the
+links matching makes with the same bank statement must equal those of an undisturbed sync
+of the same world. The suite prints how many runs,
 faults, kills and divergences it saw; the goal is zero divergences.
 """
 
@@ -21,15 +22,17 @@ import contextlib
 import random
 import signal
 import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from belegsync.cli.wiring import Wiring, wired
+from belegsync.banking import push_transactions
+from belegsync.cli.wiring import Wiring
+from belegsync.domain.vouchers import Direction, direction
 from belegsync.emulator import (
     MAIN_KEY,
     MAIN_ORG_ID,
@@ -48,13 +51,15 @@ from belegsync.jobs.procrastinate_queue import (
     ensure_schema,
     run_worker,
 )
-from belegsync.settings import Settings
+from belegsync.matching.inbox import matching_overview
+from belegsync.matching.service import run_matching
 from belegsync.store.migrate import upgrade
-from belegsync.sync.connect import connect_lexware
+from belegsync.store.uow import UnitOfWork
 from belegsync.sync.status import voucher_rows
-from belegsync.tenants.clients import create_tenant
+from fakes.clock import FixedClock
 from support.sync_harness import NOW, HarnessFactory, clean_sync
 from support.worker_kill import (
+    connected_tenant,
     short_policy,
     start_worker,
     wait_for_progress,
@@ -100,6 +105,87 @@ def _essence(row: dict[str, Any]) -> dict[str, Any]:
 
 
 TALLY = Tally()
+
+
+BANK_IBAN = "DE89370400440532013000"
+_LINKS: dict[str, list[tuple[Any, ...]]] = {}
+
+
+def bank_lines(reference: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bank statement of the clean sync's payments: one line per payment item."""
+    lines = []
+    for row in reference:
+        sign = "-" if direction(str(row["type"])) is Direction.DEBIT else ""
+        for item in row["payment_items"]:
+            if item["type"] in ("cashPayment", "cashDiscount") or not item["posting_date"]:
+                continue
+            lines.append(
+                {
+                    "booking_date": item["posting_date"],
+                    "amount": sign + str(item["amount"]).lstrip("-"),
+                    "counterparty_name": row["contact"] or "Sammellieferant",
+                    "remittance": f"Rechnung {row['number'] or row['id']}",
+                }
+            )
+    return lines
+
+
+async def links(
+    uow_factory: Callable[[], UnitOfWork], tenant_id: str, lines: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Push the bank lines, match, and return the links and suggestions by stable keys."""
+    clock = FixedClock(NOW)
+    await push_transactions(
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        account_iban=BANK_IBAN,
+        transactions=lines,
+        actor="test",
+    )
+    await run_matching(uow_factory, clock, tenant_id)
+    async with uow_factory() as uow:
+        overview = await matching_overview(uow, tenant_id)
+    views = overview.auto_links + overview.confirmed + overview.suggestions
+    return sorted(
+        (
+            v.voucher.lexware_id,
+            str(v.transaction.booking_date),
+            v.transaction.amount_cents,
+            v.link.status,
+            v.link.allocated_cents,
+        )
+        for v in views
+    )
+
+
+async def reference_links(
+    factory: HarnessFactory, reference: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """The links matching finds after a clean sync (computed once)."""
+    if "clean" not in _LINKS:
+        async with factory(**WORLD) as clean:
+            await clean.add_tenant(open_tax_years=list(YEARS))
+            await clean.connect()
+            assert (await clean.sync()).status == "succeeded"
+            _LINKS["clean"] = await links(clean.uow_factory, clean.tenant_id, bank_lines(reference))
+        assert _LINKS["clean"], "the bank lines give matching something to link"
+    return _LINKS["clean"]
+
+
+async def compare_links(
+    label: str,
+    factory: HarnessFactory,
+    reference: list[dict[str, Any]],
+    uow_factory: Callable[[], UnitOfWork],
+    tenant_id: str,
+) -> None:
+    want = await reference_links(factory, reference)
+    got = await links(uow_factory, tenant_id, bank_lines(reference))
+    differing = set(want) ^ set(got)
+    TALLY.divergences += len(differing)
+    if differing:
+        TALLY.notes.append(f"{label}: {len(differing)} links differ")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -153,6 +239,9 @@ async def test_faults_lose_nothing(seed: int, harness_factory: HarnessFactory) -
         TALLY.runs += 3
         before = TALLY.divergences
         TALLY.compare(f"faults seed {seed}", await h.snapshot(), reference)
+        await compare_links(
+            f"faults seed {seed}", harness_factory, reference, h.uow_factory, h.tenant_id
+        )
     assert TALLY.divergences == before
 
 
@@ -171,27 +260,6 @@ def world_app() -> EmulatorApp:
         end=date(2026, 6, 10),
     )
     return create_app(world, config=EmulatorConfig(rate_per_second=10_000, burst=10_000))
-
-
-@contextlib.asynccontextmanager
-async def connected(env: dict[str, str], base_url: str) -> AsyncIterator[tuple[Wiring, str]]:
-    settings = replace(Settings.from_env(env), log_level="error")
-    async with wired(settings) as w:
-        tenant_id = await create_tenant(
-            uow_factory=w.uow_factory, clock=w.deps.clock, name="Kill GmbH", open_tax_years=YEARS
-        )
-        result = await connect_lexware(
-            uow_factory=w.uow_factory,
-            lexware=w.apis.client,
-            cipher=w.keyring,
-            clock=w.deps.clock,
-            queue=None,
-            tenant_id=tenant_id,
-            api_key=MAIN_KEY,
-            base_url=base_url,
-        )
-        assert result.state.value == "active"
-        yield w, tenant_id
 
 
 async def kill_after_requests(
@@ -231,7 +299,11 @@ async def test_killed_sync_processes_lose_nothing(
     rng = random.Random(seed)
     app = world_app()
     env = worker_env(f"sqlite+aiosqlite:///{tmp_path}/belegsync.sqlite3", tmp_path)
-    async with serve_in_background(app) as base_url, connected(env, base_url) as (w, tenant):
+    async with (
+        serve_in_background(app) as base_url,
+        connected_tenant(env, base_url, open_tax_years=YEARS) as c,
+    ):
+        w, tenant = c.w, c.tenant_id
         for _ in range(rng.randint(1, 2)):  # one or two kills at random points
             proc = await cli(env, "sync", tenant)
             TALLY.runs += 1
@@ -242,6 +314,9 @@ async def test_killed_sync_processes_lose_nothing(
             TALLY.runs += 1
         before = TALLY.divergences
         TALLY.compare(f"sync kill seed {seed}", await _rows(w, tenant), reference)
+        await compare_links(
+            f"sync kill seed {seed}", harness_factory, reference, w.uow_factory, tenant
+        )
     assert TALLY.divergences == before
 
 
@@ -266,15 +341,16 @@ async def test_killed_workers_lose_nothing(
     # Slow files, so that the worker can be killed in the middle of the run.
     app.runtime.faults.add(FaultRule("latency", latency_ms=40, path_prefix="/v1/files"))
     env = worker_env(database_url, tmp_path)
-    async with serve_in_background(app) as base_url, connected(env, base_url) as (w, tenant):
-        async with w.uow() as uow:
-            row = await uow.connections.for_tenant(tenant)
-            assert row is not None
+    async with (
+        serve_in_background(app) as base_url,
+        connected_tenant(env, base_url, open_tax_years=YEARS) as c,
+    ):
+        w, tenant = c.w, c.tenant_id
         queue_app = build_app(database_url, w.deps, stalls=SHORT)
         async with queue_app.open_async():
             await ensure_schema(queue_app)
             queue = ProcrastinateSyncQueue(queue_app, w.deps)
-            run_id = await queue.enqueue(row.id, trigger="schedule")
+            run_id = await queue.enqueue(c.connection_id, trigger="schedule")
             assert run_id is not None
             doomed = await start_worker(env)
             try:
@@ -286,12 +362,15 @@ async def test_killed_workers_lose_nothing(
             TALLY.kills += killed_at > 0
             survivor = asyncio.create_task(run_worker(queue_app, concurrency=2, signals=False))
             try:
-                finished = await wait_for_success(w, row.id, seconds=90)
+                finished = await wait_for_success(w, c.connection_id, seconds=90)
             finally:
                 survivor.cancel()
                 await asyncio.gather(survivor, return_exceptions=True)
             TALLY.runs += 1
         before = TALLY.divergences
         TALLY.compare(f"worker kill seed {seed}", await _rows(w, tenant), reference)
+        await compare_links(
+            f"worker kill seed {seed}", harness_factory, reference, w.uow_factory, tenant
+        )
     assert finished is not None, "another worker finished the run"
     assert TALLY.divergences == before

@@ -219,7 +219,9 @@ async def connect_and_sync(stack: WebStack, tenant_id: str) -> None:
     the same Lexware organisation, which takes the staff override (one organisation, one
     client otherwise)."""
     stack.harness.tenant_id = tenant_id
-    result = await stack.harness.connect(allow_shared_organization=True, actor="staff:test")
+    # Both test tenants use the demo organisation: one organisation, one client, unless
+    # staff override it (as here).
+    result = await stack.harness.connect(allow_shared_organization=True)
     assert result.state.value == "active"
     outcome = await stack.harness.sync()
     assert outcome.status == "succeeded", outcome

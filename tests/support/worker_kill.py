@@ -4,19 +4,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from belegsync.cli.wiring import Wiring
+from belegsync.cli.wiring import Wiring, wired
+from belegsync.emulator import MAIN_KEY
 from belegsync.jobs.procrastinate_queue import StallPolicy
+from belegsync.settings import Settings
 from belegsync.store.models import SyncRun
+from belegsync.sync.connect import connect_lexware
+from belegsync.tenants.clients import create_tenant
 
 WORKER = Path(__file__).with_name("worker_process.py")
 
@@ -93,3 +99,39 @@ async def wait_for_success(w: Wiring, connection_id: str, *, seconds: float) -> 
             return done[0]
         await asyncio.sleep(0.2)
     return None
+
+
+@dataclass(frozen=True)
+class Connected:
+    w: Wiring
+    tenant_id: str
+    connection_id: str
+
+
+@contextlib.asynccontextmanager
+async def connected_tenant(
+    env: dict[str, str], base_url: str, *, open_tax_years: tuple[int, ...]
+) -> AsyncIterator[Connected]:
+    """The app wired from ``env`` with one tenant connected to the emulator's main key."""
+    async with wired(replace(Settings.from_env(env), log_level="error")) as w:
+        tenant_id = await create_tenant(
+            uow_factory=w.uow_factory,
+            clock=w.deps.clock,
+            name="Kill GmbH",
+            open_tax_years=list(open_tax_years),
+        )
+        result = await connect_lexware(
+            uow_factory=w.uow_factory,
+            lexware=w.apis.client,
+            cipher=w.keyring,
+            clock=w.deps.clock,
+            queue=None,
+            tenant_id=tenant_id,
+            api_key=MAIN_KEY,
+            base_url=base_url,
+        )
+        assert result.state.value == "active"
+        async with w.uow() as uow:
+            row = await uow.connections.for_tenant(tenant_id)
+            assert row is not None
+        yield Connected(w, tenant_id, row.id)

@@ -14,9 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from belegsync.cli.wiring import wired
 from belegsync.emulator import (
-    MAIN_KEY,
     MAIN_ORG_ID,
     EmulatorConfig,
     build_world,
@@ -31,12 +29,10 @@ from belegsync.jobs.procrastinate_queue import (
     retry_stalled_jobs,
     run_worker,
 )
-from belegsync.settings import Settings
 from belegsync.store.migrate import upgrade
-from belegsync.sync.connect import connect_lexware
 from belegsync.sync.status import voucher_rows
-from belegsync.tenants.clients import create_tenant
 from support.worker_kill import (
+    connected_tenant,
     job_states,
     short_policy,
     start_worker,
@@ -76,30 +72,17 @@ async def test_a_killed_workers_sync_is_resumed_by_another_worker(
     database_url: str, tmp_path: Path, emulator: Emulator
 ) -> None:
     await asyncio.to_thread(upgrade, database_url)
-    settings = Settings.from_env(worker_env(database_url, tmp_path))
-    async with wired(settings) as w:
-        tenant_id = await create_tenant(
-            uow_factory=w.uow_factory, clock=w.deps.clock, name="Kill GmbH", open_tax_years=[2025]
-        )
-        await connect_lexware(
-            uow_factory=w.uow_factory,
-            lexware=w.apis.client,
-            cipher=w.keyring,
-            clock=w.deps.clock,
-            queue=None,
-            tenant_id=tenant_id,
-            api_key=MAIN_KEY,
-            base_url=emulator.url,
-        )
-        async with w.uow() as uow:
-            row = await uow.connections.for_tenant(tenant_id)
-            assert row is not None
+    env = worker_env(database_url, tmp_path)
+    async with connected_tenant(env, emulator.url, open_tax_years=(2025,)) as c:
+        w, tenant_id = c.w, c.tenant_id
         app = build_app(database_url, w.deps, stalls=SHORT)
         async with app.open_async():
             await ensure_schema(app)
-            run_id = await ProcrastinateSyncQueue(app, w.deps).enqueue(row.id, trigger="manual")
+            run_id = await ProcrastinateSyncQueue(app, w.deps).enqueue(
+                c.connection_id, trigger="manual"
+            )
             assert run_id is not None
-            doomed = await start_worker(worker_env(database_url, tmp_path))
+            doomed = await start_worker(env)
             try:
                 done = await wait_for_progress(w, run_id, 3)
             finally:
@@ -110,7 +93,7 @@ async def test_a_killed_workers_sync_is_resumed_by_another_worker(
             # Only now a second worker starts: it notices the stalled job and resumes.
             survivor = asyncio.create_task(run_worker(app, concurrency=2, signals=False))
             try:
-                finished = await wait_for_success(w, row.id, seconds=60)
+                finished = await wait_for_success(w, c.connection_id, seconds=60)
             finally:
                 survivor.cancel()
                 await asyncio.gather(survivor, return_exceptions=True)
