@@ -75,9 +75,9 @@ def create_engine(
     }
     if url.get_backend_name() == "postgresql":
         options["pool_pre_ping"] = True
-        # A worker runs many syncs at once, each writing in short transactions: room
-        # for bursts (at most 30 connections per process), and patience when busy.
-        options.update(pool_size=10, max_overflow=20, pool_timeout=120)
+        # A worker runs many syncs at once, each writing in short transactions: on a busy
+        # machine a sync waits for a pooled connection rather than failing after 30 s.
+        options.update(pool_timeout=120)
     engine = _create_async_engine(url, **options)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(

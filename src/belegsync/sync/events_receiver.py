@@ -8,8 +8,9 @@ running are folded into that run (or the one right after it): one run at a time.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import structlog
@@ -56,23 +57,27 @@ async def receive_event(
         keyed = [c for c in connections if c.encrypted_api_key is not None]
         if not keyed:
             return Received(410, "organization_not_connected")
-        active = [c for c in keyed if c.state == "active"]
-        connection_id = (active or keyed)[0].id
+        # Staff may let two clients share an organisation: each gets the event.
+        active = [c.id for c in keyed if c.state == "active"]
         wanted = bool(active) and target_of(event_type).kind != "other"
-        stored = await uow.events.record(
-            fields,
-            connection_id=connection_id,
-            status="pending" if wanted else "ignored",
-            now=now,
-        )
+        stored = []
+        for connection_id in active if wanted else [keyed[0].id]:
+            own = replace(fields, digest=_digest(fields.digest, connection_id))
+            status = "pending" if wanted else "ignored"
+            if await uow.events.record(own, connection_id=connection_id, status=status, now=now):
+                stored.append(connection_id)
         await uow.commit()
-    if stored is None:
+    if not stored:
         return Received(200, "duplicate")
     if not wanted:
         return Received(200, "ignored")
-    run_id = await queue.enqueue(connection_id, trigger="webhook")
+    queued = [await queue.enqueue(c, trigger="webhook") for c in stored]
     # None: a run is queued or running; it (or the run right after it) takes the event.
-    return Received(200, "queued" if run_id else "folded", queued=run_id is not None)
+    return Received(200, "queued" if any(queued) else "folded", queued=any(queued))
+
+
+def _digest(event_digest: str, connection_id: str) -> str:
+    return hashlib.sha256(f"{event_digest}|{connection_id}".encode()).hexdigest()
 
 
 async def follow_up_events(
