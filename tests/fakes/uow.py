@@ -21,6 +21,8 @@ from belegsync.store.enums import ACTIVE_SYNC_RUN_STATUSES, SyncRunStatus, SyncT
 from belegsync.store.models import (
     AuditLogEntry,
     Connection,
+    EventSubscription,
+    LexwareEvent,
     PaymentItem,
     SyncRun,
     SyncRunError,
@@ -45,6 +47,7 @@ from belegsync.store.voucher_repository import (
     VoucherUpsert,
     voucher_content_hash,
 )
+from fakes.events import FakeEvents
 
 
 @dataclass
@@ -63,6 +66,8 @@ class FakeData:
     files: dict[str, dict[str, VoucherFile]] = field(default_factory=dict)
     failures: dict[tuple[str, str], VoucherSyncFailure] = field(default_factory=dict)
     audit: list[AuditLogEntry] = field(default_factory=list)
+    events: list[LexwareEvent] = field(default_factory=list)
+    subscriptions: list[EventSubscription] = field(default_factory=list)
 
 
 class FakeStore:
@@ -443,6 +448,10 @@ class FakeUnitOfWork:
     @property
     def voucher_failures(self) -> _Failures:
         return _Failures(self._store.data)
+
+    @property
+    def events(self) -> FakeEvents:
+        return FakeEvents(self._store.data)
 
     async def __aenter__(self) -> Self:
         self._snapshot = copy.deepcopy(self._store.data)
