@@ -17,11 +17,11 @@ from support.web_stack import WebStack, connect_and_sync
 EXAMPLES_PER_OPERATION = 25
 
 
-def _cases(schema_document: dict[str, Any]) -> list[Case]:
+def _cases(schema_document: dict[str, Any]) -> list[Case[Any]]:
     schema = schemathesis.openapi.from_dict(schema_document)
-    cases: list[Case] = []
+    cases: list[Case[Any]] = []
     for result in schema.get_all_operations():
-        operation = result.ok()
+        operation = result.ok()  # type: ignore[union-attr]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @settings(
@@ -32,7 +32,7 @@ def _cases(schema_document: dict[str, Any]) -> list[Case]:
                 suppress_health_check=list(HealthCheck),
             )
             @given(case=operation.as_strategy(generation_mode=mode))
-            def collect(case: Case) -> None:
+            def collect(case: Case[Any]) -> None:
                 cases.append(case)
 
             collect()

@@ -131,7 +131,7 @@ async def test_expiry_and_failure_notices_go_out_once(
         assert row is not None
         row.key_expires_on = date(2026, 6, 15) + timedelta(days=25)
         await uow.commit()
-    args = {
+    args: dict[str, Any] = {
         "uow_factory": stack.harness.uow_factory,
         "clock": stack.harness.clock,
         "config": config,
