@@ -67,12 +67,22 @@ def _client(servers: Servers, name: str, email: str, groups: int) -> str:
     servers.cli("user", "add", email, "--role", "client", "--tenant", name, stdin=PASSWORD)
     [(tenant_id,)] = servers.query("SELECT id FROM tenants WHERE name = ?", name)
     seeded = subprocess.run(
-        [sys.executable, "-c", SEED, str(servers.data_dir / "belegsync.sqlite3"),
-         str(tenant_id), str(groups)],
-        env={**servers.env, "PYTHONPATH": os.pathsep.join(
-            [str(TESTS), *filter(None, [servers.env.get("PYTHONPATH")])])},
+        [
+            sys.executable,
+            "-c",
+            SEED,
+            str(servers.data_dir / "belegsync.sqlite3"),
+            str(tenant_id),
+            str(groups),
+        ],
+        env={
+            **servers.env,
+            "PYTHONPATH": os.pathsep.join(
+                [str(TESTS), *filter(None, [servers.env.get("PYTHONPATH")])]
+            ),
+        },
         capture_output=True,
-    )  # fmt: skip
+    )
     assert seeded.returncode == 0, seeded.stderr.decode()[-3000:]
     return str(tenant_id)
 
@@ -115,8 +125,10 @@ def test_client_confirms_rejects_undoes_creates_external_and_an_upload_replaces_
     expect(suggestions).to_contain_text("Betrag stimmt auf den Cent")
     expect(suggestions).not_to_contain_text("Bewertung")
     assert (_count(page, "suggestions"), _count(page, "external"), _count(page, "auto")) == (
-        2, 1, 1,
-    )  # fmt: skip
+        2,
+        1,
+        1,
+    )
     shot(page, "20-abgleich-vorschlaege")
 
     suggestions.locator(".suggestion", has_text="RE-2024-0077").get_by_role(
@@ -184,8 +196,11 @@ def test_client_confirms_rejects_undoes_creates_external_and_an_upload_replaces_
         "SELECT status FROM links WHERE tenant_id = ? AND status != 'undone'", tenant_id
     )
     assert sorted(str(r[0]) for r in rows) == [
-        "auto_confirmed", "auto_confirmed", "rejected", "suggested",
-    ]  # fmt: skip
+        "auto_confirmed",
+        "auto_confirmed",
+        "rejected",
+        "suggested",
+    ]
 
 
 def test_the_queue_at_volume_on_desktop_and_phone(browser_instance: Any, servers: Servers) -> None:

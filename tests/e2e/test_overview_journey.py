@@ -36,9 +36,14 @@ async def _fill(env: dict[str, str], tenant_id: str) -> None:
     settings = replace(Settings.from_env(env), log_level="error")
     async with wired(settings) as w:
         await generate_volume(
-            uow_factory=w.uow_factory, files=w.files, clock=w.deps.clock, tenant_id=tenant_id,
-            count=VOUCHERS, end=w.deps.clock.now().date(), months=14,
-        )  # fmt: skip
+            uow_factory=w.uow_factory,
+            files=w.files,
+            clock=w.deps.clock,
+            tenant_id=tenant_id,
+            count=VOUCHERS,
+            end=w.deps.clock.now().date(),
+            months=14,
+        )
 
 
 def _volume_clients(s: Servers) -> None:
@@ -47,8 +52,9 @@ def _volume_clients(s: Servers) -> None:
         name: s.cli("tenant", "add", name, "--open-tax-year", "2025", "--open-tax-year", "2026")
         for name in ("Volumen GmbH", "Bald Ablauf KG", "Kaputt AG")
     }
-    s.cli("user", "add", "v@e2e.test", "--role", "client", "--tenant", "Volumen GmbH",
-          stdin=PASSWORD)  # fmt: skip
+    s.cli(
+        "user", "add", "v@e2e.test", "--role", "client", "--tenant", "Volumen GmbH", stdin=PASSWORD
+    )
     s.cli("user", "add", "staff@e2e.test", "--role", "staff", stdin=PASSWORD)
     soon = (date.today() + timedelta(days=5)).isoformat()
     for tenant, key, extra in (
@@ -59,8 +65,10 @@ def _volume_clients(s: Servers) -> None:
         # The expired key fails, as intended: the client shows as failed.
         subprocess.run(
             [*BELEGSYNC, "connect", tenant, "--no-sync", *extra],
-            env={**s.env, "BELEGSYNC_API_KEY": key}, capture_output=True, check=False,
-        )  # fmt: skip
+            env={**s.env, "BELEGSYNC_API_KEY": key},
+            capture_output=True,
+            check=False,
+        )
     tenant_id = ids["Volumen GmbH"].split()[-1]
     # Playwright's sync API may hold an event loop in this thread: fill in another.
     with ThreadPoolExecutor(1) as pool:
@@ -79,9 +87,11 @@ def volume(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 def page(request: Any, browser_instance: Any, volume: Servers) -> Iterator[Any]:
     width, height = WIDTHS[request.param]
     context = browser_instance.new_context(
-        base_url=volume.app_url, locale="de-DE", viewport={"width": width, "height": height},
+        base_url=volume.app_url,
+        locale="de-DE",
+        viewport={"width": width, "height": height},
         accept_downloads=True,
-    )  # fmt: skip
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.size_name = request.param

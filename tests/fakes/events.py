@@ -31,11 +31,16 @@ class FakeEvents:
         if any(e.digest == fields.digest for e in self._data.events):
             return None  # a replay
         event = LexwareEvent(
-            id=next(self._ids), digest=fields.digest, organization_id=fields.organization_id,
-            event_type=fields.event_type, resource_id=fields.resource_id,
-            event_date=fields.event_date, received_at=now, connection_id=connection_id,
+            id=next(self._ids),
+            digest=fields.digest,
+            organization_id=fields.organization_id,
+            event_type=fields.event_type,
+            resource_id=fields.resource_id,
+            event_date=fields.event_date,
+            received_at=now,
+            connection_id=connection_id,
             status=status,
-        )  # fmt: skip
+        )
         self._data.events.append(event)
         return event
 

@@ -59,9 +59,13 @@ async def push(
     iban: str = BANK_IBAN,
 ) -> None:
     await push_transactions(
-        uow_factory=uow_factory, clock=clock, tenant_id=tenant_id, account_iban=iban,
-        transactions=lines, actor="test",
-    )  # fmt: skip
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        account_iban=iban,
+        transactions=lines,
+        actor="test",
+    )
 
 
 _SPARKASSE_HEADER = (

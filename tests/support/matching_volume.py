@@ -57,17 +57,23 @@ async def seed_queue(
             number = seeded.number(kind, i)
             contact = "Bürobedarf GmbH" if kind == "auto" else f"Lieferant {kind} {i}"
             data = voucher_data(
-                f"{kind}-{i:04d}", voucher_number=number, total_gross_cents=cents,
-                voucher_date=paid - timedelta(days=3), paid_date=paid, contact_name=contact,
-            )  # fmt: skip
+                f"{kind}-{i:04d}",
+                voucher_number=number,
+                total_gross_cents=cents,
+                voucher_date=paid - timedelta(days=3),
+                paid_date=paid,
+                contact_name=contact,
+            )
             batch.append(NewVoucher(data=data, payment_items=[], files=[]))
             day = (paid + timedelta(days=1)).isoformat()
             if kind == "auto":
-                lines.append(line(_euros(cents), day, f"Rechnung {number}",
-                                  counterparty_iban=SUPPLIER_IBAN))  # fmt: skip
+                lines.append(
+                    line(_euros(cents), day, f"Rechnung {number}", counterparty_iban=SUPPLIER_IBAN)
+                )
             elif kind == "safe":
-                lines.append(line(_euros(cents), day, f"Rechnung {number}",
-                                  counterparty_name=f"Zahler {i}"))  # fmt: skip
+                lines.append(
+                    line(_euros(cents), day, f"Rechnung {number}", counterparty_name=f"Zahler {i}")
+                )
             elif kind == "plain":
                 lines.append(line(_euros(cents), day, "Einkauf", counterparty_name=f"Laden {i}"))
     async with uow_factory() as uow:

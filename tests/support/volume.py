@@ -28,12 +28,27 @@ from belegsync.store.voucher_repository import (
 )
 
 CONTACTS = (
-    "Holzhandel Meier GmbH", "Büro & Bedarf Schulz", "Stadtwerke Köln", "Müller Bau AG",
-    "Café Sonnenschein", "Elektro Weiß KG", "Grüne Gärten GbR", "Schreinerei Özdemir",
-    "Telekom Deutschland GmbH", "Autohaus Jäger", "Druckerei Fuchs", "Steuerbüro Klein",
-)  # fmt: skip
-TYPES = ("purchaseinvoice", "purchaseinvoice", "purchaseinvoice", "salesinvoice",
-         "salesinvoice", "purchasecreditnote")  # fmt: skip
+    "Holzhandel Meier GmbH",
+    "Büro & Bedarf Schulz",
+    "Stadtwerke Köln",
+    "Müller Bau AG",
+    "Café Sonnenschein",
+    "Elektro Weiß KG",
+    "Grüne Gärten GbR",
+    "Schreinerei Özdemir",
+    "Telekom Deutschland GmbH",
+    "Autohaus Jäger",
+    "Druckerei Fuchs",
+    "Steuerbüro Klein",
+)
+TYPES = (
+    "purchaseinvoice",
+    "purchaseinvoice",
+    "purchaseinvoice",
+    "salesinvoice",
+    "salesinvoice",
+    "purchasecreditnote",
+)
 ACCOUNT_IBAN = "DE89370400440532013000"
 
 
@@ -98,25 +113,47 @@ async def generate_volume(
         item_type = "partPaymentCashBox" if roll > 0.97 else "partPaymentFinancialTransaction"
         sha, size = pdfs[n % len(pdfs)]
         data = VoucherData(
-            lexware_id=f"vol-{seed}-{n:06d}", voucher_type=vtype, voucher_status="paid",
-            voucher_number=number, voucher_date=day, due_date=day + timedelta(days=14),
-            contact_name=contact, contact_id=f"c-{CONTACTS.index(contact)}",
-            total_gross_cents=gross, total_tax_cents=gross * 19 // 119, open_amount_cents=0,
-            currency="EUR", paid_date=paid,
+            lexware_id=f"vol-{seed}-{n:06d}",
+            voucher_type=vtype,
+            voucher_status="paid",
+            voucher_number=number,
+            voucher_date=day,
+            due_date=day + timedelta(days=14),
+            contact_name=contact,
+            contact_id=f"c-{CONTACTS.index(contact)}",
+            total_gross_cents=gross,
+            total_tax_cents=gross * 19 // 119,
+            open_amount_cents=0,
+            currency="EUR",
+            paid_date=paid,
             lexware_updated_at=datetime.combine(paid, datetime.min.time(), tzinfo=UTC),
-            lexware_version=1, raw_json={"id": f"vol-{n}"}, raw_list_json=None,
+            lexware_version=1,
+            raw_json={"id": f"vol-{n}"},
+            raw_list_json=None,
             raw_payments_json=None,
-        )  # fmt: skip
+        )
         batch.append(
             NewVoucher(
                 data=data,
-                payment_items=[PaymentItemData(payment_item_type=item_type, posting_date=paid,
-                                               amount_cents=gross, currency="EUR")],
-                files=[FileData(lexware_file_id=f"f-{n}", sha256=sha, media_type="application/pdf",
-                                filename=f"{n:08x}-0000-4000-8000-000000000000.pdf",
-                                size_bytes=size)],
+                payment_items=[
+                    PaymentItemData(
+                        payment_item_type=item_type,
+                        posting_date=paid,
+                        amount_cents=gross,
+                        currency="EUR",
+                    )
+                ],
+                files=[
+                    FileData(
+                        lexware_file_id=f"f-{n}",
+                        sha256=sha,
+                        media_type="application/pdf",
+                        filename=f"{n:08x}-0000-4000-8000-000000000000.pdf",
+                        size_bytes=size,
+                    )
+                ],
             )
-        )  # fmt: skip
+        )
         outgoing = vtype in ("purchaseinvoice",)
         if item_type == "partPaymentFinancialTransaction" and roll < 0.88:
             # Most pay exactly with the number in the text; some pay a little less
@@ -124,20 +161,28 @@ async def generate_volume(
             off = 0 if roll < 0.8 else -rng.choice((50, 120, 300))
             amount = (gross + off) * (-1 if outgoing else 1)
             text = f"RG {number}" if roll < 0.8 else f"{contact} Rechnung {day:%d.%m.}"
-            pushed.append({
-                "booking_date": paid.isoformat(), "amount": Money(amount).to_decimal_string(),
-                "counterparty_name": contact, "remittance": text,
-            })  # fmt: skip
+            pushed.append(
+                {
+                    "booking_date": paid.isoformat(),
+                    "amount": Money(amount).to_decimal_string(),
+                    "counterparty_name": contact,
+                    "remittance": text,
+                }
+            )
         if len(batch) == 500:
             await _insert(uow_factory, tenant_id, batch, now)
             batch = []
     await _insert(uow_factory, tenant_id, batch, now)
     for first in range(0, len(pushed), 5000):
         await push_transactions(
-            uow_factory=uow_factory, clock=clock, tenant_id=tenant_id,
-            account_iban=ACCOUNT_IBAN, transactions=pushed[first : first + 5000],
-            account_name="Geschäftskonto", actor="test",
-        )  # fmt: skip
+            uow_factory=uow_factory,
+            clock=clock,
+            tenant_id=tenant_id,
+            account_iban=ACCOUNT_IBAN,
+            transactions=pushed[first : first + 5000],
+            account_name="Geschäftskonto",
+            actor="test",
+        )
     await run_matching(uow_factory, clock, tenant_id)
     return Volume(count, len(pushed))
 

@@ -44,15 +44,29 @@ FORMAT_LABELS: dict[str, str] = {
     "mt940": "MT940/MT942",
     **{f"csv:{name}": f"CSV {m.label}" for name, m in PRESETS.items()},
 }
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
-               EOFError, OSError, ValueError, zlib.error)  # fmt: skip
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+)
 
 
 def normalise_format(fmt: str | None) -> str:
     """``None``/"auto" or one of :data:`FORMATS` (aliases: xml, camt.053, camt.052, sta)."""
     value = (fmt or "auto").strip().lower()
-    aliases = {"xml": "camt", "camt.053": "camt", "camt.052": "camt", "camt.054": "camt",
-               "sta": "mt940", "mt942": "mt940"}  # fmt: skip
+    aliases = {
+        "xml": "camt",
+        "camt.053": "camt",
+        "camt.052": "camt",
+        "camt.054": "camt",
+        "sta": "mt940",
+        "mt942": "mt940",
+    }
     value = aliases.get(value, value)
     if value not in FORMATS:
         raise InvalidInput(

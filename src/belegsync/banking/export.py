@@ -9,9 +9,18 @@ from collections.abc import Iterable
 from belegsync.store.banking_repository import TransactionRow
 
 HEADER = (
-    "Buchungstag", "Valuta", "Konto", "Betrag", "Währung", "Gegenpartei", "IBAN Gegenpartei",
-    "Verwendungszweck", "Status", "Quelle", "Belege",
-)  # fmt: skip
+    "Buchungstag",
+    "Valuta",
+    "Konto",
+    "Betrag",
+    "Währung",
+    "Gegenpartei",
+    "IBAN Gegenpartei",
+    "Verwendungszweck",
+    "Status",
+    "Quelle",
+    "Belege",
+)
 _STATUS = {"booked": "gebucht", "pending": "vorgemerkt"}
 _SOURCE = {"file": "Kontoauszug", "connection": "Bankverbindung", "external": "extern"}
 

@@ -192,13 +192,18 @@ async def _store(
         )
         if source == "file":
             await uow.banking.add_statement(
-                tenant_id=tenant_id, account_id=account.id, statement_import_id=import_id,
-                format=statement.format[:64], reference=statement.statement_id,
-                period_from=statement.period_from, period_to=statement.period_to,
+                tenant_id=tenant_id,
+                account_id=account.id,
+                statement_import_id=import_id,
+                format=statement.format[:64],
+                reference=statement.statement_id,
+                period_from=statement.period_from,
+                period_to=statement.period_to,
                 opening_balance_cents=statement.opening_balance_cents,
                 closing_balance_cents=statement.closing_balance_cents,
-                transaction_count=len(statement.transactions), created_at=now,
-            )  # fmt: skip
+                transaction_count=len(statement.transactions),
+                created_at=now,
+            )
         known = seen.setdefault(account.id, set())
         known |= await uow.banking.existing_hashes(account.id, batch.hashes)
         rows = []

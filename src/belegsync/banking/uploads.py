@@ -107,9 +107,12 @@ async def save_draft(
     now = clock.now()
     async with uow_factory() as uow:
         draft = await uow.banking.add_draft(
-            tenant_id=tenant_id, file_name=filename, data=data, now=now,
+            tenant_id=tenant_id,
+            file_name=filename,
+            data=data,
+            now=now,
             keep_since=now - timedelta(days=DRAFT_DAYS),
-        )  # fmt: skip
+        )
         await uow.commit()
         return draft.id
 
@@ -182,10 +185,16 @@ async def import_upload(
 
     async def run(mapping: CsvMapping | None) -> ImportResult:
         return await import_statement(
-            uow_factory=uow_factory, clock=clock, tenant_id=tenant_id, filename=filename,
-            data=data, account_iban=choice.account, fmt=choice.fmt, actor=actor,
+            uow_factory=uow_factory,
+            clock=clock,
+            tenant_id=tenant_id,
+            filename=filename,
+            data=data,
+            account_iban=choice.account,
+            fmt=choice.fmt,
+            actor=actor,
             csv_mapping=mapping,
-        )  # fmt: skip
+        )
 
     if choice.mapping is not None:
         result = await run(choice.mapping)

@@ -68,9 +68,19 @@ _CARD_MERCHANTS = (
 )
 _EMPLOYEES = (("Jonas Becker", 312450), ("Lea Hoffmann", 268930), ("Murat Yilmaz", 241275))
 _MONTHS = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-    "Oktober", "November", "Dezember",
-)  # fmt: skip
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,19 +222,36 @@ def _unrelated_lines(
 
     for month in _months(first, last):
         label = f"{_MONTHS[month.month - 1]} {month.year}"
-        add(month.replace(day=3), -245000, "Immobilien Weber GbR", f"Miete Werkstatt {label}",
-            "Dauerauftrag")  # fmt: skip
+        add(
+            month.replace(day=3),
+            -245000,
+            "Immobilien Weber GbR",
+            f"Miete Werkstatt {label}",
+            "Dauerauftrag",
+        )
         payday = (month + timedelta(days=32)).replace(day=1) - timedelta(days=2)
         for employee, cents in _EMPLOYEES:
             add(payday, -cents, employee, f"Lohn/Gehalt {month:%m/%Y}", "Gehalt/Rente")
-        add(month.replace(day=28), -1290, "Volksbank", f"Kontoführungsentgelt {label}",
-            "Entgelt", iban=False)  # fmt: skip
+        add(
+            month.replace(day=28),
+            -1290,
+            "Volksbank",
+            f"Kontoführungsentgelt {label}",
+            "Entgelt",
+            iban=False,
+        )
         for _ in range(rng.randint(3, 7)):
             merchant, low, high = rng.choice(_CARD_MERCHANTS)
             day = month + timedelta(days=rng.randint(0, 27))
-            add(day, -rng.randint(low, high), merchant,
+            add(
+                day,
+                -rng.randint(low, high),
+                merchant,
                 f"Kartenzahlung girocard {day:%d.%m.%Y} {rng.randint(7, 19):02d}:"
-                f"{rng.randint(0, 59):02d}", "Kartenzahlung", iban=False)  # fmt: skip
+                f"{rng.randint(0, 59):02d}",
+                "Kartenzahlung",
+                iban=False,
+            )
     return lines
 
 
@@ -272,19 +299,26 @@ async def bank_payments(uow: UnitOfWork, tenant_id: str) -> list[BankPayment]:
 
 
 async def push_demo_bank_data(
-    uow_factory: Callable[[], UnitOfWork], clock: Clock, tenant_id: str, *,
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    tenant_id: str,
+    *,
     seed: int = DEMO_BANK_SEED,
-) -> DemoBankResult:  # fmt: skip
+) -> DemoBankResult:
     """Push the demo account's transactions for the tenant's vouchers, then match."""
     async with uow_factory() as uow:
         payments = await bank_payments(uow, tenant_id)
     today = berlin_date(clock.now())
     lines, missing = demo_transactions(payments, seed=seed, today=today)
     result = await push_transactions(
-        uow_factory=uow_factory, clock=clock, tenant_id=tenant_id,
-        account_iban=DEMO_ACCOUNT_IBAN, account_name=DEMO_ACCOUNT_NAME, transactions=lines,
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        account_iban=DEMO_ACCOUNT_IBAN,
+        account_name=DEMO_ACCOUNT_NAME,
+        transactions=lines,
         actor="demo",
-    )  # fmt: skip
+    )
     counts = await run_matching(uow_factory, clock, tenant_id)
     return DemoBankResult(len(payments), len(lines), result.added, missing, counts)
 
@@ -324,11 +358,15 @@ async def fill_demo_bank_after_first_sync(
             await asyncio.sleep(poll_seconds * attempt)
             continue
         log.info(
-            "demo_bank_filled", tenant_id=tenant_id, payments=result.payments,
-            transactions=result.transactions, added=result.added,
+            "demo_bank_filled",
+            tenant_id=tenant_id,
+            payments=result.payments,
+            transactions=result.transactions,
+            added=result.added,
             without_transaction=result.left_without_transaction,
-            auto_links=result.matching.auto_links, suggestions=result.matching.suggestions,
+            auto_links=result.matching.auto_links,
+            suggestions=result.matching.suggestions,
             unmatched=result.matching.unmatched,
-        )  # fmt: skip
+        )
         return result
     return None  # pragma: no cover - the loop returns or raises

@@ -50,9 +50,18 @@ def derive_payments(voucher: Voucher, items: list[PaymentItem]) -> list[DerivedP
         if voucher.total_gross_cents <= 0:
             return []
         return [
-            DerivedPayment(0, None, "bank", voucher.total_gross_cents, voucher.currency,
-                           voucher.paid_date, 0, 0, False)
-        ]  # fmt: skip
+            DerivedPayment(
+                0,
+                None,
+                "bank",
+                voucher.total_gross_cents,
+                voucher.currency,
+                voucher.paid_date,
+                0,
+                0,
+                False,
+            )
+        ]
     skonto = sum(i.amount_cents for i in items if i.payment_item_type == _SKONTO_TYPE)
     otherwise = sum(
         i.amount_cents for i in items if i.payment_item_type in _SETTLED_OTHERWISE_TYPES
@@ -92,10 +101,9 @@ async def rebuild_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: dat
     Does not commit.
     """
     existing: dict[tuple[str, int], ExpectedPayment] = {
-        (p.voucher_id, p.position): p for p, _ in await uow.matching.payments(
-            tenant_id, active_only=False
-        )
-    }  # fmt: skip
+        (p.voucher_id, p.position): p
+        for p, _ in await uow.matching.payments(tenant_id, active_only=False)
+    }
     seen: set[tuple[str, int]] = set()
     for voucher in await uow.matching.vouchers_with_items(tenant_id):
         for derived in derive_payments(voucher, list(voucher.payment_items)):
@@ -104,9 +112,11 @@ async def rebuild_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: dat
             row = existing.get(key)
             if row is None:
                 row = ExpectedPayment(
-                    tenant_id=tenant_id, voucher_id=voucher.id, position=derived.position,
+                    tenant_id=tenant_id,
+                    voucher_id=voucher.id,
+                    position=derived.position,
                     created_at=now,
-                )  # fmt: skip
+                )
                 uow.matching.add(row)
             _apply(row, derived, now)
     for key, row in existing.items():

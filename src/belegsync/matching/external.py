@@ -138,15 +138,23 @@ async def create_external_transaction(
         account = await _external_account(uow, tenant_id, clock)
         txn_id = new_id()
         txn = BankTransaction(
-            id=txn_id, tenant_id=tenant_id, account_id=account.id, source="external",
-            booking_date=draft.booking_date, value_date=draft.booking_date,
-            amount_cents=amount, currency=payment.currency,
-            counterparty_name=draft.counterparty[:255] or None, remittance=draft.remittance,
+            id=txn_id,
+            tenant_id=tenant_id,
+            account_id=account.id,
+            source="external",
+            booking_date=draft.booking_date,
+            value_date=draft.booking_date,
+            amount_cents=amount,
+            currency=payment.currency,
+            counterparty_name=draft.counterparty[:255] or None,
+            remittance=draft.remittance,
             remittance_lines=[draft.remittance] if draft.remittance else [],
-            status="booked", is_reversal=False, booking_text=draft.account_label[:255],
+            status="booked",
+            is_reversal=False,
+            booking_text=draft.account_label[:255],
             import_hash=hashlib.sha256(f"external:{txn_id}".encode()).hexdigest(),
             created_at=now,
-        )  # fmt: skip
+        )
         await add_transaction(uow, txn)
         link = new_link(tenant_id, payment.id, txn_id, actor, now, LinkStatus.CONFIRMED)
         link.allocated_cents = allocation(payment.amount_cents, amount)
@@ -155,10 +163,18 @@ async def create_external_transaction(
         uow.matching.add(link)
         await uow.matching.flush()
         await uow.audit.add(
-            tenant_id=tenant_id, actor=actor, action="external_transaction_created",
-            subject_type="bank_transaction", subject_id=txn_id, now=now,
-            detail={"payment_id": payment.id, "link_id": link.id,
-                    "amount_cents": amount, "account_label": draft.account_label},
-        )  # fmt: skip
+            tenant_id=tenant_id,
+            actor=actor,
+            action="external_transaction_created",
+            subject_type="bank_transaction",
+            subject_id=txn_id,
+            now=now,
+            detail={
+                "payment_id": payment.id,
+                "link_id": link.id,
+                "amount_cents": amount,
+                "account_label": draft.account_label,
+            },
+        )
         await uow.commit()
     return link

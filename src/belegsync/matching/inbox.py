@@ -196,13 +196,17 @@ async def matching_queue(
     if tab == "external":
         external = Page(
             [_needed(r) for r in rows.items if isinstance(r, PaymentRow)],
-            rows.total, rows.page, rows.per_page,
-        )  # fmt: skip
+            rows.total,
+            rows.page,
+            rows.per_page,
+        )
     else:
         links = Page(
             [LinkView.of(r) for r in rows.items if isinstance(r, LinkRow)],
-            rows.total, rows.page, rows.per_page,
-        )  # fmt: skip
+            rows.total,
+            rows.page,
+            rows.per_page,
+        )
     safe = len(safe_suggestions(await open_suggestions(uow, ctx))) if tab == "suggestions" else 0
     cash = [
         (p, v, signed_amount(v.voucher_type, p.amount_cents))
@@ -253,6 +257,13 @@ async def manual_search(
         uow, ctx, amount_cents=amount_cents, text=text, date_from=date_from, date_to=date_to
     )
     return ManualSearch(
-        payment, voucher, signed_amount(voucher.voucher_type, payment.amount_cents),
-        amount_cents, text, date_from, date_to, found, defaults,
-    )  # fmt: skip
+        payment,
+        voucher,
+        signed_amount(voucher.voucher_type, payment.amount_cents),
+        amount_cents,
+        text,
+        date_from,
+        date_to,
+        found,
+        defaults,
+    )

@@ -154,9 +154,14 @@ async def confirm_link(
 ) -> PaymentLink:
     """Confirm a suggested (or automatic) link; teaches IBAN → contact."""
     return await _act(
-        uow_factory, clock, tenant_id, link_id, actor=actor, effect=_confirm,
+        uow_factory,
+        clock,
+        tenant_id,
+        link_id,
+        actor=actor,
+        effect=_confirm,
         audit_action="link_confirmed",
-    )  # fmt: skip
+    )
 
 
 async def reject_link(
@@ -164,9 +169,14 @@ async def reject_link(
 ) -> PaymentLink:
     """Reject a suggested or automatic link: the pair is never offered again."""
     return await _act(
-        uow_factory, clock, tenant_id, link_id, actor=actor, effect=_reject,
+        uow_factory,
+        clock,
+        tenant_id,
+        link_id,
+        actor=actor,
+        effect=_reject,
         audit_action="link_rejected",
-    )  # fmt: skip
+    )
 
 
 async def undo_link(
@@ -175,9 +185,14 @@ async def undo_link(
     """Undo a confirmed or automatic link, then match again: the payment is open, and
     the pair may come back as a suggestion (never as an automatic link)."""
     link = await _act(
-        uow_factory, clock, tenant_id, link_id, actor=actor, effect=_undo,
+        uow_factory,
+        clock,
+        tenant_id,
+        link_id,
+        actor=actor,
+        effect=_undo,
         audit_action="link_undone",
-    )  # fmt: skip
+    )
     await run_matching(uow_factory, clock, tenant_id)
     return link
 
@@ -235,13 +250,23 @@ async def confirm_links(
 
 
 async def _audit_batch(
-    uow: UnitOfWork, tenant_id: str, actor: str, action: str, batch_id: str,
-    links: list[PaymentLink], now: datetime,
-) -> None:  # fmt: skip
+    uow: UnitOfWork,
+    tenant_id: str,
+    actor: str,
+    action: str,
+    batch_id: str,
+    links: list[PaymentLink],
+    now: datetime,
+) -> None:
     await uow.audit.add(
-        tenant_id=tenant_id, actor=actor, action=action, subject_type="link_batch",
-        subject_id=batch_id, now=now, detail={"links": [link.id for link in links]},
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        actor=actor,
+        action=action,
+        subject_type="link_batch",
+        subject_id=batch_id,
+        now=now,
+        detail={"links": [link.id for link in links]},
+    )
 
 
 def _exact(features: dict[str, Any]) -> bool:
@@ -270,9 +295,11 @@ def safe_suggestions(rows: Sequence[SuggestionRow]) -> list[str]:
             runner_up = max([runner_up, *others[:1]])
         features = row.features or {}
         if is_safe_suggestion(
-            row.score or 0.0, amount_exact=_exact(features),
-            identifying=bool(features.get("identifying")), runner_up=runner_up,
-        ):  # fmt: skip
+            row.score or 0.0,
+            amount_exact=_exact(features),
+            identifying=bool(features.get("identifying")),
+            runner_up=runner_up,
+        ):
             safe.append(row.id)
     return safe
 

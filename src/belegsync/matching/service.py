@@ -122,11 +122,15 @@ class _Loaded:
         # Links to external transactions do not settle the payment for the engine: a
         # real transaction arriving later must still be found (and then replaces it).
         return [
-            ExistingLink(k.expected_payment_id, k.bank_transaction_id, k.allocated_cents,
-                         LinkStatus(k.status))
+            ExistingLink(
+                k.expected_payment_id,
+                k.bank_transaction_id,
+                k.allocated_cents,
+                LinkStatus(k.status),
+            )
             for k in self.links
             if k.status in ALLOCATING and k.bank_transaction_id not in self.external_txns
-        ]  # fmt: skip
+        ]
 
     def rejected_pairs(self) -> frozenset[tuple[str, str]]:
         # Rejected pairs are never offered again.
@@ -237,9 +241,14 @@ async def run_matching(
         no_candidate=sum(r == UnmatchedReason.NO_CANDIDATE.value for r in reasons.values()),
         replaced_external=writer.replaced,
     )
-    log.info("matching_finished", tenant_id=tenant_id, auto_links=counts.auto_links,
-             suggestions=counts.suggestions, unmatched=counts.unmatched,
-             replaced_external=counts.replaced_external)  # fmt: skip
+    log.info(
+        "matching_finished",
+        tenant_id=tenant_id,
+        auto_links=counts.auto_links,
+        suggestions=counts.suggestions,
+        unmatched=counts.unmatched,
+        replaced_external=counts.replaced_external,
+    )
     return counts
 
 
@@ -261,12 +270,20 @@ class _Writer:
         if status == "suggested":
             return
         await self.uow.audit.add(
-            tenant_id=self.tenant_id, actor=MATCHING_ACTOR, action="link_auto_confirmed",
-            subject_type="link", subject_id=link.id, now=self.now, flush=False,
-            detail={"payment_id": link.expected_payment_id,
-                    "transaction_id": link.bank_transaction_id, "status": str(link.status),
-                    "reasons": link.reasons},
-        )  # fmt: skip
+            tenant_id=self.tenant_id,
+            actor=MATCHING_ACTOR,
+            action="link_auto_confirmed",
+            subject_type="link",
+            subject_id=link.id,
+            now=self.now,
+            flush=False,
+            detail={
+                "payment_id": link.expected_payment_id,
+                "transaction_id": link.bank_transaction_id,
+                "status": str(link.status),
+                "reasons": link.reasons,
+            },
+        )
         external = self.loaded.external_links.pop(suggestion.payment_id, None)
         if external is not None:
             await retire_external(self.uow, self.tenant_id, external, link, self.now)
@@ -275,5 +292,6 @@ class _Writer:
     async def retire_stale(self) -> None:
         for key, link in self.loaded.open_suggestions.items():
             if key not in self.kept and link.status == "suggested":
-                move(link, LinkAction.RETIRE, actor=MATCHING_ACTOR, now=self.now,
-                     reason=STALE_REASON)  # fmt: skip
+                move(
+                    link, LinkAction.RETIRE, actor=MATCHING_ACTOR, now=self.now, reason=STALE_REASON
+                )

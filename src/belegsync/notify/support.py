@@ -82,13 +82,19 @@ async def build_diagnosis(uow: UnitOfWork, ctx: TenantContext, *, version: str) 
 
 # The e-mail is read by people: words, not stored values.
 _RUN_WORDS = {
-    "queued": "in Warteschlange", "running": "läuft", "succeeded": "erfolgreich",
-    "failed": "fehlgeschlagen", "failed_transient": "unterbrochen, wird wiederholt",
-}  # fmt: skip
-_COUNT_WORDS = {
-    "new": "neu", "changed": "geändert", "unchanged": "unverändert", "flagged": "markiert",
+    "queued": "in Warteschlange",
+    "running": "läuft",
+    "succeeded": "erfolgreich",
     "failed": "fehlgeschlagen",
-}  # fmt: skip
+    "failed_transient": "unterbrochen, wird wiederholt",
+}
+_COUNT_WORDS = {
+    "new": "neu",
+    "changed": "geändert",
+    "unchanged": "unverändert",
+    "flagged": "markiert",
+    "failed": "fehlgeschlagen",
+}
 
 
 def diagnosis_text(diagnosis: dict[str, Any]) -> str:

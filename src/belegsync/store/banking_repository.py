@@ -271,19 +271,29 @@ class BankingRepository:
         conditions = self._filters(tenant_id, q)
         joined = BankAccount.id == BankTransaction.account_id
         total = await self._session.scalar(
-            select(func.count()).select_from(BankTransaction).join(BankAccount, joined)
+            select(func.count())
+            .select_from(BankTransaction)
+            .join(BankAccount, joined)
             .where(*conditions)
-        )  # fmt: skip
+        )
         column = SORTS.get(q.sort, BankTransaction.booking_date)
         order = [column.desc() if q.descending else column.asc(), BankTransaction.id]
         per_page = max(1, min(q.per_page, MAX_PAGE_SIZE))
         query = (
             select(
-                BankTransaction.id, BankTransaction.booking_date, BankTransaction.value_date,
-                BankTransaction.amount_cents, BankTransaction.currency,
-                BankTransaction.counterparty_name, BankTransaction.counterparty_iban,
-                BankTransaction.remittance, BankTransaction.status, BankTransaction.is_reversal,
-                BankTransaction.source, BankTransaction.identifier_issues, BankAccount.iban,
+                BankTransaction.id,
+                BankTransaction.booking_date,
+                BankTransaction.value_date,
+                BankTransaction.amount_cents,
+                BankTransaction.currency,
+                BankTransaction.counterparty_name,
+                BankTransaction.counterparty_iban,
+                BankTransaction.remittance,
+                BankTransaction.status,
+                BankTransaction.is_reversal,
+                BankTransaction.source,
+                BankTransaction.identifier_issues,
+                BankAccount.iban,
                 BankAccount.name,
             )
             .join(BankAccount, joined)
@@ -291,15 +301,26 @@ class BankingRepository:
             .order_by(*order)
             .limit(per_page)
             .offset((max(q.page, 1) - 1) * per_page)
-        )  # fmt: skip
+        )
         rows = [
             TransactionRow(
-                r.id, r.booking_date, r.value_date, r.amount_cents, r.currency,
-                r.counterparty_name, r.counterparty_iban, r.remittance, r.status, r.is_reversal,
-                r.source, tuple(r.identifier_issues or ()), r.iban, r.name,
+                r.id,
+                r.booking_date,
+                r.value_date,
+                r.amount_cents,
+                r.currency,
+                r.counterparty_name,
+                r.counterparty_iban,
+                r.remittance,
+                r.status,
+                r.is_reversal,
+                r.source,
+                tuple(r.identifier_issues or ()),
+                r.iban,
+                r.name,
             )
             for r in await self._session.execute(query)
-        ]  # fmt: skip
+        ]
         return rows, int(total or 0)
 
     async def account_stats(self, tenant_id: str) -> list[AccountStats]:

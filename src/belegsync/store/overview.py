@@ -71,16 +71,19 @@ def _bucket(inner) -> ColumnElement[str]:  # type: ignore[no-untyped-def]
     )
     confirmed = _settled_by(inner.c.id, PaymentLink.status == "confirmed")
     return case(
-        (inner.c.state == "matched", case(
-            (external_txn, literal("external")),
-            (confirmed, literal("confirmed")),
-            else_=literal("auto"),
-        )),
+        (
+            inner.c.state == "matched",
+            case(
+                (external_txn, literal("external")),
+                (confirmed, literal("confirmed")),
+                else_=literal("auto"),
+            ),
+        ),
         (inner.c.state == "external", literal("external")),
         (inner.c.state.in_(("suggested", "open")), literal("open")),
         (inner.c.state == "cash", literal("cash")),
         else_=literal("none"),
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -104,8 +107,10 @@ async def monthly_counts(
     year, month = extract("year", inner.c.day), extract("month", inner.c.day)
     bucket = _bucket(inner)
     query = select(year, month, bucket, func.count()).group_by(year, month, bucket)
-    result = {(first_index + i): MonthCounts((first_index + i) // 12, (first_index + i) % 12 + 1)
-              for i in range(months)}  # fmt: skip
+    result = {
+        (first_index + i): MonthCounts((first_index + i) // 12, (first_index + i) % 12 + 1)
+        for i in range(months)
+    }
     for y, m, b, n in await session.execute(query):
         index = int(y) * 12 + int(m) - 1
         if index in result:
@@ -181,14 +186,22 @@ async def failed_vouchers(session: AsyncSession, tenant_ids: Sequence[str]) -> l
         .subquery()
     )
     query = (
-        select(SyncRun.tenant_id, SyncRunError.voucher_lexware_id, SyncRunError.code,
-               Voucher.voucher_date)
-        .join(latest, (SyncRun.tenant_id == latest.c.tenant_id)
-              & (SyncRun.queued_at == latest.c.at))
+        select(
+            SyncRun.tenant_id,
+            SyncRunError.voucher_lexware_id,
+            SyncRunError.code,
+            Voucher.voucher_date,
+        )
+        .join(
+            latest, (SyncRun.tenant_id == latest.c.tenant_id) & (SyncRun.queued_at == latest.c.at)
+        )
         .join(SyncRunError, SyncRunError.run_id == SyncRun.id)
-        .outerjoin(Voucher, (Voucher.tenant_id == SyncRun.tenant_id)
-                   & (Voucher.lexware_id == SyncRunError.voucher_lexware_id))
-    )  # fmt: skip
+        .outerjoin(
+            Voucher,
+            (Voucher.tenant_id == SyncRun.tenant_id)
+            & (Voucher.lexware_id == SyncRunError.voucher_lexware_id),
+        )
+    )
     seen: dict[tuple[str, str | None], FailedVoucher] = {}
     for tenant_id, lexware_id, code, day in await session.execute(query):
         seen[(tenant_id, lexware_id)] = FailedVoucher(

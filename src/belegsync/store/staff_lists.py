@@ -121,17 +121,24 @@ async def client_page(
     order = column.desc() if sorting.descending else column.asc()
     base = (
         select(
-            Tenant.id, Tenant.name, state_col, Connection.failure_reason,
-            Connection.key_expires_on, Connection.last_success_at, latest_run,
-            func.coalesce(vouchers.c.n, 0), func.coalesce(vouchers.c.flagged, 0),
+            Tenant.id,
+            Tenant.name,
+            state_col,
+            Connection.failure_reason,
+            Connection.key_expires_on,
+            Connection.last_success_at,
+            latest_run,
+            func.coalesce(vouchers.c.n, 0),
+            func.coalesce(vouchers.c.flagged, 0),
             func.coalesce(Connection.tax_advisor_access, "not_set_up"),
-            func.coalesce(support.c.n, 0), urgency,
+            func.coalesce(support.c.n, 0),
+            urgency,
         )
         .outerjoin(Connection, Connection.tenant_id == Tenant.id)
         .outerjoin(vouchers, vouchers.c.tenant_id == Tenant.id)
         .outerjoin(support, support.c.tenant_id == Tenant.id)
         .where(*where)
-    )  # fmt: skip
+    )
     count = (
         select(func.count())
         .select_from(Tenant)
@@ -201,11 +208,20 @@ async def support_page(
     sorting = sorting or Sorting("created", descending=True)
     column = columns.get(sorting.key, SupportRequest.created_at)
     order = column.desc() if sorting.descending else column.asc()
-    joined = select(
-        SupportRequest.id, SupportRequest.tenant_id, Tenant.name, SupportRequest.contact_email,
-        SupportRequest.message, SupportRequest.diagnosis, SupportRequest.created_at,
-        SupportRequest.resolved_at,
-    ).join(Tenant, Tenant.id == SupportRequest.tenant_id).where(*where)  # fmt: skip
+    joined = (
+        select(
+            SupportRequest.id,
+            SupportRequest.tenant_id,
+            Tenant.name,
+            SupportRequest.contact_email,
+            SupportRequest.message,
+            SupportRequest.diagnosis,
+            SupportRequest.created_at,
+            SupportRequest.resolved_at,
+        )
+        .join(Tenant, Tenant.id == SupportRequest.tenant_id)
+        .where(*where)
+    )
     count = (
         select(func.count())
         .select_from(SupportRequest)
@@ -273,11 +289,23 @@ async def outbox_page(
     sorting = sorting or Sorting("created", descending=True)
     column = columns.get(sorting.key, OutboxMessage.created_at)
     order = column.desc() if sorting.descending else column.asc()
-    joined = select(
-        OutboxMessage.id, Tenant.name, OutboxMessage.kind, OutboxMessage.recipient,
-        OutboxMessage.subject, OutboxMessage.body, OutboxMessage.status, OutboxMessage.attempts,
-        OutboxMessage.last_error, OutboxMessage.created_at, OutboxMessage.sent_at,
-    ).outerjoin(Tenant, Tenant.id == OutboxMessage.tenant_id).where(*where)  # fmt: skip
+    joined = (
+        select(
+            OutboxMessage.id,
+            Tenant.name,
+            OutboxMessage.kind,
+            OutboxMessage.recipient,
+            OutboxMessage.subject,
+            OutboxMessage.body,
+            OutboxMessage.status,
+            OutboxMessage.attempts,
+            OutboxMessage.last_error,
+            OutboxMessage.created_at,
+            OutboxMessage.sent_at,
+        )
+        .outerjoin(Tenant, Tenant.id == OutboxMessage.tenant_id)
+        .where(*where)
+    )
     count = select(func.count()).select_from(OutboxMessage).where(*where)
     query = joined.order_by(order, OutboxMessage.created_at.desc(), OutboxMessage.id)
     rows, total = await page_of(session, query, count, page=page, per_page=per_page)

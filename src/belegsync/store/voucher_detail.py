@@ -60,9 +60,13 @@ async def voucher_matching(
         PaymentView(*row)
         for row in await session.execute(
             select(
-                ExpectedPayment.id, ExpectedPayment.item_type, ExpectedPayment.kind,
-                ExpectedPayment.amount_cents, ExpectedPayment.currency,
-                ExpectedPayment.paid_date, ExpectedPayment.unmatched_reason,
+                ExpectedPayment.id,
+                ExpectedPayment.item_type,
+                ExpectedPayment.kind,
+                ExpectedPayment.amount_cents,
+                ExpectedPayment.currency,
+                ExpectedPayment.paid_date,
+                ExpectedPayment.unmatched_reason,
             )
             .where(
                 ExpectedPayment.tenant_id == ctx.tenant_id,
@@ -71,15 +75,20 @@ async def voucher_matching(
             )
             .order_by(ExpectedPayment.position)
         )
-    ]  # fmt: skip
+    ]
     links = [
         LinkedTransaction(*row)  # type: ignore[call-arg]  # ten typed columns
         for row in await session.execute(
             select(
-                PaymentLink.id, PaymentLink.expected_payment_id, PaymentLink.status,
-                PaymentLink.allocated_cents, BankTransaction.booking_date,
-                BankTransaction.amount_cents, BankTransaction.currency,
-                BankTransaction.counterparty_name, BankTransaction.remittance,
+                PaymentLink.id,
+                PaymentLink.expected_payment_id,
+                PaymentLink.status,
+                PaymentLink.allocated_cents,
+                BankTransaction.booking_date,
+                BankTransaction.amount_cents,
+                BankTransaction.currency,
+                BankTransaction.counterparty_name,
+                BankTransaction.remittance,
                 BankTransaction.source,
             )
             .join(BankTransaction, BankTransaction.id == PaymentLink.bank_transaction_id)
@@ -90,7 +99,7 @@ async def voucher_matching(
             )
             .order_by(PaymentLink.status, BankTransaction.booking_date)
         )
-    ]  # fmt: skip
+    ]
     return VoucherMatching(payments, links)
 
 
@@ -111,18 +120,24 @@ async def files_in_period(
     """Every file of the tenant's vouchers dated in the period, by date and number."""
     query = (
         select(
-            Voucher.voucher_date, Voucher.voucher_number, Voucher.contact_name, Voucher.id,
-            VoucherFile.sha256, VoucherFile.media_type, VoucherFile.filename,
+            Voucher.voucher_date,
+            Voucher.voucher_number,
+            Voucher.contact_name,
+            Voucher.id,
+            VoucherFile.sha256,
+            VoucherFile.media_type,
+            VoucherFile.filename,
         )
         .join(VoucherFile, VoucherFile.voucher_id == Voucher.id)
         .where(
             Voucher.tenant_id == ctx.tenant_id,
             Voucher.voucher_date.between(date_from, date_to),
         )
-        .order_by(Voucher.voucher_date, Voucher.voucher_number, Voucher.id,
-                  VoucherFile.lexware_file_id)
+        .order_by(
+            Voucher.voucher_date, Voucher.voucher_number, Voucher.id, VoucherFile.lexware_file_id
+        )
         .execution_options(yield_per=500)
-    )  # fmt: skip
+    )
     result = await session.stream(query)
     async for row in result:
         yield ExportFile(*row)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment
-from litestar import Request
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 
 from belegsync.web.templating import create_environment
+from belegsync.web.types import WebRequest
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -97,7 +97,7 @@ class ApiDocsPage(OpenAPIRenderPlugin):
         super().__init__(path=["/", "/docs"])
         self._environment: Environment = create_environment()
 
-    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+    def render(self, request: WebRequest, openapi_schema: dict[str, Any]) -> bytes:
         page = self._environment.get_template("api_docs.html").render(
             info=openapi_schema.get("info", {}),
             operations=operations(openapi_schema),

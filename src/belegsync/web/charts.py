@@ -40,8 +40,9 @@ def nice_ceiling(value: int) -> int:
 
 def stacked_bars(title: str, columns: Sequence[Column], series: Sequence[Series]) -> Markup:
     """A stacked bar per column, series stacked bottom-up in the given order."""
-    top = nice_ceiling(max((sum(c.values.get(s.key, 0) for s in series) for c in columns),
-                           default=0))  # fmt: skip
+    top = nice_ceiling(
+        max((sum(c.values.get(s.key, 0) for s in series) for c in columns), default=0)
+    )
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(columns))
     bar_w = slot * 0.64

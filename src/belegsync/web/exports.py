@@ -43,10 +43,17 @@ def decimal_comma(cents: int | None) -> str:
 
 def csv_header(gettext: Callable[[str], str]) -> list[str]:
     return [
-        gettext("Belegdatum"), gettext("Belegnummer"), gettext("Belegart"),
-        gettext("Kontakt"), gettext("Betrag"), gettext("Währung"), gettext("Bezahlt am"),
-        gettext("Status in Lexware"), gettext("Abgleich"), gettext("Prüfung"),
-    ]  # fmt: skip
+        gettext("Belegdatum"),
+        gettext("Belegnummer"),
+        gettext("Belegart"),
+        gettext("Kontakt"),
+        gettext("Betrag"),
+        gettext("Währung"),
+        gettext("Bezahlt am"),
+        gettext("Status in Lexware"),
+        gettext("Abgleich"),
+        gettext("Prüfung"),
+    ]
 
 
 def csv_row(row: VoucherRow, gettext: Callable[[str], str]) -> list[str]:
@@ -117,10 +124,16 @@ async def files_zip(
         async for f in files:
             index = per_voucher[f.voucher_id] = per_voucher.get(f.voucher_id, 0) + 1
             name = unique(
-                voucher_file_name(f.voucher_date, f.voucher_number, f.contact_name,
-                                  f.media_type, f.filename, index),
+                voucher_file_name(
+                    f.voucher_date,
+                    f.voucher_number,
+                    f.contact_name,
+                    f.media_type,
+                    f.filename,
+                    index,
+                ),
                 taken,
-            )  # fmt: skip
+            )
             data = await read(f.sha256)
             if data is None:
                 missing.append(name)

@@ -25,8 +25,20 @@ CHART_SERIES: tuple[tuple[str, str, str], ...] = (
     ("cash", _("bar bezahlt"), "s-cash"),
     ("none", _("noch nicht abgeglichen"), "s-none"),
 )
-MONTHS = (_("Jan"), _("Feb"), _("Mär"), _("Apr"), _("Mai"), _("Jun"), _("Jul"), _("Aug"),
-          _("Sep"), _("Okt"), _("Nov"), _("Dez"))  # fmt: skip
+MONTHS = (
+    _("Jan"),
+    _("Feb"),
+    _("Mär"),
+    _("Apr"),
+    _("Mai"),
+    _("Jun"),
+    _("Jul"),
+    _("Aug"),
+    _("Sep"),
+    _("Okt"),
+    _("Nov"),
+    _("Dez"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +118,11 @@ def year_lights(
         light.flagged = dict(c.flagged)
     for f in failed:
         # A voucher never stored has no known date: it may belong to any open year.
-        targets = [lights[f.year]] if f.year in lights else [
-            light for light in lights.values() if not light.closed
-        ]  # fmt: skip
+        targets = (
+            [lights[f.year]]
+            if f.year in lights
+            else [light for light in lights.values() if not light.closed]
+        )
         for light in targets:
             light.failed[f.code] += 1
     for light in lights.values():
@@ -136,8 +150,7 @@ class ActionCounts:
 
     @property
     def anything(self) -> bool:
-        return any((self.suggestions, self.external, self.open, self.flagged,
-                    self.failed_vouchers))  # fmt: skip
+        return any((self.suggestions, self.external, self.open, self.flagged, self.failed_vouchers))
 
 
 def action_counts(counts: Sequence[YearCounts], failed: Sequence[FailedVoucher]) -> ActionCounts:

@@ -28,9 +28,13 @@ FILTER_KEYS = ("q", "number", "contact", "amount", "from", "to", "year", "type",
 
 def voucher_state(path: str, query: Mapping[str, str]) -> ListState:
     return read_state(
-        path, query, keys=FILTER_KEYS, sorts=VOUCHER_SORTS, default_sort="date",
+        path,
+        query,
+        keys=FILTER_KEYS,
+        sorts=VOUCHER_SORTS,
+        default_sort="date",
         default_descending=True,
-    )  # fmt: skip
+    )
 
 
 def voucher_filter(state: ListState) -> VoucherFilter:

@@ -59,12 +59,22 @@ async def test_unknown_csv_goes_through_the_mapping_step_and_the_mapping_is_kept
         assert "Miete März" in text and "Hausverwaltung Krause" in text  # first rows shown
         assert 'option value="Datum" selected' in step.text  # a first guess
         action = _draft_action(step)
-        done = await b.post(action, {
-            "account": "new", "new_iban": "DE89 3704 0044 0532 0130 00", "use_mapping": "1",
-            "map_date": "Datum", "map_amount": "Wert", "map_text": "Text", "map_name": "Partner",
-            "map_delimiter": ";", "map_decimal": "comma", "map_date_format": "%d.%m.%Y",
-            "remember": "1",
-        })  # fmt: skip
+        done = await b.post(
+            action,
+            {
+                "account": "new",
+                "new_iban": "DE89 3704 0044 0532 0130 00",
+                "use_mapping": "1",
+                "map_date": "Datum",
+                "map_amount": "Wert",
+                "map_text": "Text",
+                "map_name": "Partner",
+                "map_delimiter": ";",
+                "map_decimal": "comma",
+                "map_date_format": "%d.%m.%Y",
+                "remember": "1",
+            },
+        )
         assert done.status_code == 200, text_of(done)
         assert "2 neue Umsätze, 0 bereits vorhanden" in text_of(done)
         assert (await b.get(action)).status_code == 404  # the draft is gone
@@ -94,8 +104,9 @@ async def test_a_file_without_account_asks_for_it_and_the_choice_wins_with_a_war
         done = await b.post(_draft_action(wrong), {"account": "new", "new_iban": OWN})
         assert "2 neue Umsätze" in text_of(done)
         # A file naming another account: the chosen one wins, with a warning.
-        other = await _upload(b, tenant, "vb.sta", fixture("corpus/mt940_volksbank.sta"),
-                              account=OWN)  # fmt: skip
+        other = await _upload(
+            b, tenant, "vb.sta", fixture("corpus/mt940_volksbank.sta"), account=OWN
+        )
     assert "3 neue Umsätze" in text_of(other)
     assert "Die Datei nennt das Konto DE68100400000123456700" in text_of(other)
 
@@ -198,9 +209,11 @@ async def test_push_refuses_bad_bodies_with_a_clear_400_and_writes_nothing(
     stack: WebStack,
 ) -> None:
     created = await create_api_token(
-        uow_factory=stack.harness.uow_factory, clock=stack.harness.clock,
-        ctx=stack.ctx(stack.tenant_a), name="Bank",
-    )  # fmt: skip
+        uow_factory=stack.harness.uow_factory,
+        clock=stack.harness.clock,
+        ctx=stack.ctx(stack.tenant_a),
+        name="Bank",
+    )
     token = created.token
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     good: dict[str, Any] = {
@@ -234,11 +247,13 @@ async def test_push_refuses_bad_bodies_with_a_clear_400_and_writes_nothing(
             for name, body in bodies.items()
         }
         form = await b.client.post(
-            "/api/v1/bank-transactions", data={"account_iban": OWN},
+            "/api/v1/bank-transactions",
+            data={"account_iban": OWN},
             headers={"Authorization": f"Bearer {token}"},
-        )  # fmt: skip
-        ok = await b.client.post("/api/v1/bank-transactions", content=json.dumps(good),
-                                 headers=headers)  # fmt: skip
+        )
+        ok = await b.client.post(
+            "/api/v1/bank-transactions", content=json.dumps(good), headers=headers
+        )
     # The API's body guard answers a body over its size limit with 413 and a body that is not
     # JSON with 415; everything else is the push's own 400.
     expected = {"1 MB text": 413, "form-encoded": 415}

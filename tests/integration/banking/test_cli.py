@@ -93,9 +93,14 @@ def test_generic_csv_needs_account_and_mapping(cli: Cli) -> None:
 
     missing = cli.run("import-statement", "Musterfirma", csv_file, "--csv-mapping", mapping)
     done = cli.run(
-        "import-statement", "Musterfirma", csv_file, "--csv-mapping", mapping,
-        "--account", "DE89 3704 0044 0532 0130 00",
-    )  # fmt: skip
+        "import-statement",
+        "Musterfirma",
+        csv_file,
+        "--csv-mapping",
+        mapping,
+        "--account",
+        "DE89 3704 0044 0532 0130 00",
+    )
     unknown = cli.run("transactions", "Niemand")
 
     assert missing.returncode == 2 and "--account" in missing.stderr
@@ -109,8 +114,14 @@ def test_a_file_with_an_iban_failing_its_checksum_imports_and_the_named_account_
     anonymised = str(FIXTURES / "corpus" / "camt053_001_02_anonymised.xml")
     legacy = str(FIXTURES / "corpus" / "csv_sparkasse_camt_v2.csv")
 
-    named = cli.run("import-statement", "Musterfirma", anonymised, "--account",
-                    "DE89 3704 0044 0532 0130 00", "--json")  # fmt: skip
+    named = cli.run(
+        "import-statement",
+        "Musterfirma",
+        anonymised,
+        "--account",
+        "DE89 3704 0044 0532 0130 00",
+        "--json",
+    )
     kept = cli.run("import-statement", "Musterfirma", legacy)
     listing = cli.run("transactions", "Musterfirma", "--account", "0123456789", "--json")
 

@@ -88,9 +88,14 @@ async def test_imports_once_and_refuses_a_cut_copy(
 
     async def run(content: bytes) -> tuple[int, int]:
         result = await import_statement(
-            uow_factory=uow_factory, clock=clock, tenant_id=tenant_id, filename=case.file,
-            data=content, account_iban=case.account_given, actor="test",
-        )  # fmt: skip
+            uow_factory=uow_factory,
+            clock=clock,
+            tenant_id=tenant_id,
+            filename=case.file,
+            data=content,
+            account_iban=case.account_given,
+            actor="test",
+        )
         assert result.accounts == (case.account,)
         return result.added, result.duplicates
 

@@ -33,9 +33,14 @@ async def _import(
     **kw: Any,
 ) -> Any:
     return await import_statement(
-        uow_factory=uow_factory, clock=clock, tenant_id=tenant_id, filename=name, data=data,
-        actor="test", **kw,
-    )  # fmt: skip
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        filename=name,
+        data=data,
+        actor="test",
+        **kw,
+    )
 
 
 async def test_import_mt940_then_again_adds_nothing(
@@ -193,11 +198,24 @@ async def test_unknown_tenant_and_account_rules(
     with pytest.raises(NotFound):
         await _import(uow_factory, clock, "nope", "u.sta", fixture("mt940_sparkasse.sta"))
     with pytest.raises(InvalidInput, match="kein Konto"):
-        await _import(uow_factory, clock, tenant_id, "g.csv", fixture("csv_generic_volksbank.csv"),
-                      fmt="csv:generic", csv_mapping=_generic())  # fmt: skip
+        await _import(
+            uow_factory,
+            clock,
+            tenant_id,
+            "g.csv",
+            fixture("csv_generic_volksbank.csv"),
+            fmt="csv:generic",
+            csv_mapping=_generic(),
+        )
     with pytest.raises(InvalidInput, match="keine gültige IBAN und kein bekanntes Konto"):
-        await _import(uow_factory, clock, tenant_id, "u.sta", fixture("mt940_sparkasse.sta"),
-                      account_iban="DE00 1234")  # fmt: skip
+        await _import(
+            uow_factory,
+            clock,
+            tenant_id,
+            "u.sta",
+            fixture("mt940_sparkasse.sta"),
+            account_iban="DE00 1234",
+        )
     assert await _count(uow_factory, BankTransaction) == 0
 
 
@@ -207,9 +225,13 @@ async def test_the_account_the_user_names_wins_over_the_file_with_a_warning(
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
 
     result = await _import(
-        uow_factory, clock, tenant_id, "u.sta", fixture("mt940_sparkasse.sta"),
+        uow_factory,
+        clock,
+        tenant_id,
+        "u.sta",
+        fixture("mt940_sparkasse.sta"),
         account_iban="DE89 3704 0044 0532 0130 00",
-    )  # fmt: skip
+    )
 
     assert result.accounts == ("DE89370400440532013000",)
     assert [w.code for w in result.warnings] == ["statement_account_mismatch"]
@@ -247,19 +269,30 @@ async def test_push_marks_account_connected_and_is_idempotent(
     ]
 
     first = await push_transactions(
-        uow_factory=uow_factory, clock=clock, tenant_id=tenant_id,
-        account_iban="DE17 1005 0000 0123 4567 89", transactions=items, actor="api",
-    )  # fmt: skip
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        account_iban="DE17 1005 0000 0123 4567 89",
+        transactions=items,
+        actor="api",
+    )
     second = await push_transactions(
-        uow_factory=uow_factory, clock=clock, tenant_id=tenant_id,
-        account_iban=SPARKASSE_IBAN, transactions=items, actor="api",
-    )  # fmt: skip
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        account_iban=SPARKASSE_IBAN,
+        transactions=items,
+        actor="api",
+    )
     with pytest.raises(StatementError, match=r"transactions\[1\]"):
         await push_transactions(
-            uow_factory=uow_factory, clock=clock, tenant_id=tenant_id,
-            account_iban=SPARKASSE_IBAN, actor="api",
+            uow_factory=uow_factory,
+            clock=clock,
+            tenant_id=tenant_id,
+            account_iban=SPARKASSE_IBAN,
+            actor="api",
             transactions=[items[0], {"booking_date": "2024-03-08", "amount": 89.0}],
-        )  # fmt: skip
+        )
 
     assert (first.added, second.added, second.duplicates) == (2, 0, 2)
     async with uow_factory() as uow:

@@ -36,8 +36,9 @@ async def test_match_prints_links_and_suggestions_with_reasons(tmp_path: Path) -
             tenant = await uow.tenants.get_by_id_or_name("Musterfirma")
             tenant_id = tenant.id
         await add_voucher(uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042")
-        await add_voucher(uow_factory, tenant_id, "v-sugg", voucher_number="RE-2024-0077",
-                          total_gross_cents=25000)  # fmt: skip
+        await add_voucher(
+            uow_factory, tenant_id, "v-sugg", voucher_number="RE-2024-0077", total_gross_cents=25000
+        )
         lines = [
             line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
             line("-250.00", "2024-03-06", "Bueromaterial"),

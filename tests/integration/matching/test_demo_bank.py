@@ -31,11 +31,16 @@ async def _tenant_with_vouchers(uow_factory: UnitOfWorkFactory, count: int = 80)
         day = date(2024, 1, 2) + timedelta(days=n % 60)
         kind = "partPaymentCashBox" if n % 10 == 9 else "partPaymentFinancialTransaction"
         await add_voucher(
-            uow_factory, tenant_id, f"v-{n:03d}", [item(kind, 10000 + 137 * n, day)],
-            voucher_number=f"RE24-{n:05d}", contact_name=CONTACTS[n % 3],
+            uow_factory,
+            tenant_id,
+            f"v-{n:03d}",
+            [item(kind, 10000 + 137 * n, day)],
+            voucher_number=f"RE24-{n:05d}",
+            contact_name=CONTACTS[n % 3],
             voucher_type="salesinvoice" if n % 4 == 0 else "purchaseinvoice",
-            total_gross_cents=10000 + 137 * n, voucher_date=day - timedelta(days=5),
-        )  # fmt: skip
+            total_gross_cents=10000 + 137 * n,
+            voucher_date=day - timedelta(days=5),
+        )
     return tenant_id
 
 

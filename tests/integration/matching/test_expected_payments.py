@@ -14,10 +14,19 @@ async def _rows(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[tuple[ob
         await uow.commit()
         rows = await uow.matching.payments(tenant_id)
     return [
-        (v.lexware_id, p.position, p.kind, p.item_type, p.amount_cents, p.skonto_cents,
-         p.settled_otherwise_cents, p.paid_date, p.has_items)
+        (
+            v.lexware_id,
+            p.position,
+            p.kind,
+            p.item_type,
+            p.amount_cents,
+            p.skonto_cents,
+            p.settled_otherwise_cents,
+            p.paid_date,
+            p.has_items,
+        )
         for p, v in rows
-    ]  # fmt: skip
+    ]
 
 
 async def test_without_items_one_row_with_gross_and_paid_date(
@@ -34,30 +43,57 @@ async def test_without_items_one_row_with_gross_and_paid_date(
 async def test_skonto_part_payments_and_cash(uow_factory: UnitOfWorkFactory) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     await add_voucher(
-        uow_factory, tenant_id, "v-skonto",
+        uow_factory,
+        tenant_id,
+        "v-skonto",
         [item("partPaymentFinancialTransaction", 11662), item("cashDiscount", 238)],
-    )  # fmt: skip
+    )
     await add_voucher(
-        uow_factory, tenant_id, "v-parts",
-        [item("manualPayment", 5000, date(2024, 3, 2)),
-         item("partPaymentFinancialTransaction", 6900, date(2024, 3, 20))],
+        uow_factory,
+        tenant_id,
+        "v-parts",
+        [
+            item("manualPayment", 5000, date(2024, 3, 2)),
+            item("partPaymentFinancialTransaction", 6900, date(2024, 3, 20)),
+        ],
         voucher_date=date(2024, 2, 1),
-    )  # fmt: skip
+    )
     await add_voucher(
-        uow_factory, tenant_id, "v-cash",
-        [item("partPaymentCashBox", 11900)], voucher_date=date(2024, 3, 3),
-    )  # fmt: skip
+        uow_factory,
+        tenant_id,
+        "v-cash",
+        [item("partPaymentCashBox", 11900)],
+        voucher_date=date(2024, 3, 3),
+    )
 
     rows = await _rows(uow_factory, tenant_id)
 
     assert rows == [
         ("v-parts", 0, "bank", "manualPayment", 5000, 0, 0, date(2024, 3, 2), True),
-        ("v-parts", 1, "bank", "partPaymentFinancialTransaction", 6900, 0, 0,
-         date(2024, 3, 20), True),
-        ("v-skonto", 0, "bank", "partPaymentFinancialTransaction", 11662, 238, 0,
-         date(2024, 3, 5), True),
+        (
+            "v-parts",
+            1,
+            "bank",
+            "partPaymentFinancialTransaction",
+            6900,
+            0,
+            0,
+            date(2024, 3, 20),
+            True,
+        ),
+        (
+            "v-skonto",
+            0,
+            "bank",
+            "partPaymentFinancialTransaction",
+            11662,
+            238,
+            0,
+            date(2024, 3, 5),
+            True,
+        ),
         ("v-cash", 0, "cash", "partPaymentCashBox", 11900, 0, 0, date(2024, 3, 5), True),
-    ]  # fmt: skip
+    ]
 
 
 async def test_rebuild_is_idempotent_and_keeps_rows_of_vanished_items_inactive(
@@ -65,9 +101,11 @@ async def test_rebuild_is_idempotent_and_keeps_rows_of_vanished_items_inactive(
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     voucher_id = await add_voucher(
-        uow_factory, tenant_id, "v-1",
+        uow_factory,
+        tenant_id,
+        "v-1",
         [item("manualPayment", 5000), item("manualPayment", 6900)],
-    )  # fmt: skip
+    )
     first = await _rows(uow_factory, tenant_id)
     assert await _rows(uow_factory, tenant_id) == first
     async with uow_factory() as uow:

@@ -24,11 +24,20 @@ from support.store_helpers import add_tenant
 async def _tenant_with_unmatched_voucher(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     await add_voucher(
-        uow_factory, tenant_id, "v-ext", [item("partPaymentFinancialTransaction", 11900)],
-        voucher_number="RE-2024-0099", contact_name="Papier Schmidt GmbH",
-    )  # fmt: skip
-    await add_voucher(uow_factory, tenant_id, "v-cash", [item("partPaymentCashBox", 5000)],
-                      voucher_number="RE-2024-0100")  # fmt: skip
+        uow_factory,
+        tenant_id,
+        "v-ext",
+        [item("partPaymentFinancialTransaction", 11900)],
+        voucher_number="RE-2024-0099",
+        contact_name="Papier Schmidt GmbH",
+    )
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-cash",
+        [item("partPaymentCashBox", 5000)],
+        voucher_number="RE-2024-0100",
+    )
     # The only known bank line is unrelated.
     await push(uow_factory, clock, tenant_id, [line("-7.50", "2024-03-01", "Kontogebuehr")])
     await run_matching(uow_factory, clock, tenant_id)
@@ -47,8 +56,11 @@ async def test_bank_payment_without_candidate_is_listed_with_a_draft(
     assert "verbundenes Bankkonto" in needed.why
     draft = needed.draft
     assert (draft.booking_date, draft.amount_cents, draft.counterparty, draft.account_label) == (
-        date(2024, 3, 5), -11900, "Papier Schmidt GmbH", EXTERNAL_ACCOUNT_NAME,
-    )  # fmt: skip
+        date(2024, 3, 5),
+        -11900,
+        "Papier Schmidt GmbH",
+        EXTERNAL_ACCOUNT_NAME,
+    )
 
 
 async def test_external_transaction_is_created_linked_then_replaced_by_a_real_one(
@@ -69,8 +81,10 @@ async def test_external_transaction_is_created_linked_then_replaced_by_a_real_on
         txn, account = found
     assert external.status == "confirmed"
     assert (txn.source, txn.amount_cents, txn.counterparty_name) == (
-        "external", -11900, "Papier Schmidt GmbH",
-    )  # fmt: skip
+        "external",
+        -11900,
+        "Papier Schmidt GmbH",
+    )
     assert account.name == EXTERNAL_ACCOUNT_NAME and not account.connected
     with pytest.raises(InvalidInput):
         await create_external_transaction(
@@ -89,9 +103,11 @@ async def test_external_transaction_is_created_linked_then_replaced_by_a_real_on
 
     async with uow_factory() as uow:
         links = {link.id: link for link in await uow.matching.links(tenant_id)}
-        actions = list(await uow.session.scalars(
-            select(AuditLogEntry.action).where(AuditLogEntry.tenant_id == tenant_id)
-        ))  # fmt: skip
+        actions = list(
+            await uow.session.scalars(
+                select(AuditLogEntry.action).where(AuditLogEntry.tenant_id == tenant_id)
+            )
+        )
         still_there = await uow.matching.transaction(tenant_id, external.bank_transaction_id)
     assert counts.replaced_external == 1
     replaced = links.pop(external.id)
@@ -117,8 +133,14 @@ async def test_edited_draft_takes_its_sign_from_the_voucher(
             uow_factory, clock, tenant_id, needed.payment.id, actor="client", draft=zero
         )
     # Typed without a minus: the sign still follows the voucher (money out).
-    edited = ExternalDraft(needed.payment.id, date(2024, 3, 4), 11800, "Schmidt", "RE 99",
-                           account_label="Kasse Filiale")  # fmt: skip
+    edited = ExternalDraft(
+        needed.payment.id,
+        date(2024, 3, 4),
+        11800,
+        "Schmidt",
+        "RE 99",
+        account_label="Kasse Filiale",
+    )
     link = await create_external_transaction(
         uow_factory, clock, tenant_id, needed.payment.id, actor="client", draft=edited
     )

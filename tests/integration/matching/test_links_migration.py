@@ -29,12 +29,23 @@ async def test_person_made_links_are_rewritten_and_engine_links_kept(
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     await add_voucher(uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042")
-    await add_voucher(uow_factory, tenant_id, "v-hand", voucher_number="RE-2024-0050",
-                      total_gross_cents=12500, contact_name="Hausverwaltung Ost")  # fmt: skip
-    await push(uow_factory, clock, tenant_id, [
-        line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
-        line("-60.00", "2024-02-01", "Sonstiges", counterparty_name="Unbekannt"),
-    ])  # fmt: skip
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-hand",
+        voucher_number="RE-2024-0050",
+        total_gross_cents=12500,
+        contact_name="Hausverwaltung Ost",
+    )
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
+            line("-60.00", "2024-02-01", "Sonstiges", counterparty_name="Unbekannt"),
+        ],
+    )
     await run_matching(uow_factory, clock, tenant_id)
     async with uow_factory() as uow:
         payment = {v.lexware_id: p.id for p, v in await uow.matching.payments(tenant_id)}

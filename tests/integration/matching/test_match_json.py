@@ -23,18 +23,34 @@ async def _seed(database: Path) -> dict[str, str]:
         async with uow_factory() as uow:
             tenant_id = (await uow.tenants.get_by_id_or_name("Musterfirma")).id
         ids = {
-            "auto": await add_voucher(uow_factory, tenant_id, "v-auto",
-                                      voucher_number="RE-2024-0042"),
-            "external": await add_voucher(uow_factory, tenant_id, "v-ext",
-                                          voucher_number="RE-2024-0099",
-                                          total_gross_cents=8900, contact_name="Papier Schmidt"),
-            "sales": await add_voucher(uow_factory, tenant_id, "v-sales",
-                                       voucher_type="salesinvoice", voucher_number="AR-7",
-                                       total_gross_cents=45000),
-            "cash": await add_voucher(uow_factory, tenant_id, "v-cash",
-                                      [item("partPaymentCashBox", 2380)],
-                                      voucher_number="KB-1", total_gross_cents=2380),
-        }  # fmt: skip
+            "auto": await add_voucher(
+                uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042"
+            ),
+            "external": await add_voucher(
+                uow_factory,
+                tenant_id,
+                "v-ext",
+                voucher_number="RE-2024-0099",
+                total_gross_cents=8900,
+                contact_name="Papier Schmidt",
+            ),
+            "sales": await add_voucher(
+                uow_factory,
+                tenant_id,
+                "v-sales",
+                voucher_type="salesinvoice",
+                voucher_number="AR-7",
+                total_gross_cents=45000,
+            ),
+            "cash": await add_voucher(
+                uow_factory,
+                tenant_id,
+                "v-cash",
+                [item("partPaymentCashBox", 2380)],
+                voucher_number="KB-1",
+                total_gross_cents=2380,
+            ),
+        }
         lines = [line("-119.00", "2024-03-06", "RE-2024-0042", counterparty_iban=SUPPLIER_IBAN)]
         await push(uow_factory, FixedClock(NOW), tenant_id, lines)
     finally:
@@ -65,8 +81,10 @@ def test_json_lists_external_needed_and_cash_with_voucher_ids(
     assert external["AR-7"]["lexware_id"] == "v-sales" and external["AR-7"]["why"]
     [cash] = document["cash"]
     assert (cash["voucher_id"], cash["voucher_number"], cash["amount"]) == (
-        ids["cash"], "KB-1", "-23.80",
-    )  # fmt: skip
+        ids["cash"],
+        "KB-1",
+        "-23.80",
+    )
     assert document["counts"]["external_needed"] == 2 and document["counts"]["cash"] == 1
     [link] = document["links"]
     assert link["voucher"]["id"] == ids["auto"]

@@ -34,11 +34,15 @@ async def test_matched_only_when_every_bank_payment_is_linked(
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     ctx = TenantContext(tenant_id=tenant_id, actor="test")
     voucher_id = await add_voucher(
-        uow_factory, tenant_id, "v-two",
-        [item("partPaymentFinancialTransaction", 5000, date(2024, 3, 1)),
-         item("partPaymentFinancialTransaction", 6900, date(2024, 3, 5))],
+        uow_factory,
+        tenant_id,
+        "v-two",
+        [
+            item("partPaymentFinancialTransaction", 5000, date(2024, 3, 1)),
+            item("partPaymentFinancialTransaction", 6900, date(2024, 3, 5)),
+        ],
         voucher_number="RE-2024-0500",
-    )  # fmt: skip
+    )
     assert await _state(uow_factory, ctx, voucher_id) is None  # matching has not run yet
     await push(uow_factory, clock, tenant_id, [line("-7.50", "2024-01-02", "Kontogebuehr")])
     await run_matching(uow_factory, clock, tenant_id)

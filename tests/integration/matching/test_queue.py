@@ -42,9 +42,12 @@ async def test_tabs_count_and_page_in_the_database(
         everything = await matching_overview(uow, ctx.tenant_id)
     first = await _queue(uow_factory, ctx, "suggestions")
     assert first.counts == {
-        "suggestions": len(everything.suggestions), "external": GROUPS,
-        "auto": len(everything.auto_links), "confirmed": 0, "rejected": 0,
-    }  # fmt: skip
+        "suggestions": len(everything.suggestions),
+        "external": GROUPS,
+        "auto": len(everything.auto_links),
+        "confirmed": 0,
+        "rejected": 0,
+    }
     suggested = {v.voucher.voucher_number for v in everything.suggestions}
     assert {s.number("plain", i) for i in range(GROUPS)} <= suggested
     assert first.counts["suggestions"] >= GROUPS  # hundreds of rows to work through

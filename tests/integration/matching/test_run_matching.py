@@ -42,15 +42,22 @@ async def _setup(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> dict[str,
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     await add_voucher(uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042")
     await add_voucher(
-        uow_factory, tenant_id, "v-sugg", voucher_number="RE-2024-0077",
-        total_gross_cents=25000, paid_date=date(2024, 3, 12),
-    )  # fmt: skip
+        uow_factory,
+        tenant_id,
+        "v-sugg",
+        voucher_number="RE-2024-0077",
+        total_gross_cents=25000,
+        paid_date=date(2024, 3, 12),
+    )
     await push(
-        uow_factory, clock, tenant_id,
-        [line("-119.00", "2024-03-06", "Rechnung RE-2024-0042",
-              counterparty_iban=SUPPLIER_IBAN),
-         line("-250.00", "2024-03-13", "Bueromaterial Maerz", counterparty_iban=SUPPLIER_IBAN)],
-    )  # fmt: skip
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
+            line("-250.00", "2024-03-13", "Bueromaterial Maerz", counterparty_iban=SUPPLIER_IBAN),
+        ],
+    )
     return {"tenant_id": tenant_id}
 
 
@@ -98,8 +105,14 @@ async def test_confirm_teaches_iban_to_contact(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    await add_voucher(uow_factory, tenant_id, "v-1", voucher_number="X", contact_id="c-42",
-                      total_gross_cents=25000)  # fmt: skip
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-1",
+        voucher_number="X",
+        contact_id="c-42",
+        total_gross_cents=25000,
+    )
     lines = [line("-250.00", "2024-03-06", "Maerz", counterparty_iban=SUPPLIER_IBAN)]
     await push(uow_factory, clock, tenant_id, lines)
     await run_matching(uow_factory, clock, tenant_id)
@@ -152,9 +165,13 @@ async def test_undo_reopens_the_payment_and_is_not_relinked_automatically(
         await undo_link(uow_factory, clock, tenant_id, auto.id, actor="client")
 
     relinked = await link_manually(
-        uow_factory, clock, tenant_id, auto.expected_payment_id, auto.bank_transaction_id,
+        uow_factory,
+        clock,
+        tenant_id,
+        auto.expected_payment_id,
+        auto.bank_transaction_id,
         actor="client",
-    )  # fmt: skip
+    )
     assert relinked.status == "confirmed" and relinked.allocated_cents == 11900
 
 
@@ -204,8 +221,14 @@ async def test_other_tenants_links_and_payments_are_not_found(
         with pytest.raises(NotFound):
             await action(uow_factory, clock, other_id, auto.id, actor="intruder")
     with pytest.raises(NotFound):
-        await link_manually(uow_factory, clock, other_id, auto.expected_payment_id,
-                            auto.bank_transaction_id, actor="intruder")  # fmt: skip
+        await link_manually(
+            uow_factory,
+            clock,
+            other_id,
+            auto.expected_payment_id,
+            auto.bank_transaction_id,
+            actor="intruder",
+        )
     assert await run_matching(uow_factory, clock, other_id) is not None
     assert await _links(uow_factory, other_id) == []
     [still] = _by_status(await _links(uow_factory, tenant_id), "auto_confirmed")

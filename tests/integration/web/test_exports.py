@@ -17,9 +17,13 @@ from support.web_stack import WebStack, connect_and_sync, text_of
 async def test_csv_opens_in_a_german_excel_and_follows_the_filters(stack: WebStack) -> None:
     h = stack.harness
     await generate_volume(
-        uow_factory=h.uow_factory, files=h.files, clock=h.clock, tenant_id=stack.tenant_a,
-        count=120, end=date(2026, 6, 14),
-    )  # fmt: skip
+        uow_factory=h.uow_factory,
+        files=h.files,
+        clock=h.clock,
+        tenant_id=stack.tenant_a,
+        count=120,
+        end=date(2026, 6, 14),
+    )
     base = f"/clients/{stack.tenant_a}/exports/vouchers.csv"
     async with stack.browser() as b:
         await b.login("a@alpha.test")

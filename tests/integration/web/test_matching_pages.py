@@ -25,19 +25,30 @@ async def _seed(stack: WebStack) -> str:
     tenant = stack.tenant_a
     uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
     await add_voucher(uow_factory, tenant, "v-auto", voucher_number="RE-2024-0042")
-    await add_voucher(uow_factory, tenant, "v-sugg", voucher_number="RE-2024-0077",
-                      total_gross_cents=25000)  # fmt: skip
-    await add_voucher(uow_factory, tenant, "v-rej", voucher_number="RE-2024-0078",
-                      total_gross_cents=4000)  # fmt: skip
     await add_voucher(
-        uow_factory, tenant, "v-ext", [item("partPaymentFinancialTransaction", 8900)],
-        voucher_number="RE-2024-0099", contact_name="Papier Schmidt GmbH",
-    )  # fmt: skip
-    await push(uow_factory, clock, tenant, [
-        line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
-        line("-250.00", "2024-03-06", "Bueromaterial"),
-        line("-40.00", "2024-03-06", "Toner"),
-    ])  # fmt: skip
+        uow_factory, tenant, "v-sugg", voucher_number="RE-2024-0077", total_gross_cents=25000
+    )
+    await add_voucher(
+        uow_factory, tenant, "v-rej", voucher_number="RE-2024-0078", total_gross_cents=4000
+    )
+    await add_voucher(
+        uow_factory,
+        tenant,
+        "v-ext",
+        [item("partPaymentFinancialTransaction", 8900)],
+        voucher_number="RE-2024-0099",
+        contact_name="Papier Schmidt GmbH",
+    )
+    await push(
+        uow_factory,
+        clock,
+        tenant,
+        [
+            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
+            line("-250.00", "2024-03-06", "Bueromaterial"),
+            line("-40.00", "2024-03-06", "Toner"),
+        ],
+    )
     await run_matching(uow_factory, clock, tenant)
     return tenant
 
@@ -87,15 +98,20 @@ async def test_client_confirms_rejects_and_creates_an_external_transaction(
         assert str(created.url).endswith("tab=external")
         done = await b.get(f"{base}?tab=confirmed")
         rejected_tab = await b.get(f"{base}?tab=rejected")
-        tabs = {t: text_of(await b.get(f"{base}?tab={t}"))
-                for t in ("suggestions", "external", "auto", "confirmed", "rejected")}  # fmt: skip
+        tabs = {
+            t: text_of(await b.get(f"{base}?tab={t}"))
+            for t in ("suggestions", "external", "auto", "confirmed", "rejected")
+        }
         listing = text_of(await b.get(f"/clients/{tenant}/bank/transactions"))
         await b.post("/language", {"lang": "en", "next": base})
         english = text_of(await b.get(f"{base}?tab=confirmed"))
 
     assert [_tab(done.text, t) for t in ("suggestions", "external", "confirmed", "rejected")] == [
-        0, 0, 2, 1,
-    ]  # fmt: skip
+        0,
+        0,
+        2,
+        1,
+    ]
     assert "Externe Transaktion, von Hand angelegt" in text_of(done)
     assert "RE-2024-0078" in text_of(rejected_tab)
     raw = re.compile(r"\bNone\b|auto_confirmed|no_candidate|identifier_known|Δ|Bewertung")
@@ -114,8 +130,13 @@ async def test_edited_external_transaction_takes_german_amounts(stack: WebStack)
     async with stack.harness.uow_factory() as uow:
         payments = {v.lexware_id: p.id for p, v in await uow.matching.payments(tenant)}
     url = f"{base}/payments/{payments['v-ext']}/external"
-    form = {"edited": "1", "booking_date": "2024-03-04", "counterparty": "Papier Schmidt",
-            "remittance": "RE-2024-0099", "account_label": "Kasse"}  # fmt: skip
+    form = {
+        "edited": "1",
+        "booking_date": "2024-03-04",
+        "counterparty": "Papier Schmidt",
+        "remittance": "RE-2024-0099",
+        "account_label": "Kasse",
+    }
     async with stack.browser() as b:
         await b.login("a@alpha.test")
         bad = await b.post(url, {**form, "amount": "89,0,0"})
@@ -143,12 +164,15 @@ async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
         await b.post(external.group(1))
         csrf = await b.csrf()
         url = f"/clients/{tenant}/bank/upload"
-        bad = await b.client.post(url, data={"_csrf_token": csrf},
-                                  files={"file": ("umsatz.csv", broken, "text/csv")})  # fmt: skip
-        first = await b.client.post(url, data={"_csrf_token": csrf},
-                                    files={"file": ("umsatz.csv", good, "text/csv")})  # fmt: skip
-        again = await b.client.post(url, data={"_csrf_token": csrf},
-                                    files={"file": ("umsatz.csv", good, "text/csv")})  # fmt: skip
+        bad = await b.client.post(
+            url, data={"_csrf_token": csrf}, files={"file": ("umsatz.csv", broken, "text/csv")}
+        )
+        first = await b.client.post(
+            url, data={"_csrf_token": csrf}, files={"file": ("umsatz.csv", good, "text/csv")}
+        )
+        again = await b.client.post(
+            url, data={"_csrf_token": csrf}, files={"file": ("umsatz.csv", good, "text/csv")}
+        )
         inbox = text_of(await b.get(f"/clients/{tenant}/matching?tab=auto"))
 
     assert bad.status_code == 400 and "Zeile 2" in text_of(bad)
@@ -187,15 +211,23 @@ async def test_manual_search_links_a_voucher_to_any_transaction(stack: WebStack)
 async def test_api_push_runs_matching_and_lists_matches(stack: WebStack) -> None:
     tenant = await _seed(stack)
     token = await create_api_token(
-        uow_factory=stack.harness.uow_factory, clock=stack.harness.clock,
-        ctx=stack.ctx(tenant), name="Bank",
-    )  # fmt: skip
+        uow_factory=stack.harness.uow_factory,
+        clock=stack.harness.clock,
+        ctx=stack.ctx(tenant),
+        name="Bank",
+    )
     headers = {"Authorization": f"Bearer {token.token}"}
     body = {
         "account_iban": OTHER_BANK,
-        "transactions": [{"booking_date": "2024-03-07", "amount": "-89.00",
-                          "remittance": "RE-2024-0099", "counterparty_name": "Papier Schmidt"}],
-    }  # fmt: skip
+        "transactions": [
+            {
+                "booking_date": "2024-03-07",
+                "amount": "-89.00",
+                "remittance": "RE-2024-0099",
+                "counterparty_name": "Papier Schmidt",
+            }
+        ],
+    }
     async with AsyncTestClient(stack.app) as client:
         assert (await client.post("/api/v1/bank-transactions", json=body)).status_code == 401
         pushed = await client.post("/api/v1/bank-transactions", json=body, headers=headers)

@@ -23,9 +23,13 @@ from support.web_stack import PASSWORD, WebStack, connect_and_sync, text_of
 async def _volume(stack: WebStack, tenant_id: str, count: int = 150) -> None:
     h = stack.harness
     await generate_volume(
-        uow_factory=h.uow_factory, files=h.files, clock=h.clock, tenant_id=tenant_id,
-        count=count, end=date(2026, 6, 14),
-    )  # fmt: skip
+        uow_factory=h.uow_factory,
+        files=h.files,
+        clock=h.clock,
+        tenant_id=tenant_id,
+        count=count,
+        end=date(2026, 6, 14),
+    )
 
 
 def _tile(page: str, name: str) -> int:
@@ -74,10 +78,13 @@ async def test_failed_connection_and_expiring_key_need_action(stack: WebStack) -
         assert run is not None
         uow.session.add(
             SyncRunError(
-                run_id=run.id, voucher_lexware_id="lost-1", code="lexware_malformed_response",
-                message="kaputt", created_at=run.queued_at,
+                run_id=run.id,
+                voucher_lexware_id="lost-1",
+                code="lexware_malformed_response",
+                message="kaputt",
+                created_at=run.queued_at,
             )
-        )  # fmt: skip
+        )
         await uow.commit()
     async with stack.browser() as b:
         await b.login("a@alpha.test")

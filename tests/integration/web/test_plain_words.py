@@ -56,9 +56,13 @@ async def _demo_like(stack: WebStack) -> None:
     await connect_and_sync(stack, stack.tenant_a)
     h = stack.harness
     await generate_volume(
-        uow_factory=h.uow_factory, files=h.files, clock=h.clock, tenant_id=stack.tenant_a,
-        count=120, end=date(2026, 6, 14),
-    )  # fmt: skip
+        uow_factory=h.uow_factory,
+        files=h.files,
+        clock=h.clock,
+        tenant_id=stack.tenant_a,
+        count=120,
+        end=date(2026, 6, 14),
+    )
     async with h.uow_factory() as uow:
         first = await uow.session.scalar(
             select(Voucher.id).where(Voucher.tenant_id == stack.tenant_a).limit(1)
@@ -70,16 +74,23 @@ async def _demo_like(stack: WebStack) -> None:
         assert run is not None
         uow.session.add(
             SyncRunError(
-                run_id=run.id, voucher_lexware_id="x-1", code="lexware_unavailable",
-                message="Lexware ist nicht erreichbar.", created_at=run.queued_at,
+                run_id=run.id,
+                voucher_lexware_id="x-1",
+                code="lexware_unavailable",
+                message="Lexware ist nicht erreichbar.",
+                created_at=run.queued_at,
             )
-        )  # fmt: skip
+        )
         await uow.commit()
     await request_support(
-        uow_factory=h.uow_factory, clock=h.clock, config=stack.deps.config,
-        ctx=stack.ctx(stack.tenant_a), user_id=None, contact_email="a@alpha.test",
+        uow_factory=h.uow_factory,
+        clock=h.clock,
+        config=stack.deps.config,
+        ctx=stack.ctx(stack.tenant_a),
+        user_id=None,
+        contact_email="a@alpha.test",
         message="Bitte prüfen",
-    )  # fmt: skip
+    )
 
 
 async def test_no_raw_value_reaches_a_page(stack: WebStack) -> None:

@@ -20,9 +20,13 @@ COUNT = 260
 async def _volume(stack: WebStack) -> str:
     h = stack.harness
     await generate_volume(
-        uow_factory=h.uow_factory, files=h.files, clock=h.clock, tenant_id=stack.tenant_a,
-        count=COUNT, end=date(2026, 6, 14),
-    )  # fmt: skip
+        uow_factory=h.uow_factory,
+        files=h.files,
+        clock=h.clock,
+        tenant_id=stack.tenant_a,
+        count=COUNT,
+        end=date(2026, 6, 14),
+    )
     return f"/clients/{stack.tenant_a}/vouchers"
 
 

@@ -16,21 +16,33 @@ async def _seed(stack: WebStack) -> None:
     uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
     a, b = stack.tenant_a, stack.tenant_b
     await add_voucher(uow_factory, a, "v-auto", voucher_number="RE-2024-0042")
-    await add_voucher(uow_factory, a, "v-sugg", voucher_number="RE-2024-0077",
-                      total_gross_cents=25000)  # fmt: skip
-    await add_voucher(uow_factory, a, "v-rej", voucher_number="RE-2024-0078",
-                      total_gross_cents=4000)  # fmt: skip
     await add_voucher(
-        uow_factory, a, "v-ext", [item("partPaymentFinancialTransaction", 8900)],
-        voucher_number="RE-2024-0099", contact_name="Papier Schmidt GmbH",
-    )  # fmt: skip
-    await add_voucher(uow_factory, a, "v-cash", [item("partPaymentCashBox", 5000)],
-                      voucher_number="RE-2024-0100")  # fmt: skip
-    await push(uow_factory, clock, a, [
-        line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
-        line("-250.00", "2024-03-06", "Bueromaterial"),
-        line("-40.00", "2024-03-06", "Toner"),
-    ])  # fmt: skip
+        uow_factory, a, "v-sugg", voucher_number="RE-2024-0077", total_gross_cents=25000
+    )
+    await add_voucher(
+        uow_factory, a, "v-rej", voucher_number="RE-2024-0078", total_gross_cents=4000
+    )
+    await add_voucher(
+        uow_factory,
+        a,
+        "v-ext",
+        [item("partPaymentFinancialTransaction", 8900)],
+        voucher_number="RE-2024-0099",
+        contact_name="Papier Schmidt GmbH",
+    )
+    await add_voucher(
+        uow_factory, a, "v-cash", [item("partPaymentCashBox", 5000)], voucher_number="RE-2024-0100"
+    )
+    await push(
+        uow_factory,
+        clock,
+        a,
+        [
+            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
+            line("-250.00", "2024-03-06", "Bueromaterial"),
+            line("-40.00", "2024-03-06", "Toner"),
+        ],
+    )
     await run_matching(uow_factory, clock, a)
     # Rejecting the only suggestion leaves that payment open (no link, no suggestion).
     async with uow_factory() as uow:
@@ -43,9 +55,14 @@ async def _seed(stack: WebStack) -> None:
     await reject_link(uow_factory, clock, a, rejectable.id, actor="test")
 
     await add_voucher(uow_factory, b, "v-auto", voucher_number="RE-2024-0042")
-    await push(uow_factory, clock, b, [
-        line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
-    ])  # fmt: skip
+    await push(
+        uow_factory,
+        clock,
+        b,
+        [
+            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
+        ],
+    )
     await run_matching(uow_factory, clock, b)
 
 

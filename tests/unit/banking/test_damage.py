@@ -33,9 +33,28 @@ CASES: list[tuple[str, Parser]] = [
 ]
 
 GARBAGE = st.sampled_from(
-    [b"<", b">", b"&", b"\x00", b"\xff\xfe", b":61:", b":86:?20", b"?", b";", b'"', b"\r\n",
-     b"-", b",", b"<Ntry>", b"</Amt>", b"]]>", b"<!ENTITY x 'y'>", b"9" * 30, b"\xe4"]
-)  # fmt: skip
+    [
+        b"<",
+        b">",
+        b"&",
+        b"\x00",
+        b"\xff\xfe",
+        b":61:",
+        b":86:?20",
+        b"?",
+        b";",
+        b'"',
+        b"\r\n",
+        b"-",
+        b",",
+        b"<Ntry>",
+        b"</Amt>",
+        b"]]>",
+        b"<!ENTITY x 'y'>",
+        b"9" * 30,
+        b"\xe4",
+    ]
+)
 
 
 @st.composite

@@ -33,10 +33,18 @@ def test_csv_cells_for_a_german_excel() -> None:
     assert decimal_comma(5) == "0,05"
     assert decimal_comma(None) == ""
     row = VoucherRow(
-        id="v", voucher_type="purchaseinvoice", voucher_status="paidoff", voucher_number="=1+1",
-        voucher_date=date(2026, 3, 1), contact_name="@evil", total_gross_cents=11028,
-        currency="EUR", paid_date=None, review_reason=None, match_state="suggested",
-    )  # fmt: skip
+        id="v",
+        voucher_type="purchaseinvoice",
+        voucher_status="paidoff",
+        voucher_number="=1+1",
+        voucher_date=date(2026, 3, 1),
+        contact_name="@evil",
+        total_gross_cents=11028,
+        currency="EUR",
+        paid_date=None,
+        review_reason=None,
+        match_state="suggested",
+    )
     cells = csv_row(row, lambda text: text)
     assert cells[:7] == ["01.03.2026", "'=1+1", "Eingangsrechnung", "'@evil", "-110,28", "EUR", ""]
     assert cells[7] == "bezahlt (ausgeglichen)" and cells[8] == "Vorschlag offen"
@@ -44,16 +52,26 @@ def test_csv_cells_for_a_german_excel() -> None:
 
 def test_list_state_lives_in_the_url() -> None:
     state = read_state(
-        "/l", {"q": " Meier ", "sort": "amount", "dir": "desc", "page": "3", "x": "1"},
-        keys=("q",), sorts=("date", "amount"), default_sort="date", default_descending=True,
-    )  # fmt: skip
+        "/l",
+        {"q": " Meier ", "sort": "amount", "dir": "desc", "page": "3", "x": "1"},
+        keys=("q",),
+        sorts=("date", "amount"),
+        default_sort="date",
+        default_descending=True,
+    )
     assert state.url() == "/l?q=Meier&sort=amount&dir=desc&page=3"
     assert state.sort_url("amount") == "/l?q=Meier&sort=amount&dir=asc"
     assert state.sort_url("date") == "/l?q=Meier&sort=date&dir=asc"
     assert state.page_url(1) == "/l?q=Meier&sort=amount&dir=desc"
     assert state.with_path("/e.csv") == "/e.csv?q=Meier&sort=amount&dir=desc"
-    bad = read_state("/l", {"sort": "evil", "page": "-1"}, keys=(), sorts=("date",),
-                     default_sort="date", default_descending=True)  # fmt: skip
+    bad = read_state(
+        "/l",
+        {"sort": "evil", "page": "-1"},
+        keys=(),
+        sorts=("date",),
+        default_sort="date",
+        default_descending=True,
+    )
     assert (bad.sort, bad.descending, bad.page) == ("date", True, 1)
     assert ListState("/l").url() == "/l"
 
@@ -70,8 +88,9 @@ def test_searched_amounts_and_days() -> None:
 def test_chart_scales_and_escapes() -> None:
     assert [nice_ceiling(n) for n in (0, 3, 5, 9, 41, 399, 401)] == [4, 4, 8, 20, 80, 400, 800]
     svg = stacked_bars(
-        "<T>", [Column("Jan", {"a": 3, "b": 1}, " 26"), Column("Feb", {})],
+        "<T>",
+        [Column("Jan", {"a": 3, "b": 1}, " 26"), Column("Feb", {})],
         [Series("a", "A & B", "s-a"), Series("b", "B", "s-b")],
-    )  # fmt: skip
+    )
     assert "<T>" not in svg and "&lt;T&gt;" in svg and "A &amp; B: 3" in svg
     assert svg.count("<rect") == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 
 from belegsync.banking import push_transactions
@@ -14,6 +14,7 @@ from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
 from belegsync.web.deps import WebDeps
 from belegsync.web.request_guard import parse_json_body
+from belegsync.web.types import WebRequest
 
 
 def _body_error(de: str, en: str) -> InvalidInput:
@@ -46,7 +47,7 @@ class BankApiController(Controller):
     @post("/bank-transactions", summary="Push bank transactions of one account", status_code=200)
     async def push(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         api_ctx: NamedDependency[TenantContext],
     ) -> dict[str, Any]:
@@ -58,11 +59,15 @@ class BankApiController(Controller):
             if body.get(key) is not None and not isinstance(body[key], str):
                 raise _body_error(f"{key} muss Text sein.", f"{key} must be a string.")
         result = await push_transactions(
-            uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=api_ctx.tenant_id,
-            account_iban=body.get("account_iban") or "", transactions=body["transactions"],
+            uow_factory=deps.uow_factory,
+            clock=deps.clock,
+            tenant_id=api_ctx.tenant_id,
+            account_iban=body.get("account_iban") or "",
+            transactions=body["transactions"],
             account_name=(body.get("account_name") or "")[:200] or None,
-            currency=body.get("currency") or "EUR", actor="api",
-        )  # fmt: skip
+            currency=body.get("currency") or "EUR",
+            actor="api",
+        )
         counts = await run_matching(deps.uow_factory, deps.clock, api_ctx.tenant_id)
         return {
             "added": result.added,
@@ -82,11 +87,15 @@ class BankApiController(Controller):
                 "links": [v.as_json() for v in o.auto_links + o.confirmed],
                 "suggestions": [v.as_json() for v in o.suggestions],
                 "external_needed": [
-                    {"payment_id": e.payment.id, "voucher_id": e.voucher.id,
-                     "voucher_number": e.voucher.voucher_number,
-                     "amount_cents": e.draft.amount_cents,
-                     "date": e.draft.booking_date.isoformat(), "why": e.why}
+                    {
+                        "payment_id": e.payment.id,
+                        "voucher_id": e.voucher.id,
+                        "voucher_number": e.voucher.voucher_number,
+                        "amount_cents": e.draft.amount_cents,
+                        "date": e.draft.booking_date.isoformat(),
+                        "why": e.why,
+                    }
                     for e in o.external_needed
                 ],
             }
-        )  # fmt: skip
+        )

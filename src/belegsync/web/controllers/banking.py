@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
@@ -39,6 +39,7 @@ from belegsync.web.controllers.banking_query import query_from_params
 from belegsync.web.controllers.connection import domain_message
 from belegsync.web.deps import WebDeps
 from belegsync.web.templating import formatter, render
+from belegsync.web.types import WebRequest
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Room for the multipart envelope and the form's other fields around a 20 MB file.
@@ -47,14 +48,14 @@ MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES + 256 * 1024
 _NEEDS_CHOICE = ("csv_layout_unknown", "statement_account_missing", "csv_mapping_invalid")
 
 
-def _too_large(request: Request[Any, Any, Any]) -> str:
+def _too_large(request: WebRequest) -> str:
     return formatter(request).gettext(
         "Die Datei ist größer als 20 MB. Bitte laden Sie einen kürzeren Zeitraum herunter "
         "und die Auszüge einzeln hoch."
     )
 
 
-def _too_large_page(request: Request[Any, Any, Any], _: Exception) -> Template:
+def _too_large_page(request: WebRequest, _: Exception) -> Template:
     """The body was over the limit before the handler ran (the CSRF check reads the
     form first): the upload page with the message, not the framework's JSON."""
     base = f"/clients/{request.path_params.get('tenant_id', '')}/bank/upload"
@@ -63,7 +64,7 @@ def _too_large_page(request: Request[Any, Any, Any], _: Exception) -> Template:
     )
 
 
-async def _form(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+async def _form(request: WebRequest) -> dict[str, Any] | None:
     """The posted form, or ``None`` when the body is over the limit."""
     try:
         form = await request.form()
@@ -116,7 +117,7 @@ class BankingController(Controller):
 
     async def _page(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: WebDeps,
         ctx: TenantContext,
         *,
@@ -132,10 +133,15 @@ class BankingController(Controller):
             imports = await uow.banking.imports(ctx.tenant_id)
             accounts = await uow.banking.accounts(ctx.tenant_id)
         context: dict[str, Any] = {
-            "ctx": ctx, "imports": imports[:20], "accounts": accounts, "error": error,
-            "result": result, "formats": FORMAT_LABELS, "form": form or {},
+            "ctx": ctx,
+            "imports": imports[:20],
+            "accounts": accounts,
+            "error": error,
+            "result": result,
+            "formats": FORMAT_LABELS,
+            "form": form or {},
             "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
-        }  # fmt: skip
+        }
         if draft is None:
             return render(request, "banking/upload.html", status_code=status_code, **context)
         draft_id, filename, data = draft
@@ -146,28 +152,49 @@ class BankingController(Controller):
             for key, _, _ in MAPPING_FIELDS
         }
         return render(
-            request, "banking/preview.html", status_code=status_code, draft_id=draft_id,
-            filename=filename, preview=shown, mapping_fields=MAPPING_FIELDS, chosen=chosen,
-            date_formats=DATE_FORMATS, needs=needs, **context,
-        )  # fmt: skip
+            request,
+            "banking/preview.html",
+            status_code=status_code,
+            draft_id=draft_id,
+            filename=filename,
+            preview=shown,
+            mapping_fields=MAPPING_FIELDS,
+            chosen=chosen,
+            date_formats=DATE_FORMATS,
+            needs=needs,
+            **context,
+        )
 
     @get("/upload")
     async def upload_form(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Template:  # fmt: skip
+    ) -> Template:
         return await self._page(request, deps, ctx)
 
     async def _import(
-        self, request: Request[Any, Any, Any], deps: WebDeps, ctx: TenantContext,
-        filename: str, data: bytes, form: dict[str, Any], draft_id: str | None,
-    ) -> Template:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: WebDeps,
+        ctx: TenantContext,
+        filename: str,
+        data: bytes,
+        form: dict[str, Any],
+        draft_id: str | None,
+    ) -> Template:
         try:
             choice = _choice(form)
             result = await import_upload(
-                uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id,
-                filename=filename, data=data, choice=choice, actor=ctx.actor,
-            )  # fmt: skip
+                uow_factory=deps.uow_factory,
+                clock=deps.clock,
+                tenant_id=ctx.tenant_id,
+                filename=filename,
+                data=data,
+                choice=choice,
+                actor=ctx.actor,
+            )
         except DomainError as invalid:
             message = domain_message(request, invalid)
             if draft_id is None and invalid.code in _NEEDS_CHOICE:
@@ -177,9 +204,15 @@ class BankingController(Controller):
             if draft_id is not None:
                 status = 200 if invalid.code in _NEEDS_CHOICE else 400
                 return await self._page(
-                    request, deps, ctx, status_code=status, error=message,
-                    draft=(draft_id, filename, data), form=form, needs=invalid.code,
-                )  # fmt: skip
+                    request,
+                    deps,
+                    ctx,
+                    status_code=status,
+                    error=message,
+                    draft=(draft_id, filename, data),
+                    form=form,
+                    needs=invalid.code,
+                )
             return await self._page(request, deps, ctx, status_code=400, error=message, form=form)
         if draft_id is not None:
             await drop_draft(deps.uow_factory, ctx.tenant_id, draft_id)
@@ -193,9 +226,11 @@ class BankingController(Controller):
         exception_handlers={RequestEntityTooLarge: _too_large_page},
     )
     async def upload(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Template:  # fmt: skip
+    ) -> Template:
         form = await _form(request)
         if form is None:
             return await self._page(request, deps, ctx, status_code=413, error=_too_large(request))
@@ -211,9 +246,12 @@ class BankingController(Controller):
 
     @get("/upload/{draft_id:str}")
     async def draft_form(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], draft_id: FromPath[str],
-    ) -> Template:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        draft_id: FromPath[str],
+    ) -> Template:
         filename, data = await load_draft(deps.uow_factory, ctx.tenant_id, draft_id)
         return await self._page(request, deps, ctx, draft=(draft_id, filename, data))
 
@@ -223,18 +261,23 @@ class BankingController(Controller):
         exception_handlers={RequestEntityTooLarge: _too_large_page},
     )
     async def draft_import(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], draft_id: FromPath[str],
-    ) -> Template:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        draft_id: FromPath[str],
+    ) -> Template:
         filename, data = await load_draft(deps.uow_factory, ctx.tenant_id, draft_id)
         form = await _form(request) or {}
         return await self._import(request, deps, ctx, filename, data, form, draft_id)
 
     @get("/transactions")
     async def transactions(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Template:  # fmt: skip
+    ) -> Template:
         params = dict(request.query_params.items())
         error: str | None = None
         async with deps.uow_factory() as uow:
@@ -247,16 +290,25 @@ class BankingController(Controller):
                 query = query_from_params({}, accounts)
             page = await transaction_page(uow, ctx.tenant_id, query)
         return render(
-            request, "banking/transactions.html", status_code=400 if error else 200, ctx=ctx,
-            page=page, query=query, params=params, accounts=accounts, error=error,
+            request,
+            "banking/transactions.html",
+            status_code=400 if error else 200,
+            ctx=ctx,
+            page=page,
+            query=query,
+            params=params,
+            accounts=accounts,
+            error=error,
             link=_linker(params),
-        )  # fmt: skip
+        )
 
     @get("/transactions.csv")
     async def transactions_export(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Response[bytes]:  # fmt: skip
+    ) -> Response[bytes]:
         params = dict(request.query_params.items())
         rows: list[tuple[TransactionRow, tuple[str, ...]]] = []
         async with deps.uow_factory() as uow:
@@ -279,9 +331,11 @@ class BankingController(Controller):
 
     @get("/accounts")
     async def accounts(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Template:  # fmt: skip
+    ) -> Template:
         async with deps.uow_factory() as uow:
             await access_tenant(uow.session, ctx)
             overviews = await account_overviews(uow, ctx.tenant_id)

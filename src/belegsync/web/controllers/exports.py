@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.response import Stream, Template
 
@@ -22,6 +21,7 @@ from belegsync.web.exports import files_zip, voucher_csv
 from belegsync.web.filenames import safe_part
 from belegsync.web.listing import query_day
 from belegsync.web.templating import formatter, render
+from belegsync.web.types import WebRequest
 from belegsync.web.voucher_query import voucher_filter, voucher_sorting, voucher_state
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -34,15 +34,17 @@ def _period(query: dict[str, str]) -> tuple[date, date] | None:
     return start, end
 
 
-def _page(
-    request: Request[Any, Any, Any], ctx: TenantContext, today: date, *, error: bool
-) -> Template:
+def _page(request: WebRequest, ctx: TenantContext, today: date, *, error: bool) -> Template:
     query = request.query_params
     return render(
-        request, "exports.html", status_code=400 if error else 200, ctx=ctx,
+        request,
+        "exports.html",
+        status_code=400 if error else 200,
+        ctx=ctx,
         start=query.get("from") or date(today.year, 1, 1).isoformat(),
-        end=query.get("to") or today.isoformat(), error=error,
-    )  # fmt: skip
+        end=query.get("to") or today.isoformat(),
+        error=error,
+    )
 
 
 class ExportController(Controller):
@@ -52,7 +54,7 @@ class ExportController(Controller):
     @get("/")
     async def page(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
@@ -66,7 +68,7 @@ class ExportController(Controller):
     @get("/vouchers.csv")
     async def vouchers_csv(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Stream:
@@ -99,7 +101,7 @@ class ExportController(Controller):
     @get("/files.zip")
     async def files(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Stream | Template:

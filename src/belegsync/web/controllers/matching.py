@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -35,9 +35,10 @@ from belegsync.web.controllers.matching_forms import (
 )
 from belegsync.web.deps import WebDeps
 from belegsync.web.templating import flash, formatter, render
+from belegsync.web.types import WebRequest
 
 
-def _back(request: Request[Any, Any, Any], tenant_id: str, **params: str) -> Redirect:
+def _back(request: WebRequest, tenant_id: str, **params: str) -> Redirect:
     """Back to the queue view the form came from (its URL travels in ``back``)."""
     base = f"/clients/{tenant_id}/matching"
     back = str(params.pop("back", "") or "")
@@ -55,7 +56,7 @@ class MatchingController(Controller):
     @get("/matching")
     async def inbox(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
         tab: FromQuery[str | None] = None,
@@ -68,8 +69,14 @@ class MatchingController(Controller):
         q: FromQuery[str | None] = None,
         batch: FromQuery[str | None] = None,
     ) -> Template:
-        fields = {"number": number, "contact": contact, "amount": amount,
-                  "date_from": date_from, "date_to": date_to, "q": q}  # fmt: skip
+        fields = {
+            "number": number,
+            "contact": contact,
+            "amount": amount,
+            "date_from": date_from,
+            "date_to": date_to,
+            "q": q,
+        }
         error: str | None = None
         try:
             state = parse_queue(tab, page, fields)
@@ -81,27 +88,45 @@ class MatchingController(Controller):
                 uow, ctx, state.tab, state.filters, page=state.page, per_page=PER_PAGE
             )
         return render(
-            request, "matching/inbox.html", status_code=400 if error else 200, ctx=ctx,
-            q=queue, state=state, error=error, batch=batch or "",
+            request,
+            "matching/inbox.html",
+            status_code=400 if error else 200,
+            ctx=ctx,
+            q=queue,
+            state=state,
+            error=error,
+            batch=batch or "",
             amount_input=lambda cents: amount_input(cents, formatter(request).lang),
-        )  # fmt: skip
+        )
 
     @post("/matching/run")
     async def run(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Redirect:  # fmt: skip
+    ) -> Redirect:
         counts = await run_matching(deps.uow_factory, deps.clock, ctx.tenant_id)
-        flash(request, "success", formatter(request).gettext(
-            "Abgleich ausgeführt: %(auto)s automatisch zugeordnet, %(sugg)s Vorschläge.",
-            auto=counts.auto_links, sugg=counts.suggestions,
-        ))  # fmt: skip
+        flash(
+            request,
+            "success",
+            formatter(request).gettext(
+                "Abgleich ausgeführt: %(auto)s automatisch zugeordnet, %(sugg)s Vorschläge.",
+                auto=counts.auto_links,
+                sugg=counts.suggestions,
+            ),
+        )
         return _back(request, ctx.tenant_id)
 
     async def _act(
-        self, request: Request[Any, Any, Any], deps: WebDeps, ctx: TenantContext, link_id: str,
-        action: Any, done: str,
-    ) -> Redirect:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: WebDeps,
+        ctx: TenantContext,
+        link_id: str,
+        action: Any,
+        done: str,
+    ) -> Redirect:
         form = await request.form()
         back = str(form.get("back") or "")
         try:
@@ -114,25 +139,34 @@ class MatchingController(Controller):
 
     @post("/matching/links/{link_id:str}/confirm")
     async def confirm(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], link_id: FromPath[str],
-    ) -> Redirect:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        link_id: FromPath[str],
+    ) -> Redirect:
         done = formatter(request).gettext("Zuordnung bestätigt.")
         return await self._act(request, deps, ctx, link_id, confirm_link, done)
 
     @post("/matching/links/{link_id:str}/reject")
     async def reject(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], link_id: FromPath[str],
-    ) -> Redirect:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        link_id: FromPath[str],
+    ) -> Redirect:
         done = formatter(request).gettext("Vorschlag abgelehnt; er wird nicht mehr angeboten.")
         return await self._act(request, deps, ctx, link_id, reject_link, done)
 
     @post("/matching/links/{link_id:str}/undo")
     async def undo(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], link_id: FromPath[str],
-    ) -> Redirect:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        link_id: FromPath[str],
+    ) -> Redirect:
         done = formatter(request).gettext(
             "Zuordnung aufgehoben. Der Beleg ist wieder offen und wurde neu abgeglichen."
         )
@@ -140,39 +174,52 @@ class MatchingController(Controller):
 
     @post("/matching/confirm-safe")
     async def confirm_safe(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Redirect:  # fmt: skip
+    ) -> Redirect:
         result = await confirm_safe_suggestions(
             deps.uow_factory, deps.clock, ctx.tenant_id, actor=ctx.actor
         )
         if result.confirmed == 0:
             flash(request, "info", formatter(request).gettext("Keine sicheren Vorschläge offen."))
             return _back(request, ctx.tenant_id)
-        flash(request, "success", formatter(request).gettext(
-            "%(n)s sichere Vorschläge bestätigt.", n=result.confirmed
-        ))  # fmt: skip
+        flash(
+            request,
+            "success",
+            formatter(request).gettext("%(n)s sichere Vorschläge bestätigt.", n=result.confirmed),
+        )
         return _back(request, ctx.tenant_id, batch=result.batch_id)
 
     @post("/matching/batches/{batch_id:str}/undo")
     async def undo_bulk(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], batch_id: FromPath[str],
-    ) -> Redirect:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        batch_id: FromPath[str],
+    ) -> Redirect:
         undone = await undo_batch(
             deps.uow_factory, deps.clock, ctx.tenant_id, batch_id, actor=ctx.actor
         )
-        flash(request, "success", formatter(request).gettext(
-            "%(n)s Bestätigungen rückgängig gemacht; die Vorschläge stehen wieder zur Prüfung.",
-            n=undone,
-        ))  # fmt: skip
+        flash(
+            request,
+            "success",
+            formatter(request).gettext(
+                "%(n)s Bestätigungen rückgängig gemacht; die Vorschläge stehen wieder zur Prüfung.",
+                n=undone,
+            ),
+        )
         return _back(request, ctx.tenant_id)
 
     @post("/matching/confirm-selected")
     async def confirm_selected(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Redirect:  # fmt: skip
+    ) -> Redirect:
         form = await request.form()
         chosen = [str(v) for v in form.getall("link")] if "link" in form else []
         back = str(form.get("back") or "")
@@ -190,36 +237,51 @@ class MatchingController(Controller):
 
     @get("/matching/payments/{payment_id:str}")
     async def manual_form(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], payment_id: FromPath[str],
-        amount: FromQuery[str | None] = None, q: FromQuery[str | None] = None,
-        date_from: FromQuery[str | None] = None, date_to: FromQuery[str | None] = None,
-    ) -> Template:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        payment_id: FromPath[str],
+        amount: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        date_from: FromQuery[str | None] = None,
+        date_to: FromQuery[str | None] = None,
+    ) -> Template:
         error: str | None = None
         criteria: dict[str, Any] = {}
         try:
             criteria = {
-                "amount_cents": parse_amount_cents(amount or ""), "text": (q or "")[:200],
+                "amount_cents": parse_amount_cents(amount or ""),
+                "text": (q or "")[:200],
                 "date_from": parse_optional_day(date_from or ""),
                 "date_to": parse_optional_day(date_to or ""),
-            }  # fmt: skip
+            }
         except InvalidInput as invalid:
             error = domain_message(request, invalid)
         async with deps.uow_factory() as uow:
             found = await manual_search(uow, ctx, payment_id, **criteria)
         lang = formatter(request).lang
         return render(
-            request, "matching/manual.html", status_code=400 if error else 200, ctx=ctx,
-            s=found, error=error,
-            amount_value=amount if amount is not None else (
-                amount_input(found.amount_cents, lang) if found.amount_cents is not None else ""),
-        )  # fmt: skip
+            request,
+            "matching/manual.html",
+            status_code=400 if error else 200,
+            ctx=ctx,
+            s=found,
+            error=error,
+            amount_value=amount
+            if amount is not None
+            else (amount_input(found.amount_cents, lang) if found.amount_cents is not None else ""),
+        )
 
     @post("/matching/payments/{payment_id:str}/link/{txn_id:str}")
     async def manual(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], payment_id: FromPath[str], txn_id: FromPath[str],
-    ) -> Redirect:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        payment_id: FromPath[str],
+        txn_id: FromPath[str],
+    ) -> Redirect:
         await link_manually(
             deps.uow_factory, deps.clock, ctx.tenant_id, payment_id, txn_id, actor=ctx.actor
         )
@@ -228,9 +290,12 @@ class MatchingController(Controller):
 
     @post("/matching/payments/{payment_id:str}/external")
     async def external(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps],
-        ctx: NamedDependency[TenantContext], payment_id: FromPath[str],
-    ) -> Redirect:  # fmt: skip
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        payment_id: FromPath[str],
+    ) -> Redirect:
         form = await request.form()
         back = str(form.get("back") or "")
         draft = None
@@ -241,20 +306,29 @@ class MatchingController(Controller):
                 if amount is None or day is None:
                     raise _missing()
                 draft = ExternalDraft(
-                    payment_id, day, amount, str(form.get("counterparty") or "").strip(),
+                    payment_id,
+                    day,
+                    amount,
+                    str(form.get("counterparty") or "").strip(),
                     str(form.get("remittance") or "").strip(),
                     str(form.get("account_label") or "").strip() or "Externes Konto",
-                )  # fmt: skip
+                )
             await create_external_transaction(
-                deps.uow_factory, deps.clock, ctx.tenant_id, payment_id, actor=ctx.actor,
+                deps.uow_factory,
+                deps.clock,
+                ctx.tenant_id,
+                payment_id,
+                actor=ctx.actor,
                 draft=draft,
-            )  # fmt: skip
+            )
         except DomainError as invalid:
             flash(request, "error", domain_message(request, invalid))
             return _back(request, ctx.tenant_id, back=back)
-        flash(request, "success", formatter(request).gettext(
-            "Externe Transaktion angelegt und dem Beleg zugeordnet."
-        ))  # fmt: skip
+        flash(
+            request,
+            "success",
+            formatter(request).gettext("Externe Transaktion angelegt und dem Beleg zugeordnet."),
+        )
         return _back(request, ctx.tenant_id, back=back)
 
 

@@ -4,9 +4,8 @@ tax years); staff see the same per client on the client's staff page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
@@ -25,6 +24,7 @@ from belegsync.web.overview import (
     year_lights,
 )
 from belegsync.web.templating import formatter, render
+from belegsync.web.types import WebRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +35,7 @@ class ClientOverview:
     years: list[YearLight]
 
 
-async def client_overview(
-    request: Request[Any, Any, Any], deps: WebDeps, ctx: TenantContext
-) -> ClientOverview:
+async def client_overview(request: WebRequest, deps: WebDeps, ctx: TenantContext) -> ClientOverview:
     today = berlin_date(deps.clock.now())
     async with deps.uow_factory() as uow:
         await access_tenant(uow.session, ctx)
@@ -70,7 +68,7 @@ class OverviewController(Controller):
     @get("/")
     async def show(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from babel.numbers import format_percent
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
@@ -33,6 +33,7 @@ from belegsync.web.deps import WebDeps
 from belegsync.web.listing import ListState, query_day, read_state
 from belegsync.web.overview import YearLight, matching_rate, year_lights
 from belegsync.web.templating import formatter, render
+from belegsync.web.types import WebRequest
 
 PER_PAGE = 50
 _STATES = ("failed", "expiring", "active", "pending", "none")
@@ -60,10 +61,14 @@ async def _clients(
     chosen = state.params.get("state")
     async with deps.uow_factory() as uow:
         result = await client_page(
-            uow.session, today=today, text=state.params.get("q"),
-            state=chosen if chosen in _STATES else None, sorting=_sorting(state),
-            page=state.page, per_page=PER_PAGE,
-        )  # fmt: skip
+            uow.session,
+            today=today,
+            text=state.params.get("q"),
+            state=chosen if chosen in _STATES else None,
+            sorting=_sorting(state),
+            page=state.page,
+            per_page=PER_PAGE,
+        )
     extra = {
         "states": {r.tenant_id: _connection_state(r.state) for r in result.items},
         "warnings": {r.tenant_id: _warning(r, today) for r in result.items},
@@ -94,15 +99,18 @@ async def _portfolio(
         rate = matching_rate(mine)
         out[row.tenant_id] = PortfolioClient(
             rate=rate,
-            rate_text="–" if rate is None else format_percent(
-                rate, locale="de_DE" if lang == "de" else "en_GB"
-            ),
+            rate_text="–"
+            if rate is None
+            else format_percent(rate, locale="de_DE" if lang == "de" else "en_GB"),
             failed=len(lost),
             years=year_lights(
-                mine, years.get(row.tenant_id, {}), lost, connection_failed=row.state == "failed",
+                mine,
+                years.get(row.tenant_id, {}),
+                lost,
+                connection_failed=row.state == "failed",
                 never_synced=row.last_success_at is None,
             ),
-        )  # fmt: skip
+        )
     return out
 
 
@@ -112,13 +120,15 @@ class StaffListController(Controller):
     guards = [staff_only]  # noqa: RUF012
 
     @get("/")
-    async def clients(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-    ) -> Template:
+    async def clients(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
         state = read_state(
-            "/staff", dict(request.query_params), keys=("q", "state"), sorts=CLIENT_SORTS,
-            default_sort="urgency", default_descending=False,
-        )  # fmt: skip
+            "/staff",
+            dict(request.query_params),
+            keys=("q", "state"),
+            sorts=CLIENT_SORTS,
+            default_sort="urgency",
+            default_descending=False,
+        )
         today = berlin_date(deps.clock.now())
         result, extra = await _clients(deps, state, today)
         return render(
@@ -126,13 +136,15 @@ class StaffListController(Controller):
         )
 
     @get("/portfolio")
-    async def portfolio(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-    ) -> Template:
+    async def portfolio(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
         state = read_state(
-            "/staff/portfolio", dict(request.query_params), keys=("q", "state"),
-            sorts=CLIENT_SORTS, default_sort="urgency", default_descending=False,
-        )  # fmt: skip
+            "/staff/portfolio",
+            dict(request.query_params),
+            keys=("q", "state"),
+            sorts=CLIENT_SORTS,
+            default_sort="urgency",
+            default_descending=False,
+        )
         today = berlin_date(deps.clock.now())
         result, extra = await _clients(deps, state, today)
         clients = await _portfolio(deps, result.items, formatter(request).lang)
@@ -144,43 +156,62 @@ class StaffListController(Controller):
             "green": lights.count("green"),
         }
         return render(
-            request, "staff/portfolio.html", result=result, state=state, p=state.params,
-            clients=clients, totals=totals, **extra,
-        )  # fmt: skip
+            request,
+            "staff/portfolio.html",
+            result=result,
+            state=state,
+            p=state.params,
+            clients=clients,
+            totals=totals,
+            **extra,
+        )
 
     @get("/support")
-    async def support(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-    ) -> Template:
+    async def support(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
         state = read_state(
-            "/staff/support", dict(request.query_params),
+            "/staff/support",
+            dict(request.query_params),
             keys=("q", "status", "from", "to", "client"),
-            sorts=SUPPORT_SORTS, default_sort="created", default_descending=True,
-        )  # fmt: skip
+            sorts=SUPPORT_SORTS,
+            default_sort="created",
+            default_descending=True,
+        )
         p = state.params
         async with deps.uow_factory() as uow:
             result = await support_page(
-                uow.session, text=p.get("q"), status=p.get("status"),
-                date_from=query_day(p.get("from")), date_to=query_day(p.get("to")),
-                tenant_id=p.get("client"), sorting=_sorting(state), page=state.page,
+                uow.session,
+                text=p.get("q"),
+                status=p.get("status"),
+                date_from=query_day(p.get("from")),
+                date_to=query_day(p.get("to")),
+                tenant_id=p.get("client"),
+                sorting=_sorting(state),
+                page=state.page,
                 per_page=PER_PAGE,
-            )  # fmt: skip
+            )
         return render(request, "staff/support.html", result=result, state=state, p=p)
 
     @get("/outbox")
-    async def outbox(
-        self, request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
-    ) -> Template:
+    async def outbox(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
         state = read_state(
-            "/staff/outbox", dict(request.query_params), keys=("q", "status", "from", "to"),
-            sorts=OUTBOX_SORTS, default_sort="created", default_descending=True,
-        )  # fmt: skip
+            "/staff/outbox",
+            dict(request.query_params),
+            keys=("q", "status", "from", "to"),
+            sorts=OUTBOX_SORTS,
+            default_sort="created",
+            default_descending=True,
+        )
         p = state.params
         status = p.get("status") if p.get("status") in ("pending", "sent", "failed") else None
         async with deps.uow_factory() as uow:
             result = await outbox_page(
-                uow.session, text=p.get("q"), status=status,
-                date_from=query_day(p.get("from")), date_to=query_day(p.get("to")),
-                sorting=_sorting(state), page=state.page, per_page=PER_PAGE,
-            )  # fmt: skip
+                uow.session,
+                text=p.get("q"),
+                status=status,
+                date_from=query_day(p.get("from")),
+                date_to=query_day(p.get("to")),
+                sorting=_sorting(state),
+                page=state.page,
+                per_page=PER_PAGE,
+            )
         return render(request, "staff/outbox.html", result=result, state=state, p=p)

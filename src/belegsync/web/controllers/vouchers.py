@@ -3,10 +3,9 @@ its payments, files and bank transactions, the files themselves."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
@@ -27,6 +26,7 @@ from belegsync.store.voucher_list import voucher_page
 from belegsync.web.deps import WebDeps
 from belegsync.web.filenames import voucher_file_name
 from belegsync.web.templating import render
+from belegsync.web.types import WebRequest
 from belegsync.web.voucher_query import (
     account_cents,
     voucher_filter,
@@ -59,9 +59,12 @@ async def file_response(
         voucher = await access_voucher(uow.session, ctx, stored.voucher_id)
         sha256, media_type = stored.sha256, stored.media_type
         name = voucher_file_name(
-            voucher.voucher_date, voucher.voucher_number, voucher.contact_name,
-            media_type, stored.filename,
-        )  # fmt: skip
+            voucher.voucher_date,
+            voucher.voucher_number,
+            voucher.contact_name,
+            media_type,
+            stored.filename,
+        )
     try:
         data = await deps.files.read(sha256)
     except FileStoreError:
@@ -86,7 +89,7 @@ class VoucherController(Controller):
     @get("/vouchers")
     async def index(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
@@ -95,9 +98,13 @@ class VoucherController(Controller):
         async with deps.uow_factory() as uow:
             await access_tenant(uow.session, ctx)
             result = await voucher_page(
-                uow.session, ctx, voucher_filter(state), voucher_sorting(state),
-                page=state.page, per_page=PER_PAGE,
-            )  # fmt: skip
+                uow.session,
+                ctx,
+                voucher_filter(state),
+                voucher_sorting(state),
+                page=state.page,
+                per_page=PER_PAGE,
+            )
         return render(
             request,
             "vouchers.html",
@@ -115,7 +122,7 @@ class VoucherController(Controller):
     @get("/vouchers/{voucher_id:str}")
     async def detail(
         self,
-        request: Request[Any, Any, Any],
+        request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
         voucher_id: FromPath[str],
@@ -126,11 +133,15 @@ class VoucherController(Controller):
             matching = await voucher_matching(uow.session, ctx, voucher.id)
         names = [
             voucher_file_name(
-                voucher.voucher_date, voucher.voucher_number, voucher.contact_name,
-                f.media_type, f.filename, index,
+                voucher.voucher_date,
+                voucher.voucher_number,
+                voucher.contact_name,
+                f.media_type,
+                f.filename,
+                index,
             )
             for index, f in enumerate(files, start=1)
-        ]  # fmt: skip
+        ]
         return render(
             request,
             "voucher.html",

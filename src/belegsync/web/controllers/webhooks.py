@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from litestar import Request, Response, post
+from litestar import Response, post
 from litestar.di import NamedDependency
 
 from belegsync.sync.events_receiver import receive_event
 from belegsync.web.deps import InvalidWebhook, WebDeps
+from belegsync.web.types import WebRequest
 
 logger = structlog.get_logger("belegsync.web")
 
@@ -18,7 +19,7 @@ MAX_BODY = 64 * 1024
 
 @post("/webhooks/lexware", include_in_schema=False, status_code=200)
 async def lexware_webhook(
-    request: Request[Any, Any, Any], deps: NamedDependency[WebDeps]
+    request: WebRequest, deps: NamedDependency[WebDeps]
 ) -> Response[dict[str, Any]]:
     """Verify ``X-Lxo-Signature`` over the raw body first; then store the event once and
     queue a sync of the voucher it names (the answer never waits for Lexware).
