@@ -162,6 +162,7 @@ async def test_failure_while_writing_rolls_back_everything(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    _FailingBanking.calls = 0  # the test runs once per database in the same process
     failing = lambda: _FailingUow(uow_factory.session_factory)  # noqa: E731
 
     with pytest.raises(RuntimeError, match="disk full"):
