@@ -114,6 +114,18 @@ async def _portfolio(
     return out
 
 
+def _client_list_state(path: str, request: WebRequest) -> ListState:
+    """The client list's state from the URL (the overview and the portfolio share it)."""
+    return read_state(
+        path,
+        dict(request.query_params),
+        keys=("q", "state"),
+        sorts=CLIENT_SORTS,
+        default_sort="urgency",
+        default_descending=False,
+    )
+
+
 class StaffListController(Controller):
     path = "/staff"
     include_in_schema = False
@@ -121,14 +133,7 @@ class StaffListController(Controller):
 
     @get("/")
     async def clients(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
-        state = read_state(
-            "/staff",
-            dict(request.query_params),
-            keys=("q", "state"),
-            sorts=CLIENT_SORTS,
-            default_sort="urgency",
-            default_descending=False,
-        )
+        state = _client_list_state("/staff", request)
         today = berlin_date(deps.clock.now())
         result, extra = await _clients(deps, state, today)
         return render(
@@ -137,14 +142,7 @@ class StaffListController(Controller):
 
     @get("/portfolio")
     async def portfolio(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Template:
-        state = read_state(
-            "/staff/portfolio",
-            dict(request.query_params),
-            keys=("q", "state"),
-            sorts=CLIENT_SORTS,
-            default_sort="urgency",
-            default_descending=False,
-        )
+        state = _client_list_state("/staff/portfolio", request)
         today = berlin_date(deps.clock.now())
         result, extra = await _clients(deps, state, today)
         clients = await _portfolio(deps, result.items, formatter(request).lang)
