@@ -11,12 +11,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 from belegsync import __version__
+from belegsync.domain.clock import Clock, SystemClock
 from belegsync.settings import Settings, SettingsError
 
-Handler = Callable[[argparse.Namespace, Settings], int]
+# A command: its parsed arguments, the settings and the clock; returns the exit code.
+Handler = Callable[[argparse.Namespace, Settings, Clock], int]
 
 
-def _cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_emulator(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     from belegsync.emulator import run_emulator
 
     run_emulator(
@@ -32,13 +34,13 @@ def _cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
 def _lazy(name: str, module_name: str = "belegsync.cli.commands") -> Handler:
     """Import the command module only when a command runs: ``--help`` stays fast."""
 
-    def handler(args: argparse.Namespace, settings: Settings) -> int:
+    def handler(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
         # Only the demo needs the emulator (fpdf, Pillow, Litestar): ~0.7 s per command.
         module = importlib.import_module(
             "belegsync.cli.demo" if name == "cmd_demo" else module_name
         )
         fn: Handler = getattr(module, name)
-        return fn(args, settings)
+        return fn(args, settings, clock)
 
     return handler
 
@@ -206,7 +208,12 @@ def _add_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     token.set_defaults(handler=_lazy("cmd_api_token", "belegsync.cli.webapp"))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command; returns its exit code.
+
+    The console script passes nothing: the arguments come from ``sys.argv`` and "now" from
+    the system clock. Tests call it in-process with their own ``clock``.
+    """
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -220,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from belegsync.cli.errors import explain_error
 
     try:
-        return handler(args, settings)
+        return handler(args, settings, clock or SystemClock())
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

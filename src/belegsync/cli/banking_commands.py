@@ -19,6 +19,7 @@ from belegsync.banking import (
 from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.text import as_written, compact_iban
 from belegsync.cli.wiring import wired
+from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.matching.service import run_matching
 from belegsync.settings import Settings
@@ -48,7 +49,7 @@ def _read_mapping(path: str | None) -> CsvMapping | None:
     return mapping_from_json(document)
 
 
-def cmd_import_statement(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -58,7 +59,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings) -> int:
     mapping = _read_mapping(args.csv_mapping)
 
     async def run() -> ImportResult:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             async with w.uow() as uow:
                 tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
             result = await import_statement(
@@ -106,7 +107,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_transactions(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_transactions(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     # An account whose identifier failed validation is listed as written.
     account = (compact_iban(args.account) or as_written(args.account)) if args.account else None
     if args.account and account is None:
@@ -114,7 +115,7 @@ def cmd_transactions(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def run() -> list[dict[str, Any]]:
-        async with wired(settings) as w, w.uow() as uow:
+        async with wired(settings, clock=clock) as w, w.uow() as uow:
             tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
             views = await list_transactions(uow, tenant_id, account_iban=account)
             return [view.as_json() for view in views]

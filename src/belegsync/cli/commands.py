@@ -11,6 +11,7 @@ from typing import Any
 
 from belegsync.cli.webapp import unsubscriber
 from belegsync.cli.wiring import Wiring, migrate_database, wired
+from belegsync.domain.clock import Clock
 from belegsync.domain.dates import parse_day
 from belegsync.jobs.embedded import claim_run
 from belegsync.settings import Settings
@@ -35,15 +36,15 @@ async def _tenant_id(w: Wiring, reference: str) -> str:
         return (await uow.tenants.get_by_id_or_name(reference)).id
 
 
-def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_migrate(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     asyncio.run(migrate_database(settings))
     print("Datenbankschema ist aktuell.")
     return 0
 
 
-def cmd_tenant_add(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_tenant_add(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> str:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             return await create_tenant(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,
@@ -58,9 +59,9 @@ def cmd_tenant_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_tax_year(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_tax_year(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> None:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             await set_tax_year_closed(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,
@@ -74,9 +75,9 @@ def cmd_tax_year(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_vat_return(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_vat_return(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> str:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             period = await record_vat_return(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,
@@ -101,12 +102,12 @@ def _read_key() -> str:
     return key.strip()
 
 
-def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_connect(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     expires = parse_day(args.key_expires) if args.key_expires else None
     api_key = _read_key()
 
     async def run() -> tuple[int, RunOutcome | None]:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             tenant_id = await _tenant_id(w, args.tenant)
             result = await connect_lexware(
                 uow_factory=w.uow_factory,
@@ -143,9 +144,9 @@ def cmd_connect(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
-def cmd_disconnect(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_disconnect(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> None:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             tenant_id = await _tenant_id(w, args.tenant)
             before = unsubscriber(w)
             if before is not None:
@@ -189,9 +190,9 @@ def _print_outcome(outcome: RunOutcome) -> None:
         print(f"Grund: {outcome.error_message} [{outcome.error_code}]", file=sys.stderr)
 
 
-def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_sync(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> RunOutcome | None:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             return await _sync_now(
                 w, await _tenant_id(w, args.tenant), full=args.full, trigger="cli"
             )
@@ -214,9 +215,9 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if outcome.status == "succeeded" else 1
 
 
-def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_status(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> dict[str, Any]:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             status = await connection_status(
                 uow_factory=w.uow_factory, clock=w.deps.clock, tenant_id=args.tenant
             )
@@ -247,9 +248,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_vouchers(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_vouchers(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> list[dict[str, Any]]:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             return await voucher_rows(uow_factory=w.uow_factory, tenant_id=args.tenant)
 
     rows = asyncio.run(run())
@@ -267,9 +268,9 @@ def cmd_vouchers(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_rotate_keys(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> int:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             w.keyring.rotate_keyfile()
             count = 0
             async with w.uow() as uow:
@@ -285,10 +286,10 @@ def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     """The web app (``BELEGSYNC_WEB_WORKERS`` processes) with the embedded scheduler,
     workers and notices."""
     from belegsync.cli.webapp import serve_with_workers
 
-    serve_with_workers(settings)
+    serve_with_workers(settings, clock)
     return 0

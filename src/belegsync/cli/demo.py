@@ -20,6 +20,7 @@ from belegsync.demo.seed import (
     seed_demo_logins,
     seed_demo_tenants,
 )
+from belegsync.domain.clock import Clock
 from belegsync.emulator import (
     EXPIRED_KEY,
     LIMITED_KEY,
@@ -81,7 +82,7 @@ def _print_welcome(url: str, emulator_url: str, settings: Settings, demo_tenant:
     print("Scheduler und Worker laufen; Strg+C beendet die Demo.", flush=True)
 
 
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_demo(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> None:
         async with _emulator(args.emulator_port) as emulator_url:
             demo_settings = replace(
@@ -92,7 +93,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                 if settings.firm_name == "Kanzlei"
                 else (settings.firm_name),
             )
-            async with wired(demo_settings) as w:
+            async with wired(demo_settings, clock=clock) as w:
                 tenants = await seed_demo_tenants(w.uow_factory, w.deps.clock)
                 await seed_demo_logins(w.uow_factory, w.deps.clock, tenants)
                 background: set[asyncio.Task[object]] = set()

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from belegsync.cli.wiring import wired
+from belegsync.domain.clock import Clock
 from belegsync.domain.money import Money
 from belegsync.matching.external import ExternalNeeded, signed_amount
 from belegsync.matching.inbox import LinkView, MatchingOverview, matching_overview
@@ -111,9 +112,9 @@ def _print_text(counts: MatchCounts, o: MatchingOverview) -> None:
         print(f"  {row.voucher.voucher_number or '–':<16} (Beleg-ID {row.voucher.id})")
 
 
-def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_match(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> tuple[MatchCounts, MatchingOverview]:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             async with w.uow() as uow:
                 tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
             counts = await run_matching(w.uow_factory, w.deps.clock, tenant_id)

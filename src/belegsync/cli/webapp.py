@@ -22,6 +22,7 @@ from belegsync import __version__
 from belegsync.accounts.api_tokens import create_api_token
 from belegsync.accounts.users import change_password, create_user, set_user_disabled
 from belegsync.cli.wiring import Wiring, wired
+from belegsync.domain.clock import Clock
 from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
 from belegsync.jobs.procrastinate_queue import ProcrastinateSyncQueue, build_app, ensure_schema
 from belegsync.jobs.subscription_keeper import SubscriptionKeeper
@@ -198,21 +199,21 @@ async def serve_everything(
         await _serve(w, sock, queue, on_ready, background=background)
 
 
-def serve_with_workers(settings: Settings) -> None:
+def serve_with_workers(settings: Settings, clock: Clock) -> None:
     """``belegsync serve``: ``BELEGSYNC_WEB_WORKERS`` processes answer on one socket; the
     first also runs the scheduler and the notices."""
     sock = bind_socket(settings.host, settings.port)
 
     async def prepare() -> None:
-        async with wired(settings):  # migrates SQLite and creates the key file once
+        async with wired(settings, clock=clock):  # migrates SQLite and creates the key file once
             pass
 
     asyncio.run(prepare())
     # Forked before any event loop runs: each process opens its own database pool.
-    children = [_fork_web_worker(settings, sock) for _ in range(settings.web_workers - 1)]
+    children = [_fork_web_worker(settings, clock, sock) for _ in range(settings.web_workers - 1)]
 
     async def run() -> None:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             await serve_everything(w, sock=sock)
 
     try:
@@ -226,14 +227,14 @@ def serve_with_workers(settings: Settings) -> None:
                 os.waitpid(pid, 0)
 
 
-def _fork_web_worker(settings: Settings, sock: socket.socket) -> int:
+def _fork_web_worker(settings: Settings, clock: Clock, sock: socket.socket) -> int:
     pid = os.fork()
     if pid:
         return pid
     code = 0
 
     async def run() -> None:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             await serve_everything(w, sock=sock, background=False)
 
     try:
@@ -333,11 +334,11 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_user_add(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     password = _read_password()
 
     async def run() -> str:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             tenant_id = None
             if args.tenant:
                 async with w.uow() as uow:
@@ -357,11 +358,11 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_user_password(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_user_password(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     password = _read_password()
 
     async def run() -> int:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             return await change_password(
                 uow_factory=w.uow_factory, clock=w.deps.clock, email=args.email, password=password
             )
@@ -371,9 +372,11 @@ def cmd_user_password(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _switch_user(args: argparse.Namespace, settings: Settings, *, disabled: bool) -> int:
+def _switch_user(
+    args: argparse.Namespace, settings: Settings, clock: Clock, *, disabled: bool
+) -> int:
     async def run() -> int:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             return await set_user_disabled(
                 uow_factory=w.uow_factory, clock=w.deps.clock, email=args.email, disabled=disabled
             )
@@ -383,17 +386,17 @@ def _switch_user(args: argparse.Namespace, settings: Settings, *, disabled: bool
     return 0
 
 
-def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
-    return _switch_user(args, settings, disabled=True)
+def cmd_user_disable(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    return _switch_user(args, settings, clock, disabled=True)
 
 
-def cmd_user_enable(args: argparse.Namespace, settings: Settings) -> int:
-    return _switch_user(args, settings, disabled=False)
+def cmd_user_enable(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    return _switch_user(args, settings, clock, disabled=False)
 
 
-def cmd_api_token(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_api_token(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> str:
-        async with wired(settings) as w:
+        async with wired(settings, clock=clock) as w:
             async with w.uow() as uow:
                 tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
             token = await create_api_token(

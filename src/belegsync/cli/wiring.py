@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from belegsync.domain.clock import SystemClock
+from belegsync.domain.clock import Clock, SystemClock
 from belegsync.lexware import LexwareApi, LexwareClient, RetryPolicy
 from belegsync.matching.service import MatchCounts, run_matching
 from belegsync.settings import Settings
@@ -99,9 +99,15 @@ async def _load_keyring(settings: Settings, uow_factory: UnitOfWorkFactory) -> K
 
 @contextlib.asynccontextmanager
 async def wired(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Wiring]:
-    """Open the database (migrating SQLite), the key ring, the file store and the client."""
+    """Open the database (migrating SQLite), the key ring, the file store and the client.
+
+    ``clock`` is the one "now" every use case gets (default: the system clock).
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await _ensure_schema(settings)
     engine = create_engine(settings.database_url)
@@ -110,17 +116,17 @@ async def wired(
     try:
         keyring = await _load_keyring(settings, uow_factory)
         files = LocalFileStore(settings.files_dir)
-        clock = SystemClock()
+        source: Clock = clock or SystemClock()
 
         async def after_sync(tenant_id: str) -> MatchCounts:
-            return await run_matching(uow_factory, clock, tenant_id)
+            return await run_matching(uow_factory, source, tenant_id)
 
         deps = SyncDeps(
             uow_factory=uow_factory,
             files=files,
             lexware=apis.client,
             cipher=keyring,
-            clock=clock,
+            clock=source,
             after_sync=after_sync,
         )
         yield Wiring(settings, uow_factory, files, keyring, apis, deps)

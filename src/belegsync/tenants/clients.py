@@ -89,7 +89,7 @@ async def create_tenant(
         )
     opened, closed = list(open_tax_years), list(closed_tax_years)
     now = clock.now()
-    _check_years(opened, closed, now.date())
+    _check_years(opened, closed, berlin_date(now))
     period = VatReturnPeriod.parse(last_vat_return) if last_vat_return else None
     if period is not None:
         _check_vat_period(period, berlin_date(now))
@@ -155,7 +155,7 @@ async def set_tax_year_closed(
 ) -> None:
     """Close or reopen a tax year; the next sync follows."""
     now = clock.now()
-    _check_years([year], [], now.date())
+    _check_years([year], [], berlin_date(now))
     async with uow_factory() as uow:
         await uow.tenants.set_tax_year(tenant_id, year, closed=closed, now=now)
         await uow.audit.add(

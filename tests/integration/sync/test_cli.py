@@ -1,4 +1,10 @@
-"""The ``belegsync`` command end to end: subprocesses against an emulator on a real port."""
+"""The ``belegsync`` command end to end against an emulator on a real port.
+
+The commands run in-process through ``belegsync.cli.main`` with a test clock, on SQLite and
+on PostgreSQL: what they print does not depend on today's date. Only what needs the real
+console script runs as a subprocess (exit codes, argument parsing, the key read from
+standard input, a process killed in the middle of a sync); those assertions hold on any day.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +23,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from belegsync.cli import main
 from belegsync.emulator import (
     MAIN_KEY,
     MAIN_ORG_ID,
+    Clock,
     EmulatorConfig,
     build_world,
     create_app,
@@ -27,13 +35,142 @@ from belegsync.emulator import (
     serve_in_background,
 )
 from belegsync.emulator.app import EmulatorApp
+from fakes.clock import FixedClock
+from support.databases import BACKENDS
 
 BELEGSYNC = str(Path(sys.executable).with_name("belegsync"))
 AMOUNT = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
+NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
+# The subprocesses run on the real clock: their vouchers lie in a past, open tax year.
+PAST_YEAR = 2024
+
+
+def _emulator(world_clock: Clock | None, start: date, end: date) -> EmulatorApp:
+    world = build_world(seed="empty", clock=world_clock)
+    generate_vouchers(world, MAIN_ORG_ID, 12, seed=3, start=start, end=end)
+    return create_app(world, config=EmulatorConfig(rate_per_second=50, burst=50))
+
+
+def _paid_in(app: EmulatorApp, year: int) -> set[str]:
+    return {
+        v.id
+        for v in app.world.vouchers(MAIN_ORG_ID)
+        if v.status in ("paid", "paidoff") and v.voucher_date.year == year
+    }
 
 
 @dataclass
-class Cli:
+class InProcessCli:
+    """``belegsync`` called as a function, with the test's clock; one minute per command."""
+
+    app: EmulatorApp
+    clock: FixedClock
+    capsys: pytest.CaptureFixture[str]
+
+    async def run(self, *args: str) -> tuple[int, str, str]:
+        self.clock.advance(minutes=1)
+        # main() runs its own event loop; the emulator keeps serving in this one.
+        code = await asyncio.to_thread(main, list(args), clock=self.clock)
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """``None``: the default SQLite file in the data dir; else an emptied PostgreSQL."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("clean_pg_url")
+    return url
+
+
+@pytest.fixture
+async def cli(
+    database_url: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> AsyncIterator[InProcessCli]:
+    clock = FixedClock(NOW)
+    app = _emulator(Clock(now=clock.now), date(NOW.year, 1, 1), NOW.date())
+    for name in list(os.environ):
+        if name.startswith("BELEGSYNC_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("BELEGSYNC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BELEGSYNC_LEXWARE_RATE", "50")
+    monkeypatch.setenv("BELEGSYNC_LOG_LEVEL", "error")
+    if database_url is not None:
+        monkeypatch.setenv("BELEGSYNC_DATABASE_URL", database_url)
+    async with serve_in_background(app) as base_url:
+        monkeypatch.setenv("BELEGSYNC_LEXWARE_BASE_URL", base_url)
+        yield InProcessCli(app, clock, capsys)
+
+
+async def test_tenant_connect_sync_status_and_vouchers(
+    cli: InProcessCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = await cli.run("tenant", "add", "Muster GmbH", "--open-tax-year", "2026")
+    assert code == 0, err
+    tenant_id = out.strip()
+    assert re.fullmatch(r"[0-9a-f-]{36}", tenant_id)
+
+    monkeypatch.setenv("BELEGSYNC_API_KEY", MAIN_KEY)
+    code, out, err = await cli.run("connect", "Muster GmbH")
+    monkeypatch.delenv("BELEGSYNC_API_KEY")
+    assert code == 0, err
+    assert "Aktiv" in out and "Musterbau Schreinerei GmbH" in out
+    assert "Synchronisation succeeded" in out
+
+    code, out, err = await cli.run("sync", tenant_id)
+    assert code == 0, err
+    assert "Synchronisation succeeded: neu 0" in out
+
+    code, out, err = await cli.run("status", "Muster GmbH", "--json")
+    assert code == 0, err
+    status = json.loads(out)
+    assert status["state"] == "active"
+    assert status["key_last4"] == MAIN_KEY[-4:]
+    # The key was made "today" in the emulator: it lives 24 months from then.
+    assert date.fromisoformat(status["key_expires_on"]) - NOW.date() > timedelta(days=700)
+    assert [r["status"] for r in status["runs"]] == ["succeeded", "succeeded"]
+    assert [r["trigger"] for r in status["runs"]] == ["cli", "connect"]
+
+    code, out, err = await cli.run("vouchers", "Muster GmbH", "--json")
+    assert code == 0, err
+    vouchers = json.loads(out)
+    assert {v["id"] for v in vouchers} == _paid_in(cli.app, 2026)
+    assert status["vouchers"] == len(vouchers) > 0
+    for voucher in vouchers:
+        assert AMOUNT.match(voucher["total_gross"]), voucher
+        assert all(AMOUNT.match(i["amount"]) for i in voucher["payment_items"])
+        assert voucher["files"]
+        assert all(re.fullmatch(r"[0-9a-f]{64}", f["sha256"]) for f in voucher["files"])
+
+    for output in (out, json.dumps(status)):
+        assert MAIN_KEY not in output
+
+
+async def test_tax_years_follow_the_clock_in_berlin(cli: InProcessCli) -> None:
+    code, _, err = await cli.run("tenant", "add", "Muster GmbH", "--open-tax-year", "2026")
+    assert code == 0, err
+    code, out, err = await cli.run("tax-year", "Muster GmbH", "close", "2027")
+    assert (code, out.strip()) == (0, "Steuerjahr 2027: abgeschlossen"), err
+    code, out, err = await cli.run("tax-year", "Muster GmbH", "close", "2028")
+    assert code == 2
+    assert err.startswith("belegsync: Steuerjahr 2028 liegt außerhalb von")
+    assert len(err.strip().splitlines()) == 1
+
+    # 23:30 UTC on New Year's Eve is already 2027 in Berlin: 2028 is next year there.
+    cli.clock.set(datetime(2026, 12, 31, 23, 29, tzinfo=UTC))
+    code, out, err = await cli.run("tax-year", "Muster GmbH", "close", "2028")
+    assert (code, out.strip()) == (0, "Steuerjahr 2028: abgeschlossen"), err
+
+
+# --- the real console script -------------------------------------------------------------
+
+
+@dataclass
+class ConsoleScript:
     app: EmulatorApp
     base_url: str
     env: dict[str, str]
@@ -53,11 +190,8 @@ class Cli:
 
 
 @pytest.fixture
-async def cli(tmp_path: Path) -> AsyncIterator[Cli]:
-    today = datetime.now(UTC).date()
-    world = build_world(seed="empty")
-    generate_vouchers(world, MAIN_ORG_ID, 12, seed=3, start=date(today.year, 1, 1), end=today)
-    app = create_app(world, config=EmulatorConfig(rate_per_second=50, burst=50))
+async def console(tmp_path: Path) -> AsyncIterator[ConsoleScript]:
+    app = _emulator(None, date(PAST_YEAR, 1, 1), date(PAST_YEAR, 12, 31))
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
@@ -67,91 +201,46 @@ async def cli(tmp_path: Path) -> AsyncIterator[Cli]:
     }
     async with serve_in_background(app) as base_url:
         env["BELEGSYNC_LEXWARE_BASE_URL"] = base_url
-        yield Cli(app, base_url, env)
+        yield ConsoleScript(app, base_url, env)
 
 
-def _paid_this_year(app: EmulatorApp) -> set[str]:
-    year = datetime.now(UTC).year
-    return {
-        v.id
-        for v in app.world.vouchers(MAIN_ORG_ID)
-        if v.status in ("paid", "paidoff") and v.voucher_date.year == year
-    }
-
-
-async def test_tenant_connect_sync_status_and_vouchers(cli: Cli) -> None:
-    year = str(datetime.now(UTC).year)
-    code, out, err = await cli.run("tenant", "add", "Muster GmbH", "--open-tax-year", year)
+async def test_bad_input_gives_one_clear_message_and_no_traceback(
+    console: ConsoleScript,
+) -> None:
+    code, _, err = await console.run("tenant", "add", "Muster GmbH")
     assert code == 0, err
-    tenant_id = out.strip()
-    assert re.fullmatch(r"[0-9a-f-]{36}", tenant_id)
-
-    code, out, err = await cli.run("connect", "Muster GmbH", stdin=f"{MAIN_KEY}\n")
-    assert code == 0, err
-    assert "Aktiv" in out and "Musterbau Schreinerei GmbH" in out
-    assert "Synchronisation succeeded" in out
-
-    code, out, err = await cli.run("sync", tenant_id)
-    assert code == 0, err
-    assert "Synchronisation succeeded: neu 0" in out
-
-    code, out, err = await cli.run("status", "Muster GmbH", "--json")
-    assert code == 0, err
-    status = json.loads(out)
-    assert status["state"] == "active"
-    assert status["key_last4"] == MAIN_KEY[-4:]
-    expires = date.fromisoformat(status["key_expires_on"])
-    assert expires - datetime.now(UTC).date() > timedelta(days=700)
-    assert [r["status"] for r in status["runs"]] == ["succeeded", "succeeded"]
-
-    code, out, err = await cli.run("vouchers", "Muster GmbH", "--json")
-    assert code == 0, err
-    vouchers = json.loads(out)
-    assert {v["id"] for v in vouchers} == _paid_this_year(cli.app)
-    assert status["vouchers"] == len(vouchers) > 0
-    for voucher in vouchers:
-        assert AMOUNT.match(voucher["total_gross"]), voucher
-        assert all(AMOUNT.match(i["amount"]) for i in voucher["payment_items"])
-        assert voucher["files"]
-        assert all(re.fullmatch(r"[0-9a-f]{64}", f["sha256"]) for f in voucher["files"])
-
-    for output in (out, json.dumps(status)):
-        assert MAIN_KEY not in output
-
-
-async def test_bad_input_gives_one_clear_message_and_no_traceback(cli: Cli) -> None:
-    await cli.run("tenant", "add", "Muster GmbH")
 
     # A key on the command line would end up in the shell history: impossible.
-    code, out, err = await cli.run("connect", "Muster GmbH", MAIN_KEY)
+    code, out, err = await console.run("connect", "Muster GmbH", MAIN_KEY)
     assert code == 2
     assert "unrecognized arguments" in err
 
-    code, out, err = await cli.run(
+    code, out, err = await console.run(
         "connect", "Muster GmbH", stdin="lxo-wrong-key-000000000000000000000000\n"
     )
-    assert code != 0
+    assert code == 1
     assert "Traceback" not in err
     message, advice = err.strip().splitlines()
     assert message.startswith("Verbindung fehlgeschlagen: Lexware hat den API-Schlüssel abgelehnt")
     assert "neuen API-Schlüssel" in advice
     assert "wrong-key" not in out + err
 
-    code, out, err = await cli.run("sync", "Niemand GmbH")
-    assert code != 0
+    code, out, err = await console.run("sync", "Niemand GmbH")
+    assert code == 2
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert err.startswith("belegsync: nicht gefunden")
 
 
 @pytest.mark.slow
-async def test_a_killed_sync_is_taken_over_at_once_by_the_next_one(cli: Cli) -> None:
-    year = str(datetime.now(UTC).year)
-    await cli.run("tenant", "add", "Muster GmbH", "--open-tax-year", year)
-    code, _, err = await cli.run("connect", "Muster GmbH", "--no-sync", stdin=f"{MAIN_KEY}\n")
+async def test_a_killed_sync_is_taken_over_at_once_by_the_next_one(
+    console: ConsoleScript,
+) -> None:
+    await console.run("tenant", "add", "Muster GmbH", "--open-tax-year", str(PAST_YEAR))
+    code, _, err = await console.run("connect", "Muster GmbH", "--no-sync", stdin=f"{MAIN_KEY}\n")
     assert code == 0, err
     # Slow answers keep the first sync busy long enough to kill it in the middle.
-    async with httpx.AsyncClient(base_url=cli.base_url) as control:
+    async with httpx.AsyncClient(base_url=console.base_url) as control:
         rule = {"kind": "latency", "latencyMs": 3000, "pathPrefix": "/v1/payments"}
         assert (await control.post("/_emulator/faults", json=rule)).status_code < 300
     process = await asyncio.create_subprocess_exec(
@@ -160,10 +249,10 @@ async def test_a_killed_sync_is_taken_over_at_once_by_the_next_one(cli: Cli) -> 
         "Muster GmbH",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=cli.env,
+        env=console.env,
     )
-    database = Path(cli.env["BELEGSYNC_DATA_DIR"]) / "belegsync.sqlite3"
-    for _ in range(600):
+    database = Path(console.env["BELEGSYNC_DATA_DIR"]) / "belegsync.sqlite3"
+    for _ in range(600):  # polls a subprocess, up to a generous minute
         await asyncio.sleep(0.1)
         with contextlib.closing(sqlite3.connect(database)) as db:
             running = db.execute(
@@ -176,14 +265,15 @@ async def test_a_killed_sync_is_taken_over_at_once_by_the_next_one(cli: Cli) -> 
     assert process.returncode is None, "the first sync must still run when it is killed"
     process.kill()
     await process.wait()
-    async with httpx.AsyncClient(base_url=cli.base_url) as control:
+    async with httpx.AsyncClient(base_url=console.base_url) as control:
         await control.delete("/_emulator/faults")
 
-    code, out, err = await cli.run("sync", "Muster GmbH")
+    code, out, err = await console.run("sync", "Muster GmbH")
 
     assert code == 0, err
     assert "läuft bereits" not in err
-    code, out, _ = await cli.run("status", "Muster GmbH", "--json")
+    code, out, _ = await console.run("status", "Muster GmbH", "--json")
     runs = json.loads(out)["runs"]
     assert [r["status"] for r in runs[:2]] == ["succeeded", "failed_transient"]
     assert runs[1]["error_code"] == "sync_interrupted"
+    assert json.loads(out)["vouchers"] == len(_paid_in(console.app, PAST_YEAR)) > 0
