@@ -7,6 +7,12 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: no per-example deadline (Hypothesis' default of
+# 200 ms fails examples at random on a loaded machine). Speed belongs in bench/.
+settings.register_profile("belegsync", deadline=None)
+settings.load_profile("belegsync")
 
 # Where the machine runs PostgreSQL and has Debian's chromium (CI sets this in .ci/run), a test
 # that would be skipped because the server or the browser is missing fails instead: a down

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
+import stamina.instrumentation
+from stamina.instrumentation import RetryDetails
 from structlog.testing import capture_logs
 
 from belegsync.lexware import (
@@ -17,6 +20,22 @@ from .conftest import MakeApi
 from .fakes import API_KEY, Recorder, body_response, json_response
 
 OK_PAYMENTS = "payments_sample_open_invoice.json"
+
+
+@pytest.fixture
+def scheduled_waits() -> Iterator[list[RetryDetails]]:
+    """Every retry the client schedules, with the wait before it, as the retry library
+    reports it: the tests read the waits instead of timing them."""
+    seen: list[RetryDetails] = []
+
+    def record(details: RetryDetails) -> AbstractContextManager[None] | None:
+        seen.append(details)
+        return None
+
+    hooks = stamina.instrumentation.get_on_retry_hooks()
+    stamina.instrumentation.set_on_retry_hooks([*hooks, record])
+    yield seen
+    stamina.instrumentation.set_on_retry_hooks(hooks)
 
 
 @pytest.mark.parametrize(
@@ -66,20 +85,20 @@ async def test_retry_is_logged_without_the_key(make_api: MakeApi) -> None:
     assert API_KEY not in repr(logs)
 
 
-async def test_gives_up_after_the_deadline(make_api: MakeApi) -> None:
-    policy = RetryPolicy(
-        attempts=1000, timeout=0.3, wait_initial=0.05, wait_max=0.05, wait_jitter=0
-    )
+async def test_gives_up_after_the_deadline(
+    make_api: MakeApi, scheduled_waits: list[RetryDetails]
+) -> None:
+    policy = RetryPolicy(attempts=1000, timeout=1.0, wait_initial=0.1, wait_max=0.1, wait_jitter=0)
     handler = Recorder(body_response(503, {"message": None}))
     client = make_api(handler, retry_policy=policy).for_key(API_KEY)
-    started = time.monotonic()
     with pytest.raises(LexwareUnavailableError) as caught:
         await client.payments("v-1")
-    elapsed = time.monotonic() - started
-    # The budget ends the retrying; the upper bound only leaves room for a busy machine.
-    assert 0.3 <= elapsed < 5
     assert caught.value.status == 503
-    assert 3 <= len(handler.requests) < 1000
+    # The budget, not the 1,000 attempts, ends the retrying: 0.1 s waits fit into 1 s at most
+    # ten times (a slow machine only fits fewer), one more for a sleep that ends a tick early.
+    assert [w.wait_for for w in scheduled_waits] == [pytest.approx(0.1)] * len(scheduled_waits)
+    assert 1 <= len(scheduled_waits) <= 11
+    assert len(handler.requests) == len(scheduled_waits) + 1
 
 
 async def test_gives_up_after_the_attempts(make_api: MakeApi) -> None:
@@ -144,13 +163,15 @@ async def test_delete_is_retried(make_api: MakeApi) -> None:
     assert [r.method for r in handler.requests] == ["DELETE", "DELETE"]
 
 
-async def test_retry_after_is_honoured(make_api: MakeApi) -> None:
+async def test_retry_after_is_honoured(
+    make_api: MakeApi, scheduled_waits: list[RetryDetails]
+) -> None:
     throttled = body_response(429, {"message": "Rate limit exceeded"}, {"Retry-After": "0.3"})
     handler = Recorder(throttled, json_response(200, OK_PAYMENTS))
     client = make_api(handler).for_key(API_KEY)
-    started = time.monotonic()
     await client.payments("v-1")
-    assert time.monotonic() - started >= 0.3
+    # The fast test policy waits 0 s; the server's 0.3 s wins.
+    assert [w.wait_for for w in scheduled_waits] == [pytest.approx(0.3)]
 
 
 def test_parse_retry_after() -> None:

@@ -55,7 +55,8 @@ async def runs_by_trigger(stack: WebStack) -> dict[str, int]:
     return counts
 
 
-async def wait_for(check: Any, seconds: float = 10.0) -> Any:
+async def wait_for(check: Any, seconds: float = 60.0) -> Any:
+    """Polls until ``check`` holds; the minute only guards against hanging."""
     for _ in range(int(seconds / 0.05)):
         value = await check()
         if value:

@@ -58,9 +58,10 @@ async def test_concurrent_tasks_sharing_a_key_get_no_429_at_the_full_rate(
     assert counters["throttled"] == 0
     assert counters["byStatus"] == {"200": 12}
     assert sum(c.stats.retries for c in clients) == 0
-    # 12 slots 0.5 s apart: 5.5 s at exactly 2/s; never faster (the full-rate figure is
-    # bench/rate_limit.py's, where no other load shares the machine).
-    assert 5.4 <= elapsed < 9
+    # 12 slots 0.5 s apart: 5.5 s at exactly 2/s; never faster (load can only add to it).
+    # That the pacer reaches the full rate is proven on a fake clock in
+    # tests/lexware/test_ratelimit.py and measured by bench/rate_limit.py.
+    assert elapsed >= 5.4
 
 
 async def test_two_keys_do_not_slow_each_other_down(
@@ -82,6 +83,10 @@ async def test_two_keys_do_not_slow_each_other_down(
     counters = await emulator.counters()
     assert counters["requestsByKey"] == {MAIN_KEY: 6, LIMITED_KEY: 6}
     assert counters["throttled"] == 0
-    # Six calls per key take 2.5 s in parallel; a shared pacer would need 5.5 s.
-    assert 2.4 <= elapsed < 5.0
+    # Six calls per key take 2.5 s in parallel, never less (load can only add to it). Each
+    # key has a pacer of its own; that they never wait for each other is proven on a fake
+    # clock in tests/lexware/test_ratelimit.py (a shared pacer would need 5.5 s here).
+    assert elapsed >= 2.4
     assert len(api.pacers) == 2
+    main_pacer, other_pacer = main._sender._pacer, other._sender._pacer
+    assert main_pacer is not other_pacer
