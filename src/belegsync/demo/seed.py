@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from belegsync.accounts.users import create_user
 from belegsync.domain.clock import Clock
+from belegsync.domain.dates import berlin_date
 from belegsync.store.uow import UnitOfWork
 from belegsync.tenants.clients import create_tenant
 
@@ -26,17 +27,22 @@ DEMO_LOGINS = (
     ("neu@demo.test", "client", DEMO_CLIENT_UNCONNECTED),
     ("kanzlei@demo.test", "staff", None),
 )
-# name, open tax years, closed tax years
-_DEMO_TENANTS: tuple[tuple[str, list[int], list[int]], ...] = (
-    (DEMO_CLIENT, [2024, 2025, 2026], [2023]),
-    (DEMO_CLIENT_UNCONNECTED, [2025, 2026], []),
-)
+# The demo account's vouchers start in 2023: that year is closed, every later one is open.
+DEMO_CLOSED_YEAR = 2023
+
+
+def _demo_tenants(this_year: int) -> tuple[tuple[str, list[int], list[int]], ...]:
+    """Name, open tax years and closed tax years of each demo client."""
+    return (
+        (DEMO_CLIENT, list(range(DEMO_CLOSED_YEAR + 1, this_year + 1)), [DEMO_CLOSED_YEAR]),
+        (DEMO_CLIENT_UNCONNECTED, [this_year - 1, this_year], []),
+    )
 
 
 async def seed_demo_tenants(uow_factory: Callable[[], UnitOfWork], clock: Clock) -> dict[str, str]:
     """The two demo clients' ids by name."""
     ids: dict[str, str] = {}
-    for name, open_years, closed_years in _DEMO_TENANTS:
+    for name, open_years, closed_years in _demo_tenants(berlin_date(clock.now()).year):
         async with uow_factory() as uow:
             existing = await uow.tenants.get_by_name(name)
         ids[name] = (
