@@ -18,15 +18,12 @@ from belegsync.banking import (
 )
 from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.text import as_written, compact_iban
+from belegsync.cli.output import print_json
 from belegsync.cli.wiring import wired
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.matching.service import run_matching
 from belegsync.settings import Settings
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 def _read_mapping(path: str | None) -> CsvMapping | None:
@@ -60,8 +57,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
 
     async def run() -> ImportResult:
         async with wired(settings, clock=clock) as w:
-            async with w.uow() as uow:
-                tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
+            tenant_id = await w.tenant_id(args.tenant)
             result = await import_statement(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,
@@ -84,7 +80,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
         print(f"belegsync: {error.message}\n  ({error.message_en})", file=sys.stderr)
         return 1
     if args.json:
-        _print_json(
+        print_json(
             {
                 "added": result.added,
                 "duplicates": result.duplicates,
@@ -115,14 +111,15 @@ def cmd_transactions(args: argparse.Namespace, settings: Settings, clock: Clock)
         return 2
 
     async def run() -> list[dict[str, Any]]:
-        async with wired(settings, clock=clock) as w, w.uow() as uow:
-            tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
-            views = await list_transactions(uow, tenant_id, account_iban=account)
+        async with wired(settings, clock=clock) as w:
+            tenant_id = await w.tenant_id(args.tenant)
+            async with w.uow() as uow:
+                views = await list_transactions(uow, tenant_id, account_iban=account)
             return [view.as_json() for view in views]
 
     rows = asyncio.run(run())
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     for r in rows:
         name = r["counterparty"]["name"] or ""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from typing import Any
 
+from belegsync.cli.output import print_json
 from belegsync.cli.webapp import unsubscriber
 from belegsync.cli.wiring import Wiring, migrate_database, wired
 from belegsync.domain.clock import Clock
@@ -20,20 +20,6 @@ from belegsync.sync.connect import connect_lexware, disconnect_lexware
 from belegsync.sync.engine import RunOutcome, execute_run
 from belegsync.sync.status import connection_status, voucher_rows
 from belegsync.tenants.clients import create_tenant, record_vat_return, set_tax_year_closed
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"belegsync: {message}", file=sys.stderr)
-    return code
-
-
-async def _tenant_id(w: Wiring, reference: str) -> str:
-    async with w.uow() as uow:
-        return (await uow.tenants.get_by_id_or_name(reference)).id
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
@@ -65,7 +51,7 @@ def cmd_tax_year(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
             await set_tax_year_closed(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,
-                tenant_id=await _tenant_id(w, args.tenant),
+                tenant_id=await w.tenant_id(args.tenant),
                 year=args.year,
                 closed=args.action == "close",
             )
@@ -81,7 +67,7 @@ def cmd_vat_return(args: argparse.Namespace, settings: Settings, clock: Clock) -
             period = await record_vat_return(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,
-                tenant_id=await _tenant_id(w, args.tenant),
+                tenant_id=await w.tenant_id(args.tenant),
                 period_text=args.period,
             )
             return str(period)
@@ -108,7 +94,7 @@ def cmd_connect(args: argparse.Namespace, settings: Settings, clock: Clock) -> i
 
     async def run() -> tuple[int, RunOutcome | None]:
         async with wired(settings, clock=clock) as w:
-            tenant_id = await _tenant_id(w, args.tenant)
+            tenant_id = await w.tenant_id(args.tenant)
             result = await connect_lexware(
                 uow_factory=w.uow_factory,
                 lexware=w.apis.client,
@@ -147,7 +133,7 @@ def cmd_connect(args: argparse.Namespace, settings: Settings, clock: Clock) -> i
 def cmd_disconnect(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> None:
         async with wired(settings, clock=clock) as w:
-            tenant_id = await _tenant_id(w, args.tenant)
+            tenant_id = await w.tenant_id(args.tenant)
             before = unsubscriber(w)
             if before is not None:
                 await before(tenant_id)
@@ -193,15 +179,13 @@ def _print_outcome(outcome: RunOutcome) -> None:
 def cmd_sync(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> RunOutcome | None:
         async with wired(settings, clock=clock) as w:
-            return await _sync_now(
-                w, await _tenant_id(w, args.tenant), full=args.full, trigger="cli"
-            )
+            return await _sync_now(w, await w.tenant_id(args.tenant), full=args.full, trigger="cli")
 
     outcome = asyncio.run(run())
     if outcome is None:
         return 1
     if args.json:
-        _print_json(
+        print_json(
             {
                 "run_id": outcome.run_id,
                 "status": outcome.status,
@@ -225,7 +209,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
 
     data = asyncio.run(run())
     if args.json:
-        _print_json(data)
+        print_json(data)
         return 0
     print(f"{data['tenant']}: {data['label']}")
     if data["message"]:
@@ -255,7 +239,7 @@ def cmd_vouchers(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
 
     rows = asyncio.run(run())
     if args.json:
-        _print_json(rows)
+        print_json(rows)
         return 0
     for r in rows:
         flag = f"  ⚑ {r['review']['reason']}" if r["review"] else ""

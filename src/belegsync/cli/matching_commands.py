@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from typing import Any
 
+from belegsync.cli.output import print_json
 from belegsync.cli.wiring import wired
 from belegsync.domain.clock import Clock
 from belegsync.domain.money import Money
@@ -115,15 +115,14 @@ def _print_text(counts: MatchCounts, o: MatchingOverview) -> None:
 def cmd_match(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> tuple[MatchCounts, MatchingOverview]:
         async with wired(settings, clock=clock) as w:
-            async with w.uow() as uow:
-                tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
+            tenant_id = await w.tenant_id(args.tenant)
             counts = await run_matching(w.uow_factory, w.deps.clock, tenant_id)
             async with w.uow() as uow:
                 return counts, await matching_overview(uow, tenant_id)
 
     counts, overview = asyncio.run(run())
     if args.json:
-        print(json.dumps(_document(counts, overview), ensure_ascii=False, indent=2))
+        print_json(_document(counts, overview))
     else:
         _print_text(counts, overview)
     return 0

@@ -339,10 +339,7 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
 
     async def run() -> str:
         async with wired(settings, clock=clock) as w:
-            tenant_id = None
-            if args.tenant:
-                async with w.uow() as uow:
-                    tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
+            tenant_id = await w.tenant_id(args.tenant) if args.tenant else None
             user = await create_user(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,
@@ -397,8 +394,7 @@ def cmd_user_enable(args: argparse.Namespace, settings: Settings, clock: Clock) 
 def cmd_api_token(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     async def run() -> str:
         async with wired(settings, clock=clock) as w:
-            async with w.uow() as uow:
-                tenant_id = (await uow.tenants.get_by_id_or_name(args.tenant)).id
+            tenant_id = await w.tenant_id(args.tenant)
             token = await create_api_token(
                 uow_factory=w.uow_factory,
                 clock=w.deps.clock,

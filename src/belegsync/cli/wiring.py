@@ -69,6 +69,11 @@ class Wiring:
     def uow(self) -> UnitOfWork:
         return self.uow_factory()
 
+    async def tenant_id(self, reference: str) -> str:
+        """The id of the tenant with this id or name; :class:`NotFound` otherwise."""
+        async with self.uow() as uow:
+            return (await uow.tenants.get_by_id_or_name(reference)).id
+
 
 async def migrate_database(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)

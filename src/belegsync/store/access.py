@@ -76,21 +76,22 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
+async def _one(session: AsyncSession, query: Select[T], what: str) -> T:
+    """The row the tenant-scoped ``query`` finds; :class:`NotFound` for ``what`` otherwise."""
+    row = await session.scalar(query)
+    if row is None:
+        raise NotFound(what)
+    return row
+
+
 async def access_tenant(session: AsyncSession, ctx: TenantContext) -> Tenant:
-    tenant = await session.scalar(select(Tenant).where(Tenant.id == ctx.tenant_id))
-    if tenant is None:
-        raise NotFound("tenant")
-    return tenant
+    return await _one(session, select(Tenant).where(Tenant.id == ctx.tenant_id), "tenant")
 
 
 async def access_connection(session: AsyncSession, ctx: TenantContext) -> Connection:
     """The tenant's Lexware connection."""
-    connection = await session.scalar(
-        select(Connection).where(Connection.tenant_id == ctx.tenant_id)
-    )
-    if connection is None:
-        raise NotFound("connection")
-    return connection
+    query = select(Connection).where(Connection.tenant_id == ctx.tenant_id)
+    return await _one(session, query, "connection")
 
 
 async def access_voucher(
@@ -100,10 +101,7 @@ async def access_voucher(
     query = select(Voucher).where(Voucher.id == voucher_id, Voucher.tenant_id == ctx.tenant_id)
     if with_details:
         query = query.options(selectinload(Voucher.payment_items), selectinload(Voucher.files))
-    voucher = await session.scalar(query)
-    if voucher is None:
-        raise NotFound("voucher")
-    return voucher
+    return await _one(session, query, "voucher")
 
 
 async def access_voucher_file(
@@ -115,10 +113,7 @@ async def access_voucher_file(
         .join(Voucher, VoucherFile.voucher_id == Voucher.id)
         .where(VoucherFile.id == file_id, Voucher.tenant_id == ctx.tenant_id)
     )
-    voucher_file = await session.scalar(query)
-    if voucher_file is None:
-        raise NotFound("voucher file")
-    return voucher_file
+    return await _one(session, query, "voucher file")
 
 
 async def access_sync_run(
@@ -127,10 +122,7 @@ async def access_sync_run(
     query = select(SyncRun).where(SyncRun.id == run_id, SyncRun.tenant_id == ctx.tenant_id)
     if with_errors:
         query = query.options(selectinload(SyncRun.errors))
-    run = await session.scalar(query)
-    if run is None:
-        raise NotFound("sync run")
-    return run
+    return await _one(session, query, "sync run")
 
 
 def _payment_exists(kind: str, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:

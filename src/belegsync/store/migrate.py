@@ -39,14 +39,6 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(make_config(database_url), revision)
 
 
-def head_revision() -> str:
-    """The newest revision shipped with this version of belegsync."""
-    head = ScriptDirectory.from_config(make_config("")).get_current_head()
-    if head is None:
-        raise RuntimeError("no migrations found")
-    return head
-
-
 def head_revisions() -> frozenset[str]:
     """Every head shipped (one, unless two branches of work meet before being merged)."""
     return frozenset(ScriptDirectory.from_config(make_config("")).get_heads())
@@ -64,22 +56,3 @@ async def current_revisions(database_url: str) -> frozenset[str]:
 
 def _current_heads(connection: Connection) -> frozenset[str]:
     return frozenset(MigrationContext.configure(connection).get_current_heads())
-
-
-async def current_revision(database_url: str) -> str | None:
-    """The revision the database is at (``None`` for an empty database)."""
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(_current_revision)
-    finally:
-        await engine.dispose()
-
-
-def _current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
-
-
-def revision(database_url: str, message: str, *, rev_id: str | None = None) -> None:
-    """Autogenerate a new revision against a database at head (for developers)."""
-    command.revision(make_config(database_url), message=message, autogenerate=True, rev_id=rev_id)

@@ -1,0 +1,11 @@
+"""What every command prints the same way."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def print_json(value: Any) -> None:
+    """``--json``: indented, non-ASCII kept, dates and decimals as strings."""
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
