@@ -36,7 +36,6 @@ from belegsync.emulator import (
 )
 from belegsync.emulator.app import EmulatorApp
 from fakes.clock import FixedClock
-from support.databases import BACKENDS
 
 BELEGSYNC = str(Path(sys.executable).with_name("belegsync"))
 AMOUNT = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
@@ -75,18 +74,9 @@ class InProcessCli:
         return code, captured.out, captured.err
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest) -> str | None:
-    """``None``: the default SQLite file in the data dir; else an emptied PostgreSQL."""
-    if request.param == "sqlite":
-        return None
-    url: str = request.getfixturevalue("clean_pg_url")
-    return url
-
-
 @pytest.fixture
 async def cli(
-    database_url: str | None,
+    harness_database_url: str | None,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -99,8 +89,8 @@ async def cli(
     monkeypatch.setenv("BELEGSYNC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("BELEGSYNC_LEXWARE_RATE", "50")
     monkeypatch.setenv("BELEGSYNC_LOG_LEVEL", "error")
-    if database_url is not None:
-        monkeypatch.setenv("BELEGSYNC_DATABASE_URL", database_url)
+    if harness_database_url is not None:  # else the SQLite file in the data dir
+        monkeypatch.setenv("BELEGSYNC_DATABASE_URL", harness_database_url)
     async with serve_in_background(app) as base_url:
         monkeypatch.setenv("BELEGSYNC_LEXWARE_BASE_URL", base_url)
         yield InProcessCli(app, clock, capsys)
