@@ -208,26 +208,37 @@ def _add_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     token.set_defaults(handler=_lazy("cmd_api_token", "belegsync.cli.webapp"))
 
 
-def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
-    """Run one command; returns its exit code.
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``belegsync`` console script: the arguments from ``sys.argv``, "now" from the system
+    clock, and this process's logging configured from the settings. Returns the exit code."""
+    return _command(argv, SystemClock(), configure_logs=True)
 
-    The console script passes nothing: the arguments come from ``sys.argv`` and "now" from
-    the system clock. Tests call it in-process with their own ``clock``.
+
+def run(argv: Sequence[str], *, clock: Clock) -> int:
+    """One command inside a process that has its own logging (the tests), with its clock.
+
+    The same parsing, settings, wiring and error messages as :func:`main`; only the
+    process-wide logging configuration is left as it is.
     """
+    return _command(argv, clock, configure_logs=False)
+
+
+def _command(argv: Sequence[str] | None, clock: Clock, *, configure_logs: bool) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"belegsync: Konfigurationsfehler: {exc}", file=sys.stderr)
         return 2
-    from belegsync.logs import configure_logging
+    if configure_logs:
+        from belegsync.logs import configure_logging
 
-    configure_logging(level=settings.log_level, json=settings.log_json)
+        configure_logging(level=settings.log_level, json=settings.log_json)
     handler: Handler = args.handler
     from belegsync.cli.errors import explain_error
 
     try:
-        return handler(args, settings, clock or SystemClock())
+        return handler(args, settings, clock)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
-from belegsync.cli import main
+from belegsync.cli import run
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
@@ -64,12 +65,18 @@ def test_json_lists_external_needed_and_cash_with_voucher_ids(
     monkeypatch.setenv("BELEGSYNC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("BELEGSYNC_LOG_LEVEL", "error")
     monkeypatch.delenv("BELEGSYNC_DATABASE_URL", raising=False)
-    assert main(["migrate"]) == 0
-    assert main(["tenant", "add", "Musterfirma"]) == 0
+    clock = FixedClock(NOW)
+
+    def belegsync(*args: str) -> int:
+        with capture_logs():  # log events, not output
+            return run(list(args), clock=clock)
+
+    assert belegsync("migrate") == 0
+    assert belegsync("tenant", "add", "Musterfirma") == 0
     ids = asyncio.run(_seed(tmp_path / "data" / "belegsync.sqlite3"))
     capsys.readouterr()
 
-    assert main(["match", "Musterfirma", "--json"]) == 0
+    assert belegsync("match", "Musterfirma", "--json") == 0
     document = json.loads(capsys.readouterr().out)
 
     external = {e["voucher_number"]: e for e in document["external_needed"]}
@@ -92,6 +99,6 @@ def test_json_lists_external_needed_and_cash_with_voucher_ids(
         "reason_texts"
     ]
 
-    assert main(["match", "Musterfirma"]) == 0
+    assert belegsync("match", "Musterfirma") == 0
     text = capsys.readouterr().out
     assert f"(Beleg-ID {ids['cash']})" in text and f"(Beleg-ID {ids['external']})" in text

@@ -1,6 +1,6 @@
 """The ``belegsync`` command end to end against an emulator on a real port.
 
-The commands run in-process through ``belegsync.cli.main`` with a test clock, on SQLite and
+The commands run in-process through ``belegsync.cli.run`` with a test clock, on SQLite and
 on PostgreSQL: what they print does not depend on today's date. Only what needs the real
 console script runs as a subprocess (exit codes, argument parsing, the key read from
 standard input, a process killed in the middle of a sync); those assertions hold on any day.
@@ -15,15 +15,18 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, MutableMapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
-from belegsync.cli import main
+from belegsync.cli import run as run_command
 from belegsync.emulator import (
     MAIN_KEY,
     MAIN_ORG_ID,
@@ -60,16 +63,22 @@ def _paid_in(app: EmulatorApp, year: int) -> set[str]:
 
 @dataclass
 class InProcessCli:
-    """``belegsync`` called as a function, with the test's clock; one minute per command."""
+    """``belegsync`` called as a function, with the test's clock; one minute per command.
+
+    The test process's logging is not the console script's: the commands' log events are
+    collected in ``logs`` instead of being printed among their output."""
 
     app: EmulatorApp
     clock: FixedClock
     capsys: pytest.CaptureFixture[str]
+    logs: list[MutableMapping[str, Any]] = field(default_factory=list)
 
     async def run(self, *args: str) -> tuple[int, str, str]:
         self.clock.advance(minutes=1)
-        # main() runs its own event loop; the emulator keeps serving in this one.
-        code = await asyncio.to_thread(main, list(args), clock=self.clock)
+        with capture_logs() as logs:
+            # The command runs its own event loop; the emulator keeps serving in this one.
+            code = await asyncio.to_thread(run_command, list(args), clock=self.clock)
+        self.logs += logs
         captured = self.capsys.readouterr()
         return code, captured.out, captured.err
 
@@ -138,6 +147,7 @@ async def test_tenant_connect_sync_status_and_vouchers(
 
     for output in (out, json.dumps(status)):
         assert MAIN_KEY not in output
+    assert cli.logs and MAIN_KEY[:-4] not in repr(cli.logs)
 
 
 async def test_tax_years_follow_the_clock_in_berlin(cli: InProcessCli) -> None:
@@ -154,6 +164,15 @@ async def test_tax_years_follow_the_clock_in_berlin(cli: InProcessCli) -> None:
     cli.clock.set(datetime(2026, 12, 31, 23, 29, tzinfo=UTC))
     code, out, err = await cli.run("tax-year", "Muster GmbH", "close", "2028")
     assert (code, out.strip()) == (0, "Steuerjahr 2028: abgeschlossen"), err
+
+
+async def test_a_command_in_process_leaves_the_logging_alone(cli: InProcessCli) -> None:
+    # The console script configures the process's logging (and caches its loggers); in a
+    # test process that would silence the log assertions of every later test.
+    before = structlog.get_config()
+    code, _, err = await cli.run("tenant", "add", "Muster GmbH")
+    assert code == 0, err
+    assert structlog.get_config() == before
 
 
 # --- the real console script -------------------------------------------------------------
