@@ -186,13 +186,13 @@ async def test_token_revoked_fails_the_connection_only_when_the_key_is_refused(
         raw = revoked(1)
         r = await client.post(callback, content=raw, headers={"X-Lxo-Signature": sign(raw)})
         assert r.status_code == 200
-        await wait_for(lambda: _settled(stack))
+        assert await wait_for(lambda: _settled(stack))
         assert (await h.connection_row()).state == "active"  # the key still works
         await h.emulator("POST", f"/keys/{MAIN_KEY}/revoke")
         raw = revoked(2)
         r = await client.post(callback, content=raw, headers={"X-Lxo-Signature": sign(raw)})
         assert r.status_code == 200
-        await wait_for(lambda: _settled(stack))
+        assert await wait_for(lambda: _settled(stack))
     failed = await h.connection_row()
     assert (failed.state, failed.failure_reason) == ("failed", "invalid_key")
 
