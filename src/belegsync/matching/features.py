@@ -160,7 +160,7 @@ class FeatureContext:
     def _extra(self, state: PaymentState, row: int, bank: int, known_payer: bool) -> list[str]:
         """Reason codes beyond the features: recurring payment, period, re-collection."""
         out: list[str] = []
-        day = self.index.day_list[row]
+        day = int(self.index.day[row])
         if known_payer and state.past:
             gaps = [abs(day - d) for d, cents in state.past if cents == bank and d != day]
             found = cadence(min(gaps)) if gaps else None
@@ -193,7 +193,7 @@ class FeatureContext:
         """
         rules = self.params.rules
         cols = self.index.cols
-        bank = self.index.remaining_list[row]
+        bank = int(self.index.remaining[row])
         if collective_amount is None:
             amount, kind, delta = amount_feature(bank, state.amounts, rules)
         else:
@@ -201,7 +201,7 @@ class FeatureContext:
         reference, hit = self._reference(state, row, strong_ref)
         if reference < 1.0 and amount == 0.0:
             hit, reference = None, 0.0  # weak references count only next to the amount
-        booking = self.index.day_list[row]
+        booking = int(self.index.day[row])
         days = booking - state.anchor_day
         value_days = int(cols.value_day[row]) - state.anchor_day
         if abs(value_days) < abs(days):
