@@ -289,12 +289,11 @@ class TxnIndex:
         if keys.size == 0 or values.size == 0:
             return
         pos = np.minimum(np.searchsorted(keys, values), keys.size - 1)
-        hit = keys[pos] == values
-        parts, eligible = self.part_list, self.eligible_list
-        for row, value in zip(rows[hit].tolist(), values[hit].tolist(), strict=True):
-            if not eligible[row]:
-                continue
-            tc = parts[row] // 2
+        hit = (keys[pos] == values) & self.eligible[rows]
+        tcs = self.part[rows[hit]] // 2
+        for row, value, tc in zip(
+            rows[hit].tolist(), values[hit].tolist(), tcs.tolist(), strict=True
+        ):
             by_tc = lookup.get(value)
             if by_tc is not None:
                 payments = by_tc.get(tc)

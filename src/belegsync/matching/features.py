@@ -198,6 +198,8 @@ class FeatureContext:
             amount, kind, delta = amount_feature(bank, state.amounts, rules)
         else:
             amount, kind, delta = collective_amount, AmountKind.COLLECTIVE, 0
+        if amount == 0.0 and not strong_ref and collective_amount is None and self._hopeless:
+            return None  # nothing but the payer and the date left: below every threshold
         reference, hit = self._reference(state, row, strong_ref)
         if reference < 1.0 and amount == 0.0:
             hit, reference = None, 0.0  # weak references count only next to the amount
@@ -252,6 +254,13 @@ class FeatureContext:
             difference_reason=difference_reason(kind, item - allocated),
             features=features,
         )
+
+    @property
+    def _hopeless(self) -> bool:
+        """Whether a pair without amount and without a voucher number always stays below
+        the floor (a weak reference counts only next to the amount)."""
+        rules = self.params.rules
+        return rules.weight_counterparty + rules.weight_date < self.floor
 
     @property
     def floor(self) -> float:

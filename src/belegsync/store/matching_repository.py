@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from belegsync.store.errors import NotFound
 from belegsync.store.models import (
@@ -23,6 +23,7 @@ from belegsync.store.models import (
 __all__ = ["TRANSACTION_COLUMNS", "MatchingRepository"]
 
 _CHUNK = 500
+_VOUCHER_DOCUMENTS = (Voucher.raw_json, Voucher.raw_list_json, Voucher.raw_payments_json)
 _ALLOCATING = ("auto_confirmed", "confirmed")
 # The columns the matching engine reads, in the order of ``transaction_columns``.
 TRANSACTION_COLUMNS = (
@@ -210,6 +211,8 @@ class MatchingRepository:
                     ExpectedPayment.id.in_(ids[start : start + _CHUNK]),
                     Voucher.tenant_id == tenant_id,
                 )
+                # matching reads none of Lexware's documents: not decoded (JSON)
+                .options(*(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS))
             )
             out.extend((row[0], row[1]) for row in await self._session.execute(query))
         out.sort(key=lambda r: (r[1].voucher_date, r[1].lexware_id, r[0].position))
