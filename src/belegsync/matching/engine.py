@@ -113,8 +113,6 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
 
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 _WIDER_DAYS = 60
-# A line in the tolerance band this close to Lexware's paid date may be the payment.
-_NEAR_PAID_DAYS = 3
 
 
 class _Run:
@@ -335,7 +333,10 @@ class _Run:
                     options[member].append(suggestion)
         suggestions: dict[str, tuple[Suggestion, ...]] = {}
         unmatched: list[Unmatched] = []
-        busy = consumed | {edge.row for edge in assigned.values()}
+        consumed_mask = np.zeros(len(self.index.cols), dtype=np.bool_)
+        consumed_mask[list(consumed)] = True
+        busy_mask = consumed_mask.copy()
+        busy_mask[[edge.row for edge in assigned.values()]] = True
         for state in sorted(self.states, key=lambda s: s.payment.id):
             p = state.index
             if state.settled or p in linked:
@@ -344,7 +345,7 @@ class _Run:
             if ranked:
                 suggestions[state.payment.id] = ranked
             else:
-                found = p in best or self._exists_wider(state, consumed, busy)
+                found = p in best or self._exists_wider(state, consumed_mask, busy_mask)
                 reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
                 unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         auto_links = sorted(
@@ -353,52 +354,49 @@ class _Run:
         )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
-    def _exists_wider(self, state: PaymentState, consumed: set[int], busy: set[int]) -> bool:
+    def _exists_wider(
+        self, state: PaymentState, consumed: npt.NDArray[np.bool_], busy: npt.NDArray[np.bool_]
+    ) -> bool:
         """A line in the imported statements that may be this payment: then the voucher
         is not sent to "Externe Transaktion erforderlich" (a person searches instead).
 
         * a free line of the exact amount within two months;
-        * a line in the tolerance band (a fee, rounding) booked within a few days of
-          Lexware's paid date, which no other payment took or ranks first;
-        * a line for less (a fee kept back, a short or part payment) inside the date
-          window from this payer — its known account, the voucher or customer number
-          in the purpose, or the contact's name — which no other payment took or ranks
-          first.
+        * a line for less or within the fee above (a fee kept back, a short or part
+          payment, rounding) inside the date window from this payer — its known
+          account, the voucher or customer number in the purpose, or the contact's
+          name (≥ 95, as for an identifying payer) — which no other payment took or
+          ranks first.
 
-        ``consumed``: rows linked automatically; ``busy``: those and the rows another
-        payment ranks first.
+        A near amount from an unknown payer does not count: on a busy account some
+        line of a similar amount is booked near almost every paid date.
+
+        ``consumed`` marks the rows linked automatically; ``busy`` those and the rows
+        another payment ranks first.
         """
         index = self.index
         base = state.part << 40
         item = state.payment.amount_cents
         fee = self.params.rules.fee_cents
-        band_low = max(1, item * self.params.tolerance_low_permille // 1000 - fee)
         starts = index.sorted_key.searchsorted(
-            np.array([base | 1, base | band_low, base | item], dtype=np.int64), side="left"
+            np.array([base | 1, base | item], dtype=np.int64), side="left"
         ).tolist()
         ends = index.sorted_key.searchsorted(
             np.array([base | item, base | (item + fee)], dtype=np.int64), side="right"
         ).tolist()
         wider = (state.anchor_day - _WIDER_DAYS, state.anchor_day + _WIDER_DAYS)
-        if self._free_rows(starts[2], ends[0], wider, consumed).size:
+        if self._free_rows(starts[1], ends[0], wider, consumed).size:
             return True
-        if state.anchored:
-            near = (state.anchor_day - _NEAR_PAID_DAYS, state.anchor_day + _NEAR_PAID_DAYS)
-            if self._free_rows(starts[1], ends[1], near, busy).size:
-                return True
-        short = self._free_rows(starts[0], starts[2], state.window, busy)
+        short = self._free_rows(starts[0], ends[1], state.window, busy)
         return short.size > 0 and self._from_payer(state, short)
 
     def _free_rows(
-        self, lo: int, hi: int, window: tuple[int, int], taken: set[int]
+        self, lo: int, hi: int, window: tuple[int, int], taken: npt.NDArray[np.bool_]
     ) -> npt.NDArray[np.int64]:
         """Rows of the sorted slice [lo, hi) booked inside ``window``, not ``taken``."""
         index = self.index
         days = index.sorted_day_arr[lo:hi]
         rows = index.sorted_idx_arr[lo:hi][(days >= window[0]) & (days <= window[1])]
-        if taken and rows.size:
-            rows = rows[[row not in taken for row in rows.tolist()]]
-        return rows
+        return rows[~taken[rows]]
 
     def _from_payer(self, state: PaymentState, rows: npt.NDArray[np.int64]) -> bool:
         """Whether one of ``rows`` comes from the payment's payer."""
@@ -407,8 +405,9 @@ class _Run:
         if candidates & index.hits_by_payment.get(state.index, set()):
             return True
         contact = state.payment.contact_id
+        customer_hits = index.customer_hits
         if contact is not None and any(
-            contact in index.customer_hits[row] for row in candidates & index.customer_hits.keys()
+            contact in customer_hits[row] for row in candidates if row in customer_hits
         ):
             return True
         for ident in state.identifiers:
@@ -424,7 +423,7 @@ class _Run:
             names,
             scorer=fuzz.token_set_ratio,
             processor=utils.default_process,
-            score_cutoff=self.params.rules.name_weak,
+            score_cutoff=self.params.rules.name_strong,
         )
         return found_name is not None
 
