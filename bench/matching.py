@@ -39,7 +39,7 @@ from belegsync.domain.matching import ExpectedPayment
 from belegsync.matching import IbanContactMemory, match
 from belegsync.matching.columns import TxnColumns
 from matching_data import scenarios_de
-from matching_data.metrics import evaluate
+from matching_data.metrics import DataSet, Metrics, evaluate
 from matching_data.store_client import migrated_database, time_incremental
 from matching_data.synthetic import generate
 
@@ -50,8 +50,10 @@ def quality_synthetic(scale: float, seed: int) -> None:
     started = time.perf_counter()
     result = match(data.expected, data.txns)
     seconds = time.perf_counter() - started
-    for line in evaluate(data, result).lines(f"synthetic seed={seed}"):
+    metrics = evaluate(data, result)
+    for line in metrics.lines(f"synthetic seed={seed}"):
         print(line)
+    _show_external(f"synthetic seed={seed}", data, metrics)
     print(f"[synthetic seed={seed}] match_seconds={seconds:.2f}")
 
 
@@ -72,6 +74,25 @@ def quality_scenarios(seed: int) -> None:
         metrics = evaluate(part, result, settled)
         for line in metrics.lines(label):
             print(line)
+        _show_external(label, part, metrics)
+
+
+def _show_external(label: str, data: DataSet, metrics: Metrics, limit: int = 20) -> None:
+    """Each payment wrongly listed as needing an external transaction, with the line
+    that paid it (amount, days to the anchor date, payer, purpose)."""
+    payments = {p.id: p for p in data.expected}
+    txns = {t.id: t for t in data.txns}
+    for payment_id in metrics.wrongly_external_ids[:limit]:
+        p = payments[payment_id]
+        for txn_id in sorted(data.truth[payment_id]):
+            t = txns[txn_id]
+            days = (t.booking_date - p.anchor_date).days
+            print(
+                f"[{label}]   wrongly external {p.voucher_number} {p.amount_cents} ct "
+                f"{p.contact_name!r}: paid by {abs(t.amount_cents)} ct {days:+d} d "
+                f"from {t.counterparty_name!r} ({t.counterparty_iban or 'no IBAN'}), "
+                f"{t.remittance!r}"
+            )
 
 
 def _rss_mb() -> float:
@@ -152,7 +173,8 @@ def incremental(vouchers: int, new: int) -> None:
         found = asyncio.run(time_incremental(url, vouchers, new))
     print(f"[incremental] vouchers={vouchers} new_transactions={new} SQLite, real run_matching")
     print(
-        f"[incremental] run_matching_seconds={found['incremental_seconds']:.3f} "
+        f"[incremental] run_matching_seconds={found['incremental_seconds']:.3f} wall, "
+        f"{found['incremental_cpu_seconds']:.3f} cpu "
         f"(after import/push, target <= 0.2) auto_links={found['auto_links']:.0f} "
         f"open_payments={found['payments']:.0f}"
     )
@@ -162,14 +184,23 @@ def incremental(vouchers: int, new: int) -> None:
     )
 
 
+def _load(label: str) -> None:
+    one, five, fifteen = os.getloadavg()
+    print(f"[{label}] load_average={one:.2f} {five:.2f} {fifteen:.2f} cpus={os.cpu_count()}")
+
+
 def main(scale: float, seed: int, only: str | None, trace_memory: bool) -> None:
     if only in (None, "quality"):
         quality_synthetic(scale, seed)
         quality_scenarios(seed)
     if only in (None, "speed"):
+        _load("speed")
         speed(scale, seed, trace_memory)
+        _load("speed")
     if only in (None, "incremental"):
+        _load("incremental")
         incremental(max(1000, int(20_000 * min(scale, 1.0))), 200)
+        _load("incremental")
 
 
 if __name__ == "__main__":

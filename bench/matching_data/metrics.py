@@ -59,6 +59,10 @@ class Metrics:
     unmatchable_auto_linked: int
     wrongly_external: int
     suggested_payments: int
+    # payments paid from no imported statement, rightly listed as needing an external one
+    external_unmatchable: int
+    unmatchable_payments: int
+    wrongly_external_ids: tuple[str, ...]
     by_scenario: dict[str, Tally]
 
     @property
@@ -83,6 +87,7 @@ class Metrics:
             f"linked_or_top={self.linked_or_top:.4f} (target >= 0.97) "
             f"matchable_vouchers={self.matchable.vouchers}",
             f"[{label}] wrongly_external={self.wrongly_external} (target 0) "
+            f"rightly_external={self.external_unmatchable}/{self.unmatchable_payments} "
             f"unmatchable_vouchers={self.unmatchable_vouchers} "
             f"unmatchable_auto_linked={self.unmatchable_auto_linked} "
             f"payments_with_suggestions={self.suggested_payments}",
@@ -112,20 +117,23 @@ def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) 
     external = {u.payment_id for u in result.unmatched if u.reason is UnmatchedReason.NO_CANDIDATE}
     per_voucher: dict[str, tuple[bool, bool]] = {}
     vouchers: set[str] = set()
-    wrongly_external = 0
+    wrongly: list[str] = []
+    external_unmatchable = unmatchable = 0
     for payment in data.expected:
         if payment.id in skip:
             continue
         vouchers.add(payment.voucher_id)
         paid_by = truth.get(payment.id)
         if paid_by is None:
+            unmatchable += 1
+            external_unmatchable += payment.id in external
             continue
         linked = auto.get(payment.id, set())
         auto_ok = bool(linked) and linked <= paid_by
         top = result.suggestions_by_payment.get(payment.id, ())
         top_ok = bool(top) and top[0].txn_id in paid_by
         if payment.id in external:
-            wrongly_external += 1
+            wrongly.append(payment.id)
         a, b = per_voucher.get(payment.voucher_id, (True, True))
         per_voucher[payment.voucher_id] = (a and auto_ok, b and (auto_ok or top_ok))
     total = Tally()
@@ -140,7 +148,10 @@ def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) 
         matchable=total,
         unmatchable_vouchers=len(vouchers) - len(per_voucher),
         unmatchable_auto_linked=sum(1 for p in auto if p not in truth),
-        wrongly_external=wrongly_external,
+        wrongly_external=len(wrongly),
         suggested_payments=len(result.suggestions_by_payment),
+        external_unmatchable=external_unmatchable,
+        unmatchable_payments=unmatchable,
+        wrongly_external_ids=tuple(sorted(wrongly)),
         by_scenario=dict(sorted(by_scenario.items())),
     )

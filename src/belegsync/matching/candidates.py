@@ -135,13 +135,9 @@ class TxnIndex:
     day: IntArray
     eligible: npt.NDArray[np.bool_]
     sorted_key: IntArray = field(init=False)
-    sorted_day: list[int] = field(init=False)
-    sorted_idx: list[int] = field(init=False)
     sorted_day_arr: IntArray = field(init=False)
     sorted_idx_arr: IntArray = field(init=False)
     part_list: list[int] = field(init=False)
-    day_list: list[int] = field(init=False)
-    remaining_list: list[int] = field(init=False)
     eligible_list: list[bool] = field(init=False)
     by_identifier: dict[tuple[int, str], tuple[list[int], list[int]]] = field(default_factory=dict)
     hits_by_payment: dict[int, set[int]] = field(default_factory=dict)
@@ -149,11 +145,10 @@ class TxnIndex:
     customer_hits: dict[int, set[str]] = field(default_factory=dict)  # row → contact ids
     returned: frozenset[int] = frozenset()  # debits undone by a returned-debit line
     recollections: frozenset[int] = frozenset()  # same debit collected again afterwards
+    remittance_blob: TextBlob | None = None  # purposes upper-cased and joined, built once
 
     def __post_init__(self) -> None:
         self.part_list = self.part.tolist()
-        self.day_list = self.day.tolist()
-        self.remaining_list = self.remaining.tolist()
         self.eligible_list = self.eligible.tolist()
         idx = np.flatnonzero(self.eligible)
         key = (self.part[idx] << _AMOUNT_SHIFT) | self.remaining[idx]
@@ -161,8 +156,6 @@ class TxnIndex:
         self.sorted_key = key[order]
         self.sorted_idx_arr = idx[order]
         self.sorted_day_arr = self.day[self.sorted_idx_arr]
-        self.sorted_day = self.sorted_day_arr.tolist()
-        self.sorted_idx = self.sorted_idx_arr.tolist()
 
     @classmethod
     def build(
@@ -189,7 +182,8 @@ class TxnIndex:
                     remaining[i] -= used
         part = tc * 2 + (amount < 0)
         eligible = (tc >= 0) & (remaining > 0) & (remaining < (1 << _AMOUNT_SHIFT)) & (amount != 0)
-        returned = _returned_debits(cols, tc, eligible)
+        blob = TextBlob(cols.remittances)
+        returned = _returned_debits(cols, tc, blob)
         for row in returned:
             eligible[row] = False
         index = cls(
@@ -200,14 +194,17 @@ class TxnIndex:
             eligible=eligible,
         )
         index.returned = frozenset(returned)
+        index.remittance_blob = blob
         index.recollections = frozenset(_recollections(cols, returned, eligible))
         index._index_identifiers(wanted_identifiers)
         return index
 
     def provider_rows(self, markers: Sequence[bytes]) -> set[int]:
         """Eligible rows whose payer name or purpose mentions one of ``markers``."""
-        found = _rows_mentioning(self.cols.names, markers)
-        found |= _rows_mentioning(self.cols.remittances, markers)
+        found = TextBlob(self.cols.names).rows_mentioning(markers)
+        blob = self.remittance_blob or TextBlob(self.cols.remittances)
+        found |= blob.rows_mentioning(markers)
+        self.remittance_blob = None  # the last reader: free it
         eligible = self.eligible_list
         return {row for row in found if eligible[row]}
 
@@ -215,16 +212,19 @@ class TxnIndex:
         if not wanted:
             return
         groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-        eligible, parts = self.eligible_list, self.part_list
+        parts = self.part
+        n = len(self.cols)
         for values in (self.cols.ibans, self.cols.creditors):
-            for i in [i for i, ident in enumerate(values) if ident in wanted]:
+            hit = np.fromiter(map(wanted.__contains__, values), np.bool_, n) & self.eligible
+            for i in np.flatnonzero(hit).tolist():
                 ident = values[i]
-                if eligible[i] and parts[i] // 2 in wanted[ident]:
-                    groups[(parts[i], ident)].append(i)
-        days = self.day_list
+                part = int(parts[i])
+                if part // 2 in wanted[ident]:
+                    groups[(part, ident)].append(i)
+        day = self.day
         for key, rows in groups.items():
-            rows = sorted(set(rows), key=lambda r: (days[r], r))
-            self.by_identifier[key] = ([days[r] for r in rows], rows)
+            ordered = sorted((int(day[r]), r) for r in set(rows))
+            self.by_identifier[key] = ([d for d, _ in ordered], [r for _, r in ordered])
 
     def scan_references(
         self,
@@ -253,10 +253,12 @@ class TxnIndex:
         if lookup or by_customer:
             self._scan_texts(lookup, by_customer, found)
         if references:
-            eligible = self.eligible_list
-            for i, ref in enumerate(self.cols.end_to_end_ids):
-                if ref and ref in references and eligible[i]:
-                    found[i].update(references[ref])
+            ids = self.cols.end_to_end_ids
+            known = np.fromiter(map(references.__contains__, ids), np.bool_, len(ids))
+            if "" in references:
+                known &= np.fromiter(map(bool, ids), np.bool_, len(ids))
+            for i in np.flatnonzero(known & self.eligible).tolist():
+                found[i].update(references[ids[i]])
         return found
 
     def keep_hits(
@@ -287,12 +289,11 @@ class TxnIndex:
         if keys.size == 0 or values.size == 0:
             return
         pos = np.minimum(np.searchsorted(keys, values), keys.size - 1)
-        hit = keys[pos] == values
-        parts, eligible = self.part_list, self.eligible_list
-        for row, value in zip(rows[hit].tolist(), values[hit].tolist(), strict=True):
-            if not eligible[row]:
-                continue
-            tc = parts[row] // 2
+        hit = (keys[pos] == values) & self.eligible[rows]
+        tcs = self.part[rows[hit]] // 2
+        for row, value, tc in zip(
+            rows[hit].tolist(), values[hit].tolist(), tcs.tolist(), strict=True
+        ):
             by_tc = lookup.get(value)
             if by_tc is not None:
                 payments = by_tc.get(tc)
@@ -330,7 +331,7 @@ _RETURN_RE = re.compile(
 _RETURN_DAYS = 30
 
 
-def _returned_debits(cols: TxnColumns, tc: IntArray, eligible: npt.NDArray[np.bool_]) -> list[int]:
+def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int]:
     """Rows that do not pay anything: reversals, and the movements they undo.
 
     A line is a reversal when the importer flagged it (camt ``RvslInd``/``RtrInf``), or
@@ -342,7 +343,7 @@ def _returned_debits(cols: TxnColumns, tc: IntArray, eligible: npt.NDArray[np.bo
     flagged = set(np.flatnonzero(cols.reversal).tolist())
     worded = {
         row
-        for row in _rows_mentioning(cols.remittances, _RETURN_MARKERS)
+        for row in blob.rows_mentioning(_RETURN_MARKERS)
         if _RETURN_RE.search(normalise_text(cols.remittances[row]).replace("\n", " "))
     }
     candidates = sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
@@ -387,20 +388,32 @@ def _recollections(
     return out
 
 
-def _rows_mentioning(texts: list[str], markers: Sequence[bytes]) -> set[int]:
-    """Rows whose upper-cased text contains one of ``markers`` (ASCII)."""
-    blob = "\x1f".join(texts).upper().encode("utf-8", "replace")
-    found: list[int] = []
-    for marker in markers:
-        at = blob.find(marker)
-        while at >= 0:
-            found.append(at)
-            at = blob.find(marker, at + 1)
-    if not found:
-        return set()
-    separators = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0x1F)
-    rows = np.searchsorted(separators, np.asarray(found, dtype=np.int64), side="right")
-    return {r for r in rows.tolist() if r < len(texts)}
+class TextBlob:
+    """A text column upper-cased and joined once, so markers are found in every row at
+    once (a run looks for returned debits and payment providers in the same texts)."""
+
+    __slots__ = ("_data", "_rows", "_separators")
+
+    def __init__(self, texts: list[str]) -> None:
+        self._data = "\x1f".join(texts).upper().encode("utf-8", "replace")
+        self._separators: IntArray | None = None
+        self._rows = len(texts)
+
+    def rows_mentioning(self, markers: Sequence[bytes]) -> set[int]:
+        """Rows whose upper-cased text contains one of ``markers`` (ASCII)."""
+        blob = self._data
+        found: list[int] = []
+        for marker in markers:
+            at = blob.find(marker)
+            while at >= 0:
+                found.append(at)
+                at = blob.find(marker, at + 1)
+        if not found:
+            return set()
+        if self._separators is None:
+            self._separators = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0x1F)
+        rows = np.searchsorted(self._separators, np.asarray(found, dtype=np.int64), side="right")
+        return {r for r in rows.tolist() if r < self._rows}
 
 
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:
@@ -425,10 +438,15 @@ def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> i
 def _window_rows(
     index: TxnIndex, lo: int, hi: int, window: tuple[int, int], out: dict[int, bool]
 ) -> None:
-    days = index.sorted_day
-    a = bisect_left(days, window[0], lo, hi)
-    b = bisect_right(days, window[1], a, hi)
-    for row in index.sorted_idx[a:b]:
+    if hi - lo <= 16:
+        days = index.sorted_day_arr[lo:hi].tolist()
+        a = lo + bisect_left(days, window[0])
+        b = lo + bisect_right(days, window[1])
+    else:
+        days_arr = index.sorted_day_arr[lo:hi]
+        a = lo + int(days_arr.searchsorted(window[0], side="left"))
+        b = lo + int(days_arr.searchsorted(window[1], side="right"))
+    for row in index.sorted_idx_arr[a:b].tolist():
         out.setdefault(row, False)
 
 
@@ -442,10 +460,10 @@ def candidates_for(
     """Candidate transaction rows for one payment → whether a reference hit them."""
     out: dict[int, bool] = {}
     lookback = params.reference_lookback_days
-    parts, days = index.part_list, index.day_list
+    parts, days = index.part_list, index.day
     anchor = state.anchor_day
     for row in index.hits_by_payment.get(state.index, ()):
-        if parts[row] == state.part and abs(days[row] - anchor) <= lookback:
+        if parts[row] == state.part and abs(int(days[row]) - anchor) <= lookback:
             out[row] = True
     for lo, hi in exact_bounds:
         if hi > lo:
@@ -459,9 +477,9 @@ def candidates_for(
         found = index.by_identifier.get((state.part, ident))
         if found is None:
             continue
-        days, rows = found
-        a = bisect_left(days, state.window[0])
-        b = bisect_right(days, state.window[1], a)
+        ident_days, rows = found
+        a = bisect_left(ident_days, state.window[0])
+        b = bisect_right(ident_days, state.window[1], a)
         for row in rows[a:b]:
             out.setdefault(row, False)
     return out
@@ -477,16 +495,20 @@ def _band_rows(
 ) -> None:
     first, last = state.window
     if hi - lo <= 64:
-        days = index.sorted_day[lo:hi]
-        rows = [r for r, d in zip(index.sorted_idx[lo:hi], days, strict=True) if first <= d <= last]
+        days = index.sorted_day_arr[lo:hi].tolist()
+        rows = [
+            r
+            for r, d in zip(index.sorted_idx_arr[lo:hi].tolist(), days, strict=True)
+            if first <= d <= last
+        ]
     else:
         days_arr = index.sorted_day_arr[lo:hi]
         mask = (days_arr >= first) & (days_arr <= last)
         rows = index.sorted_idx_arr[lo:hi][mask].tolist()
     if len(rows) > params.max_tolerance_candidates:
         target = state.payment.amount_cents
-        ids, remaining = index.cols.ids, index.remaining_list
-        rows.sort(key=lambda r: (abs(remaining[r] - target), ids[r]))
+        ids, remaining = index.cols.ids, index.remaining
+        rows.sort(key=lambda r: (abs(int(remaining[r]) - target), ids[r]))
         rows = rows[: params.max_tolerance_candidates]
     for row in rows:
         out.setdefault(row, False)

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process, utils
 
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
@@ -196,7 +198,7 @@ class _Run:
         edges: list[Edge] = []
         strong_exact: dict[int, set[int]] = defaultdict(set)
         rejected = self.rejected
-        remaining = self.index.remaining_list
+        remaining = self.index.remaining
         suggest = self.ctx.suggestion
         clear_rows = self.clear_rows
         for state in self.states:
@@ -223,7 +225,7 @@ class _Run:
                         suggestion=suggestion,
                         booked=bool(booked[row]),
                         part_payment=part_payment,
-                        bank_cents=remaining[row],
+                        bank_cents=int(remaining[row]),
                     )
                 )
         return edges, strong_exact
@@ -331,6 +333,10 @@ class _Run:
                     options[member].append(suggestion)
         suggestions: dict[str, tuple[Suggestion, ...]] = {}
         unmatched: list[Unmatched] = []
+        consumed_mask = np.zeros(len(self.index.cols), dtype=np.bool_)
+        consumed_mask[list(consumed)] = True
+        busy_mask = consumed_mask.copy()
+        busy_mask[[edge.row for edge in assigned.values()]] = True
         for state in sorted(self.states, key=lambda s: s.payment.id):
             p = state.index
             if state.settled or p in linked:
@@ -339,7 +345,7 @@ class _Run:
             if ranked:
                 suggestions[state.payment.id] = ranked
             else:
-                found = p in best or self._exists_wider(state, consumed)
+                found = p in best or self._exists_wider(state, consumed_mask, busy_mask)
                 reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
                 unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         auto_links = sorted(
@@ -348,18 +354,78 @@ class _Run:
         )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
-    def _exists_wider(self, state: PaymentState, consumed: set[int]) -> bool:
-        """A free transaction of the exact amount within two months: then the voucher
-        is not sent to "Externe Transaktion erforderlich" (a person searches)."""
+    def _exists_wider(
+        self, state: PaymentState, consumed: npt.NDArray[np.bool_], busy: npt.NDArray[np.bool_]
+    ) -> bool:
+        """A line in the imported statements that may be this payment: then the voucher
+        is not sent to "Externe Transaktion erforderlich" (a person searches instead).
+
+        * a free line of the exact amount within two months;
+        * a line for less or within the fee above (a fee kept back, a short or part
+          payment, rounding) inside the date window from this payer — its known
+          account, the voucher or customer number in the purpose, or the contact's
+          name (≥ 95, as for an identifying payer) — which no other payment took or
+          ranks first.
+
+        A near amount from an unknown payer does not count: on a busy account some
+        line of a similar amount is booked near almost every paid date.
+
+        ``consumed`` marks the rows linked automatically; ``busy`` those and the rows
+        another payment ranks first.
+        """
         index = self.index
-        key = (state.part << 40) | state.payment.amount_cents
-        lo = int(np.searchsorted(index.sorted_key, key, side="left"))
-        hi = int(np.searchsorted(index.sorted_key, key, side="right"))
-        first, last = state.anchor_day - _WIDER_DAYS, state.anchor_day + _WIDER_DAYS
-        return any(
-            first <= day <= last and row not in consumed
-            for day, row in zip(index.sorted_day[lo:hi], index.sorted_idx[lo:hi], strict=True)
+        base = state.part << 40
+        item = state.payment.amount_cents
+        fee = self.params.rules.fee_cents
+        starts = index.sorted_key.searchsorted(
+            np.array([base | 1, base | item], dtype=np.int64), side="left"
+        ).tolist()
+        ends = index.sorted_key.searchsorted(
+            np.array([base | item, base | (item + fee)], dtype=np.int64), side="right"
+        ).tolist()
+        wider = (state.anchor_day - _WIDER_DAYS, state.anchor_day + _WIDER_DAYS)
+        if self._free_rows(starts[1], ends[0], wider, consumed).size:
+            return True
+        short = self._free_rows(starts[0], ends[1], state.window, busy)
+        return short.size > 0 and self._from_payer(state, short)
+
+    def _free_rows(
+        self, lo: int, hi: int, window: tuple[int, int], taken: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.int64]:
+        """Rows of the sorted slice [lo, hi) booked inside ``window``, not ``taken``."""
+        index = self.index
+        days = index.sorted_day_arr[lo:hi]
+        rows = index.sorted_idx_arr[lo:hi][(days >= window[0]) & (days <= window[1])]
+        return rows[~taken[rows]]
+
+    def _from_payer(self, state: PaymentState, rows: npt.NDArray[np.int64]) -> bool:
+        """Whether one of ``rows`` comes from the payment's payer."""
+        index = self.index
+        candidates = set(rows.tolist())
+        if candidates & index.hits_by_payment.get(state.index, set()):
+            return True
+        contact = state.payment.contact_id
+        customer_hits = index.customer_hits
+        if contact is not None and any(
+            contact in customer_hits[row] for row in candidates if row in customer_hits
+        ):
+            return True
+        for ident in state.identifiers:
+            found = index.by_identifier.get((state.part, ident))
+            if found is not None and candidates.intersection(found[1]):
+                return True
+        name = state.payment.contact_name
+        if not name:
+            return False
+        names = [index.cols.names[row] for row in sorted(candidates)]
+        found_name = process.extractOne(
+            name,
+            names,
+            scorer=fuzz.token_set_ratio,
+            processor=utils.default_process,
+            score_cutoff=self.params.rules.name_strong,
         )
+        return found_name is not None
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         best: dict[str, Suggestion] = {}

@@ -160,7 +160,7 @@ class FeatureContext:
     def _extra(self, state: PaymentState, row: int, bank: int, known_payer: bool) -> list[str]:
         """Reason codes beyond the features: recurring payment, period, re-collection."""
         out: list[str] = []
-        day = self.index.day_list[row]
+        day = int(self.index.day[row])
         if known_payer and state.past:
             gaps = [abs(day - d) for d, cents in state.past if cents == bank and d != day]
             found = cadence(min(gaps)) if gaps else None
@@ -193,15 +193,17 @@ class FeatureContext:
         """
         rules = self.params.rules
         cols = self.index.cols
-        bank = self.index.remaining_list[row]
+        bank = int(self.index.remaining[row])
         if collective_amount is None:
             amount, kind, delta = amount_feature(bank, state.amounts, rules)
         else:
             amount, kind, delta = collective_amount, AmountKind.COLLECTIVE, 0
+        if amount == 0.0 and not strong_ref and collective_amount is None and self._hopeless:
+            return None  # nothing but the payer and the date left: below every threshold
         reference, hit = self._reference(state, row, strong_ref)
         if reference < 1.0 and amount == 0.0:
             hit, reference = None, 0.0  # weak references count only next to the amount
-        booking = self.index.day_list[row]
+        booking = int(self.index.day[row])
         days = booking - state.anchor_day
         value_days = int(cols.value_day[row]) - state.anchor_day
         if abs(value_days) < abs(days):
@@ -252,6 +254,13 @@ class FeatureContext:
             difference_reason=difference_reason(kind, item - allocated),
             features=features,
         )
+
+    @property
+    def _hopeless(self) -> bool:
+        """Whether a pair without amount and without a voucher number always stays below
+        the floor (a weak reference counts only next to the amount)."""
+        rules = self.params.rules
+        return rules.weight_counterparty + rules.weight_date < self.floor
 
     @property
     def floor(self) -> float:

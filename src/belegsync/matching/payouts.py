@@ -132,7 +132,7 @@ def payout_groups(
     groups: list[CollectiveGroup] = []
     claimed: set[int] = set()
     broken: set[tuple[int, str]] = set()
-    for row in sorted(rows, key=lambda r: (index.day_list[r], cols.ids[r])):
+    for row in sorted(rows, key=lambda r: (int(index.day[r]), cols.ids[r])):
         part = int(index.part[row])
         if part % 2 != 0:
             continue  # payouts are credits

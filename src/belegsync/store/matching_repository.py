@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from belegsync.store.errors import NotFound
 from belegsync.store.models import (
@@ -23,6 +23,7 @@ from belegsync.store.models import (
 __all__ = ["TRANSACTION_COLUMNS", "MatchingRepository"]
 
 _CHUNK = 500
+_VOUCHER_DOCUMENTS = (Voucher.raw_json, Voucher.raw_list_json, Voucher.raw_payments_json)
 _ALLOCATING = ("auto_confirmed", "confirmed")
 # The columns the matching engine reads, in the order of ``transaction_columns``.
 TRANSACTION_COLUMNS = (
@@ -178,27 +179,44 @@ class MatchingRepository:
 
     async def open_payments(self, tenant_id: str) -> list[tuple[ExpectedPayment, Voucher]]:
         """Active bank payments not yet settled by a link to a real transaction (links
-        to external transactions do not settle: the real line may still arrive)."""
-        settled = exists().where(
-            PaymentLink.expected_payment_id == ExpectedPayment.id,
+        to external transactions do not settle: the real line may still arrive).
+
+        Two steps: the ids of the open payments by one anti-join over the tenant's
+        settling links (index-only, no row of a settled payment is read), then those
+        payments with their vouchers."""
+        external = select(BankTransaction.id).where(
+            BankTransaction.tenant_id == tenant_id, BankTransaction.source == "external"
+        )
+        settling = select(PaymentLink.expected_payment_id).where(
+            PaymentLink.tenant_id == tenant_id,
             PaymentLink.status.in_(list(_ALLOCATING)),
-            BankTransaction.id == PaymentLink.bank_transaction_id,
-            BankTransaction.source != "external",
+            PaymentLink.bank_transaction_id.not_in(external),
         )
-        query = (
-            select(ExpectedPayment, Voucher)
-            .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
-            .where(
-                ExpectedPayment.tenant_id == tenant_id,
-                Voucher.tenant_id == tenant_id,
-                ExpectedPayment.active.is_(True),
-                ExpectedPayment.kind == "bank",
-                ~settled,
+        ids = list(
+            await self._session.scalars(
+                select(ExpectedPayment.id).where(
+                    ExpectedPayment.tenant_id == tenant_id,
+                    ExpectedPayment.active.is_(True),
+                    ExpectedPayment.kind == "bank",
+                    ExpectedPayment.id.not_in(settling),
+                )
             )
-            .order_by(Voucher.voucher_date, Voucher.lexware_id, ExpectedPayment.position)
         )
-        result = await self._session.execute(query)
-        return [(row[0], row[1]) for row in result]
+        out: list[tuple[ExpectedPayment, Voucher]] = []
+        for start in range(0, len(ids), _CHUNK):
+            query = (
+                select(ExpectedPayment, Voucher)
+                .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
+                .where(
+                    ExpectedPayment.id.in_(ids[start : start + _CHUNK]),
+                    Voucher.tenant_id == tenant_id,
+                )
+                # matching reads none of Lexware's documents: not decoded (JSON)
+                .options(*(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS))
+            )
+            out.extend((row[0], row[1]) for row in await self._session.execute(query))
+        out.sort(key=lambda r: (r[1].voucher_date, r[1].lexware_id, r[0].position))
+        return out
 
     async def transaction_columns(self, tenant_id: str) -> dict[str, list[Any]]:
         """Real (not external) transactions that still have money to allocate, as

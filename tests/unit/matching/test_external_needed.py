@@ -1,0 +1,74 @@
+"""When a payment is listed as needing an external transaction ("no candidate").
+
+Only when no free line in the imported statements may be it. A line that pays less
+than expected (a fee kept back, a short or part payment) from the voucher's payer makes
+a person search instead; a near amount from an unknown payer does not.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from belegsync.domain.matching import Unmatched, UnmatchedReason
+from belegsync.matching import match
+
+from .factories import D0, IBAN_A, IBAN_B, payment, txn
+
+
+def _reason(unmatched: tuple[Unmatched, ...]) -> UnmatchedReason:
+    (only,) = unmatched
+    return only.reason
+
+
+def test_short_payment_from_the_known_account_is_not_external() -> None:
+    p = payment(vtype="purchaseinvoice", amount=2665, known_identifiers=frozenset({IBAN_A}))
+    line = txn(amount=-1165, text="Zahlung", name="", iban=IBAN_A, day=D0 - timedelta(days=3))
+    result = match([p], [line])
+    assert result.auto_links == ()
+    assert _reason(result.unmatched) is UnmatchedReason.BELOW_THRESHOLD
+
+
+def test_short_payment_under_the_contacts_name_is_not_external() -> None:
+    p = payment(amount=35870, name="Walter & Hofmann AG")
+    line = txn(amount=34370, text="", name="WALTER & HOFMANN AG", iban=IBAN_B)
+    assert _reason(match([p], [line]).unmatched) is UnmatchedReason.BELOW_THRESHOLD
+
+
+def test_short_payment_naming_the_customer_number_is_not_external() -> None:
+    p = payment(amount=9024, name="Winter Druckerei GbR", customer_number="75410")
+    line = txn(amount=8524, text="Kd-Nr 75410", name="Max Mustermann", iban=IBAN_B)
+    assert _reason(match([p], [line]).unmatched) is UnmatchedReason.BELOW_THRESHOLD
+
+
+def test_near_amount_from_an_unknown_payer_is_still_external() -> None:
+    # on a busy account a line of a similar amount is booked near almost every paid date
+    p = payment(amount=1836, name="Malerbetrieb Weiß GbR")
+    line = txn(amount=1756, text="", name="Gabi Becker", iban=IBAN_B)
+    assert _reason(match([p], [line]).unmatched) is UnmatchedReason.NO_CANDIDATE
+
+
+def test_a_merely_similar_name_is_not_the_payer() -> None:
+    p = payment(amount=35870, name="Walter & Hofmann AG")
+    line = txn(amount=34370, text="", name="W. HOFMANN AG", iban=IBAN_B)
+    assert _reason(match([p], [line]).unmatched) is UnmatchedReason.NO_CANDIDATE
+
+
+def test_short_payment_from_someone_else_is_still_external() -> None:
+    p = payment(amount=35870, name="Walter & Hofmann AG")
+    line = txn(amount=20000, text="Miete", name="Stadtwerke Kassel", iban=IBAN_B)
+    assert _reason(match([p], [line]).unmatched) is UnmatchedReason.NO_CANDIDATE
+
+
+def test_short_payment_outside_the_window_is_still_external() -> None:
+    p = payment(amount=35870, name="Walter & Hofmann AG")
+    late = txn(amount=34370, text="", name="WALTER & HOFMANN AG", day=D0 + timedelta(days=40))
+    assert _reason(match([p], [late]).unmatched) is UnmatchedReason.NO_CANDIDATE
+
+
+def test_a_line_another_payment_took_is_not_a_candidate() -> None:
+    mine = payment("v1#0", amount=35870, name="Walter & Hofmann AG", number="RE-2024-0001")
+    other = payment("v2#0", amount=34370, name="Walter & Hofmann AG", number="RE-2024-0002")
+    line = txn(amount=34370, text="RE-2024-0002", name="WALTER & HOFMANN AG")
+    result = match([mine, other], [line])
+    assert {d.suggestion.payment_id for d in result.auto_links} == {"v2#0"}
+    assert _reason(result.unmatched) is UnmatchedReason.NO_CANDIDATE
