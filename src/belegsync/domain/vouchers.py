@@ -46,6 +46,14 @@ _DIRECTIONS: dict[VoucherType, Direction] = {
 }
 
 
+def account_cents(voucher_type: str, cents: int) -> int:
+    """A voucher amount as the bank account sees it: negative for money out (purchase
+    invoices, sales credit notes), positive for money in, the sign of the bank
+    transaction that pays it. Every page, form, export and command shows voucher
+    amounts this way, whatever sign Lexware stored."""
+    return -abs(cents) if direction(voucher_type) is Direction.DEBIT else abs(cents)
+
+
 def is_synced_type(voucher_type: str) -> bool:
     """Whether vouchers of this type are synced at all."""
     return voucher_type in SYNCED_VOUCHER_TYPES

@@ -15,7 +15,7 @@ from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.domain.links import allocation, is_allocating, link_difference
 from belegsync.domain.matching import LinkStatus
-from belegsync.domain.vouchers import Direction, direction
+from belegsync.domain.vouchers import account_cents
 from belegsync.matching.link_rows import new_link
 from belegsync.store.access import TenantContext
 from belegsync.store.link_store import add_transaction
@@ -70,11 +70,8 @@ class ExternalNeeded:
     why: str = WHY_EXTERNAL
 
 
-def signed_amount(voucher_type: str, cents: int) -> int:
-    """The amount as the bank shows it: negative for money out (purchase invoices,
-    sales credit notes), positive for money in. Every matching page and form uses it."""
-    sign = -1 if direction(voucher_type) is Direction.DEBIT else 1
-    return sign * abs(cents)
+# The amount as the bank shows it: one rule for every page (domain.vouchers).
+signed_amount = account_cents
 
 
 def external_draft(payment: ExpectedPayment, voucher: Voucher) -> ExternalDraft:

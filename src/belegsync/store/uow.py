@@ -13,6 +13,7 @@ from belegsync.store.banking_repository import BankingRepository
 from belegsync.store.event_repository import EventRepository
 from belegsync.store.matching_repository import MatchingRepository
 from belegsync.store.notify_repository import NotifyRepository
+from belegsync.store.overview import OverviewReads
 from belegsync.store.repositories import (
     AuditRepository,
     ConnectionRepository,
@@ -20,7 +21,9 @@ from belegsync.store.repositories import (
     TenantRepository,
     VoucherRepository,
 )
+from belegsync.store.staff_lists import StaffLists
 from belegsync.store.tenant_reads import TenantReads
+from belegsync.store.voucher_detail import Exports
 from belegsync.store.voucher_failures import VoucherFailureRepository
 
 
@@ -46,6 +49,10 @@ class UnitOfWork:
     reads: TenantReads
     events: EventRepository
     voucher_failures: VoucherFailureRepository
+    # Read models of the overviews, the staff lists and the exports.
+    overview: OverviewReads
+    staff_lists: StaffLists
+    exports: Exports
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -65,6 +72,9 @@ class UnitOfWork:
         self.reads = TenantReads(self.session)
         self.events = EventRepository(self.session)
         self.voucher_failures = VoucherFailureRepository(self.session)
+        self.overview = OverviewReads(self.session)
+        self.staff_lists = StaffLists(self.session)
+        self.exports = Exports(self.session)
         return self
 
     async def __aexit__(

@@ -1,5 +1,6 @@
-"""What the voucher page and the file export read besides the voucher itself: its
-expected payments with their links and bank transactions, and files per period."""
+"""What the voucher page and the exports read besides the voucher itself: its expected
+payments with their links and bank transactions; the exports' vouchers and files per
+period (:class:`Exports`, reachable as ``uow.exports``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from belegsync.store.models import (
     Voucher,
     VoucherFile,
 )
+from belegsync.store.voucher_list import VoucherFilter, VoucherRow, VoucherSorting, iter_vouchers
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +143,21 @@ async def files_in_period(
     result = await session.stream(query)
     async for row in result:
         yield ExportFile(*row)
+
+
+class Exports:
+    """What the exports stream: the Belege list's rows (its filter and order) and a
+    period's files. Both are read in batches while the response is written."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def vouchers(
+        self, ctx: TenantContext, f: VoucherFilter, sorting: VoucherSorting
+    ) -> AsyncIterator[VoucherRow]:
+        return iter_vouchers(self._session, ctx, f, sorting)
+
+    def files(
+        self, ctx: TenantContext, date_from: date, date_to: date
+    ) -> AsyncIterator[ExportFile]:
+        return files_in_period(self._session, ctx, date_from, date_to)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import cast
 
 from belegsync.domain.errors import DomainError
-from belegsync.domain.vouchers import Direction, VoucherType, direction
+from belegsync.domain.vouchers import VoucherType
+from belegsync.domain.vouchers import account_cents as signed_cents
 from belegsync.store.access import MATCH_STATES, MatchState
 from belegsync.store.voucher_list import (
     VOUCHER_SORTS,
@@ -59,12 +60,11 @@ def voucher_sorting(state: ListState) -> VoucherSorting:
 
 
 def account_cents(voucher_type: str, cents: int | None) -> int | None:
-    """A voucher amount as the bank account sees it: money out negative, money in
-    positive — the same sign as the bank transaction that pays it."""
+    """:func:`belegsync.domain.vouchers.account_cents` for pages and exports: no amount
+    stays none, and a voucher type this version does not know keeps its stored sign."""
     if cents is None:
         return None
     try:
-        outgoing = direction(voucher_type) is Direction.DEBIT
+        return signed_cents(voucher_type, cents)
     except DomainError:
         return cents
-    return -abs(cents) if outgoing else abs(cents)

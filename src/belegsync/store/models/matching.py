@@ -33,6 +33,16 @@ class ExpectedPayment(Base):
     __table_args__ = (
         UniqueConstraint("voucher_id", "position"),
         Index("ix_expected_payments_tenant_id_active", "tenant_id", "active"),
+        # The overviews' counts read a voucher's payments from this index alone.
+        Index(
+            "ix_expected_payments_voucher_id_active",
+            "voucher_id",
+            "active",
+            "tenant_id",
+            "kind",
+            "unmatched_reason",
+            "id",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -64,6 +74,14 @@ class PaymentLink(Base):
         Index("ix_links_expected_payment_id", "expected_payment_id"),
         Index("ix_links_bank_transaction_id", "bank_transaction_id"),
         Index("ix_links_tenant_id_batch_id", "tenant_id", "batch_id"),
+        # The overviews' counts group a tenant's links per payment from this index alone.
+        Index(
+            "ix_links_tenant_id_expected_payment_id",
+            "tenant_id",
+            "expected_payment_id",
+            "status",
+            "bank_transaction_id",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -33,7 +33,7 @@ from belegsync.banking.uploads import (
 )
 from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.service import run_matching
-from belegsync.store.access import TenantContext, access_tenant
+from belegsync.store.access import TenantContext
 from belegsync.store.banking_repository import MAX_PAGE_SIZE, TransactionRow
 from belegsync.web.controllers.banking_query import query_from_params
 from belegsync.web.controllers.connection import domain_message
@@ -129,7 +129,7 @@ class BankingController(Controller):
         needs: str = "",
     ) -> Template:
         async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
+            await uow.reads.tenant(ctx)
             imports = await uow.banking.imports(ctx.tenant_id)
             accounts = await uow.banking.accounts(ctx.tenant_id)
         context: dict[str, Any] = {
@@ -281,7 +281,7 @@ class BankingController(Controller):
         params = dict(request.query_params.items())
         error: str | None = None
         async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
+            await uow.reads.tenant(ctx)
             accounts = await uow.banking.accounts(ctx.tenant_id)
             try:
                 query = query_from_params(params, accounts)
@@ -312,7 +312,7 @@ class BankingController(Controller):
         params = dict(request.query_params.items())
         rows: list[tuple[TransactionRow, tuple[str, ...]]] = []
         async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
+            await uow.reads.tenant(ctx)
             accounts = await uow.banking.accounts(ctx.tenant_id)
             query = query_from_params({**params, "page": "1"}, accounts, per_page=MAX_PAGE_SIZE)
             while True:
@@ -337,6 +337,6 @@ class BankingController(Controller):
         ctx: NamedDependency[TenantContext],
     ) -> Template:
         async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
+            await uow.reads.tenant(ctx)
             overviews = await account_overviews(uow, ctx.tenant_id)
         return render(request, "banking/accounts.html", ctx=ctx, accounts=overviews)

@@ -11,10 +11,8 @@ from litestar.di import NamedDependency
 from litestar.response import Stream, Template
 
 from belegsync.domain.dates import berlin_date
-from belegsync.store.access import TenantContext, access_tenant
+from belegsync.store.access import TenantContext
 from belegsync.store.files import FileStoreError
-from belegsync.store.voucher_detail import files_in_period
-from belegsync.store.voucher_list import iter_vouchers
 from belegsync.web.controllers.vouchers import content_disposition
 from belegsync.web.deps import WebDeps
 from belegsync.web.exports import files_zip, voucher_csv
@@ -60,7 +58,7 @@ class ExportController(Controller):
     ) -> Template:
         today = berlin_date(deps.clock.now())
         async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
+            await uow.reads.tenant(ctx)
         query = dict(request.query_params)
         chosen = _period(query)
         return _page(request, ctx, today, error=bool(query) and chosen is None)
@@ -75,14 +73,12 @@ class ExportController(Controller):
         state = voucher_state("", dict(request.query_params))
         gettext = formatter(request).gettext
         async with deps.uow_factory() as uow:
-            tenant = await access_tenant(uow.session, ctx)
+            tenant = await uow.reads.tenant(ctx)
             name = safe_part(tenant.name, "Mandant")
 
         async def body() -> AsyncIterator[bytes]:
             async with deps.uow_factory() as uow:
-                rows = iter_vouchers(
-                    uow.session, ctx, voucher_filter(state), voucher_sorting(state)
-                )
+                rows = uow.exports.vouchers(ctx, voucher_filter(state), voucher_sorting(state))
                 async for chunk in voucher_csv(rows, gettext):
                     yield chunk
 
@@ -108,7 +104,7 @@ class ExportController(Controller):
         today = berlin_date(deps.clock.now())
         period = _period(dict(request.query_params))
         async with deps.uow_factory() as uow:
-            tenant = await access_tenant(uow.session, ctx)
+            tenant = await uow.reads.tenant(ctx)
             name = safe_part(tenant.name, "Mandant")
         if period is None:
             return _page(request, ctx, today, error=True)
@@ -127,7 +123,7 @@ class ExportController(Controller):
 
         async def body() -> AsyncIterator[bytes]:
             async with deps.uow_factory() as uow:
-                files = files_in_period(uow.session, ctx, start, end)
+                files = uow.exports.files(ctx, start, end)
                 async for chunk in files_zip(files, read, note):
                     yield chunk
 

@@ -11,8 +11,7 @@ from litestar.response import Template
 
 from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
-from belegsync.store.access import TenantContext, access_tenant
-from belegsync.store.overview import failed_vouchers, monthly_counts, tax_years, yearly_counts
+from belegsync.store.access import TenantContext
 from belegsync.sync.status import ConnectionStatus, connection_status
 from belegsync.web.deps import WebDeps
 from belegsync.web.overview import (
@@ -37,22 +36,20 @@ class ClientOverview:
 
 async def client_overview(request: WebRequest, deps: WebDeps, ctx: TenantContext) -> ClientOverview:
     today = berlin_date(deps.clock.now())
+    ids = [ctx.tenant_id]
     async with deps.uow_factory() as uow:
-        await access_tenant(uow.session, ctx)
-        ids = [ctx.tenant_id]
-        months = await monthly_counts(uow.session, ctx, last_month=today)
-        counts = await yearly_counts(uow.session, ids)
-        failed = await failed_vouchers(uow.session, ids)
-        years = (await tax_years(uow.session, ids)).get(ctx.tenant_id, {})
+        found = await uow.overview.client_counts(ctx, last_month=today)
+        failed = await uow.overview.failed_vouchers(ids)
+        years = (await uow.overview.tax_years(ids)).get(ctx.tenant_id, {})
     status = await connection_status(
         uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, runs=1
     )
     return ClientOverview(
         status=status,
-        actions=action_counts(counts, failed),
-        chart=month_chart(months, formatter(request).gettext),
+        actions=action_counts(found.years, failed),
+        chart=month_chart(found.months, formatter(request).gettext),
         years=year_lights(
-            counts,
+            found.years,
             years,
             failed,
             connection_failed=status.state is ConnectionState.FAILED,

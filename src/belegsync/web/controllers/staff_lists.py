@@ -18,16 +18,7 @@ from belegsync.domain.connection import Connection, ConnectionState, ExpiryWarni
 from belegsync.domain.dates import berlin_date
 from belegsync.store.access import Page
 from belegsync.store.listing import Sorting
-from belegsync.store.overview import failed_vouchers, tax_years, yearly_counts
-from belegsync.store.staff_lists import (
-    CLIENT_SORTS,
-    OUTBOX_SORTS,
-    SUPPORT_SORTS,
-    ClientListRow,
-    client_page,
-    outbox_page,
-    support_page,
-)
+from belegsync.store.staff_lists import CLIENT_SORTS, OUTBOX_SORTS, SUPPORT_SORTS, ClientListRow
 from belegsync.web.controllers.staff import staff_only
 from belegsync.web.deps import WebDeps
 from belegsync.web.listing import ListState, query_day, read_state
@@ -60,8 +51,7 @@ async def _clients(
 ) -> tuple[Page[ClientListRow], dict[str, Any]]:
     chosen = state.params.get("state")
     async with deps.uow_factory() as uow:
-        result = await client_page(
-            uow.session,
+        result = await uow.staff_lists.clients(
             today=today,
             text=state.params.get("q"),
             state=chosen if chosen in _STATES else None,
@@ -89,9 +79,9 @@ async def _portfolio(
 ) -> dict[str, PortfolioClient]:
     ids = [r.tenant_id for r in rows]
     async with deps.uow_factory() as uow:
-        counts = await yearly_counts(uow.session, ids)
-        failed = await failed_vouchers(uow.session, ids)
-        years = await tax_years(uow.session, ids)
+        counts = await uow.overview.yearly_counts(ids)
+        failed = await uow.overview.failed_vouchers(ids)
+        years = await uow.overview.tax_years(ids)
     out = {}
     for row in rows:
         mine = [c for c in counts if c.tenant_id == row.tenant_id]
@@ -176,8 +166,7 @@ class StaffListController(Controller):
         )
         p = state.params
         async with deps.uow_factory() as uow:
-            result = await support_page(
-                uow.session,
+            result = await uow.staff_lists.support(
                 text=p.get("q"),
                 status=p.get("status"),
                 date_from=query_day(p.get("from")),
@@ -202,8 +191,7 @@ class StaffListController(Controller):
         p = state.params
         status = p.get("status") if p.get("status") in ("pending", "sent", "failed") else None
         async with deps.uow_factory() as uow:
-            result = await outbox_page(
-                uow.session,
+            result = await uow.staff_lists.outbox(
                 text=p.get("q"),
                 status=status,
                 date_from=query_day(p.get("from")),
