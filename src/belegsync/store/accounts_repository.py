@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.store.models import ApiToken, LoginAttempt, User, WebSession
@@ -47,6 +47,8 @@ _LIVE_SESSION = (
     )
     .select_from(WebSession)
     .outerjoin(User, and_(User.id == WebSession.user_id, User.disabled_at.is_(None)))
+    # Bound at execution: one statement object, so its cache key is computed only once.
+    .where(WebSession.id == bindparam("id_hash"), WebSession.expires_at > bindparam("now"))
 )
 
 
@@ -159,9 +161,7 @@ class AccountRepository:
         """The live session stored under ``id_hash`` with its active user, in one query
         (every page asks)."""
         found = (
-            await self._session.execute(
-                _LIVE_SESSION.where(WebSession.id == id_hash, WebSession.expires_at > now)
-            )
+            await self._session.execute(_LIVE_SESSION, {"id_hash": id_hash, "now": now})
         ).first()
         if found is None:
             return None

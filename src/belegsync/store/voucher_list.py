@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final, Literal, cast, get_args
+from functools import lru_cache
+from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,20 +140,9 @@ def _select(ctx: TenantContext, f: VoucherFilter) -> Any:
     return select(*_COLUMNS, _match_state).where(*_conditions(ctx, f))
 
 
-def _row(values: Sequence[object]) -> VoucherRow:
-    return VoucherRow(
-        id=cast(str, values[0]),
-        voucher_type=cast(str, values[1]),
-        voucher_status=cast(str, values[2]),
-        voucher_number=cast("str | None", values[3]),
-        voucher_date=cast(date, values[4]),
-        contact_name=cast("str | None", values[5]),
-        total_gross_cents=cast(int, values[6]),
-        currency=cast(str, values[7]),
-        paid_date=cast("date | None", values[8]),
-        review_reason=cast("str | None", values[9]),
-        match_state=cast("MatchState | None", values[10]),
-    )
+def _row(values: Sequence[Any]) -> VoucherRow:
+    # The columns of _COLUMNS and the match state, in the order of VoucherRow's fields.
+    return VoucherRow(*values[:11])
 
 
 async def voucher_page(
@@ -173,6 +163,20 @@ async def voucher_page(
     SQLite answers through a tenant index) costs 15 ms on the first page of 20,000."""
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValueError("page or per_page out of range")
+    count, query = _page_statements(ctx.tenant_id, f, sorting, page, per_page)
+    rows = list(await session.execute(query))
+    # No rows: an empty selection, or a page past its end.
+    total = int(rows[0][-1]) if rows else int(await session.scalar(count) or 0)
+    return Page(items=[_row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+# Building the statement and its cache key costs more than running it (2 ms on a busy
+# 2-core machine); a statement is immutable, so the same page's statement is reused.
+@lru_cache(maxsize=512)
+def _page_statements(
+    tenant_id: str, f: VoucherFilter, sorting: VoucherSorting, page: int, per_page: int
+) -> tuple[Any, Any]:
+    ctx = TenantContext(tenant_id=tenant_id, actor="")
     conditions = _conditions(ctx, f)
     count = select(func.count()).select_from(Voucher).where(*conditions)
     ids = (
@@ -187,13 +191,10 @@ async def voucher_page(
     query = (
         select(*_COLUMNS, _match_state, count.scalar_subquery())
         .join_from(ids, Voucher, Voucher.id == ids.c.id)
-        .where(Voucher.tenant_id == ctx.tenant_id)
+        .where(Voucher.tenant_id == tenant_id)
         .order_by(*_order(sorting))
     )
-    rows = list(await session.execute(query))
-    # No rows: an empty selection, or a page past its end.
-    total = int(rows[0][-1]) if rows else int(await session.scalar(count) or 0)
-    return Page(items=[_row(r) for r in rows], total=total, page=page, per_page=per_page)
+    return count, query
 
 
 async def iter_vouchers(
