@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from belegsync.accounts.users import AuthenticatedUser, authenticated
+from belegsync.accounts.users import AuthenticatedUser
 from belegsync.domain.clock import Clock
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 SESSION_USER = "uid"
 # Moving the idle expiry forward costs a write; once a minute is precise enough.
@@ -48,7 +47,7 @@ class SessionStore:
 
     def __init__(
         self,
-        uow_factory: Callable[[], UnitOfWork],
+        uow_factory: UnitOfWorkFactory,
         clock: Clock,
         *,
         idle: timedelta,
@@ -64,20 +63,23 @@ class SessionStore:
         if not 20 <= len(session_id) <= 128:
             return None
         now = self._clock.now()
-        async with self._uow_factory() as uow:
-            row = await uow.accounts.session(_hash(session_id), now=now)
-            if row is None or row.created_at + self.lifetime <= now:
-                return None
-            try:
-                data = json.loads(row.data)
-            except ValueError:
-                return None
-            if not isinstance(data, dict):
-                return None
-            user_id = _user_of(data)
-            user = await uow.accounts.user(user_id) if user_id else None
-            active = authenticated(user) if user is not None and user.disabled_at is None else None
-            return LoadedSession(session_id, data, row.created_at, row.expires_at, active)
+        async with self._uow_factory.read_only() as uow:
+            row = await uow.accounts.live_session(_hash(session_id), now=now)
+        if row is None or row.created_at + self.lifetime <= now:
+            return None
+        try:
+            data = json.loads(row.data)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        found = row.user
+        active = None
+        if found is not None and found.id == _user_of(data):
+            active = AuthenticatedUser(
+                found.id, found.email, found.role, found.tenant_id, found.locale
+            )
+        return LoadedSession(session_id, data, row.created_at, row.expires_at, active)
 
     async def save(self, data: dict[str, Any], loaded: LoadedSession | None) -> str | None:
         """Store ``data``; returns the id of a newly created session, else ``None``.

@@ -5,13 +5,51 @@ Every method works inside the caller's session and transaction; nothing here com
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.store.models import ApiToken, LoginAttempt, User, WebSession
 from belegsync.store.models.web import Locale, UserRole
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUser:
+    id: str
+    email: str
+    role: UserRole
+    tenant_id: str | None
+    locale: Locale
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A live session's row and its user (``None``: no user, or the login is disabled)."""
+
+    data: bytes
+    created_at: datetime
+    expires_at: datetime
+    user: SessionUser | None
+
+
+_LIVE_SESSION = (
+    select(
+        WebSession.data,
+        WebSession.created_at,
+        WebSession.expires_at,
+        User.id,
+        User.email,
+        User.role,
+        User.tenant_id,
+        User.locale,
+    )
+    .select_from(WebSession)
+    .outerjoin(User, and_(User.id == WebSession.user_id, User.disabled_at.is_(None)))
+    # Bound at execution: one statement object, so its cache key is computed only once.
+    .where(WebSession.id == bindparam("id_hash"), WebSession.expires_at > bindparam("now"))
+)
 
 
 class AccountRepository:
@@ -118,6 +156,18 @@ class AccountRepository:
         return await self._session.scalar(
             select(WebSession).where(WebSession.id == id_hash, WebSession.expires_at > now)
         )
+
+    async def live_session(self, id_hash: str, *, now: datetime) -> LiveSession | None:
+        """The live session stored under ``id_hash`` with its active user, in one query
+        (every page asks)."""
+        found = (
+            await self._session.execute(_LIVE_SESSION, {"id_hash": id_hash, "now": now})
+        ).first()
+        if found is None:
+            return None
+        data, created_at, expires_at, user_id, email, role, tenant_id, locale = found
+        user = None if user_id is None else SessionUser(user_id, email, role, tenant_id, locale)
+        return LiveSession(bytes(data), created_at, expires_at, user)
 
     async def add_session(
         self,

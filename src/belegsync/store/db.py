@@ -14,6 +14,8 @@ from belegsync.store import jsoncodec
 
 SQLITE_FILENAME = "belegsync.sqlite3"
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
+# An execution option of the engine: the connection's transactions only read.
+READ_ONLY_OPTION = "belegsync_read_only"
 
 _DRIVER_FOR_BACKEND = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 
@@ -89,6 +91,12 @@ def create_engine(
     return engine
 
 
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine and pool for transactions that only read: on SQLite they begin
+    DEFERRED instead of IMMEDIATE, so they take no write lock."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
+
+
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions keep loaded attributes after commit (``expire_on_commit=False``), so
     objects can be read after their short write transaction without lazy loads."""
@@ -120,4 +128,9 @@ def _configure_sqlite(
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (see :func:`read_only`) begin DEFERRED: in WAL mode they read a
+        # snapshot without any lock, so pages never queue behind each other or a sync.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -6,10 +6,11 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from belegsync.store.accounts_repository import AccountRepository
 from belegsync.store.banking_repository import BankingRepository
+from belegsync.store.db import read_only
 from belegsync.store.event_repository import EventRepository
 from belegsync.store.matching_repository import MatchingRepository
 from belegsync.store.notify_repository import NotifyRepository
@@ -25,6 +26,7 @@ from belegsync.store.staff_lists import StaffLists
 from belegsync.store.tenant_reads import TenantReads
 from belegsync.store.voucher_detail import Exports
 from belegsync.store.voucher_failures import VoucherFailureRepository
+from belegsync.store.voucher_pages import VoucherPages
 
 
 class UnitOfWork:
@@ -34,6 +36,10 @@ class UnitOfWork:
     commit (or raising) is safe. A unit of work may commit several times; each commit
     ends one short transaction and the next statement begins the next one. Use one
     unit of work per task: sessions must never be shared across ``asyncio.gather``.
+
+    A read-only unit of work (:meth:`UnitOfWorkFactory.read_only`) begins its transaction
+    without the write lock (SQLite: ``BEGIN DEFERRED``), so readers do not wait for each
+    other or for a writer; it refuses :meth:`commit`.
     """
 
     session: AsyncSession
@@ -53,13 +59,24 @@ class UnitOfWork:
     overview: OverviewReads
     staff_lists: StaffLists
     exports: Exports
+    voucher_pages: VoucherPages
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        read_bind: AsyncEngine | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._read_bind = read_bind
+        self.read_only = read_bind is not None
         self.committed = False
 
     async def __aenter__(self) -> Self:
-        self.session = self._session_factory()
+        if self._read_bind is not None:
+            self.session = self._session_factory(bind=self._read_bind)
+        else:
+            self.session = self._session_factory()
         self.tenants = TenantRepository(self.session)
         self.connections = ConnectionRepository(self.session)
         self.vouchers = VoucherRepository(self.session)
@@ -75,6 +92,7 @@ class UnitOfWork:
         self.overview = OverviewReads(self.session)
         self.staff_lists = StaffLists(self.session)
         self.exports = Exports(self.session)
+        self.voucher_pages = VoucherPages(self.session)
         return self
 
     async def __aexit__(
@@ -90,6 +108,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Commit everything done since the last commit."""
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         await self.session.commit()
         self.committed = True
 
@@ -102,10 +122,19 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Creates a fresh :class:`UnitOfWork` per call: ``async with uow_factory() as uow``."""
+    """Creates a fresh :class:`UnitOfWork` per call: ``async with uow_factory() as uow``,
+    or one that only reads: ``async with uow_factory.read_only() as uow``."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
+        bind = session_factory.kw.get("bind")
+        self._read_bind = read_only(bind) if isinstance(bind, AsyncEngine) else None
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def read_only(self) -> UnitOfWork:
+        """A unit of work for reads: no write lock, no commit."""
+        if self._read_bind is None:
+            return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, read_bind=self._read_bind)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final, Literal, cast, get_args
+from functools import lru_cache
+from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.store.access import (
     MATCH_STATES,
+    MAX_PER_PAGE,
     MatchState,
     Page,
     TenantContext,
     match_state_expression,
 )
-from belegsync.store.listing import contains, page_of
+from belegsync.store.listing import contains
 from belegsync.store.models import Voucher
 
 VoucherSort = Literal["date", "number", "contact", "type", "amount", "paid"]
@@ -33,6 +35,8 @@ _SIGNED_GROSS: Final = case(
     (Voucher.voucher_type.in_(_OUTGOING), -func.abs(Voucher.total_gross_cents)),
     else_=func.abs(Voucher.total_gross_cents),
 )
+# Built once: the expression is a tree of a dozen subqueries.
+_match_state: Final = match_state_expression()
 _SORT_COLUMNS: Final = {
     "date": Voucher.voucher_date,
     "number": Voucher.voucher_number,
@@ -107,7 +111,7 @@ def _conditions(ctx: TenantContext, f: VoucherFilter) -> list[ColumnElement[bool
     if f.match_state is not None:
         if f.match_state not in MATCH_STATES:
             raise ValueError(f"unknown match state {f.match_state!r}")
-        where.append(match_state_expression() == f.match_state)
+        where.append(_match_state == f.match_state)
     return where
 
 
@@ -133,23 +137,12 @@ _COLUMNS: Final = (
 
 
 def _select(ctx: TenantContext, f: VoucherFilter) -> Any:
-    return select(*_COLUMNS, match_state_expression()).where(*_conditions(ctx, f))
+    return select(*_COLUMNS, _match_state).where(*_conditions(ctx, f))
 
 
-def _row(values: Sequence[object]) -> VoucherRow:
-    return VoucherRow(
-        id=cast(str, values[0]),
-        voucher_type=cast(str, values[1]),
-        voucher_status=cast(str, values[2]),
-        voucher_number=cast("str | None", values[3]),
-        voucher_date=cast(date, values[4]),
-        contact_name=cast("str | None", values[5]),
-        total_gross_cents=cast(int, values[6]),
-        currency=cast(str, values[7]),
-        paid_date=cast("date | None", values[8]),
-        review_reason=cast("str | None", values[9]),
-        match_state=cast("MatchState | None", values[10]),
-    )
+def _row(values: Sequence[Any]) -> VoucherRow:
+    # The columns of _COLUMNS and the match state, in the order of VoucherRow's fields.
+    return VoucherRow(*values[:11])
 
 
 async def voucher_page(
@@ -163,21 +156,45 @@ async def voucher_page(
 ) -> Page[VoucherRow]:
     """One page of the tenant's vouchers and the total of the whole selection.
 
-    The page's ids first (sorted and skipped on plain columns), then their rows with the
-    match state: computing it for every skipped or sorted row would cost seconds deep
-    in a large list."""
+    The page's ids first (sorted and skipped on plain columns, in a subquery), then
+    their rows with the match state, looked up by primary key: computing the state for
+    every skipped or sorted row would cost seconds deep in a large list, and looking the
+    page's rows up among all of the tenant's (``tenant_id = ? AND id IN (…)``, which
+    SQLite answers through a tenant index) costs 15 ms on the first page of 20,000."""
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValueError("page or per_page out of range")
+    count, query = _page_statements(ctx.tenant_id, f, sorting, page, per_page)
+    rows = list(await session.execute(query))
+    # No rows: an empty selection, or a page past its end.
+    total = int(rows[0][-1]) if rows else int(await session.scalar(count) or 0)
+    return Page(items=[_row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+# Building the statement and its cache key costs more than running it (2 ms on a busy
+# 2-core machine); a statement is immutable, so the same page's statement is reused.
+@lru_cache(maxsize=512)
+def _page_statements(
+    tenant_id: str, f: VoucherFilter, sorting: VoucherSorting, page: int, per_page: int
+) -> tuple[Any, Any]:
+    ctx = TenantContext(tenant_id=tenant_id, actor="")
     conditions = _conditions(ctx, f)
     count = select(func.count()).select_from(Voucher).where(*conditions)
-    ids_query = select(Voucher.id).where(*conditions).order_by(*_order(sorting))
-    id_rows, total = await page_of(session, ids_query, count, page=page, per_page=per_page)
-    ids = [str(r[0]) for r in id_rows]
-    found = {}
-    if ids:
-        query = select(*_COLUMNS, match_state_expression()).where(
-            Voucher.tenant_id == ctx.tenant_id, Voucher.id.in_(ids)
-        )
-        found = {r[0]: _row(tuple(r)) for r in await session.execute(query)}
-    return Page(items=[found[i] for i in ids], total=total, page=page, per_page=per_page)
+    ids = (
+        select(Voucher.id)
+        .where(*conditions)
+        .order_by(*_order(sorting))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("page")
+    )
+    # The total rides along as an uncorrelated subquery (computed once): one statement.
+    query = (
+        select(*_COLUMNS, _match_state, count.scalar_subquery())
+        .join_from(ids, Voucher, Voucher.id == ids.c.id)
+        .where(Voucher.tenant_id == tenant_id)
+        .order_by(*_order(sorting))
+    )
+    return count, query
 
 
 async def iter_vouchers(
@@ -192,4 +209,4 @@ async def iter_vouchers(
     query = _select(ctx, f).order_by(*_order(sorting)).execution_options(yield_per=batch)
     result = await session.stream(query)
     async for values in result:
-        yield _row(tuple(values))
+        yield _row(values)

@@ -14,7 +14,7 @@ from typing import Protocol
 from belegsync.domain.clock import Clock
 from belegsync.notify.mail import SmtpConfig
 from belegsync.store.files import FileStore
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.ports import KeyCipher, LexwareFactory, SyncQueue
 
 __all__ = ["InvalidWebhook", "SmtpConfig", "WebConfig", "WebDeps", "WebhookNotice"]
@@ -80,7 +80,7 @@ class WebConfig:
 @dataclass(frozen=True, slots=True)
 class WebDeps:
     config: WebConfig
-    uow_factory: Callable[[], UnitOfWork]
+    uow_factory: UnitOfWorkFactory
     files: FileStore
     clock: Clock
     queue: SyncQueue

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from litestar import MediaType
 from litestar.response import Template
+from markupsafe import Markup
 
 from belegsync.web.auth import current_lang, session_user
 from belegsync.web.deps import WebDeps
@@ -19,7 +22,34 @@ FLASH_KEY = "flash"
 MAX_FLASH_CHARS = 300
 
 
-def create_environment() -> Environment:
+class FragmentCache:
+    """Rendered pieces of pages (a list's rows) by a key naming everything they show.
+
+    The key must hold every value the fragment depends on (the row itself, the language,
+    the tenant's path), so a changed row is a new key and never a stale answer. The
+    least recently used fragments go first once ``size`` are held."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._fragments: OrderedDict[Hashable, Markup] = OrderedDict()
+
+    def __call__(self, key: Hashable, render: Callable[..., Markup], *args: Any) -> Markup:
+        found = self._fragments.get(key)
+        if found is not None:
+            self._fragments.move_to_end(key)
+            return found
+        # A macro's output is Markup; anything else is escaped when it is written out.
+        fragment = render(*args)
+        self._fragments[key] = fragment
+        if len(self._fragments) > self.size:
+            self._fragments.popitem(last=False)
+        return fragment
+
+    def __len__(self) -> int:
+        return len(self._fragments)
+
+
+def create_environment(*, fragments: int = 10_000) -> Environment:
     env = Environment(
         loader=PackageLoader("belegsync.web", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -31,6 +61,8 @@ def create_environment() -> Environment:
     )
     env.globals["label"] = template_label
     env.globals["german_label"] = german_label
+    # ``fragment(key, macro, *args)``: the macro's output, rendered once per key.
+    env.globals["fragment"] = FragmentCache(fragments)
     return env
 
 

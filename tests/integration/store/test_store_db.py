@@ -4,10 +4,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from belegsync.store.db import default_database_url, normalize_database_url
+from belegsync.store.db import (
+    create_engine,
+    create_session_factory,
+    default_database_url,
+    normalize_database_url,
+)
 from belegsync.store.uow import UnitOfWorkFactory
 from support.store_helpers import NOW
 
@@ -65,3 +70,26 @@ async def test_released_savepoint_is_undone_with_its_transaction(
 
     async with uow_factory() as uow:
         assert await uow.tenants.list_all() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sqlite_readers_do_not_wait_for_a_writer_and_see_the_last_commit(
+    engine: AsyncEngine,
+) -> None:
+    # A writer holds the write lock (BEGIN IMMEDIATE) and has not committed: a reader
+    # (BEGIN DEFERRED) still reads at once, while a second writer would queue.
+    quick = create_engine(engine.url, sqlite_busy_timeout_ms=50)
+    uow_factory = UnitOfWorkFactory(create_session_factory(quick))
+    try:
+        async with uow_factory() as writer:
+            await writer.tenants.add(name="Vorher GmbH", now=NOW)
+            await writer.commit()
+            await writer.tenants.add(name="Offen GmbH", now=NOW)
+            async with uow_factory.read_only() as reader:
+                names = [t.name for t in await reader.tenants.list_all()]
+            async with uow_factory() as second_writer:
+                with pytest.raises(OperationalError, match="locked"):
+                    await second_writer.tenants.add(name="Wartend GmbH", now=NOW)
+        assert names == ["Vorher GmbH"]
+    finally:
+        await quick.dispose()

@@ -41,3 +41,16 @@ async def test_committed_work_stays_and_later_work_is_rolled_back(
     # Objects stay readable after the unit of work (expire_on_commit=False).
     assert kept.name == "Bleibt GmbH"
     assert kept.created_at == NOW
+
+
+async def test_a_read_only_unit_reads_and_refuses_to_commit(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        await uow.tenants.add(name="Lesbar GmbH", now=NOW)
+        await uow.commit()
+    async with uow_factory.read_only() as uow:
+        assert uow.read_only
+        assert [t.name for t in await uow.tenants.list_all()] == ["Lesbar GmbH"]
+        with pytest.raises(RuntimeError, match="read-only"):
+            await uow.commit()

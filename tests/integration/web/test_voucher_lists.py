@@ -114,3 +114,30 @@ async def test_search_by_number_contact_amount_and_dates(stack: WebStack) -> Non
             r = await b.get(f"{base}?{query}")
             assert r.status_code == 200, query
         assert "0 Belege" in text_of(await b.get(f"{base}?q=%25_"))
+
+
+async def test_a_changed_voucher_shows_at_once_and_a_page_past_the_end_keeps_the_total(
+    stack: WebStack,
+) -> None:
+    # Rows are rendered once and reused: a change must reach the page all the same.
+    base = await _volume(stack)
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        first = await b.get(base)
+        number = _numbers(first.text)[0]
+        async with stack.harness.uow_factory() as uow:
+            voucher = await uow.session.scalar(
+                select(Voucher).where(
+                    Voucher.tenant_id == stack.tenant_a, Voucher.voucher_number == number
+                )
+            )
+            assert voucher is not None
+            voucher.contact_name = "Umbenannt & Söhne"
+            await uow.commit()
+        again = await b.get(base)
+        assert "Umbenannt &amp; Söhne" in again.text
+        assert _numbers(again.text)[0] == number
+        assert first.text != again.text
+        past = await b.get(f"{base}?page=99")
+        assert past.status_code == 200 and f"{COUNT} Belege" in text_of(past)
+        assert _numbers(past.text) == []

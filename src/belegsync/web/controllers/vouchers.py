@@ -12,17 +12,9 @@ from litestar.response import Template
 
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.vouchers import ReviewReason, VoucherType
-from belegsync.store.access import (
-    MATCH_STATES,
-    TenantContext,
-    access_tenant,
-    access_voucher,
-    access_voucher_file,
-)
+from belegsync.store.access import MATCH_STATES, TenantContext
 from belegsync.store.errors import NotFound
 from belegsync.store.files import FileStoreError
-from belegsync.store.voucher_detail import voucher_matching
-from belegsync.store.voucher_list import voucher_page
 from belegsync.web.deps import WebDeps
 from belegsync.web.filenames import voucher_file_name
 from belegsync.web.templating import render
@@ -54,9 +46,8 @@ async def file_response(
 ) -> Response[bytes]:
     """A voucher file, inline (opens in the browser) or as a download; tenant-scoped.
     Named after its voucher (``Datum_Nummer_Kontakt.pdf``), not after Lexware's id."""
-    async with deps.uow_factory() as uow:
-        stored = await access_voucher_file(uow.session, ctx, file_id)
-        voucher = await access_voucher(uow.session, ctx, stored.voucher_id)
+    async with deps.uow_factory.read_only() as uow:
+        stored, voucher = await uow.voucher_pages.file(ctx, file_id)
         sha256, media_type = stored.sha256, stored.media_type
         name = voucher_file_name(
             voucher.voucher_date,
@@ -95,10 +86,8 @@ class VoucherController(Controller):
     ) -> Template:
         base = f"/clients/{ctx.tenant_id}/vouchers"
         state = voucher_state(base, dict(request.query_params))
-        async with deps.uow_factory() as uow:
-            await access_tenant(uow.session, ctx)
-            result = await voucher_page(
-                uow.session,
+        async with deps.uow_factory.read_only() as uow:
+            result = await uow.voucher_pages.page(
                 ctx,
                 voucher_filter(state),
                 voucher_sorting(state),
@@ -127,10 +116,10 @@ class VoucherController(Controller):
         ctx: NamedDependency[TenantContext],
         voucher_id: FromPath[str],
     ) -> Template:
-        async with deps.uow_factory() as uow:
-            voucher = await access_voucher(uow.session, ctx, voucher_id, with_details=True)
+        async with deps.uow_factory.read_only() as uow:
+            voucher = await uow.voucher_pages.voucher(ctx, voucher_id)
             items, files = list(voucher.payment_items), list(voucher.files)
-            matching = await voucher_matching(uow.session, ctx, voucher.id)
+            matching = await uow.voucher_pages.matching(ctx, voucher.id)
         names = [
             voucher_file_name(
                 voucher.voucher_date,
