@@ -5,8 +5,17 @@ Lexware's bucket: 2 requests/s, burst 2, per key).
 Prints, per worker count: the aggregate rate while every connection is busy as a fraction
 of N × 2 requests/s (goal ≥ 0.9), the 429s, and the wall time of the morning run (every
 connection's first sync), then of the next morning's run after a few vouchers changed.
+Where the time goes: CPU seconds per request of the emulator, of the workers and of the
+PostgreSQL backends serving this benchmark's database (all on this machine), the request
+mix, and the load average before and after.
 
     .venv/bin/python bench/fleet.py [--connections 200] [--vouchers 200] [--workers 1,2]
+        [--pool-size 10] [--profile DIR]
+
+Each worker gets ``BELEGSYNC_DB_POOL_SIZE`` = ``--pool-size``, lowered if the workers
+would not fit PostgreSQL's ``max_connections`` next to the connections already open
+(printed as ``…_worker_pool_size``). ``--profile DIR`` runs the emulator and the workers
+under cProfile (``DIR/emulator-<n>w.prof``, ``DIR/worker-<n>w-<i>.prof``).
 
 Needs PostgreSQL (``BELEGSYNC_BENCH_POSTGRES_DSN``, default postgres@127.0.0.1:5432);
 creates and drops its own database. Takes several minutes; not part of the test suite.
@@ -43,6 +52,10 @@ ADMIN_DSN = os.environ.get(
     "BELEGSYNC_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 RATE = 2.0
+# Connections left to others on a shared server (other processes may open some meanwhile).
+PG_HEADROOM = 20
+# The benchmark's own process: SQLAlchemy 2 + Procrastinate 2, plus a polling connection.
+BENCH_POOL_SIZE = 4
 
 
 def cpu_seconds(pid: int) -> float:
@@ -61,6 +74,60 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def pg_figures() -> tuple[int, int, int]:
+    """``max_connections``, the reserved ones, and the connections open right now."""
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT current_setting('max_connections')::int,"
+            " current_setting('superuser_reserved_connections')::int,"
+            " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def worker_pool_size(wanted: int, workers: int) -> tuple[int, dict[str, int]]:
+    """The largest ``BELEGSYNC_DB_POOL_SIZE`` up to ``wanted`` with which the workers (each
+    one more connection, to listen for jobs) and this process fit max_connections."""
+    most, reserved, used = pg_figures()
+    free = most - reserved - used - PG_HEADROOM - (BENCH_POOL_SIZE + 1)
+    size = min(wanted, free // workers - 1)
+    if size < 2:
+        raise SystemExit(
+            f"PostgreSQL has too few free connections for {workers} workers "
+            f"(max_connections={most}, {used} in use)"
+        )
+    return size, {"pg_max_connections": most, "pg_connections_in_use_before": used}
+
+
+class BackendCpu:
+    """CPU time of the PostgreSQL backends connected to one database (the server runs on
+    this machine): per-process CPU read from /proc, new backends counted from zero."""
+
+    def __init__(self, dsn: str, name: str) -> None:
+        self._admin = dsn.rsplit("/", 1)[0] + "/postgres"
+        self._name = name
+        self._start: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+
+    async def sample(self) -> None:
+        async with await psycopg.AsyncConnection.connect(self._admin) as db:
+            rows = await (
+                await db.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self._name,)
+                )
+            ).fetchall()
+        first = not self._start
+        for (pid,) in rows:
+            seconds = cpu_seconds(int(pid))
+            # backends open at the first sample count from then, later ones from zero
+            self._start.setdefault(int(pid), seconds if first else 0.0)
+            self._last[int(pid)] = max(seconds, self._last.get(int(pid), 0.0))
+
+    def seconds(self) -> float:
+        return sum(self._last[pid] - self._start[pid] for pid in self._last)
+
+
 @contextlib.asynccontextmanager
 async def database() -> AsyncIterator[str]:
     name = f"belegsync_fleet_{uuid.uuid4().hex[:8]}"
@@ -74,10 +141,17 @@ async def database() -> AsyncIterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def python(profile: Path | None) -> list[str]:
+    """The interpreter, under cProfile writing to ``profile`` if given."""
+    if profile is None:
+        return [sys.executable]
+    return [sys.executable, "-m", "cProfile", "-o", str(profile)]
+
+
 @contextlib.asynccontextmanager
-async def emulator_process() -> AsyncIterator[tuple[str, int]]:
+async def emulator_process(profile: Path | None) -> AsyncIterator[tuple[str, int]]:
     port = free_port()
-    cli = [sys.executable, "-m", "belegsync.cli", "emulator", "--port", str(port)]
+    cli = [*python(profile), "-m", "belegsync.cli", "emulator", "--port", str(port)]
     proc = await asyncio.create_subprocess_exec(
         *cli, "--seed", "empty", "--rate", str(RATE), stdout=asyncio.subprocess.DEVNULL
     )
@@ -159,18 +233,29 @@ async def counters(control: httpx.AsyncClient) -> tuple[int, int]:
     return int(snapshot["requests"]), int(snapshot["throttled"])
 
 
+async def request_mix(control: httpx.AsyncClient) -> str:
+    """Requests per /v1 resource so far, e.g. ``files:410,payments:200,…``."""
+    by_resource = (await control.get("/_emulator/counters")).json()["byResource"]
+    ordered = sorted(by_resource.items(), key=lambda item: -int(item[1]))
+    return ",".join(f"{name or '-'}:{count}" for name, count in ordered)
+
+
 async def morning(
     w: Wiring,
     control: httpx.AsyncClient,
     connections: list[str],
     workers: int,
     env: dict[str, str],
-    time_limit: float,
-) -> dict[str, float]:
+    args: argparse.Namespace,
+    label: str,
+) -> dict[str, Any]:
     """Enqueue every connection, start the workers, wait until every run ended (or the
     time limit passed)."""
     dsn = w.settings.database_url.replace("postgresql+psycopg://", "postgresql://")
+    backends = BackendCpu(dsn, dsn.rsplit("/", 1)[1])
+    await backends.sample()
     app = build_app(w.settings.database_url, w.deps)
+    load_before = os.getloadavg()[0]
     began = time.time()
     async with app.open_async():
         await ensure_schema(app)
@@ -178,9 +263,13 @@ async def morning(
         for connection_id in connections:
             await queue.enqueue(connection_id, trigger="schedule")
     concurrency = str(math.ceil(len(connections) / workers) + 2)
+    profiles: list[Path | None] = [
+        None if args.profile is None else args.profile / f"worker-{label}-{i}.prof"
+        for i in range(workers)
+    ]
     procs = [
         await asyncio.create_subprocess_exec(
-            sys.executable,
+            *python(profile),
             "-m",
             "belegsync.cli",
             "worker",
@@ -189,7 +278,7 @@ async def morning(
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
         )
-        for _ in range(workers)
+        for profile in profiles
     ]
     samples: list[tuple[float, int, int, int]] = []  # (t, requests, throttled, finished)
     worker_cpu = 0.0
@@ -199,7 +288,8 @@ async def morning(
             done, ok = await finished_runs(dsn, began - 1)
             samples.append((time.time() - began, requests, throttled, done))
             worker_cpu = sum(cpu_seconds(p.pid) for p in procs)
-            if done >= len(connections) or samples[-1][0] > time_limit:
+            await backends.sample()
+            if done >= len(connections) or samples[-1][0] > args.time_limit:
                 break
             await asyncio.sleep(2.0)
     finally:
@@ -208,14 +298,18 @@ async def morning(
         for proc in procs:
             # A worker waits for its running syncs on SIGTERM; past the limit, stop it.
             try:
-                await asyncio.wait_for(proc.wait(), 15)
+                await asyncio.wait_for(proc.wait(), 15 if args.profile is None else 120)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
-    figures = summarize(samples, len(connections), ok)
+    figures: dict[str, Any] = summarize(samples, len(connections), ok)
     figures["finished_runs"] = done
+    requests = max(int(figures["requests"]), 1)
     figures["worker_cpu_seconds"] = round(worker_cpu, 1)
-    figures["requests_per_worker_cpu_second"] = round(figures["requests"] / max(worker_cpu, 0.01))
+    figures["worker_cpu_ms_per_request"] = round(worker_cpu / requests * 1000, 2)
+    figures["postgres_cpu_seconds"] = round(backends.seconds(), 1)
+    figures["postgres_cpu_ms_per_request"] = round(backends.seconds() / requests * 1000, 2)
+    figures["load_average_before"] = round(load_before, 1)
     return figures
 
 
@@ -249,15 +343,23 @@ async def change_some(control: httpx.AsyncClient, orgs: list[str], per_org: int)
 
 
 async def one_configuration(args: argparse.Namespace, workers: int) -> None:
-    async with database() as url, emulator_process() as (emulator_url, emulator_pid):
+    pool_size, pg = worker_pool_size(args.pool_size, workers)
+    emulator_profile = None if args.profile is None else args.profile / f"emulator-{workers}w.prof"
+    async with (
+        database() as url,
+        emulator_process(emulator_profile) as (emulator_url, emulator_pid),
+    ):
         with tempfile.TemporaryDirectory(prefix="belegsync-fleet-") as tmp:
             env = {
                 **os.environ,
                 "BELEGSYNC_DATABASE_URL": url,
                 "BELEGSYNC_DATA_DIR": tmp,
                 "BELEGSYNC_LOG_LEVEL": "error",
+                "BELEGSYNC_DB_POOL_SIZE": str(pool_size),
             }
-            settings = replace(Settings.from_env(env), log_level="error")
+            settings = replace(
+                Settings.from_env(env), log_level="error", db_pool_size=BENCH_POOL_SIZE
+            )
             await migrate_database(settings)
             async with (
                 httpx.AsyncClient(base_url=emulator_url, timeout=60) as control,
@@ -267,13 +369,23 @@ async def one_configuration(args: argparse.Namespace, workers: int) -> None:
                 connections = await connect_all(w, emulator_url, [key for _, key in seeded])
                 await control.delete("/_emulator/counters")
                 emulator_cpu = cpu_seconds(emulator_pid)
-                first = await morning(w, control, connections, workers, env, args.time_limit)
+                first = await morning(w, control, connections, workers, env, args, f"{workers}w")
                 first["emulator_cpu_seconds"] = round(cpu_seconds(emulator_pid) - emulator_cpu, 1)
+                first["emulator_cpu_ms_per_request"] = round(
+                    first["emulator_cpu_seconds"] / max(first["requests"], 1) * 1000, 2
+                )
+                first["request_mix"] = await request_mix(control)
+                first["worker_pool_size"] = pool_size
+                first.update(pg)
                 report(workers, "first", first, args.connections)
                 if first["finished_runs"] < len(connections):
                     return  # the time limit cut the morning short: no next day
                 await change_some(control, [org for org, _ in seeded], 3)
-                daily = await morning(w, control, connections, workers, env, args.time_limit)
+                emulator_cpu = cpu_seconds(emulator_pid)
+                daily = await morning(
+                    w, control, connections, workers, env, args, f"{workers}w-daily"
+                )
+                daily["emulator_cpu_seconds"] = round(cpu_seconds(emulator_pid) - emulator_cpu, 1)
                 # Few requests per connection: only the wall time says something here.
                 for name in ("aggregate_rate", "rate_fraction", "steady_window_seconds"):
                     daily.pop(name)
@@ -296,7 +408,15 @@ def main() -> None:
     parser.add_argument(
         "--time-limit", type=float, default=900.0, help="seconds a morning may take at most"
     )
+    parser.add_argument(
+        "--pool-size", type=int, default=10, help="BELEGSYNC_DB_POOL_SIZE of each worker (10)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="cProfile the emulator and workers into DIR"
+    )
     args = parser.parse_args()
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     configure_logging(level="error")
     for workers in (int(w) for w in args.workers.split(",")):
         asyncio.run(one_configuration(args, workers))

@@ -51,6 +51,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Syncs running at once in one process (each keeps to its own key's rate)",
     ),
     SettingSpec(
+        "BELEGSYNC_DB_POOL_SIZE",
+        "10",
+        "PostgreSQL connections one process holds at most; a `belegsync worker` takes "
+        "min(this, concurrency + 3) and one more for job notices",
+    ),
+    SettingSpec(
         "BELEGSYNC_WEB_WORKERS",
         "1",
         "Web server processes of `belegsync serve` (about one per core); they share the port",
@@ -106,6 +112,30 @@ SETTINGS: tuple[SettingSpec, ...] = (
 )
 
 
+# Of a process's BELEGSYNC_DB_POOL_SIZE connections, Procrastinate's pool (defer, fetch
+# and finish jobs, worker heartbeats) gets this many; SQLAlchemy gets the rest.
+QUEUE_POOL_SIZE = 2
+
+
+@dataclass(frozen=True)
+class PoolSizes:
+    """How one process shares its PostgreSQL connections (see docs/operations.md)."""
+
+    database: int  # SQLAlchemy: the app's own queries
+    queue: int  # Procrastinate: defer, fetch and finish jobs, heartbeats
+
+    @classmethod
+    def within(cls, total: int) -> PoolSizes:
+        queue = QUEUE_POOL_SIZE if total >= 2 * QUEUE_POOL_SIZE else 1
+        return cls(database=max(1, total - queue), queue=queue)
+
+
+def worker_pool_total(total: int, concurrency: int) -> int:
+    """A worker running ``concurrency`` syncs needs no more than one SQLAlchemy connection
+    per sync plus one spare; fewer than that makes syncs wait for a connection."""
+    return max(2, min(total, concurrency + 1 + QUEUE_POOL_SIZE))
+
+
 class SettingsError(ValueError):
     """A setting has a value we cannot use; the message names the variable."""
 
@@ -126,6 +156,7 @@ class Settings:
     log_json: bool
     public_url: str = ""
     web_workers: int = 1
+    db_pool_size: int = 10
     session_secret: str = ""
     session_idle_minutes: int = 60
     trusted_proxies: tuple[str, ...] = ()
@@ -140,6 +171,11 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_from: str = "belegsync@localhost"
     smtp_tls: str = "starttls"
+
+    @property
+    def pools(self) -> PoolSizes:
+        """This process's PostgreSQL pools (SQLite ignores them)."""
+        return PoolSizes.within(self.db_pool_size)
 
     @property
     def session_key_path(self) -> Path:
@@ -178,6 +214,7 @@ class Settings:
             ),
             sync_workers=_int_in("BELEGSYNC_SYNC_WORKERS", get("BELEGSYNC_SYNC_WORKERS"), 1, 1000),
             web_workers=_int_in("BELEGSYNC_WEB_WORKERS", get("BELEGSYNC_WEB_WORKERS"), 1, 64),
+            db_pool_size=_int_in("BELEGSYNC_DB_POOL_SIZE", get("BELEGSYNC_DB_POOL_SIZE"), 2, 500),
             host=get("BELEGSYNC_HOST"),
             port=_int_in("BELEGSYNC_PORT", get("BELEGSYNC_PORT"), 1, 65535),
             log_level=_choice(

@@ -115,7 +115,7 @@ async def wired(
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await _ensure_schema(settings)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.pools.database)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     apis = LexwareApis(settings.lexware_rate, transport)
     try:

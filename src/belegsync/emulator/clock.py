@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -45,15 +46,28 @@ class Clock:
         return self.now().astimezone(BERLIN).date()
 
 
+# Formatting with the Berlin zone costs more than the rest of a list entry; the same
+# instants and days are formatted again on every list page and detail.
+_FORMATTED = 1 << 17
+
+
+@lru_cache(maxsize=_FORMATTED)
 def format_datetime(instant: datetime) -> str:
     """Lexware's format: Berlin offset with colon and exactly three millisecond digits."""
     return instant.astimezone(BERLIN).isoformat(timespec="milliseconds")
+
+
+@lru_cache(maxsize=_FORMATTED)
+def format_datetime_to_second(instant: datetime) -> str:
+    """:func:`format_datetime` with the milliseconds cut (".000")."""
+    return format_datetime(instant.replace(microsecond=0))
 
 
 def berlin_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), BERLIN)
 
 
+@lru_cache(maxsize=4096)
 def format_date(day: date) -> str:
     """Dates (voucherDate, dueDate, …) are emitted as local midnight datetimes."""
     return format_datetime(berlin_midnight(day))

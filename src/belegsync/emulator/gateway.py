@@ -13,10 +13,12 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from belegsync.emulator.answer import Answer
 from belegsync.emulator.config import EmulatorConfig
 from belegsync.emulator.counters import Counters
 from belegsync.emulator.errors import endpoint_body, gateway_body
 from belegsync.emulator.faults import FaultPlan, FaultRule, error_message
+from belegsync.emulator.model import ApiKey
 from belegsync.emulator.ratelimit import ArrivalJitter, RateLimiter
 from belegsync.emulator.routes import RouteTable
 from belegsync.emulator.state import World
@@ -26,6 +28,10 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+# Serves a request past the gateway without the app, or returns None (see fastpath.py).
+FastPath = Callable[[Scope, ApiKey], Answer | None]
 
 _BEARER = re.compile(r"^Bearer ([^\s=]+)$")
 # /v1/<first segment> → the key permission (named like the Lexware UI's permission list)
@@ -67,8 +73,10 @@ class Gateway:
         counters: Counters,
         routes: RouteTable | None = None,
         jitter: ArrivalJitter | None = None,
+        fast_path: FastPath | None = None,
     ) -> None:
         self.app = app
+        self.fast_path = fast_path
         self.routes = routes
         self.jitter = jitter or ArrivalJitter()
         self.world = world
@@ -134,9 +142,24 @@ class Gateway:
             await send_json(send, 403, endpoint_body(403, path, "Insufficient access rights", now))
             return
         scope.setdefault("state", {})["api_key"] = api_key
-        for rule in self.faults.pick(scope.get("method", "GET"), path):
-            self.counters.faults_injected += 1
-            if await self._inject(rule, scope, receive, send):
+        if self.faults.rules:
+            for rule in self.faults.pick(method, path):
+                self.counters.faults_injected += 1
+                if await self._inject(rule, scope, receive, send):
+                    return
+        await self._resource(scope, receive, send, api_key)
+
+    async def _resource(self, scope: Scope, receive: Receive, send: Send, api_key: ApiKey) -> None:
+        """The endpoint itself: the fast path for the common reads, else the app."""
+        if self.fast_path is not None:
+            try:
+                answer = self.fast_path(scope, api_key)
+            except Exception:
+                answer = None  # the app answers (and reports) the same failure
+            if answer is not None:
+                start = {"status": answer.status, "headers": answer.raw_headers()}
+                await send({"type": "http.response.start", **start})
+                await send({"type": "http.response.body", "body": answer.body})
                 return
         await self.app(scope, receive, send)
 
@@ -166,11 +189,12 @@ class Gateway:
         if rule.kind == "malformed":
             await send_json(send, 200, b'{"content":[{"id":"')
             return True
+        api_key: ApiKey = scope["state"]["api_key"]
         if rule.kind == "truncated":
-            await self.app(scope, receive, _truncating(send))
+            await self._resource(scope, receive, _truncating(send), api_key)
             return True
         if rule.apply_first:
-            await self.app(scope, receive, _discard)
+            await self._resource(scope, receive, _discard, api_key)
         await send_json(send, rule.status, gateway_body(error_message(rule.status)))
         return True
 

@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from belegsync.emulator.clock import format_date, format_datetime
+from belegsync.emulator.clock import format_date, format_datetime, format_datetime_to_second
 from belegsync.emulator.model import CREDIT_NOTE_TYPES, REVENUE_TYPES, Contact, Voucher
 
 _CENT = Decimal("0.01")
 
 
-def _to_second(instant: datetime) -> datetime:
-    return instant.replace(microsecond=0)
-
-
 def list_item(voucher: Voucher, today: date, *, dates_to_seconds: bool = False) -> dict[str, Any]:
     """A voucherlist entry; the documented samples carry its dates to the second only."""
-    stamp = _to_second if dates_to_seconds else (lambda instant: instant)
+    stamp = format_datetime_to_second if dates_to_seconds else format_datetime
     item: dict[str, Any] = {
         "id": voucher.id,
         "voucherType": voucher.voucher_type,
         "voucherStatus": voucher.effective_status(today),
         "voucherNumber": voucher.number,
         "voucherDate": format_date(voucher.voucher_date),
-        "createdDate": format_datetime(stamp(voucher.created)),
-        "updatedDate": format_datetime(stamp(voucher.updated)),
+        "createdDate": stamp(voucher.created),
+        "updatedDate": stamp(voucher.updated),
     }
     if voucher.due_date is not None and voucher.status != "draft":
         item["dueDate"] = format_date(voucher.due_date)

@@ -15,6 +15,7 @@ import structlog
 from procrastinate import jobs as procrastinate_jobs
 
 from belegsync.jobs.embedded import claim_run, follow_up
+from belegsync.settings import QUEUE_POOL_SIZE
 from belegsync.store.db import libpq_url
 from belegsync.store.enums import SyncTrigger
 from belegsync.sync.engine import SyncDeps, execute_run
@@ -61,12 +62,23 @@ def conninfo_from_url(database_url: str) -> str:
 
 
 def build_app(
-    database_url: str, deps: SyncDeps, *, stalls: StallPolicy | None = None
+    database_url: str,
+    deps: SyncDeps,
+    *,
+    stalls: StallPolicy | None = None,
+    pool_size: int = QUEUE_POOL_SIZE,
 ) -> procrastinate.App:
-    """The Procrastinate app with the sync task bound to ``deps``."""
+    """The Procrastinate app with the sync task bound to ``deps``.
+
+    Its connection pool holds at most ``pool_size`` connections (a worker opens one more
+    of its own to listen for new jobs); a wait for one gives up only after two minutes.
+    """
     policy = stalls or StallPolicy()
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo_from_url(database_url), min_size=1, max_size=pool_size, timeout=120
+    )
     app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=conninfo_from_url(database_url)),
+        connector=connector,
         worker_defaults={
             "update_heartbeat_interval": policy.heartbeat_seconds,
             "stalled_worker_timeout": policy.stalled_after,

@@ -61,6 +61,7 @@ def create_engine(
     echo: bool = False,
     sqlite_foreign_keys: bool = True,
     sqlite_busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    pool_size: int | None = None,
 ) -> AsyncEngine:
     """Create the async engine for ``database_url``.
 
@@ -80,6 +81,9 @@ def create_engine(
         # A worker runs many syncs at once, each writing in short transactions: on a busy
         # machine a sync waits for a pooled connection rather than failing after 30 s.
         options.update(pool_timeout=120)
+        if pool_size is not None:
+            # A hard cap (no overflow): the processes' pools must fit max_connections.
+            options.update(pool_size=pool_size, max_overflow=0)
     engine = _create_async_engine(url, **options)
     if url.get_backend_name() == "sqlite":
         _configure_sqlite(

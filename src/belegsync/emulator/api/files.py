@@ -9,11 +9,16 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 
 from belegsync.emulator.api.common import (
+    Answer,
     AnyRequest,
+    Call,
     api_key_of,
+    call_of,
+    error_answer,
     error_response,
     json_response,
     runtime_of,
+    to_response,
 )
 from belegsync.emulator.documents import MEDIA_TYPES, negotiate_bookkeeping_file
 from belegsync.emulator.model import ZERO, StoredFile, Voucher
@@ -23,20 +28,26 @@ MAX_UPLOAD_BYTES = 5_242_880
 _EXTENSIONS = {"pdf": "pdf", "jpg": "jpg", "jpeg": "jpg", "png": "png", "xml": "xml"}
 
 
+def file_answer(call: Call, file_id: str) -> Answer:
+    """GET /v1/files/{id}: the bookkeeping Accept matrix."""
+    runtime = call.runtime
+    stored = runtime.world.find_file(call.api_key.organization_id, file_id)
+    if stored is None:
+        return error_answer(call, 404, "Resource not found")
+    outcome = negotiate_bookkeeping_file(stored, call.accept)
+    if isinstance(outcome, int):
+        return error_answer(call, outcome, "Requested representation not available")
+    return Answer(
+        200,
+        runtime.documents.content(stored, outcome),
+        MEDIA_TYPES[outcome],
+        (("Content-Disposition", f"inline; filename={stored.id}.{outcome};"),),
+    )
+
+
 @get("/v1/files/{file_id:str}")
 async def get_file(request: AnyRequest, file_id: FromPath[str]) -> Response[bytes]:
-    runtime = runtime_of(request)
-    stored = runtime.world.find_file(api_key_of(request).organization_id, file_id)
-    if stored is None:
-        return error_response(request, 404, "Resource not found")
-    outcome = negotiate_bookkeeping_file(stored, request.headers.get("accept"))
-    if isinstance(outcome, int):
-        return error_response(request, outcome, "Requested representation not available")
-    return Response(
-        content=runtime.documents.content(stored, outcome),
-        media_type=MEDIA_TYPES[outcome],
-        headers={"Content-Disposition": f"inline; filename={stored.id}.{outcome};"},
-    )
+    return to_response(file_answer(call_of(request), file_id))
 
 
 def content_problem(kind: str, content: bytes) -> str | None:

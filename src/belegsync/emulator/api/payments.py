@@ -6,11 +6,13 @@ from litestar import Response, get
 from litestar.params import FromPath
 
 from belegsync.emulator.api.common import (
+    Answer,
     AnyRequest,
-    api_key_of,
-    error_response,
-    json_response,
-    runtime_of,
+    Call,
+    call_of,
+    error_answer,
+    json_answer,
+    to_response,
 )
 from belegsync.emulator.model import CREDIT_NOTE_TYPES, Voucher
 from belegsync.emulator.views import payments
@@ -24,20 +26,24 @@ def payments_refusal(voucher: Voucher, linked_credit_note_status: int | None) ->
     return linked_credit_note_status if linked else None
 
 
-@get("/v1/payments/{voucher_id:str}")
-async def get_payments(request: AnyRequest, voucher_id: FromPath[str]) -> Response[bytes]:
-    runtime = runtime_of(request)
-    voucher = runtime.world.find_voucher(api_key_of(request).organization_id, voucher_id)
+def payments_answer(call: Call, voucher_id: str) -> Answer:
+    runtime = call.runtime
+    voucher = runtime.world.find_voucher(call.api_key.organization_id, voucher_id)
     if voucher is None:
-        return error_response(request, 404, "Resource not found")
+        return error_answer(call, 404, "Resource not found")
     refused = payments_refusal(voucher, runtime.config.linked_credit_note_payments_status)
     if refused is not None:
         # "an error code for vouchers/voucher types that do not [have payment information]
         # (e.g. credit notes related to invoices)"; 404 and 406 are both seen
-        return error_response(request, refused, "No payment information for this voucher")
+        return error_answer(call, refused, "No payment information for this voucher")
     if voucher.status in ("draft", "unchecked"):
         # documented as "not an error condition" for drafts, but still a 406
-        return error_response(request, 406, "No payment information for this voucher/voucher type")
-    return json_response(
+        return error_answer(call, 406, "No payment information for this voucher/voucher type")
+    return json_answer(
         payments(voucher, open_amount_as_string=runtime.config.open_amount_as_string)
     )
+
+
+@get("/v1/payments/{voucher_id:str}")
+async def get_payments(request: AnyRequest, voucher_id: FromPath[str]) -> Response[bytes]:
+    return to_response(payments_answer(call_of(request), voucher_id))

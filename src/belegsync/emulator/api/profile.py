@@ -6,14 +6,20 @@ from typing import Any
 
 from litestar import Response, get
 
-from belegsync.emulator.api.common import AnyRequest, api_key_of, json_response, runtime_of
+from belegsync.emulator.api.common import (
+    Answer,
+    AnyRequest,
+    Call,
+    call_of,
+    json_answer,
+    to_response,
+)
 from belegsync.emulator.clock import format_datetime
 
 
-@get("/v1/profile")
-async def get_profile(request: AnyRequest) -> Response[bytes]:
-    runtime = runtime_of(request)
-    api_key = api_key_of(request)
+def profile_answer(call: Call) -> Answer:
+    runtime = call.runtime
+    api_key = call.api_key
     org = runtime.world.organizations[api_key.organization_id]
     body: dict[str, Any] = {
         "organizationId": org.id,
@@ -33,4 +39,9 @@ async def get_profile(request: AnyRequest) -> Response[bytes]:
         body["subscriptionStatus"] = "active"
     body["taxType"] = org.tax_type
     body["smallBusiness"] = org.small_business
-    return json_response(body)
+    return json_answer(body)
+
+
+@get("/v1/profile")
+async def get_profile(request: AnyRequest) -> Response[bytes]:
+    return to_response(profile_answer(call_of(request)))

@@ -6,11 +6,13 @@ from litestar import Response, get
 from litestar.params import FromPath
 
 from belegsync.emulator.api.common import (
+    Answer,
     AnyRequest,
-    api_key_of,
-    error_response,
-    json_response,
-    runtime_of,
+    Call,
+    call_of,
+    error_answer,
+    json_answer,
+    to_response,
 )
 from belegsync.emulator.documents import FILENAME_PREFIX, MEDIA_TYPES, negotiate_sales_file
 from belegsync.emulator.model import Voucher
@@ -21,55 +23,64 @@ _TYPE_BY_RESOURCE = {
     "credit-notes": "creditnote",
     "down-payment-invoices": "downpaymentinvoice",
 }
+SALES_RESOURCES = frozenset(_TYPE_BY_RESOURCE)
 
 
-def _find(request: AnyRequest, resource: str, voucher_id: str) -> Voucher | None:
-    world = runtime_of(request).world
-    voucher = world.find_voucher(api_key_of(request).organization_id, voucher_id)
+def _find(call: Call, resource: str, voucher_id: str) -> Voucher | None:
+    voucher = call.runtime.world.find_voucher(call.api_key.organization_id, voucher_id)
     # the wrong type endpoint answers exactly like an unknown id
     if voucher is None or voucher.voucher_type != _TYPE_BY_RESOURCE[resource]:
         return None
     return voucher
 
 
-async def _detail(request: AnyRequest, resource: str, voucher_id: str) -> Response[bytes]:
-    voucher = _find(request, resource, voucher_id)
+def sales_answer(call: Call, resource: str, voucher_id: str) -> Answer:
+    """GET /v1/{invoices|credit-notes|down-payment-invoices}/{id}."""
+    voucher = _find(call, resource, voucher_id)
     if voucher is None:
-        return error_response(request, 404, "Resource not found")
+        return error_answer(call, 404, "Resource not found")
     contact = None
     if voucher.contact_id is not None:
-        contact = runtime_of(request).world.find_contact(
-            voucher.organization_id, voucher.contact_id
-        )
-    return json_response(sales_voucher(voucher, contact))
+        contact = call.runtime.world.find_contact(voucher.organization_id, voucher.contact_id)
+    return json_answer(sales_voucher(voucher, contact))
 
 
-async def _file(request: AnyRequest, resource: str, voucher_id: str) -> Response[bytes]:
-    runtime = runtime_of(request)
-    voucher = _find(request, resource, voucher_id)
+def sales_file_answer(call: Call, resource: str, voucher_id: str) -> Answer:
+    """GET /v1/{invoices|credit-notes|down-payment-invoices}/{id}/file."""
+    runtime = call.runtime
+    voucher = _find(call, resource, voucher_id)
     if voucher is None:
-        return error_response(request, 404, "Resource not found")
+        return error_answer(call, 404, "Resource not found")
     if voucher.status == "draft":
-        return error_response(
-            request,
+        return error_answer(
+            call,
             409,
             f"Voucher {voucher.id} is in status 'draft' and therefore cannot be downloaded",
         )
-    outcome = negotiate_sales_file(voucher.document_profile, request.headers.get("accept"))
+    outcome = negotiate_sales_file(voucher.document_profile, call.accept)
     if outcome == 406:
-        return error_response(request, 406, "Requested media type is not supported")
+        return error_answer(call, 406, "Requested media type is not supported")
     stored = None
     if voucher.document_file_id is not None:
         stored = runtime.world.find_file(voucher.organization_id, voucher.document_file_id)
     if isinstance(outcome, int) or stored is None:
-        return error_response(request, 404, "Resource not found")
+        return error_answer(call, 404, "Resource not found")
     content = runtime.documents.content(stored, outcome)
     filename = f"{FILENAME_PREFIX[voucher.voucher_type]}_{voucher.number}.{outcome}"
-    return Response(
-        content=content,
-        media_type=MEDIA_TYPES[outcome],
-        headers={"Content-Disposition": f"inline; filename={filename};"},
+    return Answer(
+        200,
+        content,
+        MEDIA_TYPES[outcome],
+        (("Content-Disposition", f"inline; filename={filename};"),),
     )
+
+
+async def _detail(request: AnyRequest, resource: str, voucher_id: str) -> Response[bytes]:
+    return to_response(sales_answer(call_of(request), resource, voucher_id))
+
+
+async def _file(request: AnyRequest, resource: str, voucher_id: str) -> Response[bytes]:
+    return to_response(sales_file_answer(call_of(request), resource, voucher_id))
 
 
 @get("/v1/invoices/{voucher_id:str}")

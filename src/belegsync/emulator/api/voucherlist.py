@@ -12,11 +12,13 @@ from typing import Any
 from litestar import Response, get
 
 from belegsync.emulator.api.common import (
+    Answer,
     AnyRequest,
-    api_key_of,
-    error_response,
-    json_response,
-    runtime_of,
+    Call,
+    call_of,
+    error_answer,
+    json_answer,
+    to_response,
 )
 from belegsync.emulator.clock import berlin_date
 from belegsync.emulator.model import LISTABLE_TYPES, STATUSES, Voucher
@@ -189,26 +191,27 @@ def page_envelope(items: list[dict[str, Any]], total: int, query: ListQuery) -> 
     }
 
 
-@get("/v1/voucherlist")
-async def get_voucherlist(request: AnyRequest) -> Response[bytes]:
-    runtime = runtime_of(request)
-    params = {k: v for k, v in request.query_params.items()}
+def voucherlist_answer(call: Call) -> Answer:
+    runtime = call.runtime
     try:
-        query = parse_query(params, runtime.config.voucherlist_sorts)
+        query = parse_query(dict(call.query or {}), runtime.config.voucherlist_sorts)
     except WindowExceeded as exc:
         # reported both as 400 and as 500 (regular body) by users of the API
         status = 500 if runtime.config.search_window_as_500 else 400
-        return error_response(request, status, str(exc))
+        return error_answer(call, status, str(exc))
     except QueryError as exc:
-        return error_response(request, 400, str(exc))
+        return error_answer(call, 400, str(exc))
     world = runtime.world
     today = world.due_today()
-    found = [
-        v for v in world.vouchers(api_key_of(request).organization_id) if matches(v, query, today)
-    ]
+    found = [v for v in world.vouchers(call.api_key.organization_id) if matches(v, query, today)]
     found.sort(key=_SORT_KEYS[query.sort_property], reverse=query.descending)
     start = query.page * query.size
     seconds = runtime.config.list_dates_to_seconds
     page = found[start : min(start + query.size, WINDOW)]
     items = [list_item(v, today, dates_to_seconds=seconds) for v in page]
-    return json_response(page_envelope(items, len(found), query))
+    return json_answer(page_envelope(items, len(found), query))
+
+
+@get("/v1/voucherlist")
+async def get_voucherlist(request: AnyRequest) -> Response[bytes]:
+    return to_response(voucherlist_answer(call_of(request, query=True)))

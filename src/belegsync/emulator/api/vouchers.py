@@ -11,12 +11,18 @@ from litestar import Response, get, post, put
 from litestar.params import FromPath
 
 from belegsync.emulator.api.common import (
+    Answer,
     AnyRequest,
+    Call,
     api_key_of,
+    call_of,
+    error_answer,
     error_response,
+    json_answer,
     json_response,
     resource_url,
     runtime_of,
+    to_response,
 )
 from belegsync.emulator.api.files import store_upload, validated_upload
 from belegsync.emulator.clock import format_datetime
@@ -40,12 +46,16 @@ def _find(request: AnyRequest, voucher_id: FromPath[str]) -> Voucher | None:
     return voucher if voucher is not None and voucher.is_bookkeeping else None
 
 
+def voucher_answer(call: Call, voucher_id: str) -> Answer:
+    voucher = call.runtime.world.find_voucher(call.api_key.organization_id, voucher_id)
+    if voucher is None or not voucher.is_bookkeeping:
+        return error_answer(call, 404, "Resource not found")
+    return json_answer(bookkeeping_voucher(voucher))
+
+
 @get("/v1/vouchers/{voucher_id:str}")
 async def get_voucher(request: AnyRequest, voucher_id: FromPath[str]) -> Response[bytes]:
-    voucher = _find(request, voucher_id)
-    if voucher is None:
-        return error_response(request, 404, "Resource not found")
-    return json_response(bookkeeping_voucher(voucher))
+    return to_response(voucher_answer(call_of(request), voucher_id))
 
 
 def _money(body: dict[str, Any], name: str) -> Decimal:
