@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from belegsync.store.files import FileStoreError, validate_sha256
 
@@ -17,6 +18,9 @@ class InMemoryFileStore:
         sha256 = hashlib.sha256(data).hexdigest()
         self.files.setdefault(sha256, bytes(data))
         return sha256
+
+    async def put_all(self, data: Sequence[bytes]) -> list[str]:
+        return [await self.put(one) for one in data]
 
     async def read(self, sha256: str) -> bytes:
         try:

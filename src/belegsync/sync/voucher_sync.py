@@ -221,16 +221,18 @@ async def _fetch_and_prepare(
         # Without a payment date the last change is the best settlement date we have.
         data = replace(data, paid_date=berlin_date(data.lexware_updated_at))
     items = payment_items(fetched.payments)
-    # Bytes first: a row must never point at a file that is not stored.
+    # Bytes first: a row must never point at a file that is not stored. All files of
+    # the voucher are written in one hand-off to the file store's thread.
+    digests = await files.put_all([download.content for _, download in fetched.files])
     file_rows = [
         FileData(
             lexware_file_id=file_id,
-            sha256=await files.put(download.content),
+            sha256=sha256,
             media_type=download.media_type,
             filename=download.filename,
             size_bytes=len(download.content),
         )
-        for file_id, download in fetched.files
+        for (file_id, download), sha256 in zip(fetched.files, digests, strict=True)
     ]
     if unit.known is None:
         return NewVoucherOp(tenant_id, NewVoucher(data=data, payment_items=items, files=file_rows))
