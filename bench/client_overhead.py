@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python bench/client_overhead.py [--requests N]
 First figure: a MockTransport answers instantly with realistic payloads (a bookkeeping
-voucher and a payments object), so it is the client's own cost: pacing, retry wrapper,
-httpx request building, JSON parsing with Decimal, pydantic validation.
+voucher and a payments object), so it is the client's own cost: pacing, retry wrapper (stamina is
+entered only after a retryable failure), building the httpx request for the transport,
+JSON decoding with Decimal, pydantic validation.
 Second figure: the same calls against the emulator through ``httpx.ASGITransport``
 (no sockets). It includes the emulator's CPU (gateway, Litestar routing, rendering the
 JSON), so it is an upper bound for the client and a rough cost of a test request.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -84,6 +86,7 @@ def main() -> None:
     # Creating the emulator's Litestar app turns on INFO logging; a line per request
     # would be measured as well.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    print(f"load_average={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cpu = asyncio.run(run(requests))
     print(f"client_cpu_per_request_ms={cpu / requests * 1000:.3f} requests={requests}")
     both = asyncio.run(run_with_emulator(requests))

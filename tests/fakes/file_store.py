@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from belegsync.store.files import FileStoreError, validate_sha256
 
@@ -11,8 +12,18 @@ class InMemoryFileStore:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.puts = 0
+        # Calls of put/put_all: each is one hand-off to LocalFileStore's thread.
+        self.hand_offs = 0
 
     async def put(self, data: bytes) -> str:
+        self.hand_offs += 1
+        return self._store(data)
+
+    async def put_all(self, data: Sequence[bytes]) -> list[str]:
+        self.hand_offs += 1
+        return [self._store(one) for one in data]
+
+    def _store(self, data: bytes) -> str:
         self.puts += 1
         sha256 = hashlib.sha256(data).hexdigest()
         self.files.setdefault(sha256, bytes(data))

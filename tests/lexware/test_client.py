@@ -98,3 +98,18 @@ async def test_stats_can_be_shared_with_the_caller(make_api: MakeApi) -> None:
     await api.for_key(API_KEY, stats=stats).payments("a")
     await api.for_key(API_KEY, stats=stats).payments("b")
     assert stats.snapshot() == ApiCallStats(requests_sent=2, retries=0, rate_limited=0)
+
+
+async def test_requests_carry_the_client_defaults_and_timeout(make_api: MakeApi) -> None:
+    handler = Recorder(json_response(200, "voucher_response.json"))
+    api = make_api(handler, base_url="http://lexware.test/prefix/")
+    await api.for_key(API_KEY).bookkeeping_voucher("v-1")
+
+    request = handler.requests[0]
+    assert str(request.url) == "http://lexware.test/prefix/v1/vouchers/v-1"
+    assert request.headers["User-Agent"] == "belegsync"
+    assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+    assert request.headers["Accept"] == "application/json"
+    assert request.headers.get_list("Accept") == ["application/json"]
+    assert "gzip" in request.headers["Accept-Encoding"]
+    assert request.extensions["timeout"]["read"] == 35.0

@@ -73,6 +73,12 @@ async def test_bookkeeping_types_have_no_sales_file(make_api: MakeApi) -> None:
         ('inline; filename="../../etc/passwd"', "passwd"),
         ("inline", None),
         (None, None),
+        # the usual forms are read without the email parser; these need it
+        ('ATTACHMENT; FILENAME="Upper.pdf"', "Upper.pdf"),
+        ('attachment; filename="a\\"b.pdf"', 'a"b.pdf'),
+        ('form-data; name="x"; filename="y.pdf"', "y.pdf"),
+        ('attachment; filename="  .hidden. "', "hidden"),
+        ('attachment; filename=".."', None),
     ],
 )
 def test_content_disposition(header: str | None, expected: str | None) -> None:

@@ -166,6 +166,9 @@ def test_subscriptions_action_result_and_webhook() -> None:
         ("2023-07-14T00:00:00.000+01:00", 1),
         ("2023-06-30", 2),
         ("2023-01-30T10:00:00.000", 1),
+        # not ISO 8601 as Python reads it: the normalising path
+        (" 2023-06-30T10:00:00.000Z ", 0),
+        ("2023-06-30T10:00:00.000z", 0),
     ],
 )
 def test_datetime_forms_are_aware(text: str, offset_hours: int) -> None:

@@ -11,15 +11,16 @@ from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
+import msgspec
 from pydantic import ValidationError
 
 from belegsync.lexware.endpoints import DETAIL_PATHS, detail_path, is_bookkeeping_type, segment
 from belegsync.lexware.errors import LexwareMalformedResponseError
 from belegsync.lexware.files import DEFAULT_ACCEPT, DownloadedFile, downloaded_file
-from belegsync.lexware.http import KeyedSender
+from belegsync.lexware.http import KeyedSender, Wire
 from belegsync.lexware.models import (
     ActionResult,
     EventSubscription,
@@ -76,12 +77,13 @@ class LexwareApi:
             headers={"User-Agent": "belegsync"},
             follow_redirects=False,
         )
+        self._wire = Wire.of(self._http)
 
     def for_key(self, api_key: str, *, stats: ApiCallStats | None = None) -> LexwareClient:
         """A client for ``api_key``; all clients of one key share one pacer."""
         pacer = self.pacers.for_fingerprint(key_fingerprint(api_key))
         sender = KeyedSender(
-            http=self._http,
+            http=self._wire,
             api_key=api_key,
             pacer=pacer,
             policy=self.retry_policy,
@@ -108,9 +110,22 @@ class LexwareApi:
         return f"LexwareApi(base_url={self.base_url!r}, keys={len(self.pacers)})"
 
 
+# Fractional numbers become Decimal, as with ``json.loads(..., parse_float=Decimal)``.
+_decode_json = msgspec.json.Decoder(float_hook=Decimal).decode
+
+
+def parse_json(content: bytes) -> Any:
+    """Lexware JSON with exact decimals. The C decoder first; what it refuses (e.g. a
+    ``NaN``, which Python's parser takes) goes through ``json.loads`` as before."""
+    try:
+        return _decode_json(content)
+    except msgspec.DecodeError:
+        return json.loads(content, parse_float=Decimal)
+
+
 def _parse(model: type[ModelT], response: httpx.Response, method: str, path: str) -> ModelT:
     try:
-        data = json.loads(response.content, parse_float=Decimal)
+        data = parse_json(response.content)
         return model.from_json(data)
     except (ValueError, ValidationError) as error:
         raise LexwareMalformedResponseError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import posixpath
+import re
 from dataclasses import dataclass
 from email.message import Message
 
@@ -49,13 +50,24 @@ def extension_for(media_type: str) -> str:
     return guessed.lstrip(".") if guessed else "bin"
 
 
+# ``attachment; filename="RE-1001.pdf"``: the usual form, read without the email parser
+# (printable ASCII, no escapes, no ``filename*``). Anything else goes through it.
+_PLAIN_DISPOSITION = re.compile(
+    r'[A-Za-z-]+[ \t]*;[ \t]*filename[ \t]*=[ \t]*(?:"([ !#-\[\]-~]*)"|([!#-+\--:<-\[\]-~]+))[ \t]*'
+)
+
+
 def filename_from_content_disposition(header: str | None) -> str | None:
     """The file name from ``Content-Disposition`` (``filename*`` preferred), made safe."""
     if not header:
         return None
-    message = Message()
-    message["Content-Disposition"] = header
-    name = message.get_filename()
+    plain = _PLAIN_DISPOSITION.fullmatch(header)
+    if plain is not None:
+        name = plain.group(1) if plain.group(1) is not None else plain.group(2)
+    else:
+        message = Message()
+        message["Content-Disposition"] = header
+        name = message.get_filename()
     if not name:
         return None
     # Never let a server-chosen name climb out of the directory it is stored in.

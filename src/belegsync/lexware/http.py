@@ -2,11 +2,19 @@
 
 This is the only place that puts the API key on the wire. The key lives in a private
 attribute of :class:`KeyedSender` and is never logged or shown in a repr.
+
+Requests go straight to the shared client's transport (:class:`Wire`): the client's
+per-request work (merging URLs and headers, cookie jars, auth and redirect handling)
+cost more CPU than everything else a request needs, and the Lexware API needs none
+of it. A request that succeeds at once never enters stamina's retry machinery either;
+only a retryable failure does, with the same attempts, waits and budget as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import stamina
@@ -44,13 +52,55 @@ def mask_key(api_key: str) -> str:
     return f"…{api_key[-4:]}" if len(api_key) >= 8 else "…"
 
 
+@dataclass(frozen=True, slots=True)
+class Wire:
+    """Sends one request through ``transport`` as ``httpx.AsyncClient`` would, minus
+    what the Lexware API does not use (cookies, auth flows, redirects, event hooks)."""
+
+    transport: httpx.AsyncBaseTransport
+    base_url: str
+    headers: tuple[tuple[bytes, bytes], ...]
+    timeout: dict[str, Any]
+
+    @classmethod
+    def of(cls, client: httpx.AsyncClient) -> Wire:
+        """The wire of ``client``: its transport for its base URL (an environment proxy
+        included), default headers and timeout."""
+        base_url = client.base_url
+        transport = client._transport_for_url(base_url)
+        headers = tuple(
+            (name, value) for name, value in client.headers.raw if name.lower() != b"accept"
+        )
+        return cls(transport, str(base_url).rstrip("/"), headers, client.timeout.as_dict())
+
+    async def send(
+        self, method: str, url: str, headers: list[tuple[bytes, bytes]], content: bytes | None
+    ) -> httpx.Response:
+        """``url`` is the path and query below the base URL; the body is read in full."""
+        request = httpx.Request(
+            method,
+            self.base_url + url,
+            headers=[*self.headers, *headers],
+            content=content,
+            extensions={"timeout": self.timeout},
+        )
+        response = await self.transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+
 class KeyedSender:
     """Sends requests with one API key through that key's pacer and the retry policy."""
 
     def __init__(
         self,
         *,
-        http: httpx.AsyncClient,
+        http: Wire,
         api_key: str,
         pacer: Pacer,
         policy: RetryPolicy,
@@ -94,59 +144,20 @@ class KeyedSender:
 
         ``path`` starts with ``/v1/…``; ``query`` is an already encoded query string.
         """
-        headers = {"Authorization": f"Bearer {self.__api_key}", "Accept": accept}
+        headers = [
+            (b"Authorization", f"Bearer {self.__api_key}".encode("ascii")),
+            (b"Accept", accept.encode("ascii")),
+        ]
         if content is not None:
-            headers["Content-Type"] = JSON_MEDIA_TYPE
+            headers.append((b"Content-Type", JSON_MEDIA_TYPE.encode()))
         url = f"{path}?{query}" if query else path
-        policy = self._policy
-        last_failure: int | str | None = None
         try:
-            async for attempt in stamina.retry_context(
-                on=self._retry_hook(method),
-                attempts=policy.attempts,
-                timeout=policy.timeout,
-                wait_initial=policy.wait_initial,
-                wait_max=policy.wait_max,
-                wait_jitter=policy.wait_jitter,
-                wait_exp_base=policy.wait_exp_base,
-            ):
-                with attempt:
-                    if attempt.num > 1:
-                        self.stats.retries += 1
-                        logger.warning(
-                            "lexware_request_retry",
-                            method=method,
-                            path=path,
-                            status=last_failure,
-                            attempt=attempt.num,
-                        )
-                    sent_at = await self._pacer.acquire()
-                    self.stats.requests_sent += 1
-                    try:
-                        response = await self._http.request(
-                            method, url, headers=headers, content=content
-                        )
-                    except httpx.TransportError as error:
-                        last_failure = type(error).__name__
-                        raise
-                    status = response.status_code
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                    if status == 429:
-                        self.stats.rate_limited += 1
-                    if status == 429 or (status == 500 and _mentions_rate_limit(response)):
-                        # each throttled answer slows this key's pacer down
-                        self._pacer.throttled(retry_after, sent_at=sent_at)
-                    else:
-                        self._pacer.answered()
-                    if should_retry_status(method, status) and not (
-                        # a 500 that reports the search window is an answer, not an outage
-                        status == 500 and is_search_window_answer(response.content)
-                    ):
-                        last_failure = status
-                        raise RetryableStatusError(response, retry_after)
-                    if status >= 400:
-                        raise self._error(response, method, path)
-                    return response
+            try:
+                # The first attempt outside stamina: most requests need no other.
+                return await self._attempt(method, path, url, headers, content)
+            except (RetryableStatusError, httpx.TransportError) as error:
+                first_failure = error
+            return await self._retry(method, path, url, headers, content, first_failure)
         except RetryableStatusError as error:
             raise self._error(error.response, method, path) from None
         except httpx.TransportError as error:
@@ -158,7 +169,79 @@ class KeyedSender:
                 code=LexwareUnavailableError.default_code,
             )
             raise LexwareUnavailableError(method=method, path=path) from error
+
+    async def _retry(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes | None,
+        first_failure: RetryableStatusError | httpx.TransportError,
+    ) -> httpx.Response:
+        """Attempts 2…n under stamina; attempt 1 replays the first attempt's failure, so
+        stamina decides on it and waits exactly as if it had sent it itself."""
+        policy = self._policy
+        last_failure = _failure_name(first_failure)
+        async for attempt in stamina.retry_context(
+            on=self._retry_hook(method),
+            attempts=policy.attempts,
+            timeout=policy.timeout,
+            wait_initial=policy.wait_initial,
+            wait_max=policy.wait_max,
+            wait_jitter=policy.wait_jitter,
+            wait_exp_base=policy.wait_exp_base,
+        ):
+            with attempt:
+                if attempt.num == 1:
+                    raise first_failure
+                self.stats.retries += 1
+                logger.warning(
+                    "lexware_request_retry",
+                    method=method,
+                    path=path,
+                    status=last_failure,
+                    attempt=attempt.num,
+                )
+                try:
+                    return await self._attempt(method, path, url, headers, content)
+                except (RetryableStatusError, httpx.TransportError) as error:
+                    last_failure = _failure_name(error)
+                    raise
         raise AssertionError("unreachable: stamina either returns or raises")
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes | None,
+    ) -> httpx.Response:
+        """One paced request: a 2xx response, a retryable failure, or a LexwareError."""
+        sent_at = await self._pacer.acquire()
+        self.stats.requests_sent += 1
+        response = await self._http.send(method, url, headers, content)
+        status = response.status_code
+        if status < 300:
+            self._pacer.answered()
+            return response
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            self.stats.rate_limited += 1
+        if status == 429 or (status == 500 and _mentions_rate_limit(response)):
+            # each throttled answer slows this key's pacer down
+            self._pacer.throttled(retry_after, sent_at=sent_at)
+        else:
+            self._pacer.answered()
+        if should_retry_status(method, status) and not (
+            # a 500 that reports the search window is an answer, not an outage
+            status == 500 and is_search_window_answer(response.content)
+        ):
+            raise RetryableStatusError(response, retry_after)
+        if status >= 400:
+            raise self._error(response, method, path)
+        return response
 
     def _error(self, response: httpx.Response, method: str, path: str) -> LexwareError:
         # The gateway's 403 text echoes the Authorization header, i.e. the key itself.
@@ -176,3 +259,9 @@ class KeyedSender:
             detail=body_message(body),
         )
         return error
+
+
+def _failure_name(error: RetryableStatusError | httpx.TransportError) -> int | str:
+    if isinstance(error, RetryableStatusError):
+        return error.response.status_code
+    return type(error).__name__

@@ -3,7 +3,9 @@
 Models are lenient on purpose: unknown fields are kept (``extra="allow"``), enum-like
 fields are plain ``str`` (Lexware adds values without notice; the ``*Values`` classes name
 the known ones), amounts are ``Decimal``, absent and ``null`` mean the same. Each
-top-level model keeps the JSON it was built from in ``raw`` for the audit trail.
+top-level model (a :class:`LexwareDocument`: a response, a list entry) keeps the JSON it
+was built from in ``raw`` for the audit trail; nested parts (a payment item, an address)
+do not, which spares a Python call per nested object when parsing.
 """
 
 from __future__ import annotations
@@ -37,14 +39,6 @@ class LexwareModel(BaseModel):
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _keep_raw(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        model = handler(data)
-        if isinstance(data, dict):
-            model._raw = data
-        return model
-
     @classmethod
     def from_json(cls, data: Any) -> Self:
         """Validate parsed JSON (from ``json.loads(..., parse_float=Decimal)``)."""
@@ -52,8 +46,21 @@ class LexwareModel(BaseModel):
 
     @property
     def raw(self) -> dict[str, Any]:
-        """The JSON object exactly as received (Decimals for numbers)."""
+        """The JSON object exactly as received (Decimals for numbers); empty for a
+        nested part that is not a :class:`LexwareDocument`."""
         return self._raw
+
+
+class LexwareDocument(LexwareModel):
+    """A response or list entry: keeps the JSON object it was validated from."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_raw(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        model = handler(data)
+        if isinstance(data, dict):
+            model._raw = data
+        return model
 
 
 class VoucherTypeValues(StrEnum):
@@ -107,7 +114,7 @@ class ProfileCreated(LexwareModel):
     date: LexwareDateTime | None = None
 
 
-class Profile(LexwareModel):
+class Profile(LexwareDocument):
     """``GET /v1/profile``."""
 
     organization_id: str
@@ -120,7 +127,7 @@ class Profile(LexwareModel):
     small_business: bool | None = None
 
 
-class VoucherListItem(LexwareModel):
+class VoucherListItem(LexwareDocument):
     """One ``content[]`` entry of ``GET /v1/voucherlist``."""
 
     id: str
@@ -147,7 +154,7 @@ class SortOrder(LexwareModel):
 ItemT = TypeVar("ItemT", bound=LexwareModel)
 
 
-class Page(LexwareModel, Generic[ItemT]):
+class Page(LexwareDocument, Generic[ItemT]):
     """A page envelope; key order differs between endpoints, so parse by key."""
 
     content: list[ItemT] = Field(default_factory=list)
@@ -168,7 +175,7 @@ class PaymentItem(LexwareModel):
     currency: str | None = None
 
 
-class Payments(LexwareModel):
+class Payments(LexwareDocument):
     """``GET /v1/payments/{voucherId}``; ``paid_date`` only for paid/paidoff."""
 
     open_amount: Decimal | None = None
@@ -180,7 +187,7 @@ class Payments(LexwareModel):
     payment_items: list[PaymentItem] = Field(default_factory=list)
 
 
-class ActionResult(LexwareModel):
+class ActionResult(LexwareDocument):
     """Answer of POST/PUT: ``{id, resourceUri, createdDate, updatedDate, version}``."""
 
     id: str
@@ -190,7 +197,7 @@ class ActionResult(LexwareModel):
     version: int | None = None
 
 
-class EventSubscription(LexwareModel):
+class EventSubscription(LexwareDocument):
     """``GET /v1/event-subscriptions/{id}``."""
 
     subscription_id: str
@@ -200,13 +207,13 @@ class EventSubscription(LexwareModel):
     callback_url: str
 
 
-class EventSubscriptionList(LexwareModel):
+class EventSubscriptionList(LexwareDocument):
     """``GET /v1/event-subscriptions``: ``content`` only, no paging fields."""
 
     content: list[EventSubscription] = Field(default_factory=list)
 
 
-class WebhookEvent(LexwareModel):
+class WebhookEvent(LexwareDocument):
     """The four-field payload Lexware posts to a subscription's callback URL."""
 
     organization_id: str

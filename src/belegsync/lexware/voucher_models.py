@@ -11,7 +11,7 @@ from decimal import Decimal
 from pydantic import Field, field_validator
 
 from belegsync.lexware.datetimes import LexwareDateTime
-from belegsync.lexware.models import LexwareModel
+from belegsync.lexware.models import LexwareDocument, LexwareModel
 
 
 class BookkeepingVoucherItem(LexwareModel):
@@ -21,7 +21,7 @@ class BookkeepingVoucherItem(LexwareModel):
     category_id: str | None = None
 
 
-class BookkeepingVoucher(LexwareModel):
+class BookkeepingVoucher(LexwareDocument):
     """``GET /v1/vouchers/{id}``; ``files`` lists file ids for ``GET /v1/files/{id}``."""
 
     id: str
@@ -114,7 +114,7 @@ class SalesVoucherFiles(LexwareModel):
     document_file_id: str | None = None
 
 
-class SalesVoucher(LexwareModel):
+class SalesVoucher(LexwareDocument):
     """An invoice, credit note or down payment invoice (``/v1/{type}/{id}``)."""
 
     id: str

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+import msgspec
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -85,9 +87,24 @@ class VoucherUpsert:
     outcome: UpsertOutcome
 
 
+# The same bytes as ``jsoncodec.dumps(..., sort_keys=True)`` for parsed JSON (dicts,
+# lists, str, int, Decimal, bool, None), in C: the hash of stored vouchers is unchanged.
+_canonical_json = msgspec.json.Encoder(decimal_format="number", order="sorted").encode
+
+
 def voucher_content_hash(raw_json: dict[str, Any], raw_payments_json: dict[str, Any] | None) -> str:
-    """The hash that decides "unchanged": detail and payments, canonically encoded."""
-    return content_hash(raw_json, raw_payments_json)
+    """The hash that decides "unchanged": detail and payments, canonically encoded
+    (:func:`belegsync.store.jsoncodec.content_hash`)."""
+    try:
+        digest = hashlib.sha256(_canonical_json(raw_json))
+        digest.update(b"\x1e")
+        digest.update(_canonical_json(raw_payments_json))
+        digest.update(b"\x1e")
+    except (TypeError, ValueError):
+        # Something the fast encoder refuses (a lone surrogate, an odd type): the
+        # reference encoding decides.
+        return content_hash(raw_json, raw_payments_json)
+    return digest.hexdigest()
 
 
 _VOUCHER_FIELDS = (
@@ -321,6 +338,8 @@ class VoucherRepository:
                 }
                 for f in entry.files
             )
+        # Core inserts (executemany) of the tables: the ORM's bulk layer would add work
+        # per row that plain dictionaries do not need.
         for model, rows in (
             (Voucher, vouchers),
             (VoucherVersion, versions),
@@ -328,7 +347,7 @@ class VoucherRepository:
             (VoucherFile, files),
         ):
             if rows:
-                await self._session.execute(insert(model), rows)
+                await self._session.execute(insert(cast(Table, model.__table__)), rows)
 
     async def upsert(
         self, tenant_id: str, data: VoucherData, *, now: datetime, reason: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -16,7 +16,7 @@ from belegsync.lexware import (
     SalesVoucher,
     VoucherListItem,
 )
-from belegsync.store.files import FileStore
+from belegsync.store.repositories import PaymentItemData, VoucherData
 from belegsync.store.voucher_repository import (
     FileData,
     KnownVoucher,
@@ -34,6 +34,8 @@ __all__ = [
     "KnownVoucher",
     "MarkUnpaid",
     "NewVoucherOp",
+    "Prepared",
+    "StagedFiles",
     "VoucherWork",
     "WriteOp",
     "prepare_voucher",
@@ -106,18 +108,63 @@ WriteOp = Callable[[UnitOfWork, datetime], Awaitable[Applied]]
 """Writes one voucher inside the caller's transaction; ``now`` is the write time."""
 
 
+@dataclass(slots=True)
+class StagedFiles:
+    """One voucher's downloaded files, waiting for the writer: it stores the files of a
+    whole batch in one hand-off to the file store (hashing included), before the rows
+    that point at them, and sets ``digests``."""
+
+    downloads: Sequence[tuple[str, DownloadedFile]]
+    digests: Sequence[str] | None = None
+
+    @property
+    def contents(self) -> list[bytes]:
+        return [download.content for _, download in self.downloads]
+
+    def rows(self) -> list[FileData]:
+        """The file rows; only once the bytes are stored."""
+        if not self.downloads:
+            return []
+        if self.digests is None:
+            raise RuntimeError("the files must be stored before their rows are written")
+        return [
+            FileData(
+                lexware_file_id=file_id,
+                sha256=sha256,
+                media_type=download.media_type,
+                filename=download.filename,
+                size_bytes=len(download.content),
+            )
+            for (file_id, download), sha256 in zip(self.downloads, self.digests, strict=True)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What one voucher needs written: its files first, then ``op``."""
+
+    op: WriteOp
+    files: StagedFiles | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class NewVoucherOp:
     """A first-seen voucher. The writer inserts many of these with one statement per
     table (``entry``); calling it writes just this one through the upsert path."""
 
     tenant_id: str
-    entry: NewVoucher
+    data: VoucherData
+    payment_items: Sequence[PaymentItemData]
+    files: StagedFiles
+
+    @property
+    def entry(self) -> NewVoucher:
+        return NewVoucher(data=self.data, payment_items=self.payment_items, files=self.files.rows())
 
     async def __call__(self, uow: UnitOfWork, now: datetime) -> Applied:
-        result = await uow.vouchers.upsert(self.tenant_id, self.entry.data, now=now)
-        await uow.vouchers.replace_payment_items(result.voucher.id, self.entry.payment_items)
-        for row in self.entry.files:
+        result = await uow.vouchers.upsert(self.tenant_id, self.data, now=now)
+        await uow.vouchers.replace_payment_items(result.voucher.id, self.payment_items)
+        for row in self.files.rows():
             await uow.vouchers.save_file(result.voucher.id, row, now=now)
         return Applied(result.outcome, False)
 
@@ -134,20 +181,20 @@ async def prepare_voucher(
     unit: VoucherWork,
     *,
     client: LexwarePort,
-    files: FileStore,
     tenant_id: str,
     closed_years: frozenset[int],
-) -> WriteOp:
-    """Fetch what Lexware has for one voucher and store its file bytes; return the write.
+) -> Prepared:
+    """Fetch what Lexware has for one voucher; return its files and its write.
 
-    Lexware errors propagate to the run. Nothing is written to the database here, so a
-    run killed between fetch and write leaves only content-addressed file bytes behind.
+    Lexware errors propagate to the run. Nothing is stored here: the writer stores the
+    file bytes (content-addressed) and then the rows, so a run killed in between leaves
+    only unreferenced file bytes behind.
     """
     if isinstance(unit, Fetch):
-        return await _fetch_and_prepare(unit, client, files, tenant_id, closed_years)
+        return await _fetch_and_prepare(unit, client, tenant_id, closed_years)
     if isinstance(unit, MarkUnpaid):
-        return _flag_op(tenant_id, unit.known, unit.item, ReviewReason.NO_LONGER_PAID)
-    return await _check_gone(unit, client, tenant_id)
+        return Prepared(_flag_op(tenant_id, unit.known, unit.item, ReviewReason.NO_LONGER_PAID))
+    return Prepared(await _check_gone(unit, client, tenant_id))
 
 
 async def _download(client: LexwarePort, file_id: str, accept: str) -> DownloadedFile:
@@ -211,36 +258,27 @@ async def _fetch(client: LexwarePort, unit: Fetch) -> _Fetched:
 async def _fetch_and_prepare(
     unit: Fetch,
     client: LexwarePort,
-    files: FileStore,
     tenant_id: str,
     closed_years: frozenset[int],
-) -> WriteOp:
+) -> Prepared:
     fetched = await _fetch(client, unit)
     data = voucher_data(unit.item, fetched.detail, fetched.payments)
     if data.paid_date is None and data.voucher_status in PAID_STATUSES:
         # Without a payment date the last change is the best settlement date we have.
         data = replace(data, paid_date=berlin_date(data.lexware_updated_at))
     items = payment_items(fetched.payments)
-    # Bytes first: a row must never point at a file that is not stored.
-    file_rows = [
-        FileData(
-            lexware_file_id=file_id,
-            sha256=await files.put(download.content),
-            media_type=download.media_type,
-            filename=download.filename,
-            size_bytes=len(download.content),
-        )
-        for file_id, download in fetched.files
-    ]
+    # Bytes first: a row must never point at a file that is not stored (the writer
+    # stores ``staged`` before it writes the rows).
+    staged = StagedFiles(fetched.files)
     if unit.known is None:
-        return NewVoucherOp(tenant_id, NewVoucher(data=data, payment_items=items, files=file_rows))
+        return Prepared(NewVoucherOp(tenant_id, data, items, staged), staged)
     previous_status = unit.known.voucher_status
 
     async def write(uow: UnitOfWork, now: datetime) -> Applied:
         result = await uow.vouchers.upsert(tenant_id, data, now=now)
         voucher = result.voucher
         await uow.vouchers.replace_payment_items(voucher.id, items)
-        for row in file_rows:
+        for row in staged.rows():
             await uow.vouchers.save_file(voucher.id, row, now=now)
         await uow.vouchers.remove_files_except(voucher.id, fetched.kept_file_ids)
         reason = review_needed(
@@ -254,7 +292,7 @@ async def _fetch_and_prepare(
             await uow.vouchers.flag_for_review(voucher, reason=reason.value, detail=None, now=now)
         return Applied(result.outcome, reason is not None)
 
-    return write
+    return Prepared(write, staged)
 
 
 def _flag_op(

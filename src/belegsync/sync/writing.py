@@ -23,6 +23,8 @@ from belegsync.sync.voucher_sync import (
     Applied,
     Fetch,
     NewVoucherOp,
+    Prepared,
+    StagedFiles,
     VoucherWork,
     WriteOp,
     prepare_voucher,
@@ -33,6 +35,8 @@ logger = structlog.get_logger("belegsync.sync")
 # Client errors that the same request will meet again: after a few runs the voucher is
 # parked. Auth (401/402/403) ends the run; 429 and 5xx are retried.
 _ENDS_RUN = frozenset({401, 402, 403, 429})
+# A batch whose downloaded files reach this size is written at once (bounds memory).
+MAX_BATCH_FILE_BYTES = 32 * 1024 * 1024
 
 
 class _BatchWriter:
@@ -42,32 +46,48 @@ class _BatchWriter:
     batch is committed when it is full or its oldest voucher waited ``max_delay``
     seconds (on the injected ``deps.monotonic``), so progress stays live at Lexware's
     pace. Each voucher is written in its own SAVEPOINT: one bad row fails that voucher,
-    not the batch. A run killed before a commit loses only fetched data, which the next
-    run fetches again.
+    not the batch. The batch's files are stored first, all in one hand-off to the file
+    store's thread. A run killed before a commit loses only fetched data, which the
+    next run fetches again.
     """
 
     def __init__(self, deps: SyncDeps, plan: RunPlan, tally: RunTally) -> None:
         self._deps, self._plan, self._tally = deps, plan, tally
         self._pending: list[tuple[VoucherWork, WriteOp]] = []
+        self._staged: list[StagedFiles] = []
+        self._staged_bytes = 0
         self._first_at = 0.0
         self._lock = asyncio.Lock()
 
-    async def add(self, unit: VoucherWork, op: WriteOp) -> None:
+    async def add(self, unit: VoucherWork, prepared: Prepared) -> None:
         monotonic = self._deps.monotonic
         if not self._pending:
             self._first_at = monotonic()
-        self._pending.append((unit, op))
+        self._pending.append((unit, prepared.op))
+        if prepared.files is not None and prepared.files.downloads:
+            self._staged.append(prepared.files)
+            self._staged_bytes += sum(len(c) for c in prepared.files.contents)
         if (
             len(self._pending) >= self._deps.batch_size
+            or self._staged_bytes >= MAX_BATCH_FILE_BYTES
             or monotonic() - self._first_at >= self._deps.batch_delay_seconds
         ):
             await self.flush()
 
+    async def _store_files(self, staged: list[StagedFiles]) -> None:
+        contents = [content for files in staged for content in files.contents]
+        digests = iter(await self._deps.files.put_all(contents))
+        for files in staged:
+            files.digests = [next(digests) for _ in files.downloads]
+
     async def flush(self) -> None:
         async with self._lock:
             batch, self._pending = self._pending, []
+            staged, self._staged, self._staged_bytes = self._staged, [], 0
             if not batch:
                 return
+            # Bytes first: a row must never point at a file that is not stored.
+            await self._store_files(staged)
             async with self._deps.uow_factory() as uow:
                 now = self._deps.clock.now()
                 written, rest = await self._insert_new(uow, batch, now)
@@ -151,9 +171,9 @@ async def process_all(
                 unit = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            op = await _prepare_one(deps, client, plan, unit, tally)
-            if op is not None:
-                await writer.add(unit, op)
+            prepared = await _prepare_one(deps, client, plan, unit, tally)
+            if prepared is not None:
+                await writer.add(unit, prepared)
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, deps.concurrency))]
     try:
@@ -177,12 +197,11 @@ async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
 
 async def _prepare_one(
     deps: SyncDeps, client: LexwarePort, plan: RunPlan, unit: VoucherWork, tally: RunTally
-) -> WriteOp | None:
+) -> Prepared | None:
     try:
         return await prepare_voucher(
             unit,
             client=client,
-            files=deps.files,
             tenant_id=plan.tenant_id,
             closed_years=plan.closed_years,
         )

@@ -82,3 +82,22 @@ async def test_in_memory_store_counts_puts_but_stores_once() -> None:
     await store.put(PDF)
 
     assert (store.puts, list(store.files)) == (2, [SHA])
+
+
+async def test_local_put_all_stores_in_order_once_and_leaves_no_temp_files(
+    tmp_path: Path,
+) -> None:
+    store = LocalFileStore(tmp_path)
+    other = b"%PDF-1.7\nother\n%%EOF"
+
+    digests = await store.put_all([PDF, other, PDF])
+
+    assert digests == [SHA, hashlib.sha256(other).hexdigest(), SHA]
+    assert await store.read(digests[1]) == other
+    assert _file_names(tmp_path) == sorted({SHA, digests[1]})
+    assert oct(store.path_for(SHA).stat().st_mode & 0o777) == "0o644"
+    assert await store.put_all([]) == []
+
+
+def _file_names(root: Path) -> list[str]:
+    return sorted(p.name for p in root.rglob("*") if p.is_file())

@@ -300,3 +300,19 @@ async def test_without_the_delay_a_batch_waits_until_it_is_full_or_the_run_ends(
     await engine.run()
 
     assert engine.store.commits - commits_before == 4 + 1
+
+
+async def test_the_files_of_a_batch_are_stored_in_one_hand_off_before_its_rows(
+    engine: Engine,
+) -> None:
+    ids = _seed(engine, 3)
+    engine.lexware.vouchers["v1"].files = {"f": PDF, "g": PDF + b"%% second file"}
+
+    outcome = await engine.run()
+
+    assert outcome.counts.new == 3
+    assert (engine.files.hand_offs, engine.files.puts) == (1, 4)
+    rows = [row for files in engine.store.data.files.values() for row in files.values()]
+    assert sorted(row.lexware_file_id for row in rows) == ["v0-f", "v1-f", "v1-g", "v2-f"]
+    assert {row.sha256 for row in rows} == set(engine.files.files), "rows point at stored bytes"
+    assert len(ids) == 3
