@@ -9,8 +9,8 @@ open      a suggestion to check, or no confident match yet
 cash      paid from the cash box only (nothing to match)
 none      no expected payment (matching has not run, or nothing to pay)
 
-The counts read each table once, in one query (about 20,000 vouchers in tens of
-milliseconds; a query per voucher took seconds):
+The counts read each table once, in one query (a correlated query per voucher took
+seconds for 20,000 vouchers; ``bench/overview_latency.py`` measures this one):
 
 1. the tenants' current links (suggested, automatic, confirmed) grouped per payment
    into one code, the strongest link: 3 suggested, 6 automatic, 7 confirmed, 8 through

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 
 from sqlalchemy import select, update
 
@@ -165,3 +166,38 @@ async def test_voucher_page_shows_its_bank_transaction_and_actions(stack: WebSta
         # Amounts: money out negative on the voucher and its payments alike.
         amounts = re.findall(r'class="(in|out)">(-?[\d.]+,\d\d)', offered.text)
         assert len({sign for sign, _ in amounts}) == 1
+
+
+def _amounts(html: str, pattern: str) -> dict[str, str]:
+    return {m.group(1): unescape(m.group(2)).strip() for m in re.finditer(pattern, html, re.S)}
+
+
+async def test_a_voucher_amount_has_one_sign_on_every_page(stack: WebStack) -> None:
+    """Abgleich, Belege and the voucher page show the same amount with the same sign:
+    money out negative (purchase invoices), money in positive (sales invoices)."""
+    await _volume(stack, stack.tenant_a, count=80)
+    base = f"/clients/{stack.tenant_a}"
+    head = r'href="[^"]*/vouchers/([0-9a-f-]{36})"><strong>[^<]*</strong></a>.*?'
+    queue = head + r'class="q-amount">([^<]+)<'
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        shown: dict[str, str] = {}
+        for tab in ("suggestions", "external", "auto"):
+            shown |= _amounts((await b.get(f"{base}/matching?tab={tab}")).text, queue)
+        assert len(shown) >= 10
+        listed: dict[str, str] = {}
+        for page in (1, 2):
+            html = (await b.get(f"{base}/vouchers?page={page}")).text
+            row = r'href="[^"]*/vouchers/([0-9a-f-]{36})".*?class="num amount"><span[^>]*>([^<]+)<'
+            listed |= _amounts(html, row)
+        signs = set()
+        for voucher_id, amount in shown.items():
+            detail = (await b.get(f"{base}/vouchers/{voucher_id}")).text
+            gross = re.search(r'id="gross"><span class="(in|out)">([^<]+)<', detail)
+            assert gross, voucher_id
+            assert unescape(gross.group(2)).strip() == amount, voucher_id
+            assert gross.group(1) == ("out" if amount.startswith("-") else "in")
+            assert listed.get(voucher_id, amount) == amount, voucher_id
+            signs.add(amount.startswith("-"))
+        assert signs == {True, False}
+        assert set(shown) & set(listed)

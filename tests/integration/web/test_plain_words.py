@@ -1,6 +1,6 @@
-"""Every page speaks plain German: no raw status, payment item type, reason or code
-and no ``None`` reaches a page. A crawler follows every link of demo-like data as a
-client and as staff and reads what a person would read."""
+"""Every page speaks plain German or plain English: no raw status, payment item type,
+reason or code and no ``None`` reaches a page. A crawler follows every link of demo-like
+data as a client and as staff, in both languages, and reads what a person would read."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import date
 from html import unescape
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from belegsync.notify.support import request_support
@@ -20,27 +21,45 @@ from support.web_stack import Browser, WebStack, connect_and_sync, text_of
 
 # Raw values that are ordinary German or product words are not a sign of a leak.
 ALLOWED = {"Status", "Version"}
-RAW = sorted({value for table in TABLES.values() for value in table} - ALLOWED, key=len)
-RAW_PATTERN = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, RAW)) + r"|None)(?![\w-])")
+# In English many raw values are ordinary words ("open", "paid", "failed"): there the
+# crawler looks for those that are no English word (codes, compounds, camelCase).
+ENGLISH_WORDS = {
+    *("paid", "open", "voided", "transferred", "draft", "unchecked", "overdue", "accepted"),
+    *("rejected", "queued", "running", "succeeded", "failed", "none", "pending", "active"),
+    *("schedule", "manual", "webhook", "connect", "confirmed", "expired", "contract"),
+    *("deleted", "matched", "suggested", "external", "cash", "undone", "connection", "file"),
+    *("sent", "invoice"),
+}
+
+
+def raw_pattern(allowed: set[str]) -> re.Pattern[str]:
+    raw = sorted({value for table in TABLES.values() for value in table} - allowed, key=len)
+    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, raw)) + r"|None)(?![\w-])")
+
+
+RAW_PATTERN = {"de": raw_pattern(ALLOWED), "en": raw_pattern(ALLOWED | ENGLISH_WORDS)}
 SKIP = re.compile(r"/(files|exports)/|/logout|/language|/api/|\.csv|\.zip")
 
 
-def raw_words(response: httpx.Response) -> list[str]:
+def raw_words(response: httpx.Response, lang: str = "de") -> list[str]:
     """Raw values a reader would see: in the text, and in titles or labels."""
     visible = text_of(response)
     read_aloud = re.findall(r'(?:title|aria-label|placeholder)="([^"]*)"', response.text)
     attributes = " ".join(unescape(v) for v in read_aloud)
-    return RAW_PATTERN.findall(visible + " " + attributes)
+    return RAW_PATTERN[lang].findall(visible + " " + attributes)
 
 
-async def crawl(b: Browser, start: list[str], *, limit: int = 250) -> dict[str, list[str]]:
+async def crawl(
+    b: Browser, start: list[str], *, lang: str = "de", limit: int = 250
+) -> dict[str, list[str]]:
     """Breadth-first over same-site GET links; returns page → raw words found."""
     queue, seen, found = deque(start), set(start), {}
     while queue and len(seen) <= limit:
         url = queue.popleft()
         r = await b.get(url)
         assert r.status_code == 200, (url, r.status_code)
-        if words := raw_words(r):
+        assert f'<html lang="{lang}"' in r.text, url
+        if words := raw_words(r, lang):
             found[url] = words
         for href in re.findall(r'href="(/[^"#]*)', r.text):
             link = unescape(href)
@@ -93,7 +112,8 @@ async def _demo_like(stack: WebStack) -> None:
     )
 
 
-async def test_no_raw_value_reaches_a_page(stack: WebStack) -> None:
+@pytest.mark.parametrize("lang", ["de", "en"])
+async def test_no_raw_value_reaches_a_page(stack: WebStack, lang: str) -> None:
     await _demo_like(stack)
     client_start = [
         f"/clients/{stack.tenant_a}/{path}"
@@ -101,10 +121,13 @@ async def test_no_raw_value_reaches_a_page(stack: WebStack) -> None:
     ]
     async with stack.browser() as b:
         await b.login("a@alpha.test")
-        as_client = await crawl(b, client_start)
+        await b.post("/language", {"lang": lang, "next": "/"})
+        as_client = await crawl(b, client_start, lang=lang)
     async with stack.browser() as b:
         await b.login("staff@kanzlei.test")
-        as_staff = await crawl(b, ["/staff", "/staff/portfolio", "/staff/support", "/staff/outbox"])
+        await b.post("/language", {"lang": lang, "next": "/"})
+        staff_start = ["/staff", "/staff/portfolio", "/staff/support", "/staff/outbox"]
+        as_staff = await crawl(b, staff_start, lang=lang)
     assert as_client == {}
     assert as_staff == {}
 

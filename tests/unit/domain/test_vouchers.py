@@ -10,6 +10,7 @@ from belegsync.domain.vouchers import (
     SYNCED_VOUCHER_TYPES,
     Direction,
     ReviewReason,
+    account_cents,
     direction,
     is_paid,
     is_synced_type,
@@ -114,3 +115,25 @@ def test_review_reasons_explain_themselves() -> None:
         assert reason.explanation_de and reason.explanation_en
     assert "storniert" in ReviewReason.NO_LONGER_PAID.explanation_de
     assert "abgeschlossen" in ReviewReason.CHANGED_AFTER_CLOSE.explanation_de
+
+
+@pytest.mark.parametrize(
+    ("voucher_type", "stored", "shown"),
+    [
+        ("purchaseinvoice", 11028, -11028),  # money out, whatever sign Lexware stored
+        ("purchaseinvoice", -11028, -11028),
+        ("salescreditnote", 500, -500),
+        ("salesinvoice", -24074, 24074),  # money in
+        ("purchasecreditnote", 500, 500),
+        ("invoice", 0, 0),
+    ],
+)
+def test_account_cents_signs_like_the_bank_transaction(
+    voucher_type: str, stored: int, shown: int
+) -> None:
+    assert account_cents(voucher_type, stored) == shown
+
+
+def test_account_cents_refuses_an_unknown_type() -> None:
+    with pytest.raises(InvalidInput):
+        account_cents("quotation", 100)
