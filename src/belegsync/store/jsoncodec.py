@@ -5,6 +5,10 @@ write a ``Decimal`` as a JSON number, and going through ``float`` would change t
 digits (``1337.00`` would come back as ``1337.0``). These functions write decimals
 verbatim and read every fractional number back as a ``Decimal``. The engine uses them
 for all ``JSON`` columns on SQLite and PostgreSQL.
+
+Parsed JSON (dicts and lists of str, int, Decimal, bool and None) is written by
+msgspec's C encoder, which gives the same text as the reference encoder below; what it
+refuses (a lone surrogate, a non-finite Decimal) goes through the reference encoder.
 """
 
 from __future__ import annotations
@@ -15,14 +19,37 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 _encode_string = json.JSONEncoder(ensure_ascii=False).encode
+
+
+_FAST_ENCODERS = {
+    False: msgspec.json.Encoder(decimal_format="number").encode,
+    True: msgspec.json.Encoder(decimal_format="number", order="sorted").encode,
+}
 
 
 def dumps(value: object, *, sort_keys: bool = False) -> str:
     """Serialise ``value`` compactly; ``Decimal`` becomes a JSON number with its digits."""
+    fast = _fast_bytes(value, sort_keys)
+    return fast.decode() if fast is not None else reference_dumps(value, sort_keys=sort_keys)
+
+
+def reference_dumps(value: object, *, sort_keys: bool = False) -> str:
+    """The encoding in plain Python: what :func:`dumps` writes, for every input."""
     parts: list[str] = []
     _encode(value, parts, sort_keys)
     return "".join(parts)
+
+
+def _fast_bytes(value: object, sort_keys: bool) -> bytes | None:
+    if type(value) is not dict and type(value) is not list:
+        return None
+    try:
+        return _FAST_ENCODERS[sort_keys](value)
+    except (TypeError, ValueError):  # a lone surrogate, a non-finite Decimal, an odd type
+        return None
 
 
 def loads(text: str | bytes) -> Any:
@@ -34,7 +61,10 @@ def content_hash(*documents: object) -> str:
     """A sha256 over the canonical (key-sorted) encoding of ``documents``."""
     digest = hashlib.sha256()
     for document in documents:
-        digest.update(dumps(document, sort_keys=True).encode())
+        fast = _fast_bytes(document, True)
+        if fast is None:
+            fast = reference_dumps(document, sort_keys=True).encode()
+        digest.update(fast)
         digest.update(b"\x1e")  # record separator: ("ab", "c") must differ from ("a", "bc")
     return digest.hexdigest()
 

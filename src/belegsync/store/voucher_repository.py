@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-import msgspec
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -87,24 +85,9 @@ class VoucherUpsert:
     outcome: UpsertOutcome
 
 
-# The same bytes as ``jsoncodec.dumps(..., sort_keys=True)`` for parsed JSON (dicts,
-# lists, str, int, Decimal, bool, None), in C: the hash of stored vouchers is unchanged.
-_canonical_json = msgspec.json.Encoder(decimal_format="number", order="sorted").encode
-
-
 def voucher_content_hash(raw_json: dict[str, Any], raw_payments_json: dict[str, Any] | None) -> str:
-    """The hash that decides "unchanged": detail and payments, canonically encoded
-    (:func:`belegsync.store.jsoncodec.content_hash`)."""
-    try:
-        digest = hashlib.sha256(_canonical_json(raw_json))
-        digest.update(b"\x1e")
-        digest.update(_canonical_json(raw_payments_json))
-        digest.update(b"\x1e")
-    except (TypeError, ValueError):
-        # Something the fast encoder refuses (a lone surrogate, an odd type): the
-        # reference encoding decides.
-        return content_hash(raw_json, raw_payments_json)
-    return digest.hexdigest()
+    """The hash that decides "unchanged": detail and payments, canonically encoded."""
+    return content_hash(raw_json, raw_payments_json)
 
 
 _VOUCHER_FIELDS = (
