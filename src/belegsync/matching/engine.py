@@ -169,6 +169,7 @@ class _Run:
             history.annotate(state)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
+        self._same_payer: dict[str, dict[str, bool]] = {}  # contact name → payer name → same payer
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -401,31 +402,41 @@ class _Run:
     def _from_payer(self, state: PaymentState, rows: npt.NDArray[np.int64]) -> bool:
         """Whether one of ``rows`` comes from the payment's payer."""
         index = self.index
-        candidates = set(rows.tolist())
-        if candidates & index.hits_by_payment.get(state.index, set()):
+        listed = rows.tolist()
+        hits = index.hits_by_payment.get(state.index)
+        if hits and not hits.isdisjoint(listed):
             return True
         contact = state.payment.contact_id
         customer_hits = index.customer_hits
-        if contact is not None and any(
-            contact in customer_hits[row] for row in candidates if row in customer_hits
+        if (
+            contact is not None
+            and customer_hits
+            and any(row in customer_hits and contact in customer_hits[row] for row in listed)
         ):
             return True
         for ident in state.identifiers:
             found = index.by_identifier.get((state.part, ident))
-            if found is not None and candidates.intersection(found[1]):
+            if found is not None and not set(found[1]).isdisjoint(listed):
                 return True
         name = state.payment.contact_name
         if not name:
             return False
-        names = [index.cols.names[row] for row in sorted(candidates)]
-        found_name = process.extractOne(
-            name,
-            names,
-            scorer=fuzz.token_set_ratio,
-            processor=utils.default_process,
-            score_cutoff=self.params.rules.name_strong,
-        )
-        return found_name is not None
+        names = index.cols.names
+        payers = {names[row] for row in listed}
+        # payments of one contact look at the same lines: compare each pair of names once
+        same = self._same_payer.setdefault(name, {})
+        fresh = sorted(payers - same.keys())
+        if fresh:
+            scores = process.cdist(
+                [name],
+                fresh,
+                scorer=fuzz.token_set_ratio,
+                processor=utils.default_process,
+                dtype=np.float64,
+            )[0]
+            cutoff = self.params.rules.name_strong
+            same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
+        return any(same[payer] for payer in payers)
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         best: dict[str, Suggestion] = {}
