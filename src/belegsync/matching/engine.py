@@ -7,6 +7,7 @@ rejected pairs and the learned memory, calls :func:`match`, and stores the resul
 from __future__ import annotations
 
 import gc
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -169,6 +170,12 @@ class _Run:
             history.annotate(state)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
+        self._name_words: dict[str, frozenset[str]] = {}
+        self._same_payer: dict[str, dict[int, bool]] = {}
+        self._by_customer: dict[str, frozenset[int]] | None = None
+        self._codes: tuple[npt.NDArray[np.int64], list[str]] | None = (
+            None  # contact name → payer name → same payer
+        )
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -398,34 +405,78 @@ class _Run:
         rows = index.sorted_idx_arr[lo:hi][(days >= window[0]) & (days <= window[1])]
         return rows[~taken[rows]]
 
+    def _words(self, name: str) -> frozenset[str]:
+        """The words of a name as rapidfuzz compares them (cached per run)."""
+        found = self._name_words.get(name)
+        if found is None:
+            found = self._name_words[name] = frozenset(utils.default_process(name).split())
+        return found
+
     def _from_payer(self, state: PaymentState, rows: npt.NDArray[np.int64]) -> bool:
-        """Whether one of ``rows`` comes from the payment's payer."""
+        """Whether one of ``rows`` comes from the payment's payer: the voucher or
+        customer number in the purpose, a known account, or the contact's name (≥ 95,
+        sharing a word)."""
         index = self.index
-        candidates = set(rows.tolist())
-        if candidates & index.hits_by_payment.get(state.index, set()):
+        listed = rows.tolist()
+        hits = index.hits_by_payment.get(state.index)
+        if hits and not hits.isdisjoint(listed):
             return True
         contact = state.payment.contact_id
-        customer_hits = index.customer_hits
-        if contact is not None and any(
-            contact in customer_hits[row] for row in candidates if row in customer_hits
-        ):
+        if contact is not None and not self._customer_rows(contact).isdisjoint(listed):
             return True
         for ident in state.identifiers:
             found = index.by_identifier.get((state.part, ident))
-            if found is not None and candidates.intersection(found[1]):
-                return True
+            if found is not None:
+                days, known_rows = found
+                a = bisect_left(days, state.window[0])
+                b = bisect_right(days, state.window[1], a)
+                if not set(known_rows[a:b]).isdisjoint(listed):
+                    return True
         name = state.payment.contact_name
         if not name:
             return False
-        names = [index.cols.names[row] for row in sorted(candidates)]
-        found_name = process.extractOne(
-            name,
-            names,
-            scorer=fuzz.token_set_ratio,
-            processor=utils.default_process,
-            score_cutoff=self.params.rules.name_strong,
-        )
-        return found_name is not None
+        words = self._words(name)
+        codes, distinct = self._payer_codes()
+        # payments of one contact look at the same lines: compare each pair of names once
+        same = self._same_payer.setdefault(name, {})
+        found = np.unique(codes[rows]).tolist()
+        unknown = [code for code in found if code not in same]
+        for code in unknown:
+            if not words & self._words(distinct[code]):
+                same[code] = False  # only names sharing a word can reach the bar
+        fresh = [code for code in unknown if code not in same]
+        if fresh:
+            scores = process.cdist(
+                [name],
+                [distinct[code] for code in fresh],
+                scorer=fuzz.token_set_ratio,
+                processor=utils.default_process,
+                dtype=np.float64,
+            )[0]
+            cutoff = self.params.rules.name_strong
+            same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
+        return any(same[code] for code in found)
+
+    def _customer_rows(self, contact: str) -> frozenset[int]:
+        """Rows whose purpose names the customer number of ``contact``."""
+        if self._by_customer is None:
+            by_customer: dict[str, set[int]] = defaultdict(set)
+            for row, contacts in self.index.customer_hits.items():
+                for each in contacts:
+                    by_customer[each].add(row)
+            self._by_customer = {c: frozenset(rows) for c, rows in by_customer.items()}
+        return self._by_customer.get(contact, frozenset())
+
+    def _payer_codes(self) -> tuple[npt.NDArray[np.int64], list[str]]:
+        """Per row a number for its payer name, and the names by number (built once)."""
+        if self._codes is None:
+            numbers: dict[str, int] = {}
+            names = self.index.cols.names
+            codes = np.fromiter(
+                (numbers.setdefault(n, len(numbers)) for n in names), np.int64, len(names)
+            )
+            self._codes = (codes, list(numbers))
+        return self._codes
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         best: dict[str, Suggestion] = {}
