@@ -18,10 +18,10 @@ faults, kills and divergences it saw; the goal is zero divergences.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import signal
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -262,21 +262,41 @@ def world_app() -> EmulatorApp:
     return create_app(world, config=EmulatorConfig(rate_per_second=10_000, burst=10_000))
 
 
+class Tripwire(Counter[str]):
+    """The emulator's per-key request counter, SIGKILLing a process at an exact request.
+
+    The gateway counts each request (``requests_by_key[key] += 1``) before it answers, so
+    the process dies while that request is in flight, without the test polling for it.
+    """
+
+    def __init__(self, counts: Counter[str]) -> None:
+        super().__init__(counts)
+        self.armed: tuple[asyncio.subprocess.Process, int] | None = None
+
+    def arm(self, proc: asyncio.subprocess.Process, requests: int) -> None:
+        self.armed = (proc, self[MAIN_KEY] + requests)
+
+    def __setitem__(self, key: str, value: int) -> None:
+        super().__setitem__(key, value)
+        if self.armed is not None and key == MAIN_KEY and value >= self.armed[1]:
+            proc, self.armed = self.armed[0], None
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGKILL)
+
+
 async def kill_after_requests(
     proc: asyncio.subprocess.Process, app: EmulatorApp, requests: int
 ) -> bool:
-    """SIGKILL ``proc`` once the emulator has answered ``requests`` more requests; False
-    if it finished first."""
+    """SIGKILL ``proc`` when the emulator receives its ``requests``-th request; False if it
+    finished first."""
     counters = app.runtime.counters
-    start = counters.requests_by_key[MAIN_KEY]
-    while proc.returncode is None:
-        if counters.requests_by_key[MAIN_KEY] - start >= requests:
-            proc.send_signal(signal.SIGKILL)
-            await proc.wait()
-            return True
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), 0.002)
-    return False
+    if not isinstance(counters.requests_by_key, Tripwire):
+        counters.requests_by_key = Tripwire(counters.requests_by_key)
+    tripwire = counters.requests_by_key
+    tripwire.arm(proc, requests)
+    code = await proc.wait()
+    tripwire.armed = None
+    return code == -signal.SIGKILL
 
 
 async def cli(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
