@@ -100,9 +100,15 @@ class EmbeddedSyncQueue:
 
 
 async def follow_up(deps: SyncDeps, queue: SyncQueue, run_id: str) -> str | None:
-    """After a run: the next one for the webhook events that are still waiting."""
+    """After a run that succeeded: the next one for the webhook events that arrived while
+    it ran. A run that did not succeed gave its events back; a run straight after it would
+    end the same way, again and again (a refused key, Lexware down). They wait for the
+    scheduler's next round, which takes them for active connections only."""
     async with deps.uow_factory() as uow:
-        connection_id = (await uow.sync_runs.get(run_id)).connection_id
+        run = await uow.sync_runs.get(run_id)
+        connection_id, status = run.connection_id, run.status
+    if status != "succeeded":
+        return None
     return await follow_up_events(
         uow_factory=deps.uow_factory, queue=queue, connection_id=connection_id
     )
@@ -136,6 +142,7 @@ class MorningScheduler:
         """One round: recover stale runs, expire keys, enqueue what is due and what
         webhook events still wait for."""
         due: list[str] = []
+        active: set[str] = set()
         async with self._uow_factory() as uow:
             stale = await uow.sync_runs.recover_stale_runs(before=now - STALE_AFTER, now=now)
             for run in stale:
@@ -146,13 +153,15 @@ class MorningScheduler:
                     apply_domain(row, checked, now=now)
                     logger.info("connection_key_expired", connection_id=row.id)
                     continue
+                active.add(row.id)
                 # Webhook runs look at single vouchers: they never stand in for the
                 # morning run.
                 last_started = await uow.events.last_run_start_not_from_events(row.id)
                 if is_due(now, last_started, self.slot_for(row.id)):
                     due.append(row.id)
             await uow.events.release_orphaned()
-            waiting = await uow.events.connections_with_pending()
+            # A failed connection's events wait for its new key: a run now would only fail.
+            waiting = [c for c in await uow.events.connections_with_pending() if c in active]
             await uow.commit()
         enqueued = []
         for connection_id in due:

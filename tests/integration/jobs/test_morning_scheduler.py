@@ -11,6 +11,7 @@ from belegsync.domain.dates import BERLIN, UTC
 from belegsync.domain.schedule import slot_instant
 from belegsync.emulator import MAIN_ORG_ID
 from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
+from belegsync.store.event_repository import EventFields
 from support.sync_harness import Harness, HarnessFactory
 
 TICK = timedelta(minutes=10)
@@ -154,3 +155,31 @@ async def test_an_expired_key_is_failed_by_the_tick_and_not_enqueued(day: Day) -
     assert len(await day.runs("Erste GmbH")) == 2
     requests_by_key = (await day.harness.counters())["requestsByKey"]
     assert "lxo-short-lived-key-000000000000009" not in requests_by_key
+
+
+async def test_webhook_events_of_a_failed_connection_wait_for_a_new_key(day: Day) -> None:
+    failed = await day.add("Dritte UG", "lxo-never-created-key-000000000003", known=False)
+    active = await day.add("Erste GmbH", "lxo-first-tenant-key-00000000000001")
+    async with day.harness.uow_factory() as uow:
+        for number, connection_id in enumerate((failed, active)):
+            fields = EventFields(
+                digest=f"digest-{number}",
+                organization_id=MAIN_ORG_ID,
+                event_type="voucher.changed",
+                resource_id=f"voucher-{number}",
+                event_date=day.harness.clock.now(),
+            )
+            stored = await uow.events.record(
+                fields, connection_id=connection_id, status="pending", now=day.harness.clock.now()
+            )
+            assert stored is not None
+        await uow.commit()
+
+    # Before the active connection's morning slot: only its event is due.
+    await day.tick(midnight(DAY1))
+
+    assert [trigger for _, _, trigger in await day.runs("Erste GmbH")] == ["webhook"]
+    assert await day.runs("Dritte UG") == []
+    async with day.harness.uow_factory() as uow:
+        assert await uow.events.has_pending(failed)
+        assert not await uow.events.has_pending(active)

@@ -192,18 +192,26 @@ async def test_token_revoked_fails_the_connection_only_when_the_key_is_refused(
         raw = revoked(2)
         r = await client.post(callback, content=raw, headers={"X-Lxo-Signature": sign(raw)})
         assert r.status_code == 200
-        assert await wait_for(lambda: _settled(stack))
+        # The refused key fails the connection. Its event waits for a new key: no run
+        # follows the failed one (each would fail the same way, one after the other).
+        assert await wait_for(lambda: _no_run_active(stack))
     failed = await h.connection_row()
     assert (failed.state, failed.failure_reason) == ("failed", "invalid_key")
+    assert (await runs_by_trigger(stack))["webhook"] == 2
 
 
 async def _settled(stack: WebStack) -> bool:
     """No event waiting and no run queued or running."""
     connection_id = await stack.harness.connection_id()
     async with stack.harness.uow_factory() as uow:
-        busy = await uow.sync_runs.active_run(connection_id)
         waiting = await uow.events.has_pending(connection_id)
-    return busy is None and not waiting
+    return not waiting and await _no_run_active(stack)
+
+
+async def _no_run_active(stack: WebStack) -> bool:
+    connection_id = await stack.harness.connection_id()
+    async with stack.harness.uow_factory() as uow:
+        return await uow.sync_runs.active_run(connection_id) is None
 
 
 async def test_staff_see_the_subscription_health(stack: WebStack) -> None:
