@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from belegsync.accounts.api_tokens import create_api_token, list_api_tokens, revoke_api_token
 from belegsync.accounts.users import AuthenticatedUser
+from belegsync.domain.dates import berlin_date
 from belegsync.domain.errors import DomainError
 from belegsync.notify.support import resolve_support_request
 from belegsync.store.access import TenantContext
@@ -68,7 +69,7 @@ class StaffController(Controller):
     @post("/clients")
     async def add_client(self, request: WebRequest, deps: NamedDependency[WebDeps]) -> Redirect:
         form = await request.form()
-        year = deps.clock.now().year
+        year = berlin_date(deps.clock.now()).year  # the firm's calendar, not UTC's
         email = str(form.get("email") or "").strip()
         login = ClientLogin(email, str(form.get("password") or "")) if email else None
         try:
