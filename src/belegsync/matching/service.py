@@ -196,7 +196,7 @@ async def run_matching(
         since = min((v.voucher_date for _, v in payments), default=None)
         history = LinkHistory.from_rows(
             tenant_id,
-            await uow.matching.link_history(
+            await uow.matching.payer_history(
                 tenant_id,
                 contacts,
                 {p.amount_cents for p, _ in payments},

@@ -6,14 +6,16 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
+from belegsync.store import matching_state  # noqa: F401 (keeps the match state with the links)
 from belegsync.store.errors import NotFound
 from belegsync.store.models import (
     BankAccount,
     BankTransaction,
+    ContactPayer,
     ExpectedPayment,
     IbanContactMemory,
     PaymentLink,
@@ -179,61 +181,36 @@ class MatchingRepository:
 
     async def open_payments(self, tenant_id: str) -> list[tuple[ExpectedPayment, Voucher]]:
         """Active bank payments not yet settled by a link to a real transaction (links
-        to external transactions do not settle: the real line may still arrive).
-
-        Two steps: the ids of the open payments by one anti-join over the tenant's
-        settling links (index-only, no row of a settled payment is read), then those
-        payments with their vouchers."""
-        external = select(BankTransaction.id).where(
-            BankTransaction.tenant_id == tenant_id, BankTransaction.source == "external"
-        )
-        settling = select(PaymentLink.expected_payment_id).where(
-            PaymentLink.tenant_id == tenant_id,
-            PaymentLink.status.in_(list(_ALLOCATING)),
-            PaymentLink.bank_transaction_id.not_in(external),
-        )
-        ids = list(
-            await self._session.scalars(
-                select(ExpectedPayment.id).where(
-                    ExpectedPayment.tenant_id == tenant_id,
-                    ExpectedPayment.active.is_(True),
-                    ExpectedPayment.kind == "bank",
-                    ExpectedPayment.id.not_in(settling),
-                )
+        to external transactions do not settle: the real line may still arrive), read
+        by the stored ``settled`` state (``store.matching_state``) from its index."""
+        query = (
+            select(ExpectedPayment, Voucher)
+            .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
+            .where(
+                ExpectedPayment.tenant_id == tenant_id,
+                ExpectedPayment.settled.is_(False),
+                ExpectedPayment.active.is_(True),
+                ExpectedPayment.kind == "bank",
+                Voucher.tenant_id == tenant_id,
             )
+            # matching reads none of Lexware's documents: not decoded (JSON)
+            .options(*(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS))
         )
-        out: list[tuple[ExpectedPayment, Voucher]] = []
-        for start in range(0, len(ids), _CHUNK):
-            query = (
-                select(ExpectedPayment, Voucher)
-                .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
-                .where(
-                    ExpectedPayment.id.in_(ids[start : start + _CHUNK]),
-                    Voucher.tenant_id == tenant_id,
-                )
-                # matching reads none of Lexware's documents: not decoded (JSON)
-                .options(*(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS))
-            )
-            out.extend((row[0], row[1]) for row in await self._session.execute(query))
+        out = [(row[0], row[1]) for row in await self._session.execute(query)]
         out.sort(key=lambda r: (r[1].voucher_date, r[1].lexware_id, r[0].position))
         return out
 
     async def transaction_columns(self, tenant_id: str) -> dict[str, list[Any]]:
-        """Real (not external) transactions that still have money to allocate, as
-        columns (``TRANSACTION_COLUMNS``): no ORM objects for thousands of lines."""
-        # Most lines are used up by one link; lines with several links come along and
-        # the engine subtracts what their links hold.
-        used_up = exists().where(
-            PaymentLink.bank_transaction_id == BankTransaction.id,
-            PaymentLink.status.in_(list(_ALLOCATING)),
-            PaymentLink.allocated_cents >= func.abs(BankTransaction.amount_cents),
-        )
+        """Real (not external) transactions that still have money to allocate (by the
+        stored ``used_up`` state, ``store.matching_state``), as columns
+        (``TRANSACTION_COLUMNS``): no ORM objects for thousands of lines. Lines partly
+        allocated come along; the engine subtracts what their links hold."""
         query = (
             select(*(getattr(BankTransaction, name) for name in TRANSACTION_COLUMNS))
             .where(
                 BankTransaction.tenant_id == tenant_id,
+                BankTransaction.used_up.is_(False),
                 BankTransaction.source != "external",
-                ~used_up,
             )
             .order_by(BankTransaction.booking_date, BankTransaction.id)
         )
@@ -266,7 +243,7 @@ class MatchingRepository:
                     found[link.id] = link
         return sorted(found.values(), key=lambda k: (k.created_at, k.id))
 
-    async def link_history(
+    async def payer_history(
         self,
         tenant_id: str,
         contact_ids: Sequence[str],
@@ -275,49 +252,37 @@ class MatchingRepository:
         since: date | None = None,
     ) -> list[tuple[str, str, str, str, date, int]]:
         """What confirmed and automatic links to real transactions booked on or after
-        ``since`` taught about these contacts: (contact, IBAN, creditor id, payer name,
-        last booking date, cents), one row per payer and amount; amounts other than
-        ``amounts`` (absolute cents) are folded into one row per payer with cents 0."""
-        out: list[tuple[str, str, str, str, date, int]] = []
+        ``since`` taught about these contacts, from the stored payer summary
+        (``contact_payers``): (contact, IBAN, creditor id, payer name, last booking
+        date, cents), one row per payer with cents 0 and one per payer and amount
+        among ``amounts`` (absolute cents)."""
+        columns = (
+            ContactPayer.contact_id,
+            ContactPayer.iban,
+            ContactPayer.creditor_id,
+            ContactPayer.payer_name,
+            ContactPayer.last_booking_date,
+            ContactPayer.amount_cents,
+        )
+        scope = [ContactPayer.tenant_id == tenant_id]
+        if since is not None:
+            scope.append(ContactPayer.last_booking_date >= since)
         wanted = list(dict.fromkeys(contact_ids))
-        absolute = func.abs(BankTransaction.amount_cents)
-        amount = case((absolute.in_(list(amounts) or [-1]), absolute), else_=0)
+        rows: list[Any] = []
+        # Both read the unique index (tenant, amount, contact, ...): the payers of these
+        # contacts (amount 0), then every payer's rows of these amounts.
         for start in range(0, len(wanted), _CHUNK):
-            query = (
-                select(
-                    Voucher.contact_id,
-                    BankTransaction.counterparty_iban,
-                    BankTransaction.creditor_id,
-                    BankTransaction.counterparty_name,
-                    func.max(BankTransaction.booking_date),
-                    amount,
-                )
-                .select_from(Voucher)
-                .join(ExpectedPayment, ExpectedPayment.voucher_id == Voucher.id)
-                .join(PaymentLink, PaymentLink.expected_payment_id == ExpectedPayment.id)
-                .join(
-                    BankTransaction,
-                    and_(
-                        BankTransaction.id == PaymentLink.bank_transaction_id,
-                        BankTransaction.source != "external",
-                    ),
-                )
-                .where(
-                    Voucher.tenant_id == tenant_id,
-                    Voucher.contact_id.in_(wanted[start : start + _CHUNK]),
-                    PaymentLink.status.in_(list(_ALLOCATING)),
-                )
-                .group_by(
-                    Voucher.contact_id,
-                    BankTransaction.counterparty_iban,
-                    BankTransaction.creditor_id,
-                    BankTransaction.counterparty_name,
-                    amount,
-                )
+            query = select(*columns).where(
+                *scope,
+                ContactPayer.amount_cents == 0,
+                ContactPayer.contact_id.in_(wanted[start : start + _CHUNK]),
             )
-            if since is not None:
-                query = query.where(BankTransaction.booking_date >= since)
-            for contact, iban, creditor, name, day, cents in await self._session.execute(query):
-                if contact is not None and day is not None:
-                    out.append((contact, iban or "", creditor or "", name or "", day, int(cents)))
-        return out
+            rows.extend(await self._session.execute(query))
+        cents = sorted({abs(c) for c in amounts} - {0})
+        contacts = set(wanted)
+        for start in range(0, len(cents), _CHUNK):
+            query = select(*columns).where(
+                *scope, ContactPayer.amount_cents.in_(cents[start : start + _CHUNK])
+            )
+            rows.extend(r for r in await self._session.execute(query) if r[0] in contacts)
+        return [(c, iban, creditor, name, day, int(n)) for c, iban, creditor, name, day, n in rows]

@@ -8,7 +8,12 @@ from belegsync.store.models.banking import BankAccount, BankTransaction, Stateme
 from belegsync.store.models.base import NAMING_CONVENTION, Base, new_id
 from belegsync.store.models.connections import DEFAULT_LEXWARE_BASE_URL, Connection
 from belegsync.store.models.events import EventSubscription, LexwareEvent
-from belegsync.store.models.matching import ExpectedPayment, IbanContactMemory, PaymentLink
+from belegsync.store.models.matching import (
+    ContactPayer,
+    ExpectedPayment,
+    IbanContactMemory,
+    PaymentLink,
+)
 from belegsync.store.models.sync import (
     ONE_ACTIVE_RUN_INDEX,
     SyncRun,
@@ -37,6 +42,7 @@ __all__ = [
     "BankTransaction",
     "Base",
     "Connection",
+    "ContactPayer",
     "EventSubscription",
     "ExpectedPayment",
     "IbanContactMemory",

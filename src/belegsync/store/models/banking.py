@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,6 +80,8 @@ class BankTransaction(Base):
         Index("ix_bank_transactions_account_id_amount_cents", "account_id", "amount_cents"),
         # The overviews find a tenant's few external transactions without reading the rest.
         Index("ix_bank_transactions_tenant_id_source", "tenant_id", "source", "id"),
+        # A matching run reads only the lines with money left (``used_up`` false).
+        Index("ix_bank_transactions_tenant_id_used_up", "tenant_id", "used_up", "booking_date"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -109,6 +112,9 @@ class BankTransaction(Base):
     original_amount_cents: Mapped[int | None] = mapped_column(Cents)
     original_currency: Mapped[str | None] = mapped_column(String(3))
     is_reversal: Mapped[bool] = mapped_column(default=False)
+    # Kept with the links (``store.matching_state``): confirmed and automatic links
+    # allocate the whole amount.
+    used_up: Mapped[bool] = mapped_column(default=False, server_default=false())
     purpose_code: Mapped[str | None] = mapped_column(String(16))
     booking_text: Mapped[str | None] = mapped_column(String(255))
     import_hash: Mapped[str] = mapped_column(String(64))

@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Final, Literal, get_args
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from belegsync.domain.matching import LinkStatus
@@ -33,6 +43,8 @@ class ExpectedPayment(Base):
     __table_args__ = (
         UniqueConstraint("voucher_id", "position"),
         Index("ix_expected_payments_tenant_id_active", "tenant_id", "active"),
+        # A matching run reads only the open payments (``settled`` false) from this index.
+        Index("ix_expected_payments_tenant_id_settled", "tenant_id", "settled", "active", "kind"),
         # The overviews' counts read a voucher's payments from this index alone.
         Index(
             "ix_expected_payments_voucher_id_active",
@@ -59,6 +71,9 @@ class ExpectedPayment(Base):
     settled_otherwise_cents: Mapped[int] = mapped_column(Cents, default=0)
     has_items: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Kept with the links (``store.matching_state``): a confirmed or automatic link to a
+    # real (not external) transaction settles the payment.
+    settled: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Set by the last matching run: "no_candidate" or "below_threshold", else NULL.
     unmatched_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -92,7 +107,10 @@ class PaymentLink(Base):
     # The part of the expected payment this link leaves open: expected − allocated, ≥ 0.
     difference_cents: Mapped[int] = mapped_column(Cents, default=0)
     difference_reason: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[LinkStatus] = mapped_column(enum_of(LinkStatus, "link_status"))
+    # The old status is loaded before a change: the stored match state follows it.
+    status: Mapped[LinkStatus] = mapped_column(
+        enum_of(LinkStatus, "link_status"), active_history=True
+    )
     score: Mapped[float | None] = mapped_column(Float)
     features: Mapped[dict[str, Any] | None] = mapped_column(json_document(nullable=True))
     reasons: Mapped[list[str]] = mapped_column(json_document())
@@ -119,3 +137,34 @@ class IbanContactMemory(Base):
     confirmations: Mapped[int] = mapped_column(Integer, default=0)
     rejections: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactPayer(Base):
+    """What confirmed and automatic links to real transactions taught about a contact's
+    payers, kept with the links (``store.matching_state``): per account holder (IBAN,
+    creditor id, name; "" when the line had none) one row with ``amount_cents`` 0 over
+    all amounts, and one row per absolute amount of the lines. ``links`` counts the
+    links, ``last_booking_date`` is the latest line's booking date."""
+
+    __tablename__ = "contact_payers"
+    __table_args__ = (
+        UniqueConstraint(
+            "tenant_id",
+            "amount_cents",
+            "contact_id",
+            "iban",
+            "creditor_id",
+            "payer_name",
+            name="uq_contact_payers_payer",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    contact_id: Mapped[str] = mapped_column(String(64))
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    iban: Mapped[str] = mapped_column(String(34))
+    creditor_id: Mapped[str] = mapped_column(String(64))
+    payer_name: Mapped[str] = mapped_column(String(255))
+    links: Mapped[int] = mapped_column(Integer)
+    last_booking_date: Mapped[date] = mapped_column(Date)
