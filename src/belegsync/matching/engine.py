@@ -173,6 +173,10 @@ class _Run:
         self._name_words: dict[str, frozenset[str]] = {}
         self._same_payer: dict[str, dict[int, bool]] = {}
         self._by_customer: dict[str, frozenset[int]] | None = None
+        # accounts of the lines linked automatically in this run, per contact (lazy)
+        self._expected = expected
+        self._auto_rows: list[tuple[int, int]] = []
+        self._linked_accounts: dict[tuple[str, str], set[str]] | None = None
         self._codes: tuple[npt.NDArray[np.int64], list[str]] | None = (
             None  # contact name → payer name → same payer
         )
@@ -344,6 +348,7 @@ class _Run:
         consumed_mask[list(consumed)] = True
         busy_mask = consumed_mask.copy()
         busy_mask[[edge.row for edge in assigned.values()]] = True
+        self._auto_rows = [(p, assigned[p].row) for p in autos]
         for state in sorted(self.states, key=lambda s: s.payment.id):
             p = state.index
             if state.settled or p in linked:
@@ -432,6 +437,12 @@ class _Run:
                 b = bisect_right(days, state.window[1], a)
                 if not set(known_rows[a:b]).isdisjoint(listed):
                     return True
+        accounts = self._accounts_linked_now().get((state.payment.tenant_id, contact or ""))
+        if accounts:
+            cols = index.cols
+            for row in listed:
+                if {cols.ibans[row], cols.creditors[row]} & accounts:
+                    return True
         name = state.payment.contact_name
         if not name:
             return False
@@ -456,6 +467,27 @@ class _Run:
             cutoff = self.params.rules.name_strong
             same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
         return any(same[code] for code in found)
+
+    def _accounts_linked_now(self) -> dict[tuple[str, str], set[str]]:
+        """(tenant, contact) → IBANs and creditor ids (as written and compacted) of the
+        lines this run linked automatically to the contact's payments: an account that
+        pays one voucher of a contact is the contact's account for the others too
+        (built once, when first needed)."""
+        if self._linked_accounts is None:
+            cols = self.index.cols
+            found: dict[tuple[str, str], set[str]] = defaultdict(set)
+            pairs = [(self._expected[c.payment], c.row) for c in self.clear]
+            pairs += [(self.states[p].payment, row) for p, row in self._auto_rows]
+            for payment, row in pairs:
+                if payment.contact_id is None:
+                    continue
+                for ident in (cols.ibans[row], cols.creditors[row]):
+                    if ident:
+                        found[(payment.tenant_id, payment.contact_id)].update(
+                            (ident, compact_identifier(ident))
+                        )
+            self._linked_accounts = found
+        return self._linked_accounts
 
     def _customer_rows(self, contact: str) -> frozenset[int]:
         """Rows whose purpose names the customer number of ``contact``."""

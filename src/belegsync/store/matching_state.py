@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Table,
     and_,
     case,
     delete,
@@ -57,6 +58,7 @@ from belegsync.store.models import (
 
 __all__ = ["MatchState", "PayerKey", "match_state_from_links", "stored_match_state"]
 
+_PAYERS = cast(Table, ContactPayer.__table__)
 _ALLOCATING: frozenset[str] = frozenset(s.value for s in ALLOCATING_STATUSES)
 _CHUNK = 500
 
@@ -104,8 +106,7 @@ def _real_links(*, allocating_only: bool) -> Select[Any]:
 def payer_summary_select(where: Iterable[ColumnElement[bool]] = ()) -> Select[Any]:
     """The payer summary from the links, as ``contact_payers`` rows (without id)."""
     base = _real_links(allocating_only=True).where(*where).subquery()
-    keys = (base.c.tenant_id, base.c.contact_id, base.c.iban, base.c.creditor_id)
-    keys += (base.c.payer_name,)
+    keys = (base.c.tenant_id, base.c.contact_id, base.c.iban, base.c.creditor_id, base.c.payer_name)
     per_amount = (
         select(
             *keys[:2],
@@ -175,7 +176,7 @@ async def stored_match_state(session: AsyncSession, tenant_id: str) -> MatchStat
             BankTransaction.tenant_id == tenant_id, BankTransaction.used_up.is_(True)
         )
     )
-    t = ContactPayer.__table__
+    t = _PAYERS
     rows = await session.execute(
         select(*(t.c[name] for name in _SUMMARY_COLUMNS)).where(t.c.tenant_id == tenant_id)
     )
@@ -306,7 +307,7 @@ def _payer_groups(
 
 
 def _key_condition(key: tuple[str, str, int, str, str, str]) -> ColumnElement[bool]:
-    t = ContactPayer.__table__.c
+    t = _PAYERS.c
     tenant, contact, amount, iban, creditor, name = key
     return and_(
         t.tenant_id == tenant,
@@ -322,7 +323,7 @@ def _count_payers(connection: Connection, link_ids: Sequence[str], sign: int) ->
     groups = _payer_groups(connection, link_ids)
     if not groups:
         return
-    t = ContactPayer.__table__
+    t = _PAYERS
     if sign > 0:
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         insert = dialect.insert(t)
@@ -369,7 +370,7 @@ def _count_payers(connection: Connection, link_ids: Sequence[str], sign: int) ->
 
 def _recompute_contact(connection: Connection, tenant_id: str, contact_id: str | None) -> None:
     """The payer summary of one contact (``None``: the tenant) again from its links."""
-    t = ContactPayer.__table__
+    t = _PAYERS
     where = [t.c.tenant_id == tenant_id]
     source = [Voucher.tenant_id == tenant_id]
     if contact_id is not None:

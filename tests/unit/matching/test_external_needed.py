@@ -47,6 +47,25 @@ def test_near_amount_from_an_unknown_payer_is_still_external() -> None:
     assert _reason(match([p], [line]).unmatched) is UnmatchedReason.NO_CANDIDATE
 
 
+def test_short_payment_from_the_account_that_paid_the_contacts_other_voucher() -> None:
+    # The account paid another voucher of the contact in this run (linked by its number):
+    # it is the contact's account, whoever holds it.
+    other = payment("v2#0", amount=75537, name="Malerbetrieb Weiß GbR", number="RE-2024-0257")
+    other_line = txn(
+        "b2", amount=75537, text="RE-2024-0257", name="MALERBETRIEB WEISS GBR", iban=IBAN_B
+    )
+    p = payment(amount=1836, name="Malerbetrieb Weiß GbR")
+    line = txn(amount=1756, text="", name="Gabi Becker", iban=IBAN_B)
+    result = match([p, other], [line, other_line])
+    assert {d.suggestion.payment_id for d in result.auto_links} == {"v2#0"}
+    assert _reason(result.unmatched) is UnmatchedReason.BELOW_THRESHOLD
+    # the same account paying another contact's voucher does not count
+    stranger = payment("v2#0", amount=75537, contact="c2", name="Maler Weiß", number="RE-2024-0257")
+    result = match([p, stranger], [line, other_line])
+    assert {d.suggestion.payment_id for d in result.auto_links} == {"v2#0"}
+    assert _reason(result.unmatched) is UnmatchedReason.NO_CANDIDATE
+
+
 def test_a_merely_similar_name_is_not_the_payer() -> None:
     p = payment(amount=35870, name="Walter & Hofmann AG")
     line = txn(amount=34370, text="", name="W. HOFMANN AG", iban=IBAN_B)
