@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy.ma  # noqa: F401 (np.unique imports it on first use: 30 ms in the first run)
 import structlog
 
 from belegsync.domain.clock import Clock
