@@ -56,7 +56,13 @@ from belegsync.store.models import (
     Voucher,
 )
 
-__all__ = ["MatchState", "PayerKey", "match_state_from_links", "stored_match_state"]
+__all__ = [
+    "MatchState",
+    "PayerKey",
+    "match_state_from_links",
+    "payer_summary_select",
+    "stored_match_state",
+]
 
 _PAYERS = cast(Table, ContactPayer.__table__)
 _ALLOCATING: frozenset[str] = frozenset(s.value for s in ALLOCATING_STATUSES)
