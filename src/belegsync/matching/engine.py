@@ -171,11 +171,9 @@ class _Run:
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._name_words: dict[str, frozenset[str]] = {}
-        self._same_payer: dict[str, dict[int, bool]] = {}
+        # contact name → payer name → same payer
+        self._same_payer: dict[str, dict[str, bool]] = {}
         self._by_customer: dict[str, frozenset[int]] | None = None
-        self._codes: tuple[npt.NDArray[np.int64], list[str]] | None = (
-            None  # contact name → payer name → same payer
-        )
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -436,26 +434,26 @@ class _Run:
         if not name:
             return False
         words = self._words(name)
-        codes, distinct = self._payer_codes()
         # payments of one contact look at the same lines: compare each pair of names once
         same = self._same_payer.setdefault(name, {})
-        found = np.unique(codes[rows]).tolist()
-        unknown = [code for code in found if code not in same]
-        for code in unknown:
-            if not words & self._words(distinct[code]):
-                same[code] = False  # only names sharing a word can reach the bar
-        fresh = [code for code in unknown if code not in same]
+        names = self.index.cols.names
+        found = {names[row] for row in listed}
+        unknown = [payer for payer in found if payer not in same]
+        for payer in unknown:
+            if not words & self._words(payer):
+                same[payer] = False  # only names sharing a word can reach the bar
+        fresh = sorted(payer for payer in unknown if payer not in same)
         if fresh:
             scores = process.cdist(
                 [name],
-                [distinct[code] for code in fresh],
+                fresh,
                 scorer=fuzz.token_set_ratio,
                 processor=utils.default_process,
                 dtype=np.float64,
             )[0]
             cutoff = self.params.rules.name_strong
             same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
-        return any(same[code] for code in found)
+        return any(same[payer] for payer in found)
 
     def _customer_rows(self, contact: str) -> frozenset[int]:
         """Rows whose purpose names the customer number of ``contact``."""
@@ -466,17 +464,6 @@ class _Run:
                     by_customer[each].add(row)
             self._by_customer = {c: frozenset(rows) for c, rows in by_customer.items()}
         return self._by_customer.get(contact, frozenset())
-
-    def _payer_codes(self) -> tuple[npt.NDArray[np.int64], list[str]]:
-        """Per row a number for its payer name, and the names by number (built once)."""
-        if self._codes is None:
-            numbers: dict[str, int] = {}
-            names = self.index.cols.names
-            codes = np.fromiter(
-                (numbers.setdefault(n, len(numbers)) for n in names), np.int64, len(names)
-            )
-            self._codes = (codes, list(numbers))
-        return self._codes
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         best: dict[str, Suggestion] = {}

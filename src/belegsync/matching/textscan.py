@@ -68,22 +68,18 @@ def _blob(texts: list[str]) -> npt.NDArray[np.uint8]:
 def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray]:
     arr = _blob(texts)
     is_digit = (arr >= 48) & (arr <= 57)
-    edges = np.diff(is_digit.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    padded = np.zeros(arr.size + 2, dtype=np.bool_)
+    padded[1:-1] = is_digit
+    # digit groups begin and end where the flag changes, alternately
+    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = changes[0::2], changes[1::2]
     if starts.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     lengths = ends - starts
     groups = starts.size
     row = np.searchsorted(np.flatnonzero(arr == _SEP), starts, side="right").astype(np.int64)
-    # numeric value of each group (groups longer than 18 digits are never numbers we want)
-    digit_pos = np.flatnonzero(is_digit)
-    owner_end = np.repeat(ends, lengths)
-    exponent = np.minimum(owner_end - digit_pos - 1, _MAX_DIGITS)
-    contrib = (arr[digit_pos].astype(np.int64) - 48) * _POW10[exponent]
-    first_digit = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    value = np.add.reduceat(contrib, first_digit)
+    value = _group_values(arr, starts, lengths)
     long_group = lengths > _MAX_DIGITS
     # how a group is linked to the next one: exactly one linking byte, same row
     gap = np.empty(groups, dtype=np.int64)
@@ -118,6 +114,19 @@ def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray
         if not ok.any():
             break
     return np.concatenate(out_rows), np.concatenate(out_values)
+
+
+def _group_values(arr: npt.NDArray[np.uint8], starts: IntArray, lengths: IntArray) -> IntArray:
+    """Numeric value of each digit group, digit by digit over the groups still that long
+    (groups longer than 18 digits are never numbers we want: only their first 18 count)."""
+    value = np.zeros(starts.size, dtype=np.int64)
+    active = np.arange(starts.size)
+    for k in range(_MAX_DIGITS):
+        active = active[lengths[active] > k]
+        if active.size == 0:
+            break
+        value[active] = value[active] * 10 + (arr[starts[active] + k] - 48)
+    return value
 
 
 def _periods_and_dates(
