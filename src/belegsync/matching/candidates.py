@@ -77,8 +77,13 @@ def build_payment_states(
     tenant_currency_ids: Mapping[tuple[str, str], int],
     learned: Mapping[tuple[str, str], set[str]],
     params: MatchParams,
+    known: Sequence[tuple[tuple[tuple[int, AmountKind], ...], frozenset[str]]] | None = None,
 ) -> list[PaymentState]:
-    """Precompute amounts, windows, tokens and identifiers per payment."""
+    """Precompute amounts, windows, tokens and identifiers per payment.
+
+    ``known`` gives per payment its expected amounts and identifiers when the caller
+    has computed them already (the fast path's arrays).
+    """
     states: list[PaymentState] = []
     name_cache: dict[str, str] = {}
     for index, payment in enumerate(expected):
@@ -92,9 +97,14 @@ def build_payment_states(
                 anchor - params.unanchored_days_before,
                 anchor + params.unanchored_days_after,
             )
-        identifiers = {compact_identifier(i) for i in payment.known_identifiers}
-        if payment.contact_id is not None:
-            identifiers |= learned.get((payment.tenant_id, payment.contact_id), set())
+        if known is None:
+            amounts = expected_amounts(payment, params.rules)
+            found = {compact_identifier(i) for i in payment.known_identifiers}
+            if payment.contact_id is not None:
+                found |= learned.get((payment.tenant_id, payment.contact_id), set())
+            identifiers = frozenset(found)
+        else:
+            amounts, identifiers = known[index]
         tokens = set(voucher_reference_tokens(payment.voucher_number))
         for reference in payment.references:
             compact = compact_identifier(reference)
@@ -110,12 +120,12 @@ def build_payment_states(
                 payment=payment,
                 tenant_currency=tc,
                 part=_partition(tc, payment.direction),
-                amounts=expected_amounts(payment, params.rules),
+                amounts=amounts,
                 anchor_day=anchor,
                 voucher_day=payment.voucher_date.toordinal(),
                 anchored=anchored,
                 window=window,
-                identifiers=frozenset(identifiers),
+                identifiers=identifiers,
                 strong_tokens=frozenset(tokens),
                 short_number=voucher_short_number(payment.voucher_number),
                 customer_number=payment.customer_number,

@@ -164,7 +164,11 @@ class _Run:
         self.clear_rows = {c.row for c in self.clear}
         rest = [g for g in range(len(expected)) if open_flags[g] and g not in clear_payments]
         self.states = build_payment_states(
-            [expected[g] for g in rest], self.tc_ids, learned, params
+            [expected[g] for g in rest],
+            self.tc_ids,
+            learned,
+            params,
+            [(arrays.amounts[g], arrays.identifiers[g]) for g in rest],
         )
         for state in self.states:
             history.annotate(state)
