@@ -162,7 +162,7 @@ class TxnIndex:
         self.eligible_list = self.eligible.tolist()
         idx = np.flatnonzero(self.eligible)
         key = (self.part[idx] << _AMOUNT_SHIFT) | self.remaining[idx]
-        order = np.lexsort((self.day[idx], key))
+        order = _order_by_key_and_day(key, self.day[idx])
         self.sorted_key = key[order]
         self.sorted_idx_arr = idx[order]
         self.sorted_day_arr = self.day[self.sorted_idx_arr]
@@ -316,15 +316,32 @@ class TxnIndex:
                     self.customer_hits.setdefault(row, set()).add(contact)
 
 
+def _order_by_key_and_day(key: IntArray, day: IntArray) -> IntArray:
+    """``np.lexsort((day, key))``: one stable sort of a combined key when it fits in
+    63 bits (a single sort of 64-bit integers is about three times faster)."""
+    if key.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    first, span = int(day.min()), int(day.max()) - int(day.min())
+    if int(key.min()) >= 0 and (int(key.max()) + 1) * (span + 1) < 1 << 63:
+        return np.argsort(key * (span + 1) + (day - first), kind="stable")
+    return np.lexsort((day, key))
+
+
 def _tenant_currency_codes(
     cols: TxnColumns, tenant_currency_ids: Mapping[tuple[str, str], int]
 ) -> IntArray:
     n = len(cols)
-    if len(set(cols.currencies)) <= 1 and len(set(cols.tenants)) <= 1:
+    currencies = set(cols.currencies)
+    if len(currencies) <= 1:
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        code = tenant_currency_ids.get((cols.tenants[0], cols.currencies[0]), -1)
-        return np.full(n, code, dtype=np.int64)
+        currency = cols.currencies[0]
+        tenants = set(cols.tenants)
+        if len(tenants) == 1:
+            code = tenant_currency_ids.get((cols.tenants[0], currency), -1)
+            return np.full(n, code, dtype=np.int64)
+        by_tenant = {t: tenant_currency_ids.get((t, currency), -1) for t in tenants}
+        return np.fromiter(map(by_tenant.__getitem__, cols.tenants), dtype=np.int64, count=n)
     tc_of: defaultdict[tuple[str, str], int] = defaultdict(lambda: -1)
     tc_of.update(tenant_currency_ids)
     return np.fromiter(
