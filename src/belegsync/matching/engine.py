@@ -227,14 +227,15 @@ class _Run:
                 features = suggestion.features
                 if features.reference >= 1.0 and features.amount_kind.is_exact:
                     strong_exact[state.index].add(row)
+                # payment, row, suggestion, booked, part payment, bank amount
                 edges.append(
                     Edge(
-                        payment=state.index,
-                        row=row,
-                        suggestion=suggestion,
-                        booked=bool(booked[row]),
-                        part_payment=part_payment,
-                        bank_cents=int(remaining[row]),
+                        state.index,
+                        row,
+                        suggestion,
+                        bool(booked[row]),
+                        part_payment,
+                        int(remaining[row]),
                     )
                 )
         return edges, strong_exact

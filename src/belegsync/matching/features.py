@@ -84,6 +84,10 @@ class FeatureContext:
     identifier_owners: Mapping[tuple[int, str], frozenset[str]]
     _texts: dict[int, tuple[str, str]] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
+    _similar: dict[tuple[str, str], float] = field(default_factory=dict)
+    _counterparty_values: dict[tuple[bool, float | None], tuple[float, str]] = field(
+        default_factory=dict
+    )
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
 
@@ -156,15 +160,21 @@ class FeatureContext:
             return 1.0, "payer_known", True
         similarity: float | None = None
         if not foreign and raw_name and state.name:
-            similarity = name_similarity(state.name, self._name(raw_name))
-        value, evidence = counterparty_feature(
-            identifier_known=False,
-            identifier_foreign=foreign,
-            name_similarity=similarity,
-            rules=rules,
-        )
+            # a contact's payments meet the same payers: each pair of names once
+            key = (state.name, self._name(raw_name))
+            similarity = self._similar.get(key)
+            if similarity is None:
+                similarity = self._similar[key] = name_similarity(*key)
+        found = self._counterparty_values.get((foreign, similarity))
+        if found is None:
+            found = self._counterparty_values[(foreign, similarity)] = counterparty_feature(
+                identifier_known=False,
+                identifier_foreign=foreign,
+                name_similarity=similarity,
+                rules=rules,
+            )
         strong = similarity is not None and similarity >= rules.name_strong
-        return value, evidence, strong
+        return found[0], found[1], strong
 
     def _extra(
         self, state: PaymentState, row: int, day: int, bank: int, known_payer: bool
@@ -237,7 +247,13 @@ class FeatureContext:
             if best_case < self._floor:
                 return None  # neither a suggestion nor a runner-up that blocks an auto link
         cp_value, cp_evidence, name_strong = self._counterparty(state, row)
-        if collective_amount is None and not kind.is_exact and reference < 1.0 and cp_value < 0.4:
+        if (
+            collective_amount is None
+            and kind is not AmountKind.EXACT
+            and kind is not AmountKind.SKONTO  # not kind.is_exact
+            and reference < 1.0
+            and cp_value < 0.4
+        ):
             return None  # tolerance channel: payer must be known
         if amount >= 0.8:
             extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
