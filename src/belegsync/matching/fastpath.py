@@ -372,7 +372,10 @@ def _decisions(
         found = counterparty.get(key)
         if found is None:
             found = counterparty[key] = counterparty_feature(
-                identifier_known=known, identifier_foreign=False, name_similarity=key[1], rules=rules
+                identifier_known=known,
+                identifier_foreign=False,
+                name_similarity=key[1],
+                rules=rules,
             )
         cp_value, evidence = found
         reference = 1.0 if ref else 0.0
