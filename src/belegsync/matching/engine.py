@@ -441,11 +441,14 @@ class _Run:
         words = self._words(name)
         # payments of one contact look at the same lines: compare each pair of names once
         same = self._same_payer.setdefault(name, {})
-        names = self.index.cols.names
-        found = {names[row] for row in listed}
+        found = set(map(self.index.cols.names.__getitem__, listed))
         unknown = [payer for payer in found if payer not in same]
+        words_of = self._name_words
         for payer in unknown:
-            if not words & self._words(payer):
+            payer_words = words_of.get(payer)
+            if payer_words is None:
+                payer_words = self._words(payer)
+            if words.isdisjoint(payer_words):
                 same[payer] = False  # only names sharing a word can reach the bar
         fresh = sorted(payer for payer in unknown if payer not in same)
         if fresh:
