@@ -92,41 +92,51 @@ def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray
     skip = long_group | _periods_and_dates(lengths, value, date_link)
     out_rows: list[IntArray] = []
     out_values: list[IntArray] = []
-    chain = value.copy()
-    digits = lengths.copy()
-    ok = ~skip
+    # chains starting at group ``first``, extended by one group per step while linked
+    first = np.flatnonzero(~skip)
+    chain = value[first]
+    digits = lengths[first]
     for k in range(max_groups):
-        keep = ok & (digits <= _MAX_DIGITS) & (chain >= 1000)
-        out_rows.append(row[keep])
+        keep = (digits <= _MAX_DIGITS) & (chain >= 1000)
+        out_rows.append(row[first[keep]])
         out_values.append(chain[keep])
         if k == max_groups - 1:
             break
-        # extend every chain starting at i by group i+k+1
-        nxt = np.arange(groups) + k + 1
-        valid = nxt < groups
-        nxt_c = np.minimum(nxt, groups - 1)
-        ok = ok & valid & linked[np.minimum(nxt - 1, groups - 1)] & ~skip[nxt_c]
-        add_len = lengths[nxt_c]
-        digits = digits + add_len
-        safe = ok & (digits <= _MAX_DIGITS)
-        chain = np.where(safe, chain * _POW10[np.minimum(add_len, _MAX_DIGITS)] + value[nxt_c], 0)
-        ok = safe
-        if not ok.any():
+        nxt = first + k + 1
+        go = nxt < groups
+        go[go] &= linked[nxt[go] - 1] & ~skip[nxt[go]]
+        nxt = nxt[go]
+        digits = digits[go] + lengths[nxt]
+        safe = digits <= _MAX_DIGITS
+        nxt, digits = nxt[safe], digits[safe]
+        first = first[go][safe]
+        chain = chain[go][safe] * _POW10[lengths[nxt]] + value[nxt]
+        if first.size == 0:
             break
     return np.concatenate(out_rows), np.concatenate(out_values)
 
 
 def _group_values(arr: npt.NDArray[np.uint8], starts: IntArray, lengths: IntArray) -> IntArray:
-    """Numeric value of each digit group, digit by digit over the groups still that long
-    (groups longer than 18 digits are never numbers we want: only their first 18 count)."""
+    """Numeric value of each digit group, digit by digit (groups longer than 18 digits
+    are never numbers we want: only their first 18 count). The groups are ordered by
+    length, longest first, so the groups still that long are always a prefix."""
+    order = np.argsort(-np.minimum(lengths, _MAX_DIGITS), kind="stable")
+    at = starts[order]
+    longer = np.bincount(np.minimum(lengths, _MAX_DIGITS), minlength=_MAX_DIGITS + 1)
+    # groups with more than k digits, for every k
+    remaining = starts.size - np.cumsum(longer)
     value = np.zeros(starts.size, dtype=np.int64)
-    active = np.arange(starts.size)
     for k in range(_MAX_DIGITS):
-        active = active[lengths[active] > k]
-        if active.size == 0:
+        count = int(remaining[k])
+        if count == 0:
             break
-        value[active] = value[active] * 10 + (arr[starts[active] + k] - 48)
-    return value
+        head = value[:count]
+        head *= 10
+        head += arr[at[:count] + k]
+        head -= 48
+    out = np.empty_like(value)
+    out[order] = value
+    return out
 
 
 def _periods_and_dates(
