@@ -210,13 +210,22 @@ class TxnIndex:
         return index
 
     def provider_rows(self, markers: Sequence[bytes]) -> set[int]:
-        """Eligible rows whose payer name or purpose mentions one of ``markers``."""
-        found = TextBlob(self.cols.names).rows_mentioning(markers)
+        """Eligible credit rows (payouts are credits) whose payer name or purpose
+        mentions one of ``markers``."""
+        credits = np.flatnonzero(self.eligible & (self.part % 2 == 0))
+        if credits.size == 0:
+            return set()
+        names = self.cols.names
+        picked = [names[row] for row in credits.tolist()]
+        named = np.fromiter(TextBlob(picked).rows_mentioning(markers), dtype=np.int64)
+        found = set(credits[named].tolist())
         blob = self.remittance_blob or TextBlob(self.cols.remittances)
-        found |= blob.rows_mentioning(markers)
         self.remittance_blob = None  # the last reader: free it
-        eligible = self.eligible_list
-        return {row for row in found if eligible[row]}
+        eligible, parts = self.eligible_list, self.part_list
+        found.update(
+            row for row in blob.rows_mentioning(markers) if eligible[row] and parts[row] % 2 == 0
+        )
+        return found
 
     def _index_identifiers(self, wanted: Mapping[str, set[int]]) -> None:
         if not wanted:
