@@ -178,6 +178,7 @@ class _Run:
         # contact name → payer name → same payer
         self._same_payer: dict[str, dict[str, bool]] = {}
         self._by_customer: dict[str, frozenset[int]] | None = None
+        self._by_word: dict[str, set[str]] | None = None
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -438,19 +439,19 @@ class _Run:
         name = state.payment.contact_name
         if not name:
             return False
-        words = self._words(name)
+        # only names sharing a word with the contact's can reach the bar
+        found = set(map(self.index.cols.names.__getitem__, listed))
+        sharing: set[str] = set()
+        by_word = self._payers_by_word()
+        for word in self._words(name):
+            payers = by_word.get(word)
+            if payers is not None:
+                sharing |= found & payers
+        if not sharing:
+            return False
         # payments of one contact look at the same lines: compare each pair of names once
         same = self._same_payer.setdefault(name, {})
-        found = set(map(self.index.cols.names.__getitem__, listed))
-        unknown = [payer for payer in found if payer not in same]
-        words_of = self._name_words
-        for payer in unknown:
-            payer_words = words_of.get(payer)
-            if payer_words is None:
-                payer_words = self._words(payer)
-            if words.isdisjoint(payer_words):
-                same[payer] = False  # only names sharing a word can reach the bar
-        fresh = sorted(payer for payer in unknown if payer not in same)
+        fresh = sorted(payer for payer in sharing if payer not in same)
         if fresh:
             scores = process.cdist(
                 [name],
@@ -461,7 +462,17 @@ class _Run:
             )[0]
             cutoff = self.params.rules.name_strong
             same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
-        return any(same[payer] for payer in found)
+        return any(same[payer] for payer in sharing)
+
+    def _payers_by_word(self) -> dict[str, set[str]]:
+        """Payer names by each of their words as rapidfuzz compares them (built once)."""
+        if self._by_word is None:
+            by_word: dict[str, set[str]] = defaultdict(set)
+            for payer in set(self.index.cols.names):
+                for word in utils.default_process(payer).split():
+                    by_word[word].add(payer)
+            self._by_word = dict(by_word)
+        return self._by_word
 
     def _customer_rows(self, contact: str) -> frozenset[int]:
         """Rows whose purpose names the customer number of ``contact``."""

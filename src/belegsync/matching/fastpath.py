@@ -210,16 +210,17 @@ def _fee_competitors(
     exact_b = np.searchsorted(pkeys, base | amount, side="right")
     out = np.zeros(rows.size, dtype=np.bool_)
     maybe = np.flatnonzero((b - a) > (exact_b - exact_a))
-    days = index.day
-    for i in maybe.tolist():
-        day = int(days[rows[i]])
-        for j in range(int(a[i]), int(b[i])):
-            if exact_a[i] <= j < exact_b[i]:
-                continue
-            g = int(owners[j])
-            if arrays.lo[g] <= day <= arrays.hi[g]:
-                out[i] = True
-                break
+    if maybe.size == 0:
+        return out
+    # every (row, payment with an amount in the band) pair, the exact amount left out
+    counts = (b - a)[maybe]
+    which = np.repeat(maybe, counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    j = np.arange(int(counts.sum())) - first + a[which]
+    g = owners[j]
+    day = index.day[rows[which]]
+    near = (j < exact_a[which]) | (j >= exact_b[which])
+    out[which[near & (arrays.lo[g] <= day) & (day <= arrays.hi[g])]] = True
     return out
 
 
