@@ -440,13 +440,13 @@ class _Run:
         if not name:
             return False
         # only names sharing a word with the contact's can reach the bar
-        found = set(map(self.index.cols.names.__getitem__, listed))
+        seen = set(map(self.index.cols.names.__getitem__, listed))
         sharing: set[str] = set()
         by_word = self._payers_by_word()
         for word in self._words(name):
             payers = by_word.get(word)
             if payers is not None:
-                sharing |= found & payers
+                sharing |= seen & payers
         if not sharing:
             return False
         # payments of one contact look at the same lines: compare each pair of names once

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -255,6 +255,7 @@ class FeatureContext:
             and cp_value < 0.4
         ):
             return None  # tolerance channel: payer must be known
+        extra: Sequence[str] = ()
         if amount >= 0.8:
             extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
             if extra:
@@ -262,8 +263,6 @@ class FeatureContext:
                     reference = 0.5  # the voucher's month named in the purpose
                 if any(code.startswith("recurring:") for code in extra):
                     name_strong = True
-        else:
-            extra = ()
         features = MatchFeatures(
             amount,
             reference,
