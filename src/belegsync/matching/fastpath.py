@@ -159,20 +159,20 @@ def _exact_pairs(
     arrays: PaymentArrays, index: TxnIndex
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """(payment, row, amount, kind code) of every exact-amount pair in the window."""
-    owners: list[int] = []
-    cents: list[int] = []
-    kinds: list[int] = []
-    open_flags = arrays.open.tolist()
-    for g, variants in enumerate(arrays.amounts):
-        if not open_flags[g]:
-            continue
-        for amount, kind in variants:
-            owners.append(g)
-            cents.append(amount)
-            kinds.append(0 if kind is AmountKind.EXACT else 1)
-    g_arr = np.asarray(owners, dtype=np.int64)
-    c_arr = np.asarray(cents, dtype=np.int64)
-    k_arr = np.asarray(kinds, dtype=np.int64)
+    # the first amount of every payment is its item, exact; Skonto variants follow
+    open_idx = np.flatnonzero(arrays.open)
+    amounts = arrays.amounts
+    more = [
+        (g, amount, 0 if kind is AmountKind.EXACT else 1)
+        for g in open_idx.tolist()
+        if len(amounts[g]) > 1
+        for amount, kind in amounts[g][1:]
+    ]
+    g_arr = np.concatenate((open_idx, np.asarray([m[0] for m in more], dtype=np.int64)))
+    c_arr = np.concatenate((arrays.item[open_idx], np.asarray([m[1] for m in more], np.int64)))
+    k_arr = np.concatenate(
+        (np.zeros(open_idx.size, np.int64), np.asarray([m[2] for m in more], np.int64))
+    )
     keys = (arrays.part[g_arr] << _SHIFT) | c_arr
     lo = np.searchsorted(index.sorted_key, keys, side="left")
     hi = np.searchsorted(index.sorted_key, keys, side="right")
