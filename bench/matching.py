@@ -17,6 +17,9 @@ ratio and the peak memory.
 Incremental: a client with 20,000 vouchers in SQLite, 200 new transactions pushed, the
 real ``run_matching`` timed (target ≤ 200 ms).
 
+``--only speed`` runs the full-scale part alone; its ``result_digest`` fingerprints the
+whole result and must not change when only the engine's speed does.
+
     .venv/bin/python bench/matching.py [--scale 1.0] [--seed 2024]
         [--only quality|speed|incremental] [--trace-memory]
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import hashlib
 import os
 import resource
 import tempfile
@@ -36,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from belegsync.domain.matching import ExpectedPayment
-from belegsync.matching import IbanContactMemory, match
+from belegsync.matching import IbanContactMemory, MatchResult, match
 from belegsync.matching.columns import TxnColumns
 from matching_data import scenarios_de
 from matching_data.metrics import DataSet, Metrics, evaluate
@@ -93,6 +97,19 @@ def _show_external(label: str, data: DataSet, metrics: Metrics, limit: int = 20)
                 f"from {t.counterparty_name!r} ({t.counterparty_iban or 'no IBAN'}), "
                 f"{t.remittance!r}"
             )
+
+
+def result_digest(result: MatchResult) -> str:
+    """A short fingerprint of a whole result (links, suggestions, what stayed open), to
+    check that a change to the engine's speed left its answers alone."""
+    digest = hashlib.sha256()
+    for decision in result.auto_links:
+        digest.update(repr(decision).encode())
+    for payment_id in sorted(result.suggestions_by_payment):
+        digest.update(repr((payment_id, result.suggestions_by_payment[payment_id])).encode())
+    for unmatched in result.unmatched:
+        digest.update(repr(unmatched).encode())
+    return digest.hexdigest()[:16]
 
 
 def _rss_mb() -> float:
@@ -157,6 +174,11 @@ def speed(scale: float, seed: int, trace_memory: bool) -> None:
     print(
         f"[speed] rss_before_match_mb={rss_input:.0f} peak_rss_mb={peak:.0f} "
         "(peak includes generating the data)"
+    )
+    print(
+        f"[speed] result_digest={result_digest(result)} links={len(result.auto_links)} "
+        f"suggested={len(result.suggestions_by_payment)} open={len(result.unmatched)} "
+        "(equal before and after a speed change)"
     )
     if trace_memory:
         tracemalloc.start()

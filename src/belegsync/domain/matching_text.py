@@ -79,9 +79,12 @@ def voucher_reference_tokens(number: str) -> frozenset[str]:
     """The tokens a voucher number may appear as in a remittance."""
     written = "".join(normalise_text(number).split())
     squashed = _NON_ALNUM_RE.sub("", written)
-    digits = _NON_DIGIT_RE.sub("", written).lstrip("0")
-    tokens = {written, squashed, digits}
-    return frozenset(t for t in tokens if t and _significant(t))
+    digits = _NON_DIGIT_RE.sub("", squashed).lstrip("0")
+    # _significant(written) is _significant(squashed): both count letters and digits
+    tokens = {written, squashed} if len(squashed.lstrip("0")) >= MIN_TOKEN_CHARS else set()
+    if len(digits) >= MIN_TOKEN_CHARS:
+        tokens.add(digits)
+    return frozenset(tokens)
 
 
 def voucher_short_number(number: str) -> str | None:

@@ -77,8 +77,13 @@ def build_payment_states(
     tenant_currency_ids: Mapping[tuple[str, str], int],
     learned: Mapping[tuple[str, str], set[str]],
     params: MatchParams,
+    known: Sequence[tuple[tuple[tuple[int, AmountKind], ...], frozenset[str]]] | None = None,
 ) -> list[PaymentState]:
-    """Precompute amounts, windows, tokens and identifiers per payment."""
+    """Precompute amounts, windows, tokens and identifiers per payment.
+
+    ``known`` gives per payment its expected amounts and identifiers when the caller
+    has computed them already (the fast path's arrays).
+    """
     states: list[PaymentState] = []
     name_cache: dict[str, str] = {}
     for index, payment in enumerate(expected):
@@ -92,9 +97,14 @@ def build_payment_states(
                 anchor - params.unanchored_days_before,
                 anchor + params.unanchored_days_after,
             )
-        identifiers = {compact_identifier(i) for i in payment.known_identifiers}
-        if payment.contact_id is not None:
-            identifiers |= learned.get((payment.tenant_id, payment.contact_id), set())
+        if known is None:
+            amounts = expected_amounts(payment, params.rules)
+            found = {compact_identifier(i) for i in payment.known_identifiers}
+            if payment.contact_id is not None:
+                found |= learned.get((payment.tenant_id, payment.contact_id), set())
+            identifiers = frozenset(found)
+        else:
+            amounts, identifiers = known[index]
         tokens = set(voucher_reference_tokens(payment.voucher_number))
         for reference in payment.references:
             compact = compact_identifier(reference)
@@ -110,12 +120,12 @@ def build_payment_states(
                 payment=payment,
                 tenant_currency=tc,
                 part=_partition(tc, payment.direction),
-                amounts=expected_amounts(payment, params.rules),
+                amounts=amounts,
                 anchor_day=anchor,
                 voucher_day=payment.voucher_date.toordinal(),
                 anchored=anchored,
                 window=window,
-                identifiers=frozenset(identifiers),
+                identifiers=identifiers,
                 strong_tokens=frozenset(tokens),
                 short_number=voucher_short_number(payment.voucher_number),
                 customer_number=payment.customer_number,
@@ -152,7 +162,7 @@ class TxnIndex:
         self.eligible_list = self.eligible.tolist()
         idx = np.flatnonzero(self.eligible)
         key = (self.part[idx] << _AMOUNT_SHIFT) | self.remaining[idx]
-        order = np.lexsort((self.day[idx], key))
+        order = _order_by_key_and_day(key, self.day[idx])
         self.sorted_key = key[order]
         self.sorted_idx_arr = idx[order]
         self.sorted_day_arr = self.day[self.sorted_idx_arr]
@@ -200,13 +210,22 @@ class TxnIndex:
         return index
 
     def provider_rows(self, markers: Sequence[bytes]) -> set[int]:
-        """Eligible rows whose payer name or purpose mentions one of ``markers``."""
-        found = TextBlob(self.cols.names).rows_mentioning(markers)
+        """Eligible credit rows (payouts are credits) whose payer name or purpose
+        mentions one of ``markers``."""
+        credits = np.flatnonzero(self.eligible & (self.part % 2 == 0))
+        if credits.size == 0:
+            return set()
+        names = self.cols.names
+        picked = [names[row] for row in credits.tolist()]
+        named = np.fromiter(TextBlob(picked).rows_mentioning(markers), dtype=np.int64)
+        found = set(credits[named].tolist())
         blob = self.remittance_blob or TextBlob(self.cols.remittances)
-        found |= blob.rows_mentioning(markers)
         self.remittance_blob = None  # the last reader: free it
-        eligible = self.eligible_list
-        return {row for row in found if eligible[row]}
+        eligible, parts = self.eligible_list, self.part_list
+        found.update(
+            row for row in blob.rows_mentioning(markers) if eligible[row] and parts[row] % 2 == 0
+        )
+        return found
 
     def _index_identifiers(self, wanted: Mapping[str, set[int]]) -> None:
         if not wanted:
@@ -306,15 +325,32 @@ class TxnIndex:
                     self.customer_hits.setdefault(row, set()).add(contact)
 
 
+def _order_by_key_and_day(key: IntArray, day: IntArray) -> IntArray:
+    """``np.lexsort((day, key))``: one stable sort of a combined key when it fits in
+    63 bits (a single sort of 64-bit integers is about three times faster)."""
+    if key.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    first, span = int(day.min()), int(day.max()) - int(day.min())
+    if int(key.min()) >= 0 and (int(key.max()) + 1) * (span + 1) < 1 << 63:
+        return np.argsort(key * (span + 1) + (day - first), kind="stable")
+    return np.lexsort((day, key))
+
+
 def _tenant_currency_codes(
     cols: TxnColumns, tenant_currency_ids: Mapping[tuple[str, str], int]
 ) -> IntArray:
     n = len(cols)
-    if len(set(cols.currencies)) <= 1 and len(set(cols.tenants)) <= 1:
+    currencies = set(cols.currencies)
+    if len(currencies) <= 1:
         if n == 0:
             return np.zeros(0, dtype=np.int64)
-        code = tenant_currency_ids.get((cols.tenants[0], cols.currencies[0]), -1)
-        return np.full(n, code, dtype=np.int64)
+        currency = cols.currencies[0]
+        tenants = set(cols.tenants)
+        if len(tenants) == 1:
+            code = tenant_currency_ids.get((cols.tenants[0], currency), -1)
+            return np.full(n, code, dtype=np.int64)
+        by_tenant = {t: tenant_currency_ids.get((t, currency), -1) for t in tenants}
+        return np.fromiter(map(by_tenant.__getitem__, cols.tenants), dtype=np.int64, count=n)
     tc_of: defaultdict[tuple[str, str], int] = defaultdict(lambda: -1)
     tc_of.update(tenant_currency_ids)
     return np.fromiter(
@@ -402,18 +438,56 @@ class TextBlob:
     def rows_mentioning(self, markers: Sequence[bytes]) -> set[int]:
         """Rows whose upper-cased text contains one of ``markers`` (ASCII)."""
         blob = self._data
-        found: list[int] = []
-        for marker in markers:
-            at = blob.find(marker)
-            while at >= 0:
-                found.append(at)
-                at = blob.find(marker, at + 1)
-        if not found:
+        found = _marker_positions(np.frombuffer(blob, dtype=np.uint8), markers)
+        if found.size == 0:
             return set()
         if self._separators is None:
             self._separators = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0x1F)
-        rows = np.searchsorted(self._separators, np.asarray(found, dtype=np.int64), side="right")
+        rows = np.searchsorted(self._separators, found, side="right")
         return {r for r in rows.tolist() if r < self._rows}
+
+
+# Letters from rarest to most common in German text: each marker is looked for by its
+# rarest pair of letters first, so few positions are left to compare in full.
+_LETTER_RANK = {c: i for i, c in enumerate(b"QXYJVPZKFWBOMGCULHDTARSINE")}
+
+
+def _anchor(marker: bytes) -> int:
+    """Offset of the marker's pair of bytes that is least common in ordinary text."""
+    return min(
+        range(len(marker) - 1),
+        key=lambda k: _LETTER_RANK.get(marker[k], 0) + _LETTER_RANK.get(marker[k + 1], 0),
+    )
+
+
+def _marker_positions(arr: npt.NDArray[np.uint8], markers: Sequence[bytes]) -> IntArray:
+    """Start of every occurrence of each marker in ``arr`` (``bytes.find`` for all of
+    them at once): positions of each marker's rarest pair of bytes, read as 16-bit
+    words at even and at odd offsets, then compared byte by byte."""
+    n = arr.size
+    found: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+    long = [m for m in markers if len(m) >= 2]
+    for marker in markers:
+        if len(marker) == 1:
+            found.append(np.flatnonzero(arr == marker[0]))
+    if long and n >= 2:
+        anchors = [_anchor(m) for m in long]
+        table = np.zeros(1 << 16, dtype=np.bool_)
+        for marker, k in zip(long, anchors, strict=True):
+            table[marker[k] | marker[k + 1] << 8] = True
+        starts = []
+        for offset in (0, 1):
+            words = (n - offset) // 2
+            pairs = arr[offset : offset + 2 * words].view("<u2")
+            starts.append(np.flatnonzero(table[pairs]) * 2 + offset)
+        pairs_at = np.concatenate(starts)
+        for marker, k in zip(long, anchors, strict=True):
+            pos = pairs_at - k
+            pos = pos[(pos >= 0) & (pos + len(marker) <= n)]
+            for j in range(len(marker)):
+                pos = pos[arr[pos + j] == marker[j]]
+            found.append(pos)
+    return np.concatenate(found).astype(np.int64)
 
 
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:

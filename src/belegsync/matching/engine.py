@@ -164,22 +164,25 @@ class _Run:
         self.clear_rows = {c.row for c in self.clear}
         rest = [g for g in range(len(expected)) if open_flags[g] and g not in clear_payments]
         self.states = build_payment_states(
-            [expected[g] for g in rest], self.tc_ids, learned, params
+            [expected[g] for g in rest],
+            self.tc_ids,
+            learned,
+            params,
+            [(arrays.amounts[g], arrays.identifiers[g]) for g in rest],
         )
         for state in self.states:
             history.annotate(state)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._name_words: dict[str, frozenset[str]] = {}
-        self._same_payer: dict[str, dict[int, bool]] = {}
+        # contact name → payer name → same payer
+        self._same_payer: dict[str, dict[str, bool]] = {}
         self._by_customer: dict[str, frozenset[int]] | None = None
         # accounts of the lines linked automatically in this run, per contact (lazy)
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
         self._linked_accounts: dict[tuple[str, str], set[str]] | None = None
-        self._codes: tuple[npt.NDArray[np.int64], list[str]] | None = (
-            None  # contact name → payer name → same payer
-        )
+        self._by_word: dict[str, set[str]] | None = None
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -229,14 +232,15 @@ class _Run:
                 features = suggestion.features
                 if features.reference >= 1.0 and features.amount_kind.is_exact:
                     strong_exact[state.index].add(row)
+                # payment, row, suggestion, booked, part payment, bank amount
                 edges.append(
                     Edge(
-                        payment=state.index,
-                        row=row,
-                        suggestion=suggestion,
-                        booked=bool(booked[row]),
-                        part_payment=part_payment,
-                        bank_cents=int(remaining[row]),
+                        state.index,
+                        row,
+                        suggestion,
+                        bool(booked[row]),
+                        part_payment,
+                        int(remaining[row]),
                     )
                 )
         return edges, strong_exact
@@ -446,27 +450,40 @@ class _Run:
         name = state.payment.contact_name
         if not name:
             return False
-        words = self._words(name)
-        codes, distinct = self._payer_codes()
+        # only names sharing a word with the contact's can reach the bar
+        seen = set(map(self.index.cols.names.__getitem__, listed))
+        sharing: set[str] = set()
+        by_word = self._payers_by_word()
+        for word in self._words(name):
+            payers = by_word.get(word)
+            if payers is not None:
+                sharing |= seen & payers
+        if not sharing:
+            return False
         # payments of one contact look at the same lines: compare each pair of names once
         same = self._same_payer.setdefault(name, {})
-        found = np.unique(codes[rows]).tolist()
-        unknown = [code for code in found if code not in same]
-        for code in unknown:
-            if not words & self._words(distinct[code]):
-                same[code] = False  # only names sharing a word can reach the bar
-        fresh = [code for code in unknown if code not in same]
+        fresh = sorted(payer for payer in sharing if payer not in same)
         if fresh:
             scores = process.cdist(
                 [name],
-                [distinct[code] for code in fresh],
+                fresh,
                 scorer=fuzz.token_set_ratio,
                 processor=utils.default_process,
                 dtype=np.float64,
             )[0]
             cutoff = self.params.rules.name_strong
             same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
-        return any(same[code] for code in found)
+        return any(same[payer] for payer in sharing)
+
+    def _payers_by_word(self) -> dict[str, set[str]]:
+        """Payer names by each of their words as rapidfuzz compares them (built once)."""
+        if self._by_word is None:
+            by_word: dict[str, set[str]] = defaultdict(set)
+            for payer in set(self.index.cols.names):
+                for word in utils.default_process(payer).split():
+                    by_word[word].add(payer)
+            self._by_word = dict(by_word)
+        return self._by_word
 
     def _accounts_linked_now(self) -> dict[tuple[str, str], set[str]]:
         """(tenant, contact) → IBANs and creditor ids (as written and compacted) of the
@@ -498,17 +515,6 @@ class _Run:
                     by_customer[each].add(row)
             self._by_customer = {c: frozenset(rows) for c, rows in by_customer.items()}
         return self._by_customer.get(contact, frozenset())
-
-    def _payer_codes(self) -> tuple[npt.NDArray[np.int64], list[str]]:
-        """Per row a number for its payer name, and the names by number (built once)."""
-        if self._codes is None:
-            numbers: dict[str, int] = {}
-            names = self.index.cols.names
-            codes = np.fromiter(
-                (numbers.setdefault(n, len(numbers)) for n in names), np.int64, len(names)
-            )
-            self._codes = (codes, list(numbers))
-        return self._codes
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         best: dict[str, Suggestion] = {}

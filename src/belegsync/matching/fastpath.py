@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -148,8 +149,7 @@ class PaymentArrays:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ClearLink:
+class ClearLink(NamedTuple):
     payment: int  # global position
     row: int
     decision: LinkDecision
@@ -159,20 +159,20 @@ def _exact_pairs(
     arrays: PaymentArrays, index: TxnIndex
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """(payment, row, amount, kind code) of every exact-amount pair in the window."""
-    owners: list[int] = []
-    cents: list[int] = []
-    kinds: list[int] = []
-    open_flags = arrays.open.tolist()
-    for g, variants in enumerate(arrays.amounts):
-        if not open_flags[g]:
-            continue
-        for amount, kind in variants:
-            owners.append(g)
-            cents.append(amount)
-            kinds.append(0 if kind is AmountKind.EXACT else 1)
-    g_arr = np.asarray(owners, dtype=np.int64)
-    c_arr = np.asarray(cents, dtype=np.int64)
-    k_arr = np.asarray(kinds, dtype=np.int64)
+    # the first amount of every payment is its item, exact; Skonto variants follow
+    open_idx = np.flatnonzero(arrays.open)
+    amounts = arrays.amounts
+    more = [
+        (g, amount, 0 if kind is AmountKind.EXACT else 1)
+        for g in open_idx.tolist()
+        if len(amounts[g]) > 1
+        for amount, kind in amounts[g][1:]
+    ]
+    g_arr = np.concatenate((open_idx, np.asarray([m[0] for m in more], dtype=np.int64)))
+    c_arr = np.concatenate((arrays.item[open_idx], np.asarray([m[1] for m in more], np.int64)))
+    k_arr = np.concatenate(
+        (np.zeros(open_idx.size, np.int64), np.asarray([m[2] for m in more], np.int64))
+    )
     keys = (arrays.part[g_arr] << _SHIFT) | c_arr
     lo = np.searchsorted(index.sorted_key, keys, side="left")
     hi = np.searchsorted(index.sorted_key, keys, side="right")
@@ -210,32 +210,35 @@ def _fee_competitors(
     exact_b = np.searchsorted(pkeys, base | amount, side="right")
     out = np.zeros(rows.size, dtype=np.bool_)
     maybe = np.flatnonzero((b - a) > (exact_b - exact_a))
-    days = index.day
-    for i in maybe.tolist():
-        day = int(days[rows[i]])
-        for j in range(int(a[i]), int(b[i])):
-            if exact_a[i] <= j < exact_b[i]:
-                continue
-            g = int(owners[j])
-            if arrays.lo[g] <= day <= arrays.hi[g]:
-                out[i] = True
-                break
+    if maybe.size == 0:
+        return out
+    # every (row, payment with an amount in the band) pair, the exact amount left out
+    counts = (b - a)[maybe]
+    which = np.repeat(maybe, counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    j = np.arange(int(counts.sum())) - first + a[which]
+    g = owners[j]
+    day = index.day[rows[which]]
+    near = (j < exact_a[which]) | (j >= exact_b[which])
+    out[which[near & (arrays.lo[g] <= day) & (day <= arrays.hi[g])]] = True
     return out
 
 
 def _similarities(
     expected: Sequence[ExpectedPayment], names: list[str], pay: IntArray, rows: IntArray
-) -> npt.NDArray[np.float64]:
-    """Name similarity (0–100, rapidfuzz in C) of every pair; 100 where a name is missing."""
+) -> tuple[npt.NDArray[np.float64], BoolArray]:
+    """Name similarity (0–100, rapidfuzz in C) of every pair, 100 where a name is
+    missing; and whether both names are there."""
     if pay.size == 0:
-        return np.zeros(0, dtype=np.float64)
+        return np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.bool_)
     left = [expected[g].contact_name for g in pay.tolist()]
     right = [names[r] for r in rows.tolist()]
     values = process.cpdist(
         left, right, scorer=fuzz.token_set_ratio, processor=utils.default_process, dtype=np.float64
     )
-    missing = np.fromiter((not a or not b for a, b in zip(left, right, strict=True)), np.bool_)
-    return np.where(missing, 100.0, values)
+    named = np.fromiter(map(bool, left), np.bool_, len(left))
+    named &= np.fromiter(map(bool, right), np.bool_, len(right))
+    return np.where(named, values, 100.0), named
 
 
 def clear_links(
@@ -261,7 +264,7 @@ def clear_links(
     ref_code = np.asarray(ref_pay, dtype=np.int64) * n_rows + np.asarray(ref_rows, dtype=np.int64)
     referenced = np.isin(pay * n_rows + rows, ref_code)
     known, foreign = _identifiers(expected, arrays, cols, owners, pay, rows)
-    similarity = _similarities(expected, cols.names, pay, rows)
+    similarity, named = _similarities(expected, cols.names, pay, rows)
     # an exact pair is a competitor unless its payer is clearly someone else
     plausible = referenced | known | (~foreign & (similarity >= _OTHER_NAME_BELOW))
     codes = np.unique(np.concatenate((pay[plausible] * n_rows + rows[plausible], ref_code)))
@@ -269,33 +272,28 @@ def clear_links(
     per_row = np.bincount(codes % n_rows, minlength=n_rows)
     sole = plausible & (per_payment[pay] == 1) & (per_row[rows] == 1)
     sole &= cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
-    named = np.fromiter(
-        (bool(expected[g].contact_name and cols.names[r]) for g, r in zip(pay, rows, strict=True)),
-        np.bool_,
-        pay.size,
-    )
     sole &= referenced | known | (named & (similarity >= params.rules.name_strong))
     sole &= ~(arrays.part_payment[pay] & ~referenced)
     if not sole.any():
         return []
     keep = np.flatnonzero(sole)
     keep = keep[~_fee_competitors(arrays, index, rows[keep], params)]
-    candidates: list[tuple[int, int, int, int, bool, bool, float]] = []
-    for i in keep.tolist():
-        g, row = int(pay[i]), int(rows[i])
-        if rejected and (expected[g].id, cols.ids[row]) in rejected:
-            continue
-        candidates.append(
-            (
-                g,
-                row,
-                int(cents[i]),
-                int(kinds[i]),
-                bool(referenced[i]),
-                bool(known[i]),
-                float(similarity[i]),
-            )
+    candidates = list(
+        zip(
+            pay[keep].tolist(),
+            rows[keep].tolist(),
+            cents[keep].tolist(),
+            kinds[keep].tolist(),
+            referenced[keep].tolist(),
+            known[keep].tolist(),
+            # the name counts only where both sides have one
+            np.where(named[keep], similarity[keep], np.nan).tolist(),
+            strict=True,
         )
+    )
+    if rejected:
+        ids = cols.ids
+        candidates = [c for c in candidates if (expected[c[0]].id, ids[c[1]]) not in rejected]
     return _decisions(expected, arrays, index, candidates, params)
 
 
@@ -356,6 +354,12 @@ def _decisions(
     penalty = np.where(early, rules.early_payment_penalty, 0.0)
     out: list[ClearLink] = []
     recollections = index.recollections
+    ids, e2e_ids = cols.ids, cols.end_to_end_ids
+    auto = LinkStatus.AUTO_CONFIRMED
+    weight_reference, weight_counterparty = rules.weight_reference, rules.weight_counterparty
+    weight_date, sole_threshold = rules.weight_date, rules.sole_threshold
+    # (known account, name similarity or None) → (value, evidence)
+    counterparty: dict[tuple[bool, float | None], tuple[float, str]] = {}
     for (g, row, amount, kind_code, ref, known, similarity), d, dv, pen, anc in zip(
         candidates,
         days.tolist(),
@@ -364,29 +368,33 @@ def _decisions(
         anchored.tolist(),
         strict=True,
     ):
-        payment = expected[g]
-        named = bool(cols.names[row] and payment.contact_name)
-        cp_value, evidence = counterparty_feature(
-            identifier_known=known,
-            identifier_foreign=False,
-            name_similarity=similarity if named else None,
-            rules=rules,
-        )
-        hit = None
-        if ref:
-            e2e = cols.end_to_end_ids[row]
-            hit = f"E2E {e2e}" if e2e and e2e in payment.references else payment.voucher_number
+        # NaN: a name is missing on one side, nothing to compare
+        key = (known, None if similarity != similarity else similarity)
+        found = counterparty.get(key)
+        if found is None:
+            found = counterparty[key] = counterparty_feature(
+                identifier_known=known,
+                identifier_foreign=False,
+                name_similarity=key[1],
+                rules=rules,
+            )
+        cp_value, evidence = found
         reference = 1.0 if ref else 0.0
         value = (
             rules.weight_amount
-            + rules.weight_reference * reference
-            + rules.weight_counterparty * cp_value
-            + rules.weight_date * dv
+            + weight_reference * reference
+            + weight_counterparty * cp_value
+            + weight_date * dv
             - pen
         )
         value = min(1.0, max(0.0, value))
-        if value < rules.sole_threshold:
+        if value < sole_threshold:
             continue
+        payment = expected[g]
+        hit = None
+        if ref:
+            e2e = e2e_ids[row]
+            hit = f"E2E {e2e}" if e2e and e2e in payment.references else payment.voucher_number
         kind = AmountKind.EXACT if kind_code == 0 else AmountKind.SKONTO
         item = payment.amount_cents
         allocated = min(amount, item)
@@ -407,14 +415,12 @@ def _decisions(
         )
         suggestion = Suggestion(
             payment.id,
-            cols.ids[row],
+            ids[row],
             value,
             allocated,
             item - allocated,
             difference_reason(kind, item - allocated),
             features,
         )
-        out.append(
-            ClearLink(g, row, LinkDecision(suggestion, LinkStatus.AUTO_CONFIRMED, 0.0, 0.0, True))
-        )
+        out.append(ClearLink(g, row, LinkDecision(suggestion, auto, 0.0, 0.0, True)))
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -84,6 +84,19 @@ class FeatureContext:
     identifier_owners: Mapping[tuple[int, str], frozenset[str]]
     _texts: dict[int, tuple[str, str]] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
+    _similar: dict[tuple[str, str], float] = field(default_factory=dict)
+    _counterparty_values: dict[tuple[bool, float | None], tuple[float, str]] = field(
+        default_factory=dict
+    )
+    _floor: float = field(init=False)
+    _hopeless: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        rules = self.params.rules
+        self._floor = self.floor
+        # a pair without amount and without a voucher number always stays below the
+        # floor (a weak reference counts only next to the amount)
+        self._hopeless = rules.weight_counterparty + rules.weight_date < self._floor
 
     def text(self, row: int) -> tuple[str, str]:
         """The remittance normalised, read with spaces and glued."""
@@ -147,20 +160,28 @@ class FeatureContext:
             return 1.0, "payer_known", True
         similarity: float | None = None
         if not foreign and raw_name and state.name:
-            similarity = name_similarity(state.name, self._name(raw_name))
-        value, evidence = counterparty_feature(
-            identifier_known=False,
-            identifier_foreign=foreign,
-            name_similarity=similarity,
-            rules=rules,
-        )
+            # a contact's payments meet the same payers: each pair of names once
+            key = (state.name, self._name(raw_name))
+            similarity = self._similar.get(key)
+            if similarity is None:
+                similarity = self._similar[key] = name_similarity(*key)
+        found = self._counterparty_values.get((foreign, similarity))
+        if found is None:
+            found = self._counterparty_values[(foreign, similarity)] = counterparty_feature(
+                identifier_known=False,
+                identifier_foreign=foreign,
+                name_similarity=similarity,
+                rules=rules,
+            )
         strong = similarity is not None and similarity >= rules.name_strong
-        return value, evidence, strong
+        return found[0], found[1], strong
 
-    def _extra(self, state: PaymentState, row: int, bank: int, known_payer: bool) -> list[str]:
-        """Reason codes beyond the features: recurring payment, period, re-collection."""
+    def _extra(
+        self, state: PaymentState, row: int, day: int, bank: int, known_payer: bool
+    ) -> list[str]:
+        """Reason codes beyond the features: recurring payment, period, re-collection
+        (``day``: the row's booking day)."""
         out: list[str] = []
-        day = int(self.index.day[row])
         if known_payer and state.past:
             gaps = [abs(day - d) for d, cents in state.past if cents == bank and d != day]
             found = cadence(min(gaps)) if gaps else None
@@ -192,75 +213,82 @@ class FeatureContext:
         feature then says how well the *group* sums up, and nothing is pruned.
         """
         rules = self.params.rules
-        cols = self.index.cols
-        bank = int(self.index.remaining[row])
+        index = self.index
+        bank = int(index.remaining[row])
         if collective_amount is None:
             amount, kind, delta = amount_feature(bank, state.amounts, rules)
+            if amount == 0.0 and not strong_ref and self._hopeless:
+                return None  # nothing but the payer and the date left: below every threshold
         else:
             amount, kind, delta = collective_amount, AmountKind.COLLECTIVE, 0
-        if amount == 0.0 and not strong_ref and collective_amount is None and self._hopeless:
-            return None  # nothing but the payer and the date left: below every threshold
         reference, hit = self._reference(state, row, strong_ref)
         if reference < 1.0 and amount == 0.0:
             hit, reference = None, 0.0  # weak references count only next to the amount
-        booking = int(self.index.day[row])
-        days = booking - state.anchor_day
-        value_days = int(cols.value_day[row]) - state.anchor_day
+        booking = int(index.day[row])
+        anchor = state.anchor_day
+        days = booking - anchor
+        value_days = int(index.cols.value_day[row]) - anchor
         if abs(value_days) < abs(days):
             days = value_days
         date_value = date_feature(days, anchored=state.anchored, rules=rules)
-        early = booking < state.voucher_day - rules.early_payment_days
-        penalty = rules.early_payment_penalty if early else 0.0
-        best_case = (
-            rules.weight_amount * amount
-            + rules.weight_reference * reference
-            + rules.weight_counterparty
-            + rules.weight_date * date_value
-            - penalty
+        penalty = (
+            rules.early_payment_penalty
+            if booking < state.voucher_day - rules.early_payment_days
+            else 0.0
         )
-        if best_case < self.floor and collective_amount is None:
-            return None  # can be neither a suggestion nor a runner-up that blocks an auto link
+        if collective_amount is None:
+            best_case = (
+                rules.weight_amount * amount
+                + rules.weight_reference * reference
+                + rules.weight_counterparty
+                + rules.weight_date * date_value
+                - penalty
+            )
+            if best_case < self._floor:
+                return None  # neither a suggestion nor a runner-up that blocks an auto link
         cp_value, cp_evidence, name_strong = self._counterparty(state, row)
-        if collective_amount is None and not kind.is_exact and reference < 1.0 and cp_value < 0.4:
+        if (
+            collective_amount is None
+            and kind is not AmountKind.EXACT
+            and kind is not AmountKind.SKONTO  # not kind.is_exact
+            and reference < 1.0
+            and cp_value < 0.4
+        ):
             return None  # tolerance channel: payer must be known
-        extra = self._extra(state, row, bank, cp_value >= 1.0) if amount >= 0.8 else []
-        if reference == 0.0 and any(code.startswith("period:") for code in extra):
-            reference = 0.5  # the voucher's month named in the purpose
-        if any(code.startswith("recurring:") for code in extra):
-            name_strong = True
+        extra: Sequence[str] = ()
+        if amount >= 0.8:
+            extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
+            if extra:
+                if reference == 0.0 and any(code.startswith("period:") for code in extra):
+                    reference = 0.5  # the voucher's month named in the purpose
+                if any(code.startswith("recurring:") for code in extra):
+                    name_strong = True
         features = MatchFeatures(
-            amount=amount,
-            reference=reference,
-            counterparty=cp_value,
-            date=date_value,
-            penalty=penalty,
-            amount_kind=kind,
-            amount_delta_cents=delta,
-            days_delta=days,
-            reference_hit=hit,
-            counterparty_evidence=cp_evidence,
-            identifying=reference >= 1.0 or cp_value >= 1.0 or name_strong,
-            anchored=state.anchored,
-            extra=tuple(extra),
+            amount,
+            reference,
+            cp_value,
+            date_value,
+            penalty,
+            kind,
+            delta,
+            days,
+            hit,
+            cp_evidence,
+            reference >= 1.0 or cp_value >= 1.0 or name_strong,
+            state.anchored,
+            tuple(extra),
         )
         item = state.payment.amount_cents
         allocated = min(bank, item)
         return Suggestion(
-            payment_id=state.payment.id,
-            txn_id=cols.ids[row],
-            score=score(features, rules),
-            allocated_cents=allocated,
-            difference_cents=item - allocated,
-            difference_reason=difference_reason(kind, item - allocated),
-            features=features,
+            state.payment.id,
+            index.cols.ids[row],
+            score(features, rules),
+            allocated,
+            item - allocated,
+            difference_reason(kind, item - allocated),
+            features,
         )
-
-    @property
-    def _hopeless(self) -> bool:
-        """Whether a pair without amount and without a voucher number always stays below
-        the floor (a weak reference counts only next to the amount)."""
-        rules = self.params.rules
-        return rules.weight_counterparty + rules.weight_date < self.floor
 
     @property
     def floor(self) -> float:

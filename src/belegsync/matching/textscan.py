@@ -68,22 +68,18 @@ def _blob(texts: list[str]) -> npt.NDArray[np.uint8]:
 def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray]:
     arr = _blob(texts)
     is_digit = (arr >= 48) & (arr <= 57)
-    edges = np.diff(is_digit.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    padded = np.zeros(arr.size + 2, dtype=np.bool_)
+    padded[1:-1] = is_digit
+    # digit groups begin and end where the flag changes, alternately
+    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = changes[0::2], changes[1::2]
     if starts.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     lengths = ends - starts
     groups = starts.size
     row = np.searchsorted(np.flatnonzero(arr == _SEP), starts, side="right").astype(np.int64)
-    # numeric value of each group (groups longer than 18 digits are never numbers we want)
-    digit_pos = np.flatnonzero(is_digit)
-    owner_end = np.repeat(ends, lengths)
-    exponent = np.minimum(owner_end - digit_pos - 1, _MAX_DIGITS)
-    contrib = (arr[digit_pos].astype(np.int64) - 48) * _POW10[exponent]
-    first_digit = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    value = np.add.reduceat(contrib, first_digit)
+    value = _group_values(arr, starts, lengths)
     long_group = lengths > _MAX_DIGITS
     # how a group is linked to the next one: exactly one linking byte, same row
     gap = np.empty(groups, dtype=np.int64)
@@ -96,28 +92,51 @@ def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray
     skip = long_group | _periods_and_dates(lengths, value, date_link)
     out_rows: list[IntArray] = []
     out_values: list[IntArray] = []
-    chain = value.copy()
-    digits = lengths.copy()
-    ok = ~skip
+    # chains starting at group ``first``, extended by one group per step while linked
+    first = np.flatnonzero(~skip)
+    chain = value[first]
+    digits = lengths[first]
     for k in range(max_groups):
-        keep = ok & (digits <= _MAX_DIGITS) & (chain >= 1000)
-        out_rows.append(row[keep])
+        keep = (digits <= _MAX_DIGITS) & (chain >= 1000)
+        out_rows.append(row[first[keep]])
         out_values.append(chain[keep])
         if k == max_groups - 1:
             break
-        # extend every chain starting at i by group i+k+1
-        nxt = np.arange(groups) + k + 1
-        valid = nxt < groups
-        nxt_c = np.minimum(nxt, groups - 1)
-        ok = ok & valid & linked[np.minimum(nxt - 1, groups - 1)] & ~skip[nxt_c]
-        add_len = lengths[nxt_c]
-        digits = digits + add_len
-        safe = ok & (digits <= _MAX_DIGITS)
-        chain = np.where(safe, chain * _POW10[np.minimum(add_len, _MAX_DIGITS)] + value[nxt_c], 0)
-        ok = safe
-        if not ok.any():
+        nxt = first + k + 1
+        go = nxt < groups
+        go[go] &= linked[nxt[go] - 1] & ~skip[nxt[go]]
+        nxt = nxt[go]
+        digits = digits[go] + lengths[nxt]
+        safe = digits <= _MAX_DIGITS
+        nxt, digits = nxt[safe], digits[safe]
+        first = first[go][safe]
+        chain = chain[go][safe] * _POW10[lengths[nxt]] + value[nxt]
+        if first.size == 0:
             break
     return np.concatenate(out_rows), np.concatenate(out_values)
+
+
+def _group_values(arr: npt.NDArray[np.uint8], starts: IntArray, lengths: IntArray) -> IntArray:
+    """Numeric value of each digit group, digit by digit (groups longer than 18 digits
+    are never numbers we want: only their first 18 count). The groups are ordered by
+    length, longest first, so the groups still that long are always a prefix."""
+    order = np.argsort(-np.minimum(lengths, _MAX_DIGITS), kind="stable")
+    at = starts[order]
+    longer = np.bincount(np.minimum(lengths, _MAX_DIGITS), minlength=_MAX_DIGITS + 1)
+    # groups with more than k digits, for every k
+    remaining = starts.size - np.cumsum(longer)
+    value = np.zeros(starts.size, dtype=np.int64)
+    for k in range(_MAX_DIGITS):
+        count = int(remaining[k])
+        if count == 0:
+            break
+        head = value[:count]
+        head *= 10
+        head += arr[at[:count] + k]
+        head -= 48
+    out = np.empty_like(value)
+    out[order] = value
+    return out
 
 
 def _periods_and_dates(

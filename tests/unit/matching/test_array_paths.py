@@ -1,0 +1,134 @@
+"""The array paths of the engine against their per-pair / per-item references
+(hypothesis): the fast path's clear links against full scoring, marker search against
+``bytes.find``, digit groups against ``int``, the index order against ``lexsort``."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
+from belegsync.matching import MatchParams, match
+from belegsync.matching.candidates import _marker_positions, _order_by_key_and_day
+from belegsync.matching.textscan import _group_values
+from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+AMOUNTS = (1000, 2000, 11900, 11662, 5000)
+NUMBERS = ("RE-2024-0001", "RE-2024-0002", "RE-2024-0003", "10042", "RE-2024-0004")
+CONTACTS = (("c1", "Müller Bau GmbH", IBAN_A), ("c2", "Schmidt & Söhne KG", IBAN_B))
+PAYERS = ("MUELLER BAU GMBH", "Schmidt und Soehne", "Meier", "")
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> tuple[list[ExpectedPayment], list[BankTxn]]:
+    payments = []
+    for i in range(draw(st.integers(1, 6))):
+        contact, name, iban = draw(st.sampled_from(CONTACTS))
+        payments.append(
+            payment(
+                f"v{i}#0",
+                number=draw(st.sampled_from(NUMBERS)),
+                amount=draw(st.sampled_from(AMOUNTS)),
+                gross=draw(st.sampled_from((None, 11900))),
+                vtype=draw(st.sampled_from(("salesinvoice", "purchaseinvoice"))),
+                paid=draw(st.sampled_from((None, D0, D0 + timedelta(days=5)))),
+                contact=contact,
+                name=name,
+                has_items=draw(st.booleans()),
+                known_identifiers=frozenset({iban}) if draw(st.booleans()) else frozenset(),
+            )
+        )
+    lines = []
+    for j in range(draw(st.integers(0, 8))):
+        words = draw(st.lists(st.sampled_from((*NUMBERS, "Zahlung", "Miete 02/2024")), max_size=2))
+        lines.append(
+            txn(
+                f"b{j}",
+                amount=draw(st.sampled_from((1, -1))) * draw(st.sampled_from(AMOUNTS)),
+                text=" ".join(words),
+                day=D0 + timedelta(days=draw(st.integers(-15, 12))),
+                name=draw(st.sampled_from(PAYERS)),
+                iban=draw(st.sampled_from((IBAN_A, IBAN_B, ""))),
+            )
+        )
+    return payments, lines
+
+
+def _core(features: MatchFeatures) -> tuple[object, ...]:
+    # what both paths must agree on; the full path may add reason codes (recurring,
+    # period) and the runner-ups it saw, the fast path has no competitor by construction
+    return (features.amount, features.amount_kind, features.amount_delta_cents, features.days_delta)
+
+
+@SETTINGS
+@given(worlds())
+def test_fast_path_links_only_what_full_scoring_links(
+    world: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    payments, lines = world
+    fast = match(payments, lines)
+    full = match(payments, lines, params=MatchParams(fast_path=False))
+    full_links = {(d.suggestion.payment_id, d.suggestion.txn_id): d for d in full.auto_links}
+    for decision in fast.auto_links:
+        s = decision.suggestion
+        reference = full_links.get((s.payment_id, s.txn_id))
+        assert reference is not None, s
+        t = reference.suggestion
+        assert (s.allocated_cents, s.difference_cents) == (t.allocated_cents, t.difference_cents)
+        assert _core(s.features) == _core(t.features)
+    assert {(d.suggestion.payment_id, d.suggestion.txn_id) for d in fast.auto_links} == set(
+        full_links
+    )
+
+
+def _find_all(blob: bytes, markers: list[bytes]) -> list[int]:
+    found = []
+    for marker in markers:
+        at = blob.find(marker)
+        while at >= 0:
+            found.append(at)
+            at = blob.find(marker, at + 1)
+    return sorted(found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=80).map(lambda b: bytes(c % 8 + 65 for c in b)),
+    st.lists(
+        st.binary(min_size=1, max_size=5).map(lambda b: bytes(c % 8 + 65 for c in b)),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_marker_positions_equal_bytes_find(blob: bytes, markers: list[bytes]) -> None:
+    markers = list(dict.fromkeys(markers))
+    found = _marker_positions(np.frombuffer(blob, dtype=np.uint8), markers)
+    assert sorted(found.tolist()) == _find_all(blob, markers)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789ab -", max_size=60))
+def test_digit_group_values_equal_int(text: str) -> None:
+    arr = np.frombuffer(text.encode(), dtype=np.uint8)
+    groups = list(re.finditer("[0-9]+", text))
+    starts = np.array([m.start() for m in groups], dtype=np.int64)
+    lengths = np.array([len(m.group()) for m in groups], dtype=np.int64)
+    values = _group_values(arr, starts, lengths).tolist()
+    assert values == [int(m.group()[:18]) for m in groups]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 1 << 45), st.integers(700_000, 800_000)), max_size=40),
+    st.booleans(),
+)
+def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) -> None:
+    key = np.array([k << 17 if huge else k for k, _ in pairs], dtype=np.int64)
+    day = np.array([d for _, d in pairs], dtype=np.int64)
+    expected = np.lexsort((day, key)) if pairs else np.zeros(0, dtype=np.int64)
+    assert _order_by_key_and_day(key, day).tolist() == expected.tolist()
