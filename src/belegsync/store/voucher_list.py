@@ -256,16 +256,18 @@ class _SqliteTotals:
         page: int,
         per_page: int,
     ) -> Page[VoucherRow]:
-        info = (await session.connection()).info
+        # Plain rows, straight from the connection (the ORM adds nothing to them).
+        connection = await session.connection()
+        info = connection.info
         serial = info.get(_SERIAL)
         if serial is None:  # the pool's connections live on; a new one gets a new serial
             serial = info[_SERIAL] = next(_connection_serials)
         key = (serial, tenant_id, f)
         known = self._totals.get(key)
         statement = statements.counted if known is None else statements.uncounted
-        rows = list(await session.execute(statement))
+        rows = list(await connection.execute(statement))
         if not rows:  # an empty selection, or a page past its end: nothing carries a version
-            total = int(await session.scalar(statements.count) or 0)
+            total = int(await connection.scalar(statements.count) or 0)
             return Page(items=[], total=total, page=page, per_page=per_page)
         version = tuple(rows[0][-2:])
         if known is None:
@@ -275,7 +277,7 @@ class _SqliteTotals:
             total = known[1]
             self._totals.move_to_end(key)
         else:
-            total = int(await session.scalar(statements.count) or 0)
+            total = int(await connection.scalar(statements.count) or 0)
             self._store(key, version, total)
         return Page(items=[_row(r) for r in rows], total=total, page=page, per_page=per_page)
 
