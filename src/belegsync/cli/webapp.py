@@ -162,7 +162,9 @@ def unsubscriber(w: Wiring) -> Callable[[str], Awaitable[object]] | None:
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind first, so that a busy port is one clear message, not a uvicorn exit."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say
+    # so, and a page written as headers then body would wait for a delayed ACK (40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
