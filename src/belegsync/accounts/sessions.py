@@ -58,12 +58,20 @@ class SessionStore:
         self.idle = idle
         self.lifetime = lifetime
 
-    async def load(self, session_id: str) -> LoadedSession | None:
-        """The live session with this id; ``None`` if unknown, idle too long or too old."""
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work, for :meth:`load` and whatever else a request reads."""
+        return self._uow_factory.read_only()
+
+    async def load(self, session_id: str, uow: UnitOfWork | None = None) -> LoadedSession | None:
+        """The live session with this id; ``None`` if unknown, idle too long or too old.
+        Read in ``uow`` when given (the request's read-only unit), else in one of its own."""
         if not 20 <= len(session_id) <= 128:
             return None
         now = self._clock.now()
-        async with self._uow_factory.read_only() as uow:
+        if uow is None:
+            async with self.reader() as own:
+                row = await own.accounts.live_session(_hash(session_id), now=now)
+        else:
             row = await uow.accounts.live_session(_hash(session_id), now=now)
         if row is None or row.created_at + self.lifetime <= now:
             return None

@@ -50,9 +50,17 @@ def session_secret(settings: Settings) -> bytes:
     path: Path = settings.session_key_path
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(32))
+        # Written aside and linked into place: the file appears whole or not at all, and
+        # of processes starting at once the first one's key wins (no empty or torn read).
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            draft.unlink()
     return path.read_text().strip().encode()
 
 
@@ -154,7 +162,9 @@ def unsubscriber(w: Wiring) -> Callable[[str], Awaitable[object]] | None:
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind first, so that a busy port is one clear message, not a uvicorn exit."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say
+    # so, and a page written as headers then body would wait for a delayed ACK (40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -207,6 +217,9 @@ def serve_with_workers(settings: Settings, clock: Clock) -> None:
     async def prepare() -> None:
         async with wired(settings, clock=clock):  # migrates SQLite and creates the key file once
             pass
+
+    # Every process reads the same session key, created here before the first fork.
+    session_secret(settings)
 
     asyncio.run(prepare())
     # Forked before any event loop runs: each process opens its own database pool.

@@ -160,9 +160,9 @@ class AccountRepository:
     async def live_session(self, id_hash: str, *, now: datetime) -> LiveSession | None:
         """The live session stored under ``id_hash`` with its active user, in one query
         (every page asks)."""
-        found = (
-            await self._session.execute(_LIVE_SESSION, {"id_hash": id_hash, "now": now})
-        ).first()
+        # Plain columns: read straight from the connection, past the ORM.
+        connection = await self._session.connection()
+        found = (await connection.execute(_LIVE_SESSION, {"id_hash": id_hash, "now": now})).first()
         if found is None:
             return None
         data, created_at, expires_at, user_id, email, role, tenant_id, locale = found

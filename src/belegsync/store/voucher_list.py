@@ -6,13 +6,15 @@ state computed in the same query for the rows of the page only.
 
 from __future__ import annotations
 
+import itertools
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any, Final, Literal, get_args
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.domain.vouchers import Direction, VoucherType, direction
@@ -160,14 +162,29 @@ async def voucher_page(
     their rows with the match state, looked up by primary key: computing the state for
     every skipped or sorted row would cost seconds deep in a large list, and looking the
     page's rows up among all of the tenant's (``tenant_id = ? AND id IN (…)``, which
-    SQLite answers through a tenant index) costs 15 ms on the first page of 20,000."""
+    SQLite answers through a tenant index) costs 15 ms on the first page of 20,000.
+
+    On SQLite the total is counted again only when the database may have changed since
+    it was last counted on this connection (see :class:`_SqliteTotals`)."""
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValueError("page or per_page out of range")
-    count, query = _page_statements(ctx.tenant_id, f, sorting, page, per_page)
-    rows = list(await session.execute(query))
+    statements = _page_statements(ctx.tenant_id, f, sorting, page, per_page)
+    if session.get_bind().dialect.name == "sqlite":
+        return await _SQLITE_TOTALS.page(session, statements, ctx.tenant_id, f, page, per_page)
+    rows = list(await session.execute(statements.query))
     # No rows: an empty selection, or a page past its end.
-    total = int(rows[0][-1]) if rows else int(await session.scalar(count) or 0)
+    total = int(rows[0][-1]) if rows else int(await session.scalar(statements.count) or 0)
     return Page(items=[_row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+@dataclass(frozen=True, slots=True)
+class _PageStatements:
+    count: Any  # the selection's total
+    query: Any  # the page's rows and the total
+    # SQLite: the page's rows, the total, and the connection's data version (below) ...
+    counted: Any
+    # ... and the same without the total.
+    uncounted: Any
 
 
 # Building the statement and its cache key costs more than running it (2 ms on a busy
@@ -175,7 +192,7 @@ async def voucher_page(
 @lru_cache(maxsize=512)
 def _page_statements(
     tenant_id: str, f: VoucherFilter, sorting: VoucherSorting, page: int, per_page: int
-) -> tuple[Any, Any]:
+) -> _PageStatements:
     ctx = TenantContext(tenant_id=tenant_id, actor="")
     conditions = _conditions(ctx, f)
     count = select(func.count()).select_from(Voucher).where(*conditions)
@@ -187,14 +204,92 @@ def _page_statements(
         .offset((page - 1) * per_page)
         .subquery("page")
     )
-    # The total rides along as an uncorrelated subquery (computed once): one statement.
-    query = (
-        select(*_COLUMNS, _match_state, count.scalar_subquery())
+    rows = (
+        select(*_COLUMNS, _match_state)
         .join_from(ids, Voucher, Voucher.id == ids.c.id)
         .where(Voucher.tenant_id == tenant_id)
         .order_by(*_order(sorting))
     )
-    return count, query
+    # The total rides along as an uncorrelated subquery (computed once): one statement.
+    query = rows.add_columns(count.scalar_subquery())
+    return _PageStatements(
+        count=count,
+        query=query,
+        counted=query.add_columns(*_sqlite_version()),
+        uncounted=rows.add_columns(*_sqlite_version()),
+    )
+
+
+def _sqlite_version() -> tuple[Any, Any]:
+    """SQLite's data version of the connection (it changes when another connection has
+    committed a change to the database; during a read transaction it stays as of the
+    transaction's snapshot) and the rows the connection itself has changed since it was
+    opened: together they change whenever the database may have."""
+    return (
+        literal_column("(SELECT data_version FROM pragma_data_version)"),
+        func.total_changes(),
+    )
+
+
+_connection_serials = itertools.count(1)
+
+
+class _SqliteTotals:
+    """The last total of each selection per connection, with the database version it
+    was counted at: reused while the connection reads the same version, so a page
+    costs its 50 rows and not a count over every voucher of the selection.
+
+    Whatever was committed since, by this process or another, through this connection
+    or another, changes the version, so a total is never stale: it is counted anew, in
+    the same snapshot as the rows."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._totals: OrderedDict[tuple[int, str, VoucherFilter], tuple[Any, int]] = OrderedDict()
+
+    async def page(
+        self,
+        session: AsyncSession,
+        statements: _PageStatements,
+        tenant_id: str,
+        f: VoucherFilter,
+        page: int,
+        per_page: int,
+    ) -> Page[VoucherRow]:
+        # Plain rows, straight from the connection (the ORM adds nothing to them).
+        connection = await session.connection()
+        info = connection.info
+        serial = info.get(_SERIAL)
+        if serial is None:  # the pool's connections live on; a new one gets a new serial
+            serial = info[_SERIAL] = next(_connection_serials)
+        key = (serial, tenant_id, f)
+        known = self._totals.get(key)
+        statement = statements.counted if known is None else statements.uncounted
+        rows = list(await connection.execute(statement))
+        if not rows:  # an empty selection, or a page past its end: nothing carries a version
+            total = int(await connection.scalar(statements.count) or 0)
+            return Page(items=[], total=total, page=page, per_page=per_page)
+        version = tuple(rows[0][-2:])
+        if known is None:
+            total = int(rows[0][-3])
+            self._store(key, version, total)
+        elif known[0] == version:
+            total = known[1]
+            self._totals.move_to_end(key)
+        else:
+            total = int(await connection.scalar(statements.count) or 0)
+            self._store(key, version, total)
+        return Page(items=[_row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+    def _store(self, key: tuple[int, str, VoucherFilter], version: Any, total: int) -> None:
+        self._totals[key] = (version, total)
+        self._totals.move_to_end(key)
+        if len(self._totals) > self.size:
+            self._totals.popitem(last=False)
+
+
+_SERIAL: Final = "belegsync_voucher_totals_serial"
+_SQLITE_TOTALS: Final = _SqliteTotals(4096)
 
 
 async def iter_vouchers(

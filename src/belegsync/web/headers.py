@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -48,18 +47,34 @@ def request_id(scope: Scope | Any) -> str:
     return found
 
 
+# The same headers as raw ASGI pairs (lower-case names), encoded once.
+_SECURITY_RAW = tuple(
+    (name.lower().encode("latin-1"), value.encode("latin-1"))
+    for name, value in SECURITY_HEADERS.items()
+)
+_HSTS_RAW = (HSTS[0].lower().encode("latin-1"), HSTS[1].encode("latin-1"))
+_REQUEST_ID_RAW = REQUEST_ID_HEADER.lower().encode("latin-1")
+
+
 def header_hook(*, https: bool) -> Callable[[Message, Scope], Awaitable[None]]:
-    """The ``before_send`` hook; ``https``: the app is served over https (adds HSTS)."""
+    """The ``before_send`` hook; ``https``: the app is served over https (adds HSTS).
+
+    A security header the answer already has is kept; HSTS and the request id replace
+    any the answer has."""
+    replaced = {_REQUEST_ID_RAW, _HSTS_RAW[0]} if https else {_REQUEST_ID_RAW}
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            if name not in headers:
-                headers[name] = value
+        headers = message.setdefault("headers", [])
+        if not isinstance(headers, list):
+            headers = message["headers"] = list(headers)
+        names = {name.lower() for name, _ in headers}
+        if not names.isdisjoint(replaced):
+            headers[:] = [h for h in headers if h[0].lower() not in replaced]
+        headers.extend(h for h in _SECURITY_RAW if h[0] not in names)
         if https:
-            headers[HSTS[0]] = HSTS[1]
-        headers[REQUEST_ID_HEADER] = request_id(scope)
+            headers.append(_HSTS_RAW)
+        headers.append((_REQUEST_ID_RAW, request_id(scope).encode("latin-1")))
 
     return add_headers

@@ -6,6 +6,8 @@ and at login (:func:`renew_session_id`), so an id planted before the login is wo
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -13,6 +15,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 
 from belegsync.accounts.sessions import LoadedSession, SessionStore
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.web.types import WebRequest
 
 SESSION_COOKIE = "belegsync_session"
@@ -21,11 +24,26 @@ SESSION_USER_STATE = "session_user"
 _RENEW = "session_renew_id"
 # Paths without a session: the API (tokens), webhooks, static files.
 NO_SESSION_PREFIXES = ("/api/", "/webhooks/", "/static/", "/favicon.ico")
+# A route handler's ``opt``: the page only reads, in the unit of work that read the
+# session (see :func:`read_unit`), so a request checks out one connection, not two.
+READS_WITH_SESSION = "reads_with_session"
+_READ_UNIT = "read_unit"
 
 
 def renew_session_id(request: WebRequest) -> None:
     """Give the session a new id when the response goes out (call at login)."""
     request.scope["state"][_RENEW] = True
+
+
+def read_unit(
+    request: WebRequest, uow_factory: UnitOfWorkFactory
+) -> AbstractAsyncContextManager[UnitOfWork]:
+    """The request's read-only unit of work: the session's (routes with
+    :data:`READS_WITH_SESSION`; it stays open until the answer is sent), else a new one."""
+    shared: UnitOfWork | None = request.scope["state"].get(_READ_UNIT)
+    if shared is None:
+        return uow_factory.read_only()
+    return contextlib.nullcontext(shared)
 
 
 def _cookie_id(scope: Scope) -> str | None:
@@ -50,7 +68,31 @@ class ServerSessionMiddleware:
             await self.app(scope, receive, send)
             return
         cookie_id = _cookie_id(scope)
-        loaded = await self.store.load(cookie_id) if cookie_id else None
+        if cookie_id is None:
+            await self._call(scope, receive, send, cookie_id, None)
+            return
+        handler = scope.get("route_handler")
+        if handler is None or not handler.opt.get(READS_WITH_SESSION):
+            # Read in a unit of its own: the connection goes back to the pool at once.
+            await self._call(scope, receive, send, cookie_id, await self.store.load(cookie_id))
+            return
+        async with self.store.reader() as uow:
+            loaded = await self.store.load(cookie_id, uow)
+            # The handler reads in the same unit of work (one connection, one snapshot).
+            scope.setdefault("state", {})[_READ_UNIT] = uow
+            try:
+                await self._call(scope, receive, send, cookie_id, loaded)
+            finally:
+                scope["state"].pop(_READ_UNIT, None)
+
+    async def _call(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        cookie_id: str | None,
+        loaded: LoadedSession | None,
+    ) -> None:
         scope["session"] = dict(loaded.data) if loaded else {}
         if loaded is not None:
             scope.setdefault("state", {})[SESSION_USER_STATE] = loaded.user

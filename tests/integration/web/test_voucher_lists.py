@@ -7,10 +7,13 @@ import re
 from datetime import date
 from html import unescape
 
+import pytest
 from sqlalchemy import func, select
 
 from belegsync.store.models import Voucher
+from belegsync.store.uow import UnitOfWork
 from belegsync.web.voucher_query import account_cents
+from support.store_helpers import NOW, voucher_data
 from support.volume import generate_volume
 from support.web_stack import WebStack, text_of
 
@@ -141,3 +144,42 @@ async def test_a_changed_voucher_shows_at_once_and_a_page_past_the_end_keeps_the
         past = await b.get(f"{base}?page=99")
         assert past.status_code == 200 and f"{COUNT} Belege" in text_of(past)
         assert _numbers(past.text) == []
+
+
+async def test_the_list_reads_in_the_sessions_unit_of_work_and_shows_new_vouchers_at_once(
+    stack: WebStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = await _volume(stack)
+    factory = stack.deps.uow_factory
+    opened: list[UnitOfWork] = []
+    read_only = factory.read_only
+
+    def counted() -> UnitOfWork:
+        opened.append(read_only())
+        return opened[-1]
+
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        first = await b.get(base)
+        monkeypatch.setattr(factory, "read_only", counted)
+        listed = await b.get(f"{base}?page=2")
+        assert len(opened) == 1  # the session and the page: one connection, one snapshot
+        detail = await b.get(f"{base}/{_ids(first.text)[0]}")
+        assert len(opened) == 3  # other pages read the session apart
+        monkeypatch.undo()
+        assert listed.status_code == detail.status_code == 200
+        assert f"{COUNT} Belege" in text_of(listed)
+        # The total is never stale: a synced voucher counts at once, in every process.
+        async with factory() as uow:
+            await uow.vouchers.upsert(stack.tenant_a, voucher_data("neu-1"), now=NOW)
+            await uow.commit()
+        again = await b.get(f"{base}?page=2")
+        assert f"{COUNT + 1} Belege" in text_of(again)
+        await b.logout()
+        # Logging out ends the session for the list too.
+        gone = await b.get(base, follow_redirects=False)
+        assert gone.status_code in (302, 303) and "/login" in gone.headers["location"]
+
+
+def _ids(page: str) -> list[str]:
+    return re.findall(r'class="key"><a href="/clients/[^/]+/vouchers/([^"]+)">', page)

@@ -17,6 +17,7 @@ from belegsync.store.errors import NotFound
 from belegsync.store.files import FileStoreError
 from belegsync.web.deps import WebDeps
 from belegsync.web.filenames import voucher_file_name
+from belegsync.web.sessions import READS_WITH_SESSION, read_unit
 from belegsync.web.templating import render
 from belegsync.web.types import WebRequest
 from belegsync.web.voucher_query import (
@@ -77,7 +78,7 @@ class VoucherController(Controller):
     path = "/clients/{tenant_id:str}"
     include_in_schema = False
 
-    @get("/vouchers")
+    @get("/vouchers", opt={READS_WITH_SESSION: True})
     async def index(
         self,
         request: WebRequest,
@@ -86,7 +87,7 @@ class VoucherController(Controller):
     ) -> Template:
         base = f"/clients/{ctx.tenant_id}/vouchers"
         state = voucher_state(base, dict(request.query_params))
-        async with deps.uow_factory.read_only() as uow:
+        async with read_unit(request, deps.uow_factory) as uow:
             result = await uow.voucher_pages.page(
                 ctx,
                 voucher_filter(state),
