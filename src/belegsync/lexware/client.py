@@ -51,10 +51,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(35.0, connect=10.0)
 # httpcore looks at every connection of a pool, with a system call per idle one, each
 # time a request starts or ends: one pool for a thousand keys cost more CPU than the rest
 # of a request. A key's requests stay in one small pool, and its connections are reused.
-POOL_SHARDS = 32
+POOL_SHARDS = 128
 # Per pool: as many idle connections kept as open ones (with fewer, httpcore closes an
 # idle connection whenever the pool holds more connections than that, open or idle).
-POOL_LIMITS = httpx.Limits(max_connections=24, max_keepalive_connections=24, keepalive_expiry=5.0)
+POOL_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=5.0)
 
 ModelT = TypeVar("ModelT", bound=LexwareModel)
 

@@ -324,7 +324,7 @@ async def _finish_succeeded(
         failed=tally.failed,
         api_calls=api_calls,
     )
-    if deps.after_sync is not None:
+    if deps.after_sync is not None and tally.written:
         try:
             await deps.after_sync(plan.tenant_id)
         except Exception:

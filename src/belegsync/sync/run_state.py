@@ -71,8 +71,10 @@ class SyncDeps:
     # A voucher failing with a client error this many runs in a row is parked and
     # retried on its own schedule (after a day, the pause doubling up to two weeks).
     failure_policy: FailurePolicy = DEFAULT_FAILURE_POLICY
-    # Called with the tenant id after each successful run (the composition root wires
-    # matching in here); its failure is logged and never fails the sync.
+    # Called with the tenant id after each successful run that wrote vouchers (the
+    # composition root wires matching in here: the same vouchers and statements give the
+    # same result, so a run that wrote nothing skips it; statement imports, pushes and
+    # link actions run it themselves). Its failure is logged and never fails the sync.
     after_sync: Callable[[str], Awaitable[object]] | None = None
 
 
@@ -121,6 +123,8 @@ class RunTally:
     parked_waiting: int = 0
     # Vouchers whose stored files a --full run found broken and fetched again.
     repaired_files: int = 0
+    # Vouchers whose rows this run wrote (new, changed, flagged, or rewritten unchanged).
+    written: int = 0
     # Lexware ids with a recorded failure (cleared once they sync).
     failing: set[str] = field(default_factory=set)
     failed_updated: list[datetime] = field(default_factory=list)

@@ -152,6 +152,7 @@ class _BatchWriter:
     def _count(self, applied: Applied) -> None:
         tally = self._tally
         tally.done += 1
+        tally.written += applied.wrote
         if applied.outcome is UpsertOutcome.NEW:
             tally.new += 1
         elif applied.outcome is UpsertOutcome.CHANGED:
