@@ -15,10 +15,14 @@ mix, and the load average before and after.
 Each worker gets ``BELEGSYNC_DB_POOL_SIZE`` = ``--pool-size``, lowered if the workers
 would not fit PostgreSQL's ``max_connections`` next to the connections already open
 (printed as ``…_worker_pool_size``). ``--profile DIR`` runs the workers under cProfile
-(``DIR/worker-<n>w-<i>.prof``; wall-clock times, so a loaded machine inflates waits).
+(``DIR/worker-<n>w-<i>.prof``; timed by process CPU, all threads together).
 
 Needs PostgreSQL (``BELEGSYNC_BENCH_POSTGRES_DSN``, default postgres@127.0.0.1:5432);
-creates and drops its own database. Takes several minutes; not part of the test suite.
+creates and drops its own database. Not part of the test suite, and slow: with the defaults
+(200 connections × 200 generated vouchers, about 120 of them paid, some 400 requests per
+connection) each worker count takes 6–10 minutes (seeding, connecting, a first morning of
+at least 200 s at full rate, the next morning). ``--connections 50 --vouchers 30`` takes
+about a minute per worker count, for profiling.
 """
 
 from __future__ import annotations
@@ -141,11 +145,27 @@ async def database() -> AsyncIterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def python(profile: Path | None) -> list[str]:
-    """The interpreter, under cProfile writing to ``profile`` if given."""
+# Runs ``python -m MODULE ARGS`` under cProfile timed by process CPU (not wall clock, which
+# on a loaded machine would inflate every wait): ``-c PROFILED OUT MODULE ARGS…``.
+PROFILED = """
+import cProfile, runpy, sys, time
+out, module = sys.argv[1], sys.argv[2]
+sys.argv = [module, *sys.argv[3:]]
+profiler = cProfile.Profile(time.process_time)
+profiler.enable()
+try:
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+finally:
+    profiler.disable()
+    profiler.dump_stats(out)
+"""
+
+
+def python(module: str, profile: Path | None) -> list[str]:
+    """``python -m module``, under cProfile writing to ``profile`` if given."""
     if profile is None:
-        return [sys.executable]
-    return [sys.executable, "-m", "cProfile", "-o", str(profile)]
+        return [sys.executable, "-m", module]
+    return [sys.executable, "-c", PROFILED, str(profile), module]
 
 
 @contextlib.asynccontextmanager
@@ -269,9 +289,7 @@ async def morning(
     ]
     procs = [
         await asyncio.create_subprocess_exec(
-            *python(profile),
-            "-m",
-            "belegsync.cli",
+            *python("belegsync.cli", profile),
             "worker",
             "--concurrency",
             concurrency,

@@ -218,12 +218,28 @@ class _SyncRuns:
         total: int | None = None,
         counts: RunCounts | None = None,
         checkpoint: dict[str, Any] | None = None,
-    ) -> SyncRun:
+    ) -> None:
         run = self.data.runs[run_id]
         run.done = run.done if done is None else done
         run.total = run.total if total is None else total
         run.updated_at = now
-        return run
+
+    async def progress_with_lease(
+        self,
+        run_id: str,
+        *,
+        owner: str,
+        now: datetime,
+        expires_at: datetime,
+        done: int | None = None,
+        total: int | None = None,
+    ) -> bool:
+        run = self.data.runs[run_id]
+        if run.status != "running" or run.lease_owner != owner:
+            return False
+        await self.update_progress(run_id, now=now, done=done, total=total)
+        run.lease_expires_at = expires_at
+        return True
 
     async def record_error(
         self,

@@ -1,12 +1,13 @@
 """The Lexware Office API client.
 
-:class:`LexwareApi` owns the process-wide ``httpx.AsyncClient`` and the per-key pacers;
+:class:`LexwareApi` owns the process-wide HTTP connection pools and the per-key pacers;
 :meth:`LexwareApi.for_key` gives a :class:`LexwareClient` bound to one API key.
 """
 
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -46,12 +47,20 @@ from belegsync.lexware.voucherlist import (
 LEXWARE_BASE_URL = "https://api.lexware.io"
 # Lexware's gateway gives up after 30 s (504); wait a little longer than that.
 DEFAULT_TIMEOUT = httpx.Timeout(35.0, connect=10.0)
+# The keys' requests are spread over this many connection pools (by key fingerprint).
+# httpcore looks at every connection of a pool, with a system call per idle one, each
+# time a request starts or ends: one pool for a thousand keys cost more CPU than the rest
+# of a request. A key's requests stay in one small pool, and its connections are reused.
+POOL_SHARDS = 128
+# Per pool: as many idle connections kept as open ones (with fewer, httpcore closes an
+# idle connection whenever the pool holds more connections than that, open or idle).
+POOL_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=5.0)
 
 ModelT = TypeVar("ModelT", bound=LexwareModel)
 
 
 class LexwareApi:
-    """One per process: the shared HTTP client and one pacer per API key.
+    """One per process: the HTTP connection pools and one pacer per API key.
 
     Use as ``async with LexwareApi() as api: client = api.for_key(key)``. Tests pass a
     ``transport`` (``httpx.MockTransport``, ``httpx.ASGITransport`` around the emulator).
@@ -70,20 +79,39 @@ class LexwareApi:
         self.base_url = base_url
         self.retry_policy = retry_policy or RetryPolicy()
         self.pacers = pacers if pacers is not None else PacerRegistry(rate_per_second)
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            transport=transport,
-            timeout=timeout,
-            headers={"User-Agent": "belegsync"},
-            follow_redirects=False,
-        )
-        self._wire = Wire.of(self._http)
+        self._timeout = timeout
+        # A given transport (tests) serves every key; otherwise each shard of keys gets
+        # its own pool, made when a key of it first sends (one TLS context for all).
+        self._shared_transport = transport
+        self._tls: ssl.SSLContext | None = None
+        self._clients: dict[int, httpx.AsyncClient] = {}
+        self._wires: dict[int, Wire] = {}
+
+    def _wire_for(self, fingerprint: str) -> Wire:
+        shard = 0 if self._shared_transport is not None else int(fingerprint, 16) % POOL_SHARDS
+        wire = self._wires.get(shard)
+        if wire is None:
+            if self._shared_transport is None and self._tls is None:
+                self._tls = httpx.create_ssl_context()
+            client = httpx.AsyncClient(
+                base_url=self.base_url,
+                transport=self._shared_transport,
+                timeout=self._timeout,
+                headers={"User-Agent": "belegsync"},
+                follow_redirects=False,
+                limits=POOL_LIMITS,
+                verify=self._tls or True,
+            )
+            self._clients[shard] = client
+            wire = self._wires[shard] = Wire.of(client)
+        return wire
 
     def for_key(self, api_key: str, *, stats: ApiCallStats | None = None) -> LexwareClient:
         """A client for ``api_key``; all clients of one key share one pacer."""
-        pacer = self.pacers.for_fingerprint(key_fingerprint(api_key))
+        fingerprint = key_fingerprint(api_key)
+        pacer = self.pacers.for_fingerprint(fingerprint)
         sender = KeyedSender(
-            http=self._wire,
+            http=self._wire_for(fingerprint),
             api_key=api_key,
             pacer=pacer,
             policy=self.retry_policy,
@@ -92,8 +120,12 @@ class LexwareApi:
         return LexwareClient(sender)
 
     async def aclose(self) -> None:
-        """Close the shared HTTP client."""
-        await self._http.aclose()
+        """Close the HTTP clients (their connection pools)."""
+        clients = list(self._clients.values())
+        self._clients.clear()
+        self._wires.clear()
+        for client in clients:
+            await client.aclose()
 
     async def __aenter__(self) -> Self:
         return self

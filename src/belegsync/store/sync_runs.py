@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -188,20 +188,36 @@ class SyncRunRepository:
         total: int | None = None,
         counts: RunCounts | None = None,
         checkpoint: dict[str, Any] | None = None,
-    ) -> SyncRun:
-        """Record live progress; also serves as the heartbeat for stale-run recovery."""
-        run = await self.get(run_id)
-        if done is not None:
-            run.done = done
-        if total is not None:
-            run.total = total
-        if counts is not None:
-            _apply_counts(run, counts)
-        if checkpoint is not None:
-            run.checkpoint = checkpoint
-        run.updated_at = now
-        await self._session.flush()
-        return run
+    ) -> None:
+        """Record live progress; also serves as the heartbeat for stale-run recovery.
+
+        One UPDATE, without reading the run first."""
+        values = _progress_values(now, done, total, counts, checkpoint)
+        await self._session.execute(update(SyncRun).where(SyncRun.id == run_id).values(values))
+
+    async def progress_with_lease(
+        self,
+        run_id: str,
+        *,
+        owner: str,
+        now: datetime,
+        expires_at: datetime,
+        done: int | None = None,
+        total: int | None = None,
+    ) -> bool:
+        """Record progress and renew ``owner``'s lease in one UPDATE, if the run is still
+        running and ``owner`` still holds it; ``False`` (and nothing written) otherwise.
+
+        Unlike :meth:`acquire_lease` it never takes a run over from another owner: the
+        run's owner calls it while it works."""
+        values = _progress_values(now, done, total, None, None)
+        values["lease_expires_at"] = expires_at
+        result = await self._session.execute(
+            update(SyncRun)
+            .where(SyncRun.id == run_id, SyncRun.status == "running", SyncRun.lease_owner == owner)
+            .values(values)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     async def record_error(
         self,
@@ -285,6 +301,32 @@ def _end_interrupted(run: SyncRun, now: datetime, message: str) -> None:
     run.lease_expires_at = None
     run.error_code = "sync_interrupted"
     run.error_message = message
+
+
+def _progress_values(
+    now: datetime,
+    done: int | None,
+    total: int | None,
+    counts: RunCounts | None,
+    checkpoint: dict[str, Any] | None,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"updated_at": now}
+    if done is not None:
+        values["done"] = done
+    if total is not None:
+        values["total"] = total
+    if counts is not None:
+        values.update(
+            new_count=counts.new,
+            changed_count=counts.changed,
+            unchanged_count=counts.unchanged,
+            flagged_count=counts.flagged,
+            failed_count=counts.failed,
+            api_calls=counts.api_calls,
+        )
+    if checkpoint is not None:
+        values["checkpoint"] = checkpoint
+    return values
 
 
 def _apply_counts(run: SyncRun, counts: RunCounts) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from datetime import datetime, timedelta
 
 import structlog
@@ -95,8 +96,9 @@ _CRASH_MESSAGE = (
 
 
 class _Lease:
-    """Renews the run's lease while the run works. If another process took the run
-    over (this one stalled past its lease), the run is cancelled."""
+    """Renews the run's lease while the run works, unless a progress write renewed it
+    within the last renewal interval (so at least every two intervals). If another
+    process took the run over (this one stalled past its lease), the run is cancelled."""
 
     def __init__(self, deps: SyncDeps, plan: RunPlan) -> None:
         self._deps, self._plan = deps, plan
@@ -119,6 +121,8 @@ class _Lease:
         deps, plan = self._deps, self._plan
         while True:
             await asyncio.sleep(deps.lease_renew_seconds)
+            if time.monotonic() - plan.lease_renewed_at < deps.lease_renew_seconds:
+                continue
             try:
                 held = await renew_lease(deps, plan.run_id)
             except Exception:
@@ -320,7 +324,7 @@ async def _finish_succeeded(
         failed=tally.failed,
         api_calls=api_calls,
     )
-    if deps.after_sync is not None:
+    if deps.after_sync is not None and tally.written:
         try:
             await deps.after_sync(plan.tenant_id)
         except Exception:

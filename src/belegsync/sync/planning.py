@@ -30,7 +30,15 @@ from belegsync.store.files import FileStore, FileStoreError, sha256_hex
 from belegsync.store.models import VoucherSyncFailure
 from belegsync.sync.file_check import file_problem
 from belegsync.sync.ports import LexwarePort
-from belegsync.sync.run_state import RunAborted, RunPlan, RunTally, SyncDeps, key_refused
+from belegsync.sync.run_state import (
+    RunAborted,
+    RunPlan,
+    RunTally,
+    SyncDeps,
+    key_refused,
+    lease_renewed,
+    write_progress,
+)
 from belegsync.sync.voucher_sync import (
     CheckGone,
     Fetch,
@@ -109,8 +117,9 @@ async def list_or_abort(deps: SyncDeps, client: LexwarePort, plan: RunPlan) -> L
 
 async def heartbeat(deps: SyncDeps, plan: RunPlan) -> None:
     async with deps.uow_factory() as uow:
-        await uow.sync_runs.update_progress(plan.run_id, now=deps.clock.now())
+        held = await write_progress(uow, deps, plan)
         await uow.commit()
+    lease_renewed(plan, held)
 
 
 def same_version(stored: KnownVoucher, item: VoucherListItem) -> bool:
@@ -234,7 +243,6 @@ async def _broken_files(
 async def set_total(deps: SyncDeps, plan: RunPlan, total: int, tally: RunTally) -> None:
     tally.done = tally.unchanged
     async with deps.uow_factory() as uow:
-        await uow.sync_runs.update_progress(
-            plan.run_id, now=deps.clock.now(), total=total, done=tally.done
-        )
+        held = await write_progress(uow, deps, plan, total=total, done=tally.done)
         await uow.commit()
+    lease_renewed(plan, held)

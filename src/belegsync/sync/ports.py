@@ -169,7 +169,18 @@ class SyncRunsPort(Protocol):
         total: int | None = None,
         counts: RunCounts | None = None,
         checkpoint: dict[str, Any] | None = None,
-    ) -> SyncRun: ...
+    ) -> None: ...
+
+    async def progress_with_lease(
+        self,
+        run_id: str,
+        *,
+        owner: str,
+        now: datetime,
+        expires_at: datetime,
+        done: int | None = None,
+        total: int | None = None,
+    ) -> bool: ...
 
     async def record_error(
         self,

@@ -50,9 +50,13 @@ class SyncDeps:
     clock: Clock
     concurrency: int = 3
     # A write transaction holds up to this many vouchers, or what came within the delay
-    # (measured with ``monotonic``; tests pass a clock of their own).
+    # (measured with ``monotonic``; tests pass a clock of their own). At Lexware's pace
+    # (about 0.6 vouchers/s per key) a shorter delay means a transaction per voucher or
+    # two, and the writes cost more CPU than fetching; a killed run fetches at most the
+    # delay's worth again. The first batch goes in sooner: progress shows at once.
     batch_size: int = 50
-    batch_delay_seconds: float = 1.0
+    batch_delay_seconds: float = 10.0
+    first_batch_delay_seconds: float = 1.0
     monotonic: Callable[[], float] = time.monotonic
     # A 401 may mean "temporarily unavailable": the key is checked again with the
     # profile after each of these pauses (waited with ``pause``); only a key refused
@@ -67,8 +71,10 @@ class SyncDeps:
     # A voucher failing with a client error this many runs in a row is parked and
     # retried on its own schedule (after a day, the pause doubling up to two weeks).
     failure_policy: FailurePolicy = DEFAULT_FAILURE_POLICY
-    # Called with the tenant id after each successful run (the composition root wires
-    # matching in here); its failure is logged and never fails the sync.
+    # Called with the tenant id after each successful run that wrote vouchers (the
+    # composition root wires matching in here: the same vouchers and statements give the
+    # same result, so a run that wrote nothing skips it; statement imports, pushes and
+    # link actions run it themselves). Its failure is logged and never fails the sync.
     after_sync: Callable[[str], Awaitable[object]] | None = None
 
 
@@ -99,6 +105,9 @@ class RunPlan:
     key_verdict: RunAborted | None = None
     # A webhook run: it syncs the vouchers its events name instead of reading the list.
     from_events: bool = False
+    # When (``time.monotonic``) a committed progress write last renewed the run's lease:
+    # the lease task renews it only if no progress was written for a while.
+    lease_renewed_at: float = float("-inf")
 
 
 @dataclass(slots=True)
@@ -114,6 +123,8 @@ class RunTally:
     parked_waiting: int = 0
     # Vouchers whose stored files a --full run found broken and fetched again.
     repaired_files: int = 0
+    # Vouchers whose rows this run wrote (new, changed, flagged, or rewritten unchanged).
+    written: int = 0
     # Lexware ids with a recorded failure (cleared once they sync).
     failing: set[str] = field(default_factory=set)
     failed_updated: list[datetime] = field(default_factory=list)
@@ -145,6 +156,33 @@ class RunTally:
             failed=self.failed,
             api_calls=api_calls,
         )
+
+
+async def write_progress(
+    uow: UnitOfWork,
+    deps: SyncDeps,
+    plan: RunPlan,
+    *,
+    done: int | None = None,
+    total: int | None = None,
+) -> bool:
+    """The run's progress, renewing its lease in the same UPDATE while this process holds
+    it; ``True`` if it did. The caller commits, then calls :func:`lease_renewed`."""
+    now = deps.clock.now()
+    return await uow.sync_runs.progress_with_lease(
+        plan.run_id,
+        owner=deps.owner,
+        now=now,
+        expires_at=now + timedelta(seconds=deps.lease_seconds),
+        done=done,
+        total=total,
+    )
+
+
+def lease_renewed(plan: RunPlan, held: bool) -> None:
+    """After the commit of :func:`write_progress`: the lease task may skip a renewal."""
+    if held:
+        plan.lease_renewed_at = time.monotonic()
 
 
 class RunAborted(Exception):

@@ -98,10 +98,12 @@ VoucherWork = Fetch | MarkUnpaid | CheckGone
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """What writing one voucher did: its upsert outcome, and whether it was flagged."""
+    """What writing one voucher did: its upsert outcome, whether it was flagged, and
+    whether any row was written at all."""
 
     outcome: UpsertOutcome | None
     flagged: bool
+    wrote: bool = True
 
 
 WriteOp = Callable[[UnitOfWork, datetime], Awaitable[Applied]]
@@ -301,7 +303,7 @@ def _flag_op(
     async def write(uow: UnitOfWork, now: datetime) -> Applied:
         voucher = await uow.vouchers.by_lexware_id(tenant_id, known.lexware_id)
         if voucher is None:
-            return Applied(None, False)
+            return Applied(None, False, wrote=False)
         if item is not None:
             await uow.vouchers.record_list_change(
                 voucher,
@@ -317,7 +319,7 @@ def _flag_op(
 
 
 async def _unchanged(uow: UnitOfWork, now: datetime) -> Applied:
-    return Applied(UpsertOutcome.UNCHANGED, False)
+    return Applied(UpsertOutcome.UNCHANGED, False, wrote=False)
 
 
 async def _check_gone(unit: CheckGone, client: LexwarePort, tenant_id: str) -> WriteOp:

@@ -18,7 +18,15 @@ from belegsync.lexware import (
 from belegsync.store.voucher_failures import FailureNote
 from belegsync.store.voucher_repository import UpsertOutcome
 from belegsync.sync.ports import LexwarePort, UnitOfWork
-from belegsync.sync.run_state import RunAborted, RunPlan, RunTally, SyncDeps, key_refused
+from belegsync.sync.run_state import (
+    RunAborted,
+    RunPlan,
+    RunTally,
+    SyncDeps,
+    key_refused,
+    lease_renewed,
+    write_progress,
+)
 from belegsync.sync.voucher_sync import (
     Applied,
     Fetch,
@@ -43,12 +51,13 @@ class _BatchWriter:
     """Writes prepared vouchers in short transactions of up to ``max_items``.
 
     One transaction per voucher would spend most of the engine's CPU on commits. A
-    batch is committed when it is full or its oldest voucher waited ``max_delay``
-    seconds (on the injected ``deps.monotonic``), so progress stays live at Lexware's
-    pace. Each voucher is written in its own SAVEPOINT: one bad row fails that voucher,
-    not the batch. The batch's files are stored first, all in one hand-off to the file
-    store's thread. A run killed before a commit loses only fetched data, which the
-    next run fetches again.
+    batch is committed when it is full or its oldest voucher waited the batch delay
+    (on the injected ``deps.monotonic``; shorter for the first batch), so progress stays
+    live at Lexware's pace. Each voucher is written in its own SAVEPOINT: one bad row
+    fails that voucher, not the batch. The batch's files are stored first, all in one
+    hand-off to the file store's thread. A run killed before a commit loses only fetched
+    data, which the next run fetches again. Its progress write also renews the run's
+    lease.
     """
 
     def __init__(self, deps: SyncDeps, plan: RunPlan, tally: RunTally) -> None:
@@ -57,6 +66,7 @@ class _BatchWriter:
         self._staged: list[StagedFiles] = []
         self._staged_bytes = 0
         self._first_at = 0.0
+        self._delay = deps.first_batch_delay_seconds
         self._lock = asyncio.Lock()
 
     async def add(self, unit: VoucherWork, prepared: Prepared) -> None:
@@ -70,8 +80,9 @@ class _BatchWriter:
         if (
             len(self._pending) >= self._deps.batch_size
             or self._staged_bytes >= MAX_BATCH_FILE_BYTES
-            or monotonic() - self._first_at >= self._deps.batch_delay_seconds
+            or monotonic() - self._first_at >= self._delay
         ):
+            self._delay = self._deps.batch_delay_seconds
             await self.flush()
 
     async def _store_files(self, staged: list[StagedFiles]) -> None:
@@ -107,10 +118,9 @@ class _BatchWriter:
                 recovered = [i for i in written if i in self._tally.failing]
                 await uow.voucher_failures.clear(self._plan.tenant_id, recovered)
                 self._tally.failing.difference_update(recovered)
-                await uow.sync_runs.update_progress(
-                    self._plan.run_id, now=now, done=self._tally.done
-                )
+                held = await write_progress(uow, self._deps, self._plan, done=self._tally.done)
                 await uow.commit()
+            lease_renewed(self._plan, held)
 
     async def _insert_new(
         self, uow: UnitOfWork, batch: list[tuple[VoucherWork, WriteOp]], now: datetime
@@ -142,6 +152,7 @@ class _BatchWriter:
     def _count(self, applied: Applied) -> None:
         tally = self._tally
         tally.done += 1
+        tally.written += applied.wrote
         if applied.outcome is UpsertOutcome.NEW:
             tally.new += 1
         elif applied.outcome is UpsertOutcome.CHANGED:
@@ -252,8 +263,9 @@ async def _voucher_failed(
             parked=parked,
         )
         await _record_error(uow, plan, tally, unit, now)
-        await uow.sync_runs.update_progress(plan.run_id, now=now, done=tally.done)
+        held = await write_progress(uow, deps, plan, done=tally.done)
         await uow.commit()
+    lease_renewed(plan, held)
 
 
 async def _record_error(

@@ -1,4 +1,4 @@
-"""Matching runs at the end of a successful sync (the ``after_sync`` hook)."""
+"""Matching runs at the end of a successful sync that wrote vouchers (``after_sync``)."""
 
 from __future__ import annotations
 
@@ -38,4 +38,33 @@ async def test_sync_runs_matching_and_a_failing_hook_does_not_fail_the_sync(
 
     harness.deps = replace(harness.deps, after_sync=broken)
     harness.clock.advance(days=1)
-    assert (await harness.sync()).status == "succeeded"
+    await harness.add_paid_voucher(harness.clock.now().date())
+    outcome = await harness.sync()
+    assert (outcome.status, outcome.counts.new) == ("succeeded", 1)
+
+
+async def test_a_sync_that_wrote_nothing_skips_matching(harness: Harness) -> None:
+    ran: list[str] = []
+
+    async def after_sync(tenant_id: str) -> None:
+        ran.append(tenant_id)
+
+    harness.deps = replace(harness.deps, after_sync=after_sync)
+    await harness.add_tenant(open_tax_years=[2025, 2026])
+    await harness.connect()
+    assert (await harness.sync()).counts.new > 0
+    harness.clock.advance(days=1)
+
+    unchanged = await harness.sync()
+
+    assert (unchanged.status, unchanged.counts.new, unchanged.counts.changed) == (
+        "succeeded",
+        0,
+        0,
+    )
+    # Same vouchers, same statements: the same result. Only the first run matched.
+    assert ran == [harness.tenant_id]
+    harness.clock.advance(days=1)
+    await harness.add_paid_voucher(harness.clock.now().date())
+    assert (await harness.sync()).counts.new == 1
+    assert ran == [harness.tenant_id] * 2

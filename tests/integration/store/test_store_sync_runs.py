@@ -187,3 +187,46 @@ async def test_database_rejects_a_second_active_run_inserted_directly(
         uow.session.add(run("running"))
         with pytest.raises(IntegrityError):
             await uow.session.flush()
+
+
+async def test_progress_renews_the_lease_only_for_the_runs_owner(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    _, connection_id = await add_tenant(uow_factory, "Eigner GmbH")
+    owner, later = "host:1:1", NOW + timedelta(minutes=1)
+    async with uow_factory() as uow:
+        run = await uow.sync_runs.claim(
+            connection_id, trigger="schedule", full=False, now=NOW, status="running"
+        )
+        assert run is not None
+        assert await uow.sync_runs.acquire_lease(
+            run.id, owner=owner, now=NOW, expires_at=NOW + timedelta(seconds=90)
+        )
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        held = await uow.sync_runs.progress_with_lease(
+            run.id, owner=owner, now=later, expires_at=later + timedelta(seconds=90), done=7
+        )
+        stranger = await uow.sync_runs.progress_with_lease(
+            run.id, owner="host:2:2", now=later, expires_at=later + timedelta(hours=1), done=99
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        stored = await uow.sync_runs.get(run.id)
+        assert (held, stranger) == (True, False)
+        assert (stored.done, stored.lease_owner) == (7, owner)
+        assert stored.lease_expires_at == later + timedelta(seconds=90)
+        assert stored.updated_at == later
+        await uow.sync_runs.finish(run.id, status="succeeded", now=later)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        after_the_end = await uow.sync_runs.progress_with_lease(
+            run.id, owner=owner, now=later, expires_at=later + timedelta(hours=1), done=8
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        finished = await uow.sync_runs.get(run.id)
+    assert after_the_end is False
+    assert (finished.done, finished.lease_expires_at) == (7, None)

@@ -291,6 +291,28 @@ async def test_a_batch_is_written_when_its_oldest_voucher_waited_the_delay(
     assert engine.store.commits - commits_before == 4 + 2
 
 
+async def test_after_the_first_batch_the_batches_wait_the_longer_delay(engine: Engine) -> None:
+    _seed(engine, 4)
+    # run start; 1st voucher (batch opened, checked); 2nd after 2 s; 3rd opens the next
+    # batch at 3 s; 4th at 6 s; then the run's end.
+    ticks = iter([0.0, 0.0, 0.0, 2.0, 3.0, 3.0, 6.0] + [6.0] * 5)
+    engine.deps = dataclasses.replace(
+        engine.deps,
+        batch_size=50,
+        first_batch_delay_seconds=1.0,
+        batch_delay_seconds=10.0,
+        monotonic=lambda: next(ticks),
+    )
+    commits_before = engine.store.commits
+
+    outcome = await engine.run()
+
+    assert outcome.counts.new == 4
+    # The first batch went in after 1 s (two vouchers); the next one waited for the end
+    # of the run instead of being written after 3 s.
+    assert engine.store.commits - commits_before == 4 + 2
+
+
 async def test_without_the_delay_a_batch_waits_until_it_is_full_or_the_run_ends(
     engine: Engine,
 ) -> None:
