@@ -147,3 +147,38 @@ def test_is_member_equals_isin(values: list[int], others: list[int], picks: list
     arr = np.array(values, dtype=np.int64)
     wanted_arr = np.array(wanted, dtype=np.int64)
     assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
+
+
+def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:
+    """Hypothesis found it: the line from Schmidt's known account names the month of
+    Müller's voucher ("Miete 02/2024") in the name of Müller's firm. Full scoring reads
+    the period as a reference, so Müller's pair competes and nothing is linked; the fast
+    path must not link Schmidt's payment as the sole pair either."""
+    payments = [
+        payment(
+            "v1#0",
+            amount=1000,
+            gross=1000,
+            vtype="purchaseinvoice",
+            paid=None,
+            contact="c2",
+            name="Schmidt & Söhne KG",
+            has_items=False,
+            known_identifiers=frozenset({IBAN_B}),
+        ),
+        payment(
+            "v2#0",
+            amount=1000,
+            gross=1000,
+            vtype="purchaseinvoice",
+            paid=None,
+            contact="c1",
+            name="Müller Bau GmbH",
+            has_items=False,
+        ),
+    ]
+    lines = [txn("b0", amount=-1000, text="Miete 02/2024", name="MUELLER BAU GMBH", iban=IBAN_B)]
+    fast = match(payments, lines)
+    full = match(payments, lines, params=MatchParams(fast_path=False))
+    assert full.auto_links == ()
+    assert fast.auto_links == ()
