@@ -36,7 +36,7 @@ from belegsync.domain.matching_text import (
     voucher_short_number,
 )
 from belegsync.domain.vouchers import Direction
-from belegsync.matching.columns import IntArray, TxnColumns
+from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_tokens, digit_value
 
@@ -367,6 +367,17 @@ _RETURN_RE = re.compile(
 _RETURN_DAYS = 30
 
 
+def is_member(values: IntArray, wanted: IntArray) -> BoolArray:
+    """``np.isin(values, wanted)`` for few wanted values among many: a binary search in
+    the sorted wanted values (``isin`` sorts both sides together)."""
+    keys = np.unique(wanted)
+    if keys.size == 0:
+        return np.zeros(values.shape, dtype=np.bool_)
+    pos = keys.searchsorted(values)
+    pos[pos == keys.size] = 0
+    return np.asarray(keys[pos] == values)
+
+
 def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int]:
     """Rows that do not pay anything: reversals, and the movements they undo.
 
@@ -390,7 +401,7 @@ def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int
     keys = tc * shift + amount
     wanted = np.array([tc[r] * shift - amount[r] for r in candidates], dtype=np.int64)
     by_key: dict[int, list[int]] = defaultdict(list)
-    for row in np.flatnonzero(np.isin(keys, wanted) & (tc >= 0)).tolist():
+    for row in np.flatnonzero(is_member(keys, wanted) & (tc >= 0)).tolist():
         by_key[int(keys[row])].append(row)
     out: set[int] = set()
     for r in candidates:
@@ -416,7 +427,9 @@ def _recollections(
             )
     out = []
     amounts = list({a for a, _ in wanted})
-    for row in np.flatnonzero(np.isin(cols.amount, amounts) & eligible).tolist():
+    for row in np.flatnonzero(
+        is_member(cols.amount, np.array(amounts, dtype=np.int64)) & eligible
+    ).tolist():
         key = (int(cols.amount[row]), cols.ibans[row] or cols.creditors[row])
         day = int(cols.day[row])
         if any(0 < day - d <= _RETURN_DAYS for d in wanted.get(key, ())):

@@ -182,7 +182,6 @@ class _Run:
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
         self._linked_accounts: dict[tuple[str, str], set[str]] | None = None
-        self._by_word: dict[str, set[str]] | None = None
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -444,46 +443,33 @@ class _Run:
         accounts = self._accounts_linked_now().get((state.payment.tenant_id, contact or ""))
         if accounts:
             cols = index.cols
-            for row in listed:
-                if {cols.ibans[row], cols.creditors[row]} & accounts:
-                    return True
+            if not accounts.isdisjoint(map(cols.ibans.__getitem__, listed)):
+                return True
+            if not accounts.isdisjoint(map(cols.creditors.__getitem__, listed)):
+                return True
         name = state.payment.contact_name
         if not name:
             return False
-        # only names sharing a word with the contact's can reach the bar
-        seen = set(map(self.index.cols.names.__getitem__, listed))
-        sharing: set[str] = set()
-        by_word = self._payers_by_word()
-        for word in self._words(name):
-            payers = by_word.get(word)
-            if payers is not None:
-                sharing |= seen & payers
-        if not sharing:
-            return False
-        # payments of one contact look at the same lines: compare each pair of names once
+        # payments of one contact look at the same lines: each pair of names is judged
+        # once; only names sharing a word with the contact's can reach the bar
         same = self._same_payer.setdefault(name, {})
-        fresh = sorted(payer for payer in sharing if payer not in same)
-        if fresh:
-            scores = process.cdist(
-                [name],
-                fresh,
-                scorer=fuzz.token_set_ratio,
-                processor=utils.default_process,
-                dtype=np.float64,
-            )[0]
-            cutoff = self.params.rules.name_strong
-            same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
-        return any(same[payer] for payer in sharing)
-
-    def _payers_by_word(self) -> dict[str, set[str]]:
-        """Payer names by each of their words as rapidfuzz compares them (built once)."""
-        if self._by_word is None:
-            by_word: dict[str, set[str]] = defaultdict(set)
-            for payer in set(self.index.cols.names):
-                for word in utils.default_process(payer).split():
-                    by_word[word].add(payer)
-            self._by_word = dict(by_word)
-        return self._by_word
+        seen = set(map(index.cols.names.__getitem__, listed))
+        unknown = seen.difference(same)
+        if unknown:
+            words = self._words(name)
+            fresh = sorted(p for p in unknown if not words.isdisjoint(self._words(p)))
+            same.update(dict.fromkeys(unknown, False))
+            if fresh:
+                scores = process.cdist(
+                    [name],
+                    fresh,
+                    scorer=fuzz.token_set_ratio,
+                    processor=utils.default_process,
+                    dtype=np.float64,
+                )[0]
+                cutoff = self.params.rules.name_strong
+                same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
+        return any(map(same.__getitem__, seen))
 
     def _accounts_linked_now(self) -> dict[tuple[str, str], set[str]]:
         """(tenant, contact) → IBANs and creditor ids (as written and compacted) of the

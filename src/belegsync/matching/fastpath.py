@@ -42,6 +42,7 @@ from belegsync.domain.matching_text import compact_identifier
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import TxnIndex
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
+from belegsync.matching.features import PERIOD_HINT, period_in_text
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
@@ -267,6 +268,8 @@ def clear_links(
     similarity, named = _similarities(expected, cols.names, pay, rows)
     # an exact pair is a competitor unless its payer is clearly someone else
     plausible = referenced | known | (~foreign & (similarity >= _OTHER_NAME_BELOW))
+    # the voucher's month named in the purpose counts as a reference in full scoring
+    plausible |= _period_named(arrays, cols.remittances, pay, rows, ~plausible)
     codes = np.unique(np.concatenate((pay[plausible] * n_rows + rows[plausible], ref_code)))
     per_payment = np.bincount(codes // n_rows, minlength=len(expected))
     per_row = np.bincount(codes % n_rows, minlength=n_rows)
@@ -295,6 +298,29 @@ def clear_links(
         ids = cols.ids
         candidates = [c for c in candidates if (expected[c[0]].id, ids[c[1]]) not in rejected]
     return _decisions(expected, arrays, index, candidates, params)
+
+
+def _period_named(
+    arrays: PaymentArrays,
+    remittances: Sequence[str],
+    pay: IntArray,
+    rows: IntArray,
+    among: BoolArray,
+) -> BoolArray:
+    """Pairs (of ``among``) whose purpose names the voucher's month or quarter
+    ("Miete 02/2026"): full scoring reads that as a reference, so such a pair is
+    plausible whoever the payer is."""
+    out = np.zeros(pay.size, dtype=np.bool_)
+    hinted: dict[int, bool] = {}
+    voucher_day = arrays.voucher_day
+    for i in np.flatnonzero(among).tolist():
+        row = int(rows[i])
+        hint = hinted.get(row)
+        if hint is None:
+            hint = hinted[row] = PERIOD_HINT.search(remittances[row]) is not None
+        if hint and period_in_text(remittances[row], int(voucher_day[pay[i]])) is not None:
+            out[i] = True
+    return out
 
 
 def _identifiers(

@@ -25,14 +25,14 @@ from belegsync.domain.matching_text import (
 from belegsync.matching.candidates import PaymentState, TxnIndex
 from belegsync.matching.params import MatchParams
 
-__all__ = ["FeatureContext", "cadence", "name_similarity", "period_in_text"]
+__all__ = ["PERIOD_HINT", "FeatureContext", "cadence", "name_similarity", "period_in_text"]
 
 _PERIOD_RE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
 _QUARTER_RE = re.compile(
     r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
 )
 # cheap checks on the raw text before the exact rules run
-_PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
+PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
 _RECOLLECTION_HINT = re.compile(r"lastschrift|einzug|wiedervorlage", re.IGNORECASE)
 _RECOLLECTION_RE = re.compile(
     r"NACH (?:DER )?R(?:UE|U)CKLASTSCHRIFT|WIEDERVORLAGE|ERNEUTE[RN]? EINZUG"
@@ -188,7 +188,7 @@ class FeatureContext:
             if found is not None:
                 out.append(f"recurring:{found}")
         raw = self.index.cols.remittances[row]
-        if _PERIOD_HINT.search(raw):
+        if PERIOD_HINT.search(raw):
             period = period_in_text(raw, state.voucher_day)
             if period is not None:
                 out.append(f"period:{period}")

@@ -1,6 +1,7 @@
 """The array paths of the engine against their per-pair / per-item references
 (hypothesis): the fast path's clear links against full scoring, marker search against
-``bytes.find``, digit groups against ``int``, the index order against ``lexsort``."""
+``bytes.find``, digit groups against ``int``, the index order against ``lexsort``,
+membership against ``isin``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
 from belegsync.matching import MatchParams, match
-from belegsync.matching.candidates import _marker_positions, _order_by_key_and_day
+from belegsync.matching.candidates import _marker_positions, _order_by_key_and_day, is_member
 from belegsync.matching.textscan import _group_values
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -132,3 +133,52 @@ def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) ->
     day = np.array([d for _, d in pairs], dtype=np.int64)
     expected = np.lexsort((day, key)) if pairs else np.zeros(0, dtype=np.int64)
     assert _order_by_key_and_day(key, day).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-(1 << 60), 1 << 60), max_size=40),
+    st.lists(st.integers(-(1 << 60), 1 << 60), max_size=10),
+    st.lists(st.integers(0, 39), max_size=10),
+)
+def test_is_member_equals_isin(values: list[int], others: list[int], picks: list[int]) -> None:
+    """Wanted values both among the values (picked by position) and elsewhere."""
+    wanted = others + [values[i] for i in picks if i < len(values)]
+    arr = np.array(values, dtype=np.int64)
+    wanted_arr = np.array(wanted, dtype=np.int64)
+    assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
+
+
+def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:
+    """Hypothesis found it: the line from Schmidt's known account names the month of
+    Müller's voucher ("Miete 02/2024") in the name of Müller's firm. Full scoring reads
+    the period as a reference, so Müller's pair competes and nothing is linked; the fast
+    path must not link Schmidt's payment as the sole pair either."""
+    payments = [
+        payment(
+            "v1#0",
+            amount=1000,
+            gross=1000,
+            vtype="purchaseinvoice",
+            paid=None,
+            contact="c2",
+            name="Schmidt & Söhne KG",
+            has_items=False,
+            known_identifiers=frozenset({IBAN_B}),
+        ),
+        payment(
+            "v2#0",
+            amount=1000,
+            gross=1000,
+            vtype="purchaseinvoice",
+            paid=None,
+            contact="c1",
+            name="Müller Bau GmbH",
+            has_items=False,
+        ),
+    ]
+    lines = [txn("b0", amount=-1000, text="Miete 02/2024", name="MUELLER BAU GMBH", iban=IBAN_B)]
+    fast = match(payments, lines)
+    full = match(payments, lines, params=MatchParams(fast_path=False))
+    assert full.auto_links == ()
+    assert fast.auto_links == ()
