@@ -70,7 +70,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
                 csv_mapping=mapping,
             )
             # New transactions may pay open vouchers (or replace external transactions).
-            await run_matching(w.uow_factory, w.deps.clock, tenant_id)
+            await run_matching(w.uow_factory, w.deps.clock, tenant_id, vouchers_changed=False)
             return result
 
     try:

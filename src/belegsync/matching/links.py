@@ -193,7 +193,7 @@ async def undo_link(
         effect=_undo,
         audit_action="link_undone",
     )
-    await run_matching(uow_factory, clock, tenant_id)
+    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
     return link
 
 
@@ -337,5 +337,5 @@ async def undo_batch(
             move(link, LinkAction.UNDO, actor=actor, now=now, reason=UNDONE_REASON)
         await _audit_batch(uow, tenant_id, actor, "link_batch_undone", batch_id, undone, now)
         await uow.commit()
-    await run_matching(uow_factory, clock, tenant_id)
+    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
     return len(undone)

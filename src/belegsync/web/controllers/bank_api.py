@@ -68,7 +68,9 @@ class BankApiController(Controller):
             currency=body.get("currency") or "EUR",
             actor="api",
         )
-        counts = await run_matching(deps.uow_factory, deps.clock, api_ctx.tenant_id)
+        counts = await run_matching(
+            deps.uow_factory, deps.clock, api_ctx.tenant_id, vouchers_changed=False
+        )
         return {
             "added": result.added,
             "duplicates": result.duplicates,

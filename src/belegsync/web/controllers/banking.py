@@ -217,7 +217,7 @@ class BankingController(Controller):
         if draft_id is not None:
             await drop_draft(deps.uow_factory, ctx.tenant_id, draft_id)
         # New lines may pay open vouchers (or replace external transactions).
-        await run_matching(deps.uow_factory, deps.clock, ctx.tenant_id)
+        await run_matching(deps.uow_factory, deps.clock, ctx.tenant_id, vouchers_changed=False)
         return await self._page(request, deps, ctx, result=result)
 
     @post(
