@@ -7,7 +7,9 @@ of N × 2 requests/s (goal ≥ 0.9), the 429s, and the wall time of the morning 
 connection's first sync), then of the next morning's run after a few vouchers changed.
 Where the time goes: CPU seconds per request of the emulator, of the workers and of the
 PostgreSQL backends serving this benchmark's database (all on this machine), the request
-mix, and the load average before and after.
+mix, and the load average before and after. The workers' CPU per request while every
+connection is busy (``…_steady``, start-up left out) gives the connections one 2-core
+machine's workers keep at 2 requests/s (``connections_per_2core_worker``).
 
     .venv/bin/python bench/fleet.py [--connections 200] [--vouchers 200] [--workers 1,2]
         [--pool-size 30] [--profile DIR]
@@ -299,6 +301,7 @@ async def morning(
         for profile in profiles
     ]
     samples: list[tuple[float, int, int, int]] = []  # (t, requests, throttled, finished)
+    worker_cpus: list[float] = []  # the workers' CPU seconds at each sample
     worker_cpu = 0.0
     try:
         while True:
@@ -306,6 +309,7 @@ async def morning(
             done, ok = await finished_runs(dsn, began - 1)
             samples.append((time.time() - began, requests, throttled, done))
             worker_cpu = sum(cpu_seconds(p.pid) for p in procs)
+            worker_cpus.append(worker_cpu)
             await backends.sample()
             if done >= len(connections) or samples[-1][0] > args.time_limit:
                 break
@@ -325,18 +329,42 @@ async def morning(
     requests = max(int(figures["requests"]), 1)
     figures["worker_cpu_seconds"] = round(worker_cpu, 1)
     figures["worker_cpu_ms_per_request"] = round(worker_cpu / requests * 1000, 2)
+    steady = steady_cpu_ms_per_request(samples, worker_cpus)
+    if steady is not None:
+        # start-up and the last stragglers left out: what one more connection costs
+        figures["worker_cpu_ms_per_request_steady"] = round(steady, 2)
+        # a 2-core machine, one worker process per core, each request 2/s per connection
+        figures["connections_per_2core_worker"] = int(2 * 1000 / (steady * RATE))
     figures["postgres_cpu_seconds"] = round(backends.seconds(), 1)
     figures["postgres_cpu_ms_per_request"] = round(backends.seconds() / requests * 1000, 2)
     figures["load_average_before"] = round(load_before, 1)
     return figures
 
 
+def steady_window(samples: list[tuple[float, int, int, int]]) -> list[int]:
+    """Indices of the samples while every connection was still busy (after the workers'
+    start-up), or of all samples if there are too few such."""
+    busy = [i for i, s in enumerate(samples) if s[3] == 0 and s[0] >= 8.0]
+    return busy if len(busy) >= 2 else list(range(len(samples)))
+
+
+def steady_cpu_ms_per_request(
+    samples: list[tuple[float, int, int, int]], worker_cpus: list[float]
+) -> float | None:
+    """The workers' CPU per request over the steady window."""
+    window = steady_window(samples)
+    first, last = window[0], window[-1]
+    requests = samples[last][1] - samples[first][1]
+    if requests <= 0:
+        return None
+    return (worker_cpus[last] - worker_cpus[first]) / requests * 1000
+
+
 def summarize(samples: list[tuple[float, int, int, int]], n: int, ok: int) -> dict[str, float]:
     """The rate over the window in which every connection was still busy (after the
     workers' start-up), and the run's wall time."""
-    busy = [s for s in samples if s[3] == 0 and s[0] >= 8.0]
-    window = busy if len(busy) >= 2 else samples
-    (t0, r0, _, _), (t1, r1, _, _) = window[0], window[-1]
+    window = steady_window(samples)
+    (t0, r0, _, _), (t1, r1, _, _) = samples[window[0]], samples[window[-1]]
     rate = (r1 - r0) / max(t1 - t0, 1e-9)
     return {
         "wall_seconds": round(samples[-1][0], 1),
@@ -411,8 +439,10 @@ async def one_configuration(args: argparse.Namespace, workers: int) -> None:
                     "rate_fraction",
                     "steady_window_seconds",
                     "morning_average_rate",
+                    "worker_cpu_ms_per_request_steady",
+                    "connections_per_2core_worker",
                 ):
-                    daily.pop(name)
+                    daily.pop(name, None)
                 report(workers, "daily", daily, args.connections)
 
 
