@@ -11,7 +11,7 @@ import httpx
 
 from belegsync.domain.clock import Clock, SystemClock
 from belegsync.lexware import LexwareApi, LexwareClient, RetryPolicy
-from belegsync.matching.service import MatchCounts, run_matching
+from belegsync.matching.service import matching_after_sync
 from belegsync.settings import Settings
 from belegsync.store.db import create_engine, create_session_factory, is_sqlite
 from belegsync.store.files import LocalFileStore
@@ -123,16 +123,13 @@ async def wired(
         files = LocalFileStore(settings.files_dir)
         source: Clock = clock or SystemClock()
 
-        async def after_sync(tenant_id: str) -> MatchCounts:
-            return await run_matching(uow_factory, source, tenant_id)
-
         deps = SyncDeps(
             uow_factory=uow_factory,
             files=files,
             lexware=apis.client,
             cipher=keyring,
             clock=source,
-            after_sync=after_sync,
+            after_sync=matching_after_sync(uow_factory, source),
         )
         yield Wiring(settings, uow_factory, files, keyring, apis, deps)
     finally:

@@ -17,6 +17,7 @@ __all__ = [
     "DerivedPayment",
     "derive_payments",
     "rebuild_expected_payments",
+    "rebuild_stale_expected_payments",
     "to_bank_txn",
     "to_payment_value",
 ]
@@ -94,18 +95,47 @@ def derive_payments(voucher: Voucher, items: list[PaymentItem]) -> list[DerivedP
 
 
 async def rebuild_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: datetime) -> int:
-    """Bring the tenant's expected payments in line with its synced vouchers.
+    """Bring all the tenant's expected payments in line with its synced vouchers.
 
     Rows are keyed by (voucher, item position) and updated in place; rows whose item
-    disappeared become inactive (links may point at them). Returns the active count.
-    Does not commit.
+    disappeared become inactive (links may point at them). Clears the vouchers'
+    ``payments_stale`` marker. Returns the active count. Does not commit.
     """
-    existing: dict[tuple[str, int], ExpectedPayment] = {
-        (p.voucher_id, p.position): p
-        for p, _ in await uow.matching.payments(tenant_id, active_only=False)
-    }
+    existing = await uow.matching.payments(tenant_id, active_only=False)
+    vouchers = await uow.matching.vouchers_with_items(tenant_id)
+    return await _rebuild(uow, tenant_id, vouchers, [p for p, _ in existing], now)
+
+
+async def rebuild_stale_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: datetime) -> int:
+    """Rebuild the expected payments of the vouchers marked ``payments_stale`` only.
+
+    The sync marks every voucher it writes (new, changed, status changed, flagged) in
+    the same transaction, so a sync killed before its matching, or a matching that
+    failed, leaves them marked for the next run of any kind. Returns how many vouchers
+    were rebuilt. Does not commit.
+    """
+    vouchers = await uow.matching.stale_vouchers_with_items(tenant_id)
+    if not vouchers:
+        return 0
+    existing = await uow.matching.payments_of_vouchers(tenant_id, [v.id for v in vouchers])
+    await _rebuild(uow, tenant_id, vouchers, existing, now)
+    return len(vouchers)
+
+
+async def _rebuild(
+    uow: UnitOfWork,
+    tenant_id: str,
+    vouchers: list[Voucher],
+    payments: list[ExpectedPayment],
+    now: datetime,
+) -> int:
+    """Rebuild the expected payments of ``vouchers`` (``payments``: all their rows)."""
+    existing = {(p.voucher_id, p.position): p for p in payments}
     seen: set[tuple[str, int]] = set()
-    for voucher in await uow.matching.vouchers_with_items(tenant_id):
+    tokens: dict[str, str] = {}
+    for voucher in vouchers:
+        if voucher.payments_stale is not None:
+            tokens[voucher.id] = voucher.payments_stale
         for derived in derive_payments(voucher, list(voucher.payment_items)):
             key = (voucher.id, derived.position)
             seen.add(key)
@@ -124,6 +154,7 @@ async def rebuild_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: dat
             row.active = False
             row.updated_at = now
     await uow.matching.flush()
+    await uow.matching.clear_stale(tokens)
     return len(seen)
 
 

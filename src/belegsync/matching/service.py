@@ -6,7 +6,7 @@ What a person does with links (confirm, reject, undo, link by hand) lives in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +24,11 @@ from belegsync.domain.matching import (
 )
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.engine import match
-from belegsync.matching.expected import rebuild_expected_payments, to_payment_value
+from belegsync.matching.expected import (
+    rebuild_expected_payments,
+    rebuild_stale_expected_payments,
+    to_payment_value,
+)
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.link_rows import (
     REPLACED_REASON,
@@ -44,6 +48,7 @@ __all__ = [
     "MATCHING_ACTOR",
     "REPLACED_REASON",
     "MatchCounts",
+    "matching_after_sync",
     "run_matching",
 ]
 
@@ -174,8 +179,11 @@ async def run_matching(
     Only still-open payments (not settled by a link to a real transaction) and
     transactions with money left to allocate are read, the transactions as columns;
     what confirmed links taught about the open payments' contacts comes along as a
-    small history. ``vouchers_changed=False`` (after a statement import or a push)
-    skips rebuilding the expected payments from the synced vouchers.
+    small history. First the expected payments are brought in line with the synced
+    vouchers: ``vouchers_changed=True`` (the manual run) rebuilds those of every
+    voucher; ``vouchers_changed=False`` (after a sync, a statement import, a push or a
+    link action) only those of the vouchers a sync marked ``payments_stale`` (what it
+    wrote, kept across a killed or failed run until a matching rebuilt them).
 
     Automatic links are stored as ``auto_confirmed``; the open suggestions are replaced
     by the new ones (confirmed, rejected and undone links are never touched). A real
@@ -187,6 +195,8 @@ async def run_matching(
             raise NotFound("tenant")
         if vouchers_changed:
             await rebuild_expected_payments(uow, tenant_id, now=now)
+        else:
+            await rebuild_stale_expected_payments(uow, tenant_id, now=now)
         payments = await uow.matching.open_payments(tenant_id)
         columns = await uow.matching.transaction_columns(tenant_id)
         links = await uow.matching.links_touching(
@@ -251,6 +261,22 @@ async def run_matching(
         replaced_external=counts.replaced_external,
     )
     return counts
+
+
+def matching_after_sync(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock
+) -> Callable[[str], Awaitable[MatchCounts]]:
+    """The hook a sync calls when it wrote vouchers (``SyncDeps.after_sync``).
+
+    Only the expected payments of the vouchers the sync wrote (marked stale in the
+    transactions that wrote them) are rebuilt; a webhook run's few vouchers likewise.
+    If this fails or the process dies first, they stay marked for the next matching.
+    """
+
+    async def after_sync(tenant_id: str) -> MatchCounts:
+        return await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+
+    return after_sync
 
 
 class _Writer:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
@@ -57,6 +57,53 @@ class MatchingRepository:
             .order_by(Voucher.voucher_date, Voucher.lexware_id)
         )
         return list(await self._session.scalars(query))
+
+    async def stale_vouchers_with_items(self, tenant_id: str) -> list[Voucher]:
+        """The tenant's vouchers whose expected payments must be rebuilt (``payments_stale``
+        set), with their payment items; Lexware's documents are not read."""
+        query = (
+            select(Voucher)
+            .where(Voucher.tenant_id == tenant_id, Voucher.payments_stale.is_not(None))
+            .options(
+                selectinload(Voucher.payment_items),
+                *(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS),
+            )
+            .order_by(Voucher.voucher_date, Voucher.lexware_id)
+        )
+        return list(await self._session.scalars(query))
+
+    async def payments_of_vouchers(
+        self, tenant_id: str, voucher_ids: Sequence[str]
+    ) -> list[ExpectedPayment]:
+        """Every expected payment (active or not) of these vouchers of the tenant."""
+        out: list[ExpectedPayment] = []
+        ids = list(voucher_ids)
+        for start in range(0, len(ids), _CHUNK):
+            query = select(ExpectedPayment).where(
+                ExpectedPayment.tenant_id == tenant_id,
+                ExpectedPayment.voucher_id.in_(ids[start : start + _CHUNK]),
+            )
+            out.extend(await self._session.scalars(query))
+        return out
+
+    async def clear_stale(self, tokens: Mapping[str, str]) -> None:
+        """Mark the expected payments of these vouchers (id → the ``payments_stale``
+        token read before the rebuild) as current. A voucher written since (another
+        token) stays stale."""
+        if not tokens:
+            return
+        table = cast(Table, Voucher.__table__)
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("voucher_id"),
+                table.c.payments_stale == bindparam("token"),
+            )
+            .values(payments_stale=None)
+        )
+        await self._session.execute(
+            statement, [{"voucher_id": v, "token": t} for v, t in tokens.items()]
+        )
 
     async def payments(
         self, tenant_id: str, *, active_only: bool = True

@@ -219,6 +219,7 @@ class VoucherRepository:
         voucher.lexware_updated_at = updated_at
         voucher.raw_list_json = list_json
         voucher.last_synced_at = now
+        voucher.payments_stale = new_id()
         self._add_version(voucher, captured_at=now, reason=f"status:{status}")
         await self._session.flush()
 
@@ -282,6 +283,7 @@ class VoucherRepository:
                 first_synced_at=now,
                 last_synced_at=now,
                 content_hash=digest,
+                payments_stale=new_id(),
             )
             vouchers.append(row)
             versions.append(
@@ -366,6 +368,8 @@ class VoucherRepository:
         for field in _VOUCHER_FIELDS:
             setattr(voucher, field, getattr(data, field))
         voucher.content_hash = digest
+        # The hash covers the detail and the payments: what expected payments derive from.
+        voucher.payments_stale = new_id()
         self._add_version(voucher, captured_at=now, reason=reason or "changed")
         await self._session.flush()
         return VoucherUpsert(voucher, UpsertOutcome.CHANGED)
@@ -401,12 +405,14 @@ class VoucherRepository:
             voucher.review_flagged_at = now
         voucher.review_reason = reason
         voucher.review_detail = detail
+        voucher.payments_stale = new_id()
         await self._session.flush()
 
     async def clear_review(self, voucher: Voucher) -> None:
         voucher.review_reason = None
         voucher.review_detail = None
         voucher.review_flagged_at = None
+        voucher.payments_stale = new_id()
         await self._session.flush()
 
     async def replace_payment_items(

@@ -36,6 +36,8 @@ class Voucher(Base):
         # The overviews' counts read a tenant's vouchers from this index alone (the rows
         # carry the raw JSON and are slow to read in bulk).
         Index("ix_vouchers_tenant_id_id", "tenant_id", "id", "voucher_date", "review_reason"),
+        # matching finds the vouchers whose expected payments must be rebuilt
+        Index("ix_vouchers_tenant_id_payments_stale", "tenant_id", "payments_stale"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -68,6 +70,11 @@ class Voucher(Base):
     last_synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # sha256 over the canonical raw detail and payments JSON: equal hash = unchanged.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Not NULL: the expected payments (``expected_payments``) must be rebuilt from this
+    # row. Every write that can change them (new voucher, changed content, list status
+    # change, review flag) sets a fresh token in its own transaction; the rebuild clears
+    # it only if the token is still the one it read (a write in between keeps it stale).
+    payments_stale: Mapped[str | None] = mapped_column(String(36), default=new_id)
 
     versions: Mapped[list[VoucherVersion]] = relationship(
         back_populates="voucher",

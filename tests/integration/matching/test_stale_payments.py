@@ -1,0 +1,156 @@
+"""Expected payments rebuilt only for vouchers marked ``payments_stale`` (what a sync
+wrote), on SQLite and PostgreSQL. Checked by the stored rows, not by counting calls."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from belegsync.matching.expected import rebuild_stale_expected_payments
+from belegsync.matching.service import run_matching
+from belegsync.store.models import ExpectedPayment, Voucher
+from belegsync.store.uow import UnitOfWorkFactory
+from fakes.clock import FixedClock
+from support.matching_helpers import NOW, add_voucher
+from support.store_helpers import add_tenant, voucher_data
+
+LATER = NOW + timedelta(hours=3)
+
+
+async def _state(
+    uow_factory: UnitOfWorkFactory, tenant_id: str
+) -> dict[str, tuple[bool, list[tuple[int, int, bool, Any]]]]:
+    """Lexware id → (stale?, [(position, amount, active, updated_at)])."""
+    async with uow_factory() as uow:
+        vouchers = {
+            v.id: (v.lexware_id, v.payments_stale is not None)
+            for v in await uow.session.scalars(
+                select(Voucher).where(Voucher.tenant_id == tenant_id)
+            )
+        }
+        payments = list(
+            await uow.session.scalars(
+                select(ExpectedPayment)
+                .where(ExpectedPayment.tenant_id == tenant_id)
+                .order_by(ExpectedPayment.position)
+            )
+        )
+    out: dict[str, tuple[bool, list[tuple[int, int, bool, Any]]]] = {
+        lexware_id: (stale, []) for lexware_id, stale in vouchers.values()
+    }
+    for p in payments:
+        out[vouchers[p.voucher_id][0]][1].append(
+            (p.position, p.amount_cents, p.active, p.updated_at)
+        )
+    return out
+
+
+async def _change_amount(
+    uow_factory: UnitOfWorkFactory, tenant_id: str, lexware_id: str, cents: int
+) -> None:
+    """What the sync writes for a voucher whose amount changed in Lexware."""
+    euros = f"{cents // 100}.{cents % 100:02d}"
+    async with uow_factory() as uow:
+        data = voucher_data(
+            lexware_id,
+            total_gross_cents=cents,
+            raw_json={"id": lexware_id, "voucherStatus": "paid", "totalGrossAmount": euros},
+        )
+        result = await uow.vouchers.upsert(tenant_id, data, now=LATER)
+        assert result.outcome == "changed"
+        await uow.commit()
+
+
+async def _three_matched(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    for lexware_id in ("v-a", "v-b", "v-c"):
+        await add_voucher(uow_factory, tenant_id, lexware_id)
+    # New vouchers are stale: the first matching of any kind builds their payments.
+    assert {s for s, _ in (await _state(uow_factory, tenant_id)).values()} == {True}
+    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    return tenant_id
+
+
+async def test_only_the_changed_voucher_is_rebuilt(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = await _three_matched(uow_factory, clock)
+    before = await _state(uow_factory, tenant_id)
+    assert before == {
+        lexware_id: (False, [(0, 11900, True, NOW)]) for lexware_id in ("v-a", "v-b", "v-c")
+    }
+
+    await _change_amount(uow_factory, tenant_id, "v-b", 23800)
+    assert (await _state(uow_factory, tenant_id))["v-b"][0] is True
+    clock.set(LATER)
+    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+
+    after = await _state(uow_factory, tenant_id)
+    assert after["v-b"] == (False, [(0, 23800, True, LATER)])
+    # The others' rows were not written (their stamps are the first run's).
+    assert {k: v for k, v in after.items() if k != "v-b"} == {
+        k: v for k, v in before.items() if k != "v-b"
+    }
+
+
+async def test_a_failed_matching_leaves_the_voucher_stale_for_the_next_one(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = await _three_matched(uow_factory, clock)
+    await _change_amount(uow_factory, tenant_id, "v-a", 5000)
+    # A matching that rebuilt and then failed: its transaction is rolled back.
+    async with uow_factory() as uow:
+        assert await rebuild_stale_expected_payments(uow, tenant_id, now=LATER) == 1
+    assert (await _state(uow_factory, tenant_id))["v-a"] == (True, [(0, 11900, True, NOW)])
+
+    clock.set(LATER)
+    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+
+    assert (await _state(uow_factory, tenant_id))["v-a"] == (False, [(0, 5000, True, LATER)])
+
+
+async def test_a_write_between_reading_and_clearing_keeps_the_voucher_stale(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = await _three_matched(uow_factory, clock)
+    await _change_amount(uow_factory, tenant_id, "v-c", 7000)
+    async with uow_factory() as uow:
+        [read] = await uow.matching.stale_vouchers_with_items(tenant_id)
+        token = read.payments_stale
+        assert token is not None
+    # The sync writes the voucher again (here: flags it) before the rebuild commits.
+    async with uow_factory() as uow:
+        voucher = await uow.vouchers.by_lexware_id(tenant_id, "v-c")
+        assert voucher is not None
+        await uow.vouchers.flag_for_review(voucher, reason="deleted", detail=None, now=LATER)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.matching.clear_stale({read.id: token})
+        await uow.commit()
+
+    assert (await _state(uow_factory, tenant_id))["v-c"][0] is True
+    # The same clear with the current token marks it rebuilt.
+    async with uow_factory() as uow:
+        [current] = await uow.matching.stale_vouchers_with_items(tenant_id)
+        assert current.payments_stale not in (None, token)
+        await uow.matching.clear_stale({current.id: current.payments_stale or ""})
+        await uow.commit()
+    assert (await _state(uow_factory, tenant_id))["v-c"][0] is False
+
+
+async def test_the_full_rebuild_clears_every_marker_and_agrees_with_the_stale_one(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = await _three_matched(uow_factory, clock)
+    await _change_amount(uow_factory, tenant_id, "v-a", 5000)
+    clock.set(LATER)
+    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    incremental = await _state(uow_factory, tenant_id)
+
+    clock.set(LATER + timedelta(hours=1))
+    await run_matching(uow_factory, clock, tenant_id)
+
+    # Nothing left for the full rebuild to change: no row got the later stamp.
+    assert await _state(uow_factory, tenant_id) == incremental
