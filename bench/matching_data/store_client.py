@@ -1,12 +1,21 @@
 """A client in a real SQLite store for the incremental matching timing.
 
-``vouchers`` paid purchase invoices, all but ``new`` of them already linked (confirmed)
-to their bank line; then ``new`` bank lines arrive by push. The timing is the real
-``run_matching`` over the store, as after an import or push.
+``vouchers`` paid purchase invoices, all but ``new`` of them already linked
+(confirmed) to their bank line. The timings are the real ``run_matching`` over the
+store, back to back in one run, each after ``new`` bank lines of its own round arrive
+by push:
+
+1. after an import or push (no voucher changed);
+2. after a sync that wrote the ``new`` vouchers these lines pay and changed
+   ``changed`` linked ones, through the sync's repository path (which marks them
+   ``payments_stale``): only those get their expected payments rebuilt;
+3. the manual run after the same kind of sync: every voucher's expected payments
+   rebuilt (what a sync cost before the stale marker).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -78,8 +87,56 @@ def migrated_database(directory: Path) -> str:
     return url
 
 
-async def time_incremental(url: str, vouchers: int, new: int) -> dict[str, float]:
-    """Seconds of ``run_matching`` after ``new`` lines arrive (and of the set-up)."""
+async def _push(
+    uow_factory: UnitOfWorkFactory, clock: Clock, tenant_id: str, lines: list[dict[str, Any]]
+) -> None:
+    for start in range(0, len(lines), 5000):
+        await push_transactions(
+            uow_factory=uow_factory,
+            clock=clock,
+            tenant_id=tenant_id,
+            account_iban=ACCOUNT,
+            transactions=lines[start : start + 5000],
+            actor="bench",
+        )
+
+
+async def _insert(uow_factory: UnitOfWorkFactory, tenant_id: str, datas: list[VoucherData]) -> None:
+    """New vouchers as the sync's batch writer inserts them."""
+    async with uow_factory() as uow:
+        for start in range(0, len(datas), 1000):
+            batch = [
+                NewVoucher(data=d, payment_items=[], files=[]) for d in datas[start : start + 1000]
+            ]
+            await uow.vouchers.insert_new(tenant_id, batch, now=NOW)
+        await uow.commit()
+
+
+async def _sync_writes(
+    uow_factory: UnitOfWorkFactory,
+    tenant_id: str,
+    new: list[VoucherData],
+    changed: list[VoucherData],
+    round_: int,
+) -> None:
+    """What a sync writes: new vouchers, and changed ones (a remark: same payments)."""
+    await _insert(uow_factory, tenant_id, new)
+    async with uow_factory() as uow:
+        for data in changed:
+            raw = {**data.raw_json, "remark": f"geändert {round_}"}
+            result = await uow.vouchers.upsert(
+                tenant_id, dataclasses.replace(data, raw_json=raw), now=NOW
+            )
+            assert result.outcome == "changed"
+        await uow.commit()
+
+
+async def time_incremental(
+    url: str, vouchers: int, new: int, changed: int = 50
+) -> dict[str, float]:
+    """Seconds of ``run_matching`` after ``new`` lines arrive: after an import, after a
+    sync that changed ``changed`` vouchers, and the manual run's full rebuild (and the
+    seconds of the set-up)."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     clock: Clock = _Clock()
@@ -88,24 +145,14 @@ async def time_incremental(url: str, vouchers: int, new: int) -> dict[str, float
         async with uow_factory() as uow:
             tenant = await uow.tenants.add(name="Tischlerei Albrecht", now=NOW)
             tenant_id = tenant.id
-            datas = [_voucher(k) for k in range(vouchers)]
-            for start in range(0, vouchers, 1000):
-                batch = [
-                    NewVoucher(data=d, payment_items=[], files=[])
-                    for d in datas[start : start + 1000]
-                ]
-                await uow.vouchers.insert_new(tenant_id, batch, now=NOW)
             await uow.commit()
-        old_lines = [_line(d, k) for k, d in enumerate(datas[: vouchers - new])]
-        for start in range(0, len(old_lines), 5000):
-            await push_transactions(
-                uow_factory=uow_factory,
-                clock=clock,
-                tenant_id=tenant_id,
-                account_iban=ACCOUNT,
-                transactions=old_lines[start : start + 5000],
-                actor="bench",
-            )
+        # Two more rounds of ``new`` vouchers arrive with the syncs of rounds 2 and 3.
+        datas = [_voucher(k) for k in range(vouchers + 2 * new)]
+        await _insert(uow_factory, tenant_id, datas[:vouchers])
+        linked = vouchers - new
+        await _push(
+            uow_factory, clock, tenant_id, [_line(d, k) for k, d in enumerate(datas[:linked])]
+        )
         async with uow_factory() as uow:
             await rebuild_expected_payments(uow, tenant_id, now=NOW)
             payments = {v.voucher_number: p for p, v in await uow.matching.payments(tenant_id)}
@@ -129,30 +176,29 @@ async def time_incremental(url: str, vouchers: int, new: int) -> dict[str, float
                     )
                 )
             await uow.commit()
-        await push_transactions(
-            uow_factory=uow_factory,
-            clock=clock,
-            tenant_id=tenant_id,
-            account_iban=ACCOUNT,
-            transactions=[_line(d, k) for k, d in enumerate(datas) if k >= vouchers - new],
-            actor="bench",
-        )
         setup = time.perf_counter() - started
-        started, cpu = time.perf_counter(), time.process_time()
-        counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
-        incremental = time.perf_counter() - started
-        # process time covers the SQLite thread too
-        incremental_cpu = time.process_time() - cpu
-        started = time.perf_counter()
-        await run_matching(uow_factory, clock, tenant_id, vouchers_changed=True)
-        with_rebuild = time.perf_counter() - started
+        found: dict[str, float] = {"setup_seconds": setup}
+        for round_, label in enumerate(("incremental", "after_sync", "with_rebuild")):
+            start = linked + round_ * new
+            await _push(
+                uow_factory,
+                clock,
+                tenant_id,
+                [_line(d, k) for k, d in enumerate(datas) if start <= k < start + new],
+            )
+            if round_:
+                await _sync_writes(
+                    uow_factory, tenant_id, datas[start : start + new], datas[:changed], round_
+                )
+            started, cpu = time.perf_counter(), time.process_time()
+            counts = await run_matching(
+                uow_factory, clock, tenant_id, vouchers_changed=label == "with_rebuild"
+            )
+            found[f"{label}_seconds"] = time.perf_counter() - started
+            # process time covers the SQLite thread too
+            found[f"{label}_cpu_seconds"] = time.process_time() - cpu
+            found[f"{label}_auto_links"] = float(counts.auto_links)
+            found[f"{label}_payments"] = float(counts.payments)
     finally:
         await engine.dispose()
-    return {
-        "setup_seconds": setup,
-        "incremental_seconds": incremental,
-        "incremental_cpu_seconds": incremental_cpu,
-        "with_rebuild_seconds": with_rebuild,
-        "auto_links": float(counts.auto_links),
-        "payments": float(counts.payments),
-    }
+    return found

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from belegsync.banking import push_transactions
+from belegsync.store.models import ExpectedPayment, Voucher
 from belegsync.store.repositories import NewVoucher, PaymentItemData
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
@@ -86,3 +89,31 @@ def sparkasse_csv(account: str, rows: list[tuple[str, str, str, str]]) -> bytes:
             f'"{name}";"";"";"{amount}";"EUR";"Umsatz gebucht"'
         )
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+# Lexware id → (expected payments stale?, [(position, amount, active, updated_at)])
+PaymentState = dict[str, tuple[bool, list[tuple[int, int, bool, Any]]]]
+
+
+async def payment_state(uow_factory: UnitOfWorkFactory, tenant_id: str) -> PaymentState:
+    """Every voucher of the tenant with its stale marker and expected payment rows."""
+    async with uow_factory() as uow:
+        vouchers = {
+            v.id: (v.lexware_id, v.payments_stale is not None)
+            for v in await uow.session.scalars(
+                select(Voucher).where(Voucher.tenant_id == tenant_id)
+            )
+        }
+        payments = list(
+            await uow.session.scalars(
+                select(ExpectedPayment)
+                .where(ExpectedPayment.tenant_id == tenant_id)
+                .order_by(ExpectedPayment.position)
+            )
+        )
+    out: PaymentState = {lexware_id: (stale, []) for lexware_id, stale in vouchers.values()}
+    for p in payments:
+        out[vouchers[p.voucher_id][0]][1].append(
+            (p.position, p.amount_cents, p.active, p.updated_at)
+        )
+    return out

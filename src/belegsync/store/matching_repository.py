@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
@@ -89,21 +89,28 @@ class MatchingRepository:
     async def clear_stale(self, tokens: Mapping[str, str]) -> None:
         """Mark the expected payments of these vouchers (id → the ``payments_stale``
         token read before the rebuild) as current. A voucher written since (another
-        token) stays stale."""
-        if not tokens:
-            return
+        token) stays stale.
+
+        On PostgreSQL a voucher row a sync is writing right now (locked) is skipped, not
+        waited for: its token is about to change anyway, and a matching that waited on
+        the sync's rows while the sync waits on rows the matching cleared would
+        deadlock. (SQLite has one writer at a time: no row locks.)
+        """
         table = cast(Table, Voucher.__table__)
-        statement = (
-            update(table)
-            .where(
-                table.c.id == bindparam("voucher_id"),
-                table.c.payments_stale == bindparam("token"),
+        pairs = list(tokens.items())
+        for start in range(0, len(pairs), _CHUNK):
+            chunk = pairs[start : start + _CHUNK]
+            unchanged = (
+                select(table.c.id)
+                .where(
+                    table.c.id.in_([voucher_id for voucher_id, _ in chunk]),
+                    tuple_(table.c.id, table.c.payments_stale).in_(chunk),
+                )
+                .with_for_update(skip_locked=True)
             )
-            .values(payments_stale=None)
-        )
-        await self._session.execute(
-            statement, [{"voucher_id": v, "token": t} for v, t in tokens.items()]
-        )
+            await self._session.execute(
+                update(table).where(table.c.id.in_(unchanged)).values(payments_stale=None)
+            )
 
     async def payments(
         self, tenant_id: str, *, active_only: bool = True

@@ -3,48 +3,22 @@ wrote), on SQLite and PostgreSQL. Checked by the stored rows, not by counting ca
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import select
+import pytest
 
 from belegsync.matching.expected import rebuild_stale_expected_payments
 from belegsync.matching.service import run_matching
-from belegsync.store.models import ExpectedPayment, Voucher
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import NOW, add_voucher
+from support.matching_helpers import NOW, add_voucher, payment_state
 from support.store_helpers import add_tenant, voucher_data
 
 LATER = NOW + timedelta(hours=3)
 
 
-async def _state(
-    uow_factory: UnitOfWorkFactory, tenant_id: str
-) -> dict[str, tuple[bool, list[tuple[int, int, bool, Any]]]]:
-    """Lexware id → (stale?, [(position, amount, active, updated_at)])."""
-    async with uow_factory() as uow:
-        vouchers = {
-            v.id: (v.lexware_id, v.payments_stale is not None)
-            for v in await uow.session.scalars(
-                select(Voucher).where(Voucher.tenant_id == tenant_id)
-            )
-        }
-        payments = list(
-            await uow.session.scalars(
-                select(ExpectedPayment)
-                .where(ExpectedPayment.tenant_id == tenant_id)
-                .order_by(ExpectedPayment.position)
-            )
-        )
-    out: dict[str, tuple[bool, list[tuple[int, int, bool, Any]]]] = {
-        lexware_id: (stale, []) for lexware_id, stale in vouchers.values()
-    }
-    for p in payments:
-        out[vouchers[p.voucher_id][0]][1].append(
-            (p.position, p.amount_cents, p.active, p.updated_at)
-        )
-    return out
+_state = payment_state
 
 
 async def _change_amount(
@@ -154,3 +128,31 @@ async def test_the_full_rebuild_clears_every_marker_and_agrees_with_the_stale_on
 
     # Nothing left for the full rebuild to change: no row got the later stamp.
     assert await _state(uow_factory, tenant_id) == incremental
+
+
+async def test_on_postgresql_a_voucher_the_sync_is_writing_is_skipped_not_waited_for(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: no row locks to skip")
+    tenant_id = await _three_matched(uow_factory, clock)
+    await _change_amount(uow_factory, tenant_id, "v-a", 5000)
+    await _change_amount(uow_factory, tenant_id, "v-b", 6000)
+    async with uow_factory() as matching:
+        read = {
+            v.id: v.payments_stale or ""
+            for v in await matching.matching.stale_vouchers_with_items(tenant_id)
+        }
+        assert len(read) == 2
+        # A sync writes v-a and has not committed yet: it holds the row.
+        async with uow_factory() as sync:
+            voucher = await sync.vouchers.by_lexware_id(tenant_id, "v-a")
+            assert voucher is not None
+            await sync.vouchers.flag_for_review(voucher, reason="deleted", detail=None, now=LATER)
+            # Waiting for the sync's row would hang here (the sync waits for this test).
+            await asyncio.wait_for(matching.matching.clear_stale(read), timeout=30)
+            await matching.commit()
+            await sync.commit()
+
+    state = await _state(uow_factory, tenant_id)
+    assert (state["v-a"][0], state["v-b"][0], state["v-c"][0]) == (True, False, False)

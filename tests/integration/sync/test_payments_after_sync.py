@@ -8,41 +8,19 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from belegsync.emulator import MAIN_ORG_ID
 from belegsync.jobs.embedded import claim_run
 from belegsync.matching.service import matching_after_sync, run_matching
-from belegsync.store.models import ExpectedPayment, Voucher
 from belegsync.sync.engine import RunOutcome, execute_run
 from belegsync.sync.events_receiver import receive_event
+from support.matching_helpers import PaymentState, payment_state
 from support.sync_harness import Harness
 
-State = dict[str, tuple[bool, list[tuple[int, int, bool, Any]]]]
+State = PaymentState
 
 
 async def _state(harness: Harness) -> State:
-    """Lexware id → (stale?, [(position, amount, active, updated_at)]) of every voucher."""
-    async with harness.uow_factory() as uow:
-        vouchers = {
-            v.id: (v.lexware_id, v.payments_stale is not None)
-            for v in await uow.session.scalars(
-                select(Voucher).where(Voucher.tenant_id == harness.tenant_id)
-            )
-        }
-        payments = list(
-            await uow.session.scalars(
-                select(ExpectedPayment)
-                .where(ExpectedPayment.tenant_id == harness.tenant_id)
-                .order_by(ExpectedPayment.position)
-            )
-        )
-    out: State = {lexware_id: (stale, []) for lexware_id, stale in vouchers.values()}
-    for p in payments:
-        out[vouchers[p.voucher_id][0]][1].append(
-            (p.position, p.amount_cents, p.active, p.updated_at)
-        )
-    return out
+    return await payment_state(harness.uow_factory, harness.tenant_id)
 
 
 def _without(state: State, lexware_id: str) -> State:
