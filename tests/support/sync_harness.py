@@ -218,6 +218,17 @@ class Harness:
         }
 
 
+def paid_purchase_invoice(harness: Harness) -> str:
+    """The first (by id) paid purchase invoice of the main organisation from 2025 on."""
+    return min(
+        v.id
+        for v in harness.app.world.vouchers(MAIN_ORG_ID)
+        if v.status == "paid"
+        and v.voucher_type == "purchaseinvoice"
+        and v.voucher_date >= date(2025, 1, 1)
+    )
+
+
 HarnessFactory = Callable[..., contextlib.AbstractAsyncContextManager[Harness]]
 _CLEAN: dict[tuple[Any, ...], tuple[list[dict[str, Any]], int]] = {}
 

@@ -37,13 +37,24 @@ async def _change_amount(
         await uow.commit()
 
 
-async def _three_matched(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
+async def _match_later(uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str) -> None:
+    """The matching after the sync's write (or after an import): stale vouchers only."""
+    clock.set(LATER)
+    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+
+
+async def _three_matched(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, *, changed: tuple[str, int] | None = None
+) -> str:
+    """Three vouchers with their payments built; then, if given, one's amount changes."""
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     for lexware_id in ("v-a", "v-b", "v-c"):
         await add_voucher(uow_factory, tenant_id, lexware_id)
     # New vouchers are stale: the first matching of any kind builds their payments.
     assert {s for s, _ in (await _state(uow_factory, tenant_id)).values()} == {True}
     await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    if changed is not None:
+        await _change_amount(uow_factory, tenant_id, *changed)
     return tenant_id
 
 
@@ -58,8 +69,7 @@ async def test_only_the_changed_voucher_is_rebuilt(
 
     await _change_amount(uow_factory, tenant_id, "v-b", 23800)
     assert (await _state(uow_factory, tenant_id))["v-b"][0] is True
-    clock.set(LATER)
-    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    await _match_later(uow_factory, clock, tenant_id)
 
     after = await _state(uow_factory, tenant_id)
     assert after["v-b"] == (False, [(0, 23800, True, LATER)])
@@ -72,15 +82,13 @@ async def test_only_the_changed_voucher_is_rebuilt(
 async def test_a_failed_matching_leaves_the_voucher_stale_for_the_next_one(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    tenant_id = await _three_matched(uow_factory, clock)
-    await _change_amount(uow_factory, tenant_id, "v-a", 5000)
+    tenant_id = await _three_matched(uow_factory, clock, changed=("v-a", 5000))
     # A matching that rebuilt and then failed: its transaction is rolled back.
     async with uow_factory() as uow:
         assert await rebuild_stale_expected_payments(uow, tenant_id, now=LATER) == 1
     assert (await _state(uow_factory, tenant_id))["v-a"] == (True, [(0, 11900, True, NOW)])
 
-    clock.set(LATER)
-    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    await _match_later(uow_factory, clock, tenant_id)
 
     assert (await _state(uow_factory, tenant_id))["v-a"] == (False, [(0, 5000, True, LATER)])
 
@@ -88,8 +96,7 @@ async def test_a_failed_matching_leaves_the_voucher_stale_for_the_next_one(
 async def test_a_write_between_reading_and_clearing_keeps_the_voucher_stale(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    tenant_id = await _three_matched(uow_factory, clock)
-    await _change_amount(uow_factory, tenant_id, "v-c", 7000)
+    tenant_id = await _three_matched(uow_factory, clock, changed=("v-c", 7000))
     async with uow_factory() as uow:
         [read] = await uow.matching.stale_vouchers_with_items(tenant_id)
         token = read.payments_stale
@@ -114,13 +121,11 @@ async def test_a_write_between_reading_and_clearing_keeps_the_voucher_stale(
     assert (await _state(uow_factory, tenant_id))["v-c"][0] is False
 
 
-async def test_the_full_rebuild_clears_every_marker_and_agrees_with_the_stale_one(
+async def test_the_full_rebuild_finds_nothing_the_stale_one_left_to_change(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    tenant_id = await _three_matched(uow_factory, clock)
-    await _change_amount(uow_factory, tenant_id, "v-a", 5000)
-    clock.set(LATER)
-    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    tenant_id = await _three_matched(uow_factory, clock, changed=("v-a", 5000))
+    await _match_later(uow_factory, clock, tenant_id)
     incremental = await _state(uow_factory, tenant_id)
 
     clock.set(LATER + timedelta(hours=1))
@@ -135,8 +140,7 @@ async def test_on_postgresql_a_voucher_the_sync_is_writing_is_skipped_not_waited
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has one writer at a time: no row locks to skip")
-    tenant_id = await _three_matched(uow_factory, clock)
-    await _change_amount(uow_factory, tenant_id, "v-a", 5000)
+    tenant_id = await _three_matched(uow_factory, clock, changed=("v-a", 5000))
     await _change_amount(uow_factory, tenant_id, "v-b", 6000)
     async with uow_factory() as matching:
         read = {

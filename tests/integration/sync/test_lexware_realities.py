@@ -10,7 +10,7 @@ import httpx
 
 from belegsync.emulator import MAIN_ORG_ID
 from belegsync.sync.engine import RunOutcome
-from support.sync_harness import KEY_RECHECK_DELAYS, Harness
+from support.sync_harness import KEY_RECHECK_DELAYS, Harness, paid_purchase_invoice
 
 
 async def _synced(harness: Harness) -> RunOutcome:
@@ -26,16 +26,6 @@ async def _next_day(harness: Harness, *, full: bool = False) -> RunOutcome:
     harness.clock.advance(days=1)
     await harness.reset_counters()
     return await harness.sync(full=full)
-
-
-def _paid_purchase_invoice(harness: Harness) -> str:
-    return sorted(
-        v.id
-        for v in harness.app.world.vouchers(MAIN_ORG_ID)
-        if v.status == "paid"
-        and v.voucher_type == "purchaseinvoice"
-        and v.voucher_date >= date(2025, 1, 1)
-    )[0]
 
 
 def _calls(counters: dict[str, Any]) -> dict[str, int]:
@@ -121,7 +111,7 @@ async def test_the_daily_run_flags_a_deleted_paid_voucher_after_a_confirming_404
     harness: Harness,
 ) -> None:
     await _synced(harness)
-    victim = _paid_purchase_invoice(harness)
+    victim = paid_purchase_invoice(harness)
     before = await harness.vouchers()
     del harness.app.world.data[MAIN_ORG_ID].vouchers[victim]
 
@@ -146,7 +136,7 @@ async def test_the_daily_run_flags_a_deleted_paid_voucher_after_a_confirming_404
 
 async def test_a_failed_reconciliation_listing_flags_nothing(harness: Harness) -> None:
     await _synced(harness)
-    victim = _paid_purchase_invoice(harness)
+    victim = paid_purchase_invoice(harness)
     del harness.app.world.data[MAIN_ORG_ID].vouchers[victim]
     listings = 0
 
@@ -191,7 +181,7 @@ async def test_a_voucher_whose_payments_keep_failing_is_parked_and_retried_later
 ) -> None:
     await harness.add_tenant(open_tax_years=[2025, 2026])
     await harness.connect()
-    victim = _paid_purchase_invoice(harness)
+    victim = paid_purchase_invoice(harness)
     await harness.emulator(
         "POST", "/faults", {"kind": "error", "status": 406, "pathPrefix": f"/v1/payments/{victim}"}
     )
@@ -240,7 +230,7 @@ async def test_a_voucher_whose_payments_keep_failing_is_parked_and_retried_later
 async def test_a_voucher_whose_detail_answers_404_is_parked_too(harness: Harness) -> None:
     await harness.add_tenant(open_tax_years=[2025, 2026])
     await harness.connect()
-    victim = _paid_purchase_invoice(harness)
+    victim = paid_purchase_invoice(harness)
     await harness.emulator(
         "POST", "/faults", {"kind": "error", "status": 404, "pathPrefix": f"/v1/vouchers/{victim}"}
     )

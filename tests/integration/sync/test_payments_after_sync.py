@@ -5,7 +5,6 @@ never-run matching left behind is rebuilt by the next matching of any kind."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from belegsync.emulator import MAIN_ORG_ID
@@ -14,7 +13,7 @@ from belegsync.matching.service import matching_after_sync, run_matching
 from belegsync.sync.engine import RunOutcome, execute_run
 from belegsync.sync.events_receiver import receive_event
 from support.matching_helpers import PaymentState, payment_state
-from support.sync_harness import Harness
+from support.sync_harness import Harness, paid_purchase_invoice
 
 State = PaymentState
 
@@ -40,16 +39,6 @@ async def _synced_and_matched(harness: Harness) -> State:
     return state
 
 
-def _a_paid_voucher(harness: Harness) -> str:
-    return min(
-        v.id
-        for v in harness.app.world.vouchers(MAIN_ORG_ID)
-        if v.status == "paid"
-        and v.voucher_type == "purchaseinvoice"
-        and v.voucher_date >= date(2025, 1, 1)
-    )
-
-
 async def _next_day_run(harness: Harness, *, full: bool = False) -> RunOutcome:
     harness.clock.advance(days=1)
     return await harness.sync(full=full)
@@ -63,12 +52,24 @@ async def _change_amount(harness: Harness, victim: str) -> None:
     await harness.emulator("POST", f"/vouchers/{victim}/pay", {})
 
 
+async def _matched_then_changed(harness: Harness) -> tuple[State, str]:
+    """Synced and matched; then one voucher's amount changes in Lexware."""
+    before = await _synced_and_matched(harness)
+    victim = paid_purchase_invoice(harness)
+    await _change_amount(harness, victim)
+    return before, victim
+
+
+async def _next_matching(harness: Harness, *, full: bool = False) -> None:
+    """A matching an hour later: the one after an import (or, ``full``, the manual run)."""
+    harness.clock.advance(hours=1)
+    await run_matching(harness.uow_factory, harness.clock, harness.tenant_id, vouchers_changed=full)
+
+
 async def test_a_changed_amount_updates_that_voucher_s_payment_and_no_other(
     harness: Harness,
 ) -> None:
-    before = await _synced_and_matched(harness)
-    victim = _a_paid_voucher(harness)
-    await _change_amount(harness, victim)
+    before, victim = await _matched_then_changed(harness)
 
     outcome = await _next_day_run(harness)
 
@@ -78,17 +79,14 @@ async def test_a_changed_amount_updates_that_voucher_s_payment_and_no_other(
     assert (stale, cents, active, stamp) == (False, 432109, True, harness.clock.now())
     assert _without(after, victim) == _without(before, victim)
     # What is stored is what a full rebuild gives: it finds nothing to change.
-    harness.clock.advance(hours=1)
-    await run_matching(harness.uow_factory, harness.clock, harness.tenant_id)
+    await _next_matching(harness, full=True)
     assert await _state(harness) == after
 
 
 async def test_a_failed_matching_after_the_sync_is_repaired_by_the_next_matching(
     harness: Harness,
 ) -> None:
-    before = await _synced_and_matched(harness)
-    victim = _a_paid_voucher(harness)
-    await _change_amount(harness, victim)
+    before, victim = await _matched_then_changed(harness)
 
     async def broken(tenant_id: str) -> None:
         raise RuntimeError("matching broke")
@@ -101,10 +99,7 @@ async def test_a_failed_matching_after_the_sync_is_repaired_by_the_next_matching
     assert _without(left, victim) == _without(before, victim)
 
     # The next matching of any kind (here the one after a statement import).
-    harness.clock.advance(hours=1)
-    await run_matching(
-        harness.uow_factory, harness.clock, harness.tenant_id, vouchers_changed=False
-    )
+    await _next_matching(harness)
     after = await _state(harness)
     assert after[victim] == (False, [(0, 432109, True, harness.clock.now())])
     assert _without(after, victim) == _without(before, victim)
@@ -113,9 +108,7 @@ async def test_a_failed_matching_after_the_sync_is_repaired_by_the_next_matching
 async def test_a_sync_killed_before_its_matching_leaves_the_written_vouchers_marked(
     harness: Harness,
 ) -> None:
-    before = await _synced_and_matched(harness)
-    victim = _a_paid_voucher(harness)
-    await _change_amount(harness, victim)
+    before, victim = await _matched_then_changed(harness)
     # No hook: the process died after the sync's last commit, before matching.
     harness.deps = replace(harness.deps, after_sync=None)
     assert (await _next_day_run(harness)).counts.changed == 1
@@ -135,7 +128,7 @@ async def test_a_sync_killed_before_its_matching_leaves_the_written_vouchers_mar
 
 async def test_a_voucher_flagged_deleted_is_marked_and_rebuilt_alone(harness: Harness) -> None:
     before = await _synced_and_matched(harness)
-    victim = _a_paid_voucher(harness)
+    victim = paid_purchase_invoice(harness)
     del harness.app.world.data[MAIN_ORG_ID].vouchers[victim]
     harness.deps = replace(harness.deps, after_sync=None)
 
@@ -145,10 +138,7 @@ async def test_a_voucher_flagged_deleted_is_marked_and_rebuilt_alone(harness: Ha
     marked = await _state(harness)
     # Only the flagged voucher; the full run's unchanged vouchers are not marked.
     assert {k for k, (stale, _) in marked.items() if stale} == {victim}
-    harness.clock.advance(hours=1)
-    await run_matching(
-        harness.uow_factory, harness.clock, harness.tenant_id, vouchers_changed=False
-    )
+    await _next_matching(harness)
     after = await _state(harness)
     assert not any(stale for stale, _ in after.values())
     assert after == {k: (False, rows) for k, (_, rows) in before.items()}
@@ -171,9 +161,7 @@ class _RunNow:
 
 
 async def test_a_webhook_run_rebuilds_only_the_voucher_its_event_names(harness: Harness) -> None:
-    before = await _synced_and_matched(harness)
-    victim = _a_paid_voucher(harness)
-    await _change_amount(harness, victim)
+    before, victim = await _matched_then_changed(harness)
     queue = _RunNow(harness)
 
     received = await receive_event(
