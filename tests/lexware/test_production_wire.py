@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from belegsync.lexware import LexwareApi, LexwareUnavailableError, RetryPolicy
 from belegsync.lexware.ratelimit import key_fingerprint
-from belegsync.lexware.transport import WireError
+from belegsync.lexware.transport import WireError, proxy_from_environment
 
 from .fakes import API_KEY, FAST_RETRY, fixture_bytes
 
@@ -247,3 +247,15 @@ async def test_a_server_that_does_not_answer_times_out_and_is_retried(
             await client.profile()
     assert (client.stats.requests_sent, client.stats.retries) == (2, 1)
     assert len(scripted.heads) == 2
+
+
+def test_the_proxy_comes_from_the_environment_unless_no_proxy_names_the_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert proxy_from_environment("https://api.lexware.io") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert proxy_from_environment("https://api.lexware.io") == "http://proxy.internal:3128"
+    monkeypatch.setenv("NO_PROXY", "api.lexware.io")
+    assert proxy_from_environment("https://api.lexware.io") is None

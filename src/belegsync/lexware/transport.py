@@ -16,6 +16,7 @@ passes (tests trusting a self-signed certificate).
 from __future__ import annotations
 
 import ssl
+import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -76,14 +77,24 @@ def default_tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def proxy_from_environment(base_url: str) -> str | None:
+    """The proxy ``HTTPS_PROXY`` / ``HTTP_PROXY`` name for ``base_url`` (``NO_PROXY``
+    honoured), as httpx took it; read once, not per request as aiohttp's ``trust_env``
+    would (two thread hops per request)."""
+    url = URL(base_url)
+    if url.host is None or urllib.request.proxy_bypass(url.host):
+        return None
+    return urllib.request.getproxies().get(url.scheme)
+
+
 class AiohttpWire:
     """Production: one ``aiohttp.ClientSession`` for every key of the process.
 
     Its pool keeps up to ``max_connections`` connections (idle ones for ``keepalive``
     seconds) and hands a request an idle connection without looking at the others, so one
     pool serves thousands of keys; a stale keep-alive connection is replaced by aiohttp for
-    idempotent requests. No cookie jar, redirects, proxies from the environment or
-    ``.netrc``: the Lexware API needs none of them.
+    idempotent requests. No cookie jar, redirects or ``.netrc``: the Lexware API needs
+    none of them. A proxy named in the environment when the pool opens is used.
     """
 
     def __init__(
@@ -123,6 +134,7 @@ class AiohttpWire:
             raise_for_status=False,
             auto_decompress=True,
             trust_env=False,
+            proxy=proxy_from_environment(self._base_url),
         )
         return self._session
 
