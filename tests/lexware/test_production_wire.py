@@ -13,6 +13,7 @@ import datetime as dt
 import ipaddress
 import json
 import ssl
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,7 @@ async def test_a_certificate_no_ca_vouches_for_is_refused_before_the_key_is_sent
     assert refused.value.__cause__.kind == "ClientConnectorCertificateError"
     assert (scripted.connections, scripted.heads) == (0, [])
     assert (client.stats.requests_sent, client.stats.retries) == (1, 0)
+    assert API_KEY not in "".join(traceback.format_exception(refused.value))
 
 
 async def test_a_context_trusting_the_certificate_is_accepted(
@@ -243,9 +245,11 @@ async def test_a_server_that_does_not_answer_times_out_and_is_retried(
         base_url=url, retry_policy=policy, timeout=httpx.Timeout(0.2), rate_per_second=1e6
     ) as api:
         client = api.for_key(API_KEY)
-        with pytest.raises(LexwareUnavailableError):
+        with pytest.raises(LexwareUnavailableError) as timed_out:
             await client.profile()
     assert (client.stats.requests_sent, client.stats.retries) == (2, 1)
+    # what a log line with the traceback would show: the aiohttp errors chained below it
+    assert API_KEY not in "".join(traceback.format_exception(timed_out.value))
     assert len(scripted.heads) == 2
 
 
