@@ -109,6 +109,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("BELEGSYNC_SMTP_TLS", "starttls", "starttls, ssl or none"),
     SettingSpec("BELEGSYNC_LOG_LEVEL", "info", "Log level: debug, info, warning, error"),
     SettingSpec("BELEGSYNC_LOG_JSON", "0", "1: log JSON lines instead of readable text"),
+    SettingSpec(
+        "BELEGSYNC_EVENT_LOOP",
+        "uvloop",
+        "Event loop of `belegsync worker` and `serve`: uvloop (less CPU) or asyncio",
+    ),
 )
 
 
@@ -171,6 +176,7 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_from: str = "belegsync@localhost"
     smtp_tls: str = "starttls"
+    event_loop: str = "uvloop"
 
     @property
     def pools(self) -> PoolSizes:
@@ -223,6 +229,9 @@ class Settings:
                 ("debug", "info", "warning", "error"),
             ),
             log_json=_choice("BELEGSYNC_LOG_JSON", get("BELEGSYNC_LOG_JSON"), ("0", "1")) == "1",
+            event_loop=_choice(
+                "BELEGSYNC_EVENT_LOOP", get("BELEGSYNC_EVENT_LOOP"), ("uvloop", "asyncio")
+            ),
             public_url=get("BELEGSYNC_PUBLIC_URL").rstrip("/"),
             session_secret=env.get("BELEGSYNC_SESSION_SECRET", "").strip(),
             session_idle_minutes=_int_in(

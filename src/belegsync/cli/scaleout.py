@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from dataclasses import replace
 
+from belegsync.cli.loops import run_loop
 from belegsync.cli.wiring import wired
 from belegsync.domain.clock import Clock
 from belegsync.jobs.procrastinate_queue import build_app, ensure_schema, run_worker
@@ -26,5 +26,5 @@ def cmd_worker(args: argparse.Namespace, settings: Settings, clock: Clock) -> in
                 print(f"belegsync worker: {args.concurrency} Syncs gleichzeitig; Strg+C beendet.")
                 await run_worker(app, concurrency=args.concurrency, wait=not args.once)
 
-    asyncio.run(run())
+    run_loop(run(), settings)
     return 0

@@ -21,6 +21,7 @@ import uvicorn
 from belegsync import __version__
 from belegsync.accounts.api_tokens import create_api_token
 from belegsync.accounts.users import change_password, create_user, set_user_disabled
+from belegsync.cli.loops import run_loop
 from belegsync.cli.wiring import Wiring, wired
 from belegsync.domain.clock import Clock
 from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
@@ -230,7 +231,7 @@ def serve_with_workers(settings: Settings, clock: Clock) -> None:
             await serve_everything(w, sock=sock)
 
     try:
-        asyncio.run(run())
+        run_loop(run(), settings)
     finally:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
@@ -251,7 +252,7 @@ def _fork_web_worker(settings: Settings, clock: Clock, sock: socket.socket) -> i
             await serve_everything(w, sock=sock, background=False)
 
     try:
-        asyncio.run(run())
+        run_loop(run(), settings)
     except KeyboardInterrupt:
         pass
     except BaseException:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from belegsync.lexware.endpoints import DETAIL_PATHS, detail_path, is_bookkeeping_type, segment
 from belegsync.lexware.errors import LexwareMalformedResponseError
 from belegsync.lexware.files import DEFAULT_ACCEPT, DownloadedFile, downloaded_file
-from belegsync.lexware.http import KeyedSender, Wire
+from belegsync.lexware.http import KeyedSender
 from belegsync.lexware.models import (
     ActionResult,
     EventSubscription,
@@ -35,6 +35,7 @@ from belegsync.lexware.models import (
 from belegsync.lexware.ratelimit import PacerRegistry, key_fingerprint
 from belegsync.lexware.retry import RetryPolicy
 from belegsync.lexware.stats import ApiCallStats
+from belegsync.lexware.transport import AiohttpWire, Answer, HttpxWire, Wire
 from belegsync.lexware.voucher_models import BookkeepingVoucher, SalesVoucher
 from belegsync.lexware.voucherlist import (
     MAX_PAGE_SIZE,
@@ -47,23 +48,24 @@ from belegsync.lexware.voucherlist import (
 LEXWARE_BASE_URL = "https://api.lexware.io"
 # Lexware's gateway gives up after 30 s (504); wait a little longer than that.
 DEFAULT_TIMEOUT = httpx.Timeout(35.0, connect=10.0)
-# The keys' requests are spread over this many connection pools (by key fingerprint).
-# httpcore looks at every connection of a pool, with a system call per idle one, each
-# time a request starts or ends: one pool for a thousand keys cost more CPU than the rest
-# of a request. A key's requests stay in one small pool, and its connections are reused.
-POOL_SHARDS = 128
-# Per pool: as many idle connections kept as open ones (with fewer, httpcore closes an
-# idle connection whenever the pool holds more connections than that, open or idle).
-POOL_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=16, keepalive_expiry=5.0)
+# One pool for every key of the process: at most this many connections to Lexware (the
+# process's connections at 2 requests/s with ~0.1 s latency need a few hundred), idle ones
+# kept this many seconds for the key's next request (every 0.5 s at full rate).
+MAX_CONNECTIONS = 2048
+KEEPALIVE_SECONDS = 5.0
+USER_AGENT = "belegsync"
 
 ModelT = TypeVar("ModelT", bound=LexwareModel)
 
 
 class LexwareApi:
-    """One per process: the HTTP connection pools and one pacer per API key.
+    """One per process: the HTTP connection pool and one pacer per API key.
 
-    Use as ``async with LexwareApi() as api: client = api.for_key(key)``. Tests pass a
-    ``transport`` (``httpx.MockTransport``, ``httpx.ASGITransport`` around the emulator).
+    Use as ``async with LexwareApi() as api: client = api.for_key(key)``. Production
+    sends through aiohttp with TLS verified against certifi's CAs (``tls`` replaces that
+    context, e.g. one that trusts a test certificate). Tests may pass an httpx
+    ``transport`` instead (``httpx.MockTransport``, ``httpx.ASGITransport`` around the
+    emulator).
     """
 
     def __init__(
@@ -75,43 +77,31 @@ class LexwareApi:
         retry_policy: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         pacers: PacerRegistry | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.base_url = base_url
         self.retry_policy = retry_policy or RetryPolicy()
         self.pacers = pacers if pacers is not None else PacerRegistry(rate_per_second)
-        self._timeout = timeout
-        # A given transport (tests) serves every key; otherwise each shard of keys gets
-        # its own pool, made when a key of it first sends (one TLS context for all).
-        self._shared_transport = transport
-        self._tls: ssl.SSLContext | None = None
-        self._clients: dict[int, httpx.AsyncClient] = {}
-        self._wires: dict[int, Wire] = {}
-
-    def _wire_for(self, fingerprint: str) -> Wire:
-        shard = 0 if self._shared_transport is not None else int(fingerprint, 16) % POOL_SHARDS
-        wire = self._wires.get(shard)
-        if wire is None:
-            if self._shared_transport is None and self._tls is None:
-                self._tls = httpx.create_ssl_context()
-            client = httpx.AsyncClient(
-                base_url=self.base_url,
-                transport=self._shared_transport,
-                timeout=self._timeout,
-                headers={"User-Agent": "belegsync"},
-                follow_redirects=False,
-                limits=POOL_LIMITS,
-                verify=self._tls or True,
+        headers = {"User-Agent": USER_AGENT}
+        self._wire: Wire
+        if transport is not None:
+            self._wire = HttpxWire(transport, base_url, headers=headers, timeout=timeout)
+        else:
+            self._wire = AiohttpWire(
+                base_url,
+                headers=headers,
+                timeout=timeout,
+                max_connections=MAX_CONNECTIONS,
+                keepalive=KEEPALIVE_SECONDS,
+                tls=tls,
             )
-            self._clients[shard] = client
-            wire = self._wires[shard] = Wire.of(client)
-        return wire
 
     def for_key(self, api_key: str, *, stats: ApiCallStats | None = None) -> LexwareClient:
         """A client for ``api_key``; all clients of one key share one pacer."""
         fingerprint = key_fingerprint(api_key)
         pacer = self.pacers.for_fingerprint(fingerprint)
         sender = KeyedSender(
-            http=self._wire_for(fingerprint),
+            http=self._wire,
             api_key=api_key,
             pacer=pacer,
             policy=self.retry_policy,
@@ -120,12 +110,8 @@ class LexwareApi:
         return LexwareClient(sender)
 
     async def aclose(self) -> None:
-        """Close the HTTP clients (their connection pools)."""
-        clients = list(self._clients.values())
-        self._clients.clear()
-        self._wires.clear()
-        for client in clients:
-            await client.aclose()
+        """Close the HTTP connection pool (or the given transport)."""
+        await self._wire.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -155,7 +141,7 @@ def parse_json(content: bytes) -> Any:
         return json.loads(content, parse_float=Decimal)
 
 
-def _parse(model: type[ModelT], response: httpx.Response, method: str, path: str) -> ModelT:
+def _parse(model: type[ModelT], response: Answer, method: str, path: str) -> ModelT:
     try:
         data = parse_json(response.content)
         return model.from_json(data)

@@ -3,20 +3,16 @@
 This is the only place that puts the API key on the wire. The key lives in a private
 attribute of :class:`KeyedSender` and is never logged or shown in a repr.
 
-Requests go straight to the shared client's transport (:class:`Wire`): the client's
-per-request work (merging URLs and headers, cookie jars, auth and redirect handling)
-cost more CPU than everything else a request needs, and the Lexware API needs none
-of it. A request that succeeds at once never enters stamina's retry machinery either;
-only a retryable failure does, with the same attempts, waits and budget as before.
+Requests go out through a :class:`~belegsync.lexware.transport.Wire` (aiohttp in
+production, an httpx transport in tests), which answers with the status, headers and
+whole body, or raises a :class:`~belegsync.lexware.transport.WireError`. A request that
+succeeds at once never enters stamina's retry machinery; only a retryable failure does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import stamina
 import structlog
 
@@ -36,13 +32,14 @@ from belegsync.lexware.retry import (
     should_retry_transport_error,
 )
 from belegsync.lexware.stats import ApiCallStats
+from belegsync.lexware.transport import Answer, Headers, Wire, WireError
 
 logger = structlog.get_logger("belegsync.lexware")
 
 JSON_MEDIA_TYPE = "application/json"
 
 
-def _mentions_rate_limit(response: httpx.Response) -> bool:
+def _mentions_rate_limit(response: Answer) -> bool:
     """Lexware's later docs: 500 "Internal server error or rate limit exceeded"."""
     return b"rate limit" in response.content[:200].lower()
 
@@ -50,48 +47,6 @@ def _mentions_rate_limit(response: httpx.Response) -> bool:
 def mask_key(api_key: str) -> str:
     """``…abcd``: the only form of a key that may be shown or logged."""
     return f"…{api_key[-4:]}" if len(api_key) >= 8 else "…"
-
-
-@dataclass(frozen=True, slots=True)
-class Wire:
-    """Sends one request through ``transport`` as ``httpx.AsyncClient`` would, minus
-    what the Lexware API does not use (cookies, auth flows, redirects, event hooks)."""
-
-    transport: httpx.AsyncBaseTransport
-    base_url: str
-    headers: tuple[tuple[bytes, bytes], ...]
-    timeout: dict[str, Any]
-
-    @classmethod
-    def of(cls, client: httpx.AsyncClient) -> Wire:
-        """The wire of ``client``: its transport for its base URL (an environment proxy
-        included), default headers and timeout."""
-        base_url = client.base_url
-        transport = client._transport_for_url(base_url)
-        headers = tuple(
-            (name, value) for name, value in client.headers.raw if name.lower() != b"accept"
-        )
-        return cls(transport, str(base_url).rstrip("/"), headers, client.timeout.as_dict())
-
-    async def send(
-        self, method: str, url: str, headers: list[tuple[bytes, bytes]], content: bytes | None
-    ) -> httpx.Response:
-        """``url`` is the path and query below the base URL; the body is read in full."""
-        request = httpx.Request(
-            method,
-            self.base_url + url,
-            headers=[*self.headers, *headers],
-            content=content,
-            extensions={"timeout": self.timeout},
-        )
-        response = await self.transport.handle_async_request(request)
-        response.request = request
-        try:
-            await response.aread()
-        except BaseException:
-            await response.aclose()
-            raise
-        return response
 
 
 class KeyedSender:
@@ -125,7 +80,7 @@ class KeyedSender:
                     # Honour the server's wish, but never beyond our own retry budget.
                     return min(error.retry_after, timeout)
                 return True
-            if isinstance(error, httpx.TransportError):
+            if isinstance(error, WireError):
                 return should_retry_transport_error(method, error)
             return False
 
@@ -139,33 +94,30 @@ class KeyedSender:
         query: str = "",
         content: bytes | None = None,
         accept: str = JSON_MEDIA_TYPE,
-    ) -> httpx.Response:
+    ) -> Answer:
         """Send a request and return a 2xx response, or raise a :class:`LexwareError`.
 
         ``path`` starts with ``/v1/…``; ``query`` is an already encoded query string.
         """
-        headers = [
-            (b"Authorization", f"Bearer {self.__api_key}".encode("ascii")),
-            (b"Accept", accept.encode("ascii")),
-        ]
+        headers = [("Authorization", f"Bearer {self.__api_key}"), ("Accept", accept)]
         if content is not None:
-            headers.append((b"Content-Type", JSON_MEDIA_TYPE.encode()))
+            headers.append(("Content-Type", JSON_MEDIA_TYPE))
         url = f"{path}?{query}" if query else path
         try:
             try:
                 # The first attempt outside stamina: most requests need no other.
                 return await self._attempt(method, path, url, headers, content)
-            except (RetryableStatusError, httpx.TransportError) as error:
+            except (RetryableStatusError, WireError) as error:
                 first_failure = error
             return await self._retry(method, path, url, headers, content, first_failure)
         except RetryableStatusError as error:
             raise self._error(error.response, method, path) from None
-        except httpx.TransportError as error:
+        except WireError as error:
             logger.warning(
                 "lexware_request_failed",
                 method=method,
                 path=path,
-                error=type(error).__name__,
+                error=error.kind,
                 code=LexwareUnavailableError.default_code,
             )
             raise LexwareUnavailableError(method=method, path=path) from error
@@ -175,10 +127,10 @@ class KeyedSender:
         method: str,
         path: str,
         url: str,
-        headers: list[tuple[bytes, bytes]],
+        headers: Headers,
         content: bytes | None,
-        first_failure: RetryableStatusError | httpx.TransportError,
-    ) -> httpx.Response:
+        first_failure: RetryableStatusError | WireError,
+    ) -> Answer:
         """Attempts 2…n under stamina; attempt 1 replays the first attempt's failure, so
         stamina decides on it and waits exactly as if it had sent it itself."""
         policy = self._policy
@@ -205,7 +157,7 @@ class KeyedSender:
                 )
                 try:
                     return await self._attempt(method, path, url, headers, content)
-                except (RetryableStatusError, httpx.TransportError) as error:
+                except (RetryableStatusError, WireError) as error:
                     last_failure = _failure_name(error)
                     raise
         raise AssertionError("unreachable: stamina either returns or raises")
@@ -215,9 +167,9 @@ class KeyedSender:
         method: str,
         path: str,
         url: str,
-        headers: list[tuple[bytes, bytes]],
+        headers: Headers,
         content: bytes | None,
-    ) -> httpx.Response:
+    ) -> Answer:
         """One paced request: a 2xx response, a retryable failure, or a LexwareError."""
         sent_at = await self._pacer.acquire()
         self.stats.requests_sent += 1
@@ -243,7 +195,7 @@ class KeyedSender:
             raise self._error(response, method, path)
         return response
 
-    def _error(self, response: httpx.Response, method: str, path: str) -> LexwareError:
+    def _error(self, response: Answer, method: str, path: str) -> LexwareError:
         # The gateway's 403 text echoes the Authorization header, i.e. the key itself.
         content = response.content.replace(self.__api_key.encode(), b"[redacted]")
         body = parse_error_body(content)
@@ -261,7 +213,7 @@ class KeyedSender:
         return error
 
 
-def _failure_name(error: RetryableStatusError | httpx.TransportError) -> int | str:
+def _failure_name(error: RetryableStatusError | WireError) -> int | str:
     if isinstance(error, RetryableStatusError):
         return error.response.status_code
-    return type(error).__name__
+    return error.kind

@@ -13,12 +13,10 @@ import email.utils
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
+from belegsync.lexware.transport import Answer, WireError
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Raised before any byte of the request reached Lexware: safe to repeat even for writes.
-_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +38,7 @@ class RetryPolicy:
 class RetryableStatusError(Exception):
     """Internal: a retryable HTTP status; turned into a LexwareError after retries."""
 
-    def __init__(self, response: httpx.Response, retry_after: float | None) -> None:
+    def __init__(self, response: Answer, retry_after: float | None) -> None:
         self.response = response
         self.retry_after = retry_after
         super().__init__(f"HTTP {response.status_code}")
@@ -57,13 +55,12 @@ def should_retry_status(method: str, status: int) -> bool:
     return method in IDEMPOTENT_METHODS or status == 429
 
 
-def should_retry_transport_error(method: str, error: httpx.TransportError) -> bool:
-    """Whether a timeout or connection error warrants another attempt."""
-    if method in IDEMPOTENT_METHODS:
-        return isinstance(
-            error, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError
-        )
-    return isinstance(error, _NOT_SENT_ERRORS)
+def should_retry_transport_error(method: str, error: WireError) -> bool:
+    """Whether a timeout or connection error warrants another attempt: for a write only
+    if the request cannot have reached Lexware (refused connection, connect timeout)."""
+    if not error.retryable:
+        return False
+    return method in IDEMPOTENT_METHODS or not error.sent
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
