@@ -38,7 +38,7 @@ from belegsync.domain.matching_text import (
 from belegsync.domain.vouchers import Direction
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.params import MatchParams
-from belegsync.matching.textscan import digit_tokens, digit_value
+from belegsync.matching.textscan import TextBlob, digit_value
 
 __all__ = ["PaymentState", "TxnIndex", "build_payment_states", "candidates_for"]
 
@@ -174,12 +174,14 @@ class TxnIndex:
         tenant_currency_ids: Mapping[tuple[str, str], int],
         allocated: Mapping[str, int],
         wanted_identifiers: Mapping[str, set[int]],
+        markers: Sequence[bytes] = (),
     ) -> TxnIndex:
         """Arrays of partition, remaining amount and day; ineligible rows are masked.
 
         Ineligible: reversals and the debits they return, tenants/currencies without
         payments, fully allocated. ``wanted_identifiers`` maps identifier → tenant-
-        currency ids that know it.
+        currency ids that know it. ``markers`` are those :meth:`provider_rows` will look
+        for: they are found in the purposes in the same pass as the returned debits'.
         """
         n = len(cols)
         amount = cols.amount
@@ -193,6 +195,7 @@ class TxnIndex:
         part = tc * 2 + (amount < 0)
         eligible = (tc >= 0) & (remaining > 0) & (remaining < (1 << _AMOUNT_SHIFT)) & (amount != 0)
         blob = TextBlob(cols.remittances)
+        blob.search((*_RETURN_MARKERS, *markers))
         returned = _returned_debits(cols, tc, blob)
         for row in returned:
             eligible[row] = False
@@ -302,17 +305,19 @@ class TxnIndex:
         customers: Mapping[int, dict[int, str]],
         found: dict[int, set[int]],
     ) -> None:
-        rows, values = digit_tokens(self.cols.remittances)
+        blob = self.remittance_blob or TextBlob(self.cols.remittances)
+        at, values = blob.number_tokens()
         keys = np.fromiter(set(lookup) | set(customers), dtype=np.int64)
         keys.sort()
         if keys.size == 0 or values.size == 0:
             return
         pos = np.minimum(np.searchsorted(keys, values), keys.size - 1)
-        hit = (keys[pos] == values) & self.eligible[rows]
-        tcs = self.part[rows[hit]] // 2
-        for row, value, tc in zip(
-            rows[hit].tolist(), values[hit].tolist(), tcs.tolist(), strict=True
-        ):
+        known = keys[pos] == values
+        rows, values = blob.rows_at(at[known]), values[known]
+        hit = self.eligible[rows]
+        rows, values = rows[hit], values[hit]
+        tcs = self.part[rows] // 2
+        for row, value, tc in zip(rows.tolist(), values.tolist(), tcs.tolist(), strict=True):
             by_tc = lookup.get(value)
             if by_tc is not None:
                 payments = by_tc.get(tc)
@@ -435,72 +440,6 @@ def _recollections(
         if any(0 < day - d <= _RETURN_DAYS for d in wanted.get(key, ())):
             out.append(row)
     return out
-
-
-class TextBlob:
-    """A text column upper-cased and joined once, so markers are found in every row at
-    once (a run looks for returned debits and payment providers in the same texts)."""
-
-    __slots__ = ("_data", "_rows", "_separators")
-
-    def __init__(self, texts: list[str]) -> None:
-        self._data = "\x1f".join(texts).upper().encode("utf-8", "replace")
-        self._separators: IntArray | None = None
-        self._rows = len(texts)
-
-    def rows_mentioning(self, markers: Sequence[bytes]) -> set[int]:
-        """Rows whose upper-cased text contains one of ``markers`` (ASCII)."""
-        blob = self._data
-        found = _marker_positions(np.frombuffer(blob, dtype=np.uint8), markers)
-        if found.size == 0:
-            return set()
-        if self._separators is None:
-            self._separators = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0x1F)
-        rows = np.searchsorted(self._separators, found, side="right")
-        return {r for r in rows.tolist() if r < self._rows}
-
-
-# Letters from rarest to most common in German text: each marker is looked for by its
-# rarest pair of letters first, so few positions are left to compare in full.
-_LETTER_RANK = {c: i for i, c in enumerate(b"QXYJVPZKFWBOMGCULHDTARSINE")}
-
-
-def _anchor(marker: bytes) -> int:
-    """Offset of the marker's pair of bytes that is least common in ordinary text."""
-    return min(
-        range(len(marker) - 1),
-        key=lambda k: _LETTER_RANK.get(marker[k], 0) + _LETTER_RANK.get(marker[k + 1], 0),
-    )
-
-
-def _marker_positions(arr: npt.NDArray[np.uint8], markers: Sequence[bytes]) -> IntArray:
-    """Start of every occurrence of each marker in ``arr`` (``bytes.find`` for all of
-    them at once): positions of each marker's rarest pair of bytes, read as 16-bit
-    words at even and at odd offsets, then compared byte by byte."""
-    n = arr.size
-    found: list[IntArray] = [np.zeros(0, dtype=np.int64)]
-    long = [m for m in markers if len(m) >= 2]
-    for marker in markers:
-        if len(marker) == 1:
-            found.append(np.flatnonzero(arr == marker[0]))
-    if long and n >= 2:
-        anchors = [_anchor(m) for m in long]
-        table = np.zeros(1 << 16, dtype=np.bool_)
-        for marker, k in zip(long, anchors, strict=True):
-            table[marker[k] | marker[k + 1] << 8] = True
-        starts = []
-        for offset in (0, 1):
-            words = (n - offset) // 2
-            pairs = arr[offset : offset + 2 * words].view("<u2")
-            starts.append(np.flatnonzero(table[pairs]) * 2 + offset)
-        pairs_at = np.concatenate(starts)
-        for marker, k in zip(long, anchors, strict=True):
-            pos = pairs_at - k
-            pos = pos[(pos >= 0) & (pos + len(marker) <= n)]
-            for j in range(len(marker)):
-                pos = pos[arr[pos + j] == marker[j]]
-            found.append(pos)
-    return np.concatenate(found).astype(np.int64)
 
 
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:

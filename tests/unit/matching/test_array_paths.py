@@ -6,6 +6,7 @@ membership against ``isin``."""
 from __future__ import annotations
 
 import re
+import sys
 from datetime import timedelta
 
 import numpy as np
@@ -13,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
-from belegsync.matching import MatchParams, match
-from belegsync.matching.candidates import _marker_positions, _order_by_key_and_day, is_member
-from belegsync.matching.textscan import _group_values
+from belegsync.matching import MatchParams, match, textscan
+from belegsync.matching.candidates import _order_by_key_and_day, is_member
+from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -109,11 +110,59 @@ def _find_all(blob: bytes, markers: list[bytes]) -> list[int]:
 def test_marker_positions_equal_bytes_find(blob: bytes, markers: list[bytes]) -> None:
     markers = list(dict.fromkeys(markers))
     found = _marker_positions(np.frombuffer(blob, dtype=np.uint8), markers)
-    assert sorted(found.tolist()) == _find_all(blob, markers)
+    assert [sorted(f.tolist()) for f in found] == [_find_all(blob, [m]) for m in markers]
+
+
+TEXTS = st.lists(st.text(alphabet="0123456789 -/.\n\x1fabRExßıſﬆ²٣Ä", max_size=30), max_size=12)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="0123456789ab -", max_size=60))
+@given(TEXTS, st.lists(st.sampled_from([b"RE", b"SS", b"I", b"ST", b"X"]), min_size=1))
+def test_blob_rows_mentioning_equal_each_text(texts: list[str], markers: list[bytes]) -> None:
+    """Also where a text holds the separator itself."""
+    found = TextBlob(texts).rows_mentioning(markers)
+    upper = [t.replace("\x1f", " ").upper().encode() for t in texts]
+    assert found == {row for row, text in enumerate(upper) if any(m in text for m in markers)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.integers(1, 4))
+def test_digit_tokens_read_each_row_alone_in_chunks_of_any_size(
+    texts: list[str], chunk: int
+) -> None:
+    each = sorted(
+        (row, value)
+        for row, text in enumerate(texts)
+        for value in digit_tokens([text.replace("\x1f", " ")])[1].tolist()
+    )
+    default = textscan._CHUNK_ROWS
+    try:
+        textscan._CHUNK_ROWS = chunk
+        rows, values = digit_tokens(texts)
+    finally:
+        textscan._CHUNK_ROWS = default
+    assert sorted(zip(rows.tolist(), values.tolist(), strict=True)) == each
+
+
+def test_upper_case_keeps_digits_and_their_separators() -> None:
+    """Why digit tokens may be read from the upper-cased blob: an ASCII digit, a
+    separator between digit groups (``-/.``, space, line break) and the row separator
+    stay themselves, and no other character upper-cases to a string holding one."""
+    special = set("0123456789-/. \n\x1f")
+    changed = []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        upper = char.upper()
+        if (upper != char) if char in special else not special.isdisjoint(upper):
+            changed.append(char)
+    assert changed == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="0123456789ab -", max_size=60)
+    | st.lists(st.text(alphabet="0123456789", min_size=1, max_size=26), max_size=4).map(" ".join)
+)
 def test_digit_group_values_equal_int(text: str) -> None:
     arr = np.frombuffer(text.encode(), dtype=np.uint8)
     groups = list(re.finditer("[0-9]+", text))
