@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -156,6 +156,8 @@ class TxnIndex:
     returned: frozenset[int] = frozenset()  # debits undone by a returned-debit line
     recollections: frozenset[int] = frozenset()  # same debit collected again afterwards
     remittance_blob: TextBlob | None = None  # purposes upper-cased and joined, built once
+    # eligible rows whose IBAN or creditor id a payment wants or a contact owns
+    identified: BoolArray | None = None
 
     def __post_init__(self) -> None:
         self.part_list = self.part.tolist()
@@ -175,6 +177,7 @@ class TxnIndex:
         allocated: Mapping[str, int],
         wanted_identifiers: Mapping[str, set[int]],
         markers: Sequence[bytes] = (),
+        owned_identifiers: Collection[str] = (),
     ) -> TxnIndex:
         """Arrays of partition, remaining amount and day; ineligible rows are masked.
 
@@ -182,6 +185,8 @@ class TxnIndex:
         payments, fully allocated. ``wanted_identifiers`` maps identifier → tenant-
         currency ids that know it. ``markers`` are those :meth:`provider_rows` will look
         for: they are found in the purposes in the same pass as the returned debits'.
+        ``owned_identifiers`` (the contacts' accounts) are marked in ``identified`` with
+        the wanted ones.
         """
         n = len(cols)
         amount = cols.amount
@@ -209,7 +214,7 @@ class TxnIndex:
         index.returned = frozenset(returned)
         index.remittance_blob = blob
         index.recollections = frozenset(_recollections(cols, returned, eligible))
-        index._index_identifiers(wanted_identifiers)
+        index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index
 
     def provider_rows(self, markers: Sequence[bytes]) -> set[int]:
@@ -230,19 +235,24 @@ class TxnIndex:
         )
         return found
 
-    def _index_identifiers(self, wanted: Mapping[str, set[int]]) -> None:
-        if not wanted:
-            return
-        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-        parts = self.part
+    def _index_identifiers(
+        self, wanted: Mapping[str, set[int]], owned: Collection[str] = ()
+    ) -> None:
         n = len(self.cols)
+        self.identified = np.zeros(n, dtype=np.bool_)
+        if not wanted and not owned:
+            return
+        lookup = wanted.keys() | set(owned) if owned else wanted.keys()
+        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+        parts = self.part_list
         for values in (self.cols.ibans, self.cols.creditors):
-            hit = np.fromiter(map(wanted.__contains__, values), np.bool_, n) & self.eligible
+            hit = np.fromiter(map(lookup.__contains__, values), np.bool_, n) & self.eligible
+            self.identified |= hit
             for i in np.flatnonzero(hit).tolist():
                 ident = values[i]
-                part = int(parts[i])
-                if part // 2 in wanted[ident]:
-                    groups[(part, ident)].append(i)
+                tcs = wanted.get(ident)
+                if tcs is not None and parts[i] // 2 in tcs:
+                    groups[(parts[i], ident)].append(i)
         day = self.day
         for key, rows in groups.items():
             ordered = sorted((int(day[r]), r) for r in set(rows))

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
-from belegsync.matching import MatchParams, match, textscan
+from belegsync.matching import MatchParams, fastpath, match, textscan
 from belegsync.matching.candidates import _order_by_key_and_day, is_member
 from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
@@ -86,6 +87,55 @@ def test_fast_path_links_only_what_full_scoring_links(
     assert {(d.suggestion.payment_id, d.suggestion.txn_id) for d in fast.auto_links} == set(
         full_links
     )
+
+
+@st.composite
+def rent_worlds(draw: st.DrawFn) -> tuple[list[ExpectedPayment], list[BankTxn]]:
+    """Equal amounts from several contacts, purposes naming a month or a quarter."""
+    payments = []
+    for i in range(draw(st.integers(1, 4))):
+        contact, name, iban = draw(st.sampled_from(CONTACTS))
+        payments.append(
+            payment(
+                f"v{i}#0",
+                number=f"RE-2024-{i + 1:04d}",
+                amount=draw(st.sampled_from((1000, 2000))),
+                vtype="purchaseinvoice",
+                paid=None,
+                contact=contact,
+                name=name,
+                has_items=False,
+                voucher_date=draw(st.sampled_from((date(2024, 2, 20), date(2024, 3, 20)))),
+                known_identifiers=frozenset({iban}) if draw(st.booleans()) else frozenset(),
+            )
+        )
+    lines = [
+        txn(
+            f"b{j}",
+            amount=-draw(st.sampled_from((1000, 2000))),
+            text=draw(st.sampled_from(("Miete 02/2024", "Miete 03/2024", "Q1/2024", "Zahlung"))),
+            day=D0 + timedelta(days=draw(st.integers(-10, 10))),
+            name=draw(st.sampled_from(PAYERS)),
+            iban=draw(st.sampled_from((IBAN_A, IBAN_B, ""))),
+        )
+        for j in range(draw(st.integers(1, 5)))
+    ]
+    return payments, lines
+
+
+@SETTINGS
+@given(rent_worlds())
+def test_fast_path_reads_periods_only_where_they_may_matter(
+    world: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    """Reading the period in every purpose the fast path looks at gives the same result
+    as reading it only where it can change which pairs are sole."""
+    payments, lines = world
+    restricted = match(payments, lines)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fastpath, "_may_matter", lambda pay, rows, among, *_: among)
+        everywhere = match(payments, lines)
+    assert restricted == everywhere
 
 
 def _find_all(blob: bytes, markers: list[bytes]) -> list[int]:
