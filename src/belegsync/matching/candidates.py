@@ -163,8 +163,11 @@ class TxnIndex:
         self.part_list = self.part.tolist()
         self.eligible_list = self.eligible.tolist()
         idx = np.flatnonzero(self.eligible)
-        key = (self.part[idx] << _AMOUNT_SHIFT) | self.remaining[idx]
-        order = _order_by_key_and_day(key, self.day[idx])
+        part, remaining = self.part[idx], self.remaining[idx]
+        key = (part << _AMOUNT_SHIFT) | remaining
+        # sorted as by ``key``, written with fewer bits
+        dense = part * (int(remaining.max(initial=0)) + 1) + remaining
+        order = _order_by_key_and_day(dense, self.day[idx])
         self.sorted_key = key[order]
         self.sorted_idx_arr = idx[order]
         self.sorted_day_arr = self.day[self.sorted_idx_arr]
@@ -342,12 +345,18 @@ class TxnIndex:
 
 def _order_by_key_and_day(key: IntArray, day: IntArray) -> IntArray:
     """``np.lexsort((day, key))``: one stable sort of a combined key when it fits in
-    63 bits (a single sort of 64-bit integers is about three times faster)."""
-    if key.size == 0:
+    63 bits (a single sort of 64-bit integers is about three times faster), or, when the
+    row number fits in too, a sort of the values themselves (about four times faster
+    again)."""
+    n = key.size
+    if n == 0:
         return np.zeros(0, dtype=np.int64)
     first, span = int(day.min()), int(day.max()) - int(day.min())
     if int(key.min()) >= 0 and (int(key.max()) + 1) * (span + 1) < 1 << 63:
-        return np.argsort(key * (span + 1) + (day - first), kind="stable")
+        combined = key * (span + 1) + (day - first)
+        if (int(combined.max()) + 1) * n < 1 << 63:
+            return np.asarray(np.sort(combined * n + np.arange(n)) % n)
+        return np.argsort(combined, kind="stable")
     return np.lexsort((day, key))
 
 
@@ -384,13 +393,20 @@ _RETURN_DAYS = 30
 
 def is_member(values: IntArray, wanted: IntArray) -> BoolArray:
     """``np.isin(values, wanted)`` for few wanted values among many: a binary search in
-    the sorted wanted values (``isin`` sorts both sides together)."""
+    the sorted wanted values (``isin`` sorts both sides together), for the values
+    whose low 16 bits are a wanted value's (a table lookup leaves few to search)."""
     keys = np.unique(wanted)
     if keys.size == 0:
         return np.zeros(values.shape, dtype=np.bool_)
-    pos = keys.searchsorted(values)
+    found = np.zeros(values.shape, dtype=np.bool_)
+    table = np.zeros(1 << 16, dtype=np.bool_)
+    table[keys & 0xFFFF] = True
+    maybe = np.flatnonzero(table[values & 0xFFFF])
+    some = values[maybe]
+    pos = keys.searchsorted(some)
     pos[pos == keys.size] = 0
-    return np.asarray(keys[pos] == values)
+    found[maybe] = keys[pos] == some
+    return found
 
 
 def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int]:
@@ -442,12 +458,13 @@ def _recollections(
             )
     out = []
     amounts = list({a for a, _ in wanted})
-    for row in np.flatnonzero(
-        is_member(cols.amount, np.array(amounts, dtype=np.int64)) & eligible
-    ).tolist():
-        key = (int(cols.amount[row]), cols.ibans[row] or cols.creditors[row])
-        day = int(cols.day[row])
-        if any(0 < day - d <= _RETURN_DAYS for d in wanted.get(key, ())):
+    rows = np.flatnonzero(is_member(cols.amount, np.array(amounts, dtype=np.int64)) & eligible)
+    ibans, creditors = cols.ibans, cols.creditors
+    for row, amount, day in zip(
+        rows.tolist(), cols.amount[rows].tolist(), cols.day[rows].tolist(), strict=True
+    ):
+        days = wanted.get((amount, ibans[row] or creditors[row]))
+        if days and any(0 < day - d <= _RETURN_DAYS for d in days):
             out.append(row)
     return out
 

@@ -224,14 +224,30 @@ def test_digit_group_values_equal_int(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 1 << 45), st.integers(700_000, 800_000)), max_size=40),
+    st.lists(
+        st.tuples(st.integers(0, 50) | st.integers(0, 1 << 45), st.integers(700_000, 700_040))
+        | st.tuples(st.integers(0, 1 << 45), st.integers(700_000, 800_000)),
+        max_size=40,
+    ),
     st.booleans(),
 )
 def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) -> None:
+    """Keys that leave room for the row number, for the day only, for neither."""
     key = np.array([k << 17 if huge else k for k, _ in pairs], dtype=np.int64)
     day = np.array([d for _, d in pairs], dtype=np.int64)
     expected = np.lexsort((day, key)) if pairs else np.zeros(0, dtype=np.int64)
     assert _order_by_key_and_day(key, day).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-3, 3).flatmap(lambda k: st.integers(0, 9).map(lambda v: k << 16 | v))),
+    st.lists(st.integers(-3, 3).flatmap(lambda k: st.integers(0, 9).map(lambda v: k << 16 | v))),
+)
+def test_is_member_equals_isin_where_low_bits_collide(values: list[int], wanted: list[int]) -> None:
+    arr = np.array(values, dtype=np.int64)
+    wanted_arr = np.array(wanted, dtype=np.int64)
+    assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
 
 
 @settings(max_examples=200, deadline=None)
