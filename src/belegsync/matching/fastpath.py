@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -229,8 +230,11 @@ def _named(
     expected: Sequence[ExpectedPayment], names: list[str], pay: IntArray, rows: IntArray
 ) -> BoolArray:
     """Whether both sides of each pair have a name."""
-    named = np.fromiter((bool(expected[g].contact_name) for g in pay.tolist()), np.bool_, pay.size)
-    named &= np.fromiter((bool(names[r]) for r in rows.tolist()), np.bool_, rows.size)
+    has_name = np.fromiter(
+        map(bool, map(attrgetter("contact_name"), expected)), np.bool_, len(expected)
+    )
+    named = has_name[pay]
+    named &= np.fromiter(map(bool, map(names.__getitem__, rows.tolist())), np.bool_, rows.size)
     return named
 
 

@@ -138,43 +138,70 @@ def _separators(arr: npt.NDArray[np.uint8]) -> IntArray:
 _LETTER_RANK = {c: i for i, c in enumerate(b"QXYJVPZKFWBOMGCULHDTARSINE")}
 
 
+def _rank(marker: bytes, k: int) -> int:
+    return _LETTER_RANK.get(marker[k], 0) + _LETTER_RANK.get(marker[k + 1], 0)
+
+
 def _anchor(marker: bytes) -> int:
     """Offset of the marker's pair of bytes that is least common in ordinary text."""
-    return min(
-        range(len(marker) - 1),
-        key=lambda k: _LETTER_RANK.get(marker[k], 0) + _LETTER_RANK.get(marker[k + 1], 0),
-    )
+    return min(range(len(marker) - 1), key=lambda k: _rank(marker, k))
+
+
+def _anchor3(marker: bytes) -> int:
+    """Offset of the marker's three bytes whose two pairs are least common."""
+    return min(range(len(marker) - 2), key=lambda k: _rank(marker, k) + _rank(marker, k + 1))
 
 
 def _marker_positions(arr: npt.NDArray[np.uint8], markers: Sequence[bytes]) -> list[IntArray]:
     """Start of every occurrence of each marker in ``arr`` (``bytes.find`` for all of
     them at once), per marker: positions of each marker's rarest pair of bytes, read as
-    16-bit words at even and at odd offsets, then compared byte by byte."""
+    16-bit words, then compared byte by byte.
+
+    Markers of three bytes or more are found from the words at even offsets alone:
+    of three consecutive bytes, the first two or the last two start at an even offset.
+    """
     n = arr.size
     found: list[IntArray] = [np.zeros(0, dtype=np.int64) for _ in markers]
     long = [i for i, m in enumerate(markers) if len(m) >= 2]
     for i, marker in enumerate(markers):
         if len(marker) == 1:
             found[i] = np.flatnonzero(arr == marker[0])
-    if long and n >= 2:
-        anchors = [_anchor(markers[i]) for i in long]
-        table = np.zeros(1 << 16, dtype=np.bool_)
-        for i, k in zip(long, anchors, strict=True):
-            table[markers[i][k] | markers[i][k + 1] << 8] = True
-        starts = []
+    if not long or n < 2:
+        return found
+    table = np.zeros(1 << 16, dtype=np.bool_)
+    # per marker: its pairs of bytes as words, and their offsets in the marker
+    pairs: list[list[tuple[int, int]]] = []
+    if all(len(markers[i]) >= 3 for i in long):
+        for i in long:
+            marker, k = markers[i], _anchor3(markers[i])
+            pairs.append([(marker[j] | marker[j + 1] << 8, j) for j in (k, k + 1)])
+        even = arr if n % 2 == 0 else np.append(arr, np.uint8(0))
+        words = even.view("<u2")
+        table[[w for each in pairs for w, _ in each]] = True
+        hits = np.flatnonzero(table[words])
+        hit_words = words[hits]
+        hits *= 2
+    else:
+        for i in long:
+            marker, k = markers[i], _anchor(markers[i])
+            pairs.append([(marker[k] | marker[k + 1] << 8, k)])
+        table[[w for each in pairs for w, _ in each]] = True
+        starts, found_words = [], []
         for offset in (0, 1):
-            words = (n - offset) // 2
-            pairs = arr[offset : offset + 2 * words].view("<u2")
-            starts.append(np.flatnonzero(table[pairs]) * 2 + offset)
-        pairs_at = np.concatenate(starts)
-        for i, k in zip(long, anchors, strict=True):
-            marker = markers[i]
-            pos = pairs_at - k
-            pos = pos[(pos >= 0) & (pos + len(marker) <= n)]
-            for j in range(len(marker)):
-                pos = pos[arr[pos + j] == marker[j]]
-            found[i] = pos
-    return [pos.astype(np.int64) for pos in found]
+            count = (n - offset) // 2
+            words = arr[offset : offset + 2 * count].view("<u2")
+            at = np.flatnonzero(table[words])
+            starts.append(at * 2 + offset)
+            found_words.append(words[at])
+        hits, hit_words = np.concatenate(starts), np.concatenate(found_words)
+    for i, each in zip(long, pairs, strict=True):
+        marker = markers[i]
+        pos = np.concatenate([hits[hit_words == word] - k for word, k in each])
+        pos = pos[(pos >= 0) & (pos + len(marker) <= n)]
+        for j in range(len(marker)):
+            pos = pos[arr[pos + j] == marker[j]]
+        found[i] = np.sort(pos)
+    return found
 
 
 def _chunk_tokens(arr: npt.NDArray[np.uint8], max_groups: int) -> tuple[IntArray, IntArray]:

@@ -155,6 +155,12 @@ def _find_all(blob: bytes, markers: list[bytes]) -> list[int]:
         st.binary(min_size=1, max_size=5).map(lambda b: bytes(c % 8 + 65 for c in b)),
         min_size=1,
         max_size=4,
+    )
+    | st.lists(
+        # three bytes or more: found from the words at even offsets
+        st.binary(min_size=3, max_size=6).map(lambda b: bytes(c % 4 + 65 for c in b)),
+        min_size=1,
+        max_size=4,
     ),
 )
 def test_marker_positions_equal_bytes_find(blob: bytes, markers: list[bytes]) -> None:
