@@ -360,21 +360,32 @@ def _order_by_key_and_day(key: IntArray, day: IntArray) -> IntArray:
     return np.lexsort((day, key))
 
 
+class _TenantCodes(dict[str, int]):
+    """Tenant → tenant-currency id for one currency (-1: no payments), filled as met."""
+
+    def __init__(self, ids: Mapping[tuple[str, str], int], currency: str) -> None:
+        super().__init__()
+        self._ids, self._currency = ids, currency
+
+    def __missing__(self, tenant: str) -> int:
+        code = self[tenant] = self._ids.get((tenant, self._currency), -1)
+        return code
+
+
 def _tenant_currency_codes(
     cols: TxnColumns, tenant_currency_ids: Mapping[tuple[str, str], int]
 ) -> IntArray:
     n = len(cols)
-    currencies = set(cols.currencies)
-    if len(currencies) <= 1:
-        if n == 0:
-            return np.zeros(0, dtype=np.int64)
-        currency = cols.currencies[0]
-        tenants = set(cols.tenants)
-        if len(tenants) == 1:
-            code = tenant_currency_ids.get((cols.tenants[0], currency), -1)
-            return np.full(n, code, dtype=np.int64)
-        by_tenant = {t: tenant_currency_ids.get((t, currency), -1) for t in tenants}
-        return np.fromiter(map(by_tenant.__getitem__, cols.tenants), dtype=np.int64, count=n)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    # one currency, one tenant: counted by a comparison per row (mostly of identity)
+    currency = cols.currencies[0]
+    if cols.currencies.count(currency) == n:
+        tenant = cols.tenants[0]
+        if cols.tenants.count(tenant) == n:
+            return np.full(n, tenant_currency_ids.get((tenant, currency), -1), dtype=np.int64)
+        codes = _TenantCodes(tenant_currency_ids, currency)
+        return np.fromiter(map(codes.__getitem__, cols.tenants), dtype=np.int64, count=n)
     tc_of: defaultdict[tuple[str, str], int] = defaultdict(lambda: -1)
     tc_of.update(tenant_currency_ids)
     return np.fromiter(
