@@ -155,7 +155,9 @@ class _Run:
                     wanted[ident].add(tcs[g])
                 for reference in payment.references:
                     references[reference].append(g)
-        self.index = TxnIndex.build(cols, self.tc_ids, allocated, wanted)
+        self.index = TxnIndex.build(
+            cols, self.tc_ids, allocated, wanted, PROVIDER_MARKERS, {i for _, i in owners}
+        )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
         self.clear: list[ClearLink] = []
         if params.fast_path and not params.shadow_mode:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -41,7 +42,7 @@ from belegsync.domain.matching_score import (
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import TxnIndex
-from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
+from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.features import PERIOD_HINT, period_in_text
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
@@ -225,21 +226,46 @@ def _fee_competitors(
     return out
 
 
-def _similarities(
+def _named(
     expected: Sequence[ExpectedPayment], names: list[str], pay: IntArray, rows: IntArray
-) -> tuple[npt.NDArray[np.float64], BoolArray]:
-    """Name similarity (0–100, rapidfuzz in C) of every pair, 100 where a name is
-    missing; and whether both names are there."""
-    if pay.size == 0:
-        return np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.bool_)
-    left = [expected[g].contact_name for g in pay.tolist()]
-    right = [names[r] for r in rows.tolist()]
-    values = process.cpdist(
-        left, right, scorer=fuzz.token_set_ratio, processor=utils.default_process, dtype=np.float64
+) -> BoolArray:
+    """Whether both sides of each pair have a name."""
+    has_name = np.fromiter(
+        map(bool, map(attrgetter("contact_name"), expected)), np.bool_, len(expected)
     )
-    named = np.fromiter(map(bool, left), np.bool_, len(left))
-    named &= np.fromiter(map(bool, right), np.bool_, len(right))
-    return np.where(named, values, 100.0), named
+    named = has_name[pay]
+    named &= np.fromiter(map(bool, map(names.__getitem__, rows.tolist())), np.bool_, rows.size)
+    return named
+
+
+def _similarities(
+    expected: Sequence[ExpectedPayment],
+    names: list[str],
+    pay: IntArray,
+    rows: IntArray,
+    among: BoolArray,
+    out: npt.NDArray[np.float64],
+) -> None:
+    """Name similarity (0–100, rapidfuzz in C) of the pairs ``among``, into ``out``."""
+    pick = np.flatnonzero(among)
+    if pick.size == 0:
+        return
+    out[pick] = process.cpdist(
+        [expected[g].contact_name for g in pay[pick].tolist()],
+        [names[r] for r in rows[pick].tolist()],
+        scorer=fuzz.token_set_ratio,
+        processor=utils.default_process,
+        dtype=np.float64,
+    )
+
+
+def _code_counts(codes: IntArray, n_rows: int, n_payments: int) -> tuple[IntArray, IntArray]:
+    """Distinct (payment, row) codes per payment and per row."""
+    codes = np.unique(codes)
+    return (
+        np.bincount(codes // n_rows, minlength=n_payments),
+        np.bincount(codes % n_rows, minlength=n_rows),
+    )
 
 
 def clear_links(
@@ -263,24 +289,44 @@ def clear_links(
             ref_rows.append(row)
     n_rows = len(cols)
     ref_code = np.asarray(ref_pay, dtype=np.int64) * n_rows + np.asarray(ref_rows, dtype=np.int64)
-    referenced = np.isin(pay * n_rows + rows, ref_code)
-    known, foreign = _identifiers(expected, arrays, cols, owners, pay, rows)
-    similarity, named = _similarities(expected, cols.names, pay, rows)
+    code = pay * n_rows + rows
+    referenced = np.isin(code, ref_code)
+    known, foreign = _identifiers(expected, arrays, index, owners, pay, rows)
+    named = _named(expected, cols.names, pay, rows)
+    # names are compared where neither a reference nor a known account decides (and
+    # for the links, below); 100 where a name is missing
+    similarity = np.full(pay.size, 100.0)
+    _similarities(expected, cols.names, pay, rows, named & ~referenced & ~known, similarity)
     # an exact pair is a competitor unless its payer is clearly someone else
     plausible = referenced | known | (~foreign & (similarity >= _OTHER_NAME_BELOW))
-    # the voucher's month named in the purpose counts as a reference in full scoring
-    plausible |= _period_named(arrays, cols.remittances, pay, rows, ~plausible)
-    codes = np.unique(np.concatenate((pay[plausible] * n_rows + rows[plausible], ref_code)))
-    per_payment = np.bincount(codes // n_rows, minlength=len(expected))
-    per_row = np.bincount(codes % n_rows, minlength=n_rows)
-    sole = plausible & (per_payment[pay] == 1) & (per_row[rows] == 1)
-    sole &= cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
-    sole &= referenced | known | (named & (similarity >= params.rules.name_strong))
-    sole &= ~(arrays.part_payment[pay] & ~referenced)
+    # what else a sole pair needs
+    may_link = cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
+    may_link &= referenced | known | (named & (similarity >= params.rules.name_strong))
+    may_link &= ~(arrays.part_payment[pay] & ~referenced)
+    # the voucher's month named in the purpose counts as a reference in full scoring; it
+    # is read only where it can change which pairs are sole
+    plausible |= _period_named(
+        arrays,
+        cols.remittances,
+        pay,
+        rows,
+        _may_matter(pay, rows, ~plausible, may_link, code[plausible], ref_code, n_rows),
+    )
+    per_payment, per_row = _code_counts(
+        np.concatenate((code[plausible], ref_code)), n_rows, len(expected)
+    )
+    sole = plausible & may_link & (per_payment[pay] == 1) & (per_row[rows] == 1)
     if not sole.any():
         return []
     keep = np.flatnonzero(sole)
     keep = keep[~_fee_competitors(arrays, index, rows[keep], params)]
+    # the links' names where a reference decided (a known account decides the
+    # counterparty whatever the names)
+    linking = np.zeros(pay.size, dtype=np.bool_)
+    linking[keep] = True
+    _similarities(
+        expected, cols.names, pay, rows, linking & named & referenced & ~known, similarity
+    )
     candidates = list(
         zip(
             pay[keep].tolist(),
@@ -290,7 +336,7 @@ def clear_links(
             referenced[keep].tolist(),
             known[keep].tolist(),
             # the name counts only where both sides have one
-            np.where(named[keep], similarity[keep], np.nan).tolist(),
+            np.where(named[keep] & ~known[keep], similarity[keep], np.nan).tolist(),
             strict=True,
         )
     )
@@ -298,6 +344,29 @@ def clear_links(
         ids = cols.ids
         candidates = [c for c in candidates if (expected[c[0]].id, ids[c[1]]) not in rejected]
     return _decisions(expected, arrays, index, candidates, params)
+
+
+def _may_matter(
+    pay: IntArray,
+    rows: IntArray,
+    among: BoolArray,
+    may_link: BoolArray,
+    plausible_codes: IntArray,
+    ref_code: IntArray,
+    n_rows: int,
+) -> BoolArray:
+    """Pairs of ``among`` whose plausibility can change which pairs are sole: a pair
+    that may link (itself included) shares its payment or its row, and that payment and
+    row have at most one plausible pair without it (more stay more)."""
+    per_payment, per_row = _code_counts(
+        np.concatenate((plausible_codes, ref_code)), n_rows, int(pay.max(initial=-1)) + 1
+    )
+    may_be_sole = np.flatnonzero(may_link & (per_payment[pay] <= 1) & (per_row[rows] <= 1))
+    payments = np.zeros(per_payment.size, dtype=np.bool_)
+    payments[pay[may_be_sole]] = True
+    lines = np.zeros(n_rows, dtype=np.bool_)
+    lines[rows[may_be_sole]] = True
+    return among & (payments[pay] | lines[rows])
 
 
 def _period_named(
@@ -326,17 +395,23 @@ def _period_named(
 def _identifiers(
     expected: Sequence[ExpectedPayment],
     arrays: PaymentArrays,
-    cols: TxnColumns,
+    index: TxnIndex,
     owners: Mapping[tuple[int, str], frozenset[str]],
     pay: IntArray,
     rows: IntArray,
 ) -> tuple[BoolArray, BoolArray]:
-    """Per pair: the account is known for the contact / belongs to another contact."""
+    """Per pair: the account is known for the contact / belongs to another contact
+    (looked at only where the line's account is one a payment wants or a contact owns)."""
     known = np.zeros(pay.size, dtype=np.bool_)
     foreign = np.zeros(pay.size, dtype=np.bool_)
+    cols = index.cols
     ibans, creditors = cols.ibans, cols.creditors
     tcs = arrays.tc
-    for i, (g, row) in enumerate(zip(pay.tolist(), rows.tolist(), strict=True)):
+    if index.identified is None:
+        check = np.arange(pay.size)
+    else:
+        check = np.flatnonzero(index.identified[rows])
+    for i, g, row in zip(check.tolist(), pay[check].tolist(), rows[check].tolist(), strict=True):
         idents = arrays.identifiers[g]
         for ident in (ibans[row], creditors[row]):
             if not ident:

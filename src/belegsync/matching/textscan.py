@@ -15,11 +15,12 @@ look the values up in the (much smaller) set of voucher and customer numbers.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MAX_GROUPS", "digit_tokens", "digit_value"]
+__all__ = ["MAX_GROUPS", "TextBlob", "digit_tokens", "digit_value"]
 
 IntArray = npt.NDArray[np.int64]
 MAX_GROUPS = 4
@@ -46,27 +47,165 @@ def digit_value(token: str) -> int | None:
 
 def digit_tokens(texts: list[str], *, max_groups: int = MAX_GROUPS) -> tuple[IntArray, IntArray]:
     """(row, value) of every candidate number token in ``texts`` (value ≥ 1000)."""
-    rows: list[IntArray] = []
-    values: list[IntArray] = []
-    for start in range(0, len(texts), _CHUNK_ROWS):
-        r, v = _chunk_tokens(texts[start : start + _CHUNK_ROWS], max_groups)
-        rows.append(r + start)
-        values.append(v)
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    return np.concatenate(rows), np.concatenate(values)
+    blob = TextBlob(texts)
+    at, values = blob.number_tokens(max_groups=max_groups)
+    return blob.rows_at(at), values
 
 
-def _blob(texts: list[str]) -> npt.NDArray[np.uint8]:
-    blob = "\x1f".join(texts).encode("utf-8", "replace")
-    if blob.count(b"\x1f") != max(0, len(texts) - 1):
-        blob = "\x1f".join(t.replace("\x1f", " ") for t in texts).encode("utf-8", "replace")
-    return np.frombuffer(blob, dtype=np.uint8)
+class TextBlob:
+    """A text column upper-cased and joined once (rows separated by ``\x1f``), read in
+    chunks of rows: number tokens, and markers found in every row at once (a run looks
+    for returned debits and payment providers in the same texts).
+
+    Upper case does not change what :func:`digit_tokens` reads: no character but an
+    ASCII digit, ``-/.``, space, line break or ``\x1f`` upper-cases to one of them, and
+    those stay themselves (checked over all of Unicode in the tests).
+    """
+
+    __slots__ = ("_arr", "_data", "_rows", "_rows_of", "_separators")
+
+    def __init__(self, texts: list[str]) -> None:
+        self._rows = len(texts)
+        self._data = "\x1f".join(texts).upper().encode("utf-8", "replace")
+        self._arr = np.frombuffer(self._data, dtype=np.uint8)
+        self._separators = _separators(self._arr)
+        if self._separators.size != max(0, self._rows - 1):
+            # a text holds the separator itself: it is a space there
+            joined = "\x1f".join(t.replace("\x1f", " ") for t in texts)
+            self._data = joined.upper().encode("utf-8", "replace")
+            self._arr = np.frombuffer(self._data, dtype=np.uint8)
+            self._separators = _separators(self._arr)
+        self._rows_of: dict[bytes, IntArray] = {}
+
+    def _chunks(self) -> list[tuple[int, int]]:
+        """Byte ranges of ``_CHUNK_ROWS`` rows each, without their separators."""
+        seps = self._separators.tolist()
+        n, size = self._rows, self._arr.size
+        return [
+            (0 if first == 0 else seps[first - 1] + 1, size if last >= n else seps[last - 1])
+            for first in range(0, n, _CHUNK_ROWS)
+            for last in (first + _CHUNK_ROWS,)
+        ]
+
+    def rows_at(self, positions: IntArray) -> IntArray:
+        """The row of each byte position."""
+        return np.searchsorted(self._separators, positions, side="right").astype(np.int64)
+
+    def number_tokens(self, *, max_groups: int = MAX_GROUPS) -> tuple[IntArray, IntArray]:
+        """(byte position, value) of every candidate number token, in the order
+        :func:`digit_tokens` gives them (``rows_at`` turns positions into rows)."""
+        at: list[IntArray] = []
+        values: list[IntArray] = []
+        for lo, hi in self._chunks():
+            p, v = _chunk_tokens(self._arr[lo:hi], max_groups)
+            at.append(p + lo)
+            values.append(v)
+        if not at:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(at), np.concatenate(values)
+
+    def search(self, markers: Sequence[bytes]) -> None:
+        """Find every occurrence of ``markers`` not looked for yet, in one pass."""
+        todo = [m for m in dict.fromkeys(markers) if m not in self._rows_of]
+        if not todo:
+            return
+        found: list[list[IntArray]] = [[] for _ in todo]
+        for lo, hi in self._chunks():
+            for each, pos in zip(found, _marker_positions(self._arr[lo:hi], todo), strict=True):
+                each.append(pos + lo)
+        for marker, each in zip(todo, found, strict=True):
+            pos = np.concatenate(each) if each else np.zeros(0, dtype=np.int64)
+            self._rows_of[marker] = self.rows_at(pos)
+
+    def rows_mentioning(self, markers: Sequence[bytes]) -> set[int]:
+        """Rows whose upper-cased text contains one of ``markers`` (ASCII)."""
+        self.search(markers)
+        out: set[int] = set()
+        for marker in markers:
+            out.update(self._rows_of[marker].tolist())
+        return out
 
 
-def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray]:
-    arr = _blob(texts)
+def _separators(arr: npt.NDArray[np.uint8]) -> IntArray:
+    step = 1 << 22
+    parts = [np.flatnonzero(arr[lo : lo + step] == _SEP) + lo for lo in range(0, arr.size, step)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+# Letters from rarest to most common in German text: each marker is looked for by its
+# rarest pair of letters first, so few positions are left to compare in full.
+_LETTER_RANK = {c: i for i, c in enumerate(b"QXYJVPZKFWBOMGCULHDTARSINE")}
+
+
+def _rank(marker: bytes, k: int) -> int:
+    return _LETTER_RANK.get(marker[k], 0) + _LETTER_RANK.get(marker[k + 1], 0)
+
+
+def _anchor(marker: bytes) -> int:
+    """Offset of the marker's pair of bytes that is least common in ordinary text."""
+    return min(range(len(marker) - 1), key=lambda k: _rank(marker, k))
+
+
+def _anchor3(marker: bytes) -> int:
+    """Offset of the marker's three bytes whose two pairs are least common."""
+    return min(range(len(marker) - 2), key=lambda k: _rank(marker, k) + _rank(marker, k + 1))
+
+
+def _marker_positions(arr: npt.NDArray[np.uint8], markers: Sequence[bytes]) -> list[IntArray]:
+    """Start of every occurrence of each marker in ``arr`` (``bytes.find`` for all of
+    them at once), per marker: positions of each marker's rarest pair of bytes, read as
+    16-bit words, then compared byte by byte.
+
+    Markers of three bytes or more are found from the words at even offsets alone:
+    of three consecutive bytes, the first two or the last two start at an even offset.
+    """
+    n = arr.size
+    found: list[IntArray] = [np.zeros(0, dtype=np.int64) for _ in markers]
+    long = [i for i, m in enumerate(markers) if len(m) >= 2]
+    for i, marker in enumerate(markers):
+        if len(marker) == 1:
+            found[i] = np.flatnonzero(arr == marker[0])
+    if not long or n < 2:
+        return found
+    table = np.zeros(1 << 16, dtype=np.bool_)
+    # per marker: its pairs of bytes as words, and their offsets in the marker
+    pairs: list[list[tuple[int, int]]] = []
+    if all(len(markers[i]) >= 3 for i in long):
+        for i in long:
+            marker, k = markers[i], _anchor3(markers[i])
+            pairs.append([(marker[j] | marker[j + 1] << 8, j) for j in (k, k + 1)])
+        even = arr if n % 2 == 0 else np.append(arr, np.uint8(0))
+        words = even.view("<u2")
+        table[[w for each in pairs for w, _ in each]] = True
+        hits = np.flatnonzero(table[words])
+        hit_words = words[hits]
+        hits *= 2
+    else:
+        for i in long:
+            marker, k = markers[i], _anchor(markers[i])
+            pairs.append([(marker[k] | marker[k + 1] << 8, k)])
+        table[[w for each in pairs for w, _ in each]] = True
+        starts, found_words = [], []
+        for offset in (0, 1):
+            count = (n - offset) // 2
+            words = arr[offset : offset + 2 * count].view("<u2")
+            at = np.flatnonzero(table[words])
+            starts.append(at * 2 + offset)
+            found_words.append(words[at])
+        hits, hit_words = np.concatenate(starts), np.concatenate(found_words)
+    for i, each in zip(long, pairs, strict=True):
+        marker = markers[i]
+        pos = np.concatenate([hits[hit_words == word] - k for word, k in each])
+        pos = pos[(pos >= 0) & (pos + len(marker) <= n)]
+        for j in range(len(marker)):
+            pos = pos[arr[pos + j] == marker[j]]
+        found[i] = np.sort(pos)
+    return found
+
+
+def _chunk_tokens(arr: npt.NDArray[np.uint8], max_groups: int) -> tuple[IntArray, IntArray]:
+    """(byte position, value) of the tokens of one chunk of rows."""
     is_digit = (arr >= 48) & (arr <= 57)
     padded = np.zeros(arr.size + 2, dtype=np.bool_)
     padded[1:-1] = is_digit
@@ -78,7 +217,6 @@ def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray
         return empty, empty
     lengths = ends - starts
     groups = starts.size
-    row = np.searchsorted(np.flatnonzero(arr == _SEP), starts, side="right").astype(np.int64)
     value = _group_values(arr, starts, lengths)
     long_group = lengths > _MAX_DIGITS
     # how a group is linked to the next one: exactly one linking byte, same row
@@ -90,7 +228,7 @@ def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray
     linked[-1] = False
     date_link = linked & _DATE_SEPARATORS[link_byte]
     skip = long_group | _periods_and_dates(lengths, value, date_link)
-    out_rows: list[IntArray] = []
+    out_at: list[IntArray] = []
     out_values: list[IntArray] = []
     # chains starting at group ``first``, extended by one group per step while linked
     first = np.flatnonzero(~skip)
@@ -98,7 +236,7 @@ def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray
     digits = lengths[first]
     for k in range(max_groups):
         keep = (digits <= _MAX_DIGITS) & (chain >= 1000)
-        out_rows.append(row[first[keep]])
+        out_at.append(starts[first[keep]])
         out_values.append(chain[keep])
         if k == max_groups - 1:
             break
@@ -113,30 +251,49 @@ def _chunk_tokens(texts: list[str], max_groups: int) -> tuple[IntArray, IntArray
         chain = chain[go][safe] * _POW10[lengths[nxt]] + value[nxt]
         if first.size == 0:
             break
-    return np.concatenate(out_rows), np.concatenate(out_values)
+    return np.concatenate(out_at), np.concatenate(out_values)
+
+
+# _KEEP_LAST[k]: the last k of 8 bytes of a little-endian word
+_KEEP_LAST = np.array(
+    [((1 << 64) - 1) ^ ((1 << (8 * (8 - k))) - 1) for k in range(9)], dtype=np.uint64
+)
+_LOW_NIBBLES = np.uint64(0x0F0F0F0F0F0F0F0F)
+_LOW_BYTES = np.uint64(0x00FF00FF00FF00FF)
+_LOW_HALVES = np.uint64(0x0000FFFF0000FFFF)
 
 
 def _group_values(arr: npt.NDArray[np.uint8], starts: IntArray, lengths: IntArray) -> IntArray:
-    """Numeric value of each digit group, digit by digit (groups longer than 18 digits
-    are never numbers we want: only their first 18 count). The groups are ordered by
-    length, longest first, so the groups still that long are always a prefix."""
-    order = np.argsort(-np.minimum(lengths, _MAX_DIGITS), kind="stable")
-    at = starts[order]
-    longer = np.bincount(np.minimum(lengths, _MAX_DIGITS), minlength=_MAX_DIGITS + 1)
-    # groups with more than k digits, for every k
-    remaining = starts.size - np.cumsum(longer)
-    value = np.zeros(starts.size, dtype=np.int64)
-    for k in range(_MAX_DIGITS):
-        count = int(remaining[k])
-        if count == 0:
-            break
-        head = value[:count]
-        head *= 10
-        head += arr[at[:count] + k]
-        head -= 48
-    out = np.empty_like(value)
-    out[order] = value
-    return out
+    """Numeric value of each digit group (groups longer than 18 digits are never
+    numbers we want: only their first 18 count), eight digits at a time: the eight
+    bytes before a group's end read as one little-endian word, the bytes before the
+    group masked off, the digits combined pairwise by three multiplications (SWAR)."""
+    used = np.minimum(lengths, _MAX_DIGITS)
+    ends = starts + used
+    padded = np.zeros(arr.size + 8, dtype=np.uint8)
+    padded[8:] = arr
+    # word[e]: the eight bytes arr[e - 8 : e] (zeros before the start)
+    word = np.ndarray((arr.size + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    value = _eight_digits(word[ends] & _KEEP_LAST[np.minimum(used, 8)])
+    more = np.flatnonzero(used > 8)
+    if more.size:
+        high = _eight_digits(word[ends[more] - 8] & _KEEP_LAST[np.minimum(used[more] - 8, 8)])
+        longest = np.flatnonzero(used[more] > 16)
+        if longest.size:
+            top = more[longest]
+            high[longest] += _eight_digits(word[ends[top] - 16] & _KEEP_LAST[used[top] - 16]) * (
+                np.uint64(10**8)
+            )
+        value[more] += high * np.uint64(10**8)
+    return value.astype(np.int64)
+
+
+def _eight_digits(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The number written by the ASCII digits in each word (first byte most significant;
+    zero bytes count as leading zeros)."""
+    words = (words & _LOW_NIBBLES) * np.uint64(10 * 256 + 1) >> np.uint64(8)
+    words = (words & _LOW_BYTES) * np.uint64(100 * 65536 + 1) >> np.uint64(16)
+    return (words & _LOW_HALVES) * np.uint64(10000 * (1 << 32) + 1) >> np.uint64(32)
 
 
 def _periods_and_dates(

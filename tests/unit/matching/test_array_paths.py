@@ -6,16 +6,19 @@ membership against ``isin``."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import sys
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
-from belegsync.matching import MatchParams, match
-from belegsync.matching.candidates import _marker_positions, _order_by_key_and_day, is_member
-from belegsync.matching.textscan import _group_values
+from belegsync.matching import MatchParams, fastpath, match, textscan
+from belegsync.matching.candidates import _order_by_key_and_day, is_member
+from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,38 +28,72 @@ CONTACTS = (("c1", "Müller Bau GmbH", IBAN_A), ("c2", "Schmidt & Söhne KG", IB
 PAYERS = ("MUELLER BAU GMBH", "Schmidt und Soehne", "Meier", "")
 
 
+WORLD = {
+    "payments": st.integers(1, 6),
+    "amount": st.sampled_from(AMOUNTS),
+    "gross": st.sampled_from((None, 11900)),
+    "vtype": st.sampled_from(("salesinvoice", "purchaseinvoice")),
+    "paid": st.sampled_from((None, D0, D0 + timedelta(days=5))),
+    "has_items": st.booleans(),
+    "voucher_date": st.just(date(2024, 2, 20)),
+    "lines": st.integers(0, 8),
+    "line_amount": st.sampled_from((1, -1)).flatmap(
+        lambda sign: st.sampled_from(AMOUNTS).map(lambda a: sign * a)
+    ),
+    "text": st.lists(st.sampled_from((*NUMBERS, "Zahlung", "Miete 02/2024")), max_size=2).map(
+        " ".join
+    ),
+    "days": st.integers(-15, 12),
+}
+# equal amounts from several contacts, purposes naming a month or a quarter
+RENT = WORLD | {
+    "payments": st.integers(1, 4),
+    "amount": st.sampled_from((1000, 2000)),
+    "gross": st.none(),
+    "vtype": st.just("purchaseinvoice"),
+    "paid": st.none(),
+    "has_items": st.just(False),
+    "voucher_date": st.sampled_from((date(2024, 2, 20), date(2024, 3, 20))),
+    "lines": st.integers(1, 5),
+    "line_amount": st.sampled_from((-1000, -2000)),
+    "text": st.sampled_from(("Miete 02/2024", "Miete 03/2024", "Q1/2024", "Zahlung")),
+    "days": st.integers(-10, 10),
+}
+
+
 @st.composite
-def worlds(draw: st.DrawFn) -> tuple[list[ExpectedPayment], list[BankTxn]]:
+def worlds(
+    draw: st.DrawFn, choices: dict[str, st.SearchStrategy[Any]] = WORLD
+) -> tuple[list[ExpectedPayment], list[BankTxn]]:
     payments = []
-    for i in range(draw(st.integers(1, 6))):
+    for i in range(draw(choices["payments"])):
         contact, name, iban = draw(st.sampled_from(CONTACTS))
         payments.append(
             payment(
                 f"v{i}#0",
                 number=draw(st.sampled_from(NUMBERS)),
-                amount=draw(st.sampled_from(AMOUNTS)),
-                gross=draw(st.sampled_from((None, 11900))),
-                vtype=draw(st.sampled_from(("salesinvoice", "purchaseinvoice"))),
-                paid=draw(st.sampled_from((None, D0, D0 + timedelta(days=5)))),
+                amount=draw(choices["amount"]),
+                gross=draw(choices["gross"]),
+                vtype=draw(choices["vtype"]),
+                paid=draw(choices["paid"]),
                 contact=contact,
                 name=name,
-                has_items=draw(st.booleans()),
+                has_items=draw(choices["has_items"]),
+                voucher_date=draw(choices["voucher_date"]),
                 known_identifiers=frozenset({iban}) if draw(st.booleans()) else frozenset(),
             )
         )
-    lines = []
-    for j in range(draw(st.integers(0, 8))):
-        words = draw(st.lists(st.sampled_from((*NUMBERS, "Zahlung", "Miete 02/2024")), max_size=2))
-        lines.append(
-            txn(
-                f"b{j}",
-                amount=draw(st.sampled_from((1, -1))) * draw(st.sampled_from(AMOUNTS)),
-                text=" ".join(words),
-                day=D0 + timedelta(days=draw(st.integers(-15, 12))),
-                name=draw(st.sampled_from(PAYERS)),
-                iban=draw(st.sampled_from((IBAN_A, IBAN_B, ""))),
-            )
+    lines = [
+        txn(
+            f"b{j}",
+            amount=draw(choices["line_amount"]),
+            text=draw(choices["text"]),
+            day=D0 + timedelta(days=draw(choices["days"])),
+            name=draw(st.sampled_from(PAYERS)),
+            iban=draw(st.sampled_from((IBAN_A, IBAN_B, ""))),
         )
+        for j in range(draw(choices["lines"]))
+    ]
     return payments, lines
 
 
@@ -87,6 +124,21 @@ def test_fast_path_links_only_what_full_scoring_links(
     )
 
 
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(RENT))
+def test_fast_path_reads_periods_only_where_they_may_matter(
+    world: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    """Reading the period in every purpose the fast path looks at gives the same result
+    as reading it only where it can change which pairs are sole."""
+    payments, lines = world
+    restricted = match(payments, lines)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fastpath, "_may_matter", lambda pay, rows, among, *_: among)
+        everywhere = match(payments, lines)
+    assert restricted == everywhere
+
+
 def _find_all(blob: bytes, markers: list[bytes]) -> list[int]:
     found = []
     for marker in markers:
@@ -104,16 +156,70 @@ def _find_all(blob: bytes, markers: list[bytes]) -> list[int]:
         st.binary(min_size=1, max_size=5).map(lambda b: bytes(c % 8 + 65 for c in b)),
         min_size=1,
         max_size=4,
+    )
+    | st.lists(
+        # three bytes or more: found from the words at even offsets
+        st.binary(min_size=3, max_size=6).map(lambda b: bytes(c % 4 + 65 for c in b)),
+        min_size=1,
+        max_size=4,
     ),
 )
 def test_marker_positions_equal_bytes_find(blob: bytes, markers: list[bytes]) -> None:
     markers = list(dict.fromkeys(markers))
     found = _marker_positions(np.frombuffer(blob, dtype=np.uint8), markers)
-    assert sorted(found.tolist()) == _find_all(blob, markers)
+    assert [sorted(f.tolist()) for f in found] == [_find_all(blob, [m]) for m in markers]
+
+
+TEXTS = st.lists(st.text(alphabet="0123456789 -/.\n\x1fabRExßıſﬆ²٣Ä", max_size=30), max_size=12)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="0123456789ab -", max_size=60))
+@given(TEXTS, st.lists(st.sampled_from([b"RE", b"SS", b"I", b"ST", b"X"]), min_size=1))
+def test_blob_rows_mentioning_equal_each_text(texts: list[str], markers: list[bytes]) -> None:
+    """Also where a text holds the separator itself."""
+    found = TextBlob(texts).rows_mentioning(markers)
+    upper = [t.replace("\x1f", " ").upper().encode() for t in texts]
+    assert found == {row for row, text in enumerate(upper) if any(m in text for m in markers)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.integers(1, 4))
+def test_digit_tokens_read_each_row_alone_in_chunks_of_any_size(
+    texts: list[str], chunk: int
+) -> None:
+    each = sorted(
+        (row, value)
+        for row, text in enumerate(texts)
+        for value in digit_tokens([text.replace("\x1f", " ")])[1].tolist()
+    )
+    default = textscan._CHUNK_ROWS
+    try:
+        textscan._CHUNK_ROWS = chunk
+        rows, values = digit_tokens(texts)
+    finally:
+        textscan._CHUNK_ROWS = default
+    assert sorted(zip(rows.tolist(), values.tolist(), strict=True)) == each
+
+
+def test_upper_case_keeps_digits_and_their_separators() -> None:
+    """Why digit tokens may be read from the upper-cased blob: an ASCII digit, a
+    separator between digit groups (``-/.``, space, line break) and the row separator
+    stay themselves, and no other character upper-cases to a string holding one."""
+    special = set("0123456789-/. \n\x1f")
+    changed = []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        upper = char.upper()
+        if (upper != char) if char in special else not special.isdisjoint(upper):
+            changed.append(char)
+    assert changed == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="0123456789ab -", max_size=60)
+    | st.lists(st.text(alphabet="0123456789", min_size=1, max_size=26), max_size=4).map(" ".join)
+)
 def test_digit_group_values_equal_int(text: str) -> None:
     arr = np.frombuffer(text.encode(), dtype=np.uint8)
     groups = list(re.finditer("[0-9]+", text))
@@ -125,14 +231,30 @@ def test_digit_group_values_equal_int(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 1 << 45), st.integers(700_000, 800_000)), max_size=40),
+    st.lists(
+        st.tuples(st.integers(0, 50) | st.integers(0, 1 << 45), st.integers(700_000, 700_040))
+        | st.tuples(st.integers(0, 1 << 45), st.integers(700_000, 800_000)),
+        max_size=40,
+    ),
     st.booleans(),
 )
 def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) -> None:
+    """Keys that leave room for the row number, for the day only, for neither."""
     key = np.array([k << 17 if huge else k for k, _ in pairs], dtype=np.int64)
     day = np.array([d for _, d in pairs], dtype=np.int64)
     expected = np.lexsort((day, key)) if pairs else np.zeros(0, dtype=np.int64)
     assert _order_by_key_and_day(key, day).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-3, 3).flatmap(lambda k: st.integers(0, 9).map(lambda v: k << 16 | v))),
+    st.lists(st.integers(-3, 3).flatmap(lambda k: st.integers(0, 9).map(lambda v: k << 16 | v))),
+)
+def test_is_member_equals_isin_where_low_bits_collide(values: list[int], wanted: list[int]) -> None:
+    arr = np.array(values, dtype=np.int64)
+    wanted_arr = np.array(wanted, dtype=np.int64)
+    assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
 
 
 @settings(max_examples=200, deadline=None)
