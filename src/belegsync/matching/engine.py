@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process, utils
 
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
@@ -48,6 +47,7 @@ from belegsync.matching.features import FeatureContext
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
+from belegsync.matching.payer_names import SamePayer
 from belegsync.matching.payouts import PROVIDERS, payout_groups
 
 __all__ = ["MatchResult", "match"]
@@ -174,9 +174,7 @@ class _Run:
             history.annotate(state)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
-        self._name_words: dict[str, frozenset[str]] = {}
-        # contact name → payer name → same payer
-        self._same_payer: dict[str, dict[str, bool]] = {}
+        self._same_payer = SamePayer(params.rules.name_strong)
         self._by_customer: dict[str, frozenset[int]] | None = None
         # accounts of the lines linked automatically in this run, per contact (lazy)
         self._expected = expected
@@ -413,13 +411,6 @@ class _Run:
         rows = index.sorted_idx_arr[lo:hi][(days >= window[0]) & (days <= window[1])]
         return rows[~taken[rows]]
 
-    def _words(self, name: str) -> frozenset[str]:
-        """The words of a name as rapidfuzz compares them (cached per run)."""
-        found = self._name_words.get(name)
-        if found is None:
-            found = self._name_words[name] = frozenset(utils.default_process(name).split())
-        return found
-
     def _from_payer(self, state: PaymentState, rows: npt.NDArray[np.int64]) -> bool:
         """Whether one of ``rows`` comes from the payment's payer: the voucher or
         customer number in the purpose, a known account, or the contact's name (≥ 95,
@@ -451,25 +442,8 @@ class _Run:
         if not name:
             return False
         # payments of one contact look at the same lines: each pair of names is judged
-        # once; only names sharing a word with the contact's can reach the bar
-        same = self._same_payer.setdefault(name, {})
-        seen = set(map(index.cols.names.__getitem__, listed))
-        unknown = seen.difference(same)
-        if unknown:
-            words = self._words(name)
-            fresh = sorted(p for p in unknown if not words.isdisjoint(self._words(p)))
-            same.update(dict.fromkeys(unknown, False))
-            if fresh:
-                scores = process.cdist(
-                    [name],
-                    fresh,
-                    scorer=fuzz.token_set_ratio,
-                    processor=utils.default_process,
-                    dtype=np.float64,
-                )[0]
-                cutoff = self.params.rules.name_strong
-                same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
-        return any(map(same.__getitem__, seen))
+        # once (sharing a word with the contact's name, token set ratio ≥ 95)
+        return self._same_payer.any_of(name, set(map(index.cols.names.__getitem__, listed)))
 
     def _accounts_linked_now(self) -> dict[tuple[str, str], set[str]]:
         """(tenant, contact) → IBANs and creditor ids (as written and compacted) of the
@@ -481,14 +455,16 @@ class _Run:
             found: dict[tuple[str, str], set[str]] = defaultdict(set)
             pairs = [(self._expected[c.payment], c.row) for c in self.clear]
             pairs += [(self.states[p].payment, row) for p, row in self._auto_rows]
+            compact: dict[str, str] = {}  # a contact's lines repeat its accounts
             for payment, row in pairs:
                 if payment.contact_id is None:
                     continue
                 for ident in (cols.ibans[row], cols.creditors[row]):
                     if ident:
-                        found[(payment.tenant_id, payment.contact_id)].update(
-                            (ident, compact_identifier(ident))
-                        )
+                        short = compact.get(ident)
+                        if short is None:
+                            short = compact[ident] = compact_identifier(ident)
+                        found[(payment.tenant_id, payment.contact_id)].update((ident, short))
             self._linked_accounts = found
         return self._linked_accounts
 
