@@ -179,7 +179,9 @@ class _Run:
         # accounts of the lines linked automatically in this run, per contact (lazy)
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
-        self._linked_accounts: dict[tuple[str, str], set[str]] | None = None
+        self._linked_rows: dict[tuple[str, str], list[int]] | None = None
+        self._linked_accounts: dict[tuple[str, str], set[str]] = {}
+        self._compact: dict[str, str] = {}
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -431,7 +433,7 @@ class _Run:
                 b = bisect_right(days, state.window[1], a)
                 if not set(known_rows[a:b]).isdisjoint(listed):
                     return True
-        accounts = self._accounts_linked_now().get((state.payment.tenant_id, contact or ""))
+        accounts = self._accounts_linked_now(state.payment.tenant_id, contact)
         if accounts:
             cols = index.cols
             if not accounts.isdisjoint(map(cols.ibans.__getitem__, listed)):
@@ -445,28 +447,35 @@ class _Run:
         # once (sharing a word with the contact's name, token set ratio ≥ 95)
         return self._same_payer.any_of(name, set(map(index.cols.names.__getitem__, listed)))
 
-    def _accounts_linked_now(self) -> dict[tuple[str, str], set[str]]:
-        """(tenant, contact) → IBANs and creditor ids (as written and compacted) of the
-        lines this run linked automatically to the contact's payments: an account that
-        pays one voucher of a contact is the contact's account for the others too
-        (built once, when first needed)."""
-        if self._linked_accounts is None:
-            cols = self.index.cols
-            found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    def _accounts_linked_now(self, tenant: str, contact: str | None) -> set[str]:
+        """IBANs and creditor ids (as written and compacted) of the lines this run linked
+        automatically to the payments of ``contact``: an account that pays one voucher
+        of a contact is the contact's account for the others too (lines grouped per
+        contact once, when first needed; accounts read per contact asked)."""
+        if contact is None:
+            return set()
+        if self._linked_rows is None:
+            linked_rows: dict[tuple[str, str], list[int]] = defaultdict(list)
             pairs = [(self._expected[c.payment], c.row) for c in self.clear]
             pairs += [(self.states[p].payment, row) for p, row in self._auto_rows]
-            compact: dict[str, str] = {}  # a contact's lines repeat its accounts
             for payment, row in pairs:
-                if payment.contact_id is None:
-                    continue
+                if payment.contact_id is not None:
+                    linked_rows[(payment.tenant_id, payment.contact_id)].append(row)
+            self._linked_rows = linked_rows
+        key = (tenant, contact)
+        found = self._linked_accounts.get(key)
+        if found is None:
+            cols = self.index.cols
+            compact = self._compact  # a contact's lines repeat its accounts
+            found = self._linked_accounts[key] = set()
+            for row in self._linked_rows.get(key, ()):
                 for ident in (cols.ibans[row], cols.creditors[row]):
                     if ident:
                         short = compact.get(ident)
                         if short is None:
                             short = compact[ident] = compact_identifier(ident)
-                        found[(payment.tenant_id, payment.contact_id)].update((ident, short))
-            self._linked_accounts = found
-        return self._linked_accounts
+                        found.update((ident, short))
+        return found
 
     def _customer_rows(self, contact: str) -> frozenset[int]:
         """Rows whose purpose names the customer number of ``contact``."""
