@@ -9,7 +9,6 @@ others are settled without a comparison.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from itertools import compress
 from operator import not_
 
@@ -43,29 +42,36 @@ class SamePayer:
         # contact name → payer name → same payer
         self._same: dict[str, dict[str, bool]] = {}
 
-    def any_of(self, contact_name: str, payer_names: Collection[str]) -> bool:
+    def any_of(self, contact_name: str, payer_names: set[str]) -> bool:
         """Whether one of ``payer_names`` is ``contact_name``'s payer."""
-        same = self._same.setdefault(contact_name, {})
-        unknown = list(set(payer_names).difference(same))
-        if unknown:
-            words = self._words
-            missing = set(unknown).difference(words)
-            if missing:
-                words.update(zip(missing, map(name_words, missing), strict=True))
-            own = words.get(contact_name)
-            if own is None:
-                own = words[contact_name] = name_words(contact_name)
-            sharing = map(not_, map(own.isdisjoint, map(words.__getitem__, unknown)))
-            fresh = sorted(compress(unknown, sharing))
-            same.update(dict.fromkeys(unknown, False))
-            if fresh:
-                scores = process.cdist(
-                    [contact_name],
-                    fresh,
-                    scorer=fuzz.token_set_ratio,
-                    processor=utils.default_process,
-                    dtype=np.float64,
-                )[0]
-                cutoff = self._cutoff
-                same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
-        return any(map(same.__getitem__, payer_names))
+        same = self._same.get(contact_name)
+        if same is None:
+            same = self._same[contact_name] = {}
+        unknown = payer_names.difference(same)
+        if not unknown:
+            return any(map(same.__getitem__, payer_names))
+        known = payer_names.difference(unknown)
+        words = self._words
+        missing = unknown.difference(words)
+        if missing:
+            words.update(zip(missing, map(name_words, missing), strict=True))
+        own = words.get(contact_name)
+        if own is None:
+            own = words[contact_name] = name_words(contact_name)
+        same.update(dict.fromkeys(unknown, False))
+        sharing = map(not_, map(own.isdisjoint, map(words.__getitem__, unknown)))
+        fresh = sorted(compress(unknown, sharing))
+        found = False
+        if fresh:
+            scores = process.cdist(
+                [contact_name],
+                fresh,
+                scorer=fuzz.token_set_ratio,
+                processor=utils.default_process,
+                dtype=np.float64,
+            )[0]
+            cutoff = self._cutoff
+            verdicts = [bool(v >= cutoff) for v in scores.tolist()]
+            same.update(zip(fresh, verdicts, strict=True))
+            found = any(verdicts)
+        return found or any(map(same.__getitem__, known))
