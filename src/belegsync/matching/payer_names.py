@@ -1,21 +1,24 @@
 """Whether a bank line's payer name is a contact's name, each pair of names judged once.
 
-Payments of one contact look at the same lines, so a run meets the same (contact name,
-payer name) pairs again and again. :class:`SamePayer` keeps the verdict per pair and
-judges the new pairs of a contact name in one bulk ``rapidfuzz.process.cdist`` call;
-only payer names sharing a word with the contact's name can reach the bar, so the
-others are settled without a comparison.
+The external check asks about hundreds of thousands of (contact name, payer name)
+pairs. :class:`SamePayer` judges them in bulk: only payer names sharing a word with
+the contact's name can reach the bar, so the others are settled by comparing cached
+word sets; the rest go through one pairwise ``rapidfuzz.process.cpdist`` call.
 """
 
 from __future__ import annotations
 
-from itertools import compress
+from collections.abc import Sequence
 from operator import not_
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 
 __all__ = ["SamePayer", "name_words", "same_payer"]
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 
 def name_words(name: str) -> frozenset[str]:
@@ -32,46 +35,45 @@ def same_payer(contact_name: str, payer_name: str, cutoff: float) -> bool:
 
 
 class SamePayer:
-    """:func:`same_payer` for many pairs, cached per run."""
+    """:func:`same_payer` for many pairs at once; word sets cached per run."""
 
-    __slots__ = ("_cutoff", "_same", "_words")
+    __slots__ = ("_cutoff", "_words")
 
     def __init__(self, cutoff: float) -> None:
         self._cutoff = cutoff
         self._words: dict[str, frozenset[str]] = {}
-        # contact name → payer name → same payer
-        self._same: dict[str, dict[str, bool]] = {}
 
-    def any_of(self, contact_name: str, payer_names: set[str]) -> bool:
-        """Whether one of ``payer_names`` is ``contact_name``'s payer."""
-        same = self._same.get(contact_name)
-        if same is None:
-            same = self._same[contact_name] = {}
-        unknown = payer_names.difference(same)
-        if not unknown:
-            return any(map(same.__getitem__, payer_names))
-        known = payer_names.difference(unknown)
+    def judge(
+        self,
+        contact_names: Sequence[str],
+        payer_names: Sequence[str],
+        left: IntArray,
+        right: IntArray,
+    ) -> BoolArray:
+        """Pair by pair, whether ``payer_names[right[i]]`` is the payer of
+        ``contact_names[left[i]]``."""
         words = self._words
-        missing = unknown.difference(words)
+        missing = {*contact_names, *payer_names}.difference(words)
         if missing:
             words.update(zip(missing, map(name_words, missing), strict=True))
-        own = words.get(contact_name)
-        if own is None:
-            own = words[contact_name] = name_words(contact_name)
-        same.update(dict.fromkeys(unknown, False))
-        sharing = map(not_, map(own.isdisjoint, map(words.__getitem__, unknown)))
-        fresh = sorted(compress(unknown, sharing))
-        found = False
-        if fresh:
-            scores = process.cdist(
-                [contact_name],
-                fresh,
+        contact_words = list(map(words.__getitem__, contact_names))
+        payer_words = list(map(words.__getitem__, payer_names))
+        lefts, rights = left.tolist(), right.tolist()
+        disjoint = map(
+            frozenset.isdisjoint,
+            map(contact_words.__getitem__, lefts),
+            map(payer_words.__getitem__, rights),
+        )
+        sharing = np.fromiter(map(not_, disjoint), np.bool_, len(lefts))
+        out = np.zeros(len(lefts), dtype=np.bool_)
+        fresh = np.flatnonzero(sharing)
+        if fresh.size:
+            scores = process.cpdist(
+                [contact_names[i] for i in left[fresh].tolist()],
+                [payer_names[i] for i in right[fresh].tolist()],
                 scorer=fuzz.token_set_ratio,
                 processor=utils.default_process,
                 dtype=np.float64,
-            )[0]
-            cutoff = self._cutoff
-            verdicts = [bool(v >= cutoff) for v in scores.tolist()]
-            same.update(zip(fresh, verdicts, strict=True))
-            found = any(verdicts)
-        return found or any(map(same.__getitem__, known))
+            )
+            out[fresh] = scores >= self._cutoff
+        return out
