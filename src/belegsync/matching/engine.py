@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +43,7 @@ from belegsync.matching.collective import (
     collectives_by_contact,
     collectives_from_references,
 )
-from belegsync.matching.columns import TxnColumns
+from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.decide import Edge, assign_greedy, auto_decisions
 from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext
@@ -374,7 +375,7 @@ class _Run:
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         auto_links = sorted(
             [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
-            key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
+            key=attrgetter("suggestion.payment_id", "suggestion.txn_id"),
         )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
@@ -446,20 +447,29 @@ class _Run:
         name (≥ 95, sharing a word).
 
         All (payment, row) pairs at once: the rows' accounts and names are read once
-        per distinct row and compared as codes; each pair of names is judged once.
+        per distinct row (in row order) and compared as codes; each distinct pair of
+        names is judged once.
         """
-        index = self.index
-        cols = index.cols
         rows = np.concatenate(shorts)
         owner = np.repeat(
             np.arange(len(states), dtype=np.int64),
             np.fromiter(map(len, shorts), dtype=np.int64, count=len(shorts)),
         )
         distinct, inverse = np.unique(rows, return_inverse=True)
-        listed = distinct.tolist()  # ascending: the columns are read in order
+        listed = distinct.tolist()
         yes = np.zeros(len(states), dtype=np.bool_)
-        # rows that name the voucher or customer number, or come from a known account
-        n = len(cols)
+        yes[owner[self._known_rows(states, owner, rows)]] = True
+        yes[owner[self._linked_accounts_hit(states, owner, listed, inverse)]] = True
+        yes[owner[self._names_hit(states, owner, listed, inverse)]] = True
+        return yes.tolist()
+
+    def _known_rows(
+        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+    ) -> BoolArray:
+        """Pairs whose row names the voucher or customer number, or comes from one of
+        the payment's known accounts."""
+        index = self.index
+        n = len(index.cols)
         known: list[int] = []
         for j, state in enumerate(states):
             first = j * n
@@ -476,29 +486,38 @@ class _Run:
                     a = bisect_left(days, state.window[0])
                     b = bisect_right(days, state.window[1], a)
                     known.extend(first + row for row in known_rows[a:b])
-        if known:
-            pairs = owner * n + rows
-            yes[owner[is_member(pairs, np.array(known, dtype=np.int64))]] = True
-        # accounts of the lines this run linked to the contact's other payments
+        return is_member(owner * n + rows, np.array(known, dtype=np.int64))
+
+    def _linked_accounts_hit(
+        self, states: Sequence[PaymentState], owner: IntArray, listed: list[int], inverse: IntArray
+    ) -> BoolArray:
+        """Pairs whose row comes from an account this run linked to another payment of
+        the contact (``listed``: the distinct rows, ``inverse``: pair → distinct row)."""
+        out = np.zeros(owner.size, dtype=np.bool_)
         wanted: list[tuple[int, str]] = []
         for j, state in enumerate(states):
             accounts = self._accounts_linked_now(state.payment.tenant_id, state.payment.contact_id)
             wanted.extend((j, account) for account in accounts)
-        if wanted:
-            codes = {account: code for code, account in enumerate({a for _, a in wanted})}
-            width = len(codes)
-            keys = np.fromiter((j * width + codes[a] for j, a in wanted), np.int64, len(wanted))
-            for column in (cols.ibans, cols.creditors):
-                code_of_row = np.fromiter(
-                    map(codes.get, map(column.__getitem__, listed), repeat(-1)),
-                    np.int64,
-                    len(listed),
-                )[inverse]
-                mine = code_of_row >= 0
-                pairs = owner[mine] * width + code_of_row[mine]
-                yes[owner[mine][is_member(pairs, keys)]] = True
-        # the contact's name: each distinct (contact name, payer name) pair judged once
-        names = list(map(cols.names.__getitem__, listed))
+        if not wanted:
+            return out
+        codes = {account: code for code, account in enumerate({a for _, a in wanted})}
+        width = len(codes)
+        keys = np.fromiter((j * width + codes[a] for j, a in wanted), np.int64, len(wanted))
+        cols = self.index.cols
+        for column in (cols.ibans, cols.creditors):
+            code_of_row = np.fromiter(
+                map(codes.get, map(column.__getitem__, listed), repeat(-1)), np.int64, len(listed)
+            )[inverse]
+            mine = np.flatnonzero(code_of_row >= 0)
+            out[mine[is_member(owner[mine] * width + code_of_row[mine], keys)]] = True
+        return out
+
+    def _names_hit(
+        self, states: Sequence[PaymentState], owner: IntArray, listed: list[int], inverse: IntArray
+    ) -> BoolArray:
+        """Pairs whose payer name is the contact's name (each distinct pair of names
+        judged once)."""
+        names = list(map(self.index.cols.names.__getitem__, listed))
         payer_code = {name: code for code, name in enumerate(set(names))}
         contact_code: dict[str, int] = {}
         contact_of = np.fromiter(
@@ -514,8 +533,7 @@ class _Run:
         same = self._same_payer.judge(
             list(contact_code), list(payer_code), distinct_pairs // width, distinct_pairs % width
         )
-        yes[owner[same[pair_of]]] = True
-        return yes.tolist()
+        return same[pair_of]
 
     def _accounts_linked_now(self, tenant: str, contact: str | None) -> set[str]:
         """IBANs and creditor ids (as written and compacted) of the lines this run linked
