@@ -12,10 +12,11 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process, utils
 
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
@@ -34,6 +35,7 @@ from belegsync.matching.candidates import (
     TxnIndex,
     build_payment_states,
     candidates_for,
+    is_member,
     probe_bounds,
 )
 from belegsync.matching.collective import (
@@ -41,13 +43,14 @@ from belegsync.matching.collective import (
     collectives_by_contact,
     collectives_from_references,
 )
-from belegsync.matching.columns import TxnColumns
+from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.decide import Edge, assign_greedy, auto_decisions
 from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
+from belegsync.matching.payer_names import SamePayer
 from belegsync.matching.payouts import PROVIDERS, payout_groups
 
 __all__ = ["MatchResult", "match"]
@@ -176,14 +179,14 @@ class _Run:
             history.annotate(state)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
-        self._name_words: dict[str, frozenset[str]] = {}
-        # contact name → payer name → same payer
-        self._same_payer: dict[str, dict[str, bool]] = {}
+        self._same_payer = SamePayer(params.rules.name_strong)
         self._by_customer: dict[str, frozenset[int]] | None = None
         # accounts of the lines linked automatically in this run, per contact (lazy)
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
-        self._linked_accounts: dict[tuple[str, str], set[str]] | None = None
+        self._linked_rows: dict[tuple[str, str], list[int]] | None = None
+        self._linked_accounts: dict[tuple[str, str], set[str]] = {}
+        self._compact: dict[str, str] = {}
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -354,6 +357,7 @@ class _Run:
         busy_mask = consumed_mask.copy()
         busy_mask[[edge.row for edge in assigned.values()]] = True
         self._auto_rows = [(p, assigned[p].row) for p in autos]
+        left: list[PaymentState] = []
         for state in sorted(self.states, key=lambda s: s.payment.id):
             p = state.index
             if state.settled or p in linked:
@@ -362,20 +366,30 @@ class _Run:
             if ranked:
                 suggestions[state.payment.id] = ranked
             else:
-                found = p in best or self._exists_wider(state, consumed_mask, busy_mask)
-                reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
-                unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
+                left.append(state)
+        # all payments without a suggestion are checked together (on arrays)
+        unseen = [s for s in left if s.index not in best]
+        wider = self._exist_wider(unseen, consumed_mask, busy_mask)
+        for state in left:
+            p = state.index
+            found = p in best or p in wider
+            reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
+            unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         auto_links = sorted(
             [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
-            key=lambda d: (d.suggestion.payment_id, d.suggestion.txn_id),
+            key=attrgetter("suggestion.payment_id", "suggestion.txn_id"),
         )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
-    def _exists_wider(
-        self, state: PaymentState, consumed: npt.NDArray[np.bool_], busy: npt.NDArray[np.bool_]
-    ) -> bool:
-        """A line in the imported statements that may be this payment: then the voucher
-        is not sent to "Externe Transaktion erforderlich" (a person searches instead).
+    def _exist_wider(
+        self,
+        states: Sequence[PaymentState],
+        consumed: npt.NDArray[np.bool_],
+        busy: npt.NDArray[np.bool_],
+    ) -> set[int]:
+        """The payments (state indexes) with a line in the imported statements that may
+        be theirs: then the voucher is not sent to "Externe Transaktion erforderlich" (a
+        person searches instead).
 
         * a free line of the exact amount within two months;
         * a line for less or within the fee above (a fee kept back, a short or part
@@ -390,21 +404,33 @@ class _Run:
         ``consumed`` marks the rows linked automatically; ``busy`` those and the rows
         another payment ranks first.
         """
+        if not states:
+            return set()
         index = self.index
-        base = state.part << 40
-        item = state.payment.amount_cents
         fee = self.params.rules.fee_cents
-        starts = index.sorted_key.searchsorted(
-            np.array([base | 1, base | item], dtype=np.int64), side="left"
-        ).tolist()
-        ends = index.sorted_key.searchsorted(
-            np.array([base | item, base | (item + fee)], dtype=np.int64), side="right"
-        ).tolist()
-        wider = (state.anchor_day - _WIDER_DAYS, state.anchor_day + _WIDER_DAYS)
-        if self._free_rows(starts[1], ends[0], wider, consumed).size:
-            return True
-        short = self._free_rows(starts[0], ends[1], state.window, busy)
-        return short.size > 0 and self._from_payer(state, short)
+        base = np.array([s.part for s in states], dtype=np.int64) << 40
+        item = np.array([s.payment.amount_cents for s in states], dtype=np.int64)
+        sorted_key = index.sorted_key
+        low = sorted_key.searchsorted(base | 1, side="left").tolist()
+        exact_lo = sorted_key.searchsorted(base | item, side="left").tolist()
+        exact_hi = sorted_key.searchsorted(base | item, side="right").tolist()
+        high = sorted_key.searchsorted(base | (item + fee), side="right").tolist()
+        found: set[int] = set()
+        owners: list[PaymentState] = []
+        shorts: list[npt.NDArray[np.int64]] = []
+        for j, state in enumerate(states):
+            wider = (state.anchor_day - _WIDER_DAYS, state.anchor_day + _WIDER_DAYS)
+            if self._free_rows(exact_lo[j], exact_hi[j], wider, consumed).size:
+                found.add(state.index)
+                continue
+            short = self._free_rows(low[j], high[j], state.window, busy)
+            if short.size:
+                owners.append(state)
+                shorts.append(short)
+        if owners:
+            from_payer = self._from_payers(owners, shorts)
+            found.update(s.index for s, yes in zip(owners, from_payer, strict=True) if yes)
+        return found
 
     def _free_rows(
         self, lo: int, hi: int, window: tuple[int, int], taken: npt.NDArray[np.bool_]
@@ -415,84 +441,131 @@ class _Run:
         rows = index.sorted_idx_arr[lo:hi][(days >= window[0]) & (days <= window[1])]
         return rows[~taken[rows]]
 
-    def _words(self, name: str) -> frozenset[str]:
-        """The words of a name as rapidfuzz compares them (cached per run)."""
-        found = self._name_words.get(name)
-        if found is None:
-            found = self._name_words[name] = frozenset(utils.default_process(name).split())
-        return found
+    def _from_payers(
+        self, states: Sequence[PaymentState], shorts: Sequence[npt.NDArray[np.int64]]
+    ) -> list[bool]:
+        """Per payment, whether one of its rows (``shorts``) comes from its payer: the
+        voucher or customer number in the purpose, a known account, or the contact's
+        name (≥ 95, sharing a word).
 
-    def _from_payer(self, state: PaymentState, rows: npt.NDArray[np.int64]) -> bool:
-        """Whether one of ``rows`` comes from the payment's payer: the voucher or
-        customer number in the purpose, a known account, or the contact's name (≥ 95,
-        sharing a word)."""
+        All (payment, row) pairs at once: the rows' accounts and names are read once
+        per distinct row (in row order) and compared as codes; each distinct pair of
+        names is judged once.
+        """
+        rows = np.concatenate(shorts)
+        owner = np.repeat(
+            np.arange(len(states), dtype=np.int64),
+            np.fromiter(map(len, shorts), dtype=np.int64, count=len(shorts)),
+        )
+        distinct, inverse = np.unique(rows, return_inverse=True)
+        listed = distinct.tolist()
+        yes = np.zeros(len(states), dtype=np.bool_)
+        yes[owner[self._known_rows(states, owner, rows)]] = True
+        yes[owner[self._linked_accounts_hit(states, owner, listed, inverse)]] = True
+        yes[owner[self._names_hit(states, owner, listed, inverse)]] = True
+        return yes.tolist()
+
+    def _known_rows(
+        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+    ) -> BoolArray:
+        """Pairs whose row names the voucher or customer number, or comes from one of
+        the payment's known accounts."""
         index = self.index
-        listed = rows.tolist()
-        hits = index.hits_by_payment.get(state.index)
-        if hits and not hits.isdisjoint(listed):
-            return True
-        contact = state.payment.contact_id
-        if contact is not None and not self._customer_rows(contact).isdisjoint(listed):
-            return True
-        for ident in state.identifiers:
-            found = index.by_identifier.get((state.part, ident))
-            if found is not None:
-                days, known_rows = found
-                a = bisect_left(days, state.window[0])
-                b = bisect_right(days, state.window[1], a)
-                if not set(known_rows[a:b]).isdisjoint(listed):
-                    return True
-        accounts = self._accounts_linked_now().get((state.payment.tenant_id, contact or ""))
-        if accounts:
-            cols = index.cols
-            if not accounts.isdisjoint(map(cols.ibans.__getitem__, listed)):
-                return True
-            if not accounts.isdisjoint(map(cols.creditors.__getitem__, listed)):
-                return True
-        name = state.payment.contact_name
-        if not name:
-            return False
-        # payments of one contact look at the same lines: each pair of names is judged
-        # once; only names sharing a word with the contact's can reach the bar
-        same = self._same_payer.setdefault(name, {})
-        seen = set(map(index.cols.names.__getitem__, listed))
-        unknown = seen.difference(same)
-        if unknown:
-            words = self._words(name)
-            fresh = sorted(p for p in unknown if not words.isdisjoint(self._words(p)))
-            same.update(dict.fromkeys(unknown, False))
-            if fresh:
-                scores = process.cdist(
-                    [name],
-                    fresh,
-                    scorer=fuzz.token_set_ratio,
-                    processor=utils.default_process,
-                    dtype=np.float64,
-                )[0]
-                cutoff = self.params.rules.name_strong
-                same.update(zip(fresh, (bool(v >= cutoff) for v in scores.tolist()), strict=True))
-        return any(map(same.__getitem__, seen))
+        n = len(index.cols)
+        known: list[int] = []
+        for j, state in enumerate(states):
+            first = j * n
+            hits = index.hits_by_payment.get(state.index)
+            if hits:
+                known.extend(first + row for row in hits)
+            contact = state.payment.contact_id
+            if contact is not None:
+                known.extend(first + row for row in self._customer_rows(contact))
+            for ident in state.identifiers:
+                by_day = index.by_identifier.get((state.part, ident))
+                if by_day is not None:
+                    days, known_rows = by_day
+                    a = bisect_left(days, state.window[0])
+                    b = bisect_right(days, state.window[1], a)
+                    known.extend(first + row for row in known_rows[a:b])
+        return is_member(owner * n + rows, np.array(known, dtype=np.int64))
 
-    def _accounts_linked_now(self) -> dict[tuple[str, str], set[str]]:
-        """(tenant, contact) → IBANs and creditor ids (as written and compacted) of the
-        lines this run linked automatically to the contact's payments: an account that
-        pays one voucher of a contact is the contact's account for the others too
-        (built once, when first needed)."""
-        if self._linked_accounts is None:
-            cols = self.index.cols
-            found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    def _linked_accounts_hit(
+        self, states: Sequence[PaymentState], owner: IntArray, listed: list[int], inverse: IntArray
+    ) -> BoolArray:
+        """Pairs whose row comes from an account this run linked to another payment of
+        the contact (``listed``: the distinct rows, ``inverse``: pair → distinct row)."""
+        out = np.zeros(owner.size, dtype=np.bool_)
+        wanted: list[tuple[int, str]] = []
+        for j, state in enumerate(states):
+            accounts = self._accounts_linked_now(state.payment.tenant_id, state.payment.contact_id)
+            wanted.extend((j, account) for account in accounts)
+        if not wanted:
+            return out
+        codes = {account: code for code, account in enumerate({a for _, a in wanted})}
+        width = len(codes)
+        keys = np.fromiter((j * width + codes[a] for j, a in wanted), np.int64, len(wanted))
+        cols = self.index.cols
+        for column in (cols.ibans, cols.creditors):
+            code_of_row = np.fromiter(
+                map(codes.get, map(column.__getitem__, listed), repeat(-1)), np.int64, len(listed)
+            )[inverse]
+            mine = np.flatnonzero(code_of_row >= 0)
+            out[mine[is_member(owner[mine] * width + code_of_row[mine], keys)]] = True
+        return out
+
+    def _names_hit(
+        self, states: Sequence[PaymentState], owner: IntArray, listed: list[int], inverse: IntArray
+    ) -> BoolArray:
+        """Pairs whose payer name is the contact's name (each distinct pair of names
+        judged once)."""
+        names = list(map(self.index.cols.names.__getitem__, listed))
+        payer_code = {name: code for code, name in enumerate(set(names))}
+        contact_code: dict[str, int] = {}
+        contact_of = np.fromiter(
+            (contact_code.setdefault(s.payment.contact_name, len(contact_code)) for s in states),
+            np.int64,
+            len(states),
+        )
+        payer_of_row = np.fromiter(map(payer_code.__getitem__, names), np.int64, len(names))
+        width = len(payer_code) or 1
+        distinct_pairs, pair_of = np.unique(
+            contact_of[owner] * width + payer_of_row[inverse], return_inverse=True
+        )
+        same = self._same_payer.judge(
+            list(contact_code), list(payer_code), distinct_pairs // width, distinct_pairs % width
+        )
+        return same[pair_of]
+
+    def _accounts_linked_now(self, tenant: str, contact: str | None) -> set[str]:
+        """IBANs and creditor ids (as written and compacted) of the lines this run linked
+        automatically to the payments of ``contact``: an account that pays one voucher
+        of a contact is the contact's account for the others too (lines grouped per
+        contact once, when first needed; accounts read per contact asked)."""
+        if contact is None:
+            return set()
+        if self._linked_rows is None:
+            linked_rows: dict[tuple[str, str], list[int]] = defaultdict(list)
             pairs = [(self._expected[c.payment], c.row) for c in self.clear]
             pairs += [(self.states[p].payment, row) for p, row in self._auto_rows]
             for payment, row in pairs:
-                if payment.contact_id is None:
-                    continue
+                if payment.contact_id is not None:
+                    linked_rows[(payment.tenant_id, payment.contact_id)].append(row)
+            self._linked_rows = linked_rows
+        key = (tenant, contact)
+        found = self._linked_accounts.get(key)
+        if found is None:
+            cols = self.index.cols
+            compact = self._compact  # a contact's lines repeat its accounts
+            found = self._linked_accounts[key] = set()
+            for row in self._linked_rows.get(key, ()):
                 for ident in (cols.ibans[row], cols.creditors[row]):
                     if ident:
-                        found[(payment.tenant_id, payment.contact_id)].update(
-                            (ident, compact_identifier(ident))
-                        )
-            self._linked_accounts = found
-        return self._linked_accounts
+                        short = compact.get(ident)
+                        if short is None:
+                            short = compact[ident] = compact_identifier(ident)
+                        found.update((ident, short))
+        return found
 
     def _customer_rows(self, contact: str) -> frozenset[int]:
         """Rows whose purpose names the customer number of ``contact``."""

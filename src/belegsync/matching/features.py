@@ -88,6 +88,9 @@ class FeatureContext:
     _counterparty_values: dict[tuple[bool, float | None], tuple[float, str]] = field(
         default_factory=dict
     )
+    # date feature per (days, anchored); a payment's tokens longest first
+    _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
+    _longest_first: dict[int, list[str]] = field(default_factory=dict)  # per state index
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
 
@@ -119,7 +122,12 @@ class FeatureContext:
             if e2e and e2e in state.payment.references:
                 return 1.0, f"E2E {e2e}"
             spaced, glued = self.text(row)
-            for token in sorted(state.strong_tokens, key=len, reverse=True):
+            ordered = self._longest_first.get(state.index)
+            if ordered is None:
+                ordered = self._longest_first[state.index] = sorted(
+                    state.strong_tokens, key=len, reverse=True
+                )
+            for token in ordered:
                 if token in spaced or token in glued:
                     return 1.0, token
             return 1.0, min(state.strong_tokens, key=len)
@@ -230,7 +238,11 @@ class FeatureContext:
         value_days = int(index.cols.value_day[row]) - anchor
         if abs(value_days) < abs(days):
             days = value_days
-        date_value = date_feature(days, anchored=state.anchored, rules=rules)
+        date_value = self._dates.get((days, state.anchored))
+        if date_value is None:
+            date_value = self._dates[(days, state.anchored)] = date_feature(
+                days, anchored=state.anchored, rules=rules
+            )
         penalty = (
             rules.early_payment_penalty
             if booking < state.voucher_day - rules.early_payment_days

@@ -1,0 +1,45 @@
+"""The cached, bulk judgement of payer names equals judging each pair alone."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from belegsync.matching.payer_names import SamePayer, same_payer
+
+WORDS = ("Lindenhof", "GbR", "H.", "Albrecht", "Müller", "Mueller", "Bau", "GmbH", "Lindenhöfe", "")
+CUTOFF = 95.0
+
+names = st.lists(st.sampled_from(WORDS), min_size=0, max_size=4).map(" ".join)
+
+
+def _judge(judge: SamePayer, pairs: list[tuple[str, str]]) -> list[bool]:
+    contacts = sorted({c for c, _ in pairs})
+    payers = sorted({p for _, p in pairs})
+    left = np.array([contacts.index(c) for c, _ in pairs], dtype=np.int64)
+    right = np.array([payers.index(p) for _, p in pairs], dtype=np.int64)
+    found: list[bool] = judge.judge(contacts, payers, left, right).tolist()
+    return found
+
+
+def test_a_shared_word_and_the_bar_decide() -> None:
+    judge = SamePayer(CUTOFF)
+    pairs = [
+        ("Lindenhof GbR", "GbR Lindenhof"),
+        ("Lindenhof GbR", "Bau GmbH"),
+        ("Lindenhof GbR", "Mueller"),
+        ("", "Lindenhof"),
+        ("Bau GmbH", ""),
+    ]
+    assert _judge(judge, pairs) == [True, False, False, False, False]
+    assert _judge(judge, []) == []
+
+
+@given(st.lists(st.tuples(names, names), max_size=12), st.lists(st.tuples(names, names)))
+def test_bulk_judgement_equals_each_pair_alone(
+    first: list[tuple[str, str]], second: list[tuple[str, str]]
+) -> None:
+    judge = SamePayer(CUTOFF)  # one judge for several calls, as in a run (cached words)
+    for pairs in (first, second):
+        assert _judge(judge, pairs) == [same_payer(c, p, CUTOFF) for c, p in pairs]
