@@ -194,3 +194,13 @@ def browser_instance() -> Iterator[object]:
 def shot(page: object, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def page_width(page: Any) -> int:
+    """The page's full width (wider than the screen means sideways scrolling).
+
+    A click that navigates returns once the navigation started: wait for the new page,
+    or the measure falls between two documents (``documentElement`` is then null).
+    """
+    page.wait_for_load_state("load")
+    return int(page.evaluate("document.documentElement.scrollWidth"))

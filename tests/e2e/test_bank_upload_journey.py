@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import PASSWORD, Servers, shot
+from e2e.conftest import PASSWORD, Servers, page_width, shot
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def bank_page(
 
 def _fits(page: Any, width: int) -> None:
     """Nothing wider than the screen: the page never scrolls sideways."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page_width(page) <= width
 
 
 def test_upload_with_mapping_then_transactions_and_accounts(

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import PASSWORD, Servers, shot
+from e2e.conftest import PASSWORD, Servers, page_width, shot
 from support.matching_helpers import sparkasse_csv
 
 pytestmark = pytest.mark.browser
@@ -281,7 +281,7 @@ def test_the_queue_at_volume_on_desktop_and_phone(browser_instance: Any, servers
 
 def _assert_nothing_cut(page: Any) -> None:
     """No horizontal scrolling, and every amount on screen inside the 375 px."""
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= 375, width
     amounts = page.locator(".q-amount")
     for i in range(min(amounts.count(), 10)):

@@ -23,7 +23,15 @@ import pytest
 from belegsync.cli.wiring import wired
 from belegsync.emulator import EXPIRED_KEY, MAIN_KEY
 from belegsync.settings import Settings
-from e2e.conftest import BELEGSYNC, PASSWORD, Servers, login, running_servers, shot
+from e2e.conftest import (
+    BELEGSYNC,
+    PASSWORD,
+    Servers,
+    login,
+    page_width,
+    running_servers,
+    shot,
+)
 from support.volume import generate_volume
 
 pytestmark = pytest.mark.browser
@@ -101,7 +109,7 @@ def page(request: Any, browser_instance: Any, volume: Servers) -> Iterator[Any]:
 
 def fits(page: Any) -> None:
     """Nothing wider than the screen: no sideways scrolling of the page."""
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= page.viewport_size["width"], (page.url, width)
 
 
