@@ -329,6 +329,9 @@ class _Vouchers:
     async def upsert(
         self, tenant_id: str, data: VoucherData, *, now: datetime, reason: str | None = None
     ) -> VoucherUpsert:
+        if len(data.currency) > 3:
+            # as the database refuses it: the column is VARCHAR(3)
+            raise ValueError(f"value too long for currency: {data.currency!r}")
         digest = voucher_content_hash(data.raw_json, data.raw_payments_json)
         voucher = self.data.vouchers.get((tenant_id, data.lexware_id))
         if voucher is None:
@@ -497,3 +500,7 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         self._store.commits += 1
         self._snapshot = copy.deepcopy(self._store.data)
+
+    async def rollback(self) -> None:
+        if self._snapshot is not None:
+            self._store.data = copy.deepcopy(self._snapshot)

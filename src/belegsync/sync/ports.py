@@ -293,5 +293,9 @@ class UnitOfWork(Protocol):
 
     async def commit(self) -> None: ...
 
+    async def rollback(self) -> None:
+        """Undo everything since the last commit; the unit of work stays usable."""
+        ...
+
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -128,15 +128,18 @@ class _BatchWriter:
         """Insert the first-seen vouchers of the batch at once; return their ids and the
         other writes (a voucher stored meanwhile among them). If the multi-row insert
         fails, every voucher goes the one-by-one way.
+
+        It is the transaction's first write, so a failure rolls the transaction back
+        instead of a SAVEPOINT around it (two statements less per batch).
         """
         new = [op.entry for _, op in batch if isinstance(op, NewVoucherOp)]
         if len(new) < 2:
             return [], batch
         try:
-            async with uow.savepoint():
-                inserted = await uow.vouchers.insert_new(self._plan.tenant_id, new, now=now)
+            inserted = await uow.vouchers.insert_new(self._plan.tenant_id, new, now=now)
         except Exception:
             logger.warning("sync_batch_insert_failed", run_id=self._plan.run_id, size=len(new))
+            await uow.rollback()
             return [], batch
         for _ in inserted:
             self._count(Applied(UpsertOutcome.NEW, False))
