@@ -44,6 +44,7 @@ class FakeVoucher:
     amount: str = "119.00"
     files: dict[str, bytes] = field(default_factory=lambda: {"f": PDF})
     file_type: str = "application/pdf"
+    currency: str = "EUR"
 
     def list_json(self) -> dict[str, Any]:
         return {
@@ -54,7 +55,7 @@ class FakeVoucher:
             "voucherDate": f"{self.voucher_date.isoformat()}T00:00:00.000+01:00",
             "updatedDate": _stamp(self.updated, millis=False),
             "totalAmount": Decimal(self.amount),
-            "currency": "EUR",
+            "currency": self.currency,
         }
 
     def detail_json(self) -> dict[str, Any]:

@@ -312,24 +312,26 @@ class _Vouchers:
     async def by_lexware_id(self, tenant_id: str, lexware_id: str) -> Voucher | None:
         return self.data.vouchers.get((tenant_id, lexware_id))
 
-    async def existing_lexware_ids(self, tenant_id: str, lexware_ids: Sequence[str]) -> set[str]:
-        return {i for i in lexware_ids if (tenant_id, i) in self.data.vouchers}
-
     async def insert_new(
         self, tenant_id: str, batch: Sequence[NewVoucher], *, now: datetime
-    ) -> None:
+    ) -> set[str]:
+        inserted: set[str] = set()
         for entry in batch:
             if (tenant_id, entry.data.lexware_id) in self.data.vouchers:
-                raise ValueError(f"duplicate voucher {entry.data.lexware_id}")
-        for entry in batch:
+                continue  # ON CONFLICT DO NOTHING: a stored voucher is left alone
             result = await self.upsert(tenant_id, entry.data, now=now)
             await self.replace_payment_items(result.voucher.id, entry.payment_items)
             for row in entry.files:
                 await self.save_file(result.voucher.id, row, now=now)
+            inserted.add(entry.data.lexware_id)
+        return inserted
 
     async def upsert(
         self, tenant_id: str, data: VoucherData, *, now: datetime, reason: str | None = None
     ) -> VoucherUpsert:
+        if len(data.currency) > 3:
+            # as the database refuses it: the column is VARCHAR(3)
+            raise ValueError(f"value too long for currency: {data.currency!r}")
         digest = voucher_content_hash(data.raw_json, data.raw_payments_json)
         voucher = self.data.vouchers.get((tenant_id, data.lexware_id))
         if voucher is None:
@@ -498,3 +500,7 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         self._store.commits += 1
         self._snapshot = copy.deepcopy(self._store.data)
+
+    async def rollback(self) -> None:
+        if self._snapshot is not None:
+            self._store.data = copy.deepcopy(self._snapshot)

@@ -68,6 +68,8 @@ async def test_bookkeeping_types_have_no_sales_file(make_api: MakeApi) -> None:
     ("header", "expected"),
     [
         ("inline; filename=abc.pdf;", "abc.pdf"),
+        ('inline; filename="abc d.pdf"; ', "abc d.pdf"),
+        ("inline; filename=abc.pdf;;", "abc.pdf"),
         ('attachment; filename="Rechnung RE-7.pdf"', "Rechnung RE-7.pdf"),
         ("attachment; filename*=UTF-8''Gutschrift%20%C3%84.pdf", "Gutschrift Ä.pdf"),
         ('inline; filename="../../etc/passwd"', "passwd"),

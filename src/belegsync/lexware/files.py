@@ -50,10 +50,12 @@ def extension_for(media_type: str) -> str:
     return guessed.lstrip(".") if guessed else "bin"
 
 
-# ``attachment; filename="RE-1001.pdf"``: the usual form, read without the email parser
-# (printable ASCII, no escapes, no ``filename*``). Anything else goes through it.
+# ``attachment; filename="RE-1001.pdf"`` and Lexware's ``inline; filename=f-1.pdf;``: the
+# usual forms, read without the email parser (printable ASCII, no escapes, no
+# ``filename*``, at most a trailing ``;``). Anything else goes through it.
 _PLAIN_DISPOSITION = re.compile(
-    r'[A-Za-z-]+[ \t]*;[ \t]*filename[ \t]*=[ \t]*(?:"([ !#-\[\]-~]*)"|([!#-+\--:<-\[\]-~]+))[ \t]*'
+    r'[A-Za-z-]+[ \t]*;[ \t]*filename[ \t]*=[ \t]*(?:"([ !#-\[\]-~]*)"|([!#-+\--:<-\[\]-~]+))'
+    r"[ \t]*(?:;[ \t]*)?"
 )
 
 

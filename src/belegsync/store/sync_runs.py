@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,11 @@ from belegsync.store.enums import ACTIVE_SYNC_RUN_STATUSES, SyncRunStatus, SyncT
 from belegsync.store.errors import NotFound
 from belegsync.store.models import ONE_ACTIVE_RUN_INDEX, Connection, SyncRun, SyncRunError
 from belegsync.store.run_owner import owner_is_dead
+
+# The table itself for the progress writes: a Core UPDATE skips the ORM's bulk-update
+# work (session synchronisation), about a third of a progress write's CPU. They run in a
+# unit of work of their own, where no loaded run could go stale.
+_RUNS = cast(Table, SyncRun.__table__)
 
 # How the two databases name the violated index in their error message.
 _ACTIVE_RUN_CONFLICT_MARKERS = (ONE_ACTIVE_RUN_INDEX, "sync_runs.connection_id")
@@ -193,7 +198,7 @@ class SyncRunRepository:
 
         One UPDATE, without reading the run first."""
         values = _progress_values(now, done, total, counts, checkpoint)
-        await self._session.execute(update(SyncRun).where(SyncRun.id == run_id).values(values))
+        await self._session.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(values))
 
     async def progress_with_lease(
         self,
@@ -213,8 +218,8 @@ class SyncRunRepository:
         values = _progress_values(now, done, total, None, None)
         values["lease_expires_at"] = expires_at
         result = await self._session.execute(
-            update(SyncRun)
-            .where(SyncRun.id == run_id, SyncRun.status == "running", SyncRun.lease_owner == owner)
+            update(_RUNS)
+            .where(_RUNS.c.id == run_id, _RUNS.c.status == "running", _RUNS.c.lease_owner == owner)
             .values(values)
         )
         return bool(getattr(result, "rowcount", 0) == 1)

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -247,26 +249,20 @@ class VoucherRepository:
         )
         return {row.lexware_id: row.content_hash for row in await self._session.execute(query)}
 
-    async def existing_lexware_ids(self, tenant_id: str, lexware_ids: Sequence[str]) -> set[str]:
-        """Which of ``lexware_ids`` the tenant already has."""
-        if not lexware_ids:
-            return set()
-        query = select(Voucher.lexware_id).where(
-            Voucher.tenant_id == tenant_id, Voucher.lexware_id.in_(list(lexware_ids))
-        )
-        return set(await self._session.scalars(query))
-
     async def insert_new(
         self, tenant_id: str, batch: Sequence[NewVoucher], *, now: datetime
-    ) -> None:
-        """Insert vouchers known to be new, with their first version, payments and files.
+    ) -> set[str]:
+        """Insert first-seen vouchers with their first version, payments and files; return
+        the Lexware ids inserted.
 
         A handful of multi-row INSERTs per batch instead of a dozen statements per
-        voucher: the first sync of a large account is mostly this. Callers check with
-        :meth:`existing_lexware_ids` first; a duplicate still fails on the unique key.
+        voucher: the first sync of a large account is mostly this. A voucher the tenant
+        has already is left alone (``ON CONFLICT DO NOTHING`` on its unique key, in the
+        same statement, instead of asking first): it is not in the returned ids, and the
+        caller writes it the one-by-one way.
         """
         if not batch:
-            return
+            return set()
         vouchers: list[dict[str, Any]] = []
         versions: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
@@ -323,16 +319,44 @@ class VoucherRepository:
                 }
                 for f in entry.files
             )
+        inserted = await self._insert_vouchers_skipping_known(vouchers)
+        if len(inserted) < len(vouchers):
+            versions, items, files = (
+                [row for row in rows if row["voucher_id"] in inserted]
+                for rows in (versions, items, files)
+            )
         # Core inserts (executemany) of the tables: the ORM's bulk layer would add work
         # per row that plain dictionaries do not need.
         for model, rows in (
-            (Voucher, vouchers),
             (VoucherVersion, versions),
             (PaymentItem, items),
             (VoucherFile, files),
         ):
             if rows:
                 await self._session.execute(insert(cast(Table, model.__table__)), rows)
+        return {row["lexware_id"] for row in vouchers if row["id"] in inserted}
+
+    async def _insert_vouchers_skipping_known(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Insert voucher rows, skipping those whose (tenant, Lexware id) is stored
+        already; the ids of the rows inserted.
+
+        No RETURNING: with it the rows go as one multi-row statement that the driver
+        parses anew each time (about as costly as asking first). The row count tells
+        whether all went in, as they nearly always do; only if not, one SELECT says which.
+        """
+        table = cast(Table, Voucher.__table__)
+        dialect = self._session.get_bind().dialect.name
+        make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            make_insert(table)
+            .on_conflict_do_nothing(index_elements=[table.c.tenant_id, table.c.lexware_id])
+            .execution_options(preserve_rowcount=True)
+        )
+        result = await self._session.execute(statement, rows)
+        ids = [row["id"] for row in rows]
+        if getattr(result, "rowcount", -1) == len(rows):
+            return set(ids)
+        return set(await self._session.scalars(select(Voucher.id).where(Voucher.id.in_(ids))))
 
     async def upsert(
         self, tenant_id: str, data: VoucherData, *, now: datetime, reason: str | None = None

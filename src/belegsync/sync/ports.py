@@ -210,13 +210,9 @@ class VouchersPort(Protocol):
 
     async def by_lexware_id(self, tenant_id: str, lexware_id: str) -> Voucher | None: ...
 
-    async def existing_lexware_ids(
-        self, tenant_id: str, lexware_ids: Sequence[str]
-    ) -> set[str]: ...
-
     async def insert_new(
         self, tenant_id: str, batch: Sequence[NewVoucher], *, now: datetime
-    ) -> None: ...
+    ) -> set[str]: ...
 
     async def upsert(
         self, tenant_id: str, data: VoucherData, *, now: datetime, reason: str | None = None
@@ -296,6 +292,10 @@ class UnitOfWork(Protocol):
     def savepoint(self) -> AbstractAsyncContextManager[object]: ...
 
     async def commit(self) -> None: ...
+
+    async def rollback(self) -> None:
+        """Undo everything since the last commit; the unit of work stays usable."""
+        ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -126,28 +126,29 @@ class _BatchWriter:
         self, uow: UnitOfWork, batch: list[tuple[VoucherWork, WriteOp]], now: datetime
     ) -> tuple[list[str], list[tuple[VoucherWork, WriteOp]]]:
         """Insert the first-seen vouchers of the batch at once; return their ids and the
-        other writes. If the multi-row insert fails, every voucher goes the one-by-one way.
+        other writes (a voucher stored meanwhile among them). If the multi-row insert
+        fails, every voucher goes the one-by-one way.
+
+        It is the transaction's first write, so a failure rolls the transaction back
+        instead of a SAVEPOINT around it (two statements less per batch).
         """
-        new = [(u, op) for u, op in batch if isinstance(op, NewVoucherOp)]
+        new = [op.entry for _, op in batch if isinstance(op, NewVoucherOp)]
         if len(new) < 2:
             return [], batch
-        tenant_id = self._plan.tenant_id
-        taken = await uow.vouchers.existing_lexware_ids(tenant_id, [u.lexware_id for u, _ in new])
-        fresh = [(u, op) for u, op in new if u.lexware_id not in taken]
         try:
-            async with uow.savepoint():
-                await uow.vouchers.insert_new(
-                    tenant_id,
-                    [op.entry for _, op in fresh if isinstance(op, NewVoucherOp)],
-                    now=now,
-                )
+            inserted = await uow.vouchers.insert_new(self._plan.tenant_id, new, now=now)
         except Exception:
-            logger.warning("sync_batch_insert_failed", run_id=self._plan.run_id, size=len(fresh))
+            logger.warning("sync_batch_insert_failed", run_id=self._plan.run_id, size=len(new))
+            await uow.rollback()
             return [], batch
-        for _ in fresh:
+        for _ in inserted:
             self._count(Applied(UpsertOutcome.NEW, False))
-        inserted = {u.lexware_id for u, _ in fresh}
-        return list(inserted), [(u, op) for u, op in batch if u.lexware_id not in inserted]
+        rest = [
+            (u, op)
+            for u, op in batch
+            if not (isinstance(op, NewVoucherOp) and u.lexware_id in inserted)
+        ]
+        return list(inserted), rest
 
     def _count(self, applied: Applied) -> None:
         tally = self._tally

@@ -3,11 +3,24 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
-from belegsync.store.repositories import FileData, PaymentItemData, UpsertOutcome
+from belegsync.store.repositories import FileData, NewVoucher, PaymentItemData, UpsertOutcome
 from belegsync.store.uow import UnitOfWorkFactory
 from support.store_helpers import NOW, add_tenant, voucher_data
 
 LATER = NOW + timedelta(days=1)
+BANK = PaymentItemData(
+    payment_item_type="manualPayment",
+    posting_date=date(2024, 3, 5),
+    amount_cents=11662,
+    currency="EUR",
+)
+PDF = FileData(
+    lexware_file_id="f-1",
+    sha256="a" * 64,
+    media_type="application/pdf",
+    filename="beleg.pdf",
+    size_bytes=1234,
+)
 
 
 async def test_upsert_writes_a_version_only_when_raw_json_changes(
@@ -68,12 +81,7 @@ async def test_same_lexware_id_in_two_tenants_are_two_vouchers(
 
 async def test_payment_items_are_replaced_as_a_set(uow_factory: UnitOfWorkFactory) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Zahlung GmbH")
-    bank = PaymentItemData(
-        payment_item_type="manualPayment",
-        posting_date=date(2024, 3, 5),
-        amount_cents=11662,
-        currency="EUR",
-    )
+    bank = BANK
     skonto = PaymentItemData(
         payment_item_type="cashDiscount",
         posting_date=date(2024, 3, 5),
@@ -97,13 +105,7 @@ async def test_payment_items_are_replaced_as_a_set(uow_factory: UnitOfWorkFactor
 
 async def test_save_file_is_idempotent_per_lexware_file(uow_factory: UnitOfWorkFactory) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Datei GmbH")
-    pdf = FileData(
-        lexware_file_id="f-1",
-        sha256="a" * 64,
-        media_type="application/pdf",
-        filename="beleg.pdf",
-        size_bytes=1234,
-    )
+    pdf = PDF
     async with uow_factory() as uow:
         voucher = (await uow.vouchers.upsert(tenant_id, voucher_data("v-1"), now=NOW)).voucher
         first = await uow.vouchers.save_file(voucher.id, pdf, now=NOW)
@@ -132,3 +134,41 @@ async def test_review_flag_keeps_the_first_flag_time(uow_factory: UnitOfWorkFact
         stored = await uow.vouchers.by_lexware_id(tenant_id, "v-1")
     assert stored is not None
     assert (stored.review_reason, stored.review_flagged_at) == ("deleted", NOW)
+
+
+async def test_insert_new_leaves_a_stored_voucher_alone_in_the_same_statement(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    tenant_id, _ = await add_tenant(uow_factory, "Neu GmbH")
+    async with uow_factory() as uow:
+        stored = (await uow.vouchers.upsert(tenant_id, voucher_data("v-old"), now=NOW)).voucher
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        inserted = await uow.vouchers.insert_new(
+            tenant_id,
+            [
+                NewVoucher(
+                    data=voucher_data(lexware_id, raw_json={"id": lexware_id, "n": 2}),
+                    payment_items=[BANK],
+                    files=[PDF],
+                )
+                for lexware_id in ("v-new", "v-old")
+            ],
+            now=LATER,
+        )
+        await uow.commit()
+
+    # Only the voucher the tenant did not have.
+    assert inserted == {"v-new"}
+    async with uow_factory() as uow:
+        new = await uow.vouchers.by_lexware_id(tenant_id, "v-new")
+        old = await uow.vouchers.by_lexware_id(tenant_id, "v-old")
+        assert new is not None and old is not None
+        assert old.id == stored.id and old.last_synced_at == NOW
+        assert [v.reason for v in await uow.vouchers.versions(old.id)] == ["created"]
+        assert await uow.vouchers.payment_items(old.id) == []
+        assert await uow.vouchers.files(old.id) == []
+        assert [v.reason for v in await uow.vouchers.versions(new.id)] == ["created"]
+        assert [i.amount_cents for i in await uow.vouchers.payment_items(new.id)] == [11662]
+        assert [f.lexware_file_id for f in await uow.vouchers.files(new.id)] == ["f-1"]

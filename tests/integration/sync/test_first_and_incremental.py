@@ -66,3 +66,22 @@ async def test_voided_voucher_is_flagged_not_dropped(harness: Harness) -> None:
     assert row["review"]["reason"] == "no_longer_paid"
     assert row["status"] == "voided"
     assert row["files"], "the synced files stay"
+
+
+async def test_a_voucher_the_database_refuses_fails_alone_in_a_batch_of_new_ones(
+    harness: Harness,
+) -> None:
+    await harness.add_tenant(open_tax_years=[2025, 2026])
+    await harness.connect()
+    # PostgreSQL refuses the number (VARCHAR(255)); the batch's multi-row insert fails,
+    # is rolled back, and each voucher of the batch is written on its own. SQLite stores it.
+    bad = await harness.add_paid_voucher(date(2026, 3, 2), voucherNumber="R" * 300)
+
+    outcome = await harness.sync()
+
+    assert outcome.status == "succeeded"
+    stored = await harness.vouchers()
+    good = harness.paid_ids(since=date(2025, 1, 1)) - {bad}
+    assert good <= set(stored)
+    assert outcome.counts.new == len(stored) > 10
+    assert outcome.counts.failed == (0 if bad in stored else 1)

@@ -324,6 +324,22 @@ async def test_without_the_delay_a_batch_waits_until_it_is_full_or_the_run_ends(
     assert engine.store.commits - commits_before == 4 + 1
 
 
+async def test_a_voucher_the_store_refuses_fails_alone_when_its_batch_insert_fails(
+    engine: Engine,
+) -> None:
+    ids = _seed(engine, 3)
+    # The multi-row insert of the batch fails on this one (its currency does not fit
+    # the column); the batch is rolled back and each voucher written on its own.
+    engine.add("w-bad", date(2026, 1, 9), currency="EURO")
+
+    outcome = await engine.run()
+
+    assert (outcome.status, outcome.counts.new, outcome.counts.failed) == ("succeeded", 3, 1)
+    assert {lid for (_, lid) in engine.store.data.vouchers} == set(ids)
+    errors = [e.voucher_lexware_id for e in engine.store.data.run_errors]
+    assert errors == ["w-bad"]
+
+
 async def test_the_files_of_a_batch_are_stored_in_one_hand_off_before_its_rows(
     engine: Engine,
 ) -> None:
