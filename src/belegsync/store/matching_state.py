@@ -263,8 +263,8 @@ def _keep_match_state(session: Session, _context: UOWTransaction) -> None:
     if not (changes.payments or changes.contacts):
         return
     connection = session.connection()
-    _refresh_settled(connection, sorted(changes.payments))
-    _refresh_used_up(connection, sorted(changes.txns))
+    _refresh(connection, ExpectedPayment, sorted(changes.payments), settled=_settled_now())
+    _refresh(connection, BankTransaction, sorted(changes.txns), used_up=_used_up_now())
     _count_payers(connection, sorted(changes.started), +1)
     _count_payers(connection, sorted(changes.stopped), -1)
     for tenant_id, contact_id in sorted(changes.contacts):
@@ -276,22 +276,18 @@ def _chunks(ids: Sequence[str]) -> Iterable[list[str]]:
         yield list(ids[start : start + _CHUNK])
 
 
-def _refresh_settled(connection: Connection, payment_ids: Sequence[str]) -> None:
-    for chunk in _chunks(payment_ids):
+def _refresh(
+    connection: Connection,
+    model: type[ExpectedPayment] | type[BankTransaction],
+    ids: Sequence[str],
+    **values: ColumnElement[bool],
+) -> None:
+    """Set ``values`` (a flag recomputed from the links) on the rows ``ids`` of ``model``."""
+    for chunk in _chunks(ids):
         connection.execute(
-            update(ExpectedPayment)
-            .where(ExpectedPayment.id.in_(chunk))
-            .values(settled=_settled_now())
-            .execution_options(synchronize_session=False)
-        )
-
-
-def _refresh_used_up(connection: Connection, txn_ids: Sequence[str]) -> None:
-    for chunk in _chunks(txn_ids):
-        connection.execute(
-            update(BankTransaction)
-            .where(BankTransaction.id.in_(chunk))
-            .values(used_up=_used_up_now())
+            update(model)
+            .where(model.id.in_(chunk))
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 
