@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import repeat
-from operator import attrgetter
+from itertools import chain, count, repeat
+from operator import attrgetter, itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -117,6 +117,18 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
 
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 _WIDER_DAYS = 60
+_FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
+
+
+def _distinct_rows(rows: IntArray, n: int) -> tuple[list[int], IntArray]:
+    """The distinct ``rows`` ascending and, per entry, its position among them
+    (``np.unique`` with ``return_inverse``, by marks in a table of all ``n`` rows)."""
+    seen = np.zeros(n, dtype=np.bool_)
+    seen[rows] = True
+    distinct = np.flatnonzero(seen)
+    position = np.empty(n, dtype=np.int64)
+    position[distinct] = np.arange(distinct.size)
+    return distinct.tolist(), position[rows]
 
 
 class _Run:
@@ -180,13 +192,9 @@ class _Run:
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._same_payer = SamePayer(params.rules.name_strong)
-        self._by_customer: dict[str, frozenset[int]] | None = None
         # accounts of the lines linked automatically in this run, per contact (lazy)
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
-        self._linked_rows: dict[tuple[str, str], list[int]] | None = None
-        self._linked_accounts: dict[tuple[str, str], set[str]] = {}
-        self._compact: dict[str, str] = {}
 
     def _identifiers(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -333,16 +341,18 @@ class _Run:
         consumed: set[int],
     ) -> MatchResult:
         threshold = self.params.rules.suggest_threshold
-        by_id = {s.payment.id: s.index for s in self.states}
+        ids = list(map(attrgetter("payment.id"), self.states))
+        by_id = dict(zip(ids, range(len(ids)), strict=True))
         linked = set(autos) | {by_id[d.suggestion.payment_id] for d in group_autos}
         options: dict[int, list[Suggestion]] = defaultdict(list)
         best: dict[int, float] = defaultdict(float)
         for edge in edges:
-            best[edge.payment] = max(best[edge.payment], edge.score)
-            if edge.payment in linked or edge.row in consumed:
-                continue
-            if edge.score >= threshold:
-                options[edge.payment].append(edge.suggestion)
+            p, suggestion = edge.payment, edge.suggestion
+            score = suggestion.score
+            if score > best[p]:
+                best[p] = score
+            if score >= threshold and p not in linked and edge.row not in consumed:
+                options[p].append(suggestion)
         for group in groups:
             if group.auto and group.row in consumed:
                 continue
@@ -352,19 +362,20 @@ class _Run:
                     options[member].append(suggestion)
         suggestions: dict[str, tuple[Suggestion, ...]] = {}
         unmatched: list[Unmatched] = []
-        consumed_mask = np.zeros(len(self.index.cols), dtype=np.bool_)
-        consumed_mask[list(consumed)] = True
+        n = len(self.index.cols)
+        consumed_mask = np.zeros(n, dtype=np.bool_)
+        consumed_mask[np.fromiter(consumed, np.int64, len(consumed))] = True
         busy_mask = consumed_mask.copy()
-        busy_mask[[edge.row for edge in assigned.values()]] = True
+        busy_mask[np.fromiter(map(attrgetter("row"), assigned.values()), np.int64)] = True
         self._auto_rows = [(p, assigned[p].row) for p in autos]
         left: list[PaymentState] = []
-        for state in sorted(self.states, key=lambda s: s.payment.id):
-            p = state.index
+        for p in sorted(range(len(ids)), key=ids.__getitem__):
+            state = self.states[p]
             if state.settled or p in linked:
                 continue
             ranked = self._rank(options.get(p, []), assigned.get(p))
             if ranked:
-                suggestions[state.payment.id] = ranked
+                suggestions[ids[p]] = ranked
             else:
                 left.append(state)
         # all payments without a suggestion are checked together (on arrays)
@@ -375,9 +386,13 @@ class _Run:
             found = p in best or p in wider
             reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
+        # sorted by payment id, then transaction id: two sorts of strings (stable)
         auto_links = sorted(
-            [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
-            key=attrgetter("suggestion.payment_id", "suggestion.txn_id"),
+            sorted(
+                [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
+                key=attrgetter("suggestion.txn_id"),
+            ),
+            key=attrgetter("suggestion.payment_id"),
         )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
@@ -402,68 +417,89 @@ class _Run:
         line of a similar amount is booked near almost every paid date.
 
         ``consumed`` marks the rows linked automatically; ``busy`` those and the rows
-        another payment ranks first.
+        another payment ranks first. The lines for less are read only for the payments
+        without a line of the exact amount.
         """
         if not states:
             return set()
-        index = self.index
-        fee = self.params.rules.fee_cents
-        base = np.array([s.part for s in states], dtype=np.int64) << 40
-        item = np.array([s.payment.amount_cents for s in states], dtype=np.int64)
-        sorted_key = index.sorted_key
-        low = sorted_key.searchsorted(base | 1, side="left").tolist()
-        exact_lo = sorted_key.searchsorted(base | item, side="left").tolist()
-        exact_hi = sorted_key.searchsorted(base | item, side="right").tolist()
-        high = sorted_key.searchsorted(base | (item + fee), side="right").tolist()
-        found: set[int] = set()
-        owners: list[PaymentState] = []
-        shorts: list[npt.NDArray[np.int64]] = []
-        for j, state in enumerate(states):
-            wider = (state.anchor_day - _WIDER_DAYS, state.anchor_day + _WIDER_DAYS)
-            if self._free_rows(exact_lo[j], exact_hi[j], wider, consumed).size:
-                found.add(state.index)
-                continue
-            short = self._free_rows(low[j], high[j], state.window, busy)
-            if short.size:
-                owners.append(state)
-                shorts.append(short)
-        if owners:
-            from_payer = self._from_payers(owners, shorts)
-            found.update(s.index for s, yes in zip(owners, from_payer, strict=True) if yes)
+        size = len(states)
+        sorted_key = self.index.sorted_key
+        base = np.fromiter(map(attrgetter("part"), states), np.int64, size) << 40
+        item = np.fromiter(map(attrgetter("payment.amount_cents"), states), np.int64, size)
+        anchor = np.fromiter(map(attrgetter("anchor_day"), states), np.int64, size)
+        exact, _ = self._free_rows(
+            sorted_key.searchsorted(base | item, side="left"),
+            sorted_key.searchsorted(base | item, side="right"),
+            np.stack([anchor - _WIDER_DAYS, anchor + _WIDER_DAYS], axis=1),
+            consumed,
+        )
+        rest = np.ones(size, dtype=np.bool_)
+        rest[exact] = False
+        found = {states[j].index for j in np.flatnonzero(~rest).tolist()}
+        rest_list = np.flatnonzero(rest).tolist()
+        if not rest_list:
+            return found
+        owners = [states[j] for j in rest_list]
+        owner, rows = self._free_rows(
+            sorted_key.searchsorted(base[rest] | 1, side="left"),
+            sorted_key.searchsorted(
+                base[rest] | (item[rest] + self.params.rules.fee_cents), "right"
+            ),
+            np.array([s.window for s in owners], dtype=np.int64),
+            busy,
+        )
+        if rows.size:
+            yes = self._from_payers(owners, owner, rows)
+            found.update(owners[j].index for j in np.flatnonzero(yes).tolist())
         return found
 
     def _free_rows(
-        self, lo: int, hi: int, window: tuple[int, int], taken: npt.NDArray[np.bool_]
-    ) -> npt.NDArray[np.int64]:
-        """Rows of the sorted slice [lo, hi) booked inside ``window``, not ``taken``."""
+        self, lo: IntArray, hi: IntArray, windows: IntArray, taken: BoolArray
+    ) -> tuple[IntArray, IntArray]:
+        """(slice, row) of the rows of the sorted slices [lo, hi) booked inside their
+        slice's window (first and last day), not ``taken``: the slices' positions are
+        laid end to end and read on arrays, about 65,000 positions at a time."""
         index = self.index
-        days = index.sorted_day_arr[lo:hi]
-        rows = index.sorted_idx_arr[lo:hi][(days >= window[0]) & (days <= window[1])]
-        return rows[~taken[rows]]
+        sizes = hi - lo
+        ends = np.cumsum(sizes)
+        owners: list[IntArray] = []
+        found: list[IntArray] = []
+        a = 0
+        while a < sizes.size:
+            done = int(ends[a - 1]) if a else 0
+            b = max(a + 1, int(ends.searchsorted(done + _FREE_CHUNK, side="right")))
+            counts = sizes[a:b]
+            slice_of = np.repeat(np.arange(a, b), counts)
+            pos = np.arange(int(ends[b - 1]) - done) + np.repeat(
+                lo[a:b] - ends[a:b] + counts + done, counts
+            )
+            days = index.sorted_day_arr[pos]
+            inside = (days >= windows[slice_of, 0]) & (days <= windows[slice_of, 1])
+            rows = index.sorted_idx_arr[pos[inside]]
+            free = ~taken[rows]
+            owners.append(slice_of[inside][free])
+            found.append(rows[free])
+            a = b
+        return np.concatenate(owners), np.concatenate(found)
 
     def _from_payers(
-        self, states: Sequence[PaymentState], shorts: Sequence[npt.NDArray[np.int64]]
-    ) -> list[bool]:
-        """Per payment, whether one of its rows (``shorts``) comes from its payer: the
-        voucher or customer number in the purpose, a known account, or the contact's
-        name (≥ 95, sharing a word).
+        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+    ) -> BoolArray:
+        """Per payment, whether one of its rows (pairs ``owner``, ``rows``) comes from its
+        payer: the voucher or customer number in the purpose, a known account, or the
+        contact's name (≥ 95, sharing a word).
 
-        All (payment, row) pairs at once: the rows' accounts and names are read once
-        per distinct row (in row order) and compared as codes; each distinct pair of
-        names is judged once.
+        All (payment, row) pairs at once, the cheapest test first: each test sees only
+        the pairs of the payments no earlier test found.
         """
-        rows = np.concatenate(shorts)
-        owner = np.repeat(
-            np.arange(len(states), dtype=np.int64),
-            np.fromiter(map(len, shorts), dtype=np.int64, count=len(shorts)),
-        )
-        distinct, inverse = np.unique(rows, return_inverse=True)
-        listed = distinct.tolist()
         yes = np.zeros(len(states), dtype=np.bool_)
-        yes[owner[self._known_rows(states, owner, rows)]] = True
-        yes[owner[self._linked_accounts_hit(states, owner, listed, inverse)]] = True
-        yes[owner[self._names_hit(states, owner, listed, inverse)]] = True
-        return yes.tolist()
+        for test in (self._known_rows, self._linked_accounts_hit, self._names_hit):
+            open_pairs = ~yes[owner]
+            owner, rows = owner[open_pairs], rows[open_pairs]
+            if not rows.size:
+                break
+            yes[owner[test(states, owner, rows)]] = True
+        return yes
 
     def _known_rows(
         self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
@@ -472,15 +508,17 @@ class _Run:
         the payment's known accounts."""
         index = self.index
         n = len(index.cols)
+        by_customer = self._customer_rows()
         known: list[int] = []
-        for j, state in enumerate(states):
+        for j in np.flatnonzero(np.bincount(owner, minlength=len(states))).tolist():
+            state = states[j]
             first = j * n
             hits = index.hits_by_payment.get(state.index)
             if hits:
                 known.extend(first + row for row in hits)
             contact = state.payment.contact_id
-            if contact is not None:
-                known.extend(first + row for row in self._customer_rows(contact))
+            if contact is not None and contact in by_customer:
+                known.extend(first + row for row in by_customer[contact])
             for ident in state.identifiers:
                 by_day = index.by_identifier.get((state.part, ident))
                 if by_day is not None:
@@ -491,93 +529,118 @@ class _Run:
         return is_member(owner * n + rows, np.array(known, dtype=np.int64))
 
     def _linked_accounts_hit(
-        self, states: Sequence[PaymentState], owner: IntArray, listed: list[int], inverse: IntArray
+        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
     ) -> BoolArray:
         """Pairs whose row comes from an account this run linked to another payment of
-        the contact (``listed``: the distinct rows, ``inverse``: pair → distinct row)."""
+        the contact (each distinct row's accounts read once, compared as numbers)."""
         out = np.zeros(owner.size, dtype=np.bool_)
-        wanted: list[tuple[int, str]] = []
-        for j, state in enumerate(states):
-            accounts = self._accounts_linked_now(state.payment.tenant_id, state.payment.contact_id)
-            wanted.extend((j, account) for account in accounts)
-        if not wanted:
+        contact_of, numbers, keys = self._accounts_linked_now(states)
+        if not keys.size:
             return out
-        codes = {account: code for code, account in enumerate({a for _, a in wanted})}
-        width = len(codes)
-        keys = np.fromiter((j * width + codes[a] for j, a in wanted), np.int64, len(wanted))
+        listed, inverse = _distinct_rows(rows, len(self.index.cols))
+        width = len(numbers)
+        contact = contact_of[owner]
         cols = self.index.cols
         for column in (cols.ibans, cols.creditors):
-            code_of_row = np.fromiter(
-                map(codes.get, map(column.__getitem__, listed), repeat(-1)), np.int64, len(listed)
+            number = np.fromiter(
+                map(numbers.get, map(column.__getitem__, listed), repeat(-1)), np.int64, len(listed)
             )[inverse]
-            mine = np.flatnonzero(code_of_row >= 0)
-            out[mine[is_member(owner[mine] * width + code_of_row[mine], keys)]] = True
+            mine = np.flatnonzero((number >= 0) & (contact >= 0))
+            out[mine[is_member(contact[mine] * width + number[mine], keys)]] = True
         return out
 
     def _names_hit(
-        self, states: Sequence[PaymentState], owner: IntArray, listed: list[int], inverse: IntArray
+        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
     ) -> BoolArray:
-        """Pairs whose payer name is the contact's name (each distinct pair of names
-        judged once)."""
+        """Pairs whose payer name is the contact's name (each distinct row's name read
+        once; names compared as numbers of the distinct names)."""
+        listed, inverse = _distinct_rows(rows, len(self.index.cols))
         names = list(map(self.index.cols.names.__getitem__, listed))
-        payer_code = {name: code for code, name in enumerate(set(names))}
-        contact_code: dict[str, int] = {}
+        first: dict[str, int] = {}  # name → position of its first row
+        at = np.fromiter(map(first.setdefault, names, count()), np.int64, len(names))
+        payer = np.zeros(len(names), dtype=np.int64)
+        payer[np.fromiter(first.values(), np.int64, len(first))] = np.arange(len(first))
+        contacts: dict[str, int] = {}
         contact_of = np.fromiter(
-            (contact_code.setdefault(s.payment.contact_name, len(contact_code)) for s in states),
+            (contacts.setdefault(s.payment.contact_name, len(contacts)) for s in states),
             np.int64,
             len(states),
         )
-        payer_of_row = np.fromiter(map(payer_code.__getitem__, names), np.int64, len(names))
-        width = len(payer_code) or 1
-        distinct_pairs, pair_of = np.unique(
-            contact_of[owner] * width + payer_of_row[inverse], return_inverse=True
+        return self._same_payer.judge(
+            list(contacts), list(first), contact_of[owner], payer[at][inverse]
         )
-        same = self._same_payer.judge(
-            list(contact_code), list(payer_code), distinct_pairs // width, distinct_pairs % width
-        )
-        return same[pair_of]
 
-    def _accounts_linked_now(self, tenant: str, contact: str | None) -> set[str]:
+    def _accounts_linked_now(
+        self, states: Sequence[PaymentState]
+    ) -> tuple[IntArray, dict[str, int], IntArray]:
         """IBANs and creditor ids (as written and compacted) of the lines this run linked
-        automatically to the payments of ``contact``: an account that pays one voucher
-        of a contact is the contact's account for the others too (lines grouped per
-        contact once, when first needed; accounts read per contact asked)."""
-        if contact is None:
-            return set()
-        if self._linked_rows is None:
-            linked_rows: dict[tuple[str, str], list[int]] = defaultdict(list)
-            pairs = [(self._expected[c.payment], c.row) for c in self.clear]
-            pairs += [(self.states[p].payment, row) for p, row in self._auto_rows]
-            for payment, row in pairs:
-                if payment.contact_id is not None:
-                    linked_rows[(payment.tenant_id, payment.contact_id)].append(row)
-            self._linked_rows = linked_rows
-        key = (tenant, contact)
-        found = self._linked_accounts.get(key)
-        if found is None:
-            cols = self.index.cols
-            compact = self._compact  # a contact's lines repeat its accounts
-            found = self._linked_accounts[key] = set()
-            for row in self._linked_rows.get(key, ()):
-                for ident in (cols.ibans[row], cols.creditors[row]):
-                    if ident:
-                        short = compact.get(ident)
-                        if short is None:
-                            short = compact[ident] = compact_identifier(ident)
-                        found.update((ident, short))
-        return found
+        automatically to payments of the states' contacts: an account that pays one
+        voucher of a contact is the contact's account for the others too.
 
-    def _customer_rows(self, contact: str) -> frozenset[int]:
-        """Rows whose purpose names the customer number of ``contact``."""
-        if self._by_customer is None:
-            by_customer: dict[str, set[int]] = defaultdict(set)
-            for row, contacts in self.index.customer_hits.items():
-                for each in contacts:
-                    by_customer[each].add(row)
-            self._by_customer = {c: frozenset(rows) for c, rows in by_customer.items()}
-        return self._by_customer.get(contact, frozenset())
+        Returns per state its contact's number (-1: none), the accounts' numbers, and
+        the keys ``contact * len(numbers) + account`` of each contact's accounts. Only
+        the lines of the contacts asked about are read; each distinct identifier is
+        compacted once.
+        """
+        contacts: dict[tuple[str, str | None], int] = {}
+        contact_of = np.fromiter(
+            (
+                -1
+                if s.payment.contact_id is None
+                else contacts.setdefault((s.payment.tenant_id, s.payment.contact_id), len(contacts))
+                for s in states
+            ),
+            np.int64,
+            len(states),
+        )
+        linked = [
+            *map(
+                attrgetter("tenant_id", "contact_id"),
+                map(self._expected.__getitem__, map(attrgetter("payment"), self.clear)),
+            ),
+            *map(
+                attrgetter("payment.tenant_id", "payment.contact_id"),
+                map(self.states.__getitem__, map(itemgetter(0), self._auto_rows)),
+            ),
+        ]
+        owner = np.fromiter(map(contacts.get, linked, repeat(-1)), np.int64, len(linked))
+        mine = np.flatnonzero(owner >= 0)
+        rows = np.fromiter(
+            chain(map(attrgetter("row"), self.clear), map(itemgetter(1), self._auto_rows)),
+            np.int64,
+            len(linked),
+        )[mine].tolist()
+        owner = owner[mine]
+        cols = self.index.cols
+        idents = [*map(cols.ibans.__getitem__, rows), *map(cols.creditors.__getitem__, rows)]
+        owner = np.concatenate([owner, owner])
+        numbers = {ident: k for k, ident in enumerate(dict.fromkeys(idents))}
+        number = np.fromiter(map(numbers.__getitem__, idents), np.int64, len(idents))
+        written = np.fromiter(map(bool, numbers), np.bool_, len(numbers))
+        # each distinct identifier compacted once; its compact form numbered too
+        short = np.fromiter(
+            (numbers.setdefault(compact_identifier(i), len(numbers)) for i in list(numbers)),
+            np.int64,
+            written.size,
+        )
+        keep = written[number]
+        owner, number = owner[keep], number[keep]
+        width = len(numbers)
+        keys = np.concatenate([owner * width + number, owner * width + short[number]])
+        keys.sort()
+        return contact_of, numbers, keys
+
+    def _customer_rows(self) -> dict[str, frozenset[int]]:
+        """Per contact, the rows whose purpose names its customer number."""
+        by_customer: dict[str, set[int]] = defaultdict(set)
+        for row, contacts in self.index.customer_hits.items():
+            for each in contacts:
+                by_customer[each].add(row)
+        return {c: frozenset(rows) for c, rows in by_customer.items()}
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
+        if len(options) <= 1:  # most payments: nothing to rank
+            return tuple(options[: self.params.max_suggestions])
         best: dict[str, Suggestion] = {}
         for option in options:
             found = best.get(option.txn_id)

@@ -1,15 +1,18 @@
 """Whether a bank line's payer name is a contact's name, each pair of names judged once.
 
-The external check asks about hundreds of thousands of (contact name, payer name)
-pairs. :class:`SamePayer` judges them in bulk: only payer names sharing a word with
-the contact's name can reach the bar, so the others are settled by comparing cached
-word sets; the rest go through one pairwise ``rapidfuzz.process.cpdist`` call.
+The external check asks about half a million (contact name, payer name) pairs.
+:class:`SamePayer` judges them in bulk: only payer names sharing a word with the
+contact's name can reach the bar. The words of all names are read in one pass and
+numbered by the contact names' words (a payer's other words can share nothing); a
+64-bit mask per name (bit: word number mod 64) rules out most pairs with one AND on
+arrays, the rest share a word or are checked word by word on arrays; the distinct
+pairs sharing one go through one pairwise ``rapidfuzz.process.cpdist`` call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from operator import not_
+from collections.abc import Mapping, Sequence
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +22,10 @@ __all__ = ["SamePayer", "name_words", "same_payer"]
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+
+# Separates the names' words in one string: rapidfuzz's processing leaves letters,
+# digits and spaces only, so no word is this.
+_SEP = "|"
 
 
 def name_words(name: str) -> frozenset[str]:
@@ -34,14 +41,38 @@ def same_payer(contact_name: str, payer_name: str, cutoff: float) -> bool:
     return bool(value >= cutoff)
 
 
-class SamePayer:
-    """:func:`same_payer` for many pairs at once; word sets cached per run."""
+def _tokens(names: Sequence[str]) -> list[str]:
+    """The words of each name (:func:`name_words`, in order), each name's followed by
+    ``_SEP``."""
+    return f" {_SEP} ".join([*map(utils.default_process, names), ""]).split()
 
-    __slots__ = ("_cutoff", "_words")
+
+def _numbered(tokens: list[str], numbers: Mapping[str, int]) -> tuple[IntArray, IntArray]:
+    """(name, word number) of the ``tokens`` (:func:`_tokens`) that ``numbers`` knows."""
+    codes = np.fromiter(map(numbers.get, tokens, repeat(-1)), np.int64, len(tokens))
+    is_sep = codes == 0
+    name = np.cumsum(is_sep) - is_sep
+    known = codes > 0
+    return name[known], codes[known]
+
+
+def _masks(count: int, name: IntArray, code: IntArray) -> npt.NDArray[np.uint64]:
+    """Per name, the bits ``code mod 64`` of its words (``name`` ascending)."""
+    masks = np.zeros(count, dtype=np.uint64)
+    if name.size:
+        starts = np.flatnonzero(np.r_[True, name[1:] != name[:-1]])
+        bits = np.left_shift(np.uint64(1), (code & 63).astype(np.uint64))
+        masks[name[starts]] = np.bitwise_or.reduceat(bits, starts)
+    return masks
+
+
+class SamePayer:
+    """:func:`same_payer` for many pairs at once."""
+
+    __slots__ = ("_cutoff",)
 
     def __init__(self, cutoff: float) -> None:
         self._cutoff = cutoff
-        self._words: dict[str, frozenset[str]] = {}
 
     def judge(
         self,
@@ -52,28 +83,59 @@ class SamePayer:
     ) -> BoolArray:
         """Pair by pair, whether ``payer_names[right[i]]`` is the payer of
         ``contact_names[left[i]]``."""
-        words = self._words
-        missing = {*contact_names, *payer_names}.difference(words)
-        if missing:
-            words.update(zip(missing, map(name_words, missing), strict=True))
-        contact_words = list(map(words.__getitem__, contact_names))
-        payer_words = list(map(words.__getitem__, payer_names))
-        lefts, rights = left.tolist(), right.tolist()
-        disjoint = map(
-            frozenset.isdisjoint,
-            map(contact_words.__getitem__, lefts),
-            map(payer_words.__getitem__, rights),
+        out = np.zeros(left.size, dtype=np.bool_)
+        contact_tokens = _tokens(contact_names)
+        numbers = {w: i for i, w in enumerate(dict.fromkeys([_SEP, *contact_tokens]))}
+        contact, word = _numbered(contact_tokens, numbers)
+        payer, payer_word = _numbered(_tokens(payer_names), numbers)
+        maybe = np.flatnonzero(
+            _masks(len(contact_names), contact, word)[left]
+            & _masks(len(payer_names), payer, payer_word)[right]
         )
-        sharing = np.fromiter(map(not_, disjoint), np.bool_, len(lefts))
-        out = np.zeros(len(lefts), dtype=np.bool_)
-        fresh = np.flatnonzero(sharing)
-        if fresh.size:
+        if maybe.size == 0:
+            return out
+        width = len(payer_names)
+        pairs, pair_of = np.unique(left[maybe] * width + right[maybe], return_inverse=True)
+        lefts, rights = pairs // width, pairs % width
+        if len(numbers) > 64:  # bits shared by different words: compare the words
+            shared = _share_word(lefts, rights, (contact, word), (payer, payer_word), numbers)
+            lefts, rights = lefts[shared], rights[shared]
+        else:
+            shared = np.ones(pairs.size, dtype=np.bool_)
+        same = np.zeros(pairs.size, dtype=np.bool_)
+        if lefts.size:
             scores = process.cpdist(
-                [contact_names[i] for i in left[fresh].tolist()],
-                [payer_names[i] for i in right[fresh].tolist()],
+                [contact_names[i] for i in lefts.tolist()],
+                [payer_names[i] for i in rights.tolist()],
                 scorer=fuzz.token_set_ratio,
                 processor=utils.default_process,
                 dtype=np.float64,
             )
-            out[fresh] = scores >= self._cutoff
+            same[np.flatnonzero(shared)] = scores >= self._cutoff
+        out[maybe] = same[pair_of]
         return out
+
+
+def _share_word(
+    lefts: IntArray,
+    rights: IntArray,
+    contact_words: tuple[IntArray, IntArray],
+    payer_words: tuple[IntArray, IntArray],
+    numbers: Mapping[str, int],
+) -> BoolArray:
+    """Per pair, whether contact ``lefts[i]`` and payer ``rights[i]`` share a word:
+    each of the contact's words looked up among the payer's ((name, word) pairs
+    ascending by name)."""
+    contact, word = contact_words
+    width = len(numbers)
+    payer_keys = np.sort(payer_words[0] * width + payer_words[1])
+    first = np.searchsorted(contact, lefts, side="left")
+    count = np.searchsorted(contact, lefts, side="right") - first
+    pair = np.repeat(np.arange(lefts.size), count)
+    offset = np.arange(pair.size) - np.repeat(np.cumsum(count) - count, count)
+    keys = rights[pair] * width + word[first[pair] + offset]
+    pos = np.minimum(np.searchsorted(payer_keys, keys), max(payer_keys.size - 1, 0))
+    shared = np.zeros(lefts.size, dtype=np.bool_)
+    if payer_keys.size:
+        shared[pair[payer_keys[pos] == keys]] = True
+    return shared
