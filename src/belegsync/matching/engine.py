@@ -386,14 +386,13 @@ class _Run:
             found = p in best or p in wider
             reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
-        # sorted by payment id, then transaction id: two sorts of strings (stable)
+        # by payment id (a sort of strings), then transaction id where a payment repeats
         auto_links = sorted(
-            sorted(
-                [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
-                key=attrgetter("suggestion.txn_id"),
-            ),
+            [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
             key=attrgetter("suggestion.payment_id"),
         )
+        if len(set(map(attrgetter("suggestion.payment_id"), auto_links))) < len(auto_links):
+            auto_links.sort(key=attrgetter("suggestion.payment_id", "suggestion.txn_id"))
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
     def _exist_wider(

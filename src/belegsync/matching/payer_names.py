@@ -41,10 +41,10 @@ def same_payer(contact_name: str, payer_name: str, cutoff: float) -> bool:
     return bool(value >= cutoff)
 
 
-def _tokens(names: Sequence[str]) -> list[str]:
-    """The words of each name (:func:`name_words`, in order), each name's followed by
-    ``_SEP``."""
-    return f" {_SEP} ".join([*map(utils.default_process, names), ""]).split()
+def _tokens(processed: list[str]) -> list[str]:
+    """The words of each processed name (:func:`name_words`, in order), each name's
+    followed by ``_SEP``."""
+    return f" {_SEP} ".join([*processed, ""]).split()
 
 
 def _numbered(tokens: list[str], numbers: Mapping[str, int]) -> tuple[IntArray, IntArray]:
@@ -84,10 +84,12 @@ class SamePayer:
         """Pair by pair, whether ``payer_names[right[i]]`` is the payer of
         ``contact_names[left[i]]``."""
         out = np.zeros(left.size, dtype=np.bool_)
-        contact_tokens = _tokens(contact_names)
+        contacts = list(map(utils.default_process, contact_names))
+        payers = list(map(utils.default_process, payer_names))
+        contact_tokens = _tokens(contacts)
         numbers = {w: i for i, w in enumerate(dict.fromkeys([_SEP, *contact_tokens]))}
         contact, word = _numbered(contact_tokens, numbers)
-        payer, payer_word = _numbered(_tokens(payer_names), numbers)
+        payer, payer_word = _numbered(_tokens(payers), numbers)
         maybe = np.flatnonzero(
             _masks(len(contact_names), contact, word)[left]
             & _masks(len(payer_names), payer, payer_word)[right]
@@ -104,11 +106,10 @@ class SamePayer:
             shared = np.ones(pairs.size, dtype=np.bool_)
         same = np.zeros(pairs.size, dtype=np.bool_)
         if lefts.size:
-            scores = process.cpdist(
-                [contact_names[i] for i in lefts.tolist()],
-                [payer_names[i] for i in rights.tolist()],
+            scores = process.cpdist(  # the names processed already
+                [contacts[i] for i in lefts.tolist()],
+                [payers[i] for i in rights.tolist()],
                 scorer=fuzz.token_set_ratio,
-                processor=utils.default_process,
                 dtype=np.float64,
             )
             same[np.flatnonzero(shared)] = scores >= self._cutoff

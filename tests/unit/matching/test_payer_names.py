@@ -43,3 +43,15 @@ def test_bulk_judgement_equals_each_pair_alone(
     judge = SamePayer(CUTOFF)  # one judge for several calls, as in a run (cached words)
     for pairs in (first, second):
         assert _judge(judge, pairs) == [same_payer(c, p, CUTOFF) for c, p in pairs]
+
+
+
+def test_with_more_contact_words_than_mask_bits_the_words_are_compared() -> None:
+    # 130 contact words: words 64 apart share a bit of the mask, not a word
+    contacts = [f"Wort{i} GmbH" for i in range(130)]
+    payers = ["WORT0 GMBH", "Wort64 Bau", "Wort1", "Wort65 Wort129", "Bau", "wort3 gmbh & co"]
+    pairs = [(c, p) for c in contacts for p in payers]
+    judge = SamePayer(CUTOFF)
+    expected = [same_payer(c, p, CUTOFF) for c, p in pairs]
+    assert _judge(judge, pairs) == expected
+    assert any(expected) and not all(expected)
