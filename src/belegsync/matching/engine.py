@@ -192,7 +192,7 @@ class _Run:
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._same_payer = SamePayer(params.rules.name_strong)
-        # accounts of the lines linked automatically in this run, per contact (lazy)
+        # the payments and lines linked automatically in this run (``_accounts_linked_now``)
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
 
@@ -429,7 +429,7 @@ class _Run:
         exact, _ = self._free_rows(
             sorted_key.searchsorted(base | item, side="left"),
             sorted_key.searchsorted(base | item, side="right"),
-            np.stack([anchor - _WIDER_DAYS, anchor + _WIDER_DAYS], axis=1),
+            (anchor - _WIDER_DAYS, anchor + _WIDER_DAYS),
             consumed,
         )
         rest = np.ones(size, dtype=np.bool_)
@@ -439,12 +439,13 @@ class _Run:
         if not rest_list:
             return found
         owners = [states[j] for j in rest_list]
+        window = np.array([s.window for s in owners], dtype=np.int64).reshape(-1, 2)
         owner, rows = self._free_rows(
             sorted_key.searchsorted(base[rest] | 1, side="left"),
             sorted_key.searchsorted(
                 base[rest] | (item[rest] + self.params.rules.fee_cents), "right"
             ),
-            np.array([s.window for s in owners], dtype=np.int64),
+            (window[:, 0], window[:, 1]),
             busy,
         )
         if rows.size:
@@ -453,12 +454,25 @@ class _Run:
         return found
 
     def _free_rows(
-        self, lo: IntArray, hi: IntArray, windows: IntArray, taken: BoolArray
+        self,
+        lo: IntArray,
+        hi: IntArray,
+        windows: tuple[IntArray, IntArray],
+        taken: BoolArray,
     ) -> tuple[IntArray, IntArray]:
         """(slice, row) of the rows of the sorted slices [lo, hi) booked inside their
-        slice's window (first and last day), not ``taken``: the slices' positions are
-        laid end to end and read on arrays, about 65,000 positions at a time."""
+        slice's window (``windows``: first and last days), not ``taken``.
+
+        The slices' positions are laid end to end and read on arrays, about 65,000 at a
+        time; a day is inside when its distance from the first day, unsigned, is at
+        most the window's length (days as 32-bit integers: half the bytes to read).
+        """
         index = self.index
+        first, last = windows
+        hi = np.where(last >= first, hi, lo)  # a window ending before it begins
+        days = index.sorted_day_arr.astype(np.int32)
+        first32 = first.astype(np.int32)
+        span = (last - first).astype(np.uint32)
         sizes = hi - lo
         ends = np.cumsum(sizes)
         owners: list[IntArray] = []
@@ -468,15 +482,14 @@ class _Run:
             done = int(ends[a - 1]) if a else 0
             b = max(a + 1, int(ends.searchsorted(done + _FREE_CHUNK, side="right")))
             counts = sizes[a:b]
-            slice_of = np.repeat(np.arange(a, b), counts)
             pos = np.arange(int(ends[b - 1]) - done) + np.repeat(
                 lo[a:b] - ends[a:b] + counts + done, counts
             )
-            days = index.sorted_day_arr[pos]
-            inside = (days >= windows[slice_of, 0]) & (days <= windows[slice_of, 1])
+            distance = (days[pos] - np.repeat(first32[a:b], counts)).view(np.uint32)
+            inside = np.flatnonzero(distance <= np.repeat(span[a:b], counts))
             rows = index.sorted_idx_arr[pos[inside]]
             free = ~taken[rows]
-            owners.append(slice_of[inside][free])
+            owners.append(np.searchsorted(ends[a:b] - done, inside[free], side="right") + a)
             found.append(rows[free])
             a = b
         return np.concatenate(owners), np.concatenate(found)
@@ -554,10 +567,10 @@ class _Run:
         """Pairs whose payer name is the contact's name (each distinct row's name read
         once; names compared as numbers of the distinct names)."""
         listed, inverse = _distinct_rows(rows, len(self.index.cols))
-        names = list(map(self.index.cols.names.__getitem__, listed))
         first: dict[str, int] = {}  # name → position of its first row
-        at = np.fromiter(map(first.setdefault, names, count()), np.int64, len(names))
-        payer = np.zeros(len(names), dtype=np.int64)
+        names = map(self.index.cols.names.__getitem__, listed)
+        at = np.fromiter(map(first.setdefault, names, count()), np.int64, len(listed))
+        payer = np.zeros(len(listed), dtype=np.int64)
         payer[np.fromiter(first.values(), np.int64, len(first))] = np.arange(len(first))
         contacts: dict[str, int] = {}
         contact_of = np.fromiter(
@@ -629,13 +642,13 @@ class _Run:
         keys.sort()
         return contact_of, numbers, keys
 
-    def _customer_rows(self) -> dict[str, frozenset[int]]:
+    def _customer_rows(self) -> dict[str, set[int]]:
         """Per contact, the rows whose purpose names its customer number."""
         by_customer: dict[str, set[int]] = defaultdict(set)
         for row, contacts in self.index.customer_hits.items():
             for each in contacts:
                 by_customer[each].add(row)
-        return {c: frozenset(rows) for c, rows in by_customer.items()}
+        return by_customer
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         if len(options) <= 1:  # most payments: nothing to rank
