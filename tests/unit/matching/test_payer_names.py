@@ -45,7 +45,6 @@ def test_bulk_judgement_equals_each_pair_alone(
         assert _judge(judge, pairs) == [same_payer(c, p, CUTOFF) for c, p in pairs]
 
 
-
 def test_with_more_contact_words_than_mask_bits_the_words_are_compared() -> None:
     # 130 contact words: words 64 apart share a bit of the mask, not a word
     contacts = [f"Wort{i} GmbH" for i in range(130)]
