@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain, count, repeat
+from itertools import chain, compress, count, repeat
 from operator import attrgetter, itemgetter
 
 import numpy as np
@@ -475,8 +475,8 @@ class _Run:
         span = (last - first).astype(np.uint32)
         sizes = hi - lo
         ends = np.cumsum(sizes)
-        owners: list[IntArray] = []
-        found: list[IntArray] = []
+        owners: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+        found: list[IntArray] = [np.zeros(0, dtype=np.int64)]
         a = 0
         while a < sizes.size:
             done = int(ends[a - 1]) if a else 0
@@ -625,18 +625,17 @@ class _Run:
         owner = owner[mine]
         cols = self.index.cols
         idents = [*map(cols.ibans.__getitem__, rows), *map(cols.creditors.__getitem__, rows)]
-        owner = np.concatenate([owner, owner])
+        written = np.fromiter(map(bool, idents), np.bool_, len(idents))  # empty: no account
+        owner = np.concatenate([owner, owner])[written]
+        idents = list(compress(idents, written.tolist()))
         numbers = {ident: k for k, ident in enumerate(dict.fromkeys(idents))}
         number = np.fromiter(map(numbers.__getitem__, idents), np.int64, len(idents))
-        written = np.fromiter(map(bool, numbers), np.bool_, len(numbers))
         # each distinct identifier compacted once; its compact form numbered too
         short = np.fromiter(
             (numbers.setdefault(compact_identifier(i), len(numbers)) for i in list(numbers)),
             np.int64,
-            written.size,
+            len(numbers),
         )
-        keep = written[number]
-        owner, number = owner[keep], number[keep]
         width = len(numbers)
         keys = np.concatenate([owner * width + number, owner * width + short[number]])
         keys.sort()
