@@ -517,11 +517,12 @@ class _Run:
         self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
     ) -> BoolArray:
         """Pairs whose row names the voucher or customer number, or comes from one of
-        the payment's known accounts."""
+        the payment's known accounts (customer numbers looked up per contact)."""
         index = self.index
         n = len(index.cols)
-        by_customer = self._customer_rows()
-        known: list[int] = []
+        known: list[int] = []  # payment * n + row
+        contacts: dict[str, int] = {}
+        contact_of = np.full(len(states), -1, dtype=np.int64)
         for j in np.flatnonzero(np.bincount(owner, minlength=len(states))).tolist():
             state = states[j]
             first = j * n
@@ -529,8 +530,8 @@ class _Run:
             if hits:
                 known.extend(first + row for row in hits)
             contact = state.payment.contact_id
-            if contact is not None and contact in by_customer:
-                known.extend(first + row for row in by_customer[contact])
+            if contact is not None:
+                contact_of[j] = contacts.setdefault(contact, len(contacts))
             for ident in state.identifiers:
                 by_day = index.by_identifier.get((state.part, ident))
                 if by_day is not None:
@@ -538,7 +539,17 @@ class _Run:
                     a = bisect_left(days, state.window[0])
                     b = bisect_right(days, state.window[1], a)
                     known.extend(first + row for row in known_rows[a:b])
-        return is_member(owner * n + rows, np.array(known, dtype=np.int64))
+        named: list[int] = []  # contact * n + row
+        for row, named_contacts in index.customer_hits.items():
+            for each in named_contacts:
+                number = contacts.get(each)
+                if number is not None:
+                    named.append(number * n + row)
+        pair_contact = contact_of[owner]
+        return is_member(owner * n + rows, np.array(known, dtype=np.int64)) | (
+            (pair_contact >= 0)
+            & is_member(pair_contact * n + rows, np.array(named, dtype=np.int64))
+        )
 
     def _linked_accounts_hit(
         self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
@@ -640,14 +651,6 @@ class _Run:
         keys = np.concatenate([owner * width + number, owner * width + short[number]])
         keys.sort()
         return contact_of, numbers, keys
-
-    def _customer_rows(self) -> dict[str, set[int]]:
-        """Per contact, the rows whose purpose names its customer number."""
-        by_customer: dict[str, set[int]] = defaultdict(set)
-        for row, contacts in self.index.customer_hits.items():
-            for each in contacts:
-                by_customer[each].add(row)
-        return by_customer
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         if len(options) <= 1:  # most payments: nothing to rank
