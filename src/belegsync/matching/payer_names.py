@@ -100,7 +100,7 @@ class SamePayer:
         pairs, pair_of = np.unique(left[maybe] * width + right[maybe], return_inverse=True)
         lefts, rights = pairs // width, pairs % width
         if len(numbers) > 64:  # bits shared by different words: compare the words
-            shared = _share_word(lefts, rights, (contact, word), (payer, payer_word), numbers)
+            shared = _share_word(lefts, rights, (contact, word), (payer, payer_word), len(numbers))
             lefts, rights = lefts[shared], rights[shared]
         else:
             shared = np.ones(pairs.size, dtype=np.bool_)
@@ -122,21 +122,21 @@ def _share_word(
     rights: IntArray,
     contact_words: tuple[IntArray, IntArray],
     payer_words: tuple[IntArray, IntArray],
-    numbers: Mapping[str, int],
+    width: int,
 ) -> BoolArray:
     """Per pair, whether contact ``lefts[i]`` and payer ``rights[i]`` share a word:
-    each of the contact's words looked up among the payer's ((name, word) pairs
-    ascending by name)."""
-    contact, word = contact_words
-    width = len(numbers)
+    each of the contact's words looked up among the payer's ((name, word number)
+    pairs ascending by name, word numbers below ``width``)."""
+    shared = np.zeros(lefts.size, dtype=np.bool_)
     payer_keys = np.sort(payer_words[0] * width + payer_words[1])
+    if payer_keys.size == 0:
+        return shared
+    contact, word = contact_words
     first = np.searchsorted(contact, lefts, side="left")
     count = np.searchsorted(contact, lefts, side="right") - first
     pair = np.repeat(np.arange(lefts.size), count)
     offset = np.arange(pair.size) - np.repeat(np.cumsum(count) - count, count)
     keys = rights[pair] * width + word[first[pair] + offset]
-    pos = np.minimum(np.searchsorted(payer_keys, keys), max(payer_keys.size - 1, 0))
-    shared = np.zeros(lefts.size, dtype=np.bool_)
-    if payer_keys.size:
-        shared[pair[payer_keys[pos] == keys]] = True
+    pos = np.minimum(np.searchsorted(payer_keys, keys), payer_keys.size - 1)
+    shared[pair[payer_keys[pos] == keys]] = True
     return shared
