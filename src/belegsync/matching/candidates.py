@@ -21,6 +21,8 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +42,13 @@ from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import TextBlob, digit_value
 
-__all__ = ["PaymentState", "TxnIndex", "build_payment_states", "candidates_for"]
+__all__ = [
+    "PaymentState",
+    "ReferenceHits",
+    "TxnIndex",
+    "build_payment_states",
+    "candidates_for",
+]
 
 _AMOUNT_SHIFT = 40
 
@@ -267,7 +275,7 @@ class TxnIndex:
         tenant_currency: Sequence[int],
         references: Mapping[str, list[int]],
         customers: Mapping[tuple[int, str], str],
-    ) -> dict[int, set[int]]:
+    ) -> ReferenceHits:
         """Transactions whose remittance holds a payment's reference number.
 
         ``keys[g]`` are the digit keys of payment ``g`` (empty when settled),
@@ -275,72 +283,135 @@ class TxnIndex:
         customer number) → contact. Returns row → payments; customer number hits are
         kept in ``customer_hits``.
         """
-        lookup: dict[int, dict[int, list[int]]] = defaultdict(dict)
-        for g, payment_keys in enumerate(keys):
-            for key in payment_keys:
-                lookup[key].setdefault(tenant_currency[g], []).append(g)
-        by_customer: dict[int, dict[int, str]] = defaultdict(dict)
+        counts = np.fromiter(map(len, keys), np.int64, len(keys))
+        payments = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+        wanted = (
+            np.fromiter(chain.from_iterable(keys), np.int64, payments.size),
+            np.asarray(tenant_currency, dtype=np.int64)[payments],
+        )
+        by_customer: dict[tuple[int, int], str] = {}
         for (tc, number), contact in customers.items():
-            customer_key = digit_value(number)
-            if customer_key is not None:
-                by_customer[customer_key][tc] = contact
-        found: dict[int, set[int]] = defaultdict(set)
-        if lookup or by_customer:
-            self._scan_texts(lookup, by_customer, found)
+            value = digit_value(number)
+            if value is not None:
+                by_customer[(value, tc)] = contact  # of equal numbers the last counts
+        rows, pays = self._scan_texts(wanted, payments, by_customer)
         if references:
             ids = self.cols.end_to_end_ids
             known = np.fromiter(map(references.__contains__, ids), np.bool_, len(ids))
             if "" in references:
                 known &= np.fromiter(map(bool, ids), np.bool_, len(ids))
-            for i in np.flatnonzero(known & self.eligible).tolist():
-                found[i].update(references[ids[i]])
-        return found
+            more = [
+                (i, g)
+                for i in np.flatnonzero(known & self.eligible).tolist()
+                for g in references[ids[i]]
+            ]
+            rows = np.concatenate((rows, np.fromiter((i for i, _ in more), np.int64, len(more))))
+            pays = np.concatenate((pays, np.fromiter((g for _, g in more), np.int64, len(more))))
+        size = max(len(keys), 1)
+        pairs = np.unique(rows * size + pays)
+        return ReferenceHits(pairs // size, pairs % size)
 
     def keep_hits(
-        self, found: Mapping[int, set[int]], local: Mapping[int, int], skip_rows: set[int]
+        self, found: ReferenceHits, local: Mapping[int, int], skip_rows: Collection[int]
     ) -> None:
         """Reference hits of the payments this run scores (``local``: global → local)."""
-        by_payment: dict[int, set[int]] = defaultdict(set)
-        for row, payments in found.items():
-            if row in skip_rows:
-                continue
-            mine = {local[g] for g in payments if g in local}
-            if not mine:
-                continue
-            for p in mine:
-                by_payment[p].add(row)
-            self.hits_by_txn[row] = mine
-        self.hits_by_payment = dict(by_payment)
+        size = max(int(found.payments.max(initial=-1)), max(local, default=-1)) + 1
+        local_of = np.full(size, -1, dtype=np.int64)
+        local_of[np.fromiter(local, np.int64, len(local))] = np.fromiter(
+            local.values(), np.int64, len(local)
+        )
+        mine = local_of[found.payments]
+        keep = mine >= 0
+        if skip_rows:
+            skip = np.zeros(len(self.cols), dtype=np.bool_)
+            skip[np.fromiter(skip_rows, np.int64, len(skip_rows))] = True
+            keep &= ~skip[found.rows]
+        rows, mine = found.rows[keep], mine[keep]
+        self.hits_by_txn = _sets_by_key(rows, mine.tolist())
+        order = np.argsort(mine, kind="stable")
+        self.hits_by_payment = _sets_by_key(mine[order], rows[order].tolist())
 
     def _scan_texts(
         self,
-        lookup: Mapping[int, dict[int, list[int]]],
-        customers: Mapping[int, dict[int, str]],
-        found: dict[int, set[int]],
-    ) -> None:
+        wanted: tuple[IntArray, IntArray],
+        payments: IntArray,
+        customers: Mapping[tuple[int, int], str],
+    ) -> tuple[IntArray, IntArray]:
+        """(row, payment) of every reference number hit in the remittances, pairs
+        repeated where a text repeats a number; customer number hits go to
+        ``customer_hits``.
+
+        ``wanted`` are the payments' (value, tenant-currency) keys, ``customers``
+        (value, tenant-currency) → contact. A hit's value and tenant-currency are looked
+        up as one code: the value's rank among the wanted values (18 digits leave no
+        room for more in 63 bits) times the number of tenant-currencies, plus its own.
+        """
+        none = np.zeros(0, dtype=np.int64)
+        numbers = (
+            np.fromiter((v for v, _ in customers), np.int64, len(customers)),
+            np.fromiter((tc for _, tc in customers), np.int64, len(customers)),
+        )
+        distinct = np.unique(np.concatenate((wanted[0], numbers[0])))
+        if distinct.size == 0:
+            return none, none
         blob = self.remittance_blob or TextBlob(self.cols.remittances)
         at, values = blob.number_tokens()
-        keys = np.fromiter(set(lookup) | set(customers), dtype=np.int64)
-        keys.sort()
-        if keys.size == 0 or values.size == 0:
-            return
-        pos = np.minimum(np.searchsorted(keys, values), keys.size - 1)
-        known = keys[pos] == values
+        known = is_member(values, distinct)
         rows, values = blob.rows_at(at[known]), values[known]
         hit = self.eligible[rows]
         rows, values = rows[hit], values[hit]
         tcs = self.part[rows] // 2
-        for row, value, tc in zip(rows.tolist(), values.tolist(), tcs.tolist(), strict=True):
-            by_tc = lookup.get(value)
-            if by_tc is not None:
-                payments = by_tc.get(tc)
-                if payments is not None:
-                    found[row].update(payments)
-            by_number = customers.get(value)
-            if by_number is not None:
-                contact = by_number.get(tc)
-                if contact is not None:
-                    self.customer_hits.setdefault(row, set()).add(contact)
+        width = max(int(tc.max(initial=0)) for tc in (tcs, wanted[1], numbers[1])) + 1
+
+        def code(values: IntArray, tcs: IntArray) -> IntArray:
+            return np.searchsorted(distinct, values) * width + tcs
+
+        hit_code = code(values, tcs)
+        order = np.argsort(code(*wanted), kind="stable")
+        sorted_code = code(*wanted)[order]
+        first = np.searchsorted(sorted_code, hit_code, side="left")
+        counts = np.searchsorted(sorted_code, hit_code, side="right") - first
+        # each hit's range of the sorted table, the ranges joined into one index array
+        each = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts - first, counts)
+        found = np.repeat(rows, counts), payments[order[each]]
+        if customers:
+            order = np.argsort(code(*numbers))
+            sorted_code = code(*numbers)[order]
+            pos = np.minimum(np.searchsorted(sorted_code, hit_code), sorted_code.size - 1)
+            named = np.flatnonzero(sorted_code[pos] == hit_code)
+            contacts = list(customers.values())
+            self.customer_hits = _sets_by_key(
+                rows[named], [contacts[i] for i in order[pos[named]].tolist()]
+            )
+        return found
+
+
+class ReferenceHits(dict[int, set[int]]):
+    """Row → payments whose reference number its remittance holds; the same as arrays
+    of the distinct (row, payment) pairs sorted by row (``rows``, ``payments``) for
+    readers that join them with numpy."""
+
+    __slots__ = ("payments", "rows")
+
+    def __init__(self, rows: IntArray, payments: IntArray) -> None:
+        super().__init__(_sets_by_key(rows, payments.tolist()))
+        self.rows, self.payments = rows, payments
+
+
+_T = TypeVar("_T")
+
+
+def _sets_by_key(keys: IntArray, values: list[_T]) -> dict[int, set[_T]]:
+    """Key → its values, for keys and values side by side (one Python loop: a set per
+    key costs what it costs; slicing runs of equal keys measured slower)."""
+    out: dict[int, set[_T]] = {}
+    for key, value in zip(keys.tolist(), values, strict=True):
+        each = out.get(key)
+        if each is None:
+            out[key] = {value}
+        else:
+            each.add(value)
+    return out
 
 
 def _order_by_key_and_day(key: IntArray, day: IntArray) -> IntArray:
