@@ -254,8 +254,10 @@ class TxnIndex:
         if not wanted and not owned:
             return
         lookup = wanted.keys() | set(owned) if owned else wanted.keys()
-        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
         parts = self.part_list
+        codes: dict[str, int] = {}  # identifier → its number, in order met
+        rows: list[int] = []
+        numbers: list[int] = []
         for values in (self.cols.ibans, self.cols.creditors):
             hit = np.fromiter(map(lookup.__contains__, values), np.bool_, n) & self.eligible
             self.identified |= hit
@@ -263,11 +265,22 @@ class TxnIndex:
                 ident = values[i]
                 tcs = wanted.get(ident)
                 if tcs is not None and parts[i] // 2 in tcs:
-                    groups[(parts[i], ident)].append(i)
-        day = self.day
-        for key, rows in groups.items():
-            ordered = sorted((int(day[r]), r) for r in set(rows))
-            self.by_identifier[key] = ([d for d, _ in ordered], [r for _, r in ordered])
+                    rows.append(i)
+                    numbers.append(codes.setdefault(ident, len(codes)))
+        row, code = np.array(rows, dtype=np.int64), np.array(numbers, dtype=np.int64)
+        part, day = self.part[row], self.day[row]
+        # groups by (partition, identifier), days then rows ascending inside
+        order = np.lexsort((row, day, code, part))
+        row, code, part, day = row[order], code[order], part[order], day[order]
+        new_row = np.ones(row.size, dtype=np.bool_)  # a row under its IBAN and creditor id
+        new_row[1:] = (row[1:] != row[:-1]) | (code[1:] != code[:-1]) | (part[1:] != part[:-1])
+        row, code, part, day = row[new_row], code[new_row], part[new_row], day[new_row]
+        first = np.flatnonzero(np.diff(code, prepend=-1) | np.diff(part, prepend=-1)).tolist()
+        idents, days, listed = list(codes), day.tolist(), row.tolist()
+        for a, b, p, c in zip(
+            first, [*first[1:], row.size], part[first].tolist(), code[first].tolist(), strict=True
+        ):
+            self.by_identifier[(p, idents[c])] = (days[a:b], listed[a:b])
 
     def scan_references(
         self,

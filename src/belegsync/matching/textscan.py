@@ -79,10 +79,13 @@ class TextBlob:
 
     def _chunks(self) -> list[tuple[int, int]]:
         """Byte ranges of ``_CHUNK_ROWS`` rows each, without their separators."""
-        seps = self._separators.tolist()
+        seps = self._separators
         n, size = self._rows, self._arr.size
         return [
-            (0 if first == 0 else seps[first - 1] + 1, size if last >= n else seps[last - 1])
+            (
+                0 if first == 0 else int(seps[first - 1]) + 1,
+                size if last >= n else int(seps[last - 1]),
+            )
             for first in range(0, n, _CHUNK_ROWS)
             for last in (first + _CHUNK_ROWS,)
         ]
