@@ -267,6 +267,8 @@ class TxnIndex:
                 if tcs is not None and parts[i] // 2 in tcs:
                     rows.append(i)
                     numbers.append(codes.setdefault(ident, len(codes)))
+        if not rows:
+            return
         row, code = np.array(rows, dtype=np.int64), np.array(numbers, dtype=np.int64)
         part, day = self.part[row], self.day[row]
         # groups by (partition, identifier), days then rows ascending inside
@@ -489,14 +491,16 @@ _RETURN_DAYS = 30
 def is_member(values: IntArray, wanted: IntArray) -> BoolArray:
     """``np.isin(values, wanted)`` for few wanted values among many: a binary search in
     the sorted wanted values (``isin`` sorts both sides together), for the values
-    whose low 16 bits are a wanted value's (a table lookup leaves few to search)."""
+    whose low bits are a wanted value's (a table lookup leaves few to search: the table
+    has about eight times as many entries as there are wanted values, at least 2**16)."""
     keys = np.unique(wanted)
     if keys.size == 0:
         return np.zeros(values.shape, dtype=np.bool_)
     found = np.zeros(values.shape, dtype=np.bool_)
-    table = np.zeros(1 << 16, dtype=np.bool_)
-    table[keys & 0xFFFF] = True
-    maybe = np.flatnonzero(table[values & 0xFFFF])
+    low = (1 << max(16, keys.size.bit_length() + 3)) - 1
+    table = np.zeros(low + 1, dtype=np.bool_)
+    table[keys & low] = True
+    maybe = np.flatnonzero(table[values & low])
     some = values[maybe]
     pos = keys.searchsorted(some)
     pos[pos == keys.size] = 0
