@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, repeat
 from typing import TypeVar
 
 import numpy as np
@@ -546,26 +546,44 @@ def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int
 def _recollections(
     cols: TxnColumns, returned: Sequence[int], eligible: npt.NDArray[np.bool_]
 ) -> list[int]:
-    """Eligible debits of the same amount and payee within 30 days after a returned one."""
-    if not returned:
-        return []
-    wanted: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for row in returned:
-        if cols.amount[row] < 0:
-            wanted[(int(cols.amount[row]), cols.ibans[row] or cols.creditors[row])].append(
-                int(cols.day[row])
-            )
-    out = []
-    amounts = list({a for a, _ in wanted})
-    rows = np.flatnonzero(is_member(cols.amount, np.array(amounts, dtype=np.int64)) & eligible)
+    """Eligible debits of the same amount and payee within 30 days after a returned one.
+
+    (amount, payee, day) as one key, the amount by its rank and the payee by its
+    number among the returned ones': a row is one when the nearest returned key below
+    its own lies at most 30 days before it.
+    """
+    payees: dict[str, int] = {}
     ibans, creditors = cols.ibans, cols.creditors
-    for row, amount, day in zip(
-        rows.tolist(), cols.amount[rows].tolist(), cols.day[rows].tolist(), strict=True
-    ):
-        days = wanted.get((amount, ibans[row] or creditors[row]))
-        if days and any(0 < day - d <= _RETURN_DAYS for d in days):
-            out.append(row)
-    return out
+    undone = [
+        (
+            int(cols.amount[row]),
+            payees.setdefault(ibans[row] or creditors[row], len(payees)),
+            int(cols.day[row]),
+        )
+        for row in returned
+        if cols.amount[row] < 0
+    ]
+    if not undone:
+        return []
+    amount, payee, day = np.array(undone, dtype=np.int64).T
+    amounts = np.unique(amount)
+    rows = np.flatnonzero(is_member(cols.amount, amounts) & eligible)
+    payer = np.fromiter(
+        map(payees.get, [ibans[r] or creditors[r] for r in rows.tolist()], repeat(-1)),
+        np.int64,
+        rows.size,
+    )
+    rows = rows[payer >= 0]
+    first = min(int(cols.day[rows].min(initial=0)), int(day.min()))
+    width = max(int(cols.day[rows].max(initial=0)), int(day.max())) - first + _RETURN_DAYS + 1
+
+    def key(amount: IntArray, payee: IntArray, day: IntArray) -> IntArray:
+        return (np.searchsorted(amounts, amount) * len(payees) + payee) * width + day - first
+
+    before = np.sort(key(amount, payee, day))
+    mine = key(cols.amount[rows], payer[payer >= 0], cols.day[rows])
+    last = np.searchsorted(before, mine) - 1  # the latest returned key strictly below
+    return rows[(last >= 0) & (mine - before[np.maximum(last, 0)] <= _RETURN_DAYS)].tolist()
 
 
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:
