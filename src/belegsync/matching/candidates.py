@@ -275,7 +275,7 @@ class TxnIndex:
         row, code = np.array(rows, dtype=np.int64), np.array(numbers, dtype=np.int64)
         part, day = self.part[row], self.day[row]
         # groups by (partition, identifier), days then rows ascending inside
-        order = np.lexsort((row, day, code, part))
+        order = _order_by_key_and_day(part * len(codes) + code, (day - day.min()) * n + row)
         row, code, part, day = row[order], code[order], part[order], day[order]
         new_row = np.ones(row.size, dtype=np.bool_)  # a row under its IBAN and creditor id
         new_row[1:] = (row[1:] != row[:-1]) | (code[1:] != code[:-1]) | (part[1:] != part[:-1])
@@ -441,9 +441,16 @@ def _order_by_key_and_day(key: IntArray, day: IntArray) -> IntArray:
         return np.zeros(0, dtype=np.int64)
     first, span = int(day.min()), int(day.max()) - int(day.min())
     if int(key.min()) >= 0 and (int(key.max()) + 1) * (span + 1) < 1 << 63:
-        combined = key * (span + 1) + (day - first)
-        if (int(combined.max()) + 1) * n < 1 << 63:
-            return np.asarray(np.sort(combined * n + np.arange(n)) % n)
+        combined = key * (span + 1)
+        combined += day
+        combined -= first
+        bits = max(n - 1, 1).bit_length()  # row numbers in the low bits, masked off after
+        if (int(combined.max()) + 1) << bits <= 1 << 63:
+            combined <<= bits
+            combined |= np.arange(n)
+            combined.sort()
+            combined &= (1 << bits) - 1
+            return combined
         return np.argsort(combined, kind="stable")
     return np.lexsort((day, key))
 
