@@ -49,8 +49,8 @@ __all__ = [
     "build_payment_states",
     "candidates_for",
     "distinct",
+    "find_sorted",
     "is_member",
-    "ranks",
 ]
 
 _AMOUNT_SHIFT = 40
@@ -374,9 +374,8 @@ class TxnIndex:
             return none, none
         blob = self.remittance_blob or TextBlob(self.cols.remittances)
         at, values = blob.number_tokens()
-        rank = ranks(values, keys)
-        known = np.flatnonzero(rank >= 0)
-        rows, rank = blob.rows_at(at[known]), rank[known]
+        known, rank = find_sorted(values, keys)
+        rows = blob.rows_at(at[known])
         hit = self.eligible[rows]
         rows, rank = rows[hit], rank[hit]
         tcs = self.part[rows] // 2
@@ -509,14 +508,14 @@ def distinct(values: IntArray) -> IntArray:
     return out[keep]
 
 
-def ranks(values: IntArray, keys: IntArray) -> IntArray:
-    """The position of each value among the sorted distinct ``keys``, -1 where it is
-    none of them. For many values and fewer keys: a binary search only for the values
-    whose low bits are a key's (a table lookup leaves few to search: the table has
-    about eight times as many entries as there are keys, at least 2**16)."""
-    out = np.full(values.shape, -1, dtype=np.int64)
+def find_sorted(values: IntArray, keys: IntArray) -> tuple[IntArray, IntArray]:
+    """Where ``values`` hold one of the sorted distinct ``keys``: (positions in
+    ``values``, positions in ``keys``). For many values and fewer keys: a binary search
+    only for the values whose low bits are a key's (a table lookup leaves few to
+    search: the table has about eight times as many entries as there are keys, at
+    least 2**16)."""
     if keys.size == 0:
-        return out
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     low = (1 << max(16, keys.size.bit_length() + 3)) - 1
     table = np.zeros(low + 1, dtype=np.bool_)
     table[keys & low] = True
@@ -524,14 +523,16 @@ def ranks(values: IntArray, keys: IntArray) -> IntArray:
     some = values[maybe]
     pos = keys.searchsorted(some)
     pos[pos == keys.size] = 0
-    out[maybe] = np.where(keys[pos] == some, pos, -1)
-    return out
+    hit = keys[pos] == some
+    return maybe[hit], pos[hit]
 
 
 def is_member(values: IntArray, wanted: IntArray) -> BoolArray:
     """``np.isin(values, wanted)`` for few wanted values among many (``isin`` sorts
     both sides together)."""
-    return ranks(values, distinct(wanted)) >= 0
+    found = np.zeros(values.shape, dtype=np.bool_)
+    found[find_sorted(values, distinct(wanted))[0]] = True
+    return found
 
 
 def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int]:

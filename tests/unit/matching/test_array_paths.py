@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
 from belegsync.matching import MatchParams, fastpath, match, textscan
-from belegsync.matching.candidates import _order_by_key_and_day, is_member
+from belegsync.matching.candidates import (
+    _order_by_key_and_day,
+    distinct,
+    find_sorted,
+    is_member,
+)
 from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -270,6 +275,24 @@ def test_is_member_equals_isin(values: list[int], others: list[int], picks: list
     arr = np.array(values, dtype=np.int64)
     wanted_arr = np.array(wanted, dtype=np.int64)
     assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-(1 << 60), 1 << 60), max_size=40),
+    st.lists(st.integers(-(1 << 60), 1 << 60) | st.integers(0, 3), max_size=10),
+    st.lists(st.integers(0, 39), max_size=10),
+)
+def test_find_sorted_gives_each_present_value_its_key(
+    values: list[int], others: list[int], picks: list[int]
+) -> None:
+    wanted = others + [values[i] for i in picks if i < len(values)]
+    keys = distinct(np.array(wanted, dtype=np.int64))
+    assert keys.tolist() == sorted(set(wanted))
+    where, pos = find_sorted(np.array(values, dtype=np.int64), keys)
+    listed = keys.tolist()
+    expected = [(i, listed.index(v)) for i, v in enumerate(values) if v in listed]
+    assert list(zip(where.tolist(), pos.tolist(), strict=True)) == expected
 
 
 def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:
