@@ -19,6 +19,7 @@ from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
 from belegsync.matching import MatchParams, fastpath, match, textscan
 from belegsync.matching.candidates import (
     _order_by_key_and_day,
+    _packed_order,
     distinct,
     find_sorted,
     is_member,
@@ -250,6 +251,54 @@ def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) ->
     day = np.array([d for _, d in pairs], dtype=np.int64)
     expected = np.lexsort((day, key)) if pairs else np.zeros(0, dtype=np.int64)
     assert _order_by_key_and_day(key, day).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-2, 9),
+            st.integers(-5, 40) | st.integers(1 << 38, 1 << 41),
+            st.integers(700_000, 700_040) | st.integers(0, 800_000),
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
+def test_packed_order_equals_lexsort(rows: list[tuple[int, int, int, bool]]) -> None:
+    """Eligible rows by partition, remaining amount, day and row; or None where the
+    four do not fit in 62 bits."""
+    part, remaining, day, eligible = (
+        np.array(c, dtype=dtype)
+        for c, dtype in zip(
+            zip(*rows, strict=True) if rows else ((), (), (), ()),
+            (np.int64, np.int64, np.int64, np.bool_),
+            strict=True,
+        )
+    )
+    eligible &= (part >= 0) & (remaining > 0) & (remaining < 1 << 40)
+    packed = _packed_order(part, remaining, day, eligible)
+    idx = np.flatnonzero(eligible)
+    order = idx[np.lexsort((idx, day[idx], remaining[idx], part[idx]))]
+    if packed is None:
+        assert (
+            idx.size == 0
+            or sum(
+                int(v).bit_length()
+                for v in (
+                    part[idx].max(),
+                    remaining[idx].max(),
+                    day[idx].max() - day[idx].min(),
+                    max(part.size - 1, 1),
+                )
+            )
+            > 62
+        )
+        return
+    key, listed, days = packed
+    assert listed.tolist() == order.tolist()
+    assert key.tolist() == ((part[order] << 40) | remaining[order]).tolist()
+    assert days.tolist() == day[order].tolist()
 
 
 @settings(max_examples=200, deadline=None)
