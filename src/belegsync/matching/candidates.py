@@ -498,39 +498,24 @@ def _order_by_key_and_day(key: IntArray, day: IntArray) -> IntArray:
     return np.lexsort((day, key))
 
 
-class _TenantCodes(dict[str, int]):
-    """Tenant → tenant-currency id for one currency (-1: no payments), filled as met."""
-
-    def __init__(self, ids: Mapping[tuple[str, str], int], currency: str) -> None:
-        super().__init__()
-        self._ids, self._currency = ids, currency
-
-    def __missing__(self, tenant: str) -> int:
-        code = self[tenant] = self._ids.get((tenant, self._currency), -1)
-        return code
-
-
 def _tenant_currency_codes(
     cols: TxnColumns, tenant_currency_ids: Mapping[tuple[str, str], int]
 ) -> IntArray:
+    """Tenant-currency id per row, -1 where that tenant has no payments in that
+    currency: a dictionary lookup per row in C (``map`` with a default), or none at all
+    where the column holds one tenant and one currency (counted by a comparison per
+    row, mostly of identity; the last row tells cheaply when it does not)."""
     n = len(cols)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    # one currency, one tenant: counted by a comparison per row (mostly of identity)
-    currency = cols.currencies[0]
-    if cols.currencies.count(currency) == n:
-        tenant = cols.tenants[0]
-        if cols.tenants.count(tenant) == n:
+    currency, tenant = cols.currencies[0], cols.tenants[0]
+    if cols.currencies[-1] == currency and cols.currencies.count(currency) == n:
+        if cols.tenants[-1] == tenant and cols.tenants.count(tenant) == n:
             return np.full(n, tenant_currency_ids.get((tenant, currency), -1), dtype=np.int64)
-        codes = _TenantCodes(tenant_currency_ids, currency)
-        return np.fromiter(map(codes.__getitem__, cols.tenants), dtype=np.int64, count=n)
-    tc_of: defaultdict[tuple[str, str], int] = defaultdict(lambda: -1)
-    tc_of.update(tenant_currency_ids)
-    return np.fromiter(
-        map(tc_of.__getitem__, zip(cols.tenants, cols.currencies, strict=True)),
-        dtype=np.int64,
-        count=n,
-    )
+        of_tenant = {t: i for (t, c), i in tenant_currency_ids.items() if c == currency}
+        return np.fromiter(map(of_tenant.get, cols.tenants, repeat(-1)), np.int64, n)
+    pairs = zip(cols.tenants, cols.currencies, strict=True)
+    return np.fromiter(map(tenant_currency_ids.get, pairs, repeat(-1)), np.int64, n)
 
 
 _RETURN_MARKERS = (b"LASTSCHRIFT", b"RETOURE", b"STORNO", b"RUECKBUCHUNG", b"RUCKBUCHUNG")
@@ -654,7 +639,9 @@ def _recollections(
     before = np.sort(key(amount, payee, day))
     mine = key(cols.amount[rows], payer[payer >= 0], cols.day[rows])
     last = np.searchsorted(before, mine) - 1  # the latest returned key strictly below
-    return rows[(last >= 0) & (mine - before[np.maximum(last, 0)] <= _RETURN_DAYS)].tolist()
+    near = (last >= 0) & (mine - before[np.maximum(last, 0)] <= _RETURN_DAYS)
+    out: list[int] = rows[near].tolist()
+    return out
 
 
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:

@@ -268,14 +268,10 @@ def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) ->
 def test_packed_order_equals_lexsort(rows: list[tuple[int, int, int, bool]]) -> None:
     """Eligible rows by partition, remaining amount, day and row; or None where the
     four do not fit in 62 bits."""
-    part, remaining, day, eligible = (
-        np.array(c, dtype=dtype)
-        for c, dtype in zip(
-            zip(*rows, strict=True) if rows else ((), (), (), ()),
-            (np.int64, np.int64, np.int64, np.bool_),
-            strict=True,
-        )
-    )
+    part = np.array([r[0] for r in rows], dtype=np.int64)
+    remaining = np.array([r[1] for r in rows], dtype=np.int64)
+    day = np.array([r[2] for r in rows], dtype=np.int64)
+    eligible = np.array([r[3] for r in rows], dtype=np.bool_)
     eligible &= (part >= 0) & (remaining > 0) & (remaining < 1 << 40)
     packed = _packed_order(part, remaining, day, eligible)
     idx = np.flatnonzero(eligible)
