@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from typing import TypeVar
 
 import numpy as np
@@ -261,31 +261,39 @@ class TxnIndex:
         if not wanted and not owned:
             return
         lookup = wanted.keys() | set(owned) if owned else wanted.keys()
-        parts = self.part_list
-        codes: dict[str, int] = {}  # identifier → its number, in order met
-        rows: list[int] = []
-        numbers: list[int] = []
+        codes: dict[str, int] = {}  # identifier → a number of its own
+        fresh = count()
+        found: list[IntArray] = []
+        numbers: list[IntArray] = []
         for values in (self.cols.ibans, self.cols.creditors):
             hit = np.fromiter(map(lookup.__contains__, values), np.bool_, n) & self.eligible
             self.identified |= hit
-            for i in np.flatnonzero(hit).tolist():
-                ident = values[i]
-                tcs = wanted.get(ident)
-                if tcs is not None and parts[i] // 2 in tcs:
-                    rows.append(i)
-                    numbers.append(codes.setdefault(ident, len(codes)))
-        if not rows:
+            at = np.flatnonzero(hit)
+            named = map(values.__getitem__, at.tolist())
+            found.append(at)
+            numbers.append(np.fromiter(map(codes.setdefault, named, fresh), np.int64, at.size))
+        row, code = np.concatenate(found), np.concatenate(numbers)
+        if row.size == 0:
             return
-        row, code = np.array(rows, dtype=np.int64), np.array(numbers, dtype=np.int64)
+        # kept where a payment of the row's tenant-currency wants the identifier
+        width = int(self.part[row].max()) // 2 + 1
+        pairs = [c * width + tc for i, c in codes.items() for tc in wanted.get(i, ()) if tc < width]
+        keep, _ = find_sorted(
+            code * width + self.part[row] // 2, distinct(np.array(pairs, np.int64))
+        )
+        row, code = row[keep], code[keep]
+        if row.size == 0:
+            return
         part, day = self.part[row], self.day[row]
         # groups by (partition, identifier), days then rows ascending inside
-        order = _order_by_key_and_day(part * len(codes) + code, (day - day.min()) * n + row)
+        order = _order_by_key_and_day(code * 2 * width + part, (day - day.min()) * n + row)
         row, code, part, day = row[order], code[order], part[order], day[order]
         new_row = np.ones(row.size, dtype=np.bool_)  # a row under its IBAN and creditor id
         new_row[1:] = (row[1:] != row[:-1]) | (code[1:] != code[:-1]) | (part[1:] != part[:-1])
         row, code, part, day = row[new_row], code[new_row], part[new_row], day[new_row]
         first = np.flatnonzero(np.diff(code, prepend=-1) | np.diff(part, prepend=-1)).tolist()
-        idents, days, listed = list(codes), day.tolist(), row.tolist()
+        idents = {c: i for i, c in codes.items()}
+        days, listed = day.tolist(), row.tolist()
         for a, b, p, c in zip(
             first, [*first[1:], row.size], part[first].tolist(), code[first].tolist(), strict=True
         ):

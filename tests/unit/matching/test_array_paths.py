@@ -18,12 +18,14 @@ from hypothesis import strategies as st
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
 from belegsync.matching import MatchParams, fastpath, match, textscan
 from belegsync.matching.candidates import (
+    TxnIndex,
     _order_by_key_and_day,
     _packed_order,
     distinct,
     find_sorted,
     is_member,
 )
+from belegsync.matching.columns import TxnColumns
 from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -338,6 +340,58 @@ def test_find_sorted_gives_each_present_value_its_key(
     listed = keys.tolist()
     expected = [(i, listed.index(v)) for i, v in enumerate(values) if v in listed]
     assert list(zip(where.tolist(), pos.tolist(), strict=True)) == expected
+
+
+CREDITOR = "DE98ZZZ09999999999"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["t1", "t2", "t3"]),
+            st.sampled_from([IBAN_A, IBAN_B, ""]),
+            st.sampled_from([CREDITOR, ""]),
+            st.sampled_from([-500, 500, 700]),
+            st.integers(0, 3),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([{0}, {1}, {0, 1}, {2}]),
+)
+def test_known_accounts_indexed_by_partition_and_day(
+    rows: list[tuple[str, str, str, int, int]], tcs: set[int]
+) -> None:
+    """Each wanted IBAN or creditor id under the partitions of the tenant-currencies
+    that want it, rows by day then row; ``identified`` also for the owned ones."""
+    lines = [
+        txn(f"b{i}", tenant=t, iban=iban, creditor_id=cred, amount=cents, day=D0 + timedelta(d))
+        for i, (t, iban, cred, cents, d) in enumerate(rows)
+    ]
+    cols = TxnColumns.from_txns(lines)
+    ids = {("t1", "EUR"): 0, ("t2", "EUR"): 1}
+    wanted = {CREDITOR: tcs, IBAN_A: {0}}
+    index = TxnIndex.build(cols, ids, {}, wanted, (), {IBAN_B})
+    expected: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for row, line in enumerate(lines):
+        tc = ids.get((line.tenant_id, "EUR"), -1)
+        if tc < 0:
+            continue
+        for ident in {line.counterparty_iban, line.creditor_id} & wanted.keys():
+            if tc in wanted[ident]:
+                part = tc * 2 + (line.amount_cents < 0)
+                expected.setdefault((part, ident), []).append((int(cols.day[row]), row))
+    assert index.by_identifier == {
+        key: ([d for d, _ in sorted(each)], [r for _, r in sorted(each)])
+        for key, each in expected.items()
+    }
+    owned = {IBAN_A, IBAN_B, CREDITOR}
+    assert index.identified is not None
+    assert index.identified.tolist() == [
+        ids.get((line.tenant_id, "EUR"), -1) >= 0
+        and bool({line.counterparty_iban, line.creditor_id} & owned)
+        for line in lines
+    ]
 
 
 def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:
