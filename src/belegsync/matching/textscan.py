@@ -234,9 +234,9 @@ def _words_folding_to(pairs: list[list[tuple[int, int]]]) -> npt.NDArray[np.bool
 
 def _chunk_tokens(arr: npt.NDArray[np.uint8], max_groups: int) -> tuple[IntArray, IntArray]:
     """(byte position, value) of the tokens of one chunk of rows."""
-    is_digit = (arr >= 48) & (arr <= 57)
     padded = np.zeros(arr.size + 2, dtype=np.bool_)
-    padded[1:-1] = is_digit
+    # a digit: its byte minus "0" (wrapping around below it) is less than 10
+    np.less(arr - np.uint8(48), 10, out=padded[1:-1])
     # digit groups begin and end where the flag changes, alternately
     changes = np.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = changes[0::2], changes[1::2]
