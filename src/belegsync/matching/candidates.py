@@ -612,9 +612,10 @@ def _recollections(
 ) -> list[int]:
     """Eligible debits of the same amount and payee within 30 days after a returned one.
 
-    (amount, payee, day) as one key, the amount by its rank and the payee by its
-    number among the returned ones': a row is one when the nearest returned key below
-    its own lies at most 30 days before it.
+    (amount, day) and then (amount, payee, day) as one key, the amount by its rank and
+    the payee by its number among the returned ones': a row is one when the nearest
+    returned key below its own lies at most 30 days before it. The payees are read only
+    for the rows the first key leaves.
     """
     payees: dict[str, int] = {}
     ibans, creditors = cols.ibans, cols.creditors
@@ -631,25 +632,31 @@ def _recollections(
         return []
     amount, payee, day = np.array(undone, dtype=np.int64).T
     amounts = distinct(amount)
-    rows = np.flatnonzero(is_member(cols.amount, amounts) & eligible)
+    rows, rank = find_sorted(cols.amount, amounts)
+    first, last = int(day.min()), int(day.max()) + _RETURN_DAYS
+    days = cols.day[rows]
+    keep = eligible[rows] & (days > first) & (days <= last)
+    width = last - first + 1
+    returned_rank = np.searchsorted(amounts, amount)
+    rows, rank, days = rows[keep], rank[keep], days[keep] - first
+    keep = _soon_after(np.sort(returned_rank * width + day - first), rank * width + days)
+    rows, rank, days = rows[keep], rank[keep], days[keep]
     payer = np.fromiter(
         map(payees.get, [ibans[r] or creditors[r] for r in rows.tolist()], repeat(-1)),
         np.int64,
         rows.size,
     )
-    rows = rows[payer >= 0]
-    first = min(int(cols.day[rows].min(initial=0)), int(day.min()))
-    width = max(int(cols.day[rows].max(initial=0)), int(day.max())) - first + _RETURN_DAYS + 1
-
-    def key(amount: IntArray, payee: IntArray, day: IntArray) -> IntArray:
-        return (np.searchsorted(amounts, amount) * len(payees) + payee) * width + day - first
-
-    before = np.sort(key(amount, payee, day))
-    mine = key(cols.amount[rows], payer[payer >= 0], cols.day[rows])
-    last = np.searchsorted(before, mine) - 1  # the latest returned key strictly below
-    near = (last >= 0) & (mine - before[np.maximum(last, 0)] <= _RETURN_DAYS)
-    out: list[int] = rows[near].tolist()
+    before = (returned_rank * len(payees) + payee) * width + day - first
+    keep = _soon_after(np.sort(before), (rank * len(payees) + payer) * width + days) & (payer >= 0)
+    out: list[int] = rows[keep].tolist()
     return out
+
+
+def _soon_after(before: IntArray, keys: IntArray) -> BoolArray:
+    """Whether the latest of the sorted ``before`` strictly below each key lies at most
+    30 below it."""
+    last = np.searchsorted(before, keys) - 1
+    return (last >= 0) & (keys - before[np.maximum(last, 0)] <= _RETURN_DAYS)
 
 
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:

@@ -21,6 +21,7 @@ from belegsync.matching.candidates import (
     TxnIndex,
     _order_by_key_and_day,
     _packed_order,
+    _recollections,
     distinct,
     find_sorted,
     is_member,
@@ -392,6 +393,49 @@ def test_known_accounts_indexed_by_partition_and_day(
         and bool({line.counterparty_iban, line.creditor_id} & owned)
         for line in lines
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([IBAN_A, IBAN_B, ""]),
+            st.sampled_from([CREDITOR, ""]),
+            st.sampled_from([-500, -700, 500]),
+            st.integers(0, 70),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_recollections_follow_a_returned_debit_of_the_payee_within_30_days(
+    rows: list[tuple[str, str, int, int, bool, bool]],
+) -> None:
+    lines = [
+        txn(f"b{i}", iban=iban, creditor_id=cred, amount=cents, day=D0 + timedelta(d))
+        for i, (iban, cred, cents, d, _, _) in enumerate(rows)
+    ]
+    cols = TxnColumns.from_txns(lines)
+    returned = [i for i, row in enumerate(rows) if row[4]]
+    eligible = np.array([row[5] for row in rows], dtype=np.bool_)
+
+    def payee(row: int) -> str:
+        return cols.ibans[row] or cols.creditors[row]
+
+    expected = [
+        r
+        for r in range(len(rows))
+        if eligible[r]
+        and any(
+            cols.amount[q] < 0
+            and cols.amount[r] == cols.amount[q]
+            and payee(r) == payee(q)
+            and 0 < cols.day[r] - cols.day[q] <= 30
+            for q in returned
+        )
+    ]
+    assert _recollections(cols, returned, eligible) == expected
 
 
 def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:
