@@ -381,7 +381,8 @@ class TxnIndex:
             np.fromiter((v for v, _ in customers), np.int64, len(customers)),
             np.fromiter((tc for _, tc in customers), np.int64, len(customers)),
         )
-        keys = distinct(np.concatenate((wanted[0], numbers[0])))
+        # sorted (``unique`` sorts when asked for the inverse; alone it hashes)
+        keys, key_rank = np.unique(np.concatenate((wanted[0], numbers[0])), return_inverse=True)
         if keys.size == 0:
             return none, none
         blob = self.remittance_blob or TextBlob(self.cols.remittances)
@@ -393,25 +394,36 @@ class TxnIndex:
         tcs = self.part[rows] // 2
         width = max(int(tc.max(initial=0)) for tc in (tcs, wanted[1], numbers[1])) + 1
         hit_code = rank * width + tcs
-        code = np.searchsorted(keys, wanted[0]) * width + wanted[1]
+        code = key_rank[: payments.size] * width + wanted[1]
         order = np.argsort(code)
-        code = code[order]
-        first = np.searchsorted(code, hit_code, side="left")
-        counts = np.searchsorted(code, hit_code, side="right") - first
-        # each hit's range of the sorted table, the ranges joined into one index array
+        first, counts = _runs_of(code[order], hit_code)
+        # each hit's run of the sorted table, the runs joined into one index array
         each = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts - first, counts)
         found = np.repeat(rows, counts), payments[order[each]]
         if customers:
-            code = np.searchsorted(keys, numbers[0]) * width + numbers[1]
+            code = key_rank[payments.size :] * width + numbers[1]
             order = np.argsort(code)
-            code = code[order]
-            pos = np.minimum(np.searchsorted(code, hit_code), code.size - 1)
-            named = np.flatnonzero(code[pos] == hit_code)
+            first, counts = _runs_of(code[order], hit_code)
+            named = np.flatnonzero(counts)  # one contact per code
             contacts = list(customers.values())
             self.customer_hits = _sets_by_key(
-                rows[named], [contacts[i] for i in order[pos[named]].tolist()]
+                rows[named], [contacts[i] for i in order[first[named]].tolist()]
             )
         return found
+
+
+def _runs_of(codes: IntArray, wanted: IntArray) -> tuple[IntArray, IntArray]:
+    """For each wanted code, the run of the sorted ``codes`` equal to it: (first
+    position, length; 0 where there is none), by one binary search among the distinct
+    codes."""
+    if codes.size == 0:
+        none = np.zeros(wanted.size, dtype=np.int64)
+        return none, none
+    starts = np.flatnonzero(np.diff(codes, prepend=codes[0] - 1))
+    ends = np.append(starts[1:], codes.size)
+    pos = np.minimum(np.searchsorted(codes[starts], wanted), starts.size - 1)
+    found = codes[starts[pos]] == wanted
+    return starts[pos], np.where(found, ends[pos] - starts[pos], 0)
 
 
 class ReferenceHits(dict[int, set[int]]):
