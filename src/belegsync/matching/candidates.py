@@ -266,7 +266,7 @@ class TxnIndex:
         found: list[IntArray] = []
         numbers: list[IntArray] = []
         for values in (self.cols.ibans, self.cols.creditors):
-            hit = np.fromiter(map(lookup.__contains__, values), np.bool_, n) & self.eligible
+            hit = _holding(values, lookup) & self.eligible
             self.identified |= hit
             at = np.flatnonzero(hit)
             named = map(values.__getitem__, at.tolist())
@@ -452,6 +452,26 @@ def _sets_by_key(keys: IntArray, values: list[_T]) -> dict[int, set[_T]]:
         else:
             each.add(value)
     return out
+
+
+def _holding(values: list[str], lookup: Collection[str]) -> BoolArray:
+    """Whether each value is one of ``lookup``. A column of mostly empty values
+    (creditor ids are on direct debits only; judged from 64 rows spread over it) is
+    looked up only where it holds one: those rows are found in the column joined once,
+    without a step per row."""
+    n = len(values)
+    sample = values[:: max(1, n // 64)]
+    if n and "" not in lookup and sum(map(bool, sample)) * 4 < len(sample):
+        arr = np.frombuffer("\x1f".join(values).encode("utf-8", "replace"), dtype=np.uint8)
+        ends = np.flatnonzero(arr == 0x1F)
+        if ends.size == n - 1:  # else a value holds the separator: one step per row
+            bounds = np.concatenate(([-1], ends, [arr.size]))
+            rows = np.flatnonzero(np.diff(bounds) > 1).tolist()
+            out = np.zeros(n, dtype=np.bool_)
+            held = map(lookup.__contains__, map(values.__getitem__, rows))
+            out[rows] = np.fromiter(held, np.bool_, len(rows))
+            return out
+    return np.fromiter(map(lookup.__contains__, values), np.bool_, n)
 
 
 def _packed_order(

@@ -19,6 +19,7 @@ from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
 from belegsync.matching import MatchParams, fastpath, match, textscan
 from belegsync.matching.candidates import (
     TxnIndex,
+    _holding,
     _order_by_key_and_day,
     _packed_order,
     _recollections,
@@ -393,6 +394,20 @@ def test_known_accounts_indexed_by_partition_and_day(
         and bool({line.counterparty_iban, line.creditor_id} & owned)
         for line in lines
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", "A", "B", "C\x1fD", "\x1f", "Ä"]), max_size=40)
+    # mostly empty
+    | st.lists(st.sampled_from(["", "A", "C\x1fD", "Ä"]), max_size=8).flatmap(
+        lambda few: st.permutations(few + [""] * 60)
+    ),
+    st.sets(st.sampled_from(["", "A", "C\x1fD", "Ä", "\x1f"])),
+)
+def test_holding_equals_membership_per_value(values: list[str], lookup: set[str]) -> None:
+    """Also for columns of mostly empty values, read where they hold one."""
+    assert _holding(values, lookup).tolist() == [v in lookup for v in values]
 
 
 @settings(max_examples=200, deadline=None)
