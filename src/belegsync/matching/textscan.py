@@ -26,7 +26,10 @@ IntArray = npt.NDArray[np.int64]
 MAX_GROUPS = 4
 _MAX_DIGITS = 18
 _NON_DIGITS = re.compile(r"[^0-9]+")
-_CHUNK_ROWS = 1 << 17
+# rows per chunk: number tokens are read fastest in small chunks (their arrays stay in
+# the cache), markers in large ones (fewer steps per marker)
+_TOKEN_ROWS = 1 << 15
+_SEARCH_ROWS = 1 << 17
 _SEP = 0x1F
 _POW10 = np.array([10**k for k in range(_MAX_DIGITS + 1)], dtype=np.int64)
 _LINK_BYTES = np.zeros(256, dtype=np.bool_)
@@ -35,6 +38,13 @@ for _byte in b"-/. \n":
 _DATE_SEPARATORS = np.zeros(256, dtype=np.bool_)
 for _byte in b"-/.":
     _DATE_SEPARATORS[_byte] = True
+# _UPPER[b]: byte b with ASCII letters upper-cased, as the marker search reads it;
+# _UPPER_WORDS the same for both bytes of each 16-bit word
+_UPPER = np.frombuffer(bytes(range(256)).upper(), dtype=np.uint8)
+_UPPER_WORDS = (
+    _UPPER[np.arange(1 << 16) & 0xFF].astype(np.uint16)
+    | _UPPER[np.arange(1 << 16) >> 8].astype(np.uint16) << 8
+)
 
 
 def digit_value(token: str) -> int | None:
@@ -53,9 +63,14 @@ def digit_tokens(texts: list[str], *, max_groups: int = MAX_GROUPS) -> tuple[Int
 
 
 class TextBlob:
-    """A text column upper-cased and joined once (rows separated by ``\x1f``), read in
+    """A text column joined once (rows separated by ``\x1f``) and upper-cased, read in
     chunks of rows: number tokens, and markers found in every row at once (a run looks
     for returned debits and payment providers in the same texts).
+
+    ASCII text is left as it is (upper-casing a million purposes costs as much as
+    joining them): for ASCII, ``str.upper`` changes only ``a``–``z``, and the marker
+    search reads those bytes upper-cased itself. Other text is upper-cased whole, as
+    ``str.upper`` may turn a character into ASCII letters (``ß`` → ``SS``).
 
     Upper case does not change what :func:`digit_tokens` reads: no character but an
     ASCII digit, ``-/.``, space, line break or ``\x1f`` upper-cases to one of them, and
@@ -66,25 +81,27 @@ class TextBlob:
 
     def __init__(self, texts: list[str]) -> None:
         self._rows = len(texts)
-        self._data = "\x1f".join(texts).upper().encode("utf-8", "replace")
+        self._data = _encoded("\x1f".join(texts))
         self._arr = np.frombuffer(self._data, dtype=np.uint8)
         self._separators = _separators(self._arr)
         if self._separators.size != max(0, self._rows - 1):
             # a text holds the separator itself: it is a space there
-            joined = "\x1f".join(t.replace("\x1f", " ") for t in texts)
-            self._data = joined.upper().encode("utf-8", "replace")
+            self._data = _encoded("\x1f".join(t.replace("\x1f", " ") for t in texts))
             self._arr = np.frombuffer(self._data, dtype=np.uint8)
             self._separators = _separators(self._arr)
         self._rows_of: dict[bytes, IntArray] = {}
 
-    def _chunks(self) -> list[tuple[int, int]]:
-        """Byte ranges of ``_CHUNK_ROWS`` rows each, without their separators."""
-        seps = self._separators.tolist()
+    def _chunks(self, rows: int) -> list[tuple[int, int]]:
+        """Byte ranges of ``rows`` rows each, without their separators."""
+        seps = self._separators
         n, size = self._rows, self._arr.size
         return [
-            (0 if first == 0 else seps[first - 1] + 1, size if last >= n else seps[last - 1])
-            for first in range(0, n, _CHUNK_ROWS)
-            for last in (first + _CHUNK_ROWS,)
+            (
+                0 if first == 0 else int(seps[first - 1]) + 1,
+                size if last >= n else int(seps[last - 1]),
+            )
+            for first in range(0, n, rows)
+            for last in (first + rows,)
         ]
 
     def rows_at(self, positions: IntArray) -> IntArray:
@@ -96,7 +113,7 @@ class TextBlob:
         :func:`digit_tokens` gives them (``rows_at`` turns positions into rows)."""
         at: list[IntArray] = []
         values: list[IntArray] = []
-        for lo, hi in self._chunks():
+        for lo, hi in self._chunks(_TOKEN_ROWS):
             p, v = _chunk_tokens(self._arr[lo:hi], max_groups)
             at.append(p + lo)
             values.append(v)
@@ -111,7 +128,7 @@ class TextBlob:
         if not todo:
             return
         found: list[list[IntArray]] = [[] for _ in todo]
-        for lo, hi in self._chunks():
+        for lo, hi in self._chunks(_SEARCH_ROWS):
             for each, pos in zip(found, _marker_positions(self._arr[lo:hi], todo), strict=True):
                 each.append(pos + lo)
         for marker, each in zip(todo, found, strict=True):
@@ -125,6 +142,12 @@ class TextBlob:
         for marker in markers:
             out.update(self._rows_of[marker].tolist())
         return out
+
+
+def _encoded(joined: str) -> bytes:
+    if joined.isascii():
+        return joined.encode("ascii")
+    return joined.upper().encode("utf-8", "replace")
 
 
 def _separators(arr: npt.NDArray[np.uint8]) -> IntArray:
@@ -153,9 +176,9 @@ def _anchor3(marker: bytes) -> int:
 
 
 def _marker_positions(arr: npt.NDArray[np.uint8], markers: Sequence[bytes]) -> list[IntArray]:
-    """Start of every occurrence of each marker in ``arr`` (``bytes.find`` for all of
-    them at once), per marker: positions of each marker's rarest pair of bytes, read as
-    16-bit words, then compared byte by byte.
+    """Start of every occurrence of each marker in ``arr`` read upper-cased
+    (``bytes.upper().find`` for all of them at once), per marker: positions of each
+    marker's rarest pair of bytes, read as 16-bit words, then compared byte by byte.
 
     Markers of three bytes or more are found from the words at even offsets alone:
     of three consecutive bytes, the first two or the last two start at an even offset.
@@ -165,10 +188,9 @@ def _marker_positions(arr: npt.NDArray[np.uint8], markers: Sequence[bytes]) -> l
     long = [i for i, m in enumerate(markers) if len(m) >= 2]
     for i, marker in enumerate(markers):
         if len(marker) == 1:
-            found[i] = np.flatnonzero(arr == marker[0])
+            found[i] = np.flatnonzero(_UPPER[arr] == marker[0])
     if not long or n < 2:
         return found
-    table = np.zeros(1 << 16, dtype=np.bool_)
     # per marker: its pairs of bytes as words, and their offsets in the marker
     pairs: list[list[tuple[int, int]]] = []
     if all(len(markers[i]) >= 3 for i in long):
@@ -177,38 +199,44 @@ def _marker_positions(arr: npt.NDArray[np.uint8], markers: Sequence[bytes]) -> l
             pairs.append([(marker[j] | marker[j + 1] << 8, j) for j in (k, k + 1)])
         even = arr if n % 2 == 0 else np.append(arr, np.uint8(0))
         words = even.view("<u2")
-        table[[w for each in pairs for w, _ in each]] = True
+        table = _words_folding_to(pairs)
         hits = np.flatnonzero(table[words])
-        hit_words = words[hits]
+        hit_words = _UPPER_WORDS[words[hits]]
         hits *= 2
     else:
         for i in long:
             marker, k = markers[i], _anchor(markers[i])
             pairs.append([(marker[k] | marker[k + 1] << 8, k)])
-        table[[w for each in pairs for w, _ in each]] = True
+        table = _words_folding_to(pairs)
         starts, found_words = [], []
         for offset in (0, 1):
             count = (n - offset) // 2
             words = arr[offset : offset + 2 * count].view("<u2")
             at = np.flatnonzero(table[words])
             starts.append(at * 2 + offset)
-            found_words.append(words[at])
+            found_words.append(_UPPER_WORDS[words[at]])
         hits, hit_words = np.concatenate(starts), np.concatenate(found_words)
     for i, each in zip(long, pairs, strict=True):
         marker = markers[i]
         pos = np.concatenate([hits[hit_words == word] - k for word, k in each])
         pos = pos[(pos >= 0) & (pos + len(marker) <= n)]
         for j in range(len(marker)):
-            pos = pos[arr[pos + j] == marker[j]]
+            pos = pos[_UPPER[arr[pos + j]] == marker[j]]
         found[i] = np.sort(pos)
     return found
 
 
+def _words_folding_to(pairs: list[list[tuple[int, int]]]) -> npt.NDArray[np.bool_]:
+    """Which 16-bit words read upper-cased are one of the markers' pairs."""
+    wanted = np.array([w for each in pairs for w, _ in each], dtype=np.uint16)
+    return np.isin(_UPPER_WORDS, wanted)
+
+
 def _chunk_tokens(arr: npt.NDArray[np.uint8], max_groups: int) -> tuple[IntArray, IntArray]:
     """(byte position, value) of the tokens of one chunk of rows."""
-    is_digit = (arr >= 48) & (arr <= 57)
     padded = np.zeros(arr.size + 2, dtype=np.bool_)
-    padded[1:-1] = is_digit
+    # a digit: its byte minus "0" (wrapping around below it) is less than 10
+    np.less(arr - np.uint8(48), 10, out=padded[1:-1])
     # digit groups begin and end where the flag changes, alternately
     changes = np.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = changes[0::2], changes[1::2]

@@ -17,7 +17,17 @@ from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
 from belegsync.matching import MatchParams, fastpath, match, textscan
-from belegsync.matching.candidates import _order_by_key_and_day, is_member
+from belegsync.matching.candidates import (
+    TxnIndex,
+    _holding,
+    _order_by_key_and_day,
+    _packed_order,
+    _recollections,
+    distinct,
+    find_sorted,
+    is_member,
+)
+from belegsync.matching.columns import TxnColumns
 from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -151,7 +161,8 @@ def _find_all(blob: bytes, markers: list[bytes]) -> list[int]:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.binary(max_size=80).map(lambda b: bytes(c % 8 + 65 for c in b)),
+    # upper- and lower-case letters: markers are found in the text read upper-cased
+    st.binary(max_size=80).map(lambda b: bytes(c % 8 + (97 if c & 8 else 65) for c in b)),
     st.lists(
         st.binary(min_size=1, max_size=5).map(lambda b: bytes(c % 8 + 65 for c in b)),
         min_size=1,
@@ -167,10 +178,10 @@ def _find_all(blob: bytes, markers: list[bytes]) -> list[int]:
 def test_marker_positions_equal_bytes_find(blob: bytes, markers: list[bytes]) -> None:
     markers = list(dict.fromkeys(markers))
     found = _marker_positions(np.frombuffer(blob, dtype=np.uint8), markers)
-    assert [sorted(f.tolist()) for f in found] == [_find_all(blob, [m]) for m in markers]
+    assert [sorted(f.tolist()) for f in found] == [_find_all(blob.upper(), [m]) for m in markers]
 
 
-TEXTS = st.lists(st.text(alphabet="0123456789 -/.\n\x1fabRExßıſﬆ²٣Ä", max_size=30), max_size=12)
+TEXTS = st.lists(st.text(alphabet="0123456789 -/.\n\x1fabREexsßıſﬆ²٣Ä", max_size=30), max_size=12)
 
 
 @settings(max_examples=200, deadline=None)
@@ -192,12 +203,12 @@ def test_digit_tokens_read_each_row_alone_in_chunks_of_any_size(
         for row, text in enumerate(texts)
         for value in digit_tokens([text.replace("\x1f", " ")])[1].tolist()
     )
-    default = textscan._CHUNK_ROWS
+    default = textscan._TOKEN_ROWS
     try:
-        textscan._CHUNK_ROWS = chunk
+        textscan._TOKEN_ROWS = chunk
         rows, values = digit_tokens(texts)
     finally:
-        textscan._CHUNK_ROWS = default
+        textscan._TOKEN_ROWS = default
     assert sorted(zip(rows.tolist(), values.tolist(), strict=True)) == each
 
 
@@ -248,6 +259,50 @@ def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) ->
 
 @settings(max_examples=200, deadline=None)
 @given(
+    st.lists(
+        st.tuples(
+            st.integers(-2, 9),
+            st.integers(-5, 40) | st.integers(1 << 38, 1 << 41),
+            st.integers(700_000, 700_040) | st.integers(0, 800_000),
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
+def test_packed_order_equals_lexsort(rows: list[tuple[int, int, int, bool]]) -> None:
+    """Eligible rows by partition, remaining amount, day and row; or None where the
+    four do not fit in 62 bits."""
+    part = np.array([r[0] for r in rows], dtype=np.int64)
+    remaining = np.array([r[1] for r in rows], dtype=np.int64)
+    day = np.array([r[2] for r in rows], dtype=np.int64)
+    eligible = np.array([r[3] for r in rows], dtype=np.bool_)
+    eligible &= (part >= 0) & (remaining > 0) & (remaining < 1 << 40)
+    packed = _packed_order(part, remaining, day, eligible)
+    idx = np.flatnonzero(eligible)
+    order = idx[np.lexsort((idx, day[idx], remaining[idx], part[idx]))]
+    if packed is None:
+        assert (
+            idx.size == 0
+            or sum(
+                int(v).bit_length()
+                for v in (
+                    part[idx].max(),
+                    remaining[idx].max(),
+                    day[idx].max() - day[idx].min(),
+                    max(part.size - 1, 1),
+                )
+            )
+            > 62
+        )
+        return
+    key, listed, days = packed
+    assert listed.tolist() == order.tolist()
+    assert key.tolist() == ((part[order] << 40) | remaining[order]).tolist()
+    assert days.tolist() == day[order].tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
     st.lists(st.integers(-3, 3).flatmap(lambda k: st.integers(0, 9).map(lambda v: k << 16 | v))),
     st.lists(st.integers(-3, 3).flatmap(lambda k: st.integers(0, 9).map(lambda v: k << 16 | v))),
 )
@@ -269,6 +324,133 @@ def test_is_member_equals_isin(values: list[int], others: list[int], picks: list
     arr = np.array(values, dtype=np.int64)
     wanted_arr = np.array(wanted, dtype=np.int64)
     assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-(1 << 60), 1 << 60), max_size=40),
+    st.lists(st.integers(-(1 << 60), 1 << 60) | st.integers(0, 3), max_size=10),
+    st.lists(st.integers(0, 39), max_size=10),
+)
+def test_find_sorted_gives_each_present_value_its_key(
+    values: list[int], others: list[int], picks: list[int]
+) -> None:
+    wanted = others + [values[i] for i in picks if i < len(values)]
+    keys = distinct(np.array(wanted, dtype=np.int64))
+    assert keys.tolist() == sorted(set(wanted))
+    where, pos = find_sorted(np.array(values, dtype=np.int64), keys)
+    listed = keys.tolist()
+    expected = [(i, listed.index(v)) for i, v in enumerate(values) if v in listed]
+    assert list(zip(where.tolist(), pos.tolist(), strict=True)) == expected
+
+
+CREDITOR = "DE98ZZZ09999999999"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["t1", "t2", "t3"]),
+            st.sampled_from([IBAN_A, IBAN_B, ""]),
+            st.sampled_from([CREDITOR, ""]),
+            st.sampled_from([-500, 500, 700]),
+            st.integers(0, 3),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([{0}, {1}, {0, 1}, {2}]),
+)
+def test_known_accounts_indexed_by_partition_and_day(
+    rows: list[tuple[str, str, str, int, int]], tcs: set[int]
+) -> None:
+    """Each wanted IBAN or creditor id under the partitions of the tenant-currencies
+    that want it, rows by day then row; ``identified`` also for the owned ones."""
+    lines = [
+        txn(f"b{i}", tenant=t, iban=iban, creditor_id=cred, amount=cents, day=D0 + timedelta(d))
+        for i, (t, iban, cred, cents, d) in enumerate(rows)
+    ]
+    cols = TxnColumns.from_txns(lines)
+    ids = {("t1", "EUR"): 0, ("t2", "EUR"): 1}
+    wanted = {CREDITOR: tcs, IBAN_A: {0}}
+    index = TxnIndex.build(cols, ids, {}, wanted, (), {IBAN_B})
+    expected: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for row, line in enumerate(lines):
+        tc = ids.get((line.tenant_id, "EUR"), -1)
+        if tc < 0:
+            continue
+        for ident in {line.counterparty_iban, line.creditor_id} & wanted.keys():
+            if tc in wanted[ident]:
+                part = tc * 2 + (line.amount_cents < 0)
+                expected.setdefault((part, ident), []).append((int(cols.day[row]), row))
+    assert index.by_identifier == {
+        key: ([d for d, _ in sorted(each)], [r for _, r in sorted(each)])
+        for key, each in expected.items()
+    }
+    owned = {IBAN_A, IBAN_B, CREDITOR}
+    assert index.identified is not None
+    assert index.identified.tolist() == [
+        ids.get((line.tenant_id, "EUR"), -1) >= 0
+        and bool({line.counterparty_iban, line.creditor_id} & owned)
+        for line in lines
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", "A", "B", "C\x1fD", "\x1f", "Ä"]), max_size=40)
+    # mostly empty
+    | st.lists(st.sampled_from(["", "A", "C\x1fD", "Ä"]), max_size=8).flatmap(
+        lambda few: st.permutations(few + [""] * 60)
+    ),
+    st.sets(st.sampled_from(["", "A", "C\x1fD", "Ä", "\x1f"])),
+)
+def test_holding_equals_membership_per_value(values: list[str], lookup: set[str]) -> None:
+    """Also for columns of mostly empty values, read where they hold one."""
+    assert _holding(values, lookup).tolist() == [v in lookup for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([IBAN_A, IBAN_B, ""]),
+            st.sampled_from([CREDITOR, ""]),
+            st.sampled_from([-500, -700, 500]),
+            st.integers(0, 70),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=30,
+    )
+)
+def test_recollections_follow_a_returned_debit_of_the_payee_within_30_days(
+    rows: list[tuple[str, str, int, int, bool, bool]],
+) -> None:
+    lines = [
+        txn(f"b{i}", iban=iban, creditor_id=cred, amount=cents, day=D0 + timedelta(d))
+        for i, (iban, cred, cents, d, _, _) in enumerate(rows)
+    ]
+    cols = TxnColumns.from_txns(lines)
+    returned = [i for i, row in enumerate(rows) if row[4]]
+    eligible = np.array([row[5] for row in rows], dtype=np.bool_)
+
+    def payee(row: int) -> str:
+        return cols.ibans[row] or cols.creditors[row]
+
+    expected = [
+        r
+        for r in range(len(rows))
+        if eligible[r]
+        and any(
+            cols.amount[q] < 0
+            and cols.amount[r] == cols.amount[q]
+            and payee(r) == payee(q)
+            and 0 < cols.day[r] - cols.day[q] <= 30
+            for q in returned
+        )
+    ]
+    assert _recollections(cols, returned, eligible) == expected
 
 
 def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:
