@@ -6,11 +6,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress
+from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from belegsync.domain.matching import AmountKind, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import (
+    ScoringRules,
     amount_feature,
     counterparty_feature,
     date_feature,
@@ -22,10 +27,26 @@ from belegsync.domain.matching_text import (
     normalise_text,
     text_short_numbers,
 )
-from belegsync.matching.candidates import PaymentState, TxnIndex
+from belegsync.matching.candidates import (
+    AMOUNT_KINDS,
+    PaymentState,
+    StateColumns,
+    TxnIndex,
+    is_member,
+)
+from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.params import MatchParams
 
-__all__ = ["PERIOD_HINT", "FeatureContext", "cadence", "name_similarity", "period_in_text"]
+__all__ = [
+    "PERIOD_HINT",
+    "FeatureContext",
+    "Scored",
+    "cadence",
+    "name_similarity",
+    "period_in_text",
+]
+
+FloatArray = npt.NDArray[np.float64]
 
 _PERIOD_RE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
 _QUARTER_RE = re.compile(
@@ -66,6 +87,90 @@ def period_in_text(text: str, voucher_day: int) -> str | None:
     return None
 
 
+class Scored(NamedTuple):
+    """Scored pairs: state indexes, rows, suggestions, and whether the pair has a
+    reference hit and an exact amount."""
+
+    pay: IntArray
+    rows: IntArray
+    suggestions: list[Suggestion]
+    exact_reference: BoolArray
+
+
+class _CheapColumns(NamedTuple):
+    """:class:`_Cheap` per pair, as arrays (``kind`` as positions in ``AMOUNT_KINDS``)."""
+
+    bank: IntArray
+    amount: FloatArray
+    kind: IntArray
+    delta: IntArray
+    booking: IntArray
+    days: IntArray
+    date: FloatArray
+    penalty: FloatArray
+
+    def take(self, keep: BoolArray) -> _CheapColumns:
+        """The pairs where ``keep`` holds."""
+        return _CheapColumns._make(column[keep] for column in self)
+
+
+class _Judged(NamedTuple):
+    """The text and name features per pair (``extra``: position → codes, where any)."""
+
+    reference: FloatArray
+    hits: list[str | None]
+    counterparty: FloatArray
+    evidence: list[str]
+    name_strong: BoolArray
+    extra: dict[int, list[str]]
+
+
+_IDENTIFIER_KNOWN = (1.0, "identifier_known", True)
+_PAYER_KNOWN = (1.0, "payer_known", True)
+_EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
+
+
+class _Cheap(NamedTuple):
+    """The features of a pair that need neither text nor names."""
+
+    bank: int  # the row's remaining amount
+    amount: float
+    kind: AmountKind
+    delta: int
+    booking: int  # the row's booking day
+    days: int
+    date: float
+    penalty: float
+
+
+def _amounts(
+    columns: StateColumns, pay: IntArray, bank: IntArray, rules: ScoringRules
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """:func:`amount_feature` per pair: (value, kind as position in ``AMOUNT_KINDS``,
+    delta); the first rule that holds wins, as there."""
+    item = columns.amounts[pay, 0]
+    delta = bank - item
+    value = np.zeros(pay.size, dtype=np.float64)
+    kind = np.full(pay.size, AMOUNT_KINDS.index(AmountKind.OTHER), dtype=np.int64)
+    band = (item * rules.band_low_permille <= bank * 1000) & (
+        bank * 1000 <= item * rules.band_high_permille
+    )
+    fee = (-rules.fee_cents <= delta) & (delta < 0)
+    rounding = np.abs(delta) <= rules.rounding_cents
+    for rule, points, code in (
+        (band, 0.3, AmountKind.BAND),
+        (fee, 0.8, AmountKind.FEE),
+        (rounding, 0.8, AmountKind.ROUNDING),
+    ):
+        value[rule] = points
+        kind[rule] = AMOUNT_KINDS.index(code)
+    same = columns.amounts[pay] == bank[:, None]
+    exact = same.any(axis=1)
+    value[exact] = 1.0
+    kind[exact] = columns.kinds[pay[exact], same[exact].argmax(axis=1)]
+    return value, kind, delta
+
+
 def name_similarity(a: str, b: str) -> float:
     """0–100 for two normalised names: token sets, then partial matches for cut names."""
     best = fuzz.token_set_ratio(a, b)
@@ -85,7 +190,7 @@ class FeatureContext:
     _texts: dict[int, tuple[str, str]] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
     _similar: dict[tuple[str, str], float] = field(default_factory=dict)
-    _counterparty_values: dict[tuple[bool, float | None], tuple[float, str]] = field(
+    _counterparty_values: dict[tuple[bool, float | None], tuple[float, str, bool]] = field(
         default_factory=dict
     )
     # date feature per (days, anchored); a payment's tokens longest first
@@ -116,22 +221,30 @@ class FeatureContext:
         return found
 
     def _reference(self, state: PaymentState, row: int, strong: bool) -> tuple[float, str | None]:
-        cols = self.index.cols
         if strong:
-            e2e = cols.end_to_end_ids[row]
-            if e2e and e2e in state.payment.references:
-                return 1.0, f"E2E {e2e}"
-            spaced, glued = self.text(row)
-            ordered = self._longest_first.get(state.index)
-            if ordered is None:
-                ordered = self._longest_first[state.index] = sorted(
-                    state.strong_tokens, key=len, reverse=True
-                )
-            for token in ordered:
-                if token in spaced or token in glued:
-                    return 1.0, token
-            return 1.0, min(state.strong_tokens, key=len)
-        raw = cols.remittances[row]
+            return 1.0, self._strong_hit(state, row)
+        return self._weak_reference(state, row)
+
+    def _strong_hit(self, state: PaymentState, row: int) -> str:
+        """What a reference hit of the scan found: the end-to-end id, else the longest
+        of the payment's tokens in the purpose."""
+        e2e = self.index.cols.end_to_end_ids[row]
+        if e2e and e2e in state.payment.references:
+            return f"E2E {e2e}"
+        spaced, glued = self.text(row)
+        ordered = self._longest_first.get(state.index)
+        if ordered is None:
+            ordered = self._longest_first[state.index] = sorted(
+                state.strong_tokens, key=len, reverse=True
+            )
+        for token in ordered:
+            if token in spaced or token in glued:
+                return token
+        return min(state.strong_tokens, key=len)
+
+    def _weak_reference(self, state: PaymentState, row: int) -> tuple[float, str | None]:
+        """0.5 for the customer number or the voucher's short number in the purpose."""
+        raw = self.index.cols.remittances[row]
         customer = state.customer_number
         if (
             customer
@@ -146,49 +259,72 @@ class FeatureContext:
         return 0.0, None
 
     def _counterparty(self, state: PaymentState, row: int) -> tuple[float, str, bool]:
-        rules = self.params.rules
+        """(value, evidence, name at the strong bar) of the row's payer."""
+        known, foreign = self._accounts(state, row)
+        if known:
+            return _IDENTIFIER_KNOWN
+        return self._by_name(state, self.index.cols.names[row], foreign)
+
+    def _accounts(self, state: PaymentState, row: int) -> tuple[bool, bool]:
+        """Whether the row's IBAN or creditor id is the payment's (known), or else
+        another contact's (foreign)."""
         cols = self.index.cols
         foreign = False
         for ident in (cols.ibans[row], cols.creditors[row]):
             if not ident:
                 continue
             if ident in state.identifiers:
-                return 1.0, "identifier_known", True
+                return True, False
             owners = self.identifier_owners.get((state.tenant_currency, ident))
             contact = state.payment.contact_id
             if owners and (contact is None or contact not in owners):
                 foreign = True
-        raw_name = cols.names[row]
-        if (
-            not foreign
-            and raw_name
-            and state.payer_names
-            and self._name(raw_name) in state.payer_names
-        ):
-            return 1.0, "payer_known", True
+        return False, foreign
+
+    def _by_name(
+        self, state: PaymentState, raw_name: str, foreign: bool
+    ) -> tuple[float, str, bool]:
+        """:meth:`_counterparty` once the accounts said neither known nor (``foreign``)
+        another contact's."""
         similarity: float | None = None
-        if not foreign and raw_name and state.name:
-            # a contact's payments meet the same payers: each pair of names once
-            key = (state.name, self._name(raw_name))
-            similarity = self._similar.get(key)
-            if similarity is None:
-                similarity = self._similar[key] = name_similarity(*key)
+        if not foreign and raw_name:
+            name = self._names.get(raw_name)
+            if name is None:
+                name = self._names[raw_name] = normalise_name(raw_name)
+            if state.payer_names and name in state.payer_names:
+                return _PAYER_KNOWN
+            if state.name:
+                # a contact's payments meet the same payers: each pair of names once
+                key = (state.name, name)
+                similarity = self._similar.get(key)
+                if similarity is None:
+                    similarity = self._similar[key] = (
+                        100.0 if name == state.name else name_similarity(*key)
+                    )
         found = self._counterparty_values.get((foreign, similarity))
         if found is None:
-            found = self._counterparty_values[(foreign, similarity)] = counterparty_feature(
+            value, evidence = counterparty_feature(
                 identifier_known=False,
                 identifier_foreign=foreign,
                 name_similarity=similarity,
-                rules=rules,
+                rules=self.params.rules,
             )
-        strong = similarity is not None and similarity >= rules.name_strong
-        return found[0], found[1], strong
+            strong = similarity is not None and similarity >= self.params.rules.name_strong
+            found = self._counterparty_values[(foreign, similarity)] = (value, evidence, strong)
+        return found
 
     def _extra(
-        self, state: PaymentState, row: int, day: int, bank: int, known_payer: bool
+        self,
+        state: PaymentState,
+        row: int,
+        day: int,
+        bank: int,
+        known_payer: bool,
+        hints: tuple[bool, bool] | None = None,
     ) -> list[str]:
         """Reason codes beyond the features: recurring payment, period, re-collection
-        (``day``: the row's booking day)."""
+        (``day``: the row's booking day; ``hints``: whether the purpose may name a
+        period and whether the row is a re-collection, when the caller knows)."""
         out: list[str] = []
         if known_payer and state.past:
             gaps = [abs(day - d) for d, cents in state.past if cents == bank and d != day]
@@ -196,15 +332,25 @@ class FeatureContext:
             if found is not None:
                 out.append(f"recurring:{found}")
         raw = self.index.cols.remittances[row]
-        if PERIOD_HINT.search(raw):
+        period_hint, recollected = (
+            (PERIOD_HINT.search(raw) is not None, self._recollected(row))
+            if hints is None
+            else hints
+        )
+        if period_hint:
             period = period_in_text(raw, state.voucher_day)
             if period is not None:
                 out.append(f"period:{period}")
-        if row in self.index.recollections or (
-            _RECOLLECTION_HINT.search(raw) and _RECOLLECTION_RE.search(self.text(row)[0])
-        ):
+        if recollected:
             out.append("recollection")
         return out
+
+    def _recollected(self, row: int) -> bool:
+        """A debit collected again after a returned one (found, or said in the purpose)."""
+        if row in self.index.recollections:
+            return True
+        raw = self.index.cols.remittances[row]
+        return bool(_RECOLLECTION_HINT.search(raw) and _RECOLLECTION_RE.search(self.text(row)[0]))
 
     def suggestion(
         self,
@@ -229,26 +375,292 @@ class FeatureContext:
                 return None  # nothing but the payer and the date left: below every threshold
         else:
             amount, kind, delta = collective_amount, AmountKind.COLLECTIVE, 0
-        reference, hit = self._reference(state, row, strong_ref)
-        if reference < 1.0 and amount == 0.0:
-            hit, reference = None, 0.0  # weak references count only next to the amount
         booking = int(index.day[row])
         anchor = state.anchor_day
         days = booking - anchor
         value_days = int(index.cols.value_day[row]) - anchor
         if abs(value_days) < abs(days):
             days = value_days
-        date_value = self._dates.get((days, state.anchored))
-        if date_value is None:
-            date_value = self._dates[(days, state.anchored)] = date_feature(
-                days, anchored=state.anchored, rules=rules
-            )
         penalty = (
             rules.early_payment_penalty
             if booking < state.voucher_day - rules.early_payment_days
             else 0.0
         )
-        if collective_amount is None:
+        cheap = _Cheap(
+            bank, amount, kind, delta, booking, days, self._date(days, state.anchored), penalty
+        )
+        return self._scored(state, row, strong_ref, cheap, collective_amount is None)
+
+    def suggestions(
+        self,
+        states: Sequence[PaymentState],
+        columns: StateColumns,
+        pay: IntArray,
+        rows: IntArray,
+        strong: BoolArray,
+    ) -> Scored:
+        """:meth:`suggestion` for many pairs (state index, row, reference hit) at once:
+        the pairs that matter, in the given order, with their suggestions.
+
+        The features are columns over the pairs: the amount, date and penalty on
+        arrays, then the pairs whose best case (with the best reference each could have)
+        stays below the floor are dropped before the texts are read; the text and name
+        features run per pair (per row or per pair of names where they repeat) on what
+        is left, each step dropping what the scalar path drops there.
+        """
+        cheap = self._cheap(columns, pay, rows)
+        may_cite = np.fromiter(
+            (bool(s.short_number) or len(s.customer_number or "") >= 4 for s in states),
+            np.bool_,
+            len(states),
+        )
+        bound = np.where(strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], 0.5, 0.0))
+        keep = self._best_case(cheap, bound) >= self._floor
+        if self._hopeless:
+            keep &= (cheap.amount != 0.0) | strong
+        pay, rows, strong, cheap = pay[keep], rows[keep], strong[keep], cheap.take(keep)
+        reference, hits = self._references(states, pay, rows, strong, cheap.amount)
+        keep = self._best_case(cheap, reference) >= self._floor
+        pay, rows, cheap, reference = pay[keep], rows[keep], cheap.take(keep), reference[keep]
+        hits = list(compress(hits, keep.tolist()))
+        counterparty, evidence, name_strong = self._counterparties(states, pay, rows)
+        # tolerance channel: the payer must be known
+        keep = _EXACT_CODES[cheap.kind] | (reference >= 1.0) | (counterparty >= 0.4)
+        kept = keep.tolist()
+        pay, rows, cheap = pay[keep], rows[keep], cheap.take(keep)
+        reference, counterparty, name_strong = (
+            reference[keep],
+            counterparty[keep],
+            name_strong[keep],
+        )
+        hits, evidence = list(compress(hits, kept)), list(compress(evidence, kept))
+        extra = self._extras(states, pay, rows, cheap, counterparty >= 1.0)
+        for i, codes in extra.items():
+            if reference[i] == 0.0 and any(code.startswith("period:") for code in codes):
+                reference[i] = 0.5  # the voucher's month named in the purpose
+            if any(code.startswith("recurring:") for code in codes):
+                name_strong[i] = True
+        return Scored(
+            pay,
+            rows,
+            self._built(
+                states,
+                columns,
+                pay,
+                rows,
+                cheap,
+                _Judged(reference, hits, counterparty, evidence, name_strong, extra),
+            ),
+            (reference >= 1.0) & _EXACT_CODES[cheap.kind],
+        )
+
+    def _cheap(self, columns: StateColumns, pay: IntArray, rows: IntArray) -> _CheapColumns:
+        """The features that need neither text nor names, per pair."""
+        rules = self.params.rules
+        index = self.index
+        anchor = columns.anchor[pay]
+        bank = index.remaining[rows]
+        amount, kind, delta = _amounts(columns, pay, bank, rules)
+        booking = index.day[rows]
+        days = booking - anchor
+        value_days = index.cols.value_day[rows] - anchor
+        days = np.where(np.abs(value_days) < np.abs(days), value_days, days)
+        penalty = np.where(
+            booking < columns.voucher_day[pay] - rules.early_payment_days,
+            rules.early_payment_penalty,
+            0.0,
+        )
+        date_value = self._dates_of(days, columns.anchored[pay])
+        return _CheapColumns(bank, amount, kind, delta, booking, days, date_value, penalty)
+
+    def _best_case(self, cheap: _CheapColumns, reference: FloatArray) -> FloatArray:
+        """The score with a perfect counterparty (the scalar sum, term by term)."""
+        rules = self.params.rules
+        return (
+            rules.weight_amount * cheap.amount
+            + rules.weight_reference * reference
+            + rules.weight_counterparty
+            + rules.weight_date * cheap.date
+            - cheap.penalty
+        )
+
+    def _references(
+        self,
+        states: Sequence[PaymentState],
+        pay: IntArray,
+        rows: IntArray,
+        strong: BoolArray,
+        amount: FloatArray,
+    ) -> tuple[FloatArray, list[str | None]]:
+        """(value, what hit) per pair: a hit of the scan is 1.0; the customer or short
+        number counts 0.5, only next to an amount."""
+        value = np.where(strong, 1.0, 0.0)
+        hits: list[str | None] = [None] * pay.size
+        strong_hit, weak = self._strong_hit, self._weak_reference
+        pays, listed = pay.tolist(), rows.tolist()
+        for i in np.flatnonzero(strong).tolist():
+            hits[i] = strong_hit(states[pays[i]], listed[i])
+        for i in np.flatnonzero(~strong & (amount != 0.0)).tolist():
+            state = states[pays[i]]
+            if state.short_number or state.customer_number:
+                value[i], hits[i] = weak(state, listed[i])
+        return value, hits
+
+    def _counterparties(
+        self, states: Sequence[PaymentState], pay: IntArray, rows: IntArray
+    ) -> tuple[FloatArray, list[str], BoolArray]:
+        """(value, evidence, name at the strong bar) per pair; the accounts are read only
+        for the rows whose IBAN or creditor id a payment wants or a contact owns."""
+        index = self.index
+        listed = rows.tolist()
+        paired = list(map(states.__getitem__, pay.tolist()))
+        # per pair whether the account is another contact's; None: the payment's own
+        foreign: list[bool | None] = [False] * len(listed)
+        identified = index.identified
+        for i in (
+            range(len(listed)) if identified is None else np.flatnonzero(identified[rows]).tolist()
+        ):
+            known, other = self._accounts(paired[i], listed[i])
+            foreign[i] = None if known else other
+        by_name = self._by_name
+        found = [
+            _IDENTIFIER_KNOWN if other is None else by_name(state, raw, other)
+            for state, raw, other in zip(
+                paired, map(index.cols.names.__getitem__, listed), foreign, strict=True
+            )
+        ]
+        if not found:
+            return np.zeros(0), [], np.zeros(0, dtype=np.bool_)
+        value, evidence, name_strong = zip(*found, strict=True)
+        return (
+            np.asarray(value, dtype=np.float64),
+            list(evidence),
+            np.asarray(name_strong, dtype=np.bool_),
+        )
+
+    def _extras(
+        self,
+        states: Sequence[PaymentState],
+        pay: IntArray,
+        rows: IntArray,
+        cheap: _CheapColumns,
+        known_payer: BoolArray,
+    ) -> dict[int, list[str]]:
+        """:meth:`_extra` of the pairs with an amount ≥ 0.8 that have any (position →
+        codes); the purposes are searched for hints once per row."""
+        wanted = np.flatnonzero(cheap.amount >= 0.8)
+        distinct, inverse = np.unique(rows[wanted], return_inverse=True)
+        texts = list(map(self.index.cols.remittances.__getitem__, distinct.tolist()))
+        period = np.fromiter(map(bool, map(PERIOD_HINT.search, texts)), np.bool_, len(texts))
+        recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
+        said = np.fromiter(map(bool, map(_RECOLLECTION_HINT.search, texts)), np.bool_, len(texts))
+        for j in np.flatnonzero(said & ~recollected).tolist():
+            recollected[j] = self._recollected(int(distinct[j]))
+        with_past = np.fromiter((bool(s.past) for s in states), np.bool_, len(states))
+        look = (period | recollected)[inverse] | (known_payer[wanted] & with_past[pay[wanted]])
+        picked = wanted[look]
+        out: dict[int, list[str]] = {}
+        for i, p, row, day, bank, known, j in zip(
+            picked.tolist(),
+            pay[picked].tolist(),
+            rows[picked].tolist(),
+            cheap.booking[picked].tolist(),
+            cheap.bank[picked].tolist(),
+            known_payer[picked].tolist(),
+            inverse[look].tolist(),
+            strict=True,
+        ):
+            codes = self._extra(
+                states[p], row, day, bank, known, (bool(period[j]), bool(recollected[j]))
+            )
+            if codes:
+                out[i] = codes
+        return out
+
+    def _built(
+        self,
+        states: Sequence[PaymentState],
+        columns: StateColumns,
+        pay: IntArray,
+        rows: IntArray,
+        cheap: _CheapColumns,
+        judged: _Judged,
+    ) -> list[Suggestion]:
+        """The suggestions of the pairs that are left, the score summed on arrays as
+        :func:`score` sums it."""
+        rules = self.params.rules
+        raw = (
+            rules.weight_amount * cheap.amount
+            + rules.weight_reference * judged.reference
+            + rules.weight_counterparty * judged.counterparty
+            + rules.weight_date * cheap.date
+            - cheap.penalty
+        )
+        scores = np.minimum(1.0, np.maximum(0.0, raw))
+        identifying = (judged.reference >= 1.0) | (judged.counterparty >= 1.0) | judged.name_strong
+        kinds = list(map(AMOUNT_KINDS.__getitem__, cheap.kind.tolist()))
+        extra = [tuple(judged.extra.get(i, ())) for i in range(pay.size)]
+        features = list(
+            map(
+                MatchFeatures,
+                cheap.amount.tolist(),
+                judged.reference.tolist(),
+                judged.counterparty.tolist(),
+                cheap.date.tolist(),
+                cheap.penalty.tolist(),
+                kinds,
+                cheap.delta.tolist(),
+                cheap.days.tolist(),
+                judged.hits,
+                judged.evidence,
+                identifying.tolist(),
+                columns.anchored[pay].tolist(),
+                extra,
+            )
+        )
+        item = columns.amounts[pay, 0]
+        allocated = np.minimum(cheap.bank, item)
+        difference = (item - allocated).tolist()
+        ids = self.index.cols.ids
+        return list(
+            map(
+                Suggestion,
+                [states[p].payment.id for p in pay.tolist()],
+                map(ids.__getitem__, rows.tolist()),
+                scores.tolist(),
+                allocated.tolist(),
+                difference,
+                map(difference_reason, kinds, difference),
+                features,
+            )
+        )
+
+    def _date(self, days: int, anchored: bool) -> float:
+        found = self._dates.get((days, anchored))
+        if found is None:
+            found = self._dates[(days, anchored)] = date_feature(
+                days, anchored=anchored, rules=self.params.rules
+            )
+        return found
+
+    def _dates_of(self, days: IntArray, anchored: BoolArray) -> FloatArray:
+        """The date feature per pair, computed once per distinct (days, anchored) by
+        the scalar function (the same floats to the last bit)."""
+        distinct, inverse = np.unique(days * 2 + anchored, return_inverse=True)
+        values = [self._date(key >> 1, bool(key & 1)) for key in distinct.tolist()]
+        return np.asarray(values, dtype=np.float64)[inverse]
+
+    def _scored(
+        self, state: PaymentState, row: int, strong_ref: bool, cheap: _Cheap, prune: bool
+    ) -> Suggestion | None:
+        """The rest of :meth:`suggestion` once the cheap features are known (``prune``:
+        not a collective member)."""
+        rules = self.params.rules
+        bank, amount, kind, delta, booking, days, date_value, penalty = cheap
+        reference, hit = self._reference(state, row, strong_ref)
+        if reference < 1.0 and amount == 0.0:
+            hit, reference = None, 0.0  # weak references count only next to the amount
+        if prune:
             best_case = (
                 rules.weight_amount * amount
                 + rules.weight_reference * reference
@@ -260,7 +672,7 @@ class FeatureContext:
                 return None  # neither a suggestion nor a runner-up that blocks an auto link
         cp_value, cp_evidence, name_strong = self._counterparty(state, row)
         if (
-            collective_amount is None
+            prune
             and kind is not AmountKind.EXACT
             and kind is not AmountKind.SKONTO  # not kind.is_exact
             and reference < 1.0
@@ -294,7 +706,7 @@ class FeatureContext:
         allocated = min(bank, item)
         return Suggestion(
             state.payment.id,
-            index.cols.ids[row],
+            self.index.cols.ids[row],
             score(features, rules),
             allocated,
             item - allocated,
