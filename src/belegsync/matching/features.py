@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from belegsync.domain.matching import AmountKind, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import (
@@ -48,6 +48,7 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
+_PARTIAL_FROM = 6  # shorter names are not read as cut ones
 _PERIOD_RE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
 _QUARTER_RE = re.compile(
     r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
@@ -55,6 +56,9 @@ _QUARTER_RE = re.compile(
 # cheap checks on the raw text before the exact rules run
 PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
 _RECOLLECTION_HINT = re.compile(r"lastschrift|einzug|wiedervorlage", re.IGNORECASE)
+# the hints for upper-cased ASCII texts
+_PERIOD_HINT_UPPER = re.compile(PERIOD_HINT.pattern.upper())
+_RECOLLECTION_HINT_UPPER = re.compile(_RECOLLECTION_HINT.pattern.upper())
 _RECOLLECTION_RE = re.compile(
     r"NACH (?:DER )?R(?:UE|U)CKLASTSCHRIFT|WIEDERVORLAGE|ERNEUTE[RN]? EINZUG"
 )
@@ -171,12 +175,50 @@ def _amounts(
     return value, kind, delta
 
 
+def _mentioning(texts: list[str], hint: re.Pattern[str], upper: re.Pattern[str]) -> BoolArray:
+    """Whether the case-insensitive ``hint`` occurs in each text. The ASCII texts are
+    upper-cased and joined (by a byte no hint matches) and searched in one pass by the
+    hint in upper case, ``upper`` (the same matches there); the others one by one."""
+    plain = np.fromiter(map(str.isascii, texts), np.bool_, len(texts))
+    found = np.zeros(len(texts), dtype=np.bool_)
+    at = np.flatnonzero(plain)
+    joined = "\x1f".join(compress(texts, plain.tolist())).upper()
+    ends = np.cumsum(np.fromiter(map(len, compress(texts, plain.tolist())), np.int64, at.size) + 1)
+    starts = np.fromiter((m.start() for m in upper.finditer(joined)), np.int64)
+    found[at[ends.searchsorted(starts, side="right")]] = True
+    for i in np.flatnonzero(~plain).tolist():
+        found[i] = hint.search(texts[i]) is not None
+    return found
+
+
 def name_similarity(a: str, b: str) -> float:
     """0–100 for two normalised names: token sets, then partial matches for cut names."""
     best = fuzz.token_set_ratio(a, b)
-    if best < 95 and min(len(a), len(b)) >= 6:
+    if best < 95 and min(len(a), len(b)) >= _PARTIAL_FROM:
         best = max(best, fuzz.partial_ratio(a, b))
     return float(best)
+
+
+def name_similarities(a: list[str], b: list[str]) -> list[float]:
+    """:func:`name_similarity` of ``a[i]`` and ``b[i]`` for every ``i``, in two calls
+    into rapidfuzz (the same floats)."""
+    if not a:
+        return []
+    best = process.cpdist(a, b, scorer=fuzz.token_set_ratio, dtype=np.float64, workers=1)
+    shortest = np.minimum(
+        np.fromiter(map(len, a), np.int64, len(a)), np.fromiter(map(len, b), np.int64, len(b))
+    )
+    again = np.flatnonzero((best < 95) & (shortest >= _PARTIAL_FROM))
+    if again.size:
+        partial = process.cpdist(
+            [a[i] for i in again.tolist()],
+            [b[i] for i in again.tolist()],
+            scorer=fuzz.partial_ratio,
+            dtype=np.float64,
+            workers=1,
+        )
+        best[again] = np.maximum(best[again], partial)
+    return [float(value) for value in best.tolist()]
 
 
 @dataclass(slots=True)
@@ -244,6 +286,10 @@ class FeatureContext:
 
     def _weak_reference(self, state: PaymentState, row: int) -> tuple[float, str | None]:
         """0.5 for the customer number or the voucher's short number in the purpose."""
+        hit = self._weak_hit(state, row)
+        return (0.0, None) if hit is None else (0.5, hit)
+
+    def _weak_hit(self, state: PaymentState, row: int) -> str | None:
         raw = self.index.cols.remittances[row]
         customer = state.customer_number
         if (
@@ -252,11 +298,11 @@ class FeatureContext:
             and customer in raw
             and normalise_text(customer) in self.text(row)[0]
         ):
-            return 0.5, f"customer {customer}"
+            return f"customer {customer}"
         short = state.short_number
         if short and short in raw and short in text_short_numbers(raw):
-            return 0.5, f"number {short}"
-        return 0.0, None
+            return f"number {short}"
+        return None
 
     def _counterparty(self, state: PaymentState, row: int) -> tuple[float, str, bool]:
         """(value, evidence, name at the strong bar) of the row's payer."""
@@ -288,9 +334,7 @@ class FeatureContext:
         another contact's."""
         similarity: float | None = None
         if not foreign and raw_name:
-            name = self._names.get(raw_name)
-            if name is None:
-                name = self._names[raw_name] = normalise_name(raw_name)
+            name = self._name(raw_name)
             if state.payer_names and name in state.payer_names:
                 return _PAYER_KNOWN
             if state.name:
@@ -298,18 +342,22 @@ class FeatureContext:
                 key = (state.name, name)
                 similarity = self._similar.get(key)
                 if similarity is None:
-                    similarity = self._similar[key] = (
-                        100.0 if name == state.name else name_similarity(*key)
-                    )
+                    similarity = self._similar[key] = name_similarity(*key)
+        return self._valued(foreign, similarity)
+
+    def _valued(self, foreign: bool, similarity: float | None) -> tuple[float, str, bool]:
+        """(value, evidence, name at the strong bar) of an account that is another
+        contact's or not, and the name similarity (None: nothing to compare)."""
         found = self._counterparty_values.get((foreign, similarity))
         if found is None:
+            rules = self.params.rules
             value, evidence = counterparty_feature(
                 identifier_known=False,
                 identifier_foreign=foreign,
                 name_similarity=similarity,
-                rules=self.params.rules,
+                rules=rules,
             )
-            strong = similarity is not None and similarity >= self.params.rules.name_strong
+            strong = similarity is not None and similarity >= rules.name_strong
             found = self._counterparty_values[(foreign, similarity)] = (value, evidence, strong)
         return found
 
@@ -419,7 +467,8 @@ class FeatureContext:
         if self._hopeless:
             keep &= (cheap.amount != 0.0) | strong
         pay, rows, strong, cheap = pay[keep], rows[keep], strong[keep], cheap.take(keep)
-        reference, hits = self._references(states, pay, rows, strong, cheap.amount)
+        weak = ~strong & (cheap.amount != 0.0) & may_cite[pay]
+        reference, hits = self._references(states, pay, rows, strong, weak)
         keep = self._best_case(cheap, reference) >= self._floor
         pay, rows, cheap, reference = pay[keep], rows[keep], cheap.take(keep), reference[keep]
         hits = list(compress(hits, keep.tolist()))
@@ -490,27 +539,35 @@ class FeatureContext:
         pay: IntArray,
         rows: IntArray,
         strong: BoolArray,
-        amount: FloatArray,
+        weak: BoolArray,
     ) -> tuple[FloatArray, list[str | None]]:
         """(value, what hit) per pair: a hit of the scan is 1.0; the customer or short
-        number counts 0.5, only next to an amount."""
+        number counts 0.5 (looked for where ``weak``: only next to an amount)."""
         value = np.where(strong, 1.0, 0.0)
         hits: list[str | None] = [None] * pay.size
-        strong_hit, weak = self._strong_hit, self._weak_reference
-        pays, listed = pay.tolist(), rows.tolist()
-        for i in np.flatnonzero(strong).tolist():
-            hits[i] = strong_hit(states[pays[i]], listed[i])
-        for i in np.flatnonzero(~strong & (amount != 0.0)).tolist():
-            state = states[pays[i]]
-            if state.short_number or state.customer_number:
-                value[i], hits[i] = weak(state, listed[i])
+        for each, positions in (
+            (self._strong_hit, np.flatnonzero(strong)),
+            (self._weak_hit, np.flatnonzero(weak)),
+        ):
+            found = list(
+                map(
+                    each,
+                    map(states.__getitem__, pay[positions].tolist()),
+                    rows[positions].tolist(),
+                )
+            )
+            for i, hit in zip(positions.tolist(), found, strict=True):
+                hits[i] = hit
+        value[weak] = np.fromiter((hit is not None for hit in compress(hits, weak)), np.bool_) * 0.5
         return value, hits
 
     def _counterparties(
         self, states: Sequence[PaymentState], pay: IntArray, rows: IntArray
     ) -> tuple[FloatArray, list[str], BoolArray]:
-        """(value, evidence, name at the strong bar) per pair; the accounts are read only
-        for the rows whose IBAN or creditor id a payment wants or a contact owns."""
+        """(value, evidence, name at the strong bar) per pair, as :meth:`_counterparty`
+        gives them: the accounts are read only for the rows whose IBAN or creditor id a
+        payment wants or a contact owns; a name is normalised once, a pair of names
+        compared once (all new pairs in one call)."""
         index = self.index
         listed = rows.tolist()
         paired = list(map(states.__getitem__, pay.tolist()))
@@ -520,15 +577,34 @@ class FeatureContext:
         for i in (
             range(len(listed)) if identified is None else np.flatnonzero(identified[rows]).tolist()
         ):
-            known, other = self._accounts(paired[i], listed[i])
-            foreign[i] = None if known else other
-        by_name = self._by_name
-        found = [
-            _IDENTIFIER_KNOWN if other is None else by_name(state, raw, other)
-            for state, raw, other in zip(
-                paired, map(index.cols.names.__getitem__, listed), foreign, strict=True
-            )
+            known, elsewhere = self._accounts(paired[i], listed[i])
+            foreign[i] = None if known else elsewhere
+        raw = list(map(index.cols.names.__getitem__, listed))
+        names = self._names
+        for each in {r for r, other in zip(raw, foreign, strict=True) if other is False}.difference(
+            names
+        ):
+            names[each] = normalise_name(each)
+        # the pairs judged by name: (contact's name, payer's name), else None
+        keys = [
+            (state.name, names[raw_name]) if other is False and raw_name else None
+            for state, raw_name, other in zip(paired, raw, foreign, strict=True)
         ]
+        payer_known = self._payer_known(paired, keys)
+        similar = self._similar
+        new = list({key for key in keys if key is not None and key[0] and key not in similar})
+        similar.update(zip(new, name_similarities([a for a, _ in new], [b for _, b in new])))
+        sims = [similar[key] if key is not None and key[0] else None for key in keys]
+        for account, sim in set(zip(foreign, sims, strict=True)):
+            if account is not None:
+                self._valued(account, sim)
+        values = self._counterparty_values
+        found = [
+            _IDENTIFIER_KNOWN if other is None else values[(other, sim)]
+            for other, sim in zip(foreign, sims, strict=True)
+        ]
+        for i in payer_known:
+            found[i] = _PAYER_KNOWN
         if not found:
             return np.zeros(0), [], np.zeros(0, dtype=np.bool_)
         value, evidence, name_strong = zip(*found, strict=True)
@@ -537,6 +613,21 @@ class FeatureContext:
             list(evidence),
             np.asarray(name_strong, dtype=np.bool_),
         )
+
+    @staticmethod
+    def _payer_known(
+        paired: Sequence[PaymentState], keys: list[tuple[str, str] | None]
+    ) -> list[int]:
+        """The pairs whose payer name a confirmed link of the contact taught (they are
+        not compared by name: ``keys`` is cleared there)."""
+        out = [
+            i
+            for i, (state, key) in enumerate(zip(paired, keys, strict=True))
+            if state.payer_names and key is not None and key[1] in state.payer_names
+        ]
+        for i in out:
+            keys[i] = None
+        return out
 
     def _extras(
         self,
@@ -551,10 +642,11 @@ class FeatureContext:
         wanted = np.flatnonzero(cheap.amount >= 0.8)
         distinct, inverse = np.unique(rows[wanted], return_inverse=True)
         texts = list(map(self.index.cols.remittances.__getitem__, distinct.tolist()))
-        period = np.fromiter(map(bool, map(PERIOD_HINT.search, texts)), np.bool_, len(texts))
+        period = _mentioning(texts, PERIOD_HINT, _PERIOD_HINT_UPPER)
         recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
-        said = np.fromiter(map(bool, map(_RECOLLECTION_HINT.search, texts)), np.bool_, len(texts))
-        for j in np.flatnonzero(said & ~recollected).tolist():
+        for j in np.flatnonzero(
+            _mentioning(texts, _RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER) & ~recollected
+        ).tolist():
             recollected[j] = self._recollected(int(distinct[j]))
         with_past = np.fromiter((bool(s.past) for s in states), np.bool_, len(states))
         look = (period | recollected)[inverse] | (known_payer[wanted] & with_past[pay[wanted]])
@@ -599,7 +691,9 @@ class FeatureContext:
         scores = np.minimum(1.0, np.maximum(0.0, raw))
         identifying = (judged.reference >= 1.0) | (judged.counterparty >= 1.0) | judged.name_strong
         kinds = list(map(AMOUNT_KINDS.__getitem__, cheap.kind.tolist()))
-        extra = [tuple(judged.extra.get(i, ())) for i in range(pay.size)]
+        extra: list[tuple[str, ...]] = [()] * pay.size
+        for i, codes in judged.extra.items():
+            extra[i] = tuple(codes)
         features = list(
             map(
                 MatchFeatures,
@@ -620,7 +714,10 @@ class FeatureContext:
         )
         item = columns.amounts[pay, 0]
         allocated = np.minimum(cheap.bank, item)
-        difference = (item - allocated).tolist()
+        difference = item - allocated
+        # the reason per kind where the allocation falls short, none where it does not
+        reasons = [difference_reason(kind, 1) for kind in AMOUNT_KINDS] + [None]
+        reason_code = np.where(difference == 0, len(AMOUNT_KINDS), cheap.kind)
         ids = self.index.cols.ids
         return list(
             map(
@@ -629,8 +726,8 @@ class FeatureContext:
                 map(ids.__getitem__, rows.tolist()),
                 scores.tolist(),
                 allocated.tolist(),
-                difference,
-                map(difference_reason, kinds, difference),
+                difference.tolist(),
+                map(reasons.__getitem__, reason_code.tolist()),
                 features,
             )
         )
