@@ -605,7 +605,7 @@ def candidate_pairs(
         )
     )
     codes.sort()
-    unique = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    unique = codes[np.concatenate((codes[:1] >= 0, codes[1:] != codes[:-1]))]
     strong = is_member(unique, hit_owner * n + hit_rows)
     return unique // n, unique % n, strong
 

@@ -102,7 +102,9 @@ class Scored(NamedTuple):
 
 
 class _CheapColumns(NamedTuple):
-    """:class:`_Cheap` per pair, as arrays (``kind`` as positions in ``AMOUNT_KINDS``)."""
+    """The features of the pairs that need neither text nor names, as columns (``bank``:
+    the row's remaining amount, ``booking``: its day, ``kind``: positions in
+    ``AMOUNT_KINDS``)."""
 
     bank: IntArray
     amount: FloatArray
@@ -134,17 +136,15 @@ _PAYER_KNOWN = (1.0, "payer_known", True)
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
 
-class _Cheap(NamedTuple):
-    """The features of a pair that need neither text nor names."""
-
-    bank: int  # the row's remaining amount
-    amount: float
-    kind: AmountKind
-    delta: int
-    booking: int  # the row's booking day
-    days: int
-    date: float
-    penalty: float
+def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tuple[float, bool]:
+    """The reference and the strong-name flag after the extra codes: the voucher's
+    month named in the purpose counts as a weak reference, a recurring payment of a
+    known payer as a strong name."""
+    if reference == 0.0 and any(code.startswith("period:") for code in extra):
+        reference = 0.5
+    if any(code.startswith("recurring:") for code in extra):
+        name_strong = True
+    return reference, name_strong
 
 
 def _amounts(
@@ -423,21 +423,64 @@ class FeatureContext:
                 return None  # nothing but the payer and the date left: below every threshold
         else:
             amount, kind, delta = collective_amount, AmountKind.COLLECTIVE, 0
+        reference, hit = self._reference(state, row, strong_ref)
+        if reference < 1.0 and amount == 0.0:
+            hit, reference = None, 0.0  # weak references count only next to the amount
         booking = int(index.day[row])
         anchor = state.anchor_day
         days = booking - anchor
         value_days = int(index.cols.value_day[row]) - anchor
         if abs(value_days) < abs(days):
             days = value_days
+        date_value = self._date(days, state.anchored)
         penalty = (
             rules.early_payment_penalty
             if booking < state.voucher_day - rules.early_payment_days
             else 0.0
         )
-        cheap = _Cheap(
-            bank, amount, kind, delta, booking, days, self._date(days, state.anchored), penalty
+        if collective_amount is None:
+            best_case = (
+                rules.weight_amount * amount
+                + rules.weight_reference * reference
+                + rules.weight_counterparty
+                + rules.weight_date * date_value
+                - penalty
+            )
+            if best_case < self._floor:
+                return None  # neither a suggestion nor a runner-up that blocks an auto link
+        cp_value, cp_evidence, name_strong = self._counterparty(state, row)
+        if collective_amount is None and not kind.is_exact and reference < 1.0 and cp_value < 0.4:
+            return None  # tolerance channel: payer must be known
+        extra: Sequence[str] = ()
+        if amount >= 0.8:
+            extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
+            reference, name_strong = _with_extra(extra, reference, name_strong)
+        features = MatchFeatures(
+            amount,
+            reference,
+            cp_value,
+            date_value,
+            penalty,
+            kind,
+            delta,
+            days,
+            hit,
+            cp_evidence,
+            reference >= 1.0 or cp_value >= 1.0 or name_strong,
+            state.anchored,
+            tuple(extra),
         )
-        return self._scored(state, row, strong_ref, cheap, collective_amount is None)
+        item = state.payment.amount_cents
+        allocated = min(bank, item)
+        return Suggestion(
+            state.payment.id,
+            index.cols.ids[row],
+            score(features, rules),
+            allocated,
+            item - allocated,
+            difference_reason(kind, item - allocated),
+            features,
+        )
 
     def suggestions(
         self,
@@ -485,10 +528,7 @@ class FeatureContext:
         hits, evidence = list(compress(hits, kept)), list(compress(evidence, kept))
         extra = self._extras(states, pay, rows, cheap, counterparty >= 1.0)
         for i, codes in extra.items():
-            if reference[i] == 0.0 and any(code.startswith("period:") for code in codes):
-                reference[i] = 0.5  # the voucher's month named in the purpose
-            if any(code.startswith("recurring:") for code in codes):
-                name_strong[i] = True
+            reference[i], name_strong[i] = _with_extra(codes, reference[i], name_strong[i])
         return Scored(
             pay,
             rows,
@@ -593,7 +633,9 @@ class FeatureContext:
         payer_known = self._payer_known(paired, keys)
         similar = self._similar
         new = list({key for key in keys if key is not None and key[0] and key not in similar})
-        similar.update(zip(new, name_similarities([a for a, _ in new], [b for _, b in new])))
+        similar.update(
+            zip(new, name_similarities([a for a, _ in new], [b for _, b in new]), strict=True)
+        )
         sims = [similar[key] if key is not None and key[0] else None for key in keys]
         for account, sim in set(zip(foreign, sims, strict=True)):
             if account is not None:
@@ -746,70 +788,6 @@ class FeatureContext:
         distinct, inverse = np.unique(days * 2 + anchored, return_inverse=True)
         values = [self._date(key >> 1, bool(key & 1)) for key in distinct.tolist()]
         return np.asarray(values, dtype=np.float64)[inverse]
-
-    def _scored(
-        self, state: PaymentState, row: int, strong_ref: bool, cheap: _Cheap, prune: bool
-    ) -> Suggestion | None:
-        """The rest of :meth:`suggestion` once the cheap features are known (``prune``:
-        not a collective member)."""
-        rules = self.params.rules
-        bank, amount, kind, delta, booking, days, date_value, penalty = cheap
-        reference, hit = self._reference(state, row, strong_ref)
-        if reference < 1.0 and amount == 0.0:
-            hit, reference = None, 0.0  # weak references count only next to the amount
-        if prune:
-            best_case = (
-                rules.weight_amount * amount
-                + rules.weight_reference * reference
-                + rules.weight_counterparty
-                + rules.weight_date * date_value
-                - penalty
-            )
-            if best_case < self._floor:
-                return None  # neither a suggestion nor a runner-up that blocks an auto link
-        cp_value, cp_evidence, name_strong = self._counterparty(state, row)
-        if (
-            prune
-            and kind is not AmountKind.EXACT
-            and kind is not AmountKind.SKONTO  # not kind.is_exact
-            and reference < 1.0
-            and cp_value < 0.4
-        ):
-            return None  # tolerance channel: payer must be known
-        extra: Sequence[str] = ()
-        if amount >= 0.8:
-            extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
-            if extra:
-                if reference == 0.0 and any(code.startswith("period:") for code in extra):
-                    reference = 0.5  # the voucher's month named in the purpose
-                if any(code.startswith("recurring:") for code in extra):
-                    name_strong = True
-        features = MatchFeatures(
-            amount,
-            reference,
-            cp_value,
-            date_value,
-            penalty,
-            kind,
-            delta,
-            days,
-            hit,
-            cp_evidence,
-            reference >= 1.0 or cp_value >= 1.0 or name_strong,
-            state.anchored,
-            tuple(extra),
-        )
-        item = state.payment.amount_cents
-        allocated = min(bank, item)
-        return Suggestion(
-            state.payment.id,
-            self.index.cols.ids[row],
-            score(features, rules),
-            allocated,
-            item - allocated,
-            difference_reason(kind, item - allocated),
-            features,
-        )
 
     @property
     def floor(self) -> float:
