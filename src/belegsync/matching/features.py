@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -238,6 +239,7 @@ class FeatureContext:
     # date feature per (days, anchored); a payment's tokens longest first
     _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
     _longest_first: dict[int, list[str]] = field(default_factory=dict)  # per state index
+    _own_periods: dict[int, re.Pattern[str]] = field(default_factory=dict)  # per voucher day
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
 
@@ -680,36 +682,61 @@ class FeatureContext:
         known_payer: BoolArray,
     ) -> dict[int, list[str]]:
         """:meth:`_extra` of the pairs with an amount ≥ 0.8 that have any (position →
-        codes); the purposes are searched for hints once per row."""
+        codes). The purposes are searched for hints once per row; where one may name a
+        period, it is searched for the voucher's own month or quarter first."""
         wanted = np.flatnonzero(cheap.amount >= 0.8)
         distinct, inverse = np.unique(rows[wanted], return_inverse=True)
         texts = list(map(self.index.cols.remittances.__getitem__, distinct.tolist()))
-        period = _mentioning(texts, PERIOD_HINT, _PERIOD_HINT_UPPER)
+        period = _mentioning(texts, PERIOD_HINT, _PERIOD_HINT_UPPER)[inverse]
+        hinted = np.flatnonzero(period)
+        voucher_days = list(map(attrgetter("voucher_day"), states))
+        own = self._own_period
+        period[hinted] = [
+            own(voucher_days[p]).search(texts[j]) is not None
+            for p, j in zip(pay[wanted[hinted]].tolist(), inverse[hinted].tolist(), strict=True)
+        ]
         recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
         for j in np.flatnonzero(
             _mentioning(texts, _RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER) & ~recollected
         ).tolist():
             recollected[j] = self._recollected(int(distinct[j]))
-        with_past = np.fromiter((bool(s.past) for s in states), np.bool_, len(states))
-        look = (period | recollected)[inverse] | (known_payer[wanted] & with_past[pay[wanted]])
+        with_past = np.fromiter(map(bool, map(attrgetter("past"), states)), np.bool_, len(states))
+        look = np.flatnonzero(
+            period | recollected[inverse] | (known_payer[wanted] & with_past[pay[wanted]])
+        )
         picked = wanted[look]
         out: dict[int, list[str]] = {}
-        for i, p, row, day, bank, known, j in zip(
+        for i, p, row, day, bank, known, hints in zip(
             picked.tolist(),
             pay[picked].tolist(),
             rows[picked].tolist(),
             cheap.booking[picked].tolist(),
             cheap.bank[picked].tolist(),
             known_payer[picked].tolist(),
-            inverse[look].tolist(),
+            zip(period[look].tolist(), recollected[inverse[look]].tolist(), strict=True),
             strict=True,
         ):
-            codes = self._extra(
-                states[p], row, day, bank, known, (bool(period[j]), bool(recollected[j]))
-            )
+            codes = self._extra(states[p], row, day, bank, known, hints)
             if codes:
                 out[i] = codes
         return out
+
+    def _own_period(self, voucher_day: int) -> re.Pattern[str]:
+        """A search for the voucher's month or quarter as :func:`period_in_text` reads
+        them (what it finds may still be cut off by an earlier match: it only chooses
+        whom to ask)."""
+        found = self._own_periods.get(voucher_day)
+        if found is None:
+            when = date.fromordinal(voucher_day)
+            month, year = when.month, when.year
+            quarter = (month - 1) // 3 + 1
+            month_digits = f"0?{month}" if month < 10 else str(month)
+            found = self._own_periods[voucher_day] = re.compile(
+                rf"(?<![0-9]){month_digits} ?[/.-] ?{year}(?![0-9])"
+                rf"|(?<![0-9A-Z])(?:Q{quarter} ?/? ?|{quarter}\. ?QUARTAL ?){year}(?![0-9])",
+                re.IGNORECASE,
+            )
+        return found
 
     def _built(
         self,
@@ -764,7 +791,7 @@ class FeatureContext:
         return list(
             map(
                 Suggestion,
-                [states[p].payment.id for p in pay.tolist()],
+                map(list(map(attrgetter("payment.id"), states)).__getitem__, pay.tolist()),
                 map(ids.__getitem__, rows.tolist()),
                 scores.tolist(),
                 allocated.tolist(),

@@ -440,3 +440,18 @@ def test_hints_in_joined_texts_equal_each_text(texts: list[str]) -> None:
 def test_name_similarities_equal_one_pair_at_a_time(pairs: list[tuple[str, str]]) -> None:
     a, b = [x for x, _ in pairs], [y for _, y in pairs]
     assert features.name_similarities(a, b) == [features.name_similarity(x, y) for x, y in pairs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(("1", "01", "2", "10", "12", "Q", "q", "1.", " ", "/", ".", "-", "2024")),
+        max_size=8,
+    ).map("".join)
+    | st.sampled_from(("Miete 02/2024", "Q1/2024", "1. Quartal 2024", "010/2024", "12-2024")),
+    st.sampled_from((date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))),
+)
+def test_own_period_search_finds_every_period_the_purpose_names(text: str, day: date) -> None:
+    run = _run([], [], MatchParams())
+    if features.period_in_text(text, day.toordinal()) is not None:
+        assert run.ctx._own_period(day.toordinal()).search(text)
