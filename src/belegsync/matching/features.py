@@ -22,6 +22,7 @@ from belegsync.domain.matching_score import (
     date_feature,
     difference_reason,
     score,
+    weighted_sum,
 )
 from belegsync.domain.matching_text import (
     normalise_name,
@@ -441,13 +442,7 @@ class FeatureContext:
             else 0.0
         )
         if collective_amount is None:
-            best_case = (
-                rules.weight_amount * amount
-                + rules.weight_reference * reference
-                + rules.weight_counterparty
-                + rules.weight_date * date_value
-                - penalty
-            )
+            best_case = weighted_sum(amount, reference, 1.0, date_value, penalty, rules)
             if best_case < self._floor:
                 return None  # neither a suggestion nor a runner-up that blocks an auto link
         cp_value, cp_evidence, name_strong = self._counterparty(state, row)
@@ -565,14 +560,9 @@ class FeatureContext:
         return _CheapColumns(bank, amount, kind, delta, booking, days, date_value, penalty)
 
     def _best_case(self, cheap: _CheapColumns, reference: FloatArray) -> FloatArray:
-        """The score with a perfect counterparty (the scalar sum, term by term)."""
-        rules = self.params.rules
-        return (
-            rules.weight_amount * cheap.amount
-            + rules.weight_reference * reference
-            + rules.weight_counterparty
-            + rules.weight_date * cheap.date
-            - cheap.penalty
+        """The score with a perfect counterparty, uncapped."""
+        return weighted_sum(
+            cheap.amount, reference, 1.0, cheap.date, cheap.penalty, self.params.rules
         )
 
     def _references(
@@ -749,13 +739,13 @@ class FeatureContext:
     ) -> list[Suggestion]:
         """The suggestions of the pairs that are left, the score summed on arrays as
         :func:`score` sums it."""
-        rules = self.params.rules
-        raw = (
-            rules.weight_amount * cheap.amount
-            + rules.weight_reference * judged.reference
-            + rules.weight_counterparty * judged.counterparty
-            + rules.weight_date * cheap.date
-            - cheap.penalty
+        raw = weighted_sum(
+            cheap.amount,
+            judged.reference,
+            judged.counterparty,
+            cheap.date,
+            cheap.penalty,
+            self.params.rules,
         )
         scores = np.minimum(1.0, np.maximum(0.0, raw))
         identifying = (judged.reference >= 1.0) | (judged.counterparty >= 1.0) | judged.name_strong
