@@ -231,7 +231,7 @@ class FeatureContext:
     params: MatchParams
     # (tenant-currency id, identifier) → contacts that own it (Lexware or learned)
     identifier_owners: Mapping[tuple[int, str], frozenset[str]]
-    _texts: dict[int, tuple[str, str]] = field(default_factory=dict)
+    _texts: dict[int, str] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
     _similar: dict[tuple[str, str], float] = field(default_factory=dict)
     _counterparty_values: dict[tuple[bool, float | None], tuple[float, str, bool]] = field(
@@ -251,12 +251,11 @@ class FeatureContext:
         # floor (a weak reference counts only next to the amount)
         self._hopeless = rules.weight_counterparty + rules.weight_date < self._floor
 
-    def text(self, row: int) -> tuple[str, str]:
-        """The remittance normalised, read with spaces and glued."""
+    def text(self, row: int) -> str:
+        """The remittance normalised."""
         found = self._texts.get(row)
         if found is None:
-            spaced = normalise_text(self.index.cols.remittances[row])
-            found = self._texts[row] = (spaced, "".join(spaced.split()))
+            found = self._texts[row] = normalise_text(self.index.cols.remittances[row])
         return found
 
     def _name(self, raw: str) -> str:
@@ -276,14 +275,19 @@ class FeatureContext:
         e2e = self.index.cols.end_to_end_ids[row]
         if e2e and e2e in state.payment.references:
             return f"E2E {e2e}"
-        spaced, glued = self.text(row)
+        spaced = self.text(row)
+        glued = None  # read without spaces only when needed
         ordered = self._longest_first.get(state.index)
         if ordered is None:
             ordered = self._longest_first[state.index] = sorted(
                 state.strong_tokens, key=len, reverse=True
             )
         for token in ordered:
-            if token in spaced or token in glued:
+            if token in spaced:
+                return token
+            if glued is None:
+                glued = "".join(spaced.split())
+            if token in glued:
                 return token
         return min(state.strong_tokens, key=len)
 
@@ -299,7 +303,7 @@ class FeatureContext:
             customer
             and len(customer) >= 4
             and customer in raw
-            and normalise_text(customer) in self.text(row)[0]
+            and normalise_text(customer) in self.text(row)
         ):
             return f"customer {customer}"
         short = state.short_number
@@ -401,7 +405,7 @@ class FeatureContext:
         if row in self.index.recollections:
             return True
         raw = self.index.cols.remittances[row]
-        return bool(_RECOLLECTION_HINT.search(raw) and _RECOLLECTION_RE.search(self.text(row)[0]))
+        return bool(_RECOLLECTION_HINT.search(raw) and _RECOLLECTION_RE.search(self.text(row)))
 
     def suggestion(
         self,
