@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress
+from itertools import compress, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -605,42 +605,41 @@ class FeatureContext:
         payment wants or a contact owns; a name is normalised once, a pair of names
         compared once (all new pairs in one call)."""
         index = self.index
-        listed = rows.tolist()
-        paired = list(map(states.__getitem__, pay.tolist()))
-        # per pair whether the account is another contact's; None: the payment's own
-        foreign: list[bool | None] = [False] * len(listed)
+        listed, pays = rows.tolist(), pay.tolist()
+        # per pair: the payment's own account (2), another contact's (1), neither (0)
+        account = [0] * len(listed)
         identified = index.identified
         for i in (
             range(len(listed)) if identified is None else np.flatnonzero(identified[rows]).tolist()
         ):
-            known, elsewhere = self._accounts(paired[i], listed[i])
-            foreign[i] = None if known else elsewhere
+            known, elsewhere = self._accounts(states[pays[i]], listed[i])
+            account[i] = 2 if known else int(elsewhere)
         raw = list(map(index.cols.names.__getitem__, listed))
-        names = self._names
-        for each in {r for r, other in zip(raw, foreign, strict=True) if other is False}.difference(
-            names
-        ):
-            names[each] = normalise_name(each)
         # the pairs judged by name: (contact's name, payer's name), else None
-        keys = [
-            (state.name, names[raw_name]) if other is False and raw_name else None
-            for state, raw_name, other in zip(paired, raw, foreign, strict=True)
-        ]
-        payer_known = self._payer_known(paired, keys)
+        aside = np.asarray(account, dtype=np.int64) | ~np.fromiter(
+            map(bool, raw), np.bool_, len(raw)
+        )
+        names = self._names
+        judged = {raw[i] for i in np.flatnonzero(aside == 0).tolist()}.difference(names)
+        names.update(zip(judged, map(normalise_name, judged), strict=True))
+        contact_names = list(map(attrgetter("name"), states))
+        keys: list[tuple[str, str] | None] = list(
+            zip(map(contact_names.__getitem__, pays), map(names.get, raw, repeat("")), strict=True)
+        )
+        for i in np.flatnonzero(aside).tolist():
+            keys[i] = None
+        payer_known = self._payer_known(states, pay, keys)
         similar = self._similar
-        new = list({key for key in keys if key is not None and key[0] and key not in similar})
+        new = [key for key in set(keys) if key is not None and key[0] and key not in similar]
         similar.update(
             zip(new, name_similarities([a for a, _ in new], [b for _, b in new]), strict=True)
         )
-        sims = [similar[key] if key is not None and key[0] else None for key in keys]
-        for account, sim in set(zip(foreign, sims, strict=True)):
-            if account is not None:
-                self._valued(account, sim)
-        values = self._counterparty_values
-        found = [
-            _IDENTIFIER_KNOWN if other is None else values[(other, sim)]
-            for other, sim in zip(foreign, sims, strict=True)
-        ]
+        sims = [None if key is None else similar.get(key) for key in keys]
+        table = {
+            (code, sim): _IDENTIFIER_KNOWN if code == 2 else self._valued(code == 1, sim)
+            for code, sim in set(zip(account, sims, strict=True))
+        }
+        found = list(map(table.__getitem__, zip(account, sims, strict=True)))
         for i in payer_known:
             found[i] = _PAYER_KNOWN
         if not found:
@@ -654,17 +653,17 @@ class FeatureContext:
 
     @staticmethod
     def _payer_known(
-        paired: Sequence[PaymentState], keys: list[tuple[str, str] | None]
+        states: Sequence[PaymentState], pay: IntArray, keys: list[tuple[str, str] | None]
     ) -> list[int]:
         """The pairs whose payer name a confirmed link of the contact taught (they are
         not compared by name: ``keys`` is cleared there)."""
-        out = [
-            i
-            for i, (state, key) in enumerate(zip(paired, keys, strict=True))
-            if state.payer_names and key is not None and key[1] in state.payer_names
-        ]
-        for i in out:
-            keys[i] = None
+        learned = np.fromiter(map(bool, map(attrgetter("payer_names"), states)), np.bool_)
+        out = []
+        for i in np.flatnonzero(learned[pay]).tolist():
+            key = keys[i]
+            if key is not None and key[1] in states[int(pay[i])].payer_names:
+                out.append(i)
+                keys[i] = None
         return out
 
     def _extras(
