@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
+from belegsync.domain.matching_text import normalise_name
 from belegsync.matching import MatchParams, engine, fastpath, features, match, textscan
 from belegsync.matching.candidates import (
     StateColumns,
@@ -395,6 +396,10 @@ def test_suggestions_on_arrays_equal_one_pair_at_a_time(
     dropped."""
     payments, lines = world
     run = _run(payments, lines, MatchParams(fast_path=False))
+    for state in run.states:
+        if state.payment.contact_id == "c1":  # what confirmed links taught
+            state.payer_names = frozenset({normalise_name(PAYERS[0])})
+            state.past = (((D0 - timedelta(days=30)).toordinal(), state.payment.amount_cents),)
     pay, rows, strong = candidate_pairs(
         run.states, StateColumns.of(run.states), run.index, run.params
     )
