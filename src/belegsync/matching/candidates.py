@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter, itemgetter
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -528,14 +529,19 @@ class StateColumns:
     kinds: IntArray  # (state, k): their kinds as positions in ``AMOUNT_KINDS``
 
     @classmethod
-    def of(cls, states: Sequence[PaymentState]) -> StateColumns:
-        """Columns of ``states`` (``states[i].index == i``)."""
+    def of(
+        cls,
+        states: Sequence[PaymentState],
+        payments: PaymentColumns | None = None,
+        at: IntArray | None = None,
+    ) -> StateColumns:
+        """Columns of ``states`` (``states[i].index == i``). ``payments`` has them per
+        payment already (the fast path's arrays), ``at`` the payment of each state."""
         n = len(states)
 
         def column(name: str) -> IntArray:
             return np.fromiter(map(attrgetter(name), states), np.int64, n)
 
-        windows = list(map(attrgetter("window"), states))
         listed = list(map(attrgetter("amounts"), states))
         counts = np.fromiter(map(len, listed), np.int64, n)
         amounts = np.full((n, int(counts.max(initial=1))), -1, dtype=np.int64)
@@ -549,6 +555,19 @@ class StateColumns:
             for k, (cents, kind) in enumerate(listed[i][1:], 1):
                 amounts[i, k] = cents
                 kinds[i, k] = _KIND_CODE[kind]
+        if payments is not None and at is not None:
+            return cls(
+                open=column("settled") == 0,
+                part=payments.part[at],
+                anchor=payments.anchor[at],
+                first=payments.lo[at],
+                last=payments.hi[at],
+                voucher_day=payments.voucher_day[at],
+                anchored=payments.anchored[at],
+                amounts=amounts,
+                kinds=kinds,
+            )
+        windows = list(map(attrgetter("window"), states))
         return cls(
             open=column("settled") == 0,
             part=column("part"),
@@ -560,6 +579,17 @@ class StateColumns:
             amounts=amounts,
             kinds=kinds,
         )
+
+
+class PaymentColumns(Protocol):
+    """Per payment: partition, anchor day, date window, voucher day, anchored."""
+
+    part: IntArray
+    anchor: IntArray
+    lo: IntArray
+    hi: IntArray
+    voucher_day: IntArray
+    anchored: BoolArray
 
 
 def candidate_pairs(

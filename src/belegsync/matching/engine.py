@@ -168,6 +168,8 @@ class _Run:
         clear_payments = {c.payment for c in self.clear}
         self.clear_rows = {c.row for c in self.clear}
         rest = [g for g in range(len(expected)) if open_flags[g] and g not in clear_payments]
+        # the payment arrays of the states (state index → global position), for scoring
+        self.arrays, self.rest = arrays, np.asarray(rest, dtype=np.int64)
         self.states = build_payment_states(
             [expected[g] for g in rest],
             self.tc_ids,
@@ -213,7 +215,7 @@ class _Run:
         """Every candidate pair scored, as arrays until the pairs that matter remain;
         and per payment the rows it meets exactly with a reference hit."""
         index = self.index
-        columns = StateColumns.of(self.states)
+        columns = StateColumns.of(self.states, self.arrays, self.rest)
         pay, rows, strong = candidate_pairs(self.states, columns, index, self.params)
         keep = np.ones(rows.size, dtype=np.bool_)
         if self.clear_rows:
@@ -231,9 +233,7 @@ class _Run:
                 rows.size,
             )
         scored = self.ctx.suggestions(self.states, columns, pay[keep], rows[keep], strong[keep])
-        part_payment = np.fromiter(
-            (s.payment.is_part_payment for s in self.states), np.bool_, len(self.states)
-        )
+        part_payment = self.arrays.part_payment[self.rest]
         edges = list(
             map(
                 Edge,

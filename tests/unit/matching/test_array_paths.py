@@ -385,6 +385,10 @@ def test_candidate_pairs_equal_the_rule_per_payment(
     pairs = list(zip(pay.tolist(), rows.tolist(), strong.tolist(), strict=True))
     assert pairs == sorted(set(pairs))
     assert set(pairs) == _candidates_one_by_one(run)
+    # read from the payment arrays, the columns are the states' own
+    mine, theirs = StateColumns.of(run.states), StateColumns.of(run.states, run.arrays, run.rest)
+    for name in StateColumns.__dataclass_fields__:
+        assert getattr(mine, name).tolist() == getattr(theirs, name).tolist(), name
 
 
 @SETTINGS
