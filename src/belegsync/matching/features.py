@@ -220,7 +220,7 @@ def name_similarities(a: list[str], b: list[str]) -> list[float]:
             workers=1,
         )
         best[again] = np.maximum(best[again], partial)
-    return [float(value) for value in best.tolist()]
+    return list(best.tolist())
 
 
 @dataclass(slots=True)
