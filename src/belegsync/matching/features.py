@@ -138,6 +138,13 @@ _PAYER_KNOWN = (1.0, "payer_known", True)
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
 
+def _cited(state: PaymentState) -> tuple[str | None, str | None]:
+    """The numbers a purpose may name for a weak reference: the customer number (four
+    characters or more) and the voucher's running number."""
+    customer = state.customer_number
+    return (customer if customer and len(customer) >= 4 else None), state.short_number or None
+
+
 def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tuple[float, bool]:
     """The reference and the strong-name flag after the extra codes: the voucher's
     month named in the purpose counts as a weak reference, a recurring payment of a
@@ -298,15 +305,9 @@ class FeatureContext:
 
     def _weak_hit(self, state: PaymentState, row: int) -> str | None:
         raw = self.index.cols.remittances[row]
-        customer = state.customer_number
-        if (
-            customer
-            and len(customer) >= 4
-            and customer in raw
-            and normalise_text(customer) in self.text(row)
-        ):
+        customer, short = _cited(state)
+        if customer and customer in raw and normalise_text(customer) in self.text(row):
             return f"customer {customer}"
-        short = state.short_number
         if short and short in raw and short in text_short_numbers(raw):
             return f"number {short}"
         return None
@@ -501,17 +502,31 @@ class FeatureContext:
         is left, each step dropping what the scalar path drops there.
         """
         cheap = self._cheap(columns, pay, rows)
-        may_cite = np.fromiter(
-            (bool(s.short_number) or len(s.customer_number or "") >= 4 for s in states),
-            np.bool_,
-            len(states),
-        )
+        numbers = list(map(_cited, states))
+        may_cite = np.fromiter(map(any, numbers), np.bool_, len(numbers))
         bound = np.where(strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], 0.5, 0.0))
         keep = self._best_case(cheap, bound) >= self._floor
         if self._hopeless:
             keep &= (cheap.amount != 0.0) | strong
         pay, rows, strong, cheap = pay[keep], rows[keep], strong[keep], cheap.take(keep)
-        weak = ~strong & (cheap.amount != 0.0) & may_cite[pay]
+        weak = np.flatnonzero(~strong & (cheap.amount != 0.0) & may_cite[pay])
+        # only where the purpose holds one of the numbers as written
+        remittances = self.index.cols.remittances
+        weak = weak[
+            np.fromiter(
+                (
+                    (customer is not None and customer in text)
+                    or (short is not None and short in text)
+                    for (customer, short), text in zip(
+                        map(numbers.__getitem__, pay[weak].tolist()),
+                        map(remittances.__getitem__, rows[weak].tolist()),
+                        strict=True,
+                    )
+                ),
+                np.bool_,
+                weak.size,
+            )
+        ]
         reference, hits = self._references(states, pay, rows, strong, weak)
         keep = self._best_case(cheap, reference) >= self._floor
         pay, rows, cheap, reference = pay[keep], rows[keep], cheap.take(keep), reference[keep]
@@ -575,16 +590,14 @@ class FeatureContext:
         pay: IntArray,
         rows: IntArray,
         strong: BoolArray,
-        weak: BoolArray,
+        weak: IntArray,
     ) -> tuple[FloatArray, list[str | None]]:
         """(value, what hit) per pair: a hit of the scan is 1.0; the customer or short
-        number counts 0.5 (looked for where ``weak``: only next to an amount)."""
+        number counts 0.5 (looked for at the positions ``weak``: only next to an
+        amount)."""
         value = np.where(strong, 1.0, 0.0)
         hits: list[str | None] = [None] * pay.size
-        for each, positions in (
-            (self._strong_hit, np.flatnonzero(strong)),
-            (self._weak_hit, np.flatnonzero(weak)),
-        ):
+        for each, positions in ((self._strong_hit, np.flatnonzero(strong)), (self._weak_hit, weak)):
             found = list(
                 map(
                     each,
@@ -594,7 +607,7 @@ class FeatureContext:
             )
             for i, hit in zip(positions.tolist(), found, strict=True):
                 hits[i] = hit
-        value[weak] = np.fromiter((hit is not None for hit in compress(hits, weak)), np.bool_) * 0.5
+        value[weak] = [0.0 if hits[i] is None else 0.5 for i in weak.tolist()]
         return value, hits
 
     def _counterparties(
