@@ -10,9 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
 
 from belegsync.domain.matching import AmountKind, DifferenceReason, ExpectedPayment, MatchFeatures
 from belegsync.domain.money import round_to_cents
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "ScoringRules",
@@ -23,7 +28,11 @@ __all__ = [
     "date_feature",
     "expected_amounts",
     "score",
+    "weighted_sum",
 ]
+
+# one pair (floats) or many (numpy arrays, in the array paths of the engine)
+Values = TypeVar("Values", float, "npt.NDArray[np.float64]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +163,28 @@ def date_feature(days_delta: int, *, anchored: bool, rules: ScoringRules) -> flo
 
 def score(features: MatchFeatures, rules: ScoringRules) -> float:
     """Capped weighted sum in [0, 1]."""
-    raw = (
-        rules.weight_amount * features.amount
-        + rules.weight_reference * features.reference
-        + rules.weight_counterparty * features.counterparty
-        + rules.weight_date * features.date
-        - features.penalty
-    )
+    f = features
+    raw = weighted_sum(f.amount, f.reference, f.counterparty, f.date, f.penalty, rules)
     return min(1.0, max(0.0, raw))
+
+
+def weighted_sum(
+    amount: Values,
+    reference: Values,
+    counterparty: Values | float,
+    date: Values,
+    penalty: Values | float,
+    rules: ScoringRules,
+) -> Values:
+    """The score before the cap, added term by term in this order (so one pair and
+    many pairs on arrays give the same floats)."""
+    return (
+        rules.weight_amount * amount
+        + rules.weight_reference * reference
+        + rules.weight_counterparty * counterparty
+        + rules.weight_date * date
+        - penalty
+    )
 
 
 def auto_confirm_failures(

@@ -22,7 +22,8 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, count, repeat
-from typing import TypeVar
+from operator import attrgetter, itemgetter
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -43,11 +44,13 @@ from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import TextBlob, digit_value
 
 __all__ = [
+    "AMOUNT_KINDS",
     "PaymentState",
     "ReferenceHits",
+    "StateColumns",
     "TxnIndex",
     "build_payment_states",
-    "candidates_for",
+    "candidate_pairs",
     "distinct",
     "find_sorted",
     "is_member",
@@ -710,114 +713,231 @@ def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> i
     return None if best is None else best[1]
 
 
-def _window_rows(
-    index: TxnIndex, lo: int, hi: int, window: tuple[int, int], out: dict[int, bool]
-) -> None:
-    if hi - lo <= 16:
-        days = index.sorted_day_arr[lo:hi].tolist()
-        a = lo + bisect_left(days, window[0])
-        b = lo + bisect_right(days, window[1])
-    else:
-        days_arr = index.sorted_day_arr[lo:hi]
-        a = lo + int(days_arr.searchsorted(window[0], side="left"))
-        b = lo + int(days_arr.searchsorted(window[1], side="right"))
-    for row in index.sorted_idx_arr[a:b].tolist():
-        out.setdefault(row, False)
+AMOUNT_KINDS = tuple(AmountKind)
+_KIND_CODE = {kind: code for code, kind in enumerate(AMOUNT_KINDS)}
 
 
-def candidates_for(
-    state: PaymentState,
-    index: TxnIndex,
-    exact_bounds: Sequence[tuple[int, int]],
-    band_bounds: tuple[int, int],
-    params: MatchParams,
-) -> dict[int, bool]:
-    """Candidate transaction rows for one payment → whether a reference hit them."""
-    out: dict[int, bool] = {}
-    lookback = params.reference_lookback_days
-    parts, days = index.part_list, index.day
-    anchor = state.anchor_day
-    for row in index.hits_by_payment.get(state.index, ()):
-        if parts[row] == state.part and abs(int(days[row]) - anchor) <= lookback:
-            out[row] = True
-    for lo, hi in exact_bounds:
-        if hi > lo:
-            # amount equal; the rows are sorted by day inside
-            _window_rows(index, lo, hi, state.window, out)
-    lo, hi = band_bounds
-    if hi > lo and not out:
-        # tolerance only where nothing fits exactly or by reference (fees, rounding)
-        _band_rows(index, lo, hi, state, params, out)
-    for ident in state.identifiers:
-        found = index.by_identifier.get((state.part, ident))
-        if found is None:
-            continue
-        ident_days, rows = found
-        a = bisect_left(ident_days, state.window[0])
-        b = bisect_right(ident_days, state.window[1], a)
-        for row in rows[a:b]:
-            out.setdefault(row, False)
-    return out
+@dataclass(frozen=True, slots=True)
+class StateColumns:
+    """The numbers of the payment states as arrays (position = state index), for the
+    paths that handle all pairs at once."""
+
+    open: BoolArray
+    part: IntArray
+    anchor: IntArray
+    first: IntArray  # date window
+    last: IntArray
+    voucher_day: IntArray
+    anchored: BoolArray
+    amounts: IntArray  # (state, k): the expected amounts in order, -1 after the last
+    kinds: IntArray  # (state, k): their kinds as positions in ``AMOUNT_KINDS``
+
+    @classmethod
+    def of(
+        cls,
+        states: Sequence[PaymentState],
+        payments: PaymentColumns | None = None,
+        at: IntArray | None = None,
+    ) -> StateColumns:
+        """Columns of ``states`` (``states[i].index == i``). ``payments`` has them per
+        payment already (the fast path's arrays), ``at`` the payment of each state."""
+        n = len(states)
+
+        def column(name: str) -> IntArray:
+            return np.fromiter(map(attrgetter(name), states), np.int64, n)
+
+        listed = list(map(attrgetter("amounts"), states))
+        counts = np.fromiter(map(len, listed), np.int64, n)
+        amounts = np.full((n, int(counts.max(initial=1))), -1, dtype=np.int64)
+        kinds = np.zeros(amounts.shape, dtype=np.int64)
+        firsts = list(map(itemgetter(0), listed))
+        amounts[:, 0] = np.fromiter(map(itemgetter(0), firsts), np.int64, n)
+        kinds[:, 0] = np.fromiter(
+            map(_KIND_CODE.__getitem__, map(itemgetter(1), firsts)), np.int64, n
+        )
+        for i in np.flatnonzero(counts > 1).tolist():  # Skonto variants
+            for k, (cents, kind) in enumerate(listed[i][1:], 1):
+                amounts[i, k] = cents
+                kinds[i, k] = _KIND_CODE[kind]
+        if payments is not None and at is not None:
+            return cls(
+                open=column("settled") == 0,
+                part=payments.part[at],
+                anchor=payments.anchor[at],
+                first=payments.lo[at],
+                last=payments.hi[at],
+                voucher_day=payments.voucher_day[at],
+                anchored=payments.anchored[at],
+                amounts=amounts,
+                kinds=kinds,
+            )
+        windows = list(map(attrgetter("window"), states))
+        return cls(
+            open=column("settled") == 0,
+            part=column("part"),
+            anchor=column("anchor_day"),
+            first=np.fromiter(map(itemgetter(0), windows), np.int64, n),
+            last=np.fromiter(map(itemgetter(1), windows), np.int64, n),
+            voucher_day=column("voucher_day"),
+            anchored=column("anchored") == 1,
+            amounts=amounts,
+            kinds=kinds,
+        )
 
 
-def _band_rows(
-    index: TxnIndex,
-    lo: int,
-    hi: int,
-    state: PaymentState,
-    params: MatchParams,
-    out: dict[int, bool],
-) -> None:
-    first, last = state.window
-    if hi - lo <= 64:
-        days = index.sorted_day_arr[lo:hi].tolist()
-        rows = [
-            r
-            for r, d in zip(index.sorted_idx_arr[lo:hi].tolist(), days, strict=True)
-            if first <= d <= last
-        ]
-    else:
-        days_arr = index.sorted_day_arr[lo:hi]
-        mask = (days_arr >= first) & (days_arr <= last)
-        rows = index.sorted_idx_arr[lo:hi][mask].tolist()
-    if len(rows) > params.max_tolerance_candidates:
-        target = state.payment.amount_cents
-        ids, remaining = index.cols.ids, index.remaining
-        rows.sort(key=lambda r: (abs(int(remaining[r]) - target), ids[r]))
-        rows = rows[: params.max_tolerance_candidates]
-    for row in rows:
-        out.setdefault(row, False)
+class PaymentColumns(Protocol):
+    """Per payment: partition, anchor day, date window, voucher day, anchored."""
+
+    part: IntArray
+    anchor: IntArray
+    lo: IntArray
+    hi: IntArray
+    voucher_day: IntArray
+    anchored: BoolArray
 
 
-def probe_bounds(
-    states: Sequence[PaymentState], index: TxnIndex, params: MatchParams
-) -> tuple[list[list[tuple[int, int]]], list[tuple[int, int]]]:
-    """Vectorised ``searchsorted`` for every expected amount and tolerance band."""
-    exact_keys: list[int] = []
-    owners: list[int] = []
-    band_lo: list[int] = []
-    band_hi: list[int] = []
+def candidate_pairs(
+    states: Sequence[PaymentState], columns: StateColumns, index: TxnIndex, params: MatchParams
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """(state index, row, reference hit) of every candidate pair of the open states,
+    ordered by state and row, each pair once (a reference hit wins).
+
+    All states at once, on arrays: reference hits of the state's partition within the
+    lookback; rows of an exact amount inside the date window; the tolerance band only
+    for a state that found neither (fees, rounding), at most
+    ``max_tolerance_candidates`` of them, nearest amount first; rows from the state's
+    known accounts inside the window.
+    """
+    n = len(index.cols)
+    empty = np.zeros(0, dtype=np.int64)
+    if not columns.open.any() or n == 0:
+        return empty, empty, np.zeros(0, dtype=np.bool_)
+    hit_owner, hit_rows = _hit_pairs(columns, index, params)
+    amount_owner, which = np.nonzero((columns.amounts >= 0) & columns.open[:, None])
+    amount_keys = (columns.part[amount_owner] << _AMOUNT_SHIFT) | columns.amounts[
+        amount_owner, which
+    ]
+    sorted_key = index.sorted_key
+    exact_owner, exact_rows = _slice_pairs(
+        index,
+        columns,
+        amount_owner,
+        sorted_key.searchsorted(amount_keys, side="left"),
+        sorted_key.searchsorted(amount_keys, side="right"),
+    )
+    alone = columns.open.copy()
+    alone[hit_owner] = False
+    alone[exact_owner] = False
+    band_owner, band_rows = _band_pairs(np.flatnonzero(alone), columns, index, params)
+    ident_owner, ident_rows = _identifier_pairs(states, index)
+    codes = np.concatenate(
+        (
+            hit_owner * n + hit_rows,
+            exact_owner * n + exact_rows,
+            band_owner * n + band_rows,
+            ident_owner * n + ident_rows,
+        )
+    )
+    codes.sort()
+    unique = codes[np.concatenate((codes[:1] >= 0, codes[1:] != codes[:-1]))]
+    strong = is_member(unique, hit_owner * n + hit_rows)
+    return unique // n, unique % n, strong
+
+
+def _hit_pairs(
+    columns: StateColumns, index: TxnIndex, params: MatchParams
+) -> tuple[IntArray, IntArray]:
+    """Reference hits of the open state's partition within the lookback (a reference
+    is worth looking back further than the date window)."""
+    owner: list[int] = []
+    rows: list[int] = []
+    for p, found in index.hits_by_payment.items():
+        owner.extend(repeat(p, len(found)))
+        rows.extend(found)
+    owner_arr = np.asarray(owner, dtype=np.int64)
+    rows_arr = np.asarray(rows, dtype=np.int64)
+    keep = (
+        columns.open[owner_arr]
+        & (index.part[rows_arr] == columns.part[owner_arr])
+        & (
+            np.abs(index.day[rows_arr] - columns.anchor[owner_arr])
+            <= params.reference_lookback_days
+        )
+    )
+    return owner_arr[keep], rows_arr[keep]
+
+
+def _slice_pairs(
+    index: TxnIndex, columns: StateColumns, owner: IntArray, lo: IntArray, hi: IntArray
+) -> tuple[IntArray, IntArray]:
+    """(owner, row) of the rows in the amount-sorted slices [lo, hi) booked inside the
+    owner's date window."""
+    counts = hi - lo
+    total = int(counts.sum())
+    if total <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    which = np.repeat(np.arange(counts.size), counts)
+    pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + lo[which]
+    days = index.sorted_day_arr[pos]
+    pay = owner[which]
+    inside = (days >= columns.first[pay]) & (days <= columns.last[pay])
+    return pay[inside], index.sorted_idx_arr[pos[inside]]
+
+
+def _band_pairs(
+    owner: IntArray, columns: StateColumns, index: TxnIndex, params: MatchParams
+) -> tuple[IntArray, IntArray]:
+    """Rows of the tolerance band [item × 0.965 − fee, item + fee] inside the window;
+    a state with more keeps the nearest amounts (then the lower transaction id)."""
+    if owner.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     fee = params.rules.fee_cents
+    item = columns.amounts[owner, 0]
+    base = columns.part[owner] << _AMOUNT_SHIFT
+    low = np.maximum(1, item * params.tolerance_low_permille // 1000 - fee)
+    sorted_key = index.sorted_key
+    pay, rows = _slice_pairs(
+        index,
+        columns,
+        owner,
+        sorted_key.searchsorted(base | low, side="left"),
+        sorted_key.searchsorted(base | (item + fee), side="right"),
+    )
+    cap = params.max_tolerance_candidates
+    crowded = np.bincount(pay, minlength=columns.open.size)[pay] > cap
+    if not crowded.any():
+        return pay, rows
+    kept_pay, kept_rows = [pay[~crowded]], [rows[~crowded]]
+    ids, remaining = index.cols.ids, index.remaining
+    by_owner: dict[int, list[int]] = defaultdict(list)
+    for p, row in zip(pay[crowded].tolist(), rows[crowded].tolist(), strict=True):
+        by_owner[p].append(row)
+    for p, found in by_owner.items():
+        target = int(columns.amounts[p, 0])
+        found.sort(key=lambda r: (abs(int(remaining[r]) - target), ids[r]))
+        kept_pay.append(np.full(cap, p, dtype=np.int64))
+        kept_rows.append(np.asarray(found[:cap], dtype=np.int64))
+    return np.concatenate(kept_pay), np.concatenate(kept_rows)
+
+
+def _identifier_pairs(states: Sequence[PaymentState], index: TxnIndex) -> tuple[IntArray, IntArray]:
+    """Rows from one of the state's known accounts inside its date window."""
+    owner: list[int] = []
+    rows: list[int] = []
+    by_identifier = index.by_identifier
     for state in states:
-        base = state.part << _AMOUNT_SHIFT
-        for cents, _ in state.amounts:
-            exact_keys.append(base | cents)
-            owners.append(state.index)
-        item = state.payment.amount_cents
-        low = max(1, item * params.tolerance_low_permille // 1000 - fee)
-        band_lo.append(base | low)
-        band_hi.append(base | (item + fee))
-    keys = np.asarray(exact_keys, dtype=np.int64)
-    lo = np.searchsorted(index.sorted_key, keys, side="left").tolist()
-    hi = np.searchsorted(index.sorted_key, keys, side="right").tolist()
-    exact: list[list[tuple[int, int]]] = [[] for _ in states]
-    for owner, a, b in zip(owners, lo, hi, strict=True):
-        if b > a:
-            exact[owner].append((a, b))
-    blo = np.searchsorted(index.sorted_key, np.asarray(band_lo, dtype=np.int64), side="left")
-    bhi = np.searchsorted(index.sorted_key, np.asarray(band_hi, dtype=np.int64), side="right")
-    bands = list(zip(blo.tolist(), bhi.tolist(), strict=True))
-    return exact, bands
+        if state.settled:
+            continue
+        for ident in state.identifiers:
+            found = by_identifier.get((state.part, ident))
+            if found is None:
+                continue
+            days, ident_rows = found
+            a = bisect_left(days, state.window[0])
+            b = bisect_right(days, state.window[1], a)
+            owner.extend(repeat(state.index, b - a))
+            rows.extend(ident_rows[a:b])
+    return np.asarray(owner, dtype=np.int64), np.asarray(rows, dtype=np.int64)
 
 
 def is_booked(index: TxnIndex, row: int) -> bool:

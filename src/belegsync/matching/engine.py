@@ -32,11 +32,11 @@ from belegsync.domain.matching import (
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.candidates import (
     PaymentState,
+    StateColumns,
     TxnIndex,
     build_payment_states,
-    candidates_for,
+    candidate_pairs,
     is_member,
-    probe_bounds,
 )
 from belegsync.matching.collective import (
     CollectiveGroup,
@@ -180,6 +180,8 @@ class _Run:
         clear_payments = {c.payment for c in self.clear}
         self.clear_rows = {c.row for c in self.clear}
         rest = [g for g in range(len(expected)) if open_flags[g] and g not in clear_payments]
+        # the payment arrays of the states (state index → global position), for scoring
+        self.arrays, self.rest = arrays, np.asarray(rest, dtype=np.int64)
         self.states = build_payment_states(
             [expected[g] for g in rest],
             self.tc_ids,
@@ -218,43 +220,43 @@ class _Run:
         return learned, {key: frozenset(value) for key, value in owners.items()}
 
     def _edges(self) -> tuple[list[Edge], dict[int, set[int]]]:
-        exact_bounds, bands = probe_bounds(self.states, self.index, self.params)
-        ids = self.index.cols.ids
-        booked = self.index.cols.booked
-        edges: list[Edge] = []
-        strong_exact: dict[int, set[int]] = defaultdict(set)
-        rejected = self.rejected
-        remaining = self.index.remaining
-        suggest = self.ctx.suggestion
-        clear_rows = self.clear_rows
-        for state in self.states:
-            if state.settled:
-                continue
-            found = candidates_for(
-                state, self.index, exact_bounds[state.index], bands[state.index], self.params
+        """Every candidate pair scored, as arrays until the pairs that matter remain;
+        and per payment the rows it meets exactly with a reference hit."""
+        index = self.index
+        columns = StateColumns.of(self.states, self.arrays, self.rest)
+        pay, rows, strong = candidate_pairs(self.states, columns, index, self.params)
+        keep = np.ones(rows.size, dtype=np.bool_)
+        if self.clear_rows:
+            clear = np.zeros(len(index.cols), dtype=np.bool_)
+            clear[list(self.clear_rows)] = True
+            keep &= ~clear[rows]
+        if self.rejected:
+            ids, rejected = index.cols.ids, self.rejected
+            keep &= np.fromiter(
+                (
+                    (self.states[p].payment.id, ids[row]) not in rejected
+                    for p, row in zip(pay.tolist(), rows.tolist(), strict=True)
+                ),
+                np.bool_,
+                rows.size,
             )
-            pid = state.payment.id
-            part_payment = state.payment.is_part_payment
-            for row, strong in found.items():
-                if row in clear_rows or (rejected and (pid, ids[row]) in rejected):
-                    continue
-                suggestion = suggest(state, row, strong)
-                if suggestion is None:
-                    continue
-                features = suggestion.features
-                if features.reference >= 1.0 and features.amount_kind.is_exact:
-                    strong_exact[state.index].add(row)
-                # payment, row, suggestion, booked, part payment, bank amount
-                edges.append(
-                    Edge(
-                        state.index,
-                        row,
-                        suggestion,
-                        bool(booked[row]),
-                        part_payment,
-                        int(remaining[row]),
-                    )
-                )
+        scored = self.ctx.suggestions(self.states, columns, pay[keep], rows[keep], strong[keep])
+        part_payment = self.arrays.part_payment[self.rest]
+        edges = list(
+            map(
+                Edge,
+                scored.pay.tolist(),
+                scored.rows.tolist(),
+                scored.suggestions,
+                index.cols.booked[scored.rows].tolist(),
+                part_payment[scored.pay].tolist(),
+                index.remaining[scored.rows].tolist(),
+            )
+        )
+        strong_exact: dict[int, set[int]] = defaultdict(set)
+        hit = scored.exact_reference
+        for p, row in zip(scored.pay[hit].tolist(), scored.rows[hit].tolist(), strict=True):
+            strong_exact[p].add(row)
         return edges, strong_exact
 
     def run(self) -> MatchResult:

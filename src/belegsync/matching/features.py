@@ -6,27 +6,51 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress, repeat
+from operator import attrgetter
+from typing import NamedTuple
 
-from rapidfuzz import fuzz
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
 
 from belegsync.domain.matching import AmountKind, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import (
+    ScoringRules,
     amount_feature,
     counterparty_feature,
     date_feature,
     difference_reason,
     score,
+    weighted_sum,
 )
 from belegsync.domain.matching_text import (
     normalise_name,
     normalise_text,
     text_short_numbers,
 )
-from belegsync.matching.candidates import PaymentState, TxnIndex
+from belegsync.matching.candidates import (
+    AMOUNT_KINDS,
+    PaymentState,
+    StateColumns,
+    TxnIndex,
+    is_member,
+)
+from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.params import MatchParams
 
-__all__ = ["PERIOD_HINT", "FeatureContext", "cadence", "name_similarity", "period_in_text"]
+__all__ = [
+    "PERIOD_HINT",
+    "FeatureContext",
+    "Scored",
+    "cadence",
+    "name_similarity",
+    "period_in_text",
+]
 
+FloatArray = npt.NDArray[np.float64]
+
+_PARTIAL_FROM = 6  # shorter names are not read as cut ones
 _PERIOD_RE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
 _QUARTER_RE = re.compile(
     r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
@@ -34,6 +58,9 @@ _QUARTER_RE = re.compile(
 # cheap checks on the raw text before the exact rules run
 PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
 _RECOLLECTION_HINT = re.compile(r"lastschrift|einzug|wiedervorlage", re.IGNORECASE)
+# the hints for upper-cased ASCII texts
+_PERIOD_HINT_UPPER = re.compile(PERIOD_HINT.pattern.upper())
+_RECOLLECTION_HINT_UPPER = re.compile(_RECOLLECTION_HINT.pattern.upper())
 _RECOLLECTION_RE = re.compile(
     r"NACH (?:DER )?R(?:UE|U)CKLASTSCHRIFT|WIEDERVORLAGE|ERNEUTE[RN]? EINZUG"
 )
@@ -66,12 +93,141 @@ def period_in_text(text: str, voucher_day: int) -> str | None:
     return None
 
 
+class Scored(NamedTuple):
+    """Scored pairs: state indexes, rows, suggestions, and whether the pair has a
+    reference hit and an exact amount."""
+
+    pay: IntArray
+    rows: IntArray
+    suggestions: list[Suggestion]
+    exact_reference: BoolArray
+
+
+class _CheapColumns(NamedTuple):
+    """The features of the pairs that need neither text nor names, as columns (``bank``:
+    the row's remaining amount, ``booking``: its day, ``kind``: positions in
+    ``AMOUNT_KINDS``)."""
+
+    bank: IntArray
+    amount: FloatArray
+    kind: IntArray
+    delta: IntArray
+    booking: IntArray
+    days: IntArray
+    date: FloatArray
+    penalty: FloatArray
+
+    def take(self, keep: BoolArray) -> _CheapColumns:
+        """The pairs where ``keep`` holds."""
+        return _CheapColumns._make(column[keep] for column in self)
+
+
+class _Judged(NamedTuple):
+    """The text and name features per pair (``extra``: position → codes, where any)."""
+
+    reference: FloatArray
+    hits: list[str | None]
+    counterparty: FloatArray
+    evidence: list[str]
+    name_strong: BoolArray
+    extra: dict[int, list[str]]
+
+
+_IDENTIFIER_KNOWN = (1.0, "identifier_known", True)
+_PAYER_KNOWN = (1.0, "payer_known", True)
+_EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
+
+
+def _cited(state: PaymentState) -> tuple[str | None, str | None]:
+    """The numbers a purpose may name for a weak reference: the customer number (four
+    characters or more) and the voucher's running number."""
+    customer = state.customer_number
+    return (customer if customer and len(customer) >= 4 else None), state.short_number or None
+
+
+def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tuple[float, bool]:
+    """The reference and the strong-name flag after the extra codes: the voucher's
+    month named in the purpose counts as a weak reference, a recurring payment of a
+    known payer as a strong name."""
+    if reference == 0.0 and any(code.startswith("period:") for code in extra):
+        reference = 0.5
+    if any(code.startswith("recurring:") for code in extra):
+        name_strong = True
+    return reference, name_strong
+
+
+def _amounts(
+    columns: StateColumns, pay: IntArray, bank: IntArray, rules: ScoringRules
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """:func:`amount_feature` per pair: (value, kind as position in ``AMOUNT_KINDS``,
+    delta); the first rule that holds wins, as there."""
+    item = columns.amounts[pay, 0]
+    delta = bank - item
+    value = np.zeros(pay.size, dtype=np.float64)
+    kind = np.full(pay.size, AMOUNT_KINDS.index(AmountKind.OTHER), dtype=np.int64)
+    band = (item * rules.band_low_permille <= bank * 1000) & (
+        bank * 1000 <= item * rules.band_high_permille
+    )
+    fee = (-rules.fee_cents <= delta) & (delta < 0)
+    rounding = np.abs(delta) <= rules.rounding_cents
+    for rule, points, code in (
+        (band, 0.3, AmountKind.BAND),
+        (fee, 0.8, AmountKind.FEE),
+        (rounding, 0.8, AmountKind.ROUNDING),
+    ):
+        value[rule] = points
+        kind[rule] = AMOUNT_KINDS.index(code)
+    same = columns.amounts[pay] == bank[:, None]
+    exact = same.any(axis=1)
+    value[exact] = 1.0
+    kind[exact] = columns.kinds[pay[exact], same[exact].argmax(axis=1)]
+    return value, kind, delta
+
+
+def _mentioning(texts: list[str], hint: re.Pattern[str], upper: re.Pattern[str]) -> BoolArray:
+    """Whether the case-insensitive ``hint`` occurs in each text. The ASCII texts are
+    upper-cased and joined (by a byte no hint matches) and searched in one pass by the
+    hint in upper case, ``upper`` (the same matches there); the others one by one."""
+    plain = np.fromiter(map(str.isascii, texts), np.bool_, len(texts))
+    found = np.zeros(len(texts), dtype=np.bool_)
+    at = np.flatnonzero(plain)
+    joined = "\x1f".join(compress(texts, plain.tolist())).upper()
+    ends = np.cumsum(np.fromiter(map(len, compress(texts, plain.tolist())), np.int64, at.size) + 1)
+    starts = np.fromiter((m.start() for m in upper.finditer(joined)), np.int64)
+    found[at[ends.searchsorted(starts, side="right")]] = True
+    for i in np.flatnonzero(~plain).tolist():
+        found[i] = hint.search(texts[i]) is not None
+    return found
+
+
 def name_similarity(a: str, b: str) -> float:
     """0–100 for two normalised names: token sets, then partial matches for cut names."""
     best = fuzz.token_set_ratio(a, b)
-    if best < 95 and min(len(a), len(b)) >= 6:
+    if best < 95 and min(len(a), len(b)) >= _PARTIAL_FROM:
         best = max(best, fuzz.partial_ratio(a, b))
     return float(best)
+
+
+def name_similarities(a: list[str], b: list[str]) -> list[float]:
+    """:func:`name_similarity` of ``a[i]`` and ``b[i]`` for every ``i``, in two calls
+    into rapidfuzz (the same floats)."""
+    if not a:
+        return []
+    best = process.cpdist(a, b, scorer=fuzz.token_set_ratio, dtype=np.float64, workers=1)
+    shortest = np.minimum(
+        np.fromiter(map(len, a), np.int64, len(a)), np.fromiter(map(len, b), np.int64, len(b))
+    )
+    again = np.flatnonzero((best < 95) & (shortest >= _PARTIAL_FROM))
+    if again.size:
+        partial = process.cpdist(
+            [a[i] for i in again.tolist()],
+            [b[i] for i in again.tolist()],
+            scorer=fuzz.partial_ratio,
+            dtype=np.float64,
+            workers=1,
+        )
+        best[again] = np.maximum(best[again], partial)
+    return list(best.tolist())
 
 
 @dataclass(slots=True)
@@ -82,15 +238,16 @@ class FeatureContext:
     params: MatchParams
     # (tenant-currency id, identifier) → contacts that own it (Lexware or learned)
     identifier_owners: Mapping[tuple[int, str], frozenset[str]]
-    _texts: dict[int, tuple[str, str]] = field(default_factory=dict)
+    _texts: dict[int, str] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
     _similar: dict[tuple[str, str], float] = field(default_factory=dict)
-    _counterparty_values: dict[tuple[bool, float | None], tuple[float, str]] = field(
+    _counterparty_values: dict[tuple[bool, float | None], tuple[float, str, bool]] = field(
         default_factory=dict
     )
     # date feature per (days, anchored); a payment's tokens longest first
     _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
     _longest_first: dict[int, list[str]] = field(default_factory=dict)  # per state index
+    _own_periods: dict[int, re.Pattern[str]] = field(default_factory=dict)  # per voucher day
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
 
@@ -101,12 +258,11 @@ class FeatureContext:
         # floor (a weak reference counts only next to the amount)
         self._hopeless = rules.weight_counterparty + rules.weight_date < self._floor
 
-    def text(self, row: int) -> tuple[str, str]:
-        """The remittance normalised, read with spaces and glued."""
+    def text(self, row: int) -> str:
+        """The remittance normalised."""
         found = self._texts.get(row)
         if found is None:
-            spaced = normalise_text(self.index.cols.remittances[row])
-            found = self._texts[row] = (spaced, "".join(spaced.split()))
+            found = self._texts[row] = normalise_text(self.index.cols.remittances[row])
         return found
 
     def _name(self, raw: str) -> str:
@@ -116,79 +272,115 @@ class FeatureContext:
         return found
 
     def _reference(self, state: PaymentState, row: int, strong: bool) -> tuple[float, str | None]:
-        cols = self.index.cols
         if strong:
-            e2e = cols.end_to_end_ids[row]
-            if e2e and e2e in state.payment.references:
-                return 1.0, f"E2E {e2e}"
-            spaced, glued = self.text(row)
-            ordered = self._longest_first.get(state.index)
-            if ordered is None:
-                ordered = self._longest_first[state.index] = sorted(
-                    state.strong_tokens, key=len, reverse=True
-                )
-            for token in ordered:
-                if token in spaced or token in glued:
-                    return 1.0, token
-            return 1.0, min(state.strong_tokens, key=len)
-        raw = cols.remittances[row]
-        customer = state.customer_number
-        if (
-            customer
-            and len(customer) >= 4
-            and customer in raw
-            and normalise_text(customer) in self.text(row)[0]
-        ):
-            return 0.5, f"customer {customer}"
-        short = state.short_number
+            return 1.0, self._strong_hit(state, row)
+        return self._weak_reference(state, row)
+
+    def _strong_hit(self, state: PaymentState, row: int) -> str:
+        """What a reference hit of the scan found: the end-to-end id, else the longest
+        of the payment's tokens in the purpose."""
+        e2e = self.index.cols.end_to_end_ids[row]
+        if e2e and e2e in state.payment.references:
+            return f"E2E {e2e}"
+        spaced = self.text(row)
+        glued = None  # read without spaces only when needed
+        ordered = self._longest_first.get(state.index)
+        if ordered is None:
+            ordered = self._longest_first[state.index] = sorted(
+                state.strong_tokens, key=len, reverse=True
+            )
+        for token in ordered:
+            if token in spaced:
+                return token
+            if glued is None:
+                glued = "".join(spaced.split())
+            if token in glued:
+                return token
+        return min(state.strong_tokens, key=len)
+
+    def _weak_reference(self, state: PaymentState, row: int) -> tuple[float, str | None]:
+        """0.5 for the customer number or the voucher's short number in the purpose."""
+        hit = self._weak_hit(state, row)
+        return (0.0, None) if hit is None else (0.5, hit)
+
+    def _weak_hit(self, state: PaymentState, row: int) -> str | None:
+        raw = self.index.cols.remittances[row]
+        customer, short = _cited(state)
+        if customer and customer in raw and normalise_text(customer) in self.text(row):
+            return f"customer {customer}"
         if short and short in raw and short in text_short_numbers(raw):
-            return 0.5, f"number {short}"
-        return 0.0, None
+            return f"number {short}"
+        return None
 
     def _counterparty(self, state: PaymentState, row: int) -> tuple[float, str, bool]:
-        rules = self.params.rules
+        """(value, evidence, name at the strong bar) of the row's payer."""
+        known, foreign = self._accounts(state, row)
+        if known:
+            return _IDENTIFIER_KNOWN
+        return self._by_name(state, self.index.cols.names[row], foreign)
+
+    def _accounts(self, state: PaymentState, row: int) -> tuple[bool, bool]:
+        """Whether the row's IBAN or creditor id is the payment's (known), or else
+        another contact's (foreign)."""
         cols = self.index.cols
         foreign = False
         for ident in (cols.ibans[row], cols.creditors[row]):
             if not ident:
                 continue
             if ident in state.identifiers:
-                return 1.0, "identifier_known", True
+                return True, False
             owners = self.identifier_owners.get((state.tenant_currency, ident))
             contact = state.payment.contact_id
             if owners and (contact is None or contact not in owners):
                 foreign = True
-        raw_name = cols.names[row]
-        if (
-            not foreign
-            and raw_name
-            and state.payer_names
-            and self._name(raw_name) in state.payer_names
-        ):
-            return 1.0, "payer_known", True
+        return False, foreign
+
+    def _by_name(
+        self, state: PaymentState, raw_name: str, foreign: bool
+    ) -> tuple[float, str, bool]:
+        """:meth:`_counterparty` once the accounts said neither known nor (``foreign``)
+        another contact's."""
         similarity: float | None = None
-        if not foreign and raw_name and state.name:
-            # a contact's payments meet the same payers: each pair of names once
-            key = (state.name, self._name(raw_name))
-            similarity = self._similar.get(key)
-            if similarity is None:
-                similarity = self._similar[key] = name_similarity(*key)
+        if not foreign and raw_name:
+            name = self._name(raw_name)
+            if state.payer_names and name in state.payer_names:
+                return _PAYER_KNOWN
+            if state.name:
+                # a contact's payments meet the same payers: each pair of names once
+                key = (state.name, name)
+                similarity = self._similar.get(key)
+                if similarity is None:
+                    similarity = self._similar[key] = name_similarity(*key)
+        return self._valued(foreign, similarity)
+
+    def _valued(self, foreign: bool, similarity: float | None) -> tuple[float, str, bool]:
+        """(value, evidence, name at the strong bar) of an account that is another
+        contact's or not, and the name similarity (None: nothing to compare)."""
         found = self._counterparty_values.get((foreign, similarity))
         if found is None:
-            found = self._counterparty_values[(foreign, similarity)] = counterparty_feature(
+            rules = self.params.rules
+            value, evidence = counterparty_feature(
                 identifier_known=False,
                 identifier_foreign=foreign,
                 name_similarity=similarity,
                 rules=rules,
             )
-        strong = similarity is not None and similarity >= rules.name_strong
-        return found[0], found[1], strong
+            strong = similarity is not None and similarity >= rules.name_strong
+            found = self._counterparty_values[(foreign, similarity)] = (value, evidence, strong)
+        return found
 
     def _extra(
-        self, state: PaymentState, row: int, day: int, bank: int, known_payer: bool
+        self,
+        state: PaymentState,
+        row: int,
+        day: int,
+        bank: int,
+        known_payer: bool,
+        hints: tuple[bool, bool] | None = None,
     ) -> list[str]:
         """Reason codes beyond the features: recurring payment, period, re-collection
-        (``day``: the row's booking day)."""
+        (``day``: the row's booking day; ``hints``: whether the purpose may name a
+        period and whether the row is a re-collection, when the caller knows)."""
         out: list[str] = []
         if known_payer and state.past:
             gaps = [abs(day - d) for d, cents in state.past if cents == bank and d != day]
@@ -196,15 +388,25 @@ class FeatureContext:
             if found is not None:
                 out.append(f"recurring:{found}")
         raw = self.index.cols.remittances[row]
-        if PERIOD_HINT.search(raw):
+        period_hint, recollected = (
+            (PERIOD_HINT.search(raw) is not None, self._recollected(row))
+            if hints is None
+            else hints
+        )
+        if period_hint:
             period = period_in_text(raw, state.voucher_day)
             if period is not None:
                 out.append(f"period:{period}")
-        if row in self.index.recollections or (
-            _RECOLLECTION_HINT.search(raw) and _RECOLLECTION_RE.search(self.text(row)[0])
-        ):
+        if recollected:
             out.append("recollection")
         return out
+
+    def _recollected(self, row: int) -> bool:
+        """A debit collected again after a returned one (found, or said in the purpose)."""
+        if row in self.index.recollections:
+            return True
+        raw = self.index.cols.remittances[row]
+        return bool(_RECOLLECTION_HINT.search(raw) and _RECOLLECTION_RE.search(self.text(row)))
 
     def suggestion(
         self,
@@ -238,43 +440,23 @@ class FeatureContext:
         value_days = int(index.cols.value_day[row]) - anchor
         if abs(value_days) < abs(days):
             days = value_days
-        date_value = self._dates.get((days, state.anchored))
-        if date_value is None:
-            date_value = self._dates[(days, state.anchored)] = date_feature(
-                days, anchored=state.anchored, rules=rules
-            )
+        date_value = self._date(days, state.anchored)
         penalty = (
             rules.early_payment_penalty
             if booking < state.voucher_day - rules.early_payment_days
             else 0.0
         )
         if collective_amount is None:
-            best_case = (
-                rules.weight_amount * amount
-                + rules.weight_reference * reference
-                + rules.weight_counterparty
-                + rules.weight_date * date_value
-                - penalty
-            )
+            best_case = weighted_sum(amount, reference, 1.0, date_value, penalty, rules)
             if best_case < self._floor:
                 return None  # neither a suggestion nor a runner-up that blocks an auto link
         cp_value, cp_evidence, name_strong = self._counterparty(state, row)
-        if (
-            collective_amount is None
-            and kind is not AmountKind.EXACT
-            and kind is not AmountKind.SKONTO  # not kind.is_exact
-            and reference < 1.0
-            and cp_value < 0.4
-        ):
+        if collective_amount is None and not kind.is_exact and reference < 1.0 and cp_value < 0.4:
             return None  # tolerance channel: payer must be known
         extra: Sequence[str] = ()
         if amount >= 0.8:
             extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
-            if extra:
-                if reference == 0.0 and any(code.startswith("period:") for code in extra):
-                    reference = 0.5  # the voucher's month named in the purpose
-                if any(code.startswith("recurring:") for code in extra):
-                    name_strong = True
+            reference, name_strong = _with_extra(extra, reference, name_strong)
         features = MatchFeatures(
             amount,
             reference,
@@ -301,6 +483,344 @@ class FeatureContext:
             difference_reason(kind, item - allocated),
             features,
         )
+
+    def suggestions(
+        self,
+        states: Sequence[PaymentState],
+        columns: StateColumns,
+        pay: IntArray,
+        rows: IntArray,
+        strong: BoolArray,
+    ) -> Scored:
+        """:meth:`suggestion` for many pairs (state index, row, reference hit) at once:
+        the pairs that matter, in the given order, with their suggestions.
+
+        The features are columns over the pairs: the amount, date and penalty on
+        arrays, then the pairs whose best case (with the best reference each could have)
+        stays below the floor are dropped before the texts are read; the text and name
+        features run per pair (per row or per pair of names where they repeat) on what
+        is left, each step dropping what the scalar path drops there.
+        """
+        cheap = self._cheap(columns, pay, rows)
+        numbers = list(map(_cited, states))
+        may_cite = np.fromiter(map(any, numbers), np.bool_, len(numbers))
+        bound = np.where(strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], 0.5, 0.0))
+        keep = self._best_case(cheap, bound) >= self._floor
+        if self._hopeless:
+            keep &= (cheap.amount != 0.0) | strong
+        pay, rows, strong, cheap = pay[keep], rows[keep], strong[keep], cheap.take(keep)
+        weak = np.flatnonzero(~strong & (cheap.amount != 0.0) & may_cite[pay])
+        # only where the purpose holds one of the numbers as written
+        remittances = self.index.cols.remittances
+        weak = weak[
+            np.fromiter(
+                (
+                    (customer is not None and customer in text)
+                    or (short is not None and short in text)
+                    for (customer, short), text in zip(
+                        map(numbers.__getitem__, pay[weak].tolist()),
+                        map(remittances.__getitem__, rows[weak].tolist()),
+                        strict=True,
+                    )
+                ),
+                np.bool_,
+                weak.size,
+            )
+        ]
+        reference, hits = self._references(states, pay, rows, strong, weak)
+        keep = self._best_case(cheap, reference) >= self._floor
+        pay, rows, cheap, reference = pay[keep], rows[keep], cheap.take(keep), reference[keep]
+        hits = list(compress(hits, keep.tolist()))
+        counterparty, evidence, name_strong = self._counterparties(states, pay, rows)
+        # tolerance channel: the payer must be known
+        keep = _EXACT_CODES[cheap.kind] | (reference >= 1.0) | (counterparty >= 0.4)
+        kept = keep.tolist()
+        pay, rows, cheap = pay[keep], rows[keep], cheap.take(keep)
+        reference, counterparty, name_strong = (
+            reference[keep],
+            counterparty[keep],
+            name_strong[keep],
+        )
+        hits, evidence = list(compress(hits, kept)), list(compress(evidence, kept))
+        extra = self._extras(states, pay, rows, cheap, counterparty >= 1.0)
+        for i, codes in extra.items():
+            reference[i], name_strong[i] = _with_extra(codes, reference[i], name_strong[i])
+        return Scored(
+            pay,
+            rows,
+            self._built(
+                states,
+                columns,
+                pay,
+                rows,
+                cheap,
+                _Judged(reference, hits, counterparty, evidence, name_strong, extra),
+            ),
+            (reference >= 1.0) & _EXACT_CODES[cheap.kind],
+        )
+
+    def _cheap(self, columns: StateColumns, pay: IntArray, rows: IntArray) -> _CheapColumns:
+        """The features that need neither text nor names, per pair."""
+        rules = self.params.rules
+        index = self.index
+        anchor = columns.anchor[pay]
+        bank = index.remaining[rows]
+        amount, kind, delta = _amounts(columns, pay, bank, rules)
+        booking = index.day[rows]
+        days = booking - anchor
+        value_days = index.cols.value_day[rows] - anchor
+        days = np.where(np.abs(value_days) < np.abs(days), value_days, days)
+        penalty = np.where(
+            booking < columns.voucher_day[pay] - rules.early_payment_days,
+            rules.early_payment_penalty,
+            0.0,
+        )
+        date_value = self._dates_of(days, columns.anchored[pay])
+        return _CheapColumns(bank, amount, kind, delta, booking, days, date_value, penalty)
+
+    def _best_case(self, cheap: _CheapColumns, reference: FloatArray) -> FloatArray:
+        """The score with a perfect counterparty, uncapped."""
+        return weighted_sum(
+            cheap.amount, reference, 1.0, cheap.date, cheap.penalty, self.params.rules
+        )
+
+    def _references(
+        self,
+        states: Sequence[PaymentState],
+        pay: IntArray,
+        rows: IntArray,
+        strong: BoolArray,
+        weak: IntArray,
+    ) -> tuple[FloatArray, list[str | None]]:
+        """(value, what hit) per pair: a hit of the scan is 1.0; the customer or short
+        number counts 0.5 (looked for at the positions ``weak``: only next to an
+        amount)."""
+        value = np.where(strong, 1.0, 0.0)
+        hits: list[str | None] = [None] * pay.size
+        for each, positions in ((self._strong_hit, np.flatnonzero(strong)), (self._weak_hit, weak)):
+            found = list(
+                map(
+                    each,
+                    map(states.__getitem__, pay[positions].tolist()),
+                    rows[positions].tolist(),
+                )
+            )
+            for i, hit in zip(positions.tolist(), found, strict=True):
+                hits[i] = hit
+        value[weak] = [0.0 if hits[i] is None else 0.5 for i in weak.tolist()]
+        return value, hits
+
+    def _counterparties(
+        self, states: Sequence[PaymentState], pay: IntArray, rows: IntArray
+    ) -> tuple[FloatArray, list[str], BoolArray]:
+        """(value, evidence, name at the strong bar) per pair, as :meth:`_counterparty`
+        gives them: the accounts are read only for the rows whose IBAN or creditor id a
+        payment wants or a contact owns; a name is normalised once, a pair of names
+        compared once (all new pairs in one call)."""
+        index = self.index
+        listed, pays = rows.tolist(), pay.tolist()
+        # per pair: the payment's own account (2), another contact's (1), neither (0)
+        account = [0] * len(listed)
+        identified = index.identified
+        for i in (
+            range(len(listed)) if identified is None else np.flatnonzero(identified[rows]).tolist()
+        ):
+            known, elsewhere = self._accounts(states[pays[i]], listed[i])
+            account[i] = 2 if known else int(elsewhere)
+        raw = list(map(index.cols.names.__getitem__, listed))
+        # the pairs judged by name: (contact's name, payer's name), else None
+        aside = np.asarray(account, dtype=np.int64) | ~np.fromiter(
+            map(bool, raw), np.bool_, len(raw)
+        )
+        names = self._names
+        judged = {raw[i] for i in np.flatnonzero(aside == 0).tolist()}.difference(names)
+        names.update(zip(judged, map(normalise_name, judged), strict=True))
+        contact_names = list(map(attrgetter("name"), states))
+        keys: list[tuple[str, str] | None] = list(
+            zip(map(contact_names.__getitem__, pays), map(names.get, raw, repeat("")), strict=True)
+        )
+        for i in np.flatnonzero(aside).tolist():
+            keys[i] = None
+        payer_known = self._payer_known(states, pay, keys)
+        similar = self._similar
+        new = [key for key in set(keys) if key is not None and key[0] and key not in similar]
+        similar.update(
+            zip(new, name_similarities([a for a, _ in new], [b for _, b in new]), strict=True)
+        )
+        sims = [None if key is None else similar.get(key) for key in keys]
+        table = {
+            (code, sim): _IDENTIFIER_KNOWN if code == 2 else self._valued(code == 1, sim)
+            for code, sim in set(zip(account, sims, strict=True))
+        }
+        found = list(map(table.__getitem__, zip(account, sims, strict=True)))
+        for i in payer_known:
+            found[i] = _PAYER_KNOWN
+        if not found:
+            return np.zeros(0), [], np.zeros(0, dtype=np.bool_)
+        value, evidence, name_strong = zip(*found, strict=True)
+        return (
+            np.asarray(value, dtype=np.float64),
+            list(evidence),
+            np.asarray(name_strong, dtype=np.bool_),
+        )
+
+    @staticmethod
+    def _payer_known(
+        states: Sequence[PaymentState], pay: IntArray, keys: list[tuple[str, str] | None]
+    ) -> list[int]:
+        """The pairs whose payer name a confirmed link of the contact taught (they are
+        not compared by name: ``keys`` is cleared there)."""
+        learned = np.fromiter(map(bool, map(attrgetter("payer_names"), states)), np.bool_)
+        out = []
+        for i in np.flatnonzero(learned[pay]).tolist():
+            key = keys[i]
+            if key is not None and key[1] in states[int(pay[i])].payer_names:
+                out.append(i)
+                keys[i] = None
+        return out
+
+    def _extras(
+        self,
+        states: Sequence[PaymentState],
+        pay: IntArray,
+        rows: IntArray,
+        cheap: _CheapColumns,
+        known_payer: BoolArray,
+    ) -> dict[int, list[str]]:
+        """:meth:`_extra` of the pairs with an amount ≥ 0.8 that have any (position →
+        codes). The purposes are searched for hints once per row; where one may name a
+        period, it is searched for the voucher's own month or quarter first."""
+        wanted = np.flatnonzero(cheap.amount >= 0.8)
+        distinct, inverse = np.unique(rows[wanted], return_inverse=True)
+        texts = list(map(self.index.cols.remittances.__getitem__, distinct.tolist()))
+        period = _mentioning(texts, PERIOD_HINT, _PERIOD_HINT_UPPER)[inverse]
+        hinted = np.flatnonzero(period)
+        voucher_days = list(map(attrgetter("voucher_day"), states))
+        own = self._own_period
+        period[hinted] = [
+            own(voucher_days[p]).search(texts[j]) is not None
+            for p, j in zip(pay[wanted[hinted]].tolist(), inverse[hinted].tolist(), strict=True)
+        ]
+        recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
+        for j in np.flatnonzero(
+            _mentioning(texts, _RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER) & ~recollected
+        ).tolist():
+            recollected[j] = self._recollected(int(distinct[j]))
+        with_past = np.fromiter(map(bool, map(attrgetter("past"), states)), np.bool_, len(states))
+        look = np.flatnonzero(
+            period | recollected[inverse] | (known_payer[wanted] & with_past[pay[wanted]])
+        )
+        picked = wanted[look]
+        out: dict[int, list[str]] = {}
+        for i, p, row, day, bank, known, hints in zip(
+            picked.tolist(),
+            pay[picked].tolist(),
+            rows[picked].tolist(),
+            cheap.booking[picked].tolist(),
+            cheap.bank[picked].tolist(),
+            known_payer[picked].tolist(),
+            zip(period[look].tolist(), recollected[inverse[look]].tolist(), strict=True),
+            strict=True,
+        ):
+            codes = self._extra(states[p], row, day, bank, known, hints)
+            if codes:
+                out[i] = codes
+        return out
+
+    def _own_period(self, voucher_day: int) -> re.Pattern[str]:
+        """A search for the voucher's month or quarter as :func:`period_in_text` reads
+        them (what it finds may still be cut off by an earlier match: it only chooses
+        whom to ask)."""
+        found = self._own_periods.get(voucher_day)
+        if found is None:
+            when = date.fromordinal(voucher_day)
+            month, year = when.month, when.year
+            quarter = (month - 1) // 3 + 1
+            month_digits = f"0?{month}" if month < 10 else str(month)
+            found = self._own_periods[voucher_day] = re.compile(
+                rf"(?<![0-9]){month_digits} ?[/.-] ?{year}(?![0-9])"
+                rf"|(?<![0-9A-Z])(?:Q{quarter} ?/? ?|{quarter}\. ?QUARTAL ?){year}(?![0-9])",
+                re.IGNORECASE,
+            )
+        return found
+
+    def _built(
+        self,
+        states: Sequence[PaymentState],
+        columns: StateColumns,
+        pay: IntArray,
+        rows: IntArray,
+        cheap: _CheapColumns,
+        judged: _Judged,
+    ) -> list[Suggestion]:
+        """The suggestions of the pairs that are left, the score summed on arrays as
+        :func:`score` sums it."""
+        raw = weighted_sum(
+            cheap.amount,
+            judged.reference,
+            judged.counterparty,
+            cheap.date,
+            cheap.penalty,
+            self.params.rules,
+        )
+        scores = np.minimum(1.0, np.maximum(0.0, raw))
+        identifying = (judged.reference >= 1.0) | (judged.counterparty >= 1.0) | judged.name_strong
+        kinds = list(map(AMOUNT_KINDS.__getitem__, cheap.kind.tolist()))
+        extra: list[tuple[str, ...]] = [()] * pay.size
+        for i, codes in judged.extra.items():
+            extra[i] = tuple(codes)
+        features = list(
+            map(
+                MatchFeatures,
+                cheap.amount.tolist(),
+                judged.reference.tolist(),
+                judged.counterparty.tolist(),
+                cheap.date.tolist(),
+                cheap.penalty.tolist(),
+                kinds,
+                cheap.delta.tolist(),
+                cheap.days.tolist(),
+                judged.hits,
+                judged.evidence,
+                identifying.tolist(),
+                columns.anchored[pay].tolist(),
+                extra,
+            )
+        )
+        item = columns.amounts[pay, 0]
+        allocated = np.minimum(cheap.bank, item)
+        difference = item - allocated
+        # the reason per kind where the allocation falls short, none where it does not
+        reasons = [difference_reason(kind, 1) for kind in AMOUNT_KINDS] + [None]
+        reason_code = np.where(difference == 0, len(AMOUNT_KINDS), cheap.kind)
+        ids = self.index.cols.ids
+        return list(
+            map(
+                Suggestion,
+                map(list(map(attrgetter("payment.id"), states)).__getitem__, pay.tolist()),
+                map(ids.__getitem__, rows.tolist()),
+                scores.tolist(),
+                allocated.tolist(),
+                difference.tolist(),
+                map(reasons.__getitem__, reason_code.tolist()),
+                features,
+            )
+        )
+
+    def _date(self, days: int, anchored: bool) -> float:
+        found = self._dates.get((days, anchored))
+        if found is None:
+            found = self._dates[(days, anchored)] = date_feature(
+                days, anchored=anchored, rules=self.params.rules
+            )
+        return found
+
+    def _dates_of(self, days: IntArray, anchored: BoolArray) -> FloatArray:
+        """The date feature per pair, computed once per distinct (days, anchored) by
+        the scalar function (the same floats to the last bit)."""
+        distinct, inverse = np.unique(days * 2 + anchored, return_inverse=True)
+        values = [self._date(key >> 1, bool(key & 1)) for key in distinct.tolist()]
+        return np.asarray(values, dtype=np.float64)[inverse]
 
     @property
     def floor(self) -> float:

@@ -1,7 +1,8 @@
 """The array paths of the engine against their per-pair / per-item references
 (hypothesis): the fast path's clear links against full scoring, marker search against
 ``bytes.find``, digit groups against ``int``, the index order against ``lexsort``,
-membership against ``isin``."""
+membership against ``isin``, the candidate pairs and their scores on arrays against the
+rule and the scoring per pair."""
 
 from __future__ import annotations
 
@@ -16,18 +17,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
-from belegsync.matching import MatchParams, fastpath, match, textscan
+from belegsync.domain.matching_text import normalise_name
+from belegsync.matching import MatchParams, engine, fastpath, features, match, textscan
 from belegsync.matching.candidates import (
+    StateColumns,
     TxnIndex,
     _holding,
     _order_by_key_and_day,
     _packed_order,
     _recollections,
+    candidate_pairs,
     distinct,
     find_sorted,
     is_member,
 )
 from belegsync.matching.columns import TxnColumns
+from belegsync.matching.features import FeatureContext
+from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -68,6 +74,14 @@ RENT = WORLD | {
     "line_amount": st.sampled_from((-1000, -2000)),
     "text": st.sampled_from(("Miete 02/2024", "Miete 03/2024", "Q1/2024", "Zahlung")),
     "days": st.integers(-10, 10),
+}
+# amounts near the item (the tolerance band) and few exact ones
+BAND = WORLD | {
+    "amount": st.just(11900),
+    "gross": st.none(),
+    "has_items": st.just(True),
+    "line_amount": st.sampled_from((11662, 11800, 11850, 11990, 11500, 11900)),
+    "text": st.sampled_from(("Zahlung", "RE-2024-0001")),
 }
 
 
@@ -486,3 +500,145 @@ def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> Non
     full = match(payments, lines, params=MatchParams(fast_path=False))
     assert full.auto_links == ()
     assert fast.auto_links == ()
+
+
+def _run(payments: list[ExpectedPayment], lines: list[BankTxn], params: MatchParams) -> engine._Run:
+    return engine._Run(
+        payments,
+        TxnColumns.from_txns(lines),
+        frozenset(),
+        (),
+        IbanContactMemory(),
+        params,
+    )
+
+
+def _candidates_one_by_one(run: engine._Run) -> set[tuple[int, int, bool]]:
+    """The candidate rule per payment, over every row."""
+    index, params = run.index, run.params
+    cols = index.cols
+    out: set[tuple[int, int, bool]] = set()
+    for state in run.states:
+        found = {
+            row: True
+            for row in index.hits_by_payment.get(state.index, ())
+            if index.part[row] == state.part
+            and abs(int(index.day[row]) - state.anchor_day) <= params.reference_lookback_days
+        }
+        first, last = state.window
+        window = [
+            row
+            for row in np.flatnonzero(index.eligible).tolist()
+            if index.part[row] == state.part and first <= index.day[row] <= last
+        ]
+        exact = {cents for cents, _ in state.amounts}
+        for row in window:
+            if int(index.remaining[row]) in exact:
+                found.setdefault(row, False)
+        item, fee = state.payment.amount_cents, params.rules.fee_cents
+        low = max(1, item * params.tolerance_low_permille // 1000 - fee)
+        band = sorted(
+            (row for row in window if low <= index.remaining[row] <= item + fee),
+            key=lambda row: (abs(int(index.remaining[row]) - item), cols.ids[row]),
+        )
+        for row in band[: params.max_tolerance_candidates] if not found else ():
+            found.setdefault(row, False)
+        for row in window:
+            if {cols.ibans[row], cols.creditors[row]} & state.identifiers:
+                found.setdefault(row, False)
+        out.update((state.index, row, strong) for row, strong in found.items())
+    return out
+
+
+@SETTINGS
+@given(worlds() | worlds(BAND), st.integers(1, 3))
+def test_candidate_pairs_equal_the_rule_per_payment(
+    world: tuple[list[ExpectedPayment], list[BankTxn]], cap: int
+) -> None:
+    payments, lines = world
+    run = _run(payments, lines, MatchParams(fast_path=False, max_tolerance_candidates=cap))
+    pay, rows, strong = candidate_pairs(
+        run.states, StateColumns.of(run.states), run.index, run.params
+    )
+    pairs = list(zip(pay.tolist(), rows.tolist(), strong.tolist(), strict=True))
+    assert pairs == sorted(set(pairs))
+    assert set(pairs) == _candidates_one_by_one(run)
+    # read from the payment arrays, the columns are the states' own
+    mine, theirs = StateColumns.of(run.states), StateColumns.of(run.states, run.arrays, run.rest)
+    for name in StateColumns.__dataclass_fields__:
+        assert getattr(mine, name).tolist() == getattr(theirs, name).tolist(), name
+
+
+@SETTINGS
+@given(worlds() | worlds(BAND))
+def test_suggestions_on_arrays_equal_one_pair_at_a_time(
+    world: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    """The same suggestions (to the last bit of every float) and the same pairs
+    dropped."""
+    payments, lines = world
+    run = _run(payments, lines, MatchParams(fast_path=False))
+    for state in run.states:
+        if state.payment.contact_id == "c1":  # what confirmed links taught
+            state.payer_names = frozenset({normalise_name(PAYERS[0])})
+            state.past = (((D0 - timedelta(days=30)).toordinal(), state.payment.amount_cents),)
+    pay, rows, strong = candidate_pairs(
+        run.states, StateColumns.of(run.states), run.index, run.params
+    )
+    scored = run.ctx.suggestions(run.states, StateColumns.of(run.states), pay, rows, strong)
+    one = FeatureContext(run.index, run.params, run.ctx.identifier_owners)
+    expected = [
+        (p, row, suggestion)
+        for p, row, hit in zip(pay.tolist(), rows.tolist(), strong.tolist(), strict=True)
+        for suggestion in (one.suggestion(run.states[p], row, hit),)
+        if suggestion is not None
+    ]
+    got = list(zip(scored.pay.tolist(), scored.rows.tolist(), scored.suggestions, strict=True))
+    assert repr(got) == repr(expected)
+    assert scored.exact_reference.tolist() == [
+        s.features.reference >= 1.0 and s.features.amount_kind.is_exact for _, _, s in expected
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="0123456789 /.-QUARTLqurtalEINZUGeinzugİıſ\x1f", max_size=30), max_size=8
+    )
+)
+def test_hints_in_joined_texts_equal_each_text(texts: list[str]) -> None:
+    for hint, upper in (
+        (features.PERIOD_HINT, features._PERIOD_HINT_UPPER),
+        (features._RECOLLECTION_HINT, features._RECOLLECTION_HINT_UPPER),
+    ):
+        found = features._mentioning(texts, hint, upper).tolist()
+        assert found == [hint.search(text) is not None for text in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from((*PAYERS, "MUELLER", "SCHMIDT SOEHNE KG")), st.sampled_from(PAYERS)
+        ),
+        max_size=6,
+    )
+)
+def test_name_similarities_equal_one_pair_at_a_time(pairs: list[tuple[str, str]]) -> None:
+    a, b = [x for x, _ in pairs], [y for _, y in pairs]
+    assert features.name_similarities(a, b) == [features.name_similarity(x, y) for x, y in pairs]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(("1", "01", "2", "10", "12", "Q", "q", "1.", " ", "/", ".", "-", "2024")),
+        max_size=8,
+    ).map("".join)
+    | st.sampled_from(("Miete 02/2024", "Q1/2024", "1. Quartal 2024", "010/2024", "12-2024")),
+    st.sampled_from((date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))),
+)
+def test_own_period_search_finds_every_period_the_purpose_names(text: str, day: date) -> None:
+    run = _run([], [], MatchParams())
+    if features.period_in_text(text, day.toordinal()) is not None:
+        assert run.ctx._own_period(day.toordinal()).search(text)
