@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, repeat
 from operator import attrgetter
 
 import numpy as np
@@ -115,6 +115,36 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
     return [g for g in groups if g.auto and all(claims[m] == 1 for m in g.members)]
 
 
+def _lookups(
+    expected: Sequence[ExpectedPayment], arrays: PaymentArrays, tcs: list[int]
+) -> tuple[dict[tuple[int, str], str], dict[str, set[int]], dict[str, list[int]]]:
+    """What the transaction scan looks for: contact per (tenant/currency, customer
+    number) (the last payment wins), the tenants/currencies that want each identifier,
+    and the open payments per written reference."""
+    contacts = list(map(attrgetter("contact_id"), expected))
+    customers = {
+        (tc, number): contact
+        for tc, number, contact in zip(
+            tcs, map(attrgetter("customer_number"), expected), contacts, strict=True
+        )
+        if number and contact is not None
+    }
+    open_flags = arrays.open.tolist()
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for ident, tc in {
+        (ident, tc)
+        for idents, tc in compress(zip(arrays.identifiers, tcs, strict=True), open_flags)
+        for ident in idents
+    }:
+        wanted[ident].add(tc)
+    references: dict[str, list[int]] = defaultdict(list)
+    for g, written in enumerate(map(attrgetter("references"), expected)):
+        if written and open_flags[g]:
+            for reference in written:
+                references[reference].append(g)
+    return customers, wanted, references
+
+
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 _WIDER_DAYS = 60
 
@@ -143,21 +173,11 @@ class _Run:
         history = LinkHistory.read(expected, cols, existing_links)
         if stored_history is not None:
             history.merge(stored_history)
-        learned, owners = self._identifiers(expected, memory, history)
+        learned = self._learned(expected, memory, history)
         arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
-        customers: dict[tuple[int, str], str] = {}
-        wanted: dict[str, set[int]] = defaultdict(set)
-        references: dict[str, list[int]] = defaultdict(list)
-        open_flags = arrays.open.tolist()
+        owners = self._identifiers(expected, arrays)
         tcs = arrays.tc.tolist()
-        for g, payment in enumerate(expected):
-            if payment.customer_number and payment.contact_id is not None:
-                customers[(tcs[g], payment.customer_number)] = payment.contact_id
-            if open_flags[g]:
-                for ident in arrays.identifiers[g]:
-                    wanted[ident].add(tcs[g])
-                for reference in payment.references:
-                    references[reference].append(g)
+        customers, wanted, references = _lookups(expected, arrays, tcs)
         self.index = TxnIndex.build(
             cols, self.tc_ids, allocated, wanted, PROVIDER_MARKERS, {i for _, i in owners}
         )
@@ -165,9 +185,10 @@ class _Run:
         self.clear: list[ClearLink] = []
         if params.fast_path and not params.shadow_mode:
             self.clear = clear_links(expected, arrays, self.index, found, owners, rejected, params)
-        clear_payments = {c.payment for c in self.clear}
         self.clear_rows = {c.row for c in self.clear}
-        rest = [g for g in range(len(expected)) if open_flags[g] and g not in clear_payments]
+        still_open = arrays.open.copy()
+        still_open[[c.payment for c in self.clear]] = False
+        rest = np.flatnonzero(still_open).tolist()
         self.states = build_payment_states(
             [expected[g] for g in rest],
             self.tc_ids,
@@ -175,8 +196,7 @@ class _Run:
             params,
             [(arrays.amounts[g], arrays.identifiers[g]) for g in rest],
         )
-        for state in self.states:
-            history.annotate(state)
+        history.annotate(self.states)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._same_payer = SamePayer(params.rules.name_strong)
@@ -188,26 +208,37 @@ class _Run:
         self._linked_accounts: dict[tuple[str, str], set[str]] = {}
         self._compact: dict[str, str] = {}
 
-    def _identifiers(
+    def _learned(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
-    ) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[int, str], frozenset[str]]]:
+    ) -> dict[tuple[str, str], set[str]]:
+        """Identifiers learned per (tenant, contact): the memory and confirmed links."""
         learned: dict[tuple[str, str], set[str]] = defaultdict(set)
-        owners: dict[tuple[int, str], set[str]] = defaultdict(set)
-        tenants = {p.tenant_id for p in expected}
+        tenants = set(map(attrgetter("tenant_id"), expected))
         for tenant in sorted(tenants & memory.tenants()):
             for contact, idents in memory.identifiers_by_contact(tenant).items():
                 learned[(tenant, contact)] |= idents
         for key, idents in history.identifiers.items():
             learned[key] |= idents
-        for payment in expected:
-            if payment.contact_id is None:
-                continue
-            tc = self.tc_ids[(payment.tenant_id, payment.currency)]
-            idents = {compact_identifier(i) for i in payment.known_identifiers}
-            idents |= learned.get((payment.tenant_id, payment.contact_id), set())
+        return learned
+
+    def _identifiers(
+        self, expected: Sequence[ExpectedPayment], arrays: PaymentArrays
+    ) -> dict[tuple[int, str], frozenset[str]]:
+        """The contacts per (tenant/currency, identifier), known or learned (a contact's
+        payments repeat its identifiers: each distinct set is read once)."""
+        contacts = map(attrgetter("contact_id"), expected)
+        distinct = {
+            (tc, contact, idents)
+            for tc, contact, idents in zip(
+                arrays.tc.tolist(), contacts, arrays.identifiers, strict=True
+            )
+            if contact is not None and idents
+        }
+        owners: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for tc, contact, idents in distinct:
             for ident in idents:
-                owners[(tc, ident)].add(payment.contact_id)
-        return learned, {key: frozenset(value) for key, value in owners.items()}
+                owners[(tc, ident)].add(contact)
+        return {key: frozenset(value) for key, value in owners.items()}
 
     def _edges(self) -> tuple[list[Edge], dict[int, set[int]]]:
         exact_bounds, bands = probe_bounds(self.states, self.index, self.params)

@@ -19,8 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
-from typing import NamedTuple
+from datetime import date
+from itertools import repeat
+from operator import attrgetter, is_not
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -84,50 +86,42 @@ class PaymentArrays:
         settled: Collection[str],
         params: MatchParams,
     ) -> PaymentArrays:
-        rules = params.rules
-        debit = _DEBIT_TYPES
-        tc_list = [tc_ids[(p.tenant_id, p.currency)] for p in expected]
-        tc = np.asarray(tc_list, dtype=np.int64)
-        part = tc * 2 + np.fromiter((p.voucher_type in debit for p in expected), np.int64)
-        item = np.fromiter((p.amount_cents for p in expected), np.int64)
-        voucher_day = np.fromiter((p.voucher_date.toordinal() for p in expected), np.int64)
-        paid = [p.paid_date for p in expected]
-        anchored = np.fromiter((d is not None for d in paid), np.bool_)
-        anchor = np.where(
-            anchored,
-            np.fromiter((0 if d is None else d.toordinal() for d in paid), np.int64),
-            voucher_day,
+        # one C-level pass per field; Python runs per distinct value or per exception
+        n = len(expected)
+
+        def column(name: str) -> list[Any]:
+            return list(map(attrgetter(name), expected))
+
+        def ints(name: str) -> IntArray:
+            return np.fromiter(map(attrgetter(name), expected), np.int64, n)
+
+        tenants = column("tenant_id")
+        currencies = zip(tenants, column("currency"), strict=True)
+        tc = np.fromiter(map(tc_ids.__getitem__, currencies), np.int64, n)
+        debit = np.fromiter(map(_DEBIT_TYPES.__contains__, column("voucher_type")), np.int64, n)
+        item_list: list[int] = column("amount_cents")
+        item = np.asarray(item_list, dtype=np.int64)
+        voucher_day = np.fromiter(map(date.toordinal, column("voucher_date")), np.int64, n)
+        paid = column("paid_date")
+        anchored = np.fromiter(map(is_not, paid, repeat(None)), np.bool_, n)
+        anchor = voucher_day.copy()
+        anchor[anchored] = [d.toordinal() for d in paid if d is not None]
+        skonto = ints("skonto_cents")
+        covered = item + skonto + ints("settled_otherwise_cents")
+        part_payment = covered < ints("gross_cents")
+        is_open = (
+            ~np.fromiter(map(settled.__contains__, column("id")), np.bool_, n)
+            if settled
+            else np.ones(n, dtype=np.bool_)
         )
-        part_payment = np.fromiter((p.is_part_payment for p in expected), np.bool_)
-        is_open = np.fromiter((p.id not in settled for p in expected), np.bool_)
-        amounts = [
-            ((p.amount_cents, AmountKind.EXACT),)
-            if p.has_items or p.skonto_cents
-            else expected_amounts(p, rules)
-            for p in expected
+        exact = AmountKind.EXACT
+        amounts: list[tuple[tuple[int, AmountKind], ...]] = [
+            ((amount, exact),) for amount in item_list
         ]
-        key_cache: dict[str, tuple[int, ...]] = {}
-        keys: list[tuple[int, ...]] = []
-        for p, still_open in zip(expected, is_open.tolist(), strict=True):
-            if not still_open:
-                keys.append(())
-                continue
-            found = key_cache.get(p.voucher_number)
-            if found is None:
-                value = digit_value(p.voucher_number)
-                found = key_cache[p.voucher_number] = () if value is None else (value,)
-            if p.references:
-                extra = {digit_value(r) for r in p.references} - {None}
-                found = tuple(sorted({*found, *(v for v in extra if v is not None)}))
-            keys.append(found)
-        identifiers: list[frozenset[str]] = []
-        none: frozenset[str] = frozenset()
-        for p in expected:
-            idents = p.known_identifiers
-            if idents and not all(i.isalnum() and i.isupper() for i in idents):
-                idents = frozenset(compact_identifier(i) for i in idents)
-            more = learned.get((p.tenant_id, p.contact_id)) if p.contact_id is not None else None
-            identifiers.append(idents | more if more else (idents or none))
+        # Skonto is guessed only without items and without a recorded Skonto
+        guessed = ~np.fromiter(map(attrgetter("has_items"), expected), np.bool_, n)
+        for g in np.flatnonzero(guessed & (skonto == 0)).tolist():
+            amounts[g] = expected_amounts(expected[g], params.rules)
         lo = np.where(
             anchored, anchor - params.exact_days_before, anchor - params.unanchored_days_before
         )
@@ -137,7 +131,7 @@ class PaymentArrays:
         return cls(
             open=is_open,
             tc=tc,
-            part=part,
+            part=tc * 2 + debit,
             item=item,
             lo=lo,
             hi=hi,
@@ -146,9 +140,54 @@ class PaymentArrays:
             anchored=anchored,
             part_payment=part_payment,
             amounts=amounts,
-            keys=keys,
-            identifiers=identifiers,
+            keys=_reference_keys(expected, is_open),
+            identifiers=_identifier_sets(expected, tenants, learned),
         )
+
+
+def _reference_keys(
+    expected: Sequence[ExpectedPayment], is_open: BoolArray
+) -> list[tuple[int, ...]]:
+    """Per open payment the numeric keys of its voucher number and references, () for
+    a settled one (each distinct voucher number read once)."""
+    numbers = list(map(attrgetter("voucher_number"), expected))
+    values: dict[str, tuple[int, ...]] = {}
+    for number in set(numbers):
+        value = digit_value(number)
+        values[number] = () if value is None else (value,)
+    keys = list(map(values.__getitem__, numbers))
+    for g in np.flatnonzero(~is_open).tolist():
+        keys[g] = ()
+    open_flags = is_open.tolist()
+    for g, references in enumerate(map(attrgetter("references"), expected)):
+        if references and open_flags[g]:
+            extra = {digit_value(r) for r in references}
+            keys[g] = tuple(sorted({*keys[g], *(v for v in extra if v is not None)}))
+    return keys
+
+
+def _identifier_sets(
+    expected: Sequence[ExpectedPayment],
+    tenants: list[str],
+    learned: Mapping[tuple[str, str], set[str]],
+) -> list[frozenset[str]]:
+    """Per payment its contact's IBANs and creditor ids, compacted, and those learned
+    for the contact (each distinct set compacted once: a contact's payments repeat it)."""
+    known: list[frozenset[str]] = list(map(attrgetter("known_identifiers"), expected))
+    compacted = {
+        idents: idents
+        if all(i.isalnum() and i.isupper() for i in idents)
+        else frozenset(map(compact_identifier, idents))
+        for idents in set(known)
+    }
+    out = list(map(compacted.__getitem__, known))
+    if learned:
+        contacts = map(attrgetter("contact_id"), expected)
+        for g, (tenant, contact) in enumerate(zip(tenants, contacts, strict=True)):
+            more = learned.get((tenant, contact)) if contact is not None else None
+            if more:
+                out[g] = out[g] | more
+    return out
 
 
 class ClearLink(NamedTuple):
