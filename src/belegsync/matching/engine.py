@@ -44,7 +44,7 @@ from belegsync.matching.collective import (
     collectives_from_references,
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
-from belegsync.matching.decide import Edge, assign_greedy, auto_decisions
+from belegsync.matching.decide import Edge, EdgeColumns, assign_greedy, auto_decisions
 from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.history import LinkHistory
@@ -290,9 +290,12 @@ class _Run:
         )
         consumed |= self.clear_rows
         single = [e for e in edges if e.payment not in grouped_payments and e.row not in consumed]
-        remaining: dict[int, int] = {}
-        assigned = assign_greedy(single, remaining)
-        autos = {} if self.params.shadow_mode else auto_decisions(assigned, single, self.params)
+        columns = EdgeColumns.of(single)
+        picked = assign_greedy(single, columns)
+        assigned = {payment: single[i] for payment, i in picked.items()}
+        autos = (
+            {} if self.params.shadow_mode else auto_decisions(picked, single, columns, self.params)
+        )
         consumed.update(assigned[p].row for p in autos)
         taken_rows = {e.row for e in assigned.values()}
         payer_rows = {row for _, rows in self.index.by_identifier.values() for row in rows}
