@@ -319,7 +319,7 @@ class _Run:
                 self.params,
             )
             more, more_payments, more_rows = self._apply_auto_groups(
-                _without_overlaps(found), set(linked), set(consumed)
+                _without_overlaps(found), linked, consumed
             )
             group_autos += more
             linked.update(more_payments)
@@ -330,31 +330,24 @@ class _Run:
     def _apply_auto_groups(
         self,
         groups: list[CollectiveGroup],
-        taken_payments: set[int] | None = None,
-        taken_rows: set[int] | None = None,
+        taken_payments: Collection[int] = frozenset(),
+        taken_rows: Collection[int] = frozenset(),
     ) -> tuple[list[LinkDecision], set[int], set[int]]:
+        """Link the automatic groups (by transaction id) whose payments and row no
+        earlier link or group took; returns the links and what they took."""
         decisions: list[LinkDecision] = []
-        payments: set[int] = set(taken_payments or ())
-        rows: set[int] = set(taken_rows or ())
         ids = self.index.cols.ids
         added_payments: set[int] = set()
         added_rows: set[int] = set()
+        auto = LinkStatus.AUTO_CONFIRMED
         for group in sorted(groups, key=lambda g: ids[g.row]):
-            if not group.auto or payments.intersection(group.members) or group.row in rows:
+            if not group.auto or group.row in taken_rows or group.row in added_rows:
                 continue
-            payments.update(group.members)
-            rows.add(group.row)
+            if any(m in taken_payments or m in added_payments for m in group.members):
+                continue
             added_payments.update(group.members)
             added_rows.add(group.row)
-            decisions.extend(
-                LinkDecision(
-                    suggestion=s,
-                    status=LinkStatus.AUTO_CONFIRMED,
-                    payment_runner_up=0.0,
-                    txn_runner_up=0.0,
-                )
-                for s in group.suggestions
-            )
+            decisions.extend(LinkDecision(s, auto, 0.0, 0.0) for s in group.suggestions)
         return decisions, added_payments, added_rows
 
     def _result(
