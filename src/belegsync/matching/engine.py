@@ -131,12 +131,10 @@ def _lookups(
     }
     open_flags = arrays.open.tolist()
     wanted: dict[str, set[int]] = defaultdict(set)
-    for ident, tc in {
-        (ident, tc)
-        for idents, tc in compress(zip(arrays.identifiers, tcs, strict=True), open_flags)
-        for ident in idents
-    }:
-        wanted[ident].add(tc)
+    # a contact's payments repeat its identifiers: each distinct set is read once
+    for idents, tc in set(compress(zip(arrays.identifiers, tcs, strict=True), open_flags)):
+        for ident in idents:
+            wanted[ident].add(tc)
     references: dict[str, list[int]] = defaultdict(list)
     for g, written in enumerate(map(attrgetter("references"), expected)):
         if written and open_flags[g]:

@@ -53,6 +53,8 @@ from belegsync.matching.textscan import digit_value
 __all__ = ["ClearLink", "PaymentArrays", "clear_links"]
 
 _SHIFT = 40
+_MAX_DIGITS = 18  # as digit_value reads them: 10**18 fits in 64 bits
+_POW10 = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
 _Row = TypeVar("_Row", bound=tuple[Any, ...])
 _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is Direction.DEBIT)
 # Below this name similarity (rapidfuzz defaults, so a bit lower than the engine's own
@@ -151,15 +153,10 @@ def _reference_keys(
     expected: Sequence[ExpectedPayment], is_open: BoolArray
 ) -> list[tuple[int, ...]]:
     """Per open payment the numeric keys of its voucher number and references, () for
-    a settled one (each distinct voucher number read once)."""
-    numbers = list(map(attrgetter("voucher_number"), expected))
-    values: dict[str, tuple[int, ...]] = {}
-    for number in set(numbers):
-        value = digit_value(number)
-        values[number] = () if value is None else (value,)
-    keys = list(map(values.__getitem__, numbers))
-    for g in np.flatnonzero(~is_open).tolist():
-        keys[g] = ()
+    a settled one."""
+    values = _digit_values(list(map(attrgetter("voucher_number"), expected)))
+    values[~is_open] = -1
+    keys: list[tuple[int, ...]] = [() if v < 0 else (v,) for v in values.tolist()]
     open_flags = is_open.tolist()
     for g, references in enumerate(map(attrgetter("references"), expected)):
         if references and open_flags[g]:
@@ -168,21 +165,59 @@ def _reference_keys(
     return keys
 
 
+def _digit_values(texts: list[str]) -> IntArray:
+    """:func:`~belegsync.matching.textscan.digit_value` of every text at once, -1 where
+    it is None: the ASCII digits of a text read as one number, if 4–18 significant."""
+    n = len(texts)
+    joined = "".join(texts)
+    if joined.isascii():
+        data = joined.encode("ascii")
+        lengths = np.fromiter(map(len, texts), np.int64, n)
+    else:  # other characters are never digits; their UTF-8 bytes are none either
+        encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+        data = b"".join(encoded)
+        lengths = np.fromiter(map(len, encoded), np.int64, n)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero((raw >= 0x30) & (raw <= 0x39))
+    digits = raw[at].astype(np.int64) - 0x30
+    owner = np.repeat(np.arange(n), lengths)[at]
+    # per text: its digits are digits[start:end], the significant ones from its first
+    # non-zero digit on
+    per_text = np.bincount(owner, minlength=n)
+    end = np.cumsum(per_text)
+    start = end - per_text
+    nonzero = np.flatnonzero(digits)
+    first = end.copy()
+    # the owners of the non-zero digits are sorted: a text's first is where they change
+    first_at = np.flatnonzero(np.diff(owner[nonzero], prepend=-1))
+    first[owner[nonzero[first_at]]] = nonzero[first_at]
+    significant = end - first
+    out = np.full(n, -1, dtype=np.int64)
+    valid = (significant >= 4) & (significant <= _MAX_DIGITS)
+    if not valid.any():
+        return out
+    # the place value of each significant digit of a valid text (others add nothing)
+    place = end[owner] - 1 - np.arange(digits.size)
+    counted = valid[owner] & (np.arange(digits.size) >= first[owner])
+    contribution = np.where(counted, digits * _POW10[np.where(counted, place, 0)], 0)
+    sums = np.add.reduceat(contribution, start[per_text > 0])
+    out[per_text > 0] = np.where(valid[per_text > 0], sums, -1)
+    return out
+
+
 def _identifier_sets(
     expected: Sequence[ExpectedPayment],
     tenants: list[str],
     learned: Mapping[tuple[str, str], set[str]],
 ) -> list[frozenset[str]]:
     """Per payment its contact's IBANs and creditor ids, compacted, and those learned
-    for the contact (each distinct set compacted once: a contact's payments repeat it)."""
+    for the contact (each distinct identifier looked at once: they are stored compact,
+    and a contact's payments repeat them)."""
     known: list[frozenset[str]] = list(map(attrgetter("known_identifiers"), expected))
-    compacted = {
-        idents: idents
-        if all(i.isalnum() and i.isupper() for i in idents)
-        else frozenset(map(compact_identifier, idents))
-        for idents in set(known)
-    }
-    out = list(map(compacted.__getitem__, known))
+    loose = {i for i in frozenset().union(*known) if not (i.isalnum() and i.isupper())}
+    out = known
+    if loose:
+        out = [frozenset(map(compact_identifier, s)) if s & loose else s for s in known]
     if learned:
         contacts = map(attrgetter("contact_id"), expected)
         for g, (tenant, contact) in enumerate(zip(tenants, contacts, strict=True)):
@@ -218,6 +253,9 @@ def _exact_pairs(
         (np.zeros(open_idx.size, np.int64), np.asarray([m[2] for m in more], np.int64))
     )
     keys = (arrays.part[g_arr] << _SHIFT) | c_arr
+    # sorted needles make the binary searches walk forward through the index
+    by_key = np.argsort(keys)
+    g_arr, c_arr, k_arr, keys = g_arr[by_key], c_arr[by_key], k_arr[by_key], keys[by_key]
     lo = np.searchsorted(index.sorted_key, keys, side="left")
     hi = np.searchsorted(index.sorted_key, keys, side="right")
     counts = hi - lo
@@ -247,6 +285,9 @@ def _fee_competitors(
     pkeys = (arrays.part[open_idx] << _SHIFT) | arrays.item[open_idx]
     order = np.argsort(pkeys, kind="stable")
     pkeys, owners = pkeys[order], open_idx[order]
+    # the rows by amount: sorted needles make the binary searches walk forward
+    by_amount = np.argsort((index.part[rows] << _SHIFT) | index.remaining[rows])
+    rows = rows[by_amount]
     base = index.part[rows] << _SHIFT
     amount = index.remaining[rows]
     low = base | np.maximum(amount - rules.rounding_cents, 1)
@@ -255,6 +296,7 @@ def _fee_competitors(
     b = np.searchsorted(pkeys, high, side="right")
     exact_a = np.searchsorted(pkeys, base | amount, side="left")
     exact_b = np.searchsorted(pkeys, base | amount, side="right")
+    found = np.zeros(rows.size, dtype=np.bool_)
     out = np.zeros(rows.size, dtype=np.bool_)
     maybe = np.flatnonzero((b - a) > (exact_b - exact_a))
     if maybe.size == 0:
@@ -267,7 +309,8 @@ def _fee_competitors(
     g = owners[j]
     day = index.day[rows[which]]
     near = (j < exact_a[which]) | (j >= exact_b[which])
-    out[which[near & (arrays.lo[g] <= day) & (day <= arrays.hi[g])]] = True
+    found[which[near & (arrays.lo[g] <= day) & (day <= arrays.hi[g])]] = True
+    out[by_amount] = found
     return out
 
 
@@ -479,27 +522,40 @@ def _identifiers(
 ) -> tuple[BoolArray, BoolArray]:
     """Per pair: the account is known for the contact / belongs to another contact
     (looked at only where the line's account is one a payment wants or a contact owns)."""
-    known = np.zeros(pay.size, dtype=np.bool_)
-    foreign = np.zeros(pay.size, dtype=np.bool_)
     cols = index.cols
     ibans, creditors = cols.ibans, cols.creditors
-    tcs = arrays.tc
     if index.identified is None:
         check = np.arange(pay.size)
     else:
         check = np.flatnonzero(index.identified[rows])
-    for i, g, row in zip(check.tolist(), pay[check].tolist(), rows[check].tolist(), strict=True):
-        idents = arrays.identifiers[g]
-        for ident in (ibans[row], creditors[row]):
+    identifiers = arrays.identifiers
+    lines = rows[check].tolist()
+    known_at: list[int] = []
+    foreign_at: list[int] = []
+    for i, g, tc, iban, creditor in zip(
+        check.tolist(),
+        pay[check].tolist(),
+        arrays.tc[pay[check]].tolist(),
+        map(ibans.__getitem__, lines),
+        map(creditors.__getitem__, lines),
+        strict=True,
+    ):
+        idents = identifiers[g]
+        for ident in (iban, creditor):
             if not ident:
                 continue
             if ident in idents:
-                known[i] = True
+                known_at.append(i)
                 break
-            found = owners.get((int(tcs[g]), ident))
-            contact = expected[g].contact_id
-            if found and (contact is None or contact not in found):
-                foreign[i] = True
+            found = owners.get((tc, ident))
+            if found:
+                contact = expected[g].contact_id
+                if contact is None or contact not in found:
+                    foreign_at.append(i)
+    known = np.zeros(pay.size, dtype=np.bool_)
+    known[known_at] = True
+    foreign = np.zeros(pay.size, dtype=np.bool_)
+    foreign[foreign_at] = True
     return known, foreign & ~known
 
 
