@@ -424,6 +424,9 @@ def clear_links(
     _similarities(
         contact_names, cols.names, pay, rows, linking & named & referenced & ~known, similarity
     )
+    # the links are built in payment order: a link reads more of its payment than of
+    # its line
+    keep = keep[np.argsort(pay[keep], kind="stable")]
     return _decisions(
         expected,
         arrays,
@@ -528,6 +531,7 @@ def _identifiers(
         check = np.arange(pay.size)
     else:
         check = np.flatnonzero(index.identified[rows])
+    check = check[np.argsort(pay[check], kind="stable")]  # the payments' sets in order
     identifiers = arrays.identifiers
     lines = rows[check].tolist()
     known_at: list[int] = []
