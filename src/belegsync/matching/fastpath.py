@@ -16,7 +16,6 @@ or rounding difference.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -60,7 +59,6 @@ _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is D
 # Below this name similarity (rapidfuzz defaults, so a bit lower than the engine's own
 # normalised names give) an exact amount from an unknown account is someone else's.
 _OTHER_NAME_BELOW = 60.0
-_NON_DIGIT = re.compile(r"[^0-9]+")
 
 
 @dataclass(slots=True)
