@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
@@ -115,34 +115,6 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
     return [g for g in groups if g.auto and all(claims[m] == 1 for m in g.members)]
 
 
-def _lookups(
-    expected: Sequence[ExpectedPayment], arrays: PaymentArrays, tcs: list[int]
-) -> tuple[dict[tuple[int, str], str], dict[str, set[int]], dict[str, list[int]]]:
-    """What the transaction scan looks for: contact per (tenant/currency, customer
-    number) (the last payment wins), the tenants/currencies that want each identifier,
-    and the open payments per written reference."""
-    contacts = list(map(attrgetter("contact_id"), expected))
-    customers = {
-        (tc, number): contact
-        for tc, number, contact in zip(
-            tcs, map(attrgetter("customer_number"), expected), contacts, strict=True
-        )
-        if number and contact is not None
-    }
-    open_flags = arrays.open.tolist()
-    wanted: dict[str, set[int]] = defaultdict(set)
-    # a contact's payments repeat its identifiers: each distinct set is read once
-    for idents, tc in set(compress(zip(arrays.identifiers, tcs, strict=True), open_flags)):
-        for ident in idents:
-            wanted[ident].add(tc)
-    references: dict[str, list[int]] = defaultdict(list)
-    for g, written in enumerate(map(attrgetter("references"), expected)):
-        if written and open_flags[g]:
-            for reference in written:
-                references[reference].append(g)
-    return customers, wanted, references
-
-
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 _WIDER_DAYS = 60
 
@@ -174,8 +146,19 @@ class _Run:
         learned = self._learned(expected, memory, history)
         arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
         owners = self._identifiers(expected, arrays)
+        customers: dict[tuple[int, str], str] = {}
+        wanted: dict[str, set[int]] = defaultdict(set)
+        references: dict[str, list[int]] = defaultdict(list)
+        open_flags = arrays.open.tolist()
         tcs = arrays.tc.tolist()
-        customers, wanted, references = _lookups(expected, arrays, tcs)
+        for g, payment in enumerate(expected):
+            if payment.customer_number and payment.contact_id is not None:
+                customers[(tcs[g], payment.customer_number)] = payment.contact_id
+            if open_flags[g]:
+                for ident in arrays.identifiers[g]:
+                    wanted[ident].add(tcs[g])
+                for reference in payment.references:
+                    references[reference].append(g)
         self.index = TxnIndex.build(
             cols, self.tc_ids, allocated, wanted, PROVIDER_MARKERS, {i for _, i in owners}
         )
