@@ -341,14 +341,6 @@ def _similarities(
     )
 
 
-def _code_counts(codes: IntArray, n_rows: int, n_payments: int) -> tuple[IntArray, IntArray]:
-    """(payment, row) codes per payment and per row (the codes are distinct)."""
-    return (
-        np.bincount(codes // n_rows, minlength=n_payments),
-        np.bincount(codes % n_rows, minlength=n_rows),
-    )
-
-
 def _reference_codes(hits: Mapping[int, set[int]], n_rows: int) -> IntArray:
     """(payment, row) codes of the reference hits (row → payments), each pair once."""
     sizes = np.fromiter(map(len, hits.values()), np.int64, len(hits))
@@ -385,7 +377,7 @@ def clear_links(
     # where they may change which pairs are sole (and for the links, below); 100 where
     # a name is missing
     similarity = np.full(pay.size, 100.0)
-    counts = _PairCounts(pay, rows, code, ref_code, referenced, len(expected), n_rows)
+    counts = _PairCounts(code, ref_code, referenced, len(expected), n_rows)
     _similarities(
         contact_names,
         cols.names,
@@ -444,26 +436,28 @@ def clear_links(
 
 
 class _PairCounts:
-    """Distinct (payment, row) pairs per payment and per row among a selection of the
-    exact pairs and all reference hits (a referenced pair is one of the hits)."""
+    """(payment, row) pairs per payment and per row among a selection of the exact
+    pairs and all reference hits. Each pair is counted once: the exact pairs are
+    distinct (each amount of a payment pairs once), and a referenced one is one of the
+    hits."""
 
     def __init__(
         self,
-        pay: IntArray,
-        rows: IntArray,
         code: IntArray,
         ref_code: IntArray,
         referenced: BoolArray,
         n_payments: int,
         n_rows: int,
     ) -> None:
-        self.pay, self.rows, self.code = pay, rows, code
-        self.ref_code, self.referenced = ref_code, referenced
+        self.code, self.ref_code, self.referenced = code, ref_code, referenced
         self.n_payments, self.n_rows = n_payments, n_rows
 
     def of(self, selected: BoolArray) -> tuple[IntArray, IntArray]:
         codes = np.concatenate((self.code[selected & ~self.referenced], self.ref_code))
-        return _code_counts(codes, self.n_rows, self.n_payments)
+        return (
+            np.bincount(codes // self.n_rows, minlength=self.n_payments),
+            np.bincount(codes % self.n_rows, minlength=self.n_rows),
+        )
 
 
 def _may_matter(
@@ -474,10 +468,10 @@ def _may_matter(
     surely: BoolArray,
     counts: _PairCounts,
 ) -> BoolArray:
-    """Pairs of ``among`` whose plausibility can change which pairs are sole: they share
-    the payment or the row of a pair that may link and has no other pair that is
-    ``surely`` plausible on either side (it alone may end up sole; every other pair
-    has a competitor whatever the rest turn out to be)."""
+    """Pairs of ``among`` whose plausibility (or name) can change which pairs are sole:
+    they share the payment or the row of a pair that may link and has no other pair
+    that is ``surely`` plausible on either side (it alone may end up sole; every other
+    pair has a competitor whatever the rest turn out to be)."""
     per_payment, per_row = counts.of(surely)
     own = surely.astype(np.int64)
     alone = np.flatnonzero(may_link & (per_payment[pay] == own) & (per_row[rows] == own))
