@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from belegsync.domain.matching import LinkDecision, LinkStatus, Suggestion
+from belegsync.domain.matching import LinkDecision, LinkStatus, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import auto_confirm_failures
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.params import MatchParams
@@ -52,6 +52,7 @@ class EdgeColumns(NamedTuple):
     score: FloatArray
     allocated: IntArray
     bank_cents: IntArray
+    plausible: BoolArray
 
     @classmethod
     def of(cls, edges: Sequence[Edge]) -> EdgeColumns:
@@ -63,7 +64,19 @@ class EdgeColumns(NamedTuple):
             np.fromiter(map(itemgetter(2), suggestions), np.float64, n),
             np.fromiter(map(itemgetter(3), suggestions), np.int64, n),
             np.fromiter(map(itemgetter(5), edges), np.int64, n),
+            _plausible(list(map(itemgetter(6), suggestions))),
         )
+
+
+def _plausible(features: list[MatchFeatures]) -> BoolArray:
+    """Per pair, whether a person would look at it twice: the amount fits (or a
+    reference hits) and nothing says the payer is someone else."""
+    n = len(features)
+    amount = np.fromiter(map(itemgetter(0), features), np.float64, n)
+    referenced = np.fromiter(map(itemgetter(1), features), np.float64, n) >= 0.5
+    counterparty = np.fromiter(map(itemgetter(2), features), np.float64, n)
+    plausible: BoolArray = ((amount >= 0.8) | referenced) & ((counterparty >= 0.4) | referenced)
+    return plausible
 
 
 def _ranks(labels: list[str]) -> IntArray:
@@ -144,18 +157,12 @@ def runner_ups(columns: EdgeColumns) -> tuple[FloatArray, FloatArray]:
     return _runner_up(columns.payment, columns.score), _runner_up(columns.row, columns.score)
 
 
-def sole_pairs(edges: Sequence[Edge], columns: EdgeColumns) -> BoolArray:
+def sole_pairs(columns: EdgeColumns) -> BoolArray:
     """Per edge, whether it is the only plausible pair of both its payment and its
-    transaction. Plausible: a pair a person would look at twice, the amount fits (or
-    a reference hits) and nothing says the payer is someone else."""
-    n = len(edges)
-    if n == 0:
-        return np.zeros(0, dtype=np.bool_)
-    features = list(map(attrgetter("suggestion.features"), edges))
-    amount = np.fromiter(map(itemgetter(0), features), np.float64, n)
-    referenced = np.fromiter(map(itemgetter(1), features), np.float64, n) >= 0.5
-    counterparty = np.fromiter(map(itemgetter(2), features), np.float64, n)
-    plausible = ((amount >= 0.8) | referenced) & ((counterparty >= 0.4) | referenced)
+    transaction."""
+    plausible = columns.plausible
+    if plausible.size == 0:
+        return plausible
     per_payment = np.bincount(columns.payment[plausible], minlength=int(columns.payment.max()) + 1)
     per_row = np.bincount(columns.row[plausible], minlength=int(columns.row.max()) + 1)
     sole: BoolArray = plausible & (per_payment[columns.payment] == 1)
@@ -176,7 +183,7 @@ def auto_decisions(
     rules = params.rules
     at = np.fromiter(assigned.values(), np.int64, len(assigned))
     payment_ru, txn_ru = (ru[at] for ru in runner_ups(columns))
-    sole = sole_pairs(edges, columns)[at]
+    sole = sole_pairs(columns)[at]
     score = columns.score[at]
     # the score test of the policy on arrays: who fails it fails the policy
     passes = (sole & (score >= rules.sole_threshold)) | (
