@@ -239,9 +239,9 @@ class Suggestion(NamedTuple):
         return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class LinkDecision:
-    """An automatic link and the margins that allowed it."""
+class LinkDecision(NamedTuple):
+    """An automatic link and the margins that allowed it (a named tuple, as
+    :class:`Suggestion`: a run links tens of thousands of pairs)."""
 
     suggestion: Suggestion
     status: LinkStatus

@@ -44,7 +44,7 @@ from belegsync.matching.collective import (
     collectives_from_references,
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
-from belegsync.matching.decide import Edge, assign_greedy, auto_decisions
+from belegsync.matching.decide import Edge, EdgeColumns, assign_greedy, auto_decisions
 from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.history import LinkHistory
@@ -155,8 +155,9 @@ class _Run:
         history = LinkHistory.read(expected, cols, existing_links)
         if stored_history is not None:
             history.merge(stored_history)
-        learned, owners = self._identifiers(expected, memory, history)
+        learned = self._learned(expected, memory, history)
         arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
+        owners = self._identifiers(expected, arrays)
         customers: dict[tuple[int, str], str] = {}
         wanted: dict[str, set[int]] = defaultdict(set)
         references: dict[str, list[int]] = defaultdict(list)
@@ -177,11 +178,12 @@ class _Run:
         self.clear: list[ClearLink] = []
         if params.fast_path and not params.shadow_mode:
             self.clear = clear_links(expected, arrays, self.index, found, owners, rejected, params)
-        clear_payments = {c.payment for c in self.clear}
         self.clear_rows = {c.row for c in self.clear}
-        rest = [g for g in range(len(expected)) if open_flags[g] and g not in clear_payments]
+        still_open = arrays.open.copy()
+        still_open[[c.payment for c in self.clear]] = False
         # the payment arrays of the states (state index → global position), for scoring
-        self.arrays, self.rest = arrays, np.asarray(rest, dtype=np.int64)
+        self.arrays, self.rest = arrays, np.flatnonzero(still_open)
+        rest = self.rest.tolist()
         self.states = build_payment_states(
             [expected[g] for g in rest],
             self.tc_ids,
@@ -189,8 +191,7 @@ class _Run:
             params,
             [(arrays.amounts[g], arrays.identifiers[g]) for g in rest],
         )
-        for state in self.states:
-            history.annotate(state)
+        history.annotate(self.states)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._same_payer = SamePayer(params.rules.name_strong)
@@ -198,26 +199,37 @@ class _Run:
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
 
-    def _identifiers(
+    def _learned(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
-    ) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[int, str], frozenset[str]]]:
+    ) -> dict[tuple[str, str], set[str]]:
+        """Identifiers learned per (tenant, contact): the memory and confirmed links."""
         learned: dict[tuple[str, str], set[str]] = defaultdict(set)
-        owners: dict[tuple[int, str], set[str]] = defaultdict(set)
-        tenants = {p.tenant_id for p in expected}
+        tenants = set(map(attrgetter("tenant_id"), expected))
         for tenant in sorted(tenants & memory.tenants()):
             for contact, idents in memory.identifiers_by_contact(tenant).items():
                 learned[(tenant, contact)] |= idents
         for key, idents in history.identifiers.items():
             learned[key] |= idents
-        for payment in expected:
-            if payment.contact_id is None:
-                continue
-            tc = self.tc_ids[(payment.tenant_id, payment.currency)]
-            idents = {compact_identifier(i) for i in payment.known_identifiers}
-            idents |= learned.get((payment.tenant_id, payment.contact_id), set())
+        return learned
+
+    def _identifiers(
+        self, expected: Sequence[ExpectedPayment], arrays: PaymentArrays
+    ) -> dict[tuple[int, str], frozenset[str]]:
+        """The contacts per (tenant/currency, identifier), known or learned (a contact's
+        payments repeat its identifiers: each distinct set is read once)."""
+        contacts = map(attrgetter("contact_id"), expected)
+        distinct = {
+            (tc, contact, idents)
+            for tc, contact, idents in zip(
+                arrays.tc.tolist(), contacts, arrays.identifiers, strict=True
+            )
+            if contact is not None and idents
+        }
+        owners: dict[tuple[int, str], set[str]] = defaultdict(set)
+        for tc, contact, idents in distinct:
             for ident in idents:
-                owners[(tc, ident)].add(payment.contact_id)
-        return learned, {key: frozenset(value) for key, value in owners.items()}
+                owners[(tc, ident)].add(contact)
+        return {key: frozenset(value) for key, value in owners.items()}
 
     def _edges(self) -> tuple[list[Edge], dict[int, set[int]]]:
         """Every candidate pair scored, as arrays until the pairs that matter remain;
@@ -269,9 +281,12 @@ class _Run:
         )
         consumed |= self.clear_rows
         single = [e for e in edges if e.payment not in grouped_payments and e.row not in consumed]
-        remaining: dict[int, int] = {}
-        assigned = assign_greedy(single, remaining)
-        autos = {} if self.params.shadow_mode else auto_decisions(assigned, single, self.params)
+        columns = EdgeColumns.of(single)
+        picked = assign_greedy(single, columns)
+        assigned = {payment: single[i] for payment, i in picked.items()}
+        autos = (
+            {} if self.params.shadow_mode else auto_decisions(picked, single, columns, self.params)
+        )
         consumed.update(assigned[p].row for p in autos)
         taken_rows = {e.row for e in assigned.values()}
         payer_rows = {row for _, rows in self.index.by_identifier.values() for row in rows}
@@ -295,7 +310,7 @@ class _Run:
                 self.params,
             )
             more, more_payments, more_rows = self._apply_auto_groups(
-                _without_overlaps(found), set(linked), set(consumed)
+                _without_overlaps(found), linked, consumed
             )
             group_autos += more
             linked.update(more_payments)
@@ -306,31 +321,24 @@ class _Run:
     def _apply_auto_groups(
         self,
         groups: list[CollectiveGroup],
-        taken_payments: set[int] | None = None,
-        taken_rows: set[int] | None = None,
+        taken_payments: Collection[int] = frozenset(),
+        taken_rows: Collection[int] = frozenset(),
     ) -> tuple[list[LinkDecision], set[int], set[int]]:
+        """Link the automatic groups (by transaction id) whose payments and row no
+        earlier link or group took; returns the links and what they took."""
         decisions: list[LinkDecision] = []
-        payments: set[int] = set(taken_payments or ())
-        rows: set[int] = set(taken_rows or ())
         ids = self.index.cols.ids
         added_payments: set[int] = set()
         added_rows: set[int] = set()
+        auto = LinkStatus.AUTO_CONFIRMED
         for group in sorted(groups, key=lambda g: ids[g.row]):
-            if not group.auto or payments.intersection(group.members) or group.row in rows:
+            if not group.auto or group.row in taken_rows or group.row in added_rows:
                 continue
-            payments.update(group.members)
-            rows.add(group.row)
+            if any(m in taken_payments or m in added_payments for m in group.members):
+                continue
             added_payments.update(group.members)
             added_rows.add(group.row)
-            decisions.extend(
-                LinkDecision(
-                    suggestion=s,
-                    status=LinkStatus.AUTO_CONFIRMED,
-                    payment_runner_up=0.0,
-                    txn_runner_up=0.0,
-                )
-                for s in group.suggestions
-            )
+            decisions.extend(LinkDecision(s, auto, 0.0, 0.0) for s in group.suggestions)
         return decisions, added_payments, added_rows
 
     def _result(

@@ -16,11 +16,12 @@ or rounding difference.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
-from typing import NamedTuple
+from datetime import date
+from itertools import chain, repeat
+from operator import attrgetter, is_not
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ from rapidfuzz import fuzz, process, utils
 
 from belegsync.domain.matching import (
     AmountKind,
+    DifferenceReason,
     ExpectedPayment,
     LinkDecision,
     LinkStatus,
@@ -50,11 +52,13 @@ from belegsync.matching.textscan import digit_value
 __all__ = ["ClearLink", "PaymentArrays", "clear_links"]
 
 _SHIFT = 40
+_MAX_DIGITS = 18  # as digit_value reads them: 10**18 fits in 64 bits
+_POW10 = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
 _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is Direction.DEBIT)
 # Below this name similarity (rapidfuzz defaults, so a bit lower than the engine's own
 # normalised names give) an exact amount from an unknown account is someone else's.
 _OTHER_NAME_BELOW = 60.0
-_NON_DIGIT = re.compile(r"[^0-9]+")
 
 
 @dataclass(slots=True)
@@ -84,50 +88,42 @@ class PaymentArrays:
         settled: Collection[str],
         params: MatchParams,
     ) -> PaymentArrays:
-        rules = params.rules
-        debit = _DEBIT_TYPES
-        tc_list = [tc_ids[(p.tenant_id, p.currency)] for p in expected]
-        tc = np.asarray(tc_list, dtype=np.int64)
-        part = tc * 2 + np.fromiter((p.voucher_type in debit for p in expected), np.int64)
-        item = np.fromiter((p.amount_cents for p in expected), np.int64)
-        voucher_day = np.fromiter((p.voucher_date.toordinal() for p in expected), np.int64)
-        paid = [p.paid_date for p in expected]
-        anchored = np.fromiter((d is not None for d in paid), np.bool_)
-        anchor = np.where(
-            anchored,
-            np.fromiter((0 if d is None else d.toordinal() for d in paid), np.int64),
-            voucher_day,
+        # one C-level pass per field; Python runs per distinct value or per exception
+        n = len(expected)
+
+        def column(name: str) -> list[Any]:
+            return list(map(attrgetter(name), expected))
+
+        def ints(name: str) -> IntArray:
+            return np.fromiter(map(attrgetter(name), expected), np.int64, n)
+
+        tenants = column("tenant_id")
+        currencies = zip(tenants, column("currency"), strict=True)
+        tc = np.fromiter(map(tc_ids.__getitem__, currencies), np.int64, n)
+        debit = np.fromiter(map(_DEBIT_TYPES.__contains__, column("voucher_type")), np.int64, n)
+        item_list: list[int] = column("amount_cents")
+        item = np.asarray(item_list, dtype=np.int64)
+        voucher_day = np.fromiter(map(date.toordinal, column("voucher_date")), np.int64, n)
+        paid = column("paid_date")
+        anchored = np.fromiter(map(is_not, paid, repeat(None)), np.bool_, n)
+        anchor = voucher_day.copy()
+        anchor[anchored] = [d.toordinal() for d in paid if d is not None]
+        skonto = ints("skonto_cents")
+        covered = item + skonto + ints("settled_otherwise_cents")
+        part_payment = covered < ints("gross_cents")
+        is_open = (
+            ~np.fromiter(map(settled.__contains__, column("id")), np.bool_, n)
+            if settled
+            else np.ones(n, dtype=np.bool_)
         )
-        part_payment = np.fromiter((p.is_part_payment for p in expected), np.bool_)
-        is_open = np.fromiter((p.id not in settled for p in expected), np.bool_)
-        amounts = [
-            ((p.amount_cents, AmountKind.EXACT),)
-            if p.has_items or p.skonto_cents
-            else expected_amounts(p, rules)
-            for p in expected
+        exact = AmountKind.EXACT
+        amounts: list[tuple[tuple[int, AmountKind], ...]] = [
+            ((amount, exact),) for amount in item_list
         ]
-        key_cache: dict[str, tuple[int, ...]] = {}
-        keys: list[tuple[int, ...]] = []
-        for p, still_open in zip(expected, is_open.tolist(), strict=True):
-            if not still_open:
-                keys.append(())
-                continue
-            found = key_cache.get(p.voucher_number)
-            if found is None:
-                value = digit_value(p.voucher_number)
-                found = key_cache[p.voucher_number] = () if value is None else (value,)
-            if p.references:
-                extra = {digit_value(r) for r in p.references} - {None}
-                found = tuple(sorted({*found, *(v for v in extra if v is not None)}))
-            keys.append(found)
-        identifiers: list[frozenset[str]] = []
-        none: frozenset[str] = frozenset()
-        for p in expected:
-            idents = p.known_identifiers
-            if idents and not all(i.isalnum() and i.isupper() for i in idents):
-                idents = frozenset(compact_identifier(i) for i in idents)
-            more = learned.get((p.tenant_id, p.contact_id)) if p.contact_id is not None else None
-            identifiers.append(idents | more if more else (idents or none))
+        # Skonto is guessed only without items and without a recorded Skonto
+        guessed = ~np.fromiter(map(attrgetter("has_items"), expected), np.bool_, n)
+        for g in np.flatnonzero(guessed & (skonto == 0)).tolist():
+            amounts[g] = expected_amounts(expected[g], params.rules)
         lo = np.where(
             anchored, anchor - params.exact_days_before, anchor - params.unanchored_days_before
         )
@@ -137,7 +133,7 @@ class PaymentArrays:
         return cls(
             open=is_open,
             tc=tc,
-            part=part,
+            part=tc * 2 + debit,
             item=item,
             lo=lo,
             hi=hi,
@@ -146,9 +142,87 @@ class PaymentArrays:
             anchored=anchored,
             part_payment=part_payment,
             amounts=amounts,
-            keys=keys,
-            identifiers=identifiers,
+            keys=_reference_keys(expected, is_open),
+            identifiers=_identifier_sets(expected, tenants, learned),
         )
+
+
+def _reference_keys(
+    expected: Sequence[ExpectedPayment], is_open: BoolArray
+) -> list[tuple[int, ...]]:
+    """Per open payment the numeric keys of its voucher number and references, () for
+    a settled one."""
+    values = _digit_values(list(map(attrgetter("voucher_number"), expected)))
+    values[~is_open] = -1
+    keys: list[tuple[int, ...]] = [() if v < 0 else (v,) for v in values.tolist()]
+    open_flags = is_open.tolist()
+    for g, references in enumerate(map(attrgetter("references"), expected)):
+        if references and open_flags[g]:
+            extra = {digit_value(r) for r in references}
+            keys[g] = tuple(sorted({*keys[g], *(v for v in extra if v is not None)}))
+    return keys
+
+
+def _digit_values(texts: list[str]) -> IntArray:
+    """:func:`~belegsync.matching.textscan.digit_value` of every text at once, -1 where
+    it is None: the ASCII digits of a text read as one number, if 4–18 significant."""
+    n = len(texts)
+    joined = "".join(texts)
+    if joined.isascii():
+        data = joined.encode("ascii")
+        lengths = np.fromiter(map(len, texts), np.int64, n)
+    else:  # other characters are never digits; their UTF-8 bytes are none either
+        encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+        data = b"".join(encoded)
+        lengths = np.fromiter(map(len, encoded), np.int64, n)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = np.flatnonzero((raw >= 0x30) & (raw <= 0x39))
+    digits = raw[at].astype(np.int64) - 0x30
+    owner = np.repeat(np.arange(n), lengths)[at]
+    # per text: its digits are digits[start:end], the significant ones from its first
+    # non-zero digit on
+    per_text = np.bincount(owner, minlength=n)
+    end = np.cumsum(per_text)
+    start = end - per_text
+    nonzero = np.flatnonzero(digits)
+    first = end.copy()
+    # the owners of the non-zero digits are sorted: a text's first is where they change
+    first_at = np.flatnonzero(np.diff(owner[nonzero], prepend=-1))
+    first[owner[nonzero[first_at]]] = nonzero[first_at]
+    significant = end - first
+    out = np.full(n, -1, dtype=np.int64)
+    valid = (significant >= 4) & (significant <= _MAX_DIGITS)
+    if not valid.any():
+        return out
+    # the place value of each significant digit of a valid text (others add nothing)
+    place = end[owner] - 1 - np.arange(digits.size)
+    counted = valid[owner] & (np.arange(digits.size) >= first[owner])
+    contribution = np.where(counted, digits * _POW10[np.where(counted, place, 0)], 0)
+    sums = np.add.reduceat(contribution, start[per_text > 0])
+    out[per_text > 0] = np.where(valid[per_text > 0], sums, -1)
+    return out
+
+
+def _identifier_sets(
+    expected: Sequence[ExpectedPayment],
+    tenants: list[str],
+    learned: Mapping[tuple[str, str], set[str]],
+) -> list[frozenset[str]]:
+    """Per payment its contact's IBANs and creditor ids, compacted, and those learned
+    for the contact (each distinct identifier looked at once: they are stored compact,
+    and a contact's payments repeat them)."""
+    known: list[frozenset[str]] = list(map(attrgetter("known_identifiers"), expected))
+    loose = {i for i in frozenset().union(*known) if not (i.isalnum() and i.isupper())}
+    out = known
+    if loose:
+        out = [frozenset(map(compact_identifier, s)) if s & loose else s for s in known]
+    if learned:
+        contacts = map(attrgetter("contact_id"), expected)
+        for g, (tenant, contact) in enumerate(zip(tenants, contacts, strict=True)):
+            more = learned.get((tenant, contact)) if contact is not None else None
+            if more:
+                out[g] = out[g] | more
+    return out
 
 
 class ClearLink(NamedTuple):
@@ -161,14 +235,15 @@ def _exact_pairs(
     arrays: PaymentArrays, index: TxnIndex
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """(payment, row, amount, kind code) of every exact-amount pair in the window."""
-    # the first amount of every payment is its item, exact; Skonto variants follow
+    # the first amount of every payment is its item, exact; Skonto variants follow (2 %
+    # and 3 % of a tiny gross may round to the same amount: each amount pairs once)
     open_idx = np.flatnonzero(arrays.open)
     amounts = arrays.amounts
+    counts = np.fromiter(map(len, amounts), np.int64, len(amounts))
     more = [
         (g, amount, 0 if kind is AmountKind.EXACT else 1)
-        for g in open_idx.tolist()
-        if len(amounts[g]) > 1
-        for amount, kind in amounts[g][1:]
+        for g in np.flatnonzero(arrays.open & (counts > 1)).tolist()
+        for amount, kind in dict.fromkeys(amounts[g][1:])
     ]
     g_arr = np.concatenate((open_idx, np.asarray([m[0] for m in more], dtype=np.int64)))
     c_arr = np.concatenate((arrays.item[open_idx], np.asarray([m[1] for m in more], np.int64)))
@@ -176,6 +251,9 @@ def _exact_pairs(
         (np.zeros(open_idx.size, np.int64), np.asarray([m[2] for m in more], np.int64))
     )
     keys = (arrays.part[g_arr] << _SHIFT) | c_arr
+    # sorted needles make the binary searches walk forward through the index
+    by_key = np.argsort(keys)
+    g_arr, c_arr, k_arr, keys = g_arr[by_key], c_arr[by_key], k_arr[by_key], keys[by_key]
     lo = np.searchsorted(index.sorted_key, keys, side="left")
     hi = np.searchsorted(index.sorted_key, keys, side="right")
     counts = hi - lo
@@ -189,7 +267,10 @@ def _exact_pairs(
     rows = index.sorted_idx_arr[pos]
     days = index.sorted_day_arr[pos]
     pay = g_arr[which]
-    inside = (days >= arrays.lo[pay]) & (days <= arrays.hi[pay])
+    inside = np.flatnonzero((days >= arrays.lo[pay]) & (days <= arrays.hi[pay]))
+    # in row order: the lines' names and texts are then read in the order they lie in
+    # memory (random reads of a million strings miss the caches)
+    inside = inside[np.argsort(rows[inside], kind="stable")]
     return pay[inside], rows[inside], c_arr[which][inside], k_arr[which][inside]
 
 
@@ -202,6 +283,9 @@ def _fee_competitors(
     pkeys = (arrays.part[open_idx] << _SHIFT) | arrays.item[open_idx]
     order = np.argsort(pkeys, kind="stable")
     pkeys, owners = pkeys[order], open_idx[order]
+    # the rows by amount: sorted needles make the binary searches walk forward
+    by_amount = np.argsort((index.part[rows] << _SHIFT) | index.remaining[rows])
+    rows = rows[by_amount]
     base = index.part[rows] << _SHIFT
     amount = index.remaining[rows]
     low = base | np.maximum(amount - rules.rounding_cents, 1)
@@ -210,6 +294,7 @@ def _fee_competitors(
     b = np.searchsorted(pkeys, high, side="right")
     exact_a = np.searchsorted(pkeys, base | amount, side="left")
     exact_b = np.searchsorted(pkeys, base | amount, side="right")
+    found = np.zeros(rows.size, dtype=np.bool_)
     out = np.zeros(rows.size, dtype=np.bool_)
     maybe = np.flatnonzero((b - a) > (exact_b - exact_a))
     if maybe.size == 0:
@@ -222,24 +307,21 @@ def _fee_competitors(
     g = owners[j]
     day = index.day[rows[which]]
     near = (j < exact_a[which]) | (j >= exact_b[which])
-    out[which[near & (arrays.lo[g] <= day) & (day <= arrays.hi[g])]] = True
+    found[which[near & (arrays.lo[g] <= day) & (day <= arrays.hi[g])]] = True
+    out[by_amount] = found
     return out
 
 
-def _named(
-    expected: Sequence[ExpectedPayment], names: list[str], pay: IntArray, rows: IntArray
-) -> BoolArray:
+def _named(contact_names: list[str], names: list[str], pay: IntArray, rows: IntArray) -> BoolArray:
     """Whether both sides of each pair have a name."""
-    has_name = np.fromiter(
-        map(bool, map(attrgetter("contact_name"), expected)), np.bool_, len(expected)
-    )
+    has_name = np.fromiter(map(bool, contact_names), np.bool_, len(contact_names))
     named = has_name[pay]
     named &= np.fromiter(map(bool, map(names.__getitem__, rows.tolist())), np.bool_, rows.size)
     return named
 
 
 def _similarities(
-    expected: Sequence[ExpectedPayment],
+    contact_names: list[str],
     names: list[str],
     pay: IntArray,
     rows: IntArray,
@@ -251,21 +333,20 @@ def _similarities(
     if pick.size == 0:
         return
     out[pick] = process.cpdist(
-        [expected[g].contact_name for g in pay[pick].tolist()],
-        [names[r] for r in rows[pick].tolist()],
+        list(map(contact_names.__getitem__, pay[pick].tolist())),
+        list(map(names.__getitem__, rows[pick].tolist())),
         scorer=fuzz.token_set_ratio,
         processor=utils.default_process,
         dtype=np.float64,
     )
 
 
-def _code_counts(codes: IntArray, n_rows: int, n_payments: int) -> tuple[IntArray, IntArray]:
-    """Distinct (payment, row) codes per payment and per row."""
-    codes = np.unique(codes)
-    return (
-        np.bincount(codes // n_rows, minlength=n_payments),
-        np.bincount(codes % n_rows, minlength=n_rows),
-    )
+def _reference_codes(hits: Mapping[int, set[int]], n_rows: int) -> IntArray:
+    """(payment, row) codes of the reference hits (row → payments), each pair once."""
+    sizes = np.fromiter(map(len, hits.values()), np.int64, len(hits))
+    rows = np.repeat(np.fromiter(hits, np.int64, len(hits)), sizes)
+    payments = np.fromiter(chain.from_iterable(hits.values()), np.int64, int(sizes.sum()))
+    return payments * n_rows + rows
 
 
 def clear_links(
@@ -280,29 +361,34 @@ def clear_links(
     """Sole exact pairs with the voucher number in the purpose, a known account or the
     contact's name."""
     cols = index.cols
-    pay, rows, cents, kinds = _exact_pairs(arrays, index)
-    ref_pay: list[int] = []
-    ref_rows: list[int] = []
-    for row, payments in hits.items():
-        for g in payments:
-            ref_pay.append(g)
-            ref_rows.append(row)
     n_rows = len(cols)
-    ref_code = np.asarray(ref_pay, dtype=np.int64) * n_rows + np.asarray(ref_rows, dtype=np.int64)
+    pay, rows, cents, kinds = _exact_pairs(arrays, index)
+    ref_code = _reference_codes(hits, n_rows)
     code = pay * n_rows + rows
     referenced = np.isin(code, ref_code)
     known, foreign = _identifiers(expected, arrays, index, owners, pay, rows)
-    named = _named(expected, cols.names, pay, rows)
-    # names are compared where neither a reference nor a known account decides (and
-    # for the links, below); 100 where a name is missing
-    similarity = np.full(pay.size, 100.0)
-    _similarities(expected, cols.names, pay, rows, named & ~referenced & ~known, similarity)
-    # an exact pair is a competitor unless its payer is clearly someone else
-    plausible = referenced | known | (~foreign & (similarity >= _OTHER_NAME_BELOW))
-    # what else a sole pair needs
+    certain = referenced | known
+    contact_names = list(map(attrgetter("contact_name"), expected))
+    named = _named(contact_names, cols.names, pay, rows)
+    # what a sole pair needs besides its payer
     may_link = cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
-    may_link &= referenced | known | (named & (similarity >= params.rules.name_strong))
     may_link &= ~(arrays.part_payment[pay] & ~referenced)
+    # names are compared where neither a reference nor a known account decides and
+    # where they may change which pairs are sole (and for the links, below); 100 where
+    # a name is missing
+    similarity = np.full(pay.size, 100.0)
+    counts = _PairCounts(code, ref_code, referenced, len(expected), n_rows)
+    _similarities(
+        contact_names,
+        cols.names,
+        pay,
+        rows,
+        _may_matter(pay, rows, named & ~certain, may_link & (certain | named), certain, counts),
+        similarity,
+    )
+    # an exact pair is a competitor unless its payer is clearly someone else
+    plausible = certain | (~foreign & (similarity >= _OTHER_NAME_BELOW))
+    may_link &= certain | (named & (similarity >= params.rules.name_strong))
     # the voucher's month named in the purpose counts as a reference in full scoring; it
     # is read only where it can change which pairs are sole
     plausible |= _period_named(
@@ -310,40 +396,68 @@ def clear_links(
         cols.remittances,
         pay,
         rows,
-        _may_matter(pay, rows, ~plausible, may_link, code[plausible], ref_code, n_rows),
+        _may_matter(pay, rows, ~plausible, may_link, plausible, counts),
     )
-    per_payment, per_row = _code_counts(
-        np.concatenate((code[plausible], ref_code)), n_rows, len(expected)
-    )
-    sole = plausible & may_link & (per_payment[pay] == 1) & (per_row[rows] == 1)
-    if not sole.any():
+    per_payment, per_row = counts.of(plausible)
+    keep = np.flatnonzero(plausible & may_link & (per_payment[pay] == 1) & (per_row[rows] == 1))
+    if keep.size == 0:
         return []
-    keep = np.flatnonzero(sole)
     keep = keep[~_fee_competitors(arrays, index, rows[keep], params)]
+    if rejected:
+        ids = cols.ids
+        pairs = zip(pay[keep].tolist(), rows[keep].tolist(), strict=True)
+        keep = keep[[(expected[g].id, ids[row]) not in rejected for g, row in pairs]]
     # the links' names where a reference decided (a known account decides the
     # counterparty whatever the names)
     linking = np.zeros(pay.size, dtype=np.bool_)
     linking[keep] = True
     _similarities(
-        expected, cols.names, pay, rows, linking & named & referenced & ~known, similarity
+        contact_names, cols.names, pay, rows, linking & named & referenced & ~known, similarity
     )
-    candidates = list(
-        zip(
-            pay[keep].tolist(),
-            rows[keep].tolist(),
-            cents[keep].tolist(),
-            kinds[keep].tolist(),
-            referenced[keep].tolist(),
-            known[keep].tolist(),
+    # the links are built in payment order: a link reads more of its payment than of
+    # its line
+    keep = keep[np.argsort(pay[keep], kind="stable")]
+    return _decisions(
+        expected,
+        arrays,
+        index,
+        _Clear(
+            pay[keep],
+            rows[keep],
+            cents[keep],
+            kinds[keep],
+            referenced[keep],
+            known[keep],
             # the name counts only where both sides have one
-            np.where(named[keep] & ~known[keep], similarity[keep], np.nan).tolist(),
-            strict=True,
-        )
+            np.where(named[keep] & ~known[keep], similarity[keep], np.nan),
+        ),
+        params,
     )
-    if rejected:
-        ids = cols.ids
-        candidates = [c for c in candidates if (expected[c[0]].id, ids[c[1]]) not in rejected]
-    return _decisions(expected, arrays, index, candidates, params)
+
+
+class _PairCounts:
+    """(payment, row) pairs per payment and per row among a selection of the exact
+    pairs and all reference hits. Each pair is counted once: the exact pairs are
+    distinct (each amount of a payment pairs once), and a referenced one is one of the
+    hits."""
+
+    def __init__(
+        self,
+        code: IntArray,
+        ref_code: IntArray,
+        referenced: BoolArray,
+        n_payments: int,
+        n_rows: int,
+    ) -> None:
+        self.code, self.ref_code, self.referenced = code, ref_code, referenced
+        self.n_payments, self.n_rows = n_payments, n_rows
+
+    def of(self, selected: BoolArray) -> tuple[IntArray, IntArray]:
+        codes = np.concatenate((self.code[selected & ~self.referenced], self.ref_code))
+        return (
+            np.bincount(codes // self.n_rows, minlength=self.n_payments),
+            np.bincount(codes % self.n_rows, minlength=self.n_rows),
+        )
 
 
 def _may_matter(
@@ -351,21 +465,20 @@ def _may_matter(
     rows: IntArray,
     among: BoolArray,
     may_link: BoolArray,
-    plausible_codes: IntArray,
-    ref_code: IntArray,
-    n_rows: int,
+    surely: BoolArray,
+    counts: _PairCounts,
 ) -> BoolArray:
-    """Pairs of ``among`` whose plausibility can change which pairs are sole: a pair
-    that may link (itself included) shares its payment or its row, and that payment and
-    row have at most one plausible pair without it (more stay more)."""
-    per_payment, per_row = _code_counts(
-        np.concatenate((plausible_codes, ref_code)), n_rows, int(pay.max(initial=-1)) + 1
-    )
-    may_be_sole = np.flatnonzero(may_link & (per_payment[pay] <= 1) & (per_row[rows] <= 1))
+    """Pairs of ``among`` whose plausibility (or name) can change which pairs are sole:
+    they share the payment or the row of a pair that may link and has no other pair
+    that is ``surely`` plausible on either side (it alone may end up sole; every other
+    pair has a competitor whatever the rest turn out to be)."""
+    per_payment, per_row = counts.of(surely)
+    own = surely.astype(np.int64)
+    alone = np.flatnonzero(may_link & (per_payment[pay] == own) & (per_row[rows] == own))
     payments = np.zeros(per_payment.size, dtype=np.bool_)
-    payments[pay[may_be_sole]] = True
-    lines = np.zeros(n_rows, dtype=np.bool_)
-    lines[rows[may_be_sole]] = True
+    payments[pay[alone]] = True
+    lines = np.zeros(per_row.size, dtype=np.bool_)
+    lines[rows[alone]] = True
     return among & (payments[pay] | lines[rows])
 
 
@@ -380,14 +493,16 @@ def _period_named(
     ("Miete 02/2026"): full scoring reads that as a reference, so such a pair is
     plausible whoever the payer is."""
     out = np.zeros(pay.size, dtype=np.bool_)
-    hinted: dict[int, bool] = {}
-    voucher_day = arrays.voucher_day
-    for i in np.flatnonzero(among).tolist():
-        row = int(rows[i])
-        hint = hinted.get(row)
-        if hint is None:
-            hint = hinted[row] = PERIOD_HINT.search(remittances[row]) is not None
-        if hint and period_in_text(remittances[row], int(voucher_day[pay[i]])) is not None:
+    pick = np.flatnonzero(among)
+    lines, line_of = np.unique(rows[pick], return_inverse=True)
+    texts = list(map(remittances.__getitem__, lines.tolist()))
+    hinted = np.fromiter(
+        map(is_not, map(PERIOD_HINT.search, texts), repeat(None)), np.bool_, len(texts)
+    )
+    pick, line_of = pick[hinted[line_of]], line_of[hinted[line_of]]
+    days = arrays.voucher_day[pay[pick]].tolist()
+    for i, line, day in zip(pick.tolist(), line_of.tolist(), days, strict=True):
+        if period_in_text(texts[line], day) is not None:
             out[i] = True
     return out
 
@@ -402,126 +517,205 @@ def _identifiers(
 ) -> tuple[BoolArray, BoolArray]:
     """Per pair: the account is known for the contact / belongs to another contact
     (looked at only where the line's account is one a payment wants or a contact owns)."""
-    known = np.zeros(pay.size, dtype=np.bool_)
-    foreign = np.zeros(pay.size, dtype=np.bool_)
     cols = index.cols
     ibans, creditors = cols.ibans, cols.creditors
-    tcs = arrays.tc
     if index.identified is None:
         check = np.arange(pay.size)
     else:
         check = np.flatnonzero(index.identified[rows])
-    for i, g, row in zip(check.tolist(), pay[check].tolist(), rows[check].tolist(), strict=True):
-        idents = arrays.identifiers[g]
-        for ident in (ibans[row], creditors[row]):
+    check = check[np.argsort(pay[check], kind="stable")]  # the payments' sets in order
+    identifiers = arrays.identifiers
+    lines = rows[check].tolist()
+    known_at: list[int] = []
+    foreign_at: list[int] = []
+    for i, g, tc, iban, creditor in zip(
+        check.tolist(),
+        pay[check].tolist(),
+        arrays.tc[pay[check]].tolist(),
+        map(ibans.__getitem__, lines),
+        map(creditors.__getitem__, lines),
+        strict=True,
+    ):
+        idents = identifiers[g]
+        for ident in (iban, creditor):
             if not ident:
                 continue
             if ident in idents:
-                known[i] = True
+                known_at.append(i)
                 break
-            found = owners.get((int(tcs[g]), ident))
-            contact = expected[g].contact_id
-            if found and (contact is None or contact not in found):
-                foreign[i] = True
+            found = owners.get((tc, ident))
+            if found:
+                contact = expected[g].contact_id
+                if contact is None or contact not in found:
+                    foreign_at.append(i)
+    known = np.zeros(pay.size, dtype=np.bool_)
+    known[known_at] = True
+    foreign = np.zeros(pay.size, dtype=np.bool_)
+    foreign[foreign_at] = True
     return known, foreign & ~known
+
+
+class _Clear(NamedTuple):
+    """The clear pairs, one entry each (the name similarity is NaN where a name is
+    missing or a known account decides)."""
+
+    pay: IntArray
+    rows: IntArray
+    cents: IntArray
+    kinds: IntArray
+    referenced: BoolArray
+    known: BoolArray
+    similarity: npt.NDArray[np.float64]
+
+
+_KINDS = (AmountKind.EXACT, AmountKind.SKONTO)
+_RECOLLECTION = ("recollection",)
 
 
 def _decisions(
     expected: Sequence[ExpectedPayment],
     arrays: PaymentArrays,
     index: TxnIndex,
-    candidates: list[tuple[int, int, int, int, bool, bool, float]],
+    clear: _Clear,
     params: MatchParams,
 ) -> list[ClearLink]:
-    """Features, score and the link for every clear pair (dates and scores vectorised)."""
-    if not candidates:
-        return []
+    """Features, score and the link for every clear pair: the numbers with arrays, the
+    objects column by column (a counterparty and a difference judged once per value)."""
     rules = params.rules
     cols = index.cols
-    g_arr = np.fromiter((c[0] for c in candidates), np.int64, len(candidates))
-    r_arr = np.fromiter((c[1] for c in candidates), np.int64, len(candidates))
-    anchor = arrays.anchor[g_arr]
-    days = index.day[r_arr] - anchor
-    value_days = cols.value_day[r_arr] - anchor
+    pay, rows = clear.pay, clear.rows
+    anchor = arrays.anchor[pay]
+    days = index.day[rows] - anchor
+    value_days = cols.value_day[rows] - anchor
     days = np.where(np.abs(value_days) < np.abs(days), value_days, days)
-    anchored = arrays.anchored[g_arr]
+    anchored = arrays.anchored[pay]
     scale = np.where(
         ~anchored,
         rules.date_scale_voucher_days,
         np.where(days < 0, rules.date_scale_early_days, rules.date_scale_anchored_days),
     )
     date_value = np.exp(-np.abs(days) / scale)
-    early = index.day[r_arr] < arrays.voucher_day[g_arr] - rules.early_payment_days
+    early = index.day[rows] < arrays.voucher_day[pay] - rules.early_payment_days
     penalty = np.where(early, rules.early_payment_penalty, 0.0)
-    out: list[ClearLink] = []
-    recollections = index.recollections
-    ids, e2e_ids = cols.ids, cols.end_to_end_ids
-    auto = LinkStatus.AUTO_CONFIRMED
-    weight_reference, weight_counterparty = rules.weight_reference, rules.weight_counterparty
-    weight_date, sole_threshold = rules.weight_date, rules.sole_threshold
-    # (known account, name similarity or None) → (value, evidence)
-    counterparty: dict[tuple[bool, float | None], tuple[float, str]] = {}
-    for (g, row, amount, kind_code, ref, known, similarity), d, dv, pen, anc in zip(
-        candidates,
-        days.tolist(),
-        date_value.tolist(),
-        penalty.tolist(),
-        anchored.tolist(),
-        strict=True,
-    ):
-        # NaN: a name is missing on one side, nothing to compare
-        key = (known, None if similarity != similarity else similarity)
-        found = counterparty.get(key)
-        if found is None:
-            found = counterparty[key] = counterparty_feature(
-                identifier_known=known,
-                identifier_foreign=False,
-                name_similarity=key[1],
-                rules=rules,
-            )
-        cp_value, evidence = found
-        reference = 1.0 if ref else 0.0
-        value = (
-            rules.weight_amount
-            + weight_reference * reference
-            + weight_counterparty * cp_value
-            + weight_date * dv
-            - pen
-        )
-        value = min(1.0, max(0.0, value))
-        if value < sole_threshold:
-            continue
-        payment = expected[g]
-        hit = None
-        if ref:
-            e2e = e2e_ids[row]
-            hit = f"E2E {e2e}" if e2e and e2e in payment.references else payment.voucher_number
-        kind = AmountKind.EXACT if kind_code == 0 else AmountKind.SKONTO
-        item = payment.amount_cents
-        allocated = min(amount, item)
-        features = MatchFeatures(
-            1.0,
-            reference,
-            cp_value,
-            dv,
-            pen,
-            kind,
-            amount - item,
-            d,
-            hit,
-            evidence,
-            True,
-            anc,
-            ("recollection",) if row in recollections else (),
-        )
-        suggestion = Suggestion(
-            payment.id,
-            ids[row],
-            value,
-            allocated,
-            item - allocated,
-            difference_reason(kind, item - allocated),
+    reference = np.where(clear.referenced, 1.0, 0.0)
+    cp_value, evidence = _counterparties(clear.known, clear.similarity, params)
+    # the order of the terms is the one of full scoring (the same floats)
+    value = (
+        rules.weight_amount
+        + rules.weight_reference * reference
+        + rules.weight_counterparty * cp_value
+        + rules.weight_date * date_value
+        - penalty
+    )
+    value = np.minimum(1.0, np.maximum(0.0, value))
+    ok = np.flatnonzero(value >= rules.sole_threshold)
+    if ok.size == 0:
+        return []
+    pay, rows, cents = pay[ok], rows[ok], clear.cents[ok]
+    g_list, row_list = pay.tolist(), rows.tolist()
+    payments = list(map(expected.__getitem__, g_list))
+    item = arrays.item[pay]
+    allocated = np.minimum(cents, item)
+    kinds = list(map(_KINDS.__getitem__, clear.kinds[ok].tolist()))
+    features = _built(
+        MatchFeatures,
+        zip(
+            repeat(1.0),
+            reference[ok].tolist(),
+            cp_value[ok].tolist(),
+            date_value[ok].tolist(),
+            penalty[ok].tolist(),
+            kinds,
+            (cents - item).tolist(),
+            days[ok].tolist(),
+            _reference_hits(payments, row_list, clear.referenced[ok], cols.end_to_end_ids),
+            list(map(evidence.__getitem__, ok.tolist())),
+            repeat(True),
+            anchored[ok].tolist(),
+            _extras(rows, index.recollections),
+        ),
+    )
+    suggestions = _built(
+        Suggestion,
+        zip(
+            map(attrgetter("id"), payments),
+            map(cols.ids.__getitem__, row_list),
+            value[ok].tolist(),
+            allocated.tolist(),
+            (item - allocated).tolist(),
+            _differences(clear.kinds[ok], item - allocated),
             features,
+            repeat(None),
+        ),
+    )
+    auto = LinkStatus.AUTO_CONFIRMED
+    decisions = _built(
+        LinkDecision, zip(suggestions, repeat(auto), repeat(0.0), repeat(0.0), repeat(True))
+    )
+    return _built(ClearLink, zip(g_list, row_list, decisions, strict=True))
+
+
+def _built(cls: type[_Row], rows: Iterable[tuple[Any, ...]]) -> list[_Row]:
+    """A named tuple per zipped row of columns (every field given), made by
+    ``tuple.__new__`` in C: the generated ``__new__`` is a Python call per object."""
+    return list(map(tuple.__new__, repeat(cls), rows))
+
+
+def _counterparties(
+    known: BoolArray, similarity: npt.NDArray[np.float64], params: MatchParams
+) -> tuple[npt.NDArray[np.float64], list[str]]:
+    """(value, evidence) of the counterparty per pair, each distinct case judged once:
+    a known account, a missing name (NaN) or a name similarity."""
+    rules = params.rules
+    # codes below every similarity (0–100): -2 a known account, -1 a missing name
+    case = np.where(known, -2.0, np.where(np.isnan(similarity), -1.0, similarity))
+    distinct, inverse = np.unique(case, return_inverse=True)
+    judged = [
+        counterparty_feature(
+            identifier_known=value == -2.0,
+            identifier_foreign=False,
+            name_similarity=None if value < 0 else value,
+            rules=rules,
         )
-        out.append(ClearLink(g, row, LinkDecision(suggestion, auto, 0.0, 0.0, True)))
+        for value in distinct.tolist()
+    ]
+    values = np.array([v for v, _ in judged], dtype=np.float64)
+    evidence = [e for _, e in judged]
+    return values[inverse], list(map(evidence.__getitem__, inverse.tolist()))
+
+
+def _reference_hits(
+    payments: list[ExpectedPayment],
+    rows: list[int],
+    referenced: BoolArray,
+    end_to_end_ids: list[str],
+) -> list[str | None]:
+    """The token that hit per pair: the end-to-end id where the payment lists it, else
+    the voucher number; None without a reference hit."""
+    out: list[str | None] = [None] * len(rows)
+    for i in np.flatnonzero(referenced).tolist():
+        payment = payments[i]
+        e2e = end_to_end_ids[rows[i]]
+        out[i] = f"E2E {e2e}" if e2e and e2e in payment.references else payment.voucher_number
+    return out
+
+
+def _differences(kinds: IntArray, difference: IntArray) -> list[DifferenceReason | None]:
+    """Why the allocated amount differs from the item, per pair (each distinct kind and
+    difference judged once)."""
+    distinct, inverse = np.unique(difference * len(_KINDS) + kinds, return_inverse=True)
+    reasons = [
+        difference_reason(_KINDS[code % len(_KINDS)], code // len(_KINDS))
+        for code in distinct.tolist()
+    ]
+    return list(map(reasons.__getitem__, inverse.tolist()))
+
+
+def _extras(rows: IntArray, recollections: Collection[int]) -> list[tuple[str, ...]]:
+    """Further reason codes per pair: a debit collected again after a returned one."""
+    out: list[tuple[str, ...]] = [()] * rows.size
+    if recollections:
+        again = np.fromiter(recollections, np.int64, len(recollections))
+        for i in np.flatnonzero(np.isin(rows, again)).tolist():
+            out[i] = _RECOLLECTION
     return out

@@ -90,15 +90,18 @@ class LinkHistory:
         for key, past in other.past.items():
             self.past.setdefault(key, []).extend(past)
 
-    def annotate(self, state: PaymentState) -> None:
-        """Give a payment state the payer names and history of its contact."""
-        contact = state.payment.contact_id
-        if contact is None:
+    def annotate(self, states: Iterable[PaymentState]) -> None:
+        """Give the payment states the payer names and history of their contacts."""
+        if not self.names and not self.past:
             return
-        key = (state.payment.tenant_id, contact)
-        names = self.names.get(key)
-        if names:
-            state.payer_names = frozenset(names)
-        past = self.past.get(key)
-        if past:
-            state.past = tuple(sorted(past))
+        for state in states:
+            contact = state.payment.contact_id
+            if contact is None:
+                continue
+            key = (state.payment.tenant_id, contact)
+            names = self.names.get(key)
+            if names:
+                state.payer_names = frozenset(names)
+            past = self.past.get(key)
+            if past:
+                state.past = tuple(sorted(past))

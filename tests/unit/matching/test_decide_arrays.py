@@ -1,0 +1,127 @@
+"""The array paths of the decisions and of the fast path's set-up against their per-item
+references (hypothesis): the greedy order against sorting by (score, ids), runner-ups
+and sole pairs against a walk over the edges, digit values against ``digit_value``."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from belegsync.domain.matching import AmountKind, MatchFeatures, Suggestion
+from belegsync.matching.decide import (
+    Edge,
+    EdgeColumns,
+    _greedy_order,
+    assign_greedy,
+    runner_ups,
+    sole_pairs,
+)
+from belegsync.matching.fastpath import _digit_values
+from belegsync.matching.textscan import digit_value
+
+SCORES = (0.0, 0.3, 0.55, 0.8, 0.9, 1.0)
+
+
+@st.composite
+def edge_lists(draw: st.DrawFn) -> list[Edge]:
+    """Few payments and rows, so that scores and ids tie; payment and row ids in
+    an order other than their numbers."""
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, 5), st.integers(0, 6)), unique=True, max_size=25)
+    )
+    edges = []
+    for payment, row in pairs:
+        features = MatchFeatures(
+            draw(st.sampled_from((0.0, 0.8, 1.0))),
+            draw(st.sampled_from((0.0, 0.5, 1.0))),
+            draw(st.sampled_from((0.0, 0.4, 1.0))),
+            1.0,
+            0.0,
+            AmountKind.EXACT,
+            0,
+            0,
+            None,
+            "unknown",
+            True,
+        )
+        bank = draw(st.sampled_from((1000, 2000)))
+        suggestion = Suggestion(
+            f"p{(7 - payment) % 6}",
+            f"t{(3 * row) % 7}",
+            draw(st.sampled_from(SCORES)),
+            draw(st.sampled_from((1000, 2000))),
+            0,
+            None,
+            features,
+        )
+        edges.append(Edge(payment, row, suggestion, True, False, bank))
+    return edges
+
+
+def _best_other(edges: list[Edge], edge: Edge, same: str) -> float:
+    scores = [
+        e.suggestion.score
+        for e in edges
+        if getattr(e, same) == getattr(edge, same) and e[:2] != edge[:2]
+    ]
+    return max([0.0, *scores])
+
+
+@settings(max_examples=300, deadline=None)
+@given(edge_lists())
+def test_greedy_order_and_assignment_equal_sorting_by_score_and_ids(edges: list[Edge]) -> None:
+    columns = EdgeColumns.of(edges)
+    ordered = sorted(
+        range(len(edges)),
+        key=lambda i: (
+            -edges[i].suggestion.score,
+            edges[i].suggestion.payment_id,
+            edges[i].suggestion.txn_id,
+        ),
+    )
+    assert _greedy_order(edges, columns).tolist() == ordered
+    taken: dict[int, int] = {}
+    left: dict[int, int] = {}
+    for i in ordered:
+        edge = edges[i]
+        have = left.get(edge.row, edge.bank_cents)
+        if edge.payment in taken or edge.suggestion.allocated_cents > have:
+            continue
+        left[edge.row] = have - edge.suggestion.allocated_cents
+        taken[edge.payment] = i
+    assert list(assign_greedy(edges, columns).items()) == list(taken.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(edge_lists())
+def test_runner_ups_and_sole_pairs_equal_a_walk_over_the_edges(edges: list[Edge]) -> None:
+    columns = EdgeColumns.of(edges)
+    by_payment, by_txn = runner_ups(columns)
+    assert by_payment.tolist() == [_best_other(edges, e, "payment") for e in edges]
+    assert by_txn.tolist() == [_best_other(edges, e, "row") for e in edges]
+
+    def plausible(e: Edge) -> bool:
+        f = e.suggestion.features
+        referenced = f.reference >= 0.5
+        return (f.amount >= 0.8 or referenced) and (f.counterparty >= 0.4 or referenced)
+
+    kept = [e for e in edges if plausible(e)]
+    assert sole_pairs(columns).tolist() == [
+        plausible(e)
+        and sum(k.payment == e.payment for k in kept) == 1
+        and sum(k.row == e.row for k in kept) == 1
+        for e in edges
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="0123456789 -/.\nabRExßıſﬆ²٣Ä\x00", max_size=30)
+        | st.text(alphabet="0123456789-", max_size=25),
+        max_size=12,
+    )
+)
+def test_digit_values_equal_digit_value(texts: list[str]) -> None:
+    values = [digit_value(text) for text in texts]
+    assert _digit_values(texts).tolist() == [-1 if v is None else v for v in values]
