@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress, repeat
+from itertools import compress
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from belegsync.domain.matching import AmountKind, MatchFeatures, Suggestion
+from belegsync.domain.matching import AmountKind, ExpectedPayment, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import (
     ScoringRules,
     amount_feature,
@@ -28,6 +28,7 @@ from belegsync.domain.matching_text import (
     normalise_name,
     normalise_text,
     text_short_numbers,
+    voucher_short_number,
 )
 from belegsync.matching.candidates import (
     AMOUNT_KINDS,
@@ -35,6 +36,7 @@ from belegsync.matching.candidates import (
     StateColumns,
     TxnIndex,
     is_member,
+    reference_tokens,
 )
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.params import MatchParams
@@ -138,11 +140,12 @@ _PAYER_KNOWN = (1.0, "payer_known", True)
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
 
-def _cited(state: PaymentState) -> tuple[str | None, str | None]:
+def _cited(payment: ExpectedPayment) -> tuple[str | None, str | None]:
     """The numbers a purpose may name for a weak reference: the customer number (four
     characters or more) and the voucher's running number."""
-    customer = state.customer_number
-    return (customer if customer and len(customer) >= 4 else None), state.short_number or None
+    customer = payment.customer_number
+    short = voucher_short_number(payment.voucher_number)
+    return (customer if customer and len(customer) >= 4 else None), short
 
 
 def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tuple[float, bool]:
@@ -244,9 +247,11 @@ class FeatureContext:
     _counterparty_values: dict[tuple[bool, float | None], tuple[float, str, bool]] = field(
         default_factory=dict
     )
-    # date feature per (days, anchored); a payment's tokens longest first
+    # date feature per (days, anchored); per state index: the payment's reference tokens
+    # and them longest first, the numbers it may be cited by
     _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
-    _longest_first: dict[int, list[str]] = field(default_factory=dict)  # per state index
+    _tokens: dict[int, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
+    _numbers: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     _own_periods: dict[int, re.Pattern[str]] = field(default_factory=dict)  # per voucher day
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
@@ -271,6 +276,13 @@ class FeatureContext:
             found = self._names[raw] = normalise_name(raw)
         return found
 
+    def _cited(self, state: PaymentState) -> tuple[str | None, str | None]:
+        """:func:`_cited` of the state's payment, once per state."""
+        found = self._numbers.get(state.index)
+        if found is None:
+            found = self._numbers[state.index] = _cited(state.payment)
+        return found
+
     def _reference(self, state: PaymentState, row: int, strong: bool) -> tuple[float, str | None]:
         if strong:
             return 1.0, self._strong_hit(state, row)
@@ -284,11 +296,11 @@ class FeatureContext:
             return f"E2E {e2e}"
         spaced = self.text(row)
         glued = None  # read without spaces only when needed
-        ordered = self._longest_first.get(state.index)
-        if ordered is None:
-            ordered = self._longest_first[state.index] = sorted(
-                state.strong_tokens, key=len, reverse=True
-            )
+        found = self._tokens.get(state.index)
+        if found is None:
+            tokens = reference_tokens(state.payment)
+            found = self._tokens[state.index] = (tokens, sorted(tokens, key=len, reverse=True))
+        tokens, ordered = found
         for token in ordered:
             if token in spaced:
                 return token
@@ -296,7 +308,7 @@ class FeatureContext:
                 glued = "".join(spaced.split())
             if token in glued:
                 return token
-        return min(state.strong_tokens, key=len)
+        return min(tokens, key=len)
 
     def _weak_reference(self, state: PaymentState, row: int) -> tuple[float, str | None]:
         """0.5 for the customer number or the voucher's short number in the purpose."""
@@ -305,7 +317,7 @@ class FeatureContext:
 
     def _weak_hit(self, state: PaymentState, row: int) -> str | None:
         raw = self.index.cols.remittances[row]
-        customer, short = _cited(state)
+        customer, short = self._cited(state)
         if customer and customer in raw and normalise_text(customer) in self.text(row):
             return f"customer {customer}"
         if short and short in raw and short in text_short_numbers(raw):
@@ -345,9 +357,10 @@ class FeatureContext:
             name = self._name(raw_name)
             if state.payer_names and name in state.payer_names:
                 return _PAYER_KNOWN
-            if state.name:
+            contact = self._name(state.payment.contact_name)
+            if contact:
                 # a contact's payments meet the same payers: each pair of names once
-                key = (state.name, name)
+                key = (contact, name)
                 similarity = self._similar.get(key)
                 if similarity is None:
                     similarity = self._similar[key] = name_similarity(*key)
@@ -502,8 +515,7 @@ class FeatureContext:
         is left, each step dropping what the scalar path drops there.
         """
         cheap = self._cheap(columns, pay, rows)
-        numbers = list(map(_cited, states))
-        may_cite = np.fromiter(map(any, numbers), np.bool_, len(numbers))
+        may_cite = self._may_cite(states, pay[~strong & (cheap.amount != 0.0)])
         bound = np.where(strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], 0.5, 0.0))
         keep = self._best_case(cheap, bound) >= self._floor
         if self._hopeless:
@@ -518,7 +530,7 @@ class FeatureContext:
                     (customer is not None and customer in text)
                     or (short is not None and short in text)
                     for (customer, short), text in zip(
-                        map(numbers.__getitem__, pay[weak].tolist()),
+                        map(self._numbers.__getitem__, pay[weak].tolist()),
                         map(remittances.__getitem__, rows[weak].tolist()),
                         strict=True,
                     )
@@ -558,6 +570,17 @@ class FeatureContext:
             ),
             (reference >= 1.0) & _EXACT_CODES[cheap.kind],
         )
+
+    def _may_cite(self, states: Sequence[PaymentState], asked: IntArray) -> BoolArray:
+        """Per state, whether a purpose may name it by a number for a weak reference;
+        read only for the states ``asked`` about (the others: False)."""
+        out = np.zeros(len(states), dtype=np.bool_)
+        which = np.unique(asked)
+        cited = self._cited
+        out[which] = np.fromiter(
+            (any(cited(states[p])) for p in which.tolist()), np.bool_, which.size
+        )
+        return out
 
     def _cheap(self, columns: StateColumns, pay: IntArray, rows: IntArray) -> _CheapColumns:
         """The features that need neither text nor names, per pair."""
@@ -632,15 +655,17 @@ class FeatureContext:
         aside = np.asarray(account, dtype=np.int64) | ~np.fromiter(
             map(bool, raw), np.bool_, len(raw)
         )
-        names = self._names
-        judged = {raw[i] for i in np.flatnonzero(aside == 0).tolist()}.difference(names)
-        names.update(zip(judged, map(normalise_name, judged), strict=True))
-        contact_names = list(map(attrgetter("name"), states))
-        keys: list[tuple[str, str] | None] = list(
-            zip(map(contact_names.__getitem__, pays), map(names.get, raw, repeat("")), strict=True)
+        judged = np.flatnonzero(aside == 0).tolist()
+        contacts = list(
+            map(attrgetter("payment.contact_name"), map(states.__getitem__, pay[judged].tolist()))
         )
-        for i in np.flatnonzero(aside).tolist():
-            keys[i] = None
+        payers = list(map(raw.__getitem__, judged))
+        names = self._names
+        fresh = {*contacts, *payers}.difference(names)
+        names.update(zip(fresh, map(normalise_name, fresh), strict=True))
+        keys: list[tuple[str, str] | None] = [None] * len(listed)
+        for i, contact, payer in zip(judged, contacts, payers, strict=True):
+            keys[i] = (names[contact], names[payer])
         payer_known = self._payer_known(states, pay, keys)
         similar = self._similar
         new = [key for key in set(keys) if key is not None and key[0] and key not in similar]
