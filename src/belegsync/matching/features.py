@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress
+from itertools import compress, count
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -26,6 +26,7 @@ from belegsync.domain.matching_score import (
 )
 from belegsync.domain.matching_text import (
     normalise_name,
+    normalise_names,
     normalise_text,
     text_short_numbers,
     voucher_short_number,
@@ -638,71 +639,96 @@ class FeatureContext:
     ) -> tuple[FloatArray, list[str], BoolArray]:
         """(value, evidence, name at the strong bar) per pair, as :meth:`_counterparty`
         gives them: the accounts are read only for the rows whose IBAN or creditor id a
-        payment wants or a contact owns; a name is normalised once, a pair of names
-        compared once (all new pairs in one call)."""
-        index = self.index
-        listed, pays = rows.tolist(), pay.tolist()
+        payment wants or a contact owns; the rest by name (:meth:`_named`). The outcome
+        is looked up once per distinct (account, similarity)."""
+        if not pay.size:
+            return np.zeros(0), [], np.zeros(0, dtype=np.bool_)
         # per pair: the payment's own account (2), another contact's (1), neither (0)
-        account = [0] * len(listed)
-        identified = index.identified
-        for i in (
-            range(len(listed)) if identified is None else np.flatnonzero(identified[rows]).tolist()
-        ):
-            known, elsewhere = self._accounts(states[pays[i]], listed[i])
-            account[i] = 2 if known else int(elsewhere)
-        raw = list(map(index.cols.names.__getitem__, listed))
-        # the pairs judged by name: (contact's name, payer's name), else None
-        aside = np.asarray(account, dtype=np.int64) | ~np.fromiter(
-            map(bool, raw), np.bool_, len(raw)
+        account = np.zeros(pay.size, dtype=np.int64)
+        identified = self.index.identified
+        listed, pays = rows.tolist(), pay.tolist()
+        at = np.arange(pay.size) if identified is None else np.flatnonzero(identified[rows])
+        account[at] = [
+            2 if known else int(elsewhere)
+            for known, elsewhere in (
+                self._accounts(states[pays[i]], listed[i]) for i in at.tolist()
+            )
+        ]
+        similarity, payer_known = self._named(states, pay, rows, np.flatnonzero(account == 0))
+        sims, inverse = np.unique(similarity, return_inverse=True)
+        # 3: a payer the contact's confirmed links taught
+        codes, back = np.unique(
+            inverse * 4 + np.where(payer_known, 3, account), return_inverse=True
         )
-        judged = np.flatnonzero(aside == 0).tolist()
+        listed_sims = sims.tolist()
+        table = [self._outcome(code % 4, listed_sims[code // 4]) for code in codes.tolist()]
+        value, evidence, name_strong = zip(*table, strict=True)
+        return (
+            np.asarray(value, dtype=np.float64)[back],
+            list(map(evidence.__getitem__, back.tolist())),
+            np.asarray(name_strong, dtype=np.bool_)[back],
+        )
+
+    def _outcome(self, code: int, similarity: float) -> tuple[float, str, bool]:
+        """:meth:`_counterparty`'s answer for an account code of :meth:`_counterparties`
+        and a name similarity (negative: nothing compared)."""
+        if code == 2:
+            return _IDENTIFIER_KNOWN
+        if code == 3:
+            return _PAYER_KNOWN
+        return self._valued(code == 1, None if similarity < 0 else similarity)
+
+    def _named(
+        self, states: Sequence[PaymentState], pay: IntArray, rows: IntArray, judged: IntArray
+    ) -> tuple[FloatArray, BoolArray]:
+        """Per pair, the similarity of the payer's name to the contact's (-1: not
+        compared) and whether a confirmed link of the contact taught the payer's name;
+        for the ``judged`` pairs whose line has a payer name. A name is normalised once,
+        a pair of names compared once (all new pairs in one call)."""
+        similarity = np.full(pay.size, -1.0)
+        payer_known = np.zeros(pay.size, dtype=np.bool_)
+        raw = list(map(self.index.cols.names.__getitem__, rows[judged].tolist()))
+        named = np.fromiter(map(bool, raw), np.bool_, len(raw))
+        judged, raw = judged[named], list(compress(raw, named.tolist()))
         contacts = list(
             map(attrgetter("payment.contact_name"), map(states.__getitem__, pay[judged].tolist()))
         )
-        payers = list(map(raw.__getitem__, judged))
         names = self._names
-        fresh = {*contacts, *payers}.difference(names)
-        names.update(zip(fresh, map(normalise_name, fresh), strict=True))
-        keys: list[tuple[str, str] | None] = [None] * len(listed)
-        for i, contact, payer in zip(judged, contacts, payers, strict=True):
-            keys[i] = (names[contact], names[payer])
-        payer_known = self._payer_known(states, pay, keys)
+        fresh = list({*contacts, *raw}.difference(names))
+        names.update(zip(fresh, normalise_names(fresh), strict=True))
+        payers = list(map(names.__getitem__, raw))
+        learned = [states[p].payer_names for p in pay[judged].tolist()]
+        known = np.fromiter(
+            (
+                bool(taught) and payer in taught
+                for taught, payer in zip(learned, payers, strict=True)
+            ),
+            np.bool_,
+            len(payers),
+        )
+        payer_known[judged[known]] = True
+        numbers: dict[str, int] = {}  # normalised name → a number of its own
+        fresh_number = count()
+        contact = np.fromiter(
+            map(numbers.setdefault, map(names.__getitem__, contacts), fresh_number),
+            np.int64,
+            len(contacts),
+        )
+        payer = np.fromiter(map(numbers.setdefault, payers, fresh_number), np.int64, len(payers))
+        width = len(contacts) + len(payers)
+        compared = ~known & (contact != numbers.get("", -1))
+        keys, inverse = np.unique(contact[compared] * width + payer[compared], return_inverse=True)
+        spelled_at = {number: name for name, number in numbers.items()}
+        pairs = [(spelled_at[k // width], spelled_at[k % width]) for k in keys.tolist()]
         similar = self._similar
-        new = [key for key in set(keys) if key is not None and key[0] and key not in similar]
+        new = [key for key in pairs if key not in similar]
         similar.update(
             zip(new, name_similarities([a for a, _ in new], [b for _, b in new]), strict=True)
         )
-        sims = [None if key is None else similar.get(key) for key in keys]
-        table = {
-            (code, sim): _IDENTIFIER_KNOWN if code == 2 else self._valued(code == 1, sim)
-            for code, sim in set(zip(account, sims, strict=True))
-        }
-        found = list(map(table.__getitem__, zip(account, sims, strict=True)))
-        for i in payer_known:
-            found[i] = _PAYER_KNOWN
-        if not found:
-            return np.zeros(0), [], np.zeros(0, dtype=np.bool_)
-        value, evidence, name_strong = zip(*found, strict=True)
-        return (
-            np.asarray(value, dtype=np.float64),
-            list(evidence),
-            np.asarray(name_strong, dtype=np.bool_),
-        )
-
-    @staticmethod
-    def _payer_known(
-        states: Sequence[PaymentState], pay: IntArray, keys: list[tuple[str, str] | None]
-    ) -> list[int]:
-        """The pairs whose payer name a confirmed link of the contact taught (they are
-        not compared by name: ``keys`` is cleared there)."""
-        learned = np.fromiter(map(bool, map(attrgetter("payer_names"), states)), np.bool_)
-        out = []
-        for i in np.flatnonzero(learned[pay]).tolist():
-            key = keys[i]
-            if key is not None and key[1] in states[int(pay[i])].payer_names:
-                out.append(i)
-                keys[i] = None
-        return out
+        similarity[judged[compared]] = np.fromiter(
+            map(similar.__getitem__, pairs), np.float64, len(pairs)
+        )[inverse]
+        return similarity, payer_known
 
     def _extras(
         self,
