@@ -188,20 +188,26 @@ def _amounts(
     return value, kind, delta
 
 
-def _mentioning(texts: list[str], hint: re.Pattern[str], upper: re.Pattern[str]) -> BoolArray:
-    """Whether the case-insensitive ``hint`` occurs in each text. The ASCII texts are
-    upper-cased and joined (by a byte no hint matches) and searched in one pass by the
-    hint in upper case, ``upper`` (the same matches there); the others one by one."""
+def _mentioning(
+    texts: list[str], hints: Sequence[tuple[re.Pattern[str], re.Pattern[str]]]
+) -> list[BoolArray]:
+    """Per (hint, upper) of ``hints``: whether the case-insensitive ``hint`` occurs in
+    each text. The ASCII texts are upper-cased and joined once (by a byte no hint
+    matches) and searched in one pass per hint by the hint in upper case, ``upper``
+    (the same matches there); the others one by one."""
     plain = np.fromiter(map(str.isascii, texts), np.bool_, len(texts))
-    found = np.zeros(len(texts), dtype=np.bool_)
     at = np.flatnonzero(plain)
     joined = "\x1f".join(compress(texts, plain.tolist())).upper()
     ends = np.cumsum(np.fromiter(map(len, compress(texts, plain.tolist())), np.int64, at.size) + 1)
-    starts = np.fromiter((m.start() for m in upper.finditer(joined)), np.int64)
-    found[at[ends.searchsorted(starts, side="right")]] = True
-    for i in np.flatnonzero(~plain).tolist():
-        found[i] = hint.search(texts[i]) is not None
-    return found
+    out = []
+    for hint, upper in hints:
+        found = np.zeros(len(texts), dtype=np.bool_)
+        starts = np.fromiter((m.start() for m in upper.finditer(joined)), np.int64)
+        found[at[ends.searchsorted(starts, side="right")]] = True
+        for i in np.flatnonzero(~plain).tolist():
+            found[i] = hint.search(texts[i]) is not None
+        out.append(found)
+    return out
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -744,7 +750,11 @@ class FeatureContext:
         wanted = np.flatnonzero(cheap.amount >= 0.8)
         distinct, inverse = np.unique(rows[wanted], return_inverse=True)
         texts = list(map(self.index.cols.remittances.__getitem__, distinct.tolist()))
-        period = _mentioning(texts, PERIOD_HINT, _PERIOD_HINT_UPPER)[inverse]
+        period_hint, recollection_hint = _mentioning(
+            texts,
+            ((PERIOD_HINT, _PERIOD_HINT_UPPER), (_RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER)),
+        )
+        period = period_hint[inverse]
         hinted = np.flatnonzero(period)
         voucher_days = list(map(attrgetter("voucher_day"), states))
         own = self._own_period
@@ -753,9 +763,7 @@ class FeatureContext:
             for p, j in zip(pay[wanted[hinted]].tolist(), inverse[hinted].tolist(), strict=True)
         ]
         recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
-        for j in np.flatnonzero(
-            _mentioning(texts, _RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER) & ~recollected
-        ).tolist():
+        for j in np.flatnonzero(recollection_hint & ~recollected).tolist():
             recollected[j] = self._recollected(int(distinct[j]))
         with_past = np.fromiter(map(bool, map(attrgetter("past"), states)), np.bool_, len(states))
         look = np.flatnonzero(
