@@ -33,10 +33,8 @@ from belegsync.domain.matching import AmountKind, ExpectedPayment
 from belegsync.domain.matching_score import expected_amounts
 from belegsync.domain.matching_text import (
     compact_identifier,
-    normalise_name,
     normalise_text,
     voucher_reference_tokens,
-    voucher_short_number,
 )
 from belegsync.domain.vouchers import Direction
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
@@ -54,6 +52,7 @@ __all__ = [
     "distinct",
     "find_sorted",
     "is_member",
+    "reference_tokens",
 ]
 
 _AMOUNT_SHIFT = 40
@@ -61,7 +60,12 @@ _AMOUNT_SHIFT = 40
 
 @dataclass(slots=True)
 class PaymentState:
-    """What the engine precomputes for one expected payment."""
+    """What the engine precomputes for one expected payment.
+
+    Only what every payment needs; what a few pairs need (reference tokens, the short
+    number, the contact's name normalised) is read from ``payment`` where it is asked
+    for (:class:`~belegsync.matching.features.FeatureContext`, once per payment or name).
+    """
 
     index: int
     payment: ExpectedPayment
@@ -73,17 +77,21 @@ class PaymentState:
     anchored: bool
     window: tuple[int, int]
     identifiers: frozenset[str]
-    strong_tokens: frozenset[str]
-    short_number: str | None
-    customer_number: str | None
-    name: str
     settled: bool = False
     payer_names: frozenset[str] = frozenset()  # learned from confirmed links
     past: tuple[tuple[int, int], ...] = ()  # (day, cents) of the contact's linked payments
 
 
-def _partition(tenant_currency: int, direction: Direction) -> int:
-    return tenant_currency * 2 + (1 if direction is Direction.DEBIT else 0)
+def reference_tokens(payment: ExpectedPayment) -> frozenset[str]:
+    """The tokens a purpose may name the payment by: its voucher number's and those of
+    its references (a mistyped creditor reference would only produce noise)."""
+    tokens = set(voucher_reference_tokens(payment.voucher_number))
+    for reference in payment.references:
+        compact = compact_identifier(reference)
+        if compact.startswith("RF") and not iso11649.is_valid(compact):
+            continue
+        tokens |= voucher_reference_tokens(compact)
+    return frozenset(tokens)
 
 
 def build_payment_states(
@@ -93,60 +101,55 @@ def build_payment_states(
     params: MatchParams,
     known: Sequence[tuple[tuple[tuple[int, AmountKind], ...], frozenset[str]]] | None = None,
 ) -> list[PaymentState]:
-    """Precompute amounts, windows, tokens and identifiers per payment.
+    """Precompute partition, amounts, days, window and identifiers per payment.
 
     ``known`` gives per payment its expected amounts and identifiers when the caller
-    has computed them already (the fast path's arrays).
+    has computed them already (the fast path's arrays). The direction is read once per
+    voucher type.
     """
+    if known is None:
+        known = [_amounts_and_identifiers(p, learned, params) for p in expected]
+    debit: dict[str, int] = {}
+    before = (params.unanchored_days_before, params.exact_days_before)
+    after = (params.unanchored_days_after, params.exact_days_after)
     states: list[PaymentState] = []
-    name_cache: dict[str, str] = {}
-    for index, payment in enumerate(expected):
+    append = states.append
+    for index, (payment, (amounts, identifiers)) in enumerate(zip(expected, known, strict=True)):
         tc = tenant_currency_ids[(payment.tenant_id, payment.currency)]
-        anchored = payment.paid_date is not None
-        anchor = payment.anchor_date.toordinal()
-        if anchored:
-            window = (anchor - params.exact_days_before, anchor + params.exact_days_after)
-        else:
-            window = (
-                anchor - params.unanchored_days_before,
-                anchor + params.unanchored_days_after,
-            )
-        if known is None:
-            amounts = expected_amounts(payment, params.rules)
-            found = {compact_identifier(i) for i in payment.known_identifiers}
-            if payment.contact_id is not None:
-                found |= learned.get((payment.tenant_id, payment.contact_id), set())
-            identifiers = frozenset(found)
-        else:
-            amounts, identifiers = known[index]
-        tokens = set(voucher_reference_tokens(payment.voucher_number))
-        for reference in payment.references:
-            compact = compact_identifier(reference)
-            if compact.startswith("RF") and not iso11649.is_valid(compact):
-                continue  # a mistyped creditor reference would only produce noise
-            tokens |= voucher_reference_tokens(compact)
-        name = name_cache.get(payment.contact_name)
-        if name is None:
-            name = name_cache[payment.contact_name] = normalise_name(payment.contact_name)
-        states.append(
+        kind = payment.voucher_type
+        bit = debit.get(kind)
+        if bit is None:
+            bit = debit[kind] = int(payment.direction is Direction.DEBIT)
+        paid = payment.paid_date
+        voucher_day = payment.voucher_date.toordinal()
+        anchored = paid is not None
+        anchor = voucher_day if paid is None else paid.toordinal()
+        window = (anchor - before[anchored], anchor + after[anchored])
+        append(
             PaymentState(
-                index=index,
-                payment=payment,
-                tenant_currency=tc,
-                part=_partition(tc, payment.direction),
-                amounts=amounts,
-                anchor_day=anchor,
-                voucher_day=payment.voucher_date.toordinal(),
-                anchored=anchored,
-                window=window,
-                identifiers=identifiers,
-                strong_tokens=frozenset(tokens),
-                short_number=voucher_short_number(payment.voucher_number),
-                customer_number=payment.customer_number,
-                name=name,
+                index,
+                payment,
+                tc,
+                tc * 2 + bit,
+                amounts,
+                anchor,
+                voucher_day,
+                anchored,
+                window,
+                identifiers,
             )
         )
     return states
+
+
+def _amounts_and_identifiers(
+    payment: ExpectedPayment, learned: Mapping[tuple[str, str], set[str]], params: MatchParams
+) -> tuple[tuple[tuple[int, AmountKind], ...], frozenset[str]]:
+    """The expected amounts and the known and learned identifiers of a payment."""
+    found = {compact_identifier(i) for i in payment.known_identifiers}
+    if payment.contact_id is not None:
+        found |= learned.get((payment.tenant_id, payment.contact_id), set())
+    return expected_amounts(payment, params.rules), frozenset(found)
 
 
 @dataclass(slots=True)

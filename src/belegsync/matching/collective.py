@@ -105,19 +105,21 @@ def collectives_from_references(
     """Transfers whose purpose names two or more open vouchers."""
     index = ctx.index
     groups: list[CollectiveGroup] = []
+    lookback = params.reference_lookback_days
     for row, hit in index.hits_by_txn.items():
         if len(hit) < 2:
             continue
         txn_id = index.cols.ids[row]
         part = int(index.part[row])
         tc = part // 2
+        day = int(index.day[row])
         members = [
-            states[p]
-            for p in sorted(hit)
-            if not states[p].settled
-            and states[p].tenant_currency == tc
-            and abs(index.day[row] - states[p].anchor_day) <= params.reference_lookback_days
-            and (states[p].payment.id, txn_id) not in rejected
+            s
+            for s in map(states.__getitem__, sorted(hit))
+            if not s.settled
+            and s.tenant_currency == tc
+            and abs(day - s.anchor_day) <= lookback
+            and (s.payment.id, txn_id) not in rejected
         ]
         vouchers = {s.payment.voucher_id for s in members}
         named = len(members)

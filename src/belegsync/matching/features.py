@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress, repeat
+from itertools import compress, count
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from belegsync.domain.matching import AmountKind, MatchFeatures, Suggestion
+from belegsync.domain.matching import AmountKind, ExpectedPayment, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import (
     ScoringRules,
     amount_feature,
@@ -26,8 +26,10 @@ from belegsync.domain.matching_score import (
 )
 from belegsync.domain.matching_text import (
     normalise_name,
+    normalise_names,
     normalise_text,
     text_short_numbers,
+    voucher_short_number,
 )
 from belegsync.matching.candidates import (
     AMOUNT_KINDS,
@@ -35,6 +37,7 @@ from belegsync.matching.candidates import (
     StateColumns,
     TxnIndex,
     is_member,
+    reference_tokens,
 )
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.params import MatchParams
@@ -138,11 +141,12 @@ _PAYER_KNOWN = (1.0, "payer_known", True)
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
 
-def _cited(state: PaymentState) -> tuple[str | None, str | None]:
+def _cited(payment: ExpectedPayment) -> tuple[str | None, str | None]:
     """The numbers a purpose may name for a weak reference: the customer number (four
     characters or more) and the voucher's running number."""
-    customer = state.customer_number
-    return (customer if customer and len(customer) >= 4 else None), state.short_number or None
+    customer = payment.customer_number
+    short = voucher_short_number(payment.voucher_number)
+    return (customer if customer and len(customer) >= 4 else None), short
 
 
 def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tuple[float, bool]:
@@ -184,20 +188,26 @@ def _amounts(
     return value, kind, delta
 
 
-def _mentioning(texts: list[str], hint: re.Pattern[str], upper: re.Pattern[str]) -> BoolArray:
-    """Whether the case-insensitive ``hint`` occurs in each text. The ASCII texts are
-    upper-cased and joined (by a byte no hint matches) and searched in one pass by the
-    hint in upper case, ``upper`` (the same matches there); the others one by one."""
+def _mentioning(
+    texts: list[str], hints: Sequence[tuple[re.Pattern[str], re.Pattern[str]]]
+) -> list[BoolArray]:
+    """Per (hint, upper) of ``hints``: whether the case-insensitive ``hint`` occurs in
+    each text. The ASCII texts are upper-cased and joined once (by a byte no hint
+    matches) and searched in one pass per hint by the hint in upper case, ``upper``
+    (the same matches there); the others one by one."""
     plain = np.fromiter(map(str.isascii, texts), np.bool_, len(texts))
-    found = np.zeros(len(texts), dtype=np.bool_)
     at = np.flatnonzero(plain)
     joined = "\x1f".join(compress(texts, plain.tolist())).upper()
     ends = np.cumsum(np.fromiter(map(len, compress(texts, plain.tolist())), np.int64, at.size) + 1)
-    starts = np.fromiter((m.start() for m in upper.finditer(joined)), np.int64)
-    found[at[ends.searchsorted(starts, side="right")]] = True
-    for i in np.flatnonzero(~plain).tolist():
-        found[i] = hint.search(texts[i]) is not None
-    return found
+    out = []
+    for hint, upper in hints:
+        found = np.zeros(len(texts), dtype=np.bool_)
+        starts = np.fromiter((m.start() for m in upper.finditer(joined)), np.int64)
+        found[at[ends.searchsorted(starts, side="right")]] = True
+        for i in np.flatnonzero(~plain).tolist():
+            found[i] = hint.search(texts[i]) is not None
+        out.append(found)
+    return out
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -244,9 +254,11 @@ class FeatureContext:
     _counterparty_values: dict[tuple[bool, float | None], tuple[float, str, bool]] = field(
         default_factory=dict
     )
-    # date feature per (days, anchored); a payment's tokens longest first
+    # date feature per (days, anchored); per state index: the payment's reference tokens
+    # and them longest first, the numbers it may be cited by
     _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
-    _longest_first: dict[int, list[str]] = field(default_factory=dict)  # per state index
+    _tokens: dict[int, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
+    _numbers: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     _own_periods: dict[int, re.Pattern[str]] = field(default_factory=dict)  # per voucher day
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
@@ -271,6 +283,13 @@ class FeatureContext:
             found = self._names[raw] = normalise_name(raw)
         return found
 
+    def _cited(self, state: PaymentState) -> tuple[str | None, str | None]:
+        """:func:`_cited` of the state's payment, once per state."""
+        found = self._numbers.get(state.index)
+        if found is None:
+            found = self._numbers[state.index] = _cited(state.payment)
+        return found
+
     def _reference(self, state: PaymentState, row: int, strong: bool) -> tuple[float, str | None]:
         if strong:
             return 1.0, self._strong_hit(state, row)
@@ -284,11 +303,11 @@ class FeatureContext:
             return f"E2E {e2e}"
         spaced = self.text(row)
         glued = None  # read without spaces only when needed
-        ordered = self._longest_first.get(state.index)
-        if ordered is None:
-            ordered = self._longest_first[state.index] = sorted(
-                state.strong_tokens, key=len, reverse=True
-            )
+        found = self._tokens.get(state.index)
+        if found is None:
+            tokens = reference_tokens(state.payment)
+            found = self._tokens[state.index] = (tokens, sorted(tokens, key=len, reverse=True))
+        tokens, ordered = found
         for token in ordered:
             if token in spaced:
                 return token
@@ -296,7 +315,7 @@ class FeatureContext:
                 glued = "".join(spaced.split())
             if token in glued:
                 return token
-        return min(state.strong_tokens, key=len)
+        return min(tokens, key=len)
 
     def _weak_reference(self, state: PaymentState, row: int) -> tuple[float, str | None]:
         """0.5 for the customer number or the voucher's short number in the purpose."""
@@ -305,7 +324,7 @@ class FeatureContext:
 
     def _weak_hit(self, state: PaymentState, row: int) -> str | None:
         raw = self.index.cols.remittances[row]
-        customer, short = _cited(state)
+        customer, short = self._cited(state)
         if customer and customer in raw and normalise_text(customer) in self.text(row):
             return f"customer {customer}"
         if short and short in raw and short in text_short_numbers(raw):
@@ -345,9 +364,10 @@ class FeatureContext:
             name = self._name(raw_name)
             if state.payer_names and name in state.payer_names:
                 return _PAYER_KNOWN
-            if state.name:
+            contact = self._name(state.payment.contact_name)
+            if contact:
                 # a contact's payments meet the same payers: each pair of names once
-                key = (state.name, name)
+                key = (contact, name)
                 similarity = self._similar.get(key)
                 if similarity is None:
                     similarity = self._similar[key] = name_similarity(*key)
@@ -502,8 +522,7 @@ class FeatureContext:
         is left, each step dropping what the scalar path drops there.
         """
         cheap = self._cheap(columns, pay, rows)
-        numbers = list(map(_cited, states))
-        may_cite = np.fromiter(map(any, numbers), np.bool_, len(numbers))
+        may_cite = self._may_cite(states, pay[~strong & (cheap.amount != 0.0)])
         bound = np.where(strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], 0.5, 0.0))
         keep = self._best_case(cheap, bound) >= self._floor
         if self._hopeless:
@@ -518,7 +537,7 @@ class FeatureContext:
                     (customer is not None and customer in text)
                     or (short is not None and short in text)
                     for (customer, short), text in zip(
-                        map(numbers.__getitem__, pay[weak].tolist()),
+                        map(self._numbers.__getitem__, pay[weak].tolist()),
                         map(remittances.__getitem__, rows[weak].tolist()),
                         strict=True,
                     )
@@ -558,6 +577,17 @@ class FeatureContext:
             ),
             (reference >= 1.0) & _EXACT_CODES[cheap.kind],
         )
+
+    def _may_cite(self, states: Sequence[PaymentState], asked: IntArray) -> BoolArray:
+        """Per state, whether a purpose may name it by a number for a weak reference;
+        read only for the states ``asked`` about (the others: False)."""
+        out = np.zeros(len(states), dtype=np.bool_)
+        which = np.unique(asked)
+        cited = self._cited
+        out[which] = np.fromiter(
+            (any(cited(states[p])) for p in which.tolist()), np.bool_, which.size
+        )
+        return out
 
     def _cheap(self, columns: StateColumns, pay: IntArray, rows: IntArray) -> _CheapColumns:
         """The features that need neither text nor names, per pair."""
@@ -615,69 +645,96 @@ class FeatureContext:
     ) -> tuple[FloatArray, list[str], BoolArray]:
         """(value, evidence, name at the strong bar) per pair, as :meth:`_counterparty`
         gives them: the accounts are read only for the rows whose IBAN or creditor id a
-        payment wants or a contact owns; a name is normalised once, a pair of names
-        compared once (all new pairs in one call)."""
-        index = self.index
-        listed, pays = rows.tolist(), pay.tolist()
+        payment wants or a contact owns; the rest by name (:meth:`_named`). The outcome
+        is looked up once per distinct (account, similarity)."""
+        if not pay.size:
+            return np.zeros(0), [], np.zeros(0, dtype=np.bool_)
         # per pair: the payment's own account (2), another contact's (1), neither (0)
-        account = [0] * len(listed)
-        identified = index.identified
-        for i in (
-            range(len(listed)) if identified is None else np.flatnonzero(identified[rows]).tolist()
-        ):
-            known, elsewhere = self._accounts(states[pays[i]], listed[i])
-            account[i] = 2 if known else int(elsewhere)
-        raw = list(map(index.cols.names.__getitem__, listed))
-        # the pairs judged by name: (contact's name, payer's name), else None
-        aside = np.asarray(account, dtype=np.int64) | ~np.fromiter(
-            map(bool, raw), np.bool_, len(raw)
+        account = np.zeros(pay.size, dtype=np.int64)
+        identified = self.index.identified
+        listed, pays = rows.tolist(), pay.tolist()
+        at = np.arange(pay.size) if identified is None else np.flatnonzero(identified[rows])
+        account[at] = [
+            2 if known else int(elsewhere)
+            for known, elsewhere in (
+                self._accounts(states[pays[i]], listed[i]) for i in at.tolist()
+            )
+        ]
+        similarity, payer_known = self._named(states, pay, rows, np.flatnonzero(account == 0))
+        sims, inverse = np.unique(similarity, return_inverse=True)
+        # 3: a payer the contact's confirmed links taught
+        codes, back = np.unique(
+            inverse * 4 + np.where(payer_known, 3, account), return_inverse=True
+        )
+        listed_sims = sims.tolist()
+        table = [self._outcome(code % 4, listed_sims[code // 4]) for code in codes.tolist()]
+        value, evidence, name_strong = zip(*table, strict=True)
+        return (
+            np.asarray(value, dtype=np.float64)[back],
+            list(map(evidence.__getitem__, back.tolist())),
+            np.asarray(name_strong, dtype=np.bool_)[back],
+        )
+
+    def _outcome(self, code: int, similarity: float) -> tuple[float, str, bool]:
+        """:meth:`_counterparty`'s answer for an account code of :meth:`_counterparties`
+        and a name similarity (negative: nothing compared)."""
+        if code == 2:
+            return _IDENTIFIER_KNOWN
+        if code == 3:
+            return _PAYER_KNOWN
+        return self._valued(code == 1, None if similarity < 0 else similarity)
+
+    def _named(
+        self, states: Sequence[PaymentState], pay: IntArray, rows: IntArray, judged: IntArray
+    ) -> tuple[FloatArray, BoolArray]:
+        """Per pair, the similarity of the payer's name to the contact's (-1: not
+        compared) and whether a confirmed link of the contact taught the payer's name;
+        for the ``judged`` pairs whose line has a payer name. A name is normalised once,
+        a pair of names compared once (all new pairs in one call)."""
+        similarity = np.full(pay.size, -1.0)
+        payer_known = np.zeros(pay.size, dtype=np.bool_)
+        raw = list(map(self.index.cols.names.__getitem__, rows[judged].tolist()))
+        named = np.fromiter(map(bool, raw), np.bool_, len(raw))
+        judged, raw = judged[named], list(compress(raw, named.tolist()))
+        contacts = list(
+            map(attrgetter("payment.contact_name"), map(states.__getitem__, pay[judged].tolist()))
         )
         names = self._names
-        judged = {raw[i] for i in np.flatnonzero(aside == 0).tolist()}.difference(names)
-        names.update(zip(judged, map(normalise_name, judged), strict=True))
-        contact_names = list(map(attrgetter("name"), states))
-        keys: list[tuple[str, str] | None] = list(
-            zip(map(contact_names.__getitem__, pays), map(names.get, raw, repeat("")), strict=True)
+        fresh = list({*contacts, *raw}.difference(names))
+        names.update(zip(fresh, normalise_names(fresh), strict=True))
+        payers = list(map(names.__getitem__, raw))
+        learned = [states[p].payer_names for p in pay[judged].tolist()]
+        known = np.fromiter(
+            (
+                bool(taught) and payer in taught
+                for taught, payer in zip(learned, payers, strict=True)
+            ),
+            np.bool_,
+            len(payers),
         )
-        for i in np.flatnonzero(aside).tolist():
-            keys[i] = None
-        payer_known = self._payer_known(states, pay, keys)
+        payer_known[judged[known]] = True
+        numbers: dict[str, int] = {}  # normalised name → a number of its own
+        fresh_number = count()
+        contact = np.fromiter(
+            map(numbers.setdefault, map(names.__getitem__, contacts), fresh_number),
+            np.int64,
+            len(contacts),
+        )
+        payer = np.fromiter(map(numbers.setdefault, payers, fresh_number), np.int64, len(payers))
+        width = len(contacts) + len(payers)
+        compared = ~known & (contact != numbers.get("", -1))
+        keys, inverse = np.unique(contact[compared] * width + payer[compared], return_inverse=True)
+        spelled_at = {number: name for name, number in numbers.items()}
+        pairs = [(spelled_at[k // width], spelled_at[k % width]) for k in keys.tolist()]
         similar = self._similar
-        new = [key for key in set(keys) if key is not None and key[0] and key not in similar]
+        new = [key for key in pairs if key not in similar]
         similar.update(
             zip(new, name_similarities([a for a, _ in new], [b for _, b in new]), strict=True)
         )
-        sims = [None if key is None else similar.get(key) for key in keys]
-        table = {
-            (code, sim): _IDENTIFIER_KNOWN if code == 2 else self._valued(code == 1, sim)
-            for code, sim in set(zip(account, sims, strict=True))
-        }
-        found = list(map(table.__getitem__, zip(account, sims, strict=True)))
-        for i in payer_known:
-            found[i] = _PAYER_KNOWN
-        if not found:
-            return np.zeros(0), [], np.zeros(0, dtype=np.bool_)
-        value, evidence, name_strong = zip(*found, strict=True)
-        return (
-            np.asarray(value, dtype=np.float64),
-            list(evidence),
-            np.asarray(name_strong, dtype=np.bool_),
-        )
-
-    @staticmethod
-    def _payer_known(
-        states: Sequence[PaymentState], pay: IntArray, keys: list[tuple[str, str] | None]
-    ) -> list[int]:
-        """The pairs whose payer name a confirmed link of the contact taught (they are
-        not compared by name: ``keys`` is cleared there)."""
-        learned = np.fromiter(map(bool, map(attrgetter("payer_names"), states)), np.bool_)
-        out = []
-        for i in np.flatnonzero(learned[pay]).tolist():
-            key = keys[i]
-            if key is not None and key[1] in states[int(pay[i])].payer_names:
-                out.append(i)
-                keys[i] = None
-        return out
+        similarity[judged[compared]] = np.fromiter(
+            map(similar.__getitem__, pairs), np.float64, len(pairs)
+        )[inverse]
+        return similarity, payer_known
 
     def _extras(
         self,
@@ -693,7 +750,11 @@ class FeatureContext:
         wanted = np.flatnonzero(cheap.amount >= 0.8)
         distinct, inverse = np.unique(rows[wanted], return_inverse=True)
         texts = list(map(self.index.cols.remittances.__getitem__, distinct.tolist()))
-        period = _mentioning(texts, PERIOD_HINT, _PERIOD_HINT_UPPER)[inverse]
+        period_hint, recollection_hint = _mentioning(
+            texts,
+            ((PERIOD_HINT, _PERIOD_HINT_UPPER), (_RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER)),
+        )
+        period = period_hint[inverse]
         hinted = np.flatnonzero(period)
         voucher_days = list(map(attrgetter("voucher_day"), states))
         own = self._own_period
@@ -702,9 +763,7 @@ class FeatureContext:
             for p, j in zip(pay[wanted[hinted]].tolist(), inverse[hinted].tolist(), strict=True)
         ]
         recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
-        for j in np.flatnonzero(
-            _mentioning(texts, _RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER) & ~recollected
-        ).tolist():
+        for j in np.flatnonzero(recollection_hint & ~recollected).tolist():
             recollected[j] = self._recollected(int(distinct[j]))
         with_past = np.fromiter(map(bool, map(attrgetter("past"), states)), np.bool_, len(states))
         look = np.flatnonzero(

@@ -607,12 +607,12 @@ def test_suggestions_on_arrays_equal_one_pair_at_a_time(
     )
 )
 def test_hints_in_joined_texts_equal_each_text(texts: list[str]) -> None:
-    for hint, upper in (
+    hints = (
         (features.PERIOD_HINT, features._PERIOD_HINT_UPPER),
         (features._RECOLLECTION_HINT, features._RECOLLECTION_HINT_UPPER),
-    ):
-        found = features._mentioning(texts, hint, upper).tolist()
-        assert found == [hint.search(text) is not None for text in texts]
+    )
+    for (hint, _), found in zip(hints, features._mentioning(texts, hints), strict=True):
+        assert found.tolist() == [hint.search(text) is not None for text in texts]
 
 
 @settings(max_examples=200, deadline=None)

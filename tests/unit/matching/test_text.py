@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from belegsync.domain.matching_text import (
     compact_identifier,
     extract_sepa_fields,
     is_valid_mod97_reference,
     normalise_name,
+    normalise_names,
     normalise_text,
     text_reference_tokens,
     text_short_numbers,
@@ -106,3 +109,42 @@ def test_identifiers_and_rf_check() -> None:
     assert is_valid_mod97_reference("RF18 5390 0754 7034")
     assert not is_valid_mod97_reference("RF19 5390 0754 7034")
     assert not is_valid_mod97_reference("XX18")
+
+
+# pieces of names: legal forms, card words, stop words, umlauts, combining marks,
+# punctuation, line breaks and the NUL the names are joined by
+NAME_PIECES = st.sampled_from(
+    (
+        "Müller",
+        "Bau",
+        "GmbH",
+        "& Co. KG",
+        "e.\nK.",
+        "e. V.",
+        "UG (haftungsbeschränkt)",
+        "SAGT DANKE",
+        "Fil.",
+        "Nr.",
+        "VISA",
+        "und",
+        "der",
+        "A\u0308",
+        "ß",
+        "-",
+        "/",
+        ".",
+        " ",
+        "\n",
+        "\x00",
+        "42",
+        "Σ",
+        "\u0301",
+        "ǅ",
+    )
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(NAME_PIECES, max_size=6).map("".join), max_size=8))
+def test_normalise_names_equal_each_name_alone(names: list[str]) -> None:
+    assert normalise_names(names) == [normalise_name(name) for name in names]
