@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain, compress, count, repeat
+from itertools import chain, count, repeat
 from operator import attrgetter, itemgetter
 
 import numpy as np
@@ -36,6 +36,8 @@ from belegsync.matching.candidates import (
     TxnIndex,
     build_payment_states,
     candidate_pairs,
+    distinct,
+    find_sorted,
     is_member,
 )
 from belegsync.matching.collective import (
@@ -372,10 +374,13 @@ class _Run:
         self._auto_rows = [(p, assigned[p].row) for p in autos]
         left: list[PaymentState] = []
         for p in sorted(range(len(ids)), key=ids.__getitem__):
-            state = self.states[p]
-            if state.settled or p in linked:
+            if p in linked:
                 continue
-            ranked = self._rank(options.get(p, []), assigned.get(p))
+            state = self.states[p]
+            if state.settled:
+                continue
+            found = options.get(p)  # most payments left have none: nothing to rank
+            ranked = self._rank(found, assigned.get(p)) if found else ()
             if ranked:
                 suggestions[ids[p]] = ranked
             else:
@@ -389,12 +394,14 @@ class _Run:
             reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         # by payment id (a sort of strings), then transaction id where a payment repeats
-        auto_links = sorted(
-            [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
-            key=attrgetter("suggestion.payment_id"),
-        )
-        if len(set(map(attrgetter("suggestion.payment_id"), auto_links))) < len(auto_links):
-            auto_links.sort(key=attrgetter("suggestion.payment_id", "suggestion.txn_id"))
+        links = [*autos.values(), *group_autos, *map(attrgetter("decision"), self.clear)]
+        keys = list(map(attrgetter("suggestion.payment_id"), links))
+        if len(set(keys)) < len(keys):
+            auto_links = sorted(links, key=attrgetter("suggestion.payment_id", "suggestion.txn_id"))
+        else:
+            auto_links = list(
+                map(links.__getitem__, sorted(range(len(keys)), key=keys.__getitem__))
+            )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
     def _exist_wider(
@@ -557,21 +564,34 @@ class _Run:
         self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
     ) -> BoolArray:
         """Pairs whose row comes from an account this run linked to another payment of
-        the contact (each distinct row's accounts read once, compared as numbers)."""
+        the contact: the rows' accounts compared by their hashes on arrays (a hash
+        among the linked accounts' ranked, with the contact, among the contacts'),
+        the few pairs found then as strings."""
         out = np.zeros(owner.size, dtype=np.bool_)
-        contact_of, numbers, keys = self._accounts_linked_now(states)
-        if not keys.size:
+        contact_of, linked = self._accounts_linked_now(states)
+        if not linked:
             return out
-        listed, inverse = _distinct_rows(rows, len(self.index.cols))
-        width = len(numbers)
+        idents = [ident for _, ident in linked]
+        hashes = np.fromiter(map(hash, idents), np.int64, len(idents))
+        ranked = distinct(hashes)
+        width = ranked.size
+        keys = distinct(
+            np.fromiter(map(itemgetter(0), linked), np.int64, len(linked)) * width
+            + np.searchsorted(ranked, hashes)
+        )
         contact = contact_of[owner]
+        account_hashes = self.index.account_hashes
+        assert account_hashes is not None  # set by ``TxnIndex.build``
         cols = self.index.cols
-        for column in (cols.ibans, cols.creditors):
-            number = np.fromiter(
-                map(numbers.get, map(column.__getitem__, listed), repeat(-1)), np.int64, len(listed)
-            )[inverse]
-            mine = np.flatnonzero((number >= 0) & (contact >= 0))
-            out[mine[is_member(contact[mine] * width + number[mine], keys)]] = True
+        for column, row_hashes in zip((cols.ibans, cols.creditors), account_hashes, strict=True):
+            at, rank = find_sorted(row_hashes[rows], ranked)
+            mine = contact[at] >= 0
+            at, rank = at[mine], rank[mine]
+            at = at[is_member(contact[at] * width + rank, keys)].tolist()
+            pairs = zip(
+                contact[at].tolist(), map(column.__getitem__, rows[at].tolist()), strict=True
+            )
+            out[at] |= np.fromiter(map(linked.__contains__, pairs), np.bool_, len(at))
         return out
 
     def _names_hit(
@@ -597,15 +617,15 @@ class _Run:
 
     def _accounts_linked_now(
         self, states: Sequence[PaymentState]
-    ) -> tuple[IntArray, dict[str, int], IntArray]:
+    ) -> tuple[IntArray, set[tuple[int, str]]]:
         """IBANs and creditor ids (as written and compacted) of the lines this run linked
         automatically to payments of the states' contacts: an account that pays one
         voucher of a contact is the contact's account for the others too.
 
-        Returns per state its contact's number (-1: none), the accounts' numbers, and
-        the keys ``contact * len(numbers) + account`` of each contact's accounts. Only
-        the lines of the contacts asked about are read; each distinct identifier is
-        compacted once.
+        Returns per state its contact's number (-1: none) and the (contact number,
+        account) pairs. The linked payments are first picked by their contact id alone
+        (a string read per payment), the lines read only for those of the contacts
+        asked about; each distinct identifier is compacted once.
         """
         contacts: dict[tuple[str, str | None], int] = {}
         contact_of = np.fromiter(
@@ -618,41 +638,36 @@ class _Run:
             np.int64,
             len(states),
         )
-        linked = [
+        asked = {contact for _, contact in contacts}
+        payments = [
+            *map(self._expected.__getitem__, map(attrgetter("payment"), self.clear)),
             *map(
-                attrgetter("tenant_id", "contact_id"),
-                map(self._expected.__getitem__, map(attrgetter("payment"), self.clear)),
-            ),
-            *map(
-                attrgetter("payment.tenant_id", "payment.contact_id"),
+                attrgetter("payment"),
                 map(self.states.__getitem__, map(itemgetter(0), self._auto_rows)),
             ),
         ]
-        owner = np.fromiter(map(contacts.get, linked, repeat(-1)), np.int64, len(linked))
-        mine = np.flatnonzero(owner >= 0)
+        ids = map(attrgetter("contact_id"), payments)
+        picked = np.flatnonzero(np.fromiter(map(asked.__contains__, ids), np.bool_, len(payments)))
         rows = np.fromiter(
             chain(map(attrgetter("row"), self.clear), map(itemgetter(1), self._auto_rows)),
             np.int64,
-            len(linked),
-        )[mine].tolist()
-        owner = owner[mine]
-        cols = self.index.cols
-        idents = [*map(cols.ibans.__getitem__, rows), *map(cols.creditors.__getitem__, rows)]
-        written = np.fromiter(map(bool, idents), np.bool_, len(idents))  # empty: no account
-        owner = np.concatenate([owner, owner])[written]
-        idents = list(compress(idents, written.tolist()))
-        numbers = {ident: k for k, ident in enumerate(dict.fromkeys(idents))}
-        number = np.fromiter(map(numbers.__getitem__, idents), np.int64, len(idents))
-        # each distinct identifier compacted once; its compact form numbered too
-        short = np.fromiter(
-            (numbers.setdefault(compact_identifier(i), len(numbers)) for i in list(numbers)),
-            np.int64,
-            len(numbers),
+            len(payments),
+        )[picked].tolist()
+        keys = map(
+            attrgetter("tenant_id", "contact_id"), map(payments.__getitem__, picked.tolist())
         )
-        width = len(numbers)
-        keys = np.concatenate([owner * width + number, owner * width + short[number]])
-        keys.sort()
-        return contact_of, numbers, keys
+        numbers = list(map(contacts.get, keys, repeat(-1)))
+        cols = self.index.cols
+        read: set[tuple[int, str]] = set()
+        for column in (cols.ibans, cols.creditors):
+            read.update(zip(numbers, map(column.__getitem__, rows), strict=True))
+        linked = {pair for pair in read if pair[0] >= 0 and pair[1]}  # empty: no account
+        written = {ident for _, ident in linked}
+        joined = "|".join(written)
+        if compact_identifier(joined) != joined:  # compacted only if one is not
+            short = {ident: compact_identifier(ident) for ident in written}
+            linked.update([(number, short[ident]) for number, ident in linked])
+        return contact_of, linked
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         if len(options) <= 1:  # most payments: nothing to rank
