@@ -379,8 +379,8 @@ class _Run:
             state = self.states[p]
             if state.settled:
                 continue
-            found = options.get(p)  # most payments left have none: nothing to rank
-            ranked = self._rank(found, assigned.get(p)) if found else ()
+            offered = options.get(p)  # most payments left have none: nothing to rank
+            ranked = self._rank(offered, assigned.get(p)) if offered else ()
             if ranked:
                 suggestions[ids[p]] = ranked
             else:
