@@ -172,9 +172,6 @@ class TxnIndex:
     remittance_blob: TextBlob | None = None  # purposes upper-cased and joined, built once
     # eligible rows whose IBAN or creditor id a payment wants or a contact owns
     identified: BoolArray | None = None
-    # per row ``hash`` of its IBAN (0) and creditor id (1): equal accounts, equal numbers,
-    # so an account is looked for on arrays (a number found is compared as a string)
-    account_hashes: IntArray | None = None
 
     def __post_init__(self) -> None:
         self.part_list = self.part.tolist()
@@ -264,8 +261,6 @@ class TxnIndex:
     ) -> None:
         n = len(self.cols)
         self.identified = np.zeros(n, dtype=np.bool_)
-        columns = (self.cols.ibans, self.cols.creditors)
-        self.account_hashes = np.stack([_hashes(values) for values in columns]).reshape(2, n)
         if not wanted and not owned:
             return
         lookup = wanted.keys() | set(owned) if owned else wanted.keys()
@@ -273,8 +268,8 @@ class TxnIndex:
         fresh = count()
         found: list[IntArray] = []
         numbers: list[IntArray] = []
-        for values, hashes in zip(columns, self.account_hashes, strict=True):
-            hit = _holding(values, lookup, hashes) & self.eligible
+        for values in (self.cols.ibans, self.cols.creditors):
+            hit = _holding(values, lookup) & self.eligible
             self.identified |= hit
             at = np.flatnonzero(hit)
             named = map(values.__getitem__, at.tolist())
@@ -462,36 +457,24 @@ def _sets_by_key(keys: IntArray, values: list[_T]) -> dict[int, set[_T]]:
     return out
 
 
-def _hashes(values: list[str]) -> IntArray:
-    """``hash`` of each value. A column of mostly empty values (creditor ids are on
-    direct debits only; judged from 64 rows spread over it) is hashed only where it
-    holds one: those rows are found in the column joined once, without a step per row."""
+def _holding(values: list[str], lookup: Collection[str]) -> BoolArray:
+    """Whether each value is one of ``lookup``. A column of mostly empty values
+    (creditor ids are on direct debits only; judged from 64 rows spread over it) is
+    looked up only where it holds one: those rows are found in the column joined once,
+    without a step per row."""
     n = len(values)
     sample = values[:: max(1, n // 64)]
-    if n and sum(map(bool, sample)) * 4 < len(sample):
+    if n and "" not in lookup and sum(map(bool, sample)) * 4 < len(sample):
         arr = np.frombuffer("\x1f".join(values).encode("utf-8", "replace"), dtype=np.uint8)
         ends = np.flatnonzero(arr == 0x1F)
         if ends.size == n - 1:  # else a value holds the separator: one step per row
             bounds = np.concatenate(([-1], ends, [arr.size]))
             rows = np.flatnonzero(np.diff(bounds) > 1).tolist()
-            out = np.full(n, hash(""), dtype=np.int64)
-            out[rows] = np.fromiter(map(hash, map(values.__getitem__, rows)), np.int64, len(rows))
+            out = np.zeros(n, dtype=np.bool_)
+            held = map(lookup.__contains__, map(values.__getitem__, rows))
+            out[rows] = np.fromiter(held, np.bool_, len(rows))
             return out
-    return np.fromiter(map(hash, values), np.int64, n)
-
-
-def _holding(
-    values: list[str], lookup: Collection[str], hashes: IntArray | None = None
-) -> BoolArray:
-    """Whether each value is one of ``lookup``: the rows whose hash (``hashes``, else
-    computed) is a looked-up value's, compared as strings."""
-    if hashes is None:
-        hashes = _hashes(values)
-    wanted = distinct(np.fromiter(map(hash, lookup), np.int64, len(lookup)))
-    at = find_sorted(hashes, wanted)[0].tolist()
-    out = np.zeros(len(values), dtype=np.bool_)
-    out[at] = np.fromiter(map(lookup.__contains__, map(values.__getitem__, at)), np.bool_, len(at))
-    return out
+    return np.fromiter(map(lookup.__contains__, values), np.bool_, n)
 
 
 def _packed_order(

@@ -36,8 +36,6 @@ from belegsync.matching.candidates import (
     TxnIndex,
     build_payment_states,
     candidate_pairs,
-    distinct,
-    find_sorted,
     is_member,
 )
 from belegsync.matching.collective import (
@@ -511,19 +509,25 @@ class _Run:
         contact's name (≥ 95, sharing a word).
 
         All (payment, row) pairs at once, the cheapest test first: each test sees only
-        the pairs of the payments no earlier test found.
+        the pairs of the payments no earlier test found. The distinct rows are listed
+        once for all tests (a test reading the rows reads each once).
         """
         yes = np.zeros(len(states), dtype=np.bool_)
+        listed, inverse = _distinct_rows(rows, len(self.index.cols))
         for test in (self._known_rows, self._linked_accounts_hit, self._names_hit):
             open_pairs = ~yes[owner]
-            owner, rows = owner[open_pairs], rows[open_pairs]
+            owner, rows, inverse = owner[open_pairs], rows[open_pairs], inverse[open_pairs]
             if not rows.size:
                 break
-            yes[owner[test(states, owner, rows)]] = True
+            yes[owner[test(states, owner, rows, (listed, inverse))]] = True
         return yes
 
     def _known_rows(
-        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+        self,
+        states: Sequence[PaymentState],
+        owner: IntArray,
+        rows: IntArray,
+        distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose row names the voucher or customer number, or comes from one of
         the payment's known accounts (customer numbers looked up per contact)."""
@@ -561,45 +565,42 @@ class _Run:
         )
 
     def _linked_accounts_hit(
-        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+        self,
+        states: Sequence[PaymentState],
+        owner: IntArray,
+        rows: IntArray,
+        distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose row comes from an account this run linked to another payment of
-        the contact: the rows' accounts compared by their hashes on arrays (a hash
-        among the linked accounts' ranked, with the contact, among the contacts'),
-        the few pairs found then as strings."""
+        the contact (each distinct row's accounts read once, compared as numbers)."""
         out = np.zeros(owner.size, dtype=np.bool_)
         contact_of, linked = self._accounts_linked_now(states)
         if not linked:
             return out
-        idents = [ident for _, ident in linked]
-        hashes = np.fromiter(map(hash, idents), np.int64, len(idents))
-        ranked = distinct(hashes)
-        width = ranked.size
-        keys = distinct(
-            np.fromiter(map(itemgetter(0), linked), np.int64, len(linked)) * width
-            + np.searchsorted(ranked, hashes)
-        )
+        numbers = {ident: k for k, ident in enumerate(dict.fromkeys(i for _, i in linked))}
+        width = len(numbers)
+        keys = np.fromiter((c * width + numbers[i] for c, i in linked), np.int64, len(linked))
+        listed, inverse = distinct_rows
         contact = contact_of[owner]
-        account_hashes = self.index.account_hashes
-        assert account_hashes is not None  # set by ``TxnIndex.build``
         cols = self.index.cols
-        for column, row_hashes in zip((cols.ibans, cols.creditors), account_hashes, strict=True):
-            at, rank = find_sorted(row_hashes[rows], ranked)
-            mine = contact[at] >= 0
-            at, rank = at[mine], rank[mine]
-            at = at[is_member(contact[at] * width + rank, keys)].tolist()
-            pairs = zip(
-                contact[at].tolist(), map(column.__getitem__, rows[at].tolist()), strict=True
-            )
-            out[at] |= np.fromiter(map(linked.__contains__, pairs), np.bool_, len(at))
+        for column in (cols.ibans, cols.creditors):
+            number = np.fromiter(
+                map(numbers.get, map(column.__getitem__, listed), repeat(-1)), np.int64, len(listed)
+            )[inverse]
+            mine = np.flatnonzero((number >= 0) & (contact >= 0))
+            out[mine[is_member(contact[mine] * width + number[mine], keys)]] = True
         return out
 
     def _names_hit(
-        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+        self,
+        states: Sequence[PaymentState],
+        owner: IntArray,
+        rows: IntArray,
+        distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose payer name is the contact's name (each distinct row's name read
         once; names compared as numbers of the distinct names)."""
-        listed, inverse = _distinct_rows(rows, len(self.index.cols))
+        listed, inverse = distinct_rows
         first: dict[str, int] = {}  # name → position of its first row
         names = map(self.index.cols.names.__getitem__, listed)
         at = np.fromiter(map(first.setdefault, names, count()), np.int64, len(listed))

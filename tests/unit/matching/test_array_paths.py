@@ -22,7 +22,6 @@ from belegsync.matching import MatchParams, engine, fastpath, features, match, t
 from belegsync.matching.candidates import (
     StateColumns,
     TxnIndex,
-    _hashes,
     _holding,
     _order_by_key_and_day,
     _packed_order,
@@ -435,7 +434,6 @@ def test_known_accounts_indexed_by_partition_and_day(
 def test_holding_equals_membership_per_value(values: list[str], lookup: set[str]) -> None:
     """Also for columns of mostly empty values, read where they hold one."""
     assert _holding(values, lookup).tolist() == [v in lookup for v in values]
-    assert _hashes(values).tolist() == [hash(v) for v in values]
 
 
 @settings(max_examples=200, deadline=None)
