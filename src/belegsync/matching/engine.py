@@ -626,7 +626,8 @@ class _Run:
         Returns per state its contact's number (-1: none) and the (contact number,
         account) pairs. The linked payments are first picked by their contact id alone
         (a string read per payment), the lines read only for those of the contacts
-        asked about; each distinct identifier is compacted once.
+        asked about; the accounts are compacted (each distinct one once) only when one
+        of them is not compact as written (the columns hold them compacted).
         """
         contacts: dict[tuple[str, str | None], int] = {}
         contact_of = np.fromiter(
