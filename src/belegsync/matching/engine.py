@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain, compress, count, repeat
+from itertools import chain, count, repeat
 from operator import attrgetter, itemgetter
 
 import numpy as np
@@ -380,10 +380,13 @@ class _Run:
         self._auto_rows = [(p, assigned[p].row) for p in autos]
         left: list[PaymentState] = []
         for p in sorted(range(len(ids)), key=ids.__getitem__):
-            state = self.states[p]
-            if state.settled or p in linked:
+            if p in linked:
                 continue
-            ranked = self._rank(options.get(p, []), assigned.get(p))
+            state = self.states[p]
+            if state.settled:
+                continue
+            offered = options.get(p)  # most payments left have none: nothing to rank
+            ranked = self._rank(offered, assigned.get(p)) if offered else ()
             if ranked:
                 suggestions[ids[p]] = ranked
             else:
@@ -397,12 +400,14 @@ class _Run:
             reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         # by payment id (a sort of strings), then transaction id where a payment repeats
-        auto_links = sorted(
-            [*autos.values(), *group_autos, *(c.decision for c in self.clear)],
-            key=attrgetter("suggestion.payment_id"),
-        )
-        if len(set(map(attrgetter("suggestion.payment_id"), auto_links))) < len(auto_links):
-            auto_links.sort(key=attrgetter("suggestion.payment_id", "suggestion.txn_id"))
+        links = [*autos.values(), *group_autos, *map(attrgetter("decision"), self.clear)]
+        keys = list(map(attrgetter("suggestion.payment_id"), links))
+        if len(set(keys)) < len(keys):
+            auto_links = sorted(links, key=attrgetter("suggestion.payment_id", "suggestion.txn_id"))
+        else:
+            auto_links = list(
+                map(links.__getitem__, sorted(range(len(keys)), key=keys.__getitem__))
+            )
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
     def _exist_wider(
@@ -512,19 +517,25 @@ class _Run:
         contact's name (≥ 95, sharing a word).
 
         All (payment, row) pairs at once, the cheapest test first: each test sees only
-        the pairs of the payments no earlier test found.
+        the pairs of the payments no earlier test found. The distinct rows are listed
+        once for all tests (a test reading the rows reads each once).
         """
         yes = np.zeros(len(states), dtype=np.bool_)
+        listed, inverse = _distinct_rows(rows, len(self.index.cols))
         for test in (self._known_rows, self._linked_accounts_hit, self._names_hit):
             open_pairs = ~yes[owner]
-            owner, rows = owner[open_pairs], rows[open_pairs]
+            owner, rows, inverse = owner[open_pairs], rows[open_pairs], inverse[open_pairs]
             if not rows.size:
                 break
-            yes[owner[test(states, owner, rows)]] = True
+            yes[owner[test(states, owner, rows, (listed, inverse))]] = True
         return yes
 
     def _known_rows(
-        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+        self,
+        states: Sequence[PaymentState],
+        owner: IntArray,
+        rows: IntArray,
+        distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose row names the voucher or customer number, or comes from one of
         the payment's known accounts (customer numbers looked up per contact)."""
@@ -562,16 +573,22 @@ class _Run:
         )
 
     def _linked_accounts_hit(
-        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+        self,
+        states: Sequence[PaymentState],
+        owner: IntArray,
+        rows: IntArray,
+        distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose row comes from an account this run linked to another payment of
         the contact (each distinct row's accounts read once, compared as numbers)."""
         out = np.zeros(owner.size, dtype=np.bool_)
-        contact_of, numbers, keys = self._accounts_linked_now(states)
-        if not keys.size:
+        contact_of, linked = self._accounts_linked_now(states)
+        if not linked:
             return out
-        listed, inverse = _distinct_rows(rows, len(self.index.cols))
+        numbers = {ident: k for k, ident in enumerate(dict.fromkeys(i for _, i in linked))}
         width = len(numbers)
+        keys = np.fromiter((c * width + numbers[i] for c, i in linked), np.int64, len(linked))
+        listed, inverse = distinct_rows
         contact = contact_of[owner]
         cols = self.index.cols
         for column in (cols.ibans, cols.creditors):
@@ -583,11 +600,15 @@ class _Run:
         return out
 
     def _names_hit(
-        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+        self,
+        states: Sequence[PaymentState],
+        owner: IntArray,
+        rows: IntArray,
+        distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose payer name is the contact's name (each distinct row's name read
         once; names compared as numbers of the distinct names)."""
-        listed, inverse = _distinct_rows(rows, len(self.index.cols))
+        listed, inverse = distinct_rows
         first: dict[str, int] = {}  # name → position of its first row
         names = map(self.index.cols.names.__getitem__, listed)
         at = np.fromiter(map(first.setdefault, names, count()), np.int64, len(listed))
@@ -605,15 +626,16 @@ class _Run:
 
     def _accounts_linked_now(
         self, states: Sequence[PaymentState]
-    ) -> tuple[IntArray, dict[str, int], IntArray]:
+    ) -> tuple[IntArray, set[tuple[int, str]]]:
         """IBANs and creditor ids (as written and compacted) of the lines this run linked
         automatically to payments of the states' contacts: an account that pays one
         voucher of a contact is the contact's account for the others too.
 
-        Returns per state its contact's number (-1: none), the accounts' numbers, and
-        the keys ``contact * len(numbers) + account`` of each contact's accounts. Only
-        the lines of the contacts asked about are read; each distinct identifier is
-        compacted once.
+        Returns per state its contact's number (-1: none) and the (contact number,
+        account) pairs. The linked payments are first picked by their contact id alone
+        (a string read per payment), the lines read only for those of the contacts
+        asked about; the accounts are compacted (each distinct one once) only when one
+        of them is not compact as written (the columns hold them compacted).
         """
         contacts: dict[tuple[str, str | None], int] = {}
         contact_of = np.fromiter(
@@ -626,41 +648,36 @@ class _Run:
             np.int64,
             len(states),
         )
-        linked = [
+        asked = {contact for _, contact in contacts}
+        payments = [
+            *map(self._expected.__getitem__, map(attrgetter("payment"), self.clear)),
             *map(
-                attrgetter("tenant_id", "contact_id"),
-                map(self._expected.__getitem__, map(attrgetter("payment"), self.clear)),
-            ),
-            *map(
-                attrgetter("payment.tenant_id", "payment.contact_id"),
+                attrgetter("payment"),
                 map(self.states.__getitem__, map(itemgetter(0), self._auto_rows)),
             ),
         ]
-        owner = np.fromiter(map(contacts.get, linked, repeat(-1)), np.int64, len(linked))
-        mine = np.flatnonzero(owner >= 0)
+        ids = map(attrgetter("contact_id"), payments)
+        picked = np.flatnonzero(np.fromiter(map(asked.__contains__, ids), np.bool_, len(payments)))
         rows = np.fromiter(
             chain(map(attrgetter("row"), self.clear), map(itemgetter(1), self._auto_rows)),
             np.int64,
-            len(linked),
-        )[mine].tolist()
-        owner = owner[mine]
-        cols = self.index.cols
-        idents = [*map(cols.ibans.__getitem__, rows), *map(cols.creditors.__getitem__, rows)]
-        written = np.fromiter(map(bool, idents), np.bool_, len(idents))  # empty: no account
-        owner = np.concatenate([owner, owner])[written]
-        idents = list(compress(idents, written.tolist()))
-        numbers = {ident: k for k, ident in enumerate(dict.fromkeys(idents))}
-        number = np.fromiter(map(numbers.__getitem__, idents), np.int64, len(idents))
-        # each distinct identifier compacted once; its compact form numbered too
-        short = np.fromiter(
-            (numbers.setdefault(compact_identifier(i), len(numbers)) for i in list(numbers)),
-            np.int64,
-            len(numbers),
+            len(payments),
+        )[picked].tolist()
+        keys = map(
+            attrgetter("tenant_id", "contact_id"), map(payments.__getitem__, picked.tolist())
         )
-        width = len(numbers)
-        keys = np.concatenate([owner * width + number, owner * width + short[number]])
-        keys.sort()
-        return contact_of, numbers, keys
+        numbers = list(map(contacts.get, keys, repeat(-1)))
+        cols = self.index.cols
+        read: set[tuple[int, str]] = set()
+        for column in (cols.ibans, cols.creditors):
+            read.update(zip(numbers, map(column.__getitem__, rows), strict=True))
+        linked = {pair for pair in read if pair[0] >= 0 and pair[1]}  # empty: no account
+        written = {ident for _, ident in linked}
+        joined = "|".join(written)
+        if compact_identifier(joined) != joined:  # compacted only if one is not
+            short = {ident: compact_identifier(ident) for ident in written}
+            linked.update([(number, short[ident]) for number, ident in linked])
+        return contact_of, linked
 
     def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
         if len(options) <= 1:  # most payments: nothing to rank

@@ -107,8 +107,8 @@ class SamePayer:
         same = np.zeros(pairs.size, dtype=np.bool_)
         if lefts.size:
             scores = process.cpdist(  # the names processed already
-                [contacts[i] for i in lefts.tolist()],
-                [payers[i] for i in rights.tolist()],
+                list(map(contacts.__getitem__, lefts.tolist())),
+                list(map(payers.__getitem__, rights.tolist())),
                 scorer=fuzz.token_set_ratio,
                 dtype=np.float64,
             )

@@ -63,33 +63,44 @@ def digit_tokens(texts: list[str], *, max_groups: int = MAX_GROUPS) -> tuple[Int
 
 
 class TextBlob:
-    """A text column joined once (rows separated by ``\x1f``) and upper-cased, read in
-    chunks of rows: number tokens, and markers found in every row at once (a run looks
-    for returned debits and payment providers in the same texts).
+    """A text column joined once (rows separated by ``\x1f``) as UTF-8, read in chunks
+    of rows: number tokens, and markers (ASCII) found in every row read upper-cased at
+    once (a run looks for returned debits and payment providers in the same texts).
 
-    ASCII text is left as it is (upper-casing a million purposes costs as much as
-    joining them): for ASCII, ``str.upper`` changes only ``a``–``z``, and the marker
-    search reads those bytes upper-cased itself. Other text is upper-cased whole, as
-    ``str.upper`` may turn a character into ASCII letters (``ß`` → ``SS``).
+    The text is not upper-cased (that costs as much as joining it): the marker search
+    reads ASCII letters upper-cased itself, and upper case turns no other character
+    into ASCII but the few of ``_TO_ASCII_LETTERS`` (``ß`` → ``SS``, ``ſ`` → ``S``,
+    ligatures): the rows holding one of those (found by their bytes) are searched
+    upper-cased in Python as well.
 
-    Upper case does not change what :func:`digit_tokens` reads: no character but an
-    ASCII digit, ``-/.``, space, line break or ``\x1f`` upper-cases to one of them, and
-    those stay themselves (checked over all of Unicode in the tests).
+    Upper case would not change what :func:`digit_tokens` reads either: no character
+    but an ASCII digit, ``-/.``, space, line break or ``\x1f`` upper-cases to one of
+    them, and those stay themselves (checked over all of Unicode in the tests).
     """
 
-    __slots__ = ("_arr", "_data", "_rows", "_rows_of", "_separators")
+    __slots__ = ("_arr", "_data", "_folding", "_rows", "_rows_of", "_separators", "_texts")
 
     def __init__(self, texts: list[str]) -> None:
         self._rows = len(texts)
-        self._data = _encoded("\x1f".join(texts))
+        self._texts = texts
+        joined = "\x1f".join(texts)
+        self._data = joined.encode("utf-8", "replace")
         self._arr = np.frombuffer(self._data, dtype=np.uint8)
         self._separators = _separators(self._arr)
         if self._separators.size != max(0, self._rows - 1):
             # a text holds the separator itself: it is a space there
-            self._data = _encoded("\x1f".join(t.replace("\x1f", " ") for t in texts))
+            self._data = "\x1f".join(t.replace("\x1f", " ") for t in texts).encode(
+                "utf-8", "replace"
+            )
             self._arr = np.frombuffer(self._data, dtype=np.uint8)
             self._separators = _separators(self._arr)
         self._rows_of: dict[bytes, IntArray] = {}
+        # rows holding a character that upper-cases to ASCII letters (none in ASCII)
+        self._folding: list[int] = (
+            []
+            if joined.isascii()
+            else sorted(set(self.rows_at(_folding_positions(self._arr)).tolist()))
+        )
 
     def _chunks(self, rows: int) -> list[tuple[int, int]]:
         """Byte ranges of ``rows`` rows each, without their separators."""
@@ -133,7 +144,12 @@ class TextBlob:
                 each.append(pos + lo)
         for marker, each in zip(todo, found, strict=True):
             pos = np.concatenate(each) if each else np.zeros(0, dtype=np.int64)
-            self._rows_of[marker] = self.rows_at(pos)
+            rows = self.rows_at(pos)
+            if self._folding:
+                word = marker.decode("ascii")
+                more = [r for r in self._folding if word in self._texts[r].upper()]
+                rows = np.concatenate((rows, np.asarray(more, dtype=np.int64)))
+            self._rows_of[marker] = rows
 
     def rows_mentioning(self, markers: Sequence[bytes]) -> set[int]:
         """Rows whose upper-cased text contains one of ``markers`` (ASCII)."""
@@ -144,10 +160,24 @@ class TextBlob:
         return out
 
 
-def _encoded(joined: str) -> bytes:
-    if joined.isascii():
-        return joined.encode("ascii")
-    return joined.upper().encode("utf-8", "replace")
+# The characters whose upper case holds an ASCII letter, but which are not ASCII
+# themselves (checked over all of Unicode in the tests), and their UTF-8 bytes.
+_TO_ASCII_LETTERS = "ßıŉſǰẖẗẘẙẚﬀﬁﬂﬃﬄﬅﬆ"
+_FOLDING_BYTES = [c.encode() for c in _TO_ASCII_LETTERS]
+_FOLDING_LEAD = min(b[0] for b in _FOLDING_BYTES)
+
+
+def _folding_positions(arr: npt.NDArray[np.uint8]) -> IntArray:
+    """Where one of ``_TO_ASCII_LETTERS`` begins in the UTF-8 bytes ``arr``: among the
+    bytes that may lead one (few in most text), those followed by its other bytes."""
+    at = np.flatnonzero(arr >= _FOLDING_LEAD)
+    found: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+    for encoded in _FOLDING_BYTES:
+        pos = at[at + len(encoded) <= arr.size]
+        for k, byte in enumerate(encoded):
+            pos = pos[arr[pos + k] == byte]
+        found.append(pos)
+    return np.concatenate(found)
 
 
 def _separators(arr: npt.NDArray[np.uint8]) -> IntArray:

@@ -240,6 +240,18 @@ def test_upper_case_keeps_digits_and_their_separators() -> None:
     assert changed == []
 
 
+def test_only_the_listed_characters_upper_case_to_ascii_letters() -> None:
+    """Why the marker search may read only ASCII letters upper-cased: besides ASCII,
+    only ``_TO_ASCII_LETTERS`` upper-case to a string holding an ASCII letter."""
+    letters = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    found = [
+        char
+        for char in map(chr, range(0x80, sys.maxunicode + 1))
+        if not letters.isdisjoint(char.upper())
+    ]
+    assert "".join(found) == textscan._TO_ASCII_LETTERS
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(alphabet="0123456789ab -", max_size=60)

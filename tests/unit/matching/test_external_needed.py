@@ -91,3 +91,16 @@ def test_a_line_another_payment_took_is_not_a_candidate() -> None:
     result = match([mine, other], [line])
     assert {d.suggestion.payment_id for d in result.auto_links} == {"v2#0"}
     assert _reason(result.unmatched) is UnmatchedReason.NO_CANDIDATE
+
+
+def test_the_linked_account_counts_compacted_as_well() -> None:
+    # the line linked in this run holds the account as typed (spaces, lower case); the
+    # short line holds it compacted: the same account
+    typed = " ".join(IBAN_B[i : i + 4] for i in range(0, len(IBAN_B), 4)).lower()
+    other = payment("v2#0", amount=75537, name="Malerbetrieb Weiß GbR", number="RE-2024-0257")
+    other_line = txn("b2", amount=75537, text="RE-2024-0257", name="MALER", iban=typed)
+    p = payment(amount=1836, name="Malerbetrieb Weiß GbR")
+    line = txn(amount=1756, text="", name="Gabi Becker", iban=IBAN_B)
+    result = match([p, other], [line, other_line])
+    assert {d.suggestion.payment_id for d in result.auto_links} == {"v2#0"}
+    assert _reason(result.unmatched) is UnmatchedReason.BELOW_THRESHOLD
