@@ -689,40 +689,42 @@ class FeatureContext:
     ) -> tuple[FloatArray, BoolArray]:
         """Per pair, the similarity of the payer's name to the contact's (-1: not
         compared) and whether a confirmed link of the contact taught the payer's name;
-        for the ``judged`` pairs whose line has a payer name. A name is normalised once,
-        a pair of names compared once (all new pairs in one call)."""
+        for the ``judged`` pairs whose line has a payer name. A name is read and
+        normalised once per row or state, the pairs carry numbers of names, and a pair
+        of names is compared once (all new pairs in one call)."""
         similarity = np.full(pay.size, -1.0)
         payer_known = np.zeros(pay.size, dtype=np.bool_)
-        raw = list(map(self.index.cols.names.__getitem__, rows[judged].tolist()))
-        named = np.fromiter(map(bool, raw), np.bool_, len(raw))
-        judged, raw = judged[named], list(compress(raw, named.tolist()))
-        contacts = list(
-            map(attrgetter("payment.contact_name"), map(states.__getitem__, pay[judged].tolist()))
-        )
+        distinct_rows, row_at = np.unique(rows[judged], return_inverse=True)
+        raw = list(map(self.index.cols.names.__getitem__, distinct_rows.tolist()))
+        distinct_pays, pay_at = np.unique(pay[judged], return_inverse=True)
+        owners = list(map(states.__getitem__, distinct_pays.tolist()))
+        contacts = list(map(attrgetter("payment.contact_name"), owners))
         names = self._names
         fresh = list({*contacts, *raw}.difference(names))
         names.update(zip(fresh, normalise_names(fresh), strict=True))
-        payers = list(map(names.__getitem__, raw))
-        learned = [states[p].payer_names for p in pay[judged].tolist()]
-        known = np.fromiter(
-            (
-                bool(taught) and payer in taught
-                for taught, payer in zip(learned, payers, strict=True)
-            ),
-            np.bool_,
-            len(payers),
-        )
-        payer_known[judged[known]] = True
         numbers: dict[str, int] = {}  # normalised name → a number of its own
         fresh_number = count()
+        payers = list(map(names.__getitem__, raw))
+        payer = np.fromiter(map(numbers.setdefault, payers, fresh_number), np.int64, len(raw))
         contact = np.fromiter(
             map(numbers.setdefault, map(names.__getitem__, contacts), fresh_number),
             np.int64,
             len(contacts),
+        )[pay_at]
+        payer = payer[row_at]
+        named = np.fromiter(map(bool, raw), np.bool_, len(raw))[row_at]
+        taught = np.fromiter(
+            map(bool, map(attrgetter("payer_names"), owners)), np.bool_, len(owners)
         )
-        payer = np.fromiter(map(numbers.setdefault, payers, fresh_number), np.int64, len(payers))
-        width = len(contacts) + len(payers)
-        compared = ~known & (contact != numbers.get("", -1))
+        asked = np.flatnonzero(named & taught[pay_at])
+        known = np.zeros(judged.size, dtype=np.bool_)
+        known[asked] = [
+            payers[r] in owners[o].payer_names
+            for o, r in zip(pay_at[asked].tolist(), row_at[asked].tolist(), strict=True)
+        ]
+        payer_known[judged[known]] = True
+        width = len(raw) + len(contacts)
+        compared = named & ~known & (contact != numbers.get("", -1))
         keys, inverse = np.unique(contact[compared] * width + payer[compared], return_inverse=True)
         spelled_at = {number: name for name, number in numbers.items()}
         pairs = [(spelled_at[k // width], spelled_at[k % width]) for k in keys.tolist()]
