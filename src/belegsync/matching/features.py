@@ -561,7 +561,7 @@ class FeatureContext:
             name_strong[keep],
         )
         hits, evidence = list(compress(hits, kept)), list(compress(evidence, kept))
-        extra = self._extras(states, pay, rows, cheap, counterparty >= 1.0)
+        extra = self._extras(states, columns, pay, rows, cheap, counterparty >= 1.0)
         for i, codes in extra.items():
             reference[i], name_strong[i] = _with_extra(codes, reference[i], name_strong[i])
         return Scored(
@@ -741,6 +741,7 @@ class FeatureContext:
     def _extras(
         self,
         states: Sequence[PaymentState],
+        columns: StateColumns,
         pay: IntArray,
         rows: IntArray,
         cheap: _CheapColumns,
@@ -758,19 +759,23 @@ class FeatureContext:
         )
         period = period_hint[inverse]
         hinted = np.flatnonzero(period)
-        voucher_days = list(map(attrgetter("voucher_day"), states))
         own = self._own_period
         period[hinted] = [
-            own(voucher_days[p]).search(texts[j]) is not None
-            for p, j in zip(pay[wanted[hinted]].tolist(), inverse[hinted].tolist(), strict=True)
+            own(day).search(texts[j]) is not None
+            for day, j in zip(
+                columns.voucher_day[pay[wanted[hinted]]].tolist(),
+                inverse[hinted].tolist(),
+                strict=True,
+            )
         ]
         recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
         for j in np.flatnonzero(recollection_hint & ~recollected).tolist():
             recollected[j] = self._recollected(int(distinct[j]))
-        with_past = np.fromiter(map(bool, map(attrgetter("past"), states)), np.bool_, len(states))
-        look = np.flatnonzero(
-            period | recollected[inverse] | (known_payer[wanted] & with_past[pay[wanted]])
-        )
+        # a known payer's recurring payments: only where the contact has a past
+        recurring = known_payer[wanted]
+        at = np.flatnonzero(recurring)
+        recurring[at] = [bool(states[p].past) for p in pay[wanted[at]].tolist()]
+        look = np.flatnonzero(period | recollected[inverse] | recurring)
         picked = wanted[look]
         out: dict[int, list[str]] = {}
         for i, p, row, day, bank, known, hints in zip(
@@ -858,7 +863,7 @@ class FeatureContext:
         return list(
             map(
                 Suggestion,
-                map(list(map(attrgetter("payment.id"), states)).__getitem__, pay.tolist()),
+                map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
                 map(ids.__getitem__, rows.tolist()),
                 scores.tolist(),
                 allocated.tolist(),
