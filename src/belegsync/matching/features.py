@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress, count
+from itertools import compress, count, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -835,22 +835,26 @@ class FeatureContext:
         extra: list[tuple[str, ...]] = [()] * pay.size
         for i, codes in judged.extra.items():
             extra[i] = tuple(codes)
+        # _make: the tuples straight from the zipped columns, no call per field
         features = list(
             map(
-                MatchFeatures,
-                cheap.amount.tolist(),
-                judged.reference.tolist(),
-                judged.counterparty.tolist(),
-                cheap.date.tolist(),
-                cheap.penalty.tolist(),
-                kinds,
-                cheap.delta.tolist(),
-                cheap.days.tolist(),
-                judged.hits,
-                judged.evidence,
-                identifying.tolist(),
-                columns.anchored[pay].tolist(),
-                extra,
+                MatchFeatures._make,
+                zip(
+                    cheap.amount.tolist(),
+                    judged.reference.tolist(),
+                    judged.counterparty.tolist(),
+                    cheap.date.tolist(),
+                    cheap.penalty.tolist(),
+                    kinds,
+                    cheap.delta.tolist(),
+                    cheap.days.tolist(),
+                    judged.hits,
+                    judged.evidence,
+                    identifying.tolist(),
+                    columns.anchored[pay].tolist(),
+                    extra,
+                    strict=True,
+                ),
             )
         )
         item = columns.amounts[pay, 0]
@@ -862,14 +866,18 @@ class FeatureContext:
         ids = self.index.cols.ids
         return list(
             map(
-                Suggestion,
-                map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
-                map(ids.__getitem__, rows.tolist()),
-                scores.tolist(),
-                allocated.tolist(),
-                difference.tolist(),
-                map(reasons.__getitem__, reason_code.tolist()),
-                features,
+                Suggestion._make,
+                zip(
+                    map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
+                    map(ids.__getitem__, rows.tolist()),
+                    scores.tolist(),
+                    allocated.tolist(),
+                    difference.tolist(),
+                    map(reasons.__getitem__, reason_code.tolist()),
+                    features,
+                    repeat(None, pay.size),  # not of a collective group
+                    strict=True,
+                ),
             )
         )
 
