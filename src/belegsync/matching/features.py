@@ -96,30 +96,6 @@ def period_in_text(text: str, voucher_day: int) -> str | None:
     return None
 
 
-def _named_periods(texts: Sequence[str], at: IntArray, voucher_day: IntArray) -> BoolArray:
-    """Per pair (``texts[at[i]]``, ``voucher_day[i]``): whether :func:`period_in_text`
-    finds the voucher's month or quarter there. The texts asked about are joined (by a
-    byte no period pattern reads) and read once per pattern; their periods become
-    integer keys per text (month: year·20 + month, quarter: year·20 + 12 + quarter)
-    among which the pairs' own keys are looked up."""
-    distinct = np.unique(at)
-    chosen = list(map(texts.__getitem__, distinct.tolist()))
-    joined = "\x1f".join(chosen)
-    ends = np.cumsum(np.fromiter(map(len, chosen), np.int64, len(chosen)) + 1)
-    found = [(m.start(), int(m[2]) * 20 + int(m[1])) for m in _PERIOD_RE.finditer(joined)]
-    found += [
-        (m.start(), int(m[3]) * 20 + 12 + int(m[1] or m[2])) for m in _QUARTER_RE.finditer(joined)
-    ]
-    starts = np.fromiter((start for start, _ in found), np.int64, len(found))
-    keys = np.fromiter((key for _, key in found), np.int64, len(found))
-    named = distinct[ends.searchsorted(starts, side="right")] * _KEYS_PER_TEXT + keys
-    months = (voucher_day - _EPOCH_ORDINAL).astype("datetime64[D]").astype("datetime64[M]")
-    since = months.astype(np.int64)  # months since 1970-01
-    year, month = since // 12 + 1970, since % 12 + 1
-    own = at * _KEYS_PER_TEXT + year * 20
-    return is_member(own + month, named) | is_member(own + 12 + (month - 1) // 3 + 1, named)
-
-
 class Scored(NamedTuple):
     """Scored pairs: state indexes, rows, suggestions, and whether the pair has a
     reference hit and an exact amount."""
@@ -162,8 +138,6 @@ class _Judged(NamedTuple):
 
 _IDENTIFIER_KNOWN = (1.0, "identifier_known", True)
 _PAYER_KNOWN = (1.0, "payer_known", True)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_KEYS_PER_TEXT = 20 * 10_000  # period keys of years below 10000
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
 
@@ -285,6 +259,7 @@ class FeatureContext:
     _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
     _tokens: dict[int, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
     _numbers: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    _own_periods: dict[int, re.Pattern[str]] = field(default_factory=dict)  # per voucher day
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
 
@@ -794,9 +769,15 @@ class FeatureContext:
         )
         period = period_hint[inverse]
         hinted = np.flatnonzero(period)
-        period[hinted] = _named_periods(
-            texts, inverse[hinted], columns.voucher_day[pay[wanted[hinted]]]
-        )
+        own = self._own_period
+        period[hinted] = [
+            own(day).search(texts[j]) is not None
+            for day, j in zip(
+                columns.voucher_day[pay[wanted[hinted]]].tolist(),
+                inverse[hinted].tolist(),
+                strict=True,
+            )
+        ]
         recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
         for j in np.flatnonzero(recollection_hint & ~recollected).tolist():
             recollected[j] = self._recollected(int(distinct[j]))
@@ -821,6 +802,23 @@ class FeatureContext:
             if codes:
                 out[i] = codes
         return out
+
+    def _own_period(self, voucher_day: int) -> re.Pattern[str]:
+        """A search for the voucher's month or quarter as :func:`period_in_text` reads
+        them (what it finds may still be cut off by an earlier match: it only chooses
+        whom to ask)."""
+        found = self._own_periods.get(voucher_day)
+        if found is None:
+            when = date.fromordinal(voucher_day)
+            month, year = when.month, when.year
+            quarter = (month - 1) // 3 + 1
+            month_digits = f"0?{month}" if month < 10 else str(month)
+            found = self._own_periods[voucher_day] = re.compile(
+                rf"(?<![0-9]){month_digits} ?[/.-] ?{year}(?![0-9])"
+                rf"|(?<![0-9A-Z])(?:Q{quarter} ?/? ?|{quarter}\. ?QUARTAL ?){year}(?![0-9])",
+                re.IGNORECASE,
+            )
+        return found
 
     def _built(
         self,

@@ -638,12 +638,7 @@ def test_name_similarities_equal_one_pair_at_a_time(pairs: list[tuple[str, str]]
     | st.sampled_from(("Miete 02/2024", "Q1/2024", "1. Quartal 2024", "010/2024", "12-2024")),
     st.sampled_from((date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))),
 )
-def test_named_periods_equal_period_in_text(text: str, day: date) -> None:
-    texts = ["Q1/2024 ", text, "12/2024", text[::-1]]  # read joined with others
-    at = np.array([1, 3, 1], dtype=np.int64)
-    days = np.array([day.toordinal(), day.toordinal(), date(2024, 12, 1).toordinal()])
-    found = features._named_periods(texts, at, days)
-    assert found.tolist() == [
-        features.period_in_text(texts[j], d) is not None
-        for j, d in zip(at.tolist(), days.tolist(), strict=True)
-    ]
+def test_own_period_search_finds_every_period_the_purpose_names(text: str, day: date) -> None:
+    run = _run([], [], MatchParams())
+    if features.period_in_text(text, day.toordinal()) is not None:
+        assert run.ctx._own_period(day.toordinal()).search(text)
