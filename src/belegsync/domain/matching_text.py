@@ -31,7 +31,6 @@ __all__ = [
     "text_reference_tokens",
     "text_short_numbers",
     "voucher_reference_tokens",
-    "voucher_reference_tokens_of",
     "voucher_short_number",
 ]
 
@@ -55,9 +54,6 @@ _DIGIT_RUN_RE = re.compile(DIGIT_RUN_PATTERN)
 _SHORT_NUMBER_RE = re.compile(SHORT_NUMBER_PATTERN)
 _NON_ALNUM_RE = re.compile(r"[^A-Z0-9]+")
 _NON_DIGIT_RE = re.compile(r"[^0-9]+")
-# the same for texts joined by a NUL (kept)
-_NON_ALNUM_JOINED_RE = re.compile(r"[^A-Z0-9\x00]+")
-_NON_DIGIT_JOINED_RE = re.compile(r"[^0-9\x00]+")
 _DIGITS_RE = re.compile(r"[0-9]+")
 _SEPARATORS = str.maketrans("", "", "-/._ ")
 _SEPA_RE = re.compile(r"(?<![A-Z])(EREF|KREF|MREF|CRED|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
@@ -88,31 +84,7 @@ def voucher_reference_tokens(number: str) -> frozenset[str]:
     """The tokens a voucher number may appear as in a remittance."""
     written = "".join(normalise_text(number).split())
     squashed = _NON_ALNUM_RE.sub("", written)
-    return _voucher_tokens(written, squashed, _NON_DIGIT_RE.sub("", squashed))
-
-
-def voucher_reference_tokens_of(numbers: Sequence[str]) -> list[frozenset[str]]:
-    """:func:`voucher_reference_tokens` of each number, for many: they are joined by a
-    NUL, which no step reads across, and each step runs once over all."""
-    joined = _NAME_JOIN.join(numbers)
-    if not numbers or joined.count(_NAME_JOIN) != len(numbers) - 1:  # a number holds a NUL
-        return list(map(voucher_reference_tokens, numbers))
-    written = "".join(normalise_text(joined).split())
-    squashed = _NON_ALNUM_JOINED_RE.sub("", written)
-    digits = _NON_DIGIT_JOINED_RE.sub("", squashed)
-    return list(
-        map(
-            _voucher_tokens,
-            written.split(_NAME_JOIN),
-            squashed.split(_NAME_JOIN),
-            digits.split(_NAME_JOIN),
-        )
-    )
-
-
-def _voucher_tokens(written: str, squashed: str, digits: str) -> frozenset[str]:
-    """The tokens of one voucher number from its three readings."""
-    digits = digits.lstrip("0")
+    digits = _NON_DIGIT_RE.sub("", squashed).lstrip("0")
     # _significant(written) is _significant(squashed): both count letters and digits
     tokens = {written, squashed} if len(squashed.lstrip("0")) >= MIN_TOKEN_CHARS else set()
     if len(digits) >= MIN_TOKEN_CHARS:

@@ -35,7 +35,6 @@ from belegsync.domain.matching_text import (
     compact_identifier,
     normalise_text,
     voucher_reference_tokens,
-    voucher_reference_tokens_of,
 )
 from belegsync.domain.vouchers import Direction
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
@@ -53,7 +52,7 @@ __all__ = [
     "distinct",
     "find_sorted",
     "is_member",
-    "reference_tokens_of",
+    "reference_tokens",
 ]
 
 _AMOUNT_SHIFT = 40
@@ -83,22 +82,16 @@ class PaymentState:
     past: tuple[tuple[int, int], ...] = ()  # (day, cents) of the contact's linked payments
 
 
-def reference_tokens_of(payments: Sequence[ExpectedPayment]) -> list[frozenset[str]]:
-    """Per payment, the tokens a purpose may name it by: its voucher number's (all
-    numbers read together) and those of its references (a mistyped creditor reference
-    would only produce noise)."""
-    out = voucher_reference_tokens_of([payment.voucher_number for payment in payments])
-    for i, payment in enumerate(payments):
-        if not payment.references:
+def reference_tokens(payment: ExpectedPayment) -> frozenset[str]:
+    """The tokens a purpose may name the payment by: its voucher number's and those of
+    its references (a mistyped creditor reference would only produce noise)."""
+    tokens = set(voucher_reference_tokens(payment.voucher_number))
+    for reference in payment.references:
+        compact = compact_identifier(reference)
+        if compact.startswith("RF") and not iso11649.is_valid(compact):
             continue
-        tokens = set(out[i])
-        for reference in payment.references:
-            compact = compact_identifier(reference)
-            if compact.startswith("RF") and not iso11649.is_valid(compact):
-                continue
-            tokens |= voucher_reference_tokens(compact)
-        out[i] = frozenset(tokens)
-    return out
+        tokens |= voucher_reference_tokens(compact)
+    return frozenset(tokens)
 
 
 def build_payment_states(

@@ -37,7 +37,7 @@ from belegsync.matching.candidates import (
     StateColumns,
     TxnIndex,
     is_member,
-    reference_tokens_of,
+    reference_tokens,
 )
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.params import MatchParams
@@ -305,8 +305,8 @@ class FeatureContext:
         glued = None  # read without spaces only when needed
         found = self._tokens.get(state.index)
         if found is None:
-            self._read_tokens([state])
-            found = self._tokens[state.index]
+            tokens = reference_tokens(state.payment)
+            found = self._tokens[state.index] = (tokens, sorted(tokens, key=len, reverse=True))
         tokens, ordered = found
         for token in ordered:
             if token in spaced:
@@ -316,15 +316,6 @@ class FeatureContext:
             if token in glued:
                 return token
         return min(tokens, key=len)
-
-    def _read_tokens(self, states: Sequence[PaymentState]) -> None:
-        """The reference tokens of ``states`` not read yet, and them longest first."""
-        fresh = [state for state in states if state.index not in self._tokens]
-        read = reference_tokens_of([state.payment for state in fresh])
-        self._tokens.update(
-            (state.index, (tokens, sorted(tokens, key=len, reverse=True)))
-            for state, tokens in zip(fresh, read, strict=True)
-        )
 
     def _weak_reference(self, state: PaymentState, row: int) -> tuple[float, str | None]:
         """0.5 for the customer number or the voucher's short number in the purpose."""
@@ -636,7 +627,6 @@ class FeatureContext:
         amount)."""
         value = np.where(strong, 1.0, 0.0)
         hits: list[str | None] = [None] * pay.size
-        self._read_tokens(list(map(states.__getitem__, np.unique(pay[strong]).tolist())))
         for each, positions in ((self._strong_hit, np.flatnonzero(strong)), (self._weak_hit, weak)):
             found = list(
                 map(

@@ -14,7 +14,6 @@ from belegsync.domain.matching_text import (
     text_reference_tokens,
     text_short_numbers,
     voucher_reference_tokens,
-    voucher_reference_tokens_of,
     voucher_short_number,
 )
 
@@ -149,9 +148,3 @@ NAME_PIECES = st.sampled_from(
 @given(st.lists(st.lists(NAME_PIECES, max_size=6).map("".join), max_size=8))
 def test_normalise_names_equal_each_name_alone(names: list[str]) -> None:
     assert normalise_names(names) == [normalise_name(name) for name in names]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet="0123456789 -/._ReAbxÄßǅ\u0301\x00\t", max_size=16), max_size=8))
-def test_voucher_reference_tokens_of_equal_each_number_alone(numbers: list[str]) -> None:
-    assert voucher_reference_tokens_of(numbers) == list(map(voucher_reference_tokens, numbers))
