@@ -256,13 +256,16 @@ class _Run:
         part_payment = self.arrays.part_payment[self.rest]
         edges = list(
             map(
-                Edge,
-                scored.pay.tolist(),
-                scored.rows.tolist(),
-                scored.suggestions,
-                index.cols.booked[scored.rows].tolist(),
-                part_payment[scored.pay].tolist(),
-                index.remaining[scored.rows].tolist(),
+                Edge._make,
+                zip(
+                    scored.pay.tolist(),
+                    scored.rows.tolist(),
+                    scored.suggestions,
+                    index.cols.booked[scored.rows].tolist(),
+                    part_payment[scored.pay].tolist(),
+                    index.remaining[scored.rows].tolist(),
+                    strict=True,
+                ),
             )
         )
         strong_exact: dict[int, set[int]] = defaultdict(set)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import compress, count
+from itertools import compress, count, repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -561,7 +561,7 @@ class FeatureContext:
             name_strong[keep],
         )
         hits, evidence = list(compress(hits, kept)), list(compress(evidence, kept))
-        extra = self._extras(states, pay, rows, cheap, counterparty >= 1.0)
+        extra = self._extras(states, columns, pay, rows, cheap, counterparty >= 1.0)
         for i, codes in extra.items():
             reference[i], name_strong[i] = _with_extra(codes, reference[i], name_strong[i])
         return Scored(
@@ -689,40 +689,42 @@ class FeatureContext:
     ) -> tuple[FloatArray, BoolArray]:
         """Per pair, the similarity of the payer's name to the contact's (-1: not
         compared) and whether a confirmed link of the contact taught the payer's name;
-        for the ``judged`` pairs whose line has a payer name. A name is normalised once,
-        a pair of names compared once (all new pairs in one call)."""
+        for the ``judged`` pairs whose line has a payer name. A name is read and
+        normalised once per row or state, the pairs carry numbers of names, and a pair
+        of names is compared once (all new pairs in one call)."""
         similarity = np.full(pay.size, -1.0)
         payer_known = np.zeros(pay.size, dtype=np.bool_)
-        raw = list(map(self.index.cols.names.__getitem__, rows[judged].tolist()))
-        named = np.fromiter(map(bool, raw), np.bool_, len(raw))
-        judged, raw = judged[named], list(compress(raw, named.tolist()))
-        contacts = list(
-            map(attrgetter("payment.contact_name"), map(states.__getitem__, pay[judged].tolist()))
-        )
+        distinct_rows, row_at = np.unique(rows[judged], return_inverse=True)
+        raw = list(map(self.index.cols.names.__getitem__, distinct_rows.tolist()))
+        distinct_pays, pay_at = np.unique(pay[judged], return_inverse=True)
+        owners = list(map(states.__getitem__, distinct_pays.tolist()))
+        contacts = list(map(attrgetter("payment.contact_name"), owners))
         names = self._names
         fresh = list({*contacts, *raw}.difference(names))
         names.update(zip(fresh, normalise_names(fresh), strict=True))
-        payers = list(map(names.__getitem__, raw))
-        learned = [states[p].payer_names for p in pay[judged].tolist()]
-        known = np.fromiter(
-            (
-                bool(taught) and payer in taught
-                for taught, payer in zip(learned, payers, strict=True)
-            ),
-            np.bool_,
-            len(payers),
-        )
-        payer_known[judged[known]] = True
         numbers: dict[str, int] = {}  # normalised name → a number of its own
         fresh_number = count()
+        payers = list(map(names.__getitem__, raw))
+        payer = np.fromiter(map(numbers.setdefault, payers, fresh_number), np.int64, len(raw))
         contact = np.fromiter(
             map(numbers.setdefault, map(names.__getitem__, contacts), fresh_number),
             np.int64,
             len(contacts),
+        )[pay_at]
+        payer = payer[row_at]
+        named = np.fromiter(map(bool, raw), np.bool_, len(raw))[row_at]
+        taught = np.fromiter(
+            map(bool, map(attrgetter("payer_names"), owners)), np.bool_, len(owners)
         )
-        payer = np.fromiter(map(numbers.setdefault, payers, fresh_number), np.int64, len(payers))
-        width = len(contacts) + len(payers)
-        compared = ~known & (contact != numbers.get("", -1))
+        asked = np.flatnonzero(named & taught[pay_at])
+        known = np.zeros(judged.size, dtype=np.bool_)
+        known[asked] = [
+            payers[r] in owners[o].payer_names
+            for o, r in zip(pay_at[asked].tolist(), row_at[asked].tolist(), strict=True)
+        ]
+        payer_known[judged[known]] = True
+        width = len(raw) + len(contacts)
+        compared = named & ~known & (contact != numbers.get("", -1))
         keys, inverse = np.unique(contact[compared] * width + payer[compared], return_inverse=True)
         spelled_at = {number: name for name, number in numbers.items()}
         pairs = [(spelled_at[k // width], spelled_at[k % width]) for k in keys.tolist()]
@@ -739,6 +741,7 @@ class FeatureContext:
     def _extras(
         self,
         states: Sequence[PaymentState],
+        columns: StateColumns,
         pay: IntArray,
         rows: IntArray,
         cheap: _CheapColumns,
@@ -756,19 +759,23 @@ class FeatureContext:
         )
         period = period_hint[inverse]
         hinted = np.flatnonzero(period)
-        voucher_days = list(map(attrgetter("voucher_day"), states))
         own = self._own_period
         period[hinted] = [
-            own(voucher_days[p]).search(texts[j]) is not None
-            for p, j in zip(pay[wanted[hinted]].tolist(), inverse[hinted].tolist(), strict=True)
+            own(day).search(texts[j]) is not None
+            for day, j in zip(
+                columns.voucher_day[pay[wanted[hinted]]].tolist(),
+                inverse[hinted].tolist(),
+                strict=True,
+            )
         ]
         recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
         for j in np.flatnonzero(recollection_hint & ~recollected).tolist():
             recollected[j] = self._recollected(int(distinct[j]))
-        with_past = np.fromiter(map(bool, map(attrgetter("past"), states)), np.bool_, len(states))
-        look = np.flatnonzero(
-            period | recollected[inverse] | (known_payer[wanted] & with_past[pay[wanted]])
-        )
+        # a known payer's recurring payments: only where the contact has a past
+        recurring = known_payer[wanted]
+        at = np.flatnonzero(recurring)
+        recurring[at] = [bool(states[p].past) for p in pay[wanted[at]].tolist()]
+        look = np.flatnonzero(period | recollected[inverse] | recurring)
         picked = wanted[look]
         out: dict[int, list[str]] = {}
         for i, p, row, day, bank, known, hints in zip(
@@ -828,22 +835,26 @@ class FeatureContext:
         extra: list[tuple[str, ...]] = [()] * pay.size
         for i, codes in judged.extra.items():
             extra[i] = tuple(codes)
+        # _make: the tuples straight from the zipped columns, no call per field
         features = list(
             map(
-                MatchFeatures,
-                cheap.amount.tolist(),
-                judged.reference.tolist(),
-                judged.counterparty.tolist(),
-                cheap.date.tolist(),
-                cheap.penalty.tolist(),
-                kinds,
-                cheap.delta.tolist(),
-                cheap.days.tolist(),
-                judged.hits,
-                judged.evidence,
-                identifying.tolist(),
-                columns.anchored[pay].tolist(),
-                extra,
+                MatchFeatures._make,
+                zip(
+                    cheap.amount.tolist(),
+                    judged.reference.tolist(),
+                    judged.counterparty.tolist(),
+                    cheap.date.tolist(),
+                    cheap.penalty.tolist(),
+                    kinds,
+                    cheap.delta.tolist(),
+                    cheap.days.tolist(),
+                    judged.hits,
+                    judged.evidence,
+                    identifying.tolist(),
+                    columns.anchored[pay].tolist(),
+                    extra,
+                    strict=True,
+                ),
             )
         )
         item = columns.amounts[pay, 0]
@@ -855,14 +866,18 @@ class FeatureContext:
         ids = self.index.cols.ids
         return list(
             map(
-                Suggestion,
-                map(list(map(attrgetter("payment.id"), states)).__getitem__, pay.tolist()),
-                map(ids.__getitem__, rows.tolist()),
-                scores.tolist(),
-                allocated.tolist(),
-                difference.tolist(),
-                map(reasons.__getitem__, reason_code.tolist()),
-                features,
+                Suggestion._make,
+                zip(
+                    map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
+                    map(ids.__getitem__, rows.tolist()),
+                    scores.tolist(),
+                    allocated.tolist(),
+                    difference.tolist(),
+                    map(reasons.__getitem__, reason_code.tolist()),
+                    features,
+                    repeat(None, pay.size),  # not of a collective group
+                    strict=True,
+                ),
             )
         )
 
