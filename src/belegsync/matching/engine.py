@@ -158,18 +158,29 @@ class _Run:
         learned = self._learned(expected, memory, history)
         arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
         owners = self._identifiers(expected, arrays)
-        customers: dict[tuple[int, str], str] = {}
-        wanted: dict[str, set[int]] = defaultdict(set)
-        references: dict[str, list[int]] = defaultdict(list)
         open_flags = arrays.open.tolist()
         tcs = arrays.tc.tolist()
-        for g, payment in enumerate(expected):
-            if payment.customer_number and payment.contact_id is not None:
-                customers[(tcs[g], payment.customer_number)] = payment.contact_id
-            if open_flags[g]:
-                for ident in arrays.identifiers[g]:
-                    wanted[ident].add(tcs[g])
-                for reference in payment.references:
+        customers = {
+            (tc, number): contact
+            for tc, number, contact in zip(
+                tcs,
+                map(attrgetter("customer_number"), expected),
+                map(attrgetter("contact_id"), expected),
+                strict=True,
+            )
+            if number and contact is not None
+        }
+        # a contact's payments repeat its identifiers: each distinct set is read once
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for tc, idents in set(compress(zip(tcs, arrays.identifiers, strict=True), open_flags)):
+            for ident in idents:
+                wanted[ident].add(tc)
+        references: dict[str, list[int]] = defaultdict(list)
+        for g, payment_references, is_open in zip(
+            count(), map(attrgetter("references"), expected), open_flags
+        ):
+            if payment_references and is_open:
+                for reference in payment_references:
                     references[reference].append(g)
         self.index = TxnIndex.build(
             cols, self.tc_ids, allocated, wanted, PROVIDER_MARKERS, {i for _, i in owners}
