@@ -200,7 +200,7 @@ class _Run:
             self.tc_ids,
             learned,
             params,
-            [(arrays.amounts[g], arrays.identifiers[g]) for g in rest],
+            [(arrays.amounts(g), arrays.identifiers[g]) for g in rest],
         )
         history.annotate(self.states)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)

@@ -78,9 +78,14 @@ class PaymentArrays:
     voucher_day: IntArray
     anchored: BoolArray
     part_payment: BoolArray
-    amounts: list[tuple[tuple[int, AmountKind], ...]]
+    # the amounts of the payments whose Skonto is guessed (the others: their item, exact)
+    guessed: dict[int, tuple[tuple[int, AmountKind], ...]]
     keys: list[tuple[int, ...]]
     identifiers: list[frozenset[str]]
+
+    def amounts(self, g: int) -> tuple[tuple[int, AmountKind], ...]:
+        """The amounts payment ``g`` may be paid with, its item (exact) first."""
+        return self.guessed.get(g) or ((int(self.item[g]), AmountKind.EXACT),)
 
     @classmethod
     def build(
@@ -119,14 +124,12 @@ class PaymentArrays:
             if settled
             else np.ones(n, dtype=np.bool_)
         )
-        exact = AmountKind.EXACT
-        amounts: list[tuple[tuple[int, AmountKind], ...]] = [
-            ((amount, exact),) for amount in item_list
-        ]
         # Skonto is guessed only without items and without a recorded Skonto
         guessed = ~np.fromiter(map(attrgetter("has_items"), expected), np.bool_, n)
-        for g in np.flatnonzero(guessed & (skonto == 0)).tolist():
-            amounts[g] = expected_amounts(expected[g], params.rules)
+        amounts = {
+            g: expected_amounts(expected[g], params.rules)
+            for g in np.flatnonzero(guessed & (skonto == 0)).tolist()
+        }
         lo = np.where(
             anchored, anchor - params.exact_days_before, anchor - params.unanchored_days_before
         )
@@ -144,7 +147,7 @@ class PaymentArrays:
             voucher_day=voucher_day,
             anchored=anchored,
             part_payment=part_payment,
-            amounts=amounts,
+            guessed=amounts,
             keys=_reference_keys(expected, is_open),
             identifiers=_identifier_sets(expected, tenants, learned),
         )
@@ -241,12 +244,12 @@ def _exact_pairs(
     # the first amount of every payment is its item, exact; Skonto variants follow (2 %
     # and 3 % of a tiny gross may round to the same amount: each amount pairs once)
     open_idx = np.flatnonzero(arrays.open)
-    amounts = arrays.amounts
-    counts = np.fromiter(map(len, amounts), np.int64, len(amounts))
+    open_flags = arrays.open
     more = [
         (g, amount, 0 if kind is AmountKind.EXACT else 1)
-        for g in np.flatnonzero(arrays.open & (counts > 1)).tolist()
-        for amount, kind in dict.fromkeys(amounts[g][1:])
+        for g, amounts in sorted(arrays.guessed.items())
+        if open_flags[g]
+        for amount, kind in dict.fromkeys(amounts[1:])
     ]
     g_arr = np.concatenate((open_idx, np.asarray([m[0] for m in more], dtype=np.int64)))
     c_arr = np.concatenate((arrays.item[open_idx], np.asarray([m[1] for m in more], np.int64)))
