@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, repeat
-from operator import attrgetter, is_not
+from operator import attrgetter, is_not, methodcaller
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -62,6 +62,7 @@ _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is D
 _OTHER_NAME_BELOW = 60.0
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PERIODS = 1 << 20  # above every month code (year * 12 + month - 1) of a 4-digit year
+_START = methodcaller("start")
 
 
 @dataclass(slots=True)
@@ -519,15 +520,11 @@ def _period_named(
         found = list(pattern.finditer(joined))
         if not found:
             continue
-        at = ends.searchsorted(np.fromiter(map(_start, found), np.int64, len(found)), "right")
+        at = ends.searchsorted(np.fromiter(map(_START, found), np.int64, len(found)), "right")
         codes = np.fromiter(map(code, found), np.int64, len(found))
         named |= np.isin(line_of * _PERIODS + period, at * _PERIODS + codes)
     out[pick[named]] = True
     return out
-
-
-def _start(match: re.Match[str]) -> int:
-    return match.start()
 
 
 def _month_code(match: re.Match[str]) -> int:
@@ -570,6 +567,9 @@ def _identifiers(
         strict=True,
     ):
         idents = identifiers[g]
+        if iban and iban in idents:  # the common case, decided by the first account
+            known_at.append(i)
+            continue
         for ident in (iban, creditor):
             if not ident:
                 continue
