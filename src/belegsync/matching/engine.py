@@ -144,7 +144,7 @@ class _Run:
     ) -> None:
         self.params = params
         self.rejected = rejected
-        keys = sorted({(p.tenant_id, p.currency) for p in expected})
+        keys = sorted(set(map(attrgetter("tenant_id", "currency"), expected)))
         self.tc_ids = {key: i for i, key in enumerate(keys)}
         allocated: dict[str, int] = defaultdict(int)
         settled: set[str] = set()
@@ -189,9 +189,9 @@ class _Run:
         self.clear: list[ClearLink] = []
         if params.fast_path and not params.shadow_mode:
             self.clear = clear_links(expected, arrays, self.index, found, owners, rejected, params)
-        self.clear_rows = {c.row for c in self.clear}
+        self.clear_rows = set(map(attrgetter("row"), self.clear))
         still_open = arrays.open.copy()
-        still_open[[c.payment for c in self.clear]] = False
+        still_open[list(map(attrgetter("payment"), self.clear))] = False
         # the payment arrays of the states (state index → global position), for scoring
         self.arrays, self.rest = arrays, np.flatnonzero(still_open)
         rest = self.rest.tolist()
