@@ -229,15 +229,11 @@ class _Run:
         """The contacts per (tenant/currency, identifier), known or learned (a contact's
         payments repeat its identifiers: each distinct set is read once)."""
         contacts = map(attrgetter("contact_id"), expected)
-        distinct = {
-            (tc, contact, idents)
-            for tc, contact, idents in zip(
-                arrays.tc.tolist(), contacts, arrays.identifiers, strict=True
-            )
-            if contact is not None and idents
-        }
+        distinct = set(zip(arrays.tc.tolist(), contacts, arrays.identifiers, strict=True))
         owners: dict[tuple[int, str], set[str]] = defaultdict(set)
         for tc, contact, idents in distinct:
+            if contact is None:
+                continue
             for ident in idents:
                 owners[(tc, ident)].add(contact)
         return {key: frozenset(value) for key, value in owners.items()}
