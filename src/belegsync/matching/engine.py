@@ -144,7 +144,7 @@ class _Run:
     ) -> None:
         self.params = params
         self.rejected = rejected
-        keys = sorted({(p.tenant_id, p.currency) for p in expected})
+        keys = sorted(set(map(attrgetter("tenant_id", "currency"), expected)))
         self.tc_ids = {key: i for i, key in enumerate(keys)}
         allocated: dict[str, int] = defaultdict(int)
         settled: set[str] = set()
@@ -158,18 +158,29 @@ class _Run:
         learned = self._learned(expected, memory, history)
         arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
         owners = self._identifiers(expected, arrays)
-        customers: dict[tuple[int, str], str] = {}
-        wanted: dict[str, set[int]] = defaultdict(set)
-        references: dict[str, list[int]] = defaultdict(list)
         open_flags = arrays.open.tolist()
         tcs = arrays.tc.tolist()
-        for g, payment in enumerate(expected):
-            if payment.customer_number and payment.contact_id is not None:
-                customers[(tcs[g], payment.customer_number)] = payment.contact_id
-            if open_flags[g]:
-                for ident in arrays.identifiers[g]:
-                    wanted[ident].add(tcs[g])
-                for reference in payment.references:
+        customers = {
+            (tc, number): contact
+            for tc, number, contact in zip(
+                tcs,
+                map(attrgetter("customer_number"), expected),
+                map(attrgetter("contact_id"), expected),
+                strict=True,
+            )
+            if number and contact is not None
+        }
+        # a contact's payments repeat its identifiers: each distinct set is read once
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for tc, idents in set(compress(zip(tcs, arrays.identifiers, strict=True), open_flags)):
+            for ident in idents:
+                wanted[ident].add(tc)
+        references: dict[str, list[int]] = defaultdict(list)
+        for g, payment_references, is_open in zip(
+            count(), map(attrgetter("references"), expected), open_flags
+        ):
+            if payment_references and is_open:
+                for reference in payment_references:
                     references[reference].append(g)
         self.index = TxnIndex.build(
             cols, self.tc_ids, allocated, wanted, PROVIDER_MARKERS, {i for _, i in owners}
@@ -178,9 +189,9 @@ class _Run:
         self.clear: list[ClearLink] = []
         if params.fast_path and not params.shadow_mode:
             self.clear = clear_links(expected, arrays, self.index, found, owners, rejected, params)
-        self.clear_rows = {c.row for c in self.clear}
+        self.clear_rows = set(map(attrgetter("row"), self.clear))
         still_open = arrays.open.copy()
-        still_open[[c.payment for c in self.clear]] = False
+        still_open[list(map(attrgetter("payment"), self.clear))] = False
         # the payment arrays of the states (state index → global position), for scoring
         self.arrays, self.rest = arrays, np.flatnonzero(still_open)
         rest = self.rest.tolist()
@@ -189,7 +200,7 @@ class _Run:
             self.tc_ids,
             learned,
             params,
-            [(arrays.amounts[g], arrays.identifiers[g]) for g in rest],
+            [(arrays.amounts(g), arrays.identifiers[g]) for g in rest],
         )
         history.annotate(self.states)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
@@ -218,15 +229,11 @@ class _Run:
         """The contacts per (tenant/currency, identifier), known or learned (a contact's
         payments repeat its identifiers: each distinct set is read once)."""
         contacts = map(attrgetter("contact_id"), expected)
-        distinct = {
-            (tc, contact, idents)
-            for tc, contact, idents in zip(
-                arrays.tc.tolist(), contacts, arrays.identifiers, strict=True
-            )
-            if contact is not None and idents
-        }
+        distinct = set(zip(arrays.tc.tolist(), contacts, arrays.identifiers, strict=True))
         owners: dict[tuple[int, str], set[str]] = defaultdict(set)
         for tc, contact, idents in distinct:
+            if contact is None:
+                continue
             for ident in idents:
                 owners[(tc, ident)].add(contact)
         return {key: frozenset(value) for key, value in owners.items()}

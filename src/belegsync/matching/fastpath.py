@@ -16,11 +16,12 @@ or rounding difference.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, repeat
-from operator import attrgetter, is_not
+from operator import attrgetter, is_not, methodcaller
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -45,7 +46,7 @@ from belegsync.domain.matching_text import compact_identifier
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import TxnIndex
 from belegsync.matching.columns import BoolArray, IntArray
-from belegsync.matching.features import PERIOD_HINT, period_in_text
+from belegsync.matching.features import _PERIOD_RE, _QUARTER_RE
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
@@ -59,6 +60,9 @@ _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is D
 # Below this name similarity (rapidfuzz defaults, so a bit lower than the engine's own
 # normalised names give) an exact amount from an unknown account is someone else's.
 _OTHER_NAME_BELOW = 60.0
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_PERIODS = 1 << 20  # above every month code (year * 12 + month - 1) of a 4-digit year
+_START = methodcaller("start")
 
 
 @dataclass(slots=True)
@@ -75,9 +79,14 @@ class PaymentArrays:
     voucher_day: IntArray
     anchored: BoolArray
     part_payment: BoolArray
-    amounts: list[tuple[tuple[int, AmountKind], ...]]
+    # the amounts of the payments whose Skonto is guessed (the others: their item, exact)
+    guessed: dict[int, tuple[tuple[int, AmountKind], ...]]
     keys: list[tuple[int, ...]]
     identifiers: list[frozenset[str]]
+
+    def amounts(self, g: int) -> tuple[tuple[int, AmountKind], ...]:
+        """The amounts payment ``g`` may be paid with, its item (exact) first."""
+        return self.guessed.get(g) or ((int(self.item[g]), AmountKind.EXACT),)
 
     @classmethod
     def build(
@@ -116,14 +125,12 @@ class PaymentArrays:
             if settled
             else np.ones(n, dtype=np.bool_)
         )
-        exact = AmountKind.EXACT
-        amounts: list[tuple[tuple[int, AmountKind], ...]] = [
-            ((amount, exact),) for amount in item_list
-        ]
         # Skonto is guessed only without items and without a recorded Skonto
         guessed = ~np.fromiter(map(attrgetter("has_items"), expected), np.bool_, n)
-        for g in np.flatnonzero(guessed & (skonto == 0)).tolist():
-            amounts[g] = expected_amounts(expected[g], params.rules)
+        amounts = {
+            g: expected_amounts(expected[g], params.rules)
+            for g in np.flatnonzero(guessed & (skonto == 0)).tolist()
+        }
         lo = np.where(
             anchored, anchor - params.exact_days_before, anchor - params.unanchored_days_before
         )
@@ -141,7 +148,7 @@ class PaymentArrays:
             voucher_day=voucher_day,
             anchored=anchored,
             part_payment=part_payment,
-            amounts=amounts,
+            guessed=amounts,
             keys=_reference_keys(expected, is_open),
             identifiers=_identifier_sets(expected, tenants, learned),
         )
@@ -238,12 +245,12 @@ def _exact_pairs(
     # the first amount of every payment is its item, exact; Skonto variants follow (2 %
     # and 3 % of a tiny gross may round to the same amount: each amount pairs once)
     open_idx = np.flatnonzero(arrays.open)
-    amounts = arrays.amounts
-    counts = np.fromiter(map(len, amounts), np.int64, len(amounts))
+    open_flags = arrays.open
     more = [
         (g, amount, 0 if kind is AmountKind.EXACT else 1)
-        for g in np.flatnonzero(arrays.open & (counts > 1)).tolist()
-        for amount, kind in dict.fromkeys(amounts[g][1:])
+        for g, amounts in sorted(arrays.guessed.items())
+        if open_flags[g]
+        for amount, kind in dict.fromkeys(amounts[1:])
     ]
     g_arr = np.concatenate((open_idx, np.asarray([m[0] for m in more], dtype=np.int64)))
     c_arr = np.concatenate((arrays.item[open_idx], np.asarray([m[1] for m in more], np.int64)))
@@ -491,20 +498,43 @@ def _period_named(
 ) -> BoolArray:
     """Pairs (of ``among``) whose purpose names the voucher's month or quarter
     ("Miete 02/2026"): full scoring reads that as a reference, so such a pair is
-    plausible whoever the payer is."""
+    plausible whoever the payer is. As :func:`~belegsync.matching.features.period_in_text`
+    reads them, but every period of the lines' texts found in one search of the texts
+    joined (by a character no period contains or borders on), then looked up per pair."""
     out = np.zeros(pay.size, dtype=np.bool_)
     pick = np.flatnonzero(among)
+    if pick.size == 0:
+        return out
     lines, line_of = np.unique(rows[pick], return_inverse=True)
     texts = list(map(remittances.__getitem__, lines.tolist()))
-    hinted = np.fromiter(
-        map(is_not, map(PERIOD_HINT.search, texts), repeat(None)), np.bool_, len(texts)
-    )
-    pick, line_of = pick[hinted[line_of]], line_of[hinted[line_of]]
-    days = arrays.voucher_day[pay[pick]].tolist()
-    for i, line, day in zip(pick.tolist(), line_of.tolist(), days, strict=True):
-        if period_in_text(texts[line], day) is not None:
-            out[i] = True
+    joined = "\x1f".join(texts)
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
+    # months since year 0 of the voucher dates: (year * 12 + month - 1)
+    months = (arrays.voucher_day[pay[pick]] - _EPOCH_ORDINAL).astype("datetime64[D]")
+    months = months.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    named = np.zeros(pick.size, dtype=np.bool_)
+    for pattern, code, period in (
+        (_PERIOD_RE, _month_code, months),
+        (_QUARTER_RE, _quarter_code, months // 3),
+    ):
+        found = list(pattern.finditer(joined))
+        if not found:
+            continue
+        at = ends.searchsorted(np.fromiter(map(_START, found), np.int64, len(found)), "right")
+        codes = np.fromiter(map(code, found), np.int64, len(found))
+        named |= np.isin(line_of * _PERIODS + period, at * _PERIODS + codes)
+    out[pick[named]] = True
     return out
+
+
+def _month_code(match: re.Match[str]) -> int:
+    """year * 12 + month - 1 of a month named (``02/2026``)."""
+    return int(match.group(2)) * 12 + int(match.group(1)) - 1
+
+
+def _quarter_code(match: re.Match[str]) -> int:
+    """year * 4 + quarter - 1 of a quarter named (``Q1/2026``, ``1. Quartal 2026``)."""
+    return int(match.group(3)) * 4 + int(match.group(1) or match.group(2)) - 1
 
 
 def _identifiers(
@@ -537,6 +567,9 @@ def _identifiers(
         strict=True,
     ):
         idents = identifiers[g]
+        if iban and iban in idents:  # the common case, decided by the first account
+            known_at.append(i)
+            continue
         for ident in (iban, creditor):
             if not ident:
                 continue
