@@ -151,6 +151,24 @@ def _decoded(value: Any) -> Any:
     return value.encode().decode() if type(value) is str else value
 
 
+# ``TxnColumns.from_rows``'s arguments, in the order of a query's columns
+_ROW_FIELDS = (
+    "ids",
+    "tenants",
+    "currencies",
+    "amounts",
+    "days",
+    "value_days",
+    "booked",
+    "reversal",
+    "ibans",
+    "creditors",
+    "names",
+    "remittances",
+    "end_to_end_ids",
+)
+
+
 def as_the_store_reads(
     expected: list[ExpectedPayment], cols: TxnColumns
 ) -> tuple[list[ExpectedPayment], TxnColumns]:
@@ -163,43 +181,26 @@ def as_the_store_reads(
     payments = [
         replace(p, **{name: _decoded(getattr(p, name)) for name in names}) for p in expected
     ]
-    rows = [
-        tuple(map(_decoded, row))
-        for row in zip(
-            cols.ids,
-            cols.tenants,
-            cols.currencies,
-            cols.amount.tolist(),
-            cols.day.tolist(),
-            cols.value_day.tolist(),
-            cols.booked.tolist(),
-            cols.reversal.tolist(),
-            cols.ibans,
-            cols.creditors,
-            cols.names,
-            cols.remittances,
-            cols.end_to_end_ids,
-            strict=True,
-        )
-    ]
-    c: list[list[Any]] = [list(column) for column in zip(*rows, strict=True)]
-    del rows
-    columns = TxnColumns.from_rows(
-        ids=c[0],
-        tenants=c[1],
-        currencies=c[2],
-        amounts=c[3],
-        days=c[4],
-        value_days=c[5],
-        booked=c[6],
-        reversal=c[7],
-        ibans=c[8],
-        creditors=c[9],
-        names=c[10],
-        remittances=c[11],
-        end_to_end_ids=c[12],
+    values = (
+        cols.ids,
+        cols.tenants,
+        cols.currencies,
+        cols.amount.tolist(),
+        cols.day.tolist(),
+        cols.value_day.tolist(),
+        cols.booked.tolist(),
+        cols.reversal.tolist(),
+        cols.ibans,
+        cols.creditors,
+        cols.names,
+        cols.remittances,
+        cols.end_to_end_ids,
     )
-    return payments, columns
+    rows = [tuple(map(_decoded, row)) for row in zip(*values, strict=True)]
+    del values
+    columns = dict(zip(_ROW_FIELDS, map(list, zip(*rows, strict=True)), strict=True))
+    del rows
+    return payments, TxnColumns.from_rows(**columns)
 
 
 def _timed(label: str, expected: list[ExpectedPayment], cols: TxnColumns) -> MatchResult:
