@@ -46,7 +46,7 @@ from belegsync.domain.matching_text import compact_identifier
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import TxnIndex
 from belegsync.matching.columns import BoolArray, IntArray
-from belegsync.matching.features import _PERIOD_RE, _QUARTER_RE
+from belegsync.matching.features import PERIOD_RE, QUARTER_RE
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
@@ -514,8 +514,8 @@ def _period_named(
     months = months.astype("datetime64[M]").astype(np.int64) + 1970 * 12
     named = np.zeros(pick.size, dtype=np.bool_)
     for pattern, code, period in (
-        (_PERIOD_RE, _month_code, months),
-        (_QUARTER_RE, _quarter_code, months // 3),
+        (PERIOD_RE, _month_code, months),
+        (QUARTER_RE, _quarter_code, months // 3),
     ):
         found = list(pattern.finditer(joined))
         if not found:

@@ -44,6 +44,8 @@ from belegsync.matching.params import MatchParams
 
 __all__ = [
     "PERIOD_HINT",
+    "PERIOD_RE",
+    "QUARTER_RE",
     "FeatureContext",
     "Scored",
     "cadence",
@@ -54,8 +56,9 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 _PARTIAL_FROM = 6  # shorter names are not read as cut ones
-_PERIOD_RE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
-_QUARTER_RE = re.compile(
+# a month ("02/2026") and a quarter ("Q1/2026", "1. Quartal 2026") named in a purpose
+PERIOD_RE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
+QUARTER_RE = re.compile(
     r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
 )
 # cheap checks on the raw text before the exact rules run
@@ -84,12 +87,12 @@ def period_in_text(text: str, voucher_day: int) -> str | None:
     """The period the purpose names (``Miete 02/2026``, ``Q1/2026``, ``1. Quartal
     2026``) if it is the month or quarter of the voucher date."""
     month_date = date.fromordinal(voucher_day)
-    for m in _PERIOD_RE.finditer(text):
+    for m in PERIOD_RE.finditer(text):
         month, year = int(m.group(1)), int(m.group(2))
         if (year, month) == (month_date.year, month_date.month):
             return f"{month:02d}/{year}"
     quarter = (month_date.month - 1) // 3 + 1
-    for m in _QUARTER_RE.finditer(text):
+    for m in QUARTER_RE.finditer(text):
         q, year = int(m.group(1) or m.group(2)), int(m.group(3))
         if (year, q) == (month_date.year, quarter):
             return f"Q{q}/{year}"
