@@ -36,6 +36,7 @@ import gc
 import hashlib
 import os
 import resource
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -44,6 +45,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# the incremental part builds its client as the tests do (tests/support/volume.py)
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
 from belegsync.domain.matching import ExpectedPayment
 from belegsync.matching import IbanContactMemory, MatchResult, match

@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from belegsync.banking import push_transactions
 from belegsync.domain.clock import Clock
 from belegsync.matching.expected import rebuild_expected_payments
 from belegsync.matching.service import run_matching
@@ -30,11 +29,11 @@ from belegsync.store.migrate import upgrade
 from belegsync.store.models import PaymentLink
 from belegsync.store.repositories import NewVoucher, VoucherData
 from belegsync.store.uow import UnitOfWorkFactory
+from support.volume import push_in_chunks
 
 __all__ = ["migrated_database", "time_incremental"]
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-ACCOUNT = "DE89370400440532013000"
 _START = date(2024, 1, 1)
 
 
@@ -87,20 +86,6 @@ def migrated_database(directory: Path) -> str:
     return url
 
 
-async def _push(
-    uow_factory: UnitOfWorkFactory, clock: Clock, tenant_id: str, lines: list[dict[str, Any]]
-) -> None:
-    for start in range(0, len(lines), 5000):
-        await push_transactions(
-            uow_factory=uow_factory,
-            clock=clock,
-            tenant_id=tenant_id,
-            account_iban=ACCOUNT,
-            transactions=lines[start : start + 5000],
-            actor="bench",
-        )
-
-
 async def _insert(uow_factory: UnitOfWorkFactory, tenant_id: str, datas: list[VoucherData]) -> None:
     """New vouchers as the sync's batch writer inserts them."""
     async with uow_factory() as uow:
@@ -150,8 +135,12 @@ async def time_incremental(
         datas = [_voucher(k) for k in range(vouchers + 2 * new)]
         await _insert(uow_factory, tenant_id, datas[:vouchers])
         linked = vouchers - new
-        await _push(
-            uow_factory, clock, tenant_id, [_line(d, k) for k, d in enumerate(datas[:linked])]
+        await push_in_chunks(
+            uow_factory,
+            clock,
+            tenant_id,
+            [_line(d, k) for k, d in enumerate(datas[:linked])],
+            actor="bench",
         )
         async with uow_factory() as uow:
             await rebuild_expected_payments(uow, tenant_id, now=NOW)
@@ -180,11 +169,12 @@ async def time_incremental(
         found: dict[str, float] = {"setup_seconds": setup}
         for round_, label in enumerate(("incremental", "after_sync", "with_rebuild")):
             start = linked + round_ * new
-            await _push(
+            await push_in_chunks(
                 uow_factory,
                 clock,
                 tenant_id,
                 [_line(d, k) for k, d in enumerate(datas) if start <= k < start + new],
+                actor="bench",
             )
             if round_:
                 await _sync_writes(

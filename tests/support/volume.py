@@ -10,9 +10,10 @@ transaction needed), a few are cash. Some vouchers are flagged for review.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from belegsync.banking.imports import push_transactions
 from belegsync.domain.clock import Clock
@@ -50,6 +51,29 @@ TYPES = (
     "purchasecreditnote",
 )
 ACCOUNT_IBAN = "DE89370400440532013000"
+
+
+async def push_in_chunks(
+    uow_factory: Callable[[], UnitOfWork],
+    clock: Clock,
+    tenant_id: str,
+    lines: Sequence[Mapping[str, Any]],
+    *,
+    actor: str,
+    chunk: int = 5000,
+) -> None:
+    """Push many statement lines to the business account, a few thousand per call (one
+    push takes at most ``MAX_PUSH_ITEMS``)."""
+    for first in range(0, len(lines), chunk):
+        await push_transactions(
+            uow_factory=uow_factory,
+            clock=clock,
+            tenant_id=tenant_id,
+            account_iban=ACCOUNT_IBAN,
+            transactions=lines[first : first + chunk],
+            account_name="Geschäftskonto",
+            actor=actor,
+        )
 
 
 def tiny_pdf(text: str) -> bytes:
@@ -173,16 +197,7 @@ async def generate_volume(
             await _insert(uow_factory, tenant_id, batch, now)
             batch = []
     await _insert(uow_factory, tenant_id, batch, now)
-    for first in range(0, len(pushed), 5000):
-        await push_transactions(
-            uow_factory=uow_factory,
-            clock=clock,
-            tenant_id=tenant_id,
-            account_iban=ACCOUNT_IBAN,
-            transactions=pushed[first : first + 5000],
-            account_name="Geschäftskonto",
-            actor="test",
-        )
+    await push_in_chunks(uow_factory, clock, tenant_id, pushed, actor="test")
     await run_matching(uow_factory, clock, tenant_id)
     return Volume(count, len(pushed))
 
