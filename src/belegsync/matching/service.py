@@ -41,6 +41,7 @@ from belegsync.matching.memory import IbanContactMemory, MemoryRow
 from belegsync.matching.params import ENGINE_VERSION, MatchParams
 from belegsync.store.errors import NotFound
 from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher, new_id
+from belegsync.store.repositories import AuditRow
 from belegsync.store.uow import UnitOfWork
 
 __all__ = [
@@ -239,6 +240,7 @@ async def run_matching(
             for suggestion in suggestions:
                 await writer.link(suggestion, "suggested")
                 suggested += 1
+        await writer.write_audit()
         await writer.retire_stale()
         reasons = {u.payment_id: u.reason.value for u in result.unmatched}
         for payment, _ in loaded.payments.values():
@@ -280,10 +282,14 @@ def matching_after_sync(
 
 
 class _Writer:
+    """Writes the run's links; the audit rows of automatic links are kept and written
+    together (:meth:`write_audit`), in the order the links were made."""
+
     def __init__(self, uow: UnitOfWork, tenant_id: str, loaded: _Loaded, now: datetime) -> None:
         self.uow, self.tenant_id, self.loaded, self.now = uow, tenant_id, loaded, now
         self.kept: set[tuple[str, str]] = set()
         self.replaced = 0
+        self._audit: list[AuditRow] = []
 
     async def link(self, suggestion: Suggestion, status: str) -> None:
         key = (suggestion.payment_id, suggestion.txn_id)
@@ -296,25 +302,32 @@ class _Writer:
         self.kept.add(key)
         if status == "suggested":
             return
-        await self.uow.audit.add(
-            tenant_id=self.tenant_id,
-            actor=MATCHING_ACTOR,
-            action="link_auto_confirmed",
-            subject_type="link",
-            subject_id=link.id,
-            now=self.now,
-            flush=False,
-            detail={
-                "payment_id": link.expected_payment_id,
-                "transaction_id": link.bank_transaction_id,
-                "status": str(link.status),
-                "reasons": link.reasons,
-            },
+        detail = {
+            "payment_id": link.expected_payment_id,
+            "transaction_id": link.bank_transaction_id,
+            "status": str(link.status),
+            "reasons": link.reasons,
+        }
+        self._audit.append(
+            AuditRow(
+                self.tenant_id,
+                MATCHING_ACTOR,
+                "link_auto_confirmed",
+                "link",
+                link.id,
+                detail,
+                self.now,
+            )
         )
         external = self.loaded.external_links.pop(suggestion.payment_id, None)
         if external is not None:
+            await self.write_audit()  # the replacement's row comes after its link's
             await retire_external(self.uow, self.tenant_id, external, link, self.now)
             self.replaced += 1
+
+    async def write_audit(self) -> None:
+        await self.uow.audit.add_all(self._audit)
+        self._audit = []
 
     async def retire_stale(self) -> None:
         for key, link in self.loaded.open_suggestions.items():

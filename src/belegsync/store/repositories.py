@@ -7,10 +7,11 @@ through :mod:`belegsync.store.access` instead, which scopes them to a tenant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.store.errors import NotFound
@@ -35,6 +36,7 @@ from belegsync.store.voucher_repository import (
 
 __all__ = [
     "AuditRepository",
+    "AuditRow",
     "ConnectionRepository",
     "FileData",
     "NewVoucher",
@@ -176,6 +178,18 @@ class ConnectionRepository:
         return list(await self._session.scalars(query))
 
 
+class AuditRow(NamedTuple):
+    """One audit row to append with :meth:`AuditRepository.add_all`."""
+
+    tenant_id: str | None
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str | None
+    detail: dict[str, Any] | None
+    created_at: datetime
+
+
 class AuditRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -190,10 +204,9 @@ class AuditRepository:
         subject_id: str | None,
         now: datetime,
         detail: dict[str, Any] | None = None,
-        flush: bool = True,
     ) -> AuditLogEntry:
-        """Append an audit row; never pass secrets in ``detail``. ``flush=False`` leaves
-        writing to the next flush or commit (many rows in one go)."""
+        """Append an audit row (written at once: its id is known); never pass secrets
+        in ``detail``."""
         entry = AuditLogEntry(
             tenant_id=tenant_id,
             actor=actor,
@@ -204,6 +217,11 @@ class AuditRepository:
             created_at=now,
         )
         self._session.add(entry)
-        if flush:
-            await self._session.flush()
+        await self._session.flush()
         return entry
+
+    async def add_all(self, rows: Sequence[AuditRow]) -> None:
+        """Append many audit rows in one statement, in their order (their ids are not
+        read back: a row at a time would cost a round trip each)."""
+        if rows:
+            await self._session.execute(insert(AuditLogEntry), [r._asdict() for r in rows])

@@ -105,7 +105,9 @@ async def test_external_transaction_is_created_linked_then_replaced_by_a_real_on
         links = {link.id: link for link in await uow.matching.links(tenant_id)}
         actions = list(
             await uow.session.scalars(
-                select(AuditLogEntry.action).where(AuditLogEntry.tenant_id == tenant_id)
+                select(AuditLogEntry.action)
+                .where(AuditLogEntry.tenant_id == tenant_id)
+                .order_by(AuditLogEntry.id)
             )
         )
         still_there = await uow.matching.transaction(tenant_id, external.bank_transaction_id)
@@ -115,7 +117,8 @@ async def test_external_transaction_is_created_linked_then_replaced_by_a_real_on
     assert (replaced.status, replaced.status_reason) == ("undone", REPLACED_REASON)
     assert real.status == "auto_confirmed" and real.expected_payment_id == needed.payment.id
     assert real.bank_transaction_id != external.bank_transaction_id
-    assert "external_transaction_replaced" in actions
+    # the replacement is audited after the link that replaced it
+    assert actions[-2:] == ["link_auto_confirmed", "external_transaction_replaced"]
     assert still_there is not None  # the external transaction stays, visible as replaced
 
 
