@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, select, tuple_, update
@@ -68,9 +69,11 @@ class MatchingRepository:
                 selectinload(Voucher.payment_items),
                 *(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS),
             )
-            .order_by(Voucher.voucher_date, Voucher.lexware_id)
         )
-        return list(await self._session.scalars(query))
+        # sorted here: an ORDER BY on the voucher date made SQLite walk all of the
+        # tenant's vouchers by that index instead of the few stale ones by theirs
+        found = list(await self._session.scalars(query))
+        return sorted(found, key=attrgetter("voucher_date", "lexware_id"))
 
     async def payments_of_vouchers(
         self, tenant_id: str, voucher_ids: Sequence[str]

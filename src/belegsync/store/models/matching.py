@@ -45,6 +45,8 @@ class ExpectedPayment(Base):
         Index("ix_expected_payments_tenant_id_active", "tenant_id", "active"),
         # A matching run reads only the open payments (``settled`` false) from this index.
         Index("ix_expected_payments_tenant_id_settled", "tenant_id", "settled", "active", "kind"),
+        # A matching run reads the payments of the vouchers a sync wrote by this index.
+        Index("ix_expected_payments_tenant_id_voucher_id", "tenant_id", "voucher_id"),
         # The overviews' counts read a voucher's payments from this index alone.
         Index(
             "ix_expected_payments_voucher_id_active",
@@ -89,6 +91,8 @@ class PaymentLink(Base):
         Index("ix_links_expected_payment_id", "expected_payment_id"),
         Index("ix_links_bank_transaction_id", "bank_transaction_id"),
         Index("ix_links_tenant_id_batch_id", "tenant_id", "batch_id"),
+        # A matching run reads the links of the transactions still open by this index.
+        Index("ix_links_tenant_id_bank_transaction_id", "tenant_id", "bank_transaction_id"),
         # The overviews' counts group a tenant's links per payment from this index alone.
         Index(
             "ix_links_tenant_id_expected_payment_id",
