@@ -101,9 +101,9 @@ async def rebuild_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: dat
     disappeared become inactive (links may point at them). Clears the vouchers'
     ``payments_stale`` marker. Returns the active count. Does not commit.
     """
-    existing = await uow.matching.payments(tenant_id, active_only=False)
+    existing = await uow.matching.all_payments(tenant_id)
     vouchers = await uow.matching.vouchers_with_items(tenant_id)
-    return await _rebuild(uow, tenant_id, vouchers, [p for p, _ in existing], now)
+    return await _rebuild(uow, tenant_id, vouchers, existing, now)
 
 
 async def rebuild_stale_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: datetime) -> int:

@@ -51,10 +51,16 @@ class MatchingRepository:
         self._session = session
 
     async def vouchers_with_items(self, tenant_id: str) -> list[Voucher]:
+        """All the tenant's vouchers with their payment items, oldest first; Lexware's
+        documents are not read (three JSON documents a voucher: most of the time of a
+        full rebuild when they were decoded)."""
         query = (
             select(Voucher)
             .where(Voucher.tenant_id == tenant_id)
-            .options(selectinload(Voucher.payment_items))
+            .options(
+                selectinload(Voucher.payment_items),
+                *(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS),
+            )
             .order_by(Voucher.voucher_date, Voucher.lexware_id)
         )
         return list(await self._session.scalars(query))
@@ -74,6 +80,11 @@ class MatchingRepository:
         # tenant's vouchers by that index instead of the few stale ones by theirs
         found = list(await self._session.scalars(query))
         return sorted(found, key=attrgetter("voucher_date", "lexware_id"))
+
+    async def all_payments(self, tenant_id: str) -> list[ExpectedPayment]:
+        """Every expected payment of the tenant, active or not (without vouchers)."""
+        query = select(ExpectedPayment).where(ExpectedPayment.tenant_id == tenant_id)
+        return list(await self._session.scalars(query))
 
     async def payments_of_vouchers(
         self, tenant_id: str, voucher_ids: Sequence[str]

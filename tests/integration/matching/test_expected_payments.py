@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import inspect
+
 from belegsync.matching.expected import rebuild_expected_payments
 from belegsync.store.uow import UnitOfWorkFactory
 from support.matching_helpers import NOW, add_voucher, item
@@ -123,3 +125,20 @@ async def test_rebuild_is_idempotent_and_keeps_rows_of_vanished_items_inactive(
     assert {p.id for p, _ in all_rows} == before
     assert sorted((p.position, p.active) for p, _ in all_rows) == [(0, True), (1, False)]
     assert all(p.voucher_id == voucher_id for p, _ in all_rows)
+
+
+async def test_rebuilds_read_no_lexware_documents(uow_factory: UnitOfWorkFactory) -> None:
+    """Deriving payments needs the voucher's amounts, dates and items, not Lexware's
+    three JSON documents: decoding them was most of a full rebuild's time."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await add_voucher(uow_factory, tenant_id, "v-1", items=[item("bank", 11900)])
+    documents = {"raw_json", "raw_list_json", "raw_payments_json"}
+
+    async with uow_factory() as uow:
+        every = await uow.matching.vouchers_with_items(tenant_id)
+        stale = await uow.matching.stale_vouchers_with_items(tenant_id)
+
+    assert [v.lexware_id for v in every] == [v.lexware_id for v in stale] == ["v-1"]
+    for voucher in (*every, *stale):
+        assert not documents & inspect(voucher).dict.keys()
+        assert [i.amount_cents for i in voucher.payment_items] == [11900]
