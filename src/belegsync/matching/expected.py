@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Protocol
 
 from belegsync.domain.matching import BankTxn, TxnStatus
 from belegsync.domain.matching import ExpectedPayment as PaymentValue
-from belegsync.store.models import BankTransaction, ExpectedPayment, PaymentItem, Voucher
+from belegsync.store.matching_repository import ItemSource, StoredPayment, VoucherSource
+from belegsync.store.models import BankTransaction, ExpectedPayment, Voucher
 from belegsync.store.models.matching import PaymentKind
 from belegsync.store.uow import UnitOfWork
 
@@ -45,7 +48,33 @@ class DerivedPayment:
     has_items: bool
 
 
-def derive_payments(voucher: Voucher, items: list[PaymentItem]) -> list[DerivedPayment]:
+class VoucherAmounts(Protocol):
+    """What :func:`derive_payments` reads of a voucher (a stored voucher or its row)."""
+
+    @property
+    def total_gross_cents(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def paid_date(self) -> date | None: ...
+
+
+class ItemAmounts(Protocol):
+    """What :func:`derive_payments` reads of a payment item."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def payment_item_type(self) -> str: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def posting_date(self) -> date | None: ...
+
+
+def derive_payments(voucher: VoucherAmounts, items: Sequence[ItemAmounts]) -> list[DerivedPayment]:
     """One row per bank or cash item; without items, one row with the gross."""
     if not items:
         if voucher.total_gross_cents <= 0:
@@ -101,9 +130,9 @@ async def rebuild_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: dat
     disappeared become inactive (links may point at them). Clears the vouchers'
     ``payments_stale`` marker. Returns the active count. Does not commit.
     """
-    existing = await uow.matching.all_payments(tenant_id)
-    vouchers = await uow.matching.vouchers_with_items(tenant_id)
-    return await _rebuild(uow, tenant_id, vouchers, existing, now)
+    sources = await uow.matching.payment_sources(tenant_id, stale_only=False)
+    stored = await uow.matching.stored_payments(tenant_id)
+    return await _rebuild(uow, tenant_id, sources, stored, now)
 
 
 async def rebuild_stale_expected_payments(uow: UnitOfWork, tenant_id: str, *, now: datetime) -> int:
@@ -114,52 +143,58 @@ async def rebuild_stale_expected_payments(uow: UnitOfWork, tenant_id: str, *, no
     failed, leaves them marked for the next run of any kind. Returns how many vouchers
     were rebuilt. Does not commit.
     """
-    vouchers = await uow.matching.stale_vouchers_with_items(tenant_id)
-    if not vouchers:
+    sources = await uow.matching.payment_sources(tenant_id, stale_only=True)
+    if not sources:
         return 0
-    existing = await uow.matching.payments_of_vouchers(tenant_id, [v.id for v in vouchers])
-    await _rebuild(uow, tenant_id, vouchers, existing, now)
-    return len(vouchers)
+    stored = await uow.matching.stored_payments(tenant_id, [v.id for v, _ in sources])
+    await _rebuild(uow, tenant_id, sources, stored, now)
+    return len(sources)
 
 
 async def _rebuild(
     uow: UnitOfWork,
     tenant_id: str,
-    vouchers: list[Voucher],
-    payments: list[ExpectedPayment],
+    sources: list[tuple[VoucherSource, list[ItemSource]]],
+    stored: list[StoredPayment],
     now: datetime,
 ) -> int:
-    """Rebuild the expected payments of ``vouchers`` (``payments``: all their rows)."""
-    existing = {(p.voucher_id, p.position): p for p in payments}
+    """Rebuild the expected payments of the vouchers in ``sources`` (``stored``: all
+    their rows), on plain rows: only new, changed and retired rows are written, each
+    kind in one statement."""
+    existing = {(p.voucher_id, p.position): p for p in stored}
     seen: set[tuple[str, int]] = set()
     tokens: dict[str, str] = {}
-    for voucher in vouchers:
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for voucher, items in sources:
         if voucher.payments_stale is not None:
             tokens[voucher.id] = voucher.payments_stale
-        for derived in derive_payments(voucher, list(voucher.payment_items)):
+        for derived in derive_payments(voucher, items):
             key = (voucher.id, derived.position)
             seen.add(key)
+            values = _values(derived)
             row = existing.get(key)
             if row is None:
-                row = ExpectedPayment(
-                    tenant_id=tenant_id,
-                    voucher_id=voucher.id,
-                    position=derived.position,
-                    created_at=now,
+                new.append(
+                    {
+                        "voucher_id": voucher.id,
+                        "position": derived.position,
+                        "created_at": now,
+                        "updated_at": now,
+                        **values,
+                    }
                 )
-                uow.matching.add(row)
-            _apply(row, derived, now)
-    for key, row in existing.items():
-        if key not in seen and row.active:
-            row.active = False
-            row.updated_at = now
-    await uow.matching.flush()
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                changed.append({"id": row.id, "updated_at": now, **values})
+    retired = [row.id for key, row in existing.items() if key not in seen and row.active]
+    await uow.matching.write_payments(tenant_id, new, changed, retired, now=now)
     await uow.matching.clear_stale(tokens)
     return len(seen)
 
 
-def _apply(row: ExpectedPayment, derived: DerivedPayment, now: datetime) -> None:
-    values = {
+def _values(derived: DerivedPayment) -> dict[str, Any]:
+    """The stored columns of a derived payment (an active row)."""
+    return {
         "item_type": derived.item_type,
         "kind": derived.kind,
         "amount_cents": derived.amount_cents,
@@ -170,11 +205,6 @@ def _apply(row: ExpectedPayment, derived: DerivedPayment, now: datetime) -> None
         "has_items": derived.has_items,
         "active": True,
     }
-    changed = any(getattr(row, name, None) != value for name, value in values.items())
-    if changed or row.updated_at is None:
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.updated_at = now
 
 
 def to_payment_value(row: ExpectedPayment, voucher: Voucher) -> PaymentValue:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, select, tuple_, update
+from sqlalchemy import Table, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
@@ -19,15 +19,67 @@ from belegsync.store.models import (
     ContactPayer,
     ExpectedPayment,
     IbanContactMemory,
+    PaymentItem,
     PaymentLink,
     Voucher,
+    new_id,
 )
 
-__all__ = ["TRANSACTION_COLUMNS", "MatchingRepository"]
+__all__ = [
+    "TRANSACTION_COLUMNS",
+    "ItemSource",
+    "MatchingRepository",
+    "StoredPayment",
+    "VoucherSource",
+]
 
 _CHUNK = 500
 _VOUCHER_DOCUMENTS = (Voucher.raw_json, Voucher.raw_list_json, Voucher.raw_payments_json)
 _ALLOCATING = ("auto_confirmed", "confirmed")
+
+
+class VoucherSource(NamedTuple):
+    """What deriving a voucher's expected payments reads of it."""
+
+    id: str
+    lexware_id: str
+    voucher_date: date
+    total_gross_cents: int
+    currency: str
+    paid_date: date | None
+    payments_stale: str | None
+
+
+class ItemSource(NamedTuple):
+    """What deriving expected payments reads of a payment item."""
+
+    position: int
+    payment_item_type: str
+    amount_cents: int
+    currency: str
+    posting_date: date | None
+
+
+class StoredPayment(NamedTuple):
+    """A stored expected payment as a rebuild compares it."""
+
+    id: str
+    voucher_id: str
+    position: int
+    item_type: str | None
+    kind: str
+    amount_cents: int
+    currency: str
+    paid_date: date | None
+    skonto_cents: int
+    settled_otherwise_cents: int
+    has_items: bool
+    active: bool
+
+
+_VOUCHER_SOURCE = tuple(getattr(Voucher, name) for name in VoucherSource._fields)
+_ITEM_SOURCE = tuple(getattr(PaymentItem, name) for name in ItemSource._fields)
+_STORED_PAYMENT = tuple(getattr(ExpectedPayment, name) for name in StoredPayment._fields)
 # The columns the matching engine reads, in the order of ``transaction_columns``.
 TRANSACTION_COLUMNS = (
     "id",
@@ -65,40 +117,78 @@ class MatchingRepository:
         )
         return list(await self._session.scalars(query))
 
-    async def stale_vouchers_with_items(self, tenant_id: str) -> list[Voucher]:
-        """The tenant's vouchers whose expected payments must be rebuilt (``payments_stale``
-        set), with their payment items; Lexware's documents are not read."""
-        query = (
-            select(Voucher)
-            .where(Voucher.tenant_id == tenant_id, Voucher.payments_stale.is_not(None))
-            .options(
-                selectinload(Voucher.payment_items),
-                *(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS),
-            )
-        )
+    async def payment_sources(
+        self, tenant_id: str, *, stale_only: bool
+    ) -> list[tuple[VoucherSource, list[ItemSource]]]:
+        """What deriving expected payments reads of the tenant's vouchers (all, or those
+        marked ``payments_stale``), with their payment items by position, oldest voucher
+        first: plain rows, no ORM objects (a full rebuild reads every voucher)."""
+        scope = [Voucher.tenant_id == tenant_id]
+        if stale_only:
+            scope.append(Voucher.payments_stale.is_not(None))
+        rows = await self._session.execute(select(*_VOUCHER_SOURCE).where(*scope))
         # sorted here: an ORDER BY on the voucher date made SQLite walk all of the
         # tenant's vouchers by that index instead of the few stale ones by theirs
-        found = list(await self._session.scalars(query))
-        return sorted(found, key=attrgetter("voucher_date", "lexware_id"))
+        vouchers = sorted(
+            map(VoucherSource._make, rows), key=attrgetter("voucher_date", "lexware_id")
+        )
+        items: dict[str, list[ItemSource]] = {}
+        query = (
+            select(PaymentItem.voucher_id, *_ITEM_SOURCE)
+            .join(Voucher, Voucher.id == PaymentItem.voucher_id)
+            .where(*scope)
+        )
+        for voucher_id, *item in await self._session.execute(query):
+            items.setdefault(voucher_id, []).append(ItemSource(*item))
+        return [
+            (voucher, sorted(items.get(voucher.id, ()), key=attrgetter("position")))
+            for voucher in vouchers
+        ]
 
-    async def all_payments(self, tenant_id: str) -> list[ExpectedPayment]:
-        """Every expected payment of the tenant, active or not (without vouchers)."""
-        query = select(ExpectedPayment).where(ExpectedPayment.tenant_id == tenant_id)
-        return list(await self._session.scalars(query))
-
-    async def payments_of_vouchers(
-        self, tenant_id: str, voucher_ids: Sequence[str]
-    ) -> list[ExpectedPayment]:
-        """Every expected payment (active or not) of these vouchers of the tenant."""
-        out: list[ExpectedPayment] = []
+    async def stored_payments(
+        self, tenant_id: str, voucher_ids: Sequence[str] | None = None
+    ) -> list[StoredPayment]:
+        """The tenant's expected payments (active or not) as plain rows: all, or those of
+        these vouchers (chunked IN lists)."""
+        scope = ExpectedPayment.tenant_id == tenant_id
+        if voucher_ids is None:
+            rows = await self._session.execute(select(*_STORED_PAYMENT).where(scope))
+            return list(map(StoredPayment._make, rows))
+        out: list[StoredPayment] = []
         ids = list(voucher_ids)
         for start in range(0, len(ids), _CHUNK):
-            query = select(ExpectedPayment).where(
-                ExpectedPayment.tenant_id == tenant_id,
-                ExpectedPayment.voucher_id.in_(ids[start : start + _CHUNK]),
+            query = select(*_STORED_PAYMENT).where(
+                scope, ExpectedPayment.voucher_id.in_(ids[start : start + _CHUNK])
             )
-            out.extend(await self._session.scalars(query))
+            out.extend(map(StoredPayment._make, await self._session.execute(query)))
         return out
+
+    async def write_payments(
+        self,
+        tenant_id: str,
+        new: Sequence[Mapping[str, Any]],
+        changed: Sequence[Mapping[str, Any]],
+        retired: Sequence[str],
+        *,
+        now: datetime,
+    ) -> None:
+        """Insert ``new`` expected payments of the tenant (column values; the id is made
+        here), update ``changed`` ones (column values by ``id``) and make ``retired``
+        ones inactive: a statement each, not a round trip per row. Payments already
+        loaded as objects in this unit of work are not refreshed."""
+        if new:
+            rows = [{**values, "id": new_id(), "tenant_id": tenant_id} for values in new]
+            await self._session.execute(insert(ExpectedPayment), rows)
+        if changed:
+            await self._session.execute(update(ExpectedPayment), list(changed))
+        table = cast(Table, ExpectedPayment.__table__)
+        for start in range(0, len(retired), _CHUNK):
+            chunk = list(retired[start : start + _CHUNK])
+            await self._session.execute(
+                update(table)
+                .where(table.c.tenant_id == tenant_id, table.c.id.in_(chunk))
+                .values(active=False, updated_at=now)
+            )
 
     async def clear_stale(self, tokens: Mapping[str, str]) -> None:
         """Mark the expected payments of these vouchers (id → the ``payments_stale``

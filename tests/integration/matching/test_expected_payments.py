@@ -127,18 +127,32 @@ async def test_rebuild_is_idempotent_and_keeps_rows_of_vanished_items_inactive(
     assert all(p.voucher_id == voucher_id for p, _ in all_rows)
 
 
-async def test_rebuilds_read_no_lexware_documents(uow_factory: UnitOfWorkFactory) -> None:
-    """Deriving payments needs the voucher's amounts, dates and items, not Lexware's
-    three JSON documents: decoding them was most of a full rebuild's time."""
+async def test_payment_sources_are_plain_rows_oldest_voucher_first(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """The rebuilds read vouchers and items as plain rows (no ORM objects, none of
+    Lexware's documents): all of the tenant's, or the stale ones only."""
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    await add_voucher(uow_factory, tenant_id, "v-1", items=[item("bank", 11900)])
-    documents = {"raw_json", "raw_list_json", "raw_payments_json"}
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-late",
+        voucher_date=date(2024, 3, 9),
+        items=[item("partPaymentCashBox", 500), item("manualPayment", 11400)],
+    )
+    await add_voucher(uow_factory, tenant_id, "v-early", voucher_date=date(2024, 3, 1))
+    async with uow_factory() as uow:
+        await rebuild_expected_payments(uow, tenant_id, now=NOW)
+        await uow.commit()
+    await add_voucher(uow_factory, tenant_id, "v-new", voucher_date=date(2024, 2, 1))
 
     async with uow_factory() as uow:
-        every = await uow.matching.vouchers_with_items(tenant_id)
-        stale = await uow.matching.stale_vouchers_with_items(tenant_id)
+        every = await uow.matching.payment_sources(tenant_id, stale_only=False)
+        stale = await uow.matching.payment_sources(tenant_id, stale_only=True)
+        voucher, *_ = await uow.matching.vouchers_with_items(tenant_id)
 
-    assert [v.lexware_id for v in every] == [v.lexware_id for v in stale] == ["v-1"]
-    for voucher in (*every, *stale):
-        assert not documents & inspect(voucher).dict.keys()
-        assert [i.amount_cents for i in voucher.payment_items] == [11900]
+    assert [v.lexware_id for v, _ in every] == ["v-new", "v-early", "v-late"]
+    assert [[i.amount_cents for i in items] for _, items in every] == [[], [], [500, 11400]]
+    assert [i.position for i in every[2][1]] == sorted(i.position for i in every[2][1])
+    assert [(v.lexware_id, v.payments_stale is not None) for v, _ in stale] == [("v-new", True)]
+    assert not {"raw_json", "raw_list_json", "raw_payments_json"} & inspect(voucher).dict.keys()

@@ -87,14 +87,16 @@ async def _tenant_with_links(uow_factory: UnitOfWorkFactory, clock: FixedClock) 
     return tenant_id
 
 
-async def test_stale_vouchers_are_read_by_their_marker(
+async def test_stale_vouchers_and_their_items_are_read_by_their_marker(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     tenant_id = await _tenant_with_links(uow_factory, clock)
 
-    plans = await _plans(uow_factory, lambda uow: uow.matching.stale_vouchers_with_items(tenant_id))
+    plans = await _plans(
+        uow_factory, lambda uow: uow.matching.payment_sources(tenant_id, stale_only=True)
+    )
 
-    assert not _walks(plans)
+    assert len(plans) == 2 and not _walks(plans)
     assert any("ix_vouchers_tenant_id_payments_stale" in " ".join(s) for _, s in plans)
 
 
@@ -106,7 +108,7 @@ async def test_payments_of_vouchers_are_read_by_voucher(
         voucher_ids = [v.id for _, v in await uow.matching.payments(tenant_id)]
 
     plans = await _plans(
-        uow_factory, lambda uow: uow.matching.payments_of_vouchers(tenant_id, voucher_ids)
+        uow_factory, lambda uow: uow.matching.stored_payments(tenant_id, voucher_ids)
     )
 
     assert not _walks(plans)

@@ -98,7 +98,7 @@ async def test_a_write_between_reading_and_clearing_keeps_the_voucher_stale(
 ) -> None:
     tenant_id = await _three_matched(uow_factory, clock, changed=("v-c", 7000))
     async with uow_factory() as uow:
-        [read] = await uow.matching.stale_vouchers_with_items(tenant_id)
+        [(read, _)] = await uow.matching.payment_sources(tenant_id, stale_only=True)
         token = read.payments_stale
         assert token is not None
     # The sync writes the voucher again (here: flags it) before the rebuild commits.
@@ -114,7 +114,7 @@ async def test_a_write_between_reading_and_clearing_keeps_the_voucher_stale(
     assert (await _state(uow_factory, tenant_id))["v-c"][0] is True
     # The same clear with the current token marks it rebuilt.
     async with uow_factory() as uow:
-        [current] = await uow.matching.stale_vouchers_with_items(tenant_id)
+        [(current, _)] = await uow.matching.payment_sources(tenant_id, stale_only=True)
         assert current.payments_stale not in (None, token)
         await uow.matching.clear_stale({current.id: current.payments_stale or ""})
         await uow.commit()
@@ -145,7 +145,7 @@ async def test_on_postgresql_a_voucher_the_sync_is_writing_is_skipped_not_waited
     async with uow_factory() as matching:
         read = {
             v.id: v.payments_stale or ""
-            for v in await matching.matching.stale_vouchers_with_items(tenant_id)
+            for v, _ in await matching.matching.payment_sources(tenant_id, stale_only=True)
         }
         assert len(read) == 2
         # A sync writes v-a and has not committed yet: it holds the row.
