@@ -102,14 +102,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def sqlite_copy(template: Path, directory: Path) -> str:
+    """The URL of a copy of a migrated SQLite database in ``directory``."""
+    path = directory / "belegsync.sqlite3"
+    shutil.copyfile(template, path)
+    return sqlite_url(path)
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database of the parametrised backend."""
     if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "belegsync.sqlite3"
-        shutil.copyfile(template, path)
-        return sqlite_url(path)
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     url: str = request.getfixturevalue("migrated_pg_url")
     truncate_all(url)
     return url

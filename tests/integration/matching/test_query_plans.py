@@ -6,13 +6,15 @@ had (about 15 ms each at 20,000 vouchers): SQLite, without statistics, preferred
 ``(tenant_id, …)`` index over the one that finds the listed ids. Each statement the
 repository sends is asked for its plan with the same parameters.
 
-PostgreSQL plans by the statistics it keeps: only SQLite's plans are read here.
+PostgreSQL plans by the statistics it keeps: only SQLite's plans are read here (the
+module's database is SQLite alone).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +23,16 @@ from sqlalchemy import event
 from belegsync.matching.service import run_matching
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from fakes.clock import FixedClock
+from support.databases import sqlite_copy
 from support.matching_helpers import SUPPLIER_IBAN, add_voucher, line, push
 from support.store_helpers import add_tenant
+
+
+@pytest.fixture
+def database_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated, empty SQLite database (this module only)."""
+    return sqlite_copy(sqlite_template, tmp_path)
+
 
 # a step of the plan that reads every row of the tenant (from an index on it) or of the table
 _TENANT_WALK = re.compile(r"(USING (COVERING )?INDEX \w+ \(tenant_id=\?\)$)|^SCAN ")
@@ -33,8 +43,6 @@ async def _plans(
 ) -> list[tuple[str, list[str]]]:
     """(statement, plan steps) of every SELECT that ``read`` sends."""
     engine = uow_factory.session_factory.kw["bind"]
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL plans by its statistics; SQLite's plans are checked")
     sent: list[tuple[str, Any]] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:

@@ -7,7 +7,6 @@ server (or without psycopg) they are skipped with the reason.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from support.databases import (
     make_pg_database,
     migrated_pg_url,
     pg_admin,
+    sqlite_copy,
     truncate_all,
 )
 from support.store_helpers import sqlite_url
@@ -40,10 +40,7 @@ def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database of the parametrised backend."""
     if request.param == "sqlite":
-        template: Path = request.getfixturevalue("migrated_sqlite_template")
-        path = tmp_path / "belegsync.sqlite3"
-        shutil.copyfile(template, path)
-        return sqlite_url(path)
+        return sqlite_copy(request.getfixturevalue("migrated_sqlite_template"), tmp_path)
     url: str = request.getfixturevalue("migrated_pg_url")
     truncate_all(url)
     return url
