@@ -23,6 +23,8 @@ from belegsync.matching.params import MatchParams
 
 __all__ = ["CollectiveGroup", "collectives_by_contact", "collectives_from_references"]
 
+_NO_OWNERS: Mapping[tuple[int, str], frozenset[str]] = {}
+
 
 @dataclass(frozen=True, slots=True)
 class CollectiveGroup:
@@ -164,14 +166,21 @@ def collectives_from_references(
     return groups
 
 
-def _payer(ctx: FeatureContext, row: int, tc: int) -> tuple[str | None, bool]:
+def _payer(
+    ctx: FeatureContext,
+    row: int,
+    tc: int,
+    linked_owners: Mapping[tuple[int, str], frozenset[str]] = _NO_OWNERS,
+) -> tuple[str | None, bool]:
     """The one contact this line comes from, and whether an identifier or the customer
-    number (not only a learned name) says so."""
+    number (not only a learned name) says so. ``linked_owners`` adds the accounts this
+    run linked automatically to a contact's vouchers."""
     cols = ctx.index.cols
     owners: set[str] = set()
     for ident in (cols.ibans[row], cols.creditors[row]):
         if ident:
             owners |= ctx.identifier_owners.get((tc, ident), frozenset())
+            owners |= linked_owners.get((tc, ident), frozenset())
     owners |= ctx.index.customer_hits.get(row, set())
     if len(owners) == 1:
         return next(iter(owners)), True
@@ -187,11 +196,13 @@ def collectives_by_contact(
     open_payments: Callable[[int], bool],
     rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
     params: MatchParams,
+    linked_owners: Mapping[tuple[int, str], frozenset[str]] = _NO_OWNERS,
 ) -> list[CollectiveGroup]:
     """Subset sums over a known payer's open items (1 bank → n vouchers).
 
-    The payer comes from the IBAN / creditor id (known or learned) or from a customer
-    number in the purpose. A unique exact combination over all the payer's open items
+    The payer comes from the IBAN / creditor id (known, learned, or linked by this run
+    to the contact's other vouchers: ``linked_owners``) or from a customer number in
+    the purpose. A unique exact combination over all the payer's open items
     in the window is linked automatically; if the pool had to be cut, it is a
     suggestion; several fitting combinations give nothing.
     """
@@ -207,7 +218,7 @@ def collectives_by_contact(
         txn_id = ids[row]
         part = int(index.part[row])
         tc = part // 2
-        contact, _ = _payer(ctx, row, tc)
+        contact, _ = _payer(ctx, row, tc, linked_owners)
         if contact is None:
             continue
         day = int(index.day[row])

@@ -9,10 +9,11 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from itertools import chain, compress, count, repeat
+from dataclasses import dataclass, replace
+from functools import partial
+from itertools import chain, combinations, compress, count, repeat
 from operator import attrgetter, itemgetter
 
 import numpy as np
@@ -115,6 +116,20 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
     return [g for g in groups if g.auto and all(claims[m] == 1 for m in g.members)]
 
 
+def _ranked_elsewhere(
+    groups: Sequence[CollectiveGroup], ranked_by: Mapping[int, int]
+) -> list[CollectiveGroup]:
+    """The groups, those on a line that a payment outside the group ranks first only
+    suggested: the line may pay that voucher (a payer's collective is looked for on a
+    line a single voucher merely ranks when the line is larger than that voucher)."""
+    return [
+        replace(g, auto=False)
+        if g.auto and ranked_by.get(g.row, g.members[0]) not in g.members
+        else g
+        for g in groups
+    ]
+
+
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 _WIDER_DAYS = 60
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
@@ -129,6 +144,18 @@ def _distinct_rows(rows: IntArray, n: int) -> tuple[list[int], IntArray]:
     position = np.empty(n, dtype=np.int64)
     position[distinct] = np.arange(distinct.size)
     return distinct.tolist(), position[rows]
+
+
+def _account_rows(index: TxnIndex, state: PaymentState) -> list[int]:
+    """The rows from the payment's known accounts inside its date window."""
+    rows: list[int] = []
+    for ident in state.identifiers:
+        by_day = index.by_identifier.get((state.part, ident))
+        if by_day is not None:
+            days, known_rows = by_day
+            a = bisect_left(days, state.window[0])
+            rows += known_rows[a : bisect_right(days, state.window[1], a)]
+    return rows
 
 
 class _Run:
@@ -209,6 +236,7 @@ class _Run:
         # the payments and lines linked automatically in this run (``_accounts_linked_now``)
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
+        self._linked_cache: tuple[list[ExpectedPayment], list[str | None], IntArray] | None = None
 
     def _learned(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -298,18 +326,24 @@ class _Run:
             {} if self.params.shadow_mode else auto_decisions(picked, single, columns, self.params)
         )
         consumed.update(assigned[p].row for p in autos)
-        taken_rows = {e.row for e in assigned.values()}
+        ranked_by = {e.row: p for p, e in assigned.items() if p not in autos}
+        linked = set(autos) | grouped_payments
+        self._auto_rows = [(p, assigned[p].row) for p in autos]
+        self._linked_cache = None
+        account_rows, owners = self._linked_account_rows(linked, consumed)
         payer_rows = {row for _, rows in self.index.by_identifier.values() for row in rows}
         payer_rows.update(self.index.customer_hits)
-        contact_rows = sorted(payer_rows - taken_rows - consumed)
-        linked = set(autos) | grouped_payments
+        payer_rows.update(account_rows)
+        contact_rows = sorted(payer_rows - consumed - self._explained(ranked_by))
 
         def is_open(p: int) -> bool:
             return p not in linked
 
-        for finder, rows in (
-            (collectives_by_contact, contact_rows),
-            (payout_groups, sorted(self.index.provider_rows(PROVIDER_MARKERS) - consumed)),
+        # a payer's line ranked first by one voucher may pay several (not for payouts,
+        # which were always looked for on every line)
+        for finder, rows, ranked in (
+            (partial(collectives_by_contact, linked_owners=owners), contact_rows, ranked_by),
+            (payout_groups, sorted(self.index.provider_rows(PROVIDER_MARKERS) - consumed), {}),
         ):
             found = finder(
                 self.states,
@@ -319,6 +353,7 @@ class _Run:
                 self.rejected,
                 self.params,
             )
+            found = _ranked_elsewhere(found, ranked)
             more, more_payments, more_rows = self._apply_auto_groups(
                 _without_overlaps(found), linked, consumed
             )
@@ -327,6 +362,60 @@ class _Run:
             consumed.update(more_rows)
             groups += found
         return self._result(edges, groups, assigned, autos, group_autos, consumed)
+
+    def _explained(self, ranked_by: Mapping[int, int]) -> set[int]:
+        """The lines ranked first by a payment whose amount (and the fee) covers the
+        line: that voucher alone may explain it, no collective is looked for there."""
+        fee = self.params.rules.fee_cents
+        remaining, states = self.index.remaining, self.states
+        return {
+            row
+            for row, p in ranked_by.items()
+            if remaining[row] <= states[p].payment.amount_cents + fee
+        }
+
+    def _linked_account_rows(
+        self, linked: Collection[int], consumed: Collection[int]
+    ) -> tuple[list[int], dict[tuple[int, str], frozenset[str]]]:
+        """Free lines for exactly the sum of some of a contact's open payments (inside
+        their windows) from an account this run linked automatically to another voucher
+        of the contact: a collective ("RE 61/62") from the account that paid the
+        contact's other invoices. Returns the lines and, per (tenant/currency, account),
+        the contacts the run linked it to (the payer for ``collectives_by_contact``).
+
+        The sums are formed and searched on arrays (all groups of one size at once,
+        binary searches in the index); the accounts linked now are read only for the
+        contacts a line was found for: no column of accounts is read.
+        """
+        groups, table = self._pool_sums(linked)
+        if not table.size:
+            return [], {}
+        key = (table[:, 1] << 40) | table[:, 2]
+        taken = np.zeros(len(self.index.cols), dtype=np.bool_)
+        taken[np.fromiter(consumed, np.int64, len(consumed))] = True
+        owner, rows = self._free_rows(
+            self.index.sorted_key.searchsorted(key, side="left"),
+            self.index.sorted_key.searchsorted(key, side="right"),
+            (table[:, 3], table[:, 4]),
+            taken,
+        )
+        if not rows.size:
+            return [], {}
+        hit = table[owner, 0].tolist()
+        asked = sorted(set(hit))
+        first_state = [self.states[groups[g]] for g in asked]
+        contact_of, accounts = self._accounts_linked_now(first_state)
+        number = dict(zip(asked, contact_of.tolist(), strict=True))
+        cols, part = self.index.cols, self.index.part
+        owners: dict[tuple[int, str], set[str]] = defaultdict(set)
+        found: set[int] = set()
+        for g, row in zip(hit, rows.tolist(), strict=True):
+            contact = self.states[groups[g]].payment.contact_id
+            for ident in (cols.ibans[row], cols.creditors[row]):
+                if contact is not None and (number[g], ident) in accounts:
+                    owners[(int(part[row]) // 2, ident)].add(contact)
+                    found.add(row)
+        return sorted(found), {key: frozenset(v) for key, v in owners.items()}
 
     def _apply_auto_groups(
         self,
@@ -387,7 +476,6 @@ class _Run:
         consumed_mask[np.fromiter(consumed, np.int64, len(consumed))] = True
         busy_mask = consumed_mask.copy()
         busy_mask[np.fromiter(map(attrgetter("row"), assigned.values()), np.int64)] = True
-        self._auto_rows = [(p, assigned[p].row) for p in autos]
         left: list[PaymentState] = []
         for p in sorted(range(len(ids)), key=ids.__getitem__):
             if p in linked:
@@ -476,7 +564,60 @@ class _Run:
         if rows.size:
             yes = self._from_payers(owners, owner, rows)
             found.update(owners[j].index for j in np.flatnonzero(yes).tolist())
+        last = [s for s in owners if s.index not in found]
+        if last:
+            yes = self._larger_from_payer(last, busy)
+            found.update(last[j].index for j in np.flatnonzero(yes).tolist())
         return found
+
+    def _larger_from_payer(
+        self,
+        states: Sequence[PaymentState],
+        busy: npt.NDArray[np.bool_],
+    ) -> BoolArray:
+        """Per payment, whether a line for more than its amount (and the fee) inside its
+        date window comes from its payer: a collective transfer ("Sammelzahlung Kd
+        14827", "RE 61/62") whose members no combination settled.
+
+        Only the strong signs count: the voucher or customer number in the purpose, or
+        the payment's known account; the contact's name alone does not. A line linked
+        automatically or ranked first by another payment (``busy``) does not count
+        either: a regular payer's transfer for another invoice ("Kundennummer 98207")
+        must not hide a voucher that really needs an external transaction. The few
+        candidate lines per payment are gathered from the indexes, then judged on arrays.
+        """
+        index = self.index
+        asked = set(map(attrgetter("payment.contact_id"), states))
+        by_contact: dict[str, list[int]] = defaultdict(list)
+        for row, contacts in index.customer_hits.items():
+            for contact in contacts & asked:
+                by_contact[contact].append(row)
+        owner: list[int] = []
+        rows: list[int] = []
+        for j, state in enumerate(states):
+            mine = [*index.hits_by_payment.get(state.index, ()), *_account_rows(index, state)]
+            if state.payment.contact_id is not None:
+                mine += by_contact.get(state.payment.contact_id, ())
+            owner += [j] * len(mine)
+            rows += mine
+        yes = np.zeros(len(states), dtype=np.bool_)
+        if not rows:
+            return yes
+        at, line = np.array(owner, dtype=np.int64), np.array(rows, dtype=np.int64)
+        window = np.array([s.window for s in states], dtype=np.int64).reshape(-1, 2)[at]
+        part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))[at]
+        item = np.fromiter(map(attrgetter("payment.amount_cents"), states), np.int64, len(states))
+        day = index.day[line]
+        larger = (
+            index.eligible[line]
+            & (index.part[line] == part)
+            & (window[:, 0] <= day)
+            & (day <= window[:, 1])
+            & (index.remaining[line] > item[at] + self.params.rules.fee_cents)
+            & ~busy[line]
+        )
+        yes[at[larger]] = True
+        return yes
 
     def _free_rows(
         self,
@@ -563,13 +704,7 @@ class _Run:
             contact = state.payment.contact_id
             if contact is not None:
                 contact_of[j] = contacts.setdefault(contact, len(contacts))
-            for ident in state.identifiers:
-                by_day = index.by_identifier.get((state.part, ident))
-                if by_day is not None:
-                    days, known_rows = by_day
-                    a = bisect_left(days, state.window[0])
-                    b = bisect_right(days, state.window[1], a)
-                    known.extend(first + row for row in known_rows[a:b])
+            known.extend(first + row for row in _account_rows(index, state))
         named: list[int] = []  # contact * n + row
         for row, named_contacts in index.customer_hits.items():
             for each in named_contacts:
@@ -634,6 +769,81 @@ class _Run:
             list(contacts), list(first), contact_of[owner], payer[at][inverse]
         )
 
+    def _pool_sums(self, linked: Collection[int]) -> tuple[list[int], IntArray]:
+        """The open payments of each (contact, partition) with a voucher linked now, two
+        to ``collective_max_pool`` of them, and the sums of their combinations of two to
+        ``collective_max_items``: per group its first state, and rows of (group,
+        partition, sum, first day, last day) — the window of all the group's members,
+        as ``collectives_by_contact`` reads them."""
+        params = self.params
+        rest, arrays, states = self.rest, self.arrays, self.states
+        paid_now = set(self._linked_now()[1]) - {None}
+        codes: dict[str | None, int] = {}  # contact id → a number of its own
+        ids = map(attrgetter("payment.contact_id"), states)
+        contact = np.fromiter(map(codes.setdefault, ids, count()), np.int64, len(states))
+        wanted = np.zeros(len(states) + 1, dtype=np.bool_)
+        wanted[[number for c, number in codes.items() if c in paid_now]] = True
+        pick = arrays.open[rest] & wanted[contact]
+        pick[np.fromiter(linked, np.int64, len(linked))] = False
+        chosen = np.flatnonzero(pick)
+        part = arrays.part[rest]
+        key = contact[chosen] * (int(part.max(initial=0)) + 1) + part[chosen]
+        order = np.argsort(key, kind="stable")
+        chosen, key = chosen[order], key[order]
+        starts = np.flatnonzero(np.diff(key, prepend=-1))
+        sizes = np.diff(np.append(starts, key.size))
+        amount = arrays.item[rest]
+        first_day = arrays.lo[rest]
+        last_day = np.maximum(
+            arrays.hi[rest], arrays.voucher_day[rest] + params.unanchored_days_after
+        )
+        groups: list[int] = []
+        tables: list[IntArray] = [np.zeros((0, 5), dtype=np.int64)]
+        for size in range(2, params.collective_max_pool + 1):
+            at = starts[sizes == size]
+            if not at.size:
+                continue
+            members = chosen[at[:, None] + np.arange(size)]  # (groups, size) states
+            number = np.arange(len(groups), len(groups) + at.size)
+            groups += members[:, 0].tolist()
+            first = first_day[members].min(axis=1)
+            last = last_day[members].max(axis=1)
+            for r in range(2, min(params.collective_max_items, size) + 1):
+                combos = np.array(list(combinations(range(size), r)), dtype=np.int64)
+                sums = amount[members][:, combos].sum(axis=2)  # (groups, combos)
+                width = combos.shape[0]
+                tables.append(
+                    np.column_stack(
+                        (
+                            np.repeat(number, width),
+                            np.repeat(part[members[:, 0]], width),
+                            sums.reshape(-1),
+                            np.repeat(first, width),
+                            np.repeat(last, width),
+                        )
+                    )
+                )
+        return groups, np.concatenate(tables)
+
+    def _linked_now(self) -> tuple[list[ExpectedPayment], list[str | None], IntArray]:
+        """The payments this run linked automatically (fast path and decisions), their
+        contact ids and lines; read once for the run's readers of linked accounts."""
+        if self._linked_cache is None:
+            payments = [
+                *map(self._expected.__getitem__, map(attrgetter("payment"), self.clear)),
+                *map(
+                    attrgetter("payment"),
+                    map(self.states.__getitem__, map(itemgetter(0), self._auto_rows)),
+                ),
+            ]
+            rows = np.fromiter(
+                chain(map(attrgetter("row"), self.clear), map(itemgetter(1), self._auto_rows)),
+                np.int64,
+                len(payments),
+            )
+            self._linked_cache = (payments, list(map(attrgetter("contact_id"), payments)), rows)
+        return self._linked_cache
+
     def _accounts_linked_now(
         self, states: Sequence[PaymentState]
     ) -> tuple[IntArray, set[tuple[int, str]]]:
@@ -659,20 +869,9 @@ class _Run:
             len(states),
         )
         asked = {contact for _, contact in contacts}
-        payments = [
-            *map(self._expected.__getitem__, map(attrgetter("payment"), self.clear)),
-            *map(
-                attrgetter("payment"),
-                map(self.states.__getitem__, map(itemgetter(0), self._auto_rows)),
-            ),
-        ]
-        ids = map(attrgetter("contact_id"), payments)
+        payments, ids, linked_rows = self._linked_now()
         picked = np.flatnonzero(np.fromiter(map(asked.__contains__, ids), np.bool_, len(payments)))
-        rows = np.fromiter(
-            chain(map(attrgetter("row"), self.clear), map(itemgetter(1), self._auto_rows)),
-            np.int64,
-            len(payments),
-        )[picked].tolist()
+        rows = linked_rows[picked].tolist()
         keys = map(
             attrgetter("tenant_id", "contact_id"), map(payments.__getitem__, picked.tolist())
         )

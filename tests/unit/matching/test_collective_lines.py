@@ -1,0 +1,91 @@
+"""Collective lines from a voucher's payer: found as collectives, else the voucher is
+left for a person to search instead of "Externe Transaktion erforderlich" (issue 12)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from belegsync.domain.matching import UnmatchedReason
+from belegsync.matching import match
+from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
+
+KD = "14827"
+
+
+def _auto(result: object) -> dict[str, str]:
+    return {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}  # type: ignore[attr-defined]
+
+
+def _reasons(result: object) -> dict[str, UnmatchedReason]:
+    return {u.payment_id: u.reason for u in result.unmatched}  # type: ignore[attr-defined]
+
+
+def test_a_collective_from_the_account_this_run_linked_to_the_contact_is_linked() -> None:
+    # no known account: the contact's IBAN is learned from the single voucher linked now
+    name = {"name": "Wohnbau Nord eG", "contact": "f1"}
+    single = payment(
+        "v1#0", number="ND-25-0045", amount=505750, paid=D0 - timedelta(days=40), **name
+    )
+    first = payment(
+        "v2#0", number="ND-25-0061", amount=514556, paid=D0 + timedelta(days=10), **name
+    )
+    second = payment("v3#0", number="ND-25-0062", amount=254184, paid=D0, **name)
+    lines = [
+        txn("b0", amount=505750, text="ND 25 0045", day=D0 - timedelta(days=40), iban=IBAN_B),
+        # booked ten days before the paid date of ND-25-0061, numbers too short to read
+        txn("b1", amount=768740, text="RE 61/62", name="WOHNBAU NORD EG", iban=IBAN_B),
+    ]
+    result = match([single, first, second], lines)
+    assert _auto(result) == {"v1#0": "b0", "v2#0": "b1", "v3#0": "b1"}
+
+
+def test_a_collective_on_a_line_one_member_ranks_first_is_linked() -> None:
+    # the largest member is within the tolerance band of the line: it ranked the line
+    # first on its own, which once kept the line from the payer's collectives
+    ids = {"known_identifiers": frozenset({IBAN_A}), "customer_number": KD}
+    members = [
+        payment(f"v{k}#0", number=f"RE-2024-097{k}", amount=cents, **ids)
+        for k, cents in enumerate((222310, 1467, 1188))
+    ]
+    line = txn(amount=224965, text=f"Sammelzahlung Kd {KD}")
+    result = match(members, [line])
+    assert _auto(result) == {"v0#0": "b1", "v1#0": "b1", "v2#0": "b1"}
+
+
+def test_a_larger_line_naming_the_customer_number_keeps_the_voucher_from_external() -> None:
+    # two vouchers of 50 € make two combinations fit: no collective, a person searches
+    kd = {"customer_number": KD, "name": "Malerbetrieb Otto e.K."}
+    members = [
+        payment(f"v{k}#0", number=f"R-87392{k}", amount=cents, **kd)
+        for k, cents in enumerate((5000, 9172, 775, 5000))
+    ]
+    line = txn(amount=14947, text=f"Sammelzahlung Kd {KD}", name="Nils Jäger", iban=IBAN_B)
+    result = match(members, [line])
+    assert result.auto_links == ()
+    assert _reasons(result)["v2#0"] is UnmatchedReason.BELOW_THRESHOLD
+
+
+def test_a_larger_line_another_voucher_ranks_first_does_not_hide_an_external_one() -> None:
+    # the customer's next invoice, paid a little short and naming the customer number:
+    # not a collective, and the small voucher paid in cash still needs an external one
+    kd = {"customer_number": KD}
+    cash = payment("v1#0", number="RE-2024-0100", amount=2000, **kd)
+    other = payment("v2#0", number="RE-2024-0101", amount=50000, **kd)
+    line = txn(amount=49200, text=f"Kundennummer {KD} Danke", day=D0 + timedelta(days=1))
+    result = match([cash, other], [line])
+    assert result.suggestions_by_payment["v2#0"][0].txn_id == "b1"
+    assert _reasons(result)["v1#0"] is UnmatchedReason.NO_CANDIDATE
+
+
+def test_a_collective_on_a_line_another_voucher_ranks_first_is_only_suggested() -> None:
+    # the line names another contact's voucher, which ranks it first: a person decides
+    members = [
+        payment(f"v{k}#0", number=f"RE-2024-020{k}", amount=cents, customer_number=KD)
+        for k, cents in enumerate((6000, 4000))
+    ]
+    stranger = payment("w1#0", number="X-2024-77", amount=9000, contact="c2", name="Schulz")
+    line = txn(amount=10000, text=f"X-2024-77 Kd {KD}", name="", iban="", day=D0)
+    result = match([*members, stranger], [line])
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment["w1#0"][0].txn_id == "b1"
+    assert result.suggestions_by_payment["v0#0"][0].collective_group == "b1"
