@@ -6,30 +6,42 @@ from __future__ import annotations
 from datetime import timedelta
 
 from belegsync.domain.matching import UnmatchedReason
-from belegsync.matching import match
+from belegsync.matching import MatchResult, match
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
 KD = "14827"
 
 
-def _auto(result: object) -> dict[str, str]:
-    return {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}  # type: ignore[attr-defined]
+def _auto(result: MatchResult) -> dict[str, str]:
+    return {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
 
 
-def _reasons(result: object) -> dict[str, UnmatchedReason]:
-    return {u.payment_id: u.reason for u in result.unmatched}  # type: ignore[attr-defined]
+def _reasons(result: MatchResult) -> dict[str, UnmatchedReason]:
+    return {u.payment_id: u.reason for u in result.unmatched}
 
 
 def test_a_collective_from_the_account_this_run_linked_to_the_contact_is_linked() -> None:
     # no known account: the contact's IBAN is learned from the single voucher linked now
-    name = {"name": "Wohnbau Nord eG", "contact": "f1"}
+    contact = "Wohnbau Nord eG"
     single = payment(
-        "v1#0", number="ND-25-0045", amount=505750, paid=D0 - timedelta(days=40), **name
+        "v1#0",
+        number="ND-25-0045",
+        amount=505750,
+        paid=D0 - timedelta(days=40),
+        name=contact,
+        contact="f1",
     )
     first = payment(
-        "v2#0", number="ND-25-0061", amount=514556, paid=D0 + timedelta(days=10), **name
+        "v2#0",
+        number="ND-25-0061",
+        amount=514556,
+        paid=D0 + timedelta(days=10),
+        name=contact,
+        contact="f1",
     )
-    second = payment("v3#0", number="ND-25-0062", amount=254184, paid=D0, **name)
+    second = payment(
+        "v3#0", number="ND-25-0062", amount=254184, paid=D0, name=contact, contact="f1"
+    )
     lines = [
         txn("b0", amount=505750, text="ND 25 0045", day=D0 - timedelta(days=40), iban=IBAN_B),
         # booked ten days before the paid date of ND-25-0061, numbers too short to read
@@ -42,9 +54,14 @@ def test_a_collective_from_the_account_this_run_linked_to_the_contact_is_linked(
 def test_a_collective_on_a_line_one_member_ranks_first_is_linked() -> None:
     # the largest member is within the tolerance band of the line: it ranked the line
     # first on its own, which once kept the line from the payer's collectives
-    ids = {"known_identifiers": frozenset({IBAN_A}), "customer_number": KD}
     members = [
-        payment(f"v{k}#0", number=f"RE-2024-097{k}", amount=cents, **ids)
+        payment(
+            f"v{k}#0",
+            number=f"RE-2024-097{k}",
+            amount=cents,
+            known_identifiers=frozenset({IBAN_A}),
+            customer_number=KD,
+        )
         for k, cents in enumerate((222310, 1467, 1188))
     ]
     line = txn(amount=224965, text=f"Sammelzahlung Kd {KD}")
@@ -54,9 +71,14 @@ def test_a_collective_on_a_line_one_member_ranks_first_is_linked() -> None:
 
 def test_a_larger_line_naming_the_customer_number_keeps_the_voucher_from_external() -> None:
     # two vouchers of 50 € make two combinations fit: no collective, a person searches
-    kd = {"customer_number": KD, "name": "Malerbetrieb Otto e.K."}
     members = [
-        payment(f"v{k}#0", number=f"R-87392{k}", amount=cents, **kd)
+        payment(
+            f"v{k}#0",
+            number=f"R-87392{k}",
+            amount=cents,
+            customer_number=KD,
+            name="Malerbetrieb Otto e.K.",
+        )
         for k, cents in enumerate((5000, 9172, 775, 5000))
     ]
     line = txn(amount=14947, text=f"Sammelzahlung Kd {KD}", name="Nils Jäger", iban=IBAN_B)
@@ -68,9 +90,8 @@ def test_a_larger_line_naming_the_customer_number_keeps_the_voucher_from_externa
 def test_a_larger_line_another_voucher_ranks_first_does_not_hide_an_external_one() -> None:
     # the customer's next invoice, paid a little short and naming the customer number:
     # not a collective, and the small voucher paid in cash still needs an external one
-    kd = {"customer_number": KD}
-    cash = payment("v1#0", number="RE-2024-0100", amount=2000, **kd)
-    other = payment("v2#0", number="RE-2024-0101", amount=50000, **kd)
+    cash = payment("v1#0", number="RE-2024-0100", amount=2000, customer_number=KD)
+    other = payment("v2#0", number="RE-2024-0101", amount=50000, customer_number=KD)
     line = txn(amount=49200, text=f"Kundennummer {KD} Danke", day=D0 + timedelta(days=1))
     result = match([cash, other], [line])
     assert result.suggestions_by_payment["v2#0"][0].txn_id == "b1"
