@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -192,19 +192,13 @@ async def _rebuild(
     return len(seen)
 
 
+# the stored columns a derived payment sets (its position is part of the row's key)
+_DERIVED_COLUMNS = tuple(f.name for f in fields(DerivedPayment) if f.name != "position")
+
+
 def _values(derived: DerivedPayment) -> dict[str, Any]:
     """The stored columns of a derived payment (an active row)."""
-    return {
-        "item_type": derived.item_type,
-        "kind": derived.kind,
-        "amount_cents": derived.amount_cents,
-        "currency": derived.currency,
-        "paid_date": derived.paid_date,
-        "skonto_cents": derived.skonto_cents,
-        "settled_otherwise_cents": derived.settled_otherwise_cents,
-        "has_items": derived.has_items,
-        "active": True,
-    }
+    return {**{name: getattr(derived, name) for name in _DERIVED_COLUMNS}, "active": True}
 
 
 def to_payment_value(row: ExpectedPayment, voucher: Voucher) -> PaymentValue:
