@@ -53,8 +53,10 @@ def session_secret(settings: Settings) -> bytes:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside and linked into place: the file appears whole or not at all, and
         # of processes starting at once the first one's key wins (no empty or torn read).
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # The draft's name is the caller's own (process and a random part): threads of one
+        # process start at once too, and one must never remove another's draft.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "w") as out:
                 out.write(secrets.token_hex(32))

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 from belegsync.cli.webapp import bind_socket, session_secret
 from belegsync.settings import Settings
@@ -34,11 +37,19 @@ async def test_connections_on_the_serving_socket_send_without_delay() -> None:
         await server.wait_closed()
 
 
-def test_processes_starting_at_once_share_one_session_key(tmp_path: Path) -> None:
-    """Every web worker must sign with the same key; none may read a half-written file."""
+@pytest.mark.parametrize("attempt", range(20))
+def test_processes_starting_at_once_share_one_session_key(tmp_path: Path, attempt: int) -> None:
+    """Every web worker must sign with the same key; none may read a half-written file,
+    and none may remove a draft another one (a thread of the same process too) still writes."""
     settings = Settings.from_env({"BELEGSYNC_DATA_DIR": str(tmp_path)})
+    start = threading.Barrier(8)
+
+    def first_start(_: int) -> bytes:
+        start.wait()
+        return session_secret(settings)
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        keys = list(pool.map(lambda _: session_secret(settings), range(16)))
+        keys = list(pool.map(first_start, range(8)))
     assert len(set(keys)) == 1
     assert len(keys[0]) == 64
     assert [p.name for p in tmp_path.iterdir()] == ["session.key"]
