@@ -164,8 +164,6 @@ class TxnIndex:
     sorted_key: IntArray = field(init=False)
     sorted_day_arr: IntArray = field(init=False)
     sorted_idx_arr: IntArray = field(init=False)
-    part_list: list[int] = field(init=False)
-    eligible_list: list[bool] = field(init=False)
     by_identifier: dict[tuple[int, str], tuple[list[int], list[int]]] = field(default_factory=dict)
     hits_by_payment: dict[int, set[int]] = field(default_factory=dict)
     hits_by_txn: dict[int, set[int]] = field(default_factory=dict)
@@ -177,8 +175,6 @@ class TxnIndex:
     identified: BoolArray | None = None
 
     def __post_init__(self) -> None:
-        self.part_list = self.part.tolist()
-        self.eligible_list = self.eligible.tolist()
         packed = _packed_order(self.part, self.remaining, self.day, self.eligible)
         if packed is not None:
             self.sorted_key, self.sorted_idx_arr, self.sorted_day_arr = packed
@@ -253,10 +249,8 @@ class TxnIndex:
         found = set(credits[named].tolist())
         blob = self.remittance_blob or TextBlob(self.cols.remittances)
         self.remittance_blob = None  # the last reader: free it
-        eligible, parts = self.eligible_list, self.part_list
-        found.update(
-            row for row in blob.rows_mentioning(markers) if eligible[row] and parts[row] % 2 == 0
-        )
+        mentioned = np.fromiter(blob.rows_mentioning(markers), np.int64)
+        found.update(mentioned[self.eligible[mentioned] & (self.part[mentioned] % 2 == 0)].tolist())
         return found
 
     def _index_identifiers(
