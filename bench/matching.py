@@ -180,7 +180,9 @@ def as_the_store_reads(
     query decoded one after the other and zipped into columns
     (``MatchingRepository.transaction_columns``), one payment object per row
     (``to_payment_value``). The generator's own objects lie scattered among the millions
-    of others it made on the way, which slows every step that reads a line's texts."""
+    of others it made on the way, which slows every step that reads a line's texts.
+    The store reads one tenant's lines at a time and names the tenant once for all of
+    them (``TxnColumns.from_store``): one tenant id object per tenant here too."""
     names = [f.name for f in fields(ExpectedPayment)]
     payments = [
         replace(p, **{name: _decoded(getattr(p, name)) for name in names}) for p in expected
@@ -204,6 +206,8 @@ def as_the_store_reads(
     del values
     columns = dict(zip(_ROW_FIELDS, map(list, zip(*rows, strict=True)), strict=True))
     del rows
+    tenant = {t: _decoded(t) for t in set(cols.tenants)}
+    columns["tenants"] = list(map(tenant.__getitem__, cols.tenants))
     return payments, TxnColumns.from_rows(**columns)
 
 
