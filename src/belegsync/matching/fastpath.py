@@ -16,12 +16,11 @@ or rounding difference.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, repeat
-from operator import attrgetter, is_not, methodcaller
+from operator import attrgetter, is_not
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -46,7 +45,7 @@ from belegsync.domain.matching_text import compact_identifier
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import TxnIndex
 from belegsync.matching.columns import BoolArray, IntArray
-from belegsync.matching.features import PERIOD_RE, QUARTER_RE
+from belegsync.matching.features import periods_named
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
@@ -60,9 +59,6 @@ _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is D
 # Below this name similarity (rapidfuzz defaults, so a bit lower than the engine's own
 # normalised names give) an exact amount from an unknown account is someone else's.
 _OTHER_NAME_BELOW = 60.0
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_PERIODS = 1 << 20  # above every month code (year * 12 + month - 1) of a 4-digit year
-_START = methodcaller("start")
 
 
 @dataclass(slots=True)
@@ -498,43 +494,15 @@ def _period_named(
 ) -> BoolArray:
     """Pairs (of ``among``) whose purpose names the voucher's month or quarter
     ("Miete 02/2026"): full scoring reads that as a reference, so such a pair is
-    plausible whoever the payer is. As :func:`~belegsync.matching.features.period_in_text`
-    reads them, but every period of the lines' texts found in one search of the texts
-    joined (by a character no period contains or borders on), then looked up per pair."""
+    plausible whoever the payer is (each line's text searched once)."""
     out = np.zeros(pay.size, dtype=np.bool_)
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return out
     lines, line_of = np.unique(rows[pick], return_inverse=True)
     texts = list(map(remittances.__getitem__, lines.tolist()))
-    joined = "\x1f".join(texts)
-    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
-    # months since year 0 of the voucher dates: (year * 12 + month - 1)
-    months = (arrays.voucher_day[pay[pick]] - _EPOCH_ORDINAL).astype("datetime64[D]")
-    months = months.astype("datetime64[M]").astype(np.int64) + 1970 * 12
-    named = np.zeros(pick.size, dtype=np.bool_)
-    for pattern, code, period in (
-        (PERIOD_RE, _month_code, months),
-        (QUARTER_RE, _quarter_code, months // 3),
-    ):
-        found = list(pattern.finditer(joined))
-        if not found:
-            continue
-        at = ends.searchsorted(np.fromiter(map(_START, found), np.int64, len(found)), "right")
-        codes = np.fromiter(map(code, found), np.int64, len(found))
-        named |= np.isin(line_of * _PERIODS + period, at * _PERIODS + codes)
-    out[pick[named]] = True
+    out[pick] = periods_named(texts, line_of, arrays.voucher_day[pay[pick]])
     return out
-
-
-def _month_code(match: re.Match[str]) -> int:
-    """year * 12 + month - 1 of a month named (``02/2026``)."""
-    return int(match.group(2)) * 12 + int(match.group(1)) - 1
-
-
-def _quarter_code(match: re.Match[str]) -> int:
-    """year * 4 + quarter - 1 of a quarter named (``Q1/2026``, ``1. Quartal 2026``)."""
-    return int(match.group(3)) * 4 + int(match.group(1) or match.group(2)) - 1
 
 
 def _identifiers(
