@@ -36,6 +36,7 @@ from belegsync.matching.candidates import (
     PaymentState,
     StateColumns,
     TxnIndex,
+    distinct,
     is_member,
     reference_tokens,
 )
@@ -121,12 +122,12 @@ def periods_named(texts: Sequence[str], text_of: IntArray, voucher_day: IntArray
     months = months.astype("datetime64[M]").astype(np.int64) + 1970 * 12
     joined, ends = _joined(texts)
     at, codes = _periods(PERIOD_RE, _month_code, joined, ends)
-    named = np.isin(text_of * _PERIODS + months, at * _PERIODS + codes)
-    quartered = np.unique(ends.searchsorted(_starts(list(_Q_RE.finditer(joined))), "right"))
+    named = is_member(text_of * _PERIODS + months, at * _PERIODS + codes)
+    quartered = distinct(ends.searchsorted(_starts(list(_Q_RE.finditer(joined))), "right"))
     if quartered.size:
         picked = list(map(texts.__getitem__, quartered.tolist()))
         at, codes = _periods(QUARTER_RE, _quarter_code, *_joined(picked))
-        named |= np.isin(text_of * _PERIODS + months // 3, quartered[at] * _PERIODS + codes)
+        named |= is_member(text_of * _PERIODS + months // 3, quartered[at] * _PERIODS + codes)
     return named
 
 
@@ -648,7 +649,7 @@ class FeatureContext:
         """Per state, whether a purpose may name it by a number for a weak reference;
         read only for the states ``asked`` about (the others: False)."""
         out = np.zeros(len(states), dtype=np.bool_)
-        which = np.unique(asked)
+        which = distinct(asked)
         cited = self._cited
         out[which] = np.fromiter(
             (any(cited(states[p])) for p in which.tolist()), np.bool_, which.size
