@@ -16,12 +16,12 @@ or rounding difference.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, repeat
 from operator import attrgetter, is_not
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +45,7 @@ from belegsync.domain.matching_text import compact_identifier
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import TxnIndex, is_member
 from belegsync.matching.columns import BoolArray, IntArray
-from belegsync.matching.features import periods_named
+from belegsync.matching.features import named_tuples, periods_named
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
@@ -54,7 +54,6 @@ __all__ = ["ClearLink", "PaymentArrays", "clear_links"]
 _SHIFT = 40
 _MAX_DIGITS = 18  # as digit_value reads them: 10**18 fits in 64 bits
 _POW10 = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
-_Row = TypeVar("_Row", bound=tuple[Any, ...])
 _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is Direction.DEBIT)
 # Below this name similarity (rapidfuzz defaults, so a bit lower than the engine's own
 # normalised names give) an exact amount from an unknown account is someone else's.
@@ -628,7 +627,7 @@ def _decisions(
     item = arrays.item[pay]
     allocated = np.minimum(cents, item)
     kinds = list(map(_KINDS.__getitem__, clear.kinds[ok].tolist()))
-    features = _built(
+    features = named_tuples(
         MatchFeatures,
         zip(
             repeat(1.0),
@@ -646,7 +645,7 @@ def _decisions(
             _extras(rows, index.recollections),
         ),
     )
-    suggestions = _built(
+    suggestions = named_tuples(
         Suggestion,
         zip(
             map(attrgetter("id"), payments),
@@ -660,16 +659,10 @@ def _decisions(
         ),
     )
     auto = LinkStatus.AUTO_CONFIRMED
-    decisions = _built(
+    decisions = named_tuples(
         LinkDecision, zip(suggestions, repeat(auto), repeat(0.0), repeat(0.0), repeat(True))
     )
-    return _built(ClearLink, zip(g_list, row_list, decisions, strict=True))
-
-
-def _built(cls: type[_Row], rows: Iterable[tuple[Any, ...]]) -> list[_Row]:
-    """A named tuple per zipped row of columns (every field given), made by
-    ``tuple.__new__`` in C: the generated ``__new__`` is a Python call per object."""
-    return list(map(tuple.__new__, repeat(cls), rows))
+    return named_tuples(ClearLink, zip(g_list, row_list, decisions, strict=True))
 
 
 def _counterparties(

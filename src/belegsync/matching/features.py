@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, count, repeat
 from operator import attrgetter, methodcaller
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -51,11 +51,13 @@ __all__ = [
     "Scored",
     "cadence",
     "name_similarity",
+    "named_tuples",
     "period_in_text",
     "periods_named",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
 
 _PARTIAL_FROM = 6  # shorter names are not read as cut ones
 # a month ("02/2026") and a quarter ("Q1/2026", "1. Quartal 2026") named in a purpose.
@@ -276,6 +278,13 @@ def _mentioning(
             found[i] = hint.search(texts[i]) is not None
         out.append(found)
     return out
+
+
+def named_tuples(cls: type[_Row], rows: Iterable[tuple[Any, ...]]) -> list[_Row]:
+    """A named tuple per zipped row of columns (every field given), made by
+    ``tuple.__new__`` in C: the generated ``__new__`` and ``_make`` are a Python call
+    per object."""
+    return list(map(tuple.__new__, repeat(cls), rows))
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -872,27 +881,24 @@ class FeatureContext:
         extra: list[tuple[str, ...]] = [()] * pay.size
         for i, codes in judged.extra.items():
             extra[i] = tuple(codes)
-        # _make: the tuples straight from the zipped columns, no call per field
-        features = list(
-            map(
-                MatchFeatures._make,
-                zip(
-                    cheap.amount.tolist(),
-                    judged.reference.tolist(),
-                    judged.counterparty.tolist(),
-                    cheap.date.tolist(),
-                    cheap.penalty.tolist(),
-                    kinds,
-                    cheap.delta.tolist(),
-                    cheap.days.tolist(),
-                    judged.hits,
-                    judged.evidence,
-                    identifying.tolist(),
-                    columns.anchored[pay].tolist(),
-                    extra,
-                    strict=True,
-                ),
-            )
+        features = named_tuples(
+            MatchFeatures,
+            zip(
+                cheap.amount.tolist(),
+                judged.reference.tolist(),
+                judged.counterparty.tolist(),
+                cheap.date.tolist(),
+                cheap.penalty.tolist(),
+                kinds,
+                cheap.delta.tolist(),
+                cheap.days.tolist(),
+                judged.hits,
+                judged.evidence,
+                identifying.tolist(),
+                columns.anchored[pay].tolist(),
+                extra,
+                strict=True,
+            ),
         )
         item = columns.amounts[pay, 0]
         allocated = np.minimum(cheap.bank, item)
@@ -901,21 +907,19 @@ class FeatureContext:
         reasons = [difference_reason(kind, 1) for kind in AMOUNT_KINDS] + [None]
         reason_code = np.where(difference == 0, len(AMOUNT_KINDS), cheap.kind)
         ids = self.index.cols.ids
-        return list(
-            map(
-                Suggestion._make,
-                zip(
-                    map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
-                    map(ids.__getitem__, rows.tolist()),
-                    scores.tolist(),
-                    allocated.tolist(),
-                    difference.tolist(),
-                    map(reasons.__getitem__, reason_code.tolist()),
-                    features,
-                    repeat(None, pay.size),  # not of a collective group
-                    strict=True,
-                ),
-            )
+        return named_tuples(
+            Suggestion,
+            zip(
+                map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
+                map(ids.__getitem__, rows.tolist()),
+                scores.tolist(),
+                allocated.tolist(),
+                difference.tolist(),
+                map(reasons.__getitem__, reason_code.tolist()),
+                features,
+                repeat(None, pay.size),  # not of a collective group
+                strict=True,
+            ),
         )
 
     def _date(self, days: int, anchored: bool) -> float:
