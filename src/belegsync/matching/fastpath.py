@@ -263,17 +263,20 @@ def _exact_pairs(
     empty = np.zeros(0, dtype=np.int64)
     if total == 0:
         return empty, empty, empty, empty
-    which = np.repeat(np.arange(counts.size), counts)
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    pos = np.arange(total) - starts + lo[which]
-    rows = index.sorted_idx_arr[pos]
+    # the candidates' days first: most lie outside the window, the rest is read for the
+    # pairs inside only
+    pos = np.arange(total) + np.repeat(lo - np.cumsum(counts) + counts, counts)
     days = index.sorted_day_arr[pos]
-    pay = g_arr[which]
-    inside = np.flatnonzero((days >= arrays.lo[pay]) & (days <= arrays.hi[pay]))
+    inside = np.flatnonzero(
+        (days >= np.repeat(arrays.lo[g_arr], counts))
+        & (days <= np.repeat(arrays.hi[g_arr], counts))
+    )
+    rows = index.sorted_idx_arr[pos[inside]]
     # in row order: the lines' names and texts are then read in the order they lie in
     # memory (random reads of a million strings miss the caches)
-    inside = inside[_stable_order(rows[inside], len(index.cols))]
-    return pay[inside], rows[inside], c_arr[which][inside], k_arr[which][inside]
+    order = _stable_order(rows, len(index.cols))
+    which = np.repeat(np.arange(counts.size), counts)[inside[order]]
+    return g_arr[which], rows[order], c_arr[which], k_arr[which]
 
 
 def _stable_order(keys: IntArray, bound: int) -> IntArray:
