@@ -327,12 +327,11 @@ def _fee_competitors(
     return out
 
 
-def _named(contact_names: list[str], names: list[str], pay: IntArray, rows: IntArray) -> BoolArray:
-    """Whether both sides of each pair have a name."""
-    has_name = np.fromiter(map(bool, contact_names), np.bool_, len(contact_names))
-    named = has_name[pay]
-    named &= np.fromiter(map(bool, map(names.__getitem__, rows.tolist())), np.bool_, rows.size)
-    return named
+def _named(contact_named: BoolArray, names: list[str], pay: IntArray, rows: IntArray) -> BoolArray:
+    """Whether both sides of each pair have a name (``contact_named``: per payment)."""
+    return contact_named[pay] & np.fromiter(
+        map(bool, map(names.__getitem__, rows.tolist())), np.bool_, rows.size
+    )
 
 
 def _similarities(
@@ -384,7 +383,12 @@ def clear_links(
     known, foreign = _identifiers(expected, arrays, index, owners, pay, rows)
     certain = referenced | known
     contact_names = list(map(attrgetter("contact_name"), expected))
-    named = _named(contact_names, cols.names, pay, rows)
+    contact_named = np.fromiter(map(bool, contact_names), np.bool_, len(contact_names))
+    # the names count where neither a reference nor a known account decides (a line's
+    # name is read for the links below only where a reference decided)
+    named = np.zeros(pay.size, dtype=np.bool_)
+    unsure = np.flatnonzero(~certain)
+    named[unsure] = _named(contact_named, cols.names, pay[unsure], rows[unsure])
     # what a sole pair needs besides its payer
     may_link = cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
     may_link &= ~(arrays.part_payment[pay] & ~referenced)
@@ -424,11 +428,11 @@ def clear_links(
         keep = keep[[(expected[g].id, ids[row]) not in rejected for g, row in pairs]]
     # the links' names where a reference decided (a known account decides the
     # counterparty whatever the names)
+    cited = keep[referenced[keep] & ~known[keep]]
+    named[cited] = _named(contact_named, cols.names, pay[cited], rows[cited])
     linking = np.zeros(pay.size, dtype=np.bool_)
-    linking[keep] = True
-    _similarities(
-        contact_names, cols.names, pay, rows, linking & named & referenced & ~known, similarity
-    )
+    linking[cited] = True
+    _similarities(contact_names, cols.names, pay, rows, linking & named, similarity)
     # the links are built in payment order: a link reads more of its payment than of
     # its line (a payment has one link at most)
     keep = keep[np.argsort(pay[keep])]
