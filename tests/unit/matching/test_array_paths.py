@@ -284,6 +284,17 @@ def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) ->
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 20) | st.integers(0, 1 << 62), max_size=40))
+def test_stable_order_equals_stable_argsort(keys: list[int]) -> None:
+    """Few distinct keys (ties keep their order), and keys that leave no room for the
+    positions."""
+    values = np.array(keys, dtype=np.int64)
+    bound = int(values.max(initial=0)) + 1
+    expected = np.argsort(values, kind="stable")
+    assert fastpath._stable_order(values, bound).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.tuples(
