@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, count, repeat
-from operator import attrgetter
-from typing import NamedTuple
+from operator import attrgetter, methodcaller
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ from belegsync.matching.candidates import (
     PaymentState,
     StateColumns,
     TxnIndex,
+    distinct,
     is_member,
     reference_tokens,
 )
@@ -50,22 +51,35 @@ __all__ = [
     "Scored",
     "cadence",
     "name_similarity",
+    "named_tuples",
     "period_in_text",
+    "periods_named",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
 
 _PARTIAL_FROM = 6  # shorter names are not read as cut ones
-# a month ("02/2026") and a quarter ("Q1/2026", "1. Quartal 2026") named in a purpose
-PERIOD_RE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
+# a month ("02/2026") and a quarter ("Q1/2026", "1. Quartal 2026") named in a purpose.
+# The month reads what (?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9]) reads, its
+# first digit taken before the look-behind: a pattern that opens with a character class
+# is searched by skipping to that class, one that opens with a look-behind is tried at
+# every position (twice the time over a purpose)
+PERIOD_RE = re.compile(
+    r"([0-9](?<![0-9]{2})(?:(?<=0)[1-9]|(?<=1)[0-2]?|(?<=[2-9]))) ?[/.-] ?(20[0-9]{2})(?![0-9])"
+)
 QUARTER_RE = re.compile(
     r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
 )
+# every quarter named has a Q (no other character is a Q ignoring case)
+_Q_RE = re.compile("[Qq]")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_PERIODS = 1 << 20  # above every month code (year * 12 + month - 1) of a 4-digit year
+_START = methodcaller("start")
 # cheap checks on the raw text before the exact rules run
 PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
 _RECOLLECTION_HINT = re.compile(r"lastschrift|einzug|wiedervorlage", re.IGNORECASE)
-# the hints for upper-cased ASCII texts
-_PERIOD_HINT_UPPER = re.compile(PERIOD_HINT.pattern.upper())
+# the hint for upper-cased ASCII texts
 _RECOLLECTION_HINT_UPPER = re.compile(_RECOLLECTION_HINT.pattern.upper())
 _RECOLLECTION_RE = re.compile(
     r"NACH (?:DER )?R(?:UE|U)CKLASTSCHRIFT|WIEDERVORLAGE|ERNEUTE[RN]? EINZUG"
@@ -97,6 +111,59 @@ def period_in_text(text: str, voucher_day: int) -> str | None:
         if (year, q) == (month_date.year, quarter):
             return f"Q{q}/{year}"
     return None
+
+
+def periods_named(texts: Sequence[str], text_of: IntArray, voucher_day: IntArray) -> BoolArray:
+    """Per pair (the position of its text in ``texts``, its voucher's day): whether
+    :func:`period_in_text` finds the voucher's month or quarter in the text. Every
+    period of the texts is found in one search of the texts joined (by a character no
+    period contains or borders on), quarters only in the texts with a Q, then looked up
+    per pair."""
+    # months since year 0 of the voucher dates: (year * 12 + month - 1)
+    months = (voucher_day - _EPOCH_ORDINAL).astype("datetime64[D]")
+    months = months.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    joined, ends = _joined(texts)
+    at, codes = _periods(PERIOD_RE, _month_code, joined, ends)
+    named = is_member(text_of * _PERIODS + months, at * _PERIODS + codes)
+    quartered = distinct(ends.searchsorted(_starts(list(_Q_RE.finditer(joined))), "right"))
+    if quartered.size:
+        picked = list(map(texts.__getitem__, quartered.tolist()))
+        at, codes = _periods(QUARTER_RE, _quarter_code, *_joined(picked))
+        named |= is_member(text_of * _PERIODS + months // 3, quartered[at] * _PERIODS + codes)
+    return named
+
+
+def _joined(texts: Sequence[str]) -> tuple[str, IntArray]:
+    """The texts joined by a unit separator, and where each ends (its separator
+    counted)."""
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
+    return "\x1f".join(texts), ends
+
+
+def _periods(
+    pattern: re.Pattern[str], code: Callable[[re.Match[str]], int], joined: str, ends: IntArray
+) -> tuple[IntArray, IntArray]:
+    """(text position, period code) of every period ``pattern`` finds in the texts
+    :func:`_joined`."""
+    found = list(pattern.finditer(joined))
+    return ends.searchsorted(_starts(found), "right"), np.fromiter(
+        map(code, found), np.int64, len(found)
+    )
+
+
+def _starts(found: list[re.Match[str]]) -> IntArray:
+    """Where each match starts."""
+    return np.fromiter(map(_START, found), np.int64, len(found))
+
+
+def _month_code(match: re.Match[str]) -> int:
+    """year * 12 + month - 1 of a month named (``02/2026``)."""
+    return int(match.group(2)) * 12 + int(match.group(1)) - 1
+
+
+def _quarter_code(match: re.Match[str]) -> int:
+    """year * 4 + quarter - 1 of a quarter named (``Q1/2026``, ``1. Quartal 2026``)."""
+    return int(match.group(3)) * 4 + int(match.group(1) or match.group(2)) - 1
 
 
 class Scored(NamedTuple):
@@ -213,6 +280,13 @@ def _mentioning(
     return out
 
 
+def named_tuples(cls: type[_Row], rows: Iterable[tuple[Any, ...]]) -> list[_Row]:
+    """A named tuple per zipped row of columns (every field given), made by
+    ``tuple.__new__`` in C: the generated ``__new__`` and ``_make`` are a Python call
+    per object."""
+    return list(map(tuple.__new__, repeat(cls), rows))
+
+
 def name_similarity(a: str, b: str) -> float:
     """0–100 for two normalised names: token sets, then partial matches for cut names."""
     best = fuzz.token_set_ratio(a, b)
@@ -262,7 +336,6 @@ class FeatureContext:
     _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
     _tokens: dict[int, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
     _numbers: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
-    _own_periods: dict[int, re.Pattern[str]] = field(default_factory=dict)  # per voucher day
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
 
@@ -585,7 +658,7 @@ class FeatureContext:
         """Per state, whether a purpose may name it by a number for a weak reference;
         read only for the states ``asked`` about (the others: False)."""
         out = np.zeros(len(states), dtype=np.bool_)
-        which = np.unique(asked)
+        which = distinct(asked)
         cited = self._cited
         out[which] = np.fromiter(
             (any(cited(states[p])) for p in which.tolist()), np.bool_, which.size
@@ -751,26 +824,13 @@ class FeatureContext:
         known_payer: BoolArray,
     ) -> dict[int, list[str]]:
         """:meth:`_extra` of the pairs with an amount ≥ 0.8 that have any (position →
-        codes). The purposes are searched for hints once per row; where one may name a
-        period, it is searched for the voucher's own month or quarter first."""
+        codes). The purposes are searched once per row: for the periods they name (then
+        looked up per pair) and for a hint of a re-collection."""
         wanted = np.flatnonzero(cheap.amount >= 0.8)
         distinct, inverse = np.unique(rows[wanted], return_inverse=True)
         texts = list(map(self.index.cols.remittances.__getitem__, distinct.tolist()))
-        period_hint, recollection_hint = _mentioning(
-            texts,
-            ((PERIOD_HINT, _PERIOD_HINT_UPPER), (_RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER)),
-        )
-        period = period_hint[inverse]
-        hinted = np.flatnonzero(period)
-        own = self._own_period
-        period[hinted] = [
-            own(day).search(texts[j]) is not None
-            for day, j in zip(
-                columns.voucher_day[pay[wanted[hinted]]].tolist(),
-                inverse[hinted].tolist(),
-                strict=True,
-            )
-        ]
+        period = periods_named(texts, inverse, columns.voucher_day[pay[wanted]])
+        (recollection_hint,) = _mentioning(texts, ((_RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER),))
         recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
         for j in np.flatnonzero(recollection_hint & ~recollected).tolist():
             recollected[j] = self._recollected(int(distinct[j]))
@@ -795,23 +855,6 @@ class FeatureContext:
             if codes:
                 out[i] = codes
         return out
-
-    def _own_period(self, voucher_day: int) -> re.Pattern[str]:
-        """A search for the voucher's month or quarter as :func:`period_in_text` reads
-        them (what it finds may still be cut off by an earlier match: it only chooses
-        whom to ask)."""
-        found = self._own_periods.get(voucher_day)
-        if found is None:
-            when = date.fromordinal(voucher_day)
-            month, year = when.month, when.year
-            quarter = (month - 1) // 3 + 1
-            month_digits = f"0?{month}" if month < 10 else str(month)
-            found = self._own_periods[voucher_day] = re.compile(
-                rf"(?<![0-9]){month_digits} ?[/.-] ?{year}(?![0-9])"
-                rf"|(?<![0-9A-Z])(?:Q{quarter} ?/? ?|{quarter}\. ?QUARTAL ?){year}(?![0-9])",
-                re.IGNORECASE,
-            )
-        return found
 
     def _built(
         self,
@@ -838,27 +881,24 @@ class FeatureContext:
         extra: list[tuple[str, ...]] = [()] * pay.size
         for i, codes in judged.extra.items():
             extra[i] = tuple(codes)
-        # _make: the tuples straight from the zipped columns, no call per field
-        features = list(
-            map(
-                MatchFeatures._make,
-                zip(
-                    cheap.amount.tolist(),
-                    judged.reference.tolist(),
-                    judged.counterparty.tolist(),
-                    cheap.date.tolist(),
-                    cheap.penalty.tolist(),
-                    kinds,
-                    cheap.delta.tolist(),
-                    cheap.days.tolist(),
-                    judged.hits,
-                    judged.evidence,
-                    identifying.tolist(),
-                    columns.anchored[pay].tolist(),
-                    extra,
-                    strict=True,
-                ),
-            )
+        features = named_tuples(
+            MatchFeatures,
+            zip(
+                cheap.amount.tolist(),
+                judged.reference.tolist(),
+                judged.counterparty.tolist(),
+                cheap.date.tolist(),
+                cheap.penalty.tolist(),
+                kinds,
+                cheap.delta.tolist(),
+                cheap.days.tolist(),
+                judged.hits,
+                judged.evidence,
+                identifying.tolist(),
+                columns.anchored[pay].tolist(),
+                extra,
+                strict=True,
+            ),
         )
         item = columns.amounts[pay, 0]
         allocated = np.minimum(cheap.bank, item)
@@ -867,21 +907,19 @@ class FeatureContext:
         reasons = [difference_reason(kind, 1) for kind in AMOUNT_KINDS] + [None]
         reason_code = np.where(difference == 0, len(AMOUNT_KINDS), cheap.kind)
         ids = self.index.cols.ids
-        return list(
-            map(
-                Suggestion._make,
-                zip(
-                    map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
-                    map(ids.__getitem__, rows.tolist()),
-                    scores.tolist(),
-                    allocated.tolist(),
-                    difference.tolist(),
-                    map(reasons.__getitem__, reason_code.tolist()),
-                    features,
-                    repeat(None, pay.size),  # not of a collective group
-                    strict=True,
-                ),
-            )
+        return named_tuples(
+            Suggestion,
+            zip(
+                map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
+                map(ids.__getitem__, rows.tolist()),
+                scores.tolist(),
+                allocated.tolist(),
+                difference.tolist(),
+                map(reasons.__getitem__, reason_code.tolist()),
+                features,
+                repeat(None, pay.size),  # not of a collective group
+                strict=True,
+            ),
         )
 
     def _date(self, days: int, anchored: bool) -> float:

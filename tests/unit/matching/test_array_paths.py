@@ -284,6 +284,17 @@ def test_index_order_equals_lexsort(pairs: list[tuple[int, int]], huge: bool) ->
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 20) | st.integers(0, 1 << 62), max_size=40))
+def test_stable_order_equals_stable_argsort(keys: list[int]) -> None:
+    """Few distinct keys (ties keep their order), and keys that leave no room for the
+    positions."""
+    values = np.array(keys, dtype=np.int64)
+    bound = int(values.max(initial=0)) + 1
+    expected = np.argsort(values, kind="stable")
+    assert fastpath._stable_order(values, bound).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -620,7 +631,7 @@ def test_suggestions_on_arrays_equal_one_pair_at_a_time(
 )
 def test_hints_in_joined_texts_equal_each_text(texts: list[str]) -> None:
     hints = (
-        (features.PERIOD_HINT, features._PERIOD_HINT_UPPER),
+        (features.PERIOD_HINT, re.compile(features.PERIOD_HINT.pattern.upper())),
         (features._RECOLLECTION_HINT, features._RECOLLECTION_HINT_UPPER),
     )
     for (hint, _), found in zip(hints, features._mentioning(texts, hints), strict=True):
@@ -641,16 +652,48 @@ def test_name_similarities_equal_one_pair_at_a_time(pairs: list[tuple[str, str]]
     assert features.name_similarities(a, b) == [features.name_similarity(x, y) for x, y in pairs]
 
 
+PERIOD_TEXTS = st.lists(
+    st.sampled_from(
+        (
+            *("0", "1", "01", "2", "9", "10", "12", "13", "Q", "q", "1.", " ", "/", ".", "-"),
+            *("2024", "2025", "Quartal", "QUARTAL", "x", "\x1f", "İ", "ſ"),
+        )
+    ),
+    max_size=8,
+).map("".join) | st.sampled_from(
+    ("Miete 02/2024", "Q1/2024", "1. Quartal 2024", "010/2024", "12-2024", "4.quartal2024")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PERIOD_TEXTS)
+def test_month_pattern_reads_what_the_plain_one_reads(text: str) -> None:
+    plain = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
+    assert [(m.span(), m.groups()) for m in features.PERIOD_RE.finditer(text)] == [
+        (m.span(), m.groups()) for m in plain.finditer(text)
+    ]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(("1", "01", "2", "10", "12", "Q", "q", "1.", " ", "/", ".", "-", "2024")),
-        max_size=8,
-    ).map("".join)
-    | st.sampled_from(("Miete 02/2024", "Q1/2024", "1. Quartal 2024", "010/2024", "12-2024")),
-    st.sampled_from((date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))),
+        st.tuples(
+            PERIOD_TEXTS,
+            st.sampled_from(
+                (date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))
+            ),
+        ),
+        max_size=6,
+    ),
+    st.integers(min_value=0, max_value=3),
 )
-def test_own_period_search_finds_every_period_the_purpose_names(text: str, day: date) -> None:
-    run = _run([], [], MatchParams())
-    if features.period_in_text(text, day.toordinal()) is not None:
-        assert run.ctx._own_period(day.toordinal()).search(text)
+def test_periods_named_in_joined_texts_equal_each_text(
+    pairs: list[tuple[str, date]], spare: int
+) -> None:
+    """Each pair's text among ``texts`` (some shared, some asked by no pair)."""
+    texts = list(dict.fromkeys(text for text, _ in pairs)) + ["Miete 02/2024"] * spare
+    text_of = np.array([texts.index(text) for text, _ in pairs], dtype=np.int64)
+    days = np.array([day.toordinal() for _, day in pairs], dtype=np.int64)
+    assert features.periods_named(texts, text_of, days).tolist() == [
+        features.period_in_text(text, day.toordinal()) is not None for text, day in pairs
+    ]
