@@ -237,20 +237,23 @@ class TxnIndex:
         index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index
 
-    def provider_rows(self, markers: Sequence[bytes]) -> set[int]:
-        """Eligible credit rows (payouts are credits) whose payer name or purpose
-        mentions one of ``markers``."""
-        credits = np.flatnonzero(self.eligible & (self.part % 2 == 0))
+    def provider_rows(self, markers: Sequence[bytes], taken: Collection[int] = ()) -> set[int]:
+        """Eligible credit rows (payouts are credits), but the ``taken`` ones, whose
+        payer name or purpose mentions one of ``markers`` (the names of taken rows are
+        not read)."""
+        wanted = self.eligible & (self.part % 2 == 0)
+        if taken:
+            wanted[np.fromiter(taken, np.int64, len(taken))] = False
+        credits = np.flatnonzero(wanted)
         if credits.size == 0:
             return set()
-        names = self.cols.names
-        picked = [names[row] for row in credits.tolist()]
+        picked = list(map(self.cols.names.__getitem__, credits.tolist()))
         named = np.fromiter(TextBlob(picked).rows_mentioning(markers), dtype=np.int64)
         found = set(credits[named].tolist())
         blob = self.remittance_blob or TextBlob(self.cols.remittances)
         self.remittance_blob = None  # the last reader: free it
         mentioned = np.fromiter(blob.rows_mentioning(markers), np.int64)
-        found.update(mentioned[self.eligible[mentioned] & (self.part[mentioned] % 2 == 0)].tolist())
+        found.update(mentioned[wanted[mentioned]].tolist())
         return found
 
     def _index_identifiers(

@@ -13,8 +13,8 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
-from itertools import chain, combinations, compress, count, repeat
-from operator import attrgetter, itemgetter
+from itertools import combinations, compress, count, repeat
+from operator import and_, attrgetter, is_not, truth
 
 import numpy as np
 import numpy.typing as npt
@@ -183,8 +183,6 @@ class _Run:
     ) -> None:
         self.params = params
         self.rejected = rejected
-        keys = sorted(set(map(attrgetter("tenant_id", "currency"), expected)))
-        self.tc_ids = {key: i for i, key in enumerate(keys)}
         allocated: dict[str, int] = defaultdict(int)
         settled: set[str] = set()
         for link in existing_links:
@@ -195,20 +193,21 @@ class _Run:
         if stored_history is not None:
             history.merge(stored_history)
         learned = self._learned(expected, memory, history)
-        arrays = PaymentArrays.build(expected, self.tc_ids, learned, settled, params)
+        arrays = PaymentArrays.build(expected, learned, settled, params)
+        self.tc_ids = arrays.tc_ids
         owners = self._identifiers(expected, arrays)
         open_flags = arrays.open.tolist()
         tcs = arrays.tc.tolist()
-        customers = {
-            (tc, number): contact
-            for tc, number, contact in zip(
-                tcs,
-                map(attrgetter("customer_number"), expected),
-                map(attrgetter("contact_id"), expected),
-                strict=True,
+        # (tenant/currency, customer number) → contact, the last payment's where several
+        # name one number (built in C: a payment's customer number repeats its contact's)
+        numbers = list(map(attrgetter("customer_number"), expected))
+        contacts = list(map(attrgetter("contact_id"), expected))
+        customers = dict(
+            compress(
+                zip(zip(tcs, numbers, strict=True), contacts, strict=True),
+                map(and_, map(truth, numbers), map(is_not, contacts, repeat(None))),
             )
-            if number and contact is not None
-        }
+        )
         # a contact's payments repeat its identifiers: each distinct set is read once
         wanted: dict[str, set[int]] = defaultdict(set)
         for tc, idents in set(compress(zip(tcs, arrays.identifiers, strict=True), open_flags)):
@@ -248,7 +247,7 @@ class _Run:
         # the payments and lines linked automatically in this run (``_accounts_linked_now``)
         self._expected = expected
         self._auto_rows: list[tuple[int, int]] = []
-        self._linked_cache: tuple[list[ExpectedPayment], list[str | None], IntArray] | None = None
+        self._linked_cache: tuple[IntArray, IntArray] | None = None
 
     def _learned(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -355,7 +354,7 @@ class _Run:
         # which were always looked for on every line)
         for finder, rows, ranked in (
             (partial(collectives_by_contact, linked_owners=owners), contact_rows, ranked_by),
-            (payout_groups, sorted(self.index.provider_rows(PROVIDER_MARKERS) - consumed), {}),
+            (payout_groups, sorted(self.index.provider_rows(PROVIDER_MARKERS, consumed)), {}),
         ):
             found = finder(
                 self.states,
@@ -373,7 +372,7 @@ class _Run:
             linked.update(more_payments)
             consumed.update(more_rows)
             groups += found
-        return self._result(edges, groups, assigned, autos, group_autos, consumed)
+        return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
 
     def _explained(self, ranked_by: Mapping[int, int]) -> set[int]:
         """The lines ranked first by a payment whose amount (and the fee) covers the
@@ -459,12 +458,13 @@ class _Run:
         assigned: dict[int, Edge],
         autos: dict[int, LinkDecision],
         group_autos: list[LinkDecision],
+        linked: set[int],
         consumed: set[int],
     ) -> MatchResult:
+        """The result; ``linked`` holds the payments (state indexes) linked
+        automatically, by a decision or in a group."""
         threshold = self.params.rules.suggest_threshold
         ids = list(map(attrgetter("payment.id"), self.states))
-        by_id = dict(zip(ids, range(len(ids)), strict=True))
-        linked = set(autos) | {by_id[d.suggestion.payment_id] for d in group_autos}
         options: dict[int, list[Suggestion]] = defaultdict(list)
         best: dict[int, float] = defaultdict(float)
         for edge in edges:
@@ -788,14 +788,10 @@ class _Run:
         partition, sum, first day, last day) — the window of all the group's members,
         as ``collectives_by_contact`` reads them."""
         params = self.params
-        rest, arrays, states = self.rest, self.arrays, self.states
-        paid_now = set(self._linked_now()[1]) - {None}
-        codes: dict[str | None, int] = {}  # contact id → a number of its own
-        ids = map(attrgetter("payment.contact_id"), states)
-        contact = np.fromiter(map(codes.setdefault, ids, count()), np.int64, len(states))
-        wanted = np.zeros(len(states) + 1, dtype=np.bool_)
-        wanted[[number for c, number in codes.items() if c in paid_now]] = True
-        pick = arrays.open[rest] & wanted[contact]
+        rest, arrays = self.rest, self.arrays
+        paid_now = arrays.contact[self._linked_now()[0]]
+        contact = arrays.contact[rest]
+        pick = arrays.open[rest] & (contact >= 0) & is_member(contact, paid_now)
         pick[np.fromiter(linked, np.int64, len(linked))] = False
         chosen = np.flatnonzero(pick)
         part = arrays.part[rest]
@@ -837,24 +833,23 @@ class _Run:
                 )
         return groups, np.concatenate(tables)
 
-    def _linked_now(self) -> tuple[list[ExpectedPayment], list[str | None], IntArray]:
-        """The payments this run linked automatically (fast path and decisions), their
-        contact ids and lines; read once for the run's readers of linked accounts."""
+    def _linked_now(self) -> tuple[IntArray, IntArray]:
+        """The payments (global positions) this run linked automatically (fast path
+        and decisions) and their lines; read once for the run's readers of linked
+        accounts."""
         if self._linked_cache is None:
-            payments = [
-                *map(self._expected.__getitem__, map(attrgetter("payment"), self.clear)),
-                *map(
-                    attrgetter("payment"),
-                    map(self.states.__getitem__, map(itemgetter(0), self._auto_rows)),
-                ),
-            ]
-            rows = np.fromiter(
-                chain(map(attrgetter("row"), self.clear), map(itemgetter(1), self._auto_rows)),
-                np.int64,
-                len(payments),
+            auto = np.array(self._auto_rows, dtype=np.int64).reshape(-1, 2)
+            clear = np.array([(c.payment, c.row) for c in self.clear], np.int64).reshape(-1, 2)
+            self._linked_cache = (
+                np.concatenate((clear[:, 0], self.rest[auto[:, 0]])),
+                np.concatenate((clear[:, 1], auto[:, 1])),
             )
-            self._linked_cache = (payments, list(map(attrgetter("contact_id"), payments)), rows)
         return self._linked_cache
+
+    def _contacts_of(self, states: Sequence[PaymentState]) -> IntArray:
+        """Per state the number of its (tenant, contact) (``PaymentArrays.contact``)."""
+        at = np.fromiter(map(attrgetter("index"), states), np.int64, len(states))
+        return self.arrays.contact[self.rest[at]]
 
     def _accounts_linked_now(
         self, states: Sequence[PaymentState]
@@ -864,35 +859,22 @@ class _Run:
         voucher of a contact is the contact's account for the others too.
 
         Returns per state its contact's number (-1: none) and the (contact number,
-        account) pairs. The linked payments are first picked by their contact id alone
-        (a string read per payment), the lines read only for those of the contacts
-        asked about; the accounts are compacted (each distinct one once) only when one
-        of them is not compact as written (the columns hold them compacted).
+        account) pairs. The linked payments are picked by their contacts' numbers on
+        arrays, the lines read only for those of the contacts asked about; the accounts
+        are compacted (each distinct one once) only when one of them is not compact as
+        written (the columns hold them compacted).
         """
-        contacts: dict[tuple[str, str | None], int] = {}
-        contact_of = np.fromiter(
-            (
-                -1
-                if s.payment.contact_id is None
-                else contacts.setdefault((s.payment.tenant_id, s.payment.contact_id), len(contacts))
-                for s in states
-            ),
-            np.int64,
-            len(states),
-        )
-        asked = {contact for _, contact in contacts}
-        payments, ids, linked_rows = self._linked_now()
-        picked = np.flatnonzero(np.fromiter(map(asked.__contains__, ids), np.bool_, len(payments)))
+        contact_of = self._contacts_of(states)
+        payments, linked_rows = self._linked_now()
+        contact = self.arrays.contact[payments]
+        picked = np.flatnonzero(is_member(contact, contact_of[contact_of >= 0]))
         rows = linked_rows[picked].tolist()
-        keys = map(
-            attrgetter("tenant_id", "contact_id"), map(payments.__getitem__, picked.tolist())
-        )
-        numbers = list(map(contacts.get, keys, repeat(-1)))
+        numbers = contact[picked].tolist()
         cols = self.index.cols
         read: set[tuple[int, str]] = set()
         for column in (cols.ibans, cols.creditors):
             read.update(zip(numbers, map(column.__getitem__, rows), strict=True))
-        linked = {pair for pair in read if pair[0] >= 0 and pair[1]}  # empty: no account
+        linked = {pair for pair in read if pair[1]}  # empty: no account
         written = {ident for _, ident in linked}
         joined = "|".join(written)
         if compact_identifier(joined) != joined:  # compacted only if one is not

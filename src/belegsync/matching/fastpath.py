@@ -16,10 +16,10 @@ or rounding difference.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from operator import attrgetter, is_not
 from typing import Any, NamedTuple
 
@@ -49,7 +49,7 @@ from belegsync.matching.features import named_tuples, periods_named
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
-__all__ = ["ClearLink", "PaymentArrays", "clear_links"]
+__all__ = ["ClearLink", "PaymentArrays", "clear_links", "tenant_currencies"]
 
 _SHIFT = 40
 _MAX_DIGITS = 18  # as digit_value reads them: 10**18 fits in 64 bits
@@ -65,7 +65,11 @@ class PaymentArrays:
     """One entry per expected payment (global position), open ones only are used."""
 
     open: BoolArray
+    # (tenant id, currency) → its number, in sorted order; ``tc`` per payment
+    tc_ids: dict[tuple[str, str], int]
     tc: IntArray
+    # per payment a number of its (tenant, contact id), -1 without a contact
+    contact: IntArray
     part: IntArray
     item: IntArray
     lo: IntArray
@@ -87,7 +91,6 @@ class PaymentArrays:
     def build(
         cls,
         expected: Sequence[ExpectedPayment],
-        tc_ids: Mapping[tuple[str, str], int],
         learned: Mapping[tuple[str, str], set[str]],
         settled: Collection[str],
         params: MatchParams,
@@ -102,8 +105,8 @@ class PaymentArrays:
             return np.fromiter(map(attrgetter(name), expected), np.int64, n)
 
         tenants = column("tenant_id")
-        currencies = zip(tenants, column("currency"), strict=True)
-        tc = np.fromiter(map(tc_ids.__getitem__, currencies), np.int64, n)
+        tc_ids, tc = tenant_currencies(tenants, column("currency"))
+        contact = _contact_numbers(column("contact_id"), tc_ids, tc)
         debit = np.fromiter(map(_DEBIT_TYPES.__contains__, column("voucher_type")), np.int64, n)
         item_list: list[int] = column("amount_cents")
         item = np.asarray(item_list, dtype=np.int64)
@@ -134,7 +137,9 @@ class PaymentArrays:
         )
         return cls(
             open=is_open,
+            tc_ids=tc_ids,
             tc=tc,
+            contact=contact,
             part=tc * 2 + debit,
             item=item,
             lo=lo,
@@ -147,6 +152,53 @@ class PaymentArrays:
             keys=_reference_keys(expected, is_open),
             identifiers=_identifier_sets(expected, tenants, learned),
         )
+
+
+def tenant_currencies(
+    tenants: list[str], currencies: list[str]
+) -> tuple[dict[tuple[str, str], int], IntArray]:
+    """The (tenant, currency) pairs numbered in sorted order, and each row's number.
+
+    Each row's key is looked up once, and only its tenant where all rows share one
+    currency (no pair built per row): a row's first lookup numbers it by its position,
+    the distinct first positions are then ranked by their sorted keys."""
+    n = len(tenants)
+    if n == 0:
+        return {}, np.zeros(0, dtype=np.int64)
+    currency = currencies[0]
+    one_currency = currencies.count(currency) == n
+    keys: list[Any] = tenants if one_currency else list(zip(tenants, currencies, strict=True))
+    first_at: dict[Any, int] = {}
+    first = np.fromiter(map(first_at.setdefault, keys, count()), np.int64, n)
+    ordered = sorted(first_at.items())
+    rank = np.zeros(n, dtype=np.int64)
+    rank[[at for _, at in ordered]] = np.arange(len(ordered))
+    pairs = [(key, currency) for key, _ in ordered] if one_currency else [k for k, _ in ordered]
+    return {pair: i for i, pair in enumerate(pairs)}, rank[first]
+
+
+def _contact_numbers(
+    contact_ids: list[str | None], tc_ids: Mapping[tuple[str, str], int], tc: IntArray
+) -> IntArray:
+    """Per row a number of its (tenant, contact id), -1 without a contact: each id
+    looked up once (numbered by its first row), joined with its tenant's number on
+    arrays."""
+    n = len(contact_ids)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    first_at: dict[str | None, int] = {}
+    first = np.fromiter(map(first_at.setdefault, contact_ids, count()), np.int64, n)
+    tenant_numbers: dict[str, int] = {}
+    tenant_of_tc = np.fromiter(
+        (tenant_numbers.setdefault(tenant, len(tenant_numbers)) for tenant, _ in tc_ids),
+        np.int64,
+        len(tc_ids),
+    )
+    _, number = np.unique(first * len(tenant_numbers) + tenant_of_tc[tc], return_inverse=True)
+    number = number.reshape(n).astype(np.int64)
+    if None in first_at:
+        number[first == first_at[None]] = -1
+    return number
 
 
 def _reference_keys(
@@ -347,12 +399,20 @@ def _similarities(
     if pick.size == 0:
         return
     out[pick] = process.cpdist(
-        list(map(contact_names.__getitem__, pay[pick].tolist())),
-        list(map(names.__getitem__, rows[pick].tolist())),
+        _processed(map(contact_names.__getitem__, pay[pick].tolist())),
+        _processed(map(names.__getitem__, rows[pick].tolist())),
         scorer=fuzz.token_set_ratio,
-        processor=utils.default_process,
         dtype=np.float64,
     )
+
+
+def _processed(values: Iterable[str]) -> list[str]:
+    """rapidfuzz's ``default_process`` of each value, each distinct value processed once
+    (pairs repeat a payment's contact and a regular payer's name)."""
+    values = list(values)
+    distinct = dict.fromkeys(values)
+    processed = dict(zip(distinct, map(utils.default_process, distinct), strict=True))
+    return list(map(processed.__getitem__, values))
 
 
 def _reference_codes(hits: Mapping[int, set[int]], n_rows: int) -> IntArray:
