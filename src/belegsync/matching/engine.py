@@ -574,29 +574,32 @@ class _Run:
             busy,
         )
         if rows.size:
-            yes = self._from_payers(owners, owner, rows)
+            yes = self._from_payers(owners, owner, rows, busy)
             found.update(owners[j].index for j in np.flatnonzero(yes).tolist())
         last = [s for s in owners if s.index not in found]
         if last:
-            yes = self._larger_from_payer(last, busy)
+            yes = self._known_payer_lines(last, busy, larger=True)
             found.update(last[j].index for j in np.flatnonzero(yes).tolist())
         return found
 
-    def _larger_from_payer(
+    def _known_payer_lines(
         self,
         states: Sequence[PaymentState],
         busy: npt.NDArray[np.bool_],
+        *,
+        larger: bool,
     ) -> BoolArray:
-        """Per payment, whether a line for more than its amount (and the fee) inside its
-        date window comes from its payer: a collective transfer ("Sammelzahlung Kd
-        14827", "RE 61/62") whose members no combination settled.
+        """Per payment, whether a line inside its date window comes from its payer as
+        known before the run — the voucher or customer number in the purpose, or the
+        payment's known account — for less than its amount (or within the fee above),
+        or for more (``larger``): a collective transfer ("Sammelzahlung Kd 14827", "RE
+        61/62") whose members no combination settled.
 
-        Only the strong signs count: the voucher or customer number in the purpose, or
-        the payment's known account; the contact's name alone does not. A line linked
-        automatically or ranked first by another payment (``busy``) does not count
-        either: a regular payer's transfer for another invoice ("Kundennummer 98207")
-        must not hide a voucher that really needs an external transaction. The few
-        candidate lines per payment are gathered from the indexes, then judged on arrays.
+        A line linked automatically or ranked first by another payment (``busy``) does
+        not count: a regular payer's transfer for another invoice ("Kundennummer
+        98207") must not hide a voucher that really needs an external transaction. The
+        few candidate lines per payment are gathered from the indexes, then judged on
+        arrays.
         """
         index = self.index
         asked = set(map(attrgetter("payment.contact_id"), states))
@@ -620,15 +623,16 @@ class _Run:
         part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))[at]
         item = np.fromiter(map(attrgetter("payment.amount_cents"), states), np.int64, len(states))
         day = index.day[line]
-        larger = (
+        above = index.remaining[line] > item[at] + self.params.rules.fee_cents
+        fits = (
             index.eligible[line]
             & (index.part[line] == part)
             & (window[:, 0] <= day)
             & (day <= window[:, 1])
-            & (index.remaining[line] > item[at] + self.params.rules.fee_cents)
+            & (above if larger else ~above)
             & ~busy[line]
         )
-        yes[at[larger]] = True
+        yes[at[fits]] = True
         return yes
 
     def _free_rows(
@@ -673,61 +677,31 @@ class _Run:
         return np.concatenate(owners), np.concatenate(found)
 
     def _from_payers(
-        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
+        self,
+        states: Sequence[PaymentState],
+        owner: IntArray,
+        rows: IntArray,
+        busy: npt.NDArray[np.bool_],
     ) -> BoolArray:
-        """Per payment, whether one of its rows (pairs ``owner``, ``rows``) comes from its
-        payer: the voucher or customer number in the purpose, a known account, or the
+        """Per payment, whether one of its rows (pairs ``owner``, ``rows``: the free
+        lines for less) comes from its payer: the voucher or customer number in the
+        purpose, a known account, an account this run linked to the contact, or the
         contact's name (≥ 95, sharing a word).
 
-        All (payment, row) pairs at once, the cheapest test first: each test sees only
-        the pairs of the payments no earlier test found. The distinct rows are listed
-        once for all tests (a test reading the rows reads each once).
+        The payers known before the run are looked up in the indexes (their few lines
+        judged on arrays); the other tests run on all (payment, row) pairs at once, the
+        cheaper first, each on the pairs of the payments no earlier test found. The
+        distinct rows are listed once for those tests (each reads a row once).
         """
-        yes = np.zeros(len(states), dtype=np.bool_)
+        yes = self._known_payer_lines(states, busy, larger=False)
         listed, inverse = _distinct_rows(rows, len(self.index.cols))
-        for test in (self._known_rows, self._linked_accounts_hit, self._names_hit):
+        for test in (self._linked_accounts_hit, self._names_hit):
             open_pairs = ~yes[owner]
             owner, rows, inverse = owner[open_pairs], rows[open_pairs], inverse[open_pairs]
             if not rows.size:
                 break
             yes[owner[test(states, owner, rows, (listed, inverse))]] = True
         return yes
-
-    def _known_rows(
-        self,
-        states: Sequence[PaymentState],
-        owner: IntArray,
-        rows: IntArray,
-        distinct_rows: tuple[list[int], IntArray],
-    ) -> BoolArray:
-        """Pairs whose row names the voucher or customer number, or comes from one of
-        the payment's known accounts (customer numbers looked up per contact)."""
-        index = self.index
-        n = len(index.cols)
-        known: list[int] = []  # payment * n + row
-        contacts: dict[str, int] = {}
-        contact_of = np.full(len(states), -1, dtype=np.int64)
-        for j in np.flatnonzero(np.bincount(owner, minlength=len(states))).tolist():
-            state = states[j]
-            first = j * n
-            hits = index.hits_by_payment.get(state.index)
-            if hits:
-                known.extend(first + row for row in hits)
-            contact = state.payment.contact_id
-            if contact is not None:
-                contact_of[j] = contacts.setdefault(contact, len(contacts))
-            known.extend(first + row for row in _account_rows(index, state))
-        named: list[int] = []  # contact * n + row
-        for row, named_contacts in index.customer_hits.items():
-            for each in named_contacts:
-                number = contacts.get(each)
-                if number is not None:
-                    named.append(number * n + row)
-        pair_contact = contact_of[owner]
-        return is_member(owner * n + rows, np.array(known, dtype=np.int64)) | (
-            (pair_contact >= 0)
-            & is_member(pair_contact * n + rows, np.array(named, dtype=np.int64))
-        )
 
     def _linked_accounts_hit(
         self,
@@ -839,10 +813,17 @@ class _Run:
         accounts."""
         if self._linked_cache is None:
             auto = np.array(self._auto_rows, dtype=np.int64).reshape(-1, 2)
-            clear = np.array([(c.payment, c.row) for c in self.clear], np.int64).reshape(-1, 2)
+            n = len(self.clear)
             self._linked_cache = (
-                np.concatenate((clear[:, 0], self.rest[auto[:, 0]])),
-                np.concatenate((clear[:, 1], auto[:, 1])),
+                np.concatenate(
+                    (
+                        np.fromiter(map(attrgetter("payment"), self.clear), np.int64, n),
+                        self.rest[auto[:, 0]],
+                    )
+                ),
+                np.concatenate(
+                    (np.fromiter(map(attrgetter("row"), self.clear), np.int64, n), auto[:, 1])
+                ),
             )
         return self._linked_cache
 

@@ -16,7 +16,7 @@ or rounding difference.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, count, repeat
@@ -399,20 +399,12 @@ def _similarities(
     if pick.size == 0:
         return
     out[pick] = process.cpdist(
-        _processed(map(contact_names.__getitem__, pay[pick].tolist())),
-        _processed(map(names.__getitem__, rows[pick].tolist())),
+        list(map(contact_names.__getitem__, pay[pick].tolist())),
+        list(map(names.__getitem__, rows[pick].tolist())),
         scorer=fuzz.token_set_ratio,
+        processor=utils.default_process,
         dtype=np.float64,
     )
-
-
-def _processed(values: Iterable[str]) -> list[str]:
-    """rapidfuzz's ``default_process`` of each value, each distinct value processed once
-    (pairs repeat a payment's contact and a regular payer's name)."""
-    values = list(values)
-    distinct = dict.fromkeys(values)
-    processed = dict(zip(distinct, map(utils.default_process, distinct), strict=True))
-    return list(map(processed.__getitem__, values))
 
 
 def _reference_codes(hits: Mapping[int, set[int]], n_rows: int) -> IntArray:
