@@ -12,9 +12,9 @@ pass the score test run per edge.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from operator import attrgetter, itemgetter
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,13 +24,21 @@ from belegsync.domain.matching_score import auto_confirm_failures
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.params import MatchParams
 
-__all__ = ["Edge", "EdgeColumns", "assign_greedy", "auto_decisions", "runner_ups", "sole_pairs"]
+__all__ = [
+    "Edge",
+    "EdgeColumns",
+    "EdgeSource",
+    "assign_greedy",
+    "auto_decisions",
+    "runner_ups",
+    "sole_pairs",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
 
 class Edge(NamedTuple):
-    """A scored pair with the engine's row numbers."""
+    """A scored pair with the engine's row numbers, given one by one."""
 
     payment: int
     row: int
@@ -44,8 +52,20 @@ class Edge(NamedTuple):
         return self.suggestion.score
 
 
+class EdgeSource(Protocol):
+    """What the edges' columns read of their pairs beyond numbers, for the few pairs
+    that need it: ids to break ties, suggestions to decide and to offer."""
+
+    def payment_ids(self, at: Iterable[int]) -> list[str]: ...
+
+    def txn_ids(self, at: Iterable[int]) -> list[str]: ...
+
+    def suggestions(self, at: IntArray) -> list[Suggestion]: ...
+
+
 class EdgeColumns(NamedTuple):
-    """The edges as arrays, one entry per edge in the edges' order."""
+    """The edges as arrays, one entry per edge; ``at`` is each edge's position in
+    ``source``."""
 
     payment: IntArray
     row: IntArray
@@ -53,9 +73,14 @@ class EdgeColumns(NamedTuple):
     allocated: IntArray
     bank_cents: IntArray
     plausible: BoolArray
+    booked: BoolArray
+    part_payment: BoolArray
+    at: IntArray
+    source: EdgeSource
 
     @classmethod
     def of(cls, edges: Sequence[Edge]) -> EdgeColumns:
+        """The columns of edges given one by one."""
         n = len(edges)
         suggestions = list(map(itemgetter(2), edges))
         return cls(
@@ -65,7 +90,44 @@ class EdgeColumns(NamedTuple):
             np.fromiter(map(itemgetter(3), suggestions), np.int64, n),
             np.fromiter(map(itemgetter(5), edges), np.int64, n),
             _plausible(list(map(itemgetter(6), suggestions))),
+            np.fromiter(map(itemgetter(3), edges), np.bool_, n),
+            np.fromiter(map(itemgetter(4), edges), np.bool_, n),
+            np.arange(n),
+            _Listed(suggestions),
         )
+
+    def take(self, keep: BoolArray) -> EdgeColumns:
+        """The edges where ``keep`` holds (the same source)."""
+        return EdgeColumns(
+            self.payment[keep],
+            self.row[keep],
+            self.score[keep],
+            self.allocated[keep],
+            self.bank_cents[keep],
+            self.plausible[keep],
+            self.booked[keep],
+            self.part_payment[keep],
+            self.at[keep],
+            self.source,
+        )
+
+
+class _Listed:
+    """The source of edges given one by one: their suggestions."""
+
+    __slots__ = ("_suggestions",)
+
+    def __init__(self, suggestions: list[Suggestion]) -> None:
+        self._suggestions = suggestions
+
+    def payment_ids(self, at: Iterable[int]) -> list[str]:
+        return [self._suggestions[i].payment_id for i in at]
+
+    def txn_ids(self, at: Iterable[int]) -> list[str]:
+        return [self._suggestions[i].txn_id for i in at]
+
+    def suggestions(self, at: IntArray) -> list[Suggestion]:
+        return list(map(self._suggestions.__getitem__, at.tolist()))
 
 
 def _plausible(features: list[MatchFeatures]) -> BoolArray:
@@ -85,15 +147,15 @@ def _ranks(labels: list[str]) -> IntArray:
     return np.fromiter(map(rank.__getitem__, labels), np.int64, len(labels))
 
 
-def _greedy_order(edges: Sequence[Edge], columns: EdgeColumns) -> IntArray:
+def _greedy_order(columns: EdgeColumns) -> IntArray:
     """Edge positions by score (best first), then payment id, then transaction id
     (read only where score and payment id are equal); equal keys keep the edges'
     order, as a stable sort of the edges by their ids did."""
-    n = len(edges)
+    n = columns.payment.size
     _, by_score = np.unique(-columns.score, return_inverse=True)
     _, first, by_payment = np.unique(columns.payment, return_index=True, return_inverse=True)
-    payment_ids = map(attrgetter("suggestion.payment_id"), map(edges.__getitem__, first.tolist()))
-    key = by_score * n + _ranks(list(payment_ids))[by_payment]  # each rank < n: no overflow
+    payment_ids = columns.source.payment_ids(columns.at[first].tolist())
+    key = by_score * n + _ranks(payment_ids)[by_payment]  # each rank < n: no overflow
     order = np.argsort(key, kind="stable")
     ordered = key[order]
     same = ordered[1:] == ordered[:-1]
@@ -104,15 +166,15 @@ def _greedy_order(edges: Sequence[Edge], columns: EdgeColumns) -> IntArray:
         # the tied runs lie in place: sorting their positions by (key, transaction id)
         # leaves every run in its slots
         at = order[tied]
-        txn_ids = map(attrgetter("suggestion.txn_id"), map(edges.__getitem__, at.tolist()))
-        order[tied] = at[np.lexsort((_ranks(list(txn_ids)), key[at]))]
+        txn_ids = columns.source.txn_ids(columns.at[at].tolist())
+        order[tied] = at[np.lexsort((_ranks(txn_ids), key[at]))]
     return order
 
 
-def assign_greedy(edges: Sequence[Edge], columns: EdgeColumns) -> dict[int, int]:
+def assign_greedy(columns: EdgeColumns) -> dict[int, int]:
     """Best pairs first; a payment gets one edge, a transaction at most its amount.
     Payment → position of its edge."""
-    order = _greedy_order(edges, columns)
+    order = _greedy_order(columns)
     taken: dict[int, int] = {}
     left: dict[int, int] = {}
     for i, payment, row, allocated, bank_cents in zip(
@@ -172,12 +234,11 @@ def sole_pairs(columns: EdgeColumns) -> BoolArray:
 
 def auto_decisions(
     assigned: Mapping[int, int],
-    edges: Sequence[Edge],
     columns: EdgeColumns,
     params: MatchParams,
 ) -> dict[int, LinkDecision]:
     """Assigned pairs (payment → edge position) that satisfy every condition of the
-    auto policy."""
+    auto policy (the suggestions built only for the pairs that pass its score test)."""
     if not assigned:
         return {}
     rules = params.rules
@@ -191,26 +252,29 @@ def auto_decisions(
         & (score - payment_ru >= rules.margin)
         & (score - txn_ru >= rules.margin)
     )
-    payments, positions = list(assigned), at.tolist()
+    payments = list(assigned)
+    edge = at[passes]
     decisions: dict[int, LinkDecision] = {}
     auto = LinkStatus.AUTO_CONFIRMED
-    for j, p_ru, t_ru, alone in zip(
+    for j, suggestion, p_ru, t_ru, alone, booked, part_payment, bank_cents in zip(
         np.flatnonzero(passes).tolist(),
+        columns.source.suggestions(columns.at[edge]),
         payment_ru[passes].tolist(),
         txn_ru[passes].tolist(),
         sole[passes].tolist(),
+        columns.booked[edge].tolist(),
+        columns.part_payment[edge].tolist(),
+        columns.bank_cents[edge].tolist(),
         strict=True,
     ):
-        edge = edges[positions[j]]
-        suggestion = edge.suggestion
         failures = auto_confirm_failures(
             score_value=suggestion.score,
             features=suggestion.features,
             payment_runner_up=p_ru,
             txn_runner_up=t_ru,
-            booked=edge.booked,
-            part_payment=edge.part_payment,
-            exact_cover=suggestion.allocated_cents == edge.bank_cents,
+            booked=booked,
+            part_payment=part_payment,
+            exact_cover=suggestion.allocated_cents == bank_cents,
             rules=rules,
             sole=alone,
         )

@@ -45,7 +45,7 @@ from belegsync.matching.collective import (
     collectives_from_references,
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
-from belegsync.matching.decide import Edge, EdgeColumns, assign_greedy, auto_decisions
+from belegsync.matching.decide import EdgeColumns, assign_greedy, auto_decisions
 from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.history import LinkHistory
@@ -145,6 +145,13 @@ def _ranked_elsewhere(
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 _WIDER_DAYS = 60
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
+
+
+def _marked(positions: Collection[int], n: int) -> BoolArray:
+    """``n`` flags, set at ``positions``."""
+    out = np.zeros(n, dtype=np.bool_)
+    out[np.fromiter(positions, np.int64, len(positions))] = True
+    return out
 
 
 def _distinct_rows(rows: IntArray, n: int) -> tuple[list[int], IntArray]:
@@ -277,9 +284,10 @@ class _Run:
                 owners[(tc, ident)].add(contact)
         return {key: frozenset(value) for key, value in owners.items()}
 
-    def _edges(self) -> tuple[list[Edge], dict[int, set[int]]]:
-        """Every candidate pair scored, as arrays until the pairs that matter remain;
-        and per payment the rows it meets exactly with a reference hit."""
+    def _edges(self) -> tuple[EdgeColumns, dict[int, set[int]]]:
+        """Every candidate pair scored (columns; suggestion objects only for the pairs
+        that are linked or offered); and per payment the rows it meets exactly with a
+        reference hit."""
         index = self.index
         columns = StateColumns.of(self.states, self.arrays, self.rest)
         pay, rows, strong = candidate_pairs(self.states, columns, index, self.params)
@@ -299,20 +307,17 @@ class _Run:
                 rows.size,
             )
         scored = self.ctx.suggestions(self.states, columns, pay[keep], rows[keep], strong[keep])
-        part_payment = self.arrays.part_payment[self.rest]
-        edges = list(
-            map(
-                Edge._make,
-                zip(
-                    scored.pay.tolist(),
-                    scored.rows.tolist(),
-                    scored.suggestions,
-                    index.cols.booked[scored.rows].tolist(),
-                    part_payment[scored.pay].tolist(),
-                    index.remaining[scored.rows].tolist(),
-                    strict=True,
-                ),
-            )
+        edges = EdgeColumns(
+            scored.pay,
+            scored.rows,
+            scored.score,
+            scored.allocated,
+            index.remaining[scored.rows],
+            scored.plausible,
+            index.cols.booked[scored.rows],
+            self.arrays.part_payment[self.rest][scored.pay],
+            np.arange(len(scored)),
+            scored,
         )
         strong_exact: dict[int, set[int]] = defaultdict(set)
         hit = scored.exact_reference
@@ -329,17 +334,17 @@ class _Run:
             groups, taken_rows=self.clear_rows
         )
         consumed |= self.clear_rows
-        single = [e for e in edges if e.payment not in grouped_payments and e.row not in consumed]
-        columns = EdgeColumns.of(single)
-        picked = assign_greedy(single, columns)
-        assigned = {payment: single[i] for payment, i in picked.items()}
-        autos = (
-            {} if self.params.shadow_mode else auto_decisions(picked, single, columns, self.params)
+        single = edges.take(
+            ~_marked(grouped_payments, len(self.states))[edges.payment]
+            & ~_marked(consumed, len(self.index.cols))[edges.row]
         )
-        consumed.update(assigned[p].row for p in autos)
-        ranked_by = {e.row: p for p, e in assigned.items() if p not in autos}
+        picked = assign_greedy(single)
+        assigned = {payment: int(single.row[i]) for payment, i in picked.items()}
+        autos = {} if self.params.shadow_mode else auto_decisions(picked, single, self.params)
+        consumed.update(assigned[p] for p in autos)
+        ranked_by = {row: p for p, row in assigned.items() if p not in autos}
         linked = set(autos) | grouped_payments
-        self._auto_rows = [(p, assigned[p].row) for p in autos]
+        self._auto_rows = [(p, assigned[p]) for p in autos]
         self._linked_cache = None
         account_rows, owners = self._linked_account_rows(linked, consumed)
         payer_rows = {row for _, rows in self.index.by_identifier.values() for row in rows}
@@ -402,13 +407,11 @@ class _Run:
         if not table.size:
             return [], {}
         key = (table[:, 1] << 40) | table[:, 2]
-        taken = np.zeros(len(self.index.cols), dtype=np.bool_)
-        taken[np.fromiter(consumed, np.int64, len(consumed))] = True
         owner, rows = self._free_rows(
             self.index.sorted_key.searchsorted(key, side="left"),
             self.index.sorted_key.searchsorted(key, side="right"),
             (table[:, 3], table[:, 4]),
-            taken,
+            _marked(consumed, len(self.index.cols)),
         )
         if not rows.size:
             return [], {}
@@ -453,27 +456,34 @@ class _Run:
 
     def _result(
         self,
-        edges: list[Edge],
+        edges: EdgeColumns,
         groups: list[CollectiveGroup],
-        assigned: dict[int, Edge],
+        assigned: dict[int, int],
         autos: dict[int, LinkDecision],
         group_autos: list[LinkDecision],
         linked: set[int],
         consumed: set[int],
     ) -> MatchResult:
-        """The result; ``linked`` holds the payments (state indexes) linked
-        automatically, by a decision or in a group."""
+        """The result; ``assigned`` maps a payment (state index) to the row the
+        greedy assignment gave it, ``linked`` holds the payments linked automatically,
+        by a decision or in a group."""
         threshold = self.params.rules.suggest_threshold
         ids = list(map(attrgetter("payment.id"), self.states))
         options: dict[int, list[Suggestion]] = defaultdict(list)
         best: dict[int, float] = defaultdict(float)
-        for edge in edges:
-            p, suggestion = edge.payment, edge.suggestion
-            score = suggestion.score
+        shown: list[int] = []  # edge positions, in the edges' order
+        for i, p, row, score in zip(
+            count(), edges.payment.tolist(), edges.row.tolist(), edges.score.tolist()
+        ):
             if score > best[p]:
                 best[p] = score
-            if score >= threshold and p not in linked and edge.row not in consumed:
-                options[p].append(suggestion)
+            if score >= threshold and p not in linked and row not in consumed:
+                shown.append(i)
+        at = np.array(shown, dtype=np.int64)
+        for p, suggestion in zip(
+            edges.payment[at].tolist(), edges.source.suggestions(edges.at[at]), strict=True
+        ):
+            options[p].append(suggestion)
         for group in groups:
             if group.auto and group.row in consumed:
                 continue
@@ -483,11 +493,9 @@ class _Run:
                     options[member].append(suggestion)
         suggestions: dict[str, tuple[Suggestion, ...]] = {}
         unmatched: list[Unmatched] = []
-        n = len(self.index.cols)
-        consumed_mask = np.zeros(n, dtype=np.bool_)
-        consumed_mask[np.fromiter(consumed, np.int64, len(consumed))] = True
+        consumed_mask = _marked(consumed, len(self.index.cols))
         busy_mask = consumed_mask.copy()
-        busy_mask[np.fromiter(map(attrgetter("row"), assigned.values()), np.int64)] = True
+        busy_mask[np.fromiter(assigned.values(), np.int64, len(assigned))] = True
         left: list[PaymentState] = []
         for p in sorted(range(len(ids)), key=ids.__getitem__):
             if p in linked:
@@ -863,7 +871,8 @@ class _Run:
             linked.update([(number, short[ident]) for number, ident in linked])
         return contact_of, linked
 
-    def _rank(self, options: list[Suggestion], assigned: Edge | None) -> tuple[Suggestion, ...]:
+    def _rank(self, options: list[Suggestion], assigned: int | None) -> tuple[Suggestion, ...]:
+        """The options best first (the row the assignment gave the payment first)."""
         if len(options) <= 1:  # most payments: nothing to rank
             return tuple(options[: self.params.max_suggestions])
         best: dict[str, Suggestion] = {}
@@ -876,7 +885,7 @@ class _Run:
                 best[option.txn_id] = option
         ordered = sorted(best.values(), key=lambda s: (-s.score, s.txn_id))
         if self.params.prefer_assigned and assigned is not None:
-            first = best.get(assigned.suggestion.txn_id)
+            first = best.get(self.index.cols.ids[assigned])
             if first is not None:
                 ordered.remove(first)
                 ordered.insert(0, first)

@@ -195,10 +195,10 @@ def _contact_numbers(
         len(tc_ids),
     )
     _, number = np.unique(first * len(tenant_numbers) + tenant_of_tc[tc], return_inverse=True)
-    number = number.reshape(n).astype(np.int64)
+    out: IntArray = number.reshape(n).astype(np.int64)
     if None in first_at:
-        number[first == first_at[None]] = -1
-    return number
+        out[first == first_at[None]] = -1
+    return out
 
 
 def _reference_keys(

@@ -166,16 +166,6 @@ def _quarter_code(match: re.Match[str]) -> int:
     return int(match.group(3)) * 4 + int(match.group(1) or match.group(2)) - 1
 
 
-class Scored(NamedTuple):
-    """Scored pairs: state indexes, rows, suggestions, and whether the pair has a
-    reference hit and an exact amount."""
-
-    pay: IntArray
-    rows: IntArray
-    suggestions: list[Suggestion]
-    exact_reference: BoolArray
-
-
 class _CheapColumns(NamedTuple):
     """The features of the pairs that need neither text nor names, as columns (``bank``:
     the row's remaining amount, ``booking``: its day, ``kind``: positions in
@@ -204,6 +194,118 @@ class _Judged(NamedTuple):
     evidence: list[str]
     name_strong: BoolArray
     extra: dict[int, list[str]]
+
+
+class Scored:
+    """Scored pairs as columns: state indexes, rows, score, allocated amount, whether
+    a person would look at the pair twice (``plausible``: the amount fits or a
+    reference hits, and nothing says the payer is someone else) and whether it has a
+    reference hit and an exact amount. The suggestion objects are built only for the
+    pairs :meth:`suggestions` is asked about: most scored pairs are neither linked nor
+    offered."""
+
+    __slots__ = (
+        "_cheap",
+        "_columns",
+        "_difference",
+        "_identifying",
+        "_judged",
+        "_reason",
+        "_states",
+        "_txn_ids",
+        "allocated",
+        "exact_reference",
+        "pay",
+        "plausible",
+        "rows",
+        "score",
+    )
+
+    def __init__(
+        self,
+        states: Sequence[PaymentState],
+        columns: StateColumns,
+        txn_ids: Sequence[str],
+        pay: IntArray,
+        rows: IntArray,
+        cheap: _CheapColumns,
+        judged: _Judged,
+        rules: ScoringRules,
+    ) -> None:
+        self._states, self._columns, self._txn_ids = states, columns, txn_ids
+        self._cheap, self._judged = cheap, judged
+        self.pay, self.rows = pay, rows
+        # the score summed on arrays as :func:`score` sums it
+        raw = weighted_sum(
+            cheap.amount, judged.reference, judged.counterparty, cheap.date, cheap.penalty, rules
+        )
+        self.score = np.minimum(1.0, np.maximum(0.0, raw))
+        self._identifying = (
+            (judged.reference >= 1.0) | (judged.counterparty >= 1.0) | judged.name_strong
+        )
+        self.allocated = np.minimum(cheap.bank, columns.amounts[pay, 0])
+        self._difference = columns.amounts[pay, 0] - self.allocated
+        # the reason per kind where the allocation falls short, none where it does not
+        self._reason = np.where(self._difference == 0, len(AMOUNT_KINDS), cheap.kind)
+        referenced = judged.reference >= 0.5
+        self.plausible = ((cheap.amount >= 0.8) | referenced) & (
+            (judged.counterparty >= 0.4) | referenced
+        )
+        self.exact_reference = (judged.reference >= 1.0) & _EXACT_CODES[cheap.kind]
+
+    def __len__(self) -> int:
+        return int(self.pay.size)
+
+    def payment_ids(self, at: Iterable[int]) -> list[str]:
+        """The payment ids of the pairs at ``at``."""
+        pay = self.pay
+        return [self._states[int(pay[i])].payment.id for i in at]
+
+    def txn_ids(self, at: Iterable[int]) -> list[str]:
+        """The transaction ids of the pairs at ``at``."""
+        return list(map(self._txn_ids.__getitem__, self.rows[np.fromiter(at, np.int64)].tolist()))
+
+    def suggestions(self, at: IntArray) -> list[Suggestion]:
+        """The suggestions of the pairs at ``at``, in that order, built column by
+        column."""
+        cheap, judged = self._cheap, self._judged
+        pay = self.pay[at]
+        positions = at.tolist()
+        extra = {i: tuple(codes) for i, codes in judged.extra.items()}
+        features = named_tuples(
+            MatchFeatures,
+            zip(
+                cheap.amount[at].tolist(),
+                judged.reference[at].tolist(),
+                judged.counterparty[at].tolist(),
+                cheap.date[at].tolist(),
+                cheap.penalty[at].tolist(),
+                map(AMOUNT_KINDS.__getitem__, cheap.kind[at].tolist()),
+                cheap.delta[at].tolist(),
+                cheap.days[at].tolist(),
+                map(judged.hits.__getitem__, positions),
+                map(judged.evidence.__getitem__, positions),
+                self._identifying[at].tolist(),
+                self._columns.anchored[pay].tolist(),
+                map(extra.get, positions, repeat(())),
+                strict=True,
+            ),
+        )
+        reasons = [difference_reason(kind, 1) for kind in AMOUNT_KINDS] + [None]
+        return named_tuples(
+            Suggestion,
+            zip(
+                map(attrgetter("payment.id"), map(self._states.__getitem__, pay.tolist())),
+                map(self._txn_ids.__getitem__, self.rows[at].tolist()),
+                self.score[at].tolist(),
+                self.allocated[at].tolist(),
+                self._difference[at].tolist(),
+                map(reasons.__getitem__, self._reason[at].tolist()),
+                features,
+                repeat(None, len(positions)),  # not of a collective group
+                strict=True,
+            ),
+        )
 
 
 _IDENTIFIER_KNOWN = (1.0, "identifier_known", True)
@@ -641,17 +743,14 @@ class FeatureContext:
         for i, codes in extra.items():
             reference[i], name_strong[i] = _with_extra(codes, reference[i], name_strong[i])
         return Scored(
+            states,
+            columns,
+            self.index.cols.ids,
             pay,
             rows,
-            self._built(
-                states,
-                columns,
-                pay,
-                rows,
-                cheap,
-                _Judged(reference, hits, counterparty, evidence, name_strong, extra),
-            ),
-            (reference >= 1.0) & _EXACT_CODES[cheap.kind],
+            cheap,
+            _Judged(reference, hits, counterparty, evidence, name_strong, extra),
+            self.params.rules,
         )
 
     def _may_cite(self, states: Sequence[PaymentState], asked: IntArray) -> BoolArray:
@@ -855,72 +954,6 @@ class FeatureContext:
             if codes:
                 out[i] = codes
         return out
-
-    def _built(
-        self,
-        states: Sequence[PaymentState],
-        columns: StateColumns,
-        pay: IntArray,
-        rows: IntArray,
-        cheap: _CheapColumns,
-        judged: _Judged,
-    ) -> list[Suggestion]:
-        """The suggestions of the pairs that are left, the score summed on arrays as
-        :func:`score` sums it."""
-        raw = weighted_sum(
-            cheap.amount,
-            judged.reference,
-            judged.counterparty,
-            cheap.date,
-            cheap.penalty,
-            self.params.rules,
-        )
-        scores = np.minimum(1.0, np.maximum(0.0, raw))
-        identifying = (judged.reference >= 1.0) | (judged.counterparty >= 1.0) | judged.name_strong
-        kinds = list(map(AMOUNT_KINDS.__getitem__, cheap.kind.tolist()))
-        extra: list[tuple[str, ...]] = [()] * pay.size
-        for i, codes in judged.extra.items():
-            extra[i] = tuple(codes)
-        features = named_tuples(
-            MatchFeatures,
-            zip(
-                cheap.amount.tolist(),
-                judged.reference.tolist(),
-                judged.counterparty.tolist(),
-                cheap.date.tolist(),
-                cheap.penalty.tolist(),
-                kinds,
-                cheap.delta.tolist(),
-                cheap.days.tolist(),
-                judged.hits,
-                judged.evidence,
-                identifying.tolist(),
-                columns.anchored[pay].tolist(),
-                extra,
-                strict=True,
-            ),
-        )
-        item = columns.amounts[pay, 0]
-        allocated = np.minimum(cheap.bank, item)
-        difference = item - allocated
-        # the reason per kind where the allocation falls short, none where it does not
-        reasons = [difference_reason(kind, 1) for kind in AMOUNT_KINDS] + [None]
-        reason_code = np.where(difference == 0, len(AMOUNT_KINDS), cheap.kind)
-        ids = self.index.cols.ids
-        return named_tuples(
-            Suggestion,
-            zip(
-                map(attrgetter("payment.id"), map(states.__getitem__, pay.tolist())),
-                map(ids.__getitem__, rows.tolist()),
-                scores.tolist(),
-                allocated.tolist(),
-                difference.tolist(),
-                map(reasons.__getitem__, reason_code.tolist()),
-                features,
-                repeat(None, pay.size),  # not of a collective group
-                strict=True,
-            ),
-        )
 
     def _date(self, days: int, anchored: bool) -> float:
         found = self._dates.get((days, anchored))

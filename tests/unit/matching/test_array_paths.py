@@ -32,6 +32,7 @@ from belegsync.matching.candidates import (
     is_member,
 )
 from belegsync.matching.columns import TxnColumns
+from belegsync.matching.decide import Edge, EdgeColumns
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
@@ -616,11 +617,21 @@ def test_suggestions_on_arrays_equal_one_pair_at_a_time(
         for suggestion in (one.suggestion(run.states[p], row, hit),)
         if suggestion is not None
     ]
-    got = list(zip(scored.pay.tolist(), scored.rows.tolist(), scored.suggestions, strict=True))
+    built = scored.suggestions(np.arange(len(scored)))
+    got = list(zip(scored.pay.tolist(), scored.rows.tolist(), built, strict=True))
     assert repr(got) == repr(expected)
+    assert scored.score.tolist() == [s.score for _, _, s in expected]
+    assert scored.allocated.tolist() == [s.allocated_cents for _, _, s in expected]
     assert scored.exact_reference.tolist() == [
         s.features.reference >= 1.0 and s.features.amount_kind.is_exact for _, _, s in expected
     ]
+    edges = EdgeColumns.of([Edge(p, row, s, True, False, 0) for p, row, s in expected])
+    assert scored.plausible.tolist() == edges.plausible.tolist()
+    # a few pairs asked for, in another order: the same suggestions
+    at = np.arange(len(scored))[::-2]
+    assert repr(scored.suggestions(at)) == repr([built[i] for i in at.tolist()])
+    assert scored.payment_ids(at.tolist()) == [built[i].payment_id for i in at.tolist()]
+    assert scored.txn_ids(at.tolist()) == [built[i].txn_id for i in at.tolist()]
 
 
 @settings(max_examples=300, deadline=None)

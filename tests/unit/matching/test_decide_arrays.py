@@ -79,7 +79,7 @@ def test_greedy_order_and_assignment_equal_sorting_by_score_and_ids(edges: list[
             edges[i].suggestion.txn_id,
         ),
     )
-    assert _greedy_order(edges, columns).tolist() == ordered
+    assert _greedy_order(columns).tolist() == ordered
     taken: dict[int, int] = {}
     left: dict[int, int] = {}
     for i in ordered:
@@ -89,7 +89,7 @@ def test_greedy_order_and_assignment_equal_sorting_by_score_and_ids(edges: list[
             continue
         left[edge.row] = have - edge.suggestion.allocated_cents
         taken[edge.payment] = i
-    assert list(assign_greedy(edges, columns).items()) == list(taken.items())
+    assert list(assign_greedy(columns).items()) == list(taken.items())
 
 
 @settings(max_examples=300, deadline=None)
