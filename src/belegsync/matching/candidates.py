@@ -171,8 +171,11 @@ class TxnIndex:
     returned: frozenset[int] = frozenset()  # debits undone by a returned-debit line
     recollections: frozenset[int] = frozenset()  # same debit collected again afterwards
     remittance_blob: TextBlob | None = None  # purposes upper-cased and joined, built once
-    # eligible rows whose IBAN or creditor id a payment wants or a contact owns
+    # eligible rows whose IBAN or creditor id a payment wants or a contact owns (by
+    # hash: where two accounts share one, a few more; readers compare the accounts)
     identified: BoolArray | None = None
+    # ``hash`` of every row's IBAN and creditor id
+    account_hashes: tuple[IntArray, IntArray] | None = None
 
     def __post_init__(self) -> None:
         packed = _packed_order(self.part, self.remaining, self.day, self.eligible)
@@ -261,15 +264,18 @@ class TxnIndex:
     ) -> None:
         n = len(self.cols)
         self.identified = np.zeros(n, dtype=np.bool_)
+        columns = (self.cols.ibans, self.cols.creditors)
+        self.account_hashes = (_hashes(columns[0]), _hashes(columns[1]))
         if not wanted and not owned:
             return
         lookup = wanted.keys() | set(owned) if owned else wanted.keys()
+        lookup_hashes = np.fromiter(map(hash, lookup), np.int64, len(lookup))
         codes: dict[str, int] = {}  # identifier → a number of its own
         fresh = count()
         found: list[IntArray] = []
         numbers: list[IntArray] = []
-        for values in (self.cols.ibans, self.cols.creditors):
-            hit = _holding(values, lookup) & self.eligible
+        for values, hashes in zip(columns, self.account_hashes, strict=True):
+            hit = is_member(hashes, lookup_hashes) & self.eligible
             self.identified |= hit
             at = np.flatnonzero(hit)
             named = map(values.__getitem__, at.tolist())
@@ -457,24 +463,23 @@ def _sets_by_key(keys: IntArray, values: list[_T]) -> dict[int, set[_T]]:
     return out
 
 
-def _holding(values: list[str], lookup: Collection[str]) -> BoolArray:
-    """Whether each value is one of ``lookup``. A column of mostly empty values
-    (creditor ids are on direct debits only; judged from 64 rows spread over it) is
-    looked up only where it holds one: those rows are found in the column joined once,
-    without a step per row."""
+def _hashes(values: list[str]) -> IntArray:
+    """``hash`` of each value. A column of mostly empty values (creditor ids are on
+    direct debits only; judged from 64 rows spread over it) is hashed only where it
+    holds one: those rows are found in the column joined once, without a step per row
+    (the empty ones get the hash of the empty string)."""
     n = len(values)
     sample = values[:: max(1, n // 64)]
-    if n and "" not in lookup and sum(map(bool, sample)) * 4 < len(sample):
+    if n and sum(map(bool, sample)) * 4 < len(sample):
         arr = np.frombuffer("\x1f".join(values).encode("utf-8", "replace"), dtype=np.uint8)
         ends = np.flatnonzero(arr == 0x1F)
         if ends.size == n - 1:  # else a value holds the separator: one step per row
             bounds = np.concatenate(([-1], ends, [arr.size]))
             rows = np.flatnonzero(np.diff(bounds) > 1).tolist()
-            out = np.zeros(n, dtype=np.bool_)
-            held = map(lookup.__contains__, map(values.__getitem__, rows))
-            out[rows] = np.fromiter(held, np.bool_, len(rows))
+            out = np.full(n, hash(""), dtype=np.int64)
+            out[rows] = np.fromiter(map(hash, map(values.__getitem__, rows)), np.int64, len(rows))
             return out
-    return np.fromiter(map(lookup.__contains__, values), np.bool_, n)
+    return np.fromiter(map(hash, values), np.int64, n)
 
 
 def _packed_order(

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import combinations, compress, count, repeat
-from operator import and_, attrgetter, is_not, truth
+from operator import and_, attrgetter, is_not, itemgetter, truth
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,8 @@ from belegsync.matching.candidates import (
     TxnIndex,
     build_payment_states,
     candidate_pairs,
+    distinct,
+    find_sorted,
     is_member,
 )
 from belegsync.matching.collective import (
@@ -719,23 +721,36 @@ class _Run:
         distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose row comes from an account this run linked to another payment of
-        the contact (each distinct row's accounts read once, compared as numbers)."""
+        the contact. The rows' accounts are compared by their hashes on arrays (no
+        account read per row); the few pairs that match are confirmed on the accounts
+        themselves."""
         out = np.zeros(owner.size, dtype=np.bool_)
         contact_of, linked = self._accounts_linked_now(states)
-        if not linked:
+        if not linked or self.index.account_hashes is None:
             return out
-        numbers = {ident: k for k, ident in enumerate(dict.fromkeys(i for _, i in linked))}
-        width = len(numbers)
-        keys = np.fromiter((c * width + numbers[i] for c, i in linked), np.int64, len(linked))
-        listed, inverse = distinct_rows
+        pairs = list(linked)
+        hashed = np.fromiter((hash(ident) for _, ident in pairs), np.int64, len(pairs))
+        known = distinct(hashed)
+        width = known.size
+        owners = np.fromiter(map(itemgetter(0), pairs), np.int64, len(pairs))
+        keys = owners * width + known.searchsorted(hashed)
         contact = contact_of[owner]
         cols = self.index.cols
-        for column in (cols.ibans, cols.creditors):
-            number = np.fromiter(
-                map(numbers.get, map(column.__getitem__, listed), repeat(-1)), np.int64, len(listed)
-            )[inverse]
-            mine = np.flatnonzero((number >= 0) & (contact >= 0))
-            out[mine[is_member(contact[mine] * width + number[mine], keys)]] = True
+        for hashes, column in zip(
+            self.index.account_hashes, (cols.ibans, cols.creditors), strict=True
+        ):
+            at, number = find_sorted(hashes[rows], known)
+            mine = contact[at] >= 0
+            at, number = at[mine], number[mine]
+            maybe = at[is_member(contact[at] * width + number, keys)]
+            confirmed = [
+                i
+                for i, c, row in zip(
+                    maybe.tolist(), contact[maybe].tolist(), rows[maybe].tolist(), strict=True
+                )
+                if (c, column[row]) in linked
+            ]
+            out[confirmed] = True
         return out
 
     def _names_hit(
