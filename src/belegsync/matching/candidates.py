@@ -21,9 +21,9 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, count, repeat
+from itertools import count, repeat
 from operator import attrgetter, itemgetter
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,7 @@ __all__ = [
     "AMOUNT_KINDS",
     "PaymentState",
     "ReferenceHits",
+    "ReferenceKeys",
     "StateColumns",
     "TxnIndex",
     "build_payment_states",
@@ -150,6 +151,29 @@ def _amounts_and_identifiers(
     if payment.contact_id is not None:
         found |= learned.get((payment.tenant_id, payment.contact_id), set())
     return expected_amounts(payment, params.rules), frozenset(found)
+
+
+class ReferenceKeys(NamedTuple):
+    """The digit keys of the payments' reference numbers: per payment its voucher
+    number's (``first``, -1: none), and all of them, ascending, for the payments that
+    have more (their references)."""
+
+    first: IntArray
+    more: Mapping[int, tuple[int, ...]]
+
+    def flat(self) -> tuple[IntArray, IntArray]:
+        """(payment, key) of every key, payment by payment, each payment's ascending."""
+        counts = (self.first >= 0).astype(np.int64)
+        for g, keys in self.more.items():
+            counts[g] = len(keys)
+        payments = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+        values = np.empty(payments.size, dtype=np.int64)
+        starts = np.cumsum(counts) - counts
+        single = np.flatnonzero(counts == 1)
+        values[starts[single]] = self.first[single]
+        for g, keys in self.more.items():
+            values[starts[g] : starts[g] + len(keys)] = keys
+        return payments, values
 
 
 @dataclass(slots=True)
@@ -310,24 +334,19 @@ class TxnIndex:
 
     def scan_references(
         self,
-        keys: Sequence[Sequence[int]],
+        keys: ReferenceKeys,
         tenant_currency: Sequence[int],
         references: Mapping[str, list[int]],
         customers: Mapping[tuple[int, str], str],
     ) -> ReferenceHits:
         """Transactions whose remittance holds a payment's reference number.
 
-        ``keys[g]`` are the digit keys of payment ``g`` (empty when settled),
-        ``references`` end-to-end ids → payments, ``customers`` (tenant-currency,
-        customer number) → contact. Returns row → payments; customer number hits are
-        kept in ``customer_hits``.
+        ``keys`` are the payments' digit keys, ``references`` end-to-end ids →
+        payments, ``customers`` (tenant-currency, customer number) → contact. Returns
+        row → payments; customer number hits are kept in ``customer_hits``.
         """
-        counts = np.fromiter(map(len, keys), np.int64, len(keys))
-        payments = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
-        wanted = (
-            np.fromiter(chain.from_iterable(keys), np.int64, payments.size),
-            np.asarray(tenant_currency, dtype=np.int64)[payments],
-        )
+        payments, values = keys.flat()
+        wanted = (values, np.asarray(tenant_currency, dtype=np.int64)[payments])
         by_customer: dict[tuple[int, int], str] = {}
         for (tc, number), contact in customers.items():
             value = digit_value(number)
@@ -346,7 +365,7 @@ class TxnIndex:
             ]
             rows = np.concatenate((rows, np.fromiter((i for i, _ in more), np.int64, len(more))))
             pays = np.concatenate((pays, np.fromiter((g for _, g in more), np.int64, len(more))))
-        size = max(len(keys), 1)
+        size = max(keys.first.size, 1)
         pairs = distinct(rows * size + pays)
         return ReferenceHits(pairs // size, pairs % size)
 

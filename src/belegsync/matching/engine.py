@@ -149,6 +149,29 @@ _WIDER_DAYS = 60
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
 
 
+def _identifiers(
+    tcs: list[int],
+    contacts: list[str | None],
+    identifiers: list[frozenset[str]],
+    open_flags: list[bool],
+) -> tuple[dict[tuple[int, str], frozenset[str]], dict[str, set[int]]]:
+    """The contacts per (tenant/currency, identifier), known or learned; and per
+    identifier the tenant/currencies whose open payments want it. A contact's
+    payments repeat their identifiers: each distinct (tenant/currency, contact,
+    identifiers, open) is read once."""
+    owners: dict[tuple[int, str], set[str]] = defaultdict(set)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for tc, contact, idents, is_open in set(
+        zip(tcs, contacts, identifiers, open_flags, strict=True)
+    ):
+        for ident in idents:
+            if contact is not None:
+                owners[(tc, ident)].add(contact)
+            if is_open:
+                wanted[ident].add(tc)
+    return {key: frozenset(value) for key, value in owners.items()}, wanted
+
+
 def _marked(positions: Collection[int], n: int) -> BoolArray:
     """``n`` flags, set at ``positions``."""
     out = np.zeros(n, dtype=np.bool_)
@@ -204,7 +227,6 @@ class _Run:
         learned = self._learned(expected, memory, history)
         arrays = PaymentArrays.build(expected, learned, settled, params)
         self.tc_ids = arrays.tc_ids
-        owners = self._identifiers(expected, arrays)
         open_flags = arrays.open.tolist()
         tcs = arrays.tc.tolist()
         # (tenant/currency, customer number) → contact, the last payment's where several
@@ -217,11 +239,7 @@ class _Run:
                 map(and_, map(truth, numbers), map(is_not, contacts, repeat(None))),
             )
         )
-        # a contact's payments repeat its identifiers: each distinct set is read once
-        wanted: dict[str, set[int]] = defaultdict(set)
-        for tc, idents in set(compress(zip(tcs, arrays.identifiers, strict=True), open_flags)):
-            for ident in idents:
-                wanted[ident].add(tc)
+        owners, wanted = _identifiers(tcs, contacts, arrays.identifiers, open_flags)
         references: dict[str, list[int]] = defaultdict(list)
         for g, payment_references, is_open in zip(
             count(), map(attrgetter("references"), expected), open_flags
@@ -270,21 +288,6 @@ class _Run:
         for key, idents in history.identifiers.items():
             learned[key] |= idents
         return learned
-
-    def _identifiers(
-        self, expected: Sequence[ExpectedPayment], arrays: PaymentArrays
-    ) -> dict[tuple[int, str], frozenset[str]]:
-        """The contacts per (tenant/currency, identifier), known or learned (a contact's
-        payments repeat its identifiers: each distinct set is read once)."""
-        contacts = map(attrgetter("contact_id"), expected)
-        distinct = set(zip(arrays.tc.tolist(), contacts, arrays.identifiers, strict=True))
-        owners: dict[tuple[int, str], set[str]] = defaultdict(set)
-        for tc, contact, idents in distinct:
-            if contact is None:
-                continue
-            for ident in idents:
-                owners[(tc, ident)].add(contact)
-        return {key: frozenset(value) for key, value in owners.items()}
 
     def _edges(self) -> tuple[EdgeColumns, dict[int, set[int]]]:
         """Every candidate pair scored (columns; suggestion objects only for the pairs

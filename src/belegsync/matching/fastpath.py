@@ -43,7 +43,7 @@ from belegsync.domain.matching_score import (
 )
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.domain.vouchers import Direction, VoucherType, direction
-from belegsync.matching.candidates import TxnIndex, is_member
+from belegsync.matching.candidates import ReferenceKeys, TxnIndex, is_member
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.features import named_tuples, periods_named
 from belegsync.matching.params import MatchParams
@@ -80,7 +80,7 @@ class PaymentArrays:
     part_payment: BoolArray
     # the amounts of the payments whose Skonto is guessed (the others: their item, exact)
     guessed: dict[int, tuple[tuple[int, AmountKind], ...]]
-    keys: list[tuple[int, ...]]
+    keys: ReferenceKeys
     identifiers: list[frozenset[str]]
 
     def amounts(self, g: int) -> tuple[tuple[int, AmountKind], ...]:
@@ -201,20 +201,19 @@ def _contact_numbers(
     return out
 
 
-def _reference_keys(
-    expected: Sequence[ExpectedPayment], is_open: BoolArray
-) -> list[tuple[int, ...]]:
-    """Per open payment the numeric keys of its voucher number and references, () for
-    a settled one."""
+def _reference_keys(expected: Sequence[ExpectedPayment], is_open: BoolArray) -> ReferenceKeys:
+    """Per open payment the numeric keys of its voucher number and references, none
+    for a settled one."""
     values = _digit_values(list(map(attrgetter("voucher_number"), expected)))
     values[~is_open] = -1
-    keys: list[tuple[int, ...]] = [() if v < 0 else (v,) for v in values.tolist()]
+    more: dict[int, tuple[int, ...]] = {}
     open_flags = is_open.tolist()
     for g, references in enumerate(map(attrgetter("references"), expected)):
         if references and open_flags[g]:
             extra = {digit_value(r) for r in references}
-            keys[g] = tuple(sorted({*keys[g], *(v for v in extra if v is not None)}))
-    return keys
+            first = () if values[g] < 0 else (int(values[g]),)
+            more[g] = tuple(sorted({*first, *(v for v in extra if v is not None)}))
+    return ReferenceKeys(values, more)
 
 
 def _digit_values(texts: list[str]) -> IntArray:

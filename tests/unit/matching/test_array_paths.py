@@ -20,6 +20,7 @@ from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
 from belegsync.domain.matching_text import normalise_name
 from belegsync.matching import MatchParams, engine, fastpath, features, match, textscan
 from belegsync.matching.candidates import (
+    ReferenceKeys,
     StateColumns,
     TxnIndex,
     _hashes,
@@ -707,3 +708,22 @@ def test_periods_named_in_joined_texts_equal_each_text(
     assert features.periods_named(texts, text_of, days).tolist() == [
         features.period_in_text(text, day.toordinal()) is not None for text, day in pairs
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-1, 50), max_size=20), st.data())
+def test_reference_keys_flat_list_each_payments_keys_in_order(
+    first: list[int], data: st.DataObject
+) -> None:
+    positions = st.integers(0, max(len(first) - 1, 0))
+    more = {
+        g: tuple(sorted(data.draw(st.sets(st.integers(0, 50), max_size=4))))
+        for g in (data.draw(st.sets(positions, max_size=5)) if first else ())
+    }
+    payments, values = ReferenceKeys(np.array(first, dtype=np.int64), more).flat()
+    expected = [
+        (g, key)
+        for g, value in enumerate(first)
+        for key in more.get(g, (value,) if value >= 0 else ())
+    ]
+    assert list(zip(payments.tolist(), values.tolist(), strict=True)) == expected
