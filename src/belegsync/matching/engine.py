@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import combinations, compress, count, repeat
-from operator import and_, attrgetter, is_not, itemgetter, truth
+from operator import and_, attrgetter, is_not, truth
 
 import numpy as np
 import numpy.typing as npt
@@ -724,36 +724,47 @@ class _Run:
         distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose row comes from an account this run linked to another payment of
-        the contact. The rows' accounts are compared by their hashes on arrays (no
-        account read per row); the few pairs that match are confirmed on the accounts
-        themselves."""
+        the contact. The accounts are compared by their hashes on arrays (the columns
+        hold them compacted; none is read per row); the few pairs that match are
+        confirmed on the accounts themselves."""
         out = np.zeros(owner.size, dtype=np.bool_)
-        contact_of, linked = self._accounts_linked_now(states)
-        if not linked or self.index.account_hashes is None:
+        if self.index.account_hashes is None:
             return out
-        pairs = list(linked)
-        hashed = np.fromiter((hash(ident) for _, ident in pairs), np.int64, len(pairs))
-        known = distinct(hashed)
+        contact_of = self._contacts_of(states)
+        payments, linked_rows = self._linked_now()
+        linked_contact = self.arrays.contact[payments]
+        picked = np.flatnonzero(is_member(linked_contact, contact_of[contact_of >= 0]))
+        if not picked.size:
+            return out
+        # (contact, account hash) of the linked lines' IBANs and creditor ids
+        hashes = self.index.account_hashes
+        by = np.concatenate([h[linked_rows[picked]] for h in hashes])
+        known = distinct(by)
         width = known.size
-        owners = np.fromiter(map(itemgetter(0), pairs), np.int64, len(pairs))
-        keys = owners * width + known.searchsorted(hashed)
+        keys = np.tile(linked_contact[picked], len(hashes)) * width + known.searchsorted(by)
         contact = contact_of[owner]
-        cols = self.index.cols
-        for hashes, column in zip(
-            self.index.account_hashes, (cols.ibans, cols.creditors), strict=True
-        ):
-            at, number = find_sorted(hashes[rows], known)
+        maybe: list[IntArray] = []
+        for row_hashes in hashes:
+            at, number = find_sorted(row_hashes[rows], known)
             mine = contact[at] >= 0
             at, number = at[mine], number[mine]
-            maybe = at[is_member(contact[at] * width + number, keys)]
-            confirmed = [
-                i
-                for i, c, row in zip(
-                    maybe.tolist(), contact[maybe].tolist(), rows[maybe].tolist(), strict=True
-                )
-                if (c, column[row]) in linked
-            ]
-            out[confirmed] = True
+            maybe.append(at[is_member(contact[at] * width + number, keys)])
+        asked = distinct(np.concatenate(maybe))
+        if asked.size:
+            # confirmed on the accounts of the contacts asked about (an empty one is none)
+            _, accounts = self._accounts_linked_now(
+                [states[j] for j in distinct(owner[asked]).tolist()]
+            )
+            cols = self.index.cols
+            out[
+                [
+                    i
+                    for i, c, row in zip(
+                        asked.tolist(), contact[asked].tolist(), rows[asked].tolist(), strict=True
+                    )
+                    if (c, cols.ibans[row]) in accounts or (c, cols.creditors[row]) in accounts
+                ]
+            ] = True
         return out
 
     def _names_hit(
