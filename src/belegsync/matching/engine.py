@@ -146,6 +146,7 @@ def _ranked_elsewhere(
 
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 _WIDER_DAYS = 60
+_EMPTY_HASH = hash("")
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
 
 
@@ -736,12 +737,27 @@ class _Run:
         picked = np.flatnonzero(is_member(linked_contact, contact_of[contact_of >= 0]))
         if not picked.size:
             return out
-        # (contact, account hash) of the linked lines' IBANs and creditor ids
+        # (contact, account hash) of the linked lines' IBANs and creditor ids (an empty
+        # one is none: those hashing like the empty string are read to tell)
         hashes = self.index.account_hashes
-        by = np.concatenate([h[linked_rows[picked]] for h in hashes])
-        known = distinct(by)
+        cols = self.index.cols
+        lines, of = linked_rows[picked], linked_contact[picked]
+        by: list[IntArray] = []
+        owners: list[IntArray] = []
+        for line_hashes, column in zip(hashes, (cols.ibans, cols.creditors), strict=True):
+            hashed = line_hashes[lines]
+            real = np.ones(lines.size, dtype=np.bool_)
+            looks_empty = np.flatnonzero(hashed == _EMPTY_HASH)
+            real[looks_empty] = np.fromiter(
+                map(bool, map(column.__getitem__, lines[looks_empty].tolist())),
+                np.bool_,
+                looks_empty.size,
+            )
+            by.append(hashed[real])
+            owners.append(of[real])
+        known = distinct(np.concatenate(by))
         width = known.size
-        keys = np.tile(linked_contact[picked], len(hashes)) * width + known.searchsorted(by)
+        keys = np.concatenate(owners) * width + known.searchsorted(np.concatenate(by))
         contact = contact_of[owner]
         maybe: list[IntArray] = []
         for row_hashes in hashes:
@@ -755,7 +771,6 @@ class _Run:
             _, accounts = self._accounts_linked_now(
                 [states[j] for j in distinct(owner[asked]).tolist()]
             )
-            cols = self.index.cols
             out[
                 [
                     i
