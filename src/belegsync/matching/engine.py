@@ -272,8 +272,7 @@ class _Run:
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._same_payer = SamePayer(params.rules.name_strong)
-        # the payments and lines linked automatically in this run (``_accounts_linked_now``)
-        self._expected = expected
+        # the payments and lines linked automatically in this run (``_linked_now``)
         self._auto_rows: list[tuple[int, int]] = []
         self._linked_cache: tuple[IntArray, IntArray] | None = None
 
