@@ -586,27 +586,21 @@ class _Run:
             (window[:, 0], window[:, 1]),
             busy,
         )
+        less, more = self._known_payer_lines(owners, busy)
         if rows.size:
-            yes = self._from_payers(owners, owner, rows, busy)
-            found.update(owners[j].index for j in np.flatnonzero(yes).tolist())
-        last = [s for s in owners if s.index not in found]
-        if last:
-            yes = self._known_payer_lines(last, busy, larger=True)
-            found.update(last[j].index for j in np.flatnonzero(yes).tolist())
+            less = self._from_payers(owners, owner, rows, less)
+        # a larger line from the known payer counts only where no line for less did
+        found.update(owners[j].index for j in np.flatnonzero(less | more).tolist())
         return found
 
     def _known_payer_lines(
-        self,
-        states: Sequence[PaymentState],
-        busy: npt.NDArray[np.bool_],
-        *,
-        larger: bool,
-    ) -> BoolArray:
+        self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]
+    ) -> tuple[BoolArray, BoolArray]:
         """Per payment, whether a line inside its date window comes from its payer as
         known before the run — the voucher or customer number in the purpose, or the
-        payment's known account — for less than its amount (or within the fee above),
-        or for more (``larger``): a collective transfer ("Sammelzahlung Kd 14827", "RE
-        61/62") whose members no combination settled.
+        payment's known account — for less than its amount (or within the fee above);
+        and whether one comes for more: a collective transfer ("Sammelzahlung Kd 14827",
+        "RE 61/62") whose members no combination settled.
 
         A line linked automatically or ranked first by another payment (``busy``) does
         not count: a regular payer's transfer for another invoice ("Kundennummer
@@ -628,25 +622,26 @@ class _Run:
                 mine += by_contact.get(state.payment.contact_id, ())
             owner += [j] * len(mine)
             rows += mine
-        yes = np.zeros(len(states), dtype=np.bool_)
+        less = np.zeros(len(states), dtype=np.bool_)
+        more = np.zeros(len(states), dtype=np.bool_)
         if not rows:
-            return yes
+            return less, more
         at, line = np.array(owner, dtype=np.int64), np.array(rows, dtype=np.int64)
         window = np.array([s.window for s in states], dtype=np.int64).reshape(-1, 2)[at]
         part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))[at]
         item = np.fromiter(map(attrgetter("payment.amount_cents"), states), np.int64, len(states))
         day = index.day[line]
-        above = index.remaining[line] > item[at] + self.params.rules.fee_cents
         fits = (
             index.eligible[line]
             & (index.part[line] == part)
             & (window[:, 0] <= day)
             & (day <= window[:, 1])
-            & (above if larger else ~above)
             & ~busy[line]
         )
-        yes[at[fits]] = True
-        return yes
+        above = index.remaining[line] > item[at] + self.params.rules.fee_cents
+        less[at[fits & ~above]] = True
+        more[at[fits & above]] = True
+        return less, more
 
     def _free_rows(
         self,
@@ -694,19 +689,18 @@ class _Run:
         states: Sequence[PaymentState],
         owner: IntArray,
         rows: IntArray,
-        busy: npt.NDArray[np.bool_],
+        known: BoolArray,
     ) -> BoolArray:
         """Per payment, whether one of its rows (pairs ``owner``, ``rows``: the free
-        lines for less) comes from its payer: the voucher or customer number in the
-        purpose, a known account, an account this run linked to the contact, or the
-        contact's name (≥ 95, sharing a word).
+        lines for less) comes from its payer: ``known`` where a payer known before the
+        run sent one (:meth:`_known_payer_lines`), else an account this run linked to
+        the contact or the contact's name (≥ 95, sharing a word).
 
-        The payers known before the run are looked up in the indexes (their few lines
-        judged on arrays); the other tests run on all (payment, row) pairs at once, the
-        cheaper first, each on the pairs of the payments no earlier test found. The
-        distinct rows are listed once for those tests (each reads a row once).
+        These tests run on all (payment, row) pairs at once, the cheaper first, each on
+        the pairs of the payments no earlier test found. The distinct rows are listed
+        once for both (each reads a row once).
         """
-        yes = self._known_payer_lines(states, busy, larger=False)
+        yes = known.copy()
         listed, inverse = _distinct_rows(rows, len(self.index.cols))
         for test in (self._linked_accounts_hit, self._names_hit):
             open_pairs = ~yes[owner]
