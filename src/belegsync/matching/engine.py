@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from itertools import combinations, compress, count, repeat
 from operator import and_, attrgetter, is_not, truth
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -233,12 +234,15 @@ class _Run:
         # (tenant/currency, customer number) → contact, the last payment's where several
         # name one number (built in C: a payment's customer number repeats its contact's)
         numbers = list(map(attrgetter("customer_number"), expected))
-        contacts = list(map(attrgetter("contact_id"), expected))
-        customers = dict(
-            compress(
-                zip(zip(tcs, numbers, strict=True), contacts, strict=True),
-                map(and_, map(truth, numbers), map(is_not, contacts, repeat(None))),
-            )
+        contacts = arrays.contact_ids
+        customers = cast(  # only payments with a number and a contact are kept
+            "dict[tuple[int, str], str]",
+            dict(
+                compress(
+                    zip(zip(tcs, numbers, strict=True), contacts, strict=True),
+                    map(and_, map(truth, numbers), map(is_not, contacts, repeat(None))),
+                )
+            ),
         )
         owners, wanted = _identifiers(tcs, contacts, arrays.identifiers, open_flags)
         references: dict[str, list[int]] = defaultdict(list)

@@ -68,7 +68,8 @@ class PaymentArrays:
     # (tenant id, currency) → its number, in sorted order; ``tc`` per payment
     tc_ids: dict[tuple[str, str], int]
     tc: IntArray
-    # per payment a number of its (tenant, contact id), -1 without a contact
+    # per payment its contact id, and a number of its (tenant, contact id), -1 without
+    contact_ids: list[str | None]
     contact: IntArray
     part: IntArray
     item: IntArray
@@ -106,7 +107,8 @@ class PaymentArrays:
 
         tenants = column("tenant_id")
         tc_ids, tc = tenant_currencies(tenants, column("currency"))
-        contact = _contact_numbers(column("contact_id"), tc_ids, tc)
+        contact_ids = column("contact_id")
+        contact = _contact_numbers(contact_ids, tc_ids, tc)
         debit = np.fromiter(map(_DEBIT_TYPES.__contains__, column("voucher_type")), np.int64, n)
         item_list: list[int] = column("amount_cents")
         item = np.asarray(item_list, dtype=np.int64)
@@ -139,6 +141,7 @@ class PaymentArrays:
             open=is_open,
             tc_ids=tc_ids,
             tc=tc,
+            contact_ids=contact_ids,
             contact=contact,
             part=tc * 2 + debit,
             item=item,
@@ -150,7 +153,7 @@ class PaymentArrays:
             part_payment=part_payment,
             guessed=amounts,
             keys=_reference_keys(expected, is_open),
-            identifiers=_identifier_sets(expected, tenants, learned),
+            identifiers=_identifier_sets(expected, tenants, contact_ids, learned),
         )
 
 
@@ -259,6 +262,7 @@ def _digit_values(texts: list[str]) -> IntArray:
 def _identifier_sets(
     expected: Sequence[ExpectedPayment],
     tenants: list[str],
+    contacts: list[str | None],
     learned: Mapping[tuple[str, str], set[str]],
 ) -> list[frozenset[str]]:
     """Per payment its contact's IBANs and creditor ids, compacted, and those learned
@@ -270,7 +274,6 @@ def _identifier_sets(
     if loose:
         out = [frozenset(map(compact_identifier, s)) if s & loose else s for s in known]
     if learned:
-        contacts = map(attrgetter("contact_id"), expected)
         for g, (tenant, contact) in enumerate(zip(tenants, contacts, strict=True)):
             more = learned.get((tenant, contact)) if contact is not None else None
             if more:
