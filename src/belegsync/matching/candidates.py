@@ -53,6 +53,7 @@ __all__ = [
     "distinct",
     "find_sorted",
     "is_member",
+    "marked",
     "reference_tokens",
 ]
 
@@ -381,9 +382,7 @@ class TxnIndex:
         mine = local_of[found.payments]
         keep = mine >= 0
         if skip_rows:
-            skip = np.zeros(len(self.cols), dtype=np.bool_)
-            skip[np.fromiter(skip_rows, np.int64, len(skip_rows))] = True
-            keep &= ~skip[found.rows]
+            keep &= ~marked(skip_rows, len(self.cols))[found.rows]
         rows, mine = found.rows[keep], mine[keep]
         self.hits_by_txn = _sets_by_key(rows, mine.tolist())
         order = np.argsort(mine)
@@ -590,6 +589,13 @@ _RETURN_RE = re.compile(
     r"(?<!NACH )(?<!NACH DER )\b(RUECKLASTSCHRIFT|RUCKLASTSCHRIFT|RETOURE|STORNO|RUECKBUCHUNG)"
 )
 _RETURN_DAYS = 30
+
+
+def marked(positions: Collection[int], n: int) -> BoolArray:
+    """``n`` flags, set at ``positions``."""
+    out = np.zeros(n, dtype=np.bool_)
+    out[np.fromiter(positions, np.int64, len(positions))] = True
+    return out
 
 
 def distinct(values: IntArray) -> IntArray:

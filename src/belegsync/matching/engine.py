@@ -41,6 +41,7 @@ from belegsync.matching.candidates import (
     distinct,
     find_sorted,
     is_member,
+    marked,
 )
 from belegsync.matching.collective import (
     CollectiveGroup,
@@ -174,13 +175,6 @@ def _identifiers(
     return {key: frozenset(value) for key, value in owners.items()}, wanted
 
 
-def _marked(positions: Collection[int], n: int) -> BoolArray:
-    """``n`` flags, set at ``positions``."""
-    out = np.zeros(n, dtype=np.bool_)
-    out[np.fromiter(positions, np.int64, len(positions))] = True
-    return out
-
-
 def _distinct_rows(rows: IntArray, n: int) -> tuple[list[int], IntArray]:
     """The distinct ``rows`` ascending and, per entry, its position among them
     (``np.unique`` with ``return_inverse``, by marks in a table of all ``n`` rows)."""
@@ -302,9 +296,7 @@ class _Run:
         pay, rows, strong = candidate_pairs(self.states, columns, index, self.params)
         keep = np.ones(rows.size, dtype=np.bool_)
         if self.clear_rows:
-            clear = np.zeros(len(index.cols), dtype=np.bool_)
-            clear[list(self.clear_rows)] = True
-            keep &= ~clear[rows]
+            keep &= ~marked(self.clear_rows, len(index.cols))[rows]
         if self.rejected:
             ids, rejected = index.cols.ids, self.rejected
             keep &= np.fromiter(
@@ -344,8 +336,8 @@ class _Run:
         )
         consumed |= self.clear_rows
         single = edges.take(
-            ~_marked(grouped_payments, len(self.states))[edges.payment]
-            & ~_marked(consumed, len(self.index.cols))[edges.row]
+            ~marked(grouped_payments, len(self.states))[edges.payment]
+            & ~marked(consumed, len(self.index.cols))[edges.row]
         )
         picked = assign_greedy(single)
         assigned = {payment: int(single.row[i]) for payment, i in picked.items()}
@@ -420,7 +412,7 @@ class _Run:
             self.index.sorted_key.searchsorted(key, side="left"),
             self.index.sorted_key.searchsorted(key, side="right"),
             (table[:, 3], table[:, 4]),
-            _marked(consumed, len(self.index.cols)),
+            marked(consumed, len(self.index.cols)),
         )
         if not rows.size:
             return [], {}
@@ -502,7 +494,7 @@ class _Run:
                     options[member].append(suggestion)
         suggestions: dict[str, tuple[Suggestion, ...]] = {}
         unmatched: list[Unmatched] = []
-        consumed_mask = _marked(consumed, len(self.index.cols))
+        consumed_mask = marked(consumed, len(self.index.cols))
         busy_mask = consumed_mask.copy()
         busy_mask[np.fromiter(assigned.values(), np.int64, len(assigned))] = True
         left: list[PaymentState] = []
