@@ -261,7 +261,7 @@ class TxnIndex:
         )
         index.returned = frozenset(returned)
         index.remittance_blob = blob
-        index.recollections = frozenset(_recollections(cols, returned, eligible))
+        index.recollections = frozenset(_recollections(cols, returned, eligible, part))
         index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index
 
@@ -359,10 +359,14 @@ class TxnIndex:
             known = np.fromiter(map(references.__contains__, ids), np.bool_, len(ids))
             if "" in references:
                 known &= np.fromiter(map(bool, ids), np.bool_, len(ids))
+            # a payment's end-to-end id counts on the lines of its own partition
+            # only: another client's bank may have written the same id
+            line_tc = self.part // 2
             more = [
                 (i, g)
                 for i in np.flatnonzero(known & self.eligible).tolist()
                 for g in references[ids[i]]
+                if tenant_currency[g] == line_tc[i]
             ]
             rows = np.concatenate((rows, np.fromiter((i for i, _ in more), np.int64, len(more))))
             pays = np.concatenate((pays, np.fromiter((g for _, g in more), np.int64, len(more))))
@@ -673,21 +677,23 @@ def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int
 
 
 def _recollections(
-    cols: TxnColumns, returned: Sequence[int], eligible: npt.NDArray[np.bool_]
+    cols: TxnColumns, returned: Sequence[int], eligible: npt.NDArray[np.bool_], part: IntArray
 ) -> list[int]:
-    """Eligible debits of the same amount and payee within 30 days after a returned one.
+    """Eligible debits of the same amount, partition (tenant and currency) and payee
+    within 30 days after a returned one: another client's debit to the same insurer is
+    not collected again because this client's came back.
 
     (amount, day) and then (amount, payee, day) as one key, the amount by its rank and
-    the payee by its number among the returned ones': a row is one when the nearest
-    returned key below its own lies at most 30 days before it. The payees are read only
-    for the rows the first key leaves.
+    the payee, with its partition, by its number among the returned ones': a row is one
+    when the nearest returned key below its own lies at most 30 days before it. The
+    payees are read only for the rows the first key leaves.
     """
-    payees: dict[str, int] = {}
+    payees: dict[tuple[int, str], int] = {}
     ibans, creditors = cols.ibans, cols.creditors
     undone = [
         (
             int(cols.amount[row]),
-            payees.setdefault(ibans[row] or creditors[row], len(payees)),
+            payees.setdefault((int(part[row]), ibans[row] or creditors[row]), len(payees)),
             int(cols.day[row]),
         )
         for row in returned
@@ -707,7 +713,14 @@ def _recollections(
     keep = _soon_after(np.sort(returned_rank * width + day - first), rank * width + days)
     rows, rank, days = rows[keep], rank[keep], days[keep]
     payer = np.fromiter(
-        map(payees.get, [ibans[r] or creditors[r] for r in rows.tolist()], repeat(-1)),
+        map(
+            payees.get,
+            [
+                (p, ibans[r] or creditors[r])
+                for r, p in zip(rows.tolist(), part[rows].tolist(), strict=True)
+            ],
+            repeat(-1),
+        ),
         np.int64,
         rows.size,
     )

@@ -458,20 +458,24 @@ def test_hashes_equal_hash_per_value(values: list[str]) -> None:
             st.integers(0, 70),
             st.booleans(),
             st.booleans(),
+            st.sampled_from(["t1", "t2"]),
         ),
         max_size=30,
     )
 )
 def test_recollections_follow_a_returned_debit_of_the_payee_within_30_days(
-    rows: list[tuple[str, str, int, int, bool, bool]],
+    rows: list[tuple[str, str, int, int, bool, bool, str]],
 ) -> None:
+    """Of the same client (partition): another client's debit to the same payee is not
+    collected again because this one's came back."""
     lines = [
-        txn(f"b{i}", iban=iban, creditor_id=cred, amount=cents, day=D0 + timedelta(d))
-        for i, (iban, cred, cents, d, _, _) in enumerate(rows)
+        txn(f"b{i}", iban=iban, creditor_id=cred, amount=cents, day=D0 + timedelta(d), tenant=t)
+        for i, (iban, cred, cents, d, _, _, t) in enumerate(rows)
     ]
     cols = TxnColumns.from_txns(lines)
     returned = [i for i, row in enumerate(rows) if row[4]]
     eligible = np.array([row[5] for row in rows], dtype=np.bool_)
+    part = np.array([(t == "t2") * 2 + (c < 0) for _, _, c, _, _, _, t in rows], dtype=np.int64)
 
     def payee(row: int) -> str:
         return cols.ibans[row] or cols.creditors[row]
@@ -484,11 +488,12 @@ def test_recollections_follow_a_returned_debit_of_the_payee_within_30_days(
             cols.amount[q] < 0
             and cols.amount[r] == cols.amount[q]
             and payee(r) == payee(q)
+            and part[r] == part[q]
             and 0 < cols.day[r] - cols.day[q] <= 30
             for q in returned
         )
     ]
-    assert _recollections(cols, returned, eligible) == expected
+    assert _recollections(cols, returned, eligible, part.reshape(-1)) == expected
 
 
 def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:

@@ -1,0 +1,111 @@
+"""Clients matched together get what each gets alone.
+
+Production matches one client (tenant) at a time; the engine takes several at once
+(the benchmark does, and nothing in its interface forbids it), and one client's lines
+must never speak for another's payments. The payees are shared on purpose: clients of
+one tax firm pay the same insurers, and banks number their own end-to-end ids.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from belegsync.domain.matching import BankTxn, ExpectedPayment
+from belegsync.matching import MatchResult, match
+from belegsync.matching.candidates import ReferenceKeys, TxnIndex
+from belegsync.matching.columns import TxnColumns
+from matching_data.synthetic import generate
+from unit.matching.factories import D0, payment, txn
+
+Link = tuple[str, str, tuple[str, ...]]
+
+
+def _links(result: MatchResult) -> set[Link]:
+    """(payment, line, extras) of the automatic links."""
+    return {
+        (d.suggestion.payment_id, d.suggestion.txn_id, d.suggestion.features.extra)
+        for d in result.auto_links
+    }
+
+
+def _together_and_alone(
+    expected: list[ExpectedPayment], txns: list[BankTxn]
+) -> tuple[MatchResult, list[MatchResult]]:
+    alone = [
+        match(
+            [p for p in expected if p.tenant_id == tenant],
+            [t for t in txns if t.tenant_id == tenant],
+        )
+        for tenant in sorted({p.tenant_id for p in expected})
+    ]
+    return match(expected, txns), alone
+
+
+def test_another_clients_returned_debit_does_not_make_a_recollection() -> None:
+    """Both clients pay the same insurer 5,00 €; the first client's debit came back.
+    The second client's debit ten days later is an ordinary debit, not one "collected
+    again"."""
+    expected = [
+        payment("t1-v1#0", tenant="t1", vtype="purchaseinvoice", amount=9900, name="Telekom"),
+        payment(
+            "t2-v1#0",
+            tenant="t2",
+            vtype="purchaseinvoice",
+            amount=500,
+            number="ER-77",
+            name="Allianz",
+            contact="c9",
+            paid=D0 + timedelta(10),
+        ),
+    ]
+    txns = [
+        txn("a1", tenant="t1", amount=-500, text="Beitrag", name="Allianz", day=D0),
+        txn(
+            "a2",
+            tenant="t1",
+            amount=500,
+            text="Ruecklastschrift Beitrag",
+            name="Allianz",
+            day=D0 + timedelta(3),
+            is_reversal=True,
+        ),
+        txn("b1", tenant="t2", amount=-500, text="Beitrag", name="Allianz", day=D0 + timedelta(10)),
+    ]
+    together, alone = _together_and_alone(expected, txns)
+    assert set().union(*map(_links, alone)) == {("t2-v1#0", "b1", ())}
+    assert _links(together) == {("t2-v1#0", "b1", ())}
+
+
+def test_another_clients_end_to_end_id_is_no_reference_hit() -> None:
+    """A payment waits for the end-to-end id of its direct debit; another client's line
+    carries the same id (banks number their own): no hit, so the line stays a sole
+    candidate for its own client's payment."""
+    cols = TxnColumns.from_txns(
+        [
+            txn("b1", tenant="t2", amount=2500, text="Zahlung", end_to_end_id="E2E-4711"),
+            txn("b2", tenant="t1", amount=2500, text="Zahlung", end_to_end_id="E2E-4711"),
+        ]
+    )
+    partitions = {("t1", "EUR"): 0, ("t2", "EUR"): 1}
+    index = TxnIndex.build(cols, partitions, {}, {})
+    keys = ReferenceKeys(np.array([-1, -1], dtype=np.int64), {})
+    hits = index.scan_references(keys, [0, 1], {"E2E-4711": [0]}, {})
+    assert dict(hits) == {1: {0}}  # the first client's line only
+
+
+@pytest.mark.parametrize("seed", [32, 33])
+def test_generated_clients_matched_together_get_what_each_gets_alone(seed: int) -> None:
+    """The whole result, on the benchmark's generator (its clients share payees):
+    links with their reasons, suggestions, and why a payment stayed open."""
+    data = generate(3000, 30000, seed=seed, tenants=6)
+    together, alone = _together_and_alone(data.expected, data.txns)
+    assert _links(together) == set().union(*map(_links, alone))
+    assert together.suggestions_by_payment == {
+        k: v for result in alone for k, v in result.suggestions_by_payment.items()
+    }
+    assert {u.payment_id: u for u in together.unmatched} == {
+        u.payment_id: u for result in alone for u in result.unmatched
+    }
