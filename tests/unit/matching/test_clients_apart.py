@@ -8,10 +8,12 @@ one tax firm pay the same insurers, and banks number their own end-to-end ids.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment
 from belegsync.matching import MatchResult, match
@@ -19,6 +21,7 @@ from belegsync.matching.candidates import ReferenceKeys, TxnIndex
 from belegsync.matching.columns import TxnColumns
 from matching_data.synthetic import generate
 from unit.matching.factories import D0, payment, txn
+from unit.matching.test_properties import worlds
 
 Link = tuple[str, str, tuple[str, ...]]
 
@@ -109,3 +112,35 @@ def test_generated_clients_matched_together_get_what_each_gets_alone(seed: int) 
     assert {u.payment_id: u for u in together.unmatched} == {
         u.payment_id: u for result in alone for u in result.unmatched
     }
+
+
+def _as_client(
+    tenant: str, world: tuple[list[ExpectedPayment], list[BankTxn]]
+) -> tuple[list[ExpectedPayment], list[BankTxn]]:
+    payments, lines = world
+    return (
+        [
+            replace(
+                p, id=f"{tenant}-{p.id}", voucher_id=f"{tenant}-{p.voucher_id}", tenant_id=tenant
+            )
+            for p in payments
+        ],
+        [replace(t, id=f"{tenant}-{t.id}", tenant_id=tenant) for t in lines],
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), worlds())
+def test_random_clients_matched_together_get_what_each_gets_alone(
+    first: tuple[list[ExpectedPayment], list[BankTxn]],
+    second: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    """Two small random clients drawn from the same numbers, amounts, accounts, names and
+    contact ids (two Lexware accounts number their invoices alike)."""
+    one, two = _as_client("t1", first), _as_client("t2", second)
+    together, alone = _together_and_alone(one[0] + two[0], one[1] + two[1])
+    assert set(together.auto_links) == {d for result in alone for d in result.auto_links}
+    assert together.suggestions_by_payment == {
+        k: v for result in alone for k, v in result.suggestions_by_payment.items()
+    }
+    assert set(together.unmatched) == {u for result in alone for u in result.unmatched}
