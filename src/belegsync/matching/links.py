@@ -57,9 +57,16 @@ class BulkConfirmation:
 
 
 async def _teach(
-    uow: UnitOfWork, tenant_id: str, link: PaymentLink, now: datetime, *, confirmed: bool
+    uow: UnitOfWork,
+    tenant_id: str,
+    link: PaymentLink,
+    now: datetime,
+    *,
+    confirmations: int = 0,
+    rejections: int = 0,
 ) -> None:
-    """Confirming teaches IBAN/creditor id → contact; rejecting weakens it."""
+    """Confirming teaches IBAN/creditor id → contact (``confirmations=1``), undoing a
+    confirmation takes that back (``-1``); rejecting weakens it (``rejections=1``)."""
     _, voucher = await uow.matching.payment(tenant_id, link.expected_payment_id)
     found = await uow.matching.transaction(tenant_id, link.bank_transaction_id)
     if voucher.contact_id is None or found is None:
@@ -71,10 +78,8 @@ async def _teach(
         row = await uow.matching.memory_row(
             tenant_id, compact_identifier(identifier), voucher.contact_id, now=now
         )
-        if confirmed:
-            row.confirmations += 1
-        else:
-            row.rejections += 1
+        row.confirmations = max(0, row.confirmations + confirmations)
+        row.rejections += rejections
         row.updated_at = now
 
 
@@ -111,20 +116,26 @@ async def _confirm(
             for external in await external_links_of(uow, tenant_id, link.expected_payment_id):
                 if external.id != link.id:
                     await retire_external(uow, tenant_id, external, link, now)
-    await _teach(uow, tenant_id, link, now, confirmed=True)
+    await _teach(uow, tenant_id, link, now, confirmations=1)
 
 
 async def _reject(
     uow: UnitOfWork, tenant_id: str, link: PaymentLink, actor: str, now: datetime
 ) -> None:
     move(link, LinkAction.REJECT, actor=actor, now=now)
-    await _teach(uow, tenant_id, link, now, confirmed=False)
+    await _teach(uow, tenant_id, link, now, rejections=1)
 
 
 async def _undo(
     uow: UnitOfWork, tenant_id: str, link: PaymentLink, actor: str, now: datetime
 ) -> None:
+    """A person's confirmation undone takes back what it taught: a payer confirmed by
+    mistake is not left behind as the contact's known account (which would decide the
+    payer of later lines). An automatic link taught nothing to take back."""
+    confirmed = link.status == LinkStatus.CONFIRMED
     move(link, LinkAction.UNDO, actor=actor, now=now, reason=UNDONE_REASON)
+    if confirmed:
+        await _teach(uow, tenant_id, link, now, confirmations=-1)
 
 
 Effect = Callable[[UnitOfWork, str, PaymentLink, str, datetime], Awaitable[None]]
@@ -224,7 +235,7 @@ async def link_manually(
             for external in await external_links_of(uow, tenant_id, payment.id):
                 if external.id != link.id:
                     await retire_external(uow, tenant_id, external, link, now)
-        await _teach(uow, tenant_id, link, now, confirmed=True)
+        await _teach(uow, tenant_id, link, now, confirmations=1)
         await audit_link(uow, tenant_id, actor, "link_created_manually", link, now)
         await uow.commit()
     return link
@@ -334,7 +345,7 @@ async def undo_batch(
             raise NotFound("batch")
         undone = [link for link in links if link.status == LinkStatus.CONFIRMED]
         for link in undone:
-            move(link, LinkAction.UNDO, actor=actor, now=now, reason=UNDONE_REASON)
+            await _undo(uow, tenant_id, link, actor, now)
         await _audit_batch(uow, tenant_id, actor, "link_batch_undone", batch_id, undone, now)
         await uow.commit()
     await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)

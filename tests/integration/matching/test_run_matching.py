@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import event, select
 
 from belegsync.domain.links import LinkStateError
-from belegsync.matching.links import confirm_link, link_manually, reject_link, undo_link
+from belegsync.matching import MatchParams
+from belegsync.matching.links import (
+    confirm_link,
+    confirm_safe_suggestions,
+    link_manually,
+    reject_link,
+    undo_batch,
+    undo_link,
+)
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext, match_states
 from belegsync.store.errors import NotFound
@@ -287,3 +295,94 @@ async def test_other_tenants_links_and_payments_are_not_found(
     assert await _links(uow_factory, other_id) == []
     [still] = _by_status(await _links(uow_factory, tenant_id), "auto_confirmed")
     assert still.id == auto.id
+
+
+async def _memory(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[tuple[str, str], int]:
+    async with uow_factory() as uow:
+        return {
+            (r.iban, r.contact_id): r.confirmations for r in await uow.matching.memory(tenant_id)
+        }
+
+
+async def test_undoing_a_confirmation_takes_back_what_it_taught(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Confirmed by mistake, then undone: the payer's account is not left behind as the
+    contact's known one, so the suggestion comes back as it was (a known account would
+    raise its score and decide the payer of the contact's later lines)."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-1",
+        voucher_number="X",
+        contact_id="c-42",
+        total_gross_cents=25000,
+    )
+    lines = [line("-250.00", "2024-03-06", "Maerz", counterparty_iban=SUPPLIER_IBAN)]
+    await push(uow_factory, clock, tenant_id, lines)
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+
+    await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+    assert await _memory(uow_factory, tenant_id) == {(SUPPLIER_IBAN, "c-42"): 1}
+    await undo_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+
+    assert await _memory(uow_factory, tenant_id) == {(SUPPLIER_IBAN, "c-42"): 0}
+    [again] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+    assert (again.bank_transaction_id, again.score) == (
+        suggested.bank_transaction_id,
+        suggested.score,
+    )
+
+
+async def test_undoing_a_bulk_confirmation_takes_back_what_it_taught(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """ "Alle sicheren Vorschläge bestätigen", then "Alle wieder rückgängig machen": the
+    same suggestions with the same scores, and nothing learned from the batch."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    for i in range(3):
+        await add_voucher(
+            uow_factory,
+            tenant_id,
+            f"v-{i}",
+            voucher_number=f"RE-2024-00{i}7",
+            contact_id=f"c-{i}",
+            contact_name=f"Lieferant {i}",
+            total_gross_cents=25000 + i,
+            paid_date=date(2024, 3, 6),
+        )
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line(
+                f"-250.0{i}",
+                "2024-03-06",
+                f"Rechnung RE-2024-00{i}7",
+                counterparty_name=f"Lieferant {i}",
+                counterparty_iban=SUPPLIER_IBAN,
+            )
+            for i in range(3)
+        ],
+    )
+    # a new client: what would be linked automatically is suggested (shadow mode)
+    await run_matching(uow_factory, clock, tenant_id, params=MatchParams(shadow_mode=True))
+    before = {
+        (k.expected_payment_id, k.bank_transaction_id, k.score)
+        for k in _by_status(await _links(uow_factory, tenant_id), "suggested")
+    }
+    batch = await confirm_safe_suggestions(uow_factory, clock, tenant_id, actor="client")
+    assert batch.confirmed == 3 == len(before)
+    assert set((await _memory(uow_factory, tenant_id)).values()) == {1}
+
+    await undo_batch(uow_factory, clock, tenant_id, batch.batch_id, actor="client")
+
+    assert set((await _memory(uow_factory, tenant_id)).values()) == {0}
+    after = {
+        (k.expected_payment_id, k.bank_transaction_id, k.score)
+        for k in _by_status(await _links(uow_factory, tenant_id), "suggested")
+    }
+    assert after == before
