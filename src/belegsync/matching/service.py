@@ -226,12 +226,14 @@ async def run_matching(
         )
         writer = _Writer(uow, tenant_id, loaded, now)
         suggest_only = loaded.suggest_only_pairs()
+        # a pair a person took apart comes back as a suggestion, never linked again
+        demoted = 0
         for decision in result.auto_links:
             pair = (decision.suggestion.payment_id, decision.suggestion.txn_id)
-            await writer.link(
-                decision.suggestion, "suggested" if pair in suggest_only else "auto_confirmed"
-            )
-        suggested = 0
+            status = "suggested" if pair in suggest_only else "auto_confirmed"
+            demoted += status == "suggested"
+            await writer.link(decision.suggestion, status)
+        suggested = demoted
         for payment_id, suggestions in result.suggestions_by_payment.items():
             if payment_id in loaded.external_links:
                 if suggestions and _replaces_external(suggestions[0]):
@@ -248,7 +250,7 @@ async def run_matching(
         await uow.commit()
     counts = MatchCounts(
         payments=len(loaded.payments),
-        auto_links=len(result.auto_links),
+        auto_links=len(result.auto_links) - demoted,
         suggestions=suggested,
         unmatched=len(result.unmatched),
         no_candidate=sum(r == UnmatchedReason.NO_CANDIDATE.value for r in reasons.values()),

@@ -213,10 +213,13 @@ async def test_undo_reopens_the_payment_and_is_not_relinked_automatically(
     [auto] = _by_status(await _links(uow_factory, tenant_id), "auto_confirmed")
 
     await undo_link(uow_factory, clock, tenant_id, auto.id, actor="client")
-    await run_matching(uow_factory, clock, tenant_id)
+    counts = await run_matching(uow_factory, clock, tenant_id)
 
     links = await _links(uow_factory, tenant_id)
     assert _by_status(links, "auto_confirmed") == []
+    # counted as what was stored: a suggestion (the log and `belegsync match` said "1
+    # automatic link" for it)
+    assert (counts.auto_links, counts.suggestions) == (0, 2)
     [undone] = _by_status(links, "undone")
     assert (undone.id, undone.actor) == (auto.id, "client")
     # The pair comes back, but only as a suggestion for a person to decide.
