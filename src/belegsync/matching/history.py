@@ -18,6 +18,7 @@ from belegsync.domain.matching import ALLOCATING_STATUSES, ExistingLink, Expecte
 from belegsync.domain.matching_text import compact_identifier, normalise_name
 from belegsync.matching.candidates import PaymentState
 from belegsync.matching.columns import TxnColumns
+from belegsync.matching.payouts import provider_of
 
 __all__ = ["LinkHistory"]
 
@@ -56,6 +57,7 @@ class LinkHistory:
                 cols.names[row],
                 int(cols.day[row]),
                 abs(int(cols.amount[row])),
+                cols.remittances[row],
             )
         return out
 
@@ -71,8 +73,21 @@ class LinkHistory:
         return out
 
     def _add(
-        self, key: tuple[str, str], iban: str, creditor: str, name: str, day: int, cents: int
+        self,
+        key: tuple[str, str],
+        iban: str,
+        creditor: str,
+        name: str,
+        day: int,
+        cents: int,
+        purpose: str = "",
     ) -> None:
+        """A payment provider's line (PayPal, Stripe, SumUp, Amazon …: its name or
+        purpose names one) teaches nothing: its account and name are the provider's,
+        shared by every customer who pays that way, and would make any later payout of
+        the amount a link from a "known account"."""
+        if provider_of(name, purpose) is not None:
+            return
         for ident in (iban, creditor):
             if ident:
                 self.identifiers.setdefault(key, set()).add(compact_identifier(ident))

@@ -187,6 +187,39 @@ async def test_confirm_teaches_iban_to_contact(
     assert (row.iban, row.contact_id, row.confirmations) == (SUPPLIER_IBAN, "c-42", 1)
 
 
+async def test_confirming_a_payout_teaches_nothing(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A PayPal payout confirmed for a customer's invoice: PayPal's account is every
+    PayPal customer's, not the contact's."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-1",
+        voucher_type="salesinvoice",
+        voucher_number="X",
+        contact_id="c-42",
+        total_gross_cents=25000,
+    )
+    lines = [
+        line(
+            "250.00",
+            "2024-03-06",
+            "PayPal Auszahlung 4711",
+            counterparty_name="PayPal Europe S.a.r.l. et Cie S.C.A",
+            counterparty_iban="LU89751000135104200E",
+        )
+    ]
+    await push(uow_factory, clock, tenant_id, lines)
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+
+    await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+
+    assert await _memory(uow_factory, tenant_id) == {}
+
+
 async def test_rejected_pair_is_not_offered_again(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
