@@ -195,6 +195,8 @@ class TxnIndex:
     customer_hits: dict[int, set[str]] = field(default_factory=dict)  # row → contact ids
     returned: frozenset[int] = frozenset()  # debits undone by a returned-debit line
     recollections: frozenset[int] = frozenset()  # same debit collected again afterwards
+    # rows whose purpose names one of the build's ``markers`` (payment providers)
+    marked_purposes: frozenset[int] = frozenset()
     remittance_blob: TextBlob | None = None  # purposes upper-cased and joined, built once
     # eligible rows whose IBAN or creditor id a payment wants or a contact owns (by
     # hash: where two accounts share one, a few more; readers compare the accounts)
@@ -261,6 +263,7 @@ class TxnIndex:
         )
         index.returned = frozenset(returned)
         index.remittance_blob = blob
+        index.marked_purposes = frozenset(blob.rows_mentioning(markers)) if markers else frozenset()
         index.recollections = frozenset(_recollections(cols, returned, eligible, part))
         index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index

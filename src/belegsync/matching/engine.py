@@ -57,6 +57,7 @@ from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import SamePayer
 from belegsync.matching.payouts import PROVIDERS, payout_groups
+from belegsync.matching.textscan import TextBlob
 
 __all__ = ["MatchResult", "match"]
 
@@ -716,7 +717,8 @@ class _Run:
         """Pairs whose row comes from an account this run linked to another payment of
         the contact. The accounts are compared by their hashes on arrays (the columns
         hold them compacted; none is read per row); the few pairs that match are
-        confirmed on the accounts themselves."""
+        confirmed on the accounts themselves (``_accounts_linked_now``, without a
+        payment provider's)."""
         out = np.zeros(owner.size, dtype=np.bool_)
         if self.index.account_hashes is None:
             return out
@@ -851,7 +853,7 @@ class _Run:
     def _linked_now(self) -> tuple[IntArray, IntArray]:
         """The payments (global positions) this run linked automatically (fast path
         and decisions) and their lines; read once for the run's readers of linked
-        accounts."""
+        accounts, which leave out a payment provider's lines (``_provider_lines``)."""
         if self._linked_cache is None:
             auto = np.array(self._auto_rows, dtype=np.int64).reshape(-1, 2)
             n = len(self.clear)
@@ -868,6 +870,19 @@ class _Run:
             )
         return self._linked_cache
 
+    def _provider_lines(self, rows: IntArray) -> BoolArray:
+        """Per row whether its purpose (found when the index was built) or its payer
+        name (read for these rows) names a payment provider: its account pays out for
+        every customer who paid that way and is no contact's account, whichever voucher
+        the run linked it to (``LinkHistory`` learns nothing from it either)."""
+        index = self.index
+        marked_purposes = index.marked_purposes
+        out = is_member(rows, np.fromiter(marked_purposes, np.int64, len(marked_purposes)))
+        names = list(map(index.cols.names.__getitem__, rows.tolist()))
+        named = TextBlob(names).rows_mentioning(PROVIDER_MARKERS)
+        out[np.fromiter(named, np.int64, len(named))] = True
+        return out
+
     def _contacts_of(self, states: Sequence[PaymentState]) -> IntArray:
         """Per state the number of its (tenant, contact) (``PaymentArrays.contact``)."""
         at = np.fromiter(map(attrgetter("index"), states), np.int64, len(states))
@@ -878,7 +893,8 @@ class _Run:
     ) -> tuple[IntArray, set[tuple[int, str]]]:
         """IBANs and creditor ids (as written and compacted) of the lines this run linked
         automatically to payments of the states' contacts: an account that pays one
-        voucher of a contact is the contact's account for the others too.
+        voucher of a contact is the contact's account for the others too, unless it is
+        a payment provider's (``_provider_lines``).
 
         Returns per state its contact's number (-1: none) and the (contact number,
         account) pairs. The linked payments are picked by their contacts' numbers on
@@ -890,6 +906,7 @@ class _Run:
         payments, linked_rows = self._linked_now()
         contact = self.arrays.contact[payments]
         picked = np.flatnonzero(is_member(contact, contact_of[contact_of >= 0]))
+        picked = picked[~self._provider_lines(linked_rows[picked])]
         rows = linked_rows[picked].tolist()
         numbers = contact[picked].tolist()
         cols = self.index.cols

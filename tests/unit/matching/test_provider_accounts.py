@@ -81,3 +81,36 @@ def test_a_payers_own_account_is_still_learned() -> None:
     transfer = txn("b-2", amount=4500, text="Danke", name="A. Schulz", iban=IBAN_A)
     result = match([ANNA], [transfer], history=history)
     assert _auto(result.auto_links) == [("anna#0", "b-2")]
+
+
+def test_a_payout_linked_in_this_run_makes_no_collective_from_its_account() -> None:
+    """One payout names Anna's invoice and is linked; a second payout from PayPal's
+    account of exactly the sum of two other invoices of hers is not "the account that
+    paid her other invoice" (payouts are looked for with their fees, by
+    ``payout_groups``)."""
+    anna = [
+        payment(
+            f"a{i}#0", number=f"RE-2024-010{i}", amount=cents, name="Anna Schulz", contact="c-anna"
+        )
+        for i, cents in enumerate((3900, 2000, 2500), start=1)
+    ]
+    payouts = [
+        txn(
+            "pp-1",
+            amount=3900,
+            text="PayPal Auszahlung RE-2024-0101",
+            name=PAYPAL,
+            iban=PAYPAL_IBAN,
+            day=D0 + timedelta(1),
+        ),
+        txn(
+            "pp-2",
+            amount=4500,
+            text="Auszahlung 99887766",
+            name=PAYPAL,
+            iban=PAYPAL_IBAN,
+            day=D0 + timedelta(2),
+        ),
+    ]
+    result = match(anna, payouts)
+    assert _auto(result.auto_links) == [("a1#0", "pp-1")]
