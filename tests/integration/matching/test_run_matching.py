@@ -163,9 +163,21 @@ async def test_second_run_keeps_suggestion_rows_and_confirmed_links(
     assert memory == []  # the test voucher has no contact id: nothing to learn
 
 
-async def test_confirm_teaches_iban_to_contact(
-    uow_factory: UnitOfWorkFactory, clock: FixedClock
-) -> None:
+async def _memory(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[tuple[str, str], int]:
+    async with uow_factory() as uow:
+        return {
+            (r.iban, r.contact_id): r.confirmations for r in await uow.matching.memory(tenant_id)
+        }
+
+
+async def _suggested(
+    uow_factory: UnitOfWorkFactory,
+    clock: FixedClock,
+    bank_line: dict[str, Any],
+    **voucher: Any,
+) -> tuple[str, PaymentLink]:
+    """A voucher of 250.00 of contact c-42 and one line that pays it without naming it:
+    the tenant and the line's suggestion."""
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     await add_voucher(
         uow_factory,
@@ -174,17 +186,24 @@ async def test_confirm_teaches_iban_to_contact(
         voucher_number="X",
         contact_id="c-42",
         total_gross_cents=25000,
+        **voucher,
     )
-    lines = [line("-250.00", "2024-03-06", "Maerz", counterparty_iban=SUPPLIER_IBAN)]
-    await push(uow_factory, clock, tenant_id, lines)
+    await push(uow_factory, clock, tenant_id, [bank_line])
     await run_matching(uow_factory, clock, tenant_id)
     [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+    return tenant_id, suggested
+
+
+async def test_confirm_teaches_iban_to_contact(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id, suggested = await _suggested(
+        uow_factory, clock, line("-250.00", "2024-03-06", "Maerz", counterparty_iban=SUPPLIER_IBAN)
+    )
 
     await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
 
-    async with uow_factory() as uow:
-        [row] = await uow.matching.memory(tenant_id)
-    assert (row.iban, row.contact_id, row.confirmations) == (SUPPLIER_IBAN, "c-42", 1)
+    assert await _memory(uow_factory, tenant_id) == {(SUPPLIER_IBAN, "c-42"): 1}
 
 
 async def test_confirming_a_payout_teaches_nothing(
@@ -192,28 +211,14 @@ async def test_confirming_a_payout_teaches_nothing(
 ) -> None:
     """A PayPal payout confirmed for a customer's invoice: PayPal's account is every
     PayPal customer's, not the contact's."""
-    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    await add_voucher(
-        uow_factory,
-        tenant_id,
-        "v-1",
-        voucher_type="salesinvoice",
-        voucher_number="X",
-        contact_id="c-42",
-        total_gross_cents=25000,
+    payout = line(
+        "250.00",
+        "2024-03-06",
+        "PayPal Auszahlung 4711",
+        counterparty_name="PayPal Europe S.a.r.l. et Cie S.C.A",
+        counterparty_iban="LU89751000135104200E",
     )
-    lines = [
-        line(
-            "250.00",
-            "2024-03-06",
-            "PayPal Auszahlung 4711",
-            counterparty_name="PayPal Europe S.a.r.l. et Cie S.C.A",
-            counterparty_iban="LU89751000135104200E",
-        )
-    ]
-    await push(uow_factory, clock, tenant_id, lines)
-    await run_matching(uow_factory, clock, tenant_id)
-    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+    tenant_id, suggested = await _suggested(uow_factory, clock, payout, voucher_type="salesinvoice")
 
     await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
 
@@ -333,32 +338,15 @@ async def test_other_tenants_links_and_payments_are_not_found(
     assert still.id == auto.id
 
 
-async def _memory(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[tuple[str, str], int]:
-    async with uow_factory() as uow:
-        return {
-            (r.iban, r.contact_id): r.confirmations for r in await uow.matching.memory(tenant_id)
-        }
-
-
 async def test_undoing_a_confirmation_takes_back_what_it_taught(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     """Confirmed by mistake, then undone: the payer's account is not left behind as the
     contact's known one, so the suggestion comes back as it was (a known account would
     raise its score and decide the payer of the contact's later lines)."""
-    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    await add_voucher(
-        uow_factory,
-        tenant_id,
-        "v-1",
-        voucher_number="X",
-        contact_id="c-42",
-        total_gross_cents=25000,
+    tenant_id, suggested = await _suggested(
+        uow_factory, clock, line("-250.00", "2024-03-06", "Maerz", counterparty_iban=SUPPLIER_IBAN)
     )
-    lines = [line("-250.00", "2024-03-06", "Maerz", counterparty_iban=SUPPLIER_IBAN)]
-    await push(uow_factory, clock, tenant_id, lines)
-    await run_matching(uow_factory, clock, tenant_id)
-    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
 
     await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
     assert await _memory(uow_factory, tenant_id) == {(SUPPLIER_IBAN, "c-42"): 1}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from belegsync.domain.matching import ExistingLink, LinkDecision, LinkStatus
+from belegsync.domain.matching import BankTxn, ExistingLink, LinkDecision, LinkStatus
 from belegsync.matching import match
 from belegsync.matching.history import LinkHistory
 from unit.matching.factories import D0, IBAN_A, payment, txn
@@ -20,15 +20,16 @@ from unit.matching.factories import D0, IBAN_A, payment, txn
 PAYPAL_IBAN = "LU89751000135104200E"
 PAYPAL = "PayPal Europe S.a.r.l. et Cie S.C.A"
 
+
+def _payout(tid: str, cents: int, text: str, days: int) -> BankTxn:
+    """A PayPal payout ``days`` after D0."""
+    return txn(
+        tid, amount=cents, text=text, name=PAYPAL, iban=PAYPAL_IBAN, day=D0 + timedelta(days)
+    )
+
+
 ANNA = payment("anna#0", number="RE-2024-0101", amount=4500, name="Anna Schulz", contact="c-anna")
-PAYOUT = txn(
-    "pp-2",
-    amount=4500,
-    text="PayPal Auszahlung 4711",
-    name=PAYPAL,
-    iban=PAYPAL_IBAN,
-    day=D0 + timedelta(1),
-)
+PAYOUT = _payout("pp-2", 4500, "PayPal Auszahlung 4711", 1)
 
 
 def _auto(links: Sequence[LinkDecision]) -> list[tuple[str, str]]:
@@ -60,14 +61,7 @@ def test_a_payout_linked_in_the_input_teaches_nothing() -> None:
         contact="c-anna",
         paid=D0 - timedelta(40),
     )
-    first = txn(
-        "pp-1",
-        amount=3900,
-        text="PayPal Auszahlung 4700 RE-2024-0077",
-        name=PAYPAL,
-        iban=PAYPAL_IBAN,
-        day=D0 - timedelta(39),
-    )
+    first = _payout("pp-1", 3900, "PayPal Auszahlung 4700 RE-2024-0077", -39)
     links = [ExistingLink("anna-old#0", "pp-1", 3900, LinkStatus.CONFIRMED)]
     result = match([earlier, ANNA], [first, PAYOUT], existing_links=links)
     assert _auto(result.auto_links) == []
@@ -95,22 +89,8 @@ def test_a_payout_linked_in_this_run_makes_no_collective_from_its_account() -> N
         for i, cents in enumerate((3900, 2000, 2500), start=1)
     ]
     payouts = [
-        txn(
-            "pp-1",
-            amount=3900,
-            text="PayPal Auszahlung RE-2024-0101",
-            name=PAYPAL,
-            iban=PAYPAL_IBAN,
-            day=D0 + timedelta(1),
-        ),
-        txn(
-            "pp-2",
-            amount=4500,
-            text="Auszahlung 99887766",
-            name=PAYPAL,
-            iban=PAYPAL_IBAN,
-            day=D0 + timedelta(2),
-        ),
+        _payout("pp-1", 3900, "PayPal Auszahlung RE-2024-0101", 1),
+        _payout("pp-2", 4500, "Auszahlung 99887766", 2),
     ]
     result = match(anna, payouts)
     assert _auto(result.auto_links) == [("a1#0", "pp-1")]
