@@ -355,14 +355,12 @@ def _by_client(
     for tenant in sorted(payments.keys() | rows.keys()):
         mine = rows.get(tenant, [])
         at = np.array(mine, dtype=np.int64)
-        picked = {
-            f.name: (
-                [getattr(cols, f.name)[row] for row in mine]
-                if isinstance(getattr(cols, f.name), list)
-                else getattr(cols, f.name)[at]
+        picked: dict[str, Any] = {}
+        for f in fields(TxnColumns):
+            column = getattr(cols, f.name)
+            picked[f.name] = (
+                [column[row] for row in mine] if isinstance(column, list) else column[at]
             )
-            for f in fields(TxnColumns)
-        }
         clients.append(as_the_store_reads(payments.get(tenant, []), TxnColumns(**picked)))
     return clients
 
@@ -376,7 +374,7 @@ def _one_client_at_a_time(
     walls: list[float] = []
     results: list[MatchResult] = []
     for _ in range(runs):
-        results = []
+        results = []  # the run before freed first, as a fresh run finds the memory
         gc.collect()
         started = time.perf_counter()
         results = [match(payments, lines) for payments, lines in clients]
