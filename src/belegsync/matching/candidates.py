@@ -290,12 +290,31 @@ class TxnIndex:
     def _index_identifiers(
         self, wanted: Mapping[str, set[int]], owned: Collection[str] = ()
     ) -> None:
-        n = len(self.cols)
-        self.identified = np.zeros(n, dtype=np.bool_)
+        self.identified = np.zeros(len(self.cols), dtype=np.bool_)
         columns = (self.cols.ibans, self.cols.creditors)
         self.account_hashes = (_hashes(columns[0]), _hashes(columns[1]))
+        self._mark_identifiers(wanted, owned)
+
+    def learn_identifiers(self, wanted: Mapping[str, set[int]]) -> None:
+        """Index accounts learned during the run (identifier → tenant-currency ids that
+        now know it) as the build indexes those wanted from the start: their rows are
+        ``identified`` and listed by (partition, identifier)."""
+        if self.account_hashes is None:
+            self._index_identifiers(wanted)
+        else:
+            self._mark_identifiers(wanted)
+
+    def _mark_identifiers(
+        self, wanted: Mapping[str, set[int]], owned: Collection[str] = ()
+    ) -> None:
+        """Mark the rows of the ``wanted`` and ``owned`` accounts in ``identified`` and
+        list each wanted one's rows per partition of a tenant-currency that wants it
+        (``by_identifier``; a (partition, account) holds the same rows whoever wants it)."""
         if not wanted and not owned:
             return
+        assert self.identified is not None and self.account_hashes is not None
+        n = len(self.cols)
+        columns = (self.cols.ibans, self.cols.creditors)
         lookup = wanted.keys() | set(owned) if owned else wanted.keys()
         lookup_hashes = np.fromiter(map(hash, lookup), np.int64, len(lookup))
         codes: dict[str, int] = {}  # identifier → a number of its own
@@ -897,7 +916,15 @@ def _hit_pairs(
     is worth looking back further than the date window)."""
     owner: list[int] = []
     rows: list[int] = []
-    for p, found in index.hits_by_payment.items():
+    hits = index.hits_by_payment
+    asked = np.flatnonzero(columns.open)
+    # a few open states (a second round) read their own hits only
+    listed = (
+        hits.items()
+        if asked.size * 4 > len(hits)
+        else [(p, hits[p]) for p in asked.tolist() if p in hits]
+    )
+    for p, found in listed:
         owner.extend(repeat(p, len(found)))
         rows.extend(found)
     owner_arr = np.asarray(owner, dtype=np.int64)

@@ -12,9 +12,9 @@ pass the score test run per edge.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+_T = TypeVar("_T")
 
 
 class Edge(NamedTuple):
@@ -110,6 +111,58 @@ class EdgeColumns(NamedTuple):
             self.at[keep],
             self.source,
         )
+
+    def joined(self, other: EdgeColumns, offset: int) -> EdgeColumns:
+        """These edges followed by ``other``'s, whose positions (``at``) start at
+        ``offset``, after all of this source's: the joined source reads each edge from
+        its own."""
+
+        def both(mine: Any, theirs: Any) -> Any:
+            return np.concatenate((mine, theirs))
+
+        return EdgeColumns(
+            both(self.payment, other.payment),
+            both(self.row, other.row),
+            both(self.score, other.score),
+            both(self.allocated, other.allocated),
+            both(self.bank_cents, other.bank_cents),
+            both(self.plausible, other.plausible),
+            both(self.booked, other.booked),
+            both(self.part_payment, other.part_payment),
+            both(self.at, other.at),
+            _Joined(self.source, other.source, offset),
+        )
+
+
+class _Joined:
+    """Two sources of edges, the second's positions from ``offset`` on."""
+
+    __slots__ = ("_first", "_offset", "_second")
+
+    def __init__(self, first: EdgeSource, second: EdgeSource, offset: int) -> None:
+        self._first, self._second, self._offset = first, second, offset
+
+    def _read(self, at: IntArray, read: Callable[[EdgeSource, IntArray], list[_T]]) -> list[_T]:
+        """What ``read`` gives for each position, each asked of its own source."""
+        later = at >= self._offset
+        out: list[_T | None] = [None] * at.size
+        for source, which, start in ((self._first, ~later, 0), (self._second, later, self._offset)):
+            positions = np.flatnonzero(which)
+            if positions.size:
+                for i, value in zip(
+                    positions.tolist(), read(source, at[positions] - start), strict=True
+                ):
+                    out[i] = value
+        return cast("list[_T]", out)
+
+    def payment_ids(self, at: Iterable[int]) -> list[str]:
+        return self._read(np.fromiter(at, np.int64), lambda s, local: s.payment_ids(local.tolist()))
+
+    def txn_ids(self, at: Iterable[int]) -> list[str]:
+        return self._read(np.fromiter(at, np.int64), lambda s, local: s.txn_ids(local.tolist()))
+
+    def suggestions(self, at: IntArray) -> list[Suggestion]:
+        return self._read(at, lambda s, local: s.suggestions(local))
 
 
 class _Listed:

@@ -51,7 +51,7 @@ from belegsync.matching.collective import (
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.decide import EdgeColumns, assign_greedy, auto_decisions
 from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
-from belegsync.matching.features import FeatureContext
+from belegsync.matching.features import FeatureContext, Scored
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
@@ -176,6 +176,13 @@ def _identifiers(
     return {key: frozenset(value) for key, value in owners.items()}, wanted
 
 
+def _of_contact(hashes: IntArray, contact: IntArray) -> IntArray:
+    """(contact, account hash) as one 64-bit key: the hash mixed with the contact's
+    number (a pair of keys equal by chance only makes a reader compare the accounts)."""
+    mixed = hashes.view(np.uint64) ^ (contact.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    return mixed.view(np.int64)
+
+
 def _distinct_rows(rows: IntArray, n: int) -> tuple[list[int], IntArray]:
     """The distinct ``rows`` ascending and, per entry, its position among them
     (``np.unique`` with ``return_inverse``, by marks in a table of all ``n`` rows)."""
@@ -292,12 +299,29 @@ class _Run:
         """Every candidate pair scored (columns; suggestion objects only for the pairs
         that are linked or offered); and per payment the rows it meets exactly with a
         reference hit."""
+        self.columns = StateColumns.of(self.states, self.arrays, self.rest)
+        scored, edges = self._scored(self.states, self.columns, self.clear_rows)
+        strong_exact: dict[int, set[int]] = defaultdict(set)
+        hit = scored.exact_reference
+        for p, row in zip(scored.pay[hit].tolist(), scored.rows[hit].tolist(), strict=True):
+            strong_exact[p].add(row)
+        return edges, strong_exact
+
+    def _scored(
+        self,
+        states: Sequence[PaymentState],
+        columns: StateColumns,
+        taken_rows: Collection[int],
+        offset: int = 0,
+    ) -> tuple[Scored, EdgeColumns]:
+        """The candidate pairs of the open ``columns`` (``states``: those states) but
+        the rows taken and the rejected pairs, scored; the edges' positions in the
+        scored pairs start at ``offset``."""
         index = self.index
-        columns = StateColumns.of(self.states, self.arrays, self.rest)
-        pay, rows, strong = candidate_pairs(self.states, columns, index, self.params)
+        pay, rows, strong = candidate_pairs(states, columns, index, self.params)
         keep = np.ones(rows.size, dtype=np.bool_)
-        if self.clear_rows:
-            keep &= ~marked(self.clear_rows, len(index.cols))[rows]
+        if taken_rows:
+            keep &= ~marked(taken_rows, len(index.cols))[rows]
         if self.rejected:
             ids, rejected = index.cols.ids, self.rejected
             keep &= np.fromiter(
@@ -309,7 +333,7 @@ class _Run:
                 rows.size,
             )
         scored = self.ctx.suggestions(self.states, columns, pay[keep], rows[keep], strong[keep])
-        edges = EdgeColumns(
+        return scored, EdgeColumns(
             scored.pay,
             scored.rows,
             scored.score,
@@ -318,14 +342,9 @@ class _Run:
             scored.plausible,
             index.cols.booked[scored.rows],
             self.arrays.part_payment[self.rest][scored.pay],
-            np.arange(len(scored)),
+            np.arange(len(scored)) + offset,
             scored,
         )
-        strong_exact: dict[int, set[int]] = defaultdict(set)
-        hit = scored.exact_reference
-        for p, row in zip(scored.pay[hit].tolist(), scored.rows[hit].tolist(), strict=True):
-            strong_exact[p].add(row)
-        return edges, strong_exact
 
     def run(self) -> MatchResult:
         edges, strong_exact = self._edges()
@@ -379,7 +398,124 @@ class _Run:
             linked.update(more_payments)
             consumed.update(more_rows)
             groups += found
+        if not self.params.shadow_mode:
+            edges, learned = self._with_lessons(edges, linked, consumed, assigned)
+            autos.update(learned)
         return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
+
+    def _with_lessons(
+        self,
+        edges: EdgeColumns,
+        linked: set[int],
+        consumed: set[int],
+        assigned: dict[int, int],
+    ) -> tuple[EdgeColumns, dict[int, LinkDecision]]:
+        """What this run's automatic links taught, used in the same run: an account that
+        paid one voucher of a contact is the contact's known account for its other open
+        vouchers, as the next run would learn it from the stored links
+        (``LinkHistory``). The payments of those contacts are scored again with the
+        accounts (their edges replaced) and decided once more among every pair still
+        free, by the same greedy assignment and auto policy; only they can be linked in
+        this round. Without it a second run with no new data linked what the first had
+        only suggested.
+
+        Returns the edges and the new automatic links; ``linked``, ``consumed`` and
+        ``assigned`` are brought up to date.
+        """
+        free = ~marked(linked, len(self.states))[edges.payment]
+        free &= ~marked(consumed, len(self.index.cols))[edges.row]
+        learned = self._learn_accounts(edges.payment[free], edges.row[free])
+        if not learned:
+            return edges, {}
+        mine = marked([s.index for s in learned], len(self.states))
+        offset = edges.at.size  # the edges of the first scoring are all its pairs
+        _, fresh = self._scored(learned, replace(self.columns, open=mine), consumed, offset)
+        edges = edges.take(~mine[edges.payment]).joined(fresh, offset)
+        single = edges.take(
+            ~marked(linked, len(self.states))[edges.payment]
+            & ~marked(consumed, len(self.index.cols))[edges.row]
+        )
+        picked = {p: i for p, i in assign_greedy(single).items() if mine[p]}
+        for p, i in picked.items():
+            assigned[p] = int(single.row[i])
+        autos = auto_decisions(picked, single, self.params)
+        linked.update(autos)
+        consumed.update(assigned[p] for p in autos)
+        return edges, autos
+
+    def _learn_accounts(self, pay: IntArray, rows: IntArray) -> list[PaymentState]:
+        """The states of the free pairs (``pay``, ``rows``) whose line holds an account
+        that this run's automatic links taught their contact anew
+        (``_accounts_linked_now``: not a payment provider's); their identifiers and the
+        index learn the contact's new accounts. A payment with no such pair would only
+        gain pairs a next run rates low; it is left to that run.
+
+        The pairs and the linked lines are first narrowed on arrays to those whose
+        (contact, account hash) they share; the accounts themselves are read for the
+        few left.
+        """
+        hashes = self.index.account_hashes
+        if hashes is None or not pay.size:
+            return []
+        payments, linked_rows = self._linked_now()
+        linked_contact = self.arrays.contact[payments]
+        contact = self.arrays.contact[self.rest][pay]
+        near = np.zeros(rows.size, dtype=np.bool_)
+        used = np.zeros(linked_rows.size, dtype=np.bool_)
+        for column in hashes:
+            linked_hash = column[linked_rows]
+            theirs = _of_contact(linked_hash, linked_contact)
+            theirs[linked_hash == _EMPTY_HASH] = -1  # no account (-1: a key no pair has)
+            mine = _of_contact(column[rows], contact)
+            near |= is_member(mine, theirs)
+            used |= is_member(theirs, mine)
+        near &= contact >= 0
+        pay, rows = pay[near], rows[near]
+        # not an account the payment knows already
+        known = [
+            (hash(account), p)
+            for p in distinct(pay).tolist()
+            for account in self.states[p].identifiers
+        ]
+        pairs = np.array(known, dtype=np.int64).reshape(-1, 2)
+        fresh = np.ones(rows.size, dtype=np.bool_)
+        for column in hashes:
+            fresh &= ~is_member(
+                _of_contact(column[rows], pay), _of_contact(pairs[:, 0], pairs[:, 1])
+            )
+        pay, rows = pay[fresh], rows[fresh]
+        asked = [self.states[j] for j in distinct(pay).tolist()]
+        if not asked:
+            return []
+        contact_of, accounts = self._accounts_linked_now(asked, used)
+        taught: dict[int, set[str]] = defaultdict(set)
+        for number, account in accounts:
+            taught[number].add(account)
+        new: dict[int, set[str]] = {}
+        for state, number in zip(asked, contact_of.tolist(), strict=True):
+            found = taught.get(number, set()).difference(state.identifiers)
+            if found:
+                new[state.index] = found
+        cols = self.index.cols
+        learned = {
+            p
+            for p, iban, creditor in zip(
+                pay.tolist(),
+                map(cols.ibans.__getitem__, rows.tolist()),
+                map(cols.creditors.__getitem__, rows.tolist()),
+                strict=True,
+            )
+            if p in new and (iban in new[p] or creditor in new[p])
+        }
+        wanted: dict[str, set[int]] = defaultdict(set)
+        states = [self.states[p] for p in sorted(learned)]
+        for state in states:
+            state.identifiers = state.identifiers.union(new[state.index])
+            for account in new[state.index]:
+                wanted[account].add(state.tenant_currency)
+        if states:
+            self.index.learn_identifiers(wanted)
+        return states
 
     def _explained(self, ranked_by: Mapping[int, int]) -> set[int]:
         """The lines ranked first by a payment whose amount (and the fee) covers the
@@ -889,7 +1025,7 @@ class _Run:
         return self.arrays.contact[self.rest[at]]
 
     def _accounts_linked_now(
-        self, states: Sequence[PaymentState]
+        self, states: Sequence[PaymentState], among: BoolArray | None = None
     ) -> tuple[IntArray, set[tuple[int, str]]]:
         """IBANs and creditor ids (as written and compacted) of the lines this run linked
         automatically to payments of the states' contacts: an account that pays one
@@ -897,15 +1033,17 @@ class _Run:
         a payment provider's (``_provider_lines``).
 
         Returns per state its contact's number (-1: none) and the (contact number,
-        account) pairs. The linked payments are picked by their contacts' numbers on
-        arrays, the lines read only for those of the contacts asked about; the accounts
-        are compacted (each distinct one once) only when one of them is not compact as
-        written (the columns hold them compacted).
+        account) pairs; ``among`` (per line of ``_linked_now``) narrows the lines read.
+        The linked payments are picked by their contacts' numbers on arrays, the lines
+        read only for those of the contacts asked about; the accounts are compacted
+        (each distinct one once) only when one of them is not compact as written (the
+        columns hold them compacted).
         """
         contact_of = self._contacts_of(states)
         payments, linked_rows = self._linked_now()
         contact = self.arrays.contact[payments]
-        picked = np.flatnonzero(is_member(contact, contact_of[contact_of >= 0]))
+        wanted = is_member(contact, contact_of[contact_of >= 0])
+        picked = np.flatnonzero(wanted if among is None else wanted & among)
         picked = picked[~self._provider_lines(linked_rows[picked])]
         rows = linked_rows[picked].tolist()
         numbers = contact[picked].tolist()

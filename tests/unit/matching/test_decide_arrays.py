@@ -1,9 +1,13 @@
 """The array paths of the decisions and of the fast path's set-up against their per-item
 references (hypothesis): the greedy order against sorting by (score, ids), runner-ups
-and sole pairs against a walk over the edges, digit values against ``digit_value``."""
+and sole pairs against a walk over the edges, joined edge columns against the edges
+given together, digit values against ``digit_value``."""
 
 from __future__ import annotations
 
+from random import Random
+
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,3 +129,29 @@ def test_runner_ups_and_sole_pairs_equal_a_walk_over_the_edges(edges: list[Edge]
 def test_digit_values_equal_digit_value(texts: list[str]) -> None:
     values = [digit_value(text) for text in texts]
     assert _digit_values(texts).tolist() == [-1 if v is None else v for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(edge_lists(), edge_lists(), st.integers(0, 3), st.randoms(use_true_random=False))
+def test_joined_edges_read_as_the_edges_given_together(
+    first: list[Edge], second: list[Edge], dropped: int, random: Random
+) -> None:
+    """Edges scored in a second round joined to the first's (some of those dropped):
+    every column, the greedy assignment and the suggestions read at any positions are
+    those of the same edges given in one list."""
+    kept = [e for i, e in enumerate(first) if i % 4 != dropped]
+    columns = EdgeColumns.of(first)
+    later = EdgeColumns.of(second)
+    offset = len(first)
+    later = later._replace(at=later.at + offset)
+    keep = np.array([i % 4 != dropped for i in range(len(first))], dtype=np.bool_)
+    joined = columns.take(keep).joined(later, offset)
+    together = EdgeColumns.of(kept + second)
+    for name in ("payment", "row", "score", "allocated", "bank_cents", "plausible"):
+        assert getattr(joined, name).tolist() == getattr(together, name).tolist()
+    assert assign_greedy(joined) == assign_greedy(together)
+    order = list(range(len(kept) + len(second)))
+    random.shuffle(order)
+    at = np.array(order, dtype=np.int64)
+    assert joined.source.suggestions(joined.at[at]) == together.source.suggestions(at)
+    assert joined.source.txn_ids(joined.at[at].tolist()) == together.source.txn_ids(order)
