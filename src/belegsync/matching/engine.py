@@ -176,10 +176,11 @@ def _identifiers(
     return {key: frozenset(value) for key, value in owners.items()}, wanted
 
 
-def _of_contact(hashes: IntArray, contact: IntArray) -> IntArray:
-    """(contact, account hash) as one 64-bit key: the hash mixed with the contact's
-    number (a pair of keys equal by chance only makes a reader compare the accounts)."""
-    mixed = hashes.view(np.uint64) ^ (contact.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+def _of_contact(hashes: IntArray, owner: IntArray) -> IntArray:
+    """(owner, account hash) as one 64-bit key: the hash mixed with the owner's number
+    (a contact's or a payment's; keys equal by chance only make a reader compare the
+    accounts themselves)."""
+    mixed = hashes.view(np.uint64) ^ (owner.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
     return mixed.view(np.int64)
 
 
@@ -449,41 +450,8 @@ class _Run:
         (``_accounts_linked_now``: not a payment provider's); their identifiers and the
         index learn the contact's new accounts. A payment with no such pair would only
         gain pairs a next run rates low; it is left to that run.
-
-        The pairs and the linked lines are first narrowed on arrays to those whose
-        (contact, account hash) they share; the accounts themselves are read for the
-        few left.
         """
-        hashes = self.index.account_hashes
-        if hashes is None or not pay.size:
-            return []
-        payments, linked_rows = self._linked_now()
-        linked_contact = self.arrays.contact[payments]
-        contact = self.arrays.contact[self.rest][pay]
-        near = np.zeros(rows.size, dtype=np.bool_)
-        used = np.zeros(linked_rows.size, dtype=np.bool_)
-        for column in hashes:
-            linked_hash = column[linked_rows]
-            theirs = _of_contact(linked_hash, linked_contact)
-            theirs[linked_hash == _EMPTY_HASH] = -1  # no account (-1: a key no pair has)
-            mine = _of_contact(column[rows], contact)
-            near |= is_member(mine, theirs)
-            used |= is_member(theirs, mine)
-        near &= contact >= 0
-        pay, rows = pay[near], rows[near]
-        # not an account the payment knows already
-        known = [
-            (hash(account), p)
-            for p in distinct(pay).tolist()
-            for account in self.states[p].identifiers
-        ]
-        pairs = np.array(known, dtype=np.int64).reshape(-1, 2)
-        fresh = np.ones(rows.size, dtype=np.bool_)
-        for column in hashes:
-            fresh &= ~is_member(
-                _of_contact(column[rows], pay), _of_contact(pairs[:, 0], pairs[:, 1])
-            )
-        pay, rows = pay[fresh], rows[fresh]
+        pay, rows, used = self._on_new_accounts(pay, rows)
         asked = [self.states[j] for j in distinct(pay).tolist()]
         if not asked:
             return []
@@ -1018,6 +986,44 @@ class _Run:
         named = TextBlob(names).rows_mentioning(PROVIDER_MARKERS)
         out[np.fromiter(named, np.int64, len(named))] = True
         return out
+
+    def _on_new_accounts(
+        self, pay: IntArray, rows: IntArray
+    ) -> tuple[IntArray, IntArray, BoolArray]:
+        """The pairs whose line's account (by hash) is on a line this run linked to
+        the payment's contact and is not yet the payment's; and, per line of
+        ``_linked_now``, whether its account is on one of those pairs' lines. Keys of
+        (contact or payment, account hash) compared on arrays: readers compare the
+        accounts themselves for the few pairs left."""
+        hashes = self.index.account_hashes
+        payments, linked_rows = self._linked_now()
+        used = np.zeros(linked_rows.size, dtype=np.bool_)
+        if hashes is None or not pay.size:
+            return pay[:0], rows[:0], used
+        linked_contact = self.arrays.contact[payments]
+        contact = self.arrays.contact[self.rest][pay]
+        near = np.zeros(rows.size, dtype=np.bool_)
+        for column in hashes:
+            linked_hash = column[linked_rows]
+            theirs = _of_contact(linked_hash, linked_contact)
+            theirs[linked_hash == _EMPTY_HASH] = -1  # no account (-1: a key no pair has)
+            mine = _of_contact(column[rows], contact)
+            near |= is_member(mine, theirs)
+            used |= is_member(theirs, mine)
+        near &= contact >= 0
+        pay, rows = pay[near], rows[near]
+        known = [
+            (hash(account), p)
+            for p in distinct(pay).tolist()
+            for account in self.states[p].identifiers
+        ]
+        pairs = np.array(known, dtype=np.int64).reshape(-1, 2)
+        fresh = np.ones(rows.size, dtype=np.bool_)
+        for column in hashes:
+            fresh &= ~is_member(
+                _of_contact(column[rows], pay), _of_contact(pairs[:, 0], pairs[:, 1])
+            )
+        return pay[fresh], rows[fresh], used
 
     def _contacts_of(self, states: Sequence[PaymentState]) -> IntArray:
         """Per state the number of its (tenant, contact) (``PaymentArrays.contact``)."""
