@@ -56,7 +56,7 @@ from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import SamePayer
-from belegsync.matching.payouts import PROVIDERS, payout_groups
+from belegsync.matching.payouts import PROVIDERS, payout_groups, teaches_payer
 from belegsync.matching.textscan import TextBlob
 
 __all__ = ["MatchResult", "match"]
@@ -220,6 +220,7 @@ class _Run:
     ) -> None:
         self.params = params
         self.rejected = rejected
+        self.expected = expected
         allocated: dict[str, int] = defaultdict(int)
         settled: set[str] = set()
         for link in existing_links:
@@ -974,17 +975,23 @@ class _Run:
             )
         return self._linked_cache
 
-    def _provider_lines(self, rows: IntArray) -> BoolArray:
-        """Per row whether its purpose (found when the index was built) or its payer
-        name (read for these rows) names a payment provider: its account pays out for
-        every customer who paid that way and is no contact's account, whichever voucher
-        the run linked it to (``LinkHistory`` learns nothing from it either)."""
+    def _provider_lines(self, rows: IntArray, payments: IntArray) -> BoolArray:
+        """Per linked line (``rows``, linked to ``payments``: global positions) whether
+        it teaches nothing about its payment's contact (:func:`teaches_payer`): its
+        purpose (found when the index was built) or its payer name (read for these
+        rows) names a payment provider, whose account pays out for every customer who
+        paid that way, and the contact is not that provider (``LinkHistory`` learns
+        nothing from it either). The few lines naming one are judged one by one."""
         index = self.index
+        cols = index.cols
         marked_purposes = index.marked_purposes
         out = is_member(rows, np.fromiter(marked_purposes, np.int64, len(marked_purposes)))
-        names = list(map(index.cols.names.__getitem__, rows.tolist()))
+        names = list(map(cols.names.__getitem__, rows.tolist()))
         named = TextBlob(names).rows_mentioning(PROVIDER_MARKERS)
         out[np.fromiter(named, np.int64, len(named))] = True
+        for i in np.flatnonzero(out).tolist():
+            row, contact_name = int(rows[i]), self.expected[int(payments[i])].contact_name
+            out[i] = not teaches_payer(contact_name or "", names[i], cols.remittances[row])
         return out
 
     def _on_new_accounts(
@@ -1050,7 +1057,7 @@ class _Run:
         contact = self.arrays.contact[payments]
         wanted = is_member(contact, contact_of[contact_of >= 0])
         picked = np.flatnonzero(wanted if among is None else wanted & among)
-        picked = picked[~self._provider_lines(linked_rows[picked])]
+        picked = picked[~self._provider_lines(linked_rows[picked], payments[picked])]
         rows = linked_rows[picked].tolist()
         numbers = contact[picked].tolist()
         cols = self.index.cols

@@ -10,7 +10,7 @@ amount, so the next month's line is recognised (and described as recurring).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +18,7 @@ from belegsync.domain.matching import ALLOCATING_STATUSES, ExistingLink, Expecte
 from belegsync.domain.matching_text import compact_identifier, normalise_name
 from belegsync.matching.candidates import PaymentState
 from belegsync.matching.columns import TxnColumns
-from belegsync.matching.payouts import provider_of
+from belegsync.matching.payouts import teaches_payer
 
 __all__ = ["LinkHistory"]
 
@@ -58,18 +58,32 @@ class LinkHistory:
                 int(cols.day[row]),
                 abs(int(cols.amount[row])),
                 cols.remittances[row],
+                contact_name=payment.contact_name or "",
             )
         return out
 
     @classmethod
     def from_rows(
-        cls, tenant_id: str, rows: Iterable[tuple[str, str, str, str, date, int]]
+        cls,
+        tenant_id: str,
+        rows: Iterable[tuple[str, str, str, str, date, int]],
+        contact_names: Mapping[str, str] | None = None,
     ) -> LinkHistory:
         """From stored links: (contact, IBAN, creditor id, payer name, booking date, cents);
-        cents 0 teaches only the payer."""
+        cents 0 teaches only the payer. ``contact_names`` (contact → name) tells a
+        contact that is a payment provider itself (:func:`teaches_payer`)."""
         out = cls()
+        names = contact_names or {}
         for contact, iban, creditor, name, day, cents in rows:
-            out._add((tenant_id, contact), iban, creditor, name, day.toordinal(), abs(cents))
+            out._add(
+                (tenant_id, contact),
+                iban,
+                creditor,
+                name,
+                day.toordinal(),
+                abs(cents),
+                contact_name=names.get(contact, ""),
+            )
         return out
 
     def _add(
@@ -81,12 +95,15 @@ class LinkHistory:
         day: int,
         cents: int,
         purpose: str = "",
+        *,
+        contact_name: str,
     ) -> None:
         """A payment provider's line (PayPal, Stripe, SumUp, Amazon …: its name or
         purpose names one) teaches nothing: its account and name are the provider's,
         shared by every customer who pays that way, and would make any later payout of
-        the amount a link from a "known account"."""
-        if provider_of(name, purpose) is not None:
+        the amount a link from a "known account" — unless the contact is that provider
+        (:func:`teaches_payer`)."""
+        if not teaches_payer(contact_name, name, purpose):
             return
         for ident in (iban, creditor):
             if ident:

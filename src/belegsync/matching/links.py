@@ -25,7 +25,7 @@ from belegsync.domain.matching import AmountKind, LinkStatus
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.link_rows import UNDONE_REASON, audit_link, move, new_link, retire_external
 from belegsync.matching.memory import is_usable_identifier
-from belegsync.matching.payouts import provider_of
+from belegsync.matching.payouts import teaches_payer
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
@@ -73,7 +73,7 @@ async def _teach(
     if voucher.contact_id is None or found is None:
         return
     txn = found[0]
-    if provider_of(txn.counterparty_name or "", txn.remittance or "") is not None:
+    if not teaches_payer(voucher.contact_name or "", txn.counterparty_name or "", txn.remittance):
         return  # a payment provider's account is no payer's (``LinkHistory._add``)
     for identifier in (txn.counterparty_iban, txn.creditor_id):
         if not identifier or not is_usable_identifier(identifier):

@@ -24,7 +24,7 @@ from belegsync.matching.collective import CollectiveGroup
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.params import MatchParams
 
-__all__ = ["PROVIDERS", "Provider", "payout_groups", "provider_of"]
+__all__ = ["PROVIDERS", "Provider", "payout_groups", "provider_of", "teaches_payer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,20 @@ def provider_of(name: str, purpose: str) -> Provider | None:
         if provider.marker in text:
             return provider
     return None
+
+
+def teaches_payer(contact_name: str, name: str, purpose: str) -> bool:
+    """Whether a line linked to a contact's voucher may teach its account and payer name
+    as the contact's: not when its payer name or purpose names a payment provider — that
+    account pays out (or collects) for everyone who pays that way — unless the contact
+    itself is every provider the line names (Amazon as a supplier: its account is its
+    own)."""
+    text = f"{name} {purpose}".upper()
+    named = [p.marker for p in PROVIDERS if p.marker in text]
+    if not named:
+        return True
+    contact = contact_name.upper()
+    return all(marker in contact for marker in named)
 
 
 def _fee_fits(total: int, payout: int, count: int, provider: Provider) -> bool:

@@ -214,6 +214,7 @@ async def run_matching(
                 {p.amount_cents for p, _ in payments},
                 since=since - _HISTORY if since else None,
             ),
+            {v.contact_id: v.contact_name or "" for _, v in payments if v.contact_id},
         )
         result = match(
             [to_payment_value(p, v) for p, v in loaded.payments.values()],

@@ -19,7 +19,7 @@ from support.matching_helpers import SUPPLIER_IBAN, add_voucher, line, push
 from support.store_helpers import add_tenant, run_in_thread
 
 PAYPAL_IBAN = "LU89751000135104200E"
-AMAZON_IBAN = "LU38019500001234567890"
+AMAZON_IBAN = "LU350195000123456789"
 NOW = datetime(2024, 4, 1, tzinfo=UTC)
 
 

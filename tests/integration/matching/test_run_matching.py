@@ -225,6 +225,26 @@ async def test_confirming_a_payout_teaches_nothing(
     assert await _memory(uow_factory, tenant_id) == {}
 
 
+async def test_confirming_a_providers_own_line_teaches_its_account(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Amazon as a supplier: the line from Amazon's account is the contact's own."""
+    purchase = line(
+        "-250.00",
+        "2024-03-06",
+        "Amazon.de Bestellung 302-4711",
+        counterparty_name="AMAZON EU SARL",
+        counterparty_iban="LU350195000123456789",
+    )
+    tenant_id, suggested = await _suggested(
+        uow_factory, clock, purchase, contact_name="Amazon EU S.à r.l."
+    )
+
+    await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
+
+    assert await _memory(uow_factory, tenant_id) == {("LU350195000123456789", "c-42"): 1}
+
+
 async def test_rejected_pair_is_not_offered_again(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:

@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+import pytest
+
 from belegsync.domain.matching import BankTxn, ExistingLink, LinkDecision, LinkStatus
 from belegsync.matching import match
 from belegsync.matching.history import LinkHistory
+from belegsync.matching.payouts import teaches_payer
 from unit.matching.factories import D0, IBAN_A, payment, txn
 
 PAYPAL_IBAN = "LU89751000135104200E"
@@ -94,3 +97,66 @@ def test_a_payout_linked_in_this_run_makes_no_collective_from_its_account() -> N
     ]
     result = match(anna, payouts)
     assert _auto(result.auto_links) == [("a1#0", "pp-1")]
+
+
+AMAZON_IBAN = "LU350195000123456789"
+AMAZON = "Amazon EU S.à r.l."
+
+
+@pytest.mark.parametrize(
+    ("contact", "payer", "purpose", "teaches"),
+    [
+        ("Anna Schulz", PAYPAL, "Auszahlung 4711", False),
+        ("Anna Schulz", "Anna Schulz", "RE-2024-0101 via PayPal", False),
+        ("Anna Schulz", "Anna Schulz", "RE-2024-0101", True),
+        (AMAZON, "AMAZON PAYMENTS EUROPE S.C.A.", "302-4711 Amazon.de", True),
+        ("Verkäufe PayPal", PAYPAL, "Auszahlung 4711", True),
+        ("PayPal (Europe)", "KLARNA BANK AB", "Klarna via PayPal", False),
+    ],
+)
+def test_a_providers_line_teaches_only_the_provider_itself(
+    contact: str, payer: str, purpose: str, teaches: bool
+) -> None:
+    assert teaches_payer(contact, payer, purpose) is teaches
+
+
+def test_a_provider_that_is_the_contact_learns_its_own_account() -> None:
+    """Amazon as a supplier: its lines' account is its own; stored links teach it."""
+    rows = [("c-amazon", AMAZON_IBAN, "", "AMAZON EU SARL", D0 - timedelta(40), 0)]
+    history = LinkHistory.from_rows("t1", rows, {"c-amazon": AMAZON})
+    assert history.identifiers == {("t1", "c-amazon"): {AMAZON_IBAN}}
+    assert LinkHistory.from_rows("t1", rows, {"c-amazon": "Anna Schulz"}).identifiers == {}
+
+
+def test_a_provider_that_is_the_contact_is_known_by_its_account_in_the_run() -> None:
+    """Amazon's first purchase is linked by its order number; the second line from
+    Amazon's account, without a number and with a stranger's debit of the same amount
+    booked next to it, is linked in the same run: from Amazon's own account."""
+    purchases = [
+        payment(
+            f"amz{i}#0",
+            vtype="purchaseinvoice",
+            number=number,
+            amount=8990,
+            name=AMAZON,
+            contact="c-amazon",
+            paid=D0 + timedelta(days),
+        )
+        for i, (number, days) in enumerate((("302-4711", 0), ("302-4799", 20)), start=1)
+    ]
+    lines = [
+        txn(
+            "b-1", amount=-8990, text="302-4711 Amazon.de", name="AMAZON EU SARL", iban=AMAZON_IBAN
+        ),
+        txn(
+            "b-2",
+            amount=-8990,
+            text="Amazon.de Bestellung",
+            name="AMAZON EU SARL",
+            iban=AMAZON_IBAN,
+            day=D0 + timedelta(20),
+        ),
+        txn("b-x", amount=-8990, text="Lastschrift", name="Kurt Weber", day=D0 + timedelta(19)),
+    ]
+    result = match(purchases, lines)
+    assert sorted(_auto(result.auto_links)) == [("amz1#0", "b-1"), ("amz2#0", "b-2")]
