@@ -302,7 +302,8 @@ class _Run:
         that are linked or offered); and per payment the rows it meets exactly with a
         reference hit."""
         self.columns = StateColumns.of(self.states, self.arrays, self.rest)
-        scored, edges = self._scored(self.states, self.columns, self.clear_rows)
+        taken = marked(self.clear_rows, len(self.index.cols)) if self.clear_rows else None
+        scored, edges = self._scored(self.states, self.columns, taken)
         strong_exact: dict[int, set[int]] = defaultdict(set)
         hit = scored.exact_reference
         for p, row in zip(scored.pay[hit].tolist(), scored.rows[hit].tolist(), strict=True):
@@ -313,17 +314,17 @@ class _Run:
         self,
         states: Sequence[PaymentState],
         columns: StateColumns,
-        taken_rows: Collection[int],
+        taken: BoolArray | None,
         offset: int = 0,
     ) -> tuple[Scored, EdgeColumns]:
         """The candidate pairs of the open ``columns`` (``states``: those states) but
-        the rows taken and the rejected pairs, scored; the edges' positions in the
-        scored pairs start at ``offset``."""
+        those on rows ``taken`` (flags per row) and the rejected pairs, scored; the
+        edges' positions in the scored pairs start at ``offset``."""
         index = self.index
         pay, rows, strong = candidate_pairs(states, columns, index, self.params)
         keep = np.ones(rows.size, dtype=np.bool_)
-        if taken_rows:
-            keep &= ~marked(taken_rows, len(index.cols))[rows]
+        if taken is not None:
+            keep &= ~taken[rows]
         if self.rejected:
             ids, rejected = index.cols.ids, self.rejected
             keep &= np.fromiter(
@@ -424,19 +425,17 @@ class _Run:
         Returns the edges and the new automatic links; ``linked``, ``consumed`` and
         ``assigned`` are brought up to date.
         """
-        free = ~marked(linked, len(self.states))[edges.payment]
-        free &= ~marked(consumed, len(self.index.cols))[edges.row]
+        done = marked(linked, len(self.states))
+        taken = marked(consumed, len(self.index.cols))
+        free = ~done[edges.payment] & ~taken[edges.row]
         learned = self._learn_accounts(edges.payment[free], edges.row[free])
         if not learned:
             return edges, {}
         mine = marked([s.index for s in learned], len(self.states))
         offset = edges.at.size  # the edges of the first scoring are all its pairs
-        _, fresh = self._scored(learned, replace(self.columns, open=mine), consumed, offset)
+        _, fresh = self._scored(learned, replace(self.columns, open=mine), taken, offset)
         edges = edges.take(~mine[edges.payment]).joined(fresh, offset)
-        single = edges.take(
-            ~marked(linked, len(self.states))[edges.payment]
-            & ~marked(consumed, len(self.index.cols))[edges.row]
-        )
+        single = edges.take(~done[edges.payment] & ~taken[edges.row])
         picked = {p: i for p, i in assign_greedy(single).items() if mine[p]}
         for p, i in picked.items():
             assigned[p] = int(single.row[i])
