@@ -417,10 +417,12 @@ class _Run:
         paid one voucher of a contact is the contact's known account for its other open
         vouchers, as the next run would learn it from the stored links
         (``LinkHistory``). The payments of those contacts are scored again with the
-        accounts (their edges replaced) and decided once more among every pair still
-        free, by the same greedy assignment and auto policy; only they can be linked in
-        this round. Without it a second run with no new data linked what the first had
-        only suggested.
+        accounts (their edges replaced), and every pair still free is decided once more
+        by the same greedy assignment and auto policy: the lines and payments the links
+        took are no one's competitors now. A pair on a line from an account this run
+        linked to another contact is not linked here (the next run would read it as
+        from someone else). Without it a second run with no new data linked what the
+        first had only suggested.
 
         Returns the edges and the new automatic links; ``linked``, ``consumed`` and
         ``assigned`` are brought up to date.
@@ -428,21 +430,51 @@ class _Run:
         done = marked(linked, len(self.states))
         taken = marked(consumed, len(self.index.cols))
         free = ~done[edges.payment] & ~taken[edges.row]
-        learned = self._learn_accounts(edges.payment[free], edges.row[free])
-        if not learned:
+        if not free.any():
             return edges, {}
-        mine = marked([s.index for s in learned], len(self.states))
-        offset = edges.at.size  # the edges of the first scoring are all its pairs
-        _, fresh = self._scored(learned, replace(self.columns, open=mine), taken, offset)
-        edges = edges.take(~mine[edges.payment]).joined(fresh, offset)
+        learned = self._learn_accounts(edges.payment[free], edges.row[free])
+        if learned:
+            mine = marked([s.index for s in learned], len(self.states))
+            offset = edges.at.size  # the edges of the first scoring are all its pairs
+            _, fresh = self._scored(learned, replace(self.columns, open=mine), taken, offset)
+            edges = edges.take(~mine[edges.payment]).joined(fresh, offset)
         single = edges.take(~done[edges.payment] & ~taken[edges.row])
-        picked = {p: i for p, i in assign_greedy(single).items() if mine[p]}
+        picked = assign_greedy(single)
+        at = np.fromiter(picked.values(), np.int64, len(picked))
+        others = self._from_others_accounts(single.payment[at], single.row[at])
+        picked = {
+            p: i for (p, i), other in zip(picked.items(), others.tolist(), strict=True) if not other
+        }
         for p, i in picked.items():
             assigned[p] = int(single.row[i])
         autos = auto_decisions(picked, single, self.params)
         linked.update(autos)
         consumed.update(assigned[p] for p in autos)
         return edges, autos
+
+    def _from_others_accounts(self, pay: IntArray, rows: IntArray) -> BoolArray:
+        """Per pair, whether its line's account (by hash) is on a line this run linked
+        to a payment of another contact: the next run would know it as that contact's
+        account and read the pair as from someone else; the second decision does not
+        link such a pair (a hash shared by chance only keeps a pair from linking)."""
+        hashes = self.index.account_hashes
+        out = np.zeros(pay.size, dtype=np.bool_)
+        if hashes is None or not pay.size:
+            return out
+        payments, linked_rows = self._linked_now()
+        linked_contact = self.arrays.contact[payments]
+        contact = self.arrays.contact[self.rest][pay]
+        for column in hashes:
+            linked_hash = column[linked_rows]
+            real = linked_hash != _EMPTY_HASH
+            line_hash = column[rows]
+            anyone = is_member(line_hash, distinct(linked_hash[real]))
+            own = is_member(
+                _of_contact(line_hash, contact),
+                _of_contact(linked_hash[real], linked_contact[real]),
+            )
+            out |= anyone & ~(own & (contact >= 0))
+        return out
 
     def _learn_accounts(self, pay: IntArray, rows: IntArray) -> list[PaymentState]:
         """The states of the free pairs (``pay``, ``rows``) whose line holds an account

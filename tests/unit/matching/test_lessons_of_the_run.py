@@ -107,3 +107,43 @@ def test_another_contacts_voucher_learns_nothing_from_the_account() -> None:
     assert _auto(result).get("weber#0") != "b-feb"
     for suggestion in result.suggestions_by_payment.get("weber#0", ()):
         assert suggestion.features.counterparty_evidence != "identifier_known"
+
+
+def test_a_pair_whose_competitor_was_used_up_is_linked_in_the_same_run() -> None:
+    # two invoices of 500 € of one contact; the first line names the second invoice,
+    # the other line names none: once that line went to the second invoice, the other
+    # is the first invoice's alone (before, only a second run linked it)
+    first = payment("p#0", number="RE-2024-0001", amount=50000, contact="c-m")
+    second = payment("q#0", number="RE-2024-0002", amount=50000, contact="c-m")
+    lines = [
+        txn("l1", amount=50000, text="RE-2024-0002", iban=""),
+        txn("l2", amount=50000, text="Zahlung", iban="", day=D0 + timedelta(2)),
+    ]
+    result = match([first, second], lines)
+    assert _auto(result) == {"p#0": "l2", "q#0": "l1"}
+    assert _auto(_again([first, second], lines, result)) == {}
+
+
+def test_a_line_from_another_contacts_account_is_not_linked_in_the_second_decision() -> None:
+    # Anna's first invoice has no line of its own but one from Bernd's account, which
+    # this run linked to Bernd's invoice; the next run would read that line as from
+    # someone else (and only suggest it): the same run does not link it either
+    bernd = payment("b#0", number="RE-2024-0009", amount=50000, name="Bernd Bauer", contact="c-b")
+    anna = payment("a#0", number="RE-2024-0001", amount=50000, name="Anna Schulz", contact="c-a")
+    anna_2 = payment("a2#0", number="RE-2024-0002", amount=50000, name="Anna Schulz", contact="c-a")
+    lines = [
+        txn("l1", amount=50000, text="RE-2024-0009", name="Bernd Bauer", iban=IBAN_B),
+        txn("l2", amount=50000, text="RE-2024-0002", name="Anna Schulz", iban=""),
+        txn(
+            "l3",
+            amount=50000,
+            text="Zahlung",
+            name="Anna Schulz",
+            iban=IBAN_B,
+            day=D0 + timedelta(2),
+        ),
+    ]
+    result = match([bernd, anna, anna_2], lines)
+    assert _auto(result) == {"b#0": "l1", "a2#0": "l2"}
+    assert [s.txn_id for s in result.suggestions_by_payment["a#0"]] == ["l3"]
+    assert _auto(_again([bernd, anna, anna_2], lines, result)) == {}
