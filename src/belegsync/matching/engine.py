@@ -457,24 +457,28 @@ class _Run:
         to a payment of another contact: the next run would know it as that contact's
         account and read the pair as from someone else; the second decision does not
         link such a pair (a hash shared by chance only keeps a pair from linking)."""
-        hashes = self.index.account_hashes
         out = np.zeros(pay.size, dtype=np.bool_)
-        if hashes is None or not pay.size:
+        if not pay.size:
             return out
-        payments, linked_rows = self._linked_now()
-        linked_contact = self.arrays.contact[payments]
         contact = self.arrays.contact[self.rest][pay]
-        for column in hashes:
-            linked_hash = column[linked_rows]
-            real = linked_hash != _EMPTY_HASH
+        for column, linked, keys in self._linked_account_keys():
             line_hash = column[rows]
-            anyone = is_member(line_hash, distinct(linked_hash[real]))
-            own = is_member(
-                _of_contact(line_hash, contact),
-                _of_contact(linked_hash[real], linked_contact[real]),
-            )
+            anyone = is_member(line_hash, distinct(linked[linked != _EMPTY_HASH]))
+            own = is_member(_of_contact(line_hash, contact), keys)
             out |= anyone & ~(own & (contact >= 0))
         return out
+
+    def _linked_account_keys(self) -> Iterator[tuple[IntArray, IntArray, IntArray]]:
+        """Per account column (IBAN, creditor id): the hashes of all rows, those of the
+        lines of ``_linked_now`` and their (contact, account hash) keys (-1, a key no
+        pair has, where a line has no account)."""
+        payments, linked_rows = self._linked_now()
+        linked_contact = self.arrays.contact[payments]
+        for column in self.index.account_hashes or ():
+            linked = column[linked_rows]
+            keys = _of_contact(linked, linked_contact)
+            keys[linked == _EMPTY_HASH] = -1
+            yield column, linked, keys
 
     def _learn_accounts(self, pay: IntArray, rows: IntArray) -> list[PaymentState]:
         """The states of the free pairs (``pay``, ``rows``) whose line holds an account
@@ -1033,18 +1037,13 @@ class _Run:
         ``_linked_now``, whether its account is on one of those pairs' lines. Keys of
         (contact or payment, account hash) compared on arrays: readers compare the
         accounts themselves for the few pairs left."""
-        hashes = self.index.account_hashes
-        payments, linked_rows = self._linked_now()
+        _, linked_rows = self._linked_now()
         used = np.zeros(linked_rows.size, dtype=np.bool_)
-        if hashes is None or not pay.size:
+        if self.index.account_hashes is None or not pay.size:
             return pay[:0], rows[:0], used
-        linked_contact = self.arrays.contact[payments]
         contact = self.arrays.contact[self.rest][pay]
         near = np.zeros(rows.size, dtype=np.bool_)
-        for column in hashes:
-            linked_hash = column[linked_rows]
-            theirs = _of_contact(linked_hash, linked_contact)
-            theirs[linked_hash == _EMPTY_HASH] = -1  # no account (-1: a key no pair has)
+        for column, _, theirs in self._linked_account_keys():
             mine = _of_contact(column[rows], contact)
             near |= is_member(mine, theirs)
             used |= is_member(theirs, mine)
@@ -1057,7 +1056,7 @@ class _Run:
         ]
         pairs = np.array(known, dtype=np.int64).reshape(-1, 2)
         fresh = np.ones(rows.size, dtype=np.bool_)
-        for column in hashes:
+        for column in self.index.account_hashes:
             fresh &= ~is_member(
                 _of_contact(column[rows], pay), _of_contact(pairs[:, 0], pairs[:, 1])
             )
