@@ -295,14 +295,17 @@ class TxnIndex:
         self.account_hashes = (_hashes(columns[0]), _hashes(columns[1]))
         self._mark_identifiers(wanted, owned)
 
-    def learn_identifiers(self, wanted: Mapping[str, set[int]]) -> None:
+    def learn_identifiers(
+        self, wanted: Mapping[str, set[int]], owned: Collection[str] = ()
+    ) -> None:
         """Index accounts learned during the run (identifier → tenant-currency ids that
-        now know it) as the build indexes those wanted from the start: their rows are
-        ``identified`` and listed by (partition, identifier)."""
+        now know it; ``owned``: now a contact's) as the build indexes those wanted and
+        owned from the start: their rows are ``identified``, the wanted ones' listed by
+        (partition, identifier)."""
         if self.account_hashes is None:
-            self._index_identifiers(wanted)
+            self._index_identifiers(wanted, owned)
         else:
-            self._mark_identifiers(wanted)
+            self._mark_identifiers(wanted, owned)
 
     def _mark_identifiers(
         self, wanted: Mapping[str, set[int]], owned: Collection[str] = ()

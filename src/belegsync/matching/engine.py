@@ -31,7 +31,7 @@ from belegsync.domain.matching import (
     Unmatched,
     UnmatchedReason,
 )
-from belegsync.domain.matching_text import compact_identifier
+from belegsync.domain.matching_text import compact_identifier, normalise_name
 from belegsync.matching.candidates import (
     PaymentState,
     StateColumns,
@@ -182,6 +182,11 @@ def _of_contact(hashes: IntArray, owner: IntArray) -> IntArray:
     accounts themselves)."""
     mixed = hashes.view(np.uint64) ^ (owner.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
     return mixed.view(np.int64)
+
+
+def _name_hashes(names: Sequence[str], rows: IntArray) -> IntArray:
+    """The hashes of the payer names of ``rows`` (as written)."""
+    return np.fromiter(map(hash, map(names.__getitem__, rows.tolist())), np.int64, rows.size)
 
 
 def _distinct_rows(rows: IntArray, n: int) -> tuple[list[int], IntArray]:
@@ -432,7 +437,13 @@ class _Run:
         free = ~done[edges.payment] & ~taken[edges.row]
         if not free.any():
             return edges, {}
-        learned = self._learn_accounts(edges.payment[free], edges.row[free])
+        pay, rows = edges.payment[free], edges.row[free]
+        by_index = {
+            state.index: state
+            for learn in (self._learn_accounts, self._learn_names, self._learn_owners)
+            for state in learn(pay, rows)
+        }
+        learned = [by_index[i] for i in sorted(by_index)]
         if learned:
             mine = marked([s.index for s in learned], len(self.states))
             offset = edges.at.size  # the edges of the first scoring are all its pairs
@@ -440,11 +451,6 @@ class _Run:
             edges = edges.take(~mine[edges.payment]).joined(fresh, offset)
         single = edges.take(~done[edges.payment] & ~taken[edges.row])
         picked = assign_greedy(single)
-        at = np.fromiter(picked.values(), np.int64, len(picked))
-        others = self._from_others_accounts(single.payment[at], single.row[at])
-        picked = {
-            p: i for (p, i), other in zip(picked.items(), others.tolist(), strict=True) if not other
-        }
         for p, i in picked.items():
             assigned[p] = int(single.row[i])
         autos = auto_decisions(picked, single, self.params)
@@ -453,10 +459,9 @@ class _Run:
         return edges, autos
 
     def _from_others_accounts(self, pay: IntArray, rows: IntArray) -> BoolArray:
-        """Per pair, whether its line's account (by hash) is on a line this run linked
-        to a payment of another contact: the next run would know it as that contact's
-        account and read the pair as from someone else; the second decision does not
-        link such a pair (a hash shared by chance only keeps a pair from linking)."""
+        """Per pair, whether its line's account (by hash) may be on a line this run
+        linked to a payment of another contact (a hash shared by chance only makes
+        :meth:`_learn_owners` read the accounts)."""
         out = np.zeros(pay.size, dtype=np.bool_)
         if not pay.size:
             return out
@@ -520,6 +525,95 @@ class _Run:
         if states:
             self.index.learn_identifiers(wanted)
         return states
+
+    def _learn_names(self, pay: IntArray, rows: IntArray) -> list[PaymentState]:
+        """The states of the free pairs (``pay``, ``rows``) whose line's payer name, as
+        written, is on a line this run linked automatically to a payment of the same
+        contact: they learn the name (normalised) as the next run would from the stored
+        link (``LinkHistory``: not from a payment provider's line, not a name shorter
+        than four letters), and their pairs from that payer read as from a known payer.
+        Narrowed on arrays by (contact, name hash) keys; the names are normalised only
+        for the few pairs left."""
+        contact = self.arrays.contact[self.rest][pay]
+        names = self.index.cols.names
+        payments, linked_rows = self._linked_now()
+        at = np.flatnonzero(contact >= 0)
+        if not at.size or not linked_rows.size:
+            return []
+        keys = _of_contact(_name_hashes(names, rows[at]), contact[at])
+        linked_hashes = _name_hashes(names, linked_rows)
+        linked_keys = _of_contact(linked_hashes, self.arrays.contact[payments])
+        linked_keys[linked_hashes == _EMPTY_HASH] = -1
+        near = at[is_member(keys, linked_keys)]
+        used = np.flatnonzero(is_member(linked_keys, keys))
+        used = used[~self._provider_lines(linked_rows[used], payments[used])]
+        taught = {
+            (number, normalise_name(names[row]))
+            for number, row in zip(
+                self.arrays.contact[payments[used]].tolist(),
+                linked_rows[used].tolist(),
+                strict=True,
+            )
+        }
+        new: dict[int, set[str]] = defaultdict(set)
+        for p, row, number in zip(
+            pay[near].tolist(), rows[near].tolist(), contact[near].tolist(), strict=True
+        ):
+            name = normalise_name(names[row])
+            fresh = name not in self.states[p].payer_names
+            if fresh and len(name) >= 4 and (number, name) in taught:
+                new[p].add(name)
+        states = [self.states[p] for p in sorted(new)]
+        for state in states:
+            state.payer_names = state.payer_names.union(new[state.index])
+        return states
+
+    def _learn_owners(self, pay: IntArray, rows: IntArray) -> list[PaymentState]:
+        """The states of the free pairs (``pay``, ``rows``) on a line whose account
+        this run linked automatically to a payment of another contact (not on a payment
+        provider's line): the next run knows the account as that contact's, as the run's
+        owners (``FeatureContext.identifier_owners``) learn it now, and reads such a
+        pair as from someone else; those payments are scored again."""
+        on = self._from_others_accounts(pay, rows)
+        if not on.any():
+            return []
+        pay, rows = pay[on], rows[on]
+        cols = self.index.cols
+        accounts = {
+            account
+            for row in distinct(rows).tolist()
+            for account in (cols.ibans[row], cols.creditors[row])
+            if account
+        }
+        payments, linked_rows = self._linked_now()
+        wanted = np.fromiter(map(hash, accounts), np.int64, len(accounts))
+        near = np.zeros(linked_rows.size, dtype=np.bool_)
+        for column in self.index.account_hashes or ():
+            near |= is_member(column[linked_rows], wanted)
+        at = np.flatnonzero(near)
+        at = at[~self._provider_lines(linked_rows[at], payments[at])]
+        owners = dict(self.ctx.identifier_owners)
+        taught: set[str] = set()
+        for p, row in zip(payments[at].tolist(), linked_rows[at].tolist(), strict=True):
+            contact = self.expected[p].contact_id
+            if contact is None:
+                continue
+            for account in (cols.ibans[row], cols.creditors[row]):
+                key = (int(self.arrays.tc[p]), account)
+                known = owners.get(key, frozenset())
+                if account in accounts and contact not in known:
+                    owners[key] = known | {contact}
+                    taught.add(account)
+        if not taught:
+            return []
+        self.ctx.identifier_owners = owners
+        self.index.learn_identifiers({}, taught)
+        learning = {
+            p
+            for p, row in zip(pay.tolist(), rows.tolist(), strict=True)
+            if cols.ibans[row] in taught or cols.creditors[row] in taught
+        }
+        return [self.states[p] for p in sorted(learning)]
 
     def _explained(self, ranked_by: Mapping[int, int]) -> set[int]:
         """The lines ranked first by a payment whose amount (and the fee) covers the

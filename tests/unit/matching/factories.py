@@ -20,7 +20,7 @@ def payment(
     gross: int | None = None,
     vtype: str = "salesinvoice",
     paid: date | None = D0,
-    contact: str = "c1",
+    contact: str | None = "c1",
     name: str = "Müller Bau GmbH",
     tenant: str = "t1",
     **extra: Any,
