@@ -24,7 +24,7 @@ from typing import Any
 from belegsync.domain.clock import Clock
 from belegsync.matching.expected import rebuild_expected_payments
 from belegsync.matching.service import run_matching
-from belegsync.store.db import create_engine, create_session_factory
+from belegsync.store.db import checkpoint_wal, create_engine, create_session_factory
 from belegsync.store.migrate import upgrade
 from belegsync.store.models import PaymentLink
 from belegsync.store.repositories import NewVoucher, VoucherData
@@ -180,6 +180,7 @@ async def time_incremental(
                 await _sync_writes(
                     uow_factory, tenant_id, datas[start : start + new], datas[:changed], round_
                 )
+            checkpoint_wal(url)  # as ``serve`` does in the background between runs
             started, cpu = time.perf_counter(), time.process_time()
             counts = await run_matching(
                 uow_factory, clock, tenant_id, vouchers_changed=label == "with_rebuild"

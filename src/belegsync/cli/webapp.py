@@ -32,7 +32,7 @@ from belegsync.notify.mail import deliver_outbox
 from belegsync.notify.notices import send_due_notices
 from belegsync.settings import Settings
 from belegsync.store.access import TenantContext
-from belegsync.store.db import is_sqlite
+from belegsync.store.db import checkpoint_forever, is_sqlite
 from belegsync.sync.events import callback_url
 from belegsync.sync.events_subscriptions import SubscriptionDeps, unsubscribe_tenant
 from belegsync.sync.ports import SyncQueue
@@ -316,6 +316,8 @@ async def _serve(
         keeper = subscription_keeper(w)
         if keeper is not None:
             tasks.append(asyncio.create_task(keeper.run_forever()))
+        if is_sqlite(settings.database_url):
+            tasks.append(asyncio.create_task(checkpoint_forever(settings.database_url)))
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:

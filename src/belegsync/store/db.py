@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,6 +20,16 @@ SQLITE_FILENAME = "belegsync.sqlite3"
 DEFAULT_BUSY_TIMEOUT_MS = 30_000
 # An execution option of the engine: the connection's transactions only read.
 READ_ONLY_OPTION = "belegsync_read_only"
+# Pages in SQLite's write-ahead log before a commit copies the log into the database
+# file itself (a checkpoint, with a sync of the file). SQLite's default of 1,000 pages is
+# what one matching run of 200 links writes (seven indexes on the links): every such
+# commit checkpointed, about 70 ms of a 0.3 s run. ``serve`` checkpoints in the
+# background (:func:`checkpoint_forever`); this bounds the log of the processes that
+# never do (one-shot commands).
+WAL_AUTOCHECKPOINT_PAGES = 8192
+CHECKPOINT_EVERY_SECONDS = 5.0
+
+log = structlog.get_logger("belegsync.store")
 
 _DRIVER_FOR_BACKEND = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 
@@ -126,6 +140,7 @@ def _configure_sqlite(
                 # In WAL mode NORMAL cannot corrupt the database; a power cut may lose
                 # the last commits, which the idempotent sync fetches again.
                 cursor.execute("PRAGMA synchronous = NORMAL")
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()
@@ -138,3 +153,36 @@ def _configure_sqlite(
             connection.exec_driver_sql("BEGIN DEFERRED")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def checkpoint_wal(database_url: str | URL) -> tuple[int, int, int]:
+    """Copy SQLite's write-ahead log into the database file now, over a connection of
+    its own: ``PRAGMA wal_checkpoint(PASSIVE)`` waits for no lock and leaves the frames
+    a reader still needs for a later round. Returns (busy, frames in the log, frames
+    copied); (0, 0, 0) for a database without a file or not in WAL mode."""
+    path = make_url(database_url).database
+    if not path or path == ":memory:" or not Path(path).is_file():
+        return (0, 0, 0)
+    connection = sqlite3.connect(path, timeout=0)
+    try:
+        busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        connection.close()
+    return (int(busy), max(0, int(frames)), max(0, int(copied)))
+
+
+async def checkpoint_forever(
+    database_url: str | URL,
+    *,
+    every_seconds: float = CHECKPOINT_EVERY_SECONDS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Checkpoint the SQLite log in the background (in a thread) every ``every_seconds``,
+    so that no request's or run's commit pays for it (``WAL_AUTOCHECKPOINT_PAGES``).
+    A failed round is logged; the next one tries again."""
+    while True:
+        try:
+            await asyncio.to_thread(checkpoint_wal, database_url)
+        except (sqlite3.Error, OSError) as error:
+            log.warning("wal_checkpoint_failed", error=str(error))
+        await sleep(every_seconds)
