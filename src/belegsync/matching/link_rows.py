@@ -87,9 +87,15 @@ async def audit_link(
 
 
 async def retire_external(
-    uow: UnitOfWork, tenant_id: str, external: PaymentLink, real: PaymentLink, now: datetime
+    uow: UnitOfWork,
+    tenant_id: str,
+    external: PaymentLink,
+    real_link_id: str,
+    real_txn_id: str,
+    now: datetime,
 ) -> None:
-    """A real transaction replaces the external one the payment was linked to."""
+    """A real transaction (linked by ``real_link_id``) replaces the external one the
+    payment was linked to."""
     move(external, LinkAction.RETIRE, actor=external.actor, now=now, reason=REPLACED_REASON)
     await audit_link(
         uow,
@@ -98,6 +104,6 @@ async def retire_external(
         "external_transaction_replaced",
         external,
         now,
-        replaced_by_link=real.id,
-        replaced_by_transaction=real.bank_transaction_id,
+        replaced_by_link=real_link_id,
+        replaced_by_transaction=real_txn_id,
     )

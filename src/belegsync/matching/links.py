@@ -118,7 +118,9 @@ async def _confirm(
         if found is not None and found[0].source != "external":
             for external in await external_links_of(uow, tenant_id, link.expected_payment_id):
                 if external.id != link.id:
-                    await retire_external(uow, tenant_id, external, link, now)
+                    await retire_external(
+                        uow, tenant_id, external, link.id, link.bank_transaction_id, now
+                    )
     await _teach(uow, tenant_id, link, now, confirmations=1)
 
 
@@ -237,7 +239,9 @@ async def link_manually(
         if txn.source != "external":
             for external in await external_links_of(uow, tenant_id, payment.id):
                 if external.id != link.id:
-                    await retire_external(uow, tenant_id, external, link, now)
+                    await retire_external(
+                        uow, tenant_id, external, link.id, link.bank_transaction_id, now
+                    )
         await _teach(uow, tenant_id, link, now, confirmations=1)
         await audit_link(uow, tenant_id, actor, "link_created_manually", link, now)
         await uow.commit()

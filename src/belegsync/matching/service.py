@@ -34,7 +34,6 @@ from belegsync.matching.link_rows import (
     REPLACED_REASON,
     STALE_REASON,
     move,
-    new_link,
     retire_external,
 )
 from belegsync.matching.memory import IbanContactMemory, MemoryRow
@@ -91,18 +90,21 @@ def _features_json(suggestion: Suggestion) -> dict[str, Any]:
     }
 
 
-def _fill(link: PaymentLink, suggestion: Suggestion, status: str, now: datetime) -> None:
-    link.allocated_cents = suggestion.allocated_cents
-    link.difference_cents = suggestion.difference_cents
-    link.difference_reason = (
-        suggestion.difference_reason.value if suggestion.difference_reason else None
-    )
-    link.status = status  # type: ignore[assignment]
-    link.score = round(suggestion.score, 4)
-    link.features = _features_json(suggestion)
-    link.reasons = list(suggestion.reasons)
-    link.engine_version = ENGINE_VERSION
-    link.updated_at = now
+def _link_values(suggestion: Suggestion, status: str, now: datetime) -> dict[str, Any]:
+    """The columns a run writes for a pair: its evidence and status."""
+    return {
+        "allocated_cents": suggestion.allocated_cents,
+        "difference_cents": suggestion.difference_cents,
+        "difference_reason": (
+            suggestion.difference_reason.value if suggestion.difference_reason else None
+        ),
+        "status": LinkStatus(status),
+        "score": round(suggestion.score, 4),
+        "features": _features_json(suggestion),
+        "reasons": list(suggestion.reasons),
+        "engine_version": ENGINE_VERSION,
+        "updated_at": now,
+    }
 
 
 class _Loaded:
@@ -243,7 +245,7 @@ async def run_matching(
             for suggestion in suggestions:
                 await writer.link(suggestion, "suggested")
                 suggested += 1
-        await writer.write_audit()
+        await writer.write()
         await writer.retire_stale()
         reasons = {u.payment_id: u.reason.value for u in result.unmatched}
         for payment, _ in loaded.payments.values():
@@ -293,23 +295,39 @@ class _Writer:
         self.kept: set[tuple[str, str]] = set()
         self.replaced = 0
         self._audit: list[AuditRow] = []
+        self._new: list[dict[str, Any]] = []
 
     async def link(self, suggestion: Suggestion, status: str) -> None:
+        """Store the pair with ``status``: an open suggestion of it is updated, else a
+        new row is kept for :meth:`write` (no object: a run writes hundreds)."""
         key = (suggestion.payment_id, suggestion.txn_id)
+        values = _link_values(suggestion, status, self.now)
         link = self.loaded.open_suggestions.get(key)
         if link is None:
-            link = new_link(self.tenant_id, *key, MATCHING_ACTOR, self.now)
-            link.id = new_id()  # known before the flush: rows are written in one go
-            self.uow.matching.add(link)
-        _fill(link, suggestion, status, self.now)
+            link_id = new_id()
+            self._new.append(
+                {
+                    "id": link_id,
+                    "tenant_id": self.tenant_id,
+                    "expected_payment_id": key[0],
+                    "bank_transaction_id": key[1],
+                    "actor": MATCHING_ACTOR,
+                    "created_at": self.now,
+                    **values,
+                }
+            )
+        else:
+            link_id = link.id
+            for name, value in values.items():
+                setattr(link, name, value)
         self.kept.add(key)
         if status == "suggested":
             return
         detail = {
-            "payment_id": link.expected_payment_id,
-            "transaction_id": link.bank_transaction_id,
-            "status": str(link.status),
-            "reasons": link.reasons,
+            "payment_id": key[0],
+            "transaction_id": key[1],
+            "status": status,
+            "reasons": values["reasons"],
         }
         self._audit.append(
             AuditRow(
@@ -317,18 +335,22 @@ class _Writer:
                 MATCHING_ACTOR,
                 "link_auto_confirmed",
                 "link",
-                link.id,
+                link_id,
                 detail,
                 self.now,
             )
         )
         external = self.loaded.external_links.pop(suggestion.payment_id, None)
         if external is not None:
-            await self.write_audit()  # the replacement's row comes after its link's
-            await retire_external(self.uow, self.tenant_id, external, link, self.now)
+            await self.write()  # the replacement's row comes after its link's
+            await retire_external(self.uow, self.tenant_id, external, link_id, key[1], self.now)
             self.replaced += 1
 
-    async def write_audit(self) -> None:
+    async def write(self) -> None:
+        """The new links in one statement (the match state kept with them), then the
+        audit rows, in the order the links were made."""
+        await self.uow.matching.insert_links(self._new)
+        self._new = []
         await self.uow.audit.add_all(self._audit)
         self._audit = []
 

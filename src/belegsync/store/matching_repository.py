@@ -11,7 +11,7 @@ from sqlalchemy import Table, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
-from belegsync.store import matching_state  # noqa: F401 (keeps the match state with the links)
+from belegsync.store import matching_state  # keeps the match state with the links
 from belegsync.store.errors import NotFound
 from belegsync.store.models import (
     BankAccount,
@@ -249,6 +249,18 @@ class MatchingRepository:
 
     def add(self, row: ExpectedPayment | PaymentLink | IbanContactMemory) -> None:
         self._session.add(row)
+
+    async def insert_links(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert new links (column values, the ids given) in one statement, without an
+        object each, and keep the match state with them in the same transaction, as a
+        flush of new link objects does: a matching run writes hundreds, and the unit of
+        work spent more on them than the database."""
+        if not rows:
+            return
+        await self._session.execute(insert(cast(Table, PaymentLink.__table__)), list(rows))
+        await self._session.run_sync(
+            lambda session: matching_state.keep_for_inserted_links(session.connection(), rows)
+        )
 
     async def flush(self) -> None:
         await self._session.flush()

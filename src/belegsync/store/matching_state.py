@@ -10,17 +10,18 @@
 
 Every flush that writes a link (new, or its status or allocation changed) or moves a
 voucher to another contact updates the state in the same transaction, whichever use
-case wrote it: the state cannot diverge from the links. Settled and used-up are
-recomputed from the links of the touched rows; the payer summary is counted up when a
-link starts allocating and down when it stops (the latest booking date is recomputed
-for a group that lost its latest line). :func:`match_state_from_links` computes
-everything from scratch (tests compare it with the stored state; migration 0016 fills
-existing rows the same way).
+case wrote it, and so does ``MatchingRepository.insert_links``, the one way to insert
+links as rows (a matching run's new links): the state cannot diverge from the links.
+Settled and used-up are recomputed from the links of the touched rows; the payer
+summary is counted up when a link starts allocating and down when it stops (the latest
+booking date is recomputed for a group that lost its latest line).
+:func:`match_state_from_links` computes everything from scratch (tests compare it with
+the stored state; migration 0016 fills existing rows the same way).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
@@ -59,6 +60,7 @@ from belegsync.store.models import (
 __all__ = [
     "MatchState",
     "PayerKey",
+    "keep_for_inserted_links",
     "match_state_from_links",
     "payer_summary_select",
     "stored_match_state",
@@ -259,10 +261,24 @@ def _changes(session: Session) -> _Changes:
 
 @event.listens_for(Session, "after_flush")
 def _keep_match_state(session: Session, _context: UOWTransaction) -> None:
-    changes = _changes(session)
+    _keep(session.connection(), _changes(session))
+
+
+def keep_for_inserted_links(connection: Connection, links: Sequence[Mapping[str, Any]]) -> None:
+    """The state for links inserted as rows, without a flush
+    (``MatchingRepository.insert_links``): what a flush of them as new objects keeps."""
+    changes = _Changes(set(), set(), set(), set(), set())
+    for link in links:
+        changes.payments.add(link["expected_payment_id"])
+        changes.txns.add(link["bank_transaction_id"])
+        if _allocating(link["status"]):
+            changes.started.add(link["id"])
+    _keep(connection, changes)
+
+
+def _keep(connection: Connection, changes: _Changes) -> None:
     if not (changes.payments or changes.contacts):
         return
-    connection = session.connection()
     _refresh(connection, ExpectedPayment, sorted(changes.payments), settled=_settled_now())
     _refresh(connection, BankTransaction, sorted(changes.txns), used_up=_used_up_now())
     _count_payers(connection, sorted(changes.started), +1)
