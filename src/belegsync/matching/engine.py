@@ -599,9 +599,11 @@ class _Run:
             if contact is None:
                 continue
             for account in (cols.ibans[row], cols.creditors[row]):
+                if account not in accounts:
+                    continue
                 key = (int(self.arrays.tc[p]), account)
                 known = owners.get(key, frozenset())
-                if account in accounts and contact not in known:
+                if contact not in known:
                     owners[key] = known | {contact}
                     taught.add(account)
         if not taught:
