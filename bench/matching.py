@@ -57,11 +57,11 @@ import numpy as np
 # the incremental part builds its client as the tests do (tests/support/volume.py)
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
-from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment, LinkStatus
+from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.matching import IbanContactMemory, MatchResult, match
 from belegsync.matching.columns import TxnColumns
 from matching_data import scenarios_de
-from matching_data.metrics import DataSet, Metrics, evaluate
+from matching_data.metrics import DataSet, Metrics, evaluate, stored_links
 from matching_data.store_client import migrated_database, time_incremental
 from matching_data.synthetic import generate
 
@@ -111,19 +111,7 @@ def _rerun(
 ) -> None:
     """A second run on the same data with the first run's automatic links stored, as
     „Abgleich jetzt ausführen“ clicked again: what it links more (goal 0)."""
-    stored = [
-        *links,
-        *(
-            ExistingLink(
-                d.suggestion.payment_id,
-                d.suggestion.txn_id,
-                d.suggestion.allocated_cents,
-                LinkStatus.AUTO_CONFIRMED,
-            )
-            for d in first.auto_links
-        ),
-    ]
-    again = match(expected, txns, existing_links=stored, memory=memory)
+    again = match(expected, txns, existing_links=[*links, *stored_links(first)], memory=memory)
     print(f"[{label}] second_run_auto_links={len(again.auto_links)} (no new data; goal 0)")
 
 

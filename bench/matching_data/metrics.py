@@ -21,10 +21,16 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from belegsync.domain.matching import BankTxn, ExpectedPayment, UnmatchedReason
+from belegsync.domain.matching import (
+    BankTxn,
+    ExistingLink,
+    ExpectedPayment,
+    LinkStatus,
+    UnmatchedReason,
+)
 from belegsync.matching.engine import MatchResult
 
-__all__ = ["DataSet", "Metrics", "evaluate"]
+__all__ = ["DataSet", "Metrics", "evaluate", "stored_links"]
 
 
 class DataSet(Protocol):
@@ -155,3 +161,16 @@ def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) 
         wrongly_external_ids=tuple(sorted(wrongly)),
         by_scenario=dict(sorted(by_scenario.items())),
     )
+
+
+def stored_links(result: MatchResult) -> list[ExistingLink]:
+    """A run's automatic links as the next run reads them from the store."""
+    return [
+        ExistingLink(
+            d.suggestion.payment_id,
+            d.suggestion.txn_id,
+            d.suggestion.allocated_cents,
+            LinkStatus.AUTO_CONFIRMED,
+        )
+        for d in result.auto_links
+    ]

@@ -537,29 +537,33 @@ class _Run:
         contact = self.arrays.contact[self.rest][pay]
         names = self.index.cols.names
         payments, linked_rows = self._linked_now()
+        linked_contact = self.arrays.contact[payments]
         at = np.flatnonzero(contact >= 0)
-        if not at.size or not linked_rows.size:
+        mine = np.flatnonzero(is_member(linked_contact, distinct(contact[at])))
+        if not at.size or not mine.size:
             return []
         keys = _of_contact(_name_hashes(names, rows[at]), contact[at])
-        linked_hashes = _name_hashes(names, linked_rows)
-        linked_keys = _of_contact(linked_hashes, self.arrays.contact[payments])
+        linked_hashes = _name_hashes(names, linked_rows[mine])
+        linked_keys = _of_contact(linked_hashes, linked_contact[mine])
         linked_keys[linked_hashes == _EMPTY_HASH] = -1
         near = at[is_member(keys, linked_keys)]
-        used = np.flatnonzero(is_member(linked_keys, keys))
+        used = mine[is_member(linked_keys, keys)]
         used = used[~self._provider_lines(linked_rows[used], payments[used])]
-        taught = {
-            (number, normalise_name(names[row]))
-            for number, row in zip(
-                self.arrays.contact[payments[used]].tolist(),
-                linked_rows[used].tolist(),
+        written = set(
+            zip(
+                linked_contact[used].tolist(),
+                map(names.__getitem__, linked_rows[used].tolist()),
                 strict=True,
             )
-        }
+        )  # each contact's payer once, however many lines it paid
+        normalised = {name: normalise_name(name) for _, name in written}
+        taught = {(number, normalised[name]) for number, name in written}
         new: dict[int, set[str]] = defaultdict(set)
         for p, row, number in zip(
             pay[near].tolist(), rows[near].tolist(), contact[near].tolist(), strict=True
         ):
-            name = normalise_name(names[row])
+            raw = names[row]
+            name = normalised.get(raw) or normalise_name(raw)
             fresh = name not in self.states[p].payer_names
             if fresh and len(name) >= 4 and (number, name) in taught:
                 new[p].add(name)

@@ -15,8 +15,9 @@ from datetime import timedelta
 
 import pytest
 
-from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment, LinkStatus
+from belegsync.domain.matching import BankTxn, ExpectedPayment
 from belegsync.matching import MatchResult, match
+from matching_data.metrics import stored_links
 from matching_data.synthetic import generate
 from unit.matching.factories import D0, IBAN_B, payment, txn
 
@@ -62,16 +63,7 @@ def _again(
     payments: Sequence[ExpectedPayment], lines: Sequence[BankTxn], first: MatchResult
 ) -> MatchResult:
     """A second run on the same data, the first run's links stored."""
-    links = [
-        ExistingLink(
-            d.suggestion.payment_id,
-            d.suggestion.txn_id,
-            d.suggestion.allocated_cents,
-            LinkStatus.AUTO_CONFIRMED,
-        )
-        for d in first.auto_links
-    ]
-    return match(payments, lines, existing_links=links)
+    return match(payments, lines, existing_links=stored_links(first))
 
 
 def test_the_account_that_paid_january_pays_february_in_the_same_run() -> None:
