@@ -158,6 +158,8 @@ async def test_voucher_page_shows_its_bank_transaction_and_actions(stack: WebSta
         assert "automatisch zugeordnet" in text and "Zahlung über ein Bankkonto" in text
         assert f'action="{base}/matching/links/{auto[1]}/undo"' in page.text
         assert "partPaymentFinancialTransaction" not in text and "None" not in text
+        # nothing left open is neither money in nor money out (not green on an expense)
+        assert 'class="zero">0,00' in page.text
         # The file is named after the voucher, not after Lexware's id.
         assert re.search(r'class="filename"[^>]*>\d{4}-\d\d-\d\d_[^<]+\.pdf<', page.text)
         offered = await b.get(f"{base}/vouchers/{suggested[0]}")
