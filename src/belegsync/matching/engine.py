@@ -288,6 +288,9 @@ class _Run:
         # the payments and lines linked automatically in this run (``_linked_now``)
         self._auto_rows: list[tuple[int, int]] = []
         self._linked_cache: tuple[IntArray, IntArray] | None = None
+        # per line of ``_linked_now``: judged by ``_provider_lines`` yet, and the verdict
+        self._provider_judged = np.zeros(0, dtype=np.bool_)
+        self._provider_verdict = np.zeros(0, dtype=np.bool_)
 
     def _learned(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -548,7 +551,7 @@ class _Run:
         linked_keys[linked_hashes == _EMPTY_HASH] = -1
         near = at[is_member(keys, linked_keys)]
         used = mine[is_member(linked_keys, keys)]
-        used = used[~self._provider_lines(linked_rows[used], payments[used])]
+        used = used[~self._provider_lines(used)]
         written = set(
             zip(
                 linked_contact[used].tolist(),
@@ -595,7 +598,7 @@ class _Run:
         for column in self.index.account_hashes or ():
             near |= is_member(column[linked_rows], wanted)
         at = np.flatnonzero(near)
-        at = at[~self._provider_lines(linked_rows[at], payments[at])]
+        at = at[~self._provider_lines(at)]
         owners = dict(self.ctx.identifier_owners)
         taught: set[str] = set()
         for p, row in zip(payments[at].tolist(), linked_rows[at].tolist(), strict=True):
@@ -1108,26 +1111,36 @@ class _Run:
                     (np.fromiter(map(attrgetter("row"), self.clear), np.int64, n), auto[:, 1])
                 ),
             )
+            size = self._linked_cache[0].size
+            self._provider_judged = np.zeros(size, dtype=np.bool_)
+            self._provider_verdict = np.zeros(size, dtype=np.bool_)
         return self._linked_cache
 
-    def _provider_lines(self, rows: IntArray, payments: IntArray) -> BoolArray:
-        """Per linked line (``rows``, linked to ``payments``: global positions) whether
-        it teaches nothing about its payment's contact (:func:`teaches_payer`): its
-        purpose (found when the index was built) or its payer name (read for these
-        rows) names a payment provider, whose account pays out for every customer who
-        paid that way, and the contact is not that provider (``LinkHistory`` learns
-        nothing from it either). The few lines naming one are judged one by one."""
-        index = self.index
-        cols = index.cols
-        marked_purposes = index.marked_purposes
-        out = is_member(rows, np.fromiter(marked_purposes, np.int64, len(marked_purposes)))
-        names = list(map(cols.names.__getitem__, rows.tolist()))
-        named = TextBlob(names).rows_mentioning(PROVIDER_MARKERS)
-        out[np.fromiter(named, np.int64, len(named))] = True
-        for i in np.flatnonzero(out).tolist():
-            row, contact_name = int(rows[i]), self.expected[int(payments[i])].contact_name
-            out[i] = not teaches_payer(contact_name or "", names[i], cols.remittances[row])
-        return out
+    def _provider_lines(self, at: IntArray) -> BoolArray:
+        """Per line of ``_linked_now`` at positions ``at`` whether it teaches nothing
+        about its payment's contact (:func:`teaches_payer`): its purpose (found when the
+        index was built) or its payer name (read for these rows) names a payment
+        provider, whose account pays out for every customer who paid that way, and the
+        contact is not that provider (``LinkHistory`` learns nothing from it either).
+        The few lines naming one are judged one by one; each line once per run (the
+        readers of linked accounts ask about overlapping lines)."""
+        payments, linked_rows = self._linked_now()
+        judged, verdict = self._provider_judged, self._provider_verdict
+        new = distinct(at[~judged[at]])
+        if new.size:
+            rows = linked_rows[new]
+            cols = self.index.cols
+            marked_purposes = self.index.marked_purposes
+            out = is_member(rows, np.fromiter(marked_purposes, np.int64, len(marked_purposes)))
+            names = list(map(cols.names.__getitem__, rows.tolist()))
+            named = TextBlob(names).rows_mentioning(PROVIDER_MARKERS)
+            out[np.fromiter(named, np.int64, len(named))] = True
+            for i in np.flatnonzero(out).tolist():
+                row, contact_name = int(rows[i]), self.expected[int(payments[new[i]])].contact_name
+                out[i] = not teaches_payer(contact_name or "", names[i], cols.remittances[row])
+            judged[new] = True
+            verdict[new] = out
+        return verdict[at]
 
     def _on_new_accounts(
         self, pay: IntArray, rows: IntArray
@@ -1187,7 +1200,7 @@ class _Run:
         contact = self.arrays.contact[payments]
         wanted = is_member(contact, contact_of[contact_of >= 0])
         picked = np.flatnonzero(wanted if among is None else wanted & among)
-        picked = picked[~self._provider_lines(linked_rows[picked], payments[picked])]
+        picked = picked[~self._provider_lines(picked)]
         rows = linked_rows[picked].tolist()
         numbers = contact[picked].tolist()
         cols = self.index.cols

@@ -14,6 +14,7 @@ look the values up in the (much smaller) set of voucher and customer numbers.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -258,8 +259,17 @@ def _marker_positions(arr: npt.NDArray[np.uint8], markers: Sequence[bytes]) -> l
 
 def _words_folding_to(pairs: list[list[tuple[int, int]]]) -> npt.NDArray[np.bool_]:
     """Which 16-bit words read upper-cased are one of the markers' pairs."""
-    wanted = np.array([w for each in pairs for w, _ in each], dtype=np.uint16)
-    return np.isin(_UPPER_WORDS, wanted)
+    return _words_table(tuple(sorted({w for each in pairs for w, _ in each})))
+
+
+@functools.lru_cache(maxsize=64)
+def _words_table(wanted: tuple[int, ...]) -> npt.NDArray[np.bool_]:
+    """:func:`_words_folding_to` for a set of words, kept: a run searches the same
+    markers in many small texts (one client's linked lines), and the table of all
+    65,536 words costs more than such a search."""
+    table = np.isin(_UPPER_WORDS, np.array(wanted, dtype=np.uint16))
+    table.flags.writeable = False
+    return table
 
 
 def _chunk_tokens(arr: npt.NDArray[np.uint8], max_groups: int) -> tuple[IntArray, IntArray]:
