@@ -1,4 +1,4 @@
-"""Matching benchmark: quality on two independent data sets, and speed at full scale.
+"""Matching benchmark: quality on three independent data sets, and speed at full scale.
 
 Quality (per data set and per scenario; see ``matching_data/metrics.py``):
 automatic links ≥ 99.5 % correct, ≥ 80 % of matchable vouchers linked automatically,
@@ -9,6 +9,8 @@ listed as needing an external transaction.
   clients; weights were developed on seeds 7 and 11, the figures use seed 2024.
 * ``scenarios_de`` (``matching_data/scenarios_de.py``): businesses modelled month by
   month from German banking conventions, written apart from the synthetic generator.
+* ``statement_files`` (``matching_data/statement_files.py``): a practice, a café and a
+  wholesaler as CAMT.053, MT940 and Sparkasse CSV files read by the product's parsers.
 
 Speed: 100,000 vouchers × 1,000,000 transactions on one core (generation excluded),
 next to a plain vectorised candidate generation (numpy) on the same data, with the
@@ -60,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.matching import IbanContactMemory, MatchResult, match
 from belegsync.matching.columns import TxnColumns
-from matching_data import scenarios_de
+from matching_data import scenarios_de, statement_files
 from matching_data.metrics import DataSet, Metrics, evaluate, stored_links
 from matching_data.store_client import migrated_database, time_incremental
 from matching_data.synthetic import generate
@@ -99,6 +101,19 @@ def quality_scenarios(seed: int) -> None:
             print(line)
         _show_external(label, part, metrics)
         _rerun(label, result, part.expected, part.txns, data.history_links, memory)
+
+
+def quality_statement_files(seed: int) -> None:
+    data = statement_files.generate(seed)
+    for business in sorted(data.tenant_of):
+        part = data.only(business)
+        result = match(part.expected, part.txns)
+        label = f"statement_files {business}"
+        metrics = evaluate(part, result)
+        for line in metrics.lines(label):
+            print(line)
+        _show_external(label, part, metrics)
+        _rerun(label, result, part.expected, part.txns)
 
 
 def _rerun(
@@ -453,6 +468,7 @@ def main(scale: float, seed: int, only: str | None, trace_memory: bool, runs: in
     if only in (None, "quality"):
         quality_synthetic(scale, seed)
         quality_scenarios(seed)
+        quality_statement_files(seed)
     if only in (None, "speed"):
         _load("speed")
         speed(scale, seed, trace_memory, runs)

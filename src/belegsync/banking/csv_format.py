@@ -27,13 +27,13 @@ from belegsync.banking.text import (
     decode_text,
     german_iban,
     parse_amount,
+    reads_as_reversal,
     split_sepa_keywords,
 )
 from belegsync.domain.dates import BERLIN
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 HEADER_SCAN_LINES = 40
-_REVERSAL_WORDS = ("RUECKLASTSCHRIFT", "RÜCKLASTSCHRIFT", "STORNO", "RUECKUEBERWEISUNG")
 _IBAN_LIKE = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?)\b")
 _DELIMITERS = (";", ",", "\t")
 
@@ -388,7 +388,7 @@ def _transactions(row: _Row, m: CsvMapping) -> list[ParsedTransaction]:
         if original
         else None,
         original_currency=currency if original else None,
-        is_reversal=any(w in (booking_text or "").upper() for w in _REVERSAL_WORDS),
+        is_reversal=reads_as_reversal(booking_text),
         booking_text=booking_text,
         identifier_issues=issues,
         location=where,

@@ -123,7 +123,7 @@ def _mismatch(in_file: str, chosen: str) -> ImportWarning:
     )
 
 
-def _row(
+def stored_row(
     txn: ParsedTransaction,
     *,
     tenant_id: str,
@@ -133,6 +133,7 @@ def _row(
     import_id: str | None,
     now: datetime,
 ) -> dict[str, Any]:
+    """The column values of the stored ``BankTransaction`` for a parsed line."""
     return {
         "tenant_id": tenant_id,
         "account_id": account.id,
@@ -213,7 +214,7 @@ async def _store(
                 continue
             known.add(digest)
             rows.append(
-                _row(
+                stored_row(
                     txn,
                     tenant_id=tenant_id,
                     account=account,

@@ -32,6 +32,7 @@ from belegsync.banking.text import (
     german_iban,
     join_chunks,
     parse_amount,
+    reads_as_reversal,
     split_sepa_keywords,
 )
 
@@ -46,6 +47,9 @@ _CONTINUED = {"86", "61", "NS"}
 _SUBFIELD = re.compile(r"\?(\d{2})")
 _PURPOSE_KEYS = [f"{n}" for n in range(20, 30)] + ["60", "61", "62", "63"]
 _CHUNK = 27
+# Geschäftsvorfallcodes of returns: 109 a returned SEPA direct debit
+# (Lastschriftretoure), 159 a returned SEPA transfer (Überweisung Retoure)
+_RETURN_CODES = frozenset({"109", "159"})
 
 
 @dataclass
@@ -127,7 +131,10 @@ def _scan(text: str) -> list[_Block]:
                 f"Feld :{tag}: vor dem ersten :20:.",
                 f"field :{tag}: before the first :20:.",
             )
-        current_61 = _scan_tag(blocks[-1], tag, value.strip(), number, current_61)
+        # :86: is wrapped at 65 characters wherever the text stands, a space included:
+        # its first line keeps a trailing space as its continuation lines do
+        kept = value.lstrip() if tag == "86" else value.strip()
+        current_61 = _scan_tag(blocks[-1], tag, kept, number, current_61)
     if not blocks:
         raise StatementError("MT940", "kein Auszug (:20:) gefunden.", "no statement (:20:) found.")
     for block in blocks:
@@ -349,8 +356,12 @@ def _structured(
             original = abs(parse_amount(keywords["OAMT"].split()[-1], where))
         except (StatementError, IndexError):
             original = None
+    booking_text = clean("".join(fields.get("00", [])))
+    # a returned direct debit or transfer is marked by its code and booking text
+    # ("SEPA-DD SOLL RUECKBEL. CORE", "RUECKLASTSCHRIFT"), its :61: mark stays D or C
+    returned = gvc in _RETURN_CODES or reads_as_reversal(booking_text)
     return ParsedTransaction(
-        **common,
+        **{**common, "is_reversal": common["is_reversal"] or returned},
         counterparty_name=clean(
             join_chunks([*fields.get("32", []), *fields.get("33", [])], _CHUNK)
         ),
@@ -364,6 +375,6 @@ def _structured(
         creditor_id=clean(keywords.get("CRED"), limit=64),
         original_amount_cents=original,
         original_currency=common["currency"] if original is not None else None,
-        booking_text=clean("".join(fields.get("00", []))),
+        booking_text=booking_text,
         purpose_code=gvc,
     )

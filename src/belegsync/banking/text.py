@@ -148,6 +148,17 @@ def german_iban(bank_code: str, account_number: str) -> str | None:
         return None
 
 
+# Booking texts of a movement that undoes an earlier one (a returned direct debit or
+# transfer, a cancellation), as German banks write them in CSV and MT940 ?00.
+REVERSAL_WORDS = ("RUECKLASTSCHRIFT", "RÜCKLASTSCHRIFT", "RUECKBEL", "STORNO", "RUECKUEBERWEISUNG")
+
+
+def reads_as_reversal(booking_text: str | None) -> bool:
+    """Whether a booking text names a return or cancellation (:data:`REVERSAL_WORDS`)."""
+    text = (booking_text or "").upper()
+    return any(word in text for word in REVERSAL_WORDS)
+
+
 def clean(text: str | None, *, limit: int = 255) -> str | None:
     """Whitespace collapsed, NFC, cut to ``limit``; ``None`` for empty or ``NOTPROVIDED``."""
     if text is None:

@@ -111,3 +111,53 @@ def test_a_statement_cut_before_its_closing_balance_is_refused() -> None:
     with pytest.raises(StatementError, match=":62F:") as caught:
         parse_mt940(cut)
     assert caught.value.code == "statement_incomplete"
+
+
+def _one_entry(mark: str, details: list[str]) -> bytes:
+    """A statement of one :61: entry of 12,34 EUR with ``details`` as the :86: lines
+    (wrapped at 65 characters as a bank writes them)."""
+    amount, closing = ("12,34", "C240102EUR12,34") if mark == "C" else ("12,34", "D240102EUR12,34")
+    lines = [
+        ":20:STARTUMSE",
+        ":25:10050000/0123456789",
+        ":28C:1/1",
+        ":60F:C240101EUR0,00",
+        f":61:2401020102{mark}{amount}NDDTNONREF",
+        ":86:" + details[0],
+        *details[1:],
+        f":62F:{closing}",
+    ]
+    return "\r\n".join(lines).encode("cp1252")
+
+
+def test_a_space_where_the_first_details_line_wraps_is_kept() -> None:
+    # the bank wraps :86: at 65 characters, here right after the space between
+    # "RECHNUNG" and the number; a wrap inside a word joins without one
+    first = "166?00SEPA-UEBERWEISUNG?20EREF+NOTPROVIDED?21SVWZ+RECHNUNG "
+    assert len(":86:" + first) <= 65 and first.endswith(" ")
+    data = _one_entry(
+        "C", [first, "RE-2025-00170?22 SKONTO 11,41 EUR?32SCHAEFER UND SOEH", "NE GMBH"]
+    )
+    [statement] = parse_mt940(data)
+    [txn] = statement.transactions
+    assert txn.remittance == "RECHNUNG RE-2025-00170 SKONTO 11,41 EUR"
+    assert txn.counterparty_name == "SCHAEFER UND SOEHNE GMBH"
+
+
+@pytest.mark.parametrize(
+    ("code", "booking_text"),
+    [("109", "SEPA-DD SOLL RUECKBEL. CORE"), ("105", "RUECKLASTSCHRIFT"), ("159", "RETOURE")],
+)
+def test_a_returned_debit_booked_with_mark_c_or_d_is_a_reversal(
+    code: str, booking_text: str
+) -> None:
+    # the :61: mark of a return is an ordinary C (money back) or D, not RD/RC: its
+    # code and booking text say what it is, as a CSV's booking text does
+    details = [f"{code}?00{booking_text}?20EREF+E2E-4711?21SVWZ+ORG BT 12,34 ENTG. 3,00"]
+    [statement] = parse_mt940(_one_entry("C", details))
+    [txn] = statement.transactions
+    assert txn.is_reversal
+    [ordinary] = (
+        parse_mt940(_one_entry("C", ["166?00GUTSCHRIFT?20SVWZ+RE 4711"])).pop().transactions
+    )
+    assert not ordinary.is_reversal
