@@ -6,10 +6,16 @@
 2. Otherwise a bounded subset sum over the hit items, or over the open items of the
    contact the payer's IBAN/creditor id belongs to, in the window: suggestion only, and
    only when exactly one subset fits (fewest items first).
+3. A known payer's purpose that lists the running numbers of its open vouchers
+   ("Rg 774, 781, 792, 803", "Kd 4471 Rechnungen 8 17 24", "RE FB-25-01321/01329"):
+   the vouchers whose number is cited form the set, booked from their voucher date
+   on (a bookkeeper who enters the payments monthly leaves Lexware's paid date weeks
+   after the bank's); their exact sum is linked automatically.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +23,7 @@ from itertools import combinations
 
 from belegsync.domain.matching import DifferenceReason, Suggestion
 from belegsync.domain.matching_score import collective_auto_failures
+from belegsync.domain.matching_text import voucher_short_number
 from belegsync.matching.candidates import PaymentState, is_booked
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.params import MatchParams
@@ -24,6 +31,9 @@ from belegsync.matching.params import MatchParams
 __all__ = ["CollectiveGroup", "collectives_by_contact", "collectives_from_references"]
 
 _NO_OWNERS: Mapping[tuple[int, str], frozenset[str]] = {}
+_DIGITS = re.compile(r"[0-9]+")
+# at most this many cited vouchers are combined (a purpose lists a week's invoices)
+_MAX_CITED = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +221,11 @@ def collectives_by_contact(
     for state in states:
         if state.payment.contact_id is not None and open_payments(state.index):
             by_contact[(state.tenant_currency, state.payment.contact_id)].append(state)
-    groups: list[CollectiveGroup] = []
     window = params.unanchored_days_after
     ids = index.cols.ids
+    booked = not params.shadow_mode
+    # (row, the payer's open items the line may pay) for the lines from a known payer
+    lines: list[tuple[int, list[PaymentState]]] = []
     for row in rows:
         txn_id = ids[row]
         part = int(index.part[row])
@@ -222,13 +234,38 @@ def collectives_by_contact(
         if contact is None:
             continue
         day = int(index.day[row])
-        pool = [
+        mine = [
             s
             for s in by_contact.get((tc, contact), ())
             if s.part == part
-            and s.window[0] <= day <= max(s.window[1], s.voucher_day + window)
+            and day <= max(s.window[1], s.voucher_day + window)
             and (s.payment.id, txn_id) not in rejected
         ]
+        if len(mine) >= 2:
+            lines.append((row, mine))
+    # the lines citing their vouchers' numbers first: what they pay is no one else's
+    groups: list[CollectiveGroup] = []
+    cited_by: dict[int, int] = {}  # state index → the row citing it
+    for row, mine in lines:
+        day, amount, part = int(index.day[row]), int(index.remaining[row]), int(index.part[row])
+        cited = _cited(mine, index.cols.remittances[row], day, amount, part)
+        suggestions = None if cited is None else _group(ctx, row, cited, 1.0, lambda _s: False)
+        if cited is None or suggestions is None:
+            continue
+        groups.append(
+            CollectiveGroup(
+                row=row,
+                members=tuple(s.index for s in cited),
+                suggestions=tuple(_payer_marked(suggestions)),
+                auto=booked and is_booked(index, row),
+            )
+        )
+        cited_by.update((s.index, row) for s in cited)
+    for row, mine in lines:
+        if row in cited_by.values():
+            continue
+        day, part = int(index.day[row]), int(index.part[row])
+        pool = [s for s in mine if s.window[0] <= day and s.index not in cited_by]
         if len(pool) < 2:
             continue
         pool.sort(key=lambda s: (abs(day - s.anchor_day), s.payment.id))
@@ -240,17 +277,44 @@ def collectives_by_contact(
         suggestions = _group(ctx, row, subset, 1.0, lambda _s: False)
         if suggestions is None:
             continue
-        auto = complete and is_booked(index, row) and not params.shadow_mode
-        suggestions = [
-            s._replace(features=s.features._replace(extra=(*s.features.extra, "collective_payer")))
-            for s in suggestions
-        ]
         groups.append(
             CollectiveGroup(
                 row=row,
                 members=tuple(s.index for s in subset),
-                suggestions=tuple(suggestions),
-                auto=auto,
+                suggestions=tuple(_payer_marked(suggestions)),
+                auto=complete and booked and is_booked(index, row),
             )
         )
     return groups
+
+
+def _payer_marked(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
+    """The suggestions with the evidence that the payer's open items were combined."""
+    return [
+        s._replace(features=s.features._replace(extra=(*s.features.extra, "collective_payer")))
+        for s in suggestions
+    ]
+
+
+def _cited(
+    states: Sequence[PaymentState], text: str, day: int, amount: int, part: int
+) -> tuple[PaymentState, ...] | None:
+    """The payer's open items whose running number (without leading zeros) the purpose
+    cites as a number of its own, booked on or after their voucher date, when they or
+    exactly one combination of them make the line's amount: a purpose citing numbers
+    names what it pays."""
+    numbers = {run.lstrip("0") for run in _DIGITS.findall(text)}
+    if len(numbers) < 2:
+        return None
+    cited = [
+        s
+        for s in states
+        if voucher_short_number(s.payment.voucher_number) in numbers and s.voucher_day <= day
+    ]
+    if len(cited) < 2 or len(cited) > _MAX_CITED:
+        return None
+    if len({s.payment.voucher_id for s in cited}) != len(cited):
+        return None  # a voucher with several open items: which one is ambiguous
+    if sum(_signed(s, part) for s in cited) == amount:
+        return tuple(cited)
+    return _unique_subset(cited, amount, part, len(cited) - 1)

@@ -56,7 +56,7 @@ from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import SamePayer
-from belegsync.matching.payouts import PROVIDERS, payout_groups, teaches_payer
+from belegsync.matching.payouts import PROVIDERS, STATED_FEE_MARKERS, payout_groups, teaches_payer
 from belegsync.matching.textscan import TextBlob
 
 __all__ = ["MatchResult", "match"]
@@ -148,6 +148,8 @@ def _ranked_elsewhere(
 
 
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
+# the lines read as payouts: a provider's, or any stating the fee it kept
+_PAYOUT_MARKERS = (*PROVIDER_MARKERS, *STATED_FEE_MARKERS)
 _WIDER_DAYS = 60
 _EMPTY_HASH = hash("")
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
@@ -262,7 +264,7 @@ class _Run:
                 for reference in payment_references:
                     references[reference].append(g)
         self.index = TxnIndex.build(
-            cols, self.tc_ids, allocated, wanted, PROVIDER_MARKERS, {i for _, i in owners}
+            cols, self.tc_ids, allocated, wanted, _PAYOUT_MARKERS, {i for _, i in owners}
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
         self.clear: list[ClearLink] = []
@@ -391,7 +393,7 @@ class _Run:
         # which were always looked for on every line)
         for finder, rows, ranked in (
             (partial(collectives_by_contact, linked_owners=owners), contact_rows, ranked_by),
-            (payout_groups, sorted(self.index.provider_rows(PROVIDER_MARKERS, consumed)), {}),
+            (payout_groups, sorted(self.index.provider_rows(_PAYOUT_MARKERS, consumed)), {}),
         ):
             found = finder(
                 self.states,

@@ -10,12 +10,19 @@ Exactly one such run is linked automatically when the payer is known by its acco
 every earlier payout of the run was linked; otherwise the shortest fitting run is
 suggested; each
 sale is allocated its amount minus its share of the fee (reason ``payout_fee``).
+
+Any other payer whose purpose states the fee it kept ("Auszahlung … Umsatz 02.01.2024
+abzgl. Entgelte 3,33", "abzgl. Gebühr 82,42": card terminals, billing services) is read
+the same way with that fee to the cent: the run must sum to the payout plus the stated
+fee, and its sales must be its contact's (by account, or the contact named as the payer).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from belegsync.domain.matching import AmountKind, DifferenceReason, Suggestion
 from belegsync.domain.matching_text import normalise_name
@@ -23,8 +30,17 @@ from belegsync.matching.candidates import PaymentState, is_booked
 from belegsync.matching.collective import CollectiveGroup
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.params import MatchParams
+from belegsync.matching.payer_names import same_payer
 
-__all__ = ["PROVIDERS", "Provider", "payout_groups", "provider_of", "teaches_payer"]
+__all__ = [
+    "PROVIDERS",
+    "STATED_FEE_MARKERS",
+    "Provider",
+    "payout_groups",
+    "provider_of",
+    "stated_fee",
+    "teaches_payer",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +69,17 @@ PROVIDERS: tuple[Provider, ...] = (
     Provider("Amazon", "AMAZON", 200, 100),
 )
 _LOOKBACK_DAYS = 14
+# what a purpose stating a kept fee holds, upper-cased ("abzgl.", "abzüglich"): the
+# lines to read for :func:`stated_fee`
+STATED_FEE_MARKERS = (b"ABZGL", b"ABZUEGL", b"GLICH")
+_SAME_NAME = 95.0  # the contact named as the payer, as for an identifying payer name
+# "abzgl. Entgelte 3,33", "abzüglich Gebühren 1.234,50 EUR", "abzgl. Disagio EUR 7,10"
+_STATED_FEE = re.compile(
+    r"(?:abzgl\.?|abz(?:ü|ue)glich)\s+(?:der\s+|des\s+)?"
+    r"(?:entgelte?|geb(?:ü|ue)hre?n?|disagio|provision(?:en)?|servicegeb(?:ü|ue)hre?n?)"
+    r"\s*:?\s*(?:eur\s*)?(\d{1,3}(?:\.\d{3})*,\d{2})(?!\d)",
+    re.IGNORECASE,
+)
 
 
 def provider_of(name: str, purpose: str) -> Provider | None:
@@ -64,14 +91,27 @@ def provider_of(name: str, purpose: str) -> Provider | None:
     return None
 
 
+def stated_fee(purpose: str) -> int | None:
+    """The fee in cents a payout's purpose says was kept back ("abzgl. Entgelte 3,33"),
+    if it states one."""
+    found = _STATED_FEE.search(purpose.replace("\n", " "))
+    if found is None:
+        return None
+    euros, cents = found[1].replace(".", "").split(",")
+    return int(euros) * 100 + int(cents)
+
+
 def teaches_payer(contact_name: str, name: str, purpose: str) -> bool:
     """Whether a line linked to a contact's voucher may teach its account and payer name
     as the contact's: not when its payer name or purpose names a payment provider — that
     account pays out (or collects) for everyone who pays that way — unless the contact
     itself is every provider the line names (Amazon as a supplier: its account is its
-    own)."""
+    own); nor when its purpose states a kept fee (a billing service paying out for
+    many patients) unless the contact is the payer itself."""
     text = f"{name} {purpose}".upper()
     named = [p.marker for p in PROVIDERS if p.marker in text]
+    if stated_fee(purpose) is not None and not same_payer(contact_name, name, _SAME_NAME):
+        return False
     if not named:
         return True
     contact = contact_name.upper()
@@ -98,6 +138,22 @@ def _runs(
                 break
             if _fee_fits(total, payout, end - start + 1, provider):
                 found.append(tuple(pool[start : end + 1]))
+    return found
+
+
+def _runs_to(pool: Sequence[PaymentState], total: int) -> list[tuple[PaymentState, ...]]:
+    """The runs of consecutive open sales that sum to ``total`` exactly, from any sale
+    on (a sale the provider paid out with an earlier, unlinked payout may still be
+    open before them)."""
+    found: list[tuple[PaymentState, ...]] = []
+    for start in range(len(pool)):
+        running = 0
+        for end in range(start, len(pool)):
+            running += pool[end].payment.amount_cents
+            if running == total:
+                found.append(tuple(pool[start : end + 1]))
+            if running >= total:
+                break
     return found
 
 
@@ -151,28 +207,45 @@ def payout_groups(
         if part % 2 != 0:
             continue  # payouts are credits
         provider = provider_of(cols.names[row], cols.remittances[row])
+        fee_stated = None if provider is not None else stated_fee(cols.remittances[row])
         if provider is None:
-            continue
+            if fee_stated is None or not cols.names[row]:
+                continue
+            provider = Provider(cols.names[row].replace(":", " "), "", 0, 0)
         day = int(index.day[row])
         txn_id = cols.ids[row]
         ident = cols.ibans[row] or cols.creditors[row]
+        # a stated fee: the sales by their own date (the paid date entered in Lexware
+        # may follow the payout)
+        sold = attrgetter("anchor_day" if fee_stated is None else "voucher_day")
         candidates = [
             s
             for s in sales.get(part, ())
-            if day - _LOOKBACK_DAYS <= s.anchor_day < day
+            if day - _LOOKBACK_DAYS <= sold(s) < day
             and s.index not in claimed
             and (s.payment.id, txn_id) not in rejected
         ]
         by_account = [s for s in candidates if ident and ident in s.identifiers]
-        by_name = [
-            s for s in candidates if provider.marker in normalise_name(s.payment.contact_name)
-        ]
+        if fee_stated is None:
+            by_name = [
+                s for s in candidates if provider.marker in normalise_name(s.payment.contact_name)
+            ]
+        else:  # the contact is the payer itself
+            by_name = [
+                s
+                for s in candidates
+                if same_payer(s.payment.contact_name, cols.names[row], _SAME_NAME)
+            ]
         pool = by_account or by_name
         if not pool:
             continue
-        pool.sort(key=lambda s: (s.anchor_day, s.payment.id))
+        pool.sort(key=lambda s: (sold(s), s.payment.id))
         payout = int(index.remaining[row])
-        runs = _runs(pool, payout, provider)
+        runs = (
+            _runs(pool, payout, provider)
+            if fee_stated is None
+            else _runs_to(pool, payout + fee_stated)
+        )
         chain = (part, ident or provider.marker)
         if not runs:
             broken.add(chain)  # later payouts may start from the wrong sale
@@ -188,8 +261,9 @@ def payout_groups(
             claimed.update(s.index for s in members)
         auto = (
             unique
-            and bool(by_account)
-            and chain not in broken
+            # the payer known by its account; or, the fee stated to the cent, named
+            and (bool(by_account) or fee_stated is not None)
+            and (chain not in broken or fee_stated is not None)
             and is_booked(index, row)
             and not params.shadow_mode
         )

@@ -1,0 +1,156 @@
+"""Conventions the third, independent data set (``matching_data/statement_files.py``)
+found the engine blind to: a known payer's purpose listing its vouchers' running numbers
+weeks before Lexware's paid date, and payouts whose purpose states the fee kept back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from belegsync.domain.matching import BankTxn, ExpectedPayment
+from belegsync.matching import MatchResult, match
+from belegsync.matching.payouts import stated_fee, teaches_payer
+from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
+
+SUPPLIER = "Frischeservice Baur GmbH"
+TERMINAL = "Terminalpay Europe GmbH"
+
+
+def _auto(result: MatchResult) -> dict[str, str]:
+    return {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
+
+
+def _invoices(numbers_and_amounts: list[tuple[str, int]], paid_days: int) -> list[ExpectedPayment]:
+    """The supplier's invoices of the café (known account), entered as paid in Lexware
+    ``paid_days`` after ``D0``."""
+    return [
+        payment(
+            f"v{i}#0",
+            number=number,
+            amount=amount,
+            vtype="purchaseinvoice",
+            voucher_date=D0 - timedelta(days=14 - i),
+            paid=D0 + timedelta(days=paid_days),
+            name=SUPPLIER,
+            contact="baur",
+            known_identifiers=frozenset({IBAN_A}),
+        )
+        for i, (number, amount) in enumerate(numbers_and_amounts)
+    ]
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "Rg 774, 781, 792, 803",
+        "Kd 4471 Rechnungen 774 781 792 803",
+        "RE FB-24-00774/00781/00792/00803",
+    ],
+)
+def test_a_known_payer_listing_running_numbers_weeks_before_the_paid_date_is_linked(
+    purpose: str,
+) -> None:
+    # the bookkeeper entered the payments a month after the bank booked them; the
+    # purpose cites the running numbers only, the sum is exact
+    invoices = _invoices(
+        [
+            ("FB-24-00774", 60373),
+            ("FB-24-00781", 21010),
+            ("FB-24-00792", 33333),
+            ("FB-24-00803", 9999),
+        ],
+        paid_days=27,
+    )
+    line = txn("b1", amount=-(60373 + 21010 + 33333 + 9999), text=purpose, name=SUPPLIER.upper())
+    result = match(invoices, [line])
+    assert _auto(result) == {p.id: "b1" for p in invoices}
+    for decision in result.auto_links:
+        assert "collective_payer" in decision.suggestion.features.extra
+
+
+def test_cited_numbers_that_do_not_sum_up_link_nothing() -> None:
+    invoices = _invoices([("FB-24-00774", 60373), ("FB-24-00781", 21010)], paid_days=27)
+    line = txn("b1", amount=-(60373 + 21011), text="Rg 774, 781", name=SUPPLIER.upper())
+    assert _auto(match(invoices, [line])) == {}
+
+
+def test_an_unknown_payer_listing_numbers_is_not_linked_by_them() -> None:
+    invoices = [
+        replace(p, known_identifiers=frozenset())
+        for p in _invoices([("FB-24-00774", 60373), ("FB-24-00781", 21010)], paid_days=27)
+    ]
+    line = txn(
+        "b1", amount=-(60373 + 21010), text="Rg 774, 781", name="JEMAND ANDERES", iban=IBAN_B
+    )
+    assert _auto(match(invoices, [line])) == {}
+
+
+def _sales(amounts: list[int], *, known: bool) -> list[ExpectedPayment]:
+    """Daily card sales of the café booked as vouchers of the terminal provider; the
+    paid date entered in Lexware is sometimes after the payout."""
+    return [
+        payment(
+            f"z{i}#0",
+            number=f"Z-{i:05d}",
+            amount=amount,
+            voucher_date=D0 + timedelta(days=i),
+            paid=D0 + timedelta(days=i + (5 if i == 2 else 0)),
+            name=TERMINAL,
+            contact="terminal",
+            known_identifiers=frozenset({IBAN_B}) if known else frozenset(),
+        )
+        for i, amount in enumerate(amounts)
+    ]
+
+
+def _payout(tid: str, net: int, fee: int, day: int) -> BankTxn:
+    euros, cents = divmod(fee, 100)
+    return txn(
+        tid,
+        amount=net,
+        text=f"Auszahlung 104455 Umsatz abzgl. Entgelte {euros},{cents:02d}",
+        name=TERMINAL,
+        iban=IBAN_B,
+        day=D0 + timedelta(days=day),
+    )
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_payouts_stating_their_fee_link_their_sales_to_the_cent(known: bool) -> None:
+    sales = _sales([40653, 74046, 71089, 30000], known=known)
+    lines = [
+        _payout("p1", 40653 - 333, 333, 2),  # one day's sales
+        _payout("p2", 74046 + 71089 - 1320, 1320, 5),  # two days in one payout
+    ]
+    result = match(sales, lines)
+    assert _auto(result) == {"z0#0": "p1", "z1#0": "p2", "z2#0": "p2"}
+    shares = {d.suggestion.payment_id: d.suggestion for d in result.auto_links}
+    assert shares["z1#0"].allocated_cents + shares["z2#0"].allocated_cents == 74046 + 71089 - 1320
+
+
+def test_a_payout_whose_stated_fee_does_not_add_up_links_nothing() -> None:
+    sales = _sales([40653, 74046], known=True)
+    assert _auto(match(sales, [_payout("p1", 40653 - 333, 334, 2)])) == {}
+
+
+@pytest.mark.parametrize(
+    ("purpose", "cents"),
+    [
+        ("Auszahlung 104455 Umsatz 02.01.2024 abzgl. Entgelte 3,33", 333),
+        ("Auszahlung Abrechnung 2024/0031 1 Rechnung abzgl. Gebuehr 82,42", 8242),
+        ("Payout abzüglich Gebühren EUR 1.234,50", 123450),
+        ("Umsatz\nabzgl. Disagio 7,10", 710),
+        ("Rechnung 2024 abzgl. Skonto 3,00", None),  # Skonto is no kept fee
+        ("Gebühren 3,33", None),
+    ],
+)
+def test_stated_fee(purpose: str, cents: int | None) -> None:
+    assert stated_fee(purpose) == cents
+
+
+def test_a_billing_services_payout_teaches_no_patient_its_account() -> None:
+    purpose = "Auszahlung Abrechnung 2024/0031 3 Rechnungen abzgl. Gebuehr 82,42"
+    assert not teaches_payer("Dieter Bergmann", "ZAZ Abrechnungszentrum GmbH", purpose)
+    assert teaches_payer(TERMINAL, TERMINAL, "Auszahlung abzgl. Entgelte 3,33")
