@@ -248,21 +248,15 @@ def collectives_by_contact(
     cited_by: dict[int, int] = {}  # state index → the row citing it
     for row, mine in lines:
         day, amount, part = int(index.day[row]), int(index.remaining[row]), int(index.part[row])
-        cited = _cited(mine, index.cols.remittances[row], day, amount, part)
-        suggestions = None if cited is None else _group(ctx, row, cited, 1.0, lambda _s: False)
-        if cited is None or suggestions is None:
-            continue
-        groups.append(
-            CollectiveGroup(
-                row=row,
-                members=tuple(s.index for s in cited),
-                suggestions=tuple(_payer_marked(suggestions)),
-                auto=booked and is_booked(index, row),
-            )
-        )
-        cited_by.update((s.index, row) for s in cited)
+        free = [s for s in mine if s.index not in cited_by]
+        cited = _cited(free, index.cols.remittances[row], day, amount, part)
+        group = None if cited is None else _payer_group(ctx, row, cited, booked)
+        if group is not None:
+            groups.append(group)
+            cited_by.update((member, row) for member in group.members)
+    citing = set(cited_by.values())
     for row, mine in lines:
-        if row in cited_by.values():
+        if row in citing:
             continue
         day, part = int(index.day[row]), int(index.part[row])
         pool = [s for s in mine if s.window[0] <= day and s.index not in cited_by]
@@ -272,20 +266,26 @@ def collectives_by_contact(
         complete = len(pool) <= params.collective_max_pool
         pool = pool[: params.collective_max_pool]
         subset = _unique_subset(pool, int(index.remaining[row]), part, params.collective_max_items)
-        if subset is None:
-            continue
-        suggestions = _group(ctx, row, subset, 1.0, lambda _s: False)
-        if suggestions is None:
-            continue
-        groups.append(
-            CollectiveGroup(
-                row=row,
-                members=tuple(s.index for s in subset),
-                suggestions=tuple(_payer_marked(suggestions)),
-                auto=complete and booked and is_booked(index, row),
-            )
-        )
+        group = None if subset is None else _payer_group(ctx, row, subset, complete and booked)
+        if group is not None:
+            groups.append(group)
     return groups
+
+
+def _payer_group(
+    ctx: FeatureContext, row: int, members: Sequence[PaymentState], auto: bool
+) -> CollectiveGroup | None:
+    """The group of a known payer's open items on ``row`` (``None`` when a member's
+    pair cannot matter); automatic when ``auto`` and the line is booked."""
+    suggestions = _group(ctx, row, members, 1.0, lambda _s: False)
+    if suggestions is None:
+        return None
+    return CollectiveGroup(
+        row=row,
+        members=tuple(s.index for s in members),
+        suggestions=tuple(_payer_marked(suggestions)),
+        auto=auto and is_booked(ctx.index, row),
+    )
 
 
 def _payer_marked(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
