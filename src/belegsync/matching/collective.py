@@ -28,12 +28,35 @@ from belegsync.matching.candidates import PaymentState, is_booked
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.params import MatchParams
 
-__all__ = ["CollectiveGroup", "collectives_by_contact", "collectives_from_references"]
+__all__ = [
+    "COUNT_MARKERS",
+    "CollectiveGroup",
+    "announced_count",
+    "collectives_by_contact",
+    "collectives_from_references",
+]
 
 _NO_OWNERS: Mapping[tuple[int, str], frozenset[str]] = {}
 _DIGITS = re.compile(r"[0-9]+")
 # at most this many cited vouchers are combined (a purpose lists a week's invoices)
 _MAX_CITED = 12
+# a line announcing how many items it pays: "SEPA-B2B-SAMMLER … ANZAHL 3" (a firm's own
+# collection booked as one line), "Auszahlung … 3 Rechnungen abzgl. Gebühr 68,07"
+_COUNT = re.compile(
+    r"\bANZAHL\s*:?\s*(\d{1,3})\b"
+    r"|\b(\d{1,3})\s+(?:RECHNUNGEN|POSTEN|BELEGE|LASTSCHRIFTEN|ZAHLUNGEN|TRANSAKTIONEN)\b",
+    re.IGNORECASE,
+)
+# what such a purpose holds, upper-cased: the lines to read for :func:`announced_count`
+COUNT_MARKERS = (
+    b"ANZAHL",
+    b"RECHNUNGEN",
+    b"POSTEN",
+    b"BELEGE",
+    b"LASTSCHRIFTEN",
+    b"ZAHLUNGEN",
+    b"TRANSAKTIONEN",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +67,16 @@ class CollectiveGroup:
     members: tuple[int, ...]
     suggestions: tuple[Suggestion, ...]
     auto: bool
+
+
+def announced_count(purpose: str) -> int | None:
+    """How many items a collective line says it pays ("ANZAHL 3", "8 Rechnungen"), when
+    it says two or more."""
+    found = _COUNT.search(purpose.replace("\n", " "))
+    if found is None:
+        return None
+    count = int(found[1] or found[2])
+    return count if count >= 2 else None
 
 
 def _signed(state: PaymentState, part: int) -> int:

@@ -44,7 +44,9 @@ from belegsync.matching.candidates import (
     marked,
 )
 from belegsync.matching.collective import (
+    COUNT_MARKERS,
     CollectiveGroup,
+    announced_count,
     collectives_by_contact,
     collectives_from_references,
 )
@@ -56,7 +58,13 @@ from belegsync.matching.history import LinkHistory
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import SamePayer
-from belegsync.matching.payouts import PROVIDERS, STATED_FEE_MARKERS, payout_groups, teaches_payer
+from belegsync.matching.payouts import (
+    PROVIDERS,
+    STATED_FEE_MARKERS,
+    payout_groups,
+    stated_fee,
+    teaches_payer,
+)
 from belegsync.matching.textscan import TextBlob
 
 __all__ = ["MatchResult", "match"]
@@ -150,6 +158,8 @@ def _ranked_elsewhere(
 PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 # the lines read as payouts: a provider's, or any stating the fee it kept
 _PAYOUT_MARKERS = (*PROVIDER_MARKERS, *STATED_FEE_MARKERS)
+# and the credits read apart for the external check: those announcing a count of items
+_MARKED_LINE_MARKERS = (*_PAYOUT_MARKERS, *COUNT_MARKERS)
 _WIDER_DAYS = 60
 _EMPTY_HASH = hash("")
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
@@ -290,6 +300,8 @@ class _Run:
         # the payments and lines linked automatically in this run (``_linked_now``)
         self._auto_rows: list[tuple[int, int]] = []
         self._linked_cache: tuple[IntArray, IntArray] | None = None
+        # free credit lines announcing how many items they pay → that count
+        self._counted: dict[int, int] = {}
         # per line of ``_linked_now``: judged by ``_provider_lines`` yet, and the verdict
         self._provider_judged = np.zeros(0, dtype=np.bool_)
         self._provider_verdict = np.zeros(0, dtype=np.bool_)
@@ -393,7 +405,7 @@ class _Run:
         # which were always looked for on every line)
         for finder, rows, ranked in (
             (partial(collectives_by_contact, linked_owners=owners), contact_rows, ranked_by),
-            (payout_groups, sorted(self.index.provider_rows(_PAYOUT_MARKERS, consumed)), {}),
+            (payout_groups, sorted(self._marked_lines(consumed)), {}),
         ):
             found = finder(
                 self.states,
@@ -415,6 +427,18 @@ class _Run:
             edges, learned = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
         return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
+
+    def _marked_lines(self, consumed: Collection[int]) -> set[int]:
+        """The free credit lines read as payouts (a provider's, or stating the fee it
+        kept); those announcing how many items they pay (``announced_count``) are kept
+        for the external check (``_counted``)."""
+        marked = self.index.provider_rows(_MARKED_LINE_MARKERS, consumed)
+        remittances = self.index.cols.remittances
+        for row in marked:
+            count = announced_count(remittances[row])
+            if count is not None:
+                self._counted[row] = count
+        return marked
 
     def _with_lessons(
         self,
@@ -833,7 +857,36 @@ class _Run:
             less = self._from_payers(owners, owner, rows, less)
         # a larger line from the known payer counts only where no line for less did
         found.update(owners[j].index for j in np.flatnonzero(less | more).tolist())
+        found.update(self._in_counted_lines(owners, busy))
         return found
+
+    def _in_counted_lines(
+        self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]
+    ) -> set[int]:
+        """The payments (state indexes) a free credit line announcing several items
+        may hold ("SEPA-B2B-SAMMLER … ANZAHL 3": the firm's own collection booked as one
+        line; a billing service's "Auszahlung … 8 Rechnungen abzgl. Gebühr 220,37"):
+        booked in the same partition on or after the voucher date and within two
+        months of it, for at least the payment's amount (plus a stated fee). Which
+        items such a line holds only its advice lists; a person searches there."""
+        index = self.index
+        remittances = index.cols.remittances
+        lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for row in self._counted:
+            if not busy[row]:
+                covers = int(index.remaining[row]) + (stated_fee(remittances[row]) or 0)
+                lines[int(index.part[row])].append((int(index.day[row]), covers))
+        if not lines:
+            return set()
+        return {
+            state.index
+            for state in states
+            if any(
+                state.voucher_day <= day <= state.voucher_day + _WIDER_DAYS
+                and covers >= state.payment.amount_cents
+                for day, covers in lines.get(state.part, ())
+            )
+        }
 
     def _known_payer_lines(
         self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]

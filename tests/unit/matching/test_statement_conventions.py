@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from belegsync.domain.matching import BankTxn, ExpectedPayment
+from belegsync.domain.matching import BankTxn, ExpectedPayment, UnmatchedReason
 from belegsync.matching import MatchResult, match
+from belegsync.matching.collective import announced_count
 from belegsync.matching.payouts import stated_fee, teaches_payer
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -154,3 +155,55 @@ def test_a_billing_services_payout_teaches_no_patient_its_account() -> None:
     purpose = "Auszahlung Abrechnung 2024/0031 3 Rechnungen abzgl. Gebuehr 82,42"
     assert not teaches_payer("Dieter Bergmann", "ZAZ Abrechnungszentrum GmbH", purpose)
     assert teaches_payer(TERMINAL, TERMINAL, "Auszahlung abzgl. Entgelte 3,33")
+
+
+def _reasons(result: MatchResult) -> dict[str, UnmatchedReason]:
+    return {u.payment_id: u.reason for u in result.unmatched}
+
+
+@pytest.mark.parametrize(
+    ("purpose", "reason"),
+    [
+        # the firm's own SEPA collection booked as one line: the items only camt.054 lists
+        ("SEPA-B2B-SAMMLER 20240131-001 ANZAHL 3", UnmatchedReason.BELOW_THRESHOLD),
+        # a billing service's payout for several patients' invoices, fee kept back
+        (
+            "Auszahlung Abrechnung 2024/0011 3 Rechnungen abzgl. Gebuehr 68,07",
+            UnmatchedReason.BELOW_THRESHOLD,
+        ),
+        # a larger line from an unknown payer announcing nothing: not this voucher's
+        ("Gutschrift", UnmatchedReason.NO_CANDIDATE),
+    ],
+)
+def test_a_line_announcing_several_items_keeps_its_vouchers_from_the_external_list(
+    purpose: str, reason: UnmatchedReason
+) -> None:
+    invoice = payment(
+        "v1#0", number="RE-2024-00017", amount=63942, voucher_date=D0, paid=D0, name="Arnold"
+    )
+    batch = txn("b1", amount=1092597, text=purpose, name="", iban="", day=D0 + timedelta(days=1))
+    assert _reasons(match([invoice], [batch])) == {"v1#0": reason}
+
+
+def test_a_counted_line_before_the_voucher_or_for_less_holds_nothing_of_it() -> None:
+    invoice = payment("v1#0", amount=63942, voucher_date=D0, paid=D0 + timedelta(days=5))
+    before = txn(
+        "b1", amount=1092597, text="ANZAHL 3", name="", iban="", day=D0 - timedelta(days=1)
+    )
+    less = txn("b2", amount=50000, text="ANZAHL 3", name="", iban="", day=D0 + timedelta(days=2))
+    assert _reasons(match([invoice], [before, less])) == {"v1#0": UnmatchedReason.NO_CANDIDATE}
+
+
+@pytest.mark.parametrize(
+    ("purpose", "count"),
+    [
+        ("SEPA-B2B-SAMMLER 20240131-001\nANZAHL 3", 3),
+        ("Auszahlung Abrechnung 2024/0004 6 Rechnungen abzgl. Gebuehr 83,33", 6),
+        ("Sammelueberweisung 12 Posten", 12),
+        ("Auszahlung Abrechnung 2024/0031 1 Rechnung abzgl. Gebuehr 82,42", None),
+        ("Rechnungen 375 386 397 411", None),
+        ("ANZAHL 1", None),
+    ],
+)
+def test_announced_count(purpose: str, count: int | None) -> None:
+    assert announced_count(purpose) == count
