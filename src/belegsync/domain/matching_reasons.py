@@ -39,6 +39,8 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
 * ``period:<MM/YYYY>`` — the purpose names the period the voucher is for.
 * ``recollection`` — the payment collected again after a returned direct debit.
 * ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
+* ``counted:<n>`` — the only combination of n open vouchers that makes a line
+  announcing n items ("ANZAHL 3", "3 Rechnungen").
 * ``pending`` — the bank line is still pending; ``manual`` — linked by a person.
 """
 
@@ -272,6 +274,16 @@ def _collective(args: list[str]) -> Texts:
     return _DIFFERENCES["collective"]
 
 
+def _counted(args: list[str]) -> Texts:
+    count = _int(args[0]) if args else None
+    if count is None:
+        return "Sammelbuchung mehrerer Posten", "Batch of several items"
+    return (
+        f"Sammelbuchung über {count} Posten: nur diese ergeben den Betrag",
+        f"Batch of {count} items: only these make the amount",
+    )
+
+
 def _payout(args: list[str]) -> Texts:
     provider = args[0] if args else ""
     sales = _int(args[1]) if len(args) > 1 else None
@@ -295,6 +307,7 @@ _BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
     "period": _period,
     "collective": _collective,
     "payout": _payout,
+    "counted": _counted,
 }
 
 

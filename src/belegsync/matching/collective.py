@@ -6,6 +6,9 @@
 2. Otherwise a bounded subset sum over the hit items, or over the open items of the
    contact the payer's IBAN/creditor id belongs to, in the window: suggestion only, and
    only when exactly one subset fits (fewest items first).
+4. A line announcing how many items it pays ("SEPA-B2B-SAMMLER … ANZAHL 3", "3 Rechnungen
+   abzgl. Gebühr 68,07") whose count of open items, of any contact, dated before it,
+   sums exactly to the line (plus a stated fee) in one way only: a suggestion.
 3. A known payer's purpose that lists the running numbers of its open vouchers
    ("Rg 774, 781, 792, 803", "Kd 4471 Rechnungen 8 17 24", "RE FB-25-01321/01329"):
    the vouchers whose number is cited form the set, booked from their voucher date
@@ -34,6 +37,7 @@ __all__ = [
     "announced_count",
     "collectives_by_contact",
     "collectives_from_references",
+    "counted_groups",
 ]
 
 _NO_OWNERS: Mapping[tuple[int, str], frozenset[str]] = {}
@@ -351,3 +355,93 @@ def _cited(
     if sum(_signed(s, part) for s in cited) == amount:
         return tuple(cited)
     return _unique_subset(cited, amount, part, len(cited) - 1)
+
+
+# an announced count is combined up to this many items (pairs of sums meet in the middle)
+_MAX_COUNTED = 4
+# items dated at most this long before a counted line may be in it
+_COUNTED_DAYS = 60
+
+
+def counted_groups(
+    states: Sequence[PaymentState],
+    ctx: FeatureContext,
+    rows: Mapping[int, tuple[int, int]],
+    open_payments: Callable[[int], bool],
+    rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
+) -> list[CollectiveGroup]:
+    """Suggestions for the lines announcing how many items they pay (``rows``: row →
+    (count, what the line covers: its amount plus a stated fee)): the only combination
+    of that many open items of the line's partition, dated on or before it and within
+    two months, whose sum is what the line covers. Nothing says whose the items are —
+    a firm's own collection, a billing service's payout — so it is never linked
+    automatically; two or more combinations give nothing."""
+    index = ctx.index
+    by_part: dict[int, list[PaymentState]] = defaultdict(list)
+    for state in states:
+        if open_payments(state.index):
+            by_part[state.part].append(state)
+    groups: list[CollectiveGroup] = []
+    for row, (count, covers) in sorted(rows.items()):
+        if count > _MAX_COUNTED:
+            continue
+        day, txn_id = int(index.day[row]), index.cols.ids[row]
+        pool = [
+            s
+            for s in by_part.get(int(index.part[row]), ())
+            if s.voucher_day <= day <= s.voucher_day + _COUNTED_DAYS
+            and (s.payment.id, txn_id) not in rejected
+        ]
+        members = _only_combination(pool, count, covers)
+        if members is None:
+            continue
+        suggestions = _group(ctx, row, members, 1.0, lambda _s: False)
+        if suggestions is None:
+            continue
+        code = f"counted:{count}"
+        groups.append(
+            CollectiveGroup(
+                row=row,
+                members=tuple(s.index for s in members),
+                suggestions=tuple(
+                    s._replace(features=s.features._replace(extra=(*s.features.extra, code)))
+                    for s in suggestions
+                ),
+                auto=False,
+            )
+        )
+    return groups
+
+
+def _only_combination(
+    pool: Sequence[PaymentState], count: int, total: int
+) -> tuple[PaymentState, ...] | None:
+    """The one combination of ``count`` (1–4) items of ``pool`` whose amounts sum to
+    ``total``; ``None`` when none or several do. Sums of pairs are listed once and met
+    from both sides, so four items cost the square of the pool, not its fourth power."""
+    amounts = [s.payment.amount_cents for s in pool]
+    if count == 1:
+        found = {frozenset({i}) for i, a in enumerate(amounts) if a == total}
+    else:
+        pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for i, j in combinations(range(len(amounts)), 2):
+            pairs[amounts[i] + amounts[j]].append((i, j))
+        # the other side of a pair: nothing (2), one item (3) or another pair (4)
+        others: Iterable[tuple[int, tuple[int, ...]]] = (
+            [(0, ())]
+            if count == 2
+            else [(a, (k,)) for k, a in enumerate(amounts)]
+            if count == 3
+            else [(rest, pair) for rest, listed in pairs.items() for pair in listed]
+        )
+        found = set()
+        for other_sum, other in others:
+            for pair in pairs.get(total - other_sum, ()):
+                items = frozenset((*pair, *other))
+                if len(items) == count:
+                    found.add(items)
+                    if len(found) > 1:
+                        return None
+    if len(found) != 1:
+        return None
+    return tuple(pool[i] for i in sorted(next(iter(found))))

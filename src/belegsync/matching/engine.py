@@ -49,6 +49,7 @@ from belegsync.matching.collective import (
     announced_count,
     collectives_by_contact,
     collectives_from_references,
+    counted_groups,
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.decide import EdgeColumns, assign_greedy, auto_decisions
@@ -401,11 +402,12 @@ class _Run:
         def is_open(p: int) -> bool:
             return p not in linked
 
+        marked_lines = sorted(self._marked_lines(consumed))
         # a payer's line ranked first by one voucher may pay several (not for payouts,
         # which were always looked for on every line)
         for finder, rows, ranked in (
             (partial(collectives_by_contact, linked_owners=owners), contact_rows, ranked_by),
-            (payout_groups, sorted(self._marked_lines(consumed)), {}),
+            (payout_groups, marked_lines, {}),
         ):
             found = finder(
                 self.states,
@@ -426,7 +428,24 @@ class _Run:
         if not self.params.shadow_mode:
             edges, learned = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
+        groups += self._counted_groups(linked, consumed, assigned)
         return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
+
+    def _counted_groups(
+        self, linked: Collection[int], consumed: Collection[int], assigned: Mapping[int, int]
+    ) -> list[CollectiveGroup]:
+        """Suggestions for the free lines announcing how many items they pay, from the
+        payments nothing was linked or suggested to first (``counted_groups``)."""
+        if not self._counted:
+            return []
+        remittances = self.index.cols.remittances
+        rows = {
+            row: (count, int(self.index.remaining[row]) + (stated_fee(remittances[row]) or 0))
+            for row, count in self._counted.items()
+            if row not in consumed and row not in assigned.values()
+        }
+        busy = set(linked) | set(assigned)
+        return counted_groups(self.states, self.ctx, rows, lambda p: p not in busy, self.rejected)
 
     def _marked_lines(self, consumed: Collection[int]) -> set[int]:
         """The free credit lines read as payouts (a provider's, or stating the fee it

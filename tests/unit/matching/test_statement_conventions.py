@@ -4,14 +4,20 @@ weeks before Lexware's paid date, and payouts whose purpose states the fee kept 
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import timedelta
+from itertools import combinations
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, UnmatchedReason
+from belegsync.domain.matching_reasons import describe
 from belegsync.matching import MatchResult, match
-from belegsync.matching.collective import announced_count
+from belegsync.matching.candidates import PaymentState
+from belegsync.matching.collective import _only_combination, announced_count
 from belegsync.matching.payouts import stated_fee, teaches_payer
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -207,3 +213,62 @@ def test_a_counted_line_before_the_voucher_or_for_less_holds_nothing_of_it() -> 
 )
 def test_announced_count(purpose: str, count: int | None) -> None:
     assert announced_count(purpose) == count
+
+
+def _customers(amounts: list[int]) -> list[ExpectedPayment]:
+    """Open invoices of different customers collected by the firm's SEPA direct debit."""
+    return [
+        payment(
+            f"v{i}#0",
+            number=f"RE-2024-{i:05d}",
+            amount=amount,
+            voucher_date=D0 - timedelta(days=i),
+            paid=D0,
+            name=f"Kunde {i}",
+            contact=f"k{i}",
+        )
+        for i, amount in enumerate(amounts)
+    ]
+
+
+def test_a_batch_of_three_is_suggested_as_the_only_three_that_make_its_sum() -> None:
+    invoices = _customers([63942, 381558, 42000, 12345, 99999, 50000])
+    batch = txn(
+        "b1", amount=63942 + 381558 + 12345, text="SEPA-B2B-SAMMLER ANZAHL 3", name="", iban=""
+    )
+    result = match(invoices, [batch])
+    assert _auto(result) == {}
+    suggested = {
+        pid: [(s.txn_id, s.features.extra) for s in options]
+        for pid, options in result.suggestions_by_payment.items()
+    }
+    assert suggested == {pid: [("b1", ("counted:3",))] for pid in ("v0#0", "v1#0", "v3#0")}
+
+
+def test_a_batch_two_combinations_fit_suggests_nothing() -> None:
+    # 100 + 400 and 200 + 300 both make 500
+    invoices = _customers([10000, 40000, 20000, 30000])
+    batch = txn("b1", amount=50000, text="ANZAHL 2", name="", iban="")
+    assert match(invoices, [batch]).suggestions_by_payment == {}
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_only_combination_agrees_with_trying_every_combination(count: int) -> None:
+    rng = random.Random(count)
+    for _ in range(200):
+        pool = _customers([rng.randrange(1, 40) * 100 for _ in range(rng.randrange(1, 9))])
+        total = rng.randrange(1, 120) * 100
+        fitting = [
+            combo
+            for combo in combinations(pool, count)
+            if sum(p.amount_cents for p in combo) == total
+        ]
+        states = [cast(PaymentState, SimpleNamespace(payment=p)) for p in pool]
+        expected = (
+            tuple(s for s in states if s.payment in fitting[0]) if len(fitting) == 1 else None
+        )
+        assert _only_combination(states, count, total) == expected
+
+
+def test_counted_reason_in_plain_german() -> None:
+    assert describe("counted:3")[0] == "Sammelbuchung über 3 Posten: nur diese ergeben den Betrag"
