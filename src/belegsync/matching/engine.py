@@ -833,7 +833,9 @@ class _Run:
           payment, rounding) inside the date window from this payer — its known
           account, the voucher or customer number in the purpose, or the contact's
           name (≥ 95, as for an identifying payer) — which no other payment took or
-          ranks first.
+          ranks first;
+        * a free credit line announcing several items ("ANZAHL 3", "3 Rechnungen")
+          for at least the amount, on or after the voucher date (``_in_counted_lines``).
 
         A near amount from an unknown payer does not count: on a busy account some
         line of a similar amount is booked near almost every paid date.
