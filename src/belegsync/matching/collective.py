@@ -291,22 +291,54 @@ def collectives_by_contact(
         if group is not None:
             groups.append(group)
             cited_by.update((member, row) for member in group.members)
-    citing = set(cited_by.values())
-    for row, mine in lines:
-        if row in citing:
-            continue
-        day, part = int(index.day[row]), int(index.part[row])
-        pool = [s for s in mine if s.window[0] <= day and s.index not in cited_by]
-        if len(pool) < 2:
-            continue
-        pool.sort(key=lambda s: (abs(day - s.anchor_day), s.payment.id))
-        complete = len(pool) <= params.collective_max_pool
-        pool = pool[: params.collective_max_pool]
-        subset = _unique_subset(pool, int(index.remaining[row]), part, params.collective_max_items)
-        group = None if subset is None else _payer_group(ctx, row, subset, complete and booked)
-        if group is not None:
-            groups.append(group)
+    # then the subset sums over what the cited groups left; a line whose pool was too
+    # large to be sure is tried again without the items the sure groups took (as the
+    # next run would find its pool), until nothing more is taken
+    taken: dict[int, int] = dict(cited_by)
+    pending = [(row, mine) for row, mine in lines if row not in set(cited_by.values())]
+    while pending:
+        unsure: list[tuple[int, list[PaymentState]]] = []
+        tentative: list[CollectiveGroup] = []
+        for row, mine in pending:
+            group, complete = _payer_subset(ctx, row, mine, taken, params, booked)
+            if group is not None and group.auto:
+                groups.append(group)
+                taken.update((member, row) for member in group.members)
+            elif not complete:
+                unsure.append((row, mine))
+                if group is not None:
+                    tentative.append(group)
+            elif group is not None:
+                groups.append(group)
+        if len(unsure) == len(pending) or not unsure:
+            groups += tentative
+            break
+        pending = unsure
     return groups
+
+
+def _payer_subset(
+    ctx: FeatureContext,
+    row: int,
+    mine: Sequence[PaymentState],
+    taken: Mapping[int, int],
+    params: MatchParams,
+    booked: bool,
+) -> tuple[CollectiveGroup | None, bool]:
+    """The unique combination of the payer's open items (``mine`` but those ``taken``)
+    inside their windows that makes the line, and whether the pool was complete (cut
+    at ``collective_max_pool``, the group is a suggestion only)."""
+    index = ctx.index
+    day, part = int(index.day[row]), int(index.part[row])
+    pool = [s for s in mine if s.window[0] <= day and s.index not in taken]
+    if len(pool) < 2:
+        return None, True
+    pool.sort(key=lambda s: (abs(day - s.anchor_day), s.payment.id))
+    complete = len(pool) <= params.collective_max_pool
+    pool = pool[: params.collective_max_pool]
+    subset = _unique_subset(pool, int(index.remaining[row]), part, params.collective_max_items)
+    group = None if subset is None else _payer_group(ctx, row, subset, complete and booked)
+    return group, complete
 
 
 def _payer_group(
