@@ -5,7 +5,10 @@ connection would push it: the counterparty's name spelled a little differently, 
 voucher number in several spellings (or not at all), now and then Skonto deducted or a
 fee kept, booked 0–3 days after the payment. Rent, salaries, card payments and bank
 fees that belong to no voucher are mixed in. About 8 % of the bank payments get no
-transaction, so „Externe Transaktion erforderlich“ has entries. Everything comes from
+transaction, so „Externe Transaktion erforderlich“ has entries. About 6 % of the
+customers' payments are collected by SEPA direct debit and arrive, up to three due
+within a week, as one line without a name ("SEPA-Sammler … ANZAHL 3"): the matching
+suggests the only open invoices that make it. Everything comes from
 ``random.Random(seed)`` over the vouchers in a fixed order: the same vouchers give the
 same transactions, and pushing them again adds nothing (imports are idempotent).
 """
@@ -51,6 +54,9 @@ DEMO_ACCOUNT_NAME = "Geschäftskonto Volksbank"
 # A valid German IBAN (check digits computed by schwifty) for the demo's main account.
 DEMO_ACCOUNT_IBAN = str(IBAN.generate("DE", bank_code="43060967", account_code="4123456700"))
 MISSING_SHARE = 0.08
+BATCH_SHARE = 0.06
+_BATCH_SIZE = 3
+_BATCH_DAYS = 7  # a collection holds the payments due within a week
 
 # Real German bank codes for the counterparties' accounts.
 _BANK_CODES = ("10010010", "37040044", "50010517", "70150000", "20050550", "60050101")
@@ -193,6 +199,20 @@ def _voucher_line(
     return line
 
 
+def _batch_line(payments: Sequence[BankPayment], number: int, today: date) -> dict[str, Any]:
+    """The firm's own SEPA collection of these customers' payments, booked as one line
+    the day after the last was due: no name, no IBAN, only the count."""
+    day = min(max(p.paid_date for p in payments) + timedelta(days=1), today)
+    return {
+        "booking_date": day.isoformat(),
+        "value_date": day.isoformat(),
+        "amount": _money(sum(p.amount_cents for p in payments)),
+        "counterparty_name": "",
+        "remittance": f"SEPA-Sammler Einzug {day:%Y%m%d}-{number:03d} ANZAHL {len(payments)}",
+        "booking_text": "Sammler-Gutschrift",
+    }
+
+
 def _months(first: date, last: date) -> list[date]:
     months, cursor = [], first.replace(day=1)
     while cursor <= last:
@@ -264,11 +284,29 @@ def demo_transactions(
     ordered = sorted(payments, key=lambda p: (p.paid_date, p.voucher_key))
     lines: list[dict[str, Any]] = []
     missing = 0
+    batch: list[BankPayment] = []
+
+    def collect() -> None:
+        """The payments collected so far as one line (a single one as its own)."""
+        if len(batch) >= 2:
+            lines.append(_batch_line(batch, len(lines), today))
+        else:
+            lines.extend(_voucher_line(payment, rng, parties, today) for payment in batch)
+        batch.clear()
+
     for payment in ordered:
         if rng.random() < MISSING_SHARE:
             missing += 1
             continue
+        if payment.amount_cents > 0 and rng.random() < BATCH_SHARE:
+            if batch and payment.paid_date > batch[0].paid_date + timedelta(days=_BATCH_DAYS):
+                collect()
+            batch.append(payment)
+            if len(batch) == _BATCH_SIZE:
+                collect()
+            continue
         lines.append(_voucher_line(payment, rng, parties, today))
+    collect()
     if ordered:
         lines.extend(
             _unrelated_lines(ordered[0].paid_date, ordered[-1].paid_date, rng, parties, today)

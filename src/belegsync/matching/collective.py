@@ -393,6 +393,8 @@ def _cited(
 _MAX_COUNTED = 4
 # items dated at most this long before a counted line may be in it
 _COUNTED_DAYS = 60
+# combinations listed per counted line for the items it may hold
+_COUNTED_LISTED = 50
 
 
 def counted_groups(
@@ -401,22 +403,25 @@ def counted_groups(
     rows: Mapping[int, tuple[int, int]],
     open_payments: Callable[[int], bool],
     rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
-) -> list[CollectiveGroup]:
+) -> tuple[list[CollectiveGroup], set[int]]:
     """Suggestions for the lines announcing how many items they pay (``rows``: row →
     (count, what the line covers: its amount plus a stated fee)): the only combination
     of that many open items of the line's partition, dated on or before it and within
     two months, whose sum is what the line covers. Nothing says whose the items are —
     a firm's own collection, a billing service's payout — so it is never linked
-    automatically; two or more combinations give nothing."""
+    automatically; two or more combinations give nothing.
+
+    Also returns the open items such a line may hold (state indexes): those in any
+    combination that makes it — of more than four items, every one of its pool for at
+    most what it covers — which are not "Externe Transaktion erforderlich"."""
     index = ctx.index
     by_part: dict[int, list[PaymentState]] = defaultdict(list)
     for state in states:
         if open_payments(state.index):
             by_part[state.part].append(state)
     groups: list[CollectiveGroup] = []
+    held: set[int] = set()
     for row, (count, covers) in sorted(rows.items()):
-        if count > _MAX_COUNTED:
-            continue
         day, txn_id = int(index.day[row]), index.cols.ids[row]
         pool = [
             s
@@ -424,9 +429,14 @@ def counted_groups(
             if s.voucher_day <= day <= s.voucher_day + _COUNTED_DAYS
             and (s.payment.id, txn_id) not in rejected
         ]
-        members = _only_combination(pool, count, covers)
-        if members is None:
+        if count > _MAX_COUNTED:
+            held.update(s.index for s in pool if s.payment.amount_cents <= covers)
             continue
+        found = _combinations(pool, count, covers, _COUNTED_LISTED)
+        held.update(pool[i].index for combo in found for i in combo)
+        if len(found) != 1:
+            continue
+        members = tuple(pool[i] for i in sorted(found[0]))
         suggestions = _group(ctx, row, members, 1.0, lambda _s: False)
         if suggestions is None:
             continue
@@ -442,38 +452,35 @@ def counted_groups(
                 auto=False,
             )
         )
-    return groups
+    return groups, held
 
 
-def _only_combination(
-    pool: Sequence[PaymentState], count: int, total: int
-) -> tuple[PaymentState, ...] | None:
-    """The one combination of ``count`` (1–4) items of ``pool`` whose amounts sum to
-    ``total``; ``None`` when none or several do. Sums of pairs are listed once and met
-    from both sides, so four items cost the square of the pool, not its fourth power."""
+def _combinations(
+    pool: Sequence[PaymentState], count: int, total: int, limit: int
+) -> list[frozenset[int]]:
+    """Up to ``limit`` combinations (positions in ``pool``) of ``count`` (1–4) items
+    whose amounts sum to ``total``. Sums of pairs are listed once and met from both
+    sides, so four items cost the square of the pool, not its fourth power."""
     amounts = [s.payment.amount_cents for s in pool]
     if count == 1:
-        found = {frozenset({i}) for i, a in enumerate(amounts) if a == total}
-    else:
-        pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for i, j in combinations(range(len(amounts)), 2):
-            pairs[amounts[i] + amounts[j]].append((i, j))
-        # the other side of a pair: nothing (2), one item (3) or another pair (4)
-        others: Iterable[tuple[int, tuple[int, ...]]] = (
-            [(0, ())]
-            if count == 2
-            else [(a, (k,)) for k, a in enumerate(amounts)]
-            if count == 3
-            else [(rest, pair) for rest, listed in pairs.items() for pair in listed]
-        )
-        found = set()
-        for other_sum, other in others:
-            for pair in pairs.get(total - other_sum, ()):
-                items = frozenset((*pair, *other))
-                if len(items) == count:
-                    found.add(items)
-                    if len(found) > 1:
-                        return None
-    if len(found) != 1:
-        return None
-    return tuple(pool[i] for i in sorted(next(iter(found))))
+        return [frozenset({i}) for i, a in enumerate(amounts) if a == total][:limit]
+    pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i, j in combinations(range(len(amounts)), 2):
+        pairs[amounts[i] + amounts[j]].append((i, j))
+    # the other side of a pair: nothing (2), one item (3) or another pair (4)
+    others: Iterable[tuple[int, tuple[int, ...]]] = (
+        [(0, ())]
+        if count == 2
+        else [(a, (k,)) for k, a in enumerate(amounts)]
+        if count == 3
+        else [(rest, pair) for rest, listed in pairs.items() for pair in listed]
+    )
+    found: dict[frozenset[int], None] = {}
+    for other_sum, other in others:
+        for pair in pairs.get(total - other_sum, ()):
+            items = frozenset((*pair, *other))
+            if len(items) == count:
+                found[items] = None
+                if len(found) >= limit:
+                    return list(found)
+    return list(found)

@@ -301,8 +301,10 @@ class _Run:
         # the payments and lines linked automatically in this run (``_linked_now``)
         self._auto_rows: list[tuple[int, int]] = []
         self._linked_cache: tuple[IntArray, IntArray] | None = None
-        # free credit lines announcing how many items they pay → that count
+        # free credit lines announcing how many items they pay → that count; the
+        # payments (state indexes) they may hold (``counted_groups``)
         self._counted: dict[int, int] = {}
+        self._counted_held: set[int] = set()
         # per line of ``_linked_now``: judged by ``_provider_lines`` yet, and the verdict
         self._provider_judged = np.zeros(0, dtype=np.bool_)
         self._provider_verdict = np.zeros(0, dtype=np.bool_)
@@ -435,7 +437,7 @@ class _Run:
         self, linked: Collection[int], consumed: Collection[int], assigned: Mapping[int, int]
     ) -> list[CollectiveGroup]:
         """Suggestions for the free lines announcing how many items they pay, from the
-        payments nothing was linked or suggested to first (``counted_groups``)."""
+        payments nothing was linked to (``counted_groups``)."""
         if not self._counted:
             return []
         remittances = self.index.cols.remittances
@@ -444,8 +446,10 @@ class _Run:
             for row, count in self._counted.items()
             if row not in consumed and row not in assigned.values()
         }
-        busy = set(linked) | set(assigned)
-        return counted_groups(self.states, self.ctx, rows, lambda p: p not in busy, self.rejected)
+        groups, self._counted_held = counted_groups(
+            self.states, self.ctx, rows, lambda p: p not in linked, self.rejected
+        )
+        return groups
 
     def _marked_lines(self, consumed: Collection[int]) -> set[int]:
         """The free credit lines read as payouts (a provider's, or stating the fee it
@@ -835,7 +839,7 @@ class _Run:
           name (≥ 95, as for an identifying payer) — which no other payment took or
           ranks first;
         * a free credit line announcing several items ("ANZAHL 3", "3 Rechnungen")
-          for at least the amount, on or after the voucher date (``_in_counted_lines``).
+          that a combination with the payment makes (``counted_groups``).
 
         A near amount from an unknown payer does not count: on a busy account some
         line of a similar amount is booked near almost every paid date.
@@ -878,36 +882,8 @@ class _Run:
             less = self._from_payers(owners, owner, rows, less)
         # a larger line from the known payer counts only where no line for less did
         found.update(owners[j].index for j in np.flatnonzero(less | more).tolist())
-        found.update(self._in_counted_lines(owners, busy))
+        found.update(s.index for s in owners if s.index in self._counted_held)
         return found
-
-    def _in_counted_lines(
-        self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]
-    ) -> set[int]:
-        """The payments (state indexes) a free credit line announcing several items
-        may hold ("SEPA-B2B-SAMMLER … ANZAHL 3": the firm's own collection booked as one
-        line; a billing service's "Auszahlung … 8 Rechnungen abzgl. Gebühr 220,37"):
-        booked in the same partition on or after the voucher date and within two
-        months of it, for at least the payment's amount (plus a stated fee). Which
-        items such a line holds only its advice lists; a person searches there."""
-        index = self.index
-        remittances = index.cols.remittances
-        lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for row in self._counted:
-            if not busy[row]:
-                covers = int(index.remaining[row]) + (stated_fee(remittances[row]) or 0)
-                lines[int(index.part[row])].append((int(index.day[row]), covers))
-        if not lines:
-            return set()
-        return {
-            state.index
-            for state in states
-            if any(
-                state.voucher_day <= day <= state.voucher_day + _WIDER_DAYS
-                and covers >= state.payment.amount_cents
-                for day, covers in lines.get(state.part, ())
-            )
-        }
 
     def _known_payer_lines(
         self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
+from itertools import combinations
 
 import pytest
 from schwifty import IBAN
 
 from belegsync.demo.bank import (
     DEMO_ACCOUNT_IBAN,
+    BankPayment,
     bank_payments,
     demo_transactions,
     fill_demo_bank_after_first_sync,
@@ -100,3 +102,28 @@ async def test_the_demo_bank_fill_gives_up_when_the_first_run_did_not_succeed(
     assert await asyncio.wait_for(waiting, timeout=60) is None
     async with uow_factory() as uow:
         assert await uow.banking.accounts(tenant_id) == []  # nothing was pushed
+
+
+def test_some_customer_payments_arrive_as_a_sepa_batch_of_three() -> None:
+    payments = [
+        BankPayment(
+            voucher_key=f"v-{n:03d}:0",
+            voucher_number=f"RE24-{n:05d}",
+            contact_name=CONTACTS[n % 3],
+            amount_cents=10000 + 137 * n,
+            paid_date=date(2024, 1, 2) + timedelta(days=n % 60),
+        )
+        for n in range(200)
+    ]
+    lines, _ = demo_transactions(payments, today=date(2024, 3, 8))
+    batches = [line for line in lines if "ANZAHL" in str(line["remittance"])]
+    assert batches
+    for batch in batches:
+        # no name, no account: only the count and the sum of payments due the week before
+        assert batch["counterparty_name"] == "" and "counterparty_iban" not in batch
+        count = int(str(batch["remittance"]).rsplit(" ", 1)[1])
+        day = date.fromisoformat(batch["booking_date"])
+        cents = int(batch["amount"].replace(".", ""))
+        due = [p.amount_cents for p in payments if day - timedelta(days=8) <= p.paid_date < day]
+        assert 2 <= count <= 3
+        assert any(sum(combo) == cents for combo in combinations(due, count))
