@@ -441,10 +441,11 @@ class _Run:
         if not self._counted:
             return []
         remittances = self.index.cols.remittances
+        ranked = set(assigned.values())
         rows = {
             row: (count, int(self.index.remaining[row]) + (stated_fee(remittances[row]) or 0))
             for row, count in self._counted.items()
-            if row not in consumed and row not in assigned.values()
+            if row not in consumed and row not in ranked
         }
         groups, self._counted_held = counted_groups(
             self.states, self.ctx, rows, lambda p: p not in linked, self.rejected
