@@ -291,6 +291,8 @@ def _payout(args: list[str]) -> Texts:
     name_en = provider or "payment provider"
     if sales is None:
         return f"Auszahlung von {name}", f"Payout from {name_en}"
+    if sales == 1:
+        return f"Auszahlung von {name} für 1 Verkauf", f"Payout from {name_en} for 1 sale"
     return (
         f"Auszahlung von {name} für {sales} Verkäufe",
         f"Payout from {name_en} for {sales} sales",

@@ -57,6 +57,16 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
         ("period:02/2026", "Zeitraum 02/2026 im Verwendungszweck", "Period 02/2026 in the purpose"),
         ("payout:SumUp:5", "Auszahlung von SumUp für 5 Verkäufe", "Payout from SumUp for 5 sales"),
         (
+            "payout:Terminalpay Europe GmbH:1",
+            "Auszahlung von Terminalpay Europe GmbH für 1 Verkauf",
+            "Payout from Terminalpay Europe GmbH for 1 sale",
+        ),
+        (
+            "counted:3",
+            "Sammelbuchung über 3 Posten: nur diese ergeben den Betrag",
+            "Batch of 3 items: only these make the amount",
+        ),
+        (
             "amount:net_of_fee:-123456",
             "Summe der Verkäufe abzüglich 1.234,56 € Gebühren",
             "Sum of the sales minus €1,234.56 fees",
