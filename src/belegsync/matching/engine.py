@@ -241,10 +241,13 @@ class _Run:
         self.expected = expected
         allocated: dict[str, int] = defaultdict(int)
         settled: set[str] = set()
+        # per line, how many payments links allocate to it already
+        self._linked_items: dict[str, int] = defaultdict(int)
         for link in existing_links:
             if link.status in ALLOCATING_STATUSES:
                 allocated[link.txn_id] += link.allocated_cents
                 settled.add(link.payment_id)
+                self._linked_items[link.txn_id] += 1
         history = LinkHistory.read(expected, cols, existing_links)
         if stored_history is not None:
             history.merge(stored_history)
@@ -440,12 +443,17 @@ class _Run:
         payments nothing was linked to (``counted_groups``)."""
         if not self._counted:
             return []
-        remittances = self.index.cols.remittances
+        remittances, ids = self.index.cols.remittances, self.index.cols.ids
         ranked = set(assigned.values())
+        # a line some of whose items are linked already holds the rest (a person
+        # confirmed one member of its group)
+        left = {
+            row: count - self._linked_items.get(ids[row], 0) for row, count in self._counted.items()
+        }
         rows = {
-            row: (count, int(self.index.remaining[row]) + (stated_fee(remittances[row]) or 0))
-            for row, count in self._counted.items()
-            if row not in consumed and row not in ranked
+            row: (left[row], int(self.index.remaining[row]) + (stated_fee(remittances[row]) or 0))
+            for row in self._counted
+            if row not in consumed and row not in ranked and left[row] >= 1
         }
         groups, self._counted_held = counted_groups(
             self.states, self.ctx, rows, lambda p: p not in linked, self.rejected

@@ -13,7 +13,13 @@ from typing import cast
 
 import pytest
 
-from belegsync.domain.matching import BankTxn, ExpectedPayment, UnmatchedReason
+from belegsync.domain.matching import (
+    BankTxn,
+    ExistingLink,
+    ExpectedPayment,
+    LinkStatus,
+    UnmatchedReason,
+)
 from belegsync.domain.matching_reasons import describe
 from belegsync.matching import MatchResult, match
 from belegsync.matching.candidates import PaymentState
@@ -304,3 +310,15 @@ def test_a_payers_pool_too_large_to_be_sure_is_tried_again_without_what_sure_gro
         **{f"v{i}#0": "b1" for i in range(3)},
         **{f"v{i}#0": "b2" for i in (5, 6)},
     }
+
+
+def test_a_batch_one_member_of_which_was_confirmed_suggests_the_rest() -> None:
+    # a person confirmed one of the three: the line's rest is the other two
+    invoices = _customers([63942, 381558, 42000, 12345, 99999])
+    batch = txn("b1", amount=63942 + 381558 + 12345, text="SEPA-Sammler ANZAHL 3", name="", iban="")
+    confirmed = ExistingLink("v0#0", "b1", 63942, LinkStatus.CONFIRMED)
+    result = match(invoices, [batch], existing_links=[confirmed])
+    assert {
+        pid: [(s.txn_id, s.features.extra) for s in options]
+        for pid, options in result.suggestions_by_payment.items()
+    } == {pid: [("b1", ("counted:2",))] for pid in ("v1#0", "v3#0")}
