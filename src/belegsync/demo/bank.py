@@ -57,6 +57,8 @@ MISSING_SHARE = 0.08
 BATCH_SHARE = 0.06
 _BATCH_SIZE = 3
 _BATCH_DAYS = 7  # a collection holds the payments due within a week
+# the vouchers the firm collects by direct debit: its invoices (no refunds, no credit notes)
+_COLLECTED = frozenset({"invoice", "salesinvoice"})
 
 # Real German bank codes for the counterparties' accounts.
 _BANK_CODES = ("10010010", "37040044", "50010517", "70150000", "20050550", "60050101")
@@ -98,6 +100,7 @@ class BankPayment:
     contact_name: str | None
     amount_cents: int  # signed: negative for money out
     paid_date: date
+    voucher_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +301,7 @@ def demo_transactions(
         if rng.random() < MISSING_SHARE:
             missing += 1
             continue
-        if payment.amount_cents > 0 and rng.random() < BATCH_SHARE:
+        if payment.voucher_type in _COLLECTED and rng.random() < BATCH_SHARE:
             if batch and payment.paid_date > batch[0].paid_date + timedelta(days=_BATCH_DAYS):
                 collect()
             batch.append(payment)
@@ -331,6 +334,7 @@ async def bank_payments(uow: UnitOfWork, tenant_id: str) -> list[BankPayment]:
                     contact_name=voucher.contact_name,
                     amount_cents=sign * derived.amount_cents,
                     paid_date=day,
+                    voucher_type=voucher.voucher_type,
                 )
             )
     return found

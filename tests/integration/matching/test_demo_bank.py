@@ -112,6 +112,9 @@ def test_some_customer_payments_arrive_as_a_sepa_batch_of_three() -> None:
             contact_name=CONTACTS[n % 3],
             amount_cents=10000 + 137 * n,
             paid_date=date(2024, 1, 2) + timedelta(days=n % 60),
+            # money in from invoices and, every fifth, a supplier's refund: only the
+            # firm's invoices are collected
+            voucher_type="purchasecreditnote" if n % 5 == 4 else "invoice",
         )
         for n in range(200)
     ]
@@ -124,6 +127,26 @@ def test_some_customer_payments_arrive_as_a_sepa_batch_of_three() -> None:
         count = int(str(batch["remittance"]).rsplit(" ", 1)[1])
         day = date.fromisoformat(batch["booking_date"])
         cents = int(batch["amount"].replace(".", ""))
-        due = [p.amount_cents for p in payments if day - timedelta(days=8) <= p.paid_date < day]
+        due = [
+            p.amount_cents
+            for p in payments
+            if p.voucher_type == "invoice" and day - timedelta(days=8) <= p.paid_date < day
+        ]
         assert 2 <= count <= 3
         assert any(sum(combo) == cents for combo in combinations(due, count))
+
+
+def test_refunds_are_never_collected_by_direct_debit() -> None:
+    refunds = [
+        BankPayment(
+            voucher_key=f"g-{n:03d}:0",
+            voucher_number=f"GS24-{n:05d}",
+            contact_name=CONTACTS[n % 3],
+            amount_cents=5000 + 91 * n,
+            paid_date=date(2024, 1, 2) + timedelta(days=n % 60),
+            voucher_type="purchasecreditnote",
+        )
+        for n in range(200)
+    ]
+    lines, _ = demo_transactions(refunds, today=date(2024, 3, 8))
+    assert not [line for line in lines if "ANZAHL" in str(line["remittance"])]
