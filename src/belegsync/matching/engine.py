@@ -164,6 +164,7 @@ _MARKED_LINE_MARKERS = (*_PAYOUT_MARKERS, *COUNT_MARKERS)
 _WIDER_DAYS = 60
 _EMPTY_HASH = hash("")
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
+_LESSON_PASSES = 3  # decisions of the lesson round, each on what the last left free
 
 
 def _identifiers(
@@ -510,13 +511,23 @@ class _Run:
             offset = edges.at.size  # the edges of the first scoring are all its pairs
             _, fresh = self._scored(learned, replace(self.columns, open=mine), taken, offset)
             edges = edges.take(~mine[edges.payment]).joined(fresh, offset)
-        single = edges.take(~done[edges.payment] & ~taken[edges.row])
-        picked = assign_greedy(single)
-        for p, i in picked.items():
-            assigned[p] = int(single.row[i])
-        autos = auto_decisions(picked, single, self.params)
-        linked.update(autos)
-        consumed.update(assigned[p] for p in autos)
+        autos: dict[int, LinkDecision] = {}
+        # decided again while links are made: a pair whose only competitor a link of
+        # the same pass used up is sole now, as the next run finds it
+        for _ in range(_LESSON_PASSES):
+            single = edges.take(~done[edges.payment] & ~taken[edges.row])
+            picked = assign_greedy(single)
+            for p, i in picked.items():
+                assigned[p] = int(single.row[i])
+            made = auto_decisions(picked, single, self.params)
+            if not made:
+                break
+            autos.update(made)
+            linked.update(made)
+            used = [assigned[p] for p in made]
+            consumed.update(used)
+            done[list(made)] = True
+            taken[used] = True
         return edges, autos
 
     def _from_others_accounts(self, pay: IntArray, rows: IntArray) -> BoolArray:
