@@ -5,10 +5,10 @@ connection would push it: the counterparty's name spelled a little differently, 
 voucher number in several spellings (or not at all), now and then Skonto deducted or a
 fee kept, booked 0–3 days after the payment. Rent, salaries, card payments and bank
 fees that belong to no voucher are mixed in. About 8 % of the bank payments get no
-transaction, so „Externe Transaktion erforderlich“ has entries. About 6 % of the
-customers' payments are collected by SEPA direct debit and arrive, up to three due
-within a week, as one line without a name ("SEPA-Sammler … ANZAHL 3"): the matching
-suggests the only open invoices that make it. Everything comes from
+transaction, so „Externe Transaktion erforderlich“ has entries. About 15 % of the
+firm's invoices are collected by SEPA direct debit and arrive, up to three due within a
+week, as one line without a name ("SEPA-Sammler … ANZAHL 2"): the matching suggests the
+only open invoices that make it. Everything comes from
 ``random.Random(seed)`` over the vouchers in a fixed order: the same vouchers give the
 same transactions, and pushing them again adds nothing (imports are idempotent).
 """
@@ -54,7 +54,7 @@ DEMO_ACCOUNT_NAME = "Geschäftskonto Volksbank"
 # A valid German IBAN (check digits computed by schwifty) for the demo's main account.
 DEMO_ACCOUNT_IBAN = str(IBAN.generate("DE", bank_code="43060967", account_code="4123456700"))
 MISSING_SHARE = 0.08
-BATCH_SHARE = 0.06
+BATCH_SHARE = 0.15
 _BATCH_SIZE = 3
 _BATCH_DAYS = 7  # a collection holds the payments due within a week
 # the vouchers the firm collects by direct debit: its invoices (no refunds, no credit notes)
