@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import combinations
 
@@ -104,20 +105,27 @@ async def test_the_demo_bank_fill_gives_up_when_the_first_run_did_not_succeed(
         assert await uow.banking.accounts(tenant_id) == []  # nothing was pushed
 
 
-def test_some_customer_payments_arrive_as_a_sepa_batch_of_three() -> None:
-    payments = [
+def _money_in(voucher_type: Callable[[int], str], cents: Callable[[int], int]) -> list[BankPayment]:
+    """200 payments into the account over two months, of the given voucher types."""
+    return [
         BankPayment(
             voucher_key=f"v-{n:03d}:0",
             voucher_number=f"RE24-{n:05d}",
             contact_name=CONTACTS[n % 3],
-            amount_cents=10000 + 137 * n,
+            amount_cents=cents(n),
             paid_date=date(2024, 1, 2) + timedelta(days=n % 60),
-            # money in from invoices and, every fifth, a supplier's refund: only the
-            # firm's invoices are collected
-            voucher_type="purchasecreditnote" if n % 5 == 4 else "invoice",
+            voucher_type=voucher_type(n),
         )
         for n in range(200)
     ]
+
+
+def test_some_customer_payments_arrive_as_a_sepa_batch_of_three() -> None:
+    # money in from invoices and, every fifth, a supplier's refund: only the firm's
+    # invoices are collected
+    payments = _money_in(
+        lambda n: "purchasecreditnote" if n % 5 == 4 else "invoice", lambda n: 10000 + 137 * n
+    )
     lines, _ = demo_transactions(payments, today=date(2024, 3, 8))
     batches = [line for line in lines if "ANZAHL" in str(line["remittance"])]
     assert batches
@@ -137,16 +145,6 @@ def test_some_customer_payments_arrive_as_a_sepa_batch_of_three() -> None:
 
 
 def test_refunds_are_never_collected_by_direct_debit() -> None:
-    refunds = [
-        BankPayment(
-            voucher_key=f"g-{n:03d}:0",
-            voucher_number=f"GS24-{n:05d}",
-            contact_name=CONTACTS[n % 3],
-            amount_cents=5000 + 91 * n,
-            paid_date=date(2024, 1, 2) + timedelta(days=n % 60),
-            voucher_type="purchasecreditnote",
-        )
-        for n in range(200)
-    ]
+    refunds = _money_in(lambda _n: "purchasecreditnote", lambda n: 5000 + 91 * n)
     lines, _ = demo_transactions(refunds, today=date(2024, 3, 8))
     assert not [line for line in lines if "ANZAHL" in str(line["remittance"])]
