@@ -42,6 +42,12 @@ __all__ = [
 
 _NO_OWNERS: Mapping[tuple[int, str], frozenset[str]] = {}
 _DIGITS = re.compile(r"[0-9]+")
+# dates and amounts in a purpose ("vom 12.03.2024", "abzgl. 2% Skonto 12,34"): their
+# digits cite no voucher
+_NOT_NUMBERS = re.compile(
+    r"(?<![0-9])[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{4}|[0-9]{2})(?![0-9])"
+    r"|[0-9.]+,[0-9]{2}(?![0-9])|[0-9]+ ?%"
+)
 # at most this many cited vouchers are combined (a purpose lists a week's invoices)
 _MAX_CITED = 12
 # a line announcing how many items it pays: "SEPA-B2B-SAMMLER … ANZAHL 3" (a firm's own
@@ -372,7 +378,7 @@ def _cited(
     cites as a number of its own, booked on or after their voucher date, when they or
     exactly one combination of them make the line's amount: a purpose citing numbers
     names what it pays."""
-    numbers = {run.lstrip("0") for run in _DIGITS.findall(text)}
+    numbers = {run.lstrip("0") for run in _DIGITS.findall(_NOT_NUMBERS.sub(" ", text))}
     if len(numbers) < 2:
         return None
     cited = [

@@ -335,3 +335,12 @@ def test_a_second_run_on_the_statement_files_links_nothing(business: str) -> Non
     first = match(data.expected, data.txns)
     again = match(data.expected, data.txns, existing_links=stored_links(first))
     assert again.auto_links == ()
+
+
+def test_a_date_or_an_amount_in_the_purpose_cites_no_voucher() -> None:
+    # "vom 12.03.2024" and "12,03" hold the running numbers 12 and 3 of two open
+    # invoices that happen to make the line: not a citation (paid a month later)
+    invoices = _invoices([("FB-24-00012", 60373), ("FB-24-00003", 21010)], paid_days=27)
+    for purpose in ("Zahlung vom 12.03.2024", "Überweisung 12,03 EUR Rest"):
+        line = txn("b1", amount=-(60373 + 21010), text=purpose, name=SUPPLIER.upper())
+        assert _auto(match(invoices, [line])) == {}, purpose
