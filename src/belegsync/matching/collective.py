@@ -401,6 +401,9 @@ _MAX_COUNTED = 4
 _COUNTED_DAYS = 60
 # combinations listed per counted line for the items it may hold
 _COUNTED_LISTED = 50
+# beyond this many open items the pairs of sums (its square) are not listed: a client
+# with thousands of open invoices in two months
+_MAX_COUNTED_POOL = 300
 
 
 def counted_groups(
@@ -418,8 +421,9 @@ def counted_groups(
     automatically; two or more combinations give nothing.
 
     Also returns the open items such a line may hold (state indexes): those in any
-    combination that makes it — of more than four items, every one of its pool for at
-    most what it covers — which are not "Externe Transaktion erforderlich"."""
+    combination that makes it — of more than four items, or from a pool of more than
+    ``_MAX_COUNTED_POOL``, every one of its pool for at most what it covers — which are
+    not "Externe Transaktion erforderlich"."""
     index = ctx.index
     by_part: dict[int, list[PaymentState]] = defaultdict(list)
     for state in states:
@@ -435,7 +439,7 @@ def counted_groups(
             if s.voucher_day <= day <= s.voucher_day + _COUNTED_DAYS
             and (s.payment.id, txn_id) not in rejected
         ]
-        if count > _MAX_COUNTED:
+        if count > _MAX_COUNTED or len(pool) > _MAX_COUNTED_POOL:
             held.update(s.index for s in pool if s.payment.amount_cents <= covers)
             continue
         found = _combinations(pool, count, covers, _COUNTED_LISTED)

@@ -344,3 +344,23 @@ def test_a_date_or_an_amount_in_the_purpose_cites_no_voucher() -> None:
     for purpose in ("Zahlung vom 12.03.2024", "Überweisung 12,03 EUR Rest"):
         line = txn("b1", amount=-(60373 + 21010), text=purpose, name=SUPPLIER.upper())
         assert _auto(match(invoices, [line])) == {}, purpose
+
+
+def test_a_counted_line_among_hundreds_of_open_invoices_is_not_combined() -> None:
+    # a busy client: more open invoices in two months than pairs of sums are listed for;
+    # no suggestion, and every invoice the line could hold is left to a person
+    invoices = [
+        replace(p, voucher_date=D0 - timedelta(days=i % 50))
+        for i, p in enumerate(_customers([10000 + 7 * i for i in range(301)]))
+    ]
+    batch = txn(
+        "b1", amount=10000 + 10007, text="ANZAHL 2", name="", iban="", day=D0 + timedelta(days=1)
+    )
+    result = match(invoices, [batch])
+    assert not any(
+        "counted:2" in s.features.extra
+        for options in result.suggestions_by_payment.values()
+        for s in options
+    )
+    reasons = _reasons(result)
+    assert reasons["v0#0"] == UnmatchedReason.BELOW_THRESHOLD
