@@ -6,14 +6,14 @@
 2. Otherwise a bounded subset sum over the hit items, or over the open items of the
    contact the payer's IBAN/creditor id belongs to, in the window: suggestion only, and
    only when exactly one subset fits (fewest items first).
-4. A line announcing how many items it pays ("SEPA-B2B-SAMMLER … ANZAHL 3", "3 Rechnungen
-   abzgl. Gebühr 68,07") whose count of open items, of any contact, dated before it,
-   sums exactly to the line (plus a stated fee) in one way only: a suggestion.
 3. A known payer's purpose that lists the running numbers of its open vouchers
    ("Rg 774, 781, 792, 803", "Kd 4471 Rechnungen 8 17 24", "RE FB-25-01321/01329"):
    the vouchers whose number is cited form the set, booked from their voucher date
    on (a bookkeeper who enters the payments monthly leaves Lexware's paid date weeks
    after the bank's); their exact sum is linked automatically.
+4. A line announcing how many items it pays ("SEPA-B2B-SAMMLER … ANZAHL 3", "3 Rechnungen
+   abzgl. Gebühr 68,07") whose count of open items, of any contact, dated before it,
+   sums exactly to the line (plus a stated fee) in one way only: a suggestion.
 """
 
 from __future__ import annotations
