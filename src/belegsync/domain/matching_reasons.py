@@ -36,7 +36,9 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   that sums to the transfer.
 * ``recurring:<monthly|quarterly|yearly>`` — the same payer paid the same amount
   regularly before (learned from confirmed links).
-* ``period:<MM/YYYY>`` — the purpose names the period the voucher is for.
+* ``period:<MM/YYYY>`` — the purpose names the period the voucher is for;
+  ``period_other:<MM/YYYY>`` only another period (the line of another month of a
+  series: no competitor of the line naming the voucher's own).
 * ``recollection`` — the payment collected again after a returned direct debit.
 * ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
 * ``counted:<n>`` — the only combination of n open vouchers that makes a line
@@ -270,6 +272,14 @@ def _period(args: list[str]) -> Texts:
     )
 
 
+def _period_other(args: list[str]) -> Texts:
+    period = ":".join(args)
+    return (
+        f"Verwendungszweck nennt einen anderen Zeitraum ({period})",
+        f"The purpose names another period ({period})",
+    )
+
+
 def _collective(args: list[str]) -> Texts:
     return _DIFFERENCES["collective"]
 
@@ -307,6 +317,7 @@ _BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
     "difference": _difference,
     "recurring": _recurring,
     "period": _period,
+    "period_other": _period_other,
     "collective": _collective,
     "payout": _payout,
     "counted": _counted,

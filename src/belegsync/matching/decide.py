@@ -21,7 +21,9 @@ import numpy.typing as npt
 
 from belegsync.domain.matching import LinkDecision, LinkStatus, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import auto_confirm_failures
+from belegsync.matching.candidates import is_member
 from belegsync.matching.columns import BoolArray, IntArray
+from belegsync.matching.features import periods_of
 from belegsync.matching.params import MatchParams
 
 __all__ = [
@@ -76,6 +78,9 @@ class EdgeColumns(NamedTuple):
     plausible: BoolArray
     booked: BoolArray
     part_payment: BoolArray
+    # the period the line names: none (0), the voucher's month or quarter (1), only
+    # another (2; ``period_other``)
+    period: IntArray
     at: IntArray
     source: EdgeSource
 
@@ -93,6 +98,7 @@ class EdgeColumns(NamedTuple):
             _plausible(list(map(itemgetter(6), suggestions))),
             np.fromiter(map(itemgetter(3), edges), np.bool_, n),
             np.fromiter(map(itemgetter(4), edges), np.bool_, n),
+            periods_of([s.features.extra for s in suggestions]),
             np.arange(n),
             _Listed(suggestions),
         )
@@ -108,6 +114,7 @@ class EdgeColumns(NamedTuple):
             self.plausible[keep],
             self.booked[keep],
             self.part_payment[keep],
+            self.period[keep],
             self.at[keep],
             self.source,
         )
@@ -129,6 +136,7 @@ class EdgeColumns(NamedTuple):
             both(self.plausible, other.plausible),
             both(self.booked, other.booked),
             both(self.part_payment, other.part_payment),
+            both(self.period, other.period),
             both(self.at, other.at),
             _Joined(self.source, other.source, offset),
         )
@@ -285,6 +293,24 @@ def sole_pairs(columns: EdgeColumns) -> BoolArray:
     return sole
 
 
+def _against_own_period(
+    columns: EdgeColumns, own: IntArray
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """The runner-ups and the sole flag of the edges ``own`` (on lines naming their
+    voucher's period, "Leasingrate 02/2024") without the competitors whose lines name
+    only another period ("Leasingrate 04/2024"): a series of equal amounts to one
+    contract number is told apart by the periods. Read on the edges sharing a payment
+    or a line with them."""
+    other = columns.period == 2
+    near = ~other & (
+        is_member(columns.payment, columns.payment[own]) | is_member(columns.row, columns.row[own])
+    )
+    mine = np.cumsum(near)[own] - 1
+    rivals = columns.take(near)
+    payment_ru, txn_ru = (ru[mine] for ru in runner_ups(rivals))
+    return payment_ru, txn_ru, sole_pairs(rivals)[mine]
+
+
 def auto_decisions(
     assigned: Mapping[int, int],
     columns: EdgeColumns,
@@ -298,6 +324,9 @@ def auto_decisions(
     at = np.fromiter(assigned.values(), np.int64, len(assigned))
     payment_ru, txn_ru = (ru[at] for ru in runner_ups(columns))
     sole = sole_pairs(columns)[at]
+    own = np.flatnonzero(columns.period[at] == 1)
+    if own.size:
+        payment_ru[own], txn_ru[own], sole[own] = _against_own_period(columns, at[own])
     score = columns.score[at]
     # the score test of the policy on arrays: who fails it fails the policy
     passes = (sole & (score >= rules.sole_threshold)) | (

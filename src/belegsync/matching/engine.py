@@ -374,6 +374,7 @@ class _Run:
             scored.plausible,
             index.cols.booked[scored.rows],
             self.arrays.part_payment[self.rest][scored.pay],
+            scored.period,
             np.arange(len(scored)) + offset,
             scored,
         )

@@ -49,11 +49,14 @@ __all__ = [
     "QUARTER_RE",
     "FeatureContext",
     "Scored",
+    "TextPeriods",
     "cadence",
     "name_similarity",
     "named_tuples",
+    "other_period_in_text",
     "period_in_text",
     "periods_named",
+    "periods_of",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -71,6 +74,8 @@ PERIOD_RE = re.compile(
 QUARTER_RE = re.compile(
     r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
 )
+# what stands before a month that is part of a full date ("vom 12.02.2024"): a day
+_DAY_BEFORE = re.compile(r"[0-9] ?[/.-] ?\Z")
 # every quarter named has a Q (no other character is a Q ignoring case)
 _Q_RE = re.compile("[Qq]")
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -113,24 +118,119 @@ def period_in_text(text: str, voucher_day: int) -> str | None:
     return None
 
 
+def other_period_in_text(text: str, voucher_day: int) -> str | None:
+    """A period the purpose names when none is the voucher's month or quarter
+    (``Leasingrate 04/2024`` for the voucher of February): the first month named on
+    its own (not the month of a full date, ``vom 12.04.2024``), else the first
+    quarter."""
+    if period_in_text(text, voucher_day) is not None:
+        return None
+    for m in PERIOD_RE.finditer(text):
+        if not _in_date(text, m.start()):
+            return _month_label(m)
+    quarter = QUARTER_RE.search(text)
+    return None if quarter is None else _quarter_label(quarter)
+
+
+def _month_label(match: re.Match[str]) -> str:
+    """``02/2024`` for a month named (``2.2024``, ``02 / 2024``)."""
+    return f"{int(match.group(1)):02d}/{match.group(2)}"
+
+
+def _quarter_label(match: re.Match[str]) -> str:
+    """``Q1/2024`` for a quarter named (``1. Quartal 2024``)."""
+    return f"Q{match.group(1) or match.group(2)}/{match.group(3)}"
+
+
+def _in_date(text: str, start: int) -> bool:
+    """Whether the month found at ``start`` is part of a full date (a day before it)."""
+    return _DAY_BEFORE.search(text, max(0, start - 4), start) is not None
+
+
+class TextPeriods:
+    """The months and quarters a list of texts names, found in one search of the texts
+    joined (by a character no period contains or borders on), quarters only in the
+    texts with a Q."""
+
+    __slots__ = ("_joined", "_months", "_quarters", "_texts")
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._joined = joined, ends = _joined(texts)
+        found = list(PERIOD_RE.finditer(joined))
+        # (text position, code, match) of each month named, in the order of the texts
+        self._months = (
+            ends.searchsorted(_starts(found), "right"),
+            np.fromiter(map(_month_code, found), np.int64, len(found)),
+            found,
+        )
+        quartered = distinct(ends.searchsorted(_starts(list(_Q_RE.finditer(joined))), "right"))
+        at, codes = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if quartered.size:
+            picked = list(map(texts.__getitem__, quartered.tolist()))
+            at, codes = _periods(QUARTER_RE, _quarter_code, *_joined(picked))
+            at = quartered[at]
+        self._quarters = (at, codes)
+
+    def own(self, text_of: IntArray, voucher_day: IntArray) -> BoolArray:
+        """Per pair (the position of its text, its voucher's day): whether
+        :func:`period_in_text` finds the voucher's month or quarter in the text."""
+        # months since year 0 of the voucher dates: (year * 12 + month - 1)
+        months = (voucher_day - _EPOCH_ORDINAL).astype("datetime64[D]")
+        months = months.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+        at, codes, _ = self._months
+        named = is_member(text_of * _PERIODS + months, at * _PERIODS + codes)
+        at, codes = self._quarters
+        if at.size:
+            named |= is_member(text_of * _PERIODS + months // 3, at * _PERIODS + codes)
+        return named
+
+    def naming(self) -> IntArray:
+        """The positions of the texts naming a month (on its own or in a date) or a
+        quarter."""
+        return distinct(np.concatenate((self._months[0], self._quarters[0])))
+
+    def others(self, asked: IntArray) -> dict[int, str]:
+        """For the texts ``asked`` about (positions), the period
+        :func:`other_period_in_text` names where the voucher's is not among them: the
+        first month named on its own, else the first quarter; texts naming none are
+        left out."""
+        out: dict[int, str] = {}
+        joined = self._joined[0]
+        at, _, found = self._months
+        wanted = np.flatnonzero(is_member(at, asked))
+        for j, text in zip(wanted.tolist(), at[wanted].tolist(), strict=True):
+            m = found[j]
+            if text not in out and not _in_date(joined, m.start()):
+                out[text] = _month_label(m)
+        quarters = self._quarters[0]
+        for text in distinct(quarters[is_member(quarters, asked)]).tolist():
+            quarter = None if text in out else QUARTER_RE.search(self._texts[text])
+            if quarter is not None:
+                out[text] = _quarter_label(quarter)
+        return out
+
+
 def periods_named(texts: Sequence[str], text_of: IntArray, voucher_day: IntArray) -> BoolArray:
     """Per pair (the position of its text in ``texts``, its voucher's day): whether
-    :func:`period_in_text` finds the voucher's month or quarter in the text. Every
-    period of the texts is found in one search of the texts joined (by a character no
-    period contains or borders on), quarters only in the texts with a Q, then looked up
-    per pair."""
-    # months since year 0 of the voucher dates: (year * 12 + month - 1)
-    months = (voucher_day - _EPOCH_ORDINAL).astype("datetime64[D]")
-    months = months.astype("datetime64[M]").astype(np.int64) + 1970 * 12
-    joined, ends = _joined(texts)
-    at, codes = _periods(PERIOD_RE, _month_code, joined, ends)
-    named = is_member(text_of * _PERIODS + months, at * _PERIODS + codes)
-    quartered = distinct(ends.searchsorted(_starts(list(_Q_RE.finditer(joined))), "right"))
-    if quartered.size:
-        picked = list(map(texts.__getitem__, quartered.tolist()))
-        at, codes = _periods(QUARTER_RE, _quarter_code, *_joined(picked))
-        named |= is_member(text_of * _PERIODS + months // 3, quartered[at] * _PERIODS + codes)
-    return named
+    :func:`period_in_text` finds the voucher's month or quarter in the text."""
+    return TextPeriods(texts).own(text_of, voucher_day)
+
+
+def periods_of(extras: Iterable[Sequence[str] | None]) -> IntArray:
+    """Per pair, from its extra reason codes: the line names the voucher's period
+    (1), only another (2), or none (0)."""
+    return np.fromiter(
+        (
+            1
+            if any(code.startswith("period:") for code in codes or ())
+            else 2
+            if any(code.startswith("period_other:") for code in codes or ())
+            else 0
+            for codes in extras
+        ),
+        np.int64,
+    )
 
 
 def _joined(texts: Sequence[str]) -> tuple[str, IntArray]:
@@ -216,6 +316,7 @@ class Scored:
         "allocated",
         "exact_reference",
         "pay",
+        "period",
         "plausible",
         "rows",
         "score",
@@ -252,6 +353,10 @@ class Scored:
             (judged.counterparty >= 0.4) | referenced
         )
         self.exact_reference = (judged.reference >= 1.0) & _EXACT_CODES[cheap.kind]
+        self.period = np.zeros(pay.size, dtype=np.int64)
+        if judged.extra:
+            with_codes = np.fromiter(judged.extra, np.int64, len(judged.extra))
+            self.period[with_codes] = periods_of(judged.extra.values())
 
     def __len__(self) -> int:
         return int(self.pay.size)
@@ -574,11 +679,13 @@ class FeatureContext:
         day: int,
         bank: int,
         known_payer: bool,
-        hints: tuple[bool, bool] | None = None,
+        hints: tuple[bool, str | None, bool] | None = None,
     ) -> list[str]:
-        """Reason codes beyond the features: recurring payment, period, re-collection
-        (``day``: the row's booking day; ``hints``: whether the purpose may name a
-        period and whether the row is a re-collection, when the caller knows)."""
+        """Reason codes beyond the features: recurring payment, period (the voucher's,
+        or only another), re-collection (``day``: the row's booking day; ``hints``:
+        whether the purpose names the voucher's period, the period it names otherwise
+        (:func:`periods_of_texts`) and whether the row is a re-collection, when the
+        caller knows)."""
         out: list[str] = []
         if known_payer and state.past:
             gaps = [abs(day - d) for d, cents in state.past if cents == bank and d != day]
@@ -586,15 +693,17 @@ class FeatureContext:
             if found is not None:
                 out.append(f"recurring:{found}")
         raw = self.index.cols.remittances[row]
-        period_hint, recollected = (
-            (PERIOD_HINT.search(raw) is not None, self._recollected(row))
-            if hints is None
-            else hints
-        )
-        if period_hint:
-            period = period_in_text(raw, state.voucher_day)
-            if period is not None:
-                out.append(f"period:{period}")
+        if hints is None:
+            period = period_in_text(raw, state.voucher_day) if PERIOD_HINT.search(raw) else None
+            other = None if period is not None else other_period_in_text(raw, state.voucher_day)
+            recollected = self._recollected(row)
+        else:
+            own, other, recollected = hints
+            period = period_in_text(raw, state.voucher_day) if own else None
+        if period is not None:
+            out.append(f"period:{period}")
+        elif other is not None:
+            out.append(f"period_other:{other}")
         if recollected:
             out.append("recollection")
         return out
@@ -926,20 +1035,31 @@ class FeatureContext:
         codes). The purposes are searched once per row: for the periods they name (then
         looked up per pair) and for a hint of a re-collection."""
         wanted = np.flatnonzero(cheap.amount >= 0.8)
-        distinct, inverse = np.unique(rows[wanted], return_inverse=True)
-        texts = list(map(self.index.cols.remittances.__getitem__, distinct.tolist()))
-        period = periods_named(texts, inverse, columns.voucher_day[pay[wanted]])
+        lines, inverse = np.unique(rows[wanted], return_inverse=True)
+        texts = list(map(self.index.cols.remittances.__getitem__, lines.tolist()))
+        periods = TextPeriods(texts)
+        period = periods.own(inverse, columns.voucher_day[pay[wanted]])
+        # a line naming only another period than the voucher's is said so, and is no
+        # competitor of a line naming the voucher's own (``auto_decisions``)
+        other = ~period & is_member(inverse, periods.naming())
+        others = periods.others(distinct(inverse[other]))
+        other &= is_member(inverse, np.fromiter(others, np.int64, len(others)))
         (recollection_hint,) = _mentioning(texts, ((_RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER),))
-        recollected = is_member(distinct, np.fromiter(self.index.recollections, np.int64))
+        recollected = is_member(lines, np.fromiter(self.index.recollections, np.int64))
         for j in np.flatnonzero(recollection_hint & ~recollected).tolist():
-            recollected[j] = self._recollected(int(distinct[j]))
+            recollected[j] = self._recollected(int(lines[j]))
         # a known payer's recurring payments: only where the contact has a past
         recurring = known_payer[wanted]
         at = np.flatnonzero(recurring)
         recurring[at] = [bool(states[p].past) for p in pay[wanted[at]].tolist()]
-        look = np.flatnonzero(period | recollected[inverse] | recurring)
-        picked = wanted[look]
+        more = recollected[inverse] | recurring
         out: dict[int, list[str]] = {}
+        # only another period named: one code, said the same for every pair of the line
+        alone = np.flatnonzero(other & ~more)
+        for i, j in zip(wanted[alone].tolist(), inverse[alone].tolist(), strict=True):
+            out[i] = [f"period_other:{others[j]}"]
+        look = np.flatnonzero(period | more)
+        picked = wanted[look]
         for i, p, row, day, bank, known, hints in zip(
             picked.tolist(),
             pay[picked].tolist(),
@@ -947,7 +1067,15 @@ class FeatureContext:
             cheap.booking[picked].tolist(),
             cheap.bank[picked].tolist(),
             known_payer[picked].tolist(),
-            zip(period[look].tolist(), recollected[inverse[look]].tolist(), strict=True),
+            zip(
+                period[look].tolist(),
+                [
+                    others[j] if o else None
+                    for j, o in zip(inverse[look].tolist(), other[look].tolist(), strict=True)
+                ],
+                recollected[inverse[look]].tolist(),
+                strict=True,
+            ),
             strict=True,
         ):
             codes = self._extra(states[p], row, day, bank, known, hints)

@@ -732,3 +732,34 @@ def test_reference_keys_flat_list_each_payments_keys_in_order(
         for key in more.get(g, (value,) if value >= 0 else ())
     ]
     assert list(zip(payments.tolist(), values.tolist(), strict=True)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            PERIOD_TEXTS | PERIOD_TEXTS.map(lambda text: f"vom 12.{text}"),
+            st.sampled_from(
+                (date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))
+            ),
+        ),
+        max_size=6,
+    ),
+    st.integers(min_value=0, max_value=3),
+)
+def test_other_periods_in_joined_texts_equal_each_text(
+    pairs: list[tuple[str, date]], spare: int
+) -> None:
+    """What the bulk path says per pair (the voucher's own period, else the other period
+    its text names) is what the scalar one says."""
+    texts = list(dict.fromkeys(text for text, _ in pairs)) + ["Leasing 02/2024"] * spare
+    text_of = np.array([texts.index(text) for text, _ in pairs], dtype=np.int64)
+    days = np.array([day.toordinal() for _, day in pairs], dtype=np.int64)
+    periods = features.TextPeriods(texts)
+    own = periods.own(text_of, days)
+    asked = text_of[~own & np.isin(text_of, periods.naming())]
+    others = periods.others(asked)
+    said = [
+        None if o else others.get(t) for o, t in zip(own.tolist(), text_of.tolist(), strict=True)
+    ]
+    assert said == [features.other_period_in_text(text, day.toordinal()) for text, day in pairs]

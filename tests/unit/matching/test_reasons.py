@@ -55,6 +55,11 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
             "Recurring payment (monthly), same amount as before",
         ),
         ("period:02/2026", "Zeitraum 02/2026 im Verwendungszweck", "Period 02/2026 in the purpose"),
+        (
+            "period_other:04/2024",
+            "Verwendungszweck nennt einen anderen Zeitraum (04/2024)",
+            "The purpose names another period (04/2024)",
+        ),
         ("payout:SumUp:5", "Auszahlung von SumUp für 5 Verkäufe", "Payout from SumUp for 5 sales"),
         (
             "payout:Terminalpay Europe GmbH:1",

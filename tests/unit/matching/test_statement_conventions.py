@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import combinations
 from types import SimpleNamespace
 from typing import cast
@@ -364,3 +364,82 @@ def test_a_counted_line_among_hundreds_of_open_invoices_is_not_combined() -> Non
     )
     reasons = _reasons(result)
     assert reasons["v0#0"] == UnmatchedReason.BELOW_THRESHOLD
+
+
+LESSOR = "MedTech Leasing GmbH"
+
+
+def _leasing(months: list[int]) -> list[ExpectedPayment]:
+    """The practice's monthly leasing invoices, numbered with the contract number as
+    Lexware users enter them, each marked paid a fortnight after the debit."""
+    return [
+        payment(
+            f"lease{month}#0",
+            number="88123-001",
+            amount=61285,
+            vtype="purchaseinvoice",
+            voucher_date=date(2024, month, 1),
+            paid=date(2024, month, 17),
+            name=LESSOR,
+            contact="medtech",
+            known_identifiers=frozenset({IBAN_B}),
+        )
+        for month in months
+    ]
+
+
+def _leasing_line(tid: str, text: str, day: date) -> BankTxn:
+    return txn(tid, amount=-61285, text=text, day=day, name="MEDTECH LEASING GMBH", iban=IBAN_B)
+
+
+def test_a_series_to_one_contract_number_is_told_apart_by_the_periods_named() -> None:
+    # every line cites the contract number and the amount is the same each month: the
+    # month named in the purpose says which invoice each line pays (two months' invoices
+    # are not in Lexware yet: their lines name periods no voucher is for)
+    vouchers = _leasing([2, 4, 5, 7])
+    lines = [
+        _leasing_line(f"b{month}", f"Leasingrate {month:02d}/2024 Vertrag 88123-001", day)
+        for month, day in ((m, date(2024, m, 3)) for m in range(2, 8))
+    ]
+    result = match(vouchers, lines)
+    assert _auto(result) == {f"lease{m}#0": f"b{m}" for m in (2, 4, 5, 7)}
+
+
+def test_lines_naming_only_other_periods_are_not_linked() -> None:
+    # February's debit is missing from the statement: March's and April's lines are no
+    # payment of February's invoice, and neither is preferred
+    result = match(
+        _leasing([2]),
+        [
+            _leasing_line("b3", "Leasingrate 03/2024 Vertrag 88123-001", date(2024, 3, 4)),
+            _leasing_line("b4", "Leasingrate 04/2024 Vertrag 88123-001", date(2024, 4, 3)),
+        ],
+    )
+    assert _auto(result) == {}
+    assert [
+        code
+        for s in result.suggestions_by_payment["lease2#0"]
+        for code in s.features.extra
+        if code.startswith("period")
+    ] == ["period_other:03/2024", "period_other:04/2024"]
+    assert describe("period_other:03/2024")[0] == (
+        "Verwendungszweck nennt einen anderen Zeitraum (03/2024)"
+    )
+
+
+def test_a_date_in_the_purpose_is_no_other_period() -> None:
+    # "vom 12.04.2024" is the day a payment was ordered, not the month it is for: the
+    # line stays a competitor of February's own line
+    result = match(
+        _leasing([2]),
+        [
+            _leasing_line("b2", "Leasingrate 02/2024 Vertrag 88123-001", date(2024, 2, 5)),
+            _leasing_line("b9", "Vertrag 88123-001 Zahlung vom 12.04.2024", date(2024, 2, 20)),
+        ],
+    )
+    assert _auto(result) == {}
+    assert all(
+        not code.startswith("period_other")
+        for s in result.suggestions_by_payment["lease2#0"]
+        for code in s.features.extra
+    )
