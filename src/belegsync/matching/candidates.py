@@ -101,22 +101,29 @@ def build_payment_states(
     tenant_currency_ids: Mapping[tuple[str, str], int],
     learned: Mapping[tuple[str, str], set[str]],
     params: MatchParams,
-    known: Sequence[tuple[tuple[tuple[int, AmountKind], ...], frozenset[str]]] | None = None,
+    known: Sequence[tuple[tuple[tuple[int, AmountKind], ...], frozenset[str]]] | None,
+    windows: tuple[IntArray, IntArray],
 ) -> list[PaymentState]:
     """Precompute partition, amounts, days, window and identifiers per payment.
 
     ``known`` gives per payment its expected amounts and identifiers when the caller
-    has computed them already (the fast path's arrays). The direction is read once per
-    voucher type.
+    has computed them already, ``windows`` the first and last days of the date windows
+    (both from the fast path's arrays; ``MatchParams.windows``). The direction is read
+    once per voucher type.
     """
     if known is None:
         known = [_amounts_and_identifiers(p, learned, params) for p in expected]
     debit: dict[str, int] = {}
-    before = (params.unanchored_days_before, params.exact_days_before)
-    after = (params.unanchored_days_after, params.exact_days_after)
     states: list[PaymentState] = []
     append = states.append
-    for index, (payment, (amounts, identifiers)) in enumerate(zip(expected, known, strict=True)):
+    for index, (payment, (amounts, identifiers), window) in enumerate(
+        zip(
+            expected,
+            known,
+            zip(windows[0].tolist(), windows[1].tolist(), strict=True),
+            strict=True,
+        )
+    ):
         tc = tenant_currency_ids[(payment.tenant_id, payment.currency)]
         kind = payment.voucher_type
         bit = debit.get(kind)
@@ -126,7 +133,6 @@ def build_payment_states(
         voucher_day = payment.voucher_date.toordinal()
         anchored = paid is not None
         anchor = voucher_day if paid is None else paid.toordinal()
-        window = (anchor - before[anchored], anchor + after[anchored])
         append(
             PaymentState(
                 index,

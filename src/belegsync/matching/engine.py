@@ -297,6 +297,7 @@ class _Run:
             learned,
             params,
             [(arrays.amounts(g), arrays.identifiers[g]) for g in rest],
+            (arrays.lo[self.rest], arrays.hi[self.rest]),
         )
         history.annotate(self.states)
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)

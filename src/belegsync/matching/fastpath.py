@@ -73,7 +73,7 @@ class PaymentArrays:
     contact: IntArray
     part: IntArray
     item: IntArray
-    lo: IntArray
+    lo: IntArray  # the date window (``MatchParams.windows``)
     hi: IntArray
     anchor: IntArray
     voucher_day: IntArray
@@ -131,12 +131,7 @@ class PaymentArrays:
             g: expected_amounts(expected[g], params.rules)
             for g in np.flatnonzero(guessed & (skonto == 0)).tolist()
         }
-        lo = np.where(
-            anchored, anchor - params.exact_days_before, anchor - params.unanchored_days_before
-        )
-        hi = np.where(
-            anchored, anchor + params.exact_days_after, anchor + params.unanchored_days_after
-        )
+        lo, hi = params.windows(anchor, voucher_day, anchored)
         return cls(
             open=is_open,
             tc_ids=tc_ids,

@@ -760,6 +760,13 @@ class FeatureContext:
         cp_value, cp_evidence, name_strong = self._counterparty(state, row)
         if collective_amount is None and not kind.is_exact and reference < 1.0 and cp_value < 0.4:
             return None  # tolerance channel: payer must be known
+        if (
+            collective_amount is None
+            and state.anchored
+            and booking < state.anchor_day - self.params.exact_days_before
+            and not (reference >= 1.0 or cp_value >= 1.0 or name_strong)
+        ):
+            return None  # long before the paid date: only from an identified payer
         extra: Sequence[str] = ()
         if amount >= 0.8:
             extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
@@ -838,8 +845,14 @@ class FeatureContext:
         pay, rows, cheap, reference = pay[keep], rows[keep], cheap.take(keep), reference[keep]
         hits = list(compress(hits, keep.tolist()))
         counterparty, evidence, name_strong = self._counterparties(states, pay, rows)
-        # tolerance channel: the payer must be known
-        keep = _EXACT_CODES[cheap.kind] | (reference >= 1.0) | (counterparty >= 0.4)
+        identified = (reference >= 1.0) | (counterparty >= 1.0) | name_strong
+        # tolerance channel: the payer must be known; booked long before the paid date
+        # (entered weeks late): identified
+        keep = (_EXACT_CODES[cheap.kind] | (reference >= 1.0) | (counterparty >= 0.4)) & (
+            identified
+            | ~columns.anchored[pay]
+            | (cheap.booking >= columns.anchor[pay] - self.params.exact_days_before)
+        )
         kept = keep.tolist()
         pay, rows, cheap = pay[keep], rows[keep], cheap.take(keep)
         reference, counterparty, name_strong = (

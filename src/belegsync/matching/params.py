@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from belegsync.domain.matching_score import ScoringRules
 
 __all__ = ["ENGINE_VERSION", "MatchParams"]
+
+_Days = npt.NDArray[np.int64]
 
 ENGINE_VERSION = "1"
 
@@ -22,6 +27,9 @@ class MatchParams:
     rules: ScoringRules = field(default_factory=ScoringRules)
     exact_days_before: int = 14  # booked up to two weeks before Lexware's paid date
     exact_days_after: int = 10
+    # a bookkeeper enters Lexware's paid date up to a month after the bank booked it: a
+    # line booked after the voucher date counts up to this long before it
+    late_entry_days: int = 31
     unanchored_days_before: int = 7
     unanchored_days_after: int = 120
     reference_lookback_days: int = 548  # 18 months
@@ -34,3 +42,20 @@ class MatchParams:
     shadow_mode: bool = False
     # Decide the clear sole pairs with numpy first (same policy; off: all pairs scored).
     fast_path: bool = True
+
+    def windows(
+        self, anchor: _Days, voucher_day: _Days, anchored: npt.NDArray[np.bool_]
+    ) -> tuple[_Days, _Days]:
+        """Per payment, the first and last day of its date window: around Lexware's
+        paid date (``anchored``), else from a week before the voucher date on. A line
+        booked after the voucher date counts up to ``late_entry_days`` before the paid
+        date (a standing order the bookkeeper marked paid weeks later; such a line
+        counts only from an identified payer: ``FeatureContext``)."""
+        first = np.where(
+            anchored, anchor - self.exact_days_before, anchor - self.unanchored_days_before
+        )
+        last = np.where(
+            anchored, anchor + self.exact_days_after, anchor + self.unanchored_days_after
+        )
+        late = np.maximum(voucher_day, anchor - self.late_entry_days)
+        return np.where(anchored, np.minimum(first, late), first), last

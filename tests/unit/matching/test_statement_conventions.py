@@ -292,7 +292,7 @@ def test_a_payers_pool_too_large_to_be_sure_is_tried_again_without_what_sure_gro
             number=f"RE-2024-{i:05d}",
             amount=amount,
             voucher_date=D0 - timedelta(days=20),
-            paid=D0 + timedelta(days=5 if i < 5 else 30),
+            paid=D0 + timedelta(days=5 if i < 5 else 45),
             name=SUPPLIER,
             contact="baur",
             known_identifiers=frozenset({IBAN_A}),
@@ -305,7 +305,7 @@ def test_a_payers_pool_too_large_to_be_sure_is_tried_again_without_what_sure_gro
         amount=amounts[5] + amounts[6],
         text="Sammelzahlung",
         name=SUPPLIER.upper(),
-        day=D0 + timedelta(days=30),
+        day=D0 + timedelta(days=45),
     )
     result = match(invoices, [early, late])
     assert _auto(result) == {
@@ -339,8 +339,9 @@ def test_a_second_run_on_the_statement_files_links_nothing(business: str) -> Non
 
 def test_a_date_or_an_amount_in_the_purpose_cites_no_voucher() -> None:
     # "vom 12.03.2024" and "12,03" hold the running numbers 12 and 3 of two open
-    # invoices that happen to make the line: not a citation (paid a month later)
-    invoices = _invoices([("FB-24-00012", 60373), ("FB-24-00003", 21010)], paid_days=27)
+    # invoices that happen to make the line: not a citation (paid six weeks later,
+    # further than a paid date is entered late)
+    invoices = _invoices([("FB-24-00012", 60373), ("FB-24-00003", 21010)], paid_days=42)
     for purpose in ("Zahlung vom 12.03.2024", "Überweisung 12,03 EUR Rest"):
         line = txn("b1", amount=-(60373 + 21010), text=purpose, name=SUPPLIER.upper())
         assert _auto(match(invoices, [line])) == {}, purpose
@@ -443,3 +444,67 @@ def test_a_date_in_the_purpose_is_no_other_period() -> None:
         for s in result.suggestions_by_payment["lease2#0"]
         for code in s.features.extra
     )
+
+
+LANDLORD = "Hausverwaltung Kaiser & Söhne GmbH"
+
+
+def _rent(paid_day: int) -> ExpectedPayment:
+    """March's rent, the voucher dated the 1st, marked paid in Lexware on ``paid_day``."""
+    return payment(
+        "rent3#0",
+        number="Miete 03/2024",
+        amount=245000,
+        vtype="purchaseinvoice",
+        voucher_date=date(2024, 3, 1),
+        paid=date(2024, 3, paid_day),
+        name=LANDLORD,
+        contact="kaiser",
+        known_identifiers=frozenset({IBAN_B}),
+    )
+
+
+def test_a_standing_order_entered_as_paid_weeks_later_is_linked() -> None:
+    # the bank booked the standing order on the 1st, the bookkeeper marked the voucher
+    # paid on the 17th: 16 days, further back than the usual window
+    line = txn(
+        "b1",
+        amount=-245000,
+        text="Miete Praxis Kaiserstr. 12 inkl. NK",
+        day=date(2024, 3, 1),
+        name="Kaiser und Soehne Hausverwaltung GmbH",
+        iban=IBAN_B,
+    )
+    assert _auto(match([_rent(17)], [line])) == {"rent3#0": "b1"}
+
+
+def test_long_before_the_paid_date_only_an_identified_payer_counts() -> None:
+    # a line of the amount from someone else, booked between the voucher date and a
+    # paid date three weeks later, is no candidate; the same line a week before is one
+    # (scored, if too low to offer)
+    stranger = txn(
+        "b1",
+        amount=-245000,
+        text="Umbuchung",
+        day=date(2024, 3, 2),
+        name="Tagesgeldkonto",
+        iban=IBAN_A,
+    )
+    (late,) = match([_rent(23)], [stranger]).unmatched
+    (near,) = match([_rent(8)], [stranger]).unmatched
+    assert (late.best_score, near.best_score > 0.3) == (0.0, True)
+
+
+def test_a_line_before_the_voucher_date_is_no_late_entry() -> None:
+    # the late window reaches back to the voucher date, not before it
+    line = txn(
+        "b1",
+        amount=-245000,
+        text="Miete",
+        day=date(2024, 2, 27),
+        name="Kaiser und Soehne Hausverwaltung GmbH",
+        iban=IBAN_B,
+    )
+    result = match([_rent(20)], [line])
+    assert _auto(result) == {}
+    assert "rent3#0" not in result.suggestions_by_payment
