@@ -234,13 +234,15 @@ class TxnIndex:
         wanted_identifiers: Mapping[str, set[int]],
         markers: Sequence[bytes] = (),
         owned_identifiers: Collection[str] = (),
+        searched: Sequence[bytes] = (),
     ) -> TxnIndex:
         """Arrays of partition, remaining amount and day; ineligible rows are masked.
 
         Ineligible: reversals and the debits they return, tenants/currencies without
         payments, fully allocated. ``wanted_identifiers`` maps identifier → tenant-
-        currency ids that know it. ``markers`` are those :meth:`provider_rows` will look
-        for: they are found in the purposes in the same pass as the returned debits'.
+        currency ids that know it. ``markers`` are the payment providers' (their rows:
+        ``marked_purposes``); they and ``searched``, those :meth:`provider_rows` will
+        look for, are found in the purposes in the same pass as the returned debits'.
         ``owned_identifiers`` (the contacts' accounts) are marked in ``identified`` with
         the wanted ones.
         """
@@ -256,7 +258,7 @@ class TxnIndex:
         part = tc * 2 + (amount < 0)
         eligible = (tc >= 0) & (remaining > 0) & (remaining < (1 << _AMOUNT_SHIFT)) & (amount != 0)
         blob = TextBlob(cols.remittances)
-        blob.search((*_RETURN_MARKERS, *markers))
+        blob.search((*_RETURN_MARKERS, *markers, *searched))
         returned = _returned_debits(cols, tc, blob)
         for row in returned:
             eligible[row] = False

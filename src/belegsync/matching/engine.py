@@ -279,7 +279,13 @@ class _Run:
                 for reference in payment_references:
                     references[reference].append(g)
         self.index = TxnIndex.build(
-            cols, self.tc_ids, allocated, wanted, _PAYOUT_MARKERS, {i for _, i in owners}
+            cols,
+            self.tc_ids,
+            allocated,
+            wanted,
+            _PAYOUT_MARKERS,
+            {i for _, i in owners},
+            _MARKED_LINE_MARKERS,
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
         self.clear: list[ClearLink] = []
