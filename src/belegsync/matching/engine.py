@@ -794,12 +794,16 @@ class _Run:
         options: dict[int, list[Suggestion]] = defaultdict(list)
         best: dict[int, float] = defaultdict(float)
         shown: list[int] = []  # edge positions, in the edges' order
+        # a line this run linked holds no other payment: as the next run, which finds
+        # it taken by the stored link, the payment's best is among the free ones
         for i, p, row, score in zip(
             count(), edges.payment.tolist(), edges.row.tolist(), edges.score.tolist()
         ):
+            if row in consumed:
+                continue
             if score > best[p]:
                 best[p] = score
-            if score >= threshold and p not in linked and row not in consumed:
+            if score >= threshold and p not in linked:
                 shown.append(i)
         at = np.array(shown, dtype=np.int64)
         for p, suggestion in zip(
@@ -807,7 +811,7 @@ class _Run:
         ):
             options[p].append(suggestion)
         for group in groups:
-            if group.auto and group.row in consumed:
+            if group.row in consumed:  # its own link, or another's
                 continue
             for member, suggestion in zip(group.members, group.suggestions, strict=True):
                 best[member] = max(best[member], suggestion.score)

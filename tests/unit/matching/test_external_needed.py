@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from belegsync.domain.matching import Unmatched, UnmatchedReason
 from belegsync.matching import match
+from matching_data.metrics import stored_links
 
 from .factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -104,3 +105,19 @@ def test_the_linked_account_counts_compacted_as_well() -> None:
     result = match([p, other], [line, other_line])
     assert {d.suggestion.payment_id for d in result.auto_links} == {"v2#0"}
     assert _reason(result.unmatched) is UnmatchedReason.BELOW_THRESHOLD
+
+
+def test_a_line_this_run_linked_holds_no_other_voucher() -> None:
+    # the line pays the voucher named in its purpose; another customer's open invoice of
+    # the same amount (a similar name: a competitor the run scored) needs an external
+    # transaction now, as the next run (which finds the line taken by the stored link)
+    # says — it was "search", and from the second run on "external"
+    paid = payment("v1#0", amount=10000, name="Müller Bau GmbH", number="RE-2024-0042")
+    other = payment("v2#0", amount=10000, name="Müller Bauservice GmbH", number="RE-2024-0043")
+    line = txn("b1", amount=10000, text="RE-2024-0042", name="MUELLER BAU GMBH")
+    first = match([paid, other], [line])
+    assert [d.suggestion.payment_id for d in first.auto_links] == ["v1#0"]
+    again = match([paid, other], [line], existing_links=stored_links(first))
+    assert [(u.payment_id, u.reason) for u in first.unmatched] == [
+        (u.payment_id, u.reason) for u in again.unmatched
+    ] == [("v2#0", UnmatchedReason.NO_CANDIDATE)]
