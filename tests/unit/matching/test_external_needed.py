@@ -118,6 +118,8 @@ def test_a_line_this_run_linked_holds_no_other_voucher() -> None:
     first = match([paid, other], [line])
     assert [d.suggestion.payment_id for d in first.auto_links] == ["v1#0"]
     again = match([paid, other], [line], existing_links=stored_links(first))
-    assert [(u.payment_id, u.reason) for u in first.unmatched] == [
-        (u.payment_id, u.reason) for u in again.unmatched
-    ] == [("v2#0", UnmatchedReason.NO_CANDIDATE)]
+    assert (
+        [(u.payment_id, u.reason) for u in first.unmatched]
+        == [(u.payment_id, u.reason) for u in again.unmatched]
+        == [("v2#0", UnmatchedReason.NO_CANDIDATE)]
+    )
