@@ -505,14 +505,23 @@ class _Run:
         done = marked(linked, len(self.states))
         taken = marked(consumed, len(self.index.cols))
         free = ~done[edges.payment] & ~taken[edges.row]
-        if not free.any():
-            return edges, {}
         pay, rows = edges.payment[free], edges.row[free]
+        # and the lines of those accounts a payment did not meet by its amount (a short
+        # payment, a line before its usual window): the next run meets them by account
+        more_pay, more_rows = self._on_linked_accounts(done, taken)
+        if not pay.size and not more_pay.size:
+            return edges, {}
         by_index = {
             state.index: state
-            for learn in (self._learn_accounts, self._learn_names, self._learn_owners)
-            for state in learn(pay, rows)
+            for state in self._learn_accounts(
+                np.concatenate((pay, more_pay)), np.concatenate((rows, more_rows))
+            )
         }
+        by_index.update(
+            (state.index, state)
+            for learn in (self._learn_names, self._learn_owners)
+            for state in learn(pay, rows)
+        )
         learned = [by_index[i] for i in sorted(by_index)]
         if learned:
             mine = marked([s.index for s in learned], len(self.states))
@@ -537,6 +546,56 @@ class _Run:
             done[list(made)] = True
             taken[used] = True
         return edges, autos
+
+    def _on_linked_accounts(self, done: BoolArray, taken: BoolArray) -> tuple[IntArray, IntArray]:
+        """(state, row) of the open states (not ``done``) and the free eligible lines of
+        their partition inside their date windows from an account (by hash) on a line
+        this run linked to a payment of the state's contact (``_learn_accounts`` reads
+        the accounts themselves). Per (contact, account) the contact's open states and
+        the account's lines are crossed on arrays."""
+        empty = np.zeros(0, dtype=np.int64)
+        open_states = np.flatnonzero(~done)
+        if not open_states.size or self.index.account_hashes is None:
+            return empty, empty
+        contact = self.arrays.contact[self.rest[open_states]]
+        open_states, contact = open_states[contact >= 0], contact[contact >= 0]
+        by_contact = np.argsort(contact, kind="stable")
+        open_states, contact = open_states[by_contact], contact[by_contact]
+        index = self.index
+        usable = index.eligible & ~taken
+        pays: list[IntArray] = [empty]
+        lines: list[IntArray] = [empty]
+        payments, _ = self._linked_now()
+        for column, linked, _ in self._linked_account_keys():
+            has = linked != _EMPTY_HASH  # a line without an account
+            # the distinct (contact, account hash) of the linked lines
+            pairs = np.unique(
+                np.stack((self.arrays.contact[payments][has], linked[has]), axis=1), axis=0
+            )
+            pairs = pairs[pairs[:, 0] >= 0]
+            rows = np.flatnonzero(usable & is_member(column, pairs[:, 1]))
+            if not rows.size or not pairs.size:
+                continue
+            rows = rows[np.argsort(column[rows], kind="stable")]
+            hashes = column[rows]
+            r_lo = hashes.searchsorted(pairs[:, 1], "left")
+            r_n = hashes.searchsorted(pairs[:, 1], "right") - r_lo
+            s_lo = contact.searchsorted(pairs[:, 0], "left")
+            s_n = contact.searchsorted(pairs[:, 0], "right") - s_lo
+            sizes = r_n * s_n
+            k = np.repeat(np.arange(sizes.size), sizes)
+            t = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+            row = rows[r_lo[k] + t // s_n[k]]
+            state = open_states[s_lo[k] + t % s_n[k]]
+            day = index.day[row]
+            inside = (
+                (index.part[row] == self.columns.part[state])
+                & (day >= self.columns.first[state])
+                & (day <= self.columns.last[state])
+            )
+            pays.append(state[inside])
+            lines.append(row[inside])
+        return np.concatenate(pays), np.concatenate(lines)
 
     def _from_others_accounts(self, pay: IntArray, rows: IntArray) -> BoolArray:
         """Per pair, whether its line's account (by hash) may be on a line this run
