@@ -566,13 +566,13 @@ class _Run:
         pays: list[IntArray] = [empty]
         lines: list[IntArray] = [empty]
         payments, _ = self._linked_now()
+        linked_contact = self.arrays.contact[payments]
+        # the linked lines of the contacts with open states
+        mine = is_member(linked_contact, contact)
         for column, linked, _ in self._linked_account_keys():
-            has = linked != _EMPTY_HASH  # a line without an account
-            # the distinct (contact, account hash) of the linked lines
-            pairs = np.unique(
-                np.stack((self.arrays.contact[payments][has], linked[has]), axis=1), axis=0
-            )
-            pairs = pairs[pairs[:, 0] >= 0]
+            has = mine & (linked != _EMPTY_HASH)  # (a line without an account: none)
+            # the distinct (contact, account hash) of those lines
+            pairs = np.unique(np.stack((linked_contact[has], linked[has]), axis=1), axis=0)
             rows = np.flatnonzero(usable & is_member(column, pairs[:, 1]))
             if not rows.size or not pairs.size:
                 continue

@@ -125,6 +125,11 @@ def other_period_in_text(text: str, voucher_day: int) -> str | None:
     quarter."""
     if period_in_text(text, voucher_day) is not None:
         return None
+    return _first_period(text)
+
+
+def _first_period(text: str) -> str | None:
+    """The first month named on its own in ``text``, else the first quarter."""
     for m in PERIOD_RE.finditer(text):
         if not _in_date(text, m.start()):
             return _month_label(m)
@@ -694,8 +699,10 @@ class FeatureContext:
                 out.append(f"recurring:{found}")
         raw = self.index.cols.remittances[row]
         if hints is None:
-            period = period_in_text(raw, state.voucher_day) if PERIOD_HINT.search(raw) else None
-            other = None if period is not None else other_period_in_text(raw, state.voucher_day)
+            period = other = None
+            if PERIOD_HINT.search(raw):
+                period = period_in_text(raw, state.voucher_day)
+                other = None if period is not None else _first_period(raw)
             recollected = self._recollected(row)
         else:
             own, other, recollected = hints
