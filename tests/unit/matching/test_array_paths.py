@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -690,6 +691,17 @@ def test_month_pattern_reads_what_the_plain_one_reads(text: str) -> None:
     ]
 
 
+def _texts_of(
+    pairs: list[tuple[str, date]], spare: list[str]
+) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct texts of the pairs and ``spare`` ones no pair asks about, and per
+    pair the position of its text and its voucher's day."""
+    texts = list(dict.fromkeys(text for text, _ in pairs)) + spare
+    text_of = np.array([texts.index(text) for text, _ in pairs], dtype=np.int64)
+    days = np.array([day.toordinal() for _, day in pairs], dtype=np.int64)
+    return texts, text_of, days
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -707,9 +719,7 @@ def test_periods_named_in_joined_texts_equal_each_text(
     pairs: list[tuple[str, date]], spare: int
 ) -> None:
     """Each pair's text among ``texts`` (some shared, some asked by no pair)."""
-    texts = list(dict.fromkeys(text for text, _ in pairs)) + ["Miete 02/2024"] * spare
-    text_of = np.array([texts.index(text) for text, _ in pairs], dtype=np.int64)
-    days = np.array([day.toordinal() for _, day in pairs], dtype=np.int64)
+    texts, text_of, days = _texts_of(pairs, ["Miete 02/2024"] * spare)
     assert features.periods_named(texts, text_of, days).tolist() == [
         features.period_in_text(text, day.toordinal()) is not None for text, day in pairs
     ]
@@ -752,9 +762,7 @@ def test_other_periods_in_joined_texts_equal_each_text(
 ) -> None:
     """What the bulk path says per pair (the voucher's own period, else the other period
     its text names) is what the scalar one says."""
-    texts = list(dict.fromkeys(text for text, _ in pairs)) + ["Leasing 02/2024"] * spare
-    text_of = np.array([texts.index(text) for text, _ in pairs], dtype=np.int64)
-    days = np.array([day.toordinal() for _, day in pairs], dtype=np.int64)
+    texts, text_of, days = _texts_of(pairs, ["Leasing 02/2024"] * spare)
     periods = features.TextPeriods(texts)
     own = periods.own(text_of, days)
     asked = text_of[~own & np.isin(text_of, periods.naming())]

@@ -413,23 +413,30 @@ def test_a_series_to_one_contract_number_is_told_apart_by_the_periods_named() ->
     assert _auto(result) == {f"lease{m}#0": f"b{m}" for m in (2, 4, 5, 7)}
 
 
-def test_lines_naming_only_other_periods_are_not_linked() -> None:
-    # February's debit is missing from the statement: March's and April's lines are no
-    # payment of February's invoice, and neither is preferred
-    result = match(
-        _leasing([2]),
-        [
-            _leasing_line("b3", "Leasingrate 03/2024 Vertrag 88123-001", date(2024, 3, 4)),
-            _leasing_line("b4", "Leasingrate 04/2024 Vertrag 88123-001", date(2024, 4, 3)),
-        ],
-    )
-    assert _auto(result) == {}
-    assert [
+def _february_against(*lines: tuple[str, str, date]) -> MatchResult:
+    """February's invoice of the series against the lines (id, purpose, day)."""
+    return match(_leasing([2]), [_leasing_line(*line) for line in lines])
+
+
+def _period_codes(result: MatchResult) -> list[str]:
+    """The period codes of the suggestions for February's invoice, in their order."""
+    return [
         code
         for s in result.suggestions_by_payment["lease2#0"]
         for code in s.features.extra
         if code.startswith("period")
-    ] == ["period_other:03/2024", "period_other:04/2024"]
+    ]
+
+
+def test_lines_naming_only_other_periods_are_not_linked() -> None:
+    # February's debit is missing from the statement: March's and April's lines are no
+    # payment of February's invoice, and neither is preferred
+    result = _february_against(
+        ("b3", "Leasingrate 03/2024 Vertrag 88123-001", date(2024, 3, 4)),
+        ("b4", "Leasingrate 04/2024 Vertrag 88123-001", date(2024, 4, 3)),
+    )
+    assert _auto(result) == {}
+    assert _period_codes(result) == ["period_other:03/2024", "period_other:04/2024"]
     assert describe("period_other:03/2024")[0] == (
         "Verwendungszweck nennt einen anderen Zeitraum (03/2024)"
     )
@@ -438,19 +445,12 @@ def test_lines_naming_only_other_periods_are_not_linked() -> None:
 def test_a_date_in_the_purpose_is_no_other_period() -> None:
     # "vom 12.04.2024" is the day a payment was ordered, not the month it is for: the
     # line stays a competitor of February's own line
-    result = match(
-        _leasing([2]),
-        [
-            _leasing_line("b2", "Leasingrate 02/2024 Vertrag 88123-001", date(2024, 2, 5)),
-            _leasing_line("b9", "Vertrag 88123-001 Zahlung vom 12.04.2024", date(2024, 2, 20)),
-        ],
+    result = _february_against(
+        ("b2", "Leasingrate 02/2024 Vertrag 88123-001", date(2024, 2, 5)),
+        ("b9", "Vertrag 88123-001 Zahlung vom 12.04.2024", date(2024, 2, 20)),
     )
     assert _auto(result) == {}
-    assert all(
-        not code.startswith("period_other")
-        for s in result.suggestions_by_payment["lease2#0"]
-        for code in s.features.extra
-    )
+    assert _period_codes(result) == ["period:02/2024"]
 
 
 LANDLORD = "Hausverwaltung Kaiser & Söhne GmbH"
