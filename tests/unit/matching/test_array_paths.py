@@ -702,19 +702,14 @@ def _texts_of(
     return texts, text_of, days
 
 
+def _period_pairs(texts: st.SearchStrategy[str]) -> st.SearchStrategy[list[tuple[str, date]]]:
+    """Pairs of a text and a voucher date."""
+    days = (date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))
+    return st.lists(st.tuples(texts, st.sampled_from(days)), max_size=6)
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            PERIOD_TEXTS,
-            st.sampled_from(
-                (date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))
-            ),
-        ),
-        max_size=6,
-    ),
-    st.integers(min_value=0, max_value=3),
-)
+@given(_period_pairs(PERIOD_TEXTS), st.integers(min_value=0, max_value=3))
 def test_periods_named_in_joined_texts_equal_each_text(
     pairs: list[tuple[str, date]], spare: int
 ) -> None:
@@ -746,15 +741,7 @@ def test_reference_keys_flat_list_each_payments_keys_in_order(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            PERIOD_TEXTS | PERIOD_TEXTS.map(lambda text: f"vom 12.{text}"),
-            st.sampled_from(
-                (date(2024, 1, 5), date(2024, 2, 20), date(2024, 10, 1), date(2024, 12, 31))
-            ),
-        ),
-        max_size=6,
-    ),
+    _period_pairs(PERIOD_TEXTS | PERIOD_TEXTS.map(lambda text: f"vom 12.{text}")),
     st.integers(min_value=0, max_value=3),
 )
 def test_other_periods_in_joined_texts_equal_each_text(

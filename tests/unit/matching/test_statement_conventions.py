@@ -471,17 +471,16 @@ def _rent(paid_day: int) -> ExpectedPayment:
     )
 
 
+def _rent_line(
+    day: date, text: str, name: str = "Kaiser und Soehne Hausverwaltung GmbH", iban: str = IBAN_B
+) -> BankTxn:
+    return txn("b1", amount=-245000, text=text, day=day, name=name, iban=iban)
+
+
 def test_a_standing_order_entered_as_paid_weeks_later_is_linked() -> None:
     # the bank booked the standing order on the 1st, the bookkeeper marked the voucher
     # paid on the 17th: 16 days, further back than the usual window
-    line = txn(
-        "b1",
-        amount=-245000,
-        text="Miete Praxis Kaiserstr. 12 inkl. NK",
-        day=date(2024, 3, 1),
-        name="Kaiser und Soehne Hausverwaltung GmbH",
-        iban=IBAN_B,
-    )
+    line = _rent_line(date(2024, 3, 1), "Miete Praxis Kaiserstr. 12 inkl. NK")
     assert _auto(match([_rent(17)], [line])) == {"rent3#0": "b1"}
 
 
@@ -489,14 +488,7 @@ def test_long_before_the_paid_date_only_an_identified_payer_counts() -> None:
     # a line of the amount from someone else, booked between the voucher date and a
     # paid date three weeks later, is no candidate; the same line a week before is one
     # (scored, if too low to offer)
-    stranger = txn(
-        "b1",
-        amount=-245000,
-        text="Umbuchung",
-        day=date(2024, 3, 2),
-        name="Tagesgeldkonto",
-        iban=IBAN_A,
-    )
+    stranger = _rent_line(date(2024, 3, 2), "Umbuchung", "Tagesgeldkonto", IBAN_A)
     (late,) = match([_rent(23)], [stranger]).unmatched
     (near,) = match([_rent(8)], [stranger]).unmatched
     assert (late.best_score, near.best_score > 0.3) == (0.0, True)
@@ -504,14 +496,6 @@ def test_long_before_the_paid_date_only_an_identified_payer_counts() -> None:
 
 def test_a_line_before_the_voucher_date_is_no_late_entry() -> None:
     # the late window reaches back to the voucher date, not before it
-    line = txn(
-        "b1",
-        amount=-245000,
-        text="Miete",
-        day=date(2024, 2, 27),
-        name="Kaiser und Soehne Hausverwaltung GmbH",
-        iban=IBAN_B,
-    )
-    result = match([_rent(20)], [line])
+    result = match([_rent(20)], [_rent_line(date(2024, 2, 27), "Miete")])
     assert _auto(result) == {}
     assert "rent3#0" not in result.suggestions_by_payment
