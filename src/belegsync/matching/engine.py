@@ -851,20 +851,21 @@ class _Run:
         threshold = self.params.rules.suggest_threshold
         ids = list(map(attrgetter("payment.id"), self.states))
         options: dict[int, list[Suggestion]] = defaultdict(list)
-        best: dict[int, float] = defaultdict(float)
-        shown: list[int] = []  # edge positions, in the edges' order
+        consumed_mask = marked(consumed, len(self.index.cols))
         # a line this run linked holds no other payment: as the next run, which finds
-        # it taken by the stored link, the payment's best is among the free ones
-        for i, p, row, score in zip(
-            count(), edges.payment.tolist(), edges.row.tolist(), edges.score.tolist()
-        ):
-            if row in consumed:
-                continue
-            if score > best[p]:
-                best[p] = score
-            if score >= threshold and p not in linked:
-                shown.append(i)
-        at = np.array(shown, dtype=np.int64)
+        # it taken by the stored link, a payment's best is among its free lines (per
+        # payment with any, the best score or 0.0)
+        free = ~consumed_mask[edges.row]
+        top = np.full(len(self.states), -1.0)
+        np.maximum.at(top, edges.payment[free], np.maximum(edges.score[free], 0.0))
+        has = np.flatnonzero(top >= 0.0)
+        best: dict[int, float] = defaultdict(
+            float, zip(has.tolist(), top[has].tolist(), strict=True)
+        )
+        # the edges offered, in the edges' order
+        at = np.flatnonzero(
+            free & (edges.score >= threshold) & ~marked(linked, len(self.states))[edges.payment]
+        )
         for p, suggestion in zip(
             edges.payment[at].tolist(), edges.source.suggestions(edges.at[at]), strict=True
         ):
@@ -878,7 +879,6 @@ class _Run:
                     options[member].append(suggestion)
         suggestions: dict[str, tuple[Suggestion, ...]] = {}
         unmatched: list[Unmatched] = []
-        consumed_mask = marked(consumed, len(self.index.cols))
         busy_mask = consumed_mask.copy()
         busy_mask[np.fromiter(assigned.values(), np.int64, len(assigned))] = True
         left: list[PaymentState] = []
