@@ -499,3 +499,32 @@ def test_a_line_before_the_voucher_date_is_no_late_entry() -> None:
     result = match([_rent(20)], [_rent_line(date(2024, 2, 27), "Miete")])
     assert _auto(result) == {}
     assert "rent3#0" not in result.suggestions_by_payment
+
+
+@pytest.mark.parametrize("entered", [True, False])
+def test_rent_invoiced_the_month_before_is_linked_to_its_own_month(entered: bool) -> None:
+    # each month's rent invoiced on the 28th of the month before: the purpose names the
+    # month the rent is for, which is not the voucher's month; the voucher's own month is
+    # named by the line before it, outside its window — nothing is linked a month off
+    vouchers = [
+        payment(
+            f"r{m}#0",
+            number=f"R-{m}",
+            amount=120000,
+            vtype="purchaseinvoice",
+            voucher_date=date(2024, m - 1, 28),
+            paid=date(2024, m, 1) if entered else None,
+            name="Vermieter Krause",
+            contact="krause",
+            known_identifiers=frozenset({IBAN_B}),
+        )
+        for m in range(2, 8)
+    ]
+    lines = [
+        txn(f"b{m}", amount=-120000, text=f"Miete {m:02d}/2024", day=date(2024, m, 1), iban=IBAN_B)
+        for m in range(2, 8)
+    ]
+    linked = _auto(match(vouchers, lines))
+    assert all(linked[f"r{m}#0"] == f"b{m}" for m in range(2, 8) if f"r{m}#0" in linked)
+    if entered:
+        assert len(linked) == 6
