@@ -466,6 +466,10 @@ def clear_links(
         rows,
         _may_matter(pay, rows, ~plausible, may_link, plausible, counts),
     )
+    # a line booked before the usual window (a paid date entered weeks late) counts only
+    # from an identified payer, as in full scoring (``FeatureContext.suggestions``)
+    late = arrays.anchored[pay] & (index.day[rows] < arrays.anchor[pay] - params.exact_days_before)
+    plausible &= ~late | certain | (named & ~foreign & (similarity >= params.rules.name_strong))
     per_payment, per_row = counts.of(plausible)
     keep = np.flatnonzero(plausible & may_link & (per_payment[pay] == 1) & (per_row[rows] == 1))
     if keep.size == 0:
