@@ -689,7 +689,7 @@ class FeatureContext:
         """Reason codes beyond the features: recurring payment, period (the voucher's,
         or only another), re-collection (``day``: the row's booking day; ``hints``:
         whether the purpose names the voucher's period, the period it names otherwise
-        (:func:`periods_of_texts`) and whether the row is a re-collection, when the
+        (:meth:`TextPeriods.others`) and whether the row is a re-collection, when the
         caller knows)."""
         out: list[str] = []
         if known_payer and state.past:
