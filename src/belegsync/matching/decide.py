@@ -360,6 +360,20 @@ def auto_decisions(
             rules=rules,
             sole=alone,
         )
-        if not failures:
+        if not failures and not _another_periods_line(suggestion.features, params):
             decisions[payments[j]] = LinkDecision(suggestion, auto, p_ru, t_ru, alone)
     return decisions
+
+
+def _another_periods_line(features: MatchFeatures, params: MatchParams) -> bool:
+    """Whether the line names only another period than the voucher's and lies outside
+    the payment's date window (met by its number alone): the next month's debit of a
+    series to one contract number ("Leasingrate 03/2024" for February's invoice, whose
+    own debit is not in the imported statements) is no automatic link. Inside the
+    window such a line is one (rent invoiced at the end of the month before)."""
+    if not any(code.startswith("period_other:") for code in features.extra):
+        return False
+    days = features.days_delta
+    if features.anchored:
+        return not -params.late_entry_days <= days <= params.exact_days_after
+    return not -params.unanchored_days_before <= days <= params.unanchored_days_after

@@ -442,6 +442,18 @@ def test_lines_naming_only_other_periods_are_not_linked() -> None:
     )
 
 
+def test_next_months_line_alone_is_no_link_for_this_months_invoice() -> None:
+    # the statements begin after February's debit; March's debit cites the contract
+    # number with the amount, so it is February's only candidate — but it names March,
+    # and March's invoice is not in Lexware yet: offered, not linked (linked, March's
+    # invoice would later be told to need an external transaction)
+    result = _february_against(
+        ("b3", "Leasingrate 03/2024 Vertrag 88123-001", date(2024, 3, 4)),
+    )
+    assert _auto(result) == {}
+    assert _period_codes(result) == ["period_other:03/2024"]
+
+
 def test_a_date_in_the_purpose_is_no_other_period() -> None:
     # "vom 12.04.2024" is the day a payment was ordered, not the month it is for: the
     # line stays a competitor of February's own line
