@@ -373,7 +373,5 @@ def _another_periods_line(features: MatchFeatures, params: MatchParams) -> bool:
     window such a line is one (rent invoiced at the end of the month before)."""
     if not any(code.startswith("period_other:") for code in features.extra):
         return False
-    days = features.days_delta
-    if features.anchored:
-        return not -params.late_entry_days <= days <= params.exact_days_after
-    return not -params.unanchored_days_before <= days <= params.unanchored_days_after
+    before, after = params.reach(features.anchored)
+    return not -before <= features.days_delta <= after

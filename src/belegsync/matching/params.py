@@ -43,6 +43,14 @@ class MatchParams:
     # Decide the clear sole pairs with numpy first (same policy; off: all pairs scored).
     fast_path: bool = True
 
+    def reach(self, anchored: bool) -> tuple[int, int]:
+        """How many days before and after its anchor a payment's date window reaches at
+        most: Lexware's paid date (``anchored``; back to ``late_entry_days`` for a paid
+        date entered late), else the voucher date."""
+        if anchored:
+            return self.late_entry_days, self.exact_days_after
+        return self.unanchored_days_before, self.unanchored_days_after
+
     def windows(
         self, anchor: _Days, voucher_day: _Days, anchored: npt.NDArray[np.bool_]
     ) -> tuple[_Days, _Days]:
@@ -50,12 +58,10 @@ class MatchParams:
         paid date (``anchored``), else from a week before the voucher date on. A line
         booked after the voucher date counts up to ``late_entry_days`` before the paid
         date (a standing order the bookkeeper marked paid weeks later; such a line
-        counts only from an identified payer: ``FeatureContext``)."""
-        first = np.where(
-            anchored, anchor - self.exact_days_before, anchor - self.unanchored_days_before
-        )
-        last = np.where(
-            anchored, anchor + self.exact_days_after, anchor + self.unanchored_days_after
-        )
-        late = np.maximum(voucher_day, anchor - self.late_entry_days)
+        counts only from an identified payer: ``FeatureContext``); :meth:`reach` gives
+        the outer bounds."""
+        (late_days, after), (before, unanchored_after) = self.reach(True), self.reach(False)
+        first = np.where(anchored, anchor - self.exact_days_before, anchor - before)
+        last = np.where(anchored, anchor + after, anchor + unanchored_after)
+        late = np.maximum(voucher_day, anchor - late_days)
         return np.where(anchored, np.minimum(first, late), first), last
