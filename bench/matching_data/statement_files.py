@@ -1321,7 +1321,8 @@ def _zahnarzt(seed: int) -> _Firm:
 
         _zahnarzt_noise(f, first_day, owner_private)
 
-    # billing service: weekly payouts for the invoices of the week before, minus its fee
+    # billing service: weekly payouts for the invoices of the week before, minus its fee;
+    # the practice hands a week's invoices in on the Monday after it
     for n, (day, vouchers) in enumerate(sorted(payouts.items()), start=1):
         total = sum(v.gross for v in vouchers)
         fee = total * 295 // 10000
@@ -1333,7 +1334,7 @@ def _zahnarzt(seed: int) -> _Firm:
             billing,
             purpose=(
                 f"Auszahlung Abrechnung {day.year}/{n:04d} Einreichung vom "
-                f"{_dmy(day - timedelta(days=7))} {len(vouchers)} "
+                f"{_dmy(day - timedelta(days=day.weekday()))} {len(vouchers)} "
                 f"Rechnung{'en' if len(vouchers) > 1 else ''} abzgl. Gebuehr {_de(fee)}"
             ),
             eref=f"ZAZ{day:%Y%m%d}{n:05d}",

@@ -11,9 +11,11 @@
    the vouchers whose number is cited form the set, booked from their voucher date
    on (a bookkeeper who enters the payments monthly leaves Lexware's paid date weeks
    after the bank's); their exact sum is linked automatically.
-4. A line announcing how many items it pays ("SEPA-B2B-SAMMLER … ANZAHL 3", "3 Rechnungen
-   abzgl. Gebühr 68,07") whose count of open items, of any contact, dated before it,
-   sums exactly to the line (plus a stated fee) in one way only: a suggestion.
+4. A line announcing how many items it pays ("SEPA-B2B-SAMMLER … ANZAHL 3", "6 Rechnungen
+   abzgl. Gebühr 68,07") whose count of open items, of any contact, dated before it
+   (and not after a stated submission day, "Einreichung vom 25.01.2024"), sums exactly
+   to the line (plus a stated fee) in one way only: a suggestion. The lines are read
+   oldest first; what an earlier line's only combination holds is not in a later one's.
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import combinations
+
+import numpy as np
 
 from belegsync.domain.matching import DifferenceReason, Suggestion
 from belegsync.domain.matching_score import collective_auto_failures
 from belegsync.domain.matching_text import voucher_short_number
 from belegsync.matching.candidates import PaymentState, is_booked
+from belegsync.matching.columns import IntArray
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.params import MatchParams
 
@@ -54,10 +60,19 @@ _MAX_CITED = 12
 # collection booked as one line), "Auszahlung … 3 Rechnungen abzgl. Gebühr 68,07"
 _COUNT = re.compile(
     r"\bANZAHL\s*:?\s*(\d{1,3})\b"
-    r"|\b(\d{1,3})\s+(?:RECHNUNGEN|POSTEN|BELEGE|LASTSCHRIFTEN|ZAHLUNGEN|TRANSAKTIONEN)\b",
+    r"|\b(\d{1,3})\s+(?:RECHNUNGEN|POSTEN|BELEGE|LASTSCHRIFTEN|ZAHLUNGEN|TRANSAKTIONEN)\b"
+    # one item, in the singular; "Rate 1 Rechnung Kaya" names an instalment, no count
+    r"|(?<!RATE )\b(1)\s+(?:RECHNUNG|POSTEN|BELEG|LASTSCHRIFT|ZAHLUNG|TRANSAKTION)\b",
+    re.IGNORECASE,
+)
+# the day a billing service's payout says the items were handed in ("Einreichung vom
+# 25.01.2024"): none of them is dated after it
+_SUBMITTED = re.compile(
+    r"\bEINREICHUNG\s+(?:VOM\s+)?([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}|[0-9]{2})(?![0-9])",
     re.IGNORECASE,
 )
 # what such a purpose holds, upper-cased: the lines to read for :func:`announced_count`
+# (a count of one is read only on the lines read as payouts: "RECHNUNG" is in most)
 COUNT_MARKERS = (
     b"ANZAHL",
     b"RECHNUNGEN",
@@ -80,13 +95,27 @@ class CollectiveGroup:
 
 
 def announced_count(purpose: str) -> int | None:
-    """How many items a collective line says it pays ("ANZAHL 3", "8 Rechnungen"), when
-    it says two or more."""
+    """How many items a line says it pays ("ANZAHL 3", "8 Rechnungen", a billing
+    service's "1 Rechnung abzgl. Gebühr 82,42"), when it says one or more. Only the lines
+    found by :data:`COUNT_MARKERS` or read as payouts are asked."""
     found = _COUNT.search(purpose.replace("\n", " "))
     if found is None:
         return None
-    count = int(found[1] or found[2])
-    return count if count >= 2 else None
+    count = int(found[1] or found[2] or found[3])
+    return count if count >= 1 else None
+
+
+def submission_day(purpose: str) -> int | None:
+    """The day (ordinal) a payout's purpose says its items were handed in ("Einreichung
+    vom 25.01.2024"), if it states a valid one."""
+    found = _SUBMITTED.search(purpose.replace("\n", " "))
+    if found is None:
+        return None
+    year = int(found[3]) + (2000 if len(found[3]) == 2 else 0)
+    try:
+        return date(year, int(found[2]), int(found[1])).toordinal()
+    except ValueError:
+        return None
 
 
 def _signed(state: PaymentState, part: int) -> int:
@@ -395,8 +424,12 @@ def _cited(
     return _unique_subset(cited, amount, part, len(cited) - 1)
 
 
-# an announced count is combined up to this many items (pairs of sums meet in the middle)
-_MAX_COUNTED = 4
+# an announced count up to this many items is combined from pairs of sums met from both
+# sides (a pool's square)
+_MAX_PAIRED = 4
+# a larger count: every subset of each half of a pool of at most this many items, met in
+# the middle (2 · 2^13 subsets)
+_MAX_SPLIT_POOL = 26
 # items dated at most this long before a counted line may be in it
 _COUNTED_DAYS = 60
 # combinations listed per counted line for the items it may hold
@@ -404,6 +437,29 @@ _COUNTED_LISTED = 50
 # beyond this many open items the pairs of sums (its square) are not listed: a client
 # with thousands of open invoices in two months
 _MAX_COUNTED_POOL = 300
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """What one counted line was found to hold: its pool and the combinations of it
+    that make the line (``None``: the pool is too large to list them)."""
+
+    pool: tuple[PaymentState, ...]
+    found: list[frozenset[int]] | None
+    covers: int
+
+    def held(self) -> Iterable[int]:
+        """The items (state indexes) the line may hold: those of any combination, or
+        where they cannot be listed, every one of its pool for at most what it covers."""
+        if self.found is None:
+            return (s.index for s in self.pool if s.payment.amount_cents <= self.covers)
+        return (self.pool[i].index for combo in self.found for i in combo)
+
+    def only(self) -> tuple[PaymentState, ...] | None:
+        """The members of the line's only combination, if it has one."""
+        if self.found is None or len(self.found) != 1:
+            return None
+        return tuple(self.pool[i] for i in sorted(self.found[0]))
 
 
 def counted_groups(
@@ -415,54 +471,107 @@ def counted_groups(
 ) -> tuple[list[CollectiveGroup], set[int]]:
     """Suggestions for the lines announcing how many items they pay (``rows``: row →
     (count, what the line covers: its amount plus a stated fee)): the only combination
-    of that many open items of the line's partition, dated on or before it and within
-    two months, whose sum is what the line covers. Nothing says whose the items are —
-    a firm's own collection, a billing service's payout — so it is never linked
-    automatically; two or more combinations give nothing.
+    of that many open items of the line's partition, dated on or before it (and not
+    after the submission day it states) and within two months, whose sum is what the
+    line covers. Nothing says whose the items are — a firm's own collection, a billing
+    service's payout — so it is never linked automatically; two or more combinations
+    give nothing.
+
+    The lines are read oldest first, and again while a reading finds a line a new only
+    combination: the items of one line's only combination are in no other line's pool
+    (a weekly payout's pool holds the weeks before, whose own payouts took theirs).
 
     Also returns the open items such a line may hold (state indexes): those in any
-    combination that makes it — of more than four items, or from a pool of more than
-    ``_MAX_COUNTED_POOL``, every one of its pool for at most what it covers — which are
-    not "Externe Transaktion erforderlich"."""
+    combination that makes it — every one of its pool for at most what it covers, where
+    the combinations cannot be listed — which are not "Externe Transaktion
+    erforderlich"."""
     index = ctx.index
+    remittances = index.cols.remittances
     by_part: dict[int, list[PaymentState]] = defaultdict(list)
     for state in states:
         if open_payments(state.index):
             by_part[state.part].append(state)
+    # (day, row, the submission day it states or its own, count, what it covers, line id)
+    lines: list[tuple[int, int, int, int, int, str]] = []
+    for row, (count, covers) in rows.items():
+        day = int(index.day[row])
+        submitted = submission_day(remittances[row])
+        last = day if submitted is None else min(day, submitted)
+        lines.append((day, row, last, count, covers, index.cols.ids[row]))
+    lines.sort()
+    taken: set[int] = set()  # the items of the only combinations found so far
+    outcome: dict[int, _Counted] = {}
+    pending = lines
+    while pending:
+        again: list[tuple[int, int, int, int, int, str]] = []
+        for line in pending:
+            day, row, submitted, count, covers, txn_id = line
+            part = by_part.get(int(index.part[row]), ())
+            # the items handed in by the day stated first; where they make the line in
+            # no one way, every item dated up to the line (a voucher dated after its
+            # submission must not be sent to "Externe Transaktion erforderlich")
+            for last in dict.fromkeys((submitted, day)):
+                pool = tuple(
+                    s
+                    for s in part
+                    if s.voucher_day <= last
+                    and day <= s.voucher_day + _COUNTED_DAYS
+                    and s.index not in taken
+                    and (s.payment.id, txn_id) not in rejected
+                )
+                counted = _Counted(pool, _counted_combinations(pool, count, covers), covers)
+                members = counted.only()
+                if members is not None:
+                    break
+            outcome[row] = counted
+            if members is None:
+                again.append(line)
+            else:
+                taken.update(s.index for s in members)
+        # read again only what a new only combination may have changed
+        pending = again if len(again) < len(pending) else []
+    # the only combination is offered whole: each of its items at least as a suggestion
+    # (an item booked weeks before the line scores less on its date alone)
+    floor = ctx.params.rules.suggest_threshold
     groups: list[CollectiveGroup] = []
     held: set[int] = set()
-    for row, (count, covers) in sorted(rows.items()):
-        day, txn_id = int(index.day[row]), index.cols.ids[row]
-        pool = [
-            s
-            for s in by_part.get(int(index.part[row]), ())
-            if s.voucher_day <= day <= s.voucher_day + _COUNTED_DAYS
-            and (s.payment.id, txn_id) not in rejected
-        ]
-        if count > _MAX_COUNTED or len(pool) > _MAX_COUNTED_POOL:
-            held.update(s.index for s in pool if s.payment.amount_cents <= covers)
+    for row, counted in sorted(outcome.items()):
+        held.update(counted.held())
+        members = counted.only()
+        if members is None:
             continue
-        found = _combinations(pool, count, covers, _COUNTED_LISTED)
-        held.update(pool[i].index for combo in found for i in combo)
-        if len(found) != 1:
-            continue
-        members = tuple(pool[i] for i in sorted(found[0]))
         suggestions = _group(ctx, row, members, 1.0, lambda _s: False)
         if suggestions is None:
             continue
-        code = f"counted:{count}"
+        code = f"counted:{rows[row][0]}"
         groups.append(
             CollectiveGroup(
                 row=row,
                 members=tuple(s.index for s in members),
                 suggestions=tuple(
-                    s._replace(features=s.features._replace(extra=(*s.features.extra, code)))
+                    s._replace(
+                        score=max(s.score, floor),
+                        features=s.features._replace(extra=(*s.features.extra, code)),
+                    )
                     for s in suggestions
                 ),
                 auto=False,
             )
         )
     return groups, held
+
+
+def _counted_combinations(
+    pool: Sequence[PaymentState], count: int, covers: int
+) -> list[frozenset[int]] | None:
+    """The combinations (up to ``_COUNTED_LISTED``) of ``count`` items of ``pool`` that
+    make ``covers``; ``None`` when the pool is too large to list them."""
+    if count <= _MAX_PAIRED and len(pool) <= _MAX_COUNTED_POOL:
+        return _combinations(pool, count, covers, _COUNTED_LISTED)
+    if len(pool) <= _MAX_SPLIT_POOL:
+        amounts = [s.payment.amount_cents for s in pool]
+        return _split_combinations(amounts, count, covers, _COUNTED_LISTED)
+    return None
 
 
 def _combinations(
@@ -494,3 +603,45 @@ def _combinations(
                 if len(found) >= limit:
                     return list(found)
     return list(found)
+
+
+def _subsets(amounts: Sequence[int], most: int) -> tuple[IntArray, IntArray]:
+    """Every subset of ``amounts`` (a bit mask of positions) of at most ``most`` items,
+    with its key: item count · 2^40 + sum."""
+    masks = np.arange(1 << len(amounts), dtype=np.int64)
+    bits = (masks[:, None] >> np.arange(len(amounts), dtype=np.int64)) & 1
+    sizes = bits.sum(axis=1)
+    keep = sizes <= most
+    sums = bits[keep] @ np.asarray(amounts, dtype=np.int64).reshape(-1)
+    return masks[keep], (sizes[keep] << 40) + sums
+
+
+def _split_combinations(
+    amounts: Sequence[int], count: int, total: int, limit: int
+) -> list[frozenset[int]]:
+    """Up to ``limit`` combinations (positions) of ``count`` of the positive ``amounts``
+    whose sum is ``total``, of any count: every subset of each half is listed with its
+    count and sum, and the halves are met in the middle (a sorted search of the keys
+    the other half needs), so a pool of 26 costs two lists of 8,192 subsets, not the
+    millions of its combinations."""
+    half = len(amounts) // 2
+    left, left_keys = _subsets(amounts[:half], count)
+    right, right_keys = _subsets(amounts[half:], count)
+    order = np.argsort(right_keys, kind="stable")
+    right_sorted = right_keys[order]
+    wanted = (count << 40) + total - left_keys  # (count − its count) · 2^40 + the rest
+    lo = right_sorted.searchsorted(wanted, side="left")
+    hi = right_sorted.searchsorted(wanted, side="right")
+    found: list[frozenset[int]] = []
+    for i in np.flatnonzero((hi > lo) & (left_keys & ((1 << 40) - 1) <= total)).tolist():
+        mask = int(left[i])
+        mine = [p for p in range(half) if mask >> p & 1]
+        for other in right[order[lo[i] : hi[i]]].tolist():
+            found.append(
+                frozenset(
+                    (*mine, *(half + p for p in range(len(amounts) - half) if other >> p & 1))
+                )
+            )
+            if len(found) >= limit:
+                return found
+    return found

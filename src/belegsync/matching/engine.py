@@ -449,11 +449,13 @@ class _Run:
         self, linked: Collection[int], consumed: Collection[int], assigned: Mapping[int, int]
     ) -> list[CollectiveGroup]:
         """Suggestions for the free lines announcing how many items they pay, from the
-        payments nothing was linked to (``counted_groups``)."""
+        payments nothing was linked to (``counted_groups``). A line another payment
+        ranks first may still hold the items of a combination (the held items are
+        kept), but is offered as a group only where that payment is one of them."""
         if not self._counted:
             return []
         remittances, ids = self.index.cols.remittances, self.index.cols.ids
-        ranked = set(assigned.values())
+        ranked_by = {row: p for p, row in assigned.items() if p not in linked}
         # a line some of whose items are linked already holds the rest (a person
         # confirmed one member of its group)
         left = {
@@ -462,12 +464,12 @@ class _Run:
         rows = {
             row: (left[row], int(self.index.remaining[row]) + (stated_fee(remittances[row]) or 0))
             for row in self._counted
-            if row not in consumed and row not in ranked and left[row] >= 1
+            if row not in consumed and left[row] >= 1
         }
         groups, self._counted_held = counted_groups(
             self.states, self.ctx, rows, lambda p: p not in linked, self.rejected
         )
-        return groups
+        return [g for g in groups if ranked_by.get(g.row, g.members[0]) in g.members]
 
     def _marked_lines(self, consumed: Collection[int]) -> set[int]:
         """The free credit lines read as payouts (a provider's, or stating the fee it

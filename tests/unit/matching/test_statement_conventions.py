@@ -23,7 +23,12 @@ from belegsync.domain.matching import (
 from belegsync.domain.matching_reasons import describe
 from belegsync.matching import MatchResult, match
 from belegsync.matching.candidates import PaymentState
-from belegsync.matching.collective import _combinations, announced_count
+from belegsync.matching.collective import (
+    _combinations,
+    _split_combinations,
+    announced_count,
+    submission_day,
+)
 from belegsync.matching.payouts import stated_fee, teaches_payer
 from matching_data import statement_files
 from matching_data.metrics import stored_links
@@ -214,9 +219,12 @@ def test_a_counted_line_no_combination_makes_holds_nothing() -> None:
         ("SEPA-B2B-SAMMLER 20240131-001\nANZAHL 3", 3),
         ("Auszahlung Abrechnung 2024/0004 6 Rechnungen abzgl. Gebuehr 83,33", 6),
         ("Sammelueberweisung 12 Posten", 12),
-        ("Auszahlung Abrechnung 2024/0031 1 Rechnung abzgl. Gebuehr 82,42", None),
+        ("Auszahlung Abrechnung 2024/0031 1 Rechnung abzgl. Gebuehr 82,42", 1),
         ("Rechnungen 375 386 397 411", None),
-        ("ANZAHL 1", None),
+        ("ANZAHL 1", 1),
+        # an instalment's number is no count
+        ("Rate 1 Rechnung Kaya", None),
+        ("Rate 3 Rechnung Kaya", None),
     ],
 )
 def test_announced_count(purpose: str, count: int | None) -> None:
@@ -324,6 +332,162 @@ def test_a_batch_one_member_of_which_was_confirmed_suggests_the_rest() -> None:
         pid: [(s.txn_id, s.features.extra) for s in options]
         for pid, options in result.suggestions_by_payment.items()
     } == {pid: [("b1", ("counted:2",))] for pid in ("v1#0", "v3#0")}
+
+
+BILLING = "ZAZ Zahnaerztliches Abrechnungszentrum GmbH"
+
+
+def _patients(amounts: list[int], first_day: date) -> list[ExpectedPayment]:
+    """Patients' invoices of a practice, one a day from ``first_day``, handed to a
+    billing service (Lexware's paid date: the payout's)."""
+    return [
+        payment(
+            f"v{i}#0",
+            number=f"ZA-24-{i:04d}",
+            amount=amount,
+            voucher_date=first_day + timedelta(days=i),
+            paid=first_day + timedelta(days=17),
+            name=f"Patient {i}",
+            contact=f"p{i}",
+        )
+        for i, amount in enumerate(amounts)
+    ]
+
+
+def _billing_payout(
+    tid: str, items: list[int], day: date, submitted: date | None = None, fee: int = 0
+) -> BankTxn:
+    handed_in = "" if submitted is None else f"Einreichung vom {submitted:%d.%m.%Y} "
+    return txn(
+        tid,
+        amount=sum(items) - fee,
+        text=(
+            f"Auszahlung Abrechnung 2024/0004 {handed_in}{len(items)} Rechnungen "
+            f"abzgl. Gebuehr {fee // 100},{fee % 100:02d}"
+        ),
+        name=BILLING,
+        iban=IBAN_B,
+        day=day,
+    )
+
+
+def _offered(result: MatchResult) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    return {
+        pid: [(s.txn_id, s.features.extra) for s in options]
+        for pid, options in result.suggestions_by_payment.items()
+    }
+
+
+def _counted(result: MatchResult) -> dict[str, list[tuple[str, str]]]:
+    """Per payment offered anything, the lines offered and each one's last reason code
+    (a period the purpose's dates name may come before it)."""
+    return {
+        pid: [(s.txn_id, s.features.extra[-1]) for s in options if s.features.extra]
+        for pid, options in result.suggestions_by_payment.items()
+    }
+
+
+def test_a_billing_payout_of_six_invoices_is_offered_whole() -> None:
+    # a week's six invoices among nine open ones (every sum of them unique: 101 ct · 2^i)
+    # make the payout plus the fee it states; one marked paid in Lexware four weeks
+    # after the payout scores less on its date alone, and is offered with the other
+    # five. Before: no more than four items were combined, and nothing was offered.
+    amounts = [101 * 2**i for i in range(9)]
+    invoices = _patients(amounts, D0)
+    invoices[0] = replace(invoices[0], paid_date=D0 + timedelta(days=45))
+    week = [amounts[i] for i in (0, 2, 3, 5, 7, 8)]
+    line = _billing_payout("b1", week, D0 + timedelta(days=17), fee=5259)
+    result = match(invoices, [line])
+    assert _auto(result) == {}
+    assert _offered(result) == {f"v{i}#0": [("b1", ("counted:6",))] for i in (0, 2, 3, 5, 7, 8)}
+    assert {u.payment_id: u.reason for u in result.unmatched} == {
+        f"v{i}#0": UnmatchedReason.NO_CANDIDATE for i in (1, 4, 6)
+    }
+
+
+def test_a_payout_holds_the_items_handed_in_by_the_day_it_states() -> None:
+    # 100 + 300 and 200 + 200 make 400; the second 200 is dated after the stated
+    # submission day, so only the first pair was handed in (before: two combinations,
+    # nothing offered)
+    invoices = _patients([10000, 30000, 20000, 20000], D0)
+    line = _billing_payout(
+        "b1", [10000, 30000], D0 + timedelta(days=10), submitted=D0 + timedelta(days=2)
+    )
+    result = match(invoices, [line])
+    assert _counted(result) == {pid: [("b1", "counted:2")] for pid in ("v0#0", "v1#0")}
+
+
+def test_a_payout_stating_a_day_before_one_of_its_items_still_holds_it() -> None:
+    # the practice dated one invoice after the submission day the payout states: no
+    # combination of the items dated by then makes it, so all are read — and the item
+    # is offered, not sent to „Externe Transaktion erforderlich“
+    invoices = _patients([10000, 25000, 47000], D0)
+    line = _billing_payout("b1", [10000, 47000], D0 + timedelta(days=10), submitted=D0, fee=1234)
+    result = match(invoices, [line])
+    assert _counted(result) == {pid: [("b1", "counted:2")] for pid in ("v0#0", "v2#0")}
+    assert {u.payment_id: u.reason for u in result.unmatched}["v1#0"] == (
+        UnmatchedReason.NO_CANDIDATE
+    )
+
+
+def test_weekly_payouts_read_oldest_first_leave_the_earlier_weeks_items_out() -> None:
+    # week one's 100 + 300 (400), week two's 200 + 300 (500); in week two's line all
+    # four are dated before it, and 300 + 200 makes 500 twice — unless week one's line,
+    # read first, took its 300. Before: week two offered nothing.
+    invoices = _patients([10000, 30000, 20000, 30000], D0)
+    invoices = [
+        replace(p, voucher_date=D0 + timedelta(days=7 * (i // 2))) for i, p in enumerate(invoices)
+    ]
+    first = _billing_payout("b1", [10000, 30000], D0 + timedelta(days=4), fee=300)
+    second = _billing_payout("b2", [20000, 30000], D0 + timedelta(days=11), fee=300)
+    result = match(invoices, [second, first])
+    assert _offered(result) == {
+        **{pid: [("b1", ("counted:2",))] for pid in ("v0#0", "v1#0")},
+        **{pid: [("b2", ("counted:2",))] for pid in ("v2#0", "v3#0")},
+    }
+
+
+def test_a_payout_one_of_whose_items_ranks_it_first_is_still_offered_whole() -> None:
+    # two invoices paid out together, the larger near the line's amount: its single
+    # suggestion ranks the line first; the smaller one was sent to „Externe Transaktion
+    # erforderlich“ (the demo's practice data: ZA-25-0090)
+    invoices = _patients([12950, 284115], D0)
+    line = _billing_payout("b1", [12950, 284115], D0 + timedelta(days=10), fee=8763)
+    result = match(invoices, [line])
+    offered = _offered(result)
+    assert offered["v0#0"] == [("b1", ("counted:2",))]
+    assert ("b1", ("counted:2",)) in [(t, e[-1:]) for t, e in offered["v1#0"]]
+    assert all(u.reason is UnmatchedReason.BELOW_THRESHOLD for u in result.unmatched)
+
+
+@pytest.mark.parametrize(
+    ("purpose", "day"),
+    [
+        (
+            "Auszahlung Abrechnung 2024/0003 Einreichung vom 25.01.2024 5 Rechnungen",
+            date(2024, 1, 25),
+        ),
+        ("EINREICHUNG 05.02.24 ANZAHL 3", date(2024, 2, 5)),
+        ("Einreichung vom 31.02.2024 2 Rechnungen", None),
+        ("Auszahlung 2 Rechnungen vom 25.01.2024", None),
+    ],
+)
+def test_submission_day(purpose: str, day: date | None) -> None:
+    assert submission_day(purpose) == (None if day is None else day.toordinal())
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 6, 7])
+def test_halves_met_in_the_middle_agree_with_trying_every_combination(count: int) -> None:
+    rng = random.Random(100 + count)
+    for _ in range(100):
+        amounts = [rng.randrange(1, 30) * 100 for _ in range(rng.randrange(1, 13))]
+        total = rng.randrange(1, 150) * 100
+        expected = {
+            frozenset(combo)
+            for combo in combinations(range(len(amounts)), count)
+            if sum(amounts[i] for i in combo) == total
+        }
+        assert set(_split_combinations(amounts, count, total, 10_000)) == expected
 
 
 @pytest.mark.parametrize("business", ["cafe", "grosshandel", "zahnarzt"])
