@@ -449,9 +449,11 @@ class _Counted:
     covers: int
 
     def held(self) -> Iterable[int]:
-        """The items (state indexes) the line may hold: those of any combination, or
-        where they cannot be listed, every one of its pool for at most what it covers."""
-        if self.found is None:
+        """The items (state indexes) the line may hold: those of any combination; where
+        none makes it (one of its items is not open here: not entered, or linked
+        elsewhere) or they cannot be listed, every one of its pool for at most what it
+        covers."""
+        if not self.found:
             return (s.index for s in self.pool if s.payment.amount_cents <= self.covers)
         return (self.pool[i].index for combo in self.found for i in combo)
 
@@ -483,8 +485,8 @@ def counted_groups(
 
     Also returns the open items such a line may hold (state indexes): those in any
     combination that makes it — every one of its pool for at most what it covers, where
-    the combinations cannot be listed — which are not "Externe Transaktion
-    erforderlich"."""
+    no combination makes it or they cannot be listed — which are not "Externe
+    Transaktion erforderlich"."""
     index = ctx.index
     remittances = index.cols.remittances
     by_part: dict[int, list[PaymentState]] = defaultdict(list)
