@@ -311,17 +311,40 @@ def _against_own_period(
     return payment_ru, txn_ru, sole_pairs(rivals)[mine]
 
 
+def _without_siblings(
+    columns: EdgeColumns, at: IntArray, vouchers: IntArray
+) -> tuple[EdgeColumns, IntArray]:
+    """The edges but those of another item of the same voucher (``vouchers``: a code
+    per payment) on a line assigned to one of its items (``at``: the assigned edges),
+    and the assigned edges' positions among them. The items of one voucher — an
+    instalment plan's rates of one amount, each citing the voucher — do not compete for
+    each other's lines: whichever of them a line is linked to, it pays that voucher."""
+    # (line, voucher) of every edge; the assigned edges' pairs are the lines' holders
+    key = columns.row * (int(vouchers.max()) + 1) + vouchers[columns.payment]
+    sibling = is_member(key, key[at])
+    sibling[at] = False
+    if not sibling.any():
+        return columns, at
+    keep = ~sibling
+    return columns.take(keep), np.cumsum(keep)[at] - 1
+
+
 def auto_decisions(
     assigned: Mapping[int, int],
     columns: EdgeColumns,
     params: MatchParams,
+    vouchers: IntArray | None = None,
 ) -> dict[int, LinkDecision]:
     """Assigned pairs (payment → edge position) that satisfy every condition of the
-    auto policy (the suggestions built only for the pairs that pass its score test)."""
+    auto policy (the suggestions built only for the pairs that pass its score test).
+    With ``vouchers`` (a code per payment) the items of one voucher do not compete for
+    the lines assigned to each other (:func:`_without_siblings`)."""
     if not assigned:
         return {}
     rules = params.rules
     at = np.fromiter(assigned.values(), np.int64, len(assigned))
+    if vouchers is not None:
+        columns, at = _without_siblings(columns, at, vouchers)
     payment_ru, txn_ru = (ru[at] for ru in runner_ups(columns))
     sole = sole_pairs(columns)[at]
     own = np.flatnonzero(columns.period[at] == 1)

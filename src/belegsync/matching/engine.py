@@ -306,6 +306,17 @@ class _Run:
             (arrays.lo[self.rest], arrays.hi[self.rest]),
         )
         history.annotate(self.states)
+        # a code per state of its voucher: the items of one voucher do not compete for
+        # each other's lines (``auto_decisions``)
+        voucher_codes: dict[str, int] = {}
+        self._vouchers = np.fromiter(
+            (
+                voucher_codes.setdefault(s.payment.voucher_id, len(voucher_codes))
+                for s in self.states
+            ),
+            np.int64,
+            len(self.states),
+        )
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._same_payer = SamePayer(params.rules.name_strong)
@@ -401,7 +412,11 @@ class _Run:
         )
         picked = assign_greedy(single)
         assigned = {payment: int(single.row[i]) for payment, i in picked.items()}
-        autos = {} if self.params.shadow_mode else auto_decisions(picked, single, self.params)
+        autos = (
+            {}
+            if self.params.shadow_mode
+            else auto_decisions(picked, single, self.params, self._vouchers)
+        )
         consumed.update(assigned[p] for p in autos)
         ranked_by = {row: p for p, row in assigned.items() if p not in autos}
         linked = set(autos) | grouped_payments
@@ -538,7 +553,7 @@ class _Run:
             picked = assign_greedy(single)
             for p, i in picked.items():
                 assigned[p] = int(single.row[i])
-            made = auto_decisions(picked, single, self.params)
+            made = auto_decisions(picked, single, self.params, self._vouchers)
             if not made:
                 break
             autos.update(made)

@@ -16,6 +16,7 @@ from belegsync.matching.decide import (
     Edge,
     EdgeColumns,
     _greedy_order,
+    _without_siblings,
     assign_greedy,
     runner_ups,
     sole_pairs,
@@ -116,6 +117,30 @@ def test_runner_ups_and_sole_pairs_equal_a_walk_over_the_edges(edges: list[Edge]
         and sum(k.row == e.row for k in kept) == 1
         for e in edges
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(edge_lists(), st.lists(st.integers(0, 2), min_size=6, max_size=6))
+def test_without_siblings_drops_the_other_items_edges_on_an_assigned_line(
+    edges: list[Edge], voucher_of: list[int]
+) -> None:
+    columns = EdgeColumns.of(edges)
+    assigned = assign_greedy(columns)
+    if not assigned:
+        return
+    at = np.fromiter(assigned.values(), np.int64, len(assigned))
+    vouchers = np.array(voucher_of, dtype=np.int64)
+    kept, moved = _without_siblings(columns, at, vouchers)
+    picked = set(assigned.values())
+    holders = {(edges[i].row, voucher_of[edges[i].payment]) for i in picked}
+    expected = [
+        i
+        for i, e in enumerate(edges)
+        if i in picked or (e.row, voucher_of[e.payment]) not in holders
+    ]
+    assert kept.at.tolist() == expected
+    # the assigned edges are all kept, each where it went
+    assert kept.at[moved].tolist() == at.tolist()
 
 
 @settings(max_examples=300, deadline=None)

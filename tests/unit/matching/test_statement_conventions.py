@@ -717,3 +717,43 @@ def test_rent_invoiced_the_month_before_is_linked_to_its_own_month(entered: bool
     assert all(linked[f"r{m}#0"] == f"b{m}" for m in range(2, 8) if f"r{m}#0" in linked)
     if entered:
         assert len(linked) == 6
+
+
+def test_the_rates_of_one_voucher_do_not_compete_for_each_others_lines() -> None:
+    # a patient's invoice paid in two rates of one amount by a parent (an unknown
+    # account), each line citing the invoice; Lexware's paid date of the second rate
+    # was entered late, so its window reaches back to the first rate's line. Before,
+    # the second item was the first line's competitor and neither rate was linked.
+    rates = [
+        payment(
+            f"za11#{k}",
+            voucher_id="za11",
+            number="ZA-24-0011",
+            amount=91000,
+            gross=182000,
+            voucher_date=D0 - timedelta(days=20),
+            paid=D0 + timedelta(days=1 + 38 * k),
+            name="Mia Kaya",
+            contact="kaya",
+            has_items=True,
+            item_type="partPaymentFinancialTransaction",
+        )
+        for k in range(2)
+    ]
+    lines = [
+        txn(
+            f"r{k}",
+            amount=91000,
+            text=f"Ratenzahlung ZA-24-0011 {k + 1}/2",
+            name="Kaya, Deniz",
+            iban=IBAN_B,
+            day=D0 + timedelta(days=29 * k),
+        )
+        for k in range(2)
+    ]
+    result = match(rates, lines)
+    assert _auto(result) == {"za11#0": "r0", "za11#1": "r1"}
+    # two invoices of one amount and one text are not items of one voucher: no link
+    # where either could be the line's
+    others = [replace(rates[0], id="za12#0", voucher_id="za12"), rates[0]]
+    assert _auto(match(others, lines[:1])) == {}
