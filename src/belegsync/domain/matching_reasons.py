@@ -43,6 +43,8 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
 * ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
 * ``counted:<n>`` — the only combination of n open vouchers that makes a line
   announcing n items ("ANZAHL 3", "3 Rechnungen").
+* ``family:<name>`` — the only combination of open vouchers of several persons of one
+  family name that makes a line naming that name (a parent paying two children's).
 * ``pending`` — the bank line is still pending; ``manual`` — linked by a person.
 """
 
@@ -294,6 +296,19 @@ def _counted(args: list[str]) -> Texts:
     )
 
 
+def _family(args: list[str]) -> Texts:
+    name = args[0] if args and args[0] else ""
+    if not name:
+        return (
+            "Sammelzahlung für mehrere Personen einer Familie",
+            "One transfer for several members of a family",
+        )
+    return (
+        f"Sammelzahlung für mehrere Personen namens {name}: nur diese ergeben den Betrag",
+        f"One transfer for several persons named {name}: only these make the amount",
+    )
+
+
 def _payout(args: list[str]) -> Texts:
     provider = args[0] if args else ""
     sales = _int(args[1]) if len(args) > 1 else None
@@ -321,6 +336,7 @@ _BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
     "collective": _collective,
     "payout": _payout,
     "counted": _counted,
+    "family": _family,
 }
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "SepaFields",
     "compact_identifier",
     "extract_sepa_fields",
+    "family_name",
     "is_valid_mod97_reference",
     "normalise_name",
     "normalise_names",
@@ -211,6 +212,18 @@ def normalise_name(name: str) -> str:
     text = _PUNCT_RE.sub(" ", text)
     words = [w for w in text.split() if w not in _STOP_WORDS]
     return " ".join(words)
+
+
+def family_name(name: str) -> str | None:
+    """A person's family name as :func:`normalise_name` spells it ("Sabine Böhm" →
+    ``BOEHM``): the last of at least two words of three letters or more; None for a
+    firm (a legal form in the name) or a single word."""
+    if _LEGAL_RE.search(normalise_text(name)):
+        return None
+    words = normalise_name(name).split()
+    if len(words) < 2 or len(words[-1]) < 3:
+        return None
+    return words[-1]
 
 
 def normalise_names(names: Sequence[str]) -> list[str]:

@@ -11,7 +11,11 @@
    the vouchers whose number is cited form the set, booked from their voucher date
    on (a bookkeeper who enters the payments monthly leaves Lexware's paid date weeks
    after the bank's); their exact sum is linked automatically.
-4. A line announcing how many items it pays ("SEPA-B2B-SAMMLER … ANZAHL 3", "6 Rechnungen
+4. A transfer for several members of one family ("Rechnungen Sabine und Monika Böhm",
+   paid by "Böhm, Björn"): the open items of contacts of one family name, which the
+   payer name or the purpose names, whose only combination makes the line: a
+   suggestion.
+5. A line announcing how many items it pays ("SEPA-B2B-SAMMLER … ANZAHL 3", "6 Rechnungen
    abzgl. Gebühr 68,07") whose count of open items, of any contact, dated before it
    (and not after a stated submission day, "Einreichung vom 25.01.2024"), sums exactly
    to the line (plus a stated fee) in one way only: a suggestion. The lines are read
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
@@ -31,7 +35,7 @@ import numpy as np
 
 from belegsync.domain.matching import DifferenceReason, Suggestion
 from belegsync.domain.matching_score import collective_auto_failures
-from belegsync.domain.matching_text import voucher_short_number
+from belegsync.domain.matching_text import family_name, normalise_name, voucher_short_number
 from belegsync.matching.candidates import PaymentState, is_booked
 from belegsync.matching.columns import IntArray
 from belegsync.matching.features import FeatureContext
@@ -42,6 +46,7 @@ __all__ = [
     "CollectiveGroup",
     "announced_count",
     "collectives_by_contact",
+    "collectives_by_family",
     "collectives_from_references",
     "counted_groups",
 ]
@@ -424,6 +429,92 @@ def _cited(
     return _unique_subset(cited, amount, part, len(cited) - 1)
 
 
+# a family's open items are combined only where it has at most this many, up to
+# ``_MAX_FAMILY_COMBINED`` at a time
+_MAX_FAMILY_ITEMS = 8
+_MAX_FAMILY_COMBINED = 3
+
+
+def collectives_by_family(
+    states: Sequence[PaymentState],
+    ctx: FeatureContext,
+    open_payments: Callable[[int], bool],
+    rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
+    consumed: Collection[int],
+    ranked_by: Mapping[int, int],
+) -> list[CollectiveGroup]:
+    """Suggestions for a transfer paying the invoices of several members of one family
+    (a parent for two children: "Rechnungen Sabine und Monika Böhm" from "Böhm,
+    Björn"): open items of at least two contacts of one family name (persons, no
+    firms), two or three of them, whose sum a free line booked on or after their
+    voucher dates and inside their windows has to the cent, where the line's payer name
+    or purpose holds the family name. A line some combination of two families makes,
+    or that a payment outside the combination ranks first (``ranked_by``: row → state
+    index), gives nothing; so does an item two lines would take.
+
+    Read from the families to the lines: the sums of each family's combinations are
+    looked up among the lines' amounts (``TxnIndex.sorted_key``), so a line is read
+    only when a combination makes it."""
+    index = ctx.index
+    cols = index.cols
+    families: dict[tuple[int, str], list[PaymentState]] = defaultdict(list)
+    for state in states:
+        if not open_payments(state.index) or state.payment.contact_id is None:
+            continue
+        name = family_name(state.payment.contact_name)
+        if name is not None:
+            families[(state.part, name)].append(state)
+    combos: list[tuple[str, tuple[PaymentState, ...]]] = []
+    for (_, name), members in sorted(families.items()):
+        if len(members) > _MAX_FAMILY_ITEMS:
+            continue
+        for size in range(2, min(_MAX_FAMILY_COMBINED, len(members)) + 1):
+            for combo in combinations(members, size):
+                if len({s.payment.contact_id for s in combo}) >= 2:
+                    combos.append((name, combo))
+    if not combos:
+        return []
+    keys = np.fromiter(
+        ((c[0].part << 40) | sum(s.payment.amount_cents for s in c) for _, c in combos),
+        np.int64,
+        len(combos),
+    )
+    lo = index.sorted_key.searchsorted(keys, side="left")
+    hi = index.sorted_key.searchsorted(keys, side="right")
+    fits: dict[int, list[tuple[str, tuple[PaymentState, ...]]]] = defaultdict(list)
+    for j in np.flatnonzero(hi > lo).tolist():
+        name, combo = combos[j]
+        first = max(s.voucher_day for s in combo)
+        last = max(s.window[1] for s in combo)
+        for row, day in zip(
+            index.sorted_idx_arr[lo[j] : hi[j]].tolist(),
+            index.sorted_day_arr[lo[j] : hi[j]].tolist(),
+            strict=True,
+        ):
+            if first <= day <= last and row not in consumed:
+                fits[row].append((name, combo))
+    groups: list[CollectiveGroup] = []
+    used: set[int] = set()
+    for row, found in sorted(fits.items()):
+        if len(found) != 1:
+            continue
+        name, combo = found[0]
+        indexes = {s.index for s in combo}
+        holder = ranked_by.get(row)
+        if (holder is not None and holder not in indexes) or indexes & used:
+            continue
+        if name not in normalise_name(f"{cols.names[row]} {cols.remittances[row]}").split():
+            continue
+        if any((s.payment.id, cols.ids[row]) in rejected for s in combo):
+            continue
+        code = "family:" + combo[0].payment.contact_name.split()[-1].replace(":", "")
+        group = _offered(ctx, row, combo, code)
+        if group is not None:
+            used |= indexes
+            groups.append(group)
+    return groups
+
+
 # an announced count up to this many items is combined from pairs of sums met from both
 # sides (a pool's square)
 _MAX_PAIRED = 4
@@ -532,9 +623,6 @@ def counted_groups(
                 taken.update(s.index for s in members)
         # read again only what a new only combination may have changed
         pending = again if len(again) < len(pending) else []
-    # the only combination is offered whole: each of its items at least as a suggestion
-    # (an item booked weeks before the line scores less on its date alone)
-    floor = ctx.params.rules.suggest_threshold
     groups: list[CollectiveGroup] = []
     held: set[int] = set()
     for row, counted in sorted(outcome.items()):
@@ -542,25 +630,35 @@ def counted_groups(
         members = counted.only()
         if members is None:
             continue
-        suggestions = _group(ctx, row, members, 1.0, lambda _s: False)
-        if suggestions is None:
-            continue
-        code = f"counted:{rows[row][0]}"
-        groups.append(
-            CollectiveGroup(
-                row=row,
-                members=tuple(s.index for s in members),
-                suggestions=tuple(
-                    s._replace(
-                        score=max(s.score, floor),
-                        features=s.features._replace(extra=(*s.features.extra, code)),
-                    )
-                    for s in suggestions
-                ),
-                auto=False,
-            )
-        )
+        group = _offered(ctx, row, members, f"counted:{rows[row][0]}")
+        if group is not None:
+            groups.append(group)
     return groups, held
+
+
+def _offered(
+    ctx: FeatureContext, row: int, members: Sequence[PaymentState], code: str
+) -> CollectiveGroup | None:
+    """The group of ``members`` on ``row`` as a suggestion, with the reason ``code``:
+    the only combination is offered whole, each of its items at least at the suggestion
+    threshold (an item whose paid date lies weeks from the line scores less on its date
+    alone)."""
+    suggestions = _group(ctx, row, members, 1.0, lambda _s: False)
+    if suggestions is None:
+        return None
+    floor = ctx.params.rules.suggest_threshold
+    return CollectiveGroup(
+        row=row,
+        members=tuple(s.index for s in members),
+        suggestions=tuple(
+            s._replace(
+                score=max(s.score, floor),
+                features=s.features._replace(extra=(*s.features.extra, code)),
+            )
+            for s in suggestions
+        ),
+        auto=False,
+    )
 
 
 def _counted_combinations(

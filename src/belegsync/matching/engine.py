@@ -48,6 +48,7 @@ from belegsync.matching.collective import (
     CollectiveGroup,
     announced_count,
     collectives_by_contact,
+    collectives_by_family,
     collectives_from_references,
     counted_groups,
 )
@@ -457,6 +458,11 @@ class _Run:
         if not self.params.shadow_mode:
             edges, learned = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
+        # a family's transfer for several of its members' invoices
+        ranked = {row: p for p, row in assigned.items() if p not in linked}
+        groups += collectives_by_family(
+            self.states, self.ctx, is_open, self.rejected, consumed, ranked
+        )
         groups += self._counted_groups(linked, consumed, assigned)
         return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
 

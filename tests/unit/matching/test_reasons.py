@@ -72,6 +72,11 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
             "Batch of 3 items: only these make the amount",
         ),
         (
+            "family:Böhm",
+            "Sammelzahlung für mehrere Personen namens Böhm: nur diese ergeben den Betrag",
+            "One transfer for several persons named Böhm: only these make the amount",
+        ),
+        (
             "amount:net_of_fee:-123456",
             "Summe der Verkäufe abzüglich 1.234,56 € Gebühren",
             "Sum of the sales minus €1,234.56 fees",

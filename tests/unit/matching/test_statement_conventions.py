@@ -757,3 +757,81 @@ def test_the_rates_of_one_voucher_do_not_compete_for_each_others_lines() -> None
     # where either could be the line's
     others = [replace(rates[0], id="za12#0", voucher_id="za12"), rates[0]]
     assert _auto(match(others, lines[:1])) == {}
+
+
+def _family(amounts: dict[str, int]) -> list[ExpectedPayment]:
+    """Patients' invoices of one day, by name."""
+    return [
+        payment(
+            f"f{i}#0",
+            number=f"ZA-25-{43 + i:04d}",
+            amount=amount,
+            voucher_date=D0,
+            paid=D0 + timedelta(days=14),
+            name=name,
+            contact=f"c{i}",
+        )
+        for i, (name, amount) in enumerate(amounts.items())
+    ]
+
+
+def test_a_parents_transfer_for_two_childrens_invoices_is_offered_whole() -> None:
+    # „Rechnungen Sabine und Monika Böhm“ from the father's account: no number, no
+    # known account, no count — the family name and the sum. Before, Sabine's small
+    # invoice was sent to „Externe Transaktion erforderlich“ (the practice's data).
+    invoices = _family({"Sabine Böhm": 10121, "Monika Böhm": 268174, "Jonas Bauer": 10121})
+    line = txn(
+        "b1",
+        amount=10121 + 268174,
+        text="Rechnungen Sabine und Monika Böhm",
+        name="Böhm, Björn",
+        iban=IBAN_B,
+        day=D0 + timedelta(days=14),
+    )
+    result = match(invoices, [line])
+    assert _auto(result) == {}
+    assert _counted(result) == {pid: [("b1", "family:Böhm")] for pid in ("f0#0", "f1#0")}
+    assert {u.payment_id: u.reason for u in result.unmatched}["f2#0"] == (
+        UnmatchedReason.NO_CANDIDATE
+    )
+
+
+@pytest.mark.parametrize(
+    ("payer", "purpose"),
+    [
+        # the family name on neither the payer nor the purpose
+        ("Dietrich, Sven", "Rechnungen Sabine und Monika"),
+        # a firm's name is no family's
+        ("Böhm GmbH", "Rechnungen"),
+    ],
+)
+def test_a_transfer_not_naming_the_family_offers_no_family_group(payer: str, purpose: str) -> None:
+    names = {"Sabine Böhm": 10121, "Monika Böhm": 268174}
+    if payer.endswith("GmbH"):
+        names = {"Böhm GmbH": 10121, "Böhm Holding GmbH": 268174}
+    invoices = _family(names)
+    line = txn(
+        "b1", amount=278295, text=purpose, name=payer, iban=IBAN_B, day=D0 + timedelta(days=14)
+    )
+    result = match(invoices, [line])
+    assert all(
+        not any(code.startswith("family:") for code in s.features.extra)
+        for options in result.suggestions_by_payment.values()
+        for s in options
+    )
+
+
+def test_two_families_a_line_could_be_offers_neither() -> None:
+    # 100 + 200 of the Böhms and 100 + 200 of the Scholz family: the line names both
+    invoices = _family(
+        {"Sabine Böhm": 10000, "Monika Böhm": 20000, "Piotr Scholz": 10000, "Ayse Scholz": 20000}
+    )
+    line = txn(
+        "b1",
+        amount=30000,
+        text="Rechnungen Böhm Scholz",
+        name="Elternverein",
+        iban=IBAN_B,
+        day=D0 + timedelta(days=14),
+    )
+    assert _counted(match(invoices, [line])) == {}
