@@ -253,27 +253,30 @@ def collectives_from_references(
     return groups
 
 
-def _payer(
+def _payers(
     ctx: FeatureContext,
     row: int,
     tc: int,
     linked_owners: Mapping[tuple[int, str], frozenset[str]] = _NO_OWNERS,
-) -> tuple[str | None, bool]:
-    """The one contact this line comes from, and whether an identifier or the customer
-    number (not only a learned name) says so. ``linked_owners`` adds the accounts this
-    run linked automatically to a contact's vouchers."""
+) -> tuple[frozenset[str], bool]:
+    """The contacts this line comes from, and whether its account pays for several:
+    the one contact its IBAN / creditor id or the customer number in the purpose
+    names; or, where no customer number names one, the several contacts its account is
+    known for or this run linked it to (``linked_owners``) — a central settlement office
+    or a parent company paying its members' invoices (``True``); else none."""
     cols = ctx.index.cols
-    owners: set[str] = set()
+    by_account: set[str] = set()
     for ident in (cols.ibans[row], cols.creditors[row]):
         if ident:
-            owners |= ctx.identifier_owners.get((tc, ident), frozenset())
-            owners |= linked_owners.get((tc, ident), frozenset())
-    owners |= ctx.index.customer_hits.get(row, set())
+            by_account |= ctx.identifier_owners.get((tc, ident), frozenset())
+            by_account |= linked_owners.get((tc, ident), frozenset())
+    named = ctx.index.customer_hits.get(row, set())
+    owners = by_account | named
     if len(owners) == 1:
-        return next(iter(owners)), True
-    if owners:
-        return None, False
-    return None, False
+        return frozenset(owners), False
+    if len(by_account) >= 2 and not named:
+        return frozenset(by_account), True
+    return frozenset(), False
 
 
 def collectives_by_contact(
@@ -284,6 +287,7 @@ def collectives_by_contact(
     rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
     params: MatchParams,
     linked_owners: Mapping[tuple[int, str], frozenset[str]] = _NO_OWNERS,
+    several: bool = False,
 ) -> list[CollectiveGroup]:
     """Subset sums over a known payer's open items (1 bank → n vouchers).
 
@@ -291,7 +295,11 @@ def collectives_by_contact(
     to the contact's other vouchers: ``linked_owners``) or from a customer number in
     the purpose. A unique exact combination over all the payer's open items
     in the window is linked automatically; if the pool had to be cut, it is a
-    suggestion; several fitting combinations give nothing.
+    suggestion; several fitting combinations give nothing. An account that pays for
+    several contacts (a central settlement office: "ZR-ZAHLUNG KW 2/2024 … AVIS
+    884001") pools their open items; its combination is a suggestion, so its lines are
+    read apart (``several``), once the run's links are all made: the pool is then what
+    the next run finds.
     """
     index = ctx.index
     by_contact: dict[tuple[int, str], list[PaymentState]] = defaultdict(list)
@@ -307,12 +315,13 @@ def collectives_by_contact(
         txn_id = ids[row]
         part = int(index.part[row])
         tc = part // 2
-        contact, _ = _payer(ctx, row, tc, linked_owners)
-        if contact is None:
+        contacts, for_several = _payers(ctx, row, tc, linked_owners)
+        if for_several != several:
             continue
         day = int(index.day[row])
         mine = [
             s
+            for contact in sorted(contacts)
             for s in by_contact.get((tc, contact), ())
             if s.part == part
             and day <= max(s.window[1], s.voucher_day + window)
@@ -327,7 +336,7 @@ def collectives_by_contact(
         day, amount, part = int(index.day[row]), int(index.remaining[row]), int(index.part[row])
         free = [s for s in mine if s.index not in cited_by]
         cited = _cited(free, index.cols.remittances[row], day, amount, part)
-        group = None if cited is None else _payer_group(ctx, row, cited, booked)
+        group = None if cited is None else _payer_group(ctx, row, cited, booked and not several)
         if group is not None:
             groups.append(group)
             cited_by.update((member, row) for member in group.members)
@@ -340,7 +349,7 @@ def collectives_by_contact(
         unsure: list[tuple[int, list[PaymentState]]] = []
         tentative: list[CollectiveGroup] = []
         for row, mine in pending:
-            group, complete = _payer_subset(ctx, row, mine, taken, params, booked)
+            group, complete = _payer_subset(ctx, row, mine, taken, params, booked and not several)
             if group is not None and group.auto:
                 groups.append(group)
                 taken.update((member, row) for member in group.members)

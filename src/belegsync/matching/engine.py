@@ -458,6 +458,18 @@ class _Run:
         if not self.params.shadow_mode:
             edges, learned = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
+        # the lines of an account paying for several contacts (a central settlement
+        # office), offered from their pooled open items once the links are all made
+        groups += collectives_by_contact(
+            self.states,
+            self.ctx,
+            [row for row in contact_rows if row not in consumed],
+            is_open,
+            self.rejected,
+            self.params,
+            linked_owners=owners,
+            several=True,
+        )
         # a family's transfer for several of its members' invoices
         ranked = {row: p for p, row in assigned.items() if p not in linked}
         groups += collectives_by_family(

@@ -835,3 +835,39 @@ def test_two_families_a_line_could_be_offers_neither() -> None:
         day=D0 + timedelta(days=14),
     )
     assert _counted(match(invoices, [line])) == {}
+
+
+def test_a_central_settlement_offices_transfer_is_offered_with_its_members_invoices() -> None:
+    # a purchasing cooperative's settlement office pays its members' invoices weekly in
+    # one transfer naming none of them; its account is known for three customers (from
+    # confirmed links). Their open invoices pooled, the only combination making the line
+    # is offered — not linked: the account speaks for several. Before, an account known
+    # for more than one contact was no payer at all, and the vouchers were sent to
+    # „Externe Transaktion erforderlich“ (the wholesaler's data: RE-2024-00003).
+    zr = "DE35600700706700403297"
+    members = [
+        payment(
+            f"m{i}#0",
+            number=f"RE-2024-{i:05d}",
+            amount=amount,
+            voucher_date=D0 - timedelta(days=10),
+            paid=D0,
+            name=name,
+            contact=f"k{i}",
+            known_identifiers=frozenset({zr}),
+        )
+        for i, (name, amount) in enumerate(
+            [("Beschläge Horn KG", 24225), ("Metallbau Kurz GmbH", 101010), ("Kurz KG", 55500)]
+        )
+    ]
+    line = txn(
+        "zr1",
+        amount=24225 + 55500,
+        text="ZR-ZAHLUNG KW 2/2024 LIEFERANT 47110 AVIS 884001",
+        name="WERKZEUGRING ZENTRALREGULIERUNG EG",
+        iban=zr,
+        day=D0,
+    )
+    result = match(members, [line])
+    assert _auto(result) == {}
+    assert _counted(result) == {pid: [("zr1", "collective_payer")] for pid in ("m0#0", "m2#0")}
