@@ -25,11 +25,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
+from operator import attrgetter
 
 import numpy as np
 
@@ -537,6 +539,9 @@ _COUNTED_LISTED = 50
 # beyond this many open items the pairs of sums (its square) are not listed: a client
 # with thousands of open invoices in two months
 _MAX_COUNTED_POOL = 300
+# the counted lines are read at most this many times (again: those whose pool lost an
+# item to another line's only combination)
+_COUNTED_PASSES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,9 +584,11 @@ def counted_groups(
     service's payout — so it is never linked automatically; two or more combinations
     give nothing.
 
-    The lines are read oldest first, and again while a reading finds a line a new only
-    combination: the items of one line's only combination are in no other line's pool
-    (a weekly payout's pool holds the weeks before, whose own payouts took theirs).
+    The lines are read oldest first, the items of one line's only combination in no
+    other line's pool (a weekly payout's pool holds the weeks before, whose own payouts
+    took theirs); the lines whose pool lost an item to a later line's are read again,
+    at most ``_COUNTED_PASSES`` times in all. A pool is a slice of the partition's open
+    items by voucher date.
 
     Also returns the open items such a line may hold (state indexes): those in any
     combination that makes it — every one of its pool for at most what it covers, where
@@ -589,10 +596,12 @@ def counted_groups(
     Transaktion erforderlich"."""
     index = ctx.index
     remittances = index.cols.remittances
+    # per partition its open items by voucher date, and those dates (a pool is a slice)
     by_part: dict[int, list[PaymentState]] = defaultdict(list)
-    for state in states:
+    for state in sorted(states, key=attrgetter("voucher_day")):
         if open_payments(state.index):
             by_part[state.part].append(state)
+    dates = {part: [s.voucher_day for s in items] for part, items in by_part.items()}
     # (day, row, the submission day it states or its own, count, what it covers, line id)
     lines: list[tuple[int, int, int, int, int, str]] = []
     for row, (count, covers) in rows.items():
@@ -604,22 +613,22 @@ def counted_groups(
     taken: set[int] = set()  # the items of the only combinations found so far
     outcome: dict[int, _Counted] = {}
     pending = lines
-    while pending:
+    for _ in range(_COUNTED_PASSES):
         again: list[tuple[int, int, int, int, int, str]] = []
+        newly: set[int] = set()
         for line in pending:
             day, row, submitted, count, covers, txn_id = line
-            part = by_part.get(int(index.part[row]), ())
+            part = int(index.part[row])
+            items, days = by_part.get(part, []), dates.get(part, [])
+            start = bisect_left(days, day - _COUNTED_DAYS)
             # the items handed in by the day stated first; where they make the line in
             # no one way, every item dated up to the line (a voucher dated after its
             # submission must not be sent to "Externe Transaktion erforderlich")
             for last in dict.fromkeys((submitted, day)):
                 pool = tuple(
                     s
-                    for s in part
-                    if s.voucher_day <= last
-                    and day <= s.voucher_day + _COUNTED_DAYS
-                    and s.index not in taken
-                    and (s.payment.id, txn_id) not in rejected
+                    for s in items[start : bisect_right(days, last)]
+                    if s.index not in taken and (s.payment.id, txn_id) not in rejected
                 )
                 counted = _Counted(pool, _counted_combinations(pool, count, covers), covers)
                 members = counted.only()
@@ -630,8 +639,11 @@ def counted_groups(
                 again.append(line)
             else:
                 taken.update(s.index for s in members)
-        # read again only what a new only combination may have changed
-        pending = again if len(again) < len(pending) else []
+                newly.update(s.index for s in members)
+        # read again only the lines whose pool lost an item to a new only combination
+        pending = [line for line in again if any(s.index in newly for s in outcome[line[1]].pool)]
+        if not pending:
+            break
     groups: list[CollectiveGroup] = []
     held: set[int] = set()
     for row, counted in sorted(outcome.items()):
@@ -687,26 +699,32 @@ def _combinations(
     pool: Sequence[PaymentState], count: int, total: int, limit: int
 ) -> list[frozenset[int]]:
     """Up to ``limit`` combinations (positions in ``pool``) of ``count`` (1–4) items
-    whose amounts sum to ``total``. Sums of pairs are listed once and met from both
-    sides, so four items cost the square of the pool, not its fourth power."""
-    amounts = [s.payment.amount_cents for s in pool]
+    whose amounts sum to ``total``. The sums of all pairs are formed and sorted once on
+    arrays and met from both sides (a pair and nothing, one item, or another pair), so
+    four items cost the square of the pool, not its fourth power."""
+    amounts = np.fromiter((s.payment.amount_cents for s in pool), np.int64, len(pool))
     if count == 1:
-        return [frozenset({i}) for i, a in enumerate(amounts) if a == total][:limit]
-    pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for i, j in combinations(range(len(amounts)), 2):
-        pairs[amounts[i] + amounts[j]].append((i, j))
+        return [frozenset({i}) for i in np.flatnonzero(amounts == total).tolist()][:limit]
+    first, second = np.triu_indices(amounts.size, k=1)
+    sums = amounts[first] + amounts[second]
+    order = np.argsort(sums, kind="stable")
+    sorted_sums = sums[order]
     # the other side of a pair: nothing (2), one item (3) or another pair (4)
-    others: Iterable[tuple[int, tuple[int, ...]]] = (
-        [(0, ())]
-        if count == 2
-        else [(a, (k,)) for k, a in enumerate(amounts)]
-        if count == 3
-        else [(rest, pair) for rest, listed in pairs.items() for pair in listed]
-    )
+    if count == 2:
+        others: list[tuple[int, ...]] = [()]
+        wanted = np.array([total], dtype=np.int64)
+    elif count == 3:
+        others = [(k,) for k in range(amounts.size)]
+        wanted = total - amounts
+    else:
+        others = list(zip(first.tolist(), second.tolist(), strict=True))
+        wanted = total - sums
+    lo = sorted_sums.searchsorted(wanted, side="left")
+    hi = sorted_sums.searchsorted(wanted, side="right")
     found: dict[frozenset[int], None] = {}
-    for other_sum, other in others:
-        for pair in pairs.get(total - other_sum, ()):
-            items = frozenset((*pair, *other))
+    for j in np.flatnonzero(hi > lo).tolist():
+        for at in order[lo[j] : hi[j]].tolist():
+            items = frozenset((int(first[at]), int(second[at]), *others[j]))
             if len(items) == count:
                 found[items] = None
                 if len(found) >= limit:
