@@ -511,8 +511,7 @@ def collectives_by_family(
             continue
         name, combo = found[0]
         indexes = {s.index for s in combo}
-        holder = ranked_by.get(row)
-        if (holder is not None and holder not in indexes) or indexes & used:
+        if _ranked_by_other(row, indexes, ranked_by) or indexes & used:
             continue
         if name not in normalise_name(f"{cols.names[row]} {cols.remittances[row]}").split():
             continue
@@ -575,6 +574,7 @@ def counted_groups(
     rows: Mapping[int, tuple[int, int]],
     open_payments: Callable[[int], bool],
     rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
+    ranked_by: Mapping[int, int],
 ) -> tuple[list[CollectiveGroup], set[int]]:
     """Suggestions for the lines announcing how many items they pay (``rows``: row →
     (count, what the line covers: its amount plus a stated fee)): the only combination
@@ -582,7 +582,8 @@ def counted_groups(
     after the submission day it states) and within two months, whose sum is what the
     line covers. Nothing says whose the items are — a firm's own collection, a billing
     service's payout — so it is never linked automatically; two or more combinations
-    give nothing.
+    give nothing, and neither does a line a payment outside the combination ranks first
+    (``ranked_by``: row → state index), whose items it may still hold.
 
     The lines are read oldest first, the items of one line's only combination in no
     other line's pool (a weekly payout's pool holds the weeks before, whose own payouts
@@ -649,12 +650,19 @@ def counted_groups(
     for row, counted in sorted(outcome.items()):
         held.update(counted.held())
         members = counted.only()
-        if members is None:
+        if members is None or _ranked_by_other(row, {s.index for s in members}, ranked_by):
             continue
         group = _offered(ctx, row, members, f"counted:{rows[row][0]}")
         if group is not None:
             groups.append(group)
     return groups, held
+
+
+def _ranked_by_other(row: int, members: Collection[int], ranked_by: Mapping[int, int]) -> bool:
+    """Whether a payment outside ``members`` ranks ``row`` first (``ranked_by``: row →
+    state index): the line may pay that voucher, so the group is not offered on it."""
+    holder = ranked_by.get(row)
+    return holder is not None and holder not in members
 
 
 def _offered(

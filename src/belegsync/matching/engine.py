@@ -470,25 +470,24 @@ class _Run:
             linked_owners=owners,
             several=True,
         )
-        # a family's transfer for several of its members' invoices
+        # a family's transfer for several of its members' invoices, and the lines
+        # announcing their count: not offered on a line another payment ranks first
         ranked = {row: p for p, row in assigned.items() if p not in linked}
         groups += collectives_by_family(
             self.states, self.ctx, is_open, self.rejected, consumed, ranked
         )
-        groups += self._counted_groups(linked, consumed, assigned)
+        groups += self._counted_groups(linked, consumed, ranked)
         return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
 
     def _counted_groups(
-        self, linked: Collection[int], consumed: Collection[int], assigned: Mapping[int, int]
+        self, linked: Collection[int], consumed: Collection[int], ranked_by: Mapping[int, int]
     ) -> list[CollectiveGroup]:
         """Suggestions for the free lines announcing how many items they pay, from the
-        payments nothing was linked to (``counted_groups``). A line another payment
-        ranks first may still hold the items of a combination (the held items are
-        kept), but is offered as a group only where that payment is one of them."""
+        payments nothing was linked to (``counted_groups``; ``ranked_by``: the line each
+        open payment ranks first)."""
         if not self._counted:
             return []
         remittances, ids = self.index.cols.remittances, self.index.cols.ids
-        ranked_by = {row: p for p, row in assigned.items() if p not in linked}
         # a line some of whose items are linked already holds the rest (a person
         # confirmed one member of its group)
         left = {
@@ -500,9 +499,9 @@ class _Run:
             if row not in consumed and left[row] >= 1
         }
         groups, self._counted_held = counted_groups(
-            self.states, self.ctx, rows, lambda p: p not in linked, self.rejected
+            self.states, self.ctx, rows, lambda p: p not in linked, self.rejected, ranked_by
         )
-        return [g for g in groups if ranked_by.get(g.row, g.members[0]) in g.members]
+        return groups
 
     def _marked_lines(self, consumed: Collection[int]) -> set[int]:
         """The free credit lines read as payouts (a provider's, or stating the fee it
