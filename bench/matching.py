@@ -22,6 +22,9 @@ heap is full of the garbage of a million generated objects). Each layout is time
 ``--runs`` times (3) back to back; the medians are printed with every run's time and the
 system time (the first run in a process pays page faults for fresh memory).
 
+Counted lines: a client with 2,000 open invoices and 500 SEPA collection batches booked
+as one line each ("ANZAHL 3"), the whole run timed (``counted_lines_seconds``).
+
 Incremental: a client with 20,000 vouchers in SQLite, 200 new transactions pushed, the
 real ``run_matching`` timed (target ≤ 200 ms): after an import, after a sync that also
 wrote 200 new and 50 changed vouchers (their expected payments alone rebuilt), and the
@@ -43,6 +46,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import random
 import resource
 import sys
 import tempfile
@@ -50,6 +54,7 @@ import time
 import tracemalloc
 from collections.abc import Sequence
 from dataclasses import fields, replace
+from datetime import date, timedelta
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -459,6 +464,58 @@ def incremental(vouchers: int, new: int, changed: int = 50) -> None:
     print(f"[incremental] setup_seconds={found['setup_seconds']:.1f}")
 
 
+def counted_lines(seed: int, vouchers: int = 2000, lines: int = 500) -> None:
+    """A client collecting its invoices by SEPA direct debit in batches booked as one
+    line each ("SEPA-B2B-SAMMLER … ANZAHL 3"): ``vouchers`` open invoices over two
+    years, ``lines`` batches of three invoices of the month before (one in three a cent
+    off: no combination makes it). Every batch's pool is the two months of open
+    invoices before it, read by ``collective.counted_groups``: the time of the whole
+    run, and how many vouchers were offered a batch."""
+    rng = random.Random(seed)
+    first = date(2024, 1, 1)
+    invoices = [
+        ExpectedPayment(
+            id=f"c{i}#0",
+            voucher_id=f"c{i}",
+            tenant_id="counted",
+            voucher_type="invoice",
+            voucher_number=f"RE-{i:05d}",
+            voucher_date=first + timedelta(days=i * 730 // vouchers),
+            amount_cents=rng.randint(5000, 90000),
+            gross_cents=0,
+            paid_date=first + timedelta(days=i * 730 // vouchers + 10),
+            contact_id=f"k{i % 300}",
+            contact_name=f"Kunde {i % 300}",
+        )
+        for i in range(vouchers)
+    ]
+    invoices = [replace(p, gross_cents=p.amount_cents) for p in invoices]
+    batches = []
+    for j in range(lines):
+        day = first + timedelta(days=20 + j * 700 // lines)
+        near = [p for p in invoices if 0 <= (day - p.voucher_date).days <= 30]
+        items = rng.sample(near, min(3, len(near)))
+        batches.append(
+            BankTxn(
+                id=f"b{j}",
+                tenant_id="counted",
+                account_id="giro",
+                booking_date=day,
+                amount_cents=sum(p.amount_cents for p in items) + rng.choice((0, 0, 1)),
+                counterparty_name="",
+                counterparty_iban="",
+                remittance=f"SEPA-B2B-SAMMLER {day:%Y%m%d}-{j:03d} ANZAHL {len(items)}",
+            )
+        )
+    started = time.perf_counter()
+    result = match(invoices, batches)
+    print(
+        f"[speed] counted_lines_seconds={time.perf_counter() - started:.2f} wall "
+        f"(open_invoices={vouchers} batch_lines={lines}, three items each) "
+        f"offered={len(result.suggestions_by_payment)} auto_links={len(result.auto_links)}"
+    )
+
+
 def _load(label: str) -> None:
     one, five, fifteen = os.getloadavg()
     print(f"[{label}] load_average={one:.2f} {five:.2f} {fifteen:.2f} cpus={os.cpu_count()}")
@@ -471,6 +528,7 @@ def main(scale: float, seed: int, only: str | None, trace_memory: bool, runs: in
         quality_statement_files(seed)
     if only in (None, "speed"):
         _load("speed")
+        counted_lines(seed)
         speed(scale, seed, trace_memory, runs)
         _load("speed")
     if only in (None, "incremental"):
