@@ -350,17 +350,25 @@ def test_a_batch_one_member_of_which_was_confirmed_suggests_the_rest() -> None:
 BILLING = "ZAZ Zahnaerztliches Abrechnungszentrum GmbH"
 
 
-def _patients(amounts: list[int], first_day: date) -> list[ExpectedPayment]:
-    """Patients' invoices of a practice, one a day from ``first_day``, handed to a
-    billing service (Lexware's paid date: the payout's)."""
+def _patients(
+    amounts: list[int],
+    first_day: date,
+    *,
+    names: list[str] | None = None,
+    apart: int = 1,
+    paid_after: int = 17,
+) -> list[ExpectedPayment]:
+    """Patients' invoices of a practice, ``apart`` days after each other from
+    ``first_day`` (a billing service's payout: Lexware's paid date is the payout's,
+    ``paid_after`` days after ``first_day``), by ``names`` or numbered."""
     return [
         payment(
             f"v{i}#0",
             number=f"ZA-24-{i:04d}",
             amount=amount,
-            voucher_date=first_day + timedelta(days=i),
-            paid=first_day + timedelta(days=17),
-            name=f"Patient {i}",
+            voucher_date=first_day + timedelta(days=i * apart),
+            paid=first_day + timedelta(days=paid_after),
+            name=f"Patient {i}" if names is None else names[i],
             contact=f"p{i}",
         )
         for i, amount in enumerate(amounts)
@@ -761,18 +769,7 @@ def test_the_rates_of_one_voucher_do_not_compete_for_each_others_lines() -> None
 
 def _family(amounts: dict[str, int]) -> list[ExpectedPayment]:
     """Patients' invoices of one day, by name."""
-    return [
-        payment(
-            f"f{i}#0",
-            number=f"ZA-25-{43 + i:04d}",
-            amount=amount,
-            voucher_date=D0,
-            paid=D0 + timedelta(days=14),
-            name=name,
-            contact=f"c{i}",
-        )
-        for i, (name, amount) in enumerate(amounts.items())
-    ]
+    return _patients(list(amounts.values()), D0, names=list(amounts), apart=0, paid_after=14)
 
 
 def test_a_parents_transfer_for_two_childrens_invoices_is_offered_whole() -> None:
@@ -790,8 +787,8 @@ def test_a_parents_transfer_for_two_childrens_invoices_is_offered_whole() -> Non
     )
     result = match(invoices, [line])
     assert _auto(result) == {}
-    assert _counted(result) == {pid: [("b1", "family:Böhm")] for pid in ("f0#0", "f1#0")}
-    assert {u.payment_id: u.reason for u in result.unmatched}["f2#0"] == (
+    assert _counted(result) == {pid: [("b1", "family:Böhm")] for pid in ("v0#0", "v1#0")}
+    assert {u.payment_id: u.reason for u in result.unmatched}["v2#0"] == (
         UnmatchedReason.NO_CANDIDATE
     )
 
