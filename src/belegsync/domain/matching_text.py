@@ -25,6 +25,7 @@ __all__ = [
     "compact_identifier",
     "extract_sepa_fields",
     "family_name",
+    "family_word",
     "is_valid_mod97_reference",
     "normalise_name",
     "normalise_names",
@@ -214,16 +215,23 @@ def normalise_name(name: str) -> str:
     return " ".join(words)
 
 
+def family_word(name: str) -> str:
+    """The word of a person's name that is the family name, as written ("Sabine Böhm",
+    "Böhm, Sabine" → "Böhm"): the last word, or where a comma parts the name, the last
+    word before it."""
+    last, comma, first = name.partition(",")
+    words = (last if comma and first.strip() else name).split()
+    return words[-1].strip(",") if words else ""
+
+
 def family_name(name: str) -> str | None:
     """A person's family name as :func:`normalise_name` spells it ("Sabine Böhm" →
-    ``BOEHM``): the last of at least two words of three letters or more; None for a
-    firm (a legal form in the name) or a single word."""
-    if _LEGAL_RE.search(normalise_text(name)):
+    ``BOEHM``; :func:`family_word`), of three letters or more; None for a firm (a legal
+    form in the name) or a name of a single word."""
+    if _LEGAL_RE.search(normalise_text(name)) or len(normalise_name(name).split()) < 2:
         return None
-    words = normalise_name(name).split()
-    if len(words) < 2 or len(words[-1]) < 3:
-        return None
-    return words[-1]
+    words = normalise_name(family_word(name)).split()
+    return words[-1] if words and len(words[-1]) >= 3 else None
 
 
 def normalise_names(names: Sequence[str]) -> list[str]:

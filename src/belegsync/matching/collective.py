@@ -37,7 +37,12 @@ import numpy as np
 
 from belegsync.domain.matching import DifferenceReason, Suggestion
 from belegsync.domain.matching_score import collective_auto_failures
-from belegsync.domain.matching_text import family_name, normalise_name, voucher_short_number
+from belegsync.domain.matching_text import (
+    family_name,
+    family_word,
+    normalise_name,
+    voucher_short_number,
+)
 from belegsync.matching.candidates import PaymentState, is_booked
 from belegsync.matching.columns import IntArray
 from belegsync.matching.features import FeatureContext
@@ -517,7 +522,7 @@ def collectives_by_family(
             continue
         if any((s.payment.id, cols.ids[row]) in rejected for s in combo):
             continue
-        code = "family:" + combo[0].payment.contact_name.split()[-1].replace(":", "")
+        code = "family:" + family_word(combo[0].payment.contact_name).replace(":", "")
         group = _offered(ctx, row, combo, code)
         if group is not None:
             used |= indexes

@@ -772,11 +772,17 @@ def _family(amounts: dict[str, int]) -> list[ExpectedPayment]:
     return _patients(list(amounts.values()), D0, names=list(amounts), apart=0, paid_after=14)
 
 
-def test_a_parents_transfer_for_two_childrens_invoices_is_offered_whole() -> None:
+@pytest.mark.parametrize(
+    ("sabine", "monika"), [("Sabine Böhm", "Monika Böhm"), ("Böhm, Sabine", "Böhm, Monika")]
+)
+def test_a_parents_transfer_for_two_childrens_invoices_is_offered_whole(
+    sabine: str, monika: str
+) -> None:
     # „Rechnungen Sabine und Monika Böhm“ from the father's account: no number, no
     # known account, no count — the family name and the sum. Before, Sabine's small
-    # invoice was sent to „Externe Transaktion erforderlich“ (the practice's data).
-    invoices = _family({"Sabine Böhm": 10121, "Monika Böhm": 268174, "Jonas Bauer": 10121})
+    # invoice was sent to „Externe Transaktion erforderlich“ (the practice's data). The
+    # contacts may be written family name first.
+    invoices = _family({sabine: 10121, monika: 268174, "Jonas Bauer": 10121})
     line = txn(
         "b1",
         amount=10121 + 268174,

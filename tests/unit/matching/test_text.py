@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from belegsync.domain.matching_text import (
     compact_identifier,
     extract_sepa_fields,
+    family_name,
+    family_word,
     is_valid_mod97_reference,
     normalise_name,
     normalise_names,
@@ -148,3 +150,22 @@ NAME_PIECES = st.sampled_from(
 @given(st.lists(st.lists(NAME_PIECES, max_size=6).map("".join), max_size=8))
 def test_normalise_names_equal_each_name_alone(names: list[str]) -> None:
     assert normalise_names(names) == [normalise_name(name) for name in names]
+
+
+@pytest.mark.parametrize(
+    ("name", "word", "family"),
+    [
+        ("Sabine Böhm", "Böhm", "BOEHM"),
+        # the family name first, as many lists write it
+        ("Böhm, Sabine", "Böhm", "BOEHM"),
+        ("Dr. Hannah Kühn", "Kühn", "KUEHN"),
+        ("Monika Müller-Lüdenscheidt", "Müller-Lüdenscheidt", "LUEDENSCHEIDT"),
+        # a firm, one word, a family name of two letters: none
+        ("Müller Bau GmbH", "GmbH", None),
+        ("Kaya", "Kaya", None),
+        ("Ng, Li", "Ng", None),
+    ],
+)
+def test_family_name(name: str, word: str, family: str | None) -> None:
+    assert family_word(name) == word
+    assert family_name(name) == family
