@@ -800,19 +800,22 @@ def test_a_parents_transfer_for_two_childrens_invoices_is_offered_whole(
 
 
 @pytest.mark.parametrize(
-    ("payer", "purpose"),
+    ("names", "payer", "purpose"),
     [
         # the family name on neither the payer nor the purpose
-        ("Dietrich, Sven", "Rechnungen Sabine und Monika"),
-        # a firm's name is no family's
-        ("Böhm GmbH", "Rechnungen"),
+        (("Sabine Böhm", "Monika Böhm"), "Dietrich, Sven", "Rechnungen Sabine und Monika"),
+        # two firms ending in one name are no family, though the payer and purpose name it
+        (
+            ("Café GbR Lindenhof", "Hofladen GbR Lindenhof"),
+            "GbR Lindenhof, H. Albrecht",
+            "Rechnungen Lindenhof",
+        ),
     ],
 )
-def test_a_transfer_not_naming_the_family_offers_no_family_group(payer: str, purpose: str) -> None:
-    names = {"Sabine Böhm": 10121, "Monika Böhm": 268174}
-    if payer.endswith("GmbH"):
-        names = {"Böhm GmbH": 10121, "Böhm Holding GmbH": 268174}
-    invoices = _family(names)
+def test_a_transfer_not_naming_the_family_offers_no_family_group(
+    names: tuple[str, str], payer: str, purpose: str
+) -> None:
+    invoices = _family(dict(zip(names, (10121, 268174), strict=True)))
     line = txn(
         "b1", amount=278295, text=purpose, name=payer, iban=IBAN_B, day=D0 + timedelta(days=14)
     )

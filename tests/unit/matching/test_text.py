@@ -162,6 +162,7 @@ def test_normalise_names_equal_each_name_alone(names: list[str]) -> None:
         ("Monika Müller-Lüdenscheidt", "Müller-Lüdenscheidt", "LUEDENSCHEIDT"),
         # a firm, one word, a family name of two letters: none
         ("Müller Bau GmbH", "GmbH", None),
+        ("Hofladen GbR Lindenhof", "Lindenhof", None),
         ("Kaya", "Kaya", None),
         ("Ng, Li", "Ng", None),
     ],
