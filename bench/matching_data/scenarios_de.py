@@ -174,7 +174,11 @@ class _Book:
         self.out.tenant_of[self.business] = self.tenant
         return payments
 
-    def paid(self, payment: ExpectedPayment, *txns: BankTxn) -> None:
+    def paid(self, payment: ExpectedPayment, *txns: BankTxn, teach: bool = True) -> None:
+        """``txns`` paid ``payment``; in the history months the client confirmed it,
+        which teaches the line's account as the contact's (not a line paying many
+        contacts' invoices at once, ``teach``: the client's memory learns from what
+        the client confirms, and a billing service's account is no patient's)."""
         self.out.truth[payment.id] = frozenset(t.id for t in txns)
         if self.in_history(txns[0].booking_date):
             for txn in txns:
@@ -182,7 +186,7 @@ class _Book:
                     ExistingLink(payment.id, txn.id, payment.amount_cents, LinkStatus.CONFIRMED)
                 )
                 ident = txn.counterparty_iban or txn.creditor_id
-                if ident and payment.contact_id:
+                if ident and payment.contact_id and teach:
                     self.out.history_memory.append(
                         MemoryRow(self.tenant, ident, payment.contact_id, 1, 0)
                     )
@@ -839,10 +843,207 @@ def _beratung(seed: int, out: ScenarioSet) -> None:
     _unrelated(book, 0)
 
 
+# a physiotherapy practice's private price list: (treatment, price per session in cents)
+# of 2024; a series is six or ten sessions, the first with a findings fee
+_THERAPIES = (("KG", 2800), ("MT", 3400), ("MLD45", 4200), ("KG-ZNS", 4500), ("Fango+KG", 4400))
+_FINDINGS = 3500
+
+
+def _physio_price(rng: random.Random, year: int) -> int:
+    """A private invoice: a series of sessions at the list price (4 % more from 2025,
+    rounded to 50 ct), sometimes with the findings fee: few distinct amounts, many
+    invoices of one amount."""
+    _, price = rng.choice(_THERAPIES)
+    if year >= 2025:
+        price = (price * 104 // 100 + 25) // 50 * 50
+    total = price * rng.choice((6, 6, 6, 10))
+    return total + (_FINDINGS if rng.random() < 0.3 else 0)
+
+
+def _physio_patients(book: _Book, count: int) -> list[Partner]:
+    rng = book.rng
+    out = []
+    for k in range(count):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        holder = rng.choice(
+            (f"{first} {last}", f"{last}, {first}", f"{first.upper()} {last.upper()}")
+        )
+        out.append(Partner(f"pat{k}", f"{first} {last}", holder, _german_iban(rng), False))
+    return out
+
+
+def _physio_billing(
+    book: _Book, billing: Partner, handed: list[tuple[Partner, str, date, int]]
+) -> None:
+    """The billing service (factoring) buys the private invoices the practice hands in
+    every second Tuesday — those written since the last submission, a few a round late
+    (a prescription copy missing) — and pays each submission out gross, three to six
+    workdays later, in one transfer stating how many invoices it pays; its fee comes
+    as an invoice of its own each month, collected by direct debit."""
+    rng = book.rng
+    waiting: list[tuple[Partner, str, date, int]] = []
+    late_ones: set[str] = set()
+    pending = sorted(handed, key=lambda h: (h[2], h[1]))
+    day = book.month(0) + timedelta(days=(1 - book.month(0).weekday()) % 7 + 7)
+    end = book.month(book.months)
+    fees: dict[date, int] = {}
+    n = 0
+    while day < end and (pending or waiting):
+        written = [h for h in pending if h[2] < day]
+        pending = [h for h in pending if h[2] >= day]
+        late = [h for h in written if rng.random() < 0.08]
+        batch = waiting + [h for h in written if h not in late]
+        waiting = late
+        late_ones.update(h[1] for h in late)
+        if batch:
+            n += 1
+            payout = book.workday(day + timedelta(days=rng.randint(3, 6)))
+            if payout >= end:
+                break
+            total = sum(h[3] for h in batch)
+            k = len(batch)
+            items = f"{k} Beleg{'e' if k > 1 else ''}"
+            text = rng.choice(
+                (
+                    f"Gutschrift Abrechnung {day.year}-{n:03d} {items}",
+                    f"AUSZAHLUNG ABR-NR {day.year}{n:03d} ANZAHL {k}",
+                    f"Auszahlung Einreichung {day:%d.%m.%Y} {items}",
+                )
+            )
+            txn = book.line(payout, total, billing.holder, billing.iban, text)
+            for patient, number, vdate, gross in batch:
+                payment = book.voucher(
+                    "billing_service_late" if number in late_ones else "billing_service",
+                    patient,
+                    "salesinvoice",
+                    number,
+                    vdate,
+                    [(gross, book.marked_paid(payout))],
+                )[0]
+                book.paid(payment, txn, teach=False)
+            month = payout.replace(day=1)
+            fees[month] = fees.get(month, 0) + total * 29 // 1000
+        day += timedelta(days=14)
+    for patient, number, vdate, gross in pending + waiting:  # handed in after the last
+        book.voucher(
+            "billing_after_last_statement", patient, "salesinvoice", number, vdate, [(gross, None)]
+        )
+    for month, fee in sorted(fees.items()):
+        nxt = (month + timedelta(days=32)).replace(day=1)
+        booking = book.workday(nxt + timedelta(days=4))
+        if booking >= end:
+            continue
+        number = f"GR-{month:%y%m}"
+        payment = book.voucher(
+            "billing_fee",
+            billing,
+            "purchaseinvoice",
+            number,
+            nxt,
+            [(fee, book.marked_paid(booking))],
+        )[0]
+        text = f"Gebuehrenrechnung {number} Abrechnungsgebuehren {month:%m/%Y}"
+        book.paid(
+            payment,
+            book.line(
+                booking,
+                -fee,
+                billing.holder,
+                billing.iban,
+                text,
+                creditor=billing.creditor_id,
+                mandate="M-ABR-0815",
+            ),
+        )
+
+
+def _physio(seed: int, out: ScenarioSet) -> None:
+    """A physiotherapy practice over 18 months: its private patients' invoices at list
+    prices, about half handed in to a billing service, the rest paid by the patients
+    (or a relative) — or at the reception, booked to the cash box, which never reaches
+    the engine; the statutory insurers' money comes
+    through a second billing centre without a voucher."""
+    rng = random.Random(seed + 3)
+    book = _Book(rng, "physio", "physio", date(2024, 1, 1), 18, 3, out)
+    patients = _physio_patients(book, 160)
+    billing = Partner(
+        "billing",
+        "Therapie-Abrechnung Nord GmbH",
+        "THERAPIE-ABRECHNUNG NORD GMBH",
+        _german_iban(rng),
+        True,
+        creditor_id=_glaeubiger_id(rng),
+    )
+    gkv_iban = _german_iban(rng)
+    handed: list[tuple[Partner, str, date, int]] = []
+    for m in range(book.months):
+        first = book.month(m)
+        if m == 0 or first.month == 1:
+            book.invoice_no = 0
+        for _ in range(rng.randint(30, 45)):
+            book.invoice_no += 1
+            number = f"PR-{first.year % 100:02d}-{book.invoice_no:04d}"
+            vdate = book.workday(first + timedelta(days=rng.randrange(27)))
+            patient = rng.choice(patients)
+            gross = _physio_price(rng, vdate.year)
+            roll = rng.random()
+            if roll < 0.45:
+                handed.append((patient, number, vdate, gross))
+                continue
+            if roll < 0.52:  # paid at the reception (cash box): never reaches the engine
+                continue
+            booking = book.workday(vdate + timedelta(days=rng.randint(5, 30)))
+            holder, iban, scenario = patient.holder, patient.iban, "patient_transfer"
+            style = rng.random()
+            if style < 0.1:
+                relative = rng.choice(_FIRST)
+                holder = f"{relative} {patient.name.split()[-1]}"
+                iban = _german_iban(rng)
+                text = _written_number(rng, number)
+                scenario = "patient_relative"
+            elif style < 0.3:
+                text = rng.choice(
+                    (
+                        f"Behandlung {patient.name}",
+                        "Physiotherapie",
+                        f"Rezept vom {vdate - timedelta(days=rng.randint(20, 40)):%d.%m.%Y}",
+                        "",
+                    )
+                )
+                scenario = "patient_transfer_no_number"
+            else:
+                text = _written_number(rng, number)
+            payment = book.voucher(
+                scenario,
+                patient,
+                "salesinvoice",
+                number,
+                vdate,
+                [(gross, book.marked_paid(booking))],
+            )[0]
+            book.paid(payment, book.line(booking, gross, holder, iban, text))
+        # the statutory insurers' money: no voucher in Lexware
+        book.line(
+            book.workday(first + timedelta(days=rng.randint(18, 24))),
+            rng.randrange(900000, 1800000),
+            "ABRECHNUNGSZENTRUM HEILMITTEL",
+            gkv_iban,
+            f"Auszahlung Kassenabrechnung {book.month(m - 1):%m/%Y} IK 591234567",
+        )
+    _physio_billing(book, billing, handed)
+    praxis = Partner(
+        "landlord", "Ärztehaus am Park GbR", "Aerztehaus am Park GbR", _german_iban(rng), False
+    )
+    _recurring(book, "rent", praxis, 210000, 1, "Miete {period} Praxis EG", debit=False)
+    _suppliers(book, 3, (1, 3))
+    _unrelated(book, 3)
+
+
 def generate(seed: int = 2025) -> ScenarioSet:
-    """All three businesses, reproducible from ``seed``."""
+    """All four businesses, reproducible from ``seed``."""
     out = ScenarioSet()
     _tischlerei(seed, out)
     _keramikshop(seed, out)
     _beratung(seed, out)
+    _physio(seed, out)
     return out

@@ -42,7 +42,9 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
 * ``recollection`` — the payment collected again after a returned direct debit.
 * ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
 * ``counted:<n>`` — the only combination of n open vouchers that makes a line
-  announcing n items ("ANZAHL 3", "3 Rechnungen").
+  announcing n items ("ANZAHL 3", "3 Rechnungen"); ``counted:<n>:oldest`` — the
+  combinations differ only in which of several vouchers of one amount: the oldest;
+  ``counted:<n>:first`` — no one combination: the oldest open vouchers make it.
 * ``family:<name>`` — the only combination of open vouchers of several persons of one
   family name that makes a line naming that name (a parent paying two children's).
 * ``pending`` — the bank line is still pending; ``manual`` — linked by a person.
@@ -290,6 +292,19 @@ def _counted(args: list[str]) -> Texts:
     count = _int(args[0]) if args else None
     if count is None:
         return "Sammelbuchung mehrerer Posten", "Batch of several items"
+    if args[1:] == ["first"]:
+        return (
+            f"Sammelbuchung über {count} Posten: die ältesten offenen Rechnungen "
+            "ergeben den Betrag",
+            f"Batch of {count} items: the oldest open invoices make the amount",
+        )
+    if args[1:] == ["oldest"]:
+        return (
+            f"Sammelbuchung über {count} Posten: diese Beträge ergeben den Betrag, "
+            "von gleich hohen Rechnungen die ältesten",
+            f"Batch of {count} items: these amounts make the amount, "
+            "of invoices of equal amount the oldest",
+        )
     return (
         f"Sammelbuchung über {count} Posten: nur diese ergeben den Betrag",
         f"Batch of {count} items: only these make the amount",

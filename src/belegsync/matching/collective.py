@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -543,6 +543,9 @@ _COUNTED_LISTED = 50
 # beyond this many open items the pairs of sums (its square) are not listed: a client
 # with thousands of open invoices in two months
 _MAX_COUNTED_POOL = 300
+# a counted line no one combination makes is given its pool's oldest items, of which at
+# most this many may be left out (:func:`_first_combination`)
+_FIRST_SLACK = 3
 # the counted lines are read at most this many times (again: those whose pool lost an
 # item to another line's only combination)
 _COUNTED_PASSES = 3
@@ -550,12 +553,15 @@ _COUNTED_PASSES = 3
 
 @dataclass(frozen=True, slots=True)
 class _Counted:
-    """What one counted line was found to hold: its pool and the combinations of it
-    that make the line (``None``: the pool is too large to list them)."""
+    """What one counted line was found to hold: its pool, the combinations of it that
+    make the line (``None``: the pool is too large to list them), and the members
+    offered with how they were told (:func:`_read_counted`)."""
 
     pool: tuple[PaymentState, ...]
     found: list[frozenset[int]] | None
     covers: int
+    members: tuple[PaymentState, ...] | None = None  # ``None``: not told which
+    how: str = ""  # "" the only combination, "first" / "oldest" (:func:`_read_counted`)
 
     def held(self) -> Iterable[int]:
         """The items (state indexes) the line may hold: those of any combination; where
@@ -566,11 +572,97 @@ class _Counted:
             return (s.index for s in self.pool if s.payment.amount_cents <= self.covers)
         return (self.pool[i].index for combo in self.found for i in combo)
 
-    def only(self) -> tuple[PaymentState, ...] | None:
-        """The members of the line's only combination, if it has one."""
-        if self.found is None or len(self.found) != 1:
+
+def _read_counted(pool: tuple[PaymentState, ...], count: int, covers: int) -> _Counted:
+    """Which ``count`` items of ``pool`` a line covering ``covers`` holds:
+
+    * the only combination that makes it;
+    * else (amounts from a price list make one sum in several ways, cleanings at the
+      house price swap, or too many combinations to list) the oldest open items, up
+      to ``_FIRST_SLACK`` of them left out, or else the newest, where one set of
+      amounts does it (``first``): a billing service pays a submission of the
+      invoices written since the last one, a firm collects the invoices due — in the
+      order they were written (:func:`_first_combination`);
+    * else, where every combination is made of the same amounts (they differ only in
+      which of several vouchers of one amount), the oldest vouchers of each amount
+      (``oldest``): the lines are read oldest first, so vouchers of one amount are
+      given to them in the order they were written.
+
+    Where none of these tells, no members (``None``)."""
+    found = _counted_combinations(pool, count, covers)
+    if found is not None and len(found) == 1:
+        return _Counted(pool, found, covers, tuple(pool[i] for i in sorted(found[0])))
+    if found is not None and not found:
+        return _Counted(pool, found, covers)
+    first = _first_combination(pool, count, covers)
+    if first is not None:
+        return _Counted(pool, found, covers, first, "first")
+    if found is not None and len(found) < _COUNTED_LISTED and _one_set_of_amounts(pool, found):
+        return _Counted(pool, found, covers, _oldest_of_each_amount(pool, found[0]), "oldest")
+    return _Counted(pool, found, covers)
+
+
+def _one_set_of_amounts(pool: Sequence[PaymentState], found: Iterable[Collection[int]]) -> bool:
+    """Whether the combinations (positions in ``pool``) are all of the same amounts."""
+    return len({tuple(sorted(pool[i].payment.amount_cents for i in c)) for c in found}) == 1
+
+
+def _oldest_of_each_amount(
+    pool: Sequence[PaymentState], combination: Collection[int]
+) -> tuple[PaymentState, ...]:
+    """The oldest items of ``pool`` of each amount of ``combination`` (positions), as
+    many of each as it holds."""
+    wanted = Counter(pool[i].payment.amount_cents for i in combination)
+    chosen: list[PaymentState] = []
+    for state in sorted(pool, key=_age):
+        if wanted[state.payment.amount_cents] > 0:
+            wanted[state.payment.amount_cents] -= 1
+            chosen.append(state)
+    return tuple(chosen)
+
+
+def _first_combination(
+    pool: Sequence[PaymentState], count: int, covers: int
+) -> tuple[PaymentState, ...] | None:
+    """``count`` of the oldest ``count`` + s items of ``pool`` (s up to
+    ``_FIRST_SLACK``: open items not handed in, paid another way) that make
+    ``covers``, at the least s where one set of amounts does it (of equal amounts the
+    oldest); else the same of the newest items (the older ones are left over from
+    lines not told, the newest few written after the submission); ``None`` where
+    neither does."""
+    by_age = sorted(pool, key=_age)
+    return _from_window(by_age, count, covers) or _from_window(by_age[::-1], count, covers)
+
+
+def _from_window(
+    ordered: Sequence[PaymentState], count: int, covers: int
+) -> tuple[PaymentState, ...] | None:
+    """``count`` of the first ``count`` + s items of ``ordered`` that make ``covers``,
+    at the least s where any do; ``None`` where none do or several sets of amounts do
+    (the s left out are found as a combination of s items, 1–3: pairs of sums)."""
+    for slack in range(_FIRST_SLACK + 1):
+        if count + slack > min(len(ordered), _MAX_COUNTED_POOL):
             return None
-        return tuple(self.pool[i] for i in sorted(self.found[0]))
+        window = ordered[: count + slack]
+        surplus = sum(s.payment.amount_cents for s in window) - covers
+        if slack == 0:
+            left_outs = [frozenset[int]()] if surplus == 0 else []
+        else:
+            left_outs = _combinations(window, slack, surplus, _COUNTED_LISTED)
+        if not left_outs:
+            continue
+        if len(left_outs) >= _COUNTED_LISTED:
+            return None
+        found = [frozenset(range(len(window))) - left_out for left_out in left_outs]
+        if not _one_set_of_amounts(window, found):
+            return None
+        return _oldest_of_each_amount(window, found[0])
+    return None
+
+
+def _age(state: PaymentState) -> tuple[int, str, str]:
+    """A voucher's place in the order it was written: its date, then its number."""
+    return state.voucher_day, state.payment.voucher_number, state.payment.id
 
 
 def counted_groups(
@@ -582,16 +674,17 @@ def counted_groups(
     ranked_by: Mapping[int, int],
 ) -> tuple[list[CollectiveGroup], set[int]]:
     """Suggestions for the lines announcing how many items they pay (``rows``: row →
-    (count, what the line covers: its amount plus a stated fee)): the only combination
-    of that many open items of the line's partition, dated on or before it (and not
+    (count, what the line covers: its amount plus a stated fee)): a combination of
+    that many open items of the line's partition, dated on or before it (and not
     after the submission day it states) and within two months, whose sum is what the
-    line covers. Nothing says whose the items are — a firm's own collection, a billing
-    service's payout — so it is never linked automatically; two or more combinations
-    give nothing, and neither does a line a payment outside the combination ranks first
-    (``ranked_by``: row → state index), whose items it may still hold.
+    line covers — the only one, or where several are, the one the order the items
+    were written in tells (:func:`_read_counted`). Nothing says whose the items are —
+    a firm's own collection, a billing service's payout — so it is never linked
+    automatically; a line a payment outside the combination ranks first (``ranked_by``:
+    row → state index) is offered nothing, but may still hold its items.
 
-    The lines are read oldest first, the items of one line's only combination in no
-    other line's pool (a weekly payout's pool holds the weeks before, whose own payouts
+    The lines are read oldest first, the items of one line's combination in no other
+    line's pool (a weekly payout's pool holds the weeks before, whose own payouts
     took theirs); the lines whose pool lost an item to a later line's are read again,
     at most ``_COUNTED_PASSES`` times in all. A pool is a slice of the partition's open
     items by voucher date.
@@ -636,8 +729,8 @@ def counted_groups(
                     for s in items[start : bisect_right(days, last)]
                     if s.index not in taken and (s.payment.id, txn_id) not in rejected
                 )
-                counted = _Counted(pool, _counted_combinations(pool, count, covers), covers)
-                members = counted.only()
+                counted = _read_counted(pool, count, covers)
+                members = counted.members
                 if members is not None:
                     break
             outcome[row] = counted
@@ -654,10 +747,11 @@ def counted_groups(
     held: set[int] = set()
     for row, counted in sorted(outcome.items()):
         held.update(counted.held())
-        members = counted.only()
+        members = counted.members
         if members is None or _ranked_by_other(row, {s.index for s in members}, ranked_by):
             continue
-        group = _offered(ctx, row, members, f"counted:{rows[row][0]}")
+        code = ":".join(filter(None, ("counted", str(rows[row][0]), counted.how)))
+        group = _offered(ctx, row, members, code)
         if group is not None:
             groups.append(group)
     return groups, held

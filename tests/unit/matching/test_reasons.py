@@ -72,6 +72,18 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
             "Batch of 3 items: only these make the amount",
         ),
         (
+            "counted:12:first",
+            "Sammelbuchung über 12 Posten: die ältesten offenen Rechnungen ergeben den Betrag",
+            "Batch of 12 items: the oldest open invoices make the amount",
+        ),
+        (
+            "counted:4:oldest",
+            "Sammelbuchung über 4 Posten: diese Beträge ergeben den Betrag, "
+            "von gleich hohen Rechnungen die ältesten",
+            "Batch of 4 items: these amounts make the amount, "
+            "of invoices of equal amount the oldest",
+        ),
+        (
             "family:Böhm",
             "Sammelzahlung für mehrere Personen namens Böhm: nur diese ergeben den Betrag",
             "One transfer for several persons named Böhm: only these make the amount",
