@@ -665,7 +665,7 @@ def _decisions(
         np.where(days < 0, rules.date_scale_early_days, rules.date_scale_anchored_days),
     )
     date_value = np.exp(-np.abs(days) / scale)
-    early = index.day[rows] < arrays.voucher_day[pay] - rules.early_payment_days
+    early = index.day[rows] < params.early_before(arrays.voucher_day[pay], anchor)
     penalty = np.where(early, rules.early_payment_penalty, 0.0)
     reference = np.where(clear.referenced, 1.0, 0.0)
     cp_value, evidence = _counterparties(clear.known, clear.similarity, params)

@@ -757,7 +757,7 @@ class FeatureContext:
         date_value = self._date(days, state.anchored)
         penalty = (
             rules.early_payment_penalty
-            if booking < state.voucher_day - rules.early_payment_days
+            if booking < self.params.early_before(state.voucher_day, state.anchor_day)
             else 0.0
         )
         if collective_amount is None:
@@ -905,7 +905,7 @@ class FeatureContext:
         value_days = index.cols.value_day[rows] - anchor
         days = np.where(np.abs(value_days) < np.abs(days), value_days, days)
         penalty = np.where(
-            booking < columns.voucher_day[pay] - rules.early_payment_days,
+            booking < self.params.early_before(columns.voucher_day[pay], anchor),
             rules.early_payment_penalty,
             0.0,
         )

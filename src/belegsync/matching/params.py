@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +13,8 @@ from belegsync.domain.matching_score import ScoringRules
 __all__ = ["ENGINE_VERSION", "MatchParams"]
 
 _Days = npt.NDArray[np.int64]
+# one day ordinal or many
+_Day = TypeVar("_Day", int, _Days)
 
 ENGINE_VERSION = "1"
 
@@ -50,6 +53,15 @@ class MatchParams:
         if anchored:
             return self.late_entry_days, self.exact_days_after
         return self.unanchored_days_before, self.unanchored_days_after
+
+    def early_before(self, voucher_day: _Day, anchor: _Day) -> _Day:
+        """The day (ordinal) a booking before which is an early payment, penalised as
+        booked clearly before the voucher date: ``early_payment_days`` before the
+        voucher date, or before Lexware's paid date where that is earlier (``anchor``:
+        the voucher date where none is held) — a deposit the bookkeeper entered as
+        paid weeks before the final invoice was written is paid when Lexware says."""
+        earlier: _Day = np.minimum(voucher_day, anchor)
+        return earlier - self.rules.early_payment_days
 
     def windows(
         self, anchor: _Days, voucher_day: _Days, anchored: npt.NDArray[np.bool_]

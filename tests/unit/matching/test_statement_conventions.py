@@ -972,3 +972,39 @@ def test_a_central_settlement_offices_transfer_is_offered_with_its_members_invoi
     result = match(members, [line])
     assert _auto(result) == {}
     assert _counted(result) == {pid: [("zr1", "collective_payer")] for pid in ("m0#0", "m2#0")}
+
+
+def _prepaid(paid: date) -> tuple[ExpectedPayment, BankTxn]:
+    """A new customer's prepayment of a pro-forma invoice on D0; the invoice follows on
+    delivery a week later, Lexware's paid date as the bookkeeper entered it."""
+    invoice = payment(
+        number="RE-2024-00142",
+        amount=238_000,
+        voucher_date=D0 + timedelta(days=7),
+        paid=paid,
+        name="Befestigungstechnik Kraus GmbH",
+        known_identifiers=frozenset({IBAN_A}),
+    )
+    line = txn(
+        "b1", amount=238_000, text="PF-2024-0017 VORKASSE", name="BEFESTIGUNGSTECHNIK KRAUS GMBH"
+    )
+    return invoice, line
+
+
+def test_a_prepayment_lexware_holds_as_paid_before_the_invoice_is_linked() -> None:
+    # the bookkeeper entered the payment on the day the money came, a week before the
+    # invoice was written: that is when it was paid, no early payment. Before: the
+    # line was penalised as booked before the voucher date and only suggested (the
+    # wholesaler's prepayments 4 of 6 automatic).
+    invoice, line = _prepaid(D0)
+    result = match([invoice], [line])
+    assert _auto(result) == {invoice.id: "b1"}
+    assert "paid_before_voucher" not in result.auto_links[0].suggestion.reasons
+
+
+def test_a_line_before_the_invoice_and_before_the_paid_date_is_still_an_early_payment() -> None:
+    # Lexware says it was paid after the invoice: a line a week before it is early
+    invoice, line = _prepaid(D0 + timedelta(days=9))
+    result = match([invoice], [line])
+    assert _auto(result) == {}
+    assert "paid_before_voucher" in result.suggestions_by_payment[invoice.id][0].reasons
