@@ -203,9 +203,10 @@ def auto_confirm_failures(
 
     All must hold: amount exact (item, gross or Skonto) and the transaction is fully
     explained; an identifying signal; booked, not pending; a part payment only with a
-    reference hit; and either score ≥ threshold with a margin over the runner-up for
-    this payment *and* for this transaction, or ``sole``: no other plausible pair for
-    either side and score ≥ ``sole_threshold``.
+    reference hit or as the sole pair of a payer identified by its account; and either
+    score ≥ threshold with a margin over the runner-up for this payment *and* for this
+    transaction, or ``sole``: no other plausible pair for either side and score ≥
+    ``sole_threshold``.
     """
     failures: list[str] = []
     if not (sole and score_value >= rules.sole_threshold):
@@ -221,7 +222,11 @@ def auto_confirm_failures(
         failures.append("no_identifying_signal")
     if not booked:
         failures.append("pending")
-    if part_payment and features.reference < 1.0:
+    # a part payment's amount may be another item's: it needs a reference — or to be
+    # the only pair of its line and of itself, from an account known as the contact's
+    # (the final payment after a deposit, a rate the bookkeeper entered late)
+    known_payer = sole and features.counterparty_evidence == "identifier_known"
+    if part_payment and features.reference < 1.0 and not known_payer:
         failures.append("part_payment_without_reference")
     return tuple(failures)
 

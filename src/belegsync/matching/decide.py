@@ -329,6 +329,54 @@ def _without_siblings(
     return columns.take(keep), np.cumsum(keep)[at] - 1
 
 
+def siblings_in_order(
+    picked: Mapping[int, int],
+    columns: EdgeColumns,
+    vouchers: IntArray,
+    payment_key: Callable[[int], tuple[int, str]],
+    row_key: Callable[[int], tuple[int, str]],
+) -> dict[int, int]:
+    """``picked`` (payment → edge position) with the items of one voucher of one amount
+    given their lines in the order of their days (``payment_key``: Lexware's paid date,
+    ``row_key``: the booking day, each with an id): the earlier line pays the earlier
+    rate. A bookkeeper who entered each rate's payment weeks late puts the first rate
+    nearer the second rate's line, and the best pairs first swap them. Where a pair of
+    the new order was not scored, the items keep theirs."""
+    if len(picked) < 2:
+        return dict(picked)
+    pays = np.fromiter(picked.keys(), np.int64, len(picked))
+    at = np.fromiter(picked.values(), np.int64, len(picked))
+    key = vouchers[pays] * (int(columns.allocated.max()) + 1) + columns.allocated[at]
+    values, counts = np.unique(key, return_counts=True)
+    shared = np.flatnonzero(is_member(key, values[counts > 1]))
+    out = dict(picked)
+    if not shared.size:
+        return out
+    groups: dict[int, list[int]] = {}
+    for k, p in zip(key[shared].tolist(), pays[shared].tolist(), strict=True):
+        groups.setdefault(k, []).append(p)
+    mine = is_member(columns.payment, pays[shared])
+    edge_of = {
+        (p, r): e
+        for p, r, e in zip(
+            columns.payment[mine].tolist(),
+            columns.row[mine].tolist(),
+            np.flatnonzero(mine).tolist(),
+            strict=True,
+        )
+    }
+    for members in groups.values():
+        payments = sorted(members, key=payment_key)
+        rows = sorted((int(columns.row[picked[p]]) for p in payments), key=row_key)
+        edges = [edge_of.get(pair) for pair in zip(payments, rows, strict=True)]
+        if all(
+            e is not None and columns.allocated[e] == columns.allocated[picked[p]]
+            for p, e in zip(payments, edges, strict=True)
+        ):
+            out.update(zip(payments, cast("list[int]", edges), strict=True))
+    return out
+
+
 def auto_decisions(
     assigned: Mapping[int, int],
     columns: EdgeColumns,

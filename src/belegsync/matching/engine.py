@@ -53,7 +53,12 @@ from belegsync.matching.collective import (
     counted_groups,
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
-from belegsync.matching.decide import EdgeColumns, assign_greedy, auto_decisions
+from belegsync.matching.decide import (
+    EdgeColumns,
+    assign_greedy,
+    auto_decisions,
+    siblings_in_order,
+)
 from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext, Scored
 from belegsync.matching.history import LinkHistory
@@ -411,7 +416,7 @@ class _Run:
             ~marked(grouped_payments, len(self.states))[edges.payment]
             & ~marked(consumed, len(self.index.cols))[edges.row]
         )
-        picked = assign_greedy(single)
+        picked = self._in_order(assign_greedy(single), single)
         assigned = {payment: int(single.row[i]) for payment, i in picked.items()}
         autos = (
             {}
@@ -478,6 +483,18 @@ class _Run:
         )
         groups += self._counted_groups(linked, consumed, ranked)
         return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
+
+    def _in_order(self, picked: dict[int, int], edges: EdgeColumns) -> dict[int, int]:
+        """The greedy pairs with the rates of one voucher in the order of their days
+        (:func:`siblings_in_order`)."""
+        states, day, ids = self.states, self.index.day, self.index.cols.ids
+        return siblings_in_order(
+            picked,
+            edges,
+            self._vouchers,
+            lambda p: (states[p].anchor_day, states[p].payment.id),
+            lambda r: (int(day[r]), ids[r]),
+        )
 
     def _counted_groups(
         self, linked: Collection[int], consumed: Collection[int], ranked_by: Mapping[int, int]
@@ -567,7 +584,7 @@ class _Run:
         # the same pass used up is sole now, as the next run finds it
         for _ in range(_LESSON_PASSES):
             single = edges.take(~done[edges.payment] & ~taken[edges.row])
-            picked = assign_greedy(single)
+            picked = self._in_order(assign_greedy(single), single)
             for p, i in picked.items():
                 assigned[p] = int(single.row[i])
             made = auto_decisions(picked, single, self.params, self._vouchers)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from belegsync.domain.matching import ExistingLink, LinkStatus, TxnStatus, UnmatchedReason
 from belegsync.matching import MatchParams, match
-from unit.matching.factories import D0, IBAN_A, payment, txn
+from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
 
 def _auto(result: object) -> dict[str, str]:
@@ -62,16 +64,23 @@ def test_without_reference_a_competing_voucher_makes_it_a_suggestion() -> None:
     assert "counterparty:identifier_known" in top.reasons
 
 
-def test_part_payment_needs_a_reference() -> None:
+@pytest.mark.parametrize(("deposit_from", "linked"), [(IBAN_B, False), (IBAN_A, True)])
+def test_part_payment_needs_a_reference_or_the_contacts_account(
+    deposit_from: str, linked: bool
+) -> None:
+    # the rest cites the invoice and is linked, which teaches its account as the
+    # contact's; the deposit cites nothing: linked only from that account (the only
+    # pair of its line and of itself), else offered
     first = payment("v1#0", amount=5000, gross=11900)
     second = payment("v1#1", amount=6900, gross=11900, paid=D0 + timedelta(days=20))
     lines = [
-        txn("b1", amount=5000, text="Anzahlung", iban=IBAN_A),
+        txn("b1", amount=5000, text="Anzahlung", iban=deposit_from),
         txn("b2", amount=6900, text="Rest RE-2024-0042", day=D0 + timedelta(days=20)),
     ]
     result = match([first, second], lines, memory=None)
-    assert _auto(result) == {"v1#1": "b2"}
-    assert result.suggestions_by_payment["v1#0"][0].txn_id == "b1"
+    assert _auto(result) == ({"v1#0": "b1"} if linked else {}) | {"v1#1": "b2"}
+    if not linked:
+        assert result.suggestions_by_payment["v1#0"][0].txn_id == "b1"
 
 
 def test_ambiguity_makes_a_suggestion_not_a_link() -> None:
