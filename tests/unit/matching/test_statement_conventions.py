@@ -822,40 +822,56 @@ def test_rent_invoiced_the_month_before_is_linked_to_its_own_month(entered: bool
         assert len(linked) == 6
 
 
+def _two_rates(
+    voucher: str,
+    amount: int,
+    paid: tuple[date, date],
+    payer: tuple[str, tuple[date, date]],
+    *,
+    name: str,
+    text: str,
+) -> tuple[list[ExpectedPayment], list[BankTxn]]:
+    """A patient's invoice ``voucher`` (its number) paid in two rates of one
+    ``amount`` on the days ``paid`` Lexware holds; the lines from ``payer`` (name,
+    booking days), each with ``text`` formatted with its rate's number (``{k}``)."""
+    vid = voucher.lower().replace("-", "")
+    rates = [
+        payment(
+            f"{vid}#{k}",
+            voucher_id=vid,
+            number=voucher,
+            amount=amount,
+            gross=2 * amount,
+            voucher_date=D0 - timedelta(days=20),
+            paid=day,
+            name=name,
+            contact=vid,
+        )
+        for k, day in enumerate(paid)
+    ]
+    holder, booked = payer
+    lines = [
+        txn(f"r{k}", amount=amount, text=text.format(k=k + 1), name=holder, iban=IBAN_B, day=day)
+        for k, day in enumerate(booked)
+    ]
+    return rates, lines
+
+
 def test_the_rates_of_one_voucher_do_not_compete_for_each_others_lines() -> None:
     # a patient's invoice paid in two rates of one amount by a parent (an unknown
     # account), each line citing the invoice; Lexware's paid date of the second rate
     # was entered late, so its window reaches back to the first rate's line. Before,
     # the second item was the first line's competitor and neither rate was linked.
-    rates = [
-        payment(
-            f"za11#{k}",
-            voucher_id="za11",
-            number="ZA-24-0011",
-            amount=91000,
-            gross=182000,
-            voucher_date=D0 - timedelta(days=20),
-            paid=D0 + timedelta(days=1 + 38 * k),
-            name="Mia Kaya",
-            contact="kaya",
-            has_items=True,
-            item_type="partPaymentFinancialTransaction",
-        )
-        for k in range(2)
-    ]
-    lines = [
-        txn(
-            f"r{k}",
-            amount=91000,
-            text=f"Ratenzahlung ZA-24-0011 {k + 1}/2",
-            name="Kaya, Deniz",
-            iban=IBAN_B,
-            day=D0 + timedelta(days=29 * k),
-        )
-        for k in range(2)
-    ]
+    rates, lines = _two_rates(
+        "ZA-24-0011",
+        91000,
+        (D0 + timedelta(days=1), D0 + timedelta(days=39)),
+        ("Kaya, Deniz", (D0, D0 + timedelta(days=29))),
+        name="Mia Kaya",
+        text="Ratenzahlung ZA-24-0011 {k}/2",
+    )
     result = match(rates, lines)
-    assert _auto(result) == {"za11#0": "r0", "za11#1": "r1"}
+    assert _auto(result) == {"za240011#0": "r0", "za240011#1": "r1"}
     # two invoices of one amount and one text are not items of one voucher: no link
     # where either could be the line's
     others = [replace(rates[0], id="za12#0", voucher_id="za12"), rates[0]]
@@ -867,33 +883,17 @@ def test_the_earlier_line_pays_the_earlier_rate() -> None:
     # the money came, so the first rate's paid date lies nearer the second rate's line.
     # Before: the best pairs first gave the second line to the first rate and the first
     # line to the second (held-out seed 99 of the dental practice: ZA-24-0341)
-    rates = [
-        payment(
-            f"za41#{k}",
-            voucher_id="za41",
-            number="ZA-24-0341",
-            amount=107100,
-            gross=214200,
-            voucher_date=D0 - timedelta(days=14),
-            paid=D0 + timedelta(days=31 * k + 25),
-            name="Dr. Susanne Weiß",
-            contact="weiss",
-        )
-        for k in range(2)
-    ]
-    lines = [
-        txn(
-            f"r{k}",
-            amount=107100,
-            text=f"{k + 1}. Rate ZA-24-0341",
-            name="Weiß, Susanne",
-            iban=IBAN_B,
-            day=D0 + timedelta(days=31 * k),
-        )
-        for k in range(2)
-    ]
-    assert _auto(match(rates, lines)) == {"za41#0": "r0", "za41#1": "r1"}
-    assert _auto(match(rates[::-1], lines[::-1])) == {"za41#0": "r0", "za41#1": "r1"}
+    rates, lines = _two_rates(
+        "ZA-24-0341",
+        107100,
+        (D0 + timedelta(days=25), D0 + timedelta(days=56)),
+        ("Weiß, Susanne", (D0, D0 + timedelta(days=31))),
+        name="Dr. Susanne Weiß",
+        text="{k}. Rate ZA-24-0341",
+    )
+    in_order = {"za240341#0": "r0", "za240341#1": "r1"}
+    assert _auto(match(rates, lines)) == in_order
+    assert _auto(match(rates[::-1], lines[::-1])) == in_order
 
 
 def test_the_rest_after_a_deposit_from_the_known_account_is_linked() -> None:
