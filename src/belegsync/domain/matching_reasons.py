@@ -41,6 +41,8 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   series: no competitor of the line naming the voucher's own).
 * ``recollection`` — the payment collected again after a returned direct debit.
 * ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
+* ``payout_short:<cents>`` — a payout stating its sales days, whose vouchers of those
+  days are that much less than it pays (a day's sales voucher missing).
 * ``counted:<n>`` — the only combination of n open vouchers that makes a line
   announcing n items ("ANZAHL 3", "3 Rechnungen"); ``counted:<n>:oldest`` — the
   combinations differ only in which of several vouchers of one amount: the oldest;
@@ -324,6 +326,19 @@ def _family(args: list[str]) -> Texts:
     )
 
 
+def _payout_short(args: list[str]) -> Texts:
+    cents = _int(args[0]) if args else None
+    if cents is None:
+        return (
+            "Für die Umsatztage dieser Auszahlung fehlen Belege",
+            "Vouchers are missing for the sales days of this payout",
+        )
+    return (
+        f"Für die Umsatztage dieser Auszahlung fehlen Belege über {format_cents_de(cents)}",
+        f"Vouchers of {format_cents_en(cents)} are missing for the sales days of this payout",
+    )
+
+
 def _payout(args: list[str]) -> Texts:
     provider = args[0] if args else ""
     sales = _int(args[1]) if len(args) > 1 else None
@@ -350,6 +365,7 @@ _BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
     "period_other": _period_other,
     "collective": _collective,
     "payout": _payout,
+    "payout_short": _payout_short,
     "counted": _counted,
     "family": _family,
 }

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from operator import attrgetter
 
 from belegsync.domain.matching import AmountKind, DifferenceReason, Suggestion
@@ -38,6 +39,7 @@ __all__ = [
     "Provider",
     "payout_groups",
     "provider_of",
+    "sales_days",
     "stated_fee",
     "teaches_payer",
 ]
@@ -82,6 +84,18 @@ _STATED_FEE = re.compile(
 )
 
 
+# the days of the sales a payout pays, as a card terminal's payout states them
+_SALES_DAYS = re.compile(
+    r"\bUms(?:ä|ae|a)tz(?:e)?\s+(?:vom\s+)?(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?"
+    r"(?:\s*(?:-|bis)\s*(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2}))?(?!\d)",
+    re.IGNORECASE,
+)
+
+
+# a payout pays the sales of at most a month
+_MOST_SALES_DAYS = 31
+
+
 def provider_of(name: str, purpose: str) -> Provider | None:
     """The payment provider a credit comes from, by its payer name or purpose."""
     text = f"{name} {purpose}".upper()
@@ -99,6 +113,33 @@ def stated_fee(purpose: str) -> int | None:
         return None
     euros, cents = found[1].replace(".", "").split(",")
     return int(euros) * 100 + int(cents)
+
+
+def sales_days(purpose: str) -> tuple[int, int] | None:
+    """The first and last day (ordinals) of the sales a payout's purpose says it pays
+    ("Umsatz 02.01.2024", "Umsatz 02.03.-03.03.2024", "Umsätze vom 29.12. bis
+    02.01.2025"), if it states them with a year."""
+    found = _SALES_DAYS.search(purpose.replace("\n", " "))
+    if found is None:
+        return None
+    day, month, year, last_day, last_month, last_year = found.groups()
+    last_year = last_year or year
+    if last_year is None:
+        return None
+    try:
+        last = _day(last_day or day, last_month or month, last_year)
+        first = _day(day, month, year or last_year)
+    except ValueError:
+        return None
+    if first > last and year is None:  # "29.12.-02.01.2025": the year before
+        first = first.replace(year=first.year - 1)
+    if not 0 <= (last - first).days <= _MOST_SALES_DAYS:
+        return None
+    return first.toordinal(), last.toordinal()
+
+
+def _day(day: str, month: str, year: str) -> date:
+    return date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
 
 
 def teaches_payer(contact_name: str, name: str, purpose: str) -> bool:
@@ -249,6 +290,10 @@ def payout_groups(
         chain = (part, ident or provider.marker)
         if not runs:
             broken.add(chain)  # later payouts may start from the wrong sale
+            if fee_stated is not None:
+                short = _short_of_days(ctx, row, pool, payout + fee_stated, fee_stated, provider)
+                if short is not None:
+                    groups.append(short)
             continue
         members, unique = _choose(runs, payout, provider)
         if not unique:
@@ -278,16 +323,48 @@ def payout_groups(
     return groups
 
 
+def _short_of_days(
+    ctx: FeatureContext,
+    row: int,
+    pool: Sequence[PaymentState],
+    covers: int,
+    fee: int,
+    provider: Provider,
+) -> CollectiveGroup | None:
+    """A payout stating the days of its sales ("Umsatz 02.03.-03.03.2024") that no run
+    of open sales makes: the sales of those days, where they are less than it covers —
+    a day's sales voucher is missing in Lexware. Offered, never linked, with what is
+    missing (``payout_short``): the client writes the missing day's voucher."""
+    days = sales_days(ctx.index.cols.remittances[row])
+    if days is None:
+        return None
+    first, last = days
+    members = [s for s in pool if first <= s.voucher_day <= last]
+    present = sum(s.payment.amount_cents for s in members)
+    if not members or present >= covers:
+        return None
+    # the stated fee as far as these sales bear it
+    share = fee * present // covers
+    suggestions = _suggestions(
+        ctx, row, members, share, provider, (f"payout_short:{covers - present}",)
+    )
+    if suggestions is None:
+        return None
+    members_at = tuple(s.index for s in members)
+    return CollectiveGroup(row=row, members=members_at, suggestions=tuple(suggestions), auto=False)
+
+
 def _suggestions(
     ctx: FeatureContext,
     row: int,
     members: Sequence[PaymentState],
     fee: int,
     provider: Provider,
+    more: tuple[str, ...] = (),
 ) -> list[Suggestion] | None:
     txn_id = ctx.index.cols.ids[row]
     out: list[Suggestion] = []
-    codes = (f"payout:{provider.name}:{len(members)}",)
+    codes = (f"payout:{provider.name}:{len(members)}", *more)
     for state, share in zip(members, _shares(members, fee), strict=True):
         base = ctx.suggestion(state, row, False, collective_amount=0.8)
         if base is None:

@@ -29,7 +29,7 @@ from belegsync.matching.collective import (
     announced_count,
     submission_day,
 )
-from belegsync.matching.payouts import stated_fee, teaches_payer
+from belegsync.matching.payouts import sales_days, stated_fee, teaches_payer
 from matching_data import statement_files
 from matching_data.metrics import stored_links
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
@@ -168,6 +168,62 @@ def test_a_payout_whose_stated_fee_does_not_add_up_links_nothing() -> None:
 )
 def test_stated_fee(purpose: str, cents: int | None) -> None:
     assert stated_fee(purpose) == cents
+
+
+def _days_payout(net: int, fee: int, days: str) -> BankTxn:
+    euros, cents = divmod(fee, 100)
+    return txn(
+        "p1",
+        amount=net,
+        text=f"Auszahlung 104455 vom 06.03.2024 Umsatz {days} abzgl. Entgelte {euros},{cents:02d}",
+        name=TERMINAL,
+        iban=IBAN_B,
+        day=D0 + timedelta(days=4),
+    )
+
+
+def test_a_payout_whose_days_lack_a_sales_voucher_offers_those_it_has() -> None:
+    # the weekend's payout for the sales of Friday and Saturday (D0, D0 + 1); Friday's
+    # Z-report was never entered in Lexware. Before: no run of sales made it, nothing
+    # was offered, and Saturday's voucher looked unpaid.
+    sales = _sales([60000, 165744, 70000], known=True)[1:]
+    line = _days_payout(
+        60000 + 165744 - 3086, 3086, f"{D0:%d.%m.}-{D0 + timedelta(days=1):%d.%m.%Y}"
+    )
+    result = match(sales, [line])
+    assert _auto(result) == {}
+    (offered,) = result.suggestions_by_payment["z1#0"]
+    assert offered.txn_id == "p1"
+    assert "payout_short:60000" in offered.reasons
+    assert describe("payout_short:60000")[0] == (
+        "Für die Umsatztage dieser Auszahlung fehlen Belege über 600,00 €"
+    )
+    assert "z2#0" not in result.suggestions_by_payment  # Sunday's is not of those days
+
+
+def test_a_payout_whose_days_hold_more_than_it_pays_offers_nothing_for_them() -> None:
+    sales = _sales([60000, 165744], known=True)
+    line = _days_payout(100000, 3086, f"{D0:%d.%m.}-{D0 + timedelta(days=1):%d.%m.%Y}")
+    assert match(sales, [line]).suggestions_by_payment == {}
+
+
+@pytest.mark.parametrize(
+    ("purpose", "days"),
+    [
+        ("Auszahlung 104455 Umsatz 02.01.2024 abzgl. Entgelte 3,33", ("2024-01-02", "2024-01-02")),
+        ("Umsatz 02.03.-03.03.2024 abzgl. Entgelte 30,86", ("2024-03-02", "2024-03-03")),
+        ("Umsätze vom 29.12. bis 02.01.2025", ("2024-12-29", "2025-01-02")),
+        ("UMSAETZE 28.09.24 - 29.09.24", ("2024-09-28", "2024-09-29")),
+        ("Umsatz 02.03.", None),  # no year
+        ("Umsatz 31.02.2024", None),
+        ("Umsatz 05.03.-02.03.2024", None),  # not a year of sales
+        ("Umsatz 02.03.2024-03.03.2024", ("2024-03-02", "2024-03-03")),
+        ("Gutschrift 02.03.2024", None),
+    ],
+)
+def test_sales_days(purpose: str, days: tuple[str, str] | None) -> None:
+    expected = None if days is None else tuple(date.fromisoformat(d).toordinal() for d in days)
+    assert sales_days(purpose) == expected
 
 
 def test_a_billing_services_payout_teaches_no_patient_its_account() -> None:
