@@ -1,6 +1,6 @@
 """Scenario set written from German banking conventions, apart from the synthetic generator.
 
-Three businesses, booked month by month the way their statements and Lexware look:
+Four businesses, booked month by month the way their statements and Lexware look:
 
 * ``tischlerei`` — a joinery over two years (about 550 paid vouchers, 730 statement
   lines): private and commercial customers paying invoices ``RE-24-0142`` written in
@@ -15,6 +15,12 @@ Three businesses, booked month by month the way their statements and Lexware loo
   several sales minus the provider's fee, supplier invoices, subscriptions;
 * ``beratung`` — a consultant over two years: invoices ``ND-26-0155`` written with
   spaces, a large client paying collectively by customer number, office rent.
+* ``physio`` — a physiotherapy practice over 18 months: private invoices at list prices
+  (a dozen distinct amounts a year), about half handed in to a billing service every
+  second Tuesday and paid out per submission in one transfer stating how many invoices
+  it pays ("Gutschrift Abrechnung 2024-007 9 Belege", "ANZAHL 9"), one in twelve a round
+  late; the rest paid by the patients or a relative, with or without the number; the
+  service's fee invoiced monthly and collected by direct debit.
 
 Lexware's paid date is what people enter: often days *after* the bank booking (up to
 two weeks), sometimes before. Some vouchers were paid in cash or from a private card:
@@ -898,7 +904,8 @@ def _physio_billing(
         if batch:
             n += 1
             payout = book.workday(day + timedelta(days=rng.randint(3, 6)))
-            if payout >= end:
+            if payout >= end:  # paid out after the last statement
+                waiting += batch
                 break
             total = sum(h[3] for h in batch)
             k = len(batch)
@@ -961,8 +968,8 @@ def _physio(seed: int, out: ScenarioSet) -> None:
     """A physiotherapy practice over 18 months: its private patients' invoices at list
     prices, about half handed in to a billing service, the rest paid by the patients
     (or a relative) — or at the reception, booked to the cash box, which never reaches
-    the engine; the statutory insurers' money comes
-    through a second billing centre without a voucher."""
+    the engine; the statutory insurers' money comes through a second billing centre
+    without a voucher."""
     rng = random.Random(seed + 3)
     book = _Book(rng, "physio", "physio", date(2024, 1, 1), 18, 3, out)
     patients = _physio_patients(book, 160)
