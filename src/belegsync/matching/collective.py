@@ -446,8 +446,9 @@ def _cited(
 
 
 # a family's open items are combined only where it has at most this many, up to
-# ``_MAX_FAMILY_COMBINED`` at a time
-_MAX_FAMILY_ITEMS = 8
+# ``_MAX_FAMILY_COMBINED`` at a time, and only items one line may pay together (the
+# newest voucher date not after the earliest end of their date windows)
+_MAX_FAMILY_ITEMS = 24
 _MAX_FAMILY_COMBINED = 3
 
 
@@ -486,7 +487,9 @@ def collectives_by_family(
             continue
         for size in range(2, min(_MAX_FAMILY_COMBINED, len(members)) + 1):
             for combo in combinations(members, size):
-                if len({s.payment.contact_id for s in combo}) >= 2:
+                if len({s.payment.contact_id for s in combo}) >= 2 and max(
+                    s.voucher_day for s in combo
+                ) <= min(s.window[1] for s in combo):
                     combos.append((name, combo))
     if not combos:
         return []

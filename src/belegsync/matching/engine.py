@@ -7,6 +7,7 @@ rejected pairs and the learned memory, calls :func:`match`, and stores the resul
 from __future__ import annotations
 
 import gc
+import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -166,8 +167,14 @@ PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
 # the lines read as payouts: a provider's, or any stating the fee it kept
 _PAYOUT_MARKERS = (*PROVIDER_MARKERS, *STATED_FEE_MARKERS)
 # and the credits read apart for the external check: those announcing a count of items
-_MARKED_LINE_MARKERS = (*_PAYOUT_MARKERS, *COUNT_MARKERS)
+# a deposit paid before the invoice was written ("Anzahlung Feier 26.02.", "Vorkasse");
+# ANZAHL of the count markers finds "Anzahlung"
+_DEPOSIT_MARKERS = (b"VORKASSE", b"VORAUSKASSE", b"VORAUSZAHLUNG", b"ABSCHLAG")
+_DEPOSIT = re.compile(r"ANZAHLUNG|VORKASSE|VORAUSKASSE|VORAUSZAHLUNG|ABSCHLAG", re.IGNORECASE)
+_MARKED_LINE_MARKERS = (*_PAYOUT_MARKERS, *COUNT_MARKERS, *_DEPOSIT_MARKERS)
 _WIDER_DAYS = 60
+# a deposit from the payer counts up to this long before a payment's date window
+_DEPOSIT_DAYS = 60
 _EMPTY_HASH = hash("")
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
 _LESSON_PASSES = 3  # decisions of the lesson round, each on what the last left free
@@ -333,6 +340,8 @@ class _Run:
         # payments (state indexes) they may hold (``counted_groups``)
         self._counted: dict[int, int] = {}
         self._counted_held: set[int] = set()
+        # free credit lines naming a deposit ("Anzahlung"), for the external check
+        self._deposits: list[int] = []
         # per line of ``_linked_now``: judged by ``_provider_lines`` yet, and the verdict
         self._provider_judged = np.zeros(0, dtype=np.bool_)
         self._provider_verdict = np.zeros(0, dtype=np.bool_)
@@ -530,6 +539,8 @@ class _Run:
             count = announced_count(remittances[row])
             if count is not None:
                 self._counted[row] = count
+            elif _DEPOSIT.search(remittances[row]):
+                self._deposits.append(row)
         return marked
 
     def _with_lessons(
@@ -1023,9 +1034,52 @@ class _Run:
         if rows.size:
             less = self._from_payers(owners, owner, rows, less)
         # a larger line from the known payer counts only where no line for less did
-        found.update(owners[j].index for j in np.flatnonzero(less | more).tolist())
+        less |= more
+        less |= self._deposits_from_payers(owners, item[rest], window[:, 0], busy, less)
+        found.update(owners[j].index for j in np.flatnonzero(less).tolist())
         found.update(s.index for s in owners if s.index in self._counted_held)
         return found
+
+    def _deposits_from_payers(
+        self,
+        states: Sequence[PaymentState],
+        items: IntArray,
+        starts: IntArray,
+        busy: npt.NDArray[np.bool_],
+        found: BoolArray,
+    ) -> BoolArray:
+        """Per payment, whether a free line naming a deposit ("Anzahlung Catering") for
+        less than it came from its payer up to ``_DEPOSIT_DAYS`` before its date window
+        (``starts``): the deposit a customer paid before the invoice was written, which
+        Lexware does not hold as paid yet — the invoice is no case for "Externe
+        Transaktion erforderlich". Only the payments not ``found`` yet are asked."""
+        out = np.zeros(len(states), dtype=np.bool_)
+        deposits = [row for row in self._deposits if not busy[row]]
+        if not deposits:
+            return out
+        index = self.index
+        rows = np.asarray(deposits, dtype=np.int64)
+        part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))
+        pairs: list[tuple[IntArray, IntArray]] = []
+        for row, row_part, day, cents in zip(
+            rows.tolist(),
+            index.part[rows].tolist(),
+            index.day[rows].tolist(),
+            index.remaining[rows].tolist(),
+            strict=True,
+        ):
+            mine = np.flatnonzero(
+                ~found
+                & (part == row_part)
+                & (items > cents)
+                & (starts - _DEPOSIT_DAYS <= day)
+                & (day < starts)
+            )
+            pairs.append((mine, np.full(mine.size, row, dtype=np.int64)))
+        owner = np.concatenate([p for p, _ in pairs])
+        if not owner.size:
+            return out
+        return self._from_payers(states, owner, np.concatenate([r for _, r in pairs]), out)
 
     def _known_payer_lines(
         self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]

