@@ -318,7 +318,8 @@ def collectives_by_contact(
     booked = not params.shadow_mode
     # (row, the payer's open items the line may pay) for the lines from a known payer
     lines: list[tuple[int, list[PaymentState]]] = []
-    for row in rows:
+    # by day and id: two lines alike take the same items whatever the inputs' order
+    for row in sorted(rows, key=lambda r: (int(index.day[r]), ids[r])):
         txn_id = ids[row]
         part = int(index.part[row])
         tc = part // 2
@@ -514,7 +515,7 @@ def collectives_by_family(
                 fits[row].append((name, combo))
     groups: list[CollectiveGroup] = []
     used: set[int] = set()
-    for row, found in sorted(fits.items()):
+    for row, found in sorted(fits.items(), key=lambda kv: (int(index.day[kv[0]]), cols.ids[kv[0]])):
         if len(found) != 1:
             continue
         name, combo = found[0]
@@ -711,7 +712,7 @@ def counted_groups(
         submitted = submission_day(remittances[row])
         last = day if submitted is None else min(day, submitted)
         lines.append((day, row, last, count, covers, index.cols.ids[row]))
-    lines.sort()
+    lines.sort(key=lambda line: (line[0], line[5]))  # by day and id, not by position
     taken: set[int] = set()  # the items of the only combinations found so far
     outcome: dict[int, _Counted] = {}
     pending = lines

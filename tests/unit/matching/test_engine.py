@@ -300,3 +300,16 @@ def test_an_exact_amount_weeks_away_keeps_the_voucher_out_of_external() -> None:
     far = txn(text="Zahlung", day=D0 + timedelta(days=40), name="", iban="")
     (open_payment,) = match([payment()], [far]).unmatched
     assert open_payment.reason is UnmatchedReason.BELOW_THRESHOLD
+
+
+def test_two_lines_alike_take_a_payers_collective_whatever_the_order() -> None:
+    # two identical credits of 20,00 from the payer's known account, one voucher of the
+    # payer and one of the same contact for 10,00 each: the pair is one line's, and
+    # which line does not depend on the order of the inputs (found by the property
+    # test: the line read first took it)
+    known = payment("v1#0", amount=1000, known_identifiers=frozenset({IBAN_A}))
+    other = payment("v0#0", amount=1000)
+    lines = [txn(f"b{k}", amount=2000, text="") for k in range(2)]
+    first = match([other, known], lines)
+    assert match([known, other], lines[::-1]) == first
+    assert {d.suggestion.txn_id for d in first.auto_links} == {"b0"}
