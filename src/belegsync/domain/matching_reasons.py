@@ -290,27 +290,27 @@ def _collective(args: list[str]) -> Texts:
     return _DIFFERENCES["collective"]
 
 
+# how a counted line's vouchers were told (``counted:<n>:<how>``): what the sentence
+# says after "Sammelbuchung über n Posten:"
+_COUNTED_HOW: dict[str, Texts] = {
+    "": ("nur diese ergeben den Betrag", "only these make the amount"),
+    "first": (
+        "die ältesten offenen Rechnungen ergeben den Betrag",
+        "the oldest open invoices make the amount",
+    ),
+    "oldest": (
+        "diese Beträge ergeben den Betrag, von gleich hohen Rechnungen die ältesten",
+        "these amounts make the amount, of invoices of equal amount the oldest",
+    ),
+}
+
+
 def _counted(args: list[str]) -> Texts:
     count = _int(args[0]) if args else None
     if count is None:
         return "Sammelbuchung mehrerer Posten", "Batch of several items"
-    if args[1:] == ["first"]:
-        return (
-            f"Sammelbuchung über {count} Posten: die ältesten offenen Rechnungen "
-            "ergeben den Betrag",
-            f"Batch of {count} items: the oldest open invoices make the amount",
-        )
-    if args[1:] == ["oldest"]:
-        return (
-            f"Sammelbuchung über {count} Posten: diese Beträge ergeben den Betrag, "
-            "von gleich hohen Rechnungen die ältesten",
-            f"Batch of {count} items: these amounts make the amount, "
-            "of invoices of equal amount the oldest",
-        )
-    return (
-        f"Sammelbuchung über {count} Posten: nur diese ergeben den Betrag",
-        f"Batch of {count} items: only these make the amount",
-    )
+    german, english = _COUNTED_HOW.get(args[1] if len(args) > 1 else "", _COUNTED_HOW[""])
+    return f"Sammelbuchung über {count} Posten: {german}", f"Batch of {count} items: {english}"
 
 
 def _family(args: list[str]) -> Texts:

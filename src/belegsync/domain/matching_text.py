@@ -17,6 +17,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import accumulate, filterfalse
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "text_short_numbers",
     "voucher_reference_tokens",
     "voucher_short_number",
+    "written_day",
 ]
 
 MIN_TOKEN_CHARS = 4
@@ -252,3 +254,9 @@ def normalise_names(names: Sequence[str]) -> list[str]:
     words = _PUNCT_JOINED_RE.sub(" ", joined).replace(_NAME_JOIN, f" {_NAME_JOIN} ").split()
     kept = " ".join(filterfalse(_STOP_WORDS.__contains__, words))
     return list(map(str.strip, kept.split(_NAME_JOIN)))
+
+
+def written_day(day: str, month: str, year: str) -> date:
+    """The date a purpose writes as digits ("25.01.2024", "05.02.24": a two-digit year
+    is this century's); ``ValueError`` where no such day exists ("31.02.2024")."""
+    return date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))

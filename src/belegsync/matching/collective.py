@@ -29,7 +29,6 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from itertools import combinations
 from operator import attrgetter
 
@@ -42,6 +41,7 @@ from belegsync.domain.matching_text import (
     family_word,
     normalise_name,
     voucher_short_number,
+    written_day,
 )
 from belegsync.matching.candidates import PaymentState, is_booked
 from belegsync.matching.columns import IntArray
@@ -123,9 +123,8 @@ def submission_day(purpose: str) -> int | None:
     found = _SUBMITTED.search(purpose.replace("\n", " "))
     if found is None:
         return None
-    year = int(found[3]) + (2000 if len(found[3]) == 2 else 0)
     try:
-        return date(year, int(found[2]), int(found[1])).toordinal()
+        return written_day(found[1], found[2], found[3]).toordinal()
     except ValueError:
         return None
 

@@ -22,11 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from operator import attrgetter
 
 from belegsync.domain.matching import AmountKind, DifferenceReason, Suggestion
-from belegsync.domain.matching_text import normalise_name
+from belegsync.domain.matching_text import normalise_name, written_day
 from belegsync.matching.candidates import PaymentState, is_booked
 from belegsync.matching.collective import CollectiveGroup
 from belegsync.matching.features import FeatureContext
@@ -127,8 +126,8 @@ def sales_days(purpose: str) -> tuple[int, int] | None:
     if last_year is None:
         return None
     try:
-        last = _day(last_day or day, last_month or month, last_year)
-        first = _day(day, month, year or last_year)
+        last = written_day(last_day or day, last_month or month, last_year)
+        first = written_day(day, month, year or last_year)
     except ValueError:
         return None
     if first > last and year is None:  # "29.12.-02.01.2025": the year before
@@ -136,10 +135,6 @@ def sales_days(purpose: str) -> tuple[int, int] | None:
     if not 0 <= (last - first).days <= _MOST_SALES_DAYS:
         return None
     return first.toordinal(), last.toordinal()
-
-
-def _day(day: str, month: str, year: str) -> date:
-    return date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
 
 
 def teaches_payer(contact_name: str, name: str, purpose: str) -> bool:
