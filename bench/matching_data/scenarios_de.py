@@ -14,7 +14,9 @@ Four businesses, booked month by month the way their statements and Lexware look
 * ``keramikshop`` — an online shop for a year: PayPal, Stripe and SumUp payouts paying
   several sales minus the provider's fee, supplier invoices, subscriptions;
 * ``beratung`` — a consultant over two years: invoices ``ND-26-0155`` written with
-  spaces, a large client paying collectively by customer number, office rent.
+  spaces, a large client paying collectively by customer number, office rent, monthly
+  retainers collected by SEPA direct debit, some returned by the client's bank and
+  collected again two weeks later.
 * ``physio`` — a physiotherapy practice over 18 months: private invoices at list prices
   (a dozen distinct amounts a year), about half handed in to a billing service every
   second Tuesday and paid out per submission in one transfer stating how many invoices
@@ -618,10 +620,16 @@ def _recurring(
             first,
             [(cents, book.marked_paid(booking))],
         )[0]
-        kwargs = {"creditor": partner.creditor_id, "mandate": f"M-{partner.key}"} if debit else {}
-        book.paid(
-            payment, book.line(booking, -cents, partner.holder, partner.iban, purpose, **kwargs)
+        line = book.line(
+            booking,
+            -cents,
+            partner.holder,
+            partner.iban,
+            purpose,
+            creditor=partner.creditor_id if debit else "",
+            mandate=f"M-{partner.key}" if debit else "",
         )
+        book.paid(payment, line)
 
 
 def _card_receipts(book: _Book, per_month: tuple[int, int]) -> None:
@@ -847,6 +855,105 @@ def _beratung(seed: int, out: ScenarioSet) -> None:
     )
     _recurring(book, "rent", office, 68000, 1, "Büromiete {period}", debit=False)
     _unrelated(book, 0)
+    _retainers(book, 4)
+
+
+def _collect(book: _Book, collection: tuple[Partner, int, str, str, str], day: date) -> BankTxn:
+    """A collection's statement line: (client, cents, mandate, creditor id, purpose);
+    the end-to-end id is the bank's own, new each time."""
+    client, cents, mandate, creditor, purpose = collection
+    return book.line(
+        day,
+        cents,
+        client.holder,
+        client.iban,
+        f"EREF+{book.rng.randrange(10**11, 10**12)} MREF+{mandate} CRED+{creditor} SVWZ+{purpose}",
+        creditor=creditor,
+        mandate=mandate,
+    )
+
+
+# why a customer's bank returns a direct debit (SEPA return reason codes)
+_RETURN_REASONS = (
+    "AM04 KONTO UNGEDECKT",
+    "MD06 RUECKGABE AUF VERANLASSUNG DES ZAHLERS",
+    "MS03 SONSTIGE GRUENDE",
+)
+
+
+def _retainers(book: _Book, count: int) -> None:
+    """Monthly retainers the consultant collects by SEPA direct debit (the consultant is
+    the creditor): invoiced on the first, collected on the fifth workday, booked one by
+    one; the purpose names the month and the customer number, the end-to-end id is the
+    bank's own. About one collection in eight comes back three to five workdays later
+    (no funds, refunded on the client's request) with the bank's fee on a line of its
+    own; the consultant collects the same again ten to sixteen days after the return —
+    the same purpose, a new end-to-end id, after the payment's date window — or the
+    client transfers it. Lexware keeps the first collection's day as the paid date."""
+    rng = book.rng
+    creditor = _glaeubiger_id(rng)
+    clients = [
+        Partner(
+            f"r{k}",
+            name,
+            name.upper().replace("Ü", "UE").replace("Ä", "AE"),
+            _german_iban(rng),
+            rng.random() < 0.5,
+            customer_no=str(20100 + k),
+        )
+        for k, name in enumerate(
+            (
+                "Müller Metallbau GmbH",
+                "Steuerkanzlei Vogt",
+                "Gärtnerei Blum KG",
+                "Pflegedienst Sonnenschein gGmbH",
+                "Hotel zur Post OHG",
+            )[:count]
+        )
+    ]
+    for client in clients:
+        cents = rng.choice((59500, 89250, 119000, 148750))
+        mandate = f"BER-{client.customer_no}"
+        for m in range(book.months):
+            first = book.month(m)
+            number = f"PA-{first:%y}-{m * count + int(client.customer_no) - 20099:04d}"
+            booking = first
+            for _ in range(5):
+                booking = book.workday(booking + timedelta(days=1))
+            payment = book.voucher(
+                "retainer", client, "salesinvoice", number, first, [(cents, booking)]
+            )[0]
+            purpose = f"Beratungspauschale {first:%m/%Y} Kd {client.customer_no}"
+
+            collection = (client, cents, mandate, creditor, purpose)
+            collected = _collect(book, collection, booking)
+            if rng.random() >= 0.12:
+                book.paid(payment, collected)
+                continue
+            book.out.scenario[payment.voucher_id] = "retainer_returned"
+            back = book.workday(booking + timedelta(days=rng.randint(3, 5)))
+            book.line(
+                back,
+                -cents,
+                client.holder,
+                client.iban,
+                f"RUECKLASTSCHRIFT SVWZ+{purpose} {rng.choice(_RETURN_REASONS)}",
+            )
+            book.line(back, -300, "", "", "ENTGELT RUECKLASTSCHRIFT")
+            later = book.workday(back + timedelta(days=rng.randint(10, 16)))
+            if rng.random() < 0.75:
+                book.paid(payment, _collect(book, collection, later))
+            else:
+                book.paid(
+                    payment,
+                    book.line(
+                        later,
+                        cents,
+                        client.holder,
+                        client.iban,
+                        rng.choice(("Beratung", f"Pauschale {first:%m/%Y}", "Ueberweisung")),
+                    ),
+                )
 
 
 # a physiotherapy practice's private price list: (treatment, price per session in cents)

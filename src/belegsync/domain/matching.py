@@ -28,6 +28,7 @@ __all__ = [
     "TxnStatus",
     "Unmatched",
     "UnmatchedReason",
+    "creditor_is_counterparty",
 ]
 
 
@@ -139,6 +140,14 @@ class ExpectedPayment:
     def anchor_date(self) -> date:
         """The date the bank line should be near: posting/paid date, else voucher date."""
         return self.paid_date if self.paid_date is not None else self.voucher_date
+
+
+def creditor_is_counterparty(amount_cents: int) -> bool:
+    """Whether a statement line's SEPA creditor id (``CRED+``, camt ``CdtrSchmeId``)
+    names its counterparty: on money out, the counterparty collected a direct debit. On
+    money in the id is the client's own — the client collected from its customer — and
+    tells nothing about who paid: every customer's collection carries it."""
+    return amount_cents < 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,8 +199,11 @@ class TxnIndex:
     hits_by_payment: dict[int, set[int]] = field(default_factory=dict)
     hits_by_txn: dict[int, set[int]] = field(default_factory=dict)
     customer_hits: dict[int, set[str]] = field(default_factory=dict)  # row → contact ids
-    returned: frozenset[int] = frozenset()  # debits undone by a returned-debit line
-    recollections: frozenset[int] = frozenset()  # same debit collected again afterwards
+    returned: frozenset[int] = frozenset()  # reversals and the movements they undo
+    # a movement made again after a reversal undid it (a direct debit collected again)
+    # → the undone one's row; ``recollections``: those rows
+    recollected_from: dict[int, int] = field(default_factory=dict)
+    recollections: frozenset[int] = frozenset()
     # rows whose purpose names one of the build's ``markers`` (payment providers)
     marked_purposes: frozenset[int] = frozenset()
     remittance_blob: TextBlob | None = None  # purposes upper-cased and joined, built once
@@ -259,7 +262,7 @@ class TxnIndex:
         eligible = (tc >= 0) & (remaining > 0) & (remaining < (1 << _AMOUNT_SHIFT)) & (amount != 0)
         blob = TextBlob(cols.remittances)
         blob.search((*_RETURN_MARKERS, *markers, *searched))
-        returned = _returned_debits(cols, tc, blob)
+        returned, undone = _returned_lines(cols, tc, blob)
         for row in returned:
             eligible[row] = False
         index = cls(
@@ -272,7 +275,8 @@ class TxnIndex:
         index.returned = frozenset(returned)
         index.remittance_blob = blob
         index.marked_purposes = frozenset(blob.rows_mentioning(markers)) if markers else frozenset()
-        index.recollections = frozenset(_recollections(cols, returned, eligible, part))
+        index.recollected_from = _recollections(cols, undone, eligible, part)
+        index.recollections = frozenset(index.recollected_from)
         index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index
 
@@ -674,14 +678,15 @@ def is_member(values: IntArray, wanted: IntArray) -> BoolArray:
     return found
 
 
-def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int]:
-    """Rows that do not pay anything: reversals, and the movements they undo.
+def _returned_lines(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> tuple[list[int], list[int]]:
+    """Rows that do not pay anything: reversals, and the movements they undo; and the
+    undone movements alone.
 
     A line is a reversal when the importer flagged it (camt ``RvslInd``/``RtrInf``), or
     when its text says so ("Rücklastschrift", "Retoure", "Storno" — but not "… nach
     Rücklastschrift") *and* an opposite movement of the same amount from the same
     counterparty precedes it within 30 days. The undone movement is excluded too; a
-    later re-collection or transfer is an ordinary candidate.
+    later re-collection or transfer pays (``_recollections``).
     """
     flagged = set(np.flatnonzero(cols.reversal).tolist())
     worded = {
@@ -691,7 +696,7 @@ def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int
     }
     candidates = sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
     if not candidates:
-        return []
+        return [], []
     amount = cols.amount
     shift = np.int64(1) << np.int64(42)
     keys = tc * shift + amount
@@ -700,50 +705,58 @@ def _returned_debits(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> list[int
     for row in np.flatnonzero(is_member(keys, wanted) & (tc >= 0)).tolist():
         by_key[int(keys[row])].append(row)
     out: set[int] = set()
+    undone: list[int] = []
     for r in candidates:
         original = _undone_row(cols, r, by_key.get(int(tc[r] * shift - amount[r]), []), out)
         if original is not None:
             out.update((original, r))
+            undone.append(original)
         elif r in flagged:
             out.add(r)
-    return sorted(out)
+    return sorted(out), sorted(undone)
 
 
 def _recollections(
-    cols: TxnColumns, returned: Sequence[int], eligible: npt.NDArray[np.bool_], part: IntArray
-) -> list[int]:
-    """Eligible debits of the same amount, partition (tenant and currency) and payee
-    within 30 days after a returned one: another client's debit to the same insurer is
-    not collected again because this client's came back.
+    cols: TxnColumns, undone: Sequence[int], eligible: npt.NDArray[np.bool_], part: IntArray
+) -> dict[int, int]:
+    """Eligible lines of the same signed amount, partition (tenant and currency) and
+    counterparty within 30 days after a movement a reversal undid (``undone``): the
+    first of them after each undone movement (rows nearer to a later undone one count
+    for that one) → that movement. A supplier's debit collected again after it came
+    back, a customer's direct debit collected again two weeks after the customer's bank
+    returned it, a transfer made again after it was booked back. Another client's debit
+    to the same insurer is not collected again because this client's came back.
 
-    (amount, day) and then (amount, payee, day) as one key, the amount by its rank and
-    the payee, with its partition, by its number among the returned ones': a row is one
-    when the nearest returned key below its own lies at most 30 days before it. The
-    payees are read only for the rows the first key leaves.
+    (amount, day) and then (amount, counterparty, day) as one key, the amount by its
+    rank and the counterparty, with its partition, by its number among the undone
+    ones': a row is one when the nearest undone key below its own lies at most 30 days
+    before it. The counterparties are read only for the rows the first key leaves.
     """
+    if not undone:
+        return {}
     payees: dict[tuple[int, str], int] = {}
     ibans, creditors = cols.ibans, cols.creditors
-    undone = [
-        (
-            int(cols.amount[row]),
-            payees.setdefault((int(part[row]), ibans[row] or creditors[row]), len(payees)),
-            int(cols.day[row]),
-        )
-        for row in returned
-        if cols.amount[row] < 0
-    ]
-    if not undone:
-        return []
-    amount, payee, day = np.array(undone, dtype=np.int64).T
+    amount, payee, day, origin = np.array(
+        [
+            (
+                int(cols.amount[row]),
+                payees.setdefault((int(part[row]), ibans[row] or creditors[row]), len(payees)),
+                int(cols.day[row]),
+                row,
+            )
+            for row in undone
+        ],
+        dtype=np.int64,
+    ).T
     amounts = distinct(amount)
     rows, rank = find_sorted(cols.amount, amounts)
     first, last = int(day.min()), int(day.max()) + _RETURN_DAYS
     days = cols.day[rows]
     keep = eligible[rows] & (days > first) & (days <= last)
     width = last - first + 1
-    returned_rank = np.searchsorted(amounts, amount)
+    undone_rank = np.searchsorted(amounts, amount)
     rows, rank, days = rows[keep], rank[keep], days[keep] - first
-    keep = _soon_after(np.sort(returned_rank * width + day - first), rank * width + days)
+    keep = _latest_before(np.sort(undone_rank * width + day - first), rank * width + days) >= 0
     rows, rank, days = rows[keep], rank[keep], days[keep]
     payer = np.fromiter(
         map(
@@ -757,17 +770,27 @@ def _recollections(
         np.int64,
         rows.size,
     )
-    before = (returned_rank * len(payees) + payee) * width + day - first
-    keep = _soon_after(np.sort(before), (rank * len(payees) + payer) * width + days) & (payer >= 0)
-    out: list[int] = rows[keep].tolist()
-    return out
+    before = (undone_rank * len(payees) + payee) * width + day - first
+    order = np.argsort(before, kind="stable")
+    latest = _latest_before(before[order], (rank * len(payees) + payer) * width + days)
+    found = np.flatnonzero((latest >= 0) & (payer >= 0))
+    # the first line after each undone one makes it again (a month's next collection
+    # of the same amount after a transfer is no second re-collection)
+    found = found[np.lexsort((rows[found], days[found]))]
+    firsts: dict[int, int] = {}
+    for row, undone_row in zip(
+        rows[found].tolist(), origin[order[latest[found]]].tolist(), strict=True
+    ):
+        firsts.setdefault(undone_row, row)
+    return {row: undone_row for undone_row, row in firsts.items()}
 
 
-def _soon_after(before: IntArray, keys: IntArray) -> BoolArray:
-    """Whether the latest of the sorted ``before`` strictly below each key lies at most
-    30 below it."""
+def _latest_before(before: IntArray, keys: IntArray) -> IntArray:
+    """Per key, the position of the latest of the sorted ``before`` strictly below it
+    where that lies at most 30 below it, else -1."""
     last = np.searchsorted(before, keys) - 1
-    return (last >= 0) & (keys - before[np.maximum(last, 0)] <= _RETURN_DAYS)
+    near = (last >= 0) & (keys - before[np.maximum(last, 0)] <= _RETURN_DAYS)
+    return np.where(near, last, -1)
 
 
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:
@@ -882,7 +905,8 @@ def candidate_pairs(
     lookback; rows of an exact amount inside the date window; the tolerance band only
     for a state that found neither (fees, rounding), at most
     ``max_tolerance_candidates`` of them, nearest amount first; rows from the state's
-    known accounts inside the window.
+    known accounts inside the window; a line collecting again what came back, of the
+    exact amount, where the window holds the returned one (``_recollection_pairs``).
     """
     n = len(index.cols)
     empty = np.zeros(0, dtype=np.int64)
@@ -906,12 +930,14 @@ def candidate_pairs(
     alone[exact_owner] = False
     band_owner, band_rows = _band_pairs(np.flatnonzero(alone), columns, index, params)
     ident_owner, ident_rows = _identifier_pairs(states, index)
+    again_owner, again_rows = _recollection_pairs(index, columns, amount_owner, amount_keys)
     codes = np.concatenate(
         (
             hit_owner * n + hit_rows,
             exact_owner * n + exact_rows,
             band_owner * n + band_rows,
             ident_owner * n + ident_rows,
+            again_owner * n + again_rows,
         )
     )
     codes.sort()
@@ -966,6 +992,33 @@ def _slice_pairs(
     pay = owner[which]
     inside = (days >= columns.first[pay]) & (days <= columns.last[pay])
     return pay[inside], index.sorted_idx_arr[pos[inside]]
+
+
+def _recollection_pairs(
+    index: TxnIndex, columns: StateColumns, owner: IntArray, keys: IntArray
+) -> tuple[IntArray, IntArray]:
+    """(owner, row) of the lines collecting again what came back
+    (``TxnIndex.recollected_from``) of an owner's exact amount (``keys``: (partition,
+    amount) per owner entry) where the owner's date window holds the returned line:
+    Lexware's paid date is the first collection's, the second comes two weeks later,
+    after the window."""
+    again = index.recollected_from
+    if not again:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = np.fromiter(again, np.int64, len(again))
+    first_day = index.day[np.fromiter(again.values(), np.int64, len(again))]
+    free = index.eligible[rows]
+    rows, first_day = rows[free], first_day[free]
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    wanted = (index.part[rows] << _AMOUNT_SHIFT) | index.remaining[rows]
+    lo = sorted_keys.searchsorted(wanted, side="left")
+    counts = sorted_keys.searchsorted(wanted, side="right") - lo
+    which = np.repeat(np.arange(rows.size), counts)
+    pos = np.arange(which.size) - np.repeat(np.cumsum(counts) - counts, counts) + lo[which]
+    pay, day = owner[order[pos]], first_day[which]
+    inside = (columns.first[pay] <= day) & (day <= columns.last[pay])
+    return pay[inside], rows[which[inside]]
 
 
 def _band_pairs(

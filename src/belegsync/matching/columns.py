@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from belegsync.domain.matching import BankTxn, TxnStatus
+from belegsync.domain.matching import BankTxn, TxnStatus, creditor_is_counterparty
 from belegsync.domain.matching_text import compact_identifier
 
 __all__ = ["BoolArray", "IntArray", "TxnColumns"]
@@ -28,7 +28,9 @@ class TxnColumns:
     """Transactions of one or more tenants, row by row in every column.
 
     Days are proleptic ordinals (``date.toordinal``); ``value_day`` equals ``day``
-    where the bank gave no value date. IBAN and creditor id are compacted upper case.
+    where the bank gave no value date. IBAN and creditor id are compacted upper case;
+    the creditor id only where it names the counterparty (``creditor_is_counterparty``:
+    on a credit it is the client's own).
     """
 
     ids: list[str]
@@ -100,7 +102,12 @@ class TxnColumns:
             booked=[t.status is TxnStatus.BOOKED for t in txns],
             reversal=[t.is_reversal for t in txns],
             ibans=[compact_identifier(t.counterparty_iban) for t in txns],
-            creditors=[compact_identifier(t.creditor_id) for t in txns],
+            creditors=[
+                compact_identifier(t.creditor_id)
+                if creditor_is_counterparty(t.amount_cents)
+                else ""
+                for t in txns
+            ],
             names=[t.counterparty_name for t in txns],
             remittances=[t.remittance for t in txns],
             end_to_end_ids=[t.end_to_end_id for t in txns],
@@ -122,7 +129,10 @@ class TxnColumns:
             booked=[str(s) == TxnStatus.BOOKED.value for s in columns["status"]],
             reversal=columns["is_reversal"],
             ibans=[compact_identifier(v) if v else "" for v in columns["counterparty_iban"]],
-            creditors=[compact_identifier(v) if v else "" for v in columns["creditor_id"]],
+            creditors=[
+                compact_identifier(v) if v and creditor_is_counterparty(cents) else ""
+                for v, cents in zip(columns["creditor_id"], columns["amount_cents"], strict=True)
+            ],
             names=[v or "" for v in columns["counterparty_name"]],
             # a reference cut across statement lines is read where lines are joined
             # with newlines; the stored one-line text joins them with spaces

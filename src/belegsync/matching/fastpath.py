@@ -441,6 +441,11 @@ def clear_links(
     # what a sole pair needs besides its payer
     may_link = cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
     may_link &= ~(arrays.part_payment[pay] & ~referenced)
+    if index.recollections:
+        # a line making again what came back competes with the payments whose window
+        # held the returned line, which this path does not read (``candidate_pairs``)
+        again = np.fromiter(index.recollections, np.int64, len(index.recollections))
+        may_link &= ~is_member(rows, again)
     # names are compared where neither a reference nor a known account decides and
     # where they may change which pairs are sole (and for the links, below); 100 where
     # a name is missing

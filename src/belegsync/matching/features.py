@@ -37,6 +37,7 @@ from belegsync.matching.candidates import (
     StateColumns,
     TxnIndex,
     distinct,
+    find_sorted,
     is_member,
     reference_tokens,
 )
@@ -754,7 +755,10 @@ class FeatureContext:
         value_days = int(index.cols.value_day[row]) - anchor
         if abs(value_days) < abs(days):
             days = value_days
-        date_value = self._date(days, state.anchored)
+        first = index.recollected_from.get(row)
+        date_value = self._date(
+            days if first is None else int(index.day[first]) - anchor, state.anchored
+        )
         penalty = (
             rules.early_payment_penalty
             if booking < self.params.early_before(state.voucher_day, state.anchor_day)
@@ -909,7 +913,7 @@ class FeatureContext:
             rules.early_payment_penalty,
             0.0,
         )
-        date_value = self._dates_of(days, columns.anchored[pay])
+        date_value = self._dates_of(_from_first(index, rows, days, anchor), columns.anchored[pay])
         return _CheapColumns(bank, amount, kind, delta, booking, days, date_value, penalty)
 
     def _best_case(self, cheap: _CheapColumns, reference: FloatArray) -> FloatArray:
@@ -1123,3 +1127,22 @@ class FeatureContext:
         """Pairs whose best case stays below this can be dropped safely."""
         rules = self.params.rules
         return min(rules.suggest_threshold, rules.auto_threshold - rules.margin)
+
+
+def _from_first(index: TxnIndex, rows: IntArray, days: IntArray, anchor: IntArray) -> IntArray:
+    """The days from the anchor the date feature reads per pair: for a line collecting
+    again what came back, those of the returned line (the money was first collected
+    then, as Lexware's paid date says; the same day distance for the old and the new
+    line)."""
+    again = index.recollected_from
+    if not again:
+        return days
+    lines = np.fromiter(again, np.int64, len(again))
+    order = np.argsort(lines)
+    at, which = find_sorted(rows, lines[order])
+    if not at.size:
+        return days
+    firsts = np.fromiter(again.values(), np.int64, len(again))[order]
+    out = days.copy()
+    out[at] = index.day[firsts[which]] - anchor[at]
+    return out

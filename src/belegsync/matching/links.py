@@ -21,7 +21,7 @@ from belegsync.domain.links import (
     is_safe_suggestion,
     link_difference,
 )
-from belegsync.domain.matching import AmountKind, LinkStatus
+from belegsync.domain.matching import AmountKind, LinkStatus, creditor_is_counterparty
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.link_rows import UNDONE_REASON, audit_link, move, new_link, retire_external
 from belegsync.matching.memory import is_usable_identifier
@@ -75,7 +75,8 @@ async def _teach(
     txn = found[0]
     if not teaches_payer(voucher.contact_name or "", txn.counterparty_name or "", txn.remittance):
         return  # a payment provider's account is no payer's (``LinkHistory._add``)
-    for identifier in (txn.counterparty_iban, txn.creditor_id):
+    creditor = txn.creditor_id if creditor_is_counterparty(txn.amount_cents) else None
+    for identifier in (txn.counterparty_iban, creditor):
         if not identifier or not is_usable_identifier(identifier):
             continue
         row = await uow.matching.memory_row(

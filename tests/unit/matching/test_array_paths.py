@@ -419,7 +419,7 @@ def test_known_accounts_indexed_by_partition_and_day(
         tc = ids.get((line.tenant_id, "EUR"), -1)
         if tc < 0:
             continue
-        for ident in {line.counterparty_iban, line.creditor_id} & wanted.keys():
+        for ident in _accounts(line) & wanted.keys():
             if tc in wanted[ident]:
                 part = tc * 2 + (line.amount_cents < 0)
                 expected.setdefault((part, ident), []).append((int(cols.day[row]), row))
@@ -430,10 +430,15 @@ def test_known_accounts_indexed_by_partition_and_day(
     owned = {IBAN_A, IBAN_B, CREDITOR}
     assert index.identified is not None
     assert index.identified.tolist() == [
-        ids.get((line.tenant_id, "EUR"), -1) >= 0
-        and bool({line.counterparty_iban, line.creditor_id} & owned)
+        ids.get((line.tenant_id, "EUR"), -1) >= 0 and bool(_accounts(line) & owned)
         for line in lines
     ]
+
+
+def _accounts(line: BankTxn) -> set[str]:
+    """The line's IBAN, and its creditor id where money went out (on a credit it is the
+    client's own)."""
+    return {line.counterparty_iban, line.creditor_id if line.amount_cents < 0 else ""}
 
 
 @settings(max_examples=200, deadline=None)
@@ -464,37 +469,58 @@ def test_hashes_equal_hash_per_value(values: list[str]) -> None:
         max_size=30,
     )
 )
-def test_recollections_follow_a_returned_debit_of_the_payee_within_30_days(
+def test_recollections_follow_an_undone_movement_of_the_counterparty_within_30_days(
     rows: list[tuple[str, str, int, int, bool, bool, str]],
 ) -> None:
-    """Of the same client (partition): another client's debit to the same payee is not
-    collected again because this one's came back."""
+    """Debits and credits alike (a supplier's debit, a customer's collection): the first
+    line of the amount, counterparty and client (partition) after an undone movement —
+    taken as following the latest undone one before it — makes that one again. Another
+    client's debit to the same payee is not collected again because this one's came
+    back."""
     lines = [
         txn(f"b{i}", iban=iban, creditor_id=cred, amount=cents, day=D0 + timedelta(d), tenant=t)
         for i, (iban, cred, cents, d, _, _, t) in enumerate(rows)
     ]
     cols = TxnColumns.from_txns(lines)
-    returned = [i for i, row in enumerate(rows) if row[4]]
+    undone = [i for i, row in enumerate(rows) if row[4]]
     eligible = np.array([row[5] for row in rows], dtype=np.bool_)
     part = np.array([(t == "t2") * 2 + (c < 0) for _, _, c, _, _, _, t in rows], dtype=np.int64)
 
     def payee(row: int) -> str:
         return cols.ibans[row] or cols.creditors[row]
 
-    expected = [
-        r
-        for r in range(len(rows))
-        if eligible[r]
-        and any(
-            cols.amount[q] < 0
+    follows: dict[int, int] = {}  # row → the day of the latest undone movement before it
+    for r in range(len(rows)):
+        earlier = [
+            int(cols.day[q])
+            for q in undone
+            if eligible[r]
             and cols.amount[r] == cols.amount[q]
             and payee(r) == payee(q)
             and part[r] == part[q]
             and 0 < cols.day[r] - cols.day[q] <= 30
-            for q in returned
+        ]
+        if earlier:
+            follows[r] = max(earlier)
+    found = _recollections(cols, undone, eligible, part.reshape(-1))
+    assert all(first in undone for first in found.values())
+    assert len(set(found.values())) == len(found)  # one line per undone movement
+    assert set(found) <= set(follows)
+    for row, first in found.items():
+        assert int(cols.day[first]) == follows[row]
+        # no line following the same undone movement comes before it
+        assert not any(
+            follows.get(other) == follows[row]
+            and payee(other) == payee(row)
+            and cols.amount[other] == cols.amount[row]
+            and part[other] == part[row]
+            and (int(cols.day[other]), other) < (int(cols.day[row]), row)
+            for other in follows
         )
-    ]
-    assert _recollections(cols, returned, eligible, part.reshape(-1)) == expected
+    # every undone movement followed by a line has one
+    assert {(follows[r], payee(r), int(cols.amount[r]), int(part[r])) for r in follows} == {
+        (int(cols.day[f]), payee(r), int(cols.amount[r]), int(part[r])) for r, f in found.items()
+    }
 
 
 def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:
