@@ -34,6 +34,8 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
 * ``collective:<transaction id>`` — one of several vouchers paid by one transfer.
 * ``collective_payer`` — the only combination of the known payer's open vouchers
   that sums to the transfer.
+* ``collective_all_open`` — all the known payer's open vouchers up to the booking
+  day make the amount (more than a combination is searched for).
 * ``recurring:<monthly|quarterly|yearly>`` — the same payer paid the same amount
   regularly before (learned from confirmed links).
 * ``period:<MM/YYYY>`` — the purpose names the period the voucher is for;
@@ -242,6 +244,10 @@ _FIXED: dict[str, Texts] = {
     "paid_before_voucher": (
         "Gebucht deutlich vor dem Belegdatum",
         "Booked well before the voucher date",
+    ),
+    "collective_all_open": (
+        "Alle offenen Belege dieses Zahlers bis zum Buchungstag ergeben den Betrag",
+        "All of this payer's open vouchers up to the booking day add up to the amount",
     ),
     "collective_payer": (
         "Einzige Kombination offener Belege dieses Zahlers, die den Betrag ergibt",

@@ -392,31 +392,56 @@ def _payer_subset(
     pool.sort(key=lambda s: (abs(day - s.anchor_day), s.payment.id))
     complete = len(pool) <= params.collective_max_pool
     pool = pool[: params.collective_max_pool]
-    subset = _unique_subset(pool, int(index.remaining[row]), part, params.collective_max_items)
-    group = None if subset is None else _payer_group(ctx, row, subset, complete and booked)
+    amount = int(index.remaining[row])
+    subset = _unique_subset(pool, amount, part, params.collective_max_items)
+    how = "collective_payer"
+    if subset is None and complete:
+        subset = _all_open_before(pool, amount, part, day, params.collective_max_items)
+        how = "collective_all_open"
+    group = None if subset is None else _payer_group(ctx, row, subset, complete and booked, how)
     return group, complete
 
 
+def _all_open_before(
+    pool: Sequence[PaymentState], amount: int, part: int, day: int, searched: int
+) -> tuple[PaymentState, ...] | None:
+    """All the payer's open items written before the line's day — else up to it — when
+    they are more than a combination is searched for (``searched``) and make its
+    amount: a statement of account paid whole, a supplier's fortnightly transfer after
+    a holiday skipped one (seven invoices, „Rechnungen KW 45/46“). No other
+    combination of them can make it (the amounts are positive)."""
+    for last in (day - 1, day):
+        items = [s for s in pool if s.voucher_day <= last]
+        if len(items) > searched and sum(_signed(s, part) for s in items) == amount:
+            return tuple(sorted(items, key=lambda s: (s.voucher_day, s.payment.id)))
+    return None
+
+
 def _payer_group(
-    ctx: FeatureContext, row: int, members: Sequence[PaymentState], auto: bool
+    ctx: FeatureContext,
+    row: int,
+    members: Sequence[PaymentState],
+    auto: bool,
+    how: str = "collective_payer",
 ) -> CollectiveGroup | None:
     """The group of a known payer's open items on ``row`` (``None`` when a member's
-    pair cannot matter); automatic when ``auto`` and the line is booked."""
+    pair cannot matter); automatic when ``auto`` and the line is booked; ``how``: the
+    reason code saying how the items were found."""
     suggestions = _group(ctx, row, members, 1.0, lambda _s: False)
     if suggestions is None:
         return None
     return CollectiveGroup(
         row=row,
         members=tuple(s.index for s in members),
-        suggestions=tuple(_payer_marked(suggestions)),
+        suggestions=tuple(_payer_marked(suggestions, how)),
         auto=auto and is_booked(ctx.index, row),
     )
 
 
-def _payer_marked(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
+def _payer_marked(suggestions: Iterable[Suggestion], how: str) -> list[Suggestion]:
     """The suggestions with the evidence that the payer's open items were combined."""
     return [
-        s._replace(features=s.features._replace(extra=(*s.features.extra, "collective_payer")))
+        s._replace(features=s.features._replace(extra=(*s.features.extra, how)))
         for s in suggestions
     ]
 

@@ -90,6 +90,49 @@ def test_a_known_payer_listing_running_numbers_weeks_before_the_paid_date_is_lin
         assert "collective_payer" in decision.suggestion.features.extra
 
 
+_SEVEN = [
+    (f"FB-24-00{813 + 7 * i}", cents)
+    for i, cents in enumerate((12770, 14080, 19050, 58607, 51361, 41064, 37175))
+]
+
+
+@pytest.mark.parametrize("delivered_on_payday", [False, True])
+def test_a_known_payers_transfer_for_all_its_open_invoices_is_linked(
+    delivered_on_payday: bool,
+) -> None:
+    """The café's food supplier is paid fortnightly; a holiday skipped one run, so the
+    transfer „Rechnungen KW 45/46“ pays seven invoices — more than a combination is
+    searched for (five) — and 11 days later the bookkeeper marks them paid. That day's
+    delivery, invoiced on the payday, is not in it."""
+    invoices = _invoices(_SEVEN, paid_days=11)
+    if delivered_on_payday:
+        invoices += _invoices([("FB-24-00900", 23456)], paid_days=25)[:1]
+        invoices[-1] = replace(invoices[-1], id="v9#0", voucher_id="v9", voucher_date=D0)
+    line = txn(
+        "b1", amount=-sum(c for _, c in _SEVEN), text="Rechnungen KW 45/46", name=SUPPLIER.upper()
+    )
+    result = match(invoices, [line])
+    assert _auto(result) == {p.id: "b1" for p in invoices[:7]}
+    for decision in result.auto_links:
+        assert "collective_all_open" in decision.suggestion.features.extra
+    if not delivered_on_payday:  # the payday's invoice paid with the rest: read too
+        with_it = [*invoices[:6], replace(invoices[6], voucher_date=D0)]
+        assert _auto(match(with_it, [line])) == {p.id: "b1" for p in with_it}
+    assert describe("collective_all_open")[0] == (
+        "Alle offenen Belege dieses Zahlers bis zum Buchungstag ergeben den Betrag"
+    )
+
+
+def test_a_transfer_for_less_than_all_open_invoices_links_nothing_by_them() -> None:
+    """An older invoice still open (unpaid, or paid in cash) is in the pool: all of
+    them make more than the line, and seven of eight is no reading."""
+    invoices = _invoices([("FB-24-00700", 9900), *_SEVEN], paid_days=11)
+    line = txn(
+        "b1", amount=-sum(c for _, c in _SEVEN), text="Rechnungen KW 45/46", name=SUPPLIER.upper()
+    )
+    assert _auto(match(invoices, [line])) == {}
+
+
 def test_cited_numbers_that_do_not_sum_up_link_nothing() -> None:
     invoices = _invoices([("FB-24-00774", 60373), ("FB-24-00781", 21010)], paid_days=27)
     line = txn("b1", amount=-(60373 + 21011), text="Rg 774, 781", name=SUPPLIER.upper())
