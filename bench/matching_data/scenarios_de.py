@@ -886,10 +886,11 @@ def _retainers(book: _Book, count: int) -> None:
     the creditor): invoiced on the first, collected on the fifth workday, booked one by
     one; the purpose names the month and the customer number, the end-to-end id is the
     bank's own. About one collection in eight comes back three to five workdays later
-    (no funds, refunded on the client's request) with the bank's fee on a line of its
-    own; the consultant collects the same again ten to sixteen days after the return —
-    the same purpose, a new end-to-end id, after the payment's date window — or the
-    client transfers it. Lexware keeps the first collection's day as the paid date."""
+    (no funds, refunded on the client's request), the banks' charges on a line of their
+    own or in the return's amount; the consultant collects the same again ten to
+    sixteen days after the return — the same purpose, a new end-to-end id, after the
+    payment's date window — or the client transfers it. Lexware keeps the first
+    collection's day as the paid date."""
     rng = book.rng
     creditor = _glaeubiger_id(rng)
     clients = [
@@ -932,14 +933,28 @@ def _retainers(book: _Book, count: int) -> None:
                 continue
             book.out.scenario[payment.voucher_id] = "retainer_returned"
             back = book.workday(booking + timedelta(days=rng.randint(3, 5)))
-            book.line(
-                back,
-                -cents,
-                client.holder,
-                client.iban,
-                f"RUECKLASTSCHRIFT SVWZ+{purpose} {rng.choice(_RETURN_REASONS)}",
-            )
-            book.line(back, -300, "", "", "ENTGELT RUECKLASTSCHRIFT")
+            reason = rng.choice(_RETURN_REASONS)
+            # the banks' charges (own 3,00 €, the client's bank's passed on) on a line of
+            # their own, or in the return's amount (camt: the original in ``InstdAmt``)
+            charges = rng.choice((300, 650, 1050))
+            if rng.random() < 0.5:
+                book.line(
+                    back,
+                    -cents,
+                    client.holder,
+                    client.iban,
+                    f"RUECKLASTSCHRIFT SVWZ+{purpose} {reason}",
+                )
+                book.line(back, -charges, "", "", "ENTGELT RUECKLASTSCHRIFT")
+            else:
+                book.line(
+                    back,
+                    -(cents + charges),
+                    client.holder,
+                    client.iban,
+                    f"RUECKLASTSCHRIFT SVWZ+{purpose} {reason} "
+                    f"ENTGELT {charges // 100},{charges % 100:02d} EUR",
+                )
             later = book.workday(back + timedelta(days=rng.randint(10, 16)))
             if rng.random() < 0.75:
                 book.paid(payment, _collect(book, collection, later))

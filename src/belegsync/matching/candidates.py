@@ -630,6 +630,11 @@ _RETURN_RE = re.compile(
     r"(?<!NACH )(?<!NACH DER )\b(RUECKLASTSCHRIFT|RUCKLASTSCHRIFT|RETOURE|STORNO|RUECKBUCHUNG)"
 )
 _RETURN_DAYS = 30
+# the banks' charges a return may carry in its amount (the debtor's bank's and the
+# creditor's: a few euros each)
+_RETURN_CHARGES = 2000
+# (partition or tenant-currency) and a signed amount as one key
+_KEY_SHIFT = np.int64(1) << np.int64(42)
 
 
 def marked(positions: Collection[int], n: int) -> BoolArray:
@@ -685,8 +690,10 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> tuple[lis
     A line is a reversal when the importer flagged it (camt ``RvslInd``/``RtrInf``), or
     when its text says so ("Rücklastschrift", "Retoure", "Storno" — but not "… nach
     Rücklastschrift") *and* an opposite movement of the same amount from the same
-    counterparty precedes it within 30 days. The undone movement is excluded too; a
-    later re-collection or transfer pays (``_recollections``).
+    counterparty precedes it within 30 days — or one for up to 20 € less from the same
+    account or name: a return booked with the banks' charges in its amount (camt's
+    entry amount, the original one in ``InstdAmt``). The undone movement is excluded
+    too; a later re-collection or transfer pays (``_recollections``).
     """
     flagged = set(np.flatnonzero(cols.reversal).tolist())
     worded = {
@@ -698,22 +705,81 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> tuple[lis
     if not candidates:
         return [], []
     amount = cols.amount
-    shift = np.int64(1) << np.int64(42)
-    keys = tc * shift + amount
-    wanted = np.array([tc[r] * shift - amount[r] for r in candidates], dtype=np.int64)
+    keys = tc * _KEY_SHIFT + amount
+    wanted = np.array([tc[r] * _KEY_SHIFT - amount[r] for r in candidates], dtype=np.int64)
     by_key: dict[int, list[int]] = defaultdict(list)
     for row in np.flatnonzero(is_member(keys, wanted) & (tc >= 0)).tolist():
         by_key[int(keys[row])].append(row)
     out: set[int] = set()
     undone: list[int] = []
+    unpaired: list[int] = []
     for r in candidates:
-        original = _undone_row(cols, r, by_key.get(int(tc[r] * shift - amount[r]), []), out)
+        original = _undone_row(cols, r, by_key.get(int(tc[r] * _KEY_SHIFT - amount[r]), []), out)
         if original is not None:
             out.update((original, r))
             undone.append(original)
-        elif r in flagged:
+            continue
+        unpaired.append(r)
+        if r in flagged:
             out.add(r)
+    for r, original in _with_charges(cols, tc, keys, unpaired, out).items():
+        out.update((original, r))
+        undone.append(original)
     return sorted(out), sorted(undone)
+
+
+def _with_charges(
+    cols: TxnColumns, tc: IntArray, keys: IntArray, returns: Sequence[int], taken: set[int]
+) -> dict[int, int]:
+    """Return → the movement it undoes, for returns booked with the banks' charges in
+    their amount: an opposite movement of the same client for 1 cent to
+    ``_RETURN_CHARGES`` less, from the same account (else the same name) within 30 days
+    before — the least charges, then the nearest. The rows in any return's range are
+    found in one pass (the ranges merged), then judged per return."""
+    returns = [r for r in returns if tc[r] >= 0 and (cols.ibans[r] or cols.names[r])]
+    if not returns:
+        return {}
+    # the original's signed amount: the return's negated, less the charges on its side
+    low = [int(tc[r] * _KEY_SHIFT - cols.amount[r]) for r in returns]
+    ranges = sorted(
+        (k - _RETURN_CHARGES, k - 1) if cols.amount[r] < 0 else (k + 1, k + _RETURN_CHARGES)
+        for k, r in zip(low, returns, strict=True)
+    )
+    merged: list[list[int]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    starts = np.array([m[0] for m in merged], dtype=np.int64)
+    ends = np.array([m[1] for m in merged], dtype=np.int64)
+    at = np.searchsorted(starts, keys, side="right") - 1
+    inside = np.flatnonzero((at >= 0) & (keys <= ends[np.maximum(at, 0)]) & (tc >= 0))
+    pool = inside.tolist()
+    out: dict[int, int] = {}
+    used = set(taken)
+    for r in returns:
+        target = -int(cols.amount[r])
+        day_r = int(cols.day[r])
+        best: tuple[int, int, str, int] | None = None
+        for row in pool:
+            charges = abs(target) - abs(int(cols.amount[row]))
+            if (
+                row in used
+                or tc[row] != tc[r]
+                or (cols.amount[row] > 0) != (target > 0)
+                or not 0 < charges <= _RETURN_CHARGES
+                or not 0 <= day_r - int(cols.day[row]) <= _RETURN_DAYS
+                or not _same_counterparty(cols, row, r)
+            ):
+                continue
+            rank = (charges, day_r - int(cols.day[row]), cols.ids[row], row)
+            if best is None or rank < best:
+                best = rank
+        if best is not None:
+            out[r] = best[3]
+            used.add(best[3])
+    return out
 
 
 def _recollections(
@@ -793,6 +859,14 @@ def _latest_before(before: IntArray, keys: IntArray) -> IntArray:
     return np.where(near, last, -1)
 
 
+def _same_counterparty(cols: TxnColumns, row: int, r: int) -> bool:
+    """The same account, else the same name (normalised), on both lines."""
+    return bool(
+        (cols.ibans[row] and cols.ibans[row] == cols.ibans[r])
+        or (cols.names[row] and normalise_text(cols.names[row]) == normalise_text(cols.names[r]))
+    )
+
+
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:
     day_r = int(cols.day[r])
     best: tuple[int, int] | None = None
@@ -802,10 +876,7 @@ def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> i
         gap = day_r - int(cols.day[row])
         if not 0 <= gap <= _RETURN_DAYS:
             continue
-        same = (cols.ibans[row] and cols.ibans[row] == cols.ibans[r]) or (
-            cols.names[row] and normalise_text(cols.names[row]) == normalise_text(cols.names[r])
-        )
-        if not same and (cols.ibans[r] or cols.names[r]):
+        if not _same_counterparty(cols, row, r) and (cols.ibans[r] or cols.names[r]):
             continue
         if best is None or (gap, cols.ids[row]) < (best[0], cols.ids[best[1]]):
             best = (gap, row)
