@@ -3,8 +3,9 @@
 A voucher number is looked for by its digits (``RE-2024-0042`` → ``20240042``; leading
 zeros do not count). Payers write numbers with separators, spaces or across cut lines
 (``RE 24 0142``, ``24/0142``, ``RE-2024-00⏎42``), so consecutive digit groups joined
-by one ``-``, ``/``, ``.``, space or line break are read together as well (up to four
-groups). Periods and dates are never read as numbers: ``02/2026``, ``Miete 02.2026``,
+by one ``-``, ``/``, ``.``, space or line break — or by a line break next to one of
+those (``2024⏎/1930``: a line cut at the separator) — are read together as well (up to
+four groups). Periods and dates are never read as numbers: ``02/2026``, ``Miete 02.2026``,
 ``15.03.2024`` and ``2024-03-15`` are skipped (rent for February 2026 is not voucher
 ``22026``).
 
@@ -32,6 +33,7 @@ _NON_DIGITS = re.compile(r"[^0-9]+")
 _TOKEN_ROWS = 1 << 15
 _SEARCH_ROWS = 1 << 17
 _SEP = 0x1F
+_LF = 0x0A
 _POW10 = np.array([10**k for k in range(_MAX_DIGITS + 1)], dtype=np.int64)
 _LINK_BYTES = np.zeros(256, dtype=np.bool_)
 for _byte in b"-/. \n":
@@ -287,14 +289,24 @@ def _chunk_tokens(arr: npt.NDArray[np.uint8], max_groups: int) -> tuple[IntArray
     groups = starts.size
     value = _group_values(arr, starts, lengths)
     long_group = lengths > _MAX_DIGITS
-    # how a group is linked to the next one: exactly one linking byte, same row
+    # how a group is linked to the next one: exactly one linking byte, or a line break
+    # next to one (a line cut before or after the separator: "2024⏎/1930"), same row
     gap = np.empty(groups, dtype=np.int64)
     gap[:-1] = starts[1:] - ends[:-1]
     gap[-1] = 0
     link_byte = arr[np.minimum(ends, arr.size - 1)]
-    linked = (gap == 1) & _LINK_BYTES[link_byte]
+    next_byte = arr[np.minimum(ends + 1, arr.size - 1)]
+    one = (gap == 1) & _LINK_BYTES[link_byte]
+    cut = (gap == 2) & (
+        ((link_byte == _LF) & _LINK_BYTES[next_byte])
+        | (_LINK_BYTES[link_byte] & (next_byte == _LF))
+    )
+    linked = one | cut
     linked[-1] = False
-    date_link = linked & _DATE_SEPARATORS[link_byte]
+    date_link = (one & _DATE_SEPARATORS[link_byte]) | (
+        cut & (_DATE_SEPARATORS[link_byte] | _DATE_SEPARATORS[next_byte])
+    )
+    date_link[-1] = False
     skip = long_group | _periods_and_dates(lengths, value, date_link)
     out_at: list[IntArray] = []
     out_values: list[IntArray] = []
