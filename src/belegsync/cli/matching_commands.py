@@ -78,6 +78,7 @@ def _document(counts: MatchCounts, o: MatchingOverview) -> dict[str, Any]:
             "unmatched": counts.unmatched,
             "no_candidate": counts.no_candidate,
             "replaced_external": counts.replaced_external,
+            "returned": counts.returned,
             "external_needed": len(o.external_needed),
             "cash": len(o.cash),
         },
@@ -92,7 +93,8 @@ def _print_text(counts: MatchCounts, o: MatchingOverview) -> None:
     print(
         f"{counts.auto_links} automatisch zugeordnet, {counts.suggestions} Vorschläge, "
         f"{len(o.external_needed)} brauchen eine externe Transaktion, {len(o.cash)} bar "
-        f"bezahlt, {counts.replaced_external} externe ersetzt."
+        f"bezahlt, {counts.replaced_external} externe ersetzt"
+        + (f", {counts.returned} wegen Rücklastschrift aufgehoben." if counts.returned else ".")
     )
     print("Zuordnungen:")
     for view in o.auto_links + o.confirmed:

@@ -43,6 +43,7 @@ from belegsync.matching.textscan import TextBlob, digit_value
 
 __all__ = [
     "AMOUNT_KINDS",
+    "RETURN_DAYS",
     "PaymentState",
     "ReferenceHits",
     "ReferenceKeys",
@@ -55,6 +56,8 @@ __all__ = [
     "is_member",
     "marked",
     "reference_tokens",
+    "return_days",
+    "undone_rows",
 ]
 
 _AMOUNT_SHIFT = 40
@@ -200,6 +203,7 @@ class TxnIndex:
     hits_by_txn: dict[int, set[int]] = field(default_factory=dict)
     customer_hits: dict[int, set[str]] = field(default_factory=dict)  # row → contact ids
     returned: frozenset[int] = frozenset()  # reversals and the movements they undo
+    undone: tuple[int, ...] = ()  # the movements alone
     # a movement made again after a reversal undid it (a direct debit collected again)
     # → the undone one's row; ``recollections``: those rows
     recollected_from: dict[int, int] = field(default_factory=dict)
@@ -273,6 +277,7 @@ class TxnIndex:
             eligible=eligible,
         )
         index.returned = frozenset(returned)
+        index.undone = tuple(undone)
         index.remittance_blob = blob
         index.marked_purposes = frozenset(blob.rows_mentioning(markers)) if markers else frozenset()
         index.recollected_from = _recollections(cols, undone, eligible, part)
@@ -629,7 +634,7 @@ _RETURN_MARKERS = (b"LASTSCHRIFT", b"RETOURE", b"STORNO", b"RUECKBUCHUNG", b"RUC
 _RETURN_RE = re.compile(
     r"(?<!NACH )(?<!NACH DER )\b(RUECKLASTSCHRIFT|RUCKLASTSCHRIFT|RETOURE|STORNO|RUECKBUCHUNG)"
 )
-_RETURN_DAYS = 30
+RETURN_DAYS = 30
 # the banks' charges a return may carry in its amount (the debtor's bank's and the
 # creditor's: a few euros each)
 _RETURN_CHARGES = 2000
@@ -696,12 +701,7 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> tuple[lis
     too; a later re-collection or transfer pays (``_recollections``).
     """
     flagged = set(np.flatnonzero(cols.reversal).tolist())
-    worded = {
-        row
-        for row in blob.rows_mentioning(_RETURN_MARKERS)
-        if _RETURN_RE.search(normalise_text(cols.remittances[row]).replace("\n", " "))
-    }
-    candidates = sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
+    candidates = _return_rows(cols, blob)
     if not candidates:
         return [], []
     amount = cols.amount
@@ -726,6 +726,37 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> tuple[lis
         out.update((original, r))
         undone.append(original)
     return sorted(out), sorted(undone)
+
+
+def _return_rows(cols: TxnColumns, blob: TextBlob) -> list[int]:
+    """The rows flagged or worded as returns, by day and id (each still to be paired
+    with what it undoes, ``_returned_lines``)."""
+    flagged = set(np.flatnonzero(cols.reversal).tolist())
+    worded = {
+        row
+        for row in blob.rows_mentioning(_RETURN_MARKERS)
+        if _RETURN_RE.search(normalise_text(cols.remittances[row]).replace("\n", " "))
+    }
+    return sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
+
+
+def return_days(cols: TxnColumns) -> list[int]:
+    """The days (ordinals) of the lines flagged or worded as returns: where a store
+    looks for the lines they may undo (``RETURN_DAYS`` before)."""
+    blob = TextBlob(cols.remittances)
+    blob.search(_RETURN_MARKERS)
+    return [int(cols.day[r]) for r in _return_rows(cols, blob)]
+
+
+def undone_rows(cols: TxnColumns) -> list[int]:
+    """The movements the returns among ``cols`` undo (each tenant and currency apart):
+    what the store must no longer hold as paying anything."""
+    codes: dict[tuple[str, str], int] = {}
+    pairs = zip(cols.tenants, cols.currencies, strict=True)
+    tc = np.fromiter(map(codes.setdefault, pairs, count()), np.int64, len(cols))
+    blob = TextBlob(cols.remittances)
+    blob.search(_RETURN_MARKERS)
+    return _returned_lines(cols, tc, blob)[1]
 
 
 def _with_charges(
@@ -769,7 +800,7 @@ def _with_charges(
                 or tc[row] != tc[r]
                 or (cols.amount[row] > 0) != (target > 0)
                 or not 0 < charges <= _RETURN_CHARGES
-                or not 0 <= day_r - int(cols.day[row]) <= _RETURN_DAYS
+                or not 0 <= day_r - int(cols.day[row]) <= RETURN_DAYS
                 or not _same_counterparty(cols, row, r)
             ):
                 continue
@@ -816,7 +847,7 @@ def _recollections(
     ).T
     amounts = distinct(amount)
     rows, rank = find_sorted(cols.amount, amounts)
-    first, last = int(day.min()), int(day.max()) + _RETURN_DAYS
+    first, last = int(day.min()), int(day.max()) + RETURN_DAYS
     days = cols.day[rows]
     keep = eligible[rows] & (days > first) & (days <= last)
     width = last - first + 1
@@ -855,7 +886,7 @@ def _latest_before(before: IntArray, keys: IntArray) -> IntArray:
     """Per key, the position of the latest of the sorted ``before`` strictly below it
     where that lies at most 30 below it, else -1."""
     last = np.searchsorted(before, keys) - 1
-    near = (last >= 0) & (keys - before[np.maximum(last, 0)] <= _RETURN_DAYS)
+    near = (last >= 0) & (keys - before[np.maximum(last, 0)] <= RETURN_DAYS)
     return np.where(near, last, -1)
 
 
@@ -874,7 +905,7 @@ def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> i
         if row == r or row in taken:
             continue
         gap = day_r - int(cols.day[row])
-        if not 0 <= gap <= _RETURN_DAYS:
+        if not 0 <= gap <= RETURN_DAYS:
             continue
         if not _same_counterparty(cols, row, r) and (cols.ibans[r] or cols.names[r]):
             continue

@@ -1017,6 +1017,7 @@ class _Run:
         rest = np.ones(size, dtype=np.bool_)
         rest[exact] = False
         found = {states[j].index for j in np.flatnonzero(~rest).tolist()}
+        found |= self._returned_in_window(states)
         rest_list = np.flatnonzero(rest).tolist()
         if not rest_list:
             return found
@@ -1039,6 +1040,27 @@ class _Run:
         found.update(owners[j].index for j in np.flatnonzero(less).tolist())
         found.update(s.index for s in owners if s.index in self._counted_held)
         return found
+
+    def _returned_in_window(self, states: Sequence[PaymentState]) -> set[int]:
+        """The payments (state indexes) whose date window holds a movement of their
+        amount that a return undid: the collection came back and waits to be made
+        again (or the customer transfers it) — no case for an external transaction."""
+        index = self.index
+        if not index.undone:
+            return set()
+        days: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for row in index.undone:
+            days[(int(index.part[row]), abs(int(index.cols.amount[row])))].append(
+                int(index.day[row])
+            )
+        return {
+            s.index
+            for s in states
+            if any(
+                s.window[0] <= day <= s.window[1]
+                for day in days.get((s.part, s.payment.amount_cents), ())
+            )
+        }
 
     def _deposits_from_payers(
         self,

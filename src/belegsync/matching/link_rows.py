@@ -15,6 +15,7 @@ from belegsync.store.uow import UnitOfWork
 
 __all__ = [
     "REPLACED_REASON",
+    "RETURNED_REASON",
     "STALE_REASON",
     "UNDONE_REASON",
     "audit_link",
@@ -25,6 +26,7 @@ __all__ = [
 
 REPLACED_REASON = "ersetzt durch echte Transaktion"
 STALE_REASON = "nicht mehr vorgeschlagen"
+RETURNED_REASON = "zurückgebucht (Rücklastschrift)"
 UNDONE_REASON = "aufgehoben"
 
 

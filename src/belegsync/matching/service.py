@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy.ma  # noqa: F401 (np.unique imports it on first use: 30 ms in the first run)
@@ -22,6 +22,7 @@ from belegsync.domain.matching import (
     Suggestion,
     UnmatchedReason,
 )
+from belegsync.matching.candidates import RETURN_DAYS, return_days, undone_rows
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.engine import match
 from belegsync.matching.expected import (
@@ -32,7 +33,9 @@ from belegsync.matching.expected import (
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.link_rows import (
     REPLACED_REASON,
+    RETURNED_REASON,
     STALE_REASON,
+    audit_link,
     move,
     retire_external,
 )
@@ -70,6 +73,7 @@ class MatchCounts:
     unmatched: int
     no_candidate: int
     replaced_external: int
+    returned: int = 0  # automatic links retired because a return undid their line
 
 
 def _features_json(suggestion: Suggestion) -> dict[str, Any]:
@@ -190,7 +194,9 @@ async def run_matching(
 
     Automatic links are stored as ``auto_confirmed``; the open suggestions are replaced
     by the new ones (confirmed, rejected and undone links are never touched). A real
-    transaction found for a payment linked to an external transaction replaces it.
+    transaction found for a payment linked to an external transaction replaces it. An
+    automatic link whose line a return undid (a collection the customer's bank returned
+    after the run linked it) is retired first (:func:`_retire_returned`).
     """
     now = clock.now()
     async with uow_factory() as uow:
@@ -200,8 +206,11 @@ async def run_matching(
             await rebuild_expected_payments(uow, tenant_id, now=now)
         else:
             await rebuild_stale_expected_payments(uow, tenant_id, now=now)
-        payments = await uow.matching.open_payments(tenant_id)
         columns = await uow.matching.transaction_columns(tenant_id)
+        returned = await _retire_returned(uow, tenant_id, columns, now)
+        if returned:  # their lines and payments are open again
+            columns = await uow.matching.transaction_columns(tenant_id)
+        payments = await uow.matching.open_payments(tenant_id)
         links = await uow.matching.links_touching(
             tenant_id, [p.id for p, _ in payments], columns["id"]
         )
@@ -258,6 +267,7 @@ async def run_matching(
         unmatched=len(result.unmatched),
         no_candidate=sum(r == UnmatchedReason.NO_CANDIDATE.value for r in reasons.values()),
         replaced_external=writer.replaced,
+        returned=returned,
     )
     log.info(
         "matching_finished",
@@ -266,8 +276,45 @@ async def run_matching(
         suggestions=counts.suggestions,
         unmatched=counts.unmatched,
         replaced_external=counts.replaced_external,
+        returned=counts.returned,
     )
     return counts
+
+
+async def _retire_returned(
+    uow: UnitOfWork, tenant_id: str, columns: dict[str, list[Any]], now: datetime
+) -> int:
+    """Retire the automatic links of lines a return among the open ``columns`` undoes.
+
+    Runs happen as statements arrive: the collection was linked to its voucher days
+    before the customer's bank returned it, and that line is used up, so the run does
+    not read it. The lines such a return may undo (used up, booked up to
+    ``RETURN_DAYS`` before) are read and paired with the returns as the engine pairs
+    them (``undone_rows``); the automatic links on an undone line are retired (audit
+    ``link_returned``), which opens the line and the payment again: the engine then
+    excludes both lines and finds the collection made again. A link a person confirmed
+    is left as it is (the engine never changes a person's decision). Returns how many
+    links were retired.
+    """
+    cols = TxnColumns.from_store(tenant_id, columns)
+    days = return_days(cols)
+    if not days:
+        return 0
+    first = date.fromordinal(min(days) - RETURN_DAYS)
+    used = await uow.matching.used_up_columns(tenant_id, first, date.fromordinal(max(days)))
+    if not used["id"]:
+        return 0
+    both = TxnColumns.from_store(tenant_id, {k: columns[k] + used[k] for k in columns})
+    undone = {both.ids[row] for row in undone_rows(both)} & set(used["id"])
+    if not undone:
+        return 0
+    links = await uow.matching.links_touching(tenant_id, [], sorted(undone))
+    retired = [k for k in links if k.status == LinkStatus.AUTO_CONFIRMED]
+    for link in retired:
+        move(link, LinkAction.RETIRE, actor=MATCHING_ACTOR, now=now, reason=RETURNED_REASON)
+        await audit_link(uow, tenant_id, MATCHING_ACTOR, "link_returned", link, now)
+    await uow.matching.flush()
+    return len(retired)
 
 
 def matching_after_sync(

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.sql import ColumnElement
 
 from belegsync.store import matching_state  # keeps the match state with the links
 from belegsync.store.errors import NotFound
@@ -375,12 +376,30 @@ class MatchingRepository:
         stored ``used_up`` state, ``store.matching_state``), as columns
         (``TRANSACTION_COLUMNS``): no ORM objects for thousands of lines. Lines partly
         allocated come along; the engine subtracts what their links hold."""
+        return await self._transaction_columns(tenant_id, BankTransaction.used_up.is_(False))
+
+    async def used_up_columns(
+        self, tenant_id: str, first: date, last: date
+    ) -> dict[str, list[Any]]:
+        """The real transactions booked from ``first`` to ``last`` whose whole amount
+        links hold, as :meth:`transaction_columns` reads the others: the lines a return
+        may undo."""
+        return await self._transaction_columns(
+            tenant_id,
+            BankTransaction.used_up.is_(True),
+            BankTransaction.booking_date >= first,
+            BankTransaction.booking_date <= last,
+        )
+
+    async def _transaction_columns(
+        self, tenant_id: str, *where: ColumnElement[bool]
+    ) -> dict[str, list[Any]]:
         query = (
             select(*(getattr(BankTransaction, name) for name in TRANSACTION_COLUMNS))
             .where(
                 BankTransaction.tenant_id == tenant_id,
-                BankTransaction.used_up.is_(False),
                 BankTransaction.source != "external",
+                *where,
             )
             .order_by(BankTransaction.booking_date, BankTransaction.id)
         )

@@ -10,7 +10,7 @@ from functools import partial
 
 import pytest
 
-from belegsync.domain.matching import BankTxn, creditor_is_counterparty
+from belegsync.domain.matching import BankTxn, UnmatchedReason, creditor_is_counterparty
 from belegsync.matching import IbanContactMemory, match
 from belegsync.matching.columns import TxnColumns
 from matching_data import scenarios_de
@@ -271,3 +271,22 @@ def test_a_return_for_more_is_paired_only_within_the_charges_from_the_same_payer
         ),
     ]
     assert _auto(match([p], lines)) == {"v1#0": "first"}
+
+
+def test_a_voucher_whose_collection_came_back_is_no_case_for_an_external_transaction() -> None:
+    """Until the collection is made again, nothing pays it — but the client must not be
+    told to create an external transaction for a voucher its statement shows collected
+    and returned: a person looks instead."""
+    p = payment(number="PA-24-0013", amount=59500, name="Müller Metallbau GmbH", voucher_date=D0)
+    line = partial(txn, amount=59500, name="MUELLER METALLBAU GMBH")
+    lines = [
+        line("first", text="Beratungspauschale 03/2024"),
+        line("back", amount=-59500, day=D0 + timedelta(4), text="RUECKLASTSCHRIFT 03/2024"),
+    ]
+    (left,) = match([p], lines).unmatched
+    assert left.reason is UnmatchedReason.BELOW_THRESHOLD
+    # another voucher's amount: that one is a case for an external transaction
+    other = payment("v2#0", number="PA-24-0014", amount=89250, voucher_date=D0)
+    assert {u.payment_id: u.reason for u in match([p, other], lines).unmatched}[
+        "v2#0"
+    ] is UnmatchedReason.NO_CANDIDATE
