@@ -56,8 +56,8 @@ __all__ = [
     "is_member",
     "marked",
     "reference_tokens",
-    "return_days",
     "undone_rows",
+    "unpaired_return_days",
 ]
 
 _AMOUNT_SHIFT = 40
@@ -266,7 +266,7 @@ class TxnIndex:
         eligible = (tc >= 0) & (remaining > 0) & (remaining < (1 << _AMOUNT_SHIFT)) & (amount != 0)
         blob = TextBlob(cols.remittances)
         blob.search((*_RETURN_MARKERS, *markers, *searched))
-        returned, undone = _returned_lines(cols, tc, blob)
+        returned, undone, _ = _returned_lines(cols, tc, blob)
         for row in returned:
             eligible[row] = False
         index = cls(
@@ -688,9 +688,11 @@ def is_member(values: IntArray, wanted: IntArray) -> BoolArray:
     return found
 
 
-def _returned_lines(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> tuple[list[int], list[int]]:
-    """Rows that do not pay anything: reversals, and the movements they undo; and the
-    undone movements alone.
+def _returned_lines(
+    cols: TxnColumns, tc: IntArray, blob: TextBlob
+) -> tuple[list[int], list[int], list[int]]:
+    """Rows that do not pay anything: reversals, and the movements they undo; the
+    undone movements alone; and the returns left unpaired.
 
     A line is a reversal when the importer flagged it (camt ``RvslInd``/``RtrInf``), or
     when its text says so ("Rücklastschrift", "Retoure", "Storno" — but not "… nach
@@ -703,7 +705,7 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> tuple[lis
     flagged = set(np.flatnonzero(cols.reversal).tolist())
     candidates = _return_rows(cols, blob)
     if not candidates:
-        return [], []
+        return [], [], []
     amount = cols.amount
     keys = tc * _KEY_SHIFT + amount
     wanted = np.array([tc[r] * _KEY_SHIFT - amount[r] for r in candidates], dtype=np.int64)
@@ -722,10 +724,11 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, blob: TextBlob) -> tuple[lis
         unpaired.append(r)
         if r in flagged:
             out.add(r)
-    for r, original in _with_charges(cols, tc, keys, unpaired, out).items():
+    charged = _with_charges(cols, tc, keys, unpaired, out)
+    for r, original in charged.items():
         out.update((original, r))
         undone.append(original)
-    return sorted(out), sorted(undone)
+    return sorted(out), sorted(undone), [r for r in unpaired if r not in charged]
 
 
 def _return_rows(cols: TxnColumns, blob: TextBlob) -> list[int]:
@@ -740,23 +743,27 @@ def _return_rows(cols: TxnColumns, blob: TextBlob) -> list[int]:
     return sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
 
 
-def return_days(cols: TxnColumns) -> list[int]:
-    """The days (ordinals) of the lines flagged or worded as returns: where a store
-    looks for the lines they may undo (``RETURN_DAYS`` before)."""
-    blob = TextBlob(cols.remittances)
-    blob.search(_RETURN_MARKERS)
-    return [int(cols.day[r]) for r in _return_rows(cols, blob)]
+def unpaired_return_days(cols: TxnColumns) -> list[int]:
+    """The days (ordinals) of the returns among ``cols`` that undo none of them: where
+    a store looks for the lines they may undo (``RETURN_DAYS`` before), those it does
+    not hand over (already linked)."""
+    return [int(cols.day[row]) for row in _returns_of(cols)[2]]
 
 
 def undone_rows(cols: TxnColumns) -> list[int]:
     """The movements the returns among ``cols`` undo (each tenant and currency apart):
     what the store must no longer hold as paying anything."""
+    return _returns_of(cols)[1]
+
+
+def _returns_of(cols: TxnColumns) -> tuple[list[int], list[int], list[int]]:
+    """``_returned_lines`` of one store's columns (each tenant and currency apart)."""
     codes: dict[tuple[str, str], int] = {}
     pairs = zip(cols.tenants, cols.currencies, strict=True)
     tc = np.fromiter(map(codes.setdefault, pairs, count()), np.int64, len(cols))
     blob = TextBlob(cols.remittances)
     blob.search(_RETURN_MARKERS)
-    return _returned_lines(cols, tc, blob)[1]
+    return _returned_lines(cols, tc, blob)
 
 
 def _with_charges(

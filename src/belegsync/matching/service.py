@@ -22,7 +22,7 @@ from belegsync.domain.matching import (
     Suggestion,
     UnmatchedReason,
 )
-from belegsync.matching.candidates import RETURN_DAYS, return_days, undone_rows
+from belegsync.matching.candidates import RETURN_DAYS, undone_rows, unpaired_return_days
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.engine import match
 from belegsync.matching.expected import (
@@ -288,20 +288,26 @@ async def _retire_returned(
 
     Runs happen as statements arrive: the collection was linked to its voucher days
     before the customer's bank returned it, and that line is used up, so the run does
-    not read it. The lines such a return may undo (used up, booked up to
-    ``RETURN_DAYS`` before) are read and paired with the returns as the engine pairs
-    them (``undone_rows``); the automatic links on an undone line are retired (audit
-    ``link_returned``), which opens the line and the payment again: the engine then
-    excludes both lines and finds the collection made again. A link a person confirmed
-    is left as it is (the engine never changes a person's decision). Returns how many
-    links were retired.
+    not read it. For the returns that undo none of the open lines, the lines they may
+    undo (used up, booked up to ``RETURN_DAYS`` before) are read and paired with them
+    as the engine pairs them (``undone_rows``); the automatic links on an undone line
+    are retired (audit ``link_returned``), which opens the line and the payment again:
+    the engine then excludes both lines and finds the collection made again. A link a
+    person confirmed is left as it is (the engine never changes a person's decision).
+    Returns how many links were retired.
     """
-    cols = TxnColumns.from_store(tenant_id, columns)
-    days = return_days(cols)
+    days = unpaired_return_days(TxnColumns.from_store(tenant_id, columns))
     if not days:
         return 0
-    first = date.fromordinal(min(days) - RETURN_DAYS)
-    used = await uow.matching.used_up_columns(tenant_id, first, date.fromordinal(max(days)))
+    spans: list[tuple[int, int]] = []  # the days they may undo, merged
+    for day in sorted(set(days)):
+        if spans and day - RETURN_DAYS <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day - RETURN_DAYS, day))
+    used = await uow.matching.used_up_columns(
+        tenant_id, [(date.fromordinal(a), date.fromordinal(b)) for a, b in spans]
+    )
     if not used["id"]:
         return 0
     both = TxnColumns.from_store(tenant_id, {k: columns[k] + used[k] for k in columns})

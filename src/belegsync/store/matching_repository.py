@@ -7,7 +7,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy import Table, and_, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.sql import ColumnElement
@@ -379,16 +379,22 @@ class MatchingRepository:
         return await self._transaction_columns(tenant_id, BankTransaction.used_up.is_(False))
 
     async def used_up_columns(
-        self, tenant_id: str, first: date, last: date
+        self, tenant_id: str, spans: Sequence[tuple[date, date]]
     ) -> dict[str, list[Any]]:
-        """The real transactions booked from ``first`` to ``last`` whose whole amount
-        links hold, as :meth:`transaction_columns` reads the others: the lines a return
-        may undo."""
+        """The real transactions booked within one of ``spans`` (first and last day)
+        whose whole amount links hold, as :meth:`transaction_columns` reads the others:
+        the lines a return may undo."""
         return await self._transaction_columns(
             tenant_id,
             BankTransaction.used_up.is_(True),
-            BankTransaction.booking_date >= first,
-            BankTransaction.booking_date <= last,
+            or_(
+                *(
+                    and_(
+                        BankTransaction.booking_date >= first, BankTransaction.booking_date <= last
+                    )
+                    for first, last in spans
+                )
+            ),
         )
 
     async def _transaction_columns(
