@@ -8,7 +8,8 @@ fees that belong to no voucher are mixed in. About 8 % of the bank payments get 
 transaction, so „Externe Transaktion erforderlich“ has entries. About 15 % of the
 firm's invoices are collected by SEPA direct debit and arrive, up to three due within a
 week, as one line without a name ("SEPA-Sammler … ANZAHL 2"): the matching suggests the
-only open invoices that make it. Everything comes from
+only open invoices that make it; about 4 % are collected one by one, come back
+("RUECKLASTSCHRIFT …") and are collected again two weeks later. Everything comes from
 ``random.Random(seed)`` over the vouchers in a fixed order: the same vouchers give the
 same transactions, and pushing them again adds nothing (imports are idempotent).
 """
@@ -59,6 +60,9 @@ _BATCH_SIZE = 3
 _BATCH_DAYS = 7  # a collection holds the payments due within a week
 # the vouchers the firm collects by direct debit: its invoices (no refunds, no credit notes)
 _COLLECTED = frozenset({"invoice", "salesinvoice"})
+# this share of the firm's invoices is collected on its own, comes back (the customer's
+# account short) and is collected again two weeks later
+RETURNED_SHARE = 0.04
 
 # Real German bank codes for the counterparties' accounts.
 _BANK_CODES = ("10010010", "37040044", "50010517", "70150000", "20050550", "60050101")
@@ -216,6 +220,45 @@ def _batch_line(payments: Sequence[BankPayment], number: int, today: date) -> di
     }
 
 
+def _returned_collection(
+    payment: BankPayment, parties: _Counterparties, today: date
+) -> list[dict[str, Any]]:
+    """The firm's direct debit of one invoice, returned by the customer's bank three
+    days later (account short), collected again two weeks after that — the lines that
+    have happened by ``today``."""
+    name = payment.contact_name or "Kunde"
+    number = payment.voucher_number or payment.voucher_key
+    party = {"counterparty_name": name[:27], "counterparty_iban": parties.iban(name)}
+    day = payment.paid_date
+    steps = (
+        (day, payment.amount_cents, f"SEPA-Lastschrift {number}", "Lastschrift"),
+        (
+            day + timedelta(days=3),
+            -payment.amount_cents,
+            f"RUECKLASTSCHRIFT SEPA-Lastschrift {number} AM04 KONTO UNGEDECKT",
+            "Rücklastschrift",
+        ),
+        (
+            day + timedelta(days=17),
+            payment.amount_cents,
+            f"SEPA-Lastschrift {number}",
+            "Lastschrift",
+        ),
+    )
+    return [
+        {
+            "booking_date": when.isoformat(),
+            "value_date": when.isoformat(),
+            "amount": _money(cents),
+            "remittance": text,
+            "booking_text": kind,
+            **party,
+        }
+        for when, cents, text, kind in steps
+        if when <= today
+    ]
+
+
 def _months(first: date, last: date) -> list[date]:
     months, cursor = [], first.replace(day=1)
     while cursor <= last:
@@ -284,6 +327,7 @@ def demo_transactions(
     """The lines to push for these payments, and how many payments got none."""
     rng = random.Random(seed)
     parties = _Counterparties(random.Random(seed + 1), {})
+    returns = random.Random(seed + 2)
     ordered = sorted(payments, key=lambda p: (p.paid_date, p.voucher_key))
     lines: list[dict[str, Any]] = []
     missing = 0
@@ -308,7 +352,12 @@ def demo_transactions(
             if len(batch) == _BATCH_SIZE:
                 collect()
             continue
-        lines.append(_voucher_line(payment, rng, parties, today))
+        line = _voucher_line(payment, rng, parties, today)  # drawn either way: the
+        # other lines stay what they were
+        if payment.voucher_type in _COLLECTED and returns.random() < RETURNED_SHARE:
+            lines.extend(_returned_collection(payment, parties, today))
+        else:
+            lines.append(line)
     collect()
     if ordered:
         lines.extend(

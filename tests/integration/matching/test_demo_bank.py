@@ -148,3 +148,23 @@ def test_refunds_are_never_collected_by_direct_debit() -> None:
     refunds = _money_in(lambda _n: "purchasecreditnote", lambda n: 5000 + 91 * n)
     lines, _ = demo_transactions(refunds, today=date(2024, 3, 8))
     assert not [line for line in lines if "ANZAHL" in str(line["remittance"])]
+
+
+def test_some_single_collections_come_back_and_are_collected_again() -> None:
+    payments = _money_in(lambda _n: "invoice", lambda n: 10000 + 137 * n)
+    lines, _ = demo_transactions(payments, today=date(2024, 3, 8))
+    returns = [line for line in lines if str(line["remittance"]).startswith("RUECKLASTSCHRIFT")]
+    assert returns
+    for back in returns:
+        number = str(back["remittance"]).split()[2]
+        same = [line for line in lines if str(line["remittance"]) == f"SEPA-Lastschrift {number}"]
+        back_day = date.fromisoformat(back["booking_date"])
+        # collected three days before, for the amount the return takes back
+        assert same[0]["booking_date"] == (back_day - timedelta(days=3)).isoformat()
+        assert same[0]["amount"] == back["amount"].removeprefix("-")
+        assert same[0]["counterparty_iban"] == back["counterparty_iban"]
+        # collected again two weeks later, where that day has come
+        again = (back_day + timedelta(days=14)).isoformat()
+        assert [line["booking_date"] for line in same[1:]] == (
+            [again] if again <= "2024-03-08" else []
+        )
