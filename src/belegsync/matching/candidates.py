@@ -773,18 +773,20 @@ def _with_charges(
     their amount: an opposite movement of the same client for 1 cent to
     ``_RETURN_CHARGES`` less, from the same account (else the same name) within 30 days
     before — the least charges, then the nearest. The rows in any return's range are
-    found in one pass (the ranges merged), then judged per return."""
+    found in one pass (the ranges merged) and sorted by key; each return reads those of
+    its own range."""
     returns = [r for r in returns if tc[r] >= 0 and (cols.ibans[r] or cols.names[r])]
     if not returns:
         return {}
-    # the original's signed amount: the return's negated, less the charges on its side
-    low = [int(tc[r] * _KEY_SHIFT - cols.amount[r]) for r in returns]
-    ranges = sorted(
-        (k - _RETURN_CHARGES, k - 1) if cols.amount[r] < 0 else (k + 1, k + _RETURN_CHARGES)
-        for k, r in zip(low, returns, strict=True)
-    )
+    # the range of the original's (partition, signed amount) key: the return's negated,
+    # less the charges on its side
+    ranges = {
+        r: (k - _RETURN_CHARGES, k - 1) if cols.amount[r] < 0 else (k + 1, k + _RETURN_CHARGES)
+        for r in returns
+        for k in (int(tc[r] * _KEY_SHIFT - cols.amount[r]),)
+    }
     merged: list[list[int]] = []
-    for start, end in ranges:
+    for start, end in sorted(ranges.values()):
         if merged and start <= merged[-1][1] + 1:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -792,26 +794,26 @@ def _with_charges(
     starts = np.array([m[0] for m in merged], dtype=np.int64)
     ends = np.array([m[1] for m in merged], dtype=np.int64)
     at = np.searchsorted(starts, keys, side="right") - 1
-    inside = np.flatnonzero((at >= 0) & (keys <= ends[np.maximum(at, 0)]) & (tc >= 0))
-    pool = inside.tolist()
+    pool = np.flatnonzero((at >= 0) & (keys <= ends[np.maximum(at, 0)]) & (tc >= 0))
+    pool = pool[np.argsort(keys[pool], kind="stable")]
+    pool_keys = keys[pool]
     out: dict[int, int] = {}
     used = set(taken)
     for r in returns:
-        target = -int(cols.amount[r])
+        start, end = ranges[r]
         day_r = int(cols.day[r])
         best: tuple[int, int, str, int] | None = None
-        for row in pool:
-            charges = abs(target) - abs(int(cols.amount[row]))
+        lo, hi = pool_keys.searchsorted(start), pool_keys.searchsorted(end, side="right")
+        for row in pool[lo:hi].tolist():
+            gap = day_r - int(cols.day[row])
             if (
                 row in used
-                or tc[row] != tc[r]
-                or (cols.amount[row] > 0) != (target > 0)
-                or not 0 < charges <= _RETURN_CHARGES
-                or not 0 <= day_r - int(cols.day[row]) <= RETURN_DAYS
+                or (cols.amount[row] > 0) == (cols.amount[r] > 0)
+                or not 0 <= gap <= RETURN_DAYS
                 or not _same_counterparty(cols, row, r)
             ):
                 continue
-            rank = (charges, day_r - int(cols.day[row]), cols.ids[row], row)
+            rank = (abs(int(cols.amount[r])) - abs(int(cols.amount[row])), gap, cols.ids[row], row)
             if best is None or rank < best:
                 best = rank
         if best is not None:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
-from belegsync.domain.matching_text import normalise_name
+from belegsync.domain.matching_text import normalise_name, normalise_text
 from belegsync.matching import MatchParams, engine, fastpath, features, match, textscan
 from belegsync.matching.candidates import (
     ReferenceKeys,
@@ -28,6 +28,7 @@ from belegsync.matching.candidates import (
     _order_by_key_and_day,
     _packed_order,
     _recollections,
+    _with_charges,
     candidate_pairs,
     distinct,
     find_sorted,
@@ -521,6 +522,57 @@ def test_recollections_follow_an_undone_movement_of_the_counterparty_within_30_d
     assert {(follows[r], payee(r), int(cols.amount[r]), int(part[r])) for r in follows} == {
         (int(cols.day[f]), payee(r), int(cols.amount[r]), int(part[r])) for r, f in found.items()
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([IBAN_A, IBAN_B, ""]),
+            st.sampled_from(["MUELLER BAU GMBH", "Müller Bau GmbH", "SCHULZE", ""]),
+            st.sampled_from([59500, 60150, 61500, 62000, 100, 2050]),
+            st.booleans(),  # money in
+            st.integers(0, 45),
+            st.booleans(),  # a return
+        ),
+        max_size=25,
+    )
+)
+def test_returns_with_charges_pair_with_a_lesser_opposite_movement_of_the_payer(
+    rows: list[tuple[str, str, int, bool, int, bool]],
+) -> None:
+    """Each pair: opposite signs, the return up to 20 € more, within 30 days before, the
+    same account or name; each movement undone once; a return left unpaired has no such
+    movement left (one without account and name is not read)."""
+    lines = [
+        txn(
+            f"b{i}", iban=iban, name=name, amount=cents if credit else -cents, day=D0 + timedelta(d)
+        )
+        for i, (iban, name, cents, credit, d, _) in enumerate(rows)
+    ]
+    cols = TxnColumns.from_txns(lines)
+    returns = [i for i, row in enumerate(rows) if row[5]]
+    tc = np.zeros(len(rows), dtype=np.int64)
+    keys = cols.amount.copy()
+    found = _with_charges(cols, tc, keys, returns, set())
+
+    def fits(row: int, r: int) -> bool:
+        more = abs(int(cols.amount[r])) - abs(int(cols.amount[row]))
+        same = bool(cols.ibans[row] and cols.ibans[row] == cols.ibans[r]) or bool(
+            cols.names[row] and normalise_text(cols.names[row]) == normalise_text(cols.names[r])
+        )
+        return (
+            (cols.amount[row] > 0) != (cols.amount[r] > 0)
+            and 0 < more <= 2000
+            and 0 <= int(cols.day[r]) - int(cols.day[row]) <= 30
+            and same
+        )
+
+    assert len(set(found.values())) == len(found)
+    assert all(fits(row, r) for r, row in found.items())
+    for r in returns:
+        if r not in found and (cols.ibans[r] or cols.names[r]):
+            assert not any(fits(row, r) and row not in found.values() for row in range(len(rows)))
 
 
 def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> None:
