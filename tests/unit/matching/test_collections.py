@@ -5,6 +5,7 @@ two weeks later — what the consultant's retainers in the independent scenario 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
@@ -18,6 +19,17 @@ from matching_data.metrics import evaluate
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
 OWN_CREDITOR_ID = "DE98ZZZ09999999999"
+
+
+# a consultant's monthly retainer, its client's account known from the mandate
+_retainer = partial(
+    payment,
+    number="PA-24-0013",
+    amount=59500,
+    name="Müller Bau GmbH",
+    voucher_date=D0,
+    known_identifiers=frozenset({IBAN_A}),
+)
 
 
 def _auto(result: object) -> dict[str, str]:
@@ -58,13 +70,7 @@ def test_the_clients_own_creditor_id_makes_no_customer_known() -> None:
     the client's creditor id. A customer who had learned that id (from a confirmed
     collection) found both lines from a known account: two equal candidates, nothing
     linked — the consultant's retainers were never linked automatically."""
-    mine = payment(
-        "r1#0",
-        number="PA-24-0013",
-        amount=59500,
-        name="Müller Metallbau GmbH",
-        known_identifiers=frozenset({IBAN_A, OWN_CREDITOR_ID}),
-    )
+    mine = _retainer("r1#0", known_identifiers=frozenset({IBAN_A, OWN_CREDITOR_ID}))
     collected = partial(
         txn,
         amount=59500,
@@ -73,7 +79,7 @@ def test_the_clients_own_creditor_id_makes_no_customer_known() -> None:
         mandate_ref="BER-1",
     )
     lines = [
-        collected("mine", name="MUELLER METALLBAU GMBH"),
+        collected("mine", name="MUELLER BAU GMBH"),
         collected("other", name="STEUERKANZLEI VOGT", iban=IBAN_B),
     ]
     result = match([mine], lines)
@@ -83,23 +89,32 @@ def test_the_clients_own_creditor_id_makes_no_customer_known() -> None:
 
 
 def _returned_collection(
-    again_from: str = "MUELLER BAU GMBH", again_iban: str = IBAN_A
+    *,
+    cents: int = 11900,
+    back: int | None = None,
+    text: str = "Lastschrift Zahlung",
+    again_from: str = "MUELLER BAU GMBH",
+    again_iban: str = IBAN_A,
+    flagged: bool = False,
 ) -> list[BankTxn]:
-    """A customer's direct debit collected on the paid date, returned by the customer's
-    bank three days later, collected again two weeks after that — after the payment's
-    date window (paid date + 10 days): "Zahlung" is all the purpose says."""
+    """A customer's direct debit of ``cents`` collected on the paid date, returned by
+    the customer's bank three days later (for ``back``: the charges in its amount),
+    collected again two weeks after that — after the payment's date window (paid date
+    + 10 days)."""
     return [
-        txn("first", text="Lastschrift Zahlung"),
+        txn("first", amount=cents, text=text),
         txn(
             "back",
-            amount=-11900,
+            amount=back if back is not None else -cents,
             day=D0 + timedelta(3),
-            text="RUECKLASTSCHRIFT Lastschrift Zahlung AM04",
+            text=f"RUECKLASTSCHRIFT {text} AM04",
+            is_reversal=flagged,
         ),
         txn(
             "again",
+            amount=cents,
             day=D0 + timedelta(17),
-            text="Lastschrift Zahlung",
+            text=text,
             name=again_from,
             iban=again_iban,
         ),
@@ -123,7 +138,7 @@ def test_a_line_of_the_amount_from_another_payer_after_a_return_is_no_recollecti
     """Another customer's collection of the same amount two weeks later: not collected
     again for this voucher, and outside its window — nothing to offer."""
     p = payment(number="RE-2024-0077", known_identifiers=frozenset({IBAN_A}))
-    result = match([p], _returned_collection("SCHULZE GMBH", IBAN_B))
+    result = match([p], _returned_collection(again_from="SCHULZE GMBH", again_iban=IBAN_B))
     assert result.auto_links == ()
     assert result.suggestions_by_payment == {}
 
@@ -219,70 +234,33 @@ def test_a_return_booked_with_the_banks_charges_undoes_its_collection(flagged: b
     its amount, as camt's entry amount has them (the original in ``InstdAmt``). Not
     paired with the collection, the collection stayed a payment: the retainer was linked
     to money that came back, and the re-collection was left over."""
-    p = payment(
-        number="PA-24-0013",
-        amount=59500,
-        name="Müller Metallbau GmbH",
-        voucher_date=D0,
-        known_identifiers=frozenset({IBAN_A}),  # the mandate's account
+    lines = _returned_collection(
+        cents=59500, back=-60150, text="Beratungspauschale 03/2024 Kd 20100", flagged=flagged
     )
-    line = partial(txn, amount=59500, name="MUELLER METALLBAU GMBH")
-    lines = [
-        line("first", text="Beratungspauschale 03/2024 Kd 20100"),
-        line(
-            "back",
-            amount=-60150,
-            day=D0 + timedelta(4),
-            text="RUECKLASTSCHRIFT Beratungspauschale 03/2024 AM04 ENTGELT 6,50 EUR",
-            is_reversal=flagged,
-        ),
-        line("again", day=D0 + timedelta(18), text="Beratungspauschale 03/2024 Kd 20100"),
-    ]
-    result = match([p], lines)
-    assert _auto(result) == {"v1#0": "again"}
+    assert _auto(match([_retainer()], lines)) == {"v1#0": "again"}
 
 
 @pytest.mark.parametrize(
     ("cents", "name", "iban"),
     [
-        (-62000, "MUELLER METALLBAU GMBH", IBAN_A),  # 25,00 € more: no bank charges that high
+        (-62000, "MUELLER BAU GMBH", IBAN_A),  # 25,00 € more: no bank charges that high
         (-60150, "SCHULZE GMBH", IBAN_B),  # another customer's return
     ],
 )
 def test_a_return_for_more_is_paired_only_within_the_charges_from_the_same_payer(
     cents: int, name: str, iban: str
 ) -> None:
-    p = payment(
-        number="PA-24-0013",
-        amount=59500,
-        name="Müller Metallbau GmbH",
-        voucher_date=D0,
-        known_identifiers=frozenset({IBAN_A}),  # the mandate's account
-    )
-    lines = [
-        txn("first", amount=59500, text="Beratungspauschale 03/2024 Kd 20100"),
-        txn(
-            "back",
-            amount=cents,
-            day=D0 + timedelta(4),
-            name=name,
-            iban=iban,
-            text="RUECKLASTSCHRIFT",
-        ),
-    ]
-    assert _auto(match([p], lines)) == {"v1#0": "first"}
+    first, back, _ = _returned_collection(cents=59500, back=cents)
+    back = replace(back, counterparty_name=name, counterparty_iban=iban)
+    assert _auto(match([_retainer()], [first, back])) == {"v1#0": "first"}
 
 
 def test_a_voucher_whose_collection_came_back_is_no_case_for_an_external_transaction() -> None:
     """Until the collection is made again, nothing pays it — but the client must not be
     told to create an external transaction for a voucher its statement shows collected
     and returned: a person looks instead."""
-    p = payment(number="PA-24-0013", amount=59500, name="Müller Metallbau GmbH", voucher_date=D0)
-    line = partial(txn, amount=59500, name="MUELLER METALLBAU GMBH")
-    lines = [
-        line("first", text="Beratungspauschale 03/2024"),
-        line("back", amount=-59500, day=D0 + timedelta(4), text="RUECKLASTSCHRIFT 03/2024"),
-    ]
+    p = _retainer(known_identifiers=frozenset())
+    lines = _returned_collection(cents=59500, text="Beratungspauschale 03/2024")[:2]
     (left,) = match([p], lines).unmatched
     assert left.reason is UnmatchedReason.BELOW_THRESHOLD
     # another voucher's amount: that one is a case for an external transaction
