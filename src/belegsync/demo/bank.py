@@ -8,8 +8,8 @@ fees that belong to no voucher are mixed in. About 8 % of the bank payments get 
 transaction, so „Externe Transaktion erforderlich“ has entries. About 15 % of the
 firm's invoices are collected by SEPA direct debit and arrive, up to three due within a
 week, as one line without a name ("SEPA-Sammler … ANZAHL 2"): the matching suggests the
-only open invoices that make it; about 4 % are collected one by one, come back
-("RUECKLASTSCHRIFT …") and are collected again two weeks later. Everything comes from
+only open invoices that make it; one in fifteen paid one by one is collected, comes
+back ("RUECKLASTSCHRIFT …") and is collected again two weeks later. Everything comes from
 ``random.Random(seed)`` over the vouchers in a fixed order: the same vouchers give the
 same transactions, and pushing them again adds nothing (imports are idempotent).
 """
@@ -60,9 +60,9 @@ _BATCH_SIZE = 3
 _BATCH_DAYS = 7  # a collection holds the payments due within a week
 # the vouchers the firm collects by direct debit: its invoices (no refunds, no credit notes)
 _COLLECTED = frozenset({"invoice", "salesinvoice"})
-# this share of the firm's invoices is collected on its own, comes back (the customer's
-# account short) and is collected again two weeks later
-RETURNED_SHARE = 0.04
+# every so many of the firm's invoices paid one by one is collected on its own, comes
+# back (the customer's account short) and is collected again two weeks later
+RETURNED_EVERY = 15
 
 # Real German bank codes for the counterparties' accounts.
 _BANK_CODES = ("10010010", "37040044", "50010517", "70150000", "20050550", "60050101")
@@ -327,7 +327,7 @@ def demo_transactions(
     """The lines to push for these payments, and how many payments got none."""
     rng = random.Random(seed)
     parties = _Counterparties(random.Random(seed + 1), {})
-    returns = random.Random(seed + 2)
+    alone = 0  # the firm's invoices paid one by one so far
     ordered = sorted(payments, key=lambda p: (p.paid_date, p.voucher_key))
     lines: list[dict[str, Any]] = []
     missing = 0
@@ -354,7 +354,8 @@ def demo_transactions(
             continue
         line = _voucher_line(payment, rng, parties, today)  # drawn either way: the
         # other lines stay what they were
-        if payment.voucher_type in _COLLECTED and returns.random() < RETURNED_SHARE:
+        alone += payment.voucher_type in _COLLECTED
+        if payment.voucher_type in _COLLECTED and alone % RETURNED_EVERY == 0:
             lines.extend(_returned_collection(payment, parties, today))
         else:
             lines.append(line)

@@ -68,7 +68,7 @@ async def test_demo_bank_data_fills_links_suggestions_and_external_needed(
     assert all(line["booking_date"] <= "2024-03-08" for line in first)
     texts = " ".join(str(line["remittance"]) for line in first)
     assert "Miete Werkstatt" in texts and "Lohn/Gehalt" in texts and "Kartenzahlung" in texts
-    assert "abzgl. 2% Skonto" in texts
+    assert "abzgl. 2% Skonto" in texts and "RUECKLASTSCHRIFT" in texts
     assert result.added == len(first) and repeated.added == 0
     assert result.matching.auto_links > 20 and result.matching.suggestions > 0
     assert len(needed) >= missing
