@@ -23,7 +23,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count, repeat
 from operator import attrgetter, itemgetter
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,7 @@ __all__ = [
     "is_member",
     "marked",
     "reference_tokens",
+    "tenant_currencies",
     "undone_rows",
     "unpaired_return_days",
 ]
@@ -610,6 +611,29 @@ def _order_by_key_and_day(key: IntArray, day: IntArray) -> IntArray:
     return np.lexsort((day, key))
 
 
+def tenant_currencies(
+    tenants: list[str], currencies: list[str]
+) -> tuple[dict[tuple[str, str], int], IntArray]:
+    """The (tenant, currency) pairs numbered in sorted order, and each row's number.
+
+    Each row's key is looked up once, and only its tenant where all rows share one
+    currency (no pair built per row): a row's first lookup numbers it by its position,
+    the distinct first positions are then ranked by their sorted keys."""
+    n = len(tenants)
+    if n == 0:
+        return {}, np.zeros(0, dtype=np.int64)
+    currency = currencies[0]
+    one_currency = currencies.count(currency) == n
+    keys: list[Any] = tenants if one_currency else list(zip(tenants, currencies, strict=True))
+    first_at: dict[Any, int] = {}
+    first = np.fromiter(map(first_at.setdefault, keys, count()), np.int64, n)
+    ordered = sorted(first_at.items())
+    rank = np.zeros(n, dtype=np.int64)
+    rank[[at for _, at in ordered]] = np.arange(len(ordered))
+    pairs = [(key, currency) for key, _ in ordered] if one_currency else [k for k, _ in ordered]
+    return {pair: i for i, pair in enumerate(pairs)}, rank[first]
+
+
 def _tenant_currency_codes(
     cols: TxnColumns, tenant_currency_ids: Mapping[tuple[str, str], int]
 ) -> IntArray:
@@ -758,9 +782,7 @@ def undone_rows(cols: TxnColumns) -> list[int]:
 
 def _returns_of(cols: TxnColumns) -> tuple[list[int], list[int], list[int]]:
     """``_returned_lines`` of one store's columns (each tenant and currency apart)."""
-    codes: dict[tuple[str, str], int] = {}
-    pairs = zip(cols.tenants, cols.currencies, strict=True)
-    tc = np.fromiter(map(codes.setdefault, pairs, count()), np.int64, len(cols))
+    _, tc = tenant_currencies(cols.tenants, cols.currencies)
     blob = TextBlob(cols.remittances)
     blob.search(_RETURN_MARKERS)
     return _returned_lines(cols, tc, blob)

@@ -43,13 +43,13 @@ from belegsync.domain.matching_score import (
 )
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.domain.vouchers import Direction, VoucherType, direction
-from belegsync.matching.candidates import ReferenceKeys, TxnIndex, is_member
+from belegsync.matching.candidates import ReferenceKeys, TxnIndex, is_member, tenant_currencies
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.features import named_tuples, periods_named
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
-__all__ = ["ClearLink", "PaymentArrays", "clear_links", "tenant_currencies"]
+__all__ = ["ClearLink", "PaymentArrays", "clear_links"]
 
 _SHIFT = 40
 _MAX_DIGITS = 18  # as digit_value reads them: 10**18 fits in 64 bits
@@ -150,29 +150,6 @@ class PaymentArrays:
             keys=_reference_keys(expected, is_open),
             identifiers=_identifier_sets(expected, tenants, contact_ids, learned),
         )
-
-
-def tenant_currencies(
-    tenants: list[str], currencies: list[str]
-) -> tuple[dict[tuple[str, str], int], IntArray]:
-    """The (tenant, currency) pairs numbered in sorted order, and each row's number.
-
-    Each row's key is looked up once, and only its tenant where all rows share one
-    currency (no pair built per row): a row's first lookup numbers it by its position,
-    the distinct first positions are then ranked by their sorted keys."""
-    n = len(tenants)
-    if n == 0:
-        return {}, np.zeros(0, dtype=np.int64)
-    currency = currencies[0]
-    one_currency = currencies.count(currency) == n
-    keys: list[Any] = tenants if one_currency else list(zip(tenants, currencies, strict=True))
-    first_at: dict[Any, int] = {}
-    first = np.fromiter(map(first_at.setdefault, keys, count()), np.int64, n)
-    ordered = sorted(first_at.items())
-    rank = np.zeros(n, dtype=np.int64)
-    rank[[at for _, at in ordered]] = np.arange(len(ordered))
-    pairs = [(key, currency) for key, _ in ordered] if one_currency else [k for k, _ in ordered]
-    return {pair: i for i, pair in enumerate(pairs)}, rank[first]
 
 
 def _contact_numbers(

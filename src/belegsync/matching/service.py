@@ -304,7 +304,7 @@ async def _retire_returned(
         if spans and day - RETURN_DAYS <= spans[-1][1]:
             spans[-1] = (spans[-1][0], day)
         else:
-            spans.append((day - RETURN_DAYS, day))
+            spans.append((max(1, day - RETURN_DAYS), day))  # ordinal 1: 1 January of year 1
     used = await uow.matching.used_up_columns(
         tenant_id, [(date.fromordinal(a), date.fromordinal(b)) for a, b in spans]
     )

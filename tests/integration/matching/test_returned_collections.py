@@ -133,3 +133,31 @@ async def test_a_confirmed_link_is_left_as_the_person_confirmed_it(
 
     assert counts.returned == 0
     assert [status for _, status, _ in await _links(uow_factory, tenant_id)] == ["confirmed"]
+
+
+async def test_a_run_killed_after_retiring_keeps_the_link(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retiring happens in the run's transaction: a run that dies before it commits
+    (here the engine fails after the links were retired) leaves the link and writes no
+    audit row; the next run retires it."""
+    tenant_id = await _setup(uow_factory, clock)
+    back = line("-595.00", "2024-03-12", f"RUECKLASTSCHRIFT {PURPOSE} AM04", **CUSTOMER)
+    await push(uow_factory, clock, tenant_id, [back])
+
+    def dies(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("killed mid-run")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("belegsync.matching.service.match", dies)
+        with pytest.raises(RuntimeError):
+            await run_matching(uow_factory, clock, tenant_id)
+
+    assert [status for _, status, _ in await _links(uow_factory, tenant_id)] == ["auto_confirmed"]
+    async with uow_factory() as uow:
+        audit = await uow.session.scalars(
+            select(AuditLogEntry.action).where(AuditLogEntry.tenant_id == tenant_id)
+        )
+        assert "link_returned" not in list(audit)
+    counts = await run_matching(uow_factory, clock, tenant_id)
+    assert counts.returned == 1
