@@ -205,6 +205,9 @@ class TxnIndex:
     customer_hits: dict[int, set[str]] = field(default_factory=dict)  # row → contact ids
     returned: frozenset[int] = frozenset()  # reversals and the movements they undo
     undone: tuple[int, ...] = ()  # the movements alone
+    # of those, the lines paying several items one of which came back → (the return's
+    # row, the item's cents): the item's amount and the return's payer stand for them
+    returned_items: dict[int, tuple[int, int]] = field(default_factory=dict)
     # a movement made again after a reversal undid it (a direct debit collected again)
     # → the undone one's row; ``recollections``: those rows
     recollected_from: dict[int, int] = field(default_factory=dict)
@@ -267,8 +270,8 @@ class TxnIndex:
         eligible = (tc >= 0) & (remaining > 0) & (remaining < (1 << _AMOUNT_SHIFT)) & (amount != 0)
         blob = TextBlob(cols.remittances)
         blob.search((*_RETURN_MARKERS, *markers, *searched))
-        returned, undone, _ = _returned_lines(cols, tc, blob)
-        for row in returned:
+        returns = _returned_lines(cols, tc, blob, remaining)
+        for row in returns.out:
             eligible[row] = False
         index = cls(
             cols=cols,
@@ -277,11 +280,12 @@ class TxnIndex:
             day=cols.day,
             eligible=eligible,
         )
-        index.returned = frozenset(returned)
-        index.undone = tuple(undone)
+        index.returned = frozenset(returns.out)
+        index.undone = tuple(returns.undone)
+        index.returned_items = returns.items
         index.remittance_blob = blob
         index.marked_purposes = frozenset(blob.rows_mentioning(markers)) if markers else frozenset()
-        index.recollected_from = _recollections(cols, undone, eligible, part)
+        index.recollected_from = _recollections(cols, returns, eligible, part)
         index.recollections = frozenset(index.recollected_from)
         index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index
@@ -712,9 +716,20 @@ def is_member(values: IntArray, wanted: IntArray) -> BoolArray:
     return found
 
 
+class Returns(NamedTuple):
+    """What the returns among a store's lines undo (``_returned_lines``)."""
+
+    out: list[int]  # rows that pay nothing: the returns and what they undo
+    undone: list[int]  # the undone movements alone
+    unpaired: list[int]  # returns that undo none of the lines
+    # a line paying several items (a SEPA batch) one of which came back: its row →
+    # (the return's row, the returned item's cents)
+    items: dict[int, tuple[int, int]]
+
+
 def _returned_lines(
-    cols: TxnColumns, tc: IntArray, blob: TextBlob
-) -> tuple[list[int], list[int], list[int]]:
+    cols: TxnColumns, tc: IntArray, blob: TextBlob, remaining: IntArray | None = None
+) -> Returns:
     """Rows that do not pay anything: reversals, and the movements they undo; the
     undone movements alone; and the returns left unpaired.
 
@@ -725,11 +740,16 @@ def _returned_lines(
     account or name: a return booked with the banks' charges in its amount (camt's
     entry amount, the original one in ``InstdAmt``). The undone movement is excluded
     too; a later re-collection or transfer pays (``_recollections``).
+
+    With ``remaining`` (the amounts the links leave open), a return pairs as well with
+    an earlier opposite line that links hold in part and whose rest is the return's
+    amount (less charges): one item of a SEPA batch came back and its link was taken
+    apart (``_batch_items``).
     """
     flagged = set(np.flatnonzero(cols.reversal).tolist())
     candidates = _return_rows(cols, blob)
     if not candidates:
-        return [], [], []
+        return Returns([], [], [], {})
     amount = cols.amount
     keys = tc * _KEY_SHIFT + amount
     wanted = np.array([tc[r] * _KEY_SHIFT - amount[r] for r in candidates], dtype=np.int64)
@@ -752,7 +772,51 @@ def _returned_lines(
     for r, original in charged.items():
         out.update((original, r))
         undone.append(original)
-    return sorted(out), sorted(undone), [r for r in unpaired if r not in charged]
+    unpaired = [r for r in unpaired if r not in charged]
+    items = {} if remaining is None else _batch_items(cols, tc, remaining, unpaired, out)
+    for batch, (r, _) in items.items():
+        out.update((batch, r))
+        undone.append(batch)
+    paired = {r for r, _ in items.values()}
+    return Returns(sorted(out), sorted(undone), [r for r in unpaired if r not in paired], items)
+
+
+def _batch_items(
+    cols: TxnColumns, tc: IntArray, remaining: IntArray, returns: Sequence[int], taken: set[int]
+) -> dict[int, tuple[int, int]]:
+    """Batch line → (return, cents) for returns of one item of a line that paid
+    several: an opposite line of the client up to 30 days before, which links hold in
+    part and whose rest is the return's amount, or up to ``_RETURN_CHARGES`` less (the
+    banks' charges in the return's amount) — the least charges, then the nearest. The
+    batch line names no payer (it is the client's own collection), so none is compared.
+    Such a rest arises when the returned item's link was taken apart (retired after
+    the return, or undone by a person): it pays nothing and must not be linked again."""
+    partly = np.flatnonzero(
+        (tc >= 0) & (remaining > 0) & (remaining < np.abs(cols.amount))
+    ).tolist()
+    out: dict[int, tuple[int, int]] = {}
+    for r in returns:
+        if tc[r] < 0:
+            continue
+        cents, day_r = abs(int(cols.amount[r])), int(cols.day[r])
+        best: tuple[int, int, str, int] | None = None
+        for row in partly:
+            charges, gap = cents - int(remaining[row]), day_r - int(cols.day[row])
+            if (
+                row in taken
+                or row in out
+                or tc[row] != tc[r]
+                or (cols.amount[row] > 0) == (cols.amount[r] > 0)
+                or not 0 <= charges <= _RETURN_CHARGES
+                or not 0 <= gap <= RETURN_DAYS
+            ):
+                continue
+            rank = (charges, gap, cols.ids[row], row)
+            if best is None or rank < best:
+                best = rank
+        if best is not None:
+            out[best[3]] = (r, int(remaining[best[3]]))
+    return out
 
 
 def _return_rows(cols: TxnColumns, blob: TextBlob) -> list[int]:
@@ -771,16 +835,16 @@ def unpaired_return_days(cols: TxnColumns) -> list[int]:
     """The days (ordinals) of the returns among ``cols`` that undo none of them: where
     a store looks for the lines they may undo (``RETURN_DAYS`` before), those it does
     not hand over (already linked)."""
-    return [int(cols.day[row]) for row in _returns_of(cols)[2]]
+    return [int(cols.day[row]) for row in _returns_of(cols).unpaired]
 
 
 def undone_rows(cols: TxnColumns) -> list[int]:
     """The movements the returns among ``cols`` undo (each tenant and currency apart):
     what the store must no longer hold as paying anything."""
-    return _returns_of(cols)[1]
+    return _returns_of(cols).undone
 
 
-def _returns_of(cols: TxnColumns) -> tuple[list[int], list[int], list[int]]:
+def _returns_of(cols: TxnColumns) -> Returns:
     """``_returned_lines`` of one store's columns (each tenant and currency apart)."""
     _, tc = tenant_currencies(cols.tenants, cols.currencies)
     blob = TextBlob(cols.remittances)
@@ -845,7 +909,7 @@ def _with_charges(
 
 
 def _recollections(
-    cols: TxnColumns, undone: Sequence[int], eligible: npt.NDArray[np.bool_], part: IntArray
+    cols: TxnColumns, returns: Returns, eligible: npt.NDArray[np.bool_], part: IntArray
 ) -> dict[int, int]:
     """Eligible lines of the same signed amount, partition (tenant and currency) and
     counterparty within 30 days after a movement a reversal undid (``undone``): the
@@ -858,23 +922,27 @@ def _recollections(
     (amount, day) and then (amount, counterparty, day) as one key, the amount by its
     rank and the counterparty, with its partition, by its number among the undone
     ones': a row is one when the nearest undone key below its own lies at most 30 days
-    before it. The counterparties are read only for the rows the first key leaves.
+    before it. The counterparties are read only for the rows the first key leaves. For a
+    batch line one item of which came back (``Returns.items``), the item's amount and
+    the return's payer stand for the line's own.
     """
-    if not undone:
+    if not returns.undone:
         return {}
     payees: dict[tuple[int, str], int] = {}
     ibans, creditors = cols.ibans, cols.creditors
+
+    def undone_entry(row: int) -> tuple[int, int, int, int]:
+        item = returns.items.get(row)
+        cents, payer = (
+            (int(cols.amount[row]), row)
+            if item is None
+            else (item[1] if cols.amount[row] > 0 else -item[1], item[0])
+        )
+        key = (int(part[row]), ibans[payer] or creditors[payer])
+        return cents, payees.setdefault(key, len(payees)), int(cols.day[row]), row
+
     amount, payee, day, origin = np.array(
-        [
-            (
-                int(cols.amount[row]),
-                payees.setdefault((int(part[row]), ibans[row] or creditors[row]), len(payees)),
-                int(cols.day[row]),
-                row,
-            )
-            for row in undone
-        ],
-        dtype=np.int64,
+        [undone_entry(row) for row in returns.undone], dtype=np.int64
     ).T
     amounts = distinct(amount)
     rows, rank = find_sorted(cols.amount, amounts)

@@ -1050,9 +1050,9 @@ class _Run:
             return set()
         days: dict[tuple[int, int], list[int]] = defaultdict(list)
         for row in index.undone:
-            days[(int(index.part[row]), abs(int(index.cols.amount[row])))].append(
-                int(index.day[row])
-            )
+            item = index.returned_items.get(row)  # one item of a batch came back
+            cents = abs(int(index.cols.amount[row])) if item is None else item[1]
+            days[(int(index.part[row]), cents)].append(int(index.day[row]))
         return {
             s.index
             for s in states

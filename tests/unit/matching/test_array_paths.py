@@ -22,6 +22,7 @@ from belegsync.domain.matching_text import normalise_name, normalise_text
 from belegsync.matching import MatchParams, engine, fastpath, features, match, textscan
 from belegsync.matching.candidates import (
     ReferenceKeys,
+    Returns,
     StateColumns,
     TxnIndex,
     _hashes,
@@ -503,7 +504,7 @@ def test_recollections_follow_an_undone_movement_of_the_counterparty_within_30_d
         ]
         if earlier:
             follows[r] = max(earlier)
-    found = _recollections(cols, undone, eligible, part.reshape(-1))
+    found = _recollections(cols, Returns([], undone, [], {}), eligible, part.reshape(-1))
     assert all(first in undone for first in found.values())
     assert len(set(found.values())) == len(found)  # one line per undone movement
     assert set(found) <= set(follows)

@@ -11,7 +11,13 @@ from functools import partial
 
 import pytest
 
-from belegsync.domain.matching import BankTxn, UnmatchedReason, creditor_is_counterparty
+from belegsync.domain.matching import (
+    BankTxn,
+    ExistingLink,
+    LinkStatus,
+    UnmatchedReason,
+    creditor_is_counterparty,
+)
 from belegsync.matching import IbanContactMemory, match
 from belegsync.matching.columns import TxnColumns
 from matching_data import scenarios_de
@@ -268,3 +274,72 @@ def test_a_voucher_whose_collection_came_back_is_no_case_for_an_external_transac
     assert {u.payment_id: u.reason for u in match([p, other], lines).unmatched}[
         "v2#0"
     ] is UnmatchedReason.NO_CANDIDATE
+
+
+def _batch_with_a_returned_item(*, charges: int = 0) -> tuple[list[object], list[BankTxn]]:
+    """Three members' fees collected as one SEPA batch line (the client's own, no
+    payer), two of them linked by a person; Schulze's collection came back four days
+    later (charges in the return's amount for ``charges``) and its link was taken
+    apart; collected again from Schulze 18 days after the batch."""
+    fee = partial(payment, amount=4900, voucher_date=D0)
+    payments = [
+        fee("v1#0", number="RE-2024-0101", name="Anna Keller"),
+        fee(
+            "v2#0",
+            number="RE-2024-0102",
+            name="Bernd Schulze",
+            contact="c2",
+            known_identifiers=frozenset({IBAN_B}),  # the mandate's account
+        ),
+        fee("v3#0", number="RE-2024-0103", name="Clara Vogt", contact="c3"),
+    ]
+    lines = [
+        txn("batch", amount=14700, text="SEPA-SAMMLER-GUTSCHRIFT ANZAHL 3", name="", iban=""),
+        txn(
+            "back",
+            amount=-(4900 + charges),
+            day=D0 + timedelta(4),
+            text="RUECKLASTSCHRIFT Kursbeitrag 03/2024 AM04",
+            name="SCHULZE, BERND",
+            iban=IBAN_B,
+        ),
+        txn(
+            "again",
+            amount=4900,
+            day=D0 + timedelta(18),
+            text="Kursbeitrag 03/2024",
+            name="SCHULZE, BERND",
+            iban=IBAN_B,
+        ),
+    ]
+    return payments, lines
+
+
+@pytest.mark.parametrize("charges", [0, 650])
+def test_a_returned_item_of_a_batch_is_paid_by_its_recollection_not_the_batchs_rest(
+    charges: int,
+) -> None:
+    """The batch line's rest after the two links is the returned item's 49,00 € — of
+    the amount and inside the window of every member's payment. Before, the return
+    paired with nothing (no opposite line of its amount) and the rest was offered
+    again to the member whose money came back; the re-collection, 18 days after the
+    paid date, was offered nowhere."""
+    payments, lines = _batch_with_a_returned_item(charges=charges)
+    held = [ExistingLink(pid, "batch", 4900, LinkStatus.CONFIRMED) for pid in ("v1#0", "v3#0")]
+    result = match(payments[1:2], lines, existing_links=held)
+    assert _auto(result) == {"v2#0": "again"}
+    (decision,) = result.auto_links
+    assert "recollection" in decision.suggestion.reasons
+    assert decision.suggestion.features.days_delta == 18
+
+
+def test_a_batch_member_waiting_for_its_recollection_is_no_external_case() -> None:
+    """Before the re-collection is booked the member's payment stays open, but is not
+    sent to „Externe Transaktion erforderlich“: its collection came back."""
+    payments, lines = _batch_with_a_returned_item()
+    held = [ExistingLink(pid, "batch", 4900, LinkStatus.CONFIRMED) for pid in ("v1#0", "v3#0")]
+    result = match(payments[1:2], lines[:2], existing_links=held)
+    assert result.auto_links == ()
+    assert result.suggestions_by_payment == {}
+    (unmatched,) = result.unmatched
+    assert unmatched.reason != UnmatchedReason.NO_CANDIDATE
