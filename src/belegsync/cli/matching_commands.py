@@ -79,6 +79,8 @@ def _document(counts: MatchCounts, o: MatchingOverview) -> dict[str, Any]:
             "no_candidate": counts.no_candidate,
             "replaced_external": counts.replaced_external,
             "returned": counts.returned,
+            "returns_to_check": counts.returns_to_check,
+            "confirmed_returned": sum(v.returned_by is not None for v in o.confirmed),
             "external_needed": len(o.external_needed),
             "cash": len(o.cash),
         },
@@ -96,9 +98,16 @@ def _print_text(counts: MatchCounts, o: MatchingOverview) -> None:
         f"bezahlt, {counts.replaced_external} externe ersetzt"
         + (f", {counts.returned} wegen Rücklastschrift aufgehoben." if counts.returned else ".")
     )
+    returned = [v for v in o.confirmed if v.returned_by is not None]
+    if returned:
+        print(
+            f"{len(returned)} bestätigte Zuordnungen zurückgebucht (Rücklastschrift) – "
+            "bitte prüfen und die Zuordnung aufheben, wenn der Beleg noch offen ist."
+        )
     print("Zuordnungen:")
     for view in o.auto_links + o.confirmed:
-        print(_line(view) + f"  [{view.link.status}]")
+        back = " – zurückgebucht, bitte prüfen" if view.returned_by is not None else ""
+        print(_line(view) + f"  [{view.link.status}{back}]")
     print("Vorschläge:")
     for view in o.suggestions:
         print(_line(view))

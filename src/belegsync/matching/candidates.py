@@ -33,6 +33,7 @@ from belegsync.domain.matching import AmountKind, ExpectedPayment
 from belegsync.domain.matching_score import expected_amounts
 from belegsync.domain.matching_text import (
     compact_identifier,
+    normalise_name,
     normalise_text,
     voucher_reference_tokens,
 )
@@ -44,9 +45,11 @@ from belegsync.matching.textscan import TextBlob, digit_value
 __all__ = [
     "AMOUNT_KINDS",
     "RETURN_DAYS",
+    "HeldItem",
     "PaymentState",
     "ReferenceHits",
     "ReferenceKeys",
+    "Returns",
     "StateColumns",
     "TxnIndex",
     "build_payment_states",
@@ -56,9 +59,9 @@ __all__ = [
     "is_member",
     "marked",
     "reference_tokens",
+    "returned_items",
+    "returns_of",
     "tenant_currencies",
-    "undone_rows",
-    "unpaired_return_days",
 ]
 
 _AMOUNT_SHIFT = 40
@@ -725,6 +728,8 @@ class Returns(NamedTuple):
     # a line paying several items (a SEPA batch) one of which came back: its row →
     # (the return's row, the returned item's cents)
     items: dict[int, tuple[int, int]]
+    # each undone movement → the return that undid it
+    returned_by: Mapping[int, int] = {}
 
 
 def _returned_lines(
@@ -757,13 +762,13 @@ def _returned_lines(
     for row in np.flatnonzero(is_member(keys, wanted) & (tc >= 0)).tolist():
         by_key[int(keys[row])].append(row)
     out: set[int] = set()
-    undone: list[int] = []
+    returned_by: dict[int, int] = {}
     unpaired: list[int] = []
     for r in candidates:
         original = _undone_row(cols, r, by_key.get(int(tc[r] * _KEY_SHIFT - amount[r]), []), out)
         if original is not None:
             out.update((original, r))
-            undone.append(original)
+            returned_by[original] = r
             continue
         unpaired.append(r)
         if r in flagged:
@@ -771,14 +776,20 @@ def _returned_lines(
     charged = _with_charges(cols, tc, keys, unpaired, out)
     for r, original in charged.items():
         out.update((original, r))
-        undone.append(original)
+        returned_by[original] = r
     unpaired = [r for r in unpaired if r not in charged]
     items = {} if remaining is None else _batch_items(cols, tc, remaining, unpaired, out)
     for batch, (r, _) in items.items():
         out.update((batch, r))
-        undone.append(batch)
+        returned_by[batch] = r
     paired = {r for r, _ in items.values()}
-    return Returns(sorted(out), sorted(undone), [r for r in unpaired if r not in paired], items)
+    return Returns(
+        sorted(out),
+        sorted(returned_by),
+        [r for r in unpaired if r not in paired],
+        items,
+        returned_by,
+    )
 
 
 def _batch_items(
@@ -798,24 +809,70 @@ def _batch_items(
     for r in returns:
         if tc[r] < 0:
             continue
-        cents, day_r = abs(int(cols.amount[r])), int(cols.day[r])
         best: tuple[int, int, str, int] | None = None
         for row in partly:
-            charges, gap = cents - int(remaining[row]), day_r - int(cols.day[row])
-            if (
-                row in taken
-                or row in out
-                or tc[row] != tc[r]
-                or (cols.amount[row] > 0) == (cols.amount[r] > 0)
-                or not 0 <= charges <= _RETURN_CHARGES
-                or not 0 <= gap <= RETURN_DAYS
-            ):
+            undoes = _undoes_item(cols, row, r, int(remaining[row]))
+            if undoes is None or row in taken or row in out or tc[row] != tc[r]:
                 continue
-            rank = (charges, gap, cols.ids[row], row)
+            rank = (*undoes, cols.ids[row], row)
             if best is None or rank < best:
                 best = rank
         if best is not None:
             out[best[3]] = (r, int(remaining[best[3]]))
+    return out
+
+
+def _undoes_item(cols: TxnColumns, row: int, r: int, cents: int) -> tuple[int, int] | None:
+    """(charges, days) where return ``r`` may undo an item of ``cents`` of the line at
+    ``row``: an opposite movement up to ``RETURN_DAYS`` before, the return for the item
+    or up to ``_RETURN_CHARGES`` more."""
+    charges, gap = abs(int(cols.amount[r])) - cents, int(cols.day[r]) - int(cols.day[row])
+    if (cols.amount[row] > 0) == (cols.amount[r] > 0) or not 0 <= charges <= _RETURN_CHARGES:
+        return None
+    return (charges, gap) if 0 <= gap <= RETURN_DAYS else None
+
+
+class HeldItem(NamedTuple):
+    """An allocating link on a line paying several items, as a return is paired with
+    it (``returned_items``)."""
+
+    row: int  # the line's row
+    cents: int  # what the link holds
+    payer: str  # the name of the voucher's contact
+    accounts: frozenset[str]  # the accounts the contact is known to pay from
+
+
+def returned_items(
+    cols: TxnColumns, returns: Sequence[int], held: Sequence[HeldItem]
+) -> dict[int, int]:
+    """Return row → position in ``held``: the item of a line paying several (a SEPA
+    batch, the client's own collection: it names no payer) that the return undid — an
+    item of its amount (or up to ``_RETURN_CHARGES`` less) on an opposite line up to 30
+    days before, of the return's payer: its account is the contact's, or the names
+    hold the same words ("SCHULZE, BERND" for Bernd Schulze). The least charges, then
+    the nearest line; where two payers' items rank alike, none (a person looks)."""
+    _, tc = tenant_currencies(cols.tenants, cols.currencies)
+    out: dict[int, int] = {}
+    for r in returns:
+        words = set(normalise_name(cols.names[r]).split())
+        best: list[tuple[int, int, int]] = []
+        for k, item in enumerate(held):
+            undoes = _undoes_item(cols, item.row, r, item.cents)
+            if (
+                undoes is None
+                or tc[item.row] != tc[r]
+                or abs(int(cols.amount[item.row])) <= item.cents
+                or k in out.values()
+                or not (
+                    (cols.ibans[r] and cols.ibans[r] in item.accounts)
+                    or (words and words == set(normalise_name(item.payer).split()))
+                )
+            ):
+                continue
+            best.append((*undoes, k))
+        best.sort()
+        if best and (len(best) == 1 or best[0][:2] < best[1][:2]):
+            out[r] = best[0][2]
     return out
 
 
@@ -831,21 +888,11 @@ def _return_rows(cols: TxnColumns, blob: TextBlob) -> list[int]:
     return sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
 
 
-def unpaired_return_days(cols: TxnColumns) -> list[int]:
-    """The days (ordinals) of the returns among ``cols`` that undo none of them: where
-    a store looks for the lines they may undo (``RETURN_DAYS`` before), those it does
-    not hand over (already linked)."""
-    return [int(cols.day[row]) for row in _returns_of(cols).unpaired]
-
-
-def undone_rows(cols: TxnColumns) -> list[int]:
-    """The movements the returns among ``cols`` undo (each tenant and currency apart):
-    what the store must no longer hold as paying anything."""
-    return _returns_of(cols).undone
-
-
-def _returns_of(cols: TxnColumns) -> Returns:
-    """``_returned_lines`` of one store's columns (each tenant and currency apart)."""
+def returns_of(cols: TxnColumns) -> Returns:
+    """What the returns among one store's columns undo (each tenant and currency apart,
+    ``_returned_lines``): the movements the store must no longer hold as paying
+    anything, and the returns undoing none of them — where a store looks for the lines
+    they may undo (``RETURN_DAYS`` before), those it does not hand over (linked)."""
     _, tc = tenant_currencies(cols.tenants, cols.currencies)
     blob = TextBlob(cols.remittances)
     blob.search(_RETURN_MARKERS)

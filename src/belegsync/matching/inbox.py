@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from belegsync.store.matching_queries import (
     queue_counts,
     queue_page,
     replaced_external_links,
+    returns_named,
     search_transactions,
 )
 from belegsync.store.models import (
@@ -68,10 +70,13 @@ class LinkView:
     voucher: Voucher
     transaction: BankTransaction
     account: BankAccount
+    # a confirmed link whose line a return undid: that return (a person decides)
+    returned_by: BankTransaction | None = None
 
     @classmethod
-    def of(cls, row: LinkRow) -> LinkView:
-        return cls(row.link, row.payment, row.voucher, row.transaction, row.account)
+    def of(cls, row: LinkRow, returns: Mapping[str, BankTransaction] | None = None) -> LinkView:
+        returned = (returns or {}).get(row.link.returned_by_txn_id or "")
+        return cls(row.link, row.payment, row.voucher, row.transaction, row.account, returned)
 
     @property
     def expected_cents(self) -> int:
@@ -120,6 +125,14 @@ class LinkView:
                 "source": txn.source,
                 "account": self.account.name,
             },
+            "returned_by": None
+            if self.returned_by is None
+            else {
+                "id": self.returned_by.id,
+                "booking_date": self.returned_by.booking_date.isoformat(),
+                "amount_cents": self.returned_by.amount_cents,
+                "remittance": self.returned_by.remittance,
+            },
         }
 
 
@@ -142,10 +155,9 @@ async def matching_overview(uow: UnitOfWork, tenant_id: str) -> MatchingOverview
     not yet linked), links, replaced external transactions, payments that need an
     external transaction, and payments made in cash."""
     ctx = TenantContext(tenant_id=tenant_id, actor="matching")
-    allocating = [
-        LinkView.of(row)
-        for row in await link_rows(uow, ctx, [s.value for s in ALLOCATING_STATUSES])
-    ]
+    rows = await link_rows(uow, ctx, [s.value for s in ALLOCATING_STATUSES])
+    returns = await returns_named(uow, ctx, [row.link for row in rows])
+    allocating = [LinkView.of(row, returns) for row in rows]
     settled = {view.payment.id for view in allocating}
     suggestions = [
         LinkView.of(row)
@@ -201,8 +213,10 @@ async def matching_queue(
             rows.per_page,
         )
     else:
+        shown = [r for r in rows.items if isinstance(r, LinkRow)]
+        returns = await returns_named(uow, ctx, [r.link for r in shown])
         links = Page(
-            [LinkView.of(r) for r in rows.items if isinstance(r, LinkRow)],
+            [LinkView.of(r, returns) for r in shown],
             rows.total,
             rows.page,
             rows.per_page,

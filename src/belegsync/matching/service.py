@@ -22,7 +22,7 @@ from belegsync.domain.matching import (
     Suggestion,
     UnmatchedReason,
 )
-from belegsync.matching.candidates import RETURN_DAYS, undone_rows, unpaired_return_days
+from belegsync.matching.candidates import RETURN_DAYS, HeldItem, returned_items, returns_of
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.engine import match
 from belegsync.matching.expected import (
@@ -74,6 +74,8 @@ class MatchCounts:
     no_candidate: int
     replaced_external: int
     returned: int = 0  # automatic links retired because a return undid their line
+    # confirmed links whose line a return undid, newly shown to a person to decide
+    returns_to_check: int = 0
 
 
 def _features_json(suggestion: Suggestion) -> dict[str, Any]:
@@ -196,7 +198,8 @@ async def run_matching(
     by the new ones (confirmed, rejected and undone links are never touched). A real
     transaction found for a payment linked to an external transaction replaces it. An
     automatic link whose line a return undid (a collection the customer's bank returned
-    after the run linked it) is retired first (:func:`_retire_returned`).
+    after the run linked it) is retired first, a confirmed one names the return
+    (:func:`_retire_returned`).
     """
     now = clock.now()
     async with uow_factory() as uow:
@@ -207,7 +210,7 @@ async def run_matching(
         else:
             await rebuild_stale_expected_payments(uow, tenant_id, now=now)
         columns = await uow.matching.transaction_columns(tenant_id)
-        returned = await _retire_returned(uow, tenant_id, columns, now)
+        returned, to_check = await _retire_returned(uow, tenant_id, columns, now)
         if returned:  # their lines and payments are open again
             columns = await uow.matching.transaction_columns(tenant_id)
         payments = await uow.matching.open_payments(tenant_id)
@@ -268,6 +271,7 @@ async def run_matching(
         no_candidate=sum(r == UnmatchedReason.NO_CANDIDATE.value for r in reasons.values()),
         replaced_external=writer.replaced,
         returned=returned,
+        returns_to_check=to_check,
     )
     log.info(
         "matching_finished",
@@ -277,30 +281,36 @@ async def run_matching(
         unmatched=counts.unmatched,
         replaced_external=counts.replaced_external,
         returned=counts.returned,
+        returns_to_check=counts.returns_to_check,
     )
     return counts
 
 
 async def _retire_returned(
     uow: UnitOfWork, tenant_id: str, columns: dict[str, list[Any]], now: datetime
-) -> int:
-    """Retire the automatic links of lines a return among the open ``columns`` undoes.
+) -> tuple[int, int]:
+    """Take apart the links on lines a return among the open ``columns`` undid.
 
     Runs happen as statements arrive: the collection was linked to its voucher days
     before the customer's bank returned it, and that line is used up, so the run does
     not read it. For the returns that undo none of the open lines, the lines they may
     undo (used up, booked up to ``RETURN_DAYS`` before) are read and paired with them
-    as the engine pairs them (``undone_rows``); the automatic links on an undone line
-    are retired (audit ``link_returned``), which opens the line and the payment again:
-    the engine then excludes both lines and finds the collection made again. A link a
-    person confirmed is left as it is (the engine never changes a person's decision).
-    Returns how many links were retired.
+    as the engine pairs them (``returns_of``); a return left unpaired may undo one item
+    of a line paying several (a SEPA batch: ``returned_items``, by the item's amount
+    and the payer). An automatic link on an undone line or item is retired (audit
+    ``link_returned``), which opens the line (the item's part) and the payment again:
+    the engine then pairs the return with what it undid and finds the collection made
+    again. A link a person confirmed is kept — the engine never changes a person's
+    decision — and names the return (``returned_by_txn_id``, audit
+    ``link_return_shown``): the person is shown that the money came back and decides.
+    Returns how many links were retired and how many confirmed ones newly name a return.
     """
-    days = unpaired_return_days(TxnColumns.from_store(tenant_id, columns))
+    cols = TxnColumns.from_store(tenant_id, columns)
+    days = sorted({int(cols.day[r]) for r in returns_of(cols).unpaired})
     if not days:
-        return 0
+        return 0, 0
     spans: list[tuple[int, int]] = []  # the days they may undo, merged
-    for day in sorted(set(days)):
+    for day in days:
         if spans and day - RETURN_DAYS <= spans[-1][1]:
             spans[-1] = (spans[-1][0], day)
         else:
@@ -309,18 +319,74 @@ async def _retire_returned(
         tenant_id, [(date.fromordinal(a), date.fromordinal(b)) for a, b in spans]
     )
     if not used["id"]:
-        return 0
+        return 0, 0
     both = TxnColumns.from_store(tenant_id, {k: columns[k] + used[k] for k in columns})
-    undone = {both.ids[row] for row in undone_rows(both)} & set(used["id"])
-    if not undone:
-        return 0
-    links = await uow.matching.links_touching(tenant_id, [], sorted(undone))
-    retired = [k for k in links if k.status == LinkStatus.AUTO_CONFIRMED]
-    for link in retired:
-        move(link, LinkAction.RETIRE, actor=MATCHING_ACTOR, now=now, reason=RETURNED_REASON)
-        await audit_link(uow, tenant_id, MATCHING_ACTOR, "link_returned", link, now)
+    opened = len(columns["id"])  # rows below: the open lines, from there: the used-up
+    paired = returns_of(both)
+    undone = {both.ids[row]: both.ids[r] for row, r in paired.returned_by.items() if row >= opened}
+    links = [
+        (link, undone[link.bank_transaction_id])
+        for link in await uow.matching.links_touching(tenant_id, [], sorted(undone))
+    ]
+    links += await _returned_items(
+        uow, tenant_id, both, opened, [r for r in paired.unpaired if r < opened]
+    )
+    retired = shown = 0
+    for link, return_id in links:
+        if link.status == LinkStatus.AUTO_CONFIRMED:
+            move(link, LinkAction.RETIRE, actor=MATCHING_ACTOR, now=now, reason=RETURNED_REASON)
+            await audit_link(uow, tenant_id, MATCHING_ACTOR, "link_returned", link, now)
+            retired += 1
+        elif link.status == LinkStatus.CONFIRMED and link.returned_by_txn_id != return_id:
+            link.returned_by_txn_id = return_id
+            await audit_link(
+                uow,
+                tenant_id,
+                MATCHING_ACTOR,
+                "link_return_shown",
+                link,
+                now,
+                returned_by=return_id,
+            )
+            shown += 1
     await uow.matching.flush()
-    return len(retired)
+    return retired, shown
+
+
+async def _returned_items(
+    uow: UnitOfWork, tenant_id: str, cols: TxnColumns, opened: int, returns: list[int]
+) -> list[tuple[PaymentLink, str]]:
+    """(link, return id) of the items of lines paying several that ``returns`` undid
+    (``returned_items``): the allocating links on the used-up lines of ``cols`` (its
+    rows from ``opened`` on) that hold less than their line, each with its contact's
+    name and the accounts the contact is known to pay from."""
+    if not returns:
+        return []
+    row_of = {txn_id: row for row, txn_id in enumerate(cols.ids)}
+    held = [
+        (link, contact_id, name)
+        for link, contact_id, name in await uow.matching.allocations_on(
+            tenant_id, cols.ids[opened:]
+        )
+        if link.allocated_cents < abs(int(cols.amount[row_of[link.bank_transaction_id]]))
+    ]
+    if not held:
+        return []
+    accounts: dict[str, set[str]] = {}
+    for memory in await uow.matching.memory(tenant_id):
+        if memory.confirmations > memory.rejections:
+            accounts.setdefault(memory.contact_id, set()).add(memory.iban)
+    items = [
+        HeldItem(
+            row_of[link.bank_transaction_id],
+            link.allocated_cents,
+            name,
+            frozenset(accounts.get(contact_id or "", ())),
+        )
+        for link, contact_id, name in held
+    ]
+    found = returned_items(cols, returns, items)
+    return [(held[k][0], cols.ids[r]) for r, k in sorted(found.items())]
 
 
 def matching_after_sync(

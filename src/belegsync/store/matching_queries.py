@@ -40,6 +40,7 @@ __all__ = [
     "queue_counts",
     "queue_page",
     "replaced_external_links",
+    "returns_named",
     "search_transactions",
 ]
 
@@ -310,6 +311,19 @@ async def replaced_external_links(uow: UnitOfWork, ctx: TenantContext) -> list[L
         .order_by(PaymentLink.updated_at.desc())
     )
     return [LinkRow(*row) for row in await uow.session.execute(query)]
+
+
+async def returns_named(
+    uow: UnitOfWork, ctx: TenantContext, links: Sequence[PaymentLink]
+) -> dict[str, BankTransaction]:
+    """The returns (Rücklastschriften) these links name (``returned_by_txn_id``), by id."""
+    ids = sorted({k.returned_by_txn_id for k in links if k.returned_by_txn_id})
+    if not ids:
+        return {}
+    query = select(BankTransaction).where(
+        BankTransaction.tenant_id == ctx.tenant_id, BankTransaction.id.in_(ids)
+    )
+    return {txn.id: txn for txn in await uow.session.scalars(query)}
 
 
 async def open_payment(uow: UnitOfWork, ctx: TenantContext, payment_id: str) -> PaymentRow:

@@ -421,6 +421,29 @@ class MatchingRepository:
         )
         return set(await self._session.scalars(query))
 
+    async def allocations_on(
+        self, tenant_id: str, txn_ids: Sequence[str]
+    ) -> list[tuple[PaymentLink, str | None, str]]:
+        """The allocating links on these transactions, each with its voucher's contact
+        (id, name): what a return of one item of a line paying several is paired with."""
+        found: list[tuple[PaymentLink, str | None, str]] = []
+        ids = list(dict.fromkeys(txn_ids))
+        for start in range(0, len(ids), _CHUNK):
+            query = (
+                select(PaymentLink, Voucher.contact_id, Voucher.contact_name)
+                .join(ExpectedPayment, ExpectedPayment.id == PaymentLink.expected_payment_id)
+                .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
+                .where(
+                    PaymentLink.tenant_id == tenant_id,
+                    PaymentLink.bank_transaction_id.in_(ids[start : start + _CHUNK]),
+                    PaymentLink.status.in_(_ALLOCATING),
+                )
+                .order_by(PaymentLink.created_at, PaymentLink.id)
+            )
+            for link, contact_id, contact_name in (await self._session.execute(query)).all():
+                found.append((link, contact_id, contact_name or ""))
+        return found
+
     async def links_touching(
         self, tenant_id: str, payment_ids: Sequence[str], txn_ids: Sequence[str]
     ) -> list[PaymentLink]:

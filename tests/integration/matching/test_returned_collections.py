@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from belegsync.domain.matching import LinkStatus
+from belegsync.matching.links import confirm_link, undo_link
 from belegsync.matching.service import run_matching
 from belegsync.store.models import AuditLogEntry, ExpectedPayment, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
@@ -133,6 +134,13 @@ async def test_a_confirmed_link_is_left_as_the_person_confirmed_it(
 
     assert counts.returned == 0
     assert [status for _, status, _ in await _links(uow_factory, tenant_id)] == ["confirmed"]
+    # … and names the return, for the person to decide (once: the next run shows none new)
+    assert counts.returns_to_check == 1
+    async with uow_factory() as uow:
+        (link,) = await uow.matching.links(tenant_id)
+        found = await uow.matching.transaction(tenant_id, link.returned_by_txn_id or "")
+        assert found is not None and found[0].amount_cents == -59500
+    assert (await run_matching(uow_factory, clock, tenant_id)).returns_to_check == 0
 
 
 async def test_a_run_killed_after_retiring_keeps_the_link(
@@ -161,3 +169,105 @@ async def test_a_run_killed_after_retiring_keeps_the_link(
         assert "link_returned" not in list(audit)
     counts = await run_matching(uow_factory, clock, tenant_id)
     assert counts.returned == 1
+
+
+MEMBERS = (("m1", "Anna Keller"), ("m2", "Bernd Schulze"), ("m3", "Clara Vogt"))
+SCHULZE = {"counterparty_name": "SCHULZE, BERND", "counterparty_iban": CUSTOMER_IBAN}
+
+
+async def _batch(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> tuple[str, dict[str, str]]:
+    """A dance school's three members' fees collected as one SEPA batch line (no payer,
+    "ANZAHL 3"): the run suggests the three, a person confirms them. Returns the tenant
+    and each member's link id."""
+    tenant_id, _ = await add_tenant(uow_factory, "Tanzschule Rhythmus")
+    for lexware_id, name in MEMBERS:
+        await add_voucher(
+            uow_factory,
+            tenant_id,
+            lexware_id,
+            voucher_type="salesinvoice",
+            voucher_number=f"KB-24-{lexware_id}",
+            contact_name=name,
+            total_gross_cents=4900,
+            total_tax_cents=0,
+            voucher_date=date(2024, 3, 1),
+            paid_date=date(2024, 3, 5),
+        )
+    batch = line("147.00", "2024-03-05", "SEPA-SAMMLER-GUTSCHRIFT 20240305-001 ANZAHL 3")
+    await push(uow_factory, clock, tenant_id, [batch])
+    await run_matching(uow_factory, clock, tenant_id)
+    links: dict[str, str] = {}
+    async with uow_factory() as uow:
+        for link in await uow.matching.links(tenant_id):
+            payment, voucher = await uow.matching.payment(tenant_id, link.expected_payment_id)
+            links[voucher.lexware_id] = link.id
+    assert len(links) == 3
+    for link_id in links.values():
+        await confirm_link(uow_factory, clock, tenant_id, link_id, actor="mandant@demo.test")
+    return tenant_id, links
+
+
+async def test_one_returned_item_of_a_confirmed_batch_is_shown_and_its_recollection_pays(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Schulze's bank returns his fee (with the banks' charges in the amount). Before,
+    the return paired with nothing: all three stayed „bestätigt“, nobody was told; once
+    the link was taken apart, the batch's rest of 49,00 € was offered to Schulze again
+    and his collection made two weeks later to nobody."""
+    tenant_id, links = await _batch(uow_factory, clock)
+    back = line("-52.00", "2024-03-11", "RUECKLASTSCHRIFT Kursbeitrag 03/2024 AM04", **SCHULZE)
+    await push(uow_factory, clock, tenant_id, [back])
+
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    assert counts.returns_to_check == 1 and counts.returned == 0
+    async with uow_factory() as uow:
+        named = {link.id: link.returned_by_txn_id for link in await uow.matching.links(tenant_id)}
+    assert [k for k, by in named.items() if by] == [links["m2"]]
+
+    # the person undoes Schulze's link; the rest of the batch line pays nothing
+    await undo_link(uow_factory, clock, tenant_id, links["m2"], actor="mandant@demo.test")
+    async with uow_factory() as uow:
+        statuses = sorted(
+            (link.id == links["m2"], str(link.status))
+            for link in await uow.matching.links(tenant_id)
+        )
+    assert statuses == [(False, "confirmed"), (False, "confirmed"), (True, "undone")]
+
+    again = line("49.00", "2024-03-25", "Kursbeitrag 03/2024 KB-24-m2", **SCHULZE)
+    await push(uow_factory, clock, tenant_id, [again])
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    assert counts.auto_links == 1
+    async with uow_factory() as uow:
+        for link in await uow.matching.links(tenant_id):
+            if link.status == LinkStatus.AUTO_CONFIRMED:
+                found = await uow.matching.transaction(tenant_id, link.bank_transaction_id)
+                assert found is not None
+                assert found[0].booking_date == date(2024, 3, 25)
+
+
+async def test_an_automatic_item_of_a_batch_returned_later_is_retired(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The same with the batch's links left automatic (a batch citing the members'
+    invoice numbers): Schulze's is retired, the two others stay."""
+    tenant_id, links = await _batch(uow_factory, clock)
+    async with uow_factory() as uow:
+        for link in await uow.matching.links(tenant_id):
+            link.status = LinkStatus.AUTO_CONFIRMED
+        await uow.commit()
+    back = line("-49.00", "2024-03-11", "RUECKLASTSCHRIFT Kursbeitrag 03/2024 MD06", **SCHULZE)
+    await push(uow_factory, clock, tenant_id, [back])
+
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    assert counts.returned == 1 and counts.auto_links == 0
+    async with uow_factory() as uow:
+        statuses = {link.id: str(link.status) for link in await uow.matching.links(tenant_id)}
+    assert statuses == {
+        links["m1"]: "auto_confirmed",
+        links["m2"]: "undone",
+        links["m3"]: "auto_confirmed",
+    }
+    assert counts.no_candidate == 0  # Schulze waits for the collection made again

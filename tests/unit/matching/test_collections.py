@@ -14,6 +14,7 @@ import pytest
 from belegsync.domain.matching import (
     BankTxn,
     ExistingLink,
+    ExpectedPayment,
     LinkStatus,
     UnmatchedReason,
     creditor_is_counterparty,
@@ -276,7 +277,7 @@ def test_a_voucher_whose_collection_came_back_is_no_case_for_an_external_transac
     ] is UnmatchedReason.NO_CANDIDATE
 
 
-def _batch_with_a_returned_item(*, charges: int = 0) -> tuple[list[object], list[BankTxn]]:
+def _batch_with_a_returned_item(*, charges: int = 0) -> tuple[list[ExpectedPayment], list[BankTxn]]:
     """Three members' fees collected as one SEPA batch line (the client's own, no
     payer), two of them linked by a person; Schulze's collection came back four days
     later (charges in the return's amount for ``charges``) and its link was taken

@@ -124,6 +124,9 @@ class PaymentLink(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     # Links confirmed together ("Alle sicheren Vorschläge bestätigen") share an id.
     batch_id: Mapped[str | None] = mapped_column(String(36))
+    # A confirmed link whose line a return undid (the collection came back): that
+    # return's transaction id; the person decides (``matching.service``).
+    returned_by_txn_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
