@@ -199,7 +199,7 @@ async def _batch(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> tuple[str
     links: dict[str, str] = {}
     async with uow_factory() as uow:
         for link in await uow.matching.links(tenant_id):
-            payment, voucher = await uow.matching.payment(tenant_id, link.expected_payment_id)
+            _, voucher = await uow.matching.payment(tenant_id, link.expected_payment_id)
             links[voucher.lexware_id] = link.id
     assert len(links) == 3
     for link_id in links.values():
