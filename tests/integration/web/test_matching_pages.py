@@ -7,6 +7,7 @@ import re
 from litestar.testing import AsyncTestClient
 
 from belegsync.accounts.api_tokens import create_api_token
+from belegsync.matching.links import confirm_link
 from belegsync.matching.service import run_matching
 from support.matching_helpers import (
     SUPPLIER_IBAN,
@@ -246,3 +247,45 @@ async def test_api_push_runs_matching_and_lists_matches(stack: WebStack) -> None
     assert numbers == {"RE-2024-0042", "RE-2024-0099"}
     assert document["external_needed"] == []
     assert {s["voucher"]["voucher_number"] for s in document["suggestions"]} >= {"RE-2024-0077"}
+
+
+async def test_a_confirmed_link_whose_money_came_back_is_marked_for_the_person(
+    stack: WebStack,
+) -> None:
+    """The client confirmed a collection; days later the customer's bank returned it.
+    The link stays as the person confirmed it, and says so on the Abgleich page."""
+    tenant = stack.tenant_a
+    uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
+    await add_voucher(
+        uow_factory,
+        tenant,
+        "v-coll",
+        voucher_type="salesinvoice",
+        voucher_number="RE-2024-0150",
+        contact_name="Müller Metallbau GmbH",
+        total_gross_cents=59500,
+        total_tax_cents=9500,
+    )
+    customer = {"counterparty_name": "MUELLER METALLBAU GMBH", "counterparty_iban": OTHER_BANK}
+    await push(uow_factory, clock, tenant, [line("595.00", "2024-03-06", "Pauschale", **customer)])
+    await run_matching(uow_factory, clock, tenant)
+    async with uow_factory() as uow:
+        (linked,) = await uow.matching.links(tenant)
+    await confirm_link(uow_factory, clock, tenant, linked.id, actor="a@alpha.test")
+    base = f"/clients/{tenant}/matching"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        back = line("-601.50", "2024-03-11", "RUECKLASTSCHRIFT Pauschale AM04", **customer)
+        await push(uow_factory, clock, tenant, [back])
+        counts = await run_matching(uow_factory, clock, tenant)
+        confirmed = text_of(await b.get(f"{base}?tab=confirmed"))
+        await b.post("/language", {"lang": "en", "next": base})
+        english = text_of(await b.get(f"{base}?tab=confirmed"))
+
+    assert counts.returns_to_check == 1
+    assert "Zurückgebucht" in confirmed
+    assert "Am 11.03.2024 kam das Geld zurück (Rücklastschrift, -601,50 €)" in confirmed
+    assert "the money came back (returned direct debit, -€601.50)" in english
+    async with uow_factory() as uow:
+        (link,) = [k for k in await uow.matching.links(tenant) if k.status == "confirmed"]
+    assert link.returned_by_txn_id is not None
