@@ -81,6 +81,7 @@ def _document(counts: MatchCounts, o: MatchingOverview) -> dict[str, Any]:
             "returned": counts.returned,
             "returns_to_check": counts.returns_to_check,
             "confirmed_returned": sum(v.returned_by is not None for v in o.confirmed),
+            "returns_unchecked": sum(v.return_to_check for v in o.confirmed),
             "external_needed": len(o.external_needed),
             "cash": len(o.cash),
         },
@@ -98,15 +99,22 @@ def _print_text(counts: MatchCounts, o: MatchingOverview) -> None:
         f"bezahlt, {counts.replaced_external} externe ersetzt"
         + (f", {counts.returned} wegen Rücklastschrift aufgehoben." if counts.returned else ".")
     )
-    returned = [v for v in o.confirmed if v.returned_by is not None]
+    returned = [v for v in o.confirmed if v.return_to_check]
     if returned:
         print(
             f"{len(returned)} bestätigte Zuordnungen zurückgebucht (Rücklastschrift) – "
-            "bitte prüfen und die Zuordnung aufheben, wenn der Beleg noch offen ist."
+            "bitte auf der Seite Abgleich prüfen: aufheben, wenn der Beleg noch offen ist, "
+            "sonst beibehalten."
         )
     print("Zuordnungen:")
     for view in o.auto_links + o.confirmed:
-        back = " – zurückgebucht, bitte prüfen" if view.returned_by is not None else ""
+        back = ""
+        if view.returned_by is not None:
+            back = (
+                " – zurückgebucht, bitte prüfen"
+                if view.return_to_check
+                else " – zurückgebucht, geprüft und beibehalten"
+            )
         print(_line(view) + f"  [{view.link.status}{back}]")
     print("Vorschläge:")
     for view in o.suggestions:

@@ -22,6 +22,11 @@ transaction a real one replaced). A rejected pair is never offered again; an und
 pair may come back, but only as a suggestion when a person undid it, so that the
 engine never links again automatically what a person took apart.
 
+A confirmed link whose collection came back (a return undid its line) stays as the
+person confirmed it and names the return; the person then undoes it or keeps it
+(:func:`check_return`). Keeping it changes no status: it records that the return
+was checked.
+
 ``difference_cents`` has one meaning everywhere: the part of the expected payment
 that this link does not cover, ``expected − allocated`` (never negative). It is what
 Skonto, a bank fee or a part payment leaves open; an overpayment leaves nothing open.
@@ -39,8 +44,10 @@ __all__ = [
     "ENGINE_ACTOR",
     "LinkAction",
     "LinkStateError",
+    "ReturnNotPending",
     "SafeSuggestionRule",
     "allocation",
+    "check_return",
     "is_allocating",
     "is_safe_suggestion",
     "link_difference",
@@ -114,6 +121,27 @@ class LinkStateError(DomainError):
         )
         self.status = status
         self.action = action
+
+
+class ReturnNotPending(DomainError):
+    """Keeping a link after its return was asked of a link with no return to check."""
+
+    code = "return_not_pending"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Für diese Zuordnung ist keine Rücklastschrift zu prüfen.",
+            message_en="This link has no returned direct debit to check.",
+        )
+
+
+def check_return(status: LinkStatus | str, returned_by: str | None, checked: bool) -> None:
+    """May a person keep this link after its return (the money came back, and the
+    person found the voucher paid all the same)? Only a confirmed link that names a
+    return not yet checked; :class:`ReturnNotPending` otherwise (an automatic link
+    whose collection came back is retired by the engine, never kept)."""
+    if LinkStatus(status) is not LinkStatus.CONFIRMED or not returned_by or checked:
+        raise ReturnNotPending()
 
 
 def next_status(status: LinkStatus | str, action: LinkAction) -> LinkStatus:

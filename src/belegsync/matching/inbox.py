@@ -28,6 +28,7 @@ from belegsync.store.matching_queries import (
     queue_page,
     replaced_external_links,
     returns_named,
+    returns_to_check,
     search_transactions,
 )
 from belegsync.store.models import (
@@ -77,6 +78,11 @@ class LinkView:
     def of(cls, row: LinkRow, returns: Mapping[str, BankTransaction] | None = None) -> LinkView:
         returned = (returns or {}).get(row.link.returned_by_txn_id or "")
         return cls(row.link, row.payment, row.voucher, row.transaction, row.account, returned)
+
+    @property
+    def return_to_check(self) -> bool:
+        """The money came back and the person has not checked it yet."""
+        return self.returned_by is not None and self.link.return_checked_at is None
 
     @property
     def expected_cents(self) -> int:
@@ -132,6 +138,9 @@ class LinkView:
                 "booking_date": self.returned_by.booking_date.isoformat(),
                 "amount_cents": self.returned_by.amount_cents,
                 "remittance": self.returned_by.remittance,
+                "checked_at": link.return_checked_at.isoformat()
+                if link.return_checked_at
+                else None,
             },
         }
 
@@ -185,6 +194,8 @@ class QueueView:
     safe_suggestions: int
     cash: list[tuple[ExpectedPayment, Voucher, int]]
     replaced: list[LinkView]
+    # confirmed links whose collection came back, not yet checked (every tab says so)
+    returns_to_check: int = 0
 
     @property
     def total(self) -> int:
@@ -231,7 +242,8 @@ async def matching_queue(
         if tab == "auto"
         else []
     )
-    return QueueView(tab, counts, links, external, safe, cash, replaced)
+    to_check = await returns_to_check(uow, ctx)
+    return QueueView(tab, counts, links, external, safe, cash, replaced, to_check)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""What a person does with links: confirm, reject, undo, link by hand, confirm in bulk.
+"""What a person does with links: confirm, reject, undo, link by hand, confirm in bulk,
+keep a confirmed link whose collection came back.
 
 Each use case checks that the rows belong to the tenant (``NotFound`` otherwise),
 moves the link through the domain's state machine (``LinkStateError`` when the
@@ -17,6 +18,7 @@ from belegsync.domain.clock import Clock
 from belegsync.domain.links import (
     LinkAction,
     allocation,
+    check_return,
     is_allocating,
     is_safe_suggestion,
     link_difference,
@@ -41,6 +43,7 @@ __all__ = [
     "confirm_links",
     "confirm_safe_suggestions",
     "external_links_of",
+    "keep_after_return",
     "link_manually",
     "reject_link",
     "safe_suggestions",
@@ -144,6 +147,16 @@ async def _undo(
         await _teach(uow, tenant_id, link, now, confirmations=-1)
 
 
+async def _keep(
+    uow: UnitOfWork, tenant_id: str, link: PaymentLink, actor: str, now: datetime
+) -> None:
+    """The person checked the return and keeps the link (the voucher is paid all the
+    same): the return is marked checked, nothing else changes."""
+    check_return(link.status, link.returned_by_txn_id, link.return_checked_at is not None)
+    link.return_checked_at = now
+    link.updated_at = now
+
+
 Effect = Callable[[UnitOfWork, str, PaymentLink, str, datetime], Awaitable[None]]
 
 
@@ -212,6 +225,24 @@ async def undo_link(
     )
     await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
     return link
+
+
+async def keep_after_return(
+    uow_factory: UowFactory, clock: Clock, tenant_id: str, link_id: str, *, actor: str
+) -> PaymentLink:
+    """Keep a confirmed link whose collection came back („Zuordnung beibehalten“): the
+    notice gives way to a note that the return was checked; the same return is never
+    shown for checking again. ``ReturnNotPending`` for a link with no return to check
+    (changes nothing)."""
+    return await _act(
+        uow_factory,
+        clock,
+        tenant_id,
+        link_id,
+        actor=actor,
+        effect=_keep,
+        audit_action="link_kept_after_return",
+    )
 
 
 async def link_manually(

@@ -302,8 +302,9 @@ async def _retire_returned(
     the engine then pairs the return with what it undid and finds the collection made
     again. A link a person confirmed is kept — the engine never changes a person's
     decision — and names the return (``returned_by_txn_id``, audit
-    ``link_return_shown``): the person is shown that the money came back and decides.
-    Returns how many links were retired and how many confirmed ones newly name a return.
+    ``link_return_shown``): the person is shown that the money came back and decides
+    (undoes the link, or keeps it: ``links.keep_after_return``). Returns how many links
+    were retired and how many confirmed ones newly name a return.
     """
     cols = TxnColumns.from_store(tenant_id, columns)
     days = sorted({int(cols.day[r]) for r in returns_of(cols).unpaired})
@@ -339,6 +340,7 @@ async def _retire_returned(
             retired += 1
         elif link.status == LinkStatus.CONFIRMED and link.returned_by_txn_id != return_id:
             link.returned_by_txn_id = return_id
+            link.return_checked_at = None  # a return a person checked was another
             await audit_link(
                 uow,
                 tenant_id,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Literal, NamedTuple, TypeAlias, get_args
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 
 from belegsync.domain.matching import ALLOCATING_STATUSES, LinkStatus
 from belegsync.store.access import MAX_PER_PAGE, Page, TenantContext, access_tenant
@@ -41,6 +41,7 @@ __all__ = [
     "queue_page",
     "replaced_external_links",
     "returns_named",
+    "returns_to_check",
     "search_transactions",
 ]
 
@@ -165,6 +166,19 @@ def _filtered_links(
     return query
 
 
+def _return_to_check() -> ColumnElement[bool]:
+    """A confirmed link whose collection came back, not yet checked by a person."""
+    return and_(
+        PaymentLink.returned_by_txn_id.is_not(None), PaymentLink.return_checked_at.is_(None)
+    )
+
+
+async def returns_to_check(uow: UnitOfWork, ctx: TenantContext) -> int:
+    """Confirmed links whose collection came back that a person has yet to check."""
+    query = _filtered_links(ctx, [LinkStatus.CONFIRMED], QueueFilters()).where(_return_to_check())
+    return int(await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+
+
 def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) -> AnySelect:
     return _filtered_links(ctx, [_TAB_STATUS[tab]], filters)
 
@@ -242,15 +256,23 @@ async def queue_page(
     page: int = 1,
     per_page: int = 50,
 ) -> Page[LinkRow] | Page[PaymentRow]:
-    """One page of a tab; suggestions best first within a voucher, newest vouchers first."""
+    """One page of a tab; suggestions best first within a voucher, newest vouchers first
+    (confirmed links whose collection came back before all others)."""
     query = _tab_query(ctx, tab, filters)
     day = func.coalesce(ExpectedPayment.paid_date, Voucher.voucher_date)
     if tab == "external":
         ordered = query.order_by(day.desc(), Voucher.id, ExpectedPayment.position)
         rows, total = await _page_rows(uow, ordered, page=page, per_page=per_page)
         return Page([PaymentRow(*r) for r in rows], total, page, per_page)
+    # the confirmed links whose money came back first: they wait for the person
+    first = [case((_return_to_check(), 0), else_=1)] if tab == "confirmed" else []
     ordered = query.order_by(
-        day.desc(), Voucher.id, ExpectedPayment.position, PaymentLink.score.desc(), PaymentLink.id
+        *first,
+        day.desc(),
+        Voucher.id,
+        ExpectedPayment.position,
+        PaymentLink.score.desc(),
+        PaymentLink.id,
     )
     rows, total = await _page_rows(uow, ordered, page=page, per_page=per_page)
     return Page([LinkRow(*r) for r in rows], total, page, per_page)

@@ -15,9 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from belegsync.domain.links import ReturnNotPending
 from belegsync.domain.matching import LinkStatus
-from belegsync.matching.links import confirm_link, undo_link
+from belegsync.matching.links import confirm_link, keep_after_return, undo_link
 from belegsync.matching.service import run_matching
+from belegsync.store.access import TenantContext
+from belegsync.store.errors import NotFound
+from belegsync.store.matching_queries import returns_to_check
 from belegsync.store.models import AuditLogEntry, ExpectedPayment, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
@@ -271,3 +275,65 @@ async def test_an_automatic_item_of_a_batch_returned_later_is_retired(
         links["m3"]: "auto_confirmed",
     }
     assert counts.no_candidate == 0  # Schulze waits for the collection made again
+
+
+async def _to_check(uow_factory: UnitOfWorkFactory, tenant_id: str) -> int:
+    async with uow_factory() as uow:
+        return await returns_to_check(uow, TenantContext(tenant_id=tenant_id, actor="test"))
+
+
+async def test_a_person_who_checked_the_return_keeps_the_link(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Schulze's fee came back, then he paid it in cash at the desk: the person keeps
+    the link. The notice is checked once and for all: the next runs show it no more,
+    the link stays confirmed and still names the return."""
+    tenant_id, links = await _batch(uow_factory, clock)
+    back = line("-52.00", "2024-03-11", "RUECKLASTSCHRIFT Kursbeitrag 03/2024 AM04", **SCHULZE)
+    await push(uow_factory, clock, tenant_id, [back])
+    assert (await run_matching(uow_factory, clock, tenant_id)).returns_to_check == 1
+    assert await _to_check(uow_factory, tenant_id) == 1
+    # nothing to check on the two others: refused, nothing written
+    with pytest.raises(ReturnNotPending):
+        await keep_after_return(uow_factory, clock, tenant_id, links["m1"], actor="p")
+
+    kept = await keep_after_return(
+        uow_factory, clock, tenant_id, links["m2"], actor="mandant@demo.test"
+    )
+
+    assert kept.return_checked_at == clock.now()
+    assert await _to_check(uow_factory, tenant_id) == 0
+    with pytest.raises(ReturnNotPending):  # a second click
+        await keep_after_return(uow_factory, clock, tenant_id, links["m2"], actor="p")
+    counts = await run_matching(uow_factory, clock, tenant_id)
+    assert counts.returns_to_check == 0 and counts.returned == 0
+    async with uow_factory() as uow:
+        by_id = {link.id: link for link in await uow.matching.links(tenant_id)}
+        actions = list(
+            await uow.session.scalars(
+                select(AuditLogEntry.action).where(AuditLogEntry.tenant_id == tenant_id)
+            )
+        )
+    assert {str(link.status) for link in by_id.values()} == {"confirmed"}
+    assert by_id[links["m2"]].returned_by_txn_id is not None
+    assert by_id[links["m2"]].return_checked_at is not None
+    assert by_id[links["m1"]].return_checked_at is None
+    assert actions.count("link_kept_after_return") == 1
+    assert await _to_check(uow_factory, tenant_id) == 0
+
+
+async def test_keeping_is_only_for_a_link_of_the_tenant(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Another client's link, or no link at all: not found, nothing changed."""
+    tenant_id, links = await _batch(uow_factory, clock)
+    other, _ = await add_tenant(uow_factory, "Nachbar")
+    back = line("-52.00", "2024-03-11", "RUECKLASTSCHRIFT Kursbeitrag 03/2024 AM04", **SCHULZE)
+    await push(uow_factory, clock, tenant_id, [back])
+    await run_matching(uow_factory, clock, tenant_id)
+
+    for tenant, link_id in ((other, links["m2"]), (tenant_id, "no-such-link")):
+        with pytest.raises(NotFound):
+            await keep_after_return(uow_factory, clock, tenant, link_id, actor="p")
+
+    assert await _to_check(uow_factory, tenant_id) == 1

@@ -39,6 +39,7 @@ CLIENT_ROUTES = [
     ("POST", "/clients/{tenant}/matching/links/{link}/confirm"),
     ("POST", "/clients/{tenant}/matching/links/{link}/reject"),
     ("POST", "/clients/{tenant}/matching/links/{link}/undo"),
+    ("POST", "/clients/{tenant}/matching/links/{link}/keep"),
     ("POST", "/clients/{tenant}/matching/payments/{payment}/link/{txn}"),
     ("POST", "/clients/{tenant}/matching/payments/{payment}/external"),
     ("GET", "/clients/{tenant}/matching/payments/{payment}"),

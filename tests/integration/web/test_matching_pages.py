@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from litestar.testing import AsyncTestClient
 
@@ -253,7 +254,9 @@ async def test_a_confirmed_link_whose_money_came_back_is_marked_for_the_person(
     stack: WebStack,
 ) -> None:
     """The client confirmed a collection; days later the customer's bank returned it.
-    The link stays as the person confirmed it, and says so on the Abgleich page."""
+    The link stays as the person confirmed it, says so on the Abgleich page (first
+    among the confirmed links, and a banner on every tab) until the person checks it:
+    „Zuordnung beibehalten“ (the customer paid in cash) leaves a note instead."""
     tenant = stack.tenant_a
     uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
     await add_voucher(
@@ -266,26 +269,66 @@ async def test_a_confirmed_link_whose_money_came_back_is_marked_for_the_person(
         total_gross_cents=59500,
         total_tax_cents=9500,
     )
+    # a later voucher, confirmed too: newest first would list it before the returned one
+    await add_voucher(
+        uow_factory,
+        tenant,
+        "v-later",
+        voucher_number="RE-2024-0160",
+        total_gross_cents=11900,
+        paid_date=date(2024, 3, 20),
+    )
     customer = {"counterparty_name": "MUELLER METALLBAU GMBH", "counterparty_iban": OTHER_BANK}
-    await push(uow_factory, clock, tenant, [line("595.00", "2024-03-06", "Pauschale", **customer)])
+    await push(
+        uow_factory,
+        clock,
+        tenant,
+        [
+            line("595.00", "2024-03-06", "Pauschale", **customer),
+            line("-119.00", "2024-03-20", "Rechnung RE-2024-0160"),
+        ],
+    )
     await run_matching(uow_factory, clock, tenant)
     async with uow_factory() as uow:
-        (linked,) = await uow.matching.links(tenant)
-    await confirm_link(uow_factory, clock, tenant, linked.id, actor="a@alpha.test")
+        linked = await uow.matching.links(tenant)
+    assert len(linked) == 2
+    for link in linked:
+        await confirm_link(uow_factory, clock, tenant, link.id, actor="a@alpha.test")
     base = f"/clients/{tenant}/matching"
     async with stack.browser() as b:
         await b.login("a@alpha.test")
         back = line("-601.50", "2024-03-11", "RUECKLASTSCHRIFT Pauschale AM04", **customer)
         await push(uow_factory, clock, tenant, [back])
         counts = await run_matching(uow_factory, clock, tenant)
-        confirmed = text_of(await b.get(f"{base}?tab=confirmed"))
+        suggestions = text_of(await b.get(base))
+        page = await b.get(f"{base}?tab=confirmed")
+        confirmed = text_of(page)
         await b.post("/language", {"lang": "en", "next": base})
         english = text_of(await b.get(f"{base}?tab=confirmed"))
+        await b.post("/language", {"lang": "de", "next": base})
+        keep = _action(page.text, "keep", "RE-2024-0150")
+        kept = await b.post(keep, {"back": f"{base}?tab=confirmed"})
+        again = await b.post(keep, {"back": f"{base}?tab=confirmed"})
+    async with stack.browser() as other:
+        await other.login("b@beta.test")
+        foreign = await other.post(keep)
 
     assert counts.returns_to_check == 1
+    assert "bitte prüfen: 1" in suggestions and "Zu den bestätigten Zuordnungen" in suggestions
     assert "Zurückgebucht" in confirmed
     assert "Am 11.03.2024 kam das Geld zurück (Rücklastschrift, -601,50 €)" in confirmed
+    assert confirmed.index("RE-2024-0150") < confirmed.index("RE-2024-0160")
     assert "the money came back (returned direct debit, -€601.50)" in english
+    assert "Keep link" in english
+    assert kept.status_code == 200 and str(kept.url).endswith("tab=confirmed")
+    after = text_of(kept)
+    assert "Zuordnung beibehalten; die Rücklastschrift ist als geprüft vermerkt." in after
+    assert "Rücklastschrift vom 11.03.2024 (-601,50 €) geprüft" in after
+    assert "kam das Geld zurück" not in after and "bitte prüfen:" not in after
+    assert again.status_code == 200
+    assert "Für diese Zuordnung ist keine Rücklastschrift zu prüfen." in text_of(again)
+    assert foreign.status_code in (403, 404)
     async with uow_factory() as uow:
-        (link,) = [k for k in await uow.matching.links(tenant) if k.status == "confirmed"]
-    assert link.returned_by_txn_id is not None
+        links = await uow.matching.links(tenant)
+    (returned,) = [k for k in links if k.returned_by_txn_id is not None]
+    assert returned.status == "confirmed" and returned.return_checked_at is not None

@@ -127,6 +127,9 @@ class PaymentLink(Base):
     # A confirmed link whose line a return undid (the collection came back): that
     # return's transaction id; the person decides (``matching.service``).
     returned_by_txn_id: Mapped[str | None] = mapped_column(String(36))
+    # When a person checked that return and kept the link („Zuordnung beibehalten“);
+    # a later, other return clears it.
+    return_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -17,6 +17,7 @@ from belegsync.matching.links import (
     confirm_link,
     confirm_links,
     confirm_safe_suggestions,
+    keep_after_return,
     link_manually,
     reject_link,
     undo_batch,
@@ -171,6 +172,19 @@ class MatchingController(Controller):
             "Zuordnung aufgehoben. Der Beleg ist wieder offen und wurde neu abgeglichen."
         )
         return await self._act(request, deps, ctx, link_id, undo_link, done)
+
+    @post("/matching/links/{link_id:str}/keep")
+    async def keep(
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        link_id: FromPath[str],
+    ) -> Redirect:
+        done = formatter(request).gettext(
+            "Zuordnung beibehalten; die Rücklastschrift ist als geprüft vermerkt."
+        )
+        return await self._act(request, deps, ctx, link_id, keep_after_return, done)
 
     @post("/matching/confirm-safe")
     async def confirm_safe(
