@@ -58,11 +58,38 @@ async def main(db, tenant, groups):
 
 asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
 """
+# A customer's collection the client confirmed (before its bank returned it).
+SEED_CONFIRMED = """
+import asyncio, sys
+from belegsync.store.db import create_engine, create_session_factory
+from belegsync.store.uow import UnitOfWorkFactory
+from belegsync.matching.links import confirm_link
+from belegsync.matching.service import run_matching
+from fakes.clock import FixedClock
+from support.matching_helpers import NOW, add_voucher, line, push
+
+async def main(db, tenant, _groups):
+    engine = create_engine(f"sqlite+aiosqlite:///{db}")
+    f, clock = UnitOfWorkFactory(create_session_factory(engine)), FixedClock(NOW)
+    await add_voucher(f, tenant, "e2e-coll", voucher_type="salesinvoice",
+                      voucher_number="RE-2024-0150", contact_name="Müller Metallbau GmbH",
+                      total_gross_cents=59500, total_tax_cents=9500)
+    await push(f, clock, tenant, [line("595.00", "2024-03-06", "Pauschale RE-2024-0150",
+               counterparty_name="MUELLER METALLBAU GMBH",
+               counterparty_iban="DE02120300000000202051")])
+    await run_matching(f, clock, tenant)
+    async with f() as uow:
+        (link,) = await uow.matching.links(tenant)
+    await confirm_link(f, clock, tenant, link.id, actor="client")
+    await engine.dispose()
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
 
-def _client(servers: Servers, name: str, email: str, groups: int) -> str:
+def _client(servers: Servers, name: str, email: str, groups: int, seed: str = SEED) -> str:
     servers.cli("tenant", "add", name, "--open-tax-year", "2024")
     servers.cli("user", "add", email, "--role", "client", "--tenant", name, stdin=PASSWORD)
     [(tenant_id,)] = servers.query("SELECT id FROM tenants WHERE name = ?", name)
@@ -70,7 +97,7 @@ def _client(servers: Servers, name: str, email: str, groups: int) -> str:
         [
             sys.executable,
             "-c",
-            SEED,
+            seed,
             str(servers.data_dir / "belegsync.sqlite3"),
             str(tenant_id),
             str(groups),
@@ -277,6 +304,58 @@ def test_the_queue_at_volume_on_desktop_and_phone(browser_instance: Any, servers
     _assert_nothing_cut(phone)
     shot(phone, "35-manuell-375")
     phone.context.close()
+
+
+def test_a_returned_collection_is_checked_and_kept(
+    browser_instance: Any, servers: Servers, tmp_path: Path
+) -> None:
+    """The client confirmed a customer's collection; the next statement, uploaded by
+    hand, holds the customer's bank's return. The Abgleich page says so on every tab;
+    the client, who got the money in cash since, keeps the link — at 375 px."""
+    from playwright.sync_api import expect
+
+    tenant_id = _client(servers, "Zeta KG", "z@e2e.test", 0, SEED_CONFIRMED)
+    page = _login(browser_instance, servers, "z@e2e.test", DESKTOP)
+    page.goto(f"/clients/{tenant_id}/matching?tab=confirmed")
+    expect(page.locator("#confirmed .link-row", has_text="RE-2024-0150")).to_be_visible()
+    expect(page.locator("#returns-to-check")).to_have_count(0)
+
+    statement = tmp_path / "umsaetze.csv"
+    back = ("11.03.24", "RUECKLASTSCHRIFT Pauschale RE-2024-0150 AM04", "MUELLER METALLBAU GMBH")
+    statement.write_bytes(sparkasse_csv("DE89370400440532013000", [(*back, "-595,00")]))
+    page.goto(f"/clients/{tenant_id}/bank/upload")
+    page.get_by_label("Datei", exact=True).set_input_files(str(statement))
+    page.get_by_role("button", name="Hochladen").click()
+    expect(page.locator("#upload-result")).to_contain_text("1 neue Umsätze")
+    page.get_by_role("link", name="Zum Abgleich").click()
+
+    banner = page.locator("#returns-to-check")
+    expect(banner).to_contain_text("bitte prüfen: 1")
+    shot(page, "25-zurueckgebucht-hinweis-1440")
+    banner.get_by_role("link", name="Zu den bestätigten Zuordnungen").click()
+    row = page.locator("#confirmed .link-row", has_text="RE-2024-0150")
+    expect(row.locator(".q-returned")).to_contain_text("Am 11.03.2024 kam das Geld zurück")
+    shot(page, "26-zurueckgebucht-1440")
+    page.set_viewport_size(PHONE)
+    _assert_nothing_cut(page)
+    shot(page, "27-zurueckgebucht-375")
+
+    row.get_by_role("button", name="Zuordnung beibehalten").click()
+    expect(page.get_by_text("Zuordnung beibehalten; die Rücklastschrift")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"tab=confirmed"))
+    kept = page.locator("#confirmed .link-row", has_text="RE-2024-0150")
+    expect(kept.locator(".q-returned-checked")).to_contain_text(
+        "Rücklastschrift vom 11.03.2024 (-595,00 €) geprüft"
+    )
+    expect(kept.get_by_role("button", name="Zuordnung beibehalten")).to_have_count(0)
+    expect(page.locator("#returns-to-check")).to_have_count(0)
+    _assert_nothing_cut(page)
+    shot(page, "28-zurueckgebucht-geprueft-375")
+    page.context.close()
+    rows = servers.query(
+        "SELECT status, return_checked_at FROM links WHERE tenant_id = ?", tenant_id
+    )
+    assert [(str(status), checked is not None) for status, checked in rows] == [("confirmed", True)]
 
 
 def _assert_nothing_cut(page: Any) -> None:
