@@ -28,7 +28,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from operator import attrgetter
 
@@ -574,6 +574,8 @@ _MAX_COUNTED_POOL = 300
 # a counted line no one combination makes is given its pool's oldest items, of which at
 # most this many may be left out (:func:`_first_combination`)
 _FIRST_SLACK = 3
+# a day distance beyond any paid date's (an item without one is no nearer than any)
+_FAR = 1 << 30
 # the counted lines are read at most this many times (again: those whose pool lost an
 # item to another line's only combination)
 _COUNTED_PASSES = 3
@@ -706,7 +708,9 @@ def counted_groups(
     that many open items of the line's partition, dated on or before it (and not
     after the submission day it states) and within two months, whose sum is what the
     line covers — the only one, or where several are, the one the order the items
-    were written in tells (:func:`_read_counted`). Nothing says whose the items are —
+    were written in tells (:func:`_read_counted`), of equal prices those marked paid
+    nearest to the line; first among the items whose date window holds the line
+    (:func:`_read_in_window`). Nothing says whose the items are —
     a firm's own collection, a billing service's payout — so it is never linked
     automatically; a line a payment outside the combination ranks first (``ranked_by``:
     row → state index) is offered nothing, but may still hold its items.
@@ -757,7 +761,7 @@ def counted_groups(
                     for s in items[start : bisect_right(days, last)]
                     if s.index not in taken and (s.payment.id, txn_id) not in rejected
                 )
-                counted = _read_counted(pool, count, covers)
+                counted = _read_in_window(pool, day, count, covers)
                 members = counted.members
                 if members is not None:
                     break
@@ -783,6 +787,47 @@ def counted_groups(
         if group is not None:
             groups.append(group)
     return groups, held
+
+
+def _read_in_window(pool: tuple[PaymentState, ...], day: int, count: int, covers: int) -> _Counted:
+    """:func:`_read_counted` of the items whose date window holds the line's ``day``
+    first (Lexware's paid date near the payout: the person marked them paid when it
+    came), then of the whole ``pool``. An item marked paid weeks before the line was
+    paid by an earlier one, which no combination told: left in every later pool, it
+    made them too large to tell too."""
+    near = tuple(s for s in pool if s.window[0] <= day <= s.window[1])
+    counted = None
+    if len(near) < len(pool) and len(near) >= count:
+        counted = _read_counted(near, count, covers)
+    if counted is None or counted.members is None:
+        counted = _read_counted(pool, count, covers)
+    if counted.members is None or not counted.how:
+        return counted
+    return replace(counted, members=_nearest_of_each_amount(counted.pool, counted.members, day))
+
+
+def _nearest_of_each_amount(
+    pool: Sequence[PaymentState], members: Sequence[PaymentState], day: int
+) -> tuple[PaymentState, ...]:
+    """``members`` (told by the order the items were written, not by the only
+    combination) with each amount's items taken from ``pool`` by how near Lexware's
+    paid date lies to the line's ``day``: the same sum, but a voucher of the same price
+    handed in a round late, marked paid when its own payout came, gives its place to
+    the one marked paid on this payout's day. Where the dates tell nothing (no paid
+    date, or as near) the items told stay."""
+    told = {s.index for s in members}
+
+    def nearness(state: PaymentState) -> tuple[int, bool, tuple[int, str, str]]:
+        away = abs(state.anchor_day - day) if state.anchored else _FAR
+        return away, state.index not in told, _age(state)
+
+    wanted = Counter(s.payment.amount_cents for s in members)
+    chosen: list[PaymentState] = []
+    for state in sorted(pool, key=nearness):
+        if wanted[state.payment.amount_cents] > 0:
+            wanted[state.payment.amount_cents] -= 1
+            chosen.append(state)
+    return tuple(sorted(chosen, key=_age))
 
 
 def _ranked_by_other(row: int, members: Collection[int], ranked_by: Mapping[int, int]) -> bool:

@@ -654,6 +654,33 @@ def test_equal_amounts_among_other_open_invoices_go_the_oldest_first() -> None:
     }
 
 
+def test_items_marked_paid_weeks_before_a_payout_are_left_to_an_earlier_one() -> None:
+    # an earlier payout's KG 168,00 and MT 204,00, marked paid in Lexware five weeks
+    # before this one (their own line was told nothing), are open still; with them
+    # 168 + 204 makes 372,00 four ways and the oldest were offered (the physiotherapy
+    # practice: every later payout's pool held them, and a whole quarter's payouts
+    # offered nothing). Those marked paid near this payout make it one way.
+    old = _patients([16800, 20400], D0, paid_after=10)
+    new = _patients([16800, 20400, 26400], D0 + timedelta(days=30), paid_after=20)
+    invoices = old + [replace(p, id=f"n{i}#0", voucher_id=f"n{i}") for i, p in enumerate(new)]
+    line = _billing_payout("b1", [16800, 20400], D0 + timedelta(days=50))
+    result = match(invoices, [line])
+    assert _counted(result) == {pid: [("b1", "counted:2")] for pid in ("n0#0", "n1#0")}
+    assert _auto(result) == {}
+
+
+def test_of_equal_prices_the_one_marked_paid_on_the_payout_day_is_offered() -> None:
+    # two MLD series at 252,00: the older one was handed in a round late and marked paid
+    # when its own payout came, two weeks after this one; this payout's is the newer,
+    # marked paid on its day (before: the oldest, and the newer went to the next line)
+    invoices = _patients([25200, 25200, 37500], D0, paid_after=16)
+    invoices[0] = replace(invoices[0], paid_date=D0 + timedelta(days=30))
+    line = _billing_payout("b1", [25200, 37500], D0 + timedelta(days=16))
+    assert _counted(match(invoices, [line])) == {
+        pid: [("b1", "counted:2:first")] for pid in ("v1#0", "v2#0")
+    }
+
+
 def test_combinations_of_different_amounts_are_not_told_apart_by_age() -> None:
     # 98 + 450 and 218 + 330 both make 548, and neither the oldest nor the newest
     # open invoices do: which amounts were paid is not known
