@@ -147,17 +147,31 @@ class ActionCounts:
     open: int
     flagged: int
     failed_vouchers: int
+    # confirmed links whose collection came back, not yet checked (Rücklastschrift)
+    returns: int = 0
 
     @property
     def anything(self) -> bool:
-        return any((self.suggestions, self.external, self.open, self.flagged, self.failed_vouchers))
+        return any(
+            (
+                self.suggestions,
+                self.external,
+                self.open,
+                self.flagged,
+                self.failed_vouchers,
+                self.returns,
+            )
+        )
 
 
-def action_counts(counts: Sequence[YearCounts], failed: Sequence[FailedVoucher]) -> ActionCounts:
+def action_counts(
+    counts: Sequence[YearCounts], failed: Sequence[FailedVoucher], returns: int = 0
+) -> ActionCounts:
     return ActionCounts(
         suggestions=sum(c.waiting.get("suggested", 0) for c in counts),
         external=sum(c.waiting.get("external", 0) for c in counts),
         open=sum(c.waiting.get("open", 0) for c in counts),
         flagged=sum(sum(c.flagged.values()) for c in counts),
         failed_vouchers=len(failed),
+        returns=returns,
     )

@@ -301,6 +301,7 @@ async def test_a_confirmed_link_whose_money_came_back_is_marked_for_the_person(
         await push(uow_factory, clock, tenant, [back])
         counts = await run_matching(uow_factory, clock, tenant)
         suggestions = text_of(await b.get(base))
+        start = (await b.get(f"/clients/{tenant}/overview")).text
         page = await b.get(f"{base}?tab=confirmed")
         confirmed = text_of(page)
         await b.post("/language", {"lang": "en", "next": base})
@@ -309,12 +310,17 @@ async def test_a_confirmed_link_whose_money_came_back_is_marked_for_the_person(
         keep = _action(page.text, "keep", "RE-2024-0150")
         kept = await b.post(keep, {"back": f"{base}?tab=confirmed"})
         again = await b.post(keep, {"back": f"{base}?tab=confirmed"})
+        start_after = (await b.get(f"/clients/{tenant}/overview")).text
     async with stack.browser() as other:
         await other.login("b@beta.test")
         foreign = await other.post(keep)
 
     assert counts.returns_to_check == 1
     assert "bitte prüfen: 1" in suggestions and "Zu den bestätigten Zuordnungen" in suggestions
+    # the start page's „Jetzt zu tun“ says so too, and leads to the confirmed links
+    tile = re.search(r'id="tile-returns"><a href="([^"]+)">\s*<strong class="big">(\d+)', start)
+    assert tile is not None and tile.groups() == (f"{base}?tab=confirmed", "1")
+    assert "Rücklastschriften prüfen" in start and 'id="tile-returns"' not in start_after
     assert "Zurückgebucht" in confirmed
     assert "Am 11.03.2024 kam das Geld zurück (Rücklastschrift, -601,50 €)" in confirmed
     assert confirmed.index("RE-2024-0150") < confirmed.index("RE-2024-0160")

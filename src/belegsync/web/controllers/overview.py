@@ -12,6 +12,7 @@ from litestar.response import Template
 from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
 from belegsync.store.access import TenantContext
+from belegsync.store.matching_queries import returns_to_check
 from belegsync.sync.status import ConnectionStatus, connection_status
 from belegsync.web.deps import WebDeps
 from belegsync.web.overview import (
@@ -41,12 +42,13 @@ async def client_overview(request: WebRequest, deps: WebDeps, ctx: TenantContext
         found = await uow.overview.client_counts(ctx, last_month=today)
         failed = await uow.overview.failed_vouchers(ids)
         years = (await uow.overview.tax_years(ids)).get(ctx.tenant_id, {})
+        returns = await returns_to_check(uow, ctx)
     status = await connection_status(
         uow_factory=deps.uow_factory, clock=deps.clock, tenant_id=ctx.tenant_id, runs=1
     )
     return ClientOverview(
         status=status,
-        actions=action_counts(found.years, failed),
+        actions=action_counts(found.years, failed, returns),
         chart=month_chart(found.months, formatter(request).gettext),
         years=year_lights(
             found.years,
