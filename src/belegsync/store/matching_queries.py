@@ -174,9 +174,21 @@ def _return_to_check() -> ColumnElement[bool]:
 
 
 async def returns_to_check(uow: UnitOfWork, ctx: TenantContext) -> int:
-    """Confirmed links whose collection came back that a person has yet to check."""
-    query = _filtered_links(ctx, [LinkStatus.CONFIRMED], QueueFilters()).where(_return_to_check())
-    return int(await uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    """Confirmed links (of active payments, as the tab lists them) whose collection
+    came back that a person has yet to check. The links alone, by the tenant's status
+    index: on every start page, it must cost nothing where there are none."""
+    query = (
+        select(func.count())
+        .select_from(PaymentLink)
+        .join(ExpectedPayment, ExpectedPayment.id == PaymentLink.expected_payment_id)
+        .where(
+            PaymentLink.tenant_id == ctx.tenant_id,
+            PaymentLink.status == LinkStatus.CONFIRMED.value,
+            _return_to_check(),
+            ExpectedPayment.active.is_(True),
+        )
+    )
+    return int(await uow.session.scalar(query) or 0)
 
 
 def _tab_link_query(ctx: TenantContext, tab: QueueTab, filters: QueueFilters) -> AnySelect:
