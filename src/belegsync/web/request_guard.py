@@ -2,7 +2,8 @@
 
 - JSON bodies of the API: only ``application/json``, at most 1 MB, UTF-8 without BOM, no
   NaN/Infinity, numbers below 10^15, nesting at most 32 deep, no lone surrogates or NUL.
-- Query strings and form posts: no NUL characters (PostgreSQL text cannot hold them).
+- Paths, query strings and form posts: no NUL characters (PostgreSQL text cannot hold
+  them: an id in the path with a NUL was a 500 on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -120,7 +121,9 @@ def parse_json_body(raw: bytes, content_type: str) -> Any:
 
 
 async def guard_input(request: WebRequest) -> None:
-    """``before_request``: check the query string, API JSON bodies and form posts."""
+    """``before_request``: check the path, the query string, API JSON bodies and form
+    posts."""
+    check_no_nul(request.scope.get("path", ""), where="path")
     check_no_nul(request.scope.get("query_string", b""), where="query string")
     if request.method not in ("POST", "PUT", "PATCH"):
         return

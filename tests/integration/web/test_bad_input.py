@@ -64,6 +64,14 @@ async def test_nul_in_a_form_or_query_is_refused(stack: WebStack) -> None:
         assert r.status_code == 400
         r = await b.get(f"/clients/{stack.tenant_a}/vouchers?q=%00")
         assert r.status_code == 400
+        # an id in the path: before, a 500 on PostgreSQL (its text holds no NUL)
+        base = f"/clients/{stack.tenant_a}"
+        paths = [f"{base}/vouchers/a%00b", f"{base}/matching/payments/a%00b"]
+        for path in paths:
+            assert (await b.get(path)).status_code == 400, path
+        for action in ("confirm", "undo", "keep"):
+            r = await b.post(f"{base}/matching/links/a%00b/{action}")
+            assert r.status_code == 400, action
     async with stack.deps.uow_factory() as uow:
         assert await uow.notify.support_requests(stack.tenant_a, limit=10) == []
 

@@ -311,6 +311,10 @@ async def test_a_confirmed_link_whose_money_came_back_is_marked_for_the_person(
         kept = await b.post(keep, {"back": f"{base}?tab=confirmed"})
         again = await b.post(keep, {"back": f"{base}?tab=confirmed"})
         start_after = (await b.get(f"/clients/{tenant}/overview")).text
+        garbage = [
+            (await b.post(f"{base}/links/{link}/keep")).status_code
+            for link in ("does-not-exist", "x" * 5000, "%00%27%22")
+        ]
     async with stack.browser() as other:
         await other.login("b@beta.test")
         foreign = await other.post(keep)
@@ -334,6 +338,8 @@ async def test_a_confirmed_link_whose_money_came_back_is_marked_for_the_person(
     assert again.status_code == 200
     assert "Für diese Zuordnung ist keine Rücklastschrift zu prüfen." in text_of(again)
     assert foreign.status_code in (403, 404)
+    # a clear „not found“, or a refused NUL (PostgreSQL text cannot hold it), never a 500
+    assert garbage == [404, 404, 400]
     async with uow_factory() as uow:
         links = await uow.matching.links(tenant)
     (returned,) = [k for k in links if k.returned_by_txn_id is not None]
