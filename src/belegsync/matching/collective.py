@@ -196,12 +196,20 @@ def collectives_from_references(
     rejected: frozenset[tuple[str, str]] | set[tuple[str, str]],
     strong_exact_elsewhere: Mapping[int, set[int]],
     params: MatchParams,
+    *,
+    rows: Iterable[int] | None = None,
+    linked: Collection[int] = frozenset(),
 ) -> list[CollectiveGroup]:
-    """Transfers whose purpose names two or more open vouchers."""
+    """Transfers whose purpose names two or more open vouchers (``rows``: only those
+    lines; ``linked``: payments this run linked already, settled as the next run finds
+    them)."""
     index = ctx.index
     groups: list[CollectiveGroup] = []
     lookback = params.reference_lookback_days
-    for row, hit in index.hits_by_txn.items():
+    hits_by_txn = index.hits_by_txn
+    for row, hit in (
+        hits_by_txn.items() if rows is None else ((r, hits_by_txn[r]) for r in rows)
+    ):
         if len(hit) < 2:
             continue
         txn_id = index.cols.ids[row]
@@ -212,6 +220,7 @@ def collectives_from_references(
             s
             for s in map(states.__getitem__, sorted(hit))
             if not s.settled
+            and s.index not in linked
             and s.tenant_currency == tc
             and abs(day - s.anchor_day) <= lookback
             and (s.payment.id, txn_id) not in rejected

@@ -211,11 +211,6 @@ def _of_contact(hashes: IntArray, owner: IntArray) -> IntArray:
     return mixed.view(np.int64)
 
 
-def _name_hashes(names: Sequence[str], rows: IntArray) -> IntArray:
-    """The hashes of the payer names of ``rows`` (as written)."""
-    return np.fromiter(map(hash, map(names.__getitem__, rows.tolist())), np.int64, rows.size)
-
-
 def _distinct_rows(rows: IntArray, n: int) -> tuple[list[int], IntArray]:
     """The distinct ``rows`` ascending and, per entry, its position among them
     (``np.unique`` with ``return_inverse``, by marks in a table of all ``n`` rows)."""
@@ -333,7 +328,8 @@ class _Run:
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
         self._same_payer = SamePayer(params.rules.name_strong)
-        # the payments and lines linked automatically in this run (``_linked_now``)
+        # the payments (states) and lines linked automatically in this run, alone or in
+        # a group (``_linked_now``)
         self._auto_rows: list[tuple[int, int]] = []
         self._linked_cache: tuple[IntArray, IntArray] | None = None
         # free credit lines announcing how many items they pay → that count; the
@@ -435,7 +431,7 @@ class _Run:
         consumed.update(assigned[p] for p in autos)
         ranked_by = {row: p for p, row in assigned.items() if p not in autos}
         linked = set(autos) | grouped_payments
-        self._auto_rows = [(p, assigned[p]) for p in autos]
+        self._auto_rows += [(p, assigned[p]) for p in autos]
         self._linked_cache = None
         account_rows, owners = self._linked_account_rows(linked, consumed)
         payer_rows = {row for _, rows in self.index.by_identifier.values() for row in rows}
@@ -470,8 +466,9 @@ class _Run:
             consumed.update(more_rows)
             groups += found
         if not self.params.shadow_mode:
-            edges, learned = self._with_lessons(edges, linked, consumed, assigned)
+            edges, learned, taught = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
+            groups += self._named_again(strong_exact, linked | taught, linked, consumed, group_autos)
         # the lines of an account paying for several contacts (a central settlement
         # office), offered from their pooled open items once the links are all made
         groups += collectives_by_contact(
@@ -492,6 +489,46 @@ class _Run:
         )
         groups += self._counted_groups(linked, consumed, ranked)
         return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
+
+    def _named_again(
+        self,
+        strong_exact: Mapping[int, set[int]],
+        changed: Collection[int],
+        linked: set[int],
+        consumed: set[int],
+        group_autos: list[LinkDecision],
+    ) -> list[CollectiveGroup]:
+        """The free lines naming several vouchers judged again once this run's links
+        are made, as the next run finds them (``changed``: the payments linked since the
+        first judgement, or taught an account or a payer's name by the lesson round):
+        without a voucher another line paid, the rest may sum to the line exactly; a
+        family member's account linked to the others' invoices makes them its known
+        payer. Their first judgement stays a suggestion only where this one is not
+        automatic (the line's link drops it). Appends the links to ``group_autos``;
+        ``linked`` and ``consumed`` are brought up to date."""
+        rows = sorted(
+            row
+            for row, hit in self.index.hits_by_txn.items()
+            if len(hit) > 1 and row not in consumed and not hit.isdisjoint(changed)
+        )
+        if not rows:
+            return []
+        found = collectives_from_references(
+            self.states,
+            self.ctx,
+            self.rejected,
+            {p: lines - consumed for p, lines in strong_exact.items()},
+            self.params,
+            rows=rows,
+            linked=linked,
+        )
+        more, more_payments, more_rows = self._apply_auto_groups(
+            _without_overlaps(found), linked, consumed
+        )
+        group_autos += more
+        linked.update(more_payments)
+        consumed.update(more_rows)
+        return found
 
     def _in_order(self, picked: dict[int, int], edges: EdgeColumns) -> dict[int, int]:
         """The greedy pairs with the rates of one voucher in the order of their days
@@ -549,7 +586,7 @@ class _Run:
         linked: set[int],
         consumed: set[int],
         assigned: dict[int, int],
-    ) -> tuple[EdgeColumns, dict[int, LinkDecision]]:
+    ) -> tuple[EdgeColumns, dict[int, LinkDecision], set[int]]:
         """What this run's automatic links taught, used in the same run: an account that
         paid one voucher of a contact is the contact's known account for its other open
         vouchers, as the next run would learn it from the stored links
@@ -561,8 +598,8 @@ class _Run:
         from someone else). Without it a second run with no new data linked what the
         first had only suggested.
 
-        Returns the edges and the new automatic links; ``linked``, ``consumed`` and
-        ``assigned`` are brought up to date.
+        Returns the edges, the new automatic links and the payments taught something;
+        ``linked``, ``consumed`` and ``assigned`` are brought up to date.
         """
         done = marked(linked, len(self.states))
         taken = marked(consumed, len(self.index.cols))
@@ -572,7 +609,7 @@ class _Run:
         # payment, a line before its usual window): the next run meets them by account
         more_pay, more_rows = self._on_linked_accounts(done, taken)
         if not pay.size and not more_pay.size:
-            return edges, {}
+            return edges, {}, set()
         by_index = {
             state.index: state
             for state in self._learn_accounts(
@@ -607,7 +644,7 @@ class _Run:
             consumed.update(used)
             done[list(made)] = True
             taken[used] = True
-        return edges, autos
+        return edges, autos, set(by_index)
 
     def _on_linked_accounts(self, done: BoolArray, taken: BoolArray) -> tuple[IntArray, IntArray]:
         """(state, row) of the open states (not ``done``) and the free eligible lines of
@@ -728,45 +765,39 @@ class _Run:
         return states
 
     def _learn_names(self, pay: IntArray, rows: IntArray) -> list[PaymentState]:
-        """The states of the free pairs (``pay``, ``rows``) whose line's payer name, as
-        written, is on a line this run linked automatically to a payment of the same
-        contact: they learn the name (normalised) as the next run would from the stored
-        link (``LinkHistory``: not from a payment provider's line, not a name shorter
-        than four letters), and their pairs from that payer read as from a known payer.
-        Narrowed on arrays by (contact, name hash) keys; the names are normalised only
-        for the few pairs left."""
+        """The states of the free pairs (``pay``, ``rows``) whose line's payer name,
+        normalised, is that of a line this run linked automatically to a payment of the
+        same contact: they learn the name as the next run would from the stored link
+        (``LinkHistory``: not from a payment provider's line, not a name shorter than
+        four letters), and their pairs from that payer read as from a known payer
+        ("Lorenz Handel" after a link from "LORENZ HANDEL GMBH & CO. KG"). Each distinct
+        name is normalised once (the scoring's cache); the pairs are narrowed on
+        arrays by (contact, name number) keys."""
         contact = self.arrays.contact[self.rest][pay]
         names = self.index.cols.names
         payments, linked_rows = self._linked_now()
         linked_contact = self.arrays.contact[payments]
-        at = np.flatnonzero(contact >= 0)
-        mine = np.flatnonzero(is_member(linked_contact, distinct(contact[at])))
-        if not at.size or not mine.size:
+        mine = np.flatnonzero(is_member(linked_contact, distinct(contact[contact >= 0])))
+        if not mine.size:
             return []
-        keys = _of_contact(_name_hashes(names, rows[at]), contact[at])
-        linked_hashes = _name_hashes(names, linked_rows[mine])
-        linked_keys = _of_contact(linked_hashes, linked_contact[mine])
-        linked_keys[linked_hashes == _EMPTY_HASH] = -1
-        near = at[is_member(keys, linked_keys)]
+        at = np.flatnonzero((contact >= 0) & is_member(contact, linked_contact[mine]))
+        listed, inverse = _distinct_rows(np.concatenate((rows[at], linked_rows[mine])), len(names))
+        normal = self.ctx.names_normalised(list(map(names.__getitem__, listed)))
+        numbers: dict[str, int] = {}  # normalised name → a number of its own
+        code = np.fromiter(map(numbers.setdefault, normal, count()), np.int64, len(normal))
+        long_enough = np.fromiter((len(n) >= 4 for n in normal), np.bool_, len(normal))
+        width = len(normal)  # above every number given (the counter runs on every name)
+        keys = contact[at] * width + code[inverse[: at.size]]
+        linked_keys = linked_contact[mine] * width + code[inverse[at.size :]]
+        linked_keys[~long_enough[inverse[at.size :]]] = -1
         used = mine[is_member(linked_keys, keys)]
         used = used[~self._provider_lines(used)]
-        written = set(
-            zip(
-                linked_contact[used].tolist(),
-                map(names.__getitem__, linked_rows[used].tolist()),
-                strict=True,
-            )
-        )  # each contact's payer once, however many lines it paid
-        normalised = {name: normalise_name(name) for _, name in written}
-        taught = {(number, normalised[name]) for number, name in written}
+        taught = linked_contact[used] * width + code[inverse[at.size :]][is_member(mine, used)]
+        near = np.flatnonzero(is_member(keys, taught))
         new: dict[int, set[str]] = defaultdict(set)
-        for p, row, number in zip(
-            pay[near].tolist(), rows[near].tolist(), contact[near].tolist(), strict=True
-        ):
-            raw = names[row]
-            name = normalised.get(raw) or normalise_name(raw)
-            fresh = name not in self.states[p].payer_names
-            if fresh and len(name) >= 4 and (number, name) in taught:
+        for p, j in zip(pay[at[near]].tolist(), inverse[near].tolist(), strict=True):
+            name = normal[j]
+            if name not in self.states[p].payer_names:
                 new[p].add(name)
         states = [self.states[p] for p in sorted(new)]
         for state in states:
@@ -895,6 +926,9 @@ class _Run:
             added_payments.update(group.members)
             added_rows.add(group.row)
             decisions.extend(LinkDecision(s, auto, 0.0, 0.0) for s in group.suggestions)
+            # each member's line teaches its contact, as a stored link does
+            self._auto_rows.extend((m, group.row) for m in group.members)
+        self._linked_cache = None
         return decisions, added_payments, added_rows
 
     def _result(
@@ -1364,8 +1398,8 @@ class _Run:
         return groups, np.concatenate(tables)
 
     def _linked_now(self) -> tuple[IntArray, IntArray]:
-        """The payments (global positions) this run linked automatically (fast path
-        and decisions) and their lines; read once for the run's readers of linked
+        """The payments (global positions) this run linked automatically (fast path,
+        decisions and groups) and their lines; read once for the run's readers of linked
         accounts, which leave out a payment provider's lines (``_provider_lines``)."""
         if self._linked_cache is None:
             auto = np.array(self._auto_rows, dtype=np.int64).reshape(-1, 2)

@@ -16,6 +16,8 @@ or rounding difference.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,11 +43,11 @@ from belegsync.domain.matching_score import (
     difference_reason,
     expected_amounts,
 )
-from belegsync.domain.matching_text import compact_identifier
+from belegsync.domain.matching_text import compact_identifier, normalise_names
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import ReferenceKeys, TxnIndex, is_member, tenant_currencies
 from belegsync.matching.columns import BoolArray, IntArray
-from belegsync.matching.features import named_tuples, periods_named
+from belegsync.matching.features import name_similarities, named_tuples, periods_named
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
@@ -55,8 +57,8 @@ _SHIFT = 40
 _MAX_DIGITS = 18  # as digit_value reads them: 10**18 fits in 64 bits
 _POW10 = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
 _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is Direction.DEBIT)
-# Below this name similarity (rapidfuzz defaults, so a bit lower than the engine's own
-# normalised names give) an exact amount from an unknown account is someone else's.
+# Below this name similarity an exact amount from an unknown account is someone else's
+# (full scoring's line is ``name_weak``, 85: this path keeps more pairs as competitors).
 _OTHER_NAME_BELOW = 60.0
 
 
@@ -353,6 +355,50 @@ def _fee_competitors(
     return out
 
 
+def _account_rivals(
+    arrays: PaymentArrays, index: TxnIndex, pay: IntArray, rows: IntArray
+) -> BoolArray:
+    """Per pair, whether full scoring meets another pair of its payment or its line by
+    a known account (``candidate_pairs``: the lines of a payment's known accounts inside
+    its date window, whatever their amount): the payment's account sent another line in
+    its window, or another open payment knows the line's account and its window holds
+    the line. Such a pair is plausible there (a known account identifies the payer), so
+    this pair is not sole — a short payment from the contact's account, or the next
+    invoice of a contact who pays by the same account, is its competitor."""
+    out = np.zeros(pay.size, dtype=np.bool_)
+    by_identifier = index.by_identifier
+    if not by_identifier or not pay.size:
+        return out
+    identifiers, part, lo, hi = arrays.identifiers, arrays.part, arrays.lo, arrays.hi
+    # the open payments per (partition, account) they know, for the lines' side
+    wanting: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for g in np.flatnonzero(arrays.open).tolist():
+        for ident in identifiers[g]:
+            wanting[(int(part[g]), ident)].append(g)
+    cols, day = index.cols, index.day
+    for i, g, row in zip(range(pay.size), pay.tolist(), rows.tolist(), strict=True):
+        p, first, last = int(part[g]), int(lo[g]), int(hi[g])
+        for ident in identifiers[g]:
+            found = by_identifier.get((p, ident))
+            if found is None:
+                continue
+            days, listed = found
+            a, b = bisect_left(days, first), bisect_right(days, last)
+            if b - a > 1 or (b - a == 1 and listed[a] != row):
+                out[i] = True
+                break
+        if out[i] or not index.identified[row]:
+            continue
+        when = int(day[row])
+        for account in (cols.ibans[row], cols.creditors[row]):
+            if account and any(
+                h != g and lo[h] <= when <= hi[h] for h in wanting.get((p, account), ())
+            ):
+                out[i] = True
+                break
+    return out
+
+
 def _named(contact_named: BoolArray, names: list[str], pay: IntArray, rows: IntArray) -> BoolArray:
     """Whether both sides of each pair have a name (``contact_named``: per payment)."""
     return contact_named[pay] & np.fromiter(
@@ -378,6 +424,29 @@ def _similarities(
         scorer=fuzz.token_set_ratio,
         processor=utils.default_process,
         dtype=np.float64,
+    )
+
+
+def _engine_similarities(
+    contact_names: list[str],
+    names: list[str],
+    pay: IntArray,
+    rows: IntArray,
+    among: BoolArray,
+    out: npt.NDArray[np.float64],
+) -> None:
+    """Name similarity (0–100) of the pairs ``among`` as full scoring has it
+    (``FeatureContext``: normalised names, :func:`name_similarities`), into ``out``;
+    each distinct name normalised once."""
+    pick = np.flatnonzero(among)
+    if pick.size == 0:
+        return
+    contacts = list(map(contact_names.__getitem__, pay[pick].tolist()))
+    payers = list(map(names.__getitem__, rows[pick].tolist()))
+    distinct = list({*contacts, *payers})
+    normal = dict(zip(distinct, normalise_names(distinct), strict=True))
+    out[pick] = name_similarities(
+        list(map(normal.__getitem__, contacts)), list(map(normal.__getitem__, payers))
     )
 
 
@@ -439,24 +508,38 @@ def clear_links(
     # an exact pair is a competitor unless its payer is clearly someone else
     plausible = certain | (~foreign & (similarity >= _OTHER_NAME_BELOW))
     may_link &= certain | (named & (similarity >= params.rules.name_strong))
+    # a name that links alone must be strong as full scoring compares names
+    # (normalised): rapidfuzz's own defaults put some spellings a point higher
+    # ("Schäefr Immobilien GmbH" 96 where full scoring has 95, below the line)
+    by_name = may_link & ~certain
+    _engine_similarities(contact_names, cols.names, pay, rows, by_name, similarity)
+    may_link &= certain | (similarity >= params.rules.name_strong)
+    # a line booked before the usual window (a paid date entered weeks late) counts only
+    # from an identified payer, as in full scoring (``FeatureContext.suggestions``)
+    late = arrays.anchored[pay] & (index.day[rows] < arrays.anchor[pay] - params.exact_days_before)
+    counted = ~late | certain | (named & ~foreign & (similarity >= params.rules.name_strong))
     # the voucher's month named in the purpose counts as a reference in full scoring; it
-    # is read only where it can change which pairs are sole
+    # is read only where it can change which pairs are sole — judged on the pairs that
+    # count whatever the names say: a late pair from an unknown payer left out, another
+    # pair may be sole, and its rivals naming the period must be found
     plausible |= _period_named(
         arrays,
         cols.remittances,
         pay,
         rows,
-        _may_matter(pay, rows, ~plausible, may_link, plausible, counts),
+        _may_matter(pay, rows, ~plausible & counted, may_link, plausible & counted, counts),
     )
-    # a line booked before the usual window (a paid date entered weeks late) counts only
-    # from an identified payer, as in full scoring (``FeatureContext.suggestions``)
-    late = arrays.anchored[pay] & (index.day[rows] < arrays.anchor[pay] - params.exact_days_before)
-    plausible &= ~late | certain | (named & ~foreign & (similarity >= params.rules.name_strong))
+    plausible &= counted
     per_payment, per_row = counts.of(plausible)
     keep = np.flatnonzero(plausible & may_link & (per_payment[pay] == 1) & (per_row[rows] == 1))
     if keep.size == 0:
         return []
     keep = keep[~_fee_competitors(arrays, index, rows[keep], params)]
+    # a pair no reference decides is linked as sole alone: full scoring must find no
+    # other pair of its payment or line either (a cited voucher number scores above
+    # the auto threshold, where a rival met by the account alone does not decide)
+    unsure = keep[~referenced[keep]]
+    keep = np.setdiff1d(keep, unsure[_account_rivals(arrays, index, pay[unsure], rows[unsure])])
     if rejected:
         ids = cols.ids
         pairs = zip(pay[keep].tolist(), rows[keep].tolist(), strict=True)

@@ -566,6 +566,13 @@ class FeatureContext:
             found = self._texts[row] = normalise_text(self.index.cols.remittances[row])
         return found
 
+    def names_normalised(self, raw: Sequence[str]) -> list[str]:
+        """The names normalised (``normalise_name``), each distinct new one once."""
+        names = self._names
+        fresh = list(set(raw).difference(names))
+        names.update(zip(fresh, normalise_names(fresh), strict=True))
+        return list(map(names.__getitem__, raw))
+
     def _name(self, raw: str) -> str:
         found = self._names.get(raw)
         if found is None:
@@ -1007,15 +1014,13 @@ class FeatureContext:
         distinct_pays, pay_at = np.unique(pay[judged], return_inverse=True)
         owners = list(map(states.__getitem__, distinct_pays.tolist()))
         contacts = list(map(attrgetter("payment.contact_name"), owners))
-        names = self._names
-        fresh = list({*contacts, *raw}.difference(names))
-        names.update(zip(fresh, normalise_names(fresh), strict=True))
+        normal = self.names_normalised([*raw, *contacts])
         numbers: dict[str, int] = {}  # normalised name → a number of its own
         fresh_number = count()
-        payers = list(map(names.__getitem__, raw))
+        payers = normal[: len(raw)]
         payer = np.fromiter(map(numbers.setdefault, payers, fresh_number), np.int64, len(raw))
         contact = np.fromiter(
-            map(numbers.setdefault, map(names.__getitem__, contacts), fresh_number),
+            map(numbers.setdefault, normal[len(raw) :], fresh_number),
             np.int64,
             len(contacts),
         )[pay_at]
