@@ -207,9 +207,7 @@ def collectives_from_references(
     groups: list[CollectiveGroup] = []
     lookback = params.reference_lookback_days
     hits_by_txn = index.hits_by_txn
-    for row, hit in (
-        hits_by_txn.items() if rows is None else ((r, hits_by_txn[r]) for r in rows)
-    ):
+    for row, hit in hits_by_txn.items() if rows is None else ((r, hits_by_txn[r]) for r in rows):
         if len(hit) < 2:
             continue
         txn_id = index.cols.ids[row]

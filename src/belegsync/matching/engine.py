@@ -32,7 +32,7 @@ from belegsync.domain.matching import (
     Unmatched,
     UnmatchedReason,
 )
-from belegsync.domain.matching_text import compact_identifier, normalise_name
+from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.candidates import (
     PaymentState,
     StateColumns,
@@ -468,7 +468,8 @@ class _Run:
         if not self.params.shadow_mode:
             edges, learned, taught = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
-            groups += self._named_again(strong_exact, linked | taught, linked, consumed, group_autos)
+            changed = linked | taught
+            groups += self._named_again(strong_exact, changed, linked, consumed, group_autos)
         # the lines of an account paying for several contacts (a central settlement
         # office), offered from their pooled open items once the links are all made
         groups += collectives_by_contact(

@@ -17,6 +17,7 @@ import pytest
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment
 from belegsync.matching import MatchResult, match
+from belegsync.matching.params import MatchParams
 from matching_data.metrics import stored_links
 from matching_data.synthetic import generate
 from unit.matching.factories import D0, IBAN_B, payment, txn
@@ -191,14 +192,88 @@ def test_a_voucher_named_on_another_contacts_line_is_linked_in_the_same_run() ->
     assert _auto(_again([bernd, walk_in], lines, result)) == {}
 
 
-@pytest.mark.parametrize("seed", [32, 33])
-def test_a_second_run_on_the_generators_data_links_next_to_nothing(seed: int) -> None:
+@pytest.mark.parametrize("seed", [32, 33, 34])
+def test_a_second_run_on_the_generators_data_links_nothing(seed: int) -> None:
     """Four clients of the benchmark's generator, 4,000 vouchers: a second run on the
-    first run's links links at most one voucher (a payment with no pair on a line from
-    the account or payer in the first run is left to the next). Before the lessons, a
-    second run linked about one voucher in a hundred; with accounts alone, a few from
-    payer names."""
+    first run's links links nothing. Before the lessons, a second run linked about one
+    voucher in a hundred; with accounts and raw payer names alone, a few (the
+    benchmark's held-out seeds: 12 and 4 of 18,900)."""
     data = generate(4000, 40_000, seed=seed, tenants=4)
     first = match(data.expected, data.txns)
     again = _again(data.expected, data.txns, first)
-    assert len(again.auto_links) <= 1
+    assert again.auto_links == ()
+
+
+@pytest.mark.parametrize("seed", [32, 33, 34])
+def test_the_fast_path_links_what_full_scoring_links(seed: int) -> None:
+    """The clear pairs decided on arrays are the pairs full scoring links: a rival
+    met by a known account alone, a name rapidfuzz's defaults rate a point higher, a
+    late rival naming the voucher's month — each made the fast path link in a first
+    run what full scoring only offered, and the next run (where full scoring found the
+    rival gone or taught) differed."""
+    data = generate(4000, 40_000, seed=seed, tenants=4)
+    fast = match(data.expected, data.txns)
+    full = match(data.expected, data.txns, params=MatchParams(fast_path=False))
+    assert {(d.suggestion.payment_id, d.suggestion.txn_id) for d in fast.auto_links} == {
+        (d.suggestion.payment_id, d.suggestion.txn_id) for d in full.auto_links
+    }
+
+
+def test_a_collective_whose_other_voucher_was_paid_alone_is_linked_in_the_same_run() -> None:
+    """A transfer names three invoices but pays two of them: the third was paid by a
+    line of its own. The named three do not sum to the line; once the third is linked,
+    the two do exactly, in the same run as in the next."""
+    invoices = [
+        payment(f"r{n}#0", number=f"RE-2024-{n}", amount=cents)
+        for n, cents in ((923, 10000), (924, 20000), (925, 5000))
+    ]
+    lines = [
+        txn("alone", amount=5000, text="RE-2024-925"),
+        txn("both", amount=30000, text="RE-2024-923, RE-2024-924, RE-2024-925"),
+    ]
+    result = match(invoices, lines)
+    assert _auto(result) == {"r923#0": "both", "r924#0": "both", "r925#0": "alone"}
+    assert _auto(_again(invoices, lines, result)) == {}
+
+
+def test_a_family_account_linked_to_each_member_pays_their_invoices_together() -> None:
+    """A father pays his family's dental invoices from his account: one line for each
+    member's first invoice (by its number), then one line for two more. The single
+    links teach each member the account, so the two-invoice line is from a known payer
+    in the same run, as the next run finds it."""
+    father = "Jonas Ziegler"
+    family = [
+        payment("s1#0", number="ZA-24-0001", amount=10000, contact="c-s", name="Sabine Ziegler"),
+        payment("m1#0", number="ZA-24-0002", amount=5000, contact="c-m", name="Markus Ziegler"),
+        payment(
+            "s2#0",
+            number="ZA-24-0003",
+            amount=12000,
+            contact="c-s",
+            name="Sabine Ziegler",
+            paid=D0 + timedelta(days=30),
+        ),
+        payment(
+            "m2#0",
+            number="ZA-24-0004",
+            amount=18000,
+            contact="c-m",
+            name="Markus Ziegler",
+            paid=D0 + timedelta(days=30),
+        ),
+    ]
+    lines = [
+        txn("f1", amount=10000, text="ZA-24-0001", name=father, iban=IBAN_B),
+        txn("f2", amount=5000, text="ZA-24-0002", name=father, iban=IBAN_B),
+        txn(
+            "f3",
+            amount=30000,
+            text="ZA-24-0003 und ZA-24-0004",
+            name=father,
+            iban=IBAN_B,
+            day=D0 + timedelta(days=30),
+        ),
+    ]
+    result = match(family, lines)
+    assert _auto(result) == {"s1#0": "f1", "m1#0": "f2", "s2#0": "f3", "m2#0": "f3"}
+    assert _auto(_again(family, lines, result)) == {}
