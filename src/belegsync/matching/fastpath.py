@@ -366,8 +366,8 @@ def _account_rivals(
     this pair is not sole — a short payment from the contact's account, or the next
     invoice of a contact who pays by the same account, is its competitor."""
     out = np.zeros(pay.size, dtype=np.bool_)
-    by_identifier = index.by_identifier
-    if not by_identifier or not pay.size:
+    by_identifier, identified = index.by_identifier, index.identified
+    if not by_identifier or identified is None or not pay.size:
         return out
     identifiers, part, lo, hi = arrays.identifiers, arrays.part, arrays.lo, arrays.hi
     # the open payments per (partition, account) they know, for the lines' side
@@ -387,7 +387,7 @@ def _account_rivals(
             if b - a > 1 or (b - a == 1 and listed[a] != row):
                 out[i] = True
                 break
-        if out[i] or not index.identified[row]:
+        if out[i] or not identified[row]:
             continue
         when = int(day[row])
         for account in (cols.ibans[row], cols.creditors[row]):
@@ -413,36 +413,26 @@ def _similarities(
     rows: IntArray,
     among: BoolArray,
     out: npt.NDArray[np.float64],
+    *,
+    as_full_scoring: bool = False,
 ) -> None:
-    """Name similarity (0–100, rapidfuzz in C) of the pairs ``among``, into ``out``."""
-    pick = np.flatnonzero(among)
-    if pick.size == 0:
-        return
-    out[pick] = process.cpdist(
-        list(map(contact_names.__getitem__, pay[pick].tolist())),
-        list(map(names.__getitem__, rows[pick].tolist())),
-        scorer=fuzz.token_set_ratio,
-        processor=utils.default_process,
-        dtype=np.float64,
-    )
-
-
-def _engine_similarities(
-    contact_names: list[str],
-    names: list[str],
-    pay: IntArray,
-    rows: IntArray,
-    among: BoolArray,
-    out: npt.NDArray[np.float64],
-) -> None:
-    """Name similarity (0–100) of the pairs ``among`` as full scoring has it
-    (``FeatureContext``: normalised names, :func:`name_similarities`), into ``out``;
-    each distinct name normalised once."""
+    """Name similarity (0–100, rapidfuzz in C) of the pairs ``among``, into ``out``:
+    on rapidfuzz's defaults, or ``as_full_scoring`` has it (``FeatureContext``:
+    normalised names, :func:`name_similarities`; each distinct name normalised once)."""
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return
     contacts = list(map(contact_names.__getitem__, pay[pick].tolist()))
     payers = list(map(names.__getitem__, rows[pick].tolist()))
+    if not as_full_scoring:
+        out[pick] = process.cpdist(
+            contacts,
+            payers,
+            scorer=fuzz.token_set_ratio,
+            processor=utils.default_process,
+            dtype=np.float64,
+        )
+        return
     distinct = list({*contacts, *payers})
     normal = dict(zip(distinct, normalise_names(distinct), strict=True))
     out[pick] = name_similarities(
@@ -512,7 +502,7 @@ def clear_links(
     # (normalised): rapidfuzz's own defaults put some spellings a point higher
     # ("Schäefr Immobilien GmbH" 96 where full scoring has 95, below the line)
     by_name = may_link & ~certain
-    _engine_similarities(contact_names, cols.names, pay, rows, by_name, similarity)
+    _similarities(contact_names, cols.names, pay, rows, by_name, similarity, as_full_scoring=True)
     may_link &= certain | (similarity >= params.rules.name_strong)
     # a line booked before the usual window (a paid date entered weeks late) counts only
     # from an identified payer, as in full scoring (``FeatureContext.suggestions``)
