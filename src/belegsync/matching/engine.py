@@ -178,6 +178,7 @@ _DEPOSIT_DAYS = 60
 _EMPTY_HASH = hash("")
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
 _LESSON_PASSES = 3  # decisions of the lesson round, each on what the last left free
+_JUDGED_AGAIN_ROUNDS = 3  # judgements of the group lines after it, while they link
 
 
 def _identifiers(
@@ -458,18 +459,32 @@ class _Run:
                 self.params,
             )
             found = _ranked_elsewhere(found, ranked)
-            more, more_payments, more_rows = self._apply_auto_groups(
-                _without_overlaps(found), linked, consumed
-            )
-            group_autos += more
-            linked.update(more_payments)
-            consumed.update(more_rows)
+            group_autos += self._link_groups(found, linked, consumed)
             groups += found
         if not self.params.shadow_mode:
             edges, learned, taught = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
-            changed = linked | taught
-            groups += self._named_again(strong_exact, changed, linked, consumed, group_autos)
+            # the lines naming several vouchers and the payouts judged again once the
+            # run's links are made, as the next run finds them
+            changed: Collection[int] = linked | taught
+            for _ in range(_JUDGED_AGAIN_ROUNDS):
+                found = self._named_again(strong_exact, changed, linked, consumed)
+                found += payout_groups(
+                    self.states,
+                    self.ctx,
+                    [row for row in marked_lines if row not in consumed],
+                    is_open,
+                    self.rejected,
+                    self.params,
+                )
+                more = self._link_groups(found, linked, consumed)
+                group_autos += more
+                groups += found
+                if not more:
+                    break
+                # a group linked now teaches the payments named on the lines still free
+                # (a family's other line), which are judged once more
+                changed = self._taught_on_named_lines(linked, consumed)
         # the lines of an account paying for several contacts (a central settlement
         # office), offered from their pooled open items once the links are all made
         groups += collectives_by_contact(
@@ -497,16 +512,13 @@ class _Run:
         changed: Collection[int],
         linked: set[int],
         consumed: set[int],
-        group_autos: list[LinkDecision],
     ) -> list[CollectiveGroup]:
-        """The free lines naming several vouchers judged again once this run's links
-        are made, as the next run finds them (``changed``: the payments linked since the
-        first judgement, or taught an account or a payer's name by the lesson round):
-        without a voucher another line paid, the rest may sum to the line exactly; a
-        family member's account linked to the others' invoices makes them its known
-        payer. Their first judgement stays a suggestion only where this one is not
-        automatic (the line's link drops it). Appends the links to ``group_autos``;
-        ``linked`` and ``consumed`` are brought up to date."""
+        """The free lines naming several vouchers judged again (``changed``: the
+        payments linked since the first judgement, or taught an account or a payer's
+        name since): without a voucher another line paid, the rest may sum to the line
+        exactly; a family member's account linked to the others' invoices makes it
+        their known payer. The first judgement stays a suggestion only where this one
+        is not automatic (the line's link drops it)."""
         rows = sorted(
             row
             for row, hit in self.index.hits_by_txn.items()
@@ -514,7 +526,7 @@ class _Run:
         )
         if not rows:
             return []
-        found = collectives_from_references(
+        return collectives_from_references(
             self.states,
             self.ctx,
             self.rejected,
@@ -523,13 +535,39 @@ class _Run:
             rows=rows,
             linked=linked,
         )
+
+    def _link_groups(
+        self, found: list[CollectiveGroup], linked: set[int], consumed: set[int]
+    ) -> list[LinkDecision]:
+        """Link the automatic groups of ``found`` no other group claims and no earlier
+        link took (``_apply_auto_groups``); ``linked`` and ``consumed`` are brought up to
+        date. Returns the links."""
         more, more_payments, more_rows = self._apply_auto_groups(
             _without_overlaps(found), linked, consumed
         )
-        group_autos += more
         linked.update(more_payments)
         consumed.update(more_rows)
-        return found
+        return more
+
+    def _taught_on_named_lines(self, linked: set[int], consumed: set[int]) -> set[int]:
+        """The open payments named on the free lines naming several vouchers that learn
+        an account or a payer's name from this run's links (those made since the lesson
+        round included), as the lesson round teaches the pairs it reads."""
+        pairs = [
+            (p, row)
+            for row, hit in self.index.hits_by_txn.items()
+            if len(hit) > 1 and row not in consumed
+            for p in hit
+            if p not in linked
+        ]
+        if not pairs:
+            return set()
+        pay, rows = (np.array(column, dtype=np.int64) for column in zip(*pairs, strict=True))
+        return {
+            state.index
+            for learn in (self._learn_accounts, self._learn_names)
+            for state in learn(pay, rows)
+        }
 
     def _in_order(self, picked: dict[int, int], edges: EdgeColumns) -> dict[int, int]:
         """The greedy pairs with the rates of one voucher in the order of their days
