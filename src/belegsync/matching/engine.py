@@ -967,7 +967,8 @@ class _Run:
             decisions.extend(LinkDecision(s, auto, 0.0, 0.0) for s in group.suggestions)
             # each member's line teaches its contact, as a stored link does
             self._auto_rows.extend((m, group.row) for m in group.members)
-        self._linked_cache = None
+        if added_rows:
+            self._linked_cache = None
         return decisions, added_payments, added_rows
 
     def _result(
