@@ -34,6 +34,8 @@ and learned IBANs), as after a few weeks of use; they are not evaluated.
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -60,6 +62,10 @@ class ScenarioSet:
     history_memory: list[MemoryRow] = field(default_factory=list)
     business_of: dict[str, str] = field(default_factory=dict)  # voucher id → business
     tenant_of: dict[str, str] = field(default_factory=dict)  # business → tenant id
+    # payment advices sent apart from the statements (file name → bytes) and the lines
+    # (``txns`` ids, one per advice) each belongs to
+    advice_files: dict[str, bytes] = field(default_factory=dict)
+    advice_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _german_iban(rng: random.Random) -> str:
@@ -1000,6 +1006,30 @@ def _physio_patients(book: _Book, count: int) -> list[Partner]:
     return out
 
 
+def _billing_advice(
+    number: str, payout: date, batch: list[tuple[Partner, str, date, int]]
+) -> bytes:
+    """The billing service's payout advice (CSV, ``,``, decimal point, Windows-1252): the
+    submission's number and payout date, then per invoice its patient, treatment date and
+    amount, paid out gross."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(
+        [
+            ["Abrechnung Nr.", number],
+            ["Auszahlungsdatum", f"{payout:%d.%m.%Y}"],
+            [],
+            ["Re.-Nr.", "Patient", "Behandlungsdatum", "Betrag"],
+        ]
+    )
+    for patient, invoice, vdate, gross in batch:
+        first, _, last = patient.name.rpartition(" ")
+        writer.writerow(
+            [invoice, f"{last}, {first}", f"{vdate:%d.%m.%Y}", f"{gross // 100}.{gross % 100:02d}"]
+        )
+    return out.getvalue().encode("cp1252")
+
+
 def _physio_billing(
     book: _Book, billing: Partner, handed: list[tuple[Partner, str, date, int]]
 ) -> None:
@@ -1040,6 +1070,12 @@ def _physio_billing(
                 )
             )
             txn = book.line(payout, total, billing.holder, billing.iban, text)
+            # the service's advice, with its number as the transfer shows it
+            compact = f"{day.year}{n:03d}"
+            shown = compact if f"ABR-NR {compact}" in text else f"{day.year}-{n:03d}"
+            name = f"{book.business}_abrechnung_{day.year}-{n:03d}.csv"
+            book.out.advice_files[name] = _billing_advice(shown, payout, batch)
+            book.out.advice_lines[name] = (txn.id,)
             for patient, number, vdate, gross in batch:
                 payment = book.voucher(
                     "billing_service_late" if number in late_ones else "billing_service",

@@ -43,6 +43,8 @@ no paid date).
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import random
 import unicodedata
 import uuid
@@ -52,6 +54,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from schwifty import IBAN
@@ -180,7 +183,13 @@ class StatementFileSet:
     ``files`` are the rendered statement files (name → bytes); ``generated_lines`` the
     number of statement lines each file was written with (a CAMT batch with amounts per
     item counts its items); ``parse_findings`` lines where the product's parser read
-    something else than was written (empty when it read everything as written)."""
+    something else than was written (empty when it read everything as written).
+
+    ``advice_files`` are the payment advices the payers send apart from the statements
+    for lines paying many vouchers (name → bytes): the billing service's payout advices
+    (CSV), the central settlement office's Regulierungsavis (CSV), the wholesaler's own
+    pain.008 collection batches; ``advice_lines`` the transactions (``txns`` ids) each
+    advice belongs to, one per advice, in file order."""
 
     expected: list[ExpectedPayment]
     txns: list[BankTxn]
@@ -191,6 +200,8 @@ class StatementFileSet:
     files: dict[str, bytes]
     generated_lines: dict[str, int]
     parse_findings: tuple[str, ...] = ()
+    advice_files: dict[str, bytes] = field(default_factory=dict)
+    advice_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def only(self, business: str) -> StatementFileSet:
         """The part of one business (its tenant's payments and lines)."""
@@ -207,6 +218,8 @@ class StatementFileSet:
             files={k: v for k, v in self.files.items() if k.startswith(prefix)},
             generated_lines={k: v for k, v in self.generated_lines.items() if k.startswith(prefix)},
             parse_findings=tuple(f for f in self.parse_findings if f.startswith(prefix)),
+            advice_files={k: v for k, v in self.advice_files.items() if k.startswith(prefix)},
+            advice_lines={k: v for k, v in self.advice_lines.items() if k.startswith(prefix)},
         )
 
 
@@ -450,6 +463,16 @@ class _Account:
     lines: list[_Line] = field(default_factory=list)
 
 
+@dataclass(eq=False)
+class _Advice:
+    """A payment advice the business holds for one line (written when the line is made;
+    kept only if the line is booked on an imported statement)."""
+
+    name: str
+    data: bytes
+    line: _Line
+
+
 def _lag_practice(rng: random.Random) -> int:
     r = rng.random()
     if r < 0.3:
@@ -502,6 +525,10 @@ class _Firm:
         # how often a line after the last statement was marked paid from online banking
         self.online_banking = online_banking
         self.rng = random.Random(f"statement_files/{seed}/{key}")
+        # for what only the advices need (member numbers, mandate dates, file times): its
+        # own generator, so that the vouchers and lines stay those the seed always gave
+        self.advice_rng = random.Random(f"statement_files/{seed}/{key}/advices")
+        self.advices: list[_Advice] = []
         self.lag = lag
         self.accounts: dict[str, _Account] = {}
         self.vouchers: list[_Voucher] = []
@@ -1341,6 +1368,20 @@ def _zahnarzt(seed: int) -> _Firm:
         )
         for v in vouchers:
             f.pay(v, v.gross, line)
+        f.advices.append(
+            _Advice(
+                f"{f.key}_avis_{day.year}-{n:04d}.csv",
+                _payout_advice(
+                    billing.name,
+                    f"{day.year}/{n:04d}",
+                    day,
+                    f.accounts["praxis"].owner,
+                    [(v, ", ".join(reversed(names[v.contact.id]))) for v in vouchers],
+                    fee,
+                ),
+                line,
+            )
+        )
     # the second lab's invoices of a month, by one transfer early the next month
     for first_day, vouchers in sorted(lab2_month.items()):
         nxt = _month_end(first_day) + timedelta(days=rng.randint(3, 9))
@@ -2303,6 +2344,16 @@ def _grosshandel(seed: int) -> _Firm:
         if style == "debit":
             contact.mandate = f"KBT-{contact.customer_number}-01"
         customers.append(contact)
+    # what only the advices show: the members' numbers at the central settlement office,
+    # the day each direct debit customer signed the mandate
+    members = {
+        c.id: str(f.advice_rng.randint(100000, 899999)) for c in customers if c.style == "central"
+    }
+    signed = {
+        c.id: date(2019, 1, 1) + timedelta(days=f.advice_rng.randint(0, 1700))
+        for c in customers
+        if c.style == "debit"
+    }
     holding = f.party("Weissenfels Holding GmbH", "60040071")
     central = _Party("WERKZEUGRING ZENTRALREGULIERUNG EG", *f.iban("60070070"))
     weights = [
@@ -2608,6 +2659,13 @@ def _grosshandel(seed: int) -> _Firm:
             for v, cents in settled:
                 f.pay(v, cents, line)
                 f.settle(v, SKONTO, v.gross - cents, line)
+            f.advices.append(
+                _Advice(
+                    f"{f.key}_regulierungsavis_{884000 + week}.csv",
+                    _settlement_advice(central.name, 884000 + week, line.booking, settled, members),
+                    line,
+                )
+            )
         day += timedelta(days=7)
     # SEPA B2B collections: one batch each Wednesday for the invoices due, booked as one line
     day = _bday(START + timedelta(days=(2 - START.weekday()) % 7))
@@ -2639,6 +2697,15 @@ def _grosshandel(seed: int) -> _Firm:
                     _returned_collection(f, v, line, creditor_id, separate_fee=returned == 2)
                     continue
                 f.pay(v, v.gross, line)
+            # the batch as the wholesaler submitted it (the returned collection in it)
+            batch_id = f"B2B-{day:%Y%m%d}-{batch_no:03d}"
+            f.advices.append(
+                _Advice(
+                    f"{f.key}_pain008_{batch_id}.xml",
+                    _collection_batch(f, own, creditor_id, batch_id, line.booking, due, signed),
+                    line,
+                )
+            )
         day += timedelta(days=7)
     return f
 
@@ -2969,6 +3036,198 @@ def _wholesale_noise(f: _Firm, first_day: date, own: _Account) -> None:
             f.party("Schraubenwerk Hohenlohe GmbH", "62050000"),
             purpose="GUTSCHRIFT BONUS VORJAHR KD 77812",
         )
+
+
+# ---------------------------------------------------------------------------------------
+# Payment advices: the breakdowns the payers send apart from the statements
+
+
+def _csv(rows: Iterable[Sequence[str]], delimiter: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def _fee_shares(amounts: Sequence[int], fee: int, per_10000: int) -> list[int]:
+    """``fee`` (``per_10000`` of the amounts' sum, cut to the cent) spread over the amounts
+    by largest remainder: each share its amount's fee cut to the cent, the cents left go
+    to the largest remainders (the first of equal ones), so the shares sum to ``fee``."""
+    shares = [amount * per_10000 // 10000 for amount in amounts]
+    left = fee - sum(shares)
+    if not 0 <= left <= len(amounts):
+        raise ValueError(f"a fee of {fee} ct is not {per_10000}/10000 of {sum(amounts)} ct")
+    order = sorted(range(len(amounts)), key=lambda i: (-(amounts[i] * per_10000 % 10000), i))
+    for i in order[:left]:
+        shares[i] += 1
+    return shares
+
+
+def _payout_advice(
+    sender: str,
+    number: str,
+    day: date,
+    practice: str,
+    items: Sequence[tuple[_Voucher, str]],
+    fee: int,
+) -> bytes:
+    """A dental billing service's payout advice (Auszahlungsavis): per invoice (with the
+    patient's name) its amount, the fee share and what was paid out; UTF-8 with BOM,
+    ``;``, decimal comma, a total row."""
+    grosses = [v.gross for v, _ in items]
+    shares = _fee_shares(grosses, fee, 295)
+    rows: list[list[str]] = [
+        [sender],
+        ["Auszahlungsavis Nr.", number],
+        ["Auszahlungsdatum", _dmy(day)],
+        ["Praxis", practice],
+        [],
+        ["Rechnungsnummer", "Patient", "Rechnungsdatum", "Rechnungsbetrag", "Gebühr", "Auszahlung"],
+    ]
+    rows += [
+        [v.number, patient, _dmy(v.day), _plain(v.gross), _plain(share), _plain(v.gross - share)]
+        for (v, patient), share in zip(items, shares, strict=True)
+    ]
+    total = sum(grosses)
+    rows.append(["Summe", "", "", _plain(total), _plain(fee), _plain(total - fee)])
+    return _csv(rows, ";").encode("utf-8-sig")
+
+
+def _settlement_advice(
+    sender: str,
+    number: int,
+    day: date,
+    settled: Sequence[tuple[_Voucher, int]],
+    members: dict[str, str],
+) -> bytes:
+    """A central settlement office's Regulierungsavis: per member invoice its amount, the
+    Skonto kept and what was paid; Windows-1252, ``;``, decimal comma, a total row."""
+    rows: list[list[str]] = [
+        [sender],
+        [f"Avis-Nr.: {number}"],
+        [f"Zahlungsdatum: {_dmy(day)}"],
+        [
+            "Mitglied",
+            "Mitgliedsname",
+            "Belegnummer",
+            "Belegdatum",
+            "Betrag",
+            "Skonto",
+            "Zahlbetrag",
+        ],
+    ]
+    for v, paid in settled:
+        rows.append(
+            [
+                members[v.contact.id],
+                _latin(v.contact.name),
+                v.number,
+                _dmy(v.day),
+                _plain(v.gross),
+                _plain(v.gross - paid),
+                _plain(paid),
+            ]
+        )
+    gross = sum(v.gross for v, _ in settled)
+    paid = sum(p for _, p in settled)
+    rows.append(["Gesamt", "", "", "", _plain(gross), _plain(gross - paid), _plain(paid)])
+    return _csv(rows, ";").encode("cp1252")
+
+
+_PAIN008 = "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"
+
+
+def _bdays_before(day: date, count: int) -> date:
+    for _ in range(count):
+        day -= timedelta(days=1)
+        while not _is_bday(day):
+            day -= timedelta(days=1)
+    return day
+
+
+def _node(parent: ElementTree.Element, path: str, text: str | None = None) -> ElementTree.Element:
+    """A new element at ``path`` (``A/B/C``, each step a new child) under ``parent``."""
+    node = parent
+    for tag in path.split("/"):
+        node = ElementTree.SubElement(node, tag)
+    node.text = text
+    return node
+
+
+def _collection_batch(
+    f: _Firm,
+    own: _Account,
+    creditor_id: str,
+    batch_id: str,
+    day: date,
+    due: Sequence[_Voucher],
+    signed: dict[str, date],
+) -> bytes:
+    """The pain.008.001.02 file of a SEPA B2B collection batch as the wholesaler's
+    software submits it two business days before the collection date: every invoice
+    collected, each with its customer's mandate and account."""
+    rng = f.advice_rng
+    submitted = _bdays_before(day, 2)
+    created = datetime(
+        submitted.year,
+        submitted.month,
+        submitted.day,
+        rng.randint(8, 17),
+        rng.randint(0, 59),
+        rng.randint(0, 59),
+    )
+    total = _amount(sum(v.gross for v in due))
+    root = ElementTree.Element(
+        "Document",
+        {
+            "xmlns": _PAIN008,
+            "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
+            "xsi:schemaLocation": f"{_PAIN008} pain.008.001.02.xsd",
+        },
+    )
+    initiation = _node(root, "CstmrDrctDbtInitn")
+    header = _node(initiation, "GrpHdr")
+    _node(header, "MsgId", f"KBT-{created:%Y%m%d%H%M%S}-{batch_id[-3:]}")
+    _node(header, "CreDtTm", created.isoformat())
+    _node(header, "NbOfTxs", str(len(due)))
+    _node(header, "CtrlSum", total)
+    _node(header, "InitgPty/Nm", own.owner)
+    info = _node(initiation, "PmtInf")
+    _node(info, "PmtInfId", batch_id)
+    _node(info, "PmtMtd", "DD")
+    _node(info, "BtchBookg", "true")
+    _node(info, "NbOfTxs", str(len(due)))
+    _node(info, "CtrlSum", total)
+    kind = _node(info, "PmtTpInf")
+    _node(kind, "SvcLvl/Cd", "SEPA")
+    _node(kind, "LclInstrm/Cd", "B2B")
+    _node(kind, "SeqTp", "RCUR")
+    _node(info, "ReqdColltnDt", day.isoformat())
+    _node(info, "Cdtr/Nm", own.owner)
+    _node(info, "CdtrAcct/Id/IBAN", own.iban)
+    _node(info, "CdtrAgt/FinInstnId/BIC", own.bic)
+    _node(info, "ChrgBr", "SLEV")
+    scheme = _node(info, "CdtrSchmeId/Id/PrvtId/Othr")
+    _node(scheme, "Id", creditor_id)
+    _node(scheme, "SchmeNm/Prtry", "SEPA")
+    for v in due:
+        contact = v.contact
+        item = _node(info, "DrctDbtTxInf")
+        _node(item, "PmtId/EndToEndId", f"KBT{v.number.replace('-', '')}")
+        _node(item, "InstdAmt", _amount(v.gross)).set("Ccy", "EUR")
+        mandate = _node(item, "DrctDbtTx/MndtRltdInf")
+        _node(mandate, "MndtId", contact.mandate)
+        _node(mandate, "DtOfSgntr", signed[contact.id].isoformat())
+        agent = _node(item, "DbtrAgt/FinInstnId")
+        if contact.party.bic:
+            _node(agent, "BIC", contact.party.bic)
+        else:
+            _node(agent, "Othr/Id", "NOTPROVIDED")
+        _node(item, "Dbtr/Nm", contact.name[:70])
+        _node(item, "DbtrAcct/Id/IBAN", contact.party.iban)
+        _node(item, "RmtInf/Ustrd", f"Rechnung {v.number} Kd {contact.customer_number}")
+    ElementTree.indent(root)
+    text = ElementTree.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{text}\n'.encode()
 
 
 # ---------------------------------------------------------------------------------------
@@ -3539,6 +3798,8 @@ def generate(seed: int = 2024) -> StatementFileSet:
     tenant_of: dict[str, str] = {}
     files: dict[str, bytes] = {}
     generated: dict[str, int] = {}
+    advice_files: dict[str, bytes] = {}
+    advice_lines: dict[str, tuple[str, ...]] = {}
     for build in (_cafe, _grosshandel, _zahnarzt):
         firm = build(seed)
         tenant_of[firm.key] = firm.tenant
@@ -3554,6 +3815,11 @@ def generate(seed: int = 2024) -> StatementFileSet:
         payments, paid = _payments(firm)
         expected.extend(payments)
         truth.update(paid)
+        for advice in firm.advices:  # those of lines booked on the imported statements
+            ids = _line_txns(advice.line)
+            if advice.line.booking <= END and ids:
+                advice_files[advice.name] = advice.data
+                advice_lines[advice.name] = tuple(ids)
     return StatementFileSet(
         expected=expected,
         txns=txns,
@@ -3564,6 +3830,8 @@ def generate(seed: int = 2024) -> StatementFileSet:
         files=files,
         generated_lines=generated,
         parse_findings=tuple(findings),
+        advice_files=advice_files,
+        advice_lines=advice_lines,
     )
 
 
@@ -3593,13 +3861,16 @@ def summary(data: StatementFileSet) -> list[str]:
 def _write(directory: Path, seed: int) -> None:
     data = generate(seed)
     directory.mkdir(parents=True, exist_ok=True)
-    for name, content in data.files.items():
+    for name, content in {**data.files, **data.advice_files}.items():
         (directory / name).write_bytes(content)
     for text in summary(data):
         print(text)
     for finding in data.parse_findings:
         print(f"parser: {finding}")
-    print(f"{len(data.files)} files written to {directory}")
+    print(
+        f"{len(data.files)} statement files and {len(data.advice_files)} payment advices "
+        f"written to {directory}"
+    )
 
 
 def _main(argv: Sequence[str] | None = None) -> None:

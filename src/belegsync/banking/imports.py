@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from belegsync.banking.advice_import import attach_waiting
 from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.detect import parse_statement_file
 from belegsync.banking.hashing import import_hashes
@@ -226,6 +227,9 @@ async def _store(
             )
         await uow.banking.insert_transactions(rows)
         added += len(rows)
+    if added:
+        # a payment advice uploaded before its line arrived is attached now
+        await attach_waiting(uow, tenant_id)
     return added, duplicates
 
 

@@ -130,6 +130,16 @@ def _add_banking_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=lazy("cmd_import_statement"))
 
+    advice = sub.add_parser(
+        "import-advice",
+        help="attach a payment advice (CSV) or the client's own SEPA batch file "
+        "(pain.008/pain.001) to the batch lines it breaks down",
+    )
+    advice.add_argument("tenant", metavar="TENANT")
+    advice.add_argument("file", metavar="FILE")
+    advice.add_argument("--json", action="store_true")
+    advice.set_defaults(handler=lazy("cmd_import_advice"))
+
     txns = sub.add_parser("transactions", help="bank transactions of a client")
     txns.add_argument("tenant", metavar="TENANT")
     txns.add_argument("--account", metavar="IBAN")

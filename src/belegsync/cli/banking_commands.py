@@ -1,4 +1,4 @@
-"""``belegsync import-statement`` and ``belegsync transactions``."""
+"""``belegsync import-statement``, ``import-advice`` and ``transactions``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from belegsync.banking import (
     list_transactions,
     mapping_from_json,
 )
+from belegsync.banking.advice_import import AdviceImportResult, import_advices
 from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.text import as_written, compact_iban
 from belegsync.cli.output import print_json
@@ -100,6 +101,65 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
         f"{result.format}: {result.added} neue Umsätze, {result.duplicates} bereits vorhanden "
         f"(Konto {', '.join(result.accounts) or '–'})."
     )
+    return 0
+
+
+def cmd_import_advice(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        print(f"belegsync: Datei nicht lesbar: {path} ({error.strerror})", file=sys.stderr)
+        return 2
+
+    async def run() -> AdviceImportResult:
+        async with wired(settings, clock=clock) as w:
+            tenant_id = await w.tenant_id(args.tenant)
+            result = await import_advices(
+                uow_factory=w.uow_factory,
+                clock=w.deps.clock,
+                tenant_id=tenant_id,
+                filename=path.name,
+                data=data,
+                actor="cli",
+            )
+            if result.attached:  # the batch lines now name their invoices
+                await run_matching(w.uow_factory, w.deps.clock, tenant_id, vouchers_changed=False)
+            return result
+
+    try:
+        result = asyncio.run(run())
+    except InvalidInput as error:
+        print(f"belegsync: {error.message}\n  ({error.message_en})", file=sys.stderr)
+        return 1
+    if args.json:
+        print_json(
+            {
+                "attached": result.attached,
+                "waiting": result.waiting,
+                "advices": [
+                    {
+                        "reference": a.reference,
+                        "items": a.items,
+                        "paid_cents": a.paid_cents if a.credit else -a.paid_cents,
+                        "transaction_id": a.txn_id,
+                        "booking_date": a.booking_date.isoformat() if a.booking_date else None,
+                        "ambiguous": a.ambiguous,
+                        "already_known": a.known,
+                    }
+                    for a in result.advices
+                ],
+            }
+        )
+        return 0
+    for a in result.advices:
+        where = (
+            f"Buchung {a.txn_id}"
+            if a.txn_id
+            else ("mehrere Buchungen passen" if a.ambiguous else "wartet auf die Buchung")
+        )
+        print(f"{a.reference or 'ohne Nummer'}: {a.items} Posten, {where}")
+    print(f"{result.attached} von {len(result.advices)} Sammelbuchungen aufgeschlüsselt.")
     return 0
 
 

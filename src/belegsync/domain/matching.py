@@ -174,6 +174,9 @@ class BankTxn:
     status: TxnStatus = TxnStatus.BOOKED
     is_reversal: bool = False
     source: str = "file"
+    # what matching reads of the line's payment advice (``domain.advice.matching_text``):
+    # the invoices its payer listed apart from the statement; empty without one
+    advice: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.amount_cents, bool) or not isinstance(self.amount_cents, int):

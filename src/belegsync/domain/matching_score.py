@@ -239,16 +239,19 @@ def collective_auto_failures(
     competing: bool,
     booked: bool,
     rules: ScoringRules,
+    advised: bool = False,
 ) -> tuple[str, ...]:
     """Conditions that block confirming a collective transfer (1 bank → n vouchers).
 
     All must hold: the voucher numbers found in the purpose form the set and every
     member was hit; their signed sum equals the transaction exactly; no member has a
     competing referenced exact transaction of its own; every member scores at least
-    the auto threshold; booked, not pending.
+    the auto threshold — unless the numbers come from the payer's own advice
+    (``advised``): a billing service's payout comes from no patient, and the advice
+    states what it pays; booked, not pending.
     """
     failures: list[str] = []
-    if len(member_scores) < 2:
+    if len(member_scores) < (1 if advised else 2):
         failures.append("not_collective")
     if not exact_sum:
         failures.append("sum_not_exact")
@@ -256,7 +259,7 @@ def collective_auto_failures(
         failures.append("member_without_reference")
     if competing:
         failures.append("competing_single_match")
-    if not member_scores or min(member_scores) < rules.auto_threshold:
+    if not member_scores or (not advised and min(member_scores) < rules.auto_threshold):
         failures.append("score")
     if not booked:
         failures.append("pending")

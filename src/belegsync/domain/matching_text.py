@@ -31,6 +31,7 @@ __all__ = [
     "normalise_name",
     "normalise_names",
     "normalise_text",
+    "stated_fee",
     "text_reference_tokens",
     "text_short_numbers",
     "voucher_reference_tokens",
@@ -260,3 +261,22 @@ def written_day(day: str, month: str, year: str) -> date:
     """The date a purpose writes as digits ("25.01.2024", "05.02.24": a two-digit year
     is this century's); ``ValueError`` where no such day exists ("31.02.2024")."""
     return date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
+
+
+# "abzgl. Entgelte 3,33", "abzüglich Gebühren 1.234,50 EUR", "abzgl. Disagio EUR 7,10"
+_STATED_FEE = re.compile(
+    r"(?:abzgl\.?|abz(?:ü|ue)glich)\s+(?:der\s+|des\s+)?"
+    r"(?:entgelte?|geb(?:ü|ue)hre?n?|disagio|provision(?:en)?|servicegeb(?:ü|ue)hre?n?)"
+    r"\s*:?\s*(?:eur\s*)?(\d{1,3}(?:\.\d{3})*,\d{2})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def stated_fee(purpose: str) -> int | None:
+    """The fee in cents a payout's purpose says was kept back ("abzgl. Entgelte 3,33"),
+    if it states one."""
+    found = _STATED_FEE.search(purpose.replace("\n", " "))
+    if found is None:
+        return None
+    euros, cents = found[1].replace(".", "").split(",")
+    return int(euros) * 100 + int(cents)

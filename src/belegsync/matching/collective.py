@@ -40,10 +40,11 @@ from belegsync.domain.matching_text import (
     family_name,
     family_word,
     normalise_name,
+    stated_fee,
     voucher_short_number,
     written_day,
 )
-from belegsync.matching.candidates import PaymentState, is_booked
+from belegsync.matching.candidates import PaymentState, TxnIndex, is_booked
 from belegsync.matching.columns import IntArray
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.params import MatchParams
@@ -56,6 +57,8 @@ __all__ = [
     "collectives_by_family",
     "collectives_from_references",
     "counted_groups",
+    "fee_shares",
+    "names_a_group",
 ]
 
 _NO_OWNERS: Mapping[tuple[int, str], frozenset[str]] = {}
@@ -150,6 +153,31 @@ def _unique_subset(
     return None
 
 
+def fee_shares(members: Sequence[PaymentState], fee: int) -> list[int]:
+    """The fee split over the members by amount (the rest of the division to the last)."""
+    total = sum(s.payment.amount_cents for s in members)
+    shares = [fee * s.payment.amount_cents // total for s in members]
+    shares[-1] += fee - sum(shares)
+    return shares
+
+
+def _net_of_fee(
+    members: Sequence[PaymentState], suggestions: list[Suggestion], fee: int
+) -> list[Suggestion]:
+    """The members' suggestions with the payer's fee split over them: each allocated
+    its amount minus its share (reason ``payout_fee``)."""
+    return [
+        suggestion._replace(
+            allocated_cents=state.payment.amount_cents - share,
+            difference_cents=share,
+            difference_reason=DifferenceReason.PAYOUT_FEE,
+        )
+        for state, suggestion, share in zip(
+            members, suggestions, fee_shares(members, fee), strict=True
+        )
+    ]
+
+
 def _member_suggestion(
     ctx: FeatureContext,
     state: PaymentState,
@@ -190,6 +218,12 @@ def _group(
     return out
 
 
+def names_a_group(index: TxnIndex, row: int, hit: Collection[int]) -> bool:
+    """Whether a line's numbers may make a group: two vouchers or more, or any where
+    the payer's advice names them (an advice of one invoice states its fee too)."""
+    return len(hit) >= 2 or (len(hit) == 1 and bool(index.cols.advised[row]))
+
+
 def collectives_from_references(
     states: Sequence[PaymentState],
     ctx: FeatureContext,
@@ -208,7 +242,7 @@ def collectives_from_references(
     lookback = params.reference_lookback_days
     hits_by_txn = index.hits_by_txn
     for row, hit in hits_by_txn.items() if rows is None else ((r, hits_by_txn[r]) for r in rows):
-        if len(hit) < 2:
+        if not names_a_group(index, row, hit):
             continue
         txn_id = index.cols.ids[row]
         part = int(index.part[row])
@@ -225,7 +259,7 @@ def collectives_from_references(
         ]
         vouchers = {s.payment.voucher_id for s in members}
         named = len(members)
-        if len(vouchers) < 2 or len(vouchers) != named:
+        if not vouchers or len(vouchers) != named or (named < 2 and not index.cols.advised[row]):
             continue  # one voucher with several open items: which one is ambiguous
         if not any(s.part == part for s in members):
             continue
@@ -233,6 +267,13 @@ def collectives_from_references(
         total = sum(_signed(s, part) for s in members)
         rules = params.rules
         exact = total == bank
+        fee = 0
+        if not exact and part % 2 == 0:
+            # a payout naming its invoices and the fee the payer kept (a billing
+            # service's, as its advice states it): exact with that fee
+            fee = stated_fee(index.cols.remittances[row]) or 0
+            exact = fee > 0 and total == bank + fee
+            fee = fee if exact else 0
         if not exact:
             tolerant = -rules.fee_cents <= bank - total <= 0 or (
                 total * rules.band_low_permille <= bank * 1000 <= total * rules.band_high_permille
@@ -246,6 +287,8 @@ def collectives_from_references(
         suggestions = _group(ctx, row, members, value, lambda _s: True)
         if suggestions is None:
             continue
+        if fee:
+            suggestions = _net_of_fee(members, suggestions, fee)
         competing = any(strong_exact_elsewhere.get(s.index, set()) - {row} for s in members)
         failures = collective_auto_failures(
             member_scores=tuple(s.score for s in suggestions),
@@ -254,6 +297,7 @@ def collectives_from_references(
             competing=competing,
             booked=is_booked(index, row),
             rules=rules,
+            advised=bool(index.cols.advised[row]),
         )
         groups.append(
             CollectiveGroup(

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from belegsync.domain.advice import with_advice
 from belegsync.domain.matching import BankTxn, TxnStatus, creditor_is_counterparty
 from belegsync.domain.matching_text import compact_identifier
 
@@ -46,6 +47,8 @@ class TxnColumns:
     names: list[str]
     remittances: list[str]
     end_to_end_ids: list[str]
+    # the lines whose payer's advice names their invoices (read into ``remittances``)
+    advised: BoolArray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -67,9 +70,15 @@ class TxnColumns:
         names: list[str],
         remittances: list[str],
         end_to_end_ids: list[str],
+        advices: Sequence[str | None] | None = None,
     ) -> TxnColumns:
-        """Columns from plain lists (as a column query returns them)."""
+        """Columns from plain lists (as a column query returns them); a line's payment
+        advice (``advices``, None or empty: none) is read after its purpose."""
         n = len(ids)
+        advised = np.zeros(n, dtype=np.bool_)
+        if advices is not None and any(advices):
+            advised = np.fromiter(map(bool, advices), np.bool_, n)
+            remittances = list(map(with_advice, remittances, advices))
         day = np.fromiter(days, dtype=np.int64, count=n)
         value = np.fromiter((-1 if v is None else v for v in value_days), np.int64, count=n)
         value = np.where(value < 0, day, value)
@@ -87,6 +96,7 @@ class TxnColumns:
             names=names,
             remittances=remittances,
             end_to_end_ids=end_to_end_ids,
+            advised=advised,
         )
 
     @classmethod
@@ -111,6 +121,7 @@ class TxnColumns:
             names=[t.counterparty_name for t in txns],
             remittances=[t.remittance for t in txns],
             end_to_end_ids=[t.end_to_end_id for t in txns],
+            advices=[t.advice for t in txns],
         )
 
     @classmethod
@@ -141,6 +152,7 @@ class TxnColumns:
                 for split, text in zip(lines, columns["remittance"], strict=True)
             ],
             end_to_end_ids=[v or "" for v in columns["end_to_end_id"]],
+            advices=columns.get("advice"),
         )
 
     def booking_date(self, row: int) -> date:

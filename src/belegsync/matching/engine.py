@@ -32,7 +32,7 @@ from belegsync.domain.matching import (
     Unmatched,
     UnmatchedReason,
 )
-from belegsync.domain.matching_text import compact_identifier
+from belegsync.domain.matching_text import compact_identifier, stated_fee
 from belegsync.matching.candidates import (
     PaymentState,
     StateColumns,
@@ -52,6 +52,7 @@ from belegsync.matching.collective import (
     collectives_by_family,
     collectives_from_references,
     counted_groups,
+    names_a_group,
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.decide import (
@@ -70,7 +71,6 @@ from belegsync.matching.payouts import (
     PROVIDERS,
     STATED_FEE_MARKERS,
     payout_groups,
-    stated_fee,
     teaches_payer,
 )
 from belegsync.matching.textscan import TextBlob
@@ -468,8 +468,11 @@ class _Run:
             # run's links are made, as the next run finds them
             changed: Collection[int] = linked | taught
             for _ in range(_JUDGED_AGAIN_ROUNDS):
-                found = self._named_again(strong_exact, changed, linked, consumed)
-                found += payout_groups(
+                # a line naming its vouchers is decided before the payouts read from
+                # the open sales (a billing service's payout its advice breaks down)
+                named = self._named_again(strong_exact, changed, linked, consumed)
+                more = self._link_groups(named, linked, consumed)
+                found = payout_groups(
                     self.states,
                     self.ctx,
                     [row for row in marked_lines if row not in consumed],
@@ -477,9 +480,9 @@ class _Run:
                     self.rejected,
                     self.params,
                 )
-                more = self._link_groups(found, linked, consumed)
+                more += self._link_groups(found, linked, consumed)
                 group_autos += more
-                groups += found
+                groups += named + found
                 if not more:
                     break
                 # a group linked now teaches the payments named on the lines still free
@@ -522,7 +525,9 @@ class _Run:
         rows = sorted(
             row
             for row, hit in self.index.hits_by_txn.items()
-            if len(hit) > 1 and row not in consumed and not hit.isdisjoint(changed)
+            if names_a_group(self.index, row, hit)
+            and row not in consumed
+            and not hit.isdisjoint(changed)
         )
         if not rows:
             return []
@@ -556,7 +561,7 @@ class _Run:
         pairs = [
             (p, row)
             for row, hit in self.index.hits_by_txn.items()
-            if len(hit) > 1 and row not in consumed
+            if names_a_group(self.index, row, hit) and row not in consumed
             for p in hit
             if p not in linked
         ]

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from belegsync.domain.matching import AmountKind, DifferenceReason, Suggestion
-from belegsync.domain.matching_text import normalise_name, written_day
+from belegsync.domain.matching_text import normalise_name, stated_fee, written_day
 from belegsync.matching.candidates import PaymentState, is_booked
-from belegsync.matching.collective import CollectiveGroup
+from belegsync.matching.collective import CollectiveGroup, fee_shares
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import same_payer
@@ -39,7 +39,6 @@ __all__ = [
     "payout_groups",
     "provider_of",
     "sales_days",
-    "stated_fee",
     "teaches_payer",
 ]
 
@@ -74,15 +73,6 @@ _LOOKBACK_DAYS = 14
 # lines to read for :func:`stated_fee`
 STATED_FEE_MARKERS = (b"ABZGL", b"ABZUEGL", b"GLICH")
 _SAME_NAME = 95.0  # the contact named as the payer, as for an identifying payer name
-# "abzgl. Entgelte 3,33", "abzüglich Gebühren 1.234,50 EUR", "abzgl. Disagio EUR 7,10"
-_STATED_FEE = re.compile(
-    r"(?:abzgl\.?|abz(?:ü|ue)glich)\s+(?:der\s+|des\s+)?"
-    r"(?:entgelte?|geb(?:ü|ue)hre?n?|disagio|provision(?:en)?|servicegeb(?:ü|ue)hre?n?)"
-    r"\s*:?\s*(?:eur\s*)?(\d{1,3}(?:\.\d{3})*,\d{2})(?!\d)",
-    re.IGNORECASE,
-)
-
-
 # the days of the sales a payout pays, as a card terminal's payout states them
 _SALES_DAYS = re.compile(
     r"\bUms(?:ä|ae|a)tz(?:e)?\s+(?:vom\s+)?(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?"
@@ -102,16 +92,6 @@ def provider_of(name: str, purpose: str) -> Provider | None:
         if provider.marker in text:
             return provider
     return None
-
-
-def stated_fee(purpose: str) -> int | None:
-    """The fee in cents a payout's purpose says was kept back ("abzgl. Entgelte 3,33"),
-    if it states one."""
-    found = _STATED_FEE.search(purpose.replace("\n", " "))
-    if found is None:
-        return None
-    euros, cents = found[1].replace(".", "").split(",")
-    return int(euros) * 100 + int(cents)
 
 
 def sales_days(purpose: str) -> tuple[int, int] | None:
@@ -210,14 +190,6 @@ def _choose(
     total = sum(s.payment.amount_cents for s in best)
     clear = provider.typical_basis_points > 0 and off(best) <= 1 + total // 1000
     return best, clear and off(ranked[1]) > 5 * off(best) + 100
-
-
-def _shares(members: Sequence[PaymentState], fee: int) -> list[int]:
-    """The fee split over the sales by amount (largest remainder to the last)."""
-    total = sum(s.payment.amount_cents for s in members)
-    shares = [fee * s.payment.amount_cents // total for s in members]
-    shares[-1] += fee - sum(shares)
-    return shares
 
 
 def payout_groups(
@@ -360,7 +332,7 @@ def _suggestions(
     txn_id = ctx.index.cols.ids[row]
     out: list[Suggestion] = []
     codes = (f"payout:{provider.name}:{len(members)}", *more)
-    for state, share in zip(members, _shares(members, fee), strict=True):
+    for state, share in zip(members, fee_shares(members, fee), strict=True):
         base = ctx.suggestion(state, row, False, collective_amount=0.8)
         if base is None:
             return None

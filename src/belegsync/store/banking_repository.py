@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from belegsync.store.models import BankAccount, BankTransaction, StatementImport
+from belegsync.domain.advice import Advice, AdviceItem, AdviceKind, AdviceLine
+from belegsync.store.models import BankAccount, BankTransaction, PaymentAdvice, StatementImport
 from belegsync.store.models.banking import BankStatement, BankUploadDraft
 from belegsync.store.models.base import new_id
 
@@ -370,3 +371,158 @@ class BankingRepository:
                 )
             )
         return stats
+
+
+def advice_of(row: PaymentAdvice) -> Advice:
+    """The stored advice as the domain reads it."""
+    return Advice(
+        kind=AdviceKind(row.kind),
+        reference=row.reference,
+        day=row.advice_date,
+        credit=row.credit,
+        currency=row.currency,
+        items=tuple(
+            AdviceItem(
+                reference=str(item["reference"]),
+                amount_cents=int(item["amount_cents"]),
+                paid_cents=int(item["paid_cents"]),
+                name=str(item.get("name") or ""),
+                end_to_end_id=str(item.get("end_to_end_id") or ""),
+            )
+            for item in row.items
+        ),
+    )
+
+
+class AdviceRepository:
+    """Payment advices (``PaymentAdvice``): stored, found for their lines, read."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def known(self, tenant_id: str, fingerprint: str) -> PaymentAdvice | None:
+        query = select(PaymentAdvice).where(
+            PaymentAdvice.tenant_id == tenant_id, PaymentAdvice.fingerprint == fingerprint
+        )
+        return (await self._session.scalars(query)).first()
+
+    async def add(
+        self,
+        *,
+        tenant_id: str,
+        advice: Advice,
+        fingerprint: str,
+        file_name: str,
+        actor: str,
+        now: datetime,
+    ) -> PaymentAdvice:
+        row = PaymentAdvice(
+            tenant_id=tenant_id,
+            bank_transaction_id=None,
+            kind=advice.kind.value,
+            reference=advice.reference[:140],
+            advice_date=advice.day,
+            credit=advice.credit,
+            currency=advice.currency,
+            paid_cents=advice.paid_cents,
+            items=[
+                {
+                    "reference": item.reference,
+                    "amount_cents": item.amount_cents,
+                    "paid_cents": item.paid_cents,
+                    "name": item.name,
+                    "end_to_end_id": item.end_to_end_id,
+                }
+                for item in advice.items
+            ],
+            fingerprint=fingerprint,
+            file_name=file_name[:255],
+            actor=actor[:255],
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def pending(self, tenant_id: str) -> list[PaymentAdvice]:
+        """The tenant's advices still waiting for their line, oldest first."""
+        query = (
+            select(PaymentAdvice)
+            .where(
+                PaymentAdvice.tenant_id == tenant_id,
+                PaymentAdvice.bank_transaction_id.is_(None),
+            )
+            .order_by(PaymentAdvice.created_at, PaymentAdvice.id)
+        )
+        return list(await self._session.scalars(query))
+
+    async def lines_for(self, tenant_id: str, advices: Sequence[Advice]) -> list[AdviceLine]:
+        """The tenant's real lines one of ``advices`` may describe: of its signed amount,
+        or carrying its batch reference."""
+        amounts = {a.paid_cents if a.credit else -a.paid_cents for a in advices}
+        references = {a.reference for a in advices if a.reference}
+        described = (
+            select(PaymentAdvice.bank_transaction_id)
+            .where(
+                PaymentAdvice.tenant_id == tenant_id,
+                PaymentAdvice.bank_transaction_id.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        wanted: list[ColumnElement[bool]] = [BankTransaction.amount_cents.in_(sorted(amounts))]
+        if references:
+            wanted.append(BankTransaction.batch_reference.in_(sorted(references)))
+        query = (
+            select(
+                BankTransaction.id,
+                BankTransaction.amount_cents,
+                BankTransaction.booking_date,
+                BankTransaction.currency,
+                BankTransaction.batch_reference,
+                BankTransaction.remittance,
+                BankTransaction.id.in_(described),
+            )
+            .where(
+                BankTransaction.tenant_id == tenant_id,
+                BankTransaction.source != "external",
+                or_(*wanted),
+            )
+            .order_by(BankTransaction.booking_date, BankTransaction.id)
+        )
+        return [
+            AdviceLine(
+                id=row[0],
+                amount_cents=row[1],
+                booking_date=row[2],
+                currency=row[3],
+                batch_reference=row[4] or "",
+                remittance=row[5] or "",
+                has_advice=bool(row[6]),
+            )
+            for row in await self._session.execute(query)
+        ]
+
+    async def attach(self, row: PaymentAdvice, txn_id: str) -> None:
+        row.bank_transaction_id = txn_id
+        await self._session.flush()
+
+    async def of_lines(self, tenant_id: str, txn_ids: Iterable[str]) -> dict[str, PaymentAdvice]:
+        """The advices of these lines (line id → advice)."""
+        wanted = sorted(set(txn_ids))
+        found: dict[str, PaymentAdvice] = {}
+        for start in range(0, len(wanted), _HASH_CHUNK):
+            query = select(PaymentAdvice).where(
+                PaymentAdvice.tenant_id == tenant_id,
+                PaymentAdvice.bank_transaction_id.in_(wanted[start : start + _HASH_CHUNK]),
+            )
+            for row in await self._session.scalars(query):
+                found[str(row.bank_transaction_id)] = row
+        return found
+
+    async def attached(self, tenant_id: str) -> list[PaymentAdvice]:
+        """All the tenant's advices that found their line (matching reads them)."""
+        query = select(PaymentAdvice).where(
+            PaymentAdvice.tenant_id == tenant_id,
+            PaymentAdvice.bank_transaction_id.is_not(None),
+        )
+        return list(await self._session.scalars(query))

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.sql import ColumnElement
 
+from belegsync.domain.advice import matching_text
 from belegsync.store import matching_state  # keeps the match state with the links
+from belegsync.store.banking_repository import advice_of
 from belegsync.store.errors import NotFound
 from belegsync.store.models import (
     BankAccount,
@@ -20,6 +22,7 @@ from belegsync.store.models import (
     ContactPayer,
     ExpectedPayment,
     IbanContactMemory,
+    PaymentAdvice,
     PaymentItem,
     PaymentLink,
     Voucher,
@@ -413,7 +416,21 @@ class MatchingRepository:
         columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)] if rows else []
         if not columns:
             columns = [[] for _ in TRANSACTION_COLUMNS]
-        return dict(zip(TRANSACTION_COLUMNS, columns, strict=True))
+        out = dict(zip(TRANSACTION_COLUMNS, columns, strict=True))
+        out["advice"] = await self._advice_texts(tenant_id, out["id"])
+        return out
+
+    async def _advice_texts(self, tenant_id: str, ids: list[str]) -> list[str | None]:
+        """Per line, what matching reads of its payment advice (``matching_text``), None
+        for a line without one. A tenant has few advices: all of them are read."""
+        query = select(PaymentAdvice).where(
+            PaymentAdvice.tenant_id == tenant_id, PaymentAdvice.bank_transaction_id.is_not(None)
+        )
+        texts = {
+            str(row.bank_transaction_id): matching_text(advice_of(row))
+            for row in await self._session.scalars(query)
+        }
+        return [texts.get(i) for i in ids] if texts else [None] * len(ids)
 
     async def external_transaction_ids(self, tenant_id: str) -> set[str]:
         query = select(BankTransaction.id).where(

@@ -9,7 +9,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from belegsync.store.accounts_repository import AccountRepository
-from belegsync.store.banking_repository import BankingRepository
+from belegsync.store.banking_repository import AdviceRepository, BankingRepository
 from belegsync.store.db import read_only
 from belegsync.store.event_repository import EventRepository
 from belegsync.store.matching_repository import MatchingRepository
@@ -49,6 +49,7 @@ class UnitOfWork:
     sync_runs: SyncRunRepository
     audit: AuditRepository
     banking: BankingRepository
+    advices: AdviceRepository
     matching: MatchingRepository
     accounts: AccountRepository
     notify: NotifyRepository
@@ -83,6 +84,7 @@ class UnitOfWork:
         self.sync_runs = SyncRunRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.banking = BankingRepository(self.session)
+        self.advices = AdviceRepository(self.session)
         self.matching = MatchingRepository(self.session)
         self.accounts = AccountRepository(self.session)
         self.notify = NotifyRepository(self.session)

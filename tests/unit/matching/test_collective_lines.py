@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from belegsync.domain.matching import UnmatchedReason
+from belegsync.domain.matching import BankTxn, UnmatchedReason
 from belegsync.matching import MatchResult, match
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -110,3 +110,46 @@ def test_a_collective_on_a_line_another_voucher_ranks_first_is_only_suggested() 
     assert result.auto_links == ()
     assert result.suggestions_by_payment["w1#0"][0].txn_id == "b1"
     assert result.suggestions_by_payment["v0#0"][0].collective_group == "b1"
+
+
+def test_a_payout_whose_advice_names_its_invoices_links_each_net_of_its_fee_share() -> None:
+    # a billing service pays three patients' invoices less its fee and names none; its
+    # advice lists them (``domain.advice.matching_text``): exact with the stated fee,
+    # linked although the payer is no patient, each invoice allocated its amount less
+    # its share of the fee
+    amounts = {"ZA-24-0113": 12345, "ZA-24-0114": 20000, "ZA-24-0115": 8790}
+    members = [
+        payment(
+            f"v{k}#0", number=number, amount=cents, name=f"Patient {k}", contact=f"p{k}", paid=D0
+        )
+        for k, (number, cents) in enumerate(amounts.items())
+    ]
+    fee = sum(amounts.values()) * 295 // 10000
+    advice = "\n".join([*amounts, f"abzgl. Gebühr {fee // 100},{fee % 100:02d}"])
+    paid = sum(amounts.values()) - fee
+
+    def line(text: str, advice: str = "") -> BankTxn:
+        return txn(
+            "b1",
+            amount=paid,
+            text=text,
+            advice=advice,
+            name="ZAHNAERZTLICHE ABRECHNUNGSGESELLSCHAFT",
+            iban=IBAN_B,
+            day=D0 + timedelta(days=4),
+        )
+
+    result = match(members, [line("Auszahlung Abrechnung 2024/0012 3 Rechnungen", advice)])
+    links = {d.suggestion.payment_id: d.suggestion for d in result.auto_links}
+    assert set(links) == {"v0#0", "v1#0", "v2#0"}
+    assert sum(s.allocated_cents for s in links.values()) == paid
+    assert sum(s.difference_cents for s in links.values()) == fee
+    assert {str(s.difference_reason) for s in links.values()} == {"payout_fee"}
+    # the same numbers in the payer's own purpose, from a payer who is no patient:
+    # offered, not linked (a purpose may list what another line pays)
+    offered = match(members, [line(f"Auszahlung 2024/0012\n{advice}")])
+    assert offered.auto_links == ()
+    assert set(offered.suggestions_by_payment) == {"v0#0", "v1#0", "v2#0"}
+    # the advice without the fee: the sum is not exact, offered only
+    short = "\n".join(amounts)
+    assert match(members, [line("Auszahlung 2024/0012", short)]).auto_links == ()

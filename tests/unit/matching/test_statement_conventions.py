@@ -21,6 +21,7 @@ from belegsync.domain.matching import (
     UnmatchedReason,
 )
 from belegsync.domain.matching_reasons import describe
+from belegsync.domain.matching_text import stated_fee
 from belegsync.matching import MatchResult, match
 from belegsync.matching.candidates import PaymentState
 from belegsync.matching.collective import (
@@ -29,7 +30,7 @@ from belegsync.matching.collective import (
     announced_count,
     submission_day,
 )
-from belegsync.matching.payouts import sales_days, stated_fee, teaches_payer
+from belegsync.matching.payouts import sales_days, teaches_payer
 from matching_data import statement_files
 from matching_data.metrics import stored_links
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn

@@ -4,7 +4,12 @@ is complete (Alembic and ``create_all`` rely on that)."""
 from __future__ import annotations
 
 from belegsync.store.models.audit import AuditLogEntry
-from belegsync.store.models.banking import BankAccount, BankTransaction, StatementImport
+from belegsync.store.models.banking import (
+    BankAccount,
+    BankTransaction,
+    PaymentAdvice,
+    StatementImport,
+)
 from belegsync.store.models.base import NAMING_CONVENTION, Base, new_id
 from belegsync.store.models.connections import DEFAULT_LEXWARE_BASE_URL, Connection
 from belegsync.store.models.events import EventSubscription, LexwareEvent
@@ -50,6 +55,7 @@ __all__ = [
     "LoginAttempt",
     "NoticeSent",
     "OutboxMessage",
+    "PaymentAdvice",
     "PaymentItem",
     "PaymentLink",
     "StatementImport",

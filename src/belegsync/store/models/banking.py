@@ -158,3 +158,37 @@ class BankUploadDraft(Base):
     file_name: Mapped[str] = mapped_column(String(255))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaymentAdvice(Base):
+    """The invoices behind one bank line, from a payout or settlement advice or the
+    client's own collection file (``domain.advice``). Waits with no line
+    (``bank_transaction_id`` NULL) until a statement brings the line it describes;
+    matching reads its items with the line's purpose."""
+
+    __tablename__ = "payment_advices"
+    __table_args__ = (
+        # a line has one breakdown; the same advice uploaded twice is stored once
+        UniqueConstraint("bank_transaction_id"),
+        UniqueConstraint("tenant_id", "fingerprint"),
+        Index(
+            "ix_payment_advices_tenant_id_bank_transaction_id", "tenant_id", "bank_transaction_id"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    bank_transaction_id: Mapped[str | None] = mapped_column(ForeignKey("bank_transactions.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(140), default="")
+    advice_date: Mapped[date | None] = mapped_column(Date)
+    credit: Mapped[bool] = mapped_column(default=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    paid_cents: Mapped[int] = mapped_column(Cents)
+    # [{"reference", "amount_cents", "paid_cents", "name", "end_to_end_id"}, …]
+    items: Mapped[list[dict[str, Any]]] = mapped_column(json_document())
+    # sha256 of the advice's content: the same advice uploaded again is no new one
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    actor: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

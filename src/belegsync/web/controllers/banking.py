@@ -16,6 +16,8 @@ from litestar.response import Template
 
 from belegsync.banking import FORMAT_LABELS, ImportResult
 from belegsync.banking.accounts_view import account_overviews
+from belegsync.banking.advice import looks_like_advice
+from belegsync.banking.advice_import import AdviceImportResult, import_advices
 from belegsync.banking.export import transactions_csv
 from belegsync.banking.queries import transaction_page
 from belegsync.banking.text import compact_iban
@@ -124,6 +126,7 @@ class BankingController(Controller):
         status_code: int = 200,
         error: str | None = None,
         result: ImportResult | None = None,
+        advices: AdviceImportResult | None = None,
         draft: tuple[str, str, bytes] | None = None,
         form: dict[str, Any] | None = None,
         needs: str = "",
@@ -138,6 +141,7 @@ class BankingController(Controller):
             "accounts": accounts,
             "error": error,
             "result": result,
+            "advices": advices,
             "formats": FORMAT_LABELS,
             "form": form or {},
             "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
@@ -184,6 +188,8 @@ class BankingController(Controller):
         form: dict[str, Any],
         draft_id: str | None,
     ) -> Template:
+        if draft_id is None and looks_like_advice(data):
+            return await self._import_advices(request, deps, ctx, filename, data, form)
         try:
             choice = _choice(form)
             result = await import_upload(
@@ -219,6 +225,33 @@ class BankingController(Controller):
         # New lines may pay open vouchers (or replace external transactions).
         await run_matching(deps.uow_factory, deps.clock, ctx.tenant_id, vouchers_changed=False)
         return await self._page(request, deps, ctx, result=result)
+
+    async def _import_advices(
+        self,
+        request: WebRequest,
+        deps: WebDeps,
+        ctx: TenantContext,
+        filename: str,
+        data: bytes,
+        form: dict[str, Any],
+    ) -> Template:
+        """A payment advice or the client's own SEPA batch file: its items are attached
+        to the batch line they break down, and matching runs again."""
+        try:
+            advices = await import_advices(
+                uow_factory=deps.uow_factory,
+                clock=deps.clock,
+                tenant_id=ctx.tenant_id,
+                filename=filename,
+                data=data,
+                actor=ctx.actor,
+            )
+        except DomainError as invalid:
+            message = domain_message(request, invalid)
+            return await self._page(request, deps, ctx, status_code=400, error=message, form=form)
+        if advices.attached:
+            await run_matching(deps.uow_factory, deps.clock, ctx.tenant_id, vouchers_changed=False)
+        return await self._page(request, deps, ctx, advices=advices)
 
     @post(
         "/upload",
