@@ -1,4 +1,4 @@
-"""``belegsync import-statement`` and ``belegsync transactions`` as subprocesses."""
+"""``belegsync import-statement``, ``import-advice`` and ``transactions`` as subprocesses."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from support.advice_files import pain008_batch, statement_with_batch
 from unit.banking.fixtures import FIXTURES
 
 BELEGSYNC = str(Path(sys.executable).with_name("belegsync"))
@@ -132,3 +133,34 @@ def test_a_file_with_an_iban_failing_its_checksum_imports_and_the_named_account_
     assert "DE00123456789012345678" in result["warnings"][0]["message"]
     assert kept.returncode == 0 and "4 neue Umsätze" in kept.stdout
     assert len(json.loads(listing.stdout)) == 4
+
+
+def test_import_advice_attaches_a_batch_file_to_its_line_or_refuses_a_broken_one(
+    cli: Cli, tmp_path: Path
+) -> None:
+    batch = tmp_path / "sammler.xml"
+    batch.write_bytes(pain008_batch())
+    broken = tmp_path / "kaputt.xml"
+    broken.write_bytes(pain008_batch(control_sum="1.00"))
+    statement = tmp_path / "auszug.xml"
+    statement.write_bytes(statement_with_batch())
+
+    refused = cli.run("import-advice", "Musterfirma", str(broken))
+    waiting = cli.run("import-advice", "Musterfirma", str(batch), "--json")
+    imported = cli.run("import-statement", "Musterfirma", str(statement))
+    again = cli.run("import-advice", "Musterfirma", str(batch), "--json")
+    text = cli.run("import-advice", "Musterfirma", str(batch))
+
+    assert refused.returncode == 1 and "Die Avis-Datei ist fehlerhaft" in refused.stderr
+    assert "CtrlSum" in refused.stderr
+    assert waiting.returncode == 0, waiting.stderr
+    first = json.loads(waiting.stdout)
+    assert (first["attached"], first["waiting"]) == (0, 1)
+    assert first["advices"][0]["reference"] == "B2B-20240403-001"
+    assert first["advices"][0]["items"] == 3
+    assert first["advices"][0]["paid_cents"] == 202300
+    assert imported.returncode == 0, imported.stderr
+    second = json.loads(again.stdout)
+    assert second["attached"] == 1 and second["advices"][0]["already_known"] is True
+    assert second["advices"][0]["transaction_id"]
+    assert text.returncode == 0 and "1 von 1 Sammelbuchungen aufgeschlüsselt." in text.stdout

@@ -1,0 +1,76 @@
+"""A payment advice through the upload page: the client's own SEPA collection file is
+uploaded the day it is submitted (it waits), the statement with the batch line comes
+later (the import attaches it, matching links every invoice); a broken advice is
+refused with the reason and writes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+from sqlalchemy import func, select
+
+from belegsync.domain.matching import LinkStatus
+from belegsync.store.models import PaymentAdvice, PaymentLink
+from support.advice_files import INVOICES, pain008_batch, statement_with_batch
+from support.matching_helpers import add_voucher
+from support.web_stack import Browser, WebStack, text_of
+
+
+async def _upload(b: Browser, tenant: str, name: str, data: bytes) -> httpx.Response:
+    return await b.client.post(
+        f"/clients/{tenant}/bank/upload",
+        data={"_csrf_token": await b.csrf()},
+        files={"file": (name, data, "application/octet-stream")},
+    )
+
+
+async def _advices(stack: WebStack) -> int:
+    async with stack.harness.uow_factory() as uow:
+        return int(await uow.session.scalar(select(func.count(PaymentAdvice.id))) or 0)
+
+
+async def _automatic_links(stack: WebStack) -> int:
+    async with stack.harness.uow_factory() as uow:
+        query = select(func.count(PaymentLink.id)).where(
+            PaymentLink.status == LinkStatus.AUTO_CONFIRMED.value
+        )
+        return int(await uow.session.scalar(query) or 0)
+
+
+async def test_a_collection_file_waits_for_its_statement_and_then_pays_each_invoice(
+    stack: WebStack,
+) -> None:
+    tenant = stack.tenant_a
+    for k, (number, amount) in enumerate(INVOICES):
+        await add_voucher(
+            stack.harness.uow_factory,
+            tenant,
+            f"b2b-{k}",
+            voucher_type="salesinvoice",
+            voucher_number=number,
+            contact_name=f"Kunde {k} GmbH",
+            total_gross_cents=int(amount.replace(".", "")),
+            total_tax_cents=0,
+            voucher_date=date(2024, 3, 20),
+            paid_date=date(2024, 4, 3),
+        )
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        broken = await _upload(b, tenant, "sammler.xml", pain008_batch(control_sum="2000.00"))
+        assert broken.status_code == 400
+        assert "Die Avis-Datei ist fehlerhaft" in text_of(broken)
+        assert await _advices(stack) == 0
+
+        waiting = await _upload(b, tenant, "sammler.xml", pain008_batch())
+        assert waiting.status_code == 200, text_of(waiting)[:2000]
+        assert "0 von 1 Sammelbuchungen aufgeschlüsselt" in text_of(waiting)
+        assert "wartet auf die Buchung" in text_of(waiting)
+
+        statement = await _upload(b, tenant, "auszug.xml", statement_with_batch())
+        assert "1 neue Umsätze" in text_of(statement)
+        again = await _upload(b, tenant, "sammler.xml", pain008_batch())
+        assert "1 von 1 Sammelbuchungen aufgeschlüsselt" in text_of(again)
+        assert "Buchung vom" in text_of(again) or "der Buchung zugeordnet" in text_of(again)
+    assert await _advices(stack) == 1
+    assert await _automatic_links(stack) == 3
