@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import uvicorn
 
@@ -60,6 +61,11 @@ async def _emulator(port: int) -> AsyncIterator[str]:
         await task
 
 
+def _collection_dir(settings: Settings) -> Path:
+    """Where the demo writes the firm's SEPA collection files (pain.008)."""
+    return settings.data_dir / "demo-sepa-sammler"
+
+
 def _print_welcome(url: str, emulator_url: str, settings: Settings, demo_tenant: str) -> None:
     print(f"\nbelegsync läuft: {url}\n")
     print("Logins (Passwort jeweils demo1234):")
@@ -69,6 +75,10 @@ def _print_welcome(url: str, emulator_url: str, settings: Settings, demo_tenant:
     print(
         f"\nAbgleich mit Bankumsätzen (kommen nach der ersten Synchronisation, als "
         f"mandant@demo.test): {url}/clients/{demo_tenant}/matching"
+    )
+    print(
+        "SEPA-Sammeldateien der Lastschrift-Sammler zum Ausprobieren (nach der ersten "
+        f"Synchronisation; unter „Kontoauszug hochladen“ hochladen): {_collection_dir(settings)}"
     )
     print(f"\nLexware-Emulator: {emulator_url}  Schlüssel zum Ausprobieren:")
     print(f"  {MAIN_KEY}  (gültig)")
@@ -120,6 +130,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
                                 w.deps.clock,
                                 tenants[DEMO_CLIENT],
                                 connected.run_id,
+                                files_dir=_collection_dir(demo_settings),
                             )
                         )
                     )

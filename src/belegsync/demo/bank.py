@@ -22,7 +22,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import structlog
 from schwifty import IBAN
@@ -43,6 +45,7 @@ __all__ = [
     "BankPayment",
     "DemoBankResult",
     "bank_payments",
+    "collection_files",
     "demo_transactions",
     "fill_demo_bank_after_first_sync",
     "push_demo_bank_data",
@@ -325,6 +328,84 @@ def demo_transactions(
     payments: Sequence[BankPayment], *, seed: int = DEMO_BANK_SEED, today: date
 ) -> tuple[list[dict[str, Any]], int]:
     """The lines to push for these payments, and how many payments got none."""
+    lines, missing, _ = _demo_lines(payments, seed=seed, today=today)
+    return lines, missing
+
+
+def collection_files(
+    payments: Sequence[BankPayment], *, seed: int = DEMO_BANK_SEED, today: date
+) -> dict[str, bytes]:
+    """The firm's own SEPA collection files (pain.008) of the batches
+    :func:`demo_transactions` books as one line, by file name: what the firm submitted
+    to its bank, for a user to upload and see the batch broken down."""
+    _, _, batches = _demo_lines(payments, seed=seed, today=today)
+    rng = random.Random(seed + 2)  # its own draws: the lines stay what they were
+    return {
+        f"sepa-sammler-{line['booking_date']}-{k:03d}.xml": _collection_file(
+            f"DEMO-{line['booking_date'].replace('-', '')}-{k:03d}",
+            date.fromisoformat(line["booking_date"]),
+            batch,
+            rng,
+        )
+        for k, (line, batch) in enumerate(batches, start=1)
+    }
+
+
+def _collection_file(
+    batch_id: str, day: date, payments: Sequence[BankPayment], rng: random.Random
+) -> bytes:
+    """One pain.008.001.02 document of one batch booked as one line (``BtchBookg``)."""
+    total = _money(sum(p.amount_cents for p in payments))
+    items = "".join(
+        "<DrctDbtTxInf><PmtId><EndToEndId>"
+        f"{escape(re.sub(r'[^A-Za-z0-9]', '', p.voucher_number or 'NOTPROVIDED'))[:35]}"
+        f'</EndToEndId></PmtId><InstdAmt Ccy="EUR">{_money(p.amount_cents)}</InstdAmt>'
+        f"<DrctDbtTx><MndtRltdInf><MndtId>MUSTERBAU-{k + 1:04d}</MndtId>"
+        "<DtOfSgntr>2023-01-02</DtOfSgntr></MndtRltdInf></DrctDbtTx>"
+        "<DbtrAgt><FinInstnId><BIC>GENODEF1S10</BIC></FinInstnId></DbtrAgt>"
+        f"<Dbtr><Nm>{escape((p.contact_name or 'Kunde')[:70])}</Nm></Dbtr>"
+        f"<DbtrAcct><Id><IBAN>{_iban(rng)}</IBAN></Id></DbtrAcct>"
+        f"<RmtInf><Ustrd>{escape(_purpose(p))}</Ustrd>"
+        "</RmtInf></DrctDbtTxInf>"
+        for k, p in enumerate(payments)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.02">'
+        f"<CstmrDrctDbtInitn><GrpHdr><MsgId>{batch_id}</MsgId>"
+        f"<CreDtTm>{day - timedelta(days=2)}T09:00:00</CreDtTm>"
+        f"<NbOfTxs>{len(payments)}</NbOfTxs><CtrlSum>{total}</CtrlSum>"
+        "<InitgPty><Nm>Musterbau Schreinerei GmbH</Nm></InitgPty></GrpHdr>"
+        f"<PmtInf><PmtInfId>{batch_id}</PmtInfId><PmtMtd>DD</PmtMtd>"
+        f"<BtchBookg>true</BtchBookg><NbOfTxs>{len(payments)}</NbOfTxs>"
+        f"<CtrlSum>{total}</CtrlSum><PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl>"
+        "<LclInstrm><Cd>CORE</Cd></LclInstrm><SeqTp>RCUR</SeqTp></PmtTpInf>"
+        f"<ReqdColltnDt>{day.isoformat()}</ReqdColltnDt>"
+        "<Cdtr><Nm>Musterbau Schreinerei GmbH</Nm></Cdtr>"
+        f"<CdtrAcct><Id><IBAN>{DEMO_ACCOUNT_IBAN}</IBAN></Id></CdtrAcct>"
+        "<CdtrAgt><FinInstnId><BIC>GENODEM1GLS</BIC></FinInstnId></CdtrAgt>"
+        "<CdtrSchmeId><Id><PrvtId><Othr><Id>DE98ZZZ09999999999</Id><SchmeNm><Prtry>SEPA"
+        "</Prtry></SchmeNm></Othr></PrvtId></Id></CdtrSchmeId>"
+        f"{items}</PmtInf></CstmrDrctDbtInitn></Document>\n"
+    ).encode()
+
+
+def _purpose(payment: BankPayment) -> str:
+    return f"Rechnung {payment.voucher_number}" if payment.voucher_number else "Rechnung"
+
+
+def _write_files(directory: Path, files: dict[str, bytes]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+
+
+def _demo_lines(
+    payments: Sequence[BankPayment], *, seed: int, today: date
+) -> tuple[list[dict[str, Any]], int, list[tuple[dict[str, Any], list[BankPayment]]]]:
+    """:func:`demo_transactions`, and the batches booked as one line with their
+    payments."""
+    batches: list[tuple[dict[str, Any], list[BankPayment]]] = []
     rng = random.Random(seed)
     parties = _Counterparties(random.Random(seed + 1), {})
     alone = 0  # the firm's invoices paid one by one so far
@@ -337,6 +418,7 @@ def demo_transactions(
         """The payments collected so far as one line (a single one as its own)."""
         if len(batch) >= 2:
             lines.append(_batch_line(batch, len(lines), today))
+            batches.append((lines[-1], list(batch)))
         else:
             lines.extend(_voucher_line(payment, rng, parties, today) for payment in batch)
         batch.clear()
@@ -365,7 +447,7 @@ def demo_transactions(
             _unrelated_lines(ordered[0].paid_date, ordered[-1].paid_date, rng, parties, today)
         )
     lines.sort(key=lambda line: (line["booking_date"], line["remittance"], line["amount"]))
-    return lines, missing
+    return lines, missing, batches
 
 
 async def bank_payments(uow: UnitOfWork, tenant_id: str) -> list[BankPayment]:
@@ -396,12 +478,18 @@ async def push_demo_bank_data(
     tenant_id: str,
     *,
     seed: int = DEMO_BANK_SEED,
+    files_dir: Path | None = None,
 ) -> DemoBankResult:
-    """Push the demo account's transactions for the tenant's vouchers, then match."""
+    """Push the demo account's transactions for the tenant's vouchers, then match; the
+    firm's SEPA collection files of its batch lines go to ``files_dir`` (if given), for
+    the user to upload."""
     async with uow_factory() as uow:
         payments = await bank_payments(uow, tenant_id)
     today = berlin_date(clock.now())
     lines, missing = demo_transactions(payments, seed=seed, today=today)
+    if files_dir is not None:
+        files = collection_files(payments, seed=seed, today=today)
+        await asyncio.to_thread(_write_files, files_dir, files)
     result = await push_transactions(
         uow_factory=uow_factory,
         clock=clock,
@@ -423,6 +511,7 @@ async def fill_demo_bank_after_first_sync(
     *,
     poll_seconds: float = 1.0,
     attempts: int = 5,
+    files_dir: Path | None = None,
 ) -> DemoBankResult | None:
     """Wait until the demo connection's first run (``run_id``) has ended; when it succeeded,
     fill the demo account. A run that ended otherwise (failed, or failed for a transient
@@ -442,7 +531,7 @@ async def fill_demo_bank_after_first_sync(
         await asyncio.sleep(poll_seconds)
     for attempt in range(1, attempts + 1):
         try:
-            result = await push_demo_bank_data(uow_factory, clock, tenant_id)
+            result = await push_demo_bank_data(uow_factory, clock, tenant_id, files_dir=files_dir)
         except Exception:
             if attempt == attempts:
                 raise

@@ -6,10 +6,13 @@ import asyncio
 from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 from schwifty import IBAN
 
+from belegsync.banking.advice import parse_advices
+from belegsync.banking.advice_import import import_advices
 from belegsync.demo.bank import (
     DEMO_ACCOUNT_IBAN,
     BankPayment,
@@ -19,6 +22,7 @@ from belegsync.demo.bank import (
     push_demo_bank_data,
 )
 from belegsync.matching.external import external_needed
+from belegsync.matching.service import run_matching
 from belegsync.store.enums import SyncRunStatus
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
@@ -168,3 +172,53 @@ def test_some_single_collections_come_back_and_are_collected_again() -> None:
         assert [line["booking_date"] for line in same[1:]] == (
             [again] if again <= "2024-03-08" else []
         )
+
+
+def _read_all(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.glob("*.xml"))}
+
+
+async def test_the_firms_collection_files_break_each_batch_line_down(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    # the demo writes the pain.008 file of each batch it books as one line: uploaded,
+    # each is attached to its line and every invoice of it is linked automatically
+    tenant_id, _ = await add_tenant(uow_factory, "Musterbau")
+    for n in range(90):
+        day = date(2024, 1, 2) + timedelta(days=n % 60)
+        await add_voucher(
+            uow_factory,
+            tenant_id,
+            f"v-{n:03d}",
+            [item("partPaymentFinancialTransaction", 10000 + 137 * n, day)],
+            voucher_number=f"RE24-{n:05d}",
+            contact_name=CONTACTS[n % 3],
+            voucher_type="salesinvoice",
+            total_gross_cents=10000 + 137 * n,
+            voucher_date=day - timedelta(days=5),
+        )
+    await push_demo_bank_data(uow_factory, clock, tenant_id, files_dir=tmp_path / "sepa")
+    files = _read_all(tmp_path / "sepa")
+    assert files, "no batch booked as one line"
+    items = 0
+    for name, data in files.items():
+        (advice,) = parse_advices(data, name)
+        items += len(advice.items)
+        result = await import_advices(
+            uow_factory=uow_factory,
+            clock=clock,
+            tenant_id=tenant_id,
+            filename=name,
+            data=data,
+            actor="test",
+        )
+        assert result.attached == 1, name
+    await run_matching(uow_factory, clock, tenant_id)
+    async with uow_factory() as uow:
+        advised = {str(a.bank_transaction_id) for a in await uow.advices.attached(tenant_id)}
+        linked = [
+            link
+            for link in await uow.matching.links(tenant_id, statuses=["auto_confirmed"])
+            if link.bank_transaction_id in advised
+        ]
+    assert len(advised) == len(files) and len(linked) == items
