@@ -42,6 +42,8 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   ``period_other:<MM/YYYY>`` only another period (the line of another month of a
   series: no competitor of the line naming the voucher's own).
 * ``recollection`` — the payment collected again after a returned direct debit.
+* ``advice:<items>`` — a batch line whose payer's advice (or the client's own SEPA
+  batch file) names the voucher (``domain.advice``).
 * ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
 * ``payout_short:<cents>`` — a payout stating its sales days, whose vouchers of those
   days are that much less than it pays (a day's sales voucher missing).
@@ -360,7 +362,18 @@ def _payout(args: list[str]) -> Texts:
     )
 
 
+def _advice(args: list[str]) -> Texts:
+    count = _int(args[0]) if args else None
+    items_de = f" ({count} Posten)" if count else ""
+    items_en = f" ({count} items)" if count else ""
+    return (
+        f"Im Zahlungsavis bzw. in der SEPA-Sammeldatei dieser Sammelbuchung genannt{items_de}",
+        f"Named in this batch booking's payment advice or SEPA batch file{items_en}",
+    )
+
+
 _BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
+    "advice": _advice,
     "amount": _amount,
     "days": _days,
     "reference": _reference,

@@ -178,6 +178,14 @@ def _net_of_fee(
     ]
 
 
+def _with_code(suggestions: list[Suggestion], code: str) -> list[Suggestion]:
+    """The suggestions with one more reason code."""
+    return [
+        s._replace(features=s.features._replace(extra=(*s.features.extra, code)))
+        for s in suggestions
+    ]
+
+
 def _member_suggestion(
     ctx: FeatureContext,
     state: PaymentState,
@@ -289,6 +297,8 @@ def collectives_from_references(
             continue
         if fee:
             suggestions = _net_of_fee(members, suggestions, fee)
+        if index.cols.advised[row]:
+            suggestions = _with_code(suggestions, f"advice:{len(members)}")
         competing = any(strong_exact_elsewhere.get(s.index, set()) - {row} for s in members)
         failures = collective_auto_failures(
             member_scores=tuple(s.score for s in suggestions),

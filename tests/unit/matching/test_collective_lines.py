@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from belegsync.domain.matching import BankTxn, UnmatchedReason
+from belegsync.domain.matching_reasons import describe
 from belegsync.matching import MatchResult, match
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -145,6 +146,10 @@ def test_a_payout_whose_advice_names_its_invoices_links_each_net_of_its_fee_shar
     assert sum(s.allocated_cents for s in links.values()) == paid
     assert sum(s.difference_cents for s in links.values()) == fee
     assert {str(s.difference_reason) for s in links.values()} == {"payout_fee"}
+    assert all("advice:3" in s.features.extra for s in links.values())
+    assert describe("advice:3")[0] == (
+        "Im Zahlungsavis bzw. in der SEPA-Sammeldatei dieser Sammelbuchung genannt (3 Posten)"
+    )
     # the same numbers in the payer's own purpose, from a payer who is no patient:
     # offered, not linked (a purpose may list what another line pays)
     offered = match(members, [line(f"Auszahlung 2024/0012\n{advice}")])
