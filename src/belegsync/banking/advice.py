@@ -66,42 +66,15 @@ _DELIMITERS = (";", ",", "\t")
 
 
 class AdviceError(StatementError):
-    """An advice file is malformed or is no advice; nothing of it is attached.
-
-    Raised with the same arguments as :class:`StatementError`; only the message's frame
-    differs, since nothing is imported but an advice is not attached to a bank line.
-    """
+    """An advice file is malformed or is no advice; nothing of it is attached."""
 
     code = "advice_invalid"
-
-    def __init__(
-        self,
-        location: str,
-        problem_de: str,
-        problem_en: str,
-        *,
-        code: str | None = None,
-        advice_de: str | None = None,
-        advice_en: str | None = None,
-    ) -> None:
-        super().__init__(
-            location,
-            problem_de,
-            problem_en,
-            code=code,
-            advice_de=advice_de or ADVICE_DE,
-            advice_en=advice_en or ADVICE_EN,
-        )
-        where = f"{location}: " if location else ""
-        self.message = (
-            f"Die Avis-Datei ist fehlerhaft – {where}{problem_de} "
-            f"Es wurde nichts zugeordnet. {self.advice_de}"
-        )
-        self.message_en = (
-            f"The advice file is malformed – {where}{problem_en} "
-            f"Nothing was attached. {self.advice_en}"
-        )
-        self.args = (self.message,)
+    frame_de = "Die Avis-Datei ist fehlerhaft"
+    frame_en = "The advice file is malformed"
+    outcome_de = "Es wurde nichts zugeordnet."
+    outcome_en = "Nothing was attached."
+    default_advice_de = ADVICE_DE
+    default_advice_en = ADVICE_EN
 
 
 def _not_an_advice(location: str, what_de: str, what_en: str) -> AdviceError:

@@ -14,6 +14,19 @@ class StatementError(InvalidInput):
     """
 
     code = "statement_invalid"
+    # the message's frame: what is malformed, and what happened to it (a subclass for
+    # another kind of file says its own)
+    frame_de = "Die Kontoauszugsdatei ist fehlerhaft"
+    frame_en = "The statement file is malformed"
+    outcome_de = "Es wurde nichts importiert."
+    outcome_en = "Nothing was imported."
+    default_advice_de = (
+        "Bitte laden Sie den Auszug im Online-Banking erneut herunter und die Datei "
+        "unverändert hoch."
+    )
+    default_advice_en = (
+        "Please download the statement again from online banking and upload it unchanged."
+    )
 
     def __init__(
         self,
@@ -28,25 +41,15 @@ class StatementError(InvalidInput):
         self.location = location
         self.problem_de = problem_de
         self.problem_en = problem_en
-        self.advice_de = advice_de or DEFAULT_ADVICE_DE
-        self.advice_en = advice_en or DEFAULT_ADVICE_EN
+        self.advice_de = advice_de or self.default_advice_de
+        self.advice_en = advice_en or self.default_advice_en
         where = f"{location}: " if location else ""
         super().__init__(
-            f"Die Kontoauszugsdatei ist fehlerhaft – {where}{problem_de} "
-            f"Es wurde nichts importiert. {self.advice_de}",
+            f"{self.frame_de} – {where}{problem_de} {self.outcome_de} {self.advice_de}",
             code=code,
-            message_en=f"The statement file is malformed – {where}{problem_en} "
-            f"Nothing was imported. {self.advice_en}",
+            message_en=f"{self.frame_en} – {where}{problem_en} {self.outcome_en} {self.advice_en}",
             fields={"location": location},
         )
-
-
-DEFAULT_ADVICE_DE = (
-    "Bitte laden Sie den Auszug im Online-Banking erneut herunter und die Datei unverändert hoch."
-)
-DEFAULT_ADVICE_EN = (
-    "Please download the statement again from online banking and upload it unchanged."
-)
 
 
 def at_line(number: int) -> str:

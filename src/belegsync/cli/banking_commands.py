@@ -47,12 +47,25 @@ def _read_mapping(path: str | None) -> CsvMapping | None:
     return mapping_from_json(document)
 
 
-def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
-    path = Path(args.file)
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, or None (said on stderr) where it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         print(f"belegsync: Datei nicht lesbar: {path} ({error.strerror})", file=sys.stderr)
+        return None
+
+
+def _refused(error: InvalidInput) -> int:
+    # Both languages: the file may come from anyone, the log reader may not read German.
+    print(f"belegsync: {error.message}\n  ({error.message_en})", file=sys.stderr)
+    return 1
+
+
+def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
+    path = Path(args.file)
+    data = _read(path)
+    if data is None:
         return 2
     mapping = _read_mapping(args.csv_mapping)
 
@@ -77,9 +90,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
     try:
         result = asyncio.run(run())
     except StatementError as error:
-        # Both languages: the file may come from anyone, the log reader may not read German.
-        print(f"belegsync: {error.message}\n  ({error.message_en})", file=sys.stderr)
-        return 1
+        return _refused(error)
     if args.json:
         print_json(
             {
@@ -106,10 +117,8 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
 
 def cmd_import_advice(args: argparse.Namespace, settings: Settings, clock: Clock) -> int:
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        print(f"belegsync: Datei nicht lesbar: {path} ({error.strerror})", file=sys.stderr)
+    data = _read(path)
+    if data is None:
         return 2
 
     async def run() -> AdviceImportResult:
@@ -130,8 +139,7 @@ def cmd_import_advice(args: argparse.Namespace, settings: Settings, clock: Clock
     try:
         result = asyncio.run(run())
     except InvalidInput as error:
-        print(f"belegsync: {error.message}\n  ({error.message_en})", file=sys.stderr)
-        return 1
+        return _refused(error)
     if args.json:
         print_json(
             {

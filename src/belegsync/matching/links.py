@@ -46,6 +46,7 @@ __all__ = [
     "keep_after_return",
     "link_manually",
     "reject_link",
+    "remove_advice",
     "safe_suggestions",
     "undo_batch",
     "undo_link",
@@ -386,6 +387,47 @@ async def undo_batch(
         for link in undone:
             await _undo(uow, tenant_id, link, actor, now)
         await _audit_batch(uow, tenant_id, actor, "link_batch_undone", batch_id, undone, now)
+        await uow.commit()
+    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    return len(undone)
+
+
+async def remove_advice(
+    uow_factory: UowFactory, clock: Clock, tenant_id: str, advice_id: str, *, actor: str
+) -> int:
+    """Remove a payment advice uploaded by mistake (``NotFound`` for another tenant's):
+    it is deleted, and the automatic links on its line are undone — they rest on what
+    it said; a link a person confirmed stays. Matching runs again. Returns how many
+    links were undone (audit ``advice_removed``)."""
+    now = clock.now()
+    async with uow_factory() as uow:
+        row = await uow.advices.get(tenant_id, advice_id)
+        undone: list[PaymentLink] = []
+        if row.bank_transaction_id is not None:
+            undone = [
+                link
+                for link in await uow.matching.links_touching(
+                    tenant_id, [], [row.bank_transaction_id]
+                )
+                if link.status == LinkStatus.AUTO_CONFIRMED
+            ]
+        for link in undone:
+            await _undo(uow, tenant_id, link, actor, now)
+        await uow.audit.add(
+            tenant_id=tenant_id,
+            actor=actor,
+            action="advice_removed",
+            subject_type="payment_advice",
+            subject_id=row.id,
+            now=now,
+            detail={
+                "file_name": row.file_name,
+                "reference": row.reference,
+                "bank_transaction_id": row.bank_transaction_id,
+                "links": [link.id for link in undone],
+            },
+        )
+        await uow.advices.delete(row)
         await uow.commit()
     await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
     return len(undone)

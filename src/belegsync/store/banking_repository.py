@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.domain.advice import Advice, AdviceItem, AdviceKind, AdviceLine
+from belegsync.store.errors import NotFound
 from belegsync.store.models import BankAccount, BankTransaction, PaymentAdvice, StatementImport
 from belegsync.store.models.banking import BankStatement, BankUploadDraft
 from belegsync.store.models.base import new_id
@@ -501,6 +502,31 @@ class AdviceRepository:
             )
             for row in await self._session.execute(query)
         ]
+
+    async def get(self, tenant_id: str, advice_id: str) -> PaymentAdvice:
+        """One of the tenant's advices (``NotFound`` for another tenant's too)."""
+        row = await self._session.scalar(
+            select(PaymentAdvice).where(
+                PaymentAdvice.tenant_id == tenant_id, PaymentAdvice.id == advice_id
+            )
+        )
+        if row is None:
+            raise NotFound("advice")
+        return row
+
+    async def listed(self, tenant_id: str, limit: int = 50) -> list[PaymentAdvice]:
+        """The tenant's latest advices, newest first."""
+        query = (
+            select(PaymentAdvice)
+            .where(PaymentAdvice.tenant_id == tenant_id)
+            .order_by(PaymentAdvice.created_at.desc(), PaymentAdvice.id)
+            .limit(limit)
+        )
+        return list(await self._session.scalars(query))
+
+    async def delete(self, row: PaymentAdvice) -> None:
+        await self._session.delete(row)
+        await self._session.flush()
 
     async def attach(self, row: PaymentAdvice, txn_id: str) -> None:
         row.bank_transaction_id = txn_id

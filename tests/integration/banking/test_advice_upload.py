@@ -5,6 +5,7 @@ refused with the reason and writes nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import httpx
@@ -74,3 +75,38 @@ async def test_a_collection_file_waits_for_its_statement_and_then_pays_each_invo
         assert "Buchung vom" in text_of(again) or "der Buchung zugeordnet" in text_of(again)
     assert await _advices(stack) == 1
     assert await _automatic_links(stack) == 3
+
+
+async def test_an_advice_uploaded_by_mistake_is_removed_with_its_automatic_links(
+    stack: WebStack,
+) -> None:
+    tenant = stack.tenant_a
+    for k, (number, amount) in enumerate(INVOICES):
+        await add_voucher(
+            stack.harness.uow_factory,
+            tenant,
+            f"b2b-{k}",
+            voucher_type="salesinvoice",
+            voucher_number=number,
+            contact_name=f"Kunde {k} GmbH",
+            total_gross_cents=int(amount.replace(".", "")),
+            total_tax_cents=0,
+            voucher_date=date(2024, 3, 20),
+            paid_date=date(2024, 4, 3),
+        )
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        await _upload(b, tenant, "auszug.xml", statement_with_batch())
+        page = await _upload(b, tenant, "sammler.xml", pain008_batch())
+        assert await _automatic_links(stack) == 3
+        found = re.search(r'action="([^"]+/bank/advices/[0-9a-f-]{36}/remove)"', page.text)
+        assert found, text_of(page)[:2000]
+        # another client's page cannot reach it
+        other = found.group(1).replace(tenant, stack.tenant_b)
+        assert (await b.post(other, {})).status_code in (403, 404)
+        assert await _advices(stack) == 1
+        removed = await b.post(found.group(1), {})  # redirected to the upload page
+        assert removed.status_code == 200
+        assert "Zahlungsavis entfernt; 3 automatische Zuordnungen aufgehoben." in text_of(removed)
+    assert await _advices(stack) == 0
+    assert await _automatic_links(stack) == 0

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from belegsync.banking import FORMAT_LABELS, ImportResult
 from belegsync.banking.accounts_view import account_overviews
@@ -34,13 +34,14 @@ from belegsync.banking.uploads import (
     suggest_mapping,
 )
 from belegsync.domain.errors import DomainError, InvalidInput
+from belegsync.matching.links import remove_advice
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
 from belegsync.store.banking_repository import MAX_PAGE_SIZE, TransactionRow
 from belegsync.web.controllers.banking_query import query_from_params
 from belegsync.web.controllers.connection import domain_message
 from belegsync.web.deps import WebDeps
-from belegsync.web.templating import formatter, render
+from belegsync.web.templating import flash, formatter, render
 from belegsync.web.types import WebRequest
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -135,6 +136,7 @@ class BankingController(Controller):
             await uow.reads.tenant(ctx)
             imports = await uow.banking.imports(ctx.tenant_id)
             accounts = await uow.banking.accounts(ctx.tenant_id)
+            stored_advices = await uow.advices.listed(ctx.tenant_id)
         context: dict[str, Any] = {
             "ctx": ctx,
             "imports": imports[:20],
@@ -142,6 +144,7 @@ class BankingController(Controller):
             "error": error,
             "result": result,
             "advices": advices,
+            "stored_advices": stored_advices,
             "formats": FORMAT_LABELS,
             "form": form or {},
             "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
@@ -303,6 +306,27 @@ class BankingController(Controller):
         filename, data = await load_draft(deps.uow_factory, ctx.tenant_id, draft_id)
         form = await _form(request) or {}
         return await self._import(request, deps, ctx, filename, data, form, draft_id)
+
+    @post("/advices/{advice_id:str}/remove")
+    async def remove_advice(
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        ctx: NamedDependency[TenantContext],
+        advice_id: FromPath[str],
+    ) -> Redirect:
+        """An advice uploaded by mistake: deleted, its automatic links undone."""
+        undone = await remove_advice(
+            deps.uow_factory, deps.clock, ctx.tenant_id, advice_id, actor=ctx.actor
+        )
+        flash(
+            request,
+            "success",
+            formatter(request).gettext(
+                "Zahlungsavis entfernt; %(n)s automatische Zuordnungen aufgehoben.", n=undone
+            ),
+        )
+        return Redirect(f"/clients/{ctx.tenant_id}/bank/upload")
 
     @get("/transactions")
     async def transactions(
