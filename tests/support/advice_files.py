@@ -51,3 +51,30 @@ def statement_with_batch() -> bytes:
         "<AddtlNtryInf>SEPA-B2B-SAMMLER ANZAHL 3</AddtlNtryInf></Ntry>"
         "</Stmt></BkToCstmrStmt></Document>"
     ).encode()
+
+
+def notification_of_batch() -> bytes:
+    """The bank's camt.054 „Sammelbuchungsdatei“ of that batch: the entry with the
+    batch's amount, day and bank reference, its items as transaction details."""
+    details = "".join(
+        "<TxDtls><Refs><EndToEndId>"
+        f"KBT{number[3:].replace('-', '')}</EndToEndId><MndtId>KBT-1000{k}-01</MndtId></Refs>"
+        f'<Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+        f"<RltdPties><Dbtr><Pty><Nm>Kunde {k} GmbH</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>"
+        f"DE8937040044053201300{k}</IBAN></Id></DbtrAcct></RltdPties>"
+        f"<RmtInf><Ustrd>Rechnung {number} Kd 1000{k}</Ustrd></RmtInf></TxDtls>"
+        for k, (number, amount) in enumerate(INVOICES)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">'
+        "<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>N1</MsgId>"
+        "<CreDtTm>2024-04-04T06:00:00</CreDtTm></GrpHdr>"
+        "<Ntfctn><Id>N-2024-04-03</Id><CreDtTm>2024-04-04T06:00:00</CreDtTm>"
+        f"<Acct><Id><IBAN>{OWN}</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+        f'<Ntry><Amt Ccy="EUR">{TOTAL}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+        "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2024-04-03</Dt></BookgDt>"
+        "<ValDt><Dt>2024-04-03</Dt></ValDt><AcctSvcrRef>S-001</AcctSvcrRef>"
+        "<NtryDtls><Btch><PmtInfId>B2B-20240403-001</PmtInfId><NbOfTxs>3</NbOfTxs></Btch>"
+        f"{details}</NtryDtls></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
+    ).encode()

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 
 import structlog
 
@@ -27,7 +27,13 @@ from belegsync.store.errors import NotFound
 from belegsync.store.models import PaymentAdvice
 from belegsync.store.uow import UnitOfWork
 
-__all__ = ["AdviceImportResult", "AttachedAdvice", "attach_waiting", "import_advices"]
+__all__ = [
+    "AdviceImportResult",
+    "AttachedAdvice",
+    "attach_batch",
+    "attach_waiting",
+    "import_advices",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -165,3 +171,23 @@ async def attach_waiting(uow: UnitOfWork, tenant_id: str) -> int:
     waiting = await uow.advices.pending(tenant_id)
     found = await _attach(uow, tenant_id, [(row, advice_of(row)) for row in waiting])
     return len(found.booked)
+
+
+async def attach_batch(
+    uow: UnitOfWork, tenant_id: str, txn_id: str, advice: Advice, now: datetime
+) -> None:
+    """Store the bank's breakdown of a batch line as its advice (in the caller's unit of
+    work; the statement import's, ``batch_breakdown``)."""
+    mark = fingerprint(advice)
+    row = await uow.advices.known(tenant_id, mark)
+    if row is None:
+        row = await uow.advices.add(
+            tenant_id=tenant_id,
+            advice=advice,
+            fingerprint=mark,
+            file_name=f"Sammlerauflösung {advice.reference}"[:255],
+            actor="import",
+            now=now,
+        )
+    if row.bank_transaction_id is None:
+        await uow.advices.attach(row, txn_id)

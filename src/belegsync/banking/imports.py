@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import structlog
 
-from belegsync.banking.advice_import import attach_waiting
+from belegsync.banking.advice_import import attach_batch, attach_waiting
+from belegsync.banking.batch_breakdown import (
+    StoredLine,
+    advice_of_items,
+    batch_items,
+    line_of,
+)
 from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.detect import parse_statement_file
 from belegsync.banking.hashing import import_hashes
@@ -208,8 +215,16 @@ async def _store(
             )
         known = seen.setdefault(account.id, set())
         known |= await uow.banking.existing_hashes(account.id, batch.hashes)
+        broken_down = await _broken_down(
+            uow, tenant_id, account.id, statement.transactions, batch.hashes, known, now
+        )
         rows = []
-        for txn, digest in zip(statement.transactions, batch.hashes, strict=True):
+        for position, (txn, digest) in enumerate(
+            zip(statement.transactions, batch.hashes, strict=True)
+        ):
+            if position in broken_down:  # there in another form: a batch or its items
+                duplicates += 1
+                continue
             if digest in known:
                 duplicates += 1
                 continue
@@ -231,6 +246,65 @@ async def _store(
         # a payment advice uploaded before its line arrived is attached now
         await attach_waiting(uow, tenant_id)
     return added, duplicates
+
+
+async def _broken_down(
+    uow: UnitOfWork,
+    tenant_id: str,
+    account_id: str,
+    transactions: Sequence[ParsedTransaction],
+    hashes: Sequence[str],
+    known: set[str],
+    now: datetime,
+) -> set[int]:
+    """The positions of the file's transactions that are a batch the account holds in
+    the other form (``batch_breakdown``): a batch's items whose line is stored become
+    that line's advice; a batch line whose items are stored is left out. Returns the
+    positions not to store as lines."""
+    groups = {
+        key: found
+        for key, found in batch_items(transactions).items()
+        if not any(hashes[i] in known for i in found)
+    }
+    grouped = {i for found in batch_items(transactions).values() for i in found}
+    singles = [
+        i
+        for i, txn in enumerate(transactions)
+        if i not in grouped
+        and hashes[i] not in known
+        and (txn.bank_reference or txn.batch_reference)
+    ]
+    if not groups and not singles:
+        return set()
+    days = {key.day for key in groups} | {transactions[i].booking_date for i in singles}
+    stored = await uow.banking.lines_on_days(tenant_id, account_id, days)
+    lines = [
+        StoredLine(row[0], row[1], row[2], frozenset(r for r in row[3:5] if r), row[5])
+        for row in stored
+    ]
+    skipped: set[int] = set()
+    for key, found in groups.items():
+        items = [transactions[i] for i in found]
+        line = line_of(key, sum(t.amount_cents for t in items), lines)
+        if line is None:
+            continue
+        skipped.update(found)
+        if not line.has_advice:
+            await attach_batch(uow, tenant_id, line.id, advice_of_items(key, items), now)
+    # a batch line whose items the account holds: its bank reference names them
+    stored_groups: dict[tuple[str, date], int] = defaultdict(int)
+    counts: dict[tuple[str, date], int] = defaultdict(int)
+    for row in stored:
+        if row[3]:
+            stored_groups[(row[3], row[2])] += row[1]
+            counts[(row[3], row[2])] += 1
+    for i in singles:
+        txn = transactions[i]
+        for reference in {txn.batch_reference, txn.bank_reference} - {None}:
+            group = (str(reference), txn.booking_date)
+            if counts.get(group, 0) >= 2 and stored_groups[group] == txn.amount_cents:
+                skipped.add(i)
+    return skipped
 
 
 async def _require_tenant(uow: UnitOfWork, tenant_id: str) -> None:

@@ -43,6 +43,7 @@ class AdviceKind(StrEnum):
     COLLECTION = "pain.008"  # the client's own SEPA direct debit batch
     TRANSFERS = "pain.001"  # the client's own batch of credit transfers
     PAYOUT = "csv"  # a payer's payout or settlement advice
+    BANK = "camt.054"  # the bank's breakdown of a batch booked as one line
 
 
 @dataclass(frozen=True, slots=True)

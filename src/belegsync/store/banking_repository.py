@@ -157,6 +157,34 @@ class BankingRepository:
         await self._session.flush()
         return row
 
+    async def lines_on_days(
+        self, tenant_id: str, account_id: str, days: Iterable[date]
+    ) -> list[tuple[str, int, date, str | None, str | None, bool]]:
+        """The account's lines booked on ``days``: (id, amount, booking day, batch
+        reference, bank reference, whether an advice breaks it down)."""
+        wanted = sorted(set(days))
+        if not wanted:
+            return []
+        described = select(PaymentAdvice.bank_transaction_id).where(
+            PaymentAdvice.tenant_id == tenant_id, PaymentAdvice.bank_transaction_id.is_not(None)
+        )
+        query = select(
+            BankTransaction.id,
+            BankTransaction.amount_cents,
+            BankTransaction.booking_date,
+            BankTransaction.batch_reference,
+            BankTransaction.bank_reference,
+            BankTransaction.id.in_(described.scalar_subquery()),
+        ).where(
+            BankTransaction.tenant_id == tenant_id,
+            BankTransaction.account_id == account_id,
+            BankTransaction.booking_date.in_(wanted),
+        )
+        return [
+            (row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+            for row in await self._session.execute(query)
+        ]
+
     async def insert_transactions(self, rows: Sequence[dict[str, Any]]) -> None:
         """Multi-row insert of new transactions (column name → value dicts)."""
         if not rows:
