@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -61,6 +61,7 @@ class TransactionRow:
     identifier_issues: tuple[str, ...]
     account_iban: str
     account_name: str
+    advice_items: int = 0  # the invoices its payment advice lists (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +352,14 @@ class BankingRepository:
             )
             for r in await self._session.execute(query)
         ]
+        if rows:
+            advised = select(PaymentAdvice.bank_transaction_id, PaymentAdvice.items).where(
+                PaymentAdvice.tenant_id == tenant_id,
+                PaymentAdvice.bank_transaction_id.in_([r.id for r in rows]),
+            )
+            items = {r[0]: len(r[1]) for r in await self._session.execute(advised)}
+            if items:
+                rows = [replace(r, advice_items=items.get(r.id, 0)) for r in rows]
         return rows, int(total or 0)
 
     async def account_stats(self, tenant_id: str) -> list[AccountStats]:

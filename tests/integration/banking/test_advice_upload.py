@@ -73,6 +73,8 @@ async def test_a_collection_file_waits_for_its_statement_and_then_pays_each_invo
         again = await _upload(b, tenant, "sammler.xml", pain008_batch())
         assert "1 von 1 Sammelbuchungen aufgeschlüsselt" in text_of(again)
         assert "Buchung vom" in text_of(again) or "der Buchung zugeordnet" in text_of(again)
+        listing = await b.get(f"/clients/{tenant}/bank/transactions")
+        assert "Avis: 3 Posten" in text_of(listing)
     assert await _advices(stack) == 1
     assert await _automatic_links(stack) == 3
 
