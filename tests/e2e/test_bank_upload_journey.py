@@ -4,6 +4,7 @@ account under Bankkonten — in Chromium at phone (375 px) and desktop (1440 px)
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ def bank_page(
     request: pytest.FixtureRequest, browser_instance: Any, servers: Servers
 ) -> Iterator[tuple[Any, str, int]]:
     width = int(request.param)
-    name, email = f"Bank {width} GmbH", f"bank{width}@e2e.test"
+    test = zlib.crc32(request.node.originalname.encode())  # a client of its own per test
+    name, email = f"Bank {width} {test} GmbH", f"bank{width}-{test}@e2e.test"
     servers.cli("tenant", "add", name, "--open-tax-year", "2024")
     servers.cli("user", "add", email, "--role", "client", "--tenant", name, stdin=PASSWORD)
     [(tenant_id,)] = servers.query("SELECT id FROM tenants WHERE name = ?", name)
@@ -117,3 +119,38 @@ def test_upload_with_mapping_then_transactions_and_accounts(
     page.get_by_label("Konto", exact=True).select_option("DE89370400440532013000")
     page.get_by_role("button", name="Hochladen").click()
     expect(page.locator("#upload-result")).to_contain_text("1 neue Umsätze, 3 bereits vorhanden")
+
+
+def test_a_sepa_batch_file_breaks_its_batch_line_down_and_can_be_removed(
+    bank_page: tuple[Any, str, int], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from support.advice_files import pain008_batch, statement_with_batch
+
+    page, tenant_id, width = bank_page
+    statement, batch = tmp_path / "auszug.xml", tmp_path / "sammler.xml"
+    statement.write_bytes(statement_with_batch())
+    batch.write_bytes(pain008_batch())
+    for upload in (statement, batch):
+        page.goto(f"/clients/{tenant_id}/bank/upload")
+        page.get_by_label("Datei", exact=True).set_input_files(str(upload))
+        page.get_by_role("button", name="Hochladen").click()
+    result = page.locator("#advice-result")
+    expect(result).to_contain_text("1 von 1 Sammelbuchungen aufgeschlüsselt")
+    expect(result).to_contain_text(
+        "B2B-20240403-001 · 3 Posten · 2.023,00 € · Buchung vom 03.04.2024"
+    )
+    expect(page.locator(".advices-stored")).to_contain_text("sammler.xml")
+    _fits(page, width)
+    shot(page, f"37-bank-{width}-sammeldatei")
+
+    page.get_by_role("link", name="Umsätze").last.click()
+    expect(page.locator("#transactions")).to_contain_text("Avis: 3 Posten")
+    _fits(page, width)
+
+    page.goto(f"/clients/{tenant_id}/bank/upload")
+    page.locator(".advices-stored").get_by_role("button", name="Entfernen").click()
+    expect(page.locator("body")).to_contain_text("Zahlungsavis entfernt")
+    expect(page.locator(".advices-stored")).to_have_count(0)
+    shot(page, f"38-bank-{width}-avis-entfernt")
