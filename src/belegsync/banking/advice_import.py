@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any
 
 import structlog
 
@@ -64,6 +65,25 @@ class AdviceImportResult:
     @property
     def waiting(self) -> int:
         return len(self.advices) - self.attached
+
+    def as_json(self) -> dict[str, Any]:
+        """The result as the CLI's ``--json`` and the API answer it (signed cents)."""
+        return {
+            "attached": self.attached,
+            "waiting": self.waiting,
+            "advices": [
+                {
+                    "reference": a.reference,
+                    "items": a.items,
+                    "paid_cents": a.paid_cents if a.credit else -a.paid_cents,
+                    "transaction_id": a.txn_id,
+                    "booking_date": a.booking_date.isoformat() if a.booking_date else None,
+                    "ambiguous": a.ambiguous,
+                    "already_known": a.known,
+                }
+                for a in self.advices
+            ],
+        }
 
 
 def fingerprint(advice: Advice) -> str:

@@ -141,24 +141,7 @@ def cmd_import_advice(args: argparse.Namespace, settings: Settings, clock: Clock
     except InvalidInput as error:
         return _refused(error)
     if args.json:
-        print_json(
-            {
-                "attached": result.attached,
-                "waiting": result.waiting,
-                "advices": [
-                    {
-                        "reference": a.reference,
-                        "items": a.items,
-                        "paid_cents": a.paid_cents if a.credit else -a.paid_cents,
-                        "transaction_id": a.txn_id,
-                        "booking_date": a.booking_date.isoformat() if a.booking_date else None,
-                        "ambiguous": a.ambiguous,
-                        "already_known": a.known,
-                    }
-                    for a in result.advices
-                ],
-            }
-        )
+        print_json(result.as_json())
         return 0
     for a in result.advices:
         where = (

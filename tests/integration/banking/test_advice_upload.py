@@ -5,12 +5,15 @@ refused with the reason and writes nothing."""
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import date
 
 import httpx
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from belegsync.accounts.api_tokens import create_api_token
 from belegsync.domain.matching import LinkStatus
 from belegsync.store.models import PaymentAdvice, PaymentLink
 from support.advice_files import INVOICES, pain008_batch, statement_with_batch
@@ -112,3 +115,41 @@ async def test_an_advice_uploaded_by_mistake_is_removed_with_its_automatic_links
         assert "Zahlungsavis entfernt; 3 automatische Zuordnungen aufgehoben." in text_of(removed)
     assert await _advices(stack) == 0
     assert await _automatic_links(stack) == 0
+
+
+async def test_the_api_attaches_an_advice_and_refuses_a_broken_one(stack: WebStack) -> None:
+    tenant = stack.tenant_a
+    token = await create_api_token(
+        uow_factory=stack.harness.uow_factory,
+        clock=stack.harness.clock,
+        ctx=stack.ctx(tenant),
+        name="Bank",
+    )
+    headers = {"Authorization": f"Bearer {token.token}"}
+    url = "/api/v1/payment-advices"
+
+    def body(data: bytes) -> dict[str, str]:
+        return {"file_name": "sammler.xml", "content": base64.b64encode(data).decode()}
+
+    async with AsyncTestClient(stack.app) as client:
+        unauthorised = await client.post(url, json=body(pain008_batch()))
+        broken = await client.post(url, json=body(pain008_batch("1.00")), headers=headers)
+        empty = await client.post(url, json={"file_name": "x"}, headers=headers)
+        garbage = await client.post(url, json={"content": "%%%"}, headers=headers)
+        waiting = await client.post(url, json=body(pain008_batch()), headers=headers)
+    assert unauthorised.status_code == 401
+    assert broken.status_code == 400 and broken.json()["error"] == "advice_invalid"
+    assert empty.status_code == 400 and empty.json()["error"] == "advice_body_invalid"
+    assert garbage.status_code == 400 and garbage.json()["error"] == "advice_body_invalid"
+    assert waiting.status_code == 200, waiting.text
+    assert waiting.json()["waiting"] == 1
+    assert waiting.json()["advices"][0] == {
+        "reference": "B2B-20240403-001",
+        "items": 3,
+        "paid_cents": 202300,
+        "transaction_id": None,
+        "booking_date": None,
+        "ambiguous": False,
+        "already_known": False,
+    }
+    assert await _advices(stack) == 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from belegsync.domain.advice import Advice, AdviceItem, AdviceKind
 from belegsync.matching.external import create_external_transaction
 from belegsync.matching.service import run_matching
 from belegsync.store.models import SyncRun, Voucher, VoucherFile
@@ -53,6 +54,7 @@ CLIENT_ROUTES = [
     ("GET", "/clients/{tenant}/bank/accounts"),
     ("GET", "/clients/{tenant}/bank/upload/{draft}"),
     ("POST", "/clients/{tenant}/bank/upload/{draft}"),
+    ("POST", "/clients/{tenant}/bank/advices/{advice}/remove"),
 ]
 STAFF_ROUTES = [
     ("GET", "/staff"),
@@ -94,6 +96,7 @@ class Ids:
     request: str = "00000000-0000-0000-0000-000000000000"
     batch: str = "00000000-0000-0000-0000-000000000000"
     draft: str = "00000000-0000-0000-0000-000000000000"
+    advice: str = "00000000-0000-0000-0000-000000000000"
 
 
 async def _ids_of(stack: WebStack, tenant_id: str) -> Ids:
@@ -114,7 +117,19 @@ async def _ids_of(stack: WebStack, tenant_id: str) -> Ids:
     link = await create_external_transaction(
         stack.harness.uow_factory, stack.harness.clock, tenant_id, payment, actor="test"
     )
-    return Ids(tenant_id, run, voucher, file, link.id, payment, link.bank_transaction_id)
+    async with stack.harness.uow_factory() as uow:
+        advice = await uow.advices.add(
+            tenant_id=tenant_id,
+            advice=Advice(AdviceKind.PAYOUT, "2024/1", None, True, (AdviceItem("RE-1", 1, 1),)),
+            fingerprint=tenant_id,
+            file_name="avis.csv",
+            actor="test",
+            now=stack.harness.clock.now(),
+        )
+        await uow.commit()
+    ids = Ids(tenant_id, run, voucher, file, link.id, payment, link.bank_transaction_id)
+    ids.advice = advice.id
+    return ids
 
 
 def _fill(template: str, ids: Ids, tenant: str | None = None) -> str:
@@ -159,6 +174,7 @@ async def test_client_routes_answer_404_for_another_tenant(stack: WebStack) -> N
     async with stack.harness.uow_factory() as uow:
         [link] = await uow.matching.links(stack.tenant_b)
         assert (link.id, link.status) == (theirs.link, "confirmed")
+        assert await uow.advices.get(stack.tenant_b, theirs.advice)  # not removed
         row = await uow.connections.for_tenant(stack.tenant_b)
         assert row is not None and row.state == "active" and row.tax_advisor_access == "not_set_up"
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 
 from belegsync.banking import push_transactions
+from belegsync.banking.advice_import import import_advices
 from belegsync.domain.errors import InvalidInput
 from belegsync.matching.inbox import matching_overview
 from belegsync.matching.service import run_matching
@@ -101,3 +104,55 @@ class BankApiController(Controller):
                 ],
             }
         )
+
+    @post(
+        "/payment-advices",
+        summary="Attach a payment advice or SEPA batch file to the batch line it breaks down",
+        status_code=200,
+    )
+    async def advices(
+        self,
+        request: WebRequest,
+        deps: NamedDependency[WebDeps],
+        api_ctx: NamedDependency[TenantContext],
+    ) -> dict[str, Any]:
+        """Body: ``{"file_name": "avis.csv", "content": "<the file, base64>"}`` — a
+        payer's CSV advice or the client's pain.008/pain.001. Each advice is attached
+        to the one line it describes or waits for it; the same advice again is stored
+        once. Matching runs afterwards."""
+        body = parse_json_body(await request.body(), request.headers.get("content-type", ""))
+        name, data = _advice_file(body)
+        result = await import_advices(
+            uow_factory=deps.uow_factory,
+            clock=deps.clock,
+            tenant_id=api_ctx.tenant_id,
+            filename=name,
+            data=data,
+            actor="api",
+        )
+        if result.attached:
+            await run_matching(
+                deps.uow_factory, deps.clock, api_ctx.tenant_id, vouchers_changed=False
+            )
+        return result.as_json()
+
+
+def _advice_file(body: Any) -> tuple[str, bytes]:
+    """(file name, bytes) of an advice upload's JSON body."""
+    content = body.get("content") if isinstance(body, dict) else None
+    name = body.get("file_name", "advice") if isinstance(body, dict) else None
+    if not isinstance(content, str) or not isinstance(name, str):
+        raise InvalidInput(
+            'Erwartet wird {"file_name": …, "content": "<Datei, base64>"}.',
+            code="advice_body_invalid",
+            message_en='Expected {"file_name": …, "content": "<the file, base64>"}.',
+        )
+    try:
+        data = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(
+            "content ist kein gültiges Base64.",
+            code="advice_body_invalid",
+            message_en="content is not valid base64.",
+        ) from None
+    return name[:255] or "advice", data
