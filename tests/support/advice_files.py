@@ -3,6 +3,11 @@ as one line: for the advice tests of the upload page and the CLI."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from belegsync.store.uow import UnitOfWorkFactory
+from support.matching_helpers import add_voucher
+
 OWN = "DE17100500000123456789"
 INVOICES = (("RE-2024-00101", "1190.00"), ("RE-2024-00102", "595.00"), ("RE-2024-00103", "238.00"))
 TOTAL = "2023.00"
@@ -78,3 +83,20 @@ def notification_of_batch() -> bytes:
         "<NtryDtls><Btch><PmtInfId>B2B-20240403-001</PmtInfId><NbOfTxs>3</NbOfTxs></Btch>"
         f"{details}</NtryDtls></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
     ).encode()
+
+
+async def add_batch_invoices(uow_factory: UnitOfWorkFactory, tenant_id: str) -> None:
+    """The invoices the batch collects, paid in Lexware on the collection day."""
+    for k, (number, amount) in enumerate(INVOICES):
+        await add_voucher(
+            uow_factory,
+            tenant_id,
+            f"b2b-{k}",
+            voucher_type="salesinvoice",
+            voucher_number=number,
+            contact_name=f"Kunde {k} GmbH",
+            total_gross_cents=int(amount.replace(".", "")),
+            total_tax_cents=0,
+            voucher_date=date(2024, 3, 20),
+            paid_date=date(2024, 4, 3),
+        )

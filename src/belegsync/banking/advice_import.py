@@ -119,20 +119,8 @@ async def import_advices(
             raise NotFound("tenant")
         stored: list[tuple[PaymentAdvice, Advice, bool]] = []
         for advice in advices:
-            mark = fingerprint(advice)
-            row = await uow.advices.known(tenant_id, mark)
-            if row is None:
-                added = await uow.advices.add(
-                    tenant_id=tenant_id,
-                    advice=advice,
-                    fingerprint=mark,
-                    file_name=filename,
-                    actor=actor,
-                    now=now,
-                )
-                stored.append((added, advice, False))
-            else:
-                stored.append((row, advice, True))
+            row, known = await _stored(uow, tenant_id, advice, filename, actor, now)
+            stored.append((row, advice, known))
         waiting = [(row, advice) for row, advice, _ in stored if row.bank_transaction_id is None]
         found = await _attach(uow, tenant_id, waiting)
         await uow.commit()
@@ -198,16 +186,27 @@ async def attach_batch(
 ) -> None:
     """Store the bank's breakdown of a batch line as its advice (in the caller's unit of
     work; the statement import's, ``batch_breakdown``)."""
-    mark = fingerprint(advice)
-    row = await uow.advices.known(tenant_id, mark)
-    if row is None:
-        row = await uow.advices.add(
-            tenant_id=tenant_id,
-            advice=advice,
-            fingerprint=mark,
-            file_name=f"Sammlerauflösung {advice.reference}"[:255],
-            actor="import",
-            now=now,
-        )
+    name = f"Sammlerauflösung {advice.reference}"
+    row, _ = await _stored(uow, tenant_id, advice, name, "import", now)
     if row.bank_transaction_id is None:
         await uow.advices.attach(row, txn_id)
+
+
+async def _stored(
+    uow: UnitOfWork, tenant_id: str, advice: Advice, file_name: str, actor: str, now: datetime
+) -> tuple[PaymentAdvice, bool]:
+    """The stored row of the advice, added unless the same advice is stored already
+    (then ``True``: known before)."""
+    mark = fingerprint(advice)
+    row = await uow.advices.known(tenant_id, mark)
+    if row is not None:
+        return row, True
+    added = await uow.advices.add(
+        tenant_id=tenant_id,
+        advice=advice,
+        fingerprint=mark,
+        file_name=file_name,
+        actor=actor,
+        now=now,
+    )
+    return added, False

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import date
 
 import httpx
 from litestar.testing import AsyncTestClient
@@ -16,8 +15,7 @@ from sqlalchemy import func, select
 from belegsync.accounts.api_tokens import create_api_token
 from belegsync.domain.matching import LinkStatus
 from belegsync.store.models import PaymentAdvice, PaymentLink
-from support.advice_files import INVOICES, pain008_batch, statement_with_batch
-from support.matching_helpers import add_voucher
+from support.advice_files import add_batch_invoices, pain008_batch, statement_with_batch
 from support.web_stack import Browser, WebStack, text_of
 
 
@@ -46,19 +44,7 @@ async def test_a_collection_file_waits_for_its_statement_and_then_pays_each_invo
     stack: WebStack,
 ) -> None:
     tenant = stack.tenant_a
-    for k, (number, amount) in enumerate(INVOICES):
-        await add_voucher(
-            stack.harness.uow_factory,
-            tenant,
-            f"b2b-{k}",
-            voucher_type="salesinvoice",
-            voucher_number=number,
-            contact_name=f"Kunde {k} GmbH",
-            total_gross_cents=int(amount.replace(".", "")),
-            total_tax_cents=0,
-            voucher_date=date(2024, 3, 20),
-            paid_date=date(2024, 4, 3),
-        )
+    await add_batch_invoices(stack.harness.uow_factory, tenant)
     async with stack.browser() as b:
         await b.login("a@alpha.test")
         broken = await _upload(b, tenant, "sammler.xml", pain008_batch(control_sum="2000.00"))
@@ -86,19 +72,7 @@ async def test_an_advice_uploaded_by_mistake_is_removed_with_its_automatic_links
     stack: WebStack,
 ) -> None:
     tenant = stack.tenant_a
-    for k, (number, amount) in enumerate(INVOICES):
-        await add_voucher(
-            stack.harness.uow_factory,
-            tenant,
-            f"b2b-{k}",
-            voucher_type="salesinvoice",
-            voucher_number=number,
-            contact_name=f"Kunde {k} GmbH",
-            total_gross_cents=int(amount.replace(".", "")),
-            total_tax_cents=0,
-            voucher_date=date(2024, 3, 20),
-            paid_date=date(2024, 4, 3),
-        )
+    await add_batch_invoices(stack.harness.uow_factory, tenant)
     async with stack.browser() as b:
         await b.login("a@alpha.test")
         await _upload(b, tenant, "auszug.xml", statement_with_batch())

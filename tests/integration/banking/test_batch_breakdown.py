@@ -4,8 +4,6 @@ breakdown names the invoices the batch line pays."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 
@@ -14,8 +12,11 @@ from belegsync.matching.service import run_matching
 from belegsync.store.models import BankTransaction, PaymentAdvice
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.advice_files import INVOICES, notification_of_batch, statement_with_batch
-from support.matching_helpers import add_voucher
+from support.advice_files import (
+    add_batch_invoices,
+    notification_of_batch,
+    statement_with_batch,
+)
 from support.store_helpers import add_tenant
 
 
@@ -46,19 +47,7 @@ async def _advices(uow_factory: UnitOfWorkFactory, tenant: str) -> int:
 
 async def _tenant(uow_factory: UnitOfWorkFactory) -> str:
     tenant, _ = await add_tenant(uow_factory, "Werkzeug Weber GmbH")
-    for k, (number, amount) in enumerate(INVOICES):
-        await add_voucher(
-            uow_factory,
-            tenant,
-            f"b2b-{k}",
-            voucher_type="salesinvoice",
-            voucher_number=number,
-            contact_name=f"Kunde {k} GmbH",
-            total_gross_cents=int(amount.replace(".", "")),
-            total_tax_cents=0,
-            voucher_date=date(2024, 3, 20),
-            paid_date=date(2024, 4, 3),
-        )
+    await add_batch_invoices(uow_factory, tenant)
     return tenant
 
 
