@@ -14,7 +14,13 @@ from belegsync.cli import build_parser
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = sorted([ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "docs").glob("*.md")])
 # Files the running app makes in its data directory or the tests write: not in the repository.
-MADE_AT_RUN_TIME = {"secrets.key", "session.key", "files/", "test-output/screenshots/"}
+MADE_AT_RUN_TIME = {
+    "secrets.key",
+    "session.key",
+    "files/",
+    "test-output/screenshots/",
+    "demo-sepa-sammler/",  # the demo writes the firm's SEPA files into its data directory
+}
 PATH = re.compile(r"^\.?[\w-]+(?:/[\w.-]+)*(?:/|\.(?:py|md|toml|lock|cfg|ini|html|po|css|js))$")
 
 
