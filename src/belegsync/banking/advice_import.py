@@ -33,6 +33,7 @@ __all__ = [
     "AttachedAdvice",
     "attach_batch",
     "attach_waiting",
+    "fingerprint",
     "import_advices",
 ]
 
@@ -164,8 +165,7 @@ async def _attach(
     taken: set[str] = set()
     for row, advice in waiting:
         fitting = line_for_advice(advice, [line for line in lines if line.id not in taken])
-        if len(fitting) == 1:
-            await uow.advices.attach(row, fitting[0].id)
+        if len(fitting) == 1 and await uow.advices.attach(row, fitting[0].id):
             taken.add(fitting[0].id)
             found.booked[row.id] = fitting[0].booking_date
         elif fitting:

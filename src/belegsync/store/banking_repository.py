@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.domain.advice import Advice, AdviceItem, AdviceKind, AdviceLine
@@ -478,8 +479,15 @@ class AdviceRepository:
             actor=actor[:255],
             created_at=now,
         )
-        self._session.add(row)
-        await self._session.flush()
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError:
+            # the same advice stored meanwhile by another upload (a double click)
+            stored = await self.known(tenant_id, fingerprint)
+            if stored is None:
+                raise
+            return stored
         return row
 
     async def pending(self, tenant_id: str) -> list[PaymentAdvice]:
@@ -565,9 +573,16 @@ class AdviceRepository:
         await self._session.delete(row)
         await self._session.flush()
 
-    async def attach(self, row: PaymentAdvice, txn_id: str) -> None:
-        row.bank_transaction_id = txn_id
-        await self._session.flush()
+    async def attach(self, row: PaymentAdvice, txn_id: str) -> bool:
+        """Attach the advice to the line; False (it keeps waiting) where another advice
+        took the line meanwhile."""
+        try:
+            async with self._session.begin_nested():
+                row.bank_transaction_id = txn_id
+        except IntegrityError:
+            await self._session.refresh(row)
+            return False
+        return True
 
     async def of_lines(self, tenant_id: str, txn_ids: Iterable[str]) -> dict[str, PaymentAdvice]:
         """The advices of these lines (line id → advice)."""

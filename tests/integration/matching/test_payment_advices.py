@@ -5,18 +5,20 @@ of its share of the service's fee. Bad files change nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from belegsync.banking.advice import AdviceError
-from belegsync.banking.advice_import import AdviceImportResult, import_advices
+from belegsync.banking.advice import AdviceError, parse_advices
+from belegsync.banking.advice_import import AdviceImportResult, fingerprint, import_advices
+from belegsync.domain.advice import Advice
 from belegsync.domain.errors import InvalidInput
 from belegsync.domain.matching import LinkStatus
 from belegsync.matching.service import run_matching
 from belegsync.store.models import PaymentAdvice
-from belegsync.store.uow import UnitOfWorkFactory
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from fakes.clock import FixedClock
 from support.matching_helpers import add_voucher, line, push
 from support.store_helpers import add_tenant
@@ -183,3 +185,39 @@ async def test_an_advice_two_lines_fit_waits_for_a_person(
     result = await _upload(uow_factory, clock, tenant_id, _advice_csv())
     assert result.advices[0].ambiguous and result.attached == 0
     assert (await run_matching(uow_factory, clock, tenant_id)).auto_links == 0
+
+
+async def test_an_advice_stored_meanwhile_or_a_line_taken_meanwhile_is_no_error(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    # two uploads of one advice at once (a double click), or two advices for one line:
+    # the one stored later finds the first one's row, or keeps waiting
+    tenant_id = await _practice(uow_factory)
+    await _payout(uow_factory, clock, tenant_id)
+    (advice,) = parse_advices(_advice_csv())
+    other = replace(advice, reference="2024/0099")
+
+    async def add(uow: UnitOfWork, which: Advice) -> PaymentAdvice:
+        return await uow.advices.add(
+            tenant_id=tenant_id,
+            advice=which,
+            fingerprint=fingerprint(which),
+            file_name="avis.csv",
+            actor="test",
+            now=clock.now(),
+        )
+
+    async with uow_factory() as uow:
+        first = await add(uow, advice)
+        await uow.commit()
+    async with uow_factory() as uow:
+        [line_id] = [line.id for line in await uow.advices.lines_for(tenant_id, [advice])]
+        again = await add(uow, advice)  # as a racing upload would, past ``known``
+        assert again.id == first.id
+        assert await uow.advices.attach(again, line_id)
+        second = await add(uow, other)
+        assert second.id != first.id
+        assert not await uow.advices.attach(second, line_id)  # the line is taken
+        assert second.bank_transaction_id is None
+        await uow.commit()
+    assert await _advices(uow_factory, tenant_id) == 2
