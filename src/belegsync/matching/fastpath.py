@@ -47,7 +47,7 @@ from belegsync.matching.candidates import ReferenceKeys, TxnIndex, is_member, te
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.features import name_similarities, named_tuples, periods_named
 from belegsync.matching.params import MatchParams
-from belegsync.matching.textscan import digit_value
+from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
 
 __all__ = ["ClearLink", "PaymentArrays", "clear_links"]
 
@@ -194,7 +194,8 @@ def _reference_keys(expected: Sequence[ExpectedPayment], is_open: BoolArray) -> 
 
 def _digit_values(texts: list[str]) -> IntArray:
     """:func:`~belegsync.matching.textscan.digit_value` of every text at once, -1 where
-    it is None: the ASCII digits of a text read as one number, if 4–18 significant."""
+    it is None: the ASCII digits of a text read as one number, if 4–18 significant and
+    not a year."""
     n = len(texts)
     joined = "".join(texts)
     if joined.isascii():
@@ -229,6 +230,7 @@ def _digit_values(texts: list[str]) -> IntArray:
     contribution = np.where(counted, digits * _POW10[np.where(counted, place, 0)], 0)
     sums = np.add.reduceat(contribution, start[per_text > 0])
     out[per_text > 0] = np.where(valid[per_text > 0], sums, -1)
+    out[(out >= FIRST_YEAR) & (out <= LAST_YEAR)] = -1
     return out
 
 

@@ -7,7 +7,9 @@ by one ``-``, ``/``, ``.``, space or line break — or by a line break next to o
 those (``2024⏎/1930``: a line cut at the separator) — are read together as well (up to
 four groups). Periods and dates are never read as numbers: ``02/2026``, ``Miete 02.2026``,
 ``15.03.2024`` and ``2024-03-15`` are skipped (rent for February 2026 is not voucher
-``22026``).
+``22026``). A key that reads as a year (four digits, 1990–2099) is no key at all: a
+voucher numbered ``Beitragsbescheid 2024`` is not named by every line mentioning 2024
+("Kfz-Steuer 2024"); it is found by its short number after an invoice keyword instead.
 
 :func:`digit_tokens` returns, per candidate token, its row and numeric value; callers
 look the values up in the (much smaller) set of voucher and customer numbers.
@@ -22,10 +24,12 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MAX_GROUPS", "TextBlob", "digit_tokens", "digit_value"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "MAX_GROUPS", "TextBlob", "digit_tokens", "digit_value"]
 
 IntArray = npt.NDArray[np.int64]
 MAX_GROUPS = 4
+# four digits in this range read as a year: in a period or date, or alone ("Beitrag 2024")
+FIRST_YEAR, LAST_YEAR = 1990, 2099
 _MAX_DIGITS = 18
 _NON_DIGITS = re.compile(r"[^0-9]+")
 # rows per chunk: number tokens are read fastest in small chunks (their arrays stay in
@@ -51,11 +55,13 @@ _UPPER_WORDS = (
 
 
 def digit_value(token: str) -> int | None:
-    """The numeric key of a reference token: its digits, if 4–18 significant ones."""
+    """The numeric key of a reference token: its digits, if 4–18 significant ones that
+    do not read as a year (a number that is a year names no voucher alone)."""
     digits = _NON_DIGITS.sub("", token).lstrip("0")
     if not 4 <= len(digits) <= _MAX_DIGITS:
         return None
-    return int(digits)
+    value = int(digits)
+    return None if FIRST_YEAR <= value <= LAST_YEAR else value
 
 
 def digit_tokens(texts: list[str], *, max_groups: int = MAX_GROUPS) -> tuple[IntArray, IntArray]:
@@ -386,7 +392,7 @@ def _periods_and_dates(
         return skip
     short = lengths <= 2
     month = short & (value >= 1) & (value <= 12)
-    year = (lengths == 4) & (value >= 1990) & (value <= 2099)
+    year = (lengths == 4) & (value >= FIRST_YEAR) & (value <= LAST_YEAR)
     # MM/YYYY
     period = month[:-1] & date_link[:-1] & year[1:]
     skip[:-1] |= period

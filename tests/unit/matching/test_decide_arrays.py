@@ -156,6 +156,13 @@ def test_digit_values_equal_digit_value(texts: list[str]) -> None:
     assert _digit_values(texts).tolist() == [-1 if v is None else v for v in values]
 
 
+def test_a_number_that_reads_as_a_year_is_no_key() -> None:
+    texts = ["Beitragsbescheid 2024", "2099", "RE-1990", "1989", "2100", "RE-2024-0042", "02024"]
+    keys = [None, None, None, 1989, 2100, 20240042, None]
+    assert [digit_value(text) for text in texts] == keys
+    assert _digit_values(texts).tolist() == [-1 if k is None else k for k in keys]
+
+
 @settings(max_examples=200, deadline=None)
 @given(edge_lists(), edge_lists(), st.integers(0, 3), st.randoms(use_true_random=False))
 def test_joined_edges_read_as_the_edges_given_together(

@@ -1268,3 +1268,55 @@ def test_a_deposit_before_an_open_invoice_keeps_it_from_the_external_list(
     assert {u.payment_id: u.reason for u in match([invoice], [line]).unmatched} == {
         invoice.id: reason
     }
+
+
+CHAMBER = "Handwerkskammer für München und Oberbayern"
+
+
+def _notice(number: str) -> ExpectedPayment:
+    """The chamber's contribution notice, entered in Lexware with ``number``."""
+    return payment(
+        "v1#0", number=number, amount=18000, vtype="purchaseinvoice", name=CHAMBER, contact="hwk"
+    )
+
+
+@pytest.mark.parametrize("number", ["Beitragsbescheid 2024", "2024", "BB-2024"])
+def test_a_voucher_numbered_by_a_year_is_not_named_by_every_line_of_that_year(
+    number: str,
+) -> None:
+    # notices and yearly bills are entered with the year as their number: the car tax
+    # of 2024 for the same sum, from someone else, names 2024 but not the notice
+    # (before: an automatic link, „Rechnungsnummer im Verwendungszweck“)
+    tax = txn(
+        "b1",
+        amount=-18000,
+        text="KFZ-STEUER 2024 FUER M-AB 123 AKTENZEICHEN 9912",
+        name="BUNDESKASSE IN KIEL",
+        iban=IBAN_B,
+        day=D0 - timedelta(days=2),
+    )
+    result = match([_notice(number)], [tax])
+    assert _auto(result) == {}
+    assert [s.features.reference for s in result.suggestions_by_payment["v1#0"]] == [0.0]
+    # the chamber's own line is linked by its name, as before
+    own = txn(
+        "b2",
+        amount=-18000,
+        text="BEITRAGSBESCHEID 2024 MITGL.NR 448812",
+        name="HANDWERKSKAMMER FUER MUENCHEN UND OBERBAYERN",
+        day=D0 - timedelta(days=2),
+    )
+    assert _auto(match([_notice(number)], [tax, own])) == {"v1#0": "b2"}
+
+
+def test_an_invoice_numbered_like_a_year_is_found_after_its_keyword() -> None:
+    # a small business's running number 2050: „Rechnung 2050“ cites it (a weak
+    # reference next to the amount, and the customer's name links it); a member's fee
+    # „2050“ does not
+    invoice = payment(number="2050", amount=9900, name="Bäckerei Huber")
+    fee = txn("b1", amount=9900, text="Mitgliedsbeitrag 2050", name="HANS MEIER", iban=IBAN_B)
+    assert _auto(match([invoice], [fee])) == {}
+    paid = txn("b2", amount=9900, text="Rechnung 2050", name="Baeckerei Huber")
+    result = match([invoice], [fee, paid])
+    assert _auto(result) == {"v1#0": "b2"}
+    assert [d.suggestion.features.reference for d in result.auto_links] == [0.5]
