@@ -7,8 +7,9 @@ by one ``-``, ``/``, ``.``, space or line break — or by a line break next to o
 those (``2024⏎/1930``: a line cut at the separator) — are read together as well (up to
 four groups). Periods and dates are never read as numbers: ``02/2026``, ``Miete 02.2026``,
 ``15.03.2024`` and ``2024-03-15`` are skipped (rent for February 2026 is not voucher
-``22026``). A key that reads as a year (four digits, 1990–2099) is no key at all: a
-voucher numbered ``Beitragsbescheid 2024`` is not named by every line mentioning 2024
+``22026``), and neither are amounts (``Betrag 1.234,56`` names no voucher ``1234``).
+A key that reads as a year (four digits, 1990–2099) is no key at all: a voucher
+numbered ``Beitragsbescheid 2024`` is not named by every line mentioning 2024
 ("Kfz-Steuer 2024"); it is found by its short number after an invoice keyword instead.
 
 :func:`digit_tokens` returns, per candidate token, its row and numeric value; callers
@@ -42,6 +43,7 @@ _POW10 = np.array([10**k for k in range(_MAX_DIGITS + 1)], dtype=np.int64)
 _LINK_BYTES = np.zeros(256, dtype=np.bool_)
 for _byte in b"-/. \n":
     _LINK_BYTES[_byte] = True
+_COMMA, _DASH, _DOT = ord(","), ord("-"), ord(".")
 _DATE_SEPARATORS = np.zeros(256, dtype=np.bool_)
 for _byte in b"-/.":
     _DATE_SEPARATORS[_byte] = True
@@ -314,6 +316,7 @@ def _chunk_tokens(arr: npt.NDArray[np.uint8], max_groups: int) -> tuple[IntArray
     )
     date_link[-1] = False
     skip = long_group | _periods_and_dates(lengths, value, date_link)
+    skip |= _amounts(arr, starts, ends, lengths, gap, link_byte)
     out_at: list[IntArray] = []
     out_values: list[IntArray] = []
     # chains starting at group ``first``, extended by one group per step while linked
@@ -380,6 +383,42 @@ def _eight_digits(words: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     words = (words & _LOW_NIBBLES) * np.uint64(10 * 256 + 1) >> np.uint64(8)
     words = (words & _LOW_BYTES) * np.uint64(100 * 65536 + 1) >> np.uint64(16)
     return (words & _LOW_HALVES) * np.uint64(10000 * (1 << 32) + 1) >> np.uint64(32)
+
+
+def _amounts(
+    arr: npt.NDArray[np.uint8],
+    starts: IntArray,
+    ends: IntArray,
+    lengths: IntArray,
+    gap: IntArray,
+    link_byte: npt.NDArray[np.uint8],
+) -> npt.NDArray[np.bool_]:
+    """Groups that write an amount the German way: euros, a comma and two digits of
+    cents or a dash (``1.234,56``, ``500,00``, ``1.234,-``), the euros' thousands
+    separated by dots. A purpose stating what it pays („RE 4711 Betrag 1.234,56 EUR“)
+    names no voucher 1234."""
+    n = lengths.size
+    skip = np.zeros(n, dtype=np.bool_)
+    comma = np.flatnonzero(arr[np.minimum(ends, arr.size - 1)] == _COMMA)
+    comma = comma[ends[comma] + 1 < arr.size]
+    after = arr[ends[comma] + 1]
+    cents = np.zeros(comma.size, dtype=np.bool_)
+    has_next = comma + 1 < n
+    cents[has_next] = (gap[comma[has_next]] == 1) & (lengths[comma[has_next] + 1] == 2)
+    dash = after == _DASH
+    euros = comma[cents | dash]
+    skip[euros] = True
+    skip[comma[cents] + 1] = True
+    # the thousands before them: groups of three digits, each after a dot
+    group = euros
+    for _ in range(4):  # up to 999.999.999.999
+        group = group[(lengths[group] == 3) & (group > 0)]
+        group = group[(gap[group - 1] == 1) & (link_byte[group - 1] == _DOT)]
+        if not group.size:
+            break
+        group = group - 1
+        skip[group] = True
+    return skip
 
 
 def _periods_and_dates(

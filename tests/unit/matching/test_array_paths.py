@@ -200,7 +200,7 @@ def test_marker_positions_equal_bytes_find(blob: bytes, markers: list[bytes]) ->
     assert [sorted(f.tolist()) for f in found] == [_find_all(blob.upper(), [m]) for m in markers]
 
 
-TEXTS = st.lists(st.text(alphabet="0123456789 -/.\n\x1fabREexsßıſﬆ²٣Ä", max_size=30), max_size=12)
+TEXTS = st.lists(st.text(alphabet="0123456789 -/.,\n\x1fabREexsßıſﬆ²٣Ä", max_size=30), max_size=12)
 
 
 @settings(max_examples=200, deadline=None)
@@ -229,6 +229,27 @@ def test_digit_tokens_read_each_row_alone_in_chunks_of_any_size(
     finally:
         textscan._TOKEN_ROWS = default
     assert sorted(zip(rows.tolist(), values.tolist(), strict=True)) == each
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        # an amount the purpose states is no number: euros, comma, cents or a dash
+        ("RE 4711 Betrag 1.234,56 EUR", [4711]),
+        ("Zahlung 2.345,00 EUR Kd 10051", [10051]),
+        ("1.234,- EUR RE 4711", [4711]),
+        ("EUR 1234,56 RE 4711", [4711]),
+        ("12.345.678,90 4711", [4711]),
+        # nor joined to the number before it ("4711 12.500" was 471112)
+        ("RE 4711 12.500,00", [4711]),
+        # a list of numbers, a date and a comma without cents stay what they were
+        ("Rechnungen 4711,4712", [4711, 4712]),
+        ("RG 4711 vom 12.03.2024", [4711]),
+        ("RE 4711, 1234,5", [1234, 4711]),
+    ],
+)
+def test_amounts_in_a_purpose_are_no_numbers(text: str, values: list[int]) -> None:
+    assert sorted(digit_tokens([text])[1].tolist()) == values
 
 
 def test_upper_case_keeps_digits_and_their_separators() -> None:

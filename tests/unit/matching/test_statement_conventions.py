@@ -1320,3 +1320,14 @@ def test_an_invoice_numbered_like_a_year_is_found_after_its_keyword() -> None:
     result = match([invoice], [fee, paid])
     assert _auto(result) == {"v1#0": "b2"}
     assert [d.suggestion.features.reference for d in result.auto_links] == [0.5]
+
+
+def test_an_amount_the_purpose_states_names_no_voucher() -> None:
+    # „Betrag 1.785,00“ on a bakery's transfer is no payment of invoice 1785 of
+    # another customer, which no line pays: it needs an external transaction (before:
+    # hidden from that list, the line read as naming it)
+    invoice = payment(number="1785", amount=25000, name="Schmidt Elektro")
+    line = txn("b1", amount=178500, text="RE 3051 Betrag 1.785,00 EUR", name="Baeckerei Huber")
+    assert {u.payment_id: u.reason for u in match([invoice], [line]).unmatched} == {
+        invoice.id: UnmatchedReason.NO_CANDIDATE
+    }
