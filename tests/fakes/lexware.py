@@ -16,6 +16,7 @@ from belegsync.domain.dates import berlin_date
 from belegsync.lexware import (
     ApiCallStats,
     BookkeepingVoucher,
+    Contact,
     DownloadedFile,
     LexwareError,
     LexwareNotFoundError,
@@ -45,9 +46,11 @@ class FakeVoucher:
     files: dict[str, bytes] = field(default_factory=lambda: {"f": PDF})
     file_type: str = "application/pdf"
     currency: str = "EUR"
+    contact_id: str | None = None
 
     def list_json(self) -> dict[str, Any]:
         return {
+            "contactId": self.contact_id,
             "id": self.id,
             "voucherType": "purchaseinvoice",
             "voucherStatus": self.status,
@@ -98,6 +101,8 @@ class FakeLexware:
         self.calls: list[str] = []
         self.errors: dict[str, list[LexwareError]] = {}
         self.sticky: set[str] = set()
+        # GET /v1/contacts: the contacts as the API sends them
+        self.contacts: list[dict[str, Any]] = []
 
     def fail(self, path: str, *errors: LexwareError, sticky: bool = False) -> None:
         self.errors[path] = list(errors)
@@ -174,3 +179,9 @@ class FakeLexware:
         self, query: VoucherListFilter, *, page: int = 0, size: int = 250
     ) -> Page[VoucherListItem]:
         raise AssertionError("the sync lists through iter_voucherlist_sliced")
+
+    async def iter_contacts(self, *, size: int = 250) -> AsyncIterator[Contact]:
+        for start in range(0, max(len(self.contacts), 1), size):
+            self._call("/v1/contacts")
+            for entry in self.contacts[start : start + size]:
+                yield Contact.from_json(entry)

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
+from belegsync.store.contact_numbers import ContactNumbers
 from belegsync.store.enums import ACTIVE_SYNC_RUN_STATUSES, SyncRunStatus, SyncTrigger
 from belegsync.store.models import (
     AuditLogEntry,
@@ -68,6 +69,8 @@ class FakeData:
     audit: list[AuditLogEntry] = field(default_factory=list)
     events: list[LexwareEvent] = field(default_factory=list)
     subscriptions: list[EventSubscription] = field(default_factory=list)
+    # (tenant, Lexware contact id) → its numbers (``store.contact_numbers``)
+    contacts: dict[tuple[str, str], ContactNumbers] = field(default_factory=dict)
 
 
 class FakeStore:
@@ -436,6 +439,34 @@ class _Failures:
             self.data.failures.pop((tenant_id, lexware_id), None)
 
 
+class _Contacts:
+    def __init__(self, data: FakeData) -> None:
+        self.data = data
+
+    async def unknown(self, tenant_id: str) -> list[str]:
+        named = {
+            v.contact_id
+            for (t, _), v in self.data.vouchers.items()
+            if t == tenant_id and v.contact_id
+        }
+        return sorted(c for c in named if (tenant_id, c) not in self.data.contacts)
+
+    async def store(
+        self,
+        tenant_id: str,
+        listed: Iterable[ContactNumbers],
+        *,
+        unlisted: Iterable[str] = (),
+        now: datetime,
+    ) -> int:
+        written = 0
+        for entry in [*listed, *(ContactNumbers(c, None, None) for c in unlisted)]:
+            if self.data.contacts.get((tenant_id, entry.lexware_id)) != entry:
+                self.data.contacts[(tenant_id, entry.lexware_id)] = entry
+                written += 1
+        return written
+
+
 class FakeUnitOfWork:
     _ids = itertools.count(1)
 
@@ -466,6 +497,10 @@ class FakeUnitOfWork:
     @property
     def voucher_failures(self) -> _Failures:
         return _Failures(self._store.data)
+
+    @property
+    def contacts(self) -> _Contacts:
+        return _Contacts(self._store.data)
 
     @property
     def events(self) -> FakeEvents:

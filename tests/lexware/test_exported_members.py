@@ -13,6 +13,7 @@ EXPECTED = {
     "ApiCallStats",
     "BookkeepingVoucher",
     "BookkeepingVoucherItem",
+    "Contact",
     "DownloadedFile",
     "ErrorBody",
     "ErrorDetail",

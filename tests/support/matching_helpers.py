@@ -44,6 +44,22 @@ async def add_voucher(
     return voucher.id
 
 
+async def links_by_voucher_number(
+    uow_factory: UnitOfWorkFactory, tenant_id: str
+) -> dict[str, tuple[str, int, int]]:
+    """Per voucher number: the link's status, allocated and difference cents."""
+    async with uow_factory() as uow:
+        out = {}
+        for link in await uow.matching.links(tenant_id):
+            _, voucher = await uow.matching.payment(tenant_id, link.expected_payment_id)
+            out[str(voucher.voucher_number)] = (
+                str(link.status),
+                link.allocated_cents,
+                link.difference_cents,
+            )
+        return out
+
+
 def line(amount: str, day: str, text: str, **extra: Any) -> dict[str, Any]:
     return {
         "booking_date": day,

@@ -46,6 +46,20 @@ _DIRECTIONS: dict[VoucherType, Direction] = {
 }
 
 
+# The types whose counterparty is a customer of the client. A customer's transfer may
+# cite the customer number Lexware printed on the invoice; a vendor number is the
+# client's own bookkeeping and appears on no bank line.
+CUSTOMER_TYPES: frozenset[str] = frozenset(
+    {
+        VoucherType.SALES_INVOICE,
+        VoucherType.SALES_CREDIT_NOTE,
+        VoucherType.INVOICE,
+        VoucherType.CREDIT_NOTE,
+        VoucherType.DOWN_PAYMENT_INVOICE,
+    }
+)
+
+
 def account_cents(voucher_type: str, cents: int) -> int:
     """A voucher amount as the bank account sees it: negative for money out (purchase
     invoices, sales credit notes), positive for money in, the sign of the bank

@@ -6,6 +6,7 @@ from litestar import Litestar, Response
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 
 from belegsync.emulator.api.common import AnyRequest, error_response
+from belegsync.emulator.api.contacts import CONTACT_HANDLERS
 from belegsync.emulator.api.files import get_file, upload_file
 from belegsync.emulator.api.payments import get_payments
 from belegsync.emulator.api.profile import get_profile
@@ -46,6 +47,7 @@ class EmulatorApp:
             route_handlers=[
                 get_profile,
                 get_voucherlist,
+                *CONTACT_HANDLERS,
                 get_payments,
                 get_file,
                 upload_file,

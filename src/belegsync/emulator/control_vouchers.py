@@ -112,8 +112,27 @@ def _summary(world: World, voucher: Voucher) -> dict[str, Any]:
     return body
 
 
+def _role_number(body: dict[str, Any], name: str) -> int | None:
+    raw = body.get(name)
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        raise WorldError(f"{name} must be a positive whole number")
+    return int(raw)
+
+
+def _roles(body: dict[str, Any]) -> list[str] | None:
+    raw = body.get("roles")
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
+        raise WorldError('roles must be a list such as ["customer", "vendor"]')
+    return raw
+
+
 @post("/organizations/{organization_id:str}/contacts")
 async def add_contact(request: AnyRequest, organization_id: FromPath[str]) -> Response[bytes]:
+    """Both roles unless `roles` or only one of customerNumber/vendorNumber is given."""
     body = await body_of(request)
     world = runtime_of(request).world
     world.organization(organization_id)
@@ -124,9 +143,20 @@ async def add_contact(request: AnyRequest, organization_id: FromPath[str]) -> Re
         str(body.get("street", "Hauptstraße 1")),
         str(body.get("zip", "10115")),
         str(body.get("city", "Berlin")),
+        customer_number=_role_number(body, "customerNumber"),
+        vendor_number=_role_number(body, "vendorNumber"),
+        archived=bool(body.get("archived", False)),
     )
-    world.add_contact(contact)
-    return ok({"id": contact.id, "name": contact.name}, 201)
+    world.add_contact(contact, roles=_roles(body))
+    return ok(
+        {
+            "id": contact.id,
+            "name": contact.name,
+            "customerNumber": contact.customer_number,
+            "vendorNumber": contact.vendor_number,
+        },
+        201,
+    )
 
 
 @post("/organizations/{organization_id:str}/vouchers")

@@ -59,6 +59,9 @@ PERMISSIONS = frozenset(
     }
 )
 FILE_KINDS = frozenset({"pdf", "png", "jpg", "xml"})
+CONTACT_ROLES = ("customer", "vendor")
+# Lexware numbers customers from 10000 and vendors from 70000, per organisation
+FIRST_CONTACT_NUMBER = {"customer": 10000, "vendor": 70000}
 ZERO = Decimal("0.00")
 
 
@@ -110,6 +113,21 @@ class Contact:
     zip: str
     city: str
     country_code: str = "DE"
+    # Lexware numbers each role on its own (see World.add_contact); None = no such role
+    customer_number: int | None = None
+    vendor_number: int | None = None
+    archived: bool = False
+    version: int = 1
+
+    def role_number(self, role: str) -> int | None:
+        """The customer or vendor number; None when the contact lacks that role."""
+        return self.customer_number if role == "customer" else self.vendor_number
+
+    def set_role_number(self, role: str, number: int | None) -> None:
+        if role == "customer":
+            self.customer_number = number
+        else:
+            self.vendor_number = number
 
 
 @dataclass

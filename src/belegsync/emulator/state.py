@@ -16,6 +16,8 @@ from datetime import date, datetime
 
 from belegsync.emulator.clock import Clock
 from belegsync.emulator.model import (
+    CONTACT_ROLES,
+    FIRST_CONTACT_NUMBER,
     PERMISSIONS,
     ApiKey,
     Contact,
@@ -47,6 +49,11 @@ class OrgData:
     contacts: dict[str, Contact] = field(default_factory=dict)
     files: dict[str, StoredFile] = field(default_factory=dict)
     checksums: dict[str, str] = field(default_factory=dict)  # sha256 -> file id
+    # customer/vendor numbers in use and the next free one, per role
+    used_numbers: dict[str, set[int]] = field(
+        default_factory=lambda: {role: set() for role in CONTACT_ROLES}
+    )
+    next_numbers: dict[str, int] = field(default_factory=lambda: dict(FIRST_CONTACT_NUMBER))
 
 
 class World:
@@ -146,6 +153,9 @@ class World:
     def find_contact(self, organization_id: str, contact_id: str) -> Contact | None:
         return self.data[organization_id].contacts.get(contact_id)
 
+    def contacts(self, organization_id: str) -> Iterable[Contact]:
+        return self.data[organization_id].contacts.values()
+
     def voucher(self, voucher_id: str) -> Voucher:
         for org_data in self.data.values():
             found = org_data.vouchers.get(voucher_id)
@@ -154,8 +164,43 @@ class World:
         raise WorldError("unknown voucher")
 
     # -- adding data ------------------------------------------------------------------------
-    def add_contact(self, contact: Contact) -> Contact:
-        self.data[contact.organization_id].contacts[contact.id] = contact
+    def add_contact(self, contact: Contact, *, roles: Iterable[str] | None = None) -> Contact:
+        """Adds (or replaces) a contact and numbers its roles as Lexware does.
+
+        Each organisation numbers customers from 10000 and vendors from 70000 in the order
+        contacts are added (no random draws). ``roles`` (``customer``, ``vendor``) defaults
+        to both, or, when the contact comes with numbers, to the roles it has numbers for.
+        Numbers given are kept; the next free number continues above the highest used.
+        """
+        given = {role for role in CONTACT_ROLES if contact.role_number(role) is not None}
+        wanted = set(given or CONTACT_ROLES) if roles is None else set(roles)
+        if not wanted or not wanted <= set(CONTACT_ROLES):
+            raise WorldError(f"roles must be one or both of {list(CONTACT_ROLES)}")
+        if given - wanted:
+            raise WorldError(f"a {sorted(given - wanted)[0]} number needs that role")
+        org_data = self.data[contact.organization_id]
+        previous = org_data.contacts.get(contact.id)
+        for role in CONTACT_ROLES:
+            used = org_data.used_numbers[role]
+            old = None if previous is None else previous.role_number(role)
+            number = contact.role_number(role)
+            if number is not None and number < 1:
+                raise WorldError(f"{role} number must be positive")
+            if number is not None and number != old and number in used:
+                raise WorldError(f"{role} number {number} is already used")
+        for role in CONTACT_ROLES:
+            used = org_data.used_numbers[role]
+            old = None if previous is None else previous.role_number(role)
+            if old is not None:
+                used.discard(old)
+            number = contact.role_number(role)
+            if number is None and role in wanted:
+                number = org_data.next_numbers[role]
+                contact.set_role_number(role, number)
+            if number is not None:
+                used.add(number)
+                org_data.next_numbers[role] = max(org_data.next_numbers[role], number + 1)
+        org_data.contacts[contact.id] = contact
         return contact
 
     def add_voucher(self, voucher: Voucher, *, notify: bool = True) -> Voucher:

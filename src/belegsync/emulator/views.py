@@ -1,4 +1,4 @@
-"""JSON representations of vouchers as the Lexware endpoints return them."""
+"""JSON representations of vouchers and contacts as the Lexware endpoints return them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from belegsync.emulator.clock import format_date, format_datetime, format_datetime_to_second
-from belegsync.emulator.model import CREDIT_NOTE_TYPES, REVENUE_TYPES, Contact, Voucher
+from belegsync.emulator.model import (
+    CONTACT_ROLES,
+    CREDIT_NOTE_TYPES,
+    REVENUE_TYPES,
+    Contact,
+    Voucher,
+)
 
 _CENT = Decimal("0.01")
 
@@ -227,3 +233,31 @@ def payments(voucher: Voucher, *, open_amount_as_string: bool) -> dict[str, Any]
 
 def is_credit_note(voucher: Voucher) -> bool:
     return voucher.voucher_type in CREDIT_NOTE_TYPES
+
+
+def contact_view(contact: Contact) -> dict[str, Any]:
+    """A contact of /v1/contacts: a company with its billing address; a role the contact
+    does not have is left out of ``roles``."""
+    roles: dict[str, Any] = {}
+    for role in CONTACT_ROLES:
+        number = contact.role_number(role)
+        if number is not None:
+            roles[role] = {"number": number}
+    return {
+        "id": contact.id,
+        "organizationId": contact.organization_id,
+        "version": contact.version,
+        "roles": roles,
+        "company": {"name": contact.name, "contactPersons": []},
+        "addresses": {
+            "billing": [
+                {
+                    "street": contact.street,
+                    "zip": contact.zip,
+                    "city": contact.city,
+                    "countryCode": contact.country_code,
+                }
+            ]
+        },
+        "archived": contact.archived,
+    }

@@ -32,6 +32,7 @@ from belegsync.lexware.files import DownloadedFile
 from belegsync.lexware.http import mask_key
 from belegsync.lexware.models import (
     ActionResult,
+    Contact,
     EventSubscription,
     LexwareModel,
     Page,
@@ -70,6 +71,7 @@ __all__ = [
     "ApiCallStats",
     "BookkeepingVoucher",
     "BookkeepingVoucherItem",
+    "Contact",
     "DownloadedFile",
     "ErrorBody",
     "ErrorDetail",

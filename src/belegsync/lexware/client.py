@@ -24,6 +24,7 @@ from belegsync.lexware.files import DEFAULT_ACCEPT, DownloadedFile, downloaded_f
 from belegsync.lexware.http import KeyedSender
 from belegsync.lexware.models import (
     ActionResult,
+    Contact,
     EventSubscription,
     EventSubscriptionList,
     LexwareModel,
@@ -217,6 +218,19 @@ class LexwareClient:
             slice_days=slice_days,
             size=size,
         )
+
+    async def contacts(self, *, page: int = 0, size: int = MAX_PAGE_SIZE) -> Page[Contact]:
+        """One page of ``GET /v1/contacts`` (all contacts, archived ones too)."""
+        return await self._get(Page[Contact], "/v1/contacts", f"page={page}&size={size}")
+
+    async def _contacts_page(self, _: None, page: int, size: int) -> Page[Contact]:
+        return await self.contacts(page=page, size=size)
+
+    async def iter_contacts(self, *, size: int = MAX_PAGE_SIZE) -> AsyncIterator[Contact]:
+        """Every contact, page by page until ``last == true``."""
+        async for page in iter_pages(self._contacts_page, None, size=size):
+            for contact in page.content:
+                yield contact
 
     async def bookkeeping_voucher(self, voucher_id: str) -> BookkeepingVoucher:
         """``GET /v1/vouchers/{id}``."""

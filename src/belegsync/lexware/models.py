@@ -168,6 +168,55 @@ class Page(LexwareDocument, Generic[ItemT]):
     sort: list[SortOrder] | None = None
 
 
+class ContactRole(LexwareModel):
+    number: int | None = None
+
+
+class ContactRoles(LexwareModel):
+    """A role present (even empty, ``{}``) means the contact has it."""
+
+    customer: ContactRole | None = None
+    vendor: ContactRole | None = None
+
+
+class ContactCompany(LexwareModel):
+    name: str | None = None
+
+
+class ContactPerson(LexwareModel):
+    salutation: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+class Contact(LexwareDocument):
+    """One contact of ``GET /v1/contacts`` (a company or a person)."""
+
+    id: str
+    version: int | None = None
+    roles: ContactRoles = Field(default_factory=ContactRoles)
+    company: ContactCompany | None = None
+    person: ContactPerson | None = None
+    archived: bool | None = None
+
+    @property
+    def customer_number(self) -> int | None:
+        return None if self.roles.customer is None else self.roles.customer.number
+
+    @property
+    def vendor_number(self) -> int | None:
+        return None if self.roles.vendor is None else self.roles.vendor.number
+
+    @property
+    def name(self) -> str | None:
+        """The company's name, or the person's first and last name."""
+        if self.company is not None and self.company.name:
+            return self.company.name
+        if self.person is not None:
+            return " ".join(p for p in (self.person.first_name, self.person.last_name) if p) or None
+        return None
+
+
 class PaymentItem(LexwareModel):
     payment_item_type: str
     posting_date: LexwareDateTime | None = None

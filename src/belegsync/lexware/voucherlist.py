@@ -13,14 +13,14 @@ import html
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import quote
 
 import structlog
 
 from belegsync.lexware.datetimes import format_filter_date
 from belegsync.lexware.errors import LexwareSearchWindowError
-from belegsync.lexware.models import Page, VoucherListItem
+from belegsync.lexware.models import LexwareModel, Page, VoucherListItem
 
 logger = structlog.get_logger("belegsync.lexware")
 
@@ -100,16 +100,19 @@ class VoucherListFilter:
 
 
 FetchPage = Callable[[VoucherListFilter, int, int], Awaitable[Page[VoucherListItem]]]
+QueryT = TypeVar("QueryT")
+ItemT = TypeVar("ItemT", bound=LexwareModel)
 
 
 async def iter_pages(
-    fetch_page: FetchPage,
-    query: VoucherListFilter,
+    fetch_page: Callable[[QueryT, int, int], Awaitable[Page[ItemT]]],
+    query: QueryT,
     *,
     size: int = MAX_PAGE_SIZE,
-    first_page: Page[VoucherListItem] | None = None,
-) -> AsyncIterator[Page[VoucherListItem]]:
-    """Yield pages from page 0 until one says ``last == true`` (or comes back empty)."""
+    first_page: Page[ItemT] | None = None,
+) -> AsyncIterator[Page[ItemT]]:
+    """Yield pages from page 0 until one says ``last == true`` (or comes back empty):
+    of the voucher list, or of any other paged endpoint (contacts)."""
     page = first_page if first_page is not None else await fetch_page(query, 0, size)
     number = 0
     while True:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from belegsync.domain.matching import BankTxn, TxnStatus
 from belegsync.domain.matching import ExpectedPayment as PaymentValue
+from belegsync.domain.vouchers import CUSTOMER_TYPES
 from belegsync.store.matching_repository import ItemSource, StoredPayment, VoucherSource
 from belegsync.store.models import BankTransaction, ExpectedPayment, Voucher
 from belegsync.store.models.matching import PaymentKind
@@ -201,8 +202,12 @@ def _values(derived: DerivedPayment) -> dict[str, Any]:
     return {**{name: getattr(derived, name) for name in _DERIVED_COLUMNS}, "active": True}
 
 
-def to_payment_value(row: ExpectedPayment, voucher: Voucher) -> PaymentValue:
-    """The engine's value object for a stored expected payment."""
+def to_payment_value(
+    row: ExpectedPayment, voucher: Voucher, customer_number: int | None = None
+) -> PaymentValue:
+    """The engine's value object for a stored expected payment; ``customer_number`` is
+    the voucher's contact's (``store.contact_numbers``), read for a customer's voucher
+    only."""
     return PaymentValue(
         id=row.id,
         voucher_id=voucher.id,
@@ -220,6 +225,11 @@ def to_payment_value(row: ExpectedPayment, voucher: Voucher) -> PaymentValue:
         has_items=row.has_items,
         item_type=row.item_type,
         currency=row.currency,
+        customer_number=(
+            str(customer_number)
+            if customer_number is not None and voucher.voucher_type in CUSTOMER_TYPES
+            else None
+        ),
     )
 
 

@@ -230,8 +230,12 @@ async def run_matching(
             ),
             {v.contact_id: v.contact_name or "" for _, v in payments if v.contact_id},
         )
+        numbers = await uow.contacts.customer_numbers(tenant_id)
         result = match(
-            [to_payment_value(p, v) for p, v in loaded.payments.values()],
+            [
+                to_payment_value(p, v, numbers.get(v.contact_id or ""))
+                for p, v in loaded.payments.values()
+            ],
             TxnColumns.from_store(tenant_id, columns),
             rejected=loaded.rejected_pairs(),
             existing_links=loaded.engine_links(),

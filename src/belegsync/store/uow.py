@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from belegsync.store.accounts_repository import AccountRepository
 from belegsync.store.banking_repository import AdviceRepository, BankingRepository
+from belegsync.store.contact_numbers import ContactRepository
 from belegsync.store.db import read_only
 from belegsync.store.event_repository import EventRepository
 from belegsync.store.matching_repository import MatchingRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
     tenants: TenantRepository
     connections: ConnectionRepository
     vouchers: VoucherRepository
+    contacts: ContactRepository
     sync_runs: SyncRunRepository
     audit: AuditRepository
     banking: BankingRepository
@@ -81,6 +83,7 @@ class UnitOfWork:
         self.tenants = TenantRepository(self.session)
         self.connections = ConnectionRepository(self.session)
         self.vouchers = VoucherRepository(self.session)
+        self.contacts = ContactRepository(self.session)
         self.sync_runs = SyncRunRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.banking = BankingRepository(self.session)

@@ -26,6 +26,7 @@ from belegsync.store.models import VoucherSyncFailure
 from belegsync.store.secrets import DecryptionError
 from belegsync.store.sync_runs import RunCounts, RunNotActive
 from belegsync.sync.connection_rows import apply_domain, to_domain
+from belegsync.sync.contact_numbers import refresh_contact_numbers
 from belegsync.sync.events_run import process_events
 from belegsync.sync.planning import list_or_abort, plan_work, set_total
 from belegsync.sync.ports import LexwarePort, UnitOfWork
@@ -72,6 +73,7 @@ async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
             work = await plan_work(deps, plan, listing, tally)
             await set_total(deps, plan, len(work) + tally.unchanged, tally)
             await process_all(deps, client, plan, work, tally)
+        tally.contacts_written = await refresh_contact_numbers(deps, client, plan)
         return await _finish_succeeded(deps, plan, client, tally, began)
     except RunAborted as abort:
         return await _finish_aborted(deps, plan, client, tally, abort, began)
@@ -324,7 +326,8 @@ async def _finish_succeeded(
         failed=tally.failed,
         api_calls=api_calls,
     )
-    if deps.after_sync is not None and tally.written:
+    # matching reads the customer numbers too: new ones are worth a run of their own
+    if deps.after_sync is not None and (tally.written or tally.contacts_written):
         try:
             await deps.after_sync(plan.tenant_id)
         except Exception:

@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 from belegsync.lexware import (
     ApiCallStats,
     BookkeepingVoucher,
+    Contact,
     DownloadedFile,
     Page,
     Payments,
@@ -24,6 +25,7 @@ from belegsync.lexware import (
     VoucherListItem,
 )
 from belegsync.lexware.voucherlist import SliceField
+from belegsync.store.contact_numbers import ContactNumbers
 from belegsync.store.enums import ReviewReason, SyncRunStatus, SyncTrigger
 from belegsync.store.models import (
     AuditLogEntry,
@@ -85,6 +87,8 @@ class LexwarePort(Protocol):
     async def voucherlist(
         self, query: VoucherListFilter, *, page: int = 0, size: int = 250
     ) -> Page[VoucherListItem]: ...
+
+    def iter_contacts(self, *, size: int = 250) -> AsyncIterator[Contact]: ...
 
 
 LexwareFactory = Callable[[str, str], LexwarePort]
@@ -253,6 +257,19 @@ class VoucherFailuresPort(Protocol):
     async def clear(self, tenant_id: str, lexware_ids: Iterable[str]) -> None: ...
 
 
+class ContactsPort(Protocol):
+    async def unknown(self, tenant_id: str) -> list[str]: ...
+
+    async def store(
+        self,
+        tenant_id: str,
+        listed: Iterable[ContactNumbers],
+        *,
+        unlisted: Iterable[str] = (),
+        now: datetime,
+    ) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """What the sync needs of a unit of work (``store.uow.UnitOfWork``; a fake in tests).
 
@@ -276,6 +293,9 @@ class UnitOfWork(Protocol):
 
     @property
     def voucher_failures(self) -> VoucherFailuresPort: ...
+
+    @property
+    def contacts(self) -> ContactsPort: ...
 
     @property
     def events(self) -> EventsPort: ...

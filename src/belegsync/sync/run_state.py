@@ -130,6 +130,8 @@ class RunTally:
     repaired_files: int = 0
     # Vouchers whose rows this run wrote (new, changed, flagged, or rewritten unchanged).
     written: int = 0
+    # Contacts whose numbers this run stored (``contact_numbers``).
+    contacts_written: int = 0
     # Lexware ids with a recorded failure (cleared once they sync).
     failing: set[str] = field(default_factory=set)
     failed_updated: list[datetime] = field(default_factory=list)

@@ -20,7 +20,7 @@ from belegsync.matching.service import run_matching
 from belegsync.store.models import PaymentAdvice
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import add_voucher, line, push
+from support.matching_helpers import add_voucher, line, links_by_voucher_number, push
 from support.store_helpers import add_tenant
 
 INVOICES = {"ZA-24-0113": 12345, "ZA-24-0114": 20000, "ZA-24-0115": 8790}
@@ -88,20 +88,6 @@ async def _upload(
     )
 
 
-async def _links(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[str, tuple[str, int, int]]:
-    """Per voucher number: the link's status, allocated and difference cents."""
-    async with uow_factory() as uow:
-        out = {}
-        for link in await uow.matching.links(tenant_id):
-            _, voucher = await uow.matching.payment(tenant_id, link.expected_payment_id)
-            out[str(voucher.voucher_number)] = (
-                str(link.status),
-                link.allocated_cents,
-                link.difference_cents,
-            )
-        return out
-
-
 async def _advices(uow_factory: UnitOfWorkFactory, tenant_id: str) -> int:
     async with uow_factory() as uow:
         count = await uow.session.scalar(
@@ -123,7 +109,7 @@ async def test_an_advice_after_the_statement_links_every_invoice_of_the_payout(
     assert result.advices[0].booking_date == date(2024, 4, 17)
     after = await run_matching(uow_factory, clock, tenant_id)
     assert after.auto_links == 3
-    links = await _links(uow_factory, tenant_id)
+    links = await links_by_voucher_number(uow_factory, tenant_id)
     assert set(links) == set(INVOICES)
     assert {status for status, _, _ in links.values()} == {LinkStatus.AUTO_CONFIRMED.value}
     assert sum(allocated for _, allocated, _ in links.values()) == PAID

@@ -8,6 +8,7 @@ their handlers call the same functions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,38 @@ class Call:
     path: str
     accept: str | None = None
     query: Mapping[str, str] | None = None
+
+
+def spring_page(
+    items: list[dict[str, Any]],
+    total: int,
+    *,
+    page: int,
+    size: int,
+    sort_property: str,
+    descending: bool,
+) -> dict[str, Any]:
+    """The Spring page envelope of Lexware's lists (voucherlist, contacts)."""
+    total_pages = math.ceil(total / size)
+    return {
+        "content": items,
+        "first": page == 0,
+        "last": page >= total_pages - 1,
+        "totalPages": total_pages,
+        "totalElements": total,
+        "numberOfElements": len(items),
+        "size": size,
+        "number": page,
+        "sort": [
+            {
+                "property": sort_property,
+                "direction": "DESC" if descending else "ASC",
+                "ignoreCase": False,
+                "nullHandling": "NATIVE",
+                "ascending": not descending,
+            }
+        ],
+    }
 
 
 def runtime_of(request: AnyRequest) -> Runtime:

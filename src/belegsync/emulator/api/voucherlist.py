@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ from belegsync.emulator.api.common import (
     call_of,
     error_answer,
     json_answer,
+    spring_page,
     to_response,
 )
 from belegsync.emulator.clock import berlin_date
@@ -168,27 +168,14 @@ def matches(voucher: Voucher, query: ListQuery, today: date) -> bool:
 
 
 def page_envelope(items: list[dict[str, Any]], total: int, query: ListQuery) -> dict[str, Any]:
-    capped = min(total, WINDOW)
-    total_pages = math.ceil(capped / query.size)
-    return {
-        "content": items,
-        "first": query.page == 0,
-        "last": query.page >= total_pages - 1,
-        "totalPages": total_pages,
-        "totalElements": capped,
-        "numberOfElements": len(items),
-        "size": query.size,
-        "number": query.page,
-        "sort": [
-            {
-                "property": query.sort_property,
-                "direction": "DESC" if query.descending else "ASC",
-                "ignoreCase": False,
-                "nullHandling": "NATIVE",
-                "ascending": not query.descending,
-            }
-        ],
-    }
+    return spring_page(
+        items,
+        min(total, WINDOW),
+        page=query.page,
+        size=query.size,
+        sort_property=query.sort_property,
+        descending=query.descending,
+    )
 
 
 def voucherlist_answer(call: Call) -> Answer:

@@ -26,7 +26,13 @@ from belegsync.store.models.sync import (
     VoucherSyncFailure,
 )
 from belegsync.store.models.tenants import TaxYear, Tenant, VatReturn
-from belegsync.store.models.vouchers import PaymentItem, Voucher, VoucherFile, VoucherVersion
+from belegsync.store.models.vouchers import (
+    LexwareContact,
+    PaymentItem,
+    Voucher,
+    VoucherFile,
+    VoucherVersion,
+)
 from belegsync.store.models.web import (
     ApiToken,
     LoginAttempt,
@@ -51,6 +57,7 @@ __all__ = [
     "EventSubscription",
     "ExpectedPayment",
     "IbanContactMemory",
+    "LexwareContact",
     "LexwareEvent",
     "LoginAttempt",
     "NoticeSent",

@@ -149,3 +149,22 @@ class VoucherFile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     voucher: Mapped[Voucher] = relationship(back_populates="files", lazy="raise")
+
+
+class LexwareContact(Base):
+    """The numbers Lexware gave a contact of the client's vouchers: a customer's
+    transfer may cite the customer number printed on its invoices ("Kd 10051"). Read
+    from ``GET /v1/contacts`` when a synced voucher names a contact not known here; a
+    contact Lexware did not list (deleted since) is kept without numbers, so it is not
+    asked for again."""
+
+    __tablename__ = "lexware_contacts"
+    __table_args__ = (UniqueConstraint("tenant_id", "lexware_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    lexware_id: Mapped[str] = mapped_column(String(64))
+    customer_number: Mapped[int | None] = mapped_column(BigInteger)
+    vendor_number: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(255))
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,63 @@
+"""The customer numbers of the contacts the synced vouchers name.
+
+A customer's transfer often cites the customer number Lexware printed on the invoice
+(„Sammelzahlung Kd 10051“, „Kundennr. 10051 RE 4711 4712“); matching reads it to know
+the payer and to find the invoices such a line pays together. Neither the voucher list
+nor a voucher's detail carries it: it is read from ``GET /v1/contacts``. A run asks only
+when one of the tenant's vouchers names a contact not known yet (a first sync, a new
+customer), with one listing of all contacts (250 a page), so an incremental run without
+new contacts sends no request. A contact Lexware no longer lists is kept without
+numbers and not asked for again.
+
+Contacts are no vouchers: a failure to read them ends nothing. The run succeeds with the
+vouchers it wrote, and the next run asks again.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from belegsync.lexware import LexwareError
+from belegsync.store.contact_numbers import ContactNumbers
+from belegsync.sync.ports import LexwarePort
+from belegsync.sync.run_state import RunPlan, SyncDeps
+
+__all__ = ["refresh_contact_numbers"]
+
+logger = structlog.get_logger("belegsync.sync")
+
+
+async def refresh_contact_numbers(deps: SyncDeps, client: LexwarePort, plan: RunPlan) -> int:
+    """Read the numbers of the contacts the tenant's vouchers name that are not known
+    yet; returns how many contacts' rows were written (0: nothing asked or nothing new)."""
+    async with deps.uow_factory() as uow:
+        unknown = await uow.contacts.unknown(plan.tenant_id)
+    if not unknown:
+        return 0
+    try:
+        listed = [
+            ContactNumbers(c.id, c.customer_number, c.vendor_number, c.name)
+            async for c in client.iter_contacts()
+        ]
+    except LexwareError as error:
+        logger.warning(
+            "contact_numbers_not_read",
+            run_id=plan.run_id,
+            tenant_id=plan.tenant_id,
+            error=type(error).__name__,
+            status=getattr(error, "status", None),
+        )
+        return 0
+    seen = {c.lexware_id for c in listed}
+    async with deps.uow_factory() as uow:
+        written = await uow.contacts.store(
+            plan.tenant_id,
+            listed,
+            unlisted=[c for c in unknown if c not in seen],
+            now=deps.clock.now(),
+        )
+        await uow.commit()
+    logger.info(
+        "contact_numbers_read", run_id=plan.run_id, tenant_id=plan.tenant_id, written=written
+    )
+    return written
