@@ -14,9 +14,7 @@ from belegsync.emulator import MAIN_ORG_ID
 from belegsync.matching.external import external_needed
 from belegsync.matching.service import run_matching
 from support.matching_helpers import line, links_by_voucher_number, push
-from support.sync_harness import Harness, harness, migrated_template
-
-__all__ = ["harness", "migrated_template"]
+from support.sync_harness import Harness
 
 
 async def _customer_with_two_paid_invoices(harness: Harness) -> int:
