@@ -293,6 +293,17 @@ class TxnIndex:
         index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index
 
+    def purposes_mentioning(
+        self, markers: Sequence[bytes], taken: Collection[int] = ()
+    ) -> set[int]:
+        """Eligible rows of either direction, but the ``taken`` ones, whose purpose
+        mentions one of ``markers`` (searched when the index was built; ask before
+        :meth:`provider_rows`, the blob's last reader)."""
+        blob = self.remittance_blob or TextBlob(self.cols.remittances)
+        rows = np.fromiter(blob.rows_mentioning(markers), np.int64)
+        wanted = self.eligible[rows]
+        return set(rows[wanted].tolist()) - set(taken)
+
     def provider_rows(self, markers: Sequence[bytes], taken: Collection[int] = ()) -> set[int]:
         """Eligible credit rows (payouts are credits), but the ``taken`` ones, whose
         payer name or purpose mentions one of ``markers`` (the names of taken rows are

@@ -10,7 +10,7 @@ import gc
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -171,7 +171,16 @@ _PAYOUT_MARKERS = (*PROVIDER_MARKERS, *STATED_FEE_MARKERS)
 # ANZAHL of the count markers finds "Anzahlung"
 _DEPOSIT_MARKERS = (b"VORKASSE", b"VORAUSKASSE", b"VORAUSZAHLUNG", b"ABSCHLAG")
 _DEPOSIT = re.compile(r"ANZAHLUNG|VORKASSE|VORAUSKASSE|VORAUSZAHLUNG|ABSCHLAG", re.IGNORECASE)
-_MARKED_LINE_MARKERS = (*_PAYOUT_MARKERS, *COUNT_MARKERS, *_DEPOSIT_MARKERS)
+# a transfer announcing that it pays several invoices without their numbers or count
+# ("Sammelzahlung", "Sammelüberweisung", "Rechnungen März"): read apart for the
+# external check only
+_COLLECTIVE_MARKERS = (b"SAMMEL",)
+_COLLECTIVE = re.compile("SAMMEL|RECHNUNGEN|BELEGE|POSTEN", re.IGNORECASE)
+_OTHER_MARKS = re.compile(
+    "|".join(re.escape(m.decode()) for m in (*_PAYOUT_MARKERS, *COUNT_MARKERS, *_DEPOSIT_MARKERS)),
+    re.IGNORECASE,
+)
+_MARKED_LINE_MARKERS = (*_PAYOUT_MARKERS, *COUNT_MARKERS, *_DEPOSIT_MARKERS, *_COLLECTIVE_MARKERS)
 _WIDER_DAYS = 60
 # a deposit from the payer counts up to this long before a payment's date window
 _DEPOSIT_DAYS = 60
@@ -328,7 +337,7 @@ class _Run:
         )
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
         self.ctx = FeatureContext(self.index, params, owners)
-        self._same_payer = SamePayer(params.rules.name_strong)
+        self._same_payer = SamePayer(params.rules.name_strong, self.ctx.names_normalised)
         # the payments (states) and lines linked automatically in this run, alone or in
         # a group (``_linked_now``)
         self._auto_rows: list[tuple[int, int]] = []
@@ -339,6 +348,9 @@ class _Run:
         self._counted_held: set[int] = set()
         # free credit lines naming a deposit ("Anzahlung"), for the external check
         self._deposits: list[int] = []
+        # free credit lines announcing a collective transfer and naming nothing else
+        # ("Sammelzahlung"), for the external check
+        self._collectives: list[int] = []
         # per line of ``_linked_now``: judged by ``_provider_lines`` yet, and the verdict
         self._provider_judged = np.zeros(0, dtype=np.bool_)
         self._provider_verdict = np.zeros(0, dtype=np.bool_)
@@ -613,15 +625,27 @@ class _Run:
     def _marked_lines(self, consumed: Collection[int]) -> set[int]:
         """The free credit lines read as payouts (a provider's, or stating the fee it
         kept); those announcing how many items they pay (``announced_count``) are kept
-        for the external check (``_counted``)."""
+        for the external check (``_counted``), as are those naming a deposit
+        (``_deposits``) and those announcing a collective transfer without a count
+        (``_collectives``; found by "SAMMEL" alone, not read as payouts)."""
+        # the client's own collective payment to a supplier too (a debit)
+        collectives = self.index.purposes_mentioning(_COLLECTIVE_MARKERS, consumed)
         marked = self.index.provider_rows(_MARKED_LINE_MARKERS, consumed)
-        remittances = self.index.cols.remittances
-        for row in marked:
-            count = announced_count(remittances[row])
+        cols = self.index.cols
+        for row in list(marked):
+            text = cols.remittances[row]
+            count = announced_count(text)
             if count is not None:
                 self._counted[row] = count
-            elif _DEPOSIT.search(remittances[row]):
+            elif _DEPOSIT.search(text):
                 self._deposits.append(row)
+            else:
+                if _COLLECTIVE.search(text):
+                    collectives.add(row)
+                # found by "SAMMEL" alone: no payout
+                if not (_OTHER_MARKS.search(text) or _OTHER_MARKS.search(cols.names[row])):
+                    marked.discard(row)
+        self._collectives = sorted(collectives)
         return marked
 
     def _with_lessons(
@@ -1116,6 +1140,7 @@ class _Run:
         # a larger line from the known payer counts only where no line for less did
         less |= more
         less |= self._deposits_from_payers(owners, item[rest], window[:, 0], busy, less)
+        less |= self._collectives_from_payers(owners, item[rest], window, busy, less)
         found.update(owners[j].index for j in np.flatnonzero(less).tolist())
         found.update(s.index for s in owners if s.index in self._counted_held)
         return found
@@ -1154,28 +1179,77 @@ class _Run:
         (``starts``): the deposit a customer paid before the invoice was written, which
         Lexware does not hold as paid yet — the invoice is no case for "Externe
         Transaktion erforderlich". Only the payments not ``found`` yet are asked."""
+        part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))
+        return self._lines_from_payers(
+            states,
+            self._deposits,
+            busy,
+            found,
+            lambda line_part, day, cents: (
+                (part == line_part)
+                & (items > cents)
+                & (starts - _DEPOSIT_DAYS <= day)
+                & (day < starts)
+            ),
+        )
+
+    def _collectives_from_payers(
+        self,
+        states: Sequence[PaymentState],
+        items: IntArray,
+        windows: IntArray,
+        busy: npt.NDArray[np.bool_],
+        found: BoolArray,
+    ) -> BoolArray:
+        """Per payment, whether a free line announcing a collective transfer and naming
+        nothing else („Sammelzahlung“, „Sammelüberweisung Rechnungen März“) for more than
+        it, inside its date window (``windows``: first and last days), came from its
+        payer — known, or by the contact's name: the customer paid several invoices in
+        one sum, which no combination settled (a person picks them). The invoice is no
+        case for "Externe Transaktion erforderlich". Only the payments not ``found`` yet
+        are asked."""
+        part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))
+        fee = self.params.rules.fee_cents
+        return self._lines_from_payers(
+            states,
+            self._collectives,
+            busy,
+            found,
+            lambda line_part, day, cents: (
+                (part == line_part)
+                & (items + fee < cents)
+                & (windows[:, 0] <= day)
+                & (day <= windows[:, 1])
+            ),
+        )
+
+    def _lines_from_payers(
+        self,
+        states: Sequence[PaymentState],
+        lines: Sequence[int],
+        busy: npt.NDArray[np.bool_],
+        found: BoolArray,
+        fits: Callable[[int, int, int], BoolArray],
+    ) -> BoolArray:
+        """Per payment, whether one of the free ``lines`` that ``fits`` it (per line
+        (partition, day, cents): a flag per payment) came from its payer
+        (:meth:`_from_payers`). The lines are few (those naming a deposit or a
+        collective); only the payments not ``found`` yet are asked."""
         out = np.zeros(len(states), dtype=np.bool_)
-        deposits = [row for row in self._deposits if not busy[row]]
-        if not deposits:
+        free = [row for row in lines if not busy[row]]
+        if not free:
             return out
         index = self.index
-        rows = np.asarray(deposits, dtype=np.int64)
-        part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))
+        rows = np.asarray(free, dtype=np.int64)
         pairs: list[tuple[IntArray, IntArray]] = []
-        for row, row_part, day, cents in zip(
+        for row, line_part, day, cents in zip(
             rows.tolist(),
             index.part[rows].tolist(),
             index.day[rows].tolist(),
             index.remaining[rows].tolist(),
             strict=True,
         ):
-            mine = np.flatnonzero(
-                ~found
-                & (part == row_part)
-                & (items > cents)
-                & (starts - _DEPOSIT_DAYS <= day)
-                & (day < starts)
-            )
+            mine = np.flatnonzero(~found & fits(line_part, day, cents))
             pairs.append((mine, np.full(mine.size, row, dtype=np.int64)))
         owner = np.concatenate([p for p, _ in pairs])
         if not owner.size:

