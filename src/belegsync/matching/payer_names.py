@@ -34,12 +34,22 @@ IntArray = npt.NDArray[np.int64]
 # Separates the names' words in one string: rapidfuzz's processing leaves letters,
 # digits and spaces only, so no word is this.
 _SEP = "|"
+_JOIN = "\x00"
 
 
 def processed(name: str) -> str:
     """A name as written, umlauts spelled out, in rapidfuzz's processing (lower case,
     letters, digits and spaces)."""
     return str(utils.default_process(normalise_text(name)))
+
+
+def _all_processed(names: Sequence[str]) -> list[str]:
+    """:func:`processed` of each name, the umlauts of all spelled out in one pass (the
+    names joined by a NUL, which none holds, else one by one)."""
+    joined = _JOIN.join(names)
+    if not names or joined.count(_JOIN) != len(names) - 1:
+        return list(map(processed, names))
+    return list(map(utils.default_process, normalise_text(joined).split(_JOIN)))
 
 
 def name_words(name: str) -> frozenset[str]:
@@ -107,8 +117,8 @@ class SamePayer:
         """Pair by pair, whether ``payer_names[right[i]]`` is the payer of
         ``contact_names[left[i]]``."""
         out = np.zeros(left.size, dtype=np.bool_)
-        contacts = list(map(processed, contact_names))
-        payers = list(map(processed, payer_names))
+        contacts = _all_processed(contact_names)
+        payers = _all_processed(payer_names)
         contact_tokens = _tokens(contacts)
         numbers = {w: i for i, w in enumerate(dict.fromkeys([_SEP, *contact_tokens]))}
         contact, word = _numbered(contact_tokens, numbers)
