@@ -62,6 +62,7 @@ __all__ = [
 ]
 
 _NO_OWNERS: Mapping[tuple[int, str], frozenset[str]] = {}
+_NO_NAMED: Mapping[int, frozenset[str]] = {}
 _DIGITS = re.compile(r"[0-9]+")
 # dates and amounts in a purpose ("vom 12.03.2024", "abzgl. 2% Skonto 12,34"): their
 # digits cite no voucher
@@ -355,6 +356,7 @@ def collectives_by_contact(
     params: MatchParams,
     linked_owners: Mapping[tuple[int, str], frozenset[str]] = _NO_OWNERS,
     several: bool = False,
+    named_payers: Mapping[int, frozenset[str]] = _NO_NAMED,
 ) -> list[CollectiveGroup]:
     """Subset sums over a known payer's open items (1 bank → n vouchers).
 
@@ -366,7 +368,8 @@ def collectives_by_contact(
     several contacts (a central settlement office: "ZR-ZAHLUNG KW 2/2024 … AVIS
     884001") pools their open items; its combination is a suggestion, so its lines are
     read apart (``several``), once the run's links are all made: the pool is then what
-    the next run finds.
+    the next run finds. ``named_payers`` (row → contacts) names the payer of a line no
+    account or number names, by the contact's name (the caller offers those groups).
     """
     index = ctx.index
     by_contact: dict[tuple[int, str], list[PaymentState]] = defaultdict(list)
@@ -384,6 +387,9 @@ def collectives_by_contact(
         part = int(index.part[row])
         tc = part // 2
         contacts, for_several = _payers(ctx, row, tc, linked_owners)
+        if not contacts and not for_several:
+            # a payer known by the contact's name only (``named_payers``)
+            contacts = named_payers.get(row, frozenset())
         if for_several != several:
             continue
         day = int(index.day[row])

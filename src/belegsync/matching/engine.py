@@ -512,6 +512,22 @@ class _Run:
             linked_owners=owners,
             several=True,
         )
+        # a collective transfer naming nothing from a payer known only by the contact's
+        # name: its combination is offered, never linked
+        by_name = self._payers_by_name(consumed, linked)
+        if by_name:
+            groups += [
+                replace(g, auto=False)
+                for g in collectives_by_contact(
+                    self.states,
+                    self.ctx,
+                    sorted(by_name),
+                    is_open,
+                    self.rejected,
+                    self.params,
+                    named_payers=by_name,
+                )
+            ]
         # a family's transfer for several of its members' invoices, and the lines
         # announcing their count: not offered on a line another payment ranks first
         ranked = {row: p for p, row in assigned.items() if p not in linked}
@@ -1192,6 +1208,60 @@ class _Run:
                 & (day < starts)
             ),
         )
+
+    def _payers_by_name(
+        self, consumed: Collection[int], linked: Collection[int]
+    ) -> dict[int, frozenset[str]]:
+        """Per free line announcing a collective transfer (``_collectives``), the
+        contacts whose name is its payer's: those with an open payment of its partition,
+        for less, whose window (or the days after an unanchored voucher) holds the
+        line's day. The lines are few; the names are judged in one call."""
+        rows = [row for row in self._collectives if row not in consumed]
+        if not rows:
+            return {}
+        index, cols = self.index, self.columns
+        free = cols.open & ~marked(linked, len(self.states))
+        item = np.fromiter(
+            (s.payment.amount_cents for s in self.states), np.int64, len(self.states)
+        )
+        last = np.maximum(cols.last, cols.voucher_day + self.params.unanchored_days_after)
+        pay: list[IntArray] = []
+        lines: list[IntArray] = []
+        for row in rows:
+            day = int(index.day[row])
+            mine = np.flatnonzero(
+                free
+                & (cols.part == int(index.part[row]))
+                & (item < int(index.remaining[row]))
+                & (cols.first <= day)
+                & (day <= last)
+            )
+            pay.append(mine)
+            lines.append(np.full(mine.size, row, dtype=np.int64))
+        states, rows_of = np.concatenate(pay), np.concatenate(lines)
+        contact_of = [self.states[p].payment.contact_id for p in states.tolist()]
+        keep = np.fromiter((c is not None for c in contact_of), np.bool_, len(contact_of))
+        states, rows_of = states[keep], rows_of[keep]
+        if not states.size:
+            return {}
+        contact_names: dict[str, int] = {}
+        left = np.fromiter(
+            (
+                contact_names.setdefault(self.states[p].payment.contact_name, len(contact_names))
+                for p in states.tolist()
+            ),
+            np.int64,
+            states.size,
+        )
+        listed, right = np.unique(rows_of, return_inverse=True)
+        payer_names = list(map(index.cols.names.__getitem__, listed.tolist()))
+        same = self._same_payer.judge(list(contact_names), payer_names, left, right)
+        found: dict[int, set[str]] = defaultdict(set)
+        for p, row in zip(states[same].tolist(), rows_of[same].tolist(), strict=True):
+            contact = self.states[p].payment.contact_id
+            if contact is not None:
+                found[row].add(contact)
+        return {row: frozenset(contacts) for row, contacts in found.items()}
 
     def _collectives_from_payers(
         self,

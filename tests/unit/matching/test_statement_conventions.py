@@ -1358,3 +1358,28 @@ def test_a_collective_transfer_naming_nothing_keeps_its_invoices_from_the_extern
     assert {u.payment_id: u.reason for u in match(invoices, [line]).unmatched} == {
         p.id: reason for p in invoices
     }
+
+
+def test_the_combination_a_collective_transfer_from_the_named_payer_pays_is_offered() -> None:
+    # „Sammelzahlung“ from the contact's name, naming no invoice: the two of its three
+    # open invoices that make the sum are offered as one group, never linked (the payer
+    # is known by name only); the third stays for a person to pick
+    invoices = [
+        payment(f"v{i}#0", number=f"RE-2024-{i:04d}", amount=cents, name="Bau Hofmann OHG")
+        for i, cents in enumerate((3717, 195107, 50000))
+    ]
+    line = txn(
+        "b1", amount=3717 + 195107, text="Sammelzahlung", name="BAU HOFMANN OHG", iban=IBAN_B
+    )
+    result = match(invoices, [line])
+    assert _auto(result) == {}
+    offered = {
+        p: [(s.txn_id, s.collective_group) for s in v]
+        for p, v in result.suggestions_by_payment.items()
+    }
+    assert offered == {"v0#0": [("b1", "b1")], "v1#0": [("b1", "b1")]}
+    # from someone else: nothing offered
+    other = txn(
+        "b1", amount=3717 + 195107, text="Sammelzahlung", name="Gartenbau Lehmann", iban=IBAN_B
+    )
+    assert match(invoices, [other]).suggestions_by_payment == {}
