@@ -101,8 +101,9 @@ class FakeLexware:
         self.calls: list[str] = []
         self.errors: dict[str, list[LexwareError]] = {}
         self.sticky: set[str] = set()
-        # GET /v1/contacts: the contacts as the API sends them
+        # GET /v1/contacts: the contacts as the API sends them, and the page size
         self.contacts: list[dict[str, Any]] = []
+        self.contacts_page_size = 250
 
     def fail(self, path: str, *errors: LexwareError, sticky: bool = False) -> None:
         self.errors[path] = list(errors)
@@ -181,6 +182,7 @@ class FakeLexware:
         raise AssertionError("the sync lists through iter_voucherlist_sliced")
 
     async def iter_contacts(self, *, size: int = 250) -> AsyncIterator[Contact]:
+        size = min(size, self.contacts_page_size)
         for start in range(0, max(len(self.contacts), 1), size):
             self._call("/v1/contacts")
             for entry in self.contacts[start : start + size]:

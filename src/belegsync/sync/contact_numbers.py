@@ -10,7 +10,8 @@ new contacts sends no request. A contact Lexware no longer lists is kept without
 numbers and not asked for again.
 
 Contacts are no vouchers: a failure to read them ends nothing. The run succeeds with the
-vouchers it wrote, and the next run asks again.
+vouchers it wrote and keeps the contacts read before the failure; the next run asks
+again for those still unknown.
 """
 
 from __future__ import annotations
@@ -34,27 +35,29 @@ async def refresh_contact_numbers(deps: SyncDeps, client: LexwarePort, plan: Run
         unknown = await uow.contacts.unknown(plan.tenant_id)
     if not unknown:
         return 0
+    listed: list[ContactNumbers] = []
+    complete = True
     try:
-        listed = [
-            ContactNumbers(c.id, c.customer_number, c.vendor_number, c.name)
-            async for c in client.iter_contacts()
-        ]
+        async for c in client.iter_contacts():
+            listed.append(ContactNumbers(c.id, c.customer_number, c.vendor_number, c.name))
     except LexwareError as error:
         logger.warning(
             "contact_numbers_not_read",
             run_id=plan.run_id,
             tenant_id=plan.tenant_id,
+            read=len(listed),
             error=type(error).__name__,
             status=getattr(error, "status", None),
         )
+        complete = False
+    if not listed:
         return 0
+    # a listing cut short keeps what it read; only a whole one tells which are gone
     seen = {c.lexware_id for c in listed}
+    unlisted = [c for c in unknown if c not in seen] if complete else []
     async with deps.uow_factory() as uow:
         written = await uow.contacts.store(
-            plan.tenant_id,
-            listed,
-            unlisted=[c for c in unknown if c not in seen],
-            now=deps.clock.now(),
+            plan.tenant_id, listed, unlisted=unlisted, now=deps.clock.now()
         )
         await uow.commit()
     logger.info(

@@ -68,3 +68,32 @@ async def test_contacts_lexware_does_not_answer_for_end_nothing(engine: Engine) 
     # the next run asks again, and stores them
     await engine.run()
     assert engine.store.data.contacts[("t1", "k1")].customer_number == 10051
+
+
+async def test_a_listing_cut_short_keeps_what_it_read(engine: Engine) -> None:
+    engine.add("v1", date(2026, 1, 2), contact_id="k1")
+    engine.add("v2", date(2026, 1, 3), contact_id="k3")
+    engine.lexware.contacts = [_contact("k1", 10051), _contact("k2", 10052), _contact("k3", 10053)]
+    engine.lexware.contacts_page_size = 2
+    # the first page comes, the second fails after the client's retries
+    pages = 0
+    original = engine.lexware._call
+
+    def second_page_fails(path: str) -> None:
+        nonlocal pages
+        original(path)
+        if path == "/v1/contacts":
+            pages += 1
+            if pages == 2:
+                raise LexwareUnavailableError("down", status=503)
+
+    engine.lexware._call = second_page_fails  # type: ignore[method-assign]
+
+    outcome = await engine.run()
+
+    assert outcome.status == "succeeded"
+    # the first page is kept; k3 was not read, and is not taken for gone
+    assert set(engine.store.data.contacts) == {("t1", "k1"), ("t1", "k2")}
+    engine.lexware._call = original  # type: ignore[method-assign]
+    await engine.run()
+    assert engine.store.data.contacts[("t1", "k3")].customer_number == 10053
