@@ -18,14 +18,34 @@ from __future__ import annotations
 
 import structlog
 
-from belegsync.lexware import LexwareError
+from belegsync.lexware import Contact, LexwareError
 from belegsync.store.contact_numbers import ContactNumbers
 from belegsync.sync.ports import LexwarePort
 from belegsync.sync.run_state import RunPlan, SyncDeps
 
-__all__ = ["refresh_contact_numbers"]
+__all__ = ["contact_numbers", "refresh_contact_numbers"]
 
 logger = structlog.get_logger("belegsync.sync")
+
+
+# what the table holds (``LexwareContact``); a number beyond any Lexware gives is none
+_ID_CHARS, _NAME_CHARS, _MAX_NUMBER = 64, 255, 10**15
+
+
+def contact_numbers(contact: Contact) -> ContactNumbers | None:
+    """What is kept of a listed contact; None for one whose id no voucher could name (a
+    malformed answer must not fail the run's write). A number out of range is none, a
+    long name is cut."""
+    if not contact.id or len(contact.id) > _ID_CHARS:
+        return None
+
+    def number(value: int | None) -> int | None:
+        return value if value is not None and 0 < value < _MAX_NUMBER else None
+
+    name = contact.name[:_NAME_CHARS] if contact.name else None
+    return ContactNumbers(
+        contact.id, number(contact.customer_number), number(contact.vendor_number), name
+    )
 
 
 async def refresh_contact_numbers(deps: SyncDeps, client: LexwarePort, plan: RunPlan) -> int:
@@ -39,7 +59,9 @@ async def refresh_contact_numbers(deps: SyncDeps, client: LexwarePort, plan: Run
     complete = True
     try:
         async for c in client.iter_contacts():
-            listed.append(ContactNumbers(c.id, c.customer_number, c.vendor_number, c.name))
+            entry = contact_numbers(c)
+            if entry is not None:
+                listed.append(entry)
     except LexwareError as error:
         logger.warning(
             "contact_numbers_not_read",

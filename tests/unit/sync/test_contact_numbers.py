@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from belegsync.lexware import LexwareUnavailableError
+from belegsync.lexware import Contact, LexwareUnavailableError
 from belegsync.store.contact_numbers import ContactNumbers
+from belegsync.sync.contact_numbers import contact_numbers
 from unit.sync.test_engine import Engine, engine
 
 __all__ = ["engine"]
@@ -97,3 +98,24 @@ async def test_a_listing_cut_short_keeps_what_it_read(engine: Engine) -> None:
     engine.lexware._call = original  # type: ignore[method-assign]
     await engine.run()
     assert engine.store.data.contacts[("t1", "k3")].customer_number == 10053
+
+
+def test_a_malformed_contact_is_kept_within_what_the_table_holds() -> None:
+    listed = Contact.from_json(
+        {
+            "id": "k1",
+            "roles": {"customer": {"number": 10**20}, "vendor": {"number": -3}},
+            "company": {"name": "X" * 300},
+        }
+    )
+    assert contact_numbers(listed) == ContactNumbers("k1", None, None, "X" * 255)
+    assert contact_numbers(Contact.from_json({"id": "k" * 65})) is None
+    assert contact_numbers(Contact.from_json({"id": ""})) is None
+    person = Contact.from_json(
+        {
+            "id": "k2",
+            "roles": {"customer": {"number": 10007}},
+            "person": {"firstName": "Eva", "lastName": "Kahl"},
+        }
+    )
+    assert contact_numbers(person) == ContactNumbers("k2", 10007, None, "Eva Kahl")
