@@ -195,7 +195,9 @@ async def test_bad_page_and_size_fall_back_to_defaults(client: httpx.AsyncClient
 
 async def test_filters(client: httpx.AsyncClient) -> None:
     org_id, headers = await new_org(client)
-    both = await add_contact(client, org_id, name="Müller Holzbau GmbH")
+    both = await add_contact(
+        client, org_id, name="Müller Holzbau GmbH", email="Buchhaltung@Mueller-Holzbau.de"
+    )
     customer = await add_contact(client, org_id, name="HOLZHANDEL Nord", roles=["customer"])
     vendor = await add_contact(client, org_id, name="Schmidt Metall", roles=["vendor"])
     archived = await add_contact(client, org_id, name="Alte Holzerei KG", archived=True)
@@ -223,9 +225,13 @@ async def test_filters(client: httpx.AsyncClient) -> None:
     assert await ids(customer="true", vendor="false") == {customer["id"]}
     assert await ids(name="holz", vendor="true") == {both["id"], archived["id"]}
     assert await ids(name="metall", customer="true") == set()
-    # emulated contacts carry no e-mail addresses: a valid filter finds none
+    # the business address, any part of it, in any case
+    assert await ids(email="mueller-holzbau.de") == {both["id"]}
+    assert await ids(email="BUCHHALTUNG@") == {both["id"]}
+    assert await ids(email="holz", name="nord") == set()
     assert await ids(email="mueller@example.de") == set()
-    assert await ids(email="holz") == set()
+    shown = [c for c in (await listed(client, headers))["content"] if c["id"] == both["id"]]
+    assert shown[0]["emailAddresses"] == {"business": ["Buchhaltung@Mueller-Holzbau.de"]}
 
     for params, source in (
         ({"name": "ho"}, "parameter 'name' needs at least 3 characters"),

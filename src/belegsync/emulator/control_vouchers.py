@@ -146,6 +146,7 @@ async def add_contact(request: AnyRequest, organization_id: FromPath[str]) -> Re
         customer_number=_role_number(body, "customerNumber"),
         vendor_number=_role_number(body, "vendorNumber"),
         archived=bool(body.get("archived", False)),
+        email=str(body["email"]) if body.get("email") else None,
     )
     world.add_contact(contact, roles=_roles(body))
     return ok(

@@ -118,6 +118,7 @@ class Contact:
     vendor_number: int | None = None
     archived: bool = False
     version: int = 1
+    email: str | None = None  # business address (``emailAddresses.business``)
 
     def role_number(self, role: str) -> int | None:
         """The customer or vendor number; None when the contact lacks that role."""

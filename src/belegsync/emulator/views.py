@@ -259,5 +259,6 @@ def contact_view(contact: Contact) -> dict[str, Any]:
                 }
             ]
         },
+        **({"emailAddresses": {"business": [contact.email]}} if contact.email else {}),
         "archived": contact.archived,
     }

@@ -99,8 +99,8 @@ def parse_contact_query(params: Mapping[str, str]) -> ContactQuery:
 
 
 def _email_addresses(contact: Contact) -> tuple[str, ...]:
-    """Emulated contacts carry no e-mail addresses, so an `email` filter finds none."""
-    return ()
+    """The contact's e-mail addresses (seeded contacts have none)."""
+    return () if contact.email is None else (contact.email,)
 
 
 def contact_matches(contact: Contact, query: ContactQuery) -> bool:
