@@ -67,7 +67,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.domain.vouchers import CUSTOMER_TYPES
 from belegsync.matching import IbanContactMemory, MatchResult, match
-from belegsync.matching.columns import TxnColumns
+from belegsync.matching.columns import KeyColumns, TxnColumns
 from matching_data import scenarios_de, statement_files
 from matching_data.advices import attach_advices
 from matching_data.metrics import DataSet, Metrics, evaluate, stored_links
@@ -303,7 +303,15 @@ def as_the_store_reads(
     del rows
     tenant = {t: _decoded(t) for t in set(cols.tenants)}
     columns["tenants"] = list(map(tenant.__getitem__, cols.tenants))
-    return payments, TxnColumns.from_rows(**columns)
+    # the lines' keys as stored with each line at import (``domain.line_keys``)
+    stored = cols.keys
+    keys = KeyColumns(
+        *(
+            np.array(column.tolist(), dtype=np.int64)
+            for column in (stored.name, stored.words, stored.iban, stored.creditor)
+        )
+    )
+    return payments, TxnColumns.from_rows(**columns, keys=keys)
 
 
 def _timed(label: str, expected: list[ExpectedPayment], cols: TxnColumns, runs: int) -> MatchResult:
@@ -360,6 +368,12 @@ def speed(scale: float, seed: int, trace_memory: bool, runs: int) -> None:
     print(
         f"[speed] to_columns_seconds={time.perf_counter() - started:.1f} (excluded: the store "
         "reads columns directly)"
+    )
+    started = time.perf_counter()
+    KeyColumns.of(cols.names, cols.ibans, cols.creditors)
+    print(
+        f"[speed] line_keys_seconds={time.perf_counter() - started:.1f} (excluded: worked out "
+        "once per line when it is stored, domain.line_keys; part of to_columns here)"
     )
     del data
     gc.collect()
@@ -447,9 +461,12 @@ def _by_client(
         picked: dict[str, Any] = {}
         for f in fields(TxnColumns):
             column = getattr(cols, f.name)
-            picked[f.name] = (
-                [column[row] for row in mine] if isinstance(column, list) else column[at]
-            )
+            if isinstance(column, KeyColumns):
+                picked[f.name] = column.take(at)
+            else:
+                picked[f.name] = (
+                    [column[row] for row in mine] if isinstance(column, list) else column[at]
+                )
         clients.append(as_the_store_reads(payments.get(tenant, []), TxnColumns(**picked)))
     return clients
 

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from stdnum import iso11649
 
+from belegsync.domain.line_keys import text_keys
 from belegsync.domain.matching import AmountKind, ExpectedPayment
 from belegsync.domain.matching_score import expected_amounts
 from belegsync.domain.matching_text import (
@@ -221,7 +222,7 @@ class TxnIndex:
     # eligible rows whose IBAN or creditor id a payment wants or a contact owns (by
     # hash: where two accounts share one, a few more; readers compare the accounts)
     identified: BoolArray | None = None
-    # ``hash`` of every row's IBAN and creditor id
+    # the keys of every row's IBAN and creditor id (``KeyColumns``: 0 where none)
     account_hashes: tuple[IntArray, IntArray] | None = None
 
     def __post_init__(self) -> None:
@@ -327,8 +328,7 @@ class TxnIndex:
         self, wanted: Mapping[str, set[int]], owned: Collection[str] = ()
     ) -> None:
         self.identified = np.zeros(len(self.cols), dtype=np.bool_)
-        columns = (self.cols.ibans, self.cols.creditors)
-        self.account_hashes = (_hashes(columns[0]), _hashes(columns[1]))
+        self.account_hashes = (self.cols.keys.iban, self.cols.keys.creditor)
         self._mark_identifiers(wanted, owned)
 
     def learn_identifiers(
@@ -355,7 +355,7 @@ class TxnIndex:
         n = len(self.cols)
         columns = (self.cols.ibans, self.cols.creditors)
         lookup = wanted.keys() | set(owned) if owned else wanted.keys()
-        lookup_hashes = np.fromiter(map(hash, lookup), np.int64, len(lookup))
+        lookup_hashes = text_keys(list(lookup))
         codes: dict[str, int] = {}  # identifier → a number of its own
         fresh = count()
         found: list[IntArray] = []
@@ -544,25 +544,6 @@ def _sets_by_key(keys: IntArray, values: list[_T]) -> dict[int, set[_T]]:
         else:
             each.add(value)
     return out
-
-
-def _hashes(values: list[str]) -> IntArray:
-    """``hash`` of each value. A column of mostly empty values (creditor ids are on
-    direct debits only; judged from 64 rows spread over it) is hashed only where it
-    holds one: those rows are found in the column joined once, without a step per row
-    (the empty ones get the hash of the empty string)."""
-    n = len(values)
-    sample = values[:: max(1, n // 64)]
-    if n and sum(map(bool, sample)) * 4 < len(sample):
-        arr = np.frombuffer("\x1f".join(values).encode("utf-8", "replace"), dtype=np.uint8)
-        ends = np.flatnonzero(arr == 0x1F)
-        if ends.size == n - 1:  # else a value holds the separator: one step per row
-            bounds = np.concatenate(([-1], ends, [arr.size]))
-            rows = np.flatnonzero(np.diff(bounds) > 1).tolist()
-            out = np.full(n, hash(""), dtype=np.int64)
-            out[rows] = np.fromiter(map(hash, map(values.__getitem__, rows)), np.int64, len(rows))
-            return out
-    return np.fromiter(map(hash, values), np.int64, n)
 
 
 def _packed_order(

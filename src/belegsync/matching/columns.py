@@ -15,13 +15,65 @@ import numpy as np
 import numpy.typing as npt
 
 from belegsync.domain.advice import with_advice
+from belegsync.domain.line_keys import KEYS_VERSION, text_keys, word_masks
 from belegsync.domain.matching import BankTxn, TxnStatus, creditor_is_counterparty
 from belegsync.domain.matching_text import compact_identifier
 
-__all__ = ["BoolArray", "IntArray", "TxnColumns"]
+__all__ = ["BoolArray", "IntArray", "KeyColumns", "TxnColumns"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyColumns:
+    """The lines' keys (``domain.line_keys``), one array per key: stored with each line
+    and read with it, or worked out here for lines given otherwise."""
+
+    name: IntArray
+    words: IntArray
+    iban: IntArray
+    creditor: IntArray
+
+    @classmethod
+    def of(cls, names: list[str], ibans: list[str], creditors: list[str]) -> KeyColumns:
+        """The keys of the columns' names and (compacted) accounts."""
+        return cls(text_keys(names), word_masks(names), text_keys(ibans), text_keys(creditors))
+
+    @classmethod
+    def stored(
+        cls,
+        columns: Mapping[str, list[Any]],
+        names: list[str],
+        ibans: list[str],
+        creditors: list[str],
+    ) -> KeyColumns:
+        """The keys as the store read them (``name_key``, ``name_words``, ``iban_key``,
+        ``creditor_key``); a line stored under another ``keys_version`` (or none) is
+        keyed anew from its columns."""
+        n = len(names)
+        versions = columns.get("keys_version") or [None] * n
+        stale = [row for row, version in enumerate(versions) if version != KEYS_VERSION]
+        if len(stale) == n:
+            return cls.of(names, ibans, creditors)
+        stored = [
+            np.fromiter((v or 0 for v in columns[name]), np.int64, n)
+            for name in ("name_key", "name_words", "iban_key", "creditor_key")
+        ]
+        if stale:
+            fresh = cls.of(
+                [names[row] for row in stale],
+                [ibans[row] for row in stale],
+                [creditors[row] for row in stale],
+            )
+            for array, column in zip(
+                stored, (fresh.name, fresh.words, fresh.iban, fresh.creditor), strict=True
+            ):
+                array[stale] = column
+        return cls(*stored)
+
+    def take(self, rows: IntArray) -> KeyColumns:
+        return KeyColumns(self.name[rows], self.words[rows], self.iban[rows], self.creditor[rows])
 
 
 @dataclass(slots=True)
@@ -49,6 +101,8 @@ class TxnColumns:
     end_to_end_ids: list[str]
     # the lines whose payer's advice names their invoices (read into ``remittances``)
     advised: BoolArray
+    # the keys of each line's payer name and accounts (``domain.line_keys``)
+    keys: KeyColumns
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -71,9 +125,11 @@ class TxnColumns:
         remittances: list[str],
         end_to_end_ids: list[str],
         advices: Sequence[str | None] | None = None,
+        keys: KeyColumns | None = None,
     ) -> TxnColumns:
         """Columns from plain lists (as a column query returns them); a line's payment
-        advice (``advices``, None or empty: none) is read after its purpose."""
+        advice (``advices``, None or empty: none) is read after its purpose. ``keys``:
+        the lines' keys as stored, else worked out from the columns."""
         n = len(ids)
         advised = np.zeros(n, dtype=np.bool_)
         if advices is not None and any(advices):
@@ -97,6 +153,7 @@ class TxnColumns:
             remittances=remittances,
             end_to_end_ids=end_to_end_ids,
             advised=advised,
+            keys=KeyColumns.of(names, ibans, creditors) if keys is None else keys,
         )
 
     @classmethod
@@ -130,6 +187,12 @@ class TxnColumns:
         ids = columns["id"]
         n = len(ids)
         lines = columns["remittance_lines"]
+        names = [v or "" for v in columns["counterparty_name"]]
+        ibans = [compact_identifier(v) if v else "" for v in columns["counterparty_iban"]]
+        creditors = [
+            compact_identifier(v) if v and creditor_is_counterparty(cents) else ""
+            for v, cents in zip(columns["creditor_id"], columns["amount_cents"], strict=True)
+        ]
         return cls.from_rows(
             ids=ids,
             tenants=[tenant_id] * n,
@@ -139,12 +202,9 @@ class TxnColumns:
             value_days=[None if d is None else d.toordinal() for d in columns["value_date"]],
             booked=[str(s) == TxnStatus.BOOKED.value for s in columns["status"]],
             reversal=columns["is_reversal"],
-            ibans=[compact_identifier(v) if v else "" for v in columns["counterparty_iban"]],
-            creditors=[
-                compact_identifier(v) if v and creditor_is_counterparty(cents) else ""
-                for v, cents in zip(columns["creditor_id"], columns["amount_cents"], strict=True)
-            ],
-            names=[v or "" for v in columns["counterparty_name"]],
+            ibans=ibans,
+            creditors=creditors,
+            names=names,
             # a reference cut across statement lines is read where lines are joined
             # with newlines; the stored one-line text joins them with spaces
             remittances=[
@@ -153,6 +213,7 @@ class TxnColumns:
             ],
             end_to_end_ids=[v or "" for v in columns["end_to_end_id"]],
             advices=columns.get("advice"),
+            keys=KeyColumns.stored(columns, names, ibans, creditors),
         )
 
     def booking_date(self, row: int) -> date:

@@ -21,6 +21,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
+from belegsync.domain.line_keys import NO_KEY, text_key, text_keys, word_masks
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
     BankTxn,
@@ -184,7 +185,7 @@ _MARKED_LINE_MARKERS = (*_PAYOUT_MARKERS, *COUNT_MARKERS, *_DEPOSIT_MARKERS, *_C
 _WIDER_DAYS = 60
 # a deposit from the payer counts up to this long before a payment's date window
 _DEPOSIT_DAYS = 60
-_EMPTY_HASH = hash("")
+_EMPTY_HASH = NO_KEY  # a line without an account
 _FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
 _LESSON_PASSES = 3  # decisions of the lesson round, each on what the last left free
 _JUDGED_AGAIN_ROUNDS = 3  # judgements of the group lines after it, while they link
@@ -906,7 +907,7 @@ class _Run:
             if account
         }
         payments, linked_rows = self._linked_now()
-        wanted = np.fromiter(map(hash, accounts), np.int64, len(accounts))
+        wanted = text_keys(list(accounts))
         near = np.zeros(linked_rows.size, dtype=np.bool_)
         for column in self.index.account_hashes or ():
             near |= is_member(column[linked_rows], wanted)
@@ -1430,17 +1431,15 @@ class _Run:
         the contact or the contact's name (≥ 95, sharing a word).
 
         These tests run on all (payment, row) pairs at once, the cheaper first, each on
-        the pairs of the payments no earlier test found. The distinct rows are listed
-        once for both (each reads a row once).
+        the pairs of the payments no earlier test found.
         """
         yes = known.copy()
-        listed, inverse = _distinct_rows(rows, len(self.index.cols))
         for test in (self._linked_accounts_hit, self._names_hit):
             open_pairs = ~yes[owner]
-            owner, rows, inverse = owner[open_pairs], rows[open_pairs], inverse[open_pairs]
+            owner, rows = owner[open_pairs], rows[open_pairs]
             if not rows.size:
                 break
-            yes[owner[test(states, owner, rows, (listed, inverse))]] = True
+            yes[owner[test(states, owner, rows)]] = True
         return yes
 
     def _linked_accounts_hit(
@@ -1448,7 +1447,6 @@ class _Run:
         states: Sequence[PaymentState],
         owner: IntArray,
         rows: IntArray,
-        distinct_rows: tuple[list[int], IntArray],
     ) -> BoolArray:
         """Pairs whose row comes from an account this run linked to another payment of
         the contact. The accounts are compared by their hashes on arrays (the columns
@@ -1464,22 +1462,16 @@ class _Run:
         picked = np.flatnonzero(is_member(linked_contact, contact_of[contact_of >= 0]))
         if not picked.size:
             return out
-        # (contact, account hash) of the linked lines' IBANs and creditor ids (an empty
-        # one is none: those hashing like the empty string are read to tell)
+        # (contact, account key) of the linked lines' IBANs and creditor ids (an empty
+        # one, key 0, is none)
         hashes = self.index.account_hashes
         cols = self.index.cols
         lines, of = linked_rows[picked], linked_contact[picked]
         by: list[IntArray] = []
         owners: list[IntArray] = []
-        for line_hashes, column in zip(hashes, (cols.ibans, cols.creditors), strict=True):
+        for line_hashes in hashes:
             hashed = line_hashes[lines]
-            real = np.ones(lines.size, dtype=np.bool_)
-            looks_empty = np.flatnonzero(hashed == _EMPTY_HASH)
-            real[looks_empty] = np.fromiter(
-                map(bool, map(column.__getitem__, lines[looks_empty].tolist())),
-                np.bool_,
-                looks_empty.size,
-            )
+            real = hashed != _EMPTY_HASH
             by.append(hashed[real])
             owners.append(of[real])
         known = distinct(np.concatenate(by))
@@ -1510,29 +1502,33 @@ class _Run:
         return out
 
     def _names_hit(
-        self,
-        states: Sequence[PaymentState],
-        owner: IntArray,
-        rows: IntArray,
-        distinct_rows: tuple[list[int], IntArray],
+        self, states: Sequence[PaymentState], owner: IntArray, rows: IntArray
     ) -> BoolArray:
-        """Pairs whose payer name is the contact's name (each distinct row's name read
-        once; names compared as numbers of the distinct names)."""
-        listed, inverse = distinct_rows
-        first: dict[str, int] = {}  # name → position of its first row
-        names = map(self.index.cols.names.__getitem__, listed)
-        at = np.fromiter(map(first.setdefault, names, count()), np.int64, len(listed))
-        payer = np.zeros(len(listed), dtype=np.int64)
-        payer[np.fromiter(first.values(), np.int64, len(first))] = np.arange(len(first))
+        """Pairs whose payer name is the contact's name. A pair whose names share no
+        word's bit (``KeyColumns.words``) shares no word and is none; of the others,
+        each distinct payer name (by its key) is read once and judged."""
+        out = np.zeros(owner.size, dtype=np.bool_)
         contacts: dict[str, int] = {}
         contact_of = np.fromiter(
             (contacts.setdefault(s.payment.contact_name, len(contacts)) for s in states),
             np.int64,
             len(states),
         )
-        return self._same_payer.judge(
-            list(contacts), list(first), contact_of[owner], payer[at][inverse]
+        contact_names = list(contacts)
+        keys = self.index.cols.keys
+        maybe = np.flatnonzero(word_masks(contact_names)[contact_of[owner]] & keys.words[rows])
+        if not maybe.size:
+            return out
+        rows = rows[maybe]
+        _, first, payer = np.unique(keys.name[rows], return_index=True, return_inverse=True)
+        names = self.index.cols.names
+        out[maybe] = self._same_payer.judge(
+            contact_names,
+            list(map(names.__getitem__, rows[first].tolist())),
+            contact_of[owner[maybe]],
+            payer.reshape(-1),
         )
+        return out
 
     def _pool_sums(self, linked: Collection[int]) -> tuple[list[int], IntArray]:
         """The open payments of each (contact, partition) with a voucher linked now, two
@@ -1656,7 +1652,7 @@ class _Run:
         near &= contact >= 0
         pay, rows = pay[near], rows[near]
         known = [
-            (hash(account), p)
+            (text_key(account), p)
             for p in distinct(pay).tolist()
             for account in self.states[p].identifiers
         ]

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 
+from belegsync.domain.line_keys import NO_KEY, text_keys
 from belegsync.domain.matching import (
     AmountKind,
     DifferenceReason,
@@ -58,7 +59,7 @@ _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is D
 # Below this name similarity an exact amount from an unknown account is someone else's
 # (full scoring's line is ``name_weak``, 85: this path keeps more pairs as competitors).
 _OTHER_NAME_BELOW = 60.0
-_EMPTY_HASH = hash("")  # a line without an account
+_EMPTY_HASH = NO_KEY  # a line without an account
 
 
 @dataclass(slots=True)
@@ -381,7 +382,7 @@ def _account_rivals(
     knower = np.repeat(owners, np.fromiter(map(len, known), np.int64, len(known)))
     if not knower.size:
         return out
-    known_hash = np.fromiter(map(hash, chain.from_iterable(known)), np.int64, knower.size)
+    known_hash = text_keys(list(chain.from_iterable(known)))
     # the lines of known accounts (each under its IBAN and its creditor id)
     lines = np.flatnonzero(identified & index.eligible)
     line_row = np.concatenate((lines, lines))
@@ -430,11 +431,13 @@ def _account_rivals(
     return out
 
 
-def _named(contact_named: BoolArray, names: list[str], pay: IntArray, rows: IntArray) -> BoolArray:
-    """Whether both sides of each pair have a name (``contact_named``: per payment)."""
-    return contact_named[pay] & np.fromiter(
-        map(bool, map(names.__getitem__, rows.tolist())), np.bool_, rows.size
-    )
+def _named(
+    contact_named: BoolArray, name_keys: IntArray, pay: IntArray, rows: IntArray
+) -> BoolArray:
+    """Whether both sides of each pair have a name (``contact_named``: per payment;
+    ``name_keys``: the lines' name keys, 0 where none)."""
+    has_name: BoolArray = name_keys[rows] != NO_KEY
+    return contact_named[pay] & has_name
 
 
 def _similarities(
@@ -504,7 +507,7 @@ def clear_links(
     # name is read for the links below only where a reference decided)
     named = np.zeros(pay.size, dtype=np.bool_)
     unsure = np.flatnonzero(~certain)
-    named[unsure] = _named(contact_named, cols.names, pay[unsure], rows[unsure])
+    named[unsure] = _named(contact_named, cols.keys.name, pay[unsure], rows[unsure])
     # what a sole pair needs besides its payer
     may_link = cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
     may_link &= ~(arrays.part_payment[pay] & ~referenced)
@@ -569,7 +572,7 @@ def clear_links(
     # the links' names where a reference decided (a known account decides the
     # counterparty whatever the names)
     cited = keep[referenced[keep] & ~known[keep]]
-    named[cited] = _named(contact_named, cols.names, pay[cited], rows[cited])
+    named[cited] = _named(contact_named, cols.keys.name, pay[cited], rows[cited])
     linking = np.zeros(pay.size, dtype=np.bool_)
     linking[cited] = True
     _similarities(contact_names, cols.names, pay, rows, linking & named, similarity)

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 
+from belegsync.domain.line_keys import processed_name as processed
 from belegsync.domain.matching_text import normalise_name, normalise_names, normalise_text
 
 __all__ = ["SamePayer", "name_words", "processed", "same_payer"]
@@ -35,12 +36,6 @@ IntArray = npt.NDArray[np.int64]
 # digits and spaces only, so no word is this.
 _SEP = "|"
 _JOIN = "\x00"
-
-
-def processed(name: str) -> str:
-    """A name as written, umlauts spelled out, in rapidfuzz's processing (lower case,
-    letters, digits and spaces)."""
-    return str(utils.default_process(normalise_text(name)))
 
 
 def _all_processed(names: Sequence[str]) -> list[str]:

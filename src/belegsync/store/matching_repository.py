@@ -99,6 +99,12 @@ TRANSACTION_COLUMNS = (
     "remittance",
     "remittance_lines",
     "end_to_end_id",
+    # the keys stored with each line (``domain.line_keys``)
+    "name_key",
+    "name_words",
+    "iban_key",
+    "creditor_key",
+    "keys_version",
 )
 
 

@@ -25,7 +25,6 @@ from belegsync.matching.candidates import (
     Returns,
     StateColumns,
     TxnIndex,
-    _hashes,
     _order_by_key_and_day,
     _packed_order,
     _recollections,
@@ -462,19 +461,6 @@ def _accounts(line: BankTxn) -> set[str]:
     """The line's IBAN, and its creditor id where money went out (on a credit it is the
     client's own)."""
     return {line.counterparty_iban, line.creditor_id if line.amount_cents < 0 else ""}
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.sampled_from(["", "A", "B", "C\x1fD", "\x1f", "Ä"]), max_size=40)
-    # mostly empty
-    | st.lists(st.sampled_from(["", "A", "C\x1fD", "Ä"]), max_size=8).flatmap(
-        lambda few: st.permutations(few + [""] * 60)
-    ),
-)
-def test_hashes_equal_hash_per_value(values: list[str]) -> None:
-    """Also for columns of mostly empty values, read where they hold one."""
-    assert _hashes(values).tolist() == [hash(v) for v in values]
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,11 +6,13 @@ from datetime import date, datetime
 from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -121,6 +123,14 @@ class BankTransaction(Base):
     # Identifiers kept as written although they failed validation, e.g.
     # ["counterparty_iban_invalid"]; NULL when everything validated.
     identifier_issues: Mapped[list[str] | None] = mapped_column(json_document(nullable=True))
+    # Keys of the payer name and accounts (``domain.line_keys``), worked out once when
+    # the line is stored: matching reads these integers instead of a million texts.
+    # ``keys_version`` names the derivation; lines under another one are keyed when read.
+    name_key: Mapped[int | None] = mapped_column(BigInteger)
+    name_words: Mapped[int | None] = mapped_column(BigInteger)
+    iban_key: Mapped[int | None] = mapped_column(BigInteger)
+    creditor_key: Mapped[int | None] = mapped_column(BigInteger)
+    keys_version: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
