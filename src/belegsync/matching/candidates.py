@@ -29,7 +29,6 @@ import numpy as np
 import numpy.typing as npt
 from stdnum import iso11649
 
-from belegsync.domain.line_keys import text_keys
 from belegsync.domain.matching import AmountKind, ExpectedPayment
 from belegsync.domain.matching_score import expected_amounts
 from belegsync.domain.matching_text import (
@@ -40,8 +39,10 @@ from belegsync.domain.matching_text import (
 )
 from belegsync.domain.vouchers import Direction
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
+from belegsync.matching.line_keys import marker_mask, text_keys
+from belegsync.matching.line_marks import RETURN_MARKERS
 from belegsync.matching.params import MatchParams
-from belegsync.matching.textscan import TextBlob, digit_value
+from belegsync.matching.textscan import digit_value
 
 __all__ = [
     "AMOUNT_KINDS",
@@ -218,7 +219,6 @@ class TxnIndex:
     recollections: frozenset[int] = frozenset()
     # rows whose purpose names one of the build's ``markers`` (payment providers)
     marked_purposes: frozenset[int] = frozenset()
-    remittance_blob: TextBlob | None = None  # purposes upper-cased and joined, built once
     # eligible rows whose IBAN or creditor id a payment wants or a contact owns (by
     # hash: where two accounts share one, a few more; readers compare the accounts)
     identified: BoolArray | None = None
@@ -249,15 +249,13 @@ class TxnIndex:
         wanted_identifiers: Mapping[str, set[int]],
         markers: Sequence[bytes] = (),
         owned_identifiers: Collection[str] = (),
-        searched: Sequence[bytes] = (),
     ) -> TxnIndex:
         """Arrays of partition, remaining amount and day; ineligible rows are masked.
 
         Ineligible: reversals and the debits they return, tenants/currencies without
         payments, fully allocated. ``wanted_identifiers`` maps identifier → tenant-
         currency ids that know it. ``markers`` are the payment providers' (their rows:
-        ``marked_purposes``); they and ``searched``, those :meth:`provider_rows` will
-        look for, are found in the purposes in the same pass as the returned debits'.
+        ``marked_purposes``, by the lines' stored bits, ``line_keys``).
         ``owned_identifiers`` (the contacts' accounts) are marked in ``identified`` with
         the wanted ones.
         """
@@ -272,9 +270,7 @@ class TxnIndex:
                     remaining[i] -= used
         part = tc * 2 + (amount < 0)
         eligible = (tc >= 0) & (remaining > 0) & (remaining < (1 << _AMOUNT_SHIFT)) & (amount != 0)
-        blob = TextBlob(cols.remittances)
-        blob.search((*_RETURN_MARKERS, *markers, *searched))
-        returns = _returned_lines(cols, tc, blob, remaining)
+        returns = _returned_lines(cols, tc, remaining)
         for row in returns.out:
             eligible[row] = False
         index = cls(
@@ -287,42 +283,32 @@ class TxnIndex:
         index.returned = frozenset(returns.out)
         index.undone = tuple(returns.undone)
         index.returned_items = returns.items
-        index.remittance_blob = blob
-        index.marked_purposes = frozenset(blob.rows_mentioning(markers)) if markers else frozenset()
+        index.marked_purposes = frozenset(index.purposes_mentioning(markers, eligible_only=False))
         index.recollected_from = _recollections(cols, returns, eligible, part)
         index.recollections = frozenset(index.recollected_from)
         index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index
 
     def purposes_mentioning(
-        self, markers: Sequence[bytes], taken: Collection[int] = ()
+        self, markers: Sequence[bytes], taken: Collection[int] = (), *, eligible_only: bool = True
     ) -> set[int]:
-        """Eligible rows of either direction, but the ``taken`` ones, whose purpose
-        mentions one of ``markers`` (searched when the index was built; ask before
-        :meth:`provider_rows`, the blob's last reader)."""
-        blob = self.remittance_blob or TextBlob(self.cols.remittances)
-        rows = np.fromiter(blob.rows_mentioning(markers), np.int64)
-        wanted = self.eligible[rows]
-        return set(rows[wanted].tolist()) - set(taken)
+        """Rows of either direction, but the ``taken`` ones, whose purpose mentions one
+        of ``markers`` (``line_marks``; by the lines' stored bits); eligible ones only
+        unless asked otherwise."""
+        wanted = (self.cols.keys.purpose_marks & marker_mask(markers)) != 0
+        if eligible_only:
+            wanted &= self.eligible
+        return set(np.flatnonzero(wanted).tolist()) - set(taken)
 
     def provider_rows(self, markers: Sequence[bytes], taken: Collection[int] = ()) -> set[int]:
         """Eligible credit rows (payouts are credits), but the ``taken`` ones, whose
-        payer name or purpose mentions one of ``markers`` (the names of taken rows are
-        not read)."""
+        payer name or purpose mentions one of ``markers`` (by the lines' stored bits)."""
+        keys, mask = self.cols.keys, marker_mask(markers)
         wanted = self.eligible & (self.part % 2 == 0)
+        wanted &= ((keys.name_marks | keys.purpose_marks) & mask) != 0
         if taken:
             wanted[np.fromiter(taken, np.int64, len(taken))] = False
-        credits = np.flatnonzero(wanted)
-        if credits.size == 0:
-            return set()
-        picked = list(map(self.cols.names.__getitem__, credits.tolist()))
-        named = np.fromiter(TextBlob(picked).rows_mentioning(markers), dtype=np.int64)
-        found = set(credits[named].tolist())
-        blob = self.remittance_blob or TextBlob(self.cols.remittances)
-        self.remittance_blob = None  # the last reader: free it
-        mentioned = np.fromiter(blob.rows_mentioning(markers), np.int64)
-        found.update(mentioned[wanted[mentioned]].tolist())
-        return found
+        return set(np.flatnonzero(wanted).tolist())
 
     def _index_identifiers(
         self, wanted: Mapping[str, set[int]], owned: Collection[str] = ()
@@ -477,10 +463,9 @@ class TxnIndex:
         keys, key_rank = np.unique(np.concatenate((wanted[0], numbers[0])), return_inverse=True)
         if keys.size == 0:
             return none, none
-        blob = self.remittance_blob or TextBlob(self.cols.remittances)
-        at, values = blob.number_tokens()
+        at, values = self.cols.keys.number_rows, self.cols.keys.numbers
         known, rank = find_sorted(values, keys)
-        rows = blob.rows_at(at[known])
+        rows = at[known]
         hit = self.eligible[rows]
         rows, rank = rows[hit], rank[hit]
         tcs = self.part[rows] // 2
@@ -653,7 +638,6 @@ def _tenant_currency_codes(
     return np.fromiter(map(tenant_currency_ids.get, pairs, repeat(-1)), np.int64, n)
 
 
-_RETURN_MARKERS = (b"LASTSCHRIFT", b"RETOURE", b"STORNO", b"RUECKBUCHUNG", b"RUCKBUCHUNG")
 _RETURN_RE = re.compile(
     r"(?<!NACH )(?<!NACH DER )\b(RUECKLASTSCHRIFT|RUCKLASTSCHRIFT|RETOURE|STORNO|RUECKBUCHUNG)"
 )
@@ -724,9 +708,7 @@ class Returns(NamedTuple):
     returned_by: Mapping[int, int] = {}
 
 
-def _returned_lines(
-    cols: TxnColumns, tc: IntArray, blob: TextBlob, remaining: IntArray | None = None
-) -> Returns:
+def _returned_lines(cols: TxnColumns, tc: IntArray, remaining: IntArray | None = None) -> Returns:
     """Rows that do not pay anything: reversals, and the movements they undo; the
     undone movements alone; and the returns left unpaired.
 
@@ -744,7 +726,7 @@ def _returned_lines(
     apart (``_batch_items``).
     """
     flagged = set(np.flatnonzero(cols.reversal).tolist())
-    candidates = _return_rows(cols, blob)
+    candidates = _return_rows(cols)
     if not candidates:
         return Returns([], [], [], {})
     amount = cols.amount
@@ -868,13 +850,14 @@ def returned_items(
     return out
 
 
-def _return_rows(cols: TxnColumns, blob: TextBlob) -> list[int]:
+def _return_rows(cols: TxnColumns) -> list[int]:
     """The rows flagged or worded as returns, by day and id (each still to be paired
     with what it undoes, ``_returned_lines``)."""
     flagged = set(np.flatnonzero(cols.reversal).tolist())
+    mentioning = (cols.keys.purpose_marks & marker_mask(RETURN_MARKERS)) != 0
     worded = {
         row
-        for row in blob.rows_mentioning(_RETURN_MARKERS)
+        for row in np.flatnonzero(mentioning).tolist()
         if _RETURN_RE.search(normalise_text(cols.remittances[row]).replace("\n", " "))
     }
     return sorted(flagged | worded, key=lambda r: (int(cols.day[r]), cols.ids[r]))
@@ -886,9 +869,7 @@ def returns_of(cols: TxnColumns) -> Returns:
     anything, and the returns undoing none of them — where a store looks for the lines
     they may undo (``RETURN_DAYS`` before), those it does not hand over (linked)."""
     _, tc = tenant_currencies(cols.tenants, cols.currencies)
-    blob = TextBlob(cols.remittances)
-    blob.search(_RETURN_MARKERS)
-    return _returned_lines(cols, tc, blob)
+    return _returned_lines(cols, tc)
 
 
 def _with_charges(

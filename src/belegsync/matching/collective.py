@@ -50,7 +50,6 @@ from belegsync.matching.features import FeatureContext
 from belegsync.matching.params import MatchParams
 
 __all__ = [
-    "COUNT_MARKERS",
     "CollectiveGroup",
     "announced_count",
     "collectives_by_contact",
@@ -87,17 +86,6 @@ _SUBMITTED = re.compile(
     r"\bEINREICHUNG\s+(?:VOM\s+)?([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}|[0-9]{2})(?![0-9])",
     re.IGNORECASE,
 )
-# what such a purpose holds, upper-cased: the lines to read for :func:`announced_count`
-# (a count of one is read only on the lines read as payouts: "RECHNUNG" is in most)
-COUNT_MARKERS = (
-    b"ANZAHL",
-    b"RECHNUNGEN",
-    b"POSTEN",
-    b"BELEGE",
-    b"LASTSCHRIFTEN",
-    b"ZAHLUNGEN",
-    b"TRANSAKTIONEN",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +101,7 @@ class CollectiveGroup:
 def announced_count(purpose: str) -> int | None:
     """How many items a line says it pays ("ANZAHL 3", "8 Rechnungen", a billing
     service's "1 Rechnung abzgl. Gebühr 82,42"), when it says one or more. Only the lines
-    found by :data:`COUNT_MARKERS` or read as payouts are asked."""
+    found by ``line_marks.COUNT_MARKERS`` or read as payouts are asked."""
     found = _COUNT.search(purpose.replace("\n", " "))
     if found is None:
         return None

@@ -15,65 +15,14 @@ import numpy as np
 import numpy.typing as npt
 
 from belegsync.domain.advice import with_advice
-from belegsync.domain.line_keys import KEYS_VERSION, text_keys, word_masks
 from belegsync.domain.matching import BankTxn, TxnStatus, creditor_is_counterparty
 from belegsync.domain.matching_text import compact_identifier
+from belegsync.matching.line_keys import KeyColumns
 
-__all__ = ["BoolArray", "IntArray", "KeyColumns", "TxnColumns"]
+__all__ = ["BoolArray", "IntArray", "TxnColumns"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True, slots=True)
-class KeyColumns:
-    """The lines' keys (``domain.line_keys``), one array per key: stored with each line
-    and read with it, or worked out here for lines given otherwise."""
-
-    name: IntArray
-    words: IntArray
-    iban: IntArray
-    creditor: IntArray
-
-    @classmethod
-    def of(cls, names: list[str], ibans: list[str], creditors: list[str]) -> KeyColumns:
-        """The keys of the columns' names and (compacted) accounts."""
-        return cls(text_keys(names), word_masks(names), text_keys(ibans), text_keys(creditors))
-
-    @classmethod
-    def stored(
-        cls,
-        columns: Mapping[str, list[Any]],
-        names: list[str],
-        ibans: list[str],
-        creditors: list[str],
-    ) -> KeyColumns:
-        """The keys as the store read them (``name_key``, ``name_words``, ``iban_key``,
-        ``creditor_key``); a line stored under another ``keys_version`` (or none) is
-        keyed anew from its columns."""
-        n = len(names)
-        versions = columns.get("keys_version") or [None] * n
-        stale = [row for row, version in enumerate(versions) if version != KEYS_VERSION]
-        if len(stale) == n:
-            return cls.of(names, ibans, creditors)
-        stored = [
-            np.fromiter((v or 0 for v in columns[name]), np.int64, n)
-            for name in ("name_key", "name_words", "iban_key", "creditor_key")
-        ]
-        if stale:
-            fresh = cls.of(
-                [names[row] for row in stale],
-                [ibans[row] for row in stale],
-                [creditors[row] for row in stale],
-            )
-            for array, column in zip(
-                stored, (fresh.name, fresh.words, fresh.iban, fresh.creditor), strict=True
-            ):
-                array[stale] = column
-        return cls(*stored)
-
-    def take(self, rows: IntArray) -> KeyColumns:
-        return KeyColumns(self.name[rows], self.words[rows], self.iban[rows], self.creditor[rows])
 
 
 @dataclass(slots=True)
@@ -101,7 +50,7 @@ class TxnColumns:
     end_to_end_ids: list[str]
     # the lines whose payer's advice names their invoices (read into ``remittances``)
     advised: BoolArray
-    # the keys of each line's payer name and accounts (``domain.line_keys``)
+    # what matching reads of each line's texts, as stored with it (``line_keys``)
     keys: KeyColumns
 
     def __len__(self) -> int:
@@ -125,11 +74,12 @@ class TxnColumns:
         remittances: list[str],
         end_to_end_ids: list[str],
         advices: Sequence[str | None] | None = None,
-        keys: KeyColumns | None = None,
+        keys: Mapping[str, list[Any]] | KeyColumns | None = None,
     ) -> TxnColumns:
         """Columns from plain lists (as a column query returns them); a line's payment
         advice (``advices``, None or empty: none) is read after its purpose. ``keys``:
-        the lines' keys as stored, else worked out from the columns."""
+        the lines' key columns as the store holds them (``KeyColumns.stored``), or
+        their keys; without, they are worked out (not to store)."""
         n = len(ids)
         advised = np.zeros(n, dtype=np.bool_)
         if advices is not None and any(advices):
@@ -138,6 +88,10 @@ class TxnColumns:
         day = np.fromiter(days, dtype=np.int64, count=n)
         value = np.fromiter((-1 if v is None else v for v in value_days), np.int64, count=n)
         value = np.where(value < 0, day, value)
+        if keys is None:
+            keys = KeyColumns.of(names, ibans, creditors, remittances, stored=False)
+        elif not isinstance(keys, KeyColumns):
+            keys = KeyColumns.stored(keys, names, ibans, creditors, remittances, advised)
         return cls(
             ids=ids,
             tenants=tenants,
@@ -153,7 +107,7 @@ class TxnColumns:
             remittances=remittances,
             end_to_end_ids=end_to_end_ids,
             advised=advised,
-            keys=KeyColumns.of(names, ibans, creditors) if keys is None else keys,
+            keys=keys,
         )
 
     @classmethod
@@ -213,7 +167,7 @@ class TxnColumns:
             ],
             end_to_end_ids=[v or "" for v in columns["end_to_end_id"]],
             advices=columns.get("advice"),
-            keys=KeyColumns.stored(columns, names, ibans, creditors),
+            keys=columns,
         )
 
     def booking_date(self, row: int) -> date:

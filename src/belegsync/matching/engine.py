@@ -21,7 +21,6 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from belegsync.domain.line_keys import NO_KEY, text_key, text_keys, word_masks
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
     BankTxn,
@@ -46,7 +45,6 @@ from belegsync.matching.candidates import (
     marked,
 )
 from belegsync.matching.collective import (
-    COUNT_MARKERS,
     CollectiveGroup,
     announced_count,
     collectives_by_contact,
@@ -65,16 +63,18 @@ from belegsync.matching.decide import (
 from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext, Scored
 from belegsync.matching.history import LinkHistory
+from belegsync.matching.line_keys import NO_KEY, marker_mask, text_key, text_keys, word_masks
+from belegsync.matching.line_marks import (
+    COLLECTIVE_MARKERS,
+    COUNT_MARKERS,
+    DEPOSIT_MARKERS,
+    PAYOUT_MARKERS,
+    PROVIDER_MARKERS,
+)
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import SamePayer
-from belegsync.matching.payouts import (
-    PROVIDERS,
-    STATED_FEE_MARKERS,
-    payout_groups,
-    teaches_payer,
-)
-from belegsync.matching.textscan import TextBlob
+from belegsync.matching.payouts import payout_groups, teaches_payer
 
 __all__ = ["MatchResult", "match"]
 
@@ -164,24 +164,16 @@ def _ranked_elsewhere(
     ]
 
 
-PROVIDER_MARKERS = tuple(p.marker.encode() for p in PROVIDERS)
-# the lines read as payouts: a provider's, or any stating the fee it kept
-_PAYOUT_MARKERS = (*PROVIDER_MARKERS, *STATED_FEE_MARKERS)
-# and the credits read apart for the external check: those announcing a count of items
-# a deposit paid before the invoice was written ("Anzahlung Feier 26.02.", "Vorkasse");
-# ANZAHL of the count markers finds "Anzahlung"
-_DEPOSIT_MARKERS = (b"VORKASSE", b"VORAUSKASSE", b"VORAUSZAHLUNG", b"ABSCHLAG")
+# the lines read as payouts, and the credits read apart for the external check: those
+# announcing a count of items, a deposit paid before the invoice was written or a
+# transfer paying several invoices without their numbers or count (``line_marks``)
 _DEPOSIT = re.compile(r"ANZAHLUNG|VORKASSE|VORAUSKASSE|VORAUSZAHLUNG|ABSCHLAG", re.IGNORECASE)
-# a transfer announcing that it pays several invoices without their numbers or count
-# ("Sammelzahlung", "Sammelüberweisung", "Rechnungen März"): read apart for the
-# external check only
-_COLLECTIVE_MARKERS = (b"SAMMEL",)
 _COLLECTIVE = re.compile("SAMMEL|RECHNUNGEN|BELEGE|POSTEN", re.IGNORECASE)
 _OTHER_MARKS = re.compile(
-    "|".join(re.escape(m.decode()) for m in (*_PAYOUT_MARKERS, *COUNT_MARKERS, *_DEPOSIT_MARKERS)),
+    "|".join(re.escape(m.decode()) for m in (*PAYOUT_MARKERS, *COUNT_MARKERS, *DEPOSIT_MARKERS)),
     re.IGNORECASE,
 )
-_MARKED_LINE_MARKERS = (*_PAYOUT_MARKERS, *COUNT_MARKERS, *_DEPOSIT_MARKERS, *_COLLECTIVE_MARKERS)
+_MARKED_LINE_MARKERS = (*PAYOUT_MARKERS, *COUNT_MARKERS, *DEPOSIT_MARKERS, *COLLECTIVE_MARKERS)
 _WIDER_DAYS = 60
 # a deposit from the payer counts up to this long before a payment's date window
 _DEPOSIT_DAYS = 60
@@ -302,9 +294,8 @@ class _Run:
             self.tc_ids,
             allocated,
             wanted,
-            _PAYOUT_MARKERS,
+            PAYOUT_MARKERS,
             {i for _, i in owners},
-            _MARKED_LINE_MARKERS,
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
         self.clear: list[ClearLink] = []
@@ -646,7 +637,7 @@ class _Run:
         (``_deposits``) and those announcing a collective transfer without a count
         (``_collectives``; found by "SAMMEL" alone, not read as payouts)."""
         # the client's own collective payment to a supplier too (a debit)
-        collectives = self.index.purposes_mentioning(_COLLECTIVE_MARKERS, consumed)
+        collectives = self.index.purposes_mentioning(COLLECTIVE_MARKERS, consumed)
         marked = self.index.provider_rows(_MARKED_LINE_MARKERS, consumed)
         cols = self.index.cols
         for row in list(marked):
@@ -1621,12 +1612,12 @@ class _Run:
             cols = self.index.cols
             marked_purposes = self.index.marked_purposes
             out = is_member(rows, np.fromiter(marked_purposes, np.int64, len(marked_purposes)))
-            names = list(map(cols.names.__getitem__, rows.tolist()))
-            named = TextBlob(names).rows_mentioning(PROVIDER_MARKERS)
-            out[np.fromiter(named, np.int64, len(named))] = True
+            out |= (cols.keys.name_marks[rows] & marker_mask(PROVIDER_MARKERS)) != 0
             for i in np.flatnonzero(out).tolist():
                 row, contact_name = int(rows[i]), self.expected[int(payments[new[i]])].contact_name
-                out[i] = not teaches_payer(contact_name or "", names[i], cols.remittances[row])
+                out[i] = not teaches_payer(
+                    contact_name or "", cols.names[row], cols.remittances[row]
+                )
             judged[new] = True
             verdict[new] = out
         return verdict[at]

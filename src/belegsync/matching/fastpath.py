@@ -27,7 +27,6 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 
-from belegsync.domain.line_keys import NO_KEY, text_keys
 from belegsync.domain.matching import (
     AmountKind,
     DifferenceReason,
@@ -47,6 +46,7 @@ from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import ReferenceKeys, TxnIndex, is_member, tenant_currencies
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.features import name_similarities, named_tuples, periods_named
+from belegsync.matching.line_keys import NO_KEY, text_keys
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
 

@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 
-from belegsync.domain.line_keys import processed_name as processed
 from belegsync.domain.matching_text import normalise_name, normalise_names, normalise_text
+from belegsync.matching.line_keys import processed_name as processed
 
 __all__ = ["SamePayer", "name_words", "processed", "same_payer"]
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 
 from belegsync.domain.matching import AmountKind, DifferenceReason, Suggestion
@@ -29,13 +28,11 @@ from belegsync.domain.matching_text import normalise_name, stated_fee, written_d
 from belegsync.matching.candidates import PaymentState, is_booked
 from belegsync.matching.collective import CollectiveGroup, fee_shares
 from belegsync.matching.features import FeatureContext
+from belegsync.matching.line_marks import PROVIDERS, Provider
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import same_payer
 
 __all__ = [
-    "PROVIDERS",
-    "STATED_FEE_MARKERS",
-    "Provider",
     "payout_groups",
     "provider_of",
     "sales_days",
@@ -43,35 +40,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Provider:
-    name: str
-    marker: str  # as it appears, upper case, in the payer name or the purpose
-    fee_permille_max: int  # highest percentage fee, in tenths of a percent
-    fee_fixed_max_cents: int  # highest fixed fee per sale
-    typical_basis_points: int = 0  # the standard fee (public price list), 1/100 %
-    typical_fixed_cents: int = 0
-
-    def typical_fee(self, total: int, count: int) -> int:
-        return (
-            total * self.typical_basis_points + 5000
-        ) // 10000 + self.typical_fixed_cents * count
-
-
-PROVIDERS: tuple[Provider, ...] = (
-    Provider("PayPal", "PAYPAL", 35, 39, 249, 35),
-    Provider("Stripe", "STRIPE", 30, 25, 150, 25),
-    Provider("SumUp", "SUMUP", 28, 0, 139, 0),
-    Provider("Zettle", "ZETTLE", 30, 0),
-    Provider("Mollie", "MOLLIE", 35, 29),
-    Provider("Klarna", "KLARNA", 50, 35),
-    Provider("Adyen", "ADYEN", 35, 15),
-    Provider("Amazon", "AMAZON", 200, 100),
-)
 _LOOKBACK_DAYS = 14
-# what a purpose stating a kept fee holds, upper-cased ("abzgl.", "abzüglich"): the
-# lines to read for :func:`stated_fee`
-STATED_FEE_MARKERS = (b"ABZGL", b"ABZUEGL", b"GLICH")
 _SAME_NAME = 95.0  # the contact named as the payer, as for an identifying payer name
 # the days of the sales a payout pays, as a card terminal's payout states them
 _SALES_DAYS = re.compile(

@@ -210,9 +210,11 @@ async def run_matching(
         else:
             await rebuild_stale_expected_payments(uow, tenant_id, now=now)
         columns = await uow.matching.transaction_columns(tenant_id)
-        returned, to_check = await _retire_returned(uow, tenant_id, columns, now)
+        cols = await _read(uow, tenant_id, columns)
+        returned, to_check = await _retire_returned(uow, tenant_id, columns, cols, now)
         if returned:  # their lines and payments are open again
             columns = await uow.matching.transaction_columns(tenant_id)
+            cols = await _read(uow, tenant_id, columns)
         payments = await uow.matching.open_payments(tenant_id)
         links = await uow.matching.links_touching(
             tenant_id, [p.id for p, _ in payments], columns["id"]
@@ -236,7 +238,7 @@ async def run_matching(
                 to_payment_value(p, v, numbers.get(v.contact_id or ""))
                 for p, v in loaded.payments.values()
             ],
-            TxnColumns.from_store(tenant_id, columns),
+            cols,
             rejected=loaded.rejected_pairs(),
             existing_links=loaded.engine_links(),
             memory=_memory(await uow.matching.memory(tenant_id)),
@@ -291,9 +293,14 @@ async def run_matching(
 
 
 async def _retire_returned(
-    uow: UnitOfWork, tenant_id: str, columns: dict[str, list[Any]], now: datetime
+    uow: UnitOfWork,
+    tenant_id: str,
+    columns: dict[str, list[Any]],
+    cols: TxnColumns,
+    now: datetime,
 ) -> tuple[int, int]:
-    """Take apart the links on lines a return among the open ``columns`` undid.
+    """Take apart the links on lines a return among the open ``columns`` (``cols``:
+    as the engine reads them) undid.
 
     Runs happen as statements arrive: the collection was linked to its voucher days
     before the customer's bank returned it, and that line is used up, so the run does
@@ -310,7 +317,6 @@ async def _retire_returned(
     (undoes the link, or keeps it: ``links.keep_after_return``). Returns how many links
     were retired and how many confirmed ones newly name a return.
     """
-    cols = TxnColumns.from_store(tenant_id, columns)
     days = sorted({int(cols.day[r]) for r in returns_of(cols).unpaired})
     if not days:
         return 0, 0
@@ -357,6 +363,19 @@ async def _retire_returned(
             shown += 1
     await uow.matching.flush()
     return retired, shown
+
+
+async def _read(uow: UnitOfWork, tenant_id: str, columns: dict[str, list[Any]]) -> TxnColumns:
+    """The open lines as the engine reads them; what the read worked out of lines'
+    texts is kept (``line_keys``: the lines read for the first time, or under an older
+    derivation), so the next run reads integers."""
+    cols = TxnColumns.from_store(tenant_id, columns)
+    rows, values = cols.keys.storable()
+    if rows:
+        await uow.matching.store_line_keys(
+            tenant_id, list(zip(map(cols.ids.__getitem__, rows), values, strict=True))
+        )
+    return cols
 
 
 async def _returned_items(

@@ -162,6 +162,10 @@ class TextBlob:
                 rows = np.concatenate((rows, np.asarray(more, dtype=np.int64)))
             self._rows_of[marker] = rows
 
+    def marker_rows(self, marker: bytes) -> IntArray:
+        """The rows mentioning ``marker`` (searched before), once per occurrence."""
+        return self._rows_of[marker]
+
     def rows_mentioning(self, markers: Sequence[bytes]) -> set[int]:
         """Rows whose upper-cased text contains one of ``markers`` (ASCII)."""
         self.search(markers)

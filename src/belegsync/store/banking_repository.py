@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -12,19 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.domain.advice import Advice, AdviceItem, AdviceKind, AdviceLine
-from belegsync.domain.line_keys import KEYS_VERSION, line_keys
 from belegsync.store.errors import NotFound
 from belegsync.store.models import BankAccount, BankTransaction, PaymentAdvice, StatementImport
 from belegsync.store.models.banking import BankStatement, BankUploadDraft
 from belegsync.store.models.base import new_id
 
-__all__ = [
-    "AccountStats",
-    "BankingRepository",
-    "TransactionQuery",
-    "TransactionRow",
-    "key_columns",
-]
+__all__ = ["AccountStats", "BankingRepository", "TransactionQuery", "TransactionRow"]
 
 MAX_PAGE_SIZE = 200
 SORTS = {
@@ -195,12 +188,11 @@ class BankingRepository:
         ]
 
     async def insert_transactions(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Multi-row insert of new transactions (column name → value dicts), each with
-        its keys (:func:`key_columns`)."""
+        """Multi-row insert of new transactions (column name → value dicts)."""
         if not rows:
             return
         await self._session.execute(
-            insert(BankTransaction), [{"id": new_id(), **row, **key_columns(row)} for row in rows]
+            insert(BankTransaction), [{"id": new_id(), **row} for row in rows]
         )
 
     async def transactions(
@@ -612,21 +604,3 @@ class AdviceRepository:
             PaymentAdvice.bank_transaction_id.is_not(None),
         )
         return list(await self._session.scalars(query))
-
-
-def key_columns(row: Mapping[str, Any]) -> dict[str, int]:
-    """The key columns of a transaction row (``domain.line_keys``), worked out from its
-    payer name, IBAN, creditor id and amount."""
-    keys = line_keys(
-        row.get("counterparty_name"),
-        row.get("counterparty_iban"),
-        row.get("creditor_id"),
-        row["amount_cents"],
-    )
-    return {
-        "name_key": keys.name,
-        "name_words": keys.words,
-        "iban_key": keys.iban,
-        "creditor_key": keys.creditor,
-        "keys_version": KEYS_VERSION,
-    }

@@ -1,38 +1,91 @@
 """The lines' keys as the store reads them: trusted where the current derivation wrote
-them, worked out anew where another (or none) did."""
+them, worked out anew where another (or none) did, or where an advice joins the
+purpose; and stored as read back."""
 
 from __future__ import annotations
 
-from belegsync.domain.line_keys import KEYS_VERSION
-from belegsync.matching.columns import KeyColumns
+import numpy as np
 
-NAMES = ["Müller Bau GmbH", "", "Stadtwerke", "Dr. Anna Schulz"]
+from belegsync.matching.line_keys import KEYS_VERSION, STORED, KeyColumns
+
+NAMES = ["Müller Bau GmbH", "", "Stadtwerke", "PayPal Europe"]
 IBANS = ["DE02120300000000202051", "", "DE17100500000123456789", ""]
 CREDITORS = ["", "", "DE98ZZZ09999999999", ""]
+PURPOSES = ["RE 2024-0042 und 4711", "Rücklastschrift", "", "Auszahlung 88123"]
+ALL = np.arange(len(NAMES), dtype=np.int64)
+
+
+def _fresh() -> KeyColumns:
+    return KeyColumns.of(NAMES, IBANS, CREDITORS, PURPOSES)
+
+
+def _same(first: KeyColumns, second: KeyColumns) -> None:
+    for a, b in zip(first.integers(), second.integers(), strict=True):
+        assert a.tolist() == b.tolist()
+    assert first.number_rows.tolist() == second.number_rows.tolist()
+    assert first.numbers.tolist() == second.numbers.tolist()
+
+
+def test_keys_stored_and_read_back_are_the_keys_worked_out() -> None:
+    stored = _fresh().stored_columns(ALL)
+    read = KeyColumns.stored(stored, NAMES, IBANS, CREDITORS, PURPOSES, np.zeros(4, np.bool_))
+    _same(read, _fresh())
+    assert not read.to_store.any()  # nothing new to store
+    assert {20240042, 4711, 88123} <= set(read.numbers.tolist())
 
 
 def test_stored_keys_are_read_where_current_and_worked_out_where_stale() -> None:
-    fresh = KeyColumns.of(NAMES, IBANS, CREDITORS)
-    stored = {
-        "name_key": [7, 7, 7, 7],
-        "name_words": [7, 7, 7, 7],
-        "iban_key": [7, 7, None, 7],
-        "creditor_key": [7, 7, 7, 7],
-        "keys_version": [KEYS_VERSION, None, KEYS_VERSION - 1, KEYS_VERSION],
-    }
+    stored = _fresh().stored_columns(ALL)
+    for name in STORED:
+        stored[name] = [7, 7, 7, 7]
+    stored["purpose_numbers"] = [np.array([9999], "<i8").tobytes()] * 4
+    stored["keys_version"] = [KEYS_VERSION, None, KEYS_VERSION - 1, KEYS_VERSION]
 
-    read = KeyColumns.stored(stored, NAMES, IBANS, CREDITORS)
+    read = KeyColumns.stored(stored, NAMES, IBANS, CREDITORS, PURPOSES, np.zeros(4, np.bool_))
 
-    for name in ("name", "words", "iban", "creditor"):
-        column = getattr(read, name).tolist()
-        # rows 0 and 3: as stored (the current derivation wrote them)
-        assert column[0] == column[3] == 7
-        # rows 1 and 2: worked out anew
-        assert column[1:3] == getattr(fresh, name).tolist()[1:3]
+    fresh = _fresh()
+    for column, worked_out in zip(read.integers(), fresh.integers(), strict=True):
+        listed = column.tolist()
+        assert listed[0] == listed[3] == 7  # as stored: the current derivation wrote them
+        assert listed[1:3] == worked_out.tolist()[1:3]  # worked out anew
+    # the numbers: row 0 and 3 as stored, rows 1 and 2 as their purposes hold them
+    assert list(zip(read.number_rows.tolist(), read.numbers.tolist(), strict=True)) == [
+        (0, 9999),
+        (3, 9999),
+    ]
+    assert read.to_store.tolist() == [False, True, True, False]
 
 
-def test_lines_read_without_keys_are_keyed_from_their_texts() -> None:
-    read = KeyColumns.stored({}, NAMES, IBANS, CREDITORS)
-    fresh = KeyColumns.of(NAMES, IBANS, CREDITORS)
-    assert read.name.tolist() == fresh.name.tolist()
-    assert read.creditor.tolist() == fresh.creditor.tolist()
+def test_a_line_with_an_advice_is_keyed_when_read_and_not_stored() -> None:
+    """The purpose as matching reads it holds the advice, which may come after the line's
+    keys were stored: such a line is keyed from what is read now, and not kept."""
+    stored = _fresh().stored_columns(ALL)
+    stored["purpose_numbers"] = [b""] * 4
+    advised = np.array([False, False, True, False])
+    with_advice = [*PURPOSES[:2], "Avis: RE 2024-0777", PURPOSES[3]]
+
+    read = KeyColumns.stored(stored, NAMES, IBANS, CREDITORS, with_advice, advised)
+
+    assert (2, 20240777) in set(zip(read.number_rows.tolist(), read.numbers.tolist(), strict=True))
+    assert read.to_store.tolist() == [False, False, False, False]
+
+
+def test_lines_read_without_keys_are_keyed_from_their_texts_and_stored() -> None:
+    read = KeyColumns.stored({}, NAMES, IBANS, CREDITORS, PURPOSES, np.zeros(4, np.bool_))
+    _same(read, _fresh())
+    rows, values = read.storable()
+    assert rows == [0, 1, 2, 3]
+    assert values[0]["keys_version"] == KEYS_VERSION
+    assert {20240042, 4711} <= set(np.frombuffer(values[0]["purpose_numbers"], "<i8").tolist())
+    assert values[2]["purpose_numbers"] == b""
+
+
+def test_the_keys_of_some_rows_are_those_of_a_read_of_those_rows_alone() -> None:
+    rows = np.array([0, 3], dtype=np.int64)
+    alone = KeyColumns.of(
+        [NAMES[0], NAMES[3]],
+        [IBANS[0], IBANS[3]],
+        [CREDITORS[0], CREDITORS[3]],
+        [PURPOSES[0], PURPOSES[3]],
+    )
+    _same(_fresh().take(rows), alone)

@@ -123,13 +123,16 @@ class BankTransaction(Base):
     # Identifiers kept as written although they failed validation, e.g.
     # ["counterparty_iban_invalid"]; NULL when everything validated.
     identifier_issues: Mapped[list[str] | None] = mapped_column(json_document(nullable=True))
-    # Keys of the payer name and accounts (``domain.line_keys``), worked out once when
-    # the line is stored: matching reads these integers instead of a million texts.
-    # ``keys_version`` names the derivation; lines under another one are keyed when read.
+    # What matching reads of the texts (``matching.line_keys``), worked out by the first
+    # run that reads the line and kept here: the next runs read integers instead of a
+    # million texts. ``keys_version`` names the derivation; NULL: not keyed yet.
     name_key: Mapped[int | None] = mapped_column(BigInteger)
     name_words: Mapped[int | None] = mapped_column(BigInteger)
     iban_key: Mapped[int | None] = mapped_column(BigInteger)
     creditor_key: Mapped[int | None] = mapped_column(BigInteger)
+    purpose_marks: Mapped[int | None] = mapped_column(BigInteger)
+    name_marks: Mapped[int | None] = mapped_column(BigInteger)
+    purpose_numbers: Mapped[bytes | None] = mapped_column(LargeBinary)
     keys_version: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,273 @@
+"""What matching reads of a bank line's texts, worked out once and stored with the line.
+
+A line never changes after import, but every matching run read all its texts again:
+hashing a million payer names and accounts, searching a million purposes for markers
+and numbers — scattered objects that cost a run more than the comparisons that follow.
+So the first run that reads a line works out these integers and the store keeps them
+(``bank_transactions``); later runs read them as columns:
+
+* ``name``: a key of the payer name as written (equal names, equal keys), so names are
+  told apart on arrays and each distinct one is read once;
+* ``words``: a 64-bit mask of the name's words as payer names are compared (umlauts
+  spelled out, rapidfuzz's processing: :func:`processed_name`); bit ``key(word) mod 64``.
+  Two names sharing a word share a bit, so pairs whose masks share none share no word
+  and need no reading (``SamePayer``'s first rule);
+* ``iban`` and ``creditor``: keys of the IBAN and of the SEPA creditor id as matching
+  reads them (compacted; the creditor id only where it names the counterparty);
+* ``purpose_marks`` and ``name_marks``: one bit per marker of ``line_marks.LINE_MARKERS``
+  that the purpose (as matching reads it) or the payer name mentions;
+* ``numbers``: the candidate number tokens of the purpose (``textscan``), stored as
+  little-endian 64-bit integers.
+
+A key is xxHash's XXH3 of the UTF-8 text as a signed 64-bit integer, the same in every
+process (Python's ``hash`` of a string changes with each start); an empty text has the
+key 0, which no other text has. Two different texts may share a key by chance: readers
+that act on an account's key compare the accounts. ``KEYS_VERSION`` names the whole
+derivation (and the markers' order): a line stored under another one (or never keyed)
+is keyed when read, and stored again. A line with a payment advice is always keyed
+when read: its purpose as matching reads it holds the advice, which may come later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import utils
+from xxhash import xxh3_64_intdigest
+
+from belegsync.domain.matching_text import normalise_text
+from belegsync.matching.line_marks import LINE_MARKERS
+from belegsync.matching.textscan import TextBlob, digit_tokens
+
+__all__ = [
+    "KEYS_VERSION",
+    "NO_KEY",
+    "KeyColumns",
+    "marker_mask",
+    "processed_name",
+    "text_key",
+    "text_keys",
+    "word_mask",
+    "word_masks",
+]
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+KEYS_VERSION = 1
+NO_KEY = 0  # the key of an empty text (no name, no account)
+
+_SIGN = 1 << 63
+_WRAP = 1 << 64
+_BIT = {marker: 1 << bit for bit, marker in enumerate(LINE_MARKERS)}
+_NUMBER = np.dtype("<i8")
+# the stored columns of the keys, in the order of :class:`KeyColumns`' integer fields
+STORED = ("name_key", "name_words", "iban_key", "creditor_key", "purpose_marks", "name_marks")
+
+
+def processed_name(name: str) -> str:
+    """A name as payer names are compared: umlauts spelled out, then rapidfuzz's
+    processing (lower case, letters, digits and spaces)."""
+    return str(utils.default_process(normalise_text(name)))
+
+
+def _signed(value: int) -> int:
+    return value - _WRAP if value >= _SIGN else value
+
+
+def text_key(value: str) -> int:
+    """The key of a text (:data:`NO_KEY` for an empty one, never for another)."""
+    if not value:
+        return NO_KEY
+    return _signed(xxh3_64_intdigest(value.encode("utf-8", "surrogatepass"))) or 1
+
+
+def text_keys(values: Sequence[str]) -> IntArray:
+    """:func:`text_key` of each value, as an array."""
+    return np.fromiter(map(text_key, values), np.int64, len(values))
+
+
+def word_mask(name: str) -> int:
+    """The bits of the words of ``name`` (:func:`processed_name`), as a signed
+    64-bit integer; 0 for a name without words."""
+    words = processed_name(name).split() if name else ()
+    bits = (1 << (xxh3_64_intdigest(word.encode()) & 63) for word in words)
+    return _signed(reduce(or_, bits, 0))
+
+
+def word_masks(names: Sequence[str]) -> IntArray:
+    """:func:`word_mask` of each name, as an array."""
+    return np.fromiter(map(word_mask, names), np.int64, len(names))
+
+
+def marker_mask(markers: Sequence[bytes]) -> int:
+    """The bits of ``markers`` (each one of ``LINE_MARKERS``)."""
+    return reduce(or_, map(_BIT.__getitem__, markers), 0)
+
+
+def marks(texts: list[str]) -> IntArray:
+    """Per text, the bits of the markers it mentions (upper-cased, anywhere)."""
+    out = np.zeros(len(texts), dtype=np.int64)
+    blob = TextBlob(texts)
+    blob.search(LINE_MARKERS)
+    for marker in LINE_MARKERS:
+        out[blob.marker_rows(marker)] |= _BIT[marker]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class KeyColumns:
+    """The keys of each line (see the module's description), one array per key; the
+    number tokens as (row, value) pairs sorted by row. ``to_store`` marks the lines
+    keyed in this read whose keys the store should keep."""
+
+    name: IntArray
+    words: IntArray
+    iban: IntArray
+    creditor: IntArray
+    purpose_marks: IntArray
+    name_marks: IntArray
+    number_rows: IntArray
+    numbers: IntArray
+    to_store: BoolArray
+
+    @classmethod
+    def of(
+        cls,
+        names: list[str],
+        ibans: list[str],
+        creditors: list[str],
+        remittances: list[str],
+        stored: bool = True,
+    ) -> KeyColumns:
+        """The keys of the columns' names, (compacted) accounts and purposes (as
+        matching reads them); ``stored``: whether the store should keep them."""
+        rows, numbers = digit_tokens(remittances)
+        order = np.argsort(rows, kind="stable")
+        return cls(
+            text_keys(names),
+            word_masks(names),
+            text_keys(ibans),
+            text_keys(creditors),
+            marks(remittances),
+            marks(names),
+            rows[order],
+            numbers[order],
+            np.full(len(names), stored, dtype=np.bool_),
+        )
+
+    @classmethod
+    def stored(
+        cls,
+        columns: Mapping[str, list[Any]],
+        names: list[str],
+        ibans: list[str],
+        creditors: list[str],
+        remittances: list[str],
+        advised: BoolArray,
+    ) -> KeyColumns:
+        """The keys as the store read them (:data:`STORED`, ``purpose_numbers`` and
+        ``keys_version``); a line stored under another ``keys_version`` (or none) is
+        keyed anew from its columns, and so is a line with an advice (not to store)."""
+        n = len(names)
+        versions = columns.get("keys_version") or [None] * n
+        current = np.fromiter((v == KEYS_VERSION for v in versions), np.bool_, n) & ~advised
+        if not current.any():
+            return cls.of(names, ibans, creditors, remittances).kept(~advised)
+        ints = [np.fromiter((v or 0 for v in columns[name]), np.int64, n) for name in STORED]
+        packed = [
+            bytes(v) if v and is_current else b""
+            for v, is_current in zip(columns["purpose_numbers"], current.tolist(), strict=True)
+        ]
+        sizes = np.fromiter(map(len, packed), np.int64, n) // _NUMBER.itemsize
+        number_rows = np.repeat(np.arange(n, dtype=np.int64), sizes)
+        numbers = np.frombuffer(b"".join(packed), dtype=_NUMBER).astype(np.int64)
+        stale = np.flatnonzero(~current)
+        if stale.size:
+            listed = stale.tolist()
+            fresh = cls.of(
+                [names[r] for r in listed],
+                [ibans[r] for r in listed],
+                [creditors[r] for r in listed],
+                [remittances[r] for r in listed],
+            )
+            for array, column in zip(ints, fresh.integers(), strict=True):
+                array[stale] = column
+            number_rows = np.concatenate((number_rows, stale[fresh.number_rows]))
+            numbers = np.concatenate((numbers, fresh.numbers))
+            order = np.argsort(number_rows, kind="stable")
+            number_rows, numbers = number_rows[order], numbers[order]
+        return cls.of_parts(ints, number_rows, numbers, ~current & ~advised)
+
+    @classmethod
+    def of_parts(
+        cls,
+        integers: Sequence[IntArray],
+        number_rows: IntArray,
+        numbers: IntArray,
+        to_store: BoolArray,
+    ) -> KeyColumns:
+        """From the integer keys in the order of :data:`STORED`, and the rest."""
+        name, words, iban, creditor, purpose_marks, name_marks = integers
+        return cls(
+            name, words, iban, creditor, purpose_marks, name_marks, number_rows, numbers, to_store
+        )
+
+    def integers(self) -> tuple[IntArray, ...]:
+        """The integer keys, in the order of :data:`STORED`."""
+        return (
+            self.name,
+            self.words,
+            self.iban,
+            self.creditor,
+            self.purpose_marks,
+            self.name_marks,
+        )
+
+    def kept(self, to_store: BoolArray) -> KeyColumns:
+        """The same keys, ``to_store`` the lines the store should keep."""
+        return KeyColumns.of_parts(self.integers(), self.number_rows, self.numbers, to_store)
+
+    def take(self, rows: IntArray) -> KeyColumns:
+        """The keys of ``rows`` (ascending), as a read of those lines alone gives them."""
+        new = np.full(self.name.size, -1, dtype=np.int64)
+        new[rows] = np.arange(rows.size)
+        at = new[self.number_rows]
+        mine = at >= 0
+        return KeyColumns.of_parts(
+            [column[rows] for column in self.integers()],
+            at[mine],
+            self.numbers[mine],
+            self.to_store[rows],
+        )
+
+    def stored_columns(self, rows: IntArray) -> dict[str, list[Any]]:
+        """The keys of ``rows`` as the store keeps them, column by column (:data:`STORED`,
+        ``purpose_numbers``, ``keys_version``)."""
+        starts = np.searchsorted(self.number_rows, rows, side="left").tolist()
+        ends = np.searchsorted(self.number_rows, rows, side="right").tolist()
+        numbers = self.numbers.astype(_NUMBER)
+        out: dict[str, list[Any]] = {
+            name: column[rows].tolist()
+            for name, column in zip(STORED, self.integers(), strict=True)
+        }
+        out["purpose_numbers"] = [
+            numbers[start:end].tobytes() for start, end in zip(starts, ends, strict=True)
+        ]
+        out["keys_version"] = [KEYS_VERSION] * rows.size
+        return out
+
+    def storable(self) -> tuple[list[int], list[dict[str, Any]]]:
+        """The rows to store and, per row, its key columns as the store keeps them."""
+        rows = np.flatnonzero(self.to_store)
+        columns = self.stored_columns(rows)
+        return rows.tolist(), [
+            dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)
+        ]

@@ -1,0 +1,126 @@
+"""What matching reads of a line's texts is worked out by the first run that reads the
+line and kept with it (``matching.line_keys``); later runs read it as stored."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import event, select, update
+
+from belegsync.matching.columns import TxnColumns
+from belegsync.matching.line_keys import KEYS_VERSION, STORED, KeyColumns
+from belegsync.matching.service import run_matching
+from belegsync.store.models import BankTransaction
+from belegsync.store.uow import UnitOfWorkFactory
+from fakes.clock import FixedClock
+from support.matching_helpers import SUPPLIER_IBAN, add_voucher, line, push
+from support.store_helpers import add_tenant
+
+
+async def _setup(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await add_voucher(uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042")
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-sugg",
+        voucher_number="RE-2024-0077",
+        total_gross_cents=25000,
+        paid_date=date(2024, 3, 12),
+    )
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
+            line("-250.00", "2024-03-13", "Bueromaterial Maerz", counterparty_iban=SUPPLIER_IBAN),
+            line("-80.00", "2024-03-14", "RUECKLASTSCHRIFT SAMMEL 4711", counterparty_name="X"),
+        ],
+    )
+    return tenant_id
+
+
+async def _versions(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[int | None]:
+    async with uow_factory() as uow:
+        query = select(BankTransaction.keys_version).where(BankTransaction.tenant_id == tenant_id)
+        return list(await uow.session.scalars(query))
+
+
+async def _key_updates(uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str) -> int:
+    """A run of matching, and how many statements of it stored line keys."""
+    statements: list[str] = []
+    engine = uow_factory.session_factory.kw["bind"].sync_engine
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        await run_matching(uow_factory, clock, tenant_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return sum(
+        "purpose_numbers" in s and s.lstrip().upper().startswith("UPDATE") for s in statements
+    )
+
+
+async def test_the_first_run_keys_the_lines_and_the_next_reads_them(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    tenant_id = await _setup(uow_factory, clock)
+    assert await _versions(uow_factory, tenant_id) == [None, None, None]
+
+    assert await _key_updates(uow_factory, clock, tenant_id) == 1
+    assert await _versions(uow_factory, tenant_id) == [KEYS_VERSION] * 3
+    async with uow_factory() as uow:
+        columns = await uow.matching.transaction_columns(tenant_id)
+    read = TxnColumns.from_store(tenant_id, columns)
+    assert not read.keys.to_store.any()
+    fresh = KeyColumns.of(read.names, read.ibans, read.creditors, read.remittances)
+    for stored, worked_out in zip(read.keys.integers(), fresh.integers(), strict=True):
+        assert stored.tolist() == worked_out.tolist()
+    assert read.keys.numbers.tolist() == fresh.numbers.tolist()
+    assert any(read.keys.purpose_marks)  # the return and the collective are marked
+
+    assert await _key_updates(uow_factory, clock, tenant_id) == 0
+
+
+async def test_lines_keyed_under_another_derivation_are_keyed_again(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Keys an older derivation wrote are not trusted: the run works them out from the
+    texts (the link is made as before) and stores them anew."""
+    tenant_id = await _setup(uow_factory, clock)
+    await run_matching(uow_factory, clock, tenant_id)
+    async with uow_factory() as uow:
+        links_before = sorted(
+            (link.expected_payment_id, link.bank_transaction_id, link.status)
+            for link in await uow.matching.links(tenant_id)
+        )
+        # the lines the next run reads (the linked one is used up)
+        await uow.session.execute(
+            update(BankTransaction)
+            .where(BankTransaction.used_up.is_(False))
+            .values({**dict.fromkeys(STORED, 1), "purpose_numbers": b"", "keys_version": 0})
+        )
+        await uow.commit()
+
+    assert sorted(await _versions(uow_factory, tenant_id), key=str) == [0, 0, KEYS_VERSION]
+
+    assert await _key_updates(uow_factory, clock, tenant_id) == 1
+
+    assert await _versions(uow_factory, tenant_id) == [KEYS_VERSION] * 3
+    async with uow_factory() as uow:
+        links_after = sorted(
+            (link.expected_payment_id, link.bank_transaction_id, link.status)
+            for link in await uow.matching.links(tenant_id)
+        )
+        columns = await uow.matching.transaction_columns(tenant_id)
+    assert links_after == links_before
+    read = TxnColumns.from_store(tenant_id, columns)
+    assert (
+        read.keys.name.tolist()
+        == KeyColumns.of(read.names, read.ibans, read.creditors, read.remittances).name.tolist()
+    )
