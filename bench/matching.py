@@ -306,7 +306,7 @@ def as_the_store_reads(
     columns["tenants"] = list(map(tenant.__getitem__, cols.tenants))
     # what matching reads of the lines' texts, as the store keeps it after the first
     # run that read them (``line_keys``)
-    keys = cols.keys.stored_columns(np.arange(len(cols), dtype=np.int64))
+    keys = cols.keys.stored_values(np.arange(len(cols), dtype=np.int64))
     return payments, TxnColumns.from_rows(**columns, keys=keys)
 
 
@@ -368,7 +368,7 @@ def speed(scale: float, seed: int, trace_memory: bool, runs: int) -> None:
     started = time.perf_counter()
     keys = KeyColumns.of(cols.names, cols.ibans, cols.creditors, cols.remittances)
     keyed = time.perf_counter() - started
-    stored = keys.stored_columns(np.arange(len(cols), dtype=np.int64))
+    stored = keys.stored_values(np.arange(len(cols), dtype=np.int64))
     started = time.perf_counter()
     KeyColumns.stored(
         stored, cols.names, cols.ibans, cols.creditors, cols.remittances, cols.advised

@@ -74,12 +74,12 @@ class TxnColumns:
         remittances: list[str],
         end_to_end_ids: list[str],
         advices: Sequence[str | None] | None = None,
-        keys: Mapping[str, list[Any]] | KeyColumns | None = None,
+        keys: Sequence[bytes | None] | KeyColumns | None = None,
     ) -> TxnColumns:
         """Columns from plain lists (as a column query returns them); a line's payment
         advice (``advices``, None or empty: none) is read after its purpose. ``keys``:
-        the lines' key columns as the store holds them (``KeyColumns.stored``), or
-        their keys; without, they are worked out (not to store)."""
+        the lines' keys as the store holds them (``KeyColumns.stored``), or as
+        :class:`KeyColumns`; without, they are worked out (not to store)."""
         n = len(ids)
         advised = np.zeros(n, dtype=np.bool_)
         if advices is not None and any(advices):
@@ -167,7 +167,7 @@ class TxnColumns:
             ],
             end_to_end_ids=[v or "" for v in columns["end_to_end_id"]],
             advices=columns.get("advice"),
-            keys=columns,
+            keys=columns.get("line_keys"),
         )
 
     def booking_date(self, row: int) -> date:

@@ -16,8 +16,11 @@ So the first run that reads a line works out these integers and the store keeps 
   reads them (compacted; the creditor id only where it names the counterparty);
 * ``purpose_marks`` and ``name_marks``: one bit per marker of ``line_marks.LINE_MARKERS``
   that the purpose (as matching reads it) or the payer name mentions;
-* ``numbers``: the candidate number tokens of the purpose (``textscan``), stored as
-  little-endian 64-bit integers.
+* ``numbers``: the candidate number tokens of the purpose (``textscan``).
+
+The store keeps them in one column per line (``line_keys``), as little-endian 64-bit
+integers: ``KEYS_VERSION``, the six keys above in that order, then the numbers — one
+value a read turns into arrays for all lines at once, without a step per line and key.
 
 A key is xxHash's XXH3 of the UTF-8 text as a signed 64-bit integer, the same in every
 process (Python's ``hash`` of a string changes with each start); an empty text has the
@@ -30,11 +33,11 @@ when read: its purpose as matching reads it holds the advice, which may come lat
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -67,8 +70,8 @@ _SIGN = 1 << 63
 _WRAP = 1 << 64
 _BIT = {marker: 1 << bit for bit, marker in enumerate(LINE_MARKERS)}
 _NUMBER = np.dtype("<i8")
-# the stored columns of the keys, in the order of :class:`KeyColumns`' integer fields
-STORED = ("name_key", "name_words", "iban_key", "creditor_key", "purpose_marks", "name_marks")
+# the stored value of a line: the version, the six keys, then the numbers
+_HEAD = 7
 
 
 def processed_name(name: str) -> str:
@@ -121,6 +124,14 @@ def marks(texts: list[str]) -> IntArray:
     return out
 
 
+def _integers(values: list[int | None], n: int) -> IntArray:
+    """A stored integer column as an array (None, where a store gives it: 0)."""
+    try:
+        return np.fromiter(values, np.int64, n)
+    except TypeError:
+        return np.fromiter((v or 0 for v in values), np.int64, n)
+
+
 @dataclass(frozen=True, slots=True)
 class KeyColumns:
     """The keys of each line (see the module's description), one array per key; the
@@ -165,29 +176,42 @@ class KeyColumns:
     @classmethod
     def stored(
         cls,
-        columns: Mapping[str, list[Any]],
+        stored: Sequence[bytes | None],
         names: list[str],
         ibans: list[str],
         creditors: list[str],
         remittances: list[str],
         advised: BoolArray,
     ) -> KeyColumns:
-        """The keys as the store read them (:data:`STORED`, ``purpose_numbers`` and
-        ``keys_version``); a line stored under another ``keys_version`` (or none) is
-        keyed anew from its columns, and so is a line with an advice (not to store)."""
+        """The keys as the store read them (``line_keys``, per line; None or empty: not
+        keyed); a line stored under another ``KEYS_VERSION`` (or not keyed) is keyed
+        anew from its columns, and so is a line with an advice (not to store)."""
         n = len(names)
-        versions = columns.get("keys_version") or [None] * n
-        current = np.fromiter((v == KEYS_VERSION for v in versions), np.bool_, n) & ~advised
+        packed = [v or b"" for v in stored] if None in stored else cast("list[bytes]", stored)
+        slots = np.fromiter(map(len, packed), np.int64, n) // _NUMBER.itemsize
+        data = np.frombuffer(b"".join(packed), dtype=_NUMBER).astype(np.int64, copy=False)
+        starts = np.cumsum(slots) - slots
+        head = np.flatnonzero(slots >= _HEAD)
+        current = np.zeros(n, dtype=np.bool_)
+        current[head] = data[starts[head]] == KEYS_VERSION
+        current &= ~advised
         if not current.any():
             return cls.of(names, ibans, creditors, remittances).kept(~advised)
-        ints = [np.fromiter((v or 0 for v in columns[name]), np.int64, n) for name in STORED]
-        packed = [
-            bytes(v) if v and is_current else b""
-            for v, is_current in zip(columns["purpose_numbers"], current.tolist(), strict=True)
+        keyed = np.flatnonzero(current)
+        first = starts[keyed]
+        ints = [data[first + k] for k in range(1, _HEAD)]
+        if keyed.size < n:
+            for k, column in enumerate(ints):
+                ints[k] = np.zeros(n, dtype=np.int64)
+                ints[k][keyed] = column
+        # the numbers: each keyed line's slots after its head
+        count = np.where(current, slots - _HEAD, 0)
+        number_rows = np.repeat(np.arange(n, dtype=np.int64), count)
+        numbers = data[
+            np.arange(number_rows.size)
+            - np.repeat(np.cumsum(count) - count, count)
+            + np.repeat(starts + _HEAD, count)
         ]
-        sizes = np.fromiter(map(len, packed), np.int64, n) // _NUMBER.itemsize
-        number_rows = np.repeat(np.arange(n, dtype=np.int64), sizes)
-        numbers = np.frombuffer(b"".join(packed), dtype=_NUMBER).astype(np.int64)
         stale = np.flatnonzero(~current)
         if stale.size:
             listed = stale.tolist()
@@ -213,14 +237,14 @@ class KeyColumns:
         numbers: IntArray,
         to_store: BoolArray,
     ) -> KeyColumns:
-        """From the integer keys in the order of :data:`STORED`, and the rest."""
+        """From the six keys in their stored order, and the rest."""
         name, words, iban, creditor, purpose_marks, name_marks = integers
         return cls(
             name, words, iban, creditor, purpose_marks, name_marks, number_rows, numbers, to_store
         )
 
     def integers(self) -> tuple[IntArray, ...]:
-        """The integer keys, in the order of :data:`STORED`."""
+        """The six keys, in their stored order."""
         return (
             self.name,
             self.words,
@@ -247,27 +271,23 @@ class KeyColumns:
             self.to_store[rows],
         )
 
-    def stored_columns(self, rows: IntArray) -> dict[str, list[Any]]:
-        """The keys of ``rows`` as the store keeps them, column by column (:data:`STORED`,
-        ``purpose_numbers``, ``keys_version``)."""
-        starts = np.searchsorted(self.number_rows, rows, side="left").tolist()
-        ends = np.searchsorted(self.number_rows, rows, side="right").tolist()
+    def stored_values(self, rows: IntArray) -> list[bytes]:
+        """The keys of ``rows`` as the store keeps them (``line_keys``, per line)."""
+        starts = np.searchsorted(self.number_rows, rows, side="left")
+        count = np.searchsorted(self.number_rows, rows, side="right") - starts
+        head = np.column_stack(
+            [np.full(rows.size, KEYS_VERSION, dtype=np.int64)]
+            + [column[rows] for column in self.integers()]
+        ).astype(_NUMBER)
         numbers = self.numbers.astype(_NUMBER)
-        out: dict[str, list[Any]] = {
-            name: column[rows].tolist()
-            for name, column in zip(STORED, self.integers(), strict=True)
-        }
-        out["purpose_numbers"] = [
-            numbers[start:end].tobytes() for start, end in zip(starts, ends, strict=True)
+        return [
+            head[i].tobytes() + numbers[start : start + size].tobytes()
+            for i, start, size in zip(
+                range(rows.size), starts.tolist(), count.tolist(), strict=True
+            )
         ]
-        out["keys_version"] = [KEYS_VERSION] * rows.size
-        return out
 
-    def storable(self) -> tuple[list[int], list[dict[str, Any]]]:
-        """The rows to store and, per row, its key columns as the store keeps them."""
+    def storable(self) -> tuple[list[int], list[bytes]]:
+        """The rows to store and, per row, its keys as the store keeps them."""
         rows = np.flatnonzero(self.to_store)
-        columns = self.stored_columns(rows)
-        return rows.tolist(), [
-            dict(zip(columns, values, strict=True))
-            for values in zip(*columns.values(), strict=True)
-        ]
+        return rows.tolist(), self.stored_values(rows)

@@ -84,18 +84,6 @@ class StoredPayment(NamedTuple):
 _VOUCHER_SOURCE = tuple(getattr(Voucher, name) for name in VoucherSource._fields)
 _ITEM_SOURCE = tuple(getattr(PaymentItem, name) for name in ItemSource._fields)
 _STORED_PAYMENT = tuple(getattr(ExpectedPayment, name) for name in StoredPayment._fields)
-# What matching reads of a line's texts, kept with the line (``matching.line_keys``):
-# NULL until the first run that reads the line stores them (``store_line_keys``).
-LINE_KEY_COLUMNS = (
-    "name_key",
-    "name_words",
-    "iban_key",
-    "creditor_key",
-    "purpose_marks",
-    "name_marks",
-    "purpose_numbers",
-    "keys_version",
-)
 _KEYS_BATCH = 5000  # lines whose keys one statement stores
 # The columns the matching engine reads, in the order of ``transaction_columns``.
 TRANSACTION_COLUMNS = (
@@ -112,8 +100,9 @@ TRANSACTION_COLUMNS = (
     "remittance",
     "remittance_lines",
     "end_to_end_id",
-    # what matching reads of the texts, kept with each line (``matching.line_keys``)
-    *LINE_KEY_COLUMNS,
+    # what matching reads of the texts, kept with the line (``matching.line_keys``):
+    # NULL until the first run that reads the line stores it (``store_line_keys``)
+    "line_keys",
 )
 
 
@@ -396,23 +385,18 @@ class MatchingRepository:
         allocated come along; the engine subtracts what their links hold."""
         return await self._transaction_columns(tenant_id, BankTransaction.used_up.is_(False))
 
-    async def store_line_keys(
-        self, tenant_id: str, keys: Sequence[tuple[str, Mapping[str, Any]]]
-    ) -> None:
+    async def store_line_keys(self, tenant_id: str, keys: Sequence[tuple[str, bytes]]) -> None:
         """Keep what a run worked out of lines' texts: per transaction id, its
-        ``LINE_KEY_COLUMNS`` (the lines of other tenants are left alone)."""
+        ``line_keys`` (the lines of other tenants are left alone)."""
         if not keys:
             return
         table = cast(Table, BankTransaction.__table__)
         statement = (
             update(table)
             .where(table.c.id == bindparam("line_id"), table.c.tenant_id == tenant_id)
-            .values({name: bindparam(name) for name in LINE_KEY_COLUMNS})
+            .values(line_keys=bindparam("keys"))
         )
-        rows = [
-            {"line_id": line_id, **{name: values[name] for name in LINE_KEY_COLUMNS}}
-            for line_id, values in keys
-        ]
+        rows = [{"line_id": line_id, "keys": value} for line_id, value in keys]
         connection = await self._session.connection()
         for start in range(0, len(rows), _KEYS_BATCH):
             await connection.execute(statement, rows[start : start + _KEYS_BATCH])

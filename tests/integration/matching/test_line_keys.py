@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import numpy as np
 from sqlalchemy import event, select, update
 
 from belegsync.matching.columns import TxnColumns
-from belegsync.matching.line_keys import KEYS_VERSION, STORED, KeyColumns
+from belegsync.matching.line_keys import KEYS_VERSION, KeyColumns
 from belegsync.matching.service import run_matching
 from belegsync.store.models import BankTransaction
 from belegsync.store.uow import UnitOfWorkFactory
@@ -43,9 +44,13 @@ async def _setup(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
 
 
 async def _versions(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[int | None]:
+    """Per line, the version its stored keys were worked out by (None: not keyed)."""
     async with uow_factory() as uow:
-        query = select(BankTransaction.keys_version).where(BankTransaction.tenant_id == tenant_id)
-        return list(await uow.session.scalars(query))
+        query = select(BankTransaction.line_keys).where(BankTransaction.tenant_id == tenant_id)
+        return [
+            None if keys is None else int(np.frombuffer(keys[:8], "<i8")[0])
+            for keys in await uow.session.scalars(query)
+        ]
 
 
 async def _key_updates(uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str) -> int:
@@ -61,9 +66,7 @@ async def _key_updates(uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant
         await run_matching(uow_factory, clock, tenant_id)
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    return sum(
-        "purpose_numbers" in s and s.lstrip().upper().startswith("UPDATE") for s in statements
-    )
+    return sum("line_keys" in s and s.lstrip().upper().startswith("UPDATE") for s in statements)
 
 
 async def test_the_first_run_keys_the_lines_and_the_next_reads_them(
@@ -103,7 +106,7 @@ async def test_lines_keyed_under_another_derivation_are_keyed_again(
         await uow.session.execute(
             update(BankTransaction)
             .where(BankTransaction.used_up.is_(False))
-            .values({**dict.fromkeys(STORED, 1), "purpose_numbers": b"", "keys_version": 0})
+            .values(line_keys=np.array([0, 1, 1, 1, 1, 1, 1], "<i8").tobytes())
         )
         await uow.commit()
 

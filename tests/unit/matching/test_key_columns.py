@@ -4,80 +4,96 @@ purpose; and stored as read back."""
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
 
-from belegsync.matching.line_keys import KEYS_VERSION, STORED, KeyColumns
+import numpy as np
+import numpy.typing as npt
+
+from belegsync.matching.line_keys import KEYS_VERSION, KeyColumns
 
 NAMES = ["Müller Bau GmbH", "", "Stadtwerke", "PayPal Europe"]
 IBANS = ["DE02120300000000202051", "", "DE17100500000123456789", ""]
 CREDITORS = ["", "", "DE98ZZZ09999999999", ""]
 PURPOSES = ["RE 2024-0042 und 4711", "Rücklastschrift", "", "Auszahlung 88123"]
 ALL = np.arange(len(NAMES), dtype=np.int64)
+NONE = np.zeros(len(NAMES), dtype=np.bool_)
 
 
 def _fresh() -> KeyColumns:
     return KeyColumns.of(NAMES, IBANS, CREDITORS, PURPOSES)
 
 
+def _read(
+    stored: Sequence[bytes | None],
+    purposes: list[str] = PURPOSES,
+    advised: npt.NDArray[np.bool_] = NONE,
+) -> KeyColumns:
+    return KeyColumns.stored(stored, NAMES, IBANS, CREDITORS, purposes, advised)
+
+
+def _pairs(keys: KeyColumns) -> list[tuple[int, int]]:
+    return list(zip(keys.number_rows.tolist(), keys.numbers.tolist(), strict=True))
+
+
 def _same(first: KeyColumns, second: KeyColumns) -> None:
     for a, b in zip(first.integers(), second.integers(), strict=True):
         assert a.tolist() == b.tolist()
-    assert first.number_rows.tolist() == second.number_rows.tolist()
-    assert first.numbers.tolist() == second.numbers.tolist()
+    assert _pairs(first) == _pairs(second)
+
+
+def _value(version: int, keys: int, numbers: list[int]) -> bytes:
+    return np.array([version, *[keys] * 6, *numbers], dtype="<i8").tobytes()
 
 
 def test_keys_stored_and_read_back_are_the_keys_worked_out() -> None:
-    stored = _fresh().stored_columns(ALL)
-    read = KeyColumns.stored(stored, NAMES, IBANS, CREDITORS, PURPOSES, np.zeros(4, np.bool_))
+    read = _read(_fresh().stored_values(ALL))
     _same(read, _fresh())
     assert not read.to_store.any()  # nothing new to store
     assert {20240042, 4711, 88123} <= set(read.numbers.tolist())
+    assert any(read.purpose_marks) and any(read.name_marks)
 
 
 def test_stored_keys_are_read_where_current_and_worked_out_where_stale() -> None:
-    stored = _fresh().stored_columns(ALL)
-    for name in STORED:
-        stored[name] = [7, 7, 7, 7]
-    stored["purpose_numbers"] = [np.array([9999], "<i8").tobytes()] * 4
-    stored["keys_version"] = [KEYS_VERSION, None, KEYS_VERSION - 1, KEYS_VERSION]
+    stored: list[bytes | None] = [
+        _value(KEYS_VERSION, 7, [9999]),
+        None,  # never keyed
+        _value(KEYS_VERSION - 1, 7, [9999]),  # an older derivation
+        _value(KEYS_VERSION, 7, []),
+    ]
 
-    read = KeyColumns.stored(stored, NAMES, IBANS, CREDITORS, PURPOSES, np.zeros(4, np.bool_))
+    read = _read(stored)
 
     fresh = _fresh()
     for column, worked_out in zip(read.integers(), fresh.integers(), strict=True):
         listed = column.tolist()
         assert listed[0] == listed[3] == 7  # as stored: the current derivation wrote them
         assert listed[1:3] == worked_out.tolist()[1:3]  # worked out anew
-    # the numbers: row 0 and 3 as stored, rows 1 and 2 as their purposes hold them
-    assert list(zip(read.number_rows.tolist(), read.numbers.tolist(), strict=True)) == [
-        (0, 9999),
-        (3, 9999),
-    ]
+    # the numbers: row 0 as stored, rows 1 and 2 as their purposes hold them (none)
+    assert _pairs(read) == [(0, 9999)]
     assert read.to_store.tolist() == [False, True, True, False]
 
 
 def test_a_line_with_an_advice_is_keyed_when_read_and_not_stored() -> None:
     """The purpose as matching reads it holds the advice, which may come after the line's
     keys were stored: such a line is keyed from what is read now, and not kept."""
-    stored = _fresh().stored_columns(ALL)
-    stored["purpose_numbers"] = [b""] * 4
     advised = np.array([False, False, True, False])
     with_advice = [*PURPOSES[:2], "Avis: RE 2024-0777", PURPOSES[3]]
 
-    read = KeyColumns.stored(stored, NAMES, IBANS, CREDITORS, with_advice, advised)
+    read = _read(_fresh().stored_values(ALL), with_advice, advised)
 
-    assert (2, 20240777) in set(zip(read.number_rows.tolist(), read.numbers.tolist(), strict=True))
+    assert (2, 20240777) in set(_pairs(read))
     assert read.to_store.tolist() == [False, False, False, False]
 
 
 def test_lines_read_without_keys_are_keyed_from_their_texts_and_stored() -> None:
-    read = KeyColumns.stored({}, NAMES, IBANS, CREDITORS, PURPOSES, np.zeros(4, np.bool_))
+    read = _read([None, b"", None, b""])
     _same(read, _fresh())
     rows, values = read.storable()
     assert rows == [0, 1, 2, 3]
-    assert values[0]["keys_version"] == KEYS_VERSION
-    assert {20240042, 4711} <= set(np.frombuffer(values[0]["purpose_numbers"], "<i8").tolist())
-    assert values[2]["purpose_numbers"] == b""
+    first = np.frombuffer(values[0], "<i8").tolist()
+    assert first[0] == KEYS_VERSION
+    assert {20240042, 4711} <= set(first[7:])
+    assert len(values[2]) == 7 * 8  # no numbers
 
 
 def test_the_keys_of_some_rows_are_those_of_a_read_of_those_rows_alone() -> None:

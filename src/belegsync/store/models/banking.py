@@ -6,13 +6,11 @@ from datetime import date, datetime
 from typing import Any, Final, Literal, get_args
 
 from sqlalchemy import (
-    BigInteger,
     Date,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -123,17 +121,11 @@ class BankTransaction(Base):
     # Identifiers kept as written although they failed validation, e.g.
     # ["counterparty_iban_invalid"]; NULL when everything validated.
     identifier_issues: Mapped[list[str] | None] = mapped_column(json_document(nullable=True))
-    # What matching reads of the texts (``matching.line_keys``), worked out by the first
-    # run that reads the line and kept here: the next runs read integers instead of a
-    # million texts. ``keys_version`` names the derivation; NULL: not keyed yet.
-    name_key: Mapped[int | None] = mapped_column(BigInteger)
-    name_words: Mapped[int | None] = mapped_column(BigInteger)
-    iban_key: Mapped[int | None] = mapped_column(BigInteger)
-    creditor_key: Mapped[int | None] = mapped_column(BigInteger)
-    purpose_marks: Mapped[int | None] = mapped_column(BigInteger)
-    name_marks: Mapped[int | None] = mapped_column(BigInteger)
-    purpose_numbers: Mapped[bytes | None] = mapped_column(LargeBinary)
-    keys_version: Mapped[int | None] = mapped_column(SmallInteger)
+    # What matching reads of the texts (``matching.line_keys``: keys of the payer name
+    # and accounts, the purpose's markers and numbers, with the derivation's version),
+    # worked out by the first run that reads the line: the next runs read this instead
+    # of a million texts. NULL: not keyed yet.
+    line_keys: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -2,8 +2,8 @@
 
 Every matching run hashed the payer names and accounts of all lines and searched all
 purposes for markers and numbers; lines never change after import, so the first run
-that reads a line works these out (``matching.line_keys``) and stores them here. The
-columns start empty: the next run keys every line once.
+that reads a line works these out (``matching.line_keys``) and stores them in one
+column. It starts empty: the next run keys every line once.
 
 Revision ID: 0024_line_keys
 Revises: 0023_lexware_contacts
@@ -22,25 +22,12 @@ down_revision: str | None = "0023_lexware_contacts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_INTEGERS = (
-    "name_key",
-    "name_words",
-    "iban_key",
-    "creditor_key",
-    "purpose_marks",
-    "name_marks",
-)
-
 
 def upgrade() -> None:
     with op.batch_alter_table("bank_transactions") as batch:
-        for name in _INTEGERS:
-            batch.add_column(sa.Column(name, sa.BigInteger(), nullable=True))
-        batch.add_column(sa.Column("purpose_numbers", sa.LargeBinary(), nullable=True))
-        batch.add_column(sa.Column("keys_version", sa.SmallInteger(), nullable=True))
+        batch.add_column(sa.Column("line_keys", sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("bank_transactions") as batch:
-        for name in (*_INTEGERS, "purpose_numbers", "keys_version"):
-            batch.drop_column(name)
+        batch.drop_column("line_keys")
