@@ -188,7 +188,14 @@ class KeyColumns:
         anew from its columns, and so is a line with an advice (not to store)."""
         n = len(names)
         packed = [v or b"" for v in stored] if None in stored else cast("list[bytes]", stored)
-        slots = np.fromiter(map(len, packed), np.int64, n) // _NUMBER.itemsize
+        sizes = np.fromiter(map(len, packed), np.int64, n)
+        torn = np.flatnonzero(sizes % _NUMBER.itemsize)
+        if torn.size:  # not what a run stores: read as not keyed
+            packed = list(packed)
+            for row in torn.tolist():
+                packed[row] = b""
+            sizes[torn] = 0
+        slots = sizes // _NUMBER.itemsize
         data = np.frombuffer(b"".join(packed), dtype=_NUMBER).astype(np.int64, copy=False)
         starts = np.cumsum(slots) - slots
         head = np.flatnonzero(slots >= _HEAD)

@@ -375,6 +375,7 @@ async def _read(uow: UnitOfWork, tenant_id: str, columns: dict[str, list[Any]]) 
         await uow.matching.store_line_keys(
             tenant_id, list(zip(map(cols.ids.__getitem__, rows), values, strict=True))
         )
+        log.info("line_keys_stored", tenant_id=tenant_id, lines=len(rows))
     return cols
 
 

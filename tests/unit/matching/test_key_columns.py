@@ -105,3 +105,15 @@ def test_the_keys_of_some_rows_are_those_of_a_read_of_those_rows_alone() -> None
         [PURPOSES[0], PURPOSES[3]],
     )
     _same(_fresh().take(rows), alone)
+
+
+def test_a_stored_value_no_run_wrote_is_read_as_not_keyed() -> None:
+    """A value cut short (or written by hand) is no reason for a run to fail: its line is
+    keyed anew and stored again."""
+    good = _fresh().stored_values(ALL)
+    torn: list[bytes | None] = [good[0][:-3], b"\x01", good[2], good[3][:8]]
+
+    read = _read(torn)
+
+    _same(read, _fresh())
+    assert read.to_store.tolist() == [True, True, False, True]
