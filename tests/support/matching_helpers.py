@@ -12,7 +12,7 @@ from belegsync.store.models import ExpectedPayment, Voucher
 from belegsync.store.repositories import NewVoucher, PaymentItemData
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.store_helpers import voucher_data
+from support.store_helpers import add_tenant, voucher_data
 
 NOW = datetime(2024, 3, 8, 9, 0, tzinfo=UTC)
 BANK_IBAN = "DE89370400440532013000"
@@ -133,3 +133,33 @@ async def payment_state(uow_factory: UnitOfWorkFactory, tenant_id: str) -> Payme
             (p.position, p.amount_cents, p.active, p.updated_at)
         )
     return out
+
+
+async def voucher_and_suggestion(
+    uow_factory: UnitOfWorkFactory,
+    clock: FixedClock,
+    *more_lines: dict[str, Any],
+) -> str:
+    """A tenant with one voucher its line names (linked automatically) and one whose line
+    does not (a suggestion), and ``more_lines``; returns the tenant id."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await add_voucher(uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042")
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-sugg",
+        voucher_number="RE-2024-0077",
+        total_gross_cents=25000,
+        paid_date=date(2024, 3, 12),
+    )
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
+            line("-250.00", "2024-03-13", "Bueromaterial Maerz", counterparty_iban=SUPPLIER_IBAN),
+            *more_lines,
+        ],
+    )
+    return tenant_id

@@ -3,7 +3,6 @@ line and kept with it (``matching.line_keys``); later runs read it as stored."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -15,32 +14,16 @@ from belegsync.matching.service import run_matching
 from belegsync.store.models import BankTransaction
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import SUPPLIER_IBAN, add_voucher, line, push
-from support.store_helpers import add_tenant
+from support.matching_helpers import line, voucher_and_suggestion
 
 
 async def _setup(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
-    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    await add_voucher(uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042")
-    await add_voucher(
-        uow_factory,
-        tenant_id,
-        "v-sugg",
-        voucher_number="RE-2024-0077",
-        total_gross_cents=25000,
-        paid_date=date(2024, 3, 12),
-    )
-    await push(
+    """Two vouchers and their lines, and a line marked as a return and a collective."""
+    return await voucher_and_suggestion(
         uow_factory,
         clock,
-        tenant_id,
-        [
-            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
-            line("-250.00", "2024-03-13", "Bueromaterial Maerz", counterparty_iban=SUPPLIER_IBAN),
-            line("-80.00", "2024-03-14", "RUECKLASTSCHRIFT SAMMEL 4711", counterparty_name="X"),
-        ],
+        line("-80.00", "2024-03-14", "RUECKLASTSCHRIFT SAMMEL 4711", counterparty_name="X"),
     )
-    return tenant_id
 
 
 async def _versions(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[int | None]:

@@ -22,7 +22,13 @@ from belegsync.store.errors import NotFound
 from belegsync.store.models import AuditLogEntry, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import SUPPLIER_IBAN, add_voucher, line, push
+from support.matching_helpers import (
+    SUPPLIER_IBAN,
+    add_voucher,
+    line,
+    push,
+    voucher_and_suggestion,
+)
 from support.store_helpers import add_tenant
 
 
@@ -47,26 +53,7 @@ async def _audit_actions(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list
 
 async def _setup(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> dict[str, Any]:
     """One voucher with its number in the purpose (auto), one without (suggestion)."""
-    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    await add_voucher(uow_factory, tenant_id, "v-auto", voucher_number="RE-2024-0042")
-    await add_voucher(
-        uow_factory,
-        tenant_id,
-        "v-sugg",
-        voucher_number="RE-2024-0077",
-        total_gross_cents=25000,
-        paid_date=date(2024, 3, 12),
-    )
-    await push(
-        uow_factory,
-        clock,
-        tenant_id,
-        [
-            line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
-            line("-250.00", "2024-03-13", "Bueromaterial Maerz", counterparty_iban=SUPPLIER_IBAN),
-        ],
-    )
-    return {"tenant_id": tenant_id}
+    return {"tenant_id": await voucher_and_suggestion(uow_factory, clock)}
 
 
 async def test_auto_link_stored_and_suggestion_offered(
