@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from belegsync.store.repositories import VoucherData
 from belegsync.store.uow import UnitOfWorkFactory
@@ -56,3 +59,19 @@ def voucher_data(lexware_id: str, **changes: Any) -> VoucherData:
 def run_in_thread(function: Callable[..., None], *args: Any) -> Any:
     """Alembic commands run their own event loop, so async tests call them in a thread."""
     return asyncio.to_thread(function, *args)
+
+
+@contextmanager
+def recorded_statements(uow_factory: UnitOfWorkFactory) -> Iterator[list[str]]:
+    """The SQL statements the factory's engine runs inside the block, in order."""
+    statements: list[str] = []
+    engine = uow_factory.session_factory.kw["bind"].sync_engine
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -3,10 +3,8 @@ line and kept with it (``matching.line_keys``); later runs read it as stored."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.line_keys import KEYS_VERSION, KeyColumns
@@ -15,6 +13,7 @@ from belegsync.store.models import BankTransaction
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
 from support.matching_helpers import line, voucher_and_suggestion
+from support.store_helpers import recorded_statements
 
 
 async def _setup(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
@@ -38,17 +37,8 @@ async def _versions(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[int 
 
 async def _key_updates(uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str) -> int:
     """A run of matching, and how many statements of it stored line keys."""
-    statements: list[str] = []
-    engine = uow_factory.session_factory.kw["bind"].sync_engine
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded_statements(uow_factory) as statements:
         await run_matching(uow_factory, clock, tenant_id)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     return sum("line_keys" in s and s.lstrip().upper().startswith("UPDATE") for s in statements)
 
 

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from belegsync.domain.links import LinkStateError
 from belegsync.matching import MatchParams
@@ -29,7 +29,7 @@ from support.matching_helpers import (
     push,
     voucher_and_suggestion,
 )
-from support.store_helpers import add_tenant
+from support.store_helpers import add_tenant, recorded_statements
 
 
 async def _links(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[PaymentLink]:
@@ -95,17 +95,8 @@ async def test_audit_rows_of_automatic_links_are_written_in_one_statement(
             for k, number in enumerate(numbers)
         ],
     )
-    statements: list[str] = []
-    engine = uow_factory.session_factory.kw["bind"].sync_engine
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded_statements(uow_factory) as statements:
         counts = await run_matching(uow_factory, clock, tenant_id)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
     assert counts.auto_links == len(numbers)
     assert sum(s.lstrip().upper().startswith("INSERT INTO AUDIT_LOG") for s in statements) == 1
