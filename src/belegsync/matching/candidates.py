@@ -903,6 +903,7 @@ def _with_charges(
     pool = np.flatnonzero((at >= 0) & (keys <= ends[np.maximum(at, 0)]) & (tc >= 0))
     pool = pool[np.argsort(keys[pool], kind="stable")]
     pool_keys = keys[pool]
+    pool_days, pool_credit = cols.day[pool], cols.amount[pool] > 0
     out: dict[int, int] = {}
     used = set(taken)
     for r in returns:
@@ -910,14 +911,14 @@ def _with_charges(
         day_r = int(cols.day[r])
         best: tuple[int, int, str, int] | None = None
         lo, hi = pool_keys.searchsorted(start), pool_keys.searchsorted(end, side="right")
-        for row in pool[lo:hi].tolist():
-            gap = day_r - int(cols.day[row])
-            if (
-                row in used
-                or (cols.amount[row] > 0) == (cols.amount[r] > 0)
-                or not 0 <= gap <= RETURN_DAYS
-                or not _same_counterparty(cols, row, r)
-            ):
+        # the opposite movements of its range within the days before it, on arrays (a
+        # client with many returns of similar amounts has many lines in each range)
+        gap_of = day_r - pool_days[lo:hi]
+        near = (
+            (gap_of >= 0) & (gap_of <= RETURN_DAYS) & (pool_credit[lo:hi] != (cols.amount[r] > 0))
+        )
+        for row, gap in zip(pool[lo:hi][near].tolist(), gap_of[near].tolist(), strict=True):
+            if row in used or not _same_counterparty(cols, row, r):
                 continue
             rank = (abs(int(cols.amount[r])) - abs(int(cols.amount[row])), gap, cols.ids[row], row)
             if best is None or rank < best:
