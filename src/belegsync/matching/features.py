@@ -1005,12 +1005,17 @@ class FeatureContext:
         """Per pair, the similarity of the payer's name to the contact's (-1: not
         compared) and whether a confirmed link of the contact taught the payer's name;
         for the ``judged`` pairs whose line has a payer name. A name is read and
-        normalised once per row or state, the pairs carry numbers of names, and a pair
-        of names is compared once (all new pairs in one call)."""
+        normalised once per distinct name (by its key) or state, the pairs carry numbers
+        of names, and a pair of names is compared once (all new pairs in one call)."""
         similarity = np.full(pay.size, -1.0)
         payer_known = np.zeros(pay.size, dtype=np.bool_)
-        distinct_rows, row_at = np.unique(rows[judged], return_inverse=True)
-        raw = list(map(self.index.cols.names.__getitem__, distinct_rows.tolist()))
+        # the distinct payer names (by their keys, ``line_keys``), each read once
+        judged_rows = rows[judged]
+        _, first, row_at = np.unique(
+            self.index.cols.keys.name[judged_rows], return_index=True, return_inverse=True
+        )
+        row_at = row_at.reshape(-1)
+        raw = list(map(self.index.cols.names.__getitem__, judged_rows[first].tolist()))
         distinct_pays, pay_at = np.unique(pay[judged], return_inverse=True)
         owners = list(map(states.__getitem__, distinct_pays.tolist()))
         contacts = list(map(attrgetter("payment.contact_name"), owners))
