@@ -124,14 +124,6 @@ def marks(texts: list[str]) -> IntArray:
     return out
 
 
-def _integers(values: list[int | None], n: int) -> IntArray:
-    """A stored integer column as an array (None, where a store gives it: 0)."""
-    try:
-        return np.fromiter(values, np.int64, n)
-    except TypeError:
-        return np.fromiter((v or 0 for v in values), np.int64, n)
-
-
 @dataclass(frozen=True, slots=True)
 class KeyColumns:
     """The keys of each line (see the module's description), one array per key; the
