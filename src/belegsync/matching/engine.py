@@ -214,17 +214,6 @@ def _of_contact(hashes: IntArray, owner: IntArray) -> IntArray:
     return mixed.view(np.int64)
 
 
-def _distinct_rows(rows: IntArray, n: int) -> tuple[list[int], IntArray]:
-    """The distinct ``rows`` ascending and, per entry, its position among them
-    (``np.unique`` with ``return_inverse``, by marks in a table of all ``n`` rows)."""
-    seen = np.zeros(n, dtype=np.bool_)
-    seen[rows] = True
-    distinct = np.flatnonzero(seen)
-    position = np.empty(n, dtype=np.int64)
-    position[distinct] = np.arange(distinct.size)
-    return distinct.tolist(), position[rows]
-
-
 def _account_rows(index: TxnIndex, state: PaymentState) -> list[int]:
     """The rows from the payment's known accounts inside its date window."""
     rows: list[int] = []
@@ -847,8 +836,8 @@ class _Run:
         (``LinkHistory``: not from a payment provider's line, not a name shorter than
         four letters), and their pairs from that payer read as from a known payer
         ("Lorenz Handel" after a link from "LORENZ HANDEL GMBH & CO. KG"). Each distinct
-        name is normalised once (the scoring's cache); the pairs are narrowed on
-        arrays by (contact, name number) keys."""
+        name (by its key) is read and normalised once (the scoring's cache); the pairs
+        are narrowed on arrays by (contact, name number) keys."""
         contact = self.arrays.contact[self.rest][pay]
         names = self.index.cols.names
         payments, linked_rows = self._linked_now()
@@ -857,8 +846,13 @@ class _Run:
         if not mine.size:
             return []
         at = np.flatnonzero((contact >= 0) & is_member(contact, linked_contact[mine]))
-        listed, inverse = _distinct_rows(np.concatenate((rows[at], linked_rows[mine])), len(names))
-        normal = self.ctx.names_normalised(list(map(names.__getitem__, listed)))
+        # the distinct payer names of those lines (by their keys), each read once
+        both = np.concatenate((rows[at], linked_rows[mine]))
+        _, first, inverse = np.unique(
+            self.index.cols.keys.name[both], return_index=True, return_inverse=True
+        )
+        inverse = inverse.reshape(-1)
+        normal = self.ctx.names_normalised(list(map(names.__getitem__, both[first].tolist())))
         numbers: dict[str, int] = {}  # normalised name → a number of its own
         code = np.fromiter(map(numbers.setdefault, normal, count()), np.int64, len(normal))
         long_enough = np.fromiter((len(n) >= 4 for n in normal), np.bool_, len(normal))
