@@ -60,7 +60,7 @@ from belegsync.matching.decide import (
     auto_decisions,
     siblings_in_order,
 )
-from belegsync.matching.fastpath import ClearLink, PaymentArrays, clear_links
+from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext, Scored
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import NO_KEY, marker_mask, text_key, text_keys, word_masks
@@ -287,12 +287,12 @@ class _Run:
             {i for _, i in owners},
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
-        self.clear: list[ClearLink] = []
+        self.clear = ClearLinks.none()
         if params.fast_path and not params.shadow_mode:
             self.clear = clear_links(expected, arrays, self.index, found, owners, rejected, params)
-        self.clear_rows = set(map(attrgetter("row"), self.clear))
+        self.clear_rows = set(self.clear.rows.tolist())
         still_open = arrays.open.copy()
-        still_open[list(map(attrgetter("payment"), self.clear))] = False
+        still_open[self.clear.payments] = False
         # the payment arrays of the states (state index → global position), for scoring
         self.arrays, self.rest = arrays, np.flatnonzero(still_open)
         rest = self.rest.tolist()
@@ -1070,7 +1070,7 @@ class _Run:
             reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         # by payment id (a sort of strings), then transaction id where a payment repeats
-        links = [*autos.values(), *group_autos, *map(attrgetter("decision"), self.clear)]
+        links = [*autos.values(), *group_autos, *self.clear.decisions]
         keys = list(map(attrgetter("suggestion.payment_id"), links))
         if len(set(keys)) < len(keys):
             auto_links = sorted(links, key=attrgetter("suggestion.payment_id", "suggestion.txn_id"))
@@ -1573,17 +1573,9 @@ class _Run:
         accounts, which leave out a payment provider's lines (``_provider_lines``)."""
         if self._linked_cache is None:
             auto = np.array(self._auto_rows, dtype=np.int64).reshape(-1, 2)
-            n = len(self.clear)
             self._linked_cache = (
-                np.concatenate(
-                    (
-                        np.fromiter(map(attrgetter("payment"), self.clear), np.int64, n),
-                        self.rest[auto[:, 0]],
-                    )
-                ),
-                np.concatenate(
-                    (np.fromiter(map(attrgetter("row"), self.clear), np.int64, n), auto[:, 1])
-                ),
+                np.concatenate((self.clear.payments, self.rest[auto[:, 0]])),
+                np.concatenate((self.clear.rows, auto[:, 1])),
             )
             size = self._linked_cache[0].size
             self._provider_judged = np.zeros(size, dtype=np.bool_)

@@ -50,7 +50,7 @@ from belegsync.matching.line_keys import NO_KEY, text_keys
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
 
-__all__ = ["ClearLink", "PaymentArrays", "clear_links"]
+__all__ = ["ClearLinks", "PaymentArrays", "clear_links"]
 
 _SHIFT = 40
 _MAX_DIGITS = 18  # as digit_value reads them: 10**18 fits in 64 bits
@@ -257,10 +257,22 @@ def _identifier_sets(
     return out
 
 
-class ClearLink(NamedTuple):
-    payment: int  # global position
-    row: int
-    decision: LinkDecision
+@dataclass(frozen=True, slots=True)
+class ClearLinks:
+    """The fast path's links: per link its payment (global position), its row and its
+    decision, side by side."""
+
+    payments: IntArray
+    rows: IntArray
+    decisions: list[LinkDecision]
+
+    @classmethod
+    def none(cls) -> ClearLinks:
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(empty, empty, [])
+
+    def __len__(self) -> int:
+        return len(self.decisions)
 
 
 def _exact_pairs(
@@ -490,7 +502,7 @@ def clear_links(
     owners: Mapping[tuple[int, str], frozenset[str]],
     rejected: Collection[tuple[str, str]],
     params: MatchParams,
-) -> list[ClearLink]:
+) -> ClearLinks:
     """Sole exact pairs with the voucher number in the purpose, a known account or the
     contact's name."""
     cols = index.cols
@@ -557,7 +569,7 @@ def clear_links(
     per_payment, per_row = counts.of(plausible)
     keep = np.flatnonzero(plausible & may_link & (per_payment[pay] == 1) & (per_row[rows] == 1))
     if keep.size == 0:
-        return []
+        return ClearLinks.none()
     keep = keep[~_fee_competitors(arrays, index, rows[keep], params)]
     # a pair no reference decides is linked as sole alone: full scoring must find no
     # other pair of its payment or line either. The pairs citing the voucher number are
@@ -738,7 +750,7 @@ def _decisions(
     index: TxnIndex,
     clear: _Clear,
     params: MatchParams,
-) -> list[ClearLink]:
+) -> ClearLinks:
     """Features, score and the link for every clear pair: the numbers with arrays, the
     objects column by column (a counterparty and a difference judged once per value)."""
     rules = params.rules
@@ -770,7 +782,7 @@ def _decisions(
     value = np.minimum(1.0, np.maximum(0.0, value))
     ok = np.flatnonzero(value >= rules.sole_threshold)
     if ok.size == 0:
-        return []
+        return ClearLinks.none()
     pay, rows, cents = pay[ok], rows[ok], clear.cents[ok]
     g_list, row_list = pay.tolist(), rows.tolist()
     payments = list(map(expected.__getitem__, g_list))
@@ -812,7 +824,7 @@ def _decisions(
     decisions = named_tuples(
         LinkDecision, zip(suggestions, repeat(auto), repeat(0.0), repeat(0.0), repeat(True))
     )
-    return named_tuples(ClearLink, zip(g_list, row_list, decisions, strict=True))
+    return ClearLinks(pay, rows, decisions)
 
 
 def _counterparties(
