@@ -4,6 +4,7 @@ line and kept with it (``matching.line_keys``); later runs read it as stored."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sqlalchemy import select, update
 
 from belegsync.matching.columns import TxnColumns
@@ -100,3 +101,29 @@ async def test_lines_keyed_under_another_derivation_are_keyed_again(
         read.keys.name.tolist()
         == KeyColumns.of(read.names, read.ibans, read.creditors, read.remittances).name.tolist()
     )
+
+
+async def test_a_run_killed_after_keying_stores_nothing_and_the_next_run_keys_again(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys are written in the run's transaction: a run that dies after working
+    them out (here the engine fails) leaves the lines unkeyed and no link; the next run
+    keys them and links as a run that never failed."""
+    tenant_id = await _setup(uow_factory, clock)
+
+    def dies(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("killed mid-run")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("belegsync.matching.service.match", dies)
+        with pytest.raises(RuntimeError):
+            await run_matching(uow_factory, clock, tenant_id)
+
+    assert await _versions(uow_factory, tenant_id) == [None, None, None]
+    async with uow_factory() as uow:
+        assert await uow.matching.links(tenant_id) == []
+    assert await _key_updates(uow_factory, clock, tenant_id) == 1
+    assert await _versions(uow_factory, tenant_id) == [KEYS_VERSION] * 3
+    async with uow_factory() as uow:
+        statuses = sorted(link.status for link in await uow.matching.links(tenant_id))
+    assert statuses == ["auto_confirmed", "suggested"]
