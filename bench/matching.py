@@ -16,7 +16,9 @@ Speed: 100,000 vouchers × 1,000,000 transactions on one core (generation exclud
 next to a plain vectorised candidate generation (numpy) on the same data, with the
 ratio and the peak memory; timed on the generator's objects as they lie, and on
 the same inputs laid out in memory as the store's column read builds them (rows decoded
-one after the other), which is what production matches; and that layout once more in a
+one after the other, each line with the keys a first run stored, ``line_keys``; the time
+to work them out once and to read them is printed apart), which is what production
+matches; and that layout once more in a
 fresh process that only read the inputs (a worker's situation: the generating process's
 heap is full of the garbage of a million generated objects). Each layout is timed
 ``--runs`` times (3) back to back; the medians are printed with every run's time and the
