@@ -214,6 +214,17 @@ def _of_contact(hashes: IntArray, owner: IntArray) -> IntArray:
     return mixed.view(np.int64)
 
 
+def _distinct_pairs(first: IntArray, second: IntArray) -> IntArray:
+    """``np.unique(np.stack((first, second), axis=1), axis=0)``: the distinct pairs in
+    order, by one sort of the two columns (``unique`` along an axis sorts the rows as
+    structured values, ten times slower)."""
+    order = np.lexsort((second, first))
+    first, second = first[order], second[order]
+    keep = np.ones(first.size, dtype=np.bool_)
+    keep[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
+    return np.stack((first[keep], second[keep]), axis=1)
+
+
 def _account_rows(index: TxnIndex, state: PaymentState) -> list[int]:
     """The rows from the payment's known accounts inside its date window."""
     rows: list[int] = []
@@ -736,7 +747,7 @@ class _Run:
         for column, linked, _ in self._linked_account_keys():
             has = mine & (linked != _EMPTY_HASH)  # (a line without an account: none)
             # the distinct (contact, account hash) of those lines
-            pairs = np.unique(np.stack((linked_contact[has], linked[has]), axis=1), axis=0)
+            pairs = _distinct_pairs(linked_contact[has], linked[has])
             rows = np.flatnonzero(usable & is_member(column, pairs[:, 1]))
             if not rows.size or not pairs.size:
                 continue

@@ -45,8 +45,8 @@ from belegsync.domain.matching_text import compact_identifier, normalise_names
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import ReferenceKeys, TxnIndex, is_member, tenant_currencies
 from belegsync.matching.columns import BoolArray, IntArray
-from belegsync.matching.features import name_similarities, named_tuples, periods_named
-from belegsync.matching.line_keys import NO_KEY, text_keys
+from belegsync.matching.features import TextPeriods, name_similarities, named_tuples
+from belegsync.matching.line_keys import NO_KEY, KeyColumns, text_keys
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
 
@@ -560,7 +560,7 @@ def clear_links(
     # pair may be sole, and its rivals naming the period must be found
     plausible |= _period_named(
         arrays,
-        cols.remittances,
+        cols.keys,
         pay,
         rows,
         _may_matter(pay, rows, ~plausible & counted, may_link, plausible & counted, counts),
@@ -658,21 +658,21 @@ def _may_matter(
 
 def _period_named(
     arrays: PaymentArrays,
-    remittances: Sequence[str],
+    keys: KeyColumns,
     pay: IntArray,
     rows: IntArray,
     among: BoolArray,
 ) -> BoolArray:
     """Pairs (of ``among``) whose purpose names the voucher's month or quarter
     ("Miete 02/2026"): full scoring reads that as a reference, so such a pair is
-    plausible whoever the payer is (each line's text searched once)."""
+    plausible whoever the payer is (the periods each line names, from its keys)."""
     out = np.zeros(pay.size, dtype=np.bool_)
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return out
     lines, line_of = np.unique(rows[pick], return_inverse=True)
-    texts = list(map(remittances.__getitem__, lines.tolist()))
-    out[pick] = periods_named(texts, line_of, arrays.voucher_day[pay[pick]])
+    periods = TextPeriods(*keys.periods_of(lines))
+    out[pick] = periods.own(line_of.reshape(-1), arrays.voucher_day[pay[pick]])
     return out
 
 

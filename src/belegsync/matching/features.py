@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, count, repeat
-from operator import attrgetter, methodcaller
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -42,20 +42,28 @@ from belegsync.matching.candidates import (
     reference_tokens,
 )
 from belegsync.matching.columns import BoolArray, IntArray
+from belegsync.matching.line_keys import marker_mask
+from belegsync.matching.line_marks import RECOLLECTION_MARKERS
 from belegsync.matching.params import MatchParams
+from belegsync.matching.periods import (
+    MONTH_ALONE,
+    PERIOD_HINT,
+    QUARTER,
+    first_period,
+    month_label,
+    period_in_text,
+    period_tokens,
+    quarter_label,
+    token_parts,
+)
 
 __all__ = [
-    "PERIOD_HINT",
-    "PERIOD_RE",
-    "QUARTER_RE",
     "FeatureContext",
     "Scored",
     "TextPeriods",
     "cadence",
     "name_similarity",
     "named_tuples",
-    "other_period_in_text",
-    "period_in_text",
     "periods_named",
     "periods_of",
 ]
@@ -64,32 +72,14 @@ FloatArray = npt.NDArray[np.float64]
 _Row = TypeVar("_Row", bound=tuple[Any, ...])
 
 _PARTIAL_FROM = 6  # shorter names are not read as cut ones
-# a month ("02/2026") and a quarter ("Q1/2026", "1. Quartal 2026") named in a purpose.
-# The month reads what (?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9]) reads, its
-# first digit taken before the look-behind: a pattern that opens with a character class
-# is searched by skipping to that class, one that opens with a look-behind is tried at
-# every position (twice the time over a purpose)
-PERIOD_RE = re.compile(
-    r"([0-9](?<![0-9]{2})(?:(?<=0)[1-9]|(?<=1)[0-2]?|(?<=[2-9]))) ?[/.-] ?(20[0-9]{2})(?![0-9])"
-)
-QUARTER_RE = re.compile(
-    r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
-)
-# what stands before a month that is part of a full date ("vom 12.02.2024"): a day
-_DAY_BEFORE = re.compile(r"[0-9] ?[/.-] ?\Z")
-# every quarter named has a Q (no other character is a Q ignoring case)
-_Q_RE = re.compile("[Qq]")
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PERIODS = 1 << 20  # above every month code (year * 12 + month - 1) of a 4-digit year
-_START = methodcaller("start")
-# cheap checks on the raw text before the exact rules run
-PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
-_RECOLLECTION_HINT = re.compile(r"lastschrift|einzug|wiedervorlage", re.IGNORECASE)
-# the hint for upper-cased ASCII texts
-_RECOLLECTION_HINT_UPPER = re.compile(_RECOLLECTION_HINT.pattern.upper())
+# a purpose saying that a returned debit is collected again (read where the line's
+# marks hold a word of it, ``RECOLLECTION_MARKERS``)
 _RECOLLECTION_RE = re.compile(
     r"NACH (?:DER )?R(?:UE|U)CKLASTSCHRIFT|WIEDERVORLAGE|ERNEUTE[RN]? EINZUG"
 )
+_RECOLLECTION_MARKS = marker_mask(RECOLLECTION_MARKERS)
 
 
 def cadence(gap_days: int) -> str | None:
@@ -103,80 +93,25 @@ def cadence(gap_days: int) -> str | None:
     return None
 
 
-def period_in_text(text: str, voucher_day: int) -> str | None:
-    """The period the purpose names (``Miete 02/2026``, ``Q1/2026``, ``1. Quartal
-    2026``) if it is the month or quarter of the voucher date."""
-    month_date = date.fromordinal(voucher_day)
-    for m in PERIOD_RE.finditer(text):
-        month, year = int(m.group(1)), int(m.group(2))
-        if (year, month) == (month_date.year, month_date.month):
-            return f"{month:02d}/{year}"
-    quarter = (month_date.month - 1) // 3 + 1
-    for m in QUARTER_RE.finditer(text):
-        q, year = int(m.group(1) or m.group(2)), int(m.group(3))
-        if (year, q) == (month_date.year, quarter):
-            return f"Q{q}/{year}"
-    return None
-
-
-def other_period_in_text(text: str, voucher_day: int) -> str | None:
-    """A period the purpose names when none is the voucher's month or quarter
-    (``Leasingrate 04/2024`` for the voucher of February): the first month named on
-    its own (not the month of a full date, ``vom 12.04.2024``), else the first
-    quarter."""
-    if period_in_text(text, voucher_day) is not None:
-        return None
-    return _first_period(text)
-
-
-def _first_period(text: str) -> str | None:
-    """The first month named on its own in ``text``, else the first quarter."""
-    for m in PERIOD_RE.finditer(text):
-        if not _in_date(text, m.start()):
-            return _month_label(m)
-    quarter = QUARTER_RE.search(text)
-    return None if quarter is None else _quarter_label(quarter)
-
-
-def _month_label(match: re.Match[str]) -> str:
-    """``02/2024`` for a month named (``2.2024``, ``02 / 2024``)."""
-    return f"{int(match.group(1)):02d}/{match.group(2)}"
-
-
-def _quarter_label(match: re.Match[str]) -> str:
-    """``Q1/2024`` for a quarter named (``1. Quartal 2024``)."""
-    return f"Q{match.group(1) or match.group(2)}/{match.group(3)}"
-
-
-def _in_date(text: str, start: int) -> bool:
-    """Whether the month found at ``start`` is part of a full date (a day before it)."""
-    return _DAY_BEFORE.search(text, max(0, start - 4), start) is not None
-
-
 class TextPeriods:
-    """The months and quarters a list of texts names, found in one search of the texts
-    joined (by a character no period contains or borders on), quarters only in the
-    texts with a Q."""
+    """The months and quarters a list of texts names, from their period tokens
+    (``periods.period_tokens``; as stored with the lines, ``KeyColumns.periods_of``):
+    ``text_of`` the position of each token's text, ascending, each text's tokens in
+    their order."""
 
-    __slots__ = ("_joined", "_months", "_quarters", "_texts")
+    __slots__ = ("_months", "_quarters")
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._texts = texts
-        self._joined = joined, ends = _joined(texts)
-        found = list(PERIOD_RE.finditer(joined))
-        # (text position, code, match) of each month named, in the order of the texts
-        self._months = (
-            ends.searchsorted(_starts(found), "right"),
-            np.fromiter(map(_month_code, found), np.int64, len(found)),
-            found,
-        )
-        quartered = distinct(ends.searchsorted(_starts(list(_Q_RE.finditer(joined))), "right"))
-        at, codes = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        if quartered.size:
-            picked = list(map(texts.__getitem__, quartered.tolist()))
-            at, codes = _periods(QUARTER_RE, _quarter_code, *_joined(picked))
-            at = quartered[at]
-        self._quarters = (at, codes)
+    def __init__(self, text_of: IntArray, tokens: IntArray) -> None:
+        kind, code = token_parts(tokens)
+        month = kind != QUARTER
+        # (text position, code, named on its own) of each month, in the order named
+        self._months = (text_of[month], code[month], kind[month] == MONTH_ALONE)
+        self._quarters = (text_of[~month], code[~month])
+
+    @classmethod
+    def of_texts(cls, texts: Sequence[str]) -> TextPeriods:
+        """The periods the ``texts`` name, read from them."""
+        return cls(*period_tokens(texts))
 
     def own(self, text_of: IntArray, voucher_day: IntArray) -> BoolArray:
         """Per pair (the position of its text, its voucher's day): whether
@@ -202,25 +137,23 @@ class TextPeriods:
         first month named on its own, else the first quarter; texts naming none are
         left out."""
         out: dict[int, str] = {}
-        joined = self._joined[0]
-        at, _, found = self._months
+        at, codes, alone = self._months
+        wanted = np.flatnonzero(alone & is_member(at, asked))
+        for text, code in zip(at[wanted].tolist(), codes[wanted].tolist(), strict=True):
+            if text not in out:
+                out[text] = month_label(code)
+        at, codes = self._quarters
         wanted = np.flatnonzero(is_member(at, asked))
-        for j, text in zip(wanted.tolist(), at[wanted].tolist(), strict=True):
-            m = found[j]
-            if text not in out and not _in_date(joined, m.start()):
-                out[text] = _month_label(m)
-        quarters = self._quarters[0]
-        for text in distinct(quarters[is_member(quarters, asked)]).tolist():
-            quarter = None if text in out else QUARTER_RE.search(self._texts[text])
-            if quarter is not None:
-                out[text] = _quarter_label(quarter)
+        for text, code in zip(at[wanted].tolist(), codes[wanted].tolist(), strict=True):
+            if text not in out:
+                out[text] = quarter_label(code)
         return out
 
 
 def periods_named(texts: Sequence[str], text_of: IntArray, voucher_day: IntArray) -> BoolArray:
     """Per pair (the position of its text in ``texts``, its voucher's day): whether
     :func:`period_in_text` finds the voucher's month or quarter in the text."""
-    return TextPeriods(texts).own(text_of, voucher_day)
+    return TextPeriods.of_texts(texts).own(text_of, voucher_day)
 
 
 def periods_of(extras: Iterable[Sequence[str] | None]) -> IntArray:
@@ -237,39 +170,6 @@ def periods_of(extras: Iterable[Sequence[str] | None]) -> IntArray:
         ),
         np.int64,
     )
-
-
-def _joined(texts: Sequence[str]) -> tuple[str, IntArray]:
-    """The texts joined by a unit separator, and where each ends (its separator
-    counted)."""
-    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
-    return "\x1f".join(texts), ends
-
-
-def _periods(
-    pattern: re.Pattern[str], code: Callable[[re.Match[str]], int], joined: str, ends: IntArray
-) -> tuple[IntArray, IntArray]:
-    """(text position, period code) of every period ``pattern`` finds in the texts
-    :func:`_joined`."""
-    found = list(pattern.finditer(joined))
-    return ends.searchsorted(_starts(found), "right"), np.fromiter(
-        map(code, found), np.int64, len(found)
-    )
-
-
-def _starts(found: list[re.Match[str]]) -> IntArray:
-    """Where each match starts."""
-    return np.fromiter(map(_START, found), np.int64, len(found))
-
-
-def _month_code(match: re.Match[str]) -> int:
-    """year * 12 + month - 1 of a month named (``02/2026``)."""
-    return int(match.group(2)) * 12 + int(match.group(1)) - 1
-
-
-def _quarter_code(match: re.Match[str]) -> int:
-    """year * 4 + quarter - 1 of a quarter named (``Q1/2026``, ``1. Quartal 2026``)."""
-    return int(match.group(3)) * 4 + int(match.group(1) or match.group(2)) - 1
 
 
 class _CheapColumns(NamedTuple):
@@ -469,28 +369,6 @@ def _amounts(
     value[exact] = 1.0
     kind[exact] = columns.kinds[pay[exact], same[exact].argmax(axis=1)]
     return value, kind, delta
-
-
-def _mentioning(
-    texts: list[str], hints: Sequence[tuple[re.Pattern[str], re.Pattern[str]]]
-) -> list[BoolArray]:
-    """Per (hint, upper) of ``hints``: whether the case-insensitive ``hint`` occurs in
-    each text. The ASCII texts are upper-cased and joined once (by a byte no hint
-    matches) and searched in one pass per hint by the hint in upper case, ``upper``
-    (the same matches there); the others one by one."""
-    plain = np.fromiter(map(str.isascii, texts), np.bool_, len(texts))
-    at = np.flatnonzero(plain)
-    joined = "\x1f".join(compress(texts, plain.tolist())).upper()
-    ends = np.cumsum(np.fromiter(map(len, compress(texts, plain.tolist())), np.int64, at.size) + 1)
-    out = []
-    for hint, upper in hints:
-        found = np.zeros(len(texts), dtype=np.bool_)
-        starts = np.fromiter((m.start() for m in upper.finditer(joined)), np.int64)
-        found[at[ends.searchsorted(starts, side="right")]] = True
-        for i in np.flatnonzero(~plain).tolist():
-            found[i] = hint.search(texts[i]) is not None
-        out.append(found)
-    return out
 
 
 def named_tuples(cls: type[_Row], rows: Iterable[tuple[Any, ...]]) -> list[_Row]:
@@ -710,7 +588,7 @@ class FeatureContext:
             period = other = None
             if PERIOD_HINT.search(raw):
                 period = period_in_text(raw, state.voucher_day)
-                other = None if period is not None else _first_period(raw)
+                other = None if period is not None else first_period(raw)
             recollected = self._recollected(row)
         else:
             own, other, recollected = hints
@@ -727,8 +605,8 @@ class FeatureContext:
         """A debit collected again after a returned one (found, or said in the purpose)."""
         if row in self.index.recollections:
             return True
-        raw = self.index.cols.remittances[row]
-        return bool(_RECOLLECTION_HINT.search(raw) and _RECOLLECTION_RE.search(self.text(row)))
+        marks = int(self.index.cols.keys.purpose_marks[row])
+        return bool(marks & _RECOLLECTION_MARKS and _RECOLLECTION_RE.search(self.text(row)))
 
     def suggestion(
         self,
@@ -1066,21 +944,22 @@ class FeatureContext:
         known_payer: BoolArray,
     ) -> dict[int, list[str]]:
         """:meth:`_extra` of the pairs with an amount ≥ 0.8 that have any (position →
-        codes). The purposes are searched once per row: for the periods they name (then
-        looked up per pair) and for a hint of a re-collection."""
+        codes). The periods each line names and its marks are read from its keys (the
+        periods then looked up per pair); only a purpose marked with a word of a
+        re-collection is read."""
         wanted = np.flatnonzero(cheap.amount >= 0.8)
         lines, inverse = np.unique(rows[wanted], return_inverse=True)
-        texts = list(map(self.index.cols.remittances.__getitem__, lines.tolist()))
-        periods = TextPeriods(texts)
+        keys = self.index.cols.keys
+        periods = TextPeriods(*keys.periods_of(lines))
         period = periods.own(inverse, columns.voucher_day[pay[wanted]])
         # a line naming only another period than the voucher's is said so, and is no
         # competitor of a line naming the voucher's own (``auto_decisions``)
         other = ~period & is_member(inverse, periods.naming())
         others = periods.others(distinct(inverse[other]))
         other &= is_member(inverse, np.fromiter(others, np.int64, len(others)))
-        (recollection_hint,) = _mentioning(texts, ((_RECOLLECTION_HINT, _RECOLLECTION_HINT_UPPER),))
         recollected = is_member(lines, np.fromiter(self.index.recollections, np.int64))
-        for j in np.flatnonzero(recollection_hint & ~recollected).tolist():
+        hinted = (keys.purpose_marks[lines] & _RECOLLECTION_MARKS) != 0
+        for j in np.flatnonzero(hinted & ~recollected).tolist():
             recollected[j] = self._recollected(int(lines[j]))
         # a known payer's recurring payments: only where the contact has a past
         recurring = known_payer[wanted]

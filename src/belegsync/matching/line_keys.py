@@ -16,11 +16,14 @@ So the first run that reads a line works out these integers and the store keeps 
   reads them (compacted; the creditor id only where it names the counterparty);
 * ``purpose_marks`` and ``name_marks``: one bit per marker of ``line_marks.LINE_MARKERS``
   that the purpose (as matching reads it) or the payer name mentions;
-* ``numbers``: the candidate number tokens of the purpose (``textscan``).
+* ``numbers``: the candidate number tokens of the purpose (``textscan``);
+* ``periods``: the months and quarters the purpose names, in its order
+  (``periods.period_tokens``).
 
 The store keeps them in one column per line (``line_keys``), as little-endian 64-bit
-integers: ``KEYS_VERSION``, the six keys above in that order, then the numbers — one
-value a read turns into arrays for all lines at once, without a step per line and key.
+integers: ``KEYS_VERSION``, the six keys above in that order, then the tokens — the
+numbers (never negative), then the periods (always negative) — one value a read turns
+into arrays for all lines at once, without a step per line and key.
 
 A key is xxHash's XXH3 of the UTF-8 text as a signed 64-bit integer, the same in every
 process (Python's ``hash`` of a string changes with each start); an empty text has the
@@ -46,6 +49,7 @@ from xxhash import xxh3_64_intdigest
 
 from belegsync.domain.matching_text import normalise_text
 from belegsync.matching.line_marks import LINE_MARKERS
+from belegsync.matching.periods import period_tokens
 from belegsync.matching.textscan import TextBlob, digit_tokens
 
 __all__ = [
@@ -63,14 +67,14 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-KEYS_VERSION = 1
+KEYS_VERSION = 2
 NO_KEY = 0  # the key of an empty text (no name, no account)
 
 _SIGN = 1 << 63
 _WRAP = 1 << 64
 _BIT = {marker: 1 << bit for bit, marker in enumerate(LINE_MARKERS)}
 _NUMBER = np.dtype("<i8")
-# the stored value of a line: the version, the six keys, then the numbers
+# the stored value of a line: the version, the six keys, then the tokens
 _HEAD = 7
 
 
@@ -127,8 +131,9 @@ def marks(texts: list[str]) -> IntArray:
 @dataclass(frozen=True, slots=True)
 class KeyColumns:
     """The keys of each line (see the module's description), one array per key; the
-    number tokens as (row, value) pairs sorted by row. ``to_store`` marks the lines
-    keyed in this read whose keys the store should keep."""
+    number tokens and the period tokens each as (row, value) pairs sorted by row (a
+    row's in their order). ``to_store`` marks the lines keyed in this read whose keys
+    the store should keep."""
 
     name: IntArray
     words: IntArray
@@ -138,6 +143,8 @@ class KeyColumns:
     name_marks: IntArray
     number_rows: IntArray
     numbers: IntArray
+    period_rows: IntArray
+    periods: IntArray
     to_store: BoolArray
 
     @classmethod
@@ -153,15 +160,17 @@ class KeyColumns:
         matching reads them); ``stored``: whether the store should keep them."""
         rows, numbers = digit_tokens(remittances)
         order = np.argsort(rows, kind="stable")
-        return cls(
-            text_keys(names),
-            word_masks(names),
-            text_keys(ibans),
-            text_keys(creditors),
-            marks(remittances),
-            marks(names),
-            rows[order],
-            numbers[order],
+        return cls.of_parts(
+            (
+                text_keys(names),
+                word_masks(names),
+                text_keys(ibans),
+                text_keys(creditors),
+                marks(remittances),
+                marks(names),
+            ),
+            (rows[order], numbers[order]),
+            period_tokens(remittances),
             np.full(len(names), stored, dtype=np.bool_),
         )
 
@@ -203,13 +212,18 @@ class KeyColumns:
             for k, column in enumerate(ints):
                 ints[k] = np.zeros(n, dtype=np.int64)
                 ints[k][keyed] = column
-        # the numbers: each keyed line's slots after its head
+        # the tokens: each keyed line's slots after its head
         count = np.where(current, slots - _HEAD, 0)
-        number_rows = np.repeat(np.arange(n, dtype=np.int64), count)
-        numbers = data[
-            np.arange(number_rows.size)
+        token_rows = np.repeat(np.arange(n, dtype=np.int64), count)
+        tokens = data[
+            np.arange(token_rows.size)
             - np.repeat(np.cumsum(count) - count, count)
             + np.repeat(starts + _HEAD, count)
+        ]
+        period = tokens < 0
+        streams = [
+            (token_rows[~period], tokens[~period]),
+            (token_rows[period], tokens[period]),
         ]
         stale = np.flatnonzero(~current)
         if stale.size:
@@ -222,24 +236,33 @@ class KeyColumns:
             )
             for array, column in zip(ints, fresh.integers(), strict=True):
                 array[stale] = column
-            number_rows = np.concatenate((number_rows, stale[fresh.number_rows]))
-            numbers = np.concatenate((numbers, fresh.numbers))
-            order = np.argsort(number_rows, kind="stable")
-            number_rows, numbers = number_rows[order], numbers[order]
-        return cls.of_parts(ints, number_rows, numbers, ~current & ~advised)
+            for k, (rows, values) in enumerate(fresh.token_streams()):
+                merged = np.concatenate((streams[k][0], stale[rows]))
+                order = np.argsort(merged, kind="stable")
+                streams[k] = (merged[order], np.concatenate((streams[k][1], values))[order])
+        return cls.of_parts(ints, streams[0], streams[1], ~current & ~advised)
 
     @classmethod
     def of_parts(
         cls,
         integers: Sequence[IntArray],
-        number_rows: IntArray,
-        numbers: IntArray,
+        numbers: tuple[IntArray, IntArray],
+        periods: tuple[IntArray, IntArray],
         to_store: BoolArray,
     ) -> KeyColumns:
-        """From the six keys in their stored order, and the rest."""
+        """From the six keys in their stored order, the (row, value) pairs of the
+        numbers and of the periods, and the lines to store."""
         name, words, iban, creditor, purpose_marks, name_marks = integers
         return cls(
-            name, words, iban, creditor, purpose_marks, name_marks, number_rows, numbers, to_store
+            name,
+            words,
+            iban,
+            creditor,
+            purpose_marks,
+            name_marks,
+            *numbers,
+            *periods,
+            to_store,
         )
 
     def integers(self) -> tuple[IntArray, ...]:
@@ -253,34 +276,49 @@ class KeyColumns:
             self.name_marks,
         )
 
+    def token_streams(self) -> tuple[tuple[IntArray, IntArray], tuple[IntArray, IntArray]]:
+        """The (row, value) pairs of the numbers and of the periods."""
+        return (self.number_rows, self.numbers), (self.period_rows, self.periods)
+
     def kept(self, to_store: BoolArray) -> KeyColumns:
         """The same keys, ``to_store`` the lines the store should keep."""
-        return KeyColumns.of_parts(self.integers(), self.number_rows, self.numbers, to_store)
+        return KeyColumns.of_parts(self.integers(), *self.token_streams(), to_store)
 
     def take(self, rows: IntArray) -> KeyColumns:
         """The keys of ``rows`` (ascending), as a read of those lines alone gives them."""
         new = np.full(self.name.size, -1, dtype=np.int64)
         new[rows] = np.arange(rows.size)
-        at = new[self.number_rows]
-        mine = at >= 0
+        streams = []
+        for token_rows, values in self.token_streams():
+            at = new[token_rows]
+            mine = at >= 0
+            streams.append((at[mine], values[mine]))
         return KeyColumns.of_parts(
             [column[rows] for column in self.integers()],
-            at[mine],
-            self.numbers[mine],
+            streams[0],
+            streams[1],
             self.to_store[rows],
         )
 
+    def periods_of(self, lines: IntArray) -> tuple[IntArray, IntArray]:
+        """The period tokens of ``lines`` (ascending, distinct rows): (position in
+        ``lines``, token), each line's in their order."""
+        return _slices(self.period_rows, self.periods, lines)
+
     def stored_values(self, rows: IntArray) -> list[bytes]:
         """The keys of ``rows`` as the store keeps them (``line_keys``, per line)."""
-        starts = np.searchsorted(self.number_rows, rows, side="left")
-        count = np.searchsorted(self.number_rows, rows, side="right") - starts
+        token_rows = np.concatenate((self.number_rows, self.period_rows))
+        order = np.argsort(token_rows, kind="stable")  # a row's numbers, then its periods
+        token_rows = token_rows[order]
+        tokens = np.concatenate((self.numbers, self.periods))[order].astype(_NUMBER)
+        starts = np.searchsorted(token_rows, rows, side="left")
+        count = np.searchsorted(token_rows, rows, side="right") - starts
         head = np.column_stack(
             [np.full(rows.size, KEYS_VERSION, dtype=np.int64)]
             + [column[rows] for column in self.integers()]
         ).astype(_NUMBER)
-        numbers = self.numbers.astype(_NUMBER)
         return [
-            head[i].tobytes() + numbers[start : start + size].tobytes()
+            head[i].tobytes() + tokens[start : start + size].tobytes()
             for i, start, size in zip(
                 range(rows.size), starts.tolist(), count.tolist(), strict=True
             )
@@ -290,3 +328,13 @@ class KeyColumns:
         """The rows to store and, per row, its keys as the store keeps them."""
         rows = np.flatnonzero(self.to_store)
         return rows.tolist(), self.stored_values(rows)
+
+
+def _slices(token_rows: IntArray, values: IntArray, lines: IntArray) -> tuple[IntArray, IntArray]:
+    """The values of ``lines`` (ascending) from (row, value) pairs sorted by row:
+    (position in ``lines``, value)."""
+    starts = np.searchsorted(token_rows, lines, side="left")
+    count = np.searchsorted(token_rows, lines, side="right") - starts
+    position = np.repeat(np.arange(lines.size, dtype=np.int64), count)
+    at = np.arange(position.size) - np.repeat(np.cumsum(count) - count, count) + starts[position]
+    return position, values[at]

@@ -22,6 +22,7 @@ __all__ = [
     "PAYOUT_MARKERS",
     "PROVIDERS",
     "PROVIDER_MARKERS",
+    "RECOLLECTION_MARKERS",
     "RETURN_MARKERS",
     "STATED_FEE_MARKERS",
     "Provider",
@@ -79,6 +80,9 @@ DEPOSIT_MARKERS = (b"VORKASSE", b"VORAUSKASSE", b"VORAUSZAHLUNG", b"ABSCHLAG")
 COLLECTIVE_MARKERS = (b"SAMMEL",)
 # a return worded in the purpose ("Rücklastschrift", "Retoure", "Storno")
 RETURN_MARKERS = (b"LASTSCHRIFT", b"RETOURE", b"STORNO", b"RUECKBUCHUNG", b"RUCKBUCHUNG")
+# a returned debit collected again ("nach Rücklastschrift", "Wiedervorlage", "erneuter
+# Einzug"): the lines whose purpose is read for it (``FeatureContext``)
+RECOLLECTION_MARKERS = (b"LASTSCHRIFT", b"EINZUG", b"WIEDERVORLAGE")
 
 # every marker, each once, in the order of the stored bits (at most 63)
 LINE_MARKERS: tuple[bytes, ...] = tuple(
@@ -89,6 +93,7 @@ LINE_MARKERS: tuple[bytes, ...] = tuple(
             *COUNT_MARKERS,
             *DEPOSIT_MARKERS,
             *COLLECTIVE_MARKERS,
+            *RECOLLECTION_MARKERS,
         )
     )
 )

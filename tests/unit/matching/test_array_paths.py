@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
 from belegsync.domain.matching_text import normalise_name, normalise_text
-from belegsync.matching import MatchParams, engine, fastpath, features, match, textscan
+from belegsync.matching import (
+    MatchParams,
+    engine,
+    fastpath,
+    features,
+    match,
+    periods,
+    textscan,
+)
 from belegsync.matching.candidates import (
     ReferenceKeys,
     Returns,
@@ -37,6 +45,8 @@ from belegsync.matching.candidates import (
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.decide import Edge, EdgeColumns
 from belegsync.matching.features import FeatureContext
+from belegsync.matching.line_keys import KeyColumns, marker_mask
+from belegsync.matching.line_marks import RECOLLECTION_MARKERS
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.textscan import TextBlob, _group_values, _marker_positions, digit_tokens
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
@@ -726,19 +736,48 @@ def test_suggestions_on_arrays_equal_one_pair_at_a_time(
     assert scored.txn_ids(at.tolist()) == [built[i].txn_id for i in at.tolist()]
 
 
+# what a purpose was searched for before the stored marks said it: a word of a
+# re-collection, ignoring case
+_RECOLLECTION_HINT = re.compile(r"lastschrift|einzug|wiedervorlage", re.IGNORECASE)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.text(alphabet="0123456789 /.-QUARTLqurtalEINZUGeinzugİıſ\x1f", max_size=30), max_size=8
+        st.text(
+            alphabet="0123456789 /.-QUARTLqurtalEINZUGeinzugWIEDERVORLAGEİıſß\x1f\u0307",
+            max_size=30,
+        ),
+        max_size=8,
+    )
+    | st.lists(
+        st.sampled_from(
+            (
+                "nach Rücklastschrift",
+                "NACH RUECKLASTSCHRIFT RE 5",
+                "erneuter Einzug",
+                "Wiedervorlage",
+                "WIEDERVORLAGE",
+                "nach Rücklaſtſchrift",
+                "LASTSCHRİFT WIEDERVORLAGE",
+            )
+        ),
+        max_size=4,
     )
 )
-def test_hints_in_joined_texts_equal_each_text(texts: list[str]) -> None:
-    hints = (
-        (features.PERIOD_HINT, re.compile(features.PERIOD_HINT.pattern.upper())),
-        (features._RECOLLECTION_HINT, features._RECOLLECTION_HINT_UPPER),
-    )
-    for (hint, _), found in zip(hints, features._mentioning(texts, hints), strict=True):
-        assert found.tolist() == [hint.search(text) is not None for text in texts]
+def test_a_recollection_read_by_the_marks_is_the_one_read_by_the_words(
+    texts: list[str],
+) -> None:
+    """The marks stored with a line tell which purposes to read for a re-collection:
+    every purpose the old hint (the words ignoring case) led to, and the rule finds
+    the same there."""
+    keys = KeyColumns.of([""] * len(texts), [""] * len(texts), [""] * len(texts), texts)
+    marked = (keys.purpose_marks & marker_mask(RECOLLECTION_MARKERS)) != 0
+    said = [features._RECOLLECTION_RE.search(normalise_text(text)) is not None for text in texts]
+    hinted = [_RECOLLECTION_HINT.search(text) is not None for text in texts]
+    assert [m and s for m, s in zip(marked.tolist(), said, strict=True)] == [
+        h and s for h, s in zip(hinted, said, strict=True)
+    ]
 
 
 @settings(max_examples=200, deadline=None)
@@ -772,7 +811,7 @@ PERIOD_TEXTS = st.lists(
 @given(PERIOD_TEXTS)
 def test_month_pattern_reads_what_the_plain_one_reads(text: str) -> None:
     plain = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9])")
-    assert [(m.span(), m.groups()) for m in features.PERIOD_RE.finditer(text)] == [
+    assert [(m.span(), m.groups()) for m in periods.PERIOD_RE.finditer(text)] == [
         (m.span(), m.groups()) for m in plain.finditer(text)
     ]
 
@@ -802,7 +841,7 @@ def test_periods_named_in_joined_texts_equal_each_text(
     """Each pair's text among ``texts`` (some shared, some asked by no pair)."""
     texts, text_of, days = _texts_of(pairs, ["Miete 02/2024"] * spare)
     assert features.periods_named(texts, text_of, days).tolist() == [
-        features.period_in_text(text, day.toordinal()) is not None for text, day in pairs
+        periods.period_in_text(text, day.toordinal()) is not None for text, day in pairs
     ]
 
 
@@ -836,11 +875,27 @@ def test_other_periods_in_joined_texts_equal_each_text(
     """What the bulk path says per pair (the voucher's own period, else the other period
     its text names) is what the scalar one says."""
     texts, text_of, days = _texts_of(pairs, ["Leasing 02/2024"] * spare)
-    periods = features.TextPeriods(texts)
-    own = periods.own(text_of, days)
-    asked = text_of[~own & np.isin(text_of, periods.naming())]
-    others = periods.others(asked)
+    named = features.TextPeriods.of_texts(texts)
+    own = named.own(text_of, days)
+    asked = text_of[~own & np.isin(text_of, named.naming())]
+    others = named.others(asked)
     said = [
         None if o else others.get(t) for o, t in zip(own.tolist(), text_of.tolist(), strict=True)
     ]
-    assert said == [features.other_period_in_text(text, day.toordinal()) for text, day in pairs]
+    assert said == [periods.other_period_in_text(text, day.toordinal()) for text, day in pairs]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-3, 3), st.integers(-(2**63), 2**63 - 1) | st.integers(-2, 2)),
+        max_size=30,
+    )
+)
+def test_distinct_pairs_are_those_unique_finds_along_the_rows(
+    pairs: list[tuple[int, int]],
+) -> None:
+    first = np.array([a for a, _ in pairs], dtype=np.int64)
+    second = np.array([b for _, b in pairs], dtype=np.int64)
+    expected = np.unique(np.stack((first, second), axis=1), axis=0).reshape(-1, 2)
+    assert engine._distinct_pairs(first, second).tolist() == expected.tolist()

@@ -10,11 +10,12 @@ import numpy as np
 import numpy.typing as npt
 
 from belegsync.matching.line_keys import KEYS_VERSION, KeyColumns
+from belegsync.matching.periods import period_tokens
 
 NAMES = ["Müller Bau GmbH", "", "Stadtwerke", "PayPal Europe"]
 IBANS = ["DE02120300000000202051", "", "DE17100500000123456789", ""]
 CREDITORS = ["", "", "DE98ZZZ09999999999", ""]
-PURPOSES = ["RE 2024-0042 und 4711", "Rücklastschrift", "", "Auszahlung 88123"]
+PURPOSES = ["RE 2024-0042 und 4711, Miete 02/2026", "Rücklastschrift", "", "Auszahlung 88123"]
 ALL = np.arange(len(NAMES), dtype=np.int64)
 NONE = np.zeros(len(NAMES), dtype=np.bool_)
 
@@ -35,10 +36,15 @@ def _pairs(keys: KeyColumns) -> list[tuple[int, int]]:
     return list(zip(keys.number_rows.tolist(), keys.numbers.tolist(), strict=True))
 
 
+def _periods(keys: KeyColumns) -> list[tuple[int, int]]:
+    return list(zip(keys.period_rows.tolist(), keys.periods.tolist(), strict=True))
+
+
 def _same(first: KeyColumns, second: KeyColumns) -> None:
     for a, b in zip(first.integers(), second.integers(), strict=True):
         assert a.tolist() == b.tolist()
     assert _pairs(first) == _pairs(second)
+    assert _periods(first) == _periods(second)
 
 
 def _value(version: int, keys: int, numbers: list[int]) -> bytes:
@@ -51,6 +57,10 @@ def test_keys_stored_and_read_back_are_the_keys_worked_out() -> None:
     assert not read.to_store.any()  # nothing new to store
     assert {20240042, 4711, 88123} <= set(read.numbers.tolist())
     assert any(read.purpose_marks) and any(read.name_marks)
+    # the month the first purpose names, stored after its numbers
+    assert _periods(read) == [(0, int(period_tokens(["02/2026"])[1][0]))]
+    position, tokens = read.periods_of(np.array([0, 3], dtype=np.int64))
+    assert (position.tolist(), tokens.tolist()) == ([0], read.periods.tolist())
 
 
 def test_stored_keys_are_read_where_current_and_worked_out_where_stale() -> None:
@@ -70,6 +80,7 @@ def test_stored_keys_are_read_where_current_and_worked_out_where_stale() -> None
         assert listed[1:3] == worked_out.tolist()[1:3]  # worked out anew
     # the numbers: row 0 as stored, rows 1 and 2 as their purposes hold them (none)
     assert _pairs(read) == [(0, 9999)]
+    assert _periods(read) == []  # row 0's as stored: none
     assert read.to_store.tolist() == [False, True, True, False]
 
 
@@ -117,3 +128,20 @@ def test_a_stored_value_no_run_wrote_is_read_as_not_keyed() -> None:
 
     _same(read, _fresh())
     assert read.to_store.tolist() == [True, True, False, True]
+
+
+def test_stale_lines_keyed_anew_keep_each_lines_tokens_in_order() -> None:
+    """Lines read as stored and lines keyed anew side by side: every line's numbers and
+    periods are its own, in their order, as one read of all from their texts gives."""
+    purposes = ["Miete 02/2026 und 03/2026", "Q2/2026 RE 5512", "Leasing 04.2026", "RE 7788"]
+    fresh = KeyColumns.of(NAMES, IBANS, CREDITORS, purposes)
+    stored: list[bytes | None] = list(fresh.stored_values(ALL))
+    stored[1] = None
+    stored[2] = _value(KEYS_VERSION - 1, 7, [1])
+
+    read = _read(stored, purposes)
+
+    _same(read, fresh)
+    assert read.to_store.tolist() == [False, True, True, False]
+    position, _ = read.periods_of(np.array([1, 2], dtype=np.int64))
+    assert position.tolist() == [0, 0, 1]  # line 1: "2/2026" and Q2; line 2: 04.2026

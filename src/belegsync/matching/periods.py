@@ -1,0 +1,183 @@
+"""The months and quarters a purpose names ("Miete 02/2026", "Q1/2026", "1. Quartal
+2026"): the rules for one text, and the same as tokens worked out once per line.
+
+A purpose naming the voucher's month or quarter counts as a weak reference in full
+scoring; a purpose naming only another period is said so and is no competitor of one
+naming the voucher's own. A line never changes after import, so its periods are read
+once and stored with its other keys (``line_keys``): each as a negative 64-bit token
+(:func:`period_tokens`), in the order the purpose names them, months before quarters.
+A token holds the period's code (a month: year × 12 + month − 1; a quarter: year × 4 +
+quarter − 1) and its kind: a month on its own, a month that is part of a full date
+("vom 12.02.2024"), or a quarter. The label a reason shows ("02/2026", "Q1/2026")
+follows from the code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "MONTH_ALONE",
+    "MONTH_IN_DATE",
+    "PERIOD_HINT",
+    "PERIOD_RE",
+    "QUARTER",
+    "QUARTER_RE",
+    "month_label",
+    "other_period_in_text",
+    "period_in_text",
+    "period_tokens",
+    "quarter_label",
+    "token_parts",
+]
+
+IntArray = npt.NDArray[np.int64]
+
+# a month ("02/2026") and a quarter ("Q1/2026", "1. Quartal 2026") named in a purpose.
+# The month reads what (?<![0-9])(0?[1-9]|1[0-2]) ?[/.-] ?(20[0-9]{2})(?![0-9]) reads, its
+# first digit taken before the look-behind: a pattern that opens with a character class
+# is searched by skipping to that class, one that opens with a look-behind is tried at
+# every position (twice the time over a purpose)
+PERIOD_RE = re.compile(
+    r"([0-9](?<![0-9]{2})(?:(?<=0)[1-9]|(?<=1)[0-2]?|(?<=[2-9]))) ?[/.-] ?(20[0-9]{2})(?![0-9])"
+)
+QUARTER_RE = re.compile(
+    r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
+)
+# a cheap check on the raw text before the exact rules run
+PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
+# what stands before a month that is part of a full date ("vom 12.02.2024"): a day
+_DAY_BEFORE = re.compile(r"[0-9] ?[/.-] ?\Z")
+# every quarter named has a Q (no other character is a Q ignoring case)
+_Q_RE = re.compile("[Qq]")
+
+# the kinds of a period token
+MONTH_IN_DATE, MONTH_ALONE, QUARTER = 0, 1, 2
+_KINDS = 4
+
+
+def period_in_text(text: str, voucher_day: int) -> str | None:
+    """The period the purpose names (``Miete 02/2026``, ``Q1/2026``, ``1. Quartal
+    2026``) if it is the month or quarter of the voucher date."""
+    month_date = date.fromordinal(voucher_day)
+    for m in PERIOD_RE.finditer(text):
+        month, year = int(m.group(1)), int(m.group(2))
+        if (year, month) == (month_date.year, month_date.month):
+            return f"{month:02d}/{year}"
+    quarter = (month_date.month - 1) // 3 + 1
+    for m in QUARTER_RE.finditer(text):
+        q, year = int(m.group(1) or m.group(2)), int(m.group(3))
+        if (year, q) == (month_date.year, quarter):
+            return f"Q{q}/{year}"
+    return None
+
+
+def other_period_in_text(text: str, voucher_day: int) -> str | None:
+    """A period the purpose names when none is the voucher's month or quarter
+    (``Leasingrate 04/2024`` for the voucher of February): the first month named on
+    its own (not the month of a full date, ``vom 12.04.2024``), else the first
+    quarter."""
+    if period_in_text(text, voucher_day) is not None:
+        return None
+    return first_period(text)
+
+
+def first_period(text: str) -> str | None:
+    """The first month named on its own in ``text``, else the first quarter."""
+    for m in PERIOD_RE.finditer(text):
+        if not _in_date(text, m.start()):
+            return month_label(_month_code(m))
+    quarter = QUARTER_RE.search(text)
+    return None if quarter is None else quarter_label(_quarter_code(quarter))
+
+
+def month_label(code: int) -> str:
+    """``02/2024`` for a month's code."""
+    year, month = divmod(code, 12)
+    return f"{month + 1:02d}/{year}"
+
+
+def quarter_label(code: int) -> str:
+    """``Q1/2024`` for a quarter's code."""
+    year, quarter = divmod(code, 4)
+    return f"Q{quarter + 1}/{year}"
+
+
+def period_tokens(texts: Sequence[str]) -> tuple[IntArray, IntArray]:
+    """(row, token) of every period the texts name, by row, each row's in the order of
+    the text, its months before its quarters. All texts are searched at once, joined by
+    a character no period contains or borders on; quarters only in the texts with a
+    Q."""
+    if not texts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    joined, ends = _joined(texts)
+    if len(texts) > 1 and joined.count("\x1f") != len(texts) - 1:
+        # a text holds the separator itself: each text searched alone
+        each = [period_tokens([text])[1] for text in texts]
+        sizes = np.fromiter(map(len, each), np.int64, len(each))
+        return np.repeat(np.arange(len(each), dtype=np.int64), sizes), np.concatenate(each)
+    found = list(PERIOD_RE.finditer(joined))
+    month_rows = ends.searchsorted(_starts(found), "right")
+    month_tokens = _tokens(
+        np.fromiter(map(_month_code, found), np.int64, len(found)),
+        np.fromiter(
+            (MONTH_IN_DATE if _in_date(joined, m.start()) else MONTH_ALONE for m in found),
+            np.int64,
+            len(found),
+        ),
+    )
+    quartered = np.unique(ends.searchsorted(_starts(list(_Q_RE.finditer(joined))), "right"))
+    quarter_rows = quarter_tokens = np.zeros(0, dtype=np.int64)
+    if quartered.size:
+        picked, picked_ends = _joined(list(map(texts.__getitem__, quartered.tolist())))
+        quarters = list(QUARTER_RE.finditer(picked))
+        quarter_rows = quartered[picked_ends.searchsorted(_starts(quarters), "right")]
+        codes = np.fromiter(map(_quarter_code, quarters), np.int64, len(quarters))
+        quarter_tokens = _tokens(codes, np.full(codes.size, QUARTER, dtype=np.int64))
+    rows = np.concatenate((month_rows, quarter_rows))
+    order = np.argsort(rows, kind="stable")
+    return rows[order], np.concatenate((month_tokens, quarter_tokens))[order]
+
+
+def token_parts(tokens: IntArray) -> tuple[IntArray, IntArray]:
+    """(kind, code) of each period token."""
+    value = -1 - tokens
+    return value % _KINDS, value // _KINDS
+
+
+def _tokens(codes: IntArray, kinds: IntArray) -> IntArray:
+    """The tokens of periods (codes and kinds): negative, unlike every number token."""
+    return -1 - (codes * _KINDS + kinds)
+
+
+def _in_date(text: str, start: int) -> bool:
+    """Whether the month found at ``start`` is part of a full date (a day before it)."""
+    return _DAY_BEFORE.search(text, max(0, start - 4), start) is not None
+
+
+def _joined(texts: Sequence[str]) -> tuple[str, IntArray]:
+    """The texts joined by a unit separator, and where each ends (its separator
+    counted)."""
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1)
+    return "\x1f".join(texts), ends
+
+
+def _starts(found: list[re.Match[str]]) -> IntArray:
+    """Where each match starts."""
+    return np.fromiter((m.start() for m in found), np.int64, len(found))
+
+
+def _month_code(match: re.Match[str]) -> int:
+    """year * 12 + month - 1 of a month named (``02/2026``)."""
+    return int(match.group(2)) * 12 + int(match.group(1)) - 1
+
+
+def _quarter_code(match: re.Match[str]) -> int:
+    """year * 4 + quarter - 1 of a quarter named (``Q1/2026``, ``1. Quartal 2026``)."""
+    return int(match.group(3)) * 4 + int(match.group(1) or match.group(2)) - 1
