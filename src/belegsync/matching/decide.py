@@ -32,6 +32,7 @@ __all__ = [
     "EdgeSource",
     "assign_greedy",
     "auto_decisions",
+    "id_ranks",
     "runner_ups",
     "sole_pairs",
 ]
@@ -202,21 +203,27 @@ def _plausible(features: list[MatchFeatures]) -> BoolArray:
     return plausible
 
 
-def _ranks(labels: list[str]) -> IntArray:
+def id_ranks(labels: list[str]) -> IntArray:
     """Per label, its rank among the distinct labels in string order."""
     rank = {value: i for i, value in enumerate(sorted(set(labels)))}
     return np.fromiter(map(rank.__getitem__, labels), np.int64, len(labels))
 
 
-def _greedy_order(columns: EdgeColumns) -> IntArray:
+def _greedy_order(columns: EdgeColumns, payment_ranks: IntArray | None = None) -> IntArray:
     """Edge positions by score (best first), then payment id, then transaction id
     (read only where score and payment id are equal); equal keys keep the edges'
-    order, as a stable sort of the edges by their ids did."""
+    order, as a stable sort of the edges by their ids did. ``payment_ranks``: the rank
+    of each payment's id among all payments' (read from the edges without)."""
     n = columns.payment.size
     _, by_score = np.unique(-columns.score, return_inverse=True)
-    _, first, by_payment = np.unique(columns.payment, return_index=True, return_inverse=True)
-    payment_ids = columns.source.payment_ids(columns.at[first].tolist())
-    key = by_score * n + _ranks(payment_ids)[by_payment]  # each rank < n: no overflow
+    if payment_ranks is None:
+        _, first, by_payment = np.unique(columns.payment, return_index=True, return_inverse=True)
+        ranks = id_ranks(columns.source.payment_ids(columns.at[first].tolist()))[by_payment]
+        width = n  # each rank < n: no overflow
+    else:
+        ranks = payment_ranks[columns.payment]
+        width = max(n, payment_ranks.size)
+    key = by_score * width + ranks
     order = np.argsort(key, kind="stable")
     ordered = key[order]
     same = ordered[1:] == ordered[:-1]
@@ -228,14 +235,15 @@ def _greedy_order(columns: EdgeColumns) -> IntArray:
         # leaves every run in its slots
         at = order[tied]
         txn_ids = columns.source.txn_ids(columns.at[at].tolist())
-        order[tied] = at[np.lexsort((_ranks(txn_ids), key[at]))]
+        order[tied] = at[np.lexsort((id_ranks(txn_ids), key[at]))]
     return order
 
 
-def assign_greedy(columns: EdgeColumns) -> dict[int, int]:
+def assign_greedy(columns: EdgeColumns, payment_ranks: IntArray | None = None) -> dict[int, int]:
     """Best pairs first; a payment gets one edge, a transaction at most its amount.
-    Payment → position of its edge."""
-    order = _greedy_order(columns)
+    Payment → position of its edge. ``payment_ranks``: the rank of each payment's id
+    among all payments' (the order of equal scores), where the caller knows it."""
+    order = _greedy_order(columns, payment_ranks)
     taken: dict[int, int] = {}
     left: dict[int, int] = {}
     for i, payment, row, allocated, bank_cents in zip(

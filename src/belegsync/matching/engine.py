@@ -58,6 +58,7 @@ from belegsync.matching.decide import (
     EdgeColumns,
     assign_greedy,
     auto_decisions,
+    id_ranks,
     siblings_in_order,
 )
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
@@ -316,6 +317,8 @@ class _Run:
             (arrays.lo[self.rest], arrays.hi[self.rest]),
         )
         history.annotate(self.states)
+        # per state, the rank of its payment id: the order of equal scores
+        self._id_ranks = id_ranks([s.payment.id for s in self.states])
         # a code per state of its voucher: the items of one voucher do not compete for
         # each other's lines (``auto_decisions``)
         voucher_codes: dict[str, int] = {}
@@ -426,7 +429,7 @@ class _Run:
             ~marked(grouped_payments, len(self.states))[edges.payment]
             & ~marked(consumed, len(self.index.cols))[edges.row]
         )
-        picked = self._in_order(assign_greedy(single), single)
+        picked = self._in_order(assign_greedy(single, self._id_ranks), single)
         assigned = {payment: int(single.row[i]) for payment, i in picked.items()}
         autos = (
             {}
@@ -708,7 +711,7 @@ class _Run:
         # the same pass used up is sole now, as the next run finds it
         for _ in range(_LESSON_PASSES):
             single = edges.take(~done[edges.payment] & ~taken[edges.row])
-            picked = self._in_order(assign_greedy(single), single)
+            picked = self._in_order(assign_greedy(single, self._id_ranks), single)
             for p, i in picked.items():
                 assigned[p] = int(single.row[i])
             made = auto_decisions(picked, single, self.params, self._vouchers)

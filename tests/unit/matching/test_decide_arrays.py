@@ -18,6 +18,7 @@ from belegsync.matching.decide import (
     _greedy_order,
     _without_siblings,
     assign_greedy,
+    id_ranks,
     runner_ups,
     sole_pairs,
 )
@@ -95,6 +96,11 @@ def test_greedy_order_and_assignment_equal_sorting_by_score_and_ids(edges: list[
         left[edge.row] = have - edge.suggestion.allocated_cents
         taken[edge.payment] = i
     assert list(assign_greedy(columns).items()) == list(taken.items())
+    # the same with each payment's rank among all payments' ids given (as a run knows
+    # them: more payments than the edges name)
+    ranks = id_ranks([f"p{(7 - payment) % 6}" for payment in range(6)] + ["p", "q"])
+    assert _greedy_order(columns, ranks).tolist() == ordered
+    assert list(assign_greedy(columns, ranks).items()) == list(taken.items())
 
 
 @settings(max_examples=300, deadline=None)
