@@ -111,7 +111,7 @@ class TextPeriods:
     @classmethod
     def of_texts(cls, texts: Sequence[str]) -> TextPeriods:
         """The periods the ``texts`` name, read from them."""
-        return cls(*period_tokens(texts))
+        return cls(*period_tokens(list(texts)))
 
     def own(self, text_of: IntArray, voucher_day: IntArray) -> BoolArray:
         """Per pair (the position of its text, its voucher's day): whether

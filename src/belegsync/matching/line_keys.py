@@ -50,7 +50,7 @@ from xxhash import xxh3_64_intdigest
 from belegsync.domain.matching_text import normalise_text
 from belegsync.matching.line_marks import LINE_MARKERS
 from belegsync.matching.periods import period_tokens
-from belegsync.matching.textscan import TextBlob, digit_tokens
+from belegsync.matching.textscan import TextBlob
 
 __all__ = [
     "KEYS_VERSION",
@@ -118,10 +118,11 @@ def marker_mask(markers: Sequence[bytes]) -> int:
     return reduce(or_, map(_BIT.__getitem__, markers), 0)
 
 
-def marks(texts: list[str]) -> IntArray:
-    """Per text, the bits of the markers it mentions (upper-cased, anywhere)."""
+def marks(texts: list[str], blob: TextBlob | None = None) -> IntArray:
+    """Per text, the bits of the markers it mentions (upper-cased, anywhere); ``blob``:
+    the texts joined, where the caller has them."""
     out = np.zeros(len(texts), dtype=np.int64)
-    blob = TextBlob(texts)
+    blob = TextBlob(texts) if blob is None else blob
     blob.search(LINE_MARKERS)
     for marker in LINE_MARKERS:
         out[blob.marker_rows(marker)] |= _BIT[marker]
@@ -158,7 +159,9 @@ class KeyColumns:
     ) -> KeyColumns:
         """The keys of the columns' names, (compacted) accounts and purposes (as
         matching reads them); ``stored``: whether the store should keep them."""
-        rows, numbers = digit_tokens(remittances)
+        purposes = TextBlob(remittances)  # joined once for the numbers, marks and periods
+        at, numbers = purposes.number_tokens()
+        rows = purposes.rows_at(at)
         order = np.argsort(rows, kind="stable")
         return cls.of_parts(
             (
@@ -166,11 +169,11 @@ class KeyColumns:
                 word_masks(names),
                 text_keys(ibans),
                 text_keys(creditors),
-                marks(remittances),
+                marks(remittances, purposes),
                 marks(names),
             ),
             (rows[order], numbers[order]),
-            period_tokens(remittances),
+            period_tokens(remittances, purposes),
             np.full(len(names), stored, dtype=np.bool_),
         )
 

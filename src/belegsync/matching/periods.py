@@ -21,6 +21,8 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
+from belegsync.matching.textscan import TextBlob
+
 __all__ = [
     "MONTH_ALONE",
     "MONTH_IN_DATE",
@@ -53,8 +55,6 @@ QUARTER_RE = re.compile(
 PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
 # what stands before a month that is part of a full date ("vom 12.02.2024"): a day
 _DAY_BEFORE = re.compile(r"[0-9] ?[/.-] ?\Z")
-# every quarter named has a Q (no other character is a Q ignoring case)
-_Q_RE = re.compile("[Qq]")
 
 # the kinds of a period token
 MONTH_IN_DATE, MONTH_ALONE, QUARTER = 0, 1, 2
@@ -108,31 +108,25 @@ def quarter_label(code: int) -> str:
     return f"Q{quarter + 1}/{year}"
 
 
-def period_tokens(texts: Sequence[str]) -> tuple[IntArray, IntArray]:
+def period_tokens(texts: list[str], blob: TextBlob | None = None) -> tuple[IntArray, IntArray]:
     """(row, token) of every period the texts name, by row, each row's in the order of
-    the text, its months before its quarters. All texts are searched at once, joined by
-    a character no period contains or borders on; quarters only in the texts with a
-    Q."""
+    the text, its months before its quarters. The months are read from the digit groups
+    of all texts at once (``TextBlob.months``, as :data:`PERIOD_RE` reads them), the
+    quarters by :data:`QUARTER_RE` in the texts with a Q; ``blob``: the texts joined,
+    where the caller has them."""
     if not texts:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    joined, ends = _joined(texts)
-    if len(texts) > 1 and joined.count("\x1f") != len(texts) - 1:
-        # a text holds the separator itself: each text searched alone
-        each = [period_tokens([text])[1] for text in texts]
+    blob = TextBlob(texts) if blob is None else blob
+    if not blob.exact:  # a text holds the separator itself: each read by the patterns
+        each = [_pattern_tokens(text) for text in texts]
         sizes = np.fromiter(map(len, each), np.int64, len(each))
         return np.repeat(np.arange(len(each), dtype=np.int64), sizes), np.concatenate(each)
-    found = list(PERIOD_RE.finditer(joined))
-    month_rows = ends.searchsorted(_starts(found), "right")
-    month_tokens = _tokens(
-        np.fromiter(map(_month_code, found), np.int64, len(found)),
-        np.fromiter(
-            (MONTH_IN_DATE if _in_date(joined, m.start()) else MONTH_ALONE for m in found),
-            np.int64,
-            len(found),
-        ),
-    )
-    quartered = np.unique(ends.searchsorted(_starts(list(_Q_RE.finditer(joined))), "right"))
+    at, codes, in_date = blob.months()
+    month_rows = blob.rows_at(at)
+    month_tokens = _tokens(codes, np.where(in_date, MONTH_IN_DATE, MONTH_ALONE))
+    blob.search((b"Q",))
+    quartered = np.unique(blob.marker_rows(b"Q"))
     quarter_rows = quarter_tokens = np.zeros(0, dtype=np.int64)
     if quartered.size:
         picked, picked_ends = _joined(list(map(texts.__getitem__, quartered.tolist())))
@@ -143,6 +137,29 @@ def period_tokens(texts: Sequence[str]) -> tuple[IntArray, IntArray]:
     rows = np.concatenate((month_rows, quarter_rows))
     order = np.argsort(rows, kind="stable")
     return rows[order], np.concatenate((month_tokens, quarter_tokens))[order]
+
+
+def _pattern_tokens(text: str) -> IntArray:
+    """The period tokens of one text, read by the patterns (:func:`period_tokens`'
+    order)."""
+    months = list(PERIOD_RE.finditer(text))
+    quarters = list(QUARTER_RE.finditer(text))
+    return np.concatenate(
+        (
+            _tokens(
+                np.fromiter(map(_month_code, months), np.int64, len(months)),
+                np.fromiter(
+                    (MONTH_IN_DATE if _in_date(text, m.start()) else MONTH_ALONE for m in months),
+                    np.int64,
+                    len(months),
+                ),
+            ),
+            _tokens(
+                np.fromiter(map(_quarter_code, quarters), np.int64, len(quarters)),
+                np.full(len(quarters), QUARTER, dtype=np.int64),
+            ),
+        )
+    )
 
 
 def token_parts(tokens: IntArray) -> tuple[IntArray, IntArray]:

@@ -89,7 +89,16 @@ class TextBlob:
     them, and those stay themselves (checked over all of Unicode in the tests).
     """
 
-    __slots__ = ("_arr", "_data", "_folding", "_rows", "_rows_of", "_separators", "_texts")
+    __slots__ = (
+        "_arr",
+        "_data",
+        "_folding",
+        "_replaced",
+        "_rows",
+        "_rows_of",
+        "_separators",
+        "_texts",
+    )
 
     def __init__(self, texts: list[str]) -> None:
         self._rows = len(texts)
@@ -98,7 +107,8 @@ class TextBlob:
         self._data = joined.encode("utf-8", "replace")
         self._arr = np.frombuffer(self._data, dtype=np.uint8)
         self._separators = _separators(self._arr)
-        if self._separators.size != max(0, self._rows - 1):
+        self._replaced = self._separators.size != max(0, self._rows - 1)
+        if self._replaced:
             # a text holds the separator itself: it is a space there
             self._data = "\x1f".join(t.replace("\x1f", " ") for t in texts).encode(
                 "utf-8", "replace"
@@ -143,6 +153,26 @@ class TextBlob:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
         return np.concatenate(at), np.concatenate(values)
+
+    def months(self) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+        """(byte position, year × 12 + month − 1, part of a full date) of every month
+        named as ``periods.PERIOD_RE`` reads one (``02/2026``, ``2 . 2026``), in the
+        order of the text. Only where no text held the separator itself (``exact``)."""
+        at: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+        codes: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+        in_date: list[npt.NDArray[np.bool_]] = [np.zeros(0, dtype=np.bool_)]
+        for lo, hi in self._chunks(_TOKEN_ROWS):
+            p, c, d = _chunk_months(self._arr[lo:hi])
+            at.append(p + lo)
+            codes.append(c)
+            in_date.append(d)
+        return np.concatenate(at), np.concatenate(codes), np.concatenate(in_date)
+
+    @property
+    def exact(self) -> bool:
+        """Whether the joined bytes hold every text as written (no text held the
+        separator, which is read as a space there)."""
+        return not self._replaced
 
     def search(self, markers: Sequence[bytes]) -> None:
         """Find every occurrence of ``markers`` not looked for yet, in one pass."""
@@ -345,6 +375,49 @@ def _chunk_tokens(arr: npt.NDArray[np.uint8], max_groups: int) -> tuple[IntArray
         if first.size == 0:
             break
     return np.concatenate(out_at), np.concatenate(out_values)
+
+
+def _chunk_months(
+    arr: npt.NDArray[np.uint8],
+) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """(byte position, year × 12 + month − 1, part of a full date) of the months of one
+    chunk of rows, read from its digit groups: a month is a whole group of one or two
+    digits (1–9, 01–09, 10–12), then an optional space, one of ``/.-`` and an optional
+    space, then a whole group of four digits beginning with 20 (the year); it is part of
+    a full date where another digit group ends in such a gap right before it."""
+    padded = np.zeros(arr.size + 2, dtype=np.bool_)
+    np.less(arr - np.uint8(48), 10, out=padded[1:-1])
+    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = changes[0::2], changes[1::2]
+    if starts.size < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, np.bool_)
+    last = arr.size - 1
+    # the gap after each group but the last: " ?[/.-] ?"
+    after, before = ends[:-1], starts[1:]
+    size = before - after
+    first = arr[after]
+    second = arr[np.minimum(after + 1, last)]
+    third = arr[np.minimum(after + 2, last)]
+    space, sep = np.uint8(32), _DATE_SEPARATORS
+    gap = ((size == 1) & sep[first]) | (
+        (size == 2) & (((first == space) & sep[second]) | (sep[first] & (second == space)))
+    )
+    gap |= (size == 3) & (first == space) & sep[second] & (third == space)
+    lengths = ends - starts
+    d0 = arr[starts].astype(np.int64) - 48
+    d1 = arr[np.minimum(starts + 1, last)].astype(np.int64) - 48
+    one = (lengths == 1) & (d0 >= 1)
+    two = (lengths == 2) & (((d0 == 0) & (d1 >= 1)) | ((d0 == 1) & (d1 <= 2)))
+    year = (lengths == 4) & (d0 == 2) & (d1 == 0)
+    month = (one | two)[:-1] & gap & year[1:]
+    at = np.flatnonzero(month)
+    value = np.where(one[at], d0[at], d0[at] * 10 + d1[at])
+    nxt = starts[at + 1]
+    years = 2000 + (arr[nxt + 2].astype(np.int64) - 48) * 10 + arr[nxt + 3].astype(np.int64) - 48
+    in_date = np.zeros(at.size, dtype=np.bool_)
+    has_before = at > 0
+    in_date[has_before] = gap[at[has_before] - 1]
+    return starts[at], years * 12 + value - 1, in_date
 
 
 # _KEEP_LAST[k]: the last k of 8 bytes of a little-endian word

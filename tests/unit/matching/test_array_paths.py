@@ -899,3 +899,32 @@ def test_distinct_pairs_are_those_unique_finds_along_the_rows(
     second = np.array([b for _, b in pairs], dtype=np.int64)
     expected = np.unique(np.stack((first, second), axis=1), axis=0).reshape(-1, 2)
     assert engine._distinct_pairs(first, second).tolist() == expected.tolist()
+
+
+_PERIOD_PIECES = st.sampled_from(
+    (
+        *("0", "1", "01", "2", "9", "10", "12", "13", "00", "123", "2024", "20245", "1999"),
+        *(" ", "/", ".", "-", "  ", "\n", ",", "Q", "q", "Quartal", "x", "ä", "ſ", "vom 12."),
+    )
+)
+_PERIOD_WRITTEN = st.lists(_PERIOD_PIECES, max_size=10).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(_PERIOD_WRITTEN | PERIOD_TEXTS.filter(lambda t: "\x1f" not in t), max_size=8)
+    | st.lists(PERIOD_TEXTS, max_size=4)
+)
+def test_period_tokens_read_from_the_digit_groups_are_what_the_patterns_read(
+    texts: list[str],
+) -> None:
+    """The months read from the digit groups of all texts at once (and the quarters)
+    are, text by text and in order, what the month and quarter patterns find, with the
+    months inside a full date told apart as the pattern before a month tells them."""
+    rows, tokens = periods.period_tokens(texts)
+    expected = [
+        (row, token)
+        for row, text in enumerate(texts)
+        for token in periods._pattern_tokens(text).tolist()
+    ]
+    assert list(zip(rows.tolist(), tokens.tolist(), strict=True)) == expected
