@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from belegsync.banking import push_transactions
+from belegsync.matching.service import run_matching
 from belegsync.store.models import ExpectedPayment, Voucher
 from belegsync.store.repositories import NewVoucher, PaymentItemData
 from belegsync.store.uow import UnitOfWorkFactory
@@ -163,3 +165,21 @@ async def voucher_and_suggestion(
         ],
     )
     return tenant_id
+
+
+async def run_killed_in_the_engine(
+    uow_factory: UnitOfWorkFactory,
+    clock: FixedClock,
+    tenant_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A matching run that dies in the engine (after what it read and worked out before
+    it, inside its transaction): the run raises, as a killed worker's would end."""
+
+    def dies(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("killed mid-run")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("belegsync.matching.service.match", dies)
+        with pytest.raises(RuntimeError, match="killed mid-run"):
+            await run_matching(uow_factory, clock, tenant_id)

@@ -13,7 +13,7 @@ from belegsync.matching.service import run_matching
 from belegsync.store.models import BankTransaction
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import line, voucher_and_suggestion
+from support.matching_helpers import line, run_killed_in_the_engine, voucher_and_suggestion
 from support.store_helpers import recorded_statements
 
 
@@ -111,13 +111,7 @@ async def test_a_run_killed_after_keying_stores_nothing_and_the_next_run_keys_ag
     keys them and links as a run that never failed."""
     tenant_id = await _setup(uow_factory, clock)
 
-    def dies(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("killed mid-run")
-
-    with monkeypatch.context() as patched:
-        patched.setattr("belegsync.matching.service.match", dies)
-        with pytest.raises(RuntimeError):
-            await run_matching(uow_factory, clock, tenant_id)
+    await run_killed_in_the_engine(uow_factory, clock, tenant_id, monkeypatch)
 
     assert await _versions(uow_factory, tenant_id) == [None, None, None]
     async with uow_factory() as uow:

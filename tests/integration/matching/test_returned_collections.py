@@ -25,7 +25,7 @@ from belegsync.store.matching_queries import returns_to_check
 from belegsync.store.models import AuditLogEntry, ExpectedPayment, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import add_voucher, line, push
+from support.matching_helpers import add_voucher, line, push, run_killed_in_the_engine
 from support.store_helpers import add_tenant
 
 CUSTOMER_IBAN = "DE02120300000000202051"
@@ -157,13 +157,7 @@ async def test_a_run_killed_after_retiring_keeps_the_link(
     back = line("-595.00", "2024-03-12", f"RUECKLASTSCHRIFT {PURPOSE} AM04", **CUSTOMER)
     await push(uow_factory, clock, tenant_id, [back])
 
-    def dies(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("killed mid-run")
-
-    with monkeypatch.context() as patched:
-        patched.setattr("belegsync.matching.service.match", dies)
-        with pytest.raises(RuntimeError):
-            await run_matching(uow_factory, clock, tenant_id)
+    await run_killed_in_the_engine(uow_factory, clock, tenant_id, monkeypatch)
 
     assert [status for _, status, _ in await _links(uow_factory, tenant_id)] == ["auto_confirmed"]
     async with uow_factory() as uow:
