@@ -392,7 +392,8 @@ def auto_decisions(
     vouchers: IntArray | None = None,
 ) -> dict[int, LinkDecision]:
     """Assigned pairs (payment → edge position) that satisfy every condition of the
-    auto policy (the suggestions built only for the pairs that pass its score test).
+    auto policy (the suggestions built only for the pairs that pass its tests on the
+    columns: score, booked, exact cover).
     With ``vouchers`` (a code per payment) the items of one voucher do not compete for
     the lines assigned to each other (:func:`_without_siblings`)."""
     if not assigned:
@@ -407,12 +408,15 @@ def auto_decisions(
     if own.size:
         payment_ru[own], txn_ru[own], sole[own] = _against_own_period(columns, at[own])
     score = columns.score[at]
-    # the score test of the policy on arrays: who fails it fails the policy
+    # the score test of the policy on arrays, and its tests of what the columns hold
+    # (booked, the line's amount covered exactly): who fails one fails the policy, and
+    # no suggestion is built for it
     passes = (sole & (score >= rules.sole_threshold)) | (
         (score >= rules.auto_threshold)
         & (score - payment_ru >= rules.margin)
         & (score - txn_ru >= rules.margin)
     )
+    passes &= columns.booked[at] & (columns.allocated[at] == columns.bank_cents[at])
     payments = list(assigned)
     edge = at[passes]
     decisions: dict[int, LinkDecision] = {}

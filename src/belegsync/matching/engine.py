@@ -299,9 +299,20 @@ class _Run:
             {i for _, i in owners},
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
+        # the run's caches of normalised texts and names, the fast path's included
+        self.ctx = FeatureContext(self.index, params, owners)
         self.clear = ClearLinks.none()
         if params.fast_path and not params.shadow_mode:
-            self.clear = clear_links(expected, arrays, self.index, found, owners, rejected, params)
+            self.clear = clear_links(
+                expected,
+                arrays,
+                self.index,
+                found,
+                owners,
+                rejected,
+                params,
+                self.ctx.names_normalised,
+            )
         self.clear_rows = set(self.clear.rows.tolist())
         still_open = arrays.open.copy()
         still_open[self.clear.payments] = False
@@ -331,7 +342,6 @@ class _Run:
             len(self.states),
         )
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
-        self.ctx = FeatureContext(self.index, params, owners)
         self._same_payer = SamePayer(params.rules.name_strong, self.ctx.names_normalised)
         # the payments (states) and lines linked automatically in this run, alone or in
         # a group (``_linked_now``)

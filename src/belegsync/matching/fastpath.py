@@ -16,7 +16,7 @@ or rounding difference.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, count, repeat
@@ -455,35 +455,50 @@ def _named(
 def _similarities(
     contact_names: list[str],
     names: list[str],
+    name_keys: IntArray,
     pay: IntArray,
     rows: IntArray,
     among: BoolArray,
     out: npt.NDArray[np.float64],
     *,
     as_full_scoring: bool = False,
+    normalise: Callable[[Sequence[str]], list[str]] = normalise_names,
 ) -> None:
     """Name similarity (0–100, rapidfuzz in C) of the pairs ``among``, into ``out``:
     on rapidfuzz's defaults, or ``as_full_scoring`` has it (``FeatureContext``:
-    normalised names, :func:`name_similarities`; each distinct name normalised once)."""
+    names normalised by ``normalise``, :func:`name_similarities`).
+    Each distinct pair of names is compared once: the payments' contact names numbered
+    by a dictionary per distinct payment, the payer names by their keys
+    (``name_keys``: the lines' name keys, ``line_keys``)."""
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return
-    contacts = list(map(contact_names.__getitem__, pay[pick].tolist()))
-    payers = list(map(names.__getitem__, rows[pick].tolist()))
+    payments, payment_at = np.unique(pay[pick], return_inverse=True)
+    numbers: dict[str, int] = {}
+    contact = np.fromiter(
+        map(numbers.setdefault, map(contact_names.__getitem__, payments.tolist()), count()),
+        np.int64,
+        payments.size,
+    )[payment_at.reshape(-1)]
+    _, payer = np.unique(name_keys[rows[pick]], return_inverse=True)
+    _, first, pair_at = np.unique(
+        contact * pick.size + payer.reshape(-1), return_index=True, return_inverse=True
+    )
+    at = pick[first]
+    contacts = list(map(contact_names.__getitem__, pay[at].tolist()))
+    payers = list(map(names.__getitem__, rows[at].tolist()))
     if not as_full_scoring:
-        out[pick] = process.cpdist(
+        scores = process.cpdist(
             contacts,
             payers,
             scorer=fuzz.token_set_ratio,
             processor=utils.default_process,
             dtype=np.float64,
         )
-        return
-    distinct = list({*contacts, *payers})
-    normal = dict(zip(distinct, normalise_names(distinct), strict=True))
-    out[pick] = name_similarities(
-        list(map(normal.__getitem__, contacts)), list(map(normal.__getitem__, payers))
-    )
+    else:
+        normal = normalise([*contacts, *payers])
+        scores = np.asarray(name_similarities(normal[: len(contacts)], normal[len(contacts) :]))
+    out[pick] = scores[pair_at.reshape(-1)]
 
 
 def _reference_codes(hits: Mapping[int, set[int]], n_rows: int) -> IntArray:
@@ -502,9 +517,11 @@ def clear_links(
     owners: Mapping[tuple[int, str], frozenset[str]],
     rejected: Collection[tuple[str, str]],
     params: MatchParams,
+    normalise: Callable[[Sequence[str]], list[str]] = normalise_names,
 ) -> ClearLinks:
     """Sole exact pairs with the voucher number in the purpose, a known account or the
-    contact's name."""
+    contact's name (names normalised by ``normalise``: :func:`normalise_names` or a
+    run's cache of it, ``FeatureContext.names_normalised``)."""
     cols = index.cols
     n_rows = len(cols)
     pay, rows, cents, kinds = _exact_pairs(arrays, index)
@@ -536,6 +553,7 @@ def clear_links(
     _similarities(
         contact_names,
         cols.names,
+        cols.keys.name,
         pay,
         rows,
         _may_matter(pay, rows, named & ~certain, may_link & (certain | named), certain, counts),
@@ -548,7 +566,17 @@ def clear_links(
     # (normalised): rapidfuzz's own defaults put some spellings a point higher
     # ("Schäefr Immobilien GmbH" 96 where full scoring has 95, below the line)
     by_name = may_link & ~certain
-    _similarities(contact_names, cols.names, pay, rows, by_name, similarity, as_full_scoring=True)
+    _similarities(
+        contact_names,
+        cols.names,
+        cols.keys.name,
+        pay,
+        rows,
+        by_name,
+        similarity,
+        as_full_scoring=True,
+        normalise=normalise,
+    )
     may_link &= certain | (similarity >= params.rules.name_strong)
     # a line booked before the usual window (a paid date entered weeks late) counts only
     # from an identified payer, as in full scoring (``FeatureContext.suggestions``)
@@ -587,7 +615,7 @@ def clear_links(
     named[cited] = _named(contact_named, cols.keys.name, pay[cited], rows[cited])
     linking = np.zeros(pay.size, dtype=np.bool_)
     linking[cited] = True
-    _similarities(contact_names, cols.names, pay, rows, linking & named, similarity)
+    _similarities(contact_names, cols.names, cols.keys.name, pay, rows, linking & named, similarity)
     # the links are built in payment order: a link reads more of its payment than of
     # its line (a payment has one link at most)
     keep = keep[np.argsort(pay[keep])]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress, count, repeat
@@ -192,14 +192,18 @@ class _CheapColumns(NamedTuple):
 
 
 class _Judged(NamedTuple):
-    """The text and name features per pair (``extra``: position → codes, where any)."""
+    """The text and name features per pair (``extra``: position → codes, where any;
+    tuples, as a suggestion's features hold them). ``hits`` holds the weak reference
+    hits; what a hit of the scan (``strong``) found is read only for the suggestions
+    built (:meth:`FeatureContext._strong_hit`): it is said, never scored."""
 
     reference: FloatArray
     hits: list[str | None]
     counterparty: FloatArray
     evidence: list[str]
     name_strong: BoolArray
-    extra: dict[int, list[str]]
+    extra: dict[int, tuple[str, ...]]
+    strong: BoolArray
 
 
 class Scored:
@@ -214,6 +218,7 @@ class Scored:
         "_cheap",
         "_columns",
         "_difference",
+        "_hit",
         "_identifying",
         "_judged",
         "_reason",
@@ -238,8 +243,11 @@ class Scored:
         cheap: _CheapColumns,
         judged: _Judged,
         rules: ScoringRules,
+        hit: Callable[[PaymentState, int], str],
     ) -> None:
+        """``hit``: what a hit of the scan found on a pair (state, row)."""
         self._states, self._columns, self._txn_ids = states, columns, txn_ids
+        self._hit = hit
         self._cheap, self._judged = cheap, judged
         self.pay, self.rows = pay, rows
         # the score summed on arrays as :func:`score` sums it
@@ -282,7 +290,10 @@ class Scored:
         cheap, judged = self._cheap, self._judged
         pay = self.pay[at]
         positions = at.tolist()
-        extra = {i: tuple(codes) for i, codes in judged.extra.items()}
+        owners = list(map(self._states.__getitem__, pay.tolist()))
+        hits = list(map(judged.hits.__getitem__, positions))
+        for i in np.flatnonzero(judged.strong[at]).tolist():
+            hits[i] = self._hit(owners[i], int(self.rows[positions[i]]))
         features = named_tuples(
             MatchFeatures,
             zip(
@@ -294,11 +305,11 @@ class Scored:
                 map(AMOUNT_KINDS.__getitem__, cheap.kind[at].tolist()),
                 cheap.delta[at].tolist(),
                 cheap.days[at].tolist(),
-                map(judged.hits.__getitem__, positions),
+                hits,
                 map(judged.evidence.__getitem__, positions),
                 self._identifying[at].tolist(),
                 self._columns.anchored[pay].tolist(),
-                map(extra.get, positions, repeat(())),
+                map(judged.extra.get, positions, repeat(())),
                 strict=True,
             ),
         )
@@ -306,7 +317,7 @@ class Scored:
         return named_tuples(
             Suggestion,
             zip(
-                map(attrgetter("payment.id"), map(self._states.__getitem__, pay.tolist())),
+                map(attrgetter("payment.id"), owners),
                 map(self._txn_ids.__getitem__, self.rows[at].tolist()),
                 self.score[at].tolist(),
                 self.allocated[at].tolist(),
@@ -739,6 +750,7 @@ class FeatureContext:
         reference, hits = self._references(states, pay, rows, strong, weak)
         keep = self._best_case(cheap, reference) >= self._floor
         pay, rows, cheap, reference = pay[keep], rows[keep], cheap.take(keep), reference[keep]
+        strong = strong[keep]
         hits = list(compress(hits, keep.tolist()))
         counterparty, evidence, name_strong = self._counterparties(states, pay, rows)
         identified = (reference >= 1.0) | (counterparty >= 1.0) | name_strong
@@ -751,10 +763,11 @@ class FeatureContext:
         )
         kept = keep.tolist()
         pay, rows, cheap = pay[keep], rows[keep], cheap.take(keep)
-        reference, counterparty, name_strong = (
+        reference, counterparty, name_strong, strong = (
             reference[keep],
             counterparty[keep],
             name_strong[keep],
+            strong[keep],
         )
         hits, evidence = list(compress(hits, kept)), list(compress(evidence, kept))
         extra = self._extras(states, columns, pay, rows, cheap, counterparty >= 1.0)
@@ -767,8 +780,9 @@ class FeatureContext:
             pay,
             rows,
             cheap,
-            _Judged(reference, hits, counterparty, evidence, name_strong, extra),
+            _Judged(reference, hits, counterparty, evidence, name_strong, extra, strong),
             self.params.rules,
+            self._strong_hit,
         )
 
     def _may_cite(self, states: Sequence[PaymentState], asked: IntArray) -> BoolArray:
@@ -815,21 +829,17 @@ class FeatureContext:
         strong: BoolArray,
         weak: IntArray,
     ) -> tuple[FloatArray, list[str | None]]:
-        """(value, what hit) per pair: a hit of the scan is 1.0; the customer or short
+        """(value, what a weak reference hit) per pair: a hit of the scan is 1.0 (what
+        it found is read for the suggestions built, ``Scored``); the customer or short
         number counts 0.5 (looked for at the positions ``weak``: only next to an
         amount)."""
         value = np.where(strong, 1.0, 0.0)
         hits: list[str | None] = [None] * pay.size
-        for each, positions in ((self._strong_hit, np.flatnonzero(strong)), (self._weak_hit, weak)):
-            found = list(
-                map(
-                    each,
-                    map(states.__getitem__, pay[positions].tolist()),
-                    rows[positions].tolist(),
-                )
-            )
-            for i, hit in zip(positions.tolist(), found, strict=True):
-                hits[i] = hit
+        found = list(
+            map(self._weak_hit, map(states.__getitem__, pay[weak].tolist()), rows[weak].tolist())
+        )
+        for i, hit in zip(weak.tolist(), found, strict=True):
+            hits[i] = hit
         value[weak] = [0.0 if hits[i] is None else 0.5 for i in weak.tolist()]
         return value, hits
 
@@ -942,7 +952,7 @@ class FeatureContext:
         rows: IntArray,
         cheap: _CheapColumns,
         known_payer: BoolArray,
-    ) -> dict[int, list[str]]:
+    ) -> dict[int, tuple[str, ...]]:
         """:meth:`_extra` of the pairs with an amount ≥ 0.8 that have any (position →
         codes). The periods each line names and its marks are read from its keys (the
         periods then looked up per pair); only a purpose marked with a word of a
@@ -966,11 +976,11 @@ class FeatureContext:
         at = np.flatnonzero(recurring)
         recurring[at] = [bool(states[p].past) for p in pay[wanted[at]].tolist()]
         more = recollected[inverse] | recurring
-        out: dict[int, list[str]] = {}
+        out: dict[int, tuple[str, ...]] = {}
         # only another period named: one code, said the same for every pair of the line
         alone = np.flatnonzero(other & ~more)
         for i, j in zip(wanted[alone].tolist(), inverse[alone].tolist(), strict=True):
-            out[i] = [f"period_other:{others[j]}"]
+            out[i] = (f"period_other:{others[j]}",)
         look = np.flatnonzero(period | more)
         picked = wanted[look]
         for i, p, row, day, bank, known, hints in zip(
@@ -993,7 +1003,7 @@ class FeatureContext:
         ):
             codes = self._extra(states[p], row, day, bank, known, hints)
             if codes:
-                out[i] = codes
+                out[i] = tuple(codes)
         return out
 
     def _date(self, days: int, anchored: bool) -> float:
