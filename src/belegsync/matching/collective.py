@@ -335,6 +335,17 @@ def _payers(
     return frozenset(), False
 
 
+def states_by_contact(
+    states: Sequence[PaymentState],
+) -> dict[tuple[int, str], list[PaymentState]]:
+    """The states with a contact per (tenant/currency, contact), in their order."""
+    out: dict[tuple[int, str], list[PaymentState]] = defaultdict(list)
+    for state in states:
+        if state.payment.contact_id is not None:
+            out[(state.tenant_currency, state.payment.contact_id)].append(state)
+    return out
+
+
 def collectives_by_contact(
     states: Sequence[PaymentState],
     ctx: FeatureContext,
@@ -345,6 +356,7 @@ def collectives_by_contact(
     linked_owners: Mapping[tuple[int, str], frozenset[str]] = _NO_OWNERS,
     several: bool = False,
     named_payers: Mapping[int, frozenset[str]] = _NO_NAMED,
+    grouped: Mapping[tuple[int, str], Sequence[PaymentState]] | None = None,
 ) -> list[CollectiveGroup]:
     """Subset sums over a known payer's open items (1 bank → n vouchers).
 
@@ -358,12 +370,10 @@ def collectives_by_contact(
     read apart (``several``), once the run's links are all made: the pool is then what
     the next run finds. ``named_payers`` (row → contacts) names the payer of a line no
     account or number names, by the contact's name (the caller offers those groups).
+    ``grouped``: :func:`states_by_contact` of ``states``, where the caller keeps it.
     """
     index = ctx.index
-    by_contact: dict[tuple[int, str], list[PaymentState]] = defaultdict(list)
-    for state in states:
-        if state.payment.contact_id is not None and open_payments(state.index):
-            by_contact[(state.tenant_currency, state.payment.contact_id)].append(state)
+    by_contact = states_by_contact(states) if grouped is None else grouped
     window = params.unanchored_days_after
     ids = index.cols.ids
     booked = not params.shadow_mode
@@ -386,6 +396,7 @@ def collectives_by_contact(
             for contact in sorted(contacts)
             for s in by_contact.get((tc, contact), ())
             if s.part == part
+            and open_payments(s.index)
             and day <= max(s.window[1], s.voucher_day + window)
             and (s.payment.id, txn_id) not in rejected
         ]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
-from itertools import combinations, compress, count, repeat
+from itertools import chain, combinations, compress, count, repeat
 from operator import and_, attrgetter, is_not, truth
 from typing import cast
 
@@ -52,6 +52,7 @@ from belegsync.matching.collective import (
     collectives_from_references,
     counted_groups,
     names_a_group,
+    states_by_contact,
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.decide import (
@@ -342,6 +343,8 @@ class _Run:
             len(self.states),
         )
         self.index.keep_hits(found, {g: i for i, g in enumerate(rest)}, self.clear_rows)
+        # the states per (tenant/currency, contact), for the payers' collectives
+        self._grouped = states_by_contact(self.states)
         self._same_payer = SamePayer(params.rules.name_strong, self.ctx.names_normalised)
         # the payments (states) and lines linked automatically in this run, alone or in
         # a group (``_linked_now``)
@@ -464,7 +467,11 @@ class _Run:
         # a payer's line ranked first by one voucher may pay several (not for payouts,
         # which were always looked for on every line)
         for finder, rows, ranked in (
-            (partial(collectives_by_contact, linked_owners=owners), contact_rows, ranked_by),
+            (
+                partial(collectives_by_contact, linked_owners=owners, grouped=self._grouped),
+                contact_rows,
+                ranked_by,
+            ),
             (payout_groups, marked_lines, {}),
         ):
             found = finder(
@@ -516,6 +523,7 @@ class _Run:
             self.params,
             linked_owners=owners,
             several=True,
+            grouped=self._grouped,
         )
         # a collective transfer naming nothing from a payer known only by the contact's
         # name: its combination is offered, never linked
@@ -531,6 +539,7 @@ class _Run:
                     self.rejected,
                     self.params,
                     named_payers=by_name,
+                    grouped=self._grouped,
                 )
             ]
         # a family's transfer for several of its members' invoices, and the lines
@@ -1596,7 +1605,9 @@ class _Run:
         decisions and groups) and their lines; read once for the run's readers of linked
         accounts, which leave out a payment provider's lines (``_provider_lines``)."""
         if self._linked_cache is None:
-            auto = np.array(self._auto_rows, dtype=np.int64).reshape(-1, 2)
+            auto = np.fromiter(
+                chain.from_iterable(self._auto_rows), np.int64, 2 * len(self._auto_rows)
+            ).reshape(-1, 2)
             self._linked_cache = (
                 np.concatenate((self.clear.payments, self.rest[auto[:, 0]])),
                 np.concatenate((self.clear.rows, auto[:, 1])),
