@@ -32,6 +32,7 @@ __all__ = [
     "EdgeSource",
     "assign_greedy",
     "auto_decisions",
+    "id_ranking",
     "id_ranks",
     "runner_ups",
     "sole_pairs",
@@ -205,8 +206,13 @@ def _plausible(features: list[MatchFeatures]) -> BoolArray:
 
 def id_ranks(labels: list[str]) -> IntArray:
     """Per label, its rank among the distinct labels in string order."""
+    return id_ranking(labels)[0]
+
+
+def id_ranking(labels: list[str]) -> tuple[IntArray, dict[str, int]]:
+    """:func:`id_ranks` of the labels, and each distinct label's rank."""
     rank = {value: i for i, value in enumerate(sorted(set(labels)))}
-    return np.fromiter(map(rank.__getitem__, labels), np.int64, len(labels))
+    return np.fromiter(map(rank.__getitem__, labels), np.int64, len(labels)), rank
 
 
 def _greedy_order(columns: EdgeColumns, payment_ranks: IntArray | None = None) -> IntArray:

@@ -59,7 +59,7 @@ from belegsync.matching.decide import (
     EdgeColumns,
     assign_greedy,
     auto_decisions,
-    id_ranks,
+    id_ranking,
     siblings_in_order,
 )
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
@@ -285,12 +285,11 @@ class _Run:
         )
         owners, wanted = _identifiers(tcs, contacts, arrays.identifiers, open_flags)
         references: dict[str, list[int]] = defaultdict(list)
-        for g, payment_references, is_open in zip(
-            count(), map(attrgetter("references"), expected), open_flags
-        ):
-            if payment_references and is_open:
-                for reference in payment_references:
-                    references[reference].append(g)
+        # the open payments with references (most have none: picked out in C)
+        payment_references = list(map(attrgetter("references"), expected))
+        for g in compress(count(), map(and_, map(truth, payment_references), open_flags)):
+            for reference in payment_references[g]:
+                references[reference].append(g)
         self.index = TxnIndex.build(
             cols,
             self.tc_ids,
@@ -329,8 +328,11 @@ class _Run:
             (arrays.lo[self.rest], arrays.hi[self.rest]),
         )
         history.annotate(self.states)
-        # per state, the rank of its payment id: the order of equal scores
-        self._id_ranks = id_ranks([s.payment.id for s in self.states])
+        # per payment, the rank of its id among all payments' (string order), and per
+        # id its rank: the order of the result's links; per state, the rank of its
+        # payment's id among the states': the order of equal scores and of the result
+        self._payment_ranks, self._rank_of = id_ranking(list(map(attrgetter("id"), expected)))
+        self._id_ranks = np.unique(self._payment_ranks[self.rest], return_inverse=True)[1]
         # a code per state of its voucher: the items of one voucher do not compete for
         # each other's lines (``auto_decisions``)
         voucher_codes: dict[str, int] = {}
@@ -1049,7 +1051,6 @@ class _Run:
         greedy assignment gave it, ``linked`` holds the payments linked automatically,
         by a decision or in a group."""
         threshold = self.params.rules.suggest_threshold
-        ids = list(map(attrgetter("payment.id"), self.states))
         options: dict[int, list[Suggestion]] = defaultdict(list)
         consumed_mask = marked(consumed, len(self.index.cols))
         # a line this run linked holds no other payment: as the next run, which finds
@@ -1082,7 +1083,8 @@ class _Run:
         busy_mask = consumed_mask.copy()
         busy_mask[np.fromiter(assigned.values(), np.int64, len(assigned))] = True
         left: list[PaymentState] = []
-        for p in sorted(range(len(ids)), key=ids.__getitem__):
+        # by payment id (the states' ranks of their ids)
+        for p in np.argsort(self._id_ranks, kind="stable").tolist():
             if p in linked:
                 continue
             state = self.states[p]
@@ -1091,7 +1093,7 @@ class _Run:
             offered = options.get(p)  # most payments left have none: nothing to rank
             ranked = self._rank(offered, assigned.get(p)) if offered else ()
             if ranked:
-                suggestions[ids[p]] = ranked
+                suggestions[state.payment.id] = ranked
             else:
                 left.append(state)
         # all payments without a suggestion are checked together (on arrays)
@@ -1102,15 +1104,24 @@ class _Run:
             found = p in best or p in wider
             reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
-        # by payment id (a sort of strings), then transaction id where a payment repeats
+        # by payment id (the ranks of the ids), then transaction id where a payment
+        # repeats (a sort of strings)
         links = [*autos.values(), *group_autos, *self.clear.decisions]
-        keys = list(map(attrgetter("suggestion.payment_id"), links))
-        if len(set(keys)) < len(keys):
+        ranks = np.concatenate(
+            (
+                self._payment_ranks[self.rest[np.fromiter(autos, np.int64, len(autos))]],
+                np.fromiter(
+                    (self._rank_of[d.suggestion.payment_id] for d in group_autos),
+                    np.int64,
+                    len(group_autos),
+                ),
+                self._payment_ranks[self.clear.payments],
+            )
+        )
+        if distinct(ranks).size < ranks.size:
             auto_links = sorted(links, key=attrgetter("suggestion.payment_id", "suggestion.txn_id"))
         else:
-            auto_links = list(
-                map(links.__getitem__, sorted(range(len(keys)), key=keys.__getitem__))
-            )
+            auto_links = list(map(links.__getitem__, np.argsort(ranks).tolist()))
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
     def _exist_wider(

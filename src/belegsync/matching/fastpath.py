@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain, count, repeat
-from operator import attrgetter, is_not
+from functools import partial
+from itertools import chain, compress, count, repeat
+from operator import and_, attrgetter, is_not, truth
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -118,7 +119,7 @@ class PaymentArrays:
         paid = column("paid_date")
         anchored = np.fromiter(map(is_not, paid, repeat(None)), np.bool_, n)
         anchor = voucher_day.copy()
-        anchor[anchored] = [d.toordinal() for d in paid if d is not None]
+        anchor[anchored] = list(map(date.toordinal, filter(partial(is_not, None), paid)))
         skonto = ints("skonto_cents")
         covered = item + skonto + ints("settled_otherwise_cents")
         part_payment = covered < ints("gross_cents")
@@ -184,12 +185,12 @@ def _reference_keys(expected: Sequence[ExpectedPayment], is_open: BoolArray) -> 
     values = _digit_values(list(map(attrgetter("voucher_number"), expected)))
     values[~is_open] = -1
     more: dict[int, tuple[int, ...]] = {}
-    open_flags = is_open.tolist()
-    for g, references in enumerate(map(attrgetter("references"), expected)):
-        if references and open_flags[g]:
-            extra = {digit_value(r) for r in references}
-            first = () if values[g] < 0 else (int(values[g]),)
-            more[g] = tuple(sorted({*first, *(v for v in extra if v is not None)}))
+    listed = list(map(attrgetter("references"), expected))
+    # the open payments with references (most have none: picked out in C)
+    for g in compress(count(), map(and_, map(truth, listed), is_open.tolist())):
+        extra = {digit_value(r) for r in listed[g]}
+        first = () if values[g] < 0 else (int(values[g]),)
+        more[g] = tuple(sorted({*first, *(v for v in extra if v is not None)}))
     return ReferenceKeys(values, more)
 
 
