@@ -1,7 +1,8 @@
 """The array paths of the decisions and of the fast path's set-up against their per-item
 references (hypothesis): the greedy order against sorting by (score, ids), runner-ups
-and sole pairs against a walk over the edges, joined edge columns against the edges
-given together, digit values against ``digit_value``."""
+and sole pairs against a walk over the edges, the auto policy against its conditions
+pair by pair, joined edge columns against the edges given together, digit values
+against ``digit_value``, the fast path's name similarities against one pair at a time."""
 
 from __future__ import annotations
 
@@ -10,28 +11,37 @@ from random import Random
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz, utils
 
 from belegsync.domain.matching import AmountKind, MatchFeatures, Suggestion
+from belegsync.domain.matching_score import auto_confirm_failures
+from belegsync.domain.matching_text import normalise_name
 from belegsync.matching.decide import (
     Edge,
     EdgeColumns,
     _greedy_order,
     _without_siblings,
     assign_greedy,
+    auto_decisions,
     id_ranks,
     runner_ups,
     sole_pairs,
 )
-from belegsync.matching.fastpath import _digit_values
+from belegsync.matching.fastpath import _digit_values, _similarities
+from belegsync.matching.features import name_similarity
+from belegsync.matching.line_keys import text_keys
+from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
 
 SCORES = (0.0, 0.3, 0.55, 0.8, 0.9, 1.0)
 
 
 @st.composite
-def edge_lists(draw: st.DrawFn) -> list[Edge]:
+def edge_lists(draw: st.DrawFn, *, states: bool = False) -> list[Edge]:
     """Few payments and rows, so that scores and ids tie; payment and row ids in
-    an order other than their numbers."""
+    an order other than their numbers. With ``states``: lines booked or pending,
+    payments in part or whole, features identifying or not (the auto policy's other
+    conditions)."""
     pairs = draw(
         st.lists(st.tuples(st.integers(0, 5), st.integers(0, 6)), unique=True, max_size=25)
     )
@@ -47,8 +57,8 @@ def edge_lists(draw: st.DrawFn) -> list[Edge]:
             0,
             0,
             None,
-            "unknown",
-            True,
+            draw(st.sampled_from(("unknown", "identifier_known"))) if states else "unknown",
+            draw(st.booleans()) if states else True,
         )
         bank = draw(st.sampled_from((1000, 2000)))
         suggestion = Suggestion(
@@ -60,7 +70,10 @@ def edge_lists(draw: st.DrawFn) -> list[Edge]:
             None,
             features,
         )
-        edges.append(Edge(payment, row, suggestion, True, False, bank))
+        booked, part_payment = (
+            (draw(st.booleans()), draw(st.booleans())) if states else (True, False)
+        )
+        edges.append(Edge(payment, row, suggestion, booked, part_payment, bank))
     return edges
 
 
@@ -123,6 +136,41 @@ def test_runner_ups_and_sole_pairs_equal_a_walk_over_the_edges(edges: list[Edge]
         and sum(k.row == e.row for k in kept) == 1
         for e in edges
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(edge_lists(states=True))
+def test_auto_decisions_are_the_assigned_pairs_that_pass_every_condition(
+    edges: list[Edge],
+) -> None:
+    """The columns' tests (score and margins, booked, the line covered exactly) drop a
+    pair before its suggestion is built: the decisions are those of the policy asked
+    pair by pair (``auto_confirm_failures``)."""
+    columns = EdgeColumns.of(edges)
+    assigned = assign_greedy(columns)
+    params = MatchParams()
+    by_payment, by_txn = runner_ups(columns)
+    sole = sole_pairs(columns)
+    expected = {}
+    for payment, i in assigned.items():
+        edge = edges[i]
+        failures = auto_confirm_failures(
+            score_value=edge.suggestion.score,
+            features=edge.suggestion.features,
+            payment_runner_up=float(by_payment[i]),
+            txn_runner_up=float(by_txn[i]),
+            booked=edge.booked,
+            part_payment=edge.part_payment,
+            exact_cover=edge.suggestion.allocated_cents == edge.bank_cents,
+            rules=params.rules,
+            sole=bool(sole[i]),
+        )
+        if not failures:
+            expected[payment] = (edge.suggestion, float(by_payment[i]), float(by_txn[i]))
+    made = auto_decisions(assigned, columns, params)
+    assert {
+        p: (d.suggestion, d.payment_runner_up, d.txn_runner_up) for p, d in made.items()
+    } == expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -193,3 +241,52 @@ def test_joined_edges_read_as_the_edges_given_together(
     at = np.array(order, dtype=np.int64)
     assert joined.source.suggestions(joined.at[at]) == together.source.suggestions(at)
     assert joined.source.txn_ids(joined.at[at].tolist()) == together.source.txn_ids(order)
+
+
+# names alike, spelled apart, with legal forms, umlauts and none at all
+_NAMES = (
+    "Müller GmbH",
+    "MUELLER GMBH",
+    "Mueller Bau GmbH & Co. KG",
+    "Bäckerei Groß KG",
+    "GROSS BAECKEREI",
+    "Schmidt",
+    "Schmitt & Söhne",
+    "Anna Böhm",
+    "BOEHM, ANNA",
+    "",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(_NAMES), min_size=1, max_size=6),
+    st.lists(st.sampled_from(_NAMES), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 7), st.booleans()), max_size=30),
+    st.booleans(),
+)
+def test_fast_path_similarities_equal_one_pair_at_a_time(
+    contacts: list[str],
+    payers: list[str],
+    pairs: list[tuple[int, int, bool]],
+    as_full_scoring: bool,
+) -> None:
+    """Each distinct pair of names is compared once (payers by their keys): the same
+    similarity as comparing every pair, on rapidfuzz's defaults or normalised as full
+    scoring compares names; the pairs not asked about are left alone."""
+    pay = np.array([p % len(contacts) for p, _, _ in pairs], dtype=np.int64)
+    rows = np.array([r % len(payers) for _, r, _ in pairs], dtype=np.int64)
+    among = np.array([asked for _, _, asked in pairs], dtype=np.bool_)
+    out = np.full(len(pairs), -1.0)
+    _similarities(
+        contacts, payers, text_keys(payers), pay, rows, among, out, as_full_scoring=as_full_scoring
+    )
+    expected = [
+        -1.0
+        if not asked
+        else name_similarity(normalise_name(contacts[p]), normalise_name(payers[r]))
+        if as_full_scoring
+        else fuzz.token_set_ratio(contacts[p], payers[r], processor=utils.default_process)
+        for p, r, asked in zip(pay.tolist(), rows.tolist(), among.tolist(), strict=True)
+    ]
+    assert out.tolist() == expected
