@@ -566,10 +566,14 @@ def collectives_by_family(
     index = ctx.index
     cols = index.cols
     families: dict[tuple[int, str], list[PaymentState]] = defaultdict(list)
+    family_names: dict[str, str | None] = {}  # a contact's payments repeat its name
     for state in states:
         if not open_payments(state.index) or state.payment.contact_id is None:
             continue
-        name = family_name(state.payment.contact_name)
+        contact_name = state.payment.contact_name
+        name = family_names.get(contact_name, "")
+        if name == "":
+            name = family_names[contact_name] = family_name(contact_name)
         if name is not None:
             families[(state.part, name)].append(state)
     combos: list[tuple[str, tuple[PaymentState, ...]]] = []

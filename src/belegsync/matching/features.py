@@ -204,6 +204,7 @@ class _Judged(NamedTuple):
     name_strong: BoolArray
     extra: dict[int, tuple[str, ...]]
     strong: BoolArray
+    period: IntArray  # from the extra codes (``periods_of``), per pair
 
 
 class Scored:
@@ -267,10 +268,7 @@ class Scored:
             (judged.counterparty >= 0.4) | referenced
         )
         self.exact_reference = (judged.reference >= 1.0) & _EXACT_CODES[cheap.kind]
-        self.period = np.zeros(pay.size, dtype=np.int64)
-        if judged.extra:
-            with_codes = np.fromiter(judged.extra, np.int64, len(judged.extra))
-            self.period[with_codes] = periods_of(judged.extra.values())
+        self.period = judged.period
 
     def __len__(self) -> int:
         return int(self.pay.size)
@@ -771,8 +769,20 @@ class FeatureContext:
         )
         hits, evidence = list(compress(hits, kept)), list(compress(evidence, kept))
         extra = self._extras(states, columns, pay, rows, cheap, counterparty >= 1.0)
-        for i, codes in extra.items():
-            reference[i], name_strong[i] = _with_extra(codes, reference[i], name_strong[i])
+        period = np.zeros(pay.size, dtype=np.int64)
+        if extra:
+            # :func:`_with_extra` on arrays: the voucher's month named counts as a weak
+            # reference, a recurring payment of a known payer as a strong name
+            at = np.fromiter(extra, np.int64, len(extra))
+            period[at] = periods_of(extra.values())
+            recurring = np.fromiter(
+                (any(code.startswith("recurring:") for code in codes) for codes in extra.values()),
+                np.bool_,
+                len(extra),
+            )
+            own = np.flatnonzero(period == 1)
+            reference[own[reference[own] == 0.0]] = 0.5
+            name_strong[at[recurring]] = True
         return Scored(
             states,
             columns,
@@ -780,7 +790,7 @@ class FeatureContext:
             pay,
             rows,
             cheap,
-            _Judged(reference, hits, counterparty, evidence, name_strong, extra, strong),
+            _Judged(reference, hits, counterparty, evidence, name_strong, extra, strong, period),
             self.params.rules,
             self._strong_hit,
         )
