@@ -551,12 +551,9 @@ def clear_links(
     # a name is missing
     similarity = np.full(pay.size, 100.0)
     counts = _PairCounts(code, ref_code, referenced, len(expected), n_rows)
-    _similarities(
-        contact_names,
-        cols.names,
-        cols.keys.name,
-        pay,
-        rows,
+    # (pairs asked, into, how): the names of the exact pairs compared
+    compare = partial(_similarities, contact_names, cols.names, cols.keys.name, pay, rows)
+    compare(
         _may_matter(pay, rows, named & ~certain, may_link & (certain | named), certain, counts),
         similarity,
     )
@@ -567,17 +564,7 @@ def clear_links(
     # (normalised): rapidfuzz's own defaults put some spellings a point higher
     # ("Schäefr Immobilien GmbH" 96 where full scoring has 95, below the line)
     by_name = may_link & ~certain
-    _similarities(
-        contact_names,
-        cols.names,
-        cols.keys.name,
-        pay,
-        rows,
-        by_name,
-        similarity,
-        as_full_scoring=True,
-        normalise=normalise,
-    )
+    compare(by_name, similarity, as_full_scoring=True, normalise=normalise)
     may_link &= certain | (similarity >= params.rules.name_strong)
     # a line booked before the usual window (a paid date entered weeks late) counts only
     # from an identified payer, as in full scoring (``FeatureContext.suggestions``)
@@ -616,7 +603,7 @@ def clear_links(
     named[cited] = _named(contact_named, cols.keys.name, pay[cited], rows[cited])
     linking = np.zeros(pay.size, dtype=np.bool_)
     linking[cited] = True
-    _similarities(contact_names, cols.names, cols.keys.name, pay, rows, linking & named, similarity)
+    compare(linking & named, similarity)
     # the links are built in payment order: a link reads more of its payment than of
     # its line (a payment has one link at most)
     keep = keep[np.argsort(pay[keep])]
