@@ -571,9 +571,9 @@ def collectives_by_family(
         if not open_payments(state.index) or state.payment.contact_id is None:
             continue
         contact_name = state.payment.contact_name
-        name = family_names.get(contact_name, "")
-        if name == "":
-            name = family_names[contact_name] = family_name(contact_name)
+        if contact_name not in family_names:
+            family_names[contact_name] = family_name(contact_name)
+        name = family_names[contact_name]
         if name is not None:
             families[(state.part, name)].append(state)
     combos: list[tuple[str, tuple[PaymentState, ...]]] = []

@@ -156,13 +156,23 @@ def periods_named(texts: Sequence[str], text_of: IntArray, voucher_day: IntArray
     return TextPeriods.of_texts(texts).own(text_of, voucher_day)
 
 
+def _names_own_period(extra: Sequence[str]) -> bool:
+    """Whether extra reason codes say the line names the voucher's month or quarter."""
+    return any(code.startswith("period:") for code in extra)
+
+
+def _recurring(extra: Sequence[str]) -> bool:
+    """Whether extra reason codes say a recurring payment of a known payer."""
+    return any(code.startswith("recurring:") for code in extra)
+
+
 def periods_of(extras: Iterable[Sequence[str] | None]) -> IntArray:
     """Per pair, from its extra reason codes: the line names the voucher's period
     (1), only another (2), or none (0)."""
     return np.fromiter(
         (
             1
-            if any(code.startswith("period:") for code in codes or ())
+            if _names_own_period(codes or ())
             else 2
             if any(code.startswith("period_other:") for code in codes or ())
             else 0
@@ -345,9 +355,9 @@ def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tu
     """The reference and the strong-name flag after the extra codes: the voucher's
     month named in the purpose counts as a weak reference, a recurring payment of a
     known payer as a strong name."""
-    if reference == 0.0 and any(code.startswith("period:") for code in extra):
+    if reference == 0.0 and _names_own_period(extra):
         reference = 0.5
-    if any(code.startswith("recurring:") for code in extra):
+    if _recurring(extra):
         name_strong = True
     return reference, name_strong
 
@@ -775,11 +785,7 @@ class FeatureContext:
             # reference, a recurring payment of a known payer as a strong name
             at = np.fromiter(extra, np.int64, len(extra))
             period[at] = periods_of(extra.values())
-            recurring = np.fromiter(
-                (any(code.startswith("recurring:") for code in codes) for codes in extra.values()),
-                np.bool_,
-                len(extra),
-            )
+            recurring = np.fromiter(map(_recurring, extra.values()), np.bool_, len(extra))
             own = np.flatnonzero(period == 1)
             reference[own[reference[own] == 0.0]] = 0.5
             name_strong[at[recurring]] = True
