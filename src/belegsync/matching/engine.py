@@ -328,8 +328,8 @@ class _Run:
             (arrays.lo[self.rest], arrays.hi[self.rest]),
         )
         history.annotate(self.states)
-        # per payment, the rank of its id among all payments' (string order), and per
-        # id its rank: the order of the result's links; per state, the rank of its
+        # per payment, the rank of its id among all payments' (string order), and the
+        # ranks of ids asked again: the order of the result's links; per state, the rank of its
         # payment's id among the states': the order of equal scores and of the result
         self._payment_ranks, self._rank_of = id_ranking(list(map(attrgetter("id"), expected)))
         self._id_ranks = np.unique(self._payment_ranks[self.rest], return_inverse=True)[1]
@@ -426,6 +426,7 @@ class _Run:
             scored.plausible,
             index.cols.booked[scored.rows],
             self.arrays.part_payment[self.rest][scored.pay],
+            scored.exact_identifying,
             scored.period,
             np.arange(len(scored)) + offset,
             scored,
@@ -1110,11 +1111,7 @@ class _Run:
         ranks = np.concatenate(
             (
                 self._payment_ranks[self.rest[np.fromiter(autos, np.int64, len(autos))]],
-                np.fromiter(
-                    (self._rank_of[d.suggestion.payment_id] for d in group_autos),
-                    np.int64,
-                    len(group_autos),
-                ),
+                self._rank_of([d.suggestion.payment_id for d in group_autos]),
                 self._payment_ranks[self.clear.payments],
             )
         )

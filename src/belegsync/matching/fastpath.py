@@ -468,37 +468,45 @@ def _similarities(
     """Name similarity (0–100, rapidfuzz in C) of the pairs ``among``, into ``out``:
     on rapidfuzz's defaults, or ``as_full_scoring`` has it (``FeatureContext``:
     names normalised by ``normalise``, :func:`name_similarities`).
-    Each distinct pair of names is compared once: the payments' contact names numbered
-    by a dictionary per distinct payment, the payer names by their keys
-    (``name_keys``: the lines' name keys, ``line_keys``)."""
+    Each distinct pair of names is compared once, and each distinct name processed
+    once: the contact names numbered by a dictionary per distinct payment, the payer
+    names by their keys (``name_keys``: the lines' name keys, ``line_keys``)."""
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return
     payments, payment_at = np.unique(pay[pick], return_inverse=True)
+    spelled = list(map(contact_names.__getitem__, payments.tolist()))
+    # per distinct payment, the first of them with its contact name; those numbered
     numbers: dict[str, int] = {}
-    contact = np.fromiter(
-        map(numbers.setdefault, map(contact_names.__getitem__, payments.tolist()), count()),
-        np.int64,
-        payments.size,
-    )[payment_at.reshape(-1)]
-    _, payer = np.unique(name_keys[rows[pick]], return_inverse=True)
-    _, first, pair_at = np.unique(
-        contact * pick.size + payer.reshape(-1), return_index=True, return_inverse=True
+    first_named = np.fromiter(map(numbers.setdefault, spelled, count()), np.int64, len(spelled))
+    named, contact = np.unique(first_named, return_inverse=True)
+    contacts = list(map(spelled.__getitem__, named.tolist()))
+    picked_rows = rows[pick]
+    _, first, payer = np.unique(name_keys[picked_rows], return_index=True, return_inverse=True)
+    payers = list(map(names.__getitem__, picked_rows[first].tolist()))
+    width = len(payers)
+    pairs, pair_at = np.unique(
+        contact.reshape(-1)[payment_at.reshape(-1)] * width + payer.reshape(-1),
+        return_inverse=True,
     )
-    at = pick[first]
-    contacts = list(map(contact_names.__getitem__, pay[at].tolist()))
-    payers = list(map(names.__getitem__, rows[at].tolist()))
+    lefts, rights = (pairs // width).tolist(), (pairs % width).tolist()
     if not as_full_scoring:
+        contacts = list(map(utils.default_process, contacts))
+        payers = list(map(utils.default_process, payers))
         scores = process.cpdist(
-            contacts,
-            payers,
+            list(map(contacts.__getitem__, lefts)),
+            list(map(payers.__getitem__, rights)),
             scorer=fuzz.token_set_ratio,
-            processor=utils.default_process,
             dtype=np.float64,
         )
     else:
         normal = normalise([*contacts, *payers])
-        scores = np.asarray(name_similarities(normal[: len(contacts)], normal[len(contacts) :]))
+        payers_normal = normal[len(contacts) :]
+        scores = np.asarray(
+            name_similarities(
+                list(map(normal.__getitem__, lefts)), list(map(payers_normal.__getitem__, rights))
+            )
+        )
     out[pick] = scores[pair_at.reshape(-1)]
 
 

@@ -220,8 +220,9 @@ class _Judged(NamedTuple):
 class Scored:
     """Scored pairs as columns: state indexes, rows, score, allocated amount, whether
     a person would look at the pair twice (``plausible``: the amount fits or a
-    reference hits, and nothing says the payer is someone else) and whether it has a
-    reference hit and an exact amount. The suggestion objects are built only for the
+    reference hits, and nothing says the payer is someone else), whether it has a
+    reference hit and an exact amount, and whether an exact amount and a signal
+    identifying the payer (both of which the auto policy asks). The suggestion objects are built only for the
     pairs :meth:`suggestions` is asked about: most scored pairs are neither linked nor
     offered."""
 
@@ -236,6 +237,7 @@ class Scored:
         "_states",
         "_txn_ids",
         "allocated",
+        "exact_identifying",
         "exact_reference",
         "pay",
         "period",
@@ -278,6 +280,7 @@ class Scored:
             (judged.counterparty >= 0.4) | referenced
         )
         self.exact_reference = (judged.reference >= 1.0) & _EXACT_CODES[cheap.kind]
+        self.exact_identifying = _EXACT_CODES[cheap.kind] & self._identifying
         self.period = judged.period
 
     def __len__(self) -> int:

@@ -23,6 +23,7 @@ from belegsync.matching.decide import (
     _without_siblings,
     assign_greedy,
     auto_decisions,
+    id_ranking,
     id_ranks,
     runner_ups,
     sole_pairs,
@@ -290,3 +291,26 @@ def test_fast_path_similarities_equal_one_pair_at_a_time(
         for p, r, asked in zip(pay.tolist(), rows.tolist(), among.tolist(), strict=True)
     ]
     assert out.tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=6),
+            st.text(alphabet="ab\x00\U0001f600\ud800 ", max_size=4),
+            st.text(min_size=129, max_size=130),
+        ),
+        max_size=12,
+    )
+)
+def test_id_ranking_is_the_string_order_of_python(labels: list[str]) -> None:
+    """The ranks on numpy strings, or on Python's sort where a label holds a NUL or is
+    long, are the ranks of Python's string order, and asked again the same."""
+    order = {label: i for i, label in enumerate(sorted(set(labels)))}
+    ranks, ranked = id_ranking(labels)
+    assert ranks.tolist() == [order[label] for label in labels]
+    assert ranks.dtype == np.int64
+    asked = labels[::-1][:3]
+    assert ranked(asked).tolist() == [order[label] for label in asked]
+    assert ranked([]).tolist() == []
