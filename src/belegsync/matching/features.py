@@ -346,6 +346,14 @@ _PAYER_KNOWN = (1.0, "payer_known", True)
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
 
+def _longest_first(token: str) -> tuple[int, str]:
+    return -len(token), token
+
+
+def _shortest_first(token: str) -> tuple[int, str]:
+    return len(token), token
+
+
 def _cited(payment: ExpectedPayment) -> tuple[str | None, str | None]:
     """The numbers a purpose may name for a weak reference: the customer number (four
     characters or more) and the voucher's running number."""
@@ -493,7 +501,8 @@ class FeatureContext:
 
     def _strong_hit(self, state: PaymentState, row: int) -> str:
         """What a reference hit of the scan found: the end-to-end id, else the longest
-        of the payment's tokens in the purpose."""
+        of the payment's tokens in the purpose (of equal lengths the first in string
+        order: a set's order changes with each process's string hashes)."""
         e2e = self.index.cols.end_to_end_ids[row]
         if e2e and e2e in state.payment.references:
             return f"E2E {e2e}"
@@ -502,7 +511,7 @@ class FeatureContext:
         found = self._tokens.get(state.index)
         if found is None:
             tokens = reference_tokens(state.payment)
-            found = self._tokens[state.index] = (tokens, sorted(tokens, key=len, reverse=True))
+            found = self._tokens[state.index] = (tokens, sorted(tokens, key=_longest_first))
         tokens, ordered = found
         for token in ordered:
             if token in spaced:
@@ -511,7 +520,7 @@ class FeatureContext:
                 glued = "".join(spaced.split())
             if token in glued:
                 return token
-        return min(tokens, key=len)
+        return min(tokens, key=_shortest_first)
 
     def _weak_reference(self, state: PaymentState, row: int) -> tuple[float, str | None]:
         """0.5 for the customer number or the voucher's short number in the purpose."""
