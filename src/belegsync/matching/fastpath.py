@@ -44,7 +44,13 @@ from belegsync.domain.matching_score import (
 )
 from belegsync.domain.matching_text import compact_identifier, normalise_names
 from belegsync.domain.vouchers import Direction, VoucherType, direction
-from belegsync.matching.candidates import ReferenceKeys, TxnIndex, is_member, tenant_currencies
+from belegsync.matching.candidates import (
+    ReferenceKeys,
+    TxnIndex,
+    is_member,
+    marked,
+    tenant_currencies,
+)
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.features import TextPeriods, name_similarities, named_tuples
 from belegsync.matching.line_keys import NO_KEY, KeyColumns, text_keys
@@ -824,7 +830,13 @@ def _decisions(
             kinds,
             (cents - item).tolist(),
             days[ok].tolist(),
-            _reference_hits(payments, row_list, clear.referenced[ok], cols.end_to_end_ids),
+            _reference_hits(
+                payments,
+                row_list,
+                clear.referenced[ok],
+                cols.end_to_end_ids,
+                marked(arrays.keys.more, len(expected))[pay],
+            ),
             list(map(evidence.__getitem__, ok.tolist())),
             repeat(True),
             anchored[ok].tolist(),
@@ -879,14 +891,20 @@ def _reference_hits(
     rows: list[int],
     referenced: BoolArray,
     end_to_end_ids: list[str],
+    listing: BoolArray,
 ) -> list[str | None]:
     """The token that hit per pair: the end-to-end id where the payment lists it, else
-    the voucher number; None without a reference hit."""
+    the voucher number; None without a reference hit. ``listing``: per pair, whether
+    its payment lists references (most do not: their lines' end-to-end ids are not
+    read)."""
     out: list[str | None] = [None] * len(rows)
-    for i in np.flatnonzero(referenced).tolist():
-        payment = payments[i]
+    hit = np.flatnonzero(referenced).tolist()
+    for i, number in zip(hit, map(attrgetter("voucher_number"), map(payments.__getitem__, hit))):
+        out[i] = number
+    for i in np.flatnonzero(referenced & listing).tolist():
         e2e = end_to_end_ids[rows[i]]
-        out[i] = f"E2E {e2e}" if e2e and e2e in payment.references else payment.voucher_number
+        if e2e and e2e in payments[i].references:
+            out[i] = f"E2E {e2e}"
     return out
 
 

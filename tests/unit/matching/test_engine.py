@@ -351,3 +351,20 @@ def test_of_tokens_of_equal_length_in_the_purpose_the_first_in_string_order_is_s
         for payment_id, options in result.suggestions_by_payment.items()
     }
     assert shown == expected
+
+
+def test_a_link_on_the_end_to_end_id_a_payment_lists_names_it() -> None:
+    """The hit shown is the end-to-end id where the payment lists it (a SEPA collection
+    the client's software gave the id), the voucher number where the payment lists
+    none, whatever id the line carries."""
+    listed = payment("v1#0", amount=2500, references=("E2E-4711",))
+    plain = payment("v2#0", number="RE-2024-0043", amount=3500, contact="c2", name="Lorenz KG")
+    result = match(
+        [listed, plain],
+        [
+            txn("b1", amount=2500, text="Lastschrift RE-2024-0042", end_to_end_id="E2E-4711"),
+            txn("b2", amount=3500, text="RE-2024-0043", name="LORENZ KG", end_to_end_id="E2E-9"),
+        ],
+    )
+    hits = {d.suggestion.payment_id: d.suggestion.features.reference_hit for d in result.auto_links}
+    assert hits == {"v1#0": "E2E E2E-4711", "v2#0": "RE-2024-0043"}
