@@ -230,11 +230,7 @@ def id_ranking(labels: list[str]) -> tuple[IntArray, Callable[[Sequence[str]], I
     times faster at 100,000 ids than a sort of the distinct strings and a lookup per
     label), unless a label holds a NUL (numpy's strings drop trailing ones) or is long.
     """
-    if (
-        labels
-        and max(map(len, labels)) <= _ARRAY_LABELS_UP_TO
-        and "\x00" not in "".join(labels)
-    ):
+    if labels and max(map(len, labels)) <= _ARRAY_LABELS_UP_TO and "\x00" not in "".join(labels):
         distinct, ranks = np.unique(np.array(labels), return_inverse=True)
 
         def ranked(asked: Sequence[str]) -> IntArray:

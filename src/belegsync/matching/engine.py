@@ -329,8 +329,9 @@ class _Run:
         )
         history.annotate(self.states)
         # per payment, the rank of its id among all payments' (string order), and the
-        # ranks of ids asked again: the order of the result's links; per state, the rank of its
-        # payment's id among the states': the order of equal scores and of the result
+        # ranks of ids asked again: the order of the result's links; per state, the rank
+        # of its payment's id among the states': the order of equal scores and of the
+        # result
         self._payment_ranks, self._rank_of = id_ranking(list(map(attrgetter("id"), expected)))
         self._id_ranks = np.unique(self._payment_ranks[self.rest], return_inverse=True)[1]
         # a code per state of its voucher: the items of one voucher do not compete for

@@ -899,7 +899,8 @@ def _reference_hits(
     read)."""
     out: list[str | None] = [None] * len(rows)
     hit = np.flatnonzero(referenced).tolist()
-    for i, number in zip(hit, map(attrgetter("voucher_number"), map(payments.__getitem__, hit))):
+    numbers = map(attrgetter("voucher_number"), map(payments.__getitem__, hit))
+    for i, number in zip(hit, numbers, strict=True):
         out[i] = number
     for i in np.flatnonzero(referenced & listing).tolist():
         e2e = end_to_end_ids[rows[i]]

@@ -222,9 +222,9 @@ class Scored:
     a person would look at the pair twice (``plausible``: the amount fits or a
     reference hits, and nothing says the payer is someone else), whether it has a
     reference hit and an exact amount, and whether an exact amount and a signal
-    identifying the payer (both of which the auto policy asks). The suggestion objects are built only for the
-    pairs :meth:`suggestions` is asked about: most scored pairs are neither linked nor
-    offered."""
+    identifying the payer (both of which the auto policy asks). The suggestion objects
+    are built only for the pairs :meth:`suggestions` is asked about: most scored pairs
+    are neither linked nor offered."""
 
     __slots__ = (
         "_cheap",
