@@ -113,13 +113,6 @@ class _Connections:
     async def for_tenant(self, tenant_id: str) -> Connection | None:
         return next((c for c in self.data.connections.values() if c.tenant_id == tenant_id), None)
 
-    async def active_ids_for_organization(self, organization_id: str) -> list[str]:
-        return sorted(
-            c.id
-            for c in self.data.connections.values()
-            if c.organization_id == organization_id and c.state == "active"
-        )
-
 
 class _Audit:
     def __init__(self, data: FakeData) -> None:

@@ -39,11 +39,21 @@ async def claim_run(
     trigger: SyncTrigger,
     full: bool = False,
 ) -> str | None:
-    """Insert a queued run for the connection; ``None`` if one is queued or running."""
+    """Insert a queued run for the connection; ``None`` if one is queued or running, or
+    if it is a run for webhook events and none waits (one run took them all already).
+
+    The events are looked for after the run is inserted, in the same transaction: from
+    then on no other run of the connection can start and take them, and a run that took
+    them before has committed. Looked for before the claim, they may be gone by then: a
+    run queued for an event another worker's run took in the meantime found nothing to
+    do (status.changed and payment.changed of one payment made three runs, not two).
+    """
     async with uow_factory() as uow:
         run = await uow.sync_runs.claim(connection_id, trigger=trigger, full=full, now=clock.now())
         if run is None:
             return None
+        if trigger == "webhook" and not await uow.events.has_pending(connection_id):
+            return None  # not committed: the claim is rolled back
         await uow.commit()
         return run.id
 

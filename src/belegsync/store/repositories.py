@@ -148,13 +148,6 @@ class ConnectionRepository:
             select(Connection).where(Connection.tenant_id == tenant_id)
         )
 
-    async def active_ids_for_organization(self, organization_id: str) -> list[str]:
-        """The active connections to one Lexware organisation (a webhook names only that)."""
-        query = select(Connection.id).where(
-            Connection.organization_id == organization_id, Connection.state == "active"
-        )
-        return list(await self._session.scalars(query))
-
     async def get_or_create(self, tenant_id: str, *, now: datetime) -> Connection:
         """The tenant's Lexware connection, created in state ``none`` if missing."""
         connection = await self.for_tenant(tenant_id)

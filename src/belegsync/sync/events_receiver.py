@@ -84,7 +84,8 @@ async def follow_up_events(
     *, uow_factory: Callable[[], UnitOfWork], queue: SyncQueue, connection_id: str
 ) -> str | None:
     """After a run: queue the next one if events are still waiting for the connection
-    (they arrived while it ran, or it ended before handling them)."""
+    (they arrived while it ran, or it ended before handling them). The claim looks for
+    them once more (``claim_run``): another worker's run may take them in between."""
     async with uow_factory() as uow:
         waiting = await uow.events.has_pending(connection_id)
     if not waiting:

@@ -124,8 +124,6 @@ class ConnectionsPort(Protocol):
 
     async def for_tenant(self, tenant_id: str) -> Connection | None: ...
 
-    async def active_ids_for_organization(self, organization_id: str) -> list[str]: ...
-
 
 class AuditPort(Protocol):
     async def add(

@@ -31,17 +31,3 @@ async def request_sync(
             )
         connection_id = row.id
     return await queue.enqueue(connection_id, trigger=trigger, full=full)
-
-
-async def request_sync_for_organization(
-    *, uow_factory: Callable[[], UnitOfWork], queue: SyncQueue, organization_id: str
-) -> list[str]:
-    """A Lexware event for ``organization_id``: queue a sync of each active connection to
-    it. Returns the connection ids that got a new run."""
-    async with uow_factory() as uow:
-        ids = await uow.connections.active_ids_for_organization(organization_id)
-    queued = []
-    for connection_id in ids:
-        if await queue.enqueue(connection_id, trigger="webhook") is not None:
-            queued.append(connection_id)
-    return queued

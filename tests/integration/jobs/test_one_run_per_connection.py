@@ -6,7 +6,9 @@ import asyncio
 
 import httpx
 
+from belegsync.emulator import MAIN_ORG_ID
 from belegsync.jobs.embedded import EmbeddedSyncQueue, claim_run
+from belegsync.store.event_repository import EventFields
 from support.sync_harness import Harness
 
 
@@ -65,3 +67,60 @@ async def test_enqueue_refuses_a_second_run_while_the_first_is_queued_or_running
     assert [(r.id, r.status) for r in runs] == [(first, "succeeded")]
     second = await queue.enqueue(connection_id, trigger="manual")
     assert second is not None and second != first
+
+
+async def _wait_for_an_event(harness: Harness, connection_id: str, number: int) -> None:
+    async with harness.uow_factory() as uow:
+        stored = await uow.events.record(
+            EventFields(
+                digest=f"digest-{number}",
+                organization_id=MAIN_ORG_ID,
+                event_type="payment.changed",
+                resource_id=f"voucher-{number}",
+                event_date=harness.clock.now(),
+            ),
+            connection_id=connection_id,
+            status="pending",
+            now=harness.clock.now(),
+        )
+        assert stored is not None
+        await uow.commit()
+
+
+async def test_a_run_for_webhook_events_is_claimed_only_while_an_event_waits(
+    harness: Harness,
+) -> None:
+    """A run's follow-up looked for waiting events, then claimed; another worker's run
+    could take them in between, and the claimed run found nothing to do (status.changed
+    and payment.changed of one payment made three runs, the last empty). The claim looks
+    for them itself."""
+    await harness.add_tenant(open_tax_years=[2026])
+    await harness.connect()
+    connection_id = await harness.connection_id()
+    assert (
+        await claim_run(harness.uow_factory, harness.clock, connection_id, trigger="webhook")
+        is None
+    )
+
+    await _wait_for_an_event(harness, connection_id, 1)
+    queue = EmbeddedSyncQueue(harness.deps, workers=1)
+    queue.start()
+    try:
+        # the event's run takes it; a follow-up that saw it waiting before claims now
+        first = await queue.enqueue(connection_id, trigger="webhook")
+        assert first is not None
+        await queue.join()
+        late = await claim_run(harness.uow_factory, harness.clock, connection_id, trigger="webhook")
+        assert late is None
+        async with harness.uow_factory() as uow:
+            assert await uow.sync_runs.active_run(connection_id) is None
+            runs = await uow.sync_runs.latest(connection_id)
+        assert [(r.id, r.trigger) for r in runs if r.trigger == "webhook"] == [(first, "webhook")]
+        # a new event: its run is claimed; other triggers never ask for events
+        await _wait_for_an_event(harness, connection_id, 2)
+        assert await queue.enqueue(connection_id, trigger="webhook") is not None
+        await queue.join()
+        assert await queue.enqueue(connection_id, trigger="manual") is not None
+        await queue.join()
+    finally:
+        await queue.stop()
