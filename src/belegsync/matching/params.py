@@ -60,6 +60,8 @@ class MatchParams:
         voucher date, or before Lexware's paid date where that is earlier (``anchor``:
         the voucher date where none is held) — a deposit the bookkeeper entered as
         paid weeks before the final invoice was written is paid when Lexware says."""
+        if type(voucher_day) is int and type(anchor) is int:  # one pair: no array call
+            return min(voucher_day, anchor) - self.rules.early_payment_days
         earlier: _Day = np.minimum(voucher_day, anchor)
         return earlier - self.rules.early_payment_days
 
