@@ -285,10 +285,9 @@ class _Run:
         )
         owners, wanted = _identifiers(tcs, contacts, arrays.identifiers, open_flags)
         references: dict[str, list[int]] = defaultdict(list)
-        # the open payments with references (most have none: picked out in C)
-        payment_references = list(map(attrgetter("references"), expected))
-        for g in compress(count(), map(and_, map(truth, payment_references), open_flags)):
-            for reference in payment_references[g]:
+        # the open payments with references (``PaymentArrays.keys``: most have none)
+        for g in arrays.keys.more:
+            for reference in expected[g].references:
                 references[reference].append(g)
         self.index = TxnIndex.build(
             cols,

@@ -50,7 +50,7 @@ from xxhash import xxh3_64_intdigest
 from belegsync.domain.matching_text import normalise_text
 from belegsync.matching.line_marks import LINE_MARKERS
 from belegsync.matching.periods import period_tokens
-from belegsync.matching.textscan import TextBlob
+from belegsync.matching.textscan import TextBlob, digit_tokens
 
 __all__ = [
     "KEYS_VERSION",
@@ -160,8 +160,7 @@ class KeyColumns:
         """The keys of the columns' names, (compacted) accounts and purposes (as
         matching reads them); ``stored``: whether the store should keep them."""
         purposes = TextBlob(remittances)  # joined once for the numbers, marks and periods
-        at, numbers = purposes.number_tokens()
-        rows = purposes.rows_at(at)
+        rows, numbers = digit_tokens(remittances, blob=purposes)
         order = np.argsort(rows, kind="stable")
         return cls.of_parts(
             (

@@ -66,9 +66,12 @@ def digit_value(token: str) -> int | None:
     return None if FIRST_YEAR <= value <= LAST_YEAR else value
 
 
-def digit_tokens(texts: list[str], *, max_groups: int = MAX_GROUPS) -> tuple[IntArray, IntArray]:
-    """(row, value) of every candidate number token in ``texts`` (value ≥ 1000)."""
-    blob = TextBlob(texts)
+def digit_tokens(
+    texts: list[str], *, max_groups: int = MAX_GROUPS, blob: TextBlob | None = None
+) -> tuple[IntArray, IntArray]:
+    """(row, value) of every candidate number token in ``texts`` (value ≥ 1000);
+    ``blob``: the texts joined, where the caller has them."""
+    blob = TextBlob(texts) if blob is None else blob
     at, values = blob.number_tokens(max_groups=max_groups)
     return blob.rows_at(at), values
 
