@@ -310,7 +310,7 @@ class _Run:
                 owners,
                 rejected,
                 params,
-                self.ctx.names_normalised,
+                self.ctx,
             )
         self.clear_rows = set(self.clear.rows.tolist())
         still_open = arrays.open.copy()

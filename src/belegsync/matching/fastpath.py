@@ -51,8 +51,13 @@ from belegsync.matching.candidates import (
     marked,
     tenant_currencies,
 )
-from belegsync.matching.columns import BoolArray, IntArray
-from belegsync.matching.features import TextPeriods, name_similarities, named_tuples
+from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
+from belegsync.matching.features import (
+    FeatureContext,
+    TextPeriods,
+    name_similarities,
+    named_tuples,
+)
 from belegsync.matching.line_keys import NO_KEY, KeyColumns, text_keys
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
@@ -339,9 +344,20 @@ def _stable_order(keys: IntArray, bound: int) -> IntArray:
 
 
 def _fee_competitors(
-    arrays: PaymentArrays, index: TxnIndex, rows: IntArray, params: MatchParams
+    arrays: PaymentArrays,
+    index: TxnIndex,
+    rows: IntArray,
+    params: MatchParams,
+    banded: BoolArray,
+    hit_codes: IntArray,
 ) -> BoolArray:
-    """Rows that another open payment could take with a fee or rounding difference."""
+    """Rows that another open payment could take with a fee or rounding difference, as
+    full scoring meets such a pair (``candidate_pairs``): by the tolerance band, only
+    for a payment without a line of its exact amount (``banded``: the payments without
+    one); else only where the line names the payment (``hit_codes``: (payment, row)
+    codes of the reference hits, ``_reference_codes``) or comes from one of its known
+    accounts. Most payments near a line's amount have a line of their own: full scoring
+    never pairs them with this one."""
     rules = params.rules
     open_idx = np.flatnonzero(arrays.open)
     pkeys = (arrays.part[open_idx] << _SHIFT) | arrays.item[open_idx]
@@ -371,9 +387,31 @@ def _fee_competitors(
     g = owners[j]
     day = index.day[rows[which]]
     near = (j < exact_a[which]) | (j >= exact_b[which])
-    found[which[near & (arrays.lo[g] <= day) & (day <= arrays.hi[g])]] = True
+    near &= (arrays.lo[g] <= day) & (day <= arrays.hi[g])
+    # a payment with a line of its own amount meets this line by its number or account
+    # only: the accounts read for the lines of an account someone knows (``identified``)
+    asked = np.flatnonzero(near & ~banded[g])
+    line = rows[which[asked]]
+    named = is_member(g[asked] * len(index.cols) + line, hit_codes)
+    near[asked] = named
+    identified = index.identified
+    if identified is not None:
+        asked, line = asked[~named], line[~named]
+        asked, line = asked[identified[line]], line[identified[line]]
+        near[asked] = [
+            _from_known_account(index.cols, row, arrays.identifiers[p])
+            for p, row in zip(g[asked].tolist(), line.tolist(), strict=True)
+        ]
+    found[which[near]] = True
     out[by_amount] = found
     return out
+
+
+def _from_known_account(cols: TxnColumns, row: int, identifiers: Collection[str]) -> bool:
+    """Whether the line's IBAN or creditor id is one of ``identifiers``."""
+    return bool(identifiers) and (
+        (cols.ibans[row] or None) in identifiers or (cols.creditors[row] or None) in identifiers
+    )
 
 
 def _account_rivals(
@@ -532,11 +570,13 @@ def clear_links(
     owners: Mapping[tuple[int, str], frozenset[str]],
     rejected: Collection[tuple[str, str]],
     params: MatchParams,
-    normalise: Callable[[Sequence[str]], list[str]] = normalise_names,
+    ctx: FeatureContext,
 ) -> ClearLinks:
     """Sole exact pairs with the voucher number in the purpose, a known account or the
-    contact's name (names normalised by ``normalise``: :func:`normalise_names` or a
-    run's cache of it, ``FeatureContext.names_normalised``)."""
+    contact's name. ``ctx``: the run's scoring context, whose cache of normalised names
+    the names share, and whose reading of names and weak references the links'
+    features take (a link reads as full scoring reads it)."""
+    normalise = ctx.names_normalised
     cols = index.cols
     n_rows = len(cols)
     pay, rows, cents, kinds = _exact_pairs(arrays, index)
@@ -600,7 +640,9 @@ def clear_links(
     keep = np.flatnonzero(plausible & may_link & (per_payment[pay] == 1) & (per_row[rows] == 1))
     if keep.size == 0:
         return ClearLinks.none()
-    keep = keep[~_fee_competitors(arrays, index, rows[keep], params)]
+    banded = np.ones(len(expected), dtype=np.bool_)
+    banded[pay] = False  # a payment with an exact pair has no band in full scoring
+    keep = keep[~_fee_competitors(arrays, index, rows[keep], params, banded, ref_code)]
     # a pair no reference decides is linked as sole alone: full scoring must find no
     # other pair of its payment or line either. The pairs citing the voucher number are
     # not asked (measured at full scale: asking them too sent 9,500 more pairs to full
@@ -617,7 +659,7 @@ def clear_links(
     named[cited] = _named(contact_named, cols.keys.name, pay[cited], rows[cited])
     linking = np.zeros(pay.size, dtype=np.bool_)
     linking[cited] = True
-    compare(linking & named, similarity)
+    compare(linking & named, similarity, as_full_scoring=True, normalise=normalise)
     # the links are built in payment order: a link reads more of its payment than of
     # its line (a payment has one link at most)
     keep = keep[np.argsort(pay[keep])]
@@ -632,10 +674,12 @@ def clear_links(
             kinds[keep],
             referenced[keep],
             known[keep],
+            foreign[keep] & ~known[keep],
             # the name counts only where both sides have one
             np.where(named[keep] & ~known[keep], similarity[keep], np.nan),
         ),
         params,
+        ctx,
     )
 
 
@@ -767,6 +811,7 @@ class _Clear(NamedTuple):
     kinds: IntArray
     referenced: BoolArray
     known: BoolArray
+    foreign: BoolArray  # another contact's account (none of the payment's)
     similarity: npt.NDArray[np.float64]
 
 
@@ -780,12 +825,20 @@ def _decisions(
     index: TxnIndex,
     clear: _Clear,
     params: MatchParams,
+    ctx: FeatureContext,
 ) -> ClearLinks:
     """Features, score and the link for every clear pair: the numbers with arrays, the
-    objects column by column (a counterparty and a difference judged once per value)."""
+    objects column by column (a counterparty and a difference judged once per value).
+    A pair without a reference hit reads the customer or short number in the purpose
+    as full scoring does (``FeatureContext.weak_hits``: 0.5)."""
     rules = params.rules
     cols = index.cols
     pay, rows = clear.pay, clear.rows
+    unreferenced = np.flatnonzero(~clear.referenced)
+    weak = ctx.weak_hits(
+        list(map(expected.__getitem__, pay[unreferenced].tolist())), rows[unreferenced]
+    )
+    weakly = unreferenced[np.fromiter(map(is_not, weak, repeat(None)), np.bool_, len(weak))]
     anchor = arrays.anchor[pay]
     days = index.day[rows] - anchor
     value_days = cols.value_day[rows] - anchor
@@ -800,7 +853,8 @@ def _decisions(
     early = index.day[rows] < params.early_before(arrays.voucher_day[pay], anchor)
     penalty = np.where(early, rules.early_payment_penalty, 0.0)
     reference = np.where(clear.referenced, 1.0, 0.0)
-    cp_value, evidence = _counterparties(clear.known, clear.similarity, params)
+    reference[weakly] = 0.5
+    cp_value, evidence = _counterparties(clear, params)
     # the order of the terms is the one of full scoring (the same floats)
     value = (
         rules.weight_amount
@@ -836,6 +890,8 @@ def _decisions(
                 clear.referenced[ok],
                 cols.end_to_end_ids,
                 marked(arrays.keys.more, len(expected))[pay],
+                dict(zip(unreferenced.tolist(), weak, strict=True)),
+                ok,
             ),
             list(map(evidence.__getitem__, ok.tolist())),
             repeat(True),
@@ -864,18 +920,21 @@ def _decisions(
 
 
 def _counterparties(
-    known: BoolArray, similarity: npt.NDArray[np.float64], params: MatchParams
+    clear: _Clear, params: MatchParams
 ) -> tuple[npt.NDArray[np.float64], list[str]]:
     """(value, evidence) of the counterparty per pair, each distinct case judged once:
-    a known account, a missing name (NaN) or a name similarity."""
+    a known account, another contact's, a missing name (NaN) or a name similarity."""
     rules = params.rules
-    # codes below every similarity (0–100): -2 a known account, -1 a missing name
-    case = np.where(known, -2.0, np.where(np.isnan(similarity), -1.0, similarity))
+    # codes below every similarity (0–100): -3 another contact's account, -2 a known
+    # account, -1 a missing name
+    case = np.where(np.isnan(clear.similarity), -1.0, clear.similarity)
+    case[clear.foreign] = -3.0
+    case[clear.known] = -2.0
     distinct, inverse = np.unique(case, return_inverse=True)
     judged = [
         counterparty_feature(
             identifier_known=value == -2.0,
-            identifier_foreign=False,
+            identifier_foreign=value == -3.0,
             name_similarity=None if value < 0 else value,
             rules=rules,
         )
@@ -892,12 +951,15 @@ def _reference_hits(
     referenced: BoolArray,
     end_to_end_ids: list[str],
     listing: BoolArray,
+    weak: Mapping[int, str | None],
+    at: IntArray,
 ) -> list[str | None]:
     """The token that hit per pair: the end-to-end id where the payment lists it, else
-    the voucher number; None without a reference hit. ``listing``: per pair, whether
+    the voucher number; without a reference hit, the weak one (``weak``: by the pair's
+    position before ``at`` picked the pairs) or None. ``listing``: per pair, whether
     its payment lists references (most do not: their lines' end-to-end ids are not
     read)."""
-    out: list[str | None] = [None] * len(rows)
+    out: list[str | None] = list(map(weak.get, at.tolist()))
     hit = np.flatnonzero(referenced).tolist()
     numbers = map(attrgetter("voucher_number"), map(payments.__getitem__, hit))
     for i, number in zip(hit, numbers, strict=True):

@@ -528,8 +528,24 @@ class FeatureContext:
         return (0.0, None) if hit is None else (0.5, hit)
 
     def _weak_hit(self, state: PaymentState, row: int) -> str | None:
+        return self.weak_hit(self._cited(state), row)
+
+    def weak_hits(self, payments: Sequence[ExpectedPayment], rows: IntArray) -> list[str | None]:
+        """What a weak reference hit per pair of a payment and a row (None: nothing),
+        as scoring reads it (the fast path's links); read only where the purpose holds
+        one of the numbers as written."""
+        cited = list(map(_cited, payments))
+        out: list[str | None] = [None] * rows.size
+        listed = rows.tolist()
+        for i in np.flatnonzero(self._as_written(cited, rows)).tolist():
+            out[i] = self.weak_hit(cited[i], listed[i])
+        return out
+
+    def weak_hit(self, cited: tuple[str | None, str | None], row: int) -> str | None:
+        """The customer number or the short number (``cited``: :func:`_cited`) that the
+        row's purpose names, as the reason says it."""
         raw = self.index.cols.remittances[row]
-        customer, short = self._cited(state)
+        customer, short = cited
         if customer and customer in raw and normalise_text(customer) in self.text(row):
             return f"customer {customer}"
         if short and short in raw and short in text_short_numbers(raw):
@@ -798,13 +814,17 @@ class FeatureContext:
         )
 
     def _cited_as_written(self, pay: IntArray, rows: IntArray) -> BoolArray:
+        """:meth:`_as_written` of the states ``pay`` (their numbers read by
+        :meth:`_may_cite`)."""
+        return self._as_written(list(map(self._numbers.__getitem__, pay.tolist())), rows)
+
+    def _as_written(self, cited: list[tuple[str | None, str | None]], rows: IntArray) -> BoolArray:
         """Per pair, whether the purpose holds the customer number or the short number
-        the payment may be cited by (``_cited``, read by :meth:`_may_cite`) as written:
-        a weak reference's first test, per number the pairs still open tested in C."""
-        out = np.zeros(pay.size, dtype=np.bool_)
+        the payment may be cited by (``cited``: :func:`_cited`) as written: a weak
+        reference's first test, per number the pairs still open tested in C."""
+        out = np.zeros(rows.size, dtype=np.bool_)
         remittances = self.index.cols.remittances
         texts = list(map(remittances.__getitem__, rows.tolist()))
-        cited = list(map(self._numbers.__getitem__, pay.tolist()))
         for which in (0, 1):  # the customer number, then the short number
             numbers = list(map(itemgetter(which), cited))
             at = np.flatnonzero(

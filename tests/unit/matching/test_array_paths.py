@@ -136,9 +136,22 @@ def worlds(
 
 
 def _core(features: MatchFeatures) -> tuple[object, ...]:
-    # what both paths must agree on; the full path may add reason codes (recurring,
-    # period) and the runner-ups it saw, the fast path has no competitor by construction
-    return (features.amount, features.amount_kind, features.amount_delta_cents, features.days_delta)
+    # what both paths must agree on: every feature a reason or the score reads; the full
+    # path may add reason codes (recurring, period) and the runner-ups it saw (the fast
+    # path has no competitor by construction), and names a number hit as the purpose
+    # writes it where the fast path names the voucher number
+    return (
+        features.amount,
+        features.amount_kind,
+        features.amount_delta_cents,
+        features.days_delta,
+        features.reference,
+        features.reference is not None and features.reference < 1.0 and features.reference_hit,
+        features.counterparty,
+        features.counterparty_evidence,
+        features.date,
+        features.penalty,
+    )
 
 
 @SETTINGS
@@ -157,6 +170,7 @@ def test_fast_path_links_only_what_full_scoring_links(
         t = reference.suggestion
         assert (s.allocated_cents, s.difference_cents) == (t.allocated_cents, t.difference_cents)
         assert _core(s.features) == _core(t.features)
+        assert s.score == t.score
     assert {(d.suggestion.payment_id, d.suggestion.txn_id) for d in fast.auto_links} == set(
         full_links
     )
@@ -626,6 +640,43 @@ def test_period_in_the_purpose_makes_a_competitor_for_the_fast_path_too() -> Non
     full = match(payments, lines, params=MatchParams(fast_path=False))
     assert full.auto_links == ()
     assert fast.auto_links == ()
+
+
+@pytest.mark.parametrize(
+    ("b_line", "purpose", "clear"),
+    [
+        (True, "Zahlung", True),  # B has a line of its own amount: full scoring bands none
+        (False, "Zahlung", False),  # B has none: its tolerance band holds A's line
+        (True, "Zahlung RE-2024-0002", False),  # A's line names B: a reference hit of B's
+    ],
+)
+def test_a_payment_near_the_amount_competes_only_where_full_scoring_pairs_them(
+    b_line: bool, purpose: str, clear: bool
+) -> None:
+    """A's line pays 119.00 €; B's invoice is 119.50 €, 50 cents more (a fee kept back).
+    Full scoring pairs B with A's line only by its tolerance band, which a payment with
+    a line of its own amount does not have, or by a reference or known account. Where
+    it does not, A's pair is sole and the fast path links it (at full scale 7,600
+    links that full scoring made the same way)."""
+    payments = [
+        payment("a#0", number="RE-2024-0001", amount=11900, name="Schneider Bau GmbH"),
+        payment("b#0", number="RE-2024-0002", amount=11950, contact="c2", name="Schmidt KG"),
+    ]
+    lines = [txn("ra", amount=11900, text=purpose, name="SCHNEIDER BAU GMBH", iban="")]
+    if b_line:
+        lines.append(txn("rb", amount=11950, text="Zahlung", name="SCHMIDT KG", iban=IBAN_B))
+    run = _run(payments, lines, MatchParams())
+    cleared = {(d.suggestion.payment_id, d.suggestion.txn_id) for d in run.clear.decisions}
+    assert (("a#0", "ra") in cleared) is clear
+    links = [
+        {(d.suggestion.payment_id, d.suggestion.txn_id) for d in result.auto_links}
+        for result in (
+            match(payments, lines),
+            match(payments, lines, params=MatchParams(fast_path=False)),
+        )
+    ]
+    assert links[0] == links[1]
+    assert (("a#0", "ra") in links[1]) or not clear
 
 
 def _run(payments: list[ExpectedPayment], lines: list[BankTxn], params: MatchParams) -> engine._Run:

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 
-from belegsync.domain.matching import BankTxn, ExpectedPayment
+from belegsync.domain.matching import BankTxn, ExpectedPayment, Suggestion
 from belegsync.matching import MatchResult, match
 from belegsync.matching.params import MatchParams
 from matching_data.metrics import stored_links
@@ -217,6 +217,17 @@ def test_the_fast_path_links_what_full_scoring_links(seed: int) -> None:
     assert {(d.suggestion.payment_id, d.suggestion.txn_id) for d in fast.auto_links} == {
         (d.suggestion.payment_id, d.suggestion.txn_id) for d in full.auto_links
     }
+    # and they read as full scoring reads them: the score, the weak references (a
+    # customer number in the purpose) and the names as full scoring compares them
+    assert {_as_read(d.suggestion) for d in fast.auto_links} == {
+        _as_read(d.suggestion) for d in full.auto_links
+    }
+
+
+def _as_read(s: Suggestion) -> tuple[object, ...]:
+    f = s.features
+    weak = f.reference_hit if f.reference < 1.0 else None
+    return (s.payment_id, s.txn_id, s.score, f.reference, weak, f.counterparty_evidence)
 
 
 def test_a_collective_whose_other_voucher_was_paid_alone_is_linked_in_the_same_run() -> None:
