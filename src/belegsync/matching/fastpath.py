@@ -57,6 +57,7 @@ from belegsync.matching.features import (
     TextPeriods,
     name_similarities,
     named_tuples,
+    names_own_period,
 )
 from belegsync.matching.line_keys import NO_KEY, KeyColumns, text_keys
 from belegsync.matching.params import MatchParams
@@ -816,7 +817,6 @@ class _Clear(NamedTuple):
 
 
 _KINDS = (AmountKind.EXACT, AmountKind.SKONTO)
-_RECOLLECTION = ("recollection",)
 
 
 def _decisions(
@@ -839,6 +839,9 @@ def _decisions(
         list(map(expected.__getitem__, pay[unreferenced].tolist())), rows[unreferenced]
     )
     weakly = unreferenced[np.fromiter(map(is_not, weak, repeat(None)), np.bool_, len(weak))]
+    extras = ctx.link_extras(rows, arrays.voucher_day[pay])
+    # the voucher's month or quarter named counts as a weak reference (``_with_extra``)
+    own_period = np.fromiter(map(names_own_period, extras), np.bool_, len(extras))
     anchor = arrays.anchor[pay]
     days = index.day[rows] - anchor
     value_days = cols.value_day[rows] - anchor
@@ -854,6 +857,7 @@ def _decisions(
     penalty = np.where(early, rules.early_payment_penalty, 0.0)
     reference = np.where(clear.referenced, 1.0, 0.0)
     reference[weakly] = 0.5
+    reference[own_period & (reference == 0.0)] = 0.5
     cp_value, evidence = _counterparties(clear, params)
     # the order of the terms is the one of full scoring (the same floats)
     value = (
@@ -896,7 +900,7 @@ def _decisions(
             list(map(evidence.__getitem__, ok.tolist())),
             repeat(True),
             anchored[ok].tolist(),
-            _extras(rows, index.recollections),
+            list(map(extras.__getitem__, ok.tolist())),
         ),
     )
     suggestions = named_tuples(
@@ -980,13 +984,3 @@ def _differences(kinds: IntArray, difference: IntArray) -> list[DifferenceReason
         for code in distinct.tolist()
     ]
     return list(map(reasons.__getitem__, inverse.tolist()))
-
-
-def _extras(rows: IntArray, recollections: Collection[int]) -> list[tuple[str, ...]]:
-    """Further reason codes per pair: a debit collected again after a returned one."""
-    out: list[tuple[str, ...]] = [()] * rows.size
-    if recollections:
-        again = np.fromiter(recollections, np.int64, len(recollections))
-        for i in np.flatnonzero(is_member(rows, again)).tolist():
-            out[i] = _RECOLLECTION
-    return out

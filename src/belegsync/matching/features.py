@@ -156,7 +156,7 @@ def periods_named(texts: Sequence[str], text_of: IntArray, voucher_day: IntArray
     return TextPeriods.of_texts(texts).own(text_of, voucher_day)
 
 
-def _names_own_period(extra: Sequence[str]) -> bool:
+def names_own_period(extra: Sequence[str]) -> bool:
     """Whether extra reason codes say the line names the voucher's month or quarter."""
     return any(code.startswith("period:") for code in extra)
 
@@ -172,7 +172,7 @@ def periods_of(extras: Iterable[Sequence[str] | None]) -> IntArray:
     return np.fromiter(
         (
             1
-            if _names_own_period(codes or ())
+            if names_own_period(codes or ())
             else 2
             if any(code.startswith("period_other:") for code in codes or ())
             else 0
@@ -366,7 +366,7 @@ def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tu
     """The reference and the strong-name flag after the extra codes: the voucher's
     month named in the purpose counts as a weak reference, a recurring payment of a
     known payer as a strong name."""
-    if reference == 0.0 and _names_own_period(extra):
+    if reference == 0.0 and names_own_period(extra):
         reference = 0.5
     if _recurring(extra):
         name_strong = True
@@ -1006,19 +1006,9 @@ class FeatureContext:
         periods then looked up per pair); only a purpose marked with a word of a
         re-collection is read."""
         wanted = np.flatnonzero(cheap.amount >= 0.8)
-        lines, inverse = np.unique(rows[wanted], return_inverse=True)
-        keys = self.index.cols.keys
-        periods = TextPeriods(*keys.periods_of(lines))
-        period = periods.own(inverse, columns.voucher_day[pay[wanted]])
-        # a line naming only another period than the voucher's is said so, and is no
-        # competitor of a line naming the voucher's own (``auto_decisions``)
-        other = ~period & is_member(inverse, periods.naming())
-        others = periods.others(distinct(inverse[other]))
-        other &= is_member(inverse, np.fromiter(others, np.int64, len(others)))
-        recollected = is_member(lines, np.fromiter(self.index.recollections, np.int64))
-        hinted = (keys.purpose_marks[lines] & _RECOLLECTION_MARKS) != 0
-        for j in np.flatnonzero(hinted & ~recollected).tolist():
-            recollected[j] = self._recollected(int(lines[j]))
+        inverse, period, other, others, recollected = self._line_hints(
+            rows[wanted], columns.voucher_day[pay[wanted]]
+        )
         # a known payer's recurring payments: only where the contact has a past
         recurring = known_payer[wanted]
         at = np.flatnonzero(recurring)
@@ -1052,6 +1042,52 @@ class FeatureContext:
             codes = self._extra(states[p], row, day, bank, known, hints)
             if codes:
                 out[i] = tuple(codes)
+        return out
+
+    def _line_hints(
+        self, rows: IntArray, voucher_day: IntArray
+    ) -> tuple[IntArray, BoolArray, BoolArray, dict[int, str], BoolArray]:
+        """What :meth:`_extra` reads of the lines of pairs (``rows``, their vouchers'
+        days) besides the payer: per pair the position of its line among the distinct
+        ones and whether the purpose names the voucher's month or quarter (``period``)
+        or only another one (``other``: the period per line position, ``others``); per
+        line whether it is a re-collection. The periods and marks are read from the
+        lines' keys; only a purpose marked with a word of a re-collection is read."""
+        lines, inverse = np.unique(rows, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        keys = self.index.cols.keys
+        periods = TextPeriods(*keys.periods_of(lines))
+        period = periods.own(inverse, voucher_day)
+        # a line naming only another period than the voucher's is said so, and is no
+        # competitor of a line naming the voucher's own (``auto_decisions``)
+        other = ~period & is_member(inverse, periods.naming())
+        others = periods.others(distinct(inverse[other]))
+        other &= is_member(inverse, np.fromiter(others, np.int64, len(others)))
+        recollected = is_member(lines, np.fromiter(self.index.recollections, np.int64))
+        hinted = (keys.purpose_marks[lines] & _RECOLLECTION_MARKS) != 0
+        for j in np.flatnonzero(hinted & ~recollected).tolist():
+            recollected[j] = self._recollected(int(lines[j]))
+        return inverse, period, other, others, recollected
+
+    def link_extras(self, rows: IntArray, voucher_day: IntArray) -> list[tuple[str, ...]]:
+        """:meth:`_extra`'s codes of pairs whose payer is not a known one with a past
+        (the fast path's links: a recurring payment is read only in scoring): the
+        voucher's period or another named, a re-collection."""
+        inverse, period, other, others, recollected = self._line_hints(rows, voucher_day)
+        out: list[tuple[str, ...]] = [()] * rows.size
+        remittances = self.index.cols.remittances
+        for i in np.flatnonzero(period | other | recollected[inverse]).tolist():
+            codes: list[str] = []
+            named = None
+            if period[i]:
+                named = period_in_text(remittances[int(rows[i])], int(voucher_day[i]))
+            if named is not None:
+                codes.append(f"period:{named}")
+            elif other[i]:
+                codes.append(f"period_other:{others[int(inverse[i])]}")
+            if recollected[inverse[i]]:
+                codes.append("recollection")
+            out[i] = tuple(codes)
         return out
 
     def _date(self, days: int, anchored: bool) -> float:
