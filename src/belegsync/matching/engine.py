@@ -311,6 +311,7 @@ class _Run:
                 rejected,
                 params,
                 self.ctx,
+                history,
             )
         self.clear_rows = set(self.clear.rows.tolist())
         still_open = arrays.open.copy()

@@ -22,7 +22,7 @@ from datetime import date
 from functools import partial
 from itertools import chain, compress, count, repeat
 from operator import and_, attrgetter, is_not, truth
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -53,12 +53,15 @@ from belegsync.matching.candidates import (
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.features import (
+    PAYER_KNOWN,
     FeatureContext,
     TextPeriods,
     name_similarities,
     named_tuples,
     names_own_period,
+    recurring,
 )
+from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import NO_KEY, KeyColumns, text_keys
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
@@ -572,11 +575,13 @@ def clear_links(
     rejected: Collection[tuple[str, str]],
     params: MatchParams,
     ctx: FeatureContext,
+    history: LinkHistory,
 ) -> ClearLinks:
     """Sole exact pairs with the voucher number in the purpose, a known account or the
     contact's name. ``ctx``: the run's scoring context, whose cache of normalised names
     the names share, and whose reading of names and weak references the links'
-    features take (a link reads as full scoring reads it)."""
+    features take (a link reads as full scoring reads it). ``history``: what confirmed
+    links taught (a payer name taught is a known payer, as in full scoring)."""
     normalise = ctx.names_normalised
     cols = index.cols
     n_rows = len(cols)
@@ -585,6 +590,9 @@ def clear_links(
     code = pay * n_rows + rows
     referenced = is_member(code, ref_code)
     known, foreign = _identifiers(expected, arrays, index, owners, pay, rows)
+    # a payer name that confirmed links taught the contact: a known payer, as in full
+    # scoring (where no account decides)
+    payer_known = _payers_known(expected, pay, rows, ~known & ~foreign, cols, history, normalise)
     certain = referenced | known
     contact_names = list(map(attrgetter("contact_name"), expected))
     contact_named = np.fromiter(map(bool, contact_names), np.bool_, len(contact_names))
@@ -613,7 +621,7 @@ def clear_links(
         similarity,
     )
     # an exact pair is a competitor unless its payer is clearly someone else
-    plausible = certain | (~foreign & (similarity >= _OTHER_NAME_BELOW))
+    plausible = certain | payer_known | (~foreign & (similarity >= _OTHER_NAME_BELOW))
     may_link &= certain | (named & (similarity >= params.rules.name_strong))
     # a name that links alone must be strong as full scoring compares names
     # (normalised): rapidfuzz's own defaults put some spellings a point higher
@@ -624,7 +632,8 @@ def clear_links(
     # a line booked before the usual window (a paid date entered weeks late) counts only
     # from an identified payer, as in full scoring (``FeatureContext.suggestions``)
     late = arrays.anchored[pay] & (index.day[rows] < arrays.anchor[pay] - params.exact_days_before)
-    counted = ~late | certain | (named & ~foreign & (similarity >= params.rules.name_strong))
+    counted = ~late | certain | payer_known
+    counted |= named & ~foreign & (similarity >= params.rules.name_strong)
     # the voucher's month named in the purpose counts as a reference in full scoring; it
     # is read only where it can change which pairs are sole — judged on the pairs that
     # count whatever the names say: a late pair from an unknown payer left out, another
@@ -676,12 +685,47 @@ def clear_links(
             referenced[keep],
             known[keep],
             foreign[keep] & ~known[keep],
+            payer_known[keep],
             # the name counts only where both sides have one
             np.where(named[keep] & ~known[keep], similarity[keep], np.nan),
         ),
         params,
         ctx,
+        history,
     )
+
+
+def _payers_known(
+    expected: Sequence[ExpectedPayment],
+    pay: IntArray,
+    rows: IntArray,
+    asked: BoolArray,
+    cols: TxnColumns,
+    history: LinkHistory,
+    normalise: Callable[[Sequence[str]], list[str]],
+) -> BoolArray:
+    """Per pair (of ``asked``: no account decides), whether its line's payer name,
+    normalised, is one that confirmed links taught the payment's contact
+    (``LinkHistory.names``), as full scoring reads it (``FeatureContext._named``). Only
+    the pairs of contacts taught a name are read, each distinct payer name once."""
+    out = np.zeros(pay.size, dtype=np.bool_)
+    if not history.names:
+        return out
+    taught = [
+        None if p.contact_id is None else history.names.get((p.tenant_id, p.contact_id))
+        for p in expected
+    ]
+    has = np.fromiter(map(truth, taught), np.bool_, len(taught))
+    at = np.flatnonzero(asked & has[pay] & (cols.keys.name[rows] != NO_KEY))
+    if not at.size:
+        return out
+    lines, inverse = np.unique(rows[at], return_inverse=True)
+    payers = normalise(list(map(cols.names.__getitem__, lines.tolist())))
+    out[at] = [
+        payers[j] in cast("set[str]", taught[g])
+        for g, j in zip(pay[at].tolist(), inverse.reshape(-1).tolist(), strict=True)
+    ]
+    return out
 
 
 class _PairCounts:
@@ -813,6 +857,7 @@ class _Clear(NamedTuple):
     referenced: BoolArray
     known: BoolArray
     foreign: BoolArray  # another contact's account (none of the payment's)
+    payer_known: BoolArray  # a payer name confirmed links taught (no account decides)
     similarity: npt.NDArray[np.float64]
 
 
@@ -826,6 +871,7 @@ def _decisions(
     clear: _Clear,
     params: MatchParams,
     ctx: FeatureContext,
+    history: LinkHistory,
 ) -> ClearLinks:
     """Features, score and the link for every clear pair: the numbers with arrays, the
     objects column by column (a counterparty and a difference judged once per value).
@@ -839,7 +885,9 @@ def _decisions(
         list(map(expected.__getitem__, pay[unreferenced].tolist())), rows[unreferenced]
     )
     weakly = unreferenced[np.fromiter(map(is_not, weak, repeat(None)), np.bool_, len(weak))]
-    extras = ctx.link_extras(rows, arrays.voucher_day[pay])
+    extras = ctx.link_extras(
+        rows, arrays.voucher_day[pay], _recurrences(expected, index, clear, history)
+    )
     # the voucher's month or quarter named counts as a weak reference (``_with_extra``)
     own_period = np.fromiter(map(names_own_period, extras), np.bool_, len(extras))
     anchor = arrays.anchor[pay]
@@ -923,20 +971,43 @@ def _decisions(
     return ClearLinks(pay, rows, decisions)
 
 
+def _recurrences(
+    expected: Sequence[ExpectedPayment], index: TxnIndex, clear: _Clear, history: LinkHistory
+) -> list[str | None]:
+    """Per clear pair, the recurring payment full scoring says (:func:`recurring`): a
+    known payer (account or taught name) whose contact has a past of the amount."""
+    out: list[str | None] = [None] * clear.pay.size
+    if not history.past:
+        return out
+    for i in np.flatnonzero(clear.known | clear.payer_known).tolist():
+        payment = expected[int(clear.pay[i])]
+        if payment.contact_id is None:
+            continue
+        past = history.past.get((payment.tenant_id, payment.contact_id))
+        if past:
+            row = int(clear.rows[i])
+            out[i] = recurring(past, int(index.day[row]), int(index.remaining[row]))
+    return out
+
+
 def _counterparties(
     clear: _Clear, params: MatchParams
 ) -> tuple[npt.NDArray[np.float64], list[str]]:
     """(value, evidence) of the counterparty per pair, each distinct case judged once:
-    a known account, another contact's, a missing name (NaN) or a name similarity."""
+    a known account, another contact's, a payer name confirmed links taught, a missing
+    name (NaN) or a name similarity."""
     rules = params.rules
-    # codes below every similarity (0–100): -3 another contact's account, -2 a known
-    # account, -1 a missing name
+    # codes below every similarity (0–100): -4 a payer taught, -3 another contact's
+    # account, -2 a known account, -1 a missing name
     case = np.where(np.isnan(clear.similarity), -1.0, clear.similarity)
+    case[clear.payer_known] = -4.0
     case[clear.foreign] = -3.0
     case[clear.known] = -2.0
     distinct, inverse = np.unique(case, return_inverse=True)
     judged = [
-        counterparty_feature(
+        PAYER_KNOWN[:2]
+        if value == -4.0
+        else counterparty_feature(
             identifier_known=value == -2.0,
             identifier_foreign=value == -3.0,
             name_similarity=None if value < 0 else value,

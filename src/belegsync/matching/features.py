@@ -156,6 +156,15 @@ def periods_named(texts: Sequence[str], text_of: IntArray, voucher_day: IntArray
     return TextPeriods.of_texts(texts).own(text_of, voucher_day)
 
 
+def recurring(past: Sequence[tuple[int, int]], day: int, bank: int) -> str | None:
+    """The reason code of a line (booked on ``day``, ``bank`` cents) whose amount a known
+    payer paid before (``past``: (day, cents) of its linked lines) at a monthly,
+    quarterly or yearly distance; None otherwise."""
+    gaps = [abs(day - d) for d, cents in past if cents == bank and d != day]
+    found = cadence(min(gaps)) if gaps else None
+    return None if found is None else f"recurring:{found}"
+
+
 def names_own_period(extra: Sequence[str]) -> bool:
     """Whether extra reason codes say the line names the voucher's month or quarter."""
     return any(code.startswith("period:") for code in extra)
@@ -342,7 +351,7 @@ class Scored:
 
 
 _IDENTIFIER_KNOWN = (1.0, "identifier_known", True)
-_PAYER_KNOWN = (1.0, "payer_known", True)
+PAYER_KNOWN = (1.0, "payer_known", True)
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
 
@@ -584,7 +593,7 @@ class FeatureContext:
         if not foreign and raw_name:
             name = self._name(raw_name)
             if state.payer_names and name in state.payer_names:
-                return _PAYER_KNOWN
+                return PAYER_KNOWN
             contact = self._name(state.payment.contact_name)
             if contact:
                 # a contact's payments meet the same payers: each pair of names once
@@ -626,10 +635,9 @@ class FeatureContext:
         caller knows)."""
         out: list[str] = []
         if known_payer and state.past:
-            gaps = [abs(day - d) for d, cents in state.past if cents == bank and d != day]
-            found = cadence(min(gaps)) if gaps else None
+            found = recurring(state.past, day, bank)
             if found is not None:
-                out.append(f"recurring:{found}")
+                out.append(found)
         raw = self.index.cols.remittances[row]
         if hints is None:
             period = other = None
@@ -932,7 +940,7 @@ class FeatureContext:
         if code == 2:
             return _IDENTIFIER_KNOWN
         if code == 3:
-            return _PAYER_KNOWN
+            return PAYER_KNOWN
         return self._valued(code == 1, None if similarity < 0 else similarity)
 
     def _named(
@@ -1069,15 +1077,19 @@ class FeatureContext:
             recollected[j] = self._recollected(int(lines[j]))
         return inverse, period, other, others, recollected
 
-    def link_extras(self, rows: IntArray, voucher_day: IntArray) -> list[tuple[str, ...]]:
-        """:meth:`_extra`'s codes of pairs whose payer is not a known one with a past
-        (the fast path's links: a recurring payment is read only in scoring): the
-        voucher's period or another named, a re-collection."""
+    def link_extras(
+        self, rows: IntArray, voucher_day: IntArray, recurrences: Sequence[str | None]
+    ) -> list[tuple[str, ...]]:
+        """:meth:`_extra`'s codes of pairs (the fast path's links): a recurring payment
+        (``recurrences``: per pair its code, :func:`recurring`, or None), the voucher's
+        period or another named, a re-collection."""
         inverse, period, other, others, recollected = self._line_hints(rows, voucher_day)
         out: list[tuple[str, ...]] = [()] * rows.size
         remittances = self.index.cols.remittances
-        for i in np.flatnonzero(period | other | recollected[inverse]).tolist():
-            codes: list[str] = []
+        found = np.fromiter(map(is_not, recurrences, repeat(None)), np.bool_, rows.size)
+        for i in np.flatnonzero(found | period | other | recollected[inverse]).tolist():
+            code = recurrences[i]
+            codes: list[str] = [] if code is None else [code]
             named = None
             if period[i]:
                 named = period_in_text(remittances[int(rows[i])], int(voucher_day[i]))

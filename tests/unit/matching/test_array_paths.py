@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures
+from belegsync.domain.matching import BankTxn, ExpectedPayment, MatchFeatures, Suggestion
 from belegsync.domain.matching_text import normalise_name, normalise_text
 from belegsync.matching import (
     MatchParams,
@@ -45,6 +45,7 @@ from belegsync.matching.candidates import (
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.decide import Edge, EdgeColumns
 from belegsync.matching.features import FeatureContext
+from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import KeyColumns, marker_mask
 from belegsync.matching.line_marks import RECOLLECTION_MARKERS
 from belegsync.matching.memory import IbanContactMemory
@@ -154,14 +155,37 @@ def _core(features: MatchFeatures) -> tuple[object, ...]:
     )
 
 
+@st.composite
+def histories(draw: st.DrawFn) -> LinkHistory | None:
+    """What confirmed links may have taught: payer names (of the world's payers) and
+    past amounts per contact, or nothing."""
+    if draw(st.booleans()):
+        return None
+    contacts = [("t1", contact) for contact, _, _ in CONTACTS]
+    names = {
+        key: {normalise_name(n) for n in draw(st.sets(st.sampled_from(PAYERS[:3]), max_size=2))}
+        for key in contacts
+    }
+    past = {
+        key: [
+            ((D0 - timedelta(days=days)).toordinal(), draw(st.sampled_from(AMOUNTS)))
+            for days in draw(st.lists(st.sampled_from((30, 31, 91)), max_size=2))
+        ]
+        for key in contacts
+    }
+    return LinkHistory(
+        names={k: v for k, v in names.items() if v}, past={k: v for k, v in past.items() if v}
+    )
+
+
 @SETTINGS
-@given(worlds())
+@given(worlds(), histories())
 def test_fast_path_links_only_what_full_scoring_links(
-    world: tuple[list[ExpectedPayment], list[BankTxn]],
+    world: tuple[list[ExpectedPayment], list[BankTxn]], history: LinkHistory | None
 ) -> None:
     payments, lines = world
-    fast = match(payments, lines)
-    full = match(payments, lines, params=MatchParams(fast_path=False))
+    fast = match(payments, lines, history=history)
+    full = match(payments, lines, params=MatchParams(fast_path=False), history=history)
     full_links = {(d.suggestion.payment_id, d.suggestion.txn_id): d for d in full.auto_links}
     for decision in fast.auto_links:
         s = decision.suggestion
@@ -171,6 +195,7 @@ def test_fast_path_links_only_what_full_scoring_links(
         assert (s.allocated_cents, s.difference_cents) == (t.allocated_cents, t.difference_cents)
         assert _core(s.features) == _core(t.features)
         assert s.score == t.score
+        assert s.features.extra == t.features.extra
     assert {(d.suggestion.payment_id, d.suggestion.txn_id) for d in fast.auto_links} == set(
         full_links
     )
@@ -679,7 +704,54 @@ def test_a_payment_near_the_amount_competes_only_where_full_scoring_pairs_them(
     assert (("a#0", "ra") in links[1]) or not clear
 
 
-def _run(payments: list[ExpectedPayment], lines: list[BankTxn], params: MatchParams) -> engine._Run:
+def test_a_payer_confirmed_links_taught_reads_as_full_scoring_reads_it() -> None:
+    """Confirmed links taught that Becker KG pays for Lindenhof and that H. Albrecht pays
+    Lindenhof's rent every month. A line of 500 € from BECKER KG is Lindenhof's known
+    payer in full scoring (1.0), ahead of Becker's own invoice by name (0.7): Becker's
+    pair is no sole pair, and the fast path must not link it as one. A line from
+    H. ALBRECHT naming Lindenhof's invoice reads as full scoring reads it: a known payer,
+    a monthly payment."""
+    lindenhof = {"contact": "cl", "name": "Lindenhof Grundstücks GbR", "amount": 50000}
+    history = LinkHistory(
+        names={("t1", "cl"): {normalise_name("BECKER KG"), normalise_name("H. ALBRECHT")}},
+        past={("t1", "cl"): [((D0 - timedelta(days=31)).toordinal(), 50000)]},
+    )
+    worlds_ = [
+        (
+            [
+                payment("l#0", number="RE-2024-0001", **lindenhof),
+                payment("b#0", number="RE-2024-0002", amount=50000, contact="cb", name="Becker KG"),
+            ],
+            [txn("r", amount=50000, text="Zahlung", name="BECKER KG", iban="")],
+        ),
+        (
+            [payment("l#0", number="RE-2024-0001", **lindenhof)],
+            [txn("r", amount=50000, text="Miete RE-2024-0001", name="H. ALBRECHT", iban="")],
+        ),
+    ]
+    for payments, lines in worlds_:
+        fast = match(payments, lines, history=history)
+        full = match(payments, lines, history=history, params=MatchParams(fast_path=False))
+        assert [_read(d.suggestion) for d in fast.auto_links] == [
+            _read(d.suggestion) for d in full.auto_links
+        ]
+    run = _run(*worlds_[1], MatchParams(), history)
+    (link,) = run.clear.decisions
+    assert link.suggestion.features.counterparty_evidence == "payer_known"
+    assert link.suggestion.features.extra == ("recurring:monthly",)
+
+
+def _read(s: Suggestion) -> tuple[object, ...]:
+    f = s.features
+    return (s.payment_id, s.txn_id, s.score, _core(f), f.extra)
+
+
+def _run(
+    payments: list[ExpectedPayment],
+    lines: list[BankTxn],
+    params: MatchParams,
+    history: LinkHistory | None = None,
+) -> engine._Run:
     return engine._Run(
         payments,
         TxnColumns.from_txns(lines),
@@ -687,6 +759,7 @@ def _run(payments: list[ExpectedPayment], lines: list[BankTxn], params: MatchPar
         (),
         IbanContactMemory(),
         params,
+        history,
     )
 
 
