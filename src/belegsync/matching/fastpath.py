@@ -895,12 +895,7 @@ def _decisions(
     value_days = cols.value_day[rows] - anchor
     days = np.where(np.abs(value_days) < np.abs(days), value_days, days)
     anchored = arrays.anchored[pay]
-    scale = np.where(
-        ~anchored,
-        rules.date_scale_voucher_days,
-        np.where(days < 0, rules.date_scale_early_days, rules.date_scale_anchored_days),
-    )
-    date_value = np.exp(-np.abs(days) / scale)
+    date_value = ctx.dates_of(days, anchored)  # full scoring's floats, to the last bit
     early = index.day[rows] < params.early_before(arrays.voucher_day[pay], anchor)
     penalty = np.where(early, rules.early_payment_penalty, 0.0)
     reference = np.where(clear.referenced, 1.0, 0.0)

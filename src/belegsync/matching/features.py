@@ -868,7 +868,7 @@ class FeatureContext:
             rules.early_payment_penalty,
             0.0,
         )
-        date_value = self._dates_of(_from_first(index, rows, days, anchor), columns.anchored[pay])
+        date_value = self.dates_of(_from_first(index, rows, days, anchor), columns.anchored[pay])
         return _CheapColumns(bank, amount, kind, delta, booking, days, date_value, penalty)
 
     def _best_case(self, cheap: _CheapColumns, reference: FloatArray) -> FloatArray:
@@ -1110,7 +1110,7 @@ class FeatureContext:
             )
         return found
 
-    def _dates_of(self, days: IntArray, anchored: BoolArray) -> FloatArray:
+    def dates_of(self, days: IntArray, anchored: BoolArray) -> FloatArray:
         """The date feature per pair, computed once per distinct (days, anchored) by
         the scalar function (the same floats to the last bit)."""
         distinct, inverse = np.unique(days * 2 + anchored, return_inverse=True)

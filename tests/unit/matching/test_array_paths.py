@@ -711,7 +711,12 @@ def test_a_payer_confirmed_links_taught_reads_as_full_scoring_reads_it() -> None
     pair is no sole pair, and the fast path must not link it as one. A line from
     H. ALBRECHT naming Lindenhof's invoice reads as full scoring reads it: a known payer,
     a monthly payment."""
-    lindenhof = {"contact": "cl", "name": "Lindenhof Grundstücks GbR", "amount": 50000}
+
+    def lindenhof() -> ExpectedPayment:
+        return payment(
+            "l#0", number="RE-2024-0001", amount=50000, contact="cl", name="Lindenhof GbR"
+        )
+
     history = LinkHistory(
         names={("t1", "cl"): {normalise_name("BECKER KG"), normalise_name("H. ALBRECHT")}},
         past={("t1", "cl"): [((D0 - timedelta(days=31)).toordinal(), 50000)]},
@@ -719,13 +724,13 @@ def test_a_payer_confirmed_links_taught_reads_as_full_scoring_reads_it() -> None
     worlds_ = [
         (
             [
-                payment("l#0", number="RE-2024-0001", **lindenhof),
+                lindenhof(),
                 payment("b#0", number="RE-2024-0002", amount=50000, contact="cb", name="Becker KG"),
             ],
             [txn("r", amount=50000, text="Zahlung", name="BECKER KG", iban="")],
         ),
         (
-            [payment("l#0", number="RE-2024-0001", **lindenhof)],
+            [lindenhof()],
             [txn("r", amount=50000, text="Miete RE-2024-0001", name="H. ALBRECHT", iban="")],
         ),
     ]
