@@ -71,10 +71,13 @@ WORLD = {
     "line_amount": st.sampled_from((1, -1)).flatmap(
         lambda sign: st.sampled_from(AMOUNTS).map(lambda a: sign * a)
     ),
-    "text": st.lists(st.sampled_from((*NUMBERS, "Zahlung", "Miete 02/2024")), max_size=2).map(
-        " ".join
-    ),
+    "text": st.lists(
+        st.sampled_from((*NUMBERS, "Zahlung", "Miete 02/2024", "Kd-Nr 4711", "Rechnung 2")),
+        max_size=2,
+    ).map(" ".join),
     "days": st.integers(-15, 12),
+    # a customer number the purpose may cite (a weak reference)
+    "customer": st.sampled_from((None, "4711", "K-0815")),
 }
 # equal amounts from several contacts, purposes naming a month or a quarter
 RENT = WORLD | {
@@ -120,6 +123,7 @@ def worlds(
                 has_items=draw(choices["has_items"]),
                 voucher_date=draw(choices["voucher_date"]),
                 known_identifiers=frozenset({iban}) if draw(st.booleans()) else frozenset(),
+                customer_number=draw(choices["customer"]),
             )
         )
     lines = [
