@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, process
 
 from belegsync.domain.matching import (
     AmountKind,
@@ -64,6 +64,7 @@ from belegsync.matching.features import (
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import NO_KEY, KeyColumns, text_keys
 from belegsync.matching.params import MatchParams
+from belegsync.matching.payer_names import processed_names
 from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
 
 __all__ = ["ClearLinks", "PaymentArrays", "clear_links"]
@@ -539,8 +540,9 @@ def _similarities(
     )
     lefts, rights = (pairs // width).tolist(), (pairs % width).tolist()
     if not as_full_scoring:
-        contacts = list(map(utils.default_process, contacts))
-        payers = list(map(utils.default_process, payers))
+        # umlauts spelled out as banks write them („MUELLER“ for „Müller“)
+        contacts = processed_names(contacts)
+        payers = processed_names(payers)
         scores = process.cpdist(
             list(map(contacts.__getitem__, lefts)),
             list(map(payers.__getitem__, rights)),
@@ -622,7 +624,9 @@ def clear_links(
     )
     # an exact pair is a competitor unless its payer is clearly someone else
     plausible = certain | payer_known | (~foreign & (similarity >= _OTHER_NAME_BELOW))
-    may_link &= certain | (named & (similarity >= params.rules.name_strong))
+    # a line from another contact's account: full scoring does not compare the names (no
+    # identifying signal but a reference)
+    may_link &= certain | (named & ~foreign & (similarity >= params.rules.name_strong))
     # a name that links alone must be strong as full scoring compares names
     # (normalised): rapidfuzz's own defaults put some spellings a point higher
     # ("Schäefr Immobilien GmbH" 96 where full scoring has 95, below the line)

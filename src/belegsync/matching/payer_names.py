@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process, utils
 from belegsync.domain.matching_text import normalise_name, normalise_names, normalise_text
 from belegsync.matching.line_keys import processed_name as processed
 
-__all__ = ["SamePayer", "name_words", "processed", "same_payer"]
+__all__ = ["SamePayer", "name_words", "processed", "processed_names", "same_payer"]
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -38,7 +38,7 @@ _SEP = "|"
 _JOIN = "\x00"
 
 
-def _all_processed(names: Sequence[str]) -> list[str]:
+def processed_names(names: Sequence[str]) -> list[str]:
     """:func:`processed` of each name, the umlauts of all spelled out in one pass (the
     names joined by a NUL, which none holds, else one by one)."""
     joined = _JOIN.join(names)
@@ -112,8 +112,8 @@ class SamePayer:
         """Pair by pair, whether ``payer_names[right[i]]`` is the payer of
         ``contact_names[left[i]]``."""
         out = np.zeros(left.size, dtype=np.bool_)
-        contacts = _all_processed(contact_names)
-        payers = _all_processed(payer_names)
+        contacts = processed_names(contact_names)
+        payers = processed_names(payer_names)
         contact_tokens = _tokens(contacts)
         numbers = {w: i for i, w in enumerate(dict.fromkeys([_SEP, *contact_tokens]))}
         contact, word = _numbered(contact_tokens, numbers)

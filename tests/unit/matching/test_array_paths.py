@@ -750,6 +750,47 @@ def test_a_payer_confirmed_links_taught_reads_as_full_scoring_reads_it() -> None
     assert link.suggestion.features.extra == ("recurring:monthly",)
 
 
+def test_a_line_from_another_contacts_account_is_not_linked_by_the_name() -> None:
+    """Hypothesis found it: Meier's rent (February) and a line from Schmidt's known IBAN
+    under the name MEIER BAU GMBH, naming February. Full scoring does not compare the
+    names of a line from another contact's account: no identifying signal, a suggestion
+    only. The fast path linked it by the name as the sole pair."""
+    payments = [
+        payment(
+            "v0#0",
+            amount=1000,
+            gross=1000,
+            vtype="purchaseinvoice",
+            paid=None,
+            name="Meier Bau GmbH",
+            has_items=False,
+        ),
+        payment(
+            "v1#0",
+            number="RE-2024-0002",
+            amount=5000,
+            contact="c2",
+            name="Schmidt KG",
+            known_identifiers=frozenset({IBAN_B}),
+        ),
+    ]
+    lines = [
+        txn(
+            "b0",
+            amount=-1000,
+            text="Miete 02/2024",
+            name="MEIER BAU GMBH",
+            iban=IBAN_B,
+            day=date(2024, 3, 1),
+        )
+    ]
+    for params in (MatchParams(), MatchParams(fast_path=False)):
+        result = match(payments, lines, params=params)
+        assert result.auto_links == ()
+        (offered,) = result.suggestions_by_payment["v0#0"]
+        assert offered.features.counterparty_evidence == "identifier_of_other_contact"
+
+
 def _read(s: Suggestion) -> tuple[object, ...]:
     f = s.features
     return (s.payment_id, s.txn_id, s.score, _core(f), f.extra)

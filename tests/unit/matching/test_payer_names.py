@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from belegsync.matching.payer_names import SamePayer, _all_processed, processed, same_payer
+from belegsync.matching.payer_names import SamePayer, processed, processed_names, same_payer
 
 WORDS = ("Lindenhof", "GbR", "H.", "Albrecht", "Müller", "Mueller", "Bau", "GmbH", "Lindenhöfe", "")
 CUTOFF = 95.0
@@ -70,4 +70,4 @@ def test_names_are_read_as_full_scoring_reads_them() -> None:
 
 @given(st.lists(st.text(alphabet="aäÄöÖüÜßẞ ÉéıſﬆGmbH&.\x00", max_size=12), max_size=8))
 def test_names_processed_together_equal_each_alone(raw: list[str]) -> None:
-    assert _all_processed(raw) == [processed(name) for name in raw]
+    assert processed_names(raw) == [processed(name) for name in raw]
