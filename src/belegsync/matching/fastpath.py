@@ -22,7 +22,7 @@ from datetime import date
 from functools import partial
 from itertools import chain, compress, count, repeat
 from operator import and_, attrgetter, is_not, truth
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -715,8 +715,9 @@ def _payers_known(
     out = np.zeros(pay.size, dtype=np.bool_)
     if not history.names:
         return out
+    none: set[str] = set()
     taught = [
-        None if p.contact_id is None else history.names.get((p.tenant_id, p.contact_id))
+        none if p.contact_id is None else history.names.get((p.tenant_id, p.contact_id), none)
         for p in expected
     ]
     has = np.fromiter(map(truth, taught), np.bool_, len(taught))
@@ -726,7 +727,7 @@ def _payers_known(
     lines, inverse = np.unique(rows[at], return_inverse=True)
     payers = normalise(list(map(cols.names.__getitem__, lines.tolist())))
     out[at] = [
-        payers[j] in cast("set[str]", taught[g])
+        payers[j] in taught[g]
         for g, j in zip(pay[at].tolist(), inverse.reshape(-1).tolist(), strict=True)
     ]
     return out
@@ -885,10 +886,17 @@ def _decisions(
     cols = index.cols
     pay, rows = clear.pay, clear.rows
     unreferenced = np.flatnonzero(~clear.referenced)
-    weak = ctx.weak_hits(
-        list(map(expected.__getitem__, pay[unreferenced].tolist())), rows[unreferenced]
-    )
-    weakly = unreferenced[np.fromiter(map(is_not, weak, repeat(None)), np.bool_, len(weak))]
+    # per pair, what a weak reference hit (None: nothing, or a reference hit decides)
+    weak: list[str | None] = [None] * pay.size
+    for i, hit in zip(
+        unreferenced.tolist(),
+        ctx.weak_hits(
+            list(map(expected.__getitem__, pay[unreferenced].tolist())), rows[unreferenced]
+        ),
+        strict=True,
+    ):
+        weak[i] = hit
+    weakly = np.fromiter(map(is_not, weak, repeat(None)), np.bool_, pay.size)
     extras = ctx.link_extras(
         rows, arrays.voucher_day[pay], _recurrences(expected, index, clear, history)
     )
@@ -941,8 +949,7 @@ def _decisions(
                 clear.referenced[ok],
                 cols.end_to_end_ids,
                 marked(arrays.keys.more, len(expected))[pay],
-                dict(zip(unreferenced.tolist(), weak, strict=True)),
-                ok,
+                list(map(weak.__getitem__, ok.tolist())),
             ),
             list(map(evidence.__getitem__, ok.tolist())),
             repeat(True),
@@ -1025,15 +1032,13 @@ def _reference_hits(
     referenced: BoolArray,
     end_to_end_ids: list[str],
     listing: BoolArray,
-    weak: Mapping[int, str | None],
-    at: IntArray,
+    weak: list[str | None],
 ) -> list[str | None]:
     """The token that hit per pair: the end-to-end id where the payment lists it, else
-    the voucher number; without a reference hit, the weak one (``weak``: by the pair's
-    position before ``at`` picked the pairs) or None. ``listing``: per pair, whether
-    its payment lists references (most do not: their lines' end-to-end ids are not
-    read)."""
-    out: list[str | None] = list(map(weak.get, at.tolist()))
+    the voucher number; without a reference hit, the weak one (``weak``, per pair) or
+    None. ``listing``: per pair, whether its payment lists references (most do not:
+    their lines' end-to-end ids are not read)."""
+    out = list(weak)
     hit = np.flatnonzero(referenced).tolist()
     numbers = map(attrgetter("voucher_number"), map(payments.__getitem__, hit))
     for i, number in zip(hit, numbers, strict=True):
