@@ -638,17 +638,14 @@ def clear_links(
     late = arrays.anchored[pay] & (index.day[rows] < arrays.anchor[pay] - params.exact_days_before)
     counted = ~late | certain | payer_known
     counted |= named & ~foreign & (similarity >= params.rules.name_strong)
-    # the voucher's month named in the purpose counts as a reference in full scoring; it
-    # is read only where it can change which pairs are sole — judged on the pairs that
-    # count whatever the names say: a late pair from an unknown payer left out, another
-    # pair may be sole, and its rivals naming the period must be found
-    plausible |= _period_named(
-        arrays,
-        cols.keys,
-        pay,
-        rows,
-        _may_matter(pay, rows, ~plausible & counted, may_link, plausible & counted, counts),
-    )
+    # the voucher's month named in the purpose counts as a reference in full scoring, and
+    # so does its customer or running number (a weak reference); they are read only where
+    # they can change which pairs are sole — judged on the pairs that count whatever the
+    # names say: a late pair from an unknown payer left out, another pair may be sole, and
+    # its rivals naming the period or a number must be found
+    asked = _may_matter(pay, rows, ~plausible & counted, may_link, plausible & counted, counts)
+    plausible |= _period_named(arrays, cols.keys, pay, rows, asked)
+    plausible |= _weakly_cited(expected, pay, rows, asked & ~plausible, ctx)
     plausible &= counted
     per_payment, per_row = counts.of(plausible)
     keep = np.flatnonzero(plausible & may_link & (per_payment[pay] == 1) & (per_row[rows] == 1))
@@ -778,6 +775,24 @@ def _may_matter(
     lines = np.zeros(per_row.size, dtype=np.bool_)
     lines[rows[alone]] = True
     return among & (payments[pay] | lines[rows])
+
+
+def _weakly_cited(
+    expected: Sequence[ExpectedPayment],
+    pay: IntArray,
+    rows: IntArray,
+    among: BoolArray,
+    ctx: FeatureContext,
+) -> BoolArray:
+    """Pairs (of ``among``) whose purpose names the payment's customer number or its
+    voucher's running number, as full scoring reads a weak reference
+    (``FeatureContext.weak_hits``)."""
+    out = np.zeros(pay.size, dtype=np.bool_)
+    at = np.flatnonzero(among)
+    if at.size:
+        hits = ctx.weak_hits(list(map(expected.__getitem__, pay[at].tolist())), rows[at])
+        out[at] = np.fromiter(map(is_not, hits, repeat(None)), np.bool_, at.size)
+    return out
 
 
 def _period_named(

@@ -541,9 +541,11 @@ class FeatureContext:
 
     def weak_hits(self, payments: Sequence[ExpectedPayment], rows: IntArray) -> list[str | None]:
         """What a weak reference hit per pair of a payment and a row (None: nothing),
-        as scoring reads it (the fast path's links); read only where the purpose holds
-        one of the numbers as written."""
-        cited = list(map(_cited, payments))
+        as scoring reads it (the fast path); read only where the purpose holds one of
+        the numbers as written. A payment's numbers are read once however many pairs
+        it has."""
+        numbers: dict[str, tuple[str | None, str | None]] = {}
+        cited = [numbers.get(p.id) or numbers.setdefault(p.id, _cited(p)) for p in payments]
         out: list[str | None] = [None] * rows.size
         listed = rows.tolist()
         for i in np.flatnonzero(self._as_written(cited, rows)).tolist():
@@ -638,16 +640,24 @@ class FeatureContext:
             found = recurring(state.past, day, bank)
             if found is not None:
                 out.append(found)
+        return out + self._text_codes(row, state.voucher_day, hints)
+
+    def _text_codes(
+        self, row: int, voucher_day: int, hints: tuple[bool, str | None, bool] | None
+    ) -> list[str]:
+        """:meth:`_extra`'s codes read in the purpose: the voucher's period or only
+        another, a re-collection (``hints`` as there)."""
+        out: list[str] = []
         raw = self.index.cols.remittances[row]
         if hints is None:
             period = other = None
             if PERIOD_HINT.search(raw):
-                period = period_in_text(raw, state.voucher_day)
+                period = period_in_text(raw, voucher_day)
                 other = None if period is not None else first_period(raw)
             recollected = self._recollected(row)
         else:
             own, other, recollected = hints
-            period = period_in_text(raw, state.voucher_day) if own else None
+            period = period_in_text(raw, voucher_day) if own else None
         if period is not None:
             out.append(f"period:{period}")
         elif other is not None:
@@ -1085,21 +1095,13 @@ class FeatureContext:
         period or another named, a re-collection."""
         inverse, period, other, others, recollected = self._line_hints(rows, voucher_day)
         out: list[tuple[str, ...]] = [()] * rows.size
-        remittances = self.index.cols.remittances
         found = np.fromiter(map(is_not, recurrences, repeat(None)), np.bool_, rows.size)
         for i in np.flatnonzero(found | period | other | recollected[inverse]).tolist():
+            j = int(inverse[i])
             code = recurrences[i]
-            codes: list[str] = [] if code is None else [code]
-            named = None
-            if period[i]:
-                named = period_in_text(remittances[int(rows[i])], int(voucher_day[i]))
-            if named is not None:
-                codes.append(f"period:{named}")
-            elif other[i]:
-                codes.append(f"period_other:{others[int(inverse[i])]}")
-            if recollected[inverse[i]]:
-                codes.append("recollection")
-            out[i] = tuple(codes)
+            hints = (bool(period[i]), others[j] if other[i] else None, bool(recollected[j]))
+            texts = self._text_codes(int(rows[i]), int(voucher_day[i]), hints)
+            out[i] = tuple(texts if code is None else [code, *texts])
         return out
 
     def _date(self, days: int, anchored: bool) -> float:

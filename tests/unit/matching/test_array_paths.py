@@ -791,6 +791,29 @@ def test_a_line_from_another_contacts_account_is_not_linked_by_the_name() -> Non
         assert offered.features.counterparty_evidence == "identifier_of_other_contact"
 
 
+def test_a_rival_citing_its_customer_number_keeps_a_pair_from_being_sole() -> None:
+    """Hypothesis found it: a line from MUELLER BAU GMBH whose purpose says „Kd-Nr 4711“,
+    Schmidt's customer number, and two invoices of its amount. Full scoring reads
+    Schmidt's pair as a weak reference (0.5): a rival of Müller's by name, so neither is
+    linked. The fast path took Müller's pair as sole (it read no weak reference there)."""
+    payments = [
+        payment("v0#0", amount=11900, vtype="purchaseinvoice", paid=None, has_items=False),
+        payment(
+            "v1#0",
+            amount=11900,
+            vtype="purchaseinvoice",
+            paid=None,
+            contact="c2",
+            name="Schmidt & Söhne KG",
+            has_items=False,
+            customer_number="4711",
+        ),
+    ]
+    lines = [txn("b0", amount=-11900, text="Kd-Nr 4711", day=date(2024, 3, 1))]
+    for params in (MatchParams(), MatchParams(fast_path=False)):
+        assert match(payments, lines, params=params).auto_links == ()
+
+
 def _read(s: Suggestion) -> tuple[object, ...]:
     f = s.features
     return (s.payment_id, s.txn_id, s.score, _core(f), f.extra)
