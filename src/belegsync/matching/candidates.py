@@ -224,6 +224,8 @@ class TxnIndex:
     identified: BoolArray | None = None
     # the keys of every row's IBAN and creditor id (``KeyColumns``: 0 where none)
     account_hashes: tuple[IntArray, IntArray] | None = None
+    # identifier → its key (``text_key``), of those marked and asked about
+    _account_keys: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         packed = _packed_order(self.part, self.remaining, self.day, self.eligible)
@@ -341,7 +343,7 @@ class TxnIndex:
         n = len(self.cols)
         columns = (self.cols.ibans, self.cols.creditors)
         lookup = wanted.keys() | set(owned) if owned else wanted.keys()
-        lookup_hashes = text_keys(list(lookup))
+        lookup_hashes = self.account_keys(list(lookup))
         codes: dict[str, int] = {}  # identifier → a number of its own
         fresh = count()
         found: list[IntArray] = []
@@ -379,6 +381,14 @@ class TxnIndex:
             first, [*first[1:], row.size], part[first].tolist(), code[first].tolist(), strict=True
         ):
             self.by_identifier[(p, idents[c])] = (days[a:b], listed[a:b])
+
+    def account_keys(self, identifiers: list[str]) -> IntArray:
+        """:func:`text_keys` of accounts, each distinct one hashed once per run (a
+        contact's account is known to each of its payments)."""
+        keys = self._account_keys
+        fresh = list(set(identifiers).difference(keys))
+        keys.update(zip(fresh, text_keys(fresh).tolist(), strict=True))
+        return np.fromiter(map(keys.__getitem__, identifiers), np.int64, len(identifiers))
 
     def scan_references(
         self,

@@ -65,7 +65,7 @@ from belegsync.matching.decide import (
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext, Scored
 from belegsync.matching.history import LinkHistory
-from belegsync.matching.line_keys import NO_KEY, marker_mask, text_key, text_keys, word_masks
+from belegsync.matching.line_keys import NO_KEY, marker_mask, text_key, word_masks
 from belegsync.matching.line_marks import (
     COLLECTIVE_MARKERS,
     COUNT_MARKERS,
@@ -929,7 +929,7 @@ class _Run:
             if account
         }
         payments, linked_rows = self._linked_now()
-        wanted = text_keys(list(accounts))
+        wanted = self.index.account_keys(list(accounts))
         near = np.zeros(linked_rows.size, dtype=np.bool_)
         for column in self.index.account_hashes or ():
             near |= is_member(column[linked_rows], wanted)

@@ -62,7 +62,7 @@ from belegsync.matching.features import (
     recurring,
 )
 from belegsync.matching.history import LinkHistory
-from belegsync.matching.line_keys import NO_KEY, KeyColumns, text_keys
+from belegsync.matching.line_keys import NO_KEY, KeyColumns
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import processed_names
 from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
@@ -444,7 +444,7 @@ def _account_rivals(
     knower = np.repeat(owners, np.fromiter(map(len, known), np.int64, len(known)))
     if not knower.size:
         return out
-    known_hash = text_keys(list(chain.from_iterable(known)))
+    known_hash = index.account_keys(list(chain.from_iterable(known)))
     # the lines of known accounts (each under its IBAN and its creditor id)
     lines = np.flatnonzero(identified & index.eligible)
     line_row = np.concatenate((lines, lines))
@@ -916,7 +916,9 @@ def _decisions(
         rows, arrays.voucher_day[pay], _recurrences(expected, index, clear, history)
     )
     # the voucher's month or quarter named counts as a weak reference (``_with_extra``)
-    own_period = np.fromiter(map(names_own_period, extras), np.bool_, len(extras))
+    own_period = np.zeros(len(extras), dtype=np.bool_)
+    coded = np.flatnonzero(np.fromiter(map(len, extras), np.int64, len(extras)))
+    own_period[coded] = list(map(names_own_period, map(extras.__getitem__, coded.tolist())))
     anchor = arrays.anchor[pay]
     days = index.day[rows] - anchor
     value_days = cols.value_day[rows] - anchor
