@@ -306,6 +306,65 @@ def test_the_queue_at_volume_on_desktop_and_phone(browser_instance: Any, servers
     phone.context.close()
 
 
+def test_the_overview_and_a_voucher_page_lead_to_the_payment_in_the_queue(
+    browser_instance: Any, servers: Servers
+) -> None:
+    """The overview's tiles open their tab of the queue, and a voucher page leads to its
+    payment: to its row among the payments needing an external transaction, or, for a
+    payment no tab lists (no suggestion: „Kein sicherer Treffer“), to the search for its
+    line. Before, both led to the Vorschläge tab, where such a voucher is not."""
+    from playwright.sync_api import expect
+
+    tenant_id = _client(servers, "Zeta KG", "z@e2e.test", 0)
+    page = _login(browser_instance, servers, "z@e2e.test", DESKTOP)
+    expect(page).to_have_url(re.compile(r"/overview$"))
+    page.locator("#tile-external a").click()
+    expect(page.locator("#tab-external")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#external .external")).to_have_count(1)
+    expect(page.locator("#external")).to_contain_text("RE-2024-0099")
+    page.go_back()
+    page.locator("#tile-suggestions a").click()
+    expect(page.locator("#tab-suggestions")).to_have_attribute("aria-current", "page")
+
+    # A suggestion rejected by mistake: the voucher page finds its line again.
+    page.locator(".suggestion", has_text="RE-2024-0078").get_by_role(
+        "button", name="Ablehnen"
+    ).click()
+    expect(page.get_by_text("Vorschlag abgelehnt")).to_be_visible()
+    [(rejected,)] = servers.query(
+        "SELECT id FROM vouchers WHERE tenant_id = ? AND voucher_number = ?",
+        tenant_id,
+        "RE-2024-0078",
+    )
+    page.goto(f"/clients/{tenant_id}/vouchers/{rejected}")
+    page.get_by_role("link", name="Manuell zuordnen").click()
+    expect(page.locator("#search-defaults")).to_be_visible()
+    found = page.locator("#search-results .q-row", has_text="Kartuschenhandel Ost")
+    expect(found).to_have_count(1)
+    shot(page, "36-beleg-manuell-suchen")
+    found.get_by_role("button", name="Zuordnen").click()
+    expect(page.get_by_text("Beleg zugeordnet.")).to_be_visible()
+    page.goto(f"/clients/{tenant_id}/vouchers/{rejected}")
+    expect(page.locator(".linked")).to_contain_text("Kartuschenhandel Ost")
+
+    # A voucher needing an external transaction: its own row, on a phone too.
+    [(external,)] = servers.query(
+        "SELECT id FROM vouchers WHERE tenant_id = ? AND voucher_number = ?",
+        tenant_id,
+        "RE-2024-0099",
+    )
+    page.context.close()
+    phone = _login(browser_instance, servers, "z@e2e.test", PHONE)
+    phone.goto(f"/clients/{tenant_id}/vouchers/{external}")
+    phone.get_by_role("link", name="Externe Transaktion anlegen").click()
+    expect(phone.locator("#tab-external")).to_have_attribute("aria-current", "page")
+    expect(phone.locator("#external .external")).to_have_count(1)
+    expect(phone.locator("#external .external")).to_contain_text("RE-2024-0099")
+    _assert_nothing_cut(phone)
+    shot(phone, "37-beleg-extern-375")
+    phone.context.close()
+
+
 def test_a_returned_collection_is_checked_and_kept(
     browser_instance: Any, servers: Servers, tmp_path: Path
 ) -> None:
