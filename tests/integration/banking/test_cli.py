@@ -106,7 +106,7 @@ def test_generic_csv_needs_account_and_mapping(cli: Cli) -> None:
 
     assert missing.returncode == 2 and "--account" in missing.stderr
     assert done.returncode == 0 and "3 neue Umsätze" in done.stdout
-    assert unknown.returncode == 2 and "nicht gefunden" in unknown.stderr
+    assert unknown.returncode == 2 and "Mandant nicht gefunden" in unknown.stderr
 
 
 def test_a_file_with_an_iban_failing_its_checksum_imports_and_the_named_account_wins(

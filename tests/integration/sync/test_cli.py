@@ -238,7 +238,7 @@ async def test_bad_input_gives_one_clear_message_and_no_traceback(
     assert code == 2
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
-    assert err.startswith("belegsync: nicht gefunden")
+    assert err.strip() == "belegsync: Mandant nicht gefunden (tenant not found)"
 
 
 @pytest.mark.slow
