@@ -8,7 +8,6 @@ from belegsync.store.errors import NotFound
 from belegsync.store.secrets import KeyfileError
 from belegsync.sync.connect import LexwareUnreachable
 
-
 # what the store did not find, as the German message names it (``NotFound.subject``)
 _SUBJECTS = {
     "tenant": "Mandant",
