@@ -315,8 +315,8 @@ def test_the_overview_and_a_voucher_page_lead_to_the_payment_in_the_queue(
     line. Before, both led to the Vorschläge tab, where such a voucher is not."""
     from playwright.sync_api import expect
 
-    tenant_id = _client(servers, "Zeta KG", "z@e2e.test", 0)
-    page = _login(browser_instance, servers, "z@e2e.test", DESKTOP)
+    tenant_id = _client(servers, "Eta Handel KG", "eta@e2e.test", 0)
+    page = _login(browser_instance, servers, "eta@e2e.test", DESKTOP)
     expect(page).to_have_url(re.compile(r"/overview$"))
     page.locator("#tile-external a").click()
     expect(page.locator("#tab-external")).to_have_attribute("aria-current", "page")
@@ -354,7 +354,7 @@ def test_the_overview_and_a_voucher_page_lead_to_the_payment_in_the_queue(
         "RE-2024-0099",
     )
     page.context.close()
-    phone = _login(browser_instance, servers, "z@e2e.test", PHONE)
+    phone = _login(browser_instance, servers, "eta@e2e.test", PHONE)
     phone.goto(f"/clients/{tenant_id}/vouchers/{external}")
     phone.get_by_role("link", name="Externe Transaktion anlegen").click()
     expect(phone.locator("#tab-external")).to_have_attribute("aria-current", "page")
