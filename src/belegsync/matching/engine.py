@@ -74,7 +74,7 @@ from belegsync.matching.line_marks import (
     PROVIDER_MARKERS,
 )
 from belegsync.matching.memory import IbanContactMemory
-from belegsync.matching.params import MatchParams
+from belegsync.matching.params import WIDER_DAYS, MatchParams
 from belegsync.matching.payer_names import SamePayer
 from belegsync.matching.payouts import payout_groups, teaches_payer
 
@@ -176,7 +176,6 @@ _OTHER_MARKS = re.compile(
     re.IGNORECASE,
 )
 _MARKED_LINE_MARKERS = (*PAYOUT_MARKERS, *COUNT_MARKERS, *DEPOSIT_MARKERS, *COLLECTIVE_MARKERS)
-_WIDER_DAYS = 60
 # a deposit from the payer counts up to this long before a payment's date window
 _DEPOSIT_DAYS = 60
 _EMPTY_HASH = NO_KEY  # a line without an account
@@ -1158,7 +1157,7 @@ class _Run:
         exact, _ = self._free_rows(
             sorted_key.searchsorted(base | item, side="left"),
             sorted_key.searchsorted(base | item, side="right"),
-            (anchor - _WIDER_DAYS, anchor + _WIDER_DAYS),
+            (anchor - WIDER_DAYS, anchor + WIDER_DAYS),
             consumed,
         )
         rest = np.ones(size, dtype=np.bool_)

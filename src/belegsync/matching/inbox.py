@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from belegsync.domain.links import status_label
 from belegsync.domain.matching import ALLOCATING_STATUSES, LinkStatus
 from belegsync.domain.matching_reasons import describe_all
 from belegsync.matching.external import ExternalNeeded, external_draft, signed_amount
 from belegsync.matching.links import safe_suggestions
+from belegsync.matching.params import WIDER_DAYS, MatchParams
+from belegsync.matching.payer_names import same_payer
 from belegsync.store.access import Page, TenantContext
 from belegsync.store.matching_queries import (
     SEARCH_DAYS,
@@ -246,6 +248,11 @@ async def matching_queue(
     return QueueView(tab, counts, links, external, safe, cash, replaced, to_check)
 
 
+# the lines of a payment's date window read for its payer's (a busy account books a few
+# hundred in six weeks)
+_PAYER_LINES_READ = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class ManualSearch:
     """A payment and the transactions a person may link it to."""
@@ -259,6 +266,12 @@ class ManualSearch:
     date_to: date | None
     found: list[tuple[BankTransaction, BankAccount]]
     defaults_used: bool
+    # the defaults found nothing: the lines of the amount farther away and the payer's
+    # lines for less were searched instead (:func:`_farther_and_from_the_payer`)
+    widened: bool = False
+    # how far from the paid date the defaults and the widened search look
+    search_days: ClassVar[int] = SEARCH_DAYS
+    wider_days: ClassVar[int] = WIDER_DAYS
 
 
 async def manual_search(
@@ -272,24 +285,68 @@ async def manual_search(
     date_to: date | None = None,
 ) -> ManualSearch:
     """Transactions for linking a payment by hand. Without any search field the
-    payment's own amount and the days around its paid date are searched."""
+    payment's own amount and the days around its paid date are searched; where that
+    finds nothing, the lines a matching run reads as possibly the payment's
+    (:func:`_farther_and_from_the_payer`)."""
     payment, voucher = await open_payment(uow, ctx, payment_id)
+    expected = signed_amount(voucher.voucher_type, payment.amount_cents)
     defaults = amount_cents is None and not text.strip() and date_from is None and not date_to
+    day = payment.paid_date or voucher.paid_date or voucher.voucher_date
     if defaults:
-        day = payment.paid_date or voucher.paid_date or voucher.voucher_date
-        amount_cents = signed_amount(voucher.voucher_type, payment.amount_cents)
+        amount_cents = expected
         date_from, date_to = day - timedelta(days=SEARCH_DAYS), day + timedelta(days=SEARCH_DAYS)
     found = await search_transactions(
         uow, ctx, amount_cents=amount_cents, text=text, date_from=date_from, date_to=date_to
     )
+    widened = defaults and not found
+    if widened:
+        found = await _farther_and_from_the_payer(uow, ctx, expected, voucher.contact_name, day)
     return ManualSearch(
         payment,
         voucher,
-        signed_amount(voucher.voucher_type, payment.amount_cents),
+        expected,
         amount_cents,
         text,
         date_from,
         date_to,
         found,
         defaults,
+        widened,
     )
+
+
+async def _farther_and_from_the_payer(
+    uow: UnitOfWork, ctx: TenantContext, expected: int, contact: str | None, day: date
+) -> list[tuple[BankTransaction, BankAccount]]:
+    """What keeps a payment from „Externe Transaktion erforderlich“ without a sure
+    match („Kein sicherer Treffer“, the external check of a matching run): a line of
+    its exact amount up to ``WIDER_DAYS`` from its paid date, and a line for less (a fee
+    kept back, a short or part payment) or up to the fee above, in the direction of
+    ``expected`` (signed as the statement), inside its date window, whose payer is the
+    contact by name (as the external check judges it). Newest first."""
+    params = MatchParams()
+    wider = timedelta(days=WIDER_DAYS)
+    lines = await search_transactions(
+        uow, ctx, amount_cents=expected, date_from=day - wider, date_to=day + wider
+    )
+    if contact:
+        before, after = params.reach(anchored=True)
+        near = await search_transactions(
+            uow,
+            ctx,
+            date_from=day - timedelta(days=before),
+            date_to=day + timedelta(days=after),
+            limit=_PAYER_LINES_READ,
+        )
+        most = abs(expected) + params.rules.fee_cents
+        cutoff = params.rules.name_strong
+        lines += [
+            (t, a)
+            for t, a in near
+            if t.amount_cents * expected > 0
+            and abs(t.amount_cents) <= most
+            and t.counterparty_name
+            and same_payer(contact, t.counterparty_name, cutoff)
+        ]
+    found = {t.id: (t, a) for t, a in lines}
+    return sorted(found.values(), key=lambda ta: (-ta[0].booking_date.toordinal(), ta[0].id))

@@ -10,13 +10,17 @@ import numpy.typing as npt
 
 from belegsync.domain.matching_score import ScoringRules
 
-__all__ = ["ENGINE_VERSION", "MatchParams"]
+__all__ = ["ENGINE_VERSION", "WIDER_DAYS", "MatchParams"]
 
 _Days = npt.NDArray[np.int64]
 # one day ordinal or many
 _Day = TypeVar("_Day", int, _Days)
 
 ENGINE_VERSION = "1"
+# A free line of a payment's exact amount this many days from its anchor keeps it from
+# "Externe Transaktion erforderlich" (a person searches instead), and the manual search
+# looks this far when the paid date's days hold no line of the amount.
+WIDER_DAYS = 60
 
 
 @dataclass(frozen=True, slots=True)

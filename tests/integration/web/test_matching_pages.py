@@ -210,6 +210,72 @@ async def test_manual_search_links_a_voucher_to_any_transaction(stack: WebStack)
     assert other.status_code == 404
 
 
+async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_one(
+    stack: WebStack,
+) -> None:
+    """A payment „Kein sicherer Treffer“ (no suggestion, not external): a line for less
+    from its payer (a fee kept back) or of its amount weeks away is in the statement.
+    The manual search's defaults (the amount, ten days) find neither; it then shows
+    those lines, and says so. Before, it said „Keine Umsätze gefunden“."""
+    tenant = stack.tenant_a
+    uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
+    await add_voucher(
+        uow_factory,
+        tenant,
+        "v-fee",
+        voucher_number="RG4386048",
+        contact_name="Handel Werner AG",
+        total_gross_cents=9900,
+    )
+    await add_voucher(
+        uow_factory,
+        tenant,
+        "v-far",
+        voucher_number="RG4386049",
+        contact_name="Druckerei Sommer KG",
+        total_gross_cents=31250,
+    )
+    await push(
+        uow_factory,
+        clock,
+        tenant,
+        [
+            # 5,00 € kept back by the payer's bank, no number in the purpose
+            line("-94.00", "2024-03-04", "Zahlung", counterparty_name="HANDEL WERNER AG"),
+            # the same payer, but more than the invoice: another one's payment
+            line("-250.00", "2024-03-07", "Zahlung", counterparty_name="HANDEL WERNER AG"),
+            # for less, from someone else
+            line("-93.00", "2024-03-06", "Zahlung", counterparty_name="Bäckerei Lorenz"),
+            # the other invoice's amount, five weeks after its paid date
+            line("-312.50", "2024-04-09", "Druckauftrag"),
+        ],
+    )
+    await run_matching(uow_factory, clock, tenant)
+    async with uow_factory() as uow:
+        payments = {v.lexware_id: p for p, v in await uow.matching.payments(tenant)}
+    # what the search shows is what the matching run's external check found
+    assert payments["v-fee"].unmatched_reason == "below_threshold"
+    assert payments["v-far"].unmatched_reason == "below_threshold"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        fee = await b.get(f"/clients/{tenant}/matching/payments/{payments['v-fee'].id}")
+        far = await b.get(f"/clients/{tenant}/matching/payments/{payments['v-far'].id}")
+        asked = await b.get(
+            f"/clients/{tenant}/matching/payments/{payments['v-fee'].id}?amount=99,00"
+        )
+    assert fee.status_code == far.status_code == 200
+    shown = text_of(fee)
+    assert "Umsätze von „Handel Werner AG“ über weniger" in shown
+    assert "-94,00 €" in shown
+    assert "-250,00 €" not in shown and "-93,00 €" not in shown and "-312,50 €" not in shown
+    assert "Keine Umsätze gefunden." not in shown
+    assert "-312,50 €" in text_of(far) and "bis 60 Tage um das Zahldatum" in text_of(far)
+    assert "-94,00 €" not in text_of(far)
+    # a search the person asked for is shown as asked, never widened
+    assert "Keine Umsätze gefunden." in text_of(asked)
+    assert "Dort fand sich nichts" not in text_of(asked)
+
+
 async def test_api_push_runs_matching_and_lists_matches(stack: WebStack) -> None:
     tenant = await _seed(stack)
     token = await create_api_token(
