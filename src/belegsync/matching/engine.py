@@ -492,8 +492,13 @@ class _Run:
             edges, learned, taught = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
             # the lines naming several vouchers and the payouts judged again once the
-            # run's links are made, as the next run finds them
-            changed: Collection[int] = linked | taught
+            # run's links are made, as the next run finds them: the payments named on
+            # those lines learn what the links taught first (else only a later round
+            # taught them, and only where a group was linked in the round before — in a
+            # run of several clients, another client's group)
+            changed: Collection[int] = (
+                linked | taught | self._taught_on_named_lines(linked, consumed)
+            )
             for _ in range(_JUDGED_AGAIN_ROUNDS):
                 # a line naming its vouchers is decided before the payouts read from
                 # the open sales (a billing service's payout its advice breaks down)

@@ -19,6 +19,7 @@ from belegsync.domain.matching import BankTxn, ExpectedPayment
 from belegsync.matching import MatchResult, match
 from belegsync.matching.candidates import ReferenceKeys, TxnIndex
 from belegsync.matching.columns import TxnColumns
+from matching_data.metrics import stored_links
 from matching_data.synthetic import generate
 from unit.matching.factories import D0, payment, txn
 from unit.matching.test_properties import worlds
@@ -112,6 +113,57 @@ def test_generated_clients_matched_together_get_what_each_gets_alone(seed: int) 
     assert {u.payment_id: u for u in together.unmatched} == {
         u.payment_id: u for result in alone for u in result.unmatched
     }
+
+
+def test_a_line_naming_several_vouchers_reads_what_the_links_taught_whoever_else_is_matched() -> (
+    None
+):
+    """Found by hypothesis in CI. Each client's Müller Bau GmbH is paid by account
+    DE89…: a link of the run teaches it to the contact's other payments. A credit naming
+    RE-2024-0001, which several of them carry, was judged again with that account only
+    where a round of the judging linked a group — in a run of both clients, the second
+    client's group. The first client's combination then read „IBAN bekannt“ (1.0) when
+    matched together and „Name 100“ (0.925) when matched alone."""
+
+    def client(tenant: str, second: bool) -> tuple[list[ExpectedPayment], list[BankTxn]]:
+        kinds = ["salesinvoice", *["purchaseinvoice"] * 3]
+        kinds.append("salesinvoice" if second else "purchaseinvoice")
+        payments = [
+            payment(
+                f"v{i}#0",
+                vtype=kind,
+                amount=amount,
+                number="RE-2024-0002" if second and i == 4 else "RE-2024-0001",
+                paid=D0,
+            )
+            for i, (kind, amount) in enumerate(
+                zip(kinds, (3000, 1000, 1000, 2000, 1000 if second else 3000), strict=True)
+            )
+        ]
+        credit, debit = (
+            txn("b0" if not second else "b1", amount=1000, text="RE-2024-0001"),
+            txn("b1" if not second else "b0", amount=-2000, text=""),
+        )
+        return _as_client(tenant, (payments, [credit, debit]))
+
+    one, two = client("t1", second=False), client("t2", second=True)
+    together, alone = _together_and_alone(one[0] + two[0], one[1] + two[1])
+    assert together.suggestions_by_payment == {
+        k: v for result in alone for k, v in result.suggestions_by_payment.items()
+    }
+    assert set(together.auto_links) == {d for result in alone for d in result.auto_links}
+    assert {
+        s.features.counterparty_evidence for s in together.suggestions_by_payment["t1-v1#0"]
+    } == {"identifier_known"}
+    # as the next run reads it from the stored links (before: 0.925 first, 1.0 next)
+    again = match(*one, existing_links=stored_links(alone[0]))
+    assert [
+        (s.txn_id, s.score, s.features.counterparty_evidence)
+        for s in again.suggestions_by_payment["t1-v1#0"]
+    ] == [
+        (s.txn_id, s.score, s.features.counterparty_evidence)
+        for s in alone[0].suggestions_by_payment["t1-v1#0"]
+    ]
 
 
 def _as_client(
