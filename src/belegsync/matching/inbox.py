@@ -323,7 +323,8 @@ async def _farther_and_from_the_payer(
     its exact amount up to ``WIDER_DAYS`` from its paid date, and a line for less (a fee
     kept back, a short or part payment) or up to the fee above, in the direction of
     ``expected`` (signed as the statement), inside its date window, whose payer is the
-    contact by name (as the external check judges it). Newest first."""
+    contact by name (as the external check judges it); lines other links used up are
+    left out. Newest first."""
     params = MatchParams()
     wider = timedelta(days=WIDER_DAYS)
     lines = await search_transactions(
@@ -348,5 +349,11 @@ async def _farther_and_from_the_payer(
             and t.counterparty_name
             and same_payer(contact, t.counterparty_name, cutoff)
         ]
-    found = {t.id: (t, a) for t, a in lines}
+    # as the external check, only lines with money left (another voucher's payment is not
+    # this one's)
+    allocated: dict[str, int] = {}
+    for link, _, _ in await uow.matching.allocations_on(ctx.tenant_id, [t.id for t, _ in lines]):
+        txn_id = link.bank_transaction_id
+        allocated[txn_id] = allocated.get(txn_id, 0) + link.allocated_cents
+    found = {t.id: (t, a) for t, a in lines if allocated.get(t.id, 0) < abs(t.amount_cents)}
     return sorted(found.values(), key=lambda ta: (-ta[0].booking_date.toordinal(), ta[0].id))

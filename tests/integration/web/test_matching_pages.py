@@ -230,6 +230,14 @@ async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_
     await add_voucher(
         uow_factory,
         tenant,
+        "v-paid",
+        voucher_number="RG4386050",
+        contact_name="Handel Werner AG",
+        total_gross_cents=5000,
+    )
+    await add_voucher(
+        uow_factory,
+        tenant,
         "v-far",
         voucher_number="RG4386049",
         contact_name="Druckerei Sommer KG",
@@ -242,6 +250,8 @@ async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_
         [
             # 5,00 € kept back by the payer's bank, no number in the purpose
             line("-94.00", "2024-03-04", "Zahlung", counterparty_name="HANDEL WERNER AG"),
+            # the same payer's payment of another invoice, linked to it
+            line("-50.00", "2024-03-06", "RG4386050", counterparty_name="HANDEL WERNER AG"),
             # the same payer, but more than the invoice: another one's payment
             line("-250.00", "2024-03-07", "Zahlung", counterparty_name="HANDEL WERNER AG"),
             # for less, from someone else
@@ -255,6 +265,7 @@ async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_
         payments = {v.lexware_id: p for p, v in await uow.matching.payments(tenant)}
     # what the search shows is what the matching run's external check found
     assert payments["v-fee"].unmatched_reason == "below_threshold"
+    assert payments["v-paid"].unmatched_reason is None  # linked
     assert payments["v-far"].unmatched_reason == "below_threshold"
     async with stack.browser() as b:
         await b.login("a@alpha.test")
@@ -268,6 +279,7 @@ async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_
     assert "Umsätze von „Handel Werner AG“ über weniger" in shown
     assert "-94,00 €" in shown
     assert "-250,00 €" not in shown and "-93,00 €" not in shown and "-312,50 €" not in shown
+    assert "-50,00 €" not in shown  # used up by the other invoice's link
     assert "Keine Umsätze gefunden." not in shown
     assert "-312,50 €" in text_of(far) and "bis 60 Tage um das Zahldatum" in text_of(far)
     assert "-94,00 €" not in text_of(far)
