@@ -248,9 +248,8 @@ async def matching_queue(
     return QueueView(tab, counts, links, external, safe, cash, replaced, to_check)
 
 
-# the lines of a payment's date window read for its payer's (a busy account books a few
-# hundred in six weeks)
-_PAYER_LINES_READ = 2000
+# the lines the widened search shows at most (as many as a search shows), nearest first
+_WIDENED_SHOWN = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +323,8 @@ async def _farther_and_from_the_payer(
     kept back, a short or part payment) or up to the fee above, in the direction of
     ``expected`` (signed as the statement), inside its date window, whose payer is the
     contact by name (as the external check judges it); lines other links used up are
-    left out. Newest first."""
+    left out. Nearest the paid date first, then nearest the amount; the first
+    ``_WIDENED_SHOWN``."""
     params = MatchParams()
     wider = timedelta(days=WIDER_DAYS)
     lines = await search_transactions(
@@ -337,7 +337,7 @@ async def _farther_and_from_the_payer(
             ctx,
             date_from=day - timedelta(days=before),
             date_to=day + timedelta(days=after),
-            limit=_PAYER_LINES_READ,
+            limit=None,  # all of them: the payer's may be anywhere in the window
         )
         most = abs(expected) + params.rules.fee_cents
         cutoff = params.rules.name_strong
@@ -356,4 +356,11 @@ async def _farther_and_from_the_payer(
         txn_id = link.bank_transaction_id
         allocated[txn_id] = allocated.get(txn_id, 0) + link.allocated_cents
     found = {t.id: (t, a) for t, a in lines if allocated.get(t.id, 0) < abs(t.amount_cents)}
-    return sorted(found.values(), key=lambda ta: (-ta[0].booking_date.toordinal(), ta[0].id))
+    return sorted(
+        found.values(),
+        key=lambda ta: (
+            abs((ta[0].booking_date - day).days),
+            abs(abs(ta[0].amount_cents) - abs(expected)),
+            ta[0].id,
+        ),
+    )[:_WIDENED_SHOWN]

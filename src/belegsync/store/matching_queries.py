@@ -374,9 +374,10 @@ async def search_transactions(
     text: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-    limit: int = 50,
+    limit: int | None = 50,
 ) -> list[tuple[BankTransaction, BankAccount]]:
-    """The tenant's real transactions by absolute amount, text (name or purpose), dates."""
+    """The tenant's real transactions by absolute amount, text (name or purpose), dates;
+    newest first, at most ``limit`` (None: all)."""
     query = (
         select(BankTransaction, BankAccount)
         .join(BankAccount, BankAccount.id == BankTransaction.account_id)

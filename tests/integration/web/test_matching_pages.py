@@ -288,6 +288,46 @@ async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_
     assert "Dort fand sich nichts" not in text_of(asked)
 
 
+async def test_the_widened_search_shows_the_nearest_of_a_busy_window(stack: WebStack) -> None:
+    """Hundreds of the payer's lines for less in the payment's window (a wholesaler's
+    daily deliveries): the 50 nearest the paid date are shown, as many as a search
+    shows, the fee-short payment on the paid date first."""
+    tenant = stack.tenant_a
+    uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
+    await add_voucher(
+        uow_factory,
+        tenant,
+        "v-busy",
+        voucher_number="RG7700001",
+        contact_name="Handel Werner AG",
+        total_gross_cents=9900,
+    )
+    busy = [
+        line(
+            f"-{10 + i % 60}.{i % 100:02d}",
+            f"2024-02-{4 + i % 25:02d}",  # up to 30 days before the paid date
+            f"Lieferung {i}",
+            counterparty_name="HANDEL WERNER AG",
+        )
+        for i in range(400)
+    ]
+    # 5,00 € kept back, booked on the paid date
+    fee = line("-94.00", "2024-03-05", "Zahlung", counterparty_name="HANDEL WERNER AG")
+    await push(uow_factory, clock, tenant, [fee, *busy])
+    await run_matching(uow_factory, clock, tenant)
+    async with uow_factory() as uow:
+        (busy_payment,) = [p for p, v in await uow.matching.payments(tenant)]
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        page = await b.get(f"/clients/{tenant}/matching/payments/{busy_payment.id}")
+    assert page.status_code == 200
+    rows = re.findall(r'<li class="q-row">', page.text)
+    assert len(rows) == 50
+    shown = text_of(page)
+    assert shown.index("-94,00 €") < shown.index("Lieferung")
+    assert "die dem Zahldatum nächsten zuerst" in shown
+
+
 async def test_api_push_runs_matching_and_lists_matches(stack: WebStack) -> None:
     tenant = await _seed(stack)
     token = await create_api_token(
