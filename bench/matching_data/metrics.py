@@ -12,7 +12,10 @@ Reported per data set and per scenario:
 * ``linked_or_top`` — matchable vouchers whose every paid item was linked rightly or
   has the right transaction as its top suggestion;
 * ``wrongly_external`` — payments with a transaction in the statement that the engine
-  nevertheless listed as needing an external transaction (no candidate at all).
+  nevertheless listed as needing an external transaction (no candidate at all);
+* ``short_offers`` — payments offered a line for less from their payer (reason
+  ``short_payment``): first offer right, the payment paid by another line, or paid from
+  no imported statement.
 """
 
 from __future__ import annotations
@@ -70,6 +73,9 @@ class Metrics:
     unmatchable_payments: int
     wrongly_external_ids: tuple[str, ...]
     by_scenario: dict[str, Tally]
+    # payments offered a line for less from their payer: (first right, paid by
+    # another line, paid from no imported statement)
+    short_offers: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def auto_precision(self) -> float:
@@ -97,6 +103,9 @@ class Metrics:
             f"unmatchable_vouchers={self.unmatchable_vouchers} "
             f"unmatchable_auto_linked={self.unmatchable_auto_linked} "
             f"payments_with_suggestions={self.suggested_payments}",
+            f"[{label}] short_offers={sum(self.short_offers)} right={self.short_offers[0]} "
+            f"paid_by_another_line={self.short_offers[1]} "
+            f"paid_elsewhere={self.short_offers[2]} (a line for less from the payer offered)",
         ]
         for name, t in self.by_scenario.items():
             out.append(
@@ -142,6 +151,12 @@ def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) 
             wrongly.append(payment.id)
         a, b = per_voucher.get(payment.voucher_id, (True, True))
         per_voucher[payment.voucher_id] = (a and auto_ok, b and (auto_ok or top_ok))
+    short = [0, 0, 0]
+    for payment_id, offered in result.suggestions_by_payment.items():
+        if payment_id in skip or "short_payment" not in offered[0].features.extra:
+            continue
+        paid_by = truth.get(payment_id)
+        short[0 if paid_by and offered[0].txn_id in paid_by else 1 if paid_by else 2] += 1
     total = Tally()
     by_scenario: dict[str, Tally] = {}
     for voucher, (auto_ok, ok) in per_voucher.items():
@@ -160,6 +175,7 @@ def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) 
         unmatchable_payments=unmatchable,
         wrongly_external_ids=tuple(sorted(wrongly)),
         by_scenario=dict(sorted(by_scenario.items())),
+        short_offers=(short[0], short[1], short[2]),
     )
 
 

@@ -42,6 +42,8 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   ``period_other:<MM/YYYY>`` only another period (the line of another month of a
   series: no competitor of the line naming the voucher's own).
 * ``recollection`` — the payment collected again after a returned direct debit.
+* ``short_payment`` — a line for less than the voucher from its payer, offered where
+  nothing else is (a fee or a deduction kept back, a part payment): a person decides.
 * ``advice:<items>`` — a batch line whose payer's advice (or the client's own SEPA
   batch file) names the voucher (``domain.advice``).
 * ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
@@ -258,6 +260,12 @@ _FIXED: dict[str, Texts] = {
     "recollection": (
         "Erneuter Einzug nach einer Rücklastschrift",
         "Collected again after a returned direct debit",
+    ),
+    "short_payment": (
+        "Vom Zahler dieses Belegs, aber weniger als der Beleg: Abzug, Gebühr oder "
+        "Teilzahlung? Bitte prüfen",
+        "From this voucher's payer, but less than the voucher: a deduction, a fee or a "
+        "part payment? Please check",
     ),
     "pending": ("Umsatz noch vorgemerkt", "Transaction still pending"),
     "manual": ("Manuell zugeordnet", "Linked manually"),

@@ -361,6 +361,8 @@ class _Run:
         # free credit lines announcing a collective transfer and naming nothing else
         # ("Sammelzahlung"), for the external check
         self._collectives: list[int] = []
+        # free credit lines read as payouts (``_marked_lines``)
+        self._payouts: frozenset[int] = frozenset()
         # per line of ``_linked_now``: judged by ``_provider_lines`` yet, and the verdict
         self._provider_judged = np.zeros(0, dtype=np.bool_)
         self._provider_verdict = np.zeros(0, dtype=np.bool_)
@@ -684,6 +686,7 @@ class _Run:
                 if not (_OTHER_MARKS.search(text) or _OTHER_MARKS.search(cols.names[row])):
                     marked.discard(row)
         self._collectives = sorted(collectives)
+        self._payouts = frozenset(marked)
         return marked
 
     def _with_lessons(
@@ -1104,9 +1107,18 @@ class _Run:
                 left.append(state)
         # all payments without a suggestion are checked together (on arrays)
         unseen = [s for s in left if s.index not in best]
-        wider = self._exist_wider(unseen, consumed_mask, busy_mask)
+        wider, short = self._exist_wider(unseen, consumed_mask, busy_mask)
+        offered_rows = {
+            *(s.txn_id for ranked in suggestions.values() for s in ranked),
+            *(self.index.cols.ids[g.row] for g in groups),
+        }
+        offered_short = self._short_payments(short, offered_rows)
         for state in left:
             p = state.index
+            ranked = offered_short.get(p, ())
+            if ranked:
+                suggestions[state.payment.id] = ranked
+                continue
             found = p in best or p in wider
             reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
@@ -1126,15 +1138,59 @@ class _Run:
             auto_links = list(map(links.__getitem__, np.argsort(ranks).tolist()))
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
+    def _short_payments(
+        self, pairs: tuple[IntArray, IntArray], offered: Collection[str]
+    ) -> dict[int, tuple[Suggestion, ...]]:
+        """Per payment (state index), the lines for less from its payer that the
+        external check found (``pairs``: state indexes and rows), offered
+        (:meth:`FeatureContext.short_payment`): nearest the anchor first, then nearest
+        the amount, at most ``max_suggestions``.
+
+        Not a pair a person rejected, nor a line ``offered`` (transaction ids) to
+        another payment or group, nor a line with a reading of its own: a payout, a
+        line announcing a count of items or a collective transfer — their sales or
+        members are looked for apart (a payout whose sales days hold more than it
+        pays offers nothing for them)."""
+        payments, rows = pairs
+        by_payment: dict[int, list[Suggestion]] = defaultdict(list)
+        ids = self.index.cols.ids
+        own_reading = {*self._payouts, *self._counted, *self._collectives}
+        for p, row in sorted(set(zip(payments.tolist(), rows.tolist(), strict=True))):
+            state = self.states[p]
+            if (
+                row in own_reading
+                or ids[row] in offered
+                or (state.payment.id, ids[row]) in self.rejected
+            ):
+                continue
+            short = self.ctx.short_payment(state, row)
+            if short is not None:
+                by_payment[p].append(short)
+        return {
+            p: tuple(
+                sorted(
+                    options,
+                    key=lambda s: (
+                        abs(s.features.days_delta),
+                        s.difference_cents,
+                        s.txn_id,
+                    ),
+                )[: self.params.max_suggestions]
+            )
+            for p, options in by_payment.items()
+        }
+
     def _exist_wider(
         self,
         states: Sequence[PaymentState],
         consumed: npt.NDArray[np.bool_],
         busy: npt.NDArray[np.bool_],
-    ) -> set[int]:
+    ) -> tuple[set[int], tuple[IntArray, IntArray]]:
         """The payments (state indexes) with a line in the imported statements that may
         be theirs: then the voucher is not sent to "Externe Transaktion erforderlich" (a
-        person searches instead).
+        person searches instead); and the pairs (state indexes, rows) of the lines for
+        less from the payer inside the date window, which are offered
+        (:meth:`_short_payments`).
 
         * a free line of the exact amount within two months;
         * a line for less or within the fee above (a fee kept back, a short or part
@@ -1152,8 +1208,9 @@ class _Run:
         another payment ranks first. The lines for less are read only for the payments
         without a line of the exact amount.
         """
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         if not states:
-            return set()
+            return set(), none
         size = len(states)
         sorted_key = self.index.sorted_key
         base = np.fromiter(map(attrgetter("part"), states), np.int64, size) << 40
@@ -1165,13 +1222,12 @@ class _Run:
             (anchor - WIDER_DAYS, anchor + WIDER_DAYS),
             consumed,
         )
-        rest = np.ones(size, dtype=np.bool_)
-        rest[exact] = False
-        found = {states[j].index for j in np.flatnonzero(~rest).tolist()}
+        found = {states[j].index for j in distinct(exact).tolist()}
         found |= self._returned_in_window(states)
+        rest = np.ones(size, dtype=np.bool_)
         rest_list = np.flatnonzero(rest).tolist()
         if not rest_list:
-            return found
+            return found, none
         owners = [states[j] for j in rest_list]
         window = np.array([s.window for s in owners], dtype=np.int64).reshape(-1, 2)
         owner, rows = self._free_rows(
@@ -1182,16 +1238,22 @@ class _Run:
             (window[:, 0], window[:, 1]),
             busy,
         )
-        less, more = self._known_payer_lines(owners, busy)
+        less, more, known_pairs = self._known_payer_lines(owners, busy)
+        short = [known_pairs]
         if rows.size:
-            less = self._from_payers(owners, owner, rows, less)
+            less, hit_owner, hit_rows = self._from_payers(owners, owner, rows, less)
+            short.append((hit_owner, hit_rows))
+        # the payments' lines for less, as state indexes and rows
+        short_owner = np.concatenate([o for o, _ in short])
+        short_rows = np.concatenate([r for _, r in short])
+        owner_index = np.fromiter(map(attrgetter("index"), owners), np.int64, len(owners))
         # a larger line from the known payer counts only where no line for less did
         less |= more
         less |= self._deposits_from_payers(owners, item[rest], window[:, 0], busy, less)
         less |= self._collectives_from_payers(owners, item[rest], window, busy, less)
         found.update(owners[j].index for j in np.flatnonzero(less).tolist())
         found.update(s.index for s in owners if s.index in self._counted_held)
-        return found
+        return found, (owner_index[short_owner], short_rows)
 
     def _returned_in_window(self, states: Sequence[PaymentState]) -> set[int]:
         """The payments (state indexes) whose date window holds a movement of their
@@ -1356,16 +1418,17 @@ class _Run:
         owner = np.concatenate([p for p, _ in pairs])
         if not owner.size:
             return out
-        return self._from_payers(states, owner, np.concatenate([r for _, r in pairs]), out)
+        return self._from_payers(states, owner, np.concatenate([r for _, r in pairs]), out)[0]
 
     def _known_payer_lines(
         self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]
-    ) -> tuple[BoolArray, BoolArray]:
+    ) -> tuple[BoolArray, BoolArray, tuple[IntArray, IntArray]]:
         """Per payment, whether a line inside its date window comes from its payer as
         known before the run — the voucher or customer number in the purpose, or the
         payment's known account — for less than its amount (or within the fee above);
         and whether one comes for more: a collective transfer ("Sammelzahlung Kd 14827",
-        "RE 61/62") whose members no combination settled.
+        "RE 61/62") whose members no combination settled. Third, the pairs (payments,
+        rows) of the lines for less.
 
         A line linked automatically or ranked first by another payment (``busy``) does
         not count: a regular payer's transfer for another invoice ("Kundennummer
@@ -1390,7 +1453,7 @@ class _Run:
         less = np.zeros(len(states), dtype=np.bool_)
         more = np.zeros(len(states), dtype=np.bool_)
         if not rows:
-            return less, more
+            return less, more, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         at, line = np.array(owner, dtype=np.int64), np.array(rows, dtype=np.int64)
         window = np.array([s.window for s in states], dtype=np.int64).reshape(-1, 2)[at]
         part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))[at]
@@ -1406,7 +1469,7 @@ class _Run:
         above = index.remaining[line] > item[at] + self.params.rules.fee_cents
         less[at[fits & ~above]] = True
         more[at[fits & above]] = True
-        return less, more
+        return less, more, (at[fits & ~above], line[fits & ~above])
 
     def _free_rows(
         self,
@@ -1455,23 +1518,29 @@ class _Run:
         owner: IntArray,
         rows: IntArray,
         known: BoolArray,
-    ) -> BoolArray:
+    ) -> tuple[BoolArray, IntArray, IntArray]:
         """Per payment, whether one of its rows (pairs ``owner``, ``rows``: the free
         lines for less) comes from its payer: ``known`` where a payer known before the
         run sent one (:meth:`_known_payer_lines`), else an account this run linked to
-        the contact or the contact's name (≥ 95, sharing a word).
+        the contact or the contact's name (≥ 95, sharing a word); and the pairs found
+        so (payments, rows).
 
         These tests run on all (payment, row) pairs at once, the cheaper first, each on
         the pairs of the payments no earlier test found.
         """
         yes = known.copy()
+        hit_owners: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+        hit_rows: list[IntArray] = [np.zeros(0, dtype=np.int64)]
         for test in (self._linked_accounts_hit, self._names_hit):
             open_pairs = ~yes[owner]
             owner, rows = owner[open_pairs], rows[open_pairs]
             if not rows.size:
                 break
-            yes[owner[test(states, owner, rows)]] = True
-        return yes
+            hit = test(states, owner, rows)
+            hit_owners.append(owner[hit])
+            hit_rows.append(rows[hit])
+            yes[owner[hit]] = True
+        return yes, np.concatenate(hit_owners), np.concatenate(hit_rows)
 
     def _linked_accounts_hit(
         self,

@@ -699,21 +699,7 @@ class FeatureContext:
         reference, hit = self._reference(state, row, strong_ref)
         if reference < 1.0 and amount == 0.0:
             hit, reference = None, 0.0  # weak references count only next to the amount
-        booking = int(index.day[row])
-        anchor = state.anchor_day
-        days = booking - anchor
-        value_days = int(index.cols.value_day[row]) - anchor
-        if abs(value_days) < abs(days):
-            days = value_days
-        first = index.recollected_from.get(row)
-        date_value = self._date(
-            days if first is None else int(index.day[first]) - anchor, state.anchored
-        )
-        penalty = (
-            rules.early_payment_penalty
-            if booking < self.params.early_before(state.voucher_day, state.anchor_day)
-            else 0.0
-        )
+        booking, days, date_value, penalty = self._when(state, row)
         if collective_amount is None:
             best_case = weighted_sum(amount, reference, 1.0, date_value, penalty, rules)
             if best_case < self._floor:
@@ -757,6 +743,90 @@ class FeatureContext:
             item - allocated,
             difference_reason(kind, item - allocated),
             features,
+        )
+
+    def _when(self, state: PaymentState, row: int) -> tuple[int, int, float, float]:
+        """(booking day, days from the anchor — the booking's or the value date's,
+        the nearer —, date feature, early-payment penalty) of a pair."""
+        index = self.index
+        booking = int(index.day[row])
+        anchor = state.anchor_day
+        days = booking - anchor
+        value_days = int(index.cols.value_day[row]) - anchor
+        if abs(value_days) < abs(days):
+            days = value_days
+        first = index.recollected_from.get(row)
+        date_value = self._date(
+            days if first is None else int(index.day[first]) - anchor, state.anchored
+        )
+        penalty = (
+            self.params.rules.early_payment_penalty
+            if booking < self.params.early_before(state.voucher_day, state.anchor_day)
+            else 0.0
+        )
+        return booking, days, date_value, penalty
+
+    def short_payment(self, state: PaymentState, row: int) -> Suggestion | None:
+        """A line for less than the payment (or up to the fee above) from its payer,
+        inside its date window, that the external check (``_Run._exist_wider``) found
+        where nothing else is offered for the payment: a fee or a deduction kept back,
+        a part payment. Offered for a person to judge, with what tells the payer (the
+        number in the purpose, the account, the name) and by how much it falls short
+        (``short_payment``), at least at the suggestion threshold — its amount earns no
+        points, and the payer and the date alone would often leave it below — and never
+        in bulk or automatically (the amount is not exact).
+
+        ``None`` where only the name tells the payer and the line pays less than half
+        the payment: such a line is more likely another of the payer's transactions
+        (their own bank's charges, a tax payment under the same name) than this
+        voucher's; the payment stays open for a person to search. ``None`` too for a
+        line from an account known for several contacts (a central settlement office,
+        a parent company): it tells no one voucher's payer."""
+        if self._several_owners(state, row):
+            return None
+        rules = self.params.rules
+        bank = int(self.index.remaining[row])
+        item = state.payment.amount_cents
+        amount, kind, delta = amount_feature(bank, state.amounts, rules)
+        strong = row in self.index.hits_by_payment.get(state.index, ())
+        reference, hit = self._reference(state, row, strong)
+        cp_value, cp_evidence, name_strong = self._counterparty(state, row)
+        if reference == 0.0 and cp_value < 1.0 and 2 * bank < item:
+            return None
+        _, days, date_value, penalty = self._when(state, row)
+        features = MatchFeatures(
+            amount,
+            reference,
+            cp_value,
+            date_value,
+            penalty,
+            kind,
+            delta,
+            days,
+            hit,
+            cp_evidence,
+            reference >= 1.0 or cp_value >= 1.0 or name_strong,
+            state.anchored,
+            ("short_payment",) if bank < item else (),
+        )
+        allocated = min(bank, item)
+        return Suggestion(
+            state.payment.id,
+            self.index.cols.ids[row],
+            max(score(features, rules), rules.suggest_threshold),
+            allocated,
+            item - allocated,
+            difference_reason(kind, item - allocated),
+            features,
+        )
+
+    def _several_owners(self, state: PaymentState, row: int) -> bool:
+        """Whether the row's IBAN or creditor id is known for more than one contact."""
+        cols = self.index.cols
+        return any(
+            len(self.identifier_owners.get((state.tenant_currency, ident), ())) > 1
+            for ident in (cols.ibans[row], cols.creditors[row])
+            if ident
         )
 
     def suggestions(

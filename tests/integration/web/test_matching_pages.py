@@ -216,7 +216,10 @@ async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_
     """A payment „Kein sicherer Treffer“ (no suggestion, not external): a line for less
     from its payer (a fee kept back) or of its amount weeks away is in the statement.
     The manual search's defaults (the amount, ten days) find neither; it then shows
-    those lines, and says so. Before, it said „Keine Umsätze gefunden“."""
+    those lines, and says so. Before, it said „Keine Umsätze gefunden“.
+
+    The line for less is first offered as a suggestion, saying what it is; the person
+    rejects it by mistake and searches for it."""
     tenant = stack.tenant_a
     uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
     await add_voucher(
@@ -264,11 +267,23 @@ async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_
     async with uow_factory() as uow:
         payments = {v.lexware_id: p for p, v in await uow.matching.payments(tenant)}
     # what the search shows is what the matching run's external check found
-    assert payments["v-fee"].unmatched_reason == "below_threshold"
+    assert payments["v-fee"].unmatched_reason is None  # offered
     assert payments["v-paid"].unmatched_reason is None  # linked
     assert payments["v-far"].unmatched_reason == "below_threshold"
     async with stack.browser() as b:
         await b.login("a@alpha.test")
+        queue = await b.get(f"/clients/{tenant}/matching")
+        offered = text_of(queue)[text_of(queue).index("RG4386048") :]
+        assert "5,00 € weniger als erwartet" in offered
+        assert "Vom Zahler dieses Belegs, aber weniger als der Beleg" in offered
+        assert "-94,00 €" in offered
+        rejected = await b.post(_action(queue.text, "reject", "RG4386048"))
+        assert "nicht mehr angeboten" in text_of(rejected)
+        # the next run offers it no more, and the payment is no external case
+        await run_matching(uow_factory, clock, tenant)
+        async with uow_factory() as uow:
+            after = {v.lexware_id: p for p, v in await uow.matching.payments(tenant)}
+        assert after["v-fee"].unmatched_reason == "below_threshold"
         fee = await b.get(f"/clients/{tenant}/matching/payments/{payments['v-fee'].id}")
         far = await b.get(f"/clients/{tenant}/matching/payments/{payments['v-far'].id}")
         asked = await b.get(
