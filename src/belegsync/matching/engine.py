@@ -76,7 +76,7 @@ from belegsync.matching.line_marks import (
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import WIDER_DAYS, MatchParams
 from belegsync.matching.payer_names import SamePayer
-from belegsync.matching.payouts import payout_groups, teaches_payer
+from belegsync.matching.payouts import is_payout, payout_groups, teaches_payer
 
 __all__ = ["MatchResult", "match"]
 
@@ -1147,14 +1147,20 @@ class _Run:
         the amount, at most ``max_suggestions``.
 
         Not a pair a person rejected, nor a line ``offered`` (transaction ids) to
-        another payment or group, nor a line with a reading of its own: a payout, a
-        line announcing a count of items or a collective transfer — their sales or
-        members are looked for apart (a payout whose sales days hold more than it
-        pays offers nothing for them)."""
+        another payment or group, nor a line with a reading of its own: a payout
+        (:func:`is_payout`), a line announcing a count of items or a collective
+        transfer — their sales or members are looked for apart (a payout whose sales
+        days hold more than it pays offers nothing for them). A customer's "Zahlung
+        abzgl. Reklamation" states no fee and is offered."""
         payments, rows = pairs
         by_payment: dict[int, list[Suggestion]] = defaultdict(list)
-        ids = self.index.cols.ids
-        own_reading = {*self._payouts, *self._counted, *self._collectives}
+        cols = self.index.cols
+        ids = cols.ids
+        own_reading = {
+            *(r for r in self._payouts if is_payout(cols.names[r], cols.remittances[r])),
+            *self._counted,
+            *self._collectives,
+        }
         for p, row in sorted(set(zip(payments.tolist(), rows.tolist(), strict=True))):
             state = self.states[p]
             if (

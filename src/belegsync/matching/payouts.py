@@ -63,6 +63,14 @@ def provider_of(name: str, purpose: str) -> Provider | None:
     return None
 
 
+def is_payout(name: str, purpose: str) -> bool:
+    """Whether a credit line is read as a payout: a payment provider's (named as the
+    payer or in the purpose), or a payer's stating the fee it kept ("abzgl. Entgelte
+    3,33"). A purpose saying "abzgl." without an amount ("Zahlung abzgl. Reklamation")
+    states no fee: a customer's deduction, no payout."""
+    return provider_of(name, purpose) is not None or bool(name and stated_fee(purpose) is not None)
+
+
 def sales_days(purpose: str) -> tuple[int, int] | None:
     """The first and last day (ordinals) of the sales a payout's purpose says it pays
     ("Umsatz 02.01.2024", "Umsatz 02.03.-03.03.2024", "Umsätze vom 29.12. bis
@@ -183,11 +191,11 @@ def payout_groups(
         part = int(index.part[row])
         if part % 2 != 0:
             continue  # payouts are credits
+        if not is_payout(cols.names[row], cols.remittances[row]):
+            continue
         provider = provider_of(cols.names[row], cols.remittances[row])
         fee_stated = None if provider is not None else stated_fee(cols.remittances[row])
         if provider is None:
-            if fee_stated is None or not cols.names[row]:
-                continue
             provider = Provider(cols.names[row].replace(":", " "), "", 0, 0)
         day = int(index.day[row])
         txn_id = cols.ids[row]

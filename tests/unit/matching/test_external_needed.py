@@ -216,3 +216,21 @@ def test_a_line_from_an_account_known_for_several_contacts_is_not_offered_short(
         amount=101010, name="Metallbau Kurz GmbH", known_identifiers=frozenset({parent})
     )
     assert _short_offer(match([alone], [line]))
+
+
+def test_a_customers_deduction_without_an_amount_is_offered() -> None:
+    # "abzgl." alone marks the line for the payout reading, but it states no fee: the
+    # customer kept back 150,58 € for a complaint (the demo's RE24-00002)
+    p = payment(amount=245058, name="Schneider Bürobedarf GmbH")
+    line = txn(
+        amount=230000,
+        text="Zahlung abzgl. Reklamation",
+        name="SCHNEIDER BUEROBEDARF GMBH",
+        iban=IBAN_B,
+        day=D0 + timedelta(days=1),
+    )
+    assert _short_offer(match([p], [line]))[:3] == (
+        "amount:other:-15058",
+        "days:paid:+1",
+        "counterparty:name 100",
+    )
