@@ -794,6 +794,7 @@ class FeatureContext:
         if reference == 0.0 and cp_value < 1.0 and 2 * bank < item:
             return None
         _, days, date_value, penalty = self._when(state, row)
+        short = bank < item
         features = MatchFeatures(
             amount,
             reference,
@@ -807,7 +808,7 @@ class FeatureContext:
             cp_evidence,
             reference >= 1.0 or cp_value >= 1.0 or name_strong,
             state.anchored,
-            ("short_payment",) if bank < item else (),
+            ("short_payment",) if short else (),
         )
         allocated = min(bank, item)
         return Suggestion(
@@ -816,7 +817,8 @@ class FeatureContext:
             max(score(features, rules), rules.suggest_threshold),
             allocated,
             item - allocated,
-            difference_reason(kind, item - allocated),
+            # what the difference is, the person says: no "Teilzahlung" said for them
+            None if short else difference_reason(kind, item - allocated),
             features,
         )
 

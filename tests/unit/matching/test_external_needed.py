@@ -36,6 +36,7 @@ def _short_offer(result: MatchResult) -> tuple[str, ...]:
     ((only,),) = result.suggestions_by_payment.values()
     assert "short_payment" in only.reasons
     assert not only.features.amount_kind.is_exact
+    assert only.difference_reason is None  # no „Teilzahlung“ said: the person judges
     return only.reasons
 
 
