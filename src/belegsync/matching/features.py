@@ -772,9 +772,10 @@ class FeatureContext:
         where nothing else is offered for the payment: a fee or a deduction kept back,
         a part payment. Offered for a person to judge, with what tells the payer (the
         number in the purpose, the account, the name) and by how much it falls short
-        (``short_payment``), at least at the suggestion threshold — its amount earns no
-        points, and the payer and the date alone would often leave it below — and never
-        in bulk or automatically (the amount is not exact).
+        (``short_payment``), at the suggestion threshold, the lowest score a suggestion
+        has — its amount earns no points, and the payer and the date alone would often
+        leave it below —: never linked automatically nor confirmed in bulk („Alle
+        sicheren Vorschläge“ need 0.75), whatever else the pair shows.
 
         ``None`` where only the name tells the payer and the line pays less than half
         the payment: such a line is more likely another of the payer's transactions
@@ -814,7 +815,7 @@ class FeatureContext:
         return Suggestion(
             state.payment.id,
             self.index.cols.ids[row],
-            max(score(features, rules), rules.suggest_threshold),
+            rules.suggest_threshold,
             allocated,
             item - allocated,
             # what the difference is, the person says: no "Teilzahlung" said for them
