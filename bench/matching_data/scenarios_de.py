@@ -10,7 +10,10 @@ Four businesses, booked month by month the way their statements and Lexware look
   debit (``CRED+``/``MREF+``), rent to "GbR Lindenhof, H. Albrecht" for the contact
   "Lindenhof Grundstücks GbR" ("Miete 02/2025 Werkstatt"), vehicle leasing and quarterly
   insurance by direct debit, phone bills, fuel by girocard, a returned direct debit
-  collected again, wages, taxes and bank charges;
+  collected again, wages, taxes and bank charges; a few customers paying short: a
+  property manager withholding a retention or a complaint („abzgl. Mängeleinbehalt
+  250,00“, „Schlusszahlung abzgl. Einbehalt“), a customer paying from a Swiss account
+  whose banks kept their charges (7,50–25,00 €);
 * ``keramikshop`` — an online shop for a year: PayPal, Stripe and SumUp payouts paying
   several sales minus the provider's fee, supplier invoices, subscriptions;
 * ``beratung`` — a consultant over two years: invoices ``ND-26-0155`` written with
@@ -73,6 +76,48 @@ def _german_iban(rng: random.Random) -> str:
     konto = f"{rng.randrange(10**9, 10**10):010d}"
     check = 98 - int(f"{blz}{konto}131400") % 97
     return f"DE{check:02d}{blz}{konto}"
+
+
+def _swiss_iban(rng: random.Random) -> str:
+    clearing = rng.choice(("00230", "00700", "09000", "80808"))
+    konto = f"{rng.randrange(10**11, 10**12):012d}"
+    check = 98 - int(f"{clearing}{konto}121700") % 97
+    return f"CH{check:02d}{clearing}{konto}"
+
+
+def _euro_text(cents: int) -> str:
+    """12345 → "123,45"; 123456 → "1.234,56" (as people write amounts)."""
+    euros = f"{cents // 100:,}".replace(",", ".")
+    return f"{euros},{cents % 100:02d}"
+
+
+def _short(
+    aside: random.Random, customer: Partner, commercial: bool, number: str, gross: int
+) -> tuple[str, int, str, str] | None:
+    """A customer paying less than the invoice, from its own random stream (``aside``:
+    the other scenarios stay as they were): (scenario, cents paid, account, purpose),
+    or None for a full payment. Lexware holds the invoice as paid in full (the
+    bookkeeper books the difference apart)."""
+    if aside.random() >= 0.05:
+        return None
+    if commercial:
+        # a retention or a complaint withheld: 10 % rounded to euros, or 50–400 €
+        kept = (
+            gross // 1000 * 100
+            if aside.random() < 0.5
+            else aside.choice((5000, 15000, 25000, 40000))
+        )
+        if 2 * kept >= gross:
+            return None
+        word = aside.choice(("Mängeleinbehalt", "Einbehalt", "Sicherheitseinbehalt"))
+        if aside.random() < 0.6:
+            text = f"{_written_number(aside, number)} abzgl. {word} {_euro_text(kept)}"
+        else:
+            text = aside.choice(("Schlusszahlung abzgl. Einbehalt", f"Restzahlung {word}"))
+        return "transfer_withheld", gross - kept, customer.iban, text
+    # a transfer from a Swiss account: the banks kept their charges (SHA)
+    fee = aside.choice((750, 1000, 1250, 1500, 2000, 2500))
+    return "transfer_foreign_fee", gross - fee, _swiss_iban(aside), _written_number(aside, number)
 
 
 def _glaeubiger_id(rng: random.Random) -> str:
@@ -330,6 +375,7 @@ def _cut(text: str, width: int = 27) -> str:
 
 def _sales(book: _Book, customers: list[Partner], per_month: tuple[int, int], prefix: str) -> None:
     rng = book.rng
+    aside = random.Random(f"{book.business}-short")  # payments short (``_short``)
     commercial = [c for c in customers if c.key.startswith("f")]
     for m in range(book.months):
         first = book.month(m)
@@ -418,8 +464,12 @@ def _sales(book: _Book, customers: list[Partner], per_month: tuple[int, int], pr
             else:
                 text = _written_number(rng, number)
                 scenario = "transfer"
+            paid, iban = gross, customer.iban
+            short = _short(aside, customer, customer in commercial, number, gross)
+            if short is not None:
+                scenario, paid, iban, text = short
             book.out.scenario[payment.voucher_id] = scenario
-            book.paid(payment, book.line(booking, gross, customer.holder, customer.iban, text))
+            book.paid(payment, book.line(booking, paid, customer.holder, iban, text))
         _collectives(book, batch)
 
 
