@@ -718,9 +718,43 @@ class FeatureContext:
         if amount >= 0.8:
             extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
             reference, name_strong = _with_extra(extra, reference, name_strong)
+        return self._suggested(
+            state,
+            row,
+            bank,
+            (amount, kind, delta),
+            (reference, hit),
+            (cp_value, cp_evidence, name_strong),
+            (days, date_value, penalty),
+            tuple(extra),
+        )
+
+    def _suggested(
+        self,
+        state: PaymentState,
+        row: int,
+        bank: int,
+        amount: tuple[float, AmountKind, int],
+        reference: tuple[float, str | None],
+        counterparty: tuple[float, str, bool],
+        when: tuple[int, float, float],
+        extra: tuple[str, ...],
+        *,
+        flat: float | None = None,
+        said: bool = True,
+    ) -> Suggestion:
+        """The pair offered: its features of the ``amount`` (value, kind, delta), the
+        ``reference`` (value, hit), the ``counterparty`` (value, evidence, name at the
+        strong bar), ``when`` (days, date value, penalty) and the ``extra`` codes; scored
+        (or at ``flat``); the bank amount up to the payment's allocated, the difference
+        and (``said``) its reason."""
+        value, kind, delta = amount
+        ref, hit = reference
+        cp_value, cp_evidence, name_strong = counterparty
+        days, date_value, penalty = when
         features = MatchFeatures(
-            amount,
-            reference,
+            value,
+            ref,
             cp_value,
             date_value,
             penalty,
@@ -729,19 +763,20 @@ class FeatureContext:
             days,
             hit,
             cp_evidence,
-            reference >= 1.0 or cp_value >= 1.0 or name_strong,
+            ref >= 1.0 or cp_value >= 1.0 or name_strong,
             state.anchored,
-            tuple(extra),
+            extra,
         )
         item = state.payment.amount_cents
         allocated = min(bank, item)
+        difference = item - allocated
         return Suggestion(
             state.payment.id,
-            index.cols.ids[row],
-            score(features, rules),
+            self.index.cols.ids[row],
+            score(features, self.params.rules) if flat is None else flat,
             allocated,
-            item - allocated,
-            difference_reason(kind, item - allocated),
+            difference,
+            difference_reason(features.amount_kind, difference) if said else None,
             features,
         )
 
@@ -796,31 +831,18 @@ class FeatureContext:
             return None
         _, days, date_value, penalty = self._when(state, row)
         short = bank < item
-        features = MatchFeatures(
-            amount,
-            reference,
-            cp_value,
-            date_value,
-            penalty,
-            kind,
-            delta,
-            days,
-            hit,
-            cp_evidence,
-            reference >= 1.0 or cp_value >= 1.0 or name_strong,
-            state.anchored,
+        # what the difference is, the person says: no „Teilzahlung“ said for a short one
+        return self._suggested(
+            state,
+            row,
+            bank,
+            (amount, kind, delta),
+            (reference, hit),
+            (cp_value, cp_evidence, name_strong),
+            (days, date_value, penalty),
             ("short_payment",) if short else (),
-        )
-        allocated = min(bank, item)
-        return Suggestion(
-            state.payment.id,
-            self.index.cols.ids[row],
-            rules.suggest_threshold,
-            allocated,
-            item - allocated,
-            # what the difference is, the person says: no "Teilzahlung" said for them
-            None if short else difference_reason(kind, item - allocated),
-            features,
+            flat=rules.suggest_threshold,
+            said=not short,
         )
 
     def _several_owners(self, state: PaymentState, row: int) -> bool:
