@@ -209,3 +209,41 @@ def test_rejected_pairs_never_come_back(
         (s.payment_id, s.txn_id) for v in again.suggestions_by_payment.values() for s in v
     }
     assert not offered & offered_again
+
+
+# about one world in thirty holds such an offer
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(worlds(), garbage_worlds()))
+def test_a_short_payments_offer_is_the_payers_line_for_less_and_nothing_more(
+    world: tuple[list[ExpectedPayment], list[BankTxn]],
+) -> None:
+    """What a line for less from the payer is offered with (``short_payment``): the
+    payment's only kind of offer, a line of its direction for less, at the threshold
+    (never safe), no difference reason, half the amount or more where only the name
+    tells the payer, and a line no other payment is offered or linked to."""
+    payments, lines = world
+    result = match(payments, lines)
+    threshold = MatchParams().rules.suggest_threshold
+    by_id = {p.id: p for p in payments}
+    lines_by_id = {t.id: t for t in lines}
+    elsewhere: dict[str, set[str]] = defaultdict(set)
+    for decision in result.auto_links:
+        elsewhere[decision.suggestion.txn_id].add(decision.suggestion.payment_id)
+    for payment_id, offered in result.suggestions_by_payment.items():
+        for s in offered:
+            elsewhere[s.txn_id].add(payment_id)
+    for payment_id, offered in result.suggestions_by_payment.items():
+        short = [s for s in offered if "short_payment" in s.reasons]
+        if not short:
+            continue
+        assert len(short) == len(offered)  # offered only where nothing else is
+        p = by_id[payment_id]
+        for s in short:
+            line = lines_by_id[s.txn_id]
+            assert line.direction == p.direction
+            assert s.allocated_cents == abs(line.amount_cents) < p.amount_cents
+            assert s.score == threshold and s.difference_reason is None
+            assert not s.features.amount_kind.is_exact
+            identified = s.features.reference > 0 or s.features.counterparty >= 1.0
+            assert identified or 2 * s.allocated_cents >= p.amount_cents
+            assert elsewhere[s.txn_id] == {payment_id}
