@@ -1144,7 +1144,10 @@ class _Run:
         """Per payment (state index), the lines for less from its payer that the
         external check found (``pairs``: state indexes and rows), offered
         (:meth:`FeatureContext.short_payment`): nearest the anchor first, then nearest
-        the amount, at most ``max_suggestions``.
+        the amount, at most ``max_suggestions``. A line for less than several of the
+        payer's open invoices is offered to the one it falls least short of (then the
+        nearest in days, then by payment id): 90,00 € are the 100,00 € invoice's less a
+        fee before they are the 200,00 € one's.
 
         Not a pair a person rejected, nor a line ``offered`` (transaction ids) to
         another payment or group, nor a line with a reading of its own: a payout
@@ -1153,7 +1156,7 @@ class _Run:
         days hold more than it pays offers nothing for them). A customer's "Zahlung
         abzgl. Reklamation" states no fee and is offered."""
         payments, rows = pairs
-        by_payment: dict[int, list[Suggestion]] = defaultdict(list)
+        by_line: dict[int, list[tuple[int, Suggestion]]] = defaultdict(list)
         cols = self.index.cols
         ids = cols.ids
         own_reading = {
@@ -1171,7 +1174,18 @@ class _Run:
                 continue
             short = self.ctx.short_payment(state, row)
             if short is not None:
-                by_payment[p].append(short)
+                by_line[row].append((p, short))
+        by_payment: dict[int, list[Suggestion]] = defaultdict(list)
+        for options in by_line.values():
+            p, short = min(
+                options,
+                key=lambda o: (
+                    o[1].difference_cents,
+                    abs(o[1].features.days_delta),
+                    o[1].payment_id,
+                ),
+            )
+            by_payment[p].append(short)
         return {
             p: tuple(
                 sorted(

@@ -274,3 +274,20 @@ def test_the_payers_line_below_the_threshold_is_offered_at_it_never_safe() -> No
         identifying=only.features.identifying,
         runner_up=0.0,
     )
+
+
+def test_a_line_for_less_than_two_invoices_is_offered_to_the_nearer_amount() -> None:
+    # 90,00 € from the customer's known account: the 100,00 € invoice less a fee before
+    # it is the 200,00 € one's; offered once, the other invoice left for a search
+    known = frozenset({IBAN_A})
+    small = payment(amount=10000, number="RE-2024-0101", known_identifiers=known)
+    large = payment("v2#0", amount=20000, number="RE-2024-0102", known_identifiers=known)
+    line = txn(amount=9000, text="Zahlung", name="", iban=IBAN_A)
+    for order in ([small, large], [large, small]):
+        result = match(order, [line])
+        assert {p: [s.txn_id for s in v] for p, v in result.suggestions_by_payment.items()} == {
+            "v1#0": ["b1"]
+        }
+        assert [(u.payment_id, u.reason) for u in result.unmatched] == [
+            ("v2#0", UnmatchedReason.BELOW_THRESHOLD)
+        ]
