@@ -1106,8 +1106,9 @@ class _Run:
             else:
                 left.append(state)
         # all payments without a suggestion are checked together (on arrays)
-        unseen = [s for s in left if s.index not in best]
-        wider, short = self._exist_wider(unseen, consumed_mask, busy_mask)
+        # every payment left is checked (those with a pair below the threshold too: the
+        # payer's line for less may be that pair)
+        wider, short = self._exist_wider(left, consumed_mask, busy_mask)
         offered_rows = {
             *(s.txn_id for ranked in suggestions.values() for s in ranked),
             *(self.index.cols.ids[g.row] for g in groups),
