@@ -1226,12 +1226,11 @@ class _Run:
         line of a similar amount is booked near almost every paid date.
 
         ``consumed`` marks the rows linked automatically; ``busy`` those and the rows
-        another payment ranks first. The lines for less are read only for the payments
-        without a line of the exact amount.
+        another payment ranks first. The lines for less are read for every payment,
+        also one with a line of the exact amount (which is no offer).
         """
-        none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         if not states:
-            return set(), none
+            return set(), (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         size = len(states)
         sorted_key = self.index.sorted_key
         base = np.fromiter(map(attrgetter("part"), states), np.int64, size) << 40
@@ -1245,36 +1244,26 @@ class _Run:
         )
         found = {states[j].index for j in distinct(exact).tolist()}
         found |= self._returned_in_window(states)
-        rest = np.ones(size, dtype=np.bool_)
-        rest_list = np.flatnonzero(rest).tolist()
-        if not rest_list:
-            return found, none
-        owners = [states[j] for j in rest_list]
-        window = np.array([s.window for s in owners], dtype=np.int64).reshape(-1, 2)
+        window = np.array([s.window for s in states], dtype=np.int64).reshape(-1, 2)
         owner, rows = self._free_rows(
-            sorted_key.searchsorted(base[rest] | 1, side="left"),
-            sorted_key.searchsorted(
-                base[rest] | (item[rest] + self.params.rules.fee_cents), "right"
-            ),
+            sorted_key.searchsorted(base | 1, side="left"),
+            sorted_key.searchsorted(base | (item + self.params.rules.fee_cents), "right"),
             (window[:, 0], window[:, 1]),
             busy,
         )
-        less, more, known_pairs = self._known_payer_lines(owners, busy)
-        short = [known_pairs]
+        less, more, short = self._known_payer_lines(states, busy)
         if rows.size:
-            less, hit_owner, hit_rows = self._from_payers(owners, owner, rows, less)
-            short.append((hit_owner, hit_rows))
-        # the payments' lines for less, as state indexes and rows
-        short_owner = np.concatenate([o for o, _ in short])
-        short_rows = np.concatenate([r for _, r in short])
-        owner_index = np.fromiter(map(attrgetter("index"), owners), np.int64, len(owners))
+            less, hit_owner, hit_rows = self._from_payers(states, owner, rows, less)
+            short = (np.concatenate((short[0], hit_owner)), np.concatenate((short[1], hit_rows)))
         # a larger line from the known payer counts only where no line for less did
         less |= more
-        less |= self._deposits_from_payers(owners, item[rest], window[:, 0], busy, less)
-        less |= self._collectives_from_payers(owners, item[rest], window, busy, less)
-        found.update(owners[j].index for j in np.flatnonzero(less).tolist())
-        found.update(s.index for s in owners if s.index in self._counted_held)
-        return found, (owner_index[short_owner], short_rows)
+        less |= self._deposits_from_payers(states, item, window[:, 0], busy, less)
+        less |= self._collectives_from_payers(states, item, window, busy, less)
+        found.update(states[j].index for j in np.flatnonzero(less).tolist())
+        found.update(s.index for s in states if s.index in self._counted_held)
+        # the lines for less, by state index
+        index_of = np.fromiter(map(attrgetter("index"), states), np.int64, size)
+        return found, (index_of[short[0]], short[1])
 
     def _returned_in_window(self, states: Sequence[PaymentState]) -> set[int]:
         """The payments (state indexes) whose date window holds a movement of their
