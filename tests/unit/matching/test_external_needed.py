@@ -312,3 +312,22 @@ def test_the_payers_line_is_offered_beside_a_stranger_scored_below_the_threshold
     result = match([p], [line, stranger])
     assert _short_offer(result)[:2] == ("amount:other:-1500", "days:paid:+1")
     assert result.suggestions_by_payment["v1#0"][0].txn_id == "b1"
+
+
+def test_the_clients_own_short_transfer_stating_a_deduction_is_offered() -> None:
+    # the client paid a supplier's invoice less a credit note it holds: "abzgl. …" with
+    # an amount reads as a payout's stated fee on a credit; a debit is read as no payout
+    # (the payout lines are credits), and its short line is offered
+    p = payment(vtype="purchaseinvoice", amount=48000, name="Holzhandel Berger GmbH")
+    line = txn(
+        amount=-43000,
+        text="Zahlung abzgl. Gutschrift 50,00",
+        name="HOLZHANDEL BERGER GMBH",
+        iban=IBAN_B,
+        day=D0 - timedelta(days=2),
+    )
+    assert _short_offer(match([p], [line]))[:3] == (
+        "amount:other:-5000",
+        "days:paid:-2",
+        "counterparty:name 100",
+    )
