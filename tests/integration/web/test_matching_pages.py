@@ -303,6 +303,51 @@ async def test_manual_search_finds_what_kept_a_payment_from_needing_an_external_
     assert "Dort fand sich nichts" not in text_of(asked)
 
 
+async def test_a_confirmed_short_payment_says_what_is_missing_on_the_voucher_page(
+    stack: WebStack,
+) -> None:
+    """The customer kept 150,58 € back for a complaint and said so without a number:
+    the line is offered with what is missing; confirmed, the voucher's page says how
+    much less than expected the link holds (before, it showed the 2.300,00 € alone)."""
+    tenant = stack.tenant_a
+    uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
+    voucher_id = await add_voucher(
+        uow_factory,
+        tenant,
+        "v-short",
+        voucher_type="invoice",
+        voucher_number="RE24-00002",
+        contact_name="Schneider Bürobedarf GmbH",
+        total_gross_cents=245058,
+    )
+    await push(
+        uow_factory,
+        clock,
+        tenant,
+        [
+            line(
+                "2300.00",
+                "2024-03-04",
+                "Zahlung abzgl. Reklamation",
+                counterparty_name="SCHNEIDER BUEROBEDARF GMBH",
+            )
+        ],
+    )
+    await run_matching(uow_factory, clock, tenant)
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        queue = await b.get(f"/clients/{tenant}/matching")
+        offered = text_of(queue)[text_of(queue).index("RE24-00002") :]
+        assert "150,58 € weniger als erwartet" in offered
+        assert "Vom Zahler dieses Belegs, aber weniger als der Beleg" in offered
+        assert offered.count("Teilzahlung") == 1  # in the question, never said as the reason
+        assert "Alle sicheren" not in text_of(queue)  # nothing safe to confirm in bulk
+        confirmed = await b.post(_action(queue.text, "confirm", "RE24-00002"))
+        assert "Zuordnung bestätigt." in text_of(confirmed)
+        page = text_of(await b.get(f"/clients/{tenant}/vouchers/{voucher_id}"))
+    assert "2.300,00 €" in page and "150,58 € weniger als erwartet" in page
+
+
 async def test_the_widened_search_shows_the_nearest_of_a_busy_window(stack: WebStack) -> None:
     """Hundreds of the payer's lines for less in the payment's window (a wholesaler's
     daily deliveries): the 50 nearest the paid date are shown, as many as a search
