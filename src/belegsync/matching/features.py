@@ -699,7 +699,8 @@ class FeatureContext:
         reference, hit = self._reference(state, row, strong_ref)
         if reference < 1.0 and amount == 0.0:
             hit, reference = None, 0.0  # weak references count only next to the amount
-        booking, days, date_value, penalty = self._when(state, row)
+        when = self._when(state, row)
+        booking, _, date_value, penalty = when
         if collective_amount is None:
             best_case = weighted_sum(amount, reference, 1.0, date_value, penalty, rules)
             if best_case < self._floor:
@@ -725,7 +726,7 @@ class FeatureContext:
             (amount, kind, delta),
             (reference, hit),
             (cp_value, cp_evidence, name_strong),
-            (days, date_value, penalty),
+            when,
             tuple(extra),
         )
 
@@ -737,7 +738,7 @@ class FeatureContext:
         amount: tuple[float, AmountKind, int],
         reference: tuple[float, str | None],
         counterparty: tuple[float, str, bool],
-        when: tuple[int, float, float],
+        when: tuple[int, int, float, float],
         extra: tuple[str, ...],
         *,
         flat: float | None = None,
@@ -745,13 +746,13 @@ class FeatureContext:
     ) -> Suggestion:
         """The pair offered: its features of the ``amount`` (value, kind, delta), the
         ``reference`` (value, hit), the ``counterparty`` (value, evidence, name at the
-        strong bar), ``when`` (days, date value, penalty) and the ``extra`` codes; scored
+        strong bar), ``when`` (:meth:`_when`) and the ``extra`` codes; scored
         (or at ``flat``); the bank amount up to the payment's allocated, the difference
         and (``said``) its reason."""
         value, kind, delta = amount
         ref, hit = reference
         cp_value, cp_evidence, name_strong = counterparty
-        days, date_value, penalty = when
+        _, days, date_value, penalty = when
         features = MatchFeatures(
             value,
             ref,
@@ -823,23 +824,21 @@ class FeatureContext:
         rules = self.params.rules
         bank = int(self.index.remaining[row])
         item = state.payment.amount_cents
-        amount, kind, delta = amount_feature(bank, state.amounts, rules)
         strong = row in self.index.hits_by_payment.get(state.index, ())
-        reference, hit = self._reference(state, row, strong)
-        cp_value, cp_evidence, name_strong = self._counterparty(state, row)
-        if reference == 0.0 and cp_value < 1.0 and 2 * bank < item:
+        reference = self._reference(state, row, strong)
+        counterparty = self._counterparty(state, row)
+        if reference[0] == 0.0 and counterparty[0] < 1.0 and 2 * bank < item:
             return None
-        _, days, date_value, penalty = self._when(state, row)
         short = bank < item
         # what the difference is, the person says: no „Teilzahlung“ said for a short one
         return self._suggested(
             state,
             row,
             bank,
-            (amount, kind, delta),
-            (reference, hit),
-            (cp_value, cp_evidence, name_strong),
-            (days, date_value, penalty),
+            amount_feature(bank, state.amounts, rules),
+            reference,
+            counterparty,
+            self._when(state, row),
             ("short_payment",) if short else (),
             flat=rules.suggest_threshold,
             said=not short,
