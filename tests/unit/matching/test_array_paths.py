@@ -425,6 +425,12 @@ def test_is_member_equals_isin_where_low_bits_collide(values: list[int], wanted:
     arr = np.array(values, dtype=np.int64)
     wanted_arr = np.array(wanted, dtype=np.int64)
     assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
+    # a key alone on its low bits is compared directly, keys sharing them are searched
+    keys = distinct(wanted_arr)
+    listed = keys.tolist()
+    where, pos = find_sorted(arr, keys)
+    expected = [(i, listed.index(v)) for i, v in enumerate(values) if v in listed]
+    assert list(zip(where.tolist(), pos.tolist(), strict=True)) == expected
 
 
 @settings(max_examples=200, deadline=None)
