@@ -15,13 +15,12 @@ from typing import Any
 from belegsync.banking.errors import StatementError
 from belegsync.banking.model import ParsedTransaction
 from belegsync.banking.text import check_currency, clean, counterparty_identifiers
+from belegsync.domain.money import MAX_CENTS
 
 MAX_PUSH_ITEMS = 10_000
 # A Verwendungszweck is at most 140 characters per SEPA item; a few lines of it are fine.
 MAX_REMITTANCE_CHARS = 2_000
 MAX_REMITTANCE_LINES = 40
-# 100 billion euros: more than any account moves at once, well inside BIGINT cents.
-MAX_AMOUNT_CENTS = 10**13
 _AMOUNT = re.compile(r"[+-]?\d{1,13}(?:\.\d{1,2})?")
 _EARLIEST, _LATEST = date(1990, 1, 1), date(2100, 12, 31)
 _TEXT_FIELDS = {
@@ -65,7 +64,7 @@ def _amount(value: Any, where: str) -> int:
             'send amounts as decimal strings (e.g. "-12.30").',
         )
     if isinstance(value, int):
-        cents = value * 100 if abs(value) < MAX_AMOUNT_CENTS else MAX_AMOUNT_CENTS
+        cents = value * 100 if abs(value) < MAX_CENTS else MAX_CENTS
     else:
         text = value.strip() if isinstance(value, str) else format(value, "f")
         if not _AMOUNT.fullmatch(text):
@@ -77,7 +76,7 @@ def _amount(value: Any, where: str) -> int:
                 "decimal point, at most two decimals).",
             )
         cents = int(Decimal(text) * 100)
-    if abs(cents) >= MAX_AMOUNT_CENTS:
+    if abs(cents) >= MAX_CENTS:
         raise _fail(where, "ist zu groß.", "is too large.")
     if cents == 0:
         raise _fail(

@@ -11,6 +11,7 @@ from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
 from belegsync.banking.errors import StatementError
+from belegsync.domain.money import MAX_CENTS
 
 _GERMAN_AMOUNT = re.compile(
     r"(?P<sign>[+-])?\s*(?P<units>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d{1,2}))?"
@@ -43,6 +44,12 @@ def parse_amount(text: str, location: str, *, decimal_comma: bool = True) -> int
     units = match["units"].replace("." if decimal_comma else ",", "")
     frac = (match["frac"] or "").ljust(2, "0")
     cents = int(units) * 100 + int(frac)
+    if cents >= MAX_CENTS:
+        raise StatementError(
+            location,
+            f"„{text.strip()[:40]}“ ist als Betrag zu groß.",
+            f"'{text.strip()[:40]}' is too large for an amount.",
+        )
     negative = match["sign"] == "-"
     if match["sh"] == "S":
         negative = not negative

@@ -15,8 +15,12 @@ from belegsync.domain.errors import DomainError, InvalidInput
 
 _CENT = Decimal("0.01")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
+# The largest amount taken from any input (a statement, a push, a search), exclusive:
+# 100 billion euros, more than any account moves at once and well inside the 64-bit
+# cents of the store's columns (beyond them a query or an insert fails).
+MAX_CENTS = 10**13
 
-__all__ = ["CurrencyMismatch", "Money", "round_to_cents"]
+__all__ = ["MAX_CENTS", "CurrencyMismatch", "Money", "round_to_cents"]
 
 
 class CurrencyMismatch(DomainError):

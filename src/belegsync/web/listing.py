@@ -12,7 +12,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from belegsync.domain.errors import InvalidInput
-from belegsync.domain.money import Money
+from belegsync.domain.money import MAX_CENTS, Money
 
 MAX_PAGE = 100_000
 
@@ -38,16 +38,18 @@ def query_day(value: str | None) -> date | None:
 
 def query_amount_cents(value: str | None) -> int | None:
     """A searched amount: "1.234,56", "1234.56", "-119,00 €" → cents without sign;
-    anything else → None. A comma is the decimal separator when present."""
+    anything else (and an amount beyond :data:`MAX_CENTS`) → None. A comma is the
+    decimal separator when present."""
     text = (value or "").strip().replace(" ", "").replace("€", "").lstrip("+-")
     if "," in text:
         text = text.replace(".", "").replace(",", ".")
     if not text or len(text) > 20:
         return None
     try:
-        return abs(Money.parse(text).cents)
+        cents = abs(Money.parse(text).cents)
     except (InvalidInput, ArithmeticError, ValueError):
         return None
+    return cents if cents < MAX_CENTS else None
 
 
 @dataclass(frozen=True, slots=True)

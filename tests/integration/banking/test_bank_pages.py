@@ -162,7 +162,7 @@ async def test_transactions_list_pages_filters_sorts_and_exports(stack: WebStack
     assert "5 Umsätze" in june
     assert june.index("-980,00") < june.index("-452,10") < june.index("1.200,00")
     assert bad.status_code == 400 and "ist kein Datum" in text_of(bad)
-    assert export.headers["content-type"].startswith("text/csv")
+    assert export.headers["content-type"] == "text/csv; charset=utf-8"
     body = export.content
     assert body.startswith("\ufeff".encode())
     lines = body.decode("utf-8-sig").splitlines()

@@ -89,6 +89,56 @@ async def test_absurd_amounts_in_the_matching_search_are_a_message(
         assert "kein Betrag" in text_of(r)
 
 
+HUGE_PAGES = ["99999999999999999999999", "9223372036854775808", "-5", "0", "abc", "1e3", " 7 "]
+
+
+async def test_absurd_page_numbers_on_every_list_are_no_500(stack: WebStack) -> None:
+    """A page number beyond what the database takes (before, the matching inbox's
+    ``OFFSET`` overflowed SQLite's integer: a 500) shows a page or a 4xx."""
+    client = f"/clients/{stack.tenant_a}"
+    lists = [
+        *(f"{client}/matching?tab={tab}" for tab in ("suggestions", "external", "auto")),
+        f"{client}/matching?tab=confirmed&amount=abc",
+        f"{client}/vouchers?",
+        f"{client}/bank/transactions?",
+    ]
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        answers = {
+            (path, page): (await b.get(f"{path}&page={page}")).status_code
+            for path in lists
+            for page in HUGE_PAGES
+        }
+    async with stack.browser() as staff:
+        await staff.login("staff@kanzlei.test")
+        for path in ("/staff?", "/staff/portfolio?", "/staff/support?", "/staff/outbox?"):
+            for page in HUGE_PAGES:
+                answers[(path, page)] = (await staff.get(f"{path}page={page}")).status_code
+    failed = {key: status for key, status in answers.items() if status not in (200, 400)}
+    assert failed == {}
+
+
+@pytest.mark.parametrize("amount", ["9223372036854775808", "92.233.720.368.547.758,08", "1e308"])
+async def test_absurd_amounts_in_every_list_filter_are_no_500(stack: WebStack, amount: str) -> None:
+    """An amount beyond a 64-bit column in a filter (before, the vouchers, Umsätze and
+    the exports answered a 500, the CSV downloads broke off) lists nothing or says it
+    is no amount."""
+    client = f"/clients/{stack.tenant_a}"
+    lists = [
+        f"{client}/vouchers",
+        f"{client}/exports/vouchers.csv",
+        f"{client}/bank/transactions",
+        f"{client}/bank/transactions.csv",
+        f"{client}/matching",
+    ]
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        answers = {
+            path: (await b.get(path, params={"amount": amount})).status_code for path in lists
+        }
+    assert {path: status for path, status in answers.items() if status not in (200, 400)} == {}
+
+
 async def test_staff_forms_refuse_huge_years_future_vat_periods_and_bad_logins(
     stack: WebStack,
 ) -> None:

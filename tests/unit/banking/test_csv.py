@@ -77,7 +77,20 @@ def test_german_amounts(text: str, cents: int) -> None:
     assert parse_amount(text, "x") == cents
 
 
-@pytest.mark.parametrize("text", ["1,234.56", "12,345", "abc", "1.23,45", "", "1e3"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,234.56",
+        "12,345",
+        "abc",
+        "1.23,45",
+        "",
+        "1e3",
+        # beyond what a bank books (and beyond a 64-bit column: a 500 on storing)
+        "92233720368547758,08",
+        "100.000.000.000,00",
+    ],
+)
 def test_bad_german_amounts(text: str) -> None:
     with pytest.raises(StatementError):
         parse_amount(text, "x")

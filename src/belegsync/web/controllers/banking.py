@@ -382,7 +382,7 @@ class BankingController(Controller):
                 )
         return Response(
             transactions_csv(rows),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={"Content-Disposition": 'attachment; filename="umsaetze.csv"'},
         )
 

@@ -85,7 +85,7 @@ class ExportController(Controller):
         today = berlin_date(deps.clock.now()).isoformat()
         return Stream(
             body(),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={
                 "Content-Disposition": content_disposition(
                     "attachment", f"Belege_{name}_{today}.csv"

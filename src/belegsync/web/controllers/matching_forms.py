@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 from belegsync.domain.dates import parse_optional_day
 from belegsync.domain.errors import InvalidInput
-from belegsync.domain.money import Money
+from belegsync.domain.money import MAX_CENTS, Money
 from belegsync.store.matching_queries import QUEUE_TABS, QueueFilters, QueueTab
+from belegsync.web.listing import MAX_PAGE, query_int
 
 __all__ = [
     "QueueState",
@@ -44,7 +45,7 @@ def parse_amount_cents(text: str) -> int | None:
             message_en=f"'{text[:40]}' is not an amount. Please enter it like 1,234.56.",
         ) from None
     # Size first: quantize() fails on numbers longer than the decimal context.
-    if not value.is_finite() or abs(value) > 10**9:
+    if not value.is_finite() or abs(value) >= MAX_CENTS // 100:
         raise InvalidInput(
             f"„{text[:40]}“ ist kein Betrag.",
             code="amount_invalid",
@@ -88,12 +89,11 @@ FILTER_FIELDS = ("number", "contact", "amount", "date_from", "date_to", "q")
 
 
 def unfiltered(tab: str | None, page: str | None, fields: dict[str, str | None]) -> QueueState:
-    """Tab, page and the raw fields, without filtering (unknown tabs, pages fall back)."""
+    """Tab, page and the raw fields, without filtering (unknown tabs, pages fall back
+    to the first)."""
     chosen: QueueTab = tab if tab in QUEUE_TABS else "suggestions"
-    try:
-        number = max(1, int(page or "1"))
-    except ValueError:
-        number = 1
+    # a page beyond what a list can hold (an OFFSET SQLite cannot take) is the first
+    number = query_int(page, 1, MAX_PAGE) or 1
     raw = {name: (fields.get(name) or "").strip()[:200] for name in FILTER_FIELDS}
     return QueueState(chosen, number, raw, QueueFilters())
 
