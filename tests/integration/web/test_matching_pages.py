@@ -158,6 +158,8 @@ async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
     tenant = await _seed(stack)
     good = sparkasse_csv(OTHER_BANK, [("07.03.24", "RE-2024-0099", "Papier Schmidt", "-89,00")])
     broken = good.replace(b'"-89,00"', b'"neunzig"')
+    # beyond a 64-bit cents column: before, the import failed on storing (a 500)
+    absurd = good.replace(b'"-89,00"', b'"-99999999999999999999,00"')
     async with stack.browser() as b:
         await b.login("a@alpha.test")
         page = await b.get(f"/clients/{tenant}/matching?tab=external")
@@ -169,6 +171,9 @@ async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
         bad = await b.client.post(
             url, data={"_csrf_token": csrf}, files={"file": ("umsatz.csv", broken, "text/csv")}
         )
+        too_large = await b.client.post(
+            url, data={"_csrf_token": csrf}, files={"file": ("umsatz.csv", absurd, "text/csv")}
+        )
         first = await b.client.post(
             url, data={"_csrf_token": csrf}, files={"file": ("umsatz.csv", good, "text/csv")}
         )
@@ -179,6 +184,9 @@ async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
 
     assert bad.status_code == 400 and "Zeile 2" in text_of(bad)
     assert "Es wurde nichts importiert." in text_of(bad)
+    assert too_large.status_code == 400
+    assert "„-99999999999999999999,00“ ist als Betrag zu groß" in text_of(too_large)
+    assert "Es wurde nichts importiert." in text_of(too_large)
     assert "1 neue Umsätze, 0 bereits vorhanden" in text_of(first)
     assert "0 neue Umsätze, 1 bereits vorhanden" in text_of(again)
     assert "Ersetzte externe Transaktionen" in inbox and "ersetzt durch echte Transaktion" in inbox
