@@ -34,6 +34,7 @@ from belegsync.banking.text import (
     parse_amount,
     reads_as_reversal,
     split_sepa_keywords,
+    within_bounds,
 )
 
 MAX_MT940_BYTES = 20 * 1024 * 1024
@@ -308,7 +309,7 @@ def _transaction(entry: _Line61, data: dict[str, Any], currency: str) -> ParsedT
     match = _LINE_61.fullmatch(entry.text)
     assert match is not None  # checked by _scan
     mark = match["mark"]
-    cents = abs(_cents(data["amount"]))
+    cents = within_bounds(abs(_cents(data["amount"])), match["amount"], where)
     signed = -cents if mark in ("D", "RC") else cents
     booking: date = data.get("entry_date") or data["date"]
     details = "".join(entry.details)

@@ -43,13 +43,7 @@ def parse_amount(text: str, location: str, *, decimal_comma: bool = True) -> int
         )
     units = match["units"].replace("." if decimal_comma else ",", "")
     frac = (match["frac"] or "").ljust(2, "0")
-    cents = int(units) * 100 + int(frac)
-    if cents >= MAX_CENTS:
-        raise StatementError(
-            location,
-            f"„{text.strip()[:40]}“ ist als Betrag zu groß.",
-            f"'{text.strip()[:40]}' is too large for an amount.",
-        )
+    cents = within_bounds(int(units) * 100 + int(frac), text, location)
     negative = match["sign"] == "-"
     if match["sh"] == "S":
         negative = not negative
@@ -73,7 +67,20 @@ def parse_plain_decimal(text: str | None, location: str) -> int:
             f"Der Betrag „{raw}“ hat mehr als zwei Nachkommastellen.",
             f"The amount '{raw}' has more than two decimal places.",
         )
-    return int(scaled)
+    return within_bounds(int(scaled), raw, location)
+
+
+def within_bounds(cents: int, text: str, location: str) -> int:
+    """``cents`` (of the amount written ``text``), or a :class:`StatementError` where
+    its size reaches :data:`MAX_CENTS` (no account moves that much; far larger ones
+    do not fit the store's 64-bit cents)."""
+    if abs(cents) >= MAX_CENTS:
+        raise StatementError(
+            location,
+            f"„{text.strip()[:40]}“ ist als Betrag zu groß.",
+            f"'{text.strip()[:40]}' is too large for an amount.",
+        )
+    return cents
 
 
 def check_currency(text: str | None, location: str) -> str:

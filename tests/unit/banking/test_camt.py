@@ -206,3 +206,16 @@ def test_an_account_iban_failing_its_checksum_is_kept_and_marked() -> None:
     assert statement.account_iban == "DE17100500000123456780"
     assert not statement.account_valid
     assert len(statement.transactions) == 5
+
+
+def test_an_absurd_amount_is_refused_with_its_element() -> None:
+    """100 billion euros or more (``MAX_CENTS``): the format takes 15 digits, no
+    account moves that much; before, it was imported as written."""
+    text = fixture("camt053_v02_sparkasse.xml").decode()
+    first = text.index('<Amt Ccy="EUR">', text.index("<Ntry>"))
+    end = text.index("</Amt>", first)
+    data = (text[:first] + '<Amt Ccy="EUR">100000000000.00' + text[end:]).encode()
+    with pytest.raises(StatementError) as caught:
+        parse_camt(data)
+    assert caught.value.location.startswith("/Document/BkToCstmrStmt/Stmt/Ntry[1]/Amt (Zeile ")
+    assert "„100000000000.00“ ist als Betrag zu groß" in caught.value.message

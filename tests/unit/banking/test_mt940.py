@@ -161,3 +161,12 @@ def test_a_returned_debit_booked_with_mark_c_or_d_is_a_reversal(
         parse_mt940(_one_entry("C", ["166?00GUTSCHRIFT?20SVWZ+RE 4711"])).pop().transactions
     )
     assert not ordinary.is_reversal
+
+
+def test_an_absurd_amount_is_refused_with_its_line() -> None:
+    """100 billion euros or more (``MAX_CENTS``): no account moves it; before, it was
+    imported as written."""
+    with pytest.raises(StatementError) as caught:
+        parse_mt940(_with_line(5, ":61:2403040304DR100000000000,00NDDTNONREF//2403040912345"))
+    assert caught.value.location == "Zeile 5 (line 5)"
+    assert "„100000000000,00“ ist als Betrag zu groß" in caught.value.message
