@@ -678,33 +678,50 @@ def distinct(values: IntArray) -> IntArray:
     return out[keep]
 
 
-# ``find_sorted``'s table: no key has these low bits, several keys have them
+# ``find_sorted``'s table of positions: no key has these low bits, several keys have them
 _NO_KEY, _KEYS_SHARE = -1, -2
+# from this many values on, ``find_sorted`` fills a table of positions (below, writing
+# its 256 KB costs more than the binary searches it saves: one client's run makes
+# thousands of calls with a few hundred values)
+_POSITIONS_FROM = 1 << 14
 
 
-def find_sorted(values: IntArray, keys: IntArray) -> tuple[IntArray, IntArray]:
+def find_sorted(
+    values: IntArray, keys: IntArray, *, positions_from: int = _POSITIONS_FROM
+) -> tuple[IntArray, IntArray]:
     """Where ``values`` hold one of the sorted distinct ``keys``: (positions in
-    ``values``, positions in ``keys``). For many values and fewer keys: a table indexed
-    by the low bits holds the position of the one key with those bits (about eight
-    times as many entries as there are keys, at least 2**16), so a value is compared
-    with the one key its bits name; only values whose bits several keys share are
-    searched for (a binary search for every value took twice as long)."""
+    ``values``, positions in ``keys``). For many values and fewer keys, a table indexed
+    by the low bits (about eight times as many entries as there are keys, at least
+    2**16) leaves few values to compare:
+
+    * from ``positions_from`` values on, it holds the position of the one key with
+      those bits, and a value is compared with that key; only values whose bits several
+      keys share are searched for (a binary search for every value that passed a table
+      of flags took twice as long at a million values);
+    * below, it flags the keys' bits, and the values that pass are searched for."""
     if keys.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     low = (1 << max(16, keys.size.bit_length() + 3)) - 1
-    slot = keys & low
-    table = np.full(low + 1, _NO_KEY, dtype=np.int32)
-    table[slot] = np.arange(keys.size, dtype=np.int32)
-    ordered = np.sort(slot)
-    table[ordered[1:][ordered[1:] == ordered[:-1]]] = _KEYS_SHARE
-    at = table[values & low]
-    maybe = np.flatnonzero(at != _NO_KEY)
-    pos = at[maybe].astype(np.int64)
-    shared = np.flatnonzero(pos == _KEYS_SHARE)
-    if shared.size:
-        found = keys.searchsorted(values[maybe[shared]])
-        found[found == keys.size] = 0
-        pos[shared] = found
+    if values.size < positions_from:
+        flags = np.zeros(low + 1, dtype=np.bool_)
+        flags[keys & low] = True
+        maybe = np.flatnonzero(flags[values & low])
+        pos = keys.searchsorted(values[maybe])
+        pos[pos == keys.size] = 0
+    else:
+        slot = keys & low
+        table = np.full(low + 1, _NO_KEY, dtype=np.int32)
+        table[slot] = np.arange(keys.size, dtype=np.int32)
+        ordered = np.sort(slot)
+        table[ordered[1:][ordered[1:] == ordered[:-1]]] = _KEYS_SHARE
+        at = table[values & low]
+        maybe = np.flatnonzero(at != _NO_KEY)
+        pos = at[maybe].astype(np.int64)
+        shared = np.flatnonzero(pos == _KEYS_SHARE)
+        if shared.size:
+            found = keys.searchsorted(values[maybe[shared]])
+            found[found == keys.size] = 0
+            pos[shared] = found
     hit = keys[pos] == values[maybe]
     return maybe[hit], pos[hit]
 

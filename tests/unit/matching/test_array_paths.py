@@ -425,12 +425,14 @@ def test_is_member_equals_isin_where_low_bits_collide(values: list[int], wanted:
     arr = np.array(values, dtype=np.int64)
     wanted_arr = np.array(wanted, dtype=np.int64)
     assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
-    # a key alone on its low bits is compared directly, keys sharing them are searched
+    # both tables: flags (few values), and positions (many: a key alone on its low
+    # bits is compared directly, keys sharing them are searched)
     keys = distinct(wanted_arr)
     listed = keys.tolist()
-    where, pos = find_sorted(arr, keys)
     expected = [(i, listed.index(v)) for i, v in enumerate(values) if v in listed]
-    assert list(zip(where.tolist(), pos.tolist(), strict=True)) == expected
+    for positions_from in (0, 1 << 30):
+        where, pos = find_sorted(arr, keys, positions_from=positions_from)
+        assert list(zip(where.tolist(), pos.tolist(), strict=True)) == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -459,10 +461,13 @@ def test_find_sorted_gives_each_present_value_its_key(
     wanted = others + [values[i] for i in picks if i < len(values)]
     keys = distinct(np.array(wanted, dtype=np.int64))
     assert keys.tolist() == sorted(set(wanted))
-    where, pos = find_sorted(np.array(values, dtype=np.int64), keys)
     listed = keys.tolist()
     expected = [(i, listed.index(v)) for i, v in enumerate(values) if v in listed]
-    assert list(zip(where.tolist(), pos.tolist(), strict=True)) == expected
+    for positions_from in (0, 1 << 30):  # the table of positions, the table of flags
+        where, pos = find_sorted(
+            np.array(values, dtype=np.int64), keys, positions_from=positions_from
+        )
+        assert list(zip(where.tolist(), pos.tolist(), strict=True)) == expected
 
 
 CREDITOR = "DE98ZZZ09999999999"
