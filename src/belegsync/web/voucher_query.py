@@ -55,6 +55,15 @@ def voucher_filter(state: ListState) -> VoucherFilter:
     )
 
 
+def unread_filters(state: ListState) -> dict[str, str]:
+    """The amount and the dates given but not read, as written (key → text): the list
+    leaves them out and says so, instead of listing everything as if nothing were
+    asked."""
+    readers = {"amount": query_amount_cents, "from": query_day, "to": query_day}
+    given = {key: (state.params.get(key) or "").strip() for key in readers}
+    return {key: text[:40] for key, text in given.items() if text and readers[key](text) is None}
+
+
 def voucher_sorting(state: ListState) -> VoucherSorting:
     return VoucherSorting(cast(VoucherSort, state.sort), state.descending)
 

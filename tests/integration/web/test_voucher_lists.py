@@ -117,6 +117,19 @@ async def test_search_by_number_contact_amount_and_dates(stack: WebStack) -> Non
             r = await b.get(f"{base}?{query}")
             assert r.status_code == 200, query
         assert "0 Belege" in text_of(await b.get(f"{base}?q=%25_"))
+        # … and an amount or a date not read says so (before, the whole list showed as
+        # if it were the answer)
+        unread = text_of(await b.get(f"{base}?amount=12,5O&from=31.02.2026&to=2026-06-10"))
+        absurd = text_of(await b.get(f"{base}?amount=9223372036854775808"))
+        read = text_of(await b.get(f"{base}?amount={german}&to=10.06.2026"))
+        await b.post("/language", {"lang": "en", "next": base})
+        english = text_of(await b.get(f"{base}?amount=abc"))
+    assert "„12,5O“ ist kein Betrag; der Betrag filtert nicht." in unread
+    assert "„31.02.2026“ ist kein Datum; der Zeitraum filtert nicht." in unread
+    assert "2026-06-10" not in unread  # an ISO date is read
+    assert "„9223372036854775808“ ist kein Betrag" in absurd
+    assert "kein Betrag" not in read and "kein Datum" not in read
+    assert "'abc' is not an amount; the amount does not filter." in english
 
 
 async def test_a_changed_voucher_shows_at_once_and_a_page_past_the_end_keeps_the_total(

@@ -22,6 +22,7 @@ from belegsync.web.templating import render
 from belegsync.web.types import WebRequest
 from belegsync.web.voucher_query import (
     account_cents,
+    unread_filters,
     voucher_filter,
     voucher_sorting,
     voucher_state,
@@ -103,6 +104,7 @@ class VoucherController(Controller):
             state=state,
             p=state.params,
             match_states=MATCH_STATES,
+            unread=unread_filters(state),
             types=[t.value for t in VoucherType],
             review_text=review_text,
             account_cents=account_cents,
