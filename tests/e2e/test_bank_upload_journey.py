@@ -118,7 +118,7 @@ def test_upload_with_mapping_then_transactions_and_accounts(
     page.get_by_label("Datei", exact=True).set_input_files(str(export))
     page.get_by_label("Konto", exact=True).select_option("DE89370400440532013000")
     page.get_by_role("button", name="Hochladen").click()
-    expect(page.locator("#upload-result")).to_contain_text("1 neue Umsätze, 3 bereits vorhanden")
+    expect(page.locator("#upload-result")).to_contain_text("1 neuer Umsatz, 3 bereits vorhanden")
 
 
 def test_a_sepa_batch_file_breaks_its_batch_line_down_and_can_be_removed(

@@ -210,7 +210,7 @@ def test_client_confirms_rejects_undoes_creates_external_and_an_upload_replaces_
     page.goto(f"/clients/{tenant_id}/bank/upload")
     page.get_by_label("Datei", exact=True).set_input_files(str(statement))
     page.get_by_role("button", name="Hochladen").click()
-    expect(page.locator("#upload-result")).to_contain_text("1 neue Umsätze, 0 bereits vorhanden")
+    expect(page.locator("#upload-result")).to_contain_text("1 neuer Umsatz, 0 bereits vorhanden")
     shot(page, "23-kontoauszug-hochgeladen")
 
     page.get_by_role("link", name="Zum Abgleich").click()

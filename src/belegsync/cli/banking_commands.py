@@ -108,8 +108,9 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
         return 0
     for warning in result.warnings:
         print(f"belegsync: Hinweis: {warning.message}", file=sys.stderr)
+    added = "1 neuer Umsatz" if result.added == 1 else f"{result.added} neue Umsätze"
     print(
-        f"{result.format}: {result.added} neue Umsätze, {result.duplicates} bereits vorhanden "
+        f"{result.format}: {added}, {result.duplicates} bereits vorhanden "
         f"(Konto {', '.join(result.accounts) or '–'})."
     )
     return 0

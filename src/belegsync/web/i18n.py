@@ -71,6 +71,13 @@ class Formatter:
         text = translations(self.lang).gettext(message)
         return text % values if values else text
 
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
+        """The text for ``count`` things („1 Beleg“, „2 Belege“), the ``values`` put in
+        (the count among them, as ``n`` or another name, formatted as the caller
+        wants it)."""
+        text = translations(self.lang).ngettext(singular, plural, count)
+        return text % values if values else text
+
     def date(self, value: date | None) -> str:
         return "–" if value is None else _date(value, self.lang)
 

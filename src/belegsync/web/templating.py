@@ -93,6 +93,7 @@ def render(
         flashes = request.session.pop(FLASH_KEY)
     base = {
         "_": fmt.gettext,
+        "ngettext": fmt.ngettext,
         "fmt": fmt,
         "lang": fmt.lang,
         "user": session_user(request),

@@ -58,7 +58,7 @@ async def test_a_collection_file_waits_for_its_statement_and_then_pays_each_invo
         assert "wartet auf die Buchung" in text_of(waiting)
 
         statement = await _upload(b, tenant, "auszug.xml", statement_with_batch())
-        assert "1 neue Umsätze" in text_of(statement)
+        assert "1 neuer Umsatz" in text_of(statement)
         again = await _upload(b, tenant, "sammler.xml", pain008_batch())
         assert "1 von 1 Sammelbuchungen aufgeschlüsselt" in text_of(again)
         assert "Buchung vom" in text_of(again) or "der Buchung zugeordnet" in text_of(again)

@@ -83,7 +83,7 @@ async def test_unknown_csv_goes_through_the_mapping_step_and_the_mapping_is_kept
         again = await _upload(
             b, tenant, "export2.csv", HOME_MADE_NEXT.encode("cp1252"), account=NEW
         )
-    assert "1 neue Umsätze, 2 bereits vorhanden" in text_of(again)
+    assert "1 neuer Umsatz, 2 bereits vorhanden" in text_of(again)
     async with stack.harness.uow_factory() as uow:
         account = await uow.banking.account_by_iban(tenant, NEW)
     assert account is not None and account.csv_mapping is not None

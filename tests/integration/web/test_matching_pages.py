@@ -187,7 +187,7 @@ async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
     assert too_large.status_code == 400
     assert "„-99999999999999999999,00“ ist als Betrag zu groß" in text_of(too_large)
     assert "Es wurde nichts importiert." in text_of(too_large)
-    assert "1 neue Umsätze, 0 bereits vorhanden" in text_of(first)
+    assert "1 neuer Umsatz, 0 bereits vorhanden" in text_of(first)
     assert "0 neue Umsätze, 1 bereits vorhanden" in text_of(again)
     assert "Ersetzte externe Transaktionen" in inbox and "ersetzt durch echte Transaktion" in inbox
 

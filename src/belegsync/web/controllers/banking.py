@@ -322,8 +322,11 @@ class BankingController(Controller):
         flash(
             request,
             "success",
-            formatter(request).gettext(
-                "Zahlungsavis entfernt; %(n)s automatische Zuordnungen aufgehoben.", n=undone
+            formatter(request).ngettext(
+                "Zahlungsavis entfernt; %(n)s automatische Zuordnung aufgehoben.",
+                "Zahlungsavis entfernt; %(n)s automatische Zuordnungen aufgehoben.",
+                undone,
+                n=undone,
             ),
         )
         return Redirect(f"/clients/{ctx.tenant_id}/bank/upload")

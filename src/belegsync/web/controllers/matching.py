@@ -202,7 +202,12 @@ class MatchingController(Controller):
         flash(
             request,
             "success",
-            formatter(request).gettext("%(n)s sichere Vorschläge bestätigt.", n=result.confirmed),
+            formatter(request).ngettext(
+                "%(n)s sicherer Vorschlag bestätigt.",
+                "%(n)s sichere Vorschläge bestätigt.",
+                result.confirmed,
+                n=result.confirmed,
+            ),
         )
         return _back(request, ctx.tenant_id, batch=result.batch_id)
 
@@ -220,8 +225,10 @@ class MatchingController(Controller):
         flash(
             request,
             "success",
-            formatter(request).gettext(
+            formatter(request).ngettext(
+                "%(n)s Bestätigung rückgängig gemacht; der Vorschlag steht wieder zur Prüfung.",
                 "%(n)s Bestätigungen rückgängig gemacht; die Vorschläge stehen wieder zur Prüfung.",
+                undone,
                 n=undone,
             ),
         )
@@ -244,7 +251,13 @@ class MatchingController(Controller):
         result = await confirm_links(
             deps.uow_factory, deps.clock, ctx.tenant_id, chosen, actor=ctx.actor
         )
-        flash(request, "success", fmt.gettext("%(n)s Vorschläge bestätigt.", n=result.confirmed))
+        confirmed = fmt.ngettext(
+            "%(n)s Vorschlag bestätigt.",
+            "%(n)s Vorschläge bestätigt.",
+            result.confirmed,
+            n=result.confirmed,
+        )
+        flash(request, "success", confirmed)
         if result.confirmed:
             return _back(request, ctx.tenant_id, back=back, batch=result.batch_id)
         return _back(request, ctx.tenant_id, back=back)
