@@ -98,7 +98,7 @@ def test_upload_with_mapping_then_transactions_and_accounts(
     shot(page, f"34-bank-{width}-umsaetze")
     page.get_by_label("Suche").fill("Miete")
     page.get_by_role("button", name="Filtern").click()
-    expect(page.locator("#count")).to_contain_text("1 Umsätze")
+    expect(page.locator("#count")).to_contain_text("1 Umsatz, Seite 1 von 1")
     assert "q=Miete" in page.url
 
     page.get_by_role("link", name="Bankkonten").last.click()
@@ -137,7 +137,7 @@ def test_a_sepa_batch_file_breaks_its_batch_line_down_and_can_be_removed(
         page.get_by_label("Datei", exact=True).set_input_files(str(upload))
         page.get_by_role("button", name="Hochladen").click()
     result = page.locator("#advice-result")
-    expect(result).to_contain_text("1 von 1 Sammelbuchungen aufgeschlüsselt")
+    expect(result).to_contain_text("1 von 1 Sammelbuchung aufgeschlüsselt")
     expect(result).to_contain_text(
         "B2B-20240403-001 · 3 Posten · 2.023,00 € · Buchung vom 03.04.2024"
     )

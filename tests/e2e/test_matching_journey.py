@@ -385,7 +385,7 @@ def test_a_returned_collection_is_checked_and_kept(
     page.goto(f"/clients/{tenant_id}/bank/upload")
     page.get_by_label("Datei", exact=True).set_input_files(str(statement))
     page.get_by_role("button", name="Hochladen").click()
-    expect(page.locator("#upload-result")).to_contain_text("1 neue Umsätze")
+    expect(page.locator("#upload-result")).to_contain_text("1 neuer Umsatz")
     page.get_by_role("link", name="Zum Abgleich").click()
 
     banner = page.locator("#returns-to-check")

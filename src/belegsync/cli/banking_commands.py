@@ -19,7 +19,7 @@ from belegsync.banking import (
 from belegsync.banking.advice_import import AdviceImportResult, import_advices
 from belegsync.banking.csv_mapping import CsvMapping
 from belegsync.banking.text import as_written, compact_iban
-from belegsync.cli.output import print_json
+from belegsync.cli.output import counted, print_json
 from belegsync.cli.wiring import wired
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
@@ -108,7 +108,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
         return 0
     for warning in result.warnings:
         print(f"belegsync: Hinweis: {warning.message}", file=sys.stderr)
-    added = "1 neuer Umsatz" if result.added == 1 else f"{result.added} neue Umsätze"
+    added = counted(result.added, "neuer Umsatz", "neue Umsätze")
     print(
         f"{result.format}: {added}, {result.duplicates} bereits vorhanden "
         f"(Konto {', '.join(result.accounts) or '–'})."
@@ -151,7 +151,8 @@ def cmd_import_advice(args: argparse.Namespace, settings: Settings, clock: Clock
             else ("mehrere Buchungen passen" if a.ambiguous else "wartet auf die Buchung")
         )
         print(f"{a.reference or 'ohne Nummer'}: {a.items} Posten, {where}")
-    print(f"{result.attached} von {len(result.advices)} Sammelbuchungen aufgeschlüsselt.")
+    bookings = counted(len(result.advices), "Sammelbuchung", "Sammelbuchungen")
+    print(f"{result.attached} von {bookings} aufgeschlüsselt.")
     return 0
 
 
@@ -182,5 +183,5 @@ def cmd_transactions(args: argparse.Namespace, settings: Settings, clock: Clock)
             f"{r['booking_date']}  {r['account']['iban']}  {r['amount']:>12} {r['currency']}  "
             f"{name[:30]:<30}  {r['remittance'][:60]}  [{r['source']}]{flags}"
         )
-    print(f"{len(rows)} Umsätze")
+    print(counted(len(rows), "Umsatz", "Umsätze"))
     return 0

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from belegsync.cli.output import print_json
+from belegsync.cli.output import counted, print_json
 from belegsync.cli.webapp import unsubscriber
 from belegsync.cli.wiring import Wiring, migrate_database, wired
 from belegsync.domain.clock import Clock
@@ -248,7 +248,7 @@ def cmd_vouchers(args: argparse.Namespace, settings: Settings, clock: Clock) -> 
             f"{r['total_gross']:>12} {r['currency']}  bezahlt {r['paid_date'] or '–'}  "
             f"{len(r['files'])} Datei(en){flag}"
         )
-    print(f"{len(rows)} Belege")
+    print(counted(len(rows), "Beleg", "Belege"))
     return 0
 
 

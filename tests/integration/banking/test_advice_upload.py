@@ -54,13 +54,13 @@ async def test_a_collection_file_waits_for_its_statement_and_then_pays_each_invo
 
         waiting = await _upload(b, tenant, "sammler.xml", pain008_batch())
         assert waiting.status_code == 200, text_of(waiting)[:2000]
-        assert "0 von 1 Sammelbuchungen aufgeschlüsselt" in text_of(waiting)
+        assert "0 von 1 Sammelbuchung aufgeschlüsselt" in text_of(waiting)
         assert "wartet auf die Buchung" in text_of(waiting)
 
         statement = await _upload(b, tenant, "auszug.xml", statement_with_batch())
         assert "1 neuer Umsatz" in text_of(statement)
         again = await _upload(b, tenant, "sammler.xml", pain008_batch())
-        assert "1 von 1 Sammelbuchungen aufgeschlüsselt" in text_of(again)
+        assert "1 von 1 Sammelbuchung aufgeschlüsselt" in text_of(again)
         assert "Buchung vom" in text_of(again) or "der Buchung zugeordnet" in text_of(again)
         listing = await b.get(f"/clients/{tenant}/bank/transactions")
         assert "Avis: 3 Posten" in text_of(listing)

@@ -157,7 +157,7 @@ async def test_transactions_list_pages_filters_sorts_and_exports(stack: WebStack
     assert "Seite 2 von 3" in text_of(second)
     assert far.status_code == 200 and "Seite 3 von 3" in text_of(far)
     assert "2 Umsätze" in text_of(found)
-    assert "1 Umsätze" in text_of(by_amount) and "Rechnung 4711" in text_of(by_amount)
+    assert "1 Umsatz, Seite 1 von 1" in text_of(by_amount) and "Rechnung 4711" in text_of(by_amount)
     june = text_of(in_june)
     assert "5 Umsätze" in june
     assert june.index("-980,00") < june.index("-452,10") < june.index("1.200,00")

@@ -163,4 +163,4 @@ def test_import_advice_attaches_a_batch_file_to_its_line_or_refuses_a_broken_one
     second = json.loads(again.stdout)
     assert second["attached"] == 1 and second["advices"][0]["already_known"] is True
     assert second["advices"][0]["transaction_id"]
-    assert text.returncode == 0 and "1 von 1 Sammelbuchungen aufgeschlüsselt." in text.stdout
+    assert text.returncode == 0 and "1 von 1 Sammelbuchung aufgeschlüsselt." in text.stdout

@@ -111,8 +111,10 @@ class MatchingController(Controller):
         flash(
             request,
             "success",
-            formatter(request).gettext(
+            formatter(request).ngettext(
+                "Abgleich ausgeführt: %(auto)s automatisch zugeordnet, %(sugg)s Vorschlag.",
                 "Abgleich ausgeführt: %(auto)s automatisch zugeordnet, %(sugg)s Vorschläge.",
+                counts.suggestions,
                 auto=counts.auto_links,
                 sugg=counts.suggestions,
             ),
