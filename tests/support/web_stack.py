@@ -21,6 +21,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from belegsync.accounts.api_tokens import create_api_token
 from belegsync.accounts.users import create_user
 from belegsync.cli.webapp import webhook_verifier_for
 from belegsync.emulator import public_key_pem
@@ -93,6 +94,16 @@ class WebStack:
 
     def ctx(self, tenant_id: str) -> TenantContext:
         return TenantContext(tenant_id=tenant_id, actor="test", is_staff=True)
+
+    async def api_token(self, tenant_id: str, name: str = "Test") -> str:
+        """A new API token of the tenant (``Authorization: Bearer …``)."""
+        created = await create_api_token(
+            uow_factory=self.harness.uow_factory,
+            clock=self.harness.clock,
+            ctx=self.ctx(tenant_id),
+            name=name,
+        )
+        return created.token
 
     async def sync_a(self) -> None:
         self.harness.tenant_id = self.tenant_a

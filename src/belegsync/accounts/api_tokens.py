@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.access import TenantContext
-from belegsync.store.errors import NotFound
+from belegsync.store.errors import NotFound, skipped_when_busy
 from belegsync.store.models import ApiToken
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 TOKEN_PREFIX = "bsk_"  # noqa: S105 - a marker, not a secret
 
@@ -84,25 +84,29 @@ async def revoke_api_token(
 
 
 async def tenant_for_token(
-    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, token: str
+    *, uow_factory: UnitOfWorkFactory, clock: Clock, token: str
 ) -> str | None:
-    """The tenant a valid, unrevoked token belongs to; ``None`` otherwise."""
+    """The tenant a valid, unrevoked token belongs to; ``None`` otherwise. Read without
+    the write lock; its last use is written at most once a minute, and left for the
+    next call while another process writes."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:
         row = await uow.accounts.live_api_token(token_hash(token))
         if row is None:
             return None
-        now = clock.now()
-        # Touch at most once a minute: API reads should not all become writes.
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            row.last_used_at = now
-            await uow.commit()
-        return row.tenant_id
+        tenant_id, last_used = row.tenant_id, row.last_used_at
+    now = clock.now()
+    if last_used is None or (now - last_used).total_seconds() > 60:
+        with skipped_when_busy():
+            async with uow_factory() as uow:
+                row = await uow.accounts.live_api_token(token_hash(token))
+                if row is not None:
+                    row.last_used_at = now
+                    await uow.commit()
+    return tenant_id
 
 
-async def list_api_tokens(
-    *, uow_factory: Callable[[], UnitOfWork], ctx: TenantContext
-) -> list[ApiToken]:
-    async with uow_factory() as uow:
+async def list_api_tokens(*, uow_factory: UnitOfWorkFactory, ctx: TenantContext) -> list[ApiToken]:
+    async with uow_factory.read_only() as uow:
         return await uow.accounts.api_tokens(ctx.tenant_id)

@@ -17,7 +17,7 @@ from belegsync.domain.errors import InvalidInput
 from belegsync.store.errors import NotFound
 from belegsync.store.models import User
 from belegsync.store.models.web import Locale, UserRole
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 logger = structlog.get_logger("belegsync.accounts")
 
@@ -221,11 +221,9 @@ async def authenticate(
         return authenticated(row)
 
 
-async def load_user(
-    uow_factory: Callable[[], UnitOfWork], user_id: str
-) -> AuthenticatedUser | None:
+async def load_user(uow_factory: UnitOfWorkFactory, user_id: str) -> AuthenticatedUser | None:
     """The active user with this id (``None`` if missing or disabled)."""
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:
         row = await uow.accounts.user(user_id)
         return authenticated(row) if row is not None and row.disabled_at is None else None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import AsyncIterator
 
 from belegsync.store.banking_repository import TransactionRow
 
@@ -37,12 +37,18 @@ def _cell(text: str | None) -> str:
     return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
 
 
-def transactions_csv(rows: Iterable[tuple[TransactionRow, tuple[str, ...]]]) -> bytes:
+async def transactions_csv(
+    batches: AsyncIterator[list[tuple[TransactionRow, tuple[str, ...]]]],
+) -> AsyncIterator[bytes]:
+    """The CSV as it is read: the BOM and the header first, then a chunk per batch of
+    lines (each with the numbers of its linked vouchers)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow(HEADER)
-    for row, vouchers in rows:
-        writer.writerow(
+    yield _taken(buffer)
+    async for rows in batches:
+        writer.writerows(
             (
                 row.booking_date.strftime("%d.%m.%Y"),
                 row.value_date.strftime("%d.%m.%Y") if row.value_date else "",
@@ -56,5 +62,14 @@ def transactions_csv(rows: Iterable[tuple[TransactionRow, tuple[str, ...]]]) -> 
                 _SOURCE.get(row.source, row.source),
                 _cell(", ".join(vouchers)),
             )
+            for row, vouchers in rows
         )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        yield _taken(buffer)
+
+
+def _taken(buffer: io.StringIO) -> bytes:
+    """What the buffer holds, encoded; the buffer emptied."""
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data

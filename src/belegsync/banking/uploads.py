@@ -13,7 +13,7 @@ from belegsync.banking.imports import ImportResult, import_statement
 from belegsync.banking.text import as_written, compact_iban, decode_text
 from belegsync.domain.clock import Clock
 from belegsync.store.errors import NotFound
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 DRAFT_DAYS = 1
 PREVIEW_ROWS = 6
@@ -118,10 +118,10 @@ async def save_draft(
 
 
 async def load_draft(
-    uow_factory: Callable[[], UnitOfWork], tenant_id: str, draft_id: str
+    uow_factory: UnitOfWorkFactory, tenant_id: str, draft_id: str
 ) -> tuple[str, bytes]:
     """(file name, content) of the tenant's draft; :class:`NotFound` otherwise."""
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:
         draft = await uow.banking.draft(tenant_id, draft_id)
         if draft is None:
             raise NotFound("upload draft")
@@ -141,10 +141,10 @@ def _account_key(account: str | None) -> str | None:
 
 
 async def saved_mapping(
-    uow_factory: Callable[[], UnitOfWork], tenant_id: str, account: str | None
+    uow_factory: UnitOfWorkFactory, tenant_id: str, account: str | None
 ) -> CsvMapping | None:
     key = _account_key(account)
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:
         known = await uow.banking.account_by_iban(tenant_id, key) if key else None
     if known is None or not known.csv_mapping:
         return None
@@ -171,7 +171,7 @@ class UploadChoice:
 
 async def import_upload(
     *,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     clock: Clock,
     tenant_id: str,
     filename: str,

@@ -13,7 +13,7 @@ from belegsync.domain.errors import InvalidInput
 from belegsync.notify.mail import SmtpConfig, deliver_outbox, queue_mail
 from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.sync.connection_rows import to_domain
 
 logger = structlog.get_logger("belegsync.notify")
@@ -122,9 +122,9 @@ def diagnosis_text(diagnosis: dict[str, Any]) -> str:
 
 
 async def support_diagnosis(
-    *, uow_factory: Callable[[], UnitOfWork], ctx: TenantContext, version: str
+    *, uow_factory: UnitOfWorkFactory, ctx: TenantContext, version: str
 ) -> dict[str, Any]:
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:
         return await build_diagnosis(uow, ctx, version=version)
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import OperationalError
+
 
 class NotFound(Exception):
     """The row does not exist, or it belongs to another tenant.
@@ -15,3 +20,29 @@ class NotFound(Exception):
     def __init__(self, subject: str) -> None:
         super().__init__(f"{subject} not found")
         self.subject = subject
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` is the database refusing for now, worth trying again in a few
+    seconds: SQLite's write lock not free within the busy timeout (another process
+    imports or syncs), PostgreSQL's lock not available."""
+    if not isinstance(error, OperationalError):
+        return False
+    if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+        return True
+    return "database is locked" in str(error.orig)
+
+
+@contextmanager
+def skipped_when_busy() -> Iterator[None]:
+    """For a write that can wait for another time (a token's last use, a banner seen):
+    when the database is busy (:func:`is_busy`) it is left out, not the request."""
+    try:
+        yield
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
+
+
+# PostgreSQL's SQLSTATE for a lock that could not be taken (NOWAIT, lock_timeout)
+_LOCK_NOT_AVAILABLE = "55P03"

@@ -24,7 +24,7 @@ from belegsync.lexware import EventSubscription as LexwareSubscription
 from belegsync.store.event_repository import SubscriptionHealth
 from belegsync.store.models import Connection, EventSubscription
 from belegsync.sync.events import SUBSCRIBED_EVENT_TYPES
-from belegsync.sync.ports import KeyCipher, UnitOfWork
+from belegsync.sync.ports import KeyCipher, UnitOfWork, UnitOfWorkFactory
 
 logger = structlog.get_logger("belegsync.sync")
 
@@ -188,11 +188,11 @@ async def unsubscribe_tenant(deps: SubscriptionDeps, tenant_id: str) -> int:
 
 
 async def subscription_health(
-    *, uow_factory: Callable[[], UnitOfWork], tenant_id: str
+    *, uow_factory: UnitOfWorkFactory, tenant_id: str
 ) -> SubscriptionHealth | None:
     """For the staff view: the state of the tenant's event subscriptions (``None``: the
     connection has none, e.g. no public https address or not connected)."""
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:
         row = await uow.connections.for_tenant(tenant_id)
         if row is None:
             return None

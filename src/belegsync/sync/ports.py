@@ -316,4 +316,11 @@ class UnitOfWork(Protocol):
         ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Makes units of work (``store.uow.UnitOfWorkFactory``): ``uow_factory()`` for work
+    that writes, ``uow_factory.read_only()`` for reads (SQLite: no write lock, so a
+    page never waits for an import or another sync)."""
+
+    def __call__(self) -> UnitOfWork: ...
+
+    def read_only(self) -> UnitOfWork: ...

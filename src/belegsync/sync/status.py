@@ -13,7 +13,7 @@ from belegsync.domain.dates import berlin_date
 from belegsync.domain.money import Money
 from belegsync.domain.vouchers import ReviewReason
 from belegsync.store.models import VoucherSyncFailure
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.sync.connection_rows import to_domain
 
 
@@ -108,18 +108,21 @@ def parked_entry(row: VoucherSyncFailure) -> dict[str, object]:
 
 
 async def connection_status(
-    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, tenant_id: str, runs: int = 5
+    *, uow_factory: UnitOfWorkFactory, clock: Clock, tenant_id: str, runs: int = 5
 ) -> ConnectionStatus:
     today = berlin_date(clock.now())
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:  # a page's read: no write lock
         tenant = await uow.tenants.get_by_id_or_name(tenant_id)
-        row = await uow.connections.get_or_create(tenant.id, now=clock.now())
-        connection = to_domain(row)
-        explanation = connection.explanation
-        latest = await uow.sync_runs.latest(row.id, limit=runs)
+        row = await uow.connections.for_tenant(tenant.id)
+        latest = [] if row is None else await uow.sync_runs.latest(row.id, limit=runs)
         count = await uow.vouchers.count(tenant.id)
         parked = await uow.voucher_failures.parked(tenant.id)
-        await uow.commit()
+    if row is None:  # a client without its connection row yet: created once
+        async with uow_factory() as uow:
+            row = await uow.connections.get_or_create(tenant.id, now=clock.now())
+            await uow.commit()
+    connection = to_domain(row)
+    explanation = connection.explanation
     return ConnectionStatus(
         tenant_id=tenant.id,
         tenant_name=tenant.name,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Protocol
@@ -12,7 +11,8 @@ from belegsync.domain.connection import ConnectionState, Explanation
 from belegsync.domain.schedule import daily_slot, next_due
 from belegsync.store.access import TenantContext
 from belegsync.store.enums import TaxAdvisorAccess
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.errors import skipped_when_busy
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.sync.connection_rows import apply_domain, to_domain
 from belegsync.sync.status import ConnectionStatus, connection_status
 
@@ -61,18 +61,16 @@ async def running_progress(uow: UnitOfWork, tenant_id: str) -> Progress | None:
     return Progress(run.id, run.status, run.done, run.total)
 
 
-async def sync_progress(
-    *, uow_factory: Callable[[], UnitOfWork], ctx: TenantContext
-) -> Progress | None:
+async def sync_progress(*, uow_factory: UnitOfWorkFactory, ctx: TenantContext) -> Progress | None:
     """The queued or running run of the tenant with done/total, if any."""
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:
         await uow.reads.tenant(ctx)
         return await running_progress(uow, ctx.tenant_id)
 
 
 async def connection_page(
     *,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     clock: Clock,
     schedule: SyncSchedule,
     ctx: TenantContext,
@@ -81,17 +79,23 @@ async def connection_page(
     """Everything the Buchhaltungsverbindungen page shows. When ``acknowledge_banner`` (the
     client is looking), the one-time success banner is shown now and then never again."""
     now = clock.now()
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:  # no write lock but for the banner, below
         row = await uow.reads.connection(ctx)
         banner = row.success_banner_pending and row.state == ConnectionState.ACTIVE.value
-        if banner and acknowledge_banner:
-            apply_domain(row, to_domain(row).acknowledge_success_banner(), now=now)
-            await uow.commit()
         flagged = await uow.reads.flagged_count(ctx.tenant_id)
         files = await uow.reads.file_count(ctx.tenant_id)
         progress = await running_progress(uow, ctx.tenant_id)
         connection_id, access = row.id, row.tax_advisor_access
         explanation = to_domain(row).explanation
+    if banner and acknowledge_banner:
+        # shown once; while another process writes, the page shows all the same and
+        # the banner once more next time
+        with skipped_when_busy():
+            async with uow_factory() as uow:
+                row = await uow.reads.connection(ctx)
+                if row.success_banner_pending:
+                    apply_domain(row, to_domain(row).acknowledge_success_banner(), now=now)
+                    await uow.commit()
     status = await connection_status(uow_factory=uow_factory, clock=clock, tenant_id=ctx.tenant_id)
     next_sync = None
     if status.state is ConnectionState.ACTIVE:

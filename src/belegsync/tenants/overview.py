@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from belegsync.store.access import TenantContext
 from belegsync.store.models import SupportRequest, TaxYear, Tenant, VatReturn
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +18,8 @@ class ClientDetail:
     support_requests: list[SupportRequest]
 
 
-async def client_detail(
-    *, uow_factory: Callable[[], UnitOfWork], ctx: TenantContext
-) -> ClientDetail:
-    async with uow_factory() as uow:
+async def client_detail(*, uow_factory: UnitOfWorkFactory, ctx: TenantContext) -> ClientDetail:
+    async with uow_factory.read_only() as uow:
         tenant = await uow.reads.tenant(ctx)
         years = await uow.tenants.tax_years(ctx.tenant_id)
         returns = await uow.tenants.vat_returns(ctx.tenant_id)

@@ -20,7 +20,7 @@ from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 
 from belegsync.domain.errors import DomainError
-from belegsync.store.errors import NotFound
+from belegsync.store.errors import NotFound, is_busy
 from belegsync.web.auth import LoginRequired
 from belegsync.web.headers import request_id
 from belegsync.web.request_guard import BadRequestInput
@@ -119,7 +119,36 @@ def _unreadable(request: WebRequest, exc: Exception) -> Response[Any]:
     return _json(400, "body_unreadable", f"The body could not be read: {str(exc)[:200]}")
 
 
+# How long a client should wait before it asks again when the database is busy
+BUSY_RETRY_SECONDS = 5
+
+
+def _busy(request: WebRequest, exc: Exception) -> Response[Any]:
+    """The database is busy with another process's write (SQLite: an import or a sync
+    holds the write lock longer than the busy timeout): 503, try again shortly."""
+    logger.warning(
+        "request_busy",
+        request_id=request_id(request.scope),
+        path=request.url.path,
+        error=str(exc)[:200],
+    )
+    headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    if is_api(request):
+        return _json(
+            503, "busy", "The database is busy; try again in a few seconds.", headers=headers
+        )
+    message = formatter(request).gettext(
+        "Die Datenbank ist gerade mit einem anderen Vorgang beschäftigt (etwa einem "
+        "Kontoauszug-Import). Bitte versuchen Sie es in einigen Sekunden noch einmal."
+    )
+    response = _page(request, 503, message)
+    response.headers.update(headers)
+    return response
+
+
 def _server_error(request: WebRequest, exc: Exception) -> Response[Any]:
+    if is_busy(exc):
+        return _busy(request, exc)
     rid = request_id(request.scope)
     logger.error(
         "request_failed",

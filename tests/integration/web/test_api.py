@@ -5,25 +5,14 @@ from __future__ import annotations
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from belegsync.accounts.api_tokens import create_api_token
 from belegsync.store.models import ApiToken, SyncRun, Voucher
 from support.web_stack import WebStack, connect_and_sync, text_of
-
-
-async def _token(stack: WebStack, tenant_id: str) -> str:
-    token = await create_api_token(
-        uow_factory=stack.harness.uow_factory,
-        clock=stack.harness.clock,
-        ctx=stack.ctx(tenant_id),
-        name="Test",
-    )
-    return token.token
 
 
 async def test_api_with_token_is_scoped_to_its_tenant(stack: WebStack) -> None:
     await connect_and_sync(stack, stack.tenant_a)
     await connect_and_sync(stack, stack.tenant_b)
-    token_a = await _token(stack, stack.tenant_a)
+    token_a = await stack.api_token(stack.tenant_a)
     async with stack.harness.uow_factory() as uow:
         stored = await uow.session.scalar(select(ApiToken.token_sha256))
         theirs = await uow.session.scalar(

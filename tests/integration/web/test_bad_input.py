@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 import pytest
 
-from belegsync.accounts.api_tokens import create_api_token
 from support.web_stack import WebStack, text_of
 
 PUSH = "/api/v1/bank-transactions"
@@ -30,18 +29,8 @@ BAD_BODIES = [
 ]
 
 
-async def _token(stack: WebStack) -> str:
-    new = await create_api_token(
-        uow_factory=stack.deps.uow_factory,
-        clock=stack.deps.clock,
-        ctx=stack.ctx(stack.tenant_a),
-        name="test",
-    )
-    return new.token
-
-
 async def test_bad_json_bodies_answer_4xx_with_a_code_and_store_nothing(stack: WebStack) -> None:
-    headers = {"Authorization": f"Bearer {await _token(stack)}"}
+    headers = {"Authorization": f"Bearer {await stack.api_token(stack.tenant_a)}"}
     async with stack.browser() as b:
         for name, body, content_type, status, code in BAD_BODIES:
             r = await b.client.post(

@@ -277,7 +277,7 @@ class ApiController(Controller):
         voucher_type: Annotated[str | None, QueryParameter(name="type")] = None,
         flagged: FromQuery[bool | None] = None,
     ) -> VoucherPage:
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             result = await uow.reads.vouchers(
                 api_ctx,
                 year=year,
@@ -299,7 +299,7 @@ class ApiController(Controller):
         api_ctx: NamedDependency[TenantContext],
         voucher_id: FromPath[str],
     ) -> VoucherDetailOut:
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             v = await uow.reads.voucher(api_ctx, voucher_id)
         return VoucherDetailOut(
             **_voucher_fields(v),
@@ -352,7 +352,7 @@ class ApiController(Controller):
         page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 20,
     ) -> SyncRunPage:
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             result = await uow.reads.sync_runs(api_ctx, page=page, per_page=per_page)
         return SyncRunPage(**_page_fields(result, lambda r: SyncRunOut(**_run_fields(r))))
 
@@ -367,7 +367,7 @@ class ApiController(Controller):
         api_ctx: NamedDependency[TenantContext],
         run_id: FromPath[str],
     ) -> SyncRunDetailOut:
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             r = await uow.reads.sync_run(api_ctx, run_id)
         return SyncRunDetailOut(
             **_run_fields(r),

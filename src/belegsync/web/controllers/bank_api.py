@@ -85,7 +85,7 @@ class BankApiController(Controller):
     async def matches(
         self, deps: NamedDependency[WebDeps], api_ctx: NamedDependency[TenantContext]
     ) -> Response[dict[str, Any]]:
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             o = await matching_overview(uow, api_ctx.tenant_id)
         return Response(
             {

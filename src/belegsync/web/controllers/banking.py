@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from belegsync.banking import FORMAT_LABELS, ImportResult
 from belegsync.banking.accounts_view import account_overviews
 from belegsync.banking.advice import looks_like_advice
 from belegsync.banking.advice_import import AdviceImportResult, import_advices
 from belegsync.banking.export import transactions_csv
-from belegsync.banking.queries import transaction_page
+from belegsync.banking.queries import transaction_batches, transaction_page
 from belegsync.banking.text import compact_iban
 from belegsync.banking.uploads import (
     DATE_FORMATS,
@@ -37,7 +38,6 @@ from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.links import remove_advice
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
-from belegsync.store.banking_repository import MAX_PAGE_SIZE, TransactionRow
 from belegsync.web.controllers.banking_query import query_from_params
 from belegsync.web.controllers.connection import domain_message
 from belegsync.web.deps import WebDeps
@@ -132,7 +132,7 @@ class BankingController(Controller):
         form: dict[str, Any] | None = None,
         needs: str = "",
     ) -> Template:
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             await uow.reads.tenant(ctx)
             imports = await uow.banking.imports(ctx.tenant_id)
             accounts = await uow.banking.accounts(ctx.tenant_id)
@@ -340,7 +340,7 @@ class BankingController(Controller):
     ) -> Template:
         params = dict(request.query_params.items())
         error: str | None = None
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             await uow.reads.tenant(ctx)
             accounts = await uow.banking.accounts(ctx.tenant_id)
             try:
@@ -368,25 +368,27 @@ class BankingController(Controller):
         request: WebRequest,
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
-    ) -> Response[bytes]:
+    ) -> Stream:
+        """Streamed while it is read, in a unit of work that only reads: an export of
+        tens of thousands of lines holds no lock a sync or an upload waits for."""
         params = dict(request.query_params.items())
-        rows: list[tuple[TransactionRow, tuple[str, ...]]] = []
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             await uow.reads.tenant(ctx)
             accounts = await uow.banking.accounts(ctx.tenant_id)
-            query = query_from_params({**params, "page": "1"}, accounts, per_page=MAX_PAGE_SIZE)
-            while True:
-                page = await transaction_page(uow, ctx.tenant_id, query)
-                rows.extend(page.items)
-                if query.page >= page.pages:
-                    break
-                query = query_from_params(
-                    {**params, "page": str(query.page + 1)}, accounts, per_page=MAX_PAGE_SIZE
-                )
-        return Response(
-            transactions_csv(rows),
+        query = query_from_params({**params, "page": "1"}, accounts)
+
+        async def body() -> AsyncIterator[bytes]:
+            async with deps.uow_factory.read_only() as uow:
+                async for chunk in transactions_csv(transaction_batches(uow, ctx.tenant_id, query)):
+                    yield chunk
+
+        return Stream(
+            body(),
             media_type="text/csv",  # Litestar adds "; charset=utf-8"
-            headers={"Content-Disposition": 'attachment; filename="umsaetze.csv"'},
+            headers={
+                "Content-Disposition": 'attachment; filename="umsaetze.csv"',
+                "Cache-Control": "private, no-store",
+            },
         )
 
     @get("/accounts")
@@ -396,7 +398,7 @@ class BankingController(Controller):
         deps: NamedDependency[WebDeps],
         ctx: NamedDependency[TenantContext],
     ) -> Template:
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             await uow.reads.tenant(ctx)
             overviews = await account_overviews(uow, ctx.tenant_id)
         return render(request, "banking/accounts.html", ctx=ctx, accounts=overviews)

@@ -35,7 +35,7 @@ def _base(ctx: NamedDependency[TenantContext]) -> str:
 
 
 async def connection_state(deps: WebDeps, ctx: TenantContext) -> ConnectionState:
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:
         return ConnectionState((await uow.reads.connection(ctx)).state)
 
 
@@ -227,7 +227,7 @@ class ConnectionController(Controller):
         ctx: NamedDependency[TenantContext],
         run_id: FromPath[str],
     ) -> Template:
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             run = await uow.reads.sync_run(ctx, run_id)
             errors = list(run.errors)
         return render(request, "run.html", ctx=ctx, run=run, errors=errors)

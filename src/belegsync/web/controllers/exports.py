@@ -57,7 +57,7 @@ class ExportController(Controller):
         ctx: NamedDependency[TenantContext],
     ) -> Template:
         today = berlin_date(deps.clock.now())
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             await uow.reads.tenant(ctx)
         query = dict(request.query_params)
         chosen = _period(query)
@@ -72,12 +72,12 @@ class ExportController(Controller):
     ) -> Stream:
         state = voucher_state("", dict(request.query_params))
         gettext = formatter(request).gettext
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             tenant = await uow.reads.tenant(ctx)
             name = safe_part(tenant.name, "Mandant")
 
         async def body() -> AsyncIterator[bytes]:
-            async with deps.uow_factory() as uow:
+            async with deps.uow_factory.read_only() as uow:
                 rows = uow.exports.vouchers(ctx, voucher_filter(state), voucher_sorting(state))
                 async for chunk in voucher_csv(rows, gettext):
                     yield chunk
@@ -103,7 +103,7 @@ class ExportController(Controller):
     ) -> Stream | Template:
         today = berlin_date(deps.clock.now())
         period = _period(dict(request.query_params))
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             tenant = await uow.reads.tenant(ctx)
             name = safe_part(tenant.name, "Mandant")
         if period is None:
@@ -122,7 +122,7 @@ class ExportController(Controller):
             return gettext("Diese Dateien fehlen im Dateispeicher:") + "\n" + lines + "\n"
 
         async def body() -> AsyncIterator[bytes]:
-            async with deps.uow_factory() as uow:
+            async with deps.uow_factory.read_only() as uow:
                 files = uow.exports.files(ctx, start, end)
                 async for chunk in files_zip(files, read, note):
                     yield chunk

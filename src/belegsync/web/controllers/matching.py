@@ -84,7 +84,7 @@ class MatchingController(Controller):
         except InvalidInput as invalid:
             error = domain_message(request, invalid)
             state = unfiltered(tab, page, fields)
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             queue = await matching_queue(
                 uow, ctx, state.tab, state.filters, page=state.page, per_page=PER_PAGE
             )
@@ -287,7 +287,7 @@ class MatchingController(Controller):
             }
         except InvalidInput as invalid:
             error = domain_message(request, invalid)
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             found = await manual_search(uow, ctx, payment_id, **criteria)
         lang = formatter(request).lang
         return render(

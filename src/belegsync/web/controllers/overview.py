@@ -38,7 +38,7 @@ class ClientOverview:
 async def client_overview(request: WebRequest, deps: WebDeps, ctx: TenantContext) -> ClientOverview:
     today = berlin_date(deps.clock.now())
     ids = [ctx.tenant_id]
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:
         found = await uow.overview.client_counts(ctx, last_month=today)
         failed = await uow.overview.failed_vouchers(ids)
         years = (await uow.overview.tax_years(ids)).get(ctx.tenant_id, {})

@@ -57,7 +57,7 @@ def _client(ctx: NamedDependency[TenantContext]) -> str:
 
 
 async def _checked(deps: NamedDependency[WebDeps], ctx: NamedDependency[TenantContext]) -> None:
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:
         await uow.reads.tenant(ctx)
 
 

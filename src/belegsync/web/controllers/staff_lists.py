@@ -50,7 +50,7 @@ async def _clients(
     deps: WebDeps, state: ListState, today: date
 ) -> tuple[Page[ClientListRow], dict[str, Any]]:
     chosen = state.params.get("state")
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:
         result = await uow.staff_lists.clients(
             today=today,
             text=state.params.get("q"),
@@ -78,7 +78,7 @@ async def _portfolio(
     deps: WebDeps, rows: Sequence[ClientListRow], lang: str
 ) -> dict[str, PortfolioClient]:
     ids = [r.tenant_id for r in rows]
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:
         counts = await uow.overview.yearly_counts(ids)
         failed = await uow.overview.failed_vouchers(ids)
         years = await uow.overview.tax_years(ids)
@@ -165,7 +165,7 @@ class StaffListController(Controller):
             default_descending=True,
         )
         p = state.params
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             result = await uow.staff_lists.support(
                 text=p.get("q"),
                 status=p.get("status"),
@@ -190,7 +190,7 @@ class StaffListController(Controller):
         )
         p = state.params
         status = p.get("status") if p.get("status") in ("pending", "sent", "failed") else None
-        async with deps.uow_factory() as uow:
+        async with deps.uow_factory.read_only() as uow:
             result = await uow.staff_lists.outbox(
                 text=p.get("q"),
                 status=status,
