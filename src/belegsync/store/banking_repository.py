@@ -211,7 +211,8 @@ class BankingRepository:
         if not rows:
             return
         await self._session.execute(
-            insert(BankTransaction), [{"id": new_id(), **row} for row in rows]
+            insert(BankTransaction).execution_options(render_nulls=True),
+            [{"id": new_id(), **row} for row in rows],
         )
 
     async def transactions(

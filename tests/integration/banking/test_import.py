@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from belegsync.banking import StatementError, import_statement, list_transactions, push_transactions
 from belegsync.domain.errors import InvalidInput
@@ -302,3 +302,62 @@ async def test_push_marks_account_connected_and_is_idempotent(
     assert account.connected
     assert sorted({v.transaction.source for v in views}) == ["connection", "file"]
     assert len(views) == 8
+
+
+def _mixed_csv(count: int) -> bytes:
+    """A Sparkasse CSV-CAMT export whose lines leave different fields empty, as real
+    statements do: a card payment has no IBAN, a transfer no mandate, a fee no name."""
+    header = (
+        '"Auftragskonto";"Buchungstag";"Valutadatum";"Buchungstext";"Verwendungszweck";'
+        '"Glaeubiger ID";"Mandatsreferenz";"Kundenreferenz (End-to-End)";"Sammlerreferenz";'
+        '"Lastschrift Ursprungsbetrag";"Auslagenersatz Ruecklastschrift";'
+        '"Beguenstigter/Zahlungspflichtiger";"Kontonummer/IBAN";"BIC (SWIFT-Code)";"Betrag";'
+        '"Waehrung";"Info"'
+    )
+    lines = [header]
+    for i in range(count):
+        day = f"{1 + i % 28:02d}.0{1 + i % 9}.25"
+        iban, bic = ("DE89370400440532013000", "COBADEFFXXX") if i % 2 else ("", "")
+        creditor, mandate = ("DE98ZZZ09999999999", f"M-{i}") if i % 3 == 0 else ("", "")
+        name = "" if i % 5 == 0 else f"Lieferant {i % 7}"
+        e2e = f"E2E-{i}" if i % 4 else ""
+        lines.append(
+            f'"{SPARKASSE_IBAN}";"{day}";"{day}";"LASTSCHRIFT";"Rechnung {i}";"{creditor}";'
+            f'"{mandate}";"{e2e}";"";"";"";"{name}";"{iban}";"{bic}";"-{10 + i},{i % 100:02d}";'
+            '"EUR";"Umsatz gebucht"'
+        )
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+
+async def test_a_statement_is_stored_in_a_few_statements_whatever_fields_are_empty(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Found with a 40,000-line upload (8.4 s): the ORM left out the empty fields of each
+    line, lines of different empty fields went to the database apart, and 40,000 lines
+    took 12,589 INSERTs. All lines now name every column (``render_nulls``): the empty
+    ones are stored as NULL as before, in one batch per thousand lines at most."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    engine = uow_factory.session_factory.kw["bind"].sync_engine
+    inserts: list[int] = []
+
+    def count(*args: Any) -> None:
+        if str(args[2]).startswith("INSERT INTO bank_transactions"):
+            inserts.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = await _import(uow_factory, clock, tenant_id, "umsatz.csv", _mixed_csv(600))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert (result.added, result.duplicates) == (600, 0)
+    assert len(inserts) <= 2, len(inserts)  # before: 600, one per line
+    async with uow_factory() as uow:
+        stored = {t.remittance: t for t in await uow.session.scalars(select(BankTransaction))}
+    card, transfer, fee = stored["Rechnung 10"], stored["Rechnung 3"], stored["Rechnung 15"]
+    assert (card.counterparty_iban, card.counterparty_bic, card.creditor_id) == (None, None, None)
+    assert (transfer.counterparty_iban, transfer.mandate_reference) == (
+        "DE89370400440532013000",
+        "M-3",
+    )
+    assert fee.counterparty_name is None and fee.end_to_end_id == "E2E-15"
+    assert card.identifier_issues is None and card.status == "booked" and not card.used_up
