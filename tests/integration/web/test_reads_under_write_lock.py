@@ -24,9 +24,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from belegsync.store.db import create_engine, create_session_factory
+from belegsync.store.models import BankTransaction
 from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.web.app import create_app
 from support.matching_helpers import line, push
@@ -108,6 +109,14 @@ async def test_every_page_that_reads_answers_while_another_process_writes(
                 busy = await client.client.post(
                     f"/clients/{ids.tenant}/matching/run", data={"_csrf_token": csrf}
                 )
+                pushed = await client.client.post(
+                    "/api/v1/bank-transactions",
+                    json={
+                        "account_iban": "DE89370400440532013000",
+                        "transactions": [line("-12.34", "2025-03-03", "Einkauf")],
+                    },
+                    headers=bearer,
+                )
             after = await client.client.post(
                 f"/clients/{ids.tenant}/matching/run",
                 data={"_csrf_token": csrf},
@@ -123,6 +132,11 @@ async def test_every_page_that_reads_answers_while_another_process_writes(
     assert busy.headers["retry-after"]
     assert "bitte" in text_of(busy).lower() and "einigen Sekunden" in text_of(busy)
     assert after.status_code in (302, 303)
+    assert pushed.status_code == 503 and pushed.headers["retry-after"]
+    assert pushed.json()["error"] == "busy"
+    async with h.uow_factory.read_only() as uow:  # the refused push stored nothing
+        stored = await uow.session.scalar(select(func.count()).select_from(BankTransaction))
+    assert stored == 30 + 1
 
 
 @contextmanager
