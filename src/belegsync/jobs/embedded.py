@@ -18,6 +18,7 @@ from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.schedule import daily_slot, is_due
 from belegsync.store.enums import SyncTrigger
+from belegsync.store.errors import is_busy
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
 from belegsync.sync.engine import SyncDeps, execute_run
@@ -189,6 +190,11 @@ class MorningScheduler:
         while True:
             try:
                 await self.tick(self._clock.now())
-            except Exception:
-                logger.exception("scheduler_tick_failed")
+            except Exception as error:
+                if is_busy(error):
+                    # another process holds the write lock longer than the busy
+                    # timeout (a long import): the next tick does this one's work
+                    logger.warning("scheduler_tick_busy", error=str(error)[:200])
+                else:
+                    logger.exception("scheduler_tick_failed")
             await asyncio.sleep(self._tick_seconds)
