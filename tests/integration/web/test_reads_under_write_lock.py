@@ -7,7 +7,7 @@ after the 30 s busy timeout; the scheduler's tick failed with "database is locke
 
 On SQLite a statement upload or a sync holds the write lock for seconds. Here another
 connection holds it for the whole walk, and the app waits at most 300 ms for it: a page
-that took the lock would answer 500 (before: 500 on almost every page). A write asked
+that took the lock would answer 500 (before: 500 on 30 pages). A write asked
 for meanwhile is refused with 503 and a German "try again" page, never a 500.
 """
 
