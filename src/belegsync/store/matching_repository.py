@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.sql import ColumnElement
@@ -423,8 +435,18 @@ class MatchingRepository:
     async def _transaction_columns(
         self, tenant_id: str, *where: ColumnElement[bool]
     ) -> dict[str, list[Any]]:
+        # the statement lines' JSON is read as text and decoded here in one pass:
+        # SQLAlchemy's JSON processor, a Python call per row, took 1.1 s of the 2.5 s
+        # that 160,000 lines took to read
         query = (
-            select(*(getattr(BankTransaction, name) for name in TRANSACTION_COLUMNS))
+            select(
+                *(
+                    type_coerce(BankTransaction.remittance_lines, String)
+                    if name == "remittance_lines"
+                    else getattr(BankTransaction, name)
+                    for name in TRANSACTION_COLUMNS
+                )
+            )
             .where(
                 BankTransaction.tenant_id == tenant_id,
                 BankTransaction.source != "external",
@@ -437,6 +459,7 @@ class MatchingRepository:
         if not columns:
             columns = [[] for _ in TRANSACTION_COLUMNS]
         out = dict(zip(TRANSACTION_COLUMNS, columns, strict=True))
+        out["remittance_lines"] = list(map(_json_value, out["remittance_lines"]))
         out["advice"] = await self._advice_texts(tenant_id, out["id"])
         return out
 
@@ -541,3 +564,9 @@ class MatchingRepository:
             )
             rows.extend(r for r in await self._session.execute(query) if r[0] in contacts)
         return [(c, iban, creditor, name, day, int(n)) for c, iban, creditor, name, day, n in rows]
+
+
+def _json_value(stored: Any) -> Any:
+    """A JSON column read as text (``type_coerce(…, String)``), decoded; a driver that
+    decodes JSON itself hands over the value."""
+    return json.loads(stored) if isinstance(stored, str) else stored

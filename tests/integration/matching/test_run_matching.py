@@ -408,3 +408,28 @@ async def test_undoing_a_bulk_confirmation_takes_back_what_it_taught(
         for k in _by_status(await _links(uow_factory, tenant_id), "suggested")
     }
     assert after == before
+
+
+async def test_the_lines_purpose_lines_are_read_as_stored(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The open lines' statement lines are read as JSON text and decoded in one pass
+    (SQLAlchemy's processor per row took 1.1 s of 2.5 s for 160,000 lines): the same
+    lists, the cut voucher number joined across them as the engine reads it."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    cut = ["Rechnung RE-2024-", "0042 vom 01.03.2024", "Danke"]
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            {**line("-119.00", "2024-03-06", ""), "remittance_lines": cut},
+            line("-50.00", "2024-03-07", "Miete 03/2024"),
+            line("-12.50", "2024-03-08", ""),
+        ],
+    )
+    async with uow_factory.read_only() as uow:
+        columns = await uow.matching.transaction_columns(tenant_id)
+    by_amount = dict(zip(columns["amount_cents"], columns["remittance_lines"], strict=True))
+    assert by_amount == {-11900: cut, -5000: ["Miete 03/2024"], -1250: []}
+    assert all(type(lines) is list for lines in columns["remittance_lines"])
