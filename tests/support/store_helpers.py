@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -19,6 +20,19 @@ NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
+
+
+@contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """Another process's write transaction on the SQLite file (as a long import's),
+    held for the block."""
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
 
 
 async def add_tenant(uow_factory: UnitOfWorkFactory, name: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from belegsync.banking import StatementError, import_statement, list_transactions, push_transactions
 from belegsync.domain.errors import InvalidInput
@@ -13,7 +13,7 @@ from belegsync.store.errors import NotFound
 from belegsync.store.models import AuditLogEntry, BankAccount, BankTransaction, StatementImport
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.store_helpers import add_tenant
+from support.store_helpers import add_tenant, recorded_statements
 from unit.banking.fixtures import fixture
 
 SPARKASSE_IBAN = "DE17100500000123456789"
@@ -337,18 +337,9 @@ async def test_a_statement_is_stored_in_a_few_statements_whatever_fields_are_emp
     took 12,589 INSERTs. All lines now name every column (``render_nulls``): the empty
     ones are stored as NULL as before, in one batch per thousand lines at most."""
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    engine = uow_factory.session_factory.kw["bind"].sync_engine
-    inserts: list[int] = []
-
-    def count(*args: Any) -> None:
-        if str(args[2]).startswith("INSERT INTO bank_transactions"):
-            inserts.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(uow_factory) as statements:
         result = await _import(uow_factory, clock, tenant_id, "umsatz.csv", _mixed_csv(600))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    inserts = [s for s in statements if s.startswith("INSERT INTO bank_transactions")]
     assert (result.added, result.duplicates) == (600, 0)
     assert len(inserts) <= 2, len(inserts)  # before: 600, one per line
     async with uow_factory() as uow:

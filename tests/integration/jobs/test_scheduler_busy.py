@@ -5,7 +5,6 @@ Found in the demo: the tick logged "scheduler_tick_failed" with a whole tracebac
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import time
 
 import pytest
@@ -16,13 +15,14 @@ from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.errors import is_busy
 from belegsync.store.uow import UnitOfWorkFactory
+from support.store_helpers import sqlite_url, write_lock_held
 from support.sync_harness import Harness
 
 
 async def test_a_tick_that_finds_the_database_busy_is_a_warning_and_the_next_one_works(
     harness: Harness,
 ) -> None:
-    impatient = create_engine(f"sqlite+aiosqlite:///{harness.db_path}", sqlite_busy_timeout_ms=50)
+    impatient = create_engine(sqlite_url(harness.db_path), sqlite_busy_timeout_ms=50)
     scheduler = MorningScheduler(
         uow_factory=UnitOfWorkFactory(create_session_factory(impatient)),
         queue=EmbeddedSyncQueue(harness.deps, workers=1),
@@ -31,20 +31,17 @@ async def test_a_tick_that_finds_the_database_busy_is_a_warning_and_the_next_one
         spread_minutes=120,
         tick_seconds=0.01,
     )
-    other = sqlite3.connect(harness.db_path, isolation_level=None)
     try:
         with capture_logs() as logs:
-            other.execute("BEGIN IMMEDIATE")
-            running = asyncio.create_task(scheduler.run_forever())
-            await asyncio.sleep(0.5)
-            running.cancel()
-            await asyncio.gather(running, return_exceptions=True)
-            with pytest.raises(OperationalError) as refused:  # what the loop caught
-                await scheduler.tick(harness.clock.now())
-            other.execute("ROLLBACK")
+            with write_lock_held(harness.db_path):
+                running = asyncio.create_task(scheduler.run_forever())
+                await asyncio.sleep(0.5)
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+                with pytest.raises(OperationalError) as refused:  # what the loop caught
+                    await scheduler.tick(harness.clock.now())
             after = await scheduler.tick(harness.clock.now())  # the next tick works
     finally:
-        other.close()
         await impatient.dispose()
     assert is_busy(refused.value)
     assert isinstance(after, list)

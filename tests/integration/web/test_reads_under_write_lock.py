@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.models import BankTransaction
@@ -32,20 +28,8 @@ from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.web.app import create_app
 from support.matching_helpers import line, push
 from support.routes import CLIENT_ROUTES, STAFF_ROUTES, fill, ids_of
+from support.store_helpers import recorded_statements, sqlite_url, write_lock_held
 from support.web_stack import Browser, WebStack, connect_and_sync, text_of
-
-
-@contextmanager
-def write_lock_held(path: Path) -> Iterator[None]:
-    """Another process's write transaction on the database file (as an upload's)."""
-    other = sqlite3.connect(path, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        yield
-        other.execute("ROLLBACK")
-    finally:
-        other.close()
-
 
 # the JSON API's reads
 API_READS = (
@@ -74,7 +58,7 @@ async def test_every_page_that_reads_answers_while_another_process_writes(
     await connect_and_sync(stack, stack.tenant_a)
     await push(h.uow_factory, h.clock, stack.tenant_a, _lines(30))
     ids = await ids_of(stack, stack.tenant_a)
-    impatient = create_engine(f"sqlite+aiosqlite:///{h.db_path}", sqlite_busy_timeout_ms=300)
+    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
     deps = replace(stack.deps, uow_factory=UnitOfWorkFactory(create_session_factory(impatient)))
     failures: list[tuple[str, int]] = []
     try:
@@ -139,21 +123,6 @@ async def test_every_page_that_reads_answers_while_another_process_writes(
     assert stored == 30 + 1
 
 
-@contextmanager
-def counted_statements(stack: WebStack) -> Iterator[list[str]]:
-    engine = stack.harness.uow_factory.session_factory.kw["bind"].sync_engine
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 async def test_the_umsaetze_export_reads_its_lines_in_one_pass(stack: WebStack) -> None:
     """Before: a count, a skipping query and two more per 200 lines (80,000 lines took
     75 s). Now one query streams them all, and their linked vouchers are asked for 500 at a
@@ -166,7 +135,7 @@ async def test_the_umsaetze_export_reads_its_lines_in_one_pass(stack: WebStack) 
         statements: list[int] = []
         for before, total in ((0, 20), (20, 1500)):
             await push(h.uow_factory, h.clock, stack.tenant_a, _lines(total - before, before))
-            with counted_statements(stack) as seen:
+            with recorded_statements(stack.harness.uow_factory) as seen:
                 r = await b.get(url, params={"sort": "amount", "dir": "asc"})
             statements.append(len(seen))
             assert r.status_code == 200
