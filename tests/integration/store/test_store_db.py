@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from belegsync.store.db import (
@@ -17,6 +17,7 @@ from belegsync.store.db import (
     default_database_url,
     normalize_database_url,
 )
+from belegsync.store.errors import is_busy
 from belegsync.store.uow import UnitOfWorkFactory
 from support.store_helpers import NOW
 
@@ -142,3 +143,31 @@ async def test_sqlite_readers_do_not_wait_for_a_writer_and_see_the_last_commit(
         assert names == ["Vorher GmbH"]
     finally:
         await quick.dispose()
+
+
+async def test_a_lock_not_free_in_time_is_busy_on_either_database(engine: AsyncEngine) -> None:
+    """``is_busy`` (a 503 with Retry-After in the web, a warning in the scheduler) on
+    what each database raises when another transaction keeps a lock longer than one may
+    wait: SQLite's "database is locked" after the busy timeout, PostgreSQL's
+    ``lock_not_available`` (55P03) after ``lock_timeout``. Other errors are no such
+    thing."""
+    quick = create_engine(engine.url, sqlite_busy_timeout_ms=50)
+    postgres = engine.url.get_backend_name() == "postgresql"
+    try:
+        async with quick.connect() as holder, quick.connect() as waiter:
+            if postgres:
+                await holder.execute(text("LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE"))
+                await waiter.execute(text("SET lock_timeout = '50ms'"))
+            else:
+                await holder.execute(text("DELETE FROM tenants"))  # takes the write lock
+            with pytest.raises(OperationalError) as refused:
+                await waiter.execute(text("DELETE FROM tenants"))
+            await holder.rollback()
+        async with quick.connect() as connection:
+            with pytest.raises(DBAPIError) as other:  # SQLite: an OperationalError too
+                await connection.execute(text("SELECT no_such_column FROM tenants"))
+    finally:
+        await quick.dispose()
+    assert is_busy(refused.value)
+    assert not is_busy(other.value)
+    assert not is_busy(ValueError("database is locked"))
