@@ -1,4 +1,4 @@
-"""Exports a tax advisor asks for: Belege as CSV for Excel, a period's files as a ZIP.
+"""Exports: Belege and Umsätze as CSV for Excel, a period's files as a ZIP.
 
 CSV for a German Excel: semicolons, decimal comma, dates as TT.MM.JJJJ, UTF-8 with BOM
 (so umlauts open correctly), and texts that start like a formula are quoted with an
@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
 
+from belegsync.store.banking_repository import TransactionRow
 from belegsync.store.voucher_detail import ExportFile
 from belegsync.store.voucher_list import VoucherRow
 from belegsync.web.filenames import unique, voucher_file_name
@@ -74,14 +75,76 @@ def csv_row(row: VoucherRow, gettext: Callable[[str], str]) -> list[str]:
 async def voucher_csv(
     rows: AsyncIterator[VoucherRow], gettext: Callable[[str], str], *, batch: int = 500
 ) -> AsyncIterator[bytes]:
-    """The CSV in chunks of ``batch`` lines, BOM first."""
+    """The Belege as CSV in chunks of ``batch`` lines, BOM first."""
+
+    async def lines() -> AsyncIterator[list[str]]:
+        async for row in rows:
+            yield csv_row(row, gettext)
+
+    async for chunk in excel_csv(csv_header(gettext), lines(), batch=batch):
+        yield chunk
+
+
+TRANSACTION_HEADER = (
+    "Buchungstag",
+    "Valuta",
+    "Konto",
+    "Betrag",
+    "Währung",
+    "Gegenpartei",
+    "IBAN Gegenpartei",
+    "Verwendungszweck",
+    "Status",
+    "Quelle",
+    "Belege",
+)
+_STATUS = {"booked": "gebucht", "pending": "vorgemerkt"}
+_SOURCE = {"file": "Kontoauszug", "connection": "Bankverbindung", "external": "extern"}
+
+
+def transaction_row(row: TransactionRow, vouchers: Sequence[str]) -> list[str]:
+    """One line of the Umsätze CSV, with the numbers of the vouchers linked to it."""
+    return [
+        _day(row.booking_date),
+        _day(row.value_date),
+        row.account_iban,
+        decimal_comma(row.amount_cents),
+        row.currency,
+        _text(row.counterparty_name),
+        _text(row.counterparty_iban),
+        _text(row.remittance),
+        _STATUS.get(row.status, row.status),
+        _SOURCE.get(row.source, row.source),
+        _text(", ".join(vouchers)),
+    ]
+
+
+async def transactions_csv(
+    batches: AsyncIterator[list[tuple[TransactionRow, tuple[str, ...]]]],
+) -> AsyncIterator[bytes]:
+    """The Umsätze as CSV (``banking.queries.transaction_batches``), as they are read."""
+
+    async def lines() -> AsyncIterator[list[str]]:
+        async for rows in batches:
+            for row, vouchers in rows:
+                yield transaction_row(row, vouchers)
+
+    async for chunk in excel_csv(TRANSACTION_HEADER, lines()):
+        yield chunk
+
+
+async def excel_csv(
+    header: Sequence[str], lines: AsyncIterator[Sequence[str]], *, batch: int = 500
+) -> AsyncIterator[bytes]:
+    """CSV for a German Excel (semicolons, CRLF, UTF-8 with BOM) in chunks of ``batch``
+    lines, the BOM and the header first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow(csv_header(gettext))
+    writer.writerow(header)
     count = 0
-    async for row in rows:
-        writer.writerow(csv_row(row, gettext))
+    async for line in lines:
+        writer.writerow(line)
         count += 1
         if count % batch == 0:
             yield buffer.getvalue().encode("utf-8")

@@ -19,7 +19,6 @@ from belegsync.banking import FORMAT_LABELS, ImportResult
 from belegsync.banking.accounts_view import account_overviews
 from belegsync.banking.advice import looks_like_advice
 from belegsync.banking.advice_import import AdviceImportResult, import_advices
-from belegsync.banking.export import transactions_csv
 from belegsync.banking.queries import transaction_batches, transaction_page
 from belegsync.banking.text import compact_iban
 from belegsync.banking.uploads import (
@@ -41,6 +40,7 @@ from belegsync.store.access import TenantContext
 from belegsync.web.controllers.banking_query import query_from_params
 from belegsync.web.controllers.connection import domain_message
 from belegsync.web.deps import WebDeps
+from belegsync.web.exports import transactions_csv
 from belegsync.web.templating import flash, formatter, render
 from belegsync.web.types import WebRequest
 
