@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
 
+import anyio
+
 from belegsync.store.banking_repository import TransactionRow
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.store.voucher_detail import ExportFile
 from belegsync.store.voucher_list import VoucherRow
 from belegsync.web.filenames import unique, voucher_file_name
@@ -72,9 +75,40 @@ def csv_row(row: VoucherRow, gettext: Callable[[str], str]) -> list[str]:
     ]
 
 
+def read_while_sent(
+    uow_factory: UnitOfWorkFactory, chunks: Callable[[UnitOfWork], AsyncGenerator[bytes, None]]
+) -> AsyncIterator[bytes]:
+    """The ``chunks`` of an export, made from what they read in a read-only unit of work
+    (no write lock) held while they are sent.
+
+    A client that leaves mid-download cancels the stream. Each chunk is made shielded
+    from that, so the cancellation lands while a chunk is sent, never inside a database
+    read (a driver call cancelled halfway leaves its connection to be torn down, and
+    SQLAlchemy's clean-up of it logged "Task was destroyed but it is pending!"). The
+    chunks and the unit are then closed, in that order, shielded too."""
+
+    async def body() -> AsyncIterator[bytes]:
+        uow = uow_factory.read_only()
+        await uow.__aenter__()
+        made = chunks(uow)
+        try:
+            while True:
+                with anyio.CancelScope(shield=True):
+                    chunk = await anext(made, None)
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            with anyio.CancelScope(shield=True):
+                await made.aclose()
+                await uow.__aexit__(None, None, None)
+
+    return body()
+
+
 async def voucher_csv(
     rows: AsyncIterator[VoucherRow], gettext: Callable[[str], str], *, batch: int = 500
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The Belege as CSV in chunks of ``batch`` lines, BOM first."""
 
     async def lines() -> AsyncIterator[list[str]]:
@@ -121,7 +155,7 @@ def transaction_row(row: TransactionRow, vouchers: Sequence[str]) -> list[str]:
 
 async def transactions_csv(
     batches: AsyncIterator[list[tuple[TransactionRow, tuple[str, ...]]]],
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The Umsätze as CSV (``banking.queries.transaction_batches``), as they are read."""
 
     async def lines() -> AsyncIterator[list[str]]:
@@ -135,7 +169,7 @@ async def transactions_csv(
 
 async def excel_csv(
     header: Sequence[str], lines: AsyncIterator[Sequence[str]], *, batch: int = 500
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """CSV for a German Excel (semicolons, CRLF, UTF-8 with BOM) in chunks of ``batch``
     lines, the BOM and the header first."""
     buffer = io.StringIO()
@@ -175,7 +209,7 @@ async def files_zip(
     files: AsyncIterator[ExportFile],
     read: Callable[[str], Awaitable[bytes | None]],
     missing_note: Callable[[list[str]], str],
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """A ZIP of ``files`` named ``Datum_Nummer_Kontakt.ext``; ``read(sha256)`` gives the
     bytes or ``None`` when the file store lacks them: those are listed in a note file
     in the ZIP (nothing left out silently). PDFs and images are stored, XML deflated."""

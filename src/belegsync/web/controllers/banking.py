@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,10 +37,11 @@ from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.links import remove_advice
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
+from belegsync.store.uow import UnitOfWork
 from belegsync.web.controllers.banking_query import query_from_params
 from belegsync.web.controllers.connection import domain_message
 from belegsync.web.deps import WebDeps
-from belegsync.web.exports import transactions_csv
+from belegsync.web.exports import read_while_sent, transactions_csv
 from belegsync.web.templating import flash, formatter, render
 from belegsync.web.types import WebRequest
 
@@ -377,13 +378,11 @@ class BankingController(Controller):
             accounts = await uow.banking.accounts(ctx.tenant_id)
         query = query_from_params({**params, "page": "1"}, accounts)
 
-        async def body() -> AsyncIterator[bytes]:
-            async with deps.uow_factory.read_only() as uow:
-                async for chunk in transactions_csv(transaction_batches(uow, ctx.tenant_id, query)):
-                    yield chunk
+        def body(uow: UnitOfWork) -> AsyncGenerator[bytes, None]:
+            return transactions_csv(transaction_batches(uow, ctx.tenant_id, query))
 
         return Stream(
-            body(),
+            read_while_sent(deps.uow_factory, body),
             media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={
                 "Content-Disposition": 'attachment; filename="umsaetze.csv"',

@@ -3,7 +3,7 @@ period's voucher files as a ZIP. Both are streamed while they are read."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import date
 
 from litestar import Controller, get
@@ -13,9 +13,10 @@ from litestar.response import Stream, Template
 from belegsync.domain.dates import berlin_date
 from belegsync.store.access import TenantContext
 from belegsync.store.files import FileStoreError
+from belegsync.store.uow import UnitOfWork
 from belegsync.web.controllers.vouchers import content_disposition
 from belegsync.web.deps import WebDeps
-from belegsync.web.exports import files_zip, voucher_csv
+from belegsync.web.exports import files_zip, read_while_sent, voucher_csv
 from belegsync.web.filenames import safe_part
 from belegsync.web.listing import query_day
 from belegsync.web.templating import formatter, render
@@ -76,15 +77,13 @@ class ExportController(Controller):
             tenant = await uow.reads.tenant(ctx)
             name = safe_part(tenant.name, "Mandant")
 
-        async def body() -> AsyncIterator[bytes]:
-            async with deps.uow_factory.read_only() as uow:
-                rows = uow.exports.vouchers(ctx, voucher_filter(state), voucher_sorting(state))
-                async for chunk in voucher_csv(rows, gettext):
-                    yield chunk
+        def body(uow: UnitOfWork) -> AsyncGenerator[bytes, None]:
+            rows = uow.exports.vouchers(ctx, voucher_filter(state), voucher_sorting(state))
+            return voucher_csv(rows, gettext)
 
         today = berlin_date(deps.clock.now()).isoformat()
         return Stream(
-            body(),
+            read_while_sent(deps.uow_factory, body),
             media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={
                 "Content-Disposition": content_disposition(
@@ -121,15 +120,12 @@ class ExportController(Controller):
             lines = "\n".join(missing)
             return gettext("Diese Dateien fehlen im Dateispeicher:") + "\n" + lines + "\n"
 
-        async def body() -> AsyncIterator[bytes]:
-            async with deps.uow_factory.read_only() as uow:
-                files = uow.exports.files(ctx, start, end)
-                async for chunk in files_zip(files, read, note):
-                    yield chunk
+        def body(uow: UnitOfWork) -> AsyncGenerator[bytes, None]:
+            return files_zip(uow.exports.files(ctx, start, end), read, note)
 
         filename = f"Belege_{name}_{start.isoformat()}_{end.isoformat()}.zip"
         return Stream(
-            body(),
+            read_while_sent(deps.uow_factory, body),
             media_type="application/zip",
             headers={
                 "Content-Disposition": content_disposition("attachment", filename),
