@@ -74,7 +74,7 @@ from belegsync.matching.line_keys import KeyColumns
 from matching_data import scenarios_de, statement_files
 from matching_data.advices import attach_advices
 from matching_data.metrics import DataSet, Metrics, evaluate, stored_links
-from matching_data.store_client import migrated_database, time_incremental
+from matching_data.store_client import migrated_database, time_incremental, time_volume
 from matching_data.synthetic import generate
 
 
@@ -539,6 +539,25 @@ def incremental(vouchers: int, new: int, changed: int = 50) -> None:
     print(f"[incremental] setup_seconds={found['setup_seconds']:.1f}")
 
 
+def volume(vouchers: int, lines: int, new: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        url = migrated_database(Path(directory))
+        found = asyncio.run(time_volume(url, vouchers, lines, new))
+    print(
+        f"[volume] a busy client in SQLite: {vouchers} open vouchers, {lines} open statement "
+        f"lines, then {new} more by one upload; real run_matching"
+    )
+    for key, what in (
+        ("upload", f"after the upload: {lines + new} open lines, {new} read the first time"),
+        ("again", "the next run, nothing new (the morning run)"),
+    ):
+        print(
+            f"[volume] {key}_run_seconds={found[f'{key}_seconds']:.2f} wall, "
+            f"{found[f'{key}_cpu_seconds']:.2f} cpu ({what}) "
+            f"open_payments={found['payments']:.0f} suggestions={found['suggestions']:.0f}"
+        )
+
+
 def counted_lines(seed: int, vouchers: int = 2000, lines: int = 500) -> None:
     """A client collecting its invoices by SEPA direct debit in batches booked as one
     line each ("SEPA-B2B-SAMMLER … ANZAHL 3"): ``vouchers`` open invoices over two
@@ -610,13 +629,17 @@ def main(scale: float, seed: int, only: str | None, trace_memory: bool, runs: in
         _load("incremental")
         incremental(max(1000, int(20_000 * min(scale, 1.0))), 200)
         _load("incremental")
+    if only in (None, "volume"):
+        _load("volume")
+        volume(2_000, int(80_000 * min(scale, 1.0)), int(40_000 * min(scale, 1.0)))
+        _load("volume")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--only", choices=("quality", "speed", "incremental"))
+    parser.add_argument("--only", choices=("quality", "speed", "incremental", "volume"))
     parser.add_argument("--trace-memory", action="store_true", help="second run under tracemalloc")
     parser.add_argument("--runs", type=int, default=3, help="full-scale runs per layout")
     args = parser.parse_args()

@@ -31,7 +31,7 @@ from belegsync.store.repositories import NewVoucher, VoucherData
 from belegsync.store.uow import UnitOfWorkFactory
 from support.volume import push_in_chunks
 
-__all__ = ["migrated_database", "time_incremental"]
+__all__ = ["migrated_database", "time_incremental", "time_volume"]
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _START = date(2024, 1, 1)
@@ -190,6 +190,79 @@ async def time_incremental(
             found[f"{label}_cpu_seconds"] = time.process_time() - cpu
             found[f"{label}_auto_links"] = float(counts.auto_links)
             found[f"{label}_payments"] = float(counts.payments)
+    finally:
+        await engine.dispose()
+    return found
+
+
+# what a busy account books besides the vouchers' payments: card payments, direct
+# debits, other customers' transfers (none of them pays a voucher of the client)
+_PAYEES = (
+    ("REWE Markt GmbH", ""),
+    ("Shell Deutschland Oil GmbH", ""),
+    ("Stadtwerke Musterstadt", "DE12500105170648489890"),
+    ("Allianz Versicherungs-AG", "DE27100777770209299700"),
+    ("Baustoffe Krause KG", "DE44500105175407324931"),
+    ("Familie Becker", "DE21301204000000015228"),
+    ("Telekom Deutschland GmbH", "DE48701500000000123456"),
+)
+
+
+def _other_line(k: int) -> dict[str, Any]:
+    """The ``k``-th line of the account's other bookings, over three years."""
+    name, iban = _PAYEES[k % len(_PAYEES)]
+    day = _START + timedelta(days=(k * 7_919) % 1_095)
+    cents = 100 + (k * 104_729) % 250_000
+    purposes = (
+        f"{day.isoformat()}T12:{k % 60:02d} Debitk.1 2027-12",
+        f"Vertrag {k % 997:06d} Beitrag {day:%m/%Y}",
+        f"Rechnung 9{k:07d} Kd {k % 5_000}",
+    )
+    return {
+        "booking_date": day.isoformat(),
+        "amount": f"{'-' if k % 4 else ''}{cents // 100}.{cents % 100:02d}",
+        "counterparty_name": name,
+        **({"counterparty_iban": iban} if iban else {}),
+        "remittance": purposes[k % len(purposes)],
+        "end_to_end_id": f"V2E-{k:07d}",
+    }
+
+
+async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str, float]:
+    """Seconds of ``run_matching`` for a busy client: ``vouchers`` open vouchers,
+    ``lines`` open statement lines that pay none of them, then ``new`` lines more (an
+    upload of a large statement): the run after the upload (the new lines' keys worked
+    out and stored), and the next run with nothing new (the morning run)."""
+    engine = create_engine(url)
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    clock: Clock = _Clock()
+    found: dict[str, float] = {}
+    try:
+        async with uow_factory() as uow:
+            tenant = await uow.tenants.add(name="Tischlerei Albrecht", now=NOW)
+            tenant_id = tenant.id
+            await uow.commit()
+        await _insert(uow_factory, tenant_id, [_voucher(k) for k in range(vouchers)])
+        for label, first, count in (("before", 0, lines), ("upload", lines, new)):
+            await push_in_chunks(
+                uow_factory,
+                clock,
+                tenant_id,
+                [_other_line(k) for k in range(first, first + count)],
+                actor="bench",
+            )
+            checkpoint_wal(url)
+            started, cpu = time.perf_counter(), time.process_time()
+            counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+            found[f"{label}_seconds"] = time.perf_counter() - started
+            found[f"{label}_cpu_seconds"] = time.process_time() - cpu
+        checkpoint_wal(url)
+        started, cpu = time.perf_counter(), time.process_time()
+        counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+        found["again_seconds"] = time.perf_counter() - started
+        found["again_cpu_seconds"] = time.process_time() - cpu
+        found["payments"] = float(counts.payments)
+        found["suggestions"] = float(counts.suggestions)
     finally:
         await engine.dispose()
     return found

@@ -34,6 +34,7 @@ from belegsync.domain.matching import (
 )
 from belegsync.domain.matching_text import compact_identifier, stated_fee
 from belegsync.matching.candidates import (
+    AMOUNT_SHIFT,
     PaymentState,
     StateColumns,
     TxnIndex,
@@ -179,7 +180,6 @@ _MARKED_LINE_MARKERS = (*PAYOUT_MARKERS, *COUNT_MARKERS, *DEPOSIT_MARKERS, *COLL
 # a deposit from the payer counts up to this long before a payment's date window
 _DEPOSIT_DAYS = 60
 _EMPTY_HASH = NO_KEY  # a line without an account
-_FREE_CHUNK = 1 << 16  # positions read at once by ``_Run._free_rows``
 _LESSON_PASSES = 3  # decisions of the lesson round, each on what the last left free
 _JUDGED_AGAIN_ROUNDS = 3  # judgements of the group lines after it, while they link
 
@@ -994,8 +994,8 @@ class _Run:
         groups, table = self._pool_sums(linked)
         if not table.size:
             return [], {}
-        key = (table[:, 1] << 40) | table[:, 2]
-        owner, rows = self._free_rows(
+        key = (table[:, 1] << AMOUNT_SHIFT) | table[:, 2]
+        owner, rows = self.index.rows_in_windows(
             self.index.sorted_key.searchsorted(key, side="left"),
             self.index.sorted_key.searchsorted(key, side="right"),
             (table[:, 3], table[:, 4]),
@@ -1233,10 +1233,10 @@ class _Run:
             return set(), (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         size = len(states)
         sorted_key = self.index.sorted_key
-        base = np.fromiter(map(attrgetter("part"), states), np.int64, size) << 40
+        base = np.fromiter(map(attrgetter("part"), states), np.int64, size) << AMOUNT_SHIFT
         item = np.fromiter(map(attrgetter("payment.amount_cents"), states), np.int64, size)
         anchor = np.fromiter(map(attrgetter("anchor_day"), states), np.int64, size)
-        exact, _ = self._free_rows(
+        exact, _ = self.index.rows_in_windows(
             sorted_key.searchsorted(base | item, side="left"),
             sorted_key.searchsorted(base | item, side="right"),
             (anchor - WIDER_DAYS, anchor + WIDER_DAYS),
@@ -1245,7 +1245,7 @@ class _Run:
         found = {states[j].index for j in distinct(exact).tolist()}
         found |= self._returned_in_window(states)
         window = np.array([s.window for s in states], dtype=np.int64).reshape(-1, 2)
-        owner, rows = self._free_rows(
+        owner, rows = self.index.rows_in_windows(
             sorted_key.searchsorted(base | 1, side="left"),
             sorted_key.searchsorted(base | (item + self.params.rules.fee_cents), "right"),
             (window[:, 0], window[:, 1]),
@@ -1480,47 +1480,6 @@ class _Run:
         less[at[fits & ~above]] = True
         more[at[fits & above]] = True
         return less, more, (at[fits & ~above], line[fits & ~above])
-
-    def _free_rows(
-        self,
-        lo: IntArray,
-        hi: IntArray,
-        windows: tuple[IntArray, IntArray],
-        taken: BoolArray,
-    ) -> tuple[IntArray, IntArray]:
-        """(slice, row) of the rows of the sorted slices [lo, hi) booked inside their
-        slice's window (``windows``: first and last days), not ``taken``.
-
-        The slices' positions are laid end to end and read on arrays, about 65,000 at a
-        time; a day is inside when its distance from the first day, unsigned, is at
-        most the window's length (days as 32-bit integers: half the bytes to read).
-        """
-        index = self.index
-        first, last = windows
-        hi = np.where(last >= first, hi, lo)  # a window ending before it begins
-        days = index.sorted_day_arr.astype(np.int32)
-        first32 = first.astype(np.int32)
-        span = (last - first).astype(np.uint32)
-        sizes = hi - lo
-        ends = np.cumsum(sizes)
-        owners: list[IntArray] = [np.zeros(0, dtype=np.int64)]
-        found: list[IntArray] = [np.zeros(0, dtype=np.int64)]
-        a = 0
-        while a < sizes.size:
-            done = int(ends[a - 1]) if a else 0
-            b = max(a + 1, int(ends.searchsorted(done + _FREE_CHUNK, side="right")))
-            counts = sizes[a:b]
-            pos = np.arange(int(ends[b - 1]) - done) + np.repeat(
-                lo[a:b] - ends[a:b] + counts + done, counts
-            )
-            distance = (days[pos] - np.repeat(first32[a:b], counts)).view(np.uint32)
-            inside = np.flatnonzero(distance <= np.repeat(span[a:b], counts))
-            rows = index.sorted_idx_arr[pos[inside]]
-            free = ~taken[rows]
-            owners.append(np.searchsorted(ends[a:b] - done, inside[free], side="right") + a)
-            found.append(rows[free])
-            a = b
-        return np.concatenate(owners), np.concatenate(found)
 
     def _from_payers(
         self,

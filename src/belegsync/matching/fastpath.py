@@ -45,6 +45,7 @@ from belegsync.domain.matching_score import (
 from belegsync.domain.matching_text import compact_identifier, normalise_names
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import (
+    AMOUNT_SHIFT,
     ReferenceKeys,
     TxnIndex,
     is_member,
@@ -69,7 +70,6 @@ from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
 
 __all__ = ["ClearLinks", "PaymentArrays", "clear_links"]
 
-_SHIFT = 40
 _MAX_DIGITS = 18  # as digit_value reads them: 10**18 fits in 64 bits
 _POW10 = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
 _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is Direction.DEBIT)
@@ -311,7 +311,7 @@ def _exact_pairs(
     k_arr = np.concatenate(
         (np.zeros(open_idx.size, np.int64), np.asarray([m[2] for m in more], np.int64))
     )
-    keys = (arrays.part[g_arr] << _SHIFT) | c_arr
+    keys = (arrays.part[g_arr] << AMOUNT_SHIFT) | c_arr
     # sorted needles make the binary searches walk forward through the index
     by_key = np.argsort(keys)
     g_arr, c_arr, k_arr, keys = g_arr[by_key], c_arr[by_key], k_arr[by_key], keys[by_key]
@@ -365,13 +365,13 @@ def _fee_competitors(
     never pairs them with this one."""
     rules = params.rules
     open_idx = np.flatnonzero(arrays.open)
-    pkeys = (arrays.part[open_idx] << _SHIFT) | arrays.item[open_idx]
+    pkeys = (arrays.part[open_idx] << AMOUNT_SHIFT) | arrays.item[open_idx]
     order = np.argsort(pkeys)  # which payment of an amount comes first does not matter
     pkeys, owners = pkeys[order], open_idx[order]
     # the rows by amount: sorted needles make the binary searches walk forward
-    by_amount = np.argsort((index.part[rows] << _SHIFT) | index.remaining[rows])
+    by_amount = np.argsort((index.part[rows] << AMOUNT_SHIFT) | index.remaining[rows])
     rows = rows[by_amount]
-    base = index.part[rows] << _SHIFT
+    base = index.part[rows] << AMOUNT_SHIFT
     amount = index.remaining[rows]
     low = base | np.maximum(amount - rules.rounding_cents, 1)
     high = base | (amount + max(rules.fee_cents, rules.rounding_cents))

@@ -435,9 +435,9 @@ class MatchingRepository:
     async def _transaction_columns(
         self, tenant_id: str, *where: ColumnElement[bool]
     ) -> dict[str, list[Any]]:
-        # the statement lines' JSON is read as text and decoded here in one pass:
-        # SQLAlchemy's JSON processor, a Python call per row, took 1.1 s of the 2.5 s
-        # that 160,000 lines took to read
+        # the statement lines' JSON is read as text and decoded here in one call
+        # (``_json_values``): SQLAlchemy's JSON processor, a Python call per row, took
+        # 1.1 s of the 2.5 s that 160,000 lines took to read
         query = (
             select(
                 *(
@@ -454,12 +454,16 @@ class MatchingRepository:
             )
             .order_by(BankTransaction.booking_date, BankTransaction.id)
         )
-        rows = (await self._session.execute(query)).all()
+        # plain columns, sent on the session's connection: the ORM's loading of rows
+        # (a step per row for columns that are no entities) took 0.4 s of 1.6 s at
+        # 120,000 lines
+        connection = await self._session.connection()
+        rows = (await connection.execute(query)).all()
         columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)] if rows else []
         if not columns:
             columns = [[] for _ in TRANSACTION_COLUMNS]
         out = dict(zip(TRANSACTION_COLUMNS, columns, strict=True))
-        out["remittance_lines"] = list(map(_json_value, out["remittance_lines"]))
+        out["remittance_lines"] = _json_values(out["remittance_lines"])
         out["advice"] = await self._advice_texts(tenant_id, out["id"])
         return out
 
@@ -566,7 +570,13 @@ class MatchingRepository:
         return [(c, iban, creditor, name, day, int(n)) for c, iban, creditor, name, day, n in rows]
 
 
-def _json_value(stored: Any) -> Any:
-    """A JSON column read as text (``type_coerce(…, String)``), decoded; a driver that
-    decodes JSON itself hands over the value."""
-    return json.loads(stored) if isinstance(stored, str) else stored
+def _json_values(stored: list[Any]) -> list[Any]:
+    """A JSON column's values read as text (``type_coerce(…, String)``), decoded: the
+    texts joined into one JSON array, decoded by one call (a call per value took 0.25 s
+    of 120,000 lines' 0.3 s); a driver that decodes JSON itself hands over the values."""
+    if not all(isinstance(value, str) for value in stored):
+        return [json.loads(v) if isinstance(v, str) else v for v in stored]
+    values = json.loads(f"[{','.join(stored)}]")
+    if len(values) != len(stored):  # a text holding more than one value
+        raise ValueError("a stored JSON document holds more than one value")
+    return cast("list[Any]", values)

@@ -1136,3 +1136,71 @@ def test_period_tokens_read_from_the_digit_groups_are_what_the_patterns_read(
         for token in periods._pattern_tokens(text).tolist()
     ]
     assert list(zip(rows.tolist(), tokens.tolist(), strict=True)) == expected
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["t1", "t2"]),
+            st.sampled_from([-1, 1]),
+            st.integers(1, 20),
+            st.integers(0, 15),
+        ),
+        max_size=40,
+    ),
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.integers(0, 22),
+            st.integers(0, 22),
+            st.integers(-3, 15),
+            st.integers(-2, 8),
+        ),
+        max_size=8,
+    ),
+    st.sets(st.integers(0, 39), max_size=8),
+)
+def test_rows_in_windows_read_by_amount_and_by_day_alike(
+    rows: list[tuple[str, int, int, int]],
+    slices: list[tuple[int, int, int, int, int]],
+    taken_rows: set[int],
+) -> None:
+    """A slice of the index's order (partition, amounts from–to) inside a window of
+    days: read slice by slice and read from the windows in the order by day (what a
+    busy account's wide slices take), the same pairs in the same order, and those a
+    reading of every row finds."""
+    lines = [
+        txn(f"b{i}", tenant=t, amount=sign * cents, day=D0 + timedelta(d))
+        for i, (t, sign, cents, d) in enumerate(rows)
+    ]
+    index = TxnIndex.build(
+        TxnColumns.from_txns(lines), {("t1", "EUR"): 0, ("t2", "EUR"): 1}, {}, {}
+    )
+    taken = np.zeros(len(lines), dtype=np.bool_)
+    taken[[r for r in taken_rows if r < len(lines)]] = True
+    part = np.array([p for p, *_ in slices], dtype=np.int64)
+    low = np.array([min(a, b) for _, a, b, *_ in slices], dtype=np.int64)
+    high = np.array([max(a, b) for _, a, b, *_ in slices], dtype=np.int64)
+    first = np.array([D0.toordinal() + d for *_, d, _ in slices], dtype=np.int64)
+    last = first + np.array([span for *_, span in slices], dtype=np.int64)
+    key = index.sorted_key
+    lo = key.searchsorted((part << 40) | low, side="left")
+    hi = key.searchsorted((part << 40) | high, side="right")
+    windows = (first, last)
+    # both readers take the slices as ``rows_in_windows`` hands them over: a window
+    # ending before it begins holds nothing
+    read = np.where(last >= first, hi, lo)
+    by_amount = index._rows_by_amount(lo, read, windows, taken)
+    by_day = index._rows_by_day(lo, read, windows, taken, positions=10**9)
+    assert by_day is not None
+    assert by_amount[0].tolist() == by_day[0].tolist()
+    assert by_amount[1].tolist() == by_day[1].tolist()
+    owner, found = index.rows_in_windows(lo, hi, windows, taken)
+    assert list(zip(owner.tolist(), found.tolist(), strict=True)) == [
+        (s, r)
+        for s in range(len(slices))
+        for p in range(int(lo[s]), int(hi[s]) if last[s] >= first[s] else int(lo[s]))
+        for r in [int(index.sorted_idx_arr[p])]
+        if first[s] <= index.day[r] <= last[s] and not taken[r]
+    ]
