@@ -50,6 +50,9 @@ __all__ = [
 ]
 
 _CHUNK = 500
+# from this many transactions on, ``links_touching`` reads the tenant's linked lines
+# first (``_linked_of``)
+_LINKED_READ_FROM = 5000
 _VOUCHER_DOCUMENTS = (Voucher.raw_json, Voucher.raw_list_json, Voucher.raw_payments_json)
 _ALLOCATING = ("auto_confirmed", "confirmed")
 
@@ -515,7 +518,7 @@ class MatchingRepository:
         found: dict[str, PaymentLink] = {}
         for column, ids in (
             (PaymentLink.expected_payment_id, list(dict.fromkeys(payment_ids))),
-            (PaymentLink.bank_transaction_id, list(dict.fromkeys(txn_ids))),
+            (PaymentLink.bank_transaction_id, await self._linked_of(tenant_id, txn_ids)),
         ):
             for start in range(0, len(ids), _CHUNK):
                 query = select(PaymentLink).where(
@@ -524,6 +527,26 @@ class MatchingRepository:
                 for link in await self._session.scalars(query):
                     found[link.id] = link
         return sorted(found.values(), key=lambda k: (k.created_at, k.id))
+
+    async def _linked_of(self, tenant_id: str, txn_ids: Sequence[str]) -> list[str]:
+        """Of these transactions, those a link may hold. A run asks for every open line
+        (120,000 on a busy account, each looked up among the links: 0.4 s); where they
+        are many, the tenant's linked lines are read from the links' index alone, up to
+        as many as asked, and only those asked for are kept. Where the tenant has more
+        links than that, all are asked for."""
+        ids = list(dict.fromkeys(txn_ids))
+        if len(ids) < _LINKED_READ_FROM:
+            return ids
+        query = (
+            select(PaymentLink.bank_transaction_id)
+            .where(PaymentLink.tenant_id == tenant_id)
+            .limit(len(ids) + 1)
+        )
+        linked = list(await self._session.scalars(query))
+        if len(linked) > len(ids):
+            return ids
+        asked = set(ids)
+        return sorted({txn_id for txn_id in linked if txn_id in asked})
 
     async def payer_history(
         self,
