@@ -420,9 +420,11 @@ class TxnIndex:
             free = ~taken[self.sorted_idx_arr[place]]
             owners.append(slice_of(inside[free]))
             places.append(place[free])
-        owner, place = np.concatenate(owners), np.concatenate(places)
-        ranked = np.lexsort((place, owner))
-        return owner[ranked], self.sorted_idx_arr[place[ranked]]
+        # by slice, then place: one sort of both as one key (the slices come in order
+        # already, their places by day: a lexsort took 0.37 s for 2.7 million pairs)
+        size = self.sorted_key.size
+        key = np.sort(np.concatenate(owners) * size + np.concatenate(places))
+        return key // size, self.sorted_idx_arr[key % size]
 
     def purposes_mentioning(
         self, markers: Sequence[bytes], taken: Collection[int] = (), *, eligible_only: bool = True
