@@ -548,7 +548,7 @@ def volume(vouchers: int, lines: int, new: int) -> None:
         f"lines, then {new} more by one upload; real run_matching"
     )
     for key, what in (
-        ("upload", f"after the upload: {lines + new} open lines, {new} read the first time"),
+        ("upload", f"after the upload: {lines + new} open lines, {new} of them new"),
         ("again", "the next run, nothing new (the morning run)"),
     ):
         print(

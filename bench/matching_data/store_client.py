@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from belegsync.domain.clock import Clock
+from belegsync.matching.columns import line_keys_of
 from belegsync.matching.expected import rebuild_expected_payments
 from belegsync.matching.service import run_matching
 from belegsync.store.db import checkpoint_wal, create_engine, create_session_factory
@@ -141,6 +142,7 @@ async def time_incremental(
             tenant_id,
             [_line(d, k) for k, d in enumerate(datas[:linked])],
             actor="bench",
+            line_keys=line_keys_of,
         )
         async with uow_factory() as uow:
             await rebuild_expected_payments(uow, tenant_id, now=NOW)
@@ -175,6 +177,7 @@ async def time_incremental(
                 tenant_id,
                 [_line(d, k) for k, d in enumerate(datas) if start <= k < start + new],
                 actor="bench",
+                line_keys=line_keys_of,  # as the API's push and the upload store them
             )
             if round_:
                 await _sync_writes(
@@ -231,8 +234,9 @@ def _other_line(k: int) -> dict[str, Any]:
 async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str, float]:
     """Seconds of ``run_matching`` for a busy client: ``vouchers`` open vouchers,
     ``lines`` open statement lines that pay none of them, then ``new`` lines more (an
-    upload of a large statement): the run after the upload (the new lines' keys worked
-    out and stored), and the next run with nothing new (the morning run)."""
+    upload of a large statement; pushed with their keys, as the upload and the API
+    store them): the run after the upload, and the next run with nothing new (the
+    morning run)."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     clock: Clock = _Clock()
@@ -250,6 +254,7 @@ async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str
                 tenant_id,
                 [_other_line(k) for k in range(first, first + count)],
                 actor="bench",
+                line_keys=line_keys_of,  # as the API's push and the upload store them
             )
             checkpoint_wal(url)
             started, cpu = time.perf_counter(), time.process_time()

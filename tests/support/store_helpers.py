@@ -75,6 +75,12 @@ def run_in_thread(function: Callable[..., None], *args: Any) -> Any:
     return asyncio.to_thread(function, *args)
 
 
+def line_key_updates(statements: list[str]) -> int:
+    """How many of the ``statements`` stored lines' keys afterwards (an UPDATE of
+    ``line_keys``: the lines were stored without them)."""
+    return sum("line_keys" in s and s.lstrip().upper().startswith("UPDATE") for s in statements)
+
+
 @contextmanager
 def recorded_statements(uow_factory: UnitOfWorkFactory) -> Iterator[list[str]]:
     """The SQL statements the factory's engine runs inside the block, in order."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from belegsync.banking.imports import push_transactions
+from belegsync.banking.imports import LineKeys, push_transactions
 from belegsync.domain.clock import Clock
 from belegsync.domain.money import Money
 from belegsync.matching.service import run_matching
@@ -61,9 +61,10 @@ async def push_in_chunks(
     *,
     actor: str,
     chunk: int = 5000,
+    line_keys: LineKeys | None = None,
 ) -> None:
     """Push many statement lines to the business account, a few thousand per call (one
-    push takes at most ``MAX_PUSH_ITEMS``)."""
+    push takes at most ``MAX_PUSH_ITEMS``); ``line_keys`` as the push takes it."""
     for first in range(0, len(lines), chunk):
         await push_transactions(
             uow_factory=uow_factory,
@@ -73,6 +74,7 @@ async def push_in_chunks(
             transactions=lines[first : first + chunk],
             account_name="Geschäftskonto",
             actor=actor,
+            line_keys=line_keys,
         )
 
 

@@ -36,6 +36,11 @@ from belegsync.store.models import BankAccount
 from belegsync.store.models.banking import TransactionSource
 from belegsync.store.uow import UnitOfWork
 
+# What matching keeps of new lines' texts, worked out as they are stored (per row of
+# stored values, its ``line_keys``; the caller passes ``matching.columns.line_keys_of``):
+# else the first matching run that reads them stores it, an UPDATE of every new line.
+LineKeys = Callable[[Sequence[Mapping[str, Any]]], list[bytes]]
+
 log = structlog.get_logger(__name__)
 
 
@@ -183,6 +188,7 @@ async def _store(
     connected: bool,
     account_name: str | None,
     now: datetime,
+    line_keys: LineKeys | None,
 ) -> tuple[int, int]:
     added = duplicates = 0
     seen: dict[str, set[str]] = {}  # per account, across the statements of this call
@@ -240,6 +246,9 @@ async def _store(
                     now=now,
                 )
             )
+        if line_keys is not None:
+            for row, keys in zip(rows, line_keys(rows), strict=True):
+                row["line_keys"] = keys
         await uow.banking.insert_transactions(rows)
         added += len(rows)
     if added:
@@ -323,6 +332,7 @@ async def import_statement(
     fmt: str | None = None,
     actor: str,
     csv_mapping: CsvMapping | None = None,
+    line_keys: LineKeys | None = None,
 ) -> ImportResult:
     """Import a CAMT.052/053 (XML or zip), MT940 or CSV statement file.
 
@@ -331,6 +341,7 @@ async def import_statement(
     that do). Accounts first seen here are created as not connected. Atomic: a
     malformed file raises :class:`StatementError` and nothing is written. Idempotent:
     transactions already stored for the account are counted as duplicates.
+    ``line_keys``: what matching keeps of the new lines, stored with them (:data:`LineKeys`).
     """
     # Parsing a large file takes seconds of CPU: off the event loop, so the web app
     # keeps answering meanwhile.
@@ -360,6 +371,7 @@ async def import_statement(
             connected=False,
             account_name=None,
             now=now,
+            line_keys=line_keys,
         )
         record.added_count, record.duplicate_count = added, duplicates
         accounts = tuple(dict.fromkeys(b.iban for b in batches))
@@ -401,11 +413,13 @@ async def push_transactions(
     account_name: str | None = None,
     currency: str = "EUR",
     actor: str,
+    line_keys: LineKeys | None = None,
 ) -> ImportResult:
     """Store transactions pushed by a bank connection (JSON, amounts as decimal strings).
 
     The account is created if needed and marked connected. All items are validated
     before anything is written; items already stored count as duplicates.
+    ``line_keys``: what matching keeps of the new lines, stored with them (:data:`LineKeys`).
     """
     if not account_iban.strip():
         raise InvalidInput(
@@ -438,6 +452,7 @@ async def push_transactions(
             connected=True,
             account_name=account_name,
             now=now,
+            line_keys=line_keys,
         )
         await uow.audit.add(
             tenant_id=tenant_id,

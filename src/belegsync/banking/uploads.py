@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from belegsync.banking.csv_format import CsvLayoutUnknown, sniff_delimiter, split_rows
 from belegsync.banking.csv_mapping import CsvMapping, mapping_from_json, mapping_to_json
-from belegsync.banking.imports import ImportResult, import_statement
+from belegsync.banking.imports import ImportResult, LineKeys, import_statement
 from belegsync.banking.text import as_written, compact_iban, decode_text
 from belegsync.domain.clock import Clock
 from belegsync.store.errors import NotFound
@@ -178,10 +178,12 @@ async def import_upload(
     data: bytes,
     choice: UploadChoice,
     actor: str,
+    line_keys: LineKeys | None = None,
 ) -> ImportResult:
     """Import an uploaded file with the user's choices; a CSV layout no preset knows is
     read with the mapping saved for the chosen account, and a mapping the user chose
-    now is saved for the account when they ask for it."""
+    now is saved for the account when they ask for it. ``line_keys``: as
+    :func:`import_statement` takes it."""
 
     async def run(mapping: CsvMapping | None) -> ImportResult:
         return await import_statement(
@@ -194,6 +196,7 @@ async def import_upload(
             fmt=choice.fmt,
             actor=actor,
             csv_mapping=mapping,
+            line_keys=line_keys,
         )
 
     if choice.mapping is not None:

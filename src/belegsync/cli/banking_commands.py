@@ -23,6 +23,7 @@ from belegsync.cli.output import counted, print_json
 from belegsync.cli.wiring import wired
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
+from belegsync.matching.columns import line_keys_of
 from belegsync.matching.service import run_matching
 from belegsync.settings import Settings
 
@@ -82,6 +83,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
                 fmt=args.format,
                 actor="cli",
                 csv_mapping=mapping,
+                line_keys=line_keys_of,
             )
             # New transactions may pay open vouchers (or replace external transactions).
             await run_matching(w.uow_factory, w.deps.clock, tenant_id, vouchers_changed=False)

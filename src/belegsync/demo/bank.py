@@ -33,6 +33,7 @@ from belegsync.banking import push_transactions
 from belegsync.domain.clock import Clock
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.vouchers import Direction, direction
+from belegsync.matching.columns import line_keys_of
 from belegsync.matching.expected import derive_payments
 from belegsync.matching.service import MatchCounts, run_matching
 from belegsync.store.enums import FINISHED_SYNC_RUN_STATUSES
@@ -498,6 +499,7 @@ async def push_demo_bank_data(
         account_name=DEMO_ACCOUNT_NAME,
         transactions=lines,
         actor="demo",
+        line_keys=line_keys_of,
     )
     counts = await run_matching(uow_factory, clock, tenant_id)
     return DemoBankResult(len(payments), len(lines), result.added, missing, counts)

@@ -19,7 +19,7 @@ from belegsync.domain.matching import BankTxn, TxnStatus, creditor_is_counterpar
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.line_keys import KeyColumns
 
-__all__ = ["BoolArray", "IntArray", "TxnColumns"]
+__all__ = ["BoolArray", "IntArray", "TxnColumns", "line_keys_of"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -140,13 +140,7 @@ class TxnColumns:
         """Columns as ``MatchingRepository.transaction_columns`` reads them."""
         ids = columns["id"]
         n = len(ids)
-        lines = columns["remittance_lines"]
-        names = [v or "" for v in columns["counterparty_name"]]
-        ibans = [compact_identifier(v) if v else "" for v in columns["counterparty_iban"]]
-        creditors = [
-            compact_identifier(v) if v and creditor_is_counterparty(cents) else ""
-            for v, cents in zip(columns["creditor_id"], columns["amount_cents"], strict=True)
-        ]
+        names, ibans, creditors, remittances = _texts(columns)
         return cls.from_rows(
             ids=ids,
             tenants=[tenant_id] * n,
@@ -159,12 +153,7 @@ class TxnColumns:
             ibans=ibans,
             creditors=creditors,
             names=names,
-            # a reference cut across statement lines is read where lines are joined
-            # with newlines; the stored one-line text joins them with spaces
-            remittances=[
-                "\n".join(split) if split else text
-                for split, text in zip(lines, columns["remittance"], strict=True)
-            ],
+            remittances=remittances,
             end_to_end_ids=[v or "" for v in columns["end_to_end_id"]],
             advices=columns.get("advice"),
             keys=columns.get("line_keys"),
@@ -172,3 +161,50 @@ class TxnColumns:
 
     def booking_date(self, row: int) -> date:
         return date.fromordinal(int(self.day[row]))
+
+
+# the stored values ``_texts`` reads
+_TEXT_FIELDS = (
+    "counterparty_name",
+    "counterparty_iban",
+    "creditor_id",
+    "amount_cents",
+    "remittance",
+    "remittance_lines",
+)
+
+
+def _texts(
+    columns: Mapping[str, Sequence[Any]],
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The payer names, accounts (IBAN, creditor id) and purposes of stored lines as
+    matching reads them: from their columns as the store holds them
+    (``counterparty_name``, ``counterparty_iban``, ``creditor_id``, ``amount_cents``,
+    ``remittance`` and ``remittance_lines``)."""
+    names = [v or "" for v in columns["counterparty_name"]]
+    ibans = [compact_identifier(v) if v else "" for v in columns["counterparty_iban"]]
+    creditors = [
+        compact_identifier(v) if v and creditor_is_counterparty(cents) else ""
+        for v, cents in zip(columns["creditor_id"], columns["amount_cents"], strict=True)
+    ]
+    # a reference cut across statement lines is read where lines are joined with
+    # newlines; the stored one-line text joins them with spaces
+    remittances = [
+        "\n".join(split) if split else text
+        for split, text in zip(columns["remittance_lines"], columns["remittance"], strict=True)
+    ]
+    return names, ibans, creditors, remittances
+
+
+def line_keys_of(rows: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    """What matching keeps of new lines' texts (``line_keys``), per line as the store
+    keeps it: worked out from the lines' stored values (``rows``, a mapping per line)
+    as they are written, so that no run has to store it later (an UPDATE of every new
+    line: 3.8 s for 40,000 lines on PostgreSQL)."""
+    if not rows:
+        return []
+    names, ibans, creditors, remittances = _texts(
+        {field: [row[field] for row in rows] for field in _TEXT_FIELDS}
+    )
+    keys = KeyColumns.of(names, ibans, creditors, remittances)
+    return keys.stored_values(np.arange(len(rows), dtype=np.int64))

@@ -24,12 +24,15 @@ class Cli:
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(tmp_path),
             "BELEGSYNC_DATA_DIR": str(tmp_path / "data"),
-            "BELEGSYNC_LOG_LEVEL": "error",
         }
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, log_level: str = "error") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [BELEGSYNC, *args], env=self.env, capture_output=True, text=True, timeout=60
+            [BELEGSYNC, *args],
+            env={**self.env, "BELEGSYNC_LOG_LEVEL": log_level},
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
 
@@ -38,6 +41,19 @@ def cli(tmp_path: Path) -> Cli:
     cli = Cli(tmp_path)
     assert cli.run("tenant", "add", "Musterfirma").returncode == 0
     return cli
+
+
+def test_imported_lines_are_stored_with_their_keys(cli: Cli) -> None:
+    """The matching run after the import reads what it keeps of the new lines' texts
+    as the import stored it: it stores no keys of its own (``line_keys_stored``)."""
+    imported = cli.run(
+        "import-statement", "Musterfirma", str(FIXTURES / "mt940_sparkasse.sta"), log_level="info"
+    )
+
+    assert imported.returncode == 0, imported.stderr
+    logged = imported.stdout + imported.stderr
+    assert "statement_imported" in logged and "matching_finished" in logged
+    assert "line_keys_stored" not in logged
 
 
 def test_import_statement_and_transactions(cli: Cli, tmp_path: Path) -> None:

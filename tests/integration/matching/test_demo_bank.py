@@ -27,7 +27,7 @@ from belegsync.store.enums import SyncRunStatus
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
 from support.matching_helpers import add_voucher, item
-from support.store_helpers import add_tenant
+from support.store_helpers import add_tenant, line_key_updates, recorded_statements
 
 CONTACTS = ("Schmidt Metallbau GmbH & Co. KG", "Stadtwerke München GmbH", "Frank Sanitär KG")
 
@@ -60,7 +60,8 @@ async def test_demo_bank_data_fills_links_suggestions_and_external_needed(
     first, missing = demo_transactions(payments, today=date(2024, 3, 8))
     again, _ = demo_transactions(list(reversed(payments)), today=date(2024, 3, 8))
 
-    result = await push_demo_bank_data(uow_factory, clock, tenant_id)
+    with recorded_statements(uow_factory) as statements:
+        result = await push_demo_bank_data(uow_factory, clock, tenant_id)
     repeated = await push_demo_bank_data(uow_factory, clock, tenant_id)
     async with uow_factory() as uow:
         needed = await external_needed(uow, tenant_id)
@@ -76,6 +77,7 @@ async def test_demo_bank_data_fills_links_suggestions_and_external_needed(
     assert result.added == len(first) and repeated.added == 0
     assert result.matching.auto_links > 20 and result.matching.suggestions > 0
     assert len(needed) >= missing
+    assert line_key_updates(statements) == 0  # the lines were stored with their keys
 
 
 @pytest.mark.parametrize("ending", ["failed", "failed_transient"])

@@ -7,14 +7,20 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
-from belegsync.matching.columns import TxnColumns
+from belegsync.banking.imports import push_transactions
+from belegsync.matching.columns import TxnColumns, line_keys_of
 from belegsync.matching.line_keys import KEYS_VERSION, KeyColumns
 from belegsync.matching.service import run_matching
 from belegsync.store.models import BankTransaction
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import line, run_killed_in_the_engine, voucher_and_suggestion
-from support.store_helpers import recorded_statements
+from support.matching_helpers import (
+    BANK_IBAN,
+    line,
+    run_killed_in_the_engine,
+    voucher_and_suggestion,
+)
+from support.store_helpers import add_tenant, line_key_updates, recorded_statements
 
 
 async def _setup(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
@@ -40,7 +46,7 @@ async def _key_updates(uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant
     """A run of matching, and how many statements of it stored line keys."""
     with recorded_statements(uow_factory) as statements:
         await run_matching(uow_factory, clock, tenant_id)
-    return sum("line_keys" in s and s.lstrip().upper().startswith("UPDATE") for s in statements)
+    return line_key_updates(statements)
 
 
 async def test_the_first_run_keys_the_lines_and_the_next_reads_them(
@@ -121,3 +127,55 @@ async def test_a_run_killed_after_keying_stores_nothing_and_the_next_run_keys_ag
     async with uow_factory() as uow:
         statuses = sorted(link.status for link in await uow.matching.links(tenant_id))
     assert statuses == ["auto_confirmed", "suggested"]
+
+
+async def test_lines_stored_with_their_keys_are_read_as_stored(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """An import or push that is handed ``line_keys_of`` stores the keys with the new
+    lines, as a run would work them out from the stored texts (a purpose cut across
+    statement lines, a creditor id on a debit and on a credit, umlauts, a period, no
+    payer); the first run reads them and stores nothing."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await push_transactions(
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        account_iban=BANK_IBAN,
+        transactions=[
+            line(
+                "-119.00",
+                "2024-03-06",
+                "",
+                remittance_lines=["Rechnung RE-2024-", "0042 Kd 4711"],
+                counterparty_name="Müller Bau GmbH",
+                creditor_id="DE98ZZZ09999999999",
+            ),
+            line(
+                "250.00",
+                "2024-03-07",
+                "Miete 02/2024 Lindenhof",
+                counterparty_name="GbR Lindenhof, H. Albrecht",
+                creditor_id="DE98ZZZ09999999999",
+            ),
+            line("-12.50", "2024-03-08", "SUMUP PAYOUT 3 Rechnungen"),
+        ],
+        actor="test",
+        line_keys=line_keys_of,
+    )
+
+    assert await _versions(uow_factory, tenant_id) == [KEYS_VERSION] * 3
+    async with uow_factory() as uow:
+        columns = await uow.matching.transaction_columns(tenant_id)
+    read = TxnColumns.from_store(tenant_id, columns)
+    assert not read.keys.to_store.any()
+    fresh = KeyColumns.of(read.names, read.ibans, read.creditors, read.remittances)
+    for stored, worked_out in zip(read.keys.integers(), fresh.integers(), strict=True):
+        assert stored.tolist() == worked_out.tolist()
+    for stored_stream, fresh_stream in zip(
+        read.keys.token_streams(), fresh.token_streams(), strict=True
+    ):
+        assert [a.tolist() for a in stored_stream] == [a.tolist() for a in fresh_stream]
+    assert read.keys.creditor.tolist()[0] != 0 and read.keys.creditor.tolist()[1] == 0
+    assert read.keys.periods.size and read.keys.numbers.size
+    assert await _key_updates(uow_factory, clock, tenant_id) == 0

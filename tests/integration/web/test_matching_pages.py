@@ -18,6 +18,7 @@ from support.matching_helpers import (
     push,
     sparkasse_csv,
 )
+from support.store_helpers import line_key_updates, recorded_statements
 from support.web_stack import WebStack, text_of
 
 OTHER_BANK = "DE17100500000123456789"
@@ -536,3 +537,35 @@ async def test_a_confirmed_link_whose_money_came_back_is_marked_for_the_person(
         links = await uow.matching.links(tenant)
     (returned,) = [k for k in links if k.returned_by_txn_id is not None]
     assert returned.status == "confirmed" and returned.return_checked_at is not None
+
+
+async def test_uploaded_and_pushed_lines_are_stored_with_their_keys(stack: WebStack) -> None:
+    """The upload and the JSON API store what matching keeps of the new lines with them
+    (``line_keys_of``): the run right after reads it, and no line is written twice (an
+    UPDATE of every new line: 3.8 s for 40,000 lines on PostgreSQL)."""
+    tenant = await _seed(stack)
+    uow_factory = stack.harness.uow_factory
+    csv = sparkasse_csv(OTHER_BANK, [("07.03.24", "RE-2024-0099", "Papier Schmidt", "-89,00")])
+    token = await create_api_token(
+        uow_factory=uow_factory, clock=stack.harness.clock, ctx=stack.ctx(tenant), name="Bank"
+    )
+    pushed_line = line("-40.00", "2024-03-09", "Toner Nachlieferung")
+    body = {"account_iban": OTHER_BANK, "transactions": [pushed_line]}
+    with recorded_statements(uow_factory) as statements:
+        async with stack.browser() as b:
+            await b.login("a@alpha.test")
+            uploaded = await b.client.post(
+                f"/clients/{tenant}/bank/upload",
+                data={"_csrf_token": await b.csrf()},
+                files={"file": ("umsatz.csv", csv, "text/csv")},
+            )
+        async with AsyncTestClient(stack.app) as client:
+            pushed = await client.post(
+                "/api/v1/bank-transactions",
+                json=body,
+                headers={"Authorization": f"Bearer {token.token}"},
+            )
+
+    assert "1 neuer Umsatz, 0 bereits vorhanden" in text_of(uploaded)
+    assert pushed.status_code == 200 and pushed.json()["added"] == 1
+    assert line_key_updates(statements) == 0

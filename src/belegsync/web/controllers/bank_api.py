@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from belegsync.banking import push_transactions
 from belegsync.banking.advice_import import import_advices
 from belegsync.domain.errors import InvalidInput
+from belegsync.matching.columns import line_keys_of
 from belegsync.matching.inbox import matching_overview
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
@@ -70,6 +71,7 @@ class BankApiController(Controller):
             account_name=(body.get("account_name") or "")[:200] or None,
             currency=body.get("currency") or "EUR",
             actor="api",
+            line_keys=line_keys_of,
         )
         counts = await run_matching(
             deps.uow_factory, deps.clock, api_ctx.tenant_id, vouchers_changed=False

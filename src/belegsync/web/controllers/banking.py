@@ -34,6 +34,7 @@ from belegsync.banking.uploads import (
     suggest_mapping,
 )
 from belegsync.domain.errors import DomainError, InvalidInput
+from belegsync.matching.columns import line_keys_of
 from belegsync.matching.links import remove_advice
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
@@ -204,6 +205,7 @@ class BankingController(Controller):
                 data=data,
                 choice=choice,
                 actor=ctx.actor,
+                line_keys=line_keys_of,
             )
         except DomainError as invalid:
             message = domain_message(request, invalid)
