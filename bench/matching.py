@@ -32,11 +32,16 @@ real ``run_matching`` timed (target ≤ 200 ms): after an import, after a sync t
 wrote 200 new and 50 changed vouchers (their expected payments alone rebuilt), and the
 manual run (every voucher's rebuilt), back to back.
 
+Volume: a busy client (2,000 open vouchers, 80,000 open statement lines that pay none
+of them), then 40,000 lines more by one upload right after the first: the upload's push
+and the real ``run_matching`` after it and on the next morning with nothing new, in
+SQLite and, where one answers, in a new PostgreSQL database.
+
 ``--only speed`` runs the full-scale part alone; its ``result_digest`` fingerprints the
 whole result and must not change when only the engine's speed does.
 
     .venv/bin/python bench/matching.py [--scale 1.0] [--seed 2024]
-        [--only quality|speed|incremental] [--trace-memory] [--runs 3]
+        [--only quality|speed|incremental|volume] [--trace-memory] [--runs 3]
 """
 
 from __future__ import annotations
@@ -74,7 +79,12 @@ from belegsync.matching.line_keys import KeyColumns
 from matching_data import scenarios_de, statement_files
 from matching_data.advices import attach_advices
 from matching_data.metrics import DataSet, Metrics, evaluate, stored_links
-from matching_data.store_client import migrated_database, time_incremental, time_volume
+from matching_data.store_client import (
+    migrated_database,
+    postgres_database,
+    time_incremental,
+    time_volume,
+)
 from matching_data.synthetic import generate
 
 
@@ -540,19 +550,32 @@ def incremental(vouchers: int, new: int, changed: int = 50) -> None:
 
 
 def volume(vouchers: int, lines: int, new: int) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        url = migrated_database(Path(directory))
-        found = asyncio.run(time_volume(url, vouchers, lines, new))
     print(
-        f"[volume] a busy client in SQLite: {vouchers} open vouchers, {lines} open statement "
-        f"lines, then {new} more by one upload; real run_matching"
+        f"[volume] a busy client: {vouchers} open vouchers, {lines} open statement lines, "
+        f"then {new} more by one upload right after; real push and run_matching"
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        _volume_on("sqlite", migrated_database(Path(directory)), vouchers, lines, new)
+    with postgres_database() as url:
+        if url is None:
+            print("[volume] postgresql: not reachable, left out")
+        else:
+            _volume_on("postgresql", url, vouchers, lines, new)
+
+
+def _volume_on(label: str, url: str, vouchers: int, lines: int, new: int) -> None:
+    found = asyncio.run(time_volume(url, vouchers, lines, new))
+    print(
+        f"[volume] {label}: upload_push_seconds={found['upload_push_seconds']:.2f} wall "
+        f"({new} lines stored, {lines} there; the first push of {lines} took "
+        f"{found['before_push_seconds']:.2f})"
     )
     for key, what in (
         ("upload", f"after the upload: {lines + new} open lines, {new} of them new"),
         ("again", "the next run, nothing new (the morning run)"),
     ):
         print(
-            f"[volume] {key}_run_seconds={found[f'{key}_seconds']:.2f} wall, "
+            f"[volume] {label}: {key}_run_seconds={found[f'{key}_seconds']:.2f} wall, "
             f"{found[f'{key}_cpu_seconds']:.2f} cpu ({what}) "
             f"open_payments={found['payments']:.0f} suggestions={found['suggestions']:.0f}"
         )

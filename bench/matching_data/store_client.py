@@ -17,9 +17,15 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import psycopg
+from psycopg import sql
 
 from belegsync.domain.clock import Clock
 from belegsync.matching.columns import line_keys_of
@@ -32,7 +38,10 @@ from belegsync.store.repositories import NewVoucher, VoucherData
 from belegsync.store.uow import UnitOfWorkFactory
 from support.volume import push_in_chunks
 
-__all__ = ["migrated_database", "time_incremental", "time_volume"]
+__all__ = ["migrated_database", "postgres_database", "time_incremental", "time_volume"]
+
+# the machine's PostgreSQL, where one runs (as the tests find it)
+_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _START = date(2024, 1, 1)
@@ -78,6 +87,28 @@ def _line(data: VoucherData, k: int) -> dict[str, Any]:
         "remittance": f"Rechnung {data.voucher_number}",
         "end_to_end_id": f"E2E-{k:06d}",
     }
+
+
+@contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """A new migrated PostgreSQL database for the block (its URL), dropped afterwards;
+    None where no PostgreSQL answers."""
+    try:
+        admin = psycopg.connect(_PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        yield None
+        return
+    name = f"belegsync_bench_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+            upgrade(url)
+            yield url
+        finally:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def migrated_database(directory: Path) -> str:
@@ -235,8 +266,9 @@ async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str
     """Seconds of ``run_matching`` for a busy client: ``vouchers`` open vouchers,
     ``lines`` open statement lines that pay none of them, then ``new`` lines more (an
     upload of a large statement; pushed with their keys, as the upload and the API
-    store them): the run after the upload, and the next run with nothing new (the
-    morning run)."""
+    store them, right after the first, before a database's own maintenance ran): the
+    upload's push, the run after it, and the next run with nothing new (the morning
+    run)."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     clock: Clock = _Clock()
@@ -248,6 +280,7 @@ async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str
             await uow.commit()
         await _insert(uow_factory, tenant_id, [_voucher(k) for k in range(vouchers)])
         for label, first, count in (("before", 0, lines), ("upload", lines, new)):
+            started = time.perf_counter()
             await push_in_chunks(
                 uow_factory,
                 clock,
@@ -256,6 +289,7 @@ async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str
                 actor="bench",
                 line_keys=line_keys_of,  # as the API's push and the upload store them
             )
+            found[f"{label}_push_seconds"] = time.perf_counter() - started
             checkpoint_wal(url)
             started, cpu = time.perf_counter(), time.process_time()
             counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
