@@ -19,7 +19,7 @@ from belegsync.matching.links import (
 from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext, match_states
 from belegsync.store.errors import NotFound
-from belegsync.store.models import AuditLogEntry, PaymentLink
+from belegsync.store.models import AuditLogEntry, BankTransaction, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
 from support.matching_helpers import (
@@ -433,3 +433,28 @@ async def test_the_lines_purpose_lines_are_read_as_stored(
     by_amount = dict(zip(columns["amount_cents"], columns["remittance_lines"], strict=True))
     assert by_amount == {-11900: cut, -5000: ["Miete 03/2024"], -1250: []}
     assert all(type(lines) is list for lines in columns["remittance_lines"])
+
+
+async def test_the_open_lines_are_read_after_what_the_unit_of_work_holds(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The open lines are read on the session's connection, past the ORM: a change
+    the unit of work holds but has not sent yet (a line used up) is sent first, as the
+    session's own queries do."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [line("-119.00", "2024-03-06", "Toner"), line("-50.00", "2024-03-07", "Papier")],
+    )
+    async with uow_factory() as uow:
+        toner = await uow.session.scalar(
+            select(BankTransaction).where(BankTransaction.amount_cents == -11900)
+        )
+        assert toner is not None
+        toner.used_up = True  # held, not sent
+
+        columns = await uow.matching.transaction_columns(tenant_id)
+
+    assert columns["amount_cents"] == [-5000]
