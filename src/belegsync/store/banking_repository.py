@@ -1,4 +1,5 @@
-"""Bank accounts, transactions and statement imports. Nothing here commits."""
+"""Bank accounts, transactions and statement imports. Nothing here commits the caller's
+work (``renew_statistics`` runs after a commit, in a transaction of its own)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import ColumnElement, Row, Select, delete, func, insert, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from belegsync.domain.advice import Advice, AdviceItem, AdviceKind, AdviceLine
@@ -95,14 +97,18 @@ class AccountStats:
     statements: tuple[BankStatement, ...]
 
 
+log = structlog.get_logger("belegsync.store")
+
 _HASH_CHUNK = 500
-# from this many lines stored at once, PostgreSQL's statistics of them are renewed
+# from this many lines committed at once, PostgreSQL's statistics of them are renewed
 _ANALYZE_FROM = 2000
 
 
 class BankingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # lines inserted since the last commit (``renew_statistics``)
+        self._inserted = 0
 
     async def account_by_iban(self, tenant_id: str, iban: str) -> BankAccount | None:
         return await self._session.scalar(
@@ -216,12 +222,25 @@ class BankingRepository:
             insert(BankTransaction).execution_options(render_nulls=True),
             [{"id": new_id(), **row} for row in rows],
         )
-        if len(rows) >= _ANALYZE_FROM and self._session.get_bind().dialect.name == "postgresql":
-            # PostgreSQL plans by the statistics ANALYZE keeps, which autovacuum
-            # renews a minute or more later: the next import's lookup of its lines
-            # by import hash, planned for a table it took for empty, read every line
-            # of the account per 500 hashes (61 s for 40,000 lines after 40,000)
+        self._inserted += len(rows)
+
+    async def renew_statistics(self) -> None:
+        """After a commit that stored many lines (``_ANALYZE_FROM``), PostgreSQL's
+        statistics of the table renewed at once. PostgreSQL plans by what ANALYZE
+        keeps, and autovacuum runs it a minute or more later: an import right after,
+        its lines looked up by import hash in a table the planner took for empty, read
+        every line of the account per 500 hashes (61 s for 40,000 lines after 40,000).
+        In a transaction of its own: ANALYZE's lock, which another ANALYZE waits for,
+        is held only for it. Best effort: a failure is logged, the commit stands."""
+        inserted, self._inserted = self._inserted, 0
+        if inserted < _ANALYZE_FROM or self._session.get_bind().dialect.name != "postgresql":
+            return
+        try:
             await self._session.execute(text(f"ANALYZE {BankTransaction.__tablename__}"))
+            await self._session.commit()
+        except SQLAlchemyError as error:
+            await self._session.rollback()
+            log.warning("statistics_not_renewed", table="bank_transactions", error=str(error))
 
     async def transactions(
         self,

@@ -117,6 +117,7 @@ class UnitOfWork:
             raise RuntimeError("a read-only unit of work cannot commit")
         await self.session.commit()
         self.committed = True
+        await self.banking.renew_statistics()
 
     def savepoint(self) -> AbstractAsyncContextManager[object]:
         """A nested transaction: an exception inside undoes only what it did."""
