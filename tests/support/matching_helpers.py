@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from belegsync.banking import push_transactions
+from belegsync.banking import ImportResult, push_transactions
 from belegsync.matching.service import run_matching
 from belegsync.store.models import ExpectedPayment, Voucher
 from belegsync.store.repositories import NewVoucher, PaymentItemData
@@ -78,8 +78,8 @@ async def push(
     tenant_id: str,
     lines: list[dict[str, Any]],
     iban: str = BANK_IBAN,
-) -> None:
-    await push_transactions(
+) -> ImportResult:
+    return await push_transactions(
         uow_factory=uow_factory,
         clock=clock,
         tenant_id=tenant_id,
@@ -87,6 +87,30 @@ async def push(
         transactions=lines,
         actor="test",
     )
+
+
+async def tenant_with_links(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
+    """A client with three vouchers and three lines of their amount citing them, matched:
+    each voucher suggested on each line."""
+    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+    for k in range(3):
+        await add_voucher(uow_factory, tenant_id, f"v-{k}", voucher_number=f"RE-2024-{k:04d}")
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line(
+                "-119.00",
+                "2024-03-06",
+                f"Rechnung RE-2024-{k:04d}",
+                counterparty_iban=SUPPLIER_IBAN,
+            )
+            for k in range(3)
+        ],
+    )
+    await run_matching(uow_factory, clock, tenant_id)
+    return tenant_id
 
 
 _SPARKASSE_HEADER = (

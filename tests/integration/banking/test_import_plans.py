@@ -17,16 +17,14 @@ from typing import Any
 
 import pytest
 
-from belegsync.banking import push_transactions
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.migrate import upgrade
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
+from support.matching_helpers import push
 from support.store_helpers import add_tenant
 
 pytestmark = pytest.mark.postgres
-
-ACCOUNT = "DE89370400440532013000"
 
 
 def _lines(first: int, count: int) -> list[dict[str, Any]]:
@@ -59,18 +57,7 @@ async def test_a_large_statement_leaves_statistics_of_its_lines(
     try:
         tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
 
-        async def push(lines: list[dict[str, Any]]) -> int:
-            result = await push_transactions(
-                uow_factory=uow_factory,
-                clock=clock,
-                tenant_id=tenant_id,
-                account_iban=ACCOUNT,
-                transactions=lines,
-                actor="test",
-            )
-            return result.added
-
-        assert await push(_lines(0, 3000)) == 3000
+        assert (await push(uow_factory, clock, tenant_id, _lines(0, 3000))).added == 3000
         # what the planner expects of the account's lines: with the statistics of the
         # insert, about what it holds; before, next to nothing (1)
         async with engine.connect() as connection:
@@ -87,6 +74,6 @@ async def test_a_large_statement_leaves_statistics_of_its_lines(
         expected_rows = plan[0]["Plan"]["Plan Rows"]
         assert 2400 <= expected_rows <= 3600, plan
         # and the next push finds the half it holds already
-        assert await push(_lines(1500, 3000)) == 1500
+        assert (await push(uow_factory, clock, tenant_id, _lines(1500, 3000))).added == 1500
     finally:
         await engine.dispose()

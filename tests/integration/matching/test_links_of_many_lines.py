@@ -16,7 +16,7 @@ from belegsync.matching.service import run_matching
 from belegsync.store.models import PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import SUPPLIER_IBAN, add_voucher, line, push
+from support.matching_helpers import add_voucher, line, tenant_with_links
 from support.store_helpers import add_tenant, recorded_statements
 from support.volume import push_in_chunks
 
@@ -32,24 +32,7 @@ async def _links_on(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[str,
 async def test_the_links_of_many_open_lines_come_in_a_few_statements(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    for k in range(3):
-        await add_voucher(uow_factory, tenant_id, f"v-{k}", voucher_number=f"RE-2024-{k:04d}")
-    await push(
-        uow_factory,
-        clock,
-        tenant_id,
-        [
-            line(
-                "-119.00",
-                "2024-03-06",
-                f"Rechnung RE-2024-{k:04d}",
-                counterparty_iban=SUPPLIER_IBAN,
-            )
-            for k in range(3)
-        ],
-    )
-    await run_matching(uow_factory, clock, tenant_id)
+    tenant_id = await tenant_with_links(uow_factory, clock)
     links = await _links_on(uow_factory, tenant_id)
     assert links  # suggestions of the three vouchers on the three lines
     # the linked lines among as many ids as a busy account's open lines

@@ -20,12 +20,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from belegsync.matching.service import run_matching
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from fakes.clock import FixedClock
 from support.databases import sqlite_copy
-from support.matching_helpers import SUPPLIER_IBAN, add_voucher, line, push
-from support.store_helpers import add_tenant
+from support.matching_helpers import tenant_with_links
 
 
 @pytest.fixture
@@ -73,32 +71,10 @@ def _walks(plans: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
     ]
 
 
-async def _tenant_with_links(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
-    tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    for k in range(3):
-        await add_voucher(uow_factory, tenant_id, f"v-{k}", voucher_number=f"RE-2024-{k:04d}")
-    await push(
-        uow_factory,
-        clock,
-        tenant_id,
-        [
-            line(
-                "-119.00",
-                "2024-03-06",
-                f"Rechnung RE-2024-{k:04d}",
-                counterparty_iban=SUPPLIER_IBAN,
-            )
-            for k in range(3)
-        ],
-    )
-    await run_matching(uow_factory, clock, tenant_id)
-    return tenant_id
-
-
 async def test_stale_vouchers_and_their_items_are_read_by_their_marker(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    tenant_id = await _tenant_with_links(uow_factory, clock)
+    tenant_id = await tenant_with_links(uow_factory, clock)
 
     plans = await _plans(
         uow_factory, lambda uow: uow.matching.payment_sources(tenant_id, stale_only=True)
@@ -111,7 +87,7 @@ async def test_stale_vouchers_and_their_items_are_read_by_their_marker(
 async def test_payments_of_vouchers_are_read_by_voucher(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    tenant_id = await _tenant_with_links(uow_factory, clock)
+    tenant_id = await tenant_with_links(uow_factory, clock)
     async with uow_factory() as uow:
         voucher_ids = [v.id for _, v in await uow.matching.payments(tenant_id)]
 
@@ -125,7 +101,7 @@ async def test_payments_of_vouchers_are_read_by_voucher(
 async def test_links_of_payments_and_transactions_are_read_by_their_ids(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
-    tenant_id = await _tenant_with_links(uow_factory, clock)
+    tenant_id = await tenant_with_links(uow_factory, clock)
     async with uow_factory() as uow:
         links = await uow.matching.links(tenant_id)
     payment_ids = [link.expected_payment_id for link in links]
