@@ -25,10 +25,11 @@ class NotFound(Exception):
 def is_busy(error: BaseException) -> bool:
     """Whether ``error`` is the database refusing for now, worth trying again in a few
     seconds: SQLite's write lock not free within the busy timeout (another process
-    imports or syncs), PostgreSQL's lock not available."""
+    imports or syncs); PostgreSQL's lock not available, or the transaction rolled back
+    as a deadlock's victim or for a serialization failure (nothing of it was kept)."""
     if not isinstance(error, OperationalError):
         return False
-    if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+    if getattr(error.orig, "sqlstate", None) in _TRY_AGAIN:
         return True
     return "database is locked" in str(error.orig)
 
@@ -44,5 +45,6 @@ def skipped_when_busy() -> Iterator[None]:
             raise
 
 
-# PostgreSQL's SQLSTATE for a lock that could not be taken (NOWAIT, lock_timeout)
-_LOCK_NOT_AVAILABLE = "55P03"
+# PostgreSQL's SQLSTATEs of a refusal for now: a lock that could not be taken (NOWAIT,
+# lock_timeout), a deadlock's victim, a serialization failure
+_TRY_AGAIN = frozenset({"55P03", "40P01", "40001"})

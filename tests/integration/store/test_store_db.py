@@ -145,6 +145,39 @@ async def test_sqlite_readers_do_not_wait_for_a_writer_and_see_the_last_commit(
         await quick.dispose()
 
 
+@pytest.mark.postgres
+async def test_a_deadlock_victim_is_busy_on_postgresql(engine: AsyncEngine) -> None:
+    """Two transactions that each hold a row the other wants: PostgreSQL rolls one back
+    (``deadlock_detected``, 40P01). Like a lock not free in time, that is the database
+    refusing for now: a 503 with Retry-After in the web, not a 500."""
+    if engine.url.get_backend_name() != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no row locks to deadlock on")
+    async with engine.begin() as setup:
+        await setup.execute(
+            text(
+                "INSERT INTO tenants (id, name, bookkeeping_service, created_at) VALUES "
+                "('t-a', 'A', false, now()), ('t-b', 'B', false, now())"
+            )
+        )
+    rename = "UPDATE tenants SET name = name || '.' WHERE id = :id"
+    async with engine.connect() as first, engine.connect() as second:
+        for connection in (first, second):
+            await connection.execute(text("SET deadlock_timeout = '100ms'"))
+        await first.execute(text(rename), {"id": "t-a"})
+        await second.execute(text(rename), {"id": "t-b"})
+        outcomes = await asyncio.gather(
+            first.execute(text(rename), {"id": "t-b"}),
+            second.execute(text(rename), {"id": "t-a"}),
+            return_exceptions=True,
+        )
+        await first.rollback()
+        await second.rollback()
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], OperationalError)
+    assert getattr(refused[0].orig, "sqlstate", None) == "40P01"
+    assert is_busy(refused[0])
+
+
 async def test_a_lock_not_free_in_time_is_busy_on_either_database(engine: AsyncEngine) -> None:
     """``is_busy`` (a 503 with Retry-After in the web, a warning in the scheduler) on
     what each database raises when another transaction keeps a lock longer than one may
