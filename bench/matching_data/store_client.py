@@ -36,12 +36,10 @@ from belegsync.store.migrate import upgrade
 from belegsync.store.models import PaymentLink
 from belegsync.store.repositories import NewVoucher, VoucherData
 from belegsync.store.uow import UnitOfWorkFactory
+from support.databases import PG_ADMIN_DSN, pg_url
 from support.volume import push_in_chunks
 
 __all__ = ["migrated_database", "postgres_database", "time_incremental", "time_volume"]
-
-# the machine's PostgreSQL, where one runs (as the tests find it)
-_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _START = date(2024, 1, 1)
@@ -92,9 +90,9 @@ def _line(data: VoucherData, k: int) -> dict[str, Any]:
 @contextmanager
 def postgres_database() -> Iterator[str | None]:
     """A new migrated PostgreSQL database for the block (its URL), dropped afterwards;
-    None where no PostgreSQL answers."""
+    None where no PostgreSQL answers (the server the tests use: ``PG_ADMIN_DSN``)."""
     try:
-        admin = psycopg.connect(_PG_ADMIN, autocommit=True, connect_timeout=3)
+        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError:
         yield None
         return
@@ -102,7 +100,7 @@ def postgres_database() -> Iterator[str | None]:
     with admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         try:
-            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+            url = pg_url(name)
             upgrade(url)
             yield url
         finally:

@@ -36,6 +36,12 @@ PG_ADMIN_DSN = os.environ.get(
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+def pg_url(name: str) -> str:
+    """The SQLAlchemy URL of the database ``name`` on the server of ``PG_ADMIN_DSN``."""
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    return f"{base}/{name}"
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Any]:
     try:
@@ -61,8 +67,7 @@ def make_pg_database(pg_admin: Any) -> Iterator[Callable[[], str]]:
         name = f"belegsync_store_{uuid.uuid4().hex[:12]}"
         pg_admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         created.append(name)
-        base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        return f"{base}/{name}"
+        return pg_url(name)
 
     yield make
     for name in created:
