@@ -11,11 +11,13 @@ volume only: at a test's few thousand lines either plan is quick).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.migrate import upgrade
@@ -77,3 +79,47 @@ async def test_a_large_statement_leaves_statistics_of_its_lines(
         assert (await push(uow_factory, clock, tenant_id, _lines(1500, 3000))).added == 1500
     finally:
         await engine.dispose()
+
+
+async def test_statistics_that_cannot_be_renewed_leave_the_import_standing(
+    fresh_pg_url: str,
+) -> None:
+    """The ANALYZE after a large import is best effort: killed while it waits for
+    another transaction's lock on the table, the import it follows stays committed, the
+    push answers as usual, and a warning is logged."""
+    engine = create_engine(fresh_pg_url)
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    clock = FixedClock(datetime(2024, 3, 8, 9, 0, tzinfo=UTC))
+    try:
+        tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
+        async with engine.connect() as holder:
+            # a lock inserts pass and ANALYZE waits for
+            await holder.exec_driver_sql(
+                "LOCK TABLE bank_transactions IN SHARE UPDATE EXCLUSIVE MODE"
+            )
+            with capture_logs() as logs:
+                pushed = asyncio.create_task(push(uow_factory, clock, tenant_id, _lines(0, 3000)))
+                waiting = None
+                for _ in range(200):
+                    # the holder's transaction keeps one view of the activity unless cleared
+                    await holder.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+                    waiting = (
+                        await holder.exec_driver_sql(
+                            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'ANALYZE%%' "
+                            "AND wait_event_type = 'Lock'"
+                        )
+                    ).scalar()
+                    if waiting is not None:
+                        break
+                    await asyncio.sleep(0.05)
+                assert waiting is not None, "the ANALYZE never waited"
+                await holder.exec_driver_sql(f"SELECT pg_terminate_backend({int(waiting)})")
+                result = await pushed
+            await holder.rollback()
+        async with uow_factory.read_only() as uow:
+            stored = len((await uow.matching.transaction_columns(tenant_id))["id"])
+    finally:
+        await engine.dispose()
+
+    assert result.added == 3000 and stored == 3000
+    assert [e["event"] for e in logs if e["log_level"] == "warning"] == ["statistics_not_renewed"]
