@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from belegsync.domain.matching import LinkDecision, LinkStatus, MatchFeatures, Suggestion
 from belegsync.domain.matching_score import auto_confirm_failures
-from belegsync.matching.candidates import is_member
+from belegsync.matching.candidates import is_member, unique_first
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.features import periods_of
 from belegsync.matching.params import MatchParams
@@ -255,7 +255,7 @@ def _greedy_order(columns: EdgeColumns, payment_ranks: IntArray | None = None) -
     n = columns.payment.size
     _, by_score = np.unique(-columns.score, return_inverse=True)
     if payment_ranks is None:
-        _, first, by_payment = np.unique(columns.payment, return_index=True, return_inverse=True)
+        _, first, by_payment = unique_first(columns.payment)
         ranks = id_ranks(columns.source.payment_ids(columns.at[first].tolist()))[by_payment]
         width = n  # each rank < n: no overflow
     else:

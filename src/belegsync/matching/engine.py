@@ -44,6 +44,7 @@ from belegsync.matching.candidates import (
     find_sorted,
     is_member,
     marked,
+    unique_inverse,
 )
 from belegsync.matching.collective import (
     CollectiveGroup,
@@ -332,7 +333,7 @@ class _Run:
         # of its payment's id among the states': the order of equal scores and of the
         # result
         self._payment_ranks, self._rank_of = id_ranking(list(map(attrgetter("id"), expected)))
-        self._id_ranks = np.unique(self._payment_ranks[self.rest], return_inverse=True)[1]
+        self._id_ranks = unique_inverse(self._payment_ranks[self.rest])[1]
         # a code per state of its voucher: the items of one voucher do not compete for
         # each other's lines (``auto_decisions``)
         voucher_codes: dict[str, int] = {}
@@ -1357,7 +1358,7 @@ class _Run:
             np.int64,
             states.size,
         )
-        listed, right = np.unique(rows_of, return_inverse=True)
+        listed, right = unique_inverse(rows_of)
         payer_names = list(map(index.cols.names.__getitem__, listed.tolist()))
         same = self._same_payer.judge(list(contact_names), payer_names, left, right)
         found: dict[int, set[str]] = defaultdict(set)

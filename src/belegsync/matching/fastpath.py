@@ -51,6 +51,7 @@ from belegsync.matching.candidates import (
     is_member,
     marked,
     tenant_currencies,
+    unique_inverse,
 )
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.features import (
@@ -188,7 +189,7 @@ def _contact_numbers(
         np.int64,
         len(tc_ids),
     )
-    _, number = np.unique(first * len(tenant_numbers) + tenant_of_tc[tc], return_inverse=True)
+    _, number = unique_inverse(first * len(tenant_numbers) + tenant_of_tc[tc])
     out: IntArray = number.reshape(n).astype(np.int64)
     if None in first_at:
         out[first == first_at[None]] = -1
@@ -523,20 +524,19 @@ def _similarities(
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return
-    payments, payment_at = np.unique(pay[pick], return_inverse=True)
+    payments, payment_at = unique_inverse(pay[pick])
     spelled = list(map(contact_names.__getitem__, payments.tolist()))
     # per distinct payment, the first of them with its contact name; those numbered
     numbers: dict[str, int] = {}
     first_named = np.fromiter(map(numbers.setdefault, spelled, count()), np.int64, len(spelled))
-    named, contact = np.unique(first_named, return_inverse=True)
+    named, contact = unique_inverse(first_named)
     contacts = list(map(spelled.__getitem__, named.tolist()))
     picked_rows = rows[pick]
     _, first, payer = np.unique(name_keys[picked_rows], return_index=True, return_inverse=True)
     payers = list(map(names.__getitem__, picked_rows[first].tolist()))
     width = len(payers)
-    pairs, pair_at = np.unique(
-        contact.reshape(-1)[payment_at.reshape(-1)] * width + payer.reshape(-1),
-        return_inverse=True,
+    pairs, pair_at = unique_inverse(
+        contact.reshape(-1)[payment_at.reshape(-1)] * width + payer.reshape(-1)
     )
     lefts, rights = (pairs // width).tolist(), (pairs % width).tolist()
     if not as_full_scoring:
@@ -659,7 +659,9 @@ def clear_links(
     # not asked (measured at full scale: asking them too sent 9,500 more pairs to full
     # scoring, about 0.2 s, and changed one link of 94,000)
     unsure = keep[~referenced[keep]]
-    keep = np.setdiff1d(keep, unsure[_account_rivals(arrays, index, pay[unsure], rows[unsure])])
+    rivalled = np.zeros(pay.size, dtype=np.bool_)
+    rivalled[unsure[_account_rivals(arrays, index, pay[unsure], rows[unsure])]] = True
+    keep = keep[~rivalled[keep]]
     if rejected:
         ids = cols.ids
         pairs = zip(pay[keep].tolist(), rows[keep].tolist(), strict=True)
@@ -721,7 +723,7 @@ def _payers_known(
     at = np.flatnonzero(asked & has[pay] & (cols.keys.name[rows] != NO_KEY))
     if not at.size:
         return out
-    lines, inverse = np.unique(rows[at], return_inverse=True)
+    lines, inverse = unique_inverse(rows[at])
     payers = normalise(list(map(cols.names.__getitem__, lines.tolist())))
     out[at] = [
         payers[j] in taught[g]
@@ -809,7 +811,7 @@ def _period_named(
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return out
-    lines, line_of = np.unique(rows[pick], return_inverse=True)
+    lines, line_of = unique_inverse(rows[pick])
     periods = TextPeriods(*keys.periods_of(lines))
     out[pick] = periods.own(line_of.reshape(-1), arrays.voucher_day[pay[pick]])
     return out
@@ -1070,7 +1072,7 @@ def _reference_hits(
 def _differences(kinds: IntArray, difference: IntArray) -> list[DifferenceReason | None]:
     """Why the allocated amount differs from the item, per pair (each distinct kind and
     difference judged once)."""
-    distinct, inverse = np.unique(difference * len(_KINDS) + kinds, return_inverse=True)
+    distinct, inverse = unique_inverse(difference * len(_KINDS) + kinds)
     reasons = [
         difference_reason(_KINDS[code % len(_KINDS)], code // len(_KINDS))
         for code in distinct.tolist()

@@ -40,6 +40,7 @@ from belegsync.matching.candidates import (
     find_sorted,
     is_member,
     reference_tokens,
+    unique_inverse,
 )
 from belegsync.matching.columns import BoolArray, IntArray
 from belegsync.matching.line_keys import marker_mask
@@ -1026,9 +1027,7 @@ class FeatureContext:
         similarity, payer_known = self._named(states, pay, rows, np.flatnonzero(account == 0))
         sims, inverse = np.unique(similarity, return_inverse=True)
         # 3: a payer the contact's confirmed links taught
-        codes, back = np.unique(
-            inverse * 4 + np.where(payer_known, 3, account), return_inverse=True
-        )
+        codes, back = unique_inverse(inverse * 4 + np.where(payer_known, 3, account))
         listed_sims = sims.tolist()
         table = [self._outcome(code % 4, listed_sims[code // 4]) for code in codes.tolist()]
         value, evidence, name_strong = zip(*table, strict=True)
@@ -1064,7 +1063,7 @@ class FeatureContext:
         )
         row_at = row_at.reshape(-1)
         raw = list(map(self.index.cols.names.__getitem__, judged_rows[first].tolist()))
-        distinct_pays, pay_at = np.unique(pay[judged], return_inverse=True)
+        distinct_pays, pay_at = unique_inverse(pay[judged])
         owners = list(map(states.__getitem__, distinct_pays.tolist()))
         contacts = list(map(attrgetter("payment.contact_name"), owners))
         normal = self.names_normalised([*raw, *contacts])
@@ -1091,7 +1090,7 @@ class FeatureContext:
         payer_known[judged[known]] = True
         width = len(raw) + len(contacts)
         compared = named & ~known & (contact != numbers.get("", -1))
-        keys, inverse = np.unique(contact[compared] * width + payer[compared], return_inverse=True)
+        keys, inverse = unique_inverse(contact[compared] * width + payer[compared])
         spelled_at = {number: name for name, number in numbers.items()}
         pairs = [(spelled_at[k // width], spelled_at[k % width]) for k in keys.tolist()]
         similar = self._similar
@@ -1165,7 +1164,7 @@ class FeatureContext:
         or only another one (``other``: the period per line position, ``others``); per
         line whether it is a re-collection. The periods and marks are read from the
         lines' keys; only a purpose marked with a word of a re-collection is read."""
-        lines, inverse = np.unique(rows, return_inverse=True)
+        lines, inverse = unique_inverse(rows)
         inverse = inverse.reshape(-1)
         keys = self.index.cols.keys
         periods = TextPeriods(*keys.periods_of(lines))
@@ -1209,7 +1208,7 @@ class FeatureContext:
     def dates_of(self, days: IntArray, anchored: BoolArray) -> FloatArray:
         """The date feature per pair, computed once per distinct (days, anchored) by
         the scalar function (the same floats to the last bit)."""
-        distinct, inverse = np.unique(days * 2 + anchored, return_inverse=True)
+        distinct, inverse = unique_inverse(days * 2 + anchored)
         values = [self._date(key >> 1, bool(key & 1)) for key in distinct.tolist()]
         return np.asarray(values, dtype=np.float64)[inverse]
 

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process, utils
 
 from belegsync.domain.matching_text import normalise_name, normalise_names, normalise_text
+from belegsync.matching.candidates import unique_inverse
 from belegsync.matching.line_keys import processed_name as processed
 
 __all__ = ["SamePayer", "name_words", "processed", "processed_names", "same_payer"]
@@ -125,7 +126,7 @@ class SamePayer:
         if maybe.size == 0:
             return out
         width = len(payer_names)
-        pairs, pair_of = np.unique(left[maybe] * width + right[maybe], return_inverse=True)
+        pairs, pair_of = unique_inverse(left[maybe] * width + right[maybe])
         lefts, rights = pairs // width, pairs % width
         if len(numbers) > 64:  # bits shared by different words: compare the words
             shared = _share_word(lefts, rights, (contact, word), (payer, payer_word), len(numbers))
@@ -137,8 +138,8 @@ class SamePayer:
             near = self._scores(contacts, payers, lefts, rights) >= self._cutoff
             # those normalised too: only the names of the pairs near as written
             lefts, rights = lefts[near], rights[near]
-            named_c, c_at = np.unique(lefts, return_inverse=True)
-            named_p, p_at = np.unique(rights, return_inverse=True)
+            named_c, c_at = unique_inverse(lefts)
+            named_p, p_at = unique_inverse(rights)
             normal_c = self._normalise(list(map(contact_names.__getitem__, named_c.tolist())))
             normal_p = self._normalise(list(map(payer_names.__getitem__, named_p.tolist())))
             near[near] = (

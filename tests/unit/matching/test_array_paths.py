@@ -41,6 +41,8 @@ from belegsync.matching.candidates import (
     distinct,
     find_sorted,
     is_member,
+    unique_first,
+    unique_inverse,
 )
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.decide import Edge, EdgeColumns
@@ -447,6 +449,30 @@ def test_is_member_equals_isin(values: list[int], others: list[int], picks: list
     arr = np.array(values, dtype=np.int64)
     wanted_arr = np.array(wanted, dtype=np.int64)
     assert is_member(arr, wanted_arr).tolist() == np.isin(arr, wanted_arr).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(-(1 << 62), 1 << 61),
+    st.lists(st.integers(0, 70) | st.integers(0, 1 << 24) | st.integers(0, 1 << 61), max_size=60),
+    st.sampled_from([np.int64, np.int32, np.uint16]),
+)
+def test_unique_by_flags_equals_numpys_unique(low: int, offsets: list[int], dtype: Any) -> None:
+    """Narrow ranges are read by flags, wide ones (more than 32 slots per value, or
+    8 million) by ``np.unique``: the same arrays either way, dtypes included."""
+    info = np.iinfo(dtype)
+    values = np.array(
+        [min(max(low + o, info.min), info.max) for o in offsets], dtype=np.int64
+    ).astype(dtype)
+    found, inverse = unique_inverse(values)
+    want, want_inverse = np.unique(values, return_inverse=True)
+    assert (found.dtype, found.tolist()) == (want.dtype, want.tolist())
+    assert inverse.tolist() == want_inverse.reshape(-1).tolist()
+    found, first, inverse = unique_first(values)
+    want, want_first, want_inverse = np.unique(values, return_index=True, return_inverse=True)
+    assert (found.tolist(), first.tolist()) == (want.tolist(), want_first.tolist())
+    assert inverse.tolist() == want_inverse.reshape(-1).tolist()
+    assert (distinct(values).dtype, distinct(values).tolist()) == (want.dtype, want.tolist())
 
 
 @settings(max_examples=200, deadline=None)
