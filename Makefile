@@ -1,7 +1,13 @@
 # The two commands of the README: `make demo` and `make test`. Both bootstrap what they need.
 # Dependencies install from requirements.lock (exact versions); `make lock` renews it.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The interpreter of .venv: Debian's own Python 3.11 where the machine has it, else the
+# first python3 on PATH. Debian links its interpreter statically and builds it with
+# profile-guided and link-time optimisation; a plain source build with a shared
+# libpython (pyenv's default) ran pure Python 30 % slower here and a full-scale
+# matching run 10-15 % slower (docs/operations.md). An existing .venv is kept: `make
+# clean` first to change it.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -9,7 +15,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: demo test lint typecheck unit bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || (rm -rf $(VENV) && python3 -m venv $(VENV))
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)

@@ -53,6 +53,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import platform
 import random
 import resource
 import sys
@@ -395,6 +396,10 @@ def speed(scale: float, seed: int, trace_memory: bool, runs: int) -> None:
     gc.collect()
     rss_input = _rss_mb()
     print(f"[speed] payments={len(expected)} transactions={len(cols)} one process, no fork")
+    print(
+        f"[speed] interpreter={platform.python_implementation()} {platform.python_version()} "
+        f"({os.path.realpath(sys._base_executable)}): the venv's interpreter (Makefile)"
+    )
     result = _timed("generator's objects", expected, cols, runs)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
