@@ -100,6 +100,14 @@ def test_upload_with_mapping_then_transactions_and_accounts(
     page.get_by_role("button", name="Filtern").click()
     expect(page.locator("#count")).to_contain_text("1 Umsatz, Seite 1 von 1")
     assert "q=Miete" in page.url
+    # the days in date fields, as on the other lists (the browser's picker and format)
+    page.get_by_label("Suche").fill("")
+    page.get_by_label("von", exact=True).fill("2024-03-02")
+    page.get_by_label("bis", exact=True).fill("2024-03-31")
+    page.get_by_role("button", name="Filtern").click()
+    expect(page.locator("#count")).to_contain_text("2 Umsätze, Seite 1 von 1")
+    expect(page.get_by_label("von", exact=True)).to_have_value("2024-03-02")
+    _fits(page, width)
 
     page.get_by_role("link", name="Bankkonten").last.click()
     expect(page.locator(".account")).to_contain_text("DE89370400440532013000")

@@ -160,6 +160,10 @@ async def test_transactions_list_pages_filters_sorts_and_exports(stack: WebStack
     assert "1 Umsatz, Seite 1 von 1" in text_of(by_amount) and "Rechnung 4711" in text_of(by_amount)
     june = text_of(in_june)
     assert "5 Umsätze" in june
+    # date fields as on every other list (a date picker, the browser's format); a day
+    # the URL writes as TT.MM.JJJJ is shown in them
+    assert '<input id="f-from" name="from" type="date" value="2024-06-01">' in in_june.text
+    assert '<input id="f-to" name="to" type="date" value="2024-06-30">' in in_june.text
     assert june.index("-980,00") < june.index("-452,10") < june.index("1.200,00")
     assert bad.status_code == 400 and "ist kein Datum" in text_of(bad)
     assert export.headers["content-type"] == "text/csv; charset=utf-8"
