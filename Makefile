@@ -4,9 +4,9 @@ SHELL := /bin/bash
 # The interpreter of .venv: Debian's own Python 3.11 where the machine has it, else the
 # first python3 on PATH. Debian links its interpreter statically and builds it with
 # profile-guided and link-time optimisation; a plain source build with a shared
-# libpython (pyenv's default) ran pure Python 30 % slower here and a full-scale
-# matching run 10-15 % slower (docs/operations.md). An existing .venv is kept: `make
-# clean` first to change it.
+# libpython (pyenv's default) took 40 % longer for pure Python here and about 10 %
+# longer for a full-scale matching run (docs/operations.md). An existing .venv is
+# kept: `make clean` first to change it.
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3)
 VENV := .venv
 BIN := $(VENV)/bin
