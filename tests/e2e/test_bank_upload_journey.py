@@ -108,6 +108,10 @@ def test_upload_with_mapping_then_transactions_and_accounts(
     expect(page.locator("#count")).to_contain_text("2 Umsätze, Seite 1 von 1")
     expect(page.get_by_label("von", exact=True)).to_have_value("2024-03-02")
     _fits(page, width)
+    # „Filtern“ and „Zurücksetzen“ side by side, not one above the other
+    boxes = [button.bounding_box() for button in page.locator("#filters .btn").all()]
+    tops = [box["y"] for box in boxes if box]
+    assert len(tops) == 2 and abs(tops[0] - tops[1]) < 2, tops
 
     page.get_by_role("link", name="Bankkonten").last.click()
     expect(page.locator(".account")).to_contain_text("DE89370400440532013000")
