@@ -41,7 +41,7 @@ from belegsync.matching.link_rows import (
 )
 from belegsync.matching.memory import IbanContactMemory, MemoryRow
 from belegsync.matching.params import ENGINE_VERSION, MatchParams
-from belegsync.store.errors import NotFound
+from belegsync.store.errors import NotFound, is_busy
 from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher, new_id
 from belegsync.store.repositories import AuditRow
 from belegsync.store.uow import UnitOfWork
@@ -51,6 +51,7 @@ __all__ = [
     "MATCHING_ACTOR",
     "REPLACED_REASON",
     "MatchCounts",
+    "matching_after_import",
     "matching_after_sync",
     "run_matching",
 ]
@@ -429,6 +430,24 @@ def matching_after_sync(
         return await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
 
     return after_sync
+
+
+async def matching_after_import(
+    uow_factory: Callable[[], UnitOfWork], clock: Clock, tenant_id: str
+) -> MatchCounts | None:
+    """The run after new statement lines (an upload, a push, an advice) were committed;
+    None where the database was busy with another process's write (the busy timeout
+    passed, or PostgreSQL refused a lock): the import stands and says so, instead of
+    answering "busy" for lines it stored. Nothing of the run is kept then, and the next
+    run (the morning's, the next import's, „Abgleich jetzt ausführen“) matches the new
+    lines, as every run reads all open lines."""
+    try:
+        return await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    except Exception as exc:
+        if not is_busy(exc):
+            raise
+        log.warning("matching_deferred", tenant_id=tenant_id, error=str(exc)[:200])
+        return None
 
 
 class _Writer:

@@ -98,3 +98,12 @@ def home_path(user: AuthenticatedUser) -> str:
     if user.is_staff or user.tenant_id is None:
         return "/staff"
     return f"/clients/{user.tenant_id}/overview"
+
+
+def local_path(value: str | None) -> str | None:
+    """``value`` where it is a path of this app ("/…"; not "//host", no backslash), else
+    None: a page links or redirects only to local targets, or it would turn into a
+    phishing aid (an open redirect)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None

@@ -4,7 +4,7 @@ logged with the request id, which the page and the JSON show so support can find
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import structlog
 from litestar import MediaType, Response
@@ -21,7 +21,7 @@ from litestar.types import ExceptionHandlersMap
 
 from belegsync.domain.errors import DomainError
 from belegsync.store.errors import NotFound, is_busy
-from belegsync.web.auth import LoginRequired
+from belegsync.web.auth import LoginRequired, local_path
 from belegsync.web.headers import request_id
 from belegsync.web.request_guard import BadRequestInput
 from belegsync.web.templating import formatter, render
@@ -41,7 +41,9 @@ def _json(
     return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def _page(request: WebRequest, status: int, message: str | None = None) -> Response[Any]:
+def _page(
+    request: WebRequest, status: int, message: str | None = None, **context: Any
+) -> Response[Any]:
     return render(
         request,
         "error.html",
@@ -49,6 +51,7 @@ def _page(request: WebRequest, status: int, message: str | None = None) -> Respo
         code=status,
         message=message,
         request_id=request_id(request.scope),
+        **{"posted": False, "back": None, **context},
     )
 
 
@@ -141,9 +144,22 @@ def _busy(request: WebRequest, exc: Exception) -> Response[Any]:
         "Die Datenbank ist gerade mit einem anderen Vorgang beschäftigt (etwa einem "
         "Kontoauszug-Import). Bitte versuchen Sie es in einigen Sekunden noch einmal."
     )
-    response = _page(request, 503, message)
+    # a form sent: nothing of it was kept (the unit of work rolled back); the page
+    # says so and leads back to the form it came from (a chosen file must be chosen
+    # again: no page can hand it back)
+    posted = request.method not in ("GET", "HEAD")
+    back = local_path(_path_of(request.headers.get("referer"))) if posted else None
+    response = _page(request, 503, message, posted=posted, back=back)
     response.headers.update(headers)
     return response
+
+
+def _path_of(url: str | None) -> str | None:
+    """The path and query of a URL (a Referer), or None."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def _server_error(request: WebRequest, exc: Exception) -> Response[Any]:

@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
+from structlog.testing import capture_logs
 
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.models import BankTransaction
-from belegsync.store.uow import UnitOfWorkFactory
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.web.app import create_app
 from support.matching_helpers import line, push
 from support.routes import CLIENT_ROUTES, STAFF_ROUTES, fill, ids_of
 from support.store_helpers import recorded_statements, sqlite_url, write_lock_held
 from support.web_stack import Browser, WebStack, connect_and_sync, text_of
+from unit.banking.fixtures import fixture
 
 # the JSON API's reads
 API_READS = (
@@ -148,3 +151,113 @@ async def test_the_umsaetze_export_reads_its_lines_in_one_pass(stack: WebStack) 
         assert "1.500 Umsätze" in text_of(page)
     # 1,480 lines more: their linked vouchers asked 500 at a time (before: 28 statements)
     assert statements[1] <= statements[0] + 3, statements
+
+
+class _LockedAfter(UnitOfWorkFactory):
+    """A unit-of-work factory whose writes find another process holding SQLite's write
+    lock (as a long import's) from the ``after``-th write on once armed: a request
+    whose first write committed meets the lock in its next one, as when an import
+    finished and a sync took the lock before the matching that follows."""
+
+    def __init__(self, engine: Any, path: Any) -> None:
+        super().__init__(create_session_factory(engine))
+        self._path = path
+        self._left: int | None = None
+        self._other: sqlite3.Connection | None = None
+
+    def arm(self, after: int) -> None:
+        self._left = after
+
+    def release(self) -> None:
+        if self._other is not None:
+            self._other.execute("ROLLBACK")
+            self._other.close()
+        self._other, self._left = None, None
+
+    def __call__(self) -> UnitOfWork:
+        if self._left is not None:
+            if self._left == 0 and self._other is None:
+                self._other = sqlite3.connect(
+                    self._path, isolation_level=None, check_same_thread=False
+                )
+                self._other.execute("BEGIN IMMEDIATE")
+            self._left -= 1
+        return super().__call__()
+
+
+@pytest.mark.parametrize("web_template", ["sqlite"], indirect=True)
+async def test_an_import_stands_when_its_matching_finds_the_database_busy(
+    stack: WebStack,
+) -> None:
+    """An upload or a push whose lines were committed answered 503 „Gerade beschäftigt“
+    when the matching after it found the database busy: the client thought the file
+    lost and sent it again. Now the import answers with its result and says the
+    matching waits for the next run; a form refused as busy leads back to itself."""
+    h = stack.harness
+    tenant = stack.tenant_a
+    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
+    locking = _LockedAfter(impatient, h.db_path)
+    deps = replace(stack.deps, uow_factory=locking)
+    statement = fixture("corpus/mt940_sparkasse.sta")
+    try:
+        async with AsyncTestClient(app=create_app(deps), base_url="http://testserver.local") as c:
+            client = Browser(c)
+            await client.login("a@alpha.test")
+            csrf = await client.csrf()
+            bearer = {"Authorization": f"Bearer {await stack.api_token(tenant)}"}
+            # the token's first use is written now (a write of its own), not in the push
+            assert (await client.get("/api/v1/connection", headers=bearer)).status_code == 200
+            with capture_logs() as logs:
+                locking.arm(after=1)  # the import commits, the matching after it waits
+                uploaded = await client.client.post(
+                    f"/clients/{tenant}/bank/upload",
+                    data={"_csrf_token": csrf},
+                    files={"file": ("auszug.sta", statement, "application/octet-stream")},
+                )
+                locking.release()
+                locking.arm(after=1)
+                pushed = await client.client.post(
+                    "/api/v1/bank-transactions",
+                    json={
+                        "account_iban": "DE89370400440532013000",
+                        "transactions": [line("-12.34", "2025-03-03", "Einkauf")],
+                    },
+                    headers=bearer,
+                )
+                locking.release()
+                locking.arm(after=0)  # busy from the first write on
+                form = f"/clients/{tenant}/matching?tab=open"
+                refused = await client.client.post(
+                    f"/clients/{tenant}/matching/run",
+                    data={"_csrf_token": csrf},
+                    headers={"Referer": f"http://testserver.local{form}"},
+                )
+                elsewhere = await client.client.post(
+                    f"/clients/{tenant}/matching/run",
+                    data={"_csrf_token": csrf},
+                    headers={"Referer": "https://evil.example//evil.example/login"},
+                )
+                locking.release()
+            again = await client.client.post(
+                f"/clients/{tenant}/bank/upload",
+                data={"_csrf_token": csrf},
+                files={"file": ("auszug.sta", statement, "application/octet-stream")},
+            )
+    finally:
+        locking.release()
+        await impatient.dispose()
+    page = text_of(uploaded)
+    assert uploaded.status_code == 200, page[:500]
+    assert "neue Umsätze" in page and "Gespeichert, aber noch nicht abgeglichen" in page
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["added"] == 1 and pushed.json()["matching"]["deferred"] is True
+    assert [e["event"] for e in logs if e["log_level"] == "warning"].count("matching_deferred") == 2
+    # the file's lines were kept: sent again, they are all known
+    assert again.status_code == 200 and "0 neue Umsätze" in text_of(again)
+    assert "noch nicht abgeglichen" not in text_of(again)
+    # a form refused as busy: 503, what to do, and the way back to a page of this app only
+    assert refused.status_code == 503 and refused.headers["retry-after"]
+    assert "Formular dann noch einmal" in text_of(refused)
+    assert f'href="{form.replace("&", "&amp;")}" id="back"' in refused.text
+    assert elsewhere.status_code == 503 and 'id="back"' not in elsewhere.text
+    assert "evil.example" not in elsewhere.text

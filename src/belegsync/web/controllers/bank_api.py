@@ -14,7 +14,7 @@ from belegsync.banking.advice_import import import_advices
 from belegsync.domain.errors import InvalidInput
 from belegsync.matching.columns import line_keys_of
 from belegsync.matching.inbox import matching_overview
-from belegsync.matching.service import run_matching
+from belegsync.matching.service import matching_after_import
 from belegsync.store.access import TenantContext
 from belegsync.web.deps import WebDeps
 from belegsync.web.request_guard import parse_json_body
@@ -73,14 +73,18 @@ class BankApiController(Controller):
             actor="api",
             line_keys=line_keys_of,
         )
-        counts = await run_matching(
-            deps.uow_factory, deps.clock, api_ctx.tenant_id, vouchers_changed=False
-        )
+        counts = await matching_after_import(deps.uow_factory, deps.clock, api_ctx.tenant_id)
         return {
             "added": result.added,
             "duplicates": result.duplicates,
             "account": result.account,
-            "matching": {"auto_links": counts.auto_links, "suggestions": counts.suggestions},
+            # deferred: the lines are stored; the database was busy, the next run
+            # matches them
+            "matching": {
+                "auto_links": counts.auto_links if counts else 0,
+                "suggestions": counts.suggestions if counts else 0,
+                "deferred": counts is None,
+            },
         }
 
     @get("/matches", summary="Links and open suggestions with their reasons")
@@ -132,11 +136,10 @@ class BankApiController(Controller):
             data=data,
             actor="api",
         )
+        matched = None
         if result.attached:
-            await run_matching(
-                deps.uow_factory, deps.clock, api_ctx.tenant_id, vouchers_changed=False
-            )
-        return result.as_json()
+            matched = await matching_after_import(deps.uow_factory, deps.clock, api_ctx.tenant_id)
+        return {**result.as_json(), "matching_deferred": bool(result.attached) and matched is None}
 
 
 def _advice_file(body: Any) -> tuple[str, bytes]:

@@ -36,7 +36,7 @@ from belegsync.banking.uploads import (
 from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.columns import line_keys_of
 from belegsync.matching.links import remove_advice
-from belegsync.matching.service import run_matching
+from belegsync.matching.service import matching_after_import
 from belegsync.store.access import TenantContext
 from belegsync.store.uow import UnitOfWork
 from belegsync.web.controllers.banking_query import query_from_params
@@ -133,6 +133,7 @@ class BankingController(Controller):
         draft: tuple[str, str, bytes] | None = None,
         form: dict[str, Any] | None = None,
         needs: str = "",
+        deferred: bool = False,
     ) -> Template:
         async with deps.uow_factory.read_only() as uow:
             await uow.reads.tenant(ctx)
@@ -146,6 +147,8 @@ class BankingController(Controller):
             "error": error,
             "result": result,
             "advices": advices,
+            # the import stands, its matching waits for the next run (database busy)
+            "matching_deferred": deferred,
             "stored_advices": stored_advices,
             "formats": FORMAT_LABELS,
             "form": form or {},
@@ -229,8 +232,8 @@ class BankingController(Controller):
         if draft_id is not None:
             await drop_draft(deps.uow_factory, ctx.tenant_id, draft_id)
         # New lines may pay open vouchers (or replace external transactions).
-        await run_matching(deps.uow_factory, deps.clock, ctx.tenant_id, vouchers_changed=False)
-        return await self._page(request, deps, ctx, result=result)
+        matched = await matching_after_import(deps.uow_factory, deps.clock, ctx.tenant_id)
+        return await self._page(request, deps, ctx, result=result, deferred=matched is None)
 
     async def _import_advices(
         self,
@@ -255,9 +258,11 @@ class BankingController(Controller):
         except DomainError as invalid:
             message = domain_message(request, invalid)
             return await self._page(request, deps, ctx, status_code=400, error=message, form=form)
+        deferred = False
         if advices.attached:
-            await run_matching(deps.uow_factory, deps.clock, ctx.tenant_id, vouchers_changed=False)
-        return await self._page(request, deps, ctx, advices=advices)
+            matched = await matching_after_import(deps.uow_factory, deps.clock, ctx.tenant_id)
+            deferred = matched is None
+        return await self._page(request, deps, ctx, advices=advices, deferred=deferred)
 
     @post(
         "/upload",
