@@ -24,7 +24,7 @@ from belegsync.cli.wiring import wired
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.matching.columns import line_keys_of
-from belegsync.matching.service import run_matching
+from belegsync.matching.service import matching_after_import
 from belegsync.settings import Settings
 
 
@@ -57,6 +57,14 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+# the import stands, its matching waits for the next run (the database was busy)
+_DEFERRED = (
+    "Gespeichert, aber noch nicht abgeglichen: die Datenbank war mit einem anderen Vorgang "
+    "beschäftigt; der nächste Abgleich ordnet die neuen Umsätze zu (oder: belegsync match). "
+    "(Stored, not matched yet: the database was busy; the next run matches the new lines.)"
+)
+
+
 def _refused(error: InvalidInput) -> int:
     # Both languages: the file may come from anyone, the log reader may not read German.
     print(f"belegsync: {error.message}\n  ({error.message_en})", file=sys.stderr)
@@ -70,7 +78,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
         return 2
     mapping = _read_mapping(args.csv_mapping)
 
-    async def run() -> ImportResult:
+    async def run() -> tuple[ImportResult, bool]:
         async with wired(settings, clock=clock) as w:
             tenant_id = await w.tenant_id(args.tenant)
             result = await import_statement(
@@ -86,11 +94,11 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
                 line_keys=line_keys_of,
             )
             # New transactions may pay open vouchers (or replace external transactions).
-            await run_matching(w.uow_factory, w.deps.clock, tenant_id, vouchers_changed=False)
-            return result
+            matched = await matching_after_import(w.uow_factory, w.deps.clock, tenant_id)
+            return result, matched is None
 
     try:
-        result = asyncio.run(run())
+        result, deferred = asyncio.run(run())
     except StatementError as error:
         return _refused(error)
     if args.json:
@@ -105,11 +113,14 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
                     {"code": w.code, "message": w.message, "message_en": w.message_en}
                     for w in result.warnings
                 ],
+                "matching_deferred": deferred,
             }
         )
         return 0
     for warning in result.warnings:
         print(f"belegsync: Hinweis: {warning.message}", file=sys.stderr)
+    if deferred:
+        print(f"belegsync: Hinweis: {_DEFERRED}", file=sys.stderr)
     added = counted(result.added, "neuer Umsatz", "neue Umsätze")
     print(
         f"{result.format}: {added}, {result.duplicates} bereits vorhanden "
@@ -124,7 +135,7 @@ def cmd_import_advice(args: argparse.Namespace, settings: Settings, clock: Clock
     if data is None:
         return 2
 
-    async def run() -> AdviceImportResult:
+    async def run() -> tuple[AdviceImportResult, bool]:
         async with wired(settings, clock=clock) as w:
             tenant_id = await w.tenant_id(args.tenant)
             result = await import_advices(
@@ -135,17 +146,21 @@ def cmd_import_advice(args: argparse.Namespace, settings: Settings, clock: Clock
                 data=data,
                 actor="cli",
             )
-            if result.attached:  # the batch lines now name their invoices
-                await run_matching(w.uow_factory, w.deps.clock, tenant_id, vouchers_changed=False)
-            return result
+            if not result.attached:
+                return result, False
+            # the batch lines now name their invoices
+            matched = await matching_after_import(w.uow_factory, w.deps.clock, tenant_id)
+            return result, matched is None
 
     try:
-        result = asyncio.run(run())
+        result, deferred = asyncio.run(run())
     except InvalidInput as error:
         return _refused(error)
     if args.json:
-        print_json(result.as_json())
+        print_json({**result.as_json(), "matching_deferred": deferred})
         return 0
+    if deferred:
+        print(f"belegsync: Hinweis: {_DEFERRED}", file=sys.stderr)
     for a in result.advices:
         where = (
             f"Buchung {a.txn_id}"
