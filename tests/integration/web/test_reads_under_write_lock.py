@@ -257,7 +257,7 @@ async def test_an_import_stands_when_its_matching_finds_the_database_busy(
     assert "noch nicht abgeglichen" not in text_of(again)
     # a form refused as busy: 503, what to do, and the way back to a page of this app only
     assert refused.status_code == 503 and refused.headers["retry-after"]
-    assert "Formular dann noch einmal" in text_of(refused)
+    assert "Gehen Sie dazu zurück zum Formular" in text_of(refused)
     assert f'href="{form.replace("&", "&amp;")}" id="back"' in refused.text
     assert elsewhere.status_code == 503 and 'id="back"' not in elsewhere.text
     assert "evil.example" not in elsewhere.text
