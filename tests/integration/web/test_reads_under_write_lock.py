@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 from dataclasses import replace
 from typing import Any
@@ -243,6 +244,26 @@ async def test_an_import_stands_when_its_matching_finds_the_database_busy(
                 data={"_csrf_token": csrf},
                 files={"file": ("auszug.sta", statement, "application/octet-stream")},
             )
+            # a file without its account waits as a draft for the choice; imported from
+            # it, the draft cannot be dropped either: it is left to expire
+            step = await client.client.post(
+                f"/clients/{tenant}/bank/upload",
+                data={"_csrf_token": csrf},
+                files={"file": ("ohne.sta", fixture("corpus/mt940_no_account.sta"), "x/y")},
+            )
+            found = re.search(r'action="([^"]+/bank/upload/[0-9a-f-]{36})"', step.text)
+            assert found, text_of(step)[:500]
+            with capture_logs() as draft_logs:
+                locking.arm(after=1)
+                drafted = await client.client.post(
+                    found.group(1),
+                    data={
+                        "_csrf_token": csrf,
+                        "account": "new",
+                        "new_iban": "DE17100500000123456789",
+                    },
+                )
+                locking.release()
     finally:
         locking.release()
         await impatient.dispose()
@@ -255,6 +276,11 @@ async def test_an_import_stands_when_its_matching_finds_the_database_busy(
     # the file's lines were kept: sent again, they are all known
     assert again.status_code == 200 and "0 neue Umsätze" in text_of(again)
     assert "noch nicht abgeglichen" not in text_of(again)
+    assert drafted.status_code == 200, text_of(drafted)[:500]
+    assert "2 neue Umsätze" in text_of(drafted)
+    assert "noch nicht abgeglichen" in text_of(drafted)
+    warned = [e["event"] for e in draft_logs if e["log_level"] == "warning"]
+    assert warned == ["draft_left_to_expire", "matching_deferred"], warned
     # a form refused as busy: 503, what to do, and the way back to a page of this app only
     assert refused.status_code == 503 and refused.headers["retry-after"]
     assert "Gehen Sie dazu zurück zum Formular" in text_of(refused)
