@@ -47,6 +47,18 @@ API_READS = (
 )
 
 
+async def _push_one(client: Browser, bearer: dict[str, str]) -> Any:
+    """One line pushed through the JSON API."""
+    return await client.client.post(
+        "/api/v1/bank-transactions",
+        json={
+            "account_iban": "DE89370400440532013000",
+            "transactions": [line("-12.34", "2025-03-03", "Einkauf")],
+        },
+        headers=bearer,
+    )
+
+
 def _lines(count: int, start: int = 0) -> list[dict[str, Any]]:
     return [
         line(f"-{100 + i}.{i % 100:02d}", f"2025-0{1 + i % 9}-{1 + i % 28:02d}", f"Einkauf {i}")
@@ -97,14 +109,7 @@ async def test_every_page_that_reads_answers_while_another_process_writes(
                 busy = await client.client.post(
                     f"/clients/{ids.tenant}/matching/run", data={"_csrf_token": csrf}
                 )
-                pushed = await client.client.post(
-                    "/api/v1/bank-transactions",
-                    json={
-                        "account_iban": "DE89370400440532013000",
-                        "transactions": [line("-12.34", "2025-03-03", "Einkauf")],
-                    },
-                    headers=bearer,
-                )
+                pushed = await _push_one(client, bearer)
             after = await client.client.post(
                 f"/clients/{ids.tenant}/matching/run",
                 data={"_csrf_token": csrf},
@@ -217,14 +222,7 @@ async def test_an_import_stands_when_its_matching_finds_the_database_busy(
                 )
                 locking.release()
                 locking.arm(after=1)
-                pushed = await client.client.post(
-                    "/api/v1/bank-transactions",
-                    json={
-                        "account_iban": "DE89370400440532013000",
-                        "transactions": [line("-12.34", "2025-03-03", "Einkauf")],
-                    },
-                    headers=bearer,
-                )
+                pushed = await _push_one(client, bearer)
                 locking.release()
                 locking.arm(after=0)  # busy from the first write on
                 form = f"/clients/{tenant}/matching?tab=open"
