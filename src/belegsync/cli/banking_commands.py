@@ -24,7 +24,7 @@ from belegsync.cli.wiring import wired
 from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.matching.columns import line_keys_of
-from belegsync.matching.service import matching_after_import
+from belegsync.matching.service import matching_after_change
 from belegsync.settings import Settings
 
 
@@ -94,7 +94,7 @@ def cmd_import_statement(args: argparse.Namespace, settings: Settings, clock: Cl
                 line_keys=line_keys_of,
             )
             # New transactions may pay open vouchers (or replace external transactions).
-            matched = await matching_after_import(w.uow_factory, w.deps.clock, tenant_id)
+            matched = await matching_after_change(w.uow_factory, w.deps.clock, tenant_id)
             return result, matched is None
 
     try:
@@ -149,7 +149,7 @@ def cmd_import_advice(args: argparse.Namespace, settings: Settings, clock: Clock
             if not result.attached:
                 return result, False
             # the batch lines now name their invoices
-            matched = await matching_after_import(w.uow_factory, w.deps.clock, tenant_id)
+            matched = await matching_after_change(w.uow_factory, w.deps.clock, tenant_id)
             return result, matched is None
 
     try:

@@ -28,7 +28,7 @@ from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.link_rows import UNDONE_REASON, audit_link, move, new_link, retire_external
 from belegsync.matching.memory import is_usable_identifier
 from belegsync.matching.payouts import teaches_payer
-from belegsync.matching.service import run_matching
+from belegsync.matching.service import matching_after_change
 from belegsync.store.access import TenantContext
 from belegsync.store.errors import NotFound
 from belegsync.store.link_store import links_of_batch
@@ -224,7 +224,7 @@ async def undo_link(
         effect=_undo,
         audit_action="link_undone",
     )
-    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    await matching_after_change(uow_factory, clock, tenant_id)
     return link
 
 
@@ -388,7 +388,7 @@ async def undo_batch(
             await _undo(uow, tenant_id, link, actor, now)
         await _audit_batch(uow, tenant_id, actor, "link_batch_undone", batch_id, undone, now)
         await uow.commit()
-    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    await matching_after_change(uow_factory, clock, tenant_id)
     return len(undone)
 
 
@@ -429,5 +429,5 @@ async def remove_advice(
         )
         await uow.advices.delete(row)
         await uow.commit()
-    await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    await matching_after_change(uow_factory, clock, tenant_id)
     return len(undone)

@@ -51,7 +51,7 @@ __all__ = [
     "MATCHING_ACTOR",
     "REPLACED_REASON",
     "MatchCounts",
-    "matching_after_import",
+    "matching_after_change",
     "matching_after_sync",
     "run_matching",
 ]
@@ -432,15 +432,16 @@ def matching_after_sync(
     return after_sync
 
 
-async def matching_after_import(
+async def matching_after_change(
     uow_factory: Callable[[], UnitOfWork], clock: Clock, tenant_id: str
 ) -> MatchCounts | None:
-    """The run after new statement lines (an upload, a push, an advice) were committed;
-    None where the database was busy with another process's write (the busy timeout
-    passed, or PostgreSQL refused a lock): the import stands and says so, instead of
-    answering "busy" for lines it stored. Nothing of the run is kept then, and the next
-    run (the morning's, the next import's, „Abgleich jetzt ausführen“) matches the new
-    lines, as every run reads all open lines."""
+    """The run after a committed change (new statement lines from an upload, a push or
+    an advice; links undone, an advice removed); None where the database was busy with
+    another process's write (the busy timeout passed, or PostgreSQL refused a lock):
+    the change stands and says so, instead of answering "busy" for what it stored.
+    Nothing of the run is kept then, and the next run (the morning's, the next
+    import's, „Abgleich jetzt ausführen“) catches up, as every run reads all open
+    payments and lines."""
     try:
         return await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
     except Exception as exc:

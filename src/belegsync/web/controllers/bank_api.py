@@ -14,7 +14,7 @@ from belegsync.banking.advice_import import import_advices
 from belegsync.domain.errors import InvalidInput
 from belegsync.matching.columns import line_keys_of
 from belegsync.matching.inbox import matching_overview
-from belegsync.matching.service import matching_after_import
+from belegsync.matching.service import matching_after_change
 from belegsync.store.access import TenantContext
 from belegsync.web.deps import WebDeps
 from belegsync.web.request_guard import parse_json_body
@@ -73,7 +73,7 @@ class BankApiController(Controller):
             actor="api",
             line_keys=line_keys_of,
         )
-        counts = await matching_after_import(deps.uow_factory, deps.clock, api_ctx.tenant_id)
+        counts = await matching_after_change(deps.uow_factory, deps.clock, api_ctx.tenant_id)
         return {
             "added": result.added,
             "duplicates": result.duplicates,
@@ -138,7 +138,7 @@ class BankApiController(Controller):
         )
         matched = None
         if result.attached:
-            matched = await matching_after_import(deps.uow_factory, deps.clock, api_ctx.tenant_id)
+            matched = await matching_after_change(deps.uow_factory, deps.clock, api_ctx.tenant_id)
         return {**result.as_json(), "matching_deferred": bool(result.attached) and matched is None}
 
 

@@ -36,7 +36,7 @@ from belegsync.banking.uploads import (
 from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.columns import line_keys_of
 from belegsync.matching.links import remove_advice
-from belegsync.matching.service import matching_after_import
+from belegsync.matching.service import matching_after_change
 from belegsync.store.access import TenantContext
 from belegsync.store.uow import UnitOfWork
 from belegsync.web.controllers.banking_query import query_from_params
@@ -232,7 +232,7 @@ class BankingController(Controller):
         if draft_id is not None:
             await drop_draft(deps.uow_factory, ctx.tenant_id, draft_id)
         # New lines may pay open vouchers (or replace external transactions).
-        matched = await matching_after_import(deps.uow_factory, deps.clock, ctx.tenant_id)
+        matched = await matching_after_change(deps.uow_factory, deps.clock, ctx.tenant_id)
         return await self._page(request, deps, ctx, result=result, deferred=matched is None)
 
     async def _import_advices(
@@ -260,7 +260,7 @@ class BankingController(Controller):
             return await self._page(request, deps, ctx, status_code=400, error=message, form=form)
         deferred = False
         if advices.attached:
-            matched = await matching_after_import(deps.uow_factory, deps.clock, ctx.tenant_id)
+            matched = await matching_after_change(deps.uow_factory, deps.clock, ctx.tenant_id)
             deferred = matched is None
         return await self._page(request, deps, ctx, advices=advices, deferred=deferred)
 
