@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import event
 
+from belegsync.store.db import create_session_factory
 from belegsync.store.repositories import VoucherData
-from belegsync.store.uow import UnitOfWorkFactory
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 
@@ -33,6 +34,38 @@ def write_lock_held(path: Path) -> Iterator[None]:
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+class LockedAfter(UnitOfWorkFactory):
+    """A unit-of-work factory whose writes find another process holding SQLite's write
+    lock (as a long import's) from the ``after``-th write on once armed: a request
+    whose first write committed meets the lock in its next one, as when an import
+    finished and a sync took the lock before the matching that follows."""
+
+    def __init__(self, engine: Any, path: Any) -> None:
+        super().__init__(create_session_factory(engine))
+        self._path = path
+        self._left: int | None = None
+        self._other: sqlite3.Connection | None = None
+
+    def arm(self, after: int) -> None:
+        self._left = after
+
+    def release(self) -> None:
+        if self._other is not None:
+            self._other.execute("ROLLBACK")
+            self._other.close()
+        self._other, self._left = None, None
+
+    def __call__(self) -> UnitOfWork:
+        if self._left is not None:
+            if self._left == 0 and self._other is None:
+                self._other = sqlite3.connect(
+                    self._path, isolation_level=None, check_same_thread=False
+                )
+                self._other.execute("BEGIN IMMEDIATE")
+            self._left -= 1
+        return super().__call__()
 
 
 async def add_tenant(uow_factory: UnitOfWorkFactory, name: str) -> tuple[str, str]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sqlite3
 from dataclasses import replace
 from typing import Any
 
@@ -27,11 +26,11 @@ from structlog.testing import capture_logs
 
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.models import BankTransaction
-from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
+from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.web.app import create_app
 from support.matching_helpers import line, push
 from support.routes import CLIENT_ROUTES, STAFF_ROUTES, fill, ids_of
-from support.store_helpers import recorded_statements, sqlite_url, write_lock_held
+from support.store_helpers import LockedAfter, recorded_statements, sqlite_url, write_lock_held
 from support.web_stack import Browser, WebStack, connect_and_sync, text_of
 from unit.banking.fixtures import fixture
 
@@ -159,38 +158,6 @@ async def test_the_umsaetze_export_reads_its_lines_in_one_pass(stack: WebStack) 
     assert statements[1] <= statements[0] + 3, statements
 
 
-class _LockedAfter(UnitOfWorkFactory):
-    """A unit-of-work factory whose writes find another process holding SQLite's write
-    lock (as a long import's) from the ``after``-th write on once armed: a request
-    whose first write committed meets the lock in its next one, as when an import
-    finished and a sync took the lock before the matching that follows."""
-
-    def __init__(self, engine: Any, path: Any) -> None:
-        super().__init__(create_session_factory(engine))
-        self._path = path
-        self._left: int | None = None
-        self._other: sqlite3.Connection | None = None
-
-    def arm(self, after: int) -> None:
-        self._left = after
-
-    def release(self) -> None:
-        if self._other is not None:
-            self._other.execute("ROLLBACK")
-            self._other.close()
-        self._other, self._left = None, None
-
-    def __call__(self) -> UnitOfWork:
-        if self._left is not None:
-            if self._left == 0 and self._other is None:
-                self._other = sqlite3.connect(
-                    self._path, isolation_level=None, check_same_thread=False
-                )
-                self._other.execute("BEGIN IMMEDIATE")
-            self._left -= 1
-        return super().__call__()
-
-
 @pytest.mark.parametrize("web_template", ["sqlite"], indirect=True)
 async def test_an_import_stands_when_its_matching_finds_the_database_busy(
     stack: WebStack,
@@ -202,7 +169,7 @@ async def test_an_import_stands_when_its_matching_finds_the_database_busy(
     h = stack.harness
     tenant = stack.tenant_a
     impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
-    locking = _LockedAfter(impatient, h.db_path)
+    locking = LockedAfter(impatient, h.db_path)
     deps = replace(stack.deps, uow_factory=locking)
     statement = fixture("corpus/mt940_sparkasse.sta")
     try:
