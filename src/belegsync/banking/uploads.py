@@ -7,17 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-import structlog
-
 from belegsync.banking.csv_format import CsvLayoutUnknown, sniff_delimiter, split_rows
 from belegsync.banking.csv_mapping import CsvMapping, mapping_from_json, mapping_to_json
 from belegsync.banking.imports import ImportResult, LineKeys, import_statement
 from belegsync.banking.text import as_written, compact_iban, decode_text
 from belegsync.domain.clock import Clock
-from belegsync.store.errors import NotFound, is_busy
+from belegsync.store.errors import NotFound, skipped_when_busy
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
-
-log = structlog.get_logger(__name__)
 
 DRAFT_DAYS = 1
 PREVIEW_ROWS = 6
@@ -136,14 +132,10 @@ async def drop_draft(uow_factory: Callable[[], UnitOfWork], tenant_id: str, draf
     """The draft of an upload that was imported; where the database is busy (another
     process's write), it is left to expire after ``DRAFT_DAYS``: the import it came
     from stands."""
-    try:
+    with skipped_when_busy("draft_left_to_expire", tenant_id=tenant_id):
         async with uow_factory() as uow:
             await uow.banking.delete_draft(tenant_id, draft_id)
             await uow.commit()
-    except Exception as exc:
-        if not is_busy(exc):
-            raise
-        log.warning("draft_left_to_expire", tenant_id=tenant_id, error=str(exc)[:200])
 
 
 def _account_key(account: str | None) -> str | None:

@@ -41,7 +41,7 @@ from belegsync.matching.link_rows import (
 )
 from belegsync.matching.memory import IbanContactMemory, MemoryRow
 from belegsync.matching.params import ENGINE_VERSION, MatchParams
-from belegsync.store.errors import NotFound, is_busy
+from belegsync.store.errors import NotFound, skipped_when_busy
 from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher, new_id
 from belegsync.store.repositories import AuditRow
 from belegsync.store.uow import UnitOfWork
@@ -442,13 +442,9 @@ async def matching_after_change(
     Nothing of the run is kept then, and the next run (the morning's, the next
     import's, „Abgleich jetzt ausführen“) catches up, as every run reads all open
     payments and lines."""
-    try:
+    with skipped_when_busy("matching_deferred", tenant_id=tenant_id):
         return await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
-    except Exception as exc:
-        if not is_busy(exc):
-            raise
-        log.warning("matching_deferred", tenant_id=tenant_id, error=str(exc)[:200])
-        return None
+    return None
 
 
 class _Writer:

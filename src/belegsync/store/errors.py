@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import structlog
 from sqlalchemy.exc import OperationalError
+
+_log = structlog.get_logger("belegsync.store")
 
 
 class NotFound(Exception):
@@ -35,14 +38,18 @@ def is_busy(error: BaseException) -> bool:
 
 
 @contextmanager
-def skipped_when_busy() -> Iterator[None]:
-    """For a write that can wait for another time (a token's last use, a banner seen):
-    when the database is busy (:func:`is_busy`) it is left out, not the request."""
+def skipped_when_busy(event: str | None = None, **fields: object) -> Iterator[None]:
+    """For a write that can wait for another time (a token's last use, a banner seen,
+    the matching after an import, an imported upload's draft): when the database is busy
+    (:func:`is_busy`) it is left out, not the request; ``event``: logged then as a
+    warning with ``fields``."""
     try:
         yield
     except OperationalError as error:
         if not is_busy(error):
             raise
+        if event is not None:
+            _log.warning(event, error=str(error.orig)[:200], **fields)
 
 
 # PostgreSQL's SQLSTATEs of a refusal for now: a lock that could not be taken (NOWAIT,

@@ -20,6 +20,7 @@ from belegsync.domain.connection import (
 from belegsync.domain.dates import berlin_date
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.connection_owners import tenants_connected_to
+from belegsync.store.errors import skipped_when_busy
 from belegsync.store.models import Connection as ConnectionRow
 from belegsync.store.uow import UnitOfWork
 from belegsync.sync.connection_rows import apply_domain, to_domain
@@ -63,6 +64,8 @@ class ConnectResult:
     run_id: str | None = None
     company_name: str | None = None
     kept: bool = False
+    # connected, but the first sync could not be started (the database was busy)
+    sync_deferred: bool = False
     expiry_notice: Explanation | None = None
 
 
@@ -168,13 +171,22 @@ async def connect_lexware(
         await uow.commit()
         connection_id = row.id
     logger.info("connect_lexware_succeeded", tenant_id=tenant_id)
-    run_id = await queue.enqueue(connection_id, trigger="connect") if queue is not None else None
+    run_id: str | None = None
+    # the connection stands when the first sync cannot be started now (the database is
+    # busy with another process's write): the morning's run or „Jetzt synchronisieren“
+    # starts it
+    deferred = queue is not None
+    with skipped_when_busy("first_sync_deferred", tenant_id=tenant_id):
+        if queue is not None:
+            run_id = await queue.enqueue(connection_id, trigger="connect")
+        deferred = False
     return ConnectResult(
         updated.state,
         None,
         run_id,
         updated.company_name,
         expiry_notice=expiry_notice(expires_on, today),
+        sync_deferred=deferred,
     )
 
 
