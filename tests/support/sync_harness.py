@@ -37,6 +37,7 @@ from belegsync.store.secrets import KeyRing
 from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.connect import ConnectResult, connect_lexware
 from belegsync.sync.engine import RunOutcome, SyncDeps, execute_run
+from belegsync.sync.ports import SyncQueue
 from belegsync.sync.status import voucher_rows
 from belegsync.tenants.clients import create_tenant
 from fakes.clock import FixedClock
@@ -118,13 +119,22 @@ class Harness:
         )
         return self.tenant_id
 
-    async def connect(self, key: str = MAIN_KEY, **kwargs: Any) -> ConnectResult:
+    async def connect(
+        self,
+        key: str = MAIN_KEY,
+        *,
+        uow_factory: UnitOfWorkFactory | None = None,
+        queue: SyncQueue | None = None,
+        **kwargs: Any,
+    ) -> ConnectResult:
+        """Connect the tenant to the emulator; ``uow_factory`` and ``queue`` (none: no
+        first sync) where a test wants its own."""
         return await connect_lexware(
-            uow_factory=self.uow_factory,
+            uow_factory=uow_factory or self.uow_factory,
             lexware=self.apis.client,
             cipher=self.keyring,
             clock=self.clock,
-            queue=None,
+            queue=queue,
             tenant_id=self.tenant_id,
             api_key=key,
             base_url=EMULATOR_URL,

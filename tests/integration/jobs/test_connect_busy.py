@@ -10,12 +10,10 @@ from dataclasses import replace
 from structlog.testing import capture_logs
 
 from belegsync.domain.connection import ConnectionState
-from belegsync.emulator import MAIN_KEY
 from belegsync.jobs.embedded import EmbeddedSyncQueue
 from belegsync.store.db import create_engine
-from belegsync.sync.connect import connect_lexware
 from support.store_helpers import LockedAfter, sqlite_url
-from support.sync_harness import EMULATOR_URL, Harness
+from support.sync_harness import Harness
 
 
 async def test_a_connection_stands_when_its_first_sync_finds_the_database_busy(
@@ -28,16 +26,7 @@ async def test_a_connection_stands_when_its_first_sync_finds_the_database_busy(
     try:
         with capture_logs() as logs:
             locking.arm(after=1)  # the connection commits, claiming its first run waits
-            result = await connect_lexware(
-                uow_factory=locking,
-                lexware=harness.apis.client,
-                cipher=harness.keyring,
-                clock=harness.clock,
-                queue=queue,
-                tenant_id=harness.tenant_id,
-                api_key=MAIN_KEY,
-                base_url=EMULATOR_URL,
-            )
+            result = await harness.connect(uow_factory=locking, queue=queue)
             locking.release()
     finally:
         locking.release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ class Day:
         )
         self.connections: dict[str, str] = {}
 
-    async def add(self, name: str, key: str, *, known: bool = True, **connect: object) -> str:
+    async def add(self, name: str, key: str, *, known: bool = True, **connect: Any) -> str:
         """A tenant connected with ``key`` to an organisation of its own (one Lexware
         organisation belongs to one client); an unknown key leaves it failed."""
         if known:
