@@ -155,10 +155,14 @@ def _busy(request: WebRequest, exc: Exception) -> Response[Any]:
 
 
 def _path_of(url: str | None) -> str | None:
-    """The path and query of a URL (a Referer), or None."""
+    """The path and query of a URL (a Referer), or None (none, or not a URL: the header
+    is the client's to write)."""
     if not url:
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[not-an-address/": a bracket opened, never closed
+        return None
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 

@@ -203,6 +203,11 @@ async def test_an_import_stands_when_its_matching_finds_the_database_busy(
                     data={"_csrf_token": csrf},
                     headers={"Referer": "https://evil.example//evil.example/login"},
                 )
+                garbled = await client.client.post(
+                    f"/clients/{tenant}/matching/run",
+                    data={"_csrf_token": csrf},
+                    headers={"Referer": "http://[not-an-address/x"},
+                )
                 locking.release()
             again = await client.client.post(
                 f"/clients/{tenant}/bank/upload",
@@ -252,3 +257,5 @@ async def test_an_import_stands_when_its_matching_finds_the_database_busy(
     assert f'href="{form.replace("&", "&amp;")}" id="back"' in refused.text
     assert elsewhere.status_code == 503 and 'id="back"' not in elsewhere.text
     assert "evil.example" not in elsewhere.text
+    # a Referer no URL parser reads: the same page without the way back, not a 500
+    assert garbled.status_code == 503 and 'id="back"' not in garbled.text
