@@ -798,9 +798,7 @@ _KEY_SHIFT = np.int64(1) << np.int64(42)
 
 def marked(positions: Collection[int], n: int) -> BoolArray:
     """``n`` flags, set at ``positions``."""
-    out = np.zeros(n, dtype=np.bool_)
-    out[np.fromiter(positions, np.int64, len(positions))] = True
-    return out
+    return _flags(np.fromiter(positions, np.int64, len(positions)), n)
 
 
 def _span(values: IntArray) -> tuple[int, int] | None:
@@ -816,6 +814,18 @@ def _span(values: IntArray) -> tuple[int, int] | None:
     return low, span
 
 
+def _flags(at: IntArray, span: int) -> BoolArray:
+    """``span`` flags, set at the offsets ``at``."""
+    present = np.zeros(span, dtype=np.bool_)
+    present[at] = True
+    return present
+
+
+def _values_of(present: BoolArray, low: int, dtype: np.dtype[Any]) -> IntArray:
+    """The values whose flags are set (offsets from ``low``), ascending, in ``dtype``."""
+    return (np.flatnonzero(present) + low).astype(dtype, copy=False)
+
+
 def unique_inverse(values: IntArray) -> tuple[IntArray, IntArray]:
     """``np.unique(values, return_inverse=True)`` (the same arrays): where the integers
     lie in a narrow range (payments', lines' and states' positions, day counts, small
@@ -827,11 +837,10 @@ def unique_inverse(values: IntArray) -> tuple[IntArray, IntArray]:
         return found, inverse.reshape(-1)
     low, span = spanned
     at = values - low
-    present = np.zeros(span, dtype=np.bool_)
-    present[at] = True
+    present = _flags(at, span)
     rank = np.cumsum(present, dtype=np.int64)
     rank -= 1
-    return (np.flatnonzero(present) + low).astype(values.dtype, copy=False), rank[at]
+    return _values_of(present, low, values.dtype), rank[at]
 
 
 def unique_first(values: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -855,9 +864,7 @@ def distinct(values: IntArray) -> IntArray:
     spanned = _span(values)
     if spanned is not None:
         low, span = spanned
-        present = np.zeros(span, dtype=np.bool_)
-        present[values - low] = True
-        return (np.flatnonzero(present) + low).astype(values.dtype, copy=False)
+        return _values_of(_flags(values - low, span), low, values.dtype)
     out = np.sort(values)
     if out.size < 2:
         return out
