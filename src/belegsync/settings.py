@@ -57,6 +57,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "min(this, concurrency + 3) and one more for job notices",
     ),
     SettingSpec(
+        "BELEGSYNC_SQLITE_BUSY_SECONDS",
+        "30",
+        "SQLite: how long a write waits for another process's write lock before it gives "
+        "up (the web answers 503, a command exits 75); 1 to 600",
+    ),
+    SettingSpec(
         "BELEGSYNC_WEB_WORKERS",
         "1",
         "Web server processes of `belegsync serve` (about one per core); they share the port",
@@ -162,6 +168,7 @@ class Settings:
     public_url: str = ""
     web_workers: int = 1
     db_pool_size: int = 10
+    sqlite_busy_seconds: int = 30
     session_secret: str = ""
     session_idle_minutes: int = 60
     trusted_proxies: tuple[str, ...] = ()
@@ -221,6 +228,9 @@ class Settings:
             sync_workers=_int_in("BELEGSYNC_SYNC_WORKERS", get("BELEGSYNC_SYNC_WORKERS"), 1, 1000),
             web_workers=_int_in("BELEGSYNC_WEB_WORKERS", get("BELEGSYNC_WEB_WORKERS"), 1, 64),
             db_pool_size=_int_in("BELEGSYNC_DB_POOL_SIZE", get("BELEGSYNC_DB_POOL_SIZE"), 2, 500),
+            sqlite_busy_seconds=_int_in(
+                "BELEGSYNC_SQLITE_BUSY_SECONDS", get("BELEGSYNC_SQLITE_BUSY_SECONDS"), 1, 600
+            ),
             host=get("BELEGSYNC_HOST"),
             port=_int_in("BELEGSYNC_PORT", get("BELEGSYNC_PORT"), 1, 65535),
             log_level=_choice(

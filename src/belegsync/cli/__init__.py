@@ -252,8 +252,9 @@ def _command(argv: Sequence[str] | None, clock: Clock, *, configure_logs: bool) 
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        message = explain_error(exc)
-        if message is None:
+        explained = explain_error(exc)
+        if explained is None:
             raise
+        message, code = explained
         print(f"belegsync: {message}", file=sys.stderr)
-        return 2
+        return code

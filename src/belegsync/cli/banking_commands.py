@@ -183,7 +183,7 @@ def cmd_transactions(args: argparse.Namespace, settings: Settings, clock: Clock)
     async def run() -> list[dict[str, Any]]:
         async with wired(settings, clock=clock) as w:
             tenant_id = await w.tenant_id(args.tenant)
-            async with w.uow() as uow:
+            async with w.uow_factory.read_only() as uow:
                 views = await list_transactions(uow, tenant_id, account_iban=account)
             return [view.as_json() for view in views]
 

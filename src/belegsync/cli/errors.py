@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from belegsync.cli.wiring import SchemaOutdated
 from belegsync.domain.errors import DomainError
-from belegsync.store.errors import NotFound
+from belegsync.store.errors import NotFound, is_busy
 from belegsync.store.secrets import KeyfileError
 from belegsync.sync.connect import LexwareUnreachable
 
@@ -27,8 +27,31 @@ _SUBJECTS = {
 }
 
 
-def explain_error(exc: BaseException) -> str | None:
-    """The message for ``exc``, or ``None`` if it is a bug and should show its traceback."""
+# What an error a user can act on exits with: the input, a name or the set-up is wrong
+EXIT_ERROR = 2
+# The database is busy with another process's write (sysexits.h's EX_TEMPFAIL): the
+# same command may succeed in a few seconds, so a script or a cron job may try again
+EXIT_BUSY = 75
+
+_BUSY = (
+    "Die Datenbank ist gerade mit einem anderen Vorgang beschäftigt (einer Synchronisation, "
+    "einem Abgleich oder einem Import). Versuchen Sie es in einigen Sekunden noch einmal. "
+    "(The database is busy with another process's write; try again in a few seconds.)"
+)
+
+
+def explain_error(exc: BaseException) -> tuple[str, int] | None:
+    """The message for ``exc`` and the exit code, or ``None`` if it is a bug and should
+    show its traceback."""
+    if is_busy(exc):
+        # the unit of work that met the lock rolled back; a step committed before it
+        # stands (an import's lines, whose matching is left for the next run)
+        return _BUSY, EXIT_BUSY
+    message = _message(exc)
+    return None if message is None else (message, EXIT_ERROR)
+
+
+def _message(exc: BaseException) -> str | None:
     if isinstance(exc, DomainError):
         return f"{exc.message} [{exc.code}]"
     if isinstance(exc, NotFound):

@@ -136,7 +136,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings, clock: Clock) -> int
         async with wired(settings, clock=clock) as w:
             tenant_id = await w.tenant_id(args.tenant)
             counts = await run_matching(w.uow_factory, w.deps.clock, tenant_id)
-            async with w.uow() as uow:
+            async with w.uow_factory.read_only() as uow:
                 return counts, await matching_overview(uow, tenant_id)
 
     counts, overview = asyncio.run(run())

@@ -71,7 +71,7 @@ class Wiring:
 
     async def tenant_id(self, reference: str) -> str:
         """The id of the tenant with this id or name; :class:`NotFound` otherwise."""
-        async with self.uow() as uow:
+        async with self.uow_factory.read_only() as uow:
             return (await uow.tenants.get_by_id_or_name(reference)).id
 
 
@@ -95,7 +95,7 @@ async def _ensure_schema(settings: Settings) -> None:
 
 async def _load_keyring(settings: Settings, uow_factory: UnitOfWorkFactory) -> KeyRing:
     if not settings.keyfile_path.exists():
-        async with uow_factory() as uow:
+        async with uow_factory.read_only() as uow:
             if await uow.connections.with_encrypted_keys():
                 # Creating a new key file would make every stored key unreadable.
                 raise MissingKeyfileError(settings.keyfile_path)
@@ -115,7 +115,11 @@ async def wired(
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await _ensure_schema(settings)
-    engine = create_engine(settings.database_url, pool_size=settings.pools.database)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.pools.database,
+        sqlite_busy_timeout_ms=settings.sqlite_busy_seconds * 1000,
+    )
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     apis = LexwareApis(settings.lexware_rate, transport)
     try:

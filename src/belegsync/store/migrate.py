@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from belegsync.store.db import create_engine
+from belegsync.store.db import create_engine, read_only
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -45,10 +45,11 @@ def head_revisions() -> frozenset[str]:
 
 
 async def current_revisions(database_url: str) -> frozenset[str]:
-    """The heads the database is at (empty for an empty database)."""
+    """The heads the database is at (empty for an empty database). A read: it takes no
+    write lock (SQLite), so a command starts while another process writes."""
     engine = create_engine(database_url)
     try:
-        async with engine.connect() as connection:
+        async with read_only(engine).connect() as connection:
             return await connection.run_sync(_current_heads)
     finally:
         await engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from belegsync.domain.dates import berlin_date
 from belegsync.domain.money import Money
 from belegsync.domain.vouchers import ReviewReason
 from belegsync.store.models import VoucherSyncFailure
-from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
+from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.connection_rows import to_domain
 
 
@@ -168,11 +167,9 @@ def _money(cents: int | None, currency: str) -> str | None:
     return None if cents is None else Money(cents, currency).to_decimal_string()
 
 
-async def voucher_rows(
-    *, uow_factory: Callable[[], UnitOfWork], tenant_id: str
-) -> list[dict[str, Any]]:
+async def voucher_rows(*, uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[dict[str, Any]]:
     """Every synced voucher of the tenant as plain JSON (amounts as decimal strings)."""
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:  # no write lock
         tenant = await uow.tenants.get_by_id_or_name(tenant_id)
         vouchers = await uow.vouchers.all_with_details(tenant.id)
     out = []

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,18 @@ class Cli:
             text=True,
             timeout=60,
         )
+
+
+@contextmanager
+def write_locked(database: Path) -> Iterator[None]:
+    """Another process's write lock on the SQLite file (as a sync's or an import's)."""
+    other = sqlite3.connect(database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        yield
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
 
 
 @pytest.fixture
@@ -102,6 +117,40 @@ def test_broken_file_is_refused_with_line_and_nothing_imported(cli: Cli, tmp_pat
     assert "Nothing was imported" in result.stderr
     assert "Traceback" not in result.stderr
     assert json.loads(listing.stdout) == []
+
+
+def test_a_busy_database_is_one_line_and_exit_75_and_keeps_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A command whose write finds another process holding the write lock longer than
+    BELEGSYNC_SQLITE_BUSY_SECONDS says so in one line and exits 75 (try again), not
+    with a traceback after 30 s; the import it refused kept nothing."""
+    statement = str(FIXTURES / "mt940_sparkasse.sta")
+    cli.env["BELEGSYNC_SQLITE_BUSY_SECONDS"] = "1"
+    with write_locked(tmp_path / "data" / "belegsync.sqlite3"):
+        imported = cli.run("import-statement", "Musterfirma", statement)
+        matched = cli.run("match", "Musterfirma")
+        # reads need no lock
+        reads = [
+            cli.run("transactions", "Musterfirma", "--json"),
+            cli.run("vouchers", "Musterfirma", "--json"),
+            cli.run("status", "Musterfirma", "--json"),
+        ]
+    after = cli.run("import-statement", "Musterfirma", statement, "--json")
+    cli.env["BELEGSYNC_SQLITE_BUSY_SECONDS"] = "0"
+    unset = cli.run("transactions", "Musterfirma")
+
+    for busy in (imported, matched):
+        assert busy.returncode == 75, busy.stderr
+        assert "Traceback" not in busy.stderr
+        assert "Die Datenbank ist gerade mit einem anderen Vorgang beschäftigt" in busy.stderr
+        assert "try again in a few seconds" in busy.stderr
+    for read in reads:
+        assert read.returncode == 0, read.stderr
+    assert json.loads(reads[0].stdout) == json.loads(reads[1].stdout) == []
+    assert json.loads(reads[2].stdout)["label"] == "Keine Verbindung"
+    assert after.returncode == 0 and json.loads(after.stdout)["added"] == 6
+    assert unset.returncode == 2 and "BELEGSYNC_SQLITE_BUSY_SECONDS" in unset.stderr
 
 
 def test_generic_csv_needs_account_and_mapping(cli: Cli) -> None:
