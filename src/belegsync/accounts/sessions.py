@@ -27,6 +27,10 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
+def _encoded(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
 def _user_of(data: dict[str, Any]) -> str | None:
     user_id = data.get(SESSION_USER)
     return str(user_id) if user_id else None
@@ -96,7 +100,7 @@ class SessionStore:
         once per :data:`RENEW_AFTER`."""
         now = self._clock.now()
         expires_at = now + self.idle
-        encoded = json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        encoded = _encoded(data)
         if loaded is not None:
             renewed_at = loaded.expires_at - self.idle
             if data == loaded.data and now - renewed_at < RENEW_AFTER:
@@ -107,15 +111,24 @@ class SessionStore:
                 )
                 await uow.commit()
             return None
+        return await self.start(data)
+
+    async def start(self, data: dict[str, Any], *, replacing: str | None = None) -> str:
+        """Store ``data`` under a new id and return it; the session ``replacing`` (an id)
+        ends in the same transaction (a login: an id planted before it is worthless)."""
+        now = self._clock.now()
+        encoded = _encoded(data)
         session_id = secrets.token_urlsafe(32)
         async with self._uow_factory() as uow:
+            if replacing is not None:
+                await uow.accounts.delete_session(_hash(replacing))
             await uow.accounts.purge_sessions(now=now)
             await uow.accounts.add_session(
                 id_hash=_hash(session_id),
                 user_id=_user_of(data),
                 data=encoded,
                 now=now,
-                expires_at=expires_at,
+                expires_at=now + self.idle,
             )
             await uow.commit()
         return session_id

@@ -1,7 +1,15 @@
 """The session middleware: ``request.session`` backed by :class:`SessionStore`.
 
 The cookie holds a random id, nothing else. A new id is issued when a session starts
-and at login (:func:`renew_session_id`), so an id planted before the login is worthless.
+and at login (:func:`start_session`), so an id planted before the login is worthless.
+
+The writes that decide whether someone is signed in, a login's new session and a
+logout's end (:func:`end_session`), are made by their handler, before the answer: a busy
+database answers 503 there and nothing changed. The middleware itself writes only what
+can wait (a flash message, the language, the idle expiry moved forward, a session of a
+user no longer active ended) when the answer goes out; a busy database then leaves it
+out (``session_save_deferred``), since the answer's head is on its way and its
+handler's writes stand.
 """
 
 from __future__ import annotations
@@ -15,13 +23,15 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 
 from belegsync.accounts.sessions import LoadedSession, SessionStore
+from belegsync.store.errors import skipped_when_busy
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.web.types import WebRequest
 
 SESSION_COOKIE = "belegsync_session"
 # The session's user as loaded with the session (see ``web.auth.load_session_user``).
 SESSION_USER_STATE = "session_user"
-_RENEW = "session_renew_id"
+# the request's session control (:class:`_Control`) in the scope's state
+_CONTROL = "session_control"
 # Paths without a session: the API (tokens), webhooks, static files.
 NO_SESSION_PREFIXES = ("/api/", "/webhooks/", "/static/", "/favicon.ico")
 # A route handler's ``opt``: the page only reads, in the unit of work that read the
@@ -30,9 +40,32 @@ READS_WITH_SESSION = "reads_with_session"
 _READ_UNIT = "read_unit"
 
 
-def renew_session_id(request: WebRequest) -> None:
-    """Give the session a new id when the response goes out (call at login)."""
-    request.scope["state"][_RENEW] = True
+class _Control:
+    """What a handler decided of the request's session, for the middleware."""
+
+    def __init__(self, store: SessionStore, loaded: LoadedSession | None) -> None:
+        self.store = store
+        self.loaded = loaded
+        self.started: str | None = None  # the id of the session a login stored
+        self.ended = False
+
+
+async def start_session(request: WebRequest, data: dict[str, Any]) -> None:
+    """Sign in: ``data`` becomes the session, stored now under a new id (the session
+    before ends in the same transaction); the answer sets its cookie."""
+    control: _Control = request.scope["state"][_CONTROL]
+    replacing = control.loaded.id if control.loaded is not None else None
+    control.started = await control.store.start(data, replacing=replacing)
+    request.set_session(data)
+
+
+async def end_session(request: WebRequest) -> None:
+    """Sign out: the session ends now; the answer clears its cookie."""
+    control: _Control = request.scope["state"][_CONTROL]
+    if control.loaded is not None:
+        await control.store.end(control.loaded.id)
+    control.ended = True
+    request.clear_session()
 
 
 def read_unit(
@@ -94,34 +127,38 @@ class ServerSessionMiddleware:
         loaded: LoadedSession | None,
     ) -> None:
         scope["session"] = dict(loaded.data) if loaded else {}
+        state = scope.setdefault("state", {})
         if loaded is not None:
-            scope.setdefault("state", {})[SESSION_USER_STATE] = loaded.user
+            state[SESSION_USER_STATE] = loaded.user
+        control = state[_CONTROL] = _Control(self.store, loaded)
 
         async def send_with_session(message: Message) -> None:
             if message["type"] == "http.response.start":
-                await self._save(scope, message, cookie_id, loaded)
+                await self._save(scope, message, cookie_id, control)
             await send(message)
 
         await self.app(scope, receive, send_with_session)
 
     async def _save(
-        self, scope: Scope, message: Message, cookie_id: str | None, loaded: LoadedSession | None
+        self, scope: Scope, message: Message, cookie_id: str | None, control: _Control
     ) -> None:
         data: Any = scope.get("session")
-        renew = bool(scope.get("state", {}).pop(_RENEW, False))
         headers = MutableScopeHeaders.from_message(message)
+        if control.started is not None:  # a login stored its session already
+            headers.add("Set-Cookie", self._cookie(control.started))
+            return
+        loaded = control.loaded
         if data is Empty or not data:
-            if loaded is not None:
-                await self.store.end(loaded.id)
             if cookie_id is not None:
                 headers.add("Set-Cookie", self._cookie("", max_age=0))
+            if loaded is not None and not control.ended:
+                with skipped_when_busy("session_save_deferred", path=scope["path"]):
+                    await self.store.end(loaded.id)
             return
-        if renew and loaded is not None:
-            await self.store.end(loaded.id)
-            loaded = None
-        new_id = await self.store.save(dict(data), loaded)
-        if new_id is not None:
-            headers.add("Set-Cookie", self._cookie(new_id))
+        with skipped_when_busy("session_save_deferred", path=scope["path"]):
+            new_id = await self.store.save(dict(data), loaded)
+            if new_id is not None:
+                headers.add("Set-Cookie", self._cookie(new_id))
 
     def _cookie(self, value: str, *, max_age: int | None = None) -> str:
         cookie = Cookie(

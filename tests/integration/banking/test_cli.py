@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from support.advice_files import pain008_batch, statement_with_batch
+from support.store_helpers import write_lock_held
 from unit.banking.fixtures import FIXTURES
 
 BELEGSYNC = str(Path(sys.executable).with_name("belegsync"))
@@ -37,18 +35,6 @@ class Cli:
             text=True,
             timeout=60,
         )
-
-
-@contextmanager
-def write_locked(database: Path) -> Iterator[None]:
-    """Another process's write lock on the SQLite file (as a sync's or an import's)."""
-    other = sqlite3.connect(database, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        yield
-        other.execute("ROLLBACK")
-    finally:
-        other.close()
 
 
 @pytest.fixture
@@ -127,7 +113,7 @@ def test_a_busy_database_is_one_line_and_exit_75_and_keeps_nothing(
     with a traceback after 30 s; the import it refused kept nothing."""
     statement = str(FIXTURES / "mt940_sparkasse.sta")
     cli.env["BELEGSYNC_SQLITE_BUSY_SECONDS"] = "1"
-    with write_locked(tmp_path / "data" / "belegsync.sqlite3"):
+    with write_lock_held(tmp_path / "data" / "belegsync.sqlite3"):
         imported = cli.run("import-statement", "Musterfirma", statement)
         matched = cli.run("match", "Musterfirma")
         # reads need no lock

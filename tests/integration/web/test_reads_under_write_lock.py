@@ -24,6 +24,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
+from belegsync.emulator import MAIN_KEY
+from belegsync.jobs.embedded import EmbeddedSyncQueue
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.models import BankTransaction
 from belegsync.store.uow import UnitOfWorkFactory
@@ -259,3 +261,97 @@ async def test_an_import_stands_when_its_matching_finds_the_database_busy(
     assert "evil.example" not in elsewhere.text
     # a Referer no URL parser reads: the same page without the way back, not a 500
     assert garbled.status_code == 503 and 'id="back"' not in garbled.text
+
+
+@pytest.mark.parametrize("web_template", ["sqlite"], indirect=True)
+async def test_a_connection_whose_first_sync_finds_the_database_busy_says_so(
+    stack: WebStack,
+) -> None:
+    """The key form sent while another process takes the write lock right after the
+    connection's commit (and holds it while the answer goes out): the answer is the
+    active connection saying that the first sync has not begun (before: 503, though
+    the key was saved; the notice was a flash, which a busy database's session may not
+    keep), and „Jetzt synchronisieren“ runs it once the lock is gone."""
+    h = stack.harness
+    base = f"/clients/{stack.tenant_a}/connection"
+    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
+    locking = LockedAfter(impatient, h.db_path)
+    queue = EmbeddedSyncQueue(replace(h.deps, uow_factory=locking), workers=1)
+    queue.start()
+    deps = replace(stack.deps, uow_factory=locking, queue=queue)
+    try:
+        async with AsyncTestClient(app=create_app(deps), base_url="http://testserver.local") as c:
+            client = Browser(c)
+            await client.login("a@alpha.test")
+            await client.post(f"{base}/start")
+            with capture_logs() as logs:
+                locking.arm(after=1)  # the connection commits, claiming its first run waits
+                connected = await client.post(f"{base}/key", {"api_key": MAIN_KEY})
+                locking.release()
+            synced = await client.post(f"{base}/sync")
+            await queue.join()
+            after = await client.get(base)
+    finally:
+        locking.release()
+        await queue.stop()
+        await impatient.dispose()
+    page = text_of(connected)
+    assert connected.status_code == 200, page[:500]
+    assert 'badge-active">Aktiv<' in connected.text
+    assert 'id="first-sync-waiting"' in connected.text
+    assert "Die erste Synchronisation hat noch nicht begonnen" in page
+    assert [e["event"] for e in logs if e["log_level"] == "warning"] == ["first_sync_deferred"]
+    assert synced.status_code == 200 and "Die Synchronisation wurde gestartet" in text_of(synced)
+    assert "Erfolgreich" in text_of(after) and 'id="first-sync-waiting"' not in after.text
+
+
+@pytest.mark.parametrize("web_template", ["sqlite"], indirect=True)
+async def test_a_session_write_that_finds_the_database_busy_never_breaks_the_answer(
+    stack: WebStack,
+) -> None:
+    """The session is written when the answer goes out (a flash, the idle expiry moved
+    forward once a minute). Where the database was busy then, the answer broke off
+    after its head had gone out („Exception caught after response started“): a page
+    viewed during a long import a minute after the last one never arrived. Now what can
+    wait is left out; a login's new session and a logout's end are written by their
+    handler, so a busy database answers 503 there and nothing changed."""
+    h = stack.harness
+    overview = f"/clients/{stack.tenant_a}/overview"
+    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
+    locking = LockedAfter(impatient, h.db_path)
+    deps = replace(stack.deps, uow_factory=locking)
+    logins = []
+    try:
+        async with AsyncTestClient(app=create_app(deps), base_url="http://testserver.local") as c:
+            client = Browser(c)
+            await client.login("a@alpha.test")
+            h.clock.advance(minutes=2)  # the idle expiry is due to move forward
+            with capture_logs() as logs:
+                locking.arm(after=0)
+                viewed = await client.get(overview)
+                logout = await client.logout()
+                locking.release()
+            still_in = await client.get(overview)
+            # a login meeting the lock at each of its writes in turn
+            for after in range(4):
+                locking.arm(after=after)
+                logins.append(await client.login("a@alpha.test"))
+                locking.release()
+            signed_in = await client.get(overview)
+            out = await client.logout()
+            gone = await client.get(overview)
+    finally:
+        locking.release()
+        await impatient.dispose()
+    assert viewed.status_code == 200 and "Alpha GmbH" in text_of(viewed)
+    warned = [e["event"] for e in logs if e["log_level"] == "warning"]
+    assert warned[0] == "session_save_deferred", warned
+    # a logout refused as busy: the page says to try again, and the session stands
+    assert logout.status_code == 503 and "Gerade beschäftigt" in text_of(logout)
+    assert still_in.status_code == 200 and "Alpha GmbH" in text_of(still_in)
+    # a login refused as busy is a 503 (nothing changed), else it signed in
+    statuses = [r.status_code for r in logins]
+    assert set(statuses) <= {200, 503} and 503 in statuses and 200 in statuses, statuses
+    assert signed_in.status_code == 200 and "Alpha GmbH" in text_of(signed_in)
+    assert out.status_code == 200 and "Anmelden" in text_of(out)
+    assert "Alpha GmbH" not in text_of(gone)

@@ -18,7 +18,7 @@ from belegsync.web.auth import (
 from belegsync.web.client_address import client_address, parse_networks
 from belegsync.web.deps import WebDeps
 from belegsync.web.i18n import parse_lang
-from belegsync.web.sessions import renew_session_id
+from belegsync.web.sessions import end_session, start_session
 from belegsync.web.templating import flash, formatter, render
 from belegsync.web.types import WebRequest
 
@@ -70,14 +70,13 @@ async def login(request: WebRequest, deps: NamedDependency[WebDeps]) -> Template
             request, "login.html", status_code=400, next=target or "", email=email, error=error
         )
     lang = request.session.get(SESSION_LANG)
-    request.set_session({SESSION_USER: user.id, SESSION_LANG: lang or user.locale})
-    renew_session_id(request)
+    await start_session(request, {SESSION_USER: user.id, SESSION_LANG: lang or user.locale})
     return Redirect(target or home_path(user), status_code=303)
 
 
-@post("/logout", include_in_schema=False, sync_to_thread=False)
-def logout(request: WebRequest) -> Redirect:
-    request.clear_session()
+@post("/logout", include_in_schema=False)
+async def logout(request: WebRequest) -> Redirect:
+    await end_session(request)
     return Redirect("/login", status_code=303)
 
 

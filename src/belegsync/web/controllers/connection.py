@@ -39,14 +39,6 @@ async def connection_state(deps: WebDeps, ctx: TenantContext) -> ConnectionState
         return ConnectionState((await uow.reads.connection(ctx)).state)
 
 
-def _first_sync_deferred(request: WebRequest) -> str:
-    return formatter(request).gettext(
-        "Verbunden. Die erste Synchronisation konnte gerade nicht starten: Die Datenbank "
-        "war mit einem anderen Vorgang beschäftigt. Starten Sie sie mit „Jetzt "
-        "synchronisieren“, sonst läuft sie mit der nächsten morgendlichen Synchronisation."
-    )
-
-
 def sync_started_message(request: WebRequest, run_id: str | None) -> str:
     fmt = formatter(request)
     if run_id is None:
@@ -142,8 +134,9 @@ class ConnectionController(Controller):
                     if result.expiry_notice is not None:
                         e = result.expiry_notice
                         flash(request, "warning", fmt.pick(e.message_de, e.message_en))
-                    if result.sync_deferred:
-                        flash(request, "warning", _first_sync_deferred(request))
+                    # a first sync that could not be claimed (``result.sync_deferred``):
+                    # the page says so from the state (no run yet), which a flash
+                    # stored in a busy database's session may not
                     return Redirect(_base(ctx), status_code=303)
                 # nothing changed (e.g. a refused replacement key): the form says why
                 error = f"{fmt.pick(notice.message_de, notice.message_en)} " + fmt.pick(
