@@ -57,13 +57,16 @@ def session_user(request: WebRequest) -> AuthenticatedUser | None:
 
 
 def current_lang(request: WebRequest) -> Lang:
+    """A signed-in user's language (stored with the user, read with the session: a
+    change is one write in its handler), else the one chosen in this session, else the
+    browser's."""
+    user = session_user(request)
+    if user is not None:
+        return user.locale
     if request.scope.get("session") is not None:
         chosen = parse_lang(request.session.get(SESSION_LANG))
         if chosen is not None:
             return chosen
-    user = session_user(request)
-    if user is not None:
-        return user.locale
     return pick_language(request.headers.get("accept-language"))
 
 

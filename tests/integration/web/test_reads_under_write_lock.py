@@ -314,7 +314,9 @@ async def test_a_session_write_that_finds_the_database_busy_never_breaks_the_ans
     after its head had gone out („Exception caught after response started“): a page
     viewed during a long import a minute after the last one never arrived. Now what can
     wait is left out; a login's new session and a logout's end are written by their
-    handler, so a busy database answers 503 there and nothing changed."""
+    handler, so a busy database answers 503 there and nothing changed, and a signed-in
+    user's language is stored with the user (the session's copy of it, left out, kept
+    the page in the old language)."""
     h = stack.harness
     overview = f"/clients/{stack.tenant_a}/overview"
     impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
@@ -338,6 +340,11 @@ async def test_a_session_write_that_finds_the_database_busy_never_breaks_the_ans
                 logins.append(await client.login("a@alpha.test"))
                 locking.release()
             signed_in = await client.get(overview)
+            # a language change: stored with the user; the session's flash can wait
+            locking.arm(after=1)
+            english = await client.post("/language", {"lang": "en", "next": overview})
+            locking.release()
+            await client.post("/language", {"lang": "de", "next": overview})
             out = await client.logout()
             gone = await client.get(overview)
     finally:
@@ -353,5 +360,6 @@ async def test_a_session_write_that_finds_the_database_busy_never_breaks_the_ans
     statuses = [r.status_code for r in logins]
     assert set(statuses) <= {200, 503} and 503 in statuses and 200 in statuses, statuses
     assert signed_in.status_code == 200 and "Alpha GmbH" in text_of(signed_in)
+    assert english.status_code == 200 and "Log out" in text_of(english)
     assert out.status_code == 200 and "Anmelden" in text_of(out)
     assert "Alpha GmbH" not in text_of(gone)

@@ -17,7 +17,7 @@ from belegsync.web.auth import (
 )
 from belegsync.web.client_address import client_address, parse_networks
 from belegsync.web.deps import WebDeps
-from belegsync.web.i18n import parse_lang
+from belegsync.web.i18n import Formatter, parse_lang
 from belegsync.web.sessions import end_session, start_session
 from belegsync.web.templating import flash, formatter, render
 from belegsync.web.types import WebRequest
@@ -69,8 +69,11 @@ async def login(request: WebRequest, deps: NamedDependency[WebDeps]) -> Template
         return render(
             request, "login.html", status_code=400, next=target or "", email=email, error=error
         )
-    lang = request.session.get(SESSION_LANG)
-    await start_session(request, {SESSION_USER: user.id, SESSION_LANG: lang or user.locale})
+    chosen = parse_lang(request.session.get(SESSION_LANG))
+    if chosen is not None and chosen != user.locale:
+        # the language chosen before signing in becomes the user's
+        await set_locale(uow_factory=deps.uow_factory, user_id=user.id, locale=chosen)
+    await start_session(request, {SESSION_USER: user.id})
     return Redirect(target or home_path(user), status_code=303)
 
 
@@ -86,9 +89,10 @@ async def change_language(request: WebRequest, deps: NamedDependency[WebDeps]) -
     lang = parse_lang(str(form.get("lang") or ""))
     back = local_path(str(form.get("next") or "")) or "/"
     if lang is not None:
-        request.session[SESSION_LANG] = lang
         user = session_user(request)
-        if user is not None:
+        if user is not None:  # stored with the user, in this handler (busy: 503)
             await set_locale(uow_factory=deps.uow_factory, user_id=user.id, locale=lang)
-        flash(request, "info", formatter(request).gettext("Sprache geändert."))
+        else:
+            request.session[SESSION_LANG] = lang
+        flash(request, "info", Formatter(lang).gettext("Sprache geändert."))
     return Redirect(back, status_code=303)
