@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -14,8 +13,9 @@ from email.utils import make_msgid
 import structlog
 
 from belegsync.domain.clock import Clock
+from belegsync.store.errors import skipped_when_busy
 from belegsync.store.models import OutboxMessage
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 logger = structlog.get_logger("belegsync.notify")
 
@@ -69,6 +69,25 @@ def _send(smtp: SmtpConfig, message: EmailMessage) -> None:
         client.send_message(message)
 
 
+async def _record_outcome(
+    uow_factory: UnitOfWorkFactory, clock: Clock, message_id: str, error: str | None
+) -> int:
+    """A send's outcome on its message (still pending); 1 where it went out."""
+    async with uow_factory() as uow:
+        stored = await uow.notify.mail(message_id)
+        if stored is None or stored.status != "pending":
+            return 0
+        stored.attempts += 1
+        if error is None:
+            stored.status, stored.sent_at, stored.last_error = "sent", clock.now(), None
+        else:
+            stored.last_error = error
+            if stored.attempts >= MAX_ATTEMPTS:
+                stored.status = "failed"
+        await uow.commit()
+    return 1 if error is None else 0
+
+
 def _email(smtp: SmtpConfig, row: OutboxMessage) -> EmailMessage:
     message = EmailMessage()
     message["From"] = smtp.sender
@@ -80,16 +99,19 @@ def _email(smtp: SmtpConfig, row: OutboxMessage) -> EmailMessage:
 
 
 async def deliver_outbox(
-    *, uow_factory: Callable[[], UnitOfWork], smtp: SmtpConfig | None, clock: Clock
+    *, uow_factory: UnitOfWorkFactory, smtp: SmtpConfig | None, clock: Clock
 ) -> int:
     """Send the pending messages through SMTP; returns how many went out.
 
     Without SMTP nothing happens. A failed send stays pending (with its error) and is
-    tried again later, up to ``MAX_ATTEMPTS`` times; then it is marked failed.
+    tried again later, up to ``MAX_ATTEMPTS`` times; then it is marked failed. Where the
+    database is busy when a send's outcome is written, the message stays pending and
+    goes out again with the next round (``mail_status_deferred``): a message may be
+    sent twice, never lost.
     """
     if smtp is None or not smtp.host:
         return 0
-    async with uow_factory() as uow:
+    async with uow_factory.read_only() as uow:
         pending = await uow.notify.pending_mail()
     sent = 0
     for row in pending:
@@ -99,19 +121,8 @@ async def deliver_outbox(
         except (OSError, smtplib.SMTPException) as exc:
             error = f"{type(exc).__name__}: {exc}"[:1000]
             logger.warning("mail_send_failed", message_id=row.id, error=error)
-        async with uow_factory() as uow:
-            stored = await uow.notify.mail(row.id)
-            if stored is None or stored.status != "pending":
-                continue
-            stored.attempts += 1
-            if error is None:
-                stored.status, stored.sent_at, stored.last_error = "sent", clock.now(), None
-                sent += 1
-            else:
-                stored.last_error = error
-                if stored.attempts >= MAX_ATTEMPTS:
-                    stored.status = "failed"
-            await uow.commit()
+        with skipped_when_busy("mail_status_deferred", message_id=row.id):
+            sent += await _record_outcome(uow_factory, clock, row.id, error)
     if sent:
         logger.info("mail_sent", count=sent)
     return sent

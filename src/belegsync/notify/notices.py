@@ -5,7 +5,6 @@ Each notice goes out once (``notices_sent``); the e-mails take the outbox's way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 import structlog
@@ -16,7 +15,7 @@ from belegsync.domain.connection import ConnectionState
 from belegsync.domain.dates import berlin_date
 from belegsync.notify.mail import SmtpConfig, deliver_outbox, queue_mail
 from belegsync.store.models import Connection, Tenant
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.connection_rows import to_domain
 
 logger = structlog.get_logger("belegsync.notify")
@@ -73,9 +72,7 @@ def _text(kind: str, tenant: Tenant, row: Connection, config: Sender) -> tuple[s
     return subject, body
 
 
-async def send_due_notices(
-    *, uow_factory: Callable[[], UnitOfWork], clock: Clock, config: Sender
-) -> int:
+async def send_due_notices(*, uow_factory: UnitOfWorkFactory, clock: Clock, config: Sender) -> int:
     """Queue (and with SMTP send) the notices that are due now; returns how many."""
     now = clock.now()
     today = berlin_date(now)

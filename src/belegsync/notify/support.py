@@ -12,7 +12,7 @@ from belegsync.domain.clock import Clock
 from belegsync.domain.errors import InvalidInput
 from belegsync.notify.mail import SmtpConfig, deliver_outbox, queue_mail
 from belegsync.store.access import TenantContext
-from belegsync.store.errors import NotFound
+from belegsync.store.errors import NotFound, skipped_when_busy
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from belegsync.sync.connection_rows import to_domain
 
@@ -130,7 +130,7 @@ async def support_diagnosis(
 
 async def request_support(
     *,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     clock: Clock,
     config: SupportDesk,
     ctx: TenantContext,
@@ -182,7 +182,10 @@ async def request_support(
         await uow.commit()
         request_id = row.id
     logger.info("support_requested", tenant_id=ctx.tenant_id, request_id=request_id)
-    await deliver_outbox(uow_factory=uow_factory, smtp=config.smtp, clock=clock)
+    # the request stands; where the database is busy, its mail waits in the outbox for
+    # the next round of notices
+    with skipped_when_busy("support_mail_deferred", tenant_id=ctx.tenant_id):
+        await deliver_outbox(uow_factory=uow_factory, smtp=config.smtp, clock=clock)
     return request_id
 
 

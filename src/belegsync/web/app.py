@@ -36,6 +36,7 @@ from belegsync.web.controllers.vouchers import VoucherController
 from belegsync.web.controllers.webhooks import lexware_webhook
 from belegsync.web.deps import WebDeps
 from belegsync.web.errors import EXCEPTION_HANDLERS
+from belegsync.web.flashes import flash_key
 from belegsync.web.headers import header_hook
 from belegsync.web.request_guard import guard_input
 from belegsync.web.sessions import ServerSessionMiddleware
@@ -60,7 +61,10 @@ def create_app(deps: WebDeps, *, debug: bool = False) -> Litestar:
         lifetime=timedelta(hours=deps.config.session_lifetime_hours),
     )
     session_middleware = DefineMiddleware(
-        ServerSessionMiddleware, store=sessions, secure=deps.config.secure_cookies
+        ServerSessionMiddleware,
+        store=sessions,
+        secure=deps.config.secure_cookies,
+        flash_key=flash_key(secret),
     )
     csrf = CSRFConfig(
         secret=hashlib.sha256(b"csrf:" + secret).hexdigest(),

@@ -9,7 +9,8 @@ from typing import TypeVar
 from litestar.response import Redirect
 
 from belegsync.domain.errors import DomainError
-from belegsync.web.templating import flash, formatter
+from belegsync.web.flashes import flash
+from belegsync.web.templating import formatter
 from belegsync.web.types import WebRequest
 
 T = TypeVar("T")

@@ -25,6 +25,7 @@ from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 from belegsync.accounts.sessions import LoadedSession, SessionStore
 from belegsync.store.errors import skipped_when_busy
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
+from belegsync.web.flashes import FLASH_COOKIE, flash_cookie, read_flashes
 from belegsync.web.types import WebRequest
 
 SESSION_COOKIE = "belegsync_session"
@@ -79,28 +80,37 @@ def read_unit(
     return contextlib.nullcontext(shared)
 
 
-def _cookie_id(scope: Scope) -> str | None:
+def _cookie(scope: Scope, cookie: str) -> str | None:
     for name, value in scope.get("headers", ()):
         if name.lower() != b"cookie":
             continue
         for part in value.decode("latin-1").split(";"):
             key, _, found = part.strip().partition("=")
-            if key == SESSION_COOKIE and found:
+            if key == cookie and found:
                 return found
     return None
 
 
 class ServerSessionMiddleware:
-    def __init__(self, app: ASGIApp, *, store: SessionStore, secure: bool) -> None:
+    """The session (database) and the flash messages (a signed cookie,
+    ``web.flashes``) of the pages."""
+
+    def __init__(
+        self, app: ASGIApp, *, store: SessionStore, secure: bool, flash_key: bytes
+    ) -> None:
         self.app = app
         self.store = store
         self.secure = secure
+        self.flash_key = flash_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP or scope["path"].startswith(NO_SESSION_PREFIXES):
             await self.app(scope, receive, send)
             return
-        cookie_id = _cookie_id(scope)
+        flashes = _cookie(scope, FLASH_COOKIE)
+        if flashes is not None:
+            read_flashes(scope, flashes, self.flash_key)
+        cookie_id = _cookie(scope, SESSION_COOKIE)
         if cookie_id is None:
             await self._call(scope, receive, send, cookie_id, None)
             return
@@ -144,13 +154,16 @@ class ServerSessionMiddleware:
     ) -> None:
         data: Any = scope.get("session")
         headers = MutableScopeHeaders.from_message(message)
+        flashes = flash_cookie(scope, self.flash_key)
+        if flashes is not None:
+            headers.add("Set-Cookie", self._cookie(FLASH_COOKIE, flashes))
         if control.started is not None:  # a login stored its session already
-            headers.add("Set-Cookie", self._cookie(control.started))
+            headers.add("Set-Cookie", self._cookie(SESSION_COOKIE, control.started))
             return
         loaded = control.loaded
         if data is Empty or not data:
             if cookie_id is not None:
-                headers.add("Set-Cookie", self._cookie("", max_age=0))
+                headers.add("Set-Cookie", self._cookie(SESSION_COOKIE, ""))
             if loaded is not None and not control.ended:
                 with skipped_when_busy("session_save_deferred", path=scope["path"]):
                     await self.store.end(loaded.id)
@@ -158,14 +171,15 @@ class ServerSessionMiddleware:
         with skipped_when_busy("session_save_deferred", path=scope["path"]):
             new_id = await self.store.save(dict(data), loaded)
             if new_id is not None:
-                headers.add("Set-Cookie", self._cookie(new_id))
+                headers.add("Set-Cookie", self._cookie(SESSION_COOKIE, new_id))
 
-    def _cookie(self, value: str, *, max_age: int | None = None) -> str:
+    def _cookie(self, name: str, value: str) -> str:
+        """A cookie of the pages for the answer; an empty ``value`` clears it."""
         cookie = Cookie(
-            key=SESSION_COOKIE,
+            key=name,
             value=value,
             path="/",
-            max_age=max_age,
+            max_age=None if value else 0,
             secure=self.secure,
             httponly=True,
             samesite="lax",

@@ -1,4 +1,4 @@
-"""Jinja2 pages: one environment, a base context for every page, flash messages."""
+"""Jinja2 pages: one environment, a base context for every page."""
 
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ from markupsafe import Markup
 
 from belegsync.web.auth import current_lang, session_user
 from belegsync.web.deps import WebDeps
+from belegsync.web.flashes import take_flashes
 from belegsync.web.i18n import Formatter
 from belegsync.web.labels import german_label, template_label
 from belegsync.web.types import WebRequest
-
-FLASH_KEY = "flash"
-# A flash may echo what the user typed; the session must stay small whatever was typed.
-MAX_FLASH_CHARS = 300
 
 
 class FragmentCache:
@@ -70,15 +67,6 @@ def formatter(request: WebRequest) -> Formatter:
     return Formatter(current_lang(request))
 
 
-def flash(request: WebRequest, level: str, text: str) -> None:
-    """A message for the next page (after a redirect); ``text`` is already translated."""
-    if len(text) > MAX_FLASH_CHARS:
-        text = text[: MAX_FLASH_CHARS - 1] + "…"
-    messages = list(request.session.get(FLASH_KEY, []))
-    messages.append([level, text])
-    request.session[FLASH_KEY] = messages[-5:]
-
-
 def render(
     request: WebRequest,
     name: str,
@@ -88,9 +76,6 @@ def render(
 ) -> Template:
     deps: WebDeps = request.app.state.deps
     fmt = formatter(request)
-    flashes = []
-    if request.scope.get("session") is not None and FLASH_KEY in request.session:
-        flashes = request.session.pop(FLASH_KEY)
     base = {
         "_": fmt.gettext,
         "ngettext": fmt.ngettext,
@@ -98,7 +83,7 @@ def render(
         "lang": fmt.lang,
         "user": session_user(request),
         "config": deps.config,
-        "flashes": flashes,
+        "flashes": take_flashes(request),
         "path": request.url.path,
     }
     base.update(context)

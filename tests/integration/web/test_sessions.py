@@ -95,3 +95,25 @@ async def test_a_huge_value_echoed_into_a_flash_keeps_the_session(stack: WebStac
         assert "Das Format stimmt nicht" in text_of(r)
         assert len(b.client.cookies[COOKIE]) < 100
         assert str((await b.get("/staff")).url).endswith("/staff")
+
+
+async def test_flash_messages_travel_in_a_signed_cookie_and_a_forged_one_is_dropped(
+    stack: WebStack,
+) -> None:
+    """A form's receipt reaches the next page without a session write; a flash cookie
+    no one signed (any bytes: the client writes it) shows nothing and is cleared, and
+    the page answers (a non-ASCII one made every page a 500 while it was compared as
+    text)."""
+    base = f"/clients/{stack.tenant_a}/connection"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        sent = await b.post(f"/clients/{stack.tenant_a}/support", {"message": "Hilfe"})
+        assert "Ihre Anfrage ist bei uns eingegangen" in text_of(sent)
+        assert "Ihre Anfrage ist bei uns eingegangen" not in text_of(await b.get(base))
+        for forged in ("W1siaW5mbyIsIkJpdHRlIGFubWVsZGVuIl1d.x", "ü.ä", "x" * 5000):
+            session = b.client.cookies["belegsync_session"]
+            cookie = f"belegsync_session={session}; belegsync_flash={forged}".encode()
+            page = await b.client.get(base, headers={"cookie": cookie})
+            assert page.status_code == 200, forged
+            assert "Bitte anmelden" not in text_of(page)
+            assert 'belegsync_flash=""' in page.headers.get("set-cookie", "")

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
+from structlog.testing import capture_logs
 
 from belegsync.emulator import MAIN_KEY
 from belegsync.notify.mail import deliver_outbox
 from belegsync.notify.notices import send_due_notices
+from belegsync.store.db import create_engine
 from belegsync.store.models import OutboxMessage, SupportRequest
 from belegsync.web.deps import SmtpConfig
+from support.store_helpers import LockedAfter, sqlite_url
 from support.web_stack import WebStack, connect_and_sync, text_of
 
 
@@ -153,3 +156,43 @@ async def test_expiry_and_failure_notices_go_out_once(
     last = inbox.messages[-1]
     assert last["To"] == "b@beta.test" and "fehlgeschlagen" in last["Subject"]
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("web_template", ["sqlite"], indirect=True)
+async def test_a_support_request_stands_when_its_mail_finds_the_database_busy(
+    stack: WebStack, smtp_server: tuple[Inbox, int]
+) -> None:
+    """The request is committed, its mail sent at once; another process took the write
+    lock before the mail's outcome was written. The form answered 503 („nothing was
+    kept“) for a request that was stored and mailed, and a client sent it again. Now
+    the answer is the receipt; the mail stays pending and the next round sends it again
+    (at least once, never lost)."""
+    from belegsync.web.app import create_app
+
+    inbox, port = smtp_server
+    h = stack.harness
+    smtp = SmtpConfig(host="127.0.0.1", port=port, sender="app@test.example", tls="none")
+    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
+    locking = LockedAfter(impatient, h.db_path)
+    config = replace(stack.deps.config, smtp=smtp)
+    stack.app = create_app(replace(stack.deps, uow_factory=locking, config=config))
+    try:
+        async with stack.browser() as b:
+            await b.login("a@alpha.test")
+            with capture_logs() as logs:
+                locking.arm(after=1)  # the request commits; the mail's outcome waits
+                done = await b.post(f"/clients/{stack.tenant_a}/support", {"message": "Hilfe"})
+                locking.release()
+    finally:
+        locking.release()
+        await impatient.dispose()
+    assert done.status_code == 200 and "Ihre Anfrage ist bei uns eingegangen" in text_of(done)
+    warned = [e["event"] for e in logs if e["log_level"] == "warning"]
+    assert "mail_status_deferred" in warned, warned
+    async with h.uow_factory.read_only() as uow:
+        requests = list(await uow.session.scalars(select(SupportRequest)))
+        row = await uow.session.scalar(select(OutboxMessage))
+    assert len(requests) == 1 and len(inbox.messages) == 1
+    assert row is not None and row.status == "pending" and row.attempts == 0
+    sent = await deliver_outbox(uow_factory=h.uow_factory, smtp=smtp, clock=h.clock)
+    assert sent == 1 and len(inbox.messages) == 2

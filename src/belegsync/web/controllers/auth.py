@@ -17,9 +17,10 @@ from belegsync.web.auth import (
 )
 from belegsync.web.client_address import client_address, parse_networks
 from belegsync.web.deps import WebDeps
+from belegsync.web.flashes import flash
 from belegsync.web.i18n import Formatter, parse_lang
 from belegsync.web.sessions import end_session, start_session
-from belegsync.web.templating import flash, formatter, render
+from belegsync.web.templating import formatter, render
 from belegsync.web.types import WebRequest
 
 

@@ -43,7 +43,8 @@ from belegsync.web.controllers.banking_query import query_from_params
 from belegsync.web.controllers.connection import domain_message
 from belegsync.web.deps import WebDeps
 from belegsync.web.exports import read_while_sent, transactions_csv
-from belegsync.web.templating import flash, formatter, render
+from belegsync.web.flashes import flash
+from belegsync.web.templating import formatter, render
 from belegsync.web.types import WebRequest
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

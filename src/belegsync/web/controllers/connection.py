@@ -23,7 +23,8 @@ from belegsync.tenants.advisor_access import mark_tax_advisor_invitation_sent
 from belegsync.tenants.connection_page import connection_page, sync_progress
 from belegsync.web.deps import WebDeps
 from belegsync.web.feedback import act_then_redirect, domain_message
-from belegsync.web.templating import flash, formatter, render
+from belegsync.web.flashes import flash
+from belegsync.web.templating import formatter, render
 from belegsync.web.types import WebRequest
 
 # domain_message moved to web.feedback; other controllers still import it from here.

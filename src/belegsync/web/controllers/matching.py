@@ -35,7 +35,8 @@ from belegsync.web.controllers.matching_forms import (
     unfiltered,
 )
 from belegsync.web.deps import WebDeps
-from belegsync.web.templating import flash, formatter, render
+from belegsync.web.flashes import flash
+from belegsync.web.templating import formatter, render
 from belegsync.web.types import WebRequest
 
 

@@ -37,7 +37,8 @@ from belegsync.web.controllers.connection import sync_started_message
 from belegsync.web.controllers.overview import client_overview as overview_of_client
 from belegsync.web.deps import WebDeps
 from belegsync.web.feedback import act_then_redirect, domain_message
-from belegsync.web.templating import flash, formatter, render
+from belegsync.web.flashes import flash
+from belegsync.web.templating import formatter, render
 from belegsync.web.types import WebRequest
 
 

@@ -12,7 +12,8 @@ from belegsync.notify.support import request_support, support_diagnosis
 from belegsync.store.access import TenantContext
 from belegsync.web.deps import WebDeps
 from belegsync.web.feedback import domain_message
-from belegsync.web.templating import flash, formatter, render
+from belegsync.web.flashes import flash
+from belegsync.web.templating import formatter, render
 from belegsync.web.types import WebRequest
 
 
