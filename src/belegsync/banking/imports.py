@@ -23,7 +23,7 @@ from belegsync.banking.batch_breakdown import (
     batch_items,
     line_of,
 )
-from belegsync.banking.csv_mapping import CsvMapping
+from belegsync.banking.csv_mapping import CsvMapping, mapping_to_json
 from belegsync.banking.detect import parse_statement_file
 from belegsync.banking.hashing import import_hashes
 from belegsync.banking.model import ParsedStatement, ParsedTransaction
@@ -332,6 +332,7 @@ async def import_statement(
     fmt: str | None = None,
     actor: str,
     csv_mapping: CsvMapping | None = None,
+    remember_mapping: bool = False,
     line_keys: LineKeys | None = None,
 ) -> ImportResult:
     """Import a CAMT.052/053 (XML or zip), MT940 or CSV statement file.
@@ -342,6 +343,8 @@ async def import_statement(
     malformed file raises :class:`StatementError` and nothing is written. Idempotent:
     transactions already stored for the account are counted as duplicates.
     ``line_keys``: what matching keeps of the new lines, stored with them (:data:`LineKeys`).
+    ``remember_mapping``: ``csv_mapping`` is saved for the file's account in the
+    import's own transaction (the next file of its layout is read with it).
     """
     # Parsing a large file takes seconds of CPU: off the event loop, so the web app
     # keeps answering meanwhile.
@@ -375,6 +378,11 @@ async def import_statement(
         )
         record.added_count, record.duplicate_count = added, duplicates
         accounts = tuple(dict.fromkeys(b.iban for b in batches))
+        if remember_mapping and csv_mapping is not None:
+            for iban in accounts:
+                known = await uow.banking.account_by_iban(tenant_id, iban)
+                if known is not None:
+                    await uow.banking.set_csv_mapping(known, mapping_to_json(csv_mapping))
         await uow.audit.add(
             tenant_id=tenant_id,
             actor=actor,

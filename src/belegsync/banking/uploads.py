@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from belegsync.banking.csv_format import CsvLayoutUnknown, sniff_delimiter, split_rows
-from belegsync.banking.csv_mapping import CsvMapping, mapping_from_json, mapping_to_json
+from belegsync.banking.csv_mapping import CsvMapping, mapping_from_json
 from belegsync.banking.imports import ImportResult, LineKeys, import_statement
 from belegsync.banking.text import as_written, compact_iban, decode_text
 from belegsync.domain.clock import Clock
@@ -155,16 +155,6 @@ async def saved_mapping(
     return mapping_from_json(known.csv_mapping)
 
 
-async def remember_mapping(
-    uow_factory: Callable[[], UnitOfWork], tenant_id: str, account: str, mapping: CsvMapping
-) -> None:
-    async with uow_factory() as uow:
-        known = await uow.banking.account_by_iban(tenant_id, account)
-        if known is not None:
-            await uow.banking.set_csv_mapping(known, mapping_to_json(mapping))
-            await uow.commit()
-
-
 @dataclass(frozen=True, slots=True)
 class UploadChoice:
     account: str | None = None
@@ -189,7 +179,7 @@ async def import_upload(
     now is saved for the account when they ask for it. ``line_keys``: as
     :func:`import_statement` takes it."""
 
-    async def run(mapping: CsvMapping | None) -> ImportResult:
+    async def run(mapping: CsvMapping | None, *, remember: bool = False) -> ImportResult:
         return await import_statement(
             uow_factory=uow_factory,
             clock=clock,
@@ -200,14 +190,13 @@ async def import_upload(
             fmt=choice.fmt,
             actor=actor,
             csv_mapping=mapping,
+            remember_mapping=remember,
             line_keys=line_keys,
         )
 
     if choice.mapping is not None:
-        result = await run(choice.mapping)
-        if choice.remember_mapping:
-            await remember_mapping(uow_factory, tenant_id, result.account, choice.mapping)
-        return result
+        # a mapping to remember is saved with the import, in one transaction
+        return await run(choice.mapping, remember=choice.remember_mapping)
     try:
         return await run(None)
     except CsvLayoutUnknown:

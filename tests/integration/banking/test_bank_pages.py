@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from belegsync.accounts.api_tokens import create_api_token
+from belegsync.store.db import create_engine
 from belegsync.store.models import BankAccount, BankTransaction
+from belegsync.web.app import create_app
+from support.store_helpers import LockedAfter, sqlite_url
 from support.web_stack import Browser, WebStack, text_of
 from unit.banking.fixtures import fixture
 
@@ -25,6 +31,20 @@ HOME_MADE = (
     "02.03.2024;RE-2024-0042;2.380,00;Müller Immobilien KG\r\n"
 )
 HOME_MADE_NEXT = HOME_MADE + "05.03.2024;Telefon;-19,99;Telekom\r\n"
+# its columns, as the mapping step is answered (kept for the account)
+_MAPPING = {
+    "account": "new",
+    "new_iban": "DE89 3704 0044 0532 0130 00",
+    "use_mapping": "1",
+    "map_date": "Datum",
+    "map_amount": "Wert",
+    "map_text": "Text",
+    "map_name": "Partner",
+    "map_delimiter": ";",
+    "map_decimal": "comma",
+    "map_date_format": "%d.%m.%Y",
+    "remember": "1",
+}
 
 
 async def _upload(b: Browser, tenant: str, name: str, data: bytes, **form: str) -> httpx.Response:
@@ -59,22 +79,7 @@ async def test_unknown_csv_goes_through_the_mapping_step_and_the_mapping_is_kept
         assert "Miete März" in text and "Hausverwaltung Krause" in text  # first rows shown
         assert 'option value="Datum" selected' in step.text  # a first guess
         action = _draft_action(step)
-        done = await b.post(
-            action,
-            {
-                "account": "new",
-                "new_iban": "DE89 3704 0044 0532 0130 00",
-                "use_mapping": "1",
-                "map_date": "Datum",
-                "map_amount": "Wert",
-                "map_text": "Text",
-                "map_name": "Partner",
-                "map_delimiter": ";",
-                "map_decimal": "comma",
-                "map_date_format": "%d.%m.%Y",
-                "remember": "1",
-            },
-        )
+        done = await b.post(action, _MAPPING)
         assert done.status_code == 200, text_of(done)
         assert "2 neue Umsätze, 0 bereits vorhanden" in text_of(done)
         assert (await b.get(action)).status_code == 404  # the draft is gone
@@ -86,6 +91,37 @@ async def test_unknown_csv_goes_through_the_mapping_step_and_the_mapping_is_kept
     assert "1 neuer Umsatz, 2 bereits vorhanden" in text_of(again)
     async with stack.harness.uow_factory() as uow:
         account = await uow.banking.account_by_iban(tenant, NEW)
+    assert account is not None and account.csv_mapping is not None
+    assert account.csv_mapping["amount"] == "Wert"
+
+
+@pytest.mark.parametrize("web_template", ["sqlite"], indirect=True)
+async def test_a_mapped_import_and_its_mapping_stand_together_when_the_database_is_busy(
+    stack: WebStack,
+) -> None:
+    """The mapping to remember was saved in a transaction of its own after the import's:
+    where another process took the write lock in between, the form answered 503 („nothing
+    was kept“) though the lines were stored, and the mapping was lost. Now the mapping
+    is saved with the import, and what follows it (the draft, the matching) waits."""
+    h = stack.harness
+    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
+    locking = LockedAfter(impatient, h.db_path)
+    app = create_app(replace(stack.deps, uow_factory=locking))
+    try:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+            b = Browser(c)
+            await b.login("a@alpha.test")
+            step = await _upload(b, stack.tenant_a, "export.csv", HOME_MADE.encode("cp1252"))
+            locking.arm(after=1)  # the import commits, the next write finds the lock
+            done = await b.post(_draft_action(step), _MAPPING)
+            locking.release()
+    finally:
+        locking.release()
+        await impatient.dispose()
+    assert done.status_code == 200, text_of(done)[:500]
+    assert "2 neue Umsätze" in text_of(done) and "noch nicht abgeglichen" in text_of(done)
+    async with h.uow_factory.read_only() as uow:
+        account = await uow.banking.account_by_iban(stack.tenant_a, NEW)
     assert account is not None and account.csv_mapping is not None
     assert account.csv_mapping["amount"] == "Wert"
 
