@@ -16,6 +16,7 @@ from datetime import datetime
 import structlog
 
 from belegsync.domain.clock import Clock
+from belegsync.store.errors import skipped_when_busy
 from belegsync.sync.events import event_fields, is_stale, target_of
 from belegsync.sync.ports import SyncQueue, UnitOfWork
 
@@ -71,7 +72,14 @@ async def receive_event(
         return Received(200, "duplicate")
     if not wanted:
         return Received(200, "ignored")
-    queued = [await queue.enqueue(c, trigger="webhook") for c in stored]
+    queued: list[str | None] = []
+    for connection_id in stored:
+        # the event stands; where the database is busy, the scheduler's next tick
+        # queues the run for the waiting event (Lexware's retry would be a duplicate)
+        with skipped_when_busy("webhook_sync_deferred", connection_id=connection_id):
+            queued.append(await queue.enqueue(connection_id, trigger="webhook"))
+    if len(queued) < len(stored):
+        return Received(200, "stored", queued=any(queued))
     # None: a run is queued or running; it (or the run right after it) takes the event.
     return Received(200, "queued" if any(queued) else "folded", queued=any(queued))
 

@@ -4,14 +4,22 @@ bad signatures, replays and stale events change nothing."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import time
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
+from structlog.testing import capture_logs
 
 from belegsync.emulator import MAIN_ORG_ID
 from belegsync.emulator.webhooks import sign
+from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
+from belegsync.store.db import create_engine
 from belegsync.store.models import LexwareEvent, SyncRun
+from belegsync.web.app import create_app
+from support.store_helpers import LockedAfter, sqlite_url
 from support.web_stack import WebStack, connect_and_sync
 
 UNKNOWN_VOUCHER = "9d7c7a76-3c6e-4e6c-9a57-6d0b1d3f0b11"
@@ -130,3 +138,49 @@ async def test_other_event_types_are_stored_but_sync_nothing(stack: WebStack) ->
         r = await post(client, body(event_type="contact.changed"))
     assert r.status_code == 200 and r.json()["outcome"] == "ignored"
     assert await _webhook_runs(stack) == []
+
+
+@pytest.mark.parametrize("web_template", ["sqlite"], indirect=True)
+async def test_an_event_stored_while_the_database_turns_busy_is_answered_200_and_synced_later(
+    stack: WebStack,
+) -> None:
+    """The event was committed, then queueing its run found another process holding the
+    write lock: Lexware got a 503 for an event that was stored, and its retry was a
+    duplicate. Now the answer is 200 „stored“, and the scheduler's next tick queues the
+    run for the waiting event."""
+    await connect_and_sync(stack, stack.tenant_a)
+    h = stack.harness
+    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
+    locking = LockedAfter(impatient, h.db_path)
+    app = create_app(
+        replace(
+            stack.deps,
+            uow_factory=locking,
+            queue=EmbeddedSyncQueue(replace(h.deps, uow_factory=locking), workers=1),
+        )
+    )
+    try:
+        async with AsyncTestClient(app) as client:
+            with capture_logs() as logs:
+                locking.arm(after=1)  # the event commits; claiming its run waits
+                r = await post(client, body())
+                locking.release()
+            again = await post(client, body())
+    finally:
+        locking.release()
+        await impatient.dispose()
+    assert r.status_code == 200 and r.json() == {"outcome": "stored", "queued": 0}
+    assert [e["event"] for e in logs if e["log_level"] == "warning"] == ["webhook_sync_deferred"]
+    assert again.json()["outcome"] == "duplicate" and await _stored_events(stack) == 1
+    assert await _webhook_runs(stack) == []
+    scheduler = MorningScheduler(
+        uow_factory=h.uow_factory,
+        queue=stack.queue,
+        clock=h.clock,
+        base_time=time(6, 0),
+        spread_minutes=120,
+    )
+    queued = await scheduler.tick(h.clock.now())
+    await stack.queue.join()
+    runs = await _webhook_runs(stack)
+    assert len(queued) == 1 and [run.status for run in runs] == ["succeeded"]
