@@ -61,6 +61,15 @@ class BulkConfirmation:
     confirmed: int
 
 
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """The links an undo took back, and whether the run after it matched the payments
+    again (False: the database was busy; the undo stands, the next run offers them)."""
+
+    links: tuple[PaymentLink, ...]
+    matched: bool
+
+
 async def _teach(
     uow: UnitOfWork,
     tenant_id: str,
@@ -212,7 +221,7 @@ async def reject_link(
 
 async def undo_link(
     uow_factory: UowFactory, clock: Clock, tenant_id: str, link_id: str, *, actor: str
-) -> PaymentLink:
+) -> Undone:
     """Undo a confirmed or automatic link, then match again: the payment is open, and
     the pair may come back as a suggestion (never as an automatic link)."""
     link = await _act(
@@ -224,8 +233,8 @@ async def undo_link(
         effect=_undo,
         audit_action="link_undone",
     )
-    await matching_after_change(uow_factory, clock, tenant_id)
-    return link
+    matched = await matching_after_change(uow_factory, clock, tenant_id)
+    return Undone((link,), matched is not None)
 
 
 async def keep_after_return(
@@ -376,7 +385,7 @@ async def confirm_safe_suggestions(
 
 async def undo_batch(
     uow_factory: UowFactory, clock: Clock, tenant_id: str, batch_id: str, *, actor: str
-) -> int:
+) -> Undone:
     """Undo the links of one bulk confirmation that are still confirmed; match again."""
     now = clock.now()
     async with uow_factory() as uow:
@@ -388,8 +397,8 @@ async def undo_batch(
             await _undo(uow, tenant_id, link, actor, now)
         await _audit_batch(uow, tenant_id, actor, "link_batch_undone", batch_id, undone, now)
         await uow.commit()
-    await matching_after_change(uow_factory, clock, tenant_id)
-    return len(undone)
+    matched = await matching_after_change(uow_factory, clock, tenant_id)
+    return Undone(tuple(undone), matched is not None)
 
 
 async def remove_advice(

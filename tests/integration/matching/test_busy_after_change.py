@@ -52,7 +52,8 @@ async def test_an_undone_link_stays_undone_when_the_run_after_it_finds_the_datab
     finally:
         locking.release()
         await impatient.dispose()
-    assert undone.status == LinkStatus.UNDONE
+    assert [link.status for link in undone.links] == [LinkStatus.UNDONE]
+    assert not undone.matched  # the page says the next run matches it
     warned = [e["event"] for e in logs if e["log_level"] == "warning"]
     assert warned == ["matching_deferred"], warned
     async with uow_factory.read_only() as uow:

@@ -130,7 +130,7 @@ async def test_safe_suggestions_confirmed_in_bulk_and_undone_as_a_batch(
     assert {v.link.batch_id for v in after.links.items} == {result.batch_id}
 
     undone = await undo_batch(uow_factory, clock, ctx.tenant_id, result.batch_id, actor=ctx.actor)
-    assert undone == safe
+    assert len(undone.links) == safe and undone.matched
     back = await _queue(uow_factory, ctx, "suggestions")
     # The vouchers are open again and their suggestions are back (never automatic).
     assert back.counts == before.counts and back.safe_suggestions == safe

@@ -3,6 +3,7 @@ Bankkonten) live in :mod:`belegsync.web.controllers.banking`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, get, post
@@ -14,6 +15,7 @@ from belegsync.domain.errors import DomainError, InvalidInput
 from belegsync.matching.external import ExternalDraft, create_external_transaction
 from belegsync.matching.inbox import manual_search, matching_queue
 from belegsync.matching.links import (
+    Undone,
     confirm_link,
     confirm_links,
     confirm_safe_suggestions,
@@ -129,16 +131,20 @@ class MatchingController(Controller):
         ctx: TenantContext,
         link_id: str,
         action: Any,
-        done: str,
+        done: str | Callable[[Any], str],
     ) -> Redirect:
+        """``action`` on the link; ``done``: the message, or how the action's result
+        words it."""
         form = await request.form()
         back = str(form.get("back") or "")
         try:
-            await action(deps.uow_factory, deps.clock, ctx.tenant_id, link_id, actor=ctx.actor)
+            result = await action(
+                deps.uow_factory, deps.clock, ctx.tenant_id, link_id, actor=ctx.actor
+            )
         except DomainError as refused:
             flash(request, "error", domain_message(request, refused))
             return _back(request, ctx.tenant_id, back=back)
-        flash(request, "success", done)
+        flash(request, "success", done if isinstance(done, str) else done(result))
         return _back(request, ctx.tenant_id, back=back)
 
     @post("/matching/links/{link_id:str}/confirm")
@@ -171,9 +177,18 @@ class MatchingController(Controller):
         ctx: NamedDependency[TenantContext],
         link_id: FromPath[str],
     ) -> Redirect:
-        done = formatter(request).gettext(
-            "Zuordnung aufgehoben. Der Beleg ist wieder offen und wurde neu abgeglichen."
-        )
+        fmt = formatter(request)
+
+        def done(undone: Undone) -> str:
+            if undone.matched:
+                return fmt.gettext(
+                    "Zuordnung aufgehoben. Der Beleg ist wieder offen und wurde neu abgeglichen."
+                )
+            return fmt.gettext(
+                "Zuordnung aufgehoben. Der Beleg ist wieder offen; abgeglichen wird er mit "
+                "dem nächsten Abgleich (die Datenbank war gerade beschäftigt)."
+            )
+
         return await self._act(request, deps, ctx, link_id, undo_link, done)
 
     @post("/matching/links/{link_id:str}/keep")
@@ -225,16 +240,24 @@ class MatchingController(Controller):
         undone = await undo_batch(
             deps.uow_factory, deps.clock, ctx.tenant_id, batch_id, actor=ctx.actor
         )
-        flash(
-            request,
-            "success",
-            formatter(request).ngettext(
+        fmt, n = formatter(request), len(undone.links)
+        if undone.matched:
+            text = fmt.ngettext(
                 "%(n)s Bestätigung rückgängig gemacht; der Vorschlag steht wieder zur Prüfung.",
                 "%(n)s Bestätigungen rückgängig gemacht; die Vorschläge stehen wieder zur Prüfung.",
-                undone,
-                n=undone,
-            ),
-        )
+                n,
+                n=n,
+            )
+        else:
+            text = fmt.ngettext(
+                "%(n)s Bestätigung rückgängig gemacht; der Vorschlag erscheint mit dem nächsten "
+                "Abgleich wieder (die Datenbank war gerade beschäftigt).",
+                "%(n)s Bestätigungen rückgängig gemacht; die Vorschläge erscheinen mit dem "
+                "nächsten Abgleich wieder (die Datenbank war gerade beschäftigt).",
+                n,
+                n=n,
+            )
+        flash(request, "success", text)
         return _back(request, ctx.tenant_id)
 
     @post("/matching/confirm-selected")
