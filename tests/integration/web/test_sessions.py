@@ -113,7 +113,7 @@ async def test_flash_messages_travel_in_a_signed_cookie_and_a_forged_one_is_drop
         for forged in ("W1siaW5mbyIsIkJpdHRlIGFubWVsZGVuIl1d.x", "ü.ä", "x" * 5000):
             session = b.client.cookies["belegsync_session"]
             cookie = f"belegsync_session={session}; belegsync_flash={forged}".encode()
-            page = await b.client.get(base, headers={"cookie": cookie})
+            page = await b.client.get(base, headers={b"cookie": cookie})
             assert page.status_code == 200, forged
             assert "Bitte anmelden" not in text_of(page)
             assert 'belegsync_flash=""' in page.headers.get("set-cookie", "")

@@ -3,11 +3,12 @@ once shown, bounded whatever a handler adds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from litestar.types import Scope
 
 from belegsync.web.flashes import (
     MAX_COOKIE_CHARS,
@@ -26,12 +27,12 @@ KEY = flash_key(b"secret-of-this-app")
 class _Request:
     """What :func:`flash` and :func:`take_flashes` read of a request: its scope."""
 
-    def __init__(self, scope: dict[str, Any]) -> None:
+    def __init__(self, scope: Scope) -> None:
         self.scope = scope
 
 
-def _scope(cookie: str | None = None, key: bytes = KEY) -> dict[str, Any]:
-    scope: dict[str, Any] = {"state": {}}
+def _scope(cookie: str | None = None, key: bytes = KEY) -> Scope:
+    scope = cast("Scope", {"type": "http", "state": {}})
     if cookie is not None:
         read_flashes(scope, cookie, key)
     return scope
