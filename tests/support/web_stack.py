@@ -35,6 +35,7 @@ from belegsync.web.app import create_app
 from belegsync.web.deps import WebConfig, WebDeps
 from fakes.clock import FixedClock
 from support.postgres import PgDatabases, name_of, open_pg_databases
+from support.store_helpers import LockedAfter, sqlite_url
 from support.sync_harness import EMULATOR_URL, NOW, Harness, open_harness
 
 PASSWORD = "geheim-1234"
@@ -79,6 +80,16 @@ def text_of(response: httpx.Response) -> str:
 
 
 @dataclass
+class Locking:
+    """A browser on an app whose writes meet another process's write lock once
+    ``lock`` is armed, and the app's sync queue (:meth:`WebStack.locking`)."""
+
+    browser: Browser
+    lock: LockedAfter
+    queue: EmbeddedSyncQueue
+
+
+@dataclass
 class WebStack:
     harness: Harness
     queue: EmbeddedSyncQueue
@@ -91,6 +102,31 @@ class WebStack:
     async def browser(self) -> AsyncIterator[Browser]:
         async with AsyncTestClient(app=self.app, base_url="http://testserver.local") as client:
             yield Browser(client)
+
+    @contextlib.asynccontextmanager
+    async def locking(self, *, queue: bool = False, **config: Any) -> AsyncIterator[Locking]:
+        """A browser on an app whose writes wait 300 ms for SQLite's write lock and find
+        another process holding it from the n-th write on once armed (``LockedAfter``);
+        ``queue``: its sync queue claims runs through the same factory. ``config``:
+        settings of the app changed."""
+        h = self.harness
+        impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
+        locking = LockedAfter(impatient, h.db_path)
+        deps = replace(self.deps, uow_factory=locking, config=replace(self.deps.config, **config))
+        own_queue = EmbeddedSyncQueue(replace(h.deps, uow_factory=locking), workers=1)
+        if queue:
+            own_queue.start()
+            deps = replace(deps, queue=own_queue)
+        try:
+            async with AsyncTestClient(
+                app=create_app(deps), base_url="http://testserver.local"
+            ) as client:
+                yield Locking(Browser(client), locking, own_queue)
+        finally:
+            locking.release()
+            if queue:
+                await own_queue.stop()
+            await impatient.dispose()
 
     def ctx(self, tenant_id: str) -> TenantContext:
         return TenantContext(tenant_id=tenant_id, actor="test", is_staff=True)

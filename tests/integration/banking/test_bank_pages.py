@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from belegsync.accounts.api_tokens import create_api_token
-from belegsync.store.db import create_engine
 from belegsync.store.models import BankAccount, BankTransaction
-from belegsync.web.app import create_app
-from support.store_helpers import LockedAfter, sqlite_url
 from support.web_stack import Browser, WebStack, text_of
 from unit.banking.fixtures import fixture
 
@@ -103,24 +98,15 @@ async def test_a_mapped_import_and_its_mapping_stand_together_when_the_database_
     where another process took the write lock in between, the form answered 503 („nothing
     was kept“) though the lines were stored, and the mapping was lost. Now the mapping
     is saved with the import, and what follows it (the draft, the matching) waits."""
-    h = stack.harness
-    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
-    locking = LockedAfter(impatient, h.db_path)
-    app = create_app(replace(stack.deps, uow_factory=locking))
-    try:
-        async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
-            b = Browser(c)
-            await b.login("a@alpha.test")
-            step = await _upload(b, stack.tenant_a, "export.csv", HOME_MADE.encode("cp1252"))
-            locking.arm(after=1)  # the import commits, the next write finds the lock
-            done = await b.post(_draft_action(step), _MAPPING)
-            locking.release()
-    finally:
-        locking.release()
-        await impatient.dispose()
+    async with stack.locking() as locked:
+        b, locking = locked.browser, locked.lock
+        await b.login("a@alpha.test")
+        step = await _upload(b, stack.tenant_a, "export.csv", HOME_MADE.encode("cp1252"))
+        locking.arm(after=1)  # the import commits, the next write finds the lock
+        done = await b.post(_draft_action(step), _MAPPING)
     assert done.status_code == 200, text_of(done)[:500]
     assert "2 neue Umsätze" in text_of(done) and "noch nicht abgeglichen" in text_of(done)
-    async with h.uow_factory.read_only() as uow:
+    async with stack.harness.uow_factory.read_only() as uow:
         account = await uow.banking.account_by_iban(stack.tenant_a, NEW)
     assert account is not None and account.csv_mapping is not None
     assert account.csv_mapping["amount"] == "Wert"

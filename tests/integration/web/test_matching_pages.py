@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -12,8 +11,6 @@ from litestar.testing import AsyncTestClient
 from belegsync.accounts.api_tokens import create_api_token
 from belegsync.matching.links import confirm_link
 from belegsync.matching.service import run_matching
-from belegsync.store.db import create_engine
-from belegsync.web.app import create_app
 from support.matching_helpers import (
     SUPPLIER_IBAN,
     add_voucher,
@@ -22,8 +19,8 @@ from support.matching_helpers import (
     push,
     sparkasse_csv,
 )
-from support.store_helpers import LockedAfter, line_key_updates, recorded_statements, sqlite_url
-from support.web_stack import Browser, WebStack, text_of
+from support.store_helpers import line_key_updates, recorded_statements
+from support.web_stack import WebStack, text_of
 
 OTHER_BANK = "DE17100500000123456789"
 
@@ -582,21 +579,12 @@ async def test_an_undo_whose_matching_waits_does_not_claim_it_matched(stack: Web
     abgeglichen“)."""
     tenant = await _seed(stack)
     base = f"/clients/{tenant}/matching"
-    h = stack.harness
-    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
-    locking = LockedAfter(impatient, h.db_path)
-    app = create_app(replace(stack.deps, uow_factory=locking))
-    try:
-        async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
-            b = Browser(c)
-            await b.login("a@alpha.test")
-            page = await b.get(f"{base}?tab=auto")
-            locking.arm(after=1)  # the undo commits, the run after it meets the lock
-            undone = await b.post(_action(page.text, "undo", "RE-2024-0042"))
-            locking.release()
-    finally:
-        locking.release()
-        await impatient.dispose()
+    async with stack.locking() as locked:
+        b, locking = locked.browser, locked.lock
+        await b.login("a@alpha.test")
+        page = await b.get(f"{base}?tab=auto")
+        locking.arm(after=1)  # the undo commits, the run after it meets the lock
+        undone = await b.post(_action(page.text, "undo", "RE-2024-0042"))
     text = text_of(undone)
     assert undone.status_code == 200, text[:500]
     assert "Zuordnung aufgehoben" in text and "mit dem nächsten Abgleich" in text

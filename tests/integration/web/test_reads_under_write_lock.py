@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
 from belegsync.emulator import MAIN_KEY
-from belegsync.jobs.embedded import EmbeddedSyncQueue
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.models import BankTransaction
 from belegsync.store.uow import UnitOfWorkFactory
@@ -272,29 +271,18 @@ async def test_a_connection_whose_first_sync_finds_the_database_busy_says_so(
     active connection saying that the first sync has not begun (before: 503, though
     the key was saved; the notice was a flash, which a busy database's session may not
     keep), and „Jetzt synchronisieren“ runs it once the lock is gone."""
-    h = stack.harness
     base = f"/clients/{stack.tenant_a}/connection"
-    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
-    locking = LockedAfter(impatient, h.db_path)
-    queue = EmbeddedSyncQueue(replace(h.deps, uow_factory=locking), workers=1)
-    queue.start()
-    deps = replace(stack.deps, uow_factory=locking, queue=queue)
-    try:
-        async with AsyncTestClient(app=create_app(deps), base_url="http://testserver.local") as c:
-            client = Browser(c)
-            await client.login("a@alpha.test")
-            await client.post(f"{base}/start")
-            with capture_logs() as logs:
-                locking.arm(after=1)  # the connection commits, claiming its first run waits
-                connected = await client.post(f"{base}/key", {"api_key": MAIN_KEY})
-                locking.release()
-            synced = await client.post(f"{base}/sync")
-            await queue.join()
-            after = await client.get(base)
-    finally:
-        locking.release()
-        await queue.stop()
-        await impatient.dispose()
+    async with stack.locking(queue=True) as locked:
+        client, locking = locked.browser, locked.lock
+        await client.login("a@alpha.test")
+        await client.post(f"{base}/start")
+        with capture_logs() as logs:
+            locking.arm(after=1)  # the connection commits, claiming its first run waits
+            connected = await client.post(f"{base}/key", {"api_key": MAIN_KEY})
+            locking.release()
+        synced = await client.post(f"{base}/sync")
+        await locked.queue.join()
+        after = await client.get(base)
     page = text_of(connected)
     assert connected.status_code == 200, page[:500]
     assert 'badge-active">Aktiv<' in connected.text
@@ -317,39 +305,31 @@ async def test_a_session_write_that_finds_the_database_busy_never_breaks_the_ans
     handler, so a busy database answers 503 there and nothing changed, and a signed-in
     user's language is stored with the user (the session's copy of it, left out, kept
     the page in the old language)."""
-    h = stack.harness
     overview = f"/clients/{stack.tenant_a}/overview"
-    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
-    locking = LockedAfter(impatient, h.db_path)
-    deps = replace(stack.deps, uow_factory=locking)
     logins = []
-    try:
-        async with AsyncTestClient(app=create_app(deps), base_url="http://testserver.local") as c:
-            client = Browser(c)
-            await client.login("a@alpha.test")
-            h.clock.advance(minutes=2)  # the idle expiry is due to move forward
-            with capture_logs() as logs:
-                locking.arm(after=0)
-                viewed = await client.get(overview)
-                logout = await client.logout()
-                locking.release()
-            still_in = await client.get(overview)
-            # a login meeting the lock at each of its writes in turn
-            for after in range(4):
-                locking.arm(after=after)
-                logins.append(await client.login("a@alpha.test"))
-                locking.release()
-            signed_in = await client.get(overview)
-            # a language change: stored with the user; the session's flash can wait
-            locking.arm(after=1)
-            english = await client.post("/language", {"lang": "en", "next": overview})
+    async with stack.locking() as locked:
+        client, locking = locked.browser, locked.lock
+        await client.login("a@alpha.test")
+        stack.harness.clock.advance(minutes=2)  # the idle expiry is due to move forward
+        with capture_logs() as logs:
+            locking.arm(after=0)
+            viewed = await client.get(overview)
+            logout = await client.logout()
             locking.release()
-            await client.post("/language", {"lang": "de", "next": overview})
-            out = await client.logout()
-            gone = await client.get(overview)
-    finally:
+        still_in = await client.get(overview)
+        # a login meeting the lock at each of its writes in turn
+        for after in range(4):
+            locking.arm(after=after)
+            logins.append(await client.login("a@alpha.test"))
+            locking.release()
+        signed_in = await client.get(overview)
+        # a language change: stored with the user; the session's flash can wait
+        locking.arm(after=1)
+        english = await client.post("/language", {"lang": "en", "next": overview})
         locking.release()
-        await impatient.dispose()
+        await client.post("/language", {"lang": "de", "next": overview})
+        out = await client.logout()
+        gone = await client.get(overview)
     assert viewed.status_code == 200 and "Alpha GmbH" in text_of(viewed)
     warned = [e["event"] for e in logs if e["log_level"] == "warning"]
     assert warned[0] == "session_save_deferred", warned

@@ -19,10 +19,8 @@ from structlog.testing import capture_logs
 from belegsync.emulator import MAIN_KEY
 from belegsync.notify.mail import deliver_outbox
 from belegsync.notify.notices import send_due_notices
-from belegsync.store.db import create_engine
 from belegsync.store.models import OutboxMessage, SupportRequest
 from belegsync.web.deps import SmtpConfig
-from support.store_helpers import LockedAfter, sqlite_url
 from support.web_stack import WebStack, connect_and_sync, text_of
 
 
@@ -167,25 +165,15 @@ async def test_a_support_request_stands_when_its_mail_finds_the_database_busy(
     kept“) for a request that was stored and mailed, and a client sent it again. Now
     the answer is the receipt; the mail stays pending and the next round sends it again
     (at least once, never lost)."""
-    from belegsync.web.app import create_app
-
     inbox, port = smtp_server
     h = stack.harness
     smtp = SmtpConfig(host="127.0.0.1", port=port, sender="app@test.example", tls="none")
-    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
-    locking = LockedAfter(impatient, h.db_path)
-    config = replace(stack.deps.config, smtp=smtp)
-    stack.app = create_app(replace(stack.deps, uow_factory=locking, config=config))
-    try:
-        async with stack.browser() as b:
-            await b.login("a@alpha.test")
-            with capture_logs() as logs:
-                locking.arm(after=1)  # the request commits; the mail's outcome waits
-                done = await b.post(f"/clients/{stack.tenant_a}/support", {"message": "Hilfe"})
-                locking.release()
-    finally:
-        locking.release()
-        await impatient.dispose()
+    async with stack.locking(smtp=smtp) as locked:
+        b, locking = locked.browser, locked.lock
+        await b.login("a@alpha.test")
+        with capture_logs() as logs:
+            locking.arm(after=1)  # the request commits; the mail's outcome waits
+            done = await b.post(f"/clients/{stack.tenant_a}/support", {"message": "Hilfe"})
     assert done.status_code == 200 and "Ihre Anfrage ist bei uns eingegangen" in text_of(done)
     warned = [e["event"] for e in logs if e["log_level"] == "warning"]
     assert "mail_status_deferred" in warned, warned

@@ -4,7 +4,6 @@ bad signatures, replays and stale events change nothing."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import time
 from typing import Any
 
@@ -15,11 +14,8 @@ from structlog.testing import capture_logs
 
 from belegsync.emulator import MAIN_ORG_ID
 from belegsync.emulator.webhooks import sign
-from belegsync.jobs.embedded import EmbeddedSyncQueue, MorningScheduler
-from belegsync.store.db import create_engine
+from belegsync.jobs.embedded import MorningScheduler
 from belegsync.store.models import LexwareEvent, SyncRun
-from belegsync.web.app import create_app
-from support.store_helpers import LockedAfter, sqlite_url
 from support.web_stack import WebStack, connect_and_sync
 
 UNKNOWN_VOUCHER = "9d7c7a76-3c6e-4e6c-9a57-6d0b1d3f0b11"
@@ -150,25 +146,13 @@ async def test_an_event_stored_while_the_database_turns_busy_is_answered_200_and
     run for the waiting event."""
     await connect_and_sync(stack, stack.tenant_a)
     h = stack.harness
-    impatient = create_engine(sqlite_url(h.db_path), sqlite_busy_timeout_ms=300)
-    locking = LockedAfter(impatient, h.db_path)
-    app = create_app(
-        replace(
-            stack.deps,
-            uow_factory=locking,
-            queue=EmbeddedSyncQueue(replace(h.deps, uow_factory=locking), workers=1),
-        )
-    )
-    try:
-        async with AsyncTestClient(app) as client:
-            with capture_logs() as logs:
-                locking.arm(after=1)  # the event commits; claiming its run waits
-                r = await post(client, body())
-                locking.release()
-            again = await post(client, body())
-    finally:
-        locking.release()
-        await impatient.dispose()
+    async with stack.locking(queue=True) as locked:
+        client = locked.browser.client
+        with capture_logs() as logs:
+            locked.lock.arm(after=1)  # the event commits; claiming its run waits
+            r = await post(client, body())
+            locked.lock.release()
+        again = await post(client, body())
     assert r.status_code == 200 and r.json() == {"outcome": "stored", "queued": 0}
     assert [e["event"] for e in logs if e["log_level"] == "warning"] == ["webhook_sync_deferred"]
     assert again.json()["outcome"] == "duplicate" and await _stored_events(stack) == 1
