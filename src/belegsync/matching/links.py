@@ -23,7 +23,12 @@ from belegsync.domain.links import (
     is_safe_suggestion,
     link_difference,
 )
-from belegsync.domain.matching import AmountKind, LinkStatus, creditor_is_counterparty
+from belegsync.domain.matching import (
+    ALLOCATING_STATUSES,
+    AmountKind,
+    LinkStatus,
+    creditor_is_counterparty,
+)
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.link_rows import UNDONE_REASON, audit_link, move, new_link, retire_external
 from belegsync.matching.memory import is_usable_identifier
@@ -264,7 +269,8 @@ async def link_manually(
     *,
     actor: str,
 ) -> PaymentLink:
-    """Link a payment to any transaction of the tenant (confirmed), found by a person."""
+    """Link a payment to any transaction of the tenant (confirmed), found by a person.
+    The pair linked already (the form sent twice): that link, and nothing written."""
     now = clock.now()
     async with uow_factory() as uow:
         payment, _ = await uow.matching.payment(tenant_id, payment_id)
@@ -272,6 +278,9 @@ async def link_manually(
         if found is None:
             raise NotFound("transaction")
         txn = found[0]
+        for existing in await uow.matching.links_touching(tenant_id, [payment.id], []):
+            if existing.bank_transaction_id == txn.id and existing.status in ALLOCATING_STATUSES:
+                return existing
         link = new_link(tenant_id, payment.id, txn.id, actor, now, LinkStatus.CONFIRMED)
         link.allocated_cents = allocation(payment.amount_cents, txn.amount_cents)
         link.difference_cents = link_difference(payment.amount_cents, link.allocated_cents)

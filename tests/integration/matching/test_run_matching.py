@@ -458,3 +458,29 @@ async def test_the_open_lines_are_read_after_what_the_unit_of_work_holds(
         columns = await uow.matching.transaction_columns(tenant_id)
 
     assert columns["amount_cents"] == [-5000]
+
+
+async def test_linking_the_same_pair_twice_by_hand_makes_one_link(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """„Beleg zuordnen“ sent twice (a double click, a form sent again after a dropped
+    answer) made a second confirmed link of the same pair: the payment and the line were
+    allocated twice, and what the link taught was counted twice. The second time now
+    answers with the link the first made and writes nothing."""
+    tenant_id = (await _setup(uow_factory, clock))["tenant_id"]
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+    pair = (suggested.expected_payment_id, suggested.bank_transaction_id)
+
+    first = await link_manually(uow_factory, clock, tenant_id, *pair, actor="client")
+    again = await link_manually(uow_factory, clock, tenant_id, *pair, actor="client")
+
+    links = await _links(uow_factory, tenant_id)
+    live = [
+        k
+        for k in links
+        if (k.expected_payment_id, k.bank_transaction_id) == pair
+        and k.status in ("confirmed", "auto_confirmed")
+    ]
+    assert again.id == first.id and [k.id for k in live] == [first.id]
+    assert (await _audit_actions(uow_factory, tenant_id)).count("link_created_manually") == 1
