@@ -83,6 +83,10 @@ class FakeStore:
     def __call__(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
 
+    def read_only(self) -> FakeUnitOfWork:
+        """A unit of work for reads: the fake has no locks, so the same one."""
+        return FakeUnitOfWork(self)
+
 
 class _Tenants:
     def __init__(self, data: FakeData) -> None:

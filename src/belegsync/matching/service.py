@@ -418,16 +418,17 @@ async def _returned_items(
 
 def matching_after_sync(
     uow_factory: Callable[[], UnitOfWork], clock: Clock
-) -> Callable[[str], Awaitable[MatchCounts]]:
+) -> Callable[[str], Awaitable[MatchCounts | None]]:
     """The hook a sync calls when it wrote vouchers (``SyncDeps.after_sync``).
 
     Only the expected payments of the vouchers the sync wrote (marked stale in the
     transactions that wrote them) are rebuilt; a webhook run's few vouchers likewise.
-    If this fails or the process dies first, they stay marked for the next matching.
+    If this fails, finds the database busy (:func:`matching_after_change`) or the
+    process dies first, they stay marked for the next matching.
     """
 
-    async def after_sync(tenant_id: str) -> MatchCounts:
-        return await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+    async def after_sync(tenant_id: str) -> MatchCounts | None:
+        return await matching_after_change(uow_factory, clock, tenant_id)
 
     return after_sync
 

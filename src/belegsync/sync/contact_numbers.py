@@ -20,6 +20,7 @@ import structlog
 
 from belegsync.lexware import Contact, LexwareError
 from belegsync.store.contact_numbers import ContactNumbers
+from belegsync.store.errors import skipped_when_busy
 from belegsync.sync.ports import LexwarePort
 from belegsync.sync.run_state import RunPlan, SyncDeps
 
@@ -51,7 +52,7 @@ def contact_numbers(contact: Contact) -> ContactNumbers | None:
 async def refresh_contact_numbers(deps: SyncDeps, client: LexwarePort, plan: RunPlan) -> int:
     """Read the numbers of the contacts the tenant's vouchers name that are not known
     yet; returns how many contacts' rows were written (0: nothing asked or nothing new)."""
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:
         unknown = await uow.contacts.unknown(plan.tenant_id)
     if not unknown:
         return 0
@@ -77,11 +78,15 @@ async def refresh_contact_numbers(deps: SyncDeps, client: LexwarePort, plan: Run
     # a listing cut short keeps what it read; only a whole one tells which are gone
     seen = {c.lexware_id for c in listed}
     unlisted = [c for c in unknown if c not in seen] if complete else []
-    async with deps.uow_factory() as uow:
-        written = await uow.contacts.store(
-            plan.tenant_id, listed, unlisted=unlisted, now=deps.clock.now()
-        )
-        await uow.commit()
+    written = 0
+    # the vouchers are written; where the database is busy now, the numbers wait for
+    # the next run (the contacts stay unknown until then)
+    with skipped_when_busy("contact_numbers_deferred", run_id=plan.run_id):
+        async with deps.uow_factory() as uow:
+            written = await uow.contacts.store(
+                plan.tenant_id, listed, unlisted=unlisted, now=deps.clock.now()
+            )
+            await uow.commit()
     logger.info(
         "contact_numbers_read", run_id=plan.run_id, tenant_id=plan.tenant_id, written=written
     )

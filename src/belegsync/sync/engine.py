@@ -15,6 +15,7 @@ import contextlib
 import time
 from datetime import datetime, timedelta
 
+import stamina
 import structlog
 
 from belegsync.domain.connection import ConnectionState
@@ -22,6 +23,7 @@ from belegsync.domain.dates import berlin_date
 from belegsync.domain.tax import VatReturnPeriod
 from belegsync.domain.window import sync_window
 from belegsync.store.enums import ACTIVE_SYNC_RUN_STATUSES, SyncRunStatus
+from belegsync.store.errors import is_busy
 from belegsync.store.models import VoucherSyncFailure
 from belegsync.store.secrets import DecryptionError
 from belegsync.store.sync_runs import RunCounts, RunNotActive
@@ -52,9 +54,9 @@ async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
     except RunNotActive:
         logger.info("sync_run_already_ended", run_id=run_id)
         return await _ended_elsewhere(deps, run_id)
-    except Exception:
+    except Exception as error:
         logger.exception("sync_run_crashed", run_id=run_id)
-        return await _finish_crashed(deps, run_id)
+        return await _finish_crashed(deps, run_id, _crash_of(error))
     if isinstance(prepared, RunOutcome):
         return prepared
     plan, api_key = prepared
@@ -82,10 +84,9 @@ async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
             raise
         log.warning("sync_run_taken_over")
         return await _ended_elsewhere(deps, run_id)
-    except Exception:
+    except Exception as error:
         log.exception("sync_run_crashed")
-        crash = RunAborted("failed", _CRASH_CODE, _CRASH_MESSAGE)
-        return await _finish_aborted(deps, plan, client, tally, crash, began)
+        return await _finish_aborted(deps, plan, client, tally, _crash_of(error), began)
     finally:
         await lease.stop()
 
@@ -95,6 +96,28 @@ _CRASH_MESSAGE = (
     "Die Synchronisation ist an einem internen Fehler gescheitert; das Protokoll nennt ihn. "
     "Der nächste Lauf versucht es erneut."
 )
+_BUSY_CODE = "sync_database_busy"
+_BUSY_MESSAGE = (
+    "Die Datenbank war zu lange mit einem anderen Vorgang beschäftigt (etwa einem "
+    "Kontoauszug-Import). Was bis dahin übernommen war, bleibt; der nächste Lauf holt den "
+    "Rest nach."
+)
+
+
+def _crash_of(error: Exception) -> RunAborted:
+    """How a run that raised ends: a database busy with another process's write past
+    the busy timeout says so (nothing is wrong with the connection); anything else is
+    an internal error."""
+    if is_busy(error):
+        return RunAborted("failed", _BUSY_CODE, _BUSY_MESSAGE)
+    return RunAborted("failed", _CRASH_CODE, _CRASH_MESSAGE)
+
+
+# The end of a run is written even where the database stays busy for a while (the run
+# may have ended because it was): a few more waits, each up to the busy timeout. Where
+# it is still busy, the run stays ``running`` and the next claim takes it over once its
+# lease ran out.
+_until_written = stamina.retry(on=is_busy, attempts=4, timeout=None, wait_initial=0.5)
 
 
 class _Lease:
@@ -281,21 +304,26 @@ async def _ended_elsewhere(deps: SyncDeps, run_id: str) -> RunOutcome:
         return RunOutcome(run_id, run.status, RunCounts(), run.error_code, run.error_message)
 
 
-async def _finish_crashed(deps: SyncDeps, run_id: str) -> RunOutcome:
+@_until_written
+async def _finish_crashed(deps: SyncDeps, run_id: str, crash: RunAborted) -> RunOutcome:
     """An unexpected error before the run got going: end it, never leave it running."""
     async with deps.uow_factory() as uow:
         run = await uow.sync_runs.get(run_id)
         if run.status not in ACTIVE_SYNC_RUN_STATUSES:
             return RunOutcome(run_id, run.status, RunCounts(), run.error_code, run.error_message)
-        return await _finish_early(uow, run_id, deps.clock.now(), _CRASH_CODE, _CRASH_MESSAGE)
+        return await _finish_early(uow, run_id, deps.clock.now(), crash.code, crash.message)
 
 
-async def _finish_succeeded(
-    deps: SyncDeps, plan: RunPlan, client: LexwarePort, tally: RunTally, began: float
-) -> RunOutcome:
+@_until_written
+async def _record_success(
+    deps: SyncDeps,
+    plan: RunPlan,
+    tally: RunTally,
+    counts: RunCounts,
+    api_calls: int,
+    began: float,
+) -> None:
     now = deps.clock.now()
-    api_calls = client.stats.requests_sent
-    counts = tally.counts(api_calls)
     # A failed voucher must be listed again by the next incremental run.
     watermark = min([plan.started_at, *tally.failed_updated])
     async with deps.uow_factory() as uow:
@@ -315,6 +343,14 @@ async def _finish_succeeded(
             report=_report(deps, plan, tally, api_calls, began, parked),
         )
         await uow.commit()
+
+
+async def _finish_succeeded(
+    deps: SyncDeps, plan: RunPlan, client: LexwarePort, tally: RunTally, began: float
+) -> RunOutcome:
+    api_calls = client.stats.requests_sent
+    counts = tally.counts(api_calls)
+    await _record_success(deps, plan, tally, counts, api_calls, began)
     logger.info(
         "sync_finished",
         run_id=plan.run_id,
@@ -335,6 +371,7 @@ async def _finish_succeeded(
     return RunOutcome(plan.run_id, "succeeded", counts)
 
 
+@_until_written
 async def _finish_aborted(
     deps: SyncDeps,
     plan: RunPlan,

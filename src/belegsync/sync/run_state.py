@@ -26,7 +26,13 @@ from belegsync.store.run_owner import process_owner
 from belegsync.store.sync_runs import RunCounts
 from belegsync.store.voucher_failures import FailurePolicy
 from belegsync.sync.connection_rows import apply_domain, to_domain
-from belegsync.sync.ports import KeyCipher, LexwareFactory, LexwarePort, UnitOfWork
+from belegsync.sync.ports import (
+    KeyCipher,
+    LexwareFactory,
+    LexwarePort,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from belegsync.sync.voucher_sync import (
     VoucherWork,
 )
@@ -43,7 +49,7 @@ DEFAULT_FAILURE_POLICY = FailurePolicy(
 class SyncDeps:
     """What the sync needs; the composition root builds it once."""
 
-    uow_factory: Callable[[], UnitOfWork]
+    uow_factory: UnitOfWorkFactory
     files: FileStore
     lexware: LexwareFactory
     cipher: KeyCipher
