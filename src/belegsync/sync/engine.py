@@ -299,7 +299,7 @@ def _report(
 
 async def _ended_elsewhere(deps: SyncDeps, run_id: str) -> RunOutcome:
     """The run was ended by someone else (taken over): report it as it stands."""
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:
         run = await uow.sync_runs.get(run_id)
         return RunOutcome(run_id, run.status, RunCounts(), run.error_code, run.error_message)
 

@@ -104,7 +104,7 @@ async def _sync_resources(
 ) -> None:
     if not resources:
         return
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:  # a read: no write lock
         known = await uow.vouchers.sync_states(plan.tenant_id)
     listed: dict[str, VoucherListItem] = {}
     gone: list[VoucherWork] = []

@@ -152,7 +152,7 @@ async def plan_work(
     """
     if not isinstance(listing, Listing):
         listing = Listing(items=dict(listing))
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:  # a read: no write lock
         known = await uow.vouchers.sync_states(plan.tenant_id)
         failures = await uow.voucher_failures.for_tenant(plan.tenant_id)
     tally.failing = set(failures)

@@ -76,7 +76,7 @@ async def test_a_sync_whose_end_finds_the_database_busy_ends_once_it_is_free(
     the run succeeded."""
     await harness.add_tenant(open_tax_years=[2026])
     await harness.connect()
-    outcome, events = await _run_meeting_the_lock(harness, after=4)
+    outcome, events = await _run_meeting_the_lock(harness, after=3)
     assert outcome.status == "succeeded" and outcome.counts.new == 11, outcome
     # the contacts' numbers wait for the next run; the run's end waited for the lock
     assert "contact_numbers_deferred" in events and "stamina.retry_scheduled" in events
