@@ -24,7 +24,7 @@ from belegsync.lexware import EventSubscription as LexwareSubscription
 from belegsync.store.event_repository import SubscriptionHealth
 from belegsync.store.models import Connection, EventSubscription
 from belegsync.sync.events import SUBSCRIBED_EVENT_TYPES
-from belegsync.sync.ports import KeyCipher, UnitOfWork, UnitOfWorkFactory
+from belegsync.sync.ports import KeyCipher, UnitOfWorkFactory
 
 logger = structlog.get_logger("belegsync.sync")
 
@@ -46,7 +46,7 @@ SubscriptionApiFactory = Callable[[str, str], SubscriptionApi]
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionDeps:
-    uow_factory: Callable[[], UnitOfWork]
+    uow_factory: UnitOfWorkFactory
     lexware: SubscriptionApiFactory
     cipher: KeyCipher
     clock: Clock
@@ -82,7 +82,7 @@ async def ensure_subscriptions(deps: SubscriptionDeps, connection_id: str) -> in
 
     Returns how many were created. Lexware errors are recorded, never raised.
     """
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:  # a read: no write lock
         row = await uow.connections.get(connection_id)
         if row is None or row.state != "active" or row.encrypted_api_key is None:
             return 0
@@ -151,7 +151,7 @@ async def remove_subscriptions(deps: SubscriptionDeps, connection_id: str) -> in
     Whatever cannot be deleted now goes at its first event: the receiver answers 410
     for an organisation without a connection, and Lexware then deletes it.
     """
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:  # a read: no write lock
         row = await uow.connections.get(connection_id)
         key = row.encrypted_api_key if row is not None else None
         if row is None or key is None:
@@ -176,7 +176,7 @@ async def remove_subscriptions(deps: SubscriptionDeps, connection_id: str) -> in
 async def unsubscribe_tenant(deps: SubscriptionDeps, tenant_id: str) -> int:
     """:func:`remove_subscriptions` for the tenant's connection, never raising: a
     disconnect must go through even when Lexware cannot be reached."""
-    async with deps.uow_factory() as uow:
+    async with deps.uow_factory.read_only() as uow:  # a read: no write lock
         row = await uow.connections.for_tenant(tenant_id)
     if row is None:
         return 0
