@@ -582,7 +582,9 @@ def _volume_on(label: str, url: str, vouchers: int, lines: int, new: int) -> Non
         print(
             f"[volume] {label}: {key}_run_seconds={found[f'{key}_seconds']:.2f} wall, "
             f"{found[f'{key}_cpu_seconds']:.2f} cpu ({what}) "
-            f"open_payments={found['payments']:.0f} suggestions={found['suggestions']:.0f}"
+            f"open_payments={found['payments']:.0f} suggestions={found['suggestions']:.0f} "
+            f"loop_lag_max_ms={found[f'{key}_loop_lag'] * 1000:.0f} (the longest a page "
+            "request in the same process waited)"
         )
 
 

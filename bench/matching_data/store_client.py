@@ -15,6 +15,8 @@ by push:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import time
 import uuid
@@ -260,13 +262,42 @@ def _other_line(k: int) -> dict[str, Any]:
     }
 
 
+class LoopLag:
+    """The longest the event loop went without running a task that asks every 10 ms
+    (what a page request waits at most while the process is busy)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - last - 0.01)
+            last = now
+
+    async def __aenter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._tick())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
 async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str, float]:
     """Seconds of ``run_matching`` for a busy client: ``vouchers`` open vouchers,
     ``lines`` open statement lines that pay none of them, then ``new`` lines more (an
     upload of a large statement; pushed with their keys, as the upload and the API
     store them, right after the first, before a database's own maintenance ran): the
     upload's push, the run after it, and the next run with nothing new (the morning
-    run)."""
+    run); and the longest the event loop waited during each run (``*_loop_lag``: the
+    web app serving pages in the same process)."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     clock: Clock = _Clock()
@@ -290,14 +321,18 @@ async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str
             found[f"{label}_push_seconds"] = time.perf_counter() - started
             checkpoint_wal(url)
             started, cpu = time.perf_counter(), time.process_time()
-            counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+            async with LoopLag() as lag:
+                counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
             found[f"{label}_seconds"] = time.perf_counter() - started
             found[f"{label}_cpu_seconds"] = time.process_time() - cpu
+            found[f"{label}_loop_lag"] = lag.longest
         checkpoint_wal(url)
         started, cpu = time.perf_counter(), time.process_time()
-        counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
+        async with LoopLag() as lag:
+            counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
         found["again_seconds"] = time.perf_counter() - started
         found["again_cpu_seconds"] = time.process_time() - cpu
+        found["again_loop_lag"] = lag.longest
         found["payments"] = float(counts.payments)
         found["suggestions"] = float(counts.suggestions)
     finally:

@@ -6,9 +6,11 @@ What a person does with links (confirm, reject, undo, link by hand) lives in
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy.ma  # noqa: F401 (np.unique imports it on first use: 30 ms in the first run)
@@ -234,17 +236,24 @@ async def run_matching(
             {v.contact_id: v.contact_name or "" for _, v in payments if v.contact_id},
         )
         numbers = await uow.contacts.customer_numbers(tenant_id)
-        result = match(
-            [
-                to_payment_value(p, v, numbers.get(v.contact_id or ""))
-                for p, v in loaded.payments.values()
-            ],
-            cols,
-            rejected=loaded.rejected_pairs(),
-            existing_links=loaded.engine_links(),
-            memory=_memory(await uow.matching.memory(tenant_id)),
-            params=params,
-            history=history,
+        expected = [
+            to_payment_value(p, v, numbers.get(v.contact_id or ""))
+            for p, v in loaded.payments.values()
+        ]
+        memory = _memory(await uow.matching.memory(tenant_id))
+        # the engine's seconds of CPU off the event loop: the process (the web app, the
+        # workers) keeps answering meanwhile
+        result = await asyncio.to_thread(
+            partial(
+                match,
+                expected,
+                cols,
+                rejected=loaded.rejected_pairs(),
+                existing_links=loaded.engine_links(),
+                memory=memory,
+                params=params,
+                history=history,
+            )
         )
         writer = _Writer(uow, tenant_id, loaded, now)
         suggest_only = loaded.suggest_only_pairs()

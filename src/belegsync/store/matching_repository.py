@@ -100,6 +100,8 @@ _VOUCHER_SOURCE = tuple(getattr(Voucher, name) for name in VoucherSource._fields
 _ITEM_SOURCE = tuple(getattr(PaymentItem, name) for name in ItemSource._fields)
 _STORED_PAYMENT = tuple(getattr(ExpectedPayment, name) for name in StoredPayment._fields)
 _KEYS_BATCH = 5000  # lines whose keys one statement stores
+# lines read per part (``_transaction_columns``): the event loop answers between parts
+_READ_PART = 5000
 # The columns the matching engine reads, in the order of ``transaction_columns``.
 TRANSACTION_COLUMNS = (
     "id",
@@ -462,10 +464,14 @@ class MatchingRepository:
         # row for columns that are no entities) took 0.4 s of 1.6 s at 120,000 lines
         await self._session.flush()
         connection = await self._session.connection()
-        rows = (await connection.execute(query)).all()
-        columns: list[list[Any]] = [list(c) for c in zip(*rows, strict=True)] if rows else []
-        if not columns:
-            columns = [[] for _ in TRANSACTION_COLUMNS]
+        # read in parts, each turned into columns before the next is fetched: a process
+        # serving pages answers between them (120,000 lines read at once held the event
+        # loop for 0.3 s)
+        columns: list[list[Any]] = [[] for _ in TRANSACTION_COLUMNS]
+        result = await connection.stream(query)
+        async for rows in result.partitions(_READ_PART):
+            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+                column.extend(values)
         out = dict(zip(TRANSACTION_COLUMNS, columns, strict=True))
         out["remittance_lines"] = _json_values(out["remittance_lines"])
         out["advice"] = await self._advice_texts(tenant_id, out["id"])
