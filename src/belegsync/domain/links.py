@@ -47,6 +47,7 @@ __all__ = [
     "ReturnNotPending",
     "SafeSuggestionRule",
     "allocation",
+    "already_done",
     "check_return",
     "is_allocating",
     "is_safe_suggestion",
@@ -142,6 +143,20 @@ def check_return(status: LinkStatus | str, returned_by: str | None, checked: boo
     whose collection came back is retired by the engine, never kept)."""
     if LinkStatus(status) is not LinkStatus.CONFIRMED or not returned_by or checked:
         raise ReturnNotPending()
+
+
+# what a person's action leaves the link as: a link found so has had it done already
+_DONE: dict[LinkAction, LinkStatus] = {
+    LinkAction.CONFIRM: LinkStatus.CONFIRMED,
+    LinkAction.REJECT: LinkStatus.REJECTED,
+    LinkAction.UNDO: LinkStatus.UNDONE,
+}
+
+
+def already_done(status: LinkStatus | str, action: LinkAction) -> bool:
+    """Whether a link in ``status`` had ``action`` done already: the same form sent
+    twice (a double click) finds it so, and the second answer is the first's."""
+    return _DONE.get(action) is LinkStatus(status)
 
 
 def next_status(status: LinkStatus | str, action: LinkAction) -> LinkStatus:

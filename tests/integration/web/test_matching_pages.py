@@ -589,3 +589,31 @@ async def test_an_undo_whose_matching_waits_does_not_claim_it_matched(stack: Web
     assert undone.status_code == 200, text[:500]
     assert "Zuordnung aufgehoben" in text and "mit dem nächsten Abgleich" in text
     assert "wurde neu abgeglichen" not in text
+
+
+async def test_a_link_action_sent_twice_answers_as_done_not_as_refused(stack: WebStack) -> None:
+    """A double click on „Bestätigen“ (or „Ablehnen“, „Aufheben“) sends the form twice;
+    the second answer is the one the browser shows. It said „Diese Zuordnung kann nicht
+    mehr bestätigt werden.“ for a link the first had just confirmed."""
+    tenant = await _seed(stack)
+    base = f"/clients/{tenant}/matching"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        page = await b.get(base)
+        confirm = _action(page.text, "confirm", "RE-2024-0077")
+        reject = _action(page.text, "reject", "RE-2024-0078")
+        first = await b.post(confirm)
+        second = await b.post(confirm)
+        await b.post(reject)
+        rejected_again = await b.post(reject)
+        auto = await b.get(f"{base}?tab=auto")
+        undo = _action(auto.text, "undo", "RE-2024-0042")
+        await b.post(undo)
+        undone_again = await b.post(undo)
+    assert "Zuordnung bestätigt." in text_of(first)
+    assert "Zuordnung bestätigt." in text_of(second)
+    assert "nicht mehr bestätigt" not in text_of(second)
+    assert "nicht mehr angeboten" in text_of(rejected_again)
+    assert "Zuordnung aufgehoben" in text_of(undone_again)
+    for answer in (second, rejected_again, undone_again):
+        assert 'class="banner banner-error"' not in answer.text, text_of(answer)[:300]

@@ -12,6 +12,7 @@ from belegsync.domain.links import (
     LinkStateError,
     SafeSuggestionRule,
     allocation,
+    already_done,
     is_allocating,
     is_safe_suggestion,
     link_difference,
@@ -55,6 +56,22 @@ def test_every_pair_of_status_and_action(status: LinkStatus, action: LinkAction)
     assert refused.value.code == "link_state"
     assert refused.value.fields == {"status": status.value, "action": action.value}
     assert refused.value.message and refused.value.message_en != refused.value.message
+
+
+@pytest.mark.parametrize("status", list(LinkStatus))
+@pytest.mark.parametrize("action", [LinkAction.CONFIRM, LinkAction.REJECT, LinkAction.UNDO])
+def test_a_refusal_is_already_done_only_where_the_action_leaves_the_link_so(
+    status: LinkStatus, action: LinkAction
+) -> None:
+    """A person's action sent twice finds the link as the first left it: that refusal
+    is „done already“; any other stays a refusal."""
+    done = {s for (s, a), _ in ALLOWED.items() if a is action}
+    left = {ALLOWED[(s, action)] for s in done}
+    assert already_done(status, action) is (status in left)
+    assert already_done(status.value, action) is (status in left)
+    if status in left:  # and the rules refuse the action on it
+        with pytest.raises(LinkStateError):
+            next_status(status, action)
 
 
 def test_rejected_and_undone_are_final() -> None:

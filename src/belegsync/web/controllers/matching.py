@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from belegsync.domain.errors import DomainError, InvalidInput
+from belegsync.domain.links import LinkStateError, already_done
 from belegsync.matching.external import ExternalDraft, create_external_transaction
 from belegsync.matching.inbox import manual_search, matching_queue
 from belegsync.matching.links import (
@@ -134,13 +135,18 @@ class MatchingController(Controller):
         done: str | Callable[[Any], str],
     ) -> Redirect:
         """``action`` on the link; ``done``: the message, or how the action's result
-        words it."""
+        words it (None: the link had it done already, the form sent twice)."""
         form = await request.form()
         back = str(form.get("back") or "")
         try:
             result = await action(
                 deps.uow_factory, deps.clock, ctx.tenant_id, link_id, actor=ctx.actor
             )
+        except LinkStateError as refused:
+            if not already_done(refused.status, refused.action):
+                flash(request, "error", domain_message(request, refused))
+                return _back(request, ctx.tenant_id, back=back)
+            result = None  # a double click: the second answer is the first's
         except DomainError as refused:
             flash(request, "error", domain_message(request, refused))
             return _back(request, ctx.tenant_id, back=back)
@@ -179,7 +185,9 @@ class MatchingController(Controller):
     ) -> Redirect:
         fmt = formatter(request)
 
-        def done(undone: Undone) -> str:
+        def done(undone: Undone | None) -> str:
+            if undone is None:  # undone by the same form a moment ago
+                return fmt.gettext("Zuordnung aufgehoben. Der Beleg ist wieder offen.")
             if undone.matched:
                 return fmt.gettext(
                     "Zuordnung aufgehoben. Der Beleg ist wieder offen und wurde neu abgeglichen."
