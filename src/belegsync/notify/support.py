@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, Protocol
 
 import structlog
@@ -19,6 +20,8 @@ from belegsync.sync.connection_rows import to_domain
 logger = structlog.get_logger("belegsync.notify")
 
 MAX_MESSAGE = 5000
+# the same message sent again within this is the form sent twice (``request_support``)
+RESENT_WITHIN = timedelta(minutes=5)
 
 
 class SupportDesk(Protocol):
@@ -139,7 +142,9 @@ async def request_support(
     message: str,
 ) -> str:
     """Store a support request with a fresh diagnosis and e-mail it to the firm's support
-    address (sent now with SMTP, otherwise waiting in the outbox); returns its id."""
+    address (sent now with SMTP, otherwise waiting in the outbox); returns its id. The
+    same message from the same user within :data:`RESENT_WITHIN` is the form sent twice
+    (a double click, a reload): the first request's id, nothing stored or mailed."""
     text = message.strip()
     if len(text) > MAX_MESSAGE:
         raise InvalidInput(
@@ -149,6 +154,12 @@ async def request_support(
         )
     now = clock.now()
     async with uow_factory() as uow:
+        same = await uow.notify.same_support_request(
+            tenant_id=ctx.tenant_id, user_id=user_id, message=text, since=now - RESENT_WITHIN
+        )
+        if same is not None:
+            logger.info("support_request_resent", tenant_id=ctx.tenant_id, request_id=same.id)
+            return same.id
         diagnosis = await build_diagnosis(uow, ctx, version=config.version)
         row = await uow.notify.add_support_request(
             tenant_id=ctx.tenant_id,

@@ -94,6 +94,27 @@ class NotifyRepository:
         await self._session.flush()
         return row
 
+    async def same_support_request(
+        self, *, tenant_id: str, user_id: str | None, message: str, since: datetime
+    ) -> SupportRequest | None:
+        """The tenant's latest request by this user with this message from ``since`` on."""
+        by = (
+            SupportRequest.user_id.is_(None)
+            if user_id is None
+            else SupportRequest.user_id == user_id
+        )
+        return await self._session.scalar(
+            select(SupportRequest)
+            .where(
+                SupportRequest.tenant_id == tenant_id,
+                by,
+                SupportRequest.message == message,
+                SupportRequest.created_at >= since,
+            )
+            .order_by(SupportRequest.created_at.desc())
+            .limit(1)
+        )
+
     async def support_request(self, tenant_id: str, request_id: str) -> SupportRequest | None:
         """One support request of the tenant (``None`` for another tenant's)."""
         return await self._session.scalar(

@@ -184,3 +184,28 @@ async def test_a_support_request_stands_when_its_mail_finds_the_database_busy(
     assert row is not None and row.status == "pending" and row.attempts == 0
     sent = await deliver_outbox(uow_factory=h.uow_factory, smtp=smtp, clock=h.clock)
     assert sent == 1 and len(inbox.messages) == 2
+
+
+async def test_the_same_request_sent_twice_is_stored_and_mailed_once(stack: WebStack) -> None:
+    """A double click or a reload of the answer sends the form twice: the second was a
+    second request and a second mail to the firm. Now it answers with the first; the
+    same words later, or other words, are a new request."""
+    base = f"/clients/{stack.tenant_a}/support"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        first = await b.post(base, {"message": "Belege von März fehlen."})
+        again = await b.post(base, {"message": "Belege von März fehlen."})
+        other = await b.post(base, {"message": "Und die vom April."})
+        stack.harness.clock.advance(minutes=6)
+        later = await b.post(base, {"message": "Belege von März fehlen."})
+    for answer in (first, again, other, later):
+        assert "Ihre Anfrage ist bei uns eingegangen" in text_of(answer)
+    async with stack.harness.uow_factory.read_only() as uow:
+        requests = list(await uow.session.scalars(select(SupportRequest)))
+        mails = list(await uow.session.scalars(select(OutboxMessage)))
+    assert sorted(r.message for r in requests) == [
+        "Belege von März fehlen.",
+        "Belege von März fehlen.",
+        "Und die vom April.",
+    ]
+    assert len(mails) == 3
