@@ -55,8 +55,7 @@ async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
         logger.info("sync_run_already_ended", run_id=run_id)
         return await _ended_elsewhere(deps, run_id)
     except Exception as error:
-        logger.exception("sync_run_crashed", run_id=run_id)
-        return await _finish_crashed(deps, run_id, _crash_of(error))
+        return await _finish_crashed(deps, run_id, _crash_of(error, logger.bind(run_id=run_id)))
     if isinstance(prepared, RunOutcome):
         return prepared
     plan, api_key = prepared
@@ -85,8 +84,7 @@ async def execute_run(deps: SyncDeps, run_id: str) -> RunOutcome:
         log.warning("sync_run_taken_over")
         return await _ended_elsewhere(deps, run_id)
     except Exception as error:
-        log.exception("sync_run_crashed")
-        return await _finish_aborted(deps, plan, client, tally, _crash_of(error), began)
+        return await _finish_aborted(deps, plan, client, tally, _crash_of(error, log), began)
     finally:
         await lease.stop()
 
@@ -104,12 +102,14 @@ _BUSY_MESSAGE = (
 )
 
 
-def _crash_of(error: Exception) -> RunAborted:
-    """How a run that raised ends: a database busy with another process's write past
-    the busy timeout says so (nothing is wrong with the connection); anything else is
-    an internal error."""
+def _crash_of(error: Exception, log: structlog.typing.FilteringBoundLogger) -> RunAborted:
+    """How a run that raised ends, logged: a database busy with another process's write
+    past the busy timeout says so (a warning: nothing is wrong with the connection or
+    the code); anything else is an internal error, logged with its traceback."""
     if is_busy(error):
+        log.warning("sync_run_busy", error=str(getattr(error, "orig", error))[:200])
         return RunAborted("failed", _BUSY_CODE, _BUSY_MESSAGE)
+    log.exception("sync_run_crashed")
     return RunAborted("failed", _CRASH_CODE, _CRASH_MESSAGE)
 
 

@@ -56,7 +56,7 @@ async def test_a_sync_that_finds_the_database_busy_ends_saying_so_and_the_next_f
     outcome, events = await _run_meeting_the_lock(harness, after=1)  # as the run begins
     assert (outcome.status, outcome.error_code) == ("failed", "sync_database_busy")
     assert outcome.error_message is not None and "beschäftigt" in outcome.error_message
-    assert "sync_run_crashed" in events
+    assert "sync_run_busy" in events and "sync_run_crashed" not in events
     async with harness.uow_factory.read_only() as uow:
         run = await uow.sync_runs.get(outcome.run_id)
         row = await uow.connections.for_tenant(harness.tenant_id)
