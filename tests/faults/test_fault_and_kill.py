@@ -22,7 +22,6 @@ import random
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -54,7 +53,7 @@ from belegsync.jobs.procrastinate_queue import (
 from belegsync.matching.inbox import matching_overview
 from belegsync.matching.service import run_matching
 from belegsync.store.migrate import upgrade
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.sync.status import voucher_rows
 from fakes.clock import FixedClock
 from support.sync_harness import NOW, HarnessFactory, clean_sync
@@ -131,7 +130,7 @@ def bank_lines(reference: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def links(
-    uow_factory: Callable[[], UnitOfWork], tenant_id: str, lines: list[dict[str, Any]]
+    uow_factory: UnitOfWorkFactory, tenant_id: str, lines: list[dict[str, Any]]
 ) -> list[tuple[Any, ...]]:
     """Push the bank lines, match, and return the links and suggestions by stable keys."""
     clock = FixedClock(NOW)
@@ -177,7 +176,7 @@ async def compare_links(
     label: str,
     factory: HarnessFactory,
     reference: list[dict[str, Any]],
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     tenant_id: str,
 ) -> None:
     want = await reference_links(factory, reference)

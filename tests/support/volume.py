@@ -10,7 +10,7 @@ transaction needed), a few are cash. Some vouchers are flagged for review.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from belegsync.domain.clock import Clock
 from belegsync.domain.money import Money
 from belegsync.matching.service import run_matching
 from belegsync.store.files import FileStore
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.store.voucher_repository import (
     FileData,
     NewVoucher,
@@ -54,7 +54,7 @@ ACCOUNT_IBAN = "DE89370400440532013000"
 
 
 async def push_in_chunks(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     clock: Clock,
     tenant_id: str,
     lines: Sequence[Mapping[str, Any]],
@@ -110,7 +110,7 @@ class Volume:
 
 async def generate_volume(
     *,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     files: FileStore,
     clock: Clock,
     tenant_id: str,
@@ -205,7 +205,7 @@ async def generate_volume(
 
 
 async def _insert(
-    uow_factory: Callable[[], UnitOfWork], tenant_id: str, batch: list[NewVoucher], now: datetime
+    uow_factory: UnitOfWorkFactory, tenant_id: str, batch: list[NewVoucher], now: datetime
 ) -> None:
     if batch:
         async with uow_factory() as uow:

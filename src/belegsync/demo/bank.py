@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -37,7 +37,7 @@ from belegsync.matching.columns import line_keys_of
 from belegsync.matching.expected import derive_payments
 from belegsync.matching.service import MatchCounts, run_matching
 from belegsync.store.enums import FINISHED_SYNC_RUN_STATUSES
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "DEMO_ACCOUNT_IBAN",
@@ -474,7 +474,7 @@ async def bank_payments(uow: UnitOfWork, tenant_id: str) -> list[BankPayment]:
 
 
 async def push_demo_bank_data(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     clock: Clock,
     tenant_id: str,
     *,
@@ -506,7 +506,7 @@ async def push_demo_bank_data(
 
 
 async def fill_demo_bank_after_first_sync(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     clock: Clock,
     tenant_id: str,
     run_id: str | None,

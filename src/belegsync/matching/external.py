@@ -122,6 +122,7 @@ async def create_external_transaction(
     """Create the external transaction (pre-filled unless ``draft`` is given) and link it."""
     now = clock.now()
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
         payment, voucher = await uow.matching.payment(tenant_id, payment_id)
         for link in await uow.matching.links_of_payment(payment.id):
             if is_allocating(link.status):

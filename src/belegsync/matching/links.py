@@ -40,7 +40,7 @@ from belegsync.store.link_store import links_of_batch
 from belegsync.store.matching_queries import SuggestionRow, open_suggestions
 from belegsync.store.models import PaymentLink
 from belegsync.store.models.base import new_id
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "BulkConfirmation",
@@ -57,7 +57,7 @@ __all__ = [
     "undo_link",
 ]
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +187,7 @@ async def _act(
 ) -> PaymentLink:
     now = clock.now()
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
         link = await _access_link(uow, tenant_id, link_id)
         await effect(uow, tenant_id, link, actor, now)
         await audit_link(uow, tenant_id, actor, audit_action, link, now)
@@ -273,6 +274,7 @@ async def link_manually(
     The pair linked already (the form sent twice): that link, and nothing written."""
     now = clock.now()
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
         payment, _ = await uow.matching.payment(tenant_id, payment_id)
         found = await uow.matching.transaction(tenant_id, txn_id)
         if found is None:
@@ -308,6 +310,7 @@ async def confirm_links(
     now = clock.now()
     batch_id = new_id()
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
         links = [await _access_link(uow, tenant_id, i) for i in dict.fromkeys(link_ids)]
         chosen = [link for link in links if link.status == LinkStatus.SUGGESTED]
         for link in chosen:
@@ -380,8 +383,7 @@ async def confirm_safe_suggestions(
     now = clock.now()
     batch_id = new_id()
     async with uow_factory() as uow:
-        if await uow.tenants.get(tenant_id) is None:
-            raise NotFound("tenant")
+        await uow.matching.lock_links(tenant_id)  # NotFound for an unknown tenant
         ids = safe_suggestions(await open_suggestions(uow, _ctx(tenant_id, actor)))
         chosen = [await _access_link(uow, tenant_id, link_id) for link_id in ids]
         for link in chosen:
@@ -398,6 +400,7 @@ async def undo_batch(
     """Undo the links of one bulk confirmation that are still confirmed; match again."""
     now = clock.now()
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
         links = await links_of_batch(uow, tenant_id, batch_id)
         if not links:
             raise NotFound("batch")
@@ -419,6 +422,7 @@ async def remove_advice(
     links were undone (audit ``advice_removed``)."""
     now = clock.now()
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
         row = await uow.advices.get(tenant_id, advice_id)
         undone: list[PaymentLink] = []
         if row.bank_transaction_id is not None:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy.ma  # noqa: F401 (np.unique imports it on first use: 30 ms in the first run)
 import structlog
 
+from belegsync.domain import matching as domain
 from belegsync.domain.clock import Clock
 from belegsync.domain.links import ENGINE_ACTOR, LinkAction, may_auto_link_again
 from belegsync.domain.matching import (
@@ -26,7 +27,7 @@ from belegsync.domain.matching import (
 )
 from belegsync.matching.candidates import RETURN_DAYS, HeldItem, returned_items, returns_of
 from belegsync.matching.columns import TxnColumns
-from belegsync.matching.engine import match
+from belegsync.matching.engine import MatchResult, match
 from belegsync.matching.expected import (
     rebuild_expected_payments,
     rebuild_stale_expected_payments,
@@ -43,10 +44,10 @@ from belegsync.matching.link_rows import (
 )
 from belegsync.matching.memory import IbanContactMemory, MemoryRow
 from belegsync.matching.params import ENGINE_VERSION, MatchParams
-from belegsync.store.errors import NotFound, skipped_when_busy
+from belegsync.store.errors import skipped_when_busy
 from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher, new_id
 from belegsync.store.repositories import AuditRow
-from belegsync.store.uow import UnitOfWork
+from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "ALLOCATING",
@@ -136,6 +137,20 @@ class _Loaded:
             elif link.status == "suggested":
                 self.open_suggestions[(link.expected_payment_id, link.bank_transaction_id)] = link
 
+    async def attach(self, uow: UnitOfWork, tenant_id: str) -> None:
+        """The links the writer changes (the open suggestions, the external links)
+        read again in ``uow``: the run computed outside the transaction that read
+        them."""
+        wanted = [*self.open_suggestions.values(), *self.external_links.values()]
+        found = {
+            link.id: link
+            for link in await uow.matching.links_by_id(tenant_id, [k.id for k in wanted])
+        }
+        self.open_suggestions = {key: found[link.id] for key, link in self.open_suggestions.items()}
+        self.external_links = {
+            payment: found[link.id] for payment, link in self.external_links.items()
+        }
+
     def engine_links(self) -> list[ExistingLink]:
         # Links to external transactions do not settle the payment for the engine: a
         # real transaction arriving later must still be found (and then replaces it).
@@ -179,7 +194,7 @@ def _replaces_external(suggestion: Suggestion) -> bool:
 
 
 async def run_matching(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     clock: Clock,
     tenant_id: str,
     *,
@@ -202,93 +217,42 @@ async def run_matching(
     transaction found for a payment linked to an external transaction replaces it. An
     automatic link whose line a return undid (a collection the customer's bank returned
     after the run linked it) is retired first, a confirmed one names the return
-    (:func:`_retire_returned`).
+    (:func:`_returned_links`).
+
+    The run reads and computes holding no lock (a read-only unit of work, then the
+    engine in a thread) and writes in a transaction that holds the tenant's links lock
+    (``MatchingRepository.lock_links``), only where the links version is still the one
+    it read: else (someone wrote the tenant's links meanwhile, or links on returned
+    lines are to be taken apart) it reads and computes again holding the lock.
     """
     now = clock.now()
     async with uow_factory() as uow:
-        if await uow.tenants.get(tenant_id) is None:
-            raise NotFound("tenant")
+        await uow.matching.lock_links(tenant_id)  # NotFound for an unknown tenant
         if vouchers_changed:
             await rebuild_expected_payments(uow, tenant_id, now=now)
         else:
             await rebuild_stale_expected_payments(uow, tenant_id, now=now)
-        columns = await uow.matching.transaction_columns(tenant_id)
-        cols = await _read(uow, tenant_id, columns)
-        returned, to_check = await _retire_returned(uow, tenant_id, columns, cols, now)
-        if returned:  # their lines and payments are open again
-            columns = await uow.matching.transaction_columns(tenant_id)
-            cols = await _read(uow, tenant_id, columns)
-        payments = await uow.matching.open_payments(tenant_id)
-        links = await uow.matching.links_touching(
-            tenant_id, [p.id for p, _ in payments], columns["id"]
-        )
-        loaded = _Loaded(payments, await uow.matching.external_transaction_ids(tenant_id), links)
-        contacts = sorted({v.contact_id for _, v in payments if v.contact_id})
-        since = min((v.voucher_date for _, v in payments), default=None)
-        history = LinkHistory.from_rows(
-            tenant_id,
-            await uow.matching.payer_history(
-                tenant_id,
-                contacts,
-                {p.amount_cents for p, _ in payments},
-                since=since - _HISTORY if since else None,
-            ),
-            {v.contact_id: v.contact_name or "" for _, v in payments if v.contact_id},
-        )
-        numbers = await uow.contacts.customer_numbers(tenant_id)
-        expected = [
-            to_payment_value(p, v, numbers.get(v.contact_id or ""))
-            for p, v in loaded.payments.values()
-        ]
-        memory = _memory(await uow.matching.memory(tenant_id))
-        # the engine's seconds of CPU off the event loop: the process (the web app, the
-        # workers) keeps answering meanwhile
-        result = await asyncio.to_thread(
-            partial(
-                match,
-                expected,
-                cols,
-                rejected=loaded.rejected_pairs(),
-                existing_links=loaded.engine_links(),
-                memory=memory,
-                params=params,
-                history=history,
-            )
-        )
-        writer = _Writer(uow, tenant_id, loaded, now)
-        suggest_only = loaded.suggest_only_pairs()
-        # a pair a person took apart comes back as a suggestion, never linked again
-        demoted = 0
-        for decision in result.auto_links:
-            pair = (decision.suggestion.payment_id, decision.suggestion.txn_id)
-            status = "suggested" if pair in suggest_only else "auto_confirmed"
-            demoted += status == "suggested"
-            await writer.link(decision.suggestion, status)
-        suggested = demoted
-        for payment_id, suggestions in result.suggestions_by_payment.items():
-            if payment_id in loaded.external_links:
-                if suggestions and _replaces_external(suggestions[0]):
-                    await writer.link(suggestions[0], "auto_confirmed")
-                continue
-            for suggestion in suggestions:
-                await writer.link(suggestion, "suggested")
-                suggested += 1
-        await writer.write()
-        await writer.retire_stale()
-        reasons = {u.payment_id: u.reason.value for u in result.unmatched}
-        for payment, _ in loaded.payments.values():
-            payment.unmatched_reason = reasons.get(payment.id)
         await uow.commit()
-    counts = MatchCounts(
-        payments=len(loaded.payments),
-        auto_links=len(result.auto_links) - demoted,
-        suggestions=suggested,
-        unmatched=len(result.unmatched),
-        no_candidate=sum(r == UnmatchedReason.NO_CANDIDATE.value for r in reasons.values()),
-        replaced_external=writer.replaced,
-        returned=returned,
-        returns_to_check=to_check,
-    )
+    # read and computed holding no lock: a person's link action, a sync, an import of
+    # any client go on meanwhile (the engine off the event loop: the process answers)
+    async with uow_factory.read_only() as uow:
+        version = await uow.matching.links_version(tenant_id)
+        inputs = await _inputs(uow, tenant_id, now)
+    result = None if inputs is None else await _computed(inputs, params)
+    async with uow_factory() as uow:
+        unchanged = await uow.matching.lock_links(tenant_id) == version + 1
+        if inputs is None or result is None or not unchanged:
+            # the links changed since they were read (a person acted, another run
+            # wrote), or links on returned lines are to be taken apart first: read and
+            # compute again holding the lock, so nothing is lost
+            if not unchanged:
+                log.info("matching_inputs_changed", tenant_id=tenant_id)
+            inputs = await _inputs(uow, tenant_id, now)
+            assert inputs is not None  # a writing unit of work takes returns apart
+            result = await _computed(inputs, params)
+        await _store_keys(uow, tenant_id, inputs.cols)
+        counts = await _stored(uow, tenant_id, inputs, result, now)
+        await uow.commit()
     log.info(
         "matching_finished",
         tenant_id=tenant_id,
@@ -302,15 +266,131 @@ async def run_matching(
     return counts
 
 
-async def _retire_returned(
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What a run read: the engine's inputs and what the writer needs of the rows."""
+
+    loaded: _Loaded
+    expected: list[domain.ExpectedPayment]
+    cols: TxnColumns
+    history: LinkHistory
+    memory: IbanContactMemory
+    returned: int
+    returns_to_check: int
+
+
+async def _inputs(uow: UnitOfWork, tenant_id: str, now: datetime) -> _Inputs | None:
+    """Everything the engine reads. In a writing ``uow`` (which holds the tenant's
+    links lock) the links on lines a return undid are taken apart first; a read-only
+    one finding such links answers None (the run reads again holding the lock)."""
+    columns = await uow.matching.transaction_columns(tenant_id)
+    cols = TxnColumns.from_store(tenant_id, columns)
+    returned = to_check = 0
+    found = await _returned_links(uow, tenant_id, columns, cols)
+    if found and uow.read_only:
+        return None
+    if found:
+        returned, to_check = await _take_apart(uow, tenant_id, found, now)
+        if returned:  # their lines and payments are open again
+            await _store_keys(uow, tenant_id, cols)
+            columns = await uow.matching.transaction_columns(tenant_id)
+            cols = TxnColumns.from_store(tenant_id, columns)
+    payments = await uow.matching.open_payments(tenant_id)
+    links = await uow.matching.links_touching(tenant_id, [p.id for p, _ in payments], columns["id"])
+    loaded = _Loaded(payments, await uow.matching.external_transaction_ids(tenant_id), links)
+    contacts = sorted({v.contact_id for _, v in payments if v.contact_id})
+    since = min((v.voucher_date for _, v in payments), default=None)
+    history = LinkHistory.from_rows(
+        tenant_id,
+        await uow.matching.payer_history(
+            tenant_id,
+            contacts,
+            {p.amount_cents for p, _ in payments},
+            since=since - _HISTORY if since else None,
+        ),
+        {v.contact_id: v.contact_name or "" for _, v in payments if v.contact_id},
+    )
+    numbers = await uow.contacts.customer_numbers(tenant_id)
+    expected = [
+        to_payment_value(p, v, numbers.get(v.contact_id or "")) for p, v in loaded.payments.values()
+    ]
+    memory = _memory(await uow.matching.memory(tenant_id))
+    return _Inputs(loaded, expected, cols, history, memory, returned, to_check)
+
+
+async def _computed(inputs: _Inputs, params: MatchParams | None) -> MatchResult:
+    """The engine's result, computed in a thread."""
+    return await asyncio.to_thread(
+        partial(
+            match,
+            inputs.expected,
+            inputs.cols,
+            rejected=inputs.loaded.rejected_pairs(),
+            existing_links=inputs.loaded.engine_links(),
+            memory=inputs.memory,
+            params=params,
+            history=inputs.history,
+        )
+    )
+
+
+async def _stored(
+    uow: UnitOfWork, tenant_id: str, inputs: _Inputs, result: MatchResult, now: datetime
+) -> MatchCounts:
+    """Write the run's result (``uow`` holds the tenant's links lock, and the links are
+    as ``inputs`` read them)."""
+    loaded = inputs.loaded
+    await loaded.attach(uow, tenant_id)
+    writer = _Writer(uow, tenant_id, loaded, now)
+    suggest_only = loaded.suggest_only_pairs()
+    # a pair a person took apart comes back as a suggestion, never linked again
+    demoted = 0
+    for decision in result.auto_links:
+        pair = (decision.suggestion.payment_id, decision.suggestion.txn_id)
+        status = "suggested" if pair in suggest_only else "auto_confirmed"
+        demoted += status == "suggested"
+        await writer.link(decision.suggestion, status)
+    suggested = demoted
+    for payment_id, suggestions in result.suggestions_by_payment.items():
+        if payment_id in loaded.external_links:
+            if suggestions and _replaces_external(suggestions[0]):
+                await writer.link(suggestions[0], "auto_confirmed")
+            continue
+        for suggestion in suggestions:
+            await writer.link(suggestion, "suggested")
+            suggested += 1
+    await writer.write()
+    await writer.retire_stale()
+    reasons = {u.payment_id: u.reason.value for u in result.unmatched}
+    await uow.matching.set_unmatched_reasons(
+        {
+            payment.id: reasons.get(payment.id)
+            for payment, _ in loaded.payments.values()
+            if payment.unmatched_reason != reasons.get(payment.id)
+        }
+    )
+    return MatchCounts(
+        payments=len(loaded.payments),
+        auto_links=len(result.auto_links) - demoted,
+        suggestions=suggested,
+        unmatched=len(result.unmatched),
+        no_candidate=sum(r == UnmatchedReason.NO_CANDIDATE.value for r in reasons.values()),
+        replaced_external=writer.replaced,
+        returned=inputs.returned,
+        returns_to_check=inputs.returns_to_check,
+    )
+
+
+async def _returned_links(
     uow: UnitOfWork,
     tenant_id: str,
     columns: dict[str, list[Any]],
     cols: TxnColumns,
-    now: datetime,
-) -> tuple[int, int]:
-    """Take apart the links on lines a return among the open ``columns`` (``cols``:
-    as the engine reads them) undid.
+) -> list[tuple[PaymentLink, str]]:
+    """The links on lines a return among the open ``columns`` (``cols``: as the engine
+    reads them) undid, each with the return's id, which a run takes apart
+    (:func:`_take_apart`): the automatic ones, and the confirmed ones not naming that
+    return yet.
 
     Runs happen as statements arrive: the collection was linked to its voucher days
     before the customer's bank returned it, and that line is used up, so the run does
@@ -318,18 +398,11 @@ async def _retire_returned(
     undo (used up, booked up to ``RETURN_DAYS`` before) are read and paired with them
     as the engine pairs them (``returns_of``); a return left unpaired may undo one item
     of a line paying several (a SEPA batch: ``returned_items``, by the item's amount
-    and the payer). An automatic link on an undone line or item is retired (audit
-    ``link_returned``), which opens the line (the item's part) and the payment again:
-    the engine then pairs the return with what it undid and finds the collection made
-    again. A link a person confirmed is kept — the engine never changes a person's
-    decision — and names the return (``returned_by_txn_id``, audit
-    ``link_return_shown``): the person is shown that the money came back and decides
-    (undoes the link, or keeps it: ``links.keep_after_return``). Returns how many links
-    were retired and how many confirmed ones newly name a return.
+    and the payer).
     """
     days = sorted({int(cols.day[r]) for r in returns_of(cols).unpaired})
     if not days:
-        return 0, 0
+        return []
     spans: list[tuple[int, int]] = []  # the days they may undo, merged
     for day in days:
         if spans and day - RETURN_DAYS <= spans[-1][1]:
@@ -340,7 +413,7 @@ async def _retire_returned(
         tenant_id, [(date.fromordinal(a), date.fromordinal(b)) for a, b in spans]
     )
     if not used["id"]:
-        return 0, 0
+        return []
     both = TxnColumns.from_store(tenant_id, {k: columns[k] + used[k] for k in columns})
     opened = len(columns["id"])  # rows below: the open lines, from there: the used-up
     paired = returns_of(both)
@@ -352,13 +425,32 @@ async def _retire_returned(
     links += await _returned_items(
         uow, tenant_id, both, opened, [r for r in paired.unpaired if r < opened]
     )
+    return [
+        (link, return_id)
+        for link, return_id in links
+        if link.status == LinkStatus.AUTO_CONFIRMED
+        or (link.status == LinkStatus.CONFIRMED and link.returned_by_txn_id != return_id)
+    ]
+
+
+async def _take_apart(
+    uow: UnitOfWork, tenant_id: str, found: list[tuple[PaymentLink, str]], now: datetime
+) -> tuple[int, int]:
+    """Retire the automatic links of :func:`_returned_links` (audit ``link_returned``),
+    which opens the line (the item's part) and the payment again: the engine then
+    pairs the return with what it undid and finds the collection made again. A link a
+    person confirmed is kept — the engine never changes a person's decision — and
+    names the return (``returned_by_txn_id``, audit ``link_return_shown``): the person
+    is shown that the money came back and decides (undoes the link, or keeps it:
+    ``links.keep_after_return``). Returns how many links were retired and how many
+    confirmed ones newly name a return."""
     retired = shown = 0
-    for link, return_id in links:
+    for link, return_id in found:
         if link.status == LinkStatus.AUTO_CONFIRMED:
             move(link, LinkAction.RETIRE, actor=MATCHING_ACTOR, now=now, reason=RETURNED_REASON)
             await audit_link(uow, tenant_id, MATCHING_ACTOR, "link_returned", link, now)
             retired += 1
-        elif link.status == LinkStatus.CONFIRMED and link.returned_by_txn_id != return_id:
+        else:
             link.returned_by_txn_id = return_id
             link.return_checked_at = None  # a return a person checked was another
             await audit_link(
@@ -375,18 +467,15 @@ async def _retire_returned(
     return retired, shown
 
 
-async def _read(uow: UnitOfWork, tenant_id: str, columns: dict[str, list[Any]]) -> TxnColumns:
-    """The open lines as the engine reads them; what the read worked out of lines'
-    texts is kept (``line_keys``: the lines read for the first time, or under an older
-    derivation), so the next run reads integers."""
-    cols = TxnColumns.from_store(tenant_id, columns)
+async def _store_keys(uow: UnitOfWork, tenant_id: str, cols: TxnColumns) -> None:
+    """Keep what the read worked out of lines' texts (``line_keys``: the lines read for
+    the first time, or under an older derivation), so the next run reads integers."""
     rows, values = cols.keys.storable()
     if rows:
         await uow.matching.store_line_keys(
             tenant_id, list(zip(map(cols.ids.__getitem__, rows), values, strict=True))
         )
         log.info("line_keys_stored", tenant_id=tenant_id, lines=len(rows))
-    return cols
 
 
 async def _returned_items(
@@ -426,7 +515,7 @@ async def _returned_items(
 
 
 def matching_after_sync(
-    uow_factory: Callable[[], UnitOfWork], clock: Clock
+    uow_factory: UnitOfWorkFactory, clock: Clock
 ) -> Callable[[str], Awaitable[MatchCounts | None]]:
     """The hook a sync calls when it wrote vouchers (``SyncDeps.after_sync``).
 
@@ -443,7 +532,7 @@ def matching_after_sync(
 
 
 async def matching_after_change(
-    uow_factory: Callable[[], UnitOfWork], clock: Clock, tenant_id: str
+    uow_factory: UnitOfWorkFactory, clock: Clock, tenant_id: str
 ) -> MatchCounts | None:
     """The run after a committed change (new statement lines from an upload, a push or
     an advice; links undone, an advice removed); None where the database was busy with

@@ -37,6 +37,7 @@ from belegsync.store.models import (
     PaymentAdvice,
     PaymentItem,
     PaymentLink,
+    Tenant,
     Voucher,
     new_id,
 )
@@ -284,11 +285,44 @@ class MatchingRepository:
             return
         await self._session.execute(insert(cast(Table, PaymentLink.__table__)), list(rows))
         await self._session.run_sync(
-            lambda session: matching_state.keep_for_inserted_links(session.connection(), rows)
+            lambda session: matching_state.keep_for_inserted_links(session, rows)
         )
 
     async def flush(self) -> None:
         await self._session.flush()
+
+    async def lock_links(self, tenant_id: str) -> int:
+        """Take the tenant's links lock for this transaction and count its links
+        version up; the version now (``NotFound`` for an unknown tenant).
+
+        Every transaction that writes the tenant's links calls this first, before it
+        reads the links it changes (``store.matching_state`` refuses a flush of links
+        without it). On PostgreSQL the update holds the tenant's row until the
+        transaction ends, so writers of one tenant's links take turns and each reads
+        what the one before committed (an insert referring to the tenant does not
+        wait for it); on SQLite a writing transaction holds the database's one write
+        lock from its start anyway. A matching run that read version ``v`` outside
+        this lock and finds ``v + 1`` here knows nobody wrote the links in between."""
+        table = cast(Table, Tenant.__table__)
+        version = await self._session.scalar(
+            update(table)
+            .where(table.c.id == tenant_id)
+            .values(links_version=table.c.links_version + 1)
+            .returning(table.c.links_version)
+        )
+        if version is None:
+            raise NotFound("tenant")
+        matching_state.mark_links_locked(self._session.sync_session, tenant_id)
+        return int(version)
+
+    async def links_version(self, tenant_id: str) -> int:
+        """The tenant's links version as this transaction sees it (:meth:`lock_links`)."""
+        version = await self._session.scalar(
+            select(Tenant.links_version).where(Tenant.id == tenant_id)
+        )
+        if version is None:
+            raise NotFound("tenant")
+        return int(version)
 
     async def links(
         self, tenant_id: str, *, statuses: Iterable[str] | None = None
@@ -301,6 +335,31 @@ class MatchingRepository:
     async def link(self, tenant_id: str, link_id: str) -> PaymentLink | None:
         return await self._session.scalar(
             select(PaymentLink).where(PaymentLink.tenant_id == tenant_id, PaymentLink.id == link_id)
+        )
+
+    async def links_by_id(self, tenant_id: str, link_ids: Sequence[str]) -> list[PaymentLink]:
+        """The tenant's links of these ids (chunked IN lists; another tenant's are not
+        found)."""
+        found: list[PaymentLink] = []
+        ids = list(dict.fromkeys(link_ids))
+        for start in range(0, len(ids), _CHUNK):
+            query = select(PaymentLink).where(
+                PaymentLink.tenant_id == tenant_id, PaymentLink.id.in_(ids[start : start + _CHUNK])
+            )
+            found += await self._session.scalars(query)
+        return found
+
+    async def set_unmatched_reasons(self, reasons: Mapping[str, str | None]) -> None:
+        """Per payment id, why the last run left it open (None: it did not), in one
+        statement."""
+        if not reasons:
+            return
+        table = cast(Table, ExpectedPayment.__table__)
+        await self._session.execute(
+            update(table)
+            .where(table.c.id == bindparam("payment_id"))
+            .values(unmatched_reason=bindparam("reason")),
+            [{"payment_id": k, "reason": v} for k, v in reasons.items()],
         )
 
     async def links_of_payment(self, payment_id: str) -> list[PaymentLink]:

@@ -17,6 +17,11 @@ summary is counted up when a link starts allocating and down when it stops (the 
 booking date is recomputed for a group that lost its latest line).
 :func:`match_state_from_links` computes everything from scratch (tests compare it with
 the stored state; migration 0016 fills existing rows the same way).
+
+A transaction writes a tenant's links only after taking the tenant's links lock
+(``MatchingRepository.lock_links``, :func:`mark_links_locked`); a flush of links
+without it raises :class:`LinksNotLocked`. So a matching run that computed outside a
+transaction finds every change to the links in the tenant's version.
 """
 
 from __future__ import annotations
@@ -58,9 +63,11 @@ from belegsync.store.models import (
 )
 
 __all__ = [
+    "LinksNotLocked",
     "MatchState",
     "PayerKey",
     "keep_for_inserted_links",
+    "mark_links_locked",
     "match_state_from_links",
     "payer_summary_select",
     "stored_match_state",
@@ -214,6 +221,34 @@ def _payers(rows: Iterable[Row[Any]]) -> dict[PayerKey, tuple[int, date]]:
 
 # ---- kept with every flush ------------------------------------------------------------
 
+# ``Session.info``: the tenants whose links lock the session's transaction holds
+_LOCKED = "belegsync_links_locked"
+
+
+class LinksNotLocked(RuntimeError):
+    """Links written in a transaction that did not take their tenant's links lock
+    first: a programming error (``MatchingRepository.lock_links``)."""
+
+
+def mark_links_locked(session: Session, tenant_id: str) -> None:
+    """Note that the session's transaction holds ``tenant_id``'s links lock."""
+    session.info.setdefault(_LOCKED, set()).add(tenant_id)
+
+
+def _require_locked(session: Session, tenants: set[str]) -> None:
+    missing = tenants - session.info.get(_LOCKED, set())
+    if missing:
+        raise LinksNotLocked(
+            f"links of tenant(s) {sorted(missing)} written without taking the links lock "
+            "first (MatchingRepository.lock_links)"
+        )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the lock ends with the outermost transaction
+        session.info.pop(_LOCKED, None)
+
 
 @dataclass(slots=True)
 class _Changes:
@@ -222,14 +257,16 @@ class _Changes:
     started: set[str]  # link ids that now allocate and did not before
     stopped: set[str]  # link ids that allocated before and do not now
     contacts: set[tuple[str, str]]  # (tenant, contact) to recompute from scratch
+    tenants: set[str]  # whose links were written
 
 
 def _changes(session: Session) -> _Changes:
-    found = _Changes(set(), set(), set(), set(), set())
+    found = _Changes(set(), set(), set(), set(), set(), set())
     for obj in session.new:
         if isinstance(obj, PaymentLink):
             found.payments.add(obj.expected_payment_id)
             found.txns.add(obj.bank_transaction_id)
+            found.tenants.add(obj.tenant_id)
             if _allocating(obj.status):
                 found.started.add(obj.id)
     for obj in session.dirty:
@@ -241,6 +278,7 @@ def _changes(session: Session) -> _Changes:
                 continue
             found.payments.add(obj.expected_payment_id)
             found.txns.add(obj.bank_transaction_id)
+            found.tenants.add(obj.tenant_id)
             if status.has_changes():
                 before = any(_allocating(s) for s in status.deleted)
                 after = _allocating(obj.status)
@@ -261,19 +299,23 @@ def _changes(session: Session) -> _Changes:
 
 @event.listens_for(Session, "after_flush")
 def _keep_match_state(session: Session, _context: UOWTransaction) -> None:
-    _keep(session.connection(), _changes(session))
+    changes = _changes(session)
+    _require_locked(session, changes.tenants)
+    _keep(session.connection(), changes)
 
 
-def keep_for_inserted_links(connection: Connection, links: Sequence[Mapping[str, Any]]) -> None:
+def keep_for_inserted_links(session: Session, links: Sequence[Mapping[str, Any]]) -> None:
     """The state for links inserted as rows, without a flush
     (``MatchingRepository.insert_links``): what a flush of them as new objects keeps."""
-    changes = _Changes(set(), set(), set(), set(), set())
+    changes = _Changes(set(), set(), set(), set(), set(), set())
     for link in links:
+        changes.tenants.add(link["tenant_id"])
         changes.payments.add(link["expected_payment_id"])
         changes.txns.add(link["bank_transaction_id"])
         if _allocating(link["status"]):
             changes.started.add(link["id"])
-    _keep(connection, changes)
+    _require_locked(session, changes.tenants)
+    _keep(session.connection(), changes)
 
 
 def _keep(connection: Connection, changes: _Changes) -> None:

@@ -124,6 +124,7 @@ async def test_a_confirmed_link_is_left_as_the_person_confirmed_it(
     was returned later stays."""
     tenant_id = await _setup(uow_factory, clock)
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
         link = await uow.session.scalar(
             select(PaymentLink).where(PaymentLink.tenant_id == tenant_id)
         )
@@ -252,6 +253,7 @@ async def test_an_automatic_item_of_a_batch_returned_later_is_retired(
     invoice numbers): Schulze's is retired, the two others stay."""
     tenant_id, links = await _batch(uow_factory, clock)
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
         for link in await uow.matching.links(tenant_id):
             link.status = LinkStatus.AUTO_CONFIRMED
         await uow.commit()

@@ -103,6 +103,7 @@ async def store(
     as rows; returns the voucher ids in plan order."""
     lexware_ids = [f"{tenant_id[:8]}-{n}" for n in range(len(planned))]
     async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)  # links are written below
         await uow.vouchers.insert_new(
             tenant_id,
             [

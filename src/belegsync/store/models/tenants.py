@@ -18,6 +18,10 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     bookkeeping_service: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Counted up by every transaction that writes the tenant's links, which takes the
+    # tenant's row first (``MatchingRepository.lock_links``): a matching run that
+    # computed outside a transaction writes only where it is still what it read.
+    links_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tax_years: Mapped[list[TaxYear]] = relationship(
         back_populates="tenant", lazy="raise", order_by="TaxYear.year"

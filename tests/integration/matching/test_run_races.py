@@ -1,0 +1,181 @@
+"""A matching run and a person (or another run) writing the same tenant's links at the
+same time: the run computes holding no lock, and writes only what is still true."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from belegsync.matching.engine import match
+from belegsync.matching.links import confirm_link, link_manually
+from belegsync.matching.service import run_matching
+from belegsync.store.matching_state import LinksNotLocked
+from belegsync.store.models import AuditLogEntry, PaymentLink
+from belegsync.store.uow import UnitOfWorkFactory
+from fakes.clock import FixedClock
+from support.matching_helpers import SUPPLIER_IBAN, line, push, voucher_and_suggestion
+
+ALLOCATING = ("confirmed", "auto_confirmed")
+_ENGINE = "belegsync.matching.service.match"  # the engine as the run calls it
+
+
+class _HeldEngine:
+    """The real engine, held at its first call until released: a run whose engine
+    takes long (a busy client), with the moment it began known. Later calls (the run
+    computing again) pass."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+        self._match = match
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        self.entered.set()
+        self.release.wait(60)
+        return self._match(*args, **kwargs)
+
+    async def started(self) -> None:
+        await asyncio.to_thread(self.entered.wait, 30)
+
+
+async def _links(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[str, PaymentLink]:
+    async with uow_factory() as uow:
+        return {link.id: link for link in await uow.matching.links(tenant_id)}
+
+
+def _allocating_per_payment(links: dict[str, PaymentLink]) -> Counter[str]:
+    return Counter(k.expected_payment_id for k in links.values() if k.status in ALLOCATING)
+
+
+async def _suggestion_and_a_naming_line(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> tuple[str, PaymentLink]:
+    """A tenant whose voucher RE-2024-0077 is suggested on a line that does not name
+    it; then a line naming it arrives: the next run links it there and retires the
+    suggestion the client is looking at."""
+    tenant_id = await voucher_and_suggestion(uow_factory, clock)
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = [
+        k for k in (await _links(uow_factory, tenant_id)).values() if k.status == "suggested"
+    ]
+    naming = line("-250.00", "2024-03-12", "Rechnung RE-2024-0077", counterparty_iban=SUPPLIER_IBAN)
+    await push(uow_factory, clock, tenant_id, [naming])
+    return tenant_id, suggested
+
+
+async def test_a_confirmation_made_while_a_run_computes_stands_and_does_not_wait(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client confirms the suggestion while a run (started before) computes.
+    Before, on PostgreSQL the run then retired the confirmed link („undone“, the
+    client's decision lost) and linked the voucher to the other line too; on SQLite the
+    confirmation waited for the whole run. Now the confirmation is made at once, the
+    run sees the links changed, computes again and leaves it standing."""
+    tenant_id, suggested = await _suggestion_and_a_naming_line(uow_factory, clock)
+    held = _HeldEngine()
+    monkeypatch.setattr(_ENGINE, held)
+    run = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
+    await held.started()
+
+    # made while the engine is still held: the run holds no lock meanwhile
+    confirmed = await confirm_link(
+        uow_factory, clock, tenant_id, suggested.id, actor="client@example.org"
+    )
+    assert confirmed.status == "confirmed" and not held.release.is_set()
+    held.release.set()
+    counts = await run
+
+    links = await _links(uow_factory, tenant_id)
+    assert links[suggested.id].status == "confirmed"
+    assert links[suggested.id].actor == "client@example.org"
+    assert max(_allocating_per_payment(links).values()) == 1
+    assert held.calls == 2  # computed again on what the client left
+    assert counts.auto_links == 0
+    async with uow_factory() as uow:
+        actions = list(
+            await uow.session.scalars(
+                select(AuditLogEntry.action).where(AuditLogEntry.subject_id == suggested.id)
+            )
+        )
+    assert actions == ["link_confirmed"]  # the run never touched it
+
+
+async def test_two_runs_at_once_make_each_link_once(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web app's run after an action and the worker's after a sync, on one tenant
+    at the same time: the one that writes second computes again on what the first
+    wrote, so no pair is stored twice and no payment is settled twice."""
+    tenant_id, _ = await _suggestion_and_a_naming_line(uow_factory, clock)
+    held = _HeldEngine()
+    monkeypatch.setattr(_ENGINE, held)
+    first = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
+    await held.started()
+    monkeypatch.setattr(_ENGINE, match)
+    await run_matching(uow_factory, clock, tenant_id)  # the second, not held
+    monkeypatch.setattr(_ENGINE, held)
+    held.release.set()
+    await first
+
+    links = await _links(uow_factory, tenant_id)
+    live = Counter(
+        (k.expected_payment_id, k.bank_transaction_id)
+        for k in links.values()
+        if k.status in (*ALLOCATING, "suggested")
+    )
+    assert max(live.values()) == 1
+    assert max(_allocating_per_payment(links).values()) == 1
+    assert held.calls == 2
+
+
+async def test_a_manual_link_made_while_a_run_computes_is_not_doubled(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client links the voucher by hand to the line it was suggested on while the
+    run would link it to the line naming it: one allocating link, the client's."""
+    tenant_id, suggested = await _suggestion_and_a_naming_line(uow_factory, clock)
+    held = _HeldEngine()
+    monkeypatch.setattr(_ENGINE, held)
+    run = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
+    await held.started()
+    manual = await link_manually(
+        uow_factory,
+        clock,
+        tenant_id,
+        suggested.expected_payment_id,
+        suggested.bank_transaction_id,
+        actor="client@example.org",
+    )
+    held.release.set()
+    await run
+
+    links = await _links(uow_factory, tenant_id)
+    mine = [k for k in links.values() if k.expected_payment_id == manual.expected_payment_id]
+    assert [k.id for k in mine if k.status in ALLOCATING] == [manual.id]
+
+
+async def test_links_written_without_the_links_lock_are_refused(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Every writer of links takes the tenant's links lock first (the run relies on its
+    version): a flush of a changed link without it raises and keeps nothing."""
+    tenant_id = await voucher_and_suggestion(uow_factory, clock)
+    await run_matching(uow_factory, clock, tenant_id)
+    async with uow_factory() as uow:
+        [link] = await uow.matching.links(tenant_id, statuses=["suggested"])
+        link.status = "confirmed"  # type: ignore[assignment]
+        with pytest.raises(LinksNotLocked):
+            await uow.matching.flush()
+    async with uow_factory() as uow:
+        version = await uow.matching.lock_links(tenant_id)
+        [link] = await uow.matching.links(tenant_id, statuses=["suggested"])
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.matching.links_version(tenant_id) == version
