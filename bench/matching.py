@@ -586,6 +586,11 @@ def _volume_on(label: str, url: str, vouchers: int, lines: int, new: int) -> Non
             f"loop_lag_max_ms={found[f'{key}_loop_lag'] * 1000:.0f} (the longest a page "
             "request in the same process waited)"
         )
+        print(
+            f"[volume] {label}: {key}_other_client_write_wait_max_ms="
+            f"{found[f'{key}_write_wait'] * 1000:.0f} (the longest a small write of another "
+            "client's links waited during the run)"
+        )
 
 
 def counted_lines(seed: int, vouchers: int = 2000, lines: int = 500) -> None:

@@ -290,6 +290,44 @@ class LoopLag:
             await self._task
 
 
+class WriterWait:
+    """The longest a small write of another client waited during a run: its links
+    lock and a commit, ten a second (on SQLite the database
+    has one write lock for all clients; on PostgreSQL a run locks only its own
+    client's links)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, other_id: str) -> None:
+        self.uow_factory = uow_factory
+        self.other_id = other_id
+        self.longest = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._started: float | None = None  # the write waiting now
+
+    async def _write(self) -> None:
+        while True:
+            self._started = started = time.perf_counter()
+            async with self.uow_factory() as uow:
+                await uow.matching.lock_links(self.other_id)
+                await uow.commit()
+            self.longest = max(self.longest, time.perf_counter() - started)
+            self._started = None
+            await asyncio.sleep(0.1)  # a person's pace, not a load of its own
+
+    async def __aenter__(self) -> WriterWait:
+        self._task = asyncio.create_task(self._write())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        # a write still waiting as the run ends waited at least this long
+        if self._started is not None:
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
 async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str, float]:
     """Seconds of ``run_matching`` for a busy client: ``vouchers`` open vouchers,
     ``lines`` open statement lines that pay none of them, then ``new`` lines more (an
@@ -297,7 +335,8 @@ async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str
     store them, right after the first, before a database's own maintenance ran): the
     upload's push, the run after it, and the next run with nothing new (the morning
     run); and the longest the event loop waited during each run (``*_loop_lag``: the
-    web app serving pages in the same process)."""
+    web app serving pages in the same process); and the longest a small write of
+    another client waited during each run (``*_write_wait``: :class:`WriterWait`)."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     clock: Clock = _Clock()
@@ -305,7 +344,8 @@ async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str
     try:
         async with uow_factory() as uow:
             tenant = await uow.tenants.add(name="Tischlerei Albrecht", now=NOW)
-            tenant_id = tenant.id
+            other = await uow.tenants.add(name="Bäckerei Sommer", now=NOW)
+            tenant_id, other_id = tenant.id, other.id
             await uow.commit()
         await _insert(uow_factory, tenant_id, [_voucher(k) for k in range(vouchers)])
         for label, first, count in (("before", 0, lines), ("upload", lines, new)):
@@ -321,18 +361,20 @@ async def time_volume(url: str, vouchers: int, lines: int, new: int) -> dict[str
             found[f"{label}_push_seconds"] = time.perf_counter() - started
             checkpoint_wal(url)
             started, cpu = time.perf_counter(), time.process_time()
-            async with LoopLag() as lag:
+            async with LoopLag() as lag, WriterWait(uow_factory, other_id) as wait:
                 counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
             found[f"{label}_seconds"] = time.perf_counter() - started
             found[f"{label}_cpu_seconds"] = time.process_time() - cpu
             found[f"{label}_loop_lag"] = lag.longest
+            found[f"{label}_write_wait"] = wait.longest
         checkpoint_wal(url)
         started, cpu = time.perf_counter(), time.process_time()
-        async with LoopLag() as lag:
+        async with LoopLag() as lag, WriterWait(uow_factory, other_id) as wait:
             counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
         found["again_seconds"] = time.perf_counter() - started
         found["again_cpu_seconds"] = time.process_time() - cpu
         found["again_loop_lag"] = lag.longest
+        found["again_write_wait"] = wait.longest
         found["payments"] = float(counts.payments)
         found["suggestions"] = float(counts.suggestions)
     finally:
