@@ -257,7 +257,7 @@ class _Changes:
     started: set[str]  # link ids that now allocate and did not before
     stopped: set[str]  # link ids that allocated before and do not now
     contacts: set[tuple[str, str]]  # (tenant, contact) to recompute from scratch
-    tenants: set[str]  # whose links were written
+    tenants: set[str]  # whose links were written (any of their columns)
 
 
 def _changes(session: Session) -> _Changes:
@@ -271,6 +271,8 @@ def _changes(session: Session) -> _Changes:
                 found.started.add(obj.id)
     for obj in session.dirty:
         if isinstance(obj, PaymentLink):
+            if session.is_modified(obj):  # any change to a link needs the links lock
+                found.tenants.add(obj.tenant_id)
             state = inspect(obj)
             status = state.attrs.status.history
             allocated = state.attrs.allocated_cents.history
@@ -278,7 +280,6 @@ def _changes(session: Session) -> _Changes:
                 continue
             found.payments.add(obj.expected_payment_id)
             found.txns.add(obj.bank_transaction_id)
-            found.tenants.add(obj.tenant_id)
             if status.has_changes():
                 before = any(_allocating(s) for s in status.deleted)
                 after = _allocating(obj.status)

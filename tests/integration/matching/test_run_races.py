@@ -45,6 +45,20 @@ class _HeldEngine:
         await asyncio.to_thread(self.entered.wait, 30)
 
 
+async def _run_held(
+    uow_factory: UnitOfWorkFactory,
+    clock: FixedClock,
+    tenant_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[_HeldEngine, asyncio.Task[Any]]:
+    """A run started with its engine held, once the engine was reached."""
+    held = _HeldEngine()
+    monkeypatch.setattr(_ENGINE, held)
+    run = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
+    await held.started()
+    return held, run
+
+
 async def _links(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[str, PaymentLink]:
     async with uow_factory() as uow:
         return {link.id: link for link in await uow.matching.links(tenant_id)}
@@ -79,10 +93,7 @@ async def test_a_confirmation_made_while_a_run_computes_stands_and_does_not_wait
     confirmation waited for the whole run. Now the confirmation is made at once, the
     run sees the links changed, computes again and leaves it standing."""
     tenant_id, suggested = await _suggestion_and_a_naming_line(uow_factory, clock)
-    held = _HeldEngine()
-    monkeypatch.setattr(_ENGINE, held)
-    run = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
-    await held.started()
+    held, run = await _run_held(uow_factory, clock, tenant_id, monkeypatch)
 
     # made while the engine is still held: the run holds no lock meanwhile
     confirmed = await confirm_link(
@@ -114,10 +125,7 @@ async def test_two_runs_at_once_make_each_link_once(
     at the same time: the one that writes second computes again on what the first
     wrote, so no pair is stored twice and no payment is settled twice."""
     tenant_id, _ = await _suggestion_and_a_naming_line(uow_factory, clock)
-    held = _HeldEngine()
-    monkeypatch.setattr(_ENGINE, held)
-    first = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
-    await held.started()
+    held, first = await _run_held(uow_factory, clock, tenant_id, monkeypatch)
     monkeypatch.setattr(_ENGINE, match)
     await run_matching(uow_factory, clock, tenant_id)  # the second, not held
     monkeypatch.setattr(_ENGINE, held)
@@ -141,10 +149,7 @@ async def test_a_manual_link_made_while_a_run_computes_is_not_doubled(
     """The client links the voucher by hand to the line it was suggested on while the
     run would link it to the line naming it: one allocating link, the client's."""
     tenant_id, suggested = await _suggestion_and_a_naming_line(uow_factory, clock)
-    held = _HeldEngine()
-    monkeypatch.setattr(_ENGINE, held)
-    run = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
-    await held.started()
+    held, run = await _run_held(uow_factory, clock, tenant_id, monkeypatch)
     manual = await link_manually(
         uow_factory,
         clock,
@@ -171,6 +176,11 @@ async def test_links_written_without_the_links_lock_are_refused(
     async with uow_factory() as uow:
         [link] = await uow.matching.links(tenant_id, statuses=["suggested"])
         link.status = "confirmed"  # type: ignore[assignment]
+        with pytest.raises(LinksNotLocked):
+            await uow.matching.flush()
+    async with uow_factory() as uow:  # any column of a link, not only its status
+        [link] = await uow.matching.links(tenant_id, statuses=["suggested"])
+        link.reasons = ["manual"]
         with pytest.raises(LinksNotLocked):
             await uow.matching.flush()
     async with uow_factory() as uow:
