@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import numpy.ma  # noqa: F401 (np.unique imports it on first use: 30 ms in the first run)
 import structlog
@@ -67,6 +67,9 @@ ALLOCATING: tuple[str, ...] = ("auto_confirmed", "confirmed")
 _REPLACE_MAX_DAYS = 10
 # What confirmed links teach about a contact reaches back this far (yearly payments).
 _HISTORY = timedelta(days=400)
+# A run whose links changed while it computed (a person acted) reads and computes again
+# without the lock this often, then holding it.
+_TRIES_WITHOUT_LOCK = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +225,9 @@ async def run_matching(
     The run reads and computes holding no lock (a read-only unit of work, then the
     engine in a thread) and writes in a transaction that holds the tenant's links lock
     (``MatchingRepository.lock_links``), only where the links version is still the one
-    it read: else (someone wrote the tenant's links meanwhile, or links on returned
-    lines are to be taken apart) it reads and computes again holding the lock.
+    it read: else (someone wrote the tenant's links meanwhile) it tries once more, then
+    reads and computes holding the lock (at once where links on returned lines are to
+    be taken apart).
     """
     now = clock.now()
     async with uow_factory() as uow:
@@ -233,26 +237,20 @@ async def run_matching(
         else:
             await rebuild_stale_expected_payments(uow, tenant_id, now=now)
         await uow.commit()
-    # read and computed holding no lock: a person's link action, a sync, an import of
-    # any client go on meanwhile (the engine off the event loop: the process answers)
-    async with uow_factory.read_only() as uow:
-        version = await uow.matching.links_version(tenant_id)
-        inputs = await _inputs(uow, tenant_id, now)
-    result = None if inputs is None else await _computed(inputs, params)
-    async with uow_factory() as uow:
-        unchanged = await uow.matching.lock_links(tenant_id) == version + 1
-        if inputs is None or result is None or not unchanged:
-            # the links changed since they were read (a person acted, another run
-            # wrote), or links on returned lines are to be taken apart first: read and
-            # compute again holding the lock, so nothing is lost
-            if not unchanged:
-                log.info("matching_inputs_changed", tenant_id=tenant_id)
+    for _ in range(_TRIES_WITHOUT_LOCK):
+        counts = await _without_lock(uow_factory, tenant_id, now, params)
+        if counts != "changed":
+            break
+    if not isinstance(counts, MatchCounts):
+        # read and computed again holding the lock, so nothing is lost: the links kept
+        # changing (a person acting on them while the runs computed, other runs), or
+        # links on returned lines are to be taken apart first
+        async with uow_factory() as uow:
+            await uow.matching.lock_links(tenant_id)
             inputs = await _inputs(uow, tenant_id, now)
             assert inputs is not None  # a writing unit of work takes returns apart
-            result = await _computed(inputs, params)
-        await _store_keys(uow, tenant_id, inputs.cols)
-        counts = await _stored(uow, tenant_id, inputs, result, now)
-        await uow.commit()
+            counts = await _stored(uow, tenant_id, inputs, await _computed(inputs, params), now)
+            await uow.commit()
     log.info(
         "matching_finished",
         tenant_id=tenant_id,
@@ -263,6 +261,29 @@ async def run_matching(
         returned=counts.returned,
         returns_to_check=counts.returns_to_check,
     )
+    return counts
+
+
+async def _without_lock(
+    uow_factory: UnitOfWorkFactory, tenant_id: str, now: datetime, params: MatchParams | None
+) -> MatchCounts | Literal["changed", "returned"]:
+    """One try of a run that reads and computes holding no lock (a person's link
+    action, a sync, an import of any client go on meanwhile; the engine off the event
+    loop: the process answers) and writes where the links are as it read them: the
+    counts; else "changed" (someone wrote the links meanwhile) or "returned" (links on
+    returned lines are to be taken apart, which needs the lock)."""
+    async with uow_factory.read_only() as uow:
+        version = await uow.matching.links_version(tenant_id)
+        inputs = await _inputs(uow, tenant_id, now)
+    if inputs is None:
+        return "returned"
+    result = await _computed(inputs, params)
+    async with uow_factory() as uow:
+        if await uow.matching.lock_links(tenant_id) != version + 1:
+            log.info("matching_inputs_changed", tenant_id=tenant_id)
+            return "changed"
+        counts = await _stored(uow, tenant_id, inputs, result, now)
+        await uow.commit()
     return counts
 
 
@@ -339,6 +360,7 @@ async def _stored(
 ) -> MatchCounts:
     """Write the run's result (``uow`` holds the tenant's links lock, and the links are
     as ``inputs`` read them)."""
+    await _store_keys(uow, tenant_id, inputs.cols)
     loaded = inputs.loaded
     await loaded.attach(uow, tenant_id)
     writer = _Writer(uow, tenant_id, loaded, now)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from belegsync.matching.engine import match
-from belegsync.matching.links import confirm_link, link_manually
+from belegsync.matching.links import confirm_link, link_manually, reject_link
 from belegsync.matching.service import run_matching
 from belegsync.store.matching_state import LinksNotLocked
 from belegsync.store.models import AuditLogEntry, PaymentLink
@@ -25,24 +25,28 @@ _ENGINE = "belegsync.matching.service.match"  # the engine as the run calls it
 
 
 class _HeldEngine:
-    """The real engine, held at its first call until released: a run whose engine
-    takes long (a busy client), with the moment it began known. Later calls (the run
-    computing again) pass."""
+    """The real engine, each of its first ``holds`` calls held until released: a run
+    whose engine takes long (a busy client), with the moment each began known. Later
+    calls pass."""
 
-    def __init__(self) -> None:
-        self.entered = threading.Event()
-        self.release = threading.Event()
+    def __init__(self, holds: int = 1) -> None:
+        self.entered = [threading.Event() for _ in range(holds)]
+        self.released = [threading.Event() for _ in range(holds)]
         self.calls = 0
         self._match = match
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self.calls += 1
-        self.entered.set()
-        self.release.wait(60)
+        call, self.calls = self.calls, self.calls + 1
+        if call < len(self.entered):
+            self.entered[call].set()
+            self.released[call].wait(60)
         return self._match(*args, **kwargs)
 
-    async def started(self) -> None:
-        await asyncio.to_thread(self.entered.wait, 30)
+    async def started(self, call: int = 0) -> None:
+        await asyncio.to_thread(self.entered[call].wait, 30)
+
+    def release(self, call: int = 0) -> None:
+        self.released[call].set()
 
 
 async def _run_held(
@@ -50,9 +54,10 @@ async def _run_held(
     clock: FixedClock,
     tenant_id: str,
     monkeypatch: pytest.MonkeyPatch,
+    holds: int = 1,
 ) -> tuple[_HeldEngine, asyncio.Task[Any]]:
     """A run started with its engine held, once the engine was reached."""
-    held = _HeldEngine()
+    held = _HeldEngine(holds)
     monkeypatch.setattr(_ENGINE, held)
     run = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
     await held.started()
@@ -62,6 +67,15 @@ async def _run_held(
 async def _links(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[str, PaymentLink]:
     async with uow_factory() as uow:
         return {link.id: link for link in await uow.matching.links(tenant_id)}
+
+
+def _live_pairs(links: dict[str, PaymentLink]) -> Counter[tuple[str, str]]:
+    """How many links offer or hold each (payment, line) pair."""
+    return Counter(
+        (k.expected_payment_id, k.bank_transaction_id)
+        for k in links.values()
+        if k.status in (*ALLOCATING, "suggested")
+    )
 
 
 def _allocating_per_payment(links: dict[str, PaymentLink]) -> Counter[str]:
@@ -99,15 +113,15 @@ async def test_a_confirmation_made_while_a_run_computes_stands_and_does_not_wait
     confirmed = await confirm_link(
         uow_factory, clock, tenant_id, suggested.id, actor="client@example.org"
     )
-    assert confirmed.status == "confirmed" and not held.release.is_set()
-    held.release.set()
+    assert confirmed.status == "confirmed" and not held.released[0].is_set()
+    held.release()
     counts = await run
 
     links = await _links(uow_factory, tenant_id)
     assert links[suggested.id].status == "confirmed"
     assert links[suggested.id].actor == "client@example.org"
     assert max(_allocating_per_payment(links).values()) == 1
-    assert held.calls == 2  # computed again on what the client left
+    assert held.calls == 2  # computed again on what the client left, holding no lock
     assert counts.auto_links == 0
     async with uow_factory() as uow:
         actions = list(
@@ -116,6 +130,31 @@ async def test_a_confirmation_made_while_a_run_computes_stands_and_does_not_wait
             )
         )
     assert actions == ["link_confirmed"]  # the run never touched it
+
+
+async def test_links_changing_during_two_tries_are_matched_holding_the_lock(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client acts during the run's first computation and again during its second:
+    the third computes holding the lock, and both decisions stand."""
+    tenant_id, suggested = await _suggestion_and_a_naming_line(uow_factory, clock)
+    [auto] = [
+        k for k in (await _links(uow_factory, tenant_id)).values() if k.status == "auto_confirmed"
+    ]
+    held, run = await _run_held(uow_factory, clock, tenant_id, monkeypatch, holds=2)
+    await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client@example.org")
+    held.release(0)
+    await held.started(1)
+    await reject_link(uow_factory, clock, tenant_id, auto.id, actor="client@example.org")
+    held.release(1)
+    await run
+
+    links = await _links(uow_factory, tenant_id)
+    assert held.calls == 3
+    assert (links[suggested.id].status, links[auto.id].status) == ("confirmed", "rejected")
+    assert max(_allocating_per_payment(links).values()) == 1
+    live = _live_pairs(links)
+    assert (auto.expected_payment_id, auto.bank_transaction_id) not in live
 
 
 async def test_two_runs_at_once_make_each_link_once(
@@ -129,15 +168,11 @@ async def test_two_runs_at_once_make_each_link_once(
     monkeypatch.setattr(_ENGINE, match)
     await run_matching(uow_factory, clock, tenant_id)  # the second, not held
     monkeypatch.setattr(_ENGINE, held)
-    held.release.set()
+    held.release()
     await first
 
     links = await _links(uow_factory, tenant_id)
-    live = Counter(
-        (k.expected_payment_id, k.bank_transaction_id)
-        for k in links.values()
-        if k.status in (*ALLOCATING, "suggested")
-    )
+    live = _live_pairs(links)
     assert max(live.values()) == 1
     assert max(_allocating_per_payment(links).values()) == 1
     assert held.calls == 2
@@ -158,7 +193,7 @@ async def test_a_manual_link_made_while_a_run_computes_is_not_doubled(
         suggested.bank_transaction_id,
         actor="client@example.org",
     )
-    held.release.set()
+    held.release()
     await run
 
     links = await _links(uow_factory, tenant_id)
