@@ -11,10 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from belegsync.matching import service
 from belegsync.matching.engine import match
 from belegsync.matching.links import confirm_link, link_manually, reject_link
 from belegsync.matching.service import run_matching
-from belegsync.store.matching_state import LinksNotLocked
+from belegsync.store.matching_state import (
+    LinksNotLocked,
+    match_state_from_links,
+    stored_match_state,
+)
 from belegsync.store.models import AuditLogEntry, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
@@ -224,3 +229,58 @@ async def test_links_written_without_the_links_lock_are_refused(
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.matching.links_version(tenant_id) == version
+
+
+async def _statuses(uow_factory: UnitOfWorkFactory, tenant_id: str) -> list[tuple[str, str, str]]:
+    async with uow_factory() as uow:
+        fresh = await match_state_from_links(uow.session, tenant_id)
+        assert await stored_match_state(uow.session, tenant_id) == fresh
+    return sorted(
+        (k.expected_payment_id, k.bank_transaction_id, str(k.status))
+        for k in (await _links(uow_factory, tenant_id)).values()
+    )
+
+
+@pytest.mark.parametrize("stopped", ["computing", "writing"])
+async def test_a_run_stopped_midway_keeps_nothing_half_and_the_next_run_completes(
+    uow_factory: UnitOfWorkFactory,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    stopped: str,
+) -> None:
+    """A run that dies while its engine computes (no transaction open) or after part of
+    its links were written (the writing transaction open) leaves the links as they
+    were and the match state equal to them; the next run makes the links an
+    undisturbed run makes."""
+    tenant_id, _ = await _suggestion_and_a_naming_line(uow_factory, clock)
+    before = await _statuses(uow_factory, tenant_id)
+    stuck = asyncio.Event()
+    if stopped == "writing":
+        write = service._Writer.write
+
+        async def written_then_stuck(self: Any) -> None:
+            await write(self)  # the new links inserted, their state kept, not committed
+            stuck.set()
+            await asyncio.Event().wait()
+
+        monkeypatch.setattr(service._Writer, "write", written_then_stuck)
+        run = asyncio.create_task(run_matching(uow_factory, clock, tenant_id))
+        await stuck.wait()
+    else:
+        held, run = await _run_held(uow_factory, clock, tenant_id, monkeypatch)
+    run.cancel()  # as a killed process's transaction, nothing of it is committed
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    if stopped == "computing":
+        held.release()
+    monkeypatch.undo()
+
+    assert await _statuses(uow_factory, tenant_id) == before
+    await run_matching(uow_factory, clock, tenant_id)
+    after = await _statuses(uow_factory, tenant_id)
+    assert after != before
+    assert sorted(status for _, _, status in after) == [
+        "auto_confirmed",
+        "auto_confirmed",
+        "undone",
+    ]
