@@ -385,11 +385,12 @@ async def _stored(
     await writer.retire_stale()
     reasons = {u.payment_id: u.reason.value for u in result.unmatched}
     await uow.matching.set_unmatched_reasons(
+        tenant_id,
         {
             payment.id: reasons.get(payment.id)
             for payment, _ in loaded.payments.values()
             if payment.unmatched_reason != reasons.get(payment.id)
-        }
+        },
     )
     return MatchCounts(
         payments=len(loaded.payments),

@@ -349,15 +349,17 @@ class MatchingRepository:
             found += await self._session.scalars(query)
         return found
 
-    async def set_unmatched_reasons(self, reasons: Mapping[str, str | None]) -> None:
-        """Per payment id, why the last run left it open (None: it did not), in one
-        statement."""
+    async def set_unmatched_reasons(
+        self, tenant_id: str, reasons: Mapping[str, str | None]
+    ) -> None:
+        """Per payment id of the tenant, why the last run left it open (None: it did
+        not), in one statement (another tenant's payments are left alone)."""
         if not reasons:
             return
         table = cast(Table, ExpectedPayment.__table__)
         await self._session.execute(
             update(table)
-            .where(table.c.id == bindparam("payment_id"))
+            .where(table.c.tenant_id == tenant_id, table.c.id == bindparam("payment_id"))
             .values(unmatched_reason=bindparam("reason")),
             [{"payment_id": k, "reason": v} for k, v in reasons.items()],
         )
