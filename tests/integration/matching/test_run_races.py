@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from belegsync.domain.links import LinkStateError
 from belegsync.matching import service
 from belegsync.matching.engine import match
 from belegsync.matching.links import confirm_link, link_manually, reject_link
@@ -284,3 +285,33 @@ async def test_a_run_stopped_midway_keeps_nothing_half_and_the_next_run_complete
         "auto_confirmed",
         "undone",
     ]
+
+
+async def test_a_confirmation_and_a_rejection_at_once_are_one_decision(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Two tabs: „Bestätigen“ in one and „Ablehnen“ in the other, sent at the same
+    moment. The second waits for the first (the links lock) and finds the link decided:
+    one decision stands, with its one audit row. Before, on PostgreSQL both read the
+    suggestion, both were told they succeeded, and the last write won."""
+    tenant_id = await voucher_and_suggestion(uow_factory, clock)
+    await run_matching(uow_factory, clock, tenant_id)
+    [suggested] = [
+        k for k in (await _links(uow_factory, tenant_id)).values() if k.status == "suggested"
+    ]
+    outcomes = await asyncio.gather(
+        confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="a@example.org"),
+        reject_link(uow_factory, clock, tenant_id, suggested.id, actor="b@example.org"),
+        return_exceptions=True,
+    )
+
+    refused = [o for o in outcomes if isinstance(o, LinkStateError)]
+    assert len(refused) == 1, outcomes
+    final = (await _links(uow_factory, tenant_id))[suggested.id]
+    async with uow_factory() as uow:
+        actions = list(
+            await uow.session.scalars(
+                select(AuditLogEntry.action).where(AuditLogEntry.subject_id == suggested.id)
+            )
+        )
+    assert actions == [{"confirmed": "link_confirmed", "rejected": "link_rejected"}[final.status]]
