@@ -312,8 +312,7 @@ async def _inputs(uow: UnitOfWork, tenant_id: str, now: datetime) -> _Inputs | N
         return None
     if found:
         returned, to_check = await _take_apart(uow, tenant_id, found, now)
-        if returned:  # their lines and payments are open again
-            await _store_keys(uow, tenant_id, cols)
+        if returned:  # their lines and payments are open again (keys: ``_stored``)
             columns = await uow.matching.transaction_columns(tenant_id)
             cols = TxnColumns.from_store(tenant_id, columns)
     payments = await uow.matching.open_payments(tenant_id)
