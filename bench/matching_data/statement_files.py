@@ -2459,6 +2459,9 @@ def _grosshandel(seed: int) -> _Firm:
                 day2 = day + timedelta(days=rng.randint(10, 35))
                 if style == "foreign-ch":
                     fee = rng.choice((500, 750, 1000, 1500))
+                    # shared charges (SHA): the banks keep theirs; the statement
+                    # states the amount as ordered and the charges (MT940 :61:
+                    # supplementary details, DFÜ-Abkommen Anlage 3)
                     line = f.line(
                         "giro",
                         _bday(day2),
@@ -2466,6 +2469,8 @@ def _grosshandel(seed: int) -> _Firm:
                         "credit_swift",
                         contact.party,
                         purpose=f"/RFB/{v.number} INVOICE {v.number[-5:]}",
+                        original_cents=v.gross,
+                        fee_cents=fee,
                     )
                 else:
                     text = (
@@ -3417,6 +3422,8 @@ def _mt940_block(
         value = line.value or line.booking
         mark = "C" if line.cents >= 0 else "D"
         out.append(f":61:{value:%y%m%d}{line.booking:%m%d}{mark}R{_plain(line.cents)}N{code}NONREF")
+        if line.kind == "credit_swift" and line.original_cents:
+            out.append(f"/OCMT/EUR{_plain(line.original_cents)}//CHGS/EUR{_plain(line.fee_cents)}/")
         fields = [("00", text), ("10", f"{9310 + seq % 80:04d}")]
         keys = [str(n) for n in range(20, 30)] + ["60", "61", "62", "63"]
         chunks = _sepa_chunks(line)

@@ -48,6 +48,9 @@ _CONTINUED = {"86", "61", "NS"}
 _SUBFIELD = re.compile(r"\?(\d{2})")
 _PURPOSE_KEYS = [f"{n}" for n in range(20, 30)] + ["60", "61", "62", "63"]
 _CHUNK = 27
+# the original amount in :61:'s supplementary details (DFÜ-Abkommen, Anlage 3:
+# "/OCMT/EUR2500,00//CHGS/EUR12,50/", the amount as ordered and the charges kept)
+_ORIGINAL = re.compile(r"/OCMT/(?P<currency>[A-Z]{3})(?P<amount>\d{1,15},\d{0,2})/")
 # Geschäftsvorfallcodes of returns: 109 a returned SEPA direct debit
 # (Lastschriftretoure), 159 a returned SEPA transfer (Überweisung Retoure)
 _RETURN_CODES = frozenset({"109", "159"})
@@ -322,6 +325,7 @@ def _transaction(entry: _Line61, data: dict[str, Any], currency: str) -> ParsedT
         "bank_reference": clean(data.get("bank_reference"), limit=140),
         "is_reversal": mark.startswith("R"),
         "location": where,
+        **_original_amount(data.get("extra_details")),
     }
     if structured is None:
         lines = tuple(line.strip() for line in entry.details if line.strip())
@@ -335,6 +339,20 @@ def _transaction(entry: _Line61, data: dict[str, Any], currency: str) -> ParsedT
             creditor_id=clean(keywords.get("CRED"), limit=64),
         )
     return _structured(common, structured[0], structured[1], where)
+
+
+def _original_amount(details: str | None) -> dict[str, Any]:
+    """The amount as ordered, from :61:'s supplementary details (``/OCMT/``): the
+    fields ``original_amount_cents`` and ``original_currency``, or none. A foreign
+    transfer's banks kept their charges from it (``/CHGS/``); a return's amount holds
+    them on top of it."""
+    found = _ORIGINAL.search(details or "")
+    if found is None:
+        return {}
+    return {
+        "original_amount_cents": parse_amount(found["amount"], "OCMT"),
+        "original_currency": found["currency"],
+    }
 
 
 def _structured(
@@ -351,8 +369,9 @@ def _structured(
     )
     if legacy is None and bank.isdigit() and account.isdigit():
         iban = as_written(f"{bank}/{account}")  # a Kontonummer no IBAN can be made of
-    original: int | None = None
-    if "OAMT" in keywords:
+    original: int | None = common.pop("original_amount_cents", None)
+    currency = common.pop("original_currency", None)
+    if original is None and "OAMT" in keywords:
         try:
             original = abs(parse_amount(keywords["OAMT"].split()[-1], where))
         except (StatementError, IndexError):
@@ -375,7 +394,7 @@ def _structured(
         mandate_reference=clean(keywords.get("MREF"), limit=140),
         creditor_id=clean(keywords.get("CRED"), limit=64),
         original_amount_cents=original,
-        original_currency=common["currency"] if original is not None else None,
+        original_currency=currency or common["currency"] if original is not None else None,
         booking_text=booking_text,
         purpose_code=gvc,
     )

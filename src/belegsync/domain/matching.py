@@ -29,6 +29,7 @@ __all__ = [
     "Unmatched",
     "UnmatchedReason",
     "creditor_is_counterparty",
+    "instructed_cents",
 ]
 
 
@@ -78,11 +79,14 @@ class AmountKind(StrEnum):
     COLLECTIVE = "collective"  # part of a larger transfer paying several vouchers
     NET_OF_FEE = "net_of_fee"  # one of several sales in a payout, minus the provider's fee
     OTHER = "other"
+    # the amount the payer instructed is exact; the banks kept their charges from it
+    # (camt ``AmtDtls/InstdAmt``, MT940 ``OAMT+``: ``instructed_cents``)
+    CHARGES = "charges"
 
     @property
     def is_exact(self) -> bool:
         """Exact to the cent (the only kinds that may be confirmed automatically)."""
-        return self in (AmountKind.EXACT, AmountKind.SKONTO)
+        return self in (AmountKind.EXACT, AmountKind.SKONTO, AmountKind.CHARGES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,22 @@ def creditor_is_counterparty(amount_cents: int) -> bool:
     return amount_cents < 0
 
 
+def instructed_cents(
+    amount_cents: int, currency: str, original_cents: int | None, original_currency: str | None
+) -> int:
+    """The amount the payer instructed where the banks kept charges from it, else 0.
+
+    A bank reports the instructed amount of a line apart from the booked one (camt
+    ``AmtDtls/InstdAmt``: "before deduction of charges, in the currency as ordered";
+    MT940 ``OAMT+``). A foreign transfer with shared charges (SWIFT ``SHA``) arrives
+    for less than the invoice: its instructed amount is the invoice's. Only an amount
+    in the line's own currency says so (another currency is an exchange, not a
+    charge), and only one above the booked amount (none was kept back otherwise)."""
+    if original_cents is None or original_currency is None or original_currency != currency:
+        return 0
+    return original_cents if original_cents > abs(amount_cents) else 0
+
+
 @dataclass(frozen=True, slots=True)
 class BankTxn:
     """A bank statement line as the importer normalised it.
@@ -177,6 +197,10 @@ class BankTxn:
     # what matching reads of the line's payment advice (``domain.advice.matching_text``):
     # the invoices its payer listed apart from the statement; empty without one
     advice: str = ""
+    # the amount the payer instructed, as the bank reports it (camt ``InstdAmt``,
+    # MT940 ``OAMT+``), and its currency: before the banks' charges (``instructed_cents``)
+    original_amount_cents: int | None = None
+    original_currency: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.amount_cents, bool) or not isinstance(self.amount_cents, int):

@@ -15,7 +15,8 @@ the codes and drops codes that say nothing to a person (collective group ids).
 Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
 
 * ``amount:exact:<d>`` — the amount fits to the cent; ``amount:skonto:<d>`` after
-  Skonto; ``amount:fee:<d>`` a small shortfall (bank fee); ``amount:rounding:<d>``;
+  Skonto; ``amount:fee:<d>`` a small shortfall (bank fee); ``amount:charges:<d>`` the
+  amount the payer instructed fits, the banks kept charges; ``amount:rounding:<d>``;
   ``amount:band:<d>`` within 95–105 %; ``amount:collective:<d>`` the sum of several
   vouchers; ``amount:net_of_fee:<d>`` a payout of several sales minus the provider's
   fee; ``amount:other:<d>``.
@@ -113,6 +114,11 @@ def _amount(args: list[str]) -> Texts:
         return (
             f"{de_abs} weniger als erwartet (Bankgebühr)",
             f"{en_abs} less than expected (bank fee)",
+        )
+    if kind == "charges":
+        return (
+            f"Auftragsbetrag stimmt auf den Cent, die Banken behielten {de_abs} Gebühren ein",
+            f"Instructed amount matches to the cent; the banks kept {en_abs} in charges",
         )
     if kind == "rounding":
         return (

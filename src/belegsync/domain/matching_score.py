@@ -49,6 +49,9 @@ class ScoringRules:
     suggest_threshold: float = 0.45
     margin: float = 0.10
     fee_cents: int = 100
+    # the most the banks keep from a foreign transfer whose instructed amount is exact
+    # (``AmountKind.CHARGES``): shared SWIFT charges are a few euros to a few tens
+    charges_cents: int = 5000
     rounding_cents: int = 2
     band_low_permille: int = 950
     band_high_permille: int = 1050
@@ -90,17 +93,24 @@ def amount_feature(
     bank_cents: int,
     amounts: tuple[tuple[int, AmountKind], ...],
     rules: ScoringRules,
+    instructed: int = 0,
 ) -> tuple[float, AmountKind, int]:
     """(value, kind, delta) of an absolute bank amount against the expected amounts.
 
-    1.0 exact (item, gross or Skonto); 0.8 a shortfall up to the fee or a rounding
-    difference; 0.3 within 95–105 %; else 0. ``delta`` is bank minus expected item.
+    1.0 exact (item, gross or Skonto), or the amount the payer ``instructed`` exact
+    with at most ``charges_cents`` kept back by the banks (``instructed_cents``; 0:
+    none); 0.8 a shortfall up to the fee or a rounding difference; 0.3 within
+    95–105 %; else 0. ``delta`` is bank minus expected item.
     """
     item = amounts[0][0]
     for cents, kind in amounts:
         if bank_cents == cents:
             return 1.0, kind, bank_cents - item
     delta = bank_cents - item
+    if 0 < instructed - bank_cents <= rules.charges_cents and any(
+        instructed == cents for cents, _ in amounts
+    ):
+        return 1.0, AmountKind.CHARGES, delta
     if abs(delta) <= rules.rounding_cents:
         return 0.8, AmountKind.ROUNDING, delta
     if -rules.fee_cents <= delta < 0:
@@ -120,6 +130,7 @@ def difference_reason(kind: AmountKind, difference: int) -> DifferenceReason | N
 _DIFFERENCE_REASONS = {
     AmountKind.SKONTO: DifferenceReason.SKONTO,
     AmountKind.FEE: DifferenceReason.FEE,
+    AmountKind.CHARGES: DifferenceReason.FEE,
     AmountKind.ROUNDING: DifferenceReason.ROUNDING,
     AmountKind.BAND: DifferenceReason.TOLERANCE,
     AmountKind.COLLECTIVE: DifferenceReason.COLLECTIVE,

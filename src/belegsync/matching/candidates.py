@@ -265,6 +265,8 @@ class TxnIndex:
     # the keys (partition, day) of the sorted order's positions in order, and those
     # positions: built where ``rows_in_windows`` reads wide slices
     _by_day: tuple[IntArray, IntArray] | None = None
+    # whether a line has an instructed amount (``has_instructed``), once asked
+    _has_instructed: bool | None = None
 
     def __post_init__(self) -> None:
         packed = _packed_order(self.part, self.remaining, self.day, self.eligible)
@@ -280,6 +282,27 @@ class TxnIndex:
         self.sorted_key = key[order]
         self.sorted_idx_arr = idx[order]
         self.sorted_day_arr = self.day[self.sorted_idx_arr]
+
+    def instructed(self, row: int) -> int:
+        """The amount the payer of an untouched ``row`` instructed where the banks kept
+        charges from it (``TxnColumns.instructed``), else 0: a line partly allocated
+        holds less than its payer sent for one voucher."""
+        value = int(self.cols.instructed[row])
+        return value if value and self.remaining[row] == abs(self.cols.amount[row]) else 0
+
+    def instructed_of(self, rows: IntArray) -> IntArray | None:
+        """:meth:`instructed` of each of ``rows``; None where no line has one (most
+        statements)."""
+        if not self.has_instructed:
+            return None
+        values = self.cols.instructed[rows]
+        return np.where(self.remaining[rows] == np.abs(self.cols.amount[rows]), values, 0)
+
+    @property
+    def has_instructed(self) -> bool:
+        if self._has_instructed is None:
+            self._has_instructed = bool(self.cols.instructed.any())
+        return self._has_instructed
 
     @classmethod
     def build(
@@ -1363,7 +1386,9 @@ def candidate_pairs(
     for a state that found neither (fees, rounding), at most
     ``max_tolerance_candidates`` of them, nearest amount first; rows from the state's
     known accounts inside the window; a line collecting again what came back, of the
-    exact amount, where the window holds the returned one (``_recollection_pairs``).
+    exact amount, where the window holds the returned one (``_recollection_pairs``); a
+    line inside the window whose payer instructed the exact amount, the banks' charges
+    kept from it (``_instructed_pairs``).
     """
     n = len(index.cols)
     empty = np.zeros(0, dtype=np.int64)
@@ -1388,6 +1413,7 @@ def candidate_pairs(
     band_owner, band_rows = _band_pairs(np.flatnonzero(alone), columns, index, params)
     ident_owner, ident_rows = _identifier_pairs(states, index)
     again_owner, again_rows = _recollection_pairs(index, columns, amount_owner, amount_keys)
+    ordered_owner, ordered_rows = _instructed_pairs(index, columns, amount_owner, amount_keys)
     codes = np.concatenate(
         (
             hit_owner * n + hit_rows,
@@ -1395,6 +1421,7 @@ def candidate_pairs(
             band_owner * n + band_rows,
             ident_owner * n + ident_rows,
             again_owner * n + again_rows,
+            ordered_owner * n + ordered_rows,
         )
     )
     codes.sort()
@@ -1465,15 +1492,46 @@ def _recollection_pairs(
     rows = np.fromiter(again, np.int64, len(again))
     first_day = index.day[np.fromiter(again.values(), np.int64, len(again))]
     free = index.eligible[rows]
-    rows, first_day = rows[free], first_day[free]
+    rows = rows[free]
+    wanted = (index.part[rows] << AMOUNT_SHIFT) | index.remaining[rows]
+    return _rows_of_keys(columns, owner, keys, rows, wanted, first_day[free])
+
+
+def _instructed_pairs(
+    index: TxnIndex, columns: StateColumns, owner: IntArray, keys: IntArray
+) -> tuple[IntArray, IntArray]:
+    """(owner, row) of the lines inside the owner's date window whose payer instructed
+    an owner's exact amount (``keys``: (partition, amount) per owner entry) and whose
+    banks kept their charges from it (``TxnIndex.instructed``): a foreign transfer for
+    less than the band reaches."""
+    if not index.has_instructed:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = np.flatnonzero(index.eligible & (index.cols.instructed > 0))
+    amounts = index.instructed_of(rows)
+    assert amounts is not None  # a line has one
+    rows, amounts = rows[amounts > 0], amounts[amounts > 0]
+    wanted = (index.part[rows] << AMOUNT_SHIFT) | amounts
+    return _rows_of_keys(columns, owner, keys, rows, wanted, index.day[rows])
+
+
+def _rows_of_keys(
+    columns: StateColumns,
+    owner: IntArray,
+    keys: IntArray,
+    rows: IntArray,
+    wanted: IntArray,
+    days: IntArray,
+) -> tuple[IntArray, IntArray]:
+    """(owner, row) of the few ``rows`` whose (partition, amount) key ``wanted`` is an
+    owner's (``keys``, one per owner entry) and whose ``days`` lie in the owner's
+    window."""
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
-    wanted = (index.part[rows] << AMOUNT_SHIFT) | index.remaining[rows]
     lo = sorted_keys.searchsorted(wanted, side="left")
     counts = sorted_keys.searchsorted(wanted, side="right") - lo
     which = np.repeat(np.arange(rows.size), counts)
     pos = np.arange(which.size) - np.repeat(np.cumsum(counts) - counts, counts) + lo[which]
-    pay, day = owner[order[pos]], first_day[which]
+    pay, day = owner[order[pos]], days[which]
     inside = (columns.first[pay] <= day) & (day <= columns.last[pay])
     return pay[inside], rows[which[inside]]
 

@@ -7,7 +7,7 @@ few columns matching needs straight into these arrays, and the engine indexes ro
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,7 +15,12 @@ import numpy as np
 import numpy.typing as npt
 
 from belegsync.domain.advice import with_advice
-from belegsync.domain.matching import BankTxn, TxnStatus, creditor_is_counterparty
+from belegsync.domain.matching import (
+    BankTxn,
+    TxnStatus,
+    creditor_is_counterparty,
+    instructed_cents,
+)
 from belegsync.domain.matching_text import compact_identifier
 from belegsync.matching.line_keys import KeyColumns
 
@@ -52,6 +57,13 @@ class TxnColumns:
     advised: BoolArray
     # what matching reads of each line's texts, as stored with it (``line_keys``)
     keys: KeyColumns
+    # per line, the amount its payer instructed where the banks kept charges from it
+    # (``instructed_cents``), else 0
+    instructed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        if self.instructed.size != len(self.ids):
+            self.instructed = np.zeros(len(self.ids), dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -75,11 +87,13 @@ class TxnColumns:
         end_to_end_ids: list[str],
         advices: Sequence[str | None] | None = None,
         keys: Sequence[bytes | None] | KeyColumns | None = None,
+        instructed: Sequence[int] | None = None,
     ) -> TxnColumns:
         """Columns from plain lists (as a column query returns them); a line's payment
         advice (``advices``, None or empty: none) is read after its purpose. ``keys``:
         the lines' keys as the store holds them (``KeyColumns.stored``), or as
-        :class:`KeyColumns`; without, they are worked out (not to store)."""
+        :class:`KeyColumns`; without, they are worked out (not to store).
+        ``instructed``: per line, :func:`instructed_cents` (without: none)."""
         n = len(ids)
         advised = np.zeros(n, dtype=np.bool_)
         if advices is not None and any(advices):
@@ -108,6 +122,9 @@ class TxnColumns:
             end_to_end_ids=end_to_end_ids,
             advised=advised,
             keys=keys,
+            instructed=np.zeros(n, dtype=np.int64)
+            if instructed is None
+            else np.fromiter(instructed, dtype=np.int64, count=n),
         )
 
     @classmethod
@@ -133,6 +150,12 @@ class TxnColumns:
             remittances=[t.remittance for t in txns],
             end_to_end_ids=[t.end_to_end_id for t in txns],
             advices=[t.advice for t in txns],
+            instructed=[
+                instructed_cents(
+                    t.amount_cents, t.currency, t.original_amount_cents, t.original_currency
+                )
+                for t in txns
+            ],
         )
 
     @classmethod
@@ -157,10 +180,28 @@ class TxnColumns:
             end_to_end_ids=[v or "" for v in columns["end_to_end_id"]],
             advices=columns.get("advice"),
             keys=columns.get("line_keys"),
+            instructed=_instructed(columns),
         )
 
     def booking_date(self, row: int) -> date:
         return date.fromordinal(int(self.day[row]))
+
+
+def _instructed(columns: Mapping[str, Sequence[Any]]) -> list[int] | None:
+    """:func:`instructed_cents` of stored lines (None where none holds an original
+    amount: most statements)."""
+    originals = columns.get("original_amount_cents")
+    if originals is None or not any(v is not None for v in originals):
+        return None
+    return list(
+        map(
+            instructed_cents,
+            columns["amount_cents"],
+            columns["currency"],
+            originals,
+            columns["original_currency"],
+        )
+    )
 
 
 # the stored values ``_texts`` reads

@@ -254,4 +254,6 @@ def to_bank_txn(row: BankTransaction) -> BankTxn:
         status=TxnStatus(row.status),
         is_reversal=row.is_reversal,
         source=row.source,
+        original_amount_cents=row.original_amount_cents,
+        original_currency=row.original_currency,
     )

@@ -384,10 +384,15 @@ def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tu
 
 
 def _amounts(
-    columns: StateColumns, pay: IntArray, bank: IntArray, rules: ScoringRules
+    columns: StateColumns,
+    pay: IntArray,
+    bank: IntArray,
+    rules: ScoringRules,
+    instructed: IntArray | None,
 ) -> tuple[FloatArray, IntArray, IntArray]:
     """:func:`amount_feature` per pair: (value, kind as position in ``AMOUNT_KINDS``,
-    delta); the first rule that holds wins, as there."""
+    delta); the first rule that holds wins, as there. ``instructed``: per pair, the
+    amount the payer instructed (``TxnIndex.instructed_of``; None: no line has one)."""
     item = columns.amounts[pay, 0]
     delta = bank - item
     value = np.zeros(pay.size, dtype=np.float64)
@@ -404,6 +409,15 @@ def _amounts(
     ):
         value[rule] = points
         kind[rule] = AMOUNT_KINDS.index(code)
+    if instructed is not None:
+        kept = instructed - bank
+        charged = (
+            (kept > 0)
+            & (kept <= rules.charges_cents)
+            & (columns.amounts[pay] == instructed[:, None]).any(axis=1)
+        )
+        value[charged] = 1.0
+        kind[charged] = AMOUNT_KINDS.index(AmountKind.CHARGES)
     same = columns.amounts[pay] == bank[:, None]
     exact = same.any(axis=1)
     value[exact] = 1.0
@@ -692,7 +706,7 @@ class FeatureContext:
         index = self.index
         bank = int(index.remaining[row])
         if collective_amount is None:
-            amount, kind, delta = amount_feature(bank, state.amounts, rules)
+            amount, kind, delta = amount_feature(bank, state.amounts, rules, index.instructed(row))
             if amount == 0.0 and not strong_ref and self._hopeless:
                 return None  # nothing but the payer and the date left: below every threshold
         else:
@@ -836,7 +850,7 @@ class FeatureContext:
             state,
             row,
             bank,
-            amount_feature(bank, state.amounts, rules),
+            amount_feature(bank, state.amounts, rules, self.index.instructed(row)),
             reference,
             counterparty,
             self._when(state, row),
@@ -963,7 +977,7 @@ class FeatureContext:
         index = self.index
         anchor = columns.anchor[pay]
         bank = index.remaining[rows]
-        amount, kind, delta = _amounts(columns, pay, bank, rules)
+        amount, kind, delta = _amounts(columns, pay, bank, rules, index.instructed_of(rows))
         booking = index.day[rows]
         days = booking - anchor
         value_days = index.cols.value_day[rows] - anchor

@@ -118,6 +118,9 @@ TRANSACTION_COLUMNS = (
     "remittance",
     "remittance_lines",
     "end_to_end_id",
+    # the amount the payer instructed (``domain.matching.instructed_cents``)
+    "original_amount_cents",
+    "original_currency",
     # what matching reads of the texts, kept with the line (``matching.line_keys``):
     # NULL until the first run that reads the line stores it (``store_line_keys``)
     "line_keys",

@@ -170,3 +170,39 @@ def test_an_absurd_amount_is_refused_with_its_line() -> None:
         parse_mt940(_with_line(5, ":61:2403040304DR100000000000,00NDDTNONREF//2403040912345"))
     assert caught.value.location == "Zeile 5 (line 5)"
     assert "„100000000000,00“ ist als Betrag zu groß" in caught.value.message
+
+
+_FOREIGN = """:20:STARTUMSE
+:25:10050000/0123456789
+:28C:00031/001
+:60F:C240501EUR1000,00
+:61:2405060506CR2487,50NTRFNONREF//2405060800001
+/OCMT/EUR2500,00//CHGS/EUR12,50/
+:86:202?00AUSLANDSUEBERWEISUNG?20/RFB/RE-2024-0117 INVOICE 0?21117?32ALPENHOLZ AG
+:61:2405060506CR1512,40NTRFNONREF//2405060800002
+/OCMT/CHF1450,00/
+:86:202?00AUSLANDSUEBERWEISUNG?20INVOICE RE-2024-0120?32ALPENHOLZ AG
+:61:2405070507D613,50NRTINONREF//2405070900001
+/OCMT/EUR595,00//CHGS/EUR18,50/
+:86:109?00RUECKLASTSCHRIFT?20EREF+RE-2024-0099?32MUELLER BAU GMBH
+:61:2405070507CR100,00NTRFNONREF
+GUTSCHRIFT
+:86:166?00GUTSCHRIFT?20RE-2024-0101?32KUNDE
+:62F:C240507EUR4486,40
+-
+"""
+
+
+def test_the_amount_as_ordered_is_read_from_the_supplementary_details() -> None:
+    """DFÜ-Abkommen, Anlage 3: :61:'s supplementary details carry the amount as ordered
+    (``/OCMT/``) and the charges (``/CHGS/``) of a foreign transfer or a return."""
+    [statement] = parse_mt940(_FOREIGN.encode("latin-1"))
+    charged, exchanged, returned, plain = statement.transactions
+
+    assert (charged.amount_cents, charged.original_amount_cents) == (248750, 250000)
+    assert charged.original_currency == "EUR"
+    assert (exchanged.original_amount_cents, exchanged.original_currency) == (145000, "CHF")
+    # a return holds the charges on top of what was collected
+    assert (returned.amount_cents, returned.original_amount_cents) == (-61350, 59500)
+    assert returned.is_reversal
+    assert (plain.original_amount_cents, plain.original_currency) == (None, None)

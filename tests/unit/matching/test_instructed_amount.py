@@ -1,0 +1,173 @@
+"""A foreign transfer whose banks kept their charges: the bank reports the amount the
+payer instructed (camt ``AmtDtls/InstdAmt``, MT940 ``OAMT+``) beside the booked one.
+Where the instructed amount is the invoice's, to the cent, the invoice is paid in full:
+the charges are the difference, and the pair is as exact as a line of the amount."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from belegsync.domain.matching import (
+    AmountKind,
+    BankTxn,
+    DifferenceReason,
+    ExistingLink,
+    ExpectedPayment,
+    LinkStatus,
+    instructed_cents,
+)
+from belegsync.domain.matching_reasons import describe
+from belegsync.domain.matching_score import ScoringRules, amount_feature
+from belegsync.matching import match
+from unit.matching.factories import D0, IBAN_B, payment, txn
+
+SWISS_IBAN = "CH9300762011623852957"
+
+
+def _swiss_line(booked: int, instructed: int | None, currency: str = "EUR") -> BankTxn:
+    return txn(
+        "swift",
+        amount=booked,
+        text="/RFB/RE-2024-0042 INVOICE 0042",
+        day=D0 + timedelta(days=3),
+        name="ALPENHOLZ AG",
+        iban=SWISS_IBAN,
+        original_amount_cents=instructed,
+        original_currency=currency if instructed is not None else None,
+    )
+
+
+def _invoice(amount: int = 250000) -> ExpectedPayment:
+    return payment(amount=amount, name="Alpenholz AG")
+
+
+def test_the_invoice_paid_in_full_less_the_banks_charges_is_linked_with_them_as_difference() -> (
+    None
+):
+    result = match([_invoice()], [_swiss_line(248750, 250000)])
+
+    [link] = result.auto_links
+    s = link.suggestion
+    assert (s.payment_id, s.txn_id) == ("v1#0", "swift")
+    assert s.allocated_cents == 248750
+    assert s.difference_cents == 1250
+    assert s.difference_reason is DifferenceReason.FEE
+    assert s.features.amount_kind is AmountKind.CHARGES
+    assert s.features.amount_delta_cents == -1250
+    german, _ = describe(s.reasons[0])
+    assert german == "Auftragsbetrag stimmt auf den Cent, die Banken behielten 12,50 € Gebühren ein"
+
+
+def test_without_the_instructed_amount_the_same_line_is_only_offered() -> None:
+    result = match([_invoice()], [_swiss_line(248750, None)])
+
+    assert not result.auto_links
+    [top, *_] = result.suggestions_by_payment["v1#0"]
+    assert top.txn_id == "swift"
+    assert not top.features.amount_kind.is_exact
+
+
+@pytest.mark.parametrize(
+    ("instructed", "currency", "why"),
+    [
+        (249000, "EUR", "the payer instructed another amount than the invoice's"),
+        (250000, "CHF", "an amount in another currency is an exchange, not a charge"),
+        (258750, "EUR", "more than the banks keep"),
+    ],
+)
+def test_an_instructed_amount_that_does_not_say_so_links_nothing(
+    instructed: int, currency: str, why: str
+) -> None:
+    booked = 248750 if instructed != 258750 else 198750
+    result = match(
+        [_invoice(amount=250000 if instructed != 258750 else 258750)],
+        [_swiss_line(booked, instructed, currency)],
+    )
+
+    assert not result.auto_links, why
+
+
+def test_a_line_partly_allocated_already_is_no_instructed_payment_of_another() -> None:
+    # half of the line went to another voucher by hand: what is left is not what the
+    # payer sent for this one
+    other = ExistingLink("v9#0", "swift", allocated_cents=100000, status=LinkStatus.CONFIRMED)
+    result = match(
+        [_invoice(amount=250000)],
+        [_swiss_line(248750, 250000)],
+        existing_links=[other],
+    )
+
+    assert not result.auto_links
+
+
+def test_an_exact_line_of_the_amount_is_still_exact_not_charged() -> None:
+    rules = ScoringRules()
+    amounts = ((250000, AmountKind.EXACT),)
+    assert amount_feature(250000, amounts, rules, 250000) == (1.0, AmountKind.EXACT, 0)
+    assert amount_feature(248750, amounts, rules, 250000) == (1.0, AmountKind.CHARGES, -1250)
+    assert amount_feature(248750, amounts, rules) == (0.3, AmountKind.BAND, -1250)
+    assert amount_feature(245000, amounts, rules, 250000)[1] is AmountKind.CHARGES
+    assert amount_feature(244999, amounts, rules, 250000)[1] is not AmountKind.CHARGES
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "original", "original_currency", "expected"),
+    [
+        (248750, "EUR", 250000, "EUR", 250000),
+        (-248750, "EUR", 250000, "EUR", 250000),  # money out: the client's own charges
+        (250000, "EUR", 250000, "EUR", 0),  # nothing kept back
+        (248750, "EUR", 250000, "CHF", 0),
+        (248750, "EUR", None, None, 0),
+        (248750, "EUR", 240000, "EUR", 0),
+    ],
+)
+def test_instructed_cents(
+    amount: int, currency: str, original: int | None, original_currency: str | None, expected: int
+) -> None:
+    assert instructed_cents(amount, currency, original, original_currency) == expected
+
+
+def test_a_domestic_line_of_another_payer_with_the_instructed_amount_is_not_favoured() -> None:
+    # two lines for the invoice: the exact domestic transfer naming it wins over a
+    # charged one naming nothing from an unknown payer
+    exact = txn("exact", amount=250000, name="ALPENHOLZ AG", iban=IBAN_B)
+    charged = txn(
+        "charged",
+        amount=248750,
+        text="PAYMENT",
+        name="UNBEKANNT LTD",
+        iban=SWISS_IBAN,
+        original_amount_cents=250000,
+        original_currency="EUR",
+    )
+    result = match([_invoice()], [exact, charged])
+
+    assert [link.suggestion.txn_id for link in result.auto_links] == ["exact"]
+
+
+def test_a_small_invoice_whose_charges_take_the_line_below_the_band_is_found_by_them() -> None:
+    # 178,50 € ordered, 7,50 € kept: 95.8 % arrived, below the tolerance band (96.5 %);
+    # the purpose names only the running number, the name is the contact's
+    invoice = payment(number="RE-25-0125", amount=17850, name="Klaus Vogel")
+    line = txn(
+        "swift",
+        amount=17100,
+        text="Rechnung 125",
+        day=D0 - timedelta(days=1),
+        name="Klaus Vogel",
+        iban=SWISS_IBAN,
+        original_amount_cents=17850,
+        original_currency="EUR",
+    )
+    [link] = match([invoice], [line]).auto_links
+    assert (link.suggestion.txn_id, link.suggestion.allocated_cents) == ("swift", 17100)
+
+    unstated = match([invoice], [_without_instructed(line)])
+    assert not unstated.auto_links
+
+
+def _without_instructed(line: BankTxn) -> BankTxn:
+    return replace(line, original_amount_cents=None, original_currency=None)
