@@ -60,6 +60,7 @@ __all__ = [
     "candidate_pairs",
     "distinct",
     "find_sorted",
+    "instructed_rows",
     "is_member",
     "marked",
     "reference_tokens",
@@ -1494,7 +1495,8 @@ def _recollection_pairs(
     free = index.eligible[rows]
     rows = rows[free]
     wanted = (index.part[rows] << AMOUNT_SHIFT) | index.remaining[rows]
-    return _rows_of_keys(columns, owner, keys, rows, wanted, first_day[free])
+    windows = (columns.first[owner], columns.last[owner])
+    return _rows_of_keys(owner, keys, windows, rows, wanted, first_day[free])
 
 
 def _instructed_pairs(
@@ -1502,38 +1504,55 @@ def _instructed_pairs(
 ) -> tuple[IntArray, IntArray]:
     """(owner, row) of the lines inside the owner's date window whose payer instructed
     an owner's exact amount (``keys``: (partition, amount) per owner entry) and whose
-    banks kept their charges from it (``TxnIndex.instructed``): a foreign transfer for
-    less than the band reaches."""
-    if not index.has_instructed:
+    banks kept their charges from it: a foreign transfer for less than the band
+    reaches (:func:`instructed_rows`)."""
+    return instructed_rows(index, owner, keys, (columns.first[owner], columns.last[owner]))
+
+
+def instructed_rows(
+    index: TxnIndex,
+    owner: IntArray,
+    keys: IntArray,
+    windows: tuple[IntArray, IntArray],
+    taken: BoolArray | None = None,
+) -> tuple[IntArray, IntArray]:
+    """(owner, row) of the eligible lines (not ``taken``) whose payer instructed the
+    amount of an owner's (partition, amount) key (``keys``, one per owner entry) where
+    the banks kept their charges from it (``TxnIndex.instructed``), booked inside that
+    entry's window (``windows``: first and last days per entry)."""
+    if not index.has_instructed or not owner.size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    rows = np.flatnonzero(index.eligible & (index.cols.instructed > 0))
+    free = index.eligible & (index.cols.instructed > 0)
+    if taken is not None:
+        free &= ~taken
+    rows = np.flatnonzero(free)
     amounts = index.instructed_of(rows)
     assert amounts is not None  # a line has one
     rows, amounts = rows[amounts > 0], amounts[amounts > 0]
     wanted = (index.part[rows] << AMOUNT_SHIFT) | amounts
-    return _rows_of_keys(columns, owner, keys, rows, wanted, index.day[rows])
+    return _rows_of_keys(owner, keys, windows, rows, wanted, index.day[rows])
 
 
 def _rows_of_keys(
-    columns: StateColumns,
     owner: IntArray,
     keys: IntArray,
+    windows: tuple[IntArray, IntArray],
     rows: IntArray,
     wanted: IntArray,
     days: IntArray,
 ) -> tuple[IntArray, IntArray]:
     """(owner, row) of the few ``rows`` whose (partition, amount) key ``wanted`` is an
-    owner's (``keys``, one per owner entry) and whose ``days`` lie in the owner's
-    window."""
+    owner entry's (``keys``) and whose ``days`` lie in that entry's window
+    (``windows``: first and last days per entry)."""
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     lo = sorted_keys.searchsorted(wanted, side="left")
     counts = sorted_keys.searchsorted(wanted, side="right") - lo
     which = np.repeat(np.arange(rows.size), counts)
     pos = np.arange(which.size) - np.repeat(np.cumsum(counts) - counts, counts) + lo[which]
-    pay, day = owner[order[pos]], days[which]
-    inside = (columns.first[pay] <= day) & (day <= columns.last[pay])
-    return pay[inside], rows[which[inside]]
+    entry, day = order[pos], days[which]
+    inside = (windows[0][entry] <= day) & (day <= windows[1][entry])
+    return owner[entry[inside]], rows[which[inside]]
 
 
 def _band_pairs(

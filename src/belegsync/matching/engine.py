@@ -42,6 +42,7 @@ from belegsync.matching.candidates import (
     candidate_pairs,
     distinct,
     find_sorted,
+    instructed_rows,
     is_member,
     marked,
     unique_inverse,
@@ -1214,7 +1215,8 @@ class _Run:
         less from the payer inside the date window, which are offered
         (:meth:`_short_payments`).
 
-        * a free line of the exact amount within two months;
+        * a free line of the exact amount within two months, or one whose payer
+          instructed the exact amount, the banks' charges kept from it;
         * a line for less or within the fee above (a fee kept back, a short or part
           payment, rounding) inside the date window from this payer — its known
           account, the voucher or customer number in the purpose, or the contact's
@@ -1243,7 +1245,16 @@ class _Run:
             (anchor - WIDER_DAYS, anchor + WIDER_DAYS),
             consumed,
         )
-        found = {states[j].index for j in distinct(exact).tolist()}
+        # a foreign transfer whose payer instructed the exact amount, the banks' charges
+        # kept from it
+        charged, _ = instructed_rows(
+            self.index,
+            np.arange(size),
+            base | item,
+            (anchor - WIDER_DAYS, anchor + WIDER_DAYS),
+            consumed,
+        )
+        found = {states[j].index for j in distinct(np.concatenate((exact, charged))).tolist()}
         found |= self._returned_in_window(states)
         window = np.array([s.window for s in states], dtype=np.int64).reshape(-1, 2)
         owner, rows = self.index.rows_in_windows(

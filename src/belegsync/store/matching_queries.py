@@ -376,8 +376,10 @@ async def search_transactions(
     date_to: date | None = None,
     limit: int | None = 50,
 ) -> list[tuple[BankTransaction, BankAccount]]:
-    """The tenant's real transactions by absolute amount, text (name or purpose), dates;
-    newest first, at most ``limit`` (None: all)."""
+    """The tenant's real transactions by absolute amount (or the amount their payer
+    instructed where the banks kept charges from it: a foreign transfer,
+    ``domain.matching.instructed_cents``), text (name or purpose), dates; newest first,
+    at most ``limit`` (None: all)."""
     query = (
         select(BankTransaction, BankAccount)
         .join(BankAccount, BankAccount.id == BankTransaction.account_id)
@@ -385,7 +387,16 @@ async def search_transactions(
     )
     if amount_cents is not None:
         cents = abs(amount_cents)
-        query = query.where(BankTransaction.amount_cents.in_([cents, -cents]))
+        query = query.where(
+            or_(
+                BankTransaction.amount_cents.in_([cents, -cents]),
+                and_(
+                    BankTransaction.original_amount_cents == cents,
+                    BankTransaction.original_currency == BankTransaction.currency,
+                    func.abs(BankTransaction.amount_cents) < cents,
+                ),
+            )
+        )
     if text.strip():
         pattern = _like(text)
         query = query.where(

@@ -11,7 +11,9 @@ from datetime import date
 from belegsync.banking import import_statement
 from belegsync.domain.matching import LinkStatus
 from belegsync.domain.matching_reasons import describe_all
+from belegsync.matching.inbox import manual_search
 from belegsync.matching.service import run_matching
+from belegsync.store.access import TenantContext
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
 from support.matching_helpers import add_voucher, links_by_voucher_number
@@ -20,7 +22,7 @@ from support.store_helpers import add_tenant
 ACCOUNT = "DE02120300000000202051"
 
 
-def _entry(booked: str, instructed: str | None, text: str) -> str:
+def _entry(booked: str, instructed: str | None, text: str, payer: str = "Alpenholz AG") -> str:
     amounts = (
         f"""<AmtDtls>
               <InstdAmt><Amt Ccy="EUR">{instructed}</Amt></InstdAmt>
@@ -43,7 +45,7 @@ def _entry(booked: str, instructed: str | None, text: str) -> str:
             {amounts}
             <Chrgs><Rcrd><Amt Ccy="EUR">12.50</Amt><CdtDbtInd>DBIT</CdtDbtInd></Rcrd></Chrgs>
             <RltdPties>
-              <Dbtr><Nm>Alpenholz AG</Nm></Dbtr>
+              <Dbtr><Nm>{payer}</Nm></Dbtr>
               <DbtrAcct><Id><IBAN>CH9300762011623852957</IBAN></Id></DbtrAcct>
             </RltdPties>
             <RmtInf><Ustrd>{text}</Ustrd></RmtInf>
@@ -133,3 +135,30 @@ async def test_a_transfer_whose_banks_kept_their_charges_pays_its_invoice_in_ful
     again = await run_matching(uow_factory, clock, tenant_id)
     assert again.auto_links == 0
     assert await links_by_voucher_number(uow_factory, tenant_id) == links
+
+
+async def test_the_manual_search_finds_a_transfer_by_the_amount_its_payer_instructed(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Its payer's bank wrote another name and the purpose names nothing: no run links
+    or offers it, so the client opens the voucher, whose search looks for its amount
+    around its paid date. 2.487,50 € is not 2.500,00 €: before, it said „Keine Umsätze
+    gefunden“."""
+    tenant_id = await _client(uow_factory)
+    await _imported(
+        uow_factory,
+        clock,
+        tenant_id,
+        _statement(_entry("2487.50", "2500.00", "PAYMENT", payer="TREUHAND HUBER AG ZUG")),
+    )
+    await run_matching(uow_factory, clock, tenant_id)
+    async with uow_factory() as uow:
+        [payment_id] = [
+            p.id for p, v in await uow.matching.payments(tenant_id) if v.lexware_id == "v-ch"
+        ]
+        search = await manual_search(
+            uow, TenantContext(tenant_id=tenant_id, actor="test", is_staff=True), payment_id
+        )
+
+    assert search.defaults_used and not search.widened
+    assert [t.amount_cents for t, _ in search.found] == [248750]

@@ -17,6 +17,7 @@ from belegsync.domain.matching import (
     ExistingLink,
     ExpectedPayment,
     LinkStatus,
+    UnmatchedReason,
     instructed_cents,
 )
 from belegsync.domain.matching_reasons import describe
@@ -171,3 +172,26 @@ def test_a_small_invoice_whose_charges_take_the_line_below_the_band_is_found_by_
 
 def _without_instructed(line: BankTxn) -> BankTxn:
     return replace(line, original_amount_cents=None, original_currency=None)
+
+
+@pytest.mark.parametrize(
+    ("instructed", "reason"),
+    [(250000, UnmatchedReason.BELOW_THRESHOLD), (None, UnmatchedReason.NO_CANDIDATE)],
+)
+def test_a_transfer_weeks_after_the_paid_date_keeps_its_invoice_from_the_external_list(
+    instructed: int | None, reason: UnmatchedReason
+) -> None:
+    """Six weeks after the paid date, from an unknown payer naming nothing: no run links
+    or offers it, but an exact amount within two months keeps a voucher from
+    „Externe Transaktion erforderlich“ (a person searches instead). The amount the
+    payer instructed is that amount."""
+    line = replace(
+        _swiss_line(248750, instructed),
+        booking_date=D0 + timedelta(days=42),
+        remittance="PAYMENT",
+        counterparty_name="TREUHAND HUBER AG",
+    )
+    result = match([_invoice()], [line])
+
+    assert not result.auto_links and not result.suggestions_by_payment
+    assert [u.reason for u in result.unmatched] == [reason]
