@@ -3,7 +3,8 @@
 For most bank payments of the synced vouchers a transaction arrives the way a bank
 connection would push it: the counterparty's name spelled a little differently, the
 voucher number in several spellings (or not at all), now and then Skonto deducted or a
-fee kept, booked 0–3 days after the payment. Rent, salaries, card payments and bank
+fee kept (a foreign transfer's 12,50 € with the amount its payer ordered, as banks
+state it), booked 0–3 days after the payment. Rent, salaries, card payments and bank
 fees that belong to no voucher are mixed in. About 8 % of the bank payments get no
 transaction, so „Externe Transaktion erforderlich“ has entries. About 15 % of the
 firm's invoices are collected by SEPA direct debit and arrive, up to three due within a
@@ -190,12 +191,19 @@ def _voucher_line(
         else _without_reference(payment, rng)
     )
     difference = rng.random()
+    ordered: dict[str, Any] = {}
     if difference < 0.04 and abs(amount) >= 5000:
         skonto = abs(amount) * 2 // 100
         amount = amount + skonto if amount < 0 else amount - skonto
         text = f"{text} abzgl. 2% Skonto"
     elif difference < 0.07 and amount > 0:
-        amount -= rng.choice((35, 150, 250))  # the payer's bank kept a fee
+        kept = rng.choice((35, 150, 250))  # the payer's bank kept a fee
+        if kept == 250 and amount >= 20000:
+            # a foreign transfer: the banks kept their charges, the statement says what
+            # the payer ordered
+            kept = 1250
+            ordered = {"original_amount": _money(amount), "original_currency": "EUR"}
+        amount -= kept
     day = min(payment.paid_date + timedelta(days=rng.randint(0, 3)), today)
     line: dict[str, Any] = {
         "booking_date": day.isoformat(),
@@ -203,7 +211,12 @@ def _voucher_line(
         "amount": _money(amount),
         "counterparty_name": _name_variant(name, rng),
         "remittance": text,
-        "booking_text": "Gutschrift" if amount > 0 else "Überweisung",
+        "booking_text": "Auslandsüberweisung"
+        if ordered
+        else "Gutschrift"
+        if amount > 0
+        else "Überweisung",
+        **ordered,
     }
     if rng.random() < 0.8:
         line["counterparty_iban"] = parties.iban(name)
