@@ -220,6 +220,10 @@ class _EntryFacts:
     indicator: str
     currency: str
     location: str
+    # the entry's own amount as ordered (``Ntry/AmtDtls/InstdAmt``), which banks write
+    # there instead of in the transaction's details: read for an entry of one
+    # transaction only (a batch's is the whole batch's)
+    original: tuple[int | None, str | None] = (None, None)
 
 
 def _entry(entry: Element) -> list[ParsedTransaction]:
@@ -253,6 +257,7 @@ def _entry(entry: Element) -> list[ParsedTransaction]:
         indicator="CRDT" if cents >= 0 else "DBIT",
         currency=currency,
         location=x.path_of(entry),
+        original=_original_amount(entry) if len(details) <= 1 else (None, None),
     )
     if len(details) > 1:
         split = _split_batch(entry, facts, cents, details)
@@ -338,6 +343,8 @@ def _transaction(
     party = _party(detail, other) if detail is not None else None
     creditor = _party(detail, "Cdtr") if detail is not None else None
     original_cents, original_currency = _original_amount(detail)
+    if original_cents is None:
+        original_cents, original_currency = facts.original
     bic_paths = (f"RltdAgts/{agent}/FinInstnId/BICFI", f"RltdAgts/{agent}/FinInstnId/BIC")
     iban, bic, issues = counterparty_identifiers(
         x.first_text(detail, f"RltdPties/{other}Acct/Id/IBAN", f"RltdPties/{other}Acct/Id/Othr/Id"),

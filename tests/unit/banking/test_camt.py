@@ -219,3 +219,20 @@ def test_an_absurd_amount_is_refused_with_its_element() -> None:
         parse_camt(data)
     assert caught.value.location.startswith("/Document/BkToCstmrStmt/Stmt/Ntry[1]/Amt (Zeile ")
     assert "„100000000000.00“ ist als Betrag zu groß" in caught.value.message
+
+
+def test_the_amount_as_ordered_at_the_entry_is_read_for_its_one_transaction() -> None:
+    """Some banks write ``AmtDtls`` (the amount as ordered, before the banks' charges)
+    at the entry instead of in its transaction's details."""
+    text = fixture("camt053_v08_dkb.xml").decode()
+    first = text.index("</BkTxCd>", text.index("<Ntry>")) + len("</BkTxCd>")
+    ordered = '<AmtDtls><InstdAmt><Amt Ccy="EUR">869.30</Amt></InstdAmt></AmtDtls>'
+    [statement] = parse_camt((text[:first] + ordered + text[first:]).encode())
+
+    charged, *others = statement.transactions
+    assert (charged.amount_cents, charged.original_amount_cents) == (85680, 86930)
+    assert charged.original_currency == "EUR"
+    [plain] = parse_camt(fixture("camt053_v08_dkb.xml"))
+    assert [t.original_amount_cents for t in others] == [
+        t.original_amount_cents for t in plain.transactions[1:]
+    ]
