@@ -325,7 +325,7 @@ def _transaction(entry: _Line61, data: dict[str, Any], currency: str) -> ParsedT
         "bank_reference": clean(data.get("bank_reference"), limit=140),
         "is_reversal": mark.startswith("R"),
         "location": where,
-        **_original_amount(data.get("extra_details")),
+        **_original_amount(data.get("extra_details"), where),
     }
     if structured is None:
         lines = tuple(line.strip() for line in entry.details if line.strip())
@@ -341,7 +341,7 @@ def _transaction(entry: _Line61, data: dict[str, Any], currency: str) -> ParsedT
     return _structured(common, structured[0], structured[1], where)
 
 
-def _original_amount(details: str | None) -> dict[str, Any]:
+def _original_amount(details: str | None, where: str) -> dict[str, Any]:
     """The amount as ordered, from :61:'s supplementary details (``/OCMT/``): the
     fields ``original_amount_cents`` and ``original_currency``, or none. A foreign
     transfer's banks kept their charges from it (``/CHGS/``); a return's amount holds
@@ -350,7 +350,7 @@ def _original_amount(details: str | None) -> dict[str, Any]:
     if found is None:
         return {}
     return {
-        "original_amount_cents": parse_amount(found["amount"], "OCMT"),
+        "original_amount_cents": parse_amount(found["amount"], where),
         "original_currency": found["currency"],
     }
 

@@ -1506,6 +1506,8 @@ def _instructed_pairs(
     an owner's exact amount (``keys``: (partition, amount) per owner entry) and whose
     banks kept their charges from it: a foreign transfer for less than the band
     reaches (:func:`instructed_rows`)."""
+    if not index.has_instructed:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return instructed_rows(index, owner, keys, (columns.first[owner], columns.last[owner]))
 
 
@@ -1528,7 +1530,8 @@ def instructed_rows(
     rows = np.flatnonzero(free)
     amounts = index.instructed_of(rows)
     assert amounts is not None  # a line has one
-    rows, amounts = rows[amounts > 0], amounts[amounts > 0]
+    keyed = (amounts > 0) & (amounts < (1 << AMOUNT_SHIFT))  # as ``eligible`` amounts
+    rows, amounts = rows[keyed], amounts[keyed]
     wanted = (index.part[rows] << AMOUNT_SHIFT) | amounts
     return _rows_of_keys(owner, keys, windows, rows, wanted, index.day[rows])
 

@@ -206,3 +206,11 @@ def test_the_amount_as_ordered_is_read_from_the_supplementary_details() -> None:
     assert (returned.amount_cents, returned.original_amount_cents) == (-61350, 59500)
     assert returned.is_reversal
     assert (plain.original_amount_cents, plain.original_currency) == (None, None)
+
+
+def test_an_absurd_amount_as_ordered_is_refused_with_its_line() -> None:
+    data = _FOREIGN.replace("/OCMT/EUR2500,00/", "/OCMT/EUR100000000000,00/")
+    with pytest.raises(StatementError) as caught:
+        parse_mt940(data.encode("latin-1"))
+    assert caught.value.location.startswith("Zeile 5")
+    assert "als Betrag zu groß" in caught.value.message

@@ -23,6 +23,7 @@ from belegsync.domain.matching import (
 from belegsync.domain.matching_reasons import describe
 from belegsync.domain.matching_score import ScoringRules, amount_feature
 from belegsync.matching import match
+from belegsync.matching.candidates import AMOUNT_SHIFT
 from unit.matching.factories import D0, IBAN_B, payment, txn
 
 SWISS_IBAN = "CH9300762011623852957"
@@ -195,3 +196,15 @@ def test_a_transfer_weeks_after_the_paid_date_keeps_its_invoice_from_the_externa
 
     assert not result.auto_links and not result.suggestions_by_payment
     assert [u.reason for u in result.unmatched] == [reason]
+
+
+def test_an_absurd_instructed_amount_is_no_key_of_another_partition() -> None:
+    """An amount as ordered beyond what a key holds (a damaged file's) finds nothing:
+    its high bits would read as the partition of the client's money out, where a
+    supplier's invoice of the low bits' amount would take the credit for its line and
+    stay off „Externe Transaktion erforderlich“."""
+    invoice = payment(amount=250000, vtype="purchaseinvoice", name="Alpenholz AG")
+    line = _swiss_line(248750, (1 << AMOUNT_SHIFT) + 250000)
+    result = match([invoice], [line])
+
+    assert [u.reason for u in result.unmatched] == [UnmatchedReason.NO_CANDIDATE]
