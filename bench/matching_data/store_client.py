@@ -179,6 +179,7 @@ async def time_incremental(
             await rebuild_expected_payments(uow, tenant_id, now=NOW)
             payments = {v.voucher_number: p for p, v in await uow.matching.payments(tenant_id)}
             columns = await uow.matching.transaction_columns(tenant_id)
+            await uow.matching.lock_links(tenant_id)  # as every writer of links
             for txn_id, text, cents in zip(
                 columns["id"], columns["remittance"], columns["amount_cents"], strict=True
             ):
