@@ -16,7 +16,7 @@ from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import add_voucher, links_by_voucher_number
+from support.matching_helpers import add_voucher, line, links_by_voucher_number, push
 from support.store_helpers import add_tenant
 
 ACCOUNT = "DE02120300000000202051"
@@ -162,3 +162,31 @@ async def test_the_manual_search_finds_a_transfer_by_the_amount_its_payer_instru
 
     assert search.defaults_used and not search.widened
     assert [t.amount_cents for t, _ in search.found] == [248750]
+
+
+async def test_a_pushed_transfer_with_the_amount_ordered_pays_its_invoice_in_full(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The same through the bank connection's push (``original_amount``), as the demo's
+    bank sends it."""
+    tenant_id = await _client(uow_factory)
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line(
+                "2487.50",
+                "2024-05-06",
+                "/RFB/RE-2024-0117 INVOICE 0117",
+                counterparty_name="Alpenholz AG",
+                original_amount="2500.00",
+                original_currency="EUR",
+            )
+        ],
+    )
+
+    await run_matching(uow_factory, clock, tenant_id)
+
+    links = await links_by_voucher_number(uow_factory, tenant_id)
+    assert links["RE-2024-0117"] == (LinkStatus.AUTO_CONFIRMED.value, 248750, 1250)
