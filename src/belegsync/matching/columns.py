@@ -62,8 +62,14 @@ class TxnColumns:
     instructed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
-        if self.instructed.size != len(self.ids):
+        """Without ``instructed``, no line states an amount; a column of another length
+        is a caller's mistake, not a silent zero."""
+        if self.instructed.size == 0:
             self.instructed = np.zeros(len(self.ids), dtype=np.int64)
+        elif self.instructed.size != len(self.ids):
+            raise ValueError(
+                f"instructed holds {self.instructed.size} values for {len(self.ids)} lines"
+            )
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from belegsync.domain.matching import (
@@ -24,6 +25,7 @@ from belegsync.domain.matching_reasons import describe
 from belegsync.domain.matching_score import ScoringRules, amount_feature
 from belegsync.matching import match
 from belegsync.matching.candidates import AMOUNT_SHIFT
+from belegsync.matching.columns import TxnColumns
 from unit.matching.factories import D0, IBAN_B, payment, txn
 
 SWISS_IBAN = "CH9300762011623852957"
@@ -208,3 +210,10 @@ def test_an_absurd_instructed_amount_is_no_key_of_another_partition() -> None:
     result = match([invoice], [line])
 
     assert [u.reason for u in result.unmatched] == [UnmatchedReason.NO_CANDIDATE]
+
+
+def test_columns_refuse_an_instructed_column_of_another_length() -> None:
+    cols = TxnColumns.from_txns([_swiss_line(248750, 250000), _swiss_line(100, None)])
+    assert cols.instructed.tolist() == [250000, 0]
+    with pytest.raises(ValueError, match="instructed holds 1 values for 2 lines"):
+        replace(cols, instructed=np.array([250000], dtype=np.int64))
