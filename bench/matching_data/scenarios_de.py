@@ -13,7 +13,7 @@ Four businesses, booked month by month the way their statements and Lexware look
   collected again, wages, taxes and bank charges; a few customers paying short: a
   property manager withholding a retention or a complaint („abzgl. Mängeleinbehalt
   250,00“, „Schlusszahlung abzgl. Einbehalt“), a customer paying from a Swiss account
-  whose banks kept their charges (7,50–25,00 €);
+  whose banks kept their charges (7,50–25,00 € and 1.5 ‰ of the amount);
 * ``keramikshop`` — an online shop for a year: PayPal, Stripe and SumUp payouts paying
   several sales minus the provider's fee, supplier invoices, subscriptions;
 * ``beratung`` — a consultant over two years: invoices ``ND-26-0155`` written with
@@ -115,8 +115,9 @@ def _short(
         else:
             text = aside.choice(("Schlusszahlung abzgl. Einbehalt", f"Restzahlung {word}"))
         return "transfer_withheld", gross - kept, customer.iban, text
-    # a transfer from a Swiss account: the banks kept their charges (SHA)
-    fee = aside.choice((750, 1000, 1250, 1500, 2000, 2500))
+    # a transfer from a Swiss account: the banks kept their charges (SHA): the
+    # intermediaries' fixed fees and the receiving bank's 1.5 ‰ of the amount
+    fee = aside.choice((750, 1000, 1250, 1500, 2000, 2500)) + gross * 15 // 10_000
     return "transfer_foreign_fee", gross - fee, _swiss_iban(aside), _written_number(aside, number)
 
 

@@ -2458,7 +2458,8 @@ def _grosshandel(seed: int) -> _Firm:
                 v.scenario = "foreign_payer"
                 day2 = day + timedelta(days=rng.randint(10, 35))
                 if style == "foreign-ch":
-                    fee = rng.choice((500, 750, 1000, 1500))
+                    # the intermediaries' fixed fees and the receiving bank's 1.5 ‰
+                    fee = rng.choice((500, 750, 1000, 1500)) + v.gross * 15 // 10_000
                     # shared charges (SHA): the banks keep theirs; the statement
                     # states the amount as ordered and the charges (MT940 :61:
                     # supplementary details, DFÜ-Abkommen Anlage 3)

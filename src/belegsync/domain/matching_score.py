@@ -50,8 +50,11 @@ class ScoringRules:
     margin: float = 0.10
     fee_cents: int = 100
     # the most the banks keep from a foreign transfer whose instructed amount is exact
-    # (``AmountKind.CHARGES``): shared SWIFT charges are a few euros to a few tens
+    # (``AmountKind.CHARGES``, ``charges_bound``): shared SWIFT charges are a few euros
+    # to a few tens; a receiving bank's fee in per mille of the amount (commonly 1.5 ‰)
+    # and the intermediaries' come to more on a large payment
     charges_cents: int = 5000
+    charges_permille: int = 3
     rounding_cents: int = 2
     band_low_permille: int = 950
     band_high_permille: int = 1050
@@ -89,6 +92,13 @@ def expected_amounts(
     return tuple(amounts)
 
 
+def charges_bound(instructed: int, rules: ScoringRules) -> int:
+    """The most the banks may keep from a transfer whose payer ``instructed`` that amount
+    (cents): ``charges_cents``, or ``charges_permille`` of the amount where that is more
+    (0.3 % of 100.000 € is 300 €: a receiving bank's 1.5 ‰ and the intermediaries')."""
+    return max(rules.charges_cents, instructed * rules.charges_permille // 1000)
+
+
 def amount_feature(
     bank_cents: int,
     amounts: tuple[tuple[int, AmountKind], ...],
@@ -98,7 +108,7 @@ def amount_feature(
     """(value, kind, delta) of an absolute bank amount against the expected amounts.
 
     1.0 exact (item, gross or Skonto), or the amount the payer ``instructed`` exact
-    with at most ``charges_cents`` kept back by the banks (``instructed_cents``; 0:
+    with at most ``charges_bound`` kept back by the banks (``instructed_cents``; 0:
     none); 0.8 a shortfall up to the fee or a rounding difference; 0.3 within
     95–105 %; else 0. ``delta`` is bank minus expected item.
     """
@@ -107,7 +117,7 @@ def amount_feature(
         if bank_cents == cents:
             return 1.0, kind, bank_cents - item
     delta = bank_cents - item
-    if 0 < instructed - bank_cents <= rules.charges_cents and any(
+    if 0 < instructed - bank_cents <= charges_bound(instructed, rules) and any(
         instructed == cents for cents, _ in amounts
     ):
         return 1.0, AmountKind.CHARGES, delta

@@ -411,10 +411,10 @@ def _amounts(
         kind[rule] = AMOUNT_KINDS.index(code)
     if instructed is not None:
         kept = instructed - bank
+        # ``charges_bound`` per pair
+        bound = np.maximum(rules.charges_cents, instructed * rules.charges_permille // 1000)
         charged = (
-            (kept > 0)
-            & (kept <= rules.charges_cents)
-            & (columns.amounts[pay] == instructed[:, None]).any(axis=1)
+            (kept > 0) & (kept <= bound) & (columns.amounts[pay] == instructed[:, None]).any(axis=1)
         )
         value[charged] = 1.0
         kind[charged] = AMOUNT_KINDS.index(AmountKind.CHARGES)

@@ -22,7 +22,7 @@ from belegsync.domain.matching import (
     instructed_cents,
 )
 from belegsync.domain.matching_reasons import describe
-from belegsync.domain.matching_score import ScoringRules, amount_feature
+from belegsync.domain.matching_score import ScoringRules, amount_feature, charges_bound
 from belegsync.matching import match
 from belegsync.matching.candidates import AMOUNT_SHIFT
 from belegsync.matching.columns import TxnColumns
@@ -115,6 +115,33 @@ def test_an_exact_line_of_the_amount_is_still_exact_not_charged() -> None:
     assert amount_feature(248750, amounts, rules) == (0.3, AmountKind.BAND, -1250)
     assert amount_feature(245000, amounts, rules, 250000)[1] is AmountKind.CHARGES
     assert amount_feature(244999, amounts, rules, 250000)[1] is not AmountKind.CHARGES
+
+
+@pytest.mark.parametrize(
+    ("invoice", "kept", "linked"),
+    [
+        # a receiving bank's 1.5 ‰ and two intermediaries' 25 € on 100.000 €: 200 €
+        (10_000_000, 20_000, True),
+        (10_000_000, 30_000, True),  # 0.3 % of the amount is the most
+        (10_000_000, 30_001, False),
+        # below 16.666,67 € the fixed 50 € is the most: 0.3 % is less
+        (1_000_000, 5_000, True),
+        (1_000_000, 5_001, False),
+    ],
+)
+def test_a_large_payments_charges_are_bounded_by_a_share_of_it(
+    invoice: int, kept: int, linked: bool
+) -> None:
+    rules = ScoringRules()
+    amounts = ((invoice, AmountKind.EXACT),)
+    kind = amount_feature(invoice - kept, amounts, rules, invoice)[1]
+    assert (kind is AmountKind.CHARGES) is linked
+    assert charges_bound(invoice, rules) == max(5000, invoice * 3 // 1000)
+    # the engine's vectorised scoring agrees with the rule
+    result = match([_invoice(amount=invoice)], [_swiss_line(invoice - kept, invoice)])
+    assert bool(result.auto_links) is linked
+    if linked:
+        assert result.auto_links[0].suggestion.difference_cents == kept
 
 
 @pytest.mark.parametrize(
