@@ -43,6 +43,8 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   ``period_other:<MM/YYYY>`` only another period (the line of another month of a
   series: no competitor of the line naming the voucher's own).
 * ``recollection`` — the payment collected again after a returned direct debit.
+* ``batch_item_returned`` — another item of this batch line came back (a returned
+  direct debit): the line pays the rest.
 * ``short_payment`` — a line for less than the voucher from its payer, offered where
   nothing else is (a fee or a deduction kept back, a part payment): a person decides.
 * ``advice:<items>`` — a batch line whose payer's advice (or the client's own SEPA
@@ -266,6 +268,10 @@ _FIXED: dict[str, Texts] = {
     "recollection": (
         "Erneuter Einzug nach einer Rücklastschrift",
         "Collected again after a returned direct debit",
+    ),
+    "batch_item_returned": (
+        "Ein weiterer Posten dieser Sammelbuchung kam zurück (Rücklastschrift)",
+        "Another item of this batch booking came back (returned direct debit)",
     ),
     "short_payment": (
         "Vom Zahler dieses Belegs, aber weniger als der Beleg: Abzug, Gebühr oder "

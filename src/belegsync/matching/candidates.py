@@ -64,6 +64,7 @@ __all__ = [
     "is_member",
     "marked",
     "reference_tokens",
+    "returned_by_payer",
     "returned_items",
     "returns_of",
     "tenant_currencies",
@@ -254,6 +255,8 @@ class TxnIndex:
     # → the undone one's row; ``recollections``: those rows
     recollected_from: dict[int, int] = field(default_factory=dict)
     recollections: frozenset[int] = frozenset()
+    # what the returns undo, as the build paired them (``pair_batch_returns`` pairs more)
+    returns: Returns | None = None
     # rows whose purpose names one of the build's ``markers`` (payment providers)
     marked_purposes: frozenset[int] = frozenset()
     # eligible rows whose IBAN or creditor id a payment wants or a contact owns (by
@@ -345,14 +348,114 @@ class TxnIndex:
             day=cols.day,
             eligible=eligible,
         )
-        index.returned = frozenset(returns.out)
-        index.undone = tuple(returns.undone)
-        index.returned_items = returns.items
+        index._set_returns(returns)
         index.marked_purposes = frozenset(index.purposes_mentioning(markers, eligible_only=False))
-        index.recollected_from = _recollections(cols, returns, eligible, part)
-        index.recollections = frozenset(index.recollected_from)
         index._index_identifiers(wanted_identifiers, owned_identifiers)
         return index
+
+    def _set_returns(self, returns: Returns) -> None:
+        self.returns = returns
+        self.returned = frozenset(returns.out)
+        self.undone = tuple(returns.undone)
+        self.returned_items = returns.items
+        self.recollected_from = _recollections(self.cols, returns, self.eligible, self.part)
+        self.recollections = frozenset(self.recollected_from)
+
+    def pair_batch_returns(
+        self,
+        found: ReferenceHits,
+        items: IntArray,
+        parts: IntArray,
+        open_payments: BoolArray,
+        pays_from: Callable[[int, int], bool],
+    ) -> ReferenceHits:
+        """Pair each return that undid no line with one item of an untouched line
+        paying several that names it: the client's own SEPA batch, one member's
+        collection of which came back and was collected again, all read in one run (a
+        year's statements imported at once). ``found``: the reference hits (row →
+        payments, global positions); ``items``: per payment its item's cents;
+        ``parts``: its partition; ``open_payments``: those still to be paid;
+        ``pays_from(g, r)``: whether return ``r`` comes from payment ``g``'s payer.
+
+        The line names two open items of its partition or more, or its advice names
+        them. The item is one the line names, of the return's amount or up to
+        ``_RETURN_CHARGES`` less (the banks' charges in it), of the return's payer, on
+        an opposite line up to ``RETURN_DAYS`` before — the least charges, then the
+        nearest; where two items rank alike, none (a person looks). The line then pays
+        its rest (its other items): the item is no longer among its hits, the return
+        and the item stand for the line's undone movement as for a batch whose item's
+        link was taken apart (``_batch_items``), and the collection made again pays the
+        item (``recollected_from``). Returns the hits without the paired items' on
+        their lines and without the returns'."""
+        returns = self.returns
+        if returns is None or not returns.unpaired or not found:
+            return found
+        cols = self.cols
+        whole = np.abs(cols.amount)
+        line_tc = self.part // 2
+        rows, pays = found.rows, found.payments
+        cents = items[pays]
+        mine = open_payments[pays] & (parts[pays] == self.part[rows])
+        named = np.bincount(rows[mine], minlength=len(cols))
+        keep = (
+            mine
+            & ((named[rows] >= 2) | cols.advised[rows])
+            & self.eligible[rows]
+            & (self.remaining[rows] == whole[rows])
+            & (whole[rows] > cents)
+            & (line_tc[rows] >= 0)
+        )
+        unpaired = [r for r in returns.unpaired if line_tc[r] >= 0]
+        if not unpaired or not keep.any():
+            return found
+        rows, pays = rows[keep], pays[keep]
+        keys = line_tc[rows] * _KEY_SHIFT + cents[keep]
+        order = np.argsort(keys, kind="stable")
+        rows, pays, keys = rows[order], pays[order], keys[order]
+        taken_rows: set[int] = set()
+        taken_payments: set[int] = set()
+        paired: dict[int, tuple[int, int]] = {}  # batch row → (return, item's cents)
+        dropped: list[tuple[int, int]] = []  # (row, payment) hits that no longer pay
+        for r in unpaired:
+            key = int(line_tc[r] * _KEY_SHIFT + whole[r])
+            lo = int(keys.searchsorted(key - _RETURN_CHARGES))
+            hi = int(keys.searchsorted(key, side="right"))
+            ranked: list[tuple[int, int, str, int, int]] = []
+            for row, g in zip(rows[lo:hi].tolist(), pays[lo:hi].tolist(), strict=True):
+                if row in taken_rows or g in taken_payments:
+                    continue
+                undoes = _undoes_item(cols, row, r, int(items[g]))
+                if undoes is not None and pays_from(g, r):
+                    ranked.append((*undoes, cols.ids[row], row, g))
+            ranked.sort()
+            if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
+                continue
+            _, _, _, row, g = ranked[0]
+            taken_rows.add(row)
+            taken_payments.add(g)
+            paired[row] = (r, int(items[g]))
+            dropped.append((row, g))
+        if not paired:
+            return found
+        for row, (r, item) in paired.items():
+            self.remaining[row] -= item
+            self.eligible[r] = False
+        self.__post_init__()  # the sorted order holds the lines' rests
+        self._by_day = None
+        self._set_returns(
+            Returns(
+                sorted({*returns.out, *(r for r, _ in paired.values())}),
+                sorted({*returns.undone, *paired}),
+                [r for r in returns.unpaired if r not in {r for r, _ in paired.values()}],
+                {**returns.items, **paired},
+                {**returns.returned_by, **{row: r for row, (r, _) in paired.items()}},
+            )
+        )
+        size = int(found.payments.max(initial=0)) + 1
+        gone = np.asarray([row * size + g for row, g in dropped], dtype=np.int64)
+        codes = found.rows * size + found.payments
+        kept = ~is_member(codes, gone) & self.eligible[found.rows]
+        return ReferenceHits(found.rows[kept], found.payments[kept])
 
     def rows_in_windows(
         self,
@@ -1087,7 +1190,6 @@ def returned_items(
     _, tc = tenant_currencies(cols.tenants, cols.currencies)
     out: dict[int, int] = {}
     for r in returns:
-        words = set(normalise_name(cols.names[r]).split())
         best: list[tuple[int, int, int]] = []
         for k, item in enumerate(held):
             undoes = _undoes_item(cols, item.row, r, item.cents)
@@ -1096,10 +1198,7 @@ def returned_items(
                 or tc[item.row] != tc[r]
                 or abs(int(cols.amount[item.row])) <= item.cents
                 or k in out.values()
-                or not (
-                    (cols.ibans[r] and cols.ibans[r] in item.accounts)
-                    or (words and words == set(normalise_name(item.payer).split()))
-                )
+                or not returned_by_payer(cols, r, item.accounts, item.payer)
             ):
                 continue
             best.append((*undoes, k))
@@ -1107,6 +1206,16 @@ def returned_items(
         if best and (len(best) == 1 or best[0][:2] < best[1][:2]):
             out[r] = best[0][2]
     return out
+
+
+def returned_by_payer(cols: TxnColumns, r: int, accounts: Collection[str], payer: str) -> bool:
+    """Whether return ``r`` comes from the payer of a voucher: its account is one of the
+    contact's ``accounts``, or the names hold the same words ("SCHULZE, BERND" for
+    Bernd Schulze, the contact's name ``payer``)."""
+    if cols.ibans[r] and cols.ibans[r] in accounts:
+        return True
+    words = set(normalise_name(cols.names[r]).split())
+    return bool(words) and words == set(normalise_name(payer).split())
 
 
 def _return_rows(cols: TxnColumns) -> list[int]:

@@ -45,6 +45,7 @@ from belegsync.matching.candidates import (
     instructed_rows,
     is_member,
     marked,
+    returned_by_payer,
     unique_inverse,
 )
 from belegsync.matching.collective import (
@@ -299,6 +300,16 @@ class _Run:
             {i for _, i in owners},
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
+        # a return of one item of a batch line naming it, read in the same run
+        found = self.index.pair_batch_returns(
+            found,
+            arrays.item,
+            arrays.part,
+            arrays.open,
+            lambda g, r: returned_by_payer(
+                cols, r, arrays.identifiers[g], expected[g].contact_name
+            ),
+        )
         # the run's caches of normalised texts and names, the fast path's included
         self.ctx = FeatureContext(self.index, params, owners)
         self.clear = ClearLinks.none()

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from belegsync.banking.advice_import import import_advices
 from belegsync.domain.links import ReturnNotPending
 from belegsync.domain.matching import LinkStatus
 from belegsync.matching.links import confirm_link, keep_after_return, undo_link
@@ -25,6 +26,7 @@ from belegsync.store.matching_queries import returns_to_check
 from belegsync.store.models import AuditLogEntry, ExpectedPayment, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
+from support.advice_files import TOTAL, add_batch_invoices, pain008_batch
 from support.matching_helpers import add_voucher, line, push, run_killed_in_the_engine
 from support.store_helpers import add_tenant
 
@@ -333,3 +335,70 @@ async def test_keeping_is_only_for_a_link_of_the_tenant(
             await keep_after_return(uow_factory, clock, tenant, link_id, actor="p")
 
     assert await _to_check(uow_factory, tenant_id) == 1
+
+
+async def _statuses_by_voucher(
+    uow_factory: UnitOfWorkFactory, tenant_id: str
+) -> dict[str, list[tuple[str, str, int]]]:
+    """Per voucher (Lexware id), its links as (line's booking day, status, allocated)."""
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    async with uow_factory() as uow:
+        for link in await uow.matching.links(tenant_id):
+            _, voucher = await uow.matching.payment(tenant_id, link.expected_payment_id)
+            found = await uow.matching.transaction(tenant_id, link.bank_transaction_id)
+            assert found is not None
+            out.setdefault(voucher.lexware_id, []).append(
+                (found[0].booking_date.isoformat(), str(link.status), link.allocated_cents)
+            )
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+@pytest.mark.parametrize("charges", ["0.00", "3.00"])
+async def test_a_batch_one_item_of_which_came_back_read_in_one_run_pays_the_others(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, charges: str
+) -> None:
+    """A client's first import: a month's statement with its SEPA batch (three
+    invoices, its pain.008 file uploaded), the return of Kunde 1's collection a week
+    later (the banks' charges in its amount) and that item collected again two weeks
+    after. Before, the batch's group and the collection made again competed for
+    Kunde 1's invoice: nothing was linked, all three were only offered, every run
+    again. The return now pairs with Kunde 1's item of the batch: the batch pays the
+    two others, the collection made again pays Kunde 1's invoice."""
+    tenant_id, _ = await add_tenant(uow_factory, "Werkzeug Weber")
+    await add_batch_invoices(uow_factory, tenant_id)
+    kunde_1 = {"counterparty_name": "Kunde 1 GmbH", "counterparty_iban": "DE89370400440532013001"}
+    returned = f"{595 + float(charges):.2f}"
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3"),
+            line(f"-{returned}", "2024-04-10", "RUECKLASTSCHRIFT RE-2024-00102 MD06", **kunde_1),
+            line(
+                "595.00", "2024-04-24", "Rechnung RE-2024-00102 Kd 10001 WIEDERVORLAGE", **kunde_1
+            ),
+        ],
+    )
+    result = await import_advices(
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        filename="sammler.xml",
+        data=pain008_batch(),
+        actor="test",
+    )
+    assert result.attached == 1
+
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    assert counts.suggestions == 0 and counts.unmatched == 0
+    assert await _statuses_by_voucher(uow_factory, tenant_id) == {
+        "b2b-0": [("2024-04-03", "auto_confirmed", 119000)],
+        "b2b-1": [("2024-04-24", "auto_confirmed", 59500)],
+        "b2b-2": [("2024-04-03", "auto_confirmed", 23800)],
+    }
+    # the next run finds the batch's rest paired with the return as this one did
+    again = await run_matching(uow_factory, clock, tenant_id)
+    assert (again.auto_links, again.suggestions, again.returned) == (0, 0, 0)
+    assert len(await _statuses_by_voucher(uow_factory, tenant_id)) == 3

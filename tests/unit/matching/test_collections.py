@@ -19,6 +19,7 @@ from belegsync.domain.matching import (
     UnmatchedReason,
     creditor_is_counterparty,
 )
+from belegsync.domain.matching_reasons import describe
 from belegsync.matching import IbanContactMemory, match
 from belegsync.matching.columns import TxnColumns
 from matching_data import scenarios_de
@@ -344,3 +345,82 @@ def test_a_batch_member_waiting_for_its_recollection_is_no_external_case() -> No
     assert result.suggestions_by_payment == {}
     (unmatched,) = result.unmatched
     assert unmatched.reason != UnmatchedReason.NO_CANDIDATE
+
+
+def _first_run_batch(
+    *, advised: bool = True, charges: int = 0, back_day: int = 4, payer: str = "SCHULZE, BERND"
+) -> tuple[list[ExpectedPayment], list[BankTxn]]:
+    """The batch with Schulze's returned item and its collection made again, all read in
+    one run (a year's statements imported at once): no link holds any of it yet. The
+    batch names its three invoices in its advice (the client's pain.008 file), else in
+    its purpose."""
+    payments, (batch, back, again) = _batch_with_a_returned_item(charges=charges)
+    numbers = "\n".join(p.voucher_number for p in payments)
+    batch = (
+        replace(batch, advice=numbers)
+        if advised
+        else replace(batch, remittance=f"{batch.remittance}\n{numbers}")
+    )
+    back = replace(
+        back,
+        booking_date=D0 + timedelta(back_day),
+        counterparty_name=payer,
+        counterparty_iban=IBAN_B if payer == "SCHULZE, BERND" else "",
+    )
+    return payments, [batch, back, again]
+
+
+@pytest.mark.parametrize(("advised", "charges"), [(True, 0), (True, 650), (False, 0)])
+def test_a_returned_item_of_a_batch_read_in_the_same_run_leaves_the_batch_to_the_others(
+    advised: bool, charges: int
+) -> None:
+    """Before, the batch's group of three was linked with Schulze's invoice in it (its
+    advice names it), or — where his collection made again competed — nothing was
+    linked and all were only offered; his money had come back."""
+    payments, lines = _first_run_batch(advised=advised, charges=charges)
+    result = match(payments, lines)
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
+    by_payment = {d.suggestion.payment_id: d.suggestion for d in result.auto_links}
+    assert "recollection" in by_payment["v2#0"].reasons
+    assert by_payment["v1#0"].allocated_cents == by_payment["v3#0"].allocated_cents == 4900
+    german, _ = describe("batch_item_returned")
+    assert german == "Ein weiterer Posten dieser Sammelbuchung kam zurück (Rücklastschrift)"
+    assert "batch_item_returned" in by_payment["v1#0"].reasons
+    assert not result.suggestions_by_payment and not result.unmatched
+
+
+def test_a_returned_item_of_a_batch_read_in_the_same_run_waits_for_its_recollection() -> None:
+    """Without the collection made again yet: the batch pays the two others, Schulze's
+    invoice stays open — no case for an external transaction."""
+    payments, lines = _first_run_batch()
+    result = match(payments, lines[:2])
+    assert _auto(result) == {"v1#0": "batch", "v3#0": "batch"}
+    (unmatched,) = result.unmatched
+    assert unmatched.payment_id == "v2#0"
+    assert unmatched.reason != UnmatchedReason.NO_CANDIDATE
+
+
+@pytest.mark.parametrize(
+    ("back_day", "payer", "why"),
+    [
+        (31, "SCHULZE, BERND", "a return 31 days after the batch undoes none of it"),
+        (4, "MEIER, OTTO", "a return from someone none of the items is of"),
+    ],
+)
+def test_a_return_that_is_no_item_of_the_batch_takes_nothing_from_it(
+    back_day: int, payer: str, why: str
+) -> None:
+    payments, lines = _first_run_batch(back_day=back_day, payer=payer)
+    result = match(payments, lines[:2])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "batch", "v3#0": "batch"}, why
+
+
+def test_two_items_the_return_may_undo_alike_take_nothing_from_the_batch() -> None:
+    """Schulze pays two fees of 49,00 € in the batch: which of them came back is not
+    known, so the batch stays as its advice says (as before; a person sees the
+    return)."""
+    payments, lines = _first_run_batch()
+    second = replace(payments[1], id="v4#0", voucher_id="v4", voucher_number="RE-2024-0104")
+    batch = replace(lines[0], amount_cents=19600, advice=f"{lines[0].advice}\nRE-2024-0104")
+    result = match([*payments, second], [batch, lines[1]])
+    assert _auto(result) == {p: "batch" for p in ("v1#0", "v2#0", "v3#0", "v4#0")}
