@@ -1,6 +1,6 @@
 """Scenario set written from German banking conventions, apart from the synthetic generator.
 
-Four businesses, booked month by month the way their statements and Lexware look:
+Five businesses, booked month by month the way their statements and Lexware look:
 
 * ``tischlerei`` — a joinery over two years (about 550 paid vouchers, 730 statement
   lines): private and commercial customers paying invoices ``RE-24-0142`` written in
@@ -26,6 +26,11 @@ Four businesses, booked month by month the way their statements and Lexware look
   it pays ("Gutschrift Abrechnung 2024-007 9 Belege", "ANZAHL 9"), one in twelve a round
   late; the rest paid by the patients or a relative, with or without the number; the
   service's fee invoiced monthly and collected by direct debit.
+* ``tanzschule`` — a dance school over a year: sixty members' monthly fees collected as
+  one SEPA batch line a month („SEPA-SAMMLER-GUTSCHRIFT … ANZAHL 58“, no payer), its
+  pain.008 file naming each member's invoice; a few collections a month returned and
+  collected again singly (or transferred) two weeks later; a third of the members
+  children paying from a parent's account.
 
 Lexware's paid date is what people enter: often days *after* the bank booking (up to
 two weeks), sometimes before. Some vouchers were paid in cash or from a private card:
@@ -183,6 +188,7 @@ class _Book:
         mandate: str = "",
         reversal: bool = False,
         ordered: int | None = None,
+        e2e: str = "",
     ) -> BankTxn:
         txn = BankTxn(
             id=self.next_id("b"),
@@ -201,6 +207,7 @@ class _Book:
             source="file",
             original_amount_cents=ordered,
             original_currency="EUR" if ordered is not None else None,
+            end_to_end_id=e2e,
         )
         self.out.txns.append(txn)
         return txn
@@ -1271,11 +1278,212 @@ def _physio(seed: int, out: ScenarioSet) -> None:
     _unrelated(book, 3)
 
 
+# a dance school's monthly fees (cents): children's, teenagers', adults', couples'
+_DANCE_FEES = (3900, 4500, 5900, 7900, 11800)
+_MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+_CHILDREN = ("Emma", "Mia", "Lina", "Paul", "Ben", "Lea", "Noah", "Marie", "Finn", "Hanna")
+
+
+def _dance_members(book: _Book, count: int) -> list[Partner]:
+    """Members paying by SEPA mandate, the mandate's account in Lexware for most. A
+    third are children: the contact is the child, the account a parent's."""
+    rng = book.rng
+    out = []
+    for k in range(count):
+        last = rng.choice(_LAST)
+        parent = rng.choice(_FIRST)
+        child = rng.random() < 0.35
+        name = f"{rng.choice(_CHILDREN)} {last}" if child else f"{parent} {last}"
+        holder = rng.choice((f"{parent} {last}", f"{last.upper()}, {parent.upper()}"))
+        out.append(
+            Partner(
+                f"m{k}",
+                name,
+                holder,
+                _german_iban(rng),
+                rng.random() < 0.7,
+                customer_no=str(1001 + k),
+            )
+        )
+    return out
+
+
+def _pain008(
+    message: str, batch: str, day: date, creditor: str, items: list[tuple[Partner, int, str]]
+) -> bytes:
+    """The school's own SEPA collection file (pain.008.001.08 as its club software writes
+    it): one batch booked as one line (``BtchBookg``), per member the amount, mandate,
+    account and the purpose."""
+    total = sum(cents for _, cents, _ in items)
+
+    def money(cents: int) -> str:
+        return f"{cents // 100}.{cents % 100:02d}"
+
+    body = "".join(
+        "<DrctDbtTxInf>"
+        f"<PmtId><EndToEndId>{batch}-{member.customer_no}</EndToEndId></PmtId>"
+        f'<InstdAmt Ccy="EUR">{money(cents)}</InstdAmt>'
+        f"<DrctDbtTx><MndtRltdInf><MndtId>TS-{member.customer_no}</MndtId>"
+        "<DtOfSgntr>2023-09-01</DtOfSgntr></MndtRltdInf></DrctDbtTx>"
+        f"<Dbtr><Nm>{member.holder}</Nm></Dbtr>"
+        f"<DbtrAcct><Id><IBAN>{member.iban}</IBAN></Id></DbtrAcct>"
+        f"<RmtInf><Ustrd>{purpose}</Ustrd></RmtInf>"
+        "</DrctDbtTxInf>"
+        for member, cents, purpose in items
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.08">'
+        f"<CstmrDrctDbtInitn><GrpHdr><MsgId>{message}</MsgId>"
+        f"<CreDtTm>{day - timedelta(days=3):%Y-%m-%d}T18:00:00</CreDtTm>"
+        f"<NbOfTxs>{len(items)}</NbOfTxs><CtrlSum>{money(total)}</CtrlSum>"
+        "<InitgPty><Nm>Tanzschule Schrittweise</Nm></InitgPty></GrpHdr>"
+        f"<PmtInf><PmtInfId>{batch}</PmtInfId><PmtMtd>DD</PmtMtd><BtchBookg>true</BtchBookg>"
+        f"<NbOfTxs>{len(items)}</NbOfTxs><CtrlSum>{money(total)}</CtrlSum>"
+        "<PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl><LclInstrm><Cd>CORE</Cd></LclInstrm>"
+        f"<SeqTp>RCUR</SeqTp></PmtTpInf><ReqdColltnDt>{day:%Y-%m-%d}</ReqdColltnDt>"
+        "<Cdtr><Nm>Tanzschule Schrittweise</Nm></Cdtr>"
+        "<CdtrAcct><Id><IBAN>DE02500105170137075030</IBAN></Id></CdtrAcct>"
+        "<CdtrAgt><FinInstnId><BICFI>INGDDEFFXXX</BICFI></FinInstnId></CdtrAgt>"
+        f"<CdtrSchmeId><Id><PrvtId><Othr><Id>{creditor}</Id><SchmeNm><Prtry>SEPA</Prtry>"
+        "</SchmeNm></Othr></PrvtId></Id></CdtrSchmeId>"
+        f"{body}</PmtInf></CstmrDrctDbtInitn></Document>"
+    ).encode()
+
+
+def _tanzschule(seed: int, out: ScenarioSet) -> None:
+    """A dance school over a year: each member's monthly fee invoiced on the first
+    (``TS-25-0312``) and collected with all the others' as one SEPA batch on the fifth
+    workday — one statement line „SEPA-SAMMLER-GUTSCHRIFT … ANZAHL 58“ with no payer;
+    the school uploads its pain.008 file, which names each member's invoice. A few
+    collections a month come back three to six workdays later (no funds, refunded on
+    the member's request), with the banks' charges in the return's amount or on a line
+    of their own; the school collects the fee again singly ten to sixteen days later,
+    or the member transfers it. Lexware keeps the batch's day as the paid date (the
+    club software marks the batch paid); a few members pay in cash at the desk (no
+    line)."""
+    rng = random.Random(seed + 4)
+    book = _Book(rng, "tanzschule", "tanzschule", date(2025, 1, 1), 12, 2, out)
+    members = _dance_members(book, 60)
+    fee_of = {m.key: rng.choice(_DANCE_FEES) for m in members}
+    creditor = _glaeubiger_id(rng)
+    for m in range(book.months):
+        first = book.month(m)
+        if m == 0:
+            book.invoice_no = 0
+        collected = first
+        for _ in range(5):
+            collected = book.workday(collected + timedelta(days=1))
+        items: list[tuple[Partner, int, str]] = []
+        payments: dict[str, ExpectedPayment] = {}
+        for member in members:
+            if rng.random() < 0.04:  # on a break this month: no invoice
+                continue
+            book.invoice_no += 1
+            number = f"TS-{first:%y}-{book.invoice_no:04d}"
+            cents = fee_of[member.key]
+            if rng.random() < 0.02:  # paid in cash at the desk: no line
+                book.voucher("dance_cash", member, "salesinvoice", number, first, [(cents, first)])
+                continue
+            payments[member.key] = book.voucher(
+                "dance_batch", member, "salesinvoice", number, first, [(cents, collected)]
+            )[0]
+            purpose = f"Kursbeitrag {first:%m/%Y} Mitglied {member.customer_no} {number}"
+            items.append((member, cents, purpose))
+        batch_id = f"TS{collected:%Y%m%d}-{m + 1:02d}"
+        total = sum(cents for _, cents, _ in items)
+        line = book.line(
+            collected,
+            total,
+            "",
+            "",
+            f"SEPA-SAMMLER-GUTSCHRIFT {batch_id} ANZAHL {len(items)}",
+        )
+        name = f"{book.business}_sammler_{first:%Y-%m}.xml"
+        book.out.advice_files[name] = _pain008(
+            f"MSG-{batch_id}", batch_id, collected, creditor, items
+        )
+        book.out.advice_lines[name] = (line.id,)
+        for member, cents, purpose in items:
+            payment = payments[member.key]
+            if rng.random() >= 0.04:
+                book.paid(payment, line, teach=False)
+                continue
+            book.out.scenario[payment.voucher_id] = "dance_returned"
+            back = book.workday(collected + timedelta(days=rng.randint(3, 6)))
+            reason = rng.choice(_RETURN_REASONS)
+            charges = rng.choice((300, 450, 875))
+            # the return carries the item's end-to-end id; its purpose, often cut or
+            # missing, only where the bank passes it on
+            e2e = f"{batch_id}-{member.customer_no}"
+            said = f"EREF+{e2e} MREF+TS-{member.customer_no} CRED+{creditor} " + (
+                f"SVWZ+{purpose} {reason}" if rng.random() < 0.6 else f"SVWZ+{reason}"
+            )
+            if rng.random() < 0.5:
+                book.line(
+                    back, -cents, member.holder, member.iban, f"RUECKLASTSCHRIFT {said}", e2e=e2e
+                )
+                book.line(back, -charges, "", "", "ENTGELT RUECKLASTSCHRIFT")
+            else:
+                book.line(
+                    back,
+                    -(cents + charges),
+                    member.holder,
+                    member.iban,
+                    f"RUECKLASTSCHRIFT {said} ENTGELT {charges // 100},{charges % 100:02d} EUR",
+                    e2e=e2e,
+                )
+            later = book.workday(back + timedelta(days=rng.randint(10, 16)))
+            if later >= book.month(book.months):
+                continue  # collected again after the last statement: open
+            if rng.random() < 0.75:
+                again = book.line(
+                    later,
+                    cents,
+                    member.holder,
+                    member.iban,
+                    f"EREF+{e2e}W MREF+TS-{member.customer_no} "
+                    f"CRED+{creditor} SVWZ+{purpose} WIEDERVORLAGE",
+                    creditor=creditor,
+                    mandate=f"TS-{member.customer_no}",
+                    e2e=f"{e2e}W",
+                )
+            else:
+                again = book.line(
+                    later,
+                    cents,
+                    member.holder,
+                    member.iban,
+                    rng.choice(
+                        (
+                            f"Beitrag {_MONTHS[first.month - 1]} {member.name.split()[0]}",
+                            f"Kursbeitrag {payment.voucher_number}",
+                            "Tanzschule Beitrag",
+                        )
+                    ),
+                )
+            book.paid(payment, again)
+
+
 def generate(seed: int = 2025) -> ScenarioSet:
-    """All four businesses, reproducible from ``seed``."""
+    """All five businesses, reproducible from ``seed``."""
     out = ScenarioSet()
     _tischlerei(seed, out)
     _keramikshop(seed, out)
     _beratung(seed, out)
     _physio(seed, out)
+    _tanzschule(seed, out)
     return out

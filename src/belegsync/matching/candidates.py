@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import count, repeat
+from itertools import combinations, count, repeat
 from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -36,6 +36,7 @@ from belegsync.domain.matching_text import (
     compact_identifier,
     normalise_name,
     normalise_text,
+    text_reference_tokens,
     voucher_reference_tokens,
 )
 from belegsync.domain.vouchers import Direction
@@ -248,9 +249,10 @@ class TxnIndex:
     customer_hits: dict[int, set[str]] = field(default_factory=dict)  # row → contact ids
     returned: frozenset[int] = frozenset()  # reversals and the movements they undo
     undone: tuple[int, ...] = ()  # the movements alone
-    # of those, the lines paying several items one of which came back → (the return's
-    # row, the item's cents): the item's amount and the return's payer stand for them
-    returned_items: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # of those, the lines paying several items some of which came back → per item (the
+    # return's row, the item's cents): the item's amount and the return's payer stand
+    # for them
+    returned_items: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     # a movement made again after a reversal undid it (a direct debit collected again)
     # → the undone one's row; ``recollections``: those rows
     recollected_from: dict[int, int] = field(default_factory=dict)
@@ -369,92 +371,94 @@ class TxnIndex:
         open_payments: BoolArray,
         pays_from: Callable[[int, int], bool],
     ) -> ReferenceHits:
-        """Pair each return that undid no line with one item of an untouched line
-        paying several that names it: the client's own SEPA batch, one member's
-        collection of which came back and was collected again, all read in one run (a
-        year's statements imported at once). ``found``: the reference hits (row →
-        payments, global positions); ``items``: per payment its item's cents;
-        ``parts``: its partition; ``open_payments``: those still to be paid;
-        ``pays_from(g, r)``: whether return ``r`` comes from payment ``g``'s payer.
+        """Pair each return that undid no line with one item of a line paying several
+        that names it: the client's own SEPA batch, members' collections of which came
+        back and were collected again, all read in one run (a year's statements
+        imported at once), or after the batch's other items were linked. ``found``: the
+        reference hits (row → payments, global positions); ``items``: per payment its
+        item's cents; ``parts``: its partition; ``open_payments``: those still to be
+        paid; ``pays_from(g, r)``: whether return ``r`` comes from payment ``g``'s payer.
 
         The line names two open items of its partition or more, or its advice names
-        them. The item is one the line names, of the return's amount or up to
+        them. The item is one the line names, open, of the return's amount or up to
         ``_RETURN_CHARGES`` less (the banks' charges in it), of the return's payer, on
-        an opposite line up to ``RETURN_DAYS`` before — the least charges, then the
-        nearest; where two items rank alike, none (a person looks). The line then pays
-        its rest (its other items): the item is no longer among its hits, the return
-        and the item stand for the line's undone movement as for a batch whose item's
-        link was taken apart (``_batch_items``), and the collection made again pays the
-        item (``recollected_from``). Returns the hits without the paired items' on
-        their lines and without the returns'."""
+        an opposite line up to ``RETURN_DAYS`` before whose rest holds it — the least
+        charges, then the nearest; where two items rank alike, none (a person looks).
+        The line then pays what its rest holds besides: the item is no longer among its
+        hits, each return and its item stand for the line's undone movement as for a
+        batch whose item's link was taken apart (``_batch_items``), and the collection
+        made again pays the item (``recollected_from``); a line left with nothing pays
+        nothing. Returns the hits without the paired items' on their lines and without
+        the returns'."""
         returns = self.returns
         if returns is None or not returns.unpaired or not found:
             return found
         cols = self.cols
-        whole = np.abs(cols.amount)
         line_tc = self.part // 2
+        unpaired = [r for r in returns.unpaired if line_tc[r] >= 0]
         rows, pays = found.rows, found.payments
-        cents = items[pays]
         mine = open_payments[pays] & (parts[pays] == self.part[rows])
+        if not unpaired or not mine.any():
+            return found
         named = np.bincount(rows[mine], minlength=len(cols))
+        cents = items[pays]
         keep = (
             mine
             & ((named[rows] >= 2) | cols.advised[rows])
             & self.eligible[rows]
-            & (self.remaining[rows] == whole[rows])
-            & (whole[rows] > cents)
-            & (line_tc[rows] >= 0)
+            & (self.remaining[rows] >= cents)
+            & (np.abs(cols.amount[rows]) > cents)
         )
-        unpaired = [r for r in returns.unpaired if line_tc[r] >= 0]
-        if not unpaired or not keep.any():
-            return found
         rows, pays = rows[keep], pays[keep]
         keys = line_tc[rows] * _KEY_SHIFT + cents[keep]
         order = np.argsort(keys, kind="stable")
         rows, pays, keys = rows[order], pays[order], keys[order]
-        taken_rows: set[int] = set()
-        taken_payments: set[int] = set()
-        paired: dict[int, tuple[int, int]] = {}  # batch row → (return, item's cents)
+        rest: dict[int, int] = {}  # what each line paired with a return still holds
+        taken: set[int] = set()  # the payments paired
+        paired: dict[int, list[tuple[int, int]]] = defaultdict(list)  # row → (return, cents)
         dropped: list[tuple[int, int]] = []  # (row, payment) hits that no longer pay
         for r in unpaired:
-            key = int(line_tc[r] * _KEY_SHIFT + whole[r])
+            key = int(line_tc[r] * _KEY_SHIFT + abs(int(cols.amount[r])))
             lo = int(keys.searchsorted(key - _RETURN_CHARGES))
             hi = int(keys.searchsorted(key, side="right"))
             ranked: list[tuple[int, int, str, int, int]] = []
             for row, g in zip(rows[lo:hi].tolist(), pays[lo:hi].tolist(), strict=True):
-                if row in taken_rows or g in taken_payments:
+                item = int(items[g])
+                if g in taken or rest.get(row, int(self.remaining[row])) < item:
                     continue
-                undoes = _undoes_item(cols, row, r, int(items[g]))
+                undoes = _undoes_item(cols, row, r, item)
                 if undoes is not None and pays_from(g, r):
                     ranked.append((*undoes, cols.ids[row], row, g))
             ranked.sort()
             if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
                 continue
             _, _, _, row, g = ranked[0]
-            taken_rows.add(row)
-            taken_payments.add(g)
-            paired[row] = (r, int(items[g]))
+            taken.add(g)
+            rest[row] = rest.get(row, int(self.remaining[row])) - int(items[g])
+            paired[row].append((r, int(items[g])))
             dropped.append((row, g))
         if not paired:
             return found
-        for row, (r, item) in paired.items():
-            self.remaining[row] -= item
-            self.eligible[r] = False
+        returned = {r for each in paired.values() for r, _ in each}
+        for row, left in rest.items():
+            self.remaining[row] = left
+            if left == 0:
+                self.eligible[row] = False  # its items came back: it pays nothing
+        self.eligible[sorted(returned)] = False
         self.__post_init__()  # the sorted order holds the lines' rests
         self._by_day = None
         self._set_returns(
             Returns(
-                sorted({*returns.out, *(r for r, _ in paired.values())}),
+                sorted({*returns.out, *returned, *(row for row, n in rest.items() if n == 0)}),
                 sorted({*returns.undone, *paired}),
-                [r for r in returns.unpaired if r not in {r for r, _ in paired.values()}],
-                {**returns.items, **paired},
-                {**returns.returned_by, **{row: r for row, (r, _) in paired.items()}},
+                [r for r in returns.unpaired if r not in returned],
+                {**returns.items, **{row: tuple(each) for row, each in paired.items()}},
+                {**returns.returned_by, **{row: each[0][0] for row, each in paired.items()}},
             )
         )
         size = int(found.payments.max(initial=0)) + 1
         gone = np.asarray([row * size + g for row, g in dropped], dtype=np.int64)
-        codes = found.rows * size + found.payments
-        kept = ~is_member(codes, gone) & self.eligible[found.rows]
+        kept = ~is_member(found.rows * size + found.payments, gone) & self.eligible[found.rows]
         return ReferenceHits(found.rows[kept], found.payments[kept])
 
     def rows_in_windows(
@@ -919,6 +923,10 @@ RETURN_DAYS = 30
 # the banks' charges a return may carry in its amount (the debtor's bank's and the
 # creditor's: a few euros each)
 _RETURN_CHARGES = 2000
+# returns that make a batch line's rest together: at most this many, of this many
+# nearest after it (``_returns_making``)
+_BATCH_RETURNS = 4
+_BATCH_POOL = 12
 # (partition or tenant-currency) and a signed amount as one key
 _KEY_SHIFT = np.int64(1) << np.int64(42)
 
@@ -1063,9 +1071,9 @@ class Returns(NamedTuple):
     out: list[int]  # rows that pay nothing: the returns and what they undo
     undone: list[int]  # the undone movements alone
     unpaired: list[int]  # returns that undo none of the lines
-    # a line paying several items (a SEPA batch) one of which came back: its row →
-    # (the return's row, the returned item's cents)
-    items: dict[int, tuple[int, int]]
+    # a line paying several items (a SEPA batch) some of which came back: its row →
+    # per returned item (the return's row, the item's cents)
+    items: dict[int, tuple[tuple[int, int], ...]]
     # each undone movement → the return that undid it
     returned_by: Mapping[int, int] = {}
 
@@ -1079,8 +1087,10 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, remaining: IntArray | None =
     Rücklastschrift") *and* an opposite movement of the same amount from the same
     counterparty precedes it within 30 days — or one for up to 20 € less from the same
     account or name: a return booked with the banks' charges in its amount (camt's
-    entry amount, the original one in ``InstdAmt``). The undone movement is excluded
-    too; a later re-collection or transfer pays (``_recollections``).
+    entry amount, the original one in ``InstdAmt``). A line whose end-to-end id is
+    another than the return's is not what it undid (``_other_end_to_end``). The undone
+    movement is excluded too; a later re-collection or transfer pays
+    (``_recollections``).
 
     With ``remaining`` (the amounts the links leave open), a return pairs as well with
     an earlier opposite line that links hold in part and whose rest is the return's
@@ -1115,10 +1125,11 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, remaining: IntArray | None =
         returned_by[original] = r
     unpaired = [r for r in unpaired if r not in charged]
     items = {} if remaining is None else _batch_items(cols, tc, remaining, unpaired, out)
-    for batch, (r, _) in items.items():
-        out.update((batch, r))
-        returned_by[batch] = r
-    paired = {r for r, _ in items.values()}
+    for batch, each in items.items():
+        for r, _ in each:
+            out.update((batch, r))
+            returned_by[batch] = r
+    paired = {r for each in items.values() for r, _ in each}
     return Returns(
         sorted(out),
         sorted(returned_by),
@@ -1130,18 +1141,22 @@ def _returned_lines(cols: TxnColumns, tc: IntArray, remaining: IntArray | None =
 
 def _batch_items(
     cols: TxnColumns, tc: IntArray, remaining: IntArray, returns: Sequence[int], taken: set[int]
-) -> dict[int, tuple[int, int]]:
-    """Batch line → (return, cents) for returns of one item of a line that paid
-    several: an opposite line of the client up to 30 days before, which links hold in
-    part and whose rest is the return's amount, or up to ``_RETURN_CHARGES`` less (the
-    banks' charges in the return's amount) — the least charges, then the nearest. The
-    batch line names no payer (it is the client's own collection), so none is compared.
-    Such a rest arises when the returned item's link was taken apart (retired after
-    the return, or undone by a person): it pays nothing and must not be linked again."""
+) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Batch line → per returned item (return, cents) for returns of items of a line
+    that paid several: an opposite line of the client up to 30 days before, which links
+    hold in part and whose rest is the return's amount, or up to ``_RETURN_CHARGES``
+    less (the banks' charges in the return's amount) — the least charges, then the
+    nearest. Where no single return makes a line's rest, two to ``_BATCH_RETURNS`` of
+    the returns left make it together (each with its charges; the fewest returns, then
+    the least charges; two combinations alike: none). The batch line names no payer
+    (it is the client's own collection), so none is compared. Such a rest arises when
+    the returned items' links were taken apart (retired after the return, or undone by
+    a person), or never made (each member's collection made again was linked instead):
+    it pays nothing and must not be linked again."""
     partly = np.flatnonzero(
         (tc >= 0) & (remaining > 0) & (remaining < np.abs(cols.amount))
     ).tolist()
-    out: dict[int, tuple[int, int]] = {}
+    out: dict[int, tuple[tuple[int, int], ...]] = {}
     for r in returns:
         if tc[r] < 0:
             continue
@@ -1154,8 +1169,51 @@ def _batch_items(
             if best is None or rank < best:
                 best = rank
         if best is not None:
-            out[best[3]] = (r, int(remaining[best[3]]))
+            out[best[3]] = ((r, int(remaining[best[3]])),)
+    used = {r for each in out.values() for r, _ in each}
+    for row in partly:
+        if row in out or row in taken:
+            continue
+        found = _returns_making(
+            cols,
+            row,
+            int(remaining[row]),
+            [r for r in returns if r not in used and tc[r] == tc[row]],
+        )
+        if found:
+            out[row] = found
+            used.update(r for r, _ in found)
     return out
+
+
+def _returns_making(
+    cols: TxnColumns, row: int, rest: int, returns: Sequence[int]
+) -> tuple[tuple[int, int], ...]:
+    """The only fewest returns (two to ``_BATCH_RETURNS``, of the ``_BATCH_POOL``
+    nearest after the line) that make the line's ``rest`` together, each for its item
+    or up to ``_RETURN_CHARGES`` more; per return (row, its amount), else ()."""
+    pool = sorted(
+        (
+            (gap, r)
+            for r in returns
+            for gap in (int(cols.day[r]) - int(cols.day[row]),)
+            if 0 <= gap <= RETURN_DAYS
+            and (cols.amount[r] > 0) != (cols.amount[row] > 0)
+            and abs(int(cols.amount[r])) <= rest + _RETURN_CHARGES
+        ),
+    )[:_BATCH_POOL]
+    for k in range(2, min(_BATCH_RETURNS, len(pool)) + 1):
+        fits = sorted(
+            (charges, tuple(r for _, r in combo))
+            for combo in combinations(pool, k)
+            for charges in (sum(abs(int(cols.amount[r])) for _, r in combo) - rest,)
+            if 0 <= charges <= _RETURN_CHARGES * k
+        )
+        if fits:
+            if len(fits) > 1 and fits[0][0] == fits[1][0]:
+                return ()  # two combinations alike: a person looks
+            return tuple((r, abs(int(cols.amount[r]))) for r in fits[0][1])
+    return ()
 
 
 def _undoes_item(cols: TxnColumns, row: int, r: int, cents: int) -> tuple[int, int] | None:
@@ -1176,6 +1234,7 @@ class HeldItem(NamedTuple):
     cents: int  # what the link holds
     payer: str  # the name of the voucher's contact
     accounts: frozenset[str]  # the accounts the contact is known to pay from
+    number: str = ""  # the voucher's number
 
 
 def returned_items(
@@ -1184,9 +1243,10 @@ def returned_items(
     """Return row → position in ``held``: the item of a line paying several (a SEPA
     batch, the client's own collection: it names no payer) that the return undid — an
     item of its amount (or up to ``_RETURN_CHARGES`` less) on an opposite line up to 30
-    days before, of the return's payer: its account is the contact's, or the names
-    hold the same words ("SCHULZE, BERND" for Bernd Schulze). The least charges, then
-    the nearest line; where two payers' items rank alike, none (a person looks)."""
+    days before, of the return's payer (``returned_by_payer``: its account is the
+    contact's, the names hold the same words, or its purpose names the voucher). The
+    least charges, then the nearest line; where two payers' items rank alike, none (a
+    person looks)."""
     _, tc = tenant_currencies(cols.tenants, cols.currencies)
     out: dict[int, int] = {}
     for r in returns:
@@ -1198,7 +1258,7 @@ def returned_items(
                 or tc[item.row] != tc[r]
                 or abs(int(cols.amount[item.row])) <= item.cents
                 or k in out.values()
-                or not returned_by_payer(cols, r, item.accounts, item.payer)
+                or not returned_by_payer(cols, r, item.accounts, item.payer, item.number)
             ):
                 continue
             best.append((*undoes, k))
@@ -1208,14 +1268,22 @@ def returned_items(
     return out
 
 
-def returned_by_payer(cols: TxnColumns, r: int, accounts: Collection[str], payer: str) -> bool:
-    """Whether return ``r`` comes from the payer of a voucher: its account is one of the
-    contact's ``accounts``, or the names hold the same words ("SCHULZE, BERND" for
-    Bernd Schulze, the contact's name ``payer``)."""
+def returned_by_payer(
+    cols: TxnColumns, r: int, accounts: Collection[str], payer: str, number: str
+) -> bool:
+    """Whether return ``r`` undid a collection for the voucher ``number`` of a contact:
+    its account is one of the contact's ``accounts``, or the names hold the same words
+    ("SCHULZE, BERND" for Bernd Schulze, the contact's name ``payer``), or its purpose
+    names the voucher — a return carries the collection's purpose, which names it where
+    a parent's account pays a child's fee."""
     if cols.ibans[r] and cols.ibans[r] in accounts:
         return True
     words = set(normalise_name(cols.names[r]).split())
-    return bool(words) and words == set(normalise_name(payer).split())
+    if words and words == set(normalise_name(payer).split()):
+        return True
+    return bool(
+        number and voucher_reference_tokens(number) & text_reference_tokens(cols.remittances[r])
+    )
 
 
 def _return_rows(cols: TxnColumns) -> list[int]:
@@ -1286,7 +1354,11 @@ def _with_charges(
             (gap_of >= 0) & (gap_of <= RETURN_DAYS) & (pool_credit[lo:hi] != (cols.amount[r] > 0))
         )
         for row, gap in zip(pool[lo:hi][near].tolist(), gap_of[near].tolist(), strict=True):
-            if row in used or not _same_counterparty(cols, row, r):
+            if (
+                row in used
+                or not _same_counterparty(cols, row, r)
+                or _other_end_to_end(cols, row, r)
+            ):
                 continue
             rank = (abs(int(cols.amount[r])) - abs(int(cols.amount[row])), gap, cols.ids[row], row)
             if best is None or rank < best:
@@ -1312,26 +1384,24 @@ def _recollections(
     rank and the counterparty, with its partition, by its number among the undone
     ones': a row is one when the nearest undone key below its own lies at most 30 days
     before it. The counterparties are read only for the rows the first key leaves. For a
-    batch line one item of which came back (``Returns.items``), the item's amount and
-    the return's payer stand for the line's own.
+    batch line some items of which came back (``Returns.items``), each item's amount and
+    its return's payer stand for the line's own: one entry each.
     """
     if not returns.undone:
         return {}
     payees: dict[tuple[int, str], int] = {}
     ibans, creditors = cols.ibans, cols.creditors
 
-    def undone_entry(row: int) -> tuple[int, int, int, int]:
-        item = returns.items.get(row)
-        cents, payer = (
+    def undone_entries(row: int) -> Iterator[tuple[int, int, int, int]]:
+        sign = 1 if cols.amount[row] > 0 else -1
+        for cents, payer in [(sign * cents, r) for r, cents in returns.items.get(row, ())] or [
             (int(cols.amount[row]), row)
-            if item is None
-            else (item[1] if cols.amount[row] > 0 else -item[1], item[0])
-        )
-        key = (int(part[row]), ibans[payer] or creditors[payer])
-        return cents, payees.setdefault(key, len(payees)), int(cols.day[row]), row
+        ]:
+            key = (int(part[row]), ibans[payer] or creditors[payer])
+            yield cents, payees.setdefault(key, len(payees)), int(cols.day[row]), row
 
     amount, payee, day, origin = np.array(
-        [undone_entry(row) for row in returns.undone], dtype=np.int64
+        [entry for row in returns.undone for entry in undone_entries(row)], dtype=np.int64
     ).T
     amounts = distinct(amount)
     rows, rank = find_sorted(cols.amount, amounts)
@@ -1362,12 +1432,10 @@ def _recollections(
     # the first line after each undone one makes it again (a month's next collection
     # of the same amount after a transfer is no second re-collection)
     found = found[np.lexsort((rows[found], days[found]))]
-    firsts: dict[int, int] = {}
-    for row, undone_row in zip(
-        rows[found].tolist(), origin[order[latest[found]]].tolist(), strict=True
-    ):
-        firsts.setdefault(undone_row, row)
-    return {row: undone_row for undone_row, row in firsts.items()}
+    firsts: dict[int, int] = {}  # per undone entry, the first line making it again
+    for row, entry in zip(rows[found].tolist(), order[latest[found]].tolist(), strict=True):
+        firsts.setdefault(entry, row)
+    return {row: int(origin[entry]) for entry, row in firsts.items()}
 
 
 def _latest_before(before: IntArray, keys: IntArray) -> IntArray:
@@ -1386,11 +1454,19 @@ def _same_counterparty(cols: TxnColumns, row: int, r: int) -> bool:
     )
 
 
+def _other_end_to_end(cols: TxnColumns, row: int, r: int) -> bool:
+    """Whether return ``r`` names another movement than ``row`` by its end-to-end id: a
+    SEPA return carries the original's id (pacs.004), a collection made again has a
+    new one — the member's next month's collection is not what this return undid."""
+    ids = cols.end_to_end_ids
+    return bool(ids[r] and ids[row] and ids[r] != ids[row])
+
+
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:
     day_r = int(cols.day[r])
     best: tuple[int, int] | None = None
     for row in pool:
-        if row == r or row in taken:
+        if row == r or row in taken or _other_end_to_end(cols, row, r):
             continue
         gap = day_r - int(cols.day[row])
         if not 0 <= gap <= RETURN_DAYS:

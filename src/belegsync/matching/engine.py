@@ -307,7 +307,7 @@ class _Run:
             arrays.part,
             arrays.open,
             lambda g, r: returned_by_payer(
-                cols, r, arrays.identifiers[g], expected[g].contact_name
+                cols, r, arrays.identifiers[g], expected[g].contact_name, expected[g].voucher_number
             ),
         )
         # the run's caches of normalised texts and names, the fast path's included
@@ -1297,9 +1297,11 @@ class _Run:
             return set()
         days: dict[tuple[int, int], list[int]] = defaultdict(list)
         for row in index.undone:
-            item = index.returned_items.get(row)  # one item of a batch came back
-            cents = abs(int(index.cols.amount[row])) if item is None else item[1]
-            days[(int(index.part[row]), cents)].append(int(index.day[row]))
+            # the items of a batch that came back, else the line's own amount
+            for _, cents in index.returned_items.get(row, ()) or [
+                (row, abs(int(index.cols.amount[row])))
+            ]:
+                days[(int(index.part[row]), cents)].append(int(index.day[row]))
         return {
             s.index
             for s in states

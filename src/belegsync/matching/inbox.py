@@ -352,7 +352,7 @@ async def _farther_and_from_the_payer(
     # as the external check, only lines with money left (another voucher's payment is not
     # this one's)
     allocated: dict[str, int] = {}
-    for link, _, _ in await uow.matching.allocations_on(ctx.tenant_id, [t.id for t, _ in lines]):
+    for link, *_ in await uow.matching.allocations_on(ctx.tenant_id, [t.id for t, _ in lines]):
         txn_id = link.bank_transaction_id
         allocated[txn_id] = allocated.get(txn_id, 0) + link.allocated_cents
     found = {t.id: (t, a) for t, a in lines if allocated.get(t.id, 0) < abs(t.amount_cents)}

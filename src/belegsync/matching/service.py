@@ -511,8 +511,8 @@ async def _returned_items(
         return []
     row_of = {txn_id: row for row, txn_id in enumerate(cols.ids)}
     held = [
-        (link, contact_id, name)
-        for link, contact_id, name in await uow.matching.allocations_on(
+        (link, contact_id, name, number)
+        for link, contact_id, name, number in await uow.matching.allocations_on(
             tenant_id, cols.ids[opened:]
         )
         if link.allocated_cents < abs(int(cols.amount[row_of[link.bank_transaction_id]]))
@@ -529,8 +529,9 @@ async def _returned_items(
             link.allocated_cents,
             name,
             frozenset(accounts.get(contact_id or "", ())),
+            number,
         )
-        for link, contact_id, name in held
+        for link, contact_id, name, number in held
     ]
     found = returned_items(cols, returns, items)
     return [(held[k][0], cols.ids[r]) for r, k in sorted(found.items())]

@@ -561,14 +561,17 @@ class MatchingRepository:
 
     async def allocations_on(
         self, tenant_id: str, txn_ids: Sequence[str]
-    ) -> list[tuple[PaymentLink, str | None, str]]:
+    ) -> list[tuple[PaymentLink, str | None, str, str]]:
         """The allocating links on these transactions, each with its voucher's contact
-        (id, name): what a return of one item of a line paying several is paired with."""
-        found: list[tuple[PaymentLink, str | None, str]] = []
+        (id, name) and number: what a return of one item of a line paying several is
+        paired with."""
+        found: list[tuple[PaymentLink, str | None, str, str]] = []
         ids = list(dict.fromkeys(txn_ids))
         for start in range(0, len(ids), _CHUNK):
             query = (
-                select(PaymentLink, Voucher.contact_id, Voucher.contact_name)
+                select(
+                    PaymentLink, Voucher.contact_id, Voucher.contact_name, Voucher.voucher_number
+                )
                 .join(ExpectedPayment, ExpectedPayment.id == PaymentLink.expected_payment_id)
                 .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
                 .where(
@@ -578,8 +581,8 @@ class MatchingRepository:
                 )
                 .order_by(PaymentLink.created_at, PaymentLink.id)
             )
-            for link, contact_id, contact_name in (await self._session.execute(query)).all():
-                found.append((link, contact_id, contact_name or ""))
+            for link, contact_id, name, number in (await self._session.execute(query)).all():
+                found.append((link, contact_id, name or "", number or ""))
         return found
 
     async def links_touching(

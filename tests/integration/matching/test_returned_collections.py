@@ -275,6 +275,32 @@ async def test_an_automatic_item_of_a_batch_returned_later_is_retired(
     assert counts.no_candidate == 0  # Schulze waits for the collection made again
 
 
+async def test_a_returned_item_from_a_parents_account_is_known_by_the_invoice_it_names(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Bernd Schulze's fee is paid from his father's account, which Lexware does not
+    know: neither the account nor the name tells whose item came back. The return
+    carries the collection's purpose, which names the invoice: his link is retired.
+    Before, the return paired with nothing and the link stayed."""
+    tenant_id, links = await _batch(uow_factory, clock)
+    async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
+        for link in await uow.matching.links(tenant_id):
+            link.status = LinkStatus.AUTO_CONFIRMED
+        await uow.commit()
+    father = {"counterparty_name": "SCHULZE, PETER", "counterparty_iban": "DE91100000000123456789"}
+    back = line("-49.00", "2024-03-11", "RUECKLASTSCHRIFT Kursbeitrag KB-24-m2 MD06", **father)
+    await push(uow_factory, clock, tenant_id, [back])
+
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    assert counts.returned == 1
+    async with uow_factory() as uow:
+        statuses = {link.id: str(link.status) for link in await uow.matching.links(tenant_id)}
+    assert statuses[links["m2"]] == "undone"
+    assert statuses[links["m1"]] == statuses[links["m3"]] == "auto_confirmed"
+
+
 async def _to_check(uow_factory: UnitOfWorkFactory, tenant_id: str) -> int:
     async with uow_factory() as uow:
         return await returns_to_check(uow, TenantContext(tenant_id=tenant_id, actor="test"))

@@ -424,3 +424,88 @@ def test_two_items_the_return_may_undo_alike_take_nothing_from_the_batch() -> No
     batch = replace(lines[0], amount_cents=19600, advice=f"{lines[0].advice}\nRE-2024-0104")
     result = match([*payments, second], [batch, lines[1]])
     assert _auto(result) == {p: "batch" for p in ("v1#0", "v2#0", "v3#0", "v4#0")}
+
+
+def test_two_returned_items_of_a_batch_read_in_the_same_run_are_both_paired() -> None:
+    """Schulze's and Vogt's collections both came back (Vogt's a day later, the charges
+    in its amount) and were collected again: the batch pays Keller's fee alone."""
+    payments, (batch, back, again) = _first_run_batch()
+    vogt = replace(
+        back,
+        id="back-vogt",
+        amount_cents=-(4900 + 650),
+        booking_date=D0 + timedelta(5),
+        counterparty_name="VOGT, CLARA",
+        counterparty_iban="",
+    )
+    again_vogt = replace(
+        again, id="again-vogt", counterparty_name="VOGT, CLARA", counterparty_iban=""
+    )
+    result = match(payments, [batch, back, again, vogt, again_vogt])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "again-vogt"}
+    (keller,) = [d.suggestion for d in result.auto_links if d.suggestion.txn_id == "batch"]
+    assert keller.allocated_cents == 4900
+
+
+def test_a_return_naming_the_invoice_pairs_where_a_parent_pays_a_childs_fee() -> None:
+    """The fee is the child's (contact „Lina Schulze“), the account the father's, not in
+    Lexware: neither the account nor the name tells the payer — the return's purpose,
+    the collection's as the bank passes it on, names the invoice. Where it names
+    nothing, nothing tells which item came back: the batch stays as its advice says."""
+    payments, lines = _first_run_batch()
+    payments[1] = replace(payments[1], contact_name="Lina Schulze", known_identifiers=frozenset())
+    back = replace(lines[1], remittance="RUECKLASTSCHRIFT Kursbeitrag RE-2024-0102 AM04")
+    # collected again with the same purpose
+    again = replace(lines[2], remittance="Kursbeitrag RE-2024-0102 WIEDERVORLAGE")
+    result = match(payments, [lines[0], back, again])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
+
+    unnamed = replace(back, remittance="RUECKLASTSCHRIFT AM04")
+    result = match(payments, [lines[0], unnamed, lines[2]])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "batch", "v3#0": "batch"}
+
+
+def test_a_return_does_not_undo_a_line_of_another_end_to_end_id() -> None:
+    """Schulze's February fee came back and was collected again on 26 February; his
+    March fee, collected in the batch of 4 March, came back on 8 March. The March
+    return was paired with February's collection made again (the same account and
+    amount, 10 days before): February's fee, paid, was read as returned, and the March
+    batch never paired. A return carries its collection's end-to-end id; the one made
+    again has its own."""
+    payments, (batch, back, again) = _first_run_batch()
+    february = replace(
+        again,
+        id="again-feb",
+        booking_date=D0 - timedelta(10),
+        remittance="Kursbeitrag 02/2024 WIEDERVORLAGE",
+        end_to_end_id="SAMMLER-0202-1002W",
+    )
+    back = replace(back, end_to_end_id="SAMMLER-0403-1002")
+    paid_in_february = ExistingLink("feb#0", "again-feb", 4900, LinkStatus.CONFIRMED)
+    result = match(payments, [february, batch, back, again], existing_links=[paid_in_february])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
+
+
+def test_a_batch_whose_returned_items_were_paid_again_pays_nothing_more() -> None:
+    """Keller's fee was linked to the batch by a person; Schulze's and Vogt's came back
+    and their collections made again were linked. The batch's rest is both returns'
+    items: it pays nothing — before, it was offered to whatever made its sum."""
+    payments, (batch, back, again) = _first_run_batch()
+    vogt = replace(
+        back,
+        id="back-vogt",
+        amount_cents=-(4900 + 650),
+        counterparty_name="VOGT, CLARA",
+        counterparty_iban="",
+    )
+    held = [
+        ExistingLink("v1#0", "batch", 4900, LinkStatus.CONFIRMED),
+        ExistingLink("v2#0", "again", 4900, LinkStatus.CONFIRMED),
+        ExistingLink("v3#0", "again-vogt", 4900, LinkStatus.CONFIRMED),
+    ]
+    # a later member's fee of the rest's amount, named nowhere
+    later = payment("v9#0", number="RE-2024-0109", amount=9800, name="Otto Meier")
+    again_vogt = replace(again, id="again-vogt", counterparty_name="VOGT, CLARA")
+    result = match([*payments, later], [batch, back, again, vogt, again_vogt], existing_links=held)
+    offered = {s.txn_id for each in result.suggestions_by_payment.values() for s in each}
+    assert "batch" not in offered and not result.auto_links
