@@ -49,6 +49,7 @@ from belegsync.matching.textscan import digit_value
 __all__ = [
     "AMOUNT_KINDS",
     "AMOUNT_SHIFT",
+    "RETURN_CHARGES",
     "RETURN_DAYS",
     "HeldItem",
     "PaymentState",
@@ -65,7 +66,7 @@ __all__ = [
     "is_member",
     "marked",
     "reference_tokens",
-    "returned_by_payer",
+    "return_payer",
     "returned_items",
     "returns_of",
     "tenant_currencies",
@@ -369,7 +370,7 @@ class TxnIndex:
         items: IntArray,
         parts: IntArray,
         open_payments: BoolArray,
-        pays_from: Callable[[int, int], bool],
+        pays_from: Callable[[int, int], int],
     ) -> ReferenceHits:
         """Pair each return that undid no line with one item of a line paying several
         that names it: the client's own SEPA batch, members' collections of which came
@@ -377,13 +378,15 @@ class TxnIndex:
         imported at once), or after the batch's other items were linked. ``found``: the
         reference hits (row → payments, global positions); ``items``: per payment its
         item's cents; ``parts``: its partition; ``open_payments``: those still to be
-        paid; ``pays_from(g, r)``: whether return ``r`` comes from payment ``g``'s payer.
+        paid; ``pays_from(g, r)``: how surely return ``r`` comes from payment ``g``'s
+        payer (``return_payer``; 0: not).
 
         The line names two open items of its partition or more, or its advice names
         them. The item is one the line names, open, of the return's amount or up to
-        ``_RETURN_CHARGES`` less (the banks' charges in it), of the return's payer, on
-        an opposite line up to ``RETURN_DAYS`` before whose rest holds it — the least
-        charges, then the nearest; where two items rank alike, none (a person looks).
+        ``RETURN_CHARGES`` less (the banks' charges in it), of the return's payer, on
+        an opposite line up to ``RETURN_DAYS`` before whose rest holds it — the payer
+        surest, then the least charges, then the nearest; where two items rank alike,
+        none (a person looks).
         The line then pays what its rest holds besides: the item is no longer among its
         hits, each return and its item stand for the line's undone movement as for a
         batch whose item's link was taken apart (``_batch_items``), and the collection
@@ -419,20 +422,21 @@ class TxnIndex:
         dropped: list[tuple[int, int]] = []  # (row, payment) hits that no longer pay
         for r in unpaired:
             key = int(line_tc[r] * _KEY_SHIFT + abs(int(cols.amount[r])))
-            lo = int(keys.searchsorted(key - _RETURN_CHARGES))
+            lo = int(keys.searchsorted(key - RETURN_CHARGES))
             hi = int(keys.searchsorted(key, side="right"))
-            ranked: list[tuple[int, int, str, int, int]] = []
+            ranked: list[tuple[int, int, int, str, int, int]] = []
             for row, g in zip(rows[lo:hi].tolist(), pays[lo:hi].tolist(), strict=True):
                 item = int(items[g])
                 if g in taken or rest.get(row, int(self.remaining[row])) < item:
                     continue
                 undoes = _undoes_item(cols, row, r, item)
-                if undoes is not None and pays_from(g, r):
-                    ranked.append((*undoes, cols.ids[row], row, g))
+                surely = 0 if undoes is None else pays_from(g, r)
+                if undoes is not None and surely:
+                    ranked.append((-surely, *undoes, cols.ids[row], row, g))
             ranked.sort()
-            if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
+            if not ranked or (len(ranked) > 1 and ranked[0][:3] == ranked[1][:3]):
                 continue
-            _, _, _, row, g = ranked[0]
+            *_, row, g = ranked[0]
             taken.add(g)
             rest[row] = rest.get(row, int(self.remaining[row])) - int(items[g])
             paired[row].append((r, int(items[g])))
@@ -922,7 +926,7 @@ _RETURN_RE = re.compile(
 RETURN_DAYS = 30
 # the banks' charges a return may carry in its amount (the debtor's bank's and the
 # creditor's: a few euros each)
-_RETURN_CHARGES = 2000
+RETURN_CHARGES = 2000
 # returns that make a batch line's rest together: at most this many, of this many
 # nearest after it (``_returns_making``)
 _BATCH_RETURNS = 4
@@ -1144,7 +1148,7 @@ def _batch_items(
 ) -> dict[int, tuple[tuple[int, int], ...]]:
     """Batch line → per returned item (return, cents) for returns of items of a line
     that paid several: an opposite line of the client up to 30 days before, which links
-    hold in part and whose rest is the return's amount, or up to ``_RETURN_CHARGES``
+    hold in part and whose rest is the return's amount, or up to ``RETURN_CHARGES``
     less (the banks' charges in the return's amount) — the least charges, then the
     nearest. Where no single return makes a line's rest, two to ``_BATCH_RETURNS`` of
     the returns left make it together (each with its charges; the fewest returns, then
@@ -1191,7 +1195,7 @@ def _returns_making(
 ) -> tuple[tuple[int, int], ...]:
     """The only fewest returns (two to ``_BATCH_RETURNS``, of the ``_BATCH_POOL``
     nearest after the line) that make the line's ``rest`` together, each for its item
-    or up to ``_RETURN_CHARGES`` more; per return (row, its amount), else ()."""
+    or up to ``RETURN_CHARGES`` more; per return (row, its amount), else ()."""
     pool = sorted(
         (
             (gap, r)
@@ -1199,7 +1203,7 @@ def _returns_making(
             for gap in (int(cols.day[r]) - int(cols.day[row]),)
             if 0 <= gap <= RETURN_DAYS
             and (cols.amount[r] > 0) != (cols.amount[row] > 0)
-            and abs(int(cols.amount[r])) <= rest + _RETURN_CHARGES
+            and abs(int(cols.amount[r])) <= rest + RETURN_CHARGES
         ),
     )[:_BATCH_POOL]
     for k in range(2, min(_BATCH_RETURNS, len(pool)) + 1):
@@ -1207,7 +1211,7 @@ def _returns_making(
             (charges, tuple(r for _, r in combo))
             for combo in combinations(pool, k)
             for charges in (sum(abs(int(cols.amount[r])) for _, r in combo) - rest,)
-            if 0 <= charges <= _RETURN_CHARGES * k
+            if 0 <= charges <= RETURN_CHARGES * k
         )
         if fits:
             if len(fits) > 1 and fits[0][0] == fits[1][0]:
@@ -1219,9 +1223,9 @@ def _returns_making(
 def _undoes_item(cols: TxnColumns, row: int, r: int, cents: int) -> tuple[int, int] | None:
     """(charges, days) where return ``r`` may undo an item of ``cents`` of the line at
     ``row``: an opposite movement up to ``RETURN_DAYS`` before, the return for the item
-    or up to ``_RETURN_CHARGES`` more."""
+    or up to ``RETURN_CHARGES`` more."""
     charges, gap = abs(int(cols.amount[r])) - cents, int(cols.day[r]) - int(cols.day[row])
-    if (cols.amount[row] > 0) == (cols.amount[r] > 0) or not 0 <= charges <= _RETURN_CHARGES:
+    if (cols.amount[row] > 0) == (cols.amount[r] > 0) or not 0 <= charges <= RETURN_CHARGES:
         return None
     return (charges, gap) if 0 <= gap <= RETURN_DAYS else None
 
@@ -1242,15 +1246,15 @@ def returned_items(
 ) -> dict[int, int]:
     """Return row → position in ``held``: the item of a line paying several (a SEPA
     batch, the client's own collection: it names no payer) that the return undid — an
-    item of its amount (or up to ``_RETURN_CHARGES`` less) on an opposite line up to 30
-    days before, of the return's payer (``returned_by_payer``: its account is the
-    contact's, the names hold the same words, or its purpose names the voucher). The
-    least charges, then the nearest line; where two payers' items rank alike, none (a
-    person looks)."""
+    item of its amount (or up to ``RETURN_CHARGES`` less) on an opposite line up to 30
+    days before, of the return's payer (``return_payer``: its account is the
+    contact's, its purpose names the voucher, or the names hold the same words). The
+    payer surest, then the least charges, then the nearest line; where two payers'
+    items rank alike, none (a person looks)."""
     _, tc = tenant_currencies(cols.tenants, cols.currencies)
     out: dict[int, int] = {}
     for r in returns:
-        best: list[tuple[int, int, int]] = []
+        best: list[tuple[int, int, int, int]] = []
         for k, item in enumerate(held):
             undoes = _undoes_item(cols, item.row, r, item.cents)
             if (
@@ -1258,32 +1262,32 @@ def returned_items(
                 or tc[item.row] != tc[r]
                 or abs(int(cols.amount[item.row])) <= item.cents
                 or k in out.values()
-                or not returned_by_payer(cols, r, item.accounts, item.payer, item.number)
             ):
                 continue
-            best.append((*undoes, k))
+            surely = return_payer(cols, r, item.accounts, item.payer, item.number)
+            if surely:
+                best.append((-surely, *undoes, k))
         best.sort()
-        if best and (len(best) == 1 or best[0][:2] < best[1][:2]):
-            out[r] = best[0][2]
+        if best and (len(best) == 1 or best[0][:3] < best[1][:3]):
+            out[r] = best[0][3]
     return out
 
 
-def returned_by_payer(
+def return_payer(
     cols: TxnColumns, r: int, accounts: Collection[str], payer: str, number: str
-) -> bool:
-    """Whether return ``r`` undid a collection for the voucher ``number`` of a contact:
-    its account is one of the contact's ``accounts``, or the names hold the same words
-    ("SCHULZE, BERND" for Bernd Schulze, the contact's name ``payer``), or its purpose
-    names the voucher — a return carries the collection's purpose, which names it where
-    a parent's account pays a child's fee."""
+) -> int:
+    """How surely return ``r`` undid a collection for the voucher ``number`` of a
+    contact: 3 its account is one of the contact's ``accounts``; 2 its purpose names the
+    voucher (a return carries the collection's purpose where the bank passes it on,
+    which names it where a parent's account pays a child's fee); 1 the names hold the
+    same words ("SCHULZE, BERND" for Bernd Schulze, the contact's name ``payer``: two
+    members may share a name); 0 nothing tells it."""
     if cols.ibans[r] and cols.ibans[r] in accounts:
-        return True
+        return 3
+    if number and voucher_reference_tokens(number) & text_reference_tokens(cols.remittances[r]):
+        return 2
     words = set(normalise_name(cols.names[r]).split())
-    if words and words == set(normalise_name(payer).split()):
-        return True
-    return bool(
-        number and voucher_reference_tokens(number) & text_reference_tokens(cols.remittances[r])
-    )
+    return 1 if words and words == set(normalise_name(payer).split()) else 0
 
 
 def _return_rows(cols: TxnColumns) -> list[int]:
@@ -1313,7 +1317,7 @@ def _with_charges(
 ) -> dict[int, int]:
     """Return → the movement it undoes, for returns booked with the banks' charges in
     their amount: an opposite movement of the same client for 1 cent to
-    ``_RETURN_CHARGES`` less, from the same account (else the same name) within 30 days
+    ``RETURN_CHARGES`` less, from the same account (else the same name) within 30 days
     before — the least charges, then the nearest. The rows in any return's range are
     found in one pass (the ranges merged) and sorted by key; each return reads those of
     its own range."""
@@ -1323,7 +1327,7 @@ def _with_charges(
     # the range of the original's (partition, signed amount) key: the return's negated,
     # less the charges on its side
     ranges = {
-        r: (k - _RETURN_CHARGES, k - 1) if cols.amount[r] < 0 else (k + 1, k + _RETURN_CHARGES)
+        r: (k - RETURN_CHARGES, k - 1) if cols.amount[r] < 0 else (k + 1, k + RETURN_CHARGES)
         for r in returns
         for k in (int(tc[r] * _KEY_SHIFT - cols.amount[r]),)
     }

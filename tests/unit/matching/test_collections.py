@@ -509,3 +509,18 @@ def test_a_batch_whose_returned_items_were_paid_again_pays_nothing_more() -> Non
     result = match([*payments, later], [batch, back, again, vogt, again_vogt], existing_links=held)
     offered = {s.txn_id for each in result.suggestions_by_payment.values() for s in each}
     assert "batch" not in offered and not result.auto_links
+
+
+def test_a_counted_batch_one_item_of_which_came_back_offers_the_others() -> None:
+    """No advice file: the batch says only „ANZAHL 3“. Schulze's collection came back
+    (from his known account) and his collection made again is linked. Before, the two
+    other open fees did not make the line's amount, so nothing was offered for them;
+    the return's payer tells the item that came back: the line holds the two others."""
+    payments, (batch, back, again) = _batch_with_a_returned_item()
+    again = replace(again, remittance="Kursbeitrag 03/2024 RE-2024-0102")
+    result = match(payments, [batch, back, again])
+    assert _auto(result) == {"v2#0": "again"}
+    for member in ("v1#0", "v3#0"):
+        (top, *_) = result.suggestions_by_payment[member]
+        assert top.txn_id == "batch"
+        assert "counted:2" in top.reasons
