@@ -51,6 +51,7 @@ __all__ = [
     "AMOUNT_SHIFT",
     "RETURN_CHARGES",
     "RETURN_DAYS",
+    "BatchPayments",
     "HeldItem",
     "PaymentState",
     "ReferenceHits",
@@ -260,6 +261,9 @@ class TxnIndex:
     recollections: frozenset[int] = frozenset()
     # what the returns undo, as the build paired them (``pair_batch_returns`` pairs more)
     returns: Returns | None = None
+    # the payments whose item of a batch line came back → that line's row
+    # (``pair_batch_returns``)
+    returned_payments: dict[int, int] = field(default_factory=dict)
     # rows whose purpose names one of the build's ``markers`` (payment providers)
     marked_purposes: frozenset[int] = frozenset()
     # eligible rows whose IBAN or creditor id a payment wants or a contact owns (by
@@ -367,66 +371,72 @@ class TxnIndex:
     def pair_batch_returns(
         self,
         found: ReferenceHits,
-        items: IntArray,
-        parts: IntArray,
-        open_payments: BoolArray,
+        payments: BatchPayments,
         pays_from: Callable[[int, int], int],
+        counted: Collection[int] = (),
     ) -> ReferenceHits:
-        """Pair each return that undid no line with one item of a line paying several
-        that names it: the client's own SEPA batch, members' collections of which came
-        back and were collected again, all read in one run (a year's statements
-        imported at once), or after the batch's other items were linked. ``found``: the
-        reference hits (row → payments, global positions); ``items``: per payment its
-        item's cents; ``parts``: its partition; ``open_payments``: those still to be
-        paid; ``pays_from(g, r)``: how surely return ``r`` comes from payment ``g``'s
-        payer (``return_payer``; 0: not).
+        """Pair each return that undid no line with one item of a line paying several:
+        the client's own SEPA batch, members' collections of which came back and were
+        collected again, all read in one run (a year's statements imported at once),
+        or after the batch's other items were linked. ``found``: the reference hits
+        (row → payments, global positions); ``payments``: per payment its item, its
+        partition, its date window and whether it is open; ``pays_from(g, r)``: how
+        surely return ``r`` comes from payment ``g``'s payer (``return_payer``; 0:
+        not); ``counted``: the lines announcing how many items they pay („ANZAHL 58“).
 
-        The line names two open items of its partition or more, or its advice names
-        them. The item is one the line names, open, of the return's amount or up to
-        ``RETURN_CHARGES`` less (the banks' charges in it), of the return's payer, on
-        an opposite line up to ``RETURN_DAYS`` before whose rest holds it — the payer
-        surest, then the least charges, then the nearest; where two items rank alike,
-        none (a person looks).
-        The line then pays what its rest holds besides: the item is no longer among its
-        hits, each return and its item stand for the line's undone movement as for a
-        batch whose item's link was taken apart (``_batch_items``), and the collection
-        made again pays the item (``recollected_from``); a line left with nothing pays
-        nothing. Returns the hits without the paired items' on their lines and without
-        the returns'."""
+        The item is one the line names, open — the line names two open items of its
+        partition or more, or its advice names them —, or, on a line announcing its
+        count (no advice names its items), one of the line's partition whose date
+        window holds the line; of the return's amount or up to ``RETURN_CHARGES`` less
+        (the banks' charges in it), of the return's payer, on an opposite line up to
+        ``RETURN_DAYS`` before whose rest holds it — the payer surest, then the least
+        charges, then the nearest; where two items rank alike, none (a person looks).
+
+        The line then pays what its rest holds besides: a named item is no longer
+        among its hits, each return and its item stand for the line's undone movement
+        as for a batch whose item's link was taken apart (``_batch_items``: the
+        collection made again pays the item, ``recollected_from``), the item's payment
+        is kept (``returned_payments``: no counted line holds it); a line left with
+        nothing pays nothing. Returns the hits without the paired items' on their lines
+        and without the returns'."""
         returns = self.returns
-        if returns is None or not returns.unpaired or not found:
+        if returns is None or not returns.unpaired:
             return found
         cols = self.cols
         line_tc = self.part // 2
         unpaired = [r for r in returns.unpaired if line_tc[r] >= 0]
-        rows, pays = found.rows, found.payments
-        mine = open_payments[pays] & (parts[pays] == self.part[rows])
-        if not unpaired or not mine.any():
+        if not unpaired:
             return found
-        named = np.bincount(rows[mine], minlength=len(cols))
-        cents = items[pays]
-        keep = (
-            mine
-            & ((named[rows] >= 2) | cols.advised[rows])
-            & self.eligible[rows]
-            & (self.remaining[rows] >= cents)
-            & (np.abs(cols.amount[rows]) > cents)
+        named = _named_items(self, found, payments)
+        counted_rows = sorted(
+            (row for row in counted if self.eligible[row]),
+            key=lambda row: (int(self.day[row]), row),
         )
-        rows, pays = rows[keep], pays[keep]
-        keys = line_tc[rows] * _KEY_SHIFT + cents[keep]
-        order = np.argsort(keys, kind="stable")
-        rows, pays, keys = rows[order], pays[order], keys[order]
+        by_amount = np.argsort((payments.parts << AMOUNT_SHIFT) | payments.items, kind="stable")
+        amount_keys = ((payments.parts << AMOUNT_SHIFT) | payments.items)[by_amount]
         rest: dict[int, int] = {}  # what each line paired with a return still holds
         taken: set[int] = set()  # the payments paired
         paired: dict[int, list[tuple[int, int]]] = defaultdict(list)  # row → (return, cents)
         dropped: list[tuple[int, int]] = []  # (row, payment) hits that no longer pay
         for r in unpaired:
-            key = int(line_tc[r] * _KEY_SHIFT + abs(int(cols.amount[r])))
-            lo = int(keys.searchsorted(key - RETURN_CHARGES))
-            hi = int(keys.searchsorted(key, side="right"))
+            whole = abs(int(cols.amount[r]))
+            key = int(line_tc[r] * _KEY_SHIFT + whole)
+            items = list(named.between(key - RETURN_CHARGES, key))
+            day = int(self.day[r])
+            for row in counted_rows:
+                if not 0 <= day - int(self.day[row]) <= RETURN_DAYS or line_tc[row] != line_tc[r]:
+                    continue
+                part = int(self.part[row]) << AMOUNT_SHIFT
+                lo = int(amount_keys.searchsorted(part | max(whole - RETURN_CHARGES, 1)))
+                hi = int(amount_keys.searchsorted(part | whole, side="right"))
+                items += [
+                    (row, g)
+                    for g in by_amount[lo:hi].tolist()
+                    if payments.lo[g] <= self.day[row] <= payments.hi[g]
+                ]
             ranked: list[tuple[int, int, int, str, int, int]] = []
-            for row, g in zip(rows[lo:hi].tolist(), pays[lo:hi].tolist(), strict=True):
-                item = int(items[g])
+            for row, g in dict.fromkeys(items):  # a counted line may name its items too
+                item = int(payments.items[g])
                 if g in taken or rest.get(row, int(self.remaining[row])) < item:
                     continue
                 undoes = _undoes_item(cols, row, r, item)
@@ -438,9 +448,10 @@ class TxnIndex:
                 continue
             *_, row, g = ranked[0]
             taken.add(g)
-            rest[row] = rest.get(row, int(self.remaining[row])) - int(items[g])
-            paired[row].append((r, int(items[g])))
+            rest[row] = rest.get(row, int(self.remaining[row])) - int(payments.items[g])
+            paired[row].append((r, int(payments.items[g])))
             dropped.append((row, g))
+            self.returned_payments[g] = row
         if not paired:
             return found
         returned = {r for each in paired.values() for r, _ in each}
@@ -460,7 +471,9 @@ class TxnIndex:
                 {**returns.returned_by, **{row: each[0][0] for row, each in paired.items()}},
             )
         )
-        size = int(found.payments.max(initial=0)) + 1
+        if not found:
+            return found
+        size = max(int(found.payments.max(initial=0)), max(taken)) + 1
         gone = np.asarray([row * size + g for row, g in dropped], dtype=np.int64)
         kept = ~is_member(found.rows * size + found.payments, gone) & self.eligible[found.rows]
         return ReferenceHits(found.rows[kept], found.payments[kept])
@@ -783,6 +796,52 @@ def _runs_of(codes: IntArray, wanted: IntArray) -> tuple[IntArray, IntArray]:
     pos = np.minimum(np.searchsorted(codes[starts], wanted), starts.size - 1)
     found = codes[starts[pos]] == wanted
     return starts[pos], np.where(found, ends[pos] - starts[pos], 0)
+
+
+class BatchPayments(NamedTuple):
+    """Per payment (global position) what pairing a return with a batch's item reads
+    (``TxnIndex.pair_batch_returns``)."""
+
+    items: IntArray  # the item's cents
+    parts: IntArray  # the partition
+    lo: IntArray  # the date window
+    hi: IntArray
+    open: BoolArray  # still to be paid
+
+
+class _NamedItems(NamedTuple):
+    """The (row, payment) pairs of lines naming several open items, by (tenant and
+    currency, item's cents) as one key (``_named_items``)."""
+
+    keys: IntArray
+    rows: IntArray
+    payments: IntArray
+
+    def between(self, low: int, high: int) -> Iterator[tuple[int, int]]:
+        lo, hi = int(self.keys.searchsorted(low)), int(self.keys.searchsorted(high, "right"))
+        return zip(self.rows[lo:hi].tolist(), self.payments[lo:hi].tolist(), strict=True)
+
+
+def _named_items(index: TxnIndex, found: ReferenceHits, payments: BatchPayments) -> _NamedItems:
+    """The items lines name that a return may have undone: open items of the line's
+    partition on a line naming two of them or more (or whose advice names them) that
+    pays more than the item."""
+    cols = index.cols
+    rows, pays = found.rows, found.payments
+    mine = payments.open[pays] & (payments.parts[pays] == index.part[rows])
+    named = np.bincount(rows[mine], minlength=len(cols))
+    cents = payments.items[pays]
+    keep = (
+        mine
+        & ((named[rows] >= 2) | cols.advised[rows])
+        & index.eligible[rows]
+        & (np.abs(cols.amount[rows]) > cents)
+        & (index.part[rows] >= 0)
+    )
+    rows, pays = rows[keep], pays[keep]
+    keys = (index.part[rows] // 2) * _KEY_SHIFT + cents[keep]
+    order = np.argsort(keys, kind="stable")
+    return _NamedItems(keys[order], rows[order], pays[order])
 
 
 class ReferenceHits(dict[int, set[int]]):

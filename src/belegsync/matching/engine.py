@@ -35,8 +35,7 @@ from belegsync.domain.matching import (
 from belegsync.domain.matching_text import compact_identifier, stated_fee
 from belegsync.matching.candidates import (
     AMOUNT_SHIFT,
-    RETURN_CHARGES,
-    RETURN_DAYS,
+    BatchPayments,
     PaymentState,
     StateColumns,
     TxnIndex,
@@ -147,6 +146,17 @@ def match(
         return _Run(
             expected, cols, frozenset(rejected), existing_links, memory, params, history
         ).run()
+
+
+def _counted_lines(index: TxnIndex) -> list[int]:
+    """The eligible lines announcing that they pay two items or more („ANZAHL 58“,
+    ``announced_count``)."""
+    texts = index.cols.remittances
+    return [
+        row
+        for row in sorted(index.purposes_mentioning(COUNT_MARKERS))
+        if (announced_count(texts[row]) or 0) >= 2
+    ]
 
 
 def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup]:
@@ -302,15 +312,14 @@ class _Run:
             {i for _, i in owners},
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
-        # a return of one item of a batch line naming it, read in the same run
+        # a return of an item of a batch line, read in the same run
         found = self.index.pair_batch_returns(
             found,
-            arrays.item,
-            arrays.part,
-            arrays.open,
+            BatchPayments(arrays.item, arrays.part, arrays.lo, arrays.hi, arrays.open),
             lambda g, r: return_payer(
                 cols, r, arrays.identifiers[g], expected[g].contact_name, expected[g].voucher_number
             ),
+            _counted_lines(self.index),
         )
         # the run's caches of normalised texts and names, the fast path's included
         self.ctx = FeatureContext(self.index, params, owners)
@@ -672,15 +681,16 @@ class _Run:
             for row in self._counted
             if row not in consumed and left[row] >= 1
         }
-        # the items of a line that came back (a member's collection returned): the line
-        # holds the others
-        state_of = {int(g): p for p, g in enumerate(self.rest.tolist())}
-        came_back: set[int] = set()
-        for row, items in self._returned_on_counted(rows).items():
-            count, covers = rows[row]
-            rows[row] = (count - len(items), covers - sum(int(self.arrays.item[g]) for g in items))
-            came_back.update(state_of[g] for g in items if g in state_of)
-        rows = {row: held for row, held in rows.items() if held[0] >= 1 and held[1] > 0}
+        # the items of a line that came back (``pair_batch_returns``): the line holds the
+        # others
+        returned = self.index.returned_items
+        rows = {
+            row: (count - len(returned.get(row, ())), covers)
+            for row, (count, covers) in rows.items()
+            if count > len(returned.get(row, ()))
+        }
+        gone = self.index.returned_payments
+        came_back = {p for p, g in enumerate(self.rest.tolist()) if g in gone} if gone else set()
         groups, self._counted_held = counted_groups(
             self.states,
             self.ctx,
@@ -690,61 +700,6 @@ class _Run:
             ranked_by,
         )
         return groups
-
-    def _returned_on_counted(self, rows: Mapping[int, tuple[int, int]]) -> dict[int, list[int]]:
-        """Per line announcing its count (``rows``), the payments (global positions)
-        whose item of it came back: a return still unpaired up to ``RETURN_DAYS`` after
-        the line, of the opposite sign, from the payer of the one payment of the line's
-        partition whose item is the return's amount (or up to ``RETURN_CHARGES`` less)
-        and whose date window holds the line (``return_payer``: the account, the
-        voucher named, or the name; the surest alone) — the nearest line before it.
-        Such a line names no item (no advice): only the payer tells the item."""
-        index, arrays, expected = self.index, self.arrays, self.expected
-        unpaired = () if index.returns is None else index.returns.unpaired
-        if not rows or not unpaired:
-            return {}
-        cols = index.cols
-        keys = (arrays.part << AMOUNT_SHIFT) | arrays.item
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        out: dict[int, list[int]] = defaultdict(list)
-        used: set[int] = set()
-        by_day = sorted(rows, key=lambda row: (int(index.day[row]), cols.ids[row]))
-        for r in unpaired:
-            day, whole = int(index.day[r]), abs(int(cols.amount[r]))
-            before = [
-                row
-                for row in by_day
-                if 0 <= day - int(index.day[row]) <= RETURN_DAYS
-                and int(index.part[row]) // 2 == int(index.part[r]) // 2
-                and (cols.amount[row] > 0) != (cols.amount[r] > 0)
-            ]
-            if not before:
-                continue
-            row = before[-1]
-            part = int(index.part[row]) << AMOUNT_SHIFT
-            lo = int(keys.searchsorted(part | max(whole - RETURN_CHARGES, 1)))
-            hi = int(keys.searchsorted(part | whole, side="right"))
-            # the payments it may have undone, the payer surest first
-            payers = sorted(
-                (-surely, g)
-                for g in order[lo:hi].tolist()
-                if g not in used and arrays.lo[g] <= index.day[row] <= arrays.hi[g]
-                for surely in (
-                    return_payer(
-                        cols,
-                        r,
-                        arrays.identifiers[g],
-                        expected[g].contact_name,
-                        expected[g].voucher_number,
-                    ),
-                )
-                if surely
-            )
-            if payers and (len(payers) == 1 or payers[0][0] < payers[1][0]):
-                used.add(payers[0][1])
-                out[row].append(payers[0][1])
-        return out
 
     def _marked_lines(self, consumed: Collection[int]) -> set[int]:
         """The free credit lines read as payouts (a provider's, or stating the fee it

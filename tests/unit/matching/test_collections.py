@@ -524,3 +524,47 @@ def test_a_counted_batch_one_item_of_which_came_back_offers_the_others() -> None
         (top, *_) = result.suggestions_by_payment[member]
         assert top.txn_id == "batch"
         assert "counted:2" in top.reasons
+
+
+def test_a_returned_fee_transferred_later_pays_its_month_not_the_next() -> None:
+    """No advice file. Schulze's June fee, collected in the batch „ANZAHL 3“, came back;
+    he transferred it 20 days later („Beitrag Juni“), after June's date window and 12
+    days before July's paid date. Before, June's invoice was offered the batch its
+    money came back from and the transfer was offered to nobody — or, in the dance
+    school's data set, linked automatically to July's invoice (exact amount, his known
+    account, inside July's window): a wrong link. The return's payer tells June's item
+    of the batch: the transfer pays June's invoice, as a collection made again."""
+    payments, (batch, back, _) = _batch_with_a_returned_item()
+    transfer = replace(
+        back,
+        id="transfer",
+        amount_cents=4900,
+        booking_date=D0 + timedelta(20),
+        remittance="Beitrag Juni Bernd",
+    )
+    july = replace(
+        payments[1],
+        id="v4#0",
+        voucher_id="v4",
+        voucher_number="RE-2024-0104",
+        voucher_date=D0 + timedelta(30),
+        paid_date=D0 + timedelta(32),
+    )
+    keller_july = replace(
+        payments[0],
+        id="v5#0",
+        voucher_id="v5",
+        voucher_number="RE-2024-0105",
+        voucher_date=D0 + timedelta(30),
+        paid_date=D0 + timedelta(32),
+    )
+    july_batch = replace(
+        batch,
+        id="july",
+        amount_cents=9800,
+        booking_date=D0 + timedelta(32),
+        remittance="SEPA-SAMMLER-GUTSCHRIFT ANZAHL 2",
+    )
+    result = match([*payments, july, keller_july], [batch, back, transfer, july_batch])
+    assert _auto(result) == {"v2#0": "transfer"}
+    assert "recollection" in result.auto_links[0].suggestion.reasons
