@@ -386,8 +386,8 @@ class TxnIndex:
 
         The item is one the line names, open — the line names two open items of its
         partition or more, or its advice names them —, or, on a line announcing its
-        count (no advice names its items), one of the line's partition whose date
-        window holds the line; of the return's amount or up to ``RETURN_CHARGES`` less
+        count (no advice names its items), an open one of the line's partition whose
+        date window holds the line; of the return's amount or up to ``RETURN_CHARGES`` less
         (the banks' charges in it), of the return's payer, on an opposite line up to
         ``RETURN_DAYS`` before whose rest holds it — the payer surest, then the least
         charges, then the nearest; where two items rank alike, none (a person looks).
@@ -432,7 +432,7 @@ class TxnIndex:
                 items += [
                     (row, g)
                     for g in by_amount[lo:hi].tolist()
-                    if payments.lo[g] <= self.day[row] <= payments.hi[g]
+                    if payments.open[g] and payments.lo[g] <= self.day[row] <= payments.hi[g]
                 ]
             ranked: list[tuple[int, int, int, str, int, int]] = []
             for row, g in dict.fromkeys(items):  # a counted line may name its items too
@@ -1209,10 +1209,11 @@ def _batch_items(
     that paid several: an opposite line of the client up to 30 days before, which links
     hold in part and whose rest is the return's amount, or up to ``RETURN_CHARGES``
     less (the banks' charges in the return's amount) — the least charges, then the
-    nearest. Where no single return makes a line's rest, two to ``_BATCH_RETURNS`` of
-    the returns left make it together (each with its charges; the fewest returns, then
-    the least charges; two combinations alike: none). The batch line names no payer
-    (it is the client's own collection), so none is compared. Such a rest arises when
+    nearest. Where no single return makes the rest of a line naming no payer (the
+    client's own batch), two to ``_BATCH_RETURNS`` of the returns left make it together
+    (each with its charges; the fewest returns, then the least charges; two
+    combinations alike: none). The batch line names no payer (it is the client's own
+    collection), so none is compared. Such a rest arises when
     the returned items' links were taken apart (retired after the return, or undone by
     a person), or never made (each member's collection made again was linked instead):
     it pays nothing and must not be linked again."""
@@ -1235,8 +1236,8 @@ def _batch_items(
             out[best[3]] = ((r, int(remaining[best[3]])),)
     used = {r for each in out.values() for r, _ in each}
     for row in partly:
-        if row in out or row in taken:
-            continue
+        if row in out or row in taken or cols.ibans[row] or cols.names[row]:
+            continue  # a line naming its payer is no client's own batch
         found = _returns_making(
             cols,
             row,

@@ -568,3 +568,26 @@ def test_a_returned_fee_transferred_later_pays_its_month_not_the_next() -> None:
     result = match([*payments, july, keller_july], [batch, back, transfer, july_batch])
     assert _auto(result) == {"v2#0": "transfer"}
     assert "recollection" in result.auto_links[0].suggestion.reasons
+
+
+def test_returns_make_no_rest_of_a_line_that_names_its_payer() -> None:
+    """Two customers' returned collections add up to the rest of a customer's transfer
+    that paid one of two invoices: that line is no batch of the client's own — its rest
+    still pays the customer's second invoice."""
+    first = payment("v1#0", number="RE-2024-0201", amount=4900)
+    second = payment("v2#0", number="RE-2024-0202", amount=4900)
+    transfer = txn("pay", amount=9800, text="RE-2024-0201 RE-2024-0202")
+    returns = [
+        txn(
+            f"back{k}",
+            amount=-2450,
+            day=D0 + timedelta(3 + k),
+            text="RUECKLASTSCHRIFT AM04",
+            name=name,
+            iban="",
+        )
+        for k, name in enumerate(("OTTO MEIER", "ERNA LANG"))
+    ]
+    held = [ExistingLink("v1#0", "pay", 4900, LinkStatus.CONFIRMED)]
+    result = match([first, second], [transfer, *returns], existing_links=held)
+    assert _auto(result) == {"v2#0": "pay"}
