@@ -319,7 +319,9 @@ class _Run:
             lambda g, r: return_payer(
                 cols, r, arrays.identifiers[g], expected[g].contact_name, expected[g].voucher_number
             ),
-            _counted_lines(self.index),
+            _counted_lines(self.index)
+            if self.index.returns and self.index.returns.unpaired
+            else (),
         )
         # the run's caches of normalised texts and names, the fast path's included
         self.ctx = FeatureContext(self.index, params, owners)
