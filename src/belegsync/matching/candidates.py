@@ -374,6 +374,7 @@ class TxnIndex:
         payments: BatchPayments,
         pays_from: Callable[[int, int], int],
         counted: Collection[int] = (),
+        holds: Callable[[int, int], bool] = lambda _g, _row: False,
     ) -> ReferenceHits:
         """Pair each return that undid no line with one item of a line paying several:
         the client's own SEPA batch, members' collections of which came back and were
@@ -382,12 +383,15 @@ class TxnIndex:
         (row → payments, global positions); ``payments``: per payment its item, its
         partition, its date window and whether it is open; ``pays_from(g, r)``: how
         surely return ``r`` comes from payment ``g``'s payer (``return_payer``; 0:
-        not); ``counted``: the lines announcing how many items they pay („ANZAHL 58“).
+        not); ``counted``: the lines announcing how many items they pay („ANZAHL 58“);
+        ``holds(g, row)``: whether a link allocates payment ``g`` to line ``row``.
 
         The item is one the line names, open — the line names two open items of its
         partition or more, or its advice names them —, or, on a line announcing its
-        count (no advice names its items), an open one of the line's partition whose
-        date window holds the line; of the return's amount or up to ``RETURN_CHARGES`` less
+        count (no advice names its items), one of the line's partition whose date
+        window holds the line and that no link holds on it (one linked to its collection
+        made again by the run before is still the line's: each run reads it so); of the
+        return's amount or up to ``RETURN_CHARGES`` less
         (the banks' charges in it), of the return's payer, on an opposite line up to
         ``RETURN_DAYS`` before whose rest holds it — the payer surest, then the least
         charges, then the nearest; where two items rank alike, none (a person looks).
@@ -432,7 +436,7 @@ class TxnIndex:
                 items += [
                     (row, g)
                     for g in by_amount[lo:hi].tolist()
-                    if payments.open[g] and payments.lo[g] <= self.day[row] <= payments.hi[g]
+                    if payments.lo[g] <= self.day[row] <= payments.hi[g] and not holds(g, row)
                 ]
             ranked: list[tuple[int, int, int, str, int, int]] = []
             for row, g in dict.fromkeys(items):  # a counted line may name its items too

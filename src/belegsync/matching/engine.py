@@ -271,11 +271,14 @@ class _Run:
         settled: set[str] = set()
         # per line, how many payments links allocate to it already
         self._linked_items: dict[str, int] = defaultdict(int)
+        # (payment id, line id) of the links that allocate
+        held: set[tuple[str, str]] = set()
         for link in existing_links:
             if link.status in ALLOCATING_STATUSES:
                 allocated[link.txn_id] += link.allocated_cents
                 settled.add(link.payment_id)
                 self._linked_items[link.txn_id] += 1
+                held.add((link.payment_id, link.txn_id))
         history = LinkHistory.read(expected, cols, existing_links)
         if stored_history is not None:
             history.merge(stored_history)
@@ -322,6 +325,7 @@ class _Run:
             _counted_lines(self.index)
             if self.index.returns and self.index.returns.unpaired
             else (),
+            lambda g, row: (expected[g].id, cols.ids[row]) in held,
         )
         # the run's caches of normalised texts and names, the fast path's included
         self.ctx = FeatureContext(self.index, params, owners)
