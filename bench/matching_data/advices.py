@@ -9,7 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from belegsync.banking.advice import parse_advices
-from belegsync.domain.advice import AdviceLine, line_for_advice, matching_text
+from belegsync.domain.advice import (
+    AdviceLine,
+    line_for_advice,
+    matching_text,
+    returnable_items,
+)
 from belegsync.domain.matching import BankTxn
 
 __all__ = ["Attached", "attach_advices"]
@@ -29,6 +34,7 @@ def attach_advices(txns: Sequence[BankTxn], files: Mapping[str, bytes]) -> Attac
         AdviceLine(t.id, t.amount_cents, t.booking_date, t.currency, "", t.remittance) for t in txns
     ]
     texts: dict[str, str] = {}
+    items: dict[str, tuple[tuple[str, str], ...]] = {}
     lines: dict[str, tuple[str | None, ...]] = {}
     for name in sorted(files):
         chosen: list[str | None] = []
@@ -37,8 +43,12 @@ def attach_advices(txns: Sequence[BankTxn], files: Mapping[str, bytes]) -> Attac
             fitting = line_for_advice(advice, free)
             if len(fitting) == 1:
                 texts[fitting[0].id] = matching_text(advice)
+                items[fitting[0].id] = returnable_items(advice)
                 chosen.append(fitting[0].id)
             else:
                 chosen.append(None)
         lines[name] = tuple(chosen)
-    return Attached([replace(t, advice=texts.get(t.id, "")) for t in txns], lines)
+    attached = [
+        replace(t, advice=texts.get(t.id, ""), advice_items=items.get(t.id, ())) for t in txns
+    ]
+    return Attached(attached, lines)

@@ -29,6 +29,7 @@ __all__ = [
     "AdviceLine",
     "line_for_advice",
     "matching_text",
+    "returnable_items",
     "with_advice",
 ]
 
@@ -145,6 +146,17 @@ def matching_text(advice: Advice) -> str:
     if advice.fee_cents > 0:
         lines.append(f"abzgl. Gebühr {_euros(advice.fee_cents)}")
     return "\n".join(lines)
+
+
+def returnable_items(advice: Advice) -> tuple[tuple[str, str], ...]:
+    """(end-to-end id, reference) of each item that states both: a collection's or a
+    transfer's item comes back with its end-to-end id (a SEPA return keeps the
+    original's), which tells which item of the batch line it undid."""
+    return tuple(
+        (item.end_to_end_id, item.reference)
+        for item in advice.items
+        if item.end_to_end_id and item.reference
+    )
 
 
 def with_advice(remittance: str, advice_text: str | None) -> str:

@@ -372,7 +372,7 @@ class TxnIndex:
         self,
         found: ReferenceHits,
         payments: BatchPayments,
-        pays_from: Callable[[int, int], int],
+        pays_from: Callable[[int, int, int], int],
         counted: Collection[int] = (),
         holds: Callable[[int, int], bool] = lambda _g, _row: False,
     ) -> ReferenceHits:
@@ -381,10 +381,11 @@ class TxnIndex:
         collected again, all read in one run (a year's statements imported at once),
         or after the batch's other items were linked. ``found``: the reference hits
         (row → payments, global positions); ``payments``: per payment its item, its
-        partition, its date window and whether it is open; ``pays_from(g, r)``: how
-        surely return ``r`` comes from payment ``g``'s payer (``return_payer``; 0:
-        not); ``counted``: the lines announcing how many items they pay („ANZAHL 58“);
-        ``holds(g, row)``: whether a link allocates payment ``g`` to line ``row``.
+        partition, its date window and whether it is open; ``pays_from(g, r, row)``:
+        how surely return ``r`` undid payment ``g``'s item of line ``row``
+        (``return_payer``; 0: not); ``counted``: the lines announcing how many items
+        they pay („ANZAHL 58“); ``holds(g, row)``: whether a link allocates payment
+        ``g`` to line ``row``.
 
         The item is one the line names, open — the line names two open items of its
         partition or more, or its advice names them —, or, on a line announcing its
@@ -444,7 +445,7 @@ class TxnIndex:
                 if g in taken or rest.get(row, int(self.remaining[row])) < item:
                     continue
                 undoes = _undoes_item(cols, row, r, item)
-                surely = 0 if undoes is None else pays_from(g, r)
+                surely = 0 if undoes is None else pays_from(g, r, row)
                 if undoes is not None and surely:
                     ranked.append((-surely, *undoes, cols.ids[row], row, g))
             ranked.sort()
@@ -1328,7 +1329,7 @@ def returned_items(
                 or k in out.values()
             ):
                 continue
-            surely = return_payer(cols, r, item.accounts, item.payer, item.number)
+            surely = return_payer(cols, r, item.row, item.accounts, item.payer, item.number)
             if surely:
                 best.append((-surely, *undoes, k))
         best.sort()
@@ -1338,14 +1339,22 @@ def returned_items(
 
 
 def return_payer(
-    cols: TxnColumns, r: int, accounts: Collection[str], payer: str, number: str
+    cols: TxnColumns, r: int, row: int, accounts: Collection[str], payer: str, number: str
 ) -> int:
-    """How surely return ``r`` undid a collection for the voucher ``number`` of a
-    contact: 3 its account is one of the contact's ``accounts``; 2 its purpose names the
-    voucher (a return carries the collection's purpose where the bank passes it on,
-    which names it where a parent's account pays a child's fee); 1 the names hold the
-    same words ("SCHULZE, BERND" for Bernd Schulze, the contact's name ``payer``: two
-    members may share a name); 0 nothing tells it."""
+    """How surely return ``r`` undid the collection for the voucher ``number`` of a
+    contact on the line at ``row``: 4 the line's advice names the voucher on the item
+    of the return's end-to-end id (a SEPA return keeps the original's: the item itself;
+    0 where that item names another voucher); 3 its account is one of the contact's
+    ``accounts``; 2 its purpose names the voucher (a return carries the collection's
+    purpose where the bank passes it on, which names it where a parent's account pays a
+    child's fee); 1 the names hold the same words ("SCHULZE, BERND" for Bernd Schulze,
+    the contact's name ``payer``: two members may share a name); 0 nothing tells it."""
+    e2e = cols.end_to_end_ids[r]
+    if e2e:
+        for item_e2e, reference in cols.advice_items.get(row, ()):
+            if item_e2e == e2e:
+                named = voucher_reference_tokens(number) & text_reference_tokens(reference)
+                return 4 if number and named else 0
     if cols.ibans[r] and cols.ibans[r] in accounts:
         return 3
     if number and voucher_reference_tokens(number) & text_reference_tokens(cols.remittances[r]):

@@ -60,6 +60,9 @@ class TxnColumns:
     # per line, the amount its payer instructed where the banks kept charges from it
     # (``instructed_cents``), else 0
     instructed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # per line with an advice whose items state their end-to-end ids: (end-to-end id,
+    # reference) per such item (``domain.advice.returnable_items``)
+    advice_items: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Without ``instructed``, no line states an amount; a column of another length
@@ -94,12 +97,15 @@ class TxnColumns:
         advices: Sequence[str | None] | None = None,
         keys: Sequence[bytes | None] | KeyColumns | None = None,
         instructed: Sequence[int] | None = None,
+        advice_items: Sequence[tuple[tuple[str, str], ...] | None] | None = None,
     ) -> TxnColumns:
         """Columns from plain lists (as a column query returns them); a line's payment
         advice (``advices``, None or empty: none) is read after its purpose. ``keys``:
         the lines' keys as the store holds them (``KeyColumns.stored``), or as
         :class:`KeyColumns`; without, they are worked out (not to store).
-        ``instructed``: per line, :func:`instructed_cents` (without: none)."""
+        ``instructed``: per line, :func:`instructed_cents` (without: none);
+        ``advice_items``: per line, its advice's returnable items (None or empty:
+        none)."""
         n = len(ids)
         advised = np.zeros(n, dtype=np.bool_)
         if advices is not None and any(advices):
@@ -131,6 +137,9 @@ class TxnColumns:
             instructed=np.zeros(n, dtype=np.int64)
             if instructed is None
             else np.fromiter(instructed, dtype=np.int64, count=n),
+            advice_items={}
+            if advice_items is None
+            else {row: tuple(each) for row, each in enumerate(advice_items) if each},
         )
 
     @classmethod
@@ -156,6 +165,7 @@ class TxnColumns:
             remittances=[t.remittance for t in txns],
             end_to_end_ids=[t.end_to_end_id for t in txns],
             advices=[t.advice for t in txns],
+            advice_items=[t.advice_items for t in txns],
             instructed=[
                 instructed_cents(
                     t.amount_cents, t.currency, t.original_amount_cents, t.original_currency
@@ -185,6 +195,7 @@ class TxnColumns:
             remittances=remittances,
             end_to_end_ids=[v or "" for v in columns["end_to_end_id"]],
             advices=columns.get("advice"),
+            advice_items=columns.get("advice_items"),
             keys=columns.get("line_keys"),
             instructed=_instructed(columns),
         )

@@ -319,8 +319,13 @@ class _Run:
         found = self.index.pair_batch_returns(
             found,
             BatchPayments(arrays.item, arrays.part, arrays.lo, arrays.hi, arrays.open),
-            lambda g, r: return_payer(
-                cols, r, arrays.identifiers[g], expected[g].contact_name, expected[g].voucher_number
+            lambda g, r, row: return_payer(
+                cols,
+                r,
+                row,
+                arrays.identifiers[g],
+                expected[g].contact_name,
+                expected[g].voucher_number,
             ),
             _counted_lines(self.index)
             if self.index.returns and self.index.returns.unpaired

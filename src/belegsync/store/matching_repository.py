@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from belegsync.domain.advice import matching_text
+from belegsync.domain.advice import matching_text, returnable_items
 from belegsync.store import matching_state  # keeps the match state with the links
 from belegsync.store.banking_repository import advice_of
 from belegsync.store.errors import NotFound
@@ -538,20 +538,30 @@ class MatchingRepository:
                 column.extend(values)
         out = dict(zip(TRANSACTION_COLUMNS, columns, strict=True))
         out["remittance_lines"] = _json_values(out["remittance_lines"])
-        out["advice"] = await self._advice_texts(tenant_id, out["id"])
+        out["advice"], out["advice_items"] = await self._advices(tenant_id, out["id"])
         return out
 
-    async def _advice_texts(self, tenant_id: str, ids: list[str]) -> list[str | None]:
-        """Per line, what matching reads of its payment advice (``matching_text``), None
-        for a line without one. A tenant has few advices: all of them are read."""
+    async def _advices(
+        self, tenant_id: str, ids: list[str]
+    ) -> tuple[list[str | None], list[tuple[tuple[str, str], ...] | None]]:
+        """Per line, what matching reads of its payment advice (``matching_text``), and
+        the advice's items a return may name by their end-to-end ids
+        (``returnable_items``); None for a line without one. A tenant has few advices:
+        all of them are read."""
         query = select(PaymentAdvice).where(
             PaymentAdvice.tenant_id == tenant_id, PaymentAdvice.bank_transaction_id.is_not(None)
         )
-        texts = {
-            str(row.bank_transaction_id): matching_text(advice_of(row))
+        advices = {
+            str(row.bank_transaction_id): advice_of(row)
             for row in await self._session.scalars(query)
         }
-        return [texts.get(i) for i in ids] if texts else [None] * len(ids)
+        if not advices:
+            return [None] * len(ids), [None] * len(ids)
+        found = [advices.get(i) for i in ids]
+        return (
+            [None if a is None else matching_text(a) for a in found],
+            [None if a is None else returnable_items(a) for a in found],
+        )
 
     async def external_transaction_ids(self, tenant_id: str) -> set[str]:
         query = select(BankTransaction.id).where(

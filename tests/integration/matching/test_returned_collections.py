@@ -275,6 +275,54 @@ async def test_an_automatic_item_of_a_batch_returned_later_is_retired(
     assert counts.no_candidate == 0  # Schulze waits for the collection made again
 
 
+async def test_a_return_naming_nothing_is_told_by_the_end_to_end_id_of_the_advices_item(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The return comes from an account Lexware does not know under another name and
+    says nothing but its reason; the end-to-end id it keeps is that of Kunde 1's item
+    in the uploaded pain.008 file: the batch pays the two others, the collection made
+    again Kunde 1's invoice. Before, the batch's three were linked, Kunde 1's money
+    having come back."""
+    tenant_id, _ = await add_tenant(uow_factory, "Werkzeug Weber")
+    await add_batch_invoices(uow_factory, tenant_id)
+    kunde_1 = {"counterparty_name": "Kunde 1 GmbH", "counterparty_iban": "DE89370400440532013001"}
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [
+            line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3"),
+            line(
+                "-598.00",
+                "2024-04-10",
+                "RUECKLASTSCHRIFT MD06",
+                counterparty_name="Holding Eins AG",
+                counterparty_iban="DE44500105175407324931",
+                end_to_end_id="KBT202400102",
+            ),
+            line(
+                "595.00", "2024-04-24", "Rechnung RE-2024-00102 Kd 10001 WIEDERVORLAGE", **kunde_1
+            ),
+        ],
+    )
+    await import_advices(
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        filename="sammler.xml",
+        data=pain008_batch(),
+        actor="test",
+    )
+
+    await run_matching(uow_factory, clock, tenant_id)
+
+    assert await _statuses_by_voucher(uow_factory, tenant_id) == {
+        "b2b-0": [("2024-04-03", "auto_confirmed", 119000)],
+        "b2b-1": [("2024-04-24", "auto_confirmed", 59500)],
+        "b2b-2": [("2024-04-03", "auto_confirmed", 23800)],
+    }
+
+
 async def test_a_returned_item_from_a_parents_account_is_known_by_the_invoice_it_names(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:

@@ -591,3 +591,35 @@ def test_returns_make_no_rest_of_a_line_that_names_its_payer() -> None:
     held = [ExistingLink("v1#0", "pay", 4900, LinkStatus.CONFIRMED)]
     result = match([first, second], [transfer, *returns], existing_links=held)
     assert _auto(result) == {"v2#0": "pay"}
+
+
+def test_the_advice_tells_the_returned_item_by_the_returns_end_to_end_id() -> None:
+    """The fee is the child's, the account the father's (not in Lexware), and the
+    bank passes on no purpose: only the end-to-end id the return keeps tells which
+    item came back — the pain.008 file states each item's. An id naming another
+    item rules a payer out, whatever else fits."""
+    payments, (batch, back, again) = _first_run_batch()
+    payments[1] = replace(payments[1], contact_name="Lina Schulze", known_identifiers=frozenset())
+    refs = tuple((f"SAMMLER-0301-{k}", p.voucher_number) for k, p in enumerate(payments))
+    batch = replace(batch, advice_items=refs)
+    back = replace(
+        back,
+        remittance="RUECKLASTSCHRIFT MD06",
+        counterparty_name="SCHULZE, PETER",
+        counterparty_iban="",
+        end_to_end_id="SAMMLER-0301-1",
+    )
+    again = replace(again, remittance="Kursbeitrag RE-2024-0102 WIEDERVORLAGE")
+    result = match(payments, [batch, back, again])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
+
+    # the same return from an account named like Vogt, but its id is Schulze's item
+    payments[2] = replace(payments[2], contact_name="Peter Schulze")
+    result = match(payments, [batch, back, again])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
+
+
+def test_columns_carry_the_advices_returnable_items() -> None:
+    line = txn("batch", advice="RE-1", advice_items=(("E2E-1", "RE-1"),))
+    cols = TxnColumns.from_txns([txn("other"), line])
+    assert cols.advice_items == {1: (("E2E-1", "RE-1"),)}
