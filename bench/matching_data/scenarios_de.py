@@ -48,6 +48,8 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from babel.dates import get_month_names
+
 from belegsync.domain.matching import (
     BankTxn,
     ExistingLink,
@@ -961,6 +963,26 @@ _RETURN_REASONS = (
 )
 
 
+def _book_return(
+    book: _Book, day: date, cents: int, charges: int, payer: Partner, text: str, e2e: str = ""
+) -> None:
+    """A returned collection of ``cents`` from ``payer``: the banks' charges on a line of
+    their own, or in the return's amount (camt: the original in ``InstdAmt``), said in
+    its purpose; ``e2e``: the end-to-end id the return keeps."""
+    if book.rng.random() < 0.5:
+        book.line(day, -cents, payer.holder, payer.iban, text, e2e=e2e)
+        book.line(day, -charges, "", "", "ENTGELT RUECKLASTSCHRIFT")
+    else:
+        book.line(
+            day,
+            -(cents + charges),
+            payer.holder,
+            payer.iban,
+            f"{text} ENTGELT {charges // 100},{charges % 100:02d} EUR",
+            e2e=e2e,
+        )
+
+
 def _retainers(book: _Book, count: int) -> None:
     """Monthly retainers the consultant collects by SEPA direct debit (the consultant is
     the creditor): invoiced on the first, collected on the fifth workday, booked one by
@@ -1014,27 +1036,11 @@ def _retainers(book: _Book, count: int) -> None:
             book.out.scenario[payment.voucher_id] = "retainer_returned"
             back = book.workday(booking + timedelta(days=rng.randint(3, 5)))
             reason = rng.choice(_RETURN_REASONS)
-            # the banks' charges (own 3,00 €, the client's bank's passed on) on a line of
-            # their own, or in the return's amount (camt: the original in ``InstdAmt``)
+            # the banks' charges (own 3,00 €, the client's bank's passed on)
             charges = rng.choice((300, 650, 1050))
-            if rng.random() < 0.5:
-                book.line(
-                    back,
-                    -cents,
-                    client.holder,
-                    client.iban,
-                    f"RUECKLASTSCHRIFT SVWZ+{purpose} {reason}",
-                )
-                book.line(back, -charges, "", "", "ENTGELT RUECKLASTSCHRIFT")
-            else:
-                book.line(
-                    back,
-                    -(cents + charges),
-                    client.holder,
-                    client.iban,
-                    f"RUECKLASTSCHRIFT SVWZ+{purpose} {reason} "
-                    f"ENTGELT {charges // 100},{charges % 100:02d} EUR",
-                )
+            _book_return(
+                book, back, cents, charges, client, f"RUECKLASTSCHRIFT SVWZ+{purpose} {reason}"
+            )
             later = book.workday(back + timedelta(days=rng.randint(10, 16)))
             if rng.random() < 0.75:
                 book.paid(payment, _collect(book, collection, later))
@@ -1280,20 +1286,7 @@ def _physio(seed: int, out: ScenarioSet) -> None:
 
 # a dance school's monthly fees (cents): children's, teenagers', adults', couples'
 _DANCE_FEES = (3900, 4500, 5900, 7900, 11800)
-_MONTHS = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
+_GERMAN_MONTHS = get_month_names("wide", locale="de_DE")
 _CHILDREN = ("Emma", "Mia", "Lina", "Paul", "Ben", "Lea", "Noah", "Marie", "Finn", "Hanna")
 
 
@@ -1432,20 +1425,7 @@ def _tanzschule(seed: int, out: ScenarioSet) -> None:
             said = f"EREF+{e2e} MREF+TS-{member.customer_no} CRED+{creditor} " + (
                 f"SVWZ+{purpose} {reason}" if rng.random() < 0.6 else f"SVWZ+{reason}"
             )
-            if rng.random() < 0.5:
-                book.line(
-                    back, -cents, member.holder, member.iban, f"RUECKLASTSCHRIFT {said}", e2e=e2e
-                )
-                book.line(back, -charges, "", "", "ENTGELT RUECKLASTSCHRIFT")
-            else:
-                book.line(
-                    back,
-                    -(cents + charges),
-                    member.holder,
-                    member.iban,
-                    f"RUECKLASTSCHRIFT {said} ENTGELT {charges // 100},{charges % 100:02d} EUR",
-                    e2e=e2e,
-                )
+            _book_return(book, back, cents, charges, member, f"RUECKLASTSCHRIFT {said}", e2e)
             later = book.workday(back + timedelta(days=rng.randint(10, 16)))
             if later >= book.month(book.months):
                 continue  # collected again after the last statement: open
@@ -1469,7 +1449,7 @@ def _tanzschule(seed: int, out: ScenarioSet) -> None:
                     member.iban,
                     rng.choice(
                         (
-                            f"Beitrag {_MONTHS[first.month - 1]} {member.name.split()[0]}",
+                            f"Beitrag {_GERMAN_MONTHS[first.month]} {member.name.split()[0]}",
                             f"Kursbeitrag {payment.voucher_number}",
                             "Tanzschule Beitrag",
                         )
