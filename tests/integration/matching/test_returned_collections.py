@@ -208,6 +208,20 @@ async def _batch(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> tuple[str
     return tenant_id, links
 
 
+async def _automatic_batch(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> tuple[str, dict[str, str]]:
+    """The batch of :func:`_batch` with its links left automatic (a batch citing the
+    members' invoice numbers)."""
+    tenant_id, links = await _batch(uow_factory, clock)
+    async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
+        for link in await uow.matching.links(tenant_id):
+            link.status = LinkStatus.AUTO_CONFIRMED
+        await uow.commit()
+    return tenant_id, links
+
+
 async def test_one_returned_item_of_a_confirmed_batch_is_shown_and_its_recollection_pays(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
@@ -253,12 +267,7 @@ async def test_an_automatic_item_of_a_batch_returned_later_is_retired(
 ) -> None:
     """The same with the batch's links left automatic (a batch citing the members'
     invoice numbers): Schulze's is retired, the two others stay."""
-    tenant_id, links = await _batch(uow_factory, clock)
-    async with uow_factory() as uow:
-        await uow.matching.lock_links(tenant_id)
-        for link in await uow.matching.links(tenant_id):
-            link.status = LinkStatus.AUTO_CONFIRMED
-        await uow.commit()
+    tenant_id, links = await _automatic_batch(uow_factory, clock)
     back = line("-49.00", "2024-03-11", "RUECKLASTSCHRIFT Kursbeitrag 03/2024 MD06", **SCHULZE)
     await push(uow_factory, clock, tenant_id, [back])
 
@@ -275,6 +284,36 @@ async def test_an_automatic_item_of_a_batch_returned_later_is_retired(
     assert counts.no_candidate == 0  # Schulze waits for the collection made again
 
 
+KUNDE_1 = {"counterparty_name": "Kunde 1 GmbH", "counterparty_iban": "DE89370400440532013001"}
+
+
+async def _first_import(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, back: dict[str, Any]
+) -> str:
+    """A client's first import: the batch of three invoices (its pain.008 file
+    uploaded), the return ``back`` of Kunde 1's collection a week later, and that item
+    collected again two weeks after. Returns the tenant."""
+    tenant_id, _ = await add_tenant(uow_factory, "Werkzeug Weber")
+    await add_batch_invoices(uow_factory, tenant_id)
+    again = line("595.00", "2024-04-24", "Rechnung RE-2024-00102 Kd 10001 WIEDERVORLAGE", **KUNDE_1)
+    await push(
+        uow_factory,
+        clock,
+        tenant_id,
+        [line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3"), back, again],
+    )
+    result = await import_advices(
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        filename="sammler.xml",
+        data=pain008_batch(),
+        actor="test",
+    )
+    assert result.attached == 1
+    return tenant_id
+
+
 async def test_a_return_naming_nothing_is_told_by_the_end_to_end_id_of_the_advices_item(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
@@ -283,36 +322,15 @@ async def test_a_return_naming_nothing_is_told_by_the_end_to_end_id_of_the_advic
     in the uploaded pain.008 file: the batch pays the two others, the collection made
     again Kunde 1's invoice. Before, the batch's three were linked, Kunde 1's money
     having come back."""
-    tenant_id, _ = await add_tenant(uow_factory, "Werkzeug Weber")
-    await add_batch_invoices(uow_factory, tenant_id)
-    kunde_1 = {"counterparty_name": "Kunde 1 GmbH", "counterparty_iban": "DE89370400440532013001"}
-    await push(
-        uow_factory,
-        clock,
-        tenant_id,
-        [
-            line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3"),
-            line(
-                "-598.00",
-                "2024-04-10",
-                "RUECKLASTSCHRIFT MD06",
-                counterparty_name="Holding Eins AG",
-                counterparty_iban="DE44500105175407324931",
-                end_to_end_id="KBT202400102",
-            ),
-            line(
-                "595.00", "2024-04-24", "Rechnung RE-2024-00102 Kd 10001 WIEDERVORLAGE", **kunde_1
-            ),
-        ],
+    back = line(
+        "-598.00",
+        "2024-04-10",
+        "RUECKLASTSCHRIFT MD06",
+        counterparty_name="Holding Eins AG",
+        counterparty_iban="DE44500105175407324931",
+        end_to_end_id="KBT202400102",
     )
-    await import_advices(
-        uow_factory=uow_factory,
-        clock=clock,
-        tenant_id=tenant_id,
-        filename="sammler.xml",
-        data=pain008_batch(),
-        actor="test",
-    )
+    tenant_id = await _first_import(uow_factory, clock, back)
 
     await run_matching(uow_factory, clock, tenant_id)
 
@@ -330,12 +348,7 @@ async def test_a_returned_item_from_a_parents_account_is_known_by_the_invoice_it
     know: neither the account nor the name tells whose item came back. The return
     carries the collection's purpose, which names the invoice: his link is retired.
     Before, the return paired with nothing and the link stayed."""
-    tenant_id, links = await _batch(uow_factory, clock)
-    async with uow_factory() as uow:
-        await uow.matching.lock_links(tenant_id)
-        for link in await uow.matching.links(tenant_id):
-            link.status = LinkStatus.AUTO_CONFIRMED
-        await uow.commit()
+    tenant_id, links = await _automatic_batch(uow_factory, clock)
     father = {"counterparty_name": "SCHULZE, PETER", "counterparty_iban": "DE91100000000123456789"}
     back = line("-49.00", "2024-03-11", "RUECKLASTSCHRIFT Kursbeitrag KB-24-m2 MD06", **father)
     await push(uow_factory, clock, tenant_id, [back])
@@ -438,31 +451,9 @@ async def test_a_batch_one_item_of_which_came_back_read_in_one_run_pays_the_othe
     Kunde 1's invoice: nothing was linked, all three were only offered, every run
     again. The return now pairs with Kunde 1's item of the batch: the batch pays the
     two others, the collection made again pays Kunde 1's invoice."""
-    tenant_id, _ = await add_tenant(uow_factory, "Werkzeug Weber")
-    await add_batch_invoices(uow_factory, tenant_id)
-    kunde_1 = {"counterparty_name": "Kunde 1 GmbH", "counterparty_iban": "DE89370400440532013001"}
     returned = f"{595 + float(charges):.2f}"
-    await push(
-        uow_factory,
-        clock,
-        tenant_id,
-        [
-            line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3"),
-            line(f"-{returned}", "2024-04-10", "RUECKLASTSCHRIFT RE-2024-00102 MD06", **kunde_1),
-            line(
-                "595.00", "2024-04-24", "Rechnung RE-2024-00102 Kd 10001 WIEDERVORLAGE", **kunde_1
-            ),
-        ],
-    )
-    result = await import_advices(
-        uow_factory=uow_factory,
-        clock=clock,
-        tenant_id=tenant_id,
-        filename="sammler.xml",
-        data=pain008_batch(),
-        actor="test",
-    )
-    assert result.attached == 1
+    back = line(f"-{returned}", "2024-04-10", "RUECKLASTSCHRIFT RE-2024-00102 MD06", **KUNDE_1)
+    tenant_id = await _first_import(uow_factory, clock, back)
 
     counts = await run_matching(uow_factory, clock, tenant_id)
 

@@ -542,21 +542,16 @@ def test_a_returned_fee_transferred_later_pays_its_month_not_the_next() -> None:
         booking_date=D0 + timedelta(20),
         remittance="Beitrag Juni Bernd",
     )
-    july = replace(
-        payments[1],
-        id="v4#0",
-        voucher_id="v4",
-        voucher_number="RE-2024-0104",
-        voucher_date=D0 + timedelta(30),
-        paid_date=D0 + timedelta(32),
-    )
-    keller_july = replace(
-        payments[0],
-        id="v5#0",
-        voucher_id="v5",
-        voucher_number="RE-2024-0105",
-        voucher_date=D0 + timedelta(30),
-        paid_date=D0 + timedelta(32),
+    july, keller_july = (
+        replace(
+            payments[k],
+            id=f"v{n}#0",
+            voucher_id=f"v{n}",
+            voucher_number=f"RE-2024-010{n}",
+            voucher_date=D0 + timedelta(30),
+            paid_date=D0 + timedelta(32),
+        )
+        for k, n in ((1, 4), (0, 5))
     )
     july_batch = replace(
         batch,
