@@ -478,17 +478,8 @@ def _by_client(
     clients = []
     for tenant in sorted(payments.keys() | rows.keys()):
         mine = rows.get(tenant, [])
-        at = np.array(mine, dtype=np.int64)
-        picked: dict[str, Any] = {}
-        for f in fields(TxnColumns):
-            column = getattr(cols, f.name)
-            if isinstance(column, KeyColumns):
-                picked[f.name] = column.take(at)
-            else:
-                picked[f.name] = (
-                    [column[row] for row in mine] if isinstance(column, list) else column[at]
-                )
-        clients.append(as_the_store_reads(payments.get(tenant, []), TxnColumns(**picked)))
+        picked = cols.take(np.array(mine, dtype=np.int64))
+        clients.append(as_the_store_reads(payments.get(tenant, []), picked))
     return clients
 
 

@@ -203,6 +203,23 @@ class TxnColumns:
     def booking_date(self, row: int) -> date:
         return date.fromordinal(int(self.day[row]))
 
+    def take(self, rows: IntArray) -> TxnColumns:
+        """The lines at ``rows``, in that order, as columns of their own."""
+        picked = rows.tolist()
+        new_row = {row: k for k, row in enumerate(picked)}
+        taken: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            column = getattr(self, name)
+            if isinstance(column, KeyColumns):
+                taken[name] = column.take(rows)
+            elif isinstance(column, list):
+                taken[name] = [column[row] for row in picked]
+            elif isinstance(column, dict):
+                taken[name] = {new_row[row]: v for row, v in column.items() if row in new_row}
+            else:
+                taken[name] = column[rows]
+        return TxnColumns(**taken)
+
 
 def _instructed(columns: Mapping[str, Sequence[Any]]) -> list[int] | None:
     """:func:`instructed_cents` of stored lines (None where none holds an original

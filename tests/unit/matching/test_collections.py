@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
+import numpy as np
 import pytest
 
 from belegsync.domain.matching import (
@@ -618,3 +619,13 @@ def test_columns_carry_the_advices_returnable_items() -> None:
     line = txn("batch", advice="RE-1", advice_items=(("E2E-1", "RE-1"),))
     cols = TxnColumns.from_txns([txn("other"), line])
     assert cols.advice_items == {1: (("E2E-1", "RE-1"),)}
+
+
+def test_columns_taken_by_rows_keep_each_lines_advice_items() -> None:
+    lines = [txn("a"), txn("b", advice="RE-1", advice_items=(("E2E-1", "RE-1"),)), txn("c")]
+    cols = TxnColumns.from_txns(lines)
+    taken = cols.take(np.array([2, 1], dtype=np.int64))
+    assert taken.ids == ["c", "b"]
+    assert taken.advice_items == {1: (("E2E-1", "RE-1"),)}
+    assert taken.amount.tolist() == [11900, 11900] and taken.advised.tolist() == [False, True]
+    assert taken.keys.name.size == 2
