@@ -34,7 +34,7 @@ def attach_advices(txns: Sequence[BankTxn], files: Mapping[str, bytes]) -> Attac
         AdviceLine(t.id, t.amount_cents, t.booking_date, t.currency, "", t.remittance) for t in txns
     ]
     texts: dict[str, str] = {}
-    items: dict[str, tuple[tuple[str, str], ...]] = {}
+    items: dict[str, tuple[tuple[str, str, int], ...]] = {}
     lines: dict[str, tuple[str | None, ...]] = {}
     for name in sorted(files):
         chosen: list[str | None] = []

@@ -10,7 +10,10 @@ transaction, so „Externe Transaktion erforderlich“ has entries. About 15 % o
 firm's invoices are collected by SEPA direct debit and arrive, up to three due within a
 week, as one line without a name ("SEPA-Sammler … ANZAHL 2"): the matching suggests the
 only open invoices that make it; one in fifteen paid one by one is collected, comes
-back ("RUECKLASTSCHRIFT …") and is collected again two weeks later. Everything comes from
+back ("RUECKLASTSCHRIFT …") and is collected again two weeks later. In every fourth
+batch, from the second, the first customer's item comes back four days after the batch
+(the return keeps the item's end-to-end id from the firm's pain.008 file) and is
+collected again two weeks later: the batch pays the others. Everything comes from
 ``random.Random(seed)`` over the vouchers in a fixed order: the same vouchers give the
 same transactions, and pushing them again adds nothing (imports are idempotent).
 """
@@ -68,6 +71,8 @@ _COLLECTED = frozenset({"invoice", "salesinvoice"})
 # every so many of the firm's invoices paid one by one is collected on its own, comes
 # back (the customer's account short) and is collected again two weeks later
 RETURNED_EVERY = 15
+# in every so many batches (from the second) the first item comes back
+BATCH_RETURNED_EVERY = 4
 
 # Real German bank codes for the counterparties' accounts.
 _BANK_CODES = ("10010010", "37040044", "50010517", "70150000", "20050550", "60050101")
@@ -276,6 +281,55 @@ def _returned_collection(
     ]
 
 
+def _returned_from_batch(
+    payment: BankPayment, batch_day: date, parties: _Counterparties, today: date
+) -> list[dict[str, Any]]:
+    """One customer's item of a batch, returned by the customer's bank four days after
+    the batch line (the customer asked for it back), with the item's end-to-end id as
+    the firm's collection file states it, and collected again on its own two weeks
+    later — the lines that have happened by ``today``."""
+    name = payment.contact_name or "Kunde"
+    number = payment.voucher_number or payment.voucher_key
+    party: dict[str, Any] = {"counterparty_name": name[:27]}
+    if name in parties.ibans:  # the account its other payments came from
+        party["counterparty_iban"] = parties.ibans[name]
+    back, again = batch_day + timedelta(days=4), batch_day + timedelta(days=18)
+    steps = (
+        (
+            back,
+            -payment.amount_cents,
+            "RUECKLASTSCHRIFT MD06 RUECKGABE AUF VERANLASSUNG DES ZAHLERS",
+            "Rücklastschrift",
+            _end_to_end_id(payment),
+        ),
+        (
+            again,
+            payment.amount_cents,
+            f"SEPA-Lastschrift {number} WIEDERVORLAGE",
+            "Lastschrift",
+            "",
+        ),
+    )
+    return [
+        {
+            "booking_date": when.isoformat(),
+            "value_date": when.isoformat(),
+            "amount": _money(cents),
+            "remittance": text,
+            "booking_text": kind,
+            **({"end_to_end_id": e2e} if e2e else {}),
+            **party,
+        }
+        for when, cents, text, kind, e2e in steps
+        if when <= today
+    ]
+
+
+def _end_to_end_id(payment: BankPayment) -> str:
+    """The end-to-end id of the payment's item in the firm's collection file."""
+    return re.sub(r"[^A-Za-z0-9]", "", payment.voucher_number or "NOTPROVIDED")[:35]
+
+
 def _months(first: date, last: date) -> list[date]:
     months, cursor = [], first.replace(day=1)
     while cursor <= last:
@@ -371,8 +425,7 @@ def _collection_file(
     """One pain.008.001.02 document of one batch booked as one line (``BtchBookg``)."""
     total = _money(sum(p.amount_cents for p in payments))
     items = "".join(
-        "<DrctDbtTxInf><PmtId><EndToEndId>"
-        f"{escape(re.sub(r'[^A-Za-z0-9]', '', p.voucher_number or 'NOTPROVIDED'))[:35]}"
+        f"<DrctDbtTxInf><PmtId><EndToEndId>{escape(_end_to_end_id(p))}"
         f'</EndToEndId></PmtId><InstdAmt Ccy="EUR">{_money(p.amount_cents)}</InstdAmt>'
         f"<DrctDbtTx><MndtRltdInf><MndtId>MUSTERBAU-{k + 1:04d}</MndtId>"
         "<DtOfSgntr>2023-01-02</DtOfSgntr></MndtRltdInf></DrctDbtTx>"
@@ -433,6 +486,9 @@ def _demo_lines(
         if len(batch) >= 2:
             lines.append(_batch_line(batch, len(lines), today))
             batches.append((lines[-1], list(batch)))
+            if len(batches) % BATCH_RETURNED_EVERY == 2 % BATCH_RETURNED_EVERY:
+                day = date.fromisoformat(lines[-1]["booking_date"])
+                lines.extend(_returned_from_batch(batch[0], day, parties, today))
         else:
             lines.extend(_voucher_line(payment, rng, parties, today) for payment in batch)
         batch.clear()

@@ -148,12 +148,13 @@ def matching_text(advice: Advice) -> str:
     return "\n".join(lines)
 
 
-def returnable_items(advice: Advice) -> tuple[tuple[str, str], ...]:
-    """(end-to-end id, reference) of each item that states both: a collection's or a
-    transfer's item comes back with its end-to-end id (a SEPA return keeps the
-    original's), which tells which item of the batch line it undid."""
+def returnable_items(advice: Advice) -> tuple[tuple[str, str, int], ...]:
+    """(end-to-end id, reference, paid cents) of each item that states an end-to-end id
+    and a reference: a collection's or a transfer's item comes back with its end-to-end
+    id (a SEPA return keeps the original's), which tells which item of the batch line
+    it undid."""
     return tuple(
-        (item.end_to_end_id, item.reference)
+        (item.end_to_end_id, item.reference, item.paid_cents)
         for item in advice.items
         if item.end_to_end_id and item.reference
     )

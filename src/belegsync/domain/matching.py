@@ -197,9 +197,9 @@ class BankTxn:
     # what matching reads of the line's payment advice (``domain.advice.matching_text``):
     # the invoices its payer listed apart from the statement; empty without one
     advice: str = ""
-    # of that advice, (end-to-end id, reference) per item that states both
-    # (``domain.advice.returnable_items``): which item a return undid
-    advice_items: tuple[tuple[str, str], ...] = ()
+    # of that advice, (end-to-end id, reference, paid cents) per item that states an
+    # end-to-end id (``domain.advice.returnable_items``): which item a return undid
+    advice_items: tuple[tuple[str, str, int], ...] = ()
     # the amount the payer instructed, as the bank reports it (camt ``InstdAmt``,
     # MT940 ``OAMT+``), and its currency: before the banks' charges (``instructed_cents``)
     original_amount_cents: int | None = None

@@ -387,13 +387,15 @@ class TxnIndex:
         they pay („ANZAHL 58“); ``holds(g, row)``: whether a link allocates payment
         ``g`` to line ``row``.
 
-        The item is one the line names, open — the line names two open items of its
-        partition or more, or its advice names them —, or, on a line announcing its
+        A return whose end-to-end id an advice's item states undid that item: the
+        item's line holds it no more, whether or not its payment is read in this run.
+        Else the item is one the line names, open — the line names two open items of
+        its partition or more, or its advice names them —, or, on a line announcing its
         count (no advice names its items), one of the line's partition whose date
-        window holds the line and that no link holds on it (one linked to its collection
-        made again by the run before is still the line's: each run reads it so); of the
-        return's amount or up to ``RETURN_CHARGES`` less
-        (the banks' charges in it), of the return's payer, on an opposite line up to
+        window holds the line and that no link holds on it (one linked to its
+        collection made again by the run before is still the line's where the run reads
+        it); of the return's amount or up to ``RETURN_CHARGES`` less (the banks'
+        charges in it), of the return's payer, on an opposite line up to
         ``RETURN_DAYS`` before whose rest holds it — the payer surest, then the least
         charges, then the nearest; where two items rank alike, none (a person looks).
 
@@ -423,8 +425,32 @@ class TxnIndex:
         taken: set[int] = set()  # the payments paired
         paired: dict[int, list[tuple[int, int]]] = defaultdict(list)  # row → (return, cents)
         dropped: list[tuple[int, int]] = []  # (row, payment) hits that no longer pay
+        # the advices' items by their end-to-end ids: (row, reference, cents)
+        stated = {
+            e2e: (row, cents)
+            for row, items in cols.advice_items.items()
+            if self.eligible[row]
+            for e2e, _, cents in items
+        }
         for r in unpaired:
             whole = abs(int(cols.amount[r]))
+            known = stated.get(cols.end_to_end_ids[r]) if cols.end_to_end_ids[r] else None
+            if known is not None:
+                # the item itself, whether or not its payment is read in this run (one
+                # settled is not): the line holds it no more
+                row, cents = known
+                if (
+                    _undoes_item(cols, row, r, cents) is not None
+                    and rest.get(row, int(self.remaining[row])) >= cents
+                ):
+                    rest[row] = rest.get(row, int(self.remaining[row])) - cents
+                    paired[row].append((r, cents))
+                    for g in set(found.get(row, ())) - taken:
+                        if pays_from(g, r, row) == _SURE:
+                            taken.add(g)
+                            dropped.append((row, g))
+                            self.returned_payments[g] = row
+                continue
             key = int(line_tc[r] * _KEY_SHIFT + whole)
             items = list(named.between(key - RETURN_CHARGES, key))
             day = int(self.day[r])
@@ -478,7 +504,7 @@ class TxnIndex:
         )
         if not found:
             return found
-        size = max(int(found.payments.max(initial=0)), max(taken)) + 1
+        size = max(int(found.payments.max(initial=0)), max(taken, default=0)) + 1
         gone = np.asarray([row * size + g for row, g in dropped], dtype=np.int64)
         kept = ~is_member(found.rows * size + found.payments, gone) & self.eligible[found.rows]
         return ReferenceHits(found.rows[kept], found.payments[kept])
@@ -991,6 +1017,9 @@ RETURN_DAYS = 30
 # the banks' charges a return may carry in its amount (the debtor's bank's and the
 # creditor's: a few euros each)
 RETURN_CHARGES = 2000
+# how surely a return undid a voucher's item (``return_payer``): the advice's item of
+# its end-to-end id names it
+_SURE = 4
 # returns that make a batch line's rest together: at most this many, of this many
 # nearest after it (``_returns_making``)
 _BATCH_RETURNS = 4
@@ -1351,7 +1380,7 @@ def return_payer(
     the contact's name ``payer``: two members may share a name); 0 nothing tells it."""
     e2e = cols.end_to_end_ids[r]
     if e2e:
-        for item_e2e, reference in cols.advice_items.get(row, ()):
+        for item_e2e, reference, _ in cols.advice_items.get(row, ()):
             if item_e2e == e2e:
                 named = voucher_reference_tokens(number) & text_reference_tokens(reference)
                 return 4 if number and named else 0
@@ -1391,7 +1420,8 @@ def _with_charges(
     """Return → the movement it undoes, for returns booked with the banks' charges in
     their amount: an opposite movement of the same client for 1 cent to
     ``RETURN_CHARGES`` less, from the same account (else the same name) within 30 days
-    before — the least charges, then the nearest. The rows in any return's range are
+    before — the least charges, then the nearest; of the return's end-to-end id where
+    the return states one. The rows in any return's range are
     found in one pass (the ranges merged) and sorted by key; each return reads those of
     its own range."""
     returns = [r for r in returns if tc[r] >= 0 and (cols.ibans[r] or cols.names[r])]
@@ -1430,11 +1460,15 @@ def _with_charges(
         near = (
             (gap_of >= 0) & (gap_of <= RETURN_DAYS) & (pool_credit[lo:hi] != (cols.amount[r] > 0))
         )
+        stated = cols.end_to_end_ids[r]
         for row, gap in zip(pool[lo:hi][near].tolist(), gap_of[near].tolist(), strict=True):
+            # a return stating its original's end-to-end id undoes a line of that id only:
+            # with charges in its amount, the same payer's other payment a few euros
+            # apart is near at hand (a customer paying many invoices)
             if (
                 row in used
                 or not _same_counterparty(cols, row, r)
-                or _other_end_to_end(cols, row, r)
+                or (stated and cols.end_to_end_ids[row] != stated)
             ):
                 continue
             rank = (abs(int(cols.amount[r])) - abs(int(cols.amount[row])), gap, cols.ids[row], row)

@@ -61,8 +61,8 @@ class TxnColumns:
     # (``instructed_cents``), else 0
     instructed: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # per line with an advice whose items state their end-to-end ids: (end-to-end id,
-    # reference) per such item (``domain.advice.returnable_items``)
-    advice_items: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # reference, paid cents) per such item (``domain.advice.returnable_items``)
+    advice_items: dict[int, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Without ``instructed``, no line states an amount; a column of another length
@@ -97,7 +97,7 @@ class TxnColumns:
         advices: Sequence[str | None] | None = None,
         keys: Sequence[bytes | None] | KeyColumns | None = None,
         instructed: Sequence[int] | None = None,
-        advice_items: Sequence[tuple[tuple[str, str], ...] | None] | None = None,
+        advice_items: Sequence[tuple[tuple[str, str, int], ...] | None] | None = None,
     ) -> TxnColumns:
         """Columns from plain lists (as a column query returns them); a line's payment
         advice (``advices``, None or empty: none) is read after its purpose. ``keys``:

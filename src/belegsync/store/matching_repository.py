@@ -543,7 +543,7 @@ class MatchingRepository:
 
     async def _advices(
         self, tenant_id: str, ids: list[str]
-    ) -> tuple[list[str | None], list[tuple[tuple[str, str], ...] | None]]:
+    ) -> tuple[list[str | None], list[tuple[tuple[str, str, int], ...] | None]]:
         """Per line, what matching reads of its payment advice (``matching_text``), and
         the advice's items a return may name by their end-to-end ids
         (``returnable_items``); None for a line without one. A tenant has few advices:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import combinations
@@ -159,7 +160,11 @@ def test_refunds_are_never_collected_by_direct_debit() -> None:
 def test_some_single_collections_come_back_and_are_collected_again() -> None:
     payments = _money_in(lambda _n: "invoice", lambda n: 10000 + 137 * n)
     lines, _ = demo_transactions(payments, today=date(2024, 3, 8))
-    returns = [line for line in lines if str(line["remittance"]).startswith("RUECKLASTSCHRIFT")]
+    returns = [
+        line
+        for line in lines
+        if str(line["remittance"]).startswith("RUECKLASTSCHRIFT SEPA-Lastschrift")
+    ]
     assert returns
     for back in returns:
         number = str(back["remittance"]).split()[2]
@@ -176,6 +181,33 @@ def test_some_single_collections_come_back_and_are_collected_again() -> None:
         )
 
 
+def test_one_item_of_some_batches_comes_back_with_its_end_to_end_id() -> None:
+    # in every fourth batch from the second the first customer's item comes back four
+    # days after the batch line, with the end-to-end id the firm's collection file
+    # gives it, and is collected again two weeks after that
+    payments = _money_in(lambda _n: "invoice", lambda n: 10000 + 137 * n)
+    lines, _ = demo_transactions(payments, today=date(2024, 3, 8))
+    returns = [
+        line for line in lines if str(line["remittance"]).startswith("RUECKLASTSCHRIFT MD06")
+    ]
+    assert returns
+    batches = {line["booking_date"]: line for line in lines if "ANZAHL" in str(line["remittance"])}
+    for back in returns:
+        back_day = date.fromisoformat(back["booking_date"])
+        assert (back_day - timedelta(days=4)).isoformat() in batches
+        e2e = back["end_to_end_id"]
+        assert re.fullmatch(r"[A-Za-z0-9]+", e2e)
+        again = [line for line in lines if str(line["remittance"]).endswith("WIEDERVORLAGE")]
+        assert (
+            any(
+                line["amount"] == back["amount"].removeprefix("-")
+                and line["booking_date"] == (back_day + timedelta(days=14)).isoformat()
+                for line in again
+            )
+            or (back_day + timedelta(days=14)).isoformat() > "2024-03-08"
+        )
+
+
 def _read_all(directory: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(directory.glob("*.xml"))}
 
@@ -184,7 +216,8 @@ async def test_the_firms_collection_files_break_each_batch_line_down(
     uow_factory: UnitOfWorkFactory, clock: FixedClock, tmp_path: Path
 ) -> None:
     # the demo writes the pain.008 file of each batch it books as one line: uploaded,
-    # each is attached to its line and every invoice of it is linked automatically
+    # each is attached to its line and every invoice of it is linked automatically —
+    # but the item that came back, which its collection made again pays
     tenant_id, _ = await add_tenant(uow_factory, "Musterbau")
     for n in range(90):
         day = date(2024, 1, 2) + timedelta(days=n % 60)
@@ -223,4 +256,11 @@ async def test_the_firms_collection_files_break_each_batch_line_down(
             for link in await uow.matching.links(tenant_id, statuses=["auto_confirmed"])
             if link.bank_transaction_id in advised
         ]
-    assert len(advised) == len(files) and len(linked) == items
+    async with uow_factory() as uow:
+        returned = [
+            t
+            for t in await uow.matching.transactions(tenant_id)
+            if t.remittance.startswith("RUECKLASTSCHRIFT MD06")
+        ]
+    assert returned
+    assert len(advised) == len(files) and len(linked) == items - len(returned)
