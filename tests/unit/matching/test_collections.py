@@ -643,3 +643,24 @@ def test_a_return_of_the_advices_end_to_end_id_takes_its_item_unread() -> None:
     back = replace(back, end_to_end_id="SAMMLER-0301-1")
     result = match([payments[0], payments[2]], [batch, back])
     assert _auto(result) == {"v1#0": "batch", "v3#0": "batch"}
+
+
+def test_a_return_with_charges_undoes_the_line_of_its_end_to_end_id() -> None:
+    """Müller's collection of 126,03 € came back with 3,00 € charges in the return's
+    amount; his transfer of 127,50 € for another invoice was booked in between — 1,53 €
+    from the return, nearer than the collection's 3,00 €. Before, the return undid the
+    transfer: its invoice lost its payment. The return keeps the collection's id."""
+    invoice = payment("v1#0", number="RE-2024-0301", amount=12750, paid=D0 + timedelta(12))
+    collected = txn(
+        "collected", amount=12603, text="SEPA-Lastschrift RE-2024-0302", end_to_end_id="E2E-0302"
+    )
+    transfer = txn("transfer", amount=12750, day=D0 + timedelta(12), text="RE-2024-0301")
+    back = txn(
+        "back",
+        amount=-12903,
+        day=D0 + timedelta(14),
+        text="RUECKLASTSCHRIFT AM04",
+        end_to_end_id="E2E-0302",
+    )
+    result = match([invoice], [collected, transfer, back])
+    assert _auto(result) == {"v1#0": "transfer"}
