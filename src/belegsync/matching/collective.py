@@ -288,8 +288,6 @@ def collectives_from_references(
             suggestions = _net_of_fee(members, suggestions, fee)
         if index.cols.advised[row]:
             suggestions = _with_code(suggestions, f"advice:{len(members)}")
-        if row in index.returned_items:  # an item of it came back (``pair_batch_returns``)
-            suggestions = _with_code(suggestions, "batch_item_returned")
         competing = any(strong_exact_elsewhere.get(s.index, set()) - {row} for s in members)
         failures = collective_auto_failures(
             member_scores=tuple(s.score for s in suggestions),

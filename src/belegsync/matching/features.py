@@ -679,7 +679,14 @@ class FeatureContext:
             out.append(f"period_other:{other}")
         if recollected:
             out.append("recollection")
+        if self._pays_a_rest(row):
+            out.append("batch_item_returned")
         return out
+
+    def _pays_a_rest(self, row: int) -> bool:
+        """A batch line some items of which came back, which pays the others
+        (``TxnIndex.pair_batch_returns``)."""
+        return row in self.index.returned_items and bool(self.index.eligible[row])
 
     def _recollected(self, row: int) -> bool:
         """A debit collected again after a returned one (found, or said in the purpose)."""
@@ -1134,11 +1141,12 @@ class FeatureContext:
         inverse, period, other, others, recollected = self._line_hints(
             rows[wanted], columns.voucher_day[pay[wanted]]
         )
+        rest = self._rests(rows[wanted])
         # a known payer's recurring payments: only where the contact has a past
         recurring = known_payer[wanted]
         at = np.flatnonzero(recurring)
         recurring[at] = [bool(states[p].past) for p in pay[wanted[at]].tolist()]
-        more = recollected[inverse] | recurring
+        more = recollected[inverse] | recurring | rest
         out: dict[int, tuple[str, ...]] = {}
         # only another period named: one code, said the same for every pair of the line
         alone = np.flatnonzero(other & ~more)
@@ -1168,6 +1176,14 @@ class FeatureContext:
             if codes:
                 out[i] = tuple(codes)
         return out
+
+    def _rests(self, rows: IntArray) -> BoolArray:
+        """Per pair whether its line pays a batch's rest (:meth:`_pays_a_rest`)."""
+        returned = self.index.returned_items
+        if not returned:
+            return np.zeros(rows.size, dtype=np.bool_)
+        lines = np.fromiter(returned, np.int64, len(returned))
+        return is_member(rows, lines[self.index.eligible[lines]])
 
     def _line_hints(
         self, rows: IntArray, voucher_day: IntArray
@@ -1203,6 +1219,7 @@ class FeatureContext:
         inverse, period, other, others, recollected = self._line_hints(rows, voucher_day)
         out: list[tuple[str, ...]] = [()] * rows.size
         found = np.fromiter(map(is_not, recurrences, repeat(None)), np.bool_, rows.size)
+        found |= self._rests(rows)
         for i in np.flatnonzero(found | period | other | recollected[inverse]).tolist():
             j = int(inverse[i])
             code = recurrences[i]

@@ -664,3 +664,20 @@ def test_a_return_with_charges_undoes_the_line_of_its_end_to_end_id() -> None:
     )
     result = match([invoice], [collected, transfer, back])
     assert _auto(result) == {"v1#0": "transfer"}
+
+
+@pytest.mark.parametrize("advised", [True, False])
+def test_the_one_item_left_of_a_batch_says_another_came_back(advised: bool) -> None:
+    """A batch of two, one item returned: the other is the line's whole rest. Its link
+    said only „Betrag stimmt auf den Cent“ beside a line of twice the amount."""
+    payments, (batch, back, again) = _first_run_batch()
+    named = "RE-2024-0101\nRE-2024-0102"
+    batch = replace(
+        batch,
+        amount_cents=9800,
+        **({"advice": named} if advised else {"remittance": f"SAMMLER ANZAHL 2\n{named}"}),
+    )
+    result = match(payments[:2], [batch, back, again])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "again"}
+    (kept,) = [d.suggestion for d in result.auto_links if d.suggestion.txn_id == "batch"]
+    assert kept.reasons.count("batch_item_returned") == 1
