@@ -267,6 +267,14 @@ def _returned_collection(
             "Lastschrift",
         ),
     )
+    return _happened([(*step, "") for step in steps], party, today)
+
+
+def _happened(
+    steps: Sequence[tuple[date, int, str, str, str]], party: dict[str, Any], today: date
+) -> list[dict[str, Any]]:
+    """The lines of ``steps`` (day, cents, purpose, booking text, end-to-end id) of one
+    counterparty (``party``) that have happened by ``today``."""
     return [
         {
             "booking_date": when.isoformat(),
@@ -274,9 +282,10 @@ def _returned_collection(
             "amount": _money(cents),
             "remittance": text,
             "booking_text": kind,
+            **({"end_to_end_id": e2e} if e2e else {}),
             **party,
         }
-        for when, cents, text, kind in steps
+        for when, cents, text, kind, e2e in steps
         if when <= today
     ]
 
@@ -310,19 +319,7 @@ def _returned_from_batch(
             "",
         ),
     )
-    return [
-        {
-            "booking_date": when.isoformat(),
-            "value_date": when.isoformat(),
-            "amount": _money(cents),
-            "remittance": text,
-            "booking_text": kind,
-            **({"end_to_end_id": e2e} if e2e else {}),
-            **party,
-        }
-        for when, cents, text, kind, e2e in steps
-        if when <= today
-    ]
+    return _happened(steps, party, today)
 
 
 def _end_to_end_id(payment: BankPayment) -> str:
