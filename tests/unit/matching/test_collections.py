@@ -672,10 +672,10 @@ def test_the_one_item_left_of_a_batch_says_another_came_back(advised: bool) -> N
     said only „Betrag stimmt auf den Cent“ beside a line of twice the amount."""
     payments, (batch, back, again) = _first_run_batch()
     named = "RE-2024-0101\nRE-2024-0102"
-    batch = replace(
-        batch,
-        amount_cents=9800,
-        **({"advice": named} if advised else {"remittance": f"SAMMLER ANZAHL 2\n{named}"}),
+    batch = (
+        replace(batch, amount_cents=9800, advice=named)
+        if advised
+        else replace(batch, amount_cents=9800, remittance=f"SAMMLER ANZAHL 2\n{named}")
     )
     result = match(payments[:2], [batch, back, again])
     assert _auto(result) == {"v1#0": "batch", "v2#0": "again"}
