@@ -425,7 +425,7 @@ class TxnIndex:
         taken: set[int] = set()  # the payments paired
         paired: dict[int, list[tuple[int, int]]] = defaultdict(list)  # row → (return, cents)
         dropped: list[tuple[int, int]] = []  # (row, payment) hits that no longer pay
-        # the advices' items by their end-to-end ids: (row, reference, cents)
+        # the advices' items by their end-to-end ids: (row, cents)
         stated = {
             e2e: (row, cents)
             for row, items in cols.advice_items.items()
