@@ -7,7 +7,7 @@ What a person does with links (confirm, reject, undo, link by hand) lives in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -25,7 +25,13 @@ from belegsync.domain.matching import (
     Suggestion,
     UnmatchedReason,
 )
-from belegsync.matching.candidates import RETURN_DAYS, HeldItem, returned_items, returns_of
+from belegsync.matching.candidates import (
+    RETURN_CHARGES,
+    RETURN_DAYS,
+    HeldItem,
+    returned_items,
+    returns_of,
+)
 from belegsync.matching.columns import TxnColumns
 from belegsync.matching.engine import MatchResult, match
 from belegsync.matching.expected import (
@@ -45,6 +51,7 @@ from belegsync.matching.link_rows import (
 from belegsync.matching.memory import IbanContactMemory, MemoryRow
 from belegsync.matching.params import ENGINE_VERSION, MatchParams
 from belegsync.store.errors import skipped_when_busy
+from belegsync.store.matching_repository import SettledRange
 from belegsync.store.models import ExpectedPayment, PaymentLink, Voucher, new_id
 from belegsync.store.repositories import AuditRow
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
@@ -155,18 +162,7 @@ class _Loaded:
         }
 
     def engine_links(self) -> list[ExistingLink]:
-        # Links to external transactions do not settle the payment for the engine: a
-        # real transaction arriving later must still be found (and then replaces it).
-        return [
-            ExistingLink(
-                k.expected_payment_id,
-                k.bank_transaction_id,
-                k.allocated_cents,
-                LinkStatus(k.status),
-            )
-            for k in self.links
-            if k.status in ALLOCATING and k.bank_transaction_id not in self.external_txns
-        ]
+        return _engine_links(self.links, self.external_txns)
 
     def rejected_pairs(self) -> frozenset[tuple[str, str]]:
         # Rejected pairs are never offered again.
@@ -183,6 +179,22 @@ class _Loaded:
             for k in self.links
             if not may_auto_link_again(k.status, k.actor)
         )
+
+
+def _engine_links(links: Sequence[PaymentLink], external_txns: set[str]) -> list[ExistingLink]:
+    """The allocating links as the engine reads them. Links to external transactions
+    do not settle the payment for the engine: a real transaction arriving later must
+    still be found (and then replaces it)."""
+    return [
+        ExistingLink(
+            k.expected_payment_id,
+            k.bank_transaction_id,
+            k.allocated_cents,
+            LinkStatus(k.status),
+        )
+        for k in links
+        if k.status in ALLOCATING and k.bank_transaction_id not in external_txns
+    ]
 
 
 def _memory(rows: list[Any]) -> IbanContactMemory:
@@ -247,7 +259,7 @@ async def run_matching(
         # links on returned lines are to be taken apart first
         async with uow_factory() as uow:
             await uow.matching.lock_links(tenant_id)
-            inputs = await _inputs(uow, tenant_id, now)
+            inputs = await _inputs(uow, tenant_id, now, params)
             assert inputs is not None  # a writing unit of work takes returns apart
             counts = await _stored(uow, tenant_id, inputs, await _computed(inputs, params), now)
             await uow.commit()
@@ -274,7 +286,7 @@ async def _without_lock(
     returned lines are to be taken apart, which needs the lock)."""
     async with uow_factory.read_only() as uow:
         version = await uow.matching.links_version(tenant_id)
-        inputs = await _inputs(uow, tenant_id, now)
+        inputs = await _inputs(uow, tenant_id, now, params)
     if inputs is None:
         return "returned"
     result = await _computed(inputs, params)
@@ -292,7 +304,10 @@ class _Inputs:
     """What a run read: the engine's inputs and what the writer needs of the rows."""
 
     loaded: _Loaded
+    # the open payments, then the settled ones read for the returns
+    # (``_returned_item_payments``), whose links come apart from the others'
     expected: list[domain.ExpectedPayment]
+    settled_links: list[ExistingLink]
     cols: TxnColumns
     history: LinkHistory
     memory: IbanContactMemory
@@ -300,14 +315,17 @@ class _Inputs:
     returns_to_check: int
 
 
-async def _inputs(uow: UnitOfWork, tenant_id: str, now: datetime) -> _Inputs | None:
+async def _inputs(
+    uow: UnitOfWork, tenant_id: str, now: datetime, params: MatchParams | None
+) -> _Inputs | None:
     """Everything the engine reads. In a writing ``uow`` (which holds the tenant's
     links lock) the links on lines a return undid are taken apart first; a read-only
     one finding such links answers None (the run reads again holding the lock)."""
     columns = await uow.matching.transaction_columns(tenant_id)
     cols = TxnColumns.from_store(tenant_id, columns)
+    unpaired = returns_of(cols).unpaired
     returned = to_check = 0
-    found = await _returned_links(uow, tenant_id, columns, cols)
+    found = await _returned_links(uow, tenant_id, columns, cols, unpaired)
     if found and uow.read_only:
         return None
     if found:
@@ -315,9 +333,14 @@ async def _inputs(uow: UnitOfWork, tenant_id: str, now: datetime) -> _Inputs | N
         if returned:  # their lines and payments are open again (keys: ``_stored``)
             columns = await uow.matching.transaction_columns(tenant_id)
             cols = TxnColumns.from_store(tenant_id, columns)
+            unpaired = returns_of(cols).unpaired
     payments = await uow.matching.open_payments(tenant_id)
     links = await uow.matching.links_touching(tenant_id, [p.id for p, _ in payments], columns["id"])
-    loaded = _Loaded(payments, await uow.matching.external_transaction_ids(tenant_id), links)
+    external = await uow.matching.external_transaction_ids(tenant_id)
+    loaded = _Loaded(payments, external, links)
+    settled, settled_links = await _returned_item_payments(
+        uow, tenant_id, cols, unpaired, params or MatchParams(), loaded
+    )
     contacts = sorted({v.contact_id for _, v in payments if v.contact_id})
     since = min((v.voucher_date for _, v in payments), default=None)
     history = LinkHistory.from_rows(
@@ -332,10 +355,63 @@ async def _inputs(uow: UnitOfWork, tenant_id: str, now: datetime) -> _Inputs | N
     )
     numbers = await uow.contacts.customer_numbers(tenant_id)
     expected = [
-        to_payment_value(p, v, numbers.get(v.contact_id or "")) for p, v in loaded.payments.values()
+        to_payment_value(p, v, numbers.get(v.contact_id or ""))
+        for p, v in [*loaded.payments.values(), *settled]
     ]
     memory = _memory(await uow.matching.memory(tenant_id))
-    return _Inputs(loaded, expected, cols, history, memory, returned, to_check)
+    return _Inputs(loaded, expected, settled_links, cols, history, memory, returned, to_check)
+
+
+async def _returned_item_payments(
+    uow: UnitOfWork,
+    tenant_id: str,
+    cols: TxnColumns,
+    unpaired: Sequence[int],
+    params: MatchParams,
+    loaded: _Loaded,
+) -> tuple[list[tuple[ExpectedPayment, Voucher]], list[ExistingLink]]:
+    """The settled payments a return undoing none of the open lines (``unpaired``) may
+    have undone as an item of a line announcing its count („ANZAHL 58“, no advice),
+    with the links that settle them that ``loaded`` does not hold yet (each as the
+    engine reads it).
+
+    The first run that read the batch, its return and the collection made again paired
+    the return with that member's item, and linked the collection made again to the
+    member's payment, which is settled now. The runs after read only open payments: the
+    return paired with nothing, the batch's open items fell short of its amount, and
+    the suggestions for the others vanished the next morning. So the payments whose
+    item the return may be (its amount or up to ``RETURN_CHARGES`` less; a date window
+    that may hold a line booked up to ``RETURN_DAYS`` before it) are read too, settled
+    by their links: the engine pairs them as the first run did, and offers nothing for
+    them."""
+    if not unpaired:
+        return [], []
+    (late, after), (before, unanchored_after) = params.reach(True), params.reach(False)
+    ranges = []
+    for r in unpaired:
+        day, whole = date.fromordinal(int(cols.day[r])), abs(int(cols.amount[r]))
+        earliest = day - timedelta(days=RETURN_DAYS)
+        ranges.append(
+            SettledRange(
+                cols.currencies[r],
+                max(whole - RETURN_CHARGES, 1),
+                whole,
+                earliest - timedelta(days=after),
+                day + timedelta(days=late),
+                earliest - timedelta(days=unanchored_after),
+                day + timedelta(days=before),
+            )
+        )
+    settled = await uow.matching.settled_payments_in(tenant_id, ranges)
+    if not settled:
+        return [], []
+    known = {link.id for link in loaded.links}
+    links = [
+        link
+        for link in await uow.matching.links_touching(tenant_id, [p.id for p, _ in settled], [])
+        if link.id not in known
+    ]
+    return settled, _engine_links(links, loaded.external_txns)
 
 
 async def _computed(inputs: _Inputs, params: MatchParams | None) -> MatchResult:
@@ -346,7 +422,7 @@ async def _computed(inputs: _Inputs, params: MatchParams | None) -> MatchResult:
             inputs.expected,
             inputs.cols,
             rejected=inputs.loaded.rejected_pairs(),
-            existing_links=inputs.loaded.engine_links(),
+            existing_links=[*inputs.loaded.engine_links(), *inputs.settled_links],
             memory=inputs.memory,
             params=params,
             history=inputs.history,
@@ -408,9 +484,11 @@ async def _returned_links(
     tenant_id: str,
     columns: dict[str, list[Any]],
     cols: TxnColumns,
+    unpaired: Sequence[int],
 ) -> list[tuple[PaymentLink, str]]:
     """The links on lines a return among the open ``columns`` (``cols``: as the engine
-    reads them) undid, each with the return's id, which a run takes apart
+    reads them; ``unpaired``: its returns undoing none of them, ``returns_of``) undid,
+    each with the return's id, which a run takes apart
     (:func:`_take_apart`): the automatic ones, and the confirmed ones not naming that
     return yet.
 
@@ -422,7 +500,7 @@ async def _returned_links(
     of a line paying several (a SEPA batch: ``returned_items``, by the item's amount
     and the payer).
     """
-    days = sorted({int(cols.day[r]) for r in returns_of(cols).unpaired})
+    days = sorted({int(cols.day[r]) for r in unpaired})
     if not days:
         return []
     spans: list[tuple[int, int]] = []  # the days they may undo, merged

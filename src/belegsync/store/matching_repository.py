@@ -46,6 +46,7 @@ __all__ = [
     "TRANSACTION_COLUMNS",
     "ItemSource",
     "MatchingRepository",
+    "SettledRange",
     "StoredPayment",
     "VoucherSource",
 ]
@@ -68,6 +69,27 @@ class VoucherSource(NamedTuple):
     currency: str
     paid_date: date | None
     payments_stale: str | None
+
+
+def _in_voucher_order(
+    rows: Iterable[tuple[ExpectedPayment, Voucher]],
+) -> list[tuple[ExpectedPayment, Voucher]]:
+    """Payments with their vouchers by voucher date, Lexware id and position."""
+    return sorted(rows, key=lambda r: (r[1].voucher_date, r[1].lexware_id, r[0].position))
+
+
+class SettledRange(NamedTuple):
+    """Which settled payments a run reads besides the open ones
+    (``MatchingRepository.settled_payments_in``)."""
+
+    currency: str
+    low_cents: int
+    high_cents: int
+    # Lexware's paid date between these days, or, where it holds none, the voucher date
+    paid_from: date
+    paid_to: date
+    dated_from: date
+    dated_to: date
 
 
 class ItemSource(NamedTuple):
@@ -455,9 +477,47 @@ class MatchingRepository:
             # matching reads none of Lexware's documents: not decoded (JSON)
             .options(*(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS))
         )
-        out = [(row[0], row[1]) for row in await self._session.execute(query)]
-        out.sort(key=lambda r: (r[1].voucher_date, r[1].lexware_id, r[0].position))
-        return out
+        return _in_voucher_order((row[0], row[1]) for row in await self._session.execute(query))
+
+    async def settled_payments_in(
+        self, tenant_id: str, ranges: Sequence[SettledRange]
+    ) -> list[tuple[ExpectedPayment, Voucher]]:
+        """Active bank payments settled by a link, each in one of ``ranges`` (currency,
+        amount and the day Lexware says it was paid — the voucher date where it says
+        none), in the order of :meth:`open_payments`."""
+        out: list[tuple[ExpectedPayment, Voucher]] = []
+        for start in range(0, len(ranges), _CHUNK // 5):
+            wanted = or_(
+                *(
+                    and_(
+                        ExpectedPayment.currency == r.currency,
+                        ExpectedPayment.amount_cents.between(r.low_cents, r.high_cents),
+                        or_(
+                            ExpectedPayment.paid_date.between(r.paid_from, r.paid_to),
+                            and_(
+                                ExpectedPayment.paid_date.is_(None),
+                                Voucher.voucher_date.between(r.dated_from, r.dated_to),
+                            ),
+                        ),
+                    )
+                    for r in ranges[start : start + _CHUNK // 5]
+                )
+            )
+            query = (
+                select(ExpectedPayment, Voucher)
+                .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
+                .where(
+                    ExpectedPayment.tenant_id == tenant_id,
+                    ExpectedPayment.settled.is_(True),
+                    ExpectedPayment.active.is_(True),
+                    ExpectedPayment.kind == "bank",
+                    Voucher.tenant_id == tenant_id,
+                    wanted,
+                )
+                .options(*(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS))
+            )
+            out += [(row[0], row[1]) for row in await self._session.execute(query)]
+        return _in_voucher_order({p.id: (p, v) for p, v in out}.values())
 
     async def transaction_columns(self, tenant_id: str) -> dict[str, list[Any]]:
         """Real (not external) transactions that still have money to allocate (by the

@@ -467,3 +467,37 @@ async def test_a_batch_one_item_of_which_came_back_read_in_one_run_pays_the_othe
     again = await run_matching(uow_factory, clock, tenant_id)
     assert (again.auto_links, again.suggestions, again.returned) == (0, 0, 0)
     assert len(await _statuses_by_voucher(uow_factory, tenant_id)) == 3
+
+
+async def test_a_counted_batch_keeps_its_returned_item_apart_on_the_runs_after(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The same first import without the pain.008 file: the batch line only announces
+    its count („ANZAHL 3“). The first run pairs the return with Kunde 1's item, links
+    the collection made again to Kunde 1's invoice and offers the batch's rest to the
+    two others. The runs after read only open payments: Kunde 1's, settled now, was
+    not read, the return paired with nothing, the two others fell short of the batch's
+    amount — and the next morning their suggestions were gone, all three left
+    without a candidate. The settled payment the return may have undone is read
+    again, and changes nothing of its own."""
+    tenant_id, _ = await add_tenant(uow_factory, "Werkzeug Weber")
+    await add_batch_invoices(uow_factory, tenant_id)
+    back = line("-598.00", "2024-04-10", "RUECKLASTSCHRIFT RE-2024-00102 MD06", **KUNDE_1)
+    again = line("595.00", "2024-04-24", "Rechnung RE-2024-00102 Kd 10001 WIEDERVORLAGE", **KUNDE_1)
+    batch = line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3")
+    await push(uow_factory, clock, tenant_id, [batch, back, again])
+    offered = {
+        "b2b-0": [("2024-04-03", "suggested", 119000)],
+        "b2b-1": [("2024-04-24", "auto_confirmed", 59500)],
+        "b2b-2": [("2024-04-03", "suggested", 23800)],
+    }
+
+    first = await run_matching(uow_factory, clock, tenant_id)
+
+    assert (first.auto_links, first.suggestions, first.unmatched) == (1, 2, 0)
+    assert await _statuses_by_voucher(uow_factory, tenant_id) == offered
+    for _ in range(2):
+        again_counts = await run_matching(uow_factory, clock, tenant_id)
+        assert (again_counts.payments, again_counts.unmatched) == (2, 0)
+        assert (again_counts.auto_links, again_counts.suggestions) == (0, 2)
+        assert await _statuses_by_voucher(uow_factory, tenant_id) == offered
