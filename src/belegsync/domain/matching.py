@@ -98,7 +98,10 @@ class ExpectedPayment:
     it is the gross. ``skonto_cents`` is Lexware's ``cashDiscount`` item and
     ``settled_otherwise_cents`` the sum of items that move no bank money (credit note
     offsets, irrecoverable amounts), so a part payment is recognisable.
-    ``known_identifiers`` are the contact's IBANs and SEPA creditor ids, compacted.
+    ``known_identifiers`` are IBANs and SEPA creditor ids known for the contact
+    besides what the run learns (``IbanContactMemory``, the link history), compacted:
+    ``run_matching`` hands none over — Lexware's Public API holds no bank account of a
+    contact —, callers that know one from elsewhere may.
     """
 
     id: str

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations, count, repeat
@@ -41,7 +41,7 @@ from belegsync.domain.matching_text import (
 )
 from belegsync.domain.vouchers import Direction
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
-from belegsync.matching.line_keys import marker_mask, text_keys
+from belegsync.matching.line_keys import NO_KEY, marker_mask, text_keys
 from belegsync.matching.line_marks import RETURN_MARKERS
 from belegsync.matching.params import MatchParams
 from belegsync.matching.textscan import digit_value
@@ -65,6 +65,7 @@ __all__ = [
     "find_sorted",
     "instructed_rows",
     "is_member",
+    "later_from_account",
     "marked",
     "reference_tokens",
     "return_payer",
@@ -1346,6 +1347,7 @@ def returned_items(
     payer surest, then the least charges, then the nearest line; where two payers'
     items rank alike, none (a person looks)."""
     _, tc = tenant_currencies(cols.tenants, cols.currencies)
+    later = later_from_account(cols, returns)
     out: dict[int, int] = {}
     for r in returns:
         best: list[tuple[int, int, int, int]] = []
@@ -1358,7 +1360,8 @@ def returned_items(
                 or k in out.values()
             ):
                 continue
-            surely = return_payer(cols, r, item.row, item.accounts, item.payer, item.number)
+            again = [text for cents, text in later.get(r, ()) if cents == item.cents]
+            surely = return_payer(cols, r, item.row, item.accounts, item.payer, item.number, again)
             if surely:
                 best.append((-surely, *undoes, k))
         best.sort()
@@ -1368,28 +1371,73 @@ def returned_items(
 
 
 def return_payer(
-    cols: TxnColumns, r: int, row: int, accounts: Collection[str], payer: str, number: str
+    cols: TxnColumns,
+    r: int,
+    row: int,
+    accounts: Collection[str],
+    payer: str,
+    number: str,
+    again: Iterable[str] = (),
 ) -> int:
     """How surely return ``r`` undid the collection for the voucher ``number`` of a
     contact on the line at ``row``: 4 the line's advice names the voucher on the item
     of the return's end-to-end id (a SEPA return keeps the original's: the item itself;
-    0 where that item names another voucher); 3 its account is one of the contact's
-    ``accounts``; 2 its purpose names the voucher (a return carries the collection's
-    purpose where the bank passes it on, which names it where a parent's account pays a
-    child's fee); 1 the names hold the same words ("SCHULZE, BERND" for Bernd Schulze,
-    the contact's name ``payer``: two members may share a name); 0 nothing tells it."""
+    0 where that item names another voucher); 3 its purpose names the voucher (a
+    return carries the collection's purpose where the bank passes it on), or the
+    purpose of a line collecting it again does (``again``: those of the lines of the
+    item's amount from the return's account after it, :func:`later_from_account`); 2
+    its account is one of the contact's ``accounts``; 1 the names hold the same words
+    ("SCHULZE, BERND" for Bernd Schulze, the contact's name ``payer``: two members may
+    share a name); 0 nothing tells it.
+
+    A voucher named outranks the account: a parent's account pays the parent's own
+    fee and the child's, and the return of the child's fee names neither — the
+    collection made again names the child's invoice („Mitglied 1016 TS-25-0537
+    WIEDERVORLAGE“). Before, the parent's own item was taken as returned: the batch
+    was read without it, and the collection made again was linked to the parent's
+    invoice."""
     e2e = cols.end_to_end_ids[r]
     if e2e:
         for item_e2e, reference, _ in cols.advice_items.get(row, ()):
             if item_e2e == e2e:
                 named = voucher_reference_tokens(number) & text_reference_tokens(reference)
                 return 4 if number and named else 0
+    if number:
+        tokens = voucher_reference_tokens(number)
+        if any(tokens & text_reference_tokens(text) for text in (cols.remittances[r], *again)):
+            return 3
     if cols.ibans[r] and cols.ibans[r] in accounts:
-        return 3
-    if number and voucher_reference_tokens(number) & text_reference_tokens(cols.remittances[r]):
         return 2
     words = set(normalise_name(cols.names[r]).split())
     return 1 if words and words == set(normalise_name(payer).split()) else 0
+
+
+def later_from_account(
+    cols: TxnColumns, returns: Collection[int]
+) -> dict[int, list[tuple[int, str]]]:
+    """Per return of ``returns`` with an account, (cents, purpose) of the lines from
+    that account of the other direction booked up to ``RETURN_DAYS`` after it: the
+    collection made again, or the payer's transfer of what came back, which may name
+    the voucher the return does not (``return_payer``)."""
+    wanted = [r for r in returns if cols.keys.iban[r] != NO_KEY]
+    if not wanted:
+        return {}
+    keys = cols.keys.iban
+    rows = np.flatnonzero(is_member(keys, np.unique(keys[wanted])))
+    by_key: dict[int, list[int]] = defaultdict(list)
+    for row in rows.tolist():
+        by_key[int(keys[row])].append(row)
+    out: dict[int, list[tuple[int, str]]] = {}
+    for r in wanted:
+        day, sign = int(cols.day[r]), cols.amount[r] < 0
+        out[r] = [
+            (abs(int(cols.amount[row])), cols.remittances[row])
+            for row in by_key[int(keys[r])]
+            if 0 < int(cols.day[row]) - day <= RETURN_DAYS
+            and (cols.amount[row] > 0) == sign
+            and cols.ibans[row] == cols.ibans[r]
+        ]
+    return out
 
 
 def _return_rows(cols: TxnColumns) -> list[int]:

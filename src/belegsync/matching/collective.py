@@ -369,7 +369,9 @@ def collectives_by_contact(
     884001") pools their open items; its combination is a suggestion, so its lines are
     read apart (``several``), once the run's links are all made: the pool is then what
     the next run finds. ``named_payers`` (row → contacts) names the payer of a line no
-    account or number names, by the contact's name (the caller offers those groups).
+    account or number names, by the contact's name: the vouchers its purpose cites
+    may be linked (the caller may offer those too), a combination found by its sum
+    is only offered.
     ``grouped``: :func:`states_by_contact` of ``states``, where the caller keeps it.
     """
     index = ctx.index
@@ -379,6 +381,7 @@ def collectives_by_contact(
     booked = not params.shadow_mode
     # (row, the payer's open items the line may pay) for the lines from a known payer
     lines: list[tuple[int, list[PaymentState]]] = []
+    by_name: set[int] = set()  # the rows whose payer only the contact's name tells
     # by day and id: two lines alike take the same items whatever the inputs' order
     for row in sorted(rows, key=lambda r: (int(index.day[r]), ids[r])):
         txn_id = ids[row]
@@ -388,6 +391,7 @@ def collectives_by_contact(
         if not contacts and not for_several:
             # a payer known by the contact's name only (``named_payers``)
             contacts = named_payers.get(row, frozenset())
+            by_name.add(row)
         if for_several != several:
             continue
         day = int(index.day[row])
@@ -408,8 +412,10 @@ def collectives_by_contact(
     for row, mine in lines:
         day, amount, part = int(index.day[row]), int(index.remaining[row]), int(index.part[row])
         free = [s for s in mine if s.index not in cited_by]
-        cited = _cited(free, index.cols.remittances[row], day, amount, part)
-        group = None if cited is None else _payer_group(ctx, row, cited, booked and not several)
+        cited, whole = _cited(free, index.cols.remittances[row], day, amount, part)
+        # a payer only the name tells links what it cites where it pays all of it
+        sure = booked and not several and (whole or row not in by_name)
+        group = None if cited is None else _payer_group(ctx, row, cited, sure)
         if group is not None:
             groups.append(group)
             cited_by.update((member, row) for member in group.members)
@@ -422,7 +428,9 @@ def collectives_by_contact(
         unsure: list[tuple[int, list[PaymentState]]] = []
         tentative: list[CollectiveGroup] = []
         for row, mine in pending:
-            group, complete = _payer_subset(ctx, row, mine, taken, params, booked and not several)
+            group, complete = _payer_subset(
+                ctx, row, mine, taken, params, booked and not several and row not in by_name
+            )
             if group is not None and group.auto:
                 groups.append(group)
                 taken.update((member, row) for member in group.members)
@@ -514,26 +522,26 @@ def _payer_marked(suggestions: Iterable[Suggestion], how: str) -> list[Suggestio
 
 def _cited(
     states: Sequence[PaymentState], text: str, day: int, amount: int, part: int
-) -> tuple[PaymentState, ...] | None:
+) -> tuple[tuple[PaymentState, ...] | None, bool]:
     """The payer's open items whose running number (without leading zeros) the purpose
     cites as a number of its own, booked on or after their voucher date, when they or
     exactly one combination of them make the line's amount: a purpose citing numbers
-    names what it pays."""
+    names what it pays. With it, whether they are all the items cited."""
     numbers = {run.lstrip("0") for run in _DIGITS.findall(_NOT_NUMBERS.sub(" ", text))}
     if len(numbers) < 2:
-        return None
+        return None, False
     cited = [
         s
         for s in states
         if voucher_short_number(s.payment.voucher_number) in numbers and s.voucher_day <= day
     ]
     if len(cited) < 2 or len(cited) > _MAX_CITED:
-        return None
+        return None, False
     if len({s.payment.voucher_id for s in cited}) != len(cited):
-        return None  # a voucher with several open items: which one is ambiguous
+        return None, False  # a voucher with several open items: which one is ambiguous
     if sum(_signed(s, part) for s in cited) == amount:
-        return tuple(cited)
-    return _unique_subset(cited, amount, part, len(cited) - 1)
+        return tuple(cited), True
+    return _unique_subset(cited, amount, part, len(cited) - 1), False
 
 
 # a family's open items are combined only where it has at most this many, up to

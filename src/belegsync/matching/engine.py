@@ -45,6 +45,7 @@ from belegsync.matching.candidates import (
     find_sorted,
     instructed_rows,
     is_member,
+    later_from_account,
     marked,
     return_payer,
     unique_inverse,
@@ -70,7 +71,13 @@ from belegsync.matching.decide import (
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
 from belegsync.matching.features import FeatureContext, Scored
 from belegsync.matching.history import LinkHistory
-from belegsync.matching.line_keys import NO_KEY, marker_mask, text_key, word_masks
+from belegsync.matching.line_keys import (
+    NO_KEY,
+    marker_mask,
+    processed_name,
+    text_key,
+    word_masks,
+)
 from belegsync.matching.line_marks import (
     COLLECTIVE_MARKERS,
     COUNT_MARKERS,
@@ -166,6 +173,12 @@ def _without_overlaps(groups: Sequence[CollectiveGroup]) -> list[CollectiveGroup
         for member in group.members:
             claims[member] += 1
     return [g for g in groups if g.auto and all(claims[m] == 1 for m in g.members)]
+
+
+def _alike_keys(tcs: IntArray, masks: IntArray) -> IntArray:
+    """A key per (tenant/currency, word mask): names of one tenant and currency with
+    the same words share it (other pairs rarely do; the words are compared after)."""
+    return masks ^ (tcs * np.int64(-7046029254386353131))
 
 
 def _ranked_elsewhere(
@@ -316,6 +329,8 @@ class _Run:
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
         # a return of an item of a batch line, read in the same run
+        unpaired = self.index.returns.unpaired if self.index.returns else ()
+        later = later_from_account(cols, unpaired) if unpaired else {}
         found = self.index.pair_batch_returns(
             found,
             BatchPayments(arrays.item, arrays.part, arrays.lo, arrays.hi, arrays.open),
@@ -326,10 +341,9 @@ class _Run:
                 arrays.identifiers[g],
                 expected[g].contact_name,
                 expected[g].voucher_number,
+                [text for cents, text in later.get(r, ()) if cents == arrays.item[g]],
             ),
-            _counted_lines(self.index)
-            if self.index.returns and self.index.returns.unpaired
-            else (),
+            _counted_lines(self.index) if unpaired else (),
             lambda g, row: (expected[g].id, cols.ids[row]) in held,
         )
         # the run's caches of normalised texts and names, the fast path's included
@@ -391,6 +405,9 @@ class _Run:
         # payments (state indexes) they may hold (``counted_groups``)
         self._counted: dict[int, int] = {}
         self._counted_held: set[int] = set()
+        # per line, the payments (states) whose voucher it names in full, for their
+        # exact amount (``_edges``)
+        self._named_on: dict[int, set[int]] = defaultdict(set)
         # free credit lines naming a deposit ("Anzahlung"), for the external check
         self._deposits: list[int] = []
         # free credit lines announcing a collective transfer and naming nothing else
@@ -426,6 +443,7 @@ class _Run:
         hit = scored.exact_reference
         for p, row in zip(scored.pay[hit].tolist(), scored.rows[hit].tolist(), strict=True):
             strong_exact[p].add(row)
+            self._named_on[row].add(p)
         return edges, strong_exact
 
     def _scored(
@@ -484,19 +502,35 @@ class _Run:
         )
         picked = self._in_order(assign_greedy(single, self._id_ranks), single)
         assigned = {payment: int(single.row[i]) for payment, i in picked.items()}
-        autos = (
-            {}
-            if self.params.shadow_mode
-            else auto_decisions(picked, single, self.params, self._vouchers)
-        )
+        autos = {} if self.params.shadow_mode else self._decided(picked, single)
         consumed.update(assigned[p] for p in autos)
         ranked_by = {row: p for p, row in assigned.items() if p not in autos}
         linked = set(autos) | grouped_payments
         self._auto_rows += [(p, assigned[p]) for p in autos]
         self._linked_cache = None
-        account_rows, owners = self._linked_account_rows(linked, consumed)
         payer_rows = {row for _, rows in self.index.by_identifier.values() for row in rows}
         payer_rows.update(self.index.customer_hits)
+        # a payer no account or number names yet whose name is the contact's: the
+        # running numbers its purpose cites may link (a client's first import); the
+        # accounts those links teach are read with the run's others below
+        alike = self._payers_named_alike(payer_rows, consumed | self._explained(ranked_by))
+        if alike:
+            found = _ranked_elsewhere(
+                collectives_by_contact(
+                    self.states,
+                    self.ctx,
+                    sorted(alike),
+                    lambda p: p not in linked,
+                    self.rejected,
+                    self.params,
+                    named_payers=alike,
+                    grouped=self._grouped,
+                ),
+                ranked_by,
+            )
+            group_autos += self._link_groups(found, linked, consumed)
+            groups += found
+        account_rows, owners = self._linked_account_rows(linked, consumed)
         payer_rows.update(account_rows)
         contact_rows = sorted(payer_rows - consumed - self._explained(ranked_by))
 
@@ -528,6 +562,9 @@ class _Run:
         if not self.params.shadow_mode:
             edges, learned, taught = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
+            again = _ranked_elsewhere(self._alike_again(alike, linked, consumed), ranked_by)
+            group_autos += self._link_groups(again, linked, consumed)
+            groups += again
             # the lines naming several vouchers and the payouts judged again once the
             # run's links are made, as the next run finds them: the payments named on
             # those lines learn what the links taught first (else only a later round
@@ -572,7 +609,11 @@ class _Run:
         )
         # a collective transfer naming nothing from a payer known only by the contact's
         # name: its combination is offered, never linked
-        by_name = self._payers_by_name(consumed, linked)
+        by_name = {
+            row: contacts
+            for row, contacts in self._payers_by_name(consumed, linked).items()
+            if row not in alike
+        }
         if by_name:
             groups += [
                 replace(g, auto=False)
@@ -794,7 +835,7 @@ class _Run:
             picked = self._in_order(assign_greedy(single, self._id_ranks), single)
             for p, i in picked.items():
                 assigned[p] = int(single.row[i])
-            made = auto_decisions(picked, single, self.params, self._vouchers)
+            made = self._decided(picked, single)
             if not made:
                 break
             autos.update(made)
@@ -804,6 +845,22 @@ class _Run:
             done[list(made)] = True
             taken[used] = True
         return edges, autos, set(by_index)
+
+    def _decided(self, picked: Mapping[int, int], single: EdgeColumns) -> dict[int, LinkDecision]:
+        """The automatic links of the ``picked`` pairs (payment → edge of ``single``,
+        ``auto_decisions``) but those on a line naming another payment's voucher in
+        full for its exact amount (``_named_on``): the line is that voucher's, whatever
+        the payer tells (a parent's collection made again of the child's fee, naming
+        the child's invoice, was linked to the parent's own fee of the same amount)."""
+        made = auto_decisions(picked, single, self.params, self._vouchers)
+        named = self._named_on
+        if not named:
+            return made
+        return {
+            p: decision
+            for p, decision in made.items()
+            if p in named.get(int(single.row[picked[p]]), (p,))
+        }
 
     def _on_linked_accounts(self, done: BoolArray, taken: BoolArray) -> tuple[IntArray, IntArray]:
         """(state, row) of the open states (not ``done``) and the free eligible lines of
@@ -1373,6 +1430,92 @@ class _Run:
                 & (starts - _DEPOSIT_DAYS <= day)
                 & (day < starts)
             ),
+        )
+
+    def _payers_named_alike(
+        self, known: Collection[int], consumed: Collection[int]
+    ) -> dict[int, frozenset[str]]:
+        """Per free line no account or customer number names (not in ``known``), the
+        contact with two payments of its partition or more whose name has the words
+        of the line's payer, no more, no fewer, in any order and with umlauts spelled
+        out („Oezdemir + Kraus Dentallabor GbR“ for „Dentallabor Özdemir & Kraus GbR“);
+        none where two contacts have that name.
+
+        On a client's first import no link has taught a supplier's account yet (Lexware
+        holds none): the supplier's transfer „RE 451 452 453 454“ was neither linked
+        nor offered, and its four invoices were listed as needing an external
+        transaction. The lines and the contacts meet on their word masks (the lines'
+        are stored, ``line_keys``) within their tenant and currency; the words of the
+        few that meet are compared."""
+        pools = [(tc, contact) for (tc, contact), mine in self._grouped.items() if len(mine) >= 2]
+        if not pools:
+            return {}
+        names = [self._grouped[key][0].payment.contact_name for key in pools]
+        contact_keys = _alike_keys(
+            np.fromiter((tc for tc, _ in pools), np.int64, len(pools)), word_masks(names)
+        )
+        index, cols = self.index, self.index.cols
+        free = index.eligible & (index.remaining > 0) & (cols.keys.words != 0)
+        for taken in (known, consumed):
+            free[np.fromiter(taken, np.int64, len(taken))] = False
+        rows = np.flatnonzero(free)
+        line_keys = _alike_keys(index.part[rows] // 2, cols.keys.words[rows])
+        meet = is_member(line_keys, contact_keys)
+        rows, line_keys = rows[meet], line_keys[meet]
+        if not rows.size:
+            return {}
+        by_key: dict[int, list[tuple[frozenset[str], str]]] = defaultdict(list)
+        for key, (_, contact), name in zip(contact_keys.tolist(), pools, names, strict=True):
+            by_key[key].append((frozenset(processed_name(name).split()), contact))
+        found: dict[int, frozenset[str]] = {}
+        for row, key in zip(rows.tolist(), line_keys.tolist(), strict=True):
+            words = frozenset(processed_name(cols.names[row]).split())
+            contacts = frozenset(c for w, c in by_key[key] if w == words)
+            if len(contacts) == 1:  # two contacts of one name: whose is not told
+                found[row] = contacts
+        return found
+
+    def _alike_again(
+        self, alike: Mapping[int, frozenset[str]], linked: set[int], consumed: set[int]
+    ) -> list[CollectiveGroup]:
+        """The free lines of payers named like their contact (``_payers_named_alike``)
+        from an account this run linked to that contact (a transfer citing the invoices
+        it pays), read once more as from the contact's known account — as the next run
+        reads them, having learned the account from the link: their one combination of
+        the contact's open items is linked („Rechnungen KW 45/46“ after „Kd 4471
+        Rechnungen 8 17 24“)."""
+        rows = [row for row in sorted(alike) if row not in consumed]
+        if not rows:
+            return []
+        part = self.index.part
+        # the one contact each (``_payers_named_alike``)
+        states = [self._grouped[(int(part[row]) // 2, min(alike[row]))][0] for row in rows]
+        contact_of, accounts = self._accounts_linked_now(states)
+        cols = self.index.cols
+        owners: dict[tuple[int, str], frozenset[str]] = {}
+        for row, number in zip(rows, contact_of.tolist(), strict=True):
+            for ident in (cols.ibans[row], cols.creditors[row]):
+                if ident and (number, ident) in accounts:
+                    owners[(int(part[row]) // 2, ident)] = alike[row]
+        known = [
+            row
+            for row in rows
+            if any(
+                (int(part[row]) // 2, ident) in owners
+                for ident in (cols.ibans[row], cols.creditors[row])
+            )
+        ]
+        if not known:
+            return []
+        return collectives_by_contact(
+            self.states,
+            self.ctx,
+            known,
+            lambda p: p not in linked,
+            self.rejected,
+            self.params,
+            linked_owners=owners,
+            grouped=self._grouped,
         )
 
     def _payers_by_name(

@@ -466,6 +466,67 @@ def test_a_return_naming_the_invoice_pairs_where_a_parent_pays_a_childs_fee() ->
     assert _auto(result) == {"v1#0": "batch", "v2#0": "batch", "v3#0": "batch"}
 
 
+def test_a_parents_return_naming_nothing_is_told_by_the_collection_made_again() -> None:
+    """Bernd Schulze pays his own fee and his daughter Lina's from his account, both
+    49,00 € in the batch. Lina's collection comes back from his account naming
+    nothing; his collection made again names her invoice. Before, the return was
+    taken as his own item (his account): the batch was read as paying Lina's fee, and
+    the collection made again was linked to his — both wrong."""
+    payments, (batch, back, again) = _first_run_batch()
+    lina = replace(
+        payments[1],
+        id="v4#0",
+        voucher_id="v4",
+        voucher_number="RE-2024-0104",
+        contact_id="c4",
+        contact_name="Lina Schulze",
+        known_identifiers=frozenset(),
+    )
+    numbers = f"{batch.advice}\nRE-2024-0104"
+    batch = replace(batch, amount_cents=4 * 4900, advice=numbers)
+    back = replace(back, remittance="RUECKLASTSCHRIFT AM04")
+    again = replace(again, remittance="Kursbeitrag 03/2024 RE-2024-0104 WIEDERVORLAGE")
+
+    result = match([*payments, lina], [batch, back, again])
+
+    auto = _auto(result)
+    assert {p: auto.get(p) for p in ("v1#0", "v2#0", "v3#0")} == dict.fromkeys(
+        ("v1#0", "v2#0", "v3#0"), "batch"
+    )
+    offered = result.suggestions_by_payment.get("v4#0", ())
+    assert auto.get("v4#0") == "again" or offered[0].txn_id == "again"
+
+
+def test_a_line_naming_one_voucher_in_full_links_no_other() -> None:
+    """„Kursbeitrag 10/2025 TS-25-0537“ from the mother's account, of the amount of
+    her own fee and of her son's, the purpose naming his invoice: her own fee (her
+    account, the month named) scored higher than his invoice (another payer's name)
+    and was linked. A line naming a voucher in full for its exact amount is that
+    voucher's: the mother's fee is not linked to it."""
+    fee = partial(payment, amount=11800, voucher_date=D0)
+    mother = fee(
+        "v1#0",
+        number="TS-25-0573",
+        name="Sabine Krause",
+        contact="c1",
+        known_identifiers=frozenset({IBAN_B}),
+    )
+    son = fee("v2#0", number="TS-25-0537", name="Emma Krause", contact="c2")
+    line = txn(
+        "b1",
+        amount=11800,
+        text="Kursbeitrag 03/2024 Mitglied 1016 TS-25-0537",
+        name="KRAUSE, SABINE",
+        iban=IBAN_B,
+    )
+
+    result = match([mother, son], [line])
+
+    assert _auto(result).get("v1#0") is None
+    offered = result.suggestions_by_payment.get("v2#0", ())
+    assert _auto(result).get("v2#0") == "b1" or offered[0].txn_id == "b1"
+
+
 def test_a_return_does_not_undo_a_line_of_another_end_to_end_id() -> None:
     """Schulze's February fee came back and was collected again on 26 February; his
     March fee, collected in the batch of 4 March, came back on 8 March. The March

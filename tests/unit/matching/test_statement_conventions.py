@@ -151,6 +151,154 @@ def test_an_unknown_payer_listing_numbers_is_not_linked_by_them() -> None:
     assert _auto(match(invoices, [line])) == {}
 
 
+LAB = "Dentallabor Özdemir & Kraus GbR"
+_LAB_INVOICES = [("0451", 69171), ("0452", 27210), ("0453", 80140), ("0454", 104519)]
+
+
+def _first_import(
+    numbers_and_amounts: list[tuple[str, int]], name: str = LAB
+) -> list[ExpectedPayment]:
+    """A supplier's invoices on a client's first import: Lexware holds no account of
+    its contacts and no link has taught one yet."""
+    return [
+        replace(p, contact_name=name, contact_id="lab", known_identifiers=frozenset())
+        for p in _invoices(numbers_and_amounts, paid_days=3)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payer", "purpose"),
+    [
+        ("Oezdemir + Kraus Dentallabor GbR", "RE 451 452 453 454"),
+        ("DENTALLABOR OEZDEMIR & KRAUS GBR", "Rg. 0451, 0452, 0453, 0454 Kd 112"),
+        ("KRAUS OEZDEMIR DENTALLABOR GBR", "RE 451/452/453/454"),
+    ],
+)
+def test_a_payer_named_as_the_contact_citing_all_it_pays_is_linked_on_the_first_import(
+    payer: str, purpose: str
+) -> None:
+    """The practice pays its dental lab's invoices of the month in one transfer citing
+    their running numbers. On the first import no account is known: before, the
+    transfer was neither linked nor offered, and the four invoices were listed as
+    needing an external transaction. The payer's name has the contact's words („&“
+    and „+“ are none, umlauts spelled out, in any order)."""
+    invoices = _first_import(_LAB_INVOICES)
+    line = txn(
+        "b1", amount=-sum(c for _, c in _LAB_INVOICES), text=purpose, name=payer, iban=IBAN_B
+    )
+
+    result = match(invoices, [line])
+
+    assert _auto(result) == {p.id: "b1" for p in invoices}
+    for decision in result.auto_links:
+        assert "collective_payer" in decision.suggestion.features.extra
+    assert not result.unmatched
+
+
+def test_a_payer_named_as_the_contact_paying_part_of_what_it_cites_is_offered() -> None:
+    """The transfer cites four invoices and pays three of them (one was disputed): the
+    three are offered, not linked — only a known account links what a purpose cites
+    in part."""
+    invoices = _first_import(_LAB_INVOICES)
+    paid = sum(c for _, c in _LAB_INVOICES[:3])
+    line = txn("b1", amount=-paid, text="RE 451 452 453 454", name=LAB.upper(), iban=IBAN_B)
+
+    result = match(invoices, [line])
+
+    assert _auto(result) == {}
+    for p in invoices[:3]:
+        assert result.suggestions_by_payment[p.id][0].txn_id == "b1"
+
+
+@pytest.mark.parametrize(
+    "payer",
+    [
+        "Kraus Dentallabor GbR",  # a word fewer: the partner's own lab?
+        "Dentallabor Özdemir & Kraus GbR Filiale Süd",  # a word more
+    ],
+)
+def test_a_payer_with_other_words_than_the_contact_is_not_linked_by_its_numbers(
+    payer: str,
+) -> None:
+    invoices = _first_import(_LAB_INVOICES)
+    line = txn(
+        "b1",
+        amount=-sum(c for _, c in _LAB_INVOICES),
+        text="RE 451 452 453 454",
+        name=payer,
+        iban=IBAN_B,
+    )
+
+    assert _auto(match(invoices, [line])) == {}
+
+
+def test_two_contacts_of_the_payers_name_link_nothing_by_it() -> None:
+    """Lexware holds the lab twice (an old and a new contact): whose invoices the
+    numbers are is not told by the name."""
+    invoices = _first_import(_LAB_INVOICES)
+    invoices += [
+        replace(p, id=f"w{k}#0", voucher_id=f"w{k}", contact_id="lab-alt")
+        for k, p in enumerate(_first_import([("0460", 5000), ("0461", 7000)]))
+    ]
+    line = txn(
+        "b1",
+        amount=-sum(c for _, c in _LAB_INVOICES),
+        text="RE 451 452 453 454",
+        name=LAB,
+        iban=IBAN_B,
+    )
+
+    assert _auto(match(invoices, [line])) == {}
+
+
+def test_a_payer_named_as_the_contact_citing_no_numbers_is_only_offered() -> None:
+    """„Rechnungen 07/2024 Kd-Nr. 112“: the one combination of the lab's open invoices
+    that makes the line is offered; a name alone links no sum."""
+    invoices = _first_import(_LAB_INVOICES)
+    paid = _LAB_INVOICES[0][1] + _LAB_INVOICES[2][1]
+    line = txn("b1", amount=-paid, text="Rechnungen 07/2024 Kd-Nr. 112", name=LAB, iban=IBAN_B)
+
+    result = match(invoices, [line])
+
+    assert _auto(result) == {}
+    for p in (invoices[0], invoices[2]):
+        assert result.suggestions_by_payment[p.id][0].txn_id == "b1"
+
+
+def test_the_account_a_cited_transfer_taught_links_the_payers_next_transfer_in_one_run() -> None:
+    """The lab's first transfer cites its four invoices and is linked; its next one,
+    from the same account, says „Rechnungen KW 45/46“ and pays the seven newer ones,
+    all it has open — more than a combination is searched for. Before, the run only
+    offered it; the next run, having learned the account from the first link, linked
+    it: a second run with no new data changed what the client saw."""
+    newer = [(f"0{460 + k}", cents) for k, cents in enumerate(c for _, c in _SEVEN)]
+    invoices = _first_import([*_LAB_INVOICES, *newer])
+    invoices[4:] = [
+        replace(p, voucher_date=p.voucher_date + timedelta(days=20)) for p in invoices[4:]
+    ]
+    cited = txn(
+        "b1",
+        amount=-sum(c for _, c in _LAB_INVOICES),
+        text="RE 451 452 453 454",
+        name=LAB,
+        iban=IBAN_B,
+    )
+    month = txn(
+        "b2",
+        amount=-sum(c for _, c in newer),
+        text="Rechnungen KW 45/46",
+        name=LAB,
+        iban=IBAN_B,
+        day=D0 + timedelta(days=21),
+    )
+
+    result = match(invoices, [cited, month])
+
+    assert _auto(result) == {p.id: "b1" if k < 4 else "b2" for k, p in enumerate(invoices)}
+    again = match(invoices, [cited, month], existing_links=stored_links(result))
+    assert again.auto_links == ()
+
+
 def _sales(amounts: list[int], *, known: bool) -> list[ExpectedPayment]:
     """Daily card sales of the café booked as vouchers of the terminal provider; the
     paid date entered in Lexware is sometimes after the payout."""
