@@ -484,3 +484,47 @@ async def test_linking_the_same_pair_twice_by_hand_makes_one_link(
     ]
     assert again.id == first.id and [k.id for k in live] == [first.id]
     assert (await _audit_actions(uow_factory, tenant_id)).count("link_created_manually") == 1
+
+
+LAB = "Dentallabor Özdemir & Kraus GbR"
+LAB_INVOICES = (("0451", 69171), ("0452", 27210), ("0453", 80140), ("0454", 104519))
+
+
+async def test_a_first_import_links_a_suppliers_transfer_citing_its_running_numbers(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A practice's first import: its dental lab's transfer of the month cites the four
+    invoices' running numbers, from an account Lexware does not hold (its Public API
+    has no contact accounts) under the lab's name in another order. Before, nothing
+    was linked or offered, and the four were listed as needing an external
+    transaction; the bench had measured it with the lab's account known."""
+    tenant_id, _ = await add_tenant(uow_factory, "Zahnarztpraxis Dr. Lang")
+    for number, cents in LAB_INVOICES:
+        await add_voucher(
+            uow_factory,
+            tenant_id,
+            f"lab-{number}",
+            voucher_number=number,
+            contact_id="lab",
+            contact_name=LAB,
+            total_gross_cents=cents,
+            total_tax_cents=cents * 7 // 107,
+            voucher_date=date(2024, 6, 20),
+            paid_date=date(2024, 7, 5),
+        )
+    total = sum(cents for _, cents in LAB_INVOICES)
+    transfer = line(
+        f"-{total // 100}.{total % 100:02d}",
+        "2024-07-03",
+        "RE 451 452 453 454",
+        counterparty_name="Oezdemir + Kraus Dentallabor GbR",
+        counterparty_iban=SUPPLIER_IBAN,
+    )
+    await push(uow_factory, clock, tenant_id, [transfer])
+
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    assert (counts.auto_links, counts.no_candidate) == (4, 0)
+    links = await _links(uow_factory, tenant_id)
+    assert {link.status for link in links} == {"auto_confirmed"}
+    assert sorted(link.allocated_cents for link in links) == sorted(c for _, c in LAB_INVOICES)
