@@ -33,7 +33,7 @@ from belegsync.domain.matching import (
 )
 from belegsync.matching.engine import MatchResult
 
-__all__ = ["DataSet", "Metrics", "evaluate", "stored_links"]
+__all__ = ["DataSet", "Metrics", "Outcome", "evaluate", "evaluate_outcome", "stored_links"]
 
 
 class DataSet(Protocol):
@@ -116,20 +116,55 @@ class Metrics:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a client sees of a run, by the data set's ids: per payment the lines linked
+    automatically, its first suggestion's line, whether it is listed as needing an
+    external transaction, and whether its first suggestion is a line for less from its
+    payer (``short_payment``)."""
+
+    auto: Mapping[str, frozenset[str]]
+    top: Mapping[str, str]
+    external: frozenset[str]
+    short: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, result: MatchResult) -> Outcome:
+        auto: dict[str, set[str]] = {}
+        for decision in result.auto_links:
+            s = decision.suggestion
+            auto.setdefault(s.payment_id, set()).add(s.txn_id)
+        return cls(
+            {p: frozenset(t) for p, t in auto.items()},
+            {p: offered[0].txn_id for p, offered in result.suggestions_by_payment.items()},
+            frozenset(
+                u.payment_id for u in result.unmatched if u.reason is UnmatchedReason.NO_CANDIDATE
+            ),
+            frozenset(
+                p
+                for p, offered in result.suggestions_by_payment.items()
+                if "short_payment" in offered[0].features.extra
+            ),
+        )
+
+
 def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) -> Metrics:
     """Score ``result`` against the truth of ``data`` (per voucher: all its paid items).
 
     ``settled`` payments were linked before the run (history) and are not scored.
     """
+    return evaluate_outcome(data, Outcome.of(result), settled)
+
+
+def evaluate_outcome(data: DataSet, outcome: Outcome, settled: Collection[str] = ()) -> Metrics:
+    """:func:`evaluate` of what a client sees (a run's result, or the store after a
+    replay: ``replay.py``)."""
     skip = frozenset(settled)
-    auto: dict[str, set[str]] = {}
-    for decision in result.auto_links:
-        s = decision.suggestion
-        auto.setdefault(s.payment_id, set()).add(s.txn_id)
+    auto = outcome.auto
     truth = data.truth
     correct = sum(1 for p, ts in auto.items() for t in ts if t in truth.get(p, frozenset()))
     auto_count = sum(len(ts) for ts in auto.values())
-    external = {u.payment_id for u in result.unmatched if u.reason is UnmatchedReason.NO_CANDIDATE}
+    external = outcome.external
     per_voucher: dict[str, tuple[bool, bool]] = {}
     vouchers: set[str] = set()
     wrongly: list[str] = []
@@ -143,20 +178,18 @@ def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) 
             unmatchable += 1
             external_unmatchable += payment.id in external
             continue
-        linked = auto.get(payment.id, set())
+        linked = auto.get(payment.id, frozenset())
         auto_ok = bool(linked) and linked <= paid_by
-        top = result.suggestions_by_payment.get(payment.id, ())
-        top_ok = bool(top) and top[0].txn_id in paid_by
+        top = outcome.top.get(payment.id)
+        top_ok = top is not None and top in paid_by
         if payment.id in external:
             wrongly.append(payment.id)
         a, b = per_voucher.get(payment.voucher_id, (True, True))
         per_voucher[payment.voucher_id] = (a and auto_ok, b and (auto_ok or top_ok))
     short = [0, 0, 0]
-    for payment_id, offered in result.suggestions_by_payment.items():
-        if payment_id in skip or "short_payment" not in offered[0].features.extra:
-            continue
+    for payment_id in outcome.short - skip:
         paid_by = truth.get(payment_id)
-        short[0 if paid_by and offered[0].txn_id in paid_by else 1 if paid_by else 2] += 1
+        short[0 if paid_by and outcome.top[payment_id] in paid_by else 1 if paid_by else 2] += 1
     total = Tally()
     by_scenario: dict[str, Tally] = {}
     for voucher, (auto_ok, ok) in per_voucher.items():
@@ -170,7 +203,7 @@ def evaluate(data: DataSet, result: MatchResult, settled: Collection[str] = ()) 
         unmatchable_vouchers=len(vouchers) - len(per_voucher),
         unmatchable_auto_linked=sum(1 for p in auto if p not in truth),
         wrongly_external=len(wrongly),
-        suggested_payments=len(result.suggestions_by_payment),
+        suggested_payments=len(set(outcome.top) - skip),
         external_unmatchable=external_unmatchable,
         unmatchable_payments=unmatchable,
         wrongly_external_ids=tuple(sorted(wrongly)),

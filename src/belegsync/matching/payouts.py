@@ -20,12 +20,14 @@ fee, and its sales must be its contact's (by account, or the contact named as th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from operator import attrgetter
+from typing import NamedTuple
 
 from belegsync.domain.matching import AmountKind, DifferenceReason, Suggestion
 from belegsync.domain.matching_text import normalise_name, stated_fee, written_day
-from belegsync.matching.candidates import PaymentState, is_booked
+from belegsync.matching.candidates import PaymentState, TxnIndex, is_booked
 from belegsync.matching.collective import CollectiveGroup, fee_shares
 from belegsync.matching.features import FeatureContext
 from belegsync.matching.line_marks import PROVIDERS, Provider
@@ -157,16 +159,18 @@ def _choose(
     one whose fee is the provider's standard fee (within 0.1 %)."""
     if len(runs) == 1:
         return runs[0], True
-
-    def off(run: tuple[PaymentState, ...]) -> int:
-        total = sum(s.payment.amount_cents for s in run)
-        return abs(total - payout - provider.typical_fee(total, len(run)))
-
-    ranked = sorted(runs, key=lambda run: (off(run), len(run)))
+    ranked = sorted(runs, key=lambda run: (_off(run, payout, provider), len(run)))
     best = ranked[0]
     total = sum(s.payment.amount_cents for s in best)
-    clear = provider.typical_basis_points > 0 and off(best) <= 1 + total // 1000
-    return best, clear and off(ranked[1]) > 5 * off(best) + 100
+    off = _off(best, payout, provider)
+    clear = provider.typical_basis_points > 0 and off <= 1 + total // 1000
+    return best, clear and _off(ranked[1], payout, provider) > 5 * off + 100
+
+
+def _off(run: tuple[PaymentState, ...], payout: int, provider: Provider) -> int:
+    """How far the fee a run leaves is from the provider's standard fee, in cents."""
+    total = sum(s.payment.amount_cents for s in run)
+    return abs(total - payout - provider.typical_fee(total, len(run)))
 
 
 def payout_groups(
@@ -187,12 +191,14 @@ def payout_groups(
     groups: list[CollectiveGroup] = []
     claimed: set[int] = set()
     broken: set[tuple[int, str]] = set()
-    for row in sorted(rows, key=lambda r: (int(index.day[r]), cols.ids[r])):
+
+    def read(row: int) -> _Reading | None:
+        """What the payout on ``row`` reads of the open sales not claimed yet."""
         part = int(index.part[row])
         if part % 2 != 0:
-            continue  # payouts are credits
+            return None  # payouts are credits
         if not is_payout(cols.names[row], cols.remittances[row]):
-            continue
+            return None
         provider = provider_of(cols.names[row], cols.remittances[row])
         fee_stated = None if provider is not None else stated_fee(cols.remittances[row])
         if provider is None:
@@ -223,7 +229,7 @@ def payout_groups(
             ]
         pool = by_account or by_name
         if not pool:
-            continue
+            return None
         pool.sort(key=lambda s: (sold(s), s.payment.id))
         payout = int(index.remaining[row])
         runs = (
@@ -232,6 +238,13 @@ def payout_groups(
             else _runs_to(pool, payout + fee_stated)
         )
         chain = (part, ident or provider.marker)
+        return _Reading(provider, fee_stated, bool(by_account), pool, payout, runs, chain)
+
+    for row in _in_payout_order(rows, index, cols.ids, read):
+        reading = read(row)
+        if reading is None:
+            continue
+        provider, fee_stated, by_account, pool, payout, runs, chain = reading
         if not runs:
             broken.add(chain)  # later payouts may start from the wrong sale
             if fee_stated is not None:
@@ -251,7 +264,7 @@ def payout_groups(
         auto = (
             unique
             # the payer known by its account; or, the fee stated to the cent, named
-            and (bool(by_account) or fee_stated is not None)
+            and (by_account or fee_stated is not None)
             and (chain not in broken or fee_stated is not None)
             and is_booked(index, row)
             and not params.shadow_mode
@@ -265,6 +278,51 @@ def payout_groups(
             )
         )
     return groups
+
+
+class _Reading(NamedTuple):
+    """What a payout line reads of the open sales (``payout_groups``): the provider,
+    the fee its purpose states, whether the pool is the payer's by account, the pool
+    by date, the payout, the runs that fit, and the chain of the payer's payouts."""
+
+    provider: Provider
+    fee_stated: int | None
+    by_account: bool
+    pool: list[PaymentState]
+    payout: int
+    runs: list[tuple[PaymentState, ...]]
+    chain: tuple[int, str]
+
+
+def _in_payout_order(
+    rows: Iterable[int],
+    index: TxnIndex,
+    ids: Sequence[str],
+    read: Callable[[int], _Reading | None],
+) -> Iterator[int]:
+    """The payout lines by day; of one day's, first the one a run of the open sales
+    fits best, as the sales were read when it is asked for (``read``): the run's fee
+    nearest the provider's standard fee (``_off``); then the next. A provider paying
+    out several times a day (weekend sales) pays them first in, first out, and the
+    lines' ids (random in the store) say nothing of that order. Before, a day's later
+    payout read first found no run from the oldest open sale, and every payout of the
+    provider after it was only offered."""
+    by_day: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        by_day[int(index.day[row])].append(row)
+    for day in sorted(by_day):
+        pending = sorted(by_day[day], key=ids.__getitem__)
+        while pending:
+            row = pending[0]
+            if len(pending) > 1:
+                fitting = [
+                    (min(_off(run, found.payout, found.provider) for run in found.runs), k)
+                    for k, r in enumerate(pending)
+                    if (found := read(r)) is not None and found.runs
+                ]
+                row = pending[min(fitting)[1]] if fitting else row
+            pending.remove(row)
+            yield row
 
 
 def _short_of_days(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -308,6 +309,63 @@ def test_a_payout_with_two_fitting_runs_of_sales_is_not_linked() -> None:
         amount=49500, text="SumUp Payout", name="SumUp Payments Limited", day=D0 + timedelta(days=5)
     )
     assert match(sales, [line]).auto_links == ()
+
+
+@pytest.mark.parametrize("ids", [("b1", "b2", "b3"), ("z9", "m5", "a1"), ("m5", "z9", "a1")])
+def test_a_providers_payouts_of_one_day_are_linked_whatever_their_ids(
+    ids: tuple[str, str, str],
+) -> None:
+    """SumUp pays each day's card sales out two days later, less 1.39 %; Monday's
+    statement holds the payouts of Friday's, Saturday's and Sunday's sales (and on
+    Wednesday, a payout of two sales). The store's line ids are random: before, a
+    day's later payout read first found no run from the oldest open sale, and every
+    SumUp payout after it in the run was only offered. Each goes to the sales whose
+    fee is SumUp's standard fee — a looser fit (a later sale's payout, 2.3 % off the
+    oldest sale) is no reading."""
+    amounts = (15591, 15455, 7174, 6731, 15977)
+    days = (0, 1, 2, 4, 4)
+    sales = [
+        payment(
+            f"v{k}#0",
+            number=f"SH-{k}",
+            amount=cents,
+            name="Verkäufe SumUp",
+            contact="sumup",
+            voucher_date=D0 + timedelta(days=day),
+            paid=D0 + timedelta(days=day),
+            known_identifiers=frozenset({IBAN_B}),
+        )
+        for k, (cents, day) in enumerate(zip(amounts, days, strict=True))
+    ]
+    monday = D0 + timedelta(days=3)
+
+    def net(cents: int) -> int:
+        return cents - (cents * 139 + 5000) // 10000
+
+    lines = [
+        txn(tid, amount=net(cents), text=f"SumUp Auszahlung {k}", day=monday, iban=IBAN_B)
+        for k, (tid, cents) in enumerate(zip(ids, amounts[:3], strict=True))
+    ]
+    lines.append(
+        txn(
+            "w",
+            amount=net(amounts[3] + amounts[4]),
+            text="SumUp Auszahlung 4",
+            day=monday + timedelta(days=3),
+            iban=IBAN_B,
+        )
+    )
+    lines = [replace(line, counterparty_name="SumUp Payments Limited") for line in lines]
+
+    result = match(sales, lines)
+
+    assert _auto(result) == {
+        "v0#0": ids[0],
+        "v1#0": ids[1],
+        "v2#0": ids[2],
+        "v3#0": "w",
+        "v4#0": "w",
+    }
 
 
 def test_an_exact_amount_weeks_away_keeps_the_voucher_out_of_external() -> None:

@@ -1,0 +1,363 @@
+"""A data set played through the real store as its client lives it, week by week.
+
+The quality figures of ``bench/matching.py`` call the engine once with every payment
+and every line. A client's account lives otherwise: the sync brings a voucher once
+Lexware says it is paid, the statements arrive week by week, and every run reads only
+what is still open (``run_matching``: open payments, lines with money left, the links
+and what confirmed links taught). Whatever the one-shot figures miss of that — a run
+that forgets what the run before paired, a suggestion gone the next morning — shows
+here, measured against the same truth (``metrics.evaluate_outcome``).
+
+The history months of the scenario set (``ScenarioSet.history_links``) are what the
+client confirmed before: their vouchers and lines are written first and the person
+links each true pair (``link_manually``, which teaches the account as a confirmation
+does); those payments are not scored. Then each week: the vouchers paid in it (a
+voucher without a paid date on its voucher date), its lines pushed (the data set's
+line id kept as the bank's reference), the payment advices whose lines have all
+arrived uploaded, and ``run_matching`` as after a sync. Nobody confirms anything after
+the history: the figures are what the engine does alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
+from typing import Any, Protocol
+
+from schwifty import IBAN
+from sqlalchemy import select
+
+from belegsync.banking.advice_import import import_advices
+from belegsync.banking.imports import push_transactions
+from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
+from belegsync.domain.money import Money
+from belegsync.matching.links import link_manually
+from belegsync.matching.service import run_matching
+from belegsync.store.contact_numbers import ContactNumbers
+from belegsync.store.db import create_engine, create_session_factory
+from belegsync.store.models import BankTransaction
+from belegsync.store.repositories import NewVoucher, PaymentItemData, VoucherData
+from belegsync.store.uow import UnitOfWorkFactory
+from matching_data.metrics import DataSet, Metrics, Outcome, evaluate_outcome
+
+__all__ = ["ReplaySet", "Replayed", "replay"]
+
+_ACTOR = "replay"
+_SKONTO = "cashDiscount"
+_SETTLED_OTHERWISE = "partPaymentCreditNote"
+
+
+class ReplaySet(DataSet, Protocol):
+    """What a replay reads of a data set besides the truth: the client's lines and
+    payments (one business), its history and its advice files."""
+
+    @property
+    def history_links(self) -> Sequence[ExistingLink]: ...
+    @property
+    def advice_files(self) -> Mapping[str, bytes]: ...
+    @property
+    def advice_lines(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """The figures of a replay, what the store showed at its end, its runs and their
+    seconds (wall)."""
+
+    metrics: Metrics
+    outcome: Outcome
+    runs: int
+    run_seconds: float
+    history_links: int
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.at = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def _evening(day: date) -> datetime:
+    return datetime.combine(day, day_time(18), tzinfo=UTC)
+
+
+def _appears(payments: Sequence[ExpectedPayment]) -> date:
+    """The day the sync brings the voucher: when Lexware says it is paid (the last of
+    its items), its voucher date where none is said."""
+    paid = [p.paid_date for p in payments if p.paid_date is not None]
+    return max([payments[0].voucher_date, *paid])
+
+
+def _voucher(voucher_id: str, payments: Sequence[ExpectedPayment]) -> NewVoucher:
+    """The voucher whose expected payments the store derives as ``payments`` (one bank
+    item each, in order; the Skonto and what was settled otherwise as items of their
+    own; without items, the gross alone)."""
+    first = payments[0]
+    items = (
+        [
+            PaymentItemData(
+                payment_item_type="partPaymentFinancialTransaction",
+                posting_date=p.paid_date,
+                amount_cents=p.amount_cents,
+                currency=p.currency,
+            )
+            for p in payments
+        ]
+        if first.has_items
+        else []
+    )
+    for kind, cents in (
+        (_SKONTO, first.skonto_cents),
+        (_SETTLED_OTHERWISE, first.settled_otherwise_cents),
+    ):
+        if cents and items:
+            items.append(
+                PaymentItemData(
+                    payment_item_type=kind,
+                    posting_date=first.paid_date,
+                    amount_cents=cents,
+                    currency=first.currency,
+                )
+            )
+    paid = _appears(payments)
+    data = VoucherData(
+        lexware_id=voucher_id,
+        voucher_type=first.voucher_type,
+        voucher_status="paid",
+        voucher_number=first.voucher_number or None,
+        voucher_date=first.voucher_date,
+        due_date=None,
+        contact_name=first.contact_name or None,
+        contact_id=first.contact_id,
+        total_gross_cents=first.gross_cents,
+        total_tax_cents=0,
+        open_amount_cents=0,
+        currency=first.currency,
+        paid_date=paid,
+        lexware_updated_at=_evening(paid),
+        lexware_version=1,
+        raw_json={"id": voucher_id},
+        raw_list_json={"id": voucher_id},
+        raw_payments_json={"paymentItems": []},
+    )
+    return NewVoucher(data=data, payment_items=items, files=[])
+
+
+def _pushed(txn: BankTxn) -> dict[str, Any]:
+    """The line as a bank connection pushes it, the data set's id as its reference."""
+    out: dict[str, Any] = {
+        "booking_date": txn.booking_date.isoformat(),
+        "value_date": (txn.value_date or txn.booking_date).isoformat(),
+        "amount": Money(txn.amount_cents).to_decimal_string(),
+        "currency": txn.currency,
+        "remittance_lines": txn.remittance.split("\n") if txn.remittance else [],
+        "bank_reference": txn.id,
+        "is_reversal": txn.is_reversal,
+        "status": str(txn.status),
+    }
+    for key, value in (
+        ("counterparty_name", txn.counterparty_name),
+        ("counterparty_iban", txn.counterparty_iban),
+        ("end_to_end_id", txn.end_to_end_id),
+        ("mandate_reference", txn.mandate_ref),
+        ("creditor_id", txn.creditor_id),
+    ):
+        if value:
+            out[key] = value
+    if txn.original_amount_cents is not None:
+        out["original_amount"] = Money(txn.original_amount_cents).to_decimal_string()
+        out["original_currency"] = txn.original_currency
+    return out
+
+
+class _Client:
+    """One business in the store: what was written of it, and the ids between the data
+    set and the store."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: _Clock, data: ReplaySet) -> None:
+        self.uow_factory, self.clock, self.data = uow_factory, clock, data
+        self.tenant_id = ""
+        self.account = str(IBAN.generate("DE", bank_code="37040044", account_code="532013000"))
+        self.by_voucher: dict[str, list[ExpectedPayment]] = defaultdict(list)
+        for p in data.expected:
+            self.by_voucher[p.voucher_id].append(p)
+        self.written: set[str] = set()  # voucher ids
+        self.pushed: set[str] = set()  # line ids
+        self.uploaded: set[str] = set()  # advice file names
+        self.runs, self.seconds = 0, 0.0
+
+    async def open(self, name: str) -> None:
+        async with self.uow_factory() as uow:
+            tenant = await uow.tenants.add(name=name, now=self.clock.now())
+            self.tenant_id = tenant.id
+            contacts = {
+                p.contact_id: ContactNumbers(
+                    p.contact_id,
+                    int(p.customer_number) if (p.customer_number or "").isdigit() else None,
+                    None,
+                    p.contact_name,
+                )
+                for p in self.data.expected
+                if p.contact_id
+            }
+            await uow.contacts.store(self.tenant_id, contacts.values(), now=self.clock.now())
+            await uow.commit()
+
+    async def until(self, day: date) -> None:
+        """Everything the client has by the evening of ``day``: the vouchers paid, the
+        lines booked, the advices whose lines all arrived."""
+        self.clock.at = _evening(day)
+        new = [
+            _voucher(v, payments)
+            for v, payments in sorted(self.by_voucher.items())
+            if v not in self.written and _appears(payments) <= day
+        ]
+        if new:
+            async with self.uow_factory() as uow:
+                await uow.vouchers.insert_new(self.tenant_id, new, now=self.clock.now())
+                await uow.commit()
+            self.written.update(n.data.lexware_id for n in new)
+        lines = sorted(
+            (t for t in self.data.txns if t.id not in self.pushed and t.booking_date <= day),
+            key=lambda t: (t.booking_date, t.id),
+        )
+        for start in range(0, len(lines), 500):
+            chunk = lines[start : start + 500]
+            await push_transactions(
+                uow_factory=self.uow_factory,
+                clock=self.clock,
+                tenant_id=self.tenant_id,
+                account_iban=self.account,
+                transactions=[_pushed(t) for t in chunk],
+                actor=_ACTOR,
+            )
+        self.pushed.update(t.id for t in lines)
+        for name, body in sorted(self.data.advice_files.items()):
+            wanted = self.data.advice_lines.get(name, ())
+            if name not in self.uploaded and all(line in self.pushed for line in wanted):
+                await import_advices(
+                    uow_factory=self.uow_factory,
+                    clock=self.clock,
+                    tenant_id=self.tenant_id,
+                    filename=name,
+                    data=body,
+                    actor=_ACTOR,
+                )
+                self.uploaded.add(name)
+
+    async def run(self) -> None:
+        started = time.perf_counter()
+        await run_matching(self.uow_factory, self.clock, self.tenant_id, vouchers_changed=False)
+        self.seconds += time.perf_counter() - started
+        self.runs += 1
+
+    async def store_ids(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Store payment id → data set payment id, store line id → data set line id."""
+        async with self.uow_factory() as uow:
+            payments = {
+                p.id: f"{v.lexware_id}#{p.position}"
+                for p, v in await uow.matching.payments(self.tenant_id, active_only=False)
+            }
+            lines = {
+                line_id: reference or ""
+                for line_id, reference in await uow.session.execute(
+                    select(BankTransaction.id, BankTransaction.bank_reference).where(
+                        BankTransaction.tenant_id == self.tenant_id
+                    )
+                )
+            }
+        return payments, lines
+
+    async def confirm(self, links: Sequence[ExistingLink]) -> int:
+        """The person links each pair of ``links`` a link does not hold yet."""
+        payments, lines = await self.store_ids()
+        payment_of = {mine: store for store, mine in payments.items()}
+        line_of = {mine: store for store, mine in lines.items()}
+        async with self.uow_factory() as uow:
+            held = {
+                (link.expected_payment_id, link.bank_transaction_id)
+                for link in await uow.matching.links(self.tenant_id)
+                if link.status in ("confirmed", "auto_confirmed")
+            }
+        made = 0
+        for link in links:
+            pair = (payment_of.get(link.payment_id), line_of.get(link.txn_id))
+            if None in pair or pair in held:
+                continue
+            await link_manually(
+                self.uow_factory,
+                self.clock,
+                self.tenant_id,
+                *pair,
+                actor=_ACTOR,  # type: ignore[arg-type]
+            )
+            made += 1
+        return made
+
+    async def outcome(self) -> Outcome:
+        """What the store shows: the automatic links, each payment's first suggestion
+        (the highest score), the payments listed as needing an external transaction."""
+        payments, lines = await self.store_ids()
+        auto: dict[str, set[str]] = defaultdict(set)
+        offered: dict[str, tuple[float, str]] = {}
+        async with self.uow_factory() as uow:
+            for link in await uow.matching.links(self.tenant_id):
+                payment, line = payments[link.expected_payment_id], lines[link.bank_transaction_id]
+                if link.status == "auto_confirmed":
+                    auto[payment].add(line)
+                elif link.status == "suggested":
+                    score = link.score or 0.0
+                    if payment not in offered or score > offered[payment][0]:
+                        offered[payment] = (score, line)
+            external = {
+                payments[p.id]
+                for p, _ in await uow.matching.payments(self.tenant_id)
+                if p.unmatched_reason == "no_candidate"
+            }
+        return Outcome(
+            {p: frozenset(lines_) for p, lines_ in auto.items()},
+            {p: line for p, (_, line) in offered.items()},
+            frozenset(external),
+        )
+
+
+async def replay(url: str, data: ReplaySet, name: str, *, days: int = 7) -> Replayed:
+    """Play ``data`` (one business) through a new client in the store at ``url``
+    (migrated): its history written and linked first, then week by week (``days``)."""
+    engine = create_engine(url)
+    uow_factory = UnitOfWorkFactory(create_session_factory(engine))
+    try:
+        client = _Client(uow_factory, _Clock(), data)
+        dates = [t.booking_date for t in data.txns] + [
+            _appears(p) for p in client.by_voucher.values()
+        ]
+        first, last = min(dates), max(dates)
+        client.clock.at = _evening(first)
+        await client.open(name)
+        history = data.history_links
+        if history:
+            txn_day = {t.id: t.booking_date for t in data.txns}
+            ends = max(txn_day[link.txn_id] for link in history)
+            await client.until(ends)
+            await client.run()
+            await client.confirm(history)
+            first = ends + timedelta(days=1)
+        day = first + timedelta(days=days - 1)
+        while True:
+            await client.until(min(day, last))
+            await client.run()
+            if day >= last:
+                break
+            day += timedelta(days=days)
+        settled: Collection[str] = {link.payment_id for link in history}
+        outcome = await client.outcome()
+        metrics = evaluate_outcome(data, outcome, settled)
+        return Replayed(metrics, outcome, client.runs, client.seconds, len(history))
+    finally:
+        await engine.dispose()
