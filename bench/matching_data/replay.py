@@ -260,9 +260,17 @@ class _Client:
     async def store_ids(self) -> tuple[dict[str, str], dict[str, str]]:
         """Store payment id → data set payment id, store line id → data set line id."""
         async with self.uow_factory() as uow:
+            stored = await uow.matching.payments(self.tenant_id, active_only=False)
+            # a voucher's payments in the order of its items (``_voucher``)
+            by_voucher: dict[str, list[tuple[int, str]]] = defaultdict(list)
+            for p, v in stored:
+                by_voucher[v.lexware_id].append((p.position, p.id))
             payments = {
-                p.id: f"{v.lexware_id}#{p.position}"
-                for p, v in await uow.matching.payments(self.tenant_id, active_only=False)
+                store_id: mine.id
+                for voucher, items in by_voucher.items()
+                for (_, store_id), mine in zip(
+                    sorted(items), self.by_voucher[voucher], strict=False
+                )
             }
             lines = {
                 line_id: reference or ""

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Literal
 
-import numpy.ma  # noqa: F401 (np.unique imports it on first use: 30 ms in the first run)
+import numpy as np
+import numpy.ma  # np.unique imports it on first use: 30 ms in the first run
 import structlog
 
 from belegsync.domain import matching as domain
@@ -512,18 +513,27 @@ async def _returned_links(
     used = await uow.matching.used_up_columns(
         tenant_id, [(date.fromordinal(a), date.fromordinal(b)) for a, b in spans]
     )
-    if not used["id"]:
-        return []
-    both = TxnColumns.from_store(tenant_id, {k: columns[k] + used[k] for k in columns})
     opened = len(columns["id"])  # rows below: the open lines, from there: the used-up
+    both = (
+        TxnColumns.from_store(tenant_id, {k: columns[k] + used[k] for k in columns})
+        if used["id"]
+        else cols
+    )
     paired = returns_of(both)
     undone = {both.ids[row]: both.ids[r] for row, r in paired.returned_by.items() if row >= opened}
     links = [
         (link, undone[link.bank_transaction_id])
         for link in await uow.matching.links_touching(tenant_id, [], sorted(undone))
     ]
+    # the items links hold on the used-up lines, and on the open lines of those days
+    # (a batch some of whose items are linked: a return may undo a linked one)
+    day = cols.day
+    in_spans = np.zeros(opened, dtype=np.bool_)
+    for first, last in spans:
+        in_spans |= (day >= first) & (day <= last)
+    rows = [*np.flatnonzero(in_spans).tolist(), *range(opened, len(both))]
     links += await _returned_items(
-        uow, tenant_id, both, opened, [r for r in paired.unpaired if r < opened]
+        uow, tenant_id, both, rows, [r for r in paired.unpaired if r < opened]
     )
     return [
         (link, return_id)
@@ -579,19 +589,19 @@ async def _store_keys(uow: UnitOfWork, tenant_id: str, cols: TxnColumns) -> None
 
 
 async def _returned_items(
-    uow: UnitOfWork, tenant_id: str, cols: TxnColumns, opened: int, returns: list[int]
+    uow: UnitOfWork, tenant_id: str, cols: TxnColumns, rows: list[int], returns: list[int]
 ) -> list[tuple[PaymentLink, str]]:
     """(link, return id) of the items of lines paying several that ``returns`` undid
-    (``returned_items``): the allocating links on the used-up lines of ``cols`` (its
-    rows from ``opened`` on) that hold less than their line, each with its contact's
-    name and the accounts the contact is known to pay from."""
-    if not returns:
+    (``returned_items``): the allocating links on the lines of ``cols`` at ``rows``
+    that hold less than their line, each with its contact's name and the accounts the
+    contact is known to pay from."""
+    if not returns or not rows:
         return []
     row_of = {txn_id: row for row, txn_id in enumerate(cols.ids)}
     held = [
         (link, contact_id, name, number)
         for link, contact_id, name, number in await uow.matching.allocations_on(
-            tenant_id, cols.ids[opened:]
+            tenant_id, [cols.ids[row] for row in rows]
         )
         if link.allocated_cents < abs(int(cols.amount[row_of[link.bank_transaction_id]]))
     ]

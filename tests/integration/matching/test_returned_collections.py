@@ -26,7 +26,7 @@ from belegsync.store.matching_queries import returns_to_check
 from belegsync.store.models import AuditLogEntry, ExpectedPayment, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.advice_files import TOTAL, add_batch_invoices, pain008_batch
+from support.advice_files import INVOICES, TOTAL, add_batch_invoices, pain008_batch
 from support.matching_helpers import add_voucher, line, push, run_killed_in_the_engine
 from support.store_helpers import add_tenant
 
@@ -501,3 +501,71 @@ async def test_a_counted_batch_keeps_its_returned_item_apart_on_the_runs_after(
         assert (again_counts.payments, again_counts.unmatched) == (2, 0)
         assert (again_counts.auto_links, again_counts.suggestions) == (0, 2)
         assert await _statuses_by_voucher(uow_factory, tenant_id) == offered
+
+
+async def test_a_returned_item_of_a_batch_still_partly_open_is_retired(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """The batch of three is booked and its pain.008 file uploaded while one invoice is
+    not yet synced (marked paid in Lexware later): the two others are linked, and the
+    batch line keeps the third's rest open. A week later Kunde 1's collection comes back
+    (end-to-end id of its item). Before, only lines links held whole were searched for
+    the item: Kunde 1's link stayed on money that came back, and its collection made
+    again paid nothing."""
+    tenant_id, _ = await add_tenant(uow_factory, "Werkzeug Weber")
+    for k, (number, amount) in enumerate(INVOICES[:2]):
+        await add_voucher(
+            uow_factory,
+            tenant_id,
+            f"b2b-{k}",
+            voucher_type="salesinvoice",
+            voucher_number=number,
+            contact_name=f"Kunde {k} GmbH",
+            total_gross_cents=int(amount.replace(".", "")),
+            total_tax_cents=0,
+            voucher_date=date(2024, 3, 20),
+            paid_date=date(2024, 4, 3),
+        )
+    await push(
+        uow_factory, clock, tenant_id, [line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3")]
+    )
+    await import_advices(
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        filename="sammler.xml",
+        data=pain008_batch(),
+        actor="test",
+    )
+    await run_matching(uow_factory, clock, tenant_id)
+    # the two offered on the batch's advice, left automatic (as a batch naming its
+    # items' invoices in its purpose links them)
+    async with uow_factory() as uow:
+        await uow.matching.lock_links(tenant_id)
+        for link in await uow.matching.links(tenant_id):
+            link.status = LinkStatus.AUTO_CONFIRMED
+        await uow.commit()
+    back = line(
+        "-598.00",
+        "2024-04-10",
+        "RUECKLASTSCHRIFT MD06",
+        counterparty_name="Holding Eins AG",
+        counterparty_iban="DE44500105175407324931",
+        end_to_end_id="KBT202400102",
+    )
+    await push(uow_factory, clock, tenant_id, [back])
+
+    counts = await run_matching(uow_factory, clock, tenant_id)
+
+    assert counts.returned == 1
+    assert await _statuses_by_voucher(uow_factory, tenant_id) == {
+        "b2b-0": [("2024-04-03", "auto_confirmed", 119000)],
+        "b2b-1": [("2024-04-03", "undone", 59500)],
+    }
+    again = line("595.00", "2024-04-24", "Rechnung RE-2024-00102 Kd 10001 WIEDERVORLAGE", **KUNDE_1)
+    await push(uow_factory, clock, tenant_id, [again])
+    await run_matching(uow_factory, clock, tenant_id)
+    assert (await _statuses_by_voucher(uow_factory, tenant_id))["b2b-1"] == [
+        ("2024-04-03", "undone", 59500),
+        ("2024-04-24", "auto_confirmed", 59500),
+    ]
