@@ -527,10 +527,9 @@ async def _returned_links(
     ]
     # the items links hold on the used-up lines, and on the open lines of those days
     # (a batch some of whose items are linked: a return may undo a linked one)
-    day = cols.day
     in_spans = np.zeros(opened, dtype=np.bool_)
     for first, last in spans:
-        in_spans |= (day >= first) & (day <= last)
+        in_spans |= (cols.day >= first) & (cols.day <= last)
     rows = [*np.flatnonzero(in_spans).tolist(), *range(opened, len(both))]
     links += await _returned_items(
         uow, tenant_id, both, rows, [r for r in paired.unpaired if r < opened]
