@@ -50,6 +50,7 @@ import argparse
 import asyncio
 import gc
 import hashlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -60,7 +61,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import fields, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -68,6 +70,7 @@ from statistics import median
 from typing import Any
 
 import numpy as np
+import structlog
 
 # the incremental part builds its client as the tests do (tests/support/volume.py)
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
@@ -80,6 +83,7 @@ from belegsync.matching.line_keys import KeyColumns
 from matching_data import scenarios_de, statement_files
 from matching_data.advices import attach_advices
 from matching_data.metrics import DataSet, Metrics, evaluate, stored_links
+from matching_data.replay import replay
 from matching_data.store_client import (
     migrated_database,
     postgres_database,
@@ -133,29 +137,74 @@ def quality_synthetic(scale: float, seed: int) -> None:
 def quality_scenarios(seed: int) -> None:
     data = scenarios_de.generate(seed)
     as_production_reads(data.expected)
-    settled = {link.payment_id for link in data.history_links}
-    memory = IbanContactMemory(data.history_memory)
     for business in sorted(set(data.business_of.values())):
-        vouchers = {v for v, b in data.business_of.items() if b == business}
-        part = scenarios_de.ScenarioSet(
-            expected=[p for p in data.expected if p.voucher_id in vouchers],
-            txns=[t for t in data.txns if t.tenant_id == data.tenant_of[business]],
-            truth=data.truth,
-            scenario=data.scenario,
-        )
+        part = data.only(business)
+        settled = {link.payment_id for link in part.history_links}
+        memory = IbanContactMemory(part.history_memory)
         label = f"scenarios_de {business}"
-        advised = _with_advices(label, part, data.advice_files, business)
-        result = match(part.expected, advised, existing_links=data.history_links, memory=memory)
+        advised = _with_advices(label, part, part.advice_files, business)
+        result = match(part.expected, advised, existing_links=part.history_links, memory=memory)
         metrics = evaluate(part, result, settled)
         for line in metrics.lines(label):
             print(line)
         _show_external(label, part, metrics)
-        _rerun(label, result, part.expected, advised, data.history_links, memory)
+        _rerun(label, result, part.expected, advised, part.history_links, memory)
         if advised is not part.txns:
             alone = match(
-                part.expected, part.txns, existing_links=data.history_links, memory=memory
+                part.expected, part.txns, existing_links=part.history_links, memory=memory
             )
             _statements_alone(label, evaluate(part, alone, settled))
+
+
+def replayed(seed: int) -> None:
+    """Every business of the scenario set and of the statement files played week by
+    week through a new SQLite store (``matching_data/replay.py``): the figures a client
+    sees after the real runs, each read only what was still open."""
+    scenarios = scenarios_de.generate(seed)
+    files = statement_files.generate(seed)
+    as_production_reads(scenarios.expected)
+    as_production_reads(files.expected)
+    parts: list[tuple[str, scenarios_de.ScenarioSet]] = []
+    for business in sorted(set(scenarios.business_of.values())):
+        parts.append((f"scenarios_de {business}", scenarios.only(business)))
+    for business in sorted(files.tenant_of):
+        one = files.only(business)
+        parts.append(
+            (
+                f"statement_files {business}",
+                scenarios_de.ScenarioSet(
+                    expected=one.expected,
+                    txns=one.txns,
+                    truth=one.truth,
+                    scenario=one.scenario,
+                    advice_files=one.advice_files,
+                    advice_lines=one.advice_lines,
+                ),
+            )
+        )
+    for label, part in parts:
+        with tempfile.TemporaryDirectory() as directory, _quiet():
+            url = migrated_database(Path(directory))
+            started = time.perf_counter()
+            found = asyncio.run(replay(url, part, label))
+        for line in found.metrics.lines(f"replay {label}")[:3]:
+            print(line)
+        print(
+            f"[replay {label}] weekly_runs={found.runs} run_seconds={found.run_seconds:.1f} "
+            f"history_links={found.history_links} total_seconds="
+            f"{time.perf_counter() - started:.1f}"
+        )
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """The product's info log (a line per run and push) left out while the block runs."""
+    before = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    try:
+        yield
+    finally:
+        structlog.configure(**before)
 
 
 def quality_statement_files(seed: int) -> None:
@@ -659,6 +708,8 @@ def main(scale: float, seed: int, only: str | None, trace_memory: bool, runs: in
         quality_synthetic(scale, seed)
         quality_scenarios(seed)
         quality_statement_files(seed)
+    if only in (None, "replay"):
+        replayed(seed)
     if only in (None, "speed"):
         _load("speed")
         counted_lines(seed)
@@ -678,7 +729,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--only", choices=("quality", "speed", "incremental", "volume"))
+    parser.add_argument("--only", choices=("quality", "replay", "speed", "incremental", "volume"))
     parser.add_argument("--trace-memory", action="store_true", help="second run under tracemalloc")
     parser.add_argument("--runs", type=int, default=3, help="full-scale runs per layout")
     args = parser.parse_args()

@@ -77,6 +77,24 @@ class ScenarioSet:
     advice_files: dict[str, bytes] = field(default_factory=dict)
     advice_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def only(self, business: str) -> ScenarioSet:
+        """The part of one business: its payments, lines, history and advice files."""
+        vouchers = {v for v, b in self.business_of.items() if b == business}
+        tenant = self.tenant_of[business]
+        prefix = f"{business}_"
+        return ScenarioSet(
+            expected=[p for p in self.expected if p.voucher_id in vouchers],
+            txns=[t for t in self.txns if t.tenant_id == tenant],
+            truth=self.truth,
+            scenario=self.scenario,
+            history_links=[k for k in self.history_links if k.payment_id.split("#")[0] in vouchers],
+            history_memory=[m for m in self.history_memory if m.tenant_id == tenant],
+            business_of={v: b for v, b in self.business_of.items() if b == business},
+            tenant_of={business: tenant},
+            advice_files={k: v for k, v in self.advice_files.items() if k.startswith(prefix)},
+            advice_lines={k: v for k, v in self.advice_lines.items() if k.startswith(prefix)},
+        )
+
 
 def _german_iban(rng: random.Random) -> str:
     blz = rng.choice(("10050000", "20050550", "37040044", "50010517", "70150000", "76050101"))
