@@ -149,6 +149,11 @@ def _voucher(voucher_id: str, payments: Sequence[ExpectedPayment]) -> NewVoucher
     return NewVoucher(data=data, payment_items=items, files=[])
 
 
+def _number(customer_number: str | None) -> int | None:
+    """The contact's customer number as Lexware holds it (an integer), if any."""
+    return int(customer_number) if customer_number and customer_number.isdigit() else None
+
+
 def _pushed(txn: BankTxn) -> dict[str, Any]:
     """The line as a bank connection pushes it, the data set's id as its reference."""
     out: dict[str, Any] = {
@@ -199,7 +204,7 @@ class _Client:
             contacts = {
                 p.contact_id: ContactNumbers(
                     p.contact_id,
-                    int(p.customer_number) if (p.customer_number or "").isdigit() else None,
+                    _number(p.customer_number),
                     None,
                     p.contact_name,
                 )
@@ -295,15 +300,11 @@ class _Client:
             }
         made = 0
         for link in links:
-            pair = (payment_of.get(link.payment_id), line_of.get(link.txn_id))
-            if None in pair or pair in held:
+            payment, line = payment_of.get(link.payment_id), line_of.get(link.txn_id)
+            if payment is None or line is None or (payment, line) in held:
                 continue
             await link_manually(
-                self.uow_factory,
-                self.clock,
-                self.tenant_id,
-                *pair,
-                actor=_ACTOR,  # type: ignore[arg-type]
+                self.uow_factory, self.clock, self.tenant_id, payment, line, actor=_ACTOR
             )
             made += 1
         return made
