@@ -12,6 +12,12 @@ listed as needing an external transaction.
 * ``statement_files`` (``matching_data/statement_files.py``): a practice, a café and a
   wholesaler as CAMT.053, MT940 and Sparkasse CSV files read by the product's parsers.
 
+Replay (``matching_data/replay.py``): every business of the scenario set and of the
+statement files played week by week through a new SQLite store — vouchers as Lexware
+says they are paid, lines pushed, advice files uploaded once their lines arrived, the
+real ``run_matching`` each week reading only what is still open, the history months
+linked by a person first — scored on what the store shows at the end.
+
 Speed: 100,000 vouchers × 1,000,000 transactions on one core (generation excluded),
 next to a plain vectorised candidate generation (numpy) on the same data, with the
 ratio and the peak memory; timed on the generator's objects as they lie, and on
@@ -41,7 +47,7 @@ SQLite and, where one answers, in a new PostgreSQL database.
 whole result and must not change when only the engine's speed does.
 
     .venv/bin/python bench/matching.py [--scale 1.0] [--seed 2024]
-        [--only quality|speed|incremental|volume] [--trace-memory] [--runs 3]
+        [--only quality|replay|speed|incremental|volume] [--trace-memory] [--runs 3]
 """
 
 from __future__ import annotations
