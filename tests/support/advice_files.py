@@ -85,9 +85,12 @@ def notification_of_batch() -> bytes:
     ).encode()
 
 
-async def add_batch_invoices(uow_factory: UnitOfWorkFactory, tenant_id: str) -> None:
-    """The invoices the batch collects, paid in Lexware on the collection day."""
-    for k, (number, amount) in enumerate(INVOICES):
+async def add_batch_invoices(
+    uow_factory: UnitOfWorkFactory, tenant_id: str, count: int = len(INVOICES)
+) -> None:
+    """The invoices the batch collects (the first ``count``), paid in Lexware on the
+    collection day."""
+    for k, (number, amount) in enumerate(INVOICES[:count]):
         await add_voucher(
             uow_factory,
             tenant_id,

@@ -464,20 +464,28 @@ class MatchingRepository:
         """Active bank payments not yet settled by a link to a real transaction (links
         to external transactions do not settle: the real line may still arrive), read
         by the stored ``settled`` state (``store.matching_state``) from its index."""
+        return _in_voucher_order(await self._bank_payments(tenant_id, settled=False))
+
+    async def _bank_payments(
+        self, tenant_id: str, *where: ColumnElement[bool], settled: bool
+    ) -> list[tuple[ExpectedPayment, Voucher]]:
+        """Active bank payments, settled or not, with their vouchers (``where``: more
+        conditions)."""
         query = (
             select(ExpectedPayment, Voucher)
             .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
             .where(
                 ExpectedPayment.tenant_id == tenant_id,
-                ExpectedPayment.settled.is_(False),
+                ExpectedPayment.settled.is_(settled),
                 ExpectedPayment.active.is_(True),
                 ExpectedPayment.kind == "bank",
                 Voucher.tenant_id == tenant_id,
+                *where,
             )
             # matching reads none of Lexware's documents: not decoded (JSON)
             .options(*(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS))
         )
-        return _in_voucher_order((row[0], row[1]) for row in await self._session.execute(query))
+        return [(row[0], row[1]) for row in await self._session.execute(query)]
 
     async def settled_payments_in(
         self, tenant_id: str, ranges: Sequence[SettledRange]
@@ -503,20 +511,7 @@ class MatchingRepository:
                     for r in ranges[start : start + _CHUNK // 5]
                 )
             )
-            query = (
-                select(ExpectedPayment, Voucher)
-                .join(Voucher, Voucher.id == ExpectedPayment.voucher_id)
-                .where(
-                    ExpectedPayment.tenant_id == tenant_id,
-                    ExpectedPayment.settled.is_(True),
-                    ExpectedPayment.active.is_(True),
-                    ExpectedPayment.kind == "bank",
-                    Voucher.tenant_id == tenant_id,
-                    wanted,
-                )
-                .options(*(defer(column, raiseload=True) for column in _VOUCHER_DOCUMENTS))
-            )
-            out += [(row[0], row[1]) for row in await self._session.execute(query)]
+            out += await self._bank_payments(tenant_id, wanted, settled=True)
         return _in_voucher_order({p.id: (p, v) for p, v in out}.values())
 
     async def transaction_columns(self, tenant_id: str) -> dict[str, list[Any]]:

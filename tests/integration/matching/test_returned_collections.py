@@ -26,7 +26,7 @@ from belegsync.store.matching_queries import returns_to_check
 from belegsync.store.models import AuditLogEntry, ExpectedPayment, PaymentLink
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.advice_files import INVOICES, TOTAL, add_batch_invoices, pain008_batch
+from support.advice_files import TOTAL, add_batch_invoices, pain008_batch
 from support.matching_helpers import add_voucher, line, push, run_killed_in_the_engine
 from support.store_helpers import add_tenant
 
@@ -302,6 +302,12 @@ async def _first_import(
         tenant_id,
         [line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3"), back, again],
     )
+    await _upload_batch(uow_factory, clock, tenant_id)
+    return tenant_id
+
+
+async def _upload_batch(uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str) -> None:
+    """The client uploads the batch's pain.008 file: it finds the batch line."""
     result = await import_advices(
         uow_factory=uow_factory,
         clock=clock,
@@ -311,7 +317,19 @@ async def _first_import(
         actor="test",
     )
     assert result.attached == 1
-    return tenant_id
+
+
+def _holding_return() -> dict[str, Any]:
+    """The return of Kunde 1's item from an account Lexware does not know under another
+    name, saying nothing but its reason and keeping the item's end-to-end id."""
+    return line(
+        "-598.00",
+        "2024-04-10",
+        "RUECKLASTSCHRIFT MD06",
+        counterparty_name="Holding Eins AG",
+        counterparty_iban="DE44500105175407324931",
+        end_to_end_id="KBT202400102",
+    )
 
 
 async def test_a_return_naming_nothing_is_told_by_the_end_to_end_id_of_the_advices_item(
@@ -322,14 +340,7 @@ async def test_a_return_naming_nothing_is_told_by_the_end_to_end_id_of_the_advic
     in the uploaded pain.008 file: the batch pays the two others, the collection made
     again Kunde 1's invoice. Before, the batch's three were linked, Kunde 1's money
     having come back."""
-    back = line(
-        "-598.00",
-        "2024-04-10",
-        "RUECKLASTSCHRIFT MD06",
-        counterparty_name="Holding Eins AG",
-        counterparty_iban="DE44500105175407324931",
-        end_to_end_id="KBT202400102",
-    )
+    back = _holding_return()
     tenant_id = await _first_import(uow_factory, clock, back)
 
     await run_matching(uow_factory, clock, tenant_id)
@@ -513,30 +524,11 @@ async def test_a_returned_item_of_a_batch_still_partly_open_is_retired(
     the item: Kunde 1's link stayed on money that came back, and its collection made
     again paid nothing."""
     tenant_id, _ = await add_tenant(uow_factory, "Werkzeug Weber")
-    for k, (number, amount) in enumerate(INVOICES[:2]):
-        await add_voucher(
-            uow_factory,
-            tenant_id,
-            f"b2b-{k}",
-            voucher_type="salesinvoice",
-            voucher_number=number,
-            contact_name=f"Kunde {k} GmbH",
-            total_gross_cents=int(amount.replace(".", "")),
-            total_tax_cents=0,
-            voucher_date=date(2024, 3, 20),
-            paid_date=date(2024, 4, 3),
-        )
+    await add_batch_invoices(uow_factory, tenant_id, count=2)
     await push(
         uow_factory, clock, tenant_id, [line(TOTAL, "2024-04-03", "SEPA-B2B-SAMMLER ANZAHL 3")]
     )
-    await import_advices(
-        uow_factory=uow_factory,
-        clock=clock,
-        tenant_id=tenant_id,
-        filename="sammler.xml",
-        data=pain008_batch(),
-        actor="test",
-    )
+    await _upload_batch(uow_factory, clock, tenant_id)
     await run_matching(uow_factory, clock, tenant_id)
     # the two offered on the batch's advice, left automatic (as a batch naming its
     # items' invoices in its purpose links them)
@@ -545,14 +537,7 @@ async def test_a_returned_item_of_a_batch_still_partly_open_is_retired(
         for link in await uow.matching.links(tenant_id):
             link.status = LinkStatus.AUTO_CONFIRMED
         await uow.commit()
-    back = line(
-        "-598.00",
-        "2024-04-10",
-        "RUECKLASTSCHRIFT MD06",
-        counterparty_name="Holding Eins AG",
-        counterparty_iban="DE44500105175407324931",
-        end_to_end_id="KBT202400102",
-    )
+    back = _holding_return()
     await push(uow_factory, clock, tenant_id, [back])
 
     counts = await run_matching(uow_factory, clock, tenant_id)
