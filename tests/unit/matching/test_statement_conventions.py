@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from itertools import combinations
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -155,6 +155,13 @@ LAB = "Dentallabor Özdemir & Kraus GbR"
 _LAB_INVOICES = [("0451", 69171), ("0452", 27210), ("0453", 80140), ("0454", 104519)]
 
 
+def _lab_transfer(text: str, name: str = LAB, amount: int | None = None, **extra: Any) -> BankTxn:
+    """The practice's transfer to its lab, from an account no link taught yet; by
+    default of the four invoices' sum."""
+    paid = sum(c for _, c in _LAB_INVOICES) if amount is None else amount
+    return txn(extra.pop("tid", "b1"), amount=-paid, text=text, name=name, iban=IBAN_B, **extra)
+
+
 def _first_import(
     numbers_and_amounts: list[tuple[str, int]], name: str = LAB
 ) -> list[ExpectedPayment]:
@@ -183,9 +190,7 @@ def test_a_payer_named_as_the_contact_citing_all_it_pays_is_linked_on_the_first_
     needing an external transaction. The payer's name has the contact's words („&“
     and „+“ are none, umlauts spelled out, in any order)."""
     invoices = _first_import(_LAB_INVOICES)
-    line = txn(
-        "b1", amount=-sum(c for _, c in _LAB_INVOICES), text=purpose, name=payer, iban=IBAN_B
-    )
+    line = _lab_transfer(purpose, payer)
 
     result = match(invoices, [line])
 
@@ -201,7 +206,7 @@ def test_a_payer_named_as_the_contact_paying_part_of_what_it_cites_is_offered() 
     in part."""
     invoices = _first_import(_LAB_INVOICES)
     paid = sum(c for _, c in _LAB_INVOICES[:3])
-    line = txn("b1", amount=-paid, text="RE 451 452 453 454", name=LAB.upper(), iban=IBAN_B)
+    line = _lab_transfer("RE 451 452 453 454", LAB.upper(), paid)
 
     result = match(invoices, [line])
 
@@ -221,13 +226,7 @@ def test_a_payer_with_other_words_than_the_contact_is_not_linked_by_its_numbers(
     payer: str,
 ) -> None:
     invoices = _first_import(_LAB_INVOICES)
-    line = txn(
-        "b1",
-        amount=-sum(c for _, c in _LAB_INVOICES),
-        text="RE 451 452 453 454",
-        name=payer,
-        iban=IBAN_B,
-    )
+    line = _lab_transfer("RE 451 452 453 454", payer)
 
     assert _auto(match(invoices, [line])) == {}
 
@@ -240,13 +239,7 @@ def test_two_contacts_of_the_payers_name_link_nothing_by_it() -> None:
         replace(p, id=f"w{k}#0", voucher_id=f"w{k}", contact_id="lab-alt")
         for k, p in enumerate(_first_import([("0460", 5000), ("0461", 7000)]))
     ]
-    line = txn(
-        "b1",
-        amount=-sum(c for _, c in _LAB_INVOICES),
-        text="RE 451 452 453 454",
-        name=LAB,
-        iban=IBAN_B,
-    )
+    line = _lab_transfer("RE 451 452 453 454")
 
     assert _auto(match(invoices, [line])) == {}
 
@@ -256,7 +249,7 @@ def test_a_payer_named_as_the_contact_citing_no_numbers_is_only_offered() -> Non
     that makes the line is offered; a name alone links no sum."""
     invoices = _first_import(_LAB_INVOICES)
     paid = _LAB_INVOICES[0][1] + _LAB_INVOICES[2][1]
-    line = txn("b1", amount=-paid, text="Rechnungen 07/2024 Kd-Nr. 112", name=LAB, iban=IBAN_B)
+    line = _lab_transfer("Rechnungen 07/2024 Kd-Nr. 112", amount=paid)
 
     result = match(invoices, [line])
 
@@ -276,19 +269,11 @@ def test_the_account_a_cited_transfer_taught_links_the_payers_next_transfer_in_o
     invoices[4:] = [
         replace(p, voucher_date=p.voucher_date + timedelta(days=20)) for p in invoices[4:]
     ]
-    cited = txn(
-        "b1",
-        amount=-sum(c for _, c in _LAB_INVOICES),
-        text="RE 451 452 453 454",
-        name=LAB,
-        iban=IBAN_B,
-    )
-    month = txn(
-        "b2",
-        amount=-sum(c for _, c in newer),
-        text="Rechnungen KW 45/46",
-        name=LAB,
-        iban=IBAN_B,
+    cited = _lab_transfer("RE 451 452 453 454")
+    month = _lab_transfer(
+        "Rechnungen KW 45/46",
+        amount=sum(c for _, c in newer),
+        tid="b2",
         day=D0 + timedelta(days=21),
     )
 
