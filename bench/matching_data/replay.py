@@ -125,7 +125,8 @@ def _voucher(voucher_id: str, payments: Sequence[ExpectedPayment]) -> NewVoucher
                     currency=first.currency,
                 )
             )
-    paid = _appears(payments)
+    appears = _appears(payments)
+    paid = max((p.paid_date for p in payments if p.paid_date is not None), default=None)
     data = VoucherData(
         lexware_id=voucher_id,
         voucher_type=first.voucher_type,
@@ -140,7 +141,7 @@ def _voucher(voucher_id: str, payments: Sequence[ExpectedPayment]) -> NewVoucher
         open_amount_cents=0,
         currency=first.currency,
         paid_date=paid,
-        lexware_updated_at=_evening(paid),
+        lexware_updated_at=_evening(appears),
         lexware_version=1,
         raw_json={"id": voucher_id},
         raw_list_json={"id": voucher_id},
