@@ -357,6 +357,7 @@ def collectives_by_contact(
     several: bool = False,
     named_payers: Mapping[int, frozenset[str]] = _NO_NAMED,
     grouped: Mapping[tuple[int, str], Sequence[PaymentState]] | None = None,
+    sums_offered: Collection[int] = (),
 ) -> list[CollectiveGroup]:
     """Subset sums over a known payer's open items (1 bank → n vouchers).
 
@@ -373,6 +374,10 @@ def collectives_by_contact(
     may be linked (the caller may offer those too), a combination found by its sum
     is only offered.
     ``grouped``: :func:`states_by_contact` of ``states``, where the caller keeps it.
+    ``sums_offered``: rows whose combination found by its sum is only offered — a
+    payment provider's payout (``payouts``) pays its sales less its fee, so its
+    amount made exactly by some of the channel's open sales is chance: with a year's
+    sales open, four of them summed to a Stripe payout to the cent.
     """
     index = ctx.index
     by_contact = states_by_contact(states) if grouped is None else grouped
@@ -381,7 +386,9 @@ def collectives_by_contact(
     booked = not params.shadow_mode
     # (row, the payer's open items the line may pay) for the lines from a known payer
     lines: list[tuple[int, list[PaymentState]]] = []
-    by_name: set[int] = set()  # the rows whose payer only the contact's name tells
+    # the rows whose payer only the contact's name tells, and those whose sums are
+    # only offered
+    by_name: set[int] = set(sums_offered)
     # by day and id: two lines alike take the same items whatever the inputs' order
     for row in sorted(rows, key=lambda r: (int(index.day[r]), ids[r])):
         txn_id = ids[row]

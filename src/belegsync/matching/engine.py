@@ -538,11 +538,18 @@ class _Run:
             return p not in linked
 
         marked_lines = sorted(self._marked_lines(consumed))
+        cols = self.index.cols
+        payouts = [r for r in marked_lines if is_payout(cols.names[r], cols.remittances[r])]
         # a payer's line ranked first by one voucher may pay several (not for payouts,
         # which were always looked for on every line)
         for finder, rows, ranked in (
             (
-                partial(collectives_by_contact, linked_owners=owners, grouped=self._grouped),
+                partial(
+                    collectives_by_contact,
+                    linked_owners=owners,
+                    grouped=self._grouped,
+                    sums_offered=payouts,
+                ),
                 contact_rows,
                 ranked_by,
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -366,6 +367,42 @@ def test_a_providers_payouts_of_one_day_are_linked_whatever_their_ids(
         "v3#0": "w",
         "v4#0": "w",
     }
+
+
+def test_a_payout_made_exactly_by_some_open_sales_is_no_collective_link() -> None:
+    """A Stripe payout that no run of the open sales fits (an older sale is still open:
+    its voucher came late) is, to the cent, the sum of four of the channel's open
+    sales — by chance, a payout keeps Stripe's fee. Before, the payer's account being
+    known, that combination was linked („collective_payer“), taking a sale paid days
+    after the payout. It is offered, never linked."""
+    fee = partial(
+        payment,
+        name="Verkäufe Stripe",
+        contact="stripe",
+        known_identifiers=frozenset({IBAN_B}),
+    )
+    amounts = ((40000, 0), (6851, 2), (7392, 3), (11052, 4), (9999, 5), (2683, 9))
+    sales = [
+        fee(
+            f"v{k}#0",
+            number=f"SH-{k}",
+            amount=cents,
+            voucher_date=D0 + timedelta(days=day),
+            paid=D0 + timedelta(days=day),
+        )
+        for k, (cents, day) in enumerate(amounts)
+    ]
+    line = txn(
+        amount=6851 + 7392 + 11052 + 2683,
+        text="Stripe Auszahlung 2025-11-24",
+        name="STRIPE PAYMENTS EUROPE LTD",
+        iban=IBAN_B,
+        day=D0 + timedelta(days=6),
+    )
+
+    result = match(sales, [line])
+
+    assert result.auto_links == ()
 
 
 def test_an_exact_amount_weeks_away_keeps_the_voucher_out_of_external() -> None:
