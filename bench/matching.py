@@ -164,35 +164,34 @@ def quality_scenarios(seed: int) -> None:
 
 def replayed(seed: int) -> None:
     """Every business of the scenario set and of the statement files played week by
-    week through a new SQLite store (``matching_data/replay.py``): the figures a client
-    sees after the real runs, each read only what was still open."""
+    week through a new SQLite store (``matching_data/replay.py``; the statement files
+    uploaded month by month): the figures a client sees after the real runs, each
+    read only what was still open."""
     scenarios = scenarios_de.generate(seed)
     files = statement_files.generate(seed)
     as_production_reads(scenarios.expected)
     as_production_reads(files.expected)
-    parts: list[tuple[str, scenarios_de.ScenarioSet]] = []
+    # each business, and its statement files where it imports files (else its lines
+    # are pushed, as a bank connection does)
+    parts: list[tuple[str, scenarios_de.ScenarioSet, Mapping[str, bytes] | None]] = []
     for business in sorted(set(scenarios.business_of.values())):
-        parts.append((f"scenarios_de {business}", scenarios.only(business)))
+        parts.append((f"scenarios_de {business}", scenarios.only(business), None))
     for business in sorted(files.tenant_of):
         one = files.only(business)
-        parts.append(
-            (
-                f"statement_files {business}",
-                scenarios_de.ScenarioSet(
-                    expected=one.expected,
-                    txns=one.txns,
-                    truth=one.truth,
-                    scenario=one.scenario,
-                    advice_files=one.advice_files,
-                    advice_lines=one.advice_lines,
-                ),
-            )
+        part = scenarios_de.ScenarioSet(
+            expected=one.expected,
+            txns=one.txns,
+            truth=one.truth,
+            scenario=one.scenario,
+            advice_files=one.advice_files,
+            advice_lines=one.advice_lines,
         )
-    for label, part in parts:
+        parts.append((f"statement_files {business}", part, one.files))
+    for label, part, uploaded in parts:
         with tempfile.TemporaryDirectory() as directory, _quiet():
             url = migrated_database(Path(directory))
             started = time.perf_counter()
-            found = asyncio.run(replay(url, part, label))
+            found = asyncio.run(replay(url, part, label, statement_files=uploaded))
         for line in found.metrics.lines(f"replay {label}")[:3]:
             print(line)
         print(

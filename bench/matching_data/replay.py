@@ -8,6 +8,10 @@ and what confirmed links taught). Whatever the one-shot figures miss of that —
 that forgets what the run before paired, a suggestion gone the next morning — shows
 here, measured against the same truth (``metrics.evaluate_outcome``).
 
+Where the data set holds its statement files (``statement_files``: CAMT.053, MT940,
+Sparkasse CSV), each file is uploaded through the product's import once its last day
+has passed, instead of its lines being pushed.
+
 The history months of the scenario set (``ScenarioSet.history_links``) are what the
 client confirmed before: their vouchers and lines are written first and the person
 links each true pair (``link_manually``, which teaches the account as a confirmation
@@ -32,14 +36,16 @@ from schwifty import IBAN
 from sqlalchemy import select
 
 from belegsync.banking.advice_import import import_advices
-from belegsync.banking.imports import push_transactions
+from belegsync.banking.detect import parse_statement_file
+from belegsync.banking.hashing import import_hashes
+from belegsync.banking.imports import import_statement, push_transactions
 from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.domain.money import Money
 from belegsync.matching.links import link_manually
 from belegsync.matching.service import run_matching
 from belegsync.store.contact_numbers import ContactNumbers
 from belegsync.store.db import create_engine, create_session_factory
-from belegsync.store.models import BankTransaction
+from belegsync.store.models import BankAccount, BankTransaction
 from belegsync.store.repositories import NewVoucher, PaymentItemData, VoucherData
 from belegsync.store.uow import UnitOfWorkFactory
 from matching_data.metrics import DataSet, Metrics, Outcome, evaluate_outcome
@@ -182,12 +188,52 @@ def _pushed(txn: BankTxn) -> dict[str, Any]:
     return out
 
 
+def _statement_files(
+    files: Mapping[str, bytes], txns: Sequence[BankTxn]
+) -> dict[str, tuple[bytes, dict[tuple[str, str], str], date]]:
+    """Per statement file its bytes, its lines by (account, import hash) → the data
+    set's id, and its last day: the files parsed in the data set's order, each line
+    numbered as the generator numbered it (``statement_files._import``: a duplicate by
+    import hash dropped)."""
+    out: dict[str, tuple[bytes, dict[tuple[str, str], str], date]] = {}
+    seen: set[tuple[str, str]] = set()
+    ordered = iter(txns)
+    for name, data in files.items():
+        mine: dict[tuple[str, str], str] = {}
+        last = date.min
+        for statement in parse_statement_file(data, name):
+            for txn, digest in zip(
+                statement.transactions, import_hashes(statement.transactions), strict=True
+            ):
+                key = (statement.account_iban or "", digest)
+                last = max(last, txn.booking_date)
+                if key in seen:
+                    continue
+                seen.add(key)
+                line = next(ordered)
+                if (line.amount_cents, line.booking_date) != (txn.amount_cents, txn.booking_date):
+                    raise AssertionError(f"{name}: {line.id} is not the file's next line")
+                mine[key] = line.id
+        out[name] = (data, mine, last)
+    return out
+
+
 class _Client:
     """One business in the store: what was written of it, and the ids between the data
     set and the store."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: _Clock, data: ReplaySet) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: _Clock,
+        data: ReplaySet,
+        files: Mapping[str, bytes] | None = None,
+    ) -> None:
         self.uow_factory, self.clock, self.data = uow_factory, clock, data
+        # per statement file its lines (the data set's ids) and last day, in order
+        self.files = _statement_files(files or {}, data.txns)
+        # (account, import hash) → the data set's line id, for the uploaded lines
+        self.hashed: dict[tuple[str, str], str] = {}
         self.tenant_id = ""
         self.account = str(IBAN.generate("DE", bank_code="37040044", account_code="532013000"))
         self.by_voucher: dict[str, list[ExpectedPayment]] = defaultdict(list)
@@ -229,10 +275,14 @@ class _Client:
                 await uow.vouchers.insert_new(self.tenant_id, new, now=self.clock.now())
                 await uow.commit()
             self.written.update(n.data.lexware_id for n in new)
-        lines = sorted(
-            (t for t in self.data.txns if t.id not in self.pushed and t.booking_date <= day),
-            key=lambda t: (t.booking_date, t.id),
-        )
+        if self.files:
+            await self._upload(day)
+            lines = []
+        else:
+            lines = sorted(
+                (t for t in self.data.txns if t.id not in self.pushed and t.booking_date <= day),
+                key=lambda t: (t.booking_date, t.id),
+            )
         for start in range(0, len(lines), 500):
             chunk = lines[start : start + 500]
             await push_transactions(
@@ -257,6 +307,22 @@ class _Client:
                 )
                 self.uploaded.add(name)
 
+    async def _upload(self, day: date) -> None:
+        """The statement files whose last day has passed, uploaded as a client does."""
+        for name, (data, mine, last) in self.files.items():
+            if name in self.uploaded or last > day:
+                continue
+            await import_statement(
+                uow_factory=self.uow_factory,
+                clock=self.clock,
+                tenant_id=self.tenant_id,
+                filename=name,
+                data=data,
+                actor=_ACTOR,
+            )
+            self.uploaded.add(name)
+            self.pushed.update(mine.values())
+
     async def run(self) -> None:
         started = time.perf_counter()
         await run_matching(self.uow_factory, self.clock, self.tenant_id, vouchers_changed=False)
@@ -278,13 +344,22 @@ class _Client:
                     sorted(items), self.by_voucher[voucher], strict=False
                 )
             }
-            lines = {
-                line_id: reference or ""
-                for line_id, reference in await uow.session.execute(
-                    select(BankTransaction.id, BankTransaction.bank_reference).where(
-                        BankTransaction.tenant_id == self.tenant_id
-                    )
+            rows = await uow.session.execute(
+                select(
+                    BankTransaction.id,
+                    BankTransaction.bank_reference,
+                    BankAccount.iban,
+                    BankTransaction.import_hash,
                 )
+                .join(BankAccount, BankAccount.id == BankTransaction.account_id)
+                .where(BankTransaction.tenant_id == self.tenant_id)
+            )
+            by_hash = {
+                key: line for _, mine, _ in self.files.values() for key, line in mine.items()
+            }
+            lines = {
+                line_id: by_hash.get((iban, digest), "") if by_hash else reference or ""
+                for line_id, reference, iban, digest in rows
             }
         return payments, lines
 
@@ -337,13 +412,21 @@ class _Client:
         )
 
 
-async def replay(url: str, data: ReplaySet, name: str, *, days: int = 7) -> Replayed:
+async def replay(
+    url: str,
+    data: ReplaySet,
+    name: str,
+    *,
+    days: int = 7,
+    statement_files: Mapping[str, bytes] | None = None,
+) -> Replayed:
     """Play ``data`` (one business) through a new client in the store at ``url``
-    (migrated): its history written and linked first, then week by week (``days``)."""
+    (migrated): its history written and linked first, then week by week (``days``);
+    its ``statement_files`` uploaded, where given, instead of its lines pushed."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     try:
-        client = _Client(uow_factory, _Clock(), data)
+        client = _Client(uow_factory, _Clock(), data, statement_files)
         dates = [t.booking_date for t in data.txns] + [
             _appears(p) for p in client.by_voucher.values()
         ]
