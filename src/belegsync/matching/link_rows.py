@@ -28,6 +28,7 @@ REPLACED_REASON = "ersetzt durch echte Transaktion"
 STALE_REASON = "nicht mehr vorgeschlagen"
 RETURNED_REASON = "zurückgebucht (Rücklastschrift)"
 UNDONE_REASON = "aufgehoben"
+ADVICE_REMOVED_REASON = "Zahlungsavis entfernt"
 
 
 def new_link(

@@ -16,6 +16,7 @@ from typing import Any
 
 from belegsync.domain.clock import Clock
 from belegsync.domain.links import (
+    ENGINE_ACTOR,
     LinkAction,
     allocation,
     check_return,
@@ -30,7 +31,14 @@ from belegsync.domain.matching import (
     creditor_is_counterparty,
 )
 from belegsync.domain.matching_text import compact_identifier
-from belegsync.matching.link_rows import UNDONE_REASON, audit_link, move, new_link, retire_external
+from belegsync.matching.link_rows import (
+    ADVICE_REMOVED_REASON,
+    UNDONE_REASON,
+    audit_link,
+    move,
+    new_link,
+    retire_external,
+)
 from belegsync.matching.memory import is_usable_identifier
 from belegsync.matching.payouts import teaches_payer
 from belegsync.matching.service import matching_after_change
@@ -417,9 +425,14 @@ async def remove_advice(
     uow_factory: UowFactory, clock: Clock, tenant_id: str, advice_id: str, *, actor: str
 ) -> int:
     """Remove a payment advice uploaded by mistake (``NotFound`` for another tenant's):
-    it is deleted, and the automatic links on its line are undone — they rest on what
+    it is deleted, and the automatic links on its line are retired — they rest on what
     it said; a link a person confirmed stays. Matching runs again. Returns how many
-    links were undone (audit ``advice_removed``)."""
+    links were retired (audit ``advice_removed``, with the person).
+
+    They are retired as the engine retires what no longer holds, not undone as a
+    person's judgement of the pair: the person judged the file. Before, the same pairs
+    were never linked automatically again — the right advice uploaded after the wrong
+    one only offered them."""
     now = clock.now()
     async with uow_factory() as uow:
         await uow.matching.lock_links(tenant_id)
@@ -434,7 +447,7 @@ async def remove_advice(
                 if link.status == LinkStatus.AUTO_CONFIRMED
             ]
         for link in undone:
-            await _undo(uow, tenant_id, link, actor, now)
+            move(link, LinkAction.RETIRE, actor=ENGINE_ACTOR, now=now, reason=ADVICE_REMOVED_REASON)
         await uow.audit.add(
             tenant_id=tenant_id,
             actor=actor,

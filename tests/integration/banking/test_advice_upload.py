@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from belegsync.accounts.api_tokens import create_api_token
 from belegsync.domain.matching import LinkStatus
-from belegsync.store.models import PaymentAdvice, PaymentLink
+from belegsync.store.models import AuditLogEntry, PaymentAdvice, PaymentLink
 from support.advice_files import add_batch_invoices, pain008_batch, statement_with_batch
 from support.web_stack import Browser, WebStack, text_of
 
@@ -87,8 +87,18 @@ async def test_an_advice_uploaded_by_mistake_is_removed_with_its_automatic_links
         removed = await b.post(found.group(1), {})  # redirected to the upload page
         assert removed.status_code == 200
         assert "Zahlungsavis entfernt; 3 automatische Zuordnungen aufgehoben." in text_of(removed)
-    assert await _advices(stack) == 0
-    assert await _automatic_links(stack) == 0
+        assert await _advices(stack) == 0
+        assert await _automatic_links(stack) == 0
+        # the person judged the file, not the pairs: the right one uploaded again links
+        # them again (before, the three were only offered from then on)
+        again = await _upload(b, tenant, "sammler.xml", pain008_batch())
+        assert "1 von 1 Sammelbuchung aufgeschlüsselt" in text_of(again)
+    assert await _automatic_links(stack) == 3
+    async with stack.harness.uow_factory() as uow:
+        audit = await uow.session.scalar(
+            select(func.count(AuditLogEntry.id)).where(AuditLogEntry.action == "advice_removed")
+        )
+    assert audit == 1
 
 
 async def test_the_api_attaches_an_advice_and_refuses_a_broken_one(stack: WebStack) -> None:
