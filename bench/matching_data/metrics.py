@@ -21,7 +21,7 @@ Reported per data set and per scenario:
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from belegsync.domain.matching import (
@@ -127,6 +127,9 @@ class Outcome:
     top: Mapping[str, str]
     external: frozenset[str]
     short: frozenset[str] = frozenset()
+    # the lines a person confirmed per payment (a replay's review): linked, not by the
+    # engine alone
+    confirmed: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, result: MatchResult) -> Outcome:
@@ -181,7 +184,8 @@ def evaluate_outcome(data: DataSet, outcome: Outcome, settled: Collection[str] =
         linked = auto.get(payment.id, frozenset())
         auto_ok = bool(linked) and linked <= paid_by
         top = outcome.top.get(payment.id)
-        top_ok = top is not None and top in paid_by
+        confirmed = outcome.confirmed.get(payment.id, frozenset())
+        top_ok = (top is not None and top in paid_by) or (bool(confirmed) and confirmed <= paid_by)
         if payment.id in external:
             wrongly.append(payment.id)
         a, b = per_voucher.get(payment.voucher_id, (True, True))

@@ -24,6 +24,7 @@ the history: the figures are what the engine does alone.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
@@ -39,9 +40,10 @@ from belegsync.banking.advice_import import import_advices
 from belegsync.banking.detect import parse_statement_file
 from belegsync.banking.hashing import import_hashes
 from belegsync.banking.imports import import_statement, push_transactions
+from belegsync.domain.errors import DomainError
 from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.domain.money import Money
-from belegsync.matching.links import link_manually
+from belegsync.matching.links import confirm_link, link_manually
 from belegsync.matching.service import run_matching
 from belegsync.store.contact_numbers import ContactNumbers
 from belegsync.store.db import create_engine, create_session_factory
@@ -385,17 +387,39 @@ class _Client:
             made += 1
         return made
 
+    async def review(self) -> int:
+        """The person confirms each suggestion whose line paid its payment (the truth),
+        and leaves the others: what a client does with the „Vorschläge“ tab."""
+        payments, lines = await self.store_ids()
+        async with self.uow_factory() as uow:
+            right = [
+                link.id
+                for link in await uow.matching.links(self.tenant_id)
+                if link.status == "suggested"
+                and lines[link.bank_transaction_id]
+                in self.data.truth.get(payments[link.expected_payment_id], ())
+            ]
+        for link_id in right:
+            with contextlib.suppress(DomainError):  # a suggestion the last one replaced
+                await confirm_link(
+                    self.uow_factory, self.clock, self.tenant_id, link_id, actor=_ACTOR
+                )
+        return len(right)
+
     async def outcome(self) -> Outcome:
         """What the store shows: the automatic links, each payment's first suggestion
         (the highest score), the payments listed as needing an external transaction."""
         payments, lines = await self.store_ids()
         auto: dict[str, set[str]] = defaultdict(set)
+        confirmed: dict[str, set[str]] = defaultdict(set)
         offered: dict[str, tuple[float, str]] = {}
         async with self.uow_factory() as uow:
             for link in await uow.matching.links(self.tenant_id):
                 payment, line = payments[link.expected_payment_id], lines[link.bank_transaction_id]
                 if link.status == "auto_confirmed":
                     auto[payment].add(line)
+                elif link.status == "confirmed":
+                    confirmed[payment].add(line)
                 elif link.status == "suggested":
                     score = link.score or 0.0
                     if payment not in offered or score > offered[payment][0]:
@@ -409,6 +433,7 @@ class _Client:
             {p: frozenset(lines_) for p, lines_ in auto.items()},
             {p: line for p, (_, line) in offered.items()},
             frozenset(external),
+            confirmed={p: frozenset(lines_) for p, lines_ in confirmed.items()},
         )
 
 
@@ -419,10 +444,12 @@ async def replay(
     *,
     days: int = 7,
     statement_files: Mapping[str, bytes] | None = None,
+    review: bool = False,
 ) -> Replayed:
     """Play ``data`` (one business) through a new client in the store at ``url``
     (migrated): its history written and linked first, then week by week (``days``);
-    its ``statement_files`` uploaded, where given, instead of its lines pushed."""
+    its ``statement_files`` uploaded, where given, instead of its lines pushed; with
+    ``review`` a person confirms the right suggestions after each run."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     try:
@@ -445,6 +472,8 @@ async def replay(
         while True:
             await client.until(min(day, last))
             await client.run()
+            if review:
+                await client.review()
             if day >= last:
                 break
             day += timedelta(days=days)

@@ -46,3 +46,18 @@ async def test_a_business_played_week_by_week_is_matched_as_in_one_run(
     assert metrics.linked_or_top >= 0.99
     assert metrics.wrongly_external == 0
     assert found.runs >= 40  # a run a week for the year after the history
+
+
+async def test_a_client_confirming_the_right_suggestions_each_week_keeps_every_link_right(
+    scenarios: scenarios_de.ScenarioSet, url: str
+) -> None:
+    """The dance school's person confirms each week the suggestions that are right:
+    later runs build on those confirmations (taught accounts, returns of confirmed
+    items shown for a check), and every voucher ends linked rightly, the engine's
+    links all right."""
+    found = await replay(url, scenarios.only("tanzschule"), "tanzschule", review=True)
+
+    metrics = found.metrics
+    assert metrics.auto_precision == 1.0
+    assert metrics.linked_or_top == 1.0
+    assert metrics.wrongly_external == 0
