@@ -19,7 +19,9 @@ does); those payments are not scored. Then each week: the vouchers paid in it (a
 voucher without a paid date on its voucher date), its lines pushed (the data set's
 line id kept as the bank's reference), the payment advices whose lines have all
 arrived uploaded, and ``run_matching`` as after a sync. Nobody confirms anything after
-the history: the figures are what the engine does alone.
+the history — the figures are what the engine does alone —, unless ``review``: then a
+person confirms the right suggestions after each run, as a client working through the
+„Vorschläge“ tab does.
 """
 
 from __future__ import annotations
