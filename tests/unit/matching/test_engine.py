@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import pytest
 
-from belegsync.domain.matching import ExistingLink, LinkStatus, TxnStatus, UnmatchedReason
+from belegsync.domain.matching import (
+    ExistingLink,
+    ExpectedPayment,
+    LinkStatus,
+    TxnStatus,
+    UnmatchedReason,
+)
 from belegsync.matching import MatchParams, match
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
 
@@ -294,18 +300,28 @@ def test_a_payout_pays_several_sales_minus_the_fee() -> None:
     assert all("payout:PayPal:3" in s.reasons for s in links.values())
 
 
-def test_a_payout_with_two_fitting_runs_of_sales_is_not_linked() -> None:
-    sales = [
+def _channel_sales(
+    channel: str, sold: Sequence[tuple[int, int]], **extra: Any
+) -> list[ExpectedPayment]:
+    """A shop channel's sales (contact „Verkäufe <channel>“), each (cents, day after
+    ``D0`` it was sold and paid), numbered SH-0, SH-1, …"""
+    return [
         payment(
             f"v{k}#0",
             number=f"SH-{k}",
             amount=cents,
-            name="Verkäufe SumUp",
-            contact="sumup",
-            paid=D0 + timedelta(days=k),
+            name=f"Verkäufe {channel}",
+            contact=channel.lower(),
+            voucher_date=D0 + timedelta(days=day),
+            paid=D0 + timedelta(days=day),
+            **extra,
         )
-        for k, cents in enumerate((50000, 100, 100))
+        for k, (cents, day) in enumerate(sold)
     ]
+
+
+def test_a_payout_with_two_fitting_runs_of_sales_is_not_linked() -> None:
+    sales = _channel_sales("SumUp", [(50000, 0), (100, 1), (100, 2)])
     line = txn(
         amount=49500, text="SumUp Payout", name="SumUp Payments Limited", day=D0 + timedelta(days=5)
     )
@@ -325,19 +341,9 @@ def test_a_providers_payouts_of_one_day_are_linked_whatever_their_ids(
     oldest sale) is no reading."""
     amounts = (15591, 15455, 7174, 6731, 15977)
     days = (0, 1, 2, 4, 4)
-    sales = [
-        payment(
-            f"v{k}#0",
-            number=f"SH-{k}",
-            amount=cents,
-            name="Verkäufe SumUp",
-            contact="sumup",
-            voucher_date=D0 + timedelta(days=day),
-            paid=D0 + timedelta(days=day),
-            known_identifiers=frozenset({IBAN_B}),
-        )
-        for k, (cents, day) in enumerate(zip(amounts, days, strict=True))
-    ]
+    sales = _channel_sales(
+        "SumUp", list(zip(amounts, days, strict=True)), known_identifiers=frozenset({IBAN_B})
+    )
     monday = D0 + timedelta(days=3)
 
     def net(cents: int) -> int:
@@ -375,23 +381,8 @@ def test_a_payout_made_exactly_by_some_open_sales_is_no_collective_link() -> Non
     sales — by chance, a payout keeps Stripe's fee. Before, the payer's account being
     known, that combination was linked („collective_payer“), taking a sale paid days
     after the payout. It is offered, never linked."""
-    fee = partial(
-        payment,
-        name="Verkäufe Stripe",
-        contact="stripe",
-        known_identifiers=frozenset({IBAN_B}),
-    )
-    amounts = ((40000, 0), (6851, 2), (7392, 3), (11052, 4), (9999, 5), (2683, 9))
-    sales = [
-        fee(
-            f"v{k}#0",
-            number=f"SH-{k}",
-            amount=cents,
-            voucher_date=D0 + timedelta(days=day),
-            paid=D0 + timedelta(days=day),
-        )
-        for k, (cents, day) in enumerate(amounts)
-    ]
+    sold = [(40000, 0), (6851, 2), (7392, 3), (11052, 4), (9999, 5), (2683, 9)]
+    sales = _channel_sales("Stripe", sold, known_identifiers=frozenset({IBAN_B}))
     line = txn(
         amount=6851 + 7392 + 11052 + 2683,
         text="Stripe Auszahlung 2025-11-24",
