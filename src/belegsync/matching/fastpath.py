@@ -374,8 +374,16 @@ def _fee_competitors(
     rows = rows[by_amount]
     base = index.part[rows] << AMOUNT_SHIFT
     amount = index.remaining[rows]
-    low = base | np.maximum(amount - rules.rounding_cents, 1)
-    high = base | (amount + max(rules.fee_cents, rules.rounding_cents))
+    # the payments whose tolerance band holds the line (``candidate_pairs``: the line
+    # within [item × tolerance_low − fee, item + fee]); the band reaches 3.5 % below a
+    # payment's item, so a payment up to that much above the line takes part: a
+    # payment without a line of its own amount, the customer number in the purpose,
+    # was full scoring's rival of a line this path linked to the contact's other one
+    low = base | np.maximum(amount - max(rules.fee_cents, rules.rounding_cents), 1)
+    high = base | (
+        ((amount + rules.fee_cents) * 1000 + params.tolerance_low_permille - 1)
+        // params.tolerance_low_permille
+    )
     a = np.searchsorted(pkeys, low, side="left")
     b = np.searchsorted(pkeys, high, side="right")
     exact_a = np.searchsorted(pkeys, base | amount, side="left")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -205,6 +206,22 @@ def test_fast_path_links_only_what_full_scoring_links(
     assert {(d.suggestion.payment_id, d.suggestion.txn_id) for d in fast.auto_links} == set(
         full_links
     )
+
+
+def test_a_payment_whose_tolerance_band_holds_the_line_keeps_the_fast_path_off() -> None:
+    """Found by the property test above in CI: two invoices of one contact, both
+    119,00 €; a line of 116,62 € citing the customer number. One has no items (its 2 %
+    Skonto guessed: an exact pair), the other is 2 % above the line — inside its
+    tolerance band, a rival in full scoring, which links neither. The fast path looked
+    for rivals only a fee above the line and linked the first."""
+    invoice = partial(payment, number="RE-2024-0001", amount=11900, paid=None, contact="c1")
+    payments = [invoice("v0#0", customer_number="4711"), invoice("v1#0", has_items=False)]
+    line = txn("b0", amount=11662, day=date(2024, 3, 1), text="Kd-Nr 4711", iban=IBAN_A)
+
+    fast = match(payments, [line])
+    full = match(payments, [line], params=MatchParams(fast_path=False))
+
+    assert fast.auto_links == full.auto_links == ()
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
