@@ -406,7 +406,7 @@ class _Run:
         self._counted: dict[int, int] = {}
         self._counted_held: set[int] = set()
         # per line, the payments (states) whose voucher it names in full, for their
-        # exact amount (``_edges``)
+        # exact amount, in their window or as a collection made again (``_edges``)
         self._named_on: dict[int, set[int]] = defaultdict(set)
         # free credit lines naming a deposit ("Anzahlung"), for the external check
         self._deposits: list[int] = []
@@ -443,7 +443,18 @@ class _Run:
         hit = scored.exact_reference
         for p, row in zip(scored.pay[hit].tolist(), scored.rows[hit].tolist(), strict=True):
             strong_exact[p].add(row)
-            self._named_on[row].add(p)
+        # the lines naming a payment's voucher inside its date window — where the fast
+        # path meets the pair too (it then links neither) — or collecting again what came
+        # back (the fast path links none of those)
+        pay, rows, day = scored.pay[hit], scored.rows[hit], self.index.day[scored.rows[hit]]
+        inside = (self.columns.first[pay] <= day) & (day <= self.columns.last[pay])
+        if self.index.recollections:
+            again = np.fromiter(self.index.recollections, np.int64, len(self.index.recollections))
+            inside |= is_member(rows, again)
+        cited = self.index.hits_by_payment  # the voucher's number (not a customer's)
+        for p, row in zip(pay[inside].tolist(), rows[inside].tolist(), strict=True):
+            if row in cited.get(p, ()):
+                self._named_on[row].add(p)
         return edges, strong_exact
 
     def _scored(
