@@ -21,7 +21,9 @@ line id kept as the bank's reference), the payment advices whose lines have all
 arrived uploaded, and ``run_matching`` as after a sync. Nobody confirms anything after
 the history — the figures are what the engine does alone —, unless ``review``: then a
 person confirms the right suggestions after each run, as a client working through the
-„Vorschläge“ tab does.
+„Vorschläge“ tab does; or ``thorough``: the person also rejects the wrong suggestions
+of a payment offered no right one and links by hand what still lies open two weeks
+after its line arrived (``Work`` counts it, and the rejected pairs offered again).
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from typing import Any, Protocol
@@ -45,7 +47,7 @@ from belegsync.banking.imports import import_statement, push_transactions
 from belegsync.domain.errors import DomainError
 from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.domain.money import Money
-from belegsync.matching.links import confirm_link, link_manually
+from belegsync.matching.links import confirm_link, link_manually, reject_link
 from belegsync.matching.service import run_matching
 from belegsync.store.contact_numbers import ContactNumbers
 from belegsync.store.db import create_engine, create_session_factory
@@ -54,11 +56,13 @@ from belegsync.store.repositories import NewVoucher, PaymentItemData, VoucherDat
 from belegsync.store.uow import UnitOfWorkFactory
 from matching_data.metrics import DataSet, Metrics, Outcome, evaluate_outcome
 
-__all__ = ["ReplaySet", "Replayed", "replay"]
+__all__ = ["ReplaySet", "Replayed", "Work", "replay"]
 
 _ACTOR = "replay"
 _SKONTO = "cashDiscount"
 _SETTLED_OTHERWISE = "partPaymentCreditNote"
+# a thorough person links by hand what still lies open this long after its line arrived
+_BY_HAND_AFTER = timedelta(days=14)
 
 
 class ReplaySet(DataSet, Protocol):
@@ -74,6 +78,26 @@ class ReplaySet(DataSet, Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Work:
+    """What a person reviewing did: suggestions confirmed and rejected, payments linked
+    by hand (each one click or search); and the suggestions of pairs rejected before
+    that a later run offered again (never, if a rejection holds)."""
+
+    confirmed: int = 0
+    rejected: int = 0
+    by_hand: int = 0
+    offered_again: int = 0
+
+    def __add__(self, other: Work) -> Work:
+        return Work(
+            self.confirmed + other.confirmed,
+            self.rejected + other.rejected,
+            self.by_hand + other.by_hand,
+            self.offered_again + other.offered_again,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Replayed:
     """The figures of a replay, what the store showed at its end, its runs and their
     seconds (wall)."""
@@ -83,6 +107,7 @@ class Replayed:
     runs: int
     run_seconds: float
     history_links: int
+    work: Work = Work()
 
 
 class _Clock:
@@ -244,6 +269,9 @@ class _Client:
         for p in data.expected:
             self.by_voucher[p.voucher_id].append(p)
         self.written: set[str] = set()  # voucher ids
+        self.written_payments: set[str] = set()
+        self.arrived: dict[str, datetime] = {}  # line id → when the store had it
+        self.rejected: set[tuple[str, str]] = set()  # (payment, line): the data set's ids
         self.pushed: set[str] = set()  # line ids
         self.uploaded: set[str] = set()  # advice file names
         self.runs, self.seconds = 0, 0.0
@@ -279,6 +307,9 @@ class _Client:
                 await uow.vouchers.insert_new(self.tenant_id, new, now=self.clock.now())
                 await uow.commit()
             self.written.update(n.data.lexware_id for n in new)
+            self.written_payments.update(
+                p.id for n in new for p in self.by_voucher[n.data.lexware_id]
+            )
         if self.files:
             await self._upload(day)
             lines = []
@@ -298,6 +329,7 @@ class _Client:
                 actor=_ACTOR,
             )
         self.pushed.update(t.id for t in lines)
+        self.arrived.update((t.id, self.clock.at) for t in lines)
         for name, body in sorted(self.data.advice_files.items()):
             wanted = self.data.advice_lines.get(name, ())
             if name not in self.uploaded and all(line in self.pushed for line in wanted):
@@ -326,6 +358,7 @@ class _Client:
             )
             self.uploaded.add(name)
             self.pushed.update(mine.values())
+            self.arrived.update((line, self.clock.at) for line in mine.values())
 
     async def run(self) -> None:
         started = time.perf_counter()
@@ -389,24 +422,83 @@ class _Client:
             made += 1
         return made
 
-    async def review(self) -> int:
+    async def review(self, thorough: bool = False) -> Work:
         """The person confirms each suggestion whose line paid its payment (the truth),
-        and leaves the others: what a client does with the „Vorschläge“ tab."""
+        and leaves the others: what a client does with the „Vorschläge“ tab.
+        ``thorough``: the person also rejects the suggestions of a payment offered no
+        right one („Ablehnen“), and links by hand each payment still open whose lines
+        have all been in the store for ``_BY_HAND_AFTER`` (searching „Offene Belege“)."""
         payments, lines = await self.store_ids()
         async with self.uow_factory() as uow:
-            right = [
-                link.id
-                for link in await uow.matching.links(self.tenant_id)
-                if link.status == "suggested"
-                and lines[link.bank_transaction_id]
-                in self.data.truth.get(payments[link.expected_payment_id], ())
-            ]
-        for link_id in right:
-            with contextlib.suppress(DomainError):  # a suggestion the last one replaced
-                await confirm_link(
-                    self.uow_factory, self.clock, self.tenant_id, link_id, actor=_ACTOR
+            links = await uow.matching.links(self.tenant_id)
+        truth = self.data.truth
+        right: list[str] = []
+        wrong: dict[str, list[tuple[str, str]]] = defaultdict(list)  # (link, line)
+        linked: dict[str, set[str]] = defaultdict(set)  # the data set's ids
+        for link in links:
+            payment, line = payments[link.expected_payment_id], lines[link.bank_transaction_id]
+            if link.status == "suggested":
+                if line in truth.get(payment, ()):
+                    right.append(link.id)
+                    linked[payment].add(line)
+                else:
+                    wrong[payment].append((link.id, line))
+            elif link.status in ("confirmed", "auto_confirmed"):
+                linked[payment].add(line)
+        again = sum((p, line) in self.rejected for p, pairs in wrong.items() for _, line in pairs)
+        work = Work(confirmed=await self._act(confirm_link, right), offered_again=again)
+        if not thorough:
+            return work
+        rejected = [
+            (payment, link_id, line)
+            for payment, pairs in wrong.items()
+            if not linked[payment]
+            for link_id, line in pairs
+        ]
+        self.rejected.update((payment, line) for payment, _, line in rejected)
+        by_hand = [
+            (payment, line)
+            for payment, paid_by in sorted(truth.items())
+            if paid_by and payment in self.written_payments and not linked[payment]
+            for line in sorted(paid_by)
+            if self.arrived.get(line, self.clock.at) <= self.clock.at - _BY_HAND_AFTER
+        ]
+        return replace(
+            work,
+            rejected=await self._act(reject_link, [link_id for _, link_id, _ in rejected]),
+            by_hand=await self._link(by_hand),
+        )
+
+    async def _act(self, act: Callable[..., Awaitable[Any]], link_ids: Sequence[str]) -> int:
+        """``act`` on each link, as the person clicks; a link the click before replaced
+        is left (the page shows it no more)."""
+        done = 0
+        for link_id in link_ids:
+            with contextlib.suppress(DomainError):
+                await act(self.uow_factory, self.clock, self.tenant_id, link_id, actor=_ACTOR)
+                done += 1
+        return done
+
+    async def _link(self, pairs: Sequence[tuple[str, str]]) -> int:
+        """The person links each (payment, line) of the data set by hand."""
+        if not pairs:
+            return 0
+        payments, lines = await self.store_ids()
+        payment_of = {mine: store for store, mine in payments.items()}
+        line_of = {mine: store for store, mine in lines.items() if mine}
+        made = 0
+        for payment, line in pairs:
+            if payment in payment_of and line in line_of:
+                await link_manually(
+                    self.uow_factory,
+                    self.clock,
+                    self.tenant_id,
+                    payment_of[payment],
+                    line_of[line],
+                    actor=_ACTOR,
                 )
-        return len(right)
+                made += 1
+        return made
 
     async def outcome(self) -> Outcome:
         """What the store shows: the automatic links, each payment's first suggestion
@@ -416,13 +508,20 @@ class _Client:
         confirmed: dict[str, set[str]] = defaultdict(set)
         offered: dict[str, tuple[float, str]] = {}
         async with self.uow_factory() as uow:
-            for link in await uow.matching.links(self.tenant_id):
+            links = await uow.matching.links(self.tenant_id)
+            # a suggestion shows only while nothing settles its payment (the tabs' query)
+            settled = {
+                link.expected_payment_id
+                for link in links
+                if link.status in ("confirmed", "auto_confirmed")
+            }
+            for link in links:
                 payment, line = payments[link.expected_payment_id], lines[link.bank_transaction_id]
                 if link.status == "auto_confirmed":
                     auto[payment].add(line)
                 elif link.status == "confirmed":
                     confirmed[payment].add(line)
-                elif link.status == "suggested":
+                elif link.status == "suggested" and link.expected_payment_id not in settled:
                     score = link.score or 0.0
                     if payment not in offered or score > offered[payment][0]:
                         offered[payment] = (score, line)
@@ -447,11 +546,15 @@ async def replay(
     days: int = 7,
     statement_files: Mapping[str, bytes] | None = None,
     review: bool = False,
+    thorough: bool = False,
 ) -> Replayed:
     """Play ``data`` (one business) through a new client in the store at ``url``
     (migrated): its history written and linked first, then week by week (``days``);
     its ``statement_files`` uploaded, where given, instead of its lines pushed; with
-    ``review`` a person confirms the right suggestions after each run."""
+    ``review`` a person confirms the right suggestions after each run; ``thorough``
+    (a review too): the person also rejects the wrong ones and links by hand what lies
+    open (``_Client.review``), and the weeks go on until nothing is left to link by hand
+    (``_BY_HAND_AFTER`` past the last day)."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     try:
@@ -471,17 +574,20 @@ async def replay(
             await client.confirm(history)
             first = ends + timedelta(days=1)
         day = first + timedelta(days=days - 1)
+        work = Work()
+        end = last + _BY_HAND_AFTER if thorough else last
         while True:
             await client.until(min(day, last))
+            client.clock.at = _evening(day)
             await client.run()
-            if review:
-                await client.review()
-            if day >= last:
+            if review or thorough:
+                work += await client.review(thorough)
+            if day >= end:
                 break
             day += timedelta(days=days)
         settled: Collection[str] = {link.payment_id for link in history}
         outcome = await client.outcome()
         metrics = evaluate_outcome(data, outcome, settled)
-        return Replayed(metrics, outcome, client.runs, client.seconds, len(history))
+        return Replayed(metrics, outcome, client.runs, client.seconds, len(history), work)
     finally:
         await engine.dispose()

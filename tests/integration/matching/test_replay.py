@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from matching_data import scenarios_de
+from matching_data import scenarios_de, statement_files
 from matching_data.replay import replay
 from matching_data.store_client import migrated_database
 
@@ -61,3 +61,33 @@ async def test_a_client_confirming_the_right_suggestions_each_week_keeps_every_l
     assert metrics.auto_precision == 1.0
     assert metrics.linked_or_top == 1.0
     assert metrics.wrongly_external == 0
+
+
+async def test_a_client_rejecting_the_wrong_suggestions_and_linking_the_rest_by_hand(
+    url: str,
+) -> None:
+    """The café's person works through every tab each week, its monthly statement
+    files uploaded: confirms the right suggestions, rejects the wrong ones of a payment
+    offered no right one, and links by hand what still lies open two weeks after its
+    line arrived. A rejection holds (the pair is never offered again: with the run
+    blind to rejections, 14 rejected pairs came back), a rejected rival never turns the
+    engine's next choice into a wrong automatic link, and every voucher ends linked
+    rightly."""
+    cafe = statement_files.generate(2024).only("cafe")
+    part = scenarios_de.ScenarioSet(
+        expected=cafe.expected,
+        txns=cafe.txns,
+        truth=cafe.truth,
+        scenario=cafe.scenario,
+        advice_files=cafe.advice_files,
+        advice_lines=cafe.advice_lines,
+    )
+    found = await replay(url, part, "cafe", statement_files=cafe.files, thorough=True)
+
+    metrics, work = found.metrics, found.work
+    assert work.rejected > 0 and work.confirmed > 0 and work.by_hand > 0
+    assert work.offered_again == 0
+    assert metrics.auto_precision == 1.0
+    assert metrics.linked_or_top == 1.0
+    assert metrics.wrongly_external == 0
+    assert all(line in cafe.truth.get(p, ()) for p, line in found.outcome.top.items())
