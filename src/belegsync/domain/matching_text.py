@@ -272,6 +272,24 @@ _STATED_FEE = re.compile(
 )
 
 
+# a return's purpose stating the banks' charges it carries: "ENTGELT 6,50 EUR",
+# "Entgelt: 3,00 EUR", "GEBUEHR 6,50", "Entg. 3,00"
+_RETURN_CHARGES = re.compile(
+    r"\b(?:entgelte?|entg\.|geb(?:ü|ue)hre?n?)\s*:?\s*(?:eur\s*)?(\d{1,3},\d{2})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def stated_return_charges(purpose: str) -> int | None:
+    """The banks' charges in cents a return's purpose says its amount carries
+    ("RUECKLASTSCHRIFT … ENTGELT 6,50 EUR"), if it states them."""
+    found = _RETURN_CHARGES.search(purpose.replace("\n", " "))
+    if found is None:
+        return None
+    euros, cents = found[1].split(",")
+    return int(euros) * 100 + int(cents)
+
+
 def stated_fee(purpose: str) -> int | None:
     """The fee in cents a payout's purpose says was kept back ("abzgl. Entgelte 3,33"),
     if it states one."""

@@ -36,6 +36,7 @@ from belegsync.domain.matching_text import (
     compact_identifier,
     normalise_name,
     normalise_text,
+    stated_return_charges,
     text_reference_tokens,
     voucher_reference_tokens,
 )
@@ -1311,8 +1312,30 @@ def _returns_making(
         if fits:
             if len(fits) > 1 and fits[0][0] == fits[1][0]:
                 return ()  # two combinations alike: a person looks
-            return tuple((r, abs(int(cols.amount[r]))) for r in fits[0][1])
+            return _items_returned(cols, fits[0][1], rest)
     return ()
+
+
+def _items_returned(
+    cols: TxnColumns, returns: Sequence[int], rest: int
+) -> tuple[tuple[int, int], ...]:
+    """Per return making a batch line's ``rest`` together, (row, the item it undid):
+    its amount less the banks' charges its purpose states (``stated_return_charges``);
+    where one return states none, less what the rest leaves for it. Where that does not
+    add up, each return's whole amount (a collection made again of the item's amount
+    is then not read as one: offered nowhere, a person links it)."""
+    amounts = [abs(int(cols.amount[r])) for r in returns]
+    charges: list[int | None] = [stated_return_charges(cols.remittances[r]) for r in returns]
+    left = sum(amounts) - rest - sum(c for c in charges if c is not None)
+    unstated = [i for i, c in enumerate(charges) if c is None]
+    if len(unstated) == 1 and 0 <= left <= RETURN_CHARGES:
+        charges[unstated[0]] = left
+    elif unstated or left:  # several state none, or what they state does not add up
+        return tuple(zip(returns, amounts, strict=True))
+    return tuple(
+        (r, cents - (charge or 0))
+        for r, cents, charge in zip(returns, amounts, charges, strict=True)
+    )
 
 
 def _undoes_item(cols: TxnColumns, row: int, r: int, cents: int) -> tuple[int, int] | None:

@@ -742,3 +742,66 @@ def test_the_one_item_left_of_a_batch_says_another_came_back(advised: bool) -> N
     assert _auto(result) == {"v1#0": "batch", "v2#0": "again"}
     (kept,) = [d.suggestion for d in result.auto_links if d.suggestion.txn_id == "batch"]
     assert kept.reasons.count("batch_item_returned") == 1
+
+
+@pytest.mark.parametrize(
+    ("schulze", "vogt"),
+    [
+        (
+            "RUECKLASTSCHRIFT Kursbeitrag AM04 ENTGELT 6,50 EUR",
+            "RUECKLASTSCHRIFT MS03 ENTGELT 3,00 EUR",
+        ),
+        ("RUECKLASTSCHRIFT Kursbeitrag AM04", "RUECKLASTSCHRIFT MS03 Entgelt: 3,00 EUR"),
+        ("RUECKLASTSCHRIFT Kursbeitrag AM04 GEBUEHR 6,50", "RUECKLASTSCHRIFT MS03"),
+    ],
+)
+def test_a_recollection_pays_an_item_whose_return_came_back_with_charges_among_others(
+    schulze: str, vogt: str
+) -> None:
+    """Found by the dance school's replay with a person linking by hand (seed 99): two
+    members' collections of one batch came back, each with the banks' charges in its
+    amount (6,50 € and 3,00 €), and their links were taken apart; the batch's rest is
+    the two items together. The returns that make it were paired with the batch, each
+    as an item of its return's amount, charges and all (55,50 €): Schulze's transfer
+    of 49,00 € 18 days after was no recollection, outside the window, and offered
+    nowhere. A return's item is its amount less the charges its purpose states, or —
+    where one return of the batch's does not state them — less what the batch's rest
+    leaves for it."""
+    payments, (batch, back, again) = _batch_with_a_returned_item()
+    back = replace(back, amount_cents=-(4900 + 650), remittance=schulze)
+    back_vogt = replace(
+        back,
+        id="back-vogt",
+        amount_cents=-(4900 + 300),
+        booking_date=D0 + timedelta(5),
+        counterparty_name="VOGT, CLARA",
+        counterparty_iban="DE75512108001245126199",
+        remittance=vogt,
+    )
+    held = [ExistingLink("v1#0", "batch", 4900, LinkStatus.CONFIRMED)]
+    result = match(payments[1:], [batch, back, back_vogt, again], existing_links=held)
+    assert _auto(result) == {"v2#0": "again"}
+    (decision,) = result.auto_links
+    assert "recollection" in decision.suggestion.reasons
+    (vogt_open,) = result.unmatched
+    assert vogt_open.payment_id == "v3#0"
+    assert vogt_open.reason != UnmatchedReason.NO_CANDIDATE
+
+
+def test_returns_whose_stated_charges_do_not_add_up_undo_their_whole_amounts() -> None:
+    """The two returns state 6,50 € and 3,00 € but carry 6,50 € and 4,00 €: what each
+    item was is not told, so no line of 49,00 € is read as collecting one again."""
+    payments, (batch, back, again) = _batch_with_a_returned_item()
+    back = replace(back, amount_cents=-(4900 + 650), remittance="RUECKLASTSCHRIFT ENTGELT 6,50 EUR")
+    back_vogt = replace(
+        back,
+        id="back-vogt",
+        amount_cents=-(4900 + 400),
+        booking_date=D0 + timedelta(5),
+        counterparty_name="VOGT, CLARA",
+        counterparty_iban="DE75512108001245126199",
+        remittance="RUECKLASTSCHRIFT ENTGELT 3,00 EUR",
+    )
+    held = [ExistingLink("v1#0", "batch", 4900, LinkStatus.CONFIRMED)]
+    result = match(payments[1:], [batch, back, back_vogt, again], existing_links=held)
+    assert _auto(result) == {}

@@ -21,7 +21,7 @@ from belegsync.domain.matching import (
     UnmatchedReason,
 )
 from belegsync.domain.matching_reasons import describe
-from belegsync.domain.matching_text import stated_fee
+from belegsync.domain.matching_text import stated_fee, stated_return_charges
 from belegsync.matching import MatchResult, match
 from belegsync.matching.candidates import PaymentState
 from belegsync.matching.collective import (
@@ -345,6 +345,22 @@ def test_a_payout_whose_stated_fee_does_not_add_up_links_nothing() -> None:
 )
 def test_stated_fee(purpose: str, cents: int | None) -> None:
     assert stated_fee(purpose) == cents
+
+
+@pytest.mark.parametrize(
+    ("purpose", "cents"),
+    [
+        ("RUECKLASTSCHRIFT EREF+TS-1033 SVWZ+MS03 SONSTIGE GRUENDE ENTGELT 4,50 EUR", 450),
+        ("Rücklastschrift AM04\nEntgelt: 3,00 EUR", 300),
+        ("RUECKLASTSCHRIFT MD06 GEBUEHR 8,75", 875),
+        ("Rückbelastung Entg. 3,00", 300),
+        ("RUECKLASTSCHRIFT Kursbeitrag 49,00 EUR AM04", None),  # the item, no charges
+        ("ENTGELT RUECKLASTSCHRIFT", None),
+    ],
+)
+def test_stated_return_charges(purpose: str, cents: int | None) -> None:
+    assert stated_return_charges(purpose) == cents
+
 
 
 def _days_payout(net: int, fee: int, days: str) -> BankTxn:
