@@ -47,6 +47,9 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   direct debit): the line pays the rest.
 * ``short_payment`` — a line for less than the voucher from its payer, offered where
   nothing else is (a fee or a deduction kept back, a part payment): a person decides.
+* ``deposit`` — a line from the voucher's payer naming a deposit („Anzahlung“), booked
+  before the voucher's date window (paid before the invoice was written): a person
+  decides.
 * ``advice:<items>`` — a batch line whose payer's advice (or the client's own SEPA
   batch file) names the voucher (``domain.advice``).
 * ``payout:<provider>:<sales>`` — a payout of a payment provider for several sales.
@@ -278,6 +281,10 @@ _FIXED: dict[str, Texts] = {
         "Teilzahlung? Bitte prüfen",
         "From this voucher's payer, but less than the voucher: a deduction, a fee or a "
         "part payment? Please check",
+    ),
+    "deposit": (
+        "Anzahlung dieses Zahlers vor der Rechnung: bitte prüfen",
+        "A deposit from this payer before the invoice: please check",
     ),
     "pending": ("Umsatz noch vorgemerkt", "Transaction still pending"),
     "manual": ("Manuell zugeordnet", "Linked manually"),

@@ -1292,6 +1292,7 @@ class _Run:
         by_line: dict[int, list[tuple[int, Suggestion]]] = defaultdict(list)
         cols = self.index.cols
         ids = cols.ids
+        deposits = frozenset(self._deposits)
         own_reading = {
             *(r for r in self._payouts if is_payout(cols.names[r], cols.remittances[r])),
             *self._counted,
@@ -1305,7 +1306,7 @@ class _Run:
                 or (state.payment.id, ids[row]) in self.rejected
             ):
                 continue
-            short = self.ctx.short_payment(state, row)
+            short = self.ctx.short_payment(state, row, deposit=row in deposits)
             if short is not None:
                 by_line[row].append((p, short))
         by_payment: dict[int, list[Suggestion]] = defaultdict(list)
@@ -1399,8 +1400,15 @@ class _Run:
             short = (np.concatenate((short[0], hit_owner)), np.concatenate((short[1], hit_rows)))
         # a larger line from the known payer counts only where no line for less did
         less |= more
-        less |= self._deposits_from_payers(states, item, window[:, 0], busy, less)
-        less |= self._collectives_from_payers(states, item, window, busy, less)
+        deposits, (deposit_owner, deposit_rows) = self._deposits_from_payers(
+            states, item, window[:, 0], busy, less
+        )
+        less |= deposits
+        short = (
+            np.concatenate((short[0], deposit_owner)),
+            np.concatenate((short[1], deposit_rows)),
+        )
+        less |= self._collectives_from_payers(states, item, window, busy, less)[0]
         found.update(states[j].index for j in np.flatnonzero(less).tolist())
         found.update(s.index for s in states if s.index in self._counted_held)
         # the lines for less, by state index
@@ -1437,12 +1445,16 @@ class _Run:
         starts: IntArray,
         busy: npt.NDArray[np.bool_],
         found: BoolArray,
-    ) -> BoolArray:
+    ) -> tuple[BoolArray, tuple[IntArray, IntArray]]:
         """Per payment, whether a free line naming a deposit ("Anzahlung Catering") for
-        less than it came from its payer up to ``_DEPOSIT_DAYS`` before its date window
-        (``starts``): the deposit a customer paid before the invoice was written, which
-        Lexware does not hold as paid yet — the invoice is no case for "Externe
-        Transaktion erforderlich". Only the payments not ``found`` yet are asked."""
+        its amount or less came from its payer up to ``_DEPOSIT_DAYS`` before its date
+        window (``starts``): the deposit a customer paid before the invoice was written
+        (Lexware's paid date is the invoice's) — the invoice is no case for "Externe
+        Transaktion erforderlich" —; and those pairs (payments, rows), which are offered
+        (:meth:`_short_payments`). Before, a caterer's „Anzahlung Thomas Wagner“ of the
+        invoice's amount 16 days before its paid date was offered nowhere (the café's
+        replay with a person: linked by hand). Only the payments not ``found`` yet are
+        asked."""
         part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))
         return self._lines_from_payers(
             states,
@@ -1451,7 +1463,7 @@ class _Run:
             found,
             lambda line_part, day, cents: (
                 (part == line_part)
-                & (items > cents)
+                & (items >= cents)
                 & (starts - _DEPOSIT_DAYS <= day)
                 & (day < starts)
             ),
@@ -1614,7 +1626,7 @@ class _Run:
         windows: IntArray,
         busy: npt.NDArray[np.bool_],
         found: BoolArray,
-    ) -> BoolArray:
+    ) -> tuple[BoolArray, tuple[IntArray, IntArray]]:
         """Per payment, whether a free line announcing a collective transfer and naming
         nothing else („Sammelzahlung“, „Sammelüberweisung Rechnungen März“) for more than
         it, inside its date window (``windows``: first and last days), came from its
@@ -1644,15 +1656,17 @@ class _Run:
         busy: npt.NDArray[np.bool_],
         found: BoolArray,
         fits: Callable[[int, int, int], BoolArray],
-    ) -> BoolArray:
+    ) -> tuple[BoolArray, tuple[IntArray, IntArray]]:
         """Per payment, whether one of the free ``lines`` that ``fits`` it (per line
         (partition, day, cents): a flag per payment) came from its payer
-        (:meth:`_from_payers`). The lines are few (those naming a deposit or a
-        collective); only the payments not ``found`` yet are asked."""
+        (:meth:`_from_payers`), and those pairs (payments, rows). The lines are few
+        (those naming a deposit or a collective); only the payments not ``found`` yet
+        are asked."""
         out = np.zeros(len(states), dtype=np.bool_)
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         free = [row for row in lines if not busy[row]]
         if not free:
-            return out
+            return out, none
         index = self.index
         rows = np.asarray(free, dtype=np.int64)
         pairs: list[tuple[IntArray, IntArray]] = []
@@ -1667,8 +1681,11 @@ class _Run:
             pairs.append((mine, np.full(mine.size, row, dtype=np.int64)))
         owner = np.concatenate([p for p, _ in pairs])
         if not owner.size:
-            return out
-        return self._from_payers(states, owner, np.concatenate([r for _, r in pairs]), out)[0]
+            return out, none
+        out, hit_owner, hit_rows = self._from_payers(
+            states, owner, np.concatenate([r for _, r in pairs]), out
+        )
+        return out, (hit_owner, hit_rows)
 
     def _known_payer_lines(
         self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]

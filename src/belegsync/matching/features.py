@@ -824,7 +824,9 @@ class FeatureContext:
         )
         return booking, days, date_value, penalty
 
-    def short_payment(self, state: PaymentState, row: int) -> Suggestion | None:
+    def short_payment(
+        self, state: PaymentState, row: int, *, deposit: bool = False
+    ) -> Suggestion | None:
         """A line for less than the payment (or up to the fee above) from its payer,
         inside its date window, that the external check (``_Run._exist_wider``) found
         where nothing else is offered for the payment: a fee or a deduction kept back,
@@ -840,7 +842,11 @@ class FeatureContext:
         (their own bank's charges, a tax payment under the same name) than this
         voucher's; the payment stays open for a person to search. ``None`` too for a
         line from an account known for several contacts (a central settlement office,
-        a parent company): it tells no one voucher's payer."""
+        a parent company): it tells no one voucher's payer.
+
+        ``deposit``: the line names a deposit („Anzahlung“) and was booked before the
+        payment's date window (the invoice written after it): offered as such
+        (``deposit``), also for less than half the payment (a deposit often is)."""
         if self._several_owners(state, row):
             return None
         rules = self.params.rules
@@ -849,7 +855,7 @@ class FeatureContext:
         strong = row in self.index.hits_by_payment.get(state.index, ())
         reference = self._reference(state, row, strong)
         counterparty = self._counterparty(state, row)
-        if reference[0] == 0.0 and counterparty[0] < 1.0 and 2 * bank < item:
+        if reference[0] == 0.0 and counterparty[0] < 1.0 and 2 * bank < item and not deposit:
             return None
         short = bank < item
         # what the difference is, the person says: no „Teilzahlung“ said for a short one
@@ -861,7 +867,7 @@ class FeatureContext:
             reference,
             counterparty,
             self._when(state, row),
-            ("short_payment",) if short else (),
+            ("deposit",) * deposit + ("short_payment",) * short,
             flat=rules.suggest_threshold,
             said=not short,
         )

@@ -266,6 +266,7 @@ def test_the_payers_line_below_the_threshold_is_offered_at_it_never_safe() -> No
         "days:paid:-14",
         "counterparty:identifier_known",
         "paid_before_voucher",
+        "deposit",
     )
     assert only.score == ScoringRules().suggest_threshold
     assert not is_safe_suggestion(

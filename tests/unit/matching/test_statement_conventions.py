@@ -362,7 +362,6 @@ def test_stated_return_charges(purpose: str, cents: int | None) -> None:
     assert stated_return_charges(purpose) == cents
 
 
-
 def _days_payout(net: int, fee: int, days: str) -> BankTxn:
     euros, cents = divmod(fee, 100)
     return txn(
@@ -1402,21 +1401,40 @@ def _catering(text: str, holder: str) -> tuple[ExpectedPayment, BankTxn]:
     ("text", "holder", "reason"),
     [
         # the deposit: not a case for „Externe Transaktion erforderlich“ (held-out
-        # seed 7 of the café: RE-2025-0023)
-        ("Anzahlung Catering", "SC Musterhausen e.V.", UnmatchedReason.BELOW_THRESHOLD),
-        ("Vorkasse Sommerfest", "SC MUSTERHAUSEN E.V.", UnmatchedReason.BELOW_THRESHOLD),
+        # seed 7 of the café: RE-2025-0023), and offered (below)
+        ("Anzahlung Catering", "SC Musterhausen e.V.", None),
+        ("Vorkasse Sommerfest", "SC MUSTERHAUSEN E.V.", None),
         # a line before the invoice naming no deposit, or a deposit from someone else
         ("Mitgliedsbeitrag", "SC Musterhausen e.V.", UnmatchedReason.NO_CANDIDATE),
         ("Anzahlung Catering", "Bäckerei Krause", UnmatchedReason.NO_CANDIDATE),
     ],
 )
 def test_a_deposit_before_an_open_invoice_keeps_it_from_the_external_list(
-    text: str, holder: str, reason: UnmatchedReason
+    text: str, holder: str, reason: UnmatchedReason | None
 ) -> None:
     invoice, line = _catering(text, holder)
-    assert {u.payment_id: u.reason for u in match([invoice], [line]).unmatched} == {
-        invoice.id: reason
-    }
+    assert {u.payment_id: u.reason for u in match([invoice], [line]).unmatched} == (
+        {} if reason is None else {invoice.id: reason}
+    )
+
+
+@pytest.mark.parametrize(("cents", "days"), [(75800, 24), (379044, 24), (379044, 60)])
+def test_a_deposit_from_the_payer_before_the_invoice_is_offered(cents: int, days: int) -> None:
+    """Found by the café's replay with a person linking by hand (seed 7): a customer's
+    „Anzahlung Catering“ — a fifth of the invoice, or all of it — booked weeks before
+    the invoice date was offered nowhere, only kept the invoice from the external list.
+    It is offered now, as a deposit for a person to judge, never linked."""
+    invoice, line = _catering("Anzahlung Catering", "SC Musterhausen e.V.")
+    line = replace(line, amount_cents=cents, booking_date=D0 - timedelta(days=days))
+    result = match([invoice], [line])
+    assert result.auto_links == ()
+    ((offered,),) = result.suggestions_by_payment.values()
+    assert offered.txn_id == "b1" and "deposit" in offered.reasons
+    assert ("short_payment" in offered.reasons) == (cents < invoice.amount_cents)
+    assert describe("deposit")[0] == "Anzahlung dieses Zahlers vor der Rechnung: bitte prüfen"
+    # a deposit booked more than two months before the invoice's window: not read
+    early = replace(line, booking_date=D0 - timedelta(days=14 + 61))
+    assert match([invoice], [early]).suggestions_by_payment == {}
 
 
 CHAMBER = "Handwerkskammer für München und Oberbayern"
