@@ -202,6 +202,18 @@ def _ranked_elsewhere(
     ]
 
 
+def _free_for(
+    states: Sequence[PaymentState], ranked_by: IntArray, owner: IntArray, rows: IntArray
+) -> BoolArray:
+    """Per pair (``owner``: positions in ``states``, ``rows``), whether the row is
+    linked to none and ranked first by no other payment (``ranked_by``: per row the
+    state index ranking it first, -1 for none, -2 where linked)."""
+    index_of = np.fromiter(map(attrgetter("index"), states), np.int64, len(states))
+    by = ranked_by[rows]
+    free: BoolArray = (by == -1) | (by == index_of[owner])
+    return free
+
+
 # the lines read as payouts, and the credits read apart for the external check: those
 # announcing a count of items, a deposit paid before the invoice was written or a
 # transfer paying several invoices without their numbers or count (``line_marks``)
@@ -1221,8 +1233,12 @@ class _Run:
                     options[member].append(suggestion)
         suggestions: dict[str, tuple[Suggestion, ...]] = {}
         unmatched: list[Unmatched] = []
-        busy_mask = consumed_mask.copy()
-        busy_mask[np.fromiter(assigned.values(), np.int64, len(assigned))] = True
+        # per row, the payment ranking it first (state index), -1 for none; -2 where linked
+        ranked_by = np.full(len(self.index.cols), -1, dtype=np.int64)
+        ranked_by[np.fromiter(assigned.values(), np.int64, len(assigned))] = np.fromiter(
+            assigned, np.int64, len(assigned)
+        )
+        ranked_by[consumed_mask] = -2
         left: list[PaymentState] = []
         # by payment id (the states' ranks of their ids)
         for p in np.argsort(self._id_ranks, kind="stable").tolist():
@@ -1240,7 +1256,7 @@ class _Run:
         # all payments without a suggestion are checked together (on arrays)
         # every payment left is checked (those with a pair below the threshold too: the
         # payer's line for less may be that pair)
-        wider, short = self._exist_wider(left, consumed_mask, busy_mask)
+        wider, short = self._exist_wider(left, consumed_mask, ranked_by)
         offered_rows = {
             *(s.txn_id for ranked in suggestions.values() for s in ranked),
             *(self.index.cols.ids[g.row] for g in groups),
@@ -1338,7 +1354,7 @@ class _Run:
         self,
         states: Sequence[PaymentState],
         consumed: npt.NDArray[np.bool_],
-        busy: npt.NDArray[np.bool_],
+        ranked_by: IntArray,
     ) -> tuple[set[int], tuple[IntArray, IntArray]]:
         """The payments (state indexes) with a line in the imported statements that may
         be theirs: then the voucher is not sent to "Externe Transaktion erforderlich" (a
@@ -1359,9 +1375,12 @@ class _Run:
         A near amount from an unknown payer does not count: on a busy account some
         line of a similar amount is booked near almost every paid date.
 
-        ``consumed`` marks the rows linked automatically; ``busy`` those and the rows
-        another payment ranks first. The lines for less are read for every payment,
-        also one with a line of the exact amount (which is no offer).
+        ``consumed`` marks the rows linked automatically; ``ranked_by`` holds per row
+        the payment (state index) ranking it first, -2 for those linked: a line the
+        payment itself ranks first, below the threshold, is its own (before, it counted
+        as taken by another: a customer's exact „Anzahlung“ ten days before the paid
+        date, scored 0.38, was offered nowhere). The lines for less are read for every
+        payment, also one with a line of the exact amount (which is no offer).
         """
         if not states:
             return set(), (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
@@ -1392,23 +1411,25 @@ class _Run:
             sorted_key.searchsorted(base | 1, side="left"),
             sorted_key.searchsorted(base | (item + self.params.rules.fee_cents), "right"),
             (window[:, 0], window[:, 1]),
-            busy,
+            consumed,
         )
-        less, more, short = self._known_payer_lines(states, busy)
+        own = _free_for(states, ranked_by, owner, rows)
+        owner, rows = owner[own], rows[own]
+        less, more, short = self._known_payer_lines(states, ranked_by)
         if rows.size:
             less, hit_owner, hit_rows = self._from_payers(states, owner, rows, less)
             short = (np.concatenate((short[0], hit_owner)), np.concatenate((short[1], hit_rows)))
         # a larger line from the known payer counts only where no line for less did
         less |= more
         deposits, (deposit_owner, deposit_rows) = self._deposits_from_payers(
-            states, item, window[:, 0], busy, less
+            states, item, window[:, 0], ranked_by, less
         )
         less |= deposits
         short = (
             np.concatenate((short[0], deposit_owner)),
             np.concatenate((short[1], deposit_rows)),
         )
-        less |= self._collectives_from_payers(states, item, window, busy, less)[0]
+        less |= self._collectives_from_payers(states, item, window, ranked_by, less)[0]
         found.update(states[j].index for j in np.flatnonzero(less).tolist())
         found.update(s.index for s in states if s.index in self._counted_held)
         # the lines for less, by state index
@@ -1443,7 +1464,7 @@ class _Run:
         states: Sequence[PaymentState],
         items: IntArray,
         starts: IntArray,
-        busy: npt.NDArray[np.bool_],
+        ranked_by: IntArray,
         found: BoolArray,
     ) -> tuple[BoolArray, tuple[IntArray, IntArray]]:
         """Per payment, whether a free line naming a deposit ("Anzahlung Catering") for
@@ -1459,7 +1480,7 @@ class _Run:
         return self._lines_from_payers(
             states,
             self._deposits,
-            busy,
+            ranked_by,
             found,
             lambda line_part, day, cents: (
                 (part == line_part)
@@ -1624,7 +1645,7 @@ class _Run:
         states: Sequence[PaymentState],
         items: IntArray,
         windows: IntArray,
-        busy: npt.NDArray[np.bool_],
+        ranked_by: IntArray,
         found: BoolArray,
     ) -> tuple[BoolArray, tuple[IntArray, IntArray]]:
         """Per payment, whether a free line announcing a collective transfer and naming
@@ -1639,7 +1660,7 @@ class _Run:
         return self._lines_from_payers(
             states,
             self._collectives,
-            busy,
+            ranked_by,
             found,
             lambda line_part, day, cents: (
                 (part == line_part)
@@ -1653,7 +1674,7 @@ class _Run:
         self,
         states: Sequence[PaymentState],
         lines: Sequence[int],
-        busy: npt.NDArray[np.bool_],
+        ranked_by: IntArray,
         found: BoolArray,
         fits: Callable[[int, int, int], BoolArray],
     ) -> tuple[BoolArray, tuple[IntArray, IntArray]]:
@@ -1664,7 +1685,7 @@ class _Run:
         are asked."""
         out = np.zeros(len(states), dtype=np.bool_)
         none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        free = [row for row in lines if not busy[row]]
+        free = [row for row in lines if ranked_by[row] != -2]
         if not free:
             return out, none
         index = self.index
@@ -1679,16 +1700,16 @@ class _Run:
         ):
             mine = np.flatnonzero(~found & fits(line_part, day, cents))
             pairs.append((mine, np.full(mine.size, row, dtype=np.int64)))
-        owner = np.concatenate([p for p, _ in pairs])
+        owner, rows = np.concatenate([p for p, _ in pairs]), np.concatenate([r for _, r in pairs])
+        own = _free_for(states, ranked_by, owner, rows)
+        owner, rows = owner[own], rows[own]
         if not owner.size:
             return out, none
-        out, hit_owner, hit_rows = self._from_payers(
-            states, owner, np.concatenate([r for _, r in pairs]), out
-        )
+        out, hit_owner, hit_rows = self._from_payers(states, owner, rows, out)
         return out, (hit_owner, hit_rows)
 
     def _known_payer_lines(
-        self, states: Sequence[PaymentState], busy: npt.NDArray[np.bool_]
+        self, states: Sequence[PaymentState], ranked_by: IntArray
     ) -> tuple[BoolArray, BoolArray, tuple[IntArray, IntArray]]:
         """Per payment, whether a line inside its date window comes from its payer as
         known before the run — the voucher or customer number in the purpose, or the
@@ -1697,8 +1718,8 @@ class _Run:
         "RE 61/62") whose members no combination settled. Third, the pairs (payments,
         rows) of the lines for less.
 
-        A line linked automatically or ranked first by another payment (``busy``) does
-        not count: a regular payer's transfer for another invoice ("Kundennummer
+        A line linked automatically or ranked first by another payment (``ranked_by``)
+        does not count: a regular payer's transfer for another invoice ("Kundennummer
         98207") must not hide a voucher that really needs an external transaction. The
         few candidate lines per payment are gathered from the indexes, then judged on
         arrays.
@@ -1731,7 +1752,7 @@ class _Run:
             & (index.part[line] == part)
             & (window[:, 0] <= day)
             & (day <= window[:, 1])
-            & ~busy[line]
+            & _free_for(states, ranked_by, at, line)
         )
         above = index.remaining[line] > item[at] + self.params.rules.fee_cents
         less[at[fits & ~above]] = True

@@ -352,6 +352,8 @@ class Scored:
 
 
 _IDENTIFIER_KNOWN = (1.0, "identifier_known", True)
+# the evidence of a line from an account known or linked for another contact
+_OTHER_CONTACTS = "identifier_of_other_contact"
 PAYER_KNOWN = (1.0, "payer_known", True)
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
@@ -842,7 +844,9 @@ class FeatureContext:
         (their own bank's charges, a tax payment under the same name) than this
         voucher's; the payment stays open for a person to search. ``None`` too for a
         line from an account known for several contacts (a central settlement office,
-        a parent company): it tells no one voucher's payer.
+        a parent company): it tells no one voucher's payer; nor for a line from another
+        contact's account that names nothing of the payment (the account tells the payer
+        before the name does, as in full scoring).
 
         ``deposit``: the line names a deposit („Anzahlung“) and was booked before the
         payment's date window (the invoice written after it): offered as such
@@ -857,6 +861,8 @@ class FeatureContext:
         counterparty = self._counterparty(state, row)
         if reference[0] == 0.0 and counterparty[0] < 1.0 and 2 * bank < item and not deposit:
             return None
+        if reference[0] == 0.0 and counterparty[1] == _OTHER_CONTACTS:
+            return None  # another contact's account, whatever name it bears
         short = bank < item
         # what the difference is, the person says: no „Teilzahlung“ said for a short one
         return self._suggested(

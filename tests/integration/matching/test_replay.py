@@ -68,8 +68,8 @@ async def test_a_client_rejecting_the_wrong_suggestions_and_linking_the_rest_by_
 ) -> None:
     """The café's person works through every tab each week, its monthly statement
     files uploaded: confirms the right suggestions, rejects the wrong ones of a payment
-    offered no right one, and links by hand what still lies open two weeks after its
-    line arrived. A rejection holds (the pair is never offered again: with the run
+    offered no right one, and would link by hand what still lies open two weeks after
+    its line arrived. A rejection holds (the pair is never offered again: with the run
     blind to rejections, 14 rejected pairs came back), a rejected rival never turns the
     engine's next choice into a wrong automatic link, and every voucher ends linked
     rightly."""
@@ -85,7 +85,11 @@ async def test_a_client_rejecting_the_wrong_suggestions_and_linking_the_rest_by_
     found = await replay(url, part, "cafe", statement_files=cafe.files, thorough=True)
 
     metrics, work = found.metrics, found.work
-    assert work.rejected > 0 and work.confirmed > 0 and work.by_hand > 0
+    assert work.rejected > 0 and work.confirmed > 0
+    # every voucher was offered rightly within two weeks of its line: nothing left to
+    # search by hand (before: a customer's deposit ten days before the paid date, its
+    # pair below the threshold and counted as ranked by another payment — itself)
+    assert work.by_hand == 0
     assert work.offered_again == 0
     assert metrics.auto_precision == 1.0
     assert metrics.linked_or_top == 1.0

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from belegsync.domain.links import is_safe_suggestion
 from belegsync.domain.matching import Unmatched, UnmatchedReason
 from belegsync.domain.matching_score import ScoringRules
@@ -332,3 +334,24 @@ def test_the_clients_own_short_transfer_stating_a_deduction_is_offered() -> None
         "days:paid:-2",
         "counterparty:name 100",
     )
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"), [(44500, "Anzahlung Thomas Wagner"), (44000, "Zahlung")]
+)
+def test_a_line_the_payment_itself_ranks_first_below_the_threshold_is_offered(
+    cents: int, text: str
+) -> None:
+    """Found by the café's replay with a person linking by hand (seed 7): a customer
+    named as the contact paid ten days before the paid date Lexware holds; the pair
+    scored 0.38, below the threshold. The line counted as ranked first by another
+    payment — but the payment ranking it was this one —, so it was offered nowhere
+    („Kein sicherer Treffer“ with nothing to look at). Now it is offered at the
+    threshold; a line another payment ranks first is still not."""
+    p = payment(number="RE-2024-0046", amount=44500, name="Thomas Wagner", voucher_date=D0)
+    line = txn(amount=cents, text=text, name="Thomas Wagner", day=D0 - timedelta(days=10))
+    result = match([p], [line])
+    ((offered,),) = result.suggestions_by_payment.values()
+    assert offered.txn_id == "b1"
+    assert offered.score == ScoringRules().suggest_threshold
+    assert result.unmatched == ()
