@@ -1421,8 +1421,10 @@ class _Run:
             short = (np.concatenate((short[0], hit_owner)), np.concatenate((short[1], hit_rows)))
         # a larger line from the known payer counts only where no line for less did
         less |= more
+        # every payment is asked (a larger line from the payer in the window, which
+        # keeps it from the external list, is no offer of its deposit)
         deposits, (deposit_owner, deposit_rows) = self._deposits_from_payers(
-            states, item, window[:, 0], ranked_by, less
+            states, item, window[:, 0], ranked_by, np.zeros(size, dtype=np.bool_)
         )
         less |= deposits
         short = (
@@ -1474,7 +1476,7 @@ class _Run:
         Transaktion erforderlich" —; and those pairs (payments, rows), which are offered
         (:meth:`_short_payments`). Before, a caterer's „Anzahlung Thomas Wagner“ of the
         invoice's amount 16 days before its paid date was offered nowhere (the café's
-        replay with a person: linked by hand). Only the payments not ``found`` yet are
+        replay with a person: linked by hand). Only the payments not ``found`` are
         asked."""
         part = np.fromiter(map(attrgetter("part"), states), np.int64, len(states))
         return self._lines_from_payers(
