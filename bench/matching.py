@@ -91,7 +91,7 @@ from belegsync.matching.line_keys import KeyColumns
 from matching_data import scenarios_de, statement_files
 from matching_data.advices import attach_advices
 from matching_data.metrics import DataSet, Metrics, evaluate, stored_links
-from matching_data.replay import replay
+from matching_data.replay import ReplaySet, replay
 from matching_data.store_client import (
     migrated_database,
     postgres_database,
@@ -176,20 +176,12 @@ def replayed(seed: int) -> None:
     as_production_reads(files.expected)
     # each business, and its statement files where it imports files (else its lines
     # are pushed, as a bank connection does)
-    parts: list[tuple[str, scenarios_de.ScenarioSet, Mapping[str, bytes] | None]] = []
+    parts: list[tuple[str, ReplaySet, Mapping[str, bytes] | None]] = []
     for business in sorted(set(scenarios.business_of.values())):
         parts.append((f"scenarios_de {business}", scenarios.only(business), None))
     for business in sorted(files.tenant_of):
         one = files.only(business)
-        part = scenarios_de.ScenarioSet(
-            expected=one.expected,
-            txns=one.txns,
-            truth=one.truth,
-            scenario=one.scenario,
-            advice_files=one.advice_files,
-            advice_lines=one.advice_lines,
-        )
-        parts.append((f"statement_files {business}", part, one.files))
+        parts.append((f"statement_files {business}", one, one.files))
     for label, part, uploaded in parts:
         with tempfile.TemporaryDirectory() as directory, _quiet():
             url = migrated_database(Path(directory))

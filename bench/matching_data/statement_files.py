@@ -64,7 +64,7 @@ from belegsync.banking.hashing import import_hashes
 from belegsync.banking.imports import stored_row as importer_row
 from belegsync.banking.model import ParsedTransaction
 from belegsync.banking.text import compact_iban
-from belegsync.domain.matching import BankTxn, ExpectedPayment
+from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.matching.expected import derive_payments, to_bank_txn, to_payment_value
 from belegsync.store.models import BankAccount, BankTransaction
 from belegsync.store.models import ExpectedPayment as StoredPayment
@@ -202,6 +202,12 @@ class StatementFileSet:
     parse_findings: tuple[str, ...] = ()
     advice_files: dict[str, bytes] = field(default_factory=dict)
     advice_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def history_links(self) -> tuple[ExistingLink, ...]:
+        """None: each business's statements are read from their first month on (what a
+        replay links by hand before its weeks, ``replay.ReplaySet``)."""
+        return ()
 
     def only(self, business: str) -> StatementFileSet:
         """The part of one business (its tenant's payments and lines)."""

@@ -74,15 +74,7 @@ async def test_a_client_rejecting_the_wrong_suggestions_and_linking_the_rest_by_
     engine's next choice into a wrong automatic link, and every voucher ends linked
     rightly."""
     cafe = statement_files.generate(2024).only("cafe")
-    part = scenarios_de.ScenarioSet(
-        expected=cafe.expected,
-        txns=cafe.txns,
-        truth=cafe.truth,
-        scenario=cafe.scenario,
-        advice_files=cafe.advice_files,
-        advice_lines=cafe.advice_lines,
-    )
-    found = await replay(url, part, "cafe", statement_files=cafe.files, thorough=True)
+    found = await replay(url, cafe, "cafe", statement_files=cafe.files, thorough=True)
 
     metrics, work = found.metrics, found.work
     assert work.rejected > 0 and work.confirmed > 0

@@ -21,7 +21,7 @@ from belegsync.domain.matching import (
     creditor_is_counterparty,
 )
 from belegsync.domain.matching_reasons import describe
-from belegsync.matching import IbanContactMemory, match
+from belegsync.matching import IbanContactMemory, MatchResult, match
 from belegsync.matching.columns import TxnColumns
 from matching_data import scenarios_de
 from matching_data.metrics import evaluate
@@ -744,6 +744,26 @@ def test_the_one_item_left_of_a_batch_says_another_came_back(advised: bool) -> N
     assert kept.reasons.count("batch_item_returned") == 1
 
 
+def _two_returns_with_charges(schulze: str, vogt: str, *, vogt_charges: int = 300) -> MatchResult:
+    """The batch of three with Keller's item linked by a person; Schulze's and Vogt's
+    collections came back (purposes ``schulze`` and ``vogt``), the banks' charges in
+    the returns' amounts (6,50 € and ``vogt_charges``); Schulze paid again 18 days
+    after the batch. Matched for Schulze and Vogt."""
+    payments, (batch, back, again) = _batch_with_a_returned_item()
+    back = replace(back, amount_cents=-(4900 + 650), remittance=schulze)
+    back_vogt = replace(
+        back,
+        id="back-vogt",
+        amount_cents=-(4900 + vogt_charges),
+        booking_date=D0 + timedelta(5),
+        counterparty_name="VOGT, CLARA",
+        counterparty_iban="DE75512108001245126199",
+        remittance=vogt,
+    )
+    held = [ExistingLink("v1#0", "batch", 4900, LinkStatus.CONFIRMED)]
+    return match(payments[1:], [batch, back, back_vogt, again], existing_links=held)
+
+
 @pytest.mark.parametrize(
     ("schulze", "vogt"),
     [
@@ -767,19 +787,7 @@ def test_a_recollection_pays_an_item_whose_return_came_back_with_charges_among_o
     nowhere. A return's item is its amount less the charges its purpose states, or —
     where one return of the batch's does not state them — less what the batch's rest
     leaves for it."""
-    payments, (batch, back, again) = _batch_with_a_returned_item()
-    back = replace(back, amount_cents=-(4900 + 650), remittance=schulze)
-    back_vogt = replace(
-        back,
-        id="back-vogt",
-        amount_cents=-(4900 + 300),
-        booking_date=D0 + timedelta(5),
-        counterparty_name="VOGT, CLARA",
-        counterparty_iban="DE75512108001245126199",
-        remittance=vogt,
-    )
-    held = [ExistingLink("v1#0", "batch", 4900, LinkStatus.CONFIRMED)]
-    result = match(payments[1:], [batch, back, back_vogt, again], existing_links=held)
+    result = _two_returns_with_charges(schulze, vogt)
     assert _auto(result) == {"v2#0": "again"}
     (decision,) = result.auto_links
     assert "recollection" in decision.suggestion.reasons
@@ -791,17 +799,7 @@ def test_a_recollection_pays_an_item_whose_return_came_back_with_charges_among_o
 def test_returns_whose_stated_charges_do_not_add_up_undo_their_whole_amounts() -> None:
     """The two returns state 6,50 € and 3,00 € but carry 6,50 € and 4,00 €: what each
     item was is not told, so no line of 49,00 € is read as collecting one again."""
-    payments, (batch, back, again) = _batch_with_a_returned_item()
-    back = replace(back, amount_cents=-(4900 + 650), remittance="RUECKLASTSCHRIFT ENTGELT 6,50 EUR")
-    back_vogt = replace(
-        back,
-        id="back-vogt",
-        amount_cents=-(4900 + 400),
-        booking_date=D0 + timedelta(5),
-        counterparty_name="VOGT, CLARA",
-        counterparty_iban="DE75512108001245126199",
-        remittance="RUECKLASTSCHRIFT ENTGELT 3,00 EUR",
+    result = _two_returns_with_charges(
+        "RUECKLASTSCHRIFT ENTGELT 6,50 EUR", "RUECKLASTSCHRIFT ENTGELT 3,00 EUR", vogt_charges=400
     )
-    held = [ExistingLink("v1#0", "batch", 4900, LinkStatus.CONFIRMED)]
-    result = match(payments[1:], [batch, back, back_vogt, again], existing_links=held)
     assert _auto(result) == {}
