@@ -47,6 +47,9 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   direct debit): the line pays the rest.
 * ``short_payment`` — a line for less than the voucher from its payer, offered where
   nothing else is (a fee or a deduction kept back, a part payment): a person decides.
+* ``contact_in_purpose`` — a line of the voucher's amount from another account holder
+  whose purpose names the voucher's contact (a relative paying a patient's invoice): a
+  person decides.
 * ``deposit`` — a line from the voucher's payer naming a deposit („Anzahlung“), booked
   before the voucher's date window (paid before the invoice was written): a person
   decides.
@@ -281,6 +284,10 @@ _FIXED: dict[str, Texts] = {
         "Teilzahlung? Bitte prüfen",
         "From this voucher's payer, but less than the voucher: a deduction, a fee or a "
         "part payment? Please check",
+    ),
+    "contact_in_purpose": (
+        "Name des Kontakts im Verwendungszweck, anderer Kontoinhaber: bitte prüfen",
+        "The contact's name in the purpose, another account holder: please check",
     ),
     "deposit": (
         "Anzahlung dieses Zahlers vor der Rechnung: bitte prüfen",

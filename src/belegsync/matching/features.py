@@ -827,7 +827,7 @@ class FeatureContext:
         return booking, days, date_value, penalty
 
     def short_payment(
-        self, state: PaymentState, row: int, *, deposit: bool = False
+        self, state: PaymentState, row: int, *, deposit: bool = False, named: bool = False
     ) -> Suggestion | None:
         """A line for less than the payment (or up to the fee above) from its payer,
         inside its date window, that the external check (``_Run._exist_wider``) found
@@ -850,7 +850,9 @@ class FeatureContext:
 
         ``deposit``: the line names a deposit („Anzahlung“) and was booked before the
         payment's date window (the invoice written after it): offered as such
-        (``deposit``), also for less than half the payment (a deposit often is)."""
+        (``deposit``), also for less than half the payment (a deposit often is).
+        ``named``: a line of the payment's amount from another payer whose purpose names
+        the contact (``_Run._named_in_purpose``): offered as such (``contact_in_purpose``)."""
         if self._several_owners(state, row):
             return None
         rules = self.params.rules
@@ -873,7 +875,7 @@ class FeatureContext:
             reference,
             counterparty,
             self._when(state, row),
-            ("deposit",) * deposit + ("short_payment",) * short,
+            ("deposit",) * deposit + ("contact_in_purpose",) * named + ("short_payment",) * short,
             flat=rules.suggest_threshold,
             said=not short,
         )

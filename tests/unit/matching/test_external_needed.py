@@ -355,3 +355,34 @@ def test_a_line_the_payment_itself_ranks_first_below_the_threshold_is_offered(
     assert offered.txn_id == "b1"
     assert offered.score == ScoringRules().suggest_threshold
     assert result.unmatched == ()
+
+
+@pytest.mark.parametrize(
+    ("payer", "purpose", "offered"),
+    [
+        ("Susanne Frank", "Behandlung Wolfgang Vogt", True),
+        ("Susanne Frank", "Rechnung Vogt", True),  # a person's family name
+        ("Susanne Frank", "Zahnarzt Rechnung", False),
+        ("Susanne Frank", "Behandlung Wolfgang", False),  # a first name alone
+    ],
+)
+def test_a_relative_paying_a_patients_invoice_naming_the_patient_is_offered(
+    payer: str, purpose: str, offered: bool
+) -> None:
+    """Found by the dental practice's replay with a person linking by hand (seed
+    2024): a relative paid the patient's invoice to the cent inside its window,
+    naming the patient in the purpose; the payer's name is another, the pair scored
+    below the threshold and was offered nowhere. Offered now at the threshold, with
+    what tells it („Name des Kontakts im Verwendungszweck, anderer Kontoinhaber“);
+    another patient's invoice of another amount is not offered the line."""
+    vogt = payment(number="ZA-24-0048", amount=18359, name="Wolfgang Vogt", voucher_date=D0)
+    seidel = payment("v2#0", number="ZA-24-0272", amount=30346, name="Birgit Seidel", contact="c2")
+    line = txn(amount=18359, text=purpose, name=payer, day=D0 - timedelta(days=5))
+    result = match([vogt, seidel], [line])
+    assert result.auto_links == ()
+    tops = {p: [s.txn_id for s in v] for p, v in result.suggestions_by_payment.items()}
+    assert tops == ({"v1#0": ["b1"]} if offered else {})
+    if offered:
+        (only,) = result.suggestions_by_payment["v1#0"]
+        assert "contact_in_purpose" in only.reasons
+        assert only.score == ScoringRules().suggest_threshold
