@@ -32,6 +32,7 @@ __all__ = [
     "normalise_names",
     "normalise_text",
     "stated_fee",
+    "stated_return_charges",
     "text_reference_tokens",
     "text_short_numbers",
     "voucher_reference_tokens",
