@@ -28,6 +28,7 @@ __all__ = [
     "family_name",
     "family_word",
     "is_valid_mod97_reference",
+    "names_year_in_full",
     "normalise_name",
     "normalise_names",
     "normalise_text",
@@ -38,6 +39,7 @@ __all__ = [
     "voucher_reference_tokens",
     "voucher_short_number",
     "written_day",
+    "year_in_full",
 ]
 
 MIN_TOKEN_CHARS = 4
@@ -86,8 +88,50 @@ def _significant(token: str) -> bool:
     return len(_NON_ALNUM_RE.sub("", token).lstrip("0")) >= MIN_TOKEN_CHARS
 
 
+# a voucher number's two-digit year: a group of exactly two digits that more digits
+# follow after a separator („ZA-24-0136“), which payers also write in full
+_SHORT_YEAR_RE = re.compile(r"(?<![0-9])([0-9]{2})(?=[^0-9A-Za-z]+[0-9])")
+
+
+def year_in_full(number: str) -> tuple[str, str] | None:
+    """The voucher number as payers also write it, its two-digit year with the century:
+    (letters, the rest with a ``|`` for each run of separators), „ZA-24-0136“ →
+    („ZA“, „2024|0136“). A line names it so only where it holds the letters, then the
+    year, a separator and the rest („ZA-2024-0136“, „ZA 2024/0136“): the digits alone
+    would name it on any „2024/0136“ (a billing statement's number), and glued to the
+    letters on any id of a date („TS20250908“, a SEPA batch's). None where the number
+    has no two-digit year following its letters."""
+    written = normalise_text(number).strip()
+    found = _SHORT_YEAR_RE.search(written)
+    if found is None:
+        return None
+    letters = _NON_ALNUM_RE.sub("", written[: found.start()])
+    if not letters.isalpha():
+        return None
+    rest = _NON_ALNUM_RE.sub("|", f"20{written[found.start() :]}").strip("|")
+    return letters, rest
+
+
+def names_year_in_full(text: str, spelled: tuple[str, str]) -> bool:
+    """Whether ``text`` writes a voucher number as :func:`year_in_full` spelled it."""
+    marked = f"|{_NON_ALNUM_RE.sub('|', normalise_text(text))}|"
+    letters, rest = spelled
+    return f"|{letters}{rest}|" in marked or f"|{letters}|{rest}|" in marked
+
+
 def voucher_reference_tokens(number: str) -> frozenset[str]:
-    """The tokens a voucher number may appear as in a remittance."""
+    """The tokens a voucher number may appear as in a remittance (with its year in full
+    too: :func:`year_in_full`)."""
+    spelled = year_in_full(number)
+    own = _number_tokens(number)
+    if spelled is None:
+        return own
+    letters, rest = spelled
+    # as written with dashes only: glued („ZA20240136“) it would be any id of a date
+    return own | {f"{letters}-{rest.replace('|', '-')}"}
+
+
+def _number_tokens(number: str) -> frozenset[str]:
     written = "".join(normalise_text(number).split())
     squashed = _NON_ALNUM_RE.sub("", written)
     digits = _NON_DIGIT_RE.sub("", squashed).lstrip("0")

@@ -32,11 +32,18 @@ from belegsync.domain.matching import (
     Unmatched,
     UnmatchedReason,
 )
-from belegsync.domain.matching_text import compact_identifier, stated_fee
+from belegsync.domain.matching_text import (
+    compact_identifier,
+    names_year_in_full,
+    stated_fee,
+    year_in_full,
+)
 from belegsync.matching.candidates import (
     AMOUNT_SHIFT,
     BatchPayments,
     PaymentState,
+    ReferenceHits,
+    ReferenceKeys,
     StateColumns,
     TxnIndex,
     build_payment_states,
@@ -89,6 +96,7 @@ from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import WIDER_DAYS, MatchParams
 from belegsync.matching.payer_names import SamePayer
 from belegsync.matching.payouts import is_payout, payout_groups, teaches_payer
+from belegsync.matching.textscan import digit_value
 
 __all__ = ["MatchResult", "match"]
 
@@ -347,6 +355,7 @@ class _Run:
             {i for _, i in owners},
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
+        found = self._with_years_in_full(expected, open_flags, tcs, found)
         # a return of an item of a batch line, read in the same run
         unpaired = self.index.returns.unpaired if self.index.returns else ()
         later = later_from_account(cols, unpaired) if unpaired else {}
@@ -1550,6 +1559,53 @@ class _Run:
                 & (day < starts)
             ),
         )
+
+    def _with_years_in_full(
+        self,
+        expected: Sequence[ExpectedPayment],
+        open_flags: Sequence[bool],
+        tcs: Sequence[int],
+        found: ReferenceHits,
+    ) -> ReferenceHits:
+        """``found`` with the lines naming an open payment's voucher number with its
+        two-digit year written in full („ZA-2024-0136“ for „ZA-24-0136“, as patients
+        write it: three of the dental practice's vouchers, seed 99, were linked by
+        hand). That spelling's digits are scanned as the numbers' are, and a hit counts
+        only where the line writes the letters, the year, a separator and the rest
+        (:func:`year_in_full`): the digits alone named „ZA-24-0004“ on a billing
+        service's „Abrechnung 2024/0004“, glued to the letters the dance school's
+        „TS-25-0908“ on its SEPA batch „TS20250908-09“."""
+        spelled = {
+            g: full
+            for g, number in compress(
+                enumerate(map(attrgetter("voucher_number"), expected)), open_flags
+            )
+            if (full := year_in_full(number)) is not None and digit_value(full[1]) is not None
+        }
+        if not spelled:
+            return found
+        first = np.full(len(expected), -1, dtype=np.int64)
+        for g, (_, rest) in spelled.items():
+            first[g] = cast(int, digit_value(rest))
+        more = self.index.scan_references(ReferenceKeys(first, {}), tcs, {}, {})
+        texts = self.index.cols.remittances
+        kept = [
+            (row, g)
+            for row, g in zip(more.rows.tolist(), more.payments.tolist(), strict=True)
+            if names_year_in_full(texts[row], spelled[g])
+        ]
+        if not kept:
+            return found
+        size = len(expected)
+        pairs = distinct(
+            np.concatenate(
+                (
+                    found.rows * size + found.payments,
+                    np.fromiter((row * size + g for row, g in kept), np.int64, len(kept)),
+                )
+            )
+        )
+        return ReferenceHits(pairs // size, pairs % size)
 
     def _payers_named_alike(
         self, known: Collection[int], consumed: Collection[int]

@@ -21,7 +21,12 @@ from belegsync.domain.matching import (
     UnmatchedReason,
 )
 from belegsync.domain.matching_reasons import describe
-from belegsync.domain.matching_text import stated_fee, stated_return_charges
+from belegsync.domain.matching_text import (
+    names_year_in_full,
+    stated_fee,
+    stated_return_charges,
+    year_in_full,
+)
 from belegsync.matching import MatchResult, match
 from belegsync.matching.candidates import PaymentState
 from belegsync.matching.collective import (
@@ -1585,3 +1590,47 @@ def test_a_deposit_is_offered_to_the_invoice_it_makes_though_a_larger_line_came_
     offered = {p: [s.txn_id for s in v] for p, v in result.suggestions_by_payment.items()}
     assert offered.get("v1#0", [None])[0] == "dep"
     assert "dep" not in offered.get("v2#0", [])
+
+
+@pytest.mark.parametrize(
+    ("purpose", "linked"),
+    [
+        ("ZA-2024-0136", True),
+        ("Rechnung ZA 2024 0136 Kraus", True),
+        ("ZA-24-0136", True),
+        ("20240136", False),  # the digits alone: no spelling of the number
+        ("Abrechnung 2024/0136", False),  # a settlement's number, not the invoice's
+        ("SEPA-SAMMLER ZA20240136-09", False),  # a batch's id of a date
+    ],
+)
+def test_a_voucher_number_written_with_its_year_in_full_names_it(
+    purpose: str, linked: bool
+) -> None:
+    """Found by the dental practice's replay with a person linking by hand (seed 99):
+    relatives paid „ZA-24-0136“ writing „ZA-2024-0136“; the number was not read, the
+    payer's name is another, and three vouchers were linked by hand. The year in full
+    counts where the line spells the number with its letters."""
+    invoice = payment(number="ZA-24-0136", amount=9800, name="Dimitrios Kraus")
+    other = payment("v2#0", number="ZA-24-0200", amount=9800, name="Erika Berger", contact="c2")
+    line = txn(amount=9800, text=purpose, name="MONIKA GROSS", day=D0 - timedelta(days=3))
+    result = match([invoice, other], [line])
+    assert _auto(result) == ({"v1#0": "b1"} if linked else {})
+    assert year_in_full("ZA-24-0136") == ("ZA", "2024|0136")
+    assert year_in_full("RE-2024-0046") is None and year_in_full("24-0136") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("ZA-2024-0136", True),
+        ("Rechnung ZA 2024/0136", True),
+        ("ZA2024-0136", True),
+        ("ZA20240136", False),  # glued: any id of a date
+        ("ZA-2024-01360", False),
+        ("SEPA-SAMMLER TS20240136-09", False),
+    ],
+)
+def test_names_year_in_full(text: str, named: bool) -> None:
+    spelled = year_in_full("ZA-24-0136")
+    assert spelled is not None
+    assert names_year_in_full(text, spelled) is named
