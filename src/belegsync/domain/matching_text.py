@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate, filterfalse
@@ -38,6 +38,7 @@ __all__ = [
     "text_short_numbers",
     "voucher_reference_tokens",
     "voucher_short_number",
+    "with_short_years",
     "written_day",
     "year_in_full",
 ]
@@ -101,6 +102,8 @@ def year_in_full(number: str) -> tuple[str, str] | None:
     would name it on any „2024/0136“ (a billing statement's number), and glued to the
     letters on any id of a date („TS20250908“, a SEPA batch's). None where the number
     has no two-digit year following its letters."""
+    if _SHORT_YEAR_RE.search(number) is None:  # most numbers: read no further
+        return None
     written = normalise_text(number).strip()
     found = _SHORT_YEAR_RE.search(written)
     if found is None:
@@ -110,6 +113,12 @@ def year_in_full(number: str) -> tuple[str, str] | None:
         return None
     rest = _NON_ALNUM_RE.sub("|", f"20{written[found.start() :]}").strip("|")
     return letters, rest
+
+
+def with_short_years(numbers: Iterable[str]) -> list[int]:
+    """The positions of the voucher numbers with a two-digit year (:func:`year_in_full`
+    reads them further), found by one pattern search each."""
+    return [i for i, found in enumerate(map(_SHORT_YEAR_RE.search, numbers)) if found]
 
 
 def names_year_in_full(text: str, spelled: tuple[str, str]) -> bool:

@@ -36,6 +36,7 @@ from belegsync.domain.matching_text import (
     compact_identifier,
     names_year_in_full,
     stated_fee,
+    with_short_years,
     year_in_full,
 )
 from belegsync.matching.candidates import (
@@ -1577,10 +1578,10 @@ class _Run:
         „TS-25-0908“ on its SEPA batch „TS20250908-09“."""
         spelled = {
             g: full
-            for g, number in compress(
-                enumerate(map(attrgetter("voucher_number"), expected)), open_flags
-            )
-            if (full := year_in_full(number)) is not None and digit_value(full[1]) is not None
+            for g in with_short_years(map(attrgetter("voucher_number"), expected))
+            if open_flags[g]
+            and (full := year_in_full(expected[g].voucher_number)) is not None
+            and digit_value(full[1]) is not None
         }
         if not spelled:
             return found
