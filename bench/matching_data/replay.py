@@ -47,7 +47,7 @@ from belegsync.banking.imports import import_statement, push_transactions
 from belegsync.domain.errors import DomainError
 from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.domain.money import Money
-from belegsync.matching.links import confirm_link, link_manually, reject_link
+from belegsync.matching.links import confirm_links, link_manually, reject_link
 from belegsync.matching.service import run_matching
 from belegsync.store.contact_numbers import ContactNumbers
 from belegsync.store.db import create_engine, create_session_factory
@@ -424,31 +424,23 @@ class _Client:
 
     async def review(self, thorough: bool = False) -> Work:
         """The person confirms each suggestion whose line paid its payment (the truth),
-        and leaves the others: what a client does with the „Vorschläge“ tab.
-        ``thorough``: the person also rejects the suggestions of a payment offered no
-        right one („Ablehnen“), and links by hand each payment still open whose lines
-        have all been in the store for ``_BY_HAND_AFTER`` (searching „Offene Belege“)."""
-        payments, lines = await self.store_ids()
-        async with self.uow_factory() as uow:
-            links = await uow.matching.links(self.tenant_id)
-        truth = self.data.truth
-        right: list[str] = []
-        wrong: dict[str, list[tuple[str, str]]] = defaultdict(list)  # (link, line)
-        linked: dict[str, set[str]] = defaultdict(set)  # the data set's ids
-        for link in links:
-            payment, line = payments[link.expected_payment_id], lines[link.bank_transaction_id]
-            if link.status == "suggested":
-                if line in truth.get(payment, ()):
-                    right.append(link.id)
-                    linked[payment].add(line)
-                else:
-                    wrong[payment].append((link.id, line))
-            elif link.status in ("confirmed", "auto_confirmed"):
-                linked[payment].add(line)
+        all at once („Auswahl bestätigen“: one run of matching after them), and leaves
+        the others: what a client does with the „Vorschläge“ tab. ``thorough``: on the
+        page as it is after the confirmations (the run after them may have linked more),
+        the person also rejects the suggestions of a payment offered no right one
+        („Ablehnen“), and links by hand each payment still open whose lines have all
+        been in the store for ``_BY_HAND_AFTER`` (searching „Offene Belege“)."""
+        right, wrong, _ = await self._shown()
         again = sum((p, line) in self.rejected for p, pairs in wrong.items() for _, line in pairs)
-        work = Work(confirmed=await self._act(confirm_link, right), offered_again=again)
+        work = Work(offered_again=again)
+        if right:
+            confirmed = await confirm_links(
+                self.uow_factory, self.clock, self.tenant_id, right, actor=_ACTOR
+            )
+            work = replace(work, confirmed=confirmed.confirmed)
         if not thorough:
             return work
+        _, wrong, linked = await self._shown()
         rejected = [
             (payment, link_id, line)
             for payment, pairs in wrong.items()
@@ -456,6 +448,7 @@ class _Client:
             for link_id, line in pairs
         ]
         self.rejected.update((payment, line) for payment, _, line in rejected)
+        truth = self.data.truth
         by_hand = [
             (payment, line)
             for payment, paid_by in sorted(truth.items())
@@ -468,6 +461,31 @@ class _Client:
             rejected=await self._act(reject_link, [link_id for _, link_id, _ in rejected]),
             by_hand=await self._link(by_hand),
         )
+
+    async def _shown(
+        self,
+    ) -> tuple[list[str], dict[str, list[tuple[str, str]]], dict[str, set[str]]]:
+        """What the person reads off the pages, against the truth: the right
+        suggestions (link ids), the wrong ones per payment (link id, line) and the
+        lines linked per payment (the data set's ids)."""
+        payments, lines = await self.store_ids()
+        async with self.uow_factory() as uow:
+            links = await uow.matching.links(self.tenant_id)
+        truth = self.data.truth
+        right: list[str] = []
+        wrong: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        linked: dict[str, set[str]] = defaultdict(set)
+        for link in links:
+            payment, line = payments[link.expected_payment_id], lines[link.bank_transaction_id]
+            if link.status == "suggested":
+                if line in truth.get(payment, ()):
+                    right.append(link.id)
+                    linked[payment].add(line)
+                else:
+                    wrong[payment].append((link.id, line))
+            elif link.status in ("confirmed", "auto_confirmed"):
+                linked[payment].add(line)
+        return right, wrong, linked
 
     async def _act(self, act: Callable[..., Awaitable[Any]], link_ids: Sequence[str]) -> int:
         """``act`` on each link, as the person clicks; a link the click before replaced

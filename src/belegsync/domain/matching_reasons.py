@@ -50,6 +50,11 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
 * ``contact_in_purpose`` — a line of the voucher's amount from another account holder
   whose purpose names the voucher's contact (a relative paying a patient's invoice): a
   person decides.
+* ``family_name:<name>`` — a line of the voucher's amount from an account holder
+  bearing the contact's family name (a relative, the owner of a business named after
+  him): a person decides.
+* ``number_mistyped:<number>`` — a line of the voucher's amount whose purpose writes
+  the voucher number with one typo (two digits swapped, one wrong): a person decides.
 * ``deposit`` — a line from the voucher's payer naming a deposit („Anzahlung“), booked
   before the voucher's date window (paid before the invoice was written): a person
   decides.
@@ -328,6 +333,33 @@ def _period_other(args: list[str]) -> Texts:
     )
 
 
+def _family_name(args: list[str]) -> Texts:
+    name = ":".join(args)
+    if not name:
+        return (
+            "Kontoinhaber mit dem Familiennamen des Kontakts: bitte prüfen",
+            "An account holder with the contact's family name: please check",
+        )
+    return (
+        f"Kontoinhaber mit dem Familiennamen des Kontakts ({name}): bitte prüfen",
+        f"An account holder with the contact's family name ({name}): please check",
+    )
+
+
+def _number_mistyped(args: list[str]) -> Texts:
+    number = ":".join(args)
+    if not number:
+        return (
+            "Belegnummer im Verwendungszweck mit einem Tippfehler: bitte prüfen",
+            "The voucher number in the purpose with one typo: please check",
+        )
+    return (
+        f"{number} im Verwendungszweck: Belegnummer mit Zahlendreher oder Tippfehler? Bitte prüfen",
+        f"{number} in the purpose: the voucher number with digits swapped or mistyped? "
+        "Please check",
+    )
+
+
 def _collective(args: list[str]) -> Texts:
     return _DIFFERENCES["collective"]
 
@@ -421,6 +453,8 @@ _BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
     "payout_short": _payout_short,
     "counted": _counted,
     "family": _family,
+    "family_name": _family_name,
+    "number_mistyped": _number_mistyped,
 }
 
 

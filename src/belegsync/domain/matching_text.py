@@ -28,6 +28,7 @@ __all__ = [
     "family_name",
     "family_word",
     "is_valid_mod97_reference",
+    "mistyped_number",
     "names_year_in_full",
     "normalise_name",
     "normalise_names",
@@ -149,6 +150,45 @@ def _number_tokens(number: str) -> frozenset[str]:
     if len(digits) >= MIN_TOKEN_CHARS:
         tokens.add(digits)
     return frozenset(tokens)
+
+
+# the fewest digits a voucher number needs for one typed wrong to still tell it: fewer,
+# and a neighbouring invoice's number or any other number of the purpose is one typo off
+_MISTYPED_FROM = 6
+
+
+def mistyped_number(number: str, remittance: str) -> str | None:
+    """The number of ``remittance`` (as written) that is the voucher ``number`` typed
+    wrongly — two neighbouring digits swapped („RE-2024-00026“ for „RE-2024-00062“) or
+    one digit wrong („RE-2023-00142“ for „RE-2024-00142“) — compared by their digits
+    without leading zeros, of at least :data:`_MISTYPED_FROM`; None where it writes no
+    such number (nor where it writes the number itself: that is a reference)."""
+    wanted = _NON_DIGIT_RE.sub("", number).lstrip("0")
+    if len(wanted) < _MISTYPED_FROM:
+        return None
+    spaced = normalise_text(remittance)
+    glued = _WHITESPACE_RE.sub("", spaced)
+    for written in (*_CHUNK_RE.findall(spaced), *_DIGIT_RUN_RE.findall(glued)):
+        digits = _NON_DIGIT_RE.sub("", written).lstrip("0")
+        if digits == wanted:
+            return None
+        if len(digits) == len(wanted) and _one_typo(digits, wanted):
+            return str(written)
+    return None
+
+
+def _one_typo(a: str, b: str) -> bool:
+    """Whether two digit strings of one length differ by one digit or by one swap of
+    neighbouring digits."""
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(differ) == 1:
+        return True
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
 
 
 def voucher_short_number(number: str) -> str | None:

@@ -34,6 +34,9 @@ from belegsync.domain.matching import (
 )
 from belegsync.domain.matching_text import (
     compact_identifier,
+    family_name,
+    family_word,
+    mistyped_number,
     names_year_in_full,
     stated_fee,
     with_short_years,
@@ -439,9 +442,10 @@ class _Run:
         self._named_on: dict[int, set[int]] = defaultdict(set)
         # free credit lines naming a deposit ("Anzahlung"), for the external check
         self._deposits: list[int] = []
-        # (state index, row): exact lines from another payer whose purpose names the
-        # payment's contact, offered as such (``_named_in_purpose``)
-        self._named_pairs: set[tuple[int, int]] = set()
+        # (state index, row) → how: exact lines from another payer that name the
+        # payment's contact or its number another way, offered as such
+        # (``_named_otherwise``)
+        self._named_pairs: dict[tuple[int, int], tuple[str, ...]] = {}
         # free credit lines announcing a collective transfer and naming nothing else
         # ("Sammelzahlung"), for the external check
         self._collectives: list[int] = []
@@ -1336,7 +1340,7 @@ class _Run:
             ):
                 continue
             short = self.ctx.short_payment(
-                state, row, deposit=row in deposits, named=(p, row) in self._named_pairs
+                state, row, deposit=row in deposits, named=self._named_pairs.get((p, row), ())
             )
             if short is not None:
                 by_line[row].append((p, short))
@@ -1446,7 +1450,7 @@ class _Run:
             np.concatenate((short[0], deposit_owner)),
             np.concatenate((short[1], deposit_rows)),
         )
-        named_owner, named_rows = self._named_in_purpose(states, owner, rows, item, short[0])
+        named_owner, named_rows = self._named_otherwise(states, owner, rows, item, short[0])
         less[named_owner] = True
         short = (
             np.concatenate((short[0], named_owner)),
@@ -1482,7 +1486,7 @@ class _Run:
             )
         }
 
-    def _named_in_purpose(
+    def _named_otherwise(
         self,
         states: Sequence[PaymentState],
         owner: IntArray,
@@ -1491,43 +1495,65 @@ class _Run:
         offered: IntArray,
     ) -> tuple[IntArray, IntArray]:
         """The pairs (positions in ``states``, rows) of the free lines of the payment's
-        exact amount inside its date window whose purpose names the payment's contact —
-        all the words of its name, or of a name of two words (a person's) the last, the
-        family name — for the payments nothing else is offered (``offered``): a
-        patient's invoice paid by a relative („Behandlung Wolfgang Vogt“ from Susanne
-        Frank, „Rechnung Seidel“ from Sven Dietrich). Before, such a line scored below
-        the threshold (the payer's name is another) and was offered nowhere; the
-        dental practice's person linked it by hand (its replay, seed 2024). Offered at
-        the threshold, never linked (:meth:`_short_payments`); recorded in
-        ``_named_pairs``."""
+        exact amount inside its date window that name the payment another way than
+        full scoring reads, for the payments nothing else is offered (``offered``):
+
+        * the purpose names the contact — all the words of its name, or of a name of
+          two words (a person's) the last, the family name —: a patient's invoice paid
+          by a relative („Behandlung Wolfgang Vogt“ from Susanne Frank, „Rechnung
+          Seidel“ from Sven Dietrich; ``contact_in_purpose``);
+        * the account holder bears the contact's family name (:func:`family_name`):
+          a relative („Sergej Krämer“ for Renate Krämer's invoice, „MEHMET OEZTUERK“
+          for „Familie Öztürk“), or the owner of a business named after him („DEMIR,
+          HAKAN“ for „Kfz-Werkstatt Demir“; ``family_name:<name>``);
+        * the purpose writes the voucher number with one typo (:func:`mistyped_number`:
+          „RE-2024-00026“ for „RE-2024-00062“; ``number_mistyped:<as written>``).
+
+        Before, each such line scored below the threshold (the payer's name is
+        another, the number none) and was offered nowhere; the dental practice's,
+        the café's and the wholesaler's persons linked them by hand (their reviewed
+        replays, seeds 7, 99 and 2024). Offered at the threshold, never linked
+        (:meth:`_short_payments`); how, recorded in ``_named_pairs``."""
         exact = (self.index.remaining[rows] == items[owner]) & ~marked(
             offered.tolist(), len(states)
         )[owner]
         at = np.flatnonzero(exact)
         if not at.size:
             return owner[at], rows[at]
-        texts = self.index.cols.remittances
+        cols = self.index.cols
         purposes: dict[int, frozenset[str]] = {}
-        contacts: dict[str, tuple[frozenset[str], str | None]] = {}
+        contacts: dict[str, tuple[frozenset[str], str | None, str | None]] = {}
+        holders: dict[str, str | None] = {}
         keep: list[int] = []
         for i, j, row in zip(at.tolist(), owner[at].tolist(), rows[at].tolist(), strict=True):
-            name = states[j].payment.contact_name
+            payment = states[j].payment
+            name = payment.contact_name
             if name not in contacts:
                 words = [w for w in processed_name(name).split() if len(w) >= 3]
-                contacts[name] = (frozenset(words), words[-1] if len(words) == 2 else None)
-            wanted, family = contacts[name]
-            if not wanted:
-                continue
+                contacts[name] = (
+                    frozenset(words),
+                    words[-1] if len(words) == 2 else None,
+                    family_name(name),
+                )
+            wanted, family, surname = contacts[name]
             if row not in purposes:
-                purposes[row] = frozenset(processed_name(texts[row]).split())
+                purposes[row] = frozenset(processed_name(cols.remittances[row]).split())
             said = purposes[row]
-            if wanted <= said or (family is not None and family in said):
+            holder = cols.names[row]
+            if holder not in holders:
+                holders[holder] = family_name(holder)
+            how: list[str] = []
+            if wanted and (wanted <= said or (family is not None and family in said)):
+                how.append("contact_in_purpose")
+            if surname is not None and holders[holder] == surname:
+                how.append("family_name:" + family_word(name).replace(":", ""))
+            mistyped = mistyped_number(payment.voucher_number, cols.remittances[row])
+            if mistyped is not None:
+                how.append("number_mistyped:" + mistyped.replace(":", ""))
+            if how:
                 keep.append(i)
+                self._named_pairs[(states[j].index, row)] = tuple(how)
         picked = np.asarray(keep, dtype=np.int64)
-        self._named_pairs.update(
-            (states[j].index, row)
-            for j, row in zip(owner[picked].tolist(), rows[picked].tolist(), strict=True)
-        )
         return owner[picked], rows[picked]
 
     def _deposits_from_payers(

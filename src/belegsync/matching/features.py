@@ -827,7 +827,12 @@ class FeatureContext:
         return booking, days, date_value, penalty
 
     def short_payment(
-        self, state: PaymentState, row: int, *, deposit: bool = False, named: bool = False
+        self,
+        state: PaymentState,
+        row: int,
+        *,
+        deposit: bool = False,
+        named: tuple[str, ...] = (),
     ) -> Suggestion | None:
         """A line for less than the payment (or up to the fee above) from its payer,
         inside its date window, that the external check (``_Run._exist_wider``) found
@@ -851,8 +856,10 @@ class FeatureContext:
         ``deposit``: the line names a deposit („Anzahlung“) and was booked before the
         payment's date window (the invoice written after it): offered as such
         (``deposit``), also for less than half the payment (a deposit often is).
-        ``named``: a line of the payment's amount from another payer whose purpose names
-        the contact (``_Run._named_in_purpose``): offered as such (``contact_in_purpose``)."""
+        ``named``: how a line of the payment's amount from another payer names the
+        payment (``_Run._named_otherwise``: the contact in the purpose, the contact's
+        family name as the account holder's, the voucher number typed wrongly), the
+        codes it is offered with."""
         if self._several_owners(state, row):
             return None
         rules = self.params.rules
@@ -875,7 +882,7 @@ class FeatureContext:
             reference,
             counterparty,
             self._when(state, row),
-            ("deposit",) * deposit + ("contact_in_purpose",) * named + ("short_payment",) * short,
+            ("deposit",) * deposit + named + ("short_payment",) * short,
             flat=rules.suggest_threshold,
             said=not short,
         )

@@ -10,6 +10,7 @@ from belegsync.domain.links import LinkStateError
 from belegsync.matching import MatchParams
 from belegsync.matching.links import (
     confirm_link,
+    confirm_links,
     confirm_safe_suggestions,
     link_manually,
     reject_link,
@@ -182,6 +183,75 @@ async def test_confirm_teaches_iban_to_contact(
     await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client")
 
     assert await _memory(uow_factory, tenant_id) == {(SUPPLIER_IBAN, "c-42"): 1}
+
+
+async def _chamber_instalments(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
+    """A chamber's fee in two instalments of 465,00 € (two vouchers of contact c-lzk),
+    each paid from the chamber's account under an abbreviation („LZK BW“), naming no
+    voucher; the second booked eight days before its paid date. Matched once: the
+    first is suggested, the second scores below the threshold (an unknown account)."""
+    tenant_id, _ = await add_tenant(uow_factory, "Zahnarztpraxis")
+    for lexware_id, paid in (("v-rate1", date(2024, 2, 16)), ("v-rate2", date(2024, 5, 23))):
+        await add_voucher(
+            uow_factory,
+            tenant_id,
+            lexware_id,
+            voucher_number="Beitragsbescheid 2024",
+            contact_id="c-lzk",
+            contact_name="Landeszahnärztekammer Baden-Württemberg",
+            total_gross_cents=46500,
+            paid_date=paid,
+            voucher_date=date(2024, 1, 20),
+        )
+    lines = [
+        line(
+            "-465.00",
+            day,
+            f"Kammerbeitrag 2024 Mitgl.-Nr. 40871 Rate {rate}",
+            counterparty_name="LZK BW",
+            counterparty_iban=SUPPLIER_IBAN,
+        )
+        for rate, day in ((1, "2024-02-15"), (2, "2024-05-15"))
+    ]
+    await push(uow_factory, clock, tenant_id, lines)
+    await run_matching(uow_factory, clock, tenant_id)
+    return tenant_id
+
+
+@pytest.mark.parametrize("how", ["one", "selected", "by_hand"])
+async def test_what_a_confirmation_teaches_links_the_payers_open_vouchers_at_once(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, how: str
+) -> None:
+    """Found by the dental practice's reviewed replay (seeds 7 and 99): the person
+    confirmed the chamber's first instalment; its second, booked eight days before its
+    paid date from the same account, stayed open until the next morning's run — the
+    person linked it by hand. Confirming (one, a selection, or by hand) now matches
+    again at once: the account it taught links the second instalment."""
+    tenant_id = await _chamber_instalments(uow_factory, clock)
+    [first] = _by_status(await _links(uow_factory, tenant_id), "suggested")
+    assert len(await _links(uow_factory, tenant_id)) == 1  # the second: nothing
+    if how == "one":
+        await confirm_link(uow_factory, clock, tenant_id, first.id, actor="client")
+    elif how == "selected":
+        await confirm_links(uow_factory, clock, tenant_id, [first.id], actor="client")
+    else:
+        await link_manually(
+            uow_factory,
+            clock,
+            tenant_id,
+            first.expected_payment_id,
+            first.bank_transaction_id,
+            actor="client",
+        )
+
+    links = await _links(uow_factory, tenant_id)
+    [second] = _by_status(links, "auto_confirmed")
+    assert second.expected_payment_id != first.expected_payment_id
+    assert "counterparty:identifier_known" in second.reasons
+    assert {link.bank_transaction_id for link in links if link.status != "suggested"} == {
+        first.bank_transaction_id,
+        second.bank_transaction_id,
+    }
 
 
 async def test_confirming_a_payout_teaches_nothing(

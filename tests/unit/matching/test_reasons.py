@@ -89,6 +89,18 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
             "One transfer for several persons named Böhm: only these make the amount",
         ),
         (
+            "family_name:Krämer",
+            "Kontoinhaber mit dem Familiennamen des Kontakts (Krämer): bitte prüfen",
+            "An account holder with the contact's family name (Krämer): please check",
+        ),
+        (
+            "number_mistyped:RE-2024-00026",
+            "RE-2024-00026 im Verwendungszweck: Belegnummer mit Zahlendreher oder "
+            "Tippfehler? Bitte prüfen",
+            "RE-2024-00026 in the purpose: the voucher number with digits swapped or "
+            "mistyped? Please check",
+        ),
+        (
             "amount:net_of_fee:-123456",
             "Summe der Verkäufe abzüglich 1.234,56 € Gebühren",
             "Sum of the sales minus €1,234.56 fees",

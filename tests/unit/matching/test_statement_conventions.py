@@ -22,6 +22,7 @@ from belegsync.domain.matching import (
 )
 from belegsync.domain.matching_reasons import describe
 from belegsync.domain.matching_text import (
+    mistyped_number,
     names_year_in_full,
     stated_fee,
     stated_return_charges,
@@ -1634,3 +1635,24 @@ def test_names_year_in_full(text: str, named: bool) -> None:
     spelled = year_in_full("ZA-24-0136")
     assert spelled is not None
     assert names_year_in_full(text, spelled) is named
+
+
+@pytest.mark.parametrize(
+    ("number", "purpose", "written"),
+    [
+        ("RE-2024-00062", "Rechnung RE-2024-00026", "RE-2024-00026"),  # swapped
+        ("RE-2024-00062", "RE-2024-00068 vielen Dank", "RE-2024-00068"),  # one wrong
+        ("RE-2024-00142", "RE 2023 00142", "202300142"),  # the year, written apart
+        ("ZA-24-0136", "ZA-24-0163", "ZA-24-0163"),
+        ("RE-2024-00062", "Rechnung RE-2024-00062", None),  # the number itself
+        ("RE-2024-00062", "RE-2024-00062 und RE-2024-00026", None),
+        ("RE-2024-00062", "RE-2024-00620", None),  # two digits wrong
+        ("RE-2024-00062", "RE-2024-000621", None),  # a digit more
+        ("RE-2024-00062", "Kd-Nr 10062", None),
+        ("RE-0042", "RE-0024", None),  # too few digits to tell
+        ("Beitragsbescheid 2024", "Beitrag 2025", None),
+        ("RE-2024-00062", "", None),
+    ],
+)
+def test_mistyped_number(number: str, purpose: str, written: str | None) -> None:
+    assert mistyped_number(number, purpose) == written
