@@ -617,6 +617,11 @@ def incremental(vouchers: int, new: int, changed: int = 50) -> None:
             f"auto_links={found[f'{key}_auto_links']:.0f} "
             f"open_payments={found[f'{key}_payments']:.0f}"
         )
+    print(
+        f"[incremental] confirmation_seconds={found['confirmation_seconds']:.3f} wall, "
+        f"{found['confirmation_cpu_seconds']:.3f} cpu (a person confirms a suggestion: "
+        "the link and the run after it)"
+    )
     print(f"[incremental] setup_seconds={found['setup_seconds']:.1f}")
 
 

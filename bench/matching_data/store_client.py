@@ -32,6 +32,7 @@ from psycopg import sql
 from belegsync.domain.clock import Clock
 from belegsync.matching.columns import line_keys_of
 from belegsync.matching.expected import rebuild_expected_payments
+from belegsync.matching.links import confirm_link, undo_link
 from belegsync.matching.service import run_matching
 from belegsync.store.db import checkpoint_wal, create_engine, create_session_factory
 from belegsync.store.migrate import upgrade
@@ -153,7 +154,8 @@ async def time_incremental(
 ) -> dict[str, float]:
     """Seconds of ``run_matching`` after ``new`` lines arrive: after an import, after a
     sync that changed ``changed`` vouchers, and the manual run's full rebuild (and the
-    seconds of the set-up)."""
+    seconds of the set-up); then the seconds of a person's confirmation, which matches
+    again too (an automatic link undone, and its suggestion confirmed)."""
     engine = create_engine(url)
     uow_factory = UnitOfWorkFactory(create_session_factory(engine))
     clock: Clock = _Clock()
@@ -225,6 +227,19 @@ async def time_incremental(
             found[f"{label}_cpu_seconds"] = time.process_time() - cpu
             found[f"{label}_auto_links"] = float(counts.auto_links)
             found[f"{label}_payments"] = float(counts.payments)
+        async with uow_factory() as uow:
+            last = max(
+                (k for k in await uow.matching.links(tenant_id) if k.status == "auto_confirmed"),
+                key=lambda k: (k.created_at, k.id),
+            )
+        await undo_link(uow_factory, clock, tenant_id, last.id, actor="bench")
+        async with uow_factory() as uow:
+            touching = await uow.matching.links_touching(tenant_id, [last.expected_payment_id], [])
+            [offered] = [k for k in touching if k.status == "suggested"]
+        started, cpu = time.perf_counter(), time.process_time()
+        await confirm_link(uow_factory, clock, tenant_id, offered.id, actor="bench")
+        found["confirmation_seconds"] = time.perf_counter() - started
+        found["confirmation_cpu_seconds"] = time.process_time() - cpu
     finally:
         await engine.dispose()
     return found

@@ -25,6 +25,7 @@ async def test_the_incremental_bench_runs(url: str) -> None:
     for key in ("incremental", "after_sync", "with_rebuild"):
         assert found[f"{key}_seconds"] > 0
         assert found[f"{key}_auto_links"] >= 0
+    assert found["confirmation_seconds"] > 0
 
 
 async def test_the_volume_bench_runs(url: str) -> None:
