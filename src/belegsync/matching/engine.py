@@ -229,7 +229,9 @@ def _free_for(
 # the lines read as payouts, and the credits read apart for the external check: those
 # announcing a count of items, a deposit paid before the invoice was written or a
 # transfer paying several invoices without their numbers or count (``line_marks``)
-_DEPOSIT = re.compile(r"ANZAHLUNG|VORKASSE|VORAUSKASSE|VORAUSZAHLUNG|ABSCHLAG", re.IGNORECASE)
+_DEPOSIT = re.compile(
+    r"ANZAHLUNG|VORKASSE|VORAUSKASSE|VORAUSZAHLUNG|ABSCHLAG|PRO[- ]?FORMA", re.IGNORECASE
+)
 _COLLECTIVE = re.compile("SAMMEL|RECHNUNGEN|BELEGE|POSTEN", re.IGNORECASE)
 _OTHER_MARKS = re.compile(
     "|".join(re.escape(m.decode()) for m in (*PAYOUT_MARKERS, *COUNT_MARKERS, *DEPOSIT_MARKERS)),

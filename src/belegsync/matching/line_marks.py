@@ -72,9 +72,17 @@ COUNT_MARKERS = (
     b"ZAHLUNGEN",
     b"TRANSAKTIONEN",
 )
-# a deposit paid before the invoice was written ("Anzahlung Feier 26.02.", "Vorkasse");
-# ANZAHL of the count markers finds "Anzahlung"
-DEPOSIT_MARKERS = (b"VORKASSE", b"VORAUSKASSE", b"VORAUSZAHLUNG", b"ABSCHLAG")
+# a deposit paid before the invoice was written ("Anzahlung Feier 26.02.", "Vorkasse",
+# a pro-forma invoice paid: "Proforma 2"); ANZAHL of the count markers finds "Anzahlung"
+DEPOSIT_MARKERS = (
+    b"VORKASSE",
+    b"VORAUSKASSE",
+    b"VORAUSZAHLUNG",
+    b"ABSCHLAG",
+    b"PROFORMA",
+    b"PRO-FORMA",
+    b"PRO FORMA",
+)
 # a transfer announcing that it pays several invoices without their numbers or count
 # ("Sammelzahlung", "Sammelüberweisung")
 COLLECTIVE_MARKERS = (b"SAMMEL",)

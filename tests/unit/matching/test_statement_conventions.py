@@ -21,6 +21,7 @@ from belegsync.domain.matching import (
     UnmatchedReason,
 )
 from belegsync.domain.matching_reasons import describe
+from belegsync.domain.matching_score import ScoringRules
 from belegsync.domain.matching_text import (
     mistyped_number,
     names_year_in_full,
@@ -1441,6 +1442,25 @@ def test_a_deposit_from_the_payer_before_the_invoice_is_offered(cents: int, days
     # a deposit booked more than two months before the invoice's window: not read
     early = replace(line, booking_date=D0 - timedelta(days=14 + 61))
     assert match([invoice], [early]).suggestions_by_payment == {}
+
+
+@pytest.mark.parametrize("text", ["Proforma 2", "PRO-FORMA RECHNUNG 17", "Pro forma Nr. 2"])
+def test_a_pro_forma_invoice_paid_before_the_invoice_is_offered_as_a_deposit(text: str) -> None:
+    """Found by the wholesaler's reviewed replay (seed 123, not tuned on): a customer
+    paid the pro-forma invoice („Proforma 2“), to the cent, fifteen days before the
+    invoice's paid date, from an account no link had taught; the line named neither
+    the invoice nor a deposit word the engine read. It was offered nowhere and the
+    person linked it by hand. A pro-forma is paid before the invoice is written, as a
+    deposit is: offered as one now, never linked."""
+    invoice = payment(number="RE-2024-00074", amount=116796, name="Tiny House Manufaktur UG")
+    line = txn(
+        amount=116796, text=text, name="TINY HOUSE MANUFAKTUR UG", day=D0 - timedelta(days=15)
+    )
+    result = match([invoice], [line])
+    assert result.auto_links == ()
+    ((offered,),) = result.suggestions_by_payment.values()
+    assert offered.txn_id == "b1" and "deposit" in offered.reasons
+    assert offered.score == ScoringRules().suggest_threshold
 
 
 CHAMBER = "Handwerkskammer für München und Oberbayern"
