@@ -1639,9 +1639,14 @@ def _same_counterparty(cols: TxnColumns, row: int, r: int) -> bool:
 def _other_end_to_end(cols: TxnColumns, row: int, r: int) -> bool:
     """Whether return ``r`` names another movement than ``row`` by its end-to-end id: a
     SEPA return carries the original's id (pacs.004), a collection made again has a
-    new one — the member's next month's collection is not what this return undid."""
+    new one — the member's next month's collection is not what this return undid —,
+    and a transfer the payer made stating none is not either (as for a return with
+    charges, ``_with_charges``): a father's transfer of his son's fee after a return
+    in September, „Tanzschule Beitrag“, was read as what October's returned collection
+    undid, and October's item stayed linked to the batch (the dance school's replay,
+    seed 42: an automatic link of money that came back)."""
     ids = cols.end_to_end_ids
-    return bool(ids[r] and ids[row] and ids[r] != ids[row])
+    return bool(ids[r]) and ids[r] != ids[row]
 
 
 def _undone_row(cols: TxnColumns, r: int, pool: list[int], taken: set[int]) -> int | None:

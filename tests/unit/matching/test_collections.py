@@ -548,6 +548,29 @@ def test_a_return_does_not_undo_a_line_of_another_end_to_end_id() -> None:
     assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
 
 
+def test_a_return_does_not_undo_the_payers_transfer_stating_no_end_to_end_id() -> None:
+    """Found by the dance school's replay (seed 42, not tuned on): a father paid his
+    son's September fee by transfer after its collection came back („Tanzschule
+    Beitrag“, no end-to-end id); October's collection, in the batch, came back too.
+    The October return was read as undoing the September transfer (the same account
+    and amount, three weeks before): the October item stayed linked to the batch — an
+    automatic link of money that came back — and its collection made again was
+    offered nowhere. A return stating its collection's end-to-end id undoes a line of
+    that id only, as one with charges in its amount does."""
+    payments, (batch, back, again) = _first_run_batch()
+    september = replace(
+        again,
+        id="transfer-sep",
+        booking_date=D0 - timedelta(21),
+        remittance="Tanzschule Beitrag",
+        end_to_end_id="",
+    )
+    back = replace(back, end_to_end_id="SAMMLER-0403-1002")
+    paid_in_september = ExistingLink("sep#0", "transfer-sep", 4900, LinkStatus.CONFIRMED)
+    result = match(payments, [september, batch, back, again], existing_links=[paid_in_september])
+    assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
+
+
 def test_a_batch_whose_returned_items_were_paid_again_pays_nothing_more() -> None:
     """Keller's fee was linked to the batch by a person; Schulze's and Vogt's came back
     and their collections made again were linked. The batch's rest is both returns'
