@@ -33,6 +33,7 @@ __all__ = [
     "normalise_name",
     "normalise_names",
     "normalise_text",
+    "number_after_letters",
     "stated_fee",
     "stated_return_charges",
     "text_reference_tokens",
@@ -127,6 +128,24 @@ def names_year_in_full(text: str, spelled: tuple[str, str]) -> bool:
     marked = f"|{_NON_ALNUM_RE.sub('|', normalise_text(text))}|"
     letters, rest = spelled
     return f"|{letters}{rest}|" in marked or f"|{letters}|{rest}|" in marked
+
+
+# a voucher number with letters between its digits („7-G-33056“, „2024-R-0012“)
+_LETTERS_INSIDE_RE = re.compile(r"[0-9][^0-9A-Za-z]*[A-Za-z]+[^0-9A-Za-z]*[0-9]")
+
+
+def number_after_letters(number: str) -> str | None:
+    """The digits after the last letter of a voucher number with letters between its
+    digits („7-G-33056“ → „33056“), with four significant ones or more; None for any
+    other number. A purpose's numbers are scanned as runs of digits (groups joined by
+    a dash, slash or dot), so such a number's digits as one (733056) are on no line;
+    its last run is, and a hit is checked on the line's own spelling
+    (:func:`voucher_reference_tokens`)."""
+    if _LETTERS_INSIDE_RE.search(number) is None:
+        return None
+    tail = re.split(r"[A-Za-z]", number)[-1]
+    digits = _NON_DIGIT_RE.sub("", tail).lstrip("0")
+    return digits if len(digits) >= MIN_TOKEN_CHARS else None
 
 
 def voucher_reference_tokens(number: str) -> frozenset[str]:

@@ -60,6 +60,17 @@ CUSTOMER_TYPES: frozenset[str] = frozenset(
 )
 
 
+# Credit notes: what the client owes a customer, or a supplier the client. Often not
+# paid at all but offset in a payment of an invoice („… abzgl. Gutschrift …“).
+CREDIT_NOTE_TYPES: frozenset[str] = frozenset(
+    {
+        VoucherType.PURCHASE_CREDIT_NOTE,
+        VoucherType.SALES_CREDIT_NOTE,
+        VoucherType.CREDIT_NOTE,
+    }
+)
+
+
 def account_cents(voucher_type: str, cents: int) -> int:
     """A voucher amount as the bank account sees it: negative for money out (purchase
     invoices, sales credit notes), positive for money in, the sign of the bank

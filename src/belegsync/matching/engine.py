@@ -38,10 +38,14 @@ from belegsync.domain.matching_text import (
     family_word,
     mistyped_number,
     names_year_in_full,
+    number_after_letters,
     stated_fee,
+    text_reference_tokens,
+    voucher_reference_tokens,
     with_short_years,
     year_in_full,
 )
+from belegsync.domain.vouchers import CREDIT_NOTE_TYPES
 from belegsync.matching.candidates import (
     AMOUNT_SHIFT,
     BatchPayments,
@@ -362,6 +366,7 @@ class _Run:
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
         found = self._with_years_in_full(expected, open_flags, tcs, found)
+        found = self._with_letters_inside(expected, open_flags, tcs, found)
         # a return of an item of a batch line, read in the same run
         unpaired = self.index.returns.unpaired if self.index.returns else ()
         later = later_from_account(cols, unpaired) if unpaired else {}
@@ -1461,9 +1466,35 @@ class _Run:
         less |= self._collectives_from_payers(states, item, window, ranked_by, less)[0]
         found.update(states[j].index for j in np.flatnonzero(less).tolist())
         found.update(s.index for s in states if s.index in self._counted_held)
+        found |= self._named_by_a_line(states)
         # the lines for less, by state index
         index_of = np.fromiter(map(attrgetter("index"), states), np.int64, size)
         return found, (index_of[short[0]], short[1])
+
+    def _named_by_a_line(self, states: Sequence[PaymentState]) -> set[int]:
+        """The credit notes (state indexes) whose number a line of the other direction
+        from their payer (its known account, a payer known from links, or the contact's
+        name ≥ 95) within ``WIDER_DAYS`` of their anchor names: a credit note offset in
+        the client's payment of an invoice („Rechnung 7-3312392 abzgl. Gutschrift
+        7-G-33056“, money out, where the amounts do not make a combination) — the
+        statement holds it, a person looks; no case for „Externe Transaktion
+        erforderlich“ (the dental practice's replay, seed 11, listed one). Nothing else
+        counts: a line of the voucher's own direction naming it for another amount (a
+        customer citing a wrong number), an invoice named on a line of the other
+        direction (a refund), a line from someone else (a supplier's invoice number of
+        the same digits)."""
+        hits, day, part = self.index.hits_by_payment, self.index.day, self.index.part
+        return {
+            s.index
+            for s in states
+            if s.payment.voucher_type in CREDIT_NOTE_TYPES
+            and any(
+                abs(int(day[row]) - s.anchor_day) <= WIDER_DAYS
+                and int(part[row]) != s.part
+                and self.ctx.from_payer(s, row)
+                for row in hits.get(s.index, ())
+            )
+        }
 
     def _returned_in_window(self, states: Sequence[PaymentState]) -> set[int]:
         """The payments (state indexes) whose date window holds a movement of their
@@ -1611,21 +1642,68 @@ class _Run:
             and (full := year_in_full(expected[g].voucher_number)) is not None
             and digit_value(full[1]) is not None
         }
-        if not spelled:
-            return found
-        first = np.full(len(expected), -1, dtype=np.int64)
-        for g, (_, rest) in spelled.items():
-            first[g] = cast(int, digit_value(rest))
-        more = self.index.scan_references(ReferenceKeys(first, {}), tcs, {}, {})
         texts = self.index.cols.remittances
+        return self._hits_also(
+            found,
+            {g: cast(int, digit_value(rest)) for g, (_, rest) in spelled.items()},
+            tcs,
+            lambda row, g: names_year_in_full(texts[row], spelled[g]),
+        )
+
+    def _with_letters_inside(
+        self,
+        expected: Sequence[ExpectedPayment],
+        open_flags: Sequence[bool],
+        tcs: Sequence[int],
+        found: ReferenceHits,
+    ) -> ReferenceHits:
+        """``found`` with the lines naming an open payment's voucher number that has
+        letters between its digits („7-G-33056“, a supplier's credit note): its digits
+        after the last letter are scanned (:func:`number_after_letters`), and a hit
+        counts where the line writes the number itself (its tokens). Before, no line
+        ever named such a number — the credit note offset in a payment („Rechnung
+        7-3312392 abzgl. Gutschrift 7-G-33056“) was listed as needing an external
+        transaction (the dental practice's replay, seed 11)."""
+        numbers = list(map(attrgetter("voucher_number"), expected))
+        tails = {
+            g: int(tail)
+            for g, number in enumerate(numbers)
+            if open_flags[g] and (tail := number_after_letters(number)) is not None
+        }
+        texts = self.index.cols.remittances
+        return self._hits_also(
+            found,
+            tails,
+            tcs,
+            lambda row, g: bool(
+                voucher_reference_tokens(numbers[g]) & text_reference_tokens(texts[row])
+            ),
+        )
+
+    def _hits_also(
+        self,
+        found: ReferenceHits,
+        keys: Mapping[int, int],
+        tcs: Sequence[int],
+        names: Callable[[int, int], bool],
+    ) -> ReferenceHits:
+        """``found`` with the lines the scan finds for the digit ``keys`` of some
+        payments (payment → key: another spelling of its number), each hit kept where
+        ``names(row, payment)`` confirms it on the line."""
+        if not keys:
+            return found
+        first = np.full(len(tcs), -1, dtype=np.int64)
+        for g, key in keys.items():
+            first[g] = key
+        more = self.index.scan_references(ReferenceKeys(first, {}), tcs, {}, {})
         kept = [
             (row, g)
             for row, g in zip(more.rows.tolist(), more.payments.tolist(), strict=True)
-            if names_year_in_full(texts[row], spelled[g])
+            if names(row, g)
         ]
         if not kept:
             return found
-        size = len(expected)
+        size = len(tcs)
         pairs = distinct(
             np.concatenate(
                 (

@@ -587,6 +587,11 @@ class FeatureContext:
             return _IDENTIFIER_KNOWN
         return self._by_name(state, self.index.cols.names[row], foreign)
 
+    def from_payer(self, state: PaymentState, row: int) -> bool:
+        """Whether the line comes from the payment's payer: its known account, a payer
+        known from confirmed links, or the contact's name (≥ ``name_strong``)."""
+        return self._counterparty(state, row)[2]
+
     def _accounts(self, state: PaymentState, row: int) -> tuple[bool, bool]:
         """Whether the row's IBAN or creditor id is the payment's (known), or else
         another contact's (foreign)."""

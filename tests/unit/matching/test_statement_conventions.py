@@ -25,6 +25,7 @@ from belegsync.domain.matching_score import ScoringRules
 from belegsync.domain.matching_text import (
     mistyped_number,
     names_year_in_full,
+    number_after_letters,
     stated_fee,
     stated_return_charges,
     year_in_full,
@@ -1676,3 +1677,19 @@ def test_names_year_in_full(text: str, named: bool) -> None:
 )
 def test_mistyped_number(number: str, purpose: str, written: str | None) -> None:
     assert mistyped_number(number, purpose) == written
+
+
+@pytest.mark.parametrize(
+    ("number", "tail"),
+    [
+        ("7-G-33056", "33056"),
+        ("7G33056", "33056"),
+        ("2024/GS/48810", "48810"),
+        ("2024-R-0012", None),  # too few digits after the letters to tell
+        ("RE-2024-0042", None),  # letters only before the digits: scanned as it is
+        ("4711", None),
+        ("", None),
+    ],
+)
+def test_number_after_letters(number: str, tail: str | None) -> None:
+    assert number_after_letters(number) == tail
