@@ -29,7 +29,7 @@ __all__ = [
     "family_word",
     "is_valid_mod97_reference",
     "mistyped_number",
-    "names_year_in_full",
+    "names_spelled",
     "normalise_name",
     "normalise_names",
     "normalise_text",
@@ -41,8 +41,10 @@ __all__ = [
     "voucher_reference_tokens",
     "voucher_short_number",
     "with_short_years",
+    "with_zeros",
     "written_day",
     "year_in_full",
+    "zeros_dropped",
 ]
 
 MIN_TOKEN_CHARS = 4
@@ -117,14 +119,50 @@ def year_in_full(number: str) -> tuple[str, str] | None:
     return letters, rest
 
 
+_LEADING_LETTERS_RE = re.compile(r"([A-Z]+)[^A-Z0-9]*([0-9][A-Z0-9]*(?:[^A-Z0-9]+[A-Z0-9]+)*)")
+
+
+def zeros_dropped(number: str) -> tuple[str, str] | None:
+    """The voucher number as payers also write it, each group of digits without its
+    leading zeros: (letters, the groups with a ``|`` between them), „ZA-24-0074“ →
+    („ZA“, „24|74“). Only for a number of letters and then two groups of digits or
+    more, where a group has leading zeros; a line names it so only where it writes the
+    letters and the groups (:func:`names_spelled`): the digits alone (2474) are on any
+    line. None for any other number."""
+    written = number.strip().upper() if number.isascii() else normalise_text(number).strip()
+    found = _LEADING_LETTERS_RE.fullmatch(written)
+    if found is None:
+        return None
+    groups = _NON_ALNUM_RE.split(found[2])
+    if len(groups) < 2 or not all(group.isdigit() for group in groups):
+        return None
+    dropped = [group.lstrip("0") or "0" for group in groups]
+    if dropped == groups:
+        return None
+    return found[1], "|".join(dropped)
+
+
+# a number :func:`zeros_dropped` may read: letters, digits, a separator, then a zero
+_ZEROS_AFTER_RE = re.compile(r"[A-Za-z][^0-9A-Za-z]*[0-9]+[^0-9A-Za-z]+0")
+
+
+def with_zeros(numbers: Iterable[str]) -> list[int]:
+    """The positions of the voucher numbers :func:`zeros_dropped` may read, found by one
+    pattern search each."""
+    return [i for i, found in enumerate(map(_ZEROS_AFTER_RE.search, numbers)) if found]
+
+
 def with_short_years(numbers: Iterable[str]) -> list[int]:
     """The positions of the voucher numbers with a two-digit year (:func:`year_in_full`
     reads them further), found by one pattern search each."""
     return [i for i, found in enumerate(map(_SHORT_YEAR_RE.search, numbers)) if found]
 
 
-def names_year_in_full(text: str, spelled: tuple[str, str]) -> bool:
-    """Whether ``text`` writes a voucher number as :func:`year_in_full` spelled it."""
+def names_spelled(text: str, spelled: tuple[str, str]) -> bool:
+    """Whether ``text`` writes a voucher number as :func:`year_in_full` or
+    :func:`zeros_dropped` spelled it: the letters, then the groups, each run of
+    separators between them written as some separator, the letters glued to the first
+    group or apart."""
     marked = f"|{_NON_ALNUM_RE.sub('|', normalise_text(text))}|"
     letters, rest = spelled
     return f"|{letters}{rest}|" in marked or f"|{letters}|{rest}|" in marked
