@@ -40,6 +40,7 @@ __all__ = [
     "text_short_numbers",
     "voucher_reference_tokens",
     "voucher_short_number",
+    "with_letters_inside",
     "with_short_years",
     "with_zeros",
     "written_day",
@@ -170,6 +171,12 @@ def names_spelled(text: str, spelled: tuple[str, str]) -> bool:
 
 # a voucher number with letters between its digits („7-G-33056“, „2024-R-0012“)
 _LETTERS_INSIDE_RE = re.compile(r"[0-9][^0-9A-Za-z]*[A-Za-z]+[^0-9A-Za-z]*[0-9]")
+
+
+def with_letters_inside(numbers: Iterable[str]) -> list[int]:
+    """The positions of the voucher numbers with letters between their digits
+    (:func:`number_after_letters` reads them further), by one pattern search each."""
+    return [i for i, found in enumerate(map(_LETTERS_INSIDE_RE.search, numbers)) if found]
 
 
 def number_after_letters(number: str) -> str | None:

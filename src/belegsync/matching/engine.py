@@ -42,6 +42,7 @@ from belegsync.domain.matching_text import (
     stated_fee,
     text_reference_tokens,
     voucher_reference_tokens,
+    with_letters_inside,
     with_short_years,
     with_zeros,
     year_in_full,
@@ -1670,8 +1671,8 @@ class _Run:
         numbers = list(map(attrgetter("voucher_number"), expected))
         tails = {
             g: int(tail)
-            for g, number in enumerate(numbers)
-            if open_flags[g] and (tail := number_after_letters(number)) is not None
+            for g in with_letters_inside(numbers)
+            if open_flags[g] and (tail := number_after_letters(numbers[g])) is not None
         }
         texts = self.index.cols.remittances
         return self._hits_also(

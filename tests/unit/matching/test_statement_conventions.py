@@ -28,6 +28,7 @@ from belegsync.domain.matching_text import (
     number_after_letters,
     stated_fee,
     stated_return_charges,
+    with_letters_inside,
     with_zeros,
     year_in_full,
     zeros_dropped,
@@ -1695,6 +1696,7 @@ def test_mistyped_number(number: str, purpose: str, written: str | None) -> None
 )
 def test_number_after_letters(number: str, tail: str | None) -> None:
     assert number_after_letters(number) == tail
+    assert tail is None or with_letters_inside([number]) == [0]
 
 
 @pytest.mark.parametrize(
