@@ -498,7 +498,9 @@ class _Client:
         return done
 
     async def _link(self, pairs: Sequence[tuple[str, str]]) -> int:
-        """The person links each (payment, line) of the data set by hand."""
+        """The person links each (payment, line) of the data set by hand, one after the
+        other as the page shows them: a pair the run after the person's last link made
+        meanwhile (what that link taught: the payer's account) is left."""
         if not pairs:
             return 0
         payments, lines = await self.store_ids()
@@ -507,6 +509,16 @@ class _Client:
         made = 0
         for payment, line in pairs:
             if payment in payment_of and line in line_of:
+                async with self.uow_factory() as uow:
+                    held = {
+                        link.bank_transaction_id
+                        for link in await uow.matching.links_touching(
+                            self.tenant_id, [payment_of[payment]], []
+                        )
+                        if link.status in ("confirmed", "auto_confirmed")
+                    }
+                if line_of[line] in held:
+                    continue
                 await link_manually(
                     self.uow_factory,
                     self.clock,
