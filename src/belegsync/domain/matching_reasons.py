@@ -55,6 +55,9 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   him): a person decides.
 * ``number_mistyped:<number>`` — a line of the voucher's amount whose purpose writes
   the voucher number with one typo (two digits swapped, one wrong): a person decides.
+* ``collected_before_voucher`` — a line of the voucher's amount from its payer booked
+  a few days before the voucher date, which Lexware's paid date lies weeks after (an
+  insurer collecting before it dates its invoice): a person decides.
 * ``deposit`` — a line from the voucher's payer naming a deposit („Anzahlung“), booked
   before the voucher's date window (paid before the invoice was written): a person
   decides.
@@ -293,6 +296,11 @@ _FIXED: dict[str, Texts] = {
     "contact_in_purpose": (
         "Name des Kontakts im Verwendungszweck, anderer Kontoinhaber: bitte prüfen",
         "The contact's name in the purpose, another account holder: please check",
+    ),
+    "collected_before_voucher": (
+        "Kurz vor dem Belegdatum gebucht (etwa eine Lastschrift vor der Rechnung): bitte prüfen",
+        "Booked shortly before the voucher date (a direct debit before the invoice, "
+        "say): please check",
     ),
     "deposit": (
         "Anzahlung dieses Zahlers vor der Rechnung: bitte prüfen",

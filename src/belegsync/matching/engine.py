@@ -1462,6 +1462,15 @@ class _Run:
             np.concatenate((short[1], deposit_rows)),
         )
         named_owner, named_rows = self._named_otherwise(states, owner, rows, item, short[0])
+        early_owner, early_rows = self._collected_before_voucher(
+            states,
+            (base | item, window[:, 0]),
+            consumed,
+            ranked_by,
+            np.concatenate((short[0], named_owner)),
+        )
+        named_owner = np.concatenate((named_owner, early_owner))
+        named_rows = np.concatenate((named_rows, early_rows))
         less[named_owner] = True
         short = (
             np.concatenate((short[0], named_owner)),
@@ -1474,6 +1483,53 @@ class _Run:
         # the lines for less, by state index
         index_of = np.fromiter(map(attrgetter("index"), states), np.int64, size)
         return found, (index_of[short[0]], short[1])
+
+    def _collected_before_voucher(
+        self,
+        states: Sequence[PaymentState],
+        keys_and_starts: tuple[IntArray, IntArray],
+        consumed: npt.NDArray[np.bool_],
+        ranked_by: IntArray,
+        offered: IntArray,
+    ) -> tuple[IntArray, IntArray]:
+        """The pairs (positions in ``states``, rows) of the free lines of the exact
+        amount of what the client pays, from its payer (:meth:`FeatureContext.from_payer`),
+        booked from ``early_payment_days`` before the voucher date up to the day before
+        the date window (``keys_and_starts``: per payment its partition-and-amount key
+        and its window's first day), for the payments nothing else is offered
+        (``offered``): an insurer collects the premium on the 2nd, dates its invoice
+        the 4th, and the bookkeeper marks it paid on the 28th — the window, reaching
+        back from a late paid date no further than the voucher date, missed it; the
+        café's person linked it by hand (its replays, seeds 5 and 42). Offered at the
+        threshold, never linked (reason ``collected_before_voucher``); a late window
+        reaching before the voucher date would have linked a rent line of the 27th to
+        the next month's voucher."""
+        keys, starts = keys_and_starts
+        size = len(states)
+        voucher = np.fromiter(map(attrgetter("voucher_day"), states), np.int64, size)
+        part = np.fromiter(map(attrgetter("part"), states), np.int64, size)
+        anchored = np.fromiter(map(attrgetter("anchored"), states), np.bool_, size)
+        first = voucher - self.params.rules.early_payment_days
+        # what the client pays (the partition's direction bit), not offered otherwise
+        asked = (part % 2 == 1) & anchored & (first < starts) & ~marked(offered.tolist(), size)
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        if not asked.any():
+            return none
+        sorted_key = self.index.sorted_key
+        lo = sorted_key.searchsorted(keys, side="left")
+        hi = np.where(asked, sorted_key.searchsorted(keys, side="right"), lo)
+        owner, rows = self.index.rows_in_windows(lo, hi, (first, starts - 1), consumed)
+        own = _free_for(states, ranked_by, owner, rows)
+        owner, rows = owner[own], rows[own]
+        keep = [
+            i
+            for i, (j, row) in enumerate(zip(owner.tolist(), rows.tolist(), strict=True))
+            if self.ctx.from_payer(states[j], row)
+        ]
+        picked = np.asarray(keep, dtype=np.int64)
+        for j, row in zip(owner[picked].tolist(), rows[picked].tolist(), strict=True):
+            self._named_pairs[(states[j].index, row)] = ("collected_before_voucher",)
+        return owner[picked], rows[picked]
 
     def _named_by_a_line(self, states: Sequence[PaymentState]) -> set[int]:
         """The credit notes (state indexes) whose number a line of the other direction

@@ -89,6 +89,13 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
             "One transfer for several persons named Böhm: only these make the amount",
         ),
         (
+            "collected_before_voucher",
+            "Kurz vor dem Belegdatum gebucht (etwa eine Lastschrift vor der Rechnung): "
+            "bitte prüfen",
+            "Booked shortly before the voucher date (a direct debit before the invoice, "
+            "say): please check",
+        ),
+        (
             "family_name:Krämer",
             "Kontoinhaber mit dem Familiennamen des Kontakts (Krämer): bitte prüfen",
             "An account holder with the contact's family name (Krämer): please check",
