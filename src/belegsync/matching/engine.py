@@ -1698,17 +1698,9 @@ class _Run:
         spelled = {
             g: full
             for g in with_short_years(map(attrgetter("voucher_number"), expected))
-            if open_flags[g]
-            and (full := year_in_full(expected[g].voucher_number)) is not None
-            and digit_value(full[1]) is not None
+            if open_flags[g] and (full := year_in_full(expected[g].voucher_number)) is not None
         }
-        texts = self.index.cols.remittances
-        return self._hits_also(
-            found,
-            {g: cast(int, digit_value(rest)) for g, (_, rest) in spelled.items()},
-            tcs,
-            lambda row, g: names_spelled(texts[row], spelled[g]),
-        )
+        return self._hits_spelled(found, spelled, tcs)
 
     def _with_letters_inside(
         self,
@@ -1760,14 +1752,23 @@ class _Run:
             if open_flags[g]
             and not named[g]
             and (short := zeros_dropped(expected[g].voucher_number)) is not None
-            and digit_value(short[1]) is not None
+        }
+        return self._hits_spelled(found, spelled, tcs)
+
+    def _hits_spelled(
+        self, found: ReferenceHits, spelled: Mapping[int, tuple[str, str]], tcs: Sequence[int]
+    ) -> ReferenceHits:
+        """``found`` with the lines writing a payment's number as ``spelled`` (payment →
+        (letters, groups): :func:`year_in_full`, :func:`zeros_dropped`): the groups'
+        digits scanned, a hit kept where the line spells letters and groups
+        (:func:`names_spelled`); a spelling whose digits make no key (a year) is not
+        scanned."""
+        keys = {
+            g: key for g, (_, rest) in spelled.items() if (key := digit_value(rest)) is not None
         }
         texts = self.index.cols.remittances
         return self._hits_also(
-            found,
-            {g: cast(int, digit_value(rest)) for g, (_, rest) in spelled.items()},
-            tcs,
-            lambda row, g: names_spelled(texts[row], spelled[g]),
+            found, keys, tcs, lambda row, g: names_spelled(texts[row], spelled[g])
         )
 
     def _hits_also(

@@ -527,47 +527,38 @@ def test_a_line_naming_one_voucher_in_full_links_no_other() -> None:
     assert _auto(result).get("v2#0") == "b1" or offered[0].txn_id == "b1"
 
 
-def test_a_return_does_not_undo_a_line_of_another_end_to_end_id() -> None:
-    """Schulze's February fee came back and was collected again on 26 February; his
-    March fee, collected in the batch of 4 March, came back on 8 March. The March
-    return was paired with February's collection made again (the same account and
-    amount, 10 days before): February's fee, paid, was read as returned, and the March
-    batch never paired. A return carries its collection's end-to-end id; the one made
-    again has its own."""
+@pytest.mark.parametrize(
+    ("days_before", "purpose", "end_to_end_id"),
+    [
+        # his February fee collected again on 26 February (its own end-to-end id)
+        (10, "Kursbeitrag 02/2024 WIEDERVORLAGE", "SAMMLER-0202-1002W"),
+        # his September fee paid by transfer after its return (found by the dance
+        # school's replay, seed 42, not tuned on): no end-to-end id at all
+        (21, "Tanzschule Beitrag", ""),
+    ],
+)
+def test_a_return_does_not_undo_a_line_of_another_end_to_end_id(
+    days_before: int, purpose: str, end_to_end_id: str
+) -> None:
+    """Schulze's March fee, collected in the batch of 4 March, came back on 8 March.
+    Earlier, the same account paid the same amount for an earlier month: collected
+    again, or by the father's transfer after that month's return. The March return was
+    paired with that earlier line (the same account and amount): the earlier fee, paid,
+    was read as returned, and the March item stayed linked to its batch — an automatic
+    link of money that came back. A return carries its collection's end-to-end id and
+    undoes a line of that id only; a collection made again has its own, a transfer none
+    (as for a return with charges in its amount)."""
     payments, (batch, back, again) = _first_run_batch()
-    february = replace(
+    earlier = replace(
         again,
-        id="again-feb",
-        booking_date=D0 - timedelta(10),
-        remittance="Kursbeitrag 02/2024 WIEDERVORLAGE",
-        end_to_end_id="SAMMLER-0202-1002W",
+        id="earlier",
+        booking_date=D0 - timedelta(days_before),
+        remittance=purpose,
+        end_to_end_id=end_to_end_id,
     )
     back = replace(back, end_to_end_id="SAMMLER-0403-1002")
-    paid_in_february = ExistingLink("feb#0", "again-feb", 4900, LinkStatus.CONFIRMED)
-    result = match(payments, [february, batch, back, again], existing_links=[paid_in_february])
-    assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
-
-
-def test_a_return_does_not_undo_the_payers_transfer_stating_no_end_to_end_id() -> None:
-    """Found by the dance school's replay (seed 42, not tuned on): a father paid his
-    son's September fee by transfer after its collection came back („Tanzschule
-    Beitrag“, no end-to-end id); October's collection, in the batch, came back too.
-    The October return was read as undoing the September transfer (the same account
-    and amount, three weeks before): the October item stayed linked to the batch — an
-    automatic link of money that came back — and its collection made again was
-    offered nowhere. A return stating its collection's end-to-end id undoes a line of
-    that id only, as one with charges in its amount does."""
-    payments, (batch, back, again) = _first_run_batch()
-    september = replace(
-        again,
-        id="transfer-sep",
-        booking_date=D0 - timedelta(21),
-        remittance="Tanzschule Beitrag",
-        end_to_end_id="",
-    )
-    back = replace(back, end_to_end_id="SAMMLER-0403-1002")
-    paid_in_september = ExistingLink("sep#0", "transfer-sep", 4900, LinkStatus.CONFIRMED)
-    result = match(payments, [september, batch, back, again], existing_links=[paid_in_september])
+    paid_before = ExistingLink("earlier#0", "earlier", 4900, LinkStatus.CONFIRMED)
+    result = match(payments, [earlier, batch, back, again], existing_links=[paid_before])
     assert _auto(result) == {"v1#0": "batch", "v2#0": "again", "v3#0": "batch"}
 
 

@@ -32,6 +32,20 @@ def _reason(unmatched: tuple[Unmatched, ...]) -> UnmatchedReason:
     return only.reason
 
 
+def _offered_only_with(result: MatchResult, code: str | None) -> None:
+    """With ``code``: the line b1 is offered to v1#0 alone, with that reason, at the
+    threshold — never linked, never confirmed in bulk; without: nothing is offered."""
+    assert result.auto_links == ()
+    assert _offered(result) == ({"v1#0": ["b1"]} if code else {})
+    if code:
+        (only,) = result.suggestions_by_payment["v1#0"]
+        assert code in only.reasons
+        assert only.score == ScoringRules().suggest_threshold
+        assert not is_safe_suggestion(
+            only.score, amount_exact=True, identifying=True, runner_up=0.0
+        )
+
+
 def _short_offer(result: MatchResult) -> tuple[str, ...]:
     """The reasons of the only payment's only offer, which must be a short payment's:
     offered, never linked, nothing left open."""
@@ -413,16 +427,7 @@ def test_an_account_holder_bearing_the_contacts_family_name_is_offered(
     p = payment(number="ZA-24-0216", amount=6299, name=contact, voucher_date=D0)
     other = payment("v2#0", number="ZA-24-0272", amount=30346, name="Birgit Seidel", contact="c2")
     line = txn(amount=6299, text="Pat.-Nr. 7776", name=holder, day=D0 - timedelta(days=8))
-    result = match([p, other], [line])
-    assert result.auto_links == ()
-    assert _offered(result) == ({"v1#0": ["b1"]} if code else {})
-    if code:
-        (only,) = result.suggestions_by_payment["v1#0"]
-        assert code in only.reasons
-        assert only.score == ScoringRules().suggest_threshold
-        assert not is_safe_suggestion(
-            only.score, amount_exact=True, identifying=True, runner_up=0.0
-        )
+    _offered_only_with(match([p, other], [line]), code)
 
 
 @pytest.mark.parametrize(
@@ -446,10 +451,4 @@ def test_a_voucher_number_typed_wrongly_is_offered(purpose: str, code: str | Non
     the threshold; two typos, or a digit more, are no longer the voucher's number."""
     p = payment(number="RE-2024-00062", amount=662057, name="Autohaus Berger", voucher_date=D0)
     line = txn(amount=662057, text=purpose, name="Lisa Brandt", day=D0 - timedelta(days=8))
-    result = match([p], [line])
-    assert result.auto_links == ()
-    assert _offered(result) == ({"v1#0": ["b1"]} if code else {})
-    if code:
-        (only,) = result.suggestions_by_payment["v1#0"]
-        assert code in only.reasons
-        assert only.score == ScoringRules().suggest_threshold
+    _offered_only_with(match([p], [line]), code)
