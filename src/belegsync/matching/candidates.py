@@ -888,6 +888,19 @@ class ReferenceHits(dict[int, set[int]]):
         super().__init__(_sets_by_key(rows, payments.tolist()))
         self.rows, self.payments = rows, payments
 
+    def add(self, pairs: Collection[tuple[int, int]], size: int) -> None:
+        """Take in a few more (row, payment) pairs (payments below ``size``), each put
+        in its place: the whole is not built again."""
+        codes = self.rows * size + self.payments
+        new = np.unique(np.fromiter((row * size + g for row, g in pairs), np.int64, len(pairs)))
+        if codes.size:
+            at = np.searchsorted(codes, new)
+            new = new[(at == codes.size) | (codes[np.minimum(at, codes.size - 1)] != new)]
+        codes = np.insert(codes, np.searchsorted(codes, new), new)
+        self.rows, self.payments = codes // size, codes % size
+        for row, g in zip((new // size).tolist(), (new % size).tolist(), strict=True):
+            self.setdefault(row, set()).add(g)
+
 
 _T = TypeVar("_T")
 

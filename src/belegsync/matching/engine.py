@@ -233,6 +233,16 @@ def _free_for(
     return free
 
 
+def _writes_tokens(texts: Sequence[str], tokens: frozenset[str], row: int) -> bool:
+    """Whether the purpose at ``row`` writes one of a voucher number's ``tokens``."""
+    return bool(tokens & text_reference_tokens(texts[row]))
+
+
+def _spells(texts: Sequence[str], spelled: tuple[str, str], row: int) -> bool:
+    """Whether the purpose at ``row`` spells a number as ``spelled`` (letters, groups)."""
+    return names_spelled(texts[row], spelled)
+
+
 # the lines read as payouts, and the credits read apart for the external check: those
 # announcing a count of items, a deposit paid before the invoice was written or a
 # transfer paying several invoices without their numbers or count (``line_marks``)
@@ -369,8 +379,7 @@ class _Run:
         )
         found = self.index.scan_references(arrays.keys, tcs, references, customers)
         found = self._with_years_in_full(expected, open_flags, tcs, found)
-        found = self._with_letters_inside(expected, open_flags, tcs, found)
-        found = self._with_zeros_dropped(expected, open_flags, tcs, found)
+        found = self._with_other_spellings(expected, arrays.open, tcs, found)
         # a return of an item of a batch line, read in the same run
         unpaired = self.index.returns.unpaired if self.index.returns else ()
         later = later_from_account(cols, unpaired) if unpaired else {}
@@ -1702,58 +1711,48 @@ class _Run:
         }
         return self._hits_spelled(found, spelled, tcs)
 
-    def _with_letters_inside(
+    def _with_other_spellings(
         self,
         expected: Sequence[ExpectedPayment],
-        open_flags: Sequence[bool],
+        is_open: BoolArray,
         tcs: Sequence[int],
         found: ReferenceHits,
     ) -> ReferenceHits:
-        """``found`` with the lines naming an open payment's voucher number that has
-        letters between its digits („7-G-33056“, a supplier's credit note): its digits
-        after the last letter are scanned (:func:`number_after_letters`), and a hit
-        counts where the line writes the number itself (its tokens). Before, no line
-        ever named such a number — the credit note offset in a payment („Rechnung
-        7-3312392 abzgl. Gutschrift 7-G-33056“) was listed as needing an external
-        transaction (the dental practice's replay, seed 11)."""
-        numbers = list(map(attrgetter("voucher_number"), expected))
-        tails = {
-            g: int(tail)
-            for g in with_letters_inside(numbers)
-            if open_flags[g] and (tail := number_after_letters(numbers[g])) is not None
-        }
-        texts = self.index.cols.remittances
-        return self._hits_also(
-            found,
-            tails,
-            tcs,
-            lambda row, g: bool(
-                voucher_reference_tokens(numbers[g]) & text_reference_tokens(texts[row])
-            ),
-        )
+        """``found`` with the lines naming an open payment no line names yet by another
+        spelling of its number, scanned at once:
 
-    def _with_zeros_dropped(
-        self,
-        expected: Sequence[ExpectedPayment],
-        open_flags: Sequence[bool],
-        tcs: Sequence[int],
-        found: ReferenceHits,
-    ) -> ReferenceHits:
-        """``found`` with the lines naming an open payment's voucher number without the
-        leading zeros of its groups („ZA-24-74“ for „ZA-24-0074“, a relative's
-        transfer: the dental practice's replay, seed 11, linked by hand), for the
-        payments no line names yet. That spelling's digits are scanned, and a hit
-        counts only where the line writes the letters and the groups
-        (:func:`zeros_dropped`, :func:`names_spelled`)."""
-        named = marked(found.payments.tolist(), len(expected))
-        spelled = {
-            g: short
-            for g in with_zeros(map(attrgetter("voucher_number"), expected))
-            if open_flags[g]
-            and not named[g]
-            and (short := zeros_dropped(expected[g].voucher_number)) is not None
-        }
-        return self._hits_spelled(found, spelled, tcs)
+        * a number with letters between its digits („7-G-33056“, a supplier's credit
+          note): its digits after the last letter (:func:`number_after_letters`), a hit
+          kept where the line writes the number itself (its tokens). Before, no line
+          ever named such a number — the credit note offset in a payment („Rechnung
+          7-3312392 abzgl. Gutschrift 7-G-33056“) was listed as needing an external
+          transaction (the dental practice's replay, seed 11);
+        * the number without the leading zeros of its groups („ZA-24-74“ for
+          „ZA-24-0074“, a relative's transfer: the same replay, linked by hand), a hit
+          kept where the line writes the letters and the groups (:func:`zeros_dropped`,
+          :func:`names_spelled`).
+
+        Only the numbers of the payments left are read (most are named already)."""
+        named = np.zeros(len(expected), dtype=np.bool_)
+        named[found.payments] = True
+        left = np.flatnonzero(is_open & ~named).tolist()
+        numbers = [expected[g].voucher_number for g in left]
+        texts = self.index.cols.remittances
+        keys: dict[int, int] = {}
+        checks: dict[int, Callable[[int], bool]] = {}
+        for i in with_letters_inside(numbers):
+            tail = number_after_letters(numbers[i])
+            if tail is not None:
+                tokens = voucher_reference_tokens(numbers[i])
+                keys[left[i]] = int(tail)
+                checks[left[i]] = partial(_writes_tokens, texts, tokens)
+        for i in with_zeros(numbers):
+            short = zeros_dropped(numbers[i])
+            key = None if short is None else digit_value(short[1])
+            if short is not None and key is not None and left[i] not in keys:
+                keys[left[i]] = key
+                checks[left[i]] = partial(_spells, texts, short)
+        return self._hits_also(found, keys, tcs, lambda row, g: checks[g](row))
 
     def _hits_spelled(
         self, found: ReferenceHits, spelled: Mapping[int, tuple[str, str]], tcs: Sequence[int]
@@ -1794,16 +1793,8 @@ class _Run:
         ]
         if not kept:
             return found
-        size = len(tcs)
-        pairs = distinct(
-            np.concatenate(
-                (
-                    found.rows * size + found.payments,
-                    np.fromiter((row * size + g for row, g in kept), np.int64, len(kept)),
-                )
-            )
-        )
-        return ReferenceHits(pairs // size, pairs % size)
+        found.add(kept, len(tcs))
+        return found
 
     def _payers_named_alike(
         self, known: Collection[int], consumed: Collection[int]
