@@ -1742,9 +1742,10 @@ class _Run:
         checks: dict[int, Callable[[int], bool]] = {}
         for i in with_letters_inside(numbers):
             tail = number_after_letters(numbers[i])
-            if tail is not None:
+            key = None if tail is None else digit_value(tail)  # 4–18 digits, no year
+            if key is not None:
                 tokens = voucher_reference_tokens(numbers[i])
-                keys[left[i]] = int(tail)
+                keys[left[i]] = key
                 checks[left[i]] = partial(_writes_tokens, texts, tokens)
         for i in with_zeros(numbers):
             short = zeros_dropped(numbers[i])

@@ -224,6 +224,30 @@ def test_a_credit_note_numbered_with_letters_inside_is_offset_in_the_payment(
     assert result.unmatched == ()
 
 
+@pytest.mark.parametrize(
+    "number",
+    [
+        "A-1-B-1234567890123456789012345",  # more digits after the letters than a key holds
+        "GS-7-G-2024",  # a year after the letters: names no voucher alone
+        "RE-00000000000000000000000000001",
+        "ZA-00-0000",
+    ],
+)
+def test_a_voucher_number_of_any_shape_is_read_without_failing(number: str) -> None:
+    """Lexware's number of a supplier's voucher is what the client typed. A number
+    with more than 18 digits after its letters made the run fail (an integer too large
+    for a key) before any voucher of the client was matched; it names nothing now, and
+    the others are matched."""
+    odd = payment("v1#0", number=number, amount=5000)
+    fine = payment("v2#0", number="RE-2024-0042", amount=7000, contact="c2", name="Berger GmbH")
+    lines = [
+        txn("b1", amount=5000, text=f"Zahlung {number} 1234567890123456789012345"),
+        txn("b2", amount=7000, text="Rechnung RE-2024-0042", name="Berger GmbH"),
+    ]
+    result = match([odd, fine], lines)
+    assert _auto(result).get("v2#0") == "b2"
+
+
 def test_a_credit_note_named_by_a_line_is_no_case_for_an_external_transaction() -> None:
     """The credit note named in the payment of an invoice whose amounts do not add up
     (a deduction besides): nothing is linked, but the statement holds the credit note
