@@ -341,30 +341,39 @@ def _period_other(args: list[str]) -> Texts:
     )
 
 
+def _about(args: list[str], plain: Texts, named: Texts) -> Texts:
+    """``named`` with the code's parameter (``{}``), or ``plain`` where it has none."""
+    value = ":".join(args)
+    if not value:
+        return plain
+    return named[0].format(value), named[1].format(value)
+
+
 def _family_name(args: list[str]) -> Texts:
-    name = ":".join(args)
-    if not name:
-        return (
+    return _about(
+        args,
+        (
             "Kontoinhaber mit dem Familiennamen des Kontakts: bitte prüfen",
             "An account holder with the contact's family name: please check",
-        )
-    return (
-        f"Kontoinhaber mit dem Familiennamen des Kontakts ({name}): bitte prüfen",
-        f"An account holder with the contact's family name ({name}): please check",
+        ),
+        (
+            "Kontoinhaber mit dem Familiennamen des Kontakts ({}): bitte prüfen",
+            "An account holder with the contact's family name ({}): please check",
+        ),
     )
 
 
 def _number_mistyped(args: list[str]) -> Texts:
-    number = ":".join(args)
-    if not number:
-        return (
+    return _about(
+        args,
+        (
             "Belegnummer im Verwendungszweck mit einem Tippfehler: bitte prüfen",
             "The voucher number in the purpose with one typo: please check",
-        )
-    return (
-        f"{number} im Verwendungszweck: Belegnummer mit Zahlendreher oder Tippfehler? Bitte prüfen",
-        f"{number} in the purpose: the voucher number with digits swapped or mistyped? "
-        "Please check",
+        ),
+        (
+            "{} im Verwendungszweck: Belegnummer mit Zahlendreher oder Tippfehler? Bitte prüfen",
+            "{} in the purpose: the voucher number with digits swapped or mistyped? Please check",
+        ),
     )
 
 
