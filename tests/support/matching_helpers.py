@@ -207,3 +207,37 @@ async def run_killed_in_the_engine(
         patched.setattr("belegsync.matching.service.match", dies)
         with pytest.raises(RuntimeError, match="killed mid-run"):
             await run_matching(uow_factory, clock, tenant_id)
+
+
+async def chamber_instalments(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str
+) -> None:
+    """A chamber's fee in two instalments of 465,00 € (two vouchers of contact c-lzk),
+    each paid from the chamber's account under an abbreviation („LZK BW“), naming no
+    voucher; the second booked eight days before its paid date (for ``tenant_id``).
+    Matched once: the first is suggested, the second scores below the threshold (an
+    unknown account)."""
+    for lexware_id, paid in (("v-rate1", date(2024, 2, 16)), ("v-rate2", date(2024, 5, 23))):
+        await add_voucher(
+            uow_factory,
+            tenant_id,
+            lexware_id,
+            voucher_number="Beitragsbescheid 2024",
+            contact_id="c-lzk",
+            contact_name="Landeszahnärztekammer Baden-Württemberg",
+            total_gross_cents=46500,
+            paid_date=paid,
+            voucher_date=date(2024, 1, 20),
+        )
+    lines = [
+        line(
+            "-465.00",
+            day,
+            f"Kammerbeitrag 2024 Mitgl.-Nr. 40871 Rate {rate}",
+            counterparty_name="LZK BW",
+            counterparty_iban=SUPPLIER_IBAN,
+        )
+        for rate, day in ((1, "2024-02-15"), (2, "2024-05-15"))
+    ]
+    await push(uow_factory, clock, tenant_id, lines)
+    await run_matching(uow_factory, clock, tenant_id)

@@ -57,6 +57,7 @@ from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "BulkConfirmation",
+    "Confirmed",
     "confirm_link",
     "confirm_links",
     "confirm_safe_suggestions",
@@ -74,9 +75,31 @@ UowFactory = UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A link a person confirmed or made, and how many payments the run after it linked
+    automatically besides (what the confirmation taught, used at once); None where
+    the database was busy: the confirmation stands, the next run catches up."""
+
+    link: PaymentLink
+    also_linked: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class BulkConfirmation:
+    """A bulk confirmation: its batch (undone together), how many suggestions it
+    confirmed, and how many payments the run after it linked automatically besides
+    (None: the database was busy; 0 where nothing was confirmed)."""
+
     batch_id: str
     confirmed: int
+    also_linked: int | None = 0
+
+
+async def _matched_again(uow_factory: UowFactory, clock: Clock, tenant_id: str) -> int | None:
+    """The run after a confirmation: how many payments it linked automatically (None:
+    the database was busy)."""
+    counts = await matching_after_change(uow_factory, clock, tenant_id)
+    return None if counts is None else counts.auto_links
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +233,7 @@ async def _act(
 
 async def confirm_link(
     uow_factory: UowFactory, clock: Clock, tenant_id: str, link_id: str, *, actor: str
-) -> PaymentLink:
+) -> Confirmed:
     """Confirm a suggested (or automatic) link; teaches IBAN → contact; match again."""
     link = await _act(
         uow_factory,
@@ -221,8 +244,7 @@ async def confirm_link(
         effect=_confirm,
         audit_action="link_confirmed",
     )
-    await matching_after_change(uow_factory, clock, tenant_id)
-    return link
+    return Confirmed(link, await _matched_again(uow_factory, clock, tenant_id))
 
 
 async def reject_link(
@@ -284,10 +306,10 @@ async def link_manually(
     txn_id: str,
     *,
     actor: str,
-) -> PaymentLink:
+) -> Confirmed:
     """Link a payment to any transaction of the tenant (confirmed), found by a person;
-    match again. The pair linked already (the form sent twice): that link, and nothing
-    written."""
+    match again. The pair linked already (the form sent twice): that link, nothing
+    written and nothing more linked."""
     now = clock.now()
     async with uow_factory() as uow:
         await uow.matching.lock_links(tenant_id)
@@ -298,7 +320,7 @@ async def link_manually(
         txn = found[0]
         for existing in await uow.matching.links_touching(tenant_id, [payment.id], []):
             if existing.bank_transaction_id == txn.id and existing.status in ALLOCATING_STATUSES:
-                return existing
+                return Confirmed(existing, 0)
         link = new_link(tenant_id, payment.id, txn.id, actor, now, LinkStatus.CONFIRMED)
         link.allocated_cents = allocation(payment.amount_cents, txn.amount_cents)
         link.difference_cents = link_difference(payment.amount_cents, link.allocated_cents)
@@ -314,8 +336,7 @@ async def link_manually(
         await _teach(uow, tenant_id, link, now, confirmations=1)
         await audit_link(uow, tenant_id, actor, "link_created_manually", link, now)
         await uow.commit()
-    await matching_after_change(uow_factory, clock, tenant_id)
-    return link
+    return Confirmed(link, await _matched_again(uow_factory, clock, tenant_id))
 
 
 async def confirm_links(
@@ -351,9 +372,8 @@ async def _confirm_in_bulk(
             link.batch_id = batch_id
         await _audit_batch(uow, tenant_id, actor, "links_confirmed_in_bulk", batch_id, chosen, now)
         await uow.commit()
-    if chosen:
-        await matching_after_change(uow_factory, clock, tenant_id)
-    return BulkConfirmation(batch_id=batch_id, confirmed=len(chosen))
+    also = await _matched_again(uow_factory, clock, tenant_id) if chosen else 0
+    return BulkConfirmation(batch_id=batch_id, confirmed=len(chosen), also_linked=also)
 
 
 async def _audit_batch(

@@ -34,7 +34,7 @@ async def test_an_undone_link_stays_undone_when_the_run_after_it_finds_the_datab
     async with uow_factory.read_only() as uow:
         links = await uow.matching.links(tenant_id)
     offered = next(link for link in links if link.status == LinkStatus.SUGGESTED)
-    auto = await confirm_link(uow_factory, clock, tenant_id, offered.id, actor="tester")
+    auto = (await confirm_link(uow_factory, clock, tenant_id, offered.id, actor="tester")).link
     path = Path(database_url.removeprefix("sqlite+aiosqlite:///"))
     impatient = create_engine(sqlite_url(path), sqlite_busy_timeout_ms=200)
     locking = LockedAfter(impatient, path)

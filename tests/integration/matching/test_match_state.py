@@ -51,7 +51,7 @@ async def test_matched_only_when_every_bank_payment_is_linked(
     async with uow_factory() as uow:
         first, second = [p.id for p, _ in await uow.matching.payments(tenant_id)]
         [txn] = await uow.matching.transactions(tenant_id)
-    link = await link_manually(uow_factory, clock, tenant_id, first, txn.id, actor="test")
+    link = (await link_manually(uow_factory, clock, tenant_id, first, txn.id, actor="test")).link
     # One of two payments linked: still not „zugeordnet“.
     assert await _state(uow_factory, ctx, voucher_id) == "external"
 

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from belegsync.domain.links import LinkStateError
 from belegsync.matching import MatchParams
 from belegsync.matching.links import (
+    BulkConfirmation,
+    Confirmed,
     confirm_link,
     confirm_links,
     confirm_safe_suggestions,
@@ -26,6 +28,7 @@ from fakes.clock import FixedClock
 from support.matching_helpers import (
     SUPPLIER_IBAN,
     add_voucher,
+    chamber_instalments,
     line,
     push,
     voucher_and_suggestion,
@@ -185,39 +188,6 @@ async def test_confirm_teaches_iban_to_contact(
     assert await _memory(uow_factory, tenant_id) == {(SUPPLIER_IBAN, "c-42"): 1}
 
 
-async def _chamber_instalments(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> str:
-    """A chamber's fee in two instalments of 465,00 € (two vouchers of contact c-lzk),
-    each paid from the chamber's account under an abbreviation („LZK BW“), naming no
-    voucher; the second booked eight days before its paid date. Matched once: the
-    first is suggested, the second scores below the threshold (an unknown account)."""
-    tenant_id, _ = await add_tenant(uow_factory, "Zahnarztpraxis")
-    for lexware_id, paid in (("v-rate1", date(2024, 2, 16)), ("v-rate2", date(2024, 5, 23))):
-        await add_voucher(
-            uow_factory,
-            tenant_id,
-            lexware_id,
-            voucher_number="Beitragsbescheid 2024",
-            contact_id="c-lzk",
-            contact_name="Landeszahnärztekammer Baden-Württemberg",
-            total_gross_cents=46500,
-            paid_date=paid,
-            voucher_date=date(2024, 1, 20),
-        )
-    lines = [
-        line(
-            "-465.00",
-            day,
-            f"Kammerbeitrag 2024 Mitgl.-Nr. 40871 Rate {rate}",
-            counterparty_name="LZK BW",
-            counterparty_iban=SUPPLIER_IBAN,
-        )
-        for rate, day in ((1, "2024-02-15"), (2, "2024-05-15"))
-    ]
-    await push(uow_factory, clock, tenant_id, lines)
-    await run_matching(uow_factory, clock, tenant_id)
-    return tenant_id
-
-
 @pytest.mark.parametrize("how", ["one", "selected", "by_hand"])
 async def test_what_a_confirmation_teaches_links_the_payers_open_vouchers_at_once(
     uow_factory: UnitOfWorkFactory, clock: FixedClock, how: str
@@ -227,15 +197,18 @@ async def test_what_a_confirmation_teaches_links_the_payers_open_vouchers_at_onc
     paid date from the same account, stayed open until the next morning's run — the
     person linked it by hand. Confirming (one, a selection, or by hand) now matches
     again at once: the account it taught links the second instalment."""
-    tenant_id = await _chamber_instalments(uow_factory, clock)
+    tenant_id, _ = await add_tenant(uow_factory, "Zahnarztpraxis")
+    await chamber_instalments(uow_factory, clock, tenant_id)
     [first] = _by_status(await _links(uow_factory, tenant_id), "suggested")
     assert len(await _links(uow_factory, tenant_id)) == 1  # the second: nothing
     if how == "one":
-        await confirm_link(uow_factory, clock, tenant_id, first.id, actor="client")
+        done: Confirmed | BulkConfirmation = await confirm_link(
+            uow_factory, clock, tenant_id, first.id, actor="client"
+        )
     elif how == "selected":
-        await confirm_links(uow_factory, clock, tenant_id, [first.id], actor="client")
+        done = await confirm_links(uow_factory, clock, tenant_id, [first.id], actor="client")
     else:
-        await link_manually(
+        done = await link_manually(
             uow_factory,
             clock,
             tenant_id,
@@ -252,6 +225,8 @@ async def test_what_a_confirmation_teaches_links_the_payers_open_vouchers_at_onc
         first.bank_transaction_id,
         second.bank_transaction_id,
     }
+    # the person is told: the second instalment left the suggestions for a reason
+    assert done.also_linked == 1
 
 
 async def test_confirming_a_payout_teaches_nothing(
@@ -335,14 +310,16 @@ async def test_undo_reopens_the_payment_and_is_not_relinked_automatically(
     with pytest.raises(LinkStateError):
         await undo_link(uow_factory, clock, tenant_id, auto.id, actor="client")
 
-    relinked = await link_manually(
-        uow_factory,
-        clock,
-        tenant_id,
-        auto.expected_payment_id,
-        auto.bank_transaction_id,
-        actor="client",
-    )
+    relinked = (
+        await link_manually(
+            uow_factory,
+            clock,
+            tenant_id,
+            auto.expected_payment_id,
+            auto.bank_transaction_id,
+            actor="client",
+        )
+    ).link
     assert relinked.status == "confirmed" and relinked.allocated_cents == 11900
 
 
@@ -542,8 +519,8 @@ async def test_linking_the_same_pair_twice_by_hand_makes_one_link(
     [suggested] = _by_status(await _links(uow_factory, tenant_id), "suggested")
     pair = (suggested.expected_payment_id, suggested.bank_transaction_id)
 
-    first = await link_manually(uow_factory, clock, tenant_id, *pair, actor="client")
-    again = await link_manually(uow_factory, clock, tenant_id, *pair, actor="client")
+    first = (await link_manually(uow_factory, clock, tenant_id, *pair, actor="client")).link
+    again = (await link_manually(uow_factory, clock, tenant_id, *pair, actor="client")).link
 
     links = await _links(uow_factory, tenant_id)
     live = [

@@ -14,6 +14,7 @@ from belegsync.matching.service import run_matching
 from support.matching_helpers import (
     SUPPLIER_IBAN,
     add_voucher,
+    chamber_instalments,
     item,
     line,
     push,
@@ -200,6 +201,44 @@ async def test_upload_shows_counts_errors_and_replaces_the_external_transaction(
     assert "1 neuer Umsatz, 0 bereits vorhanden" in text_of(first)
     assert "0 neue Umsätze, 1 bereits vorhanden" in text_of(again)
     assert "Ersetzte externe Transaktionen" in inbox and "ersetzt durch echte Transaktion" in inbox
+
+
+async def test_a_confirmation_says_what_the_run_after_it_linked_besides(
+    stack: WebStack,
+) -> None:
+    """Confirming the chamber's first instalment teaches its account, and the run after
+    the confirmation links the second at once: it leaves the suggestions. The person
+    is told why, in their language (before: „Zuordnung bestätigt.“ alone, and a
+    suggestion vanished unexplained). Client B's person reads English and links the
+    first instalment by hand."""
+    harness = stack.harness
+    said: dict[str, str] = {}
+    for tenant, login in ((stack.tenant_a, "a@alpha.test"), (stack.tenant_b, "b@beta.test")):
+        await chamber_instalments(harness.uow_factory, harness.clock, tenant)
+        base = f"/clients/{tenant}/matching"
+        async with stack.browser() as b:
+            await b.login(login)
+            page = await b.get(base)
+            assert _tab(page.text, "suggestions") == 1
+            if tenant == stack.tenant_a:
+                done = await b.post(_action(page.text, "confirm", "Beitragsbescheid 2024"))
+            else:
+                await b.post("/language", {"lang": "en", "next": base})
+                async with harness.uow_factory() as uow:
+                    [link] = await uow.matching.links(tenant)
+                done = await b.post(
+                    f"{base}/payments/{link.expected_payment_id}/link/{link.bank_transaction_id}"
+                )
+            said[tenant] = text_of(done)
+            assert [_tab((await b.get(base)).text, t) for t in ("suggestions", "auto")] == [0, 1]
+    assert (
+        "Zuordnung bestätigt. Der Abgleich danach hat 1 weiteren Beleg automatisch zugeordnet."
+        in said[stack.tenant_a]
+    )
+    assert (
+        "Voucher linked. The matching run after it linked 1 more voucher automatically."
+        in said[stack.tenant_b]
+    )
 
 
 async def test_manual_search_links_a_voucher_to_any_transaction(stack: WebStack) -> None:

@@ -16,6 +16,7 @@ from belegsync.domain.links import LinkStateError, already_done
 from belegsync.matching.external import ExternalDraft, create_external_transaction
 from belegsync.matching.inbox import manual_search, matching_queue
 from belegsync.matching.links import (
+    Confirmed,
     Undone,
     confirm_link,
     confirm_links,
@@ -39,6 +40,7 @@ from belegsync.web.controllers.matching_forms import (
 )
 from belegsync.web.deps import WebDeps
 from belegsync.web.flashes import flash
+from belegsync.web.i18n import Formatter
 from belegsync.web.templating import formatter, render
 from belegsync.web.types import WebRequest
 
@@ -52,6 +54,31 @@ def _back(request: WebRequest, tenant_id: str, **params: str) -> Redirect:
     if params:
         back += ("&" if "?" in back else "?") + "&".join(f"{k}={v}" for k, v in params.items())
     return Redirect(back, status_code=303)
+
+
+def _with_also_linked(fmt: Formatter, done: str, also_linked: int | None) -> str:
+    """``done`` (a confirmation's message) and what the run after it linked besides:
+    a confirmation teaches the payer's account, and the payer's other open vouchers
+    may be linked at once — they leave the suggestions, and the person is told why."""
+    if also_linked is None:
+        return " ".join(
+            (
+                done,
+                fmt.gettext(
+                    "Weitere Zuordnungen folgen mit dem nächsten Abgleich (die Datenbank "
+                    "war gerade beschäftigt)."
+                ),
+            )
+        )
+    if not also_linked:
+        return done
+    more = fmt.ngettext(
+        "Der Abgleich danach hat %(n)s weiteren Beleg automatisch zugeordnet.",
+        "Der Abgleich danach hat %(n)s weitere Belege automatisch zugeordnet.",
+        also_linked,
+        n=also_linked,
+    )
+    return f"{done} {more}"
 
 
 class MatchingController(Controller):
@@ -161,7 +188,12 @@ class MatchingController(Controller):
         ctx: NamedDependency[TenantContext],
         link_id: FromPath[str],
     ) -> Redirect:
-        done = formatter(request).gettext("Zuordnung bestätigt.")
+        fmt = formatter(request)
+
+        def done(confirmed: Confirmed | None) -> str:
+            also = 0 if confirmed is None else confirmed.also_linked  # None: a double click
+            return _with_also_linked(fmt, fmt.gettext("Zuordnung bestätigt."), also)
+
         return await self._act(request, deps, ctx, link_id, confirm_link, done)
 
     @post("/matching/links/{link_id:str}/reject")
@@ -225,16 +257,14 @@ class MatchingController(Controller):
         if result.confirmed == 0:
             flash(request, "info", formatter(request).gettext("Keine sicheren Vorschläge offen."))
             return _back(request, ctx.tenant_id)
-        flash(
-            request,
-            "success",
-            formatter(request).ngettext(
-                "%(n)s sicherer Vorschlag bestätigt.",
-                "%(n)s sichere Vorschläge bestätigt.",
-                result.confirmed,
-                n=result.confirmed,
-            ),
+        fmt = formatter(request)
+        confirmed = fmt.ngettext(
+            "%(n)s sicherer Vorschlag bestätigt.",
+            "%(n)s sichere Vorschläge bestätigt.",
+            result.confirmed,
+            n=result.confirmed,
         )
+        flash(request, "success", _with_also_linked(fmt, confirmed, result.also_linked))
         return _back(request, ctx.tenant_id, batch=result.batch_id)
 
     @post("/matching/batches/{batch_id:str}/undo")
@@ -291,7 +321,7 @@ class MatchingController(Controller):
             result.confirmed,
             n=result.confirmed,
         )
-        flash(request, "success", confirmed)
+        flash(request, "success", _with_also_linked(fmt, confirmed, result.also_linked))
         if result.confirmed:
             return _back(request, ctx.tenant_id, back=back, batch=result.batch_id)
         return _back(request, ctx.tenant_id, back=back)
@@ -343,10 +373,12 @@ class MatchingController(Controller):
         payment_id: FromPath[str],
         txn_id: FromPath[str],
     ) -> Redirect:
-        await link_manually(
+        linked = await link_manually(
             deps.uow_factory, deps.clock, ctx.tenant_id, payment_id, txn_id, actor=ctx.actor
         )
-        flash(request, "success", formatter(request).gettext("Beleg zugeordnet."))
+        fmt = formatter(request)
+        done = fmt.gettext("Beleg zugeordnet.")
+        flash(request, "success", _with_also_linked(fmt, done, linked.also_linked))
         return _back(request, ctx.tenant_id)
 
     @post("/matching/payments/{payment_id:str}/external")
