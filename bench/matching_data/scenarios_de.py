@@ -265,6 +265,7 @@ class _Book:
                 has_items=has_items,
                 known_identifiers=frozenset(idents),
                 customer_number=partner.customer_no or None,
+                position=k,
             )
             for k, (amount, paid) in enumerate(items)
         ]

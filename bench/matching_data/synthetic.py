@@ -425,6 +425,7 @@ class _Generator:
             skonto_cents=skonto,
             has_items=has_items,
             item_type="partPaymentFinancialTransaction" if has_items else None,
+            position=item_no,
             known_identifiers=frozenset(
                 (*contact.ibans[:1], *((contact.creditor_id,) if contact.creditor_id else ()))
             )

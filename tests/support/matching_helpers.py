@@ -215,8 +215,8 @@ async def chamber_instalments(
     """A chamber's fee in two instalments of 465,00 € (two vouchers of contact c-lzk),
     each paid from the chamber's account under an abbreviation („LZK BW“), naming no
     voucher; the second booked eight days before its paid date (for ``tenant_id``).
-    Matched once: the first is suggested, the second scores below the threshold (an
-    unknown account)."""
+    Matched once: the first is suggested; the second scores below the threshold (an
+    unknown account) and is offered only as the chamber's name abbreviated."""
     for lexware_id, paid in (("v-rate1", date(2024, 2, 16)), ("v-rate2", date(2024, 5, 23))):
         await add_voucher(
             uow_factory,

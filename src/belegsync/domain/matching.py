@@ -123,6 +123,9 @@ class ExpectedPayment:
     known_identifiers: frozenset[str] = field(default_factory=frozenset)
     customer_number: str | None = None
     references: tuple[str, ...] = ()
+    # the item's place among its voucher's (Lexware's order of the payment items: the
+    # order the bookkeeper entered them; 0 for a voucher without items)
+    position: int = 0
 
     def __post_init__(self) -> None:
         for name in ("amount_cents", "gross_cents", "skonto_cents", "settled_otherwise_cents"):

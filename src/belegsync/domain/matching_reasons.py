@@ -55,6 +55,9 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   him): a person decides.
 * ``number_mistyped:<number>`` — a line of the voucher's amount whose purpose writes
   the voucher number with one typo (two digits swapped, one wrong): a person decides.
+* ``name_abbreviated:<holder>`` — a line of the voucher's amount from an account
+  holder writing the contact's name abbreviated („LZK BW“ for
+  „Landeszahnärztekammer Baden-Württemberg“): a person decides.
 * ``collected_before_voucher`` — a line of the voucher's amount from its payer booked
   a few days before the voucher date, which Lexware's paid date lies weeks after (an
   insurer collecting before it dates its invoice): a person decides.
@@ -363,6 +366,20 @@ def _family_name(args: list[str]) -> Texts:
     )
 
 
+def _name_abbreviated(args: list[str]) -> Texts:
+    return _about(
+        args,
+        (
+            "Kontoinhaber schreibt den Namen des Kontakts abgekürzt: bitte prüfen",
+            "The account holder writes the contact's name abbreviated: please check",
+        ),
+        (
+            "Kontoinhaber „{}“: der Name des Kontakts abgekürzt? Bitte prüfen",
+            "Account holder “{}”: the contact's name abbreviated? Please check",
+        ),
+    )
+
+
 def _number_mistyped(args: list[str]) -> Texts:
     return _about(
         args,
@@ -472,6 +489,7 @@ _BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
     "family": _family,
     "family_name": _family_name,
     "number_mistyped": _number_mistyped,
+    "name_abbreviated": _name_abbreviated,
 }
 
 

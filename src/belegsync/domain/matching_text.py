@@ -18,11 +18,13 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from itertools import accumulate, filterfalse
 
 __all__ = [
     "MIN_TOKEN_CHARS",
     "SepaFields",
+    "abbreviates",
     "compact_identifier",
     "extract_sepa_fields",
     "family_name",
@@ -393,6 +395,66 @@ def family_name(name: str) -> str | None:
         return None
     words = normalise_name(family_word(name)).split()
     return words[-1] if words and len(words[-1]) >= 3 else None
+
+
+# the words of an account holder that may write a name abbreviated (2–5 letters), and
+# the name's words an abbreviation may leave out (connecting words: „zu“, „im“)
+_ABBREVIATION_LETTERS = range(2, 6)
+_CONNECTING_LETTERS = 3
+
+
+def abbreviates(holder: str, name: str) -> bool:
+    """Whether the account holder ``holder`` writes ``name`` abbreviated, as public
+    bodies' accounts do: each of the holder's words is one of the name's words, or
+    stands for one or more of them in turn — of each, its first letter and then
+    letters of it in their order („LZK“ for Landeszahnärztekammer, „BW“ for
+    Baden-Württemberg, „DRV“ for Deutsche Rentenversicherung, „HWK“ for
+    Handwerkskammer) —, all the name's words covered in their order but connecting
+    words of up to three letters („zu“); at least one word abbreviated, of two to five
+    letters and no digit. „LZK BW“ abbreviates „Landeszahnärztekammer
+    Baden-Württemberg“; „LZK“ alone, „MB BAU“ for „Müller Bau“ and „LZK BW“ for
+    „Landesbank Baden-Württemberg“ do not."""
+    tokens = normalise_name(holder).split()
+    words = normalise_name(name).split()
+    if not tokens or len(words) > 8 or tokens == words:
+        return False
+
+    @cache
+    def covers(i: int, j: int, abbreviated: bool) -> bool:
+        if i == len(tokens):
+            rest = words[j:]
+            return abbreviated and all(len(w) <= _CONNECTING_LETTERS for w in rest)
+        if j == len(words):
+            return False
+        if len(words[j]) <= _CONNECTING_LETTERS and covers(i, j + 1, abbreviated):
+            return True
+        token = tokens[i]
+        if token == words[j] and covers(i + 1, j + 1, abbreviated):
+            return True
+        if len(token) not in _ABBREVIATION_LETTERS or not token.isalpha():
+            return False
+        return any(
+            covers(i + 1, k, True)
+            for k in range(j + 1, min(len(words), j + len(token)) + 1)
+            if _stands_for(token, words[j:k])
+        )
+
+    return covers(0, 0, False)
+
+
+def _stands_for(token: str, words: Sequence[str]) -> bool:
+    """Whether ``token`` splits into one part per word, each the word's first letter
+    and then letters of the word in their order."""
+    if len(words) == 1:
+        word = words[0]
+        if token[0] != word[0] or token == word:
+            return False
+        rest = iter(word[1:])
+        return all(letter in rest for letter in token[1:])
+    return any(
+        _stands_for(token[:cut], words[:1]) and _stands_for(token[cut:], words[1:])
+        for cut in range(1, len(token) - len(words) + 2)
+    )
 
 
 def normalise_names(names: Sequence[str]) -> list[str]:

@@ -381,13 +381,21 @@ def siblings_in_order(
     vouchers: IntArray,
     payment_key: Callable[[int], tuple[int, str]],
     row_key: Callable[[int], tuple[int, str]],
+    place_key: Callable[[int], tuple[int, str]],
 ) -> dict[int, int]:
     """``picked`` (payment → edge position) with the items of one voucher of one amount
-    given their lines in the order of their days (``payment_key``: Lexware's paid date,
-    ``row_key``: the booking day, each with an id): the earlier line pays the earlier
-    rate. A bookkeeper who entered each rate's payment weeks late puts the first rate
-    nearer the second rate's line, and the best pairs first swap them. Where a pair of
-    the new order was not scored, the items keep theirs."""
+    given their lines in order (``row_key``: the booking day, with an id): the earlier
+    line pays the earlier rate. A bookkeeper who entered each rate's payment weeks late
+    puts the first rate nearer the second rate's line, and the best pairs first swap
+    them. Where a pair of the new order was not scored, the items keep theirs.
+
+    The earlier rate is the one of the earlier paid date (``payment_key``: Lexware's
+    paid date, with an id), unless that order puts the items no nearer their lines (in
+    days, all pairs together) than Lexware's order of the items (``place_key``: the
+    item's place, with an id): then the paid dates say nothing of the order — both
+    rates entered in one sitting, weeks after both lines („Rate 1“ of February and
+    „2. Rate“ of March marked paid on 18 and 17 March: the dental practice of seed 5) —
+    and the items take their lines in the order the bookkeeper entered them."""
     if len(picked) < 2:
         return dict(picked)
     pays = np.fromiter(picked.keys(), np.int64, len(picked))
@@ -411,9 +419,18 @@ def siblings_in_order(
             strict=True,
         )
     }
+
+    def apart(payments: list[int], rows: list[int]) -> int:
+        """The days between each payment's paid date and its row's, summed."""
+        return sum(
+            abs(payment_key(p)[0] - row_key(r)[0]) for p, r in zip(payments, rows, strict=True)
+        )
+
     for members in groups.values():
-        payments = sorted(members, key=payment_key)
-        rows = sorted((int(columns.row[picked[p]]) for p in payments), key=row_key)
+        rows = sorted((int(columns.row[picked[p]]) for p in members), key=row_key)
+        by_day = sorted(members, key=payment_key)
+        by_place = sorted(members, key=place_key)
+        payments = by_place if apart(by_place, rows) <= apart(by_day, rows) else by_day
         edges = [edge_of.get(pair) for pair in zip(payments, rows, strict=True)]
         if all(
             e is not None and columns.allocated[e] == columns.allocated[picked[p]]

@@ -33,6 +33,7 @@ from belegsync.domain.matching import (
     UnmatchedReason,
 )
 from belegsync.domain.matching_text import (
+    abbreviates,
     compact_identifier,
     family_name,
     family_word,
@@ -777,8 +778,8 @@ class _Run:
         }
 
     def _in_order(self, picked: dict[int, int], edges: EdgeColumns) -> dict[int, int]:
-        """The greedy pairs with the rates of one voucher in the order of their days
-        (:func:`siblings_in_order`)."""
+        """The greedy pairs with the rates of one voucher in the order of their days,
+        or of their places among the voucher's items (:func:`siblings_in_order`)."""
         states, day, ids = self.states, self.index.day, self.index.cols.ids
         return siblings_in_order(
             picked,
@@ -786,6 +787,7 @@ class _Run:
             self._vouchers,
             lambda p: (states[p].anchor_day, states[p].payment.id),
             lambda r: (int(day[r]), ids[r]),
+            lambda p: (states[p].payment.position, states[p].payment.id),
         )
 
     def _counted_groups(
@@ -1609,7 +1611,11 @@ class _Run:
           for „Familie Öztürk“), or the owner of a business named after him („DEMIR,
           HAKAN“ for „Kfz-Werkstatt Demir“; ``family_name:<name>``);
         * the purpose writes the voucher number with one typo (:func:`mistyped_number`:
-          „RE-2024-00026“ for „RE-2024-00062“; ``number_mistyped:<as written>``).
+          „RE-2024-00026“ for „RE-2024-00062“; ``number_mistyped:<as written>``);
+        * the account holder writes the contact's name abbreviated (:func:`abbreviates`):
+          a chamber's account „LZK BW“ for „Landeszahnärztekammer Baden-Württemberg“
+          (``name_abbreviated:<holder>``; the dental practice's person linked its first
+          instalment by hand, seeds 1 and 5).
 
         Before, each such line scored below the threshold (the payer's name is
         another, the number none) and was offered nowhere; the dental practice's,
@@ -1626,6 +1632,7 @@ class _Run:
         purposes: dict[int, frozenset[str]] = {}
         contacts: dict[str, tuple[frozenset[str], str | None, str | None]] = {}
         holders: dict[str, str | None] = {}
+        abbreviated: dict[tuple[str, str], bool] = {}
         keep: list[int] = []
         for i, j, row in zip(at.tolist(), owner[at].tolist(), rows[at].tolist(), strict=True):
             payment = states[j].payment
@@ -1652,6 +1659,10 @@ class _Run:
             mistyped = mistyped_number(payment.voucher_number, cols.remittances[row])
             if mistyped is not None:
                 how.append("number_mistyped:" + mistyped.replace(":", ""))
+            if (holder, name) not in abbreviated:
+                abbreviated[(holder, name)] = abbreviates(holder, name)
+            if abbreviated[(holder, name)]:
+                how.append("name_abbreviated:" + holder.replace(":", ""))
             if how:
                 keep.append(i)
                 self._named_pairs[(states[j].index, row)] = tuple(how)

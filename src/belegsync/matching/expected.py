@@ -225,6 +225,7 @@ def to_payment_value(
         has_items=row.has_items,
         item_type=row.item_type,
         currency=row.currency,
+        position=row.position,
         customer_number=(
             str(customer_number)
             if customer_number is not None and voucher.voucher_type in CUSTOMER_TYPES

@@ -51,9 +51,11 @@ async def test_person_made_links_are_rewritten_and_engine_links_kept(
         payment = {v.lexware_id: p.id for p, v in await uow.matching.payments(tenant_id)}
         txns = {t.remittance: t.id for t in await uow.matching.transactions(tenant_id)}
         [auto] = await uow.matching.links(tenant_id)  # the engine's (auto or suggested)
-    manual = (await link_manually(
-        uow_factory, clock, tenant_id, payment["v-hand"], txns["Sonstiges"], actor="client"
-    )).link
+    manual = (
+        await link_manually(
+            uow_factory, clock, tenant_id, payment["v-hand"], txns["Sonstiges"], actor="client"
+        )
+    ).link
     # 60,00 € paid for an expected 125,00 €: 65,00 € stay open.
     assert (manual.allocated_cents, manual.difference_cents) == (6000, 6500)
     assert await _differences(database_url) == {auto.id: 0, manual.id: 6500}

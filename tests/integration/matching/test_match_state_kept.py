@@ -119,24 +119,28 @@ async def test_stored_state_follows_every_link_operation(
     assert await _payment(uow_factory, tenant_id, "RE-2024-0042") not in state.settled
 
     # by hand: a part payment, then the rest of the line's payment
-    part = (await link_manually(
-        uow_factory,
-        clock,
-        tenant_id,
-        await _payment(uow_factory, tenant_id, "RE-2024-0046"),
-        await _txn(uow_factory, tenant_id, "Teil RE-2024-0046"),
-        actor="test",
-    )).link
+    part = (
+        await link_manually(
+            uow_factory,
+            clock,
+            tenant_id,
+            await _payment(uow_factory, tenant_id, "RE-2024-0046"),
+            await _txn(uow_factory, tenant_id, "Teil RE-2024-0046"),
+            actor="test",
+        )
+    ).link
     state = await _same(uow_factory, tenant_id)
     assert part.bank_transaction_id in state.used_up
-    manual = (await link_manually(
-        uow_factory,
-        clock,
-        tenant_id,
-        await _payment(uow_factory, tenant_id, "RE-2024-0042"),
-        await _txn(uow_factory, tenant_id, "Rechnung RE-2024-0042"),
-        actor="test",
-    )).link
+    manual = (
+        await link_manually(
+            uow_factory,
+            clock,
+            tenant_id,
+            await _payment(uow_factory, tenant_id, "RE-2024-0042"),
+            await _txn(uow_factory, tenant_id, "Rechnung RE-2024-0042"),
+            actor="test",
+        )
+    ).link
     await _same(uow_factory, tenant_id)
 
     # external transaction, replaced by the real line of an imported statement

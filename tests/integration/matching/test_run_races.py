@@ -131,9 +131,9 @@ async def test_a_confirmation_made_while_a_run_computes_stands_and_does_not_wait
     held, run = await _run_held(uow_factory, clock, tenant_id, monkeypatch)
 
     # made while the engine is still held: the run holds no lock meanwhile
-    confirmed = (await confirm_link(
-        uow_factory, clock, tenant_id, suggested.id, actor="client@example.org"
-    )).link
+    confirmed = (
+        await confirm_link(uow_factory, clock, tenant_id, suggested.id, actor="client@example.org")
+    ).link
     assert confirmed.status == "confirmed" and not held.released[0].is_set()
     held.release()
     counts = await run
@@ -208,14 +208,16 @@ async def test_a_manual_link_made_while_a_run_computes_is_not_doubled(
     run would link it to the line naming it: one allocating link, the client's."""
     tenant_id, suggested = await _suggestion_and_a_naming_line(uow_factory, clock)
     held, run = await _run_held(uow_factory, clock, tenant_id, monkeypatch)
-    manual = (await link_manually(
-        uow_factory,
-        clock,
-        tenant_id,
-        suggested.expected_payment_id,
-        suggested.bank_transaction_id,
-        actor="client@example.org",
-    )).link
+    manual = (
+        await link_manually(
+            uow_factory,
+            clock,
+            tenant_id,
+            suggested.expected_payment_id,
+            suggested.bank_transaction_id,
+            actor="client@example.org",
+        )
+    ).link
     held.release()
     await run
 

@@ -37,8 +37,14 @@ def payment(
         paid_date=paid,
         contact_id=contact,
         contact_name=name,
-        **extra,
+        **{"position": _position(pid), **extra},
     )
+
+
+def _position(pid: str) -> int:
+    """The item's place as its id ``voucher#k`` writes it (0 where it writes none)."""
+    tail = pid.partition("#")[2]
+    return int(tail) if tail.isdigit() else 0
 
 
 def txn(

@@ -108,6 +108,11 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
             "mistyped? Please check",
         ),
         (
+            "name_abbreviated:LZK BW",
+            "Kontoinhaber „LZK BW“: der Name des Kontakts abgekürzt? Bitte prüfen",
+            "Account holder “LZK BW”: the contact's name abbreviated? Please check",
+        ),
+        (
             "amount:net_of_fee:-123456",
             "Summe der Verkäufe abzüglich 1.234,56 € Gebühren",
             "Sum of the sales minus €1,234.56 fees",

@@ -23,6 +23,7 @@ from belegsync.domain.matching import (
 from belegsync.domain.matching_reasons import describe
 from belegsync.domain.matching_score import ScoringRules
 from belegsync.domain.matching_text import (
+    abbreviates,
     mistyped_number,
     names_spelled,
     number_after_letters,
@@ -1224,6 +1225,37 @@ def test_the_earlier_line_pays_the_earlier_rate() -> None:
     assert _auto(match(rates[::-1], lines[::-1])) == in_order
 
 
+@pytest.mark.parametrize("texts", ["{k}. Rate ZA-25-0031", "Rate {k} Rechnung Sommer"])
+def test_rates_marked_paid_in_one_sitting_take_their_lines_in_lexwares_order(
+    texts: str,
+) -> None:
+    # two rates of one amount from the patient's known account, a month apart; the
+    # bookkeeper marked both paid in March, the first rate on the 18th, the second on
+    # the 17th. The paid dates say nothing of the order (either pairing is 29 days off
+    # in all), so the items take their lines in the order they were entered. Before,
+    # the earlier paid date took the earlier line: „Rate 1“ went to the second item
+    # (the dental practice of seed 5, ZA-25-0031, its only wrong link).
+    rates, lines = _two_rates(
+        "ZA-25-0031",
+        119000,
+        (D0 + timedelta(days=29), D0 + timedelta(days=28)),
+        ("NICOLE SOMMER", (D0, D0 + timedelta(days=28))),
+        name="Nicole Sommer",
+        text=texts,
+    )
+    rates = [replace(rate, known_identifiers=frozenset({IBAN_B})) for rate in rates]
+    in_order = {"za250031#0": "r0", "za250031#1": "r1"}
+    assert _auto(match(rates, lines)) == in_order
+    assert _auto(match(rates[::-1], lines[::-1])) == in_order
+    # the paid dates in order and near their lines decide as before: the second item
+    # entered first takes the later line
+    apart = [
+        replace(rate, paid_date=day)
+        for rate, day in zip(rates, (D0 + timedelta(days=30), D0 + timedelta(days=2)), strict=True)
+    ]
+    assert _auto(match(apart, lines)) == {"za250031#0": "r1", "za250031#1": "r0"}
+
+
 def test_the_rest_after_a_deposit_from_the_known_account_is_linked() -> None:
     # a catering invoice: the deposit was paid before it, the rest after the party,
     # from the account Lexware holds for the customer, naming no number. Before: a part
@@ -1718,6 +1750,31 @@ def test_names_spelled(text: str, named: bool) -> None:
 )
 def test_mistyped_number(number: str, purpose: str, written: str | None) -> None:
     assert mistyped_number(number, purpose) == written
+
+
+@pytest.mark.parametrize(
+    ("holder", "name", "abbreviated"),
+    [
+        ("LZK BW", "Landeszahnärztekammer Baden-Württemberg", True),
+        ("KZV BW", "Kassenzahnärztliche Vereinigung Baden-Württemberg", True),
+        ("DRV BUND", "Deutsche Rentenversicherung Bund", True),
+        ("HWK KOELN", "Handwerkskammer zu Köln", True),  # „zu“ left out
+        ("TK", "Techniker Krankenkasse", True),
+        ("LZK", "Landeszahnärztekammer Baden-Württemberg", False),  # a word left out
+        ("LZK BW", "Landesbank Baden-Württemberg", False),
+        ("MB BAU", "Müller Bau GmbH", False),
+        ("NICOLE SOMMER", "Nicole Sommer", False),  # the name as it is: nothing abbreviated
+        ("SOMMER NICOLE", "Nicole Sommer", False),
+        ("IHK MUENCHEN", "Industrie- und Handelskammer für München und Oberbayern", False),
+        ("L2K BW", "Landeszahnärztekammer Baden-Württemberg", False),  # a digit
+        ("ABCDEF", "Alpha Beta Gamma Delta Epsilon Foxtrot", False),  # six letters
+        ("", "Landeszahnärztekammer", False),
+        ("LZK BW", "", False),
+        ("A " * 40, "A " * 40 + "B", False),
+    ],
+)
+def test_abbreviates(holder: str, name: str, abbreviated: bool) -> None:
+    assert abbreviates(holder, name) is abbreviated
 
 
 @pytest.mark.parametrize(
