@@ -927,9 +927,19 @@ class _Run:
         ``auto_decisions``) but those on a line naming another payment's voucher in
         full for its exact amount (``_named_on``): the line is that voucher's, whatever
         the payer tells (a parent's collection made again of the child's fee, naming
-        the child's invoice, was linked to the parent's own fee of the same amount)."""
+        the child's invoice, was linked to the parent's own fee of the same amount);
+        and but a sale's exact amount on a payment provider's payout naming no voucher
+        (:meth:`TxnIndex.paid_out`): the provider kept its fee, the payout is other
+        sales by chance (offered; the payout's sales are read from the open sales,
+        ``payout_groups``)."""
         made = auto_decisions(picked, single, self.params, self._vouchers)
         named = self._named_on
+        if made:
+            pays = np.fromiter(made, np.int64, len(made))
+            rows = single.row[np.fromiter((picked[p] for p in made), np.int64, len(made))]
+            for p in pays[self.index.paid_out(rows)].tolist():
+                if made[p].suggestion.features.reference < 1.0:
+                    del made[p]
         if not named:
             return made
         return {

@@ -810,6 +810,60 @@ def test_a_recollection_pays_an_item_whose_return_came_back_with_charges_among_o
     assert vogt_open.reason != UnmatchedReason.NO_CANDIDATE
 
 
+def test_a_return_stating_its_charges_undoes_its_item_beside_returns_stating_none() -> None:
+    """Found by the dance school's reviewed replay (seed 5): three collections of a
+    batch came back, the fourth member's item linked. Schulze's return carries the
+    banks' charges in its amount and says so („ENTGELT 6,50 EUR“: 55,50 € for a fee of
+    49,00 €); Vogt's and Lang's state none and carry none (their banks booked the
+    charges apart). The returns make the batch's rest to the cent. Before, two returns
+    stating none made every return undo its whole amount, Schulze's 55,50 € too: his
+    transfer of 49,00 € 18 days after the batch was no collection made again, outside
+    the window, and offered nowhere (a person linked it by hand). Now it pays his fee."""
+    payments, (batch, back, again) = _batch_with_a_returned_item()
+    payments.append(
+        payment(
+            "v4#0",
+            number="RE-2024-0104",
+            amount=4900,
+            voucher_date=D0,
+            name="Lena Lang",
+            contact="c4",
+        )
+    )
+    batch = replace(batch, amount_cents=4 * 4900, remittance="SEPA-SAMMLER-GUTSCHRIFT ANZAHL 4")
+    back = replace(
+        back, amount_cents=-(4900 + 650), remittance="RUECKLASTSCHRIFT AM04 ENTGELT 6,50 EUR"
+    )
+    others = [
+        replace(
+            back,
+            id=f"back-{name.split(',')[0].lower()}",
+            amount_cents=-4900,
+            booking_date=D0 + timedelta(5),
+            counterparty_name=name,
+            counterparty_iban=iban,
+            remittance="RUECKLASTSCHRIFT MD06",
+        )
+        for name, iban in (
+            ("VOGT, CLARA", "DE75512108001245126199"),
+            ("LANG, LENA", "DE27100777770209299700"),
+        )
+    ]
+    charges = txn(
+        "charges",
+        amount=-750,
+        day=D0 + timedelta(5),
+        text="ENTGELT RUECKLASTSCHRIFT",
+        name="",
+        iban="",
+    )
+    held = [ExistingLink("v1#0", "batch", 4900, LinkStatus.CONFIRMED)]
+    result = match(payments[1:], [batch, back, *others, charges, again], existing_links=held)
+    assert _auto(result) == {"v2#0": "again"}
+    (decision,) = result.auto_links
+    assert "recollection" in decision.suggestion.reasons
+
+
 def test_returns_whose_stated_charges_do_not_add_up_undo_their_whole_amounts() -> None:
     """The two returns state 6,50 € and 3,00 € but carry 6,50 € and 4,00 €: what each
     item was is not told, so no line of 49,00 € is read as collecting one again."""
