@@ -21,7 +21,7 @@ from belegsync.domain.matching import (
     creditor_is_counterparty,
     instructed_cents,
 )
-from belegsync.domain.matching_text import compact_identifier
+from belegsync.domain.matching_text import compact_identifier, payer_names
 from belegsync.matching.line_keys import KeyColumns
 
 __all__ = ["BoolArray", "IntArray", "TxnColumns", "line_keys_of"]
@@ -161,7 +161,7 @@ class TxnColumns:
                 else ""
                 for t in txns
             ],
-            names=[t.counterparty_name for t in txns],
+            names=payer_names([t.counterparty_name for t in txns]),
             remittances=[t.remittance for t in txns],
             end_to_end_ids=[t.end_to_end_id for t in txns],
             advices=[t.advice for t in txns],
@@ -256,7 +256,7 @@ def _texts(
     matching reads them: from their columns as the store holds them
     (``counterparty_name``, ``counterparty_iban``, ``creditor_id``, ``amount_cents``,
     ``remittance`` and ``remittance_lines``)."""
-    names = [v or "" for v in columns["counterparty_name"]]
+    names = payer_names([v or "" for v in columns["counterparty_name"]])
     ibans = [compact_identifier(v) if v else "" for v in columns["counterparty_iban"]]
     creditors = [
         compact_identifier(v) if v and creditor_is_counterparty(cents) else ""

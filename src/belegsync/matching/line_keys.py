@@ -67,7 +67,7 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-KEYS_VERSION = 3
+KEYS_VERSION = 4
 NO_KEY = 0  # the key of an empty text (no name, no account)
 
 _SIGN = 1 << 63

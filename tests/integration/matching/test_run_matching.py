@@ -232,6 +232,37 @@ async def test_what_a_confirmation_teaches_links_the_payers_open_vouchers_at_onc
     assert done.also_linked == 1
 
 
+async def test_a_card_payment_stored_is_read_by_its_merchant(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A girocard payment pushed as the bank writes it („METRO//Freiburg/DE“) is read
+    through the store by its merchant, before the place: linked to the wholesaler's
+    invoice (the café's statement files: before, offered nowhere)."""
+    tenant_id, _ = await add_tenant(uow_factory, "Café")
+    await add_voucher(
+        uow_factory,
+        tenant_id,
+        "v-metro",
+        voucher_number="055/08/959952",
+        contact_name="METRO Deutschland GmbH",
+        total_gross_cents=54128,
+        voucher_date=date(2024, 5, 15),
+        paid_date=date(2024, 5, 24),
+    )
+    card = line(
+        "-541.28",
+        "2024-05-16",
+        "2024-05-15T11:05 Debitk.7 2027-12",
+        counterparty_name="METRO//Freiburg/DE",
+    )
+    await push(uow_factory, clock, tenant_id, [card])
+
+    await run_matching(uow_factory, clock, tenant_id)
+
+    [linked] = await _links(uow_factory, tenant_id)
+    assert linked.status == "auto_confirmed"
+
+
 async def test_confirming_a_payout_teaches_nothing(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:

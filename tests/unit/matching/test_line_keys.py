@@ -10,6 +10,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from belegsync.domain.matching_text import payer_names
 from belegsync.matching.line_keys import (
     KEYS_VERSION,
     NO_KEY,
@@ -142,14 +143,22 @@ def test_the_keys_version_names_the_markers_it_was_stored_with() -> None:
     with a new ``KEYS_VERSION`` (then lines stored before are keyed again when read).
     Change both numbers below together."""
     fingerprint = hashlib.sha256(b"|".join(LINE_MARKERS)).hexdigest()[:16]
-    assert (KEYS_VERSION, fingerprint) == (3, "fff638837415bd40")
+    assert (KEYS_VERSION, fingerprint) == (4, "fff638837415bd40")
+
+
+def test_the_keys_version_names_how_payer_names_are_read() -> None:
+    """The name keys and word bits are of the payer as matching reads it: a card
+    payment's merchant without its place (version 4; before, „METRO//Freiburg/DE“
+    whole). A change to ``payer_names`` must come with a new ``KEYS_VERSION``."""
+    read = payer_names(["METRO//Freiburg/DE", "REWE Markt GmbH//Berlin/DE", "Anna Keller", ""])
+    assert (KEYS_VERSION, read) == (4, ["METRO", "REWE Markt GmbH", "Anna Keller", ""])
 
 
 def test_the_keys_version_names_the_period_tokens_it_was_stored_with() -> None:
     """A stored period token means a code and a kind as ``period_tokens`` writes them
     today: a change to that encoding must come with a new ``KEYS_VERSION``."""
     _, tokens = period_tokens(["Miete 02/2026, Q1/2026, Rechnung vom 12.03.2026"])
-    assert (KEYS_VERSION, tokens.tolist()) == (3, [-97254, -97250, -97257, -32419])
+    assert (KEYS_VERSION, tokens.tolist()) == (4, [-97254, -97250, -97257, -32419])
     kinds, codes = token_parts(tokens)
     # months first ("1/2026" of the quarter reads as a month too), then the quarter
     assert kinds.tolist() == [MONTH_ALONE, MONTH_ALONE, MONTH_IN_DATE, QUARTER]
