@@ -398,18 +398,18 @@ def family_name(name: str) -> str | None:
     return words[-1] if words and len(words[-1]) >= 3 else None
 
 
-# the words of an account holder that may write a name abbreviated (2–5 letters), and
-# the name's words an abbreviation may leave out (connecting words: „zu“, „im“)
-_ABBREVIATION_LETTERS = range(2, 6)
-_CONNECTING_LETTERS = 3
-
-
 def payer_names(names: Sequence[str]) -> list[str]:
     """Each statement line's payer as matching reads it: a card payment's merchant
     without the place the bank writes after it (girocard and Debit Mastercard lines
     name „METRO//Freiburg/DE“, „REWE Markt GmbH//Berlin/DE“: the merchant, two slashes,
     the city and the country), every other name as it is."""
     return [name.partition("//")[0].rstrip() if "//" in name else name for name in names]
+
+
+# the words of an account holder that may write a name abbreviated (2–5 letters), and
+# the name's words an abbreviation may leave out (connecting words: „zu“, „im“)
+_ABBREVIATION_LETTERS = range(2, 6)
+_CONNECTING_LETTERS = 3
 
 
 def abbreviates(holder: str, name: str) -> bool:

@@ -928,10 +928,10 @@ class _Run:
         full for its exact amount (``_named_on``): the line is that voucher's, whatever
         the payer tells (a parent's collection made again of the child's fee, naming
         the child's invoice, was linked to the parent's own fee of the same amount);
-        and but a sale's exact amount on a payment provider's payout naming no voucher
-        (:meth:`TxnIndex.paid_out`): the provider kept its fee, the payout is other
-        sales by chance (offered; the payout's sales are read from the open sales,
-        ``payout_groups``)."""
+        nor those of a sale's exact amount on a payment provider's payout naming no
+        voucher (:meth:`TxnIndex.paid_out`): the provider kept its fee, the payout is
+        other sales by chance (offered; the payout's sales are read from the open
+        sales, ``payout_groups``)."""
         made = auto_decisions(picked, single, self.params, self._vouchers)
         named = self._named_on
         if made:

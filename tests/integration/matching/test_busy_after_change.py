@@ -62,3 +62,28 @@ async def test_an_undone_link_stays_undone_when_the_run_after_it_finds_the_datab
     # the next run catches up: the payment is offered again, never linked automatically
     counts = await run_matching(uow_factory, clock, tenant_id, vouchers_changed=False)
     assert counts.auto_links == 0 and counts.suggestions >= 1
+
+
+async def test_a_confirmation_stands_when_the_run_after_it_finds_the_database_busy(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, database_url: str
+) -> None:
+    """The run after a confirmation meets another process's lock: the confirmation is
+    kept, and it says that the run did not happen (``also_linked`` None: the page tells
+    the person that more links follow with the next run) instead of „0 more“."""
+    tenant_id = await tenant_with_links(uow_factory, clock)
+    async with uow_factory.read_only() as uow:
+        links = await uow.matching.links(tenant_id)
+    offered = next(link for link in links if link.status == LinkStatus.SUGGESTED)
+    path = Path(database_url.removeprefix("sqlite+aiosqlite:///"))
+    impatient = create_engine(sqlite_url(path), sqlite_busy_timeout_ms=200)
+    locking = LockedAfter(impatient, path)
+    try:
+        locking.arm(after=1)  # the confirmation commits, the run after it meets the lock
+        confirmed = await confirm_link(locking, clock, tenant_id, offered.id, actor="tester")
+    finally:
+        locking.release()
+        await impatient.dispose()
+    assert confirmed.also_linked is None
+    async with uow_factory.read_only() as uow:
+        stored = {link.id: link.status for link in await uow.matching.links(tenant_id)}
+    assert stored[offered.id] == LinkStatus.CONFIRMED

@@ -60,24 +60,20 @@ def _with_also_linked(fmt: Formatter, done: str, also_linked: int | None) -> str
     """``done`` (a confirmation's message) and what the run after it linked besides:
     a confirmation teaches the payer's account, and the payer's other open vouchers
     may be linked at once — they leave the suggestions, and the person is told why."""
-    if also_linked is None:
-        return " ".join(
-            (
-                done,
-                fmt.gettext(
-                    "Weitere Zuordnungen folgen mit dem nächsten Abgleich (die Datenbank "
-                    "war gerade beschäftigt)."
-                ),
-            )
-        )
-    if not also_linked:
+    if also_linked == 0:
         return done
-    more = fmt.ngettext(
-        "Der Abgleich danach hat %(n)s weiteren Beleg automatisch zugeordnet.",
-        "Der Abgleich danach hat %(n)s weitere Belege automatisch zugeordnet.",
-        also_linked,
-        n=also_linked,
-    )
+    if also_linked is None:
+        more = fmt.gettext(
+            "Weitere Zuordnungen folgen mit dem nächsten Abgleich (die Datenbank war gerade "
+            "beschäftigt)."
+        )
+    else:
+        more = fmt.ngettext(
+            "Der Abgleich danach hat %(n)s weiteren Beleg automatisch zugeordnet.",
+            "Der Abgleich danach hat %(n)s weitere Belege automatisch zugeordnet.",
+            also_linked,
+            n=also_linked,
+        )
     return f"{done} {more}"
 
 
