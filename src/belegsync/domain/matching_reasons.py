@@ -25,6 +25,7 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   ``days:<n>`` (older links) relative to the expected date.
 * ``reference:<token>`` — the voucher number in the purpose; ``reference:E2E <id>``
   the end-to-end reference; ``reference:customer <n>`` the customer number;
+  ``reference:date <yyyy-mm-dd>`` the voucher's date as a card payment writes it;
   ``reference:number <n>`` the running number after an invoice keyword.
 * ``counterparty:identifier_known`` (IBAN or creditor id known for the contact),
   ``counterparty:payer_known`` (the account holder paid this contact before),
@@ -204,6 +205,14 @@ def _reference(args: list[str]) -> Texts:
         return (
             f"Kundennummer {number} im Verwendungszweck",
             f"Customer number {number} in the purpose",
+        )
+    if token.startswith("date "):
+        day = token[5:]
+        parts = day.split("-")
+        german = ".".join(reversed(parts)) if len(parts) == 3 else day
+        return (
+            f"Belegdatum {german} im Verwendungszweck (Tag des Kaufs)",
+            f"Voucher date {day} in the purpose (day of purchase)",
         )
     if token.startswith("number "):
         number = token[7:]

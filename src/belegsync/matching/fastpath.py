@@ -62,6 +62,7 @@ from belegsync.matching.features import (
     named_tuples,
     names_own_period,
     recurring,
+    weak_value,
 )
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import NO_KEY, KeyColumns
@@ -908,8 +909,9 @@ def _decisions(
 ) -> ClearLinks:
     """Features, score and the link for every clear pair: the numbers with arrays, the
     objects column by column (a counterparty and a difference judged once per value).
-    A pair without a reference hit reads the customer or short number in the purpose
-    as full scoring does (``FeatureContext.weak_hits``: 0.5)."""
+    A pair without a reference hit reads the customer or short number or the voucher's
+    date in the purpose as full scoring does (``FeatureContext.weak_hits``,
+    ``weak_value``)."""
     rules = params.rules
     cols = index.cols
     pay, rows = clear.pay, clear.rows
@@ -941,7 +943,7 @@ def _decisions(
     early = index.day[rows] < params.early_before(arrays.voucher_day[pay], anchor)
     penalty = np.where(early, rules.early_payment_penalty, 0.0)
     reference = np.where(clear.referenced, 1.0, 0.0)
-    reference[weakly] = 0.5
+    reference[weakly] = [weak_value(weak[i]) for i in np.flatnonzero(weakly).tolist()]
     reference[own_period & (reference == 0.0)] = 0.5
     cp_value, evidence = _counterparties(clear, params)
     # the order of the terms is the one of full scoring (the same floats)

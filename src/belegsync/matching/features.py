@@ -67,6 +67,7 @@ __all__ = [
     "named_tuples",
     "periods_named",
     "periods_of",
+    "weak_value",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -366,12 +367,39 @@ def _shortest_first(token: str) -> tuple[int, str]:
     return len(token), token
 
 
-def _cited(payment: ExpectedPayment) -> tuple[str | None, str | None]:
-    """The numbers a purpose may name for a weak reference: the customer number (four
-    characters or more) and the voucher's running number."""
+# what a purpose may name a payment by for a weak reference (:func:`_cited`)
+Cited = tuple[str | None, str | None, str | None, str | None]
+# what a weak reference counts (:func:`weak_value`): a number, and the day of purchase
+_WEAK_NUMBER = 0.5
+_WEAK_DAY = 0.75
+
+
+def weak_value(hit: str | None) -> float:
+    """What a weak reference hit (:meth:`FeatureContext.weak_hit`) counts: a customer
+    or running number 0.5; the voucher's date as a card payment writes the day of
+    purchase 0.75 — from the merchant, for the exact amount, that day is the receipt's
+    own (a merchant's receipts of one amount on other days are the other lines); none
+    0.0. Neither identifies the payer alone."""
+    if hit is None:
+        return 0.0
+    return _WEAK_DAY if hit.startswith("date ") else _WEAK_NUMBER
+
+
+def _cited(payment: ExpectedPayment) -> Cited:
+    """What a purpose may name a payment by for a weak reference: the customer number
+    (four characters or more), the voucher's running number, and the voucher's date as
+    card payments write the day of purchase („KARTENZAHLUNG 2024-10-14“,
+    „2024-10-14T09:54 Debitk.7“, „GIROCARD … 14.10.2024 10:55“: a receipt is dated the
+    day it was paid)."""
     customer = payment.customer_number
     short = voucher_short_number(payment.voucher_number)
-    return (customer if customer and len(customer) >= 4 else None), short
+    day = payment.voucher_date
+    return (
+        (customer if customer and len(customer) >= 4 else None),
+        short,
+        day.isoformat(),
+        f"{day:%d.%m.%Y}",
+    )
 
 
 def _with_extra(extra: Sequence[str], reference: float, name_strong: bool) -> tuple[float, bool]:
@@ -482,7 +510,7 @@ class FeatureContext:
     # and them longest first, the numbers it may be cited by
     _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
     _tokens: dict[int, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
-    _numbers: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    _numbers: dict[int, Cited] = field(default_factory=dict)
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
 
@@ -513,7 +541,7 @@ class FeatureContext:
             found = self._names[raw] = normalise_name(raw)
         return found
 
-    def _cited(self, state: PaymentState) -> tuple[str | None, str | None]:
+    def _cited(self, state: PaymentState) -> Cited:
         """:func:`_cited` of the state's payment, once per state."""
         found = self._numbers.get(state.index)
         if found is None:
@@ -549,9 +577,9 @@ class FeatureContext:
         return min(tokens, key=_shortest_first)
 
     def _weak_reference(self, state: PaymentState, row: int) -> tuple[float, str | None]:
-        """0.5 for the customer number or the voucher's short number in the purpose."""
+        """:func:`weak_value` of what the purpose names of the payment."""
         hit = self._weak_hit(state, row)
-        return (0.0, None) if hit is None else (0.5, hit)
+        return weak_value(hit), hit
 
     def _weak_hit(self, state: PaymentState, row: int) -> str | None:
         return self.weak_hit(self._cited(state), row)
@@ -561,7 +589,7 @@ class FeatureContext:
         as scoring reads it (the fast path); read only where the purpose holds one of
         the numbers as written. A payment's numbers are read once however many pairs
         it has."""
-        numbers: dict[str, tuple[str | None, str | None]] = {}
+        numbers: dict[str, Cited] = {}
         cited = [numbers.get(p.id) or numbers.setdefault(p.id, _cited(p)) for p in payments]
         out: list[str | None] = [None] * rows.size
         listed = rows.tolist()
@@ -569,15 +597,17 @@ class FeatureContext:
             out[i] = self.weak_hit(cited[i], listed[i])
         return out
 
-    def weak_hit(self, cited: tuple[str | None, str | None], row: int) -> str | None:
-        """The customer number or the short number (``cited``: :func:`_cited`) that the
-        row's purpose names, as the reason says it."""
+    def weak_hit(self, cited: Cited, row: int) -> str | None:
+        """The customer number, the short number or the voucher's date (``cited``:
+        :func:`_cited`) that the row's purpose names, as the reason says it."""
         raw = self.index.cols.remittances[row]
-        customer, short = cited
+        customer, short, day, german = cited
         if customer and customer in raw and normalise_text(customer) in self.text(row):
             return f"customer {customer}"
         if short and short in raw and short in text_short_numbers(raw):
             return f"number {short}"
+        if day and (day in raw or (german is not None and german in raw)):
+            return f"date {day}"
         return None
 
     def _counterparty(self, state: PaymentState, row: int) -> tuple[float, str, bool]:
@@ -920,7 +950,9 @@ class FeatureContext:
         """
         cheap = self._cheap(columns, pay, rows)
         may_cite = self._may_cite(states, pay[~strong & (cheap.amount != 0.0)])
-        bound = np.where(strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], 0.5, 0.0))
+        bound = np.where(
+            strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], _WEAK_DAY, 0.0)
+        )
         keep = self._best_case(cheap, bound) >= self._floor
         if self._hopeless:
             keep &= (cheap.amount != 0.0) | strong
@@ -978,14 +1010,14 @@ class FeatureContext:
         :meth:`_may_cite`)."""
         return self._as_written(list(map(self._numbers.__getitem__, pay.tolist())), rows)
 
-    def _as_written(self, cited: list[tuple[str | None, str | None]], rows: IntArray) -> BoolArray:
-        """Per pair, whether the purpose holds the customer number or the short number
-        the payment may be cited by (``cited``: :func:`_cited`) as written: a weak
-        reference's first test, per number the pairs still open tested in C."""
+    def _as_written(self, cited: list[Cited], rows: IntArray) -> BoolArray:
+        """Per pair, whether the purpose holds the customer number, the short number or
+        the date the payment may be cited by (``cited``: :func:`_cited`) as written: a
+        weak reference's first test, per number the pairs still open tested in C."""
         out = np.zeros(rows.size, dtype=np.bool_)
         remittances = self.index.cols.remittances
         texts = list(map(remittances.__getitem__, rows.tolist()))
-        for which in (0, 1):  # the customer number, then the short number
+        for which in range(len(cited[0]) if cited else 0):  # numbers, then the date
             numbers = list(map(itemgetter(which), cited))
             at = np.flatnonzero(
                 ~out & np.fromiter(map(is_not, numbers, repeat(None)), np.bool_, len(numbers))
@@ -1038,8 +1070,8 @@ class FeatureContext:
         weak: IntArray,
     ) -> tuple[FloatArray, list[str | None]]:
         """(value, what a weak reference hit) per pair: a hit of the scan is 1.0 (what
-        it found is read for the suggestions built, ``Scored``); the customer or short
-        number counts 0.5 (looked for at the positions ``weak``: only next to an
+        it found is read for the suggestions built, ``Scored``); a weak reference counts
+        :func:`weak_value` (looked for at the positions ``weak``: only next to an
         amount)."""
         value = np.where(strong, 1.0, 0.0)
         hits: list[str | None] = [None] * pay.size
@@ -1048,7 +1080,7 @@ class FeatureContext:
         )
         for i, hit in zip(weak.tolist(), found, strict=True):
             hits[i] = hit
-        value[weak] = [0.0 if hits[i] is None else 0.5 for i in weak.tolist()]
+        value[weak] = [weak_value(hits[i]) for i in weak.tolist()]
         return value, hits
 
     def _counterparties(

@@ -108,6 +108,11 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
             "mistyped? Please check",
         ),
         (
+            "reference:date 2024-10-14",
+            "Belegdatum 14.10.2024 im Verwendungszweck (Tag des Kaufs)",
+            "Voucher date 2024-10-14 in the purpose (day of purchase)",
+        ),
+        (
             "name_abbreviated:LZK BW",
             "Kontoinhaber „LZK BW“: der Name des Kontakts abgekürzt? Bitte prüfen",
             "Account holder “LZK BW”: the contact's name abbreviated? Please check",
