@@ -38,6 +38,7 @@ __all__ = [
     "number_after_letters",
     "payer_names",
     "stated_fee",
+    "stated_rate",
     "stated_return_charges",
     "text_reference_tokens",
     "text_short_numbers",
@@ -222,6 +223,21 @@ def _number_tokens(number: str) -> frozenset[str]:
 # the fewest digits a voucher number needs for one typed wrong to still tell it: fewer,
 # and a neighbouring invoice's number or any other number of the purpose is one typo off
 _MISTYPED_FROM = 6
+
+# "2. Rate", "Rate 2", "2.Rate", "Rate 2/3": the instalment a purpose says it pays
+_STATED_RATE = re.compile(
+    r"(?<![\w.])(\d{1,2})\s*\.\s*rate\b|\brate\s+(\d{1,2})(?!\d|[.,]\d)", re.IGNORECASE
+)
+
+
+def stated_rate(remittance: str) -> int | None:
+    """The instalment a purpose says it pays („2. Rate ZA-24-0068“, „Rate 1 Rechnung
+    Huber“, „Rate 3/4“: 2, 1, 3), None where it says none or several."""
+    found = {int(a or b) for a, b in _STATED_RATE.findall(remittance)}
+    if len(found) != 1:
+        return None
+    (rate,) = found
+    return rate if rate >= 1 else None
 
 
 def mistyped_number(number: str, remittance: str) -> str | None:

@@ -41,6 +41,7 @@ from belegsync.domain.matching_text import (
     names_spelled,
     number_after_letters,
     stated_fee,
+    stated_rate,
     text_reference_tokens,
     voucher_reference_tokens,
     with_letters_inside,
@@ -85,6 +86,7 @@ from belegsync.matching.decide import (
     assign_greedy,
     auto_decisions,
     id_ranking,
+    rates_as_stated,
     siblings_in_order,
 )
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
@@ -779,16 +781,35 @@ class _Run:
 
     def _in_order(self, picked: dict[int, int], edges: EdgeColumns) -> dict[int, int]:
         """The greedy pairs with the rates of one voucher in the order of their days,
-        or of their places among the voucher's items (:func:`siblings_in_order`)."""
+        or of their places among the voucher's items (:func:`siblings_in_order`), and
+        a line stating its instalment given to the item of that place
+        (:func:`rates_as_stated`)."""
         states, day, ids = self.states, self.index.day, self.index.cols.ids
-        return siblings_in_order(
+        vouchers = self._vouchers
+        ordered = siblings_in_order(
             picked,
             edges,
-            self._vouchers,
+            vouchers,
             lambda p: (states[p].anchor_day, states[p].payment.id),
             lambda r: (int(day[r]), ids[r]),
             lambda p: (states[p].payment.position, states[p].payment.id),
         )
+        remittances = self.index.cols.remittances
+        return rates_as_stated(
+            ordered,
+            edges,
+            self._twins(),
+            lambda r: stated_rate(remittances[r]),
+            lambda p: (int(vouchers[p]), states[p].payment.position),
+        )
+
+    def _twins(self) -> BoolArray:
+        """Per state, whether its voucher has another state of its amount."""
+        amounts = self.arrays.item[self.rest]
+        key = self._vouchers * (int(amounts.max(initial=0)) + 1) + amounts
+        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        twins: BoolArray = counts[inverse.reshape(-1)] > 1
+        return twins
 
     def _counted_groups(
         self, linked: Collection[int], consumed: Collection[int], ranked_by: Mapping[int, int]
