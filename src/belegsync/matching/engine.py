@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from itertools import chain, combinations, compress, count, repeat
 from operator import and_, attrgetter, is_not, truth
 from typing import cast
@@ -798,13 +798,15 @@ class _Run:
         return rates_as_stated(
             ordered,
             edges,
-            self._twins(),
+            self._twins,
             lambda r: stated_rate(remittances[r]),
             lambda p: (int(vouchers[p]), states[p].payment.position),
         )
 
+    @cached_property
     def _twins(self) -> BoolArray:
-        """Per state, whether its voucher has another state of its amount."""
+        """Per state, whether its voucher has another state of its amount (the states
+        are the run's: worked out once)."""
         amounts = self.arrays.item[self.rest]
         key = self._vouchers * (int(amounts.max(initial=0)) + 1) + amounts
         _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
