@@ -95,6 +95,7 @@ from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import (
     NO_KEY,
     marker_mask,
+    name_words,
     processed_name,
     text_key,
     word_masks,
@@ -1847,8 +1848,10 @@ class _Run:
         """Per free line no account or customer number names (not in ``known``), the
         contact with two payments of its partition or more whose name has the words
         of the line's payer, no more, no fewer, in any order and with umlauts spelled
-        out („Oezdemir + Kraus Dentallabor GbR“ for „Dentallabor Özdemir & Kraus GbR“);
-        none where two contacts have that name.
+        out („Oezdemir + Kraus Dentallabor GbR“ for „Dentallabor Özdemir & Kraus GbR“),
+        the words joining its parts left out („BAEUERLE U. KRAEUTER GMBH U. CO. KG“ for
+        „Bäuerle & Kräuter GmbH & Co. KG“: :func:`name_words`); none where two contacts
+        have that name.
 
         On a client's first import no link has taught a supplier's account yet (Lexware
         holds none): the supplier's transfer „RE 451 452 453 454“ was neither linked
@@ -1877,11 +1880,9 @@ class _Run:
         met = is_member(contact_keys, line_keys)
         by_key: dict[int, list[tuple[frozenset[str], str]]] = defaultdict(list)
         for key, at in zip(contact_keys[met].tolist(), np.flatnonzero(met).tolist(), strict=True):
-            by_key[key].append((frozenset(processed_name(names[at]).split()), pools[at][1]))
+            by_key[key].append((frozenset(name_words(names[at])), pools[at][1]))
         _, first, payer = np.unique(cols.keys.name[rows], return_index=True, return_inverse=True)
-        payer_words = [
-            frozenset(processed_name(cols.names[row]).split()) for row in rows[first].tolist()
-        ]
+        payer_words = [frozenset(name_words(cols.names[row])) for row in rows[first].tolist()]
         found: dict[int, frozenset[str]] = {}
         for row, key, words in zip(
             rows.tolist(),

@@ -57,6 +57,7 @@ __all__ = [
     "NO_KEY",
     "KeyColumns",
     "marker_mask",
+    "name_words",
     "processed_name",
     "text_key",
     "text_keys",
@@ -67,7 +68,7 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-KEYS_VERSION = 4
+KEYS_VERSION = 5
 NO_KEY = 0  # the key of an empty text (no name, no account)
 
 _SIGN = 1 << 63
@@ -100,10 +101,21 @@ def text_keys(values: Sequence[str]) -> IntArray:
     return np.fromiter(map(text_key, values), np.int64, len(values))
 
 
+# the words that join a name's parts, however a bank writes the „&“ („Bäuerle & Kräuter“
+# as „BAEUERLE U. KRAEUTER“ or „BAEUERLE UND KRAEUTER“; „+“ and „&“ are no words)
+_JOINING_WORDS = frozenset({"u", "und"})
+
+
+def name_words(name: str) -> list[str]:
+    """The words of ``name`` as payer names are compared (:func:`processed_name`), in
+    order, without the words joining its parts („u“, „und“)."""
+    return [w for w in processed_name(name).split() if w not in _JOINING_WORDS] if name else []
+
+
 def word_mask(name: str) -> int:
-    """The bits of the words of ``name`` (:func:`processed_name`), as a signed
-    64-bit integer; 0 for a name without words."""
-    words = processed_name(name).split() if name else ()
+    """The bits of the words of ``name`` (:func:`name_words`), as a signed 64-bit
+    integer; 0 for a name without words."""
+    words = name_words(name)
     bits = (1 << (xxh3_64_intdigest(word.encode()) & 63) for word in words)
     return _signed(reduce(or_, bits, 0))
 

@@ -16,7 +16,7 @@ from belegsync.matching.line_keys import (
     NO_KEY,
     marker_mask,
     marks,
-    processed_name,
+    name_words,
     text_key,
     text_keys,
     word_mask,
@@ -99,8 +99,9 @@ def test_a_key_is_a_signed_64_bit_integer_never_0(value: str) -> None:
 @given(NAMES, NAMES)
 def test_names_sharing_a_word_share_a_bit(first: str, second: str) -> None:
     """The mask only rules out: names whose words meet always share a bit, so a pair
-    whose masks share none truly shares no word (``SamePayer``'s first rule)."""
-    shared = set(processed_name(first).split()) & set(processed_name(second).split())
+    whose masks share none truly shares no word (``SamePayer``'s first rule). The words
+    joining a name's parts („u“, „und“) are no words (``name_words``)."""
+    shared = set(name_words(first)) & set(name_words(second))
     if shared:
         assert word_mask(first) & word_mask(second)
     if not word_mask(first) & word_mask(second):
@@ -143,22 +144,26 @@ def test_the_keys_version_names_the_markers_it_was_stored_with() -> None:
     with a new ``KEYS_VERSION`` (then lines stored before are keyed again when read).
     Change both numbers below together."""
     fingerprint = hashlib.sha256(b"|".join(LINE_MARKERS)).hexdigest()[:16]
-    assert (KEYS_VERSION, fingerprint) == (4, "fff638837415bd40")
+    assert (KEYS_VERSION, fingerprint) == (5, "fff638837415bd40")
 
 
 def test_the_keys_version_names_how_payer_names_are_read() -> None:
     """The name keys and word bits are of the payer as matching reads it: a card
     payment's merchant without its place (version 4; before, „METRO//Freiburg/DE“
-    whole). A change to ``payer_names`` must come with a new ``KEYS_VERSION``."""
+    whole), and their word bits without the words joining a name's parts (version 5). A
+    change to either must come with a new ``KEYS_VERSION``."""
     read = payer_names(["METRO//Freiburg/DE", "REWE Markt GmbH//Berlin/DE", "Anna Keller", ""])
-    assert (KEYS_VERSION, read) == (4, ["METRO", "REWE Markt GmbH", "Anna Keller", ""])
+    assert (KEYS_VERSION, read) == (5, ["METRO", "REWE Markt GmbH", "Anna Keller", ""])
+    # the word bits leave out the words joining a name's parts (version 5)
+    assert word_mask("BAEUERLE U. KRAEUTER") == word_mask("Bäuerle & Kräuter")
+    assert word_mask("BAEUERLE UND KRAEUTER") == word_mask("BAEUERLE + KRAEUTER")
 
 
 def test_the_keys_version_names_the_period_tokens_it_was_stored_with() -> None:
     """A stored period token means a code and a kind as ``period_tokens`` writes them
     today: a change to that encoding must come with a new ``KEYS_VERSION``."""
     _, tokens = period_tokens(["Miete 02/2026, Q1/2026, Rechnung vom 12.03.2026"])
-    assert (KEYS_VERSION, tokens.tolist()) == (4, [-97254, -97250, -97257, -32419])
+    assert (KEYS_VERSION, tokens.tolist()) == (5, [-97254, -97250, -97257, -32419])
     kinds, codes = token_parts(tokens)
     # months first ("1/2026" of the quarter reads as a month too), then the quarter
     assert kinds.tolist() == [MONTH_ALONE, MONTH_ALONE, MONTH_IN_DATE, QUARTER]

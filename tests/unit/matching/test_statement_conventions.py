@@ -193,6 +193,11 @@ def _first_import(
         ("Oezdemir + Kraus Dentallabor GbR", "RE 451 452 453 454"),
         ("DENTALLABOR OEZDEMIR & KRAUS GBR", "Rg. 0451, 0452, 0453, 0454 Kd 112"),
         ("KRAUS OEZDEMIR DENTALLABOR GBR", "RE 451/452/453/454"),
+        # „&“ written „U.“ or „UND“ by the bank (the wholesaler of seed 17: „BAUUNTERNEHMUNG
+        # BAEUERLE + KRAEUTER GMBH U. CO. KG“, „RG 1 4“; both invoices were listed as
+        # needing an external transaction for six weekly runs)
+        ("DENTALLABOR OEZDEMIR U. KRAUS GBR", "RG 451 452 453 454"),
+        ("Dentallabor Oezdemir und Kraus GbR", "RE 451 452 453 454"),
     ],
 )
 def test_a_payer_named_as_the_contact_citing_all_it_pays_is_linked_on_the_first_import(
@@ -201,8 +206,8 @@ def test_a_payer_named_as_the_contact_citing_all_it_pays_is_linked_on_the_first_
     """The practice pays its dental lab's invoices of the month in one transfer citing
     their running numbers. On the first import no account is known: before, the
     transfer was neither linked nor offered, and the four invoices were listed as
-    needing an external transaction. The payer's name has the contact's words („&“
-    and „+“ are none, umlauts spelled out, in any order)."""
+    needing an external transaction. The payer's name has the contact's words („&“,
+    „+“, „u.“ and „und“ are none, umlauts spelled out, in any order)."""
     invoices = _first_import(_LAB_INVOICES)
     line = _lab_transfer(purpose, payer)
 
