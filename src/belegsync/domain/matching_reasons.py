@@ -82,6 +82,7 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 __all__ = ["describe", "describe_all", "format_cents_de", "format_cents_en"]
 
@@ -353,17 +354,10 @@ def _period_other(args: list[str]) -> Texts:
     )
 
 
-def _about(args: list[str], plain: Texts, named: Texts) -> Texts:
-    """``named`` with the code's parameter (``{}``), or ``plain`` where it has none."""
-    value = ":".join(args)
-    if not value:
-        return plain
-    return named[0].format(value), named[1].format(value)
-
-
-def _family_name(args: list[str]) -> Texts:
-    return _about(
-        args,
+# the offers naming a parameter (``<code>:<value>``): the text without it, and with it
+# (``{}``)
+_ABOUT: dict[str, tuple[Texts, Texts]] = {
+    "family_name": (
         (
             "Kontoinhaber mit dem Familiennamen des Kontakts: bitte prüfen",
             "An account holder with the contact's family name: please check",
@@ -372,12 +366,8 @@ def _family_name(args: list[str]) -> Texts:
             "Kontoinhaber mit dem Familiennamen des Kontakts ({}): bitte prüfen",
             "An account holder with the contact's family name ({}): please check",
         ),
-    )
-
-
-def _name_abbreviated(args: list[str]) -> Texts:
-    return _about(
-        args,
+    ),
+    "name_abbreviated": (
         (
             "Kontoinhaber schreibt den Namen des Kontakts abgekürzt: bitte prüfen",
             "The account holder writes the contact's name abbreviated: please check",
@@ -386,12 +376,8 @@ def _name_abbreviated(args: list[str]) -> Texts:
             "Kontoinhaber „{}“: der Name des Kontakts abgekürzt? Bitte prüfen",
             "Account holder “{}”: the contact's name abbreviated? Please check",
         ),
-    )
-
-
-def _number_mistyped(args: list[str]) -> Texts:
-    return _about(
-        args,
+    ),
+    "number_mistyped": (
         (
             "Belegnummer im Verwendungszweck mit einem Tippfehler: bitte prüfen",
             "The voucher number in the purpose with one typo: please check",
@@ -400,7 +386,18 @@ def _number_mistyped(args: list[str]) -> Texts:
             "{} im Verwendungszweck: Belegnummer mit Zahlendreher oder Tippfehler? Bitte prüfen",
             "{} in the purpose: the voucher number with digits swapped or mistyped? Please check",
         ),
-    )
+    ),
+}
+
+
+def _about(code: str, args: list[str]) -> Texts:
+    """The text of an offer naming a parameter (:data:`_ABOUT`), with the parameter, or
+    without it where it has none."""
+    plain, named = _ABOUT[code]
+    value = ":".join(args)
+    if not value:
+        return plain
+    return named[0].format(value), named[1].format(value)
 
 
 def _collective(args: list[str]) -> Texts:
@@ -496,9 +493,7 @@ _BY_PREFIX: dict[str, Callable[[list[str]], Texts]] = {
     "payout_short": _payout_short,
     "counted": _counted,
     "family": _family,
-    "family_name": _family_name,
-    "number_mistyped": _number_mistyped,
-    "name_abbreviated": _name_abbreviated,
+    **{code: partial(_about, code) for code in _ABOUT},
 }
 
 
