@@ -194,6 +194,10 @@ def replayed(seed: int) -> None:
             f"history_links={found.history_links} total_seconds="
             f"{time.perf_counter() - started:.1f}"
         )
+        print(
+            f"[replay {label}] listed_external_before_their_line={found.listed_early} "
+            "(payments after each run, summed; target 0)"
+        )
     # the same, a person working through the tabs after each run (``thorough``): what
     # the person had to do, and that rejections hold and leave the engine's links right
     for label, part, uploaded in parts:

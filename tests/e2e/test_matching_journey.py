@@ -33,7 +33,7 @@ from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.uow import UnitOfWorkFactory
 from belegsync.matching.service import run_matching
 from fakes.clock import FixedClock
-from support.matching_helpers import NOW, SUPPLIER_IBAN, add_voucher, item, line, push
+from support.matching_helpers import NOW, PUSHED_LATER, SUPPLIER_IBAN, add_voucher, item, line, push
 from support.matching_volume import seed_queue
 
 async def main(db, tenant, groups):
@@ -46,7 +46,7 @@ async def main(db, tenant, groups):
                       total_gross_cents=4000, contact_name="Toner Express GmbH")
     await add_voucher(f, tenant, "e2e-ext", [item("partPaymentFinancialTransaction", 8900)],
                       voucher_number="RE-2024-0099", contact_name="Papier Schmidt GmbH")
-    await push(f, FixedClock(NOW), tenant, [
+    await push(f, FixedClock(PUSHED_LATER), tenant, [
         line("-119.00", "2024-03-06", "Rechnung RE-2024-0042", counterparty_iban=SUPPLIER_IBAN),
         line("-250.00", "2024-03-06", "Bueromaterial", counterparty_name="M. Lindqvist"),
         line("-40.00", "2024-03-06", "Toner", counterparty_name="Kartuschenhandel Ost"),

@@ -17,6 +17,11 @@ from fakes.clock import FixedClock
 from support.store_helpers import add_tenant, voucher_data
 
 NOW = datetime(2024, 3, 8, 9, 0, tzinfo=UTC)
+# A bank connection's push on 20 March: its lines reach past the date window of a
+# payment paid on 5 March (``item``'s day; ten days after it). Pushed at ``NOW``, such a
+# payment without a line awaits the next lines instead of needing an external
+# transaction.
+PUSHED_LATER = datetime(2024, 3, 20, 9, 0, tzinfo=UTC)
 BANK_IBAN = "DE89370400440532013000"
 SUPPLIER_IBAN = "DE02120300000000202051"
 

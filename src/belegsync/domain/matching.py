@@ -8,14 +8,17 @@ A :class:`BankTxn` carries the signed bank amount (negative: money out).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from belegsync.domain.dates import berlin_date
 from belegsync.domain.vouchers import Direction, direction
 
 __all__ = [
+    "AccountLines",
     "AmountKind",
     "BankTxn",
     "DifferenceReason",
@@ -30,6 +33,7 @@ __all__ = [
     "UnmatchedReason",
     "creditor_is_counterparty",
     "instructed_cents",
+    "lines_reach",
 ]
 
 
@@ -310,6 +314,49 @@ class UnmatchedReason(StrEnum):
 
     NO_CANDIDATE = "no_candidate"  # feeds "Externe Transaktion erforderlich"
     BELOW_THRESHOLD = "below_threshold"
+    # no line yet, but the client's lines do not reach the end of the payment's date
+    # window: its line may come with the next statement (never "extern" before)
+    AWAITING_LINES = "awaiting_lines"
+
+
+# An account whose lines end this long before the newest of the client's accounts no
+# longer says how far the lines reach: closed, or a savings account booked once a
+# quarter.
+STALE_ACCOUNT_DAYS = 45
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLines:
+    """What says how far one real account's lines reach: its last line's booking day,
+    the last day a statement file of it covers (its period, CAMT ``FrToDt``, MT940's
+    closing balance), and when the bank connection last pushed lines of it."""
+
+    last_booking: date | None = None
+    statement_end: date | None = None
+    last_push: datetime | None = None
+
+    @property
+    def reach(self) -> date | None:
+        """The last day whose bookings are all here. A push brought every booking the
+        connection had: all of the day before (Europe/Berlin), a booking of the day
+        itself may still come."""
+        pushed = berlin_date(self.last_push) - timedelta(days=1) if self.last_push else None
+        days = [d for d in (self.last_booking, self.statement_end, pushed) if d is not None]
+        return max(days, default=None)
+
+
+def lines_reach(accounts: Iterable[AccountLines]) -> date | None:
+    """How far a client's lines reach: the earliest reach of its accounts still current
+    (``STALE_ACCOUNT_DAYS``). A client who uploads the credit card's statement once a
+    month beside a daily bank connection has the card's lines only up to the end of
+    last month: a voucher paid by card since then may still find its line. None: no
+    lines yet (no payment can be told to need an external transaction before the
+    first statement or push)."""
+    days = [day for day in (a.reach for a in accounts) if day is not None]
+    if not days:
+        return None
+    current = max(days) - timedelta(days=STALE_ACCOUNT_DAYS)
+    return min(day for day in days if day >= current)
 
 
 @dataclass(frozen=True, slots=True)

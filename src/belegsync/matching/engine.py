@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cached_property, partial
 from itertools import chain, combinations, compress, count, repeat
 from operator import and_, attrgetter, is_not, truth
@@ -159,6 +160,7 @@ def match(
     memory: IbanContactMemory | None = None,
     params: MatchParams | None = None,
     history: LinkHistory | None = None,
+    lines_until: Mapping[str, date | None] | None = None,
 ) -> MatchResult:
     """Match expected payments to bank transactions.
 
@@ -166,15 +168,25 @@ def match(
     ``existing_links`` with an allocating status settle their payment and use up
     their transaction's amount. ``memory`` adds learned IBAN/creditor id → contact
     evidence. ``history`` adds what confirmed links outside this input taught (payer
-    names, accounts, amounts and dates per contact). The result does not depend on the
-    order of the inputs.
+    names, accounts, amounts and dates per contact). ``lines_until`` holds per tenant the
+    last day its lines reach (``domain.matching.lines_reach``; None: it has no lines
+    yet): a payment without a line whose date window ends after that awaits the next
+    lines (``UnmatchedReason.AWAITING_LINES``); for a tenant not in it, every such
+    payment needs an external transaction. The result does not depend on the order of the inputs.
     """
     params = params or MatchParams()
     memory = memory or IbanContactMemory()
     cols = txns if isinstance(txns, TxnColumns) else TxnColumns.from_txns(txns)
     with _gc_paused():
         return _Run(
-            expected, cols, frozenset(rejected), existing_links, memory, params, history
+            expected,
+            cols,
+            frozenset(rejected),
+            existing_links,
+            memory,
+            params,
+            history,
+            {tenant: day.toordinal() if day else 0 for tenant, day in (lines_until or {}).items()},
         ).run()
 
 
@@ -330,8 +342,11 @@ class _Run:
         memory: IbanContactMemory,
         params: MatchParams,
         stored_history: LinkHistory | None = None,
+        lines_until: Mapping[str, int] | None = None,
     ) -> None:
         self.params = params
+        # per tenant, the last day (ordinal) its lines reach, 0 where it has none
+        self.lines_until = lines_until or {}
         self.rejected = rejected
         self.expected = expected
         allocated: dict[str, int] = defaultdict(int)
@@ -1341,8 +1356,12 @@ class _Run:
             if ranked:
                 suggestions[state.payment.id] = ranked
                 continue
-            found = p in best or p in wider
-            reason = UnmatchedReason.BELOW_THRESHOLD if found else UnmatchedReason.NO_CANDIDATE
+            if p in best or p in wider:
+                reason = UnmatchedReason.BELOW_THRESHOLD
+            elif state.window[1] > self.lines_until.get(state.payment.tenant_id, state.window[1]):
+                reason = UnmatchedReason.AWAITING_LINES
+            else:
+                reason = UnmatchedReason.NO_CANDIDATE
             unmatched.append(Unmatched(state.payment.id, reason, best.get(p, 0.0)))
         # by payment id (the ranks of the ids), then transaction id where a payment
         # repeats (a sort of strings)

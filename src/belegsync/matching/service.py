@@ -25,6 +25,7 @@ from belegsync.domain.matching import (
     LinkStatus,
     Suggestion,
     UnmatchedReason,
+    lines_reach,
 )
 from belegsync.matching.candidates import (
     RETURN_CHARGES,
@@ -314,6 +315,8 @@ class _Inputs:
     memory: IbanContactMemory
     returned: int
     returns_to_check: int
+    # the last day the tenant's lines reach (``lines_reach``; None: no lines yet)
+    lines_until: dict[str, date | None]
 
 
 async def _inputs(
@@ -360,7 +363,10 @@ async def _inputs(
         for p, v in [*loaded.payments.values(), *settled]
     ]
     memory = _memory(await uow.matching.memory(tenant_id))
-    return _Inputs(loaded, expected, settled_links, cols, history, memory, returned, to_check)
+    until = {tenant_id: lines_reach(await uow.matching.account_lines(tenant_id))}
+    return _Inputs(
+        loaded, expected, settled_links, cols, history, memory, returned, to_check, until
+    )
 
 
 async def _returned_item_payments(
@@ -427,6 +433,7 @@ async def _computed(inputs: _Inputs, params: MatchParams | None) -> MatchResult:
             memory=inputs.memory,
             params=params,
             history=inputs.history,
+            lines_until=inputs.lines_until,
         )
     )
 

@@ -13,6 +13,8 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    case,
+    func,
     insert,
     or_,
     select,
@@ -25,6 +27,7 @@ from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.sql import ColumnElement
 
 from belegsync.domain.advice import matching_text, returnable_items
+from belegsync.domain.matching import AccountLines
 from belegsync.store import matching_state  # keeps the match state with the links
 from belegsync.store.banking_repository import advice_of
 from belegsync.store.errors import NotFound
@@ -41,6 +44,8 @@ from belegsync.store.models import (
     Voucher,
     new_id,
 )
+from belegsync.store.models.banking import BankStatement
+from belegsync.store.types import UTCDateTime
 
 __all__ = [
     "TRANSACTION_COLUMNS",
@@ -617,6 +622,29 @@ class MatchingRepository:
             [None if a is None else matching_text(a) for a in found],
             [None if a is None else returnable_items(a) for a in found],
         )
+
+    async def account_lines(self, tenant_id: str) -> list[AccountLines]:
+        """Per real account of the tenant (not the external transactions' account) what
+        says how far its lines reach (``domain.matching.lines_reach``)."""
+        pushed = case((BankTransaction.source == "connection", BankTransaction.created_at))
+        lines = await self._session.execute(
+            select(
+                BankTransaction.account_id,
+                func.max(BankTransaction.booking_date),
+                func.max(pushed, type_=UTCDateTime()),
+            )
+            .where(BankTransaction.tenant_id == tenant_id, BankTransaction.source != "external")
+            .group_by(BankTransaction.account_id)
+        )
+        statements = await self._session.execute(
+            select(BankStatement.account_id, func.max(BankStatement.period_to))
+            .where(BankStatement.tenant_id == tenant_id)
+            .group_by(BankStatement.account_id)
+        )
+        ends: dict[str, date | None] = {account: end for account, end in statements}
+        return [
+            AccountLines(booked, ends.pop(account, None), last) for account, booked, last in lines
+        ] + [AccountLines(statement_end=end) for end in ends.values()]
 
     async def external_transaction_ids(self, tenant_id: str) -> set[str]:
         query = select(BankTransaction.id).where(

@@ -118,6 +118,10 @@ LINK_STATUSES: Final[Mapping[str, str]] = {
 UNMATCHED_REASONS: Final[Mapping[str, str]] = {
     "no_candidate": _("Keine passende Banktransaktion: externe Transaktion erforderlich"),
     "below_threshold": _("Kein sicherer Treffer: bitte selbst zuordnen"),
+    "awaiting_lines": _(
+        "Kontoumsätze reichen noch nicht bis zum Zahldatum: "
+        "der Abgleich folgt mit den nächsten Umsätzen"
+    ),
 }
 
 TRANSACTION_SOURCES: Final[Mapping[str, str]] = {

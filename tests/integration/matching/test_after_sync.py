@@ -28,10 +28,14 @@ async def test_sync_runs_matching_and_a_failing_hook_does_not_fail_the_sync(
     assert outcome.status == "succeeded"
     [counts] = ran
     assert counts.payments > 0
-    # No bank transactions yet: every bank payment needs an external transaction.
+    # No bank transactions yet: every bank payment awaits the first statement or push;
+    # none is sent to "Externe Transaktion erforderlich" (it was, every one of them)
     async with harness.uow_factory() as uow:
         needed = await external_needed(uow, harness.tenant_id)
-    assert len(needed) == counts.no_candidate > 0
+        payments = await uow.matching.payments(harness.tenant_id)
+    reasons = {p.unmatched_reason for p, _ in payments if p.kind == "bank"}
+    assert needed == [] and counts.no_candidate == 0
+    assert counts.unmatched > 0 and reasons == {"awaiting_lines"}
 
     async def broken(tenant_id: str) -> None:
         raise RuntimeError("matching broke")

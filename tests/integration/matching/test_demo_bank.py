@@ -66,6 +66,7 @@ async def test_demo_bank_data_fills_links_suggestions_and_external_needed(
     repeated = await push_demo_bank_data(uow_factory, clock, tenant_id)
     async with uow_factory() as uow:
         needed = await external_needed(uow, tenant_id)
+        payments_ = [p for p, _ in await uow.matching.payments(tenant_id)]
 
     assert IBAN(DEMO_ACCOUNT_IBAN).country_code == "DE"  # valid check digits, or it raises
     assert first == again  # the same vouchers give the same transactions
@@ -77,7 +78,12 @@ async def test_demo_bank_data_fills_links_suggestions_and_external_needed(
     assert "abzgl. 2% Skonto" in texts and "RUECKLASTSCHRIFT" in texts
     assert result.added == len(first) and repeated.added == 0
     assert result.matching.auto_links > 20 and result.matching.suggestions > 0
-    assert len(needed) >= missing
+    # a payment without its line needs an external transaction, unless paid so lately
+    # that the next push may still bring its line (pushed on 8 March: the lines reach
+    # 7 March, a date window ten days past the paid date)
+    awaiting = [p for p in payments_ if p.unmatched_reason == "awaiting_lines"]
+    assert len(needed) + len(awaiting) >= missing and len(needed) >= missing - 2
+    assert all(p.paid_date and p.paid_date > date(2024, 2, 26) for p in awaiting)
     assert line_key_updates(statements) == 0  # the lines were stored with their keys
 
 

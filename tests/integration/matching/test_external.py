@@ -17,7 +17,7 @@ from belegsync.store.errors import NotFound
 from belegsync.store.models import AuditLogEntry
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import add_voucher, item, line, push
+from support.matching_helpers import PUSHED_LATER, add_voucher, item, line, push
 from support.store_helpers import add_tenant
 
 
@@ -38,7 +38,8 @@ async def _tenant_with_unmatched_voucher(uow_factory: UnitOfWorkFactory, clock: 
         [item("partPaymentCashBox", 5000)],
         voucher_number="RE-2024-0100",
     )
-    # The only known bank line is unrelated.
+    # The only known bank line is unrelated, pushed after the paid date's window
+    clock.set(PUSHED_LATER)
     await push(uow_factory, clock, tenant_id, [line("-7.50", "2024-03-01", "Kontogebuehr")])
     await run_matching(uow_factory, clock, tenant_id)
     return tenant_id

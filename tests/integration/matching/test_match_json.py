@@ -14,7 +14,7 @@ from belegsync.cli import run
 from belegsync.store.db import create_engine, create_session_factory
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import NOW, SUPPLIER_IBAN, add_voucher, item, line, push
+from support.matching_helpers import NOW, PUSHED_LATER, SUPPLIER_IBAN, add_voucher, item, line, push
 
 
 async def _seed(database: Path) -> dict[str, str]:
@@ -53,7 +53,7 @@ async def _seed(database: Path) -> dict[str, str]:
             ),
         }
         lines = [line("-119.00", "2024-03-06", "RE-2024-0042", counterparty_iban=SUPPLIER_IBAN)]
-        await push(uow_factory, FixedClock(NOW), tenant_id, lines)
+        await push(uow_factory, FixedClock(PUSHED_LATER), tenant_id, lines)
     finally:
         await engine.dispose()
     return ids

@@ -10,7 +10,7 @@ from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext, list_vouchers, match_states
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import add_voucher, item, line, push
+from support.matching_helpers import PUSHED_LATER, add_voucher, item, line, push
 from support.store_helpers import add_tenant
 
 
@@ -44,6 +44,7 @@ async def test_matched_only_when_every_bank_payment_is_linked(
         voucher_number="RE-2024-0500",
     )
     assert await _state(uow_factory, ctx, voucher_id) is None  # matching has not run yet
+    clock.set(PUSHED_LATER)  # past both paid dates' windows
     await push(uow_factory, clock, tenant_id, [line("-7.50", "2024-01-02", "Kontogebuehr")])
     await run_matching(uow_factory, clock, tenant_id)
     assert await _state(uow_factory, ctx, voucher_id) == "external"

@@ -8,7 +8,7 @@ amount from an unknown payer does neither.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -493,3 +493,30 @@ def test_a_voucher_number_typed_wrongly_is_offered(purpose: str, code: str | Non
     p = payment(number="RE-2024-00062", amount=662057, name="Autohaus Berger", voucher_date=D0)
     line = txn(amount=662057, text=purpose, name="Lisa Brandt", day=D0 - timedelta(days=8))
     _offered_only_with(match([p], [line]), code)
+
+
+@pytest.mark.parametrize(
+    ("reach", "reason"),
+    [
+        (None, UnmatchedReason.NO_CANDIDATE),  # not told: as before
+        ({"t1": D0 + timedelta(days=9)}, UnmatchedReason.AWAITING_LINES),
+        ({"t1": D0 + timedelta(days=10)}, UnmatchedReason.NO_CANDIDATE),
+        ({"t1": None}, UnmatchedReason.AWAITING_LINES),  # no lines yet
+        ({"t2": D0 - timedelta(days=30)}, UnmatchedReason.NO_CANDIDATE),  # another's
+    ],
+)
+def test_a_payment_without_a_line_awaits_the_lines_reaching_past_its_window(
+    reach: dict[str, date | None] | None, reason: UnmatchedReason
+) -> None:
+    """Paid on D0 (its window ends ten days after): until the client's lines reach
+    that far, its line may still come with the next statement."""
+    p = payment(amount=61880)
+    unrelated = txn(amount=-1290, text="Kontoführungsentgelt", name="", day=D0 - timedelta(days=20))
+    assert _reason(match([p], [unrelated], lines_until=reach).unmatched) is reason
+
+
+def test_a_payment_with_only_a_line_below_the_threshold_is_left_for_a_person_either_way() -> None:
+    p = payment(amount=61880)
+    near = txn(amount=61880, text="Zahlung", name="", day=D0 + timedelta(days=1))
+    result = match([p], [near], rejected={("v1#0", "b1")}, lines_until={"t1": D0})
+    assert _reason(result.unmatched) is UnmatchedReason.BELOW_THRESHOLD

@@ -76,7 +76,8 @@ class ExpectedPayment(Base):
     # Kept with the links (``store.matching_state``): a confirmed or automatic link to a
     # real (not external) transaction settles the payment.
     settled: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Set by the last matching run: "no_candidate" or "below_threshold", else NULL.
+    # Set by the last matching run: "no_candidate", "below_threshold" or
+    # "awaiting_lines" (``domain.matching.UnmatchedReason``), else NULL.
     unmatched_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
