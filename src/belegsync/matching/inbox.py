@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from belegsync.domain.links import status_label
-from belegsync.domain.matching import ALLOCATING_STATUSES, LinkStatus
+from belegsync.domain.matching import ALLOCATING_STATUSES, LinkStatus, lines_reach
 from belegsync.domain.matching_reasons import describe_all
 from belegsync.matching.external import ExternalNeeded, external_draft, signed_amount
 from belegsync.matching.links import safe_suggestions
@@ -21,6 +21,7 @@ from belegsync.store.matching_queries import (
     PaymentRow,
     QueueFilters,
     QueueTab,
+    awaiting_count,
     cash_payments,
     external_payments,
     link_rows,
@@ -186,6 +187,15 @@ async def matching_overview(uow: UnitOfWork, tenant_id: str) -> MatchingOverview
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitingLines:
+    """The payments awaiting the client's next lines (none listed as needing an external
+    transaction yet), and the last day the lines reach (None: no lines yet)."""
+
+    count: int
+    reach: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueView:
     """One tab of the work queue: counts of every tab, one page of rows."""
 
@@ -198,6 +208,8 @@ class QueueView:
     replaced: list[LinkView]
     # confirmed links whose collection came back, not yet checked (every tab says so)
     returns_to_check: int = 0
+    # on the external tab: the payments that may still find their line
+    awaiting: AwaitingLines | None = None
 
     @property
     def total(self) -> int:
@@ -245,7 +257,11 @@ async def matching_queue(
         else []
     )
     to_check = await returns_to_check(uow, ctx)
-    return QueueView(tab, counts, links, external, safe, cash, replaced, to_check)
+    awaiting = None
+    if tab == "external":
+        reach = lines_reach(await uow.matching.account_lines(ctx.tenant_id))
+        awaiting = AwaitingLines(await awaiting_count(uow, ctx), reach)
+    return QueueView(tab, counts, links, external, safe, cash, replaced, to_check, awaiting)
 
 
 # the lines the widened search shows at most (as many as a search shows), nearest first

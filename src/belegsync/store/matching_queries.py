@@ -32,6 +32,7 @@ __all__ = [
     "QueueFilters",
     "QueueTab",
     "SuggestionRow",
+    "awaiting_count",
     "cash_payments",
     "external_payments",
     "link_rows",
@@ -327,6 +328,16 @@ async def external_payments(uow: UnitOfWork, ctx: TenantContext) -> list[Payment
         Voucher.voucher_date, Voucher.lexware_id, ExpectedPayment.position
     )
     return [PaymentRow(*row) for row in await uow.session.execute(query)]
+
+
+async def awaiting_count(uow: UnitOfWork, ctx: TenantContext) -> int:
+    """The payments without a line yet whose date windows the client's lines do not
+    reach (``UnmatchedReason.AWAITING_LINES``): listed nowhere until the next lines."""
+    query = _payments_query(ctx, "bank").where(
+        ExpectedPayment.unmatched_reason == "awaiting_lines", ~_settled()
+    )
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return int(await uow.session.scalar(counted) or 0)
 
 
 async def cash_payments(uow: UnitOfWork, ctx: TenantContext) -> list[PaymentRow]:

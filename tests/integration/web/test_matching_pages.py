@@ -12,6 +12,8 @@ from belegsync.accounts.api_tokens import create_api_token
 from belegsync.matching.links import confirm_link
 from belegsync.matching.service import run_matching
 from support.matching_helpers import (
+    NOW,
+    PUSHED_LATER,
     SUPPLIER_IBAN,
     add_voucher,
     chamber_instalments,
@@ -656,3 +658,47 @@ async def test_a_link_action_sent_twice_answers_as_done_not_as_refused(stack: We
     assert "Zuordnung aufgehoben" in text_of(undone_again)
     for answer in (second, rejected_again, undone_again):
         assert 'class="banner banner-error"' not in answer.text, text_of(answer)[:300]
+
+
+async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_says_so(
+    stack: WebStack,
+) -> None:
+    """Paid on 5 March from an account whose lines the connection pushed on 8 March
+    (every booking to the 7th): the external tab does not list it yet and says why,
+    the voucher page says what it waits for; once the lines reach past its window, it
+    is listed (before, it was listed at once)."""
+    tenant = stack.tenant_a
+    uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
+    voucher_id = await add_voucher(
+        uow_factory,
+        tenant,
+        "v-wait",
+        [item("partPaymentFinancialTransaction", 8900)],
+        voucher_number="RE-2024-0099",
+    )
+    clock.set(NOW)
+    await push(uow_factory, clock, tenant, [line("-7.50", "2024-03-01", "Kontogebuehr")])
+    await run_matching(uow_factory, clock, tenant)
+    base = f"/clients/{tenant}/matching"
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        waiting = await b.get(f"{base}?tab=external")
+        voucher = text_of(await b.get(f"/clients/{tenant}/vouchers/{voucher_id}"))
+        await b.post("/language", {"lang": "en", "next": base})
+        english = text_of(await b.get(f"{base}?tab=external"))
+    clock.set(PUSHED_LATER)
+    await push(uow_factory, clock, tenant, [line("-7.50", "2024-03-18", "Kontogebuehr")])
+    await run_matching(uow_factory, clock, tenant)
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        listed = await b.get(f"{base}?tab=external")
+
+    assert _tab(waiting.text, "external") == 0 and "RE-2024-0099" not in text_of(waiting)
+    assert "Warten auf Kontoumsätze nach dem 07.03.2024 (erst dann hier aufgeführt): 1" in text_of(
+        waiting
+    )
+    assert "Kontoumsätze reichen noch nicht bis zum Zahldatum" in voucher
+    assert "Externe Transaktion anlegen" not in voucher
+    assert "Awaiting bank transactions after" in english
+    assert _tab(listed.text, "external") == 1 and "RE-2024-0099" in text_of(listed)
+    assert 'id="awaiting-lines"' not in listed.text
