@@ -76,6 +76,9 @@ class Metrics:
     # payments offered a line for less from their payer: (first right, paid by
     # another line, paid from no imported statement)
     short_offers: tuple[int, int, int] = (0, 0, 0)
+    # payments paid from no imported statement awaiting the next lines: paid after the
+    # last statement (a data set ends), their line may still come
+    awaiting_unmatchable: int = 0
 
     @property
     def auto_precision(self) -> float:
@@ -100,6 +103,7 @@ class Metrics:
             f"matchable_vouchers={self.matchable.vouchers}",
             f"[{label}] wrongly_external={self.wrongly_external} (target 0) "
             f"rightly_external={self.external_unmatchable}/{self.unmatchable_payments} "
+            f"awaiting_next_lines={self.awaiting_unmatchable} "
             f"unmatchable_vouchers={self.unmatchable_vouchers} "
             f"unmatchable_auto_linked={self.unmatchable_auto_linked} "
             f"payments_with_suggestions={self.suggested_payments}",
@@ -130,6 +134,9 @@ class Outcome:
     # the lines a person confirmed per payment (a replay's review): linked, not by the
     # engine alone
     confirmed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # the payments awaiting the next lines (``awaiting_lines``: their date windows reach
+    # past the client's lines)
+    awaiting: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, result: MatchResult) -> Outcome:
@@ -147,6 +154,9 @@ class Outcome:
                 p
                 for p, offered in result.suggestions_by_payment.items()
                 if "short_payment" in offered[0].features.extra
+            ),
+            awaiting=frozenset(
+                u.payment_id for u in result.unmatched if u.reason is UnmatchedReason.AWAITING_LINES
             ),
         )
 
@@ -171,7 +181,7 @@ def evaluate_outcome(data: DataSet, outcome: Outcome, settled: Collection[str] =
     per_voucher: dict[str, tuple[bool, bool]] = {}
     vouchers: set[str] = set()
     wrongly: list[str] = []
-    external_unmatchable = unmatchable = 0
+    external_unmatchable = unmatchable = awaiting = 0
     for payment in data.expected:
         if payment.id in skip:
             continue
@@ -180,6 +190,7 @@ def evaluate_outcome(data: DataSet, outcome: Outcome, settled: Collection[str] =
         if paid_by is None:
             unmatchable += 1
             external_unmatchable += payment.id in external
+            awaiting += payment.id in outcome.awaiting
             continue
         linked = auto.get(payment.id, frozenset())
         auto_ok = bool(linked) and linked <= paid_by
@@ -213,6 +224,7 @@ def evaluate_outcome(data: DataSet, outcome: Outcome, settled: Collection[str] =
         wrongly_external_ids=tuple(sorted(wrongly)),
         by_scenario=dict(sorted(by_scenario.items())),
         short_offers=(short[0], short[1], short[2]),
+        awaiting_unmatchable=awaiting,
     )
 
 

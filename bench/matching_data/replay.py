@@ -574,16 +574,16 @@ class _Client:
                     score = link.score or 0.0
                     if payment not in offered or score > offered[payment][0]:
                         offered[payment] = (score, line)
-            external = {
-                payments[p.id]
+            reasons = {
+                payments[p.id]: p.unmatched_reason
                 for p, _ in await uow.matching.payments(self.tenant_id)
-                if p.unmatched_reason == "no_candidate"
             }
         return Outcome(
             {p: frozenset(lines_) for p, lines_ in auto.items()},
             {p: line for p, (_, line) in offered.items()},
-            frozenset(external),
+            frozenset(p for p, reason in reasons.items() if reason == "no_candidate"),
             confirmed={p: frozenset(lines_) for p, lines_ in confirmed.items()},
+            awaiting=frozenset(p for p, reason in reasons.items() if reason == "awaiting_lines"),
         )
 
 

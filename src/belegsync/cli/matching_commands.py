@@ -77,6 +77,7 @@ def _document(counts: MatchCounts, o: MatchingOverview) -> dict[str, Any]:
             "suggestions": counts.suggestions,
             "unmatched": counts.unmatched,
             "no_candidate": counts.no_candidate,
+            "awaiting_lines": counts.awaiting_lines,
             "replaced_external": counts.replaced_external,
             "returned": counts.returned,
             "returns_to_check": counts.returns_to_check,
@@ -95,7 +96,8 @@ def _document(counts: MatchCounts, o: MatchingOverview) -> dict[str, Any]:
 def _print_text(counts: MatchCounts, o: MatchingOverview) -> None:
     print(
         f"{counts.auto_links} automatisch zugeordnet, {counts.suggestions} Vorschläge, "
-        f"{len(o.external_needed)} brauchen eine externe Transaktion, {len(o.cash)} bar "
+        f"{len(o.external_needed)} brauchen eine externe Transaktion, "
+        f"{counts.awaiting_lines} warten auf Kontoumsätze, {len(o.cash)} bar "
         f"bezahlt, {counts.replaced_external} externe ersetzt"
         + (f", {counts.returned} wegen Rücklastschrift aufgehoben." if counts.returned else ".")
     )

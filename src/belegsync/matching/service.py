@@ -92,6 +92,8 @@ class MatchCounts:
     returned: int = 0  # automatic links retired because a return undid their line
     # confirmed links whose line a return undid, newly shown to a person to decide
     returns_to_check: int = 0
+    # payments without a line whose date windows the lines do not reach yet
+    awaiting_lines: int = 0
 
 
 def _features_json(suggestion: Suggestion) -> dict[str, Any]:
@@ -271,6 +273,7 @@ async def run_matching(
         auto_links=counts.auto_links,
         suggestions=counts.suggestions,
         unmatched=counts.unmatched,
+        awaiting_lines=counts.awaiting_lines,
         replaced_external=counts.replaced_external,
         returned=counts.returned,
         returns_to_check=counts.returns_to_check,
@@ -484,6 +487,7 @@ async def _stored(
         replaced_external=writer.replaced,
         returned=inputs.returned,
         returns_to_check=inputs.returns_to_check,
+        awaiting_lines=sum(r == UnmatchedReason.AWAITING_LINES.value for r in reasons.values()),
     )
 
 

@@ -127,8 +127,9 @@ async def test_a_voucher_paid_after_the_last_statement_awaits_the_next_one(
         uow_factory, clock, tenant_id, "januar.xml", _statement("2024-01-01", "2024-01-31", RENT)
     )
 
-    await run_matching(uow_factory, clock, tenant_id)
+    counts = await run_matching(uow_factory, clock, tenant_id)
 
+    assert (counts.awaiting_lines, counts.no_candidate) == (2, 0)
     # January's statement reaches 31 January: neither payment of 13 February can be
     # told apart yet (before, both were listed as needing an external transaction)
     assert await _reasons(uow_factory, tenant_id) == {
@@ -145,8 +146,9 @@ async def test_a_voucher_paid_after_the_last_statement_awaits_the_next_one(
         "februar.xml",
         _statement("2024-02-01", "2024-02-29", TIMBER),
     )
-    await run_matching(uow_factory, clock, tenant_id)
+    counts = await run_matching(uow_factory, clock, tenant_id)
 
+    assert (counts.awaiting_lines, counts.no_candidate) == (0, 1)
     # February's statement brought the timber's line; the chairs were paid elsewhere
     reasons = await _reasons(uow_factory, tenant_id)
     assert reasons == {"ER-2024-0031": None, "ER-2024-0032": "no_candidate"}

@@ -93,6 +93,7 @@ def test_json_lists_external_needed_and_cash_with_voucher_ids(
         "-23.80",
     )
     assert document["counts"]["external_needed"] == 2 and document["counts"]["cash"] == 1
+    assert document["counts"]["awaiting_lines"] == 0
     [link] = document["links"]
     assert link["voucher"]["id"] == ids["auto"]
     assert {"de": "Betrag stimmt auf den Cent", "en": "Amount matches to the cent"} in link[
