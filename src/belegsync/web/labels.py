@@ -119,8 +119,8 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = {
     "no_candidate": _("Keine passende Banktransaktion: externe Transaktion erforderlich"),
     "below_threshold": _("Kein sicherer Treffer: bitte selbst zuordnen"),
     "awaiting_lines": _(
-        "Kontoumsätze reichen noch nicht bis zum Zahldatum: "
-        "der Abgleich folgt mit den nächsten Umsätzen"
+        "Noch kein passender Kontoumsatz: die Umsätze reichen noch nicht weit genug "
+        "über das Zahldatum hinaus, der Abgleich folgt mit den nächsten"
     ),
 }
 

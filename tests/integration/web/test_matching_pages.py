@@ -697,7 +697,7 @@ async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_s
     assert "Warten auf Kontoumsätze nach dem 07.03.2024 (erst dann hier aufgeführt): 1" in text_of(
         waiting
     )
-    assert "Kontoumsätze reichen noch nicht bis zum Zahldatum" in voucher
+    assert "die Umsätze reichen noch nicht weit genug über das Zahldatum hinaus" in voucher
     assert "Externe Transaktion anlegen" not in voucher
     assert "Awaiting bank transactions after" in english
     assert _tab(listed.text, "external") == 1 and "RE-2024-0099" in text_of(listed)
