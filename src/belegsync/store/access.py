@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Generic, Literal, TypeVar, cast, get_args
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -39,7 +39,9 @@ MAX_PER_PAGE = 200
 # open      a bank payment without link or suggestion (below the threshold, or not run)
 # cash      no bank payment, only cash payments
 # A voucher without expected payments (matching has not run, nothing to pay) has none.
-MatchState = Literal["matched", "suggested", "external", "open", "cash"]
+# "awaiting": every payment still open awaits the client's next lines (its date window
+# reaches past them: ``UnmatchedReason.AWAITING_LINES``), nothing for a person yet
+MatchState = Literal["matched", "suggested", "external", "open", "awaiting", "cash"]
 MATCH_STATES: Final[tuple[str, ...]] = get_args(MatchState)
 # Link statuses that settle a payment (mirrors ``belegsync.matching.service.ALLOCATING``).
 _SETTLING: Final[tuple[str, ...]] = ("auto_confirmed", "confirmed")
@@ -169,7 +171,19 @@ def match_state_expression() -> ColumnElement[str | None]:
             ),
             literal("external"),
         ),
-        (unsettled, literal("open")),
+        (
+            _payment_exists(
+                "bank",
+                ~settled,
+                ~suggested,
+                or_(
+                    ExpectedPayment.unmatched_reason.is_(None),
+                    ExpectedPayment.unmatched_reason != "awaiting_lines",
+                ),
+            ),
+            literal("open"),
+        ),
+        (unsettled, literal("awaiting")),
         (_payment_exists("cash"), literal("cash")),
         else_=None,
     )

@@ -5,7 +5,7 @@ Every voucher falls into one bucket:
 auto      every bank payment linked automatically
 confirmed every bank payment linked, at least one confirmed by a person
 external  linked through an external transaction, or one is needed
-open      a suggestion to check, or no confident match yet
+open      a suggestion to check, no confident match yet, or awaiting the next lines
 cash      paid from the cash box only (nothing to match)
 none      no expected payment (matching has not run, or nothing to pay)
 
@@ -16,15 +16,16 @@ seconds for 20,000 vouchers; ``bench/overview_latency.py`` measures this one):
    into one code, the strongest link: 3 suggested, 6 automatic, 7 confirmed, 8 through
    an external transaction (streamed from the index on tenant and payment);
 2. the vouchers with their active payments and those codes, grouped per voucher into
-   the voucher's state code (the most urgent payment: 3 suggestion to check, 2 external
-   transaction needed, 1 open, 0 linked; -1 cash only) and its link code (2 external,
-   1 confirmed, 0 automatic);
+   the voucher's state code (the most urgent payment: 4 suggestion to check, 3 external
+   transaction needed, 2 open, 1 awaiting the next lines, 0 linked; -1 cash only) and
+   its link code (2 external, 1 confirmed, 0 automatic);
 3. grouped by tenant, month, review reason and the two codes.
 
 The state code follows the rule of the Belege list's match state
 (:func:`belegsync.store.access.match_state_expression`): a payment is linked when a
 link settles it, whatever else it has; otherwise a suggestion, then "no candidate"
-(external), then open. The tests compare both with a plain computation.
+(external), then open, then awaiting the next lines. The tests compare both with a
+plain computation.
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ BUCKETS: Final[tuple[str, ...]] = get_args(Bucket)
 # Link codes per payment (step 1) and state codes per voucher (step 2).
 _SUGGESTED, _AUTO, _CONFIRMED, _EXTERNAL_LINK = 3, 6, 7, 8
 _STATES: Final[dict[int | None, MatchState | None]] = {
-    3: "suggested",
-    2: "external",
-    1: "open",
+    4: "suggested",
+    3: "external",
+    2: "open",
+    1: "awaiting",
     0: "matched",
     -1: "cash",
     None: None,
@@ -69,7 +71,7 @@ _MATCHED_BUCKETS: Final[dict[int | None, Bucket]] = {2: "external", 1: "confirme
 def _bucket(state: MatchState | None, link_code: int | None) -> Bucket:
     if state == "matched":
         return _MATCHED_BUCKETS.get(link_code, "auto")
-    if state in ("suggested", "open"):
+    if state in ("suggested", "open", "awaiting"):
         return "open"
     if state == "external" or state == "cash":
         return state
@@ -117,9 +119,10 @@ async def _grouped(session: AsyncSession, tenant_ids: Sequence[str]) -> list[_Ro
             ExpectedPayment.kind == "bank",
             case(
                 (code >= _AUTO, 0),
-                (code == _SUGGESTED, 3),
-                (ExpectedPayment.unmatched_reason == "no_candidate", 2),
-                else_=1,
+                (code == _SUGGESTED, 4),
+                (ExpectedPayment.unmatched_reason == "no_candidate", 3),
+                (ExpectedPayment.unmatched_reason == "awaiting_lines", 1),
+                else_=2,
             ),
         ),
         else_=null(),
@@ -207,7 +210,7 @@ def _years(rows: Sequence[_Row]) -> list[YearCounts]:
         if counts is None:
             counts = found[(tenant_id, year)] = YearCounts(tenant_id, year)
         counts.buckets[bucket] += n
-        if state in ("suggested", "open", "external"):
+        if state in ("suggested", "open", "awaiting", "external"):
             counts.waiting[state] = counts.waiting.get(state, 0) + n
         if review is not None:
             counts.flagged[review] = counts.flagged.get(review, 0) + n

@@ -104,6 +104,7 @@ MATCH_STATES: Final[Mapping[str, str]] = {
     "suggested": _("Vorschlag offen"),
     "external": _("extern erforderlich"),
     "open": _("offen"),
+    "awaiting": _("wartet auf Kontoumsätze"),
     "cash": _("bar bezahlt"),
 }
 

@@ -665,7 +665,7 @@ async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_s
 ) -> None:
     """Paid on 5 March from an account whose lines the connection pushed on 8 March
     (every booking to the 7th): the external tab does not list it yet and says why,
-    the voucher page says what it waits for; once the lines reach past its window, it
+    the voucher page, the Belege list and the start page say what it waits for; once the lines reach past its window, it
     is listed (before, it was listed at once)."""
     tenant = stack.tenant_a
     uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
@@ -684,6 +684,8 @@ async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_s
         await b.login("a@alpha.test")
         waiting = await b.get(f"{base}?tab=external")
         voucher = text_of(await b.get(f"/clients/{tenant}/vouchers/{voucher_id}"))
+        listed_awaiting = text_of(await b.get(f"/clients/{tenant}/vouchers?match=awaiting"))
+        start = await b.get(f"/clients/{tenant}/overview")
         await b.post("/language", {"lang": "en", "next": base})
         english = text_of(await b.get(f"{base}?tab=external"))
     clock.set(PUSHED_LATER)
@@ -699,6 +701,11 @@ async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_s
     )
     assert "die Umsätze reichen noch nicht weit genug über das Zahldatum hinaus" in voucher
     assert "Externe Transaktion anlegen" not in voucher
+    # the Belege list shows it waiting (its own filter); the start page asks nothing of
+    # the client for it (no „Belege ohne sichere Zuordnung“, no external transaction)
+    assert "RE-2024-0099" in listed_awaiting and "wartet auf Kontoumsätze" in listed_awaiting
+    assert 'id="tile-open"' not in start.text and 'id="tile-external"' not in start.text
+    assert "wartet auf Kontoumsätze" in text_of(start)
     assert "Awaiting bank transactions after" in english
     assert _tab(listed.text, "external") == 1 and "RE-2024-0099" in text_of(listed)
     assert 'id="awaiting-lines"' not in listed.text

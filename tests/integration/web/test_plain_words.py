@@ -28,7 +28,7 @@ ENGLISH_WORDS = {
     *("rejected", "queued", "running", "succeeded", "failed", "none", "pending", "active"),
     *("schedule", "manual", "webhook", "connect", "confirmed", "expired", "contract"),
     *("deleted", "matched", "suggested", "external", "cash", "undone", "connection", "file"),
-    *("sent", "invoice"),
+    *("sent", "invoice", "awaiting"),
 }
 
 
