@@ -329,20 +329,27 @@ STALE_ACCOUNT_DAYS = 45
 class AccountLines:
     """What says how far one real account's lines reach: its last line's booking day,
     the last day a statement file of it covers (its period, CAMT ``FrToDt``, MT940's
-    closing balance), and when the bank connection last pushed lines of it."""
+    closing balance), when the bank connection last pushed lines of it, and when the
+    store last took a line or statement of it (``last_import``)."""
 
     last_booking: date | None = None
     statement_end: date | None = None
     last_push: datetime | None = None
+    last_import: datetime | None = None
 
     @property
     def reach(self) -> date | None:
         """The last day whose bookings are all here. A push brought every booking the
         connection had: all of the day before (Europe/Berlin), a booking of the day
-        itself may still come."""
+        itself may still come. Never past the day of the last import: a booking dated
+        ahead (a transfer value-dated next week) or a statement stating a period not
+        over yet says nothing of the days to come."""
         pushed = berlin_date(self.last_push) - timedelta(days=1) if self.last_push else None
         days = [d for d in (self.last_booking, self.statement_end, pushed) if d is not None]
-        return max(days, default=None)
+        if not days:
+            return None
+        reach = max(days)
+        return min(reach, berlin_date(self.last_import)) if self.last_import else reach
 
 
 def lines_reach(accounts: Iterable[AccountLines]) -> date | None:

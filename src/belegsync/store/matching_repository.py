@@ -632,19 +632,28 @@ class MatchingRepository:
                 BankTransaction.account_id,
                 func.max(BankTransaction.booking_date),
                 func.max(pushed, type_=UTCDateTime()),
+                func.max(BankTransaction.created_at, type_=UTCDateTime()),
             )
             .where(BankTransaction.tenant_id == tenant_id, BankTransaction.source != "external")
             .group_by(BankTransaction.account_id)
         )
         statements = await self._session.execute(
-            select(BankStatement.account_id, func.max(BankStatement.period_to))
+            select(
+                BankStatement.account_id,
+                func.max(BankStatement.period_to),
+                func.max(BankStatement.created_at, type_=UTCDateTime()),
+            )
             .where(BankStatement.tenant_id == tenant_id)
             .group_by(BankStatement.account_id)
         )
-        ends: dict[str, date | None] = {account: end for account, end in statements}
-        return [
-            AccountLines(booked, ends.pop(account, None), last) for account, booked, last in lines
-        ] + [AccountLines(statement_end=end) for end in ends.values()]
+        ends = {account: (end, at) for account, end, at in statements}
+        found = []
+        for account, booked, last_push, imported in lines:
+            end, stated = ends.pop(account, (None, None))
+            found.append(AccountLines(booked, end, last_push, max(imported, stated or imported)))
+        return found + [
+            AccountLines(statement_end=end, last_import=at) for end, at in ends.values()
+        ]
 
     async def external_transaction_ids(self, tenant_id: str) -> set[str]:
         query = select(BankTransaction.id).where(

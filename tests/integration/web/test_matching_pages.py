@@ -665,8 +665,8 @@ async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_s
 ) -> None:
     """Paid on 5 March from an account whose lines the connection pushed on 8 March
     (every booking to the 7th): the external tab does not list it yet and says why,
-    the voucher page, the Belege list and the start page say what it waits for; once the lines reach past its window, it
-    is listed (before, it was listed at once)."""
+    the voucher page, the Belege list and the start page say what it waits for; once
+    the lines reach past its window, it is listed (before, it was listed at once)."""
     tenant = stack.tenant_a
     uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
     voucher_id = await add_voucher(

@@ -51,3 +51,24 @@ def test_the_reach_is_one_of_the_accounts_and_within_the_stale_days_of_the_newes
     reach = lines_reach(AccountLines(day) for day in days)
     assert reach in days
     assert max(days) - timedelta(days=STALE_ACCOUNT_DAYS) <= reach <= max(days)
+
+
+def test_nothing_reaches_past_the_day_of_the_last_import() -> None:
+    """A statement stating a period not over yet (a bank's export for the month run on
+    the 4th), a booking dated ahead (a transfer value-dated next week): neither says
+    anything of the days after the import."""
+    imported = datetime(2024, 3, 4, 17, 0, tzinfo=UTC)
+    statement = AccountLines(
+        date(2024, 3, 1), statement_end=date(2024, 3, 31), last_import=imported
+    )
+    assert statement.reach == date(2024, 3, 4)
+    ahead = AccountLines(date(2024, 3, 11), last_import=imported)
+    assert ahead.reach == date(2024, 3, 4)
+    # a push of the evening (18:00 UTC, 19:00 in Berlin) reaches the day before it
+    pushed = datetime(2024, 3, 4, 18, 0, tzinfo=UTC)
+    assert AccountLines(date(2024, 3, 11), last_push=pushed, last_import=pushed).reach == date(
+        2024, 3, 4
+    )
+    assert AccountLines(date(2024, 2, 20), last_push=pushed, last_import=pushed).reach == date(
+        2024, 3, 3
+    )
