@@ -227,3 +227,30 @@ async def test_a_push_reaches_the_day_before_it_and_the_least_current_account_de
     )
     await run_matching(uow_factory, clock, tenant_id)
     assert (await _reasons(uow_factory, tenant_id))["ER-2024-0032"] == "no_candidate"
+
+
+async def test_a_line_dated_far_ahead_leaves_the_other_accounts_counted(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """A bank's export with a booking dated 2099 (a typo, a garbled file): the reach is
+    read from the recent lines only, counted back from the newest booking — but from
+    that line's import day, not from 2099, or every other account's lines fall out and
+    the payments are listed as needing an external transaction too early."""
+    tenant_id = await _client(uow_factory)
+    card = "DE75512108001245126199"
+    clock.set(datetime(2024, 2, 20, 6, tzinfo=UTC))
+    timber = {
+        "booking_date": "2024-02-14",
+        "amount": "-1842.60",
+        "counterparty_name": "Holzhandel Bauer GmbH",
+        "remittance": "ER-2024-0031 Holz",
+    }
+    await push(uow_factory, clock, tenant_id, [timber], iban=CONNECTED)
+    clock.set(datetime(2024, 3, 20, 6, tzinfo=UTC))
+    garbled = {**timber, "booking_date": "2099-03-18", "amount": "-12.90", "remittance": "Gebühr"}
+    await push(uow_factory, clock, tenant_id, [garbled], iban=card)
+
+    await run_matching(uow_factory, clock, tenant_id)
+
+    # the business account reaches 19 February: the chairs' window (to the 23rd) waits
+    assert (await _reasons(uow_factory, tenant_id))["ER-2024-0032"] == "awaiting_lines"

@@ -112,3 +112,28 @@ async def test_links_of_payments_and_transactions_are_read_by_their_ids(
     )
 
     assert len(plans) == 2 and not _walks(plans)
+
+
+async def test_how_far_the_lines_reach_is_read_from_the_recent_lines_alone(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock
+) -> None:
+    """Per account its last booking and import: from the index on tenant and booking
+    date, the newest line first (backwards, one row), then the lines of the last weeks
+    alone (all of a tenant's 120,000 lines took 0.13–0.18 s a run on SQLite, these
+    0.014 s); the statements by the tenant's few accounts."""
+    tenant_id = await tenant_with_links(uow_factory, clock)
+
+    plans = await _plans(uow_factory, lambda uow: uow.matching.account_lines(tenant_id))
+
+    newest, recent, statements = (steps for _, steps in plans)
+    index = "ix_bank_transactions_tenant_id_booking_date"
+    assert newest == [f"SEARCH bank_transactions USING INDEX {index} (tenant_id=?)"]
+    assert "LIMIT" in plans[0][0] and "ORDER BY bank_transactions.booking_date DESC" in plans[0][0]
+    assert (
+        recent[0]
+        == f"SEARCH bank_transactions USING INDEX {index} (tenant_id=? AND booking_date>?)"
+    )
+    assert (
+        statements[0].startswith("SEARCH bank_statements USING INDEX")
+        and "(account_id=?)" in (statements[0])
+    )
