@@ -172,7 +172,8 @@ def match(
     last day its lines reach (``domain.matching.lines_reach``; None: it has no lines
     yet): a payment without a line whose date window ends after that awaits the next
     lines (``UnmatchedReason.AWAITING_LINES``); for a tenant not in it, every such
-    payment needs an external transaction. The result does not depend on the order of the inputs.
+    payment needs an external transaction. The result does not depend on the order of
+    the inputs.
     """
     params = params or MatchParams()
     memory = memory or IbanContactMemory()

@@ -37,10 +37,10 @@ MAX_PER_PAGE = 200
 # suggested a bank payment without such a link has an open suggestion
 # external  a bank payment without link or suggestion found no candidate at all
 # open      a bank payment without link or suggestion (below the threshold, or not run)
+# awaiting  every bank payment still open awaits the client's next lines (its date
+#           window reaches past them: ``UnmatchedReason.AWAITING_LINES``), nothing to do
 # cash      no bank payment, only cash payments
 # A voucher without expected payments (matching has not run, nothing to pay) has none.
-# "awaiting": every payment still open awaits the client's next lines (its date window
-# reaches past them: ``UnmatchedReason.AWAITING_LINES``), nothing for a person yet
 MatchState = Literal["matched", "suggested", "external", "open", "awaiting", "cash"]
 MATCH_STATES: Final[tuple[str, ...]] = get_args(MatchState)
 # Link statuses that settle a payment (mirrors ``belegsync.matching.service.ALLOCATING``).
