@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from belegsync.banking import ImportResult, push_transactions
+from belegsync.banking import ImportResult, import_statement, push_transactions
 from belegsync.matching.service import run_matching
 from belegsync.store.models import ExpectedPayment, Voucher
 from belegsync.store.repositories import NewVoucher, PaymentItemData
@@ -90,6 +90,24 @@ async def push(
         tenant_id=tenant_id,
         account_iban=iban,
         transactions=lines,
+        actor="test",
+    )
+
+
+async def upload(
+    uow_factory: UnitOfWorkFactory,
+    clock: FixedClock,
+    tenant_id: str,
+    filename: str,
+    data: bytes,
+) -> ImportResult:
+    """A statement file uploaded by the client (``import_statement``)."""
+    return await import_statement(
+        uow_factory=uow_factory,
+        clock=clock,
+        tenant_id=tenant_id,
+        filename=filename,
+        data=data,
         actor="test",
     )
 

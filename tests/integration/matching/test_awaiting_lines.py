@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from belegsync.banking import import_statement
 from belegsync.matching.external import external_needed
 from belegsync.matching.service import run_matching
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import add_voucher, push
+from support.matching_helpers import add_voucher, push, upload
 from support.store_helpers import add_tenant
 
 FILED = "DE89370400440532013000"  # its statements uploaded as files, a month each
@@ -64,19 +63,6 @@ def _statement(first: str, last: str, *entries: str, period: bool = True) -> byt
 </Document>""".encode()
 
 
-async def _upload(
-    uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str, name: str, data: bytes
-) -> None:
-    await import_statement(
-        uow_factory=uow_factory,
-        clock=clock,
-        tenant_id=tenant_id,
-        filename=name,
-        data=data,
-        actor="test",
-    )
-
-
 async def _reasons(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[str, str | None]:
     """Per voucher number, its payment's reason for being left open (None: linked or
     offered)."""
@@ -85,6 +71,15 @@ async def _reasons(uow_factory: UnitOfWorkFactory, tenant_id: str) -> dict[str, 
             str(v.voucher_number): p.unmatched_reason
             for p, v in await uow.matching.payments(tenant_id)
         }
+
+
+async def _chairs_after(
+    uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str, name: str, data: bytes
+) -> str | None:
+    """The statement ``data`` uploaded and matched: the chairs' reason for being open."""
+    await upload(uow_factory, clock, tenant_id, name, data)
+    await run_matching(uow_factory, clock, tenant_id)
+    return (await _reasons(uow_factory, tenant_id))["ER-2024-0032"]
 
 
 async def _listed(uow_factory: UnitOfWorkFactory, tenant_id: str) -> set[str]:
@@ -114,6 +109,13 @@ async def _client(uow_factory: UnitOfWorkFactory) -> str:
     return tenant_id
 
 
+# the timber's line as the bank connection pushes it
+TIMBER_PUSHED = {
+    "booking_date": "2024-02-14",
+    "amount": "-1842.60",
+    "counterparty_name": "Holzhandel Bauer GmbH",
+    "remittance": "ER-2024-0031 Holz",
+}
 RENT = _entry("2024-01-03", "1450.00", True, "Miete Werkstatt Januar", "Immobilien Weber GbR")
 TIMBER = _entry("2024-02-14", "1842.60", True, "ER-2024-0031 Holz", "Holzhandel Bauer GmbH")
 
@@ -123,7 +125,7 @@ async def test_a_voucher_paid_after_the_last_statement_awaits_the_next_one(
 ) -> None:
     tenant_id = await _client(uow_factory)
     clock.set(datetime(2024, 2, 19, 18, tzinfo=UTC))
-    await _upload(
+    await upload(
         uow_factory, clock, tenant_id, "januar.xml", _statement("2024-01-01", "2024-01-31", RENT)
     )
 
@@ -139,7 +141,7 @@ async def test_a_voucher_paid_after_the_last_statement_awaits_the_next_one(
     assert await _listed(uow_factory, tenant_id) == set()
 
     clock.set(datetime(2024, 3, 4, 18, tzinfo=UTC))
-    await _upload(
+    await upload(
         uow_factory,
         clock,
         tenant_id,
@@ -163,25 +165,15 @@ async def test_a_statement_reaches_the_end_of_the_period_it_states(
     booking: they await; with it, the statement says nothing more came."""
     tenant_id = await _client(uow_factory)
     clock.set(datetime(2024, 3, 4, 18, tzinfo=UTC))
-    await _upload(
-        uow_factory,
-        clock,
-        tenant_id,
-        "februar.xml",
-        _statement("2024-02-01", "2024-02-29", TIMBER, period=False),
+    without = _statement("2024-02-01", "2024-02-29", TIMBER, period=False)
+    assert await _chairs_after(uow_factory, clock, tenant_id, "feb.xml", without) == (
+        "awaiting_lines"
     )
-    await run_matching(uow_factory, clock, tenant_id)
-    assert (await _reasons(uow_factory, tenant_id))["ER-2024-0032"] == "awaiting_lines"
 
-    await _upload(
-        uow_factory,
-        clock,
-        tenant_id,
-        "februar-mit-zeitraum.xml",
-        _statement("2024-02-01", "2024-02-29", TIMBER),
+    stated = _statement("2024-02-01", "2024-02-29", TIMBER)
+    assert await _chairs_after(uow_factory, clock, tenant_id, "feb2.xml", stated) == (
+        "no_candidate"
     )
-    await run_matching(uow_factory, clock, tenant_id)
-    assert (await _reasons(uow_factory, tenant_id))["ER-2024-0032"] == "no_candidate"
 
 
 async def test_a_push_reaches_the_day_before_it_and_the_least_current_account_decides(
@@ -192,15 +184,7 @@ async def test_a_push_reaches_the_day_before_it_and_the_least_current_account_de
     both: until the card's statement reaches past their window, they may be on it."""
     tenant_id = await _client(uow_factory)
     clock.set(datetime(2024, 2, 20, 6, tzinfo=UTC))
-    lines = [
-        {
-            "booking_date": "2024-02-14",
-            "amount": "-1842.60",
-            "counterparty_name": "Holzhandel Bauer GmbH",
-            "remittance": "ER-2024-0031 Holz",
-        }
-    ]
-    await push(uow_factory, clock, tenant_id, lines, iban=CONNECTED)
+    await push(uow_factory, clock, tenant_id, [TIMBER_PUSHED], iban=CONNECTED)
     await run_matching(uow_factory, clock, tenant_id)
     # pushed on 20 February: every booking to the 19th is here, the window ends the 23rd
     assert await _reasons(uow_factory, tenant_id) == {
@@ -209,24 +193,18 @@ async def test_a_push_reaches_the_day_before_it_and_the_least_current_account_de
     }
 
     clock.set(datetime(2024, 2, 26, 6, tzinfo=UTC))
-    rent = {**lines[0], "booking_date": "2024-02-23", "amount": "-1450.00"}
+    rent = {**TIMBER_PUSHED, "booking_date": "2024-02-23", "amount": "-1450.00"}
     await push(uow_factory, clock, tenant_id, [rent], iban=CONNECTED)
-    await _upload(
-        uow_factory, clock, tenant_id, "januar.xml", _statement("2024-01-01", "2024-01-31", RENT)
-    )
-    await run_matching(uow_factory, clock, tenant_id)
     # the connection reaches the 25th, the uploaded account only 31 January
-    assert (await _reasons(uow_factory, tenant_id))["ER-2024-0032"] == "awaiting_lines"
-
-    await _upload(
-        uow_factory,
-        clock,
-        tenant_id,
-        "februar.xml",
-        _statement("2024-02-01", "2024-02-29", period=True),
+    january = _statement("2024-01-01", "2024-01-31", RENT)
+    assert await _chairs_after(uow_factory, clock, tenant_id, "jan.xml", january) == (
+        "awaiting_lines"
     )
-    await run_matching(uow_factory, clock, tenant_id)
-    assert (await _reasons(uow_factory, tenant_id))["ER-2024-0032"] == "no_candidate"
+
+    february = _statement("2024-02-01", "2024-02-29", period=True)  # nothing booked
+    assert await _chairs_after(uow_factory, clock, tenant_id, "feb.xml", february) == (
+        "no_candidate"
+    )
 
 
 async def test_a_line_dated_far_ahead_leaves_the_other_accounts_counted(
@@ -239,15 +217,14 @@ async def test_a_line_dated_far_ahead_leaves_the_other_accounts_counted(
     tenant_id = await _client(uow_factory)
     card = "DE75512108001245126199"
     clock.set(datetime(2024, 2, 20, 6, tzinfo=UTC))
-    timber = {
-        "booking_date": "2024-02-14",
-        "amount": "-1842.60",
-        "counterparty_name": "Holzhandel Bauer GmbH",
-        "remittance": "ER-2024-0031 Holz",
-    }
-    await push(uow_factory, clock, tenant_id, [timber], iban=CONNECTED)
+    await push(uow_factory, clock, tenant_id, [TIMBER_PUSHED], iban=CONNECTED)
     clock.set(datetime(2024, 3, 20, 6, tzinfo=UTC))
-    garbled = {**timber, "booking_date": "2099-03-18", "amount": "-12.90", "remittance": "Gebühr"}
+    garbled = {
+        **TIMBER_PUSHED,
+        "booking_date": "2099-03-18",
+        "amount": "-12.90",
+        "remittance": "Gebühr",
+    }
     await push(uow_factory, clock, tenant_id, [garbled], iban=card)
 
     await run_matching(uow_factory, clock, tenant_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from belegsync.banking import import_statement
 from belegsync.domain.matching import LinkStatus
 from belegsync.domain.matching_reasons import describe_all
 from belegsync.matching.inbox import manual_search
@@ -16,7 +15,7 @@ from belegsync.matching.service import run_matching
 from belegsync.store.access import TenantContext
 from belegsync.store.uow import UnitOfWorkFactory
 from fakes.clock import FixedClock
-from support.matching_helpers import add_voucher, line, links_by_voucher_number, push
+from support.matching_helpers import add_voucher, line, links_by_voucher_number, push, upload
 from support.store_helpers import add_tenant
 
 ACCOUNT = "DE02120300000000202051"
@@ -87,27 +86,18 @@ async def _client(uow_factory: UnitOfWorkFactory) -> str:
     return tenant_id
 
 
-async def _imported(
-    uow_factory: UnitOfWorkFactory, clock: FixedClock, tenant_id: str, data: bytes
-) -> None:
-    await import_statement(
-        uow_factory=uow_factory,
-        clock=clock,
-        tenant_id=tenant_id,
-        filename="camt053_20240506.xml",
-        data=data,
-        actor="test",
-    )
+FILE = "camt053_20240506.xml"
 
 
 async def test_a_transfer_whose_banks_kept_their_charges_pays_its_invoice_in_full(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     tenant_id = await _client(uow_factory)
-    await _imported(
+    await upload(
         uow_factory,
         clock,
         tenant_id,
+        FILE,
         _statement(
             _entry("2487.50", "2500.00", "/RFB/RE-2024-0117 INVOICE 0117"),
             # the second invoice's transfer: no instructed amount reported
@@ -145,10 +135,11 @@ async def test_the_manual_search_finds_a_transfer_by_the_amount_its_payer_instru
     around its paid date. 2.487,50 € is not 2.500,00 €: before, it said „Keine Umsätze
     gefunden“."""
     tenant_id = await _client(uow_factory)
-    await _imported(
+    await upload(
         uow_factory,
         clock,
         tenant_id,
+        FILE,
         _statement(_entry("2487.50", "2500.00", "PAYMENT", payer="TREUHAND HUBER AG ZUG")),
     )
     await run_matching(uow_factory, clock, tenant_id)
