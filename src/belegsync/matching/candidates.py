@@ -635,6 +635,15 @@ class TxnIndex:
         exact amount is another day's sales less the fee, by chance."""
         return self._mentioning(PROVIDER_MARKERS, rows)
 
+    def lists_what_it_pays(self, rows: IntArray) -> BoolArray:
+        """Per row of ``rows``, whether the line says itself which vouchers it pays, so
+        that a payment's exact amount on it proves nothing unless the line names that
+        payment: a payment provider's payout (:meth:`paid_out`), or a line whose payer's
+        advice lists its invoices (``TxnColumns.advised``: a billing service's payout
+        paying six patients' invoices, one of them not synced yet, was linked for its
+        last 355,00 € to another patient's invoice of the same list price)."""
+        return self.paid_out(rows) | self.cols.advised[rows]
+
     def _mentioning(self, markers: Sequence[bytes], rows: IntArray | None = None) -> BoolArray:
         """Per credit row (of ``rows``, else of all), whether its payer name or purpose
         mentions one of ``markers`` (by the lines' stored bits)."""

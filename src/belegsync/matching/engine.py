@@ -971,13 +971,14 @@ class _Run:
         nor those of a sale's exact amount on a payment provider's payout naming no
         voucher (:meth:`TxnIndex.paid_out`): the provider kept its fee, the payout is
         other sales by chance (offered; the payout's sales are read from the open
-        sales, ``payout_groups``)."""
+        sales, ``payout_groups``); nor those on a line whose advice lists the invoices
+        it pays, but not this one (:meth:`TxnIndex.lists_what_it_pays`)."""
         made = auto_decisions(picked, single, self.params, self._vouchers)
         named = self._named_on
         if made:
             pays = np.fromiter(made, np.int64, len(made))
             rows = single.row[np.fromiter((picked[p] for p in made), np.int64, len(made))]
-            for p in pays[self.index.paid_out(rows)].tolist():
+            for p in pays[self.index.lists_what_it_pays(rows)].tolist():
                 if made[p].suggestion.features.reference < 1.0:
                     del made[p]
         if not named:

@@ -616,8 +616,9 @@ def clear_links(
     may_link = cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
     may_link &= ~(arrays.part_payment[pay] & ~referenced)
     # a payment provider's payout for a sale's exact amount is other sales less the fee
-    # the provider kept, by chance: full scoring offers it (``_Run._decided``)
-    may_link &= referenced | ~index.paid_out(rows)
+    # the provider kept, by chance; a line whose advice lists its invoices pays those:
+    # full scoring offers such a pair (``_Run._decided``)
+    may_link &= referenced | ~index.lists_what_it_pays(rows)
     if index.recollections:
         # a line making again what came back competes with the payments whose window
         # held the returned line, which this path does not read (``candidate_pairs``)

@@ -154,3 +154,20 @@ async def test_a_dental_practice_reviewed_leaves_only_the_unnamed_for_a_person(
     assert metrics.auto_precision == 1.0
     assert metrics.linked_or_top == 1.0
     assert metrics.wrongly_external == 0
+
+
+async def test_a_physiotherapy_reviewed_links_no_invoice_its_billing_advice_does_not_list(
+    url: str,
+) -> None:
+    """The physiotherapy of seed 8 (not tuned on), reviewed each week: a billing
+    service's payout for six patients, its advice listing them, one invoice synced days
+    later. After the person confirmed the five others, the line's rest went to another
+    patient's invoice of the same list price, and the late one was listed as needing an
+    external transaction (precision 0.9982, one linked by hand). A line whose advice
+    lists its invoices links a payment alone only where it names it."""
+    physio = scenarios_de.generate(8).only("physio")
+    found = await replay(url, physio, "physio", thorough=True)
+
+    assert found.metrics.auto_precision == 1.0
+    assert found.metrics.wrongly_external == 0
+    assert found.work.by_hand == 0
