@@ -9,6 +9,7 @@ from itertools import pairwise
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from belegsync.domain.matching import lines_reach
 from belegsync.store.banking_repository import AccountStats
 from belegsync.store.models.banking import BankStatement
 from belegsync.store.uow import UnitOfWork
@@ -41,6 +42,19 @@ class AccountOverview:
     last_import: datetime | None
     statements: int
     gaps: tuple[Gap, ...]
+    # the last day whose bookings are all here (``AccountLines.reach``; None: stale or
+    # no lines)
+    complete_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsPage:
+    """The accounts, and the last day all of them together reach
+    (``domain.matching.lines_reach``): a payment paid since waits for the next lines
+    before it is listed as needing an external transaction."""
+
+    accounts: list[AccountOverview]
+    complete_until: date | None
 
 
 def bank_name(iban: str, fallback: str | None) -> str | None:
@@ -72,7 +86,7 @@ def find_gaps(statements: tuple[BankStatement, ...] | list[BankStatement]) -> li
     return gaps
 
 
-def _overview(stats: AccountStats) -> AccountOverview:
+def _overview(stats: AccountStats, reach: date | None) -> AccountOverview:
     account = stats.account
     sources = list(stats.sources)
     if account.connected and "connection" not in sources:
@@ -92,8 +106,16 @@ def _overview(stats: AccountStats) -> AccountOverview:
         last_import=stats.last_import,
         statements=len(stats.statements),
         gaps=tuple(find_gaps(stats.statements)),
+        complete_until=reach,
     )
 
 
-async def account_overviews(uow: UnitOfWork, tenant_id: str) -> list[AccountOverview]:
-    return [_overview(s) for s in await uow.banking.account_stats(tenant_id)]
+async def accounts_page(uow: UnitOfWork, tenant_id: str) -> AccountsPage:
+    reach = await uow.matching.account_lines(tenant_id)
+    return AccountsPage(
+        [
+            _overview(s, lines.reach if (lines := reach.get(s.account.id)) else None)
+            for s in await uow.banking.account_stats(tenant_id)
+        ],
+        lines_reach(reach.values()),
+    )

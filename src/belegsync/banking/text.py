@@ -155,7 +155,11 @@ def counterparty_identifiers(
 
 
 def german_iban(bank_code: str, account_number: str) -> str | None:
-    """The IBAN for a German BLZ and Kontonummer (MT940 ``:25:`` often holds these)."""
+    """The IBAN for a German BLZ and Kontonummer (MT940 ``:25:`` often holds these);
+    None unless both are ASCII digits (``str.isdigit`` takes „²“, on which schwifty's
+    checksum raised a KeyError)."""
+    if not all(part.isascii() and part.isdigit() for part in (bank_code, account_number)):
+        return None
     try:
         return str(IBAN.generate("DE", bank_code=bank_code, account_code=account_number).compact)
     except (SchwiftyException, ValueError):

@@ -259,7 +259,7 @@ async def matching_queue(
     to_check = await returns_to_check(uow, ctx)
     awaiting = None
     if tab == "external":
-        reach = lines_reach(await uow.matching.account_lines(ctx.tenant_id))
+        reach = lines_reach((await uow.matching.account_lines(ctx.tenant_id)).values())
         awaiting = AwaitingLines(await awaiting_count(uow, ctx), reach)
     return QueueView(tab, counts, links, external, safe, cash, replaced, to_check, awaiting)
 

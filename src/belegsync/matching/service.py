@@ -366,7 +366,7 @@ async def _inputs(
         for p, v in [*loaded.payments.values(), *settled]
     ]
     memory = _memory(await uow.matching.memory(tenant_id))
-    until = {tenant_id: lines_reach(await uow.matching.account_lines(tenant_id))}
+    until = {tenant_id: lines_reach((await uow.matching.account_lines(tenant_id)).values())}
     return _Inputs(
         loaded, expected, settled_links, cols, history, memory, returned, to_check, until
     )

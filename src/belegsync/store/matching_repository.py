@@ -623,9 +623,10 @@ class MatchingRepository:
             [None if a is None else returnable_items(a) for a in found],
         )
 
-    async def account_lines(self, tenant_id: str) -> list[AccountLines]:
-        """Per real account of the tenant (not the external transactions' account) what
-        says how far its lines reach (``domain.matching.lines_reach``)."""
+    async def account_lines(self, tenant_id: str) -> dict[str, AccountLines]:
+        """Per real account of the tenant (by id; not the external transactions'
+        account) what says how far its lines reach (``domain.matching.lines_reach``);
+        an account whose lines all lie before the last weeks is left out (stale)."""
         real = (BankTransaction.tenant_id == tenant_id, BankTransaction.source != "external")
         newest = (
             await self._session.execute(
@@ -670,14 +671,14 @@ class MatchingRepository:
             .group_by(BankStatement.account_id)
         )
         ends = {account: (end, at) for account, end, at in statements}
-        found = []
+        found = {}
         for account, booked, last_push, imported in lines:
             end, stated = ends.pop(account, (None, None))
-            found.append(AccountLines(booked, end, last_push, max(imported, stated or imported)))
+            found[account] = AccountLines(booked, end, last_push, max(imported, stated or imported))
         # the accounts whose statements brought no line of late (an empty month)
-        return found + [
-            AccountLines(statement_end=end, last_import=at) for end, at in ends.values()
-        ]
+        for account, (end, at) in ends.items():
+            found[account] = AccountLines(statement_end=end, last_import=at)
+        return found
 
     async def external_transaction_ids(self, tenant_id: str) -> set[str]:
         query = select(BankTransaction.id).where(

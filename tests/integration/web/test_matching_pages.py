@@ -665,8 +665,9 @@ async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_s
 ) -> None:
     """Paid on 5 March from an account whose lines the connection pushed on 8 March
     (every booking to the 7th): the external tab does not list it yet and says why,
-    the voucher page, the Belege list and the start page say what it waits for; once
-    the lines reach past its window, it is listed (before, it was listed at once)."""
+    the voucher page, the Belege list, the start page and the accounts page say what it
+    waits for; once the lines reach past its window, it is listed (before, it was listed
+    at once)."""
     tenant = stack.tenant_a
     uow_factory, clock = stack.harness.uow_factory, stack.harness.clock
     voucher_id = await add_voucher(
@@ -686,6 +687,7 @@ async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_s
         voucher = text_of(await b.get(f"/clients/{tenant}/vouchers/{voucher_id}"))
         listed_awaiting = text_of(await b.get(f"/clients/{tenant}/vouchers?match=awaiting"))
         start = await b.get(f"/clients/{tenant}/overview")
+        accounts = text_of(await b.get(f"/clients/{tenant}/bank/accounts"))
         await b.post("/language", {"lang": "en", "next": base})
         english = text_of(await b.get(f"{base}?tab=external"))
     clock.set(PUSHED_LATER)
@@ -706,6 +708,9 @@ async def test_a_voucher_paid_after_the_lines_awaits_them_and_the_external_tab_s
     assert "RE-2024-0099" in listed_awaiting and "wartet auf Kontoumsätze" in listed_awaiting
     assert 'id="tile-open"' not in start.text and 'id="tile-external"' not in start.text
     assert "wartet auf Kontoumsätze" in text_of(start)
+    # the accounts page says how far the lines reach, per account and together
+    assert "Vollständig bis 07.03.2024" in accounts
+    assert "Alle Konten zusammen sind vollständig bis 07.03.2024" in accounts
     assert "Awaiting bank transactions after" in english
     assert _tab(listed.text, "external") == 1 and "RE-2024-0099" in text_of(listed)
     assert 'id="awaiting-lines"' not in listed.text

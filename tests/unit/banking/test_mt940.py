@@ -214,3 +214,15 @@ def test_an_absurd_amount_as_ordered_is_refused_with_its_line() -> None:
         parse_mt940(data.encode("latin-1"))
     assert caught.value.location.startswith("Zeile 5")
     assert "als Betrag zu groß" in caught.value.message
+
+
+@pytest.mark.parametrize("account", ["\u00b20050000/0123456789", "\uff110050000/0123456789"])
+def test_an_account_field_with_digits_of_other_scripts_is_kept_as_written(account: str) -> None:
+    """Found by the damage test (Hypothesis): „²0050000/0123456789“ in ``:25:`` passed
+    ``str.isdigit`` and reached schwifty, whose checksum raised a KeyError — a 500
+    instead of the account kept as written and marked."""
+    data = fixture("corpus/mt940_sparkasse.sta").decode("latin-1")
+    original = data.split(":25:", 1)[1].split("\r\n", 1)[0]
+    damaged = data.replace(f":25:{original}", f":25:{account}", 1).encode("utf-8")
+    statements = parse_mt940(damaged)
+    assert statements and all(not s.account_valid for s in statements[:1])

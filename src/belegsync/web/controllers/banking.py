@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
 from belegsync.banking import FORMAT_LABELS, ImportResult
-from belegsync.banking.accounts_view import account_overviews
+from belegsync.banking.accounts_view import accounts_page
 from belegsync.banking.advice import looks_like_advice
 from belegsync.banking.advice_import import AdviceImportResult, import_advices
 from belegsync.banking.queries import transaction_batches, transaction_page
@@ -407,5 +407,11 @@ class BankingController(Controller):
     ) -> Template:
         async with deps.uow_factory.read_only() as uow:
             await uow.reads.tenant(ctx)
-            overviews = await account_overviews(uow, ctx.tenant_id)
-        return render(request, "banking/accounts.html", ctx=ctx, accounts=overviews)
+            page = await accounts_page(uow, ctx.tenant_id)
+        return render(
+            request,
+            "banking/accounts.html",
+            ctx=ctx,
+            accounts=page.accounts,
+            complete_until=page.complete_until,
+        )
