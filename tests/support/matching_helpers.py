@@ -100,8 +100,10 @@ async def upload(
     tenant_id: str,
     filename: str,
     data: bytes,
+    **options: Any,
 ) -> ImportResult:
-    """A statement file uploaded by the client (``import_statement``)."""
+    """A statement file uploaded by the client (``import_statement``; ``options``:
+    its keyword arguments besides, an account's IBAN and name for a CSV file)."""
     return await import_statement(
         uow_factory=uow_factory,
         clock=clock,
@@ -109,6 +111,7 @@ async def upload(
         filename=filename,
         data=data,
         actor="test",
+        **options,
     )
 
 

@@ -6,13 +6,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from belegsync.banking import StatementError, import_statement, list_transactions, push_transactions
+from belegsync.banking import StatementError, list_transactions, push_transactions
 from belegsync.domain.errors import InvalidInput
 from belegsync.store.banking_repository import BankingRepository
 from belegsync.store.errors import NotFound
 from belegsync.store.models import AuditLogEntry, BankAccount, BankTransaction, StatementImport
 from belegsync.store.uow import UnitOfWork, UnitOfWorkFactory
 from fakes.clock import FixedClock
+from support.matching_helpers import upload
 from support.store_helpers import add_tenant, recorded_statements
 from unit.banking.fixtures import fixture
 
@@ -24,34 +25,15 @@ async def _count(uow_factory: UnitOfWorkFactory, model: Any) -> int:
         return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-async def _import(
-    uow_factory: UnitOfWorkFactory,
-    clock: FixedClock,
-    tenant_id: str,
-    name: str,
-    data: bytes,
-    **kw: Any,
-) -> Any:
-    return await import_statement(
-        uow_factory=uow_factory,
-        clock=clock,
-        tenant_id=tenant_id,
-        filename=name,
-        data=data,
-        actor="test",
-        **kw,
-    )
-
-
 async def test_import_mt940_then_again_adds_nothing(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
 
-    first = await _import(
+    first = await upload(
         uow_factory, clock, tenant_id, "umsatz.sta", fixture("mt940_sparkasse.sta")
     )
-    second = await _import(
+    second = await upload(
         uow_factory, clock, tenant_id, "umsatz.sta", fixture("mt940_sparkasse.sta")
     )
 
@@ -86,9 +68,9 @@ async def test_overlapping_files_add_only_what_is_new(
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
 
-    a = await _import(uow_factory, clock, tenant_id, "a.csv", _csv_rows(1, 4))
-    b = await _import(uow_factory, clock, tenant_id, "b.csv", _csv_rows(3, 6))
-    full = await _import(uow_factory, clock, tenant_id, "all.csv", _csv_rows(1, 6))
+    a = await upload(uow_factory, clock, tenant_id, "a.csv", _csv_rows(1, 4))
+    b = await upload(uow_factory, clock, tenant_id, "b.csv", _csv_rows(3, 6))
+    full = await upload(uow_factory, clock, tenant_id, "all.csv", _csv_rows(1, 6))
 
     assert (a.added, a.duplicates) == (4, 0)
     assert (b.added, b.duplicates) == (2, 2)
@@ -101,10 +83,10 @@ async def test_zip_with_overlapping_members_and_two_accounts(
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
 
-    result = await _import(
+    result = await upload(
         uow_factory, clock, tenant_id, "a.zip", fixture("camt_daily_statements.zip")
     )
-    again = await _import(
+    again = await upload(
         uow_factory, clock, tenant_id, "a.zip", fixture("camt_daily_statements.zip")
     )
 
@@ -129,7 +111,7 @@ async def test_broken_fifth_transaction_writes_nothing(
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
 
     with pytest.raises(StatementError) as caught:
-        await _import(uow_factory, clock, tenant_id, "kaputt.sta", _mt940_with_fifth_broken())
+        await upload(uow_factory, clock, tenant_id, "kaputt.sta", _mt940_with_fifth_broken())
 
     assert caught.value.location == "Zeile 23 (line 23)"
     for model in (BankTransaction, BankAccount, StatementImport):
@@ -166,7 +148,7 @@ async def test_failure_while_writing_rolls_back_everything(
     failing = lambda: _FailingUow(uow_factory.session_factory)  # noqa: E731
 
     with pytest.raises(RuntimeError, match="disk full"):
-        await _import(failing, clock, tenant_id, "a.zip", fixture("camt_daily_statements.zip"))  # type: ignore[arg-type]
+        await upload(failing, clock, tenant_id, "a.zip", fixture("camt_daily_statements.zip"))  # type: ignore[arg-type]
 
     for model in (BankTransaction, BankAccount, StatementImport):
         assert await _count(uow_factory, model) == 0
@@ -176,9 +158,9 @@ async def test_tenants_are_isolated(uow_factory: UnitOfWorkFactory, clock: Fixed
     alpha, _ = await add_tenant(uow_factory, "Alpha")
     beta, _ = await add_tenant(uow_factory, "Beta")
 
-    a = await _import(uow_factory, clock, alpha, "u.sta", fixture("mt940_sparkasse.sta"))
-    b = await _import(uow_factory, clock, beta, "u.sta", fixture("mt940_sparkasse.sta"))
-    await _import(uow_factory, clock, beta, "ing.csv", fixture("csv_ing_cp1252.csv"))
+    a = await upload(uow_factory, clock, alpha, "u.sta", fixture("mt940_sparkasse.sta"))
+    b = await upload(uow_factory, clock, beta, "u.sta", fixture("mt940_sparkasse.sta"))
+    await upload(uow_factory, clock, beta, "ing.csv", fixture("csv_ing_cp1252.csv"))
 
     assert (a.added, b.added) == (6, 6)  # the same IBAN is a separate account per tenant
     async with uow_factory() as uow:
@@ -197,9 +179,9 @@ async def test_unknown_tenant_and_account_rules(
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
 
     with pytest.raises(NotFound):
-        await _import(uow_factory, clock, "nope", "u.sta", fixture("mt940_sparkasse.sta"))
+        await upload(uow_factory, clock, "nope", "u.sta", fixture("mt940_sparkasse.sta"))
     with pytest.raises(InvalidInput, match="kein Konto"):
-        await _import(
+        await upload(
             uow_factory,
             clock,
             tenant_id,
@@ -209,7 +191,7 @@ async def test_unknown_tenant_and_account_rules(
             csv_mapping=_generic(),
         )
     with pytest.raises(InvalidInput, match="keine gültige IBAN und kein bekanntes Konto"):
-        await _import(
+        await upload(
             uow_factory,
             clock,
             tenant_id,
@@ -225,7 +207,7 @@ async def test_the_account_the_user_names_wins_over_the_file_with_a_warning(
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
 
-    result = await _import(
+    result = await upload(
         uow_factory,
         clock,
         tenant_id,
@@ -253,7 +235,7 @@ async def test_push_marks_account_connected_and_is_idempotent(
     uow_factory: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
-    await _import(uow_factory, clock, tenant_id, "u.sta", fixture("mt940_sparkasse.sta"))
+    await upload(uow_factory, clock, tenant_id, "u.sta", fixture("mt940_sparkasse.sta"))
     items = [
         {
             "booking_date": "2024-03-07",
@@ -338,7 +320,7 @@ async def test_a_statement_is_stored_in_a_few_statements_whatever_fields_are_emp
     ones are stored as NULL as before, in one batch per thousand lines at most."""
     tenant_id, _ = await add_tenant(uow_factory, "Musterfirma")
     with recorded_statements(uow_factory) as statements:
-        result = await _import(uow_factory, clock, tenant_id, "umsatz.csv", _mixed_csv(600))
+        result = await upload(uow_factory, clock, tenant_id, "umsatz.csv", _mixed_csv(600))
     inserts = [s for s in statements if s.startswith("INSERT INTO bank_transactions")]
     assert (result.added, result.duplicates) == (600, 0)
     assert len(inserts) <= 2, len(inserts)  # before: 600, one per line
