@@ -55,6 +55,11 @@ class AccountsPage:
 
     accounts: list[AccountOverview]
     complete_until: date | None
+    # the accounts whose lines end there while another's reach further (a credit card
+    # uploaded once a month beside a daily connection): what to bring to move it on
+    behind: tuple[AccountOverview, ...] = ()
+    # the furthest any account's lines reach
+    furthest: date | None = None
 
 
 def bank_name(iban: str, fallback: str | None) -> str | None:
@@ -112,10 +117,13 @@ def _overview(stats: AccountStats, reach: date | None) -> AccountOverview:
 
 async def accounts_page(uow: UnitOfWork, tenant_id: str) -> AccountsPage:
     reach = await uow.matching.account_lines(tenant_id)
-    return AccountsPage(
-        [
-            _overview(s, lines.reach if (lines := reach.get(s.account.id)) else None)
-            for s in await uow.banking.account_stats(tenant_id)
-        ],
-        lines_reach(reach.values()),
-    )
+    accounts = [
+        _overview(s, lines.reach if (lines := reach.get(s.account.id)) else None)
+        for s in await uow.banking.account_stats(tenant_id)
+    ]
+    complete = lines_reach(reach.values())
+    furthest = max((a.complete_until for a in accounts if a.complete_until), default=None)
+    if complete is None or furthest is None or furthest <= complete:
+        return AccountsPage(accounts, complete)
+    behind = tuple(a for a in accounts if a.complete_until == complete)
+    return AccountsPage(accounts, complete, behind, furthest)

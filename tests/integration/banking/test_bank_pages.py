@@ -220,6 +220,35 @@ async def test_accounts_page_shows_bank_source_period_and_gaps(stack: WebStack) 
     assert other.status_code == 404
 
 
+async def test_accounts_page_names_the_account_that_holds_the_others_back(
+    stack: WebStack,
+) -> None:
+    """All accounts together reach only as far as the least current one: the page said
+    „vollständig bis 02.03.2024“ but not which account to bring up to date. Now it names
+    it, with what moves it on (an uploaded account: its next statement)."""
+    tenant = stack.tenant_a
+    data = fixture("corpus/mt940_sparkasse.sta").decode()
+    async with stack.browser() as b:
+        await b.login("a@alpha.test")
+        await _upload(b, tenant, "a.sta", data.encode())
+        step = await _upload(b, tenant, "export.csv", HOME_MADE.encode("cp1252"))
+        await b.post(_draft_action(step), _MAPPING)
+        both = await b.get(f"/clients/{tenant}/bank/accounts")
+        await _upload(b, tenant, "export2.csv", HOME_MADE_NEXT.encode("cp1252"), account=NEW)
+        level = await b.get(f"/clients/{tenant}/bank/accounts")
+    text = text_of(both)
+    assert "Alle Konten zusammen sind vollständig bis 02.03.2024" in text
+    assert "Dieses Konto hält den Abgleich auf" in text and "bis 05.03.2024" in text
+    behind = text.split("Dieses Konto hält den Abgleich auf")[1]
+    assert "nächsten Kontoauszug hochladen" in behind
+    behind = behind.split("nächsten Kontoauszug hochladen")[0]
+    assert NEW in behind and OWN not in behind
+    assert f'href="/clients/{tenant}/bank/upload"' in both.text
+    # the uploaded export caught up: nothing holds the matching back
+    assert "Alle Konten zusammen sind vollständig bis 05.03.2024" in text_of(level)
+    assert 'id="accounts-behind"' not in level.text
+
+
 async def test_another_tenants_draft_is_not_found(stack: WebStack) -> None:
     async with stack.browser() as b:
         await b.login("a@alpha.test")

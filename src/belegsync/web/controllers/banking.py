@@ -414,4 +414,6 @@ class BankingController(Controller):
             ctx=ctx,
             accounts=page.accounts,
             complete_until=page.complete_until,
+            behind=page.behind,
+            furthest=page.furthest,
         )
