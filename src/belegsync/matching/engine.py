@@ -86,8 +86,11 @@ from belegsync.matching.decide import (
     EdgeColumns,
     assign_greedy,
     auto_decisions,
+    duplicates_in_order,
     id_ranking,
+    periods_uncrossed,
     rates_as_stated,
+    siblings_filled,
     siblings_in_order,
 )
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
@@ -797,14 +800,23 @@ class _Run:
         }
 
     def _in_order(self, picked: dict[int, int], edges: EdgeColumns) -> dict[int, int]:
-        """The greedy pairs with the rates of one voucher in the order of their days,
+        """The greedy pairs with lines naming each other's periods passed round
+        (:func:`periods_uncrossed`), a line paid twice given its first
+        (:func:`duplicates_in_order`), an item left without a line given its sibling's
+        (:func:`siblings_filled`), the rates of one voucher in the order of their days,
         or of their places among the voucher's items (:func:`siblings_in_order`), and
         a line stating its instalment given to the item of that place
         (:func:`rates_as_stated`)."""
         states, day, ids = self.states, self.index.day, self.index.cols.ids
         vouchers = self._vouchers
+        cols = self.index.cols
+
+        def twin_of(row: int) -> tuple[int, str, str, str]:
+            return int(day[row]), cols.ibans[row], cols.names[row], cols.remittances[row]
+
+        picked = duplicates_in_order(periods_uncrossed(picked, edges), edges, twin_of)
         ordered = siblings_in_order(
-            picked,
+            siblings_filled(picked, edges, vouchers),
             edges,
             vouchers,
             lambda p: (states[p].anchor_day, states[p].payment.id),
