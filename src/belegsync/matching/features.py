@@ -359,6 +359,17 @@ PAYER_KNOWN = (1.0, "payer_known", True)
 _EXACT_CODES = np.array([kind.is_exact for kind in AMOUNT_KINDS], dtype=np.bool_)
 
 
+def pays_the_rest(payment: ExpectedPayment, bank: int) -> bool:
+    """Whether a line of ``bank`` cents (not the item's amount exactly) is the rest of
+    the payment's voucher: the gross less this item. Such a line pays the voucher's other
+    part, never this item: a catering invoice's deposit recorded as paid, the line
+    paying the rest weeks later citing the invoice's number was offered for the
+    deposit before the deposit's own line (the café, seeds 13, 64 and 777)."""
+    return payment.amount_cents < payment.gross_cents and (
+        bank == payment.gross_cents - payment.amount_cents
+    )
+
+
 def _longest_first(token: str) -> tuple[int, str]:
     return -len(token), token
 
@@ -753,6 +764,8 @@ class FeatureContext:
             amount, kind, delta = amount_feature(bank, state.amounts, rules, index.instructed(row))
             if amount == 0.0 and not strong_ref and self._hopeless:
                 return None  # nothing but the payer and the date left: below every threshold
+            if not kind.is_exact and pays_the_rest(state.payment, bank):
+                return None
         else:
             amount, kind, delta = collective_amount, AmountKind.COLLECTIVE, 0
         reference, hit = self._reference(state, row, strong_ref)
@@ -949,6 +962,16 @@ class FeatureContext:
         is left, each step dropping what the scalar path drops there.
         """
         cheap = self._cheap(columns, pay, rows)
+        other = np.flatnonzero(~_EXACT_CODES[cheap.kind])
+        if other.size:
+            payments = map(attrgetter("payment"), map(states.__getitem__, pay[other].tolist()))
+            rest = np.fromiter(
+                map(pays_the_rest, payments, cheap.bank[other].tolist()), np.bool_, other.size
+            )
+            if rest.any():
+                keep = np.ones(pay.size, dtype=np.bool_)
+                keep[other[rest]] = False
+                pay, rows, strong, cheap = pay[keep], rows[keep], strong[keep], cheap.take(keep)
         may_cite = self._may_cite(states, pay[~strong & (cheap.amount != 0.0)])
         bound = np.where(
             strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], _WEAK_DAY, 0.0)

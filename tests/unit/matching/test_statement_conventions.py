@@ -1054,6 +1054,54 @@ def test_an_invoice_transferred_twice_is_paid_by_the_first_transfer() -> None:
         assert _auto(result) == {}
 
 
+@pytest.mark.parametrize(
+    ("deposit", "rest", "number"),
+    [
+        (61300, 143289, "RE 2025-0018"),  # the rest for another amount (seed 13)
+        (183100, 183111, "RE-2025-0018 Catering"),  # the rest within 5 % of it (seed 777)
+    ],
+)
+def test_the_line_paying_a_vouchers_rest_is_not_offered_for_its_deposit(
+    deposit: int, rest: int, number: str
+) -> None:
+    # a catering invoice written after the party; Lexware holds the deposit paid on 29
+    # April (the invoice's only item so far). The family paid the deposit on 22 April
+    # naming no number, and the rest in June citing the invoice: the rest's line was
+    # offered first for the deposit (the café, seeds 13, 64 and 777)
+    item = payment(
+        "re18#0",
+        number="RE-2025-0018",
+        amount=deposit,
+        gross=deposit + rest,
+        voucher_date=date(2025, 5, 21),
+        paid=date(2025, 4, 29),
+        name="Familie Öztürk",
+        contact="oeztuerk",
+        known_identifiers=frozenset({IBAN_B}),  # the family's account, from a past link
+    )
+    lines = [
+        txn(
+            "dep",
+            amount=deposit,
+            text="Anzahlung Feier 22.04.",
+            name="MEHMET OEZTUERK",
+            iban=IBAN_B,
+            day=date(2025, 4, 22),
+        ),
+        txn(
+            "rest",
+            amount=rest,
+            text=number,
+            name="MEHMET OEZTUERK",
+            iban=IBAN_B,
+            day=date(2025, 6, 20),
+        ),
+    ]
+    for result in (match([item], lines), match([item], lines[::-1])):
+        offered = [s.txn_id for s in result.suggestions_by_payment.get("re18#0", ())]
+        assert offered + list(_auto(result).values()) == ["dep"]
+
+
 def test_an_instalment_marked_paid_late_leaves_the_next_rate_its_line() -> None:
     # the café's energy supplier: one instalment plan (dated 4 January), a rate a month
     # debited mid-month from an account the app does not know yet. July's rate was
