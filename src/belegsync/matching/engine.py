@@ -802,11 +802,11 @@ class _Run:
     def _in_order(self, picked: dict[int, int], edges: EdgeColumns) -> dict[int, int]:
         """The greedy pairs with lines naming each other's periods passed round
         (:func:`periods_uncrossed`), a line paid twice given its first
-        (:func:`duplicates_in_order`), an item left without a line given its sibling's
-        (:func:`siblings_filled`), the rates of one voucher in the order of their days,
-        or of their places among the voucher's items (:func:`siblings_in_order`), and
-        a line stating its instalment given to the item of that place
-        (:func:`rates_as_stated`)."""
+        (:func:`duplicates_in_order`), a payment left without a line given the one
+        another of its contact and amount holds (:func:`siblings_filled`), the rates
+        of one voucher in the order of their days, or of their places among the
+        voucher's items (:func:`siblings_in_order`), and a line stating its instalment
+        given to the item of that place (:func:`rates_as_stated`)."""
         states, day, ids = self.states, self.index.day, self.index.cols.ids
         vouchers = self._vouchers
         cols = self.index.cols
@@ -816,7 +816,7 @@ class _Run:
 
         picked = duplicates_in_order(periods_uncrossed(picked, edges), edges, twin_of)
         ordered = siblings_in_order(
-            siblings_filled(picked, edges, vouchers),
+            siblings_filled(picked, edges, vouchers, self._series),
             edges,
             vouchers,
             lambda p: (states[p].anchor_day, states[p].payment.id),
@@ -831,6 +831,16 @@ class _Run:
             lambda r: stated_rate(remittances[r]),
             lambda p: (int(vouchers[p]), states[p].payment.position),
         )
+
+    @cached_property
+    def _series(self) -> IntArray:
+        """Per state a code of its contact (its voucher's where it names none): the
+        items of one voucher, and a contact's vouchers of one amount (a month's rent
+        each), pass a line on among them (:func:`siblings_filled`)."""
+        contacts = self.arrays.contact[self.rest]
+        alone = self._vouchers + int(contacts.max(initial=0)) + 1
+        series: IntArray = np.where(contacts >= 0, contacts, alone)
+        return series
 
     @cached_property
     def _twins(self) -> BoolArray:

@@ -1229,6 +1229,77 @@ def test_a_standing_order_entered_as_paid_weeks_later_is_linked() -> None:
     assert _auto(match([_rent(17)], [line])) == {"rent3#0": "b1"}
 
 
+def test_a_month_marked_paid_late_leaves_the_next_month_its_standing_order() -> None:
+    # July's rent (the voucher dated the 1st) marked paid on 30 July, August's on 13
+    # August; the standing order is booked on the 1st. August's line lies nearer July's
+    # paid date than July's own: the best pairs gave it to July's rent and left
+    # August's none, and both offered August's line first (the dental practice, seeds
+    # 3, 5 and 55)
+    months = [
+        replace(
+            _rent(17),
+            id=f"rent{m}#0",
+            voucher_id=f"rent{m}",
+            voucher_number=f"Miete {m:02d}/2024",
+            voucher_date=date(2024, m, 1),
+            paid_date=paid,
+            known_identifiers=frozenset(),
+        )
+        for m, paid in ((7, date(2024, 7, 30)), (8, date(2024, 8, 13)))
+    ]
+    lines = [
+        replace(_rent_line(date(2024, m, 1), "Miete Praxis Kaiserstr. 12 inkl. NK"), id=f"b{m}")
+        for m in (7, 8)
+    ]
+    for result in (match(months, lines), match(months[::-1], lines[::-1])):
+        first = {p: offered[0].txn_id for p, offered in result.suggestions_by_payment.items()}
+        assert {**first, **_auto(result)} == {"rent7#0": "b7", "rent8#0": "b8"}
+
+
+def test_a_line_citing_its_holders_invoice_stays_its_holders() -> None:
+    # two invoices of one customer and amount, the customer's account known. The line
+    # citing the first is the second's only candidate (marked paid 18 days later); the
+    # first has another line of the amount (a deposit from a stranger). The first keeps
+    # the line that names it, linked (found at full scale: „Ihre Rechnung RE-2024-0376“
+    # was passed to RE-2024-0327 by the rule that passes a contact's lines on)
+    invoices = [
+        payment(
+            f"re{n}#0",
+            number=f"RE-2024-0{n}",
+            amount=10000,
+            paid=paid,
+            voucher_date=day,
+            name="Krause & Herrmann AG",
+            contact="kh",
+            known_identifiers=frozenset({IBAN_A}),
+        )
+        for n, day, paid in (
+            (376, date(2024, 8, 28), date(2024, 10, 26)),
+            (327, date(2024, 9, 15), date(2024, 11, 14)),
+        )
+    ]
+    lines = [
+        txn(
+            "cites",
+            amount=10000,
+            text="Ihre Rechnung RE-2024-0376",
+            name="KRAUSE & HERRMANN AG",
+            iban=IBAN_A,
+            day=date(2024, 10, 27),
+        ),
+        txn(
+            "deposit",
+            amount=10000,
+            text="EINZAHLUNG 05/2024 REF 60141922",
+            name="EINZAHLUNG",
+            iban=IBAN_B,
+            day=date(2024, 10, 24),
+        ),
+    ]
+    for result in (match(invoices, lines), match(invoices[::-1], lines[::-1])):
+        assert _auto(result) == {"re376#0": "cites"}
+
+
 def test_long_before_the_paid_date_only_an_identified_payer_counts() -> None:
     # a line of the amount from someone else, booked between the voucher date and a
     # paid date three weeks later, is no candidate; the same line a week before is one
