@@ -16,7 +16,9 @@ Replay (``matching_data/replay.py``): every business of the scenario set and of 
 statement files played week by week through a new SQLite store — vouchers as Lexware
 says they are paid, lines pushed, advice files uploaded once their lines arrived, the
 real ``run_matching`` each week reading only what is still open, the history months
-linked by a person first — scored on what the store shows at the end; then again with
+linked by a person first — scored on what the store shows at the end, with what it
+listed as external before a line came and what „Alle sicheren Vorschläge bestätigen“
+would have confirmed wrongly after any run; then again with
 a person working through the tabs after each run (confirming the right suggestions,
 rejecting the wrong ones, linking by hand what lies open two weeks): the clicks it took.
 
@@ -197,6 +199,11 @@ def replayed(seed: int) -> None:
         print(
             f"[replay {label}] listed_external_before_their_line={found.listed_early} "
             "(payments after each run, summed; target 0)"
+        )
+        print(
+            f"[replay {label}] bulk_confirm_offered={found.safe_offered} "
+            f"bulk_confirm_wrong={found.safe_wrong} (the pairs „Alle sicheren Vorschläge "
+            "bestätigen“ would have confirmed after some run; wrong: target 0)"
         )
     # the same, a person working through the tabs after each run (``thorough``): what
     # the person had to do, and that rejections hold and leave the engine's links right

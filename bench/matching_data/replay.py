@@ -47,10 +47,17 @@ from belegsync.banking.imports import import_statement, push_transactions
 from belegsync.domain.errors import DomainError
 from belegsync.domain.matching import BankTxn, ExistingLink, ExpectedPayment
 from belegsync.domain.money import Money
-from belegsync.matching.links import confirm_links, link_manually, reject_link
+from belegsync.matching.links import (
+    confirm_links,
+    link_manually,
+    reject_link,
+    safe_suggestions,
+)
 from belegsync.matching.service import run_matching
+from belegsync.store.access import TenantContext
 from belegsync.store.contact_numbers import ContactNumbers
 from belegsync.store.db import create_engine, create_session_factory
+from belegsync.store.matching_queries import open_suggestions
 from belegsync.store.models import BankAccount, BankTransaction
 from belegsync.store.repositories import NewVoucher, PaymentItemData, VoucherData
 from belegsync.store.uow import UnitOfWorkFactory
@@ -112,6 +119,11 @@ class Replayed:
     # paying them was still to come (a statement not yet uploaded, a push not yet
     # made): per run, summed (target 0: the client is told to create what exists)
     listed_early: int = 0
+    # the pairs (payment, line) „Alle sicheren Vorschläge bestätigen“ would have
+    # confirmed after some run, and those of them whose line did not pay the payment
+    # (target 0: one click makes a wrong link)
+    safe_offered: int = 0
+    safe_wrong: int = 0
 
 
 class _Clock:
@@ -280,6 +292,8 @@ class _Client:
         self.uploaded: set[str] = set()  # advice file names
         self.runs, self.seconds = 0, 0.0
         self.listed_early = 0
+        # (payment, line), the data set's ids: what the bulk confirmation offered
+        self.safe: set[tuple[str, str]] = set()
 
     async def open(self, name: str) -> None:
         async with self.uow_factory() as uow:
@@ -371,6 +385,17 @@ class _Client:
         self.seconds += time.perf_counter() - started
         self.runs += 1
         self.listed_early += len(await self.listed_before_their_lines())
+        self.safe |= await self.safe_now()
+
+    async def safe_now(self) -> set[tuple[str, str]]:
+        """The pairs (the data set's ids) „Alle sicheren Vorschläge bestätigen“ would
+        confirm now: the product's own choice (``links.safe_suggestions``) of the rows
+        the suggestions tab holds."""
+        payments, lines = await self.store_ids()
+        async with self.uow_factory() as uow:
+            rows = await open_suggestions(uow, TenantContext(self.tenant_id, _ACTOR))
+        safe = set(safe_suggestions(rows))
+        return {(payments[r.payment_id], lines[r.txn_id]) for r in rows if r.id in safe}
 
     async def listed_before_their_lines(self) -> set[str]:
         """The payments (the data set's ids) the store lists as needing an external
@@ -645,6 +670,8 @@ async def replay(
             len(history),
             work,
             client.listed_early,
+            len(client.safe),
+            sum(line not in data.truth.get(p, ()) for p, line in client.safe),
         )
     finally:
         await engine.dispose()
