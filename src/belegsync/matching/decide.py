@@ -12,6 +12,7 @@ pass the score test run per edge.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
@@ -476,26 +477,25 @@ def siblings_filled(
     spare: dict[int, list[int]] = {}
     for e in np.flatnonzero(free)[np.argsort(-columns.score[free], kind="stable")].tolist():
         spare.setdefault(int(columns.payment[e]), []).append(e)
-    out = dict(picked)
-    moved: set[int] = set()
-    for e in np.flatnonzero(left).tolist():
-        u, row = int(columns.payment[e]), int(columns.row[e])
-        holding = holders.get(row, ())
-        if u in out or len(holding) != 1:
+    # the payments left with one line only, by the payment holding it: one each, or
+    # which of them takes it would depend on the order of the inputs
+    lines_of = np.bincount(columns.payment, minlength=series.size)
+    alone = np.flatnonzero(left & (lines_of[columns.payment] == 1))
+    asking: dict[int, list[int]] = {}
+    for e in alone.tolist():
+        holding = holders.get(int(columns.row[e]), [])
+        if len(holding) == 1:
+            asking.setdefault(holding[0], []).append(e)
+    moves: list[tuple[int, int, int, int]] = []  # (holder, its new edge, payment, edge)
+    for s, edges in asking.items():
+        if len(edges) != 1:
             continue
-        s = holding[0]
-        mine = picked[s]
-        if s in moved or series[s] != series[u]:
-            continue
-        if columns.allocated[e] != columns.allocated[mine]:
+        e = edges[0]
+        u, mine = int(columns.payment[e]), picked[s]
+        if series[s] != series[u] or columns.allocated[e] != columns.allocated[mine]:
             continue
         other = next(
-            (
-                x
-                for x in spare.get(s, ())
-                if columns.allocated[x] == columns.allocated[mine]
-                and int(columns.row[x]) not in holders
-            ),
+            (x for x in spare.get(s, ()) if columns.allocated[x] == columns.allocated[mine]),
             None,
         )
         if other is None:
@@ -505,10 +505,14 @@ def siblings_filled(
             for offer in columns.source.suggestions(columns.at[[e, mine, other]])
         ):
             continue
-        out[s], out[u] = other, e
-        holders[int(columns.row[other])] = [s]
-        holders[row] = [u]
-        moved.update((s, u))
+        moves.append((s, other, u, e))
+    # a free line two holders would take stays free (the order of the inputs would
+    # choose)
+    wanted = Counter(int(columns.row[other]) for _, other, _, _ in moves)
+    out = dict(picked)
+    for s, other, u, e in moves:
+        if wanted[int(columns.row[other])] == 1:
+            out[s], out[u] = other, e
     return out
 
 
@@ -545,7 +549,7 @@ def duplicates_in_order(
     by_payment: dict[int, list[int]] = {}
     for e in spare.tolist():
         by_payment.setdefault(int(columns.payment[e]), []).append(e)
-    taken: set[int] = set()
+    first: dict[int, int] = {}  # payment → the edge of its line's first transfer
     for p, edges in by_payment.items():
         mine = picked[p]
         day, iban, name, purpose = twin_of(int(columns.row[mine]))
@@ -555,15 +559,16 @@ def duplicates_in_order(
         earlier = [
             (twin_of(row)[0], row, e)
             for e in edges
-            if (row := int(columns.row[e])) not in taken
-            and columns.allocated[e] == columns.allocated[mine]
-            and twin_of(row)[1:] == payer
+            if columns.allocated[e] == columns.allocated[mine]
+            and twin_of(row := int(columns.row[e]))[1:] == payer
             and day - _TWICE_WITHIN_DAYS <= twin_of(row)[0] < day
         ]
         if earlier:
-            _, row, e = min(earlier)
-            out[p] = e
-            taken.add(row)
+            first[p] = min(earlier)[2]
+    # a first transfer two payments would take stays free: which of them it paid is
+    # not told by the order of the inputs
+    wanted = Counter(int(columns.row[e]) for e in first.values())
+    out.update((p, e) for p, e in first.items() if wanted[int(columns.row[e])] == 1)
     return out
 
 
