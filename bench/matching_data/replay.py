@@ -384,23 +384,26 @@ class _Client:
         await run_matching(self.uow_factory, self.clock, self.tenant_id, vouchers_changed=False)
         self.seconds += time.perf_counter() - started
         self.runs += 1
-        self.listed_early += len(await self.listed_before_their_lines())
-        self.safe |= await self.safe_now()
-
-    async def safe_now(self) -> set[tuple[str, str]]:
-        """The pairs (the data set's ids) „Alle sicheren Vorschläge bestätigen“ would
-        confirm now: the product's own choice (``links.safe_suggestions``) of the rows
-        the suggestions tab holds."""
         payments, lines = await self.store_ids()
+        self.listed_early += len(await self.listed_before_their_lines(payments))
+        self.safe |= await self.safe_now(payments, lines)
+
+    async def safe_now(
+        self, payments: Mapping[str, str], lines: Mapping[str, str]
+    ) -> set[tuple[str, str]]:
+        """The pairs (the data set's ids: ``payments`` and ``lines`` by the store's,
+        ``store_ids``) „Alle sicheren Vorschläge bestätigen“ would confirm now: the
+        product's own choice (``links.safe_suggestions``) of the rows the suggestions
+        tab holds."""
         async with self.uow_factory() as uow:
             rows = await open_suggestions(uow, TenantContext(self.tenant_id, _ACTOR))
         safe = set(safe_suggestions(rows))
         return {(payments[r.payment_id], lines[r.txn_id]) for r in rows if r.id in safe}
 
-    async def listed_before_their_lines(self) -> set[str]:
-        """The payments (the data set's ids) the store lists as needing an external
-        transaction although a line paying them has not arrived yet."""
-        payments, _ = await self.store_ids()
+    async def listed_before_their_lines(self, payments: Mapping[str, str]) -> set[str]:
+        """The payments (the data set's ids: ``payments`` by the store's) the store lists
+        as needing an external transaction although a line paying them has not arrived
+        yet."""
         async with self.uow_factory() as uow:
             listed = {
                 payments[p.id]
