@@ -118,6 +118,15 @@ def test_upload_with_mapping_then_transactions_and_accounts(
     expect(page.locator(".account")).to_contain_text("Commerzbank")
     expect(page.locator(".account")).to_contain_text("Kontoauszug (Upload)")
     _fits(page, width)
+    if width < 640:
+        # on a phone the bank's name and the sources take a row each: in half a row
+        # „GLS Gemeinschaftsbank“ and „Bankverbindung (API)“ broke inside the word
+        facts = page.locator(".account .facts").first.bounding_box()
+        named_facts = page.locator(".account .facts .named").all()
+        assert len(named_facts) == 2  # the bank, the sources
+        for named in named_facts:
+            box = named.bounding_box()
+            assert facts and box and box["width"] > 0.9 * facts["width"], (box, facts)
     shot(page, f"35-bank-{width}-bankkonten")
 
     # Next month: the same layout for this account is read with the saved mapping.
