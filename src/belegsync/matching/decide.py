@@ -556,13 +556,16 @@ def duplicates_in_order(
         payer = (iban, name, purpose)
         if not (iban or name) or not purpose:
             continue
-        earlier = [
-            (twin_of(row)[0], row, e)
-            for e in edges
-            if columns.allocated[e] == columns.allocated[mine]
-            and twin_of(row := int(columns.row[e]))[1:] == payer
-            and day - _TWICE_WITHIN_DAYS <= twin_of(row)[0] < day
-        ]
+        earlier: list[tuple[int, int, int]] = []  # (booking day, row, edge)
+        for e in edges:
+            row = int(columns.row[e])
+            booked, *theirs = twin_of(row)
+            if (
+                columns.allocated[e] == columns.allocated[mine]
+                and tuple(theirs) == payer
+                and day - _TWICE_WITHIN_DAYS <= booked < day
+            ):
+                earlier.append((booked, row, e))
         if earlier:
             first[p] = min(earlier)[2]
     # a first transfer two payments would take stays free: which of them it paid is
