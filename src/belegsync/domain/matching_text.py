@@ -230,10 +230,24 @@ _STATED_RATE = re.compile(
 )
 
 
+# „Ratenzahlung ZA-25-0123 2/3“, „Teilzahlung 1/2“: the instalment as a fraction of
+# the plan's (of at most twelve: „05/25“ is a month)
+_RATE_WORD = re.compile(r"\b(?:raten|teil)zahlung\b", re.IGNORECASE)
+_RATE_FRACTION = re.compile(r"(?<![\d/.,])(\d{1,2})\s*/\s*(\d{1,2})(?![\d/.,])")
+_MOST_RATES = 12
+
+
 def stated_rate(remittance: str) -> int | None:
     """The instalment a purpose says it pays („2. Rate ZA-24-0068“, „Rate 1 Rechnung
-    Huber“, „Rate 3/4“: 2, 1, 3), None where it says none or several."""
+    Huber“, „Rate 3/4“, „Ratenzahlung ZA-25-0123 2/3“: 2, 1, 3, 2), None where it says
+    none or several."""
     found = {int(a or b) for a, b in _STATED_RATE.findall(remittance)}
+    if _RATE_WORD.search(remittance):
+        found.update(
+            int(k)
+            for k, n in _RATE_FRACTION.findall(remittance)
+            if 1 <= int(k) <= int(n) <= _MOST_RATES and int(n) >= 2
+        )
     if len(found) != 1:
         return None
     (rate,) = found

@@ -90,11 +90,12 @@ from belegsync.matching.decide import (
     id_ranking,
     periods_uncrossed,
     rates_as_stated,
+    rates_in_place,
     siblings_filled,
     siblings_in_order,
 )
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
-from belegsync.matching.features import FeatureContext, Scored
+from belegsync.matching.features import FeatureContext, Scored, states_a_later_rate
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import (
     NO_KEY,
@@ -824,12 +825,21 @@ class _Run:
             lambda p: (states[p].payment.position, states[p].payment.id),
         )
         remittances = self.index.cols.remittances
-        return rates_as_stated(
-            ordered,
+
+        def stated(row: int) -> int | None:
+            return stated_rate(remittances[row])
+
+        return rates_in_place(
+            rates_as_stated(
+                ordered,
+                edges,
+                self._twins,
+                stated,
+                lambda p: (int(vouchers[p]), states[p].payment.position),
+            ),
             edges,
-            self._twins,
-            lambda r: stated_rate(remittances[r]),
-            lambda p: (int(vouchers[p]), states[p].payment.position),
+            stated,
+            lambda p: states[p].payment.position,
         )
 
     @cached_property
@@ -1002,6 +1012,13 @@ class _Run:
             rows = single.row[np.fromiter((picked[p] for p in made), np.int64, len(made))]
             for p in pays[self.index.lists_what_it_pays(rows)].tolist():
                 if made[p].suggestion.features.reference < 1.0:
+                    del made[p]
+            # a part payment's line stating a later rate than the item's place, where no
+            # other item of the voucher's amount is open (entered out of order): offered
+            parts = self.arrays.part_payment[self.rest[pays]] & ~self._twins[pays]
+            remittances = self.index.cols.remittances
+            for p, row in zip(pays[parts].tolist(), rows[parts].tolist(), strict=True):
+                if p in made and states_a_later_rate(self.states[p].payment, remittances[row]):
                     del made[p]
         if not named:
             return made

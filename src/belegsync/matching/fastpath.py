@@ -62,6 +62,7 @@ from belegsync.matching.features import (
     named_tuples,
     names_own_period,
     recurring,
+    states_a_later_rate,
     weak_value,
 )
 from belegsync.matching.history import LinkHistory
@@ -615,6 +616,16 @@ def clear_links(
     # what a sole pair needs besides its payer
     may_link = cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
     may_link &= ~(arrays.part_payment[pay] & ~referenced)
+    parts = np.flatnonzero(may_link & arrays.part_payment[pay])
+    if parts.size:  # a later rate than the item's place: full scoring decides
+        may_link[parts] = ~np.fromiter(
+            (
+                states_a_later_rate(expected[g], cols.remittances[row])
+                for g, row in zip(pay[parts].tolist(), rows[parts].tolist(), strict=True)
+            ),
+            np.bool_,
+            parts.size,
+        )
     # a payment provider's payout for a sale's exact amount is other sales less the fee
     # the provider kept, by chance; a line whose advice lists its invoices pays those:
     # full scoring offers such a pair (``_Run._decided``)

