@@ -532,17 +532,26 @@ def duplicates_in_order(
     the booking day, and the account, name and purpose it compares), the earlier one
     paid the voucher — the second transfer was a mistake, refunded later („Erstattung
     Doppelzahlung …“). The pair nearer Lexware's paid date was offered first. A month
-    apart, the same line is a standing order's: each month's pays its own.
+    apart, the same line is a standing order's: each month's pays its own. An earlier
+    line held by another payment whose pair has no identifying signal, where this
+    payment's has one (the purpose cites its number), is taken from it too: the other
+    payment gets the later line where it has that pair.
 
     Found by the dental practice (seeds 5, 8, 31, 123, 777: a patient's invoice
-    transferred twice, the first suggestion the second transfer)."""
+    transferred twice, the first suggestion the second transfer; held-out seed 42:
+    another patient's open invoice of the amount, dated the day after the first
+    transfer, held it)."""
     if not picked:
         return dict(picked)
     at = np.fromiter(picked.values(), np.int64, len(picked))
     held = is_member(columns.row, columns.row[at])
-    # the free pairs of held payments for their lines' amounts
+    # the lines held by a pair without an identifying signal, and their holders
+    weak = at[~columns.exact_identifying[at]]
+    weakly = {int(columns.row[e]): q for q, e in picked.items() if not columns.exact_identifying[e]}
+    claimable = ~held | (is_member(columns.row, columns.row[weak]) & columns.exact_identifying)
+    # the free pairs of held payments for their lines' amounts (or weakly held ones)
     key = columns.payment * (int(columns.bank_cents.max(initial=0)) + 1) + columns.bank_cents
-    spare = np.flatnonzero(~held & is_member(key, key[at]))
+    spare = np.flatnonzero(claimable & is_member(key, key[at]))
     if not spare.size:
         return dict(picked)
     out = dict(picked)
@@ -571,7 +580,18 @@ def duplicates_in_order(
     # a first transfer two payments would take stays free: which of them it paid is
     # not told by the order of the inputs
     wanted = Counter(int(columns.row[e]) for e in first.values())
-    out.update((p, e) for p, e in first.items() if wanted[int(columns.row[e])] == 1)
+    for p, e in first.items():
+        row = int(columns.row[e])
+        holder = weakly.get(row)
+        if wanted[row] != 1 or holder in first:
+            continue
+        if holder is not None and holder != p:  # it gets the later line, if it has it
+            later = int(columns.row[picked[p]])
+            given = np.flatnonzero((columns.payment == holder) & (columns.row == later))
+            del out[holder]
+            if given.size and columns.allocated[given[0]] == columns.allocated[picked[holder]]:
+                out[holder] = int(given[0])
+        out[p] = e
     return out
 
 
