@@ -347,6 +347,33 @@ def test_payouts_stating_their_fee_link_their_sales_to_the_cent(known: bool) -> 
     assert shares["z1#0"].allocated_cents + shares["z2#0"].allocated_cents == 74046 + 71089 - 1320
 
 
+def test_a_payout_scored_above_a_cash_deposit_near_the_amount_is_offered_first() -> None:
+    # a day's card sales; the terminal's payout of three days less its fee holds a
+    # sale not in Lexware yet (offered, short), and the till's cash deposit the next day
+    # is 34 cents below the sale (from nobody: no name, no account). The greedy pairs
+    # gave the sale the deposit, scored below the payout, and it was offered first
+    # (the café of held-out seed 9090)
+    sales = _sales([134174, 150000], known=True)
+    deposit = txn(
+        "cash",
+        amount=134140,
+        text="Einzahlung Tageskasse",
+        name="",
+        iban="",
+        day=D0 + timedelta(days=1),
+    )
+    first, last = D0.strftime("%d.%m."), (D0 + timedelta(days=2)).strftime("%d.%m.%Y")
+    payout = replace(
+        _payout("p1", 134174 + 150000 + 112239 - 5345, 5345, 3),
+        remittance=f"Auszahlung 104455 Umsatz {first}-{last} abzgl. Entgelte 53,45",
+    )
+    for lines in ([deposit, payout], [payout, deposit]):
+        result = match(sales, lines)
+        first = result.suggestions_by_payment["z0#0"]
+        assert first[0].txn_id == "p1"
+        assert first[0].score > next(s.score for s in first if s.txn_id == "cash")
+
+
 def test_a_payout_whose_stated_fee_does_not_add_up_links_nothing() -> None:
     sales = _sales([40653, 74046], known=True)
     assert _auto(match(sales, [_payout("p1", 40653 - 333, 334, 2)])) == {}
