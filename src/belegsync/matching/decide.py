@@ -545,15 +545,23 @@ def duplicates_in_order(
         return dict(picked)
     at = np.fromiter(picked.values(), np.int64, len(picked))
     held = is_member(columns.row, columns.row[at])
-    # the lines held by a pair without an identifying signal, and their holders
-    weak = at[~columns.exact_identifying[at]]
-    weakly = {int(columns.row[e]): q for q, e in picked.items() if not columns.exact_identifying[e]}
-    claimable = ~held | (is_member(columns.row, columns.row[weak]) & columns.exact_identifying)
+    # the lines held by a pair without an identifying signal
+    weak = ~columns.exact_identifying[at]
+    claimable = ~held | (is_member(columns.row, columns.row[at[weak]]) & columns.exact_identifying)
     # the free pairs of held payments for their lines' amounts (or weakly held ones)
     key = columns.payment * (int(columns.bank_cents.max(initial=0)) + 1) + columns.bank_cents
     spare = np.flatnonzero(claimable & is_member(key, key[at]))
     if not spare.size:
         return dict(picked)
+    # the holders of the weakly held lines among them
+    holders = weak & is_member(columns.row[at], columns.row[spare])
+    weakly = dict(
+        zip(
+            columns.row[at[holders]].tolist(),
+            np.fromiter(picked, np.int64, len(picked))[holders].tolist(),
+            strict=True,
+        )
+    )
     out = dict(picked)
     by_payment: dict[int, list[int]] = {}
     for e in spare.tolist():
@@ -708,12 +716,14 @@ def rates_in_place(
     columns: EdgeColumns,
     stated: Callable[[int], int | None],
     place: Callable[[int], int],
+    parts: BoolArray,
 ) -> dict[int, int]:
     """``picked`` (payment → edge position) with a payment holding a line that states a
     later instalment than the item's place among its voucher's items can pay („2. Rate
     ZA-25-0108“ for the item Lexware holds first: ``stated``, per row; ``place``, per
     payment) given the free line of its amount stating the item's own instalment („Rate
-    1 Rechnung Keller“) instead, where it has that pair scored and only one such. The
+    1 Rechnung Keller“) instead, where it has that pair scored and only one such (read
+    for the part payments: ``parts``, per payment). The
     later rates are not in Lexware yet: the bookkeeper enters each when it comes. A
     deposit entered first puts „1. Rate“ on the second item, so only a line stating an
     instalment beyond the item's place is moved.
@@ -722,9 +732,12 @@ def rates_in_place(
     invoice („Ratenzahlung ZA-25-0123 2/3“, 32 days after the paid date) was linked to
     the first rate, whose own line named no number and came on the paid date."""
     out = dict(picked)
+    pays = np.fromiter(out, np.int64, len(out))
+    at = np.fromiter(out.values(), np.int64, len(out))
+    asked = parts[pays]
     later = {
         p: e
-        for p, e in out.items()
+        for p, e in zip(pays[asked].tolist(), at[asked].tolist(), strict=True)
         if (rate := stated(int(columns.row[e]))) is not None and rate - 1 > place(p)
     }
     if not later:

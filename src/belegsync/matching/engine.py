@@ -815,14 +815,25 @@ class _Run:
         def twin_of(row: int) -> tuple[int, str, str, str]:
             return int(day[row]), cols.ibans[row], cols.names[row], cols.remittances[row]
 
+        def by_day(p: int) -> tuple[int, str]:
+            return states[p].anchor_day, states[p].payment.id
+
+        def line_day(r: int) -> tuple[int, str]:
+            return int(day[r]), ids[r]
+
         picked = duplicates_in_order(periods_uncrossed(picked, edges), edges, twin_of)
         ordered = siblings_in_order(
             siblings_filled(picked, edges, vouchers, self._series),
             edges,
             vouchers,
-            lambda p: (states[p].anchor_day, states[p].payment.id),
-            lambda r: (int(day[r]), ids[r]),
+            by_day,
+            line_day,
             lambda p: (states[p].payment.position, states[p].payment.id),
+        )
+        # a contact's vouchers of one amount, their lines citing nothing: in order of
+        # their days too
+        ordered = siblings_in_order(
+            ordered, edges, self._uncited_series(ordered, edges), by_day, line_day, by_day
         )
         remittances = self.index.cols.remittances
 
@@ -840,7 +851,52 @@ class _Run:
             edges,
             stated,
             lambda p: states[p].payment.position,
+            self.arrays.part_payment[self.rest],
         )
+
+    def _uncited_series(self, picked: Mapping[int, int], edges: EdgeColumns) -> IntArray:
+        """Per state a code for :func:`siblings_in_order`: its contact's (``_series``)
+        where two vouchers or more of the contact hold lines of one amount, none of them
+        citing a number or naming a period, all from one payer (account and name), each
+        of another voucher (the items of one voucher are put in order by their places
+        before); a code of its own otherwise.
+        A patient's two invoices at the practice's price, paid four days apart naming
+        no number, the paid dates in the invoices' order: the best pairs first gave the
+        first invoice the later line, on its paid date (the physiotherapy of seed
+        1103)."""
+        series = self._series
+        codes: IntArray = np.arange(series.size, dtype=np.int64) + int(series.max(initial=0)) + 1
+        pays = np.fromiter(picked, np.int64, len(picked))
+        at = np.fromiter(picked.values(), np.int64, len(picked))
+        key = series[pays] * (int(edges.allocated.max(initial=0)) + 1) + edges.allocated[at]
+        values, counts = np.unique(key, return_counts=True)
+        shared = is_member(key, values[counts > 1])
+        if not shared.any():
+            return codes
+        asked, at = pays[shared].tolist(), at[shared]
+        groups: dict[tuple[int, int], list[int]] = {}
+        for p, e in zip(asked, at.tolist(), strict=True):
+            groups.setdefault((int(series[p]), int(edges.allocated[e])), []).append(p)
+        quiet = edges.period[at] == 0
+        quiet[quiet] = [
+            offer.features.reference == 0.0
+            for offer in edges.source.suggestions(edges.at[at[quiet]])
+        ]
+        is_quiet = dict(zip(asked, quiet.tolist(), strict=True))
+        vouchers, cols = self._vouchers, self.index.cols
+
+        def payer(p: int) -> tuple[str, str]:
+            row = int(edges.row[picked[p]])
+            return cols.ibans[row], cols.names[row]
+
+        for (code, _), members in groups.items():
+            if (
+                all(is_quiet[p] for p in members)
+                and len(set(vouchers[members].tolist())) == len(members)
+                and len(set(map(payer, members))) == 1
+            ):
+                codes[members] = code
+        return codes
 
     @cached_property
     def _series(self) -> IntArray:

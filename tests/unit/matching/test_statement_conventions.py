@@ -1534,6 +1534,48 @@ def test_rates_marked_paid_in_one_sitting_take_their_lines_in_lexwares_order(
     assert _auto(match(apart, lines)) == {"za250031#0": "r1", "za250031#1": "r0"}
 
 
+def test_a_patients_invoices_of_one_amount_take_their_lines_in_order() -> None:
+    # two treatment invoices of a patient at the practice's price, paid from the
+    # patient's account four days apart, naming no number; Lexware's paid dates are in
+    # the invoices' order. The best pairs first gave the first invoice the later line
+    # (on its paid date) and the second the earlier one: crossed (the physiotherapy of
+    # seed 1103, PR-25-0174 and PR-25-0219)
+    invoices = [
+        payment(
+            f"pr{n}#0",
+            number=f"PR-25-0{n}",
+            amount=47000,
+            voucher_date=D0 - timedelta(days=before),
+            paid=D0 + timedelta(days=after),
+            name="Klaus Krüger",
+            contact="krueger",
+        )
+        for n, before, after in ((174, 28, 4), (219, 12, 6))
+    ]
+    lines = [
+        txn(
+            tid,
+            amount=47000,
+            text=text,
+            name="Krüger, Klaus",
+            iban=IBAN_B,
+            day=D0 + timedelta(days=day),
+        )
+        for tid, text, day in (("early", "Behandlung Klaus Krüger", 0), ("late", "", 4))
+    ]
+    for payments, ordered in ((invoices, lines), (invoices[::-1], lines[::-1])):
+        offered = match(payments, ordered).suggestions_by_payment
+        assert (offered["pr174#0"][0].txn_id, offered["pr219#0"][0].txn_id) == ("early", "late")
+    # the earlier line from someone else: the patient's own line stays first for the
+    # first invoice (its date alone gives no order between two payers)
+    stranger = replace(lines[0], counterparty_name="Walter, Claudia", counterparty_iban=IBAN_A)
+    offered = match(invoices, [stranger, lines[1]]).suggestions_by_payment
+    assert offered["pr174#0"][0].txn_id == "late"
+    # a line citing an invoice stays that invoice's
+    cited = match(invoices, [replace(lines[0], remittance="PR-25-0219"), lines[1]])
+    assert _auto(cited) == {"pr219#0": "early", "pr174#0": "late"}
+
+
 def test_a_line_stating_its_instalment_pays_the_item_of_that_place() -> None:
     # „Rate 1 Rechnung Huber“ on 2 April and „2. Rate ZA-24-0068“ on 29 April, both
     # rates marked paid in May (the 2nd and the 7th). The first line lies 30 days before
