@@ -847,6 +847,7 @@ class _Run:
                 self._twins,
                 stated,
                 lambda p: (int(vouchers[p]), states[p].payment.position),
+                lambda p, r: abs(states[p].anchor_day - int(day[r])),
             ),
             edges,
             stated,
