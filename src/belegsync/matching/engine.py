@@ -847,7 +847,6 @@ class _Run:
                 self._twins,
                 stated,
                 lambda p: (int(vouchers[p]), states[p].payment.position),
-                lambda p, r: abs(states[p].anchor_day - int(day[r])),
             ),
             edges,
             stated,
