@@ -734,10 +734,10 @@ def rates_in_place(
     ZA-25-0108“ for the item Lexware holds first: ``stated``, per row; ``place``, per
     payment) given the free line of its amount stating the item's own instalment („Rate
     1 Rechnung Keller“) instead, where it has that pair scored and only one such (read
-    for the part payments: ``parts``, per payment). The
-    later rates are not in Lexware yet: the bookkeeper enters each when it comes. A
-    deposit entered first puts „1. Rate“ on the second item, so only a line stating an
-    instalment beyond the item's place is moved.
+    for the part payments: ``parts``, per payment). The later rates are not in Lexware
+    yet: the bookkeeper enters each when it comes. A deposit entered first puts „1.
+    Rate“ on the second item, so only a line stating an instalment beyond the item's
+    place is moved.
 
     Found by the dental practice of held-out seeds 17 and 77: the line citing the
     invoice („Ratenzahlung ZA-25-0123 2/3“, 32 days after the paid date) was linked to

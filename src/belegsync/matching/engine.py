@@ -806,8 +806,12 @@ class _Run:
         (:func:`duplicates_in_order`), a payment left without a line given the one
         another of its contact and amount holds (:func:`siblings_filled`), the rates
         of one voucher in the order of their days, or of their places among the
-        voucher's items (:func:`siblings_in_order`), and a line stating its instalment
-        given to the item of that place (:func:`rates_as_stated`)."""
+        voucher's items (:func:`siblings_in_order`), a contact's vouchers of one amount
+        paid from one payer naming nothing in the order of their days
+        (:meth:`_uncited_series`), a line stating its instalment given to the item of
+        that place (:func:`rates_as_stated`), and a line stating a later instalment
+        than its item's place given up for the line stating the item's own
+        (:func:`rates_in_place`)."""
         states, day, ids = self.states, self.index.day, self.index.cols.ids
         vouchers = self._vouchers
         cols = self.index.cols
@@ -859,11 +863,10 @@ class _Run:
         where two vouchers or more of the contact hold lines of one amount, none of them
         citing a number or naming a period, all from one payer (account and name), each
         of another voucher (the items of one voucher are put in order by their places
-        before); a code of its own otherwise.
-        A patient's two invoices at the practice's price, paid four days apart naming
-        no number, the paid dates in the invoices' order: the best pairs first gave the
-        first invoice the later line, on its paid date (the physiotherapy of seed
-        1103)."""
+        before); a code of its own otherwise. A patient's two invoices at the
+        practice's price, paid four days apart naming no number, the paid dates in the
+        invoices' order: the best pairs first gave the first invoice the later line, on
+        its paid date (the physiotherapy of seed 1103)."""
         series = self._series
         codes: IntArray = np.arange(series.size, dtype=np.int64) + int(series.max(initial=0)) + 1
         pays = np.fromiter(picked, np.int64, len(picked))
