@@ -115,7 +115,12 @@ from belegsync.matching.line_marks import (
 from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import WIDER_DAYS, MatchParams
 from belegsync.matching.payer_names import SamePayer
-from belegsync.matching.payouts import is_payout, payout_groups, teaches_payer
+from belegsync.matching.payouts import (
+    is_payout,
+    payout_groups,
+    sold_on_other_days,
+    teaches_payer,
+)
 from belegsync.matching.textscan import digit_value
 
 __all__ = ["MatchResult", "match"]
@@ -1072,10 +1077,15 @@ class _Run:
             for p in pays[self.index.lists_what_it_pays(rows)].tolist():
                 if made[p].suggestion.features.reference < 1.0:
                     del made[p]
+            # a payout stating sales of other days than the voucher's: offered
+            remittances = self.index.cols.remittances
+            payout = (self.index.cols.keys.purpose_marks[rows] & marker_mask(PAYOUT_MARKERS)) != 0
+            for p, row in zip(pays[payout].tolist(), rows[payout].tolist(), strict=True):
+                if p in made and sold_on_other_days(self.states[p].payment, remittances[row]):
+                    del made[p]
             # a part payment's line stating a later rate than the item's place, where no
             # other item of the voucher's amount is open (entered out of order): offered
             parts = self.arrays.part_payment[self.rest[pays]] & ~self._twins[pays]
-            remittances = self.index.cols.remittances
             for p, row in zip(pays[parts].tolist(), rows[parts].tolist(), strict=True):
                 if p in made and states_a_later_rate(self.states[p].payment, remittances[row]):
                     del made[p]

@@ -66,9 +66,11 @@ from belegsync.matching.features import (
     weak_value,
 )
 from belegsync.matching.history import LinkHistory
-from belegsync.matching.line_keys import NO_KEY, KeyColumns
+from belegsync.matching.line_keys import NO_KEY, KeyColumns, marker_mask
+from belegsync.matching.line_marks import PAYOUT_MARKERS
 from belegsync.matching.params import MatchParams
 from belegsync.matching.payer_names import processed_names
+from belegsync.matching.payouts import sold_on_other_days
 from belegsync.matching.textscan import FIRST_YEAR, LAST_YEAR, digit_value
 
 __all__ = ["ClearLinks", "PaymentArrays", "clear_links"]
@@ -80,6 +82,7 @@ _DEBIT_TYPES = frozenset(t.value for t in VoucherType if direction(t.value) is D
 # (full scoring's line is ``name_weak``, 85: this path keeps more pairs as competitors).
 _OTHER_NAME_BELOW = 60.0
 _EMPTY_HASH = NO_KEY  # a line without an account
+_PAYOUT_MARKS = marker_mask(PAYOUT_MARKERS)  # a payout's purpose (a provider, a kept fee)
 
 
 @dataclass(slots=True)
@@ -625,6 +628,16 @@ def clear_links(
             ),
             np.bool_,
             parts.size,
+        )
+    payouts = np.flatnonzero(may_link & ((cols.keys.purpose_marks[rows] & _PAYOUT_MARKS) != 0))
+    if payouts.size:  # a payout stating other days' sales: full scoring decides
+        may_link[payouts] = ~np.fromiter(
+            (
+                sold_on_other_days(expected[g], cols.remittances[row])
+                for g, row in zip(pay[payouts].tolist(), rows[payouts].tolist(), strict=True)
+            ),
+            np.bool_,
+            payouts.size,
         )
     # a payment provider's payout for a sale's exact amount is other sales less the fee
     # the provider kept, by chance; a line whose advice lists its invoices pays those:

