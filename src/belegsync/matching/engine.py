@@ -1077,18 +1077,23 @@ class _Run:
             for p in pays[self.index.lists_what_it_pays(rows)].tolist():
                 if made[p].suggestion.features.reference < 1.0:
                     del made[p]
-            # a payout stating sales of other days than the voucher's: offered
+            # a payout stating sales of other days than the voucher's; a part payment's
+            # line stating a later rate than the item's place, where no other item of
+            # the voucher's amount is open (entered out of order): offered
             remittances = self.index.cols.remittances
-            payout = (self.index.cols.keys.purpose_marks[rows] & marker_mask(PAYOUT_MARKERS)) != 0
-            for p, row in zip(pays[payout].tolist(), rows[payout].tolist(), strict=True):
-                if p in made and sold_on_other_days(self.states[p].payment, remittances[row]):
-                    del made[p]
-            # a part payment's line stating a later rate than the item's place, where no
-            # other item of the voucher's amount is open (entered out of order): offered
-            parts = self.arrays.part_payment[self.rest[pays]] & ~self._twins[pays]
-            for p, row in zip(pays[parts].tolist(), rows[parts].tolist(), strict=True):
-                if p in made and states_a_later_rate(self.states[p].payment, remittances[row]):
-                    del made[p]
+            for asked, says in (
+                (
+                    (self.index.cols.keys.purpose_marks[rows] & marker_mask(PAYOUT_MARKERS)) != 0,
+                    sold_on_other_days,
+                ),
+                (
+                    self.arrays.part_payment[self.rest[pays]] & ~self._twins[pays],
+                    states_a_later_rate,
+                ),
+            ):
+                for p, row in zip(pays[asked].tolist(), rows[asked].tolist(), strict=True):
+                    if p in made and says(self.states[p].payment, remittances[row]):
+                        del made[p]
         if not named:
             return made
         return {

@@ -619,25 +619,19 @@ def clear_links(
     # what a sole pair needs besides its payer
     may_link = cols.booked[rows] & index.eligible[rows] & (index.remaining[rows] == cents)
     may_link &= ~(arrays.part_payment[pay] & ~referenced)
-    parts = np.flatnonzero(may_link & arrays.part_payment[pay])
-    if parts.size:  # a later rate than the item's place: full scoring decides
-        may_link[parts] = ~np.fromiter(
+    # pairs whose purpose says they are another item's: full scoring decides
+    for asked, says in (
+        (may_link & arrays.part_payment[pay], states_a_later_rate),  # a later rate
+        (may_link & ((cols.keys.purpose_marks[rows] & _PAYOUT_MARKS) != 0), sold_on_other_days),
+    ):
+        at = np.flatnonzero(asked)
+        may_link[at] = ~np.fromiter(
             (
-                states_a_later_rate(expected[g], cols.remittances[row])
-                for g, row in zip(pay[parts].tolist(), rows[parts].tolist(), strict=True)
+                says(expected[g], cols.remittances[row])
+                for g, row in zip(pay[at].tolist(), rows[at].tolist(), strict=True)
             ),
             np.bool_,
-            parts.size,
-        )
-    payouts = np.flatnonzero(may_link & ((cols.keys.purpose_marks[rows] & _PAYOUT_MARKS) != 0))
-    if payouts.size:  # a payout stating other days' sales: full scoring decides
-        may_link[payouts] = ~np.fromiter(
-            (
-                sold_on_other_days(expected[g], cols.remittances[row])
-                for g, row in zip(pay[payouts].tolist(), rows[payouts].tolist(), strict=True)
-            ),
-            np.bool_,
-            payouts.size,
+            at.size,
         )
     # a payment provider's payout for a sale's exact amount is other sales less the fee
     # the provider kept, by chance; a line whose advice lists its invoices pays those:
