@@ -621,10 +621,10 @@ def clear_links(
     may_link &= ~(arrays.part_payment[pay] & ~referenced)
     # pairs whose purpose says they are another item's: full scoring decides
     for asked, says in (
-        (may_link & arrays.part_payment[pay], states_a_later_rate),  # a later rate
-        (may_link & ((cols.keys.purpose_marks[rows] & _PAYOUT_MARKS) != 0), sold_on_other_days),
+        (arrays.part_payment[pay], states_a_later_rate),  # a later rate
+        ((cols.keys.purpose_marks[rows] & _PAYOUT_MARKS) != 0, sold_on_other_days),
     ):
-        at = np.flatnonzero(asked)
+        at = np.flatnonzero(may_link & asked)
         may_link[at] = ~np.fromiter(
             (
                 says(expected[g], cols.remittances[row])
