@@ -51,6 +51,11 @@ class LockedAfter(UnitOfWorkFactory):
     def arm(self, after: int) -> None:
         self._left = after
 
+    @property
+    def holding(self) -> bool:
+        """Whether the other process holds the lock now."""
+        return self._other is not None
+
     def release(self) -> None:
         if self._other is not None:
             self._other.execute("ROLLBACK")

@@ -23,7 +23,9 @@ from support.sync_harness import Harness
 
 async def _run_meeting_the_lock(harness: Harness, after: int) -> tuple[RunOutcome, list[str]]:
     """A run whose ``after``-th write finds the lock, which the other process frees a
-    second later (its write ends)."""
+    second after it took it (its write ends): counted from the lock, not from the
+    run's start, which a loaded machine delays past that second (the run then met no
+    lock and succeeded: seen once in CI)."""
     impatient = create_engine(sqlite_url(harness.db_path), sqlite_busy_timeout_ms=200)
     locking = LockedAfter(impatient, harness.db_path)
     deps = replace(harness.deps, uow_factory=locking)
@@ -33,6 +35,10 @@ async def _run_meeting_the_lock(harness: Harness, after: int) -> tuple[RunOutcom
     assert run_id is not None
 
     async def import_ends() -> None:
+        for _ in range(3000):  # the run takes the lock in its first steps
+            if locking.holding:
+                break
+            await asyncio.sleep(0.01)
         await asyncio.sleep(1.0)
         locking.release()
 
