@@ -88,9 +88,11 @@ from belegsync.matching.decide import (
     auto_decisions,
     duplicates_in_order,
     id_ranking,
+    months_in_place,
     periods_uncrossed,
     rates_as_stated,
     rates_in_place,
+    series_in_step,
     siblings_filled,
     siblings_in_order,
 )
@@ -121,6 +123,7 @@ from belegsync.matching.payouts import (
     sold_on_other_days,
     teaches_payer,
 )
+from belegsync.matching.periods import months_alone
 from belegsync.matching.textscan import digit_value
 
 __all__ = ["MatchResult", "match"]
@@ -596,7 +599,9 @@ class _Run:
             ~marked(grouped_payments, len(self.states))[edges.payment]
             & ~marked(consumed, len(self.index.cols))[edges.row]
         )
-        picked = self._in_order(assign_greedy(single, self._id_ranks), single)
+        picked = self._in_order(
+            assign_greedy(single, self._id_ranks), single, dict(self._auto_rows)
+        )
         assigned = {payment: int(single.row[i]) for payment, i in picked.items()}
         autos = {} if self.params.shadow_mode else self._decided(picked, single)
         consumed.update(assigned[p] for p in autos)
@@ -805,7 +810,9 @@ class _Run:
             for state in learn(pay, rows)
         }
 
-    def _in_order(self, picked: dict[int, int], edges: EdgeColumns) -> dict[int, int]:
+    def _in_order(
+        self, picked: dict[int, int], edges: EdgeColumns, linked: Mapping[int, int]
+    ) -> dict[int, int]:
         """The greedy pairs with lines naming each other's periods passed round
         (:func:`periods_uncrossed`), a line paid twice given its first
         (:func:`duplicates_in_order`), a payment left without a line given the one
@@ -813,10 +820,13 @@ class _Run:
         of one voucher in the order of their days, or of their places among the
         voucher's items (:func:`siblings_in_order`), a contact's vouchers of one amount
         paid from one payer naming nothing in the order of their days
-        (:meth:`_uncited_series`), a line stating its instalment given to the item of
-        that place (:func:`rates_as_stated`), and a line stating a later instalment
-        than its item's place given up for the line stating the item's own
-        (:func:`rates_in_place`)."""
+        (:meth:`_uncited_series`) and each a line one step from its date
+        (:meth:`_series_in_step`), a line stating its instalment given to the item of
+        that place (:func:`rates_as_stated`), a line stating a later instalment than
+        its item's place given up for the line stating the item's own
+        (:func:`rates_in_place`), and a plan's items given the lines naming their months
+        by their places (:func:`months_in_place`; ``linked``: the lines the run linked
+        before, payment → row, tell the other items' months)."""
         states, day, ids = self.states, self.index.day, self.index.cols.ids
         vouchers = self._vouchers
         cols = self.index.cols
@@ -840,16 +850,17 @@ class _Run:
             lambda p: (states[p].payment.position, states[p].payment.id),
         )
         # a contact's vouchers of one amount, their lines citing nothing: in order of
-        # their days too
-        ordered = siblings_in_order(
-            ordered, edges, self._uncited_series(ordered, edges), by_day, line_day, by_day
+        # their days too, and each a line one step from its voucher's date
+        series = self._uncited_series(ordered, edges)
+        ordered = self._series_in_step(
+            siblings_in_order(ordered, edges, series, by_day, line_day, by_day), edges, series
         )
         remittances = self.index.cols.remittances
 
         def stated(row: int) -> int | None:
             return stated_rate(remittances[row])
 
-        return rates_in_place(
+        in_place = rates_in_place(
             rates_as_stated(
                 ordered,
                 edges,
@@ -862,6 +873,22 @@ class _Run:
             lambda p: states[p].payment.position,
             self.arrays.part_payment[self.rest],
         )
+        return months_in_place(
+            in_place,
+            edges,
+            vouchers,
+            lambda p: states[p].payment.position,
+            self._months_named,
+            linked,
+        )
+
+    def _months_named(self, rows: IntArray) -> IntArray:
+        """Per row, the month its purpose names on its own and alone (-1: none, or
+        another period too; ``periods.months_alone``)."""
+        lines, inverse = np.unique(rows, return_inverse=True)
+        found = months_alone(lines.size, *self.index.cols.keys.periods_of(lines))
+        named: IntArray = found[inverse.reshape(-1)]
+        return named
 
     def _uncited_series(self, picked: Mapping[int, int], edges: EdgeColumns) -> IntArray:
         """Per state a code for :func:`siblings_in_order`: its contact's (``_series``)
@@ -905,6 +932,55 @@ class _Run:
             ):
                 codes[members] = code
         return codes
+
+    def _series_in_step(
+        self, picked: dict[int, int], edges: EdgeColumns, codes: IntArray
+    ) -> dict[int, int]:
+        """``picked`` with each series :meth:`_uncited_series` found (``codes``) given
+        the lines one step from its vouchers' dates (:func:`series_in_step`): the
+        payments holding its lines and the contact's other open payments of the
+        amount, each with its lines of the amount from the series' payer, naming
+        nothing, that no other payment holds."""
+        series = self._series
+        pays = np.fromiter(picked, np.int64, len(picked))
+        at = np.fromiter(picked.values(), np.int64, len(picked))
+        member = codes[pays] == series[pays]
+        if not member.any():
+            return picked
+        cols, day, states = self.index.cols, self.index.day, self.states
+        groups: dict[tuple[int, int, str, str], list[int]] = {}
+        for p, e in zip(pays[member].tolist(), at[member].tolist(), strict=True):
+            row = int(edges.row[e])
+            key = (int(series[p]), int(edges.allocated[e]), cols.ibans[row], cols.names[row])
+            groups.setdefault(key, []).append(p)
+        contacts = np.fromiter({key[0] for key in groups}, np.int64)
+        mine = np.flatnonzero(is_member(series[edges.payment], contacts) & (edges.period == 0))
+        holder = {int(edges.row[e]): p for p, e in picked.items()}
+        sets = {key: set(members) for key, members in groups.items()}
+        found: dict[tuple[int, int, str, str], list[int]] = {}
+        for e in mine.tolist():
+            p, row = int(edges.payment[e]), int(edges.row[e])
+            key = (int(series[p]), int(edges.allocated[e]), cols.ibans[row], cols.names[row])
+            # the line free, or held by the series
+            if key in sets and holder.get(row, p) in sets[key] | {p}:
+                found.setdefault(key, []).append(e)
+        out = dict(picked)
+        for key, members in groups.items():
+            at_ = np.array(found.get(key, []), dtype=np.int64)
+            quiet = [o.features.reference == 0.0 for o in edges.source.suggestions(edges.at[at_])]
+            options: dict[int, list[tuple[int, int, int]]] = {}
+            for e, is_quiet in zip(at_.tolist(), quiet, strict=True):
+                p = int(edges.payment[e])
+                # a payment holding a line of another series or amount is not this one's
+                if is_quiet and (p not in picked or p in sets[key]):
+                    row = int(edges.row[e])
+                    lag = int(day[row]) - states[p].voucher_day
+                    options.setdefault(p, []).append((e, row, lag))
+            if sets[key] <= set(options):
+                moved = series_in_step({p: picked[p] for p in members}, options)
+                if moved is not None:
+                    out.update(moved)
+        return out
 
     @cached_property
     def _series(self) -> IntArray:
@@ -1044,7 +1120,11 @@ class _Run:
         # the same pass used up is sole now, as the next run finds it
         for _ in range(_LESSON_PASSES):
             single = edges.take(~done[edges.payment] & ~taken[edges.row])
-            picked = self._in_order(assign_greedy(single, self._id_ranks), single)
+            picked = self._in_order(
+                assign_greedy(single, self._id_ranks),
+                single,
+                {**dict(self._auto_rows), **{p: assigned[p] for p in autos}},
+            )
             for p, i in picked.items():
                 assigned[p] = int(single.row[i])
             made = self._decided(picked, single)

@@ -31,6 +31,7 @@ __all__ = [
     "QUARTER",
     "QUARTER_RE",
     "month_label",
+    "months_alone",
     "other_period_in_text",
     "period_in_text",
     "period_tokens",
@@ -160,6 +161,18 @@ def _pattern_tokens(text: str) -> IntArray:
             ),
         )
     )
+
+
+def months_alone(texts: int, text_of: IntArray, tokens: IntArray) -> IntArray:
+    """Per text (``texts`` of them; ``text_of`` the position of each token's text), the
+    code of the month it names on its own where it names no other period („Abschlag
+    06/2025“), else -1."""
+    kind, code = token_parts(tokens)
+    out = np.full(texts, -1, dtype=np.int64)
+    alone = kind == MONTH_ALONE
+    out[text_of[alone]] = code[alone]
+    out[np.bincount(text_of, minlength=texts) != 1] = -1
+    return out
 
 
 def token_parts(tokens: IntArray) -> tuple[IntArray, IntArray]:

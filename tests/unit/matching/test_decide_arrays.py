@@ -26,6 +26,7 @@ from belegsync.matching.decide import (
     id_ranking,
     id_ranks,
     runner_ups,
+    series_in_step,
     sole_pairs,
 )
 from belegsync.matching.fastpath import _digit_values, _similarities
@@ -315,3 +316,22 @@ def test_id_ranking_is_the_string_order_of_python(labels: list[str]) -> None:
     asked = labels[::-1][:3]
     assert ranked(asked).tolist() == [order[label] for label in asked]
     assert ranked([]).tolist() == []
+
+
+def test_a_series_takes_the_one_step_every_payment_has_a_line_in() -> None:
+    # three rents, each with its own month's line (2 days after its voucher's date) and
+    # the next month's (about 30): the first and second hold the next month's lines
+    options = {
+        0: [(10, 100, 2), (11, 101, 30)],
+        1: [(12, 101, 1), (13, 102, 31)],
+        2: [(14, 102, 3)],
+    }
+    assert series_in_step({0: 11, 1: 13}, options) == {0: 10, 1: 12, 2: 14}
+    # held in step already: nothing changes
+    assert series_in_step({0: 10, 1: 12, 2: 14}, options) is None
+    # the third with a line a month on too: two steps fit every payment, none is taken
+    wider = {**options, 2: [(14, 102, 3), (15, 103, 29)]}
+    assert series_in_step({0: 11, 1: 13}, wider) is None
+    # a payment with two lines inside one step, or two payments sharing one line: none
+    assert series_in_step({0: 11}, {0: [(10, 100, 2), (11, 101, 5)]}) is None
+    assert series_in_step({0: 11}, {0: [(10, 100, 2), (11, 101, 30)], 1: [(12, 100, 3)]}) is None
