@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from operator import itemgetter
 from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
@@ -846,8 +847,17 @@ def months_in_place(
     if not plans.size:
         return dict(picked)
     out = dict(picked)
-    holding = {p: int(columns.row[e]) for p, e in out.items()}
-    holding.update((p, row) for p, row in linked.items() if vouchers[p] in plans)
+    # the lines the plans' items hold, picked or linked before
+    holding: dict[int, int] = {}
+    items_of: dict[int, list[int]] = {}
+    for p, row in chain(
+        ((p, int(columns.row[out[p]])) for p in pays[is_member(vouchers[pays], plans)].tolist()),
+        ((p, linked[p]) for p in held[is_member(vouchers[held], plans)].tolist()),
+    ):
+        holding[p] = row
+        items_of.setdefault(int(vouchers[p]), []).append(p)
+    holder = {int(columns.row[e]): p for p, e in out.items()}
+    holder.update((row, p) for p, row in holding.items())
     # every pair of the plans' items, picked or not
     mine = np.flatnonzero(is_member(vouchers[columns.payment], plans))
     rows = np.concatenate((columns.row[mine], np.fromiter(holding.values(), np.int64)))
@@ -857,9 +867,8 @@ def months_in_place(
         mine.tolist(), columns.payment[mine].tolist(), columns.row[mine].tolist(), strict=True
     ):
         pairs.setdefault(int(vouchers[p]), {}).setdefault(p, []).append((e, row))
-    holder = {row: p for p, row in holding.items()}
     for plan in plans.tolist():
-        items = [p for p in holding if vouchers[p] == plan]
+        items = items_of[plan]
         offsets = Counter(
             month_of[holding[p]] - place(p) for p in items if month_of[holding[p]] >= 0
         )
