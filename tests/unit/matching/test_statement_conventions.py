@@ -2552,3 +2552,33 @@ def test_a_plans_rate_marked_paid_late_takes_the_line_naming_its_month_by_its_pl
         result = match(payments, ordered)
         assert _first_offers(result) == own, wrong_before
         assert set(_auto(result).items()) <= set(own.items())
+
+
+def test_the_first_rates_line_naming_the_patient_comes_before_a_later_rates() -> None:
+    # an invoice paid in instalments, Lexware holding the first rate only; a relative
+    # paid „Rate 1 Rechnung Köhler“ (no number, another name: below the threshold),
+    # and a month later „2. Rate ZA-25-0144“ from the same account. Only the second
+    # rate's line was offered (never linked), the first's nowhere (the dental practice
+    # of held-out seeds 1130 and 1157)
+    first = payment(
+        "za250144#0",
+        number="ZA-25-0144",
+        amount=159800,
+        gross=479400,
+        voucher_date=date(2025, 5, 9),
+        paid=date(2025, 6, 8),
+        name="Claudia Köhler",
+        contact="koehler",
+    )
+    lines = [
+        txn(tid, amount=159800, text=text, name="Mehmet Brandt", iban=IBAN_B, day=day)
+        for tid, text, day in (
+            ("rate1", "Rate 1 Rechnung Köhler", date(2025, 5, 30)),
+            ("rate2", "2. Rate ZA-25-0144", date(2025, 6, 30)),
+        )
+    ]
+    for ordered in (lines, lines[::-1]):
+        result = match([first], ordered)
+        assert not result.auto_links
+        offered = [s.txn_id for s in result.suggestions_by_payment["za250144#0"]]
+        assert offered == ["rate1", "rate2"]
