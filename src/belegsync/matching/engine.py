@@ -750,8 +750,9 @@ class _Run:
         return self._result(edges, groups, assigned, autos, group_autos, linked, consumed)
 
     def _named_kept(self, found: list[CollectiveGroup]) -> list[CollectiveGroup]:
-        """``found`` (a payer's collectives) with a group on a line naming vouchers in
-        full that leaves one of them out offered, not linked: „Rechnungen ZA-24-0326,
+        """``found`` (a payer's collectives; the first round's payouts too) with a group
+        on a line naming vouchers in full that leaves one of them out offered, not
+        linked: „Rechnungen ZA-24-0326,
         ZA-24-0327“ from a family's account, 1.321,96 € — the named pair was offered
         only, and the payer's collective of ZA-24-0326 and another invoice of
         ZA-24-0327's amount, 98,00 €, was linked (the dental practice of held-out seed
