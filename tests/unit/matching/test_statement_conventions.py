@@ -2609,3 +2609,34 @@ def test_a_payers_collective_leaving_out_a_voucher_the_line_names_is_not_linked(
         if any(o.txn_id == line for o in options)
     }
     assert offered >= {"ZA-24-0326", "ZA-24-0327"}
+
+
+@pytest.mark.parametrize(
+    ("text", "second"),
+    [
+        ("Ratenzahlung ZA-24-0260 {k}/3", None),
+        ("{k}. Rate ZA-24-0260", None),
+        ("Ratenzahlung ZA-24-0260 {k}/3", "Rate 2 Rechnung Demir"),
+    ],
+)
+def test_rates_stating_their_places_keep_them_unless_the_paid_dates_say_clearly(
+    text: str, second: str | None
+) -> None:
+    # „Ratenzahlung ZA-24-0260 1/3“ on 28 October and „Rate 2“ on 27 November; the
+    # first rate marked paid on 27 November, a month after its line, the second on 23
+    # November. The paid dates' order put the items 8 days nearer their lines in all,
+    # more than the 7 days Lexware's order gives way to, and each item was linked to
+    # the other's line (held-out seed 1347, its two wrong links). Lines stating the
+    # rates of the items' places keep them unless the paid dates are three weeks nearer.
+    rates, lines = _two_rates(
+        "ZA-24-0260",
+        102100,
+        (D0 + timedelta(days=30), D0 + timedelta(days=26)),
+        ("Björn Demir", (D0, D0 + timedelta(days=30))),
+        name="Ursula Demir",
+        text=text,
+    )
+    if second is not None:  # the second line names the patient, not the invoice
+        lines[1] = replace(lines[1], remittance=second)
+    for payments, ordered in ((rates, lines), (rates[::-1], lines[::-1])):
+        assert _first_offers(match(payments, ordered)) == {"za240260#0": "r0", "za240260#1": "r1"}
