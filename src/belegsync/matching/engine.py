@@ -979,36 +979,41 @@ class _Run:
         if not member.any():
             return picked
         cols, day, states = self.index.cols, self.index.day, self.states
-        groups: dict[tuple[int, int, str, str], list[int]] = {}
-        for p, e in zip(pays[member].tolist(), at[member].tolist(), strict=True):
+
+        def key_of(p: int, e: int) -> tuple[int, int, str, str]:
+            """The series of a pair: its payment's contact, its amount, its line's payer."""
             row = int(edges.row[e])
-            key = (int(series[p]), int(edges.allocated[e]), cols.ibans[row], cols.names[row])
-            groups.setdefault(key, []).append(p)
+            return int(series[p]), int(edges.allocated[e]), cols.ibans[row], cols.names[row]
+
+        groups: dict[tuple[int, int, str, str], set[int]] = {}
+        for p, e in zip(pays[member].tolist(), at[member].tolist(), strict=True):
+            groups.setdefault(key_of(p, e), set()).add(p)
         contacts = np.fromiter({key[0] for key in groups}, np.int64)
         mine = np.flatnonzero(is_member(series[edges.payment], contacts) & (edges.period == 0))
         holder = {int(edges.row[e]): p for p, e in picked.items()}
-        sets = {key: set(members) for key, members in groups.items()}
         found: dict[tuple[int, int, str, str], list[int]] = {}
         for e in mine.tolist():
             p, row = int(edges.payment[e]), int(edges.row[e])
-            key = (int(series[p]), int(edges.allocated[e]), cols.ibans[row], cols.names[row])
+            key = key_of(p, e)
             # the line free, or held by the series
-            if key in sets and holder.get(row, p) in sets[key] | {p}:
+            if key in groups and holder.get(row, p) in groups[key] | {p}:
                 found.setdefault(key, []).append(e)
         out = dict(picked)
         for key, members in groups.items():
-            at_ = np.array(found.get(key, []), dtype=np.int64)
-            quiet = [o.features.reference == 0.0 for o in edges.source.suggestions(edges.at[at_])]
+            theirs = np.array(found.get(key, []), dtype=np.int64)
+            quiet = [
+                o.features.reference == 0.0 for o in edges.source.suggestions(edges.at[theirs])
+            ]
             options: dict[int, list[tuple[int, int, int]]] = {}
-            for e, is_quiet in zip(at_.tolist(), quiet, strict=True):
+            for e, is_quiet in zip(theirs.tolist(), quiet, strict=True):
                 p = int(edges.payment[e])
                 # a payment holding a line of another series or amount is not this one's
-                if is_quiet and (p not in picked or p in sets[key]):
+                if is_quiet and (p not in picked or p in members):
                     row = int(edges.row[e])
                     lag = int(day[row]) - states[p].voucher_day
                     options.setdefault(p, []).append((e, row, lag))
-            if sets[key] <= set(options):
-                moved = series_in_step({p: picked[p] for p in members}, options)
+            if members <= set(options):
+                moved = series_in_step({p: picked[p] for p in sorted(members)}, options)
                 if moved is not None:
                     out.update(moved)
         return out
