@@ -15,16 +15,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from itertools import accumulate, filterfalse
 
 __all__ = [
     "MIN_TOKEN_CHARS",
     "SepaFields",
     "abbreviates",
+    "another_number",
     "compact_identifier",
     "extract_sepa_fields",
     "family_name",
@@ -37,6 +38,7 @@ __all__ = [
     "normalise_text",
     "number_after_letters",
     "payer_names",
+    "series_key",
     "stated_fee",
     "stated_rate",
     "stated_return_charges",
@@ -272,6 +274,64 @@ def mistyped_number(number: str, remittance: str) -> str | None:
         if len(digits) == len(wanted) and _one_typo(digits, wanted):
             return str(written)
     return None
+
+
+# a voucher number's shape: its letters, then digit groups; at least this many digits
+_SHAPED_FROM = 4
+_SHAPE_TOKEN_RE = re.compile(r"[A-Z]+|[0-9]+")
+
+
+@lru_cache(maxsize=1024)
+def _shape_re(shape: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern of numbers written in ``shape`` (the letters as they are, each digit
+    group by its length), separators between the parts optional."""
+    parts = [p if p.isalpha() else rf"[0-9]{{{len(p)}}}" for p in shape]
+    return re.compile(r"(?<![A-Z0-9])" + r"[-/. ]?".join(parts) + r"(?![0-9])")
+
+
+def series_key(number: str) -> str | None:
+    """A voucher number as :func:`another_number` compares numbers of one series: its
+    letters and its digits without leading zeros („ZA-24-0098“ → ``ZA 240098``); None
+    for a number not starting with letters or holding fewer than
+    :data:`_SHAPED_FROM` digits."""
+    shape = tuple(_SHAPE_TOKEN_RE.findall(number.upper()))
+    digits = "".join(p for p in shape if p.isdigit())
+    if len(shape) < 2 or not shape[0].isalpha() or len(digits) < _SHAPED_FROM:
+        return None
+    return f"{shape[0]} {digits.lstrip('0')}"
+
+
+def another_number(
+    number: str, remittance: str, known: Callable[[str], bool] = lambda key: False
+) -> bool:
+    """Whether ``remittance`` writes one number in the shape of the voucher ``number`` —
+    its letters, then digit groups of its lengths („ZA-23-1074“, „ZA240228“ for
+    ``ZA-24-0147``) —, and that is not the number: the line pays another voucher of the
+    series. A number one digit off (:func:`mistyped_number`) is the voucher's typed
+    wrongly, unless it is another voucher's (``known``: whether a :func:`series_key` is
+    one of the run's vouchers: „Rg. ZA-24-0141“ is the neighbouring invoice's, not
+    ZA-24-0148's). A line listing several (a billing service's advice, a collective
+    transfer) may pay more than it lists. Only for numbers that start with letters and
+    hold :data:`_SHAPED_FROM` digits or more (a number of digits alone has the shape of
+    every amount and date). The text is read with its line breaks dropped (a bank
+    wraps a purpose mid-word)."""
+    own = series_key(number)
+    if own is None:
+        return False
+    shape = tuple(_SHAPE_TOKEN_RE.findall(number.upper()))
+    text = remittance.upper().replace("\n", "")
+    if shape[0] not in text:
+        return False
+    written = {_NON_DIGIT_RE.sub("", w).lstrip("0") for w in _shape_re(shape).findall(text)}
+    if len(written) != 1:
+        return False
+    (found,) = written
+    wanted = own.partition(" ")[2]
+    if found == wanted:
+        return False
+    if len(found) == len(wanted) and _one_typo(found, wanted):
+        return known(f"{shape[0]} {found}")
+    return True
 
 
 def _one_typo(a: str, b: str) -> bool:

@@ -35,6 +35,7 @@ from belegsync.domain.matching import (
 )
 from belegsync.domain.matching_text import (
     abbreviates,
+    another_number,
     compact_identifier,
     family_name,
     family_word,
@@ -42,6 +43,7 @@ from belegsync.domain.matching_text import (
     names_spelled,
     normalise_name,
     number_after_letters,
+    series_key,
     stated_fee,
     stated_rate,
     text_reference_tokens,
@@ -507,6 +509,8 @@ class _Run:
         # per line of ``_linked_now``: judged by ``_provider_lines`` yet, and the verdict
         self._provider_judged = np.zeros(0, dtype=np.bool_)
         self._provider_verdict = np.zeros(0, dtype=np.bool_)
+        # per tenant, the ``series_key`` of its vouchers' numbers (``_in_series``)
+        self._series_keys: dict[str, set[str]] = {}
 
     def _learned(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -1247,7 +1251,9 @@ class _Run:
             # line booked after that paid date's window is no link of it
             columns = self.columns
             anchor = columns.anchor[pays]
-            early = columns.anchored[pays] & (anchor < columns.voucher_day[pays])
+            early = columns.anchored[pays] & self.params.paid_before_written(
+                columns.voucher_day[pays], anchor
+            )
             early &= self.index.day[rows] > anchor + self.params.exact_days_after
             for p in pays[early].tolist():
                 made.pop(p, None)
@@ -1580,9 +1586,20 @@ class _Run:
         at = np.flatnonzero(
             free & (edges.score >= threshold) & ~marked(linked, len(self.states))[edges.payment]
         )
-        for p, suggestion in zip(
-            edges.payment[at].tolist(), edges.source.suggestions(edges.at[at]), strict=True
+        # not a line naming no more of the payment than its amount that writes another
+        # number of its voucher's series („ZA-23-1074“ for ZA-24-0033): that voucher's
+        remittances, states = self.index.cols.remittances, self.states
+        for p, row, suggestion in zip(
+            edges.payment[at].tolist(),
+            edges.row[at].tolist(),
+            edges.source.suggestions(edges.at[at]),
+            strict=True,
         ):
+            payment = states[p].payment
+            if suggestion.features.reference_hit is None and another_number(
+                payment.voucher_number, remittances[row], partial(self._in_series, payment)
+            ):
+                continue
             options[p].append(suggestion)
         later = self._later_rates_offered(edges.payment[at], edges.row[at])
         for group in groups:
@@ -2718,6 +2735,19 @@ class _Run:
             short = {ident: compact_identifier(ident) for ident in written}
             linked.update([(number, short[ident]) for number, ident in linked])
         return contact_of, linked
+
+    def _in_series(self, payment: ExpectedPayment, key: str) -> bool:
+        """Whether ``key`` (``series_key``) is the number of one of the run's vouchers of
+        the payment's tenant; each tenant's series read once, where a line first asks."""
+        keys = self._series_keys.get(payment.tenant_id)
+        if keys is None:
+            keys = self._series_keys[payment.tenant_id] = {
+                found
+                for other in self.expected
+                if other.tenant_id == payment.tenant_id
+                and (found := series_key(other.voucher_number)) is not None
+            }
+        return key in keys
 
     def _families_naming(self, groups: Sequence[CollectiveGroup]) -> dict[int, set[str]]:
         """Per payment (state index), the lines of the family transfers offered for it

@@ -58,26 +58,34 @@ class MatchParams:
             return self.late_entry_days, self.exact_days_after
         return self.unanchored_days_before, self.unanchored_days_after
 
+    def paid_before_written(self, voucher_day: _Day, anchor: _Day) -> bool | npt.NDArray[np.bool_]:
+        """Whether Lexware's paid date (``anchor``) lies more than ``early_payment_days``
+        before the voucher date: a deposit the bookkeeper entered as paid before the
+        final invoice was written (a day or two before is how dates are entered)."""
+        return anchor < voucher_day - self.rules.early_payment_days
+
     def early_before(self, voucher_day: _Day, anchor: _Day) -> _Day:
         """The day (ordinal) a booking before which is an early payment, penalised as
         booked clearly before the voucher date: ``early_payment_days`` before the
-        voucher date; where Lexware's paid date is earlier (``anchor``: the voucher date
-        where none is held), the start of the paid date's window
-        (``exact_days_before``) — a deposit the bookkeeper entered as paid weeks
-        before the final invoice was written is paid when Lexware says, and its line
-        comes days before that paid date as every other's does (a caterer's
-        „Anzahlung“ booked 11 days before the paid date, itself 10 days before the
-        invoice, was penalised as early: held-out seed 1430)."""
+        voucher date, or before Lexware's paid date where that is earlier (``anchor``:
+        the voucher date where none is held); where the paid date is a deposit's
+        (:meth:`paid_before_written`), the start of its window (``exact_days_before``)
+        — a deposit the bookkeeper entered as paid weeks before the final invoice was
+        written is paid when Lexware says, and its line comes days before that paid
+        date as every other's does (a caterer's „Anzahlung“ booked 11 days before the
+        paid date, itself 10 days before the invoice, was penalised as early: held-out
+        seed 1430)."""
+        early = self.rules.early_payment_days
         if type(voucher_day) is int and type(anchor) is int:  # one pair: no array call
-            if anchor < voucher_day:
+            if self.paid_before_written(voucher_day, anchor):
                 return anchor - self.exact_days_before
-            return voucher_day - self.rules.early_payment_days
+            return min(voucher_day, anchor) - early
         return cast(
             "_Day",
             np.where(
-                anchor < voucher_day,
+                self.paid_before_written(voucher_day, anchor),
                 anchor - self.exact_days_before,
-                voucher_day - self.rules.early_payment_days,
+                np.minimum(voucher_day, anchor) - early,
             ),
         )
 
