@@ -1591,6 +1591,7 @@ class _Run:
         # that voucher's (the payment's own payer mistypes its numbers, the wholesaler's
         # customers „RE 2024-00003“ for RE-2024-00004: a neighbour's number)
         remittances, states = self.index.cols.remittances, self.states
+        kept: list[tuple[int, int]] = []
         for p, row, suggestion in zip(
             edges.payment[at].tolist(),
             edges.row[at].tolist(),
@@ -1608,7 +1609,8 @@ class _Run:
             ):
                 continue
             options[p].append(suggestion)
-        later = self._later_rates_offered(edges.payment[at], edges.row[at])
+            kept.append((p, row))
+        later = self._other_rates_offered(kept)
         for group in groups:
             if group.row in consumed:  # its own link, or another's
                 continue
@@ -1686,19 +1688,28 @@ class _Run:
             auto_links = list(map(links.__getitem__, np.argsort(ranks).tolist()))
         return MatchResult(tuple(auto_links), suggestions, tuple(unmatched))
 
-    def _later_rates_offered(self, pays: IntArray, rows: IntArray) -> dict[int, set[int]]:
-        """Of the pairs offered (``pays``: state indexes, ``rows``), per part payment
-        the rows whose purposes state a later rate than its place
+    def _other_rates_offered(self, pairs: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
+        """Of the pairs offered (state index, row), per part payment the rows whose
+        purposes state another rate than its place: a later one
         (:func:`states_a_later_rate`: „2. Rate ZA-25-0144“ for the rate Lexware holds
-        first). Where those are all a payment is offered, its own line is looked for as
-        for a payment offered nothing (:meth:`_exist_wider`): „Rate 1 Rechnung Köhler“
-        from a relative names the patient alone and scores below the threshold (the
-        dental practice of held-out seeds 1130 and 1157)."""
-        asked = np.flatnonzero(self.arrays.part_payment[self.rest[pays]])
+        first), or an earlier one where another item of the voucher has its amount (rates
+        of one amount: „Ratenzahlung ZA-25-0099 1/3“ for the second; a deposit entered
+        first, of its own amount, puts „1. Rate“ on the second item). Where those are all
+        a payment is offered, its own line is looked for as for a payment offered
+        nothing (:meth:`_exist_wider`): „Rate 1 Rechnung Köhler“ from a relative names the
+        patient alone and scores below the threshold (the dental practice of held-out
+        seeds 1130 and 1157), as „Rate 2 Rechnung Jäger“ does (1334, 1348, 1450, 1473)."""
+        parts, twins = self.arrays.part_payment[self.rest], self._twins
         remittances = self.index.cols.remittances
         out: dict[int, set[int]] = {}
-        for p, row in zip(pays[asked].tolist(), rows[asked].tolist(), strict=True):
-            if states_a_later_rate(self.states[p].payment, remittances[row]):
+        for p, row in pairs:
+            if not parts[p]:
+                continue
+            payment = self.states[p].payment
+            rate = stated_rate(remittances[row])
+            if states_a_later_rate(payment, remittances[row]) or (
+                twins[p] and rate is not None and rate - 1 < payment.position
+            ):
                 out.setdefault(p, set()).add(row)
         return out
 
@@ -1983,7 +1994,8 @@ class _Run:
         full scoring reads, for the payments nothing else is offered (``offered``):
 
         * the purpose names the contact — all the words of its name, or of a name of
-          two words (a person's) the last, the family name —: a patient's invoice paid
+          two words or a person's the family name („Rate 2 Rechnung Fischer“ for Karl-Heinz
+          Fischer) —: a patient's invoice paid
           by a relative („Behandlung Wolfgang Vogt“ from Susanne Frank, „Rechnung
           Seidel“ from Sven Dietrich; ``contact_in_purpose``);
         * the account holder bears the contact's family name (:func:`family_name`):
@@ -2019,10 +2031,13 @@ class _Run:
             name = payment.contact_name
             if name not in contacts:
                 words = [w for w in processed_name(name).split() if len(w) >= 3]
+                surname = family_name(name)
+                # a person of more names („Karl-Heinz Fischer“): the family name's word
+                family = processed_name(family_word(name)) if surname is not None else None
                 contacts[name] = (
                     frozenset(words),
-                    words[-1] if len(words) == 2 else None,
-                    family_name(name),
+                    words[-1] if len(words) == 2 else family,
+                    surname,
                 )
             wanted, family, surname = contacts[name]
             if row not in purposes:

@@ -18,6 +18,7 @@ from belegsync.domain.matching import (
     ExistingLink,
     ExpectedPayment,
     LinkStatus,
+    TxnStatus,
     UnmatchedReason,
 )
 from belegsync.domain.matching_reasons import describe
@@ -2968,3 +2969,49 @@ def test_a_line_writing_another_number_of_the_series_is_not_offered() -> None:
 def test_another_number(number: str, purpose: str, another: bool) -> None:
     series = {"ZA 240141", "ZA 240148", "ZA 240033", "ZA 231074"}
     assert another_number(number, purpose, series.__contains__) is another
+
+
+def test_the_second_rate_offered_only_the_first_rates_line_is_offered_its_own_first() -> None:
+    # two rates of 1.105,00 € of one invoice; a relative paid „1. Rate ZA-25-0103“ on
+    # the first paid date and „Rate 2 Rechnung Fischer“ (the patient's family name only,
+    # his given name „Karl-Heinz“) six days before the second. The second rate was
+    # offered only „1. Rate“ (held-out seeds 1334, 1348, 1450, 1473). Here the first
+    # line is still pending (nothing is linked, as there: the relative's account paid
+    # for others too)
+    start = date(2025, 4, 11)
+    rates = [
+        payment(
+            f"za250103#{k}",
+            voucher_id="za250103",
+            number="ZA-25-0103",
+            amount=110500,
+            gross=3 * 110500,
+            voucher_date=start,
+            paid=start + timedelta(days=days),
+            name="Karl-Heinz Fischer",
+            contact="fischer",
+        )
+        for k, days in enumerate((19, 53))
+    ]
+    relative = {"name": "Frank Sommer", "iban": IBAN_B}
+    lines = [
+        txn(
+            "r1",
+            amount=110500,
+            text="1. Rate ZA-25-0103",
+            day=start + timedelta(days=19),
+            status=TxnStatus.PENDING,
+            **relative,
+        ),
+        txn(
+            "r2",
+            amount=110500,
+            text="Rate 2 Rechnung Fischer",
+            day=start + timedelta(days=47),
+            **relative,
+        ),
+    ]
+    for payments, ordered in ((rates, lines), (rates[::-1], lines[::-1])):
+        result = match(payments, ordered)
+        assert _auto(result) == {}
+        assert _first_offers(result) == {"za250103#0": "r1", "za250103#1": "r2"}
