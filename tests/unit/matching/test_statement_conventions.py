@@ -443,15 +443,17 @@ def test_stated_return_charges(purpose: str, cents: int | None) -> None:
     assert stated_return_charges(purpose) == cents
 
 
-def _days_payout(net: int, fee: int, days: str) -> BankTxn:
+def _days_payout(net: int, fee: int, days: str, tid: str = "p1", booked: int = 4) -> BankTxn:
+    """The terminal's payout ``booked`` days after D0 of the sales of ``days`` less
+    ``fee``."""
     euros, cents = divmod(fee, 100)
     return txn(
-        "p1",
+        tid,
         amount=net,
         text=f"Auszahlung 104455 vom 06.03.2024 Umsatz {days} abzgl. Entgelte {euros},{cents:02d}",
         name=TERMINAL,
         iban=IBAN_B,
-        day=D0 + timedelta(days=4),
+        day=D0 + timedelta(days=booked),
     )
 
 
@@ -2661,23 +2663,9 @@ def test_a_payout_stating_a_fee_is_read_from_the_sales_of_the_days_it_states() -
     # fee makes 24 April's sales to the cent. It was linked to them; their own payout,
     # less 4,32 €, came the day after (held-out seed 1541, its one wrong link)
     sale = replace(_sales([41995], known=True)[0], voucher_date=D0, paid_date=D0)
-    day = D0.strftime("%d.%m.%Y")
-    before = (D0 - timedelta(days=1)).strftime("%d.%m.%Y")
-    other_days = txn(
-        "p1",
-        amount=41995 - 537,
-        text=f"Auszahlung 104455 Umsatz {before} abzgl. Entgelte 5,37",
-        name=TERMINAL,
-        iban=IBAN_B,
-        day=D0 + timedelta(days=1),
-    )
-    own = replace(
-        other_days,
-        id="p2",
-        amount_cents=41995 - 432,
-        remittance=f"Auszahlung 104455 Umsatz {day} abzgl. Entgelte 4,32",
-        booking_date=D0 + timedelta(days=2),
-    )
+    before = f"{D0 - timedelta(days=1):%d.%m.%Y}"
+    other_days = _days_payout(41995 - 537, 537, before, booked=1)
+    own = _days_payout(41995 - 432, 432, f"{D0:%d.%m.%Y}", tid="p2", booked=2)
     for lines in ([other_days, own], [own, other_days]):
         assert _auto(match([sale], lines)) == {sale.id: "p2"}
     # alone, the other days' payout pays none of the sales
