@@ -5,6 +5,7 @@ weeks before Lexware's paid date, and payouts whose purpose states the fee kept 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from itertools import combinations, product
@@ -1465,6 +1466,32 @@ def test_rent_invoiced_the_month_before_is_linked_to_its_own_month(entered: bool
         assert len(linked) == 6
 
 
+def _rates(
+    number: str, amount: int, written: date, paid: Sequence[date], name: str, *, of: int
+) -> list[ExpectedPayment]:
+    """The rates Lexware holds (marked paid on the days ``paid``) of a patient's invoice
+    ``number`` written on ``written``, of ``of`` rates of ``amount`` each."""
+    vid = number.lower().replace("-", "")
+    return [
+        payment(
+            f"{vid}#{k}",
+            voucher_id=vid,
+            number=number,
+            amount=amount,
+            gross=of * amount,
+            voucher_date=written,
+            paid=day,
+            name=name,
+            contact=vid,
+        )
+        for k, day in enumerate(paid)
+    ]
+
+
+def _days_after(start: date, *days: int) -> list[date]:
+    return [start + timedelta(days=d) for d in days]
+
+
 def _two_rates(
     voucher: str,
     amount: int,
@@ -1477,21 +1504,7 @@ def _two_rates(
     """A patient's invoice ``voucher`` (its number) paid in two rates of one
     ``amount`` on the days ``paid`` Lexware holds; the lines from ``payer`` (name,
     booking days), each with ``text`` formatted with its rate's number (``{k}``)."""
-    vid = voucher.lower().replace("-", "")
-    rates = [
-        payment(
-            f"{vid}#{k}",
-            voucher_id=vid,
-            number=voucher,
-            amount=amount,
-            gross=2 * amount,
-            voucher_date=D0 - timedelta(days=20),
-            paid=day,
-            name=name,
-            contact=vid,
-        )
-        for k, day in enumerate(paid)
-    ]
+    rates = _rates(voucher, amount, D0 - timedelta(days=20), paid, name, of=2)
     holder, booked = payer
     lines = [
         txn(f"r{k}", amount=amount, text=text.format(k=k + 1), name=holder, iban=IBAN_B, day=day)
@@ -2672,28 +2685,6 @@ def test_a_payout_stating_a_fee_is_read_from_the_sales_of_the_days_it_states() -
     assert _auto(match([sale], [other_days])) == {}
 
 
-def _rates_of_three(
-    number: str, amount: int, written: date, paid_days: tuple[int, ...], name: str
-) -> list[ExpectedPayment]:
-    """The rates of a patient's invoice ``number`` (voucher date ``written``) of three
-    rates of ``amount``, Lexware holding those marked paid ``paid_days`` after it."""
-    vid = number.lower().replace("-", "")
-    return [
-        payment(
-            f"{vid}#{k}",
-            voucher_id=vid,
-            number=number,
-            amount=amount,
-            gross=3 * amount,
-            voucher_date=written,
-            paid=written + timedelta(days=days),
-            name=name,
-            contact=vid,
-        )
-        for k, days in enumerate(paid_days)
-    ]
-
-
 def test_rates_stating_their_places_are_not_swapped_by_the_days() -> None:
     # two rates of 930,00 € of one invoice in Lexware, marked paid on 9 and 16 May; the
     # relative's „Rate 1 Rechnung Köhler“ of 16 April names no number and lies outside
@@ -2702,7 +2693,7 @@ def test_rates_stating_their_places_are_not_swapped_by_the_days() -> None:
     # gave the second rate „2/3“ and the first „3/3“; the order of the days swapped
     # them and the first rate was linked to „2/3“ (held-out seed 1430)
     start = date(2025, 4, 2)
-    rates = _rates_of_three("ZA-25-0100", 93000, start, (37, 44), "Renate Köhler")
+    rates = _rates("ZA-25-0100", 93000, start, _days_after(start, 37, 44), "Renate Köhler", of=3)
     lines = [
         txn(
             f"r{k}",
@@ -2942,7 +2933,9 @@ def test_the_second_rate_offered_only_the_first_rates_line_is_offered_its_own_fi
     # line is still pending (nothing is linked, as there: the relative's account paid
     # for others too)
     start = date(2025, 4, 11)
-    rates = _rates_of_three("ZA-25-0103", 110500, start, (19, 53), "Karl-Heinz Fischer")
+    rates = _rates(
+        "ZA-25-0103", 110500, start, _days_after(start, 19, 53), "Karl-Heinz Fischer", of=3
+    )
     relative = {"name": "Frank Sommer", "iban": IBAN_B}
     lines = [
         txn(
