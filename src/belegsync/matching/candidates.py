@@ -1695,19 +1695,19 @@ def _other_end_to_end(cols: TxnColumns, row: int, r: int) -> bool:
 
 
 def _end_to_end_of(cols: TxnColumns, row: int) -> str:
-    """The row's end-to-end id (upper case): the column's, else the ``EREF+`` field of a
+    """The row's end-to-end id (``normalise_text``): the column's, else the ``EREF+`` field of a
     purpose written with the SEPA keywords as the bank sent it (a line pushed with its
     raw purpose: „EREF+504094891674 MREF+MD5500101 … SVWZ+RG R-2025-53244“); none for
     ``NOTPROVIDED``. Two direct debits of one creditor, mandate and amount on one day
     told apart only by it: the return of one undid the other, whose invoice was offered
     the returned line (the joinery's Würth debits, held-out seed 1452)."""
-    found = cols.end_to_end_ids[row]
+    found = normalise_text(cols.end_to_end_ids[row])
     if not found:
         text = cols.remittances[row]
         if "EREF+" not in text.upper():
             return ""
+        # the field runs to the next keyword: the id is its first word
         found = extract_sepa_fields(text).fields.get("EREF", "").split(" ")[0]
-    found = found.upper()
     return "" if found == "NOTPROVIDED" else found
 
 
