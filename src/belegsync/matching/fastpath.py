@@ -667,6 +667,14 @@ def clear_links(
     # a line booked before the usual window (a paid date entered weeks late) counts only
     # from an identified payer, as in full scoring (``FeatureContext.suggestions``)
     late = arrays.anchored[pay] & (index.day[rows] < arrays.anchor[pay] - params.exact_days_before)
+    # its name compared as full scoring compares names: „Schmidt und Soehne“ is
+    # „Schmidt & Söhne KG“ there, and the late line a rival (found by the property test)
+    compare(
+        late & named & ~foreign & ~certain & ~payer_known,
+        similarity,
+        as_full_scoring=True,
+        normalise=normalise,
+    )
     counted = ~late | certain | payer_known
     counted |= named & ~foreign & (similarity >= params.rules.name_strong)
     # the voucher's month named in the purpose counts as a reference in full scoring, and

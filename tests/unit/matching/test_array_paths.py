@@ -224,6 +224,31 @@ def test_a_payment_whose_tolerance_band_holds_the_line_keeps_the_fast_path_off()
     assert fast.auto_links == full.auto_links == ()
 
 
+def test_a_late_line_whose_payer_full_scoring_names_keeps_the_fast_path_off() -> None:
+    """Found by the property test above: a supplier's invoice marked paid two weeks
+    after its date; on its date a line from „Schmidt und Soehne“ (no text), and five
+    days before the paid date another payer's line citing the invoice. Full scoring
+    reads the first as from the contact „Schmidt & Söhne KG“ (names normalised), a
+    rival within the margin, and links neither; the fast path compared the names as
+    written, left the early line out and linked the cited one."""
+    invoice = payment(
+        "v0#0",
+        number="RE-2024-0002",
+        amount=1000,
+        vtype="purchaseinvoice",
+        paid=date(2024, 3, 6),
+        name="Schmidt & Söhne KG",
+        contact="c2",
+    )
+    early = txn("b0", amount=-1000, day=date(2024, 2, 20), text="", name="Schmidt und Soehne")
+    cited = txn("b1", amount=-1000, day=date(2024, 3, 1), text="RE-2024-0002")
+
+    fast = match([invoice], [early, cited])
+    full = match([invoice], [early, cited], params=MatchParams(fast_path=False))
+
+    assert fast.auto_links == full.auto_links == ()
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(RENT))
 def test_fast_path_reads_periods_only_where_they_may_matter(
