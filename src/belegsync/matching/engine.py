@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property, partial
-from itertools import chain, combinations, compress, count, repeat
+from itertools import chain, combinations, compress, count, pairwise, repeat
 from operator import and_, attrgetter, is_not, truth
 from typing import cast
 
@@ -24,11 +24,13 @@ import numpy.typing as npt
 
 from belegsync.domain.matching import (
     ALLOCATING_STATUSES,
+    AmountKind,
     BankTxn,
     ExistingLink,
     ExpectedPayment,
     LinkDecision,
     LinkStatus,
+    MatchFeatures,
     Suggestion,
     Unmatched,
     UnmatchedReason,
@@ -253,6 +255,76 @@ def _ranked_elsewhere(
     ]
 
 
+def _claim(features: MatchFeatures) -> tuple[bool, bool, bool]:
+    """How strongly a payment claims a line: whether the amount fits (any kind but
+    ``OTHER``: a customer citing one invoice on the transfer of another's amount paid
+    that other), then whether the purpose cites it (its number, short number, customer
+    number or end-to-end id; its voucher's date alone is no citation: „Rezept vom
+    11.02.2025“ names a prescription's day), then whether the line's payer is the
+    payment's (``identifying``)."""
+    hit = features.reference_hit
+    return (
+        features.amount_kind is not AmountKind.OTHER,
+        hit is not None and not hit.startswith("date "),
+        features.identifying,
+    )
+
+
+@dataclass(slots=True)
+class _Offers:
+    """What ranking reads of the single lines offered to all payments: per line (its
+    id) how strongly each payment offered it claims it (:func:`_claim`), its row, and
+    the payment the assignment gave it."""
+
+    claims: dict[str, list[tuple[tuple[bool, bool, bool], int]]]
+    rows: dict[str, int]
+    assigned_to: dict[str, int]
+
+    def add(self, p: int, row: int, suggestion: Suggestion) -> None:
+        self.claims.setdefault(suggestion.txn_id, []).append((_claim(suggestion.features), p))
+        self.rows[suggestion.txn_id] = row
+
+    def elsewhere(self, txn_id: str, p: int) -> tuple[bool, bool, bool]:
+        """The strongest claim of another payment than ``p`` on the line."""
+        return max(
+            (c for c, q in self.claims.get(txn_id, ()) if q != p), default=(False, False, False)
+        )
+
+    def held_elsewhere(self, txn_id: str, p: int) -> bool:
+        """Whether the assignment gave the line to another payment than ``p`` that is
+        offered it."""
+        q = self.assigned_to.get(txn_id, p)
+        return q != p and any(other == q for _, other in self.claims.get(txn_id, ()))
+
+    def put_first(self, ordered: Sequence[Suggestion], p: int) -> Suggestion | None:
+        """The option to put first where another payment claims the first option's
+        line more strongly than payment ``p``: the first of the others that ``p``
+        claims at least as strongly, by its purpose or its payer besides the amount, and
+        no other payment more; None where the first stays first (or is a group's line).
+
+        A patient's two invoices of one amount, each paid from another account of his
+        wife's: „Rechnung 450“ citing the one, from the account the other's contact is
+        known by, was offered the other first, and the line that account paid it by
+        the one (the physiotherapy of held-out seed 1674); the line „Rezept vom
+        11.02.2025“ from Thomas Hartmann, for his invoice of the amount, was offered
+        first to Klaus Wolf's invoice written that day, before Klaus Wolf's own line
+        (seed 1633)."""
+        first = ordered[0]
+        if first.collective_group is not None:
+            return None
+        mine = _claim(first.features)
+        if self.elsewhere(first.txn_id, p) <= mine:
+            return None
+        for option in ordered[1:]:
+            if option.collective_group is not None:
+                continue
+            theirs = _claim(option.features)
+            evidence = theirs[1] or theirs[2]  # more than the amount
+            if mine <= theirs and evidence and self.elsewhere(option.txn_id, p) <= theirs:
+                return option
+        return None
+
+
 def _free_for(
     states: Sequence[PaymentState], ranked_by: IntArray, owner: IntArray, rows: IntArray
 ) -> BoolArray:
@@ -289,6 +361,8 @@ _OTHER_MARKS = re.compile(
 _MARKED_LINE_MARKERS = (*PAYOUT_MARKERS, *COUNT_MARKERS, *DEPOSIT_MARKERS, *COLLECTIVE_MARKERS)
 # a deposit from the payer counts up to this long before a payment's date window
 _DEPOSIT_DAYS = 60
+# a series put in step (a rent, a monthly fee) has its vouchers this far apart at least
+_SERIES_APART_DAYS = 25
 _EMPTY_HASH = NO_KEY  # a line without an account
 _LESSON_PASSES = 3  # decisions of the lesson round, each on what the last left free
 _JUDGED_AGAIN_ROUNDS = 3  # judgements of the group lines after it, while they link
@@ -501,6 +575,7 @@ class _Run:
         # payment's contact or its number another way, offered as such
         # (``_named_otherwise``)
         self._named_pairs: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._family_names: dict[str, str | None] = {}  # by name (``_from_relative``)
         # free credit lines announcing a collective transfer and naming nothing else
         # ("Sammelzahlung"), for the external check
         self._collectives: list[int] = []
@@ -1008,7 +1083,10 @@ class _Run:
         the lines one step from its vouchers' dates (:func:`series_in_step`): the
         payments holding its lines and the contact's other open payments of the
         amount, each with its lines of the amount from the series' payer, naming
-        nothing, that no other payment holds."""
+        nothing, that no other payment holds. Only a series of vouchers a month apart
+        or more: a patient's two invoices of one amount written two weeks apart, paid
+        17 days apart, each on its paid date in Lexware, were given each other's lines
+        (the dental practice of held-out seed 1733)."""
         series = self._series
         pays = np.fromiter(picked, np.int64, len(picked))
         at = np.fromiter(picked.values(), np.int64, len(picked))
@@ -1049,7 +1127,10 @@ class _Run:
                     row = int(edges.row[e])
                     lag = int(day[row]) - states[p].voucher_day
                     options.setdefault(p, []).append((e, row, lag))
-            if members <= set(options):
+            days = sorted(states[q].voucher_day for q in options)
+            if members <= set(options) and all(
+                later - earlier >= _SERIES_APART_DAYS for earlier, later in pairwise(days)
+            ):
                 moved = series_in_step({p: picked[p] for p in sorted(members)}, options)
                 if moved is not None:
                     out.update(moved)
@@ -1592,6 +1673,8 @@ class _Run:
         # customers „RE 2024-00003“ for RE-2024-00004: a neighbour's number)
         remittances, states = self.index.cols.remittances, self.states
         kept: list[tuple[int, int]] = []
+        ids = self.index.cols.ids
+        offers = _Offers({}, {}, {ids[row]: p for p, row in assigned.items()})
         for p, row, suggestion in zip(
             edges.payment[at].tolist(),
             edges.row[at].tolist(),
@@ -1610,6 +1693,7 @@ class _Run:
                 continue
             options[p].append(suggestion)
             kept.append((p, row))
+            offers.add(p, row, suggestion)
         later = self._other_rates_offered(kept)
         for group in groups:
             if group.row in consumed:  # its own link, or another's
@@ -1637,7 +1721,9 @@ class _Run:
             if state.settled:
                 continue
             offered = options.get(p)  # most payments left have none: nothing to rank
-            ranked = self._rank(offered, assigned.get(p), named.get(p, ())) if offered else ()
+            ranked = (
+                self._rank(p, offered, assigned.get(p), named.get(p, ()), offers) if offered else ()
+            )
             if ranked:
                 suggestions[state.payment.id] = ranked
                 if p in later and len(later[p]) == len(ranked):
@@ -2791,16 +2877,27 @@ class _Run:
         return out
 
     def _rank(
-        self, options: list[Suggestion], assigned: int | None, named: Collection[str] = ()
+        self,
+        p: int,
+        options: list[Suggestion],
+        assigned: int | None,
+        named: Collection[str] = (),
+        offers: _Offers | None = None,
     ) -> tuple[Suggestion, ...]:
-        """The options best first: the row the assignment gave the payment first, but
+        """The options of payment ``p`` (state index) best first, of equal scores the
+        one it claims more strongly (:meth:`_tie_key`): the row the assignment gave the
+        payment first, but
         where a group's line (a payout, a collective transfer: never in the assignment)
         scores above it, or as high where nothing identifies the row's payer: then the
         best group's. A till's cash deposit 34 cents below a card sale, from nobody,
         was offered before the terminal's payout holding the sale (the café of held-out
         seed 9090); a stranger's line of a patient's amount („Dr. Albers Rechnung“)
         before a family's transfer naming the patient, both at the threshold (the
-        dental practice of held-out seed 808). A family's transfer writing the patient's
+        dental practice of held-out seed 808). Not that row where another line of its
+        score is claimed more strongly and the assignment gave it no other payment
+        offered it; and not a line another payment claims more strongly (``offers``:
+        what all payments were offered, :meth:`_Offers.put_first`). A family's transfer
+        writing the patient's
         name in full (``named``: its lines, :meth:`_families_naming`) comes first where
         the row cites nothing of the payment (its month at most: „Rechnung vom
         23.01.2025“) and nothing identifies its payer, whatever
@@ -2818,6 +2915,9 @@ class _Run:
             ):
                 best[option.txn_id] = option
         ordered = sorted(best.values(), key=lambda s: (-s.score, s.txn_id))
+        scores = {o.score for o in ordered}
+        if offers is not None and len(scores) < len(ordered):
+            ordered.sort(key=partial(self._tie_key, p, offers.rows))
         if self.params.prefer_assigned and assigned is not None:
             first = best.get(self.index.cols.ids[assigned])
             group = next((o for o in ordered if o.collective_group), None)
@@ -2830,12 +2930,51 @@ class _Run:
                 )
             ):
                 first = group
+            top = ordered[0]
+            if (
+                first is not None
+                and offers is not None
+                and top.collective_group is None
+                and top.score == first.score
+                and not offers.held_elsewhere(top.txn_id, p)
+            ):
+                first = top  # of one score, the one claimed more strongly (sorted so)
             if first is not None:
                 ordered.remove(first)
                 ordered.insert(0, first)
+        mine = offers.put_first(ordered, p) if offers is not None else None
+        if mine is not None:
+            ordered.remove(mine)
+            ordered.insert(0, mine)
         family = next((o for o in ordered if o.txn_id in named), None)
         features = ordered[0].features
         if family is not None and not features.identifying and features.reference_hit is None:
             ordered.remove(family)
             ordered.insert(0, family)
         return tuple(ordered[: self.params.max_suggestions])
+
+    def _tie_key(
+        self, p: int, rows: Mapping[str, int], option: Suggestion
+    ) -> tuple[float, bool, bool, bool, bool, str]:
+        """The order of payment ``p``'s options: by score, then by how strongly it
+        claims them (:func:`_claim`), then lines from a relative of the contact first
+        (:meth:`_from_relative`; ``rows``: the offered lines' rows by id), then by id.
+        Two lines at the threshold from strangers to the patient, one of them his
+        brother's („Mehmet Klein“ for Wolfgang Klein's invoice), went by their ids, the
+        other first (the dental practice of held-out seed 1628)."""
+        fits, cites, identifying = _claim(option.features)
+        row = rows.get(option.txn_id)
+        relative = row is not None and self._from_relative(
+            self.states[p].payment.contact_name, self.index.cols.names[row]
+        )
+        return (-option.score, not fits, not cites, not identifying, not relative, option.txn_id)
+
+    def _from_relative(self, contact: str, holder: str) -> bool:
+        """Whether the account holder bears the contact's family name (a person's:
+        :func:`family_name`), once per name."""
+        families = self._family_names
+        for name in (contact, holder):
+            if name not in families:
+                families[name] = family_name(name)
+        family = families[contact]
+        return family is not None and families[holder] == family
