@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ def _both_orders(expected: list[ExpectedPayment], lines: list[BankTxn]) -> list[
     return [match(expected, lines), match(expected, lines[::-1])]
 
 
-def _patient(pid: str, number: str, name: str, amount: int, **extra: object) -> ExpectedPayment:
+def _patient(pid: str, number: str, name: str, amount: int, **extra: Any) -> ExpectedPayment:
     """A patient's invoice, the contact the voucher's own unless ``contact`` is given."""
     contact = extra.pop("contact", pid.split("#")[0])
     return payment(pid, number=number, amount=amount, name=name, contact=contact, **extra)
