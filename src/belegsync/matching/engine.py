@@ -257,37 +257,50 @@ def _ranked_elsewhere(
 
 def _claim(features: MatchFeatures) -> tuple[bool, bool, bool]:
     """How strongly a payment claims a line: whether the amount fits (any kind but
-    ``OTHER``: a customer citing one invoice on the transfer of another's amount paid
-    that other), then whether the purpose cites it (its number, short number, customer
-    number or end-to-end id; its voucher's date alone is no citation: „Rezept vom
-    11.02.2025“ names a prescription's day), then whether the line's payer is the
-    payment's (``identifying``)."""
+    ``OTHER`` and ``BAND``: a customer citing one invoice on the transfer of another's
+    amount paid that other; a last rate 2,88 € above the rate's amount is another
+    rate's), then whether the purpose cites it (its number, short number or end-to-end
+    id; its voucher's date is no citation — „Rezept vom 11.02.2025“ names a
+    prescription's day —, nor the customer number every invoice of the customer
+    shares), then whether the line's payer is the payment's (``identifying``)."""
     hit = features.reference_hit
     return (
-        features.amount_kind is not AmountKind.OTHER,
-        hit is not None and not hit.startswith("date "),
+        features.amount_kind not in _LOOSE_AMOUNTS,
+        hit is not None and not hit.startswith(_NO_CITATIONS),
         features.identifying,
     )
+
+
+# the amounts and reference hits that claim no line (``_claim``)
+_LOOSE_AMOUNTS = frozenset({AmountKind.OTHER, AmountKind.BAND})
+_NO_CITATIONS = ("date ", "customer ")
 
 
 @dataclass(slots=True)
 class _Offers:
     """What ranking reads of the single lines offered to all payments: per line (its
     id) how strongly each payment offered it claims it (:func:`_claim`), its row, and
-    the payment the assignment gave it."""
+    the payment the assignment gave it; per payment (state index) its voucher's code
+    (the items of one voucher claim no line from each other: their order is the
+    rates' rules', ``_Run._in_order``)."""
 
     claims: dict[str, list[tuple[tuple[bool, bool, bool], int]]]
     rows: dict[str, int]
     assigned_to: dict[str, int]
+    vouchers: IntArray
 
     def add(self, p: int, row: int, suggestion: Suggestion) -> None:
         self.claims.setdefault(suggestion.txn_id, []).append((_claim(suggestion.features), p))
         self.rows[suggestion.txn_id] = row
 
     def elsewhere(self, txn_id: str, p: int) -> tuple[bool, bool, bool] | None:
-        """The strongest claim of another payment than ``p`` on the line (None: no other
-        payment is offered it)."""
-        return max((c for c, q in self.claims.get(txn_id, ()) if q != p), default=None)
+        """The strongest claim of another voucher's payment than ``p`` on the line
+        (None: no other is offered it)."""
+        voucher = self.vouchers[p]
+        return max(
+            (c for c, q in self.claims.get(txn_id, ()) if self.vouchers[q] != voucher),
+            default=None,
+        )
 
     def held_elsewhere(self, txn_id: str, p: int) -> bool:
         """Whether the assignment gave the line to another payment than ``p`` that is
@@ -1683,7 +1696,7 @@ class _Run:
         remittances, states = self.index.cols.remittances, self.states
         kept: list[tuple[int, int]] = []
         ids = self.index.cols.ids
-        offers = _Offers({}, {}, {ids[row]: p for p, row in assigned.items()})
+        offers = _Offers({}, {}, {ids[row]: p for p, row in assigned.items()}, self._vouchers)
         for p, row, suggestion in zip(
             edges.payment[at].tolist(),
             edges.row[at].tolist(),
