@@ -21,6 +21,12 @@ def _first(result: MatchResult) -> dict[str, str]:
     return {p: offered[0].txn_id for p, offered in result.suggestions_by_payment.items()}
 
 
+def _linked_or_first(result: MatchResult) -> dict[str, str]:
+    """Per payment, the line linked to it, else the line offered first."""
+    linked = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
+    return {**_first(result), **linked}
+
+
 def _both_orders(expected: list[ExpectedPayment], lines: list[BankTxn]) -> list[MatchResult]:
     """The run on the lines in their order and reversed (a result never follows it)."""
     return [match(expected, lines), match(expected, lines[::-1])]
@@ -124,9 +130,7 @@ def test_a_line_citing_an_invoices_date_from_another_patient_is_not_offered_firs
         ),
     ]
     for result in _both_orders([klaus, thomas], lines):
-        first = _first(result)
-        linked = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
-        assert {**first, **linked} == {"v1#0": "own", "v2#0": "other"}
+        assert _linked_or_first(result) == {"v1#0": "own", "v2#0": "other"}
 
 
 def test_a_patients_invoices_two_weeks_apart_keep_the_lines_of_their_paid_dates() -> None:
@@ -173,9 +177,7 @@ def test_a_patients_invoices_two_weeks_apart_keep_the_lines_of_their_paid_dates(
         ),
     ]
     for result in _both_orders([first, second], lines):
-        first_of = _first(result)
-        linked = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
-        assert {**first_of, **linked} == {"v1#0": "late", "v2#0": "early"}
+        assert _linked_or_first(result) == {"v1#0": "late", "v2#0": "early"}
 
 
 def test_lines_citing_each_others_invoice_on_the_others_amount_stay_with_their_amounts() -> None:
@@ -258,9 +260,7 @@ def test_a_line_another_invoice_claims_as_strongly_gives_way_to_one_citing_the_n
         ),
     ]
     for result in _both_orders([first, second], lines):
-        first_of = _first(result)
-        linked = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
-        assert {**first_of, **linked} == {"v1#0": "wife", "v2#0": "own"}
+        assert _linked_or_first(result) == {"v1#0": "wife", "v2#0": "own"}
 
 
 def test_a_rates_own_line_is_not_given_up_for_a_later_rates_line_of_another_amount() -> None:
@@ -302,6 +302,4 @@ def test_a_rates_own_line_is_not_given_up_for_a_later_rates_line_of_another_amou
         ),
     ]
     for result in _both_orders(rates, lines):
-        first_of = _first(result)
-        linked = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
-        assert {**first_of, **linked} == {"v1#0": "r1", "v1#1": "r2"}
+        assert _linked_or_first(result) == {"v1#0": "r1", "v1#1": "r2"}
