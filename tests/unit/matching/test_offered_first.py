@@ -148,15 +148,13 @@ def test_a_patients_invoices_two_weeks_apart_keep_the_lines_of_their_paid_dates(
         paid=D0 + timedelta(days=39),
         known_identifiers=frozenset({IBAN_C}),
     )
-    second = _patient(
-        "v2#0",
-        "ZA-24-0260",
-        "Agnieszka Hartmann",
-        12950,
+    second = replace(
+        first,
+        id="v2#0",
+        voucher_id="v2",
+        voucher_number="ZA-24-0260",
         voucher_date=D0 + timedelta(days=15),
-        paid=D0 + timedelta(days=36),
-        known_identifiers=frozenset({IBAN_C}),
-        contact="v1",
+        paid_date=D0 + timedelta(days=36),
     )
     lines = [
         txn(
