@@ -419,13 +419,13 @@ def _cited(payment: ExpectedPayment) -> Cited:
     „2024-10-14T09:54 Debitk.7“, „GIROCARD … 14.10.2024 10:55“: a receipt is dated the
     day it was paid)."""
     customer = payment.customer_number
-    short = voucher_short_number(payment.voucher_number)
-    day = payment.voucher_date
+    iso = payment.voucher_date.isoformat()
     return (
         (customer if customer and len(customer) >= 4 else None),
-        short,
-        day.isoformat(),
-        f"{day:%d.%m.%Y}",
+        voucher_short_number(payment.voucher_number),
+        iso,
+        # the German writing, DD.MM.YYYY, read off the ISO one (``strftime`` is slower)
+        f"{iso[8:10]}.{iso[5:7]}.{iso[:4]}",
     )
 
 
@@ -534,10 +534,11 @@ class FeatureContext:
         default_factory=dict
     )
     # date feature per (days, anchored); per state index: the payment's reference tokens
-    # and them longest first, the numbers it may be cited by
+    # and them longest first; per payment id, the numbers it may be cited by (read by
+    # the fast path's pairs and by the states alike)
     _dates: dict[tuple[int, bool], float] = field(default_factory=dict)
     _tokens: dict[int, tuple[frozenset[str], list[str]]] = field(default_factory=dict)
-    _numbers: dict[int, Cited] = field(default_factory=dict)
+    _numbers: dict[str, Cited] = field(default_factory=dict)
     _floor: float = field(init=False)
     _hopeless: bool = field(init=False)
 
@@ -569,10 +570,13 @@ class FeatureContext:
         return found
 
     def _cited(self, state: PaymentState) -> Cited:
-        """:func:`_cited` of the state's payment, once per state."""
-        found = self._numbers.get(state.index)
+        """:func:`_cited` of the state's payment, once per payment."""
+        return self._cited_payment(state.payment)
+
+    def _cited_payment(self, payment: ExpectedPayment) -> Cited:
+        found = self._numbers.get(payment.id)
         if found is None:
-            found = self._numbers[state.index] = _cited(state.payment)
+            found = self._numbers[payment.id] = _cited(payment)
         return found
 
     def _reference(self, state: PaymentState, row: int, strong: bool) -> tuple[float, str | None]:
@@ -616,8 +620,7 @@ class FeatureContext:
         as scoring reads it (the fast path); read only where the purpose holds one of
         the numbers as written. A payment's numbers are read once however many pairs
         it has."""
-        numbers: dict[str, Cited] = {}
-        cited = [numbers.get(p.id) or numbers.setdefault(p.id, _cited(p)) for p in payments]
+        cited = list(map(self._cited_payment, payments))
         out: list[str | None] = [None] * rows.size
         listed = rows.tolist()
         for i in np.flatnonzero(self._as_written(cited, rows)).tolist():
@@ -997,7 +1000,7 @@ class FeatureContext:
             keep &= (cheap.amount != 0.0) | strong
         pay, rows, strong, cheap = pay[keep], rows[keep], strong[keep], cheap.take(keep)
         weak = np.flatnonzero(~strong & (cheap.amount != 0.0) & may_cite[pay])
-        weak = weak[self._cited_as_written(pay[weak], rows[weak])]
+        weak = weak[self._cited_as_written(states, pay[weak], rows[weak])]
         reference, hits = self._references(states, pay, rows, strong, weak)
         keep = self._best_case(cheap, reference) >= self._floor
         pay, rows, cheap, reference = pay[keep], rows[keep], cheap.take(keep), reference[keep]
@@ -1044,10 +1047,13 @@ class FeatureContext:
             self._strong_hit,
         )
 
-    def _cited_as_written(self, pay: IntArray, rows: IntArray) -> BoolArray:
+    def _cited_as_written(
+        self, states: Sequence[PaymentState], pay: IntArray, rows: IntArray
+    ) -> BoolArray:
         """:meth:`_as_written` of the states ``pay`` (their numbers read by
         :meth:`_may_cite`)."""
-        return self._as_written(list(map(self._numbers.__getitem__, pay.tolist())), rows)
+        numbers = self._numbers
+        return self._as_written([numbers[states[p].payment.id] for p in pay.tolist()], rows)
 
     def _as_written(self, cited: list[Cited], rows: IntArray) -> BoolArray:
         """Per pair, whether the purpose holds the customer number, the short number or
