@@ -307,11 +307,11 @@ def test_a_rates_own_line_is_not_given_up_for_a_later_rates_line_of_another_amou
 WEINGUT = "Weingut Schäfer GbR"
 
 
-def _catering(number: str, amount: int) -> ExpectedPayment:
+def _catering(number: str, amount: int, pid: str = "v1#0") -> ExpectedPayment:
     """A company's catering invoice written on D0 and not marked paid in Lexware (its
     date window is the invoice's), its account known; its lines bear its name."""
     return payment(
-        "v1#0",
+        pid,
         number=number,
         amount=amount,
         name=WEINGUT,
@@ -319,6 +319,11 @@ def _catering(number: str, amount: int) -> ExpectedPayment:
         voucher_date=D0,
         known_identifiers=frozenset({IBAN_A}),
     )
+
+
+def _companys(tid: str, amount: int, text: str, days: int = 0) -> BankTxn:
+    """A line from the company's account, ``days`` from D0."""
+    return txn(tid, amount=amount, text=text, day=D0 + timedelta(days=days), name=WEINGUT)
 
 
 def test_a_payers_line_for_less_naming_another_invoice_is_offered_after_its_deposit() -> None:
@@ -329,20 +334,8 @@ def test_a_payers_line_for_less_naming_another_invoice_is_offered_after_its_depo
     # held-out seed 1931)
     invoice = _catering("RE-2025-0023", 414296)
     lines = [
-        txn(
-            "a1",
-            amount=282008,
-            text="Rechnung RE-2025-0022",
-            day=D0 - timedelta(days=1),
-            name=WEINGUT,
-        ),
-        txn(
-            "b2",
-            amount=124200,
-            text="Anzahlung Catering",
-            day=D0 - timedelta(days=22),
-            name=WEINGUT,
-        ),
+        _companys("a1", 282008, "Rechnung RE-2025-0022", -1),
+        _companys("b2", 124200, "Anzahlung Catering", -22),
     ]
     for result in _both_orders([invoice], lines):
         assert not result.auto_links
@@ -357,9 +350,9 @@ def test_a_payers_line_for_less_citing_the_invoice_comes_before_nearer_ones() ->
     # of held-out seed 1859)
     invoice = _catering("RE-2025-0019", 207480)
     lines = [
-        txn("a1", amount=63349, text="RE 2025-0017", name=WEINGUT),
-        txn("b2", amount=41400, text="Anzahlung Feier", day=D0 - timedelta(days=8), name=WEINGUT),
-        txn("c3", amount=166080, text="Rechnung 0019", day=D0 + timedelta(days=8), name=WEINGUT),
+        _companys("a1", 63349, "RE 2025-0017"),
+        _companys("b2", 41400, "Anzahlung Feier", -8),
+        _companys("c3", 166080, "Rechnung 0019", 8),
     ]
     for result in _both_orders([invoice], lines):
         assert not result.auto_links
@@ -371,15 +364,8 @@ def test_a_payers_line_for_less_than_two_invoices_is_offered_to_the_one_it_cites
     # and RE-2025-0020 (2.000,00 €): it falls less short of the second, and cites the
     # first
     cited = _catering("RE-2025-0019", 207480)
-    other = replace(
-        cited,
-        id="v2#0",
-        voucher_id="v2",
-        voucher_number="RE-2025-0020",
-        amount_cents=200000,
-        gross_cents=200000,
-    )
-    line = txn("a1", amount=166080, text="Rechnung 0019", name=WEINGUT, day=D0 + timedelta(days=2))
+    other = _catering("RE-2025-0020", 200000, "v2#0")
+    line = _companys("a1", 166080, "Rechnung 0019", 2)
     for result in _both_orders([cited, other], [line]):
         assert not result.auto_links
         assert _first(result) == {"v1#0": "a1"}
