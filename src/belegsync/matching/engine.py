@@ -1853,7 +1853,7 @@ class _Run:
         days hold more than it pays offers nothing for them). A customer's "Zahlung
         abzgl. Reklamation" states no fee and is offered."""
         payments, rows = pairs
-        by_line: dict[int, list[tuple[int, Suggestion]]] = defaultdict(list)
+        by_line: dict[int, list[tuple[int, int, Suggestion]]] = defaultdict(list)
         cols = self.index.cols
         ids = cols.ids
         deposits = frozenset(self._deposits)
@@ -1879,12 +1879,11 @@ class _Run:
             if short is not None:
                 # 0 citing the payment, 1 neither, 2 writing another number of its
                 # series: for another amount, one a digit off is no typo of its own
-                rank = (
-                    0
-                    if _claim(short.features)[1]
-                    else 1
-                    + another_number(state.payment.voucher_number, texts[row], _every_number_known)
-                )
+                number = state.payment.voucher_number
+                if _claim(short.features)[1]:
+                    rank = 0
+                else:
+                    rank = 2 if another_number(number, texts[row], _every_number_known) else 1
                 by_line[row].append((p, rank, short))
         by_payment: dict[int, list[tuple[int, Suggestion]]] = defaultdict(list)
         for options in by_line.values():
