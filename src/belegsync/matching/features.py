@@ -569,11 +569,8 @@ class FeatureContext:
             found = self._names[raw] = normalise_name(raw)
         return found
 
-    def _cited(self, state: PaymentState) -> Cited:
-        """:func:`_cited` of the state's payment, once per payment."""
-        return self._cited_payment(state.payment)
-
-    def _cited_payment(self, payment: ExpectedPayment) -> Cited:
+    def _numbers_of(self, payment: ExpectedPayment) -> Cited:
+        """:func:`_cited` of the payment, once per payment and run."""
         found = self._numbers.get(payment.id)
         if found is None:
             found = self._numbers[payment.id] = _cited(payment)
@@ -613,14 +610,14 @@ class FeatureContext:
         return weak_value(hit), hit
 
     def _weak_hit(self, state: PaymentState, row: int) -> str | None:
-        return self.weak_hit(self._cited(state), row)
+        return self.weak_hit(self._numbers_of(state.payment), row)
 
     def weak_hits(self, payments: Sequence[ExpectedPayment], rows: IntArray) -> list[str | None]:
         """What a weak reference hit per pair of a payment and a row (None: nothing),
         as scoring reads it (the fast path); read only where the purpose holds one of
         the numbers as written. A payment's numbers are read once however many pairs
         it has."""
-        cited = list(map(self._cited_payment, payments))
+        cited = list(map(self._numbers_of, payments))
         out: list[str | None] = [None] * rows.size
         listed = rows.tolist()
         for i in np.flatnonzero(self._as_written(cited, rows)).tolist():
@@ -1052,8 +1049,8 @@ class FeatureContext:
     ) -> BoolArray:
         """:meth:`_as_written` of the states ``pay`` (their numbers read by
         :meth:`_may_cite`)."""
-        numbers = self._numbers
-        return self._as_written([numbers[states[p].payment.id] for p in pay.tolist()], rows)
+        numbers_of = self._numbers_of
+        return self._as_written([numbers_of(states[p].payment) for p in pay.tolist()], rows)
 
     def _as_written(self, cited: list[Cited], rows: IntArray) -> BoolArray:
         """Per pair, whether the purpose holds the customer number, the short number or
@@ -1079,9 +1076,9 @@ class FeatureContext:
         read only for the states ``asked`` about (the others: False)."""
         out = np.zeros(len(states), dtype=np.bool_)
         which = distinct(asked)
-        cited = self._cited
+        numbers_of = self._numbers_of
         out[which] = np.fromiter(
-            (any(cited(states[p])) for p in which.tolist()), np.bool_, which.size
+            (any(numbers_of(states[p].payment)) for p in which.tolist()), np.bool_, which.size
         )
         return out
 
