@@ -33,6 +33,13 @@ def _both_orders(expected: list[ExpectedPayment], lines: list[BankTxn]) -> list[
     return [match(expected, lines), match(expected, lines[::-1])]
 
 
+def _line(
+    tid: str, amount: int, text: str, name: str, days: int = 0, iban: str = IBAN_A
+) -> BankTxn:
+    """A line of ``amount`` from ``name``'s account ``iban``, booked ``days`` from D0."""
+    return txn(tid, amount=amount, text=text, name=name, iban=iban, day=D0 + timedelta(days=days))
+
+
 def _patient(pid: str, number: str, name: str, amount: int, **extra: Any) -> ExpectedPayment:
     """A patient's invoice, the contact the voucher's own unless ``contact`` is given."""
     contact = extra.pop("contact", pid.split("#")[0])
@@ -47,8 +54,8 @@ def test_of_two_lines_at_one_score_the_relatives_comes_first(stranger: str, brot
     # of held-out seed 1628)
     invoice = _patient("v1#0", "ZA-24-0266", "Wolfgang Klein", 12950, paid=D0)
     lines = [
-        txn(stranger, amount=12950, text="Dr. Albers Rechnung", name="Stefan Schaefer"),
-        txn(brother, amount=12950, text="Zahnarztrechnung", name="Mehmet Klein", iban=IBAN_B),
+        _line(stranger, 12950, "Dr. Albers Rechnung", "Stefan Schaefer"),
+        _line(brother, 12950, "Zahnarztrechnung", "Mehmet Klein", 0, IBAN_B),
     ]
     for result in _both_orders([invoice], lines):
         assert not result.auto_links
@@ -75,15 +82,8 @@ def test_a_line_citing_another_invoice_goes_to_it_and_its_payer_known_one_to_the
         known_identifiers=frozenset({IBAN_A}),
     )
     lines = [
-        txn(
-            "cites",
-            amount=20400,
-            text="Rechnung 450",
-            name="Andrea Vogel",
-            iban=IBAN_B,
-            day=D0 + timedelta(days=9),
-        ),
-        txn("hers", amount=20400, text="Behandlung Andrea Vogel", name="Andrea Vogel"),
+        _line("cites", 20400, "Rechnung 450", "Andrea Vogel", 9, IBAN_B),
+        _line("hers", 20400, "Behandlung Andrea Vogel", "Andrea Vogel"),
     ]
     for result in _both_orders([his, hers], lines):
         assert not result.auto_links
@@ -115,20 +115,8 @@ def test_a_line_citing_an_invoices_date_from_another_patient_is_not_offered_firs
         voucher_date=D0 - timedelta(days=12),
     )
     lines = [
-        txn(
-            "own",
-            amount=28200,
-            text="Rezept vom 12.12.2023",
-            name="KLAUS WOLF",
-            day=D0 - timedelta(days=13),
-        ),
-        txn(
-            "other",
-            amount=28200,
-            text=f"Rezept vom {written:%d.%m.%Y}",
-            name="Thomas Hartmann",
-            iban=IBAN_B,
-        ),
+        _line("own", 28200, "Rezept vom 12.12.2023", "KLAUS WOLF", -13),
+        _line("other", 28200, f"Rezept vom {written:%d.%m.%Y}", "Thomas Hartmann", 0, IBAN_B),
     ]
     for result in _both_orders([klaus, thomas], lines):
         assert _linked_or_first(result) == {"v1#0": "own", "v2#0": "other"}
@@ -158,22 +146,8 @@ def test_a_patients_invoices_two_weeks_apart_keep_the_lines_of_their_paid_dates(
         paid_date=D0 + timedelta(days=36),
     )
     lines = [
-        txn(
-            "early",
-            amount=12950,
-            text="Zahnarztrechnung",
-            name="Agnieszka Hartmann",
-            iban=IBAN_C,
-            day=D0 + timedelta(days=22),
-        ),
-        txn(
-            "late",
-            amount=12950,
-            text="SEPA-GUTSCHRIFT",
-            name="Agnieszka Hartmann",
-            iban=IBAN_C,
-            day=D0 + timedelta(days=39),
-        ),
+        _line("early", 12950, "Zahnarztrechnung", "Agnieszka Hartmann", 22, IBAN_C),
+        _line("late", 12950, "SEPA-GUTSCHRIFT", "Agnieszka Hartmann", 39, IBAN_C),
     ]
     for result in _both_orders([first, second], lines):
         assert _linked_or_first(result) == {"v1#0": "late", "v2#0": "early"}
@@ -203,14 +177,8 @@ def test_lines_citing_each_others_invoice_on_the_others_amount_stay_with_their_a
         paid_date=D0,
     )
     lines = [
-        txn(
-            "for_big",
-            amount=1684420,
-            text="Rechnung RE-2025-00053",
-            name="HOFFMANN, PETER",
-            day=D0 - timedelta(days=1),
-        ),
-        txn("for_small", amount=436556, text="RE-2025-00035", name="HOFFMANN, PETER"),
+        _line("for_big", 1684420, "Rechnung RE-2025-00053", "HOFFMANN, PETER", -1),
+        _line("for_small", 436556, "RE-2025-00035", "HOFFMANN, PETER"),
     ]
     for result in _both_orders([big, small], lines):
         assert not result.auto_links
@@ -243,20 +211,8 @@ def test_a_line_another_invoice_claims_as_strongly_gives_way_to_one_citing_the_n
         paid_date=D0 + timedelta(days=6),
     )
     lines = [
-        txn(
-            "wife",
-            amount=16800,
-            text="Rechnungsnr. PR-24-0295 vom",
-            name="Sabine Köhler",
-            iban=IBAN_B,
-        ),
-        txn(
-            "own",
-            amount=16800,
-            text="Rezept vom 12.02.2024",
-            name="Köhler, Klaus",
-            day=D0 + timedelta(days=6),
-        ),
+        _line("wife", 16800, "Rechnungsnr. PR-24-0295 vom", "Sabine Köhler", 0, IBAN_B),
+        _line("own", 16800, "Rezept vom 12.02.2024", "Köhler, Klaus", 6),
     ]
     for result in _both_orders([first, second], lines):
         assert _linked_or_first(result) == {"v1#0": "wife", "v2#0": "own"}
@@ -284,21 +240,9 @@ def test_a_rates_own_line_is_not_given_up_for_a_later_rates_line_of_another_amou
         for k in range(2)
     ]
     lines = [
-        txn("r1", amount=66300, text="Rate 1 Rechnung Schmitz", name="Hannah Schmitz"),
-        txn(
-            "r2",
-            amount=66300,
-            text="Rate 2 Rechnung Schmitz",
-            name="Hannah Schmitz",
-            day=D0 + timedelta(days=28),
-        ),
-        txn(
-            "r3",
-            amount=66588,
-            text="Ratenzahlung ZA-25-0092 3/3",
-            name="Hannah Schmitz",
-            day=D0 + timedelta(days=61),
-        ),
+        _line("r1", 66300, "Rate 1 Rechnung Schmitz", "Hannah Schmitz"),
+        _line("r2", 66300, "Rate 2 Rechnung Schmitz", "Hannah Schmitz", 28),
+        _line("r3", 66588, "Ratenzahlung ZA-25-0092 3/3", "Hannah Schmitz", 61),
     ]
     for result in _both_orders(rates, lines):
         assert _linked_or_first(result) == {"v1#0": "r1", "v1#1": "r2"}
@@ -321,11 +265,6 @@ def _catering(number: str, amount: int, pid: str = "v1#0") -> ExpectedPayment:
     )
 
 
-def _companys(tid: str, amount: int, text: str, days: int = 0) -> BankTxn:
-    """A line from the company's account, ``days`` from D0."""
-    return txn(tid, amount=amount, text=text, day=D0 + timedelta(days=days), name=WEINGUT)
-
-
 def test_a_payers_line_for_less_naming_another_invoice_is_offered_after_its_deposit() -> None:
     # RE-2025-0023, 4.142,96 €: from the company's account a deposit „Anzahlung
     # Catering“ three weeks before the invoice, and „Rechnung RE-2025-0022“ the day
@@ -334,8 +273,8 @@ def test_a_payers_line_for_less_naming_another_invoice_is_offered_after_its_depo
     # held-out seed 1931)
     invoice = _catering("RE-2025-0023", 414296)
     lines = [
-        _companys("a1", 282008, "Rechnung RE-2025-0022", -1),
-        _companys("b2", 124200, "Anzahlung Catering", -22),
+        _line("a1", 282008, "Rechnung RE-2025-0022", WEINGUT, -1),
+        _line("b2", 124200, "Anzahlung Catering", WEINGUT, -22),
     ]
     for result in _both_orders([invoice], lines):
         assert not result.auto_links
@@ -350,9 +289,9 @@ def test_a_payers_line_for_less_citing_the_invoice_comes_before_nearer_ones() ->
     # of held-out seed 1859)
     invoice = _catering("RE-2025-0019", 207480)
     lines = [
-        _companys("a1", 63349, "RE 2025-0017"),
-        _companys("b2", 41400, "Anzahlung Feier", -8),
-        _companys("c3", 166080, "Rechnung 0019", 8),
+        _line("a1", 63349, "RE 2025-0017", WEINGUT),
+        _line("b2", 41400, "Anzahlung Feier", WEINGUT, -8),
+        _line("c3", 166080, "Rechnung 0019", WEINGUT, 8),
     ]
     for result in _both_orders([invoice], lines):
         assert not result.auto_links
@@ -365,7 +304,7 @@ def test_a_payers_line_for_less_than_two_invoices_is_offered_to_the_one_it_cites
     # first
     cited = _catering("RE-2025-0019", 207480)
     other = _catering("RE-2025-0020", 200000, "v2#0")
-    line = _companys("a1", 166080, "Rechnung 0019", 2)
+    line = _line("a1", 166080, "Rechnung 0019", WEINGUT, 2)
     for result in _both_orders([cited, other], [line]):
         assert not result.auto_links
         assert _first(result) == {"v1#0": "a1"}
