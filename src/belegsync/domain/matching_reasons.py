@@ -56,6 +56,9 @@ Codes (``<...>`` are parameters; amounts are cents, signed ``+``/``-``):
   him): a person decides.
 * ``number_mistyped:<number>`` — a line of the voucher's amount whose purpose writes
   the voucher number with one typo (two digits swapped, one wrong): a person decides.
+* ``instalment:<n>`` — a line for less than the voucher whose purpose states the n-th
+  instalment and names the voucher's contact („Rate 1 Rechnung Koch“), from whomever:
+  a person decides.
 * ``name_abbreviated:<holder>`` — a line of the voucher's amount from an account
   holder writing the contact's name abbreviated („LZK BW“ for
   „Landeszahnärztekammer Baden-Württemberg“): a person decides.
@@ -365,6 +368,17 @@ _ABOUT: dict[str, tuple[Texts, Texts]] = {
         (
             "Kontoinhaber mit dem Familiennamen des Kontakts ({}): bitte prüfen",
             "An account holder with the contact's family name ({}): please check",
+        ),
+    ),
+    "instalment": (
+        (
+            "Rate laut Verwendungszweck, der Kontakt genannt, weniger als der Beleg: bitte prüfen",
+            "An instalment by the purpose, naming the contact, less than the voucher: please check",
+        ),
+        (
+            "{}. Rate laut Verwendungszweck, der Kontakt genannt, weniger als der Beleg: "
+            "bitte prüfen",
+            "Instalment {} by the purpose, naming the contact, less than the voucher: please check",
         ),
     ),
     "name_abbreviated": (

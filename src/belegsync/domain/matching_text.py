@@ -30,6 +30,7 @@ __all__ = [
     "extract_sepa_fields",
     "family_name",
     "family_word",
+    "initialled",
     "is_valid_mod97_reference",
     "mistyped_number",
     "names_spelled",
@@ -539,6 +540,27 @@ def abbreviates(holder: str, name: str) -> bool:
         )
 
     return covers(0, 0, False)
+
+
+def initialled(holder: str, name: str) -> bool:
+    """Whether the account holder ``holder`` writes the person ``name`` with its given
+    names as initials, as banks print a holder's name: „T. Groß“ or „Groß, T.“ for
+    Thomas Groß, „K.-H. Fischer“ and „K. Fischer“ for Karl-Heinz Fischer — the
+    family name (:func:`family_name`) once and, for the other words, in any place,
+    single letters that are the first letters of the given names in their order, the
+    first one at least.
+    „M. Pfeiffer“ for Hans Pfeiffer (a relative), „T. Groß GmbH“ and a holder with the
+    given name in full (:class:`SamePayer` judges those) do not."""
+    family = family_name(name)
+    if family is None or _LEGAL_RE.search(normalise_text(holder)):
+        return False
+    tokens = normalise_name(holder).split()
+    letters = [t for t in tokens if t != family]
+    if not letters or len(letters) != len(tokens) - 1 or any(len(t) != 1 for t in letters):
+        return False
+    words = normalise_name(name).split()
+    given = [w[0] for w in words if w != family]
+    return given[: len(letters)] == letters
 
 
 def _stands_for(token: str, words: Sequence[str]) -> bool:

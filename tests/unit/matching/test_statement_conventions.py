@@ -27,6 +27,7 @@ from belegsync.domain.matching_score import ScoringRules
 from belegsync.domain.matching_text import (
     abbreviates,
     another_number,
+    initialled,
     mistyped_number,
     names_spelled,
     normalise_name,
@@ -2396,6 +2397,30 @@ def test_card_payments_of_one_amount_are_told_apart_by_the_day_of_purchase(said:
 )
 def test_abbreviates(holder: str, name: str, abbreviated: bool) -> None:
     assert abbreviates(holder, name) is abbreviated
+
+
+@pytest.mark.parametrize(
+    ("holder", "name", "written"),
+    [
+        ("T. Groß", "Thomas Groß", True),
+        ("Groß, T.", "Thomas Groß", True),
+        ("GROSS T", "Thomas Groß", True),
+        ("T Gross", "Thomas Groß", True),
+        ("K.-H. Fischer", "Karl-Heinz Fischer", True),
+        ("K. Fischer", "Karl-Heinz Fischer", True),
+        ("Koch S.", "Koch, Stefan", True),
+        ("H. Fischer", "Karl-Heinz Fischer", False),  # the second given name alone
+        ("M. Pfeiffer", "Hans Pfeiffer", False),  # a relative
+        ("T. T. Groß", "Thomas Groß", False),  # more initials than given names
+        ("T. Groß GmbH", "Thomas Groß", False),  # a firm
+        ("T. Groß", "Groß GmbH", False),
+        ("Thomas Groß", "Thomas Groß", False),  # written in full: no initials
+        ("T. Krause", "Thomas Groß", False),
+        ("T.", "Thomas Groß", False),
+    ],
+)
+def test_initialled(holder: str, name: str, written: bool) -> None:
+    assert initialled(holder, name) is written
 
 
 @pytest.mark.parametrize(
