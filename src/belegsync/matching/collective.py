@@ -583,13 +583,18 @@ def collectives_by_family(
     firms), two or three of them, whose sum a free line booked on or after their
     voucher dates and inside their windows has to the cent, where the line's payer name
     or purpose holds the family name. Where several combinations make the line, the
-    one whose persons it names in full (given and family name) is offered: a third
-    person's „Rechnungen Renate und Emma Wolff“, where Sabine Wolff's invoice has
-    Emma's amount, was offered nowhere and both invoices were listed as needing an
-    external transaction (the dental practice of held-out seed 1186). A line some
-    combination of two families makes, or that a payment outside the combination
-    ranks first (``ranked_by``: row → state index), gives nothing; so does an item two
-    lines would take.
+    one whose persons it names in full (given and family name) is offered, of those
+    the one no item of which another free line names by number: a third person's
+    „Rechnungen Renate und Emma Wolff“, where Sabine Wolff's invoice has Emma's
+    amount, was offered nowhere and both invoices were listed as needing an external
+    transaction (the dental practice of held-out seed 1186); „Rechnungen Helga und
+    Wolfgang Mayer“, where Helga's older invoice of the amount was named on its own
+    line, the same (1788). A line some combination of two families makes, or that a
+    payment outside the combination ranks first (``ranked_by``: row → state index) —
+    unless the line names every person of the combination in full: „Rechnungen
+    Claudia und Björn Koch“ from „Koch, Mia“ was ranked first by a stranger's open
+    invoice of the sum's amount (1645) —, gives nothing; so does an item two lines
+    would take.
 
     Read from the families to the lines: the sums of each family's combinations are
     looked up among the lines' amounts (``TxnIndex.sorted_key``), so a line is read
@@ -642,20 +647,23 @@ def collectives_by_family(
     used: set[int] = set()
     for row, found in sorted(fits.items(), key=lambda kv: (int(index.day[kv[0]]), cols.ids[kv[0]])):
         words = set(normalise_name(f"{cols.names[row]} {cols.remittances[row]}").split())
+        named = [
+            (name, combo) for name, combo in found if all(_persons_words(s) <= words for s in combo)
+        ]
         if len(found) != 1:
             # several combinations: the one whose persons the line names in full, given
             # and family name („Rechnungen Renate und Emma Wolff“, not Sabine's invoice
-            # of Emma's amount)
-            found = [
-                (name, combo)
-                for name, combo in found
-                if all(_persons_words(s) <= words for s in combo)
-            ]
+            # of Emma's amount), of items no other free line names by number
+            found = named
+            if len(found) > 1:
+                found = [f for f in found if not _named_elsewhere(index, row, f[1], consumed)]
             if len(found) != 1:
                 continue
         name, combo = found[0]
         indexes = {s.index for s in combo}
-        if _ranked_by_other(row, indexes, ranked_by) or indexes & used:
+        # a payment outside ranks the line first: not offered, unless the line names
+        # every person of the combination in full
+        if (_ranked_by_other(row, indexes, ranked_by) and not named) or indexes & used:
             continue
         if name not in words:
             continue
@@ -667,6 +675,18 @@ def collectives_by_family(
             used |= indexes
             groups.append(group)
     return groups
+
+
+def _named_elsewhere(
+    index: TxnIndex, row: int, combo: Iterable[PaymentState], consumed: Collection[int]
+) -> bool:
+    """Whether another free line than ``row`` names an item of ``combo`` by its number
+    (its voucher's, ``TxnIndex.hits_by_payment``): that line's item, not this one's."""
+    return any(
+        other != row and other not in consumed
+        for s in combo
+        for other in index.hits_by_payment.get(s.index, ())
+    )
 
 
 def _persons_words(state: PaymentState) -> set[str]:

@@ -1,6 +1,6 @@
 """What a bank line's purpose and payer name are searched for: the words that make it a
-return, a payment provider's payout, a stated fee, a count of items, a deposit or a
-collective transfer.
+return, a payment provider's payout, a stated fee, a count of items, a deposit, a
+collective transfer or an instalment.
 
 Each line's purpose and payer name are searched for all of them once and the answer is
 stored with the line (``line_keys``: one bit per marker of :data:`LINE_MARKERS`, in this

@@ -723,3 +723,124 @@ def test_a_third_persons_transfer_for_two_of_a_family_goes_to_the_two_it_names()
         result = match(order, [line])
         first = {p: offered[0].txn_id for p, offered in result.suggestions_by_payment.items()}
         assert first == {"v1#0": "b1", "v2#0": "b1"}
+
+
+def test_a_family_transfer_goes_to_the_invoices_no_other_line_names() -> None:
+    """„Rechnungen Helga und Wolfgang Mayer“, the sum of their invoices of 22 April;
+    Helga's invoice of a week before has the same amount and its own line naming it
+    („ZA-25-0105 ZA-25-0106 Stefan u. Helga“, only offered). Both combinations name
+    the two persons: none was offered, and the two invoices were listed as needing an
+    external transaction (the dental practice of held-out seed 1788)."""
+    payer = dict(name="HANS-JUERGEN LORENZ", iban=IBAN_B)
+    invoices = [
+        payment(
+            "v1#0",
+            number="ZA-25-0111",
+            amount=9800,
+            name="Helga Mayer",
+            contact="helga",
+            voucher_date=date(2025, 4, 22),
+            paid=date(2025, 5, 12),
+        ),
+        payment(
+            "v2#0",
+            number="ZA-25-0112",
+            amount=6259,
+            name="Wolfgang Mayer",
+            contact="wolfgang",
+            voucher_date=date(2025, 4, 22),
+            paid=date(2025, 5, 12),
+        ),
+        payment(
+            "v3#0",
+            number="ZA-25-0106",
+            amount=9800,
+            name="Helga Mayer",
+            contact="helga",
+            voucher_date=date(2025, 4, 16),
+            paid=date(2025, 5, 18),
+        ),
+        payment(
+            "v4#0",
+            number="ZA-25-0105",
+            amount=37321,
+            name="Stefan Lorenz",
+            contact="stefan",
+            voucher_date=date(2025, 4, 16),
+            paid=date(2025, 5, 18),
+        ),
+    ]
+    lines = [
+        txn(
+            "b1",
+            amount=16059,
+            text="Rechnungen Helga und Wolfgang Mayer",
+            day=date(2025, 5, 12),
+            **payer,
+        ),
+        txn(
+            "b2",
+            amount=47121,
+            text="ZA-25-0105 ZA-25-0106 Stefan u. Helga",
+            day=date(2025, 5, 7),
+            **payer,
+        ),
+    ]
+    for order in (invoices, invoices[::-1]):
+        for them in (lines, lines[::-1]):
+            result = match(order, them)
+            first = {p: o[0].txn_id for p, o in result.suggestions_by_payment.items()}
+            linked = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
+            both = {**first, **linked}
+            assert both["v1#0"] == both["v2#0"] == "b1"
+            assert both["v3#0"] == both["v4#0"] == "b2"
+
+
+def test_a_family_transfer_naming_every_person_is_offered_though_a_stranger_ranks_it() -> None:
+    """„Rechnungen Claudia und Björn Koch“ from „Koch, Mia“, the sum of their open
+    invoices; a stranger's open invoice of that very amount ranked the line first, so
+    the family's combination was not offered and both invoices were listed as needing
+    an external transaction (the dental practice of held-out seed 1645)."""
+    written = date(2025, 6, 10)
+    invoices = [
+        payment(
+            "v1#0",
+            number="ZA-25-0156",
+            amount=261989,
+            name="Claudia Koch",
+            contact="claudia",
+            voucher_date=written,
+            paid=None,
+        ),
+        payment(
+            "v2#0",
+            number="ZA-25-0157",
+            amount=11500,
+            name="Björn Koch",
+            contact="bjoern",
+            voucher_date=written,
+            paid=None,
+        ),
+        payment(
+            "v3#0",
+            number="ZA-25-0165",
+            amount=273489,
+            name="Hans-Jürgen Busch",
+            contact="busch",
+            voucher_date=date(2025, 6, 18),
+            paid=None,
+        ),
+    ]
+    line = txn(
+        "b1",
+        amount=273489,
+        text="Rechnungen Claudia und Björn Koch",
+        name="Koch, Mia",
+        iban=IBAN_B,
+        day=date(2025, 6, 26),
+    )
+    for order in (invoices, invoices[::-1]):
+        result = match(order, [line])
+        assert result.auto_links == ()
+        offered = {p: [s.txn_id for s in o] for p, o in result.suggestions_by_payment.items()}
+        assert offered["v1#0"] == offered["v2#0"] == ["b1"]
