@@ -618,7 +618,7 @@ class _Run:
         self._family_names: dict[str, str | None] = {}  # by name (``_from_relative``)
         # what purposes may name a contact by, per contact name, and each purpose's
         # words, per row (``_purpose_names_contact``)
-        self._contact_word_cache: dict[str, tuple[frozenset[str], str | None, str | None]] = {}
+        self._contact_word_cache: dict[str, tuple[frozenset[str], frozenset[str], str | None]] = {}
         self._purpose_word_cache: dict[int, frozenset[str]] = {}
         # per (tenant/currency, contact), its states by running number
         # (``_running_numbers``)
@@ -2279,26 +2279,32 @@ class _Run:
         picked = np.asarray(keep, dtype=np.int64)
         return owner[picked], rows[picked]
 
-    def _contact_words(self, name: str) -> tuple[frozenset[str], str | None, str | None]:
+    def _contact_words(self, name: str) -> tuple[frozenset[str], frozenset[str], str | None]:
         """A contact name's words a purpose may name it by (three letters or more, as
-        :func:`processed_name` reads them), the word naming it alone (the last of a name
-        of two words, else a person's family name: „Karl-Heinz Fischer“), and the
-        person's :func:`family_name` (None for a firm); read once per run and name."""
+        :func:`processed_name` reads them), the words naming it alone (the last of a
+        name of two words, else a person's family name, of one word or more:
+        „Karl-Heinz Fischer“, „Maximilian Müller-Lüdenscheidt“), and the person's
+        :func:`family_name` (None for a firm: no words naming it alone then but the
+        last of two); read once per run and name."""
         found = self._contact_word_cache.get(name)
         if found is None:
             words = [w for w in processed_name(name).split() if len(w) >= 3]
             surname = family_name(name)
-            family = processed_name(family_word(name)) if surname is not None else None
+            family = (
+                frozenset(processed_name(family_word(name)).split())
+                if surname is not None
+                else frozenset()
+            )
             found = self._contact_word_cache[name] = (
                 frozenset(words),
-                words[-1] if len(words) == 2 else family,
+                frozenset(words[-1:]) if len(words) == 2 else family,
                 surname,
             )
         return found
 
     def _purpose_names_contact(self, name: str, row: int) -> bool:
         """Whether the row's purpose names the contact ``name``: all the words of its
-        name, or the word naming it alone (:meth:`_contact_words`; „Rate 2 Rechnung
+        name, or the words naming it alone (:meth:`_contact_words`; „Rate 2 Rechnung
         Fischer“ for Karl-Heinz Fischer)."""
         wanted, family, _ = self._contact_words(name)
         said = self._purpose_word_cache.get(row)
@@ -2306,7 +2312,7 @@ class _Run:
             said = self._purpose_word_cache[row] = frozenset(
                 processed_name(self.index.cols.remittances[row]).split()
             )
-        return bool(wanted) and (wanted <= said or (family is not None and family in said))
+        return bool(wanted) and (wanted <= said or (bool(family) and family <= said))
 
     def _instalments_named(
         self,

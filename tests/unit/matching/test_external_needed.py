@@ -844,3 +844,26 @@ def test_a_family_transfer_naming_every_person_is_offered_though_a_stranger_rank
         assert result.auto_links == ()
         offered = {p: [s.txn_id for s in o] for p, o in result.suggestions_by_payment.items()}
         assert offered["v1#0"] == offered["v2#0"] == ["b1"]
+
+
+def test_a_first_rate_naming_a_double_family_name_is_offered() -> None:
+    """„Rate 1 Rechnung Müller-Lüdenscheidt“ from Birgit Müller-Lüdenscheidt for
+    Maximilian's open invoice: the family name is two words as purposes are read, and
+    was looked for as one (held-out seeds 1324 and 1898)."""
+    p = payment(
+        number="ZA-25-0144",
+        amount=273348,
+        name="Maximilian Müller-Lüdenscheidt",
+        paid=None,
+        voucher_date=D0,
+    )
+    line = txn(
+        "b1",
+        amount=91100,
+        text="Rate 1 Rechnung Müller-Lüdenscheidt",
+        name="Birgit Müller-Lüdenscheidt",
+        iban=IBAN_B,
+        day=D0 + timedelta(days=16),
+    )
+    (only,) = match([p], [line]).suggestions_by_payment["v1#0"]
+    assert "instalment:1" in only.features.extra
