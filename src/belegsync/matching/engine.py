@@ -289,9 +289,17 @@ _DIGIT_RUNS = re.compile(r"[0-9]+")
 _ONE_LETTER_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_](?![^\W\d_])")
 
 
-def _one_letter_word(name: str) -> bool:
-    """Whether a name holds a word of one letter: an initial."""
-    return _ONE_LETTER_WORD.search(name) is not None
+def _with_initials(names: Sequence[str]) -> BoolArray:
+    """Per name, whether it holds a word of one letter (an initial): the names joined
+    by a NUL, which is no letter, and searched in one pass."""
+    out = np.zeros(len(names), dtype=np.bool_)
+    if not names:
+        return out
+    # where each name ends in the joined text (its NUL, or the text's end)
+    ends = np.cumsum(np.fromiter(map(len, names), np.int64, len(names)) + 1) - 1
+    found = [m.start() for m in _ONE_LETTER_WORD.finditer("\x00".join(names))]
+    out[np.searchsorted(ends, np.asarray(found, dtype=np.int64), side="left")] = True
+    return out
 
 
 @dataclass(slots=True)
@@ -2872,8 +2880,7 @@ class _Run:
         same = self._same_payer.judge(contact_names, payer_names, left, payer)
         # a person's name with the given names as initials („T. Groß“ for Thomas Groß):
         # the distinct pairs of the payer names holding a word of one letter
-        initials = np.fromiter(map(_one_letter_word, payer_names), np.bool_, len(payer_names))
-        asked = np.flatnonzero(~same & initials[payer])
+        asked = np.flatnonzero(~same & _with_initials(payer_names)[payer])
         judged: dict[tuple[int, int], bool] = {}
         pairs = zip(asked.tolist(), left[asked].tolist(), payer[asked].tolist(), strict=True)
         for i, c, n in pairs:
