@@ -750,7 +750,7 @@ class _Run:
         # running numbers its purpose cites may link (a client's first import); the
         # accounts those links teach are read with the run's others below
         explained, cited_others = self._explained(ranked_by, picked, single, linked)
-        # a line citing other items than the one ranking it: theirs, as a line no one ranks
+        # a line citing a combination of the contact's items: theirs, as a line no one ranks
         ranked_by = {row: p for row, p in ranked_by.items() if row not in cited_others}
         alike = self._payers_named_alike(payer_rows, consumed | explained)
         if alike:
@@ -2291,9 +2291,9 @@ class _Run:
         """A contact name's words a purpose may name it by (three letters or more, as
         :func:`processed_name` reads them), the words naming it alone (the last of a
         name of two words, else a person's family name, of one word or more:
-        „Karl-Heinz Fischer“, „Maximilian Müller-Lüdenscheidt“), and the person's
-        :func:`family_name` (None for a firm: no words naming it alone then but the
-        last of two); read once per run and name."""
+        „Karl-Heinz Fischer“, „Maximilian Müller-Lüdenscheidt“; none for a firm of more
+        words), and the person's :func:`family_name` (None for a firm); read once per
+        run and name."""
         found = self._contact_word_cache.get(name)
         if found is None:
             words = [w for w in processed_name(name).split() if len(w) >= 3]
