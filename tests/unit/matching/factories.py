@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment
+from belegsync.matching import MatchResult
 
 D0 = date(2024, 3, 1)
 IBAN_A = "DE89370400440532013000"
@@ -69,3 +70,18 @@ def txn(
         remittance=text,
         **extra,
     )
+
+
+def first_offered(result: MatchResult) -> dict[str, str]:
+    """Per payment offered anything, the line offered first."""
+    return {p: offered[0].txn_id for p, offered in result.suggestions_by_payment.items()}
+
+
+def linked(result: MatchResult) -> dict[str, str]:
+    """Per payment linked automatically, its line (the last where it has several)."""
+    return {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
+
+
+def linked_or_first(result: MatchResult) -> dict[str, str]:
+    """Per payment, the line linked to it, else the line offered first."""
+    return {**first_offered(result), **linked(result)}

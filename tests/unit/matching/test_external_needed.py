@@ -13,12 +13,12 @@ from datetime import date, timedelta
 import pytest
 
 from belegsync.domain.links import is_safe_suggestion
-from belegsync.domain.matching import ExpectedPayment, Unmatched, UnmatchedReason
+from belegsync.domain.matching import BankTxn, ExpectedPayment, Unmatched, UnmatchedReason
 from belegsync.domain.matching_score import ScoringRules
 from belegsync.matching import MatchResult, match
 from matching_data.metrics import stored_links
 
-from .factories import D0, IBAN_A, IBAN_B, payment, txn
+from .factories import D0, IBAN_A, IBAN_B, linked, linked_or_first, payment, txn
 
 
 def _offered(result: MatchResult) -> dict[str, list[str]]:
@@ -543,8 +543,9 @@ def _lab_invoice(number: str, amount: int, written: date, paid: date | None) -> 
     )
 
 
-def _linked(result: MatchResult) -> dict[str, str]:
-    return {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
+def _lab_line(amount: int, text: str, day: date) -> BankTxn:
+    """The practice's debit ``b1`` to the laboratory."""
+    return txn("b1", amount=amount, text=text, name=_LAB_PAYER, day=day)
 
 
 def test_a_transfer_citing_two_invoices_goes_to_them_not_to_the_next_of_a_near_amount() -> None:
@@ -558,16 +559,10 @@ def test_a_transfer_citing_two_invoices_goes_to_them_not_to_the_next_of_a_near_a
         _lab_invoice("0500", 19339, date(2025, 5, 21), date(2025, 6, 15)),
         _lab_invoice("0501", 151027, date(2025, 6, 3), None),
     ]
-    line = txn(
-        "b1",
-        amount=-146330,
-        text="Rg. 0499, 0500 Kd 112",
-        name=_LAB_PAYER,
-        day=date(2025, 6, 4),
-    )
+    line = _lab_line(-146330, "Rg. 0499, 0500 Kd 112", date(2025, 6, 4))
     for order in (invoices, invoices[::-1]):
         result = match(order, [line])
-        assert _linked(result) == {"0499#0": "b1", "0500#0": "b1"}
+        assert linked(result) == {"0499#0": "b1", "0500#0": "b1"}
         assert "0501#0" not in result.suggestions_by_payment
 
 
@@ -581,16 +576,10 @@ def test_a_transfer_citing_three_invoices_is_no_fee_kept_from_a_fourth() -> None
         _lab_invoice("0457", 14924, date(2024, 2, 20), date(2024, 4, 3)),
         _lab_invoice("0459", 86924, date(2024, 3, 6), date(2024, 4, 5)),
     ]
-    line = txn(
-        "b1",
-        amount=-86864,
-        text="Rechnung 0455 / 0456 / 0457",
-        name=_LAB_PAYER,
-        day=date(2024, 3, 7),
-    )
+    line = _lab_line(-86864, "Rechnung 0455 / 0456 / 0457", date(2024, 3, 7))
     for order in (invoices, invoices[::-1]):
         result = match(order, [line])
-        assert _linked(result) == {"0455#0": "b1", "0456#0": "b1", "0457#0": "b1"}
+        assert linked(result) == {"0455#0": "b1", "0456#0": "b1", "0457#0": "b1"}
 
 
 @pytest.mark.parametrize(
@@ -685,12 +674,6 @@ def _invoice(
     )
 
 
-def _linked_or_first(result: MatchResult) -> dict[str, str]:
-    """Per payment, the line linked to it, else the line offered first."""
-    first = {p: offered[0].txn_id for p, offered in result.suggestions_by_payment.items()}
-    return {**first, **_linked(result)}
-
-
 def test_a_third_persons_transfer_for_two_of_a_family_goes_to_the_two_it_names() -> None:
     """„Rechnungen Renate und Emma Wolff“ from „Sauer, Birgit“, the sum of Renate's
     and Emma's invoices to the cent; Sabine Wolff's open invoice has Emma's amount, so
@@ -706,7 +689,7 @@ def test_a_third_persons_transfer_for_two_of_a_family_goes_to_the_two_it_names()
     text = "Rechnungen Renate und Emma Wolff"
     line = txn("b1", amount=56135, text=text, name="Sauer, Birgit", day=date(2024, 6, 13))
     for order in (invoices, invoices[::-1]):
-        assert _linked_or_first(match(order, [line])) == {"v1#0": "b1", "v2#0": "b1"}
+        assert linked_or_first(match(order, [line])) == {"v1#0": "b1", "v2#0": "b1"}
 
 
 def test_a_family_transfer_goes_to_the_invoices_no_other_line_names() -> None:
@@ -736,7 +719,7 @@ def test_a_family_transfer_goes_to_the_invoices_no_other_line_names() -> None:
     ]
     for order in (invoices, invoices[::-1]):
         for them in (lines, lines[::-1]):
-            found = _linked_or_first(match(order, them))
+            found = linked_or_first(match(order, them))
             assert found == {"v1#0": "b1", "v2#0": "b1", "v3#0": "b2", "v4#0": "b2"}
 
 

@@ -12,20 +12,17 @@ import pytest
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment
 from belegsync.matching import MatchResult, match
-from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
+from unit.matching.factories import (
+    D0,
+    IBAN_A,
+    IBAN_B,
+    first_offered,
+    linked_or_first,
+    payment,
+    txn,
+)
 
 IBAN_C = "DE75512108001245126199"
-
-
-def _first(result: MatchResult) -> dict[str, str]:
-    """Per payment offered anything, the line offered first."""
-    return {p: offered[0].txn_id for p, offered in result.suggestions_by_payment.items()}
-
-
-def _linked_or_first(result: MatchResult) -> dict[str, str]:
-    """Per payment, the line linked to it, else the line offered first."""
-    linked = {d.suggestion.payment_id: d.suggestion.txn_id for d in result.auto_links}
-    return {**_first(result), **linked}
 
 
 def _both_orders(expected: list[ExpectedPayment], lines: list[BankTxn]) -> list[MatchResult]:
@@ -59,7 +56,7 @@ def test_of_two_lines_at_one_score_the_relatives_comes_first(stranger: str, brot
     ]
     for result in _both_orders([invoice], lines):
         assert not result.auto_links
-        assert _first(result) == {"v1#0": brother}
+        assert first_offered(result) == {"v1#0": brother}
 
 
 def test_a_line_citing_another_invoice_goes_to_it_and_its_payer_known_one_to_the_other() -> None:
@@ -87,7 +84,7 @@ def test_a_line_citing_another_invoice_goes_to_it_and_its_payer_known_one_to_the
     ]
     for result in _both_orders([his, hers], lines):
         assert not result.auto_links
-        assert _first(result) == {"v1#0": "cites", "v2#0": "hers"}
+        assert first_offered(result) == {"v1#0": "cites", "v2#0": "hers"}
 
 
 def test_a_line_citing_an_invoices_date_from_another_patient_is_not_offered_first() -> None:
@@ -119,7 +116,7 @@ def test_a_line_citing_an_invoices_date_from_another_patient_is_not_offered_firs
         _line("other", 28200, f"Rezept vom {written:%d.%m.%Y}", "Thomas Hartmann", 0, IBAN_B),
     ]
     for result in _both_orders([klaus, thomas], lines):
-        assert _linked_or_first(result) == {"v1#0": "own", "v2#0": "other"}
+        assert linked_or_first(result) == {"v1#0": "own", "v2#0": "other"}
 
 
 def test_a_patients_invoices_two_weeks_apart_keep_the_lines_of_their_paid_dates() -> None:
@@ -150,7 +147,7 @@ def test_a_patients_invoices_two_weeks_apart_keep_the_lines_of_their_paid_dates(
         _line("late", 12950, "SEPA-GUTSCHRIFT", "Agnieszka Hartmann", 39, IBAN_C),
     ]
     for result in _both_orders([first, second], lines):
-        assert _linked_or_first(result) == {"v1#0": "late", "v2#0": "early"}
+        assert linked_or_first(result) == {"v1#0": "late", "v2#0": "early"}
 
 
 def test_lines_citing_each_others_invoice_on_the_others_amount_stay_with_their_amounts() -> None:
@@ -182,7 +179,7 @@ def test_lines_citing_each_others_invoice_on_the_others_amount_stay_with_their_a
     ]
     for result in _both_orders([big, small], lines):
         assert not result.auto_links
-        assert _first(result) == {"v1#0": "for_big", "v2#0": "for_small"}
+        assert first_offered(result) == {"v1#0": "for_big", "v2#0": "for_small"}
 
 
 def test_a_line_another_invoice_claims_as_strongly_gives_way_to_one_citing_the_number() -> None:
@@ -215,7 +212,7 @@ def test_a_line_another_invoice_claims_as_strongly_gives_way_to_one_citing_the_n
         _line("own", 16800, "Rezept vom 12.02.2024", "Köhler, Klaus", 6),
     ]
     for result in _both_orders([first, second], lines):
-        assert _linked_or_first(result) == {"v1#0": "wife", "v2#0": "own"}
+        assert linked_or_first(result) == {"v1#0": "wife", "v2#0": "own"}
 
 
 def test_a_rates_own_line_is_not_given_up_for_a_later_rates_line_of_another_amount() -> None:
@@ -245,7 +242,7 @@ def test_a_rates_own_line_is_not_given_up_for_a_later_rates_line_of_another_amou
         _line("r3", 66588, "Ratenzahlung ZA-25-0092 3/3", "Hannah Schmitz", 61),
     ]
     for result in _both_orders(rates, lines):
-        assert _linked_or_first(result) == {"v1#0": "r1", "v1#1": "r2"}
+        assert linked_or_first(result) == {"v1#0": "r1", "v1#1": "r2"}
 
 
 WEINGUT = "Weingut Schäfer GbR"
@@ -307,4 +304,4 @@ def test_a_payers_line_for_less_than_two_invoices_is_offered_to_the_one_it_cites
     line = _line("a1", 166080, "Rechnung 0019", WEINGUT, 2)
     for result in _both_orders([cited, other], [line]):
         assert not result.auto_links
-        assert _first(result) == {"v1#0": "a1"}
+        assert first_offered(result) == {"v1#0": "a1"}
