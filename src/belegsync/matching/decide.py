@@ -601,18 +601,19 @@ _TWICE_WITHIN_DAYS = 14
 def duplicates_in_order(
     picked: Mapping[int, int],
     columns: EdgeColumns,
-    twin_of: Callable[[int], tuple[int, str, str, str]],
+    line_day: IntArray,
+    twin_of: Callable[[int], tuple[str, str, str]],
 ) -> dict[int, int]:
     """``picked`` (payment → edge position) with a line paid twice given its first: where
     a payment holds a line and also has the pair of an earlier line nobody holds, of the
-    same amount, payer and purpose booked up to two weeks before (``twin_of``, per row:
-    the booking day, and the account, name and purpose it compares), the earlier one
-    paid the voucher — the second transfer was a mistake, refunded later („Erstattung
-    Doppelzahlung …“). The pair nearer Lexware's paid date was offered first. A month
-    apart, the same line is a standing order's: each month's pays its own. An earlier
-    line held by another payment whose pair has no identifying signal, where this
-    payment's has one (the purpose cites its number), is taken from it too: the other
-    payment gets the later line where it has that pair.
+    same amount, payer and purpose booked up to two weeks before (``line_day``: per row
+    its booking day; ``twin_of``, per row: the account, name and purpose it compares),
+    the earlier one paid the voucher — the second transfer was a mistake, refunded
+    later („Erstattung Doppelzahlung …“). The pair nearer Lexware's paid date was
+    offered first. A month apart, the same line is a standing order's: each month's
+    pays its own. An earlier line held by another payment whose pair has no
+    identifying signal, where this payment's has one (the purpose cites its number), is
+    taken from it too: the other payment gets the later line where it has that pair.
 
     Found by the dental practice (seeds 5, 8, 31, 123, 777: a patient's invoice
     transferred twice, the first suggestion the second transfer; held-out seed 42:
@@ -640,28 +641,33 @@ def duplicates_in_order(
         )
     )
     out = dict(picked)
-    by_payment: dict[int, list[int]] = {}
-    for e in spare.tolist():
-        by_payment.setdefault(int(columns.payment[e]), []).append(e)
+    # the spare pairs of the amount a payment holds, booked up to two weeks before its
+    # line: read on arrays, their texts compared one by one
+    spare_pay = columns.payment[spare]
+    mine = np.fromiter(map(picked.__getitem__, spare_pay.tolist()), np.int64, spare.size)
+    spare_rows, mine_rows = columns.row[spare], columns.row[mine]
+    booked, day = line_day[spare_rows], line_day[mine_rows]
+    near = np.flatnonzero(
+        (columns.allocated[spare] == columns.allocated[mine])
+        & (booked >= day - _TWICE_WITHIN_DAYS)
+        & (booked < day)
+    )
+    # per payment its pairs in the order of its first spare pair (the order of ``first``)
+    _, first_at = np.unique(spare_pay, return_index=True)
+    order = np.zeros(int(spare_pay.max()) + 1, dtype=np.int64)
+    order[spare_pay[first_at]] = first_at
+    near = near[np.lexsort((near, order[spare_pay[near]]))]
     first: dict[int, int] = {}  # payment → the edge of its line's first transfer
-    for p, edges in by_payment.items():
-        mine = picked[p]
-        day, iban, name, purpose = twin_of(int(columns.row[mine]))
-        payer = (iban, name, purpose)
-        if not (iban or name) or not purpose:
+    earliest: dict[int, tuple[int, int]] = {}
+    for i in near.tolist():
+        payer = twin_of(int(mine_rows[i]))
+        iban, name, purpose = payer
+        if not (iban or name) or not purpose or twin_of(int(spare_rows[i])) != payer:
             continue
-        earlier: list[tuple[int, int, int]] = []  # (booking day, row, edge)
-        for e in edges:
-            row = int(columns.row[e])
-            booked, *theirs = twin_of(row)
-            if (
-                columns.allocated[e] == columns.allocated[mine]
-                and tuple(theirs) == payer
-                and day - _TWICE_WITHIN_DAYS <= booked < day
-            ):
-                earlier.append((booked, row, e))
-        if earlier:
-            first[p] = min(earlier)[2]
+        p, candidate = int(spare_pay[i]), (int(booked[i]), int(spare_rows[i]))
+        if p not in earliest or candidate < earliest[p]:
+            earliest[p] = candidate
+            first[p] = int(spare[i])
     # a first transfer two payments would take stays free: which of them it paid is
     # not told by the order of the inputs
     wanted = Counter(int(columns.row[e]) for e in first.values())

@@ -1031,8 +1031,8 @@ class _Run:
         vouchers = self._vouchers
         cols = self.index.cols
 
-        def twin_of(row: int) -> tuple[int, str, str, str]:
-            return int(day[row]), cols.ibans[row], cols.names[row], cols.remittances[row]
+        def twin_of(row: int) -> tuple[str, str, str]:
+            return cols.ibans[row], cols.names[row], cols.remittances[row]
 
         def by_day(p: int) -> tuple[int, str]:
             return states[p].anchor_day, states[p].payment.id
@@ -1045,7 +1045,7 @@ class _Run:
         def stated(row: int) -> int | None:
             return stated_rate(remittances[row])
 
-        picked = duplicates_in_order(periods_uncrossed(picked, edges), edges, twin_of)
+        picked = duplicates_in_order(periods_uncrossed(picked, edges), edges, day, twin_of)
         ordered = siblings_in_order(
             siblings_filled(picked, edges, vouchers, self._series),
             edges,
@@ -2880,7 +2880,10 @@ class _Run:
         same = self._same_payer.judge(contact_names, payer_names, left, payer)
         # a person's name with the given names as initials („T. Groß“ for Thomas Groß):
         # the distinct pairs of the payer names holding a word of one letter
-        asked = np.flatnonzero(~same & _with_initials(payer_names)[payer])
+        unsure = np.flatnonzero(~same)
+        payers, payer_at = unique_inverse(payer[unsure])
+        initials = _with_initials(list(map(payer_names.__getitem__, payers.tolist())))
+        asked = unsure[initials[payer_at]]
         judged: dict[tuple[int, int], bool] = {}
         pairs = zip(asked.tolist(), left[asked].tolist(), payer[asked].tolist(), strict=True)
         for i, c, n in pairs:
