@@ -862,7 +862,8 @@ def months_in_place(
     their place after one month (``place``: the item's place among its voucher's), an
     item holding another month's line, or none, takes the free line naming its own
     month where it has that pair scored and only one such. Until none moves: a line
-    one item gives up may be the next one's.
+    one item gives up may be the next one's. Where the lines held do not tell the
+    plan's first month, the pairs do (:func:`_offset_paired`).
 
     Found by the café of seeds 31, 1122, 1130, 1144 and 1171: the energy supplier's
     plan, May's rate marked paid on 8 June, nearer June's line („Abschlag 06/2025“)
@@ -903,9 +904,13 @@ def months_in_place(
             month_of[holding[p]] - place(p) for p in items if month_of[holding[p]] >= 0
         )
         ranked = offsets.most_common(1)
-        if not ranked or ranked[0][1] < 2 or ranked[0][1] * 2 <= sum(offsets.values()):
-            continue
-        offset = ranked[0][0]
+        if ranked and ranked[0][1] >= 2 and ranked[0][1] * 2 > sum(offsets.values()):
+            offset = ranked[0][0]
+        else:
+            found = _offset_paired(pairs.get(plan, {}), items, holding, month_of, place)
+            if found is None:
+                continue
+            offset = found
         moved = True
         while moved:
             moved = False
@@ -926,6 +931,37 @@ def months_in_place(
                 holder[row] = p
                 moved = True
     return out
+
+
+def _offset_paired(
+    pairs: Mapping[int, list[tuple[int, int]]],
+    items: Sequence[int],
+    holding: Mapping[int, int],
+    month_of: Mapping[int, int],
+    place: Callable[[int], int],
+) -> int | None:
+    """The month of a plan's first item where the lines its items hold do not tell it
+    (:func:`months_in_place`): the one under which the most items have a pair or a
+    line naming their own month — three at least, more than half of the items with a
+    line naming a month, and more than under any other. None where no month is so.
+
+    Found by the café of held-out seed 2141: February's and March's rates each held the
+    next month's line, January's and May's their own; two items said each month."""
+    offsets: Counter[int] = Counter()
+    named = 0
+    for p in dict.fromkeys(chain(pairs, items)):
+        rows = [row for _, row in pairs.get(p, [])]
+        if p in holding:
+            rows.append(holding[p])
+        said = {month_of[row] - place(p) for row in rows if month_of[row] >= 0}
+        named += bool(said)
+        offsets.update(said)
+    ranked = offsets.most_common(2)
+    if not ranked or ranked[0][1] < 3 or ranked[0][1] * 2 <= named:
+        return None
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return None
+    return ranked[0][0]
 
 
 def auto_decisions(

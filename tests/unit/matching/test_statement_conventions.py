@@ -2544,10 +2544,16 @@ def test_a_rent_marked_paid_at_the_months_end_takes_its_own_months_standing_orde
     assert found == {f"miete{m:02d}#0": f"so{m:02d}" for m in range(1, 10)}
 
 
+def _business_day(day: date) -> date:
+    """The day, or the Monday after where it is a Saturday or Sunday."""
+    return day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+
+
 def _energy_plan(year: int, paid: list[date]) -> tuple[list[ExpectedPayment], list[BankTxn]]:
     """The café's energy plan of ``year``: one voucher dated 4 January, an item of
     385,00 € per month entered as paid on ``paid`` (January's first), and the supplier's
-    direct debit on each month's 15th naming its month, one month more than items."""
+    direct debit on each month's 15th naming its month (booked on the Monday after where
+    the 15th is a Saturday or Sunday), one month more than items."""
     items = [
         payment(
             f"plan{year}#{k}",
@@ -2568,7 +2574,7 @@ def _energy_plan(year: int, paid: list[date]) -> tuple[list[ExpectedPayment], li
             amount=-38500,
             text=f"Abschlag {month:02d}/{year} VK 2100456789",
             name="Stadtwerke Breisgau",
-            day=date(year, month, 15),
+            day=_business_day(date(year, month, 15)),
             creditor_id="DE98ZZZ09999999999",
         )
         for month in range(1, min(len(paid) + 2, 13))
@@ -2593,6 +2599,11 @@ def _energy_plan(year: int, paid: list[date]) -> tuple[list[ExpectedPayment], li
             ],
             "November's rate linked to December's line",
         ),
+        # February's and March's rates marked paid in mid-March and mid-April, each on
+        # the next month's line's day, April's ten days after its own: two items held
+        # the next month's line and two their own, and March's rate was linked to
+        # April's line (held-out seed 2141, the café's one wrong link)
+        (2025, ["01-29", "03-17", "04-16", "04-26", "05-25"], "March's rate on April's line"),
     ],
 )
 def test_a_plans_rate_marked_paid_late_takes_the_line_naming_its_month_by_its_place(
