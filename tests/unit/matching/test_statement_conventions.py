@@ -50,6 +50,7 @@ from belegsync.matching.collective import (
 )
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.payouts import sales_days, teaches_payer
+from belegsync.matching.periods import period_in_text
 from matching_data import statement_files
 from matching_data.metrics import stored_links
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
@@ -1624,6 +1625,69 @@ def test_a_patients_invoices_of_one_amount_take_their_lines_in_order() -> None:
     # a line citing an invoice stays that invoice's
     cited = match(invoices, [replace(lines[0], remittance="PR-25-0219"), lines[1]])
     assert _auto(cited) == {"pr219#0": "early", "pr174#0": "late"}
+
+
+@pytest.mark.parametrize(
+    ("text", "in_dates", "found"),
+    [
+        ("Rezept vom 06.05.2024", True, "05/2024"),
+        ("Rezept vom 06.05.2024", False, None),
+        ("Rezept vom 6. 05/2024", False, None),
+        ("Behandlung 05/2024", False, "05/2024"),
+        ("Rezept vom 06.05.2024, Behandlung 5/2024", False, "05/2024"),
+        ("Rezept vom 06.04.2024", True, None),
+        ("2. Quartal 2024", False, "Q2/2024"),
+    ],
+)
+def test_the_vouchers_month_inside_a_full_date_is_read_only_where_asked(
+    text: str, in_dates: bool, found: str | None
+) -> None:
+    assert period_in_text(text, date(2024, 5, 14).toordinal(), in_dates=in_dates) == found
+
+
+def test_a_prescriptions_date_names_no_month_of_a_patients_invoices() -> None:
+    # a patient's two invoices at the practice's price, of 14 May and 6 June, both
+    # marked paid on 14 June; her lines of 6 June (no purpose) and 14 June („Rezept vom
+    # 06.05.2024“), from the account that paid her March invoice (linked by a person).
+    # The prescription's date was read as the May invoice's month, which took the later
+    # line, and the June invoice the earlier one: both linked, crossed (the
+    # physiotherapy of held-out seed 2396, PR-24-0150 and PR-24-0193)
+    def invoice(n: int, day: date, paid: date) -> ExpectedPayment:
+        return payment(
+            f"pr{n}#0",
+            number=f"PR-24-0{n}",
+            amount=29900,
+            voucher_date=day,
+            paid=paid,
+            name="Sabine Vogel",
+            contact="vogel",
+        )
+
+    def line(tid: str, text: str, day: date) -> BankTxn:
+        return txn(tid, amount=29900, text=text, name="SABINE VOGEL", iban=IBAN_B, day=day)
+
+    march = invoice(101, date(2024, 3, 4), date(2024, 3, 20))
+    invoices = [
+        invoice(n, day, date(2024, 6, 14))
+        for n, day in ((150, date(2024, 5, 14)), (193, date(2024, 6, 6)))
+    ]
+    lines = [
+        line("early", "", date(2024, 6, 6)),
+        line("late", "Rezept vom 06.05.2024", date(2024, 6, 14)),
+    ]
+    history = [ExistingLink(march.id, "march", 29900, LinkStatus.CONFIRMED)]
+    in_order = {"pr150#0": "early", "pr193#0": "late"}
+    for payments, ordered in ((invoices, lines), (invoices[::-1], lines[::-1])):
+        result = match(
+            [march, *payments],
+            [line("march", "", date(2024, 3, 20)), *ordered],
+            existing_links=history,
+        )
+        assert _first_offers(result) == in_order
+        assert set(_auto(result).items()) <= set(in_order.items())
+    # a line naming the month on its own („Behandlung 05/2024“) names the May invoice
+    named = [lines[0], replace(lines[1], remittance="Behandlung 05/2024")]
+    assert _first_offers(match(invoices, named))["pr150#0"] == "late"
 
 
 @pytest.mark.parametrize("text", ["Ratenzahlung ZA-25-0092 {k}/3", "Abschlag 0{k}/2025 ZA-25-0092"])
