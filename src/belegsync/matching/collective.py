@@ -584,7 +584,9 @@ def collectives_by_family(
     voucher dates and inside their windows has to the cent, where the line's payer name
     or purpose holds the family name. Where several combinations make the line, the
     one whose persons it names in full (given and family name) is offered, of those
-    the one no item of which another free line names by number: a third person's
+    the one no item of which another free line names by number or is ranked first by
+    (Agnieszka König's older invoice of 115,00 € ranking its own line: held-out seed
+    2153): a third person's
     „Rechnungen Renate und Emma Wolff“, where Sabine Wolff's invoice has Emma's
     amount, was offered nowhere and both invoices were listed as needing an external
     transaction (the dental practice of held-out seed 1186); „Rechnungen Helga und
@@ -645,6 +647,9 @@ def collectives_by_family(
                 fits[row].append((name, combo))
     groups: list[CollectiveGroup] = []
     used: set[int] = set()
+    ranks: dict[int, set[int]] = defaultdict(set)  # state index → the lines it ranks first
+    for line, p in ranked_by.items():
+        ranks[p].add(line)
     for row, found in sorted(fits.items(), key=lambda kv: (int(index.day[kv[0]]), cols.ids[kv[0]])):
         words = set(normalise_name(f"{cols.names[row]} {cols.remittances[row]}").split())
         named = [
@@ -653,10 +658,17 @@ def collectives_by_family(
         if len(found) != 1:
             # several combinations: the one whose persons the line names in full, given
             # and family name („Rechnungen Renate und Emma Wolff“, not Sabine's invoice
-            # of Emma's amount), of items no other free line names by number
+            # of Emma's amount), of items no other free line names by number, nor is
+            # ranked first by
             found = named
             if len(found) > 1:
                 found = [f for f in found if not _named_elsewhere(index, row, f[1], consumed)]
+            if len(found) > 1:
+                found = [
+                    f
+                    for f in found
+                    if not any(ranks[s.index] - {row} - set(consumed) for s in f[1])
+                ]
             if len(found) != 1:
                 continue
         name, combo = found[0]
