@@ -647,9 +647,9 @@ def collectives_by_family(
                 fits[row].append((name, combo))
     groups: list[CollectiveGroup] = []
     used: set[int] = set()
-    ranks: dict[int, set[int]] = defaultdict(set)  # state index → the lines it ranks first
+    ranks: dict[int, list[int]] = defaultdict(list)  # state → the lines it ranks first
     for line, p in ranked_by.items():
-        ranks[p].add(line)
+        ranks[p].append(line)
     for row, found in sorted(fits.items(), key=lambda kv: (int(index.day[kv[0]]), cols.ids[kv[0]])):
         words = set(normalise_name(f"{cols.names[row]} {cols.remittances[row]}").split())
         named = [
@@ -667,7 +667,11 @@ def collectives_by_family(
                 found = [
                     f
                     for f in found
-                    if not any(ranks[s.index] - {row} - set(consumed) for s in f[1])
+                    if not any(
+                        line != row and line not in consumed
+                        for s in f[1]
+                        for line in ranks.get(s.index, ())
+                    )
                 ]
             if len(found) != 1:
                 continue
