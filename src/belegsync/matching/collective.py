@@ -586,17 +586,16 @@ def collectives_by_family(
     one whose persons it names in full (given and family name) is offered, of those
     the one no item of which another free line names by number or is ranked first by
     (Agnieszka König's older invoice of 115,00 € ranking its own line: held-out seed
-    2153): a third person's
-    „Rechnungen Renate und Emma Wolff“, where Sabine Wolff's invoice has Emma's
-    amount, was offered nowhere and both invoices were listed as needing an external
-    transaction (the dental practice of held-out seed 1186); „Rechnungen Helga und
-    Wolfgang Mayer“, where Helga's older invoice of the amount was named on its own
-    line, the same (1788). A line some combination of two families makes, or that a
-    payment outside the combination ranks first (``ranked_by``: row → state index) —
-    unless the line names every person of the combination in full: „Rechnungen
-    Claudia und Björn Koch“ from „Koch, Mia“ was ranked first by a stranger's open
-    invoice of the sum's amount (1645) —, gives nothing; so does an item two lines
-    would take.
+    2153): a third person's „Rechnungen Renate und Emma Wolff“, where Sabine Wolff's
+    invoice has Emma's amount, was offered nowhere and both invoices were listed as
+    needing an external transaction (the dental practice of held-out seed 1186);
+    „Rechnungen Helga und Wolfgang Mayer“, where Helga's older invoice of the amount
+    was named on its own line, the same (1788). A line some combination of two
+    families makes, or that a payment outside the combination ranks first
+    (``ranked_by``: row → state index) — unless the line names every person of the
+    combination in full: „Rechnungen Claudia und Björn Koch“ from „Koch, Mia“ was
+    ranked first by a stranger's open invoice of the sum's amount (1645) —, gives
+    nothing; so does an item two lines would take.
 
     Read from the families to the lines: the sums of each family's combinations are
     looked up among the lines' amounts (``TxnIndex.sorted_key``), so a line is read
