@@ -53,10 +53,23 @@ async def claim_run(
         run = await uow.sync_runs.claim(connection_id, trigger=trigger, full=full, now=clock.now())
         if run is None:
             return None
-        if trigger == "webhook" and not await uow.events.has_pending(connection_id):
+        if trigger == "webhook" and not await _events_wait_for_a_run(uow, connection_id):
             return None  # not committed: the claim is rolled back
         await uow.commit()
         return run.id
+
+
+async def _events_wait_for_a_run(uow: SyncUnitOfWork, connection_id: str) -> bool:
+    """Whether webhook events wait for the connection and it is active, read after the
+    claim: a failed connection's events wait for its new key. The scheduler reads which
+    connections are active before it reads which have events waiting; a run that failed
+    the connection and gave its event back in between made a run that would only fail
+    again (found by ``test_token_revoked_fails_the_connection_only_when_the_key_is_refused``
+    on a loaded machine)."""
+    connection = await uow.connections.get(connection_id)
+    if connection is None or connection.state != ConnectionState.ACTIVE.value:
+        return False
+    return await uow.events.has_pending(connection_id)
 
 
 class EmbeddedSyncQueue:

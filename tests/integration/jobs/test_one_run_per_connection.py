@@ -6,9 +6,11 @@ import asyncio
 
 import httpx
 
+from belegsync.domain.connection import FailureReason
 from belegsync.emulator import MAIN_ORG_ID
 from belegsync.jobs.embedded import EmbeddedSyncQueue, claim_run
 from belegsync.store.event_repository import EventFields
+from belegsync.sync.connection_rows import apply_domain, to_domain
 from support.sync_harness import Harness
 
 
@@ -124,3 +126,25 @@ async def test_a_run_for_webhook_events_is_claimed_only_while_an_event_waits(
         await queue.join()
     finally:
         await queue.stop()
+
+
+async def test_no_run_is_claimed_for_the_events_of_a_failed_connection(harness: Harness) -> None:
+    """The scheduler reads which connections are active, then which have events waiting;
+    a run that failed the connection (a refused key) and gave its event back in between
+    had a run claimed that could only fail again (a third webhook run after a revoked
+    key, seen under load). The claim reads the connection's state itself: the events wait
+    for a new key."""
+    await harness.add_tenant(open_tax_years=[2026])
+    await harness.connect()
+    connection_id = await harness.connection_id()
+    await _wait_for_an_event(harness, connection_id, 1)
+    async with harness.uow_factory() as uow:
+        row = await uow.connections.get(connection_id)
+        assert row is not None
+        apply_domain(row, to_domain(row).fail(FailureReason.INVALID_KEY), now=harness.clock.now())
+        await uow.commit()
+    late = await claim_run(harness.uow_factory, harness.clock, connection_id, trigger="webhook")
+    assert late is None
+    async with harness.uow_factory() as uow:
+        assert await uow.sync_runs.active_run(connection_id) is None
+        assert await uow.events.has_pending(connection_id)
