@@ -2610,7 +2610,7 @@ def test_a_rent_marked_paid_at_the_months_end_takes_its_own_months_standing_orde
 
 def _business_day(day: date) -> date:
     """The day, or the Monday after where it is a Saturday or Sunday."""
-    return day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+    return day + timedelta(days=7 - day.weekday()) if day.weekday() >= 5 else day
 
 
 def _energy_plan(year: int, paid: list[date]) -> tuple[list[ExpectedPayment], list[BankTxn]]:
