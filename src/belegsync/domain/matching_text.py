@@ -563,6 +563,34 @@ def initialled(holder: str, name: str) -> bool:
     return given[: len(letters)] == letters
 
 
+def letters_swapped(holder: str, name: str) -> bool:
+    """Whether the account holder ``holder`` writes ``name`` with two neighbouring
+    letters of one word swapped, every other word as written, or with a space moved
+    or left out: a name typed into a transfer („Hahn Cnosulting GmbH“ for Hahn
+    Consulting GmbH, „Steni Handel GbR“, „Baue rCatering GmbH“). Only in a word of four
+    letters or more; a letter changed, added or left out makes another name („Maier“
+    for Meier, „Schmidt“ for Schmid) and is not read so."""
+    mine, theirs = normalise_text(holder).split(), normalise_text(name).split()
+    if mine != theirs and "".join(mine) == "".join(theirs):
+        return True
+    if len(mine) != len(theirs):
+        return False
+    differ = [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b]
+    if len(differ) != 1:
+        return False
+    a, b = differ[0]
+    if len(a) != len(b) or len(a) < 4:
+        return False
+    i = next(k for k, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    return (
+        i + 1 < len(a)
+        and a[i : i + 2].isalpha()
+        and a[i] == b[i + 1]
+        and a[i + 1] == b[i]
+        and a[i + 2 :] == b[i + 2 :]
+    )
+
+
 def _stands_for(token: str, words: Sequence[str]) -> bool:
     """Whether ``token`` splits into one part per word, each the word's first letter
     and then letters of the word in their order."""

@@ -1662,12 +1662,27 @@ def _recollections(
     latest = _latest_before(before[order], (rank * len(payees) + payer) * width + days)
     found = np.flatnonzero((latest >= 0) & (payer >= 0))
     # the first line after each undone one makes it again (a month's next collection
-    # of the same amount after a transfer is no second re-collection)
+    # of the same amount after a transfer is no second re-collection) — the first
+    # repeating the undone line's purpose where one does: a collection made again
+    # carries the first one's purpose, and the customer's transfer for another invoice
+    # of the same amount two days before it makes nothing again
     found = found[np.lexsort((rows[found], days[found]))]
     firsts: dict[int, int] = {}  # per undone entry, the first line making it again
+    repeating: dict[int, int] = {}  # and the first repeating its purpose
+    texts = cols.remittances
     for row, entry in zip(rows[found].tolist(), order[latest[found]].tolist(), strict=True):
         firsts.setdefault(entry, row)
+        if entry not in repeating and _same_purpose(texts[row], texts[int(origin[entry])]):
+            repeating[entry] = row
+    firsts.update(repeating)
     return {row: int(origin[entry]) for entry, row in firsts.items()}
+
+
+def _same_purpose(text: str, undone: str) -> bool:
+    """Whether a line's purpose repeats the undone line's (spelling aside; an empty
+    purpose repeats nothing)."""
+    spelled = normalise_text(text)
+    return bool(spelled) and spelled == normalise_text(undone)
 
 
 def _latest_before(before: IntArray, keys: IntArray) -> IntArray:

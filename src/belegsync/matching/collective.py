@@ -359,6 +359,7 @@ def collectives_by_contact(
     named_payers: Mapping[int, frozenset[str]] = _NO_NAMED,
     grouped: Mapping[tuple[int, str], Sequence[PaymentState]] | None = None,
     sums_offered: Collection[int] = (),
+    of_contacts: Collection[tuple[int, str]] | None = None,
 ) -> list[CollectiveGroup]:
     """Subset sums over a known payer's open items (1 bank → n vouchers).
 
@@ -379,6 +380,8 @@ def collectives_by_contact(
     payment provider's payout (``payouts``) pays its sales less its fee, so its
     amount made exactly by some of the channel's open sales is chance: with a year's
     sales open, four of them summed to a Stripe payout to the cent.
+    ``of_contacts``: where given, only the lines of these payers (tenant/currency,
+    contact) are read.
     """
     index = ctx.index
     by_contact = states_by_contact(states) if grouped is None else grouped
@@ -400,7 +403,9 @@ def collectives_by_contact(
             # a payer known by the contact's name only (``named_payers``)
             contacts = named_payers.get(row, frozenset())
             by_name.add(row)
-        if for_several != several:
+        if for_several != several or (
+            of_contacts is not None and all((tc, c) not in of_contacts for c in contacts)
+        ):
             continue
         day = int(index.day[row])
         mine = [

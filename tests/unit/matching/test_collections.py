@@ -181,6 +181,49 @@ def test_the_transfer_after_a_returned_collection_pays_that_month_not_the_next()
     assert _auto(result) == {"feb#0": "transfer", "mar#0": "mar-again"}
 
 
+def test_a_transfer_before_the_collection_made_again_is_no_collection_made_again() -> None:
+    """A customer's collection of 1.190,00 € came back. Before the client collected it
+    again, with the first collection's purpose, the customer transferred another
+    invoice of 1.190,00 €, naming nothing, two days earlier. The transfer was read as
+    the collection made again (the first line of the amount after the return), and the
+    other invoice was linked to the collection made again by the customer number
+    (held-out synthetic seed 3100)."""
+    customer = partial(
+        payment,
+        amount=119000,
+        name="Autohaus Lange AG",
+        customer_number="24642",
+        known_identifiers=frozenset({IBAN_A}),
+    )
+    collected = D0 + timedelta(126)  # 5 July
+    payments = [
+        customer(
+            "may#0",
+            number="10047",
+            voucher_date=collected - timedelta(46),
+            paid=collected + timedelta(17),
+        ),
+        customer("jul#0", number="10562", voucher_date=collected, paid=collected + timedelta(1)),
+    ]
+    line = partial(txn, amount=119000, name="Autohaus Lange AG", text="Kundennummer 24642 Danke")
+    lines = [
+        line("first", day=collected + timedelta(2)),
+        line(
+            "back",
+            day=collected + timedelta(5),
+            amount=-119000,
+            text="RUECKLASTSCHRIFT Kundennummer 24642 Danke",
+        ),
+        line("transfer", day=collected + timedelta(14), name="AUTOHAUS LANGE AG", text=""),
+        line("again", day=collected + timedelta(16)),
+    ]
+    for order in (1, -1):
+        result = match(payments[::order], lines[::order])
+        assert _auto(result).get("may#0") != "again"
+        first = {p: offers[0].txn_id for p, offers in result.suggestions_by_payment.items()}
+        assert {**first, **_auto(result)} == {"may#0": "transfer", "jul#0": "again"}
+
+
 def test_a_supplier_debit_collected_again_after_the_window_is_linked() -> None:
     """The same for a debit: the insurer collects again 20 days after the returned one."""
     p = payment(number="ER-55", vtype="purchaseinvoice", amount=4500, name="Allianz Versicherung")

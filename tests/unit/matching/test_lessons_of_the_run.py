@@ -11,7 +11,8 @@ different answers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import partial
 
 import pytest
 
@@ -245,6 +246,63 @@ def test_a_collective_whose_other_voucher_was_paid_alone_is_linked_in_the_same_r
     result = match(invoices, lines)
     assert _auto(result) == {"r923#0": "both", "r924#0": "both", "r925#0": "alone"}
     assert _auto(_again(invoices, lines, result)) == {}
+
+
+def test_a_payers_collective_is_looked_for_again_once_the_lessons_linked_a_pool_member() -> None:
+    """„Sammelzahlung Kd 67735“ for 157,27 € pays two invoices of 150,00 € and 7,27 €.
+    An older invoice of 150,00 € was open too when the payer's collectives were looked
+    for: two combinations, nothing linked. Its own line was linked only once the run
+    had learned the payer's account (from the January invoice's link), and the next
+    run, with nothing new, linked the pair (held-out synthetic seed 3106)."""
+    lehmann = partial(
+        payment, name="Lehmann Transporte OHG", contact="c-l", customer_number="67735"
+    )
+    january = date(2024, 1, 13)
+    invoices = [
+        lehmann(
+            "jan#0",
+            number="2024/0485",
+            amount=105804,
+            voucher_date=january,
+            paid=january + timedelta(8),
+        ),
+        lehmann(
+            "jul#0", number="2024/0592", amount=15000, voucher_date=date(2024, 7, 15), paid=None
+        ),
+        lehmann(
+            "sep#0",
+            number="2024/0123",
+            amount=15000,
+            voucher_date=date(2024, 9, 13),
+            paid=date(2024, 10, 14),
+        ),
+        lehmann(
+            "sep#1",
+            number="2024/0124",
+            amount=727,
+            voucher_date=date(2024, 9, 25),
+            paid=date(2024, 10, 13),
+        ),
+    ]
+    line = partial(txn, name="Lehmann Transporte OHG", iban=IBAN_B)
+    lines = [
+        line("jan", amount=105804, day=date(2024, 1, 18), text="SVWZ+RE 2024/0485 KD 67735"),
+        line("jul", amount=15000, day=date(2024, 8, 5), text="Rg.Nr. 2024/0592 Kunde 67735 Danke"),
+        # a cash deposit of the amount naming July: the July invoice's pair is not sole
+        txn(
+            "cash",
+            amount=15000,
+            day=date(2024, 7, 22),
+            text="EINZAHLUNG 07/2024 REF 78145889",
+            name="EINZAHLUNG",
+            iban="",
+        ),
+        line("both", amount=15727, day=date(2024, 10, 13), text="Sammelzahlung Kd 67735"),
+    ]
+    for order in (1, -1):
+        result = match(invoices[::order], lines[::order])
+        assert _auto(result) == {"jan#0": "jan", "jul#0": "jul", "sep#0": "both", "sep#1": "both"}
+        assert _auto(_again(invoices, lines, result)) == {}
 
 
 def test_a_family_account_linked_to_each_member_pays_their_invoices_together() -> None:
