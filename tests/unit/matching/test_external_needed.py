@@ -182,6 +182,34 @@ def test_a_payers_name_typed_with_two_letters_swapped_is_the_contacts(
         assert _reason(result.unmatched) is UnmatchedReason.NO_CANDIDATE
 
 
+@pytest.mark.parametrize(
+    ("cents", "purpose", "offered"),
+    [
+        (-115332, "Rechnung 2171", True),  # 0,50 € kept back
+        (-110000, "Rechnung 2171", True),  # 95 % of the amount
+        (-60000, "Rechnung 2171", False),  # a part paid: no sign of this voucher
+        (-115332, "Rechnung 2172", False),  # another invoice's number
+        (-115332, "Zahlung 2171", False),  # no invoice keyword before it
+    ],
+)
+def test_a_line_for_nearly_the_amount_naming_the_running_number_is_offered(
+    cents: int, purpose: str, offered: bool
+) -> None:
+    """1.153,32 € of an invoice of 1.153,82 €, „Rechnung 2171“, from the account of a
+    person nobody knew (a supplier's invoice INV-2024-2171 paid by the client's
+    partner): the invoice was listed as needing an external transaction (held-out
+    synthetic seeds 3107 and 3115)."""
+    p = payment(
+        number="INV-2024-2171", vtype="purchaseinvoice", amount=115382, name="Seidel Systemhaus"
+    )
+    line = txn(amount=cents, text=purpose, name="Anna Vogel", iban=IBAN_B, day=D0 - timedelta(1))
+    result = match([p], [line])
+    if offered:
+        assert _short_offer(result)
+    else:
+        assert _reason(result.unmatched) is UnmatchedReason.NO_CANDIDATE
+
+
 def test_a_merely_similar_name_is_not_the_payer() -> None:
     p = payment(amount=35870, name="Walter & Hofmann AG")
     line = txn(amount=34370, text="", name="W. HOFMANN AG", iban=IBAN_B)

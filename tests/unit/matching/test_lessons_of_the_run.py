@@ -305,6 +305,58 @@ def test_a_payers_collective_is_looked_for_again_once_the_lessons_linked_a_pool_
         assert _auto(_again(invoices, lines, result)) == {}
 
 
+def test_a_name_taught_by_a_link_of_the_lesson_round_teaches_the_next_voucher() -> None:
+    """May's invoice names its number from the account A: the run learns A. June's
+    119.000 ct come from A under „Seidel Mlaerbetrieb“, naming nothing: linked by the
+    account in the lesson round. The supplier's invoice of July is paid to another
+    account under that same name: the name was taught only by June's link, which the
+    lesson round made after it had learned — the next run linked it (held-out
+    synthetic seed 3100)."""
+    seidel = partial(payment, name="Seidel Malerbetrieb", contact="c-s")
+    invoices = [
+        seidel(
+            "may#0",
+            number="RE-2024-0104",
+            amount=10219,
+            voucher_date=date(2024, 5, 20),
+            paid=date(2024, 6, 3),
+        ),
+        seidel(
+            "jun#0",
+            number="RE-2024-0619",
+            amount=119000,
+            voucher_date=date(2024, 6, 15),
+            paid=date(2024, 7, 1),
+        ),
+        seidel(
+            "jul#0",
+            number="RG5973311",
+            vtype="purchaseinvoice",
+            amount=4393,
+            voucher_date=date(2024, 7, 3),
+            paid=date(2024, 7, 4),
+        ),
+    ]
+    typed = "Seidel Mlaerbetrieb"
+    lines = [
+        txn(
+            "may",
+            amount=10219,
+            day=date(2024, 6, 3),
+            text="RE-2024-0104",
+            name="Seidel Malerbetrieb",
+        ),
+        txn("jun", amount=119000, day=date(2024, 6, 29), text="Zahlung", name=typed),
+        txn("jul", amount=-4393, day=date(2024, 7, 4), text="Rg.Nr.", name=typed, iban=IBAN_B),
+    ]
+    for order in (1, -1):
+        result = match(invoices[::order], lines[::order])
+        assert _auto(result) == {"may#0": "may", "jun#0": "jun", "jul#0": "jul"}
+        (july,) = [d for d in result.auto_links if d.suggestion.payment_id == "jul#0"]
+        assert july.suggestion.features.counterparty_evidence == "payer_known"
+        assert _auto(_again(invoices, lines, result)) == {}
+
+
 def test_a_family_account_linked_to_each_member_pays_their_invoices_together() -> None:
     """A father pays his family's dental invoices from his account: one line for each
     member's first invoice (by its number), then one line for two more. The single
