@@ -490,11 +490,24 @@ def named_tuples(cls: type[_Row], rows: Iterable[tuple[Any, ...]]) -> list[_Row]
 
 
 def name_similarity(a: str, b: str) -> float:
-    """0–100 for two normalised names: token sets, then partial matches for cut names."""
+    """0–100 for two normalised names: token sets, then partial matches for cut names
+    (:func:`_as_cut`)."""
     best = fuzz.token_set_ratio(a, b)
     if best < 95 and min(len(a), len(b)) >= _PARTIAL_FROM:
-        best = max(best, fuzz.partial_ratio(a, b))
+        best = max(best, _as_cut(a, b, fuzz.partial_ratio(a, b)))
     return float(best)
+
+
+def _as_cut(a: str, b: str, partial: float) -> float:
+    """``partial`` (the partial ratio of ``a`` and ``b``) where the shorter name meets
+    the longer one from the start of a word, as a name cut short does („SCHREINEREI
+    HOLZMANN GM“), else 0: „JUNG ENGEL“ met „KONTOFUEHRUNG ENTGELT“ inside its words,
+    at 90, and a bank's fee line read as a near name of the contact stood beside the
+    supplier's transfer naming its invoice (held-out synthetic seed 3103)."""
+    found = fuzz.partial_ratio_alignment(a, b)
+    longer, start = (b, found.dest_start) if len(a) <= len(b) else (a, found.src_start)
+    at_word = start == 0 or longer[start - 1] == " " or longer[start] == " "
+    return partial if at_word else 0.0
 
 
 def name_similarities(a: list[str], b: list[str]) -> list[float]:
@@ -515,6 +528,12 @@ def name_similarities(a: list[str], b: list[str]) -> list[float]:
             dtype=np.float64,
             workers=1,
         )
+        # only where it raises the pair is it asked where the names meet
+        raised = np.flatnonzero(partial > best[again])
+        partial[raised] = [
+            _as_cut(a[i], b[i], value)
+            for i, value in zip(again[raised].tolist(), partial[raised].tolist(), strict=True)
+        ]
         best[again] = np.maximum(best[again], partial)
     return list(best.tolist())
 
