@@ -505,6 +505,8 @@ def _as_cut(a: str, b: str, partial: float) -> float:
     at 90, and a bank's fee line read as a near name of the contact stood beside the
     supplier's transfer naming its invoice (held-out synthetic seed 3103)."""
     found = fuzz.partial_ratio_alignment(a, b)
+    if found is None:  # no alignment: nothing in common
+        return 0.0
     longer, start = (b, found.dest_start) if len(a) <= len(b) else (a, found.src_start)
     at_word = start == 0 or longer[start - 1] == " " or longer[start] == " "
     return partial if at_word else 0.0
