@@ -420,7 +420,6 @@ _DEPOSIT_DAYS = 60
 _SERIES_APART_DAYS = 25
 _EMPTY_HASH = NO_KEY  # a line without an account
 _LESSON_PASSES = 3  # decisions of the lesson round, each on what the last left free
-_LESSON_ROUNDS = 2  # lesson rounds: the second learns from the first one's links
 _JUDGED_AGAIN_ROUNDS = 3  # judgements of the group lines after it, while they link
 
 
@@ -1376,52 +1375,58 @@ class _Run:
         done = marked(linked, len(self.states))
         taken = marked(consumed, len(self.index.cols))
         autos: dict[int, LinkDecision] = {}
-        taught: set[int] = set()
-        # the contacts whose links may teach (every one in the first round; then those
-        # of the links the round before made: „Seidel Mlaerbetrieb“ paid one invoice
-        # from an account learned in the round, and its name taught the contact's next
-        # invoice only in the next run — held-out synthetic seed 3100)
-        teaching: IntArray | None = None
-        for _ in range(_LESSON_ROUNDS):
-            made = self._lesson_round(edges, done, taken, assigned, autos, teaching)
-            if made is None:
+        learned = self._taught_now(edges, done, taken, None)
+        if learned is None:
+            return edges, {}, set()
+        edges, taught = learned
+        # decided again while links are made: a pair whose only competitor a link of
+        # the same pass used up is sole now, as the next run finds it; and what a pass's
+        # links teach their contacts' other payments is learned for the next pass
+        # („Seidel Mlaerbetrieb“ paid one invoice from an account learned here, and its
+        # name taught the contact's supplier invoice only in the next run — held-out
+        # synthetic seed 3100)
+        for _ in range(_LESSON_PASSES):
+            single = edges.take(~done[edges.payment] & ~taken[edges.row])
+            picked = self._in_order(
+                assign_greedy(single, self._id_ranks),
+                single,
+                {**dict(self._auto_rows), **{p: assigned[p] for p in autos}},
+            )
+            for p, i in picked.items():
+                assigned[p] = int(single.row[i])
+            made = self._decided(picked, single)
+            if not made:
                 break
-            edges, learned, new = made
-            taught |= learned
-            if not new:
-                break
-            autos.update(new)
-            linked.update(new)
-            consumed.update(assigned[p] for p in new)
-            self._auto_rows += [(p, assigned[p]) for p in new]
+            autos.update(made)
+            linked.update(made)
+            used = [assigned[p] for p in made]
+            consumed.update(used)
+            done[list(made)] = True
+            taken[used] = True
+            self._auto_rows += [(p, assigned[p]) for p in made]
             self._linked_cache = None
-            contacts = distinct(self.arrays.contact[self.rest[list(new)]])
-            teaching = contacts[contacts >= 0]
+            contacts = distinct(self.arrays.contact[self.rest[list(made)]])
+            learned = self._taught_now(edges, done, taken, contacts[contacts >= 0])
+            if learned is not None:
+                edges, more = learned
+                taught |= more
         return edges, autos, taught
 
-    def _lesson_round(
-        self,
-        edges: EdgeColumns,
-        done: BoolArray,
-        taken: BoolArray,
-        assigned: dict[int, int],
-        autos: Mapping[int, LinkDecision],
-        teaching: IntArray | None,
-    ) -> tuple[EdgeColumns, set[int], dict[int, LinkDecision]] | None:
-        """One round of :meth:`_with_lessons`: the free pairs of the payments of the
-        ``teaching`` contacts (None: all) learn what the run's links teach, are scored
-        again, and every free pair is decided in passes. Returns the edges, the payments
-        taught and the new links (``done``, ``taken`` and ``assigned`` brought up to
-        date); None where no pair is free."""
+    def _taught_now(
+        self, edges: EdgeColumns, done: BoolArray, taken: BoolArray, teaching: IntArray | None
+    ) -> tuple[EdgeColumns, set[int]] | None:
+        """What the run's links teach the free pairs of the payments of the ``teaching``
+        contacts (None: all) — accounts, payer names, the owners of accounts —, the
+        payments taught scored again: the edges with theirs replaced, and the payments
+        taught. None where no pair is free."""
         free = ~done[edges.payment] & ~taken[edges.row]
         pay, rows = edges.payment[free], edges.row[free]
         # and the lines of those accounts a payment did not meet by its amount (a short
         # payment, a line before its usual window): the next run meets them by account
-        more_pay, more_rows = self._on_linked_accounts(done, taken)
+        more_pay, more_rows = self._on_linked_accounts(done, taken, teaching)
         if teaching is not None:
-            contact = self.arrays.contact[self.rest]
-            mine, more = is_member(contact[pay], teaching), is_member(contact[more_pay], teaching)
-            pay, rows, more_pay, more_rows = pay[mine], rows[mine], more_pay[more], more_rows[more]
+            mine = is_member(self.arrays.contact[self.rest[pay]], teaching)
+            pay, rows = pay[mine], rows[mine]
         if not pay.size and not more_pay.size:
             return None
         by_index = {
@@ -1442,27 +1447,7 @@ class _Run:
             offset = int(edges.at.max()) + 1 if edges.at.size else 0
             _, fresh = self._scored(learned, replace(self.columns, open=mine), taken, offset)
             edges = edges.take(~mine[edges.payment]).joined(fresh, offset)
-        elif teaching is not None:
-            return edges, set(), {}
-        new: dict[int, LinkDecision] = {}
-        # decided again while links are made: a pair whose only competitor a link of
-        # the same pass used up is sole now, as the next run finds it
-        for _ in range(_LESSON_PASSES):
-            single = edges.take(~done[edges.payment] & ~taken[edges.row])
-            picked = self._in_order(
-                assign_greedy(single, self._id_ranks),
-                single,
-                {**dict(self._auto_rows), **{p: assigned[p] for p in (*autos, *new)}},
-            )
-            for p, i in picked.items():
-                assigned[p] = int(single.row[i])
-            made = self._decided(picked, single)
-            if not made:
-                break
-            new.update(made)
-            done[list(made)] = True
-            taken[[assigned[p] for p in made]] = True
-        return edges, set(by_index), new
+        return edges, set(by_index)
 
     def _decided(self, picked: Mapping[int, int], single: EdgeColumns) -> dict[int, LinkDecision]:
         """The automatic links of the ``picked`` pairs (payment → edge of ``single``,
@@ -1518,18 +1503,22 @@ class _Run:
             if p in named.get(int(single.row[picked[p]]), (p,))
         }
 
-    def _on_linked_accounts(self, done: BoolArray, taken: BoolArray) -> tuple[IntArray, IntArray]:
-        """(state, row) of the open states (not ``done``) and the free eligible lines of
-        their partition inside their date windows from an account (by hash) on a line
-        this run linked to a payment of the state's contact (``_learn_accounts`` reads
-        the accounts themselves). Per (contact, account) the contact's open states and
-        the account's lines are crossed on arrays."""
+    def _on_linked_accounts(
+        self, done: BoolArray, taken: BoolArray, contacts: IntArray | None = None
+    ) -> tuple[IntArray, IntArray]:
+        """(state, row) of the open states (not ``done``; of the ``contacts`` where
+        given) and the free eligible lines of their partition inside their date windows
+        from an account (by hash) on a line this run linked to a payment of the state's
+        contact (``_learn_accounts`` reads the accounts themselves). Per (contact,
+        account) the contact's open states and the account's lines are crossed on
+        arrays."""
         empty = np.zeros(0, dtype=np.int64)
         open_states = np.flatnonzero(~done)
         if not open_states.size or self.index.account_hashes is None:
             return empty, empty
         contact = self.arrays.contact[self.rest[open_states]]
-        open_states, contact = open_states[contact >= 0], contact[contact >= 0]
+        keep = contact >= 0 if contacts is None else is_member(contact, contacts)
+        open_states, contact = open_states[keep], contact[keep]
         by_contact = np.argsort(contact, kind="stable")
         open_states, contact = open_states[by_contact], contact[by_contact]
         index = self.index
@@ -2922,11 +2911,16 @@ class _Run:
         band = self.params.rules.band_low_permille
         near = np.flatnonzero(self.index.remaining[rows] * 1000 >= item[owner] * band)
         texts = self.index.cols.remittances
-        numbers: dict[int, frozenset[str]] = {}
+        shorts: dict[int, str | None] = {}  # per payment, its running number
+        numbers: dict[int, frozenset[str]] = {}  # per line, those after a keyword
         for i, j, row in zip(near.tolist(), owner[near].tolist(), rows[near].tolist(), strict=True):
-            if row not in numbers:
-                numbers[row] = text_short_numbers(texts[row])
-            out[i] = voucher_short_number(states[j].payment.voucher_number) in numbers[row]
+            if j not in shorts:
+                shorts[j] = voucher_short_number(states[j].payment.voucher_number)
+            short = shorts[j]
+            if short and short in texts[row]:  # the keyword read only where it may be
+                if row not in numbers:
+                    numbers[row] = text_short_numbers(texts[row])
+                out[i] = short in numbers[row]
         return out
 
     def _linked_accounts_hit(
