@@ -78,6 +78,11 @@ _NON_DIGIT_RE = re.compile(r"[^0-9]+")
 _DIGITS_RE = re.compile(r"[0-9]+")
 _SEPARATORS = str.maketrans("", "", "-/._ ")
 _SEPA_RE = re.compile(r"(?<![A-Z])(EREF|KREF|MREF|CRED|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
+# a customer number as purposes write it: „Kd 10218“, „Kd-Nr. 75410“, „Kunde 67735“,
+# „Kundennummer: 24642“ (upper-cased)
+_CUSTOMER_NUMBER_RE = re.compile(
+    r"\b(?:KUNDEN|KUNDE|KD)(?:[ .-]*(?:NUMMER|NR))?\.?[ :#]*([0-9][A-Z0-9/-]*)"
+)
 
 
 def normalise_text(text: str) -> str:
@@ -378,6 +383,13 @@ def text_reference_tokens(remittance: str) -> frozenset[str]:
     for run in _DIGIT_RUN_RE.findall(glued):
         tokens.add(digit_run_token(run))
     return frozenset(t for t in tokens if _significant(t))
+
+
+def customer_numbers_written(remittance: str) -> frozenset[str]:
+    """The numbers a purpose writes as a customer number („Kd 10218“, „Kunde 67735“,
+    „Kd-Nr. 75410“), upper-cased: they name the customer, not a voucher that happens to
+    bear the number."""
+    return frozenset(_CUSTOMER_NUMBER_RE.findall(normalise_text(remittance)))
 
 
 def text_short_numbers(remittance: str) -> frozenset[str]:

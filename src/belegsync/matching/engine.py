@@ -39,6 +39,7 @@ from belegsync.domain.matching_text import (
     abbreviates,
     another_number,
     compact_identifier,
+    customer_numbers_written,
     family_name,
     family_word,
     initialled,
@@ -950,22 +951,22 @@ class _Run:
         of its voucher (another item may be paid by another line), two suppliers'
         vouchers may bear one number (the wholesaler of seed 1109), and „RG 84 89“
         names the running numbers 84 and 89, not the voucher 8489 the scan reads in it
-        (seeds 13 and 123). The members' customer number names no voucher: „Sammelzahlung
-        Kd 10218“ is no line for another contact's invoice 10218 (held-out synthetic
-        seed 3148: the four invoices it paid were only offered)."""
+        (seeds 13 and 123). A customer number names no voucher: „Sammelzahlung Kd 10218“
+        is no line for another contact's invoice 10218 (held-out synthetic seeds 3127
+        and 3148: the invoices it paid were only offered)."""
         hits, states, remittances = self.index.hits_by_txn, self.states, self.index.cols.remittances
 
         def numbers(payments: Iterable[int]) -> set[str]:
             return {states[p].payment.voucher_number.upper() for p in payments}
 
-        def named(group: CollectiveGroup) -> set[str]:
-            text = remittances[group.row].upper()
-            customer = {(states[m].payment.customer_number or "").upper() for m in group.members}
-            return {n for n in numbers(hits.get(group.row, ())) if n in text} - customer
+        def named(row: int) -> set[str]:
+            text = remittances[row].upper()
+            found = {n for n in numbers(hits.get(row, ())) if n in text}
+            return found - customer_numbers_written(text) if found else found
 
         return [
             replace(g, auto=False)
-            if g.auto and (not named(g) <= numbers(g.members) or self._names_another_person(g))
+            if g.auto and (not named(g.row) <= numbers(g.members) or self._names_another_person(g))
             else g
             for g in found
         ]

@@ -6,10 +6,12 @@ from hypothesis import strategies as st
 
 from belegsync.domain.matching_text import (
     compact_identifier,
+    customer_numbers_written,
     extract_sepa_fields,
     family_name,
     family_word,
     is_valid_mod97_reference,
+    letters_swapped,
     normalise_name,
     normalise_names,
     normalise_text,
@@ -170,3 +172,37 @@ def test_normalise_names_equal_each_name_alone(names: list[str]) -> None:
 def test_family_name(name: str, word: str, family: str | None) -> None:
     assert family_word(name) == word
     assert family_name(name) == family
+
+
+@pytest.mark.parametrize(
+    ("purpose", "numbers"),
+    [
+        ("Sammelzahlung Kd 10218", {"10218"}),
+        ("Rg.Nr. 2024/0592 Kunde 67735 Danke", {"67735"}),
+        ("Kd-Nr. 75410", {"75410"}),
+        ("Kundennummer: 24642", {"24642"}),
+        ("SVWZ+RE 2024/0485 KD 67735", {"67735"}),
+        ("Rechnung 10218", set()),
+        ("Kunde Müller 123", set()),  # a name, not a number, after the keyword
+    ],
+)
+def test_customer_numbers_written(purpose: str, numbers: set[str]) -> None:
+    assert customer_numbers_written(purpose) == numbers
+
+
+@pytest.mark.parametrize(
+    ("holder", "name", "swapped"),
+    [
+        ("Hahn Cnosulting GmbH", "Hahn Consulting GmbH", True),
+        ("STENI HANDEL GBR", "Stein Handel GbR", True),
+        ("Baue rCatering GmbH & Co. KG", "Bauer Catering GmbH & Co. KG", True),  # a space moved
+        ("DieterSchulz", "Dieter Schulz", True),  # left out
+        ("Maier Bau", "Meier Bau", False),  # a letter changed: another name
+        ("Schmidt GbR", "Schmid GbR", False),  # one added
+        ("Ab Bau", "Ba Bau", False),  # a word of two letters
+        ("Bau 2104", "Bau 2014", False),  # digits
+        ("Hahn Consulting GmbH", "Hahn Consulting GmbH", False),  # the same name
+    ],
+)
+def test_letters_swapped(holder: str, name: str, swapped: bool) -> None:
+    assert letters_swapped(holder, name) is swapped
