@@ -400,11 +400,14 @@ def test_a_family_account_linked_to_each_member_pays_their_invoices_together() -
     assert _auto(_again(family, lines, result)) == {}
 
 
-def test_a_second_run_on_the_benchmarks_held_out_seed_links_nothing() -> None:
+@pytest.mark.parametrize("seed", [7, pytest.param(3103, marks=pytest.mark.slow)])
+def test_a_second_run_on_the_benchmarks_held_out_seed_links_nothing(seed: int) -> None:
     """The benchmark's quality data at a seed its weights were not tuned on (20
     clients, 20,000 vouchers): the second run linked 12 vouchers the first had only
     offered — rivals the fast path did not count, a collective judged before the
-    links that changed it, a payer's name written another way."""
-    data = generate(20_000, 200_000, seed=7, tenants=20)
+    links that changed it, a payer's name written another way. At seed 3103, 7: a
+    payer's collective judged before the lesson round linked a member of its pool, a
+    bank's fee line read as a near name (the forty-seventh round)."""
+    data = generate(20_000, 200_000, seed=seed, tenants=20)
     first = match(data.expected, data.txns)
     assert _again(data.expected, data.txns, first).auto_links == ()
