@@ -818,19 +818,18 @@ class _Run:
         if not self.params.shadow_mode:
             edges, learned, taught = self._with_lessons(edges, linked, consumed, assigned)
             autos.update(learned)
-            # one after the other: a group both find, linked by the first, is taken
-            # for the second (found by both at once, it claimed its members twice)
-            for again in (
-                lambda: self._payers_again(
-                    learned, payer_rows, linked, consumed | explained, ranked_by, payouts
-                ),
-                lambda: _ranked_elsewhere(
-                    self._named_kept(self._alike_again(alike, linked, consumed)), ranked_by
-                ),
-            ):
-                found = again()
-                group_autos += self._link_groups(found, linked, consumed)
-                groups += found
+            again = self._payers_again(
+                learned, payer_rows, linked, consumed | explained, ranked_by, payouts
+            )
+            group_autos += self._link_groups(again, linked, consumed)
+            groups += again
+            # after them: a group both find is taken now (found by both at once, it
+            # claimed its members twice, and was only offered)
+            again = _ranked_elsewhere(
+                self._named_kept(self._alike_again(alike, linked, consumed)), ranked_by
+            )
+            group_autos += self._link_groups(again, linked, consumed)
+            groups += again
             # the lines naming several vouchers and the payouts judged again once the
             # run's links are made, as the next run finds them: the payments named on
             # those lines learn what the links taught first (else only a later round
