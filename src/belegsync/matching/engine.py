@@ -1375,7 +1375,8 @@ class _Run:
         took are no one's competitors now. A pair on a line from an account this run
         linked to another contact is not linked here (the next run would read it as
         from someone else). Without it a second run with no new data linked what the
-        first had only suggested.
+        first had only suggested. What each pass's links teach their contacts' other
+        payments is learned before the next pass (:meth:`_taught_now`).
 
         Returns the edges, the new automatic links and the payments taught something;
         ``linked``, ``consumed`` and ``assigned`` are brought up to date.
