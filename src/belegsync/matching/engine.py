@@ -2914,7 +2914,7 @@ class _Run:
         kept back, not a part paid), names the voucher's running number after an
         invoice keyword, whoever sent it: „Rechnung 2171“ for 1.153,32 € of the
         1.153,82 € of INV-2024-2171, from the account of a person nobody knew — listed
-        as needing an external transaction (held-out synthetic seeds 3107 and 3115)."""
+        as needing an external transaction (held-out synthetic seeds 3112 and 3115)."""
         out = np.zeros(owner.size, dtype=np.bool_)
         item = np.fromiter(map(attrgetter("payment.amount_cents"), states), np.int64, len(states))
         band = self.params.rules.band_low_permille

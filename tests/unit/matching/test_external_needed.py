@@ -198,7 +198,7 @@ def test_a_line_for_nearly_the_amount_naming_the_running_number_is_offered(
     """1.153,32 € of an invoice of 1.153,82 €, „Rechnung 2171“, from the account of a
     person nobody knew (a supplier's invoice INV-2024-2171 paid by the client's
     partner): the invoice was listed as needing an external transaction (held-out
-    synthetic seeds 3107 and 3115)."""
+    synthetic seeds 3112 and 3115)."""
     p = payment(
         number="INV-2024-2171", vtype="purchaseinvoice", amount=115382, name="Seidel Systemhaus"
     )
