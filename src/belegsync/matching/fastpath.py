@@ -62,6 +62,7 @@ from belegsync.matching.features import (
     named_tuples,
     names_own_period,
     recurring,
+    states_a_day,
     states_a_later_rate,
     weak_value,
 )
@@ -967,6 +968,13 @@ def _decisions(
     days = np.where(np.abs(value_days) < np.abs(days), value_days, days)
     anchored = arrays.anchored[pay]
     date_value = ctx.dates_of(days, anchored)  # full scoring's floats, to the last bit
+    # a line stating the voucher's date as the day of purchase was paid on that day
+    # (``FeatureContext._paid_on_the_day_stated``)
+    dated = np.flatnonzero(list(map(states_a_day, weak)))
+    date_value[dated] = np.maximum(
+        date_value[dated],
+        ctx.dates_of(arrays.voucher_day[pay[dated]] - anchor[dated], anchored[dated]),
+    )
     early = index.day[rows] < params.early_before(arrays.voucher_day[pay], anchor)
     penalty = np.where(early, rules.early_payment_penalty, 0.0)
     reference = np.where(clear.referenced, 1.0, 0.0)

