@@ -509,28 +509,13 @@ def _as_cut(a: str, b: str, partial: float) -> float:
     the longer one from the start of a word, as a name cut short does („SCHREINEREI
     HOLZMANN GM“), else 0: „JUNG ENGEL“ met „KONTOFUEHRUNG ENTGELT“ inside its words,
     at 90, and a bank's fee line read as a near name of the contact stood beside the
-    supplier's transfer naming its invoice (held-out synthetic seed 3103).
-
-    Two names of two words or more ending in one word (a family name) count wherever
-    they meet: a child's fee from a parent's account („BEN BECKER“ inside „STEFAN
-    BECKER“, at 89 from inside the given name) — the dance school's right links the
-    word-start rule turned into suggestions (scenario seeds 2600–2899: 46)."""
-    if _one_family(a, b):
-        return partial
+    supplier's transfer naming its invoice (held-out synthetic seed 3103)."""
     found = fuzz.partial_ratio_alignment(a, b)
     if found is None:  # no alignment: nothing in common
         return 0.0
     longer, start = (b, found.dest_start) if len(a) <= len(b) else (a, found.src_start)
     at_word = start == 0 or longer[start - 1] == " " or longer[start] == " "
     return partial if at_word else 0.0
-
-
-def _one_family(a: str, b: str) -> bool:
-    """Whether two names of two words or more end in one word of three letters or
-    more (the family name of two persons)."""
-    first_a, _, last_a = a.rpartition(" ")
-    first_b, _, last_b = b.rpartition(" ")
-    return bool(first_a and first_b) and len(last_a) >= 3 and last_a == last_b
 
 
 def name_similarities(a: list[str], b: list[str]) -> list[float]:

@@ -182,9 +182,6 @@ def test_collective_policy() -> None:
         ("LANDESZAHNAERZTEKAMMER BADEN WUERTTEMBERG", "LANDESZAHNAERZTEKAMMER BADEN WUE", True),
         ("JUNG ENGEL", "KONTOFUEHRUNG ENTGELT", False),  # met inside the payer's words
         ("LINDNER", "KLINDNER IMMOBILIEN", False),
-        # one family name: a parent paying a child's fee, met inside the given name
-        ("BEN BECKER", "STEFAN BECKER", True),
-        ("BEN BECKER", "STEFAN BECKERT", False),
     ],
 )
 def test_a_name_counts_as_cut_only_where_it_meets_the_other_from_a_words_start(
@@ -192,8 +189,6 @@ def test_a_name_counts_as_cut_only_where_it_meets_the_other_from_a_words_start(
 ) -> None:
     """The partial ratio reads names cut short; „JUNG ENGEL“ met „KONTOFUEHRUNG
     ENTGELT“ at „UNG ENTGEL“, 90, and the bank's fee line was a rival of the supplier's
-    transfer naming its invoice (held-out synthetic seed 3103). Two names ending in
-    one family name count wherever they meet (scenario seeds 2600–2899: the dance
-    school's fees paid by parents)."""
+    transfer naming its invoice (held-out synthetic seed 3103)."""
     assert (name_similarity(contact, payer) >= 85) is similar
     assert name_similarities([contact], [payer]) == [name_similarity(contact, payer)]
