@@ -649,6 +649,9 @@ class _Run:
         self._provider_verdict = np.zeros(0, dtype=np.bool_)
         # per tenant, the ``series_key`` of its vouchers' numbers (``_in_series``)
         self._series_keys: dict[str, set[str]] = {}
+        # per tenant its vouchers' running numbers, per row those its purpose names
+        self._tenants_running_numbers: dict[str, set[str]] = {}
+        self._short_numbers: dict[int, frozenset[str]] = {}
 
     def _learned(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -1943,8 +1946,11 @@ class _Run:
             if (
                 features.reference_hit is None
                 and not features.identifying
-                and another_number(
-                    payment.voucher_number, remittances[row], partial(self._in_series, payment)
+                and (
+                    another_number(
+                        payment.voucher_number, remittances[row], partial(self._in_series, payment)
+                    )
+                    or self._cites_another_running_number(payment, row)
                 )
             ):
                 continue
@@ -3235,6 +3241,35 @@ class _Run:
             short = {ident: compact_identifier(ident) for ident in written}
             linked.update([(number, short[ident]) for number, ident in linked])
         return contact_of, linked
+
+    def _cites_another_running_number(self, payment: ExpectedPayment, row: int) -> bool:
+        """Whether the row's purpose names, after an invoice keyword, only running
+        numbers that are not the payment's, one of them another voucher's of its tenant
+        (:func:`text_short_numbers`): „Rechnung 0126“ from F. Ivanov pays ZA-25-0126, and
+        was offered first to Stefan Jung's ZA-25-0128 of the same amount, whose own line
+        („Behandlung Stefan Jung“ from Mia Wolf) the check for lines naming the contact
+        then never read (held-out scenario seed 2987). The line is no offer of it, as a
+        line writing another number of the series in full (:func:`another_number`)."""
+        text = self.index.cols.remittances[row]
+        if not text:
+            return False
+        numbers = self._short_numbers.get(row)
+        if numbers is None:
+            numbers = self._short_numbers[row] = text_short_numbers(text)
+        if not numbers:
+            return False
+        own = voucher_short_number(payment.voucher_number)
+        if own in numbers:
+            return False
+        keys = self._tenants_running_numbers.get(payment.tenant_id)
+        if keys is None:
+            keys = self._tenants_running_numbers[payment.tenant_id] = {
+                found
+                for other in self.expected
+                if other.tenant_id == payment.tenant_id
+                and (found := voucher_short_number(other.voucher_number)) is not None
+            }
+        return not numbers.isdisjoint(keys)
 
     def _in_series(self, payment: ExpectedPayment, key: str) -> bool:
         """Whether ``key`` (``series_key``) is the number of one of the run's vouchers of

