@@ -3261,28 +3261,29 @@ class _Run:
         own = voucher_short_number(payment.voucher_number)
         if own in numbers:
             return False
-        keys = self._tenants_running_numbers.get(payment.tenant_id)
-        if keys is None:
-            keys = self._tenants_running_numbers[payment.tenant_id] = {
-                found
-                for other in self.expected
-                if other.tenant_id == payment.tenant_id
-                and (found := voucher_short_number(other.voucher_number)) is not None
-            }
-        return not numbers.isdisjoint(keys)
+        running = self._tenants_numbers(
+            self._tenants_running_numbers, payment.tenant_id, voucher_short_number
+        )
+        return not numbers.isdisjoint(running)
 
     def _in_series(self, payment: ExpectedPayment, key: str) -> bool:
         """Whether ``key`` (``series_key``) is the number of one of the run's vouchers of
         the payment's tenant; each tenant's series read once, where a line first asks."""
-        keys = self._series_keys.get(payment.tenant_id)
+        return key in self._tenants_numbers(self._series_keys, payment.tenant_id, series_key)
+
+    def _tenants_numbers(
+        self, read: dict[str, set[str]], tenant: str, key_of: Callable[[str], str | None]
+    ) -> set[str]:
+        """``key_of`` of the voucher numbers of the run's vouchers of ``tenant`` (those
+        it gives None left out), worked out once per tenant into ``read``."""
+        keys = read.get(tenant)
         if keys is None:
-            keys = self._series_keys[payment.tenant_id] = {
+            keys = read[tenant] = {
                 found
                 for other in self.expected
-                if other.tenant_id == payment.tenant_id
-                and (found := series_key(other.voucher_number)) is not None
+                if other.tenant_id == tenant and (found := key_of(other.voucher_number)) is not None
             }
-        return key in keys
+        return keys
 
     def _families_naming(self, groups: Sequence[CollectiveGroup]) -> dict[int, set[str]]:
         """Per payment (state index), the lines of the family transfers offered for it
