@@ -2941,16 +2941,21 @@ class _Run:
         near = np.flatnonzero(self.index.remaining[rows] * 1000 >= item[owner] * band)
         texts = self.index.cols.remittances
         shorts: dict[int, str | None] = {}  # per payment, its running number
-        numbers: dict[int, frozenset[str]] = {}  # per line, those after a keyword
         for i, j, row in zip(near.tolist(), owner[near].tolist(), rows[near].tolist(), strict=True):
             if j not in shorts:
                 shorts[j] = voucher_short_number(states[j].payment.voucher_number)
             short = shorts[j]
             if short and short in texts[row]:  # the keyword read only where it may be
-                if row not in numbers:
-                    numbers[row] = text_short_numbers(texts[row])
-                out[i] = short in numbers[row]
+                out[i] = short in self._running_numbers_named(row)
         return out
+
+    def _running_numbers_named(self, row: int) -> frozenset[str]:
+        """The running numbers the row's purpose writes after an invoice keyword
+        (:func:`text_short_numbers`), read once per row and run."""
+        found = self._short_numbers.get(row)
+        if found is None:
+            found = self._short_numbers[row] = text_short_numbers(self.index.cols.remittances[row])
+        return found
 
     def _linked_accounts_hit(
         self,
@@ -3250,12 +3255,9 @@ class _Run:
         („Behandlung Stefan Jung“ from Mia Wolf) the check for lines naming the contact
         then never read (held-out scenario seed 2987). The line is no offer of it, as a
         line writing another number of the series in full (:func:`another_number`)."""
-        text = self.index.cols.remittances[row]
-        if not text:
+        if not self.index.cols.remittances[row]:
             return False
-        numbers = self._short_numbers.get(row)
-        if numbers is None:
-            numbers = self._short_numbers[row] = text_short_numbers(text)
+        numbers = self._running_numbers_named(row)
         if not numbers:
             return False
         own = voucher_short_number(payment.voucher_number)
