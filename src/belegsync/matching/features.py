@@ -509,7 +509,8 @@ def _as_cut(a: str, b: str, partial: float) -> float:
     longer one cut short, else 0: it meets the longer one from the start of a word, and
     the words the two hold where they meet begin alike, read from the last („SCHREINEREI
     HOLZMA“ in „SCHREINEREI HOLZMANN“; „M SCHREIBER“ meets „MONIKA SCHREIBER“ at
-    „ SCHREIBER“). „JUNG ENGEL“ met „KONTOFUEHRUNG ENTGELT“ inside its words, at 90,
+    „ SCHREIBER“); names of one length are read whole („BERNDB ECK“ typed for „BERND
+    BECK“). „JUNG ENGEL“ met „KONTOFUEHRUNG ENTGELT“ inside its words, at 90,
     and a bank's fee line read as a near name of the contact stood beside the
     supplier's transfer naming its invoice (held-out synthetic seed 3103). „WINKLER
     BAU“ met „WINKLER MALERBETRIEB“ at „WINKLER MA“, at 86: another firm's line was the
@@ -521,6 +522,8 @@ def _as_cut(a: str, b: str, partial: float) -> float:
     longer, start = (b, found.dest_start) if len(a) <= len(b) else (a, found.src_start)
     if not (start == 0 or longer[start - 1] == " " or longer[start] == " "):
         return 0.0
+    if len(a) == len(b):  # nothing cut: the partial ratio is the ratio, as typed
+        return partial
     mine = a[found.src_start : found.src_end].split()
     theirs = b[found.dest_start : found.dest_end].split()
     # the one with more words meets the other with its last ones

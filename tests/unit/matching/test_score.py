@@ -184,6 +184,8 @@ def test_collective_policy() -> None:
         ("LINDNER", "KLINDNER IMMOBILIEN", False),
         ("WINKLER MALERBETRIEB", "WINKLER BAU", False),  # another word after the first
         ("HAHN ELEKTROTECHNIK", "HAHN ELEKTROTECHNI", True),
+        ("WEBER WERBEAGENTUR", "WEBE RWERBEAGENTUR", True),  # a space moved: read whole
+        ("MONIKA SCHREIBER", "M SCHREIBER", True),  # a given name as its initial
     ],
 )
 def test_a_name_counts_as_cut_only_where_it_meets_the_other_from_a_words_start(
