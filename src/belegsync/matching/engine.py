@@ -1432,7 +1432,9 @@ class _Run:
 
         Returns the edges, the new automatic links and the payments taught something;
         ``linked``, ``consumed`` and ``assigned`` are brought up to date. ``teaching``:
-        only what the links to these contacts' payments taught (None: every link's).
+        only what the links to these contacts' payments taught (None: every link's);
+        with it, the free pairs are decided once more even where nothing was taught
+        (the links took their lines and their payments' pairs from the others).
         """
         done = marked(linked, len(self.states))
         taken = marked(consumed, len(self.index.cols))
@@ -2024,18 +2026,18 @@ class _Run:
         # payment, that the assignment gave to another voucher's payment claiming it by
         # its amount and its payer: that payment's (a family's account then pays the
         # payment, offered as the lines naming it otherwise are: ``_named_otherwise``)
-        dropped = {
-            (p, offers.rows[s.txn_id])
+        held = {
+            (p, s.txn_id)
             for p, offered in options.items()
             for s in offered
             if offers.held_by_its_payer(s, p)
         }
-        if dropped:
-            for p, row in dropped:
-                del options[p][[offers.rows[s.txn_id] for s in options[p]].index(row)]
-                if not options[p]:
-                    del options[p]
-            kept = [pair for pair in kept if pair not in dropped]
+        for p in {p for p, _ in held}:
+            options[p] = [s for s in options[p] if (p, s.txn_id) not in held]
+            if not options[p]:
+                del options[p]
+        if held:
+            kept = [(p, row) for p, row in kept if (p, ids[row]) not in held]
         later = self._other_rates_offered(kept)
         for group in groups:
             if group.row in consumed:  # its own link, or another's

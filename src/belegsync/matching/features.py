@@ -1014,7 +1014,7 @@ class FeatureContext:
             and counterparty[1] == _OTHER_CONTACTS
             and not any(code.startswith(_NAMING_THE_CONTACT) for code in named)
         ):
-            return None  # another contact's account, but one naming this contact
+            return None  # another contact's account, naming this contact nowhere
         # a stated instalment says itself why the line is for less
         short = bank < item and not any(code.startswith("instalment:") for code in named)
         # what the difference is, the person says: no „Teilzahlung“ said for a short one
