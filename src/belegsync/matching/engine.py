@@ -687,6 +687,8 @@ class _Run:
         # per tenant its vouchers' running numbers, per row those its purpose names
         self._tenants_running_numbers: dict[str, set[str]] = {}
         self._short_numbers: dict[int, frozenset[str]] = {}
+        # per tenant its vouchers' numbers, grouped where a line first asks
+        self._numbers_by_tenant: dict[str, list[str]] | None = None
 
     def _learned(
         self, expected: Sequence[ExpectedPayment], memory: IbanContactMemory, history: LinkHistory
@@ -3361,11 +3363,12 @@ class _Run:
         it gives None left out), worked out once per tenant into ``read``."""
         keys = read.get(tenant)
         if keys is None:
-            keys = read[tenant] = {
-                found
-                for other in self.expected
-                if other.tenant_id == tenant and (found := key_of(other.voucher_number)) is not None
-            }
+            if self._numbers_by_tenant is None:  # one pass over the run's vouchers
+                self._numbers_by_tenant = defaultdict(list)
+                for other in self.expected:
+                    self._numbers_by_tenant[other.tenant_id].append(other.voucher_number)
+            numbers = self._numbers_by_tenant.get(tenant, ())
+            keys = read[tenant] = {k for k in map(key_of, numbers) if k is not None}
         return keys
 
     def _families_naming(self, groups: Sequence[CollectiveGroup]) -> dict[int, set[str]]:
