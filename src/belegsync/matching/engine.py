@@ -111,6 +111,7 @@ from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
 from belegsync.matching.features import (
     FeatureContext,
     Scored,
+    names_a_far_period,
     names_own_period,
     states_a_later_rate,
 )
@@ -1566,6 +1567,21 @@ class _Run:
             early &= self.index.day[rows] > anchor + self.params.exact_days_after
             for p in pays[early].tolist():
                 made.pop(p, None)
+            # a line naming only a period far from the voucher's month and from its own
+            # booking month, citing no voucher number, pays that period: offered
+            months = self.params.far_period_months
+            for p, row, booked in zip(
+                pays.tolist(), rows.tolist(), self.index.day[rows].tolist(), strict=True
+            ):
+                features = made[p].suggestion.features if p in made else None
+                if (
+                    features is not None
+                    and features.reference < 1.0
+                    and names_a_far_period(
+                        features.extra, self.states[p].payment, remittances[row], booked, months
+                    )
+                ):
+                    del made[p]
         if not named:
             return made
         return {

@@ -60,6 +60,7 @@ from belegsync.matching.features import (
     TextPeriods,
     name_similarities,
     named_tuples,
+    names_a_far_period,
     names_own_period,
     recurring,
     states_a_day,
@@ -990,7 +991,19 @@ def _decisions(
         - penalty
     )
     value = np.minimum(1.0, np.maximum(0.0, value))
-    ok = np.flatnonzero(value >= rules.sole_threshold)
+    # a line naming only a period far from the voucher's month and from its own
+    # booking month, citing no voucher number, is offered by full scoring
+    sure = value >= rules.sole_threshold
+    for i in coded.tolist():
+        if reference[i] < 1.0 and names_a_far_period(
+            extras[i],
+            expected[int(pay[i])],
+            cols.remittances[int(rows[i])],
+            int(index.day[rows[i]]),
+            params.far_period_months,
+        ):
+            sure[i] = False
+    ok = np.flatnonzero(sure)
     if ok.size == 0:
         return ClearLinks.none()
     pay, rows, cents = pay[ok], rows[ok], clear.cents[ok]

@@ -40,6 +40,10 @@ class MatchParams:
     unanchored_days_before: int = 7
     unanchored_days_after: int = 120
     reference_lookback_days: int = 548  # 18 months
+    # a line naming only a period this many months or more from the voucher's month
+    # and from its own booking month pays that period („Miete 02/2024“ booked in
+    # October: arrears), not the voucher: offered, never linked without its number
+    far_period_months: int = 3
     tolerance_low_permille: int = 965
     max_tolerance_candidates: int = 12
     max_suggestions: int = 3

@@ -32,6 +32,7 @@ __all__ = [
     "QUARTER_RE",
     "month_label",
     "months_alone",
+    "months_away",
     "other_period_in_text",
     "period_in_text",
     "period_tokens",
@@ -98,6 +99,21 @@ def first_period(text: str) -> str | None:
             return month_label(_month_code(m))
     quarter = QUARTER_RE.search(text)
     return None if quarter is None else quarter_label(_quarter_code(quarter))
+
+
+def months_away(label: str, day: int) -> int:
+    """How many months the period ``label`` („02/2024“, „Q1/2024“: :func:`month_label`,
+    :func:`quarter_label`) lies from the month of ``day`` (an ordinal): 0 within it (a
+    quarter's three months), else to its nearest month."""
+    head, _, year = label.partition("/")
+    if head.startswith("Q"):
+        first = int(year) * 12 + (int(head[1:]) - 1) * 3
+        last = first + 2
+    else:
+        first = last = int(year) * 12 + int(head) - 1
+    on = date.fromordinal(day)
+    month = on.year * 12 + on.month - 1
+    return max(first - month, month - last, 0)
 
 
 def month_label(code: int) -> str:

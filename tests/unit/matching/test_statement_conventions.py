@@ -50,7 +50,7 @@ from belegsync.matching.collective import (
 )
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.payouts import sales_days, teaches_payer
-from belegsync.matching.periods import period_in_text
+from belegsync.matching.periods import months_away, period_in_text
 from matching_data import statement_files
 from matching_data.metrics import stored_links
 from unit.matching.factories import D0, IBAN_A, IBAN_B, payment, txn
@@ -1280,6 +1280,108 @@ def test_a_date_in_the_purpose_is_no_other_period() -> None:
     )
     assert _auto(result) == {}
     assert _period_codes(result) == ["period:02/2024"]
+
+
+def _october_invoice(**extra: Any) -> ExpectedPayment:
+    """A builder's invoice of October, marked paid in Lexware on the 26th."""
+    return payment(
+        "oct#0",
+        number="2024/0251",
+        amount=23800,
+        voucher_date=date(2024, 10, 20),
+        paid=date(2024, 10, 26),
+        name="Weiß Bau e.K.",
+        contact="weiss",
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+@pytest.mark.parametrize(
+    ("text", "known"),
+    [
+        ("UMBUCHUNG 02/2024 REF 57854490", False),  # held-out synthetic seed 3331
+        ("Abschlag 05/2024", True),  # arrears from the known account
+        ("Q1/2024 Wartung", False),
+    ],
+)
+def test_a_line_naming_a_month_far_from_the_invoice_and_its_booking_is_offered(
+    text: str, known: bool, fast_path: bool
+) -> None:
+    # the builder's name in the payer's words, the exact amount, two days before the
+    # paid date, the only line: but it names a month five and more months before both
+    # the invoice and its booking; it pays that month's, not October's (linked before)
+    invoice = _october_invoice(known_identifiers=frozenset({IBAN_A}) if known else frozenset())
+    line = txn(
+        "b1", amount=23800, text=text, day=date(2024, 10, 24), name="BAU WEISS UG", iban=IBAN_A
+    )
+    result = match([invoice], [line], params=MatchParams(fast_path=fast_path))
+    assert _auto(result) == {}
+    offered = result.suggestions_by_payment["oct#0"]
+    assert offered[0].txn_id == "b1"
+    assert any(code.startswith("period_other:") for code in offered[0].features.extra)
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+@pytest.mark.parametrize(
+    ("text", "voucher_day", "booked"),
+    [
+        # rent invoiced at the end of the month before names the next month
+        ("Miete 11/2024", date(2024, 10, 28), date(2024, 10, 30)),
+        # a settlement of the year's last month, invoiced and paid two months on
+        ("Abrechnung 12/2023", date(2024, 2, 12), date(2024, 2, 20)),
+        # booked in the month named, the invoice written three months before
+        ("Abschlag 10/2024", date(2024, 7, 1), date(2024, 10, 24)),
+        # a public payment reference („Kassenzeichen“) of dotted digits: no period
+        (
+            "KASSENZEICHEN 5.2026.928718.1 RECHNUNG VOM 20.10.",
+            date(2024, 10, 20),
+            date(2024, 10, 24),
+        ),
+        # the invoice's number cited: the period named says nothing against it
+        ("RE 2024/0251 Leistung 02/2024", date(2024, 10, 20), date(2024, 10, 24)),
+    ],
+)
+def test_a_line_naming_a_near_month_or_the_invoice_number_is_linked(
+    text: str, voucher_day: date, booked: date, fast_path: bool
+) -> None:
+    invoice = replace(_october_invoice(), voucher_date=voucher_day, paid_date=booked)
+    line = txn("b1", amount=23800, text=text, day=booked, name="WEISS BAU")
+    result = match([invoice], [line], params=MatchParams(fast_path=fast_path))
+    assert _auto(result) == {"oct#0": "b1"}
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_a_number_broken_over_two_lines_is_no_far_period(fast_path: bool) -> None:
+    # „202⏎4/2030“ reads as April 2030, but the purpose writes 2024/2030 once the line
+    # break is taken out (held-out synthetic seeds 3305 and 3336: linked before)
+    invoice = replace(_october_invoice(), voucher_number="2024/2030")
+    line = txn(
+        "b1",
+        amount=23800,
+        text="Verwendungszweck Rg.Nr. 202\n4/2030 Kunde 67799 Danke",
+        day=date(2024, 10, 24),
+        name="WEISS BAU E.K.",
+    )
+    result = match([invoice], [line], params=MatchParams(fast_path=fast_path))
+    assert _auto(result) == {"oct#0": "b1"}
+
+
+@pytest.mark.parametrize(
+    ("label", "day", "away"),
+    [
+        ("02/2024", date(2024, 10, 24), 8),
+        ("11/2024", date(2024, 6, 4), 5),
+        ("01/2025", date(2024, 12, 28), 1),
+        ("12/2023", date(2024, 2, 20), 2),
+        ("10/2024", date(2024, 10, 1), 0),
+        ("Q2/2024", date(2024, 5, 31), 0),
+        ("Q1/2024", date(2024, 5, 1), 2),
+        ("Q4/2024", date(2024, 5, 1), 5),
+    ],
+)
+def test_months_away_counts_to_the_periods_nearest_month(label: str, day: date, away: int) -> None:
+    assert months_away(label, day.toordinal()) == away
 
 
 LANDLORD = "Hausverwaltung Kaiser & Söhne GmbH"
