@@ -42,7 +42,11 @@ from belegsync.domain.matching_score import (
     difference_reason,
     expected_amounts,
 )
-from belegsync.domain.matching_text import compact_identifier, normalise_names
+from belegsync.domain.matching_text import (
+    compact_identifier,
+    legal_forms_differ,
+    normalise_names,
+)
 from belegsync.domain.vouchers import Direction, VoucherType, direction
 from belegsync.matching.candidates import (
     AMOUNT_SHIFT,
@@ -58,6 +62,7 @@ from belegsync.matching.features import (
     PAYER_KNOWN,
     FeatureContext,
     TextPeriods,
+    another_legal_form,
     name_similarities,
     named_tuples,
     names_a_far_period,
@@ -529,13 +534,16 @@ def _similarities(
     *,
     as_full_scoring: bool = False,
     normalise: Callable[[Sequence[str]], list[str]] = normalise_names,
+    strong: float = 100.0,
 ) -> None:
     """Name similarity (0–100, rapidfuzz in C) of the pairs ``among``, into ``out``:
     on rapidfuzz's defaults, or ``as_full_scoring`` has it (``FeatureContext``:
     names normalised by ``normalise``, :func:`name_similarities`).
     Each distinct pair of names is compared once, and each distinct name processed
     once: the contact names numbered by a dictionary per distinct payment, the payer
-    names by their keys (``name_keys``: the lines' name keys, ``line_keys``)."""
+    names by their keys (``name_keys``: the lines' name keys, ``line_keys``). As full
+    scoring has it, a pair at the ``strong`` bar whose names write legal forms of no
+    same kind is put below it (:func:`another_legal_form`)."""
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return
@@ -553,7 +561,8 @@ def _similarities(
     pairs, pair_at = unique_inverse(
         contact.reshape(-1)[payment_at.reshape(-1)] * width + payer.reshape(-1)
     )
-    lefts, rights = (pairs // width).tolist(), (pairs % width).tolist()
+    left, right = pairs // width, pairs % width
+    lefts, rights = left.tolist(), right.tolist()
     if not as_full_scoring:
         # umlauts spelled out as banks write them („MUELLER“ for „Müller“)
         contacts = processed_names(contacts)
@@ -572,6 +581,8 @@ def _similarities(
                 list(map(normal.__getitem__, lefts)), list(map(payers_normal.__getitem__, rights))
             )
         )
+        # the names as written: another firm of the name under another legal form
+        another_legal_form(scores, (contacts, left), (payers, right), strong)
     out[pick] = scores[pair_at.reshape(-1)]
 
 
@@ -650,7 +661,15 @@ def clear_links(
     similarity = np.full(pay.size, 100.0)
     counts = _PairCounts(code, ref_code, referenced, len(expected), n_rows)
     # (pairs asked, into, how): the names of the exact pairs compared
-    compare = partial(_similarities, contact_names, cols.names, cols.keys.name, pay, rows)
+    compare = partial(
+        _similarities,
+        contact_names,
+        cols.names,
+        cols.keys.name,
+        pay,
+        rows,
+        strong=params.rules.name_strong,
+    )
     compare(
         _may_matter(pay, rows, named & ~certain, may_link & (certain | named), certain, counts),
         similarity,
@@ -765,9 +784,11 @@ def _payers_known(
     if not at.size:
         return out
     lines, inverse = unique_inverse(rows[at])
-    payers = normalise(list(map(cols.names.__getitem__, lines.tolist())))
+    raw = list(map(cols.names.__getitem__, lines.tolist()))
+    payers = normalise(raw)
+    # not a firm of the name under another legal form (``legal_forms_differ``)
     out[at] = [
-        payers[j] in taught[g]
+        payers[j] in taught[g] and not legal_forms_differ(expected[g].contact_name, raw[j])
         for g, j in zip(pay[at].tolist(), inverse.reshape(-1).tolist(), strict=True)
     ]
     return out

@@ -26,6 +26,8 @@ from belegsync.domain.matching_score import (
 )
 from belegsync.domain.matching_text import (
     compact_identifier,
+    legal_forms,
+    legal_forms_differ,
     normalise_name,
     normalise_names,
     normalise_text,
@@ -591,6 +593,31 @@ def name_similarities(a: list[str], b: list[str]) -> list[float]:
     return list(best.tolist())
 
 
+def another_legal_form(
+    similarity: FloatArray,
+    contact: tuple[Sequence[str], IntArray],
+    payer: tuple[Sequence[str], IntArray],
+    strong: float,
+) -> None:
+    """In place: a pair at the ``strong`` bar (``ScoringRules.name_strong``) whose names
+    as written write legal forms of no same kind (:func:`legal_forms_differ`: „BUSCH
+    VERLAG AG“ for Verlag Busch GbR) is put just below it: another firm of the name,
+    alike but no identifying payer. ``contact`` and ``payer``: distinct names and,
+    per pair, the number of its name among them; the forms are read only for the names
+    of pairs at the bar."""
+    at = np.flatnonzero(similarity >= strong)
+    if not at.size:
+        return
+    forms: list[IntArray] = []
+    for names, of in (contact, payer):
+        asked, where = unique_inverse(of[at])
+        found = np.fromiter((legal_forms(names[i]) for i in asked.tolist()), np.int64, asked.size)
+        forms.append(found[where])
+    first, second = forms
+    differ = (first != 0) & (second != 0) & ((first & second) == 0)
+    similarity[at[differ]] = strong - 1
+
+
 # how a line from another contact's account names a payment's contact, which then
 # offers it (``FeatureContext.short_payment``; the codes of ``_Run._named_otherwise``
 # and ``_Run._instalments_named``)
@@ -751,7 +778,13 @@ class FeatureContext:
         similarity: float | None = None
         if not foreign and raw_name:
             name = self._name(raw_name)
-            if state.payer_names and name in state.payer_names:
+            contact_name = state.payment.contact_name
+            # a taught payer's name, not another firm's of the name (another legal form)
+            if (
+                state.payer_names
+                and name in state.payer_names
+                and not legal_forms_differ(contact_name, raw_name)
+            ):
                 return PAYER_KNOWN
             contact = self._name(state.payment.contact_name)
             if contact:
@@ -760,6 +793,9 @@ class FeatureContext:
                 similarity = self._similar.get(key)
                 if similarity is None:
                     similarity = self._similar[key] = name_similarity(*key)
+                strong = self.params.rules.name_strong
+                if similarity >= strong and legal_forms_differ(contact_name, raw_name):
+                    similarity = strong - 1  # another firm of the name: ``another_legal_form``
         return self._valued(foreign, similarity)
 
     def _valued(self, foreign: bool, similarity: float | None) -> tuple[float, str, bool]:
@@ -1329,8 +1365,9 @@ class FeatureContext:
         )
         asked = np.flatnonzero(named & taught[pay_at])
         known = np.zeros(judged.size, dtype=np.bool_)
+        # a taught payer's name, not another firm's of the name (another legal form)
         known[asked] = [
-            payers[r] in owners[o].payer_names
+            payers[r] in owners[o].payer_names and not legal_forms_differ(contacts[o], raw[r])
             for o, r in zip(pay_at[asked].tolist(), row_at[asked].tolist(), strict=True)
         ]
         payer_known[judged[known]] = True
@@ -1344,9 +1381,15 @@ class FeatureContext:
         similar.update(
             zip(new, name_similarities([a for a, _ in new], [b for _, b in new]), strict=True)
         )
-        similarity[judged[compared]] = np.fromiter(
-            map(similar.__getitem__, pairs), np.float64, len(pairs)
-        )[inverse]
+        values = np.fromiter(map(similar.__getitem__, pairs), np.float64, len(pairs))[inverse]
+        # the names as written: another firm of the name under another legal form
+        another_legal_form(
+            values,
+            (contacts, pay_at[compared]),
+            (raw, row_at[compared]),
+            self.params.rules.name_strong,
+        )
+        similarity[judged[compared]] = values
         return similarity, payer_known
 
     def _extras(
