@@ -19,8 +19,10 @@ import pytest
 
 from belegsync.domain.matching import BankTxn, ExpectedPayment, Suggestion
 from belegsync.matching import MatchResult, match
+from belegsync.matching.memory import IbanContactMemory
 from belegsync.matching.params import MatchParams
-from matching_data import statement_files
+from matching_data import scenarios_de, statement_files
+from matching_data.advices import attach_advices
 from matching_data.metrics import stored_links
 from matching_data.synthetic import generate
 from unit.matching.factories import D0, IBAN_B, payment, txn
@@ -473,6 +475,29 @@ def test_a_pair_whose_rival_a_late_group_took_is_decided_in_the_run() -> None:
     linked = {(d.suggestion.payment_id, d.suggestion.txn_id) for d in first.auto_links}
     assert (demir.id, paid) in linked
     assert _again(payments, part.txns, first).auto_links == ()
+
+
+def test_a_recollection_from_an_account_the_last_pass_taught_is_linked_in_the_run() -> None:
+    """Held-out scenario seed 3057, the dance school: Noah Neumann's December fee came
+    back from the batch collection and was collected again, „Kursbeitrag 12/2025
+    Mitglied 1039 TS-25-0659 WIEDERVORLAGE“ from his father's account. The run's third
+    decision pass linked a line that taught the account to Noah's payments; no pass
+    was left to decide his re-collection (0.75 before, 1.0 with the account), and the
+    next run linked it."""
+    part = scenarios_de.generate(3057).only("tanzschule")
+    payments = [replace(p, known_identifiers=frozenset()) for p in part.expected]
+    # the batch collections' advice files uploaded, as the client does
+    files = {name: body for name, body in part.advice_files.items() if name.startswith("tanz")}
+    lines = attach_advices(part.txns, files).txns
+    noah = next(p for p in payments if p.voucher_number == "TS-25-0659")
+    memory = IbanContactMemory(part.history_memory)
+    first = match(payments, lines, existing_links=part.history_links, memory=memory)
+    linked = {(d.suggestion.payment_id, d.suggestion.txn_id) for d in first.auto_links}
+    assert (noah.id, next(iter(part.truth[noah.id]))) in linked
+    again = match(
+        payments, lines, existing_links=[*part.history_links, *stored_links(first)], memory=memory
+    )
+    assert again.auto_links == ()
 
 
 @pytest.mark.parametrize("seed", [7, pytest.param(3103, marks=pytest.mark.slow)])
