@@ -597,15 +597,19 @@ def another_legal_form(
     similarity: FloatArray,
     contact: tuple[Sequence[str], IntArray],
     payer: tuple[Sequence[str], IntArray],
-    strong: float,
+    bars: tuple[float, float],
 ) -> None:
-    """In place: a pair at the ``strong`` bar (``ScoringRules.name_strong``) whose names
-    as written write legal forms of no same kind (:func:`legal_forms_differ`: „BUSCH
-    VERLAG AG“ for Verlag Busch GbR) is put just below it: another firm of the name,
-    alike but no identifying payer. ``contact`` and ``payer``: distinct names and,
-    per pair, the number of its name among them; the forms are read only for the names
-    of pairs at the bar."""
-    at = np.flatnonzero(similarity >= strong)
+    """In place: a pair at the strong bar (``bars``: ``ScoringRules.name_weak`` and
+    ``name_strong``) whose names as written write legal forms of no same kind
+    (:func:`legal_forms_differ`: „BUSCH VERLAG AG“ for Verlag Busch GbR) is put just
+    below it: another firm of the name, alike but no identifying payer; one between
+    the bars just below the weak one: another firm of another name („ENERGIE SIMON
+    E.K.“ at 87 for Energie Sommer UG (haftungsbeschränkt) stood as the rival of the
+    contact's own transfer, which the next run linked: held-out synthetic seed 3358).
+    ``contact`` and ``payer``: distinct names and, per pair, the number of its name
+    among them; the forms are read only for the names of pairs at the bars."""
+    weak, strong = bars
+    at = np.flatnonzero(similarity >= weak)
     if not at.size:
         return
     forms: list[IntArray] = []
@@ -614,8 +618,8 @@ def another_legal_form(
         found = np.fromiter((legal_forms(names[i]) for i in asked.tolist()), np.int64, asked.size)
         forms.append(found[where])
     first, second = forms
-    differ = (first != 0) & (second != 0) & ((first & second) == 0)
-    similarity[at[differ]] = strong - 1
+    hit = at[(first != 0) & (second != 0) & ((first & second) == 0)]
+    similarity[hit] = np.where(similarity[hit] >= strong, strong - 1, weak - 1)
 
 
 # how a line from another contact's account names a payment's contact, which then
@@ -793,9 +797,10 @@ class FeatureContext:
                 similarity = self._similar.get(key)
                 if similarity is None:
                     similarity = self._similar[key] = name_similarity(*key)
-                strong = self.params.rules.name_strong
-                if similarity >= strong and legal_forms_differ(contact_name, raw_name):
-                    similarity = strong - 1  # another firm of the name: ``another_legal_form``
+                weak, strong = self.params.rules.name_weak, self.params.rules.name_strong
+                if similarity >= weak and legal_forms_differ(contact_name, raw_name):
+                    # another firm: ``another_legal_form``
+                    similarity = strong - 1 if similarity >= strong else weak - 1
         return self._valued(foreign, similarity)
 
     def _valued(self, foreign: bool, similarity: float | None) -> tuple[float, str, bool]:
@@ -1387,7 +1392,7 @@ class FeatureContext:
             values,
             (contacts, pay_at[compared]),
             (raw, row_at[compared]),
-            self.params.rules.name_strong,
+            (self.params.rules.name_weak, self.params.rules.name_strong),
         )
         similarity[judged[compared]] = values
         return similarity, payer_known
