@@ -534,7 +534,7 @@ def _similarities(
     *,
     as_full_scoring: bool = False,
     normalise: Callable[[Sequence[str]], list[str]] = normalise_names,
-    bars: tuple[float, float] = (100.0, 100.0),
+    bars: tuple[float, float] | None = None,
 ) -> None:
     """Name similarity (0–100, rapidfuzz in C) of the pairs ``among``, into ``out``:
     on rapidfuzz's defaults, or ``as_full_scoring`` has it (``FeatureContext``:
@@ -542,8 +542,8 @@ def _similarities(
     Each distinct pair of names is compared once, and each distinct name processed
     once: the contact names numbered by a dictionary per distinct payment, the payer
     names by their keys (``name_keys``: the lines' name keys, ``line_keys``). As full
-    scoring has it, a pair at the ``bars`` (weak, strong) whose names write legal forms
-    of no same kind is put below them (:func:`another_legal_form`)."""
+    scoring has it, a pair at the ``bars`` (weak, strong; None: none) whose names write
+    legal forms of no same kind is put below them (:func:`another_legal_form`)."""
     pick = np.flatnonzero(among)
     if pick.size == 0:
         return
@@ -582,7 +582,8 @@ def _similarities(
             )
         )
         # the names as written: another firm of the name under another legal form
-        another_legal_form(scores, (contacts, left), (payers, right), bars)
+        if bars is not None:
+            another_legal_form(scores, (contacts, left), (payers, right), bars)
     out[pick] = scores[pair_at.reshape(-1)]
 
 
