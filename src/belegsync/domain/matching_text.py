@@ -424,7 +424,8 @@ def extract_sepa_fields(remittance: str) -> SepaFields:
 
 
 def compact_identifier(value: str) -> str:
-    """IBAN or creditor id without spaces, upper case."""
+    """An identifier (an IBAN, a creditor id, a voucher number or a purpose it is looked
+    for in) without whitespace, upper case."""
     return "".join(value.split()).upper()
 
 

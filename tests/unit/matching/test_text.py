@@ -11,6 +11,8 @@ from belegsync.domain.matching_text import (
     family_name,
     family_word,
     is_valid_mod97_reference,
+    legal_forms,
+    legal_forms_differ,
     letters_swapped,
     normalise_name,
     normalise_names,
@@ -206,3 +208,17 @@ def test_customer_numbers_written(purpose: str, numbers: set[str]) -> None:
 )
 def test_letters_swapped(holder: str, name: str, swapped: bool) -> None:
     assert letters_swapped(holder, name) is swapped
+
+
+# the letters of legal forms, their punctuation and what banks write around them
+_FORM_TEXT = st.text(alphabet=st.sampled_from(list("GMBHUKAEVSORLTDINCPg.&+() äßÜ\n\t\u00a0")))
+
+
+@settings(max_examples=500)
+@given(st.one_of(_FORM_TEXT, st.text()), st.one_of(_FORM_TEXT, st.text()))
+def test_any_names_are_read_for_legal_forms_alike_both_ways(a: str, b: str) -> None:
+    # whatever a bank or a person writes as a name: a number of bits, never an error,
+    # and two names differ in their forms both ways or neither
+    assert legal_forms(a) >= 0
+    assert legal_forms_differ(a, b) is legal_forms_differ(b, a)
+    assert not legal_forms_differ(a, a)
