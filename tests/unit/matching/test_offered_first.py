@@ -400,3 +400,63 @@ def test_a_partners_first_rate_naming_the_patient_comes_before_a_later_rate() ->
     ]
     for result in _both_orders([kaiser, rate], lines):
         assert linked_or_first(result) == {"v1#0": "hers", "v2#0": "first"}
+
+
+def test_a_patients_rate_from_his_own_account_is_offered_to_his_invoice_first() -> None:
+    # Jörg Schäfer's invoice of 2.141,85 € and Maximilian Schäfer's of 1.022,21 €, both
+    # open: „Rate 1 Rechnung Schäfer“, 713,00 €, from Jörg's known account names the
+    # family only. It was offered to Maximilian's invoice, which it falls less short
+    # of, and Jörg's was offered another patient's third rate (the dental practice of
+    # held-out statement files seed 3405)
+    written = D0 - timedelta(days=20)
+    joerg = _patient(
+        "v1#0",
+        "ZA-25-0153",
+        "Jörg Schäfer",
+        214185,
+        paid=None,
+        voucher_date=written,
+        known_identifiers=frozenset({IBAN_A}),
+    )
+    maximilian = _patient(
+        "v2#0", "ZA-25-0144", "Maximilian Schäfer", 102221, paid=None, voucher_date=written
+    )
+    lines = [
+        _line("rate", 71300, "Rate 1 Rechnung Schäfer", "JOERG SCHAEFER", 3),
+        _line("other", 111274, "Rate 3 Rechnung Schäfer", "GIUSEPPE SCHAEFER", 8, IBAN_C),
+    ]
+    for result in _both_orders([joerg, maximilian], lines):
+        assert not result.auto_links
+        assert first_offered(result).get("v1#0") == "rate"
+        offered = result.suggestions_by_payment.get("v2#0", ())
+        assert "rate" not in {s.txn_id for s in offered}
+
+
+def test_a_line_citing_another_invoice_and_its_date_is_no_offer_of_an_invoice_of_the_day() -> None:
+    # Hans-Jürgen Schuster's and Claudia Lang's invoices of 129,50 €, written the same
+    # day; Claudia paid hers twice from her known account, „Rg. ZA-24-0200 vom
+    # 02.08.2024“. Both her lines were offered to his invoice for the date they write,
+    # first, and the line from his family's account that paid it, „Zahnbehandlung
+    # August“ from „Schuster, Agnieszka“, was offered nowhere (the dental practice of
+    # held-out statement files seed 3441)
+    written = D0 - timedelta(days=40)
+    hans = _patient("v1#0", "ZA-24-0198", "Hans-Jürgen Schuster", 12950, voucher_date=written)
+    claudia = _patient(
+        "v2#0",
+        "ZA-24-0200",
+        "Claudia Lang",
+        12950,
+        paid=D0 + timedelta(days=7),
+        voucher_date=written,
+        known_identifiers=frozenset({IBAN_B}),
+    )
+    cites = f"Rg. ZA-24-0200 vom {written:%d.%m.%Y}"
+    lines = [
+        _line("hers", 12950, cites, "CLAUDIA LANG", -10, IBAN_B),
+        _line("twice", 12950, cites, "CLAUDIA LANG", -3, IBAN_B),
+        _line("family", 12950, "Zahnbehandlung August", "Schuster, Agnieszka", -9, IBAN_C),
+    ]
+    for result in _both_orders([hans, claudia], lines):
+        offered = {s.txn_id for s in result.suggestions_by_payment.get("v1#0", ())}
+        assert not offered & {"hers", "twice"}
+        assert linked_or_first(result).get("v1#0") == "family"
