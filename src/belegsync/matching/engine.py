@@ -114,6 +114,7 @@ from belegsync.matching.features import (
     names_a_far_period,
     names_own_period,
     states_a_later_rate,
+    states_a_rate_beyond_its_place,
 )
 from belegsync.matching.history import LinkHistory
 from belegsync.matching.line_keys import (
@@ -2180,9 +2181,13 @@ class _Run:
         """Per payment (state index), the lines for less from its payer that the
         external check found (``pairs``: state indexes and rows), offered
         (:meth:`FeatureContext.short_payment`): a line citing the payment (its number,
-        short number or end-to-end id: :func:`_claim`) first, one writing another
-        number of its voucher's series (:func:`another_number`, one a digit off too: the
-        line's amount is not the payment's either) last, then nearest the
+        short number or end-to-end id: :func:`_claim`) first; after those citing
+        nothing, one stating a rate beyond the payment's place
+        (:func:`states_a_rate_beyond_its_place`: „Rate 2 Rechnung Stein“, the next rate
+        of the patient's earlier invoice, was offered first to her new invoice, whose
+        „Rate 1“ came ten days later — held-out statement files seed 3446); one writing
+        another number of its voucher's series (:func:`another_number`, one a digit off
+        too: the line's amount is not the payment's either) last; then nearest the
         anchor, then nearest the amount, at most ``max_suggestions``. A line for less
         than several of the payer's open invoices is offered to the one it cites, else
         the one whose payer sent it (its account, its name), else the one it falls
@@ -2228,13 +2233,16 @@ class _Run:
                 state, row, deposit=row in deposits, named=self._named_pairs.get((p, row), ())
             )
             if short is not None:
-                # 0 citing the payment, 1 neither, 2 writing another number of its
-                # series: for another amount, one a digit off is no typo of its own
+                # 0 citing the payment, 1 neither, 2 stating a rate beyond its place, 3
+                # writing another number of its series: for another amount, one a digit
+                # off is no typo of its own
                 number = state.payment.voucher_number
                 if _claim(short.features)[1]:
                     rank = 0
+                elif another_number(number, texts[row], _every_number_known):
+                    rank = 3
                 else:
-                    rank = 2 if another_number(number, texts[row], _every_number_known) else 1
+                    rank = 2 if states_a_rate_beyond_its_place(state.payment, texts[row]) else 1
                 by_line[row].append((p, rank, short))
         by_payment: dict[int, list[tuple[int, Suggestion]]] = defaultdict(list)
         for options in by_line.values():

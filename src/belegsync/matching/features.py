@@ -415,8 +415,14 @@ def states_a_later_rate(payment: ExpectedPayment, remittance: str) -> bool:
     rate, the rate's own line (naming no number, on the paid date) would be left, and
     each later rate would take the next one's line (the dental practice of held-out
     seed 17, :func:`decide.rates_in_place`)."""
-    if not payment.is_part_payment:
-        return False
+    return payment.is_part_payment and states_a_rate_beyond_its_place(payment, remittance)
+
+
+def states_a_rate_beyond_its_place(payment: ExpectedPayment, remittance: str) -> bool:
+    """Whether a line's purpose states an instalment beyond the payment's place among
+    its voucher's items: for a whole invoice (its first place), a second rate or
+    later — „Rate 2 Rechnung Stein“ pays the rate after a first one this invoice has
+    not had, the next rate of the patient's invoice before it."""
     rate = stated_rate(remittance)
     return rate is not None and rate - 1 > payment.position
 

