@@ -34,7 +34,6 @@ __all__ = [
     "is_valid_mod97_reference",
     "legal_forms",
     "legal_forms_differ",
-    "legal_forms_of",
     "mistyped_number",
     "names_spelled",
     "normalise_name",
@@ -516,24 +515,6 @@ def legal_forms(name: str) -> int:
     for found in _FORM_RE.findall(normalise_text(name)):
         bits |= _FORM_BITS[found.replace(".", "").replace(" ", "")]
     return bits
-
-
-def legal_forms_of(names: Sequence[str]) -> list[int]:
-    """:func:`legal_forms` of each name, for many names: joined by a NUL (no form runs
-    into it, as into a name's end), normalised and searched once, each form found
-    given to the name it lies in; one by one where a name holds a NUL."""
-    joined = _NAME_JOIN.join(names)
-    if not names or joined.count(_NAME_JOIN) != len(names) - 1:
-        return list(map(legal_forms, names))
-    text = normalise_text(joined)
-    out = [0] * len(names)
-    found = [(m.start(), m.group(1)) for m in _FORM_RE.finditer(text)]
-    if found:
-        pieces = text.split(_NAME_JOIN)
-        starts = list(accumulate((len(piece) + 1 for piece in pieces[:-1]), initial=0))
-        for at, form in found:
-            out[bisect_right(starts, at) - 1] |= _FORM_BITS[form.replace(".", "").replace(" ", "")]
-    return out
 
 
 def legal_forms_differ(a: str, b: str) -> bool:

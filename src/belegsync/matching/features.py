@@ -26,8 +26,8 @@ from belegsync.domain.matching_score import (
 )
 from belegsync.domain.matching_text import (
     compact_identifier,
+    legal_forms,
     legal_forms_differ,
-    legal_forms_of,
     normalise_name,
     normalise_names,
     normalise_text,
@@ -621,7 +621,7 @@ def another_legal_form(
     forms: list[IntArray] = []
     for names, of in (contact, payer):
         asked, where = unique_inverse(of[at])
-        found = np.asarray(legal_forms_of(list(map(names.__getitem__, asked.tolist()))))
+        found = np.fromiter((legal_forms(names[i]) for i in asked.tolist()), np.int64, asked.size)
         forms.append(found[where])
     first, second = forms
     hit = at[(first != 0) & (second != 0) & ((first & second) == 0)]

@@ -13,7 +13,6 @@ from belegsync.domain.matching_text import (
     is_valid_mod97_reference,
     legal_forms,
     legal_forms_differ,
-    legal_forms_of,
     letters_swapped,
     normalise_name,
     normalise_names,
@@ -223,13 +222,3 @@ def test_any_names_are_read_for_legal_forms_alike_both_ways(a: str, b: str) -> N
     assert legal_forms(a) >= 0
     assert legal_forms_differ(a, b) is legal_forms_differ(b, a)
     assert not legal_forms_differ(a, a)
-
-
-@settings(max_examples=500)
-@given(st.lists(st.one_of(_FORM_TEXT, st.text()), max_size=8))
-def test_many_names_are_read_for_legal_forms_as_each_alone(names: list[str]) -> None:
-    # the names read at once (joined by a NUL, which no form runs into) give each the
-    # forms it gives alone: a form at a name's end or start, a name holding a NUL
-    assert legal_forms_of(names) == [legal_forms(name) for name in names]
-    firms = ["HANDEL WERNER AG", "Verlag Busch GbR", "Weiß Bau e.K.", "Kaiser", "AG\x00KG"]
-    assert legal_forms_of(firms) == [4, 32, 64, 0, 6]
