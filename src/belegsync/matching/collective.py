@@ -469,11 +469,16 @@ def _payer_subset(
     booked: bool,
 ) -> tuple[CollectiveGroup | None, bool]:
     """The unique combination of the payer's open items (``mine`` but those ``taken``)
-    inside their windows that makes the line, and whether the pool was complete (cut
-    at ``collective_max_pool``, the group is a suggestion only)."""
+    inside their windows, written by the line's day, that makes the line, and whether
+    the pool was complete (cut at ``collective_max_pool``, the group is a suggestion
+    only). An invoice written after the line is none it pays: „Rechnungen KW 3/4“ was
+    made by two invoices of the fortnight and one written eleven days later, inside its
+    window (a paid date three days after its own), and linked; the fortnight's four
+    were linked to „Rechnungen KW 5/6“ the same way (the café of held-out statement
+    files seed 3589)."""
     index = ctx.index
     day, part = int(index.day[row]), int(index.part[row])
-    pool = [s for s in mine if s.window[0] <= day and s.index not in taken]
+    pool = [s for s in mine if s.window[0] <= day and s.voucher_day <= day and s.index not in taken]
     if len(pool) < 2:
         return None, True
     pool.sort(key=lambda s: (abs(day - s.anchor_day), s.payment.id))

@@ -496,3 +496,38 @@ def test_a_later_rate_of_the_patients_earlier_invoice_comes_after_the_new_ones_f
     ]
     for result in _both_orders([earlier, new], lines):
         assert linked_or_first(result) == {"v1#0": "first", "v2#0": "new"}
+
+
+def test_a_line_for_less_citing_the_invoice_comes_before_its_twins_line() -> None:
+    # Thomas Neumann's two invoices of 4.581,50 €, written the same day: „Ueberweisung“
+    # for the amount from his known account paid the first on its paid date, „Rechnung
+    # 131“ from his Swiss account the second on its own, the banks' charges of 14,37 €
+    # kept. The first's line was offered to the second first, its own line nowhere
+    # (the joinery of held-out scenario seed 3451)
+    written = D0 - timedelta(days=10)
+    first = _patient(
+        "v1#0",
+        "RE-25-0120",
+        "Thomas Neumann",
+        458150,
+        voucher_date=written,
+        known_identifiers=frozenset({IBAN_A}),
+        contact="neumann",
+    )
+    second = _patient(
+        "v2#0",
+        "RE-25-0131",
+        "Thomas Neumann",
+        458150,
+        paid=D0 + timedelta(days=11),
+        voucher_date=written,
+        known_identifiers=frozenset({IBAN_A}),
+        contact="neumann",
+    )
+    lines = [
+        _line("transfer", 458150, "Ueberweisung", "Thomas Neumann"),
+        _line("cites", 456713, "Rechnung 131", "Thomas Neumann", 11, "CH9300762011623852957"),
+    ]
+    for result in _both_orders([first, second], lines):
+        assert first_offered(result).get("v2#0") == "cites"
+        assert linked_or_first(result).get("v1#0") == "transfer"
