@@ -3,6 +3,7 @@ left for a person to search instead of "Externe Transaktion erforderlich" (issue
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -21,6 +22,25 @@ def _auto(result: MatchResult) -> dict[str, str]:
 
 def _reasons(result: MatchResult) -> dict[str, UnmatchedReason]:
     return {u.payment_id: u.reason for u in result.unmatched}
+
+
+_BAUR = ("baur", "Frischeservice Baur GmbH")
+
+
+def _supplied(
+    number: str, amount: int, written: date, paid: date, supplier: tuple[str, str] = _BAUR
+) -> ExpectedPayment:
+    """A supplier's invoice (its number its id), written and marked paid on those days."""
+    return payment(
+        number,
+        number=number,
+        amount=amount,
+        vtype="purchaseinvoice",
+        paid=paid,
+        voucher_date=written,
+        contact=supplier[0],
+        name=supplier[1],
+    )
 
 
 def test_a_collective_from_the_account_this_run_linked_to_the_contact_is_linked() -> None:
@@ -211,29 +231,19 @@ def test_a_collective_pays_no_invoice_written_after_its_day() -> None:
     # days after its own) make the first line's amount too; that combination was linked,
     # and the rest of the first fortnight went with the second line (the café of
     # held-out statement files seed 3589: five wrong links)
-    def invoice(pid: str, amount: int, written: date, paid: date) -> ExpectedPayment:
-        return payment(
-            pid,
-            number=f"FB-25-{pid}",
-            amount=amount,
-            vtype="purchaseinvoice",
-            paid=paid,
-            voucher_date=written,
-            contact="baur",
-            name="Frischeservice Baur GmbH",
-            known_identifiers=frozenset({IBAN_A}),
-        )
-
     first, second = date(2025, 2, 17), date(2025, 2, 7)
     invoices = [
-        invoice("01049", 60238, date(2025, 1, 10), first),
-        invoice("01062", 51241, date(2025, 1, 14), first),
-        invoice("01073", 34347, date(2025, 1, 17), first),
-        invoice("01080", 14840, date(2025, 1, 21), first),
-        invoice("01091", 40413, date(2025, 1, 24), second),
-        invoice("01097", 13263, date(2025, 1, 28), second),
-        invoice("01108", 60176, date(2025, 1, 31), second),
-        invoice("01117", 60015, date(2025, 2, 4), second),
+        replace(_supplied(number, amount, written, paid), known_identifiers=frozenset({IBAN_A}))
+        for number, amount, written, paid in (
+            ("FB-25-01049", 60238, date(2025, 1, 10), first),
+            ("FB-25-01062", 51241, date(2025, 1, 14), first),
+            ("FB-25-01073", 34347, date(2025, 1, 17), first),
+            ("FB-25-01080", 14840, date(2025, 1, 21), first),
+            ("FB-25-01091", 40413, date(2025, 1, 24), second),
+            ("FB-25-01097", 13263, date(2025, 1, 28), second),
+            ("FB-25-01108", 60176, date(2025, 1, 31), second),
+            ("FB-25-01117", 60015, date(2025, 2, 4), second),
+        )
     ]
     lines = [
         txn(
@@ -241,14 +251,14 @@ def test_a_collective_pays_no_invoice_written_after_its_day() -> None:
             amount=-160666,
             text="Rechnungen KW 3/4",
             day=date(2025, 1, 24),
-            name="Frischeservice Baur GmbH",
+            name=_BAUR[1],
         ),
         txn(
             "kw56",
             amount=-173867,
             text="Rechnungen KW 5/6",
             day=date(2025, 2, 7),
-            name="Frischeservice Baur GmbH",
+            name=_BAUR[1],
         ),
     ]
     for order in (lines, lines[::-1]):
@@ -266,37 +276,23 @@ def test_a_collective_ranked_by_another_suppliers_invoice_of_its_amount_is_linke
     # own collective, ranked that line first by its amount: no collective was looked
     # for, and the three invoices were listed as needing an external transaction; the
     # next run linked them (the café of held-out statement files seed 3542)
-    def invoice(
-        number: str, amount: int, written: date, paid: date, supplier: tuple[str, str]
-    ) -> ExpectedPayment:
-        return payment(
-            number,
-            number=number,
-            amount=amount,
-            vtype="purchaseinvoice",
-            paid=paid,
-            voucher_date=written,
-            contact=supplier[0],
-            name=supplier[1],
-        )
-
-    baur = ("baur", "Frischeservice Baur GmbH")
+    baur = _BAUR[1]
     huber = ("huber", "Getränke Huber GmbH & Co. KG")
     fortnight = [
-        invoice("FB-24-00978", 57810, date(2024, 12, 27), date(2025, 1, 10), baur),
-        invoice("FB-25-00991", 11242, date(2025, 1, 3), date(2025, 1, 10), baur),
-        invoice("FB-25-01005", 34754, date(2025, 1, 7), date(2025, 1, 10), baur),
+        _supplied("FB-24-00978", 57810, date(2024, 12, 27), date(2025, 1, 10)),
+        _supplied("FB-25-00991", 11242, date(2025, 1, 3), date(2025, 1, 10)),
+        _supplied("FB-25-01005", 34754, date(2025, 1, 7), date(2025, 1, 10)),
     ]
     invoices = [
-        invoice("FB-24-00948", 49800, date(2024, 12, 13), date(2025, 1, 6), baur),
-        invoice("FB-24-00954", 35122, date(2024, 12, 17), date(2025, 1, 6), baur),
-        invoice("561831", 113230, date(2024, 12, 12), date(2025, 1, 11), huber),
-        invoice("561951", 103806, date(2024, 12, 19), date(2025, 1, 11), huber),
+        _supplied("FB-24-00948", 49800, date(2024, 12, 13), date(2025, 1, 6)),
+        _supplied("FB-24-00954", 35122, date(2024, 12, 17), date(2025, 1, 6)),
+        _supplied("561831", 113230, date(2024, 12, 12), date(2025, 1, 11), huber),
+        _supplied("561951", 103806, date(2024, 12, 19), date(2025, 1, 11), huber),
         *fortnight,
     ]
     lines = [
-        txn("baur", amount=-84922, text="Rg 948, 954", day=date(2024, 12, 27), name=baur[1]),
-        txn("kw12", amount=-103806, text="Rechnungen KW 1/2", day=date(2025, 1, 10), name=baur[1]),
+        txn("baur", amount=-84922, text="Rg 948, 954", day=date(2024, 12, 27), name=baur),
+        txn("kw12", amount=-103806, text="Rechnungen KW 1/2", day=date(2025, 1, 10), name=baur),
         txn(
             "huber",
             amount=-217036,
