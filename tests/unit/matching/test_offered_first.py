@@ -5,7 +5,7 @@ too, or where only its payer's lines for less are offered: found on the held-out
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -531,3 +531,50 @@ def test_a_line_for_less_citing_the_invoice_comes_before_its_twins_line() -> Non
     for result in _both_orders([first, second], lines):
         assert first_offered(result).get("v2#0") == "cites"
         assert linked_or_first(result).get("v1#0") == "transfer"
+
+
+def test_a_rates_line_another_rate_gives_up_goes_to_the_rate_of_its_place() -> None:
+    # Sophie Kaya pays ZA-25-0100 in three rates; Lexware holds the first two. „Rate 1
+    # Rechnung Kaya“ four weeks before the first's paid date, „Ratenzahlung ZA-25-0100
+    # 2/3“ two weeks before the second's, „… 3/3“ (19 ct more) after it. The first rate
+    # held „2/3“ and the second „3/3“; the first gave „2/3“ up for its own line, and the
+    # second kept „3/3“ first (the dental practice of held-out statement files seed
+    # 3657)
+    written = date(2025, 4, 8)
+    rates = [
+        payment(
+            f"v1#{k}",
+            number="ZA-25-0100",
+            amount=111200,
+            gross=333619,
+            name="Sophie Kaya",
+            voucher_date=written,
+            paid=paid,
+        )
+        for k, paid in enumerate((date(2025, 5, 26), date(2025, 6, 11)))
+    ]
+    lines = [
+        txn(
+            "r1",
+            amount=111200,
+            text="Rate 1 Rechnung Kaya",
+            day=date(2025, 4, 29),
+            name="Sophie Kaya",
+        ),
+        txn(
+            "r2",
+            amount=111200,
+            text="Ratenzahlung ZA-25-0100 2/3",
+            day=date(2025, 5, 28),
+            name="Sophie Kaya",
+        ),
+        txn(
+            "r3",
+            amount=111219,
+            text="Ratenzahlung ZA-25-0100 3/3",
+            day=date(2025, 6, 30),
+            name="Sophie Kaya",
+        ),
+    ]
+    for result in _both_orders(rates, lines):
+        assert linked_or_first(result) == {"v1#0": "r1", "v1#1": "r2"}
