@@ -87,6 +87,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 
+from belegsync.domain.matching_score import names_another_payer
+
 __all__ = ["describe", "describe_all", "format_cents_de", "format_cents_en"]
 
 Texts = tuple[str, str]
@@ -252,7 +254,7 @@ def _counterparty(args: list[str]) -> Texts:
     if evidence.startswith("name "):
         parts = evidence.split()
         similarity = _int(parts[1]) if len(parts) > 1 else None
-        if evidence.endswith("(different)"):
+        if names_another_payer(evidence):
             return "Name des Kontoinhabers weicht ab", "Account holder's name differs"
         if similarity is not None and similarity >= 95:
             return (

@@ -27,6 +27,7 @@ __all__ = [
     "counterparty_feature",
     "date_feature",
     "expected_amounts",
+    "names_another_payer",
     "score",
     "weighted_sum",
 ]
@@ -166,7 +167,17 @@ def counterparty_feature(
         return 0.7, f"name {name_similarity:.0f}"
     if name_similarity >= rules.name_weak:
         return 0.4, f"name {name_similarity:.0f}"
-    return 0.0, f"name {name_similarity:.0f} (different)"
+    return 0.0, f"name {name_similarity:.0f}{_ANOTHER_NAME}"
+
+
+# what the evidence of a payer name below the weak bar ends with
+_ANOTHER_NAME = " (different)"
+
+
+def names_another_payer(evidence: str) -> bool:
+    """Whether a counterparty's evidence (:func:`counterparty_feature`) says the line's
+    payer name is another's than the contact's (below the weak bar)."""
+    return evidence.endswith(_ANOTHER_NAME)
 
 
 def date_feature(days_delta: int, *, anchored: bool, rules: ScoringRules) -> float:

@@ -35,6 +35,7 @@ from belegsync.domain.matching import (
     Unmatched,
     UnmatchedReason,
 )
+from belegsync.domain.matching_score import names_another_payer
 from belegsync.domain.matching_text import (
     abbreviates,
     another_number,
@@ -337,7 +338,7 @@ class _Offers:
         self.claims.setdefault(suggestion.txn_id, []).append((_claim(features), p))
         self.rows[suggestion.txn_id] = row
         evidence = features.counterparty_evidence
-        if evidence.startswith("name ") and not evidence.endswith("(different)"):
+        if evidence.startswith("name ") and not names_another_payer(evidence):
             self.named_alike.add((suggestion.txn_id, p))
 
     def elsewhere(self, txn_id: str, p: int) -> tuple[bool, bool, bool] | None:
@@ -364,7 +365,7 @@ class _Offers:
         if (
             features.reference_hit is not None
             or features.identifying
-            or not features.counterparty_evidence.endswith("(different)")
+            or not names_another_payer(features.counterparty_evidence)
         ):
             return False
         txn_id = suggestion.txn_id
@@ -1865,7 +1866,7 @@ class _Run:
                 explained.add(row)
             elif self._cites_others(p, row, linked):
                 cited_others.add(row)
-            elif fits and not suggestion.features.counterparty_evidence.endswith("(different)"):
+            elif fits and not names_another_payer(suggestion.features.counterparty_evidence):
                 explained.add(row)
         return explained, cited_others
 

@@ -14,6 +14,7 @@ from belegsync.domain.matching_score import (
     counterparty_feature,
     date_feature,
     expected_amounts,
+    names_another_payer,
     score,
 )
 from belegsync.matching.features import name_similarities, name_similarity
@@ -198,3 +199,17 @@ def test_a_name_counts_as_cut_only_where_it_meets_the_other_from_a_words_start(
     met (held-out synthetic seed 3191)."""
     assert (name_similarity(contact, payer) >= 85) is similar
     assert name_similarities([contact], [payer]) == [name_similarity(contact, payer)]
+
+
+@pytest.mark.parametrize(("similarity", "another"), [(84.0, True), (85.0, False), (100.0, False)])
+def test_the_evidence_of_a_name_below_the_weak_bar_names_another_payer(
+    similarity: float, another: bool
+) -> None:
+    _, evidence = counterparty_feature(
+        identifier_known=False,
+        identifier_foreign=False,
+        name_similarity=similarity,
+        rules=ScoringRules(),
+    )
+    assert names_another_payer(evidence) is another
+    assert not names_another_payer("identifier_known")
