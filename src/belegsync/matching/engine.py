@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property, partial
 from itertools import chain, combinations, compress, count, pairwise, repeat
-from operator import and_, attrgetter, is_not, truth
+from operator import and_, attrgetter, eq, is_not, truth
 from typing import cast
 
 import numpy as np
@@ -754,6 +754,14 @@ class _Run:
         keep = np.ones(rows.size, dtype=np.bool_)
         if taken is not None:
             keep &= ~taken[rows]
+        again = index.recollected_payments
+        if again:
+            # a line collecting again a returned item pays that item's payment only
+            at = np.flatnonzero(is_member(rows, np.fromiter(again, np.int64, len(again))))
+            payments = self.rest[pay[at]].tolist()
+            keep[at] &= np.fromiter(
+                map(eq, map(again.__getitem__, rows[at].tolist()), payments), np.bool_, at.size
+            )
         if self.rejected:
             ids, rejected = index.cols.ids, self.rejected
             keep &= np.fromiter(

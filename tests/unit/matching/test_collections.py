@@ -914,3 +914,39 @@ def test_returns_whose_stated_charges_do_not_add_up_undo_their_whole_amounts() -
         "RUECKLASTSCHRIFT ENTGELT 6,50 EUR", "RUECKLASTSCHRIFT ENTGELT 3,00 EUR", vogt_charges=400
     )
     assert _auto(result) == {}
+
+
+def test_a_parents_transfer_after_the_childs_return_pays_the_childs_fee_not_his_own() -> None:
+    """Lina Schulze's fee is collected from her father's account in the batch; it comes
+    back. Bernd pays his own fee of the same amount in cash this month (no line), then
+    transfers Lina's: „Beitrag März Lina“ from his account. Before, the transfer was
+    linked to his own fee (his name, his known account) and hers was offered nothing
+    (held-out scenario seed 3896, the dance school). The return states the end-to-end
+    id of Lina's item (the client's pain.008 file): the line collecting it again pays
+    hers and no other."""
+    payments, (batch, back, again) = _first_run_batch()
+    bernd = payments[1]
+    lina = replace(
+        bernd,
+        id="v4#0",
+        voucher_id="v4",
+        voucher_number="RE-2024-0104",
+        contact_id="c4",
+        contact_name="Lina Schulze",
+        known_identifiers=frozenset(),
+    )
+    collected = (payments[0], lina, payments[2])
+    refs = tuple((f"SAMMLER-0301-{k}", p.voucher_number, 4900) for k, p in enumerate(collected))
+    batch = replace(batch, advice="\n".join(p.voucher_number for p in collected), advice_items=refs)
+    back = replace(
+        back, remittance="RUECKLASTSCHRIFT MS03 SONSTIGE GRUENDE", end_to_end_id="SAMMLER-0301-1"
+    )
+    again = replace(again, remittance="Beitrag Maerz Lina")
+
+    result = match([*payments, lina], [batch, back, again])
+
+    auto = _auto(result)
+    assert auto.get("v2#0") is None
+    offered = result.suggestions_by_payment.get("v4#0", ())
+    assert auto.get("v4#0") == "again" or offered[0].txn_id == "again"
+    assert {auto.get(p) for p in ("v1#0", "v3#0")} == {"batch"}
