@@ -52,6 +52,7 @@ from belegsync.matching.line_marks import DEPOSIT_MARKERS, RECOLLECTION_MARKERS
 from belegsync.matching.params import MatchParams
 from belegsync.matching.periods import (
     MONTH_ALONE,
+    MONTH_NAMED,
     PERIOD_HINT,
     QUARTER,
     first_period,
@@ -122,14 +123,17 @@ class TextPeriods:
     ``text_of`` the position of each token's text, ascending, each text's tokens in
     their order."""
 
-    __slots__ = ("_months", "_quarters")
+    __slots__ = ("_months", "_named", "_quarters")
 
     def __init__(self, text_of: IntArray, tokens: IntArray) -> None:
         kind, code = token_parts(tokens)
-        month = kind != QUARTER
+        by_name = kind == MONTH_NAMED
+        month = (kind != QUARTER) & ~by_name
         # (text position, code, named on its own) of each month, in the order named
         self._months = (text_of[month], code[month], kind[month] == MONTH_ALONE)
-        self._quarters = (text_of[~month], code[~month])
+        self._quarters = (text_of[kind == QUARTER], code[kind == QUARTER])
+        # (text position, month 0–11) of each month named by its name, without a year
+        self._named = (text_of[by_name], code[by_name])
 
     @classmethod
     def of_texts(cls, texts: Sequence[str]) -> TextPeriods:
@@ -147,11 +151,14 @@ class TextPeriods:
         at, codes = self._quarters
         if at.size:
             named |= is_member(text_of * _PERIODS + months // 3, at * _PERIODS + codes)
+        at, codes = self._named
+        if at.size:  # the voucher's month by its name, whichever year
+            named |= is_member(text_of * 12 + months % 12, at * 12 + codes)
         return named
 
     def naming(self) -> IntArray:
         """The positions of the texts naming a month (on its own or in a date) or a
-        quarter."""
+        quarter (a month by its name alone is not read as another period's)."""
         return distinct(np.concatenate((self._months[0], self._quarters[0])))
 
     def others(self, asked: IntArray) -> dict[int, str]:

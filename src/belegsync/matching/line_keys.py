@@ -68,7 +68,7 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-KEYS_VERSION = 6
+KEYS_VERSION = 7
 NO_KEY = 0  # the key of an empty text (no name, no account)
 
 _SIGN = 1 << 63

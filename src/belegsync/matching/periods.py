@@ -1,5 +1,6 @@
 """The months and quarters a purpose names ("Miete 02/2026", "Q1/2026", "1. Quartal
-2026"): the rules for one text, and the same as tokens worked out once per line.
+2026", "Beitrag Mai"): the rules for one text, and the same as tokens worked out once
+per line.
 
 A purpose naming the voucher's month or quarter counts as a weak reference in full
 scoring; a purpose naming only another period is said so and is no competitor of one
@@ -10,6 +11,11 @@ A token holds the period's code (a month: year × 12 + month − 1; a quarter: y
 quarter − 1) and its kind: a month on its own, a month that is part of a full date
 ("vom 12.02.2024"), or a quarter. The label a reason shows ("02/2026", "Q1/2026")
 follows from the code.
+
+A month named by its name without a year ("Zahnbehandlung Mai", "Miete Juni",
+"Beitrag November Marie") is a token of its own kind whose code is the month alone
+(0–11): it counts only for the voucher's own month (a name may be a person's too —
+„August Meier“, „Thomas Mai“ —, so it never says that a line pays another period).
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from belegsync.matching.textscan import TextBlob
 __all__ = [
     "MONTH_ALONE",
     "MONTH_IN_DATE",
+    "MONTH_NAMED",
+    "MONTH_NAME_RE",
     "PERIOD_HINT",
     "PERIOD_RE",
     "QUARTER",
@@ -53,20 +61,40 @@ PERIOD_RE = re.compile(
 QUARTER_RE = re.compile(
     r"(?<![0-9A-Z])(?:Q([1-4]) ?/? ?|([1-4])\. ?QUARTAL ?)(20[0-9]{2})(?![0-9])", re.IGNORECASE
 )
-# a cheap check on the raw text before the exact rules run
-PERIOD_HINT = re.compile(r"[0-9] ?[/.-] ?20[0-9]{2}|QUARTAL|Q[1-4]", re.IGNORECASE)
+
 # what stands before a month that is part of a full date ("vom 12.02.2024"): a day
 _DAY_BEFORE = re.compile(r"[0-9] ?[/.-] ?\Z")
 
+# a month named by its German name, without a year (a word of its own; „Jan“ is a
+# first name before it is January, and is not read). Its group's number is the month.
+_LETTER = "A-Za-zÄÖÜäöüß"
+MONTH_NAME_RE = re.compile(
+    rf"(?<![{_LETTER}])(?:(JANUAR)|(FEBRUAR|FEB)|(MÄRZ|MAERZ|MARZ)|"
+    r"(APRIL|APR)|(MAI)|(JUNI|JUN)|(JULI|JUL)|(AUGUST|AUG)|(SEPTEMBER|SEPT|SEP)|"
+    rf"(OKTOBER|OKT)|(NOVEMBER|NOV)|(DEZEMBER|DEZ))(?![{_LETTER}])",
+    re.IGNORECASE,
+)
+# a cheap check on the raw text before the exact rules run
+PERIOD_HINT = re.compile(
+    rf"[0-9] ?[/.-] ?20[0-9]{{2}}|QUARTAL|Q[1-4]|{MONTH_NAME_RE.pattern}", re.IGNORECASE
+)
+# what a purpose naming a month by its name holds (ASCII, as ``TextBlob`` searches):
+# the rows the pattern reads („MÄRZ“ by its end)
+_MONTH_NAME_MARKERS = (
+    *(b"JAN", b"FEB", b"RZ", b"APR", b"MAI", b"JUN"),
+    *(b"JUL", b"AUG", b"SEP", b"OKT", b"NOV", b"DEZ"),
+)
+
 # the kinds of a period token
-MONTH_IN_DATE, MONTH_ALONE, QUARTER = 0, 1, 2
+MONTH_IN_DATE, MONTH_ALONE, QUARTER, MONTH_NAMED = 0, 1, 2, 3
 _KINDS = 4
 
 
 def period_in_text(text: str, voucher_day: int, *, in_dates: bool = True) -> str | None:
     """The period the purpose names (``Miete 02/2026``, ``Q1/2026``, ``1. Quartal
-    2026``) if it is the month or quarter of the voucher date; the month of a full date
-    (``Rezept vom 06.05.2024``) too, unless ``in_dates`` is false."""
+    2026``, ``Beitrag Mai``) if it is the month or quarter of the voucher date; the
+    month of a full date (``Rezept vom 06.05.2024``) too, unless ``in_dates`` is
+    false."""
     month_date = date.fromordinal(voucher_day)
     for m in PERIOD_RE.finditer(text):
         month, year = int(m.group(1)), int(m.group(2))
@@ -79,6 +107,8 @@ def period_in_text(text: str, voucher_day: int, *, in_dates: bool = True) -> str
         q, year = int(m.group(1) or m.group(2)), int(m.group(3))
         if (year, q) == (month_date.year, quarter):
             return f"Q{q}/{year}"
+    if any(_named_month(m) == month_date.month - 1 for m in MONTH_NAME_RE.finditer(text)):
+        return f"{month_date.month:02d}/{month_date.year}"
     return None
 
 
@@ -130,10 +160,11 @@ def quarter_label(code: int) -> str:
 
 def period_tokens(texts: list[str], blob: TextBlob | None = None) -> tuple[IntArray, IntArray]:
     """(row, token) of every period the texts name, by row, each row's in the order of
-    the text, its months before its quarters. The months are read from the digit groups
-    of all texts at once (``TextBlob.months``, as :data:`PERIOD_RE` reads them), the
-    quarters by :data:`QUARTER_RE` in the texts with a Q; ``blob``: the texts joined,
-    where the caller has them."""
+    the text, its months before its quarters, then the months named by their names.
+    The months are read from the digit groups of all texts at once (``TextBlob.months``,
+    as :data:`PERIOD_RE` reads them), the quarters by :data:`QUARTER_RE` in the texts
+    with a Q, the month names by :data:`MONTH_NAME_RE` in the texts holding a part of
+    one; ``blob``: the texts joined, where the caller has them."""
     if not texts:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
@@ -154,9 +185,27 @@ def period_tokens(texts: list[str], blob: TextBlob | None = None) -> tuple[IntAr
         quarter_rows = quartered[picked_ends.searchsorted(_starts(quarters), "right")]
         codes = np.fromiter(map(_quarter_code, quarters), np.int64, len(quarters))
         quarter_tokens = _tokens(codes, np.full(codes.size, QUARTER, dtype=np.int64))
-    rows = np.concatenate((month_rows, quarter_rows))
+    named_rows, named_tokens = _month_name_tokens(texts, blob)
+    rows = np.concatenate((month_rows, quarter_rows, named_rows))
     order = np.argsort(rows, kind="stable")
-    return rows[order], np.concatenate((month_tokens, quarter_tokens))[order]
+    return rows[order], np.concatenate((month_tokens, quarter_tokens, named_tokens))[order]
+
+
+def _month_name_tokens(texts: list[str], blob: TextBlob) -> tuple[IntArray, IntArray]:
+    """(row, token) of the months the texts name by their names, by row, each row's in
+    the order of its text: read in the rows whose text holds a part of one."""
+    blob.search(_MONTH_NAME_MARKERS)
+    asked = np.unique(np.concatenate([blob.marker_rows(m) for m in _MONTH_NAME_MARKERS]))
+    rows: list[int] = []
+    codes: list[int] = []
+    for row in asked.tolist():
+        for m in MONTH_NAME_RE.finditer(texts[row]):
+            rows.append(row)
+            codes.append(_named_month(m))
+    code = np.asarray(codes, dtype=np.int64)
+    return np.asarray(rows, dtype=np.int64), _tokens(
+        code, np.full(code.size, MONTH_NAMED, dtype=np.int64)
+    )
 
 
 def _pattern_tokens(text: str) -> IntArray:
@@ -164,6 +213,7 @@ def _pattern_tokens(text: str) -> IntArray:
     order)."""
     months = list(PERIOD_RE.finditer(text))
     quarters = list(QUARTER_RE.finditer(text))
+    named = np.fromiter(map(_named_month, MONTH_NAME_RE.finditer(text)), np.int64)
     return np.concatenate(
         (
             _tokens(
@@ -178,6 +228,7 @@ def _pattern_tokens(text: str) -> IntArray:
                 np.fromiter(map(_quarter_code, quarters), np.int64, len(quarters)),
                 np.full(len(quarters), QUARTER, dtype=np.int64),
             ),
+            _tokens(named, np.full(named.size, MONTH_NAMED, dtype=np.int64)),
         )
     )
 
@@ -190,7 +241,9 @@ def months_alone(texts: int, text_of: IntArray, tokens: IntArray) -> IntArray:
     out = np.full(texts, -1, dtype=np.int64)
     alone = kind == MONTH_ALONE
     out[text_of[alone]] = code[alone]
-    out[np.bincount(text_of, minlength=texts) != 1] = -1
+    # the months named by their names count neither way
+    dated = kind != MONTH_NAMED
+    out[np.bincount(text_of[dated], minlength=texts) != 1] = -1
     return out
 
 
@@ -225,6 +278,11 @@ def _starts(found: list[re.Match[str]]) -> IntArray:
 def _month_code(match: re.Match[str]) -> int:
     """year * 12 + month - 1 of a month named (``02/2026``)."""
     return int(match.group(2)) * 12 + int(match.group(1)) - 1
+
+
+def _named_month(match: re.Match[str]) -> int:
+    """The month (0–11) a month's name names (:data:`MONTH_NAME_RE`)."""
+    return next(k for k, group in enumerate(match.groups()) if group is not None)
 
 
 def _quarter_code(match: re.Match[str]) -> int:

@@ -26,6 +26,7 @@ from belegsync.matching.line_marks import LINE_MARKERS, RETURN_MARKERS
 from belegsync.matching.periods import (
     MONTH_ALONE,
     MONTH_IN_DATE,
+    MONTH_NAMED,
     QUARTER,
     month_label,
     period_tokens,
@@ -144,7 +145,7 @@ def test_the_keys_version_names_the_markers_it_was_stored_with() -> None:
     with a new ``KEYS_VERSION`` (then lines stored before are keyed again when read).
     Change both numbers below together."""
     fingerprint = hashlib.sha256(b"|".join(LINE_MARKERS)).hexdigest()[:16]
-    assert (KEYS_VERSION, fingerprint) == (6, "b230578f29452ba2")
+    assert (KEYS_VERSION, fingerprint) == (7, "b230578f29452ba2")
 
 
 def test_the_keys_version_names_how_payer_names_are_read() -> None:
@@ -153,7 +154,7 @@ def test_the_keys_version_names_how_payer_names_are_read() -> None:
     whole), and their word bits without the words joining a name's parts (version 5). A
     change to either must come with a new ``KEYS_VERSION``."""
     read = payer_names(["METRO//Freiburg/DE", "REWE Markt GmbH//Berlin/DE", "Anna Keller", ""])
-    assert (KEYS_VERSION, read) == (6, ["METRO", "REWE Markt GmbH", "Anna Keller", ""])
+    assert (KEYS_VERSION, read) == (7, ["METRO", "REWE Markt GmbH", "Anna Keller", ""])
     # the word bits leave out the words joining a name's parts (version 5)
     assert word_mask("BAEUERLE U. KRAEUTER") == word_mask("Bäuerle & Kräuter")
     assert word_mask("BAEUERLE UND KRAEUTER") == word_mask("BAEUERLE + KRAEUTER")
@@ -161,11 +162,14 @@ def test_the_keys_version_names_how_payer_names_are_read() -> None:
 
 def test_the_keys_version_names_the_period_tokens_it_was_stored_with() -> None:
     """A stored period token means a code and a kind as ``period_tokens`` writes them
-    today: a change to that encoding must come with a new ``KEYS_VERSION``."""
-    _, tokens = period_tokens(["Miete 02/2026, Q1/2026, Rechnung vom 12.03.2026"])
-    assert (KEYS_VERSION, tokens.tolist()) == (6, [-97254, -97250, -97257, -32419])
+    today: a change to that encoding must come with a new ``KEYS_VERSION`` (version 7:
+    the months named by their names)."""
+    _, tokens = period_tokens(["Miete 02/2026, Q1/2026, Rechnung vom 12.03.2026, Mai"])
+    assert (KEYS_VERSION, tokens.tolist()) == (7, [-97254, -97250, -97257, -32419, -20])
     kinds, codes = token_parts(tokens)
-    # months first ("1/2026" of the quarter reads as a month too), then the quarter
-    assert kinds.tolist() == [MONTH_ALONE, MONTH_ALONE, MONTH_IN_DATE, QUARTER]
+    # months first ("1/2026" of the quarter reads as a month too), then the quarter,
+    # then the month named by its name (its code the month alone)
+    assert kinds.tolist() == [MONTH_ALONE, MONTH_ALONE, MONTH_IN_DATE, QUARTER, MONTH_NAMED]
     assert list(map(month_label, codes[:3].tolist())) == ["02/2026", "01/2026", "03/2026"]
     assert quarter_label(int(codes[3])) == "Q1/2026"
+    assert int(codes[4]) == 4  # May
