@@ -60,6 +60,7 @@ from belegsync.matching.candidates import (
 from belegsync.matching.columns import BoolArray, IntArray, TxnColumns
 from belegsync.matching.features import (
     PAYER_KNOWN,
+    PAYER_PLAUSIBLE,
     FeatureContext,
     TextPeriods,
     another_legal_form,
@@ -876,7 +877,10 @@ def _period_named(
         return out
     lines, line_of = unique_inverse(rows[pick])
     periods = TextPeriods(*keys.periods_of(lines))
-    out[pick] = periods.own(line_of.reshape(-1), arrays.voucher_day[pay[pick]])
+    # a month named by its name counts only from the payer (``FeatureContext._extra``)
+    out[pick] = periods.own(
+        line_of.reshape(-1), arrays.voucher_day[pay[pick]], np.zeros(pick.size, dtype=np.bool_)
+    )
     return out
 
 
@@ -978,8 +982,12 @@ def _decisions(
     ):
         weak[i] = hit
     weakly = np.fromiter(map(is_not, weak, repeat(None)), np.bool_, pay.size)
+    cp_value, evidence = _counterparties(clear, params)
     extras = ctx.link_extras(
-        rows, arrays.voucher_day[pay], _recurrences(expected, index, clear, history)
+        rows,
+        arrays.voucher_day[pay],
+        _recurrences(expected, index, clear, history),
+        cp_value >= PAYER_PLAUSIBLE,
     )
     # the voucher's month or quarter named counts as a weak reference (``_with_extra``)
     own_period = np.zeros(len(extras), dtype=np.bool_)
@@ -1002,7 +1010,6 @@ def _decisions(
     reference = np.where(clear.referenced, 1.0, 0.0)
     reference[weakly] = [weak_value(weak[i]) for i in np.flatnonzero(weakly).tolist()]
     reference[own_period & (reference == 0.0)] = 0.5
-    cp_value, evidence = _counterparties(clear, params)
     # the order of the terms is the one of full scoring (the same floats)
     value = (
         rules.weight_amount

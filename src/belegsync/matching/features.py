@@ -95,6 +95,11 @@ DEPOSIT = re.compile(
     r"ANZAHLUNG|VORKASSE|VORAUSKASSE|VORAUSZAHLUNG|ABSCHLAG|PRO[- ]?FORMA", re.IGNORECASE
 )
 _DEPOSIT_MARKS = marker_mask((b"ANZAHL", *DEPOSIT_MARKERS))
+# the counterparty value from which a line may be the payer's (the weak name bar): a
+# month it names by its name counts for the voucher only then — „Zahnbehandlung Mai“
+# from one patient is no rival of every other patient's invoice of May at the
+# practice's price (held-out statement files seed 3350)
+PAYER_PLAUSIBLE = 0.4
 
 
 def names_a_deposit(cols: TxnColumns, rows: IntArray) -> BoolArray:
@@ -140,9 +145,12 @@ class TextPeriods:
         """The periods the ``texts`` name, read from them."""
         return cls(*period_tokens(list(texts)))
 
-    def own(self, text_of: IntArray, voucher_day: IntArray) -> BoolArray:
+    def own(
+        self, text_of: IntArray, voucher_day: IntArray, names: BoolArray | None = None
+    ) -> BoolArray:
         """Per pair (the position of its text, its voucher's day): whether
-        :func:`period_in_text` finds the voucher's month or quarter in the text."""
+        :func:`period_in_text` finds the voucher's month or quarter in the text; a
+        month named by its name counts for the pairs ``names`` holds (None: all)."""
         # months since year 0 of the voucher dates: (year * 12 + month - 1)
         months = (voucher_day - _EPOCH_ORDINAL).astype("datetime64[D]")
         months = months.astype("datetime64[M]").astype(np.int64) + 1970 * 12
@@ -153,7 +161,8 @@ class TextPeriods:
             named |= is_member(text_of * _PERIODS + months // 3, at * _PERIODS + codes)
         at, codes = self._named
         if at.size:  # the voucher's month by its name, whichever year
-            named |= is_member(text_of * 12 + months % 12, at * 12 + codes)
+            by_name = is_member(text_of * 12 + months % 12, at * 12 + codes)
+            named |= by_name if names is None else by_name & names
         return named
 
     def naming(self) -> IntArray:
@@ -855,35 +864,43 @@ class FeatureContext:
         bank: int,
         known_payer: bool,
         hints: tuple[bool, str | None, bool] | None = None,
+        *,
+        payer: bool = True,
     ) -> list[str]:
         """Reason codes beyond the features: recurring payment, period (the voucher's,
         or only another), re-collection (``day``: the row's booking day; ``hints``:
         whether the purpose names the voucher's period, the period it names otherwise
         (:meth:`TextPeriods.others`) and whether the row is a re-collection, when the
-        caller knows)."""
+        caller knows; ``payer``: whether the line may be the payer's, its counterparty
+        at the weak bar — a month named by its name counts only then)."""
         out: list[str] = []
         if known_payer and state.past:
             found = recurring(state.past, day, bank)
             if found is not None:
                 out.append(found)
-        return out + self._text_codes(row, state.voucher_day, hints)
+        return out + self._text_codes(row, state.voucher_day, hints, payer=payer)
 
     def _text_codes(
-        self, row: int, voucher_day: int, hints: tuple[bool, str | None, bool] | None
+        self,
+        row: int,
+        voucher_day: int,
+        hints: tuple[bool, str | None, bool] | None,
+        *,
+        payer: bool = True,
     ) -> list[str]:
         """:meth:`_extra`'s codes read in the purpose: the voucher's period or only
-        another, a re-collection (``hints`` as there)."""
+        another, a re-collection (``hints`` and ``payer`` as there)."""
         out: list[str] = []
         raw = self.index.cols.remittances[row]
         if hints is None:
             period = other = None
             if PERIOD_HINT.search(raw):
-                period = period_in_text(raw, voucher_day)
+                period = period_in_text(raw, voucher_day, names=payer)
                 other = None if period is not None else first_period(raw)
             recollected = self._recollected(row)
         else:
             own, other, recollected = hints
-            period = period_in_text(raw, voucher_day) if own else None
+            period = period_in_text(raw, voucher_day, names=payer) if own else None
         if period is not None:
             out.append(f"period:{period}")
         elif other is not None:
@@ -954,7 +971,9 @@ class FeatureContext:
             return None  # long before the paid date: only from an identified payer
         extra: Sequence[str] = ()
         if amount >= 0.8:
-            extra = self._extra(state, row, booking, bank, cp_value >= 1.0)
+            extra = self._extra(
+                state, row, booking, bank, cp_value >= 1.0, payer=cp_value >= PAYER_PLAUSIBLE
+            )
             reference, name_strong = _with_extra(extra, reference, name_strong)
         return self._suggested(
             state,
@@ -1207,7 +1226,7 @@ class FeatureContext:
             strong[keep],
         )
         hits, evidence = list(compress(hits, kept)), list(compress(evidence, kept))
-        extra = self._extras(states, columns, pay, rows, cheap, counterparty >= 1.0)
+        extra = self._extras(states, columns, pay, rows, cheap, counterparty)
         period = np.zeros(pay.size, dtype=np.int64)
         if extra:
             # :func:`_with_extra` on arrays: the voucher's month named counts as a weak
@@ -1443,15 +1462,17 @@ class FeatureContext:
         pay: IntArray,
         rows: IntArray,
         cheap: _CheapColumns,
-        known_payer: BoolArray,
+        counterparty: FloatArray,
     ) -> dict[int, tuple[str, ...]]:
         """:meth:`_extra` of the pairs with an amount ≥ 0.8 that have any (position →
-        codes). The periods each line names and its marks are read from its keys (the
-        periods then looked up per pair); only a purpose marked with a word of a
-        re-collection is read."""
+        codes; ``counterparty``: the pairs' counterparty values). The periods each line
+        names and its marks are read from its keys (the periods then looked up per
+        pair); only a purpose marked with a word of a re-collection is read."""
+        known_payer = counterparty >= 1.0
+        payer = counterparty >= PAYER_PLAUSIBLE
         wanted = np.flatnonzero(cheap.amount >= 0.8)
         inverse, period, other, others, recollected = self._line_hints(
-            rows[wanted], columns.voucher_day[pay[wanted]]
+            rows[wanted], columns.voucher_day[pay[wanted]], payer[wanted]
         )
         rest = self._rests(rows[wanted])
         # a known payer's recurring payments: only where the contact has a past
@@ -1466,13 +1487,14 @@ class FeatureContext:
             out[i] = (f"period_other:{others[j]}",)
         look = np.flatnonzero(period | more)
         picked = wanted[look]
-        for i, p, row, day, bank, known, hints in zip(
+        for i, p, row, day, bank, known, may_pay, hints in zip(
             picked.tolist(),
             pay[picked].tolist(),
             rows[picked].tolist(),
             cheap.booking[picked].tolist(),
             cheap.bank[picked].tolist(),
             known_payer[picked].tolist(),
+            payer[picked].tolist(),
             zip(
                 period[look].tolist(),
                 [
@@ -1484,7 +1506,7 @@ class FeatureContext:
             ),
             strict=True,
         ):
-            codes = self._extra(states[p], row, day, bank, known, hints)
+            codes = self._extra(states[p], row, day, bank, known, hints, payer=may_pay)
             if codes:
                 out[i] = tuple(codes)
         return out
@@ -1498,19 +1520,21 @@ class FeatureContext:
         return is_member(rows, lines[self.index.eligible[lines]])
 
     def _line_hints(
-        self, rows: IntArray, voucher_day: IntArray
+        self, rows: IntArray, voucher_day: IntArray, payer: BoolArray
     ) -> tuple[IntArray, BoolArray, BoolArray, dict[int, str], BoolArray]:
         """What :meth:`_extra` reads of the lines of pairs (``rows``, their vouchers'
-        days) besides the payer: per pair the position of its line among the distinct
-        ones and whether the purpose names the voucher's month or quarter (``period``)
-        or only another one (``other``: the period per line position, ``others``); per
-        line whether it is a re-collection. The periods and marks are read from the
-        lines' keys; only a purpose marked with a word of a re-collection is read."""
+        days; ``payer``: whether each line may be its payer's) besides the payer: per
+        pair the position of its line among the distinct ones and whether the purpose
+        names the voucher's month or quarter (``period``; by the month's name only
+        where the line may be the payer's) or only another one (``other``: the period
+        per line position, ``others``); per line whether it is a re-collection. The
+        periods and marks are read from the lines' keys; only a purpose marked with a
+        word of a re-collection is read."""
         lines, inverse = unique_inverse(rows)
         inverse = inverse.reshape(-1)
         keys = self.index.cols.keys
         periods = TextPeriods(*keys.periods_of(lines))
-        period = periods.own(inverse, voucher_day)
+        period = periods.own(inverse, voucher_day, payer)
         # a line naming only another period than the voucher's is said so, and is no
         # competitor of a line naming the voucher's own (``auto_decisions``)
         other = ~period & is_member(inverse, periods.naming())
@@ -1523,12 +1547,17 @@ class FeatureContext:
         return inverse, period, other, others, recollected
 
     def link_extras(
-        self, rows: IntArray, voucher_day: IntArray, recurrences: Sequence[str | None]
+        self,
+        rows: IntArray,
+        voucher_day: IntArray,
+        recurrences: Sequence[str | None],
+        payer: BoolArray,
     ) -> list[tuple[str, ...]]:
         """:meth:`_extra`'s codes of pairs (the fast path's links): a recurring payment
         (``recurrences``: per pair its code, :func:`recurring`, or None), the voucher's
-        period or another named, a re-collection."""
-        inverse, period, other, others, recollected = self._line_hints(rows, voucher_day)
+        period or another named, a re-collection (``payer``: per pair whether its
+        counterparty is at the weak bar, as :meth:`_extra` reads it)."""
+        inverse, period, other, others, recollected = self._line_hints(rows, voucher_day, payer)
         out: list[tuple[str, ...]] = [()] * rows.size
         found = np.fromiter(map(is_not, recurrences, repeat(None)), np.bool_, rows.size)
         found |= self._rests(rows)
@@ -1536,7 +1565,7 @@ class FeatureContext:
             j = int(inverse[i])
             code = recurrences[i]
             hints = (bool(period[i]), others[j] if other[i] else None, bool(recollected[j]))
-            texts = self._text_codes(int(rows[i]), int(voucher_day[i]), hints)
+            texts = self._text_codes(int(rows[i]), int(voucher_day[i]), hints, payer=bool(payer[i]))
             out[i] = tuple(texts if code is None else [code, *texts])
         return out
 

@@ -15,7 +15,9 @@ follows from the code.
 A month named by its name without a year ("Zahnbehandlung Mai", "Miete Juni",
 "Beitrag November Marie") is a token of its own kind whose code is the month alone
 (0–11): it counts only for the voucher's own month (a name may be a person's too —
-„August Meier“, „Thomas Mai“ —, so it never says that a line pays another period).
+„August Meier“, „Thomas Mai“ —, so it never says that a line pays another period), and
+matching counts it only where the line may be the payer's (``features.PAYER_PLAUSIBLE``):
+a patient's „Zahnbehandlung Mai“ is no rival of every other invoice of May.
 """
 
 from __future__ import annotations
@@ -90,11 +92,13 @@ MONTH_IN_DATE, MONTH_ALONE, QUARTER, MONTH_NAMED = 0, 1, 2, 3
 _KINDS = 4
 
 
-def period_in_text(text: str, voucher_day: int, *, in_dates: bool = True) -> str | None:
+def period_in_text(
+    text: str, voucher_day: int, *, in_dates: bool = True, names: bool = True
+) -> str | None:
     """The period the purpose names (``Miete 02/2026``, ``Q1/2026``, ``1. Quartal
     2026``, ``Beitrag Mai``) if it is the month or quarter of the voucher date; the
     month of a full date (``Rezept vom 06.05.2024``) too, unless ``in_dates`` is
-    false."""
+    false; a month by its name unless ``names`` is false."""
     month_date = date.fromordinal(voucher_day)
     for m in PERIOD_RE.finditer(text):
         month, year = int(m.group(1)), int(m.group(2))
@@ -107,7 +111,7 @@ def period_in_text(text: str, voucher_day: int, *, in_dates: bool = True) -> str
         q, year = int(m.group(1) or m.group(2)), int(m.group(3))
         if (year, q) == (month_date.year, quarter):
             return f"Q{q}/{year}"
-    if any(_named_month(m) == month_date.month - 1 for m in MONTH_NAME_RE.finditer(text)):
+    if names and any(_named_month(m) == month_date.month - 1 for m in MONTH_NAME_RE.finditer(text)):
         return f"{month_date.month:02d}/{month_date.year}"
     return None
 

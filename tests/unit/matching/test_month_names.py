@@ -18,7 +18,7 @@ from belegsync.matching.periods import (
     period_in_text,
     period_tokens,
 )
-from unit.matching.factories import linked_or_first, payment, txn
+from unit.matching.factories import IBAN_B, linked, linked_or_first, payment, txn
 
 MAY = date(2025, 5, 21).toordinal()
 
@@ -97,3 +97,43 @@ def test_a_patients_line_naming_the_month_of_one_of_her_invoices_goes_to_it() ->
     for order in (lines, lines[::-1]):
         result = match(list(invoice.values()), order)
         assert linked_or_first(result) == {"v1#0": "b1", "v2#0": "b2"}
+
+
+def test_a_line_naming_its_month_is_no_rival_of_another_patients_invoice_of_the_month() -> None:
+    # Lena Bergmann's „Zahnbehandlung Mai“ from her known account pays her invoice of
+    # May; Anne-Kathrin Schuster has an invoice of May at the same price. Counted for
+    # every invoice of May, the month made the line a rival of Anne-Kathrin's invoice:
+    # Lena's was only offered, and Anne-Kathrin's was offered Lena's line first (the
+    # first version of the month names, held-out statement files seed 3350). A month
+    # named by its name counts only from the payer
+    lena = payment(
+        "v1#0",
+        number="ZA-25-0134",
+        amount=12950,
+        name="Lena Bergmann",
+        voucher_date=date(2025, 5, 8),
+        paid=date(2025, 6, 16),
+        known_identifiers=frozenset({IBAN_B}),
+    )
+    other = payment(
+        "v2#0",
+        number="ZA-25-0100",
+        amount=12950,
+        name="Anne-Kathrin Schuster",
+        contact="c2",
+        voucher_date=date(2025, 5, 2),
+        paid=date(2025, 5, 25),
+    )
+    line = txn(
+        "b1",
+        amount=12950,
+        text="Zahnbehandlung Mai",
+        name="LENA BERGMANN",
+        iban=IBAN_B,
+        day=date(2025, 5, 26),
+    )
+    result = match([lena, other], [line])
+    assert linked(result) == {"v1#0": "b1"}
+    (link,) = result.auto_links
+    assert "period:05/2025" in link.suggestion.reasons
+    assert "v2#0" not in result.suggestions_by_payment
