@@ -2205,9 +2205,9 @@ class _Run:
         (:meth:`FeatureContext.short_payment`): a line citing the payment (its number,
         short number or end-to-end id: :func:`_claim`) first; then one naming a
         deposit (``deposit``: the invoice written after it reckons with it —
-        „Catering Rechnung“ six days after the invoice, paying
-        something else, came before the deposit: held-out statement files seed 3750);
-        after those citing nothing, one stating a rate beyond the payment's place
+        „Catering Rechnung“ six days after the invoice, paying something else, came
+        before the deposit: held-out statement files seed 3750); after those citing
+        nothing, one stating a rate beyond the payment's place
         (:func:`states_a_rate_beyond_its_place`: „Rate 2 Rechnung Stein“, the next rate
         of the patient's earlier invoice, was offered first to her new invoice, whose
         „Rate 1“ came ten days later — held-out statement files seed 3446); one writing
@@ -2259,10 +2259,9 @@ class _Run:
                 state, row, deposit=row in deposits, named=self._named_pairs.get((p, row), ())
             )
             if short is not None:
-                # 0 citing the payment, 1 a deposit paid before it was written, 2
-                # neither, 3 stating a rate beyond its place, 4 writing another number
-                # of its series: for another amount, one a digit off is no typo of its
-                # own
+                # 0 citing the payment, 1 naming a deposit, 2 neither, 3 stating a rate
+                # beyond its place, 4 writing another number of its series: for another
+                # amount, one a digit off is no typo of its own
                 number = state.payment.voucher_number
                 if _claim(short.features)[1]:
                     rank = 0
