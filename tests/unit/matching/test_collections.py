@@ -509,15 +509,11 @@ def test_a_return_naming_the_invoice_pairs_where_a_parent_pays_a_childs_fee() ->
     assert _auto(result) == {"v1#0": "batch", "v2#0": "batch", "v3#0": "batch"}
 
 
-def test_a_parents_return_naming_nothing_is_told_by_the_collection_made_again() -> None:
-    """Bernd Schulze pays his own fee and his daughter Lina's from his account, both
-    49,00 € in the batch. Lina's collection comes back from his account naming
-    nothing; his collection made again names her invoice. Before, the return was
-    taken as his own item (his account): the batch was read as paying Lina's fee, and
-    the collection made again was linked to his — both wrong."""
-    payments, (batch, back, again) = _first_run_batch()
-    lina = replace(
-        payments[1],
+def _daughter(father: ExpectedPayment) -> ExpectedPayment:
+    """Lina Schulze's fee (RE-2024-0104), of the amount of her father's, her contact
+    holding no account (her collection is made from his)."""
+    return replace(
+        father,
         id="v4#0",
         voucher_id="v4",
         voucher_number="RE-2024-0104",
@@ -525,6 +521,16 @@ def test_a_parents_return_naming_nothing_is_told_by_the_collection_made_again() 
         contact_name="Lina Schulze",
         known_identifiers=frozenset(),
     )
+
+
+def test_a_parents_return_naming_nothing_is_told_by_the_collection_made_again() -> None:
+    """Bernd Schulze pays his own fee and his daughter Lina's from his account, both
+    49,00 € in the batch. Lina's collection comes back from his account naming
+    nothing; his collection made again names her invoice. Before, the return was
+    taken as his own item (his account): the batch was read as paying Lina's fee, and
+    the collection made again was linked to his — both wrong."""
+    payments, (batch, back, again) = _first_run_batch()
+    lina = _daughter(payments[1])
     numbers = f"{batch.advice}\nRE-2024-0104"
     batch = replace(batch, amount_cents=4 * 4900, advice=numbers)
     back = replace(back, remittance="RUECKLASTSCHRIFT AM04")
@@ -925,16 +931,7 @@ def test_a_parents_transfer_after_the_childs_return_pays_the_childs_fee_not_his_
     id of Lina's item (the client's pain.008 file): the line collecting it again pays
     hers and no other."""
     payments, (batch, back, again) = _first_run_batch()
-    bernd = payments[1]
-    lina = replace(
-        bernd,
-        id="v4#0",
-        voucher_id="v4",
-        voucher_number="RE-2024-0104",
-        contact_id="c4",
-        contact_name="Lina Schulze",
-        known_identifiers=frozenset(),
-    )
+    lina = _daughter(payments[1])
     collected = (payments[0], lina, payments[2])
     refs = tuple((f"SAMMLER-0301-{k}", p.voucher_number, 4900) for k, p in enumerate(collected))
     batch = replace(batch, advice="\n".join(p.voucher_number for p in collected), advice_items=refs)

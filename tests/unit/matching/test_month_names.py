@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
+from belegsync.domain.matching import ExpectedPayment
 from belegsync.matching import match
 from belegsync.matching.features import TextPeriods
 from belegsync.matching.periods import (
@@ -65,24 +66,10 @@ def test_a_patients_line_naming_the_month_of_one_of_her_invoices_goes_to_it() ->
     # 16 May, „Zahnbehandlung Mai“ on 26 May. Her lines went in the order of the paid
     # dates: the May invoice was offered the earlier line (held-out statement files
     # seed 3892, the dental practice)
-    invoice = {
-        "feb": payment(
-            "v1#0",
-            number="ZA-25-0053",
-            amount=12950,
-            name="Birgit Günther",
-            voucher_date=date(2025, 2, 26),
-            paid=date(2025, 6, 13),
-        ),
-        "may": payment(
-            "v2#0",
-            number="ZA-25-0145",
-            amount=12950,
-            name="Birgit Günther",
-            voucher_date=date(2025, 5, 21),
-            paid=date(2025, 5, 26),
-        ),
-    }
+    invoices = [
+        _invoice("v1#0", "ZA-25-0053", written=date(2025, 2, 26), paid=date(2025, 6, 13)),
+        _invoice("v2#0", "ZA-25-0145", written=date(2025, 5, 21), paid=date(2025, 5, 26)),
+    ]
     on = date(2025, 5, 26)
     lines = [
         txn(
@@ -95,8 +82,15 @@ def test_a_patients_line_naming_the_month_of_one_of_her_invoices_goes_to_it() ->
         txn("b2", amount=12950, text="Zahnbehandlung Mai", name="Birgit Günther", day=on),
     ]
     for order in (lines, lines[::-1]):
-        result = match(list(invoice.values()), order)
+        result = match(invoices, order)
         assert linked_or_first(result) == {"v1#0": "b1", "v2#0": "b2"}
+
+
+def _invoice(pid: str, number: str, *, written: date, paid: date) -> ExpectedPayment:
+    """One of Birgit Günther's invoices at the practice's price (129,50 €)."""
+    return payment(
+        pid, number=number, amount=12950, name="Birgit Günther", voucher_date=written, paid=paid
+    )
 
 
 def test_a_line_naming_its_month_is_no_rival_of_another_patients_invoice_of_the_month() -> None:
