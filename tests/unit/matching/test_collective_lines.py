@@ -246,20 +246,11 @@ def test_a_collective_pays_no_invoice_written_after_its_day() -> None:
         )
     ]
     lines = [
-        txn(
-            "kw34",
-            amount=-160666,
-            text="Rechnungen KW 3/4",
-            day=date(2025, 1, 24),
-            name=_BAUR[1],
-        ),
-        txn(
-            "kw56",
-            amount=-173867,
-            text="Rechnungen KW 5/6",
-            day=date(2025, 2, 7),
-            name=_BAUR[1],
-        ),
+        txn(tid, amount=cents, text=text, day=day, name=_BAUR[1])
+        for tid, cents, text, day in (
+            ("kw34", -160666, "Rechnungen KW 3/4", date(2025, 1, 24)),
+            ("kw56", -173867, "Rechnungen KW 5/6", date(2025, 2, 7)),
+        )
     ]
     for order in (lines, lines[::-1]):
         result = match(invoices, order)

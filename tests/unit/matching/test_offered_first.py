@@ -554,27 +554,12 @@ def test_a_rates_line_another_rate_gives_up_goes_to_the_rate_of_its_place() -> N
         for k, paid in enumerate((date(2025, 5, 26), date(2025, 6, 11)))
     ]
     lines = [
-        txn(
-            "r1",
-            amount=111200,
-            text="Rate 1 Rechnung Kaya",
-            day=date(2025, 4, 29),
-            name="Sophie Kaya",
-        ),
-        txn(
-            "r2",
-            amount=111200,
-            text="Ratenzahlung ZA-25-0100 2/3",
-            day=date(2025, 5, 28),
-            name="Sophie Kaya",
-        ),
-        txn(
-            "r3",
-            amount=111219,
-            text="Ratenzahlung ZA-25-0100 3/3",
-            day=date(2025, 6, 30),
-            name="Sophie Kaya",
-        ),
+        txn(tid, amount=cents, text=text, day=day, name="Sophie Kaya")
+        for tid, cents, text, day in (
+            ("r1", 111200, "Rate 1 Rechnung Kaya", date(2025, 4, 29)),
+            ("r2", 111200, "Ratenzahlung ZA-25-0100 2/3", date(2025, 5, 28)),
+            ("r3", 111219, "Ratenzahlung ZA-25-0100 3/3", date(2025, 6, 30)),
+        )
     ]
     for result in _both_orders(rates, lines):
         assert linked_or_first(result) == {"v1#0": "r1", "v1#1": "r2"}
